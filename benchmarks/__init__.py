@@ -1,0 +1,1 @@
+"""Benchmarks for dedup: corpus generator, scorer and peer baselines."""

@@ -1,0 +1,179 @@
+"""The ``dedup`` command: a thin shell over the library.
+
+Exit codes (documented in the README): 0 success; 1 finished, but some inputs were
+skipped; 2 bad usage or option value; 3 no usable input (missing path, empty
+directory, nothing readable); 4 the output could not be written; 70 internal error.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import tempfile
+from enum import Enum
+from pathlib import Path
+from typing import List, Optional
+
+import typer
+from rich.console import Console
+
+from ..config import Config
+from ..errors import DedupError
+from ..pipeline import cluster as run_cluster
+from ..report import render
+
+EXIT_SKIPPED, EXIT_USAGE, EXIT_OUTPUT, EXIT_INTERNAL = 1, 2, 4, 70
+
+# Typer has shipped click both as a dependency and vendored; take its classes from Typer.
+_ClickException = next(c for c in typer.BadParameter.__mro__ if c.__name__ == "ClickException")
+_ClickAbort = getattr(sys.modules[_ClickException.__module__], "Abort", typer.Abort)
+
+app = typer.Typer(
+    add_completion=False,
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    help="Find near-duplicate and syndicated news text, the reused passages and the origin.",
+)
+_err = Console(stderr=True, highlight=False)
+
+
+class Format(str, Enum):
+    table = "table"
+    json = "json"
+    jsonl = "jsonl"
+    csv = "csv"
+
+
+@app.callback()
+def _root() -> None:
+    """dedup: provenance clusters for news text."""
+
+
+def write_atomic(path: Path, data: str) -> None:
+    """Write ``data`` to ``path`` so that readers never see a half-written file."""
+    directory = path.parent if str(path.parent) else Path(".")
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=directory)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
+            fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise
+
+
+class _Bar:
+    """A rich progress bar on stderr fed by the library's progress callback."""
+
+    def __init__(self, enabled: bool):
+        self.enabled = enabled
+        self.progress = None
+        self.tasks: dict[str, int] = {}
+
+    def __enter__(self):
+        if self.enabled:
+            from rich.progress import (BarColumn, MofNCompleteColumn, Progress, TextColumn,
+                                       TimeElapsedColumn, TimeRemainingColumn)
+
+            self.progress = Progress(
+                TextColumn("{task.description:>11}"), BarColumn(), MofNCompleteColumn(),
+                TimeElapsedColumn(),
+                TimeRemainingColumn(), console=_err, transient=True,
+            )
+            self.progress.__enter__()
+        return self
+
+    def __call__(self, stage: str, done: int, total: int) -> None:
+        if self.progress is None:
+            return
+        if stage not in self.tasks:
+            self.tasks[stage] = self.progress.add_task(stage, total=total)
+        self.progress.update(self.tasks[stage], completed=done, total=total)
+
+    def __exit__(self, *exc):
+        if self.progress is not None:
+            self.progress.__exit__(*exc)
+
+
+@app.command("cluster")
+def cluster_cmd(
+    paths: List[Path] = typer.Argument(..., help="Directories, .txt/.md files, .jsonl[.gz] files."),
+    fmt: Format = typer.Option(Format.table, "--format", "-f", help="Output format."),
+    output: Optional[Path] = typer.Option(None, "--output", "-o", help="Write here, not to stdout."),
+    threshold: float = typer.Option(Config().threshold, help="Segment Jaccard similarity LSH is tuned to find (0-1)."),
+    shingle_size: int = typer.Option(Config().shingle_size, help="Words per shingle."),
+    num_perm: int = typer.Option(Config().num_perm, help="MinHash permutations."),
+    min_passage: int = typer.Option(Config().min_passage_tokens, help="Fewest matching words in a reused passage."),
+    min_link: int = typer.Option(Config().min_link_tokens, help="Fewest matching words to link two documents."),
+    seed: int = typer.Option(Config().seed, help="MinHash seed."),
+    quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar or warnings."),
+) -> int:
+    """Cluster documents that share text; name each cluster's origin and the passages."""
+    cfg = Config.make(
+        threshold=threshold, shingle_size=shingle_size, num_perm=num_perm,
+        min_passage_tokens=min_passage, min_link_tokens=max(min_link, min_passage), seed=seed,
+    )
+    with _Bar(enabled=not quiet and _err.is_terminal) as bar:
+        report = run_cluster(list(paths), cfg, progress=bar)
+    if not quiet:
+        for problem in report.problems:
+            sys.stderr.write(f"dedup: warning: skipped {problem}\n")
+    if fmt is Format.table:
+        if output is None:
+            from .table import print_table
+
+            print_table(report, Console(highlight=False))
+        else:
+            from .table import print_table
+
+            console = Console(record=True, file=open(os.devnull, "w"), width=120)
+            print_table(report, console)
+            _write(output, console.export_text())
+    else:
+        data = render(report, fmt.value)
+        if output is None:
+            sys.stdout.write(data)
+        else:
+            _write(output, data)
+    return EXIT_SKIPPED if report.problems else 0
+
+
+def _write(path: Path, data: str) -> None:
+    try:
+        write_atomic(path, data)
+    except OSError as exc:
+        raise _OutputError(f"{path}: cannot write: {exc.strerror or exc}") from None
+
+
+class _OutputError(DedupError):
+    exit_code = EXIT_OUTPUT
+
+
+def _fail(message: str) -> None:
+    sys.stderr.write(f"dedup: error: {message}\n")
+    sys.stderr.flush()
+
+
+def main(argv: Optional[list[str]] = None) -> None:
+    """Entry point: run the app, turning every user mistake into one line on stderr."""
+    try:
+        code = app(args=argv, prog_name="dedup", standalone_mode=False)
+    except _ClickException as exc:
+        message = " ".join(exc.format_message().split())
+        if message:  # no-args help has already been shown and carries no message
+            _fail(message)
+        sys.exit(EXIT_USAGE)
+    except (_ClickAbort, typer.Abort):
+        _fail("aborted")
+        sys.exit(130)
+    except DedupError as exc:
+        _fail(str(exc))
+        sys.exit(exc.exit_code)
+    except KeyboardInterrupt:
+        sys.exit(130)
+    except BrokenPipeError:
+        sys.exit(0)
+    sys.exit(code if isinstance(code, int) else 0)

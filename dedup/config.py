@@ -1,0 +1,118 @@
+"""Settings shared by every stage, checked once when they are made.
+
+The LSH banding (bands x rows) is derived from one number, ``threshold``, the way
+datasketch does it: the split that minimises a weighted area of false positives
+below the threshold and false negatives above it. dedup weights false negatives
+heavily (``FN_WEIGHT``) because LSH only proposes pairs and alignment decides.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+import numpy as np
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+from .errors import ConfigError
+
+FP_WEIGHT = 0.2
+FN_WEIGHT = 0.8
+
+
+class Config(BaseModel):
+    """Every knob of the pipeline. The defaults are the ones the quality benchmark chose."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    # fingerprint / candidates
+    num_perm: int = Field(128, ge=16, le=1024, description="MinHash permutations per segment")
+    seed: int = Field(1, ge=0, le=2**32 - 1, description="seed of the MinHash permutations")
+    shingle_size: int = Field(3, ge=1, le=8, description="words per shingle")
+    threshold: float = Field(
+        0.3, gt=0.0, lt=1.0, description="segment Jaccard similarity LSH is tuned to find"
+    )
+    segment_tokens: int = Field(
+        40, ge=8, le=1000, description="target words per segment when long paragraphs are cut"
+    )
+    max_bucket: int = Field(
+        200, ge=2, description="an LSH bucket larger than this links members to a few, not all"
+    )
+    # align
+    min_passage_tokens: int = Field(
+        15, ge=3, description="fewest matching words that make a reused passage"
+    )
+    min_passage_score: float = Field(
+        0.5, ge=0.0, le=1.0, description="lowest similarity of a passage's two sides"
+    )
+    max_gap: int = Field(8, ge=0, le=100, description="unmatched words a passage may bridge")
+    min_link_tokens: int = Field(
+        30, ge=1, description="fewest matching words in all passages to link two documents"
+    )
+    duplicate_coverage: float = Field(
+        0.5, gt=0.0, le=1.0, description="coverage both ways above which a link is a duplicate"
+    )
+    # boilerplate
+    boilerplate_min_docs: int = Field(
+        3, ge=2, description="a line must recur in this many documents to be judged furniture"
+    )
+    boilerplate_share: float = Field(
+        0.5,
+        gt=0.0,
+        le=1.0,
+        description="share of one source's documents a recurring line must reach",
+    )
+    boilerplate_short_tokens: int = Field(
+        12, ge=0, description="recurring lines up to this many words are furniture anywhere"
+    )
+
+    @model_validator(mode="after")
+    def _check(self):
+        if self.min_link_tokens < self.min_passage_tokens:
+            raise ValueError(
+                "min_link_tokens must be at least min_passage_tokens "
+                f"({self.min_link_tokens} < {self.min_passage_tokens})"
+            )
+        bands, rows = lsh_params(self.threshold, self.num_perm)
+        if bands * rows > self.num_perm:  # pragma: no cover - lsh_params guarantees it
+            raise ValueError("num_perm too small for the threshold")
+        return self
+
+    @property
+    def bands(self) -> int:
+        return lsh_params(self.threshold, self.num_perm)[0]
+
+    @property
+    def rows(self) -> int:
+        return lsh_params(self.threshold, self.num_perm)[1]
+
+    @classmethod
+    def make(cls, **settings) -> "Config":
+        """Build a Config, turning pydantic's error into a one-line :class:`ConfigError`."""
+        try:
+            return cls(**settings)
+        except ValidationError as exc:
+            err = exc.errors()[0]
+            name = ".".join(str(p) for p in err["loc"]) or "config"
+            raise ConfigError(f"invalid setting {name}: {err['msg']}") from None
+
+    def as_dict(self) -> dict:
+        """The settings plus the derived banding, as written into reports."""
+        out = self.model_dump()
+        out["bands"], out["rows"] = self.bands, self.rows
+        return out
+
+
+@lru_cache(maxsize=64)
+def lsh_params(threshold: float, num_perm: int) -> tuple[int, int]:
+    """Bands and rows minimising the weighted false positive/negative area around ``threshold``."""
+    lo = np.linspace(0.0, threshold, 101)
+    hi = np.linspace(threshold, 1.0, 101)
+    best = (np.inf, 1, 1)
+    for bands in range(1, num_perm + 1):
+        for rows in range(1, num_perm // bands + 1):
+            p_lo = 1.0 - (1.0 - lo**rows) ** bands
+            p_hi = 1.0 - (1.0 - hi**rows) ** bands
+            err = FP_WEIGHT * np.trapezoid(p_lo, lo) + FN_WEIGHT * np.trapezoid(1 - p_hi, hi)
+            if err < best[0]:
+                best = (err, bands, rows)
+    return best[1], best[2]

@@ -1,0 +1,89 @@
+"""Fingerprint: MinHash signatures of segments, computed for a whole batch in NumPy.
+
+The signatures are bit-identical to ``datasketch.MinHash(num_perm, seed,
+hashfunc=shingle_hash32)`` fed the same shingles (datasketch's default ``affine32``
+scheme: MurmurHash3 finalizer, then ``a * h + b mod 2**32``), so dedup's arrays and
+datasketch objects stay interchangeable. Shingles are word n-grams whose hash is
+combined from the tokens' 64-bit hashes, so each token is hashed once, not n times.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+import numpy as np
+
+_MIX = np.uint64(0x9E3779B97F4A7C15)  # odd: the combine is a bijection in each input
+_CHUNK = 1 << 15  # shingles per block: keeps the (shingles x perms) matrix ~16 MB
+
+
+@lru_cache(maxsize=8)
+def permutations(num_perm: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    """datasketch's own permutation parameters (a, b) for ``num_perm`` and ``seed``."""
+    from datasketch import MinHash
+
+    mh = MinHash(num_perm=num_perm, seed=seed, scheme="affine32")
+    a, b = mh.permutations
+    return np.ascontiguousarray(a, dtype=np.uint32), np.ascontiguousarray(b, dtype=np.uint32)
+
+
+def combine(hashes: np.ndarray, n: int) -> np.ndarray:
+    """32-bit hashes of the n-grams of a token-hash sequence (uint64 in, uint32 out)."""
+    m = len(hashes) - n + 1
+    x = hashes[:m].copy()
+    with np.errstate(over="ignore"):
+        for k in range(1, n):
+            x = x * _MIX + hashes[k : k + m]
+    return ((x >> np.uint64(32)) ^ x).astype(np.uint32)
+
+
+def shingle_hash32(shingle: tuple[int, ...]) -> int:
+    """The same hash as :func:`combine` for one shingle of token hashes (for datasketch)."""
+    x = shingle[0]
+    for h in shingle[1:]:
+        x = (x * int(_MIX) + h) & 0xFFFFFFFFFFFFFFFF
+    return ((x >> 32) ^ x) & 0xFFFFFFFF
+
+
+def _fmix32(h: np.ndarray) -> np.ndarray:
+    h = h ^ (h >> np.uint32(16))
+    h = h * np.uint32(0x85EBCA6B)
+    h = h ^ (h >> np.uint32(13))
+    h = h * np.uint32(0xC2B2AE35)
+    return h ^ (h >> np.uint32(16))
+
+
+def segment_shingles(hashes: np.ndarray, bounds: np.ndarray, n: int):
+    """Shingle hashes of every segment of one document, and each shingle's segment number.
+
+    A segment shorter than ``n`` tokens gives one shingle of all its tokens.
+    """
+    out, owner = [], []
+    for s in range(len(bounds) - 1):
+        seg = hashes[bounds[s] : bounds[s + 1]]
+        sh = combine(seg, min(n, len(seg)))
+        out.append(sh)
+        owner.append(np.full(len(sh), s, dtype=np.int64))
+    if not out:
+        return np.zeros(0, np.uint32), np.zeros(0, np.int64)
+    return np.concatenate(out), np.concatenate(owner)
+
+
+def signatures(shingles: np.ndarray, owner: np.ndarray, nseg: int, num_perm: int, seed: int):
+    """MinHash signature per segment: shape (nseg, num_perm), uint32.
+
+    ``owner`` gives each shingle's segment (0..nseg-1) and must be non-decreasing.
+    """
+    a, b = permutations(num_perm, seed)
+    sig = np.full((nseg, num_perm), np.uint32(0xFFFFFFFF), dtype=np.uint32)
+    hv = _fmix32(shingles.astype(np.uint32, copy=False))
+    for lo in range(0, len(hv), _CHUNK):
+        block_h = hv[lo : lo + _CHUNK]
+        block_o = owner[lo : lo + _CHUNK]
+        phv = block_h[:, None] * a[None, :] + b[None, :]  # uint32 wraps: that is the mod
+        first = np.flatnonzero(np.r_[True, block_o[1:] != block_o[:-1]])
+        mins = np.minimum.reduceat(phv, first, axis=0)
+        segs = block_o[first]
+        np.minimum(sig[segs], mins, out=mins)
+        sig[segs] = mins
+    return sig

@@ -1,0 +1,141 @@
+"""Pydantic models at the library's boundaries: what goes in and what the report says.
+
+Field names follow the JSON format documented in the README; they are a public contract.
+"""
+
+from __future__ import annotations
+
+from typing import Literal, Optional
+
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, field_validator
+
+LinkKind = Literal["duplicate", "partial"]
+Role = Literal["origin", "copy", "partial"]
+
+
+class Document(BaseModel):
+    """One input article. Only ``id`` and ``text`` are required."""
+
+    model_config = ConfigDict(frozen=True, extra="ignore")
+
+    id: str = Field(min_length=1)
+    text: str
+    title: Optional[str] = None
+    date: Optional[str] = None
+    source: Optional[str] = None
+    url: Optional[str] = None
+
+    @field_validator("id", mode="before")
+    @classmethod
+    def _id_to_str(cls, value):
+        # JSONL corpora often carry numeric ids; they are names, not numbers.
+        if isinstance(value, bool):
+            raise ValueError("id must be a string or an integer")
+        if isinstance(value, int):
+            return str(value)
+        return value
+
+
+class Problem(BaseModel):
+    """An input that was skipped, and why."""
+
+    model_config = ConfigDict(frozen=True)
+
+    path: str
+    line: Optional[int] = None
+    message: str
+
+    def __str__(self) -> str:
+        where = self.path if self.line is None else f"{self.path}:{self.line}"
+        return f"{where}: {self.message}"
+
+
+class Passage(BaseModel):
+    """A reused passage: ``source_text[source_start:source_end]`` ~ ``target_text[target_start:target_end]``."""
+
+    model_config = ConfigDict(frozen=True)
+
+    source_start: int
+    source_end: int
+    target_start: int
+    target_end: int
+    score: float
+
+
+class Comparison(BaseModel):
+    """What two texts share: passages, how close they are, and how much of each they cover."""
+
+    model_config = ConfigDict(frozen=True)
+
+    kind: Optional[LinkKind]
+    score: float
+    coverage_source: float
+    coverage_target: float
+    passages: list[Passage]
+
+
+class Link(BaseModel):
+    """A directed link, earlier document (``source``) to later (``target``)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    source: str
+    target: str
+    kind: LinkKind
+    score: float
+    coverage_source: float
+    coverage_target: float
+    passages: list[Passage]
+
+
+class Member(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    doc_id: str
+    date: Optional[str]
+    title: Optional[str]
+    source: Optional[str]
+    coverage: float
+    role: Role
+
+
+class Cluster(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    id: str
+    kind: LinkKind
+    size: int
+    origin: str
+    members: list[Member]
+    links: list[Link]
+
+
+class DocumentInfo(BaseModel):
+    """Per-document facts: extracted metadata and how much of the text is content."""
+
+    model_config = ConfigDict(frozen=True)
+
+    doc_id: str
+    title: Optional[str]
+    date: Optional[str]
+    source: Optional[str]
+    credits: list[str]
+    chars: int
+    content_chars: int
+    cluster: Optional[str]
+
+
+class Report(BaseModel):
+    """The result of :func:`dedup.cluster`."""
+
+    model_config = ConfigDict(frozen=True)
+
+    clusters: list[Cluster]
+    documents: list[DocumentInfo]
+    problems: list[Problem]
+    config: dict
+    _texts: dict = PrivateAttr(default_factory=dict)
+
+    def text_of(self, doc_id: str) -> str | None:
+        """The original text of a document of this run (not serialized)."""
+        return self._texts.get(doc_id)

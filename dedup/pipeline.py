@@ -1,0 +1,179 @@
+"""The pipeline: ingest -> normalize/segment -> fingerprint -> candidates -> align ->
+cluster -> provenance -> report. Each stage is a function of plain data; this module
+only wires them and reports progress through a callback (the library never prints).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Sequence
+from typing import Optional, Union
+
+import numpy as np
+
+from . import boilerplate, metadata
+from .align import align_words, link_kind
+from .candidates import band_keys, candidate_pairs
+from .cluster import components
+from .config import Config
+from .errors import InputError
+from .fingerprint import segment_shingles, signatures
+from .ingest import Input, read_corpus, to_document
+from .models import Comparison, Document, DocumentInfo, Passage, Problem, Report
+from .provenance import DocFacts, PairAlignment, build_cluster
+from .segment import Prepared, paragraphs, prepare
+
+Progress = Callable[[str, int, int], None]
+
+
+def _noop(stage: str, done: int, total: int) -> None:
+    pass
+
+
+def facts_of(doc: Document, content_lines: list[str] | None = None) -> DocFacts:
+    """Metadata for provenance: what the record gives, else what the text shows."""
+    date = metadata.parse_date(doc.date) if doc.date else None
+    if date is None:
+        date = metadata.find_date(doc.text)
+    title = doc.title or metadata.find_title(doc.text, content_lines)
+    return DocFacts(doc.id, title, date, doc.source, tuple(metadata.find_credits(doc.text)))
+
+
+def prepare_corpus(docs: Sequence[Document], cfg: Config, progress: Progress = _noop):
+    """Classify lines, judge recurring furniture across the corpus, tokenize the content."""
+    lines = []
+    recurrence = boilerplate.Recurrence()
+    n = len(docs)
+    for k, doc in enumerate(docs):
+        spans = boilerplate.line_spans(doc.text)
+        shape, ntoks = boilerplate.shape_furniture(doc.text, spans)
+        keys = boilerplate.line_keys(doc.text, spans)
+        recurrence.add(keys, ntoks, doc.source, cfg.boilerplate_short_tokens)
+        lines.append((spans, shape, keys))
+        progress("read", k + 1, n)
+    furniture = recurrence.furniture(cfg.boilerplate_min_docs, cfg.boilerplate_share)
+    prepared, facts = [], []
+    for k, (doc, (spans, shape, keys)) in enumerate(zip(docs, lines)):
+        drop = shape | furniture.mask(keys, doc.source)
+        paras = paragraphs(doc.text, spans, ~drop)
+        prepared.append(prepare(k, doc.text, paras, cfg.segment_tokens))
+        head = [doc.text[s:e] for (s, e), d in zip(spans[: metadata.HEAD_LINES], drop.tolist()) if not d]
+        facts.append(facts_of(doc, head))
+        progress("segment", k + 1, n)
+    return prepared, facts
+
+
+def find_candidates(prepared: Sequence[Prepared], cfg: Config, progress: Progress = _noop):
+    """Document pairs (i < j) whose segments collide in some LSH band."""
+    shingles, owners, seg_doc = [], [], []
+    nseg = 0
+    for p in prepared:
+        sh, own = segment_shingles(p.hashes, p.seg_bounds, cfg.shingle_size)
+        shingles.append(sh)
+        owners.append(own + nseg)
+        k = len(p.seg_bounds) - 1
+        seg_doc.append(np.full(k, p.index, dtype=np.int64))
+        nseg += k
+    if nseg == 0:
+        return np.zeros((0, 2), dtype=np.int64)
+    sig = signatures(np.concatenate(shingles), np.concatenate(owners), nseg, cfg.num_perm, cfg.seed)
+    progress("fingerprint", len(prepared), len(prepared))
+    keys = band_keys(sig, cfg.bands, cfg.rows)
+    return candidate_pairs(keys, np.concatenate(seg_doc), cfg.max_bucket)
+
+
+def align_pairs(prepared, pairs: np.ndarray, cfg: Config, progress: Progress = _noop):
+    """Align every candidate pair; keep those with enough shared text to link."""
+    words = {}
+    out = []
+    total = len(pairs)
+    for k, (i, j) in enumerate(pairs.tolist()):
+        for x in (i, j):
+            if x not in words:
+                words[x] = prepared[x].word_string()
+        spans = align_words(words[i], words[j], cfg)
+        kind = link_kind(spans, prepared[i].ntokens, prepared[j].ntokens, cfg)
+        if kind is not None:
+            out.append(PairAlignment(i, j, kind, tuple(spans)))
+        if (k + 1) % 256 == 0 or k + 1 == total:
+            progress("align", k + 1, total)
+    return out
+
+
+def _as_inputs(inputs) -> list:
+    if isinstance(inputs, (str, bytes)) or not isinstance(inputs, Iterable):
+        return [inputs]
+    return list(inputs)
+
+
+def cluster(
+    inputs: Union[Input, Iterable[Input]],
+    config: Optional[Config] = None,
+    progress: Optional[Progress] = None,
+) -> Report:
+    """Find the documents that share text, the passages, the origins; see :class:`Report`.
+
+    ``inputs``: paths (directories, .txt/.md, .jsonl[.gz]) and/or Documents or dicts.
+    Raises :class:`InputError` when no document can be read.
+    """
+    cfg = config or Config()
+    progress = progress or _noop
+    docs, problems = read_corpus(_as_inputs(inputs))
+    if not docs:
+        raise InputError("no readable documents" + (f" ({len(problems)} skipped)" if problems else ""))
+    prepared, facts = prepare_corpus(docs, cfg, progress)
+    pairs = find_candidates(prepared, cfg, progress)
+    alignments = align_pairs(prepared, pairs, cfg, progress)
+    return build_report(docs, prepared, facts, alignments, problems, cfg)
+
+
+def build_report(docs, prepared, facts, alignments, problems: list[Problem], cfg: Config) -> Report:
+    """Cluster the links, add provenance and assemble the report."""
+    groups = components(len(docs), ((a.i, a.j) for a in alignments))
+    by_group: dict[int, list[PairAlignment]] = {g[0]: [] for g in groups}
+    root = {x: g[0] for g in groups for x in g}
+    for al in alignments:
+        by_group[root[al.i]].append(al)
+    built = [build_cluster(g, by_group[g[0]], prepared, facts, "") for g in groups]
+    built.sort(key=lambda c: (-c.size, c.origin))
+    clusters = [c.model_copy(update={"id": f"c{k + 1}"}) for k, c in enumerate(built)]
+    cluster_of = {m.doc_id: c.id for c in clusters for m in c.members}
+    infos = [
+        DocumentInfo(
+            doc_id=f.doc_id,
+            title=f.title,
+            date=f.date.isoformat(timespec="seconds") if f.date else None,
+            source=f.source,
+            credits=list(f.credits),
+            chars=len(p.text),
+            content_chars=sum(e - s for s, e in p.paragraphs),
+            cluster=cluster_of.get(f.doc_id),
+        )
+        for f, p in zip(facts, prepared)
+    ]
+    report = Report(clusters=clusters, documents=infos, problems=problems, config=cfg.as_dict())
+    report._texts.update((d.id, d.text) for d in docs)
+    return report
+
+
+def compare(a: Union[str, Document, dict], b: Union[str, Document, dict], config: Optional[Config] = None) -> Comparison:
+    """Align two texts on their own (no corpus statistics): passages, score, coverage.
+
+    Symmetric: ``compare(b, a)`` mirrors ``compare(a, b)``; a text compared with itself
+    is a duplicate with score 1.
+    """
+    cfg = config or Config()
+    da, db = (to_document({"id": k, "text": x}) if isinstance(x, str) else to_document(x) for k, x in (("a", a), ("b", b)))
+    prepared, _ = prepare_corpus([da, db], cfg)
+    pa, pb = prepared
+    spans = align_words(pa.word_string(), pb.word_string(), cfg)
+    from .align import coverage, weighted_score
+    from .provenance import _passages, _r
+
+    cov_a, cov_b = coverage(spans, pa.ntokens, pb.ntokens)
+    return Comparison(
+        kind=link_kind(spans, pa.ntokens, pb.ntokens, cfg),
+        score=_r(weighted_score(spans)),
+        coverage_source=_r(cov_a),
+        coverage_target=_r(cov_b),
+        passages=_passages(pa, pb, spans),
+    )

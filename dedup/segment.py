@@ -1,0 +1,117 @@
+"""Segment: content lines into paragraphs, paragraphs into segments for fingerprinting.
+
+A :class:`Prepared` document holds only its content tokens (furniture lines removed),
+as arrays with offsets into the original text. Paragraphs are kept with their offsets.
+Segments are what MinHash fingerprints: a paragraph, several short paragraphs merged,
+or a window of sentences cut from an over-long paragraph (scraped text often has no
+paragraph breaks at all). Alignment later works on the whole content token stream, so
+segment boundaries only affect which pairs become candidates, never the passages.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from .normalize import tokenize
+
+# Token hashes map onto code points so rapidfuzz can align word sequences as strings
+# (about 4x faster than lists). Surrogates are skipped; distinct words may rarely share
+# a code point, which costs at most a spurious one-word match.
+_CP_BASE = 0x100
+_CP_SPAN = 0x110000 - 0x800 - _CP_BASE
+
+
+@dataclass(slots=True)
+class Prepared:
+    """A document reduced to what the hot stages need."""
+
+    index: int
+    text: str
+    starts: np.ndarray  # int64, content tokens' start offsets
+    ends: np.ndarray  # int64
+    hashes: np.ndarray  # uint64, normalized token identities
+    seg_bounds: np.ndarray  # int64, token index where each segment starts, plus the end
+    paragraphs: list  # (start, end) character spans of content paragraphs
+
+    @property
+    def ntokens(self) -> int:
+        return len(self.hashes)
+
+    def word_string(self) -> str:
+        """The token sequence as a string, one code point per token."""
+        cp = (self.hashes % np.uint64(_CP_SPAN)).astype(np.int64) + _CP_BASE
+        cp[cp >= 0xD800] += 0x800
+        return cp.astype("<u4").tobytes().decode("utf-32-le")
+
+
+def paragraphs(text: str, spans: list, keep: np.ndarray) -> list[tuple[int, int]]:
+    """Content paragraphs: runs of kept lines, broken at blank lines, indents and furniture."""
+    out: list[tuple[int, int]] = []
+    cur: list[int] | None = None
+    prev_end = None
+    for (s, e), k in zip(spans, keep.tolist()):
+        if not k:
+            if cur:
+                out.append((cur[0], cur[1]))
+            cur, prev_end = None, e
+            continue
+        gap = text[prev_end:s] if prev_end is not None else ""
+        starts_para = cur is None or gap.count("\n") >= 2 or (gap.endswith((" ", "\t")))
+        if starts_para:
+            if cur:
+                out.append((cur[0], cur[1]))
+            cur = [s, e]
+        else:
+            cur[1] = e
+        prev_end = e
+    if cur:
+        out.append((cur[0], cur[1]))
+    return out
+
+
+_SENT_MARKS = frozenset(".!?\u3002\uff01\uff1f")
+
+
+def prepare(index: int, text: str, paras: list[tuple[int, int]], segment_tokens: int) -> Prepared:
+    """Tokenize the content paragraphs and cut them into segments."""
+    parts = [tokenize(text, s, e) for s, e in paras]
+    if parts:
+        starts = np.concatenate([p[0] for p in parts])
+        ends = np.concatenate([p[1] for p in parts])
+        hashes = np.concatenate([p[2] for p in parts])
+    else:
+        starts = ends = np.zeros(0, dtype=np.int64)
+        hashes = np.zeros(0, dtype=np.uint64)
+    para_last = np.cumsum([len(p[0]) for p in parts]) - 1  # last token of each paragraph
+    bounds = _segment_bounds(text, starts, ends, set(para_last.tolist()), segment_tokens)
+    return Prepared(index, text, starts, ends, hashes, bounds, paras)
+
+
+def _segment_bounds(text, starts, ends, para_last: set, target: int) -> np.ndarray:
+    """Greedy cuts: at a paragraph end once half a segment is there, at a sentence end
+    once a whole one is, anywhere at twice the target."""
+    n = len(starts)
+    bounds = [0]
+    acc = 0
+    half = max(1, target // 2)
+    for i in range(n):
+        acc += 1
+        if i == n - 1:
+            break
+        if i in para_last:
+            cut = acc >= half
+        elif acc >= target:
+            gap = text[ends[i] : starts[i + 1]]
+            cut = acc >= 2 * target or any(c in _SENT_MARKS for c in gap)
+        else:
+            cut = False
+        if cut:
+            bounds.append(i + 1)
+            acc = 0
+    if n:
+        if acc < half and len(bounds) > 1:
+            bounds.pop()  # a short tail joins the segment before it
+        bounds.append(n)
+    return np.asarray(bounds, dtype=np.int64)
