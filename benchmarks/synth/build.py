@@ -11,10 +11,10 @@ import json
 import random
 import shutil
 from collections import deque
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timezone
 from pathlib import Path
 
-from .furniture import make_outlets
+from .furniture import make_outlets, section
 from .pool import Pool
 from .render import Doc, render, shared_spans
 from .sources import Article, load_articles
@@ -23,8 +23,6 @@ from .transforms import STRENGTHS, formula_sentence
 
 # Target shares of documents by role (origin and copies count as "syndicated").
 SHARES = {"background": 0.45, "syndicated": 0.40, "partial": 0.05, "negative": 0.10}
-_SECTION = {"earn": "Business", "acq": "Business", "money-fx": "Markets", "interest": "Markets",
-            "crude": "Energy", "grain": "Commodities", "trade": "Economy", "ship": "Business"}
 _EPOCH = datetime(2024, 1, 1, tzinfo=timezone.utc)
 OPEN_STORIES = 32  # stories kept open for partials/negatives before their pairs are written
 SHUFFLE = 4096
@@ -32,11 +30,6 @@ SHUFFLE = 4096
 
 def iso(ts: float) -> str:
     return datetime.fromtimestamp(ts, timezone.utc).strftime("%Y-%m-%dT%H:%M:%S")
-
-
-def section(topic: str) -> str:
-    return _SECTION.get(topic, topic if topic in ("business", "politics", "sport", "tech",
-                                                  "entertainment") else "World")
 
 
 def copies_count(rng: random.Random, cap: int) -> int:
@@ -56,6 +49,7 @@ class Builder:
         # Related-news titles come from articles withheld from the pool so they never clash.
         titles = [self.pool.take(self.rng).title for _ in range(60)]
         self.outlets, self.wires = make_outlets(random.Random(master.getrandbits(64)), titles)
+        self.t0 = _EPOCH.timestamp()
         self.span_s = max(60, size // 150) * 86400  # timeline length grows with the corpus
         self.open: deque[Story] = deque()
         self.buffer: list[Doc] = []
@@ -94,7 +88,7 @@ class Builder:
     # -- document kinds ----------------------------------------------------------
     def background(self) -> None:
         art = self.pool.take(self.rng)
-        d = self.single(art, "background", self.rng.random() * self.span_s, [])
+        d = self.single(art, "background", self.t0 + self.rng.random() * self.span_s, [])
         self.emit(d)
         self.counts["background"] += 1
 
@@ -121,7 +115,7 @@ class Builder:
         k = copies_count(rng, min(remaining - 1, max(1, self.size // 8)))
         art = self.pool.take(rng)
         self.n_stories += 1
-        t0 = rng.random() * self.span_s
+        t0 = self.t0 + rng.random() * self.span_s
         st = make_origin(self, art, f"s{self.n_stories:06d}", t0)
         self.emit(st.docs[0])
         for _ in range(k):
@@ -133,7 +127,9 @@ class Builder:
 
     def partial(self) -> None:
         st = self.rng.choice(self.open)
-        self.emit(make_partial(self, st, self.pool.take(self.rng), self.strength))
+        # The new article is on the same subject, as when a site writes its own piece around wire paragraphs.
+        art = self.pool.take(self.rng, topic=st.article.topic)
+        self.emit(make_partial(self, st, art, self.strength))
         self.counts["partial"] += 1
 
     def negatives(self, remaining: int) -> None:
@@ -152,12 +148,12 @@ class Builder:
             for _ in range(2):
                 art = self.pool.take(rng, topic=st.article.topic)
                 t = st.when + rng.uniform(-2, 2) * 86400
-                self.emit(self.single(art, "negative", max(t, 0.0), [tag], (shared, rng.randint(0, 9))))
+                self.emit(self.single(art, "negative", max(t, self.t0), [tag], (shared, rng.randint(0, 9))))
             self.counts["negative"] += 2
             return
         art = self.pool.take(rng, topic=st.article.topic)
         same = art.topic == st.article.topic
-        t = max(0.0, st.when + rng.uniform(-1.5, 1.5) * 86400)
+        t = max(self.t0, st.when + rng.uniform(-1.5, 1.5) * 86400)
         op = f"{'same_topic' if same else 'near_date'}:{st.sid}"
         self.emit(self.single(art, "negative", t, [op]))
         self.counts["negative"] += 1

@@ -57,6 +57,16 @@ _AD = ["Advertisement", "ADVERTISEMENT", "Story continues below advertisement",
        "- Advertisement -", "Sponsored content", "Continue reading below"]
 
 
+_SECTION = {"earn": "Business", "acq": "Business", "money-fx": "Markets", "interest": "Markets",
+            "crude": "Energy", "grain": "Commodities", "trade": "Economy", "ship": "Business"}
+
+
+def section(topic: str) -> str:
+    """Site section shown in breadcrumbs for a Reuters topic or BBC category."""
+    return _SECTION.get(topic, topic if topic in ("business", "politics", "sport", "tech",
+                                                  "entertainment") else "World")
+
+
 @dataclass
 class Outlet:
     """An outlet's fixed rendering choices and furniture lines."""

@@ -6,6 +6,7 @@ dropped so that two base articles never share text by accident.
 """
 from __future__ import annotations
 
+import functools
 import gzip
 import html
 import json
@@ -21,6 +22,9 @@ _ABBREV = {
     "i.e", "dept", "est", "approx", "fig", "mt", "ft",
 }
 _BREAK = re.compile(r"[.!?][\"')\]]*\s+(?=[\"'(\[]?[A-Z0-9])")
+# Four lowercase words in a row: prose has them, tables of figures and lists of names do not.
+_PROSE_RUN = re.compile(r"(?:\b[a-z]{2,}\b[ ,]+){4}")
+_PARA = re.compile(r"\n[ \t]{3,}(?=\S)")
 _LETTERS = bytes(range(65, 91)) + bytes(range(97, 123))
 
 
@@ -72,8 +76,7 @@ def _prose(par: str) -> bool:
         return False
     raw = par.encode("utf-8")
     letters = len(raw) - len(raw.translate(None, _LETTERS))
-    lower_words = sum(1 for w in par.split(None, 40) if w.islower())
-    return letters / len(raw) > 0.7 and lower_words >= 4 and par.count("...") < 2
+    return letters / len(raw) > 0.7 and _PROSE_RUN.search(par) is not None and par.count("...") < 2
 
 
 def _reuters_paragraphs(text: str) -> list[str]:
@@ -84,8 +87,9 @@ def _reuters_paragraphs(text: str) -> list[str]:
             text = text[: -len(tail)].rstrip()
     # Company names are marked <Like This> in the collection; readers never see the brackets.
     text = text.replace("<", "").replace(">", "")
-    pars = re.split(r"\n(?=\s{3,}\S)", text)
-    return [" ".join(p.split()) for p in pars]
+    # Mark paragraph starts (indented lines) before unwrapping the hard-wrapped lines.
+    text = " ".join(_PARA.sub("\x00", text).split())
+    return [p.strip() for p in text.split("\x00")]
 
 
 def _city(dateline: str) -> str:
@@ -112,6 +116,16 @@ def _norm(s: str) -> str:
 
 
 def load_articles(data_dir: str | Path) -> list[Article]:
+    """Cached wrapper around :func:`read_articles` (articles are immutable)."""
+    return _cached(str(Path(data_dir).resolve()))
+
+
+@functools.lru_cache(maxsize=2)
+def _cached(data_dir: str) -> list[Article]:
+    return read_articles(data_dir)
+
+
+def read_articles(data_dir: str | Path) -> list[Article]:
     """Load usable articles in a fixed order (Reuters by newid, then BBC by id).
 
     An article is dropped if a third or more of its sentences already occur in a
@@ -126,7 +140,8 @@ def load_articles(data_dir: str | Path) -> list[Article]:
             if not r.get("text") or not r.get("title"):
                 continue
             topic = (r.get("topics") or r.get("places") or ["misc"])[0]
-            a = _make(f"reuters/{r['newid']}", "reuters", topic, r["title"].title(),
+            title = html.unescape(r["title"]).replace("<", "").replace(">", "").title()
+            a = _make(f"reuters/{r['newid']}", "reuters", topic, title,
                       _city(r.get("dateline", "")), _reuters_paragraphs(r["text"]))
             if a:
                 arts.append(a)
@@ -138,7 +153,7 @@ def load_articles(data_dir: str | Path) -> list[Article]:
             if a:
                 arts.append(a)
     seen: set[str] = set()
-    kept: list[Article] = []
+    kept: list[Article] = []  # returned as a tuple-like list; callers must not mutate it
     for a in arts:
         keys = [_norm(s) for s in a.sentences]
         if sum(k in seen for k in keys) * 3 >= len(keys):

@@ -1,0 +1,68 @@
+import itertools
+
+import numpy as np
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from dedup.candidates import band_keys, candidate_pairs
+from dedup.config import Config
+from dedup.fingerprint import segment_shingles, signatures
+
+
+def _shingle_set(seq, n):
+    return {tuple(seq[i : i + n]) for i in range(len(seq) - n + 1)}
+
+
+@st.composite
+def corpora(draw):
+    """Small corpora of word-id sequences, with some documents derived from others."""
+    base = [draw(st.lists(st.integers(0, 400), min_size=20, max_size=60)) for _ in range(draw(st.integers(2, 5)))]
+    docs = list(base)
+    for _ in range(draw(st.integers(1, 5))):
+        src = draw(st.sampled_from(base))
+        edits = draw(st.integers(0, 6))
+        doc = list(src)
+        for _ in range(edits):
+            i = draw(st.integers(0, len(doc) - 1))
+            doc[i] = draw(st.integers(1000, 2000))
+        docs.append(doc)
+    return docs
+
+
+@settings(max_examples=40, deadline=None)
+@given(corpora())
+def test_lsh_finds_what_brute_force_finds_above_the_threshold(docs):
+    cfg = Config(threshold=0.3)
+    n = cfg.shingle_size
+    hashed = [np.asarray(d, dtype=np.uint64) * np.uint64(0x9E3779B97F4A7C15) for d in docs]
+    sh, own = zip(*(segment_shingles(h, np.asarray([0, len(h)]), n) for h in hashed))
+    owner = np.concatenate([o + k for k, o in enumerate(own)])
+    sig = signatures(np.concatenate(sh), owner, len(docs), cfg.num_perm, cfg.seed)
+    found = {tuple(p) for p in candidate_pairs(band_keys(sig, cfg.bands, cfg.rows), np.arange(len(docs)), 200).tolist()}
+    sets = [_shingle_set(d, n) for d in docs]
+    # Well above the threshold the chance of a miss is below 1e-9 at these settings.
+    for i, j in itertools.combinations(range(len(docs)), 2):
+        jac = len(sets[i] & sets[j]) / len(sets[i] | sets[j])
+        if jac >= 0.6:
+            assert (i, j) in found, (i, j, jac)
+
+
+def test_unrelated_segments_are_not_candidates_and_pairs_are_unique():
+    rng = np.random.default_rng(1)
+    cfg = Config()
+    seqs = [rng.integers(0, 2**63, 50, dtype=np.uint64) for _ in range(30)]
+    seqs.append(seqs[0].copy())
+    seqs.append(seqs[0].copy())
+    sh, own = zip(*(segment_shingles(h, np.asarray([0, 50]), 3) for h in seqs))
+    owner = np.concatenate([o + k for k, o in enumerate(own)])
+    sig = signatures(np.concatenate(sh), owner, len(seqs), cfg.num_perm, cfg.seed)
+    pairs = candidate_pairs(band_keys(sig, cfg.bands, cfg.rows), np.arange(len(seqs)), 200)
+    assert sorted(map(tuple, pairs.tolist())) == [(0, 30), (0, 31), (30, 31)]
+
+
+def test_oversized_buckets_link_members_to_hubs_not_all_pairs():
+    keys = np.zeros((10, 1), dtype=np.uint64)
+    pairs = candidate_pairs(keys, np.arange(10), max_bucket=5)
+    assert len(pairs) < 45
+    assert {0, 1, 2, 3} <= set(pairs[:, 0].tolist())
+    assert set(pairs.ravel().tolist()) == set(range(10))

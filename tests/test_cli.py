@@ -1,0 +1,91 @@
+import csv
+import io
+import json
+
+import pytest
+
+
+def test_table_is_the_default(run_cli, seeds_dir):
+    code, out, err = run_cli("cluster", seeds_dir)
+    assert code == 0 and err == ""
+    assert "c1" in out and "c2" in out and "origin" in out
+    assert "5 documents, 2 clusters, 1 alone, 0 skipped" in out
+
+
+def test_json_format_has_the_documented_names(run_cli, seeds_dir):
+    code, out, _ = run_cli("cluster", seeds_dir, "--format", "json")
+    assert code == 0
+    data = json.loads(out)
+    assert set(data) >= {"clusters", "documents", "config", "problems"}
+    c = data["clusters"][0]
+    assert set(c) >= {"id", "kind", "origin", "members", "links"}
+    assert set(c["members"][0]) >= {"doc_id", "date", "title", "coverage", "role"}
+    assert set(c["links"][0]) >= {"source", "target", "kind", "score", "passages"}
+    assert set(c["links"][0]["passages"][0]) == {"source_start", "source_end", "target_start", "target_end", "score"}
+    assert data["config"]["num_perm"] == 128 and data["config"]["bands"] * data["config"]["rows"] <= 128
+
+
+def test_json_is_byte_identical_across_runs_and_written_atomically(run_cli, seeds_dir, tmp_path):
+    out1, out2 = tmp_path / "a.json", tmp_path / "b.json"
+    assert run_cli("cluster", seeds_dir, "-f", "json", "-o", out1)[0] == 0
+    assert run_cli("cluster", seeds_dir, "-f", "json", "-o", out2)[0] == 0
+    assert out1.read_bytes() == out2.read_bytes()
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []
+
+
+def test_jsonl_and_csv(run_cli, seeds_dir):
+    _, out, _ = run_cli("cluster", seeds_dir, "-f", "jsonl")
+    lines = [json.loads(line) for line in out.splitlines()]
+    assert [c["id"] for c in lines] == ["c1", "c2"]
+    _, out, _ = run_cli("cluster", seeds_dir, "-f", "csv")
+    rows = list(csv.DictReader(io.StringIO(out)))
+    assert len(rows) == 4 and {r["role"] for r in rows} == {"origin", "copy", "partial"}
+
+
+@pytest.mark.parametrize(
+    "args, code, message",
+    [
+        (["cluster", "does-not-exist"], 3, "dedup: error: does-not-exist: no such file or directory"),
+        (["cluster", "SEEDS", "--threshold", "1.5"], 2, "dedup: error: invalid setting threshold"),
+        (["cluster", "SEEDS", "--num-perm", "8"], 2, "dedup: error: invalid setting num_perm"),
+        (["cluster", "SEEDS", "--format", "xml"], 2, "dedup: error: Invalid value for '--format'"),
+        (["cluster", "SEEDS", "--shingle-size", "x"], 2, "dedup: error: Invalid value for '--shingle-size'"),
+        (["cluster", "SEEDS", "--bogus"], 2, "dedup: error: No such option: --bogus"),
+    ],
+)
+def test_user_mistakes_give_one_line_and_an_exit_code(run_cli, seeds_dir, args, code, message):
+    args = [str(seeds_dir) if a == "SEEDS" else a for a in args]
+    got, out, err = run_cli(*args)
+    assert got == code
+    assert err.startswith(message) and err.count("\n") == 1, err
+    assert "Traceback" not in err and out == ""
+
+
+def test_empty_directory_is_an_input_error(run_cli, tmp_path):
+    code, _, err = run_cli("cluster", tmp_path)
+    assert code == 3 and err.strip() == f"dedup: error: {tmp_path}: directory has no .txt, .md or .jsonl files"
+
+
+def test_bad_files_are_reported_and_the_rest_still_runs(run_cli, seeds_dir, tmp_path):
+    for f in seeds_dir.glob("*.txt"):
+        (tmp_path / f.name).write_bytes(f.read_bytes())
+    (tmp_path / "broken.txt").write_bytes(b"caf\xe9 au lait")
+    (tmp_path / "bad.jsonl").write_text('{"id": "x", "text": "fine text"}\n{oops\n')
+    code, out, err = run_cli("cluster", tmp_path, "-f", "json")
+    assert code == 1
+    data = json.loads(out)
+    assert len(data["clusters"]) == 2
+    assert {(p["path"].rsplit("/", 1)[-1], p["line"]) for p in data["problems"]} == {("broken.txt", 1), ("bad.jsonl", 2)}
+    assert err.count("dedup: warning: skipped") == 2
+    assert "bad.jsonl:2: malformed JSON" in err
+
+
+def test_nothing_readable_is_an_input_error(run_cli, tmp_path):
+    (tmp_path / "bin.txt").write_bytes(b"\x00\x01\x02")
+    code, _, err = run_cli("cluster", tmp_path)
+    assert code == 3 and err.strip() == "dedup: error: no readable documents (1 skipped)"
+
+
+def test_unwritable_output(run_cli, seeds_dir, tmp_path):
+    code, _, err = run_cli("cluster", seeds_dir, "-f", "json", "-o", tmp_path / "no" / "such" / "dir.json")
+    assert code == 4 and err.startswith("dedup: error: ") and "cannot write" in err

@@ -1,0 +1,42 @@
+import numpy as np
+from datasketch import MinHash
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from dedup.fingerprint import combine, segment_shingles, shingle_hash32, signatures
+
+token_hashes = st.lists(st.integers(0, 2**64 - 1), min_size=1, max_size=60)
+
+
+@settings(max_examples=60, deadline=None)
+@given(token_hashes, st.integers(1, 5), st.sampled_from([16, 64, 128]), st.integers(0, 2**32 - 1))
+def test_vectorized_signature_equals_datasketch(tokens, n, num_perm, seed):
+    arr = np.asarray(tokens, dtype=np.uint64)
+    bounds = np.asarray([0, len(arr)])
+    sh, owner = segment_shingles(arr, bounds, n)
+    ours = signatures(sh, owner, 1, num_perm, seed)[0]
+
+    m = min(n, len(tokens))
+    ref = MinHash(num_perm=num_perm, seed=seed, hashfunc=shingle_hash32)
+    for i in range(len(tokens) - m + 1):
+        ref.update(tuple(tokens[i : i + m]))
+    assert ours.tolist() == [int(v) for v in ref.hashvalues]
+
+
+def test_combine_matches_scalar_hash():
+    rng = np.random.default_rng(3)
+    arr = rng.integers(0, 2**63, 20, dtype=np.uint64)
+    got = combine(arr, 3).tolist()
+    want = [shingle_hash32(tuple(int(x) for x in arr[i : i + 3])) for i in range(18)]
+    assert got == want
+
+
+def test_segments_get_their_own_signatures_and_chunking_is_invisible():
+    rng = np.random.default_rng(0)
+    arr = rng.integers(0, 2**63, 70000, dtype=np.uint64)  # crosses the block size
+    bounds = np.asarray([0, 10, 35000, 70000])
+    sh, owner = segment_shingles(arr, bounds, 3)
+    sig = signatures(sh, owner, 3, 32, 1)
+    for s in range(3):
+        one_sh, one_owner = segment_shingles(arr[bounds[s] : bounds[s + 1]], np.asarray([0, bounds[s + 1] - bounds[s]]), 3)
+        assert sig[s].tolist() == signatures(one_sh, one_owner, 1, 32, 1)[0].tolist()
