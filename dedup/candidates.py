@@ -42,17 +42,22 @@ def candidate_pairs(keys: np.ndarray, seg_doc: np.ndarray, max_bucket: int) -> n
             continue
         edges = np.flatnonzero(np.r_[True, ~same, True])
         lengths = np.diff(edges)
-        for start, length in zip(edges[:-1][lengths > 1].tolist(), lengths[lengths > 1].tolist()):
+        # Buckets of two are nearly all of them: handle those as arrays.
+        two = edges[:-1][lengths == 2]
+        if len(two):
+            a, b = seg_doc[order[two]], seg_doc[order[two + 1]]
+            keep = a != b
+            found.append(np.stack([np.minimum(a, b)[keep], np.maximum(a, b)[keep]], axis=1))
+        for start, length in zip(edges[:-1][lengths > 2].tolist(), lengths[lengths > 2].tolist()):
             docs = np.unique(seg_doc[order[start : start + length]])
-            if len(docs) < 2:
-                continue
-            found.append(_bucket_pairs(docs, max_bucket))
+            if len(docs) >= 2:
+                found.append(_bucket_pairs(docs, max_bucket))
     if not found:
         return np.zeros((0, 2), dtype=np.int64)
-    pairs = np.concatenate(found)
-    codes = np.sort(pairs[:, 0] * (int(seg_doc.max()) + 1) + pairs[:, 1])
-    codes = codes[np.r_[True, codes[1:] != codes[:-1]]]
     n = int(seg_doc.max()) + 1
+    pairs = np.concatenate(found)
+    codes = np.sort(pairs[:, 0] * n + pairs[:, 1])
+    codes = codes[np.r_[True, codes[1:] != codes[:-1]]]
     return np.stack([codes // n, codes % n], axis=1)
 
 
