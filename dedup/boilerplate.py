@@ -5,8 +5,8 @@ Two kinds of evidence, both generic rather than fitted to one site:
 * shape: what furniture looks like anywhere (copyright and cookie notices, share and
   navigation lines, runs of one- to three-word menu items);
 * recurrence: a line that recurs verbatim across a large share of one source's
-  documents is that source's template, whatever it says. When documents carry no
-  source, short lines that recur in several documents are treated the same way.
+  documents is that source's template, whatever it says; and a recurring line whose
+  documents otherwise have little in common is furniture (see :class:`Recurrence`).
 
 Lines are judged whole; offsets always refer to the original text.
 """
@@ -102,40 +102,95 @@ def shape_furniture(text: str, spans: list[tuple[int, int]]) -> tuple[np.ndarray
     return mask, ntoks
 
 
+SAMPLE_DOCS = 64  # documents looked at per recurring line: enough for a median
+
+
+@dataclass
+class _DocLines:
+    keys: np.ndarray
+    ntoks: np.ndarray
+    shape: np.ndarray
+
+
 @dataclass
 class Recurrence:
-    """Counts, over a corpus, how many documents (overall and per source) carry each line."""
+    """What recurs across a corpus: which documents (and sources) carry each line.
+
+    Two rules judge a recurring line (one in at least ``min_docs`` documents):
+
+    * per source: it is in at least ``share`` of one source's documents (a template);
+    * minority: in the documents that carry it, the lines they have in common make up
+      less than ``minority`` of their words. Syndicated copies have most of their text
+      in common; documents that share only a site's furniture have their own stories as
+      the bulk. This needs no source, and it is how the corpus, not a rule list, decides.
+    """
 
     docs: Counter = field(default_factory=Counter)
     per_source: dict = field(default_factory=lambda: defaultdict(Counter))
     source_docs: Counter = field(default_factory=Counter)
-    short_keys: set = field(default_factory=set)
+    lines: list = field(default_factory=list)
+    sources: list = field(default_factory=list)
 
-    def add(self, keys: np.ndarray, ntokens: np.ndarray, source: str | None, short_tokens: int):
+    def add(self, keys: np.ndarray, ntokens: np.ndarray, shape: np.ndarray, source: str | None):
         unique = set(keys.tolist())
         self.docs.update(unique)
-        self.short_keys.update(k for k, n in zip(keys.tolist(), ntokens.tolist()) if n <= short_tokens)
+        self.lines.append(_DocLines(keys, ntokens, shape))
+        self.sources.append(source)
         if source is not None:
             self.source_docs[source] += 1
             self.per_source[source].update(unique)
 
-    def furniture(self, min_docs: int, share: float) -> "FurnitureKeys":
-        """The recurring lines judged furniture: per source, and for documents without one."""
+    def furniture(self, min_docs: int, share: float, minority: float) -> "FurnitureKeys":
         by_source = {}
         for source, counts in self.per_source.items():
             need = max(min_docs, share * self.source_docs[source])
             by_source[source] = {k for k, c in counts.items() if c >= need}
-        anywhere = {k for k in self.short_keys if self.docs[k] >= min_docs}
-        return FurnitureKeys(by_source, anywhere)
+        return FurnitureKeys(by_source, self._minority(min_docs, minority))
+
+    def _minority(self, min_docs: int, minority: float) -> set:
+        recurring = {k for k, c in self.docs.items() if c >= min_docs}
+        if not recurring:
+            return set()
+        postings: dict[int, list[int]] = defaultdict(list)
+        for d, dl in enumerate(self.lines):
+            for k in set(dl.keys[~dl.shape].tolist()) & recurring:
+                if len(postings[k]) < SAMPLE_DOCS:
+                    postings[k].append(d)
+        # Lines of one template (or one story) are carried by the same documents:
+        # judge each such group once.
+        groups: dict[tuple, list[int]] = defaultdict(list)
+        for k, ds in postings.items():
+            groups[tuple(ds)].append(k)
+        out = set()
+        for ds, keys in groups.items():
+            if len(ds) < min_docs:
+                continue
+            counts = Counter(k for d in ds for k in set(self.lines[d].keys.tolist()))
+            shares = []
+            for d in ds:
+                dl = self.lines[d]
+                content = ~dl.shape
+                total = int(dl.ntoks[content].sum())
+                common = sum(
+                    n for k, n, c in zip(dl.keys.tolist(), dl.ntoks.tolist(), content.tolist()) if c and counts[k] >= 2
+                )
+                shares.append(common / total if total else 1.0)
+            if float(np.median(shares)) < minority:
+                out.update(keys)
+        return out
 
 
 @dataclass(frozen=True)
 class FurnitureKeys:
+    """Recurring lines judged furniture: per source, and anywhere."""
+
     by_source: dict
-    unsourced: set
+    anywhere: set
 
     def mask(self, keys: np.ndarray, source: str | None) -> np.ndarray:
-        table = self.by_source.get(source, set()) if source is not None else self.unsourced
-        if not table:
+        table = self.by_source.get(source, set()) if source is not None else set()
+        if not table and not self.anywhere:
             return np.zeros(len(keys), dtype=bool)
-        return np.fromiter((k in table for k in keys.tolist()), dtype=bool, count=len(keys))
+        return np.fromiter(
+            (k in table or k in self.anywhere for k in keys.tolist()), dtype=bool, count=len(keys)
+        )

@@ -61,8 +61,12 @@ class Config(BaseModel):
         le=1.0,
         description="share of one source's documents a recurring line must reach",
     )
-    boilerplate_short_tokens: int = Field(
-        12, ge=0, description="recurring lines up to this many words are furniture anywhere"
+    boilerplate_minority: float = Field(
+        0.5,
+        ge=0.0,
+        le=1.0,
+        description="a recurring line is furniture when the lines its documents share make up "
+        "less than this share of their words",
     )
 
     @model_validator(mode="after")

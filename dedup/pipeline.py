@@ -47,10 +47,10 @@ def prepare_corpus(docs: Sequence[Document], cfg: Config, progress: Progress = _
         spans = boilerplate.line_spans(doc.text)
         shape, ntoks = boilerplate.shape_furniture(doc.text, spans)
         keys = boilerplate.line_keys(doc.text, spans)
-        recurrence.add(keys, ntoks, doc.source, cfg.boilerplate_short_tokens)
+        recurrence.add(keys, ntoks, shape, doc.source)
         lines.append((spans, shape, keys))
         progress("read", k + 1, n)
-    furniture = recurrence.furniture(cfg.boilerplate_min_docs, cfg.boilerplate_share)
+    furniture = recurrence.furniture(cfg.boilerplate_min_docs, cfg.boilerplate_share, cfg.boilerplate_minority)
     prepared, facts = [], []
     for k, (doc, (spans, shape, keys)) in enumerate(zip(docs, lines)):
         drop = shape | furniture.mask(keys, doc.source)

@@ -1,5 +1,7 @@
 import numpy as np
 
+from textgen import article
+
 from dedup.boilerplate import Recurrence, line_keys, line_spans, shape_furniture
 
 
@@ -41,30 +43,42 @@ def test_line_spans_trim_and_keep_offsets():
 
 def _add(rec, text, source):
     spans = line_spans(text)
-    _, ntoks = shape_furniture(text, spans)
-    rec.add(line_keys(text, spans), ntoks, source, 12)
+    shape, ntoks = shape_furniture(text, spans)
+    rec.add(line_keys(text, spans), ntoks, shape, source)
+
+
+def _mask(furniture, text, source):
+    return furniture.mask(line_keys(text, line_spans(text)), source).tolist()
 
 
 def test_a_line_recurring_across_one_sources_documents_is_furniture():
     footer = "Read the full coverage of this and other stories at the Daily Example website every day."
     rec = Recurrence()
-    for k in range(4):
-        _add(rec, f"Story number {k} is about a distinct topic entirely.\n{footer}", "daily")
-    _add(rec, f"Another outlet quotes it.\n{footer}", "other")
-    furniture = rec.furniture(min_docs=3, share=0.5)
-    text = f"New story.\n{footer}"
-    keys = line_keys(text, line_spans(text))
-    assert furniture.mask(keys, "daily").tolist() == [False, True]
-    assert furniture.mask(keys, "other").tolist() == [False, False]
+    _add(rec, f"A brief note.\n{footer}", "daily")
+    _add(rec, f"Another brief note.\n{footer}", "daily")
+    _add(rec, f"A third brief note.\n{footer}", "daily")
+    _add(rec, f"Not this one.", "daily")
+    furniture = rec.furniture(min_docs=3, share=0.5, minority=0.0)  # per-source rule alone
+    assert _mask(furniture, f"New story.\n{footer}", "daily") == [False, True]
+    assert _mask(furniture, f"New story.\n{footer}", "other") == [False, False]
 
 
-def test_without_sources_only_short_recurring_lines_are_furniture():
+def test_recurring_lines_whose_documents_share_little_else_are_furniture():
+    footer = "The views expressed in this article are those of the author and do not reflect the editorial line."
     rec = Recurrence()
-    long_line = "A long syndicated paragraph that several outlets carry word for word in their copies."
-    for k in range(3):
-        _add(rec, f"Follow our live blog\n{long_line}\nUnique {k} body text goes here.", None)
-    furniture = rec.furniture(min_docs=3, share=0.5)
-    text = f"Follow our live blog\n{long_line}"
-    keys = line_keys(text, line_spans(text))
-    assert furniture.mask(keys, None).tolist() == [True, False]
+    for seed in range(4):
+        _add(rec, article(seed) + "\n" + footer, None)
+    furniture = rec.furniture(min_docs=3, share=0.5, minority=0.5)
+    assert _mask(furniture, "Some story text here.\n" + footer, None) == [False, True]
+
+
+def test_verbatim_syndicated_paragraphs_are_not_furniture():
+    story = article(42)
+    rec = Recurrence()
+    for k in range(5):
+        _add(rec, f"Headline number {k} for this copy\n\n{story}", None)
+    for seed in range(10):
+        _add(rec, article(100 + seed), None)
+    furniture = rec.furniture(min_docs=3, share=0.5, minority=0.5)
+    assert not any(_mask(furniture, story, None))
     assert isinstance(furniture.mask(np.zeros(0, np.uint64), None), np.ndarray)

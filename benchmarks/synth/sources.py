@@ -153,7 +153,7 @@ def read_articles(data_dir: str | Path) -> list[Article]:
             if a:
                 arts.append(a)
     seen: set[str] = set()
-    kept: list[Article] = []  # returned as a tuple-like list; callers must not mutate it
+    kept: list[Article] = []  # shared via the cache: callers must not mutate it
     for a in arts:
         keys = [_norm(s) for s in a.sentences]
         if sum(k in seen for k in keys) * 3 >= len(keys):

@@ -1,0 +1,105 @@
+"""Smoke test for the benchmark corpus generator, scorer and fast peers (< 10 s)."""
+from __future__ import annotations
+
+import json
+import sys
+from collections import Counter
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+DATA = REPO.parent / "shared" / "data"
+sys.path.insert(0, str(REPO))  # benchmarks/ is not part of the installed package
+
+pytestmark = pytest.mark.skipif(not (DATA / "reuters21578.jsonl.gz").exists(),
+                                reason=f"source corpora not found at {DATA}")
+
+
+@pytest.fixture(scope="module")
+def corpus(tmp_path_factory):
+    from benchmarks.synth import build
+
+    a, b = tmp_path_factory.mktemp("a"), tmp_path_factory.mktemp("b")
+    build(DATA, a, size=60, seed=7)
+    build(DATA, b, size=60, seed=7)
+    return a, b
+
+
+def _read(path: Path) -> list[dict]:
+    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
+
+
+def test_deterministic(corpus, tmp_path):
+    from benchmarks.synth import build
+
+    a, b = corpus
+    for name in ("corpus.jsonl", "truth.jsonl"):
+        assert (a / name).read_bytes() == (b / name).read_bytes()
+    build(DATA, tmp_path, size=60, seed=8)
+    assert (tmp_path / "corpus.jsonl").read_bytes() != (a / "corpus.jsonl").read_bytes()
+
+
+def test_truth_consistent(corpus):
+    from benchmarks.score import load_truth
+
+    d = corpus[0]
+    docs = {r["id"]: r for r in _read(d / "corpus.jsonl")}
+    assert len(docs) == 60
+    for r in docs.values():
+        assert set(r) == {"id", "text", "title", "date", "source"}
+        assert len(r["date"]) == 19 and r["date"][10] == "T"
+    truth = load_truth(d / "truth.jsonl")
+    assert set(truth.labels) == set(docs)
+    assert truth.pairs
+    for (a, b), (sa, sb) in truth.pairs.items():
+        assert truth.labels[a] == truth.labels[b]
+        for doc, spans in ((a, sa), (b, sb)):
+            assert spans
+            for s, e in spans:
+                assert 0 <= s < e <= len(docs[doc]["text"])
+    sizes = Counter(truth.labels.values())
+    roles = Counter(truth.roles.values())
+    assert max(sizes.values()) >= 2
+    assert roles["background"] > 0 and roles["negative"] > 0 and roles["origin"] > 0
+    for i, role in truth.roles.items():
+        if role in ("background", "negative"):
+            assert sizes[truth.labels[i]] == 1
+    for i, role in truth.roles.items():  # copies come after their origin
+        if role == "copy":
+            origin = next(j for j, r in truth.roles.items() if r == "origin" and truth.labels[j] == truth.labels[i])
+            assert docs[i]["date"] > docs[origin]["date"]
+
+
+def test_scorer(corpus):
+    from benchmarks.score import cluster_metrics, load_truth, passage_metrics
+
+    d = corpus[0]
+    truth = load_truth(d / "truth.jsonl")
+    lengths = {r["id"]: len(r["text"]) for r in _read(d / "corpus.jsonl")}
+    perfect = cluster_metrics(truth.labels, truth.labels)
+    assert perfect["ari"] == pytest.approx(1) and perfect["pair_f1"] == pytest.approx(1)
+    assert passage_metrics(truth.pairs, truth.pairs, lengths)["char_f1"] == pytest.approx(1)
+    merged = cluster_metrics({i: "all" for i in truth.labels}, truth.labels)
+    split = cluster_metrics({i: i for i in truth.labels}, truth.labels)
+    assert merged["ari"] < 1 and merged["pair_precision"] < 1
+    assert split["ari"] < 1 and split["pair_recall"] == 0
+    half = {k: (v[0][:1], v[1]) for k, v in truth.pairs.items()}
+    extra = dict(truth.pairs)
+    extra[("zz-a", "zz-b")] = ([[0, 10]], [[0, 10]])
+    assert passage_metrics(half, truth.pairs, lengths)["char_recall"] <= 1
+    assert passage_metrics(extra, truth.pairs, {**lengths, "zz-a": 50, "zz-b": 50})["char_precision"] < 1
+
+
+def test_peers(corpus):
+    from benchmarks.peers import datasketch_recipe, exact_hash
+    from benchmarks.score import cluster_metrics, load_truth
+
+    d = corpus[0]
+    records = _read(d / "corpus.jsonl")
+    truth = load_truth(d / "truth.jsonl")
+    for peer in (exact_hash, datasketch_recipe):
+        labels, seconds = peer(records)
+        assert set(labels) == set(truth.labels) and seconds >= 0
+        m = cluster_metrics(labels, truth.labels)
+        assert -1 <= m["ari"] <= 1
