@@ -3,40 +3,73 @@
 Each document's content is one sequence of words (paragraph breaks play no part, so
 split and merged paragraphs align as if they were not there). rapidfuzz's Indel
 opcodes give the longest common subsequence as blocks of equal words; blocks close
-to each other on both sides chain into a passage, and a passage counts when it has
-enough matching words and its two sides are similar enough. The LCS keeps order, so
-passages that moved (a paragraph placed elsewhere) are found in further rounds with
-the passages already found masked out.
+to each other on both sides chain into a passage. Passages that moved (a paragraph
+placed elsewhere) are found in further rounds with the passages already found masked.
+
+A passage is judged by how the corpus uses its words. Each word weighs its inverse
+document frequency, counted over the *other* documents of the corpus: a formula that
+hundreds of reports share ("... mln dlr eurobond due ... lead manager ... said") matches
+on common words and differs on the rare ones (names, figures), so its weighted
+similarity is low, while a copy matches on the rare words too. Words inside quotation
+marks count half as evidence of copying: independent reports quote the same speakers.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
+import numpy as np
 from rapidfuzz.distance import Indel
 
 from .config import Config
 
 MAX_ROUNDS = 3
+QUOTE_EVIDENCE = 0.5  # a quoted word is half the evidence of copying an unquoted one
 _MASK_A, _MASK_B = "\ue000", "\ue001"  # never equal to each other or to a word
 
 
 @dataclass(frozen=True, slots=True)
+class Side:
+    """One document as alignment sees it: its words, and prefix sums of word weight
+    and of quoted words (so any span's totals are two lookups)."""
+
+    words: str
+    cum_weight: np.ndarray
+    cum_quoted: np.ndarray
+
+    @classmethod
+    def make(cls, words: str, weights: np.ndarray | None = None, quoted: np.ndarray | None = None) -> "Side":
+        n = len(words)
+        w = np.ones(n) if weights is None else weights
+        q = np.zeros(n) if quoted is None else quoted
+        return cls(words, np.concatenate([[0.0], np.cumsum(w, dtype=np.float64)]),
+                   np.concatenate([[0.0], np.cumsum(q, dtype=np.float64)]))
+
+    def weight(self, s: int, e: int) -> float:
+        return float(self.cum_weight[e] - self.cum_weight[s])
+
+    def quoted(self, s: int, e: int) -> float:
+        return float(self.cum_quoted[e] - self.cum_quoted[s])
+
+
+@dataclass(frozen=True, slots=True)
 class Span:
-    """A passage in word positions: words ``a0:a1`` of A match ``b0:b1`` of B."""
+    """A passage in word positions: words ``a0:a1`` of A match ``b0:b1`` of B.
+
+    ``matched``: equal words; ``evidence``: matched words with quoted ones discounted;
+    ``score``: weighted similarity of the two sides (1.0 = the same words).
+    """
 
     a0: int
     a1: int
     b0: int
     b1: int
     matched: int
-
-    @property
-    def score(self) -> float:
-        return 2.0 * self.matched / ((self.a1 - self.a0) + (self.b1 - self.b0))
+    evidence: float
+    score: float
 
     def swapped(self) -> "Span":
-        return Span(self.b0, self.b1, self.a0, self.a1, self.matched)
+        return Span(self.b0, self.b1, self.a0, self.a1, self.matched, self.evidence, self.score)
 
 
 def _equal_blocks(wa: str, wb: str) -> list[tuple[int, int, int, int]]:
@@ -47,8 +80,24 @@ def _equal_blocks(wa: str, wb: str) -> list[tuple[int, int, int, int]]:
     ]
 
 
-def _chain(blocks, cfg: Config) -> list[Span]:
-    """Group consecutive equal blocks separated by small gaps into candidate passages."""
+def _judge(g, A: Side, B: Side, cfg: Config) -> Span | None:
+    matched = sum(b[1] - b[0] for b in g)
+    if matched < cfg.min_passage_tokens:
+        return None
+    a0, a1, b0, b1 = g[0][0], g[-1][1], g[0][2], g[-1][3]
+    same = sum(A.weight(x0, x1) + B.weight(y0, y1) for x0, x1, y0, y1 in g)
+    total = A.weight(a0, a1) + B.weight(b0, b1)
+    score = same / total if total else 0.0
+    if score < cfg.min_passage_score:
+        return None
+    quoted = sum(A.quoted(x0, x1) + B.quoted(y0, y1) for x0, x1, y0, y1 in g) / 2
+    evidence = matched - (1.0 - QUOTE_EVIDENCE) * quoted
+    return Span(a0, a1, b0, b1, matched, evidence, score)
+
+
+def _chain(blocks, A: Side, B: Side, cfg: Config) -> list[Span]:
+    """Group consecutive equal blocks separated by small gaps into passages; keep the
+    ones with enough matching words and a high enough weighted similarity."""
     groups: list[list[tuple[int, int, int, int]]] = []
     for blk in blocks:
         if groups:
@@ -60,16 +109,15 @@ def _chain(blocks, cfg: Config) -> list[Span]:
     spans = []
     for g in groups:
         # Single-word matches at the edges are coincidences ("the", "said"), not reuse.
-        while g and g[0][1] - g[0][0] < 2:
-            g = g[1:]
-        while g and g[-1][1] - g[-1][0] < 2:
-            g = g[:-1]
-        if not g:
-            continue
-        matched = sum(b[1] - b[0] for b in g)
-        span = Span(g[0][0], g[-1][1], g[0][2], g[-1][3], matched)
-        if matched >= cfg.min_passage_tokens and span.score >= cfg.min_passage_score:
-            spans.append(span)
+        lo, hi = 0, len(g)
+        while lo < hi and g[lo][1] - g[lo][0] < 2:
+            lo += 1
+        while hi > lo and g[hi - 1][1] - g[hi - 1][0] < 2:
+            hi -= 1
+        if lo < hi:
+            span = _judge(g[lo:hi], A, B, cfg)
+            if span is not None:
+                spans.append(span)
     return spans
 
 
@@ -80,17 +128,17 @@ def _mask(w: str, spans: list[tuple[int, int]], fill: str) -> str:
     return "".join(chars)
 
 
-def align_words(wa: str, wb: str, cfg: Config) -> list[Span]:
-    """Reused passages between two word strings, sorted by position in A.
+def align(A: Side, B: Side, cfg: Config) -> list[Span]:
+    """Reused passages between two documents, sorted by position in A.
 
-    Symmetric: ``align_words(b, a)`` gives the same passages with sides swapped.
+    Symmetric: ``align(B, A)`` gives the same passages with sides swapped.
     """
-    if wb < wa:
-        return [s.swapped() for s in align_words(wb, wa, cfg)]
+    if B.words < A.words:
+        return sorted((s.swapped() for s in align(B, A, cfg)), key=lambda s: (s.a0, s.b0))
     found: list[Span] = []
-    a, b = wa, wb
+    a, b = A.words, B.words
     for _ in range(MAX_ROUNDS):
-        new = _chain(_equal_blocks(a, b), cfg)
+        new = _chain(_equal_blocks(a, b), A, B, cfg)
         if not new:
             break
         found.extend(new)
@@ -107,14 +155,15 @@ def coverage(spans: list[Span], n_a: int, n_b: int) -> tuple[float, float]:
 
 
 def weighted_score(spans: list[Span]) -> float:
-    """Similarity of the aligned text: passage scores weighted by passage length."""
-    weight = sum((s.a1 - s.a0) + (s.b1 - s.b0) for s in spans)
-    return sum(2.0 * s.matched for s in spans) / weight if weight else 0.0
+    """Similarity of all the aligned text: passage scores weighted by passage length."""
+    size = [(s.a1 - s.a0) + (s.b1 - s.b0) for s in spans]
+    total = sum(size)
+    return sum(s.score * n for s, n in zip(spans, size)) / total if total else 0.0
 
 
 def link_kind(spans: list[Span], n_a: int, n_b: int, cfg: Config) -> str | None:
-    """'duplicate', 'partial' or None (not enough shared text to link the two)."""
-    if sum(s.matched for s in spans) < cfg.min_link_tokens:
+    """'duplicate', 'partial' or None (not enough evidence of copying to link the two)."""
+    if sum(s.evidence for s in spans) < cfg.min_link_tokens:
         return None
     cov_a, cov_b = coverage(spans, n_a, n_b)
     if min(cov_a, cov_b) >= cfg.duplicate_coverage:

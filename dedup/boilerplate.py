@@ -20,7 +20,8 @@ from dataclasses import dataclass, field
 import numpy as np
 import xxhash
 
-from .normalize import TOKEN_RE, normalize
+from .fingerprint import combine, signatures
+from .normalize import TOKEN_RE, normalize, tokenize
 
 # Notices that are furniture at any length.
 _STRONG = re.compile(
@@ -103,13 +104,9 @@ def shape_furniture(text: str, spans: list[tuple[int, int]]) -> tuple[np.ndarray
 
 
 SAMPLE_DOCS = 64  # documents looked at per recurring line: enough for a median
-
-
-@dataclass
-class _DocLines:
-    keys: np.ndarray
-    ntoks: np.ndarray
-    shape: np.ndarray
+REST_PERM = 32  # MinHash size for comparing what documents carry besides a recurring line
+REST_MIN_TOKENS = 8  # below this a document is all recurring lines: a pure copy
+MINORITY = 0.5  # verbatim-shared lines above this share of the words: copies, not furniture
 
 
 @dataclass
@@ -119,65 +116,107 @@ class Recurrence:
     Two rules judge a recurring line (one in at least ``min_docs`` documents):
 
     * per source: it is in at least ``share`` of one source's documents (a template);
-    * minority: in the documents that carry it, the lines they have in common make up
-      less than ``minority`` of their words. Syndicated copies have most of their text
-      in common; documents that share only a site's furniture have their own stories as
-      the bulk. This needs no source, and it is how the corpus, not a rule list, decides.
+    * otherwise unrelated: the documents that carry it have little else in common.
+      Two tests must agree. The lines those documents share verbatim make up a minority
+      of their words (verbatim copies fail this), and what each carries *besides*
+      recurring lines is dissimilar (edited copies of one story fail this). Documents
+      that share only a site's furniture pass both. No source needed: the corpus decides.
     """
 
     docs: Counter = field(default_factory=Counter)
     per_source: dict = field(default_factory=lambda: defaultdict(Counter))
     source_docs: Counter = field(default_factory=Counter)
-    lines: list = field(default_factory=list)
-    sources: list = field(default_factory=list)
+    content_keys: list = field(default_factory=list)
+    content_ntoks: list = field(default_factory=list)
 
-    def add(self, keys: np.ndarray, ntokens: np.ndarray, shape: np.ndarray, source: str | None):
+    def add(self, keys: np.ndarray, ntoks: np.ndarray, shape: np.ndarray, source: str | None):
         unique = set(keys.tolist())
         self.docs.update(unique)
-        self.lines.append(_DocLines(keys, ntokens, shape))
-        self.sources.append(source)
+        self.content_keys.append(keys[~shape])
+        self.content_ntoks.append(ntoks[~shape])
         if source is not None:
             self.source_docs[source] += 1
             self.per_source[source].update(unique)
 
-    def furniture(self, min_docs: int, share: float, minority: float) -> "FurnitureKeys":
-        by_source = {}
+    def source_templates(self, min_docs: int, share: float) -> dict:
+        """Per source, the lines in at least ``share`` of its documents."""
+        out = {}
         for source, counts in self.per_source.items():
             need = max(min_docs, share * self.source_docs[source])
-            by_source[source] = {k for k, c in counts.items() if c >= need}
-        return FurnitureKeys(by_source, self._minority(min_docs, minority))
+            out[source] = {k for k, c in counts.items() if c >= need}
+        return out
 
-    def _minority(self, min_docs: int, minority: float) -> set:
-        recurring = {k for k, c in self.docs.items() if c >= min_docs}
-        if not recurring:
-            return set()
+    def furniture(self, doc_lines, min_docs, share, similarity, shingle_size, seed) -> "FurnitureKeys":
+        """Judge every recurring line. ``doc_lines(d)`` gives document d's
+        ``(text, spans, shape, keys)`` (only asked for documents carrying one)."""
+        recurring = self.recurring(min_docs)
+        groups = self.groups(recurring, min_docs)
+        rest = {}
+        for d in sorted({d for ds, _ in groups for d in ds}):
+            text, spans, shape, keys = doc_lines(d)
+            keep = ~shape & ~np.fromiter((x in recurring for x in keys.tolist()), bool, len(keys))
+            rest[d] = rest_signature(text, spans, keep, shingle_size, seed)
+        minority = [g for g in groups if self._common_share(g[0]) < MINORITY]
+        anywhere = judge_groups(minority, rest, similarity)
+        return FurnitureKeys(self.source_templates(min_docs, share), anywhere)
+
+    def _common_share(self, ds: tuple[int, ...]) -> float:
+        """Median share of a document's words in lines another of ``ds`` has verbatim."""
+        counts = Counter(k for d in ds for k in set(self.content_keys[d].tolist()))
+        shares = []
+        for d in ds:
+            keys, ntoks = self.content_keys[d].tolist(), self.content_ntoks[d].tolist()
+            total = sum(ntoks)
+            shares.append(sum(n for k, n in zip(keys, ntoks) if counts[k] >= 2) / total if total else 1.0)
+        return float(np.median(shares))
+
+    def recurring(self, min_docs: int) -> set:
+        return {k for k, c in self.docs.items() if c >= min_docs}
+
+    def groups(self, recurring: set, min_docs: int) -> list[tuple[tuple[int, ...], list[int]]]:
+        """Recurring lines grouped by the (first ``SAMPLE_DOCS``) documents carrying them:
+        a template's lines, or a story's verbatim paragraphs, are judged together."""
         postings: dict[int, list[int]] = defaultdict(list)
-        for d, dl in enumerate(self.lines):
-            for k in set(dl.keys[~dl.shape].tolist()) & recurring:
+        for d, keys in enumerate(self.content_keys):
+            for k in set(keys.tolist()) & recurring:
                 if len(postings[k]) < SAMPLE_DOCS:
                     postings[k].append(d)
-        # Lines of one template (or one story) are carried by the same documents:
-        # judge each such group once.
-        groups: dict[tuple, list[int]] = defaultdict(list)
+        grouped: dict[tuple, list[int]] = defaultdict(list)
         for k, ds in postings.items():
-            groups[tuple(ds)].append(k)
-        out = set()
-        for ds, keys in groups.items():
-            if len(ds) < min_docs:
-                continue
-            counts = Counter(k for d in ds for k in set(self.lines[d].keys.tolist()))
-            shares = []
-            for d in ds:
-                dl = self.lines[d]
-                content = ~dl.shape
-                total = int(dl.ntoks[content].sum())
-                common = sum(
-                    n for k, n, c in zip(dl.keys.tolist(), dl.ntoks.tolist(), content.tolist()) if c and counts[k] >= 2
-                )
-                shares.append(common / total if total else 1.0)
-            if float(np.median(shares)) < minority:
-                out.update(keys)
-        return out
+            if len(ds) >= min_docs:
+                grouped[tuple(ds)].append(k)
+        return sorted(grouped.items())
+
+
+def judge_groups(groups, rest_sigs: dict, similarity: float) -> set:
+    """The recurring lines whose documents are otherwise dissimilar: for each document,
+    its best MinHash similarity to another carrier; furniture when the median is low."""
+    out = set()
+    for ds, keys in groups:
+        sigs = [rest_sigs[d] for d in ds]
+        real = [s for s in sigs if s is not None]
+        best = np.ones(len(ds))
+        if len(real) >= 2:
+            mat = np.stack(real)
+            sim = (mat[:, None, :] == mat[None, :, :]).mean(axis=2)
+            np.fill_diagonal(sim, 0.0)
+            best_real = sim.max(axis=1)
+            best[[i for i, s in enumerate(sigs) if s is not None]] = best_real
+        elif len(real) == 1:
+            best[[i for i, s in enumerate(sigs) if s is not None]] = 0.0
+        if float(np.median(best)) < similarity:
+            out.update(keys)
+    return out
+
+
+def rest_signature(text: str, spans, keep: np.ndarray, shingle_size: int, seed: int):
+    """MinHash of a document's kept lines (None when they hold too few words)."""
+    parts = [tokenize(text, s, e)[2] for (s, e), k in zip(spans, keep.tolist()) if k]
+    hashes = np.concatenate(parts) if parts else np.zeros(0, np.uint64)
+    if len(hashes) < REST_MIN_TOKENS:
+        return None
+    sh = combine(hashes, min(shingle_size, len(hashes)))
+    return signatures(sh, np.zeros(len(sh), dtype=np.int64), 1, REST_PERM, seed)[0]
 
 
 @dataclass(frozen=True)

@@ -1,4 +1,10 @@
-"""Cluster: documents joined by links form clusters (connected components)."""
+"""Cluster: documents joined by links form clusters (connected components).
+
+Plain single linkage lets one stray link chain two whole stories together. So a link
+whose two ends both have other links, but no linked document in common, is a bridge
+between two groups and does not merge them: within a real story copies link to each
+other densely, so true links between well-connected documents share neighbours.
+"""
 
 from __future__ import annotations
 
@@ -38,6 +44,22 @@ def components(n: int, edges: Iterable[tuple[int, int]]) -> list[list[int]]:
     for x in range(n):
         groups.setdefault(uf.find(x), []).append(x)
     return sorted((g for g in groups.values() if len(g) > 1), key=lambda g: g[0])
+
+
+def supported(n: int, edges: list[tuple[int, int]]) -> list[bool]:
+    """For each edge, whether it may merge clusters (see the module docstring)."""
+    nbrs: list[set[int]] = [set() for _ in range(n)]
+    for a, b in edges:
+        nbrs[a].add(b)
+        nbrs[b].add(a)
+    out = []
+    for a, b in edges:
+        if len(nbrs[a]) < 2 or len(nbrs[b]) < 2:
+            out.append(True)
+        else:
+            small, large = (nbrs[a], nbrs[b]) if len(nbrs[a]) <= len(nbrs[b]) else (nbrs[b], nbrs[a])
+            out.append(any(x in large for x in small if x != a and x != b))
+    return out
 
 
 def connected(nodes: list[int], edges: Iterable[tuple[int, int]]) -> bool:

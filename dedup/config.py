@@ -42,7 +42,7 @@ class Config(BaseModel):
         15, ge=3, description="fewest matching words that make a reused passage"
     )
     min_passage_score: float = Field(
-        0.5, ge=0.0, le=1.0, description="lowest similarity of a passage's two sides"
+        0.75, ge=0.0, le=1.0, description="lowest weighted similarity of a passage's two sides"
     )
     max_gap: int = Field(8, ge=0, le=100, description="unmatched words a passage may bridge")
     min_link_tokens: int = Field(
@@ -61,12 +61,12 @@ class Config(BaseModel):
         le=1.0,
         description="share of one source's documents a recurring line must reach",
     )
-    boilerplate_minority: float = Field(
-        0.5,
+    boilerplate_similarity: float = Field(
+        0.2,
         ge=0.0,
         le=1.0,
-        description="a recurring line is furniture when the lines its documents share make up "
-        "less than this share of their words",
+        description="a recurring line is furniture when the documents carrying it are otherwise "
+        "less similar than this (median best MinHash similarity)",
     )
 
     @model_validator(mode="after")

@@ -11,9 +11,9 @@ from typing import Optional, Union
 import numpy as np
 
 from . import boilerplate, metadata
-from .align import align_words, link_kind
+from .align import Side, align, link_kind
 from .candidates import band_keys, candidate_pairs
-from .cluster import components
+from .cluster import components, supported
 from .config import Config
 from .errors import InputError
 from .fingerprint import segment_shingles, signatures
@@ -50,7 +50,11 @@ def prepare_corpus(docs: Sequence[Document], cfg: Config, progress: Progress = _
         recurrence.add(keys, ntoks, shape, doc.source)
         lines.append((spans, shape, keys))
         progress("read", k + 1, n)
-    furniture = recurrence.furniture(cfg.boilerplate_min_docs, cfg.boilerplate_share, cfg.boilerplate_minority)
+    furniture = recurrence.furniture(
+        lambda d: (docs[d].text, lines[d][0], lines[d][1], lines[d][2]),
+        cfg.boilerplate_min_docs, cfg.boilerplate_share, cfg.boilerplate_similarity,
+        cfg.shingle_size, cfg.seed,
+    )
     prepared, facts = [], []
     for k, (doc, (spans, shape, keys)) in enumerate(zip(docs, lines)):
         drop = shape | furniture.mask(keys, doc.source)
@@ -81,16 +85,51 @@ def find_candidates(prepared: Sequence[Prepared], cfg: Config, progress: Progres
     return candidate_pairs(keys, np.concatenate(seg_doc), cfg.max_bucket)
 
 
+def document_frequencies(prepared: Sequence[Prepared]) -> None:
+    """Set each document's ``df``: how many documents of the corpus carry each of its words."""
+    if not prepared:
+        return
+    allh = np.sort(np.concatenate([_unique(p.hashes) for p in prepared]))
+    if len(allh) == 0:
+        for p in prepared:
+            p.df = np.zeros(0, dtype=np.int64)
+        return
+    edges = np.flatnonzero(np.r_[True, allh[1:] != allh[:-1], True])
+    values, counts = allh[edges[:-1]], np.diff(edges)
+    for p in prepared:
+        p.df = counts[np.searchsorted(values, p.hashes)]
+
+
+def _unique(x: np.ndarray) -> np.ndarray:
+    # sort + mask: several times faster than np.unique on integer arrays here
+    s = np.sort(x)
+    return s[np.r_[True, s[1:] != s[:-1]]] if len(s) else s
+
+
+def pair_sides(pa: Prepared, pb: Prepared, words_a: str, words_b: str, n_docs: int) -> tuple[Side, Side]:
+    """Both documents' alignment views, words weighted by their rarity in the *other*
+    documents of the corpus (smoothed IDF: uniform when there are no others)."""
+    others = n_docs - 2
+    in_b = np.isin(pa.hashes, pb.hashes)
+    in_a = np.isin(pb.hashes, pa.hashes)
+    df_a = pa.df - 1 - in_b
+    df_b = pb.df - 1 - in_a
+    w_a = np.log((1.0 + others) / (1.0 + df_a)) + 1.0
+    w_b = np.log((1.0 + others) / (1.0 + df_b)) + 1.0
+    return Side.make(words_a, w_a, pa.quoted), Side.make(words_b, w_b, pb.quoted)
+
+
 def align_pairs(prepared, pairs: np.ndarray, cfg: Config, progress: Progress = _noop):
     """Align every candidate pair; keep those with enough shared text to link."""
     words = {}
     out = []
     total = len(pairs)
+    n = len(prepared)
     for k, (i, j) in enumerate(pairs.tolist()):
         for x in (i, j):
             if x not in words:
                 words[x] = prepared[x].word_string()
-        spans = align_words(words[i], words[j], cfg)
+        spans = align(*pair_sides(prepared[i], prepared[j], words[i], words[j], n), cfg)
         kind = link_kind(spans, prepared[i].ntokens, prepared[j].ntokens, cfg)
         if kind is not None:
             out.append(PairAlignment(i, j, kind, tuple(spans)))
@@ -121,6 +160,7 @@ def cluster(
     if not docs:
         raise InputError("no readable documents" + (f" ({len(problems)} skipped)" if problems else ""))
     prepared, facts = prepare_corpus(docs, cfg, progress)
+    document_frequencies(prepared)
     pairs = find_candidates(prepared, cfg, progress)
     alignments = align_pairs(prepared, pairs, cfg, progress)
     return build_report(docs, prepared, facts, alignments, problems, cfg)
@@ -128,11 +168,13 @@ def cluster(
 
 def build_report(docs, prepared, facts, alignments, problems: list[Problem], cfg: Config) -> Report:
     """Cluster the links, add provenance and assemble the report."""
-    groups = components(len(docs), ((a.i, a.j) for a in alignments))
+    edges = [(a.i, a.j) for a in alignments]
+    groups = components(len(docs), (e for e, ok in zip(edges, supported(len(docs), edges)) if ok))
     by_group: dict[int, list[PairAlignment]] = {g[0]: [] for g in groups}
     root = {x: g[0] for g in groups for x in g}
     for al in alignments:
-        by_group[root[al.i]].append(al)
+        if root.get(al.i, -1) == root.get(al.j, -2):  # a bridge between clusters is dropped
+            by_group[root[al.i]].append(al)
     built = [build_cluster(g, by_group[g[0]], prepared, facts, "") for g in groups]
     built.sort(key=lambda c: (-c.size, c.origin))
     clusters = [c.model_copy(update={"id": f"c{k + 1}"}) for k, c in enumerate(built)]
@@ -164,8 +206,9 @@ def compare(a: Union[str, Document, dict], b: Union[str, Document, dict], config
     cfg = config or Config()
     da, db = (to_document({"id": k, "text": x}) if isinstance(x, str) else to_document(x) for k, x in (("a", a), ("b", b)))
     prepared, _ = prepare_corpus([da, db], cfg)
+    document_frequencies(prepared)
     pa, pb = prepared
-    spans = align_words(pa.word_string(), pb.word_string(), cfg)
+    spans = align(*pair_sides(pa, pb, pa.word_string(), pb.word_string(), 2), cfg)
     from .align import coverage, weighted_score
     from .provenance import _passages, _r
 

@@ -10,6 +10,7 @@ segment boundaries only affect which pairs become candidates, never the passages
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 import numpy as np
@@ -34,6 +35,8 @@ class Prepared:
     hashes: np.ndarray  # uint64, normalized token identities
     seg_bounds: np.ndarray  # int64, token index where each segment starts, plus the end
     paragraphs: list  # (start, end) character spans of content paragraphs
+    quoted: np.ndarray  # bool, token inside quotation marks
+    df: np.ndarray | None = None  # int64, documents of the corpus carrying each token
 
     @property
     def ntokens(self) -> int:
@@ -86,7 +89,20 @@ def prepare(index: int, text: str, paras: list[tuple[int, int]], segment_tokens:
         hashes = np.zeros(0, dtype=np.uint64)
     para_last = np.cumsum([len(p[0]) for p in parts]) - 1  # last token of each paragraph
     bounds = _segment_bounds(text, starts, ends, set(para_last.tolist()), segment_tokens)
-    return Prepared(index, text, starts, ends, hashes, bounds, paras)
+    quoted = np.concatenate([_quoted(text, s, e, p[0]) for (s, e), p in zip(paras, parts)]) if parts else np.zeros(0, bool)
+    return Prepared(index, text, starts, ends, hashes, bounds, paras, quoted)
+
+
+_QUOTE_CHARS = re.compile('["\u201c\u201d\u201e\u00ab\u00bb]')
+
+
+def _quoted(text: str, start: int, end: int, token_starts: np.ndarray) -> np.ndarray:
+    """Tokens inside quotation marks, paired in order within one paragraph (an
+    unclosed quote runs to the paragraph's end, as news style has it)."""
+    marks = [m.start() for m in _QUOTE_CHARS.finditer(text, start, end)]
+    if not marks:
+        return np.zeros(len(token_starts), dtype=bool)
+    return np.searchsorted(np.asarray(marks), token_starts) % 2 == 1
 
 
 def _segment_bounds(text, starts, ends, para_last: set, target: int) -> np.ndarray:

@@ -41,10 +41,17 @@ def test_line_spans_trim_and_keep_offsets():
     assert [text[s:e] for s, e in line_spans(text)] == ["one", "two"]
 
 
-def _add(rec, text, source):
-    spans = line_spans(text)
-    shape, ntoks = shape_furniture(text, spans)
-    rec.add(line_keys(text, spans), ntoks, shape, source)
+def _furniture(docs, share=0.5, similarity=0.2):
+    """Run the corpus-level judgement over (text, source) documents."""
+    rec = Recurrence()
+    lines = []
+    for text, source in docs:
+        spans = line_spans(text)
+        shape, ntoks = shape_furniture(text, spans)
+        keys = line_keys(text, spans)
+        rec.add(keys, ntoks, shape, source)
+        lines.append((text, spans, shape, keys))
+    return rec.furniture(lambda d: lines[d], 3, share, similarity, 3, 1)
 
 
 def _mask(furniture, text, source):
@@ -53,32 +60,26 @@ def _mask(furniture, text, source):
 
 def test_a_line_recurring_across_one_sources_documents_is_furniture():
     footer = "Read the full coverage of this and other stories at the Daily Example website every day."
-    rec = Recurrence()
-    _add(rec, f"A brief note.\n{footer}", "daily")
-    _add(rec, f"Another brief note.\n{footer}", "daily")
-    _add(rec, f"A third brief note.\n{footer}", "daily")
-    _add(rec, f"Not this one.", "daily")
-    furniture = rec.furniture(min_docs=3, share=0.5, minority=0.0)  # per-source rule alone
+    docs = [(f"{article(k, 2)}\n{footer}", "daily") for k in range(3)] + [("Not this one.", "daily")]
+    furniture = _furniture(docs, similarity=0.0)  # the per-source rule alone
     assert _mask(furniture, f"New story.\n{footer}", "daily") == [False, True]
     assert _mask(furniture, f"New story.\n{footer}", "other") == [False, False]
 
 
-def test_recurring_lines_whose_documents_share_little_else_are_furniture():
+def test_recurring_lines_whose_documents_are_otherwise_unrelated_are_furniture():
     footer = "The views expressed in this article are those of the author and do not reflect the editorial line."
-    rec = Recurrence()
-    for seed in range(4):
-        _add(rec, article(seed) + "\n" + footer, None)
-    furniture = rec.furniture(min_docs=3, share=0.5, minority=0.5)
+    furniture = _furniture([(article(seed) + "\n" + footer, None) for seed in range(4)])
     assert _mask(furniture, "Some story text here.\n" + footer, None) == [False, True]
 
 
-def test_verbatim_syndicated_paragraphs_are_not_furniture():
-    story = article(42)
-    rec = Recurrence()
-    for k in range(5):
-        _add(rec, f"Headline number {k} for this copy\n\n{story}", None)
-    for seed in range(10):
-        _add(rec, article(100 + seed), None)
-    furniture = rec.furniture(min_docs=3, share=0.5, minority=0.5)
-    assert not any(_mask(furniture, story, None))
+def test_syndicated_paragraphs_are_not_furniture_even_when_copies_are_edited():
+    story = article(42, paragraphs=8).split("\n\n")
+    docs = [(f"Headline number {k} for this copy\n\n" + "\n\n".join(story), None) for k in range(3)]
+    # Edited copies: the same paragraphs re-broken (so not verbatim lines) plus one verbatim.
+    for k in range(3):
+        flat = " ".join(story[:6])
+        docs.append((f"{flat}\n\n{story[6]}", None))
+    docs += [(article(100 + seed), None) for seed in range(10)]
+    furniture = _furniture(docs)
+    assert not any(_mask(furniture, "\n\n".join(story), None))
     assert isinstance(furniture.mask(np.zeros(0, np.uint64), None), np.ndarray)
