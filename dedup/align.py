@@ -24,6 +24,7 @@ from rapidfuzz.distance import Indel
 from .config import Config
 
 MAX_ROUNDS = 3
+SHORT_DOC_SHARE = 0.5  # passages covering half of a short document link it
 QUOTE_EVIDENCE = 0.5  # a quoted word is half the evidence of copying an unquoted one
 _MASK_A, _MASK_B = "\ue000", "\ue001"  # never equal to each other or to a word
 
@@ -162,8 +163,13 @@ def weighted_score(spans: list[Span]) -> float:
 
 
 def link_kind(spans: list[Span], n_a: int, n_b: int, cfg: Config) -> str | None:
-    """'duplicate', 'partial' or None (not enough evidence of copying to link the two)."""
-    if sum(s.evidence for s in spans) < cfg.min_link_tokens:
+    """'duplicate', 'partial' or None (not enough evidence of copying to link the two).
+
+    Enough evidence is ``min_link_tokens`` matching words, or, for a short document,
+    passages that cover at least half of it.
+    """
+    evidence = sum(s.evidence for s in spans)
+    if evidence < cfg.min_link_tokens and not (spans and evidence >= SHORT_DOC_SHARE * min(n_a, n_b)):
         return None
     cov_a, cov_b = coverage(spans, n_a, n_b)
     if min(cov_a, cov_b) >= cfg.duplicate_coverage:
