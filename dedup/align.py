@@ -46,6 +46,9 @@ class Side:
         return cls(words, np.concatenate([[0.0], np.cumsum(w, dtype=np.float64)]),
                    np.concatenate([[0.0], np.cumsum(q, dtype=np.float64)]))
 
+    def weights(self) -> np.ndarray:
+        return np.diff(self.cum_weight)
+
     def weight(self, s: int, e: int) -> float:
         return float(self.cum_weight[e] - self.cum_weight[s])
 

@@ -219,6 +219,36 @@ def rest_signature(text: str, spans, keep: np.ndarray, shingle_size: int, seed: 
     return signatures(sh, np.zeros(len(sh), dtype=np.int64), 1, REST_PERM, seed)[0]
 
 
+NEAR_RATIO = 85  # rapidfuzz ratio (0-100) at which a line is a misread copy of furniture
+NEAR_PER_SOURCE = 200  # furniture lines remembered per source
+
+
+class FurnitureTexts:
+    """The text of recurring furniture lines, per source, to recognise OCR-damaged copies."""
+
+    def __init__(self):
+        self.texts: dict = defaultdict(dict)
+
+    def add(self, text: str, spans, keys: np.ndarray, mask: np.ndarray, source: str | None):
+        known = self.texts[source]
+        for (s, e), k, m in zip(spans, keys.tolist(), mask.tolist()):
+            if m and k not in known and len(known) < NEAR_PER_SOURCE:
+                known[k] = normalize(text[s:e])
+
+    def near(self, text: str, spans, candidates: np.ndarray, source: str | None) -> np.ndarray:
+        """Among ``candidates`` lines, those within ``NEAR_RATIO`` of a known furniture line."""
+        from rapidfuzz import fuzz, process
+
+        choices = list(self.texts.get(source, {}).values()) + list(self.texts.get(None, {}).values())
+        out = np.zeros(len(spans), dtype=bool)
+        if not choices:
+            return out
+        for i, ((s, e), c) in enumerate(zip(spans, candidates.tolist())):
+            if c and process.extractOne(normalize(text[s:e]), choices, scorer=fuzz.ratio, score_cutoff=NEAR_RATIO):
+                out[i] = True
+        return out
+
+
 @dataclass(frozen=True)
 class FurnitureKeys:
     """Recurring lines judged furniture: per source, and anywhere."""

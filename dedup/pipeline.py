@@ -12,6 +12,7 @@ import numpy as np
 
 from . import boilerplate, metadata
 from .align import Side, align, link_kind
+from .align_chars import CharView, align_chars
 from .candidates import band_keys, candidate_pairs
 from .cluster import components, supported
 from .config import Config
@@ -23,6 +24,9 @@ from .provenance import DocFacts, PairAlignment, build_cluster
 from .segment import Prepared, paragraphs, prepare
 
 Progress = Callable[[str, int, int], None]
+NOISY_SHARE = 0.06  # clean news has <5% one-off words in 95% of documents; OCR'd text more
+NOISY_MIN_TOKENS = 20
+RARE_DF_SHARE = 0.02  # "rare" words: in at most this share of the corpus
 
 
 def _noop(stage: str, done: int, total: int) -> None:
@@ -56,13 +60,31 @@ def prepare_corpus(docs: Sequence[Document], cfg: Config, progress: Progress = _
         cfg.shingle_size, cfg.seed,
     )
     prepared, facts = [], []
+    drops = []
+    seen_furniture = boilerplate.FurnitureTexts()
     for k, (doc, (spans, shape, keys)) in enumerate(zip(docs, lines)):
-        drop = shape | furniture.mask(keys, doc.source)
+        recurring = furniture.mask(keys, doc.source)
+        seen_furniture.add(doc.text, spans, keys, recurring & ~shape, doc.source)
+        drop = shape | recurring
+        drops.append(drop)
         paras = paragraphs(doc.text, spans, ~drop)
         prepared.append(prepare(k, doc.text, paras, cfg.segment_tokens))
         head = [doc.text[s:e] for (s, e), d in zip(spans[: metadata.HEAD_LINES], drop.tolist()) if not d]
         facts.append(facts_of(doc, head))
         progress("segment", k + 1, n)
+    document_frequencies(prepared)
+    # OCR-damaged copies of furniture are not verbatim; drop the lines close to known ones.
+    changed = False
+    for k, p in enumerate(prepared):
+        if p.noisy:
+            spans = lines[k][0]
+            near = seen_furniture.near(docs[k].text, spans, ~drops[k], docs[k].source)
+            if near.any():
+                paras = paragraphs(docs[k].text, spans, ~(drops[k] | near))
+                prepared[k] = prepare(k, docs[k].text, paras, cfg.segment_tokens)
+                changed = True
+    if changed:
+        document_frequencies(prepared)
     return prepared, facts
 
 
@@ -82,7 +104,41 @@ def find_candidates(prepared: Sequence[Prepared], cfg: Config, progress: Progres
     sig = signatures(np.concatenate(shingles), np.concatenate(owners), nseg, cfg.num_perm, cfg.seed)
     progress("fingerprint", len(prepared), len(prepared))
     keys = band_keys(sig, cfg.bands, cfg.rows)
-    return candidate_pairs(keys, np.concatenate(seg_doc), cfg.max_bucket)
+    pairs = candidate_pairs(keys, np.concatenate(seg_doc), cfg.max_bucket)
+    noisy = np.array([p.noisy for p in prepared], dtype=bool)
+    if noisy.any():
+        pairs = _merge_pairs(pairs, _rare_word_pairs(prepared, noisy, cfg))
+    return pairs
+
+
+def _rare_word_pairs(prepared: Sequence[Prepared], noisy: np.ndarray, cfg: Config) -> np.ndarray:
+    """Candidates for OCR-damaged documents: documents sharing their rarer words.
+
+    Misreadings break most word n-grams, but the names and figures that survive are
+    still shared; misread words (seen once) and common words are left out.
+    """
+    cap = max(10, int(RARE_DF_SHARE * len(prepared)))
+    shingles, owners = [], []
+    for k, p in enumerate(prepared):
+        rare = p.hashes[(p.df >= 2) & (p.df <= cap)]
+        rare = (_unique(rare) ^ (_unique(rare) >> np.uint64(32))).astype(np.uint32)
+        if len(rare) == 0:
+            rare = np.zeros(1, dtype=np.uint32)  # an empty set: a signature nobody shares
+        shingles.append(rare)
+        owners.append(np.full(len(rare), k, dtype=np.int64))
+    sig = signatures(np.concatenate(shingles), np.concatenate(owners), len(prepared), cfg.num_perm, cfg.seed)
+    pairs = candidate_pairs(band_keys(sig, cfg.bands, cfg.rows), np.arange(len(prepared)), cfg.max_bucket)
+    return pairs[noisy[pairs[:, 0]] | noisy[pairs[:, 1]]]
+
+
+def _merge_pairs(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    both = np.concatenate([a, b])
+    if len(both) == 0:
+        return both
+    order = np.lexsort((both[:, 1], both[:, 0]))
+    both = both[order]
+    keep = np.r_[True, (both[1:] != both[:-1]).any(axis=1)]
+    return both[keep]
 
 
 def document_frequencies(prepared: Sequence[Prepared]) -> None:
@@ -98,6 +154,8 @@ def document_frequencies(prepared: Sequence[Prepared]) -> None:
     values, counts = allh[edges[:-1]], np.diff(edges)
     for p in prepared:
         p.df = counts[np.searchsorted(values, p.hashes)]
+        # Misread words occur nowhere else: a high share of one-off words marks OCR damage.
+        p.noisy = len(prepared) > 2 and p.ntokens >= NOISY_MIN_TOKENS and float((p.df == 1).mean()) >= NOISY_SHARE
 
 
 def _unique(x: np.ndarray) -> np.ndarray:
@@ -120,8 +178,13 @@ def pair_sides(pa: Prepared, pb: Prepared, words_a: str, words_b: str, n_docs: i
 
 
 def align_pairs(prepared, pairs: np.ndarray, cfg: Config, progress: Progress = _noop):
-    """Align every candidate pair; keep those with enough shared text to link."""
-    words = {}
+    """Align every candidate pair; keep those with enough shared text to link.
+
+    Pairs with an OCR-damaged (noisy) document that words cannot link are aligned
+    again on characters.
+    """
+    words: dict[int, str] = {}
+    chars: dict[int, CharView] = {}
     out = []
     total = len(pairs)
     n = len(prepared)
@@ -129,8 +192,15 @@ def align_pairs(prepared, pairs: np.ndarray, cfg: Config, progress: Progress = _
         for x in (i, j):
             if x not in words:
                 words[x] = prepared[x].word_string()
-        spans = align(*pair_sides(prepared[i], prepared[j], words[i], words[j], n), cfg)
+        side_i, side_j = pair_sides(prepared[i], prepared[j], words[i], words[j], n)
+        spans = align(side_i, side_j, cfg)
         kind = link_kind(spans, prepared[i].ntokens, prepared[j].ntokens, cfg)
+        if kind is None and (prepared[i].noisy or prepared[j].noisy):
+            for x in (i, j):
+                if x not in chars:
+                    chars[x] = CharView.of(prepared[x].text, prepared[x].starts, prepared[x].ends)
+            spans = align_chars(chars[i], chars[j], cfg, side_i.weights(), side_j.weights())
+            kind = link_kind(spans, prepared[i].ntokens, prepared[j].ntokens, cfg)
         if kind is not None:
             out.append(PairAlignment(i, j, kind, tuple(spans)))
         if (k + 1) % 256 == 0 or k + 1 == total:
@@ -160,7 +230,6 @@ def cluster(
     if not docs:
         raise InputError("no readable documents" + (f" ({len(problems)} skipped)" if problems else ""))
     prepared, facts = prepare_corpus(docs, cfg, progress)
-    document_frequencies(prepared)
     pairs = find_candidates(prepared, cfg, progress)
     alignments = align_pairs(prepared, pairs, cfg, progress)
     return build_report(docs, prepared, facts, alignments, problems, cfg)
@@ -206,7 +275,6 @@ def compare(a: Union[str, Document, dict], b: Union[str, Document, dict], config
     cfg = config or Config()
     da, db = (to_document({"id": k, "text": x}) if isinstance(x, str) else to_document(x) for k, x in (("a", a), ("b", b)))
     prepared, _ = prepare_corpus([da, db], cfg)
-    document_frequencies(prepared)
     pa, pb = prepared
     spans = align(*pair_sides(pa, pb, pa.word_string(), pb.word_string(), 2), cfg)
     from .align import coverage, weighted_score

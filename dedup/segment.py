@@ -37,6 +37,7 @@ class Prepared:
     paragraphs: list  # (start, end) character spans of content paragraphs
     quoted: np.ndarray  # bool, token inside quotation marks
     df: np.ndarray | None = None  # int64, documents of the corpus carrying each token
+    noisy: bool = False  # many one-off words: likely OCR damage (set with df)
 
     @property
     def ntokens(self) -> int:
