@@ -58,24 +58,31 @@ def token_hash(norm: str) -> int:
     return xxhash.xxh3_64_intdigest(norm.encode("utf-8"))
 
 
+_HASHES: dict[str, int] = {}  # token -> hash; news vocabulary is Zipfian, so most lookups hit
+_HASHES_MAX = 1 << 21
+
+
+def _hash_of(tok: str) -> int:
+    h = _HASHES.get(tok)
+    if h is None:
+        norm = tok.lower() if tok.isascii() else normalize(tok)
+        h = xxhash.xxh3_64_intdigest(norm.encode("utf-8"))
+        if len(_HASHES) >= _HASHES_MAX:
+            _HASHES.clear()
+        _HASHES[tok] = h
+    return h
+
+
 def tokenize(text: str, start: int = 0, end: int | None = None):
     """Tokens of ``text[start:end]`` as three arrays: starts, ends (int64) and hashes (uint64)."""
     end = len(text) if end is None else end
-    starts: list[int] = []
-    ends: list[int] = []
-    hashes: list[int] = []
-    h = xxhash.xxh3_64_intdigest
-    for m in TOKEN_RE.finditer(text, start, end):
-        tok = m.group()
-        starts.append(m.start())
-        ends.append(m.end())
-        norm = tok.lower() if tok.isascii() else normalize(tok)
-        hashes.append(h(norm.encode("utf-8")))
-    return (
-        np.asarray(starts, dtype=np.int64),
-        np.asarray(ends, dtype=np.int64),
-        np.asarray(hashes, dtype=np.uint64),
-    )
+    spans = [m.span() for m in TOKEN_RE.finditer(text, start, end)]
+    if not spans:
+        empty = np.zeros(0, dtype=np.int64)
+        return empty, empty.copy(), np.zeros(0, dtype=np.uint64)
+    se = np.asarray(spans, dtype=np.int64)
+    hashes = np.fromiter((_hash_of(text[a:b]) for a, b in spans), dtype=np.uint64, count=len(spans))
+    return se[:, 0].copy(), se[:, 1].copy(), hashes
 
 
 def words(text: str) -> list[str]:

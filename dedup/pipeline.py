@@ -120,8 +120,8 @@ def _rare_word_pairs(prepared: Sequence[Prepared], noisy: np.ndarray, cfg: Confi
     cap = max(10, int(RARE_DF_SHARE * len(prepared)))
     shingles, owners = [], []
     for k, p in enumerate(prepared):
-        rare = p.hashes[(p.df >= 2) & (p.df <= cap)]
-        rare = (_unique(rare) ^ (_unique(rare) >> np.uint64(32))).astype(np.uint32)
+        rare = _unique(p.hashes[(p.df >= 2) & (p.df <= cap)])
+        rare = (rare ^ (rare >> np.uint64(32))).astype(np.uint32)
         if len(rare) == 0:
             rare = np.zeros(1, dtype=np.uint32)  # an empty set: a signature nobody shares
         shingles.append(rare)
@@ -145,7 +145,9 @@ def document_frequencies(prepared: Sequence[Prepared]) -> None:
     """Set each document's ``df``: how many documents of the corpus carry each of its words."""
     if not prepared:
         return
-    allh = np.sort(np.concatenate([_unique(p.hashes) for p in prepared]))
+    for p in prepared:
+        p.vocab = _unique(p.hashes)
+    allh = np.sort(np.concatenate([p.vocab for p in prepared]))
     if len(allh) == 0:
         for p in prepared:
             p.df = np.zeros(0, dtype=np.int64)
@@ -164,12 +166,20 @@ def _unique(x: np.ndarray) -> np.ndarray:
     return s[np.r_[True, s[1:] != s[:-1]]] if len(s) else s
 
 
+def _member(x: np.ndarray, sorted_unique: np.ndarray) -> np.ndarray:
+    """``np.isin`` for a sorted vocabulary, without re-sorting it on every call."""
+    if len(sorted_unique) == 0:
+        return np.zeros(len(x), dtype=bool)
+    pos = np.minimum(np.searchsorted(sorted_unique, x), len(sorted_unique) - 1)
+    return sorted_unique[pos] == x
+
+
 def pair_sides(pa: Prepared, pb: Prepared, words_a: str, words_b: str, n_docs: int) -> tuple[Side, Side]:
     """Both documents' alignment views, words weighted by their rarity in the *other*
     documents of the corpus (smoothed IDF: uniform when there are no others)."""
     others = n_docs - 2
-    in_b = np.isin(pa.hashes, pb.hashes)
-    in_a = np.isin(pb.hashes, pa.hashes)
+    in_b = _member(pa.hashes, pb.vocab)
+    in_a = _member(pb.hashes, pa.vocab)
     df_a = pa.df - 1 - in_b
     df_b = pb.df - 1 - in_a
     w_a = np.log((1.0 + others) / (1.0 + df_a)) + 1.0

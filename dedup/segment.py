@@ -38,6 +38,7 @@ class Prepared:
     quoted: np.ndarray  # bool, token inside quotation marks
     df: np.ndarray | None = None  # int64, documents of the corpus carrying each token
     noisy: bool = False  # many one-off words: likely OCR damage (set with df)
+    vocab: np.ndarray | None = None  # sorted distinct token hashes (set with df)
 
     @property
     def ntokens(self) -> int:
