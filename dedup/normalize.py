@@ -37,6 +37,8 @@ def normalize(text: str) -> str:
     >>> normalize("  \u201cHello\u201d \u2014 WORLD ")
     '"hello" - world'
     """
+    if text.isascii():  # the common case: NFKC and case-folding reduce to lower()
+        return " ".join(text.replace("`", "'").lower().split())
     for _ in range(4):  # casefold can expose new NFKC work; stop at the fixed point
         out = unicodedata.normalize("NFKC", text).translate(_UNIFY).casefold()
         out = _SPACE.sub(" ", out).strip()
