@@ -7,7 +7,17 @@ grouped with one stable sort, so memory is a few integers per (segment, band).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import numpy as np
+
+from .config import Config
+from .fingerprint import segment_shingles, signatures
+from .parallel import chunks, run
+from .segment import Prepared, unique_sorted
+
+RARE_DF_SHARE = 0.02  # "rare" words: in at most this share of the corpus
+CHUNK = 512  # documents per fingerprint task
 
 _K1 = np.uint64(0x9E3779B97F4A7C15)
 _K2 = np.uint64(0xBF58476D1CE4E5B9)
@@ -72,3 +82,74 @@ def _bucket_pairs(docs: np.ndarray, max_bucket: int) -> np.ndarray:
         i, j = docs[i], docs[j]
     keep = i < j
     return np.stack([i[keep], j[keep]], axis=1)
+
+
+def _band_keys_range(state, rng: tuple[int, int]):
+    prepared, cfg = state
+    shingles, owners, seg_doc = [], [], []
+    nseg = 0
+    for p in prepared[rng[0] : rng[1]]:
+        sh, own = segment_shingles(p.hashes, p.seg_bounds, cfg.shingle_size)
+        shingles.append(sh)
+        owners.append(own + nseg)
+        k = len(p.seg_bounds) - 1
+        seg_doc.append(np.full(k, p.index, dtype=np.int64))
+        nseg += k
+    if nseg == 0:
+        return np.zeros((0, cfg.bands), dtype=np.uint64), np.zeros(0, dtype=np.int64)
+    sig = signatures(np.concatenate(shingles), np.concatenate(owners), nseg, cfg.num_perm, cfg.seed)
+    return band_keys(sig, cfg.bands, cfg.rows), np.concatenate(seg_doc)
+
+
+def find_candidates(prepared: Sequence[Prepared], cfg: Config, progress=None, jobs: int = 1) -> np.ndarray:
+    """Document pairs (i < j) whose segments collide in some LSH band, as an (n, 2) array.
+
+    Documents flagged as OCR-damaged also get candidates that share their rarer words.
+    """
+    keys, seg_doc = [], []
+    done = 0
+    for (s, e), (k, d) in zip(ranges := chunks(len(prepared), CHUNK), run(_band_keys_range, (prepared, cfg), ranges, jobs)):
+        keys.append(k)
+        seg_doc.append(d)
+        done = e
+        if progress:
+            progress("fingerprint", done, len(prepared))
+    if not keys or sum(len(d) for d in seg_doc) == 0:
+        return np.zeros((0, 2), dtype=np.int64)
+    pairs = candidate_pairs(np.concatenate(keys), np.concatenate(seg_doc), cfg.max_bucket)
+    noisy = np.array([p.noisy for p in prepared], dtype=bool)
+    if noisy.any():
+        pairs = _merge_pairs(pairs, _rare_word_pairs(prepared, noisy, cfg))
+    return pairs
+
+
+def _rare_word_pairs(prepared: Sequence[Prepared], noisy: np.ndarray, cfg: Config) -> np.ndarray:
+    """Candidates for OCR-damaged documents: documents sharing their rarer words.
+
+    Misreadings break most word n-grams, but the names and figures that survive are
+    still shared; misread words (seen once) and common words are left out.
+    """
+    cap = max(10, int(RARE_DF_SHARE * len(prepared)))
+    shingles, owners = [], []
+    for k, p in enumerate(prepared):
+        rare = unique_sorted(p.hashes[(p.df >= 2) & (p.df <= cap)])
+        rare = (rare ^ (rare >> np.uint64(32))).astype(np.uint32)
+        if len(rare) == 0:
+            rare = np.zeros(1, dtype=np.uint32)  # an empty set: a signature nobody shares
+        shingles.append(rare)
+        owners.append(np.full(len(rare), k, dtype=np.int64))
+    sig = signatures(np.concatenate(shingles), np.concatenate(owners), len(prepared), cfg.num_perm, cfg.seed)
+    pairs = candidate_pairs(band_keys(sig, cfg.bands, cfg.rows), np.arange(len(prepared)), cfg.max_bucket)
+    return pairs[noisy[pairs[:, 0]] | noisy[pairs[:, 1]]]
+
+
+def _merge_pairs(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    both = np.concatenate([a, b])
+    if len(both) == 0:
+        return both
+    order = np.lexsort((both[:, 1], both[:, 0]))
+    both = both[order]
+    keep = np.r_[True, (both[1:] != both[:-1]).any(axis=1)]
+    return both[keep]
+
+

@@ -63,18 +63,18 @@ def _union_length(intervals: list[tuple[int, int]]) -> int:
     return total
 
 
-def _r(x: float) -> float:
+def rounded(x: float) -> float:
     return round(float(x), 4)
 
 
-def _passages(src: Prepared, dst: Prepared, spans: list[Span]) -> list[Passage]:
+def passages(src: Prepared, dst: Prepared, spans: list[Span]) -> list[Passage]:
     return [
         Passage(
             source_start=int(src.starts[s.a0]),
             source_end=int(src.ends[s.a1 - 1]),
             target_start=int(dst.starts[s.b0]),
             target_end=int(dst.ends[s.b1 - 1]),
-            score=_r(s.score),
+            score=rounded(s.score),
         )
         for s in spans
     ]
@@ -105,10 +105,10 @@ def build_cluster(
                 source=facts[src].doc_id,
                 target=facts[dst].doc_id,
                 kind=al.kind,
-                score=_r(weighted_score(spans)),
-                coverage_source=_r(cov_s),
-                coverage_target=_r(cov_t),
-                passages=_passages(prepared[src], prepared[dst], spans),
+                score=rounded(weighted_score(spans)),
+                coverage_source=rounded(cov_s),
+                coverage_target=rounded(cov_t),
+                passages=passages(prepared[src], prepared[dst], spans),
             )))
     links.sort(key=lambda t: (t[0], t[1]))
     out_members = []
@@ -121,7 +121,7 @@ def build_cluster(
                 date=facts[x].date.isoformat(timespec="seconds") if facts[x].date else None,
                 title=facts[x].title,
                 source=facts[x].source,
-                coverage=_r(_union_length(covered[x]) / n if n else 0.0),
+                coverage=rounded(_union_length(covered[x]) / n if n else 0.0),
                 role=role,
             )
         )

@@ -29,7 +29,7 @@ class Prepared:
     """A document reduced to what the hot stages need."""
 
     index: int
-    text: str
+    text: str | None  # None only while a worker ships the document back
     starts: np.ndarray  # int64, content tokens' start offsets
     ends: np.ndarray  # int64
     hashes: np.ndarray  # uint64, normalized token identities
@@ -49,6 +49,12 @@ class Prepared:
         cp = (self.hashes % np.uint64(_CP_SPAN)).astype(np.int64) + _CP_BASE
         cp[cp >= 0xD800] += 0x800
         return cp.astype("<u4").tobytes().decode("utf-32-le")
+
+
+def unique_sorted(x: np.ndarray) -> np.ndarray:
+    """Sorted distinct values; sort + mask is several times faster than np.unique here."""
+    s = np.sort(x)
+    return s[np.r_[True, s[1:] != s[:-1]]] if len(s) else s
 
 
 def paragraphs(text: str, spans: list, keep: np.ndarray) -> list[tuple[int, int]]:

@@ -109,6 +109,7 @@ def cluster_cmd(
     min_passage: int = typer.Option(Config().min_passage_tokens, help="Fewest matching words in a reused passage."),
     min_link: int = typer.Option(Config().min_link_tokens, help="Fewest matching words to link two documents."),
     seed: int = typer.Option(Config().seed, help="MinHash seed."),
+    jobs: int = typer.Option(0, "--jobs", "-j", help="Worker processes (0: all cores). Output does not depend on it."),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar or warnings."),
 ) -> int:
     """Cluster documents that share text; name each cluster's origin and the passages."""
@@ -117,7 +118,9 @@ def cluster_cmd(
         min_passage_tokens=min_passage, min_link_tokens=max(min_link, min_passage), seed=seed,
     )
     with _Bar(enabled=not quiet and _err.is_terminal) as bar:
-        report = run_cluster(list(paths), cfg, progress=bar)
+        if jobs < 0:
+            raise typer.BadParameter("must be 0 (all cores) or more", param_hint="'--jobs'")
+        report = run_cluster(list(paths), cfg, progress=bar, jobs=jobs or None)
     if not quiet:
         for problem in report.problems:
             sys.stderr.write(f"dedup: warning: skipped {problem}\n")

@@ -1,0 +1,51 @@
+"""Spread per-item work over processes, results in input order (so output never
+depends on the number of workers).
+
+Workers are forked after the caller has set up the data they read, so documents are
+shared copy-on-write instead of being pickled to every worker; only the items (usually
+index ranges) and the results cross process boundaries. Where fork is unavailable the
+work runs in this process.
+"""
+
+from __future__ import annotations
+
+import multiprocessing as mp
+import os
+from collections.abc import Callable, Iterator, Sequence
+from typing import Any
+
+_STATE: Any = None
+_FUNC: Callable | None = None
+
+
+def default_jobs() -> int:
+    """All the cores this process may use."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # not on Linux
+        return max(1, os.cpu_count() or 1)
+
+
+def _call(item):
+    return _FUNC(_STATE, item)
+
+
+def chunks(n: int, size: int) -> list[tuple[int, int]]:
+    """``[start, end)`` ranges covering ``range(n)``."""
+    return [(s, min(n, s + size)) for s in range(0, n, size)]
+
+
+def run(func: Callable[[Any, Any], Any], state: Any, items: Sequence, jobs: int) -> Iterator:
+    """``func(state, item)`` for every item, in order, on ``jobs`` processes."""
+    global _STATE, _FUNC
+    if jobs <= 1 or len(items) <= 1 or "fork" not in mp.get_all_start_methods():
+        for item in items:
+            yield func(state, item)
+        return
+    _STATE, _FUNC = state, func
+    try:
+        ctx = mp.get_context("fork")
+        with ctx.Pool(min(jobs, len(items))) as pool:
+            yield from pool.imap(_call, items)
+    finally:
+        _STATE, _FUNC = None, None

@@ -1,0 +1,54 @@
+"""Smoke test for the quality benchmark runner (tiny corpus, fast peers only, no sweep or plot)."""
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+DATA = REPO.parent / "shared" / "data"
+sys.path.insert(0, str(REPO))  # benchmarks/ is not part of the installed package
+
+pytestmark = pytest.mark.skipif(not DATA.is_dir(), reason=f"shared data directory not found at {DATA}")
+
+METRICS = ("ari", "pair_precision", "pair_recall", "pair_f1", "char_precision", "char_recall", "char_f1")
+
+
+def test_quality_runner(tmp_path):
+    from benchmarks.quality import START_END, run
+
+    results = tmp_path / "RESULTS.md"
+    results.write_text("# Results\n\nkept before\n\n<!-- quality:start -->\nSTALE-SECTION\n<!-- quality:end -->\n\nkept after\n")
+    res = run(size=80, seed=3, out=tmp_path / "work", data=DATA, peers=("exact_hash", "datasketch_recipe"),
+              sweep=(), plot=False, strengths=(), results=results, plot_path=tmp_path / "p.png",
+              command="smoke", log=lambda *a: None)
+    assert (tmp_path / "work" / "n80-s3-default" / "corpus.jsonl").exists()
+    keys = [r["key"] for r in res["rows"]]
+    assert keys == ["dedup", "datasketch_recipe", "exact_hash"]
+    for r in res["rows"]:
+        assert -1 <= r["ari"] <= 1
+        for m in METRICS[1:]:
+            assert 0 <= r[m] <= 1, (r["key"], m, r[m])
+        assert r["seconds"] >= 0
+    assert res["sweep"] == [] and res["strengths"] == []
+    assert not (tmp_path / "p.png").exists()
+
+    md = results.read_text()
+    assert md.startswith("# Results\n\nkept before\n") and md.rstrip().endswith("kept after")
+    assert "STALE-SECTION" not in md
+    assert md.count(START_END[0]) == 1 and md.count(START_END[1]) == 1
+    assert "| method | ARI | pair P | pair R | pair F1 | char P | char R | char F1 | seconds |" in md
+    assert "| **dedup** (defaults) |" in md and "| datasketch recipe" in md and "| exact hash" in md
+    assert "Margin of dedup" in md and "Command: `smoke`" in md
+
+    cs = res["clough_stevenson"]
+    if (DATA / "clough_stevenson" / "clough_stevenson.jsonl").exists():
+        assert cs is not None and "Clough & Stevenson" in md
+        assert 0 <= cs["all"]["f1"] <= 1 and cs["all"]["n"] == 95
+
+    # A second run reuses the generated corpus and replaces the section rather than appending.
+    run(size=80, seed=3, out=tmp_path / "work", data=DATA, peers=("exact_hash",), sweep=(), plot=False,
+        strengths=(), clough=False, results=results, command="smoke2", log=lambda *a: None)
+    md2 = results.read_text()
+    assert md2.count(START_END[0]) == 1 and "Command: `smoke2`" in md2 and "kept after" in md2
