@@ -15,6 +15,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 
 from .errors import ConfigError
 
+PAIRWISE = {"min_passage_score": 0.5, "min_passage_tokens": 10, "min_link_tokens": 15}
 FP_WEIGHT = 0.2
 FN_WEIGHT = 0.8
 
@@ -88,6 +89,17 @@ class Config(BaseModel):
     @property
     def rows(self) -> int:
         return lsh_params(self.threshold, self.num_perm)[1]
+
+    @classmethod
+    def pairwise(cls, **settings) -> "Config":
+        """Defaults for judging one pair on its own (:func:`dedup.compare`).
+
+        A corpus run tests many pairs, so chance matches (a shared formula, a quoted
+        sentence) are many and the corpus defaults ask for more evidence; a single pair
+        has no such multiplicity and no corpus to weigh words by, so shorter, looser
+        passages count. Chosen on the Clough & Stevenson corpus (see benchmarks/).
+        """
+        return cls(**{**PAIRWISE, **settings})
 
     @classmethod
     def make(cls, **settings) -> "Config":

@@ -91,10 +91,10 @@ def build_report(docs, prepared, facts, alignments, problems: list[Problem], cfg
 def compare(a: Union[str, Document, dict], b: Union[str, Document, dict], config: Optional[Config] = None) -> Comparison:
     """Align two texts on their own (no corpus statistics): passages, score, coverage.
 
-    Symmetric: ``compare(b, a)`` mirrors ``compare(a, b)``; a text compared with itself
-    is a duplicate with score 1.
+    Default settings: :meth:`Config.pairwise`. Symmetric: ``compare(b, a)`` mirrors
+    ``compare(a, b)``; a text compared with itself is a duplicate with score 1.
     """
-    cfg = config or Config()
+    cfg = config or Config.pairwise()
     da, db = (to_document({"id": k, "text": x}) if isinstance(x, str) else to_document(x) for k, x in (("a", a), ("b", b)))
     prepared, _ = prepare_corpus([da, db], cfg)
     pa, pb = prepared
