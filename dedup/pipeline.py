@@ -8,6 +8,8 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from typing import Optional, Union
 
+import numpy as np
+
 from .align import coverage, link_kind, weighted_score, align
 from .candidates import find_candidates
 from .cluster import components, supported
@@ -38,11 +40,14 @@ def cluster(
     config: Optional[Config] = None,
     progress: Optional[Progress] = None,
     jobs: Optional[int] = None,
+    keep_texts: bool = False,
 ) -> Report:
     """Find the documents that share text, the passages, the origins; see :class:`Report`.
 
     ``inputs``: paths (directories, .txt/.md, .jsonl[.gz]) and/or Documents or dicts.
     ``jobs``: worker processes (default: all cores); the report does not depend on it.
+    ``keep_texts``: keep the texts of cluster members for :meth:`Report.text_of`
+    (otherwise texts are released as soon as they are tokenized, to save memory).
     Raises :class:`InputError` when no document can be read.
     """
     jobs = default_jobs() if jobs is None else max(1, jobs)
@@ -52,15 +57,35 @@ def cluster(
     if not docs:
         raise InputError("no readable documents" + (f" ({len(problems)} skipped)" if problems else ""))
     prepared, facts = prepare_corpus(docs, cfg, progress, jobs)
+    texts = {d.id: d.text for d in docs} if keep_texts else {}
+    del docs
     pairs = find_candidates(prepared, cfg, progress, jobs)
+    release_texts(prepared, pairs)
     alignments = align_pairs(prepared, pairs, cfg, progress, jobs)
-    return build_report(docs, prepared, facts, alignments, problems, cfg)
+    return build_report(prepared, facts, alignments, problems, cfg, texts)
 
 
-def build_report(docs, prepared, facts, alignments, problems: list[Problem], cfg: Config) -> Report:
-    """Cluster the links, add provenance and assemble the report."""
+def release_texts(prepared, pairs) -> None:
+    """Drop the texts alignment will not read again: only pairs with an OCR-damaged
+    document are aligned on characters, which needs both texts."""
+    noisy = np.array([p.noisy for p in prepared], dtype=bool)
+    keep = noisy.copy()
+    if len(pairs):
+        with_noisy = noisy[pairs[:, 0]] | noisy[pairs[:, 1]]
+        keep[pairs[with_noisy].ravel()] = True
+    for p, k in zip(prepared, keep.tolist()):
+        if not k:
+            p.text = None
+
+
+def build_report(prepared, facts, alignments, problems: list[Problem], cfg: Config, texts: dict | None = None) -> Report:
+    """Cluster the links, add provenance and assemble the report.
+
+    ``texts``: doc_id -> text, kept in the report for cluster members (not serialized).
+    """
+    n = len(prepared)
     edges = [(a.i, a.j) for a in alignments]
-    groups = components(len(docs), (e for e, ok in zip(edges, supported(len(docs), edges)) if ok))
+    groups = components(n, (e for e, ok in zip(edges, supported(n, edges)) if ok))
     by_group: dict[int, list[PairAlignment]] = {g[0]: [] for g in groups}
     root = {x: g[0] for g in groups for x in g}
     for al in alignments:
@@ -77,14 +102,15 @@ def build_report(docs, prepared, facts, alignments, problems: list[Problem], cfg
             date=f.date.isoformat(timespec="seconds") if f.date else None,
             source=f.source,
             credits=list(f.credits),
-            chars=len(p.text),
+            chars=p.nchars,
             content_chars=sum(e - s for s, e in p.paragraphs),
             cluster=cluster_of.get(f.doc_id),
         )
         for f, p in zip(facts, prepared)
     ]
     report = Report(clusters=clusters, documents=infos, problems=problems, config=cfg.as_dict())
-    report._texts.update((d.id, d.text) for d in docs)
+    if texts:
+        report._texts.update((k, texts[k]) for k in cluster_of if k in texts)
     return report
 
 

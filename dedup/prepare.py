@@ -122,7 +122,7 @@ def document_frequencies(prepared: Sequence[Prepared]) -> None:
     edges = np.flatnonzero(np.r_[True, allh[1:] != allh[:-1], True])
     values, counts = allh[edges[:-1]], np.diff(edges)
     for p in prepared:
-        p.df = counts[np.searchsorted(values, p.hashes)]
+        p.df = counts[np.searchsorted(values, p.hashes)].astype(np.int32)
         # Misread words occur nowhere else: a high share of one-off words marks OCR damage.
         p.noisy = len(prepared) > 2 and p.ntokens >= NOISY_MIN_TOKENS and float((p.df == 1).mean()) >= NOISY_SHARE
 

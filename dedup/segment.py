@@ -30,13 +30,14 @@ class Prepared:
 
     index: int
     text: str | None  # None only while a worker ships the document back
-    starts: np.ndarray  # int64, content tokens' start offsets
-    ends: np.ndarray  # int64
+    starts: np.ndarray  # int32, content tokens' start offsets
+    ends: np.ndarray  # int32
     hashes: np.ndarray  # uint64, normalized token identities
     seg_bounds: np.ndarray  # int64, token index where each segment starts, plus the end
     paragraphs: list  # (start, end) character spans of content paragraphs
     quoted: np.ndarray  # bool, token inside quotation marks
-    df: np.ndarray | None = None  # int64, documents of the corpus carrying each token
+    nchars: int = 0  # length of the original text
+    df: np.ndarray | None = None  # int32, documents of the corpus carrying each token
     noisy: bool = False  # many one-off words: likely OCR damage (set with df)
     vocab: np.ndarray | None = None  # sorted distinct token hashes (set with df)
 
@@ -98,7 +99,8 @@ def prepare(index: int, text: str, paras: list[tuple[int, int]], segment_tokens:
     para_last = np.cumsum([len(p[0]) for p in parts]) - 1  # last token of each paragraph
     bounds = _segment_bounds(text, starts, ends, set(para_last.tolist()), segment_tokens)
     quoted = np.concatenate([_quoted(text, s, e, p[0]) for (s, e), p in zip(paras, parts)]) if parts else np.zeros(0, bool)
-    return Prepared(index, text, starts, ends, hashes, bounds, paras, quoted)
+    # int32 offsets halve the memory that every document keeps until alignment
+    return Prepared(index, text, starts.astype(np.int32), ends.astype(np.int32), hashes, bounds, paras, quoted, len(text))
 
 
 _QUOTE_CHARS = re.compile('["\u201c\u201d\u201e\u00ab\u00bb]')

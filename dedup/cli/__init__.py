@@ -120,7 +120,7 @@ def cluster_cmd(
     with _Bar(enabled=not quiet and _err.is_terminal) as bar:
         if jobs < 0:
             raise typer.BadParameter("must be 0 (all cores) or more", param_hint="'--jobs'")
-        report = run_cluster(list(paths), cfg, progress=bar, jobs=jobs or None)
+        report = run_cluster(list(paths), cfg, progress=bar, jobs=jobs or None, keep_texts=fmt is Format.table)
     if not quiet:
         for problem in report.problems:
             sys.stderr.write(f"dedup: warning: skipped {problem}\n")
