@@ -14,6 +14,7 @@ Lines are judged whole; offsets always refer to the original text.
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 
@@ -45,7 +46,7 @@ _WEAK_INSIDE = re.compile(
     r"all rights|contact us|about us|share this|share on)\b",
     re.I,
 )
-_NAV = re.compile(r"(?:\s[|\u00b7\u2022\u00bb/]\s.*){2,}")
+_NAV_LINE = re.compile(r"(?:[ \t][|\u00b7\u2022\u00bb/][ \t][^\n]*){2,}")
 _END = re.compile(r"[.!?\u3002\"'\u201d]\s*$")
 WEAK_MAX_TOKENS = 10
 INSIDE_MAX_TOKENS = 20
@@ -74,6 +75,17 @@ def line_keys(text: str, spans: list[tuple[int, int]]) -> np.ndarray:
     )
 
 
+def _lines_hit(rx: re.Pattern, text: str, starts: list[int]) -> set[int]:
+    """Lines (by index) in which ``rx`` matches: one scan of the whole text."""
+    return {bisect_right(starts, m.start()) - 1 for m in rx.finditer(text)}
+
+
+def _count_words(line: str) -> int:
+    if line.isascii():  # white-space words equal regex tokens closely enough for ASCII
+        return len(line.replace("-", " ").replace("/", " ").split())
+    return sum(1 for _ in TOKEN_RE.finditer(line))
+
+
 def shape_furniture(text: str, spans: list[tuple[int, int]]) -> tuple[np.ndarray, np.ndarray]:
     """Per line: True where it looks like furniture by itself or as part of a menu run;
     and the line's number of words."""
@@ -81,14 +93,17 @@ def shape_furniture(text: str, spans: list[tuple[int, int]]) -> tuple[np.ndarray
     ntoks = np.zeros(n, dtype=np.int64)
     mask = np.zeros(n, dtype=bool)
     short = np.zeros(n, dtype=bool)
+    starts = [s for s, _ in spans]
+    strong = _lines_hit(_STRONG, text, starts) | _lines_hit(_NAV_LINE, text, starts)
+    inside = _lines_hit(_WEAK_INSIDE, text, starts)
     for i, (s, e) in enumerate(spans):
         line = text[s:e]
-        ntok = ntoks[i] = sum(1 for _ in TOKEN_RE.finditer(line))
-        if _STRONG.search(line) or _NAV.search(line):
+        ntok = ntoks[i] = _count_words(line)
+        if i in strong:
             mask[i] = True
-        elif ntok <= WEAK_MAX_TOKENS and _WEAK.search(line):
+        elif ntok <= WEAK_MAX_TOKENS and _WEAK.match(line):
             mask[i] = True
-        elif ntok <= INSIDE_MAX_TOKENS and _WEAK_INSIDE.search(line):
+        elif ntok <= INSIDE_MAX_TOKENS and i in inside:
             mask[i] = True
         short[i] = ntok <= MENU_MAX_TOKENS and not _END.search(line)
     # Runs of very short unpunctuated lines are menus and link lists.

@@ -1,0 +1,57 @@
+"""What the index answers for one document: the stored documents it shares text with."""
+
+from __future__ import annotations
+
+from typing import Optional
+
+from pydantic import BaseModel, ConfigDict
+
+from ..models import LinkKind, Passage
+
+
+class Match(BaseModel):
+    """A stored document that shares text with the document asked about.
+
+    Passages run from the stored document (``source_*``) to the new one (``target_*``);
+    ``coverage_source`` is the share of the stored document's content inside them,
+    ``coverage_target`` the share of the new document's. ``cluster`` and ``origin`` are
+    the story the stored document belongs to (see :meth:`dedup.Index.add`).
+    """
+
+    model_config = ConfigDict(frozen=True)
+
+    doc_id: str
+    kind: LinkKind
+    score: float
+    coverage_source: float
+    coverage_target: float
+    passages: list[Passage]
+    cluster: Optional[str]
+    origin: Optional[str]
+
+
+class AddResult(BaseModel):
+    """The answer for one document: what it copies, how much, and the story it joins.
+
+    ``coverage``: share of the document's content inside a passage shared with any match.
+    ``cluster``/``origin``: the story of the document with its matches (``None`` when it
+    matches nothing). ``stored``: whether the document was added (False for a query).
+    """
+
+    model_config = ConfigDict(frozen=True)
+
+    doc_id: str
+    stored: bool
+    coverage: float
+    cluster: Optional[str]
+    origin: Optional[str]
+    matches: list[Match]
+
+
+class BulkResult(BaseModel):
+    """What :meth:`dedup.Index.add_many` did."""
+
+    model_config = ConfigDict(frozen=True)
+
+    added: int
+    skipped: list[str]  # ids already in the index (only with ``skip_duplicates``)

@@ -1,0 +1,323 @@
+"""The index's storage in one SQLite file (stdlib ``sqlite3``), WAL mode.
+
+Every change is one transaction taken with ``BEGIN IMMEDIATE``, so a crash at any moment
+leaves the committed documents and nothing half-written; readers see a consistent
+snapshot while one writer works, and a second writer waits ``timeout`` seconds for the
+lock and then gets :class:`IndexLockedError`.
+
+Tables: ``docs`` (the documents, their provenance facts, content paragraphs, story),
+``bands`` (LSH band key -> document), ``words`` (word document frequencies), ``lines``
+and ``sources`` (line recurrence per source, for furniture), ``links`` (documents known
+to share text), ``cache`` (the last batch clustering), ``meta`` (settings, versions).
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+
+import numpy as np
+
+from .errors import IndexFileError, IndexLockedError
+
+SCHEMA_VERSION = 1
+APPLICATION_ID = 0x64647570  # "ddup": tells a dedup index from any other SQLite file
+MAX_VARS = 900  # parameters per statement (old SQLite builds allow 999)
+
+_SCHEMA = """
+CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;
+CREATE TABLE docs (
+    doc INTEGER PRIMARY KEY AUTOINCREMENT,
+    id TEXT NOT NULL UNIQUE,
+    text TEXT NOT NULL, title TEXT, date TEXT, source TEXT, url TEXT,
+    f_date TEXT, f_credits TEXT NOT NULL, ntokens INTEGER NOT NULL,
+    paras BLOB NOT NULL, story INTEGER NOT NULL
+);
+CREATE INDEX docs_story ON docs(story);
+CREATE TABLE bands (key INTEGER NOT NULL, doc INTEGER NOT NULL, PRIMARY KEY (key, doc)) WITHOUT ROWID;
+CREATE TABLE words (word INTEGER PRIMARY KEY, n INTEGER NOT NULL);
+CREATE TABLE lines (key INTEGER NOT NULL, source TEXT NOT NULL, n INTEGER NOT NULL,
+                    PRIMARY KEY (key, source)) WITHOUT ROWID;
+CREATE TABLE sources (source TEXT PRIMARY KEY, n INTEGER NOT NULL) WITHOUT ROWID;
+CREATE TABLE links (a INTEGER NOT NULL, b INTEGER NOT NULL, kind TEXT NOT NULL,
+                    PRIMARY KEY (a, b)) WITHOUT ROWID;
+CREATE INDEX links_b ON links(b);
+CREATE TABLE cache (generation INTEGER PRIMARY KEY, report TEXT NOT NULL);
+"""
+
+DOC_COLUMNS = "doc, id, text, title, date, source, url, f_date, f_credits, ntokens, paras, story"
+
+
+def _chunks(xs: list, n: int = MAX_VARS) -> Iterator[list]:
+    for i in range(0, len(xs), n):
+        yield xs[i : i + n]
+
+
+def _marks(n: int) -> str:
+    return ",".join("?" * n)
+
+
+class SqliteStore:
+    """Low-level access to one index file; :class:`dedup.Index` holds the logic."""
+
+    def __init__(self, path: str, timeout: float = 5.0, durable: bool = True, create: bool = True):
+        self.path = path
+        self.timeout = timeout
+        uri = f"file:{path}?mode={'rwc' if create else 'rw'}"
+        try:
+            self.db = sqlite3.connect(uri, uri=True, timeout=timeout, isolation_level=None,
+                                      check_same_thread=False)
+        except sqlite3.OperationalError as exc:
+            raise IndexFileError(f"{path}: cannot open index: {exc}") from None
+        try:
+            self.db.execute(f"PRAGMA busy_timeout = {int(timeout * 1000)}")
+            mode = self.db.execute("PRAGMA journal_mode = WAL").fetchone()[0]
+            if mode.lower() != "wal":  # pragma: no cover - e.g. a read-only directory
+                raise IndexFileError(f"{path}: cannot switch the index to WAL mode (got {mode})")
+            # FULL: a committed add survives power loss too, not only a killed process.
+            self.db.execute(f"PRAGMA synchronous = {'FULL' if durable else 'NORMAL'}")
+            self.db.execute("PRAGMA foreign_keys = OFF")
+        except sqlite3.DatabaseError as exc:
+            self.db.close()
+            raise _translate(exc, path) from None
+
+    def close(self) -> None:
+        self.db.close()
+
+    # -- transactions -------------------------------------------------------------
+
+    @contextmanager
+    def write(self):
+        """One write transaction: all of it is committed, or none of it."""
+        try:
+            self.db.execute("BEGIN IMMEDIATE")
+        except sqlite3.DatabaseError as exc:
+            raise _translate(exc, self.path) from None
+        try:
+            yield self
+        except BaseException:
+            self.db.execute("ROLLBACK")
+            raise
+        try:
+            self.db.execute("COMMIT")
+        except sqlite3.DatabaseError as exc:
+            if self.db.in_transaction:
+                self.db.execute("ROLLBACK")
+            raise _translate(exc, self.path) from None
+
+    @contextmanager
+    def read(self):
+        """A consistent snapshot for several reads (nested in a write: that write's view)."""
+        if self.db.in_transaction:
+            yield self
+            return
+        try:
+            self.db.execute("BEGIN")
+        except sqlite3.DatabaseError as exc:
+            raise _translate(exc, self.path) from None
+        try:
+            yield self
+        finally:
+            if self.db.in_transaction:
+                self.db.execute("COMMIT")
+
+    # -- meta ---------------------------------------------------------------------
+
+    def is_empty_file(self) -> bool:
+        return self.db.execute("SELECT count(*) FROM sqlite_master").fetchone()[0] == 0
+
+    def application_id(self) -> int:
+        return self.db.execute("PRAGMA application_id").fetchone()[0]
+
+    def create(self, meta: dict) -> None:
+        with self.write():
+            if not self.is_empty_file():  # another process created it meanwhile
+                return
+            # executescript() would commit mid-transaction: run the statements one by one.
+            for stmt in filter(str.strip, _SCHEMA.split(";")):
+                self.db.execute(stmt)
+            self.db.execute(f"PRAGMA application_id = {APPLICATION_ID}")
+            self.db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+            self.db.executemany("INSERT INTO meta VALUES (?, ?)", [(k, json.dumps(v)) for k, v in meta.items()])
+            self.db.execute("INSERT INTO meta VALUES ('generation', '0')")
+
+    def meta(self) -> dict:
+        return {k: json.loads(v) for k, v in self.db.execute("SELECT key, value FROM meta")}
+
+    def schema_version(self) -> int:
+        return self.db.execute("PRAGMA user_version").fetchone()[0]
+
+    def generation(self) -> int:
+        return int(self.db.execute("SELECT value FROM meta WHERE key='generation'").fetchone()[0])
+
+    def bump_generation(self) -> None:
+        self.db.execute("UPDATE meta SET value = CAST(CAST(value AS INTEGER) + 1 AS TEXT) WHERE key='generation'")
+
+    # -- documents ----------------------------------------------------------------
+
+    def count(self) -> int:
+        return self.db.execute("SELECT count(*) FROM docs").fetchone()[0]
+
+    def doc_by_id(self, doc_id: str):
+        return self.db.execute(f"SELECT {DOC_COLUMNS} FROM docs WHERE id = ?", (doc_id,)).fetchone()
+
+    def existing_ids(self, ids: list[str]) -> set[str]:
+        out: set[str] = set()
+        for part in _chunks(ids):
+            out.update(r[0] for r in self.db.execute(f"SELECT id FROM docs WHERE id IN ({_marks(len(part))})", part))
+        return out
+
+    def docs_by_rowid(self, rowids: Iterable[int]) -> list:
+        rowids = sorted(set(rowids))
+        rows = []
+        for part in _chunks(rowids):
+            rows.extend(self.db.execute(f"SELECT {DOC_COLUMNS} FROM docs WHERE doc IN ({_marks(len(part))})", part))
+        return rows
+
+    def iter_docs(self) -> Iterator[tuple]:
+        yield from self.db.execute("SELECT id, text, title, date, source, url FROM docs ORDER BY id")
+
+    def insert_doc(self, row: tuple) -> int:
+        """Insert one document (columns after ``doc``, ``story`` set to its own rowid)."""
+        cur = self.db.execute(
+            "INSERT INTO docs (id, text, title, date, source, url, f_date, f_credits, ntokens, paras, story) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, -1)", row)
+        rowid = cur.lastrowid
+        self.db.execute("UPDATE docs SET story = doc WHERE doc = ?", (rowid,))
+        return rowid
+
+    def delete_doc(self, rowid: int) -> None:
+        self.db.execute("DELETE FROM docs WHERE doc = ?", (rowid,))
+        self.db.execute("DELETE FROM links WHERE a = ? OR b = ?", (rowid, rowid))
+
+    # -- statistics -----------------------------------------------------------------
+
+    def word_counts(self, words: np.ndarray) -> np.ndarray:
+        """Documents carrying each of ``words`` (int64, sorted, distinct)."""
+        found: dict[int, int] = {}
+        for part in _chunks(words.tolist()):
+            found.update(self.db.execute(f"SELECT word, n FROM words WHERE word IN ({_marks(len(part))})", part))
+        return np.fromiter((found.get(w, 0) for w in words.tolist()), dtype=np.int64, count=len(words))
+
+    def add_words(self, counts: dict[int, int]) -> None:
+        """Add to word document frequencies; a count that reaches zero is deleted."""
+        items = list(counts.items())
+        self.db.executemany(
+            "INSERT INTO words (word, n) VALUES (?, ?) ON CONFLICT(word) DO UPDATE SET n = n + excluded.n",
+            items)
+        if any(n < 0 for _, n in items):
+            self.db.execute("DELETE FROM words WHERE n <= 0")
+
+    def line_counts(self, keys: list[int]) -> dict[tuple[int, str], int]:
+        """``{(key, source): documents}`` for the given line keys ('' = no source)."""
+        out: dict[tuple[int, str], int] = {}
+        for part in _chunks(keys):
+            for k, s, n in self.db.execute(f"SELECT key, source, n FROM lines WHERE key IN ({_marks(len(part))})", part):
+                out[(k, s)] = n
+        return out
+
+    def source_count(self, source: str) -> int:
+        row = self.db.execute("SELECT n FROM sources WHERE source = ?", (source,)).fetchone()
+        return row[0] if row else 0
+
+    def add_lines(self, counts: dict[tuple[int, str], int], sources: dict[str, int]) -> None:
+        self.db.executemany(
+            "INSERT INTO lines (key, source, n) VALUES (?, ?, ?) "
+            "ON CONFLICT(key, source) DO UPDATE SET n = n + excluded.n",
+            [(k, s, n) for (k, s), n in counts.items()])
+        self.db.executemany(
+            "INSERT INTO sources (source, n) VALUES (?, ?) ON CONFLICT(source) DO UPDATE SET n = n + excluded.n",
+            list(sources.items()))
+        if any(n < 0 for n in counts.values()):
+            self.db.execute("DELETE FROM lines WHERE n <= 0")
+            self.db.execute("DELETE FROM sources WHERE n <= 0")
+
+    # -- bands ----------------------------------------------------------------------
+
+    def band_rows(self, keys: np.ndarray) -> list[tuple[int, int]]:
+        rows: list[tuple[int, int]] = []
+        for part in _chunks(keys.tolist()):
+            rows.extend(self.db.execute(f"SELECT key, doc FROM bands WHERE key IN ({_marks(len(part))})", part))
+        return rows
+
+    def add_bands(self, rowid: int, keys: np.ndarray) -> None:
+        self.db.executemany("INSERT OR IGNORE INTO bands VALUES (?, ?)", ((k, rowid) for k in keys.tolist()))
+
+    def delete_bands(self, rowid: int, keys: np.ndarray) -> None:
+        self.db.executemany("DELETE FROM bands WHERE key = ? AND doc = ?", ((k, rowid) for k in keys.tolist()))
+
+    # -- links and stories ------------------------------------------------------------
+
+    def add_links(self, links: Iterable[tuple[int, int, str]]) -> None:
+        self.db.executemany("INSERT OR REPLACE INTO links VALUES (?, ?, ?)",
+                            ((min(a, b), max(a, b), k) for a, b, k in links))
+
+    def replace_links(self, links: Iterable[tuple[int, int, str]]) -> None:
+        self.db.execute("DELETE FROM links")
+        self.add_links(links)
+
+    def links_among(self, rowids: list[int]) -> list[tuple[int, int]]:
+        out = []
+        for part in _chunks(rowids):
+            out.extend(self.db.execute(f"SELECT a, b FROM links WHERE a IN ({_marks(len(part))})", part))
+        keep = set(rowids)
+        return [(a, b) for a, b in out if b in keep]
+
+    def story_members(self, story: int) -> list[tuple]:
+        """``(doc, id, f_date, f_credits, ntokens)`` of every member of a story."""
+        return self.db.execute("SELECT doc, id, f_date, f_credits, ntokens FROM docs WHERE story = ?", (story,)).fetchall()
+
+    def stories_of(self, rowids: Iterable[int]) -> dict[int, int]:
+        out: dict[int, int] = {}
+        for part in _chunks(sorted(set(rowids))):
+            out.update(self.db.execute(f"SELECT doc, story FROM docs WHERE doc IN ({_marks(len(part))})", part))
+        return out
+
+    def set_story(self, rowids: Iterable[int], story: int) -> None:
+        self.db.executemany("UPDATE docs SET story = ? WHERE doc = ?", ((story, r) for r in rowids))
+
+    def merge_stories(self, stories: Iterable[int], into: int) -> None:
+        self.db.executemany("UPDATE docs SET story = ? WHERE story = ?", ((into, s) for s in stories if s != into))
+
+    def reset_stories(self) -> None:
+        self.db.execute("UPDATE docs SET story = doc")
+
+    def rowids_of(self, ids: list[str]) -> dict[str, int]:
+        out: dict[str, int] = {}
+        for part in _chunks(ids):
+            out.update(self.db.execute(f"SELECT id, doc FROM docs WHERE id IN ({_marks(len(part))})", part))
+        return out
+
+    # -- clustering cache ----------------------------------------------------------------
+
+    def cached_report(self, generation: int) -> str | None:
+        row = self.db.execute("SELECT report FROM cache WHERE generation = ?", (generation,)).fetchone()
+        return row[0] if row else None
+
+    def put_report(self, generation: int, report: str) -> None:
+        self.db.execute("DELETE FROM cache")
+        self.db.execute("INSERT INTO cache VALUES (?, ?)", (generation, report))
+
+    # -- health ----------------------------------------------------------------------------
+
+    def table_counts(self) -> dict[str, int]:
+        return {t: self.db.execute(f"SELECT count(*) FROM {t}").fetchone()[0]
+                for t in ("docs", "bands", "words", "lines", "links")}
+
+    def file_bytes(self) -> int:
+        pages = self.db.execute("PRAGMA page_count").fetchone()[0]
+        return pages * self.db.execute("PRAGMA page_size").fetchone()[0]
+
+    def checkpoint(self) -> None:
+        self.db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+
+
+def _translate(exc: sqlite3.DatabaseError, path: str) -> Exception:
+    msg = str(exc)
+    if "locked" in msg or "busy" in msg:
+        return IndexLockedError(f"{path}: another process is writing to the index (waited for the lock; try again)")
+    if "not a database" in msg or "malformed" in msg:
+        return IndexFileError(f"{path}: not a dedup index or damaged ({msg})")
+    return IndexFileError(f"{path}: {msg}")
