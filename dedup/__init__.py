@@ -16,10 +16,21 @@ from .models import (
 )
 from .normalize import normalize
 from .pipeline import cluster, compare
+from .index import (AddResult, BulkResult, DuplicateIdError, Index, IndexFileError, IndexLockedError, Match,
+                    SettingsMismatchError, UnknownIdError)
 
 __version__ = "0.1.0"
 
 __all__ = [
+    "AddResult",
+    "BulkResult",
+    "DuplicateIdError",
+    "Index",
+    "IndexFileError",
+    "IndexLockedError",
+    "Match",
+    "SettingsMismatchError",
+    "UnknownIdError",
     "Cluster",
     "Comparison",
     "Config",

@@ -58,15 +58,23 @@ def segment_shingles(hashes: np.ndarray, bounds: np.ndarray, n: int):
 
     A segment shorter than ``n`` tokens gives one shingle of all its tokens.
     """
-    out, owner = [], []
-    for s in range(len(bounds) - 1):
-        seg = hashes[bounds[s] : bounds[s + 1]]
-        sh = combine(seg, min(n, len(seg)))
-        out.append(sh)
-        owner.append(np.full(len(sh), s, dtype=np.int64))
-    if not out:
+    nseg = len(bounds) - 1
+    if nseg <= 0:
         return np.zeros(0, np.uint32), np.zeros(0, np.int64)
-    return np.concatenate(out), np.concatenate(owner)
+    lens = np.diff(bounds)
+    if lens.min() >= n:
+        # All n-grams of the document at once; keep those that end inside their segment.
+        sh = combine(hashes, n)
+        owner = np.repeat(np.arange(nseg, dtype=np.int64), lens)[: len(sh)]
+        valid = np.arange(len(sh)) + n <= bounds[1:][owner]
+        return sh[valid], owner[valid]
+    out, own = [], []
+    for s in range(nseg):
+        seg = hashes[bounds[s] : bounds[s + 1]]
+        piece = combine(seg, min(n, len(seg)))
+        out.append(piece)
+        own.append(np.full(len(piece), s, dtype=np.int64))
+    return np.concatenate(out), np.concatenate(own)
 
 
 def signatures(shingles: np.ndarray, owner: np.ndarray, nseg: int, num_perm: int, seed: int):

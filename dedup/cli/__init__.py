@@ -98,6 +98,12 @@ class _Bar:
             self.progress.__exit__(*exc)
 
 
+from .index_cmd import index_app  # noqa: E402
+
+
+app.add_typer(index_app, name="index")
+
+
 @app.command("cluster")
 def cluster_cmd(
     paths: List[Path] = typer.Argument(..., help="Directories, .txt/.md files, .jsonl[.gz] files."),

@@ -1,0 +1,176 @@
+"""``dedup index ...``: a persistent index on disk (see :class:`dedup.Index`).
+
+Exit codes as for ``dedup cluster``, plus 5: the index file cannot be used (not an
+index, newer schema, other settings, locked by another writer).
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from enum import Enum
+from pathlib import Path
+from typing import List, Optional
+
+import typer
+from rich import box
+from rich.console import Console
+from rich.table import Table
+
+from ..config import Config
+from ..index import Index
+from ..ingest import read_corpus
+from ..report import render
+
+index_app = typer.Typer(no_args_is_help=True, help="A persistent index: add documents over time, query, cluster.")
+_err = Console(stderr=True, highlight=False)
+
+
+class Format(str, Enum):
+    table = "table"
+    json = "json"
+    jsonl = "jsonl"
+    csv = "csv"
+
+
+class QueryFormat(str, Enum):
+    table = "table"
+    json = "json"
+
+
+def _settings(**given) -> Optional[Config]:
+    """A Config when any setting was given on the command line, else None (the index's own)."""
+    given = {k: v for k, v in given.items() if v is not None}
+    return Config.make(**given) if given else None
+
+
+@index_app.command("add")
+def add_cmd(
+    db: Path = typer.Argument(..., help="Index file (created if missing)."),
+    paths: List[Path] = typer.Argument(..., help="Directories, .txt/.md files, .jsonl[.gz] files."),
+    threshold: Optional[float] = typer.Option(None, help="LSH threshold (only when creating the index)."),
+    shingle_size: Optional[int] = typer.Option(None, help="Words per shingle (only when creating)."),
+    num_perm: Optional[int] = typer.Option(None, help="MinHash permutations (only when creating)."),
+    seed: Optional[int] = typer.Option(None, help="MinHash seed (only when creating)."),
+    batch: int = typer.Option(1000, help="Documents per transaction."),
+    quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar or warnings."),
+) -> int:
+    """Add documents; ids already in the index are skipped with a warning."""
+    from . import _Bar
+
+    cfg = _settings(threshold=threshold, shingle_size=shingle_size, num_perm=num_perm, seed=seed)
+    if batch < 1:
+        raise typer.BadParameter("must be 1 or more", param_hint="'--batch'")
+    docs, problems = read_corpus(list(paths))
+    with Index.open(db, cfg) as index, _Bar(enabled=not quiet and _err.is_terminal) as bar:
+        result = index.add_many(docs, batch_size=batch, skip_duplicates=True, progress=bar)
+        total = len(index)
+    if not quiet:
+        for problem in problems:
+            sys.stderr.write(f"dedup: warning: skipped {problem}\n")
+        for doc_id in result.skipped:
+            sys.stderr.write(f"dedup: warning: skipped {doc_id}: already in the index\n")
+    sys.stdout.write(f"added {result.added} documents; the index holds {total}\n")
+    return 1 if problems or result.skipped else 0
+
+
+@index_app.command("query")
+def query_cmd(
+    db: Path = typer.Argument(..., help="Index file."),
+    file: Path = typer.Argument(..., help="A .txt/.md article or a .jsonl file of articles."),
+    fmt: QueryFormat = typer.Option(QueryFormat.table, "--format", "-f", help="Output format."),
+) -> int:
+    """What the article(s) in FILE copy from the indexed documents (nothing is stored)."""
+    docs, problems = read_corpus([file])
+    for problem in problems:
+        sys.stderr.write(f"dedup: warning: skipped {problem}\n")
+    with Index.open(db, create=False) as index:
+        results = [index.query(d) for d in docs]
+        texts = {m.doc_id: index.get(m.doc_id).text for r in results for m in r.matches}
+    if fmt is QueryFormat.json:
+        data = {"results": [r.model_dump(mode="json") for r in results]}
+        sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=2) + "\n")
+    else:
+        _print_results(results, {d.id: d.text for d in docs}, texts, Console(highlight=False))
+    return 1 if problems else 0
+
+
+def _print_results(results, new_texts: dict, stored_texts: dict, console: Console) -> None:
+    from .table import _snippet
+
+    for r in results:
+        head = f"{r.doc_id}  {r.coverage:.0%} copied from {len(r.matches)} documents"
+        if r.cluster:
+            head += f"  story {r.cluster}  origin {r.origin}"
+        table = Table(title=head, title_justify="left", title_style="bold", box=box.SIMPLE_HEAD, pad_edge=False)
+        for col, just in (("match", "left"), ("kind", "left"), ("score", "right"), ("of it", "right"),
+                          ("of this", "right"), ("passages", "right")):
+            table.add_column(col, justify=just)
+        for m in r.matches:
+            table.add_row(m.doc_id, m.kind, f"{m.score:.2f}", f"{m.coverage_source:.0%}",
+                          f"{m.coverage_target:.0%}", str(len(m.passages)))
+        console.print(table)
+        for m in r.matches[:3]:
+            for p in m.passages[:2]:
+                console.print(f"  {m.doc_id} [{p.source_start}:{p.source_end}] -> {r.doc_id} "
+                              f"[{p.target_start}:{p.target_end}]  score {p.score:.2f}", highlight=False, soft_wrap=True)
+                snippet = _snippet(new_texts.get(r.doc_id), p.target_start, p.target_end)
+                console.print(f"    \u201c{snippet}\u201d", style="dim", highlight=False, soft_wrap=True)
+        console.print()
+
+
+@index_app.command("remove")
+def remove_cmd(
+    db: Path = typer.Argument(..., help="Index file."),
+    doc_id: str = typer.Argument(..., metavar="ID", help="Document id."),
+) -> int:
+    """Remove one document."""
+    with Index.open(db, create=False) as index:
+        index.remove(doc_id)
+        left = len(index)
+    sys.stdout.write(f"removed {doc_id}; the index holds {left}\n")
+    return 0
+
+
+@index_app.command("stats")
+def stats_cmd(
+    db: Path = typer.Argument(..., help="Index file."),
+    fmt: QueryFormat = typer.Option(QueryFormat.table, "--format", "-f", help="Output format."),
+) -> int:
+    """Documents, rows, bytes on disk and settings of the index."""
+    with Index.open(db, create=False) as index:
+        stats = index.stats()
+    if fmt is QueryFormat.json:
+        sys.stdout.write(json.dumps(stats, indent=2) + "\n")
+        return 0
+    table = Table(box=box.SIMPLE_HEAD, pad_edge=False, show_header=False)
+    table.add_column("key")
+    table.add_column("value")
+    for k in ("path", "documents", "bytes", "schema", "clusters_cached"):
+        table.add_row(k, str(stats[k]))
+    for k, v in stats["rows"].items():
+        table.add_row(f"rows.{k}", str(v))
+    for k, v in stats["config"].items():
+        table.add_row(f"config.{k}", str(v))
+    Console(highlight=False).print(table)
+    return 0
+
+
+@index_app.command("clusters")
+def clusters_cmd(
+    db: Path = typer.Argument(..., help="Index file."),
+    fmt: Format = typer.Option(Format.table, "--format", "-f", help="Output format."),
+    quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar."),
+) -> int:
+    """The clusters of every indexed document: the same as ``dedup cluster`` on them."""
+    from . import _Bar
+
+    with Index.open(db, create=False) as index, _Bar(enabled=not quiet and _err.is_terminal) as bar:
+        report = index.clusters(progress=bar)
+    if fmt is Format.table:
+        from .table import print_table
+
+        print_table(report, Console(highlight=False))
+    else:
+        sys.stdout.write(render(report, fmt.value))
+    return 0

@@ -1,0 +1,429 @@
+"""A persistent index: documents arrive one at a time, for days, across restarts.
+
+Each ``add`` is answered at once (what the document copies, how much, which passages,
+the story it joins) from statistics the index keeps, and stored in one transaction.
+``clusters()`` reruns the batch pipeline over every stored document, so it equals
+``dedup cluster`` on the same documents whatever the order they were added in; its
+result is cached in the file until the next change.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections import Counter, OrderedDict
+from collections.abc import Callable, Iterable
+from datetime import datetime
+from itertools import islice
+from typing import Any, Optional, Union
+
+import numpy as np
+
+from ..config import Config
+from ..errors import InputError
+from ..ingest import to_document
+from ..models import Document, Report
+from ..pipeline import cluster as batch_cluster
+from ..provenance import DocFacts, passages, rank_key, rounded
+from . import analysis as an
+from .errors import DuplicateIdError, IndexFileError, SettingsMismatchError, UnknownIdError
+from .results import AddResult, BulkResult, Match
+from .sqlite_store import APPLICATION_ID, SCHEMA_VERSION, SqliteStore
+
+Progress = Callable[[str, int, int], None]
+CACHE_DOCS = 4096  # prepared stored documents kept in memory (their content never changes)
+FORMAT = "dedup-index"
+
+
+def _story_label(story: int) -> str:
+    return f"s{story}"
+
+
+class Index:
+    """A dedup index in one SQLite file; open with :meth:`Index.open`. Not thread-safe:
+    use one ``Index`` per thread or process (several processes may share the file)."""
+
+    def __init__(self, store: SqliteStore, config: Config, jobs: Optional[int]):
+        self._store = store
+        self.config = config
+        self.path = store.path
+        self._jobs = jobs
+        self._prepared: OrderedDict[int, Any] = OrderedDict()
+
+    # -- opening ----------------------------------------------------------------------
+
+    @classmethod
+    def open(cls, path: Union[str, os.PathLike], config: Optional[Config] = None, *, create: bool = True,
+             timeout: float = 5.0, durable: bool = True, jobs: Optional[int] = None) -> "Index":
+        """Open the index at ``path``, creating it (with ``config``, default settings if None)
+        when missing and ``create``. An existing index keeps its settings: ``config`` None
+        means "whatever it was built with"; a different one is refused.
+
+        ``timeout``: seconds a writer waits for another's lock. ``durable``: fsync every
+        commit (survives power loss; off, a killed process still loses nothing committed).
+        ``jobs``: worker processes for :meth:`clusters` (default all cores).
+        """
+        path = os.fspath(path)
+        if path.startswith("redis://"):
+            raise IndexFileError("the Redis backend is not available in this version of dedup")
+        if not create and not os.path.exists(path):
+            raise IndexFileError(f"{path}: no such index")
+        store = SqliteStore(path, timeout=timeout, durable=durable, create=create)
+        try:
+            if store.is_empty_file():
+                if not create:
+                    raise IndexFileError(f"{path}: not a dedup index (empty database)")
+                cfg = config or Config()
+                store.create({"format": FORMAT, "config": cfg.as_dict(), "created_by": _version()})
+            cfg = _check(store, config)
+        except BaseException:
+            store.close()
+            raise
+        return cls(store, cfg, jobs)
+
+    def close(self) -> None:
+        self._store.close()
+
+    def __enter__(self) -> "Index":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    # -- reading --------------------------------------------------------------------------
+
+    def __len__(self) -> int:
+        return self._store.count()
+
+    def __contains__(self, doc_id: object) -> bool:
+        return isinstance(doc_id, str) and self._store.doc_by_id(doc_id) is not None
+
+    def get(self, doc_id: str) -> Optional[Document]:
+        """The stored document, or None."""
+        row = self._store.doc_by_id(doc_id)
+        if row is None:
+            return None
+        return Document(id=row[1], text=row[2], title=row[3], date=row[4], source=row[5], url=row[6])
+
+    def stats(self) -> dict:
+        """Sizes and settings: documents, table rows, bytes on disk, schema, config."""
+        with self._store.read():
+            counts = self._store.table_counts()
+            fresh = self._store.cached_report(self._store.generation()) is not None
+        size = sum(os.path.getsize(p) for p in (self.path, self.path + "-wal") if os.path.exists(p))
+        return {"path": self.path, "documents": counts.pop("docs"), "rows": counts, "bytes": size,
+                "schema": SCHEMA_VERSION, "clusters_cached": fresh, "config": self.config.as_dict()}
+
+    # -- the answer for one document ----------------------------------------------------------
+
+    def add(self, doc: Union[Document, dict]) -> AddResult:
+        """Store ``doc`` and say which stored documents it shares text with.
+
+        The answer uses the corpus statistics known at this moment (word frequencies,
+        recurring furniture lines); :meth:`clusters` is authoritative. ``cluster`` is a
+        story id (``s`` + a number) that stays the same as documents join; stories are
+        rebuilt from the batch clustering whenever :meth:`clusters` runs.
+        Raises :class:`InputError` for a bad document, :class:`DuplicateIdError` for an id
+        already stored; the index is then unchanged.
+        """
+        d = _validate(doc)
+        store = self._store
+        with store.write():
+            if store.doc_by_id(d.id) is not None:
+                raise DuplicateIdError(f"document {d.id!r} is already in the index")
+            result, new = self._answer(d, stored=True)
+            rowid = self._insert(store, [new])[0]
+            store.add_links((m_rowid, rowid, m.kind) for m_rowid, m in new["matches"])
+            stories = {s for s in new["stories"]} | {rowid}
+            store.merge_stories(stories, min(stories))
+            store.bump_generation()
+        return result
+
+    def query(self, doc: Union[Document, dict]) -> AddResult:
+        """What :meth:`add` would answer, without storing ``doc`` (a stored document with
+        the same id is left out of the matches)."""
+        d = _validate(doc)
+        with self._store.read():
+            result, _ = self._answer(d, stored=False)
+        return result
+
+    def _answer(self, d: Document, stored: bool):
+        store, cfg = self._store, self.config
+        n_docs = store.count() + 1
+        lines = an.Lines.of(d.text)
+        drop = self._furniture(lines, d.source, {}, {})
+        p, facts, paras = an.analyse(d, lines, drop, cfg)
+        keys = an.doc_band_keys([p], cfg)[0]
+        cands = an.bucket_candidates(store.band_rows(keys), cfg.max_bucket)
+        rows = [r for r in store.docs_by_rowid(cands) if r[1] != d.id]
+        others = [self._stored_prepared(r) for r in rows]
+        vocab = np.unique(np.concatenate([p.vocab] + [q.vocab for q in others]))
+        counts = store.word_counts(an.signed(vocab))
+        an.set_df(p, counts[np.searchsorted(vocab, p.vocab)] + 1, n_docs)
+        found = []
+        for row, q in zip(rows, others):
+            in_new = np.isin(q.vocab, p.vocab, assume_unique=True)
+            an.set_df(q, counts[np.searchsorted(vocab, q.vocab)] + in_new, n_docs)
+            pair = an.align_pair(q, p, n_docs, cfg)
+            if pair is not None:
+                found.append((row, q, pair))
+        stories = store.stories_of(row[0] for row, _, _ in found)
+        story, origin = self._story(set(stories.values()), facts, p.ntokens)
+        matches = []
+        for row, q, pair in found:
+            matches.append((row[0], Match(
+                doc_id=row[1], kind=pair.kind, score=rounded(pair.score),
+                coverage_source=rounded(pair.coverage_stored), coverage_target=rounded(pair.coverage_new),
+                passages=passages(q, p, list(pair.spans)), cluster=story, origin=origin)))
+        matches.sort(key=lambda t: (-t[1].coverage_target, -t[1].score, t[1].doc_id))
+        result = AddResult(
+            doc_id=d.id, stored=stored, coverage=rounded(an.covered_share([f[2] for f in found], p.ntokens)),
+            cluster=story, origin=origin, matches=[m for _, m in matches])
+        new = {"doc": d, "lines": lines, "prepared": p, "facts": facts, "paras": paras, "keys": keys,
+               "matches": matches, "stories": set(stories.values())}
+        return result, new
+
+    def _story(self, stories: set[int], facts: DocFacts, ntokens: int):
+        """The story id and origin of the new document joined with ``stories``."""
+        if not stories:
+            return None, None
+        ranked = [rank_key(facts, ntokens)]
+        for s in stories:
+            for _, doc_id, f_date, f_credits, n in self._store.story_members(s):
+                date = datetime.fromisoformat(f_date) if f_date else None
+                ranked.append(rank_key(DocFacts(doc_id, None, date, None, tuple(json.loads(f_credits))), n))
+        return _story_label(min(stories)), min(ranked)[-1]
+
+    def _furniture(self, lines: an.Lines, source: Optional[str], pending_lines: dict, pending_sources: dict,
+                   own: int = 1):
+        """Lines judged furniture given the stored line statistics plus ``pending`` ones
+        (documents of the same bulk batch); ``own``: 1 when the document itself is not
+        among the pending ones (it counts once)."""
+        keys = lines.unique_keys().tolist()
+        src = source or ""
+        stored = self._store.line_counts(keys)
+        anywhere: Counter = Counter()
+        for (k, _), n in stored.items():
+            anywhere[k] += n
+        for (k, _), n in pending_lines.items():
+            anywhere[k] += n
+        line_keys = an.signed(lines.keys).tolist()
+        in_source = np.array([stored.get((k, src), 0) + pending_lines.get((k, src), 0) + own for k in line_keys])
+        any_count = np.array([anywhere[k] + own for k in line_keys])
+        source_docs = self._store.source_count(src) + pending_sources.get(src, 0) + own
+        return an.furniture(lines, source, in_source.reshape(-1), any_count.reshape(-1), source_docs, self.config)
+
+    def _stored_prepared(self, row):
+        rowid = row[0]
+        p = self._prepared.get(rowid)
+        if p is None:
+            paras = np.frombuffer(row[10], dtype="<i8").reshape(-1, 2).tolist()
+            p = an.from_paragraphs(row[2], paras, self.config)
+            self._prepared[rowid] = p
+            if len(self._prepared) > CACHE_DOCS:
+                self._prepared.popitem(last=False)
+        else:
+            self._prepared.move_to_end(rowid)
+        return p
+
+    def _insert(self, store: SqliteStore, items: list[dict]) -> list[int]:
+        """Write documents with their band keys, word and line statistics (in the caller's
+        transaction)."""
+        rowids = []
+        words: Counter = Counter()
+        line_counts: Counter = Counter()
+        sources: Counter = Counter()
+        for it in items:
+            d, f, p = it["doc"], it["facts"], it["prepared"]
+            row = (d.id, d.text, d.title, d.date, d.source, d.url,
+                   f.date.isoformat() if f.date else None, json.dumps(list(f.credits)), int(p.ntokens),
+                   np.asarray(it["paras"], dtype="<i8").reshape(-1, 2).tobytes())
+            rowid = store.insert_doc(row)
+            store.add_bands(rowid, it["keys"])
+            words.update(an.signed(p.vocab).tolist())
+            src = d.source or ""
+            line_counts.update((k, src) for k in it["lines"].unique_keys().tolist())
+            sources[src] += 1
+            rowids.append(rowid)
+        store.add_words(words)
+        store.add_lines(line_counts, sources)
+        return rowids
+
+    # -- bulk -----------------------------------------------------------------------------------
+
+    def add_many(self, docs: Iterable[Union[Document, dict]], *, batch_size: int = 1000,
+                 skip_duplicates: bool = False, progress: Optional[Progress] = None) -> BulkResult:
+        """Store many documents, one transaction per ``batch_size``, without answering for
+        each (call :meth:`clusters` for the result). Furniture is judged with each batch's
+        own lines counted. A bad document raises before its batch is written; earlier
+        batches stay. ``skip_duplicates``: skip ids already stored instead of raising.
+        """
+        total = len(docs) if hasattr(docs, "__len__") else 0
+        it = iter(docs)
+        added, skipped = 0, []
+        while batch := list(islice(it, max(1, batch_size))):
+            valid, seen = [], set()
+            for x in batch:
+                d = _validate(x)
+                if d.id in seen:
+                    if not skip_duplicates:
+                        raise DuplicateIdError(f"document {d.id!r} occurs twice in the input")
+                    skipped.append(d.id)
+                    continue
+                seen.add(d.id)
+                valid.append(d)
+            with self._store.write():
+                existing = self._store.existing_ids([d.id for d in valid])
+                if existing and not skip_duplicates:
+                    raise DuplicateIdError(f"document {sorted(existing)[0]!r} is already in the index")
+                skipped.extend(d.id for d in valid if d.id in existing)
+                valid = [d for d in valid if d.id not in existing]
+                self._add_batch(valid)
+            added += len(valid)
+            if progress:
+                progress("index", added + len(skipped), max(total, added + len(skipped)))
+        return BulkResult(added=added, skipped=skipped)
+
+    def _add_batch(self, docs: list[Document]) -> None:
+        if not docs:
+            return
+        all_lines = [an.Lines.of(d.text) for d in docs]
+        pending_lines: Counter = Counter()
+        pending_sources: Counter = Counter()
+        for d, lines in zip(docs, all_lines):
+            src = d.source or ""
+            pending_lines.update((k, src) for k in lines.unique_keys().tolist())
+            pending_sources[src] += 1
+        items = []
+        for d, lines in zip(docs, all_lines):
+            drop = self._furniture(lines, d.source, pending_lines, pending_sources, own=0)
+            p, facts, paras = an.analyse(d, lines, drop, self.config)
+            items.append({"doc": d, "lines": lines, "prepared": p, "facts": facts, "paras": paras})
+        for item, keys in zip(items, an.doc_band_keys([i["prepared"] for i in items], self.config)):
+            item["keys"] = keys
+        self._insert(self._store, items)
+        self._store.bump_generation()
+
+    # -- removal ----------------------------------------------------------------------------------
+
+    def remove(self, doc_id: str) -> None:
+        """Delete a document, its statistics and links; its story may split."""
+        store = self._store
+        with store.write():
+            row = store.doc_by_id(doc_id)
+            if row is None:
+                raise UnknownIdError(f"no document {doc_id!r} in the index")
+            rowid, text, source, story = row[0], row[2], row[5] or "", row[11]
+            p = self._stored_prepared(row)
+            store.delete_bands(rowid, an.doc_band_keys([p], self.config)[0])
+            store.add_words({w: -1 for w in an.signed(p.vocab).tolist()})
+            store.add_lines({(k, source): -1 for k in an.Lines.of(text).unique_keys().tolist()}, {source: -1})
+            members = [m[0] for m in store.story_members(story) if m[0] != rowid]
+            store.delete_doc(rowid)
+            _restory(store, members)
+            store.bump_generation()
+        self._prepared.pop(rowid, None)
+
+    # -- the authoritative clustering ------------------------------------------------------------------
+
+    def clusters(self, progress: Optional[Progress] = None) -> Report:
+        """The batch pipeline's report over every stored document (cached in the file until
+        the next change). Equal to ``dedup.cluster`` on the same documents and settings."""
+        store = self._store
+        with store.read():
+            generation = store.generation()
+            cached = store.cached_report(generation)
+            docs = None if cached else [
+                Document(id=r[0], text=r[1], title=r[2], date=r[3], source=r[4], url=r[5]) for r in store.iter_docs()]
+        if cached:
+            report = Report.model_validate_json(cached)
+        elif not docs:
+            report = Report(clusters=[], documents=[], problems=[], config=self.config.as_dict())
+        else:
+            report = batch_cluster(docs, self.config, progress=progress, jobs=self._jobs)
+            self._remember(report, generation)
+        members = [m.doc_id for c in report.clusters for m in c.members]
+        with store.read():
+            rowids = store.rowids_of(members)
+            report._texts.update((r[1], r[2]) for r in store.docs_by_rowid(rowids.values()))
+        return report
+
+    def _remember(self, report: Report, generation: int) -> None:
+        """Cache the report and rebuild links and stories from it, unless the index changed."""
+        store = self._store
+        with store.write():
+            if store.generation() != generation:
+                return
+            ids = [m.doc_id for c in report.clusters for m in c.members]
+            rowid = store.rowids_of(ids)
+            store.put_report(generation, report.model_dump_json())
+            store.replace_links((rowid[l.source], rowid[l.target], l.kind) for c in report.clusters for l in c.links)
+            store.reset_stories()
+            for c in report.clusters:
+                rows = [rowid[m.doc_id] for m in c.members]
+                store.set_story(rows, min(rows))
+
+
+def _restory(store: SqliteStore, members: list[int]) -> None:
+    """Split a story into the connected parts of its remaining links."""
+    if not members:
+        return
+    parent = {m: m for m in members}
+
+    def find(x):
+        while parent[x] != x:
+            parent[x] = parent[parent[x]]
+            x = parent[x]
+        return x
+
+    for a, b in store.links_among(members):
+        ra, rb = find(a), find(b)
+        if ra != rb:
+            parent[max(ra, rb)] = min(ra, rb)
+    groups: dict[int, list[int]] = {}
+    for m in members:
+        groups.setdefault(find(m), []).append(m)
+    for g in groups.values():
+        store.set_story(g, min(g))
+
+
+def _version() -> str:
+    from .. import __version__  # at call time: dedup/__init__ imports this module
+
+    return __version__
+
+
+def _validate(doc: Any) -> Document:
+    if not isinstance(doc, (Document, dict)):
+        raise InputError(f"expected a dedup.Document or a dict with 'id' and 'text', got {type(doc).__name__}")
+    d = to_document(doc)
+    if not d.text.strip():
+        raise InputError(f"document {d.id!r} has empty text")
+    return d
+
+
+def _check(store: SqliteStore, config: Optional[Config]) -> Config:
+    """The index's settings, after checking the file is an index this dedup can use."""
+    path = store.path
+    if store.application_id() != APPLICATION_ID:
+        raise IndexFileError(f"{path}: not a dedup index (a SQLite database of another program)")
+    version = store.schema_version()
+    meta = store.meta()
+    if version > SCHEMA_VERSION:
+        raise IndexFileError(
+            f"{path}: index schema {version} was written by a newer dedup ({meta.get('created_by', '?')}); "
+            f"this dedup {_version()} reads schema {SCHEMA_VERSION} or older: upgrade dedup")
+    if version < SCHEMA_VERSION:  # pragma: no cover - no older schema exists yet
+        raise IndexFileError(f"{path}: index schema {version} is older than any this dedup can read")
+    stored = meta.get("config", {})
+    known = set(Config.model_fields)
+    unknown = sorted(set(stored) - known - {"bands", "rows"})
+    if unknown:
+        raise IndexFileError(f"{path}: index uses settings this dedup does not know: {', '.join(unknown)}")
+    # A setting added after the file was written keeps its default.
+    cfg = Config(**{k: v for k, v in stored.items() if k in known})
+    if config is not None and config.as_dict() != cfg.as_dict():
+        want, have = config.as_dict(), cfg.as_dict()
+        diff = [f"{k} (index {have.get(k)}, asked {want.get(k)})" for k in sorted(want) if want.get(k) != have.get(k)]
+        raise SettingsMismatchError(f"{path}: index was built with other settings: {'; '.join(diff)}")
+    return cfg
