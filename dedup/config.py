@@ -43,7 +43,7 @@ class Config(BaseModel):
         15, ge=3, description="fewest matching words that make a reused passage"
     )
     min_passage_score: float = Field(
-        0.75, ge=0.0, le=1.0, description="lowest weighted similarity of a passage's two sides"
+        0.8, ge=0.0, le=1.0, description="lowest weighted similarity of a passage's two sides"
     )
     max_gap: int = Field(8, ge=0, le=100, description="unmatched words a passage may bridge")
     min_link_tokens: int = Field(
