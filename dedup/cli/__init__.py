@@ -75,13 +75,18 @@ class _Bar:
 
     def __enter__(self):
         if self.enabled:
-            from rich.progress import (BarColumn, MofNCompleteColumn, Progress, TextColumn,
-                                       TimeElapsedColumn, TimeRemainingColumn)
+            from rich.progress import (BarColumn, MofNCompleteColumn, Progress, ProgressColumn,
+                                       TextColumn, TimeElapsedColumn, TimeRemainingColumn)
+            from rich.text import Text
+
+            class Rate(ProgressColumn):
+                def render(self, task):
+                    return Text(f"{task.speed:,.0f}/s" if task.speed else "", style="cyan")
 
             self.progress = Progress(
-                TextColumn("{task.description:>11}"), BarColumn(), MofNCompleteColumn(),
-                TimeElapsedColumn(),
-                TimeRemainingColumn(), console=_err, transient=True,
+                TextColumn("{task.description:>11}"), BarColumn(), MofNCompleteColumn(), Rate(),
+                TimeElapsedColumn(), TextColumn("eta"), TimeRemainingColumn(),
+                console=_err, transient=True,
             )
             self.progress.__enter__()
         return self
