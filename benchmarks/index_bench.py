@@ -1,0 +1,167 @@
+"""Index benchmark: bulk load speed against the batch pipeline, add/query latency at a
+large index, bytes on disk per document.
+
+    python -m benchmarks.index_bench --corpus benchmarks/out/speed/corpus-100000-s1/corpus.jsonl \
+        --size 20000 [--probes 300] [--batch-size N] [--write-results]
+
+The first ``--size`` documents (in file order) are bulk-loaded with ``add_many``; the
+next ``--probes`` are timed one at a time with ``query`` and then ``add``. The batch
+pipeline is timed on the first ``--batch-size`` documents (default ``--size``).
+``--write-results`` replaces the index section of benchmarks/RESULTS.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import re
+import subprocess
+import sys
+import tempfile
+import time
+from itertools import islice
+from pathlib import Path
+
+import numpy as np
+
+import dedup
+from dedup.ingest import to_document
+
+RESULTS = Path(__file__).resolve().parent / "RESULTS.md"
+START, END = "<!-- index:start -->", "<!-- index:end -->"
+
+
+def load(path: str, n: int) -> list[dedup.Document]:
+    with open(path, encoding="utf-8") as fh:
+        return [to_document(json.loads(line)) for line in islice(fh, n)]
+
+
+def pct(xs: list[float], q: float) -> float:
+    return float(np.percentile(np.asarray(xs) * 1000.0, q))
+
+
+def run(args) -> dict:
+    docs = load(args.corpus, args.size + args.probes)
+    base, probes = docs[: args.size], docs[args.size :]
+    out: dict = {"size": len(base), "probes": len(probes), "corpus": args.corpus, "durable": args.durable}
+    bsize = args.batch_size or len(base)
+    t = time.perf_counter()
+    dedup.cluster(base[:bsize], jobs=args.jobs)
+    out["batch_docs"] = bsize
+    out["batch_docs_per_s"] = bsize / (time.perf_counter() - t)
+    with tempfile.TemporaryDirectory(dir=args.tmp) as tmp:
+        db = os.path.join(tmp, "bench.db")
+        with dedup.Index.open(db, jobs=args.jobs, durable=args.durable) as index:
+            t = time.perf_counter()
+            index.add_many(base)
+            out["add_many_docs_per_s"] = len(base) / (time.perf_counter() - t)
+            index._store.checkpoint()
+            out["bytes_after_load"] = index.stats()["bytes"]
+            out["rows"] = index.stats()["rows"]
+            q, a, nmatch = [], [], 0
+            for d in probes:
+                t = time.perf_counter()
+                r = index.query(d)
+                q.append(time.perf_counter() - t)
+                nmatch += bool(r.matches)
+            for d in probes:
+                t = time.perf_counter()
+                index.add(d)
+                a.append(time.perf_counter() - t)
+            out["probes_with_matches"] = nmatch
+            out["query_ms"] = {"p50": pct(q, 50), "p99": pct(q, 99), "max": pct(q, 100)}
+            out["add_ms"] = {"p50": pct(a, 50), "p99": pct(a, 99), "max": pct(a, 100)}
+            if args.clusters:
+                t = time.perf_counter()
+                index.clusters()
+                out["clusters_s"] = time.perf_counter() - t
+            index._store.checkpoint()
+            out["bytes"] = index.stats()["bytes"]
+    out["bytes_per_doc"] = out["bytes"] / (len(base) + len(probes))
+    out["ratio_add_many_to_batch"] = out["add_many_docs_per_s"] / out["batch_docs_per_s"]
+    return out
+
+
+def markdown(r: dict, command: str) -> str:
+    try:
+        commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True).stdout.strip()
+    except OSError:
+        commit = "?"
+    per_m = r["bytes_per_doc"] * 1e6 / 2**30
+    lines = [
+        START,
+        "## Index (`dedup.Index`, SQLite)",
+        "",
+        f"Command: `{command}`  ",
+        f"Date: {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}; code: {commit}; "
+        f"machine: {platform.platform()}, {os.cpu_count()} cores; Python {platform.python_version()}, "
+        f"SQLite {__import__('sqlite3').sqlite_version}  ",
+        f"Corpus: first {r['size']} documents of `{r['corpus']}` bulk-loaded; the next {r['probes']} timed "
+        f"one at a time ({r['probes_with_matches']} of them match something). "
+        + ("Every commit fsynced (`durable=True`, synchronous=FULL)." if r["durable"] else
+           "Default durability (`durable=False`: WAL, synchronous=NORMAL; safe against a killed process)."),
+        "",
+        "| measure | value | target |",
+        "| --- | ---: | --- |",
+        f"| batch pipeline (`dedup.cluster`, {r['batch_docs']} docs) | {r['batch_docs_per_s']:.0f} docs/s | |",
+        f"| `add_many` into an empty index | {r['add_many_docs_per_s']:.0f} docs/s "
+        f"({r['ratio_add_many_to_batch']:.2f}× the batch rate) | ≥ 1/1.5 of batch |",
+        f"| `query` latency p50 / p99 / max at {r['size']} docs | {r['query_ms']['p50']:.1f} / "
+        f"{r['query_ms']['p99']:.1f} / {r['query_ms']['max']:.1f} ms | p50 ≤ 5, p99 ≤ 50 |",
+        f"| `add` latency p50 / p99 / max at {r['size']} docs | {r['add_ms']['p50']:.1f} / "
+        f"{r['add_ms']['p99']:.1f} / {r['add_ms']['max']:.1f} ms | p50 ≤ 5, p99 ≤ 50 |",
+        f"| file size | {r['bytes'] / 2**20:.1f} MiB, {r['bytes_per_doc'] / 1024:.1f} KiB/doc | |",
+        f"| per million articles (extrapolated from bytes/doc, not measured) | {per_m:.1f} GiB | |",
+    ]
+    if "clusters_s" in r:
+        lines.append(f"| `clusters()` (batch rerun over all stored docs) | {r['clusters_s']:.1f} s | |")
+    rows = ", ".join(f"{k} {v}" for k, v in r["rows"].items())
+    lines += [
+        "",
+        f"Rows after the bulk load: {rows}. `add_many` does not align (it stores documents, band keys and "
+        "statistics; `clusters()` runs the batch pipeline lazily), so it is faster than the batch run.",
+        "",
+        "Extrapolation to 1M documents (not measured): `add`/`query` cost is the new document's own work "
+        "(tokenize, MinHash, align with each candidate) plus B-tree lookups for ~40 band keys per segment "
+        "and its vocabulary; B-tree depth grows with log N, so latency should stay near these numbers as long "
+        "as the working set of the `bands` and `words` indexes fits the page cache (about "
+        f"{per_m:.0f} GiB for the whole file at 1M); candidates per document grow only with how often "
+        "a story is copied, not with N. `clusters()` reruns the batch pipeline and grows like it.",
+        END,
+    ]
+    return "\n".join(lines) + "\n"
+
+
+def write_results(section: str) -> None:
+    text = RESULTS.read_text(encoding="utf-8") if RESULTS.exists() else "# Benchmark results\n"
+    if START in text and END in text:
+        text = re.sub(re.escape(START) + ".*?" + re.escape(END) + "\n?", lambda m: section, text, flags=re.S)
+    else:
+        text = text.rstrip("\n") + "\n\n" + section
+    RESULTS.write_text(text, encoding="utf-8")
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(prog="python -m benchmarks.index_bench", description=__doc__.split("\n\n")[0])
+    ap.add_argument("--corpus", required=True, help="JSONL corpus (python -m benchmarks.synth --out DIR)")
+    ap.add_argument("--size", type=int, default=20000)
+    ap.add_argument("--probes", type=int, default=300)
+    ap.add_argument("--batch-size", type=int, default=0, help="documents for the batch timing (0: --size)")
+    ap.add_argument("--jobs", type=int, default=None)
+    ap.add_argument("--durable", action="store_true", help="fsync every commit (synchronous=FULL)")
+    ap.add_argument("--clusters", action="store_true", help="also time clusters() at the end")
+    ap.add_argument("--tmp", default=None, help="directory for the index file")
+    ap.add_argument("--write-results", action="store_true")
+    args = ap.parse_args(argv)
+    r = run(args)
+    print(json.dumps(r, indent=2))
+    if args.write_results:
+        # Re-read right before writing: other sections may have changed meanwhile.
+        write_results(markdown(r, "python -m benchmarks.index_bench " + " ".join(argv or sys.argv[1:])))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,78 @@
+"""Helpers of :class:`dedup.Index`: input validation, the file and settings checks,
+splitting a story after a removal."""
+
+from __future__ import annotations
+
+from typing import Any, Optional
+
+from ..config import Config
+from ..errors import InputError
+from ..ingest import to_document
+from ..models import Document
+from .errors import IndexFileError, SettingsMismatchError
+from .sqlite_store import APPLICATION_ID, SCHEMA_VERSION, SqliteStore
+
+
+def restory(store: SqliteStore, members: list[int]) -> None:
+    """Split a story into the connected parts of its remaining links."""
+    if not members:
+        return
+    parent = {m: m for m in members}
+
+    def find(x):
+        while parent[x] != x:
+            parent[x] = parent[parent[x]]
+            x = parent[x]
+        return x
+
+    for a, b in store.links_among(members):
+        ra, rb = find(a), find(b)
+        if ra != rb:
+            parent[max(ra, rb)] = min(ra, rb)
+    groups: dict[int, list[int]] = {}
+    for m in members:
+        groups.setdefault(find(m), []).append(m)
+    for g in groups.values():
+        store.set_story(g, min(g))
+
+
+def version() -> str:
+    from .. import __version__  # at call time: dedup/__init__ imports this module
+
+    return __version__
+
+
+def validate(doc: Any) -> Document:
+    if not isinstance(doc, (Document, dict)):
+        raise InputError(f"expected a dedup.Document or a dict with 'id' and 'text', got {type(doc).__name__}")
+    d = to_document(doc)
+    if not d.text.strip():
+        raise InputError(f"document {d.id!r} has empty text")
+    return d
+
+
+def check(store: SqliteStore, config: Optional[Config]) -> Config:
+    """The index's settings, after checking the file is an index this dedup can use."""
+    path = store.path
+    if store.application_id() != APPLICATION_ID:
+        raise IndexFileError(f"{path}: not a dedup index (a SQLite database of another program)")
+    schema = store.schema_version()
+    meta = store.meta()
+    if schema > SCHEMA_VERSION:
+        raise IndexFileError(
+            f"{path}: index schema {schema} was written by a newer dedup ({meta.get('created_by', '?')}); "
+            f"this dedup {version()} reads schema {SCHEMA_VERSION} or older: upgrade dedup")
+    if schema < SCHEMA_VERSION:  # pragma: no cover - no older schema exists yet
+        raise IndexFileError(f"{path}: index schema {schema} is older than any this dedup can read")
+    stored = meta.get("config", {})
+    known = set(Config.model_fields)
+    unknown = sorted(set(stored) - known - {"bands", "rows"})
+    if unknown:
+        raise IndexFileError(f"{path}: index uses settings this dedup does not know: {', '.join(unknown)}")
+    # A setting added after the file was written keeps its default.
+    cfg = Config(**{k: v for k, v in stored.items() if k in known})
+    if config is not None and config.as_dict() != cfg.as_dict():
+        want, have = config.as_dict(), cfg.as_dict()
+        diff = [f"{k} (index {have.get(k)}, asked {want.get(k)})" for k in sorted(want) if want.get(k) != have.get(k)]
+        raise SettingsMismatchError(f"{path}: index was built with other settings: {'; '.join(diff)}")
+    return cfg

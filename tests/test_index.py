@@ -1,0 +1,248 @@
+"""The persistent index: answers, storage, settings, bad input, concurrency, CLI."""
+
+import json
+import os
+import sqlite3
+import subprocess
+import sys
+import time
+
+import pytest
+
+import dedup
+from dedup.index.sqlite_store import SCHEMA_VERSION
+
+from index_helpers import mixed_docs, seed_docs
+
+
+@pytest.fixture
+def db(tmp_path):
+    return str(tmp_path / "news.db")
+
+
+def test_add_answers_what_it_copies(db):
+    docs = seed_docs()
+    with dedup.Index.open(db) as index:
+        results = [index.add(d) for d in docs]
+        assert len(index) == 5
+    by_id = {r.doc_id: r for r in results}
+    r4 = by_id["004_99c5a163f56370de.txt"]
+    assert [m.doc_id for m in r4.matches] == ["003_e2e6a14928010906.txt"]
+    m = r4.matches[0]
+    assert m.kind == "duplicate" and m.score > 0.9 and m.coverage_target > 0.5
+    assert r4.origin == "003_e2e6a14928010906.txt" and r4.cluster and m.cluster == r4.cluster
+    # passages slice both original texts and match the batch run's
+    batch = dedup.cluster(docs, jobs=1)
+    link = next(l for c in batch.clusters for l in c.links if l.target == "004_99c5a163f56370de.txt")
+    assert [(p.source_start, p.source_end, p.target_start, p.target_end) for p in m.passages] == \
+        [(p.source_start, p.source_end, p.target_start, p.target_end) for p in link.passages]
+    r2 = by_id["002_27885933036f0cc7.txt"]
+    assert [x.doc_id for x in r2.matches] == ["001_c66182c4c2cb1c49.txt"] and r2.matches[0].kind == "partial"
+    assert by_id["000_c09cbecdfc1a8c46.txt"].matches == [] and by_id["000_c09cbecdfc1a8c46.txt"].cluster is None
+
+
+def test_query_does_not_store_and_equals_add(db):
+    docs = seed_docs()
+    with dedup.Index.open(db) as index:
+        index.add_many(docs[:4])
+        q = index.query(docs[4])
+        assert len(index) == 4 and docs[4].id not in index
+        a = index.add(docs[4])
+    assert q.model_dump(exclude={"stored"}) == a.model_dump(exclude={"stored"})
+    assert a.stored and not q.stored
+
+
+def test_clusters_equal_batch_and_persist(db):
+    docs = mixed_docs()
+    batch = dedup.cluster(docs, jobs=1).model_dump_json()
+    with dedup.Index.open(db, jobs=1) as index:
+        index.add_many(docs, batch_size=3)
+        assert index.clusters().model_dump_json() == batch
+        assert index.stats()["clusters_cached"]
+    with dedup.Index.open(db) as index:  # reopened: cached report, same answer
+        report = index.clusters()
+        assert report.model_dump_json() == batch
+        assert report.text_of("w1") == docs[5].text
+        assert index.get("w4") == docs[-1]
+
+
+def test_remove_and_readd(db):
+    docs = mixed_docs()
+    with dedup.Index.open(db, jobs=1) as index:
+        for d in docs:
+            index.add(d)
+        rows = index.stats()["rows"]
+        index.remove("w2")
+        assert "w2" not in index and index.get("w2") is None and len(index) == len(docs) - 1
+        assert index.clusters().model_dump_json() == dedup.cluster([d for d in docs if d.id != "w2"], jobs=1).model_dump_json()
+        index.add(docs[6])
+        assert index.stats()["rows"]["words"] == rows["words"] and index.stats()["rows"]["bands"] == rows["bands"]
+        assert index.clusters().model_dump_json() == dedup.cluster(docs, jobs=1).model_dump_json()
+        with pytest.raises(dedup.UnknownIdError, match="no document 'zz'"):
+            index.remove("zz")
+
+
+def test_stories_follow_links(db):
+    docs = mixed_docs()
+    with dedup.Index.open(db) as index:
+        index.add(docs[5])
+        r2 = index.add(docs[6])
+        assert [m.doc_id for m in r2.matches] == ["w1"] and r2.origin == "w1"
+        r3 = index.add(docs[7])
+        assert r3.cluster == r2.cluster and {m.doc_id for m in r3.matches} <= {"w1", "w2"}
+        assert r3.matches and r3.origin == "w1"
+
+
+@pytest.mark.parametrize("bad, message", [
+    ({"id": "x", "text": "   "}, "empty text"),
+    ({"text": "some words"}, "no 'id'"),
+    ({"id": "x"}, "no 'text'"),
+    ({"id": "x", "text": 5}, "bad field 'text'"),
+    ({"id": "x", "text": "words here", "title": ["t"]}, "bad field 'title'"),
+    (42, "expected a dedup.Document or a dict"),
+    ("just text", "expected a dedup.Document or a dict"),
+])
+def test_bad_input_leaves_index_unchanged(db, bad, message):
+    with dedup.Index.open(db) as index:
+        index.add_many(seed_docs()[:2])
+        before = index.stats()
+        with pytest.raises(dedup.InputError, match=message) as exc:
+            index.add(bad)
+        assert isinstance(exc.value, dedup.DedupError) and "\n" not in str(exc.value)
+        with pytest.raises(dedup.InputError):
+            index.add_many([seed_docs()[2], bad])
+        assert index.stats() == before
+
+
+def test_duplicate_id(db):
+    docs = seed_docs()
+    with dedup.Index.open(db) as index:
+        index.add(docs[0])
+        before = index.stats()
+        with pytest.raises(dedup.DuplicateIdError, match="already in the index"):
+            index.add({"id": docs[0].id, "text": "another text entirely"})
+        with pytest.raises(dedup.DuplicateIdError):
+            index.add_many(docs[:2])
+        with pytest.raises(dedup.DuplicateIdError, match="twice"):
+            index.add_many([docs[1], docs[1]])
+        assert index.stats() == before
+        out = index.add_many(docs + [docs[1]], skip_duplicates=True)
+        assert out.added == 4 and sorted(out.skipped) == sorted([docs[0].id, docs[1].id])
+
+
+def test_settings_stored_and_mismatch_refused(db):
+    cfg = dedup.Config(num_perm=64, threshold=0.4)
+    with dedup.Index.open(db, cfg) as index:
+        index.add(seed_docs()[0])
+    with dedup.Index.open(db) as index:  # no config: the stored one
+        assert index.config == cfg
+    with dedup.Index.open(db, cfg):
+        pass
+    with pytest.raises(dedup.SettingsMismatchError, match=r"num_perm \(index 64, asked 128\)") as exc:
+        dedup.Index.open(db, dedup.Config())
+    assert "threshold (index 0.4, asked 0.3)" in str(exc.value) and exc.value.exit_code == 5
+
+
+def test_newer_and_foreign_files_refused(db, tmp_path):
+    with dedup.Index.open(db) as index:
+        index.add(seed_docs()[0])
+    con = sqlite3.connect(db)
+    con.execute(f"PRAGMA user_version = {SCHEMA_VERSION + 1}")
+    con.close()
+    with pytest.raises(dedup.IndexFileError, match="newer dedup .* upgrade dedup"):
+        dedup.Index.open(db)
+    other = tmp_path / "other.db"
+    con = sqlite3.connect(other)
+    con.execute("CREATE TABLE t (x)")
+    con.commit()
+    con.close()
+    with pytest.raises(dedup.IndexFileError, match="not a dedup index"):
+        dedup.Index.open(other)
+    junk = tmp_path / "junk.db"
+    junk.write_bytes(b"this is not sqlite at all" * 100)
+    with pytest.raises(dedup.IndexFileError, match="not a dedup index"):
+        dedup.Index.open(junk)
+    with pytest.raises(dedup.IndexFileError, match="no such index"):
+        dedup.Index.open(tmp_path / "missing.db", create=False)
+
+
+def test_readers_while_writing_and_second_writer_waits_or_fails(db):
+    docs = seed_docs()
+    with dedup.Index.open(db) as index:
+        index.add_many(docs[:2])
+    writer = dedup.Index.open(db, timeout=0.2)
+    reader = dedup.Index.open(db)
+    other = dedup.Index.open(db, timeout=0.2)
+    try:
+        with writer._store.write():  # hold the write lock, as a long add would
+            writer._store.db.execute("UPDATE meta SET value = value WHERE key = 'generation'")
+            assert len(reader) == 2 and reader.get(docs[0].id) == docs[0]
+            assert reader.query(docs[2]).doc_id == docs[2].id  # reads go on during a write
+            t = time.perf_counter()
+            with pytest.raises(dedup.IndexLockedError, match="another process is writing"):
+                other.add(docs[2])
+            assert time.perf_counter() - t >= 0.15  # it waited for the busy timeout
+        other.add(docs[2])  # the lock is free again
+        assert len(reader) == 3
+    finally:
+        for x in (writer, reader, other):
+            x.close()
+    con = sqlite3.connect(db)
+    assert con.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+    con.close()
+
+
+def test_concurrent_writer_processes(db):
+    """Two processes adding at once: both finish (one waits), nothing lost or corrupted."""
+    code = (
+        "import sys, dedup\n"
+        "from textgen import article\n"
+        "k = int(sys.argv[1])\n"
+        "with dedup.Index.open(sys.argv[2], timeout=30) as ix:\n"
+        "    for i in range(15):\n"
+        "        ix.add({'id': f'p{k}-{i}', 'text': article(100 * k + i, 3)})\n"
+    )
+    env = {**os.environ, "PYTHONPATH": os.path.dirname(__file__)}
+    dedup.Index.open(db).close()
+    procs = [subprocess.Popen([sys.executable, "-c", code, str(k), db], env=env) for k in (1, 2)]
+    assert [p.wait(timeout=120) for p in procs] == [0, 0]
+    with dedup.Index.open(db) as index:
+        assert len(index) == 30
+
+
+def test_redis_url_is_refused_clearly():
+    with pytest.raises(dedup.IndexFileError, match="Redis backend is not available"):
+        dedup.Index.open("redis://localhost:6379/0")
+
+
+def test_cli_index(run_cli, tmp_path, seeds_dir):
+    db = tmp_path / "i.db"
+    code, out, err = run_cli("index", "add", db, seeds_dir)
+    assert code == 0 and "added 5 documents" in out
+    code, out, err = run_cli("index", "add", db, seeds_dir)
+    assert code == 1 and "already in the index" in err and "added 0 documents; the index holds 5" in out
+    code, out, err = run_cli("index", "query", db, seeds_dir / "004_99c5a163f56370de.txt", "--format", "json")
+    assert code == 0
+    res = json.loads(out)["results"][0]
+    assert {m["doc_id"] for m in res["matches"]} >= {"003_e2e6a14928010906.txt"}
+    code, out, err = run_cli("index", "query", db, seeds_dir / "002_27885933036f0cc7.txt")
+    assert code == 0 and "001_c66182c4c2cb1c49.txt" in out
+    code, out, err = run_cli("index", "clusters", db, "--format", "json")
+    assert code == 0
+    # the same as `dedup cluster` on the same documents (ids are the file names in both)
+    code2, out2, _ = run_cli("cluster", seeds_dir, "--format", "json")
+    assert json.loads(out) == json.loads(out2)
+    code, out, err = run_cli("index", "clusters", db)
+    assert code == 0 and "origin 003_e2e6a14928010906.txt" in out
+    code, out, err = run_cli("index", "clusters", db, "--format", "csv")
+    assert out.startswith("cluster,kind,doc_id")
+    code, out, err = run_cli("index", "stats", db, "--format", "json")
+    assert code == 0 and json.loads(out)["documents"] == 5
+    code, out, err = run_cli("index", "remove", db, "000_c09cbecdfc1a8c46.txt")
+    assert code == 0 and "holds 4" in out
+    code, out, err = run_cli("index", "remove", db, "000_c09cbecdfc1a8c46.txt")
+    assert code == 3 and err.startswith("dedup: error: no document") and err.count("\n") == 1
+    code, out, err = run_cli("index", "add", db, seeds_dir, "--num-perm", "64")
+    assert code == 5 and "other settings" in err and err.count("\n") == 1
+    code, out, err = run_cli("index", "stats", tmp_path / "none.db")
+    assert code == 5 and "no such index" in err
