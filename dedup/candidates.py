@@ -66,6 +66,8 @@ def candidate_pairs(keys: np.ndarray, seg_doc: np.ndarray, max_bucket: int) -> n
         return np.zeros((0, 2), dtype=np.int64)
     n = int(seg_doc.max()) + 1
     pairs = np.concatenate(found)
+    if len(pairs) == 0:  # every shared key was shared within one document
+        return np.zeros((0, 2), dtype=np.int64)
     codes = np.sort(pairs[:, 0] * n + pairs[:, 1])
     codes = codes[np.r_[True, codes[1:] != codes[:-1]]]
     return np.stack([codes // n, codes % n], axis=1)

@@ -66,3 +66,8 @@ def test_oversized_buckets_link_members_to_hubs_not_all_pairs():
     assert len(pairs) < 45
     assert {0, 1, 2, 3} <= set(pairs[:, 0].tolist())
     assert set(pairs.ravel().tolist()) == set(range(10))
+
+
+def test_keys_shared_only_within_one_document_give_no_pairs():
+    keys = np.asarray([[1], [1], [2]], dtype=np.uint64)  # doc 0 repeats a segment
+    assert candidate_pairs(keys, np.asarray([0, 0, 1]), 200).shape == (0, 2)
