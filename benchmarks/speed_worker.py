@@ -1,0 +1,110 @@
+"""One timed ``dedup cluster`` run, for ``benchmarks.speed`` (run as a subprocess).
+
+    python -m benchmarks.speed_worker STATS.json -- cluster CORPUS -f json -o OUT -q
+
+Runs the real CLI entry point (``dedup.cli.main``) in this process. Two light shims record
+where the time goes, without changing what runs:
+
+- the pipeline's stage functions (``dedup.pipeline.read_corpus``, ``prepare_corpus``, ...)
+  are wrapped with timers, since ``pipeline.cluster`` looks them up as module globals;
+- the progress callback the CLI hands to the library is chained to a recorder of the first
+  and last event of each stage name (the fallback when the stage functions are renamed).
+
+Writes STATS.json: wall seconds, per-stage seconds, progress events, peak RSS of this
+process (``ru_maxrss``), the CLI's exit code.
+"""
+from __future__ import annotations
+
+import json
+import resource
+import sys
+import time
+
+_T0 = time.perf_counter()
+
+STAGES = ("read_corpus", "prepare_corpus", "document_frequencies", "find_candidates",
+          "release_texts", "align_pairs", "build_report")
+
+
+def _timed(name, fn, sink):
+    def wrapper(*args, **kwargs):
+        t = time.perf_counter()
+        try:
+            return fn(*args, **kwargs)
+        finally:
+            sink[name] = sink.get(name, 0.0) + time.perf_counter() - t
+    wrapper.__wrapped__ = fn
+    return wrapper
+
+
+def main(argv: list[str]) -> int:
+    if len(argv) < 3 or argv[1] != "--":
+        sys.stderr.write(__doc__)
+        return 2
+    stats_path, cli_args = argv[0], argv[2:]
+    stages: dict[str, float] = {}
+    events: dict[str, list[float]] = {}
+    marks: dict[str, float] = {}
+
+    import dedup.cli as cli
+    import dedup.pipeline as pipeline
+
+    t_import = time.perf_counter()
+    for name in STAGES:
+        fn = getattr(pipeline, name, None)
+        if callable(fn):
+            setattr(pipeline, name, _timed(name, fn, stages))
+
+    original = cli.run_cluster
+
+    def run_cluster(*args, **kwargs):  # pass through whatever the CLI passes (e.g. jobs=)
+        args = list(args)
+        progress = args[2] if len(args) > 2 else kwargs.get("progress")
+
+        def recorder(stage, done, total):
+            now = time.perf_counter()
+            ev = events.get(stage)
+            if ev is None:
+                events[stage] = [now, now, done, total]
+            else:
+                ev[1], ev[2], ev[3] = now, done, total
+            if progress is not None:
+                progress(stage, done, total)
+
+        marks["cluster_start"] = time.perf_counter()
+        try:
+            if len(args) > 2:
+                args[2] = recorder
+            else:
+                kwargs["progress"] = recorder
+            return original(*args, **kwargs)
+        finally:
+            marks["cluster_end"] = time.perf_counter()
+
+    cli.run_cluster = run_cluster
+    code = 0
+    try:
+        cli.main(cli_args)
+    except SystemExit as exc:
+        code = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
+    t_end = time.perf_counter()
+    rel = {k: v - _T0 for k, v in marks.items()}
+    stats = {
+        "exit_code": code,
+        "wall_s": t_end - _T0,
+        "import_s": t_import - _T0,
+        "cluster_s": (marks["cluster_end"] - marks["cluster_start"]) if len(marks) == 2 else None,
+        "output_s": (t_end - marks["cluster_end"]) if "cluster_end" in marks else None,
+        "stages": stages,
+        "events": {k: {"first": v[0] - _T0, "last": v[1] - _T0, "done": v[2], "total": v[3]}
+                   for k, v in events.items()},
+        "marks": rel,
+        "maxrss_kb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss,
+    }
+    with open(stats_path, "w", encoding="utf-8") as fh:
+        json.dump(stats, fh)
+    return code
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

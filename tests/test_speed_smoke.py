@@ -1,0 +1,48 @@
+"""Smoke test for the speed benchmark harness (tiny corpus; no timing thresholds)."""
+from __future__ import annotations
+
+import re
+import sys
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+DATA = REPO.parent / "shared" / "data"
+sys.path.insert(0, str(REPO))  # benchmarks/ is not part of the installed package
+
+pytestmark = pytest.mark.skipif(not (DATA / "reuters21578.jsonl.gz").exists(),
+                                reason=f"source corpora not found at {DATA}")
+
+
+def _numbers(row: str) -> list[float]:
+    return [float(x.replace(",", "")) for x in re.findall(r"(?<![\w.])\d[\d,]*(?:\.\d+)?", row)]
+
+
+def test_speed_harness_tiny(tmp_path):
+    from benchmarks import speed
+
+    results = tmp_path / "RESULTS.md"
+    results.write_text("# Results\n\nquality text kept\n\n<!-- speed:start -->\nOLD-SPEED-TEXT\n<!-- speed:end -->\ntail\n")
+    res = speed.run(["--sizes", "100", "--runs", "1", "--peer-docs", "50", "--data", str(DATA),
+                     "--out", str(tmp_path / "work"), "--results", str(results)])
+    size = res["sizes"][0]
+    assert size["status"] == "ok", size
+    assert size["docs_per_s"] > 0 and size["paras_per_s"] > 0 and size["rss_mb"] > 0
+    assert all(sec >= 0 for _, sec in size["stages"])
+    for name in ("naive", "batch", "fp_dedup", "fp_dedup_batched"):
+        assert "error" not in res["peers"][name], res["peers"][name]
+        assert res["peers"][name]["total_s"] > 0
+
+    text = results.read_text()
+    assert text.startswith("# Results\n\nquality text kept\n") and text.endswith("<!-- speed:end -->\ntail\n")
+    assert "OLD-SPEED-TEXT" not in text and text.count("<!-- speed:start -->") == 1
+    rows = {line.split("|")[1].strip(): line for line in text.splitlines() if line.startswith("| ")}
+    for key in ("100", "dedup CLI end to end", "datasketch naive `update()` loop", "datasketch `MinHash.bulk`",
+                "dedup, one `signatures` call per document", "startup (interpreter, imports)",
+                "render + write JSON"):
+        assert key in rows, key
+    assert all(x > 0 for x in _numbers(rows["100"])[1:4])  # runs, wall, docs/s... all positive
+    assert any(k.startswith("naive: `update()`") for k in rows)
+    assert any(k.startswith("batch: `MinHash.bulk`") for k in rows)
+    assert "1M articles" in text and "fingerprinting" in text
