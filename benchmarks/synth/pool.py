@@ -2,9 +2,12 @@
 
 The sources hold ~13.5k usable articles, so corpora beyond ~20k documents need more
 base text.  A remixed article takes each sentence from a different real article of
-one topic and redraws its digits.  Remixes do share single sentence bodies (minus
-digits) with other remixes; that incidental overlap is not labelled as reuse and is
-a known limitation of very large corpora (reported as ``remixed`` in the summary).
+one topic, redraws its digits and replaces every third word (from a random offset)
+with a word drawn from the sources' vocabulary, so that two remixes of one source
+sentence share no word 3-gram and no run longer than two words: remixes are new text
+with real vocabulary and sentence shapes, not unlabelled reuse. (Recombining whole
+sentences made every remix share sentences with dozens of others, which no real
+corpus does.) Counted as ``remixed`` in the summary.
 """
 from __future__ import annotations
 
@@ -28,6 +31,22 @@ class Pool:
         self.topic_ptr: dict[str, int] = defaultdict(int)
         self.topics = sorted(self.by_topic)
         self.remixed = 0
+        self._vocab: list[str] | None = None
+
+    def vocab(self) -> list[str]:
+        if self._vocab is None:
+            words = {w for a in self.arts for snt in a.sentences for w in snt.split() if w.isalpha()}
+            self._vocab = sorted(words)
+        return self._vocab
+
+    def scramble(self, sentence: str, rng: random.Random) -> str:
+        """Replace every third word, from a random offset, with a vocabulary word."""
+        words = sentence.split()
+        vocab = self.vocab()
+        off = rng.randrange(3)
+        for i in range(off, len(words), 3):
+            words[i] = rng.choice(vocab)
+        return " ".join(words)
 
     def _mark(self, i: int) -> Article:
         self.used[i] = 1
@@ -60,7 +79,7 @@ class Pool:
             par = []
             for _ in range(rng.randint(1, 3)):
                 src = self.arts[rng.choice(members)].sentences
-                par.append(jitter_numbers(rng.choice(src), rng))
+                par.append(self.scramble(jitter_numbers(rng.choice(src), rng), rng))
             paragraphs.append(tuple(par))
         self.remixed += 1
         head = self.arts[rng.choice(members)]
