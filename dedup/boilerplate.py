@@ -14,7 +14,6 @@ Lines are judged whole; offsets always refer to the original text.
 from __future__ import annotations
 
 import re
-from bisect import bisect_right
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 
@@ -75,9 +74,15 @@ def line_keys(text: str, spans: list[tuple[int, int]]) -> np.ndarray:
     )
 
 
-def _lines_hit(rx: re.Pattern, text: str, starts: list[int]) -> set[int]:
-    """Lines (by index) in which ``rx`` matches: one scan of the whole text."""
-    return {bisect_right(starts, m.start()) - 1 for m in rx.finditer(text)}
+# Cheap substring tests that every match of the pattern needs: the regexes (slow,
+# case-insensitive alternations) run only on lines that pass them.
+_STRONG_HINTS = ("\u00a9", "(c)", "copyright", "rights reserved", "reproduc", "permission", "cookie", "privacy", "terms of")
+_INSIDE_HINTS = ("download", "click", "newsletter", "editor", "rights", "contact", "about us", "share")
+_NAV_HINTS = ("|", "\u00b7", "\u2022", "\u00bb", "/")
+
+
+def _hinted(low: str, hints: tuple[str, ...]) -> bool:
+    return any(h in low for h in hints)
 
 
 def _count_words(line: str) -> int:
@@ -93,17 +98,17 @@ def shape_furniture(text: str, spans: list[tuple[int, int]]) -> tuple[np.ndarray
     ntoks = np.zeros(n, dtype=np.int64)
     mask = np.zeros(n, dtype=bool)
     short = np.zeros(n, dtype=bool)
-    starts = [s for s, _ in spans]
-    strong = _lines_hit(_STRONG, text, starts) | _lines_hit(_NAV_LINE, text, starts)
-    inside = _lines_hit(_WEAK_INSIDE, text, starts)
     for i, (s, e) in enumerate(spans):
         line = text[s:e]
+        low = line.lower()
         ntok = ntoks[i] = _count_words(line)
-        if i in strong:
+        if (_hinted(low, _STRONG_HINTS) and _STRONG.search(line)) or (
+            _hinted(line, _NAV_HINTS) and _NAV_LINE.search(line)
+        ):
             mask[i] = True
         elif ntok <= WEAK_MAX_TOKENS and _WEAK.match(line):
             mask[i] = True
-        elif ntok <= INSIDE_MAX_TOKENS and i in inside:
+        elif ntok <= INSIDE_MAX_TOKENS and _hinted(low, _INSIDE_HINTS) and _WEAK_INSIDE.search(line):
             mask[i] = True
         short[i] = ntok <= MENU_MAX_TOKENS and not _END.search(line)
     # Runs of very short unpunctuated lines are menus and link lists.
