@@ -166,17 +166,14 @@ class Recurrence:
             out[source] = {k for k, c in counts.items() if c >= need}
         return out
 
-    def furniture(self, doc_lines, min_docs, share, similarity, shingle_size, seed) -> "FurnitureKeys":
-        """Judge every recurring line. ``doc_lines(d)`` gives document d's
-        ``(text, spans, shape, keys)`` (only asked for documents carrying one)."""
+    def furniture(self, rest_signatures, min_docs, share, similarity) -> "FurnitureKeys":
+        """Judge every recurring line. ``rest_signatures(doc_ids, recurring)`` returns
+        {doc: :func:`rest_signature` of its lines that are neither shape furniture nor
+        in ``recurring``} (the caller may compute them in parallel)."""
         recurring = self.recurring(min_docs)
         groups = self.groups(recurring, min_docs)
-        rest = {}
-        for d in sorted({d for ds, _ in groups for d in ds}):
-            text, spans, shape, keys = doc_lines(d)
-            keep = ~shape & ~np.fromiter((x in recurring for x in keys.tolist()), bool, len(keys))
-            rest[d] = rest_signature(text, spans, keep, shingle_size, seed)
         minority = [g for g in groups if self._common_share(g[0]) < MINORITY]
+        rest = rest_signatures(sorted({d for ds, _ in minority for d in ds}), recurring)
         anywhere = judge_groups(minority, rest, similarity)
         return FurnitureKeys(self.source_templates(min_docs, share), anywhere)
 
@@ -229,8 +226,10 @@ def judge_groups(groups, rest_sigs: dict, similarity: float) -> set:
     return out
 
 
-def rest_signature(text: str, spans, keep: np.ndarray, shingle_size: int, seed: int):
-    """MinHash of a document's kept lines (None when they hold too few words)."""
+def rest_signature(text: str, spans, shape: np.ndarray, keys: np.ndarray, recurring: set, shingle_size: int, seed: int):
+    """MinHash of a document's lines that are neither furniture by shape nor recurring
+    (None when they hold too few words)."""
+    keep = ~shape & ~np.fromiter((x in recurring for x in keys.tolist()), bool, len(keys))
     parts = [tokenize(text, s, e)[2] for (s, e), k in zip(spans, keep.tolist()) if k]
     hashes = np.concatenate(parts) if parts else np.zeros(0, np.uint64)
     if len(hashes) < REST_MIN_TOKENS:

@@ -38,7 +38,7 @@ def band_keys(sig: np.ndarray, bands: int, rows: int) -> np.ndarray:
 def candidate_pairs(keys: np.ndarray, seg_doc: np.ndarray, max_bucket: int) -> np.ndarray:
     """Unique document pairs (i < j) that share a band key, as an (n, 2) int64 array.
 
-    A bucket with more than ``max_bucket`` documents (left-over boilerplate, or one
+    A bucket with more than ``max_bucket`` segments (left-over boilerplate, or one
     story copied very many times) links each member to its first few members only:
     enough to keep the cluster connected without enumerating every pair.
     """
@@ -52,13 +52,16 @@ def candidate_pairs(keys: np.ndarray, seg_doc: np.ndarray, max_bucket: int) -> n
             continue
         edges = np.flatnonzero(np.r_[True, ~same, True])
         lengths = np.diff(edges)
-        # Buckets of two are nearly all of them: handle those as arrays.
-        two = edges[:-1][lengths == 2]
-        if len(two):
-            a, b = seg_doc[order[two]], seg_doc[order[two + 1]]
-            keep = a != b
-            found.append(np.stack([np.minimum(a, b)[keep], np.maximum(a, b)[keep]], axis=1))
-        for start, length in zip(edges[:-1][lengths > 2].tolist(), lengths[lengths > 2].tolist()):
+        # Buckets of one size are handled together as a matrix (one row per bucket);
+        # only oversized buckets, which are rare, go one by one.
+        starts = edges[:-1]
+        for size in np.unique(lengths[(lengths > 1) & (lengths <= max_bucket)]).tolist():
+            rows = seg_doc[order[starts[lengths == size][:, None] + np.arange(size)]]
+            a, b = np.triu_indices(size, 1)
+            i, j = rows[:, a].ravel(), rows[:, b].ravel()
+            keep = i != j
+            found.append(np.stack([np.minimum(i, j)[keep], np.maximum(i, j)[keep]], axis=1))
+        for start, length in zip(starts[lengths > max_bucket].tolist(), lengths[lengths > max_bucket].tolist()):
             docs = np.unique(seg_doc[order[start : start + length]])
             if len(docs) >= 2:
                 found.append(_bucket_pairs(docs, max_bucket))

@@ -47,6 +47,15 @@ def _lines_of(docs: Sequence[Document], rng: tuple[int, int]):
     return out
 
 
+def _rest_range(state, rng: tuple[int, int]):
+    docs, lines, ids, recurring, cfg = state
+    out = []
+    for d in ids[rng[0] : rng[1]]:
+        spans, shape, _, keys = lines[d]
+        out.append(boilerplate.rest_signature(docs[d].text, spans, shape, keys, recurring, cfg.shingle_size, cfg.seed))
+    return out
+
+
 def _prepare_range(state, rng: tuple[int, int]):
     docs, lines, furniture, cfg = state
     out = []
@@ -76,10 +85,13 @@ def prepare_corpus(docs: Sequence[Document], cfg: Config, progress: Progress = _
             recurrence.add(keys, ntoks, shape, docs[k].source)
         lines.extend(part)
         progress("read", len(lines), n)
+    def rest_signatures(ids: list[int], recurring: set) -> dict:
+        state = (docs, lines, ids, recurring, cfg)
+        sigs = [sig for part in run(_rest_range, state, chunks(len(ids), CHUNK), jobs) for sig in part]
+        return dict(zip(ids, sigs))
+
     furniture = recurrence.furniture(
-        lambda d: (docs[d].text, lines[d][0], lines[d][1], lines[d][3]),
-        cfg.boilerplate_min_docs, cfg.boilerplate_share, cfg.boilerplate_similarity,
-        cfg.shingle_size, cfg.seed,
+        rest_signatures, cfg.boilerplate_min_docs, cfg.boilerplate_share, cfg.boilerplate_similarity
     )
     prepared, facts, drops = [], [], []
     seen_furniture = boilerplate.FurnitureTexts()
