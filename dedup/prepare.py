@@ -104,9 +104,10 @@ def prepare_corpus(docs: Sequence[Document], cfg: Config, progress: Progress = _
             facts.append(f)
             drops.append(drop)
         progress("segment", len(prepared), n)
-    document_frequencies(prepared)
+    table = document_frequencies(prepared)
     # OCR-damaged copies of furniture are not verbatim; drop the lines close to known ones.
-    changed = False
+    # (The corpus counts keep the dropped lines' words: a few documents' worth, and
+    # recounting everything for them would double this stage.)
     for k, p in enumerate(prepared):
         if p.noisy:
             spans = lines[k][0]
@@ -114,28 +115,28 @@ def prepare_corpus(docs: Sequence[Document], cfg: Config, progress: Progress = _
             if near.any():
                 paras = paragraphs(docs[k].text, spans, ~(drops[k] | near))
                 prepared[k] = prepare(k, docs[k].text, paras, cfg.segment_tokens)
-                changed = True
-    if changed:
-        document_frequencies(prepared)
+                _set_df(prepared[k], *table)
+                prepared[k].noisy = True
     return prepared, facts
 
 
-def document_frequencies(prepared: Sequence[Prepared]) -> None:
-    """Set each document's ``df``: how many documents of the corpus carry each of its words."""
-    if not prepared:
-        return
+def document_frequencies(prepared: Sequence[Prepared]) -> tuple[np.ndarray, np.ndarray]:
+    """Set each document's ``df`` (how many documents of the corpus carry each of its
+    words) and ``noisy`` flag; return the corpus table (sorted words, counts)."""
     for p in prepared:
         p.vocab = unique_sorted(p.hashes)
-    allh = np.sort(np.concatenate([p.vocab for p in prepared]))
-    if len(allh) == 0:
-        for p in prepared:
-            p.df = np.zeros(0, dtype=np.int64)
-        return
-    edges = np.flatnonzero(np.r_[True, allh[1:] != allh[:-1], True])
+    allh = np.sort(np.concatenate([p.vocab for p in prepared])) if prepared else np.zeros(0, np.uint64)
+    edges = np.flatnonzero(np.r_[True, allh[1:] != allh[:-1], True]) if len(allh) else np.zeros(1, np.int64)
     values, counts = allh[edges[:-1]], np.diff(edges)
     for p in prepared:
-        p.df = counts[np.searchsorted(values, p.hashes)].astype(np.int32)
+        _set_df(p, values, counts)
         # Misread words occur nowhere else: a high share of one-off words marks OCR damage.
         p.noisy = len(prepared) > 2 and p.ntokens >= NOISY_MIN_TOKENS and float((p.df == 1).mean()) >= NOISY_SHARE
+    return values, counts
+
+
+def _set_df(p: Prepared, values: np.ndarray, counts: np.ndarray) -> None:
+    p.vocab = unique_sorted(p.hashes)
+    p.df = counts[np.searchsorted(values, p.hashes)].astype(np.int32) if len(p.hashes) else np.zeros(0, np.int32)
 
 
