@@ -1,5 +1,3 @@
-import io
-import sys
 from pathlib import Path
 
 import pytest

@@ -2,7 +2,7 @@ import numpy as np
 
 from textgen import article
 
-from dedup.boilerplate import Recurrence, line_keys, line_spans, shape_furniture
+from dedup.boilerplate import Recurrence, line_keys, line_spans, rest_signature, shape_furniture
 
 
 def _flags(text):
@@ -51,7 +51,10 @@ def _furniture(docs, share=0.5, similarity=0.2):
         keys = line_keys(text, spans)
         rec.add(keys, ntoks, shape, source)
         lines.append((text, spans, shape, keys))
-    return rec.furniture(lambda d: lines[d], 3, share, similarity, 3, 1)
+    def rest(ids, recurring):
+        return {d: rest_signature(lines[d][0], lines[d][1], lines[d][2], lines[d][3], recurring, 3, 1) for d in ids}
+
+    return rec.furniture(rest, 3, share, similarity)
 
 
 def _mask(furniture, text, source):

@@ -1,6 +1,5 @@
 """A writer killed with SIGKILL at random moments never leaves a damaged or half-written index."""
 
-import json
 import os
 import random
 import signal

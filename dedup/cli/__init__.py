@@ -9,8 +9,6 @@ from __future__ import annotations
 
 import os
 import sys
-import tempfile
-from enum import Enum
 from pathlib import Path
 from typing import List, Optional
 
@@ -21,6 +19,8 @@ from ..config import Config
 from ..errors import DedupError
 from ..pipeline import cluster as run_cluster
 from ..report import render
+from .common import Format, ProgressBar, err_console, write_atomic
+from .index_cmd import index_app
 
 EXIT_SKIPPED, EXIT_USAGE, EXIT_OUTPUT, EXIT_INTERNAL = 1, 2, 4, 70
 
@@ -34,76 +34,12 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
     help="Find near-duplicate and syndicated news text, the reused passages and the origin.",
 )
-_err = Console(stderr=True, highlight=False)
-
-
-class Format(str, Enum):
-    table = "table"
-    json = "json"
-    jsonl = "jsonl"
-    csv = "csv"
+_err = err_console
 
 
 @app.callback()
 def _root() -> None:
     """dedup: provenance clusters for news text."""
-
-
-def write_atomic(path: Path, data: str) -> None:
-    """Write ``data`` to ``path`` so that readers never see a half-written file."""
-    directory = path.parent if str(path.parent) else Path(".")
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=directory)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
-
-
-class _Bar:
-    """A rich progress bar on stderr fed by the library's progress callback."""
-
-    def __init__(self, enabled: bool):
-        self.enabled = enabled
-        self.progress = None
-        self.tasks: dict[str, int] = {}
-
-    def __enter__(self):
-        if self.enabled:
-            from rich.progress import (BarColumn, MofNCompleteColumn, Progress, ProgressColumn,
-                                       TextColumn, TimeElapsedColumn, TimeRemainingColumn)
-            from rich.text import Text
-
-            class Rate(ProgressColumn):
-                def render(self, task):
-                    return Text(f"{task.speed:,.0f}/s" if task.speed else "", style="cyan")
-
-            self.progress = Progress(
-                TextColumn("{task.description:>11}"), BarColumn(), MofNCompleteColumn(), Rate(),
-                TimeElapsedColumn(), TextColumn("eta"), TimeRemainingColumn(),
-                console=_err, transient=True,
-            )
-            self.progress.__enter__()
-        return self
-
-    def __call__(self, stage: str, done: int, total: int) -> None:
-        if self.progress is None:
-            return
-        if stage not in self.tasks:
-            self.tasks[stage] = self.progress.add_task(stage, total=total)
-        self.progress.update(self.tasks[stage], completed=done, total=total)
-
-    def __exit__(self, *exc):
-        if self.progress is not None:
-            self.progress.__exit__(*exc)
-
-
-from .index_cmd import index_app  # noqa: E402
 
 
 app.add_typer(index_app, name="index")
@@ -118,6 +54,7 @@ def cluster_cmd(
     shingle_size: int = typer.Option(Config().shingle_size, help="Words per shingle."),
     num_perm: int = typer.Option(Config().num_perm, help="MinHash permutations."),
     min_passage: int = typer.Option(Config().min_passage_tokens, help="Fewest matching words in a reused passage."),
+    min_score: float = typer.Option(Config().min_passage_score, help="Lowest weighted similarity of a passage (0-1)."),
     min_link: int = typer.Option(Config().min_link_tokens, help="Fewest matching words to link two documents."),
     seed: int = typer.Option(Config().seed, help="MinHash seed."),
     jobs: int = typer.Option(0, "--jobs", "-j", help="Worker processes (0: all cores). Output does not depend on it."),
@@ -127,8 +64,9 @@ def cluster_cmd(
     cfg = Config.make(
         threshold=threshold, shingle_size=shingle_size, num_perm=num_perm,
         min_passage_tokens=min_passage, min_link_tokens=max(min_link, min_passage), seed=seed,
+        min_passage_score=min_score,
     )
-    with _Bar(enabled=not quiet and _err.is_terminal) as bar:
+    with ProgressBar(enabled=not quiet and _err.is_terminal) as bar:
         if jobs < 0:
             raise typer.BadParameter("must be 0 (all cores) or more", param_hint="'--jobs'")
         report = run_cluster(list(paths), cfg, progress=bar, jobs=jobs or None, keep_texts=fmt is Format.table)
@@ -190,4 +128,9 @@ def main(argv: Optional[list[str]] = None) -> None:
         sys.exit(130)
     except BrokenPipeError:
         sys.exit(0)
+    except Exception as exc:  # a bug, not a user mistake: one line, and the trace on request
+        if os.environ.get("DEDUP_DEBUG"):
+            raise
+        _fail(f"internal error: {type(exc).__name__}: {exc} (set DEDUP_DEBUG=1 for the traceback)")
+        sys.exit(EXIT_INTERNAL)
     sys.exit(code if isinstance(code, int) else 0)

@@ -21,16 +21,10 @@ from ..config import Config
 from ..index import Index
 from ..ingest import read_corpus
 from ..report import render
+from .common import Format, ProgressBar
 
 index_app = typer.Typer(no_args_is_help=True, help="A persistent index: add documents over time, query, cluster.")
 _err = Console(stderr=True, highlight=False)
-
-
-class Format(str, Enum):
-    table = "table"
-    json = "json"
-    jsonl = "jsonl"
-    csv = "csv"
 
 
 class QueryFormat(str, Enum):
@@ -56,13 +50,12 @@ def add_cmd(
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar or warnings."),
 ) -> int:
     """Add documents; ids already in the index are skipped with a warning."""
-    from . import _Bar
 
     cfg = _settings(threshold=threshold, shingle_size=shingle_size, num_perm=num_perm, seed=seed)
     if batch < 1:
         raise typer.BadParameter("must be 1 or more", param_hint="'--batch'")
     docs, problems = read_corpus(list(paths))
-    with Index.open(db, cfg) as index, _Bar(enabled=not quiet and _err.is_terminal) as bar:
+    with Index.open(db, cfg) as index, ProgressBar(enabled=not quiet and _err.is_terminal) as bar:
         result = index.add_many(docs, batch_size=batch, skip_duplicates=True, progress=bar)
         total = len(index)
     if not quiet:
@@ -163,9 +156,8 @@ def clusters_cmd(
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar."),
 ) -> int:
     """The clusters of every indexed document: the same as ``dedup cluster`` on them."""
-    from . import _Bar
 
-    with Index.open(db, create=False) as index, _Bar(enabled=not quiet and _err.is_terminal) as bar:
+    with Index.open(db, create=False) as index, ProgressBar(enabled=not quiet and _err.is_terminal) as bar:
         report = index.clusters(progress=bar)
     if fmt is Format.table:
         from .table import print_table
