@@ -3,12 +3,9 @@
 from __future__ import annotations
 
 import math
-import os
-import platform
-import re
-import sys
-from importlib import metadata
 from pathlib import Path
+
+from .machine import describe, load  # noqa: F401 (load: quality.py reads it from here)
 
 START, END = "<!-- quality:start -->", "<!-- quality:end -->"
 
@@ -16,54 +13,7 @@ METRICS = ("ari", "pair_precision", "pair_recall", "pair_f1", "char_precision", 
 HEADS = ("ARI", "pair P", "pair R", "pair F1", "char P", "char R", "char F1")
 
 
-def machine() -> dict:
-    cpu = platform.processor() or "?"
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.lower().startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    ram = "?"
-    try:
-        m = re.search(r"MemTotal:\s+(\d+) kB", Path("/proc/meminfo").read_text())
-        if m:
-            ram = f"{int(m.group(1)) / 1024 ** 2:.1f} GiB"
-    except OSError:
-        pass
-    versions = {}
-    for pkg in ("dedup", "datasketch", "rapidfuzz", "numpy"):
-        try:
-            versions[pkg] = metadata.version(pkg)
-        except metadata.PackageNotFoundError:
-            versions[pkg] = "not installed"
-    return {"platform": platform.platform(), "load": load(), "git": git_state(), "cpu": cpu, "cores": os.cpu_count(), "ram": ram,
-            "python": sys.version.split()[0], "versions": versions}
-
-
-def load() -> str:
-    try:
-        return " / ".join(f"{x:.2f}" for x in os.getloadavg())
-    except OSError:
-        return "?"
-
-
-def git_state() -> str:
-    """Commit of the work tree and whether ``dedup/`` has uncommitted changes (read-only git calls)."""
-    import subprocess
-
-    here = Path(__file__).resolve().parents[1]
-    try:
-        head = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=here, capture_output=True,
-                              text=True, timeout=10).stdout.strip()
-        dirty = subprocess.run(["git", "status", "--porcelain", "--", "dedup"], cwd=here, capture_output=True,
-                               text=True, timeout=10).stdout.strip()
-    except (OSError, subprocess.SubprocessError):
-        return "unknown (no git)"
-    if not head:
-        return "unknown (not a git work tree)"
-    return head + (" with uncommitted changes in dedup/" if dirty else "")
+machine = describe  # the shared description (see benchmarks/machine.py)
 
 
 def _f(x) -> str:

@@ -10,6 +10,8 @@ import time
 
 import numpy as np
 
+from dedup.cluster import UnionFind
+
 NUM_PERM = 128
 THRESHOLD = 0.5
 _WORD = re.compile(r"\w+")
@@ -23,26 +25,9 @@ def word_shingles(text: str, n: int = 3) -> list[bytes]:
     return list({" ".join(toks[i:i + n]).encode("utf-8") for i in range(len(toks) - n + 1)})
 
 
-class _UnionFind:
-    def __init__(self, n: int):
-        self.parent = list(range(n))
-
-    def find(self, x: int) -> int:
-        p = self.parent
-        while p[x] != x:
-            p[x] = p[p[x]]
-            x = p[x]
-        return x
-
-    def union(self, a: int, b: int) -> None:
-        ra, rb = self.find(a), self.find(b)
-        if ra != rb:
-            self.parent[max(ra, rb)] = min(ra, rb)
-
-
 def _query_and_cluster(lsh, sketches: list, n: int) -> tuple[int, int]:
     """Query every document's sketch, union the hits; return (candidate pairs, clusters>1)."""
-    uf = _UnionFind(n)
+    uf = UnionFind(n)
     pairs = 0
     for i, m in enumerate(sketches):
         if m is None:

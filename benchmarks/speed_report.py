@@ -3,51 +3,16 @@ from __future__ import annotations
 
 import math
 import os
-import platform
-import subprocess
 import tempfile
-from importlib import metadata
 from pathlib import Path
+
+from .machine import describe
 
 START, END = "<!-- speed:start -->", "<!-- speed:end -->"
 REPO = Path(__file__).resolve().parents[1]
 
 
-def machine_info() -> dict:
-    cpu = platform.processor() or "unknown"
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    ram = None
-    try:
-        for line in Path("/proc/meminfo").read_text().splitlines():
-            if line.startswith("MemTotal:"):
-                ram = int(line.split()[1]) / 1024 ** 2
-    except OSError:
-        pass
-    versions = {}
-    for pkg in ("numpy", "datasketch", "rapidfuzz", "xxhash"):
-        try:
-            versions[pkg] = metadata.version(pkg)
-        except metadata.PackageNotFoundError:
-            versions[pkg] = "absent"
-    commit = _git("rev-parse", "--short", "HEAD")
-    dirty = _git("status", "--porcelain", "--", "dedup")
-    return {"cpu": cpu, "cores": os.cpu_count(), "ram_gb": ram, "python": platform.python_version(),
-            "versions": versions,
-            "commit": (commit or "?") + (" + uncommitted changes in dedup/" if dirty else "")}
-
-
-def _git(*args) -> str:
-    try:  # read-only queries
-        return subprocess.run(["git", *args], cwd=REPO, capture_output=True, text=True,
-                              timeout=10).stdout.strip()
-    except (OSError, subprocess.SubprocessError):
-        return ""
+machine_info = describe  # the shared description (see benchmarks/machine.py)
 
 
 def _n(x, digits=0) -> str:
