@@ -21,6 +21,7 @@ import numpy as np
 
 from ..config import Config
 from ..models import Document, Report
+from ..parallel import chunks, default_jobs, run
 from ..pipeline import cluster as batch_cluster
 from ..provenance import DocFacts, passages, rank_key, rounded
 from . import analysis as an
@@ -32,6 +33,11 @@ from .sqlite_store import SCHEMA_VERSION, SqliteStore
 Progress = Callable[[str, int, int], None]
 CACHE_DOCS = 4096  # prepared stored documents kept in memory (their content never changes)
 FORMAT = "dedup-index"
+
+
+def _analyse_range(state, rng: tuple[int, int]):
+    docs, all_lines, drops, cfg = state
+    return [an.analyse(docs[k], all_lines[k], drops[k], cfg) for k in range(*rng)]
 
 
 def _story_label(story: int) -> str:
@@ -298,11 +304,15 @@ class Index:
             pending_keys.update(keys)
             pending_sources[src] += 1
         pending = (pending_lines, pending_keys, pending_sources)
-        items = []
-        for d, lines in zip(docs, all_lines):
-            drop = self._furniture(lines, d.source, pending)
-            p, facts, paras = an.analyse(d, lines, drop, self.config)
-            items.append({"doc": d, "lines": lines, "prepared": p, "facts": facts, "paras": paras})
+        drops = [self._furniture(lines, d.source, pending) for d, lines in zip(docs, all_lines)]
+        # Tokenizing is pure per-document work: spread it like the batch pipeline does.
+        jobs = default_jobs() if self._jobs is None else max(1, self._jobs)
+        state = (docs, all_lines, drops, self.config)
+        analysed = [x for part in run(_analyse_range, state, chunks(len(docs), 128), jobs) for x in part]
+        items = [
+            {"doc": d, "lines": lines, "prepared": p, "facts": facts, "paras": paras}
+            for d, lines, (p, facts, paras) in zip(docs, all_lines, analysed)
+        ]
         for item, keys in zip(items, an.doc_band_keys([i["prepared"] for i in items], self.config)):
             item["keys"] = keys
         self._insert(self._store, items)
