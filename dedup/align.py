@@ -71,9 +71,11 @@ class Span:
     matched: int
     evidence: float
     score: float
+    blocks: tuple = ()  # the equal blocks (a0, a1, b0, b1) that make the passage
 
     def swapped(self) -> "Span":
-        return Span(self.b0, self.b1, self.a0, self.a1, self.matched, self.evidence, self.score)
+        return Span(self.b0, self.b1, self.a0, self.a1, self.matched, self.evidence, self.score,
+                    tuple((y0, y1, x0, x1) for x0, x1, y0, y1 in self.blocks))
 
 
 def _equal_blocks(wa: str, wb: str) -> list[tuple[int, int, int, int]]:
@@ -96,7 +98,7 @@ def _judge(g, A: Side, B: Side, cfg: Config) -> Span | None:
         return None
     quoted = sum(A.quoted(x0, x1) + B.quoted(y0, y1) for x0, x1, y0, y1 in g) / 2
     evidence = matched - (1.0 - QUOTE_EVIDENCE) * quoted
-    return Span(a0, a1, b0, b1, matched, evidence, score)
+    return Span(a0, a1, b0, b1, matched, evidence, score, tuple(g))
 
 
 def _chain(blocks, A: Side, B: Side, cfg: Config) -> list[Span]:
@@ -148,7 +150,51 @@ def align(A: Side, B: Side, cfg: Config) -> list[Span]:
         found.extend(new)
         a = _mask(a, [(s.a0, s.a1) for s in new], _MASK_A)
         b = _mask(b, [(s.b0, s.b1) for s in new], _MASK_B)
-    return sorted(found, key=lambda s: (s.a0, s.b0))
+    out = []
+    for span in sorted(found, key=lambda s: (s.a0, s.b0)):
+        grown = _extend(span, a, b, A, B, cfg)
+        a = _mask(a, [(grown.a0, grown.a1)], _MASK_A)  # neighbours may not grow into it
+        b = _mask(b, [(grown.b0, grown.b1)], _MASK_B)
+        out.append(grown)
+    return out
+
+
+def _extend(span: Span, a: str, b: str, A: Side, B: Side, cfg: Config) -> Span:
+    """Grow a passage into the words just before and after it.
+
+    The LCS is global, so near a passage's edges it may have paired common words ("the",
+    "China") with far-away occurrences, leaving reworded context ("with the concerted
+    efforts of" / "with concerted efforts from") outside. A local alignment of the few
+    words on each side recovers it, under the same gap and edge rules.
+    """
+    width = cfg.max_gap + 8
+    blocks = list(span.blocks)
+    # before: align the windows, then take blocks backwards while the gaps stay small
+    oa, ob = max(0, span.a0 - width), max(0, span.b0 - width)
+    before = [(x0 + oa, x1 + oa, y0 + ob, y1 + ob) for x0, x1, y0, y1 in _equal_blocks(a[oa : span.a0], b[ob : span.b0])]
+    head = []
+    for blk in reversed(before):
+        first = (head or blocks)[0]
+        if first[0] - blk[1] > cfg.max_gap or first[2] - blk[3] > cfg.max_gap:
+            break
+        head.insert(0, blk)
+    while head and head[0][1] - head[0][0] < 2:
+        head.pop(0)
+    # after
+    ea, eb = min(len(a), span.a1 + width), min(len(b), span.b1 + width)
+    after = [(x0 + span.a1, x1 + span.a1, y0 + span.b1, y1 + span.b1) for x0, x1, y0, y1 in _equal_blocks(a[span.a1 : ea], b[span.b1 : eb])]
+    tail = []
+    for blk in after:
+        last = (tail or blocks)[-1]
+        if blk[0] - last[1] > cfg.max_gap or blk[2] - last[3] > cfg.max_gap:
+            break
+        tail.append(blk)
+    while tail and tail[-1][1] - tail[-1][0] < 2:
+        tail.pop()
+    if not head and not tail:
+        return span
+    grown = _judge(head + blocks + tail, A, B, cfg)
+    return grown if grown is not None else span
 
 
 def coverage(spans: list[Span], n_a: int, n_b: int) -> tuple[float, float]:

@@ -48,6 +48,9 @@ def test_001_002_share_the_two_reworded_xinhua_passages(report):
     assert len(pairs) == 2
     (s1, d1), (s2, d2) = pairs
     assert "moving forward steadily" in s1 and "moving forward steadily" in d1
+    # the reworded opening is part of the passage: "With the concerted efforts of the two
+    # sides" / "with concerted efforts from both sides"
+    assert s1.startswith("concerted efforts of the two sides") and d1.startswith("concerted efforts from both sides")
     assert "people-to-people exchanges" in s1 and "subnational level" in d1
     assert "75th anniversary of diplomatic ties as a new starting point" in s2
     assert "75th anniversary of the diplomatic ties as a new starting point" in d2
