@@ -92,20 +92,26 @@ def batch_pipeline(texts: list[str]) -> dict:
             "pairs": pairs, "clusters": clusters}
 
 
+def _shingled(texts: list[str], shingle_size: int):
+    """dedup's tokenize -> shingle path per document (the whole text as one segment)."""
+    from dedup.fingerprint import segment_shingles
+    from dedup.normalize import tokenize
+
+    for text in texts:
+        hashes = tokenize(text)[2]
+        if len(hashes):
+            yield segment_shingles(hashes, np.array([0, len(hashes)], dtype=np.int64), shingle_size)
+
+
 def dedup_fingerprint_per_doc(texts: list[str], shingle_size: int = 3, seed: int = 1) -> dict:
     """dedup's fingerprint path one document at a time: ``normalize.tokenize`` ->
     ``fingerprint.segment_shingles`` (the whole text as one segment) -> ``signatures``."""
-    from dedup.fingerprint import segment_shingles, signatures
-    from dedup.normalize import tokenize
+    from dedup.fingerprint import signatures
 
     signatures(np.zeros(1, np.uint32), np.zeros(1, np.int64), 1, NUM_PERM, seed)  # warm caches
     t0 = time.perf_counter()
     done = 0
-    for text in texts:
-        hashes = tokenize(text)[2]
-        if len(hashes) == 0:
-            continue
-        sh, own = segment_shingles(hashes, np.array([0, len(hashes)], dtype=np.int64), shingle_size)
+    for sh, own in _shingled(texts, shingle_size):
         signatures(sh, own, 1, NUM_PERM, seed)
         done += 1
     return {"docs": len(texts), "signed": done, "total_s": time.perf_counter() - t0}
@@ -113,18 +119,13 @@ def dedup_fingerprint_per_doc(texts: list[str], shingle_size: int = 3, seed: int
 
 def dedup_fingerprint_batched(texts: list[str], shingle_size: int = 3, seed: int = 1) -> dict:
     """The same work, with one ``signatures`` call over all documents (as the pipeline does)."""
-    from dedup.fingerprint import segment_shingles, signatures
-    from dedup.normalize import tokenize
+    from dedup.fingerprint import signatures
 
     signatures(np.zeros(1, np.uint32), np.zeros(1, np.int64), 1, NUM_PERM, seed)
     t0 = time.perf_counter()
     shingles, owners = [], []
     nseg = 0
-    for text in texts:
-        hashes = tokenize(text)[2]
-        if len(hashes) == 0:
-            continue
-        sh, own = segment_shingles(hashes, np.array([0, len(hashes)], dtype=np.int64), shingle_size)
+    for sh, own in _shingled(texts, shingle_size):
         shingles.append(sh)
         owners.append(own + nseg)
         nseg += 1

@@ -16,21 +16,12 @@ from .models import (
 )
 from .normalize import normalize
 from .pipeline import cluster, compare
-from .index import (AddResult, BulkResult, DuplicateIdError, Index, IndexFileError, IndexLockedError, Match,
-                    SettingsMismatchError, UnknownIdError)
+from . import index as _index
+from .index import *  # noqa: F403  (the index's public names, listed once in dedup/index)
 
 __version__ = "0.1.0"
 
-__all__ = [
-    "AddResult",
-    "BulkResult",
-    "DuplicateIdError",
-    "Index",
-    "IndexFileError",
-    "IndexLockedError",
-    "Match",
-    "SettingsMismatchError",
-    "UnknownIdError",
+__all__ = _index.__all__ + [
     "Cluster",
     "Comparison",
     "Config",

@@ -86,6 +86,17 @@ def _equal_blocks(wa: str, wb: str) -> list[tuple[int, int, int, int]]:
     ]
 
 
+def group_blocks(blocks, gap: int) -> list[list[tuple[int, int, int, int]]]:
+    """Consecutive equal blocks whose gaps on both sides are at most ``gap``, grouped."""
+    groups: list[list[tuple[int, int, int, int]]] = []
+    for blk in blocks:
+        if groups and blk[0] - groups[-1][-1][1] <= gap and blk[2] - groups[-1][-1][3] <= gap:
+            groups[-1].append(blk)
+        else:
+            groups.append([blk])
+    return groups
+
+
 def _judge(g, A: Side, B: Side, cfg: Config) -> Span | None:
     matched = sum(b[1] - b[0] for b in g)
     if matched < cfg.min_passage_tokens:
@@ -104,16 +115,8 @@ def _judge(g, A: Side, B: Side, cfg: Config) -> Span | None:
 def _chain(blocks, A: Side, B: Side, cfg: Config) -> list[Span]:
     """Group consecutive equal blocks separated by small gaps into passages; keep the
     ones with enough matching words and a high enough weighted similarity."""
-    groups: list[list[tuple[int, int, int, int]]] = []
-    for blk in blocks:
-        if groups:
-            last = groups[-1][-1]
-            if blk[0] - last[1] <= cfg.max_gap and blk[2] - last[3] <= cfg.max_gap:
-                groups[-1].append(blk)
-                continue
-        groups.append([blk])
     spans = []
-    for g in groups:
+    for g in group_blocks(blocks, cfg.max_gap):
         # Single-word matches at the edges are coincidences ("the", "said"), not reuse.
         lo, hi = 0, len(g)
         while lo < hi and g[lo][1] - g[lo][0] < 2:

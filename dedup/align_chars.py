@@ -15,7 +15,7 @@ from dataclasses import dataclass
 import numpy as np
 from rapidfuzz.distance import Indel
 
-from .align import Span
+from .align import Span, group_blocks
 from .config import Config
 from .normalize import normalize_token
 
@@ -58,15 +58,9 @@ def align_chars(A: CharView, B: CharView, cfg: Config, wa: np.ndarray | None = N
         for op in Indel.opcodes(A.chars, B.chars)
         if op.tag == "equal" and op.src_end - op.src_start >= MIN_RUN
     ]
-    groups: list[list[tuple[int, int, int, int]]] = []
-    for blk in blocks:
-        if groups and blk[0] - groups[-1][-1][1] <= GAP and blk[2] - groups[-1][-1][3] <= GAP:
-            groups[-1].append(blk)
-        else:
-            groups.append([blk])
     spans = []
     min_chars = cfg.min_passage_tokens * CHARS_PER_WORD
-    for g in groups:
+    for g in group_blocks(blocks, GAP):
         matched = sum(b[1] - b[0] for b in g)
         if matched < min_chars:
             continue

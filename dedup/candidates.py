@@ -89,21 +89,28 @@ def _bucket_pairs(docs: np.ndarray, max_bucket: int) -> np.ndarray:
     return np.stack([i[keep], j[keep]], axis=1)
 
 
-def _band_keys_range(state, rng: tuple[int, int]):
-    prepared, cfg = state
-    shingles, owners, seg_doc = [], [], []
+def segment_band_keys(prepared: Sequence[Prepared], cfg: Config) -> tuple[np.ndarray, np.ndarray]:
+    """Band keys of every segment of ``prepared`` (one MinHash batch), and for each
+    segment the position in ``prepared`` of its document."""
+    shingles, owners, seg_of = [], [], []
     nseg = 0
-    for p in prepared[rng[0] : rng[1]]:
+    for k, p in enumerate(prepared):
         sh, own = segment_shingles(p.hashes, p.seg_bounds, cfg.shingle_size)
         shingles.append(sh)
         owners.append(own + nseg)
-        k = len(p.seg_bounds) - 1
-        seg_doc.append(np.full(k, p.index, dtype=np.int64))
-        nseg += k
+        n = len(p.seg_bounds) - 1
+        seg_of.append(np.full(n, k, dtype=np.int64))
+        nseg += n
     if nseg == 0:
         return np.zeros((0, cfg.bands), dtype=np.uint64), np.zeros(0, dtype=np.int64)
     sig = signatures(np.concatenate(shingles), np.concatenate(owners), nseg, cfg.num_perm, cfg.seed)
-    return band_keys(sig, cfg.bands, cfg.rows), np.concatenate(seg_doc)
+    return band_keys(sig, cfg.bands, cfg.rows), np.concatenate(seg_of)
+
+
+def _band_keys_range(state, rng: tuple[int, int]):
+    prepared, cfg = state
+    keys, seg_of = segment_band_keys(prepared[rng[0] : rng[1]], cfg)
+    return keys, seg_of + rng[0]
 
 
 def find_candidates(prepared: Sequence[Prepared], cfg: Config, progress=None, jobs: int = 1) -> np.ndarray:

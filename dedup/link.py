@@ -41,25 +41,37 @@ def pair_sides(pa: Prepared, pb: Prepared, words_a: str, words_b: str, n_docs: i
     return Side.make(words_a, w_a, pa.quoted), Side.make(words_b, w_b, pb.quoted)
 
 
+def align_one(pa: Prepared, pb: Prepared, n_docs: int, cfg: Config, words=None, chars=None):
+    """``(kind, spans)`` for one pair: words first, then characters when one document is
+    OCR-damaged and words found no link. ``words``/``chars``: optional callables that
+    return a document's (cached) word string / :class:`CharView`."""
+    words = words or (lambda p: p.word_string())
+    chars = chars or (lambda p: CharView.of(p.text, p.starts, p.ends))
+    side_a, side_b = pair_sides(pa, pb, words(pa), words(pb), n_docs)
+    spans = align(side_a, side_b, cfg)
+    kind = link_kind(spans, pa.ntokens, pb.ntokens, cfg)
+    if kind is None and (pa.noisy or pb.noisy):
+        spans = align_chars(chars(pa), chars(pb), cfg, side_a.weights(), side_b.weights())
+        kind = link_kind(spans, pa.ntokens, pb.ntokens, cfg)
+    return kind, spans
+
+
+def _cached(cache: dict, make):
+    def get(p: Prepared):
+        if p.index not in cache:
+            cache[p.index] = make(p)
+        return cache[p.index]
+
+    return get
+
+
 def _align_range(state, rng: tuple[int, int]) -> list[PairAlignment]:
     prepared, pairs, cfg = state
-    words: dict[int, str] = {}
-    chars: dict[int, CharView] = {}
+    words = _cached({}, lambda p: p.word_string())
+    chars = _cached({}, lambda p: CharView.of(p.text, p.starts, p.ends))
     out = []
-    n = len(prepared)
     for i, j in pairs[rng[0] : rng[1]].tolist():
-        for x in (i, j):
-            if x not in words:
-                words[x] = prepared[x].word_string()
-        side_i, side_j = pair_sides(prepared[i], prepared[j], words[i], words[j], n)
-        spans = align(side_i, side_j, cfg)
-        kind = link_kind(spans, prepared[i].ntokens, prepared[j].ntokens, cfg)
-        if kind is None and (prepared[i].noisy or prepared[j].noisy):
-            for x in (i, j):
-                if x not in chars:
-                    chars[x] = CharView.of(prepared[x].text, prepared[x].starts, prepared[x].ends)
-            spans = align_chars(chars[i], chars[j], cfg, side_i.weights(), side_j.weights())
-            kind = link_kind(spans, prepared[i].ntokens, prepared[j].ntokens, cfg)
+        kind, spans = align_one(prepared[i], prepared[j], len(prepared), cfg, words, chars)
         if kind is not None:
             out.append(PairAlignment(i, j, kind, tuple(spans)))
     return out

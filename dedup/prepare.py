@@ -115,6 +115,7 @@ def prepare_corpus(docs: Sequence[Document], cfg: Config, progress: Progress = _
             if near.any():
                 paras = paragraphs(docs[k].text, spans, ~(drops[k] | near))
                 prepared[k] = prepare(k, docs[k].text, paras, cfg.segment_tokens)
+                prepared[k].vocab = unique_sorted(prepared[k].hashes)
                 _set_df(prepared[k], *table)
                 prepared[k].noisy = True
     return prepared, facts
@@ -130,13 +131,16 @@ def document_frequencies(prepared: Sequence[Prepared]) -> tuple[np.ndarray, np.n
     values, counts = allh[edges[:-1]], np.diff(edges)
     for p in prepared:
         _set_df(p, values, counts)
-        # Misread words occur nowhere else: a high share of one-off words marks OCR damage.
-        p.noisy = len(prepared) > 2 and p.ntokens >= NOISY_MIN_TOKENS and float((p.df == 1).mean()) >= NOISY_SHARE
+        p.noisy = is_noisy(p, len(prepared))
     return values, counts
 
 
+def is_noisy(p: Prepared, n_docs: int) -> bool:
+    """Misread words occur nowhere else: a high share of one-off words marks OCR damage."""
+    return n_docs > 2 and p.ntokens >= NOISY_MIN_TOKENS and float((p.df == 1).mean()) >= NOISY_SHARE
+
+
 def _set_df(p: Prepared, values: np.ndarray, counts: np.ndarray) -> None:
-    p.vocab = unique_sorted(p.hashes)
     p.df = counts[np.searchsorted(values, p.hashes)].astype(np.int32) if len(p.hashes) else np.zeros(0, np.int32)
 
 

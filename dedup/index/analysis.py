@@ -15,15 +15,12 @@ from dataclasses import dataclass
 import numpy as np
 
 from .. import boilerplate, metadata
-from .. import prepare as _prepare_mod
-from ..align import Span, align, coverage, link_kind, weighted_score
-from ..align_chars import CharView, align_chars
-from ..candidates import band_keys
+from ..align import Span, coverage, weighted_score
+from ..candidates import segment_band_keys
 from ..config import Config
-from ..fingerprint import segment_shingles, signatures
-from ..link import pair_sides
+from ..link import align_one
 from ..models import Document
-from ..prepare import facts_of
+from ..prepare import facts_of, is_noisy
 from ..provenance import DocFacts
 from ..segment import Prepared, paragraphs, prepare, unique_sorted
 
@@ -31,8 +28,6 @@ from ..segment import Prepared, paragraphs, prepare, unique_sorted
 # no source (the batch pipeline judges them by how alike their carriers are; a single
 # arriving document has no such evidence yet).
 SHORT_LINE_TOKENS = 12
-NOISY_SHARE = getattr(_prepare_mod, "NOISY_SHARE", 0.06)
-NOISY_MIN_TOKENS = getattr(_prepare_mod, "NOISY_MIN_TOKENS", 20)
 HUBS = 4  # an over-full LSH bucket links to this many of its members, as the batch does
 
 # Per-band salts so that one key column serves every band.
@@ -91,24 +86,10 @@ def from_paragraphs(text: str, paras: list, cfg: Config) -> Prepared:
 
 def doc_band_keys(preps: list[Prepared], cfg: Config) -> list[np.ndarray]:
     """Each document's distinct LSH band keys (int64, band folded in), computed in one batch."""
-    shingles, owners, counts = [], [], []
-    nseg = 0
-    for p in preps:
-        sh, own = segment_shingles(p.hashes, p.seg_bounds, cfg.shingle_size)
-        k = len(p.seg_bounds) - 1
-        shingles.append(sh)
-        owners.append(own + nseg)
-        counts.append(k)
-        nseg += k
-    if nseg == 0:
-        return [np.zeros(0, np.int64) for _ in preps]
-    sig = signatures(np.concatenate(shingles), np.concatenate(owners), nseg, cfg.num_perm, cfg.seed)
-    keys = band_keys(sig, cfg.bands, cfg.rows) ^ _BAND_SALT[None, : cfg.bands]
-    out, at = [], 0
-    for k in counts:
-        out.append(signed(unique_sorted(keys[at : at + k].ravel())))
-        at += k
-    return out
+    keys, seg_of = segment_band_keys(preps, cfg)
+    keys = keys ^ _BAND_SALT[None, : cfg.bands]
+    bounds = np.searchsorted(seg_of, np.arange(len(preps) + 1))
+    return [signed(unique_sorted(keys[bounds[k] : bounds[k + 1]].ravel())) for k in range(len(preps))]
 
 
 def bucket_candidates(rows, max_bucket: int) -> set[int]:
@@ -126,7 +107,7 @@ def bucket_candidates(rows, max_bucket: int) -> set[int]:
 def set_df(p: Prepared, counts: np.ndarray, n_docs: int) -> None:
     """``counts``: documents carrying each word of ``p.vocab``; set per-token df and noise."""
     p.df = counts[np.searchsorted(p.vocab, np.asarray(p.hashes, dtype=np.uint64))] if len(p.vocab) else np.zeros(0, np.int64)
-    p.noisy = bool(n_docs > 2 and p.ntokens >= NOISY_MIN_TOKENS and float((p.df == 1).mean()) >= NOISY_SHARE)
+    p.noisy = bool(is_noisy(p, n_docs))
 
 
 @dataclass(frozen=True)
@@ -140,14 +121,7 @@ class PairResult:
 
 def align_pair(stored: Prepared, new: Prepared, n_docs: int, cfg: Config) -> PairResult | None:
     """Align a stored document (side A) with the new one (side B) as the batch link stage does."""
-    side_a, side_b = pair_sides(stored, new, stored.word_string(), new.word_string(), n_docs)
-    spans = align(side_a, side_b, cfg)
-    kind = link_kind(spans, stored.ntokens, new.ntokens, cfg)
-    if kind is None and (stored.noisy or new.noisy):
-        ca = CharView.of(stored.text, stored.starts, stored.ends)
-        cb = CharView.of(new.text, new.starts, new.ends)
-        spans = align_chars(ca, cb, cfg, side_a.weights(), side_b.weights())
-        kind = link_kind(spans, stored.ntokens, new.ntokens, cfg)
+    kind, spans = align_one(stored, new, n_docs, cfg)
     if kind is None:
         return None
     cov_a, cov_b = coverage(spans, stored.ntokens, new.ntokens)
