@@ -194,13 +194,11 @@ def stage_times(stats: dict, wall: float) -> list[tuple[str, float]]:
     """Seconds per stage: from the wrapped stage functions, else from progress events."""
     st = stats.get("stages") or {}
     rows: list[tuple[str, float]] = [("startup (interpreter, imports)", stats.get("import_s") or 0.0)]
-    named = [("read_corpus", "ingest (read JSONL)"),
-             ("prepare_corpus", "prepare (furniture, segment, tokenize)"),
-             ("document_frequencies", "document frequencies"),
+    named = [("ingest_corpus", "ingest (stream JSONL to the workspace)"),
+             ("prepare_corpus", "prepare (furniture, segment, tokenize, word counts)"),
              ("find_candidates", "fingerprint + LSH candidates"),
              ("align_pairs", "align candidate pairs"),
              ("build_report", "cluster + provenance + report")]
-    named.insert(4, ("release_texts", "release texts"))
     if sum(k in st for k, _ in named) >= 3:
         rows += [(label, st[k]) for k, label in named if k in st]
     else:  # fallback: boundaries between the progress events of each stage

@@ -5,7 +5,7 @@
 Runs the real CLI entry point (``dedup.cli.main``) in this process. Two light shims record
 where the time goes, without changing what runs:
 
-- the pipeline's stage functions (``dedup.pipeline.read_corpus``, ``prepare_corpus``, ...)
+- the pipeline's stage functions (``dedup.pipeline.ingest_corpus``, ``prepare_corpus``, ...)
   are wrapped with timers, since ``pipeline.cluster`` looks them up as module globals;
 - the progress callback the CLI hands to the library is chained to a recorder of the first
   and last event of each stage name (the fallback when the stage functions are renamed).
@@ -22,8 +22,7 @@ import time
 
 _T0 = time.perf_counter()
 
-STAGES = ("read_corpus", "prepare_corpus", "document_frequencies", "find_candidates",
-          "release_texts", "align_pairs", "build_report")
+STAGES = ("ingest_corpus", "prepare_corpus", "find_candidates", "align_pairs", "build_report")
 
 
 def _timed(name, fn, sink):

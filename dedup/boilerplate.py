@@ -6,7 +6,8 @@ Two kinds of evidence, both generic rather than fitted to one site:
   navigation lines, runs of one- to three-word menu items);
 * recurrence: a line that recurs verbatim across a large share of one source's
   documents is that source's template, whatever it says; and a recurring line whose
-  documents otherwise have little in common is furniture (see :class:`Recurrence`).
+  documents otherwise have little in common is furniture (see
+  :class:`dedup.recurrence.Recurrence`).
 
 Lines are judged whole; offsets always refer to the original text.
 """
@@ -14,14 +15,13 @@ Lines are judged whole; offsets always refer to the original text.
 from __future__ import annotations
 
 import re
-from collections import Counter, defaultdict
-from dataclasses import dataclass, field
+from collections import defaultdict
+from dataclasses import dataclass
 
 import numpy as np
 import xxhash
 
-from .fingerprint import combine, signatures
-from .normalize import TOKEN_RE, normalize, tokenize
+from .normalize import TOKEN_RE, normalize
 
 # Notices that are furniture at any length.
 _STRONG = re.compile(
@@ -123,121 +123,6 @@ def shape_furniture(text: str, spans: list[tuple[int, int]]) -> tuple[np.ndarray
     return mask, ntoks
 
 
-SAMPLE_DOCS = 64  # documents looked at per recurring line: enough for a median
-REST_PERM = 32  # MinHash size for comparing what documents carry besides a recurring line
-REST_MIN_TOKENS = 8  # below this a document is all recurring lines: a pure copy
-MINORITY = 0.5  # verbatim-shared lines above this share of the words: copies, not furniture
-
-
-@dataclass
-class Recurrence:
-    """What recurs across a corpus: which documents (and sources) carry each line.
-
-    Two rules judge a recurring line (one in at least ``min_docs`` documents):
-
-    * per source: it is in at least ``share`` of one source's documents (a template);
-    * otherwise unrelated: the documents that carry it have little else in common.
-      Two tests must agree. The lines those documents share verbatim make up a minority
-      of their words (verbatim copies fail this), and what each carries *besides*
-      recurring lines is dissimilar (edited copies of one story fail this). Documents
-      that share only a site's furniture pass both. No source needed: the corpus decides.
-    """
-
-    docs: Counter = field(default_factory=Counter)
-    per_source: dict = field(default_factory=lambda: defaultdict(Counter))
-    source_docs: Counter = field(default_factory=Counter)
-    content_keys: list = field(default_factory=list)
-    content_ntoks: list = field(default_factory=list)
-
-    def add(self, keys: np.ndarray, ntoks: np.ndarray, shape: np.ndarray, source: str | None):
-        unique = set(keys.tolist())
-        self.docs.update(unique)
-        self.content_keys.append(keys[~shape])
-        self.content_ntoks.append(ntoks[~shape])
-        if source is not None:
-            self.source_docs[source] += 1
-            self.per_source[source].update(unique)
-
-    def source_templates(self, min_docs: int, share: float) -> dict:
-        """Per source, the lines in at least ``share`` of its documents."""
-        out = {}
-        for source, counts in self.per_source.items():
-            need = max(min_docs, share * self.source_docs[source])
-            out[source] = {k for k, c in counts.items() if c >= need}
-        return out
-
-    def furniture(self, rest_signatures, min_docs, share, similarity) -> "FurnitureKeys":
-        """Judge every recurring line. ``rest_signatures(doc_ids, recurring)`` returns
-        {doc: :func:`rest_signature` of its lines that are neither shape furniture nor
-        in ``recurring``} (the caller may compute them in parallel)."""
-        recurring = self.recurring(min_docs)
-        groups = self.groups(recurring, min_docs)
-        minority = [g for g in groups if self._common_share(g[0]) < MINORITY]
-        rest = rest_signatures(sorted({d for ds, _ in minority for d in ds}), recurring)
-        anywhere = judge_groups(minority, rest, similarity)
-        return FurnitureKeys(self.source_templates(min_docs, share), anywhere)
-
-    def _common_share(self, ds: tuple[int, ...]) -> float:
-        """Median share of a document's words in lines another of ``ds`` has verbatim."""
-        counts = Counter(k for d in ds for k in set(self.content_keys[d].tolist()))
-        shares = []
-        for d in ds:
-            keys, ntoks = self.content_keys[d].tolist(), self.content_ntoks[d].tolist()
-            total = sum(ntoks)
-            shares.append(sum(n for k, n in zip(keys, ntoks) if counts[k] >= 2) / total if total else 1.0)
-        return float(np.median(shares))
-
-    def recurring(self, min_docs: int) -> set:
-        return {k for k, c in self.docs.items() if c >= min_docs}
-
-    def groups(self, recurring: set, min_docs: int) -> list[tuple[tuple[int, ...], list[int]]]:
-        """Recurring lines grouped by the (first ``SAMPLE_DOCS``) documents carrying them:
-        a template's lines, or a story's verbatim paragraphs, are judged together."""
-        postings: dict[int, list[int]] = defaultdict(list)
-        for d, keys in enumerate(self.content_keys):
-            for k in set(keys.tolist()) & recurring:
-                if len(postings[k]) < SAMPLE_DOCS:
-                    postings[k].append(d)
-        grouped: dict[tuple, list[int]] = defaultdict(list)
-        for k, ds in postings.items():
-            if len(ds) >= min_docs:
-                grouped[tuple(ds)].append(k)
-        return sorted(grouped.items())
-
-
-def judge_groups(groups, rest_sigs: dict, similarity: float) -> set:
-    """The recurring lines whose documents are otherwise dissimilar: for each document,
-    its best MinHash similarity to another carrier; furniture when the median is low."""
-    out = set()
-    for ds, keys in groups:
-        sigs = [rest_sigs[d] for d in ds]
-        real = [s for s in sigs if s is not None]
-        best = np.ones(len(ds))
-        if len(real) >= 2:
-            mat = np.stack(real)
-            sim = (mat[:, None, :] == mat[None, :, :]).mean(axis=2)
-            np.fill_diagonal(sim, 0.0)
-            best_real = sim.max(axis=1)
-            best[[i for i, s in enumerate(sigs) if s is not None]] = best_real
-        elif len(real) == 1:
-            best[[i for i, s in enumerate(sigs) if s is not None]] = 0.0
-        if float(np.median(best)) < similarity:
-            out.update(keys)
-    return out
-
-
-def rest_signature(text: str, spans, shape: np.ndarray, keys: np.ndarray, recurring: set, shingle_size: int, seed: int):
-    """MinHash of a document's lines that are neither furniture by shape nor recurring
-    (None when they hold too few words)."""
-    keep = ~shape & ~np.fromiter((x in recurring for x in keys.tolist()), bool, len(keys))
-    parts = [tokenize(text, s, e)[2] for (s, e), k in zip(spans, keep.tolist()) if k]
-    hashes = np.concatenate(parts) if parts else np.zeros(0, np.uint64)
-    if len(hashes) < REST_MIN_TOKENS:
-        return None
-    sh = combine(hashes, min(shingle_size, len(hashes)))
-    return signatures(sh, np.zeros(len(sh), dtype=np.int64), 1, REST_PERM, seed)[0]
-
-
 NEAR_RATIO = 85  # rapidfuzz ratio (0-100) at which a line is a misread copy of furniture
 NEAR_PER_SOURCE = 200  # furniture lines remembered per source
 
@@ -248,11 +133,12 @@ class FurnitureTexts:
     def __init__(self):
         self.texts: dict = defaultdict(dict)
 
-    def add(self, text: str, spans, keys: np.ndarray, mask: np.ndarray, source: str | None):
+    def add(self, source: str | None, lines: list[tuple[int, str]]):
+        """Remember ``(key, line text)`` furniture lines of one document, in corpus order."""
         known = self.texts[source]
-        for (s, e), k, m in zip(spans, keys.tolist(), mask.tolist()):
-            if m and k not in known and len(known) < NEAR_PER_SOURCE:
-                known[k] = normalize(text[s:e])
+        for k, line in lines:
+            if k not in known and len(known) < NEAR_PER_SOURCE:
+                known[k] = normalize(line)
 
     def near(self, text: str, spans, candidates: np.ndarray, source: str | None) -> np.ndarray:
         """Among ``candidates`` lines, those within ``NEAR_RATIO`` of a known furniture line."""

@@ -18,6 +18,7 @@ from .segment import Prepared, unique_sorted
 
 RARE_DF_SHARE = 0.02  # "rare" words: in at most this share of the corpus
 CHUNK = 512  # documents per fingerprint task
+BANDS_PER_GROUP = 6  # bands grouped at once: 48 bytes per segment in memory
 
 _K1 = np.uint64(0x9E3779B97F4A7C15)
 _K2 = np.uint64(0xBF58476D1CE4E5B9)
@@ -107,41 +108,82 @@ def segment_band_keys(prepared: Sequence[Prepared], cfg: Config) -> tuple[np.nda
     return band_keys(sig, cfg.bands, cfg.rows), np.concatenate(seg_of)
 
 
-def _band_keys_range(state, rng: tuple[int, int]):
-    prepared, cfg = state
-    keys, seg_of = segment_band_keys(prepared[rng[0] : rng[1]], cfg)
-    return keys, seg_of + rng[0]
+def _noisy(prepared: Sequence[Prepared]) -> np.ndarray:
+    flags = getattr(prepared, "noisy", None)  # a PreparedStore knows without loading
+    return flags if flags is not None else np.array([p.noisy for p in prepared], dtype=bool)
 
 
-def find_candidates(prepared: Sequence[Prepared], cfg: Config, progress=None, jobs: int = 1) -> np.ndarray:
+def _keys_range(state, rng: tuple[int, int]):
+    prepared, cfg, rare = state
+    docs = prepared[rng[0] : rng[1]]
+    keys, seg_of = segment_band_keys(docs, cfg)
+    return keys, seg_of + rng[0], (_rare_keys(docs, cfg, len(prepared)) if rare else None)
+
+
+class _BandColumns:
+    """Band keys of every segment, kept in memory or, with a workspace, on disk in
+    groups of bands so that one group at a time is in memory."""
+
+    def __init__(self, bands: int, directory: str | None):
+        self.groups = [list(range(b, min(bands, b + BANDS_PER_GROUP))) for b in range(0, bands, BANDS_PER_GROUP)]
+        self.dir = directory
+        self.parts: list[list[np.ndarray]] = [[] for _ in self.groups]
+
+    def add(self, keys: np.ndarray) -> None:
+        for g, cols in enumerate(self.groups):
+            block = np.ascontiguousarray(keys[:, cols[0] : cols[-1] + 1])
+            if self.dir is None:
+                self.parts[g].append(block)
+            else:
+                with open(f"{self.dir}/bands-{g}", "ab") as fh:
+                    fh.write(block.tobytes())
+
+    def group(self, g: int) -> np.ndarray:
+        width = len(self.groups[g])
+        if self.dir is None:
+            return np.concatenate(self.parts[g]) if self.parts[g] else np.zeros((0, width), np.uint64)
+        return np.fromfile(f"{self.dir}/bands-{g}", dtype=np.uint64).reshape(-1, width)
+
+
+def find_candidates(prepared: Sequence[Prepared], cfg: Config, progress=None, jobs: int = 1,
+                    workdir: str | None = None) -> np.ndarray:
     """Document pairs (i < j) whose segments collide in some LSH band, as an (n, 2) array.
 
     Documents flagged as OCR-damaged also get candidates that share their rarer words.
+    ``workdir``: keep the band keys there instead of in memory.
     """
-    keys, seg_doc = [], []
-    done = 0
-    for (s, e), (k, d) in zip(ranges := chunks(len(prepared), CHUNK), run(_band_keys_range, (prepared, cfg), ranges, jobs)):
-        keys.append(k)
+    noisy = _noisy(prepared)
+    rare = bool(noisy.any())
+    columns = _BandColumns(cfg.bands, workdir)
+    seg_doc, rare_keys = [], []
+    ranges = chunks(len(prepared), CHUNK)
+    for (s, e), (k, d, r) in zip(ranges, run(_keys_range, (prepared, cfg, rare), ranges, jobs)):
+        columns.add(k)
         seg_doc.append(d)
-        done = e
+        rare_keys.append(r)
         if progress:
-            progress("fingerprint", done, len(prepared))
-    if not keys or sum(len(d) for d in seg_doc) == 0:
+            progress("fingerprint", e, len(prepared))
+    seg_doc = np.concatenate(seg_doc) if seg_doc else np.zeros(0, np.int64)
+    if len(seg_doc) == 0:
         return np.zeros((0, 2), dtype=np.int64)
-    pairs = candidate_pairs(np.concatenate(keys), np.concatenate(seg_doc), cfg.max_bucket)
-    noisy = np.array([p.noisy for p in prepared], dtype=bool)
-    if noisy.any():
-        pairs = _merge_pairs(pairs, _rare_word_pairs(prepared, noisy, cfg))
+    # Pairs from any band: each group of bands is grouped on its own and the union taken.
+    pairs = np.zeros((0, 2), dtype=np.int64)
+    for g in range(len(columns.groups)):
+        pairs = _merge_pairs(pairs, candidate_pairs(columns.group(g), seg_doc, cfg.max_bucket))
+    if rare:
+        keys = np.concatenate(rare_keys)
+        found = candidate_pairs(keys, np.arange(len(prepared)), cfg.max_bucket)
+        pairs = _merge_pairs(pairs, found[noisy[found[:, 0]] | noisy[found[:, 1]]])
     return pairs
 
 
-def _rare_word_pairs(prepared: Sequence[Prepared], noisy: np.ndarray, cfg: Config) -> np.ndarray:
-    """Candidates for OCR-damaged documents: documents sharing their rarer words.
+def _rare_keys(prepared: Sequence[Prepared], cfg: Config, n_docs: int) -> np.ndarray:
+    """Band keys for the OCR channel: one signature per document of its rarer words.
 
     Misreadings break most word n-grams, but the names and figures that survive are
     still shared; misread words (seen once) and common words are left out.
     """
-    cap = max(10, int(RARE_DF_SHARE * len(prepared)))
+    cap = max(10, int(RARE_DF_SHARE * n_docs))
     shingles, owners = [], []
     for k, p in enumerate(prepared):
         rare = unique_sorted(p.hashes[(p.df >= 2) & (p.df <= cap)])
@@ -151,8 +193,7 @@ def _rare_word_pairs(prepared: Sequence[Prepared], noisy: np.ndarray, cfg: Confi
         shingles.append(rare)
         owners.append(np.full(len(rare), k, dtype=np.int64))
     sig = signatures(np.concatenate(shingles), np.concatenate(owners), len(prepared), cfg.num_perm, cfg.seed)
-    pairs = candidate_pairs(band_keys(sig, cfg.bands, cfg.rows), np.arange(len(prepared)), cfg.max_bucket)
-    return pairs[noisy[pairs[:, 0]] | noisy[pairs[:, 1]]]
+    return band_keys(sig, cfg.bands, cfg.rows)
 
 
 def _merge_pairs(a: np.ndarray, b: np.ndarray) -> np.ndarray:
@@ -163,5 +204,3 @@ def _merge_pairs(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     both = both[order]
     keep = np.r_[True, (both[1:] != both[:-1]).any(axis=1)]
     return both[keep]
-
-

@@ -12,6 +12,7 @@ import numpy as np
 
 from .align import Side, align, link_kind
 from .align_chars import CharView, align_chars
+from .cluster import UnionFind
 from .config import Config
 from .parallel import chunks, run
 from .provenance import PairAlignment
@@ -65,24 +66,39 @@ def _cached(cache: dict, make):
     return get
 
 
-def _align_range(state, rng: tuple[int, int]) -> list[PairAlignment]:
-    prepared, pairs, cfg = state
+def _align_range(state, rng: tuple[int, int]) -> list[tuple[int, PairAlignment]]:
+    """``(position in the caller's pairs, alignment)`` of the linked pairs in ``rng``."""
+    prepared, pairs, order, cfg = state
+    text = getattr(prepared, "text", None)  # a PreparedStore keeps texts on disk
     words = _cached({}, lambda p: p.word_string())
-    chars = _cached({}, lambda p: CharView.of(p.text, p.starts, p.ends))
+    chars = _cached({}, lambda p: CharView.of(p.text if p.text is not None else text(p.index), p.starts, p.ends))
     out = []
-    for i, j in pairs[rng[0] : rng[1]].tolist():
+    for (i, j), pos in zip(pairs[order[rng[0] : rng[1]]].tolist(), order[rng[0] : rng[1]].tolist()):
         kind, spans = align_one(prepared[i], prepared[j], len(prepared), cfg, words, chars)
         if kind is not None:
-            out.append(PairAlignment(i, j, kind, tuple(spans)))
+            out.append((pos, PairAlignment(i, j, kind, tuple(spans))))
     return out
+
+
+def _local_order(n: int, pairs: np.ndarray) -> np.ndarray:
+    """An order of the pairs that keeps each connected group of documents together, so
+    a worker's recently loaded documents are the ones its next pairs need."""
+    uf = UnionFind(n)
+    for a, b in pairs.tolist():
+        uf.union(a, b)
+    root = np.fromiter((uf.find(a) for a in pairs[:, 0].tolist()), np.int64, len(pairs))
+    return np.lexsort((pairs[:, 1], pairs[:, 0], root))
 
 
 def align_pairs(prepared: Sequence[Prepared], pairs: np.ndarray, cfg: Config, progress=None, jobs: int = 1):
-    """Align every candidate pair; keep those with enough shared text to link."""
-    out: list[PairAlignment] = []
+    """Align every candidate pair; keep those with enough shared text to link, in the
+    order of ``pairs``."""
+    found: list[tuple[int, PairAlignment]] = []
+    order = _local_order(len(prepared), pairs) if len(pairs) else np.zeros(0, np.int64)
     ranges = chunks(len(pairs), CHUNK)
-    for (s, e), part in zip(ranges, run(_align_range, (prepared, pairs, cfg), ranges, jobs)):
-        out.extend(part)
+    for (s, e), part in zip(ranges, run(_align_range, (prepared, pairs, order, cfg), ranges, jobs)):
+        found.extend(part)
         if progress:
             progress("align", e, len(pairs))
-    return out
+    found.sort(key=lambda t: t[0])
+    return [al for _, al in found]

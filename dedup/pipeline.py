@@ -8,18 +8,19 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from typing import Optional, Union
 
-import numpy as np
 
 from .align import coverage, link_kind, weighted_score, align
 from .candidates import find_candidates
 from .cluster import components, supported
 from .config import Config
 from .errors import InputError
-from .ingest import Input, read_corpus, to_document
+from .ingest import Input, iter_corpus, to_document
 from .link import align_pairs, pair_sides
 from .models import Comparison, Document, DocumentInfo, Problem, Report
 from .parallel import default_jobs
 from .prepare import prepare_corpus
+from .spill import workdir
+from .workspace import DocStore
 from .provenance import PairAlignment, build_cluster, passages, rounded
 
 Progress = Callable[[str, int, int], None]
@@ -41,48 +42,48 @@ def cluster(
     progress: Optional[Progress] = None,
     jobs: Optional[int] = None,
     keep_texts: bool = False,
+    work_dir: Optional[str] = None,
 ) -> Report:
     """Find the documents that share text, the passages, the origins; see :class:`Report`.
 
     ``inputs``: paths (directories, .txt/.md, .jsonl[.gz]) and/or Documents or dicts.
     ``jobs``: worker processes (default: all cores); the report does not depend on it.
-    ``keep_texts``: keep the texts of cluster members for :meth:`Report.text_of`
-    (otherwise texts are released as soon as they are tokenized, to save memory).
+    ``keep_texts``: keep the texts of cluster members for :meth:`Report.text_of`.
+    ``work_dir``: where the run keeps the corpus while it works (a private temporary
+    directory inside it, removed at the end; default: the system's temporary directory).
+    Memory grows with the number of documents and segments; the text stays on disk.
     Raises :class:`InputError` when no document can be read.
     """
     jobs = default_jobs() if jobs is None else max(1, jobs)
     cfg = config or Config()
     progress = progress or _noop
-    docs, problems = read_corpus(_as_inputs(inputs))
-    if not docs:
-        raise InputError("no readable documents" + (f" ({len(problems)} skipped)" if problems else ""))
-    prepared, facts = prepare_corpus(docs, cfg, progress, jobs)
-    texts = {d.id: d.text for d in docs} if keep_texts else {}
-    del docs
-    pairs = find_candidates(prepared, cfg, progress, jobs)
-    release_texts(prepared, pairs)
-    alignments = align_pairs(prepared, pairs, cfg, progress, jobs)
-    return build_report(prepared, facts, alignments, problems, cfg, texts)
+    problems: list[Problem] = []
+    with workdir(work_dir) as tmp:
+        docs = DocStore(tmp)
+        prepared = None
+        try:
+            ingest_corpus(docs, inputs, problems)
+            if not len(docs):
+                raise InputError("no readable documents" + (f" ({len(problems)} skipped)" if problems else ""))
+            prepared, facts = prepare_corpus(docs, tmp, cfg, progress, jobs)
+            pairs = find_candidates(prepared, cfg, progress, jobs, tmp)
+            alignments = align_pairs(prepared, pairs, cfg, progress, jobs)
+            report = build_report(prepared, facts, alignments, problems, cfg)
+            if keep_texts:
+                position = {doc_id: k for k, doc_id in enumerate(docs.ids)}
+                report._texts.update((m.doc_id, docs.text(position[m.doc_id])) for c in report.clusters for m in c.members)
+        finally:
+            (prepared or docs).close()
+    return report
 
 
-def release_texts(prepared, pairs) -> None:
-    """Drop the texts alignment will not read again: only pairs with an OCR-damaged
-    document are aligned on characters, which needs both texts."""
-    noisy = np.array([p.noisy for p in prepared], dtype=bool)
-    keep = noisy.copy()
-    if len(pairs):
-        with_noisy = noisy[pairs[:, 0]] | noisy[pairs[:, 1]]
-        keep[pairs[with_noisy].ravel()] = True
-    for p, k in zip(prepared, keep.tolist()):
-        if not k:
-            p.text = None
+def ingest_corpus(docs: DocStore, inputs, problems: list[Problem]) -> None:
+    """Read every input into the run's workspace (streamed: nothing is held whole)."""
+    docs.add_all(iter_corpus(_as_inputs(inputs), problems), problems)
 
 
-def build_report(prepared, facts, alignments, problems: list[Problem], cfg: Config, texts: dict | None = None) -> Report:
-    """Cluster the links, add provenance and assemble the report.
-
-    ``texts``: doc_id -> text, kept in the report for cluster members (not serialized).
-    """
+def build_report(prepared, facts, alignments, problems: list[Problem], cfg: Config) -> Report:
+    """Cluster the links, add provenance and assemble the report."""
     n = len(prepared)
     edges = [(a.i, a.j) for a in alignments]
     groups = components(n, (e for e, ok in zip(edges, supported(n, edges)) if ok))
@@ -102,16 +103,13 @@ def build_report(prepared, facts, alignments, problems: list[Problem], cfg: Conf
             date=f.date.isoformat(timespec="seconds") if f.date else None,
             source=f.source,
             credits=list(f.credits),
-            chars=p.nchars,
-            content_chars=sum(e - s for s, e in p.paragraphs),
+            chars=nchars,
+            content_chars=content,
             cluster=cluster_of.get(f.doc_id),
         )
-        for f, p in zip(facts, prepared)
+        for f, nchars, content in zip(facts, prepared.nchars, prepared.content_chars)
     ]
-    report = Report(clusters=clusters, documents=infos, problems=problems, config=cfg.as_dict())
-    if texts:
-        report._texts.update((k, texts[k]) for k in cluster_of if k in texts)
-    return report
+    return Report(clusters=clusters, documents=infos, problems=problems, config=cfg.as_dict())
 
 
 def compare(a: Union[str, Document, dict], b: Union[str, Document, dict], config: Optional[Config] = None) -> Comparison:
@@ -121,9 +119,18 @@ def compare(a: Union[str, Document, dict], b: Union[str, Document, dict], config
     ``compare(a, b)``; a text compared with itself is a duplicate with score 1.
     """
     cfg = config or Config.pairwise()
-    da, db = (to_document({"id": k, "text": x}) if isinstance(x, str) else to_document(x) for k, x in (("a", a), ("b", b)))
-    prepared, _ = prepare_corpus([da, db], cfg)
-    pa, pb = prepared
+    # Renamed "a" and "b" so that two documents with one id stay two, in this order.
+    da, db = (to_document({"id": k, "text": x} if isinstance(x, str) else {**to_document(x).model_dump(), "id": k})
+              for k, x in (("a", a), ("b", b)))
+    with workdir() as tmp:
+        docs = DocStore(tmp)
+        prepared = None
+        try:
+            docs.add_all([da, db], [])
+            prepared, _ = prepare_corpus(docs, tmp, cfg)
+            pa, pb = prepared[0], prepared[1]
+        finally:
+            (prepared or docs).close()
     spans = align(*pair_sides(pa, pb, pa.word_string(), pb.word_string(), 2), cfg)
     cov_a, cov_b = coverage(spans, pa.ntokens, pb.ntokens)
     return Comparison(

@@ -1,14 +1,16 @@
 """Normalize/segment over a corpus: furniture judged by how lines recur, content
 tokenized and segmented, word document frequencies, OCR-damaged documents flagged.
 
-Per-document work runs on ``jobs`` processes (see :mod:`dedup.parallel`); the corpus
-statistics between the two passes are gathered here, in order, so the result does not
-depend on the number of workers.
+The corpus streams through in three passes over the documents on disk (lines, then
+furniture judged across the corpus, then content), each spread over ``jobs``
+processes; what the passes keep is written to the run's workspace, so memory grows
+with the number of documents, not with their text. Corpus statistics are gathered
+here, in id order, so nothing depends on the number of workers.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 
 import numpy as np
 
@@ -17,7 +19,11 @@ from .config import Config
 from .models import Document
 from .parallel import chunks, run
 from .provenance import DocFacts
-from .segment import Prepared, paragraphs, prepare, unique_sorted
+from .recurrence import Recurrence, rest_signature
+from .segment import Prepared, paragraphs, prepare
+from .spill import Records
+from .words import WordTable
+from .workspace import DocStore, PreparedStore
 
 Progress = Callable[[str, int, int], None]
 NOISY_SHARE = 0.06  # clean news has <5% one-off words in 95% of documents; OCR'd text more
@@ -38,12 +44,29 @@ def facts_of(doc: Document, content_lines: list[str] | None = None) -> DocFacts:
     return DocFacts(doc.id, title, date, doc.source, tuple(metadata.find_credits(doc.text)))
 
 
-def _lines_of(docs: Sequence[Document], rng: tuple[int, int]):
+def pack_lines(spans: list, shape: np.ndarray, ntoks: np.ndarray, keys: np.ndarray) -> bytes:
+    head = np.array([len(spans)], dtype=np.int64)
+    return b"".join([head.tobytes(), keys.astype(np.uint64).tobytes(), np.asarray(spans, np.int32).reshape(-1, 2).tobytes(),
+                     ntoks.astype(np.int32).tobytes(), shape.astype(np.uint8).tobytes()])
+
+
+def unpack_lines(data: bytes):
+    """``(spans, shape, ntoks, keys)`` of one document's lines."""
+    n = int(np.frombuffer(data, np.int64, 1)[0])
+    keys = np.frombuffer(data, np.uint64, n, 8)
+    spans = [tuple(x) for x in np.frombuffer(data, np.int32, 2 * n, 8 + 8 * n).reshape(-1, 2).tolist()]
+    ntoks = np.frombuffer(data, np.int32, n, 8 + 16 * n)
+    shape = np.frombuffer(data, np.uint8, n, 8 + 20 * n).astype(bool)
+    return spans, shape, ntoks, keys
+
+
+def _lines_range(docs: DocStore, rng: tuple[int, int]) -> list[bytes]:
     out = []
-    for doc in docs[rng[0] : rng[1]]:
-        spans = boilerplate.line_spans(doc.text)
-        shape, ntoks = boilerplate.shape_furniture(doc.text, spans)
-        out.append((spans, shape, ntoks, boilerplate.line_keys(doc.text, spans)))
+    for k in range(*rng):
+        text = docs.text(k)
+        spans = boilerplate.line_spans(text)
+        shape, ntoks = boilerplate.shape_furniture(text, spans)
+        out.append(pack_lines(spans, shape, ntoks, boilerplate.line_keys(text, spans)))
     return out
 
 
@@ -51,8 +74,8 @@ def _rest_range(state, rng: tuple[int, int]):
     docs, lines, ids, recurring, cfg = state
     out = []
     for d in ids[rng[0] : rng[1]]:
-        spans, shape, _, keys = lines[d]
-        out.append(boilerplate.rest_signature(docs[d].text, spans, shape, keys, recurring, cfg.shingle_size, cfg.seed))
+        spans, shape, _, keys = unpack_lines(lines.get(d))
+        out.append(rest_signature(docs.text(d), spans, shape, keys, recurring, cfg.shingle_size, cfg.seed))
     return out
 
 
@@ -60,31 +83,37 @@ def _prepare_range(state, rng: tuple[int, int]):
     docs, lines, furniture, cfg = state
     out = []
     for k in range(*rng):
-        doc = docs[k]
-        spans, shape, _, keys = lines[k]
+        doc = docs.doc(k)
+        spans, shape, _, keys = unpack_lines(lines.get(k))
         recurring = furniture.mask(keys, doc.source)
         drop = shape | recurring
         p = prepare(k, doc.text, paragraphs(doc.text, spans, ~drop), cfg.segment_tokens)
-        p.text = None  # the parent has the text; do not ship it back
+        p.text = None  # the workspace has the text; do not ship it back
         head = [doc.text[s:e] for (s, e), d in zip(spans[: metadata.HEAD_LINES], drop.tolist()) if not d]
-        out.append((p, facts_of(doc, head), recurring & ~shape, drop))
+        seen = [(key, doc.text[s:e]) for (s, e), key, m in zip(spans, keys.tolist(), (recurring & ~shape).tolist()) if m]
+        vocab, occ = np.unique(p.hashes, return_counts=True)
+        out.append((p, facts_of(doc, head), seen, vocab, occ))
     return out
 
 
-def prepare_corpus(docs: Sequence[Document], cfg: Config, progress: Progress = _noop, jobs: int = 1):
+def prepare_corpus(docs: DocStore, workdir: str, cfg: Config, progress: Progress = _noop, jobs: int = 1):
     """Classify lines, judge recurring furniture across the corpus, tokenize the content.
 
-    Returns the prepared documents (with word document frequencies set) and their facts.
+    Returns the prepared documents (a :class:`PreparedStore` in ``workdir``, with word
+    document frequencies and OCR flags) and their facts, both in id order.
     """
     n = len(docs)
     ranges = chunks(n, CHUNK)
-    lines = []
-    recurrence = boilerplate.Recurrence()
-    for part in run(_lines_of, docs, ranges, jobs):
-        for k, (spans, shape, ntoks, keys) in enumerate(part, start=len(lines)):
-            recurrence.add(keys, ntoks, shape, docs[k].source)
-        lines.extend(part)
+    lines = Records(f"{workdir}/lines")
+    recurrence = Recurrence()
+    for part in run(_lines_range, docs, ranges, jobs):
+        for record in part:
+            spans, shape, ntoks, keys = unpack_lines(record)
+            recurrence.add(keys, ntoks, shape, docs.sources[len(lines)])
+            lines.append(record)
         progress("read", len(lines), n)
+    lines.flush()
+
     def rest_signatures(ids: list[int], recurring: set) -> dict:
         state = (docs, lines, ids, recurring, cfg)
         sigs = [sig for part in run(_rest_range, state, chunks(len(ids), CHUNK), jobs) for sig in part]
@@ -93,54 +122,45 @@ def prepare_corpus(docs: Sequence[Document], cfg: Config, progress: Progress = _
     furniture = recurrence.furniture(
         rest_signatures, cfg.boilerplate_min_docs, cfg.boilerplate_share, cfg.boilerplate_similarity
     )
-    prepared, facts, drops = [], [], []
+    del recurrence
+    prepared = PreparedStore(workdir, docs)
+    facts: list[DocFacts] = []
+    table = WordTable()
     seen_furniture = boilerplate.FurnitureTexts()
     for part in run(_prepare_range, (docs, lines, furniture, cfg), ranges, jobs):
-        for p, f, recurring, drop in part:
-            k = p.index
-            p.text = docs[k].text
-            seen_furniture.add(docs[k].text, lines[k][0], lines[k][3], recurring, docs[k].source)
+        for p, f, seen, vocab, occ in part:
+            seen_furniture.add(docs.sources[p.index], seen)
             prepared.append(p)
             facts.append(f)
-            drops.append(drop)
+            table.add(p.index, vocab, occ)
         progress("segment", len(prepared), n)
-    table = document_frequencies(prepared)
+    values, counts, single_occ = table.finish(n)
+    ntok = np.asarray(prepared.ntokens, dtype=np.int64)
+    noisy = noisy_flags(single_occ, ntok, n)
+    prepared.finish((values, counts), noisy)
     # OCR-damaged copies of furniture are not verbatim; drop the lines close to known ones.
     # (The corpus counts keep the dropped lines' words: a few documents' worth, and
     # recounting everything for them would double this stage.)
-    for k, p in enumerate(prepared):
-        if p.noisy:
-            spans = lines[k][0]
-            near = seen_furniture.near(docs[k].text, spans, ~drops[k], docs[k].source)
-            if near.any():
-                paras = paragraphs(docs[k].text, spans, ~(drops[k] | near))
-                prepared[k] = prepare(k, docs[k].text, paras, cfg.segment_tokens)
-                prepared[k].vocab = unique_sorted(prepared[k].hashes)
-                _set_df(prepared[k], *table)
-                prepared[k].noisy = True
+    for k in np.flatnonzero(noisy).tolist():
+        doc = docs.doc(k)
+        spans, shape, _, keys = unpack_lines(lines.get(k))
+        drop = shape | furniture.mask(keys, doc.source)
+        near = seen_furniture.near(doc.text, spans, ~drop, doc.source)
+        if near.any():
+            prepared.replace(prepare(k, doc.text, paragraphs(doc.text, spans, ~(drop | near)), cfg.segment_tokens))
+    lines.close()
     return prepared, facts
 
 
-def document_frequencies(prepared: Sequence[Prepared]) -> tuple[np.ndarray, np.ndarray]:
-    """Set each document's ``df`` (how many documents of the corpus carry each of its
-    words) and ``noisy`` flag; return the corpus table (sorted words, counts)."""
-    for p in prepared:
-        p.vocab = unique_sorted(p.hashes)
-    allh = np.sort(np.concatenate([p.vocab for p in prepared])) if prepared else np.zeros(0, np.uint64)
-    edges = np.flatnonzero(np.r_[True, allh[1:] != allh[:-1], True]) if len(allh) else np.zeros(1, np.int64)
-    values, counts = allh[edges[:-1]], np.diff(edges)
-    for p in prepared:
-        _set_df(p, values, counts)
-        p.noisy = is_noisy(p, len(prepared))
-    return values, counts
+def noisy_flags(single_occ: np.ndarray, ntokens: np.ndarray, n_docs: int) -> np.ndarray:
+    """Misread words occur nowhere else: a high share of one-off words marks OCR damage.
+    ``single_occ``: per document, its tokens whose word no other document has."""
+    if n_docs <= 2:
+        return np.zeros(len(ntokens), dtype=bool)
+    share = np.divide(single_occ, ntokens, out=np.zeros(len(ntokens)), where=ntokens > 0)
+    return (ntokens >= NOISY_MIN_TOKENS) & (share >= NOISY_SHARE)
 
 
 def is_noisy(p: Prepared, n_docs: int) -> bool:
-    """Misread words occur nowhere else: a high share of one-off words marks OCR damage."""
+    """:func:`noisy_flags` for one document whose ``df`` is set."""
     return n_docs > 2 and p.ntokens >= NOISY_MIN_TOKENS and float((p.df == 1).mean()) >= NOISY_SHARE
-
-
-def _set_df(p: Prepared, values: np.ndarray, counts: np.ndarray) -> None:
-    p.df = counts[np.searchsorted(values, p.hashes)].astype(np.int32) if len(p.hashes) else np.zeros(0, np.int32)
-
-

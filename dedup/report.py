@@ -9,6 +9,9 @@ from __future__ import annotations
 import csv
 import io
 import json
+from collections.abc import Iterator
+
+from pydantic_core import to_json as _to_json
 
 from .models import Report
 
@@ -18,7 +21,29 @@ CSV_FIELDS = ("cluster", "kind", "doc_id", "role", "origin", "date", "source", "
 
 def to_json(report: Report) -> str:
     """The whole report, pretty-printed (the documented format)."""
-    return report.model_dump_json(indent=2) + "\n"
+    return "".join(iter_json(report))
+
+
+def _indented(text: str, pad: str) -> str:
+    return pad + text.replace("\n", "\n" + pad)
+
+
+def iter_json(report: Report) -> Iterator[str]:
+    """:func:`to_json` piece by piece (the same bytes as ``model_dump_json(indent=2)``),
+    so that a report of millions of documents is never one string in memory."""
+    yield "{\n"
+    fields = [(name, getattr(report, name)) for name in Report.model_fields]
+    for n, (name, value) in enumerate(fields):
+        end = ",\n" if n < len(fields) - 1 else "\n"
+        if isinstance(value, list) and value:
+            yield f'  "{name}": [\n'
+            for i, item in enumerate(value):
+                yield _indented(item.model_dump_json(indent=2), "    ") + (",\n" if i < len(value) - 1 else "\n")
+            yield "  ]" + end
+        else:
+            body = _to_json(value, indent=2).decode("utf-8")
+            yield f'  "{name}": ' + body.replace("\n", "\n  ") + end
+    yield "}\n"
 
 
 def to_jsonl(report: Report) -> str:
@@ -52,11 +77,12 @@ def to_csv(report: Report) -> str:
     return buf.getvalue()
 
 
-def render(report: Report, fmt: str) -> str:
+def render(report: Report, fmt: str) -> Iterator[str]:
+    """The report in ``fmt``, as pieces of text to write in order."""
     if fmt == "json":
-        return to_json(report)
+        return iter_json(report)
     if fmt == "jsonl":
-        return to_jsonl(report)
+        return iter([to_jsonl(report)])
     if fmt == "csv":
-        return to_csv(report)
+        return iter([to_csv(report)])
     raise ValueError(f"unknown format {fmt!r}; expected one of json, jsonl, csv")

@@ -2,7 +2,8 @@ import numpy as np
 
 from textgen import article
 
-from dedup.boilerplate import Recurrence, line_keys, line_spans, rest_signature, shape_furniture
+from dedup.boilerplate import line_keys, line_spans, shape_furniture
+from dedup.recurrence import Recurrence, rest_signature
 
 
 def _flags(text):

@@ -87,13 +87,13 @@ def cluster_cmd(
     else:
         data = render(report, fmt.value)
         if output is None:
-            sys.stdout.write(data)
+            sys.stdout.writelines(data)
         else:
             _write(output, data)
     return EXIT_SKIPPED if report.problems else 0
 
 
-def _write(path: Path, data: str) -> None:
+def _write(path: Path, data) -> None:
     try:
         write_atomic(path, data)
     except OSError as exc:

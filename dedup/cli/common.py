@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import os
 import tempfile
+from collections.abc import Iterable
 from enum import Enum
+from typing import Union
 from pathlib import Path
 
 from rich.console import Console
@@ -19,13 +21,17 @@ class Format(str, Enum):
     csv = "csv"
 
 
-def write_atomic(path: Path, data: str) -> None:
-    """Write ``data`` to ``path`` so that readers never see a half-written file."""
+def write_atomic(path: Path, data: Union[str, Iterable[str]]) -> None:
+    """Write ``data`` (text, or pieces of text) to ``path`` so that readers never see a
+    half-written file."""
     directory = path.parent if str(path.parent) else Path(".")
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=directory)
     try:
         with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
-            fh.write(data)
+            if isinstance(data, str):
+                fh.write(data)
+            else:
+                fh.writelines(data)
             fh.flush()
             os.fsync(fh.fileno())
         os.replace(tmp, path)

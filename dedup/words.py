@@ -1,0 +1,68 @@
+"""Word document frequencies over a corpus, counted in sorted arrays batch by batch.
+
+Each document contributes its distinct words; batches are reduced to (word, documents)
+tables and merged like an LSM tree, so the cost stays near one sort of the corpus and
+memory near the number of distinct words. For a word only one document has, the table
+keeps that document and how often the word occurs in it, which is what the OCR-noise
+rule needs (no second pass over the documents).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+BATCH = 1 << 22  # pending entries before they are reduced to a table
+
+
+def _reduce(values, counts, docs, occ):
+    order = np.argsort(values, kind="stable")
+    values = values[order]
+    if not len(values):
+        return values, counts, docs, occ
+    first = np.flatnonzero(np.r_[True, values[1:] != values[:-1]])
+    return values[first], np.add.reduceat(counts[order], first), docs[order][first], occ[order][first]
+
+
+def _merge(a, b):
+    return _reduce(*(np.concatenate([x, y]) for x, y in zip(a, b)))
+
+
+class WordTable:
+    """Documents per word; add documents in order, then :meth:`finish`."""
+
+    def __init__(self):
+        self._pending: list[tuple[int, np.ndarray, np.ndarray]] = []
+        self._size = 0
+        self._tables: list[tuple] = []
+
+    def add(self, doc: int, vocab: np.ndarray, occ: np.ndarray) -> None:
+        """``vocab``: the document's distinct words (sorted); ``occ``: how often each occurs."""
+        self._pending.append((doc, vocab, occ))
+        self._size += len(vocab)
+        if self._size >= BATCH:
+            self._flush()
+
+    def _flush(self) -> None:
+        if not self._pending:
+            return
+        values = np.concatenate([v for _, v, _ in self._pending])
+        docs = np.concatenate([np.full(len(v), d, np.int32) for d, v, _ in self._pending])
+        occ = np.concatenate([o.astype(np.int32) for _, _, o in self._pending])
+        self._pending, self._size = [], 0
+        self._tables.append(_reduce(values, np.ones(len(values), np.int64), docs, occ))
+        while len(self._tables) >= 2 and len(self._tables[-1][0]) * 2 >= len(self._tables[-2][0]):
+            b = self._tables.pop()
+            self._tables.append(_merge(self._tables.pop(), b))
+
+    def finish(self, n_docs: int):
+        """``(words, documents per word, per document: tokens of words no other has)``."""
+        self._flush()
+        table = self._tables[0] if self._tables else (np.zeros(0, np.uint64), np.zeros(0, np.int64),
+                                                       np.zeros(0, np.int32), np.zeros(0, np.int32))
+        for other in self._tables[1:]:
+            table = _merge(table, other)
+        self._tables = []
+        values, counts, docs, occ = table
+        single = counts == 1
+        per_doc = np.bincount(docs[single], weights=occ[single], minlength=n_docs)
+        return values, counts, per_doc

@@ -1,0 +1,89 @@
+"""The bounded-memory machinery: records on disk, ragged arrays, word counts, the
+streamed JSON, and the workspace giving the same prepared documents as in memory."""
+
+from collections import Counter
+
+import numpy as np
+from hypothesis import given, settings, strategies as st
+from textgen import article
+
+import dedup
+from dedup import words as words_mod
+from dedup.models import Document
+from dedup.report import to_json
+from dedup.segment import paragraphs, prepare
+from dedup.boilerplate import line_spans
+from dedup.spill import Ragged, Records
+from dedup.words import WordTable
+from dedup.workspace import DocStore, pack_prepared, unpack_prepared
+
+
+@given(st.lists(st.binary(max_size=50), max_size=30), st.data())
+@settings(max_examples=50, deadline=None)
+def test_records_read_back_what_was_written_and_replaced(tmp_path_factory, records, data):
+    path = tmp_path_factory.mktemp("rec") / "r"
+    rec = Records(str(path))
+    for r in records:
+        rec.append(r)
+    if records:
+        k = data.draw(st.integers(0, len(records) - 1))
+        records[k] = b"new" + records[k]
+        rec.replace(k, records[k])
+    assert [rec.get(k) for k in range(len(rec))] == records
+    rec.close()
+
+
+@given(st.lists(st.lists(st.integers(0, 2**63), max_size=8), max_size=40))
+def test_ragged_gives_back_each_array(items):
+    r = Ragged(np.uint64)
+    for x in items:
+        r.append(np.array(x, dtype=np.uint64))
+    r.freeze()
+    assert len(r) == len(items)
+    assert [r[k].tolist() for k in range(len(items))] == items
+    assert r.lengths.tolist() == [len(x) for x in items]
+
+
+@given(st.lists(st.lists(st.integers(0, 30), min_size=0, max_size=25), min_size=1, max_size=40), st.integers(1, 64))
+@settings(max_examples=60, deadline=None)
+def test_word_table_counts_documents_per_word_in_any_batching(docs, batch):
+    old, words_mod.BATCH = words_mod.BATCH, batch
+    try:
+        table = WordTable()
+        for d, toks in enumerate(docs):
+            vocab, occ = np.unique(np.array(toks, dtype=np.uint64), return_counts=True)
+            table.add(d, vocab, occ)
+        values, counts, single = table.finish(len(docs))
+    finally:
+        words_mod.BATCH = old
+    df = Counter(w for toks in docs for w in set(toks))
+    assert dict(zip(values.tolist(), counts.tolist())) == dict(df)
+    expected = [sum(1 for w in toks if df[w] == 1) for toks in docs]
+    assert single.tolist() == expected
+
+
+def test_prepared_documents_survive_the_round_trip_to_disk():
+    text = article(3, paragraphs=4) + '\n\n"A quoted line," he said.'
+    p = prepare(7, text, paragraphs(text, line_spans(text), np.ones(len(line_spans(text)), bool)), 40)
+    q = unpack_prepared(7, pack_prepared(p))
+    for name in ("starts", "ends", "hashes", "seg_bounds", "quoted"):
+        assert np.array_equal(getattr(p, name), getattr(q, name)), name
+    assert q.paragraphs == p.paragraphs and q.nchars == p.nchars and q.index == 7
+
+
+def test_doc_store_keeps_the_first_of_each_id_in_id_order(tmp_path):
+    store = DocStore(str(tmp_path))
+    problems = []
+    store.add_all([Document(id="b", text="two \ud800"), Document(id="a", text="one", title="T"),
+                   Document(id="b", text="dup")], problems)
+    assert store.ids == ["a", "b"] and len(problems) == 1 and "duplicate" in problems[0].message
+    assert store.doc(0).title == "T" and store.text(1) == "two \ud800"
+    store.close()
+
+
+def test_streamed_json_is_the_models_own_json():
+    docs = [{"id": f"d{k}", "text": article(k % 3, paragraphs=5), "title": f"Title {k}"} for k in range(6)]
+    docs.append({"id": "x", "text": "", "title": None})  # an empty text: a problem entry
+    report = dedup.cluster([d for d in docs if d["text"]] + [{"id": "bad"}])
+    assert report.clusters and report.problems
+    assert to_json(report) == report.model_dump_json(indent=2) + "\n"
