@@ -198,7 +198,7 @@ def stage_times(stats: dict, wall: float) -> list[tuple[str, float]]:
              ("prepare_corpus", "prepare (furniture, segment, tokenize, word counts)"),
              ("find_candidates", "fingerprint + LSH candidates"),
              ("align_pairs", "align candidate pairs"),
-             ("build_report", "cluster + provenance + report")]
+             ("link_clusters", "cluster (components, order)")]
     if sum(k in st for k, _ in named) >= 3:
         rows += [(label, st[k]) for k, label in named if k in st]
     else:  # fallback: boundaries between the progress events of each stage
@@ -211,7 +211,7 @@ def stage_times(stats: dict, wall: float) -> list[tuple[str, float]]:
                     rows.append((f"until last '{name}' progress event", ev[name]["last"] - cur))
                     cur = ev[name]["last"]
             rows.append(("after the last progress event", end - cur))
-    rows.append(("render + write JSON", stats.get("output_s") or 0.0))
+    rows.append(("provenance + render + write JSON (clusters built as written)", stats.get("output_s") or 0.0))
     # interpreter start before the worker's first line, exit and /usr/bin/time
     rows.append(("other (process start/exit)", max(0.0, wall - sum(s for _, s in rows))))
     return rows

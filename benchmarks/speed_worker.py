@@ -17,12 +17,13 @@ from __future__ import annotations
 
 import json
 import resource
+from contextlib import contextmanager
 import sys
 import time
 
 _T0 = time.perf_counter()
 
-STAGES = ("ingest_corpus", "prepare_corpus", "find_candidates", "align_pairs", "build_report")
+STAGES = ("ingest_corpus", "prepare_corpus", "find_candidates", "align_pairs", "link_clusters")
 
 
 def _timed(name, fn, sink):
@@ -54,9 +55,10 @@ def main(argv: list[str]) -> int:
         if callable(fn):
             setattr(pipeline, name, _timed(name, fn, stages))
 
-    original = cli.run_cluster
+    original = cli.run_pipeline
 
-    def run_cluster(*args, **kwargs):  # pass through whatever the CLI passes (e.g. jobs=)
+    @contextmanager
+    def run_pipeline(*args, **kwargs):  # pass through whatever the CLI passes (e.g. jobs=)
         args = list(args)
         progress = args[2] if len(args) > 2 else kwargs.get("progress")
 
@@ -71,16 +73,15 @@ def main(argv: list[str]) -> int:
                 progress(stage, done, total)
 
         marks["cluster_start"] = time.perf_counter()
-        try:
-            if len(args) > 2:
-                args[2] = recorder
-            else:
-                kwargs["progress"] = recorder
-            return original(*args, **kwargs)
-        finally:
-            marks["cluster_end"] = time.perf_counter()
+        if len(args) > 2:
+            args[2] = recorder
+        else:
+            kwargs["progress"] = recorder
+        with original(*args, **kwargs) as outcome:
+            marks["cluster_end"] = time.perf_counter()  # the rest is rendering the output
+            yield outcome
 
-    cli.run_cluster = run_cluster
+    cli.run_pipeline = run_pipeline
     code = 0
     try:
         cli.main(cli_args)

@@ -5,7 +5,8 @@ only wires them and reports progress through a callback (the library never print
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from typing import Optional, Union
 
 
@@ -16,12 +17,12 @@ from .config import Config
 from .errors import InputError
 from .ingest import Input, iter_corpus, to_document
 from .link import align_pairs, pair_sides
-from .models import Comparison, Document, DocumentInfo, Problem, Report
+from .models import Cluster, Comparison, Document, DocumentInfo, Problem, Report
 from .parallel import default_jobs
 from .prepare import prepare_corpus
 from .spill import workdir
 from .workspace import DocStore
-from .provenance import PairAlignment, build_cluster, passages, rounded
+from .provenance import PairAlignment, build_cluster, passages, rank_key, rounded
 
 Progress = Callable[[str, int, int], None]
 
@@ -51,9 +52,26 @@ def cluster(
     ``keep_texts``: keep the texts of cluster members for :meth:`Report.text_of`.
     ``work_dir``: where the run keeps the corpus while it works (a private temporary
     directory inside it, removed at the end; default: the system's temporary directory).
-    Memory grows with the number of documents and segments; the text stays on disk.
     Raises :class:`InputError` when no document can be read.
+
+    Memory grows with the number of documents and segments, the text stays on disk;
+    the returned report holds every cluster and document as objects. For corpora of
+    millions, :func:`run` hands the result over one cluster at a time instead.
     """
+    with run(inputs, config, progress, jobs, work_dir) as outcome:
+        return outcome.report(keep_texts)
+
+
+@contextmanager
+def run(
+    inputs: Union[Input, Iterable[Input]],
+    config: Optional[Config] = None,
+    progress: Optional[Progress] = None,
+    jobs: Optional[int] = None,
+    work_dir: Optional[str] = None,
+) -> Iterator["Outcome"]:
+    """:func:`cluster`'s work, kept open as an :class:`Outcome` whose clusters are built
+    as they are read (the workspace is removed when the ``with`` block ends)."""
     jobs = default_jobs() if jobs is None else max(1, jobs)
     cfg = config or Config()
     progress = progress or _noop
@@ -68,13 +86,10 @@ def cluster(
             prepared, facts = prepare_corpus(docs, tmp, cfg, progress, jobs)
             pairs = find_candidates(prepared, cfg, progress, jobs, tmp)
             alignments = align_pairs(prepared, pairs, cfg, progress, jobs)
-            report = build_report(prepared, facts, alignments, problems, cfg)
-            if keep_texts:
-                position = {doc_id: k for k, doc_id in enumerate(docs.ids)}
-                report._texts.update((m.doc_id, docs.text(position[m.doc_id])) for c in report.clusters for m in c.members)
+            del pairs
+            yield link_clusters(prepared, facts, alignments, problems, cfg)
         finally:
             (prepared or docs).close()
-    return report
 
 
 def ingest_corpus(docs: DocStore, inputs, problems: list[Problem]) -> None:
@@ -82,34 +97,68 @@ def ingest_corpus(docs: DocStore, inputs, problems: list[Problem]) -> None:
     docs.add_all(iter_corpus(_as_inputs(inputs), problems), problems)
 
 
-def build_report(prepared, facts, alignments, problems: list[Problem], cfg: Config) -> Report:
-    """Cluster the links, add provenance and assemble the report."""
+def link_clusters(prepared, facts, alignments, problems: list[Problem], cfg: Config) -> "Outcome":
+    """Cluster the links; order the clusters (largest first, then by origin)."""
     n = len(prepared)
     edges = [(a.i, a.j) for a in alignments]
     groups = components(n, (e for e, ok in zip(edges, supported(n, edges)) if ok))
+    del edges
     by_group: dict[int, list[PairAlignment]] = {g[0]: [] for g in groups}
     root = {x: g[0] for g in groups for x in g}
     for al in alignments:
         if root.get(al.i, -1) == root.get(al.j, -2):  # a bridge between clusters is dropped
             by_group[root[al.i]].append(al)
-    built = [build_cluster(g, by_group[g[0]], prepared, facts, "") for g in groups]
-    built.sort(key=lambda c: (-c.size, c.origin))
-    clusters = [c.model_copy(update={"id": f"c{k + 1}"}) for k, c in enumerate(built)]
-    cluster_of = {m.doc_id: c.id for c in clusters for m in c.members}
-    infos = [
-        DocumentInfo(
-            doc_id=f.doc_id,
-            title=f.title,
-            date=f.date.isoformat(timespec="seconds") if f.date else None,
-            source=f.source,
-            credits=list(f.credits),
-            chars=nchars,
-            content_chars=content,
-            cluster=cluster_of.get(f.doc_id),
-        )
-        for f, nchars, content in zip(facts, prepared.nchars, prepared.content_chars)
-    ]
-    return Report(clusters=clusters, documents=infos, problems=problems, config=cfg.as_dict())
+    ntokens = prepared.ntokens
+    origin = [min((rank_key(facts[x], ntokens[x]) for x in g))[-1] for g in groups]
+    order = sorted(range(len(groups)), key=lambda k: (-len(groups[k]), origin[k]))
+    return Outcome(prepared, facts, [groups[k] for k in order], by_group, problems, cfg)
+
+
+class Outcome:
+    """A finished run: clusters are built (provenance, passages) as they are read."""
+
+    def __init__(self, prepared, facts, groups, by_group, problems: list[Problem], cfg: Config):
+        self._prepared, self._facts, self._groups, self._by_group = prepared, facts, groups, by_group
+        self.problems = problems
+        self.config = cfg.as_dict()
+
+    def __len__(self) -> int:
+        return len(self._groups)
+
+    def clusters(self) -> Iterator[Cluster]:
+        """Every cluster, in report order."""
+        for k, g in enumerate(self._groups):
+            yield build_cluster(g, self._by_group[g[0]], self._prepared, self._facts, f"c{k + 1}")
+
+    def documents(self) -> Iterator[DocumentInfo]:
+        """Every document's facts, in id order."""
+        cluster_of = {x: f"c{k + 1}" for k, g in enumerate(self._groups) for x in g}
+        p = self._prepared
+        for k, (f, nchars, content) in enumerate(zip(self._facts, p.nchars, p.content_chars)):
+            yield DocumentInfo(
+                doc_id=f.doc_id,
+                title=f.title,
+                date=f.date.isoformat(timespec="seconds") if f.date else None,
+                source=f.source,
+                credits=list(f.credits),
+                chars=nchars,
+                content_chars=content,
+                cluster=cluster_of.get(k),
+            )
+
+    def fields(self) -> dict:
+        """The report's fields, the lists as iterators (for :func:`dedup.report.iter_json`)."""
+        return {"clusters": self.clusters(), "documents": self.documents(), "problems": self.problems,
+                "config": self.config}
+
+    def report(self, keep_texts: bool = False) -> Report:
+        report = Report(clusters=list(self.clusters()), documents=list(self.documents()),
+                        problems=self.problems, config=self.config)
+        if keep_texts:
+            texts = self._prepared.docs
+            for c in self._groups:
+                report._texts.update((self._facts[x].doc_id, texts.text(x)) for x in c)
+        return report
 
 
 def compare(a: Union[str, Document, dict], b: Union[str, Document, dict], config: Optional[Config] = None) -> Comparison:

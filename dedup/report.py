@@ -19,7 +19,14 @@ FORMATS = ("table", "json", "jsonl", "csv")
 CSV_FIELDS = ("cluster", "kind", "doc_id", "role", "origin", "date", "source", "title", "coverage")
 
 
-def to_json(report: Report) -> str:
+def _fields(report) -> dict:
+    """A :class:`Report`'s fields, or a :class:`dedup.pipeline.Outcome`'s (lists as iterators)."""
+    if isinstance(report, Report):
+        return {name: getattr(report, name) for name in Report.model_fields}
+    return report.fields()
+
+
+def to_json(report) -> str:
     """The whole report, pretty-printed (the documented format)."""
     return "".join(iter_json(report))
 
@@ -28,38 +35,41 @@ def _indented(text: str, pad: str) -> str:
     return pad + text.replace("\n", "\n" + pad)
 
 
-def iter_json(report: Report) -> Iterator[str]:
+def iter_json(report) -> Iterator[str]:
     """:func:`to_json` piece by piece (the same bytes as ``model_dump_json(indent=2)``),
     so that a report of millions of documents is never one string in memory."""
     yield "{\n"
-    fields = [(name, getattr(report, name)) for name in Report.model_fields]
+    fields = list(_fields(report).items())
     for n, (name, value) in enumerate(fields):
         end = ",\n" if n < len(fields) - 1 else "\n"
-        if isinstance(value, list) and value:
-            yield f'  "{name}": [\n'
-            for i, item in enumerate(value):
-                yield _indented(item.model_dump_json(indent=2), "    ") + (",\n" if i < len(value) - 1 else "\n")
-            yield "  ]" + end
-        else:
+        if isinstance(value, dict):
             body = _to_json(value, indent=2).decode("utf-8")
             yield f'  "{name}": ' + body.replace("\n", "\n  ") + end
+            continue
+        first = True
+        for item in value:
+            yield (f'  "{name}": [\n' if first else ",\n") + _indented(item.model_dump_json(indent=2), "    ")
+            first = False
+        yield (f'  "{name}": []' if first else "\n  ]") + end
     yield "}\n"
 
 
-def to_jsonl(report: Report) -> str:
+def iter_jsonl(report) -> Iterator[str]:
     """One cluster per line, compact."""
-    return "".join(
-        json.dumps(c.model_dump(mode="json"), ensure_ascii=False, separators=(",", ":")) + "\n"
-        for c in report.clusters
-    )
+    for c in _fields(report)["clusters"]:
+        yield json.dumps(c.model_dump(mode="json"), ensure_ascii=False, separators=(",", ":")) + "\n"
 
 
-def to_csv(report: Report) -> str:
+def to_jsonl(report) -> str:
+    return "".join(iter_jsonl(report))
+
+
+def iter_csv(report) -> Iterator[str]:
     """One row per cluster member."""
     buf = io.StringIO()
     writer = csv.DictWriter(buf, fieldnames=CSV_FIELDS, lineterminator="\n")
     writer.writeheader()
-    for c in report.clusters:
+    for c in _fields(report)["clusters"]:
         for m in c.members:
             writer.writerow(
                 {
@@ -74,15 +84,23 @@ def to_csv(report: Report) -> str:
                     "coverage": f"{m.coverage:.4f}",
                 }
             )
-    return buf.getvalue()
+        yield buf.getvalue()
+        buf.seek(0)
+        buf.truncate()
+    yield buf.getvalue()
 
 
-def render(report: Report, fmt: str) -> Iterator[str]:
-    """The report in ``fmt``, as pieces of text to write in order."""
+def to_csv(report) -> str:
+    return "".join(iter_csv(report))
+
+
+def render(report, fmt: str) -> Iterator[str]:
+    """``report`` (a :class:`Report`, or a run's ``Outcome``) in ``fmt``, as pieces of
+    text to write in order."""
     if fmt == "json":
         return iter_json(report)
     if fmt == "jsonl":
-        return iter([to_jsonl(report)])
+        return iter_jsonl(report)
     if fmt == "csv":
-        return iter([to_csv(report)])
+        return iter_csv(report)
     raise ValueError(f"unknown format {fmt!r}; expected one of json, jsonl, csv")

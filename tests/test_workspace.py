@@ -87,3 +87,16 @@ def test_streamed_json_is_the_models_own_json():
     report = dedup.cluster([d for d in docs if d["text"]] + [{"id": "bad"}])
     assert report.clusters and report.problems
     assert to_json(report) == report.model_dump_json(indent=2) + "\n"
+
+
+def test_streamed_json_with_empty_lists_is_the_models_own_json():
+    report = dedup.cluster([{"id": "a", "text": article(1)}, {"id": "b", "text": article(2)}])
+    assert not report.clusters and not report.problems
+    assert to_json(report) == report.model_dump_json(indent=2) + "\n"
+
+
+def test_run_hands_over_the_same_clusters_one_at_a_time():
+    docs = [{"id": f"d{k}", "text": article(k % 3, paragraphs=5)} for k in range(6)]
+    report = dedup.cluster(docs)
+    with dedup.pipeline.run(docs) as outcome:
+        assert to_json(outcome) == to_json(report)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import sys
+from contextlib import ExitStack
 from pathlib import Path
 from typing import List, Optional
 
@@ -17,7 +18,7 @@ from rich.console import Console
 
 from ..config import Config
 from ..errors import DedupError
-from ..pipeline import cluster as run_cluster
+from ..pipeline import run as run_pipeline
 from ..report import render
 from .common import Format, ProgressBar, err_console, write_atomic
 from .index_cmd import index_app
@@ -66,31 +67,32 @@ def cluster_cmd(
         min_passage_tokens=min_passage, min_link_tokens=max(min_link, min_passage), seed=seed,
         min_passage_score=min_score,
     )
-    with ProgressBar(enabled=not quiet and _err.is_terminal) as bar:
-        if jobs < 0:
-            raise typer.BadParameter("must be 0 (all cores) or more", param_hint="'--jobs'")
-        report = run_cluster(list(paths), cfg, progress=bar, jobs=jobs or None, keep_texts=fmt is Format.table)
-    if not quiet:
-        for problem in report.problems:
-            sys.stderr.write(f"dedup: warning: skipped {problem}\n")
-    if fmt is Format.table:
-        if output is None:
+    with ExitStack() as stack:
+        with ProgressBar(enabled=not quiet and _err.is_terminal) as bar:
+            if jobs < 0:
+                raise typer.BadParameter("must be 0 (all cores) or more", param_hint="'--jobs'")
+            outcome = stack.enter_context(run_pipeline(list(paths), cfg, progress=bar, jobs=jobs or None))
+        if not quiet:
+            for problem in outcome.problems:
+                sys.stderr.write(f"dedup: warning: skipped {problem}\n")
+        if fmt is Format.table:
             from .table import print_table
 
-            print_table(report, Console(highlight=False))
+            report = outcome.report(keep_texts=True)
+            if output is None:
+                print_table(report, Console(highlight=False))
+            else:
+                console = Console(record=True, file=open(os.devnull, "w"), width=120)
+                print_table(report, console)
+                _write(output, console.export_text())
         else:
-            from .table import print_table
-
-            console = Console(record=True, file=open(os.devnull, "w"), width=120)
-            print_table(report, console)
-            _write(output, console.export_text())
-    else:
-        data = render(report, fmt.value)
-        if output is None:
-            sys.stdout.writelines(data)
-        else:
-            _write(output, data)
-    return EXIT_SKIPPED if report.problems else 0
+            # Clusters are built as they are written: the report is never whole in memory.
+            data = render(outcome, fmt.value)
+            if output is None:
+                sys.stdout.writelines(data)
+            else:
+                _write(output, data)
+    return EXIT_SKIPPED if outcome.problems else 0
 
 
 def _write(path: Path, data) -> None:
