@@ -210,11 +210,6 @@ def test_concurrent_writer_processes(db):
         assert len(index) == 30
 
 
-def test_redis_url_is_refused_clearly():
-    with pytest.raises(dedup.IndexFileError, match="Redis backend is not available"):
-        dedup.Index.open("redis://localhost:6379/0")
-
-
 def test_cli_index(run_cli, tmp_path, seeds_dir):
     db = tmp_path / "i.db"
     code, out, err = run_cli("index", "add", db, seeds_dir)

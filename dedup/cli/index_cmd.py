@@ -40,7 +40,7 @@ def _settings(**given) -> Optional[Config]:
 
 @index_app.command("add")
 def add_cmd(
-    db: Path = typer.Argument(..., help="Index file (created if missing)."),
+    db: str = typer.Argument(..., help="Index file (created if missing) or redis:// URL."),
     paths: List[Path] = typer.Argument(..., help="Directories, .txt/.md files, .jsonl[.gz] files."),
     threshold: Optional[float] = typer.Option(None, help="LSH threshold (only when creating the index)."),
     shingle_size: Optional[int] = typer.Option(None, help="Words per shingle (only when creating)."),
@@ -69,7 +69,7 @@ def add_cmd(
 
 @index_app.command("query")
 def query_cmd(
-    db: Path = typer.Argument(..., help="Index file."),
+    db: str = typer.Argument(..., help="Index file or redis:// URL."),
     file: Path = typer.Argument(..., help="A .txt/.md article or a .jsonl file of articles."),
     fmt: QueryFormat = typer.Option(QueryFormat.table, "--format", "-f", help="Output format."),
 ) -> int:
@@ -114,7 +114,7 @@ def _print_results(results, new_texts: dict, stored_texts: dict, console: Consol
 
 @index_app.command("remove")
 def remove_cmd(
-    db: Path = typer.Argument(..., help="Index file."),
+    db: str = typer.Argument(..., help="Index file or redis:// URL."),
     doc_id: str = typer.Argument(..., metavar="ID", help="Document id."),
 ) -> int:
     """Remove one document."""
@@ -127,7 +127,7 @@ def remove_cmd(
 
 @index_app.command("stats")
 def stats_cmd(
-    db: Path = typer.Argument(..., help="Index file."),
+    db: str = typer.Argument(..., help="Index file or redis:// URL."),
     fmt: QueryFormat = typer.Option(QueryFormat.table, "--format", "-f", help="Output format."),
 ) -> int:
     """Documents, rows, bytes on disk and settings of the index."""
@@ -151,7 +151,7 @@ def stats_cmd(
 
 @index_app.command("clusters")
 def clusters_cmd(
-    db: Path = typer.Argument(..., help="Index file."),
+    db: str = typer.Argument(..., help="Index file or redis:// URL."),
     fmt: Format = typer.Option(Format.table, "--format", "-f", help="Output format."),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar."),
 ) -> int:

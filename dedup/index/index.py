@@ -31,6 +31,7 @@ from .results import AddResult, BulkResult, Match
 from .sqlite_store import SCHEMA_VERSION, SqliteStore
 
 Progress = Callable[[str, int, int], None]
+REDIS_SCHEMES = ("redis://", "rediss://", "unix://")
 CACHE_DOCS = 4096  # prepared stored documents kept in memory (their content never changes)
 FORMAT = "dedup-index"
 
@@ -45,8 +46,8 @@ def _story_label(story: int) -> str:
 
 
 class Index:
-    """A dedup index in one SQLite file; open with :meth:`Index.open`. Not thread-safe:
-    use one ``Index`` per thread or process (several processes may share the file)."""
+    """A dedup index in one SQLite file or on a Redis server; open with :meth:`Index.open`.
+    Not thread-safe: use one ``Index`` per thread or process (several may share the index)."""
 
     def __init__(self, store: SqliteStore, config: Config, jobs: Optional[int]):
         self._store = store
@@ -69,13 +70,18 @@ class Index:
         loses nothing committed, power loss may undo the last commits, never damages the file;
         about 10 ms more per add on an ordinary disk).
         ``jobs``: worker processes for :meth:`clusters` (default all cores).
+        ``path`` may be a ``redis://`` URL (see :mod:`dedup.index.redis_store`; ``durable``
+        is then the server's own persistence setting).
         """
         path = os.fspath(path)
-        if path.startswith("redis://"):
-            raise IndexFileError("the Redis backend is not available in this version of dedup")
-        if not create and not os.path.exists(path):
+        if path.startswith(REDIS_SCHEMES):
+            from .redis_store import RedisStore  # imports redis only when asked for
+
+            store = RedisStore(path, timeout=timeout, create=create)
+        elif not create and not os.path.exists(path):
             raise IndexFileError(f"{path}: no such index")
-        store = SqliteStore(path, timeout=timeout, durable=durable, create=create)
+        else:
+            store = SqliteStore(path, timeout=timeout, durable=durable, create=create)
         try:
             if store.is_empty_file():
                 if not create:
@@ -117,7 +123,9 @@ class Index:
         with self._store.read():
             counts = self._store.table_counts()
             fresh = self._store.cached_report(self._store.generation()) is not None
-        size = sum(os.path.getsize(p) for p in (self.path, self.path + "-wal") if os.path.exists(p))
+            on_server = getattr(self._store, "stored_bytes", None)  # Redis: memory of its keys
+            size = on_server() if on_server else sum(
+                os.path.getsize(p) for p in (self.path, self.path + "-wal") if os.path.exists(p))
         return {"path": self.path, "documents": counts.pop("docs"), "rows": counts, "bytes": size,
                 "schema": SCHEMA_VERSION, "clusters_cached": fresh, "config": self.config.as_dict()}
 
