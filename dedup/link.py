@@ -7,6 +7,7 @@ OCR-damaged document that words cannot link are aligned again on characters.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 
 import numpy as np
 
@@ -75,8 +76,8 @@ def _align_range(state, rng: tuple[int, int]) -> list[tuple[int, PairAlignment]]
     out = []
     for (i, j), pos in zip(pairs[order[rng[0] : rng[1]]].tolist(), order[rng[0] : rng[1]].tolist()):
         kind, spans = align_one(prepared[i], prepared[j], len(prepared), cfg, words, chars)
-        if kind is not None:
-            out.append((pos, PairAlignment(i, j, kind, tuple(spans))))
+        if kind is not None:  # the blocks were for alignment; the report needs the spans
+            out.append((pos, PairAlignment(i, j, kind, tuple(replace(s, blocks=()) for s in spans))))
     return out
 
 

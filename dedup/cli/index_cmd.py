@@ -164,5 +164,5 @@ def clusters_cmd(
 
         print_table(report, Console(highlight=False))
     else:
-        sys.stdout.write(render(report, fmt.value))
+        sys.stdout.writelines(render(report, fmt.value))
     return 0
