@@ -11,8 +11,12 @@ from __future__ import annotations
 
 import multiprocessing as mp
 import os
+from collections import deque
 from collections.abc import Callable, Iterator, Sequence
+from itertools import islice
 from typing import Any
+
+WINDOW = 4  # tasks in flight per worker
 
 _STATE: Any = None
 _FUNC: Callable | None = None
@@ -45,7 +49,16 @@ def run(func: Callable[[Any, Any], Any], state: Any, items: Sequence, jobs: int)
     _STATE, _FUNC = state, func
     try:
         ctx = mp.get_context("fork")
-        with ctx.Pool(min(jobs, len(items))) as pool:
-            yield from pool.imap(_call, items)
+        workers = min(jobs, len(items))
+        with ctx.Pool(workers) as pool:
+            # A bounded window of tasks in flight: results the caller has not taken yet
+            # wait in this process's memory, so a slow consumer must slow the workers.
+            rest = iter(items)
+            flight = deque(pool.apply_async(_call, (item,)) for item in islice(rest, WINDOW * workers))
+            while flight:
+                result = flight.popleft().get()
+                for item in islice(rest, 1):
+                    flight.append(pool.apply_async(_call, (item,)))
+                yield result
     finally:
         _STATE, _FUNC = None, None
