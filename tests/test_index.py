@@ -143,6 +143,29 @@ def test_settings_stored_and_mismatch_refused(db):
     assert "threshold (index 0.4, asked 0.3)" in str(exc.value) and exc.value.exit_code == 5
 
 
+def test_schema_1_file_is_upgraded(db):
+    """A file of schema 1 (one band table, no levels) opens, is upgraded, and answers alike."""
+    from dedup.index.sqlite_store import LEVELS
+
+    docs = mixed_docs()
+    with dedup.Index.open(db, jobs=1) as index:
+        for d in docs[:-1]:
+            index.add(d)
+        want = index.query(docs[-1])
+    con = sqlite3.connect(db, isolation_level=None)
+    for t in LEVELS:
+        con.execute(f"INSERT INTO bands SELECT * FROM {t}")
+        con.execute(f"DROP TABLE {t}")
+    con.execute("DELETE FROM meta WHERE key = 'sweep'")
+    con.execute("PRAGMA user_version = 1")
+    con.close()
+    with dedup.Index.open(db, jobs=1) as index:
+        assert index.stats()["schema"] == SCHEMA_VERSION == 2
+        assert index.query(docs[-1]) == want
+        index.add(docs[-1])
+        assert index.clusters().model_dump_json() == dedup.cluster(docs, jobs=1).model_dump_json()
+
+
 def test_newer_and_foreign_files_refused(db, tmp_path):
     with dedup.Index.open(db) as index:
         index.add(seed_docs()[0])

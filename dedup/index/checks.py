@@ -10,7 +10,7 @@ from ..errors import InputError
 from ..ingest import to_document
 from ..models import Document
 from .errors import IndexFileError, SettingsMismatchError
-from .sqlite_store import APPLICATION_ID, SCHEMA_VERSION, SqliteStore
+from .sqlite_store import APPLICATION_ID, SqliteStore
 
 
 def restory(store: SqliteStore, members: list[int]) -> None:
@@ -56,13 +56,14 @@ def check(store: SqliteStore, config: Optional[Config]) -> Config:
     path = store.path
     if store.application_id() != APPLICATION_ID:
         raise IndexFileError(f"{path}: not a dedup index (a SQLite database of another program)")
-    schema = store.schema_version()
+    schema, current = store.schema_version(), store.SCHEMA
     meta = store.meta()
-    if schema > SCHEMA_VERSION:
+    if schema > current:
         raise IndexFileError(
             f"{path}: index schema {schema} was written by a newer dedup ({meta.get('created_by', '?')}); "
-            f"this dedup {version()} reads schema {SCHEMA_VERSION} or older: upgrade dedup")
-    if schema < SCHEMA_VERSION:  # pragma: no cover - no older schema exists yet
+            f"this dedup {version()} reads schema {current} or older: upgrade dedup")
+    upgrade = getattr(store, "upgrade", None)
+    if schema < current and not (upgrade and upgrade(schema)):
         raise IndexFileError(f"{path}: index schema {schema} is older than any this dedup can read")
     stored = meta.get("config", {})
     known = set(Config.model_fields)

@@ -28,7 +28,7 @@ from . import analysis as an
 from .checks import check, restory, validate, version
 from .errors import DuplicateIdError, IndexFileError, UnknownIdError
 from .results import AddResult, BulkResult, Match
-from .sqlite_store import SCHEMA_VERSION, SqliteStore
+from .sqlite_store import SqliteStore
 
 Progress = Callable[[str, int, int], None]
 REDIS_SCHEMES = ("redis://", "rediss://", "unix://")
@@ -127,7 +127,7 @@ class Index:
             size = on_server() if on_server else sum(
                 os.path.getsize(p) for p in (self.path, self.path + "-wal") if os.path.exists(p))
         return {"path": self.path, "documents": counts.pop("docs"), "rows": counts, "bytes": size,
-                "schema": SCHEMA_VERSION, "clusters_cached": fresh, "config": self.config.as_dict()}
+                "schema": self._store.SCHEMA, "clusters_cached": fresh, "config": self.config.as_dict()}
 
     # -- the answer for one document ----------------------------------------------------------
 
@@ -209,22 +209,29 @@ class Index:
                 ranked.append(rank_key(DocFacts(doc_id, None, date, None, tuple(json.loads(f_credits))), n))
         return _story_label(min(stories)), min(ranked)[-1]
 
-    def _furniture(self, lines: an.Lines, source: Optional[str], pending=None):
+    def _furniture(self, lines: an.Lines, source: Optional[str], pending=None, known=None):
         """Lines judged furniture given the stored line statistics, plus ``pending`` ones
         (``(per (key, source), per key, per source)`` counts of the same bulk batch, which
-        include the document); otherwise the document itself counts once."""
-        keys = lines.unique_keys().tolist()
+        include the document); otherwise the document itself counts once. ``known``: the
+        stored ``(line counts by key, source counts)`` of a whole batch, read at once."""
         src = source or ""
-        stored = self._store.line_counts(keys)
-        anywhere: Counter = Counter()
-        for (k, _), n in stored.items():
-            anywhere[k] += n
+        if known is None:
+            stored = self._store.line_counts(lines.unique_keys().tolist())
+            source_count = self._store.source_count(src)
+            anywhere: Counter = Counter()
+            for (k, _), n in stored.items():
+                anywhere[k] += n
+        else:
+            by_key, sources = known
+            stored = {(k, s): n for k in lines.unique_keys().tolist() for s, n in by_key.get(k, {}).items()}
+            anywhere = {k: sum(by_key.get(k, {}).values()) for k in lines.unique_keys().tolist()}
+            source_count = sources.get(src, 0)
         per_line, per_key, per_source = pending or ({}, {}, {})
         own = 0 if pending else 1
         line_keys = an.signed(lines.keys).tolist()
         in_source = np.array([stored.get((k, src), 0) + per_line.get((k, src), 0) + own for k in line_keys], dtype=np.int64)
-        any_count = np.array([anywhere[k] + per_key.get(k, 0) + own for k in line_keys], dtype=np.int64)
-        source_docs = self._store.source_count(src) + per_source.get(src, 0) + own
+        any_count = np.array([anywhere.get(k, 0) + per_key.get(k, 0) + own for k in line_keys], dtype=np.int64)
+        source_docs = source_count + per_source.get(src, 0) + own
         return an.furniture(lines, source, in_source, any_count, source_docs, self.config)
 
     def _stored_prepared(self, row):
@@ -312,7 +319,12 @@ class Index:
             pending_keys.update(keys)
             pending_sources[src] += 1
         pending = (pending_lines, pending_keys, pending_sources)
-        drops = [self._furniture(lines, d.source, pending) for d, lines in zip(docs, all_lines)]
+        # The batch's stored line and source counts in one read, not one per document.
+        by_key: dict[int, dict[str, int]] = {}
+        for (k, s), n in self._store.line_counts(sorted(pending_keys)).items():
+            by_key.setdefault(k, {})[s] = n
+        known = (by_key, {s: self._store.source_count(s) for s in pending_sources})
+        drops = [self._furniture(lines, d.source, pending, known) for d, lines in zip(docs, all_lines)]
         # Tokenizing is pure per-document work: spread it like the batch pipeline does.
         jobs = default_jobs() if self._jobs is None else max(1, self._jobs)
         state = (docs, all_lines, drops, self.config)

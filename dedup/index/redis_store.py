@@ -46,7 +46,7 @@ from .errors import IndexFileError
 from .redis_graph import StoriesAndLinks
 from .redis_lock import REFRESH, RELEASE, WriterLock
 from .redis_tx import BLOB_KEYS, COMMIT, GET_BLOB, BANDS, FAMILIES, LINES, WORDS, Statistics, Tx, chunks
-from .sqlite_store import APPLICATION_ID, SCHEMA_VERSION
+from .sqlite_store import APPLICATION_ID
 
 try:
     import redis
@@ -55,7 +55,10 @@ try:
 except ImportError:  # the optional extra is not installed
     redis = None
 
-LAYOUT = "redis-1"  # the key layout above; the logical schema is SCHEMA_VERSION, as in SQLite
+LAYOUT = "redis-1"  # the key layout above
+# The logical schema of the Redis layout (SQLite's went to 2 for its band levels, a
+# change of its own file layout only).
+SCHEMA_VERSION = 1
 LOCK_TTL = 10.0
 DOC_FIELDS = ("id", "text", "title", "date", "source", "url", "f_date", "f_credits", "ntokens", "paras", "story")
 
@@ -107,6 +110,8 @@ def _errors_translated(cls):
 @_errors_translated
 class RedisStore(WriterLock, Statistics, StoriesAndLinks):
     """Low-level access to one index on a Redis server; :class:`dedup.Index` holds the logic."""
+
+    SCHEMA = SCHEMA_VERSION
 
     def __init__(self, url: str, timeout: float = 5.0, create: bool = True):
         if redis is None:

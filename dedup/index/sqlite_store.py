@@ -6,9 +6,18 @@ snapshot while one writer works, and a second writer waits ``timeout`` seconds f
 lock and then gets :class:`IndexLockedError`.
 
 Tables: ``docs`` (the documents, their provenance facts, content paragraphs, story),
-``bands`` (LSH band key -> document), ``words`` (word document frequencies), ``lines``
+``bands`` and ``bands0``..``bands4`` (LSH band key -> document; see below), ``words`` (word document frequencies), ``lines``
 and ``sources`` (line recurrence per source, for furniture), ``links`` (documents known
 to share text), ``cache`` (the last batch clustering), ``meta`` (settings, versions).
+
+Band keys are hashes, so the ~200 keys of one document land on ~200 different pages of
+one big B-tree, and each ``add`` used to write all of them. Instead a single ``add``
+writes its keys to ``bands0``, a table of a few pages, and every ``add`` moves one
+key-range slice of each level to the next, ten times bigger and swept ten times more
+slowly (``bands0`` -> ... -> ``bands4`` -> ``bands``): a slice's rows are adjacent in both
+tables, so each written page carries many rows, and no ``add`` does more than one slice
+per level (no merge spikes). Lookups read every level. A bulk load writes to ``bands``
+directly, sorted by key.
 """
 
 from __future__ import annotations
@@ -22,9 +31,14 @@ import numpy as np
 
 from .errors import IndexFileError, IndexLockedError
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2  # 2: the band levels bands0..bands4 (schema 1 files are upgraded on open)
 APPLICATION_ID = 0x64647570  # "ddup": tells a dedup index from any other SQLite file
 MAX_VARS = 900  # parameters per statement (old SQLite builds allow 999)
+# Adds per full sweep of each band level; the last level sweeps into ``bands``.
+LEVEL_SWEEPS = (10, 100, 1000, 10000, 100000)
+LEVELS = tuple(f"bands{i}" for i in range(len(LEVEL_SWEEPS)))
+BAND_TABLES = ("bands",) + LEVELS
+_KEY_MIN, _KEY_SPAN = -(1 << 63), 1 << 64
 
 _SCHEMA = """
 CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;
@@ -37,6 +51,7 @@ CREATE TABLE docs (
 );
 CREATE INDEX docs_story ON docs(story);
 CREATE TABLE bands (key INTEGER NOT NULL, doc INTEGER NOT NULL, PRIMARY KEY (key, doc)) WITHOUT ROWID;
+{levels}
 CREATE TABLE words (word INTEGER PRIMARY KEY, n INTEGER NOT NULL);
 CREATE TABLE lines (key INTEGER NOT NULL, source TEXT NOT NULL, n INTEGER NOT NULL,
                     PRIMARY KEY (key, source)) WITHOUT ROWID;
@@ -46,6 +61,13 @@ CREATE TABLE links (a INTEGER NOT NULL, b INTEGER NOT NULL, kind TEXT NOT NULL,
 CREATE INDEX links_b ON links(b);
 CREATE TABLE cache (generation INTEGER PRIMARY KEY, report TEXT NOT NULL);
 """
+_LEVELS_SCHEMA = "".join(
+    f"CREATE TABLE {t} (key INTEGER NOT NULL, doc INTEGER NOT NULL, PRIMARY KEY (key, doc)) WITHOUT ROWID;\n"
+    for t in LEVELS)
+_SCHEMA = _SCHEMA.replace("{levels}\n", _LEVELS_SCHEMA)
+# Band rows of every level for a JSON list of keys: one statement, prepared once.
+_BAND_ROWS = " UNION ALL ".join(
+    f"SELECT key, doc FROM {t} WHERE key IN (SELECT value FROM json_each(?1))" for t in BAND_TABLES)
 
 DOC_COLUMNS = "doc, id, text, title, date, source, url, f_date, f_credits, ntokens, paras, story"
 
@@ -61,6 +83,8 @@ def _marks(n: int) -> str:
 
 class SqliteStore:
     """Low-level access to one index file; :class:`dedup.Index` holds the logic."""
+
+    SCHEMA = SCHEMA_VERSION
 
     def __init__(self, path: str, timeout: float = 5.0, durable: bool = False, create: bool = True):
         self.path = path
@@ -86,6 +110,7 @@ class SqliteStore:
         except sqlite3.DatabaseError as exc:
             self.db.close()
             raise _translate(exc, path) from None
+        self._new_bands: list[tuple[int, np.ndarray]] = []  # written when the transaction ends
 
     def close(self) -> None:
         self.db.close()
@@ -101,7 +126,9 @@ class SqliteStore:
             raise _translate(exc, self.path) from None
         try:
             yield self
+            self._flush_bands()
         except BaseException:
+            self._new_bands.clear()
             self.db.execute("ROLLBACK")
             raise
         try:
@@ -146,6 +173,19 @@ class SqliteStore:
             self.db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
             self.db.executemany("INSERT INTO meta VALUES (?, ?)", [(k, json.dumps(v)) for k, v in meta.items()])
             self.db.execute("INSERT INTO meta VALUES ('generation', '0')")
+            self.db.execute("INSERT INTO meta VALUES ('sweep', '0')")
+
+    def upgrade(self, schema: int) -> bool:
+        """Bring an older file to this schema; False if it is too old to upgrade."""
+        if schema != 1:
+            return False
+        with self.write():
+            if self.schema_version() == 1:  # not upgraded by another process meanwhile
+                for stmt in filter(str.strip, _LEVELS_SCHEMA.split(";")):
+                    self.db.execute(stmt)
+                self.db.execute("INSERT INTO meta VALUES ('sweep', '0')")
+                self.db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+        return True
 
     def meta(self) -> dict:
         return {k: json.loads(v) for k, v in self.db.execute("SELECT key, value FROM meta")}
@@ -242,16 +282,45 @@ class SqliteStore:
     # -- bands ----------------------------------------------------------------------
 
     def band_rows(self, keys: np.ndarray) -> list[tuple[int, int]]:
-        rows: list[tuple[int, int]] = []
-        for part in _chunks(keys.tolist()):
-            rows.extend(self.db.execute(f"SELECT key, doc FROM bands WHERE key IN ({_marks(len(part))})", part))
-        return rows
+        self._flush_bands()
+        return self.db.execute(_BAND_ROWS, (json.dumps(keys.tolist()),)).fetchall()
 
     def add_bands(self, rowid: int, keys: np.ndarray) -> None:
-        self.db.executemany("INSERT OR IGNORE INTO bands VALUES (?, ?)", ((k, rowid) for k in keys.tolist()))
+        # Kept until the transaction ends: one document goes to the first level, a batch
+        # goes sorted by key to the main table (one walk over its B-tree).
+        self._new_bands.append((rowid, keys))
 
     def delete_bands(self, rowid: int, keys: np.ndarray) -> None:
-        self.db.executemany("DELETE FROM bands WHERE key = ? AND doc = ?", ((k, rowid) for k in keys.tolist()))
+        self._flush_bands()
+        rows = [(k, rowid) for k in keys.tolist()]
+        for t in BAND_TABLES:
+            self.db.executemany(f"DELETE FROM {t} WHERE key = ? AND doc = ?", rows)
+
+    def _flush_bands(self) -> None:
+        if not self._new_bands:
+            return
+        new, self._new_bands = self._new_bands, []
+        if len(new) == 1:
+            rowid, keys = new[0]
+            self.db.executemany(f"INSERT OR IGNORE INTO {LEVELS[0]} VALUES (?, ?)", ((k, rowid) for k in keys.tolist()))
+            self._sweep()
+            return
+        keys = np.concatenate([k for _, k in new])
+        docs = np.repeat(np.array([r for r, _ in new], dtype=np.int64), [len(k) for _, k in new])
+        order = np.lexsort((docs, keys))
+        self.db.executemany("INSERT OR IGNORE INTO bands VALUES (?, ?)",
+                            zip(keys[order].tolist(), docs[order].tolist()))
+
+    def _sweep(self) -> None:
+        """Move one key-range slice of each level down to the next (see the module docstring)."""
+        t = int(self.db.execute("SELECT value FROM meta WHERE key='sweep'").fetchone()[0])
+        for level, n in enumerate(LEVEL_SWEEPS):
+            src, dst = BAND_TABLES[level + 1], BAND_TABLES[(level + 2) % len(BAND_TABLES)]
+            s = t % n
+            lo, hi = _KEY_MIN + _KEY_SPAN * s // n, _KEY_MIN + _KEY_SPAN * (s + 1) // n - 1
+            self.db.execute(f"INSERT OR IGNORE INTO {dst} SELECT key, doc FROM {src} WHERE key BETWEEN ? AND ?", (lo, hi))
+            self.db.execute(f"DELETE FROM {src} WHERE key BETWEEN ? AND ?", (lo, hi))
+        self.db.execute("UPDATE meta SET value = ? WHERE key='sweep'", (str(t + 1),))
 
     # -- links and stories ------------------------------------------------------------
 
@@ -308,8 +377,10 @@ class SqliteStore:
     # -- health ----------------------------------------------------------------------------
 
     def table_counts(self) -> dict[str, int]:
-        return {t: self.db.execute(f"SELECT count(*) FROM {t}").fetchone()[0]
-                for t in ("docs", "bands", "words", "lines", "links")}
+        out = {t: self.db.execute(f"SELECT count(*) FROM {t}").fetchone()[0]
+               for t in ("docs", "bands", "words", "lines", "links")}
+        out["bands"] += sum(self.db.execute(f"SELECT count(*) FROM {t}").fetchone()[0] for t in LEVELS)
+        return out
 
     def file_bytes(self) -> int:
         pages = self.db.execute("PRAGMA page_count").fetchone()[0]
