@@ -17,25 +17,17 @@ from .cluster import UnionFind
 from .config import Config
 from .parallel import chunks, run
 from .provenance import PairAlignment
-from .segment import Prepared
+from .segment import Prepared, member_sorted
 
 CHUNK = 512  # pairs per task
-
-
-def _member(x: np.ndarray, sorted_unique: np.ndarray) -> np.ndarray:
-    """``np.isin`` for a sorted vocabulary, without re-sorting it on every call."""
-    if len(sorted_unique) == 0:
-        return np.zeros(len(x), dtype=bool)
-    pos = np.minimum(np.searchsorted(sorted_unique, x), len(sorted_unique) - 1)
-    return sorted_unique[pos] == x
 
 
 def pair_sides(pa: Prepared, pb: Prepared, words_a: str, words_b: str, n_docs: int) -> tuple[Side, Side]:
     """Both documents' alignment views, words weighted by their rarity in the *other*
     documents of the corpus (smoothed IDF: uniform when there are no others)."""
     others = n_docs - 2
-    in_b = _member(pa.hashes, pb.vocab)
-    in_a = _member(pb.hashes, pa.vocab)
+    in_b = member_sorted(pa.hashes, pb.vocab)
+    in_a = member_sorted(pb.hashes, pa.vocab)
     df_a = pa.df - 1 - in_b
     df_b = pb.df - 1 - in_a
     w_a = np.log((1.0 + others) / (1.0 + df_a)) + 1.0

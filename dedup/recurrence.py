@@ -14,7 +14,7 @@ import numpy as np
 from .boilerplate import FurnitureKeys
 from .fingerprint import combine, signatures
 from .normalize import tokenize
-from .segment import unique_sorted
+from .segment import member_sorted, unique_sorted
 from .spill import Ragged
 
 SAMPLE_DOCS = 64  # documents looked at per recurring line: enough for a median
@@ -30,13 +30,6 @@ def _counts(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         return s, np.zeros(0, np.int64)
     edges = np.flatnonzero(np.r_[True, s[1:] != s[:-1], True])
     return s[edges[:-1]], np.diff(edges)
-
-
-def _member(x: np.ndarray, sorted_values: np.ndarray) -> np.ndarray:
-    if not len(sorted_values):
-        return np.zeros(len(x), dtype=bool)
-    pos = np.minimum(np.searchsorted(sorted_values, x), len(sorted_values) - 1)
-    return sorted_values[pos] == x
 
 
 class Recurrence:
@@ -88,7 +81,7 @@ class Recurrence:
         keys = self._unique.values
         doc = np.repeat(np.arange(len(self._unique)), self._unique.lengths)
         src = np.asarray(self._source, dtype=np.int64)[doc]
-        keep = (src >= 0) & _member(keys, recurring_sorted)
+        keep = (src >= 0) & member_sorted(keys, recurring_sorted)
         keys, src = keys[keep], src[keep]
         order = np.lexsort((keys, src))
         keys, src = keys[order], src[order]
@@ -119,7 +112,7 @@ class Recurrence:
         a template's lines, or a story's verbatim paragraphs, are judged together."""
         keys = self.content_keys.values
         doc = np.repeat(np.arange(len(self.content_keys)), self.content_keys.lengths)
-        keep = _member(keys, recurring_sorted)
+        keep = member_sorted(keys, recurring_sorted)
         keys, doc = keys[keep], doc[keep]
         order = np.lexsort((doc, keys))
         keys, doc = keys[order], doc[order]

@@ -58,6 +58,14 @@ def unique_sorted(x: np.ndarray) -> np.ndarray:
     return s[np.r_[True, s[1:] != s[:-1]]] if len(s) else s
 
 
+def member_sorted(x: np.ndarray, sorted_unique: np.ndarray) -> np.ndarray:
+    """``np.isin`` against a sorted array of distinct values, without re-sorting it."""
+    if len(sorted_unique) == 0:
+        return np.zeros(len(x), dtype=bool)
+    pos = np.minimum(np.searchsorted(sorted_unique, x), len(sorted_unique) - 1)
+    return sorted_unique[pos] == x
+
+
 def paragraphs(text: str, spans: list, keep: np.ndarray) -> list[tuple[int, int]]:
     """Content paragraphs: runs of kept lines, broken at blank lines, indents and furniture."""
     out: list[tuple[int, int]] = []
