@@ -145,7 +145,7 @@ def test_settings_stored_and_mismatch_refused(db):
 
 def test_schema_1_file_is_upgraded(db):
     """A file of schema 1 (one band table, no levels) opens, is upgraded, and answers alike."""
-    from dedup.index.sqlite_store import LEVELS
+    from dedup.index.sqlite_levels import BAND_LEVELS, WORD_LEVELS
 
     docs = mixed_docs()
     with dedup.Index.open(db, jobs=1) as index:
@@ -153,8 +153,11 @@ def test_schema_1_file_is_upgraded(db):
             index.add(d)
         want = index.query(docs[-1])
     con = sqlite3.connect(db, isolation_level=None)
-    for t in LEVELS:
+    for t in BAND_LEVELS:
         con.execute(f"INSERT INTO bands SELECT * FROM {t}")
+        con.execute(f"DROP TABLE {t}")
+    for t in WORD_LEVELS:
+        con.execute(f"INSERT INTO words SELECT * FROM {t} WHERE true ON CONFLICT(word) DO UPDATE SET n = n + excluded.n")
         con.execute(f"DROP TABLE {t}")
     con.execute("DELETE FROM meta WHERE key = 'sweep'")
     con.execute("PRAGMA user_version = 1")

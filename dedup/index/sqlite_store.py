@@ -6,39 +6,29 @@ snapshot while one writer works, and a second writer waits ``timeout`` seconds f
 lock and then gets :class:`IndexLockedError`.
 
 Tables: ``docs`` (the documents, their provenance facts, content paragraphs, story),
-``bands`` and ``bands0``..``bands4`` (LSH band key -> document; see below), ``words`` (word document frequencies), ``lines``
+``bands`` (LSH band key -> document), ``words`` (word document frequencies), ``lines``
 and ``sources`` (line recurrence per source, for furniture), ``links`` (documents known
 to share text), ``cache`` (the last batch clustering), ``meta`` (settings, versions).
 
-Band keys are hashes, so the ~200 keys of one document land on ~200 different pages of
-one big B-tree, and each ``add`` used to write all of them. Instead a single ``add``
-writes its keys to ``bands0``, a table of a few pages, and every ``add`` moves one
-key-range slice of each level to the next, ten times bigger and swept ten times more
-slowly (``bands0`` -> ... -> ``bands4`` -> ``bands``): a slice's rows are adjacent in both
-tables, so each written page carries many rows, and no ``add`` does more than one slice
-per level (no merge spikes). Lookups read every level. A bulk load writes to ``bands``
-directly, sorted by key.
+``bands`` and ``words`` have small level tables in front (see :mod:`.sqlite_levels`).
 """
 
 from __future__ import annotations
 
 import json
 import sqlite3
+from collections import Counter
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 
 import numpy as np
 
+from . import sqlite_levels as levels
 from .errors import IndexFileError, IndexLockedError
 
-SCHEMA_VERSION = 2  # 2: the band levels bands0..bands4 (schema 1 files are upgraded on open)
+SCHEMA_VERSION = 2  # 2: level tables bands0..4, words0..4 (schema 1 files are upgraded on open)
 APPLICATION_ID = 0x64647570  # "ddup": tells a dedup index from any other SQLite file
 MAX_VARS = 900  # parameters per statement (old SQLite builds allow 999)
-# Adds per full sweep of each band level; the last level sweeps into ``bands``.
-LEVEL_SWEEPS = (10, 100, 1000, 10000, 100000)
-LEVELS = tuple(f"bands{i}" for i in range(len(LEVEL_SWEEPS)))
-BAND_TABLES = ("bands",) + LEVELS
-_KEY_MIN, _KEY_SPAN = -(1 << 63), 1 << 64
 
 _SCHEMA = """
 CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;
@@ -61,13 +51,7 @@ CREATE TABLE links (a INTEGER NOT NULL, b INTEGER NOT NULL, kind TEXT NOT NULL,
 CREATE INDEX links_b ON links(b);
 CREATE TABLE cache (generation INTEGER PRIMARY KEY, report TEXT NOT NULL);
 """
-_LEVELS_SCHEMA = "".join(
-    f"CREATE TABLE {t} (key INTEGER NOT NULL, doc INTEGER NOT NULL, PRIMARY KEY (key, doc)) WITHOUT ROWID;\n"
-    for t in LEVELS)
-_SCHEMA = _SCHEMA.replace("{levels}\n", _LEVELS_SCHEMA)
-# Band rows of every level for a JSON list of keys: one statement, prepared once.
-_BAND_ROWS = " UNION ALL ".join(
-    f"SELECT key, doc FROM {t} WHERE key IN (SELECT value FROM json_each(?1))" for t in BAND_TABLES)
+_SCHEMA = _SCHEMA.replace("{levels}\n", levels.SCHEMA)
 
 DOC_COLUMNS = "doc, id, text, title, date, source, url, f_date, f_credits, ntokens, paras, story"
 
@@ -110,7 +94,9 @@ class SqliteStore:
         except sqlite3.DatabaseError as exc:
             self.db.close()
             raise _translate(exc, path) from None
-        self._new_bands: list[tuple[int, np.ndarray]] = []  # written when the transaction ends
+        # Band keys and word counts are written when the transaction ends (see _flush).
+        self._new_bands: list[tuple[int, np.ndarray]] = []
+        self._new_words: Counter = Counter()
 
     def close(self) -> None:
         self.db.close()
@@ -126,9 +112,10 @@ class SqliteStore:
             raise _translate(exc, self.path) from None
         try:
             yield self
-            self._flush_bands()
+            self._flush()
         except BaseException:
             self._new_bands.clear()
+            self._new_words.clear()
             self.db.execute("ROLLBACK")
             raise
         try:
@@ -181,7 +168,7 @@ class SqliteStore:
             return False
         with self.write():
             if self.schema_version() == 1:  # not upgraded by another process meanwhile
-                for stmt in filter(str.strip, _LEVELS_SCHEMA.split(";")):
+                for stmt in filter(str.strip, levels.SCHEMA.split(";")):
                     self.db.execute(stmt)
                 self.db.execute("INSERT INTO meta VALUES ('sweep', '0')")
                 self.db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
@@ -241,19 +228,13 @@ class SqliteStore:
 
     def word_counts(self, words: np.ndarray) -> np.ndarray:
         """Documents carrying each of ``words`` (int64, sorted, distinct)."""
-        found: dict[int, int] = {}
-        for part in _chunks(words.tolist()):
-            found.update(self.db.execute(f"SELECT word, n FROM words WHERE word IN ({_marks(len(part))})", part))
+        self._flush()
+        found = dict(self.db.execute(levels.WORD_COUNTS, (json.dumps(words.tolist()),)))
         return np.fromiter((found.get(w, 0) for w in words.tolist()), dtype=np.int64, count=len(words))
 
     def add_words(self, counts: dict[int, int]) -> None:
-        """Add to word document frequencies; a count that reaches zero is deleted."""
-        items = list(counts.items())
-        self.db.executemany(
-            "INSERT INTO words (word, n) VALUES (?, ?) ON CONFLICT(word) DO UPDATE SET n = n + excluded.n",
-            items)
-        if any(n < 0 for _, n in items):
-            self.db.execute("DELETE FROM words WHERE n <= 0")
+        """Add to word document frequencies (a count that reaches zero counts as absent)."""
+        self._new_words.update(counts)
 
     def line_counts(self, keys: list[int]) -> dict[tuple[int, str], int]:
         """``{(key, source): documents}`` for the given line keys ('' = no source)."""
@@ -282,44 +263,38 @@ class SqliteStore:
     # -- bands ----------------------------------------------------------------------
 
     def band_rows(self, keys: np.ndarray) -> list[tuple[int, int]]:
-        self._flush_bands()
-        return self.db.execute(_BAND_ROWS, (json.dumps(keys.tolist()),)).fetchall()
+        self._flush()
+        return self.db.execute(levels.BAND_ROWS, (json.dumps(keys.tolist()),)).fetchall()
 
     def add_bands(self, rowid: int, keys: np.ndarray) -> None:
-        # Kept until the transaction ends: one document goes to the first level, a batch
-        # goes sorted by key to the main table (one walk over its B-tree).
         self._new_bands.append((rowid, keys))
 
     def delete_bands(self, rowid: int, keys: np.ndarray) -> None:
-        self._flush_bands()
+        self._flush()
         rows = [(k, rowid) for k in keys.tolist()]
-        for t in BAND_TABLES:
+        for t in levels.BAND_TABLES:
             self.db.executemany(f"DELETE FROM {t} WHERE key = ? AND doc = ?", rows)
 
-    def _flush_bands(self) -> None:
-        if not self._new_bands:
+    def _flush(self) -> None:
+        """Write the pending band keys and word counts: one document's (or a removal's) to
+        level 0, then one sweep; a batch's straight to the main tables, sorted by key, so
+        that it walks each B-tree once."""
+        if not self._new_bands and not self._new_words:
             return
         new, self._new_bands = self._new_bands, []
-        if len(new) == 1:
-            rowid, keys = new[0]
-            self.db.executemany(f"INSERT OR IGNORE INTO {LEVELS[0]} VALUES (?, ?)", ((k, rowid) for k in keys.tolist()))
-            self._sweep()
+        words, self._new_words = sorted(self._new_words.items()), Counter()
+        if len(new) > 1:
+            keys = np.concatenate([k for _, k in new])
+            docs = np.repeat(np.array([r for r, _ in new], dtype=np.int64), [len(k) for _, k in new])
+            order = np.lexsort((docs, keys))
+            self.db.executemany("INSERT OR IGNORE INTO bands VALUES (?, ?)", zip(keys[order].tolist(), docs[order].tolist()))
+            self.db.executemany(levels.ADD_WORDS.format("words"), words)
             return
-        keys = np.concatenate([k for _, k in new])
-        docs = np.repeat(np.array([r for r, _ in new], dtype=np.int64), [len(k) for _, k in new])
-        order = np.lexsort((docs, keys))
-        self.db.executemany("INSERT OR IGNORE INTO bands VALUES (?, ?)",
-                            zip(keys[order].tolist(), docs[order].tolist()))
-
-    def _sweep(self) -> None:
-        """Move one key-range slice of each level down to the next (see the module docstring)."""
+        for rowid, keys in new:
+            self.db.executemany(f"INSERT OR IGNORE INTO {levels.BAND_LEVELS[0]} VALUES (?, ?)", ((k, rowid) for k in keys.tolist()))
+        self.db.executemany(levels.ADD_WORDS.format(levels.WORD_LEVELS[0]), words)
         t = int(self.db.execute("SELECT value FROM meta WHERE key='sweep'").fetchone()[0])
-        for level, n in enumerate(LEVEL_SWEEPS):
-            src, dst = BAND_TABLES[level + 1], BAND_TABLES[(level + 2) % len(BAND_TABLES)]
-            s = t % n
-            lo, hi = _KEY_MIN + _KEY_SPAN * s // n, _KEY_MIN + _KEY_SPAN * (s + 1) // n - 1
-            self.db.execute(f"INSERT OR IGNORE INTO {dst} SELECT key, doc FROM {src} WHERE key BETWEEN ? AND ?", (lo, hi))
-            self.db.execute(f"DELETE FROM {src} WHERE key BETWEEN ? AND ?", (lo, hi))
+        levels.sweep(self.db, t)
         self.db.execute("UPDATE meta SET value = ? WHERE key='sweep'", (str(t + 1),))
 
     # -- links and stories ------------------------------------------------------------
@@ -379,7 +354,8 @@ class SqliteStore:
     def table_counts(self) -> dict[str, int]:
         out = {t: self.db.execute(f"SELECT count(*) FROM {t}").fetchone()[0]
                for t in ("docs", "bands", "words", "lines", "links")}
-        out["bands"] += sum(self.db.execute(f"SELECT count(*) FROM {t}").fetchone()[0] for t in LEVELS)
+        out["bands"] += sum(self.db.execute(f"SELECT count(*) FROM {t}").fetchone()[0] for t in levels.BAND_LEVELS)
+        out["words"] = self.db.execute(levels.WORD_ROWS).fetchone()[0]
         return out
 
     def file_bytes(self) -> int:
