@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import multiprocessing as mp
 import os
+import signal
 from collections import deque
 from collections.abc import Callable, Iterator, Sequence
 from itertools import islice
@@ -28,6 +29,12 @@ def default_jobs() -> int:
         return max(1, len(os.sched_getaffinity(0)))
     except AttributeError:  # not on Linux
         return max(1, os.cpu_count() or 1)
+
+
+def _quiet_worker() -> None:
+    # The parent handles Ctrl-C and SIGTERM and stops the pool; a worker just ends.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
 
 
 def _call(item):
@@ -50,7 +57,7 @@ def run(func: Callable[[Any, Any], Any], state: Any, items: Sequence, jobs: int)
     try:
         ctx = mp.get_context("fork")
         workers = min(jobs, len(items))
-        with ctx.Pool(workers) as pool:
+        with ctx.Pool(workers, initializer=_quiet_worker) as pool:
             # A bounded window of tasks in flight: results the caller has not taken yet
             # wait in this process's memory, so a slow consumer must slow the workers.
             rest = iter(items)

@@ -8,6 +8,7 @@ directory, nothing readable); 4 the output could not be written; 70 internal err
 from __future__ import annotations
 
 import os
+import signal
 import sys
 from contextlib import ExitStack
 from pathlib import Path
@@ -111,8 +112,14 @@ def _fail(message: str) -> None:
     sys.stderr.flush()
 
 
+def _terminate(signum, frame) -> None:
+    raise KeyboardInterrupt
+
+
 def main(argv: Optional[list[str]] = None) -> None:
     """Entry point: run the app, turning every user mistake into one line on stderr."""
+    # SIGTERM unwinds like Ctrl-C does, so a killed run still removes its workspace.
+    signal.signal(signal.SIGTERM, _terminate)
     try:
         code = app(args=argv, prog_name="dedup", standalone_mode=False)
     except _ClickException as exc:
