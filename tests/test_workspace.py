@@ -100,3 +100,32 @@ def test_run_hands_over_the_same_clusters_one_at_a_time():
     report = dedup.cluster(docs)
     with dedup.pipeline.run(docs) as outcome:
         assert to_json(outcome) == to_json(report)
+
+
+def test_a_terminated_run_removes_its_workspace(tmp_path):
+    import json as _json
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    corpus = tmp_path / "big.jsonl"
+    with open(corpus, "w") as fh:
+        for k in range(4000):
+            fh.write(_json.dumps({"id": f"d{k}", "text": article(k % 500, paragraphs=8)}) + "\n")
+    work = tmp_path / "tmp"
+    work.mkdir()
+    env = {**os.environ, "TMPDIR": str(work)}
+    proc = subprocess.Popen([sys.executable, "-m", "dedup", "cluster", str(corpus), "-f", "json", "-q", "-j", "2",
+                             "-o", str(tmp_path / "out.json")], env=env, stderr=subprocess.PIPE, text=True)
+    deadline = time.time() + 60
+    while not any(p.name.startswith("dedup-") for p in work.iterdir()) and time.time() < deadline:
+        time.sleep(0.02)
+    time.sleep(0.3)
+    proc.send_signal(signal.SIGTERM)
+    _, err = proc.communicate(timeout=60)
+    assert proc.returncode == 130, (proc.returncode, err)  # interrupted, not finished
+    assert "Traceback" not in err
+    assert not [p for p in work.iterdir() if p.name.startswith("dedup-")]
+    assert not (tmp_path / "out.json").exists()
