@@ -132,13 +132,14 @@ def run_dedup(corpus: Path, work: Path, max_seconds: float) -> dict:
     t = time.perf_counter()
     proc = subprocess.Popen(cmd, cwd=REPO, start_new_session=True,
                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    tree_peak = 0
-    while True:  # poll the summed RSS of the process tree (dedup may fork workers)
+    tree_peak = pss_peak = 0
+    while True:  # poll the summed RSS and PSS of the process tree (dedup may fork workers)
         try:
             proc.wait(timeout=0.25)
             break
         except subprocess.TimeoutExpired:
-            tree_peak = max(tree_peak, tree_rss_kb(proc.pid))
+            rss_kb, pss_kb = tree_memory_kb(proc.pid)
+            tree_peak, pss_peak = max(tree_peak, rss_kb), max(pss_peak, pss_kb)
             if time.perf_counter() - t > max_seconds:
                 os.killpg(proc.pid, signal.SIGKILL)
                 proc.communicate()
@@ -156,11 +157,15 @@ def run_dedup(corpus: Path, work: Path, max_seconds: float) -> dict:
             rss_kb = int(m.group(1))
     return {"status": "ok", "wall_s": wall, "load": load, "rss_mb": rss_kb / 1024 if rss_kb else None,
             "tree_rss_mb": tree_peak / 1024 if tree_peak else None,
+            "tree_pss_mb": pss_peak / 1024 if pss_peak else None,
             "stages": stage_times(stats, wall), "pairs": _pairs(stats)}
 
 
-def tree_rss_kb(root: int) -> int:
-    """Summed resident set (kB) of ``root`` and its descendants, from /proc (0 if unavailable)."""
+def tree_memory_kb(root: int) -> tuple[int, int]:
+    """Summed resident set and proportional set (kB) of ``root`` and its descendants,
+    from /proc ((0, 0) if unavailable). PSS splits pages shared copy-on-write between
+    forked workers, so its sum is the tree's real footprint; the RSS sum counts them
+    once per process."""
     children: dict[int, list[int]] = {}
     rss: dict[int, int] = {}
     try:
@@ -176,13 +181,26 @@ def tree_rss_kb(root: int) -> int:
             children.setdefault(int(f[1]), []).append(pid)
             rss[pid] = int(f[21]) * os.sysconf("SC_PAGE_SIZE") // 1024
     except OSError:
-        return 0
-    total, todo = 0, [root]
+        return 0, 0
+    total = pss = 0
+    todo = [root]
     while todo:
         pid = todo.pop()
         total += rss.get(pid, 0)
+        pss += _pss_kb(pid)
         todo.extend(children.get(pid, ()))
-    return total
+    return total, pss
+
+
+def _pss_kb(pid: int) -> int:
+    try:
+        with open(f"/proc/{pid}/smaps_rollup", "rb") as fh:
+            for line in fh:
+                if line.startswith(b"Pss:"):
+                    return int(line.split()[1])
+    except (OSError, ValueError):
+        pass
+    return 0
 
 
 def _pairs(stats: dict):
@@ -236,6 +254,7 @@ def bench_size(size: int, a, out: Path, stats: dict, corpus: Path) -> dict:
             "walls": [x["wall_s"] for x in results],
             "rss_mb": max(x["rss_mb"] or 0 for x in results) or None,
             "tree_rss_mb": max(x.get("tree_rss_mb") or 0 for x in results) or None,
+            "tree_pss_mb": max(x.get("tree_pss_mb") or 0 for x in results) or None,
             "docs_per_s": stats["docs"] / wall, "paras_per_s": stats["paragraphs"] / wall,
             "paragraphs": stats["paragraphs"], "load": max(x["load"] for x in results), "stages": med["stages"], "pairs": med["pairs"]}
 

@@ -41,21 +41,23 @@ def render(res: dict) -> str:
            "", "Corpora: `benchmarks.synth` (seed %d), generated into `%s` (not in git). dedup runs as the "
            "CLI (`dedup cluster CORPUS -f json -o FILE -q`, one process) through "
            "`benchmarks.speed_worker`, which times the pipeline's stage functions; wall time is the "
-           "whole subprocess (interpreter start to exit), peak RSS of the main process from `/usr/bin/time -v`, and the peak of the summed RSS of its "
-           "process tree (dedup forks workers; `--jobs` left at the CLI default), polled from /proc every 0.25 s "
-           "(an upper bound: pages the forked workers share copy-on-write are counted once per process). "
+           "whole subprocess (interpreter start to exit); memory: peak RSS of the largest process from `/usr/bin/time -v`, "
+           "and the peaks of the summed PSS and summed RSS of the process tree (dedup forks workers; `--jobs` left at the "
+           "CLI default), polled from /proc every 0.25 s. PSS divides pages that forked workers share copy-on-write "
+           "among them, so the tree's PSS is its real footprint; the RSS sum counts shared pages once per process "
+           "(an upper bound). "
            "Paragraphs are blank-line separated blocks of the input text. *Load before*: the 1-minute "
            "load average when the run started; above the core count, other processes shared the CPUs "
            "and the times are pessimistic." % (a["seed"], a["out"]),
            "", "### End to end", "",
-           "| documents | runs | wall s (median) | docs/s | paragraphs/s | peak RSS MB (main / tree sum ≤) | candidate pairs "
+           "| documents | runs | wall s (median) | docs/s | paragraphs/s | peak memory MB (main RSS / tree PSS / tree RSS sum) | candidate pairs "
            "| growth exponent | load before |", "|---:|---:|---:|---:|---:|---:|---:|---|---:|"]
     for s in sizes:
         if s["status"] == "ok":
             exp = f"{s['exponent']:.2f} (from {_size_label(s['exponent_from'])})" if "exponent" in s else "—"
             walls = ", ".join(f"{w:.1f}" for w in s["walls"])
             out.append(f"| {s['size']:,} | {s['runs']} | {s['wall_s']:.1f} ({walls}) | {_n(s['docs_per_s'])} "
-                       f"| {_n(s['paras_per_s'])} | {_n(s['rss_mb'])} / {_n(s.get('tree_rss_mb'))} | {_n(s['pairs'])} | {exp} | {_n(s.get('load'), 1)} |")
+                       f"| {_n(s['paras_per_s'])} | {_n(s['rss_mb'])} / {_n(s.get('tree_pss_mb'))} / {_n(s.get('tree_rss_mb'))} | {_n(s['pairs'])} | {exp} | {_n(s.get('load'), 1)} |")
         elif s["status"] == "exceeded":
             out.append(f"| {s['size']:,} | {s['runs']} | exceeded {a['max_seconds']:g} s (killed) "
                        "| — | — | — | — | — | — |")
@@ -165,9 +167,11 @@ def _targets(res, ok) -> list[str]:
         proj = (f"; projected from {_size_label(last['size'])} with exponent {e:.2f}: "
                 f"~{t / 60:,.0f} min")
     if big and big["status"] == "ok":
-        good = big["wall_s"] <= 900 and max(big["rss_mb"] or 0, big.get("tree_rss_mb") or 0) <= 4096
+        footprint = max(big["rss_mb"] or 0, big.get("tree_pss_mb") or big.get("tree_rss_mb") or 0)
+        good = big["wall_s"] <= 900 and footprint <= 4096
         rows.append(("1M articles ≤ 15 min, peak RSS ≤ 4 GB",
-                     f"{big['wall_s'] / 60:.1f} min, {_n(big['rss_mb'])} / {_n(big.get('tree_rss_mb'))} MB", status(good)))
+                     f"{big['wall_s'] / 60:.1f} min; main RSS {_n(big['rss_mb'])} MB, tree PSS {_n(big.get('tree_pss_mb'))} MB "
+                     f"(tree RSS sum {_n(big.get('tree_rss_mb'))} MB)", status(good)))
     elif big and big["status"] == "exceeded":
         killed = a["max_seconds"]
         rows.append(("1M articles ≤ 15 min, peak RSS ≤ 4 GB", f"exceeded {killed:g} s, killed{proj}",
