@@ -27,11 +27,11 @@ SCHEMA = "".join(
      for t in BAND_LEVELS]
     + [f"CREATE TABLE {t} (word INTEGER PRIMARY KEY, n INTEGER NOT NULL);\n" for t in WORD_LEVELS])
 
-# One statement each, prepared once (a JSON list of keys rather than a varying IN list).
-BAND_ROWS = " UNION ALL ".join(
-    f"SELECT key, doc FROM {t} WHERE key IN (SELECT value FROM json_each(?1))" for t in BAND_TABLES)
-WORD_COUNTS = "SELECT word, sum(n) FROM (" + " UNION ALL ".join(
-    f"SELECT word, n FROM {t} WHERE word IN (SELECT value FROM json_each(?1))" for t in WORD_TABLES) + ") GROUP BY word"
+# One statement each, prepared once: the keys come as one JSON list, are read once
+# (MATERIALIZED) and drive the lookups into every table (CROSS JOIN keeps that order).
+_KEYS = "WITH q(k) AS MATERIALIZED (SELECT value FROM json_each(?1)) "
+BAND_ROWS = _KEYS + " UNION ALL ".join(f"SELECT key, doc FROM q CROSS JOIN {t} ON key = k" for t in BAND_TABLES)
+WORD_ROWS_OF = _KEYS + " UNION ALL ".join(f"SELECT word, n FROM q CROSS JOIN {t} ON word = k" for t in WORD_TABLES)
 WORD_ROWS = "SELECT count(*) FROM (SELECT word FROM (" + " UNION ALL ".join(
     f"SELECT word, n FROM {t}" for t in WORD_TABLES) + ") GROUP BY word HAVING sum(n) > 0)"
 ADD_WORDS = "INSERT INTO {} (word, n) VALUES (?, ?) ON CONFLICT(word) DO UPDATE SET n = n + excluded.n"

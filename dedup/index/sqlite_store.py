@@ -229,7 +229,9 @@ class SqliteStore:
     def word_counts(self, words: np.ndarray) -> np.ndarray:
         """Documents carrying each of ``words`` (int64, sorted, distinct)."""
         self._flush()
-        found = dict(self.db.execute(levels.WORD_COUNTS, (json.dumps(words.tolist()),)))
+        found: Counter = Counter()
+        for w, n in self.db.execute(levels.WORD_ROWS_OF, (json.dumps(words.tolist()),)):
+            found[w] += n  # summed over the levels
         return np.fromiter((found.get(w, 0) for w in words.tolist()), dtype=np.int64, count=len(words))
 
     def add_words(self, counts: dict[int, int]) -> None:
