@@ -267,3 +267,32 @@ def test_cli_index(run_cli, tmp_path, seeds_dir):
     assert code == 5 and "other settings" in err and err.count("\n") == 1
     code, out, err = run_cli("index", "stats", tmp_path / "none.db")
     assert code == 5 and "no such index" in err
+
+
+def test_level_sweeps_keep_answers(tmp_path, monkeypatch):
+    """Rows swept through every level (fast sweeps here) give the answers of rows that stay
+    in the first level; removals' negative word counts meet their positives on the way."""
+    from dedup.index import sqlite_levels as lv
+
+    docs = mixed_docs()
+
+    def answers(path):
+        with dedup.Index.open(path, jobs=1) as index:
+            out = [index.add(d).model_dump() for d in docs[:-1]]
+            index.remove(docs[1].id)
+            out.append(index.query(docs[-1]).model_dump())
+            index.add(docs[1])
+            out.append(index.add(docs[-1]).model_dump())
+            out.append(index.stats()["rows"])
+            con = index._store.db
+            main = {t: con.execute(f"SELECT count(*) FROM {t}").fetchone()[0] for t in ("bands", "words")}
+            negative = con.execute("SELECT count(*) FROM words WHERE n <= 0").fetchone()[0]
+            out.append(index.clusters().model_dump_json())
+        return out, main, negative
+
+    slow, _, _ = answers(str(tmp_path / "slow.db"))
+    monkeypatch.setattr(lv, "LEVEL_SWEEPS", (1, 2, 3, 2, 1))  # every add sweeps levels 0 and 4 whole
+    fast, fast_main, negative = answers(str(tmp_path / "fast.db"))
+    assert fast == slow
+    assert fast_main["bands"] > 0 and fast_main["words"] > 0  # rows did reach the main tables
+    assert negative == 0
