@@ -1,5 +1,8 @@
-"""Small corpora for the index tests."""
+"""Small corpora for the index tests, and a writer killed mid-work."""
 
+import os
+import signal
+import time
 from pathlib import Path
 
 import dedup
@@ -26,3 +29,19 @@ def mixed_docs() -> list[dedup.Document]:
         dedup.Document(id="w4", text=article(13, 5), url="https://example.org/x"),
     ]
     return seed_docs() + extra
+
+
+def kill_writer_after(delay: float, writer, *args) -> set[str]:
+    """Fork ``writer(*args, fd)`` (it writes each id whose call returned, a line each, to
+    ``fd``), SIGKILL it after ``delay`` seconds, and return the ids it reported."""
+    rd, wr = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # pragma: no cover - child
+        os.close(rd)
+        writer(*args, wr)
+    os.close(wr)
+    time.sleep(delay)
+    os.kill(pid, signal.SIGKILL)
+    os.waitpid(pid, 0)
+    with os.fdopen(rd, "rb") as fh:
+        return {x for x in fh.read().decode().split("\n") if x}

@@ -2,9 +2,7 @@
 
 import os
 import random
-import signal
 import sqlite3
-import time
 from collections import Counter
 
 import numpy as np
@@ -14,6 +12,7 @@ import dedup
 from dedup.index import analysis as an
 from dedup.index.sqlite_levels import BAND_TABLES, WORD_TABLES
 
+from index_helpers import kill_writer_after
 from textgen import article
 
 KILLS = 60
@@ -46,17 +45,7 @@ def test_sigkill_at_random_points(tmp_path):
     rng = random.Random(5)
     returned: set[str] = set()
     for n in range(KILLS):
-        r, w = os.pipe()
-        pid = os.fork()
-        if pid == 0:  # pragma: no cover - child
-            os.close(r)
-            _writer(path, f"k{n}", w)
-        os.close(w)
-        time.sleep(rng.uniform(0.0, 0.08))
-        os.kill(pid, signal.SIGKILL)
-        os.waitpid(pid, 0)
-        with os.fdopen(r, "rb") as fh:
-            returned.update(x for x in fh.read().decode().split("\n") if x)
+        returned |= kill_writer_after(rng.uniform(0.0, 0.08), _writer, path, f"k{n}")
         con = sqlite3.connect(path)
         assert con.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
         stored = {x for (x,) in con.execute("SELECT id FROM docs")}

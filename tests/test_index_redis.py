@@ -8,7 +8,6 @@ import json
 import os
 import random
 import shutil
-import signal
 import socket
 import subprocess
 import time
@@ -21,7 +20,7 @@ import dedup
 from dedup.index import analysis as an
 from dedup.index import redis_store, redis_tx
 
-from index_helpers import mixed_docs, seed_docs
+from index_helpers import kill_writer_after, mixed_docs, seed_docs
 from textgen import article
 
 redis = redis_store.redis
@@ -321,17 +320,7 @@ def test_sigkill_at_random_points(url):
     returned: set[str] = set()
     r = _client(url)
     for n in range(10):
-        rd, wr = os.pipe()
-        pid = os.fork()
-        if pid == 0:  # pragma: no cover - child
-            os.close(rd)
-            _writer(url, f"k{n}", wr)
-        os.close(wr)
-        time.sleep(rng.uniform(0.01, 0.15))
-        os.kill(pid, signal.SIGKILL)
-        os.waitpid(pid, 0)
-        with os.fdopen(rd, "rb") as fh:
-            returned.update(x for x in fh.read().decode().split("\n") if x)
+        returned |= kill_writer_after(rng.uniform(0.01, 0.15), _writer, url, f"k{n}")
         ids = {k.decode() for k in r.hkeys("dedup:ids")}
         assert returned <= ids, f"lost after kill {n}: {sorted(returned - ids)[:3]}"
         assert sum(int(v) for v in r.hvals("dedup:sources")) == len(ids)
