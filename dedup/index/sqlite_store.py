@@ -103,13 +103,16 @@ class SqliteStore:
 
     # -- transactions -------------------------------------------------------------
 
+    def _begin(self, statement: str) -> None:
+        try:
+            self.db.execute(statement)
+        except sqlite3.DatabaseError as exc:
+            raise _translate(exc, self.path) from None
+
     @contextmanager
     def write(self):
         """One write transaction: all of it is committed, or none of it."""
-        try:
-            self.db.execute("BEGIN IMMEDIATE")
-        except sqlite3.DatabaseError as exc:
-            raise _translate(exc, self.path) from None
+        self._begin("BEGIN IMMEDIATE")
         try:
             yield self
             self._flush()
@@ -131,10 +134,7 @@ class SqliteStore:
         if self.db.in_transaction:
             yield self
             return
-        try:
-            self.db.execute("BEGIN")
-        except sqlite3.DatabaseError as exc:
-            raise _translate(exc, self.path) from None
+        self._begin("BEGIN")
         try:
             yield self
         finally:
