@@ -4,9 +4,12 @@ large index, bytes on disk per document.
     python -m benchmarks.index_bench --corpus benchmarks/out/speed/corpus-100000-s1/corpus.jsonl \
         --size 20000 [--probes 300] [--batch-size N] [--write-results]
 
-The first ``--size`` documents (in file order) are bulk-loaded with ``add_many``; the
-next ``--probes`` are timed one at a time with ``query`` and then ``add``. The batch
-pipeline is timed on the first ``--batch-size`` documents (default ``--size``).
+The first ``--size`` documents (in file order) are bulk-loaded with ``add_many``, read
+from the file as they go (never all held); the next ``--probes`` are timed one at a
+time with ``query`` and then ``add``. The batch pipeline (``dedup.cluster`` on a JSONL
+file) is timed on the first ``--batch-size`` documents (default ``--size``).
+``--keep FILE`` keeps the loaded index; ``--reuse FILE`` skips the load and probes a
+copy of a kept index (so every latency run starts from the same state).
 ``--write-results`` replaces the index section of benchmarks/RESULTS.md.
 """
 
@@ -17,6 +20,7 @@ import json
 import os
 import platform
 import re
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -45,9 +49,22 @@ def _verdicts(r: dict) -> list[str]:
     ]
 
 
-def load(path: str, n: int) -> list[dedup.Document]:
+def stream(path: str, start: int, stop: int):
+    """Documents ``start`` to ``stop`` of a JSONL file, read as they are consumed."""
     with open(path, encoding="utf-8") as fh:
-        return [to_document(json.loads(line)) for line in islice(fh, n)]
+        for line in islice(fh, start, stop):
+            yield to_document(json.loads(line))
+
+
+def time_batch(path: str, n: int, jobs, tmp) -> float:
+    """Documents/s of ``dedup.cluster`` on the first ``n`` documents, given as a file."""
+    with tempfile.TemporaryDirectory(dir=tmp) as d:
+        part = os.path.join(d, "batch.jsonl")
+        with open(path, encoding="utf-8") as src, open(part, "w", encoding="utf-8") as dst:
+            dst.writelines(islice(src, n))
+        t = time.perf_counter()
+        dedup.cluster([part], jobs=jobs)
+        return n / (time.perf_counter() - t)
 
 
 def pct(xs: list[float], q: float) -> float:
@@ -55,23 +72,28 @@ def pct(xs: list[float], q: float) -> float:
 
 
 def run(args) -> dict:
-    docs = load(args.corpus, args.size + args.probes)
-    base, probes = docs[: args.size], docs[args.size :]
-    out: dict = {"size": len(base), "probes": len(probes), "corpus": args.corpus, "durable": args.durable}
-    bsize = args.batch_size or len(base)
-    t = time.perf_counter()
-    dedup.cluster(base[:bsize], jobs=args.jobs)
-    out["batch_docs"] = bsize
-    out["batch_docs_per_s"] = bsize / (time.perf_counter() - t)
+    out: dict = {"size": args.size, "probes": args.probes, "corpus": args.corpus, "durable": args.durable}
     with tempfile.TemporaryDirectory(dir=args.tmp) as tmp:
         db = os.path.join(tmp, "bench.db")
+        if args.reuse:
+            shutil.copyfile(args.reuse, db)
+            with dedup.Index.open(args.reuse, create=False) as index:
+                out["size"] = len(index)
+        else:
+            if not args.no_batch:
+                out["batch_docs"] = args.batch_size or args.size
+                out["batch_docs_per_s"] = time_batch(args.corpus, out["batch_docs"], args.jobs, args.tmp)
+            with dedup.Index.open(db, jobs=args.jobs, durable=args.durable) as index:
+                t = time.perf_counter()
+                index.add_many(stream(args.corpus, 0, args.size))
+                out["add_many_docs_per_s"] = args.size / (time.perf_counter() - t)
         with dedup.Index.open(db, jobs=args.jobs, durable=args.durable) as index:
-            t = time.perf_counter()
-            index.add_many(base)
-            out["add_many_docs_per_s"] = len(base) / (time.perf_counter() - t)
             index._store.checkpoint()
-            out["bytes_after_load"] = index.stats()["bytes"]
-            out["rows"] = index.stats()["rows"]
+            stats = index.stats()
+            out["bytes_after_load"], out["free_bytes_after_load"], out["rows"] = stats["bytes"], stats["free_bytes"], stats["rows"]
+            probes = list(stream(args.corpus, out["size"], out["size"] + args.probes))
+            for d in stream(args.corpus, 0, 1):  # warm up: first query loads tables and caches
+                index.query(d)
             q, a, nmatch = [], [], 0
             for d in probes:
                 t = time.perf_counter()
@@ -83,16 +105,22 @@ def run(args) -> dict:
                 index.add(d)
                 a.append(time.perf_counter() - t)
             out["probes_with_matches"] = nmatch
-            out["query_ms"] = {"p50": pct(q, 50), "p99": pct(q, 99), "max": pct(q, 100)}
-            out["add_ms"] = {"p50": pct(a, 50), "p99": pct(a, 99), "max": pct(a, 100)}
+            if probes:
+                out["query_ms"] = {"p50": pct(q, 50), "p99": pct(q, 99), "max": pct(q, 100)}
+                out["add_ms"] = {"p50": pct(a, 50), "p99": pct(a, 99), "max": pct(a, 100)}
             if args.clusters:
                 t = time.perf_counter()
                 index.clusters()
                 out["clusters_s"] = time.perf_counter() - t
             index._store.checkpoint()
-            out["bytes"] = index.stats()["bytes"]
-    out["bytes_per_doc"] = out["bytes"] / (len(base) + len(probes))
-    out["ratio_add_many_to_batch"] = out["add_many_docs_per_s"] / out["batch_docs_per_s"]
+            stats = index.stats()
+            out["bytes"], out["free_bytes"] = stats["bytes"], stats["free_bytes"]
+        if args.keep:
+            shutil.copyfile(db, args.keep)
+    out["bytes_per_doc"] = out["bytes"] / (out["size"] + len(probes))
+    out["used_bytes_per_doc"] = (out["bytes"] - out["free_bytes"]) / (out["size"] + len(probes))
+    if "batch_docs_per_s" in out and "add_many_docs_per_s" in out:
+        out["ratio_add_many_to_batch"] = out["add_many_docs_per_s"] / out["batch_docs_per_s"]
     return out
 
 
@@ -171,6 +199,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--durable", action="store_true", help="fsync every commit (synchronous=FULL)")
     ap.add_argument("--clusters", action="store_true", help="also time clusters() at the end")
     ap.add_argument("--tmp", default=None, help="directory for the index file")
+    ap.add_argument("--keep", default=None, help="copy the index here at the end")
+    ap.add_argument("--reuse", default=None, help="probe a copy of this kept index instead of loading one")
+    ap.add_argument("--no-batch", action="store_true", help="do not time the batch pipeline")
     ap.add_argument("--write-results", action="store_true")
     args = ap.parse_args(argv)
     r = run(args)

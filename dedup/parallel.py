@@ -69,3 +69,52 @@ def run(func: Callable[[Any, Any], Any], state: Any, items: Sequence, jobs: int)
                 yield result
     finally:
         _STATE, _FUNC = None, None
+
+
+def _init_kept(state, func) -> None:
+    global _STATE, _FUNC
+    _quiet_worker()
+    _STATE, _FUNC = state, func
+
+
+def _call_kept(item):
+    return _FUNC(_STATE, item)
+
+
+class _Done:
+    def __init__(self, value):
+        self._value = value
+
+    def get(self):
+        return self._value
+
+
+class Workers:
+    """Processes kept across many calls of one ``func(state, item)``, for work that
+    arrives in batches (forking per batch would cost more than pickling the items and
+    results, which this does). ``submit`` returns a handle whose ``get()`` gives the
+    results in order; without fork or with one job the work runs in this process."""
+
+    def __init__(self, func: Callable[[Any, Any], Any], state: Any, jobs: int):
+        self._func, self._state, self._jobs = func, state, jobs
+        self._pool = None
+
+    def submit(self, items: Sequence):
+        if self._pool is None:
+            # Started at the first call with more than one item: small loads stay in-process.
+            if len(items) <= 1 or self._jobs <= 1 or "fork" not in mp.get_all_start_methods():
+                return _Done([self._func(self._state, item) for item in items])
+            self._pool = mp.get_context("fork").Pool(self._jobs, initializer=_init_kept,
+                                                     initargs=(self._state, self._func))
+        return self._pool.map_async(_call_kept, items, chunksize=1)
+
+    def close(self) -> None:
+        if self._pool is not None:
+            self._pool.terminate()
+            self._pool = None
+
+    def __enter__(self) -> "Workers":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()

@@ -159,11 +159,12 @@ def test_schema_1_file_is_upgraded(db):
     for t in WORD_LEVELS:
         con.execute(f"INSERT INTO words SELECT * FROM {t} WHERE true ON CONFLICT(word) DO UPDATE SET n = n + excluded.n")
         con.execute(f"DROP TABLE {t}")
-    con.execute("DELETE FROM meta WHERE key = 'sweep'")
+    con.execute("DROP TABLE runs")
+    con.execute("DELETE FROM meta WHERE key IN ('sweep', 'run_seq')")
     con.execute("PRAGMA user_version = 1")
     con.close()
     with dedup.Index.open(db, jobs=1) as index:
-        assert index.stats()["schema"] == SCHEMA_VERSION == 2
+        assert index.stats()["schema"] == SCHEMA_VERSION == 3
         assert index.query(docs[-1]) == want
         index.add(docs[-1])
         assert index.clusters().model_dump_json() == dedup.cluster(docs, jobs=1).model_dump_json()

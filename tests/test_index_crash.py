@@ -53,7 +53,8 @@ def test_sigkill_at_random_points(tmp_path):
         # every stored document is whole: counted in the statistics, with band keys
         ndocs = len(stored)
         assert con.execute("SELECT coalesce(sum(n), 0) FROM sources").fetchone()[0] == ndocs
-        bands = " UNION ".join(f"SELECT doc FROM {t}" for t in BAND_TABLES)  # every level of the band index
+        tables = BAND_TABLES + tuple(n for (n,) in con.execute("SELECT name FROM runs"))  # levels and bulk runs
+        bands = " UNION ".join(f"SELECT doc FROM {t}" for t in tables)
         assert con.execute(f"SELECT count(DISTINCT doc) FROM ({bands})").fetchone()[0] == ndocs
         con.close()
     assert len(returned) > KILLS  # the writer got somewhere between kills

@@ -139,7 +139,7 @@ def stats_cmd(
     table = Table(box=box.SIMPLE_HEAD, pad_edge=False, show_header=False)
     table.add_column("key")
     table.add_column("value")
-    for k in ("path", "documents", "bytes", "schema", "clusters_cached"):
+    for k in ("path", "documents", "bytes", "free_bytes", "schema", "clusters_cached"):
         table.add_row(k, str(stats[k]))
     for k, v in stats["rows"].items():
         table.add_row(f"rows.{k}", str(v))

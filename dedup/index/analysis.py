@@ -50,7 +50,10 @@ class Lines:
         return cls(spans, shape, ntoks, boilerplate.line_keys(text, spans))
 
     def unique_keys(self) -> np.ndarray:
-        return signed(unique_sorted(self.keys))
+        """Distinct line keys, sorted, as int64 (computed once)."""
+        if getattr(self, "_unique", None) is None:
+            self._unique = signed(unique_sorted(self.keys))
+        return self._unique
 
 
 def signed(x: np.ndarray) -> np.ndarray:

@@ -21,7 +21,7 @@ import numpy as np
 
 from ..config import Config
 from ..models import Document, Report
-from ..parallel import chunks, default_jobs, run
+from ..parallel import Workers, default_jobs
 from ..pipeline import cluster as batch_cluster
 from ..provenance import DocFacts, passages, rank_key, rounded
 from . import analysis as an
@@ -36,9 +36,23 @@ CACHE_DOCS = 4096  # prepared stored documents kept in memory (their content nev
 FORMAT = "dedup-index"
 
 
-def _analyse_range(state, rng: tuple[int, int]):
-    docs, all_lines, drops, cfg = state
-    return [an.analyse(docs[k], all_lines[k], drops[k], cfg) for k in range(*rng)]
+BULK_PART = 64  # documents per task of a bulk load's workers
+
+
+def _bulk_work(cfg: Config, task: tuple):
+    """A worker's share of a bulk batch: ``("lines", texts)`` -> their :class:`an.Lines`;
+    ``("analyse", [(doc, lines, drop)])`` -> what is stored of each: facts, content
+    paragraphs, token count, vocabulary, band keys."""
+    kind, part = task
+    if kind == "lines":
+        return [an.Lines.of(text) for text in part]
+    done = [an.analyse(d, lines, drop, cfg) for d, lines, drop in part]
+    keys = an.doc_band_keys([p for p, _, _ in done], cfg)
+    return [(facts, paras, p.ntokens, p.vocab, k) for (p, facts, paras), k in zip(done, keys)]
+
+
+def _parts(xs: list, size: int = BULK_PART) -> list[list]:
+    return [xs[i : i + size] for i in range(0, len(xs), size)]
 
 
 def _story_label(story: int) -> str:
@@ -126,7 +140,8 @@ class Index:
             on_server = getattr(self._store, "stored_bytes", None)  # Redis: memory of its keys
             size = on_server() if on_server else sum(
                 os.path.getsize(p) for p in (self.path, self.path + "-wal") if os.path.exists(p))
-        return {"path": self.path, "documents": counts.pop("docs"), "rows": counts, "bytes": size,
+            free = getattr(self._store, "free_bytes", lambda: 0)()
+        return {"path": self.path, "documents": counts.pop("docs"), "rows": counts, "bytes": size, "free_bytes": free,
                 "schema": self._store.SCHEMA, "clusters_cached": fresh, "config": self.config.as_dict()}
 
     # -- the answer for one document ----------------------------------------------------------
@@ -194,7 +209,7 @@ class Index:
         result = AddResult(
             doc_id=d.id, stored=stored, coverage=rounded(an.covered_share([f[2] for f in found], p.ntokens)),
             cluster=story, origin=origin, matches=[m for _, m in matches])
-        new = {"doc": d, "lines": lines, "prepared": p, "facts": facts, "paras": paras, "keys": keys,
+        new = {"doc": d, "lines": lines, "ntokens": p.ntokens, "vocab": p.vocab, "facts": facts, "paras": paras, "keys": keys,
                "matches": matches, "stories": set(stories.values())}
         return result, new
 
@@ -255,13 +270,13 @@ class Index:
         line_counts: Counter = Counter()
         sources: Counter = Counter()
         for it in items:
-            d, f, p = it["doc"], it["facts"], it["prepared"]
+            d, f = it["doc"], it["facts"]
             row = (d.id, d.text, d.title, d.date, d.source, d.url,
-                   f.date.isoformat() if f.date else None, json.dumps(list(f.credits)), int(p.ntokens),
+                   f.date.isoformat() if f.date else None, json.dumps(list(f.credits)), int(it["ntokens"]),
                    np.asarray(it["paras"], dtype="<i8").reshape(-1, 2).tobytes())
             rowid = store.insert_doc(row)
             store.add_bands(rowid, it["keys"])
-            words.update(an.signed(p.vocab).tolist())
+            words.update(an.signed(it["vocab"]).tolist())
             src = d.source or ""
             line_counts.update((k, src) for k in it["lines"].unique_keys().tolist())
             sources[src] += 1
@@ -278,37 +293,66 @@ class Index:
         each (call :meth:`clusters` for the result). Furniture is judged with each batch's
         own lines counted. A bad document raises before its batch is written; earlier
         batches stay. ``skip_duplicates``: skip ids already stored instead of raising.
+
+        Tokenizing runs on worker processes while this one writes the previous batch.
         """
         total = len(docs) if hasattr(docs, "__len__") else 0
         it = iter(docs)
         added, skipped = 0, []
-        while batch := list(islice(it, max(1, batch_size))):
-            valid, seen = [], set()
-            for x in batch:
-                d = validate(x)
-                if d.id in seen:
-                    if not skip_duplicates:
-                        raise DuplicateIdError(f"document {d.id!r} occurs twice in the input")
-                    skipped.append(d.id)
-                    continue
-                seen.add(d.id)
-                valid.append(d)
-            with self._store.write():
-                existing = self._store.existing_ids([d.id for d in valid])
-                if existing and not skip_duplicates:
-                    raise DuplicateIdError(f"document {sorted(existing)[0]!r} is already in the index")
-                skipped.extend(d.id for d in valid if d.id in existing)
-                valid = [d for d in valid if d.id not in existing]
-                self._add_batch(valid)
-            added += len(valid)
-            if progress:
-                progress("index", added + len(skipped), max(total, added + len(skipped)))
+        mark = getattr(self._store, "bulk_mark", lambda: None)()
+        jobs = default_jobs() if self._jobs is None else max(1, self._jobs)
+
+        def read():
+            """The next batch, validated, with its lines on the workers (or the error
+            to raise once the batch before it is written)."""
+            batch = list(islice(it, max(1, batch_size)))
+            if not batch:
+                return None
+            try:
+                valid = self._validated(batch, skipped, skip_duplicates)
+            except Exception as exc:
+                return exc
+            return valid, workers.submit([("lines", [d.text for d in part]) for part in _parts(valid)])
+
+        with Workers(_bulk_work, self.config, jobs) as workers:
+            ahead = read()
+            while ahead is not None:
+                if isinstance(ahead, Exception):
+                    raise ahead
+                valid, lines_job = ahead
+                all_lines = [x for part in lines_job.get() for x in part]
+                with self._store.write():
+                    existing = self._store.existing_ids([d.id for d in valid])
+                    if existing and not skip_duplicates:
+                        raise DuplicateIdError(f"document {sorted(existing)[0]!r} is already in the index")
+                    skipped.extend(d.id for d in valid if d.id in existing)
+                    keep = [k for k, d in enumerate(valid) if d.id not in existing]
+                    job = self._add_batch([valid[k] for k in keep], [all_lines[k] for k in keep], workers)
+                    ahead = read()  # the next batch's lines are computed while this one is written
+                    self._write_batch(*job)
+                added += len(keep)
+                if progress:
+                    progress("index", added + len(skipped), max(total, added + len(skipped)))
+        if mark is not None and added:
+            self._store.bulk_done(mark)
         return BulkResult(added=added, skipped=skipped)
 
-    def _add_batch(self, docs: list[Document]) -> None:
-        if not docs:
-            return
-        all_lines = [an.Lines.of(d.text) for d in docs]
+    @staticmethod
+    def _validated(batch: list, skipped: list, skip_duplicates: bool) -> list[Document]:
+        valid, seen = [], set()
+        for x in batch:
+            d = validate(x)
+            if d.id in seen:
+                if not skip_duplicates:
+                    raise DuplicateIdError(f"document {d.id!r} occurs twice in the input")
+                skipped.append(d.id)
+                continue
+            seen.add(d.id)
+            valid.append(d)
+        return valid
+
+    def _add_batch(self, docs: list[Document], all_lines: list, workers: Workers):
+        """Judge a batch's furniture here and send its tokenizing to the workers."""
         pending_lines: Counter = Counter()
         pending_sources: Counter = Counter()
         pending_keys: Counter = Counter()
@@ -325,16 +369,17 @@ class Index:
             by_key.setdefault(k, {})[s] = n
         known = (by_key, {s: self._store.source_count(s) for s in pending_sources})
         drops = [self._furniture(lines, d.source, pending, known) for d, lines in zip(docs, all_lines)]
-        # Tokenizing is pure per-document work: spread it like the batch pipeline does.
-        jobs = default_jobs() if self._jobs is None else max(1, self._jobs)
-        state = (docs, all_lines, drops, self.config)
-        analysed = [x for part in run(_analyse_range, state, chunks(len(docs), 128), jobs) for x in part]
+        job = workers.submit([("analyse", part) for part in _parts(list(zip(docs, all_lines, drops)))])
+        return docs, all_lines, job
+
+    def _write_batch(self, docs: list[Document], all_lines: list, job) -> None:
+        if not docs:
+            return
+        analysed = [x for part in job.get() for x in part]
         items = [
-            {"doc": d, "lines": lines, "prepared": p, "facts": facts, "paras": paras}
-            for d, lines, (p, facts, paras) in zip(docs, all_lines, analysed)
+            {"doc": d, "lines": lines, "facts": facts, "paras": paras, "ntokens": n, "vocab": vocab, "keys": keys}
+            for d, lines, (facts, paras, n, vocab, keys) in zip(docs, all_lines, analysed)
         ]
-        for item, keys in zip(items, an.doc_band_keys([i["prepared"] for i in items], self.config)):
-            item["keys"] = keys
         self._insert(self._store, items)
         self._store.bump_generation()
 

@@ -30,10 +30,16 @@ SCHEMA = "".join(
 # One statement each, prepared once: the keys come as one JSON list, are read once
 # (MATERIALIZED) and drive the lookups into every table (CROSS JOIN keeps that order).
 _KEYS = "WITH q(k) AS MATERIALIZED (SELECT value FROM json_each(?1)) "
-BAND_ROWS = _KEYS + " UNION ALL ".join(f"SELECT key, doc FROM q CROSS JOIN {t} ON key = k" for t in BAND_TABLES)
 WORD_ROWS_OF = _KEYS + " UNION ALL ".join(f"SELECT word, n FROM q CROSS JOIN {t} ON word = k" for t in WORD_TABLES)
 WORD_ROWS = "SELECT count(*) FROM (SELECT word FROM (" + " UNION ALL ".join(
     f"SELECT word, n FROM {t}" for t in WORD_TABLES) + ") GROUP BY word HAVING sum(n) > 0)"
+
+
+def band_rows(tables) -> str:
+    """The lookup of ``(key, doc)`` rows for a JSON list of keys in every one of ``tables``."""
+    return _KEYS + " UNION ALL ".join(f"SELECT key, doc FROM q CROSS JOIN {t} ON key = k" for t in tables)
+
+
 ADD_WORDS = "INSERT INTO {} (word, n) VALUES (?, ?) ON CONFLICT(word) DO UPDATE SET n = n + excluded.n"
 
 

@@ -10,7 +10,9 @@ Tables: ``docs`` (the documents, their provenance facts, content paragraphs, sto
 and ``sources`` (line recurrence per source, for furniture), ``links`` (documents known
 to share text), ``cache`` (the last batch clustering), ``meta`` (settings, versions).
 
-``bands`` and ``words`` have small level tables in front (see :mod:`.sqlite_levels`).
+``bands`` and ``words`` have small level tables in front (see :mod:`.sqlite_levels`);
+bulk loads write band keys to sorted runs (``bands_r<n>``, listed in ``runs``; see
+:mod:`.sqlite_runs`).
 """
 
 from __future__ import annotations
@@ -24,9 +26,12 @@ from contextlib import contextmanager
 import numpy as np
 
 from . import sqlite_levels as levels
+from . import sqlite_runs as runs
 from .errors import IndexFileError, IndexLockedError
 
-SCHEMA_VERSION = 2  # 2: level tables bands0..4, words0..4 (schema 1 files are upgraded on open)
+# 2: level tables bands0..4, words0..4; 3: sorted runs of bulk-loaded band keys.
+# Files of schema 1 and 2 are upgraded on open.
+SCHEMA_VERSION = 3
 APPLICATION_ID = 0x64647570  # "ddup": tells a dedup index from any other SQLite file
 MAX_VARS = 900  # parameters per statement (old SQLite builds allow 999)
 
@@ -51,7 +56,7 @@ CREATE TABLE links (a INTEGER NOT NULL, b INTEGER NOT NULL, kind TEXT NOT NULL,
 CREATE INDEX links_b ON links(b);
 CREATE TABLE cache (generation INTEGER PRIMARY KEY, report TEXT NOT NULL);
 """
-_SCHEMA = _SCHEMA.replace("{levels}\n", levels.SCHEMA)
+_SCHEMA = _SCHEMA.replace("{levels}\n", levels.SCHEMA) + runs.SCHEMA
 
 DOC_COLUMNS = "doc, id, text, title, date, source, url, f_date, f_credits, ntokens, paras, story"
 
@@ -91,11 +96,14 @@ class SqliteStore:
             # The band and word B-trees are updated at random places; a bigger page cache
             # keeps their inner pages in memory (64 MiB per connection).
             self.db.execute("PRAGMA cache_size = -65536")
+            # A bulk load's merge grows the WAL to its size; give the space back afterwards.
+            self.db.execute("PRAGMA journal_size_limit = 67108864")
         except sqlite3.DatabaseError as exc:
             self.db.close()
             raise _translate(exc, path) from None
         # Band keys and word counts are written when the transaction ends (see _flush).
         self._new_bands: list[tuple[int, np.ndarray]] = []
+        self._band_sql: dict[tuple, str] = {}
         self._new_words: Counter = Counter()
 
     def close(self) -> None:
@@ -164,14 +172,15 @@ class SqliteStore:
 
     def upgrade(self, schema: int) -> bool:
         """Bring an older file to this schema; False if it is too old to upgrade."""
-        if schema != 1:
+        if schema not in (1, 2):
             return False
         with self.write():
-            if self.schema_version() == 1:  # not upgraded by another process meanwhile
-                for stmt in filter(str.strip, levels.SCHEMA.split(";")):
+            found = self.schema_version()  # another process may have upgraded it meanwhile
+            steps = {1: levels.SCHEMA + "INSERT INTO meta VALUES ('sweep', '0');\n", 2: runs.SCHEMA}
+            for version in range(found, SCHEMA_VERSION):
+                for stmt in filter(str.strip, steps[version].split(";")):
                     self.db.execute(stmt)
-                self.db.execute("INSERT INTO meta VALUES ('sweep', '0')")
-                self.db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+            self.db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
         return True
 
     def meta(self) -> dict:
@@ -264,9 +273,19 @@ class SqliteStore:
 
     # -- bands ----------------------------------------------------------------------
 
+    def band_tables(self) -> tuple[str, ...]:
+        """Every table holding band keys: the main one, its levels, the bulk runs."""
+        return levels.BAND_TABLES + tuple(runs.names(self.db))
+
     def band_rows(self, keys: np.ndarray) -> list[tuple[int, int]]:
         self._flush()
-        return self.db.execute(levels.BAND_ROWS, (json.dumps(keys.tolist()),)).fetchall()
+        with self.read():  # the run list and the rows from one snapshot
+            tables = self.band_tables()
+            sql = self._band_sql.get(tables)
+            if sql is None:
+                self._band_sql = {tables: levels.band_rows(tables)}
+                sql = self._band_sql[tables]
+            return self.db.execute(sql, (json.dumps(keys.tolist()),)).fetchall()
 
     def add_bands(self, rowid: int, keys: np.ndarray) -> None:
         self._new_bands.append((rowid, keys))
@@ -274,13 +293,13 @@ class SqliteStore:
     def delete_bands(self, rowid: int, keys: np.ndarray) -> None:
         self._flush()
         rows = [(k, rowid) for k in keys.tolist()]
-        for t in levels.BAND_TABLES:
+        for t in self.band_tables():
             self.db.executemany(f"DELETE FROM {t} WHERE key = ? AND doc = ?", rows)
 
     def _flush(self) -> None:
         """Write the pending band keys and word counts: one document's (or a removal's) to
-        level 0, then one sweep; a batch's straight to the main tables, sorted by key, so
-        that it walks each B-tree once."""
+        level 0, then one sweep; a batch's band keys to a new sorted run (then runs of one
+        size are merged), its word counts to the main table, sorted."""
         if not self._new_bands and not self._new_words:
             return
         new, self._new_bands = self._new_bands, []
@@ -289,7 +308,8 @@ class SqliteStore:
             keys = np.concatenate([k for _, k in new])
             docs = np.repeat(np.array([r for r, _ in new], dtype=np.int64), [len(k) for _, k in new])
             order = np.lexsort((docs, keys))
-            self.db.executemany("INSERT OR IGNORE INTO bands VALUES (?, ?)", zip(keys[order].tolist(), docs[order].tolist()))
+            runs.write(self.db, zip(keys[order].tolist(), docs[order].tolist()))
+            runs.compact(self.db)
             self.db.executemany(levels.ADD_WORDS.format("words"), words)
             return
         for rowid, keys in new:
@@ -298,6 +318,15 @@ class SqliteStore:
         t = int(self.db.execute("SELECT value FROM meta WHERE key='sweep'").fetchone()[0])
         levels.sweep(self.db, t)
         self.db.execute("UPDATE meta SET value = ? WHERE key='sweep'", (str(t + 1),))
+
+    def bulk_mark(self) -> int:
+        """A mark for :meth:`bulk_done`: runs made after it belong to one bulk load."""
+        return runs.next_seq(self.db)
+
+    def bulk_done(self, mark: int) -> None:
+        """Merge the runs made since ``mark`` into one, so lookups read few tables."""
+        with self.write():
+            runs.compact(self.db, since=mark)
 
     # -- links and stories ------------------------------------------------------------
 
@@ -356,12 +385,14 @@ class SqliteStore:
     def table_counts(self) -> dict[str, int]:
         out = {t: self.db.execute(f"SELECT count(*) FROM {t}").fetchone()[0]
                for t in ("docs", "bands", "words", "lines", "links")}
-        out["bands"] += sum(self.db.execute(f"SELECT count(*) FROM {t}").fetchone()[0] for t in levels.BAND_LEVELS)
+        out["bands"] += sum(self.db.execute(f"SELECT count(*) FROM {t}").fetchone()[0] for t in self.band_tables()[1:])
         out["words"] = self.db.execute(levels.WORD_ROWS).fetchone()[0]
         return out
 
-    def file_bytes(self) -> int:
-        pages = self.db.execute("PRAGMA page_count").fetchone()[0]
+    def free_bytes(self) -> int:
+        """Bytes of the file on its free list (left by merged runs and removals; reused by
+        later writes)."""
+        pages = self.db.execute("PRAGMA freelist_count").fetchone()[0]
         return pages * self.db.execute("PRAGMA page_size").fetchone()[0]
 
     def checkpoint(self) -> None:
