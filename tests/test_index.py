@@ -143,8 +143,10 @@ def test_settings_stored_and_mismatch_refused(db):
     assert "threshold (index 0.4, asked 0.3)" in str(exc.value) and exc.value.exit_code == 5
 
 
-def test_schema_1_file_is_upgraded(db):
-    """A file of schema 1 (one band table, no levels) opens, is upgraded, and answers alike."""
+@pytest.mark.parametrize("old", [1, 2])
+def test_older_schema_file_is_upgraded(db, old):
+    """A file of schema 1 (one band table, no levels) or 2 (no bulk runs) opens, is
+    upgraded, and answers alike."""
     from dedup.index.sqlite_levels import BAND_LEVELS, WORD_LEVELS
 
     docs = mixed_docs()
@@ -153,15 +155,17 @@ def test_schema_1_file_is_upgraded(db):
             index.add(d)
         want = index.query(docs[-1])
     con = sqlite3.connect(db, isolation_level=None)
-    for t in BAND_LEVELS:
-        con.execute(f"INSERT INTO bands SELECT * FROM {t}")
-        con.execute(f"DROP TABLE {t}")
-    for t in WORD_LEVELS:
-        con.execute(f"INSERT INTO words SELECT * FROM {t} WHERE true ON CONFLICT(word) DO UPDATE SET n = n + excluded.n")
-        con.execute(f"DROP TABLE {t}")
+    if old == 1:
+        for t in BAND_LEVELS:
+            con.execute(f"INSERT INTO bands SELECT * FROM {t}")
+            con.execute(f"DROP TABLE {t}")
+        for t in WORD_LEVELS:
+            con.execute(f"INSERT INTO words SELECT * FROM {t} WHERE true ON CONFLICT(word) DO UPDATE SET n = n + excluded.n")
+            con.execute(f"DROP TABLE {t}")
+        con.execute("DELETE FROM meta WHERE key = 'sweep'")
     con.execute("DROP TABLE runs")
-    con.execute("DELETE FROM meta WHERE key IN ('sweep', 'run_seq')")
-    con.execute("PRAGMA user_version = 1")
+    con.execute("DELETE FROM meta WHERE key = 'run_seq'")
+    con.execute(f"PRAGMA user_version = {old}")
     con.close()
     with dedup.Index.open(db, jobs=1) as index:
         assert index.stats()["schema"] == SCHEMA_VERSION == 3

@@ -96,6 +96,9 @@ class SqliteStore:
             # The band and word B-trees are updated at random places; a bigger page cache
             # keeps their inner pages in memory (64 MiB per connection).
             self.db.execute("PRAGMA cache_size = -65536")
+            # Read pages through a memory map instead of a read() call each (capped by the
+            # SQLite build, 2 GiB by default).
+            self.db.execute("PRAGMA mmap_size = 2147418112")
             # A bulk load's merge grows the WAL to its size; give the space back afterwards.
             self.db.execute("PRAGMA journal_size_limit = 67108864")
         except sqlite3.DatabaseError as exc:
@@ -236,12 +239,15 @@ class SqliteStore:
     # -- statistics -----------------------------------------------------------------
 
     def word_counts(self, words: np.ndarray) -> np.ndarray:
-        """Documents carrying each of ``words`` (int64, sorted, distinct)."""
+        """Documents carrying each of ``words`` (int64, distinct)."""
         self._flush()
-        found: Counter = Counter()
-        for w, n in self.db.execute(levels.WORD_ROWS_OF, (json.dumps(words.tolist()),)):
-            found[w] += n  # summed over the levels
-        return np.fromiter((found.get(w, 0) for w in words.tolist()), dtype=np.int64, count=len(words))
+        rows = self.db.execute(levels.WORD_ROWS_OF, (json.dumps(words.tolist()),)).fetchall()  # summed over levels
+        out = np.zeros(len(words), dtype=np.int64)
+        if rows:
+            found = np.array(rows, dtype=np.int64)
+            order = np.argsort(words)  # uint64 order seen as int64 is not sorted
+            out[order[np.searchsorted(words[order], found[:, 0])]] = found[:, 1]
+        return out
 
     def add_words(self, counts: dict[int, int]) -> None:
         """Add to word document frequencies (a count that reaches zero counts as absent)."""

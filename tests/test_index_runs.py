@@ -1,0 +1,103 @@
+"""Bulk loads: band keys in sorted runs merged by size, tokenizing on kept workers."""
+
+import sqlite3
+
+import numpy as np
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+import dedup
+from dedup.index import analysis as an
+from dedup.index import sqlite_runs
+
+from index_helpers import mixed_docs
+from textgen import article
+
+
+def corpus(n: int) -> list[dedup.Document]:
+    """``n`` documents: stories copied whole or in part, some with a footer."""
+    docs = []
+    for k in range(n):
+        story = article(k % 17, 4)
+        text = story if k % 3 else story.split("\n\n", 1)[-1] + "\n\nShare this story"
+        docs.append(dedup.Document(id=f"d{k:03d}", text=text, source=f"s{k % 4}"))
+    return docs
+
+
+def stored_state(path: str) -> dict:
+    """Everything a bulk load writes, independent of how band keys are split into tables."""
+    con = sqlite3.connect(path)
+    runs = [n for (n,) in con.execute("SELECT name FROM runs")]
+    tables = ["bands"] + [f"bands{i}" for i in range(5)] + runs
+    bands = sorted(r for t in tables for r in con.execute(f"SELECT key, doc FROM {t}"))
+    out = {
+        "docs": con.execute("SELECT doc, id, ntokens, paras, f_date, f_credits FROM docs ORDER BY doc").fetchall(),
+        "bands": bands,
+        "words": con.execute("SELECT word, n FROM words ORDER BY word").fetchall(),
+        "lines": con.execute("SELECT key, source, n FROM lines ORDER BY key, source").fetchall(),
+        "runs": len(runs),
+    }
+    con.close()
+    return out
+
+
+def band_keys_of(index, doc: dedup.Document) -> np.ndarray:
+    row = index._store.doc_by_id(doc.id)
+    p = an.from_paragraphs(row[2], np.frombuffer(row[10], "<i8").reshape(-1, 2).tolist(), index.config)
+    return an.doc_band_keys([p], index.config)[0], row[0]
+
+
+@settings(max_examples=8, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(cuts=st.lists(st.integers(1, 40), min_size=1, max_size=6), batch=st.integers(2, 30))
+def test_runs_hold_every_key_once(tmp_path_factory, cuts, batch):
+    """However the load is split into calls and batches, every stored document's band keys
+    are found, each row once, and the number of runs stays bounded."""
+    docs = corpus(60)
+    path = str(tmp_path_factory.mktemp("runs") / "r.db")
+    with dedup.Index.open(path, jobs=1) as index:
+        start = 0
+        for c in cuts + [len(docs)]:
+            index.add_many(docs[start : start + c], batch_size=batch)
+            start = min(len(docs), start + c)
+        want = set()
+        for d in docs:
+            keys, rowid = band_keys_of(index, d)
+            found = {(k, r) for k, r in index._store.band_rows(keys)}
+            assert {(k, rowid) for k in keys.tolist()} <= found
+            want |= {(k, rowid) for k in keys.tolist()}
+    state = stored_state(path)
+    assert sorted(want) == state["bands"]  # nothing extra, nothing twice
+    assert state["runs"] <= sqlite_runs.FANOUT - 1  # all small: one tier
+
+
+def test_workers_store_what_one_process_stores(tmp_path):
+    """Two worker processes (the pool starts once a batch has several parts) write exactly
+    what one process writes."""
+    docs = corpus(150)
+    states = []
+    for jobs in (1, 2):
+        path = str(tmp_path / f"j{jobs}.db")
+        with dedup.Index.open(path, jobs=jobs) as index:
+            index.add_many(docs, batch_size=140)
+        states.append(stored_state(path))
+    assert states[0] == states[1]
+    assert states[0]["runs"] == 1  # the call's two runs merged at its end
+
+
+def test_remove_reaches_runs_and_answers_stay(tmp_path):
+    docs = mixed_docs()
+    with dedup.Index.open(str(tmp_path / "a.db"), jobs=1) as bulk, dedup.Index.open(str(tmp_path / "b.db"), jobs=1) as one:
+        for k in range(0, len(docs) - 1, 2):  # several calls: several runs, merged by tier
+            bulk.add_many(docs[k : k + 2], batch_size=1 if k == 0 else 2)
+        one.add_many(docs[:-1])
+        assert bulk.query(docs[-1]) == one.query(docs[-1])
+        keys, rowid = band_keys_of(bulk, docs[0])
+        bulk.remove(docs[0].id)
+        assert all(r != rowid for _, r in bulk._store.band_rows(keys))
+        assert bulk.clusters().model_dump_json() == dedup.cluster(docs[1:-1], jobs=1).model_dump_json()
+
+
+def test_tiers():
+    assert sqlite_runs.tier(0) == sqlite_runs.tier(sqlite_runs.TIER_BASE - 1) == 0
+    assert sqlite_runs.tier(sqlite_runs.TIER_BASE) == 1
+    assert sqlite_runs.tier(sqlite_runs.TIER_BASE * sqlite_runs.FANOUT) == 2
