@@ -70,6 +70,7 @@ class ProgressBar:
     def __call__(self, stage: str, done: int, total: int) -> None:
         if self.progress is None:
             return
+        total = total or None  # 0: not known (a stream), so no bar length or eta
         if stage not in self.tasks:
             self.tasks[stage] = self.progress.add_task(stage, total=total)
         self.progress.update(self.tasks[stage], completed=done, total=total)

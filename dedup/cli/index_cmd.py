@@ -19,7 +19,7 @@ from rich.table import Table
 
 from ..config import Config
 from ..index import Index
-from ..ingest import read_corpus
+from ..ingest import iter_corpus, read_corpus
 from ..report import render
 from .common import Format, ProgressBar
 
@@ -54,15 +54,17 @@ def add_cmd(
     cfg = _settings(threshold=threshold, shingle_size=shingle_size, num_perm=num_perm, seed=seed)
     if batch < 1:
         raise typer.BadParameter("must be 1 or more", param_hint="'--batch'")
-    docs, problems = read_corpus(list(paths))
+    problems: list = []
     with Index.open(db, cfg) as index, ProgressBar(enabled=not quiet and _err.is_terminal) as bar:
+        # Streamed: a corpus of any size is read as it is added, in input order.
+        docs = iter_corpus(list(paths), problems)
         result = index.add_many(docs, batch_size=batch, skip_duplicates=True, progress=bar)
         total = len(index)
     if not quiet:
         for problem in problems:
             sys.stderr.write(f"dedup: warning: skipped {problem}\n")
         for doc_id in result.skipped:
-            sys.stderr.write(f"dedup: warning: skipped {doc_id}: already in the index\n")
+            sys.stderr.write(f"dedup: warning: skipped {doc_id}: already in the index or earlier in the input\n")
     sys.stdout.write(f"added {result.added} documents; the index holds {total}\n")
     return 1 if problems or result.skipped else 0
 

@@ -295,6 +295,8 @@ class Index:
         batches stay. ``skip_duplicates``: skip ids already stored instead of raising.
 
         Tokenizing runs on worker processes while this one writes the previous batch.
+        ``progress(stage, done, total)`` after each batch; ``total`` is 0 when ``docs``
+        has no length (a stream).
         """
         total = len(docs) if hasattr(docs, "__len__") else 0
         it = iter(docs)
@@ -332,7 +334,7 @@ class Index:
                     self._write_batch(*job)
                 added += len(keep)
                 if progress:
-                    progress("index", added + len(skipped), max(total, added + len(skipped)))
+                    progress("index", added + len(skipped), max(total, added + len(skipped)) if total else 0)
         if mark is not None and added:
             self._store.bulk_done(mark)
         return BulkResult(added=added, skipped=skipped)
