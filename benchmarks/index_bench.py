@@ -85,12 +85,67 @@ def pct(xs: list[float], q: float) -> float:
     return float(np.percentile(np.asarray(xs) * 1000.0, q))
 
 
+def probe(args, db: str, size: int) -> dict:
+    """Time ``query`` and then ``add`` of the documents after the first ``size``."""
+    out: dict = {}
+    with dedup.Index.open(db, jobs=args.jobs, durable=args.durable) as index:
+        probes = list(stream(args.corpus, size, size + args.probes))
+        for d in stream(args.corpus, 0, 1):  # warm up: first query loads tables and caches
+            index.query(d)
+        q, a, nmatch = [], [], 0
+        for d in probes:
+            t = time.perf_counter()
+            r = index.query(d)
+            q.append(time.perf_counter() - t)
+            nmatch += bool(r.matches)
+        for d in probes:
+            t = time.perf_counter()
+            index.add(d)
+            a.append(time.perf_counter() - t)
+        out["probes_with_matches"] = nmatch
+        if probes:
+            out["query_ms"] = {"p50": pct(q, 50), "p99": pct(q, 99), "max": pct(q, 100)}
+            out["add_ms"] = {"p50": pct(a, 50), "p99": pct(a, 99), "max": pct(a, 100)}
+        if args.clusters:
+            t = time.perf_counter()
+            index.clusters()
+            out["clusters_s"] = time.perf_counter() - t
+        index._store.checkpoint()
+        stats = index.stats()
+        out["bytes"], out["free_bytes"] = stats["bytes"], stats["free_bytes"]
+        out["documents"] = stats["documents"]
+    return out
+
+
+def _settle(source: str) -> None:
+    """After copying a kept index: write the copy back to disk now, so writeback does not
+    overlap the timing, and drop the source from the page cache, so the copy (not both)
+    stays cached, as one index on a machine with room for it would be."""
+    if hasattr(os, "sync"):
+        os.sync()
+    if hasattr(os, "posix_fadvise"):
+        fd = os.open(source, os.O_RDONLY)
+        try:
+            os.posix_fadvise(fd, 0, 0, os.POSIX_FADV_DONTNEED)
+        finally:
+            os.close(fd)
+
+
+def _median_run(runs: list[dict]) -> dict:
+    """Each latency figure as the median over runs (the runs themselves are kept)."""
+    out = dict(runs[0])
+    for what in ("query_ms", "add_ms"):
+        if what in out:
+            out[what] = {k: float(np.median([r[what][k] for r in runs])) for k in runs[0][what]}
+    out["runs"] = runs
+    return out
+
+
 def run(args) -> dict:
     out: dict = {"size": args.size, "probes": args.probes, "corpus": args.corpus, "durable": args.durable}
     with tempfile.TemporaryDirectory(dir=args.tmp) as tmp:
         db = os.path.join(tmp, "bench.db")
         if args.reuse:
-            shutil.copyfile(args.reuse, db)
             with dedup.Index.open(args.reuse, create=False) as index:
                 out["size"] = len(index)
         else:
@@ -101,41 +156,21 @@ def run(args) -> dict:
                 t = time.perf_counter()
                 index.add_many(stream(args.corpus, 0, args.size))
                 out["add_many_docs_per_s"] = args.size / (time.perf_counter() - t)
-        with dedup.Index.open(db, jobs=args.jobs, durable=args.durable) as index:
-            index._store.checkpoint()
-            stats = index.stats()
+                index._store.checkpoint()
+                stats = index.stats()
             out["bytes_after_load"], out["free_bytes_after_load"], out["rows"] = stats["bytes"], stats["free_bytes"], stats["rows"]
-            probes = list(stream(args.corpus, out["size"], out["size"] + args.probes))
-            for d in stream(args.corpus, 0, 1):  # warm up: first query loads tables and caches
-                index.query(d)
-            q, a, nmatch = [], [], 0
-            for d in probes:
-                t = time.perf_counter()
-                r = index.query(d)
-                q.append(time.perf_counter() - t)
-                nmatch += bool(r.matches)
-            for d in probes:
-                t = time.perf_counter()
-                index.add(d)
-                a.append(time.perf_counter() - t)
-            out["probes_with_matches"] = nmatch
-            if probes:
-                out["query_ms"] = {"p50": pct(q, 50), "p99": pct(q, 99), "max": pct(q, 100)}
-                out["add_ms"] = {"p50": pct(a, 50), "p99": pct(a, 99), "max": pct(a, 100)}
-            if args.clusters:
-                t = time.perf_counter()
-                index.clusters()
-                out["clusters_s"] = time.perf_counter() - t
-            index._store.checkpoint()
-            stats = index.stats()
-            out["bytes"], out["free_bytes"] = stats["bytes"], stats["free_bytes"]
-        if args.keep:
-            shutil.copyfile(db, args.keep)
+            if args.keep:
+                shutil.copyfile(db, args.keep)
+        runs = []
+        for _ in range(max(1, args.runs) if args.probes else 0):
+            if args.reuse:  # every run starts from the kept index, its copy on disk
+                shutil.copyfile(args.reuse, db)
+                _settle(args.reuse)
+            runs.append(probe(args, db, out["size"]))
+        out.update(_median_run(runs) if runs else {})
         if args.reuse and os.path.exists(args.reuse + ".json"):
             with open(args.reuse + ".json", encoding="utf-8") as fh:
                 out["build"] = json.load(fh)  # the load's numbers, reported with these
-    out["bytes_per_doc"] = out["bytes"] / (out["size"] + len(probes))
-    out["used_bytes_per_doc"] = (out["bytes"] - out["free_bytes"]) / (out["size"] + len(probes))
     if "batch_docs_per_s" in out and "add_many_docs_per_s" in out:
         out["ratio_add_many_to_batch"] = out["add_many_docs_per_s"] / out["batch_docs_per_s"]
     return out
@@ -181,7 +216,10 @@ def markdown(r: dict, command: str) -> str:
             f"**Latency.** Command: `{command}` (date {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}, code {commit}). "
             f"A copy of the loaded index ({r['size']:,} documents); the next {r['probes']} documents of the file, "
             f"each timed with `query`, then each with `add` ({r['probes_with_matches']} of them match something), "
-            "after one warm-up query.",
+            f"after one warm-up query. Median of {len(r['runs'])} run(s), each on a fresh copy of the index "
+            "(synced to disk before timing); per run, p50/p99 ms: "
+            + "; ".join(f"query {x['query_ms']['p50']:.1f}/{x['query_ms']['p99']:.1f}, add {x['add_ms']['p50']:.1f}/"
+                        f"{x['add_ms']['p99']:.1f}" for x in r["runs"]) + ".",
             "",
             "| measure | p50 | p99 | max | target |",
             "| --- | ---: | ---: | ---: | --- |",
@@ -215,8 +253,11 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--keep", default=None, help="copy the index here at the end")
     ap.add_argument("--reuse", default=None, help="probe a copy of this kept index instead of loading one")
     ap.add_argument("--no-batch", action="store_true", help="do not time the batch pipeline")
+    ap.add_argument("--runs", type=int, default=1, help="latency runs (each on a fresh copy with --reuse); medians reported")
     ap.add_argument("--write-results", action="store_true")
     args = ap.parse_args(argv)
+    if args.runs > 1 and not args.reuse:
+        ap.error("--runs above 1 needs --reuse (each run probes a fresh copy of a kept index)")
     command = "python -m benchmarks.index_bench " + " ".join(argv or sys.argv[1:])
     r = run(args)
     if args.keep:

@@ -113,10 +113,10 @@ def test_index_bench_load_then_reuse(corpus, tmp_path):
     kept = str(tmp_path / "kept.db")
     assert index_bench.main(["--corpus", path, "--size", "40", "--probes", "0", "--keep", kept, "--jobs", "1"]) == 0
     args = index_bench.argparse.Namespace(corpus=path, size=0, probes=10, batch_size=0, jobs=1, durable=False,
-                                          clusters=False, tmp=None, keep=None, reuse=kept, no_batch=True)
+                                          clusters=False, tmp=None, keep=None, reuse=kept, no_batch=True, runs=2)
     r = index_bench.run(args)
     assert r["size"] == 40 and r["build"]["size"] == 40 and r["build"]["add_many_docs_per_s"] > 0
-    assert set(r["query_ms"]) == {"p50", "p99", "max"}
+    assert set(r["query_ms"]) == {"p50", "p99", "max"} and len(r["runs"]) == 2
     text = index_bench.markdown(r, "cmd")
     assert "**Bulk load.**" in text and "**Latency.**" in text and "40 documents" in text
     import dedup

@@ -228,18 +228,14 @@ class Index:
         """Lines judged furniture given the stored line statistics, plus ``pending`` ones
         (``(per (key, source), per key, per source)`` counts of the same bulk batch, which
         include the document); otherwise the document itself counts once. ``known``: the
-        stored ``(line counts by key, source counts)`` of a whole batch, read at once."""
+        stored ``(per (key, source), per key, per source)`` counts of a whole batch's lines
+        and sources, read at once."""
         src = source or ""
         if known is None:
-            stored = self._store.line_counts(lines.unique_keys().tolist())
+            stored, anywhere = self._store.line_stats(lines.unique_keys().tolist(), [src])
             source_count = self._store.source_count(src)
-            anywhere: Counter = Counter()
-            for (k, _), n in stored.items():
-                anywhere[k] += n
         else:
-            by_key, sources = known
-            stored = {(k, s): n for k in lines.unique_keys().tolist() for s, n in by_key.get(k, {}).items()}
-            anywhere = {k: sum(by_key.get(k, {}).values()) for k in lines.unique_keys().tolist()}
+            stored, anywhere, sources = known
             source_count = sources.get(src, 0)
         per_line, per_key, per_source = pending or ({}, {}, {})
         own = 0 if pending else 1
@@ -366,10 +362,8 @@ class Index:
             pending_sources[src] += 1
         pending = (pending_lines, pending_keys, pending_sources)
         # The batch's stored line and source counts in one read, not one per document.
-        by_key: dict[int, dict[str, int]] = {}
-        for (k, s), n in self._store.line_counts(sorted(pending_keys)).items():
-            by_key.setdefault(k, {})[s] = n
-        known = (by_key, {s: self._store.source_count(s) for s in pending_sources})
+        srcs = sorted(pending_sources)
+        known = (*self._store.line_stats(sorted(pending_keys), srcs), {s: self._store.source_count(s) for s in srcs})
         drops = [self._furniture(lines, d.source, pending, known) for d, lines in zip(docs, all_lines)]
         job = workers.submit([("analyse", part) for part in _parts(list(zip(docs, all_lines, drops)))])
         return docs, all_lines, job

@@ -263,6 +263,15 @@ class Statistics:
         """``{(key, source): documents}`` for the given line keys ('' = no source)."""
         return {(k, s): n for k, per in self._values(LINES, keys).items() for s, n in per.items()}
 
+    def line_stats(self, keys: list[int], sources: list[str]) -> tuple[dict[tuple[int, str], int], dict[int, int]]:
+        """As :meth:`SqliteStore.line_stats`."""
+        wanted, per, total = set(sources), {}, {}
+        for (k, s), n in self.line_counts(keys).items():
+            total[k] = total.get(k, 0) + n
+            if s in wanted:
+                per[(k, s)] = n
+        return per, total
+
     def source_count(self, source: str) -> int:
         return self._values(SOURCES, [source])[source]
 

@@ -253,13 +253,19 @@ class SqliteStore:
         """Add to word document frequencies (a count that reaches zero counts as absent)."""
         self._new_words.update(counts)
 
-    def line_counts(self, keys: list[int]) -> dict[tuple[int, str], int]:
-        """``{(key, source): documents}`` for the given line keys ('' = no source)."""
-        out: dict[tuple[int, str], int] = {}
-        for part in _chunks(keys):
-            for k, s, n in self.db.execute(f"SELECT key, source, n FROM lines WHERE key IN ({_marks(len(part))})", part):
-                out[(k, s)] = n
-        return out
+    def line_stats(self, keys: list[int], sources: list[str]) -> tuple[dict[tuple[int, str], int], dict[int, int]]:
+        """For the given line keys: ``{(key, source): documents}`` in the given sources
+        only, and ``{key: documents in any source}``. A common line is carried by
+        thousands of sources; its rows are summed here, not returned."""
+        args = (json.dumps(keys), json.dumps(sources))
+        per = {(k, src): n for k, src, n in self.db.execute(
+            "WITH q(k) AS MATERIALIZED (SELECT value FROM json_each(?1)) "
+            "SELECT key, source, n FROM q CROSS JOIN lines ON key = k "
+            "WHERE source IN (SELECT value FROM json_each(?2))", args)}
+        total = dict(self.db.execute(
+            "WITH q(k) AS MATERIALIZED (SELECT value FROM json_each(?1)) "
+            "SELECT key, sum(n) FROM q CROSS JOIN lines ON key = k GROUP BY key", args[:1]))
+        return per, total
 
     def source_count(self, source: str) -> int:
         row = self.db.execute("SELECT n FROM sources WHERE source = ?", (source,)).fetchone()
