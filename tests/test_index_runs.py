@@ -101,3 +101,23 @@ def test_tiers():
     assert sqlite_runs.tier(0) == sqlite_runs.tier(sqlite_runs.TIER_BASE - 1) == 0
     assert sqlite_runs.tier(sqlite_runs.TIER_BASE) == 1
     assert sqlite_runs.tier(sqlite_runs.TIER_BASE * sqlite_runs.FANOUT) == 2
+
+
+def test_vacuum_frees_merged_runs_and_keeps_answers(tmp_path):
+    from dedup.cli import main as cli_main
+
+    docs = corpus(40)
+    path = str(tmp_path / "v.db")
+    with dedup.Index.open(path, jobs=1) as index:
+        index.add_many(docs[:-1], batch_size=5)  # runs merged: their pages left free
+        want = index.query(docs[-1])
+        assert index.stats()["free_bytes"] > 0
+    before = stored_state(path)
+    try:
+        cli_main(["index", "vacuum", path])
+    except SystemExit as exc:
+        assert exc.code in (0, None)
+    with dedup.Index.open(path, jobs=1) as index:
+        assert index.stats()["free_bytes"] == 0 and index.query(docs[-1]) == want
+        assert index._store.db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+    assert stored_state(path) == before

@@ -127,6 +127,16 @@ def remove_cmd(
     return 0
 
 
+@index_app.command("vacuum")
+def vacuum_cmd(db: str = typer.Argument(..., help="Index file.")) -> int:
+    """Give the file's free pages (left by bulk loads and removals) back to the disk."""
+    with Index.open(db, create=False) as index:
+        freed = index.vacuum()
+        size = index.stats()["bytes"]
+    sys.stdout.write(f"freed {freed:,} bytes; the index takes {size:,}\n")
+    return 0
+
+
 @index_app.command("stats")
 def stats_cmd(
     db: str = typer.Argument(..., help="Index file or redis:// URL."),

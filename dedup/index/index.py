@@ -14,17 +14,16 @@ import os
 from collections import Counter, OrderedDict
 from collections.abc import Callable, Iterable
 from datetime import datetime
-from itertools import islice
 from typing import Any, Optional, Union
 
 import numpy as np
 
 from ..config import Config
 from ..models import Document, Report
-from ..parallel import Workers, default_jobs
 from ..pipeline import cluster as batch_cluster
 from ..provenance import DocFacts, passages, rank_key, rounded
 from . import analysis as an
+from . import bulk
 from .checks import check, restory, validate, version
 from .errors import DuplicateIdError, IndexFileError, UnknownIdError
 from .results import AddResult, BulkResult, Match
@@ -34,25 +33,6 @@ Progress = Callable[[str, int, int], None]
 REDIS_SCHEMES = ("redis://", "rediss://", "unix://")
 CACHE_DOCS = 4096  # prepared stored documents kept in memory (their content never changes)
 FORMAT = "dedup-index"
-
-
-BULK_PART = 64  # documents per task of a bulk load's workers
-
-
-def _bulk_work(cfg: Config, task: tuple):
-    """A worker's share of a bulk batch: ``("lines", texts)`` -> their :class:`an.Lines`;
-    ``("analyse", [(doc, lines, drop)])`` -> what is stored of each: facts, content
-    paragraphs, token count, vocabulary, band keys."""
-    kind, part = task
-    if kind == "lines":
-        return [an.Lines.of(text) for text in part]
-    done = [an.analyse(d, lines, drop, cfg) for d, lines, drop in part]
-    keys = an.doc_band_keys([p for p, _, _ in done], cfg)
-    return [(facts, paras, p.ntokens, p.vocab, k) for (p, facts, paras), k in zip(done, keys)]
-
-
-def _parts(xs: list, size: int = BULK_PART) -> list[list]:
-    return [xs[i : i + size] for i in range(0, len(xs), size)]
 
 
 def _story_label(story: int) -> str:
@@ -294,90 +274,7 @@ class Index:
         ``progress(stage, done, total)`` after each batch; ``total`` is 0 when ``docs``
         has no length (a stream).
         """
-        total = len(docs) if hasattr(docs, "__len__") else 0
-        it = iter(docs)
-        added, skipped = 0, []
-        mark = getattr(self._store, "bulk_mark", lambda: None)()
-        jobs = default_jobs() if self._jobs is None else max(1, self._jobs)
-
-        def read():
-            """The next batch, validated, with its lines on the workers (or the error
-            to raise once the batch before it is written)."""
-            batch = list(islice(it, max(1, batch_size)))
-            if not batch:
-                return None
-            try:
-                valid = self._validated(batch, skipped, skip_duplicates)
-            except Exception as exc:
-                return exc
-            return valid, workers.submit([("lines", [d.text for d in part]) for part in _parts(valid)])
-
-        with Workers(_bulk_work, self.config, jobs) as workers:
-            ahead = read()
-            while ahead is not None:
-                if isinstance(ahead, Exception):
-                    raise ahead
-                valid, lines_job = ahead
-                all_lines = [x for part in lines_job.get() for x in part]
-                with self._store.write():
-                    existing = self._store.existing_ids([d.id for d in valid])
-                    if existing and not skip_duplicates:
-                        raise DuplicateIdError(f"document {sorted(existing)[0]!r} is already in the index")
-                    skipped.extend(d.id for d in valid if d.id in existing)
-                    keep = [k for k, d in enumerate(valid) if d.id not in existing]
-                    job = self._add_batch([valid[k] for k in keep], [all_lines[k] for k in keep], workers)
-                    ahead = read()  # the next batch's lines are computed while this one is written
-                    self._write_batch(*job)
-                added += len(keep)
-                if progress:
-                    progress("index", added + len(skipped), max(total, added + len(skipped)) if total else 0)
-        if mark is not None and added:
-            self._store.bulk_done(mark)
-        return BulkResult(added=added, skipped=skipped)
-
-    @staticmethod
-    def _validated(batch: list, skipped: list, skip_duplicates: bool) -> list[Document]:
-        valid, seen = [], set()
-        for x in batch:
-            d = validate(x)
-            if d.id in seen:
-                if not skip_duplicates:
-                    raise DuplicateIdError(f"document {d.id!r} occurs twice in the input")
-                skipped.append(d.id)
-                continue
-            seen.add(d.id)
-            valid.append(d)
-        return valid
-
-    def _add_batch(self, docs: list[Document], all_lines: list, workers: Workers):
-        """Judge a batch's furniture here and send its tokenizing to the workers."""
-        pending_lines: Counter = Counter()
-        pending_sources: Counter = Counter()
-        pending_keys: Counter = Counter()
-        for d, lines in zip(docs, all_lines):
-            src = d.source or ""
-            keys = lines.unique_keys().tolist()
-            pending_lines.update((k, src) for k in keys)
-            pending_keys.update(keys)
-            pending_sources[src] += 1
-        pending = (pending_lines, pending_keys, pending_sources)
-        # The batch's stored line and source counts in one read, not one per document.
-        srcs = sorted(pending_sources)
-        known = (*self._store.line_stats(sorted(pending_keys), srcs), {s: self._store.source_count(s) for s in srcs})
-        drops = [self._furniture(lines, d.source, pending, known) for d, lines in zip(docs, all_lines)]
-        job = workers.submit([("analyse", part) for part in _parts(list(zip(docs, all_lines, drops)))])
-        return docs, all_lines, job
-
-    def _write_batch(self, docs: list[Document], all_lines: list, job) -> None:
-        if not docs:
-            return
-        analysed = [x for part in job.get() for x in part]
-        items = [
-            {"doc": d, "lines": lines, "facts": facts, "paras": paras, "ntokens": n, "vocab": vocab, "keys": keys}
-            for d, lines, (facts, paras, n, vocab, keys) in zip(docs, all_lines, analysed)
-        ]
-        self._insert(self._store, items)
-        self._store.bump_generation()
+        return bulk.add_many(self, docs, batch_size, skip_duplicates, progress)
 
     # -- removal ----------------------------------------------------------------------------------
 
@@ -398,6 +295,17 @@ class Index:
             restory(store, members)
             store.bump_generation()
         self._prepared.pop(rowid, None)
+
+    def vacuum(self) -> int:
+        """Give the file's free pages back to the disk (a bulk load's merged runs leave
+        some; later writes would reuse them anyway); the bytes freed. Rewrites the whole
+        file: needs that much free disk and the write lock. A Redis index has nothing to do."""
+        vacuum = getattr(self._store, "vacuum", None)
+        if vacuum is None:
+            return 0
+        before = self.stats()["bytes"]
+        vacuum()
+        return before - self.stats()["bytes"]
 
     # -- the authoritative clustering ------------------------------------------------------------------
 

@@ -27,36 +27,10 @@ import numpy as np
 
 from . import sqlite_levels as levels
 from . import sqlite_runs as runs
+from .sqlite_schema import APPLICATION_ID, SCHEMA_VERSION, create_statements, upgrade_statements
 from .errors import IndexFileError, IndexLockedError
 
-# 2: level tables bands0..4, words0..4; 3: sorted runs of bulk-loaded band keys.
-# Files of schema 1 and 2 are upgraded on open.
-SCHEMA_VERSION = 3
-APPLICATION_ID = 0x64647570  # "ddup": tells a dedup index from any other SQLite file
 MAX_VARS = 900  # parameters per statement (old SQLite builds allow 999)
-
-_SCHEMA = """
-CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;
-CREATE TABLE docs (
-    doc INTEGER PRIMARY KEY AUTOINCREMENT,
-    id TEXT NOT NULL UNIQUE,
-    text TEXT NOT NULL, title TEXT, date TEXT, source TEXT, url TEXT,
-    f_date TEXT, f_credits TEXT NOT NULL, ntokens INTEGER NOT NULL,
-    paras BLOB NOT NULL, story INTEGER NOT NULL
-);
-CREATE INDEX docs_story ON docs(story);
-CREATE TABLE bands (key INTEGER NOT NULL, doc INTEGER NOT NULL, PRIMARY KEY (key, doc)) WITHOUT ROWID;
-{levels}
-CREATE TABLE words (word INTEGER PRIMARY KEY, n INTEGER NOT NULL);
-CREATE TABLE lines (key INTEGER NOT NULL, source TEXT NOT NULL, n INTEGER NOT NULL,
-                    PRIMARY KEY (key, source)) WITHOUT ROWID;
-CREATE TABLE sources (source TEXT PRIMARY KEY, n INTEGER NOT NULL) WITHOUT ROWID;
-CREATE TABLE links (a INTEGER NOT NULL, b INTEGER NOT NULL, kind TEXT NOT NULL,
-                    PRIMARY KEY (a, b)) WITHOUT ROWID;
-CREATE INDEX links_b ON links(b);
-CREATE TABLE cache (generation INTEGER PRIMARY KEY, report TEXT NOT NULL);
-"""
-_SCHEMA = _SCHEMA.replace("{levels}\n", levels.SCHEMA) + runs.SCHEMA
 
 DOC_COLUMNS = "doc, id, text, title, date, source, url, f_date, f_credits, ntokens, paras, story"
 
@@ -164,8 +138,7 @@ class SqliteStore:
         with self.write():
             if not self.is_empty_file():  # another process created it meanwhile
                 return
-            # executescript() would commit mid-transaction: run the statements one by one.
-            for stmt in filter(str.strip, _SCHEMA.split(";")):
+            for stmt in create_statements():
                 self.db.execute(stmt)
             self.db.execute(f"PRAGMA application_id = {APPLICATION_ID}")
             self.db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
@@ -175,14 +148,12 @@ class SqliteStore:
 
     def upgrade(self, schema: int) -> bool:
         """Bring an older file to this schema; False if it is too old to upgrade."""
-        if schema not in (1, 2):
+        if not upgrade_statements(schema):
             return False
         with self.write():
             found = self.schema_version()  # another process may have upgraded it meanwhile
-            steps = {1: levels.SCHEMA + "INSERT INTO meta VALUES ('sweep', '0');\n", 2: runs.SCHEMA}
-            for version in range(found, SCHEMA_VERSION):
-                for stmt in filter(str.strip, steps[version].split(";")):
-                    self.db.execute(stmt)
+            for stmt in upgrade_statements(found):
+                self.db.execute(stmt)
             self.db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
         return True
 
@@ -406,6 +377,15 @@ class SqliteStore:
         later writes)."""
         pages = self.db.execute("PRAGMA freelist_count").fetchone()[0]
         return pages * self.db.execute("PRAGMA page_size").fetchone()[0]
+
+    def vacuum(self) -> None:
+        """Rewrite the file without its free pages (needs as much free disk as the file
+        and waits for the write lock like any writer)."""
+        try:
+            self.db.execute("VACUUM")
+        except sqlite3.DatabaseError as exc:
+            raise _translate(exc, self.path) from None
+        self.checkpoint()
 
     def checkpoint(self) -> None:
         self.db.execute("PRAGMA wal_checkpoint(TRUNCATE)")

@@ -1,0 +1,138 @@
+"""Bulk loads (:meth:`dedup.Index.add_many`): batches tokenized on kept worker processes
+while this one writes the batch before.
+
+Per batch: the workers find each document's lines; this process judges furniture from
+the stored line statistics plus the batch's own; the workers tokenize, segment and
+compute band keys; this process writes everything in one transaction (band keys as a
+sorted run, see :mod:`.sqlite_runs`). The next batch's lines are found while this one is
+written.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable
+from itertools import islice
+from typing import TYPE_CHECKING, Optional, Union
+
+from ..config import Config
+from ..models import Document
+from ..parallel import Workers, default_jobs
+from . import analysis as an
+from .checks import validate
+from .errors import DuplicateIdError
+from .results import BulkResult
+
+if TYPE_CHECKING:
+    from .index import Index, Progress
+
+PART = 64  # documents per task of the workers
+
+
+def _work(cfg: Config, task: tuple):
+    """A worker's share of a batch: ``("lines", texts)`` -> their :class:`an.Lines`;
+    ``("analyse", [(doc, lines, drop)])`` -> what is stored of each: facts, content
+    paragraphs, token count, vocabulary, band keys."""
+    kind, part = task
+    if kind == "lines":
+        return [an.Lines.of(text) for text in part]
+    done = [an.analyse(d, lines, drop, cfg) for d, lines, drop in part]
+    keys = an.doc_band_keys([p for p, _, _ in done], cfg)
+    return [(facts, paras, p.ntokens, p.vocab, k) for (p, facts, paras), k in zip(done, keys)]
+
+
+def _parts(xs: list, size: int = PART) -> list[list]:
+    return [xs[i : i + size] for i in range(0, len(xs), size)]
+
+
+def add_many(index: "Index", docs: Iterable[Union[Document, dict]], batch_size: int,
+             skip_duplicates: bool, progress: Optional["Progress"]) -> BulkResult:
+    """See :meth:`dedup.Index.add_many`."""
+    store = index._store
+    total = len(docs) if hasattr(docs, "__len__") else 0
+    it = iter(docs)
+    added, skipped = 0, []
+    mark = getattr(store, "bulk_mark", lambda: None)()
+    jobs = default_jobs() if index._jobs is None else max(1, index._jobs)
+
+    def read():
+        """The next batch, validated, with its lines on the workers (or the error to
+        raise once the batch before it is written)."""
+        batch = list(islice(it, max(1, batch_size)))
+        if not batch:
+            return None
+        try:
+            valid = _validated(batch, skipped, skip_duplicates)
+        except Exception as exc:
+            return exc
+        return valid, workers.submit([("lines", [d.text for d in part]) for part in _parts(valid)])
+
+    with Workers(_work, index.config, jobs) as workers:
+        ahead = read()
+        while ahead is not None:
+            if isinstance(ahead, Exception):
+                raise ahead
+            valid, lines_job = ahead
+            all_lines = [x for part in lines_job.get() for x in part]
+            with store.write():
+                existing = store.existing_ids([d.id for d in valid])
+                if existing and not skip_duplicates:
+                    raise DuplicateIdError(f"document {sorted(existing)[0]!r} is already in the index")
+                skipped.extend(d.id for d in valid if d.id in existing)
+                keep = [k for k, d in enumerate(valid) if d.id not in existing]
+                job = _plan(index, [valid[k] for k in keep], [all_lines[k] for k in keep], workers)
+                ahead = read()  # the next batch's lines are found while this one is written
+                _write(index, *job)
+            added += len(keep)
+            if progress:
+                progress("index", added + len(skipped), max(total, added + len(skipped)) if total else 0)
+    if mark is not None and added:
+        store.bulk_done(mark)
+    return BulkResult(added=added, skipped=skipped)
+
+
+def _validated(batch: list, skipped: list, skip_duplicates: bool) -> list[Document]:
+    valid, seen = [], set()
+    for x in batch:
+        d = validate(x)
+        if d.id in seen:
+            if not skip_duplicates:
+                raise DuplicateIdError(f"document {d.id!r} occurs twice in the input")
+            skipped.append(d.id)
+            continue
+        seen.add(d.id)
+        valid.append(d)
+    return valid
+
+
+def _plan(index: "Index", docs: list[Document], all_lines: list, workers: Workers):
+    """Judge a batch's furniture here and send its tokenizing to the workers."""
+    store = index._store
+    pending_lines: Counter = Counter()
+    pending_sources: Counter = Counter()
+    pending_keys: Counter = Counter()
+    for d, lines in zip(docs, all_lines):
+        src = d.source or ""
+        keys = lines.unique_keys().tolist()
+        pending_lines.update((k, src) for k in keys)
+        pending_keys.update(keys)
+        pending_sources[src] += 1
+    pending = (pending_lines, pending_keys, pending_sources)
+    # The batch's stored line and source counts in one read, not one per document.
+    srcs = sorted(pending_sources)
+    known = (*store.line_stats(sorted(pending_keys), srcs), {s: store.source_count(s) for s in srcs})
+    drops = [index._furniture(lines, d.source, pending, known) for d, lines in zip(docs, all_lines)]
+    job = workers.submit([("analyse", part) for part in _parts(list(zip(docs, all_lines, drops)))])
+    return docs, all_lines, job
+
+
+def _write(index: "Index", docs: list[Document], all_lines: list, job) -> None:
+    if not docs:
+        return
+    analysed = [x for part in job.get() for x in part]
+    items = [
+        {"doc": d, "lines": lines, "facts": facts, "paras": paras, "ntokens": n, "vocab": vocab, "keys": keys}
+        for d, lines, (facts, paras, n, vocab, keys) in zip(docs, all_lines, analysed)
+    ]
+    index._insert(index._store, items)
+    index._store.bump_generation()

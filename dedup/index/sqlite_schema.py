@@ -1,0 +1,55 @@
+"""The SQLite index's tables, and the steps that bring an older file up to date."""
+
+from __future__ import annotations
+
+from . import sqlite_levels as levels
+from . import sqlite_runs as runs
+
+# 2: level tables bands0..4, words0..4; 3: sorted runs of bulk-loaded band keys.
+# Files of schema 1 and 2 are upgraded on open.
+SCHEMA_VERSION = 3
+APPLICATION_ID = 0x64647570  # "ddup": tells a dedup index from any other SQLite file
+
+_SCHEMA = """
+CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;
+CREATE TABLE docs (
+    doc INTEGER PRIMARY KEY AUTOINCREMENT,
+    id TEXT NOT NULL UNIQUE,
+    text TEXT NOT NULL, title TEXT, date TEXT, source TEXT, url TEXT,
+    f_date TEXT, f_credits TEXT NOT NULL, ntokens INTEGER NOT NULL,
+    paras BLOB NOT NULL, story INTEGER NOT NULL
+);
+CREATE INDEX docs_story ON docs(story);
+CREATE TABLE bands (key INTEGER NOT NULL, doc INTEGER NOT NULL, PRIMARY KEY (key, doc)) WITHOUT ROWID;
+{levels}
+CREATE TABLE words (word INTEGER PRIMARY KEY, n INTEGER NOT NULL);
+CREATE TABLE lines (key INTEGER NOT NULL, source TEXT NOT NULL, n INTEGER NOT NULL,
+                    PRIMARY KEY (key, source)) WITHOUT ROWID;
+CREATE TABLE sources (source TEXT PRIMARY KEY, n INTEGER NOT NULL) WITHOUT ROWID;
+CREATE TABLE links (a INTEGER NOT NULL, b INTEGER NOT NULL, kind TEXT NOT NULL,
+                    PRIMARY KEY (a, b)) WITHOUT ROWID;
+CREATE INDEX links_b ON links(b);
+CREATE TABLE cache (generation INTEGER PRIMARY KEY, report TEXT NOT NULL);
+"""
+_SCHEMA = _SCHEMA.replace("{levels}\n", levels.SCHEMA) + runs.SCHEMA
+
+# What turns schema N into N + 1.
+_STEPS = {1: levels.SCHEMA + "INSERT INTO meta VALUES ('sweep', '0');\n", 2: runs.SCHEMA}
+
+
+def _statements(script: str) -> list[str]:
+    # executescript() would commit mid-transaction: the statements are run one by one.
+    return [stmt for stmt in script.split(";") if stmt.strip()]
+
+
+def create_statements() -> list[str]:
+    """The statements that create a new, empty index (of ``SCHEMA_VERSION``)."""
+    return _statements(_SCHEMA)
+
+
+def upgrade_statements(found: int) -> list[str]:
+    """The statements that bring a file of schema ``found`` to ``SCHEMA_VERSION`` (none:
+    it cannot be upgraded, or need not be)."""
+    if found not in _STEPS:
+        return []
+    return [stmt for v in range(found, SCHEMA_VERSION) for stmt in _statements(_STEPS[v])]
