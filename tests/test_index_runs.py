@@ -121,3 +121,28 @@ def test_vacuum_frees_merged_runs_and_keeps_answers(tmp_path):
         assert index.stats()["free_bytes"] == 0 and index.query(docs[-1]) == want
         assert index._store.db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
     assert stored_state(path) == before
+
+
+def test_pipelined_batches_store_what_separate_calls_store(tmp_path):
+    """A batch is planned (furniture judged) before the one before it is written; it must
+    see the same statistics as when each batch is its own call, written before the next."""
+    # Every source signs off with a line of its own; whether it is furniture depends on
+    # how many earlier documents of the source carried it, across batches.
+    docs = [d.model_copy(update={"text": d.text + f"\n\nReporting by the {d.source} desk for readers across the county"})
+            for d in corpus(90)]
+    for size in (2, 7):
+        states = []
+        for mode in ("one call", "a call per batch"):
+            path = str(tmp_path / f"{size}-{mode}.db")
+            with dedup.Index.open(path, jobs=2) as index:
+                if mode == "one call":
+                    index.add_many(docs, batch_size=size)
+                else:
+                    for k in range(0, len(docs), size):
+                        index.add_many(docs[k : k + size], batch_size=size)
+            states.append({k: v for k, v in stored_state(path).items() if k != "runs"})
+        assert states[0] == states[1]
+        # the sign-off was judged furniture once it had recurred, and not before
+        text = {d.id: d.text for d in docs}
+        cut = [np.frombuffer(row[3], "<i8").max() < text[row[1]].rindex("\n\nReporting by") for row in states[0]["docs"]]
+        assert any(cut) and not all(cut)
