@@ -47,56 +47,48 @@ def _parts(xs: list, size: int = PART) -> list[list]:
 
 def add_many(index: "Index", docs: Iterable[Union[Document, dict]], batch_size: int,
              skip_duplicates: bool, progress: Optional["Progress"]) -> BulkResult:
-    """See :meth:`dedup.Index.add_many`.
-
-    Pipelined: batch k+1 is planned (furniture judged from the stored statistics plus
-    batch k's, which is about to be written, and its tokenizing sent to the workers)
-    before batch k is written, so the workers tokenize while this process writes.
-    """
+    """See :meth:`dedup.Index.add_many`."""
     store = index._store
     total = len(docs) if hasattr(docs, "__len__") else 0
     it = iter(docs)
     added, skipped = 0, []
     mark = getattr(store, "bulk_mark", lambda: None)()
     jobs = default_jobs() if index._jobs is None else max(1, index._jobs)
-    flight = None  # the planned batch whose tokenizing is under way: (docs, lines, job, counts)
+
+    def read():
+        """The next batch, validated, with its lines on the workers (or the error to
+        raise once the batch before it is written)."""
+        batch = list(islice(it, max(1, batch_size)))
+        if not batch:
+            return None
+        try:
+            valid = _validated(batch, skipped, skip_duplicates)
+        except Exception as exc:
+            return exc
+        return valid, workers.submit([("lines", [d.text for d in part]) for part in _parts(valid)])
 
     with Workers(_work, index.config, jobs) as workers:
-        while True:
-            batch = list(islice(it, max(1, batch_size)))
-            try:
-                planned = None
-                valid = _validated(batch, skipped, skip_duplicates)
-                if valid:
-                    lines_job = workers.submit([("lines", [d.text for d in part]) for part in _parts(valid)])
-                    valid, all_lines = _new(store, valid, [x for part in lines_job.get() for x in part],
-                                            flight, skipped, skip_duplicates)
-                    planned = _plan(index, valid, all_lines, workers, flight)
-            except Exception:
-                if flight:  # a bad or duplicate document: the batches before it are written first
-                    added += _write(index, flight, skipped, skip_duplicates)
-                raise
-            if flight:
-                added += _write(index, flight, skipped, skip_duplicates)
-                if progress:
-                    progress("index", added + len(skipped), max(total, added + len(skipped)) if total else 0)
-            flight = planned
-            if not batch:
-                break
+        ahead = read()
+        while ahead is not None:
+            if isinstance(ahead, Exception):
+                raise ahead
+            valid, lines_job = ahead
+            all_lines = [x for part in lines_job.get() for x in part]
+            with store.write():
+                existing = store.existing_ids([d.id for d in valid])
+                if existing and not skip_duplicates:
+                    raise DuplicateIdError(f"document {sorted(existing)[0]!r} is already in the index")
+                skipped.extend(d.id for d in valid if d.id in existing)
+                keep = [k for k, d in enumerate(valid) if d.id not in existing]
+                job = _plan(index, [valid[k] for k in keep], [all_lines[k] for k in keep], workers)
+                ahead = read()  # the next batch's lines are found while this one is written
+                _write(index, *job)
+            added += len(keep)
+            if progress:
+                progress("index", added + len(skipped), max(total, added + len(skipped)) if total else 0)
     if mark is not None and added:
         store.bulk_done(mark)
     return BulkResult(added=added, skipped=skipped)
-
-
-def _new(store, valid: list[Document], all_lines: list, flight, skipped: list, skip_duplicates: bool):
-    """The batch without documents already stored or in the batch being written."""
-    ids = [d.id for d in valid]
-    taken = store.existing_ids(ids) | (set(ids) & flight[3]["ids"] if flight else set())
-    if taken and not skip_duplicates:
-        raise DuplicateIdError(f"document {min(d.id for d in valid if d.id in taken)!r} is already in the index")
-    keep = [k for k, d in enumerate(valid) if d.id not in taken]
-    skipped.extend(d.id for d in valid if d.id in taken)
-    return [valid[k] for k in keep], [all_lines[k] for k in keep]
 
 
 def _validated(batch: list, skipped: list, skip_duplicates: bool) -> list[Document]:
@@ -113,57 +105,34 @@ def _validated(batch: list, skipped: list, skip_duplicates: bool) -> list[Docume
     return valid
 
 
-def _plan(index: "Index", docs: list[Document], all_lines: list, workers: Workers, flight):
-    """Judge a batch's furniture here (the stored line statistics, plus those of the batch
-    in ``flight``, not yet written, plus the batch's own) and send its tokenizing to the
-    workers."""
+def _plan(index: "Index", docs: list[Document], all_lines: list, workers: Workers):
+    """Judge a batch's furniture here and send its tokenizing to the workers."""
     store = index._store
-    counts = {"lines": Counter(), "keys": Counter(), "sources": Counter(), "ids": {d.id for d in docs}}
+    pending_lines: Counter = Counter()
+    pending_sources: Counter = Counter()
+    pending_keys: Counter = Counter()
     for d, lines in zip(docs, all_lines):
         src = d.source or ""
         keys = lines.unique_keys().tolist()
-        counts["lines"].update((k, src) for k in keys)
-        counts["keys"].update(keys)
-        counts["sources"][src] += 1
-    pending = (counts["lines"], counts["keys"], counts["sources"])
+        pending_lines.update((k, src) for k in keys)
+        pending_keys.update(keys)
+        pending_sources[src] += 1
+    pending = (pending_lines, pending_keys, pending_sources)
     # The batch's stored line and source counts in one read, not one per document.
-    srcs = sorted(counts["sources"])
-    with store.read():
-        per_source, anywhere = store.line_stats(sorted(counts["keys"]), srcs)
-        sources = {s: store.source_count(s) for s in srcs}
-    if flight:  # written just before this batch: counted as stored
-        before = flight[3]
-        for (k, s), n in before["lines"].items():
-            if s in sources:
-                per_source[(k, s)] = per_source.get((k, s), 0) + n
-        for k, n in before["keys"].items():
-            if k in counts["keys"]:
-                anywhere[k] = anywhere.get(k, 0) + n
-        for s in sources:
-            sources[s] += before["sources"].get(s, 0)
-    drops = [index._furniture(lines, d.source, pending, (per_source, anywhere, sources))
-             for d, lines in zip(docs, all_lines)]
+    srcs = sorted(pending_sources)
+    known = (*store.line_stats(sorted(pending_keys), srcs), {s: store.source_count(s) for s in srcs})
+    drops = [index._furniture(lines, d.source, pending, known) for d, lines in zip(docs, all_lines)]
     job = workers.submit([("analyse", part) for part in _parts(list(zip(docs, all_lines, drops)))])
-    return docs, all_lines, job, counts
+    return docs, all_lines, job
 
 
-def _write(index: "Index", flight, skipped: list, skip_duplicates: bool) -> int:
-    """Write a planned batch in one transaction; the documents written."""
-    docs, all_lines, job, _ = flight
+def _write(index: "Index", docs: list[Document], all_lines: list, job) -> None:
     if not docs:
-        return 0
+        return
     analysed = [x for part in job.get() for x in part]
-    store = index._store
-    with store.write():
-        # Another writer may have stored some of these ids since the batch was planned.
-        taken = store.existing_ids([d.id for d in docs])
-        if taken and not skip_duplicates:
-            raise DuplicateIdError(f"document {min(taken)!r} is already in the index")
-        skipped.extend(d.id for d in docs if d.id in taken)
-        items = [
-            {"doc": d, "lines": lines, "facts": facts, "paras": paras, "ntokens": n, "vocab": vocab, "keys": keys}
-            for d, lines, (facts, paras, n, vocab, keys) in zip(docs, all_lines, analysed) if d.id not in taken
-        ]
-        index._insert(store, items)
-        store.bump_generation()
-    return len(items)
+    items = [
+        {"doc": d, "lines": lines, "facts": facts, "paras": paras, "ntokens": n, "vocab": vocab, "keys": keys}
+        for d, lines, (facts, paras, n, vocab, keys) in zip(docs, all_lines, analysed)
+    ]
+    index._insert(index._store, items)
+    index._store.bump_generation()
