@@ -102,7 +102,7 @@ def _composition(summary: dict, truth) -> str:
     multi = [s for s in sizes.values() if s > 1]
     return (f"{len(truth.labels)} documents: " + ", ".join(f"{k} {roles[k]}" for k in
                                                            ("origin", "copy", "partial", "background", "negative"))
-            + f" (roles); generator counts: " + ", ".join(f"{k} {v}" for k, v in summary.items() if k != "seconds")
+            + " (roles); generator counts: " + ", ".join(f"{k} {v}" for k, v in summary.items() if k != "seconds")
             + f"; {len(multi)} true clusters of 2+ documents (largest {max(multi, default=0)}), "
             f"{len(truth.pairs)} labelled pairs with reused spans.")
 

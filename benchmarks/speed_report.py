@@ -32,7 +32,7 @@ def _size_label(n: int) -> str:
 
 
 def render(res: dict) -> str:
-    m, a, sizes, peers = res["machine"], res["args"], res["sizes"], res["peers"]
+    m, a, sizes = res["machine"], res["args"], res["sizes"]
     v = m["versions"]
     out = ["## Speed", "",
            f"Command: `{res['command']}`  ", f"Date: {res['date']}; dedup commit {m['commit']}  ",

@@ -207,6 +207,6 @@ def formula_sentence(rng: random.Random) -> str:
         f"Shares of {c} rose {x}% in early trading.",
         f"Shares of {c} fell {x}% in afternoon trading in New York.",
         f"{c} shares closed {x}% higher on the day.",
-        f"The company did not immediately respond to a request for comment.",
+        "The company did not immediately respond to a request for comment.",
         f"Stocks in {c} were down {x} percent at midday.",
     ])
