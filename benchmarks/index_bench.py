@@ -221,7 +221,8 @@ def markdown(r: dict, command: str) -> str:
             f"A copy of the loaded index ({r['size']:,} documents); the next {r['probes']} documents of the file, "
             f"each timed with `query`, then each with `add` ({r['probes_with_matches']} of them match something), "
             f"after one warm-up query. Median of {len(r['runs'])} run(s), each on a fresh copy of the index "
-            "(synced to disk before timing); per run, p50/p99 ms: "
+            "(synced, the source dropped from the page cache, the copy read through, before timing); "
+            "per run, p50/p99 ms: "
             + "; ".join(f"query {x['query_ms']['p50']:.1f}/{x['query_ms']['p99']:.1f}, add {x['add_ms']['p50']:.1f}/"
                         f"{x['add_ms']['p99']:.1f}" for x in r["runs"]) + ".",
             "",
