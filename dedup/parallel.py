@@ -77,10 +77,6 @@ def _init_kept(state, func) -> None:
     _STATE, _FUNC = state, func
 
 
-def _call_kept(item):
-    return _FUNC(_STATE, item)
-
-
 class _Done:
     def __init__(self, value):
         self._value = value
@@ -106,7 +102,7 @@ class Workers:
                 return _Done([self._func(self._state, item) for item in items])
             self._pool = mp.get_context("fork").Pool(self._jobs, initializer=_init_kept,
                                                      initargs=(self._state, self._func))
-        return self._pool.map_async(_call_kept, items, chunksize=1)
+        return self._pool.map_async(_call, items, chunksize=1)
 
     def close(self) -> None:
         if self._pool is not None:

@@ -47,13 +47,13 @@ def _next_name(db) -> tuple[str, int]:
     return f"bands_r{seq}", seq
 
 
-def write(db, rows) -> int:
-    """A new run from ``(key, doc)`` rows sorted by key then doc; its sequence number."""
+def write(db, rows) -> None:
+    """A new run from ``(key, doc)`` rows sorted by key then doc."""
     name, seq = _next_name(db)
     db.execute(_TABLE.format(name))
     cur = db.executemany(f"INSERT OR IGNORE INTO {name} VALUES (?, ?)", rows)
+    # rows as written: a later remove does not update it (it only picks the size tier)
     db.execute("INSERT INTO runs VALUES (?, ?, ?)", (name, max(cur.rowcount, 0), seq))
-    return seq
 
 
 def _merge(db, runs: list[tuple[str, int]]) -> None:
