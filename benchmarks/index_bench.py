@@ -113,7 +113,6 @@ def probe(args, db: str, size: int) -> dict:
         index._store.checkpoint()
         stats = index.stats()
         out["bytes"], out["free_bytes"] = stats["bytes"], stats["free_bytes"]
-        out["documents"] = stats["documents"]
     return out
 
 

@@ -132,7 +132,7 @@ def vacuum_cmd(db: str = typer.Argument(..., help="Index file.")) -> int:
     """Give the file's free pages (left by bulk loads and removals) back to the disk."""
     with Index.open(db, create=False) as index:
         freed = index.vacuum()
-        size = index.stats()["bytes"]
+        size = index.disk_bytes()
     sys.stdout.write(f"freed {freed:,} bytes; the index takes {size:,}\n")
     return 0
 

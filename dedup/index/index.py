@@ -117,9 +117,7 @@ class Index:
         with self._store.read():
             counts = self._store.table_counts()
             fresh = self._store.cached_report(self._store.generation()) is not None
-            on_server = getattr(self._store, "stored_bytes", None)  # Redis: memory of its keys
-            size = on_server() if on_server else sum(
-                os.path.getsize(p) for p in (self.path, self.path + "-wal") if os.path.exists(p))
+            size = self.disk_bytes()
             free = getattr(self._store, "free_bytes", lambda: 0)()
         return {"path": self.path, "documents": counts.pop("docs"), "rows": counts, "bytes": size, "free_bytes": free,
                 "schema": self._store.SCHEMA, "clusters_cached": fresh, "config": self.config.as_dict()}
@@ -303,9 +301,16 @@ class Index:
         vacuum = getattr(self._store, "vacuum", None)
         if vacuum is None:
             return 0
-        before = self.stats()["bytes"]
+        before = self.disk_bytes()
         vacuum()
-        return before - self.stats()["bytes"]
+        return before - self.disk_bytes()
+
+    def disk_bytes(self) -> int:
+        """What the index takes: its file and WAL (Redis: the memory of its keys)."""
+        on_server = getattr(self._store, "stored_bytes", None)
+        if on_server:
+            return on_server()
+        return sum(os.path.getsize(p) for p in (self.path, self.path + "-wal") if os.path.exists(p))
 
     # -- the authoritative clustering ------------------------------------------------------------------
 

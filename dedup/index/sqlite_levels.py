@@ -8,8 +8,8 @@ each level into the next one, ten times bigger and swept ten times more slowly
 (``bands0`` -> ... -> ``bands4`` -> ``bands``; likewise ``words``). A slice's rows are
 adjacent in both tables, so each page written carries many rows, and no ``add`` moves more
 than one slice per level (no merge spikes). Lookups read every level (band rows: their
-union; word counts: their sum, a removal adding -1). A bulk load writes straight to the
-main tables, sorted by key.
+union; word counts: their sum, a removal adding -1). A bulk load writes its word counts
+straight to the main table and its band keys to sorted runs (:mod:`.sqlite_runs`).
 """
 
 from __future__ import annotations
@@ -21,16 +21,17 @@ WORD_LEVELS = tuple(f"words{i}" for i in range(len(LEVEL_SWEEPS)))
 BAND_TABLES = ("bands",) + BAND_LEVELS
 WORD_TABLES = ("words",) + WORD_LEVELS
 _KEY_MIN, _KEY_SPAN = -(1 << 63), 1 << 64
+# Every table of band keys (the main one, the levels, the bulk runs) has this shape.
+BAND_TABLE = "CREATE TABLE {} (key INTEGER NOT NULL, doc INTEGER NOT NULL, PRIMARY KEY (key, doc)) WITHOUT ROWID"
 
 SCHEMA = "".join(
-    [f"CREATE TABLE {t} (key INTEGER NOT NULL, doc INTEGER NOT NULL, PRIMARY KEY (key, doc)) WITHOUT ROWID;\n"
-     for t in BAND_LEVELS]
+    [BAND_TABLE.format(t) + ";\n" for t in BAND_LEVELS]
     + [f"CREATE TABLE {t} (word INTEGER PRIMARY KEY, n INTEGER NOT NULL);\n" for t in WORD_LEVELS])
 
 # One statement each, prepared once: the keys come as one JSON list, are read once
 # (MATERIALIZED) and drive the lookups into every table (CROSS JOIN keeps that order).
-_KEYS = "WITH q(k) AS MATERIALIZED (SELECT value FROM json_each(?1)) "
-WORD_ROWS_OF = (_KEYS + "SELECT word, sum(n) FROM (" + " UNION ALL ".join(
+KEYS = "WITH q(k) AS MATERIALIZED (SELECT value FROM json_each(?1)) "
+WORD_ROWS_OF = (KEYS + "SELECT word, sum(n) FROM (" + " UNION ALL ".join(
     f"SELECT word, n FROM q CROSS JOIN {t} ON word = k" for t in WORD_TABLES) + ") GROUP BY word")
 WORD_ROWS = "SELECT count(*) FROM (SELECT word FROM (" + " UNION ALL ".join(
     f"SELECT word, n FROM {t}" for t in WORD_TABLES) + ") GROUP BY word HAVING sum(n) > 0)"
@@ -38,7 +39,7 @@ WORD_ROWS = "SELECT count(*) FROM (SELECT word FROM (" + " UNION ALL ".join(
 
 def band_rows(tables) -> str:
     """The lookup of ``(key, doc)`` rows for a JSON list of keys in every one of ``tables``."""
-    return _KEYS + " UNION ALL ".join(f"SELECT key, doc FROM q CROSS JOIN {t} ON key = k" for t in tables)
+    return KEYS + " UNION ALL ".join(f"SELECT key, doc FROM q CROSS JOIN {t} ON key = k" for t in tables)
 
 
 ADD_WORDS = "INSERT INTO {} (word, n) VALUES (?, ?) ON CONFLICT(word) DO UPDATE SET n = n + excluded.n"

@@ -19,12 +19,13 @@ from __future__ import annotations
 
 from collections import defaultdict
 
+from .sqlite_levels import BAND_TABLE
+
 FANOUT = 4  # runs of one size tier merged at once
 TIER_BASE = 1 << 16  # rows: runs smaller than this share the lowest tier
 
 SCHEMA = ("CREATE TABLE runs (name TEXT PRIMARY KEY, rows INTEGER NOT NULL, seq INTEGER NOT NULL) WITHOUT ROWID;\n"
           "INSERT INTO meta VALUES ('run_seq', '0');\n")
-_TABLE = "CREATE TABLE {} (key INTEGER NOT NULL, doc INTEGER NOT NULL, PRIMARY KEY (key, doc)) WITHOUT ROWID"
 
 
 def tier(rows: int) -> int:
@@ -42,7 +43,7 @@ def names(db) -> list[str]:
 
 
 def _next_name(db) -> tuple[str, int]:
-    seq = int(db.execute("SELECT value FROM meta WHERE key='run_seq'").fetchone()[0]) + 1
+    seq = next_seq(db)
     db.execute("UPDATE meta SET value = ? WHERE key='run_seq'", (str(seq),))
     return f"bands_r{seq}", seq
 
@@ -50,7 +51,7 @@ def _next_name(db) -> tuple[str, int]:
 def write(db, rows) -> None:
     """A new run from ``(key, doc)`` rows sorted by key then doc."""
     name, seq = _next_name(db)
-    db.execute(_TABLE.format(name))
+    db.execute(BAND_TABLE.format(name))
     cur = db.executemany(f"INSERT OR IGNORE INTO {name} VALUES (?, ?)", rows)
     # rows as written: a later remove does not update it (it only picks the size tier)
     db.execute("INSERT INTO runs VALUES (?, ?, ?)", (name, max(cur.rowcount, 0), seq))
@@ -58,7 +59,7 @@ def write(db, rows) -> None:
 
 def _merge(db, runs: list[tuple[str, int]]) -> None:
     name, seq = _next_name(db)
-    db.execute(_TABLE.format(name))
+    db.execute(BAND_TABLE.format(name))
     parts = " UNION ALL ".join(f"SELECT key, doc FROM {n}" for n, _ in runs)
     # Each part is read in key order and the compound ORDER BY merges them as they stream.
     db.execute(f"INSERT OR IGNORE INTO {name} {parts} ORDER BY 1, 2")

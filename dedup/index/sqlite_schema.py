@@ -20,7 +20,7 @@ CREATE TABLE docs (
     paras BLOB NOT NULL, story INTEGER NOT NULL
 );
 CREATE INDEX docs_story ON docs(story);
-CREATE TABLE bands (key INTEGER NOT NULL, doc INTEGER NOT NULL, PRIMARY KEY (key, doc)) WITHOUT ROWID;
+{bands};
 {levels}
 CREATE TABLE words (word INTEGER PRIMARY KEY, n INTEGER NOT NULL);
 CREATE TABLE lines (key INTEGER NOT NULL, source TEXT NOT NULL, n INTEGER NOT NULL,
@@ -31,7 +31,7 @@ CREATE TABLE links (a INTEGER NOT NULL, b INTEGER NOT NULL, kind TEXT NOT NULL,
 CREATE INDEX links_b ON links(b);
 CREATE TABLE cache (generation INTEGER PRIMARY KEY, report TEXT NOT NULL);
 """
-_SCHEMA = _SCHEMA.replace("{levels}\n", levels.SCHEMA) + runs.SCHEMA
+_SCHEMA = _SCHEMA.replace("{bands}", levels.BAND_TABLE.format("bands")).replace("{levels}\n", levels.SCHEMA) + runs.SCHEMA
 
 # What turns schema N into N + 1.
 _STEPS = {1: levels.SCHEMA + "INSERT INTO meta VALUES ('sweep', '0');\n", 2: runs.SCHEMA}

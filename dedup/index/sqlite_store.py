@@ -230,12 +230,10 @@ class SqliteStore:
         thousands of sources; its rows are summed here, not returned."""
         args = (json.dumps(keys), json.dumps(sources))
         per = {(k, src): n for k, src, n in self.db.execute(
-            "WITH q(k) AS MATERIALIZED (SELECT value FROM json_each(?1)) "
-            "SELECT key, source, n FROM q CROSS JOIN lines ON key = k "
+            levels.KEYS + "SELECT key, source, n FROM q CROSS JOIN lines ON key = k "
             "WHERE source IN (SELECT value FROM json_each(?2))", args)}
         total = dict(self.db.execute(
-            "WITH q(k) AS MATERIALIZED (SELECT value FROM json_each(?1)) "
-            "SELECT key, sum(n) FROM q CROSS JOIN lines ON key = k GROUP BY key", args[:1]))
+            levels.KEYS + "SELECT key, sum(n) FROM q CROSS JOIN lines ON key = k GROUP BY key", args[:1]))
         return per, total
 
     def source_count(self, source: str) -> int:
@@ -366,11 +364,11 @@ class SqliteStore:
     # -- health ----------------------------------------------------------------------------
 
     def table_counts(self) -> dict[str, int]:
-        out = {t: self.db.execute(f"SELECT count(*) FROM {t}").fetchone()[0]
-               for t in ("docs", "bands", "words", "lines", "links")}
-        out["bands"] += sum(self.db.execute(f"SELECT count(*) FROM {t}").fetchone()[0] for t in self.band_tables()[1:])
-        out["words"] = self.db.execute(levels.WORD_ROWS).fetchone()[0]
-        return out
+        def count(t: str) -> int:
+            return self.db.execute(f"SELECT count(*) FROM {t}").fetchone()[0]
+
+        return {"docs": count("docs"), "bands": sum(count(t) for t in self.band_tables()),
+                "words": self.db.execute(levels.WORD_ROWS).fetchone()[0], "lines": count("lines"), "links": count("links")}
 
     def free_bytes(self) -> int:
         """Bytes of the file on its free list (left by merged runs and removals; reused by
