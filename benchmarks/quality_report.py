@@ -56,13 +56,13 @@ def margin_table(ours: dict, base: dict) -> str:
     return "\n".join(out)
 
 
-def splice(path: str | Path, section: str) -> None:
-    """Write ``section`` between the quality markers of ``path``, keeping everything else."""
+def splice(path: str | Path, section: str, start: str = START, end: str = END) -> None:
+    """Write ``section`` between the markers (default: quality's) of ``path``, keeping everything else."""
     p = Path(path)
-    body = f"{START}\n{section.rstrip()}\n{END}"
+    body = f"{start}\n{section.rstrip()}\n{end}"
     old = p.read_text(encoding="utf-8") if p.exists() else ""
-    if START in old and END in old and old.index(START) < old.index(END):
-        new = old[:old.index(START)] + body + old[old.index(END) + len(END):]
+    if start in old and end in old and old.index(start) < old.index(end):
+        new = old[:old.index(start)] + body + old[old.index(end) + len(end):]
     elif old.strip():
         new = old.rstrip("\n") + "\n\n" + body + "\n"
     else:

@@ -1,0 +1,73 @@
+"""The METER scorer (benchmarks/meter.py) on a hand-made report whose answers are known."""
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))  # benchmarks/ is not part of the installed package
+
+from benchmarks.meter import auc, best_thresholds, evaluate, macro_f1  # noqa: E402
+
+RECORDS = [
+    {"id": "w1", "text": "Wire story one about a court case today."},
+    {"id": "w2", "text": "Wire story two about a film star."},
+    {"id": "p1", "text": "A paper copies wire one: court case today."},
+    {"id": "p2", "text": "Another paper rewrote the film star story."},
+    {"id": "n1", "text": "An independent report of the court case."},
+]
+LABELS = {
+    "w1": {"kind": "wire", "story": "s1", "story_day": "d1"},
+    "w2": {"kind": "wire", "story": "s2", "story_day": "d2"},
+    "p1": {"kind": "wholly", "story": "s1", "story_day": "d1"},
+    "p2": {"kind": "partially", "story": "s2", "story_day": "d2"},
+    "n1": {"kind": "non", "story": "s1", "story_day": "d1"},
+}
+
+
+def _report(clusters):
+    return {"clusters": clusters, "documents": []}
+
+
+def _cluster(cid, members, links, origin):
+    return {"id": cid, "origin": origin, "members": [{"doc_id": m} for m in members], "links": links}
+
+
+def test_perfect_report_scores_one():
+    passages = {"p1": [{"start": 0, "end": 42, "type": "Verbatim"}]}
+    link1 = {"source": "w1", "target": "p1",
+             "passages": [{"source_start": 0, "source_end": 40, "target_start": 0, "target_end": 42}]}
+    link2 = {"source": "w2", "target": "p2",
+             "passages": [{"source_start": 0, "source_end": 10, "target_start": 0, "target_end": 10}]}
+    rep = _report([_cluster("c1", ["w1", "p1"], [link1], "w1"), _cluster("c2", ["w2", "p2"], [link2], "w2")])
+    m = evaluate(rep, RECORDS, LABELS, passages)
+    assert m["story_ari"] == pytest.approx(1.0)
+    assert m["derived_recall"] == 1.0 and m["nonderived_specificity"] == 1.0
+    assert m["char_precision"] == m["char_recall"] == 1.0
+    assert m["origin_is_wire"] == 1.0
+
+
+def test_linked_independent_report_and_missed_copy_are_counted():
+    passages = {"p1": [{"start": 0, "end": 20, "type": "Verbatim"}, {"start": 20, "end": 42, "type": "New"}]}
+    # n1 (non-derived) wrongly linked to w1, and only the first half of p1's reuse is found.
+    links = [{"source": "w1", "target": "n1",
+              "passages": [{"source_start": 0, "source_end": 5, "target_start": 0, "target_end": 5}]},
+             {"source": "w1", "target": "p1",
+              "passages": [{"source_start": 0, "source_end": 5, "target_start": 0, "target_end": 10}]}]
+    rep = _report([_cluster("c1", ["w1", "n1", "p1"], links, "n1")])
+    m = evaluate(rep, RECORDS, LABELS, passages)
+    assert m["derived_recall"] == 0.5  # p2 missed
+    assert m["nonderived_specificity"] == 0.0
+    assert m["char_precision"] == 1.0 and 0 < m["char_recall"] < 1
+    assert m["origin_is_wire"] == 0.0
+
+
+def test_auc_and_thresholds():
+    assert auc([0.9, 0.8], [0.1, 0.2]) == 1.0
+    assert auc([0.5], [0.5]) == 0.5
+    gold = ["non", "non", "partially", "wholly"]
+    lo, hi, f = best_thresholds([0.0, 0.1, 0.4, 0.9], gold)
+    assert f == 1.0 and 0.1 < lo <= 0.4 < hi <= 0.9
+    assert macro_f1(gold, ["non"] * 4) == pytest.approx((2 * 2 / (2 * 2 + 2)) / 3)
