@@ -180,7 +180,10 @@ def workdir(parent: str | None = None) -> Iterator[str]:
     is named ``dedup-<pid>-...`` and carries a marker saying which process made it, and
     the next run with the same parent directory removes the ones whose process is gone.
     """
-    parent = os.path.abspath(parent or tempfile.gettempdir())
+    try:
+        parent = os.path.abspath(parent or tempfile.gettempdir())
+    except OSError as exc:  # no usable temporary directory at all (every candidate full or read-only)
+        raise workspace_error(exc, os.environ.get("TMPDIR") or "the temporary directory") from None
     remove_stale(parent)
     try:
         path = tempfile.mkdtemp(prefix=f"{PREFIX}{os.getpid()}-", dir=parent)
