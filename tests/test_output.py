@@ -14,6 +14,24 @@ import pytest
 
 
 @pytest.fixture
+def dev_guard():
+    """These tests run as root in CI: if the code under test replaces /dev/null or the
+    /dev/stdout link (as it once did), put them back before failing."""
+    yield
+    broken = []
+    if not stat.S_ISCHR(os.lstat(os.devnull).st_mode) and os.geteuid() == 0:
+        os.unlink(os.devnull)
+        os.mknod(os.devnull, 0o666 | stat.S_IFCHR, os.makedev(1, 3))
+        os.chmod(os.devnull, 0o666)
+        broken.append(os.devnull)
+    if os.path.lexists("/dev/stdout") and not os.path.islink("/dev/stdout") and os.geteuid() == 0:
+        os.unlink("/dev/stdout")
+        os.symlink("/proc/self/fd/1", "/dev/stdout")
+        broken.append("/dev/stdout")
+    assert not broken, f"replaced {broken} (restored)"
+
+
+@pytest.fixture
 def corpus(seeds_dir, tmp_path) -> Path:
     """A copy of the seeds (tests may try to write over them)."""
     d = tmp_path / "corpus"
@@ -59,12 +77,12 @@ def test_a_fifo_is_written_to_not_replaced(run_cli, corpus, tmp_path):
     assert got == [_expected(run_cli, corpus)]
 
 
-def test_dev_null_stays_a_device(run_cli, corpus):
+def test_dev_null_stays_a_device(run_cli, corpus, dev_guard):
     assert run_cli("cluster", corpus, "-f", "json", "-o", os.devnull)[0] == 0
     assert stat.S_ISCHR(os.lstat(os.devnull).st_mode)
 
 
-def test_dev_stdout_writes_to_the_descriptor(corpus, tmp_path):
+def test_dev_stdout_writes_to_the_descriptor(corpus, tmp_path, dev_guard):
     """/dev/stdout is descriptor 1 wherever it leads: a pipe gets the output, a file
     opened for appending keeps what it had (the file is neither replaced nor truncated)."""
     cmd = [sys.executable, "-m", "dedup", "cluster", str(corpus), "-f", "jsonl", "-q", "-j", "1", "-o", "/dev/stdout"]
@@ -79,7 +97,7 @@ def test_dev_stdout_writes_to_the_descriptor(corpus, tmp_path):
     assert log.read_text() == "kept\n" + piped.stdout
 
 
-def test_dev_fd_of_a_pipe_is_written(corpus):
+def test_dev_fd_of_a_pipe_is_written(corpus, dev_guard):
     """``-o >(wc -c)``: the shell passes /dev/fd/N of a pipe."""
     r, w = os.pipe()
     cmd = [sys.executable, "-m", "dedup", "cluster", str(corpus), "-f", "json", "-q", "-j", "1", "-o", f"/dev/fd/{w}"]

@@ -145,7 +145,7 @@ def check_output(path: Union[str, os.PathLike], inputs: Sequence[Union[str, os.P
             if _same(item, me):
                 raise OutputRefused(f"--output {path} is the input file {item}; not writing over it")
             continue
-        for root, dirs, files in os.walk(item, followlinks=True):
+        for root, _, files in os.walk(item):  # as ingest walks: into no directory symlinks (no cycles)
             for name in files:
                 if (not suffixes or name.lower().endswith(suffixes)) and _same(os.path.join(root, name), me):
                     raise OutputRefused(f"--output {path} is the input file {os.path.join(root, name)}; not writing over it")
