@@ -12,6 +12,7 @@ import time
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings, strategies as st
 
 import dedup
 from dedup import spill
@@ -128,6 +129,28 @@ def test_records_survive_short_writes(tmp_path, monkeypatch):
         records.append(item)
     records.replace(5, b"again")
     assert [records.get(k) for k in range(len(items))] == items[:5] + [b"again"] + items[6:]
+
+
+@settings(max_examples=50, deadline=None)
+@given(data=st.binary(max_size=5000), offset=st.integers(0, 100), sizes=st.lists(st.integers(1, 700), min_size=1))
+def test_write_all_writes_everything_whatever_the_short_writes(tmp_path_factory, data, offset, sizes):
+    path = tmp_path_factory.mktemp("w") / "f"
+    fd = os.open(path, os.O_RDWR | os.O_CREAT)
+    calls = iter(sizes * (len(data) + 1))
+    real = os.pwrite
+
+    def short(fd, view, off):
+        return real(fd, bytes(view[: next(calls)]), off)
+
+    try:
+        os.pwrite = short  # spill.os is os (no monkeypatch: hypothesis runs many examples per test)
+        try:
+            spill.write_all(fd, data, offset, str(path.parent))
+        finally:
+            os.pwrite = real
+        assert os.pread(fd, len(data) + 10, offset) == data
+    finally:
+        os.close(fd)
 
 
 @pytest.mark.parametrize("err", [errno.ENOSPC, errno.EDQUOT, errno.EFBIG, None])
