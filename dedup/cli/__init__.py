@@ -89,7 +89,7 @@ def cluster_cmd(
     min_link: Optional[int] = typer.Option(
         None, show_default=False,
         help=f"Fewest matching words to link two documents, at least --min-passage "
-             f"[default: {_DEFAULT.min_link_tokens}, or --min-passage if larger]."),
+             f"(default: {_DEFAULT.min_link_tokens}, or --min-passage if larger)."),
     seed: int = typer.Option(_DEFAULT.seed, help="MinHash seed."),
     jobs: int = typer.Option(0, "--jobs", "-j", help="Worker processes (0: all cores). Output does not depend on it."),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar or warnings."),
