@@ -1,7 +1,7 @@
 """dedup: find near-duplicate and syndicated news text, the passages reused, and the origin."""
 
 from .config import Config
-from .errors import ConfigError, DedupError, InputError
+from .errors import ConfigError, DedupError, InputError, WorkspaceError
 from .ingest import read_corpus
 from .models import (
     Cluster,
@@ -39,4 +39,5 @@ __all__ = _index.__all__ + [
     "compare",
     "normalize",
     "read_corpus",
+    "WorkspaceError",
 ]

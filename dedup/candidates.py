@@ -15,6 +15,7 @@ from .config import Config
 from .fingerprint import segment_shingles, signatures
 from .parallel import chunks, run
 from .segment import Prepared, unique_sorted
+from .spill import append_file
 
 RARE_DF_SHARE = 0.02  # "rare" words: in at most this share of the corpus
 CHUNK = 512  # documents per fingerprint task
@@ -135,8 +136,7 @@ class _BandColumns:
             if self.dir is None:
                 self.parts[g].append(block)
             else:
-                with open(f"{self.dir}/bands-{g}", "ab") as fh:
-                    fh.write(block.tobytes())
+                append_file(f"{self.dir}/bands-{g}", block.tobytes())  # checked: a full disk is one line
 
     def group(self, g: int) -> np.ndarray:
         width = len(self.groups[g])

@@ -23,7 +23,15 @@ FN_WEIGHT = 0.8
 class Config(BaseModel):
     """Every knob of the pipeline. The defaults are the ones the quality benchmark chose."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    # allow_inf_nan: NaN compares false with every bound, so it would slip past them.
+    model_config = ConfigDict(frozen=True, extra="forbid", allow_inf_nan=False)
+
+    def __init__(self, **settings):
+        """Check every setting; a bad one raises :class:`ConfigError` (a ValueError)."""
+        try:
+            super().__init__(**settings)
+        except ValidationError as exc:
+            raise config_error(exc) from None
 
     # fingerprint / candidates
     num_perm: int = Field(128, ge=16, le=1024, description="MinHash permutations per segment")
@@ -76,7 +84,7 @@ class Config(BaseModel):
             raise ValueError(
                 "min_link_tokens must be at least min_passage_tokens "
                 f"({self.min_link_tokens} < {self.min_passage_tokens})"
-            )
+            )  # no setting named: config_error keeps this text as it is
         bands, rows = lsh_params(self.threshold, self.num_perm)
         if bands * rows > self.num_perm:  # pragma: no cover - lsh_params guarantees it
             raise ValueError("num_perm too small for the threshold")
@@ -103,19 +111,48 @@ class Config(BaseModel):
 
     @classmethod
     def make(cls, **settings) -> "Config":
-        """Build a Config, turning pydantic's error into a one-line :class:`ConfigError`."""
+        """Build a Config (the constructor itself raises :class:`ConfigError`)."""
+        return cls(**settings)
+
+    @classmethod
+    def model_validate(cls, obj, *args, **kwargs) -> "Config":
         try:
-            return cls(**settings)
+            return super().model_validate(obj, *args, **kwargs)
         except ValidationError as exc:
-            err = exc.errors()[0]
-            name = ".".join(str(p) for p in err["loc"]) or "config"
-            raise ConfigError(f"invalid setting {name}: {err['msg']}") from None
+            raise config_error(exc) from None
+
+    @classmethod
+    def model_validate_json(cls, data, *args, **kwargs) -> "Config":
+        try:
+            return super().model_validate_json(data, *args, **kwargs)
+        except ValidationError as exc:
+            raise config_error(exc) from None
 
     def as_dict(self) -> dict:
         """The settings plus the derived banding, as written into reports."""
         out = self.model_dump()
         out["bands"], out["rows"] = self.bands, self.rows
         return out
+
+
+def config_error(exc: ValidationError) -> ConfigError:
+    """pydantic's report of the first bad setting as one line naming it."""
+    err = exc.errors(include_url=False)[0]
+    if isinstance(err.get("ctx", {}).get("error"), ConfigError):  # model_validate goes through __init__
+        return err["ctx"]["error"]
+    name = ".".join(str(p) for p in err["loc"])
+    msg = err["msg"].removeprefix("Value error, ")
+    if err["type"] == "finite_number":
+        msg = "must be a finite number, not nan or inf"
+    elif err["type"] == "extra_forbidden":
+        msg = "no such setting"
+    elif msg.startswith("Input should be "):
+        msg = "must be " + msg.removeprefix("Input should be ")
+    if not name:  # a rule across settings: its text names them
+        return ConfigError(f"invalid settings: {msg}", problem=msg)
+    if err["type"] not in ("extra_forbidden", "missing"):
+        msg += f" (got {err['input']!r})"
+    return ConfigError(f"invalid setting {name}: {msg}", setting=name, problem=msg)
 
 
 @lru_cache(maxsize=64)

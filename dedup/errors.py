@@ -10,9 +10,18 @@ class DedupError(Exception):
 
 
 class ConfigError(DedupError, ValueError):
-    """A setting is out of range or settings contradict each other."""
+    """A setting is out of range or settings contradict each other.
+
+    ``setting``: the name of the offending setting when there is one (the CLI shows
+    its flag instead); ``problem``: what is wrong with it, without the name.
+    """
 
     exit_code = 2
+
+    def __init__(self, message: str, setting: str | None = None, problem: str | None = None):
+        super().__init__(message)
+        self.setting = setting
+        self.problem = problem or message
 
 
 class InputError(DedupError):
@@ -28,3 +37,19 @@ class InputError(DedupError):
             where = f"{path}:{line}"
         super().__init__(f"{where}: {message}" if where else message)
         self.message = message
+
+
+class WorkspaceError(DedupError):
+    """The run's temporary workspace cannot be created or written: the disk (or the
+    quota, or the file size limit) is full, or the directory is not writable.
+
+    ``directory``: where the workspace was (the system temporary directory or the
+    ``work_dir`` given). Not an OSError on purpose: code that skips unreadable input
+    files on OSError must not mistake a full workspace for one bad file.
+    """
+
+    exit_code = 6
+
+    def __init__(self, message: str, directory: str | None = None):
+        super().__init__(message)
+        self.directory = directory

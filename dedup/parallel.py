@@ -31,10 +31,31 @@ def default_jobs() -> int:
         return max(1, os.cpu_count() or 1)
 
 
-def _quiet_worker() -> None:
+PR_SET_PDEATHSIG = 1  # <linux/prctl.h>
+
+
+def _die_with(parent: int) -> None:
+    """Have the kernel kill this worker when the process that forked it dies (Linux).
+
+    A parent killed outright (SIGKILL) cannot stop its pool; orphaned workers would
+    run on and print tracebacks when their results have nowhere to go."""
+    try:
+        import ctypes
+
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+    except (OSError, AttributeError):  # not Linux: workers end when the pool's pipe closes
+        return
+    if os.getppid() != parent:  # the parent died before the request took effect
+        os._exit(1)
+
+
+def _quiet_worker(parent: int | None = None) -> None:
     # The parent handles Ctrl-C and SIGTERM and stops the pool; a worker just ends.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    if parent is not None:
+        _die_with(parent)
 
 
 def _call(item):
@@ -57,7 +78,7 @@ def run(func: Callable[[Any, Any], Any], state: Any, items: Sequence, jobs: int)
     try:
         ctx = mp.get_context("fork")
         workers = min(jobs, len(items))
-        with ctx.Pool(workers, initializer=_quiet_worker) as pool:
+        with ctx.Pool(workers, initializer=_quiet_worker, initargs=(os.getpid(),)) as pool:
             # A bounded window of tasks in flight: results the caller has not taken yet
             # wait in this process's memory, so a slow consumer must slow the workers.
             rest = iter(items)
@@ -71,9 +92,9 @@ def run(func: Callable[[Any, Any], Any], state: Any, items: Sequence, jobs: int)
         _STATE, _FUNC = None, None
 
 
-def _init_kept(state, func) -> None:
+def _init_kept(state, func, parent: int) -> None:
     global _STATE, _FUNC
-    _quiet_worker()
+    _quiet_worker(parent)
     _STATE, _FUNC = state, func
 
 
@@ -101,7 +122,7 @@ class Workers:
             if len(items) <= 1 or self._jobs <= 1 or "fork" not in mp.get_all_start_methods():
                 return _Done([self._func(self._state, item) for item in items])
             self._pool = mp.get_context("fork").Pool(self._jobs, initializer=_init_kept,
-                                                     initargs=(self._state, self._func))
+                                                     initargs=(self._state, self._func, os.getpid()))
         return self._pool.map_async(_call, items, chunksize=1)
 
     def close(self) -> None:

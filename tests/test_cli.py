@@ -46,8 +46,8 @@ def test_jsonl_and_csv(run_cli, seeds_dir):
     "args, code, message",
     [
         (["cluster", "does-not-exist"], 3, "dedup: error: does-not-exist: no such file or directory"),
-        (["cluster", "SEEDS", "--threshold", "1.5"], 2, "dedup: error: invalid setting threshold"),
-        (["cluster", "SEEDS", "--num-perm", "8"], 2, "dedup: error: invalid setting num_perm"),
+        (["cluster", "SEEDS", "--threshold", "1.5"], 2, "dedup: error: invalid value for --threshold: must be less than 1"),
+        (["cluster", "SEEDS", "--num-perm", "8"], 2, "dedup: error: invalid value for --num-perm: must be greater than or equal to 16"),
         (["cluster", "SEEDS", "--format", "xml"], 2, "dedup: error: Invalid value for '--format'"),
         (["cluster", "SEEDS", "--shingle-size", "x"], 2, "dedup: error: Invalid value for '--shingle-size'"),
         (["cluster", "SEEDS", "--bogus"], 2, "dedup: error: No such option: --bogus"),

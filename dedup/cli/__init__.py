@@ -1,13 +1,19 @@
 """The ``dedup`` command: a thin shell over the library.
 
-Exit codes (documented in the README): 0 success; 1 finished, but some inputs were
-skipped; 2 bad usage or option value; 3 no usable input (missing path, empty
-directory, nothing readable); 4 the output could not be written; 70 internal error.
+Exit codes (documented in the README): 0 success (also when a reader of stdout, such
+as ``head``, stops early); 1 finished, but some inputs were skipped; 2 bad usage or
+option value (including an output path that is one of the inputs); 3 no usable input
+(missing path, empty directory, nothing readable); 4 the output (a file, or stdout)
+could not be written; 5 the index file cannot be used (``dedup index``); 6 the run's
+workspace cannot be written (the disk or quota of TMPDIR is full, or it is not
+writable); 70 internal error.
 """
 
 from __future__ import annotations
 
+import io
 import os
+import re
 import signal
 import sys
 from contextlib import ExitStack
@@ -17,14 +23,24 @@ from typing import List, Optional
 import typer
 from rich.console import Console
 
+from .. import __version__
 from ..config import Config
-from ..errors import DedupError
+from ..errors import ConfigError, DedupError
 from ..pipeline import run as run_pipeline
 from ..report import render
-from .common import Format, ProgressBar, err_console, write_atomic
+from .common import (CheckedStream, Format, ProgressBar, ReaderGone, StdoutConsole, check_output, err_console,
+                     write_output)
 from .index_cmd import index_app
 
 EXIT_SKIPPED, EXIT_USAGE, EXIT_OUTPUT, EXIT_INTERNAL = 1, 2, 4, 70
+
+# Config settings by the flag that sets them, for messages about a bad value.
+FLAGS = {
+    "threshold": "--threshold", "shingle_size": "--shingle-size", "num_perm": "--num-perm",
+    "min_passage_tokens": "--min-passage", "min_passage_score": "--min-score",
+    "min_link_tokens": "--min-link", "seed": "--seed",
+}
+HELP = {"help_option_names": ["-h", "--help"]}  # inherited by every subcommand
 
 # Typer has shipped click both as a dependency and vendored; take its classes from Typer.
 _ClickException = next(c for c in typer.BadParameter.__mro__ if c.__name__ == "ClickException")
@@ -34,44 +50,70 @@ app = typer.Typer(
     add_completion=False,
     no_args_is_help=True,
     pretty_exceptions_enable=False,
+    context_settings=HELP,
     help="Find near-duplicate and syndicated news text, the reused passages and the origin.",
 )
 _err = err_console
 
 
+def _version(value: bool) -> None:
+    if value:
+        sys.stdout.write(f"dedup {__version__}\n")
+        raise typer.Exit()
+
+
 @app.callback()
-def _root() -> None:
+def _root(
+    version: bool = typer.Option(False, "--version", callback=_version, is_eager=True,
+                                 help="Show the version and exit."),
+) -> None:
     """dedup: provenance clusters for news text."""
 
 
 app.add_typer(index_app, name="index")
+
+_DEFAULT = Config()
 
 
 @app.command("cluster")
 def cluster_cmd(
     paths: List[Path] = typer.Argument(..., help="Directories, .txt/.md files, .jsonl[.gz] files."),
     fmt: Format = typer.Option(Format.table, "--format", "-f", help="Output format."),
-    output: Optional[Path] = typer.Option(None, "--output", "-o", help="Write here, not to stdout."),
-    threshold: float = typer.Option(Config().threshold, help="Segment Jaccard similarity LSH is tuned to find (0-1)."),
-    shingle_size: int = typer.Option(Config().shingle_size, help="Words per shingle."),
-    num_perm: int = typer.Option(Config().num_perm, help="MinHash permutations."),
-    min_passage: int = typer.Option(Config().min_passage_tokens, help="Fewest matching words in a reused passage."),
-    min_score: float = typer.Option(Config().min_passage_score, help="Lowest weighted similarity of a passage (0-1)."),
-    min_link: int = typer.Option(Config().min_link_tokens, help="Fewest matching words to link two documents."),
-    seed: int = typer.Option(Config().seed, help="MinHash seed."),
+    output: Optional[str] = typer.Option(None, "--output", "-o", metavar="FILE",
+                                         help="Write here, not to stdout (never over an input)."),
+    threshold: float = typer.Option(_DEFAULT.threshold, help="Segment Jaccard similarity LSH is tuned to find (0-1)."),
+    shingle_size: int = typer.Option(_DEFAULT.shingle_size, help="Words per shingle."),
+    num_perm: int = typer.Option(_DEFAULT.num_perm, help="MinHash permutations."),
+    min_passage: int = typer.Option(_DEFAULT.min_passage_tokens, help="Fewest matching words in a reused passage."),
+    min_score: float = typer.Option(_DEFAULT.min_passage_score, help="Lowest weighted similarity of a passage (0-1)."),
+    min_link: Optional[int] = typer.Option(
+        None, show_default=False,
+        help=f"Fewest matching words to link two documents, at least --min-passage "
+             f"(default: {_DEFAULT.min_link_tokens}, or --min-passage if larger)."),
+    seed: int = typer.Option(_DEFAULT.seed, help="MinHash seed."),
     jobs: int = typer.Option(0, "--jobs", "-j", help="Worker processes (0: all cores). Output does not depend on it."),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar or warnings."),
 ) -> int:
     """Cluster documents that share text; name each cluster's origin and the passages."""
-    cfg = Config.make(
+    if jobs < 0:
+        raise typer.BadParameter("must be 0 (all cores) or more", param_hint="'--jobs'")
+    if min_link is None:  # only the default follows --min-passage; a value given is checked
+        min_link = max(_DEFAULT.min_link_tokens, min_passage)
+    cfg = Config(
         threshold=threshold, shingle_size=shingle_size, num_perm=num_perm,
-        min_passage_tokens=min_passage, min_link_tokens=max(min_link, min_passage), seed=seed,
+        min_passage_tokens=min_passage, min_link_tokens=min_link, seed=seed,
         min_passage_score=min_score,
     )
+    if output is not None:
+        if not output.strip():
+            raise typer.BadParameter("is empty; give a file name (or leave it out for stdout)",
+                                     param_hint="'--output'")
+        # Before the run, not after it: a wrong path must not cost the run.
+        from .. import ingest  # the names it reads in a directory (none known: all files count)
+
+        check_output(output, paths, getattr(ingest, "TEXT_SUFFIXES", ()) + getattr(ingest, "JSONL_SUFFIXES", ()))
     with ExitStack() as stack:
         with ProgressBar(enabled=not quiet and _err.is_terminal) as bar:
-            if jobs < 0:
-                raise typer.BadParameter("must be 0 (all cores) or more", param_hint="'--jobs'")
             outcome = stack.enter_context(run_pipeline(list(paths), cfg, progress=bar, jobs=jobs or None))
         if not quiet:
             for problem in outcome.problems:
@@ -81,65 +123,102 @@ def cluster_cmd(
 
             report = outcome.report(keep_texts=True)
             if output is None:
-                print_table(report, Console(highlight=False))
+                print_table(report, StdoutConsole(highlight=False))
             else:
-                console = Console(record=True, file=open(os.devnull, "w"), width=120)
+                console = Console(record=True, file=io.StringIO(), width=120)
                 print_table(report, console)
-                _write(output, console.export_text())
+                write_output(output, console.export_text())
         else:
             # Clusters are built as they are written: the report is never whole in memory.
             data = render(outcome, fmt.value)
             if output is None:
                 sys.stdout.writelines(data)
             else:
-                _write(output, data)
+                write_output(output, data)
     return EXIT_SKIPPED if outcome.problems else 0
 
 
-def _write(path: Path, data) -> None:
-    try:
-        write_atomic(path, data)
-    except OSError as exc:
-        raise _OutputError(f"{path}: cannot write: {exc.strerror or exc}") from None
-
-
-class _OutputError(DedupError):
-    exit_code = EXIT_OUTPUT
-
-
 def _fail(message: str) -> None:
-    sys.stderr.write(f"dedup: error: {message}\n")
-    sys.stderr.flush()
+    try:
+        sys.stderr.write(f"dedup: error: {message}\n")
+        sys.stderr.flush()
+    except OSError:  # stderr itself is gone: nowhere left to say it
+        pass
+
+
+def _flagged(exc: ConfigError) -> str:
+    """A setting's message in the words of the command line (its flag, not its field)."""
+    if exc.setting in FLAGS:
+        return f"invalid value for {FLAGS[exc.setting]}: {exc.problem}"
+    return re.sub(r"\b(" + "|".join(FLAGS) + r")\b", lambda m: FLAGS[m.group(1)], str(exc))
 
 
 def _terminate(signum, frame) -> None:
     raise KeyboardInterrupt
 
 
-def main(argv: Optional[list[str]] = None) -> None:
-    """Entry point: run the app, turning every user mistake into one line on stderr."""
-    # SIGTERM unwinds like Ctrl-C does, so a killed run still removes its workspace.
-    signal.signal(signal.SIGTERM, _terminate)
+def _run(argv: Optional[list[str]]) -> int:
+    """The app's exit code; every user mistake is one line on stderr."""
     try:
         code = app(args=argv, prog_name="dedup", standalone_mode=False)
     except _ClickException as exc:
         message = " ".join(exc.format_message().split())
         if message:  # no-args help has already been shown and carries no message
             _fail(message)
-        sys.exit(EXIT_USAGE)
+        return EXIT_USAGE
     except (_ClickAbort, typer.Abort):
         _fail("aborted")
-        sys.exit(130)
+        return 130
+    except ConfigError as exc:
+        _fail(_flagged(exc))
+        return exc.exit_code
     except DedupError as exc:
         _fail(str(exc))
-        sys.exit(exc.exit_code)
+        return exc.exit_code
     except KeyboardInterrupt:
-        sys.exit(130)
-    except BrokenPipeError:
-        sys.exit(0)
+        return 130
+    except ReaderGone:
+        raise
     except Exception as exc:  # a bug, not a user mistake: one line, and the trace on request
         if os.environ.get("DEDUP_DEBUG"):
             raise
         _fail(f"internal error: {type(exc).__name__}: {exc} (set DEDUP_DEBUG=1 for the traceback)")
-        sys.exit(EXIT_INTERNAL)
-    sys.exit(code if isinstance(code, int) else 0)
+        return EXIT_INTERNAL
+    sys.stdout.flush()  # a full disk or a closed pipe behind stdout shows here for small outputs
+    return code if isinstance(code, int) else 0
+
+
+def _drop_stdout() -> None:
+    """The reader of stdout has gone (``| head``): send what is left to /dev/null, so
+    the interpreter's last flush at exit does not fail again and print about it."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+    except (OSError, ValueError, io.UnsupportedOperation):
+        pass
+
+
+def main(argv: Optional[list[str]] = None) -> None:
+    """Entry point: run the app and exit with its code."""
+    # SIGTERM unwinds like Ctrl-C does, so a killed run still removes its workspace.
+    signal.signal(signal.SIGTERM, _terminate)
+    stdout = sys.stdout
+    sys.stdout = CheckedStream(stdout)
+    try:
+        try:
+            code = _run(argv)
+        except DedupError as exc:  # stdout failed in the final flush
+            _fail(str(exc))
+            code = exc.exit_code
+    except (ReaderGone, BrokenPipeError):  # e.g. `dedup cluster ... | head -1`: not an error
+        sys.stdout = stdout
+        _drop_stdout()
+        code = 0
+    finally:
+        sys.stdout = stdout
+    try:
+        sys.stdout.flush()
+    except (OSError, ValueError):  # already reported (exit 4): drop it, no second complaint at exit
+        _drop_stdout()
+    sys.exit(code)
