@@ -75,7 +75,7 @@ def cluster_cmd(
             outcome = stack.enter_context(run_pipeline(list(paths), cfg, progress=bar, jobs=jobs or None))
         if not quiet:
             for problem in outcome.problems:
-                sys.stderr.write(f"dedup: warning: skipped {problem}\n")
+                sys.stderr.write(f"dedup: warning: {'skipped ' if problem.skipped else ''}{problem}\n")
         if fmt is Format.table:
             from .table import print_table
 
@@ -112,6 +112,14 @@ def _fail(message: str) -> None:
     sys.stderr.flush()
 
 
+def _show_problems(problems, limit: int = 20) -> None:
+    """Why inputs were skipped, when that left nothing to do (the first ``limit``)."""
+    for problem in problems[:limit]:
+        sys.stderr.write(f"dedup: warning: {'skipped ' if problem.skipped else ''}{problem}\n")
+    if len(problems) > limit:
+        sys.stderr.write(f"dedup: warning: and {len(problems) - limit} more\n")
+
+
 def _terminate(signum, frame) -> None:
     raise KeyboardInterrupt
 
@@ -131,6 +139,7 @@ def main(argv: Optional[list[str]] = None) -> None:
         _fail("aborted")
         sys.exit(130)
     except DedupError as exc:
+        _show_problems(getattr(exc, "problems", []))
         _fail(str(exc))
         sys.exit(exc.exit_code)
     except KeyboardInterrupt:
