@@ -9,6 +9,7 @@ and their ids: :mod:`dedup.ingest_files`; how a file is read: :mod:`dedup.ingest
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import re
 from collections.abc import Iterable, Iterator
@@ -91,7 +92,9 @@ class Chooser:
     @staticmethod
     def _key(item: Sourced) -> tuple:
         if item.path == RECORD:
-            return (RECORD, 0, hashlib.blake2b(item.doc.model_dump_json().encode("utf-8"), digest_size=16).digest())
+            d = item.doc  # ensure_ascii: a lone surrogate (given in memory) is escaped, not an error
+            content = json.dumps([d.text, d.title, d.date, d.source, d.url], ensure_ascii=True)
+            return (RECORD, 0, hashlib.blake2b(content.encode("ascii"), digest_size=16).digest())
         return (item.path, item.line or 0)
 
     def offer(self, item: Sourced) -> bool:
