@@ -5,7 +5,8 @@ The id rule (documented in the README): a text file's id is its path relative to
 directory given counts as its own base and a file given counts from its directory. So
 ``seeds/`` and ``seeds/004_x.txt`` both give ``004_x.txt``; ``siteA siteB`` give
 ``siteA/story.txt`` and ``siteB/story.txt``. The same file reached twice (``dir/`` and
-``dir/file.txt``, a symbolic or hard link) is read once, silently, under its smallest id.
+``dir/file.txt``, a symbolic or hard link) is read once, silently, under its own name
+(not a link's) or, among several, the smallest id.
 """
 
 from __future__ import annotations
@@ -64,15 +65,15 @@ def printable(name: str) -> str:
 def _not_read(ext: str, n: int) -> str:
     files = "file" if n == 1 else "files"
     what = f"{n} {ext} {files}" if ext else f"{n} {files} without an extension"
-    return f"{what} not read ({_WHY_NOT.get(ext, f'not a corpus file type; read are {_READ}')})"
+    return f"{what} ({_WHY_NOT.get(ext, f'not a corpus file type; read are {_READ}')})"
 
 
-def _walk(root: Path, label: str, problems: list[Problem]) -> list[tuple[Path, str, os.stat_result]]:
-    """Corpus files under ``root`` as (path, path relative to root, stat), depth first,
+def _walk(root: Path, label: str, problems: list[Problem]) -> list[tuple[Path, str, os.stat_result, bool]]:
+    """Corpus files under ``root`` as (path, path relative to root, stat, is a link), depth first,
     without recursion (any depth); directory links are followed, each directory once."""
     st = os.stat(root)
     seen = {(st.st_dev, st.st_ino)}
-    found: list[tuple[Path, str, os.stat_result]] = []
+    found: list[tuple[Path, str, os.stat_result, bool]] = []
     not_read: Counter[str] = Counter()
     stack = [(root, "")]
     while stack:
@@ -108,7 +109,7 @@ def _walk(root: Path, label: str, problems: list[Problem]) -> list[tuple[Path, s
             if why:
                 problems.append(Problem(path=printable(f"{label}/{entry_rel}"), message=why))
                 continue
-            found.append((Path(entry.path), entry_rel, st))
+            found.append((Path(entry.path), entry_rel, st, entry.is_symlink()))
         stack.extend(reversed(subdirs))
     problems.extend(Problem(path=label, message=_not_read(ext, n)) for ext, n in sorted(not_read.items()))
     return found
@@ -119,7 +120,7 @@ def plan(paths: list, problems: list[Problem]) -> list[Planned]:
 
     A missing path or a directory with no corpus files raises :class:`InputError`;
     anything else that cannot be read is appended to ``problems``."""
-    found = []  # (path, label, kind, base, relative to base, stat)
+    found = []  # (path, label, kind, base, relative to base, stat, is a link)
     for item in paths:
         path = Path(item)
         label = printable(path.as_posix())
@@ -135,27 +136,28 @@ def plan(paths: list, problems: list[Problem]) -> list[Planned]:
             if not files:
                 raise InputError("directory has no .txt, .md or .jsonl files", path=label, problems=problems)
             base = os.path.abspath(path)
-            found += [(f, f"{label}/{rel}", kind_of(f.name), base, rel, fst) for f, rel, fst in files]
+            found += [(f, f"{label}/{rel}", kind_of(f.name), base, rel, fst, link) for f, rel, fst, link in files]
         elif why := not_regular(st.st_mode):
             problems.append(Problem(path=label, message=why))
         else:
             # A file given by name is read whatever its extension (JSONL only by extension).
             kind = "jsonl" if kind_of(path.name) == "jsonl" else "text"
-            found.append((path, label, kind, os.path.dirname(os.path.abspath(path)), path.name, st))
-    bases = {base for _, _, kind, base, _, _ in found if kind == "text"}
+            found.append((path, label, kind, os.path.dirname(os.path.abspath(path)), path.name, st, path.is_symlink()))
+    bases = {base for _, _, kind, base, _, _, _ in found if kind == "text"}
     common = os.path.commonpath(sorted(bases)) if bases else ""
-    chosen: dict[tuple[int, int], tuple[Planned, bool]] = {}
-    for f, label, kind, base, rel, st in found:
+    chosen: dict[tuple[int, int], tuple[tuple, Planned, bool]] = {}
+    for f, label, kind, base, rel, st, link in found:
         raw_id = Path(os.path.relpath(os.path.join(base, rel), common)).as_posix() if kind == "text" else None
         p = Planned(f, printable(label), kind, None if raw_id is None else printable(raw_id))
         key = (st.st_dev, st.st_ino)
-        if key not in chosen or _order(p) < _order(chosen[key][0]):
-            chosen[key] = (p, raw_id != p.doc_id)
-    for p, renamed in chosen.values():
+        rank = (link, *_order(p))  # of two ways to one file, the file's own name first
+        if key not in chosen or rank < chosen[key][0]:
+            chosen[key] = (rank, p, raw_id != p.doc_id)
+    for _, p, renamed in chosen.values():
         if renamed:
             problems.append(Problem(path=p.label, message=f"file name is not UTF-8; its id is {p.doc_id}",
                                     skipped=False))
-    return sorted((p for p, _ in chosen.values()), key=_order)
+    return sorted((p for _, p, _ in chosen.values()), key=_order)
 
 
 def _order(p: Planned) -> tuple[str, str]:

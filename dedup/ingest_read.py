@@ -90,14 +90,14 @@ def decode(data: bytes) -> tuple[str, str | None]:
         return data.decode("utf-8"), None
     except UnicodeDecodeError as exc:
         line = data.count(b"\n", 0, exc.start) + 1
-        where = f"at byte {exc.start} (line {line})"
+        where = f"first bad byte at line {line}, byte {exc.start}"
     from charset_normalizer import from_bytes
 
     best = from_bytes(data).best()
     # Text in UTF-16/32 without a mark has NUL bytes; a guess of either is binary data.
     if best is None or best.encoding.startswith(("utf_16", "utf_32")):
         raise Skip(f"binary file: not UTF-8 ({where}) and no text encoding fits")
-    return str(best), f"not UTF-8 ({where}): read as {best.encoding} (guessed by charset-normalizer)"
+    return str(best), f"not UTF-8 ({where}); read as {best.encoding}, guessed by charset-normalizer"
 
 
 def read_text(path: Path) -> tuple[str, str | None]:

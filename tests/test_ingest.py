@@ -13,7 +13,7 @@ def test_directory_is_read_recursively_with_relative_ids(tmp_path):
     (tmp_path / "skip.bin").write_bytes(b"\x00\x01")  # not a corpus file type: not read, said so
     docs, problems = read_corpus(tmp_path)
     assert [d.id for d in docs] == ["a/one.txt", "two.md"]
-    assert [(p.path, p.message.split(" (")[0]) for p in problems] == [(tmp_path.as_posix(), "1 .bin file not read")]
+    assert [(p.path, p.message.split(" (")[0]) for p in problems] == [(tmp_path.as_posix(), "1 .bin file")]
 
 
 def test_jsonl_records_and_metadata(tmp_path):
@@ -60,7 +60,7 @@ def test_binary_and_empty_files_are_skipped_not_fatal(tmp_path):
     assert [d.id for d in docs] == ["good.txt", "latin1.txt"]  # Latin-1 is read, its encoding guessed
     msgs = {p.path.rsplit("/", 1)[-1]: (p.line, p.message, p.skipped) for p in problems}
     assert msgs["bin.txt"][1].startswith("binary file")
-    assert msgs["latin1.txt"][1].startswith("not UTF-8 (at byte 12 (line 2)): read as ")
+    assert msgs["latin1.txt"][1].startswith("not UTF-8 (first bad byte at line 2, byte 12); read as ")
     assert msgs["latin1.txt"][2] is False  # a note, not a skip
     assert msgs["empty.txt"][1] == "empty document"
 
