@@ -153,14 +153,18 @@ def _read_file(p: Planned, problems: list[Problem]) -> Iterator[Sourced]:
         yield Sourced(doc, p.label, lineno)
 
 
+def _is_path(item: Any) -> bool:
+    return isinstance(item, (str, bytes, os.PathLike))
+
+
 def iter_sourced(inputs: Iterable[Input], problems: list[Problem]) -> Iterator[Sourced]:
     """Documents with their places, from paths and records; skipped inputs go to ``problems``.
 
     The paths are walked first (ids depend on all of them, see :mod:`dedup.ingest_files`),
     so a missing path raises :class:`InputError` before anything is read."""
     items = list(inputs)
-    files = plan([x for x in items if not isinstance(x, (Document, dict))], problems)
-    for record in (x for x in items if isinstance(x, (Document, dict))):
+    files = plan([x for x in items if _is_path(x)], problems)
+    for record in (x for x in items if not _is_path(x)):  # anything else is a record, maybe a bad one
         notes: list[str] = []
         try:
             doc = _to_document(record, notes)

@@ -122,7 +122,7 @@ def plan(paths: list, problems: list[Problem]) -> list[Planned]:
     anything else that cannot be read is appended to ``problems``."""
     found = []  # (path, label, kind, base, relative to base, stat, is a link)
     for item in paths:
-        path = Path(item)
+        path = Path(os.fsdecode(item))
         label = printable(path.as_posix())
         try:
             st = os.stat(path)
