@@ -29,6 +29,7 @@ Input = Union[str, os.PathLike, Document, dict]
 RECORD = "<record>"  # the path of a record given in memory (no position: reports must not depend on order)
 _FIELDS = ("id", "text", "title", "date", "source", "url")
 _SURROGATE = re.compile("[\ud800-\udfff]")
+GIVE_UP = 20  # a JSONL file whose first this many lines are all bad is not read further
 
 
 class Sourced(NamedTuple):
@@ -137,6 +138,7 @@ def _read_file(p: Planned, problems: list[Problem]) -> Iterator[Sourced]:
             raise Skip("empty document")
         yield Sourced(_to_document({"id": p.doc_id, "text": text}, []), p.label)
         return
+    good = 0
     for lineno, line in jsonl_lines(p.path):
         try:
             if isinstance(line, Skip):
@@ -145,7 +147,10 @@ def _read_file(p: Planned, problems: list[Problem]) -> Iterator[Sourced]:
             doc = _to_document(parse_json_line(line), notes)
         except (Skip, InputError) as exc:
             problems.append(Problem(path=p.label, line=lineno, message=exc.message))
+            if not good and lineno >= GIVE_UP:
+                raise Skip(f"not read past line {lineno}: no line so far is a record (binary, or not JSONL?)") from None
             continue
+        good += 1
         problems.extend(Problem(path=p.label, line=lineno, message=n, skipped=False) for n in notes)
         if not doc.text.strip():
             problems.append(Problem(path=p.label, line=lineno, message="empty document"))

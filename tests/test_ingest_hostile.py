@@ -273,3 +273,12 @@ def test_problems_do_not_depend_on_input_order(tmp_path):
     paths = [tmp_path / n for n in ("a.txt", "b.txt", "c.jsonl")]
     first = dedup.cluster(paths).model_dump_json()
     assert dedup.cluster(paths[::-1]).model_dump_json() == first
+
+
+def test_a_binary_file_named_jsonl_gives_a_bounded_report(tmp_path):
+    (tmp_path / "bin.jsonl").write_bytes(bytes(range(256)) * 400)  # ~100 "lines" of binary
+    (tmp_path / "ok.txt").write_text(TEXT)
+    docs, problems = read_corpus(tmp_path)
+    assert [d.id for d in docs] == ["ok.txt"]
+    assert len(problems) == 21
+    assert problems[0].line is None and problems[0].message.startswith("not read past line 20: no line so far is a record")
