@@ -68,11 +68,10 @@ def _not_read(ext: str, n: int) -> str:
     return f"{what} ({_WHY_NOT.get(ext, f'not a corpus file type; read are {_READ}')})"
 
 
-def _walk(root: Path, label: str, problems: list[Problem]) -> list[tuple[Path, str, os.stat_result, bool]]:
+def _walk(root: Path, label: str, problems: list[Problem], seen: set) -> list[tuple[Path, str, os.stat_result, bool]]:
     """Corpus files under ``root`` as (path, path relative to root, stat, is a link), depth first,
-    without recursion (any depth); directory links are followed, each directory once."""
-    st = os.stat(root)
-    seen = {(st.st_dev, st.st_ino)}
+    without recursion (any depth); directory links are followed, each directory once
+    (``seen``: the directories walked so far, by device and inode)."""
     found: list[tuple[Path, str, os.stat_result, bool]] = []
     not_read: Counter[str] = Counter()
     stack = [(root, "")]
@@ -121,8 +120,9 @@ def plan(paths: list, problems: list[Problem]) -> list[Planned]:
     A missing path or a directory with no corpus files raises :class:`InputError`;
     anything else that cannot be read is appended to ``problems``."""
     found = []  # (path, label, kind, base, relative to base, stat, is a link)
-    for item in paths:
-        path = Path(os.fsdecode(item))
+    seen: set[tuple[int, int]] = set()
+    # Parents before children, whatever the order given: each directory is walked once.
+    for path in sorted({Path(os.fsdecode(x)) for x in paths}, key=lambda p: (os.path.abspath(p), p.as_posix())):
         label = printable(path.as_posix())
         try:
             st = os.stat(path)
@@ -132,7 +132,10 @@ def plan(paths: list, problems: list[Problem]) -> list[Planned]:
         except OSError as exc:
             raise InputError(f"cannot read: {exc.strerror or exc}", path=label, problems=problems) from None
         if stat.S_ISDIR(st.st_mode):
-            files = _walk(path, label, problems)
+            if (st.st_dev, st.st_ino) in seen:
+                continue  # walked already, as this root or inside an earlier one
+            seen.add((st.st_dev, st.st_ino))
+            files = _walk(path, label, problems, seen)
             if not files:
                 raise InputError("directory has no .txt, .md or .jsonl files", path=label, problems=problems)
             base = os.path.abspath(path)

@@ -67,6 +67,14 @@ def test_ids_do_not_depend_on_how_a_path_is_spelled(tmp_path, seeds_dir, monkeyp
     (tmp_path / "c" / "a_link.txt").symlink_to(tmp_path / "c" / "real.txt")
     docs, problems = read_corpus([tmp_path / "c", tmp_path / "c" / "a_link.txt"])
     assert [d.id for d in docs] == ["real.txt"] and problems == []
+    # One directory named three ways, and a link loop inside it: walked once, reported once.
+    (tmp_path / "c" / "sub").mkdir()
+    (tmp_path / "c" / "sub" / "loop").symlink_to(tmp_path / "c")
+    (tmp_path / "c" / "broken.txt").symlink_to(tmp_path / "nowhere")
+    monkeypatch.chdir(tmp_path)
+    docs, problems = read_corpus(["c/sub", "c", "./c/", str(tmp_path / "c")])
+    assert [d.id for d in docs] == ["real.txt"]
+    assert [str(p) for p in problems] == [f"{(tmp_path / 'c').as_posix()}/broken.txt: not read: broken symbolic link"]
 
 
 def test_a_repeated_id_names_both_places_and_the_kept_copy_does_not_depend_on_order(tmp_path):
