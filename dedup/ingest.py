@@ -46,7 +46,7 @@ def _mend_surrogates(record: dict, notes: list[str]) -> dict:
     mended = None
     for key in _FIELDS:
         value = record.get(key)
-        if isinstance(value, str) and _SURROGATE.search(value):
+        if isinstance(value, str) and not value.isascii() and _SURROGATE.search(value):
             mended = mended if mended is not None else dict(record)
             mended[key] = _SURROGATE.sub("\ufffd", value)
             notes.append(f"field '{key}': lone surrogate escape replaced by U+FFFD")
@@ -87,8 +87,8 @@ class Chooser:
     is reported, naming its own place and the kept one's."""
 
     def __init__(self) -> None:
-        self._best: dict[str, tuple[tuple, Sourced]] = {}
-        self._dropped: dict[str, list[Sourced]] = {}
+        self._best: dict[str, tuple[tuple, tuple[str, int | None]]] = {}  # id -> (key, place)
+        self._dropped: dict[str, list[tuple[str, int | None]]] = {}
 
     @staticmethod
     def _key(item: Sourced) -> tuple:
@@ -99,29 +99,30 @@ class Chooser:
         return (item.path, item.line or 0)
 
     def offer(self, item: Sourced) -> bool:
-        """True when ``item`` is (for now) the copy to keep of its id."""
-        doc_id, key = item.doc.id, self._key(item)
+        """True when ``item`` is (for now) the copy to keep of its id (only places are kept:
+        the texts stay where the caller stores them)."""
+        doc_id, key, place = item.doc.id, self._key(item), (item.path, item.line)
         best = self._best.get(doc_id)
         if best is None:
-            self._best[doc_id] = (key, item._replace(doc=None))  # the place only: texts stay on disk
+            self._best[doc_id] = (key, place)
             return True
         keep = key < best[0]
         if keep:
-            self._best[doc_id] = (key, item._replace(doc=None))
-        self._dropped.setdefault(doc_id, []).append(best[1] if keep else item._replace(doc=None))
+            self._best[doc_id] = (key, place)
+        self._dropped.setdefault(doc_id, []).append(best[1] if keep else place)
         return keep
 
     def problems(self) -> list[Problem]:
         out = []
         for doc_id, dropped in self._dropped.items():
-            kept = _where(self._best[doc_id][1])
-            out += [Problem(path=d.path, line=d.line, message=f"duplicate document id '{doc_id}'; the copy at {kept} is kept")
-                    for d in dropped]
+            kept = _where(*self._best[doc_id][1])
+            out += [Problem(path=path, line=line, message=f"duplicate document id '{doc_id}'; the copy at {kept} is kept")
+                    for path, line in dropped]
         return out
 
 
-def _where(item: Sourced) -> str:
-    return item.path if item.line is None else f"{item.path}:{item.line}"
+def _where(path: str, line: int | None) -> str:
+    return path if line is None else f"{path}:{line}"
 
 
 def problem_order(p: Problem) -> tuple:
@@ -151,7 +152,8 @@ def _read_file(p: Planned, problems: list[Problem]) -> Iterator[Sourced]:
                 raise Skip(f"not read past line {lineno}: no line so far is a record (binary, or not JSONL?)") from None
             continue
         good += 1
-        problems.extend(Problem(path=p.label, line=lineno, message=n, skipped=False) for n in notes)
+        if notes:
+            problems.extend(Problem(path=p.label, line=lineno, message=n, skipped=False) for n in notes)
         if not doc.text.strip():
             problems.append(Problem(path=p.label, line=lineno, message="empty document"))
             continue
