@@ -29,9 +29,10 @@ class InputError(DedupError):
 
     exit_code = 3
 
-    def __init__(self, message: str, path: str | None = None, line: int | None = None):
+    def __init__(self, message: str, path: str | None = None, line: int | None = None, problems=None):
         self.path = path
         self.line = line
+        self.problems = list(problems or [])  # the inputs skipped before it, to show why
         where = path or ""
         if path is not None and line is not None:
             where = f"{path}:{line}"

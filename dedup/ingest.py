@@ -1,173 +1,211 @@
 """Ingest: turn paths (directories, text files, JSONL) or in-memory records into Documents.
 
-A user mistake that leaves nothing to do (a missing path, an empty directory) raises
-:class:`InputError`; a bad file or a bad JSONL line is recorded as a :class:`Problem`
-and skipped, so one bad file never stops a corpus.
+A user mistake that leaves nothing to do (a missing path, a directory with no corpus
+files) raises :class:`InputError`; a bad file or a bad JSONL line is recorded as a
+:class:`Problem` and skipped, so one bad file never stops a corpus. Which files are read
+and their ids: :mod:`dedup.ingest_files`; how a file is read: :mod:`dedup.ingest_read`.
 """
 
 from __future__ import annotations
 
-import gzip
-import io
+import hashlib
 import json
 import os
+import re
 from collections.abc import Iterable, Iterator
-from pathlib import Path
-from typing import Any, Union
+from typing import Any, NamedTuple, Union
 
 from pydantic import ValidationError
 
 from .errors import InputError
+from .ingest_files import JSONL_SUFFIXES, TEXT_SUFFIXES, Planned, plan
+from .ingest_read import MAX_DOCUMENT_BYTES, Skip, jsonl_lines, parse_json_line, read_text
 from .models import Document, Problem
 
-TEXT_SUFFIXES = (".txt", ".md")
-JSONL_SUFFIXES = (".jsonl", ".jsonl.gz", ".jsonl.zst", ".ndjson")
+__all__ = ["Input", "JSONL_SUFFIXES", "MAX_DOCUMENT_BYTES", "TEXT_SUFFIXES", "Sourced", "Chooser",
+           "iter_corpus", "iter_sourced", "read_corpus", "to_document"]
+
 Input = Union[str, os.PathLike, Document, dict]
+RECORD = "<record>"  # the path of a record given in memory (no position: reports must not depend on order)
+_FIELDS = ("id", "text", "title", "date", "source", "url")
+_SURROGATE = re.compile("[\ud800-\udfff]")
+GIVE_UP = 20  # a JSONL file whose first this many lines are all bad is not read further
 
 
-def _kind(path: Path) -> str | None:
-    name = path.name.lower()
-    if name.endswith(JSONL_SUFFIXES):
-        return "jsonl"
-    if name.endswith(TEXT_SUFFIXES):
-        return "text"
-    return None
+class Sourced(NamedTuple):
+    """A document and where it came from (file and line; line None for a text file)."""
+
+    doc: Document
+    path: str
+    line: int | None = None
 
 
-def _open_binary(path: Path):
-    name = path.name.lower()
-    if name.endswith(".gz"):
-        return gzip.open(path, "rb")
-    if name.endswith(".zst"):
-        try:
-            import zstandard
-        except ImportError:  # optional: only needed for .zst corpora
-            raise OSError("reading .zst needs the 'zstandard' package") from None
-        return zstandard.ZstdDecompressor().stream_reader(open(path, "rb"), closefd=True)
-    return open(path, "rb")
+def _mend_surrogates(record: dict, notes: list[str]) -> dict:
+    """Lone UTF-16 surrogates (JSON ``"\\ud800"``) cannot be stored or written as UTF-8:
+    each becomes U+FFFD, and each field so mended is noted."""
+    mended = None
+    for key in _FIELDS:
+        value = record.get(key)
+        if isinstance(value, str) and not value.isascii() and _SURROGATE.search(value):
+            mended = mended if mended is not None else dict(record)
+            mended[key] = _SURROGATE.sub("\ufffd", value)
+            notes.append(f"field '{key}': lone surrogate escape replaced by U+FFFD")
+    return record if mended is None else mended
 
 
-def _decode(data: bytes, label: str) -> str:
-    """Decode UTF-8 strictly; the error names the line of the first bad byte."""
-    if b"\x00" in data:
-        raise _Skip("binary file (contains NUL bytes), not text")
-    try:
-        text = data.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        line = data.count(b"\n", 0, exc.start) + 1
-        raise _Skip(f"invalid UTF-8 at byte {exc.start}", line) from None
-    return text[1:] if text.startswith("\ufeff") else text
-
-
-class _Skip(Exception):
-    def __init__(self, message: str, line: int | None = None):
-        super().__init__(message)
-        self.message, self.line = message, line
-
-
-def _read_text_file(path: Path, doc_id: str) -> Document:
-    with open(path, "rb") as fh:
-        text = _decode(fh.read(), doc_id)
-    if not text.strip():
-        raise _Skip("empty document")
-    return Document(id=doc_id, text=text)
-
-
-def _iter_jsonl(path: Path, label: str, problems: list[Problem]) -> Iterator[Document]:
-    with _open_binary(path) as raw:
-        for lineno, line in enumerate(io.BufferedReader(raw), start=1):
-            if not line.strip():
-                continue
-            try:
-                record = json.loads(_decode(line, label))
-            except _Skip as skip:
-                problems.append(Problem(path=label, line=lineno, message=skip.message))
-                continue
-            except json.JSONDecodeError as exc:
-                problems.append(Problem(path=label, line=lineno, message=f"malformed JSON: {exc.msg}"))
-                continue
-            try:
-                doc = to_document(record)
-            except InputError as exc:
-                problems.append(Problem(path=label, line=lineno, message=exc.message))
-                continue
-            if not doc.text.strip():
-                problems.append(Problem(path=label, line=lineno, message="empty document"))
-                continue
-            yield doc
-
-
-def to_document(record: Any) -> Document:
-    """A Document from a Document or a mapping with at least ``id`` and ``text``."""
+def _to_document(record: Any, notes: list[str]) -> Document:
     if isinstance(record, Document):
-        return record
+        record_fields = {k: getattr(record, k) for k in _FIELDS}
+        mended = _mend_surrogates(record_fields, notes)
+        return record if mended is record_fields else record.model_copy(update=mended)
     if not isinstance(record, dict):
         raise InputError(f"expected an object with 'id' and 'text', got {type(record).__name__}")
     for key in ("id", "text"):
         if key not in record or record[key] is None:
             raise InputError(f"record has no '{key}'")
     try:
-        return Document.model_validate(record)
+        doc = Document.model_validate(_mend_surrogates(record, notes))
     except ValidationError as exc:
-        err = exc.errors()[0]
+        err = exc.errors(include_input=False, include_url=False)[0]
         field = ".".join(str(p) for p in err["loc"]) or "record"
         raise InputError(f"bad field '{field}': {err['msg']}") from None
+    if len(doc.text) > MAX_DOCUMENT_BYTES:
+        raise InputError(f"text longer than {MAX_DOCUMENT_BYTES:,} characters, the most one document may hold")
+    return doc
 
 
-def _files_under(root: Path) -> list[Path]:
-    found = []
-    for dirpath, dirnames, filenames in os.walk(root):
-        dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
-        for name in sorted(filenames):
-            p = Path(dirpath, name)
-            if not name.startswith(".") and _kind(p):
-                found.append(p)
-    return found
+def to_document(record: Any) -> Document:
+    """A Document from a Document or a mapping with at least ``id`` and ``text``.
+
+    A lone surrogate in a string field becomes U+FFFD (:func:`iter_corpus` reports it)."""
+    return _to_document(record, [])
+
+
+class Chooser:
+    """Which copy of a repeated id is kept, whatever the input order: the one whose
+    (path, line) sorts first (records given in memory: by content). Every other copy
+    is reported, naming its own place and the kept one's."""
+
+    def __init__(self) -> None:
+        self._best: dict[str, tuple[tuple, tuple[str, int | None]]] = {}  # id -> (key, place)
+        self._dropped: dict[str, list[tuple[str, int | None]]] = {}
+
+    @staticmethod
+    def _key(item: Sourced) -> tuple:
+        if item.path == RECORD:
+            d = item.doc  # ensure_ascii: a lone surrogate (given in memory) is escaped, not an error
+            content = json.dumps([d.text, d.title, d.date, d.source, d.url], ensure_ascii=True)
+            return (RECORD, 0, hashlib.blake2b(content.encode("ascii"), digest_size=16).digest())
+        return (item.path, item.line or 0)
+
+    def offer(self, item: Sourced) -> bool:
+        """True when ``item`` is (for now) the copy to keep of its id (only places are kept:
+        the texts stay where the caller stores them)."""
+        doc_id, key, place = item.doc.id, self._key(item), (item.path, item.line)
+        best = self._best.get(doc_id)
+        if best is None:
+            self._best[doc_id] = (key, place)
+            return True
+        keep = key < best[0]
+        if keep:
+            self._best[doc_id] = (key, place)
+        self._dropped.setdefault(doc_id, []).append(best[1] if keep else place)
+        return keep
+
+    def problems(self) -> list[Problem]:
+        out = []
+        for doc_id, dropped in self._dropped.items():
+            kept = _where(*self._best[doc_id][1])
+            out += [Problem(path=path, line=line, message=f"duplicate document id '{doc_id}'; the copy at {kept} is kept")
+                    for path, line in dropped]
+        return out
+
+
+def _where(path: str, line: int | None) -> str:
+    return path if line is None else f"{path}:{line}"
+
+
+def problem_order(p: Problem) -> tuple:
+    """Problems sorted so that the report does not depend on input order."""
+    return (p.path, p.line or 0, p.message)
+
+
+def _read_file(p: Planned, problems: list[Problem]) -> Iterator[Sourced]:
+    if p.kind == "text":
+        text, note = read_text(p.path)
+        if note:
+            problems.append(Problem(path=p.label, message=note, skipped=False))
+        if not text.strip():
+            raise Skip("empty document")
+        yield Sourced(_to_document({"id": p.doc_id, "text": text}, []), p.label)
+        return
+    good = 0
+    for lineno, line in jsonl_lines(p.path):
+        try:
+            if isinstance(line, Skip):
+                raise line
+            notes: list[str] = []
+            doc = _to_document(parse_json_line(line), notes)
+        except (Skip, InputError) as exc:
+            problems.append(Problem(path=p.label, line=lineno, message=exc.message))
+            if not good and lineno >= GIVE_UP:
+                raise Skip(f"not read past line {lineno}: no line so far is a record (binary, or not JSONL?)") from None
+            continue
+        good += 1
+        if notes:
+            problems.extend(Problem(path=p.label, line=lineno, message=n, skipped=False) for n in notes)
+        if not doc.text.strip():
+            problems.append(Problem(path=p.label, line=lineno, message="empty document"))
+            continue
+        yield Sourced(doc, p.label, lineno)
+
+
+def _is_path(item: Any) -> bool:
+    return isinstance(item, (str, bytes, os.PathLike))
+
+
+def iter_sourced(inputs: Iterable[Input], problems: list[Problem]) -> Iterator[Sourced]:
+    """Documents with their places, from paths and records; skipped inputs go to ``problems``.
+
+    The paths are walked first (ids depend on all of them, see :mod:`dedup.ingest_files`),
+    so a missing path raises :class:`InputError` before anything is read."""
+    items = list(inputs)
+    files = plan([x for x in items if _is_path(x)], problems)
+    for record in (x for x in items if not _is_path(x)):  # anything else is a record, maybe a bad one
+        notes: list[str] = []
+        try:
+            doc = _to_document(record, notes)
+        except InputError as exc:
+            problems.append(Problem(path=RECORD, message=exc.message))
+            continue
+        problems.extend(Problem(path=RECORD, message=n, skipped=False) for n in notes)
+        yield Sourced(doc, RECORD)
+    for p in files:
+        try:
+            yield from _read_file(p, problems)
+        except Skip as skip:
+            problems.append(Problem(path=p.label, line=skip.line, message=skip.message))
+        except OSError as exc:
+            problems.append(Problem(path=p.label, message=f"cannot read: {exc.strerror or exc}"))
 
 
 def iter_corpus(inputs: Iterable[Input], problems: list[Problem]) -> Iterator[Document]:
     """Yield Documents from paths and records; append skipped inputs to ``problems``."""
-    for item in inputs:
-        if isinstance(item, (Document, dict)):
-            try:
-                yield to_document(item)
-            except InputError as exc:
-                problems.append(Problem(path="<record>", message=exc.message))
-            continue
-        path = Path(item)
-        if not path.exists():
-            raise InputError("no such file or directory", path=str(item))
-        if path.is_dir():
-            files = _files_under(path)
-            if not files:
-                raise InputError("directory has no .txt, .md or .jsonl files", path=str(item))
-            pairs = [(f, f.relative_to(path).as_posix()) for f in files]
-        else:
-            pairs = [(path, Path(item).as_posix())]
-        for file, rel in pairs:
-            label = file.as_posix()
-            try:
-                if _kind(file) == "jsonl":
-                    yield from _iter_jsonl(file, label, problems)
-                else:
-                    yield _read_text_file(file, rel)
-            except _Skip as skip:
-                problems.append(Problem(path=label, line=skip.line, message=skip.message))
-            except (OSError, EOFError, gzip.BadGzipFile) as exc:
-                reason = getattr(exc, "strerror", None) or str(exc) or type(exc).__name__
-                problems.append(Problem(path=label, message=f"cannot read: {reason}"))
+    for item in iter_sourced(inputs, problems):
+        yield item.doc
 
 
 def read_corpus(inputs: Union[Input, Iterable[Input]]) -> tuple[list[Document], list[Problem]]:
-    """Read every input; return the documents (sorted by id, first of each id kept) and problems."""
+    """Read every input; return the documents (sorted by id; of a repeated id, the copy
+    :class:`Chooser` keeps) and the problems (sorted)."""
     if isinstance(inputs, (str, os.PathLike, Document, dict)):
         inputs = [inputs]
     problems: list[Problem] = []
+    chooser = Chooser()
     seen: dict[str, Document] = {}
-    for doc in iter_corpus(inputs, problems):
-        if doc.id in seen:
-            problems.append(Problem(path=doc.id, message="duplicate document id; later copy skipped"))
-            continue
-        seen[doc.id] = doc
-    docs = [seen[k] for k in sorted(seen)]
-    return docs, problems
+    for item in iter_sourced(inputs, problems):
+        if chooser.offer(item):
+            seen[item.doc.id] = item.doc
+    problems += chooser.problems()
+    problems.sort(key=problem_order)
+    return [seen[k] for k in sorted(seen)], problems

@@ -32,18 +32,23 @@ class Document(BaseModel):
         if isinstance(value, bool):
             raise ValueError("id must be a string or an integer")
         if isinstance(value, int):
-            return str(value)
+            try:
+                return str(value)
+            except ValueError:  # past Python's digit limit: no name is that long
+                raise ValueError("id is an integer too long to be a name") from None
         return value
 
 
 class Problem(BaseModel):
-    """An input that was skipped, and why."""
+    """An input that was skipped, and why; or, with ``skipped`` false, one that was read
+    with a change the user should know of (a guessed encoding, a replaced character)."""
 
     model_config = ConfigDict(frozen=True)
 
     path: str
     line: Optional[int] = None
     message: str
+    skipped: bool = True
 
     def __str__(self) -> str:
         where = self.path if self.line is None else f"{self.path}:{self.line}"

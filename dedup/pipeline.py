@@ -15,7 +15,7 @@ from .candidates import find_candidates
 from .cluster import components, supported
 from .config import Config
 from .errors import InputError
-from .ingest import Input, iter_corpus, to_document
+from .ingest import Input, iter_sourced, problem_order, to_document
 from .link import align_pairs, pair_sides
 from .models import Cluster, Comparison, Document, DocumentInfo, Problem, Report
 from .parallel import default_jobs
@@ -82,7 +82,8 @@ def run(
         try:
             ingest_corpus(docs, inputs, problems)
             if not len(docs):
-                raise InputError("no readable documents" + (f" ({len(problems)} skipped)" if problems else ""))
+                raise InputError("no readable documents" + (f" ({len(problems)} skipped)" if problems else ""),
+                                 problems=problems)
             prepared, facts = prepare_corpus(docs, tmp, cfg, progress, jobs)
             pairs = find_candidates(prepared, cfg, progress, jobs, tmp)
             alignments = align_pairs(prepared, pairs, cfg, progress, jobs)
@@ -94,7 +95,8 @@ def run(
 
 def ingest_corpus(docs: DocStore, inputs, problems: list[Problem]) -> None:
     """Read every input into the run's workspace (streamed: nothing is held whole)."""
-    docs.add_all(iter_corpus(_as_inputs(inputs), problems), problems)
+    docs.add_all(iter_sourced(_as_inputs(inputs), problems), problems)
+    problems.sort(key=problem_order)  # the report does not depend on input order
 
 
 def link_clusters(prepared, facts, alignments, problems: list[Problem], cfg: Config) -> "Outcome":

@@ -14,6 +14,7 @@ from collections.abc import Iterable, Iterator, Sequence
 
 import numpy as np
 
+from .ingest import RECORD, Chooser, Sourced
 from .models import Document, Problem
 from .segment import Prepared, unique_sorted
 from .spill import Records
@@ -22,7 +23,7 @@ CACHE = 2048  # prepared documents kept loaded per process
 
 
 class DocStore:
-    """Documents as they arrive (first of each id kept), readable in id order."""
+    """Documents as they arrive (one copy of each id kept), readable in id order."""
 
     def __init__(self, directory: str):
         self._records = Records(os.path.join(directory, "docs"))
@@ -31,20 +32,30 @@ class DocStore:
         self.ids: list[str] = []
         self.sources: list[str | None] = []
 
-    def add_all(self, docs: Iterable[Document], problems: list[Problem]) -> None:
-        """Store every document; a repeated id is reported and skipped. Then sort by id."""
-        arrival_sources: list[str | None] = []
-        for doc in docs:
-            if doc.id in self._slot:
-                problems.append(Problem(path=doc.id, message="duplicate document id; later copy skipped"))
+    def add_all(self, docs: Iterable[Document | Sourced], problems: list[Problem]) -> None:
+        """Store every document (with its place, when known); of a repeated id the copy
+        :class:`~dedup.ingest.Chooser` picks is kept, whatever the order. Then sort by id."""
+        chooser = Chooser()
+        sources: list[str | None] = []  # by slot
+        for item in docs:
+            item = item if isinstance(item, Sourced) else Sourced(item, RECORD)
+            doc = item.doc
+            if not chooser.offer(item):
                 continue
             meta = json.dumps([doc.id, doc.title, doc.date, doc.source, doc.url], ensure_ascii=False)
-            self._slot[doc.id] = self._records.append(meta.encode("utf-8") + b"\n" + doc.text.encode("utf-8", "surrogatepass"))
-            arrival_sources.append(doc.source)
+            record = meta.encode("utf-8") + b"\n" + doc.text.encode("utf-8", "surrogatepass")
+            slot = self._slot.get(doc.id)
+            if slot is None:
+                self._slot[doc.id] = self._records.append(record)
+                sources.append(doc.source)
+            else:  # this copy sorts before the one stored
+                self._records.replace(slot, record)
+                sources[slot] = doc.source
+        problems += chooser.problems()
         self._records.flush()
         self.ids = sorted(self._slot)
         self.order = np.fromiter((self._slot[i] for i in self.ids), np.int64, len(self.ids))
-        self.sources = [arrival_sources[s] for s in self.order.tolist()]
+        self.sources = [sources[s] for s in self.order.tolist()]
         self._slot = {}
 
     def __len__(self) -> int:

@@ -69,13 +69,13 @@ def test_empty_directory_is_an_input_error(run_cli, tmp_path):
 def test_bad_files_are_reported_and_the_rest_still_runs(run_cli, seeds_dir, tmp_path):
     for f in seeds_dir.glob("*.txt"):
         (tmp_path / f.name).write_bytes(f.read_bytes())
-    (tmp_path / "broken.txt").write_bytes(b"caf\xe9 au lait")
+    (tmp_path / "broken.txt").write_bytes(b"caf\x00 au lait")
     (tmp_path / "bad.jsonl").write_text('{"id": "x", "text": "fine text"}\n{oops\n')
     code, out, err = run_cli("cluster", tmp_path, "-f", "json")
     assert code == 1
     data = json.loads(out)
     assert len(data["clusters"]) == 2
-    assert {(p["path"].rsplit("/", 1)[-1], p["line"]) for p in data["problems"]} == {("broken.txt", 1), ("bad.jsonl", 2)}
+    assert {(p["path"].rsplit("/", 1)[-1], p["line"]) for p in data["problems"]} == {("broken.txt", None), ("bad.jsonl", 2)}
     assert err.count("dedup: warning: skipped") == 2
     assert "bad.jsonl:2: malformed JSON" in err
 
@@ -83,7 +83,9 @@ def test_bad_files_are_reported_and_the_rest_still_runs(run_cli, seeds_dir, tmp_
 def test_nothing_readable_is_an_input_error(run_cli, tmp_path):
     (tmp_path / "bin.txt").write_bytes(b"\x00\x01\x02")
     code, _, err = run_cli("cluster", tmp_path)
-    assert code == 3 and err.strip() == "dedup: error: no readable documents (1 skipped)"
+    assert code == 3 and err.splitlines() == [
+        f"dedup: warning: skipped {(tmp_path / 'bin.txt').as_posix()}: binary file (contains NUL bytes), not text",
+        "dedup: error: no readable documents (1 skipped)"]
 
 
 def test_unwritable_output(run_cli, seeds_dir, tmp_path):

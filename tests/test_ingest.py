@@ -10,10 +10,10 @@ def test_directory_is_read_recursively_with_relative_ids(tmp_path):
     (tmp_path / "a").mkdir()
     (tmp_path / "a" / "one.txt").write_text("First text.")
     (tmp_path / "two.md").write_text("Second text.")
-    (tmp_path / "skip.bin").write_bytes(b"\x00\x01")  # not a corpus file type: ignored
+    (tmp_path / "skip.bin").write_bytes(b"\x00\x01")  # not a corpus file type: not read, said so
     docs, problems = read_corpus(tmp_path)
     assert [d.id for d in docs] == ["a/one.txt", "two.md"]
-    assert problems == []
+    assert [(p.path, p.message.split(" (")[0]) for p in problems] == [(tmp_path.as_posix(), "1 .bin file")]
 
 
 def test_jsonl_records_and_metadata(tmp_path):
@@ -51,16 +51,17 @@ def test_bad_jsonl_lines_are_reported_with_line_numbers_and_skipped(tmp_path):
     assert str(problems[0]).startswith(f"{path.as_posix()}:2: ")
 
 
-def test_binary_invalid_utf8_and_empty_files_are_skipped_not_fatal(tmp_path):
+def test_binary_and_empty_files_are_skipped_not_fatal(tmp_path):
     (tmp_path / "good.txt").write_text("A real article.")
     (tmp_path / "bin.txt").write_bytes(b"abc\x00def")
     (tmp_path / "latin1.txt").write_bytes("line one\ncaf\xe9".encode("latin-1"))
     (tmp_path / "empty.txt").write_text("   \n")
     docs, problems = read_corpus(tmp_path)
-    assert [d.id for d in docs] == ["good.txt"]
-    msgs = {p.path.rsplit("/", 1)[-1]: (p.line, p.message) for p in problems}
+    assert [d.id for d in docs] == ["good.txt", "latin1.txt"]  # Latin-1 is read, its encoding guessed
+    msgs = {p.path.rsplit("/", 1)[-1]: (p.line, p.message, p.skipped) for p in problems}
     assert msgs["bin.txt"][1].startswith("binary file")
-    assert msgs["latin1.txt"] == (2, "invalid UTF-8 at byte 12")
+    assert msgs["latin1.txt"][1].startswith("not UTF-8 (first bad byte at line 2, byte 12); read as ")
+    assert msgs["latin1.txt"][2] is False  # a note, not a skip
     assert msgs["empty.txt"][1] == "empty document"
 
 

@@ -71,14 +71,20 @@ def test_prepared_documents_survive_the_round_trip_to_disk():
     assert q.paragraphs == p.paragraphs and q.nchars == p.nchars and q.index == 7
 
 
-def test_doc_store_keeps_the_first_of_each_id_in_id_order(tmp_path):
-    store = DocStore(str(tmp_path))
-    problems = []
-    store.add_all([Document(id="b", text="two \ud800"), Document(id="a", text="one", title="T"),
-                   Document(id="b", text="dup")], problems)
-    assert store.ids == ["a", "b"] and len(problems) == 1 and "duplicate" in problems[0].message
-    assert store.doc(0).title == "T" and store.text(1) == "two \ud800"
-    store.close()
+def test_doc_store_keeps_one_copy_of_each_id_whatever_the_order_in_id_order(tmp_path):
+    docs = [Document(id="b", text="two"), Document(id="a", text="one \ud800", title="T"),
+            Document(id="b", text="dup")]
+    kept = set()
+    for k, order in enumerate((docs, docs[::-1])):
+        (tmp_path / str(k)).mkdir()
+        store = DocStore(str(tmp_path / str(k)))
+        problems = []
+        store.add_all(order, problems)
+        assert store.ids == ["a", "b"] and len(problems) == 1 and "duplicate" in problems[0].message
+        assert store.doc(0).title == "T" and store.text(0) == "one \ud800"
+        kept.add(store.text(1))
+        store.close()
+    assert len(kept) == 1
 
 
 def test_streamed_json_is_the_models_own_json():

@@ -117,7 +117,7 @@ def cluster_cmd(
             outcome = stack.enter_context(run_pipeline(list(paths), cfg, progress=bar, jobs=jobs or None))
         if not quiet:
             for problem in outcome.problems:
-                sys.stderr.write(f"dedup: warning: skipped {problem}\n")
+                sys.stderr.write(f"dedup: warning: {'skipped ' if problem.skipped else ''}{problem}\n")
         if fmt is Format.table:
             from .table import print_table
 
@@ -153,6 +153,14 @@ def _flagged(exc: ConfigError) -> str:
     return re.sub(r"\b(" + "|".join(FLAGS) + r")\b", lambda m: FLAGS[m.group(1)], str(exc))
 
 
+def _show_problems(problems, limit: int = 20) -> None:
+    """Why inputs were skipped, when that left nothing to do (the first ``limit``)."""
+    for problem in problems[:limit]:
+        sys.stderr.write(f"dedup: warning: {'skipped ' if problem.skipped else ''}{problem}\n")
+    if len(problems) > limit:
+        sys.stderr.write(f"dedup: warning: and {len(problems) - limit} more\n")
+
+
 def _terminate(signum, frame) -> None:
     raise KeyboardInterrupt
 
@@ -173,6 +181,7 @@ def _run(argv: Optional[list[str]]) -> int:
         _fail(_flagged(exc))
         return exc.exit_code
     except DedupError as exc:
+        _show_problems(getattr(exc, "problems", []))
         _fail(str(exc))
         return exc.exit_code
     except KeyboardInterrupt:

@@ -1,0 +1,292 @@
+"""Hostile input (issue 10): nothing damaged, nothing lost, no crash. One test per class."""
+
+import codecs
+import gzip
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+
+import dedup
+from dedup import InputError, read_corpus
+MAX_DOCUMENT_BYTES = 10 * 2**20  # the documented cap (README, input section)
+
+TEXT = "The council approved the new budget for the harbour district on Tuesday evening."
+
+
+def _cli(*args, timeout=60, cwd=None):
+    proc = subprocess.run([sys.executable, "-m", "dedup", *map(str, args)], capture_output=True, text=True,
+                          timeout=timeout, cwd=cwd, stdin=subprocess.DEVNULL)
+    return proc.returncode, proc.stdout, proc.stderr
+
+
+def _by_name(problems):
+    return {p.path.rsplit("/", 1)[-1]: p for p in problems}
+
+
+# 1. Special files never hang a run.
+
+def test_a_fifo_in_a_directory_or_given_by_name_is_reported_and_never_opened(tmp_path):
+    (tmp_path / "c").mkdir()
+    (tmp_path / "c" / "good.txt").write_text(TEXT)
+    os.mkfifo(tmp_path / "c" / "pipe.txt")
+    os.mkfifo(tmp_path / "alone.txt")
+    code, out, err = _cli("cluster", "c", "alone.txt", "/dev/zero", "-f", "json", cwd=tmp_path, timeout=60)
+    assert code == 1, err
+    assert [d["doc_id"] for d in json.loads(out)["documents"]] == ["good.txt"]
+    assert "skipped c/pipe.txt: a FIFO, not a regular file; not read" in err
+    assert "skipped alone.txt: a FIFO, not a regular file; not read" in err
+    assert "skipped /dev/zero: a character device, not a regular file; not read" in err
+
+
+# 2. Nothing silently lost.
+
+def test_one_name_under_two_roots_stays_two_documents(tmp_path):
+    for site in ("siteA", "siteB"):
+        (tmp_path / site).mkdir()
+        (tmp_path / site / "story.txt").write_text(f"{TEXT} ({site})")
+    docs, problems = read_corpus([tmp_path / "siteA", tmp_path / "siteB"])
+    assert [d.id for d in docs] == ["siteA/story.txt", "siteB/story.txt"] and problems == []
+
+
+def test_ids_do_not_depend_on_how_a_path_is_spelled(tmp_path, seeds_dir, monkeypatch):
+    monkeypatch.chdir(seeds_dir.parent)
+    name = sorted(p.name for p in seeds_dir.glob("*.txt"))[3]
+    seed_ids = sorted(p.name for p in seeds_dir.glob("*.txt"))
+    for spelling in (["seeds"], ["seeds/"], ["./seeds"], [str(seeds_dir)], ["seeds", f"seeds/{name}"],
+                     [f"./seeds/{name}", "seeds", f"seeds/{name}"]):
+        docs, problems = read_corpus(spelling)
+        assert [d.id for d in docs] == seed_ids and problems == [], spelling
+    for spelling in ([f"seeds/{name}"], [f"./seeds/{name}"], [str(seeds_dir / name)]):
+        assert [d.id for d in read_corpus(spelling)[0]] == [name], spelling
+    # A link to a file of the corpus is the same file: read once, under the file's own name.
+    (tmp_path / "c").mkdir()
+    (tmp_path / "c" / "real.txt").write_text(TEXT)
+    (tmp_path / "c" / "a_link.txt").symlink_to(tmp_path / "c" / "real.txt")
+    docs, problems = read_corpus([tmp_path / "c", tmp_path / "c" / "a_link.txt"])
+    assert [d.id for d in docs] == ["real.txt"] and problems == []
+    # One directory named three ways, and a link loop inside it: walked once, reported once.
+    (tmp_path / "c" / "sub").mkdir()
+    (tmp_path / "c" / "sub" / "loop").symlink_to(tmp_path / "c")
+    (tmp_path / "c" / "broken.txt").symlink_to(tmp_path / "nowhere")
+    monkeypatch.chdir(tmp_path)
+    docs, problems = read_corpus(["c/sub", "c", "./c/", str(tmp_path / "c")])
+    assert [d.id for d in docs] == ["real.txt"]
+    assert [str(p) for p in problems] == [f"{(tmp_path / 'c').as_posix()}/broken.txt: not read: broken symbolic link"]
+
+
+def test_a_repeated_id_names_both_places_and_the_kept_copy_does_not_depend_on_order(tmp_path):
+    (tmp_path / "a.jsonl").write_text(json.dumps({"id": "x", "text": "alpha"}) + "\n"
+                                      + json.dumps({"id": "x", "text": "beta"}) + "\n")
+    (tmp_path / "b.jsonl").write_text(json.dumps({"id": "x", "text": "gamma"}) + "\n")
+    a, b = (tmp_path / "a.jsonl").as_posix(), (tmp_path / "b.jsonl").as_posix()
+    outputs = []
+    for order in ([a, b], [b, a]):
+        docs, problems = read_corpus(order)
+        assert [d.text for d in docs] == ["alpha"]
+        assert [str(p) for p in problems] == [
+            f"{a}:2: duplicate document id 'x'; the copy at {a}:1 is kept",
+            f"{b}:1: duplicate document id 'x'; the copy at {a}:1 is kept"]
+        outputs.append(dedup.cluster(order).model_dump_json())
+    assert outputs[0] == outputs[1]
+    # Records given in memory: the kept copy is chosen by content, not by position.
+    recs = [{"id": "r", "text": "one"}, {"id": "r", "text": "two"}, {"id": "r", "text": "three"}]
+    kept = {read_corpus(order)[0][0].text for order in (recs, recs[::-1], recs[1:] + recs[:1])}
+    assert len(kept) == 1
+
+
+def test_an_unreadable_subdirectory_is_reported(tmp_path, monkeypatch):
+    (tmp_path / "ok").mkdir()
+    (tmp_path / "ok" / "a.txt").write_text(TEXT)
+    (tmp_path / "locked").mkdir()
+    (tmp_path / "locked" / "b.txt").write_text(TEXT)
+    real_scandir = os.scandir
+
+    def scandir(path="."):  # tests run as root, where chmod 000 does not lock anything
+        if os.fspath(path).endswith("locked"):
+            raise PermissionError(13, "Permission denied")
+        return real_scandir(path)
+
+    monkeypatch.setattr(os, "scandir", scandir)
+    docs, problems = read_corpus(tmp_path)
+    assert [d.id for d in docs] == ["ok/a.txt"]
+    assert [str(p) for p in problems] == [f"{(tmp_path / 'locked').as_posix()}: directory not read: Permission denied"]
+
+
+def test_files_of_other_types_in_a_directory_are_reported_per_extension(tmp_path):
+    (tmp_path / "a.txt").write_text(TEXT)
+    for name in ("x.html", "y.HTML", "z.htm", "d.json", "notes.text", "README", ".hidden", "pic.jpg"):
+        (tmp_path / name).write_text("<p>not read</p>")
+    docs, problems = read_corpus(tmp_path)
+    assert [d.id for d in docs] == ["a.txt"]
+    msgs = sorted(p.message for p in problems)
+    assert msgs[:3] == ["1 .htm file (HTML is not read yet)", "1 .jpg file (not a corpus file type; read are "
+                        ".txt, .md, .jsonl, .jsonl.gz, .jsonl.zst, .ndjson)",
+                        "1 .json file (a .json file is not read; JSONL (one object a line) is, as .jsonl)"]
+    assert "2 .html files (HTML is not read yet)" in msgs
+    assert any(m.startswith("1 .text file (") for m in msgs)
+    assert any(m.startswith("1 file without an extension (") for m in msgs)
+    assert len(problems) == 6 and all(p.path == tmp_path.as_posix() for p in problems)  # .hidden: silent
+
+
+# 3. One bad record is one problem; the rest is read.
+
+def test_hostile_jsonl_records_are_one_problem_each(tmp_path):
+    lines = [
+        '{"id": "big", "text": "t", "n": ' + "9" * 5000 + "}",
+        '{"id": ' + "1" * 5000 + ', "text": "t"}',
+        "[" * 5000 + "]" * 5000,
+        '{"id": "deep", "text": "t", "x": ' + "[" * 5000 + "]" * 5000 + "}",
+        '{"id": "sur", "text": "bad \\ud800 text", "title": "T\\udfff"}',
+        '{"id": "ok", "text": "fine text"}',
+    ]
+    (tmp_path / "h.jsonl").write_text("\n".join(lines) + "\n")
+    docs, problems = read_corpus(tmp_path / "h.jsonl")
+    assert [(d.id, d.text, d.title) for d in docs] == [("ok", "fine text", None), ("sur", "bad \ufffd text", "T\ufffd")]
+    by_line = {}
+    for p in problems:
+        by_line.setdefault(p.line, []).append((p.skipped, p.message))
+    assert [m for _, m in by_line[1]] == [by_line[2][0][1]] and "4300 digits" in by_line[1][0][1]
+    assert by_line[3] == by_line[4] == [(True, "malformed JSON: nested too deeply")]
+    assert by_line[5] == [(False, "field 'text': lone surrogate escape replaced by U+FFFD"),
+                          (False, "field 'title': lone surrogate escape replaced by U+FFFD")]
+    # The same records in memory, and through the whole run (JSON written as UTF-8).
+    recs = [{"id": "s", "text": "x \ud800 y"}, {"id": 10 ** 5000, "text": "t"}]
+    docs, problems = read_corpus(recs)
+    assert [d.text for d in docs] == ["x \ufffd y"]
+    assert "id is an integer too long to be a name" in " ".join(p.message for p in problems)
+    dedup.cluster(recs).model_dump_json()
+
+
+def test_a_lone_surrogate_does_not_stop_index_add(tmp_path):
+    (tmp_path / "s.jsonl").write_text('{"id": "s", "text": "bad \\ud800 text of an article"}\n'
+                                      '{"id": "t", "text": "another article text"}\n')
+    code, out, err = _cli("index", "add", tmp_path / "i.db", tmp_path / "s.jsonl")
+    assert code == 1 and "added 2 documents" in out and "replaced by U+FFFD" in err, err
+
+
+def test_a_file_name_that_is_not_utf8_gets_a_printable_id(tmp_path):
+    (tmp_path / "ok.txt").write_text(TEXT)
+    with open(os.path.join(os.fsencode(tmp_path), b"caf\xe9.txt"), "w") as fh:
+        fh.write(TEXT + " Again.")
+    docs, problems = read_corpus(tmp_path)
+    assert [d.id for d in docs] == ["caf\\xe9.txt", "ok.txt"]
+    assert [(p.path.rsplit("/", 1)[-1], p.message, p.skipped) for p in problems] == [
+        ("caf\\xe9.txt", "file name is not UTF-8; its id is caf\\xe9.txt", False)]
+    dedup.cluster(tmp_path).model_dump_json()
+
+
+def test_corrupt_or_foreign_compressed_files_are_reported(tmp_path):
+    (tmp_path / "a.jsonl.zst").write_bytes(b"not zstandard data\n")
+    (tmp_path / "b.jsonl.gz").write_bytes(b"\x1f\x8b\x08\x00garbage")
+    (tmp_path / "c.jsonl.gz").write_bytes(b"plain text, not gzip\n")
+    good = gzip.compress("".join(json.dumps({"id": f"g{k}", "text": f"text {k}"}) + "\n" for k in range(3)).encode())
+    (tmp_path / "d.jsonl.gz").write_bytes(good + b"trailing garbage")
+    import zstandard
+    (tmp_path / "e.jsonl.zst").write_bytes(zstandard.ZstdCompressor().compress(b'{"id": "z", "text": "zst text"}\n'))
+    docs, problems = read_corpus(tmp_path)
+    assert [d.id for d in docs] == ["g0", "g1", "g2", "z"]
+    msgs = {n: p.message for n, p in _by_name(problems).items()}
+    assert msgs["a.jsonl.zst"].startswith("corrupt or not zstandard data")
+    assert msgs["b.jsonl.gz"].startswith("corrupt or not gzip data")
+    assert msgs["c.jsonl.gz"].startswith("corrupt or not gzip data")
+    assert msgs["d.jsonl.gz"].startswith("corrupt or not gzip data after line 3")
+    assert len(problems) == 4
+
+
+def test_a_thousand_nested_directories_are_walked(tmp_path):
+    path = os.fspath(tmp_path / "deep")
+    os.mkdir(path)
+    cwd = os.getcwd()
+    try:
+        os.chdir(path)
+        for _ in range(1000):
+            os.mkdir("d")
+            os.chdir("d")
+        with open("x.txt", "w") as fh:
+            fh.write(TEXT)
+        os.chdir(cwd)
+        docs, problems = read_corpus(path)
+        assert [d.id for d in docs] == ["d/" * 1000 + "x.txt"] and problems == []
+    finally:  # removed here, bottom up: pytest's own clean-up (shutil.rmtree) recurses
+        os.chdir(path)
+        for _ in range(1000):
+            os.chdir("d")
+        if os.path.exists("x.txt"):
+            os.remove("x.txt")
+        for _ in range(1000):
+            os.chdir("..")
+            os.rmdir("d")
+        os.chdir(cwd)
+
+
+def test_a_document_over_the_size_cap_is_reported_and_never_read_whole(tmp_path):
+    (tmp_path / "big.txt").write_bytes(b"word " * (MAX_DOCUMENT_BYTES // 5 + 1))
+    (tmp_path / "ok.txt").write_text(TEXT)
+    with open(tmp_path / "c.jsonl", "w") as fh:
+        fh.write(json.dumps({"id": "huge", "text": "x" * (MAX_DOCUMENT_BYTES + 1)}) + "\n")
+        fh.write(json.dumps({"id": "after", "text": "still read"}) + "\n")
+    docs, problems = read_corpus(tmp_path)
+    assert [d.id for d in docs] == ["after", "ok.txt"]
+    assert [(n, p.line, p.message) for n, p in sorted(_by_name(problems).items())] == [
+        ("big.txt", None, "larger than 10 MiB, the most one document may hold; not read"),
+        ("c.jsonl", 1, "line longer than 10 MiB, the most one document may hold")]
+    docs, problems = read_corpus([{"id": "m", "text": "y" * (MAX_DOCUMENT_BYTES + 1)}])
+    assert docs == [] and "text longer than" in problems[0].message
+
+
+# 4. Nothing readable: the reasons are shown.
+
+def test_when_nothing_is_readable_the_reasons_are_printed_up_to_a_limit(tmp_path):
+    for k in range(25):
+        (tmp_path / f"{k:02d}.txt").write_bytes(b"\x00binary")
+    with pytest.raises(InputError) as info:
+        dedup.cluster(tmp_path)
+    assert len(info.value.problems) == 25
+    code, _, err = _cli("cluster", tmp_path)
+    lines = err.splitlines()
+    assert code == 3 and len(lines) == 22
+    assert lines[0] == f"dedup: warning: skipped {(tmp_path / '00.txt').as_posix()}: binary file (contains NUL bytes), not text"
+    assert lines[-2:] == ["dedup: warning: and 5 more", "dedup: error: no readable documents (25 skipped)"]
+
+
+# 5. Encodings.
+
+def test_bom_marked_utf16_and_utf32_are_text_and_other_encodings_are_guessed(tmp_path):
+    body = "Le président a déclaré mercredi que la réforme serait adoptée avant l'été."
+    (tmp_path / "u16le.txt").write_bytes(codecs.BOM_UTF16_LE + body.encode("utf-16-le"))
+    (tmp_path / "u16be.txt").write_bytes(codecs.BOM_UTF16_BE + body.encode("utf-16-be"))
+    (tmp_path / "u32.txt").write_bytes(body.encode("utf-32"))
+    (tmp_path / "u8bom.txt").write_bytes(codecs.BOM_UTF8 + body.encode())
+    ru = "Правительство России объявило сегодня о новых мерах поддержки экономики страны.\n" * 3
+    (tmp_path / "ru.txt").write_bytes(ru.encode("cp1251"))
+    (tmp_path / "nul.txt").write_bytes(body.encode("utf-16-le"))  # no BOM: NUL bytes, binary
+    (tmp_path / "noise.txt").write_bytes(b"\x01\x02\x03\xff\xfe" * 100)
+    docs, problems = read_corpus(tmp_path)
+    texts = {d.id: d.text for d in docs}
+    assert texts == {"u16le.txt": body, "u16be.txt": body, "u32.txt": body, "u8bom.txt": body, "ru.txt": ru}
+    msgs = {n: (p.skipped, p.message) for n, p in _by_name(problems).items()}
+    assert msgs["ru.txt"] == (False, "not UTF-8 (first bad byte at line 1, byte 0); read as cp1251, "
+                                     "guessed by charset-normalizer")
+    assert msgs["nul.txt"] == (True, "binary file (contains NUL bytes), not text")
+    assert msgs["noise.txt"][0] and msgs["noise.txt"][1].startswith("binary file: not UTF-8")
+    assert len(problems) == 3
+
+
+def test_problems_do_not_depend_on_input_order(tmp_path):
+    for name, data in (("a.txt", TEXT.encode()), ("b.txt", b"\x00"), ("c.jsonl", b"{bad\n"), ("d.html", b"")):
+        (tmp_path / name).write_bytes(data)
+    paths = [tmp_path / n for n in ("a.txt", "b.txt", "c.jsonl")]
+    first = dedup.cluster(paths).model_dump_json()
+    assert dedup.cluster(paths[::-1]).model_dump_json() == first
+
+
+def test_a_binary_file_named_jsonl_gives_a_bounded_report(tmp_path):
+    (tmp_path / "bin.jsonl").write_bytes(bytes(range(256)) * 400)  # ~100 "lines" of binary
+    (tmp_path / "ok.txt").write_text(TEXT)
+    docs, problems = read_corpus(tmp_path)
+    assert [d.id for d in docs] == ["ok.txt"]
+    assert len(problems) == 21
+    assert problems[0].line is None and problems[0].message.startswith("not read past line 20: no line so far is a record")
