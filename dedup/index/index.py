@@ -25,7 +25,7 @@ from ..provenance import DocFacts, passages, rank_key, rounded
 from . import analysis as an
 from . import bulk
 from .checks import check, restory, validate, version
-from .errors import DuplicateIdError, IndexFileError, UnknownIdError
+from .errors import DuplicateIdError, IndexDamagedError, IndexFileError, IndexReadOnlyError, UnknownIdError
 from .results import AddResult, BulkResult, Match
 from .sqlite_store import SqliteStore
 
@@ -49,12 +49,14 @@ class Index:
         self.path = store.path
         self._jobs = jobs
         self._prepared: OrderedDict[int, Any] = OrderedDict()
+        self._report: Optional[tuple[int, str]] = None  # (generation, report) when the file cannot keep it
 
     # -- opening ----------------------------------------------------------------------
 
     @classmethod
     def open(cls, path: Union[str, os.PathLike], config: Optional[Config] = None, *, create: bool = True,
-             timeout: float = 5.0, durable: bool = False, jobs: Optional[int] = None) -> "Index":
+             timeout: float = 5.0, durable: bool = False, jobs: Optional[int] = None,
+             readonly: bool = False) -> "Index":
         """Open the index at ``path``, creating it (with ``config``, default settings if None)
         when missing and ``create``. An existing index keeps its settings: ``config`` None
         means "whatever it was built with"; a different one is refused.
@@ -64,6 +66,9 @@ class Index:
         loses nothing committed, power loss may undo the last commits, never damages the file;
         about 10 ms more per add on an ordinary disk).
         ``jobs``: worker processes for :meth:`clusters` (default all cores).
+        ``readonly``: only read (works on a read-only file or in a read-only directory;
+        :meth:`clusters` then keeps its result in memory; writes raise
+        :class:`IndexReadOnlyError`). An older schema cannot be upgraded read-only.
         ``path`` may be a ``redis://`` URL (see :mod:`dedup.index.redis_store`; ``durable``
         is then the server's own persistence setting).
         """
@@ -71,14 +76,14 @@ class Index:
         if path.startswith(REDIS_SCHEMES):
             from .redis_store import RedisStore  # imports redis only when asked for
 
-            store = RedisStore(path, timeout=timeout, create=create)
-        elif not create and not os.path.exists(path):
+            store = RedisStore(path, timeout=timeout, create=create and not readonly, readonly=readonly)
+        elif (readonly or not create) and not os.path.exists(path):
             raise IndexFileError(f"{path}: no such index")
         else:
-            store = SqliteStore(path, timeout=timeout, durable=durable, create=create)
+            store = SqliteStore(path, timeout=timeout, durable=durable, create=create, readonly=readonly)
         try:
             if store.is_empty_file():
-                if not create:
+                if not create or readonly:
                     raise IndexFileError(f"{path}: not a dedup index (empty database)")
                 cfg = config or Config()
                 store.create({"format": FORMAT, "config": cfg.as_dict(), "created_by": version()})
@@ -121,6 +126,15 @@ class Index:
             free = getattr(self._store, "free_bytes", lambda: 0)()
         return {"path": self.path, "documents": counts.pop("docs"), "rows": counts, "bytes": size, "free_bytes": free,
                 "schema": self._store.SCHEMA, "clusters_cached": fresh, "config": self.config.as_dict()}
+
+    def verify(self) -> None:
+        """Raise :class:`IndexDamagedError` if the file is damaged (SQLite's ``quick_check``:
+        reads the whole file, about a second per 150 MB), so that nothing is written to
+        it. A write that meets a damaged page fails and is undone by itself; this finds
+        damage where the write would not look. Nothing to do on Redis."""
+        check_file = getattr(self._store, "quick_check", None)
+        if check_file:
+            check_file()
 
     # -- the answer for one document ----------------------------------------------------------
 
@@ -321,6 +335,8 @@ class Index:
         with store.read():
             generation = store.generation()
             cached = store.cached_report(generation)
+            if cached is None and self._report and self._report[0] == generation:
+                cached = self._report[1]
             docs = None if cached else [
                 Document(id=r[0], text=r[1], title=r[2], date=r[3], source=r[4], url=r[5]) for r in store.iter_docs()]
         if cached:
@@ -337,7 +353,19 @@ class Index:
         return report
 
     def _remember(self, report: Report, generation: int) -> None:
-        """Cache the report and rebuild links and stories from it, unless the index changed."""
+        """Cache the report and rebuild links and stories from it, unless the index changed.
+        An index that cannot be written (read-only, damaged) keeps it in memory instead:
+        reading it is no write for the user."""
+        store = self._store
+        if store.readonly or store.damaged:
+            self._report = (generation, report.model_dump_json())
+            return
+        try:
+            self._write_report(report, generation)
+        except (IndexReadOnlyError, IndexDamagedError):
+            self._report = (generation, report.model_dump_json())
+
+    def _write_report(self, report: Report, generation: int) -> None:
         store = self._store
         with store.write():
             if store.generation() != generation:

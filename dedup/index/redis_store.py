@@ -42,7 +42,7 @@ from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
-from .errors import IndexFileError
+from .errors import IndexFileError, IndexReadOnlyError
 from .redis_graph import StoriesAndLinks
 from .redis_lock import REFRESH, RELEASE, WriterLock
 from .redis_tx import BLOB_KEYS, COMMIT, GET_BLOB, BANDS, FAMILIES, LINES, WORDS, Statistics, Tx, chunks
@@ -113,7 +113,10 @@ class RedisStore(WriterLock, Statistics, StoriesAndLinks):
 
     SCHEMA = SCHEMA_VERSION
 
-    def __init__(self, url: str, timeout: float = 5.0, create: bool = True):
+    damaged = False  # a damaged key shows as a refused command, never written over blindly
+
+    def __init__(self, url: str, timeout: float = 5.0, create: bool = True, readonly: bool = False):
+        self.readonly = readonly
         if redis is None:
             raise IndexFileError("the Redis backend needs the redis package: pip install 'dedup[redis]'")
         base, self.path, self.prefix, self.lock_ttl = _parse(url)
@@ -149,6 +152,9 @@ class RedisStore(WriterLock, Statistics, StoriesAndLinks):
             yield
         except (redis.ConnectionError, redis.TimeoutError) as exc:
             raise IndexFileError(f"{self.path}: cannot connect to Redis ({_one_line(exc)})") from None
+        except redis.ReadOnlyError as exc:
+            raise IndexReadOnlyError(f"{self.path}: the Redis server is a read-only replica ({_one_line(exc)}); "
+                                     "nothing was written") from None
         except redis.ResponseError as exc:
             raise IndexFileError(f"{self.path}: Redis refused a command ({_one_line(exc)}): "
                                  "not a dedup index, or damaged") from None
@@ -162,6 +168,8 @@ class RedisStore(WriterLock, Statistics, StoriesAndLinks):
         """One write transaction: all of it is committed, or none of it."""
         if self._tx is not None:
             raise RuntimeError("write transactions do not nest")
+        if self.readonly:
+            raise IndexReadOnlyError(f"{self.path}: the index was opened read-only; cannot write to it")
         with self._errors():
             self._tx = self._lock()
         try:

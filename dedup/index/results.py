@@ -54,4 +54,7 @@ class BulkResult(BaseModel):
     model_config = ConfigDict(frozen=True)
 
     added: int
-    skipped: list[str]  # ids already in the index (only with ``skip_duplicates``)
+    # Only with ``skip_duplicates``: every id skipped, already stored or met earlier in the input ...
+    skipped: list[str]
+    # ... of which these repeat an id of the same batch (a repeat across batches counts as stored).
+    repeated: list[str] = []

@@ -17,18 +17,20 @@ bulk loads write band keys to sorted runs (``bands_r<n>``, listed in ``runs``; s
 
 from __future__ import annotations
 
+import functools
 import json
 import sqlite3
 from collections import Counter
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
+from urllib.request import pathname2url
 
 import numpy as np
 
 from . import sqlite_levels as levels
 from . import sqlite_runs as runs
 from .sqlite_schema import APPLICATION_ID, SCHEMA_VERSION, create_statements, upgrade_statements
-from .errors import IndexFileError, IndexLockedError
+from .errors import IndexDamagedError, IndexFileError, IndexLockedError, IndexReadOnlyError
 
 MAX_VARS = 900  # parameters per statement (old SQLite builds allow 999)
 
@@ -45,27 +47,32 @@ def _marks(n: int) -> str:
 
 
 class SqliteStore:
-    """Low-level access to one index file; :class:`dedup.Index` holds the logic."""
+    """Low-level access to one index file; :class:`dedup.Index` holds the logic.
+
+    Every SQLite error of its methods becomes an :class:`IndexFileError` (one line; read-only,
+    damaged, disk full, locked each said plainly). Once the file is seen damaged, this
+    store refuses to write to it."""
 
     SCHEMA = SCHEMA_VERSION
 
-    def __init__(self, path: str, timeout: float = 5.0, durable: bool = False, create: bool = True):
+    def __init__(self, path: str, timeout: float = 5.0, durable: bool = False, create: bool = True,
+                 readonly: bool = False):
         self.path = path
         self.timeout = timeout
-        uri = f"file:{path}?mode={'rwc' if create else 'rw'}"
-        try:
-            self.db = sqlite3.connect(uri, uri=True, timeout=timeout, isolation_level=None,
-                                      check_same_thread=False)
-        except sqlite3.OperationalError as exc:
-            raise IndexFileError(f"{path}: cannot open index: {exc}") from None
+        self.readonly = readonly
+        self.damaged = False
+        self.db = self._connect("ro" if readonly else "rwc" if create else "rw")
         try:
             self.db.execute(f"PRAGMA busy_timeout = {int(timeout * 1000)}")
-            mode = self.db.execute("PRAGMA journal_mode = WAL").fetchone()[0]
-            if mode.lower() != "wal":  # pragma: no cover - e.g. a read-only directory
-                raise IndexFileError(f"{path}: cannot switch the index to WAL mode (got {mode})")
-            # NORMAL (WAL): a committed add survives a killed or crashed process, and the file
-            # is never damaged; FULL also fsyncs each commit so it survives power loss.
-            self.db.execute(f"PRAGMA synchronous = {'FULL' if durable else 'NORMAL'}")
+            if readonly:
+                self._readable()
+            else:
+                mode = self.db.execute("PRAGMA journal_mode = WAL").fetchone()[0]
+                if mode.lower() != "wal":  # pragma: no cover - e.g. a read-only directory
+                    raise IndexFileError(f"{path}: cannot switch the index to WAL mode (got {mode})")
+                # NORMAL (WAL): a committed add survives a killed or crashed process, and the file
+                # is never damaged; FULL also fsyncs each commit so it survives power loss.
+                self.db.execute(f"PRAGMA synchronous = {'FULL' if durable else 'NORMAL'}")
             self.db.execute("PRAGMA foreign_keys = OFF")
             # The band and word B-trees are updated at random places; a bigger page cache
             # keeps their inner pages in memory (64 MiB per connection).
@@ -77,11 +84,35 @@ class SqliteStore:
             self.db.execute("PRAGMA journal_size_limit = 67108864")
         except sqlite3.DatabaseError as exc:
             self.db.close()
-            raise _translate(exc, path) from None
+            raise self._translate(exc) from None
+        except BaseException:
+            self.db.close()
+            raise
         # Band keys and word counts are written when the transaction ends (see _flush).
         self._new_bands: list[tuple[int, np.ndarray]] = []
         self._band_sql: dict[tuple, str] = {}
         self._new_words: Counter = Counter()
+
+    def _connect(self, mode: str, immutable: bool = False) -> sqlite3.Connection:
+        uri = f"file:{pathname2url(self.path)}?mode={mode}" + ("&immutable=1" if immutable else "")
+        try:
+            return sqlite3.connect(uri, uri=True, timeout=self.timeout, isolation_level=None,
+                                   check_same_thread=False)
+        except sqlite3.OperationalError as exc:
+            raise IndexFileError(f"{self.path}: cannot open index: {exc}") from None
+
+    def _readable(self) -> None:
+        """Check a read-only connection can read; in a directory where the WAL's shared
+        memory file cannot be made, read the file as immutable instead (nobody can write
+        it there either: a writer needs that file too)."""
+        try:
+            self.db.execute("SELECT count(*) FROM sqlite_master").fetchone()
+        except sqlite3.OperationalError as exc:
+            if _kind(exc) not in ("SQLITE_CANTOPEN", "SQLITE_READONLY"):
+                raise
+            self.db.close()
+            self.db = self._connect("ro", immutable=True)
+            self.db.execute("SELECT count(*) FROM sqlite_master").fetchone()
 
     def close(self) -> None:
         self.db.close()
@@ -92,26 +123,35 @@ class SqliteStore:
         try:
             self.db.execute(statement)
         except sqlite3.DatabaseError as exc:
-            raise _translate(exc, self.path) from None
+            raise self._translate(exc) from None
+
+    def _rollback(self) -> None:
+        self._new_bands.clear()
+        self._new_words.clear()
+        if self.db.in_transaction:  # SQLite rolls back by itself after some errors (disk full)
+            try:
+                self.db.execute("ROLLBACK")
+            except sqlite3.DatabaseError:  # the connection is unusable; closing it undoes the rest
+                pass
 
     @contextmanager
     def write(self):
         """One write transaction: all of it is committed, or none of it."""
+        if self.readonly:
+            raise IndexReadOnlyError(f"{self.path}: the index was opened read-only; cannot write to it")
+        if self.damaged:
+            raise IndexDamagedError(f"{self.path}: the index is damaged; nothing was written to it")
         self._begin("BEGIN IMMEDIATE")
         try:
             yield self
             self._flush()
-        except BaseException:
-            self._new_bands.clear()
-            self._new_words.clear()
-            self.db.execute("ROLLBACK")
-            raise
-        try:
             self.db.execute("COMMIT")
         except sqlite3.DatabaseError as exc:
-            if self.db.in_transaction:
-                self.db.execute("ROLLBACK")
-            raise _translate(exc, self.path) from None
+            self._rollback()
+            raise self._translate(exc) from None
+        except BaseException:
+            self._rollback()
+            raise
 
     @contextmanager
     def read(self):
@@ -125,6 +165,22 @@ class SqliteStore:
         finally:
             if self.db.in_transaction:
                 self.db.execute("COMMIT")
+
+    def quick_check(self) -> None:
+        """Raise :class:`IndexDamagedError` unless SQLite's ``quick_check`` finds the file
+        whole (reads every page: about a second per 150 MB)."""
+        with self.read():
+            problems = [r[0] for r in self.db.execute("PRAGMA quick_check(3)")]
+        if problems != ["ok"]:
+            self.damaged = True
+            first = " ".join(problems[0].replace("*** in database main ***", "").split())
+            raise IndexDamagedError(f"{self.path}: the index is damaged ({first}); nothing was written to it")
+
+    def _translate(self, exc: sqlite3.DatabaseError) -> IndexFileError:
+        err = _translate(exc, self.path)
+        if isinstance(err, IndexDamagedError):
+            self.damaged = True
+        return err
 
     # -- meta ---------------------------------------------------------------------
 
@@ -379,20 +435,74 @@ class SqliteStore:
     def vacuum(self) -> None:
         """Rewrite the file without its free pages (needs as much free disk as the file
         and waits for the write lock like any writer)."""
-        try:
-            self.db.execute("VACUUM")
-        except sqlite3.DatabaseError as exc:
-            raise _translate(exc, self.path) from None
+        if self.readonly or self.damaged:
+            with self.write():  # raises the reason
+                pass
+        self.db.execute("VACUUM")
         self.checkpoint()
 
     def checkpoint(self) -> None:
         self.db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
 
 
-def _translate(exc: sqlite3.DatabaseError, path: str) -> Exception:
+def _kind(exc: sqlite3.DatabaseError) -> str:
+    """The SQLite error's primary code name (``SQLITE_FULL``...), from the message on old Pythons."""
+    name = getattr(exc, "sqlite_errorname", "") or ""
+    if name:
+        return "_".join(name.split("_")[:2])  # SQLITE_READONLY_DIRECTORY -> SQLITE_READONLY
     msg = str(exc)
-    if "locked" in msg or "busy" in msg:
+    for needle, kind in (("locked", "SQLITE_BUSY"), ("busy", "SQLITE_BUSY"), ("not a database", "SQLITE_NOTADB"),
+                         ("malformed", "SQLITE_CORRUPT"), ("readonly", "SQLITE_READONLY"), ("disk is full", "SQLITE_FULL"),
+                         ("disk I/O", "SQLITE_IOERR"), ("unable to open", "SQLITE_CANTOPEN")):
+        if needle in msg:
+            return kind
+    return ""
+
+
+def _translate(exc: sqlite3.DatabaseError, path: str) -> IndexFileError:
+    """One line saying what an SQLite error means for the user."""
+    msg, kind = str(exc), _kind(exc)
+    if kind in ("SQLITE_BUSY", "SQLITE_LOCKED"):
         return IndexLockedError(f"{path}: another process is writing to the index (waited for the lock; try again)")
-    if "not a database" in msg or "malformed" in msg:
-        return IndexFileError(f"{path}: not a dedup index or damaged ({msg})")
+    if kind in ("SQLITE_NOTADB", "SQLITE_CORRUPT"):
+        return IndexDamagedError(f"{path}: not a dedup index or damaged ({msg}); nothing was written to it")
+    if kind == "SQLITE_READONLY":
+        return IndexReadOnlyError(f"{path}: the index is read-only (the file or its directory cannot be "
+                                  f"written); nothing was written to it")
+    if kind in ("SQLITE_FULL", "SQLITE_IOERR"):
+        return IndexFileError(f"{path}: cannot write the index: {msg}; the unfinished change was undone")
+    if kind == "SQLITE_CANTOPEN":
+        return IndexFileError(f"{path}: cannot open the index or its -wal/-shm files ({msg})")
     return IndexFileError(f"{path}: {msg}")
+
+
+def _errors_translated(cls):
+    """Wrap every public method: SQLite errors become one-line IndexFileErrors."""
+
+    def wrap(fn):
+        @functools.wraps(fn)
+        def call(self, *args, **kwargs):
+            try:
+                return fn(self, *args, **kwargs)
+            except sqlite3.DatabaseError as exc:
+                raise self._translate(exc) from None
+
+        return call
+
+    def wrap_gen(fn):
+        @functools.wraps(fn)
+        def call(self, *args, **kwargs):
+            try:
+                yield from fn(self, *args, **kwargs)
+            except sqlite3.DatabaseError as exc:
+                raise self._translate(exc) from None
+
+        return call
+
+    for name, fn in list(vars(cls).items()):
+        if callable(fn) and not name.startswith("_") and name not in ("write", "read", "close"):
+            setattr(cls, name, (wrap_gen if name.startswith("iter_") else wrap)(fn))
+    return cls
+
+
+SqliteStore = _errors_translated(SqliteStore)
