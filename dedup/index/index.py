@@ -361,6 +361,7 @@ class Index:
             self._report = (generation, report.model_dump_json())
             return
         try:
+            self.verify()  # cheap next to the clustering: no cache is written into a damaged file
             self._write_report(report, generation)
         except (IndexReadOnlyError, IndexDamagedError):
             self._report = (generation, report.model_dump_json())

@@ -162,9 +162,15 @@ class SqliteStore:
         self._begin("BEGIN")
         try:
             yield self
-        finally:
-            if self.db.in_transaction:
+        except BaseException:
+            self._rollback()
+            raise
+        if self.db.in_transaction:
+            try:
                 self.db.execute("COMMIT")
+            except sqlite3.DatabaseError as exc:
+                self._rollback()
+                raise self._translate(exc) from None
 
     def quick_check(self) -> None:
         """Raise :class:`IndexDamagedError` unless SQLite's ``quick_check`` finds the file
