@@ -38,7 +38,8 @@ def _work(cfg: Config, task: tuple):
         return [an.Lines.of(text) for text in part]
     done = [an.analyse(d, lines, drop, cfg) for d, lines, drop in part]
     keys = an.doc_band_keys([p for p, _, _ in done], cfg)
-    return [(facts, paras, p.ntokens, p.vocab, k) for (p, facts, paras), k in zip(done, keys)]
+    return [(facts, paras, p.ntokens, p.vocab, k, an.content_hash(d.text))
+            for (p, facts, paras), k, (d, _, _) in zip(done, keys, part)]
 
 
 def _parts(xs: list, size: int = PART) -> list[list]:
@@ -164,8 +165,8 @@ def _write(index: "Index", docs: list[Document], all_lines: list, job) -> None:
         return
     analysed = [x for part in job.get() for x in part]
     items = [
-        {"doc": d, "lines": lines, "facts": facts, "paras": paras, "ntokens": n, "vocab": vocab, "keys": keys}
-        for d, lines, (facts, paras, n, vocab, keys) in zip(docs, all_lines, analysed)
+        {"doc": d, "lines": lines, "facts": facts, "paras": paras, "ntokens": n, "vocab": vocab, "keys": keys, "hash": h}
+        for d, lines, (facts, paras, n, vocab, keys, h) in zip(docs, all_lines, analysed)
     ]
     index._insert(index._store, items)
     index._store.bump_generation()

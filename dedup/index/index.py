@@ -19,7 +19,8 @@ from typing import Any, Optional, Union
 import numpy as np
 
 from ..config import Config
-from ..models import Document, Report
+from ..models import Document, Passage, Report
+from ..normalize import tokenize
 from ..pipeline import cluster as batch_cluster
 from ..provenance import DocFacts, passages, rank_key, rounded
 from . import analysis as an
@@ -37,6 +38,19 @@ FORMAT = "dedup-index"
 
 def _story_label(story: int) -> str:
     return f"s{story}"
+
+
+def _whole_copy(doc_id: str, stored_text: str, text: str, story, origin) -> Match:
+    """The match of a stored document with the same words in the same order: one passage
+    from its first word to its last on each side."""
+    def bounds(t: str) -> tuple[int, int]:
+        starts, ends, _ = tokenize(t)
+        return (int(starts[0]), int(ends[-1])) if len(starts) else (0, len(t))
+
+    (a0, a1), (b0, b1) = bounds(stored_text), bounds(text)
+    return Match(doc_id=doc_id, kind="duplicate", score=1.0, coverage_source=1.0, coverage_target=1.0,
+                 passages=[Passage(source_start=a0, source_end=a1, target_start=b0, target_end=b1, score=1.0)],
+                 cluster=story, origin=origin)
 
 
 class Index:
@@ -162,8 +176,9 @@ class Index:
         return result
 
     def query(self, doc: Union[Document, dict]) -> AddResult:
-        """What :meth:`add` would answer, without storing ``doc`` (a stored document with
-        the same id is left out of the matches)."""
+        """What :meth:`add` would answer, without storing ``doc``. A stored document with
+        the same id is left out of the matches; ``in_index`` and ``stored_cluster`` say
+        it is there and in which story."""
         d = validate(doc)
         with self._store.read():
             result, _ = self._answer(d, stored=False)
@@ -176,7 +191,9 @@ class Index:
         drop = self._furniture(lines, d.source)
         p, facts, paras = an.analyse(d, lines, drop, cfg)
         keys = an.doc_band_keys([p], cfg)[0]
-        cands = an.bucket_candidates(store.band_rows(keys), cfg.max_bucket)
+        content = an.content_hash(d.text)
+        exact = set(store.docs_with_hash(content))  # always candidates: crowded buckets are cut
+        cands = an.bucket_candidates(store.band_rows(keys), cfg.max_bucket) | exact
         rows = [r for r in store.docs_by_rowid(cands) if r[1] != d.id]
         others = [self._stored_prepared(r) for r in rows]
         vocab = np.unique(np.concatenate([p.vocab] + [q.vocab for q in others]))
@@ -189,20 +206,32 @@ class Index:
             pair = an.align_pair(q, p, n_docs, cfg)
             if pair is not None:
                 found.append((row, q, pair))
+            elif row[0] in exact:
+                # The same words in the same order: the alignment may see too little content
+                # (lines recurring only in the two copies read as furniture), the copy is whole.
+                found.append((row, None, None))
         stories = store.stories_of(row[0] for row, _, _ in found)
         story, origin = self._story(set(stories.values()), facts, p.ntokens)
         matches = []
         for row, q, pair in found:
-            matches.append((row[0], Match(
-                doc_id=row[1], kind=pair.kind, score=rounded(pair.score),
-                coverage_source=rounded(pair.coverage_stored), coverage_target=rounded(pair.coverage_new),
-                passages=passages(q, p, list(pair.spans)), cluster=story, origin=origin)))
+            if pair is None:
+                m = _whole_copy(row[1], row[2], d.text, story, origin)
+            else:
+                m = Match(doc_id=row[1], kind=pair.kind, score=rounded(pair.score),
+                          coverage_source=rounded(pair.coverage_stored), coverage_target=rounded(pair.coverage_new),
+                          passages=passages(q, p, list(pair.spans)), cluster=story, origin=origin)
+            matches.append((row[0], m))
         matches.sort(key=lambda t: (-t[1].coverage_target, -t[1].score, t[1].doc_id))
+        coverage = an.covered_share([f[2] for f in found if f[2] is not None], p.ntokens)
+        if any(f[2] is None for f in found):
+            coverage = 1.0
+        same = None if stored else store.doc_by_id(d.id)
         result = AddResult(
-            doc_id=d.id, stored=stored, coverage=rounded(an.covered_share([f[2] for f in found], p.ntokens)),
-            cluster=story, origin=origin, matches=[m for _, m in matches])
+            doc_id=d.id, stored=stored, coverage=rounded(coverage),
+            cluster=story, origin=origin, matches=[m for _, m in matches],
+            in_index=same is not None, stored_cluster=_story_label(same[11]) if same is not None else None)
         new = {"doc": d, "lines": lines, "ntokens": p.ntokens, "vocab": p.vocab, "facts": facts, "paras": paras, "keys": keys,
-               "matches": matches, "stories": set(stories.values())}
+               "matches": matches, "stories": set(stories.values()), "hash": content}
         return result, new
 
     def _story(self, stories: set[int], facts: DocFacts, ntokens: int):
@@ -264,6 +293,7 @@ class Index:
                    np.asarray(it["paras"], dtype="<i8").reshape(-1, 2).tobytes())
             rowid = store.insert_doc(row)
             store.add_bands(rowid, it["keys"])
+            store.add_hash(it["hash"] if "hash" in it else an.content_hash(d.text), rowid)
             words.update(an.signed(it["vocab"]).tolist())
             src = d.source or ""
             line_counts.update((k, src) for k in it["lines"].unique_keys().tolist())
@@ -303,6 +333,7 @@ class Index:
             store.add_words({w: -1 for w in an.signed(p.vocab).tolist()})
             store.add_lines({(k, source): -1 for k in an.Lines.of(text).unique_keys().tolist()}, {source: -1})
             members = [m[0] for m in store.story_members(story) if m[0] != rowid]
+            store.delete_hash(an.content_hash(text), rowid)
             store.delete_doc(rowid)
             restory(store, members)
             store.bump_generation()

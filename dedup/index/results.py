@@ -36,6 +36,8 @@ class AddResult(BaseModel):
     ``coverage``: share of the document's content inside a passage shared with any match.
     ``cluster``/``origin``: the story of the document with its matches (``None`` when it
     matches nothing). ``stored``: whether the document was added (False for a query).
+    ``in_index``/``stored_cluster`` (a query only): a document with this id is already
+    stored, in that story.
     """
 
     model_config = ConfigDict(frozen=True)
@@ -46,6 +48,8 @@ class AddResult(BaseModel):
     cluster: Optional[str]
     origin: Optional[str]
     matches: list[Match]
+    in_index: bool = False
+    stored_cluster: Optional[str] = None
 
 
 class BulkResult(BaseModel):

@@ -212,10 +212,19 @@ class SqliteStore:
         """Bring an older file to this schema; False if it is too old to upgrade."""
         if not upgrade_statements(schema):
             return False
+        if self.readonly:
+            raise IndexReadOnlyError(f"{self.path}: index schema {schema} must be upgraded to {SCHEMA_VERSION} "
+                                     "before it can be read; open it once where it can be written")
         with self.write():
             found = self.schema_version()  # another process may have upgraded it meanwhile
             for stmt in upgrade_statements(found):
                 self.db.execute(stmt)
+            if 0 < found < 4:
+                from .analysis import content_hash
+
+                self.db.executemany("INSERT OR IGNORE INTO hashes VALUES (?, ?)",
+                                    ((content_hash(text), doc) for doc, text in
+                                     self.db.execute("SELECT doc, text FROM docs").fetchall()))
             self.db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
         return True
 
@@ -264,6 +273,16 @@ class SqliteStore:
         rowid = cur.lastrowid
         self.db.execute("UPDATE docs SET story = doc WHERE doc = ?", (rowid,))
         return rowid
+
+    def docs_with_hash(self, content: int) -> list[int]:
+        """Rowids of the stored documents whose content hash is ``content``."""
+        return [r for (r,) in self.db.execute("SELECT doc FROM hashes WHERE hash = ?", (content,))]
+
+    def add_hash(self, content: int, rowid: int) -> None:
+        self.db.execute("INSERT OR IGNORE INTO hashes VALUES (?, ?)", (content, rowid))
+
+    def delete_hash(self, content: int, rowid: int) -> None:
+        self.db.execute("DELETE FROM hashes WHERE hash = ? AND doc = ?", (content, rowid))
 
     def delete_doc(self, rowid: int) -> None:
         self.db.execute("DELETE FROM docs WHERE doc = ?", (rowid,))
