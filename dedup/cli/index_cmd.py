@@ -112,32 +112,10 @@ def query_cmd(
         data = {"results": [r.model_dump(mode="json") for r in results]}
         sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=2) + "\n")
     else:
-        _print_results(results, {d.id: d.text for d in docs}, texts, Console(highlight=False))
+        from .table import print_results
+
+        print_results(results, {d.id: d.text for d in docs}, texts, Console(highlight=False))
     return 1 if problems else 0
-
-
-def _print_results(results, new_texts: dict, stored_texts: dict, console: Console) -> None:
-    from .table import _snippet
-
-    for r in results:
-        head = f"{r.doc_id}  {r.coverage:.0%} copied from {len(r.matches)} documents"
-        if r.cluster:
-            head += f"  story {r.cluster}  origin {r.origin}"
-        table = Table(title=head, title_justify="left", title_style="bold", box=box.SIMPLE_HEAD, pad_edge=False)
-        for col, just in (("match", "left"), ("kind", "left"), ("score", "right"), ("of it", "right"),
-                          ("of this", "right"), ("passages", "right")):
-            table.add_column(col, justify=just)
-        for m in r.matches:
-            table.add_row(m.doc_id, m.kind, f"{m.score:.2f}", f"{m.coverage_source:.0%}",
-                          f"{m.coverage_target:.0%}", str(len(m.passages)))
-        console.print(table)
-        for m in r.matches[:3]:
-            for p in m.passages[:2]:
-                console.print(f"  {m.doc_id} [{p.source_start}:{p.source_end}] -> {r.doc_id} "
-                              f"[{p.target_start}:{p.target_end}]  score {p.score:.2f}", highlight=False, soft_wrap=True)
-                snippet = _snippet(new_texts.get(r.doc_id), p.target_start, p.target_end)
-                console.print(f"    \u201c{snippet}\u201d", style="dim", highlight=False, soft_wrap=True)
-        console.print()
 
 
 @index_app.command("remove")
