@@ -1,7 +1,8 @@
 """``dedup index ...``: a persistent index on disk (see :class:`dedup.Index`).
 
-Exit codes as for ``dedup cluster``, plus 5: the index file cannot be used (not an
-index, newer schema, other settings, locked by another writer).
+Exit codes as for ``dedup cluster``, plus 5: the index cannot be used (not an index,
+newer schema, other settings, locked by another writer, read-only for a write, damaged,
+a write that failed, e.g. on a full disk). Reads open the index read-only.
 """
 
 from __future__ import annotations
@@ -60,7 +61,7 @@ def add_cmd(
     check: bool = typer.Option(True, "--check/--no-check",
                                help="Check the file is whole before writing (reads it all: ~1 s per 150 MB)."),
 ) -> int:
-    """Add documents; ids already in the index are skipped with a warning."""
+    """Add documents; ids already in the index are skipped (one warning line for all)."""
 
     cfg = _settings(threshold=threshold, shingle_size=shingle_size, num_perm=num_perm, seed=seed)
     if batch < 1:
