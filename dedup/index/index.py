@@ -19,15 +19,14 @@ from typing import Any, Optional, Union
 import numpy as np
 
 from ..config import Config
-from ..models import Document, Passage, Report
-from ..normalize import tokenize
+from ..models import Document, Report
 from ..pipeline import cluster as batch_cluster
 from ..provenance import DocFacts, passages, rank_key, rounded
 from . import analysis as an
 from . import bulk
 from .checks import check, restory, validate, version
 from .errors import DuplicateIdError, IndexDamagedError, IndexFileError, IndexReadOnlyError, UnknownIdError
-from .results import AddResult, BulkResult, Match
+from .results import AddResult, BulkResult, Match, whole_copy
 from .sqlite_store import SqliteStore
 
 Progress = Callable[[str, int, int], None]
@@ -38,19 +37,6 @@ FORMAT = "dedup-index"
 
 def _story_label(story: int) -> str:
     return f"s{story}"
-
-
-def _whole_copy(doc_id: str, stored_text: str, text: str, story, origin) -> Match:
-    """The match of a stored document with the same words in the same order: one passage
-    from its first word to its last on each side."""
-    def bounds(t: str) -> tuple[int, int]:
-        starts, ends, _ = tokenize(t)
-        return (int(starts[0]), int(ends[-1])) if len(starts) else (0, len(t))
-
-    (a0, a1), (b0, b1) = bounds(stored_text), bounds(text)
-    return Match(doc_id=doc_id, kind="duplicate", score=1.0, coverage_source=1.0, coverage_target=1.0,
-                 passages=[Passage(source_start=a0, source_end=a1, target_start=b0, target_end=b1, score=1.0)],
-                 cluster=story, origin=origin)
 
 
 class Index:
@@ -215,7 +201,7 @@ class Index:
         matches = []
         for row, q, pair in found:
             if pair is None:
-                m = _whole_copy(row[1], row[2], d.text, story, origin)
+                m = whole_copy(row[1], row[2], d.text, story, origin)
             else:
                 m = Match(doc_id=row[1], kind=pair.kind, score=rounded(pair.score),
                           coverage_source=rounded(pair.coverage_stored), coverage_target=rounded(pair.coverage_new),

@@ -17,20 +17,20 @@ bulk loads write band keys to sorted runs (``bands_r<n>``, listed in ``runs``; s
 
 from __future__ import annotations
 
-import functools
 import json
 import sqlite3
 from collections import Counter
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
-from urllib.request import pathname2url
 
 import numpy as np
 
 from . import sqlite_levels as levels
 from . import sqlite_runs as runs
 from .sqlite_schema import APPLICATION_ID, SCHEMA_VERSION, create_statements, upgrade_statements
-from .errors import IndexDamagedError, IndexFileError, IndexLockedError, IndexReadOnlyError
+from .errors import IndexDamagedError, IndexFileError, IndexReadOnlyError
+from .sqlite_errors import errors_translated, translate
+from .sqlite_open import connect
 
 MAX_VARS = 900  # parameters per statement (old SQLite builds allow 999)
 
@@ -61,58 +61,14 @@ class SqliteStore:
         self.timeout = timeout
         self.readonly = readonly
         self.damaged = False
-        self.db = self._connect("ro" if readonly else "rwc" if create else "rw")
         try:
-            self.db.execute(f"PRAGMA busy_timeout = {int(timeout * 1000)}")
-            if readonly:
-                self._readable()
-            else:
-                mode = self.db.execute("PRAGMA journal_mode = WAL").fetchone()[0]
-                if mode.lower() != "wal":  # pragma: no cover - e.g. a read-only directory
-                    raise IndexFileError(f"{path}: cannot switch the index to WAL mode (got {mode})")
-                # NORMAL (WAL): a committed add survives a killed or crashed process, and the file
-                # is never damaged; FULL also fsyncs each commit so it survives power loss.
-                self.db.execute(f"PRAGMA synchronous = {'FULL' if durable else 'NORMAL'}")
-            self.db.execute("PRAGMA foreign_keys = OFF")
-            # The band and word B-trees are updated at random places; a bigger page cache
-            # keeps their inner pages in memory (64 MiB per connection).
-            self.db.execute("PRAGMA cache_size = -65536")
-            # Read pages through a memory map instead of a read() call each (capped by the
-            # SQLite build, 2 GiB by default).
-            self.db.execute("PRAGMA mmap_size = 2147418112")
-            # A bulk load's merge grows the WAL to its size; give the space back afterwards.
-            self.db.execute("PRAGMA journal_size_limit = 67108864")
+            self.db = connect(path, timeout, durable, "ro" if readonly else "rwc" if create else "rw")
         except sqlite3.DatabaseError as exc:
-            self.db.close()
             raise self._translate(exc) from None
-        except BaseException:
-            self.db.close()
-            raise
         # Band keys and word counts are written when the transaction ends (see _flush).
         self._new_bands: list[tuple[int, np.ndarray]] = []
         self._band_sql: dict[tuple, str] = {}
         self._new_words: Counter = Counter()
-
-    def _connect(self, mode: str, immutable: bool = False) -> sqlite3.Connection:
-        uri = f"file:{pathname2url(self.path)}?mode={mode}" + ("&immutable=1" if immutable else "")
-        try:
-            return sqlite3.connect(uri, uri=True, timeout=self.timeout, isolation_level=None,
-                                   check_same_thread=False)
-        except sqlite3.OperationalError as exc:
-            raise IndexFileError(f"{self.path}: cannot open index: {exc}") from None
-
-    def _readable(self) -> None:
-        """Check a read-only connection can read; in a directory where the WAL's shared
-        memory file cannot be made, read the file as immutable instead (nobody can write
-        it there either: a writer needs that file too)."""
-        try:
-            self.db.execute("SELECT count(*) FROM sqlite_master").fetchone()
-        except sqlite3.OperationalError as exc:
-            if _kind(exc) not in ("SQLITE_CANTOPEN", "SQLITE_READONLY"):
-                raise
-            self.db.close()
-            self.db = self._connect("ro", immutable=True)
-            self.db.execute("SELECT count(*) FROM sqlite_master").fetchone()
 
     def close(self) -> None:
         self.db.close()
@@ -183,7 +139,7 @@ class SqliteStore:
             raise IndexDamagedError(f"{self.path}: the index is damaged ({first}); nothing was written to it")
 
     def _translate(self, exc: sqlite3.DatabaseError) -> IndexFileError:
-        err = _translate(exc, self.path)
+        err = translate(exc, self.path)
         if isinstance(err, IndexDamagedError):
             self.damaged = True
         return err
@@ -470,64 +426,4 @@ class SqliteStore:
         self.db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
 
 
-def _kind(exc: sqlite3.DatabaseError) -> str:
-    """The SQLite error's primary code name (``SQLITE_FULL``...), from the message on old Pythons."""
-    name = getattr(exc, "sqlite_errorname", "") or ""
-    if name:
-        return "_".join(name.split("_")[:2])  # SQLITE_READONLY_DIRECTORY -> SQLITE_READONLY
-    msg = str(exc)
-    for needle, kind in (("locked", "SQLITE_BUSY"), ("busy", "SQLITE_BUSY"), ("not a database", "SQLITE_NOTADB"),
-                         ("malformed", "SQLITE_CORRUPT"), ("readonly", "SQLITE_READONLY"), ("disk is full", "SQLITE_FULL"),
-                         ("disk I/O", "SQLITE_IOERR"), ("unable to open", "SQLITE_CANTOPEN")):
-        if needle in msg:
-            return kind
-    return ""
-
-
-def _translate(exc: sqlite3.DatabaseError, path: str) -> IndexFileError:
-    """One line saying what an SQLite error means for the user."""
-    msg, kind = str(exc), _kind(exc)
-    if kind in ("SQLITE_BUSY", "SQLITE_LOCKED"):
-        return IndexLockedError(f"{path}: another process is writing to the index (waited for the lock; try again)")
-    if kind in ("SQLITE_NOTADB", "SQLITE_CORRUPT"):
-        return IndexDamagedError(f"{path}: not a dedup index or damaged ({msg}); nothing was written to it")
-    if kind == "SQLITE_READONLY":
-        return IndexReadOnlyError(f"{path}: the index is read-only (the file or its directory cannot be "
-                                  f"written); nothing was written to it")
-    if kind in ("SQLITE_FULL", "SQLITE_IOERR"):
-        return IndexFileError(f"{path}: cannot write the index: {msg}; the unfinished change was undone")
-    if kind == "SQLITE_CANTOPEN":
-        return IndexFileError(f"{path}: cannot open the index or its -wal/-shm files ({msg})")
-    return IndexFileError(f"{path}: {msg}")
-
-
-def _errors_translated(cls):
-    """Wrap every public method: SQLite errors become one-line IndexFileErrors."""
-
-    def wrap(fn):
-        @functools.wraps(fn)
-        def call(self, *args, **kwargs):
-            try:
-                return fn(self, *args, **kwargs)
-            except sqlite3.DatabaseError as exc:
-                raise self._translate(exc) from None
-
-        return call
-
-    def wrap_gen(fn):
-        @functools.wraps(fn)
-        def call(self, *args, **kwargs):
-            try:
-                yield from fn(self, *args, **kwargs)
-            except sqlite3.DatabaseError as exc:
-                raise self._translate(exc) from None
-
-        return call
-
-    for name, fn in list(vars(cls).items()):
-        if callable(fn) and not name.startswith("_") and name not in ("write", "read", "close"):
-            setattr(cls, name, (wrap_gen if name.startswith("iter_") else wrap)(fn))
-    return cls
-
-
-SqliteStore = _errors_translated(SqliteStore)
+SqliteStore = errors_translated(SqliteStore)
