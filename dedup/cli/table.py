@@ -174,8 +174,8 @@ def print_results(results, new_texts: dict, stored_texts: dict, console: Console
             head += f"  story {r.cluster}  origin {clean(r.origin)}"
         _line(console, Text(head, style="bold"))
         if r.in_index:
-            _line(console, Text(f"  this id is already in the index (story {r.stored_cluster}); "
-                                "its stored document is left out of the matches", style="dim"))
+            _line(console, Text(f"  already in the index under this id (story {r.stored_cluster}); "
+                                "not listed as a match", style="dim"))
         if r.matches:
             rows = [[clean(m.doc_id), m.kind, f"{m.score:.2f}", f"{m.coverage_source:.0%}", f"{m.coverage_target:.0%}",
                      str(len(m.passages))] for m in r.matches]
