@@ -2,7 +2,7 @@
 
 Exit codes as for ``dedup cluster``, plus 5: the index cannot be used (not an index,
 newer schema, other settings, locked by another writer, read-only for a write, damaged,
-a write that failed, e.g. on a full disk). Reads open the index read-only.
+a write that failed, e.g. on a full disk). Reads work on an index that cannot be written.
 """
 
 from __future__ import annotations
@@ -40,8 +40,8 @@ def _settings(**given) -> Optional[Config]:
 
 
 def _open_to_read(db: str) -> Index:
-    """Open for a read that would like to leave its result in the index (the clustering
-    cache): writable when the file and its directory allow, else read-only."""
+    """Open for reading: writable when the file and its directory allow (so an older
+    schema is upgraded and the clustering cache kept), else read-only."""
     try:
         return Index.open(db, create=False)
     except IndexReadOnlyError:
@@ -106,7 +106,7 @@ def query_cmd(
     docs, problems = read_corpus([file])
     for problem in problems:
         sys.stderr.write(f"dedup: warning: skipped {problem}\n")
-    with Index.open(db, readonly=True) as index:
+    with _open_to_read(db) as index:
         results = [index.query(d) for d in docs]
         texts = {m.doc_id: index.get(m.doc_id).text for r in results for m in r.matches}
     if fmt is QueryFormat.json:
@@ -152,7 +152,7 @@ def stats_cmd(
     fmt: QueryFormat = typer.Option(QueryFormat.table, "--format", "-f", help="Output format."),
 ) -> int:
     """Documents, rows, bytes on disk and settings of the index."""
-    with Index.open(db, readonly=True) as index:
+    with _open_to_read(db) as index:
         stats = index.stats()
     if fmt is QueryFormat.json:
         sys.stdout.write(json.dumps(stats, indent=2) + "\n")
