@@ -237,3 +237,19 @@ def test_full_disk_in_the_library_counts_of_a_known_total(tmp_path, small_disk):
             index.add_many(docs, batch_size=10)
         assert exc.value.exit_code == 5 and exc.value.committed == len(index) > 0
         assert f"stopped after {len(index)} of 60 documents were committed" in str(exc.value)
+
+
+def test_failed_merge_after_a_load_says_everything_was_committed(tmp_path, monkeypatch):
+    from textgen import article
+
+    db = str(tmp_path / "i.db")
+    docs = [{"id": f"d{k}", "text": article(k, 3)} for k in range(30)]
+    with dedup.Index.open(db, jobs=1) as index:
+        def full(mark):
+            raise dedup.IndexFileError(f"{db}: cannot write the index: database or disk is full")
+
+        monkeypatch.setattr(index._store, "bulk_done", full)
+        with pytest.raises(dedup.IndexWriteError, match="all 30 documents were committed, but merging") as exc:
+            index.add_many(docs, batch_size=10)
+        assert exc.value.committed == 30 and len(index) == 30
+        assert index.query({"id": "new", "text": docs[4]["text"]}).matches[0].doc_id == "d4"
