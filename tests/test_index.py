@@ -143,10 +143,11 @@ def test_settings_stored_and_mismatch_refused(db):
     assert "threshold (index 0.4, asked 0.3)" in str(exc.value) and exc.value.exit_code == 5
 
 
-@pytest.mark.parametrize("old", [1, 2])
+@pytest.mark.parametrize("old", [1, 2, 3])
 def test_older_schema_file_is_upgraded(db, old):
-    """A file of schema 1 (one band table, no levels) or 2 (no bulk runs) opens, is
-    upgraded, and answers alike."""
+    """A file of schema 1 (one band table, no levels), 2 (no bulk runs) or 3 (no content
+    hashes) opens, is upgraded, and answers alike."""
+    from dedup.index import analysis as an
     from dedup.index.sqlite_levels import BAND_LEVELS, WORD_LEVELS
 
     docs = mixed_docs()
@@ -163,13 +164,19 @@ def test_older_schema_file_is_upgraded(db, old):
             con.execute(f"INSERT INTO words SELECT * FROM {t} WHERE true ON CONFLICT(word) DO UPDATE SET n = n + excluded.n")
             con.execute(f"DROP TABLE {t}")
         con.execute("DELETE FROM meta WHERE key = 'sweep'")
-    con.execute("DROP TABLE runs")
-    con.execute("DELETE FROM meta WHERE key = 'run_seq'")
+    if old < 3:
+        con.execute("DROP TABLE runs")
+        con.execute("DELETE FROM meta WHERE key = 'run_seq'")
+    con.execute("DROP TABLE hashes")
     con.execute(f"PRAGMA user_version = {old}")
     con.close()
+    with pytest.raises(dedup.IndexReadOnlyError, match="must be upgraded"):
+        dedup.Index.open(db, readonly=True)
     with dedup.Index.open(db, jobs=1) as index:
-        assert index.stats()["schema"] == SCHEMA_VERSION == 3
+        assert index.stats()["schema"] == SCHEMA_VERSION == 4
         assert index.query(docs[-1]) == want
+        # the stored documents' content hashes were computed by the upgrade
+        assert [index._store.docs_with_hash(an.content_hash(d.text)) for d in docs[:2]] == [[1], [2]]
         index.add(docs[-1])
         assert index.clusters().model_dump_json() == dedup.cluster(docs, jobs=1).model_dump_json()
 

@@ -371,3 +371,27 @@ def test_missing_package_names_the_extra(monkeypatch):
     with pytest.raises(dedup.IndexFileError, match=r"pip install 'dedup\[redis\]'") as exc:
         dedup.Index.open("redis://localhost:6379/0")
     assert "\n" not in str(exc.value)
+
+
+def test_exact_copy_always_found_and_schema_1_upgraded(url):
+    from test_index_exact import check_exact_copies_found, exact_cases
+
+    docs = exact_cases()
+    with dedup.Index.open(url, dedup.Config.make(max_bucket=4), jobs=1) as index:
+        index.add_many(docs[:20], batch_size=7)
+        for d in docs[20:]:
+            index.add(d)
+        check_exact_copies_found(index, docs)
+        assert index.query(docs[3]).in_index
+    r = _client(url)
+    for key in r.scan_iter(match="dedup:x:*"):  # an index written before content hashes
+        r.delete(key)
+    r.hset("dedup:meta", "schema", 1)
+    with pytest.raises(dedup.IndexReadOnlyError, match="must be upgraded"):
+        dedup.Index.open(url, readonly=True)
+    with dedup.Index.open(url, jobs=1) as index:
+        assert index.stats()["schema"] == 2
+        check_exact_copies_found(index, docs)
+        index.remove("r5")
+        assert not any(m.doc_id == "r5" for m in index.query({"id": "x", "text": docs[5].text}).matches)
+    _check_sound(url)

@@ -1,7 +1,8 @@
 """``dedup index ...``: a persistent index on disk (see :class:`dedup.Index`).
 
-Exit codes as for ``dedup cluster``, plus 5: the index file cannot be used (not an
-index, newer schema, other settings, locked by another writer).
+Exit codes as for ``dedup cluster``, plus 5: the index cannot be used (not an index,
+newer schema, other settings, locked by another writer, read-only for a write, damaged,
+a write that failed, e.g. on a full disk). Reads work on an index that cannot be written.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from rich.console import Console
 from rich.table import Table
 
 from ..config import Config
-from ..index import Index
+from ..index import Index, IndexReadOnlyError
 from ..ingest import iter_corpus, read_corpus
 from ..report import render
 from .common import Format, ProgressBar
@@ -38,6 +39,15 @@ def _settings(**given) -> Optional[Config]:
     return Config.make(**given) if given else None
 
 
+def _open_to_read(db: str) -> Index:
+    """Open for reading: writable when the file and its directory allow (so an older
+    schema is upgraded and the clustering cache kept), else read-only."""
+    try:
+        return Index.open(db, create=False)
+    except IndexReadOnlyError:
+        return Index.open(db, readonly=True)
+
+
 @index_app.command("add")
 def add_cmd(
     db: str = typer.Argument(..., help="Index file (created if missing) or redis:// URL."),
@@ -48,14 +58,18 @@ def add_cmd(
     seed: Optional[int] = typer.Option(None, help="MinHash seed (only when creating)."),
     batch: int = typer.Option(1000, help="Documents per transaction."),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar or warnings."),
+    check: bool = typer.Option(True, "--check/--no-check",
+                               help="Check the file is whole before writing (reads it all: ~1 s per 150 MB)."),
 ) -> int:
-    """Add documents; ids already in the index are skipped with a warning."""
+    """Add documents; ids already in the index are skipped (one warning line for all)."""
 
     cfg = _settings(threshold=threshold, shingle_size=shingle_size, num_perm=num_perm, seed=seed)
     if batch < 1:
         raise typer.BadParameter("must be 1 or more", param_hint="'--batch'")
     problems: list = []
     with Index.open(db, cfg) as index, ProgressBar(enabled=not quiet and _err.is_terminal) as bar:
+        if check:
+            index.verify()
         # Streamed: a corpus of any size is read as it is added, in input order.
         docs = iter_corpus(list(paths), problems)
         result = index.add_many(docs, batch_size=batch, skip_duplicates=True, progress=bar)
@@ -63,10 +77,23 @@ def add_cmd(
     if not quiet:
         for problem in problems:
             sys.stderr.write(f"dedup: warning: skipped {problem}\n")
-        for doc_id in result.skipped:
-            sys.stderr.write(f"dedup: warning: skipped {doc_id}: already in the index or earlier in the input\n")
-    sys.stdout.write(f"added {result.added} documents; the index holds {total}\n")
+        again = set(result.repeated)
+        stored = [i for i in result.skipped if i not in again]
+        for ids, what in ((stored, "already in the index"), (result.repeated, "repeating an id met earlier in the input")):
+            if ids:  # one line, not one per document: a retried load meets thousands
+                sys.stderr.write(f"dedup: warning: {_count(len(ids), 'document')} {what}, skipped "
+                                 f"({_some(ids)})\n")
+    sys.stdout.write(f"added {_count(result.added, 'document')}; the index holds {total}\n")
     return 1 if problems or result.skipped else 0
+
+
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
+
+
+def _some(ids: list[str], k: int = 3) -> str:
+    shown = ", ".join(ids[:k])
+    return shown + (f" and {len(ids) - k} more" if len(ids) > k else "")
 
 
 @index_app.command("query")
@@ -79,48 +106,30 @@ def query_cmd(
     docs, problems = read_corpus([file])
     for problem in problems:
         sys.stderr.write(f"dedup: warning: skipped {problem}\n")
-    with Index.open(db, create=False) as index:
+    with _open_to_read(db) as index:
         results = [index.query(d) for d in docs]
         texts = {m.doc_id: index.get(m.doc_id).text for r in results for m in r.matches}
     if fmt is QueryFormat.json:
         data = {"results": [r.model_dump(mode="json") for r in results]}
         sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=2) + "\n")
     else:
-        _print_results(results, {d.id: d.text for d in docs}, texts, Console(highlight=False))
+        from .table import print_results
+
+        print_results(results, {d.id: d.text for d in docs}, texts, Console(highlight=False))
     return 1 if problems else 0
-
-
-def _print_results(results, new_texts: dict, stored_texts: dict, console: Console) -> None:
-    from .table import _snippet
-
-    for r in results:
-        head = f"{r.doc_id}  {r.coverage:.0%} copied from {len(r.matches)} documents"
-        if r.cluster:
-            head += f"  story {r.cluster}  origin {r.origin}"
-        table = Table(title=head, title_justify="left", title_style="bold", box=box.SIMPLE_HEAD, pad_edge=False)
-        for col, just in (("match", "left"), ("kind", "left"), ("score", "right"), ("of it", "right"),
-                          ("of this", "right"), ("passages", "right")):
-            table.add_column(col, justify=just)
-        for m in r.matches:
-            table.add_row(m.doc_id, m.kind, f"{m.score:.2f}", f"{m.coverage_source:.0%}",
-                          f"{m.coverage_target:.0%}", str(len(m.passages)))
-        console.print(table)
-        for m in r.matches[:3]:
-            for p in m.passages[:2]:
-                console.print(f"  {m.doc_id} [{p.source_start}:{p.source_end}] -> {r.doc_id} "
-                              f"[{p.target_start}:{p.target_end}]  score {p.score:.2f}", highlight=False, soft_wrap=True)
-                snippet = _snippet(new_texts.get(r.doc_id), p.target_start, p.target_end)
-                console.print(f"    \u201c{snippet}\u201d", style="dim", highlight=False, soft_wrap=True)
-        console.print()
 
 
 @index_app.command("remove")
 def remove_cmd(
     db: str = typer.Argument(..., help="Index file or redis:// URL."),
     doc_id: str = typer.Argument(..., metavar="ID", help="Document id."),
+    check: bool = typer.Option(True, "--check/--no-check",
+                               help="Check the file is whole before writing (reads it all: ~1 s per 150 MB)."),
 ) -> int:
     """Remove one document."""
     with Index.open(db, create=False) as index:
+        if check:
+            index.verify()
         index.remove(doc_id)
         left = len(index)
     sys.stdout.write(f"removed {doc_id}; the index holds {left}\n")
@@ -143,7 +152,7 @@ def stats_cmd(
     fmt: QueryFormat = typer.Option(QueryFormat.table, "--format", "-f", help="Output format."),
 ) -> int:
     """Documents, rows, bytes on disk and settings of the index."""
-    with Index.open(db, create=False) as index:
+    with _open_to_read(db) as index:
         stats = index.stats()
     if fmt is QueryFormat.json:
         sys.stdout.write(json.dumps(stats, indent=2) + "\n")
@@ -169,7 +178,7 @@ def clusters_cmd(
 ) -> int:
     """The clusters of every indexed document: the same as ``dedup cluster`` on them."""
 
-    with Index.open(db, create=False) as index, ProgressBar(enabled=not quiet and _err.is_terminal) as bar:
+    with _open_to_read(db) as index, ProgressBar(enabled=not quiet and _err.is_terminal) as bar:
         report = index.clusters(progress=bar)
     if fmt is Format.table:
         from .table import print_table

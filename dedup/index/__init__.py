@@ -1,6 +1,7 @@
 """The persistent index: add documents one at a time, get what each copies, keep clusters."""
 
-from .errors import DuplicateIdError, IndexFileError, IndexLockedError, SettingsMismatchError, UnknownIdError
+from .errors import (DuplicateIdError, IndexDamagedError, IndexFileError, IndexLockedError, IndexReadOnlyError,
+                     IndexWriteError, SettingsMismatchError, UnknownIdError)
 from .index import Index
 from .results import AddResult, BulkResult, Match
 
@@ -9,8 +10,11 @@ __all__ = [
     "BulkResult",
     "DuplicateIdError",
     "Index",
+    "IndexDamagedError",
     "IndexFileError",
     "IndexLockedError",
+    "IndexReadOnlyError",
+    "IndexWriteError",
     "Match",
     "SettingsMismatchError",
     "UnknownIdError",

@@ -13,6 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+import xxhash
 
 from .. import boilerplate, metadata
 from ..align import Span, coverage, weighted_score
@@ -20,6 +21,7 @@ from ..candidates import segment_band_keys
 from ..config import Config
 from ..link import align_one
 from ..models import Document
+from ..normalize import tokenize
 from ..prepare import facts_of, is_noisy
 from ..provenance import DocFacts
 from ..segment import Prepared, paragraphs, prepare, unique_sorted
@@ -54,6 +56,14 @@ class Lines:
         if getattr(self, "_unique", None) is None:
             self._unique = signed(unique_sorted(self.keys))
         return self._unique
+
+
+def content_hash(text: str) -> int:
+    """The identity of a text's words in order (normalized: case, width, quotes, white
+    space and punctuation do not count), as a signed 64-bit integer. Equal for exact
+    copies whatever their LSH buckets hold, so a stored copy is always found."""
+    hashes = tokenize(text)[2]
+    return int(np.array([xxhash.xxh3_64_intdigest(hashes.astype("<u8").tobytes())], dtype=np.uint64).view(np.int64)[0])
 
 
 def signed(x: np.ndarray) -> np.ndarray:

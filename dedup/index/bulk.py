@@ -20,7 +20,7 @@ from ..models import Document
 from ..parallel import Workers, default_jobs
 from . import analysis as an
 from .checks import validate
-from .errors import DuplicateIdError
+from .errors import DuplicateIdError, IndexFileError, IndexWriteError
 from .results import BulkResult
 
 if TYPE_CHECKING:
@@ -38,7 +38,8 @@ def _work(cfg: Config, task: tuple):
         return [an.Lines.of(text) for text in part]
     done = [an.analyse(d, lines, drop, cfg) for d, lines, drop in part]
     keys = an.doc_band_keys([p for p, _, _ in done], cfg)
-    return [(facts, paras, p.ntokens, p.vocab, k) for (p, facts, paras), k in zip(done, keys)]
+    return [(facts, paras, p.ntokens, p.vocab, k, an.content_hash(d.text))
+            for (p, facts, paras), k, (d, _, _) in zip(done, keys, part)]
 
 
 def _parts(xs: list, size: int = PART) -> list[list]:
@@ -51,7 +52,8 @@ def add_many(index: "Index", docs: Iterable[Union[Document, dict]], batch_size: 
     store = index._store
     total = len(docs) if hasattr(docs, "__len__") else 0
     it = iter(docs)
-    added, skipped = 0, []
+    added, skipped, repeated = 0, [], []
+    seen = [0]  # documents read so far
     mark = getattr(store, "bulk_mark", lambda: None)()
     jobs = default_jobs() if index._jobs is None else max(1, index._jobs)
 
@@ -61,13 +63,51 @@ def add_many(index: "Index", docs: Iterable[Union[Document, dict]], batch_size: 
         batch = list(islice(it, max(1, batch_size)))
         if not batch:
             return None
+        seen[0] += len(batch)
         try:
-            valid = _validated(batch, skipped, skip_duplicates)
+            valid = _validated(batch, repeated, skip_duplicates)
         except Exception as exc:
             return exc
         return valid, workers.submit([("lines", [d.text for d in part]) for part in _parts(valid)])
 
-    with Workers(_work, index.config, jobs) as workers:
+    try:
+        with Workers(_work, index.config, jobs) as workers:
+            added = _load(index, read, workers, skip_duplicates, skipped, repeated, total, progress)
+    except IndexFileError as exc:
+        committed = getattr(exc, "committed_before", 0)
+        if not committed:
+            raise
+        raise _stopped(exc, store.path, committed, total or seen[0], bool(total)) from None
+    if mark is not None and added:
+        try:
+            store.bulk_done(mark)
+        except IndexFileError as exc:  # every document is stored: say so, not "undone"
+            raise IndexWriteError(f"{store.path}: all {added} documents were committed, but merging their band "
+                                  f"keys into one table failed (every answer stays right; lookups read one "
+                                  f"more table per batch): {_reason(exc, store.path)}", added) from None
+    return BulkResult(added=added, skipped=skipped + repeated, repeated=repeated)
+
+
+def _stopped(exc: IndexFileError, path: str, added: int, of: int, known: bool) -> IndexWriteError:
+    """The error of a load that committed ``added`` documents before ``exc``: it says so."""
+    reason = _reason(exc, path)
+    whole = f"{added} of {of} documents were committed" if known else \
+        f"{added} documents were committed (of {of} read so far)"
+    out = IndexWriteError(f"{path}: stopped after {whole}; the rest were not added (the same load again adds "
+                          f"them, skipping those stored): {reason}", added)
+    out.exit_code = exc.exit_code
+    return out
+
+
+def _reason(exc: Exception, path: str) -> str:
+    reason = str(exc)
+    return reason[len(path) + 2 :] if path and reason.startswith(path + ": ") else reason
+
+
+def _load(index, read, workers, skip_duplicates, skipped, repeated, total, progress) -> int:
+    """The batches, each written in one transaction; the documents added."""
+    store, added = index._store, 0
+    try:
         ahead = read()
         while ahead is not None:
             if isinstance(ahead, Exception):
@@ -85,20 +125,22 @@ def add_many(index: "Index", docs: Iterable[Union[Document, dict]], batch_size: 
                 _write(index, *job)
             added += len(keep)
             if progress:
-                progress("index", added + len(skipped), max(total, added + len(skipped)) if total else 0)
-    if mark is not None and added:
-        store.bulk_done(mark)
-    return BulkResult(added=added, skipped=skipped)
+                done = added + len(skipped) + len(repeated)
+                progress("index", done, max(total, done) if total else 0)
+    except IndexFileError as exc:
+        exc.committed_before = added
+        raise
+    return added
 
 
-def _validated(batch: list, skipped: list, skip_duplicates: bool) -> list[Document]:
+def _validated(batch: list, repeated: list, skip_duplicates: bool) -> list[Document]:
     valid, seen = [], set()
     for x in batch:
         d = validate(x)
         if d.id in seen:
             if not skip_duplicates:
                 raise DuplicateIdError(f"document {d.id!r} occurs twice in the input")
-            skipped.append(d.id)
+            repeated.append(d.id)
             continue
         seen.add(d.id)
         valid.append(d)
@@ -131,8 +173,8 @@ def _write(index: "Index", docs: list[Document], all_lines: list, job) -> None:
         return
     analysed = [x for part in job.get() for x in part]
     items = [
-        {"doc": d, "lines": lines, "facts": facts, "paras": paras, "ntokens": n, "vocab": vocab, "keys": keys}
-        for d, lines, (facts, paras, n, vocab, keys) in zip(docs, all_lines, analysed)
+        {"doc": d, "lines": lines, "facts": facts, "paras": paras, "ntokens": n, "vocab": vocab, "keys": keys, "hash": h}
+        for d, lines, (facts, paras, n, vocab, keys, h) in zip(docs, all_lines, analysed)
     ]
     index._insert(index._store, items)
     index._store.bump_generation()

@@ -19,6 +19,22 @@ class IndexLockedError(IndexFileError):
     """Another process held the write lock for longer than the busy timeout."""
 
 
+class IndexReadOnlyError(IndexFileError):
+    """A write to an index opened read-only, or whose file or directory cannot be written."""
+
+
+class IndexDamagedError(IndexFileError):
+    """The index file is damaged (SQLite finds a malformed page); it is not written to."""
+
+
+class IndexWriteError(IndexFileError):
+    """A bulk load stopped part way: ``committed`` documents were stored before the error."""
+
+    def __init__(self, message: str, committed: int = 0):
+        super().__init__(message)
+        self.committed = committed
+
+
 class DuplicateIdError(InputError):
     """A document with this id is already in the index."""
 

@@ -25,8 +25,8 @@ from ..provenance import DocFacts, passages, rank_key, rounded
 from . import analysis as an
 from . import bulk
 from .checks import check, restory, validate, version
-from .errors import DuplicateIdError, IndexFileError, UnknownIdError
-from .results import AddResult, BulkResult, Match
+from .errors import DuplicateIdError, IndexDamagedError, IndexFileError, IndexReadOnlyError, UnknownIdError
+from .results import AddResult, BulkResult, Match, whole_copy
 from .sqlite_store import SqliteStore
 
 Progress = Callable[[str, int, int], None]
@@ -49,12 +49,14 @@ class Index:
         self.path = store.path
         self._jobs = jobs
         self._prepared: OrderedDict[int, Any] = OrderedDict()
+        self._report: Optional[tuple[int, str]] = None  # (generation, report) when the file cannot keep it
 
     # -- opening ----------------------------------------------------------------------
 
     @classmethod
     def open(cls, path: Union[str, os.PathLike], config: Optional[Config] = None, *, create: bool = True,
-             timeout: float = 5.0, durable: bool = False, jobs: Optional[int] = None) -> "Index":
+             timeout: float = 5.0, durable: bool = False, jobs: Optional[int] = None,
+             readonly: bool = False) -> "Index":
         """Open the index at ``path``, creating it (with ``config``, default settings if None)
         when missing and ``create``. An existing index keeps its settings: ``config`` None
         means "whatever it was built with"; a different one is refused.
@@ -64,6 +66,9 @@ class Index:
         loses nothing committed, power loss may undo the last commits, never damages the file;
         about 10 ms more per add on an ordinary disk).
         ``jobs``: worker processes for :meth:`clusters` (default all cores).
+        ``readonly``: only read (works on a read-only file or in a read-only directory;
+        :meth:`clusters` then keeps its result in memory; writes raise
+        :class:`IndexReadOnlyError`). An older schema cannot be upgraded read-only.
         ``path`` may be a ``redis://`` URL (see :mod:`dedup.index.redis_store`; ``durable``
         is then the server's own persistence setting).
         """
@@ -71,14 +76,14 @@ class Index:
         if path.startswith(REDIS_SCHEMES):
             from .redis_store import RedisStore  # imports redis only when asked for
 
-            store = RedisStore(path, timeout=timeout, create=create)
-        elif not create and not os.path.exists(path):
+            store = RedisStore(path, timeout=timeout, create=create and not readonly, readonly=readonly)
+        elif (readonly or not create) and not os.path.exists(path):
             raise IndexFileError(f"{path}: no such index")
         else:
-            store = SqliteStore(path, timeout=timeout, durable=durable, create=create)
+            store = SqliteStore(path, timeout=timeout, durable=durable, create=create, readonly=readonly)
         try:
             if store.is_empty_file():
-                if not create:
+                if not create or readonly:
                     raise IndexFileError(f"{path}: not a dedup index (empty database)")
                 cfg = config or Config()
                 store.create({"format": FORMAT, "config": cfg.as_dict(), "created_by": version()})
@@ -122,6 +127,15 @@ class Index:
         return {"path": self.path, "documents": counts.pop("docs"), "rows": counts, "bytes": size, "free_bytes": free,
                 "schema": self._store.SCHEMA, "clusters_cached": fresh, "config": self.config.as_dict()}
 
+    def verify(self) -> None:
+        """Raise :class:`IndexDamagedError` if the file is damaged (SQLite's ``quick_check``:
+        reads the whole file, about a second per 150 MB), so that nothing is written to
+        it. A write that meets a damaged page fails and is undone by itself; this finds
+        damage where the write would not look. Nothing to do on Redis."""
+        check_file = getattr(self._store, "quick_check", None)
+        if check_file:
+            check_file()
+
     # -- the answer for one document ----------------------------------------------------------
 
     def add(self, doc: Union[Document, dict]) -> AddResult:
@@ -148,8 +162,9 @@ class Index:
         return result
 
     def query(self, doc: Union[Document, dict]) -> AddResult:
-        """What :meth:`add` would answer, without storing ``doc`` (a stored document with
-        the same id is left out of the matches)."""
+        """What :meth:`add` would answer, without storing ``doc``. A stored document with
+        the same id is left out of the matches; ``in_index`` and ``stored_cluster`` say
+        it is there and in which story."""
         d = validate(doc)
         with self._store.read():
             result, _ = self._answer(d, stored=False)
@@ -162,7 +177,9 @@ class Index:
         drop = self._furniture(lines, d.source)
         p, facts, paras = an.analyse(d, lines, drop, cfg)
         keys = an.doc_band_keys([p], cfg)[0]
-        cands = an.bucket_candidates(store.band_rows(keys), cfg.max_bucket)
+        content = an.content_hash(d.text)
+        exact = set(store.docs_with_hash(content))  # always candidates: crowded buckets are cut
+        cands = an.bucket_candidates(store.band_rows(keys), cfg.max_bucket) | exact
         rows = [r for r in store.docs_by_rowid(cands) if r[1] != d.id]
         others = [self._stored_prepared(r) for r in rows]
         vocab = np.unique(np.concatenate([p.vocab] + [q.vocab for q in others]))
@@ -175,20 +192,32 @@ class Index:
             pair = an.align_pair(q, p, n_docs, cfg)
             if pair is not None:
                 found.append((row, q, pair))
+            elif row[0] in exact:
+                # The same words in the same order: the alignment may see too little content
+                # (lines recurring only in the two copies read as furniture), the copy is whole.
+                found.append((row, None, None))
         stories = store.stories_of(row[0] for row, _, _ in found)
         story, origin = self._story(set(stories.values()), facts, p.ntokens)
         matches = []
         for row, q, pair in found:
-            matches.append((row[0], Match(
-                doc_id=row[1], kind=pair.kind, score=rounded(pair.score),
-                coverage_source=rounded(pair.coverage_stored), coverage_target=rounded(pair.coverage_new),
-                passages=passages(q, p, list(pair.spans)), cluster=story, origin=origin)))
+            if pair is None:
+                m = whole_copy(row[1], row[2], d.text, story, origin)
+            else:
+                m = Match(doc_id=row[1], kind=pair.kind, score=rounded(pair.score),
+                          coverage_source=rounded(pair.coverage_stored), coverage_target=rounded(pair.coverage_new),
+                          passages=passages(q, p, list(pair.spans)), cluster=story, origin=origin)
+            matches.append((row[0], m))
         matches.sort(key=lambda t: (-t[1].coverage_target, -t[1].score, t[1].doc_id))
+        coverage = an.covered_share([f[2] for f in found if f[2] is not None], p.ntokens)
+        if any(f[2] is None for f in found):
+            coverage = 1.0
+        same = None if stored else store.doc_by_id(d.id)
         result = AddResult(
-            doc_id=d.id, stored=stored, coverage=rounded(an.covered_share([f[2] for f in found], p.ntokens)),
-            cluster=story, origin=origin, matches=[m for _, m in matches])
+            doc_id=d.id, stored=stored, coverage=rounded(coverage),
+            cluster=story, origin=origin, matches=[m for _, m in matches],
+            in_index=same is not None, stored_cluster=_story_label(same[11]) if same is not None else None)
         new = {"doc": d, "lines": lines, "ntokens": p.ntokens, "vocab": p.vocab, "facts": facts, "paras": paras, "keys": keys,
-               "matches": matches, "stories": set(stories.values())}
+               "matches": matches, "stories": set(stories.values()), "hash": content}
         return result, new
 
     def _story(self, stories: set[int], facts: DocFacts, ntokens: int):
@@ -250,6 +279,7 @@ class Index:
                    np.asarray(it["paras"], dtype="<i8").reshape(-1, 2).tobytes())
             rowid = store.insert_doc(row)
             store.add_bands(rowid, it["keys"])
+            store.add_hash(it["hash"] if "hash" in it else an.content_hash(d.text), rowid)
             words.update(an.signed(it["vocab"]).tolist())
             src = d.source or ""
             line_counts.update((k, src) for k in it["lines"].unique_keys().tolist())
@@ -289,6 +319,7 @@ class Index:
             store.add_words({w: -1 for w in an.signed(p.vocab).tolist()})
             store.add_lines({(k, source): -1 for k in an.Lines.of(text).unique_keys().tolist()}, {source: -1})
             members = [m[0] for m in store.story_members(story) if m[0] != rowid]
+            store.delete_hash(an.content_hash(text), rowid)
             store.delete_doc(rowid)
             restory(store, members)
             store.bump_generation()
@@ -321,6 +352,8 @@ class Index:
         with store.read():
             generation = store.generation()
             cached = store.cached_report(generation)
+            if cached is None and self._report and self._report[0] == generation:
+                cached = self._report[1]
             docs = None if cached else [
                 Document(id=r[0], text=r[1], title=r[2], date=r[3], source=r[4], url=r[5]) for r in store.iter_docs()]
         if cached:
@@ -337,7 +370,20 @@ class Index:
         return report
 
     def _remember(self, report: Report, generation: int) -> None:
-        """Cache the report and rebuild links and stories from it, unless the index changed."""
+        """Cache the report and rebuild links and stories from it, unless the index changed.
+        An index that cannot be written (read-only, damaged) keeps it in memory instead:
+        reading it is no write for the user."""
+        store = self._store
+        if store.readonly or store.damaged:
+            self._report = (generation, report.model_dump_json())
+            return
+        try:
+            self.verify()  # cheap next to the clustering: no cache is written into a damaged file
+            self._write_report(report, generation)
+        except (IndexReadOnlyError, IndexDamagedError):
+            self._report = (generation, report.model_dump_json())
+
+    def _write_report(self, report: Report, generation: int) -> None:
         store = self._store
         with store.write():
             if store.generation() != generation:

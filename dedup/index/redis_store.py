@@ -17,6 +17,7 @@ own; other query options go to redis-py. Keys under the prefix:
 ``sources``     hash    source -> documents
 ``links``       hash    ``"a:b"`` -> kind; ``adj:R`` set: rowids linked to R
 ``cache``       hash    the last batch clustering and its generation
+``x:H``         set     rowids of the documents whose content hash is H (exact copies)
 ``lock``        string  the writer's token (SET NX PX)
 ==============  ======  =====================================================
 
@@ -42,7 +43,7 @@ from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
-from .errors import IndexFileError
+from .errors import IndexFileError, IndexReadOnlyError
 from .redis_graph import StoriesAndLinks
 from .redis_lock import REFRESH, RELEASE, WriterLock
 from .redis_tx import BLOB_KEYS, COMMIT, GET_BLOB, BANDS, FAMILIES, LINES, WORDS, Statistics, Tx, chunks
@@ -56,9 +57,9 @@ except ImportError:  # the optional extra is not installed
     redis = None
 
 LAYOUT = "redis-1"  # the key layout above
-# The logical schema of the Redis layout (SQLite's went to 2 for its band levels, a
-# change of its own file layout only).
-SCHEMA_VERSION = 1
+# The logical schema of the Redis layout (SQLite's went to 2 and 3 for changes of its own
+# file layout only). 2: content hashes (``x:H``); an index of schema 1 is upgraded on open.
+SCHEMA_VERSION = 2
 LOCK_TTL = 10.0
 DOC_FIELDS = ("id", "text", "title", "date", "source", "url", "f_date", "f_credits", "ntokens", "paras", "story")
 
@@ -113,7 +114,10 @@ class RedisStore(WriterLock, Statistics, StoriesAndLinks):
 
     SCHEMA = SCHEMA_VERSION
 
-    def __init__(self, url: str, timeout: float = 5.0, create: bool = True):
+    damaged = False  # a damaged key shows as a refused command, never written over blindly
+
+    def __init__(self, url: str, timeout: float = 5.0, create: bool = True, readonly: bool = False):
+        self.readonly = readonly
         if redis is None:
             raise IndexFileError("the Redis backend needs the redis package: pip install 'dedup[redis]'")
         base, self.path, self.prefix, self.lock_ttl = _parse(url)
@@ -149,6 +153,9 @@ class RedisStore(WriterLock, Statistics, StoriesAndLinks):
             yield
         except (redis.ConnectionError, redis.TimeoutError) as exc:
             raise IndexFileError(f"{self.path}: cannot connect to Redis ({_one_line(exc)})") from None
+        except redis.ReadOnlyError as exc:
+            raise IndexReadOnlyError(f"{self.path}: the Redis server is a read-only replica ({_one_line(exc)}); "
+                                     "nothing was written") from None
         except redis.ResponseError as exc:
             raise IndexFileError(f"{self.path}: Redis refused a command ({_one_line(exc)}): "
                                  "not a dedup index, or damaged") from None
@@ -162,6 +169,8 @@ class RedisStore(WriterLock, Statistics, StoriesAndLinks):
         """One write transaction: all of it is committed, or none of it."""
         if self._tx is not None:
             raise RuntimeError("write transactions do not nest")
+        if self.readonly:
+            raise IndexReadOnlyError(f"{self.path}: the index was opened read-only; cannot write to it")
         with self._errors():
             self._tx = self._lock()
         try:
@@ -332,6 +341,39 @@ class RedisStore(WriterLock, Statistics, StoriesAndLinks):
         tx.docs += 1
         tx.set_story(rowid, rowid, None)
         return rowid
+
+    def docs_with_hash(self, content: int) -> list[int]:
+        """Rowids of the stored documents whose content hash is ``content``."""
+        found = {int(v) for v in self.r.smembers(self._k(f"x:{content}"))}
+        tx = self._tx
+        if tx:
+            found = (found | tx.hashes_new.get(content, set())) - tx.gone
+        return sorted(found)
+
+    def add_hash(self, content: int, rowid: int) -> None:
+        self._tx.ops.append(("SADD", self._k(f"x:{content}"), rowid))
+        self._tx.hashes_new.setdefault(content, set()).add(rowid)
+
+    def delete_hash(self, content: int, rowid: int) -> None:
+        self._tx.ops.append(("SREM", self._k(f"x:{content}"), rowid))
+
+    def upgrade(self, schema: int) -> bool:
+        """Bring an index of schema 1 to this one: the content hash of every document."""
+        if schema != 1:
+            return False
+        if self.readonly:
+            raise IndexReadOnlyError(f"{self.path}: index schema {schema} must be upgraded to {SCHEMA_VERSION} "
+                                     "before it can be read; open it once where it can be written")
+        from .analysis import content_hash
+
+        with self.write():
+            if self.schema_version() == 1:  # not upgraded by another process meanwhile
+                ids = {k.decode(): int(v) for k, v in self.r.hgetall(self._k("ids")).items()}
+                for part in chunks(sorted(ids.values())):
+                    for row in self._rows(part, ("text",)):
+                        self.add_hash(content_hash(row[1]), row[0])
+                self._tx.ops.append(("HSET", self._k("meta"), "schema", SCHEMA_VERSION))
+        return True
 
     def delete_doc(self, rowid: int) -> None:
         tx = self._tx

@@ -182,6 +182,7 @@ class Tx:
     links_gone: set = field(default_factory=set)
     links_cleared: bool = False
     cache: Optional[tuple[int, str]] = None
+    hashes_new: dict = field(default_factory=dict)  # content hash -> rowids added
 
     def set_story(self, rowid: int, story: Optional[int], was: Optional[int]) -> None:
         self.story_was.setdefault(rowid, was)

@@ -7,6 +7,7 @@ from typing import Optional
 from pydantic import BaseModel, ConfigDict
 
 from ..models import LinkKind, Passage
+from ..normalize import tokenize
 
 
 class Match(BaseModel):
@@ -36,6 +37,8 @@ class AddResult(BaseModel):
     ``coverage``: share of the document's content inside a passage shared with any match.
     ``cluster``/``origin``: the story of the document with its matches (``None`` when it
     matches nothing). ``stored``: whether the document was added (False for a query).
+    ``in_index``/``stored_cluster`` (a query only): a document with this id is already
+    stored, in that story.
     """
 
     model_config = ConfigDict(frozen=True)
@@ -46,6 +49,8 @@ class AddResult(BaseModel):
     cluster: Optional[str]
     origin: Optional[str]
     matches: list[Match]
+    in_index: bool = False
+    stored_cluster: Optional[str] = None
 
 
 class BulkResult(BaseModel):
@@ -54,4 +59,20 @@ class BulkResult(BaseModel):
     model_config = ConfigDict(frozen=True)
 
     added: int
-    skipped: list[str]  # ids already in the index (only with ``skip_duplicates``)
+    # Only with ``skip_duplicates``: every id skipped, already stored or met earlier in the input ...
+    skipped: list[str]
+    # ... of which these repeat an id of the same batch (a repeat across batches counts as stored).
+    repeated: list[str] = []
+
+
+def whole_copy(doc_id: str, stored_text: str, text: str, story, origin) -> Match:
+    """The match of a stored document with the same words in the same order: one passage
+    from its first word to its last on each side."""
+    def bounds(t: str) -> tuple[int, int]:
+        starts, ends, _ = tokenize(t)
+        return (int(starts[0]), int(ends[-1])) if len(starts) else (0, len(t))
+
+    (a0, a1), (b0, b1) = bounds(stored_text), bounds(text)
+    return Match(doc_id=doc_id, kind="duplicate", score=1.0, coverage_source=1.0, coverage_target=1.0,
+                 passages=[Passage(source_start=a0, source_end=a1, target_start=b0, target_end=b1, score=1.0)],
+                 cluster=story, origin=origin)

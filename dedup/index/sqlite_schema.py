@@ -5,9 +5,10 @@ from __future__ import annotations
 from . import sqlite_levels as levels
 from . import sqlite_runs as runs
 
-# 2: level tables bands0..4, words0..4; 3: sorted runs of bulk-loaded band keys.
-# Files of schema 1 and 2 are upgraded on open.
-SCHEMA_VERSION = 3
+# 2: level tables bands0..4, words0..4; 3: sorted runs of bulk-loaded band keys;
+# 4: content hashes (exact copies are found whatever their LSH buckets hold).
+# Files of schema 1 to 3 are upgraded on open.
+SCHEMA_VERSION = 4
 APPLICATION_ID = 0x64647570  # "ddup": tells a dedup index from any other SQLite file
 
 _SCHEMA = """
@@ -30,11 +31,15 @@ CREATE TABLE links (a INTEGER NOT NULL, b INTEGER NOT NULL, kind TEXT NOT NULL,
                     PRIMARY KEY (a, b)) WITHOUT ROWID;
 CREATE INDEX links_b ON links(b);
 CREATE TABLE cache (generation INTEGER PRIMARY KEY, report TEXT NOT NULL);
+{hashes};
 """
-_SCHEMA = _SCHEMA.replace("{bands}", levels.BAND_TABLE.format("bands")).replace("{levels}\n", levels.SCHEMA) + runs.SCHEMA
+HASHES = "CREATE TABLE hashes (hash INTEGER NOT NULL, doc INTEGER NOT NULL, PRIMARY KEY (hash, doc)) WITHOUT ROWID"
+_SCHEMA = (_SCHEMA.replace("{bands}", levels.BAND_TABLE.format("bands")).replace("{levels}\n", levels.SCHEMA)
+           .replace("{hashes}", HASHES) + runs.SCHEMA)
 
 # What turns schema N into N + 1.
-_STEPS = {1: levels.SCHEMA + "INSERT INTO meta VALUES ('sweep', '0');\n", 2: runs.SCHEMA}
+# (Schema 4's hashes of the stored documents are computed by SqliteStore.upgrade.)
+_STEPS = {1: levels.SCHEMA + "INSERT INTO meta VALUES ('sweep', '0');\n", 2: runs.SCHEMA, 3: HASHES + ";\n"}
 
 
 def _statements(script: str) -> list[str]:

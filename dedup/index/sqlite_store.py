@@ -28,7 +28,9 @@ import numpy as np
 from . import sqlite_levels as levels
 from . import sqlite_runs as runs
 from .sqlite_schema import APPLICATION_ID, SCHEMA_VERSION, create_statements, upgrade_statements
-from .errors import IndexFileError, IndexLockedError
+from .errors import IndexDamagedError, IndexFileError, IndexReadOnlyError
+from .sqlite_errors import errors_translated, translate
+from .sqlite_open import connect
 
 MAX_VARS = 900  # parameters per statement (old SQLite builds allow 999)
 
@@ -45,39 +47,24 @@ def _marks(n: int) -> str:
 
 
 class SqliteStore:
-    """Low-level access to one index file; :class:`dedup.Index` holds the logic."""
+    """Low-level access to one index file; :class:`dedup.Index` holds the logic.
+
+    Every SQLite error of its methods becomes an :class:`IndexFileError` (one line; read-only,
+    damaged, disk full, locked each said plainly). Once the file is seen damaged, this
+    store refuses to write to it."""
 
     SCHEMA = SCHEMA_VERSION
 
-    def __init__(self, path: str, timeout: float = 5.0, durable: bool = False, create: bool = True):
+    def __init__(self, path: str, timeout: float = 5.0, durable: bool = False, create: bool = True,
+                 readonly: bool = False):
         self.path = path
         self.timeout = timeout
-        uri = f"file:{path}?mode={'rwc' if create else 'rw'}"
+        self.readonly = readonly
+        self.damaged = False
         try:
-            self.db = sqlite3.connect(uri, uri=True, timeout=timeout, isolation_level=None,
-                                      check_same_thread=False)
-        except sqlite3.OperationalError as exc:
-            raise IndexFileError(f"{path}: cannot open index: {exc}") from None
-        try:
-            self.db.execute(f"PRAGMA busy_timeout = {int(timeout * 1000)}")
-            mode = self.db.execute("PRAGMA journal_mode = WAL").fetchone()[0]
-            if mode.lower() != "wal":  # pragma: no cover - e.g. a read-only directory
-                raise IndexFileError(f"{path}: cannot switch the index to WAL mode (got {mode})")
-            # NORMAL (WAL): a committed add survives a killed or crashed process, and the file
-            # is never damaged; FULL also fsyncs each commit so it survives power loss.
-            self.db.execute(f"PRAGMA synchronous = {'FULL' if durable else 'NORMAL'}")
-            self.db.execute("PRAGMA foreign_keys = OFF")
-            # The band and word B-trees are updated at random places; a bigger page cache
-            # keeps their inner pages in memory (64 MiB per connection).
-            self.db.execute("PRAGMA cache_size = -65536")
-            # Read pages through a memory map instead of a read() call each (capped by the
-            # SQLite build, 2 GiB by default).
-            self.db.execute("PRAGMA mmap_size = 2147418112")
-            # A bulk load's merge grows the WAL to its size; give the space back afterwards.
-            self.db.execute("PRAGMA journal_size_limit = 67108864")
+            self.db = connect(path, timeout, durable, "ro" if readonly else "rwc" if create else "rw")
         except sqlite3.DatabaseError as exc:
-            self.db.close()
-            raise _translate(exc, path) from None
+            raise self._translate(exc) from None
         # Band keys and word counts are written when the transaction ends (see _flush).
         self._new_bands: list[tuple[int, np.ndarray]] = []
         self._band_sql: dict[tuple, str] = {}
@@ -92,26 +79,35 @@ class SqliteStore:
         try:
             self.db.execute(statement)
         except sqlite3.DatabaseError as exc:
-            raise _translate(exc, self.path) from None
+            raise self._translate(exc) from None
+
+    def _rollback(self) -> None:
+        self._new_bands.clear()
+        self._new_words.clear()
+        if self.db.in_transaction:  # SQLite rolls back by itself after some errors (disk full)
+            try:
+                self.db.execute("ROLLBACK")
+            except sqlite3.DatabaseError:  # the connection is unusable; closing it undoes the rest
+                pass
 
     @contextmanager
     def write(self):
         """One write transaction: all of it is committed, or none of it."""
+        if self.readonly:
+            raise IndexReadOnlyError(f"{self.path}: the index was opened read-only; cannot write to it")
+        if self.damaged:
+            raise IndexDamagedError(f"{self.path}: the index is damaged; nothing was written to it")
         self._begin("BEGIN IMMEDIATE")
         try:
             yield self
             self._flush()
-        except BaseException:
-            self._new_bands.clear()
-            self._new_words.clear()
-            self.db.execute("ROLLBACK")
-            raise
-        try:
             self.db.execute("COMMIT")
         except sqlite3.DatabaseError as exc:
-            if self.db.in_transaction:
-                self.db.execute("ROLLBACK")
-            raise _translate(exc, self.path) from None
+            self._rollback()
+            raise self._translate(exc) from None
+        except BaseException:
+            self._rollback()
+            raise
 
     @contextmanager
     def read(self):
@@ -122,9 +118,31 @@ class SqliteStore:
         self._begin("BEGIN")
         try:
             yield self
-        finally:
-            if self.db.in_transaction:
+        except BaseException:
+            self._rollback()
+            raise
+        if self.db.in_transaction:
+            try:
                 self.db.execute("COMMIT")
+            except sqlite3.DatabaseError as exc:
+                self._rollback()
+                raise self._translate(exc) from None
+
+    def quick_check(self) -> None:
+        """Raise :class:`IndexDamagedError` unless SQLite's ``quick_check`` finds the file
+        whole (reads every page: about a second per 150 MB)."""
+        with self.read():
+            problems = [r[0] for r in self.db.execute("PRAGMA quick_check(3)")]
+        if problems != ["ok"]:
+            self.damaged = True
+            first = " ".join(problems[0].replace("*** in database main ***", "").split())
+            raise IndexDamagedError(f"{self.path}: the index is damaged ({first}); nothing was written to it")
+
+    def _translate(self, exc: sqlite3.DatabaseError) -> IndexFileError:
+        err = translate(exc, self.path)
+        if isinstance(err, IndexDamagedError):
+            self.damaged = True
+        return err
 
     # -- meta ---------------------------------------------------------------------
 
@@ -150,10 +168,19 @@ class SqliteStore:
         """Bring an older file to this schema; False if it is too old to upgrade."""
         if not upgrade_statements(schema):
             return False
+        if self.readonly:
+            raise IndexReadOnlyError(f"{self.path}: index schema {schema} must be upgraded to {SCHEMA_VERSION} "
+                                     "before it can be read; open it once where it can be written")
         with self.write():
             found = self.schema_version()  # another process may have upgraded it meanwhile
             for stmt in upgrade_statements(found):
                 self.db.execute(stmt)
+            if 0 < found < 4:
+                from .analysis import content_hash
+
+                self.db.executemany("INSERT OR IGNORE INTO hashes VALUES (?, ?)",
+                                    ((content_hash(text), doc) for doc, text in
+                                     self.db.execute("SELECT doc, text FROM docs").fetchall()))
             self.db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
         return True
 
@@ -202,6 +229,16 @@ class SqliteStore:
         rowid = cur.lastrowid
         self.db.execute("UPDATE docs SET story = doc WHERE doc = ?", (rowid,))
         return rowid
+
+    def docs_with_hash(self, content: int) -> list[int]:
+        """Rowids of the stored documents whose content hash is ``content``."""
+        return [r for (r,) in self.db.execute("SELECT doc FROM hashes WHERE hash = ?", (content,))]
+
+    def add_hash(self, content: int, rowid: int) -> None:
+        self.db.execute("INSERT OR IGNORE INTO hashes VALUES (?, ?)", (content, rowid))
+
+    def delete_hash(self, content: int, rowid: int) -> None:
+        self.db.execute("DELETE FROM hashes WHERE hash = ? AND doc = ?", (content, rowid))
 
     def delete_doc(self, rowid: int) -> None:
         self.db.execute("DELETE FROM docs WHERE doc = ?", (rowid,))
@@ -379,20 +416,14 @@ class SqliteStore:
     def vacuum(self) -> None:
         """Rewrite the file without its free pages (needs as much free disk as the file
         and waits for the write lock like any writer)."""
-        try:
-            self.db.execute("VACUUM")
-        except sqlite3.DatabaseError as exc:
-            raise _translate(exc, self.path) from None
+        if self.readonly or self.damaged:
+            with self.write():  # raises the reason
+                pass
+        self.db.execute("VACUUM")
         self.checkpoint()
 
     def checkpoint(self) -> None:
         self.db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
 
 
-def _translate(exc: sqlite3.DatabaseError, path: str) -> Exception:
-    msg = str(exc)
-    if "locked" in msg or "busy" in msg:
-        return IndexLockedError(f"{path}: another process is writing to the index (waited for the lock; try again)")
-    if "not a database" in msg or "malformed" in msg:
-        return IndexFileError(f"{path}: not a dedup index or damaged ({msg})")
-    return IndexFileError(f"{path}: {msg}")
+SqliteStore = errors_translated(SqliteStore)

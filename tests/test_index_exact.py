@@ -1,0 +1,69 @@
+"""An exact copy of a stored document is always found, whatever its LSH buckets hold and
+however its lines read as furniture; a query under a stored id says it is stored."""
+
+import pytest
+
+import dedup
+
+from index_helpers import mixed_docs
+from textgen import article
+
+
+def _wire(k: int, lines: int = 14) -> str:
+    """A wire story hard-wrapped at ~9 words a line (every line is short), built on a
+    template that most stories of its kind share word for word."""
+    words = (article(k, 2) + " ").split()
+    head = ("The issue is available in denominations of ten thousand and will be listed in "
+            "Luxembourg the selling concession is one pct while management and underwriting "
+            "combined pays five eighths pct lead manager said").split()
+    body = words[: 9 * (lines - len(head) // 9)]
+    tokens = head + body
+    return "\n".join(" ".join(tokens[i : i + 9]) for i in range(0, len(tokens), 9)) + "\n Reuter\n"
+
+
+def exact_cases():
+    """Stories sharing a template (crowded buckets, cut at max_bucket), hard-wrapped in
+    short lines, and some stored twice: a third copy's lines then recur in three
+    documents, so it reads them all as furniture and keeps no content to align."""
+    docs = [dedup.Document(id=f"r{k}", text=_wire(k)) for k in range(40)]
+    return docs + [dedup.Document(id=f"twin{k}", text=docs[k].text) for k in range(0, 40, 4)]
+
+
+def check_exact_copies_found(index, docs):
+    for d in docs:
+        copy = {"id": f"new-{d.id}", "text": d.text.upper().replace("\n", "  \n")}  # case and spacing do not count
+        r = index.query(copy)
+        hit = [m for m in r.matches if m.doc_id == d.id]
+        assert hit, f"{d.id}: its exact copy is not found"
+        assert hit[0].kind == "duplicate" and hit[0].coverage_target > 0.9 and r.coverage > 0.9
+        p = hit[0].passages[0]
+        assert d.text[p.source_start : p.source_end].split()[0].upper() == copy["text"][p.target_start : p.target_end].split()[0]
+
+
+@pytest.mark.parametrize("bulk", [False, True])
+def test_exact_copy_always_found(tmp_path, bulk):
+    docs = exact_cases()
+    with dedup.Index.open(tmp_path / "i.db", dedup.Config.make(max_bucket=4), jobs=1) as index:
+        if bulk:
+            index.add_many(docs, batch_size=7)
+        else:
+            for d in docs:
+                index.add(d)
+        check_exact_copies_found(index, docs)
+        index.remove("r5")
+        assert not any(m.doc_id == "r5" for m in index.query({"id": "x", "text": docs[5].text}).matches)
+        # an added copy joins its original's story
+        r = index.add({"id": "copy-r7", "text": docs[7].text})
+        assert "r7" in [m.doc_id for m in r.matches] and r.cluster
+
+
+def test_query_of_a_stored_id_says_so(tmp_path):
+    docs = mixed_docs()
+    with dedup.Index.open(tmp_path / "i.db", jobs=1) as index:
+        index.add_many(docs)
+        index.clusters()
+        r = index.query(docs[6])  # w2, stored, in the story of w1
+        assert r.in_index and r.stored_cluster and r.stored_cluster == index.query(docs[5]).stored_cluster
+        assert not r.stored and "w2" not in [m.doc_id for m in r.matches]
+        fresh = index.query({"id": "new", "text": "Nothing like anything stored here at all."})
+        assert not fresh.in_index and fresh.stored_cluster is None

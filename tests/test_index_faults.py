@@ -1,0 +1,255 @@
+"""The index when its file cannot be written, is damaged, or fills the disk: reads go on,
+writes fail with one line and exit 5, and nothing committed is lost or written over."""
+
+import hashlib
+import os
+import shutil
+import sqlite3
+import sys
+import tempfile
+
+import pytest
+
+import dedup
+from dedup.index.sqlite_store import SqliteStore
+
+from index_helpers import mixed_docs, seed_docs
+
+NOBODY = 65534
+
+
+def _sha(path) -> str:
+    return hashlib.sha256(open(path, "rb").read()).hexdigest()
+
+
+@pytest.fixture
+def shared_dir():
+    """A directory another user can enter (pytest's tmp_path is private to root)."""
+    d = tempfile.mkdtemp(prefix="dedup-ro-")
+    os.chmod(d, 0o755)
+    yield d
+    for root, dirs, _ in os.walk(d):
+        for x in dirs:
+            os.chmod(os.path.join(root, x), 0o755)
+    shutil.rmtree(d)
+
+
+def _cli_as_other_user(args: list[str]) -> tuple[int, str, str]:
+    """Run the CLI in a forked child that cannot override file permissions: as root (CI),
+    the child becomes ``nobody`` first; otherwise it is this user, whom chmod binds."""
+    out, err = tempfile.TemporaryFile(), tempfile.TemporaryFile()
+    pid = os.fork()
+    if pid == 0:  # pragma: no cover - child
+        code = 70
+        try:
+            if os.getuid() == 0:
+                os.setgroups([])
+                os.setgid(NOBODY)
+                os.setuid(NOBODY)
+            sys.stdout = open(out.fileno(), "w", closefd=False)
+            sys.stderr = open(err.fileno(), "w", closefd=False)
+            from dedup.cli import main
+
+            try:
+                main(args)
+            except SystemExit as exc:
+                code = exc.code if isinstance(exc.code, int) else 0
+        finally:
+            sys.stdout.flush()
+            sys.stderr.flush()
+            os._exit(code)
+    _, status = os.waitpid(pid, 0)
+    out.seek(0)
+    err.seek(0)
+    return os.waitstatus_to_exitcode(status), out.read().decode(), err.read().decode()
+
+
+def _warm(run_cli, db, seeds_dir, tmp_path):
+    """Import everything the commands need before the child loses access to root's files."""
+    copy = tmp_path / "warm.db"
+    shutil.copy(db, copy)
+    for args in (("stats", copy), ("query", copy, seeds_dir / "004_99c5a163f56370de.txt"), ("clusters", copy),
+                 ("clusters", copy, "-f", "csv"), ("remove", copy, "000_c09cbecdfc1a8c46.txt")):
+        run_cli("index", *args)
+
+
+@pytest.mark.skipif(not hasattr(os, "fork") or not hasattr(os, "setuid"), reason="needs fork and users")
+@pytest.mark.parametrize("where", ["file", "directory"])
+def test_read_only_index_reads_and_refuses_writes(run_cli, seeds_dir, shared_dir, tmp_path, where):
+    d = os.path.join(shared_dir, "idx")
+    os.mkdir(d)
+    db = os.path.join(d, "i.db")
+    assert run_cli("index", "add", db, seeds_dir)[0] == 0
+    _warm(run_cli, db, seeds_dir, tmp_path)
+    want_csv = run_cli("index", "clusters", db, "-f", "csv")[1]
+    os.chmod(db, 0o444)
+    if where == "directory":
+        os.chmod(d, 0o555)  # not even the WAL's -shm file can be made
+    else:
+        os.chmod(d, 0o777)
+    before = _sha(db)
+    code, out, err = _cli_as_other_user(["index", "stats", db, "-f", "json"])
+    assert (code, err) == (0, "") and '"documents": 5' in out
+    code, out, err = _cli_as_other_user(["index", "query", db, str(seeds_dir / "004_99c5a163f56370de.txt")])
+    assert (code, err) == (0, "") and "003_e2e6a14928010906.txt" in out
+    code, out, err = _cli_as_other_user(["index", "clusters", db, "-f", "csv"])
+    assert (code, err, out) == (0, "", want_csv)
+    code, out, err = _cli_as_other_user(["index", "clusters", db])
+    assert code == 0 and "origin 003_e2e6a14928010906.txt" in out
+    new = os.path.join(shared_dir, "new.txt")
+    with open(new, "w") as fh:
+        fh.write("A new article about something else entirely.\n")
+    os.chmod(new, 0o644)
+    for args in (["add", db, new], ["remove", db, "000_c09cbecdfc1a8c46.txt"]):
+        code, out, err = _cli_as_other_user(["index", *args])
+        assert code == 5, err
+        assert err.startswith("dedup: error:") and "read-only" in err and err.count("\n") == 1
+    assert _sha(db) == before
+
+
+def test_read_only_open_in_the_library(tmp_path):
+    db = str(tmp_path / "i.db")
+    docs = mixed_docs()
+    with dedup.Index.open(db, jobs=1) as index:
+        index.add_many(docs)
+    before = _sha(db)
+    with dedup.Index.open(db, readonly=True, jobs=1) as index:
+        assert len(index) == len(docs) and index.get("w1") == docs[5]
+        assert index.query(docs[6]).matches
+        report = index.clusters()
+        assert report.model_dump_json() == dedup.cluster(docs, jobs=1).model_dump_json()
+        assert index.clusters() == report  # kept in memory: computed once
+        assert not index.stats()["clusters_cached"]  # and not written to the file
+        for write in (lambda: index.add({"id": "x", "text": "some new text here"}), lambda: index.remove("w1"),
+                      lambda: index.add_many([{"id": "y", "text": "more new text"}]), index.vacuum):
+            with pytest.raises(dedup.IndexReadOnlyError, match="read-only") as exc:
+                write()
+            assert exc.value.exit_code == 5
+    assert _sha(db) == before
+    with pytest.raises(dedup.IndexFileError, match="no such index"):
+        dedup.Index.open(tmp_path / "missing.db", readonly=True)
+    assert not (tmp_path / "missing.db").exists()
+
+
+def _damage(path, pages: range, page_size: int = 4096, at: int = 1000) -> None:
+    """Overwrite a few bytes of each page (numbered from 0) ``at`` bytes in (0: its header)."""
+    with open(path, "r+b") as fh:
+        for pg in pages:
+            fh.seek(pg * page_size + at)
+            fh.write(b"GARBAGE" * 3)
+
+
+def test_damaged_page_refuses_writes_and_reads_fail_in_one_line(run_cli, tmp_path, seeds_dir):
+    db = tmp_path / "i.db"
+    assert run_cli("index", "add", db, seeds_dir)[0] == 0
+    con = sqlite3.connect(db)
+    pages = con.execute("PRAGMA page_count").fetchone()[0]
+    con.close()
+    _damage(db, range(pages // 2, pages, 7))
+    before = _sha(db)
+    (tmp_path / "in").mkdir()
+    (tmp_path / "in" / "new.txt").write_text("A new article about something else entirely.\n")
+    for args in (("add", db, tmp_path / "in"), ("remove", db, "000_c09cbecdfc1a8c46.txt")):
+        code, out, err = run_cli("index", *args)
+        assert code == 5 and "damaged" in err and err.count("\n") == 1, err
+    assert _sha(db) == before  # not written to
+    for args in (("stats", db), ("query", db, seeds_dir / "004_99c5a163f56370de.txt"), ("clusters", db)):
+        code, out, err = run_cli("index", *args)
+        assert code in (0, 5) and (code == 0 or ("damaged" in err and err.count("\n") == 1)), (args, err)
+    with dedup.Index.open(db) as index:
+        with pytest.raises(dedup.IndexDamagedError, match="damaged"):
+            index.verify()
+        with pytest.raises(dedup.IndexDamagedError, match="nothing was written"):
+            index.add({"id": "x", "text": "some new text here"})
+    assert _sha(db) == before
+
+
+def test_write_that_meets_a_damaged_page_is_undone_and_not_retried(tmp_path):
+    db = str(tmp_path / "i.db")
+    with dedup.Index.open(db) as index:
+        index.add_many(seed_docs())
+    con = sqlite3.connect(db)
+    pages = con.execute("PRAGMA page_count").fetchone()[0]
+    con.close()
+    _damage(db, range(pages // 3, pages), at=0)  # the headers of the last two thirds of the pages
+    with dedup.Index.open(db) as index:
+        with pytest.raises(dedup.IndexDamagedError):
+            index.add({"id": "x", "text": "A new article about something else entirely."})
+        before = _sha(db)
+        with pytest.raises(dedup.IndexDamagedError, match="nothing was written"):
+            index.add({"id": "y", "text": "Another article."})
+    assert _sha(db) == before
+
+
+@pytest.fixture
+def small_disk(monkeypatch):
+    """Every index file opened may grow by ``room[0]`` pages only: SQLite then fails
+    with SQLITE_FULL ("database or disk is full"), as on a full disk."""
+    room = [0]
+    real = SqliteStore.__init__
+
+    def init(self, *args, **kwargs):
+        real(self, *args, **kwargs)
+        n = self.db.execute("PRAGMA page_count").fetchone()[0]
+        self.db.execute(f"PRAGMA max_page_count = {n + room[0]}")
+
+    monkeypatch.setattr(SqliteStore, "__init__", init)
+    return room
+
+
+def test_full_disk_says_what_was_committed(run_cli, tmp_path, small_disk):
+    from textgen import article
+
+    src = tmp_path / "in"
+    src.mkdir()
+    for k in range(60):
+        (src / f"a{k:03d}.txt").write_text(article(k, 3) + "\n")
+    db = tmp_path / "i.db"
+    small_disk[0] = 100000
+    dedup.Index.open(db).close()
+    small_disk[0] = 40
+    code, out, err = run_cli("index", "add", db, src, "--batch", "10", "-q")
+    con = sqlite3.connect(db)
+    stored = con.execute("SELECT count(*) FROM docs").fetchone()[0]
+    assert con.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+    con.close()
+    committed = stored
+    assert code == 5 and err.count("\n") == 1, err
+    assert 0 < committed < 60
+    assert f"stopped after {committed} documents were committed" in err and "disk is full" in err
+    small_disk[0] = 100000
+    code, out, err = run_cli("index", "add", db, src, "--batch", "10")
+    assert code == 1 and f"added {60 - committed} documents; the index holds 60" in out
+    assert err == f"dedup: warning: {committed} documents already in the index, skipped " \
+                  f"(a000.txt, a001.txt, a002.txt and {committed - 3} more)\n"
+
+
+def test_full_disk_in_the_library_counts_of_a_known_total(tmp_path, small_disk):
+    from textgen import article
+
+    db = str(tmp_path / "i.db")
+    small_disk[0] = 100000
+    dedup.Index.open(db).close()
+    small_disk[0] = 40
+    docs = [{"id": f"d{k}", "text": article(k, 3)} for k in range(60)]
+    with dedup.Index.open(db, jobs=1) as index:
+        with pytest.raises(dedup.IndexWriteError) as exc:
+            index.add_many(docs, batch_size=10)
+        assert exc.value.exit_code == 5 and exc.value.committed == len(index) > 0
+        assert f"stopped after {len(index)} of 60 documents were committed" in str(exc.value)
+
+
+def test_failed_merge_after_a_load_says_everything_was_committed(tmp_path, monkeypatch):
+    from textgen import article
+
+    db = str(tmp_path / "i.db")
+    docs = [{"id": f"d{k}", "text": article(k, 3)} for k in range(30)]
+    with dedup.Index.open(db, jobs=1) as index:
+        def full(mark):
+            raise dedup.IndexFileError(f"{db}: cannot write the index: database or disk is full")
+
+        monkeypatch.setattr(index._store, "bulk_done", full)
+        with pytest.raises(dedup.IndexWriteError, match="all 30 documents were committed, but merging") as exc:
+            index.add_many(docs, batch_size=10)
+        assert exc.value.committed == 30 and len(index) == 30
+        assert index.query({"id": "new", "text": docs[4]["text"]}).matches[0].doc_id == "d4"
