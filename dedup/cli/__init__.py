@@ -11,6 +11,7 @@ import os
 import signal
 import sys
 from contextlib import ExitStack
+from enum import Enum
 from pathlib import Path
 from typing import List, Optional
 
@@ -18,11 +19,14 @@ import typer
 from rich.console import Console
 
 from ..config import Config
+from ..dates import DATE_ORDERS
 from ..errors import DedupError
 from ..pipeline import run as run_pipeline
 from ..report import render
 from .common import Format, ProgressBar, err_console, write_atomic
 from .index_cmd import index_app
+
+DateOrder = Enum("DateOrder", {o: o for o in DATE_ORDERS}, type=str)
 
 EXIT_SKIPPED, EXIT_USAGE, EXIT_OUTPUT, EXIT_INTERNAL = 1, 2, 4, 70
 
@@ -59,6 +63,10 @@ def cluster_cmd(
     min_score: float = typer.Option(Config().min_passage_score, help="Lowest weighted similarity of a passage (0-1)."),
     min_link: int = typer.Option(Config().min_link_tokens, help="Fewest matching words to link two documents."),
     seed: int = typer.Option(Config().seed, help="MinHash seed."),
+    date_order: DateOrder = typer.Option(
+        Config().date_order, "--date-order",
+        help="All-numeric dates whose day and month could swap (10/03/2017): DMY reads day first, MDY/YMD month first.",
+    ),
     jobs: int = typer.Option(0, "--jobs", "-j", help="Worker processes (0: all cores). Output does not depend on it."),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar or warnings."),
 ) -> int:
@@ -66,7 +74,7 @@ def cluster_cmd(
     cfg = Config.make(
         threshold=threshold, shingle_size=shingle_size, num_perm=num_perm,
         min_passage_tokens=min_passage, min_link_tokens=max(min_link, min_passage), seed=seed,
-        min_passage_score=min_score,
+        min_passage_score=min_score, date_order=date_order.value,
     )
     with ExitStack() as stack:
         with ProgressBar(enabled=not quiet and _err.is_terminal) as bar:

@@ -1,0 +1,101 @@
+"""Wire credits: the news agencies an article credits, read from credit positions only.
+
+A credit is an agency named where papers print credits: the byline ("By Stephen Howard,
+PA News"), the dateline ("BEIJING (Reuters) -"), a source or copyright line ("Source:
+Xinhua", "© AFP"), or a sign-off among the last lines ("— AP"). An agency named inside a
+sentence ("a Reuters poll showed ...") is a mention, not a credit.
+"""
+
+from __future__ import annotations
+
+import re
+
+from .dates import dateline, head_region
+
+# name, pattern (case-sensitive: "AP" the agency, not "ap" the word)
+_AGENCIES = [
+    ("Xinhua", r"Xinhua(?: News Agency)?|XINHUA|新华社"),
+    ("Reuters", r"Reuters|REUTERS|Thomson Reuters"),
+    ("AP", r"AP|Associated Press|ASSOCIATED PRESS"),
+    ("AFP", r"AFP|Agence France[- ]Presse"),
+    ("TASS", r"TASS|Itar-Tass|ITAR-TASS|ТАСС"),
+    ("UPI", r"UPI|United Press International"),
+    ("Bloomberg", r"Bloomberg(?: News)?"),
+    ("dpa", r"dpa|DPA|Deutsche Presse-Agentur"),
+    ("Kyodo", r"Kyodo(?: News)?|KYODO|共同通信"),
+    ("Yonhap", r"Yonhap(?: News Agency)?|YONHAP|연합뉴스"),
+    ("PTI", r"PTI|Press Trust of India"),
+    ("IANS", r"IANS"),
+    ("ANI", r"ANI"),
+    ("ANSA", r"ANSA"),
+    ("EFE", r"EFE|Agencia EFE"),
+    ("Interfax", r"Interfax"),
+    ("RIA Novosti", r"RIA Novosti|РИА Новости"),
+    ("Anadolu", r"Anadolu(?: Agency| Ajansı)?|AA"),
+    ("PA", r"PA News|PA Media|PA Wire|PA|Press Association"),
+    ("CNS", r"China News Service|CNS"),
+    ("Bernama", r"Bernama|BERNAMA"),
+    ("Antara", r"Antara|ANTARA"),
+    ("Jiji", r"Jiji Press|Jiji"),
+    ("APA", r"APA|Austria Presse Agentur"),
+    ("Belga", r"Belga|BELGA"),
+    ("NTB", r"NTB"),
+    ("TT", r"TT Nyhetsbyrån"),
+    ("CP", r"Canadian Press"),
+    ("AAP", r"AAP|Australian Associated Press"),
+]
+_NAMES = [(name, re.compile(rf"(?:{rx})")) for name, rx in _AGENCIES]
+_MENTION = re.compile(
+    r"(?<![\w-])(?:" + "|".join(sorted({a for _, rx in _AGENCIES for a in rx.split("|")}, key=len, reverse=True))
+    + r")(?![\w-])"
+)
+# A line that is itself a credit: a byline, a source, photo or copyright line, a sign-off.
+_CREDIT_LINE = re.compile(
+    r"^\W{0,3}(?:by|from|source[sn]?|quelle|fuente|fonte|источник|来源|photo(?:graph)?s?|foto|pictures?|"
+    r"copyright|credit|reporting|additional reporting|agenc(?:y|ies)|©|\(c\))(?![^\W\d_])"
+    r"|contributed to this (?:report|story)\W*$",
+    re.I,
+)
+_OPEN, _CLOSE = "(/[", ")/]"
+_BEFORE, _AFTER = "-–—,;|:©", "-–—,;|/:)."
+TAIL_LINES = 3
+TAIL_WORDS = 15
+_WORD = re.compile(r"[^\W_]+")
+
+
+def _name_of(mention: str) -> str:
+    return next(name for name, rx in _NAMES if rx.fullmatch(mention))
+
+
+def _credited(line: str) -> set[str]:
+    """Agencies the line credits, judged by where and how each is named in it."""
+    out = set()
+    credit_line = bool(_CREDIT_LINE.search(line))
+    for m in _MENTION.finditer(line):
+        before = line[: m.start()].rstrip()
+        after = line[m.end():].lstrip()
+        b, a = before[-1:], after[:1]
+        enclosed = b in _OPEN and a in _CLOSE
+        short = len(m.group()) <= 3 and m.group().isupper()  # AP, PA, AA: common letters too
+        bounded = (not before or b in _BEFORE) and (not after or a in _AFTER)
+        if short and bounded and before and b not in "-–—©:":
+            bounded = False  # "Harrisburg, PA" is a place; "— AP", "Photo: AP" are credits
+        if credit_line or enclosed or bounded:
+            out.add(_name_of(m.group()))
+    return out
+
+
+def find_credits(text: str) -> list[str]:
+    """Wire services the text credits (byline, dateline, source line, sign-off), in a fixed order."""
+    head, first_body = head_region(text)
+    lines = list(head)
+    if first_body is not None:
+        pre = dateline(first_body)
+        if pre:
+            lines.append(pre)
+    tail = [ln.strip() for ln in text.splitlines()[-40:] if ln.strip()][-TAIL_LINES:]
+    lines += [ln for ln in tail if len(_WORD.findall(ln)) <= TAIL_WORDS]
+    found = set()
+    for line in lines:
+        found |= _credited(line)
+    return [name for name, _ in _AGENCIES if name in found]
