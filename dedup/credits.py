@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 
-from .dates import dateline, head_region
+from .dates import date_line, dateline, head_region
 
 # name, pattern (case-sensitive: "AP" the agency, not "ap" the word)
 _AGENCIES = [
@@ -67,10 +67,11 @@ def _name_of(mention: str) -> str:
     return next(name for name, rx in _NAMES if rx.fullmatch(mention))
 
 
-def _credited(line: str) -> set[str]:
-    """Agencies the line credits, judged by where and how each is named in it."""
+def _credited(line: str, credit_line: bool = False) -> set[str]:
+    """Agencies the line credits, judged by where and how each is named in it.
+    ``credit_line``: the whole line is a credit position (a date line of the head)."""
     out = set()
-    credit_line = bool(_CREDIT_LINE.search(line))
+    credit_line = credit_line or bool(_CREDIT_LINE.search(line))
     for m in _MENTION.finditer(line):
         before = line[: m.start()].rstrip()
         after = line[m.end():].lstrip()
@@ -87,15 +88,17 @@ def _credited(line: str) -> set[str]:
 
 def find_credits(text: str) -> list[str]:
     """Wire services the text credits (byline, dateline, source line, sign-off), in a fixed order."""
-    head, first_body = head_region(text)
-    lines = list(head)
-    if first_body is not None:
-        pre = dateline(first_body)
-        if pre:
-            lines.append(pre)
+    lines = []
+    for line, prose in head_region(text):
+        if prose:
+            pre = dateline(line)
+            if pre:
+                lines.append((pre, False))
+        else:
+            lines.append((line, date_line(line) is not None))
     tail = [ln.strip() for ln in text.splitlines()[-40:] if ln.strip()][-TAIL_LINES:]
-    lines += [ln for ln in tail if len(_WORD.findall(ln)) <= TAIL_WORDS]
+    lines += [(ln, False) for ln in tail if len(_WORD.findall(ln)) <= TAIL_WORDS]
     found = set()
-    for line in lines:
-        found |= _credited(line)
+    for line, is_date_line in lines:
+        found |= _credited(line, is_date_line)
     return [name for name, _ in _AGENCIES if name in found]

@@ -229,9 +229,13 @@ def is_prose(line: str, next_line: str | None) -> bool:
     return bool(next_line and next_line.lstrip()[:1].islower() and n >= 4)
 
 
-def head_region(text: str, limit: int = HEAD_LINES) -> tuple[list[str], str | None]:
-    """The non-blank lines before the body proper (at most ``limit``), and the first body
-    line (whose opening may be a dateline), or None."""
+BODY_LINES = 2  # a standfirst may come before the date line; the second prose line is the body
+
+
+def head_region(text: str, limit: int = HEAD_LINES) -> list[tuple[str, bool]]:
+    """The article's head: its first non-blank lines (at most ``limit``), each with whether
+    it is prose, up to and including the second prose line (a standfirst may precede the
+    byline and date; the second is the body)."""
     lines, blank_after = [], []
     for raw in text.splitlines():
         if raw.strip():
@@ -241,13 +245,15 @@ def head_region(text: str, limit: int = HEAD_LINES) -> tuple[list[str], str | No
                 break
         elif blank_after:
             blank_after[-1] = True
-    head = []
+    out, prose_seen = [], 0
     for k, line in enumerate(lines[:limit]):
         nxt = lines[k + 1] if k + 1 < len(lines) and not blank_after[k] else None
-        if is_prose(line, nxt):
-            return head, line
-        head.append(line)
-    return head, None
+        prose = is_prose(line, nxt)
+        out.append((line, prose))
+        prose_seen += prose
+        if prose_seen >= BODY_LINES:
+            break
+    return out
 
 
 def dateline(line: str) -> str | None:
@@ -261,32 +267,49 @@ def dateline(line: str) -> str | None:
     return pre
 
 
-def _date_line(line: str, order: str) -> datetime | None:
-    """The date of a short line that is about the date (a byline/date line), else None."""
+def date_line(line: str, order: str = DEFAULT_DATE_ORDER) -> datetime | None:
+    """The date of a line that is about the date (a date or byline line, not a sentence)."""
     found = date_matches(line, order)
     if not found:
         return None
     s, e, dt = found[0]
-    rest = _WORD.findall(line[:s] + " " + line[e:])
-    if len(rest) > DATE_LINE_EXTRA_WORDS or sum(w[0].islower() for w in rest) > 2:
+    before, rest = _WORD.findall(line[:s]), _WORD.findall(line[:s] + " " + line[e:])
+    if sum(w[0].islower() for w in rest) > 2:
         return None
     if len(rest) >= 2 and _SENTENCE_END.search(line[e:]):
         return None  # "Born on 24 April 1927." is a sentence
-    return dt
+    if len(rest) <= DATE_LINE_EXTRA_WORDS or (len(before) <= 1 and len(rest) <= 12):
+        return dt  # a short line around a date, or a line the date opens
+    return None
+
+
+_NUMERIC = {0, 1, 4}  # patterns of all-numeric dates (Y-M-D, D/M/Y, 年月日)
+
+
+def body_opening_date(line: str, order: str = DEFAULT_DATE_ORDER) -> datetime | None:
+    """The date a body line opens with: its dateline's ("PARIS, 10 mars 2017 (AFP) -"), or
+    an all-numeric date label glued to it by a scraper ("date 2024-07-04 Chinese ...").
+    Prose says "on 24 April 1927", not "2024-07-04", so a number date opening the line is
+    metadata; a named-month date there is read only inside a dateline."""
+    pre = dateline(line)
+    if pre:
+        dt = parse_date(pre, order)
+        if dt is not None:
+            return dt
+    opening = " ".join(line.split()[:5])
+    for k in sorted(_NUMERIC):
+        m = _PATTERNS[k].search(opening)
+        if m and len(_WORD.findall(opening[: m.start()])) <= 1:
+            dt = _from_match(m, order)
+            if dt is not None:
+                return dt
+    return None
 
 
 def find_date(text: str, order: str = DEFAULT_DATE_ORDER) -> datetime | None:
     """The publication date printed in the article's head, or None (never a body sentence's)."""
-    head, first_body = head_region(text)
-    for line in head:
-        dt = _date_line(line, order)
-        if dt is None:
-            pre = dateline(line)
-            dt = parse_date(pre, order) if pre else None
+    for line, prose in head_region(text):
+        dt = body_opening_date(line, order) if prose else (date_line(line, order) or body_opening_date(line, order))
         if dt is not None:
             return dt
-    if first_body is not None:
-        pre = dateline(first_body)
-        if pre:
-            return parse_date(pre, order)
     return None
