@@ -129,11 +129,11 @@ def text_dates(records: list[dict], facts_of) -> dict:
     out = {"records": 0, "same_day": 0, "wrong": 0, "none": 0, "crash": 0}
     for rec in records:
         truth = parse_record_date(rec["date"]) if rec.get("date") else None
-        if truth is None:
+        if truth is None or not rec.get("text", "").strip():
             continue
         out["records"] += 1
         try:
-            got = facts_of(Document(id=str(rec["id"]), text=rec["text"])).date
+            got = facts_of(Document(id=str(rec.get("id", rec.get("newid"))), text=rec["text"])).date
         except Exception:
             out["crash"] += 1
             continue
