@@ -96,7 +96,8 @@ def find_credits(text: str) -> list[str]:
                 lines.append((pre, False))
         else:
             lines.append((line, date_line(line) is not None))
-    tail = [ln.strip() for ln in text.splitlines()[-40:] if ln.strip()][-TAIL_LINES:]
+    end = text[-4000:].splitlines()[1 if len(text) > 4000 else 0:]  # first may be cut
+    tail = [ln.strip() for ln in end if ln.strip()][-TAIL_LINES:]
     lines += [(ln, False) for ln in tail if len(_WORD.findall(ln)) <= TAIL_WORDS]
     found = set()
     for line, is_date_line in lines:

@@ -231,6 +231,17 @@ def is_prose(line: str, next_line: str | None) -> bool:
     return bool(next_line and next_line.lstrip()[:1].islower() and n >= 4)
 
 
+def _lines(text: str):
+    """The lines of ``text``, lazily: the head is read without splitting a long text whole."""
+    start = 0
+    while start <= len(text):
+        end = text.find("\n", start)
+        if end < 0:
+            end = len(text)
+        yield text[start:end].rstrip("\r")
+        start = end + 1
+
+
 BODY_LINES = 2  # a standfirst may come before the date line; the second prose line is the body
 
 
@@ -239,7 +250,7 @@ def head_region(text: str, limit: int = HEAD_LINES) -> list[tuple[str, bool]]:
     it is prose, up to and including the second prose line (a standfirst may precede the
     byline and date; the second is the body)."""
     lines, blank_after = [], []
-    for raw in text.splitlines():
+    for raw in _lines(text):
         if raw.strip():
             lines.append(raw.strip())
             blank_after.append(False)
