@@ -177,12 +177,7 @@ def _dateparser(value: str, order: str) -> datetime | None:
     # Only for record fields the regexes did not read: 2-7 ms a call warm and about a
     # second on first use (the regexes: under 0.1 ms), too slow to scan a corpus's lines.
     try:
-        from dateparser.date import DateDataParser
-    except ImportError:  # pragma: no cover - a declared dependency
-        return None
-    parser = _parser(order)
-    try:
-        got = parser.get_date_data(value).date_obj
+        got = _parser(order).get_date_data(value).date_obj
     except Exception:  # dateparser raises assorted errors on odd text; a bad field is no date
         return None
     if got is None or not 1800 <= got.year <= 2200:
@@ -192,7 +187,8 @@ def _dateparser(value: str, order: str) -> datetime | None:
 
 @lru_cache(maxsize=4)
 def _parser(order: str):
-    from dateparser.date import DateDataParser
+    from dateparser.date import DateDataParser  # imported on first use: it takes ~0.5 s
+
 
     settings = {
         # no relative dates ("yesterday") and no filling of missing parts from today:
