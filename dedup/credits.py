@@ -15,7 +15,7 @@ from .dates import date_line, dateline, head_region
 # name, pattern (case-sensitive: "AP" the agency, not "ap" the word)
 _AGENCIES = [
     ("Xinhua", r"Xinhua(?: News Agency)?|XINHUA|新华社"),
-    ("Reuters", r"Reuters|REUTERS|Thomson Reuters"),
+    ("Reuters", r"Reuters|REUTERS|Thomson Reuters|Reuter|REUTER"),  # "Reuter": its sign-off until the 1990s
     ("AP", r"AP|Associated Press|ASSOCIATED PRESS"),
     ("AFP", r"AFP|Agence France[- ]Presse"),
     ("TASS", r"TASS|Itar-Tass|ITAR-TASS|ТАСС"),
@@ -61,6 +61,8 @@ _BEFORE, _AFTER = "-–—,;|:©", "-–—,;|/:)."
 TAIL_LINES = 3
 TAIL_WORDS = 15
 _WORD = re.compile(r"[^\W_]+")
+_NAME_BEFORE = re.compile(r"(?<![^\W\d_])[A-Z][a-z]+ $")  # a capitalised word just before
+_ENDS_SENTENCE = re.compile(r"[.!?\"'”’»)]\s*$")
 
 
 def _name_of(mention: str) -> str:
@@ -81,9 +83,34 @@ def _credited(line: str, credit_line: bool = False) -> set[str]:
         bounded = (not before or b in _BEFORE) and (not after or a in _AFTER)
         if short and bounded and before and b not in "-–—©:":
             bounded = False  # "Harrisburg, PA" is a place; "— AP", "Photo: AP" are credits
+        if credit_line and not (enclosed or bounded) and _NAME_BEFORE.search(before + " "):
+            continue  # "By Tim Reuter": a person's name, not the agency
         if credit_line or enclosed or bounded:
             out.add(_name_of(m.group()))
     return out
+
+
+_BARE = re.compile(r"[-–—\s]*(?:" + _MENTION.pattern + r")")
+
+
+def _sign_off_lines(text: str) -> list[str]:
+    """Among the last few non-blank lines, the short ones that stand alone: not the
+    continuation of a hard-wrapped paragraph ("... told" / "Reuters, based in London")."""
+    end = text[-4000:].splitlines()[1 if len(text) > 4000 else 0:]  # the first may be cut
+    out, prev = [], ""  # prev: the line before ("" after a blank line)
+    for raw in end:
+        line = raw.strip()
+        if line:
+            bare = _BARE.fullmatch(line) is not None  # "Reuter", "— AP": a sign-off even after a table row
+            alone = not prev or bool(_ENDS_SENTENCE.search(prev)) or bare
+            if alone and not line[:1].islower() and len(_WORD.findall(line)) <= TAIL_WORDS:
+                out.append(line)
+            elif out and out[-1] == prev:
+                out.pop()  # a line continued by this one was no sign-off either
+            out = out[-TAIL_LINES:]
+        prev = line
+    nonblank = [ln.strip() for ln in end if ln.strip()][-TAIL_LINES:]
+    return [ln for ln in out if ln in nonblank]
 
 
 def find_credits(text: str) -> list[str]:
@@ -96,9 +123,7 @@ def find_credits(text: str) -> list[str]:
                 lines.append((pre, False))
         else:
             lines.append((line, date_line(line) is not None))
-    end = text[-4000:].splitlines()[1 if len(text) > 4000 else 0:]  # first may be cut
-    tail = [ln.strip() for ln in end if ln.strip()][-TAIL_LINES:]
-    lines += [(ln, False) for ln in tail if len(_WORD.findall(ln)) <= TAIL_WORDS]
+    lines += [(ln, False) for ln in _sign_off_lines(text)]
     found = set()
     for line, is_date_line in lines:
         found |= _credited(line, is_date_line)

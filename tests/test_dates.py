@@ -175,3 +175,12 @@ def test_cli_date_order(run_cli, tmp_path):
     assert json.loads(out)["config"]["date_order"] == "DMY"
     code, _, err = run_cli("cluster", corpus, "--date-order", "XYZ")
     assert code == 2 and "date-order" in err
+
+
+def test_sign_offs_and_wrapped_tails():
+    table = "Shr 1.20 vs 1.10\nNet 4.5 mln vs 3.9 mln\nRevs 90.1 mln vs 80.2 mln\n Reuter\n"
+    assert find_credits("Company earnings\n" + table) == ["Reuters"]  # the wire's old sign-off
+    wrapped = ("Company sells unit\nThe company said it sold the unit, a spokesman told\n"
+               "    Reuters, based in London, supplies a wide range of\nnews and prices to banks.\n")
+    assert find_credits(wrapped) == []  # a hard-wrapped sentence that names the agency
+    assert find_credits("Talks resume\n\nBy Tim Reuter\n\nThe talks resumed on Monday after a long pause, officials said.") == []
