@@ -61,7 +61,8 @@ _BEFORE, _AFTER = "-–—,;|:©", "-–—,;|/:)."
 TAIL_LINES = 3
 TAIL_WORDS = 15
 _WORD = re.compile(r"[^\W_]+")
-_NAME_BEFORE = re.compile(r"(?<![^\W\d_])[A-Z][a-z]+ $")  # a capitalised word just before
+# a capitalised word just before, not the line's first ("By Tim Reuter", not "By PA News")
+_NAME_BEFORE = re.compile(r"\S\s+[A-Z][a-z]+ $")
 _ENDS_SENTENCE = re.compile(r"[.!?\"'”’»)]\s*$")
 
 

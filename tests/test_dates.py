@@ -132,6 +132,7 @@ def test_no_date_after_the_body_has_begun():
 
 def test_credits_from_credit_positions_only():
     assert find_credits("HEADLINE\n\nBy Stephen Howard, PA News\n\nA man was jailed today for a long time.") == ["PA"]
+    assert find_credits("HEADLINE\n\nBy PA News Reporter\n\nA man was jailed today for a long time.") == ["PA"]
     assert find_credits("Title\n\nA Reuters poll showed that most voters back the plan, the paper said today.") == []
     assert find_credits("Title\n\nBody text that is long enough to be a sentence in prose, it ends.\n\nSource: Xinhua") == ["Xinhua"]
     assert find_credits("Title\n\nBody text that is long enough to be a sentence in prose, it ends.\n— AP") == ["AP"]
