@@ -9,6 +9,7 @@ heavily (``FN_WEIGHT``) because LSH only proposes pairs and alignment decides.
 from __future__ import annotations
 
 from functools import lru_cache
+from typing import Literal
 
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
@@ -76,6 +77,13 @@ class Config(BaseModel):
         le=1.0,
         description="a recurring line is furniture when the documents carrying it are otherwise "
         "less similar than this (median best MinHash similarity)",
+    )
+
+    # provenance
+    date_order: Literal["DMY", "MDY", "YMD"] = Field(
+        "DMY",
+        description="how an all-numeric date whose day and month could swap (10/03/2017) is "
+        "read: DMY day first; MDY or YMD month first",
     )
 
     @model_validator(mode="after")

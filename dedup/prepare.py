@@ -35,11 +35,13 @@ def _noop(stage: str, done: int, total: int) -> None:
     pass
 
 
-def facts_of(doc: Document, content_lines: list[str] | None = None) -> DocFacts:
-    """Metadata for provenance: what the record gives, else what the text shows."""
-    date = metadata.parse_date(doc.date) if doc.date else None
+def facts_of(doc: Document, content_lines: list[str] | None = None, date_order: str = "DMY") -> DocFacts:
+    """Metadata for provenance: what the record gives, else what the text's head shows.
+
+    ``date_order``: how all-numeric dates whose day and month could swap are read."""
+    date = metadata.parse_record_date(doc.date, date_order) if doc.date else None
     if date is None:
-        date = metadata.find_date(doc.text)
+        date = metadata.find_date(doc.text, date_order)
     title = doc.title or metadata.find_title(doc.text, content_lines)
     return DocFacts(doc.id, title, date, doc.source, tuple(metadata.find_credits(doc.text)))
 
@@ -92,7 +94,7 @@ def _prepare_range(state, rng: tuple[int, int]):
         head = [doc.text[s:e] for (s, e), d in zip(spans[: metadata.HEAD_LINES], drop.tolist()) if not d]
         seen = [(key, doc.text[s:e]) for (s, e), key, m in zip(spans, keys.tolist(), (recurring & ~shape).tolist()) if m]
         vocab, occ = np.unique(p.hashes, return_counts=True)
-        out.append((p, facts_of(doc, head), seen, vocab, occ))
+        out.append((p, facts_of(doc, head, cfg.date_order), seen, vocab, occ))
     return out
 
 

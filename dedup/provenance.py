@@ -1,9 +1,13 @@
 """Provenance: per cluster, the likely origin, links directed origin to copy, coverage.
 
-The origin is the earliest dated member; among members whose dates tie or are missing,
-one that credits a wire service, then the most complete (most content words), then the
-smallest id so that the answer never depends on input order. A dated member always
-ranks before an undated one.
+The origin is the member with the earliest publication day; a dated member always ranks
+before an undated one. Among members of the same day (or all undated), one that credits a
+wire service comes first, then the earliest time, then the most complete (most content
+words), then the smallest id so that the answer never depends on input order.
+
+Days, not instants, come first because a day is what most dates say: a paper's date is
+its publication day (read as midnight), a wire's carries the minute it was filed, and
+copy credited to a wire on the day the wire ran it is the wire's.
 """
 
 from __future__ import annotations
@@ -44,10 +48,13 @@ def _utc(dt: datetime) -> float:
 
 
 def rank_key(facts: DocFacts, ntokens: int):
+    """Sort key of a member in provenance order (the origin sorts first)."""
+    date = facts.date
     return (
-        facts.date is None,
-        _utc(facts.date) if facts.date else 0.0,
+        date is None,
+        date.date().toordinal() if date else 0,  # the day as printed, in its own zone
         not facts.credits,
+        _utc(date) if date else 0.0,
         -ntokens,
         facts.doc_id,
     )

@@ -41,5 +41,6 @@ def test_find_title_skips_dates_short_lines_and_markup():
 
 
 def test_credits():
-    assert find_credits("BEIJING (Reuters) - ... Photo: AFP/X ... Xinhua reports") == ["Xinhua", "Reuters", "AFP"]
+    # credit positions: dateline, photo credit, source line (a mention in prose is no credit)
+    assert find_credits("BEIJING (Reuters) - ... Photo: AFP/X ... Source: Xinhua") == ["Xinhua", "Reuters", "AFP"]
     assert find_credits("APPLE rose; the map was updated") == []

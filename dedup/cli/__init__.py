@@ -17,6 +17,7 @@ import re
 import signal
 import sys
 from contextlib import ExitStack
+from enum import Enum
 from pathlib import Path
 from typing import List, Optional
 
@@ -25,12 +26,15 @@ from rich.console import Console
 
 from .. import __version__
 from ..config import Config
+from ..dates import DATE_ORDERS
 from ..errors import ConfigError, DedupError
 from ..pipeline import run as run_pipeline
 from ..report import render
 from .common import (CheckedStream, Format, ProgressBar, ReaderGone, StdoutConsole, check_output, err_console,
                      write_output)
 from .index_cmd import index_app
+
+DateOrder = Enum("DateOrder", {o: o for o in DATE_ORDERS}, type=str)
 
 EXIT_SKIPPED, EXIT_USAGE, EXIT_OUTPUT, EXIT_INTERNAL = 1, 2, 4, 70
 
@@ -91,6 +95,10 @@ def cluster_cmd(
         help=f"Fewest matching words to link two documents, at least --min-passage "
              f"(default: {_DEFAULT.min_link_tokens}, or --min-passage if larger)."),
     seed: int = typer.Option(_DEFAULT.seed, help="MinHash seed."),
+    date_order: DateOrder = typer.Option(
+        _DEFAULT.date_order, "--date-order",
+        help="All-numeric dates whose day and month could swap (10/03/2017): DMY reads day first, MDY/YMD month first.",
+    ),
     jobs: int = typer.Option(0, "--jobs", "-j", help="Worker processes (0: all cores). Output does not depend on it."),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar or warnings."),
 ) -> int:
@@ -102,7 +110,7 @@ def cluster_cmd(
     cfg = Config(
         threshold=threshold, shingle_size=shingle_size, num_perm=num_perm,
         min_passage_tokens=min_passage, min_link_tokens=min_link, seed=seed,
-        min_passage_score=min_score,
+        min_passage_score=min_score, date_order=date_order.value,
     )
     if output is not None:
         if not output.strip():

@@ -88,7 +88,7 @@ def analyse(doc: Document, lines: Lines, drop: np.ndarray, cfg: Config) -> tuple
     paras = paragraphs(doc.text, lines.spans, ~drop)
     p = from_paragraphs(doc.text, paras, cfg)
     head = [doc.text[s:e] for (s, e), d in zip(lines.spans[: metadata.HEAD_LINES], drop.tolist()) if not d]
-    return p, facts_of(doc, head), paras
+    return p, facts_of(doc, head, cfg.date_order), paras
 
 
 def from_paragraphs(text: str, paras: list, cfg: Config) -> Prepared:

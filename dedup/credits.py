@@ -1,0 +1,131 @@
+"""Wire credits: the news agencies an article credits, read from credit positions only.
+
+A credit is an agency named where papers print credits: the byline ("By Stephen Howard,
+PA News"), the dateline ("BEIJING (Reuters) -"), a source or copyright line ("Source:
+Xinhua", "© AFP"), or a sign-off among the last lines ("— AP"). An agency named inside a
+sentence ("a Reuters poll showed ...") is a mention, not a credit.
+"""
+
+from __future__ import annotations
+
+import re
+
+from .dates import date_line, dateline, head_region
+
+# name, pattern (case-sensitive: "AP" the agency, not "ap" the word)
+_AGENCIES = [
+    ("Xinhua", r"Xinhua(?: News Agency)?|XINHUA|新华社"),
+    ("Reuters", r"Reuters|REUTERS|Thomson Reuters|Reuter|REUTER"),  # "Reuter": its sign-off until the 1990s
+    ("AP", r"AP|Associated Press|ASSOCIATED PRESS"),
+    ("AFP", r"AFP|Agence France[- ]Presse"),
+    ("TASS", r"TASS|Itar-Tass|ITAR-TASS|ТАСС"),
+    ("UPI", r"UPI|United Press International"),
+    ("Bloomberg", r"Bloomberg(?: News)?"),
+    ("dpa", r"dpa|DPA|Deutsche Presse-Agentur"),
+    ("Kyodo", r"Kyodo(?: News)?|KYODO|共同通信"),
+    ("Yonhap", r"Yonhap(?: News Agency)?|YONHAP|연합뉴스"),
+    ("PTI", r"PTI|Press Trust of India"),
+    ("IANS", r"IANS"),
+    ("ANI", r"ANI"),
+    ("ANSA", r"ANSA"),
+    ("EFE", r"EFE|Agencia EFE"),
+    ("Interfax", r"Interfax"),
+    ("RIA Novosti", r"RIA Novosti|РИА Новости"),
+    ("Anadolu", r"Anadolu(?: Agency| Ajansı)?|AA"),
+    ("PA", r"PA News|PA Media|PA Wire|PA|Press Association"),
+    ("CNS", r"China News Service|CNS"),
+    ("Bernama", r"Bernama|BERNAMA"),
+    ("Antara", r"Antara|ANTARA"),
+    ("Jiji", r"Jiji Press|Jiji"),
+    ("APA", r"APA|Austria Presse Agentur"),
+    ("Belga", r"Belga|BELGA"),
+    ("NTB", r"NTB"),
+    ("TT", r"TT Nyhetsbyrån"),
+    ("CP", r"Canadian Press"),
+    ("AAP", r"AAP|Australian Associated Press"),
+]
+_NAMES = [(name, re.compile(rf"(?:{rx})")) for name, rx in _AGENCIES]
+_MENTION = re.compile(
+    r"(?<![\w-])(?:" + "|".join(sorted({a for _, rx in _AGENCIES for a in rx.split("|")}, key=len, reverse=True))
+    + r")(?![\w-])"
+)
+# A line that is itself a credit: a byline, a source, photo or copyright line, a sign-off.
+_CREDIT_LINE = re.compile(
+    r"^\W{0,3}(?:by|from|source[sn]?|quelle|fuente|fonte|источник|来源|photo(?:graph)?s?|foto|pictures?|"
+    r"copyright|credit|reporting|additional reporting|agenc(?:y|ies)|©|\(c\))(?![^\W\d_])"
+    r"|contributed to this (?:report|story)\W*$",
+    re.I,
+)
+_OPEN, _CLOSE = "(/[", ")/]"
+_BEFORE, _AFTER = "-–—,;|:©", "-–—,;|/:)."
+TAIL_LINES = 3
+TAIL_WORDS = 15
+_WORD = re.compile(r"[^\W_]+")
+# a capitalised word just before, not the line's first ("By Tim Reuter", not "By PA News")
+_NAME_BEFORE = re.compile(r"\S\s+[A-Z][a-z]+ $")
+_ENDS_SENTENCE = re.compile(r"[.!?\"'”’»)]\s*$")
+
+
+def _name_of(mention: str) -> str:
+    return next(name for name, rx in _NAMES if rx.fullmatch(mention))
+
+
+def _credited(line: str, credit_line: bool = False) -> set[str]:
+    """Agencies the line credits, judged by where and how each is named in it.
+    ``credit_line``: the whole line is a credit position (a date line of the head)."""
+    out = set()
+    credit_line = credit_line or bool(_CREDIT_LINE.search(line))
+    for m in _MENTION.finditer(line):
+        before = line[: m.start()].rstrip()
+        after = line[m.end():].lstrip()
+        b, a = before[-1:], after[:1]
+        enclosed = b in _OPEN and a in _CLOSE
+        short = len(m.group()) <= 3 and m.group().isupper()  # AP, PA, AA: common letters too
+        bounded = (not before or b in _BEFORE) and (not after or a in _AFTER)
+        if short and bounded and before and b not in "-–—©:":
+            bounded = False  # "Harrisburg, PA" is a place; "— AP", "Photo: AP" are credits
+        if credit_line and not (enclosed or bounded) and _NAME_BEFORE.search(before + " "):
+            continue  # "By Tim Reuter": a person's name, not the agency
+        if credit_line or enclosed or bounded:
+            out.add(_name_of(m.group()))
+    return out
+
+
+_BARE = re.compile(r"[-–—\s]*(?:" + _MENTION.pattern + r")")
+
+
+def _sign_off_lines(text: str) -> list[str]:
+    """Among the last few non-blank lines, the short ones that stand alone: not the
+    continuation of a hard-wrapped paragraph ("... told" / "Reuters, based in London")."""
+    end = text[-4000:].splitlines()[1 if len(text) > 4000 else 0:]  # the first may be cut
+    out, prev = [], ""  # prev: the line before ("" after a blank line)
+    for raw in end:
+        line = raw.strip()
+        if line:
+            bare = _BARE.fullmatch(line) is not None  # "Reuter", "— AP": a sign-off even after a table row
+            alone = not prev or bool(_ENDS_SENTENCE.search(prev)) or bare
+            if alone and not line[:1].islower() and len(_WORD.findall(line)) <= TAIL_WORDS:
+                out.append(line)
+            elif out and out[-1] == prev:
+                out.pop()  # a line continued by this one was no sign-off either
+            out = out[-TAIL_LINES:]
+        prev = line
+    nonblank = [ln.strip() for ln in end if ln.strip()][-TAIL_LINES:]
+    return [ln for ln in out if ln in nonblank]
+
+
+def find_credits(text: str) -> list[str]:
+    """Wire services the text credits (byline, dateline, source line, sign-off), in a fixed order."""
+    lines = []
+    for line, prose in head_region(text):
+        if prose:
+            pre = dateline(line)
+            if pre:
+                lines.append((pre, False))
+        else:
+            lines.append((line, date_line(line) is not None))
+    lines += [(ln, False) for ln in _sign_off_lines(text)]
+    found = set()
+    for line, is_date_line in lines:
+        found |= _credited(line, is_date_line)
+    return [name for name, _ in _AGENCIES if name in found]
