@@ -19,8 +19,8 @@ from .config import Config
 from .models import Document
 from .parallel import chunks, run
 from .provenance import DocFacts
-from .recurrence import Recurrence, rest_signature
-from .segment import Prepared, paragraphs, prepare
+from .recurrence import Recurrence, _counts, rest_signature
+from .segment import Prepared, paragraphs, prepare, unique_sorted
 from .spill import Ragged, Records
 from .words import WordTable
 from .workspace import DocStore, PreparedStore
@@ -156,7 +156,8 @@ def prepare_corpus(docs: DocStore, workdir: str, cfg: Config, progress: Progress
     lines.close()
     values, counts, _ = grams.finish(n)
     del grams
-    inline_furniture(prepared, docs, values[counts >= cfg.boilerplate_min_docs], mod, cfg, progress, jobs)
+    keep = counts >= cfg.boilerplate_min_docs
+    inline_furniture(prepared, docs, (values[keep], counts[keep]), mod, cfg, progress, jobs)
     return prepared, facts
 
 
@@ -190,12 +191,14 @@ def _cut_range(state, rng: tuple[int, int]):
     return out
 
 
-def inline_furniture(prepared: PreparedStore, docs: DocStore, recurring: np.ndarray, mod: int, cfg: Config,
+def inline_furniture(prepared: PreparedStore, docs: DocStore, recurring_df: tuple, mod: int, cfg: Config,
                      progress: Progress = _noop, jobs: int = 1) -> int:
-    """Find recurring passages (runs of ``recurring`` n-grams, see :mod:`dedup.inline`),
+    """Find recurring passages (runs of recurring n-grams, see :mod:`dedup.inline`),
     judge them as lines are judged, cut the furniture ones out of the content.
+    ``recurring_df``: the recurring n-grams (sorted) and their document counts.
     Returns the number of documents changed."""
     n = len(prepared)
+    recurring, gram_df = recurring_df
     if not len(recurring):
         return 0
     spans, keys = Ragged(np.int32), Ragged(np.uint64)
@@ -212,6 +215,7 @@ def inline_furniture(prepared: PreparedStore, docs: DocStore, recurring: np.ndar
         progress("passages", len(keys), n)
     spans.freeze()
     keys.freeze()
+    key_values, key_docs = _counts(np.concatenate([unique_sorted(keys[d]) for d in range(n)] or [np.zeros(0, np.uint64)]))
 
     def rest_signatures(ids: list[int], rec_keys: set) -> dict:
         state = (prepared, ids, spans, keys, rec_keys, cfg.shingle_size, cfg.seed)
@@ -233,7 +237,12 @@ def inline_furniture(prepared: PreparedStore, docs: DocStore, recurring: np.ndar
             h = prepared[d].hashes
             for (s, e), key in todo:
                 done.add(key)
-                grams.append(inline.ngrams(h[s:e]))
+                g = inline.ngrams(h[s:e])
+                # A passage whose n-grams most documents carry inside longer recurring
+                # text (a story's paragraph, quoted alone by a few) belongs to that text.
+                alone = int(key_docs[np.searchsorted(key_values, key)])
+                if 2 * alone >= np.median(gram_df[np.searchsorted(recurring, g)]):
+                    grams.append(g)
     if not grams:
         return 0
     furniture_grams = np.unique(np.concatenate(grams))
