@@ -12,8 +12,9 @@ Passages are then judged as lines are (:class:`dedup.recurrence.Recurrence`): in
 one source's documents, a template; otherwise furniture when the documents carrying it
 have little else in common: syndicated copies of one story share the rest of the
 story (most of their words are in passages they share, or what they carry besides
-recurring passages is alike by MinHash); documents that share only a site's widget
-share neither. Furniture passages are cut from the content paragraphs,
+recurring passages is alike: MinHash of their less common words); documents that
+share only a site's widget share neither. A passage needs ``PASSAGE_DOCS_FACTOR`` times
+the carriers a line needs. Furniture passages are cut from the content paragraphs,
 so offsets keep referring to the original text.
 
 Cost: one n-gram count over the corpus (sorted arrays, :class:`dedup.words.WordTable`)
@@ -28,13 +29,17 @@ from __future__ import annotations
 import numpy as np
 import xxhash
 
-from .fingerprint import combine, signatures
+from .fingerprint import signatures
 from .segment import Prepared, member_sorted
 
 NGRAM = 8  # tokens per n-gram: long enough that chance repeats are rare
 BUDGET = 1 << 26  # n-gram entries counted exactly before anchors are sampled
 REST_PERM = 32  # as for lines (dedup.recurrence)
-REST_MIN_TOKENS = 8
+REST_MIN_WORDS = 8  # fewer words outside recurring passages: a pure copy
+# A sub-line passage needs twice the carriers a line needs: an 8-word run recurs by
+# topic (names, quotations, formulae) far more often than a whole line, and the median
+# over a handful of carriers is decided by the two that happen to be related.
+PASSAGE_DOCS_FACTOR = 2
 _MIX = np.uint64(0x9E3779B97F4A7C15)
 _FIN = np.uint64(0xBF58476D1CE4E5B9)
 
@@ -104,28 +109,24 @@ def residual_key(index: int) -> int:
 
 
 def rest_signature(p: Prepared, spans: list[tuple[int, int]], keys: np.ndarray, recurring: set,
-                   shingle_size: int, seed: int):
-    """MinHash of the word shingles a document carries outside its recurring passages,
-    as :func:`dedup.recurrence.rest_signature` has it for lines (None when too few)."""
+                   n_docs: int, seed: int):
+    """MinHash of the distinct words a document carries outside its recurring passages,
+    leaving out words in more than half of the corpus's documents (None when too few).
+
+    Words rather than shingles: independent reports of one event share its names and
+    terms but few word sequences, and they must count as related (a quotation they
+    share is not furniture); documents that share only a widget share neither."""
     keep = np.ones(p.ntokens, dtype=bool)
     for (s, e), k in zip(spans, keys.tolist()):
         if k in recurring:
             keep[s:e] = False
-    h = np.asarray(p.hashes, np.uint64)
-    # shingles never bridge a cut-out passage
-    pieces = np.split(h, np.flatnonzero(np.diff(keep.astype(np.int8)) != 0) + 1)
-    kept = [x for x, k in zip(pieces, _starts_kept(keep)) if k and len(x)]
-    if sum(len(x) for x in kept) < REST_MIN_TOKENS:
+    if p.df is not None:
+        keep &= p.df * 2 <= n_docs
+    words = np.unique(np.asarray(p.hashes, np.uint64)[keep])
+    if len(words) < REST_MIN_WORDS:
         return None
-    sh = np.concatenate([combine(x, min(shingle_size, len(x))) for x in kept])
-    return signatures(sh, np.zeros(len(sh), dtype=np.int64), 1, REST_PERM, seed)[0]
-
-
-def _starts_kept(keep: np.ndarray) -> list[bool]:
-    if not len(keep):
-        return []
-    first = np.r_[0, np.flatnonzero(np.diff(keep.astype(np.int8)) != 0) + 1]
-    return keep[first].tolist()
+    w32 = ((words >> np.uint64(32)) ^ words).astype(np.uint32)
+    return signatures(w32, np.zeros(len(w32), np.int64), 1, REST_PERM, seed)[0]
 
 
 def cut(paras: list, p: Prepared, drop: list[tuple[int, int]], text: str) -> list[tuple[int, int]]:

@@ -156,7 +156,7 @@ def prepare_corpus(docs: DocStore, workdir: str, cfg: Config, progress: Progress
     lines.close()
     values, counts, _ = grams.finish(n)
     del grams
-    keep = counts >= cfg.boilerplate_min_docs
+    keep = counts >= inline.PASSAGE_DOCS_FACTOR * cfg.boilerplate_min_docs
     inline_furniture(prepared, docs, (values[keep], counts[keep]), mod, cfg, progress, jobs)
     return prepared, facts
 
@@ -172,8 +172,8 @@ def _passages_range(state, rng: tuple[int, int]):
 
 
 def _inline_rest_range(state, rng: tuple[int, int]):
-    prepared, ids, spans, keys, recurring, shingle_size, seed = state
-    return [inline.rest_signature(prepared[d], spans[d].reshape(-1, 2).tolist(), keys[d], recurring, shingle_size, seed)
+    prepared, ids, spans, keys, recurring, seed = state
+    return [inline.rest_signature(prepared[d], spans[d].reshape(-1, 2).tolist(), keys[d], recurring, len(prepared), seed)
             for d in ids[rng[0] : rng[1]]]
 
 
@@ -218,11 +218,12 @@ def inline_furniture(prepared: PreparedStore, docs: DocStore, recurring_df: tupl
     key_values, key_docs = _counts(np.concatenate([unique_sorted(keys[d]) for d in range(n)] or [np.zeros(0, np.uint64)]))
 
     def rest_signatures(ids: list[int], rec_keys: set) -> dict:
-        state = (prepared, ids, spans, keys, rec_keys, cfg.shingle_size, cfg.seed)
+        state = (prepared, ids, spans, keys, rec_keys, cfg.seed)
         sigs = [s for part in run(_inline_rest_range, state, chunks(len(ids), CHUNK), jobs) for s in part]
         return dict(zip(ids, sigs))
 
-    furniture = rec.furniture(rest_signatures, cfg.boilerplate_min_docs, cfg.boilerplate_share, cfg.boilerplate_similarity)
+    min_docs = inline.PASSAGE_DOCS_FACTOR * cfg.boilerplate_min_docs
+    furniture = rec.furniture(rest_signatures, min_docs, cfg.boilerplate_share, cfg.boilerplate_similarity)
     del rec
     # A passage judged furniture marks its n-grams as furniture wherever they occur: in a
     # few documents the same blurb recurs with a neighbouring word (another passage key).

@@ -133,3 +133,22 @@ def test_cut_keeps_offsets_into_the_original_text():
     assert [text[s:e] for s, e in paras] == ["First part of the paragraph.", "Last part here.", "Next paragraph."]
     assert NGRAM >= 6
     assert re.fullmatch(r"\S.*\S", text[paras[0][0] : paras[0][1]])
+
+
+def test_a_quotation_shared_by_independent_reports_of_one_event_stays_content():
+    rng = random.Random(11)
+    event = rng.sample(NAMES, 40)  # the event's names, places and figures
+    quote = '"' + " ".join(rng.choice(COMMON + NAMES[:200]) for _ in range(24)) + '," the minister said.'
+
+    def report() -> list[list[str]]:
+        def s():
+            words = [rng.choice(event) if rng.random() < 0.5 else rng.choice(COMMON) for _ in range(rng.randint(12, 20))]
+            return " ".join(words).capitalize() + "."
+        return [[s() for _ in range(3)] for _ in range(5)]
+
+    reports = [{"id": f"report-{k}", "text": _with_blurb(report(), quote, rng.randint(0, 20))} for k in range(9)]
+    others = [{"id": f"other-{k}", "text": _text(_story(rng))} for k in range(20)]
+    report_ = dedup.cluster(reports + others, jobs=1)
+    info = {d.doc_id: d for d in report_.documents}
+    for d in reports:
+        assert info[d["id"]].content_chars == sum(len(p) for p in d["text"].split("\n\n")), d["id"]
