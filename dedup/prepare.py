@@ -20,7 +20,7 @@ from .models import Document
 from .parallel import chunks, run
 from .provenance import DocFacts
 from .recurrence import Recurrence, _counts, rest_signature
-from .segment import Prepared, paragraphs, prepare, unique_sorted
+from .segment import Prepared, member_sorted, paragraphs, prepare, unique_sorted
 from .spill import Ragged, Records
 from .words import WordTable
 from .workspace import DocStore, PreparedStore
@@ -239,10 +239,12 @@ def inline_furniture(prepared: PreparedStore, docs: DocStore, recurring_df: tupl
             for (s, e), key in todo:
                 done.add(key)
                 g = inline.ngrams(h[s:e])
+                g = g[inline.anchors(g, mod)]
+                g = g[member_sorted(g, recurring)]
                 # A passage whose n-grams most documents carry inside longer recurring
                 # text (a story's paragraph, quoted alone by a few) belongs to that text.
                 alone = int(key_docs[np.searchsorted(key_values, key)])
-                if 2 * alone >= np.median(gram_df[np.searchsorted(recurring, g)]):
+                if len(g) and 2 * alone >= np.median(gram_df[np.searchsorted(recurring, g)]):
                     grams.append(g)
     if not grams:
         return 0

@@ -152,3 +152,20 @@ def test_a_quotation_shared_by_independent_reports_of_one_event_stays_content():
     info = {d.doc_id: d for d in report_.documents}
     for d in reports:
         assert info[d["id"]].content_chars == sum(len(p) for p in d["text"].split("\n\n")), d["id"]
+
+
+def test_sampled_anchors_still_cut_the_blurb(monkeypatch):
+    """Past the n-gram budget (huge corpora) only anchors are counted: same judgement."""
+    import dedup.inline
+
+    monkeypatch.setattr(dedup.inline, "BUDGET", 2000)  # this corpus: ~3 anchors per 8 n-grams
+    rng = random.Random(21)
+    blurb = _blurb(rng)
+    story = _story(rng)
+    docs = [{"id": "copy-a", "text": _with_blurb(story, blurb, 3)}, {"id": "copy-b", "text": _with_blurb(story, blurb, 7)}]
+    docs += [{"id": f"other-{k}", "text": _with_blurb(_story(rng), blurb, rng.randint(0, 40))} for k in range(12)]
+    assert dedup.inline.modulus(sum(len(d["text"].split()) for d in docs)) > 1
+    report = dedup.cluster(docs, jobs=1)
+    where = _cluster_of(report)
+    assert where.get("copy-a") is not None and where.get("copy-a") == where.get("copy-b")
+    assert not [d for d in where if d.startswith("other-")]
