@@ -215,7 +215,6 @@ def inline_furniture(prepared: PreparedStore, docs: DocStore, recurring_df: tupl
         progress("passages", len(keys), n)
     spans.freeze()
     keys.freeze()
-    key_values, key_docs = _counts(np.concatenate([unique_sorted(keys[d]) for d in range(n)] or [np.zeros(0, np.uint64)]))
 
     def rest_signatures(ids: list[int], rec_keys: set) -> dict:
         state = (prepared, ids, spans, keys, rec_keys, cfg.seed)
@@ -227,25 +226,28 @@ def inline_furniture(prepared: PreparedStore, docs: DocStore, recurring_df: tupl
     del rec
     # A passage judged furniture marks its n-grams as furniture wherever they occur: in a
     # few documents the same blurb recurs with a neighbouring word (another passage key).
-    grams, done = [], set()
+    # Unless most documents with those n-grams carry them inside recurring text that is
+    # not furniture: a story's paragraph, quoted alone by a few, belongs to the story.
+    first, hit_grams = {}, []
     carriers = np.flatnonzero(keys.lengths).tolist()
     for d in carriers:
         k = keys[d]
         hit = furniture.mask(k, docs.sources[d])
-        todo = [(se, key) for se, key, x in zip(spans[d].reshape(-1, 2).tolist(), k.tolist(), hit.tolist())
-                if x and key not in done]
-        if todo:
+        if hit.any():
             h = prepared[d].hashes
-            for (s, e), key in todo:
-                done.add(key)
+            mine = []
+            for (s, e), key in zip(spans[d].reshape(-1, 2)[hit].tolist(), k[hit].tolist()):
                 g = inline.ngrams(h[s:e])
                 g = g[inline.anchors(g, mod)]
                 g = g[member_sorted(g, recurring)]
-                # A passage whose n-grams most documents carry inside longer recurring
-                # text (a story's paragraph, quoted alone by a few) belongs to that text.
-                alone = int(key_docs[np.searchsorted(key_values, key)])
-                if len(g) and 2 * alone >= np.median(gram_df[np.searchsorted(recurring, g)]):
-                    grams.append(g)
+                first.setdefault(key, g)
+                mine.append(g)
+            hit_grams.append(unique_sorted(np.concatenate(mine)))
+    if not first:
+        return 0
+    in_furniture, docs_in_furniture = _counts(np.concatenate(hit_grams))
+    grams = [g for g in first.values() if len(g) and 2 * np.median(docs_in_furniture[np.searchsorted(in_furniture, g)])
+             >= np.median(gram_df[np.searchsorted(recurring, g)])]
     if not grams:
         return 0
     furniture_grams = np.unique(np.concatenate(grams))
