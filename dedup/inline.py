@@ -33,7 +33,7 @@ from .fingerprint import signatures
 from .segment import Prepared, member_sorted
 
 NGRAM = 8  # tokens per n-gram: long enough that chance repeats are rare
-BUDGET = 1 << 26  # n-gram entries counted exactly before anchors are sampled
+BUDGET = 1 << 25  # n-gram entries counted exactly (~24 bytes each) before anchors are sampled
 REST_PERM = 32  # as for lines (dedup.recurrence)
 REST_MIN_WORDS = 8  # fewer words outside recurring passages: a pure copy
 # A sub-line passage needs twice the carriers a line needs: an 8-word run recurs by
@@ -81,7 +81,7 @@ def counted(hashes: np.ndarray, mod: int) -> np.ndarray:
 def passages(hashes: np.ndarray, recurring: np.ndarray, mod: int, n: int = NGRAM) -> list[tuple[int, int]]:
     """Token spans ``[start, end)`` of recurring passages: runs of counted n-grams in
     ``recurring`` (sorted), broken by any counted n-gram that is not and by gaps wider
-    than an n-gram."""
+    than an n-gram plus the anchor spacing."""
     g = ngrams(hashes, n)
     pos = anchors(g, mod)
     if not len(pos) or not len(recurring):
@@ -89,9 +89,12 @@ def passages(hashes: np.ndarray, recurring: np.ndarray, mod: int, n: int = NGRAM
     rec = member_sorted(g[pos], recurring)
     if not rec.any():
         return []
-    prev_ok = np.r_[False, rec[:-1] & (np.diff(pos) <= n)]
+    # Between two anchors there is no evidence either way: they chain while close enough
+    # for sampling to explain the gap (any n-gram when every one is counted).
+    near = np.diff(pos) <= n + mod - 1
+    prev_ok = np.r_[False, rec[:-1] & near]
     starts = np.flatnonzero(rec & ~prev_ok)
-    nxt_ok = np.r_[rec[1:] & (np.diff(pos) <= n), False]
+    nxt_ok = np.r_[rec[1:] & near, False]
     ends = np.flatnonzero(rec & ~nxt_ok)
     return [(int(pos[s]), int(pos[e]) + n) for s, e in zip(starts.tolist(), ends.tolist())]
 
