@@ -40,6 +40,9 @@ REST_MIN_WORDS = 8  # fewer words outside recurring passages: a pure copy
 # topic (names, quotations, formulae) far more often than a whole line, and the median
 # over a handful of carriers is decided by the two that happen to be related.
 PASSAGE_DOCS_FACTOR = 2
+# Shorter recurring runs are phrases: a long name or a wire formula ("said it has
+# completed the acquisition of") recurs across unrelated stories by language alone.
+MIN_TOKENS = 12
 _MIX = np.uint64(0x9E3779B97F4A7C15)
 _FIN = np.uint64(0xBF58476D1CE4E5B9)
 

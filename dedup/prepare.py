@@ -232,11 +232,12 @@ def inline_furniture(prepared: PreparedStore, docs: DocStore, recurring_df: tupl
     carriers = np.flatnonzero(keys.lengths).tolist()
     for d in carriers:
         k = keys[d]
-        hit = furniture.mask(k, docs.sources[d])
+        sp = spans[d].reshape(-1, 2)
+        hit = furniture.mask(k, docs.sources[d]) & (sp[:, 1] - sp[:, 0] >= inline.MIN_TOKENS)
         if hit.any():
             h = prepared[d].hashes
             mine = []
-            for (s, e), key in zip(spans[d].reshape(-1, 2)[hit].tolist(), k[hit].tolist()):
+            for (s, e), key in zip(sp[hit].tolist(), k[hit].tolist()):
                 g = inline.ngrams(h[s:e])
                 g = g[inline.anchors(g, mod)]
                 g = g[member_sorted(g, recurring)]
