@@ -14,14 +14,14 @@ from collections.abc import Callable
 
 import numpy as np
 
-from . import boilerplate, metadata
+from . import boilerplate, inline, metadata
 from .config import Config
 from .models import Document
 from .parallel import chunks, run
 from .provenance import DocFacts
-from .recurrence import Recurrence, rest_signature
-from .segment import Prepared, paragraphs, prepare
-from .spill import Records
+from .recurrence import Recurrence, _counts, rest_signature
+from .segment import Prepared, member_sorted, paragraphs, prepare, unique_sorted
+from .spill import Ragged, Records
 from .words import WordTable
 from .workspace import DocStore, PreparedStore
 
@@ -82,7 +82,7 @@ def _rest_range(state, rng: tuple[int, int]):
 
 
 def _prepare_range(state, rng: tuple[int, int]):
-    docs, lines, furniture, cfg = state
+    docs, lines, furniture, cfg, mod = state
     out = []
     for k in range(*rng):
         doc = docs.doc(k)
@@ -94,7 +94,7 @@ def _prepare_range(state, rng: tuple[int, int]):
         head = [doc.text[s:e] for (s, e), d in zip(spans[: metadata.HEAD_LINES], drop.tolist()) if not d]
         seen = [(key, doc.text[s:e]) for (s, e), key, m in zip(spans, keys.tolist(), (recurring & ~shape).tolist()) if m]
         vocab, occ = np.unique(p.hashes, return_counts=True)
-        out.append((p, facts_of(doc, head, cfg.date_order), seen, vocab, occ))
+        out.append((p, facts_of(doc, head, cfg.date_order), seen, vocab, occ, inline.counted(p.hashes, mod)))
     return out
 
 
@@ -108,10 +108,12 @@ def prepare_corpus(docs: DocStore, workdir: str, cfg: Config, progress: Progress
     ranges = chunks(n, CHUNK)
     lines = Records(f"{workdir}/lines")
     recurrence = Recurrence()
+    content_tokens = 0
     for part in run(_lines_range, docs, ranges, jobs):
         for record in part:
             spans, shape, ntoks, keys = unpack_lines(record)
             recurrence.add(keys, ntoks, shape, docs.sources[len(lines)])
+            content_tokens += int(ntoks[~shape].sum())
             lines.append(record)
         progress("read", len(lines), n)
     lines.flush()
@@ -128,13 +130,16 @@ def prepare_corpus(docs: DocStore, workdir: str, cfg: Config, progress: Progress
     prepared = PreparedStore(workdir, docs)
     facts: list[DocFacts] = []
     table = WordTable()
+    grams = WordTable()
+    mod = inline.modulus(content_tokens)
     seen_furniture = boilerplate.FurnitureTexts()
-    for part in run(_prepare_range, (docs, lines, furniture, cfg), ranges, jobs):
-        for p, f, seen, vocab, occ in part:
+    for part in run(_prepare_range, (docs, lines, furniture, cfg, mod), ranges, jobs):
+        for p, f, seen, vocab, occ, g in part:
             seen_furniture.add(docs.sources[p.index], seen)
             prepared.append(p)
             facts.append(f)
             table.add(p.index, vocab, occ)
+            grams.add(p.index, g, np.ones(len(g), np.int32))
         progress("segment", len(prepared), n)
     values, counts, single_occ = table.finish(n)
     ntok = np.asarray(prepared.ntokens, dtype=np.int64)
@@ -151,7 +156,120 @@ def prepare_corpus(docs: DocStore, workdir: str, cfg: Config, progress: Progress
         if near.any():
             prepared.replace(prepare(k, doc.text, paragraphs(doc.text, spans, ~(drop | near)), cfg.segment_tokens))
     lines.close()
+    values, counts, _ = grams.finish(n)
+    del grams
+    keep = counts >= inline.PASSAGE_DOCS_FACTOR * cfg.boilerplate_min_docs
+    inline_furniture(prepared, docs, (values[keep], counts[keep]), mod, cfg, progress, jobs)
     return prepared, facts
+
+
+def _passages_range(state, rng: tuple[int, int]):
+    prepared, recurring, mod = state
+    out = []
+    for d in range(*rng):
+        h = prepared[d].hashes
+        spans = inline.passages(h, recurring, mod)
+        out.append((spans, inline.passage_keys(h, spans)))
+    return out
+
+
+def _inline_rest_range(state, rng: tuple[int, int]):
+    prepared, ids, spans, keys, recurring, seed = state
+    return [inline.rest_signature(prepared[d], spans[d].reshape(-1, 2).tolist(), keys[d], recurring, len(prepared), seed)
+            for d in ids[rng[0] : rng[1]]]
+
+
+def _cut_range(state, rng: tuple[int, int]):
+    prepared, docs, ids, furniture_grams, mod, cfg = state
+    out = []
+    for d in ids[rng[0] : rng[1]]:
+        p = prepared[d]
+        drop = inline.passages(p.hashes, furniture_grams, mod)
+        if drop:
+            text = docs.text(d)
+            q = prepare(d, text, inline.cut(p.paragraphs, p, drop, text), cfg.segment_tokens)
+            q.text = None
+            out.append(q)
+    return out
+
+
+def inline_furniture(prepared: PreparedStore, docs: DocStore, recurring_df: tuple, mod: int, cfg: Config,
+                     progress: Progress = _noop, jobs: int = 1) -> int:
+    """Find recurring passages (runs of recurring n-grams, see :mod:`dedup.inline`),
+    judge them as lines are judged, cut the furniture ones out of the content.
+    ``recurring_df``: the recurring n-grams (sorted) and their document counts.
+    Returns the number of documents changed."""
+    n = len(prepared)
+    recurring, gram_df = recurring_df
+    if not len(recurring):
+        return 0
+    spans, keys = Ragged(np.int32), Ragged(np.uint64)
+    rec = Recurrence()
+    for part in run(_passages_range, (prepared, recurring, mod), chunks(n, CHUNK), jobs):
+        for sp, k in part:
+            d = len(keys)
+            spans.append(np.asarray(sp, np.int32).reshape(-1))
+            keys.append(k)
+            lens = np.asarray([e - s for s, e in sp], np.int64)
+            rest = prepared.ntokens[d] - _covered(sp)
+            rec.add(np.r_[k, np.uint64(inline.residual_key(d))], np.r_[lens, rest], np.zeros(len(k) + 1, bool),
+                    docs.sources[d])
+        progress("passages", len(keys), n)
+    spans.freeze()
+    keys.freeze()
+
+    def rest_signatures(ids: list[int], rec_keys: set) -> dict:
+        state = (prepared, ids, spans, keys, rec_keys, cfg.seed)
+        sigs = [s for part in run(_inline_rest_range, state, chunks(len(ids), CHUNK), jobs) for s in part]
+        return dict(zip(ids, sigs))
+
+    min_docs = inline.PASSAGE_DOCS_FACTOR * cfg.boilerplate_min_docs
+    furniture = rec.furniture(rest_signatures, min_docs, cfg.boilerplate_share, cfg.boilerplate_similarity)
+    del rec
+    # A passage judged furniture marks its n-grams as furniture wherever they occur: in a
+    # few documents the same blurb recurs with a neighbouring word (another passage key).
+    # Unless most documents with those n-grams carry them inside recurring text that is
+    # not furniture: a story's paragraph, quoted alone by a few, belongs to the story.
+    first, hit_grams = {}, []
+    carriers = np.flatnonzero(keys.lengths).tolist()
+    for d in carriers:
+        k = keys[d]
+        sp = spans[d].reshape(-1, 2)
+        hit = furniture.mask(k, docs.sources[d]) & (sp[:, 1] - sp[:, 0] >= inline.MIN_TOKENS)
+        if hit.any():
+            h = prepared[d].hashes
+            mine = []
+            for (s, e), key in zip(sp[hit].tolist(), k[hit].tolist()):
+                g = inline.ngrams(h[s:e])
+                g = g[inline.anchors(g, mod)]
+                g = g[member_sorted(g, recurring)]
+                first.setdefault(key, g)
+                mine.append(g)
+            hit_grams.append(unique_sorted(np.concatenate(mine)))
+    if not first:
+        return 0
+    in_furniture, docs_in_furniture = _counts(np.concatenate(hit_grams))
+    grams = [g for g in first.values() if len(g) and 2 * np.median(docs_in_furniture[np.searchsorted(in_furniture, g)])
+             >= np.median(gram_df[np.searchsorted(recurring, g)])]
+    if not grams:
+        return 0
+    furniture_grams = np.unique(np.concatenate(grams))
+    changed = 0
+    for part in run(_cut_range, (prepared, docs, carriers, furniture_grams, mod, cfg), chunks(len(carriers), CHUNK), jobs):
+        for q in part:
+            prepared.replace(q)
+            changed += 1
+    return changed
+
+
+def _covered(spans: list) -> int:
+    """Tokens inside any of the (possibly overlapping) spans."""
+    total, end = 0, -1
+    for s, e in sorted(spans):
+        if e > end:
+            total += e - max(s, end)
+            end = e
+    return total
 
 
 def noisy_flags(single_occ: np.ndarray, ntokens: np.ndarray, n_docs: int) -> np.ndarray:

@@ -39,7 +39,8 @@ def copies_count(rng: random.Random, cap: int) -> int:
 
 
 class Builder:
-    def __init__(self, articles: list[Article], size: int, seed: int, strength: str, out: Path):
+    def __init__(self, articles: list[Article], size: int, seed: int, strength: str, out: Path,
+                 phenomena: frozenset[str] = frozenset()):
         master = random.Random(seed)
         self.rng = random.Random(master.getrandbits(64))
         self.shuffle_rng = random.Random(master.getrandbits(64))
@@ -49,6 +50,9 @@ class Builder:
         # Related-news titles come from articles withheld from the pool so they never clash.
         titles = [self.pool.take(self.rng).title for _ in range(60)]
         self.outlets, self.wires = make_outlets(random.Random(master.getrandbits(64)), titles)
+        if "inline-furniture" in phenomena:
+            from .inline import equip
+            equip(self.outlets, random.Random(master.getrandbits(64)))
         self.t0 = _EPOCH.timestamp()
         self.span_s = max(60, size // 150) * 86400  # timeline length grows with the corpus
         self.open: deque[Story] = deque()
@@ -187,8 +191,16 @@ class Builder:
         return dict(self.counts, stories=self.n_stories, remixed=self.pool.remixed)
 
 
-def build(data: str | Path, out: str | Path, size: int, seed: int, strength: str = "default") -> dict:
-    """Generate ``out/corpus.jsonl`` and ``out/truth.jsonl``; returns composition counts."""
+PHENOMENA = ("inline-furniture",)  # opt-in; the default corpus has none
+
+
+def build(data: str | Path, out: str | Path, size: int, seed: int, strength: str = "default",
+          phenomena: frozenset[str] = frozenset()) -> dict:
+    """Generate ``out/corpus.jsonl`` and ``out/truth.jsonl``; returns composition counts.
+    ``phenomena``: opt-in extras (see ``PHENOMENA``)."""
     if strength not in STRENGTHS:
         raise ValueError(f"strength must be one of {sorted(STRENGTHS)}")
-    return Builder(load_articles(data), size, seed, strength, Path(out)).run()
+    unknown = set(phenomena) - set(PHENOMENA)
+    if unknown:
+        raise ValueError(f"unknown phenomena {sorted(unknown)}; known: {list(PHENOMENA)}")
+    return Builder(load_articles(data), size, seed, strength, Path(out), frozenset(phenomena)).run()

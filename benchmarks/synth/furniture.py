@@ -82,6 +82,7 @@ class Outlet:
     caption_fmt: str = ""  # pattern with {caption} {photog} {agency}; empty = none
     ad_line: str = ""
     section_fmt: str = ""  # breadcrumb pattern with {section}
+    inline: object = None  # callable inserting furniture into the paragraphs (see .inline)
 
     def header(self, rng: random.Random, section: str, date: str) -> list[str]:
         """Furniture lines above the article for one document."""

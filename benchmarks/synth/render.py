@@ -73,6 +73,8 @@ def render(doc: Doc, outlet: Outlet, content: Content, rng: random.Random, *, se
         body.insert(rng.randint(1, len(body) - 1), [(outlet.caption(rng), None)])
     if outlet.ad_line and len(body) > 2 and rng.random() < 0.7:
         body.insert(2, [(outlet.ad_line, None)])
+    if outlet.inline is not None:
+        body = outlet.inline(body)
     for i, par in enumerate(body):
         if i:
             sep(outlet.par_sep)
