@@ -59,6 +59,8 @@ def cluster_cmd(
     min_score: float = typer.Option(Config().min_passage_score, help="Lowest weighted similarity of a passage (0-1)."),
     min_link: int = typer.Option(Config().min_link_tokens, help="Fewest matching words to link two documents."),
     seed: int = typer.Option(Config().seed, help="MinHash seed."),
+    include_templates: bool = typer.Option(
+        False, "--include-templates", help="Let template links (a formula with new facts) join clusters like copies."),
     jobs: int = typer.Option(0, "--jobs", "-j", help="Worker processes (0: all cores). Output does not depend on it."),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar or warnings."),
 ) -> int:
@@ -66,7 +68,7 @@ def cluster_cmd(
     cfg = Config.make(
         threshold=threshold, shingle_size=shingle_size, num_perm=num_perm,
         min_passage_tokens=min_passage, min_link_tokens=max(min_link, min_passage), seed=seed,
-        min_passage_score=min_score,
+        min_passage_score=min_score, template_links=include_templates,
     )
     with ExitStack() as stack:
         with ProgressBar(enabled=not quiet and _err.is_terminal) as bar:

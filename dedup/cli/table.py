@@ -34,8 +34,9 @@ def _short_date(date: str | None) -> str:
 
 
 def print_table(report: Report, console: Console) -> None:
-    """Per cluster: members with role, date and coverage, then a few shared passages."""
-    for c in report.clusters:
+    """Per cluster (then per template series): members with role, date and coverage,
+    then a few shared passages."""
+    for c in list(report.clusters) + list(report.templates):
         table = Table(
             title=f"{c.id}  {c.kind}  {c.size} documents  origin {c.origin}",
             title_justify="left",
@@ -83,6 +84,7 @@ def print_table(report: Report, console: Console) -> None:
     alone = sum(1 for d in report.documents if d.cluster is None)
     console.print(
         f"{len(report.documents)} documents, {len(report.clusters)} clusters, "
-        f"{alone} alone, {len(report.problems)} skipped",
+        f"{alone} alone, {len(report.problems)} skipped"
+        + (f", {len(report.templates)} template series" if report.templates else ""),
         highlight=False,
     )

@@ -175,7 +175,8 @@ class Index:
             pair = an.align_pair(q, p, n_docs, cfg)
             if pair is not None:
                 found.append((row, q, pair))
-        stories = store.stories_of(row[0] for row, _, _ in found)
+        # a template match (same formula, new facts) joins no story unless the settings say so
+        stories = store.stories_of(row[0] for row, _, pair in found if cfg.template_links or pair.kind != "template")
         story, origin = self._story(set(stories.values()), facts, p.ntokens)
         matches = []
         for row, q, pair in found:

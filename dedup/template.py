@@ -1,0 +1,141 @@
+"""Template: tell a copy from a template series by where the differences fall.
+
+Wire services publish the same formula with new facts every day (a daily market
+table, a bond-issue notice, a monthly statistic). Such a pair aligns like a copy:
+long passages of equal words. What tells it apart is *which* words differ. In the
+aligned passages, the words that differ between the two sides of a template are the
+facts (figures, names, dates) and the matched words are the wording around them; a
+copy repeats the facts too, and a correction changes one figure among many repeated.
+
+A word is a *fact* by its shape: it holds a digit, or it starts with a capital letter
+and does not start a sentence (names, months, weekdays in cased scripts). In a document
+whose cased words are mostly capitalised (an all-caps text) capitals say nothing, so
+only digits count there. Each fact weighs its rarity in the other documents of the
+corpus (the alignment's IDF weights): a name the formula repeats in every issue
+("Chicago Mercantile Exchange", "Luxembourg") is common and weighs little, a figure
+only the two documents share weighs much.
+
+Rule (one knob, :data:`TEMPLATE_FACT_SHARE`): a linked pair is a ``template`` when the
+facts that differ inside its passages carry at least that share of the weight of all
+the facts inside them, both sides counted. A document and itself differ nowhere, so
+they are never a template; the measure counts both sides alike, so it is symmetric.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from rapidfuzz.distance import Indel
+
+from .align import Side, Span
+
+
+TEMPLATE_FACT_SHARE = 0.5  # share of the passages' fact weight that differs in a template
+CAPS_DOC_SHARE = 0.5  # above this share of capitalised cased words, capitals carry no signal
+_JOINERS = frozenset(" .,:/-'’")
+_OPENERS = frozenset(".!?:;\"'\u201c\u201d\u2018\u2019(\u00ab\u00bb\u3002\uff01\uff1f-\u2014")
+
+
+def fact_mask(text: str, starts: np.ndarray, ends: np.ndarray) -> np.ndarray:
+    """Per token: -1 when it is not a fact (see the module docstring), else the index of
+    the first token of its fact. A figure is one fact however the tokenizer cuts it:
+    digit tokens joined by one mark ("290,000", "1.9", "7-3/4") go together, so a
+    figure is repeated only when all of its parts are."""
+    n = len(starts)
+    digit = np.zeros(n, dtype=bool)
+    capital = np.zeros(n, dtype=bool)
+    cased = np.zeros(n, dtype=bool)
+    for k, (s, e) in enumerate(zip(starts.tolist(), ends.tolist())):
+        tok = text[s:e]
+        if any(ch.isdigit() for ch in tok):
+            digit[k] = True
+            continue
+        first = tok[0]
+        if first.isupper() or first.islower():
+            cased[k] = True
+            if first.isupper() and not _sentence_start(text, s):
+                capital[k] = True
+    n_cased = int(cased.sum())
+    fact = digit if n_cased and capital.sum() > CAPS_DOC_SHARE * n_cased else digit | capital
+    unit = np.where(fact, np.arange(n), -1)
+    st, en = starts.tolist(), ends.tolist()
+    for k in range(1, n):
+        if fact[k] and fact[k - 1] and st[k] - en[k - 1] == 1 and text[en[k - 1]] in _JOINERS:
+            unit[k] = unit[k - 1]
+    return unit
+
+
+def _sentence_start(text: str, start: int) -> bool:
+    """Whether the word at ``start`` opens a sentence, a paragraph or the text."""
+    k = start - 1
+    while k >= 0 and text[k] in " \t":
+        k -= 1
+    if k < 0 or text[k] in _OPENERS:
+        return True
+    if text[k] in "\r\n":  # a line break after a blank line or before an indent opens a paragraph
+        return text[k - 1 : k] in ("\n", "\r") or text[start - 1 : start] in (" ", "\t")
+    return False
+
+
+def _blocks(sp: Span, side_a: Side, side_b: Side) -> tuple:
+    """The passage's equal word blocks; a passage found on characters (OCR-damaged
+    text) has none recorded, so its words are lined up here."""
+    if sp.blocks:
+        return sp.blocks
+    ops = Indel.opcodes(side_a.words[sp.a0 : sp.a1], side_b.words[sp.b0 : sp.b1])
+    return tuple((sp.a0 + o.src_start, sp.a0 + o.src_end, sp.b0 + o.dest_start, sp.b0 + o.dest_end)
+                 for o in ops if o.tag == "equal")
+
+
+def _matched(n: int, spans: list[Span], blocks: list[tuple], side: int) -> tuple[np.ndarray, np.ndarray]:
+    """Per token of one side: inside a passage, and inside one of its equal blocks."""
+    inside = np.zeros(n, dtype=bool)
+    equal = np.zeros(n, dtype=bool)
+    for sp, bl in zip(spans, blocks):
+        lo, hi = (sp.a0, sp.a1) if side == 0 else (sp.b0, sp.b1)
+        inside[lo:hi] = True
+        for blk in bl:
+            s, e = (blk[0], blk[1]) if side == 0 else (blk[2], blk[3])
+            equal[s:e] = True
+    return inside, equal
+
+
+def _rarity(side: Side, others: int) -> np.ndarray:
+    """Per token, 0..1: how rare it is in the other documents of the corpus (1: no other
+    document has it; every token is 1 when there are no other documents)."""
+    w = side.weights()
+    if others < 1:
+        return np.ones(len(w))
+    return np.clip((w - 1.0) / np.log(1.0 + others), 0.0, 1.0) ** 2  # squared: see fact_share
+
+
+def fact_share(spans: list[Span], side_a: Side, side_b: Side, facts_a: np.ndarray, facts_b: np.ndarray,
+               others: int = 0) -> float:
+    """The template evidence of a linked pair, 0..1: the facts inside its passages that
+    the two documents state differently, against all the facts inside them. A differing
+    fact counts 1; a repeated one counts its rarity in the ``others`` documents of the
+    corpus (its most specific part for a figure), so a name or a figure the whole series
+    repeats is little evidence of copying. Both sides count. 0.0 without facts."""
+    differ = same = 0.0
+    blocks = [_blocks(sp, side_a, side_b) for sp in spans]
+    for side, (s, unit) in enumerate(((side_a, facts_a), (side_b, facts_b))):
+        inside, equal = _matched(len(unit), spans, blocks, side)
+        sel = (unit >= 0) & inside
+        ids, first = np.unique(unit[sel], return_inverse=True)
+        if not len(ids):
+            continue
+        rare = np.zeros(len(ids))
+        np.maximum.at(rare, first, _rarity(s, others)[sel])
+        parts = np.bincount(first, minlength=len(ids))
+        kept = np.bincount(first[equal[sel]], minlength=len(ids))
+        whole = kept == parts  # every part of the fact repeated
+        differ += float((~whole).sum())
+        same += float(rare[whole].sum())
+    total = differ + same
+    return differ / total if total else 0.0
+
+
+def is_template(spans: list[Span], side_a: Side, side_b: Side, facts_a: np.ndarray, facts_b: np.ndarray,
+                others: int = 0) -> bool:
+    """Whether a linked pair is a template series rather than a copy (see the module
+    docstring)."""
+    return fact_share(spans, side_a, side_b, facts_a, facts_b, others) >= TEMPLATE_FACT_SHARE
