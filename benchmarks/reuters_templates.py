@@ -13,8 +13,9 @@ run gives the clusters as they are now. It then reports:
   pair when its two documents differ in title or calendar day (a new issue of the
   formula), a same-title same-day pair is left out (it may be a repeat);
 * a random sample of linked pairs (fixed seed) labelled by hand in
-  ``benchmarks/reuters_template_labels.json``: re-issues kept as copies, templates
-  called copies. ``--draw N`` prints N freshly drawn pairs to label instead.
+  ``benchmarks/reuters_template_labels.json`` (a first sample, seen while the rule was
+  chosen, and a held-out one): re-issues kept as copies, templates called copies.
+  ``--draw N`` prints N freshly drawn pairs to label instead.
 """
 from __future__ import annotations
 
@@ -128,7 +129,10 @@ def main(argv: list[str] | None = None) -> int:
     }
     labels_path = Path(a.labels)
     if labels_path.exists():
-        out["labelled sample"] = labelled(kinds, json.loads(labels_path.read_text())["pairs"])
+        labels = json.loads(labels_path.read_text())
+        out["labelled sample"] = labelled(kinds, labels["pairs"])
+        if labels.get("heldout"):
+            out["held-out sample"] = labelled(kinds, labels["heldout"])
     print(json.dumps(out, indent=1))
     return 0
 

@@ -52,7 +52,8 @@ def align_one(pa: Prepared, pb: Prepared, n_docs: int, cfg: Config, words=None, 
     if kind is None and (pa.noisy or pb.noisy):
         spans = align_chars(chars(pa), chars(pb), cfg, side_a.weights(), side_b.weights())
         kind = link_kind(spans, pa.ntokens, pb.ntokens, cfg)
-    if kind is not None and is_template(spans, side_a, side_b, facts(pa), facts(pb), n_docs - 2):
+    elif kind is not None and not (pa.noisy or pb.noisy) and is_template(
+            spans, side_a, side_b, facts(pa), facts(pb), n_docs - 2):
         kind = "template"
     return kind, spans
 

@@ -10,24 +10,32 @@ copy repeats the facts too, and a correction changes one figure among many repea
 A word is a *fact* by its shape: it holds a digit, or it starts with a capital letter
 and does not start a sentence (names, months, weekdays in cased scripts). In a document
 whose cased words are mostly capitalised (an all-caps text) capitals say nothing, so
-only digits count there. Each fact weighs its rarity in the other documents of the
-corpus (the alignment's IDF weights): a name the formula repeats in every issue
-("Chicago Mercantile Exchange", "Luxembourg") is common and weighs little, a figure
-only the two documents share weighs much.
+only digits count there. Adjacent fact words joined by a space or one mark are one fact
+("290,000", "1.9", "Chicago Mercantile Exchange"), repeated only if all its parts are.
+
+A fact differs when the two sides state different facts at the same place: a gap
+between equal blocks that holds a fact on both sides (a new figure, another name).
+A fact only one side has (an added sentence, a byline) is neither repeated nor
+different. A differing fact counts 1. A repeated fact counts its rarity in the other documents of
+the corpus, squared: ``(ln((1+others)/(1+df)) / ln(1+others))**2`` of its rarest part
+(1 when no other document has it). A name or figure that the formula repeats in every
+issue ("Federal Reserve", "Luxembourg") is common and so little evidence of copying
+(a word in 3% of the corpus: 0.14), while one a story's few copies share stays strong
+(in 5 of 19,000 documents: 0.67). With no other documents (:func:`dedup.compare`)
+every repeated fact counts 1. An OCR-damaged document differs everywhere, facts
+included, so a pair with one (``noisy``) is not judged: it stays a copy.
 
 Rule (one knob, :data:`TEMPLATE_FACT_SHARE`): a linked pair is a ``template`` when the
-facts that differ inside its passages carry at least that share of the weight of all
-the facts inside them, both sides counted. A document and itself differ nowhere, so
-they are never a template; the measure counts both sides alike, so it is symmetric.
+facts that differ inside its passages carry at least that share (half) of the fact
+weight inside them, both sides counted. A document and itself differ nowhere, so they
+are never a template; the measure counts both sides alike, so it is symmetric.
 """
 
 from __future__ import annotations
 
 import numpy as np
-from rapidfuzz.distance import Indel
 
 from .align import Side, Span
-
 
 TEMPLATE_FACT_SHARE = 0.5  # share of the passages' fact weight that differs in a template
 CAPS_DOC_SHARE = 0.5  # above this share of capitalised cased words, capitals carry no signal
@@ -76,27 +84,25 @@ def _sentence_start(text: str, start: int) -> bool:
     return False
 
 
-def _blocks(sp: Span, side_a: Side, side_b: Side) -> tuple:
-    """The passage's equal word blocks; a passage found on characters (OCR-damaged
-    text) has none recorded, so its words are lined up here."""
-    if sp.blocks:
-        return sp.blocks
-    ops = Indel.opcodes(side_a.words[sp.a0 : sp.a1], side_b.words[sp.b0 : sp.b1])
-    return tuple((sp.a0 + o.src_start, sp.a0 + o.src_end, sp.b0 + o.dest_start, sp.b0 + o.dest_end)
-                 for o in ops if o.tag == "equal")
-
-
-def _matched(n: int, spans: list[Span], blocks: list[tuple], side: int) -> tuple[np.ndarray, np.ndarray]:
-    """Per token of one side: inside a passage, and inside one of its equal blocks."""
+def _sides(n: int, spans: list[Span], side: int):
+    """Per token of one side: inside a passage, inside an equal block, and the number of
+    the gap between blocks it lies in (-1 outside gaps)."""
     inside = np.zeros(n, dtype=bool)
     equal = np.zeros(n, dtype=bool)
-    for sp, bl in zip(spans, blocks):
+    gap = np.full(n, -1, dtype=np.int64)
+    g = 0
+    for sp in spans:
         lo, hi = (sp.a0, sp.a1) if side == 0 else (sp.b0, sp.b1)
         inside[lo:hi] = True
-        for blk in bl:
+        prev = None
+        for blk in sp.blocks:
             s, e = (blk[0], blk[1]) if side == 0 else (blk[2], blk[3])
             equal[s:e] = True
-    return inside, equal
+            if prev is not None:
+                gap[prev:s] = g
+            g += 1
+            prev = e
+    return inside, equal, gap
 
 
 def _rarity(side: Side, others: int) -> np.ndarray:
@@ -111,14 +117,18 @@ def _rarity(side: Side, others: int) -> np.ndarray:
 def fact_share(spans: list[Span], side_a: Side, side_b: Side, facts_a: np.ndarray, facts_b: np.ndarray,
                others: int = 0) -> float:
     """The template evidence of a linked pair, 0..1: the facts inside its passages that
-    the two documents state differently, against all the facts inside them. A differing
-    fact counts 1; a repeated one counts its rarity in the ``others`` documents of the
-    corpus (its most specific part for a figure), so a name or a figure the whole series
-    repeats is little evidence of copying. Both sides count. 0.0 without facts."""
+    the two documents state differently, against all the facts inside them (see the
+    module docstring). Both sides count. 0.0 without facts."""
     differ = same = 0.0
-    blocks = [_blocks(sp, side_a, side_b) for sp in spans]
-    for side, (s, unit) in enumerate(((side_a, facts_a), (side_b, facts_b))):
-        inside, equal = _matched(len(unit), spans, blocks, side)
+    per_side = []
+    for side, unit in enumerate((facts_a, facts_b)):
+        inside, equal, gap = _sides(len(unit), spans, side)
+        per_side.append((inside, equal, gap))
+    # gaps where both sides state a fact: a substitution (a new figure, another name)
+    with_fact = [set(gap[(unit >= 0) & ~equal & (gap >= 0)].tolist())
+                 for (inside, equal, gap), unit in zip(per_side, (facts_a, facts_b))]
+    swapped = with_fact[0] & with_fact[1]
+    for (inside, equal, gap), (s, unit) in zip(per_side, ((side_a, facts_a), (side_b, facts_b))):
         sel = (unit >= 0) & inside
         ids, first = np.unique(unit[sel], return_inverse=True)
         if not len(ids):
@@ -128,7 +138,9 @@ def fact_share(spans: list[Span], side_a: Side, side_b: Side, facts_a: np.ndarra
         parts = np.bincount(first, minlength=len(ids))
         kept = np.bincount(first[equal[sel]], minlength=len(ids))
         whole = kept == parts  # every part of the fact repeated
-        differ += float((~whole).sum())
+        in_swap = np.zeros(len(ids), dtype=bool)
+        in_swap[first[np.isin(gap[sel], list(swapped))]] = True
+        differ += float((~whole & in_swap).sum())
         same += float(rare[whole].sum())
     total = differ + same
     return differ / total if total else 0.0
@@ -137,5 +149,7 @@ def fact_share(spans: list[Span], side_a: Side, side_b: Side, facts_a: np.ndarra
 def is_template(spans: list[Span], side_a: Side, side_b: Side, facts_a: np.ndarray, facts_b: np.ndarray,
                 others: int = 0) -> bool:
     """Whether a linked pair is a template series rather than a copy (see the module
-    docstring)."""
+    docstring). Passages found on characters (OCR damage) are copies."""
+    if not spans or not all(sp.blocks for sp in spans):
+        return False
     return fact_share(spans, side_a, side_b, facts_a, facts_b, others) >= TEMPLATE_FACT_SHARE

@@ -23,7 +23,9 @@ FIRMS = ["Harlow", "Beaumont", "Castellan", "Dunmore", "Everard", "Fairbrook", "
 
 
 def issue(rng: random.Random) -> str:
-    num = lambda: f"{rng.randint(100, 399)},{rng.randint(0, 9)}00"  # noqa: E731
+    # Daily figures move within a range, so most of them recur somewhere in the corpus
+    # (as real ones do): the issues are not mistaken for OCR-damaged text.
+    num = lambda: f"{rng.randint(24, 31) * 10},000"  # noqa: E731
     f1, f2 = rng.sample(FIRMS, 2)
     return FORMULA.format(a=num(), b=num(), c=num(), d=num(), e=num(), f=num(), g=num(), firm=f1, firm2=f2)
 
