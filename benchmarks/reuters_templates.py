@@ -73,6 +73,22 @@ def link_kinds(report) -> dict[tuple[str, str], str]:
     return out
 
 
+EXAMPLES = (  # pairs the issue names, by their two titles
+    (r"HAMBURGISCHE L/B ISSUES", r"WESTPAC BANKING ISSUES"),
+    (r"ENERGY COSTS ROSE IN FEBRUARY", r"ENERGY COSTS ROSE IN MARCH"),
+)
+
+
+def examples(docs: dict[str, dict], kinds: dict) -> list[dict]:
+    out = []
+    for pa, pb in EXAMPLES:
+        for (x, y), kind in sorted(kinds.items()):
+            tx, ty = docs[x]["title"] or "", docs[y]["title"] or ""
+            if (re.search(pa, tx) and re.search(pb, ty)) or (re.search(pb, tx) and re.search(pa, ty)):
+                out.append({"a": x, "b": y, "titles": [tx, ty], "before": "copy", "after": kind})
+    return out
+
+
 def families(docs: dict[str, dict], kinds: dict) -> list[dict]:
     rows = []
     for name, pattern in FAMILIES.items():
@@ -126,6 +142,7 @@ def main(argv: list[str] | None = None) -> int:
         "clusters after": len(after.clusters), "largest after": [c.size for c in after.clusters[:5]],
         "template series after": len(after.templates), "largest series": [c.size for c in after.templates[:5]],
         "families": families(docs, kinds),
+        "named pairs": examples(docs, kinds),
     }
     labels_path = Path(a.labels)
     if labels_path.exists():

@@ -14,16 +14,17 @@ only digits count there. Adjacent fact words joined by a space or one mark are o
 ("290,000", "1.9", "Chicago Mercantile Exchange"), repeated only if all its parts are.
 
 A fact differs when the two sides state different facts at the same place: a gap
-between equal blocks that holds a fact on both sides (a new figure, another name).
-A fact only one side has (an added sentence, a byline) is neither repeated nor
-different. A differing fact counts 1. A repeated fact counts its rarity in the other documents of
-the corpus, squared: ``(ln((1+others)/(1+df)) / ln(1+others))**2`` of its rarest part
-(1 when no other document has it). A name or figure that the formula repeats in every
-issue ("Federal Reserve", "Luxembourg") is common and so little evidence of copying
-(a word in 3% of the corpus: 0.14), while one a story's few copies share stays strong
-(in 5 of 19,000 documents: 0.67). With no other documents (:func:`dedup.compare`)
-every repeated fact counts 1. An OCR-damaged document differs everywhere, facts
-included, so a pair with one (``noisy``) is not judged: it stays a copy.
+between equal blocks that holds a fact on both sides (a new figure, another name). A
+fact only one side has (an added sentence, a byline) is neither repeated nor
+different. A differing fact counts 1. A repeated fact counts its rarity in the other
+documents of the corpus, ``ln((1+others)/(1+df)) / ln(1+others)`` of its rarest part
+(1 when no other document has it, 0 when all do): a name or figure that the formula
+repeats in every issue ("Federal Reserve", "Luxembourg") is common and so weak
+evidence of copying (a word in 3% of the corpus: 0.37), while one that only a story's
+few copies share stays strong (in 5 of 19,000 documents: 0.82). With no other
+documents (:func:`dedup.compare`) every repeated fact counts 1. An OCR-damaged
+document differs everywhere, facts included, so a pair with one (``noisy``) is not
+judged: it stays a copy.
 
 Rule (one knob, :data:`TEMPLATE_FACT_SHARE`): a linked pair is a ``template`` when the
 facts that differ inside its passages carry at least that share (half) of the fact
@@ -111,7 +112,7 @@ def _rarity(side: Side, others: int) -> np.ndarray:
     w = side.weights()
     if others < 1:
         return np.ones(len(w))
-    return np.clip((w - 1.0) / np.log(1.0 + others), 0.0, 1.0) ** 2  # squared: see fact_share
+    return np.clip((w - 1.0) / np.log(1.0 + others), 0.0, 1.0)
 
 
 def fact_share(spans: list[Span], side_a: Side, side_b: Side, facts_a: np.ndarray, facts_b: np.ndarray,
