@@ -34,12 +34,15 @@ are never a template; the measure counts both sides alike, so it is symmetric.
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 
 from .align import Side, Span
 
 TEMPLATE_FACT_SHARE = 0.5  # share of the passages' fact weight that differs in a template
 CAPS_DOC_SHARE = 0.5  # above this share of capitalised cased words, capitals carry no signal
+_DIGIT = re.compile(r"\d")
 _JOINERS = frozenset(" .,:/-'’")
 _OPENERS = frozenset(".!?:;\"'\u201c\u201d\u2018\u2019(\u00ab\u00bb\u3002\uff01\uff1f-\u2014")
 
@@ -54,11 +57,10 @@ def fact_mask(text: str, starts: np.ndarray, ends: np.ndarray) -> np.ndarray:
     capital = np.zeros(n, dtype=bool)
     cased = np.zeros(n, dtype=bool)
     for k, (s, e) in enumerate(zip(starts.tolist(), ends.tolist())):
-        tok = text[s:e]
-        if any(ch.isdigit() for ch in tok):
+        if _DIGIT.search(text, s, e):
             digit[k] = True
             continue
-        first = tok[0]
+        first = text[s]
         if first.isupper() or first.islower():
             cased[k] = True
             if first.isupper() and not _sentence_start(text, s):
