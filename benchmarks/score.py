@@ -23,10 +23,13 @@ class Truth:
     roles: dict[str, str] = field(default_factory=dict)
     ops: dict[str, list[str]] = field(default_factory=dict)
     pairs: Pairs = field(default_factory=dict)
+    templates: set[tuple[str, str]] = field(default_factory=set)  # template-series pairs (a < b): not copies
 
 
 def load_truth(path: str | Path) -> Truth:
-    """Read ``truth.jsonl`` (doc lines then pair lines); pair keys are ordered ``a < b``."""
+    """Read ``truth.jsonl`` (doc lines then pair lines); pair keys are ordered ``a < b``.
+    A pair line with ``"kind": "template"`` is two issues of a template series: not a
+    copy, kept apart in ``templates``; no ``kind`` means a copy."""
     t = Truth()
     with open(path, encoding="utf-8") as fh:
         for line in fh:
@@ -35,6 +38,8 @@ def load_truth(path: str | Path) -> Truth:
                 t.labels[r["id"]] = r["cluster"]
                 t.roles[r["id"]] = r["role"]
                 t.ops[r["id"]] = r["ops"]
+            elif r.get("kind") == "template":
+                t.templates.add((min(r["a"], r["b"]), max(r["a"], r["b"])))
             else:
                 _add(t.pairs, r["a"], r["b"], r["a_spans"], r["b_spans"])
     return t
@@ -187,8 +192,15 @@ def report_to_prediction(report: dict) -> tuple[dict[str, str], Pairs]:
 
 
 def score(truth: Truth, labels: dict[str, str], pairs: Pairs, doc_lengths: dict[str, int]) -> dict[str, float]:
-    """Cluster and passage metrics in one dict."""
-    return {**cluster_metrics(labels, truth.labels), **passage_metrics(pairs, truth.pairs, doc_lengths)}
+    """Cluster and passage metrics in one dict; with template series in the truth, also
+    ``template_as_copy``: template pairs linked as copies (target 0) and
+    ``template_same_cluster``: template pairs put in one cluster."""
+    out = {**cluster_metrics(labels, truth.labels), **passage_metrics(pairs, truth.pairs, doc_lengths)}
+    if truth.templates:
+        out["template_pairs"] = len(truth.templates)
+        out["template_as_copy"] = sum(p in pairs for p in truth.templates)
+        out["template_same_cluster"] = sum(labels.get(a) == labels.get(b) for a, b in truth.templates)
+    return out
 
 
 def main(argv: list[str] | None = None) -> int:

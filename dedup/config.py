@@ -61,6 +61,9 @@ class Config(BaseModel):
     duplicate_coverage: float = Field(
         0.5, gt=0.0, le=1.0, description="coverage both ways above which a link is a duplicate"
     )
+    template_links: bool = Field(
+        False, description="template links (a formula with new facts) join clusters like copies"
+    )
     # boilerplate
     boilerplate_min_docs: int = Field(
         3, ge=2, description="a line must recur in this many documents to be judged furniture"

@@ -1,7 +1,9 @@
 """Align every candidate pair (the align stage over a corpus), on ``jobs`` processes.
 
 Words weigh their rarity in the *other* documents of the corpus; pairs with an
-OCR-damaged document that words cannot link are aligned again on characters.
+OCR-damaged document that words cannot link are aligned again on characters. A linked
+pair whose passages differ in their facts is a template series, not a copy
+(:mod:`dedup.template`).
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from .config import Config
 from .parallel import chunks, run
 from .provenance import PairAlignment
 from .segment import Prepared, member_sorted
+from .template import fact_mask, is_template
 
 CHUNK = 512  # pairs per task
 
@@ -35,18 +38,23 @@ def pair_sides(pa: Prepared, pb: Prepared, words_a: str, words_b: str, n_docs: i
     return Side.make(words_a, w_a, pa.quoted), Side.make(words_b, w_b, pb.quoted)
 
 
-def align_one(pa: Prepared, pb: Prepared, n_docs: int, cfg: Config, words=None, chars=None):
+def align_one(pa: Prepared, pb: Prepared, n_docs: int, cfg: Config, words=None, chars=None, facts=None):
     """``(kind, spans)`` for one pair: words first, then characters when one document is
-    OCR-damaged and words found no link. ``words``/``chars``: optional callables that
-    return a document's (cached) word string / :class:`CharView`."""
+    OCR-damaged and words found no link; a word-aligned link whose facts differ is a
+    ``template``. ``words``/``chars``/``facts``: optional callables that return a
+    document's (cached) word string / :class:`CharView` / fact mask."""
     words = words or (lambda p: p.word_string())
     chars = chars or (lambda p: CharView.of(p.text, p.starts, p.ends))
+    facts = facts or (lambda p: fact_mask(p.text, p.starts, p.ends))
     side_a, side_b = pair_sides(pa, pb, words(pa), words(pb), n_docs)
     spans = align(side_a, side_b, cfg)
     kind = link_kind(spans, pa.ntokens, pb.ntokens, cfg)
     if kind is None and (pa.noisy or pb.noisy):
         spans = align_chars(chars(pa), chars(pb), cfg, side_a.weights(), side_b.weights())
         kind = link_kind(spans, pa.ntokens, pb.ntokens, cfg)
+    elif kind is not None and not (pa.noisy or pb.noisy) and is_template(
+            spans, side_a, side_b, facts(pa), facts(pb), n_docs - 2):
+        kind = "template"
     return kind, spans
 
 
@@ -65,9 +73,10 @@ def _align_range(state, rng: tuple[int, int]) -> list[tuple[int, PairAlignment]]
     text = getattr(prepared, "text", None)  # a PreparedStore keeps texts on disk
     words = _cached({}, lambda p: p.word_string())
     chars = _cached({}, lambda p: CharView.of(p.text if p.text is not None else text(p.index), p.starts, p.ends))
+    facts = _cached({}, lambda p: fact_mask(p.text if p.text is not None else text(p.index), p.starts, p.ends))
     out = []
     for (i, j), pos in zip(pairs[order[rng[0] : rng[1]]].tolist(), order[rng[0] : rng[1]].tolist()):
-        kind, spans = align_one(prepared[i], prepared[j], len(prepared), cfg, words, chars)
+        kind, spans = align_one(prepared[i], prepared[j], len(prepared), cfg, words, chars, facts)
         if kind is not None:  # the blocks were for alignment; the report needs the spans
             out.append((pos, PairAlignment(i, j, kind, tuple(replace(s, blocks=()) for s in spans))))
     return out

@@ -9,8 +9,8 @@ from typing import Literal, Optional
 
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, field_validator
 
-LinkKind = Literal["duplicate", "partial"]
-Role = Literal["origin", "copy", "partial"]
+LinkKind = Literal["duplicate", "partial", "template"]
+Role = Literal["origin", "copy", "partial", "template"]
 
 
 class Document(BaseModel):
@@ -105,6 +105,9 @@ class Member(BaseModel):
 
 
 class Cluster(BaseModel):
+    """Documents joined by links. ``kind``: ``duplicate`` when duplicate links alone
+    connect them, ``partial`` when copy links (duplicate, partial) do, else ``template``."""
+
     model_config = ConfigDict(frozen=True)
 
     id: str
@@ -136,6 +139,9 @@ class Report(BaseModel):
     model_config = ConfigDict(frozen=True)
 
     clusters: list[Cluster]
+    # template series (documents joined by template links only), kept out of the copy
+    # clusters; empty when the ``template_links`` setting puts them into the clusters
+    templates: list[Cluster] = []
     documents: list[DocumentInfo]
     problems: list[Problem]
     config: dict

@@ -21,6 +21,7 @@ from .models import Cluster, Comparison, Document, DocumentInfo, Problem, Report
 from .parallel import default_jobs
 from .prepare import prepare_corpus
 from .spill import workdir
+from .template import fact_mask, is_template
 from .workspace import DocStore
 from .provenance import PairAlignment, build_cluster, passages, rank_key, rounded
 
@@ -100,7 +101,22 @@ def ingest_corpus(docs: DocStore, inputs, problems: list[Problem]) -> None:
 
 
 def link_clusters(prepared, facts, alignments, problems: list[Problem], cfg: Config) -> "Outcome":
-    """Cluster the links; order the clusters (largest first, then by origin)."""
+    """Cluster the links; order the clusters (largest first, then by origin). Template
+    links are kept out of the copy clusters and form template series of their own,
+    unless ``cfg.template_links`` lets them join clusters like copies."""
+    if cfg.template_links:
+        copies, series = alignments, []
+    else:
+        copies = [a for a in alignments if a.kind != "template"]
+        series = [a for a in alignments if a.kind == "template"]
+    outcome = Outcome(prepared, facts, *_groups(prepared, facts, copies), problems, cfg)
+    outcome._series = _groups(prepared, facts, series)
+    return outcome
+
+
+def _groups(prepared, facts, alignments):
+    """Connected groups of the links (bridges dropped, see :mod:`dedup.cluster`), in
+    report order, and each group's links keyed by its first member."""
     n = len(prepared)
     edges = [(a.i, a.j) for a in alignments]
     groups = components(n, (e for e, ok in zip(edges, supported(n, edges)) if ok))
@@ -113,7 +129,7 @@ def link_clusters(prepared, facts, alignments, problems: list[Problem], cfg: Con
     ntokens = prepared.ntokens
     origin = [min((rank_key(facts[x], ntokens[x]) for x in g))[-1] for g in groups]
     order = sorted(range(len(groups)), key=lambda k: (-len(groups[k]), origin[k]))
-    return Outcome(prepared, facts, [groups[k] for k in order], by_group, problems, cfg)
+    return [groups[k] for k in order], by_group
 
 
 class Outcome:
@@ -121,6 +137,7 @@ class Outcome:
 
     def __init__(self, prepared, facts, groups, by_group, problems: list[Problem], cfg: Config):
         self._prepared, self._facts, self._groups, self._by_group = prepared, facts, groups, by_group
+        self._series: tuple[list, dict] = ([], {})
         self.problems = problems
         self.config = cfg.as_dict()
 
@@ -131,6 +148,12 @@ class Outcome:
         """Every cluster, in report order."""
         for k, g in enumerate(self._groups):
             yield build_cluster(g, self._by_group[g[0]], self._prepared, self._facts, f"c{k + 1}")
+
+    def templates(self) -> Iterator[Cluster]:
+        """Every template series (ids ``t1``, ``t2``, ...), in report order."""
+        groups, by_group = self._series
+        for k, g in enumerate(groups):
+            yield build_cluster(g, by_group[g[0]], self._prepared, self._facts, f"t{k + 1}")
 
     def documents(self) -> Iterator[DocumentInfo]:
         """Every document's facts, in id order."""
@@ -150,15 +173,15 @@ class Outcome:
 
     def fields(self) -> dict:
         """The report's fields, the lists as iterators (for :func:`dedup.report.iter_json`)."""
-        return {"clusters": self.clusters(), "documents": self.documents(), "problems": self.problems,
-                "config": self.config}
+        return {"clusters": self.clusters(), "templates": self.templates(), "documents": self.documents(),
+                "problems": self.problems, "config": self.config}
 
     def report(self, keep_texts: bool = False) -> Report:
-        report = Report(clusters=list(self.clusters()), documents=list(self.documents()),
-                        problems=self.problems, config=self.config)
+        report = Report(clusters=list(self.clusters()), templates=list(self.templates()),
+                        documents=list(self.documents()), problems=self.problems, config=self.config)
         if keep_texts:
             texts = self._prepared.docs
-            for c in self._groups:
+            for c in self._groups + self._series[0]:
                 report._texts.update((self._facts[x].doc_id, texts.text(x)) for x in c)
         return report
 
@@ -166,7 +189,8 @@ class Outcome:
 def compare(a: Union[str, Document, dict], b: Union[str, Document, dict], config: Optional[Config] = None) -> Comparison:
     """Align two texts on their own (no corpus statistics): passages, score, coverage.
 
-    Default settings: :meth:`Config.pairwise`. Symmetric: ``compare(b, a)`` mirrors
+    ``kind`` is ``template`` when the passages differ in their facts (see
+    :mod:`dedup.template`). Default settings: :meth:`Config.pairwise`. Symmetric: ``compare(b, a)`` mirrors
     ``compare(a, b)``; a text compared with itself is a duplicate with score 1.
     """
     cfg = config or Config.pairwise()
@@ -180,12 +204,17 @@ def compare(a: Union[str, Document, dict], b: Union[str, Document, dict], config
             docs.add_all([da, db], [])
             prepared, _ = prepare_corpus(docs, tmp, cfg)
             pa, pb = prepared[0], prepared[1]
+            facts_a, facts_b = fact_mask(da.text, pa.starts, pa.ends), fact_mask(db.text, pb.starts, pb.ends)
         finally:
             (prepared or docs).close()
-    spans = align(*pair_sides(pa, pb, pa.word_string(), pb.word_string(), 2), cfg)
+    sides = pair_sides(pa, pb, pa.word_string(), pb.word_string(), 2)
+    spans = align(*sides, cfg)
     cov_a, cov_b = coverage(spans, pa.ntokens, pb.ntokens)
+    kind = link_kind(spans, pa.ntokens, pb.ntokens, cfg)
+    if kind is not None and is_template(spans, *sides, facts_a, facts_b):
+        kind = "template"
     return Comparison(
-        kind=link_kind(spans, pa.ntokens, pb.ntokens, cfg),
+        kind=kind,
         score=rounded(weighted_score(spans)),
         coverage_source=rounded(cov_a),
         coverage_target=rounded(cov_b),

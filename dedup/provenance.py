@@ -8,6 +8,9 @@ words), then the smallest id so that the answer never depends on input order.
 Days, not instants, come first because a day is what most dates say: a paper's date is
 its publication day (read as midnight), a wire's carries the minute it was filed, and
 copy credited to a wire on the day the wire ran it is the wire's.
+
+A member is a ``copy`` when a duplicate link reaches it, ``partial`` when only partial
+(or partial and template) links do, ``template`` when only template links do.
 """
 
 from __future__ import annotations
@@ -99,7 +102,7 @@ def build_cluster(
     rank = {x: r for r, x in enumerate(order)}
     covered: dict[int, list[tuple[int, int]]] = {x: [] for x in members}
     links = []
-    has_duplicate = set()
+    has_duplicate, has_copy = set(), set()
     for al in alignments:
         covered[al.i].extend((s.a0, s.a1) for s in al.spans)
         covered[al.j].extend((s.b0, s.b1) for s in al.spans)
@@ -108,6 +111,8 @@ def build_cluster(
         cov_s, cov_t = coverage(spans, prepared[src].ntokens, prepared[dst].ntokens)
         if al.kind == "duplicate":
             has_duplicate.update((al.i, al.j))
+        if al.kind != "template":
+            has_copy.update((al.i, al.j))
         links.append((rank[src], rank[dst], Link(
                 source=facts[src].doc_id,
                 target=facts[dst].doc_id,
@@ -121,7 +126,8 @@ def build_cluster(
     out_members = []
     for x in order:
         n = prepared[x].ntokens
-        role = "origin" if x == order[0] else ("copy" if x in has_duplicate else "partial")
+        role = "origin" if x == order[0] else (
+            "copy" if x in has_duplicate else "partial" if x in has_copy else "template")
         out_members.append(
             Member(
                 doc_id=facts[x].doc_id,
@@ -133,7 +139,9 @@ def build_cluster(
             )
         )
     dup_edges = [(al.i, al.j) for al in alignments if al.kind == "duplicate"]
-    kind = "duplicate" if connected(members, dup_edges) else "partial"
+    copy_edges = [(al.i, al.j) for al in alignments if al.kind != "template"]
+    kind = ("duplicate" if connected(members, dup_edges)
+            else "partial" if connected(members, copy_edges) else "template")
     return Cluster(
         id=cluster_id,
         kind=kind,

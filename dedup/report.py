@@ -54,9 +54,16 @@ def iter_json(report) -> Iterator[str]:
     yield "}\n"
 
 
+def _groups(report) -> Iterator:
+    """The copy clusters, then the template series (``kind`` ``template``, ids ``t1``...)."""
+    fields = _fields(report)
+    yield from fields["clusters"]
+    yield from fields.get("templates", ())
+
+
 def iter_jsonl(report) -> Iterator[str]:
-    """One cluster per line, compact."""
-    for c in _fields(report)["clusters"]:
+    """One cluster per line, compact; template series follow the clusters."""
+    for c in _groups(report):
         yield json.dumps(c.model_dump(mode="json"), ensure_ascii=False, separators=(",", ":")) + "\n"
 
 
@@ -65,11 +72,11 @@ def to_jsonl(report) -> str:
 
 
 def iter_csv(report) -> Iterator[str]:
-    """One row per cluster member."""
+    """One row per cluster member (template series' members after the clusters')."""
     buf = io.StringIO()
     writer = csv.DictWriter(buf, fieldnames=CSV_FIELDS, lineterminator="\n")
     writer.writeheader()
-    for c in _fields(report)["clusters"]:
+    for c in _groups(report):
         for m in c.members:
             writer.writerow(
                 {

@@ -1,5 +1,5 @@
 """CLI: python -m benchmarks.synth --size N --seed S --strength default --out DIR [--data DIR]
-[--phenomena inline-furniture]."""
+[--phenomena inline-furniture,templates,long-hosts]."""
 from __future__ import annotations
 
 import argparse

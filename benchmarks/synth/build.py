@@ -41,6 +41,7 @@ def copies_count(rng: random.Random, cap: int) -> int:
 class Builder:
     def __init__(self, articles: list[Article], size: int, seed: int, strength: str, out: Path,
                  phenomena: frozenset[str] = frozenset()):
+        self.phenomena, self.seed = phenomena, seed
         master = random.Random(seed)
         self.rng = random.Random(master.getrandbits(64))
         self.shuffle_rng = random.Random(master.getrandbits(64))
@@ -169,6 +170,12 @@ class Builder:
         with open(self.out / "corpus.jsonl", "w", encoding="utf-8") as self.fc, \
                 open(self.out / "truth.jsonl", "w", encoding="utf-8") as self.ft, \
                 open(pair_tmp, "w", encoding="utf-8") as self.fp:
+            extra = {}
+            if "templates" in self.phenomena:  # opt-in: the default corpus stays as it was
+                from .templates import SHARE, template_series
+
+                extra["template"] = template_series(self, random.Random(f"templates:{self.seed}"),
+                                                    round(SHARE * self.size))
             while self.produced < self.size:
                 remaining = self.size - self.produced
                 n = self.produced + 1
@@ -188,19 +195,19 @@ class Builder:
         with open(self.out / "truth.jsonl", "a", encoding="utf-8") as ft, open(pair_tmp, encoding="utf-8") as fp:
             shutil.copyfileobj(fp, ft)
         pair_tmp.unlink()
-        return dict(self.counts, stories=self.n_stories, remixed=self.pool.remixed)
+        return dict(self.counts, **extra, stories=self.n_stories, remixed=self.pool.remixed)
 
 
-PHENOMENA = ("inline-furniture",)  # opt-in; the default corpus has none
+PHENOMENA = ("inline-furniture", "templates")  # opt-in additions to the corpus (``--phenomena``)
 
 
 def build(data: str | Path, out: str | Path, size: int, seed: int, strength: str = "default",
-          phenomena: frozenset[str] = frozenset()) -> dict:
+          phenomena: tuple[str, ...] = ()) -> dict:
     """Generate ``out/corpus.jsonl`` and ``out/truth.jsonl``; returns composition counts.
-    ``phenomena``: opt-in extras (see ``PHENOMENA``)."""
+    ``phenomena``: opt-in additions (:data:`PHENOMENA`); none gives the default corpus."""
     if strength not in STRENGTHS:
         raise ValueError(f"strength must be one of {sorted(STRENGTHS)}")
     unknown = set(phenomena) - set(PHENOMENA)
     if unknown:
-        raise ValueError(f"unknown phenomena {sorted(unknown)}; known: {list(PHENOMENA)}")
+        raise ValueError(f"unknown phenomena {sorted(unknown)}; expected some of {list(PHENOMENA)}")
     return Builder(load_articles(data), size, seed, strength, Path(out), frozenset(phenomena)).run()

@@ -99,6 +99,8 @@ def cluster_cmd(
         _DEFAULT.date_order, "--date-order",
         help="All-numeric dates whose day and month could swap (10/03/2017): DMY reads day first, MDY/YMD month first.",
     ),
+    include_templates: bool = typer.Option(
+        False, "--include-templates", help="Let template links (a formula with new facts) join clusters like copies."),
     jobs: int = typer.Option(0, "--jobs", "-j", help="Worker processes (0: all cores). Output does not depend on it."),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar or warnings."),
 ) -> int:
@@ -110,7 +112,7 @@ def cluster_cmd(
     cfg = Config(
         threshold=threshold, shingle_size=shingle_size, num_perm=num_perm,
         min_passage_tokens=min_passage, min_link_tokens=min_link, seed=seed,
-        min_passage_score=min_score, date_order=date_order.value,
+        min_passage_score=min_score, date_order=date_order.value, template_links=include_templates,
     )
     if output is not None:
         if not output.strip():

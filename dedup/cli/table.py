@@ -143,7 +143,7 @@ def _more(console: Console, n: int) -> None:
 
 def print_table(report: Report, console: Console) -> None:
     """Per cluster: members with role, date and coverage, then a few shared passages."""
-    for c in report.clusters:
+    for c in list(report.clusters) + list(report.templates):
         title = f"{clean(c.id)}  {c.kind}  {plural(c.size, 'document')}  origin {clean(c.origin)}"
         _line(console, Text(title, style="bold"))
         rows = []
@@ -163,7 +163,8 @@ def print_table(report: Report, console: Console) -> None:
         console.print()
     alone = sum(1 for d in report.documents if d.cluster is None)
     _line(console, Text(f"{plural(len(report.documents), 'document')}, {plural(len(report.clusters), 'cluster')}, "
-                        f"{alone} alone, {len(report.problems)} skipped"))
+                        f"{alone} alone, {len(report.problems)} skipped"
+                        + (f", {plural(len(report.templates), 'template series', 'template series')}" if report.templates else "")))
 
 
 def print_results(results, new_texts: dict, stored_texts: dict, console: Console) -> None:

@@ -132,9 +132,10 @@ class PairResult:
     coverage_new: float
 
 
-def align_pair(stored: Prepared, new: Prepared, n_docs: int, cfg: Config) -> PairResult | None:
-    """Align a stored document (side A) with the new one (side B) as the batch link stage does."""
-    kind, spans = align_one(stored, new, n_docs, cfg)
+def align_pair(stored: Prepared, new: Prepared, n_docs: int, cfg: Config, facts=None) -> PairResult | None:
+    """Align a stored document (side A) with the new one (side B) as the batch link stage
+    does. ``facts``: optional cached fact masks (see :func:`dedup.link.align_one`)."""
+    kind, spans = align_one(stored, new, n_docs, cfg, facts=facts)
     if kind is None:
         return None
     cov_a, cov_b = coverage(spans, stored.ntokens, new.ntokens)

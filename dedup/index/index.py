@@ -22,6 +22,7 @@ from ..config import Config
 from ..models import Document, Report
 from ..pipeline import cluster as batch_cluster
 from ..provenance import DocFacts, passages, rank_key, rounded
+from ..template import fact_mask
 from . import analysis as an
 from . import bulk
 from .checks import check, restory, validate, version
@@ -186,17 +187,26 @@ class Index:
         counts = store.word_counts(an.signed(vocab))
         an.set_df(p, counts[np.searchsorted(vocab, p.vocab)] + 1, n_docs)
         found = []
+        masks: dict[int, np.ndarray] = {}  # fact masks, each document's computed once
+
+        def fact_of(x):
+            if id(x) not in masks:
+                masks[id(x)] = fact_mask(x.text, x.starts, x.ends)
+            return masks[id(x)]
+
         for row, q in zip(rows, others):
             in_new = np.isin(q.vocab, p.vocab, assume_unique=True)
             an.set_df(q, counts[np.searchsorted(vocab, q.vocab)] + in_new, n_docs)
-            pair = an.align_pair(q, p, n_docs, cfg)
+            pair = an.align_pair(q, p, n_docs, cfg, fact_of)
             if pair is not None:
                 found.append((row, q, pair))
             elif row[0] in exact:
                 # The same words in the same order: the alignment may see too little content
                 # (lines recurring only in the two copies read as furniture), the copy is whole.
                 found.append((row, None, None))
-        stories = store.stories_of(row[0] for row, _, _ in found)
+        # a template match (same formula, new facts) joins no story unless the settings say so
+        stories = store.stories_of(row[0] for row, _, pair in found
+                                   if pair is None or cfg.template_links or pair.kind != "template")
         story, origin = self._story(set(stories.values()), facts, p.ntokens)
         matches = []
         for row, q, pair in found:

@@ -1,0 +1,146 @@
+"""Template series (a formula with new facts) against copies (the facts repeated)."""
+import csv
+import io
+import json
+import random
+
+import numpy as np
+from hypothesis import given, settings, strategies as st
+
+import dedup
+from dedup.template import fact_mask
+from dedup.normalize import tokenize
+
+FORMULA = (
+    "Floor traders at the Chicago Mercantile Exchange estimated today that the hog slaughter "
+    "would reach about {a} to {b} head, compared with {c} head a week ago and {d} head a year ago, "
+    "according to figures compiled by {firm} before the opening. The estimate for cattle stood at "
+    "about {e} to {f} head against {g} head last week, brokers at {firm2} said, adding that the "
+    "pace of marketing was in line with expectations for the season and that supplies should "
+    "remain ample through the coming weeks as feedlots move animals to market."
+)
+FIRMS = ["Harlow", "Beaumont", "Castellan", "Dunmore", "Everard", "Fairbrook", "Greville", "Holloway"]
+
+
+def issue(rng: random.Random) -> str:
+    # Daily figures move within a range, so most of them recur somewhere in the corpus
+    # (as real ones do): the issues are not mistaken for OCR-damaged text.
+    num = lambda: f"{rng.randint(24, 31) * 10},000"  # noqa: E731
+    f1, f2 = rng.sample(FIRMS, 2)
+    return FORMULA.format(a=num(), b=num(), c=num(), d=num(), e=num(), f=num(), g=num(), firm=f1, firm2=f2)
+
+
+def corrected(text: str) -> str:
+    """The same report with its last figure changed (a correction)."""
+    k = max(i for i, ch in enumerate(text) if ch.isdigit())
+    return text[:k] + ("1" if text[k] != "1" else "2") + text[k + 1:]
+
+
+ARTICLE = (
+    "The regional council of Westbury approved on Tuesday a plan of 42 mln euros to rebuild the harbour "
+    "wall damaged by the storms of last winter, Mayor Ilse Marquardt told reporters after the vote. "
+    "The plan, drafted with engineers from Nordhaven University, foresees a wall raised by 1.8 metres "
+    "and a new lock for fishing boats, with work starting in March and ending within three years. "
+    "Opposition members said the cost had doubled since the first estimate of 21 mln euros and asked "
+    "for an audit by the national court of accounts before any contract is signed."
+)
+
+
+def test_formula_with_new_figures_and_names_is_a_template():
+    rng = random.Random(1)
+    assert dedup.compare(issue(rng), issue(rng)).kind == "template"
+
+
+def test_copy_with_one_corrected_figure_is_a_copy():
+    assert dedup.compare(ARTICLE, corrected(ARTICLE)).kind == "duplicate"
+    rng = random.Random(2)
+    text = issue(rng)
+    assert dedup.compare(text, text).kind == "duplicate"
+
+
+def test_figures_are_one_fact_and_sentence_starts_are_not_names():
+    text = "Sales rose to 290,000 units. Analysts at Harlow said so."
+    s, e, _ = tokenize(text)
+    unit = fact_mask(text, s, e)
+    toks = [text[a:b] for a, b in zip(s.tolist(), e.tolist())]
+    facts = {toks[k]: int(unit[k]) for k in range(len(toks)) if unit[k] >= 0}
+    assert set(facts) == {"290", "000", "Harlow"}  # "Sales", "Analysts" open sentences
+    assert facts["290"] == facts["000"]
+    shout = "SALES ROSE TO 290 UNITS AT HARLOW"
+    s, e, _ = tokenize(shout)
+    assert [shout[a:b] for a, b, u in zip(s, e, fact_mask(shout, s, e)) if u >= 0] == ["290"]
+
+
+_words = st.sampled_from(["the", "market", "Harlow", "rose", "to", "12", "3.5", "said", "Tuesday", "bank",
+                          "Westbury", "of", "percent", "shares", "on", "March", "and", "a", "report", "1987"])
+_texts = st.lists(_words, min_size=40, max_size=90).map(lambda w: " ".join(w) + ".")
+
+
+@settings(max_examples=25, deadline=None)
+@given(_texts)
+def test_a_document_and_itself_are_never_a_template(text):
+    assert dedup.compare(text, text).kind != "template"
+
+
+@settings(max_examples=25, deadline=None)
+@given(st.integers(0, 10_000))
+def test_the_kind_is_symmetric(seed):
+    rng = random.Random(seed)
+    a = issue(rng)
+    b = issue(rng) if rng.random() < 0.5 else corrected(a)
+    assert dedup.compare(a, b).kind == dedup.compare(b, a).kind
+
+
+def _corpus() -> list[dict]:
+    rng = random.Random(5)
+    docs = [{"id": f"day{k}", "text": issue(rng), "date": f"2024-03-0{k + 1}T09:00:00"} for k in range(4)]
+    docs.append({"id": "day0-fix", "text": corrected(docs[0]["text"]), "date": "2024-03-01T11:00:00"})
+    docs.append({"id": "news", "text": ARTICLE, "date": "2024-03-02T10:00:00"})
+    docs.append({"id": "news-copy", "text": ARTICLE.replace("Tuesday", "Tuesday evening"),
+                 "date": "2024-03-02T12:00:00"})
+    return docs
+
+
+def test_templates_are_kept_out_of_clusters_by_default():
+    report = dedup.cluster(_corpus(), jobs=1)
+    clustered = {frozenset(m.doc_id for m in c.members) for c in report.clusters}
+    assert clustered == {frozenset({"day0", "day0-fix"}), frozenset({"news", "news-copy"})}
+    assert all(link.kind != "template" for c in report.clusters for link in c.links)
+    assert [c.kind for c in report.templates] == ["template"]
+    series = report.templates[0]
+    assert {m.doc_id for m in series.members} >= {"day1", "day2", "day3"}
+    assert {link.kind for link in series.links} == {"template"}
+    assert series.id == "t1" and "template" in {m.role for m in series.members}
+
+
+def test_an_option_puts_templates_into_the_clusters():
+    report = dedup.cluster(_corpus(), config=dedup.Config(template_links=True), jobs=1)
+    assert report.templates == []
+    big = report.clusters[0]
+    assert {m.doc_id for m in big.members} >= {"day0", "day0-fix", "day1", "day2", "day3"}
+    assert {link.kind for link in big.links} >= {"template", "duplicate"}
+    assert big.kind == "template"  # copy links alone do not connect it
+
+
+def test_every_output_format_shows_the_kind(run_cli, tmp_path):
+    path = tmp_path / "corpus.jsonl"
+    path.write_text("".join(json.dumps(d) + "\n" for d in _corpus()), encoding="utf-8")
+    code, out, _ = run_cli("cluster", path, "-f", "json")
+    data = json.loads(out)
+    assert code == 0 and [c["kind"] for c in data["templates"]] == ["template"]
+    assert {link["kind"] for link in data["templates"][0]["links"]} == {"template"}
+    code, out, _ = run_cli("cluster", path, "-f", "jsonl")
+    lines = [json.loads(x) for x in out.splitlines()]
+    assert [x["kind"] for x in lines].count("template") == 1 and lines[-1]["id"] == "t1"
+    code, out, _ = run_cli("cluster", path, "-f", "csv")
+    rows = list(csv.DictReader(io.StringIO(out)))
+    assert {r["doc_id"] for r in rows if r["kind"] == "template"} >= {"day1", "day2", "day3"}
+    code, out, _ = run_cli("cluster", path)
+    assert "t1  template" in out and "1 template series" in out
+    code, out, _ = run_cli("cluster", path, "-f", "json", "--include-templates")
+    data = json.loads(out)
+    assert data["templates"] == [] and "template" in {x["kind"] for c in data["clusters"] for x in c["links"]}
+
+
+def test_fact_mask_is_empty_for_no_tokens():
+    assert len(fact_mask("", np.zeros(0, np.int32), np.zeros(0, np.int32))) == 0
