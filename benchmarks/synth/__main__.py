@@ -1,4 +1,4 @@
-"""CLI: python -m benchmarks.synth --size N --seed S --strength default --out DIR [--data DIR]."""
+"""CLI: python -m benchmarks.synth --size N --seed S --strength default --out DIR [--data DIR] [--phenomena long-hosts]."""
 from __future__ import annotations
 
 import argparse
@@ -7,7 +7,7 @@ import sys
 import time
 from pathlib import Path
 
-from .build import build
+from .build import PHENOMENA, build
 from .transforms import STRENGTHS
 
 DEFAULT_DATA = Path(__file__).resolve().parents[2].parent / "shared" / "data"
@@ -20,11 +20,16 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--strength", choices=sorted(STRENGTHS), default="default")
     ap.add_argument("--out", required=True, help="output directory")
     ap.add_argument("--data", default=str(DEFAULT_DATA), help="directory with the source corpora")
+    ap.add_argument("--phenomena", default="", help="comma-separated opt-in document kinds: "
+                    + ", ".join(sorted(PHENOMENA)) + " (default: none)")
     a = ap.parse_args(argv)
+    phenomena = frozenset(p.strip() for p in a.phenomena.split(",") if p.strip())
+    if phenomena - PHENOMENA:
+        ap.error(f"--phenomena: unknown {', '.join(sorted(phenomena - PHENOMENA))}")
     if a.size < 1:
         ap.error("--size must be positive")
     t = time.perf_counter()
-    summary = build(a.data, a.out, a.size, a.seed, a.strength)
+    summary = build(a.data, a.out, a.size, a.seed, a.strength, phenomena)
     dt = time.perf_counter() - t
     summary.update(seconds=round(dt, 2), docs_per_s=round(a.size / dt))
     print(json.dumps(summary), file=sys.stderr)

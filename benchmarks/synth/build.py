@@ -15,6 +15,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from .furniture import make_outlets, section
+from .longhosts import EVERY as LONG_HOST_EVERY, make_long_host
 from .pool import Pool
 from .render import Doc, render, shared_spans
 from .sources import Article, load_articles
@@ -39,7 +40,9 @@ def copies_count(rng: random.Random, cap: int) -> int:
 
 
 class Builder:
-    def __init__(self, articles: list[Article], size: int, seed: int, strength: str, out: Path):
+    def __init__(self, articles: list[Article], size: int, seed: int, strength: str, out: Path,
+                 phenomena: frozenset[str] = frozenset()):
+        self.phenomena = phenomena
         master = random.Random(seed)
         self.rng = random.Random(master.getrandbits(64))
         self.shuffle_rng = random.Random(master.getrandbits(64))
@@ -167,8 +170,12 @@ class Builder:
                 open(pair_tmp, "w", encoding="utf-8") as self.fp:
             while self.produced < self.size:
                 remaining = self.size - self.produced
+                if "long-hosts" in self.phenomena and self.open and self.produced % LONG_HOST_EVERY == LONG_HOST_EVERY // 2:
+                    self.emit(make_long_host(self))
+                    self.counts["long_hosts"] = self.counts.get("long_hosts", 0) + 1
+                    continue
                 n = self.produced + 1
-                deficit = {c: SHARES[c] * n - self.counts[c] for c in SHARES}
+                deficit = {c: SHARES[c] * n - self.counts[c] for c in SHARES}  # long hosts: outside the shares
                 kind = max(deficit, key=deficit.get)
                 if kind in ("partial", "negative") and not self.open:
                     kind = "syndicated"
@@ -187,8 +194,15 @@ class Builder:
         return dict(self.counts, stories=self.n_stories, remixed=self.pool.remixed)
 
 
-def build(data: str | Path, out: str | Path, size: int, seed: int, strength: str = "default") -> dict:
-    """Generate ``out/corpus.jsonl`` and ``out/truth.jsonl``; returns composition counts."""
+PHENOMENA = frozenset({"long-hosts"})  # opt-in document kinds; none by default
+
+
+def build(data: str | Path, out: str | Path, size: int, seed: int, strength: str = "default",
+          phenomena: frozenset[str] = frozenset()) -> dict:
+    """Generate ``out/corpus.jsonl`` and ``out/truth.jsonl``; returns composition counts.
+    ``phenomena``: opt-in kinds (see ``PHENOMENA``); without them the corpus is unchanged."""
     if strength not in STRENGTHS:
         raise ValueError(f"strength must be one of {sorted(STRENGTHS)}")
-    return Builder(load_articles(data), size, seed, strength, Path(out)).run()
+    if set(phenomena) - PHENOMENA:
+        raise ValueError(f"phenomena must be among {sorted(PHENOMENA)}")
+    return Builder(load_articles(data), size, seed, strength, Path(out), frozenset(phenomena)).run()
