@@ -28,13 +28,18 @@ KINDS = ("live_blog", "transcript", "pages")
 
 
 def _passage(st: Story, rng: random.Random) -> tuple[list[list[tuple[str, int]]], int, int]:
-    """Consecutive origin paragraphs (story sentence units) holding 40+ words, or all."""
+    """Consecutive origin paragraphs (story sentence units) holding 40+ words (all of
+    them when the story is shorter)."""
     pars = [[u for u in p if u[1] is not None and u[1] >= 0] for p in st.docs[0].content]
     pars = [p for p in pars if p]
+    words = [sum(len(t.split()) for t, _ in p) for p in pars]
     i = rng.randrange(len(pars))
     n = 1
-    while i + n < len(pars) and sum(len(t.split()) for p in pars[i : i + n] for t, _ in p) < MIN_PASSAGE_WORDS:
-        n += 1
+    while sum(words[i : i + n]) < MIN_PASSAGE_WORDS and n < len(pars):
+        if i + n < len(pars):
+            n += 1
+        else:
+            i, n = i - 1, n + 1
     return [list(p) for p in pars[i : i + n]], i, n
 
 
