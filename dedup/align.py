@@ -10,7 +10,7 @@ The LCS is local only when both documents are short. When one is long (a live bl
 a transcript, pages scraped together) it runs only inside windows around exact shared
 word 3-grams (:mod:`dedup.anchors`, seed and extend), so a passage is found wherever
 it sits instead of losing its words to scattered occurrences elsewhere; documents of
-at most ``WHOLE`` words are one window, aligned exactly as a whole.
+at most ``LONG_DOC`` words are one window, aligned exactly as a whole.
 
 A passage is judged by how the corpus uses its words. Each word weighs its inverse
 document frequency, counted over the *other* documents of the corpus: a formula that
@@ -27,7 +27,7 @@ from dataclasses import dataclass
 import numpy as np
 from rapidfuzz.distance import Indel
 
-from .anchors import windows
+from .anchors import LONG_DOC, windows
 from .config import Config
 
 MAX_ROUNDS = 3
@@ -35,7 +35,6 @@ SHORT_DOC_SHARE = 0.5  # passages covering half of a short document link it
 QUOTE_EVIDENCE = 0.5  # a quoted word is half the evidence of copying an unquoted one
 _MASK_A, _MASK_B = "\ue000", "\ue001"  # never equal to each other or to a word
 ANCHOR_WORDS = 3  # words per seed k-gram
-WHOLE = 1000  # words (~6,000 characters): a document this short is aligned whole
 
 
 @dataclass(frozen=True, slots=True)
@@ -180,7 +179,7 @@ def _round(a: str, b: str, A: Side, B: Side, cfg: Config) -> list[Span]:
     """
     margin = 2 * cfg.max_gap + 16  # room for the gaps a chain may bridge at each end
     spans: list[Span] = []
-    boxes = windows(a, b, ANCHOR_WORDS, cfg.max_gap, margin, WHOLE)
+    boxes = windows(a, b, ANCHOR_WORDS, cfg.max_gap, margin, LONG_DOC)
     for a0, a1, b0, b1 in boxes:
         blocks = _equal_blocks(a[a0:a1], b[b0:b1])
         spans.extend(_chain([(x0 + a0, x1 + a0, y0 + b0, y1 + b0) for x0, x1, y0, y1 in blocks], A, B, cfg))

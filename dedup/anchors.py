@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import numpy as np
 
+LONG_DOC = 1000  # words (~6,000 characters): a longer document is aligned in windows
 MAX_SEED_PAIRS = 16  # a k-gram with more occurrence pairs than this is a repeat: no seed
 MIN_SEEDS = 2  # seeds a run needs (one shared k-gram is what any two texts have)
 

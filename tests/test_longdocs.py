@@ -117,8 +117,9 @@ def test_straddling_windows_cover_a_boundary():
         list(range(10, 48)), list(range(50, 88))]
 
 
-def test_a_passage_cut_by_segment_boundaries_is_a_candidate():
-    """40 shared words split 20/20 into two paragraphs on one side, 25/15 on the other."""
+def test_a_passage_cut_by_segment_boundaries_of_a_long_document_is_a_candidate():
+    """Two long documents share 40 words, split 20/20 into two paragraphs on one side and
+    25/15 on the other; the rest of each is its own (disjoint vocabularies)."""
     from dedup.pipeline import ingest_corpus
     from dedup.prepare import prepare_corpus
     from dedup.spill import workdir
@@ -128,16 +129,24 @@ def test_a_passage_cut_by_segment_boundaries_is_a_candidate():
     found = 0
     for seed in range(12):
         g = np.random.default_rng(100 + seed)
-        words = lambda n: " ".join(" ".join(_sentence(g) for _ in range(8)).split()[:n])  # noqa: E731
-        p = words(40).split()
-        a = f"{words(30)} {' '.join(p[:20])}\n\n{' '.join(p[20:])} {words(30)}"
-        b = f"{words(30)} {' '.join(p[:25])}\n\n{' '.join(p[25:])} {words(30)}"
+
+        def words(vocab, n):
+            return " ".join(vocab[int(k)] for k in g.integers(len(vocab), size=n))
+
+        def paras(vocab, n):
+            return "\n\n".join(words(vocab, 50) + "." for _ in range(n))
+
+        va, vb = VOCAB[:1500], VOCAB[1500:]
+        p = words(VOCAB, 40).split()
+        a = f"{paras(va, 12)}\n\n{words(va, 30)} {' '.join(p[:20])}\n\n{' '.join(p[20:])} {words(va, 30)}\n\n{paras(va, 12)}"
+        b = f"{paras(vb, 10)}\n\n{words(vb, 30)} {' '.join(p[:25])}\n\n{' '.join(p[25:])} {words(vb, 30)}\n\n{paras(vb, 14)}"
         docs = [{"id": "a", "text": a}, {"id": "b", "text": b}]
         with workdir(None) as tmp:
             store = DocStore(tmp)
             ingest_corpus(store, docs, [])
             prepared, _ = prepare_corpus(store, tmp, cfg, lambda *x: None, 1)
             try:
+                assert min(prepared.ntokens) > 1000
                 found += len(find_candidates(prepared, cfg)) == 1
             finally:
                 prepared.close()
