@@ -120,9 +120,14 @@ def _judge(g, A: Side, B: Side, cfg: Config) -> Span | None:
     return Span(a0, a1, b0, b1, matched, evidence, score, tuple(g))
 
 
-def _chain(blocks, A: Side, B: Side, cfg: Config) -> list[Span]:
+def _chain(blocks, A: Side, B: Side, cfg: Config, local: bool = False) -> list[Span]:
     """Group consecutive equal blocks separated by small gaps into passages; keep the
-    ones with enough matching words and a high enough weighted similarity."""
+    ones with enough matching words and a high enough weighted similarity.
+
+    ``local``: the blocks come from a window of a long pair, where a passage has a long
+    document's many chance two-word matches around it: one that fails with two-word
+    blocks at its edges is judged again without them.
+    """
     spans = []
     for g in group_blocks(blocks, cfg.max_gap):
         # Single-word matches at the edges are coincidences ("the", "said"), not reuse.
@@ -133,6 +138,14 @@ def _chain(blocks, A: Side, B: Side, cfg: Config) -> list[Span]:
             hi -= 1
         if lo < hi:
             span = _judge(g[lo:hi], A, B, cfg)
+            if span is None and local:
+                # Two-word matches at the edges ("of the") can pull a real passage under
+                # the score; judge it again without them.
+                while lo < hi and g[lo][1] - g[lo][0] < 3:
+                    lo += 1
+                while hi > lo and g[hi - 1][1] - g[hi - 1][0] < 3:
+                    hi -= 1
+                span = _judge(g[lo:hi], A, B, cfg) if lo < hi else None
             if span is not None:
                 spans.append(span)
     return spans
@@ -182,7 +195,8 @@ def _round(a: str, b: str, A: Side, B: Side, cfg: Config) -> list[Span]:
     boxes = windows(a, b, ANCHOR_WORDS, cfg.max_gap, margin, LONG_DOC)
     for a0, a1, b0, b1 in boxes:
         blocks = _equal_blocks(a[a0:a1], b[b0:b1])
-        spans.extend(_chain([(x0 + a0, x1 + a0, y0 + b0, y1 + b0) for x0, x1, y0, y1 in blocks], A, B, cfg))
+        spans.extend(_chain([(x0 + a0, x1 + a0, y0 + b0, y1 + b0) for x0, x1, y0, y1 in blocks], A, B, cfg,
+                            local=max(len(a), len(b)) > LONG_DOC))
     if len(boxes) < 2:
         return spans
     kept: list[Span] = []
