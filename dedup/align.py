@@ -6,6 +6,12 @@ opcodes give the longest common subsequence as blocks of equal words; blocks clo
 to each other on both sides chain into a passage. Passages that moved (a paragraph
 placed elsewhere) are found in further rounds with the passages already found masked.
 
+The LCS is local only when both documents are short. When one is long (a live blog,
+a transcript, pages scraped together) it runs only inside windows around exact shared
+word 3-grams (:mod:`dedup.anchors`, seed and extend), so a passage is found wherever
+it sits instead of losing its words to scattered occurrences elsewhere; documents of
+at most ``LONG_DOC`` words are one window, aligned exactly as a whole.
+
 A passage is judged by how the corpus uses its words. Each word weighs its inverse
 document frequency, counted over the *other* documents of the corpus: a formula that
 hundreds of reports share ("... mln dlr eurobond due ... lead manager ... said") matches
@@ -21,12 +27,14 @@ from dataclasses import dataclass
 import numpy as np
 from rapidfuzz.distance import Indel
 
+from .anchors import LONG_DOC, windows
 from .config import Config
 
 MAX_ROUNDS = 3
 SHORT_DOC_SHARE = 0.5  # passages covering half of a short document link it
 QUOTE_EVIDENCE = 0.5  # a quoted word is half the evidence of copying an unquoted one
 _MASK_A, _MASK_B = "\ue000", "\ue001"  # never equal to each other or to a word
+ANCHOR_WORDS = 3  # words per seed k-gram
 
 
 @dataclass(frozen=True, slots=True)
@@ -112,9 +120,14 @@ def _judge(g, A: Side, B: Side, cfg: Config) -> Span | None:
     return Span(a0, a1, b0, b1, matched, evidence, score, tuple(g))
 
 
-def _chain(blocks, A: Side, B: Side, cfg: Config) -> list[Span]:
+def _chain(blocks, A: Side, B: Side, cfg: Config, local: bool = False) -> list[Span]:
     """Group consecutive equal blocks separated by small gaps into passages; keep the
-    ones with enough matching words and a high enough weighted similarity."""
+    ones with enough matching words and a high enough weighted similarity.
+
+    ``local``: the blocks come from a window of a long pair, where a passage has a long
+    document's many chance two-word matches around it: one that fails with two-word
+    blocks at its edges is judged again without them.
+    """
     spans = []
     for g in group_blocks(blocks, cfg.max_gap):
         # Single-word matches at the edges are coincidences ("the", "said"), not reuse.
@@ -125,6 +138,14 @@ def _chain(blocks, A: Side, B: Side, cfg: Config) -> list[Span]:
             hi -= 1
         if lo < hi:
             span = _judge(g[lo:hi], A, B, cfg)
+            if span is None and local:
+                # Two-word matches at the edges ("of the") can pull a real passage under
+                # the score; judge it again without them.
+                while lo < hi and g[lo][1] - g[lo][0] < 3:
+                    lo += 1
+                while hi > lo and g[hi - 1][1] - g[hi - 1][0] < 3:
+                    hi -= 1
+                span = _judge(g[lo:hi], A, B, cfg) if lo < hi else None
             if span is not None:
                 spans.append(span)
     return spans
@@ -147,7 +168,7 @@ def align(A: Side, B: Side, cfg: Config) -> list[Span]:
     found: list[Span] = []
     a, b = A.words, B.words
     for _ in range(MAX_ROUNDS):
-        new = _chain(_equal_blocks(a, b), A, B, cfg)
+        new = _round(a, b, A, B, cfg)
         if not new:
             break
         found.extend(new)
@@ -160,6 +181,29 @@ def align(A: Side, B: Side, cfg: Config) -> list[Span]:
         b = _mask(b, [(grown.b0, grown.b1)], _MASK_B)
         out.append(grown)
     return out
+
+
+def _round(a: str, b: str, A: Side, B: Side, cfg: Config) -> list[Span]:
+    """The passages of one round: chained LCS blocks inside each window of the pair.
+
+    Windows may share a stretch of one side (a passage repeated on the other): where
+    passages from two windows overlap, the one with more matched words is kept, as one
+    global LCS would have it; the other may be found in a later round.
+    """
+    margin = 2 * cfg.max_gap + 16  # room for the gaps a chain may bridge at each end
+    spans: list[Span] = []
+    boxes = windows(a, b, ANCHOR_WORDS, cfg.max_gap, margin, LONG_DOC)
+    for a0, a1, b0, b1 in boxes:
+        blocks = _equal_blocks(a[a0:a1], b[b0:b1])
+        spans.extend(_chain([(x0 + a0, x1 + a0, y0 + b0, y1 + b0) for x0, x1, y0, y1 in blocks], A, B, cfg,
+                            local=max(len(a), len(b)) > LONG_DOC))
+    if len(boxes) < 2:
+        return spans
+    kept: list[Span] = []
+    for s in sorted(spans, key=lambda s: (-s.matched, s.a0, s.b0)):
+        if all(s.a1 <= t.a0 or t.a1 <= s.a0 for t in kept) and all(s.b1 <= t.b0 or t.b1 <= s.b0 for t in kept):
+            kept.append(s)
+    return kept
 
 
 def _extend(span: Span, a: str, b: str, A: Side, B: Side, cfg: Config) -> Span:

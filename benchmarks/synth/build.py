@@ -15,6 +15,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from .furniture import make_outlets, section
+from .longhosts import EVERY as LONG_HOST_EVERY, make_long_host
 from .pool import Pool
 from .render import Doc, render, shared_spans
 from .sources import Article, load_articles
@@ -178,8 +179,12 @@ class Builder:
                                                     round(SHARE * self.size))
             while self.produced < self.size:
                 remaining = self.size - self.produced
+                if "long-hosts" in self.phenomena and self.open and self.produced % LONG_HOST_EVERY == LONG_HOST_EVERY // 2:
+                    self.emit(make_long_host(self))
+                    self.counts["long_hosts"] = self.counts.get("long_hosts", 0) + 1
+                    continue
                 n = self.produced + 1
-                deficit = {c: SHARES[c] * n - self.counts[c] for c in SHARES}
+                deficit = {c: SHARES[c] * n - self.counts[c] for c in SHARES}  # long hosts: outside the shares
                 kind = max(deficit, key=deficit.get)
                 if kind in ("partial", "negative") and not self.open:
                     kind = "syndicated"
@@ -198,7 +203,7 @@ class Builder:
         return dict(self.counts, **extra, stories=self.n_stories, remixed=self.pool.remixed)
 
 
-PHENOMENA = ("inline-furniture", "templates")  # opt-in additions to the corpus (``--phenomena``)
+PHENOMENA = ("inline-furniture", "templates", "long-hosts")  # opt-in additions to the corpus (``--phenomena``)
 
 
 def build(data: str | Path, out: str | Path, size: int, seed: int, strength: str = "default",

@@ -1,0 +1,112 @@
+"""Anchors: where two long sequences can share a passage, found from exact k-grams.
+
+One global LCS over a long document pairs common words with scattered occurrences far
+from where a passage really is, and can trade a whole passage for those (a 40-word
+passage near the start of a 100k-character page, and a short text with 150 other
+words before it). Seed-and-extend, as BLAST and passim do it: exact shared k-grams
+(seeds) that lie on one diagonal and close together form runs; runs whose boxes,
+widened by a margin, overlap on both sides merge into windows; the caller aligns only
+inside each window. A sequence no longer than ``whole`` is one window: the global LCS
+of a short pair is already local, and ordinary pairs keep exactly today's alignment.
+
+Sequences are strings of one code point per token (words, or characters); a k-gram of
+up to three code points packs into one 64-bit integer exactly (no hash collisions).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+LONG_DOC = 1000  # words (~6,000 characters): a longer document is aligned in windows
+MAX_SEED_PAIRS = 16  # a k-gram with more occurrence pairs than this is a repeat: no seed
+MIN_SEEDS = 2  # seeds a run needs (one shared k-gram is what any two texts have)
+
+Window = tuple[int, int, int, int]  # a0, a1, b0, b1
+
+
+def _codes(s: str) -> np.ndarray:
+    return np.frombuffer(s.encode("utf-32-le"), dtype=np.uint32).astype(np.uint64)
+
+
+def _kgrams(s: str, k: int) -> np.ndarray:
+    """Every k-gram of ``s`` as one integer (``k`` <= 3, code points < 2**21)."""
+    c = _codes(s)
+    n = len(c) - k + 1
+    if n <= 0:
+        return np.zeros(0, dtype=np.uint64)
+    out = c[:n].copy()
+    for r in range(1, k):
+        out = (out << np.uint64(21)) | c[r : r + n]
+    return out
+
+
+def seeds(a: str, b: str, k: int) -> tuple[np.ndarray, np.ndarray]:
+    """Positions ``(i, j)`` where ``a[i:i+k] == b[j:j+k]``, repeats left out."""
+    ka, kb = _kgrams(a, k), _kgrams(b, k)
+    oa, ob = np.argsort(ka, kind="stable"), np.argsort(kb, kind="stable")
+    sa, sb = ka[oa], kb[ob]
+    common = np.intersect1d(sa, sb)
+    if not len(common):
+        return np.zeros(0, np.int64), np.zeros(0, np.int64)
+    la, ra = np.searchsorted(sa, common, "left"), np.searchsorted(sa, common, "right")
+    lb, rb = np.searchsorted(sb, common, "left"), np.searchsorted(sb, common, "right")
+    keep = (ra - la) * (rb - lb) <= MAX_SEED_PAIRS
+    ii, jj = [], []
+    for x0, x1, y0, y1 in zip(la[keep].tolist(), ra[keep].tolist(), lb[keep].tolist(), rb[keep].tolist()):
+        for x in oa[x0:x1].tolist():
+            ii.extend([x] * (y1 - y0))
+            jj.extend(ob[y0:y1].tolist())
+    return np.asarray(ii, dtype=np.int64), np.asarray(jj, dtype=np.int64)
+
+
+def windows(a: str, b: str, k: int, gap: int, margin: int, whole: int) -> list[Window]:
+    """Boxes of ``a`` x ``b`` to align, sorted; the whole pair when both are short.
+
+    Seeds on one diagonal at most ``k + gap`` apart form a run (of ``MIN_SEEDS`` or
+    more); each run's box, widened
+    by ``margin`` on each side of each sequence (a sequence of at most ``whole`` is
+    taken whole), merges with the boxes it overlaps on both sequences.
+    """
+    na, nb = len(a), len(b)
+    if na <= whole and nb <= whole:
+        return [(0, na, 0, nb)] if na and nb else []
+    i, j = seeds(a, b, k)
+    if not len(i):
+        return []
+    d = j - i
+    order = np.lexsort((i, d))
+    i, d = i[order], d[order]
+    brk = np.flatnonzero(np.r_[True, (d[1:] != d[:-1]) | (i[1:] - i[:-1] > k + gap)])
+    ends = np.r_[brk[1:], len(i)]
+    boxes = []
+    for s, e in zip(brk.tolist(), ends.tolist()):
+        if e - s < MIN_SEEDS:  # a lone shared k-gram is chance; dropping it keeps merging cheap
+            continue
+        i0, i1, dd = int(i[s]), int(i[e - 1]) + k, int(d[s])
+        boxes.append([*_widen(i0, i1, na, margin, whole), *_widen(i0 + dd, i1 + dd, nb, margin, whole), e - s])
+    return [(a0, a1, b0, b1) for a0, a1, b0, b1, _ in _merge(boxes)]
+
+
+def _widen(s: int, e: int, n: int, margin: int, whole: int) -> tuple[int, int]:
+    return (0, n) if n <= whole else (max(0, s - margin), min(n, e + margin))
+
+
+def _merge(boxes: list[list[int]]) -> list[list[int]]:
+    """Union boxes that overlap on both sequences, until none do (seed counts summed)."""
+    boxes = sorted(boxes)
+    changed = True
+    while changed:
+        changed = False
+        out: list[list[int]] = []
+        for bx in boxes:
+            for m in out:
+                if bx[0] < m[1] and m[0] < bx[1] and bx[2] < m[3] and m[2] < bx[3]:
+                    m[0], m[1] = min(m[0], bx[0]), max(m[1], bx[1])
+                    m[2], m[3] = min(m[2], bx[2]), max(m[3], bx[3])
+                    m[4] += bx[4]
+                    changed = True
+                    break
+            else:
+                out.append(bx)
+        boxes = sorted(out)
+    return boxes
