@@ -19,6 +19,7 @@ class Format(str, Enum):
     json = "json"
     jsonl = "jsonl"
     csv = "csv"
+    html = "html"
 
 
 def write_atomic(path: Path, data: Union[str, Iterable[str]]) -> None:
