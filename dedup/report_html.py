@@ -26,6 +26,7 @@ from .models import Cluster, Comparison, Link, Member, Passage, Report
 
 CONTEXT = 80  # characters of text shown either side of a passage
 _WORD = re.compile(r"\S+")
+_PUNCT = re.compile(r"[\W_]+")
 # Inside <script>, "</script", "<!--" and U+2028/9 must not appear raw; lone surrogates
 # cannot be encoded as UTF-8. All are written as JSON escapes, which parse back exactly.
 _UNSAFE = re.compile("[<>&\u2028\u2029\ud800-\udfff]")
@@ -49,7 +50,7 @@ def word_diff(a: str, b: str) -> tuple[list[int], list[int]]:
     wa, wb = list(_WORD.finditer(a)), list(_WORD.finditer(b))
     da: list[int] = []
     db: list[int] = []
-    for op in Indel.opcodes([_key(m.group()) for m in wa], [_key(m.group()) for m in wb]):
+    for op in Indel.opcodes(_keys(a, wa), _keys(b, wb)):
         if op.tag == "equal":
             continue
         if op.src_end > op.src_start:
@@ -59,9 +60,12 @@ def word_diff(a: str, b: str) -> tuple[list[int], list[int]]:
     return _merge_flat(da), _merge_flat(db)
 
 
-def _key(word: str) -> str:
-    """A word as compared: case and attached punctuation are not differences of words."""
-    return "".join(ch for ch in word if ch.isalnum()).casefold() or word
+def _keys(text: str, words: list) -> list[str]:
+    """The words as compared: case and attached punctuation are not differences of words."""
+    folded = text.casefold().split()
+    if len(folded) != len(words):  # casefold made or removed a space: word by word
+        folded = [m.group().casefold() for m in words]
+    return [_PUNCT.sub("", w) or w for w in folded]
 
 
 def _merge_flat(flat: list[int]) -> list[int]:

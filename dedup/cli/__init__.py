@@ -22,7 +22,10 @@ from ..errors import DedupError
 from ..pipeline import run as run_pipeline
 from ..report import render
 from .common import Format, ProgressBar, err_console, write_atomic
+from .compare_cmd import compare_cmd
+from .eval_cmd import eval_cmd
 from .index_cmd import index_app
+from .show import show_cmd
 
 EXIT_SKIPPED, EXIT_USAGE, EXIT_OUTPUT, EXIT_INTERNAL = 1, 2, 4, 70
 
@@ -45,6 +48,9 @@ def _root() -> None:
 
 
 app.add_typer(index_app, name="index")
+app.command("show")(show_cmd)
+app.command("compare")(compare_cmd)
+app.command("eval")(eval_cmd)
 
 
 @app.command("cluster")
