@@ -24,7 +24,7 @@ from dedup.report_html import to_html, word_diff
 
 from conftest import REPO, SEEDS
 
-DATA = REPO.parent / "shared" / "data"
+DATA = Path(os.environ.get("DEDUP_DATA") or REPO.parent / "shared" / "data")
 CHROMIUM = os.environ.get("DEDUP_CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
 HOSTILE_ID = 'x</script><img src=x onerror="window.pwned=1">.txt'
 HOSTILE_TITLE = "<img src=y onerror=window.pwned=2> &amp; </SCRIPT> <!-- \u2028\u2029 \x07"

@@ -262,14 +262,14 @@
     }
     var cols = [];
     c.m.forEach(function (m) { var k = m[0] in depth ? depth[m[0]] : 0; (cols[k] = cols[k] || []).push(m[0]); });
-    var NW = 170, NH = 34, GX = 70, GY = 10, pos = {};
+    var NW = 200, NH = 34, GX = 70, GY = 10, pos = {};
     cols.forEach(function (col, k) { col.forEach(function (doc, r) { pos[doc] = [10 + k * (NW + GX), 10 + r * (NH + GY)]; }); });
     var W = 20 + cols.length * (NW + GX) - GX, H = 20 + Math.max.apply(null, cols.map(function (x) { return x.length; })) * (NH + GY) - GY;
     var s = svg('svg', { width: W, height: H, viewBox: '0 0 ' + W + ' ' + H, 'class': 'graph' });
     var defs = svg('defs', {});
     ['duplicate', 'partial', 'template', 'other'].forEach(function (k) {
       var mk = svg('marker', { id: 'arrow-' + k, viewBox: '0 0 10 10', refX: 10, refY: 5, markerWidth: 7, markerHeight: 7, orient: 'auto-start-reverse' });
-      mk.appendChild(svg('path', { d: 'M0,0 L10,5 L0,10 z', 'class': 'e-' + k, style: 'fill: currentColor; stroke: none' }));
+      mk.appendChild(svg('path', { d: 'M0,0 L10,5 L0,10 z', 'class': 'm-' + k }));
       defs.appendChild(mk);
     });
     s.appendChild(defs);
