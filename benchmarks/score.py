@@ -11,9 +11,12 @@ from pathlib import Path
 
 # The scorer lives in the library (``dedup.evaluate``, also ``dedup eval``); the
 # benchmarks import it from here as they always have.
-from dedup.evaluate import (Pairs, Spans, Truth, canonical, cluster_metrics, load_truth,  # noqa: F401
+from dedup.evaluate import (Pairs, Spans, Truth, canonical, cluster_metrics, load_truth,
                             merge_spans, passage_metrics, report_to_prediction, score,
                             whole_doc_pairs)
+
+__all__ = ["Pairs", "Spans", "Truth", "canonical", "cluster_metrics", "load_truth", "merge_spans",
+           "passage_metrics", "report_to_prediction", "score", "whole_doc_pairs", "main"]
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -7,7 +7,6 @@ word differences marked. Without it, members and links are shown with offsets on
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import List, Optional
 
