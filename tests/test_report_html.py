@@ -259,3 +259,38 @@ def test_10k_report_size_and_first_screen(browser, big_html, shots):
     n_dup = sum(1 for c in data["clusters"] if c["k"] == "duplicate" or any(lk["k"] == "duplicate" for lk in c["l"]))
     assert p.locator(".count").text_content() == f"showing {n_dup} of {len(data['clusters'])} clusters"
     assert page.errors == []
+
+
+def test_any_link_kind_renders_with_its_own_style(browser, tmp_path):
+    """duplicate, partial and template links are drawn distinctly; an unknown kind still renders."""
+    from dedup.models import Cluster, Link, Member, Passage
+    from dedup.report_html import iter_page
+
+    text = "alpha beta gamma delta epsilon zeta eta theta iota kappa"
+    docs = ["o", "d", "p", "t", "q"]
+    kinds = {"d": "duplicate", "p": "partial", "t": "template", "q": "quotation"}
+    p = Passage(source_start=0, source_end=len(text), target_start=0, target_end=len(text), score=1.0)
+    cluster = Cluster.model_construct(
+        id="c1", kind="template", size=5, origin="o",
+        members=[Member.model_construct(doc_id=d, date=None, title=None, source=None, coverage=1.0,
+                                        role="origin" if d == "o" else kinds[d]) for d in docs],
+        links=[Link.model_construct(source="o", target=d, kind=k, score=1.0, coverage_source=1.0,
+                                    coverage_target=1.0, passages=[p]) for d, k in kinds.items()])
+    meta = {"documents": 5, "clustered": 5, "clusters": 1, "problems": []}
+    path = tmp_path / "kinds.html"
+    path.write_text("".join(iter_page([cluster], meta, text_of=lambda d: text)), encoding="utf-8")
+    page = Page(browser, path)
+    edges = page.page.locator("#detail svg.graph path.edge")
+    classes = {edges.nth(i).get_attribute("data-kind"): edges.nth(i).get_attribute("class") for i in range(edges.count())}
+    assert classes == {"duplicate": "edge e-duplicate", "partial": "edge e-partial",
+                       "template": "edge e-template", "quotation": "edge e-other"}
+    strokes = {k: page.page.evaluate(f"getComputedStyle(document.querySelector('path.edge[data-kind={k}]')).strokeDasharray")
+               for k in classes}
+    assert len(set(strokes.values())) == 4  # four distinct line styles
+    assert page.page.locator("#kind option").all_text_contents() == ["any kind", "duplicate", "partial", "quotation",
+                                                                      "template"]
+    closed = page.page.locator("#detail details.link:not([open]) > summary")
+    while closed.count():
+        closed.first.click()
+    assert page.page.locator(".side.tgt .ptext").all_text_contents() == [text] * 4
+    assert page.errors == []
