@@ -38,8 +38,9 @@
   var header = el('header');
   header.appendChild(el('h1', null, META.compare ? 'dedup compare' : 'dedup report'));
   var nprob = (META.problems || []).length;
-  header.appendChild(el('span', 'stats', META.documents + ' documents, ' + META.clusters + ' clusters, ' +
-    META.clustered + ' documents in clusters' + (nprob ? ', ' + nprob + ' inputs skipped' : '')));
+  function plural(n, word) { return n + ' ' + word + (n === 1 ? '' : 's'); }
+  header.appendChild(el('span', 'stats', plural(META.documents, 'document') + ', ' + plural(META.clusters, 'cluster') + ', ' +
+    META.clustered + ' in clusters' + (nprob ? ', ' + plural(nprob, 'input') + ' skipped' : '')));
   var controls = el('div', 'controls');
   function control(label, input) {
     var l = el('label', null, label + ' ');
