@@ -1,4 +1,5 @@
-"""Report: the machine-readable forms of a :class:`Report` (JSON, JSONL, CSV).
+"""Report: the machine-readable forms of a :class:`Report` (JSON, JSONL, CSV; HTML in
+:mod:`dedup.report_html`).
 
 Formatting only; nothing here computes. Every form is deterministic: the same report
 gives the same bytes.
@@ -15,7 +16,7 @@ from pydantic_core import to_json as _to_json
 
 from .models import Report
 
-FORMATS = ("table", "json", "jsonl", "csv")
+FORMATS = ("table", "json", "jsonl", "csv", "html")
 CSV_FIELDS = ("cluster", "kind", "doc_id", "role", "origin", "date", "source", "title", "coverage")
 
 
@@ -110,4 +111,8 @@ def render(report, fmt: str) -> Iterator[str]:
         return iter_jsonl(report)
     if fmt == "csv":
         return iter_csv(report)
-    raise ValueError(f"unknown format {fmt!r}; expected one of json, jsonl, csv")
+    if fmt == "html":
+        from .report_html import iter_html
+
+        return iter_html(report)
+    raise ValueError(f"unknown format {fmt!r}; expected one of json, jsonl, csv, html")

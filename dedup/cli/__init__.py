@@ -32,7 +32,10 @@ from ..pipeline import run as run_pipeline
 from ..report import render
 from .common import (CheckedStream, Format, ProgressBar, ReaderGone, StdoutConsole, check_output, err_console,
                      write_output)
+from .compare_cmd import compare_cmd
+from .eval_cmd import eval_cmd
 from .index_cmd import index_app
+from .show import show_cmd
 
 DateOrder = Enum("DateOrder", {o: o for o in DATE_ORDERS}, type=str)
 
@@ -75,6 +78,9 @@ def _root(
 
 
 app.add_typer(index_app, name="index")
+app.command("show")(show_cmd)
+app.command("compare")(compare_cmd)
+app.command("eval")(eval_cmd)
 
 _DEFAULT = Config()
 

@@ -1,0 +1,41 @@
+"""``dedup eval REPORT.json --truth TRUTH``: score a report against known clusters (and
+passages); see :mod:`dedup.evaluate` for the truth formats."""
+
+from __future__ import annotations
+
+import json
+from enum import Enum
+from pathlib import Path
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from ..evaluate import evaluate, load_truth
+from .show import load_report
+
+
+class EvalFormat(str, Enum):
+    table = "table"
+    json = "json"
+
+
+def eval_cmd(
+    report_path: Path = typer.Argument(..., metavar="REPORT.json", help="A report from `dedup cluster -f json`."),
+    truth_path: Path = typer.Option(..., "--truth", "-t", help="{doc: label}, {clusters, passages} or truth.jsonl."),
+    fmt: EvalFormat = typer.Option(EvalFormat.table, "--format", "-f", help="Output format."),
+) -> int:
+    """ARI, pairwise precision/recall/F1 and (when the truth has passages) character P/R/F1."""
+    truth = load_truth(truth_path)
+    report = load_report(report_path)
+    scores = {k: round(v, 6) for k, v in evaluate(report.model_dump(), truth).items()}
+    if fmt is EvalFormat.json:
+        print(json.dumps(scores))
+        return 0
+    table = Table(show_header=True, header_style="bold", box=None)
+    table.add_column("metric")
+    table.add_column("value", justify="right")
+    for k, v in scores.items():
+        table.add_row(k, f"{v:.4f}")
+    Console(highlight=False).print(table)
+    return 0

@@ -1,0 +1,142 @@
+"""``dedup show REPORT.json CLUSTER``: one cluster in full, in the terminal.
+
+The JSON report holds offsets, not texts: ``--corpus`` names the inputs of the run
+(the same paths given to ``dedup cluster``) so that every passage is shown, both sides,
+word differences marked. Without it, members and links are shown with offsets only.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import List, Optional
+
+import typer
+from pydantic import ValidationError
+from rich.console import Console, Group
+from rich.table import Table
+from rich.text import Text
+
+from ..errors import InputError
+from ..ingest import iter_corpus
+from ..models import Cluster, Passage, Report
+from ..report_html import CONTEXT, word_diff
+
+KIND_STYLE = {"duplicate": "bold blue", "partial": "bold dark_orange", "template": "bold magenta"}
+
+
+def load_report(path: Path) -> Report:
+    """A JSON report written by ``dedup cluster --format json``; one clear line if not."""
+    try:
+        return Report.model_validate_json(path.read_bytes())
+    except OSError as exc:
+        raise InputError(f"cannot read: {exc.strerror or exc}", str(path)) from None
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join(str(x) for x in first.get("loc", ()))
+        raise InputError(f"not a dedup JSON report ({where + ': ' if where else ''}{first.get('msg')})",
+                         str(path)) from None
+
+
+def read_texts(paths: List[Path], wanted: set[str], report: Report) -> dict[str, str]:
+    """The texts of the ``wanted`` documents, read from the corpus; checked against the
+    lengths the report recorded, so offsets never point into a different text."""
+    problems: list = []
+    texts = {d.id: d.text for d in iter_corpus([str(p) for p in paths], problems) if d.id in wanted}
+    chars = {d.doc_id: d.chars for d in report.documents}
+    for doc, text in sorted(texts.items()):
+        if doc in chars and chars[doc] != len(text):
+            raise InputError(f"document {doc!r} has {len(text)} characters, the report says {chars[doc]}: "
+                             "not the corpus of this report")
+    return texts
+
+
+def side_text(text: Optional[str], start: int, end: int, diffs: list[int], style: str) -> Text:
+    """``text[start:end]`` with context, the differing words (``diffs``, relative to
+    ``start``) in ``style``."""
+    if text is None:
+        return Text(f"[{start}:{end}]", style="dim")
+    out = Text()
+    lo, hi = max(0, start - CONTEXT), min(len(text), end + CONTEXT)
+    out.append(("…" if lo else "") + text[lo:start], style="dim")
+    body, at = text[start:end], 0
+    for s, e in zip(diffs[::2], diffs[1::2]):
+        out.append(body[at:s])
+        out.append(body[s:e], style=style)
+        at = e
+    out.append(body[at:])
+    out.append(text[end:hi] + ("…" if hi < len(text) else ""), style="dim")
+    return out
+
+
+def passage_table(p: Passage, source: str, target: str, src: Optional[str], tgt: Optional[str]) -> Table:
+    """One passage, both sides in two columns; words of one side only marked."""
+    da, db = word_diff(src[p.source_start:p.source_end], tgt[p.target_start:p.target_end]) \
+        if src is not None and tgt is not None else ([], [])
+    t = Table(show_header=True, header_style="bold", expand=True, show_lines=False,
+              title=f"[{p.source_start}:{p.source_end}] -> [{p.target_start}:{p.target_end}]  score {p.score}",
+              title_justify="left", title_style="dim")
+    t.add_column(Text(source), ratio=1, overflow="fold")
+    t.add_column(Text(target), ratio=1, overflow="fold")
+    t.add_row(side_text(src, p.source_start, p.source_end, da, "bold red strike"),
+              side_text(tgt, p.target_start, p.target_end, db, "bold green"))
+    return t
+
+
+def cluster_view(c: Cluster, texts: dict[str, str]) -> Group:
+    """The whole cluster: header, members, every link and passage."""
+    parts: list = []
+    head = Text()
+    head.append(f"{c.id}  ", style="bold")
+    head.append(c.kind, style=KIND_STYLE.get(c.kind, "bold"))
+    head.append(f"  {c.size} documents  origin ")
+    head.append(c.origin, style="bold")
+    parts.append(head)
+    members = Table(show_header=True, header_style="bold", box=None, pad_edge=False)
+    for col in ("member", "role", "date", "source", "cover", "title"):
+        members.add_column(col, justify="right" if col == "cover" else "left", overflow="fold",
+                           no_wrap=col in ("member", "date"))
+    for m in c.members:
+        members.add_row(Text(m.doc_id), Text(m.role), Text(m.date.replace("T", " ")[:16] if m.date else "-"), Text(m.source or "-"),
+                        f"{m.coverage:.0%}", Text(m.title or ""))
+    parts.append(members)
+    for link in c.links:
+        line = Text("\n")
+        line.append(link.kind, style=KIND_STYLE.get(link.kind, "bold"))
+        line.append(f"  {link.source} -> {link.target}  score {link.score}  covers "
+                    f"{link.coverage_source:.0%} / {link.coverage_target:.0%}  {len(link.passages)} passage(s)")
+        parts.append(line)
+        for p in link.passages:
+            parts.append(passage_table(p, link.source, link.target, texts.get(link.source), texts.get(link.target)))
+    return Group(*parts)
+
+
+def find_cluster(report: Report, key: str, path: Path) -> Cluster:
+    """The cluster with id ``key``, or the cluster of document ``key``."""
+    for c in report.clusters:
+        if c.id == key:
+            return c
+    for c in report.clusters:
+        if any(m.doc_id == key for m in c.members):
+            return c
+    if any(d.doc_id == key for d in report.documents):
+        raise InputError(f"document {key!r} is in no cluster", str(path))
+    raise InputError(f"no cluster or document {key!r} in the report", str(path))
+
+
+def show_cmd(
+    report_path: Path = typer.Argument(..., metavar="REPORT.json", help="A report from `dedup cluster -f json`."),
+    cluster: str = typer.Argument(..., help="A cluster id (c1) or the id of a document in it."),
+    corpus: Optional[List[Path]] = typer.Option(None, "--corpus", "-c",
+                                                help="The run's inputs, to show the passages' text (repeatable)."),
+) -> int:
+    """One cluster in full: members, links, every passage side by side."""
+    report = load_report(report_path)
+    c = find_cluster(report, cluster, report_path)
+    texts = read_texts(corpus, {m.doc_id for m in c.members}, report) if corpus else {}
+    console = Console(highlight=False)
+    console.print(cluster_view(c, texts))
+    if not corpus:
+        console.print(Text("\n(offsets only: pass --corpus PATH, the run's inputs, to see the passages)", style="dim"))
+    elif missing := sorted({m.doc_id for m in c.members} - texts.keys()):
+        console.print(Text(f"\n(not found in the corpus: {', '.join(missing)})", style="dim"))
+    return 0

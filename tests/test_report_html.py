@@ -1,0 +1,296 @@
+"""The HTML report: one self-contained file, escaped, opened in a real browser.
+
+Browser tests drive Debian's chromium (``/usr/bin/chromium``, or ``DEDUP_CHROMIUM``)
+with playwright. Without either they are skipped, except in CI (``CI=true``), where
+they fail. Screenshots go to ``DEDUP_SCREENSHOTS`` (default: pytest's temp directory).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import dedup
+from dedup.report_html import to_html, word_diff
+
+from conftest import REPO, SEEDS
+
+DATA = Path(os.environ.get("DEDUP_DATA") or REPO.parent / "shared" / "data")
+CHROMIUM = os.environ.get("DEDUP_CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
+HOSTILE_ID = 'x</script><img src=x onerror="window.pwned=1">.txt'
+HOSTILE_TITLE = "<img src=y onerror=window.pwned=2> &amp; </SCRIPT> <!-- \u2028\u2029 \x07"
+
+
+def blob(html: str) -> dict:
+    """The report data embedded in a page."""
+    m = re.search(r'<script id="dedup-data" type="application/json">(.*?)</script>', html, re.S)
+    return json.loads(m.group(1))
+
+
+def _passage_sides(data: dict, a: str, b: str) -> list[tuple[str, str]]:
+    """Both sides of every passage linking ``a`` and ``b``, cut from the page's own data."""
+    def cut(c, doc, s, e):
+        for start, text in c["x"][doc]:
+            if start <= s and e <= start + len(text):
+                return text[s - start:e - start]
+        raise AssertionError(f"{doc}[{s}:{e}] not in the page's texts")
+
+    c = next(c for c in data["clusters"] if {a, b} <= {m[0] for m in c["m"]})
+    return [(cut(c, lk["s"], p[0], p[1]), cut(c, lk["t"], p[2], p[3]))
+            for lk in c["l"] if {lk["s"], lk["t"]} == {a, b} for p in lk["p"]]
+
+
+def _hostile_docs() -> list[dict]:
+    shared = " ".join(f"word{i} appears in both of these documents" for i in range(12))
+    return [{"id": HOSTILE_ID, "title": HOSTILE_TITLE, "text": "Opening. " + shared + " Closing one."},
+            {"id": "b<b>\x01", "title": "</script><script>window.pwned=3</script>",
+             "text": "Another start. " + shared + " Different end."}]
+
+
+@pytest.fixture(scope="module")
+def seeds_html(tmp_path_factory) -> Path:
+    path = tmp_path_factory.mktemp("html") / "seeds.html"
+    from dedup.cli import main
+
+    with pytest.raises(SystemExit) as exc:
+        main(["cluster", str(SEEDS), "-f", "html", "-o", str(path), "-q"])
+    assert exc.value.code == 0
+    return path
+
+
+@pytest.fixture(scope="module")
+def hostile_html(tmp_path_factory) -> Path:
+    report = dedup.cluster(_hostile_docs(), keep_texts=True, jobs=1)
+    assert len(report.clusters) == 1
+    path = tmp_path_factory.mktemp("html") / "hostile.html"
+    path.write_text(to_html(report), encoding="utf-8")
+    return path
+
+
+def test_hostile_ids_and_titles_stay_data(hostile_html):
+    html = hostile_html.read_text(encoding="utf-8")
+    assert html.count("</script>") == 2  # the data's end and the renderer's end: nothing else
+    assert "<img" not in html and "<!--" not in html and "\u2028" not in html
+    data = blob(html)
+    (c,) = data["clusters"]
+    assert {m[0] for m in c["m"]} == {HOSTILE_ID, "b<b>\x01"}
+    assert {m[4] for m in c["m"]} == {HOSTILE_TITLE, "</script><script>window.pwned=3</script>"}
+
+
+def test_lone_surrogates_and_controls_survive_the_blob():
+    from dedup.report_html import _dumps
+
+    value = {"t": "a\ud800b\x00</script>\u2028"}
+    text = _dumps(value)
+    text.encode("utf-8")  # a lone surrogate raw in the page could not be written as UTF-8
+    assert json.loads(text) == value and "</" not in text
+
+
+def test_page_needs_nothing_from_the_network(seeds_html):
+    html = seeds_html.read_text(encoding="utf-8")
+    assert not re.search(r"""(src|href)\s*=\s*["']?(https?:)?//""", html)
+    assert "default-src 'none'" in html  # and the browser is told so
+
+
+def test_html_is_deterministic(seeds_html, tmp_path):
+    report = dedup.cluster([SEEDS], keep_texts=True, jobs=1)
+    assert to_html(report) == seeds_html.read_text(encoding="utf-8")
+
+
+def test_passages_in_the_page_are_the_report_offsets(seeds_html):
+    """The page's texts cut at the JSON report's offsets give the files' own text."""
+    data = blob(seeds_html.read_text(encoding="utf-8"))
+    report = dedup.cluster([SEEDS], jobs=1)
+    for c in report.clusters:
+        for link in c.links:
+            src, tgt = ((SEEDS / d).read_text(encoding="utf-8") for d in (link.source, link.target))
+            got = _passage_sides(data, link.source, link.target)
+            assert got == [(src[p.source_start:p.source_end], tgt[p.target_start:p.target_end]) for p in link.passages]
+
+
+words = st.lists(st.sampled_from(["a", "B", "c,", "d.", "é", "\U0001F600", "ß", "--"]), max_size=30)
+
+
+@settings(max_examples=200, deadline=None)
+@given(words, words, st.sampled_from([" ", "\n", "  \t"]))
+def test_word_diff_ranges_are_exact(wa, wb, sep):
+    a, b = sep.join(wa), sep.join(wb)
+    da, db = word_diff(a, b)
+
+    def outside(text, flat):
+        keep, at = [], 0
+        for s, e in zip(flat[::2], flat[1::2]):
+            assert at <= s < e <= len(text) and not text[s:e].startswith((" ", "\n", "\t"))
+            keep.append(text[at:s])
+            at = e
+        keep.append(text[at:])
+        return [re.sub(r"[\W_]+", "", w.casefold()) or w.casefold() for w in " ".join(keep).split()]
+
+    assert outside(a, da) == outside(b, db)  # what is not marked is the same words on both sides
+    if a.split() == b.split():
+        assert da == db == []
+
+
+# --- in a real browser ----------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def browser():
+    reason = None
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        reason = "playwright is not installed (pip install -e '.[test]')"
+    if reason is None and not Path(CHROMIUM).exists():
+        reason = f"no chromium at {CHROMIUM} (apt-get install chromium)"
+    if reason:
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"browser tests cannot run in CI: {reason}")
+        pytest.skip(reason)
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
+        yield b
+        b.close()
+
+
+@pytest.fixture(scope="module")
+def shots(tmp_path_factory) -> Path:
+    out = Path(os.environ["DEDUP_SCREENSHOTS"]) if os.environ.get("DEDUP_SCREENSHOTS") else \
+        tmp_path_factory.mktemp("screenshots")
+    out.mkdir(parents=True, exist_ok=True)
+    return out
+
+
+class Page:
+    """A page with its console errors recorded."""
+
+    def __init__(self, browser, path: Path):
+        self.page = browser.new_page(viewport={"width": 1400, "height": 900})
+        self.errors: list[str] = []
+        self.page.on("console", lambda m: self.errors.append(m.text) if m.type == "error" else None)
+        self.page.on("pageerror", lambda e: self.errors.append(str(e)))
+        self.page.on("dialog", lambda d: (self.errors.append("dialog: " + d.message), d.dismiss()))
+        self.page.on("request", lambda r: None if r.url.startswith(("file:", "data:"))
+                     else self.errors.append("network: " + r.url))
+        start = time.perf_counter()
+        self.page.goto(path.as_uri())
+        self.page.wait_for_selector("body[data-ready='1']")
+        self.seconds = time.perf_counter() - start
+
+
+def test_seeds_report_in_the_browser(browser, seeds_html, shots):
+    page = Page(browser, seeds_html)
+    p = page.page
+    data = blob(seeds_html.read_text(encoding="utf-8"))
+    a = next(m[0] for c in data["clusters"] for m in c["m"] if m[0].startswith("001_"))
+    b = next(m[0] for c in data["clusters"] for m in c["m"] if m[0].startswith("002_"))
+    sides = _passage_sides(data, a, b)
+    assert len(sides) == 2
+    cid = next(c["id"] for c in data["clusters"] if a in {m[0] for m in c["m"]})
+    p.click(f".row[data-cluster='{cid}']")
+    for src, tgt in sides:
+        assert src in p.locator(".side.src .ptext").all_text_contents()
+        assert tgt in p.locator(".side.tgt .ptext").all_text_contents()
+    assert p.locator("#detail mark").count() > 0  # word differences are marked
+    assert p.locator("#detail svg.graph path.edge[data-kind]").count() >= 1
+    p.screenshot(path=str(shots / "seeds.png"))
+    # filters: a search that matches one cluster's document shows that cluster only
+    p.fill("#q", b)
+    assert p.locator(".row").count() == 1 and p.locator(f".row[data-cluster='{cid}']").count() == 1
+    p.fill("#q", "no such thing anywhere")
+    assert p.locator(".row").count() == 0
+    assert page.errors == []
+
+
+def test_hostile_report_in_the_browser(browser, hostile_html, shots):
+    page = Page(browser, hostile_html)
+    p = page.page
+    p.click(".row")
+    assert p.evaluate("window.pwned") is None and p.locator("img").count() == 0
+    assert HOSTILE_ID in p.locator("#detail").text_content()
+    assert "</script><script>window.pwned=3</script>" in p.locator("#detail").text_content()
+    p.screenshot(path=str(shots / "hostile.png"))
+    assert page.errors == []
+
+
+@pytest.fixture(scope="module")
+def big_html(tmp_path_factory) -> Path:
+    """A report of the generated 10,000-document corpus (built once per module)."""
+    if not (DATA / "reuters21578.jsonl.gz").exists():
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"source corpora not found at {DATA}")
+        pytest.skip(f"source corpora not found at {DATA}")
+    sys.path.insert(0, str(REPO))
+    from benchmarks.synth import build
+
+    d = tmp_path_factory.mktemp("s10k")
+    build(DATA, d, size=10_000, seed=1)
+    report = dedup.cluster([d / "corpus.jsonl"], keep_texts=True)
+    path = d / "report.html"
+    path.write_text(to_html(report), encoding="utf-8")
+    return path
+
+
+def test_10k_report_size_and_first_screen(browser, big_html, shots):
+    size = big_html.stat().st_size
+    assert size < 20_000_000, f"{size:,} bytes"
+    data = blob(big_html.read_text(encoding="utf-8"))
+    assert data["meta"]["documents"] == 10_000 and len(data["clusters"]) > 500
+    page = Page(browser, big_html)
+    p = page.page
+    print(f"\n10k report: {size:,} bytes, {len(data['clusters'])} clusters, first screen in {page.seconds:.2f} s")
+    rows = p.locator(".row").count()
+    assert 0 < rows < 100  # only the rows in view exist
+    p.locator("#detail details.link > summary").last.click()  # links of a large cluster open on demand
+    assert p.locator("#detail .passage").count() == len(data["clusters"][0]["l"][-1]["p"])
+    p.screenshot(path=str(shots / "s10k.png"))
+    p.locator("#list").evaluate("e => { e.scrollTop = e.scrollHeight; e.dispatchEvent(new Event('scroll')); }")
+    last = data["clusters"][-1]["id"]
+    p.wait_for_selector(f".row[data-cluster='{last}']")
+    p.select_option("#kind", "duplicate")
+    n_dup = sum(1 for c in data["clusters"] if c["k"] == "duplicate" or any(lk["k"] == "duplicate" for lk in c["l"]))
+    assert p.locator(".count").text_content() == f"showing {n_dup} of {len(data['clusters'])} clusters"
+    assert page.errors == []
+
+
+def test_any_link_kind_renders_with_its_own_style(browser, tmp_path):
+    """duplicate, partial and template links are drawn distinctly; an unknown kind still renders."""
+    from dedup.models import Cluster, Link, Member, Passage
+    from dedup.report_html import iter_page
+
+    text = "alpha beta gamma delta epsilon zeta eta theta iota kappa"
+    docs = ["o", "d", "p", "t", "q"]
+    kinds = {"d": "duplicate", "p": "partial", "t": "template", "q": "quotation"}
+    p = Passage(source_start=0, source_end=len(text), target_start=0, target_end=len(text), score=1.0)
+    cluster = Cluster.model_construct(
+        id="c1", kind="template", size=5, origin="o",
+        members=[Member.model_construct(doc_id=d, date=None, title=None, source=None, coverage=1.0,
+                                        role="origin" if d == "o" else kinds[d]) for d in docs],
+        links=[Link.model_construct(source="o", target=d, kind=k, score=1.0, coverage_source=1.0,
+                                    coverage_target=1.0, passages=[p]) for d, k in kinds.items()])
+    meta = {"documents": 5, "clustered": 5, "clusters": 1, "problems": []}
+    path = tmp_path / "kinds.html"
+    path.write_text("".join(iter_page([cluster], meta, text_of=lambda d: text)), encoding="utf-8")
+    page = Page(browser, path)
+    edges = page.page.locator("#detail svg.graph path.edge")
+    classes = {edges.nth(i).get_attribute("data-kind"): edges.nth(i).get_attribute("class") for i in range(edges.count())}
+    assert classes == {"duplicate": "edge e-duplicate", "partial": "edge e-partial",
+                       "template": "edge e-template", "quotation": "edge e-other"}
+    strokes = {k: page.page.evaluate(f"getComputedStyle(document.querySelector('path.edge[data-kind={k}]')).strokeDasharray")
+               for k in classes}
+    assert len(set(strokes.values())) == 4  # four distinct line styles
+    assert page.page.locator("#kind option").all_text_contents() == ["any kind", "duplicate", "partial", "quotation",
+                                                                      "template"]
+    closed = page.page.locator("#detail details.link:not([open]) > summary")
+    while closed.count():
+        closed.first.click()
+    assert page.page.locator(".side.tgt .ptext").all_text_contents() == [text] * 4
+    assert page.errors == []

@@ -1,0 +1,124 @@
+"""`dedup show` and `dedup compare`: passages side by side in the terminal, JSON, HTML."""
+
+import json
+
+import pytest
+
+from dedup.report_html import word_diff
+
+S1, S2 = "001_c66182c4c2cb1c49.txt", "002_27885933036f0cc7.txt"
+
+
+@pytest.fixture(scope="module")
+def seeds_json(tmp_path_factory):
+    from dedup.cli import main
+    from conftest import SEEDS
+
+    path = tmp_path_factory.mktemp("show") / "seeds.json"
+    with pytest.raises(SystemExit) as exc:
+        main(["cluster", str(SEEDS), "-f", "json", "-o", str(path), "-q"])
+    assert exc.value.code == 0
+    return path
+
+
+def _cluster_of(report: dict, doc: str) -> dict:
+    return next(c for c in report["clusters"] if any(m["doc_id"] == doc for m in c["members"]))
+
+
+def _words(s: str) -> list[str]:
+    return " ".join(s.split()).split(" ")
+
+
+def test_show_prints_every_passage_both_sides(run_cli, seeds_json, seeds_dir):
+    report = json.loads(seeds_json.read_text())
+    c = _cluster_of(report, S1)
+    code, out, err = run_cli("show", seeds_json, c["id"], "--corpus", seeds_dir)
+    assert code == 0 and err == ""
+    texts = {m["doc_id"]: (seeds_dir / m["doc_id"]).read_text(encoding="utf-8") for m in c["members"]}
+    n = 0
+    for link in c["links"]:
+        for p in link["passages"]:
+            for doc, s, e in ((link["source"], p["source_start"], p["source_end"]),
+                              (link["target"], p["target_start"], p["target_end"])):
+                for w in _words(texts[doc][s:e]):
+                    assert w in out
+                n += 1
+            assert f"[{p['source_start']}:{p['source_end']}] -> [{p['target_start']}:{p['target_end']}]" in out
+    assert n == 4  # both sides of the two passages
+    for m in c["members"]:
+        assert m["doc_id"] in out and m["role"] in out
+
+
+def test_show_by_document_id_and_without_corpus(run_cli, seeds_json):
+    report = json.loads(seeds_json.read_text())
+    c = _cluster_of(report, S2)
+    code, out, _ = run_cli("show", seeds_json, S2)
+    assert code == 0 and out.splitlines()[0].startswith(c["id"] + " ")
+    assert "pass --corpus" in out
+
+
+def test_show_refuses_a_corpus_that_is_not_the_reports(run_cli, seeds_json, tmp_path):
+    report = json.loads(seeds_json.read_text())
+    c = _cluster_of(report, S1)
+    for m in c["members"]:
+        (tmp_path / m["doc_id"]).write_text("something else entirely\n", encoding="utf-8")
+    code, out, err = run_cli("show", seeds_json, c["id"], "--corpus", tmp_path)
+    assert code == 3 and "not the corpus of this report" in err and err.count("\n") == 1
+
+
+@pytest.mark.parametrize("key", ["c99", "000_c09cbecdfc1a8c46.txt"])
+def test_show_unknown_cluster_is_one_line(run_cli, seeds_json, key):
+    code, out, err = run_cli("show", seeds_json, key)
+    assert code == 3 and out == "" and err.startswith(f"dedup: error: {seeds_json}: ") and key in err
+
+
+def test_compare_files_and_ids_agree_with_the_library(run_cli, seeds_dir):
+    import dedup
+
+    a, b = (seeds_dir / S1).read_text(encoding="utf-8"), (seeds_dir / S2).read_text(encoding="utf-8")
+    expected = dedup.compare({"id": "x", "text": a}, {"id": "y", "text": b}).model_dump(mode="json")
+    code, out, _ = run_cli("compare", seeds_dir / S1, seeds_dir / S2, "-f", "json")
+    assert code == 0
+    got = json.loads(out)
+    assert got == {"a": str(seeds_dir / S1), "b": str(seeds_dir / S2), **expected}
+    code, out2, _ = run_cli("compare", S1, S2, "--corpus", seeds_dir, "-f", "json")
+    assert code == 0 and {**json.loads(out2), "a": 0, "b": 0} == {**got, "a": 0, "b": 0}
+    assert got["passages"]
+    code, out, _ = run_cli("compare", seeds_dir / S1, seeds_dir / S2)
+    assert code == 0
+    for p in got["passages"]:
+        assert f"[{p['source_start']}:{p['source_end']}] -> [{p['target_start']}:{p['target_end']}]" in out
+        for w in _words(a[p["source_start"]:p["source_end"]]) + _words(b[p["target_start"]:p["target_end"]]):
+            assert w in out
+
+
+def test_compare_html_embeds_both_texts(run_cli, seeds_dir, tmp_path):
+    out = tmp_path / "cmp.html"
+    code, _, _ = run_cli("compare", S1, S2, "--corpus", seeds_dir, "-f", "html", "-o", out)
+    assert code == 0
+    from test_report_html import blob
+
+    data = blob(out.read_text(encoding="utf-8"))
+    (c,) = data["clusters"]
+    assert [m[0] for m in c["m"]] == [S1, S2] and c["l"][0]["p"]
+    assert c["x"][S1] == [[0, (seeds_dir / S1).read_text(encoding="utf-8")]]
+
+
+@pytest.mark.parametrize("args, why", [(("missing.txt", "seeds"), "missing.txt"),
+                                       (("nope", "nada", "--corpus", "seeds"), "no document 'nope'")])
+def test_compare_bad_input_is_one_line(run_cli, args, why):
+    code, out, err = run_cli("compare", *args)
+    assert code == 3 and out == "" and why in err and err.count("\n") == 1
+
+
+def test_compare_unwritable_output_exit_4(run_cli, seeds_dir, tmp_path):
+    code, _, err = run_cli("compare", seeds_dir / S1, seeds_dir / S2, "-o", tmp_path / "no" / "x.txt")
+    assert code == 4 and "cannot write" in err
+
+
+def test_word_diff_marks_only_words_that_differ():
+    a, b = "The cat sat on the mat, quietly.", "the cat sat ON a mat quietly!"
+    da, db = word_diff(a, b)
+    assert [a[s:e] for s, e in zip(da[::2], da[1::2])] == ["the"]
+    assert [b[s:e] for s, e in zip(db[::2], db[1::2])] == ["a"]
+    assert word_diff("same words", "same words") == ([], [])
