@@ -131,6 +131,8 @@ def plan(paths: list, problems: list[Problem]) -> list[Planned]:
             raise InputError(why, path=label, problems=problems) from None
         except OSError as exc:
             raise InputError(f"cannot read: {exc.strerror or exc}", path=label, problems=problems) from None
+        except ValueError:  # a NUL character: no file system has such a name
+            raise InputError("not a path: contains a NUL character", path=label, problems=problems) from None
         if stat.S_ISDIR(st.st_mode):
             if (st.st_dev, st.st_ino) in seen:
                 continue  # walked already, as this root or inside an earlier one
