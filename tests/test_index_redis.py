@@ -320,7 +320,7 @@ def test_sigkill_at_random_points(url):
     returned: set[str] = set()
     r = _client(url)
     for n in range(10):
-        returned |= kill_writer_after(rng.uniform(0.01, 0.15), _writer, url, f"k{n}")
+        returned |= kill_writer_after(rng.uniform(0.01, 0.25), _writer, url, f"k{n}")
         ids = {k.decode() for k in r.hkeys("dedup:ids")}
         assert returned <= ids, f"lost after kill {n}: {sorted(returned - ids)[:3]}"
         assert sum(int(v) for v in r.hvals("dedup:sources")) == len(ids)
