@@ -108,6 +108,21 @@ def test_a_reader_that_stops_early_is_not_an_error(seeds_dir, fmt):
     assert proc.wait(timeout=120) == 0 and err == ""
 
 
+@pytest.mark.parametrize("command", [["clusters"], ["query", "001"]])
+def test_an_index_reader_that_stops_early_is_not_an_error(seeds_dir, tmp_path, command):
+    """``dedup index clusters|query ... | head -1``: exit 0, nothing on stderr."""
+    db = str(tmp_path / "idx.db")
+    subprocess.run(DEDUP + ["index", "add", db, str(seeds_dir), "-q"], check=True, capture_output=True, timeout=120)
+    if command[0] == "query":
+        command = ["query", db, str(next(seeds_dir.glob("001_*")))]
+    else:
+        command = ["clusters", db]
+    proc = subprocess.Popen(DEDUP + ["index", *command], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    proc.stdout.close()
+    err = proc.stderr.read().decode()
+    assert proc.wait(timeout=120) == 0 and err == ""
+
+
 @pytest.mark.skipif(not os.path.exists("/dev/full"), reason="needs /dev/full")
 @pytest.mark.parametrize("fmt", ["table", "json"])
 def test_stdout_on_a_full_device_is_an_output_error(seeds_dir, fmt):

@@ -22,7 +22,7 @@ from ..config import Config
 from ..index import Index, IndexReadOnlyError
 from ..ingest import iter_corpus, read_corpus
 from ..report import render
-from .common import Format, ProgressBar
+from .common import Format, ProgressBar, StdoutConsole
 
 index_app = typer.Typer(no_args_is_help=True, help="A persistent index: add documents over time, query, cluster.")
 _err = Console(stderr=True, highlight=False)
@@ -115,7 +115,7 @@ def query_cmd(
     else:
         from .table import print_results
 
-        print_results(results, {d.id: d.text for d in docs}, texts, Console(highlight=False))
+        print_results(results, {d.id: d.text for d in docs}, texts, StdoutConsole(highlight=False))
     return 1 if problems else 0
 
 
@@ -166,7 +166,7 @@ def stats_cmd(
         table.add_row(f"rows.{k}", str(v))
     for k, v in stats["config"].items():
         table.add_row(f"config.{k}", str(v))
-    Console(highlight=False).print(table)
+    StdoutConsole(highlight=False).print(table)
     return 0
 
 
@@ -183,7 +183,7 @@ def clusters_cmd(
     if fmt is Format.table:
         from .table import print_table
 
-        print_table(report, Console(highlight=False))
+        print_table(report, StdoutConsole(highlight=False))
     else:
         sys.stdout.writelines(render(report, fmt.value))
     return 0
