@@ -23,3 +23,15 @@ def run_cli(capsys):
         return exc.value.code, out, err
 
     return run
+
+
+@pytest.fixture(scope="session")
+def seeds_report_json(tmp_path_factory) -> Path:
+    """The seeds' JSON report, written once by the CLI (default settings)."""
+    from dedup.cli import main
+
+    path = tmp_path_factory.mktemp("seeds-report") / "seeds.json"
+    with pytest.raises(SystemExit) as exc:
+        main(["cluster", str(SEEDS), "-f", "json", "-o", str(path), "-q"])
+    assert exc.value.code == 0
+    return path

@@ -11,16 +11,9 @@ KEYS = ["ari", "pair_precision", "pair_recall", "pair_f1"]
 CHAR_KEYS = ["char_precision", "char_recall", "char_f1"]
 
 
-@pytest.fixture(scope="module")
-def seeds_report(tmp_path_factory):
-    from conftest import SEEDS
-    from dedup.cli import main
-
-    path = tmp_path_factory.mktemp("eval") / "seeds.json"
-    with pytest.raises(SystemExit) as exc:
-        main(["cluster", str(SEEDS), "-f", "json", "-o", str(path), "-q"])
-    assert exc.value.code == 0
-    return path
+@pytest.fixture
+def seeds_report(seeds_report_json):
+    return seeds_report_json
 
 
 def _truth_of(report: dict, passages: bool = True) -> dict:

@@ -9,16 +9,9 @@ from dedup.report_html import word_diff
 S1, S2 = "001_c66182c4c2cb1c49.txt", "002_27885933036f0cc7.txt"
 
 
-@pytest.fixture(scope="module")
-def seeds_json(tmp_path_factory):
-    from dedup.cli import main
-    from conftest import SEEDS
-
-    path = tmp_path_factory.mktemp("show") / "seeds.json"
-    with pytest.raises(SystemExit) as exc:
-        main(["cluster", str(SEEDS), "-f", "json", "-o", str(path), "-q"])
-    assert exc.value.code == 0
-    return path
+@pytest.fixture
+def seeds_json(seeds_report_json):
+    return seeds_report_json
 
 
 def _cluster_of(report: dict, doc: str) -> dict:
