@@ -1,9 +1,12 @@
-"""Ingest: turn paths (directories, text files, JSONL) or in-memory records into Documents.
+"""Ingest: turn paths (directories, text, HTML, JSONL, WARC, CSV/TSV, Parquet files,
+``-`` for JSONL on standard input) or in-memory records into Documents.
 
 A user mistake that leaves nothing to do (a missing path, a directory with no corpus
-files) raises :class:`InputError`; a bad file or a bad JSONL line is recorded as a
+files) raises :class:`InputError`; a bad file or a bad record is recorded as a
 :class:`Problem` and skipped, so one bad file never stops a corpus. Which files are read
-and their ids: :mod:`dedup.ingest_files`; how a file is read: :mod:`dedup.ingest_read`.
+and their ids: :mod:`dedup.ingest_files`; how a file is read: :mod:`dedup.ingest_read`
+(text, JSONL), :mod:`dedup.ingest_html`, :mod:`dedup.ingest_warc`, :mod:`dedup.ingest_table`.
+Every input is streamed; ``progress("read", bytes read, bytes in all)`` follows it.
 """
 
 from __future__ import annotations
@@ -12,22 +15,23 @@ import hashlib
 import json
 import os
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from typing import Any, NamedTuple, Union
 
 from pydantic import ValidationError
 
 from .errors import InputError
-from .ingest_files import JSONL_SUFFIXES, TEXT_SUFFIXES, Planned, plan
+from .ingest_files import CORPUS_SUFFIXES, JSONL_SUFFIXES, TEXT_SUFFIXES, Planned, plan
 from .ingest_read import MAX_DOCUMENT_BYTES, Skip, jsonl_lines, parse_json_line, read_text
-from .models import Document, Problem
+from .models import Document, FieldMap, Problem
 
-__all__ = ["Input", "JSONL_SUFFIXES", "MAX_DOCUMENT_BYTES", "TEXT_SUFFIXES", "Sourced", "Chooser",
-           "iter_corpus", "iter_sourced", "read_corpus", "to_document"]
+__all__ = ["CORPUS_SUFFIXES", "FieldMap", "Input", "JSONL_SUFFIXES", "MAX_DOCUMENT_BYTES", "TEXT_SUFFIXES",
+           "Sourced", "Chooser", "iter_corpus", "iter_sourced", "read_corpus", "to_document"]
 
 Input = Union[str, os.PathLike, Document, dict]
 RECORD = "<record>"  # the path of a record given in memory (no position: reports must not depend on order)
-_FIELDS = ("id", "text", "title", "date", "source", "url")
+_FIELDS = ("id", "text", "title", "date", "source", "url", "author")
+Progress = Callable[[str, int, int], None]
 _SURROGATE = re.compile("[\ud800-\udfff]")
 GIVE_UP = 20  # a JSONL file whose first this many lines are all bad is not read further
 
@@ -94,7 +98,7 @@ class Chooser:
     def _key(item: Sourced) -> tuple:
         if item.path == RECORD:
             d = item.doc  # ensure_ascii: a lone surrogate (given in memory) is escaped, not an error
-            content = json.dumps([d.text, d.title, d.date, d.source, d.url], ensure_ascii=True)
+            content = json.dumps([d.text, d.title, d.date, d.source, d.url, d.author], ensure_ascii=True)
             return (RECORD, 0, hashlib.blake2b(content.encode("ascii"), digest_size=16).digest())
         return (item.path, item.line or 0)
 
@@ -130,7 +134,71 @@ def problem_order(p: Problem) -> tuple:
     return (p.path, p.line or 0, p.message)
 
 
-def _read_file(p: Planned, problems: list[Problem]) -> Iterator[Sourced]:
+def map_fields(record: Any, fields: FieldMap) -> Any:
+    """A record's Document fields under their own names (a non-object is returned as is,
+    to be reported by :func:`_to_document`); :class:`Skip` when ``id`` or ``text`` is missing."""
+    if not isinstance(record, dict) or fields.is_default():
+        return record
+    out = {name: record[key] for name, key in fields if key in record}
+    for name in ("id", "text"):
+        if out.get(name) is None:
+            raise Skip(f"record has no '{getattr(fields, name)}'")
+    return out
+
+
+class _Meter:
+    """Bytes read of every file, for ``progress`` (at most one call per MiB read)."""
+
+    STEP = 2**20
+
+    def __init__(self, files: list[Planned], progress: Progress | None):
+        self.progress, self.total = progress, sum(p.size for p in files)
+        self.done = self.shown = 0  # bytes of the files finished; bytes last reported
+
+    def at(self, pos: int, force: bool = False) -> None:
+        if self.progress and (force or self.done + pos - self.shown >= self.STEP):
+            self.shown = self.done + pos
+            self.progress("read", self.shown, max(self.total, self.shown) if self.total else 0)
+
+    def finish(self, p: Planned) -> None:
+        self.done += p.size
+        self.at(0, force=True)
+
+
+def _records(p: Planned, fields: FieldMap, problems: list[Problem], meter: _Meter) -> Iterator[tuple[int | None, Any]]:
+    """(line or record number, a record or the :class:`Skip` of a bad one) of a file of records."""
+    if p.kind == "html":
+        from .ingest_html import read_html_file
+
+        record, note = read_html_file(p.path, p.doc_id)
+        if note:
+            problems.append(Problem(path=p.label, message=note, skipped=False))
+        yield None, record
+    elif p.kind == "warc":
+        from .ingest_warc import warc_records
+
+        yield from warc_records(p.path, p.label, problems, meter.at)
+    elif p.kind in ("table", "parquet"):
+        from .ingest_table import csv_records, parquet_records
+
+        yield from (parquet_records if p.kind == "parquet" else csv_records)(p.path, fields, meter.at)
+    else:
+        stream = os.fdopen(os.dup(0), "rb") if p.kind == "stdin" else None
+        for lineno, line in jsonl_lines(p.path, stream):
+            if isinstance(line, Skip):
+                yield lineno, line
+                continue
+            try:
+                yield lineno, parse_json_line(line)
+            except Skip as skip:
+                yield lineno, skip
+
+
+def _lacks(record: Any, fields: FieldMap) -> bool:
+    return isinstance(record, dict) and any(record.get(f) is None for f in (fields.id, fields.text))
+
+
+def _read_file(p: Planned, problems: list[Problem], fields: FieldMap, meter: _Meter) -> Iterator[Sourced]:
     if p.kind == "text":
         text, note = read_text(p.path)
         if note:
@@ -139,17 +207,24 @@ def _read_file(p: Planned, problems: list[Problem]) -> Iterator[Sourced]:
             raise Skip("empty document")
         yield Sourced(_to_document({"id": p.doc_id, "text": text}, []), p.label)
         return
-    good = 0
-    for lineno, line in jsonl_lines(p.path):
+    good = bad = lacking = 0
+    keys: set[str] = set()
+    for lineno, record in _records(p, fields, problems, meter):
         try:
-            if isinstance(line, Skip):
-                raise line
+            if isinstance(record, Skip):
+                raise record
             notes: list[str] = []
-            doc = _to_document(parse_json_line(line), notes)
+            if p.kind in ("jsonl", "stdin"):
+                if _lacks(record, fields):
+                    lacking += 1
+                    keys.update(str(k) for k in record)
+                record = map_fields(record, fields)
+            doc = _to_document(record, notes)
         except (Skip, InputError) as exc:
+            bad += 1
             problems.append(Problem(path=p.label, line=lineno, message=exc.message))
-            if not good and lineno >= GIVE_UP:
-                raise Skip(f"not read past line {lineno}: no line so far is a record (binary, or not JSONL?)") from None
+            if not good and lineno is not None and lineno >= GIVE_UP and p.kind in ("jsonl", "stdin"):
+                raise Skip(_give_up(lineno, fields, keys if lacking == bad else None)) from None
             continue
         good += 1
         if notes:
@@ -160,17 +235,31 @@ def _read_file(p: Planned, problems: list[Problem]) -> Iterator[Sourced]:
         yield Sourced(doc, p.label, lineno)
 
 
+def _give_up(lineno: int, fields: FieldMap, keys: set[str] | None) -> str:
+    """Why a JSONL file is not read further: no record so far, or records under other names."""
+    if keys is None:
+        return f"not read past line {lineno}: no line so far is a record (binary, or not JSONL?)"
+    shown = ", ".join(sorted(keys)[:8]) + (", ..." if len(keys) > 8 else "")
+    return (f"not read past line {lineno}: the lines are JSON objects without the '{fields.id}'/'{fields.text}' "
+            f"fields (their keys: {shown}); name the fields with --id-field/--text-field "
+            "(FieldMap in the library)")
+
+
 def _is_path(item: Any) -> bool:
     return isinstance(item, (str, bytes, os.PathLike))
 
 
-def iter_sourced(inputs: Iterable[Input], problems: list[Problem]) -> Iterator[Sourced]:
+def iter_sourced(inputs: Iterable[Input], problems: list[Problem], fields: FieldMap | None = None,
+                 progress: Progress | None = None) -> Iterator[Sourced]:
     """Documents with their places, from paths and records; skipped inputs go to ``problems``.
 
+    ``fields``: where the records of JSONL, CSV/TSV and Parquet files keep each field.
     The paths are walked first (ids depend on all of them, see :mod:`dedup.ingest_files`),
     so a missing path raises :class:`InputError` before anything is read."""
     items = list(inputs)
+    fields = fields or FieldMap()
     files = plan([x for x in items if _is_path(x)], problems)
+    meter = _Meter(files, progress)
     for record in (x for x in items if not _is_path(x)):  # anything else is a record, maybe a bad one
         notes: list[str] = []
         try:
@@ -182,28 +271,30 @@ def iter_sourced(inputs: Iterable[Input], problems: list[Problem]) -> Iterator[S
         yield Sourced(doc, RECORD)
     for p in files:
         try:
-            yield from _read_file(p, problems)
+            yield from _read_file(p, problems, fields, meter)
         except Skip as skip:
             problems.append(Problem(path=p.label, line=skip.line, message=skip.message))
         except OSError as exc:
             problems.append(Problem(path=p.label, message=f"cannot read: {exc.strerror or exc}"))
+        meter.finish(p)
 
 
-def iter_corpus(inputs: Iterable[Input], problems: list[Problem]) -> Iterator[Document]:
+def iter_corpus(inputs: Iterable[Input], problems: list[Problem], fields: FieldMap | None = None,
+                progress: Progress | None = None) -> Iterator[Document]:
     """Yield Documents from paths and records; append skipped inputs to ``problems``."""
-    for item in iter_sourced(inputs, problems):
+    for item in iter_sourced(inputs, problems, fields, progress):
         yield item.doc
 
 
-def read_corpus(inputs: Union[Input, Iterable[Input]]) -> tuple[list[Document], list[Problem]]:
+def read_corpus(inputs: Union[Input, Iterable[Input]], fields: FieldMap | None = None) -> tuple[list[Document], list[Problem]]:
     """Read every input; return the documents (sorted by id; of a repeated id, the copy
-    :class:`Chooser` keeps) and the problems (sorted)."""
+    :class:`Chooser` keeps) and the problems (sorted). ``fields``: see :func:`iter_sourced`."""
     if isinstance(inputs, (str, os.PathLike, Document, dict)):
         inputs = [inputs]
     problems: list[Problem] = []
     chooser = Chooser()
     seen: dict[str, Document] = {}
-    for item in iter_sourced(inputs, problems):
+    for item in iter_sourced(inputs, problems, fields):
         if chooser.offer(item):
             seen[item.doc.id] = item.doc
     problems += chooser.problems()

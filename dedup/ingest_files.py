@@ -23,12 +23,19 @@ from .models import Problem
 
 TEXT_SUFFIXES = (".txt", ".md")
 JSONL_SUFFIXES = (".jsonl", ".jsonl.gz", ".jsonl.zst", ".ndjson")
+HTML_SUFFIXES = (".html", ".htm")
+WARC_SUFFIXES = (".warc", ".warc.gz", ".arc", ".arc.gz")
+TABLE_SUFFIXES = (".csv", ".tsv", ".csv.gz", ".tsv.gz", ".parquet")
+CORPUS_SUFFIXES = TEXT_SUFFIXES + JSONL_SUFFIXES + HTML_SUFFIXES + WARC_SUFFIXES + TABLE_SUFFIXES
+STDIN = "-"  # the path that means standard input (JSONL)
+STDIN_LABEL = "<stdin>"
+_KINDS = ((JSONL_SUFFIXES, "jsonl"), (TEXT_SUFFIXES, "text"), (HTML_SUFFIXES, "html"), (WARC_SUFFIXES, "warc"),
+          ((".parquet",), "parquet"), (TABLE_SUFFIXES, "table"))
+_NAMED = ("text", "html")  # kinds whose id is the file's path; the others' records carry ids
 _WHY_NOT = {
-    ".html": "HTML is not read yet",
-    ".htm": "HTML is not read yet",
     ".json": "a .json file is not read; JSONL (one object a line) is, as .jsonl",
 }
-_READ = ", ".join(TEXT_SUFFIXES + JSONL_SUFFIXES)
+_READ = ".txt, .md, .html, .htm, .jsonl[.gz|.zst], .ndjson, .warc[.gz], .arc[.gz], .csv[.gz], .tsv[.gz], .parquet"
 
 
 @dataclass(frozen=True)
@@ -37,17 +44,14 @@ class Planned:
 
     path: Path
     label: str
-    kind: str  # "text" or "jsonl"
-    doc_id: str | None = None  # text files only: JSONL records carry their own ids
+    kind: str  # "text", "html", "jsonl", "warc", "table", "parquet" or "stdin"
+    doc_id: str | None = None  # text and HTML files only: the records of the others carry ids
+    size: int = 0  # bytes on disk (0: not known), for progress
 
 
 def kind_of(name: str) -> str | None:
     name = name.lower()
-    if name.endswith(JSONL_SUFFIXES):
-        return "jsonl"
-    if name.endswith(TEXT_SUFFIXES):
-        return "text"
-    return None
+    return next((kind for suffixes, kind in _KINDS if name.endswith(suffixes)), None)
 
 
 def printable(name: str) -> str:
@@ -122,6 +126,8 @@ def plan(paths: list, problems: list[Problem]) -> list[Planned]:
     found = []  # (path, label, kind, base, relative to base, stat, is a link)
     seen: set[tuple[int, int]] = set()
     # Parents before children, whatever the order given: each directory is walked once.
+    stdin = [Planned(Path(STDIN), STDIN_LABEL, "stdin")] if any(os.fsdecode(x) == STDIN for x in paths) else []
+    paths = [x for x in paths if os.fsdecode(x) != STDIN]
     for path in sorted({Path(os.fsdecode(x)) for x in paths}, key=lambda p: (os.path.abspath(p), p.as_posix())):
         label = printable(path.as_posix())
         try:
@@ -139,21 +145,21 @@ def plan(paths: list, problems: list[Problem]) -> list[Planned]:
             seen.add((st.st_dev, st.st_ino))
             files = _walk(path, label, problems, seen)
             if not files:
-                raise InputError("directory has no .txt, .md or .jsonl files", path=label, problems=problems)
+                raise InputError("directory has no corpus files (text, HTML, JSONL, WARC, CSV/TSV or Parquet)", path=label, problems=problems)
             base = os.path.abspath(path)
             found += [(f, f"{label}/{rel}", kind_of(f.name), base, rel, fst, link) for f, rel, fst, link in files]
         elif why := not_regular(st.st_mode):
             problems.append(Problem(path=label, message=why))
         else:
-            # A file given by name is read whatever its extension (JSONL only by extension).
-            kind = "jsonl" if kind_of(path.name) == "jsonl" else "text"
+            # A file given by name is read whatever its extension (as text when it names no other kind).
+            kind = kind_of(path.name) or "text"
             found.append((path, label, kind, os.path.dirname(os.path.abspath(path)), path.name, st, path.is_symlink()))
-    bases = {base for _, _, kind, base, _, _, _ in found if kind == "text"}
+    bases = {base for _, _, kind, base, _, _, _ in found if kind in _NAMED}
     common = os.path.commonpath(sorted(bases)) if bases else ""
     chosen: dict[tuple[int, int], tuple[tuple, Planned, bool]] = {}
     for f, label, kind, base, rel, st, link in found:
-        raw_id = Path(os.path.relpath(os.path.join(base, rel), common)).as_posix() if kind == "text" else None
-        p = Planned(f, printable(label), kind, None if raw_id is None else printable(raw_id))
+        raw_id = Path(os.path.relpath(os.path.join(base, rel), common)).as_posix() if kind in _NAMED else None
+        p = Planned(f, printable(label), kind, None if raw_id is None else printable(raw_id), st.st_size)
         key = (st.st_dev, st.st_ino)
         rank = (link, *_order(p))  # of two ways to one file, the file's own name first
         if key not in chosen or rank < chosen[key][0]:
@@ -162,7 +168,7 @@ def plan(paths: list, problems: list[Problem]) -> list[Planned]:
         if renamed:
             problems.append(Problem(path=p.label, message=f"file name is not UTF-8; its id is {p.doc_id}",
                                     skipped=False))
-    return sorted((p for _, p, _ in chosen.values()), key=_order)
+    return stdin + sorted((p for _, p, _ in chosen.values()), key=_order)
 
 
 def _order(p: Planned) -> tuple[str, str]:

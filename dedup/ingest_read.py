@@ -100,17 +100,23 @@ def decode(data: bytes) -> tuple[str, str | None]:
     return str(best), f"not UTF-8 ({where}); read as {best.encoding}, guessed by charset-normalizer"
 
 
-def read_text(path: Path) -> tuple[str, str | None]:
-    """A text file's text (and a note on its encoding), read with a bound."""
+def read_bounded(path: Path) -> bytes:
+    """A one-document file's bytes; :class:`Skip` when it is over the size cap."""
     with open_regular(path) as fh:
         data = fh.read(MAX_DOCUMENT_BYTES + 1)
     if len(data) > MAX_DOCUMENT_BYTES:
         raise Skip(f"larger than {_MIB} MiB, the most one document may hold; not read")
-    return decode(data)
+    return data
 
 
-def _open_stream(path: Path):
-    raw = open_regular(path)
+def read_text(path: Path) -> tuple[str, str | None]:
+    """A text file's text (and a note on its encoding), read with a bound."""
+    return decode(read_bounded(path))
+
+
+def open_stream(path: Path, raw=None):
+    """(decompressed stream, raw file) of a file, by its name's .gz/.zst suffix."""
+    raw = open_regular(path) if raw is None else raw
     name = path.name.lower()
     if name.endswith(".gz"):
         return gzip.GzipFile(fileobj=raw, mode="rb"), raw
@@ -124,12 +130,13 @@ def _open_stream(path: Path):
 STREAM_ERRORS = (OSError, EOFError, zlib.error, zstandard.ZstdError)
 
 
-def jsonl_lines(path: Path) -> Iterator[tuple[int, bytes | Skip]]:
+def jsonl_lines(path: Path, stream=None) -> Iterator[tuple[int, bytes | Skip]]:
     """(line number, bytes) of each non-blank line, or a :class:`Skip` for an over-long one.
 
+    ``stream``: read this binary stream (standard input) instead of opening ``path``.
     A damaged stream raises :class:`Skip` naming the line it broke at; the lines before
     it have been yielded."""
-    stream, raw = _open_stream(path)
+    stream, raw = open_stream(path) if stream is None else (stream, io.BytesIO())
     lineno = 0
     with raw, stream:
         try:

@@ -24,6 +24,7 @@ class Document(BaseModel):
     date: Optional[str] = None
     source: Optional[str] = None
     url: Optional[str] = None
+    author: Optional[str] = None
 
     @field_validator("id", mode="before")
     @classmethod
@@ -37,6 +38,26 @@ class Document(BaseModel):
             except ValueError:  # past Python's digit limit: no name is that long
                 raise ValueError("id is an integer too long to be a name") from None
         return value
+
+
+class FieldMap(BaseModel):
+    """Which field (JSONL key, CSV/TSV column, Parquet column) holds each Document field.
+
+    ``FieldMap(id="newid")`` reads Reuters-21578 as shipped; a field the record lacks is
+    left empty (``id`` and ``text`` must be there)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    id: str = Field("id", min_length=1)
+    text: str = Field("text", min_length=1)
+    title: str = Field("title", min_length=1)
+    date: str = Field("date", min_length=1)
+    source: str = Field("source", min_length=1)
+    url: str = Field("url", min_length=1)
+    author: str = Field("author", min_length=1)
+
+    def is_default(self) -> bool:
+        return self == FieldMap()
 
 
 class Problem(BaseModel):
@@ -127,6 +148,8 @@ class DocumentInfo(BaseModel):
     title: Optional[str]
     date: Optional[str]
     source: Optional[str]
+    url: Optional[str] = None
+    author: Optional[str] = None
     credits: list[str]
     chars: int
     content_chars: int

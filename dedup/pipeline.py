@@ -17,7 +17,7 @@ from .config import Config
 from .errors import InputError
 from .ingest import Input, iter_sourced, problem_order, to_document
 from .link import align_pairs, pair_sides
-from .models import Cluster, Comparison, Document, DocumentInfo, Problem, Report
+from .models import Cluster, Comparison, Document, DocumentInfo, FieldMap, Problem, Report
 from .parallel import default_jobs
 from .prepare import prepare_corpus
 from .spill import workdir
@@ -45,6 +45,7 @@ def cluster(
     jobs: Optional[int] = None,
     keep_texts: bool = False,
     work_dir: Optional[str] = None,
+    fields: Optional[FieldMap] = None,
 ) -> Report:
     """Find the documents that share text, the passages, the origins; see :class:`Report`.
 
@@ -53,13 +54,15 @@ def cluster(
     ``keep_texts``: keep the texts of cluster members for :meth:`Report.text_of`.
     ``work_dir``: where the run keeps the corpus while it works (a private temporary
     directory inside it, removed at the end; default: the system's temporary directory).
+    ``fields``: which keys/columns of JSONL, CSV/TSV and Parquet records hold the
+    Document's fields (default: the same names).
     Raises :class:`InputError` when no document can be read.
 
     Memory grows with the number of documents and segments, the text stays on disk;
     the returned report holds every cluster and document as objects. For corpora of
     millions, :func:`run` hands the result over one cluster at a time instead.
     """
-    with run(inputs, config, progress, jobs, work_dir) as outcome:
+    with run(inputs, config, progress, jobs, work_dir, fields) as outcome:
         return outcome.report(keep_texts)
 
 
@@ -70,6 +73,7 @@ def run(
     progress: Optional[Progress] = None,
     jobs: Optional[int] = None,
     work_dir: Optional[str] = None,
+    fields: Optional[FieldMap] = None,
 ) -> Iterator["Outcome"]:
     """:func:`cluster`'s work, kept open as an :class:`Outcome` whose clusters are built
     as they are read (the workspace is removed when the ``with`` block ends)."""
@@ -81,7 +85,7 @@ def run(
         docs = DocStore(tmp)
         prepared = None
         try:
-            ingest_corpus(docs, inputs, problems)
+            ingest_corpus(docs, inputs, problems, fields, progress)
             if not len(docs):
                 raise InputError("no readable documents" + (f" ({len(problems)} skipped)" if problems else ""),
                                  problems=problems)
@@ -94,9 +98,10 @@ def run(
             (prepared or docs).close()
 
 
-def ingest_corpus(docs: DocStore, inputs, problems: list[Problem]) -> None:
+def ingest_corpus(docs: DocStore, inputs, problems: list[Problem], fields: Optional[FieldMap] = None,
+                  progress: Optional[Progress] = None) -> None:
     """Read every input into the run's workspace (streamed: nothing is held whole)."""
-    docs.add_all(iter_sourced(_as_inputs(inputs), problems), problems)
+    docs.add_all(iter_sourced(_as_inputs(inputs), problems, fields, progress), problems)
     problems.sort(key=problem_order)  # the report does not depend on input order
 
 
@@ -159,12 +164,16 @@ class Outcome:
         """Every document's facts, in id order."""
         cluster_of = {x: f"c{k + 1}" for k, g in enumerate(self._groups) for x in g}
         p = self._prepared
+        links = p.docs.links
         for k, (f, nchars, content) in enumerate(zip(self._facts, p.nchars, p.content_chars)):
+            url, author = links.get(k, (None, None))
             yield DocumentInfo(
                 doc_id=f.doc_id,
                 title=f.title,
                 date=f.date.isoformat(timespec="seconds") if f.date else None,
                 source=f.source,
+                url=url,
+                author=author,
                 credits=list(f.credits),
                 chars=nchars,
                 content_chars=content,

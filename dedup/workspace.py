@@ -31,31 +31,38 @@ class DocStore:
         self.order: np.ndarray = np.zeros(0, np.int64)  # id order -> arrival slot
         self.ids: list[str] = []
         self.sources: list[str | None] = []
+        self.links: dict[int, tuple[str | None, str | None]] = {}  # id order -> (url, author), when given
 
     def add_all(self, docs: Iterable[Document | Sourced], problems: list[Problem]) -> None:
         """Store every document (with its place, when known); of a repeated id the copy
         :class:`~dedup.ingest.Chooser` picks is kept, whatever the order. Then sort by id."""
         chooser = Chooser()
         sources: list[str | None] = []  # by slot
+        links: dict[int, tuple] = {}  # by slot
         for item in docs:
             item = item if isinstance(item, Sourced) else Sourced(item, RECORD)
             doc = item.doc
             if not chooser.offer(item):
                 continue
-            meta = json.dumps([doc.id, doc.title, doc.date, doc.source, doc.url], ensure_ascii=False)
+            meta = json.dumps([doc.id, doc.title, doc.date, doc.source, doc.url, doc.author], ensure_ascii=False)
             record = meta.encode("utf-8") + b"\n" + doc.text.encode("utf-8", "surrogatepass")
             slot = self._slot.get(doc.id)
             if slot is None:
-                self._slot[doc.id] = self._records.append(record)
+                slot = self._slot[doc.id] = self._records.append(record)
                 sources.append(doc.source)
             else:  # this copy sorts before the one stored
                 self._records.replace(slot, record)
                 sources[slot] = doc.source
+                links.pop(slot, None)
+            if doc.url is not None or doc.author is not None:
+                links[slot] = (doc.url, doc.author)
         problems += chooser.problems()
         self._records.flush()
         self.ids = sorted(self._slot)
         self.order = np.fromiter((self._slot[i] for i in self.ids), np.int64, len(self.ids))
         self.sources = [sources[s] for s in self.order.tolist()]
+        if links:
+            self.links = {k: links[s] for k, s in enumerate(self.order.tolist()) if s in links}
         self._slot = {}
 
     def __len__(self) -> int:
@@ -65,9 +72,10 @@ class DocStore:
         """The document at id-order position ``k``."""
         raw = self._records.get(int(self.order[k]))
         cut = raw.index(b"\n")
-        doc_id, title, date, source, url = json.loads(raw[:cut])
+        doc_id, title, date, source, url, author = json.loads(raw[:cut])
         text = raw[cut + 1 :].decode("utf-8", "surrogatepass")
-        return Document.model_construct(id=doc_id, text=text, title=title, date=date, source=source, url=url)
+        return Document.model_construct(id=doc_id, text=text, title=title, date=date, source=source, url=url,
+                                        author=author)
 
     def text(self, k: int) -> str:
         raw = self._records.get(int(self.order[k]))

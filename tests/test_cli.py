@@ -63,7 +63,7 @@ def test_user_mistakes_give_one_line_and_an_exit_code(run_cli, seeds_dir, args, 
 
 def test_empty_directory_is_an_input_error(run_cli, tmp_path):
     code, _, err = run_cli("cluster", tmp_path)
-    assert code == 3 and err.strip() == f"dedup: error: {tmp_path}: directory has no .txt, .md or .jsonl files"
+    assert code == 3 and err.strip() == f"dedup: error: {tmp_path}: directory has no corpus files (text, HTML, JSONL, WARC, CSV/TSV or Parquet)"
 
 
 def test_bad_files_are_reported_and_the_rest_still_runs(run_cli, seeds_dir, tmp_path):

@@ -69,7 +69,7 @@ def test_missing_path_and_empty_directory_are_input_errors(tmp_path):
     with pytest.raises(InputError, match="no such file or directory"):
         read_corpus(tmp_path / "nope")
     (tmp_path / "empty").mkdir()
-    with pytest.raises(InputError, match="has no .txt, .md or .jsonl files"):
+    with pytest.raises(InputError, match=r"directory has no corpus files \(text, HTML, JSONL"):
         read_corpus(tmp_path / "empty")
 
 

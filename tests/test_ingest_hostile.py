@@ -118,17 +118,16 @@ def test_an_unreadable_subdirectory_is_reported(tmp_path, monkeypatch):
 def test_files_of_other_types_in_a_directory_are_reported_per_extension(tmp_path):
     (tmp_path / "a.txt").write_text(TEXT)
     for name in ("x.html", "y.HTML", "z.htm", "d.json", "notes.text", "README", ".hidden", "pic.jpg"):
-        (tmp_path / name).write_text("<p>not read</p>")
+        (tmp_path / name).write_text(f"<html><body><article><p>{TEXT}</p></article></body></html>")
     docs, problems = read_corpus(tmp_path)
-    assert [d.id for d in docs] == ["a.txt"]
+    assert [d.id for d in docs] == ["a.txt", "x.html", "y.HTML", "z.htm"]  # HTML is read now
     msgs = sorted(p.message for p in problems)
-    assert msgs[:3] == ["1 .htm file (HTML is not read yet)", "1 .jpg file (not a corpus file type; read are "
-                        ".txt, .md, .jsonl, .jsonl.gz, .jsonl.zst, .ndjson)",
+    assert msgs[:2] == ["1 .jpg file (not a corpus file type; read are .txt, .md, .html, .htm, .jsonl[.gz|.zst], "
+                        ".ndjson, .warc[.gz], .arc[.gz], .csv[.gz], .tsv[.gz], .parquet)",
                         "1 .json file (a .json file is not read; JSONL (one object a line) is, as .jsonl)"]
-    assert "2 .html files (HTML is not read yet)" in msgs
     assert any(m.startswith("1 .text file (") for m in msgs)
     assert any(m.startswith("1 file without an extension (") for m in msgs)
-    assert len(problems) == 6 and all(p.path == tmp_path.as_posix() for p in problems)  # .hidden: silent
+    assert len(problems) == 4 and all(p.path == tmp_path.as_posix() for p in problems)  # .hidden: silent
 
 
 # 3. One bad record is one problem; the rest is read.

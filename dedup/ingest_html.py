@@ -1,0 +1,117 @@
+"""Reading HTML: the page's bytes to text (byte-order mark, declared charset, else
+guessed), then its main text and metadata extracted with trafilatura.
+
+Extraction is tuned for precision (``favor_precision``, no comments, no tables): a
+menu, share bar or footer that slips into the text would be shared by every page of a
+site and link pages that copy nothing. The metadata (title, publication date by
+htmldate, site name, canonical / og:url, author) becomes the Document's fields; the
+document's text, and every offset of the report, is the extracted text.
+"""
+
+from __future__ import annotations
+
+import codecs
+import logging
+import re
+from pathlib import Path
+
+from .ingest_read import _BOMS, Skip, decode, read_bounded
+
+# trafilatura and htmldate log what they could not find; the library never prints.
+for _name in ("trafilatura", "htmldate", "courlan", "justext"):
+    logging.getLogger(_name).addHandler(logging.NullHandler())
+    logging.getLogger(_name).propagate = False
+
+_META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([A-Za-z0-9_.:-]+)""", re.I)
+_SNIFF = 4096  # the HTML standard's prescan looks at the first 1024 bytes; pages put <meta> later too
+_HTML_MARK = re.compile(rb"<\s*(html|head|body|p|div|article|title|!doctype)\b", re.I)
+
+
+def charset_of(content_type: str | None) -> str | None:
+    """The ``charset=`` of an HTTP Content-Type value."""
+    if not content_type:
+        return None
+    m = re.search(r"charset\s*=\s*[\"']?([A-Za-z0-9_.:-]+)", content_type, re.I)
+    return m.group(1) if m else None
+
+
+def _codec(name: str | None) -> str | None:
+    if not name:
+        return None
+    try:
+        return codecs.lookup(name.decode("ascii", "replace") if isinstance(name, bytes) else name).name
+    except LookupError:
+        return None
+
+
+def decode_html(data: bytes, declared: str | None = None) -> tuple[str, str | None]:
+    """Text of an HTML page and, when the encoding had to be guessed, a note saying so.
+
+    Order: a byte-order mark; the charset ``declared`` (an HTTP header), else the one in
+    a ``<meta>`` tag; else UTF-8; else the guess of charset-normalizer (noted). A declared
+    charset the bytes do not fit is noted and the encoding guessed."""
+    if any(data.startswith(bom) for bom, _ in _BOMS):
+        return decode(data)
+    note = None
+    m = _META_CHARSET.search(data[:_SNIFF])
+    name = declared or (m.group(1).decode("ascii", "replace") if m else None)
+    codec = _codec(name)
+    if codec in ("utf-16", "utf-16-le", "utf-16-be", "utf-32"):  # a page read as ASCII declares no such thing
+        codec = "utf-8"
+    if codec is not None:
+        try:
+            return data.decode(codec), None
+        except UnicodeDecodeError as exc:
+            note = f"declared charset {name} does not fit (bad byte at {exc.start})"
+    elif name:
+        note = f"unknown declared charset {name!r}"
+    text, guessed = decode(data)
+    if note:
+        return text, f"{note}; {guessed or 'read as UTF-8'}"
+    return text, guessed
+
+
+def extract(html: str, url: str | None = None) -> dict:
+    """The main text and metadata of a page, as Document fields (without ``id``).
+
+    Raises :class:`Skip` when the page has no main text or cannot be parsed."""
+    import trafilatura
+
+    if "<" not in html:
+        raise Skip("no HTML markup in the page")
+    try:
+        found = trafilatura.bare_extraction(
+            html, url=url, favor_precision=True, include_comments=False, include_tables=False,
+            with_metadata=True, deduplicate=False,
+        )
+    except Exception as exc:  # lxml and trafilatura raise many kinds on hostile markup
+        raise Skip(f"HTML not parsed: {type(exc).__name__}: {exc}"[:300]) from None
+    text = getattr(found, "text", None) if found is not None else None
+    if not text or not text.strip():
+        raise Skip("no main text found in the HTML page")
+    return {
+        "text": text,
+        "title": _clean(found.title),
+        "date": _clean(found.date),
+        "source": _clean(found.sitename),
+        "url": _clean(found.url) or url,
+        "author": _clean(found.author),
+    }
+
+
+def _clean(value) -> str | None:
+    if not isinstance(value, str):
+        return None
+    value = " ".join(value.split())
+    return value or None
+
+
+def read_html_file(path: Path, doc_id: str | None) -> tuple[dict, str | None]:
+    """A Document record of an HTML file (id: its path id) and a note on its encoding."""
+    data = read_bounded(path)
+    if not data.strip():
+        raise Skip("empty document")
+    text, note = decode_html(data)
+    record = extract(text)
+    record["id"] = doc_id
+    return record, note

@@ -1,0 +1,135 @@
+"""Reading web archives (WARC, WARC.gz, ARC, ARC.gz) with warcio, streamed record by record.
+
+Each ``response`` record whose payload is HTML becomes a document: id its
+``WARC-Target-URI``, text and metadata extracted as for an HTML file
+(:mod:`dedup.ingest_html`), ``WARC-Date`` the date when the page gives none. Other
+records (requests, metadata, images, error statuses) are counted and reported in one
+line. A damaged record is reported and reading goes on at the next record that can be
+found (the next gzip member, or the next ``WARC/1.x`` header line).
+
+warcio rather than FastWARC: on a generated WARC.gz of 3,000 pages FastWARC parses in
+0.06 s and warcio in 0.45 s, but extracting the pages' text takes 12.6 s, so the parser
+is under 4% of the time; warcio also reads ARC, and undoes chunked and gzip-encoded
+HTTP bodies.
+"""
+
+from __future__ import annotations
+
+import zlib
+from collections import Counter
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+from .ingest_html import charset_of, decode_html, extract
+from .ingest_read import MAX_DOCUMENT_BYTES, Skip, open_regular
+from .models import Problem
+
+_SCAN = 2**16
+
+
+def _iterator_class():
+    from warcio.archiveiterator import ArchiveIterator
+
+    class Quiet(ArchiveIterator):
+        """warcio writes a line to stderr for a record whose length is wrong; the library
+        never prints (the damage is counted in ``err_count`` and reported instead)."""
+
+        INC_RECORD = ""
+
+    return Quiet
+
+
+def _is_html(content_type: str | None, payload: bytes) -> bool:
+    if content_type:
+        kind = content_type.split(";")[0].strip().lower()
+        return kind in ("text/html", "application/xhtml+xml")
+    head = payload[:1024].lstrip().lower()
+    return head.startswith((b"<!doctype html", b"<html"))
+
+
+def _resync(fh, start: int, gz: bool) -> int | None:
+    """The offset of the first record header after ``start`` (None: none left)."""
+    marks = (b"\x1f\x8b\x08",) if gz else (b"\nWARC/1.", b"\rWARC/1.")
+    fh.seek(start)
+    pos, tail = start, b""
+    while True:
+        block = fh.read(_SCAN)
+        if not block:
+            return None
+        data = tail + block
+        hits = [i for i in (data.find(m) for m in marks) if i >= 0]
+        if hits:
+            return pos - len(tail) + min(hits) + (0 if gz else 1)
+        tail = data[-8:]
+        pos += len(block)
+
+
+def _page(record, number: int) -> dict | Skip | str:
+    """A Document record of one WARC record, a :class:`Skip` for a damaged or empty page,
+    or a word for the count of records not read."""
+    if record.rec_type != "response":
+        return record.rec_type or "unknown"
+    status = record.http_headers.get_statuscode() if record.http_headers else None
+    if status and not status.startswith("2"):
+        return f"response {status}"
+    uri = record.rec_headers.get_header("WARC-Target-URI")
+    content_type = record.http_headers.get_header("Content-Type") if record.http_headers else None
+    payload = record.content_stream().read(MAX_DOCUMENT_BYTES + 1)
+    if not _is_html(content_type, payload):
+        return "response not HTML"
+    if not uri:
+        return Skip("response without a WARC-Target-URI (the document id)", number)
+    if len(payload) > MAX_DOCUMENT_BYTES:
+        return Skip(f"page {uri} larger than {MAX_DOCUMENT_BYTES // 2**20} MiB; not read", number)
+    try:
+        text, note = decode_html(payload, charset_of(content_type))
+        page = extract(text, uri)
+    except Skip as skip:
+        return Skip(f"page {uri}: {skip.message}", number)
+    page["id"] = uri
+    page["date"] = page["date"] or record.rec_headers.get_header("WARC-Date")
+    if note:
+        page["_note"] = f"page {uri}: {note}"
+    return page
+
+
+def warc_records(path: Path, label: str, problems: list[Problem],
+                 at: Callable[[int], None]) -> Iterator[tuple[int, dict | Skip]]:
+    """(record number, a Document record or the :class:`Skip` of a bad page) of every
+    HTML response; other records are counted into one problem, damage into one each."""
+    iterator = _iterator_class()
+    gz = path.name.lower().endswith(".gz")
+    skipped: Counter[str] = Counter()
+    number, start, wrong_length = 0, 0, 0
+    with open_regular(path) as fh:
+        while start is not None:
+            fh.seek(start)
+            it = iterator(fh, arc2warc=True)
+            try:
+                for record in it:
+                    number += 1
+                    page = _page(record, number)
+                    if isinstance(page, str):
+                        skipped[page] += 1
+                        continue
+                    if isinstance(page, dict) and "_note" in page:
+                        problems.append(Problem(path=label, line=number, message=page.pop("_note"), skipped=False))
+                    yield number, page
+                    at(fh.tell())
+                start = None
+            except Exception as exc:  # warcio, zlib and the HTTP parser raise many kinds on damage
+                if isinstance(exc, OSError) and exc.errno is not None:
+                    raise  # the file itself cannot be read: reported by the caller
+                where = getattr(it, "offset", start) or start
+                why = " ".join(str(exc).split())[:200] or type(exc).__name__
+                kind = "gzip data" if isinstance(exc, (zlib.error, EOFError)) else "record"
+                problems.append(Problem(path=label, line=number + 1,
+                                        message=f"damaged {kind} at byte {where}: {why}; read on from the next record"))
+                start = _resync(fh, max(where, start) + 1, gz)
+            wrong_length += it.err_count
+    if wrong_length:
+        problems.append(Problem(path=label, message=f"{wrong_length} records with a wrong Content-Length "
+                                "(read as far as their length says)", skipped=False))
+    if skipped:
+        what = ", ".join(f"{n} {kind}" for kind, n in sorted(skipped.items()))
+        problems.append(Problem(path=label, message=f"{sum(skipped.values())} records not pages, not read ({what})"))
