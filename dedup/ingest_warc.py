@@ -116,7 +116,15 @@ def warc_records(path: Path, label: str, problems: list[Problem],
                         problems.append(Problem(path=label, line=number, message=page.pop("_note"), skipped=False))
                     yield number, page
                     at(fh.tell())
+                # warcio ends quietly at a record it cannot parse (a file cut short): bytes left are damage.
+                end = getattr(it, "offset", None) or start
+                fh.seek(end)
                 start = None
+                if fh.read(_SCAN).strip():
+                    start = _resync(fh, end + 1, gz)
+                    why = "the file ends inside it (cut short?)" if start is None else "not a readable record"
+                    problems.append(Problem(path=label, line=number + 1, message=f"damaged record at byte {end}: "
+                                            f"{why}" + ("" if start is None else "; read on from the next record")))
             except Exception as exc:  # warcio, zlib and the HTTP parser raise many kinds on damage
                 if isinstance(exc, OSError) and exc.errno is not None:
                     raise  # the file itself cannot be read: reported by the caller

@@ -30,8 +30,8 @@ from ..dates import DATE_ORDERS
 from ..errors import ConfigError, DedupError
 from ..pipeline import run as run_pipeline
 from ..report import render
-from .common import (CheckedStream, Format, ProgressBar, ReaderGone, StdoutConsole, check_output, err_console,
-                     write_output)
+from .common import (FIELD_HELP, CheckedStream, Format, ProgressBar, ReaderGone, StdoutConsole, check_output,
+                     err_console, field_map, write_output)
 from .compare_cmd import compare_cmd
 from .eval_cmd import eval_cmd
 from .index_cmd import index_app
@@ -87,7 +87,8 @@ _DEFAULT = Config()
 
 @app.command("cluster")
 def cluster_cmd(
-    paths: List[Path] = typer.Argument(..., help="Directories, .txt/.md files, .jsonl[.gz] files."),
+    paths: List[Path] = typer.Argument(..., help="Directories; text, HTML, JSONL, WARC, CSV/TSV, Parquet files; "
+                                                   "- for JSONL on stdin."),
     fmt: Format = typer.Option(Format.table, "--format", "-f", help="Output format."),
     output: Optional[str] = typer.Option(None, "--output", "-o", metavar="FILE",
                                          help="Write here, not to stdout (never over an input)."),
@@ -109,8 +110,17 @@ def cluster_cmd(
         False, "--include-templates", help="Let template links (a formula with new facts) join clusters like copies."),
     jobs: int = typer.Option(0, "--jobs", "-j", help="Worker processes (0: all cores). Output does not depend on it."),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar or warnings."),
+    id_field: Optional[str] = typer.Option(None, "--id-field", help=FIELD_HELP["id"]),
+    text_field: Optional[str] = typer.Option(None, "--text-field", help=FIELD_HELP["text"]),
+    title_field: Optional[str] = typer.Option(None, "--title-field", help=FIELD_HELP["title"]),
+    date_field: Optional[str] = typer.Option(None, "--date-field", help=FIELD_HELP["date"]),
+    source_field: Optional[str] = typer.Option(None, "--source-field", help=FIELD_HELP["source"]),
+    url_field: Optional[str] = typer.Option(None, "--url-field", help=FIELD_HELP["url"]),
+    author_field: Optional[str] = typer.Option(None, "--author-field", help=FIELD_HELP["author"]),
 ) -> int:
     """Cluster documents that share text; name each cluster's origin and the passages."""
+    fields = field_map(id=id_field, text=text_field, title=title_field, date=date_field, source=source_field,
+                       url=url_field, author=author_field)
     if jobs < 0:
         raise typer.BadParameter("must be 0 (all cores) or more", param_hint="'--jobs'")
     if min_link is None:  # only the default follows --min-passage; a value given is checked
@@ -127,10 +137,11 @@ def cluster_cmd(
         # Before the run, not after it: a wrong path must not cost the run.
         from .. import ingest  # the names it reads in a directory (none known: all files count)
 
-        check_output(output, paths, getattr(ingest, "TEXT_SUFFIXES", ()) + getattr(ingest, "JSONL_SUFFIXES", ()))
+        check_output(output, paths, ingest.CORPUS_SUFFIXES)
     with ExitStack() as stack:
         with ProgressBar(enabled=not quiet and _err.is_terminal) as bar:
-            outcome = stack.enter_context(run_pipeline(list(paths), cfg, progress=bar, jobs=jobs or None))
+            outcome = stack.enter_context(run_pipeline(list(paths), cfg, progress=bar, jobs=jobs or None,
+                                                                fields=fields))
         if not quiet:
             for problem in outcome.problems:
                 sys.stderr.write(f"dedup: warning: {'skipped ' if problem.skipped else ''}{problem}\n")

@@ -269,3 +269,21 @@ class ProgressBar:
     def __exit__(self, *exc):
         if self.progress is not None:
             self.progress.__exit__(*exc)
+
+
+def field_map(**given) -> Optional["FieldMap"]:
+    """A FieldMap of the ``--*-field`` flags given (None when none was)."""
+    from ..models import FieldMap
+
+    given = {k: v for k, v in given.items() if v is not None}
+    for name, value in given.items():
+        if not value.strip():
+            import typer
+
+            raise typer.BadParameter("is empty; give the key or column name", param_hint=f"'--{name}-field'")
+    return FieldMap(**given) if given else None
+
+
+FIELD_HELP = {f: f"Key/column of JSONL, CSV/TSV and Parquet records that holds the {what} (default: {f})."
+              for f, what in (("id", "document id"), ("text", "text"), ("title", "title"), ("date", "date"),
+                              ("source", "source (site, agency)"), ("url", "URL"), ("author", "author"))}

@@ -19,10 +19,10 @@ from rich.console import Console
 from rich.table import Table
 
 from ..config import Config
-from ..index import Index, IndexReadOnlyError
+from ..index import DuplicateIdError, Index, IndexReadOnlyError
 from ..ingest import iter_corpus, read_corpus
 from ..report import render
-from .common import Format, ProgressBar, StdoutConsole
+from .common import FIELD_HELP, Format, ProgressBar, StdoutConsole, check_output, field_map, write_output
 
 index_app = typer.Typer(no_args_is_help=True, help="A persistent index: add documents over time, query, cluster.")
 _err = Console(stderr=True, highlight=False)
@@ -48,22 +48,42 @@ def _open_to_read(db: str) -> Index:
         return Index.open(db, readonly=True)
 
 
+class AddFormat(str, Enum):
+    table = "table"
+    jsonl = "jsonl"
+
+
 @index_app.command("add")
 def add_cmd(
     db: str = typer.Argument(..., help="Index file (created if missing) or redis:// URL."),
-    paths: List[Path] = typer.Argument(..., help="Directories, .txt/.md files, .jsonl[.gz] files."),
+    paths: List[Path] = typer.Argument(..., help="Directories; text, HTML, JSONL, WARC, CSV/TSV, Parquet files; "
+                                                   "- for JSONL on stdin."),
+    fmt: AddFormat = typer.Option(AddFormat.table, "--format", "-f",
+                                  help="What each new document matched: a table, or one JSON object a line."),
+    bulk: bool = typer.Option(False, "--bulk", help="Load in batches without answering for each document "
+                                                    "(fastest; run 'dedup index clusters' for the result)."),
     threshold: Optional[float] = typer.Option(None, help="LSH threshold (only when creating the index)."),
     shingle_size: Optional[int] = typer.Option(None, help="Words per shingle (only when creating)."),
     num_perm: Optional[int] = typer.Option(None, help="MinHash permutations (only when creating)."),
     seed: Optional[int] = typer.Option(None, help="MinHash seed (only when creating)."),
-    batch: int = typer.Option(1000, help="Documents per transaction."),
+    batch: int = typer.Option(1000, help="Documents per transaction (--bulk)."),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar or warnings."),
     check: bool = typer.Option(True, "--check/--no-check",
                                help="Check the file is whole before writing (reads it all: ~1 s per 150 MB)."),
+    id_field: Optional[str] = typer.Option(None, "--id-field", help=FIELD_HELP["id"]),
+    text_field: Optional[str] = typer.Option(None, "--text-field", help=FIELD_HELP["text"]),
+    title_field: Optional[str] = typer.Option(None, "--title-field", help=FIELD_HELP["title"]),
+    date_field: Optional[str] = typer.Option(None, "--date-field", help=FIELD_HELP["date"]),
+    source_field: Optional[str] = typer.Option(None, "--source-field", help=FIELD_HELP["source"]),
+    url_field: Optional[str] = typer.Option(None, "--url-field", help=FIELD_HELP["url"]),
+    author_field: Optional[str] = typer.Option(None, "--author-field", help=FIELD_HELP["author"]),
 ) -> int:
-    """Add documents; ids already in the index are skipped (one warning line for all)."""
+    """Add documents and say what each new one matched; ids already in the index are
+    skipped (one warning line for all)."""
 
     cfg = _settings(threshold=threshold, shingle_size=shingle_size, num_perm=num_perm, seed=seed)
+    fields = field_map(id=id_field, text=text_field, title=title_field, date=date_field, source=source_field,
+                       url=url_field, author=author_field)
     if batch < 1:
         raise typer.BadParameter("must be 1 or more", param_hint="'--batch'")
     problems: list = []
@@ -71,20 +91,47 @@ def add_cmd(
         if check:
             index.verify()
         # Streamed: a corpus of any size is read as it is added, in input order.
-        docs = iter_corpus(list(paths), problems)
-        result = index.add_many(docs, batch_size=batch, skip_duplicates=True, progress=bar)
+        docs = iter_corpus(list(paths), problems, fields)
+        if bulk:
+            result = index.add_many(docs, batch_size=batch, skip_duplicates=True, progress=bar)
+            added, stored, repeated = result.added, [i for i in result.skipped if i not in set(result.repeated)], \
+                result.repeated
+        else:
+            added, stored, repeated = _add_each(index, docs, fmt, bar)
         total = len(index)
     if not quiet:
         for problem in problems:
-            sys.stderr.write(f"dedup: warning: skipped {problem}\n")
-        again = set(result.repeated)
-        stored = [i for i in result.skipped if i not in again]
-        for ids, what in ((stored, "already in the index"), (result.repeated, "repeating an id met earlier in the input")):
+            sys.stderr.write(f"dedup: warning: {'skipped ' if problem.skipped else ''}{problem}\n")
+        for ids, what in ((stored, "already in the index"), (repeated, "repeating an id met earlier in the input")):
             if ids:  # one line, not one per document: a retried load meets thousands
                 sys.stderr.write(f"dedup: warning: {_count(len(ids), 'document')} {what}, skipped "
                                  f"({_some(ids)})\n")
-    sys.stdout.write(f"added {_count(result.added, 'document')}; the index holds {total}\n")
-    return 1 if problems or result.skipped else 0
+    summary = f"added {_count(added, 'document')}; the index holds {total}\n"
+    (sys.stderr if fmt is AddFormat.jsonl and not bulk else sys.stdout).write(summary)
+    return 1 if problems or stored or repeated else 0
+
+
+def _add_each(index: Index, docs, fmt: AddFormat, bar) -> tuple[int, list[str], list[str]]:
+    """Add one document at a time, writing what each matched as it is stored: (added,
+    ids already stored, ids repeated in the input)."""
+    from .table import print_results
+
+    console = StdoutConsole(highlight=False)
+    added, stored, repeated, seen = 0, [], [], set()
+    for doc in docs:
+        try:
+            result = index.add(doc)
+        except DuplicateIdError:
+            (repeated if doc.id in seen else stored).append(doc.id)
+            continue
+        seen.add(doc.id)
+        added += 1
+        bar("index", added, 0)
+        if fmt is AddFormat.jsonl:
+            sys.stdout.write(result.model_dump_json() + "\n")
+        elif result.matches:  # a document that matches nothing is only counted
+            print_results([result], {}, {}, console, passages=False)
+    return added, stored, repeated
 
 
 def _count(n: int, noun: str) -> str:
@@ -101,22 +148,55 @@ def query_cmd(
     db: str = typer.Argument(..., help="Index file or redis:// URL."),
     file: Path = typer.Argument(..., help="A .txt/.md article or a .jsonl file of articles."),
     fmt: QueryFormat = typer.Option(QueryFormat.table, "--format", "-f", help="Output format."),
+    output: Optional[str] = typer.Option(None, "--output", "-o", metavar="FILE",
+                                         help="Write here, not to stdout (never over an input)."),
 ) -> int:
     """What the article(s) in FILE copy from the indexed documents (nothing is stored)."""
+    _check_output(output, [file])
     docs, problems = read_corpus([file])
     for problem in problems:
-        sys.stderr.write(f"dedup: warning: skipped {problem}\n")
+        sys.stderr.write(f"dedup: warning: {'skipped ' if problem.skipped else ''}{problem}\n")
     with _open_to_read(db) as index:
         results = [index.query(d) for d in docs]
         texts = {m.doc_id: index.get(m.doc_id).text for r in results for m in r.matches}
     if fmt is QueryFormat.json:
         data = {"results": [r.model_dump(mode="json") for r in results]}
-        sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=2) + "\n")
+        _emit(output, json.dumps(data, ensure_ascii=False, indent=2) + "\n")
     else:
         from .table import print_results
 
-        print_results(results, {d.id: d.text for d in docs}, texts, StdoutConsole(highlight=False))
+        _emit_table(output, lambda console: print_results(results, {d.id: d.text for d in docs}, texts, console))
     return 1 if problems else 0
+
+
+def _check_output(output: Optional[str], inputs: list) -> None:
+    """Refuse a bad ``--output`` before the work (as ``dedup cluster`` does)."""
+    if output is None:
+        return
+    if not output.strip():
+        raise typer.BadParameter("is empty; give a file name (or leave it out for stdout)", param_hint="'--output'")
+    from .. import ingest
+
+    check_output(output, inputs, ingest.CORPUS_SUFFIXES)
+
+
+def _emit(output: Optional[str], data) -> None:
+    """Text (or pieces of it) to stdout, or to ``output`` by :func:`write_output`."""
+    if output is None:
+        sys.stdout.writelines([data] if isinstance(data, str) else data)
+    else:
+        write_output(output, data)
+
+
+def _emit_table(output: Optional[str], draw) -> None:
+    if output is None:
+        draw(StdoutConsole(highlight=False))
+        return
+    import io
+
+    console = Console(record=True, file=io.StringIO(), width=120)
+    draw(console)
+    write_output(output, console.export_text())
 
 
 @index_app.command("remove")
@@ -174,16 +254,18 @@ def stats_cmd(
 def clusters_cmd(
     db: str = typer.Argument(..., help="Index file or redis:// URL."),
     fmt: Format = typer.Option(Format.table, "--format", "-f", help="Output format."),
+    output: Optional[str] = typer.Option(None, "--output", "-o", metavar="FILE", help="Write here, not to stdout."),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar."),
 ) -> int:
     """The clusters of every indexed document: the same as ``dedup cluster`` on them."""
 
+    _check_output(output, [db] if "://" not in db else [])
     with _open_to_read(db) as index, ProgressBar(enabled=not quiet and _err.is_terminal) as bar:
         report = index.clusters(progress=bar)
     if fmt is Format.table:
         from .table import print_table
 
-        print_table(report, StdoutConsole(highlight=False))
+        _emit_table(output, lambda console: print_table(report, console))
     else:
-        sys.stdout.writelines(render(report, fmt.value))
+        _emit(output, render(report, fmt.value))
     return 0

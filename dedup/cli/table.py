@@ -167,8 +167,9 @@ def print_table(report: Report, console: Console) -> None:
                         + (f", {plural(len(report.templates), 'template series', 'template series')}" if report.templates else "")))
 
 
-def print_results(results, new_texts: dict, stored_texts: dict, console: Console) -> None:
-    """``dedup index query``: per queried document, what it copies and where."""
+def print_results(results, new_texts: dict, stored_texts: dict, console: Console, passages: bool = True) -> None:
+    """``dedup index query`` (and ``add``): per document, what it copies and where
+    (``passages``: with the passages' words)."""
     for r in results:
         head = f"{clean(r.doc_id)}  {r.coverage:.0%} copied from {plural(len(r.matches), 'document')}"
         if r.cluster:
@@ -183,7 +184,7 @@ def print_results(results, new_texts: dict, stored_texts: dict, console: Console
             print_rows(console, ["match", "kind", "score", "of it", "of this", "passages"], rows,
                        [id_width(console, [x[0] for x in rows], console.width - 44), None, None, None, None, None],
                        right=[False, False, True, True, True, True])
-        pairs = [(m, p) for m in r.matches for p in m.passages]
+        pairs = [(m, p) for m in r.matches for p in m.passages] if passages else []
         for m, p in pairs[:PASSAGES_PER_CLUSTER]:
             print_passage(console, m.doc_id, stored_texts.get(m.doc_id), r.doc_id, new_texts.get(r.doc_id), p)
         _more(console, len(pairs) - PASSAGES_PER_CLUSTER)

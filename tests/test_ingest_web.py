@@ -1,0 +1,233 @@
+"""HTML and WARC input: the issue's "done when" (the seeds as web pages cluster as the
+seeds do) and the readers' metadata, encodings and damage handling."""
+
+from __future__ import annotations
+
+import gzip
+import html
+import io
+import json
+from pathlib import Path
+
+import pytest
+
+import dedup
+from dedup import FieldMap, read_corpus
+
+SEEDS = Path(__file__).resolve().parent.parent / "seeds"
+
+# Two sites' furniture: menus, navigation, share bars, related links, footers. Every page
+# of a site carries the same, as real sites do.
+SITES = [
+    {"name": "Daily Planet", "host": "planet.example", "menu": ["Home", "World", "Business", "Sport", "Opinion",
+                                                               "Video", "Subscribe"]},
+    {"name": "Morning Wire", "host": "wire.example", "menu": ["News", "Politics", "Markets", "Tech", "Culture",
+                                                             "Podcasts", "Log in"]},
+]
+
+
+def page(text: str, k: int, site: dict, date: str | None = None, charset: str = "utf-8") -> str:
+    """A news page around ``text``: its paragraphs in an <article>, the site's furniture around it."""
+    paras = [" ".join(p.split()) for p in text.split("\n\n") if p.strip()]
+    title = next((p for p in paras if len(p.split()) >= 3), paras[0])
+    menu = "".join(f'<li><a href="/{m.lower()}">{m}</a></li>' for m in site["menu"])
+    share = ('<div class="share"><a href="#">Share on Facebook</a> <a href="#">Share on X</a> '
+             '<a href="#">Email this story</a> <a href="#">Print</a></div>')
+    related = "".join(f'<li><a href="/story/{k}{j}">Most read story number {j} on {site["name"]}</a></li>'
+                      for j in range(5))
+    meta = f'<meta property="article:published_time" content="{date}">' if date else ""
+    body = "".join(f"<p>{html.escape(p)}</p>" for p in paras)
+    return (f'<!DOCTYPE html><html><head><meta charset="{charset}"><title>{html.escape(title)} | {site["name"]}'
+            f'</title><meta property="og:site_name" content="{site["name"]}">{meta}</head><body>'
+            f'<header><div class="logo">{site["name"]}</div><nav><ul class="menu">{menu}</ul></nav></header>'
+            f'{share}<main><article><h1>{html.escape(title)}</h1>{body}</article>{share}'
+            f'<aside><h2>Most read</h2><ul>{related}</ul></aside></main>'
+            f'<footer><p>Copyright 2024 {site["name"]}. All rights reserved.</p><ul><li><a href="/about">About us'
+            f'</a></li><li><a href="/privacy">Privacy policy</a></li><li><a href="/terms">Terms of use</a></li>'
+            f'</ul></footer></body></html>')
+
+
+def seed_pages() -> dict[str, str]:
+    """Seed stem -> its page (built now from the seed text; no copy is kept in the repo)."""
+    return {p.stem: page(p.read_text(encoding="utf-8"), k, SITES[k % 2])
+            for k, p in enumerate(sorted(SEEDS.glob("*.txt")))}
+
+
+def write_warc(path: Path, pages: dict[str, bytes], dates: dict[str, str] | None = None,
+               types: dict[str, str] | None = None, extra: bool = True) -> None:
+    """A WARC.gz of the pages (key: the target URI), with request and warcinfo records."""
+    from warcio.statusandheaders import StatusAndHeaders
+    from warcio.warcwriter import WARCWriter
+
+    with open(path, "wb") as out:
+        writer = WARCWriter(out, gzip=path.name.endswith(".gz"))
+        if extra:
+            writer.write_record(writer.create_warcinfo_record(path.name, {"software": "test"}))
+        for uri, body in pages.items():
+            if extra:
+                writer.write_record(writer.create_warc_record(uri, "request",
+                                                              payload=io.BytesIO(b"GET / HTTP/1.1\r\n\r\n")))
+            content_type = (types or {}).get(uri, "text/html; charset=utf-8")
+            headers = StatusAndHeaders("200 OK", [("Content-Type", content_type)], protocol="HTTP/1.1")
+            warc_headers = {"WARC-Date": (dates or {}).get(uri, "2024-06-01T10:00:00Z")}
+            record = writer.create_warc_record(uri, "response", payload=io.BytesIO(body), http_headers=headers,
+                                               warc_headers_dict=warc_headers)
+            writer.write_record(record)
+
+
+def membership(report, name_of) -> list[frozenset]:
+    """The clusters as sets of seed stems (``name_of``: document id -> stem)."""
+    return sorted((frozenset(name_of(m.doc_id) for m in c.members) for c in report.clusters), key=sorted)
+
+
+@pytest.fixture(scope="module")
+def txt_clusters():
+    return membership(dedup.cluster(SEEDS, jobs=1), lambda i: Path(i).stem)
+
+
+def test_seeds_as_web_pages_in_a_directory_cluster_as_the_seeds_do(tmp_path, txt_clusters):
+    for stem, text in seed_pages().items():
+        (tmp_path / f"{stem}.html").write_text(text, encoding="utf-8")
+    report = dedup.cluster(tmp_path, jobs=1, keep_texts=True)
+    assert membership(report, lambda i: Path(i).stem) == txt_clusters
+    assert len(txt_clusters) == 2 and all(len(c) == 2 for c in txt_clusters)  # the seeds' known shape
+    # The furniture is gone from the text the offsets refer to, and that text is the report's.
+    for c in report.clusters:
+        for m in c.members:
+            text = report.text_of(m.doc_id)
+            assert "Share on Facebook" not in text and "Privacy policy" not in text and "<p>" not in text
+        for link in c.links:
+            p = link.passages[0]
+            assert report.text_of(link.source)[p.source_start:p.source_end].strip()
+    info = {d.doc_id: d for d in report.documents}
+    assert {d.source for d in info.values()} == {s["name"] for s in SITES}
+
+
+def test_seeds_as_web_pages_in_a_warc_cluster_as_the_seeds_do(tmp_path, txt_clusters):
+    uris = {f"https://news.example/{stem}": stem for stem in seed_pages()}
+    write_warc(tmp_path / "crawl.warc.gz", {u: seed_pages()[s].encode() for u, s in uris.items()})
+    report = dedup.cluster(tmp_path / "crawl.warc.gz", jobs=1)
+    assert membership(report, uris.__getitem__) == txt_clusters
+    assert sorted(d.doc_id for d in report.documents) == sorted(uris)
+    assert [p.message for p in report.problems] == ["6 records not pages, not read (5 request, 1 warcinfo)"]
+
+
+def test_html_metadata_becomes_document_fields_and_json(tmp_path, run_cli):
+    body = ("<p>The council voted on Tuesday to approve the new budget after a long debate that ran late into "
+            "the night, officials said.</p><p>The plan funds schools and roads across the region for the next "
+            "five years, and the mayor called it a turning point for the city.</p>")
+    (tmp_path / "a.html").write_text(
+        '<html><head><title>Council backs budget | Daily Planet</title>'
+        '<meta property="og:site_name" content="Daily Planet">'
+        '<link rel="canonical" href="https://planet.example/2017/03/council-budget">'
+        '<meta name="author" content="Jane Roe">'
+        '<meta property="article:published_time" content="2017-03-10T08:00:00Z"></head>'
+        f'<body><nav><a href="/">Home</a></nav><article><h1>Council backs budget</h1>{body}</article></body></html>')
+    [doc], problems = read_corpus(tmp_path)
+    assert problems == []
+    assert (doc.id, doc.title, doc.date, doc.source, doc.url, doc.author) == (
+        "a.html", "Council backs budget", "2017-03-10", "Daily Planet",
+        "https://planet.example/2017/03/council-budget", "Jane Roe")
+    assert doc.text.startswith("Council backs budget\nThe council voted") and "Home" not in doc.text
+    code, out, err = run_cli("cluster", tmp_path, "-f", "json")
+    [info] = json.loads(out)["documents"]
+    assert code == 0 and info["url"] == "https://planet.example/2017/03/council-budget"
+    assert info["author"] == "Jane Roe" and info["source"] == "Daily Planet" and info["date"].startswith("2017-03-10")
+
+
+@pytest.mark.parametrize("encoding,declare,noted", [
+    ("utf-16", "utf-16", False),            # a byte-order mark
+    ("windows-1251", "windows-1251", False),  # the charset of the <meta> tag
+    ("koi8-r", None, True),                 # none declared: guessed, and said so
+])
+def test_html_encodings(tmp_path, encoding, declare, noted):
+    text = ("Совет депутатов во вторник утвердил новый бюджет города после долгих споров, которые "
+            "продолжались до поздней ночи. Мэр назвал его поворотным моментом для всего региона. ") * 3
+    head = f'<meta charset="{declare}">' if declare and declare != "utf-16" else ""
+    doc_html = f"<html><head>{head}<title>Бюджет</title></head><body><article><p>{text}</p></article></body></html>"
+    (tmp_path / "ru.html").write_bytes(doc_html.encode(encoding))
+    [doc], problems = read_corpus(tmp_path)
+    assert "Совет депутатов во вторник утвердил" in doc.text
+    assert [(p.skipped, "guessed by charset-normalizer" in p.message) for p in problems] == ([(False, True)]
+                                                                                            if noted else [])
+
+
+def test_a_page_without_main_text_is_one_problem(tmp_path):
+    (tmp_path / "a.txt").write_text("An article that is fine.")
+    (tmp_path / "menu.html").write_text('<html><body><img src="logo.png"><script>var x = 1;</script></body></html>')
+    docs, problems = read_corpus(tmp_path)
+    assert [d.id for d in docs] == ["a.txt"]
+    assert [(Path(p.path).name, p.message) for p in problems] == [("menu.html", "no main text found in the HTML page")]
+
+
+ARTICLE = ("<p>The harbour board met on Monday and agreed to dredge the northern channel before the winter "
+           "storms arrive, a spokesman said.</p><p>Work will begin in October and cost about four million "
+           "dollars, paid from the port's reserves rather than new fees on shipping lines.</p>")
+
+
+def _pages(n: int) -> dict[str, bytes]:
+    return {f"https://port.example/{k}": f"<html><body><article><h1>Story {k}</h1>{ARTICLE}<p>Item {k}.</p>"
+                                         f"</article></body></html>".encode() for k in range(n)}
+
+
+def test_warc_ids_dates_and_other_records(tmp_path):
+    pages = _pages(3)
+    pages["https://port.example/logo.png"] = b"\x89PNG\r\n\x1a\n" + bytes(200)
+    dated = dict(pages)
+    dated["https://port.example/0"] = dated["https://port.example/0"].replace(
+        b"<body>", b'<head><meta property="article:published_time" content="2019-05-04"></head><body>')
+    write_warc(tmp_path / "c.warc", dated, dates={u: "2020-01-02T03:04:05Z" for u in pages},
+               types={"https://port.example/logo.png": "image/png"})
+    docs, problems = read_corpus(tmp_path / "c.warc")
+    assert [d.id for d in docs] == [f"https://port.example/{k}" for k in range(3)]
+    assert [d.date for d in docs] == ["2019-05-04", "2020-01-02T03:04:05Z", "2020-01-02T03:04:05Z"]
+    assert all(d.url == d.id for d in docs)
+    assert [p.message for p in problems] == ["6 records not pages, not read (4 request, 1 response not HTML, "
+                                             "1 warcinfo)"]
+
+
+def _members(path: Path) -> list[tuple[int, int]]:
+    """(offset, length) of each gzip member of a WARC.gz, found with warcio."""
+    from warcio.archiveiterator import ArchiveIterator
+
+    with open(path, "rb") as fh:
+        it = ArchiveIterator(fh)
+        return [(it.get_record_offset(), it.get_record_length()) for _ in it]
+
+
+def test_a_corrupt_gzip_member_is_reported_and_the_rest_read(tmp_path):
+    path = tmp_path / "c.warc.gz"
+    write_warc(path, _pages(6), extra=False)
+    data = bytearray(path.read_bytes())
+    off, length = _members(path)[2]
+    data[off + length // 2: off + length // 2 + 40] = b"\xff" * 40  # the third page's member, mid-stream
+    path.write_bytes(bytes(data))
+    docs, problems = read_corpus(path)
+    assert [d.id for d in docs] == [f"https://port.example/{k}" for k in (0, 1, 3, 4, 5)]
+    assert len(problems) == 1 and problems[0].line == 3 and "damaged" in problems[0].message
+    assert "read on from the next record" in problems[0].message
+
+
+def test_a_truncated_warc_keeps_the_records_before_the_cut(tmp_path):
+    path = tmp_path / "c.warc.gz"
+    write_warc(path, _pages(4), extra=False)
+    off, length = _members(path)[3]
+    path.write_bytes(path.read_bytes()[: off + length // 2])
+    docs, problems = read_corpus(path)
+    assert [d.id for d in docs] == [f"https://port.example/{k}" for k in range(3)]
+    assert len(problems) == 1 and problems[0].line == 4, problems
+    assert problems[0].message == f"damaged record at byte {off}: the file ends inside it (cut short?)"
+
+
+def test_progress_counts_bytes_of_the_total(tmp_path):
+    write_warc(tmp_path / "a.warc.gz", _pages(40))
+    (tmp_path / "b.jsonl").write_text("".join(json.dumps({"id": f"j{k}", "text": "some words here"}) + "\n"
+                                              for k in range(50)))
+    total = sum(p.stat().st_size for p in tmp_path.iterdir())
+    calls = []
+    docs = list(dedup.ingest.iter_corpus([tmp_path], [], progress=lambda *a: calls.append(a)))
+    assert len(docs) == 90
+    read = [c for c in calls if c[0] == "read"]
+    assert read and read[-1] == ("read", total, total)
+    assert all(0 <= done <= t == total for _, done, t in read)
+    assert [d for _, d, _ in read] == sorted(d for _, d, _ in read)
