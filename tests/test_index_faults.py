@@ -208,7 +208,7 @@ def test_full_disk_says_what_was_committed(run_cli, tmp_path, small_disk):
     small_disk[0] = 100000
     dedup.Index.open(db).close()
     small_disk[0] = 40
-    code, out, err = run_cli("index", "add", db, src, "--batch", "10", "-q")
+    code, out, err = run_cli("index", "add", db, src, "--bulk", "--batch", "10", "-q")
     con = sqlite3.connect(db)
     stored = con.execute("SELECT count(*) FROM docs").fetchone()[0]
     assert con.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
@@ -218,10 +218,30 @@ def test_full_disk_says_what_was_committed(run_cli, tmp_path, small_disk):
     assert 0 < committed < 60
     assert f"stopped after {committed} documents were committed" in err and "disk is full" in err
     small_disk[0] = 100000
-    code, out, err = run_cli("index", "add", db, src, "--batch", "10")
+    code, out, err = run_cli("index", "add", db, src, "--bulk", "--batch", "10")
     assert code == 1 and f"added {60 - committed} documents; the index holds 60" in out
     assert err == f"dedup: warning: {committed} documents already in the index, skipped " \
                   f"(a000.txt, a001.txt, a002.txt and {committed - 3} more)\n"
+
+
+def test_full_disk_one_document_at_a_time_says_how_far_it_got(run_cli, tmp_path, small_disk):
+    from textgen import article
+
+    src = tmp_path / "in"
+    src.mkdir()
+    for k in range(60):
+        (src / f"a{k:03d}.txt").write_text(article(k, 3) + "\n")
+    db = tmp_path / "i.db"
+    small_disk[0] = 100000
+    dedup.Index.open(db).close()
+    small_disk[0] = 40
+    code, out, err = run_cli("index", "add", db, src, "-q")
+    con = sqlite3.connect(db)
+    stored = con.execute("SELECT count(*) FROM docs").fetchone()[0]
+    assert con.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+    con.close()
+    assert code == 5 and err.count("\n") == 1 and "disk is full" in err, err
+    assert 0 < stored < 60 and err.rstrip().endswith(f"stopped after {stored} documents were added")
 
 
 def test_full_disk_in_the_library_counts_of_a_known_total(tmp_path, small_disk):

@@ -101,6 +101,13 @@ def test_seeds_as_web_pages_in_a_directory_cluster_as_the_seeds_do(tmp_path, txt
             assert report.text_of(link.source)[p.source_start:p.source_end].strip()
     info = {d.doc_id: d for d in report.documents}
     assert {d.source for d in info.values()} == {s["name"] for s in SITES}
+    from dedup.report_html import to_html
+
+    shown = to_html(report)  # the HTML report shows the extracted text around the passages
+    assert "Share on Facebook" not in shown and "Most read story" not in shown
+    p = report.clusters[0].links[0].passages[0]
+    src = report.text_of(report.clusters[0].links[0].source)
+    assert json.dumps(src[p.source_start:p.source_end])[1:40] in shown
 
 
 def test_seeds_as_web_pages_in_a_warc_cluster_as_the_seeds_do(tmp_path, txt_clusters):

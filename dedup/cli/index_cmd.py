@@ -19,7 +19,7 @@ from rich.console import Console
 from rich.table import Table
 
 from ..config import Config
-from ..index import DuplicateIdError, Index, IndexReadOnlyError
+from ..index import DuplicateIdError, Index, IndexFileError, IndexReadOnlyError
 from ..ingest import iter_corpus, read_corpus
 from ..report import render
 from .common import FIELD_HELP, Format, ProgressBar, StdoutConsole, check_output, field_map, write_output
@@ -124,6 +124,9 @@ def _add_each(index: Index, docs, fmt: AddFormat, bar) -> tuple[int, list[str], 
         except DuplicateIdError:
             (repeated if doc.id in seen else stored).append(doc.id)
             continue
+        except IndexFileError as exc:  # a full disk, a lock lost: say how far the load got
+            exc.args = (f"{exc}; stopped after {_count(added, 'document')} were added",)
+            raise
         seen.add(doc.id)
         added += 1
         bar("index", added, 0)
