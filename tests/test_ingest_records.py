@@ -165,3 +165,21 @@ def test_index_query_and_clusters_write_to_output(tmp_path, run_cli, seeds_dir):
     assert code == 2 and "not writing over it" in err and query.read_text().strip()
     code, out, err = run_cli("index", "clusters", db, "-o", tmp_path / "no" / "dir.txt")
     assert code == 4 and err.count("\n") == 1
+
+
+from hypothesis import HealthCheck, given, settings, strategies as st
+
+_cell = st.text(st.characters(blacklist_categories=("Cs",), blacklist_characters="\x00"), min_size=1, max_size=60)
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(rows=st.lists(st.tuples(_cell, _cell.filter(str.strip)), min_size=1, max_size=5, unique_by=lambda r: r[0]),
+       tsv=st.booleans())
+def test_any_text_survives_a_csv_or_tsv_round_trip(tmp_path_factory, rows, tsv):
+    path = tmp_path_factory.mktemp("csv") / ("t.tsv" if tsv else "t.csv")
+    with open(path, "w", encoding="utf-8", newline="") as fh:
+        writer = csv.writer(fh, delimiter="\t" if tsv else ",")
+        writer.writerow(["id", "text"])
+        writer.writerows(rows)
+    docs, problems = read_corpus(path)
+    assert problems == [] and sorted((d.id, d.text) for d in docs) == sorted(rows)

@@ -238,3 +238,29 @@ def test_progress_counts_bytes_of_the_total(tmp_path):
     assert read and read[-1] == ("read", total, total)
     assert all(0 <= done <= t == total for _, done, t in read)
     assert [d for _, d, _ in read] == sorted(d for _, d, _ in read)
+
+
+from hypothesis import HealthCheck, given, settings, strategies as st
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(gz=st.booleans(), where=st.floats(0, 1, exclude_max=True), flip=st.integers(1, 255),
+       cut=st.booleans())
+def test_any_damage_to_a_warc_keeps_the_records_before_it(tmp_path_factory, gz, where, flip, cut):
+    """A byte changed, or the file cut, anywhere: never an exception, and every page
+    whose record ends before the damage is read."""
+    path = tmp_path_factory.mktemp("warc") / ("c.warc.gz" if gz else "c.warc")
+    write_warc(path, _pages(5), extra=False)
+    spans = _members(path)
+    data = bytearray(path.read_bytes())
+    at = int(where * len(data))
+    if cut:
+        data = data[:at]
+    else:
+        data[at] ^= flip
+    path.write_bytes(bytes(data))
+    docs, problems = read_corpus(path)
+    intact = {f"https://port.example/{k}" for k, (off, length) in enumerate(spans) if off + length <= at}
+    assert intact <= {d.id for d in docs} <= {f"https://port.example/{k}" for k in range(5)}
+    for p in problems:
+        assert "\n" not in str(p) and p.path == path.as_posix()
