@@ -17,10 +17,11 @@ from pathlib import Path
 
 from .ingest_read import _BOMS, Skip, decode, read_bounded
 
-# trafilatura and htmldate log what they could not find; the library never prints.
+# trafilatura and htmldate log what they could not find; the library never prints (a
+# handler of the application's own still sees them: a NullHandler only keeps Python's
+# last-resort handler from writing warnings to stderr).
 for _name in ("trafilatura", "htmldate", "courlan", "justext"):
     logging.getLogger(_name).addHandler(logging.NullHandler())
-    logging.getLogger(_name).propagate = False
 
 _META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([A-Za-z0-9_.:-]+)""", re.I)
 _SNIFF = 4096  # the HTML standard's prescan looks at the first 1024 bytes; pages put <meta> later too
