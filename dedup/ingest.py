@@ -184,7 +184,7 @@ def _records(p: Planned, fields: FieldMap, problems: list[Problem], meter: _Mete
         yield from (parquet_records if p.kind == "parquet" else csv_records)(p.path, fields, meter.at)
     else:
         stream = os.fdopen(os.dup(0), "rb") if p.kind == "stdin" else None
-        for lineno, line in jsonl_lines(p.path, stream):
+        for lineno, line in jsonl_lines(p.path, stream, meter.at if stream is None else None):
             if isinstance(line, Skip):
                 yield lineno, line
                 continue

@@ -77,6 +77,7 @@ def extract(html: str, url: str | None = None) -> dict:
 
     Raises :class:`Skip` when the page has no main text or cannot be parsed."""
     import trafilatura
+    from trafilatura.settings import set_date_params
 
     if "<" not in html:
         raise Skip("no HTML markup in the page")
@@ -84,6 +85,10 @@ def extract(html: str, url: str | None = None) -> dict:
         found = trafilatura.bare_extraction(
             html, url=url, favor_precision=True, include_comments=False, include_tables=False,
             with_metadata=True, deduplicate=False,
+            # No extensive search of the whole page's text for dates: a date only in the text is
+            # then more often left to dedup's own finder, which reads the article's head as for
+            # text files (htmldate still reads markup, the URL and patterns like "Updated ...").
+            date_extraction_params=set_date_params(extensive=False),
         )
     except Exception as exc:  # lxml and trafilatura raise many kinds on hostile markup
         raise Skip(f"HTML not parsed: {type(exc).__name__}: {exc}"[:300]) from None

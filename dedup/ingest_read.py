@@ -130,10 +130,11 @@ def open_stream(path: Path, raw=None):
 STREAM_ERRORS = (OSError, EOFError, zlib.error, zstandard.ZstdError)
 
 
-def jsonl_lines(path: Path, stream=None) -> Iterator[tuple[int, bytes | Skip]]:
+def jsonl_lines(path: Path, stream=None, at=None) -> Iterator[tuple[int, bytes | Skip]]:
     """(line number, bytes) of each non-blank line, or a :class:`Skip` for an over-long one.
 
     ``stream``: read this binary stream (standard input) instead of opening ``path``.
+    ``at(bytes read of the file)`` every so many lines, for progress.
     A damaged stream raises :class:`Skip` naming the line it broke at; the lines before
     it have been yielded."""
     stream, raw = open_stream(path) if stream is None else (stream, io.BytesIO())
@@ -145,6 +146,8 @@ def jsonl_lines(path: Path, stream=None) -> Iterator[tuple[int, bytes | Skip]]:
                 if not line:
                     return
                 lineno += 1
+                if at is not None and not lineno % 256:
+                    at(raw.tell())
                 if len(line) > MAX_DOCUMENT_BYTES and not line.endswith(b"\n"):
                     while line and not line.endswith(b"\n"):  # drain the rest, never held whole
                         line = stream.readline(_CHUNK)

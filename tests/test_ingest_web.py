@@ -29,7 +29,7 @@ SITES = [
 def page(text: str, k: int, site: dict, date: str | None = None, charset: str = "utf-8") -> str:
     """A news page around ``text``: its paragraphs in an <article>, the site's furniture around it."""
     paras = [" ".join(p.split()) for p in text.split("\n\n") if p.strip()]
-    title = next((p for p in paras if len(p.split()) >= 3), paras[0])
+    title = next((p for p in paras if len(p.split()) >= 3 and not p[0].isdigit()), paras[0])
     menu = "".join(f'<li><a href="/{m.lower()}">{m}</a></li>' for m in site["menu"])
     share = ('<div class="share"><a href="#">Share on Facebook</a> <a href="#">Share on X</a> '
              '<a href="#">Email this story</a> <a href="#">Print</a></div>')
@@ -228,14 +228,16 @@ def test_a_truncated_warc_keeps_the_records_before_the_cut(tmp_path):
 
 def test_progress_counts_bytes_of_the_total(tmp_path):
     write_warc(tmp_path / "a.warc.gz", _pages(40))
-    (tmp_path / "b.jsonl").write_text("".join(json.dumps({"id": f"j{k}", "text": "some words here"}) + "\n"
-                                              for k in range(50)))
+    (tmp_path / "b.jsonl").write_text("".join(json.dumps({"id": f"j{k}", "text": "some words here " * 400}) + "\n"
+                                              for k in range(600)))
     total = sum(p.stat().st_size for p in tmp_path.iterdir())
     calls = []
     docs = list(dedup.ingest.iter_corpus([tmp_path], [], progress=lambda *a: calls.append(a)))
-    assert len(docs) == 90
+    assert len(docs) == 640
     read = [c for c in calls if c[0] == "read"]
     assert read and read[-1] == ("read", total, total)
+    warc = (tmp_path / "a.warc.gz").stat().st_size  # read first; then the 4 MiB of JSONL, counted as it is read
+    assert any(warc < done < total for _, done, _ in read)
     assert all(0 <= done <= t == total for _, done, t in read)
     assert [d for _, d, _ in read] == sorted(d for _, d, _ in read)
 
