@@ -100,7 +100,7 @@ def warc_records(path: Path, label: str, problems: list[Problem],
     iterator = _iterator_class()
     gz = path.name.lower().endswith(".gz")
     skipped: Counter[str] = Counter()
-    number, start, wrong_length = 0, 0, 0
+    number, start, wrong_length, damaged = 0, 0, 0, False
     with open_regular(path) as fh:
         while start is not None:
             fh.seek(start)
@@ -125,16 +125,20 @@ def warc_records(path: Path, label: str, problems: list[Problem],
                     why = "the file ends inside it (cut short?)" if start is None else "not a readable record"
                     problems.append(Problem(path=label, line=number + 1, message=f"damaged record at byte {end}: "
                                             f"{why}" + ("" if start is None else "; read on from the next record")))
+                    damaged = True
             except Exception as exc:  # warcio, zlib and the HTTP parser raise many kinds on damage
                 if isinstance(exc, OSError) and exc.errno is not None:
                     raise  # the file itself cannot be read: reported by the caller
                 where = getattr(it, "offset", start) or start
                 why = " ".join(str(exc).split())[:200] or type(exc).__name__
                 kind = "gzip data" if isinstance(exc, (zlib.error, EOFError)) else "record"
-                problems.append(Problem(path=label, line=number + 1,
-                                        message=f"damaged {kind} at byte {where}: {why}; read on from the next record"))
                 start = _resync(fh, max(where, start) + 1, gz)
+                then = "no record found after it" if start is None else "read on from the next record"
+                problems.append(Problem(path=label, line=number + 1, message=f"damaged {kind} at byte {where}: {why}; {then}"))
+                damaged = True
             wrong_length += it.err_count
+    if not number and not damaged:
+        raise Skip("no WARC records (an empty file?)")
     if wrong_length:
         problems.append(Problem(path=label, message=f"{wrong_length} records with a wrong Content-Length "
                                 "(read as far as their length says)", skipped=False))

@@ -266,3 +266,16 @@ def test_any_damage_to_a_warc_keeps_the_records_before_it(tmp_path_factory, gz, 
     assert intact <= {d.id for d in docs} <= {f"https://port.example/{k}" for k in range(5)}
     for p in problems:
         assert "\n" not in str(p) and p.path == path.as_posix()
+
+
+def test_an_empty_or_foreign_warc_is_one_problem(tmp_path):
+    (tmp_path / "empty.warc").write_bytes(b"")
+    (tmp_path / "text.warc").write_text("hello world\nthis is not an archive\n")
+    write_warc(tmp_path / "ok.warc.gz", _pages(1), extra=False)
+    docs, problems = read_corpus(tmp_path)
+    assert [d.id for d in docs] == ["https://port.example/0"]
+    msgs = {Path(p.path).name: (p.line, p.message) for p in problems}
+    assert msgs["empty.warc"] == (None, "no WARC records (an empty file?)")
+    line, message = msgs["text.warc"]
+    assert line == 1 and message.startswith("damaged record at byte 0: ")
+    assert message.endswith("; no record found after it") and len(problems) == 2
