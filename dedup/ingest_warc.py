@@ -104,8 +104,9 @@ def warc_records(path: Path, label: str, problems: list[Problem],
     with open_regular(path) as fh:
         while start is not None:
             fh.seek(start)
-            it = iterator(fh, arc2warc=True)
+            it = None
             try:
+                it = iterator(fh, arc2warc=True)
                 for record in it:
                     number += 1
                     page = _page(record, number)
@@ -129,14 +130,14 @@ def warc_records(path: Path, label: str, problems: list[Problem],
             except Exception as exc:  # warcio, zlib and the HTTP parser raise many kinds on damage
                 if isinstance(exc, OSError) and exc.errno is not None:
                     raise  # the file itself cannot be read: reported by the caller
-                where = getattr(it, "offset", start) or start
+                where = getattr(it, "offset", None) or start
                 why = " ".join(str(exc).split())[:200] or type(exc).__name__
                 kind = "gzip data" if isinstance(exc, (zlib.error, EOFError)) else "record"
                 start = _resync(fh, max(where, start) + 1, gz)
                 then = "no record found after it" if start is None else "read on from the next record"
                 problems.append(Problem(path=label, line=number + 1, message=f"damaged {kind} at byte {where}: {why}; {then}"))
                 damaged = True
-            wrong_length += it.err_count
+            wrong_length += getattr(it, "err_count", 0)
     if not number and not damaged:
         raise Skip("no WARC records (an empty file?)")
     if wrong_length:
