@@ -19,25 +19,28 @@ import sys
 from contextlib import ExitStack
 from enum import Enum
 from pathlib import Path
-from typing import List, Optional
+from types import SimpleNamespace
+from typing import List, Optional, get_args
 
 import typer
 from rich.console import Console
 
 from .. import __version__
 from ..config import Config
-from ..dates import DATE_ORDERS
 from ..errors import ConfigError, DedupError
-from ..pipeline import run as run_pipeline
-from ..report import render
 from .common import (CheckedStream, Format, ProgressBar, ReaderGone, StdoutConsole, check_output, err_console,
                      write_output)
 from .compare_cmd import compare_cmd
 from .eval_cmd import eval_cmd
 from .index_cmd import index_app
+from .lazy import lazy
 from .show import show_cmd
 
-DateOrder = Enum("DateOrder", {o: o for o in DATE_ORDERS}, type=str)
+run_pipeline = lazy("dedup.pipeline", "run")
+render = lazy("dedup.report", "render")
+
+# The orders Config accepts, read from its field (dedup.dates compiles its patterns on import).
+DateOrder = Enum("DateOrder", {o: o for o in get_args(Config.model_fields["date_order"].annotation)}, type=str)
 
 EXIT_SKIPPED, EXIT_USAGE, EXIT_OUTPUT, EXIT_INTERNAL = 1, 2, 4, 70
 
@@ -82,7 +85,9 @@ app.command("show")(show_cmd)
 app.command("compare")(compare_cmd)
 app.command("eval")(eval_cmd)
 
-_DEFAULT = Config()
+# The defaults as declared, not a validated Config(): that would derive the LSH banding
+# with NumPy just to show --help.
+_DEFAULT = SimpleNamespace(**{name: field.default for name, field in Config.model_fields.items()})
 
 
 @app.command("cluster")

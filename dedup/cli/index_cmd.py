@@ -19,10 +19,14 @@ from rich.console import Console
 from rich.table import Table
 
 from ..config import Config
-from ..index import Index, IndexReadOnlyError
-from ..ingest import iter_corpus, read_corpus
-from ..report import render
+from ..index.errors import IndexReadOnlyError
 from .common import Format, ProgressBar, StdoutConsole
+from .lazy import lazy
+
+Index = lazy("dedup.index.index", "Index")
+iter_corpus = lazy("dedup.ingest", "iter_corpus")
+read_corpus = lazy("dedup.ingest", "read_corpus")
+render = lazy("dedup.report", "render")
 
 index_app = typer.Typer(no_args_is_help=True, help="A persistent index: add documents over time, query, cluster.")
 _err = Console(stderr=True, highlight=False)
