@@ -143,7 +143,7 @@ def _peer_tables(peers: dict, d, cores, what: str) -> list[str]:
     row("datasketch `MinHash.bulk`", batch, "fingerprint_s", fp_rate)
     row("rensa `RMinHash.update` (Python shingles)", rensa, "fingerprint_s", fp_rate)
     row("dedup, one `signatures` call per document", fp, ref=fp_rate)
-    row("dedup, one `signatures` call for all documents", fpb, ref=fp_rate)
+    row("dedup batch: tokenize per document, one `segment_shingles` + `signatures` for all", fpb, ref=fp_rate)
     return out
 
 
