@@ -56,7 +56,7 @@ def _fmix32(h: np.ndarray) -> np.ndarray:
 def segment_shingles(hashes: np.ndarray, bounds: np.ndarray, n: int):
     """Shingle hashes of every segment, and each shingle's segment number.
 
-    ``bounds`` (non-decreasing) cut ``hashes`` into segments; a segment shorter than
+    ``bounds`` (non-decreasing, from 0 to ``len(hashes)``) cut ``hashes`` into segments; a segment shorter than
     ``n`` tokens gives one shingle of all its tokens, an empty one none. Segments never
     share a shingle, so the segments of many documents, their token hashes concatenated
     (CSR-style), are shingled in one call as well as one document's.
@@ -64,24 +64,25 @@ def segment_shingles(hashes: np.ndarray, bounds: np.ndarray, n: int):
     nseg = len(bounds) - 1
     if nseg <= 0:
         return np.zeros(0, np.uint32), np.zeros(0, np.int64)
-    bounds = np.asarray(bounds, dtype=np.int64)
     lens = np.diff(bounds)
-    count = np.where(lens >= n, lens - n + 1, np.minimum(lens, 1))  # shingles per segment
+    if lens.min() >= n:
+        # All n-grams at once; keep those that end inside their segment.
+        sh = combine(hashes, n)
+        owner = np.repeat(np.arange(nseg, dtype=np.int64), lens)[: len(sh)]
+        valid = np.arange(len(sh)) + n <= bounds[1:][owner]
+        return sh[valid], owner[valid]
+    # Some segments shorter than n (one shorter shingle each) or empty (none).
+    count = np.where(lens >= n, lens - n + 1, np.minimum(lens, 1))
     total = int(count.sum())
     owner = np.repeat(np.arange(nseg, dtype=np.int64), count)
     first = np.cumsum(count) - count  # each segment's first shingle in the output
     start = np.repeat(bounds[:-1] - first, count) + np.arange(total, dtype=np.int64)
     x = hashes[start]
-    short = np.flatnonzero(lens[owner] < n)  # shingles of fewer than n tokens
+    width = np.minimum(lens, n)[owner]
     with np.errstate(over="ignore"):
-        if len(short) == 0:
-            for k in range(1, n):
-                x = x * _MIX + hashes[start + k]
-        else:
-            width = np.minimum(lens, n)[owner]
-            for k in range(1, n):
-                more = np.flatnonzero(width > k)
-                x[more] = x[more] * _MIX + hashes[start[more] + k]
+        for k in range(1, n):
+            more = np.flatnonzero(width > k)  # shingles with a k-th token
+            x[more] = x[more] * _MIX + hashes[start[more] + k]
     return ((x >> np.uint64(32)) ^ x).astype(np.uint32), owner
 
 
