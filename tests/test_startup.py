@@ -8,7 +8,8 @@ import sys
 
 import pytest
 
-HEAVY = ("numpy", "datasketch", "rapidfuzz", "dateparser", "dedup.models", "dedup.pipeline")
+# (not pydantic itself: typer imports it to read a subcommand's parameters)
+HEAVY = ("numpy", "datasketch", "rapidfuzz", "dateparser", "dedup.config", "dedup.models", "dedup.pipeline")
 
 _PROBE = """
 import json, sys
@@ -66,3 +67,23 @@ def test_unknown_library_name_is_an_attribute_error():
         dedup.no_such_name  # noqa: B018
     with pytest.raises(ImportError):
         exec("from dedup import no_such_name")
+
+
+def test_help_shows_the_defaults_config_declares():
+    """The command line reads Config's defaults from its declarations; they must be the model's."""
+    from dedup.cli.defaults import _declared, _from_model, config_defaults
+
+    assert _declared() == _from_model()
+    defaults, choices = config_defaults()
+    assert vars(defaults) == _from_model()[0] and choices == _from_model()[1]
+
+
+def test_defaults_fall_back_to_the_model_without_the_source(monkeypatch):
+    from dedup.cli import defaults
+
+    def gone():
+        raise OSError("no source (a zipped or compiled-only install)")
+
+    monkeypatch.setattr(defaults, "_declared", gone)
+    got, choices = defaults.config_defaults()
+    assert got.num_perm == 128 and choices["date_order"] == ("DMY", "MDY", "YMD")

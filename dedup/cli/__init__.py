@@ -19,28 +19,29 @@ import sys
 from contextlib import ExitStack
 from enum import Enum
 from pathlib import Path
-from types import SimpleNamespace
-from typing import List, Optional, get_args
+from typing import List, Optional
 
 import typer
 from rich.console import Console
 
 from .. import __version__
-from ..config import Config
 from ..errors import ConfigError, DedupError
 from .common import (CheckedStream, Format, ProgressBar, ReaderGone, StdoutConsole, check_output, err_console,
                      write_output)
 from .compare_cmd import compare_cmd
+from .defaults import config_defaults
 from .eval_cmd import eval_cmd
 from .index_cmd import index_app
 from .lazy import lazy
 from .show import show_cmd
 
+Config = lazy("dedup.config", "Config")
 run_pipeline = lazy("dedup.pipeline", "run")
 render = lazy("dedup.report", "render")
 
-# The orders Config accepts, read from its field (dedup.dates compiles its patterns on import).
-DateOrder = Enum("DateOrder", {o: o for o in get_args(Config.model_fields["date_order"].annotation)}, type=str)
+# Config's defaults and the date orders it accepts, as declared (see defaults.py).
+_DEFAULT, _CHOICES = config_defaults()
+DateOrder = Enum("DateOrder", {o: o for o in _CHOICES["date_order"]}, type=str)
 
 EXIT_SKIPPED, EXIT_USAGE, EXIT_OUTPUT, EXIT_INTERNAL = 1, 2, 4, 70
 
@@ -84,10 +85,6 @@ app.add_typer(index_app, name="index")
 app.command("show")(show_cmd)
 app.command("compare")(compare_cmd)
 app.command("eval")(eval_cmd)
-
-# The defaults as declared, not a validated Config(): that would derive the LSH banding
-# with NumPy just to show --help.
-_DEFAULT = SimpleNamespace(**{name: field.default for name, field in Config.model_fields.items()})
 
 
 @app.command("cluster")

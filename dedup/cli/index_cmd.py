@@ -18,11 +18,11 @@ from rich import box
 from rich.console import Console
 from rich.table import Table
 
-from ..config import Config
 from ..index.errors import IndexReadOnlyError
 from .common import Format, ProgressBar, StdoutConsole
 from .lazy import lazy
 
+Config = lazy("dedup.config", "Config")
 Index = lazy("dedup.index.index", "Index")
 iter_corpus = lazy("dedup.ingest", "iter_corpus")
 read_corpus = lazy("dedup.ingest", "read_corpus")
