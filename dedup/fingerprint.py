@@ -102,7 +102,7 @@ def signatures(shingles: np.ndarray, owner: np.ndarray, nseg: int, num_perm: int
         # memory (4-5x faster than shingle-major on 10k documents).
         phv = np.multiply.outer(a, block_h)  # uint32 wraps: that is the mod
         phv += b[:, None]
-        first = np.flatnonzero(np.r_[True, block_o[1:] != block_o[:-1]])
+        first = np.flatnonzero(np.concatenate(([True], block_o[1:] != block_o[:-1])))
         mins = np.minimum.reduceat(phv, first, axis=1).T
         segs = block_o[first]
         sig[segs] = np.minimum(sig[segs], mins)
