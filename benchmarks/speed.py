@@ -13,6 +13,7 @@ corpus (or the smallest size), time the datasketch peers and the fingerprint-onl
 from __future__ import annotations
 
 import argparse
+import gzip
 import json
 import math
 import os
@@ -50,6 +51,9 @@ def parse_args(argv):
                     help="cap for the naive update() pipeline (0: all --peer-docs)")
     ap.add_argument("--max-seconds", type=float, default=1800.0,
                     help="kill a dedup run after this long and report it as exceeded")
+    ap.add_argument("--reuters", metavar="JSONL_GZ",
+                    help="also time dedup (--runs) and the peers on Reuters-21578 (id field newid), "
+                         "e.g. ../shared/data/reuters21578.jsonl.gz")
     ap.add_argument("--no-write", action="store_true", help="print only; leave --results alone")
     ap.add_argument("--rerender", metavar="SPEED_JSON",
                     help="only re-render a saved speed.json (from --out) and write the section")
@@ -259,6 +263,34 @@ def bench_size(size: int, a, out: Path, stats: dict, corpus: Path) -> dict:
             "paragraphs": stats["paragraphs"], "load": max(x["load"] for x in results), "stages": med["stages"], "pairs": med["pairs"]}
 
 
+def reuters_corpus(src: Path, out: Path) -> Path:
+    """Reuters-21578 as a dedup JSONL (``newid`` -> ``id``; records without text left out)."""
+    dest = out / "reuters.jsonl"
+    if not dest.exists():
+        tmp = dest.with_suffix(".tmp")
+        with gzip.open(src, "rt", encoding="utf-8") as fh, open(tmp, "w", encoding="utf-8") as w:
+            for line in fh:
+                r = json.loads(line)
+                if (r.get("text") or "").strip():
+                    w.write(json.dumps({"id": str(r["newid"]), "title": r.get("title"), "text": r["text"]},
+                                       ensure_ascii=False) + "\n")
+        tmp.replace(dest)
+    return dest
+
+
+def bench_reuters(src: Path, a, out: Path) -> dict:
+    """dedup end to end (median of ``--runs``) and the peers on every Reuters article with text."""
+    corpus = reuters_corpus(src, out)
+    stats = corpus_stats(corpus)
+    d = bench_size(stats["docs"], argparse.Namespace(**{**vars(a), "large_from": stats["docs"] + 1}),
+                   out / "reuters", stats, corpus)
+    res = {"path": str(src), "docs": stats["docs"], "dedup": d, "peers": {}}
+    if not a.no_peers:
+        texts = read_texts(corpus, stats["docs"])
+        res["peers"] = run_peers(texts, texts[: a.naive_docs] if a.naive_docs else texts, log=log)
+    return res
+
+
 def growth(sizes: list[dict]) -> None:
     """Growth exponent log(t2/t1)/log(n2/n1) between consecutive measured sizes."""
     prev = None
@@ -301,7 +333,8 @@ def run(argv=None) -> dict:
             peers = run_peers(texts, naive, log=log)
             peers["corpus_size"] = size
     growth(sizes)
-    result = {"command": command, "args": vars(a), "sizes": sizes, "peers": peers,
+    reuters = bench_reuters(Path(a.reuters), a, out) if a.reuters else None
+    result = {"command": command, "args": vars(a), "sizes": sizes, "peers": peers, "reuters": reuters,
               "peer_size": peer_size, "machine": speed_report.machine_info(),
               "date": time.strftime("%Y-%m-%d %H:%M %Z")}
     md = speed_report.render(result)

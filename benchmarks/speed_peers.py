@@ -1,4 +1,4 @@
-"""Peers for the speed benchmark: datasketch pipelines and fingerprint-only loops.
+"""Peers for the speed benchmark: datasketch and rensa pipelines and fingerprint-only loops.
 
 Every function takes a list of texts and returns a dict of timings (seconds) and counts;
 all run single-process in the calling process. See ``benchmarks.speed``.
@@ -92,6 +92,34 @@ def batch_pipeline(texts: list[str]) -> dict:
             "pairs": pairs, "clusters": clusters}
 
 
+def rensa_pipeline(texts: list[str]) -> dict:
+    """rensa (Rust MinHash, ``pip install rensa``): the same Python tokenize + shingle, then
+    ``RMinHash(128).update`` per document and ``RMinHashLSH``; query every document.
+    rensa needs bands dividing ``num_perm``: the divisor whose S-curve midpoint
+    ``(1/b)**(1/r)`` is nearest the threshold (32 x 4 for 0.5; datasketch takes 25 x 5)."""
+    from rensa import RMinHash, RMinHashLSH
+
+    bands = min((b for b in range(1, NUM_PERM + 1) if NUM_PERM % b == 0),
+                key=lambda b: abs((1 / b) ** (b / NUM_PERM) - THRESHOLD))
+    t0 = time.perf_counter()
+    sketches: list = [None] * len(texts)
+    for i, text in enumerate(texts):
+        sh = word_shingles(text)
+        if sh:
+            m = RMinHash(num_perm=NUM_PERM, seed=1)
+            m.update([s.decode("utf-8") for s in sh])
+            sketches[i] = m
+    t1 = time.perf_counter()
+    lsh = RMinHashLSH(threshold=THRESHOLD, num_perm=NUM_PERM, num_bands=bands)
+    for i, m in enumerate(sketches):
+        if m is not None:
+            lsh.insert(i, m)
+    pairs, clusters = _query_and_cluster(lsh, sketches, len(texts))
+    t2 = time.perf_counter()
+    return {"docs": len(texts), "fingerprint_s": t1 - t0, "lsh_s": t2 - t1, "total_s": t2 - t0,
+            "pairs": pairs, "clusters": clusters, "bands": bands}
+
+
 def _shingled(texts: list[str], shingle_size: int):
     """dedup's tokenize -> shingle path per document (the whole text as one segment)."""
     from dedup.fingerprint import segment_shingles
@@ -118,26 +146,26 @@ def dedup_fingerprint_per_doc(texts: list[str], shingle_size: int = 3, seed: int
 
 
 def dedup_fingerprint_batched(texts: list[str], shingle_size: int = 3, seed: int = 1) -> dict:
-    """The same work, with one ``signatures`` call over all documents (as the pipeline does)."""
-    from dedup.fingerprint import signatures
+    """The same work as a batch: every document's token hashes concatenated (CSR bounds),
+    one ``segment_shingles`` and one ``signatures`` call for all documents."""
+    from dedup.fingerprint import segment_shingles, signatures
+    from dedup.normalize import tokenize
 
     signatures(np.zeros(1, np.uint32), np.zeros(1, np.int64), 1, NUM_PERM, seed)
     t0 = time.perf_counter()
-    shingles, owners = [], []
-    nseg = 0
-    for sh, own in _shingled(texts, shingle_size):
-        shingles.append(sh)
-        owners.append(own + nseg)
-        nseg += 1
-    if nseg:
-        signatures(np.concatenate(shingles), np.concatenate(owners), nseg, NUM_PERM, seed)
-    return {"docs": len(texts), "signed": nseg, "total_s": time.perf_counter() - t0}
+    hashes = [h for h in (tokenize(t)[2] for t in texts) if len(h)]
+    if hashes:
+        bounds = np.cumsum([0] + [len(h) for h in hashes])
+        sh, own = segment_shingles(np.concatenate(hashes), bounds, shingle_size)
+        signatures(sh, own, len(hashes), NUM_PERM, seed)
+    return {"docs": len(texts), "signed": len(hashes), "total_s": time.perf_counter() - t0}
 
 
 def run_peers(texts: list[str], naive_texts: list[str], log=print) -> dict:
     """All peers; a peer that fails is reported with its error instead of a timing."""
     out = {}
     jobs = (("naive", naive_pipeline, naive_texts), ("batch", batch_pipeline, texts),
+            ("rensa", rensa_pipeline, texts),
             ("fp_dedup", dedup_fingerprint_per_doc, texts),
             ("fp_dedup_batched", dedup_fingerprint_batched, texts))
     for name, fn, data in jobs:

@@ -93,15 +93,30 @@ def _peers(res, ok) -> list[str]:
     peers = res["peers"]
     if not peers:
         return ["", "Peers: not run (`--no-peers`)."]
-    d = _dedup_at(ok, peers["corpus_size"])
+    out = _peer_tables(peers, _dedup_at(ok, peers["corpus_size"]), res["machine"]["cores"],
+                       f"first documents of the {peers['corpus_size']:,}-document corpus")
+    rt = res.get("reuters")
+    if rt:
+        d = rt["dedup"] if rt["dedup"].get("status") == "ok" else None
+        out += _peer_tables(rt["peers"], d, res["machine"]["cores"],
+                            f"Reuters-21578, `{rt['path']}`: {rt['docs']:,} articles with text, id `newid`")
+        if not d:
+            out.append(f"dedup on Reuters: {rt['dedup'].get('status')} {rt['dedup'].get('error') or ''}")
+    return out
+
+
+def _peer_tables(peers: dict, d, cores, what: str) -> list[str]:
     d_rate = d["docs_per_s"] if d else None
-    naive, batch = peers.get("naive", {}), peers.get("batch", {})
+    naive, batch, rensa = peers.get("naive", {}), peers.get("batch", {}), peers.get("rensa", {})
     fp, fpb = peers.get("fp_dedup", {}), peers.get("fp_dedup_batched", {})
-    out = ["", f"### Peers (first documents of the {peers['corpus_size']:,}-document corpus)",
+    out = ["", f"### Peers ({what})",
            "", "End to end: datasketch MinHash(num_perm=128) over distinct lowercased `\\w+` word 3-grams "
-           "(sha1 default hash), MinHashLSH(threshold=0.5, num_perm=128), query every document, union-find. "
+           "(sha1 default hash), MinHashLSH(threshold=0.5, num_perm=128), query every document, union-find; "
+           "rensa (Rust MinHash) on the same Python shingles, `RMinHash(128)` + `RMinHashLSH` (bands must "
+           "divide 128: %s x %s). "
            "dedup's rate is the CLI run above (includes interpreter start, furniture removal, "
-           "alignment and the report) and uses its default `--jobs` (all cores, here %s); the peers use one core." % res["machine"]["cores"], "",
+           "alignment and the report) and uses its default `--jobs` (all cores, here %s); the peers use one core."
+           % (rensa.get("bands", "—"), 128 // rensa["bands"] if rensa.get("bands") else "—", cores), "",
            "| pipeline | docs | seconds | docs/s | dedup end-to-end speed-up |", "|---|---:|---:|---:|---:|"]
 
     def row(label, r, key="total_s", ref=None):
@@ -116,6 +131,7 @@ def _peers(res, ok) -> list[str]:
     sub = " (subset: `--naive-docs`)" if naive and "error" not in naive and d and naive["docs"] < d["size"] else ""
     row("naive: `update()` per shingle, `insert`" + sub, naive, ref=d_rate)
     row("batch: `MinHash.bulk`, `insertion_session`", batch, ref=d_rate)
+    row("rensa: `RMinHash.update`, `RMinHashLSH.insert`", rensa, ref=d_rate)
     if d:
         out.append(f"| dedup CLI end to end | {d['size']:,} | {d['wall_s']:.2f} | {_n(d_rate)} | 1.0× |")
     out += ["", "Fingerprint only (tokenize + shingle + MinHash signature, no LSH; one process, so docs/s "
@@ -125,8 +141,9 @@ def _peers(res, ok) -> list[str]:
     fp_rate = _rate(fp)
     row("datasketch naive `update()` loop", naive, "fingerprint_s", fp_rate)
     row("datasketch `MinHash.bulk`", batch, "fingerprint_s", fp_rate)
+    row("rensa `RMinHash.update` (Python shingles)", rensa, "fingerprint_s", fp_rate)
     row("dedup, one `signatures` call per document", fp, ref=fp_rate)
-    row("dedup, one `signatures` call for all documents", fpb, ref=fp_rate)
+    row("dedup batch: tokenize per document, one `segment_shingles` + `signatures` for all", fpb, ref=fp_rate)
     return out
 
 
@@ -193,9 +210,34 @@ def _targets(res, ok) -> list[str]:
         rows.append(("time growth exponent ≤ 1.1 from 10k to 1M",
                      "1M not measured" + (f"; {seen}" if seen else ""),
                      "not measured" + (" (the bound says not met)" if lower and lower[2] > 1.1 else "")))
+    rows += _issue14_targets(res, ok)
     out = ["", "### Targets (from the issue)", "", "| target | measured | status |", "|---|---|---|"]
     out += [f"| {t} | {m} | {s} |" for t, m, s in rows]
     return out
+
+
+def _issue14_targets(res, ok) -> list[tuple[str, str, str]]:
+    """Issue 14: dedup end to end ≥ datasketch's batch pipeline; fingerprint path ≥ rensa per core."""
+    status = lambda good: "**met**" if good else "**not met**"  # noqa: E731
+    runs = []
+    if res.get("peers"):
+        runs.append((f"{_size_label(res['peers']['corpus_size'])} generated", res["peers"],
+                     _dedup_at(ok, res["peers"]["corpus_size"])))
+    rt = res.get("reuters")
+    if rt and rt.get("peers"):
+        runs.append(("Reuters-21578", rt["peers"], rt["dedup"] if rt["dedup"].get("status") == "ok" else None))
+    rows = []
+    for label, peers, d in runs:
+        batch, rensa, fpb = _rate(peers.get("batch", {})), _rate(peers.get("rensa", {}), "fingerprint_s"), \
+            _rate(peers.get("fp_dedup_batched", {}))
+        if d and batch:
+            rows.append((f"end to end ≥ 1.0× datasketch batch pipeline, {label}",
+                         f"{d['docs_per_s'] / batch:.2f}× ({d['docs_per_s']:,.0f} vs {batch:,.0f} docs/s)",
+                         status(d["docs_per_s"] >= batch)))
+        if fpb and rensa:
+            rows.append((f"fingerprint path (batch) ≥ rensa per core, {label}",
+                         f"{fpb / rensa:.2f}× ({fpb:,.0f} vs {rensa:,.0f} docs/s)", status(fpb >= rensa)))
+    return rows
 
 
 def write_section(path: Path, md: str) -> None:

@@ -1,45 +1,72 @@
-"""dedup: find near-duplicate and syndicated news text, the passages reused, and the origin."""
+"""dedup: find near-duplicate and syndicated news text, the passages reused, and the origin.
 
-from .config import Config
-from .errors import ConfigError, DedupError, InputError, WorkspaceError
-from .ingest import read_corpus
-from .models import (
-    Cluster,
-    Comparison,
-    Document,
-    DocumentInfo,
-    FieldMap,
-    Link,
-    Member,
-    Passage,
-    Problem,
-    Report,
-)
-from .normalize import normalize
-from .pipeline import cluster, compare
-from . import index as _index
-from .index import *  # noqa: F403  (the index's public names, listed once in dedup/index)
+The public names are loaded on first use (PEP 562), so ``import dedup`` and the
+command line's ``--help`` do not pay for NumPy, pydantic, datasketch or rapidfuzz.
+"""
+
+from __future__ import annotations
+
+import importlib
+import sys
+import types
+from typing import TYPE_CHECKING
 
 __version__ = "0.1.0"
 
-__all__ = _index.__all__ + [
-    "Cluster",
-    "Comparison",
-    "Config",
-    "ConfigError",
-    "DedupError",
-    "Document",
-    "DocumentInfo",
-    "FieldMap",
-    "InputError",
-    "Link",
-    "Member",
-    "Passage",
-    "Problem",
-    "Report",
-    "cluster",
-    "compare",
-    "normalize",
-    "read_corpus",
-    "WorkspaceError",
-]
+from .index import __all__ as _INDEX_NAMES  # light: dedup.index loads its own names lazily too
+
+# public name -> the module that defines it
+_HOME = {
+    "Config": ".config",
+    **dict.fromkeys(("ConfigError", "DedupError", "InputError", "WorkspaceError"), ".errors"),
+    "read_corpus": ".ingest",
+    **dict.fromkeys(
+        ("Cluster", "Comparison", "Document", "DocumentInfo", "FieldMap", "Link", "Member", "Passage", "Problem", "Report"),
+        ".models",
+    ),
+    "normalize": ".normalize",
+    **dict.fromkeys(("cluster", "compare"), ".pipeline"),
+    **dict.fromkeys(_INDEX_NAMES, ".index"),
+}
+
+__all__ = sorted(_HOME)
+
+
+def __getattr__(name: str):
+    home = _HOME.get(name)
+    if home is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(home, __name__), name)
+    globals()[name] = value  # the next access is a plain attribute
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_HOME))
+
+
+class _Package(types.ModuleType):
+    """Keeps ``dedup.cluster`` and ``dedup.normalize`` the functions.
+
+    The stages ``dedup/cluster.py`` and ``dedup/normalize.py`` share those names; importing
+    one binds it on the package, which would hide the function of the same name that
+    ``__getattr__`` is to load (the eager imports used to overwrite it back).
+    """
+
+    def __setattr__(self, name: str, value) -> None:
+        if name in _HOME and isinstance(value, types.ModuleType):
+            return  # the submodule stays reachable through sys.modules and ``from .x import``
+        super().__setattr__(name, value)
+
+
+sys.modules[__name__].__class__ = _Package
+
+
+if TYPE_CHECKING:  # for type checkers and IDEs: the same names, eagerly
+    from .config import Config
+    from .errors import ConfigError, DedupError, InputError, WorkspaceError
+    from .index import *  # noqa: F403
+    from .ingest import read_corpus
+    from .models import Cluster, Comparison, Document, DocumentInfo, FieldMap, Link, Member, Passage, Problem, Report
+    from .normalize import normalize
+    from .pipeline import cluster, compare

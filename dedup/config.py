@@ -11,7 +11,6 @@ from __future__ import annotations
 from functools import lru_cache
 from typing import Literal
 
-import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from .errors import ConfigError
@@ -25,7 +24,7 @@ class Config(BaseModel):
     """Every knob of the pipeline. The defaults are the ones the quality benchmark chose."""
 
     # allow_inf_nan: NaN compares false with every bound, so it would slip past them.
-    model_config = ConfigDict(frozen=True, extra="forbid", allow_inf_nan=False)
+    model_config = ConfigDict(frozen=True, extra="forbid", allow_inf_nan=False, defer_build=True)
 
     def __init__(self, **settings):
         """Check every setting; a bad one raises :class:`ConfigError` (a ValueError)."""
@@ -169,6 +168,8 @@ def config_error(exc: ValidationError) -> ConfigError:
 @lru_cache(maxsize=64)
 def lsh_params(threshold: float, num_perm: int) -> tuple[int, int]:
     """Bands and rows minimising the weighted false positive/negative area around ``threshold``."""
+    import numpy as np  # here, not at the top: the command line's --help reads Config's defaults
+
     lo = np.linspace(0.0, threshold, 101)
     hi = np.linspace(threshold, 1.0, 101)
     best = (np.inf, 1, 1)

@@ -14,7 +14,7 @@ from functools import lru_cache
 import numpy as np
 
 _MIX = np.uint64(0x9E3779B97F4A7C15)  # odd: the combine is a bijection in each input
-_CHUNK = 1 << 15  # shingles per block: keeps the (shingles x perms) matrix ~16 MB
+_BLOCK_CELLS = 1 << 20  # (perms x shingles) per block: 4 MB stays in cache (1 << 22 took 2x as long)
 
 
 @lru_cache(maxsize=8)
@@ -54,27 +54,36 @@ def _fmix32(h: np.ndarray) -> np.ndarray:
 
 
 def segment_shingles(hashes: np.ndarray, bounds: np.ndarray, n: int):
-    """Shingle hashes of every segment of one document, and each shingle's segment number.
+    """Shingle hashes of every segment, and each shingle's segment number.
 
-    A segment shorter than ``n`` tokens gives one shingle of all its tokens.
+    ``bounds`` (non-decreasing, from 0 to ``len(hashes)``) cut ``hashes`` into segments; a segment shorter than
+    ``n`` tokens gives one shingle of all its tokens, an empty one none. Segments never
+    share a shingle, so the segments of many documents, their token hashes concatenated
+    (CSR-style), are shingled in one call as well as one document's.
     """
     nseg = len(bounds) - 1
     if nseg <= 0:
         return np.zeros(0, np.uint32), np.zeros(0, np.int64)
     lens = np.diff(bounds)
     if lens.min() >= n:
-        # All n-grams of the document at once; keep those that end inside their segment.
+        # All n-grams at once; keep those that end inside their segment.
         sh = combine(hashes, n)
         owner = np.repeat(np.arange(nseg, dtype=np.int64), lens)[: len(sh)]
         valid = np.arange(len(sh)) + n <= bounds[1:][owner]
         return sh[valid], owner[valid]
-    out, own = [], []
-    for s in range(nseg):
-        seg = hashes[bounds[s] : bounds[s + 1]]
-        piece = combine(seg, min(n, len(seg)))
-        out.append(piece)
-        own.append(np.full(len(piece), s, dtype=np.int64))
-    return np.concatenate(out), np.concatenate(own)
+    # Some segments shorter than n (one shorter shingle each) or empty (none).
+    count = np.where(lens >= n, lens - n + 1, np.minimum(lens, 1))
+    total = int(count.sum())
+    owner = np.repeat(np.arange(nseg, dtype=np.int64), count)
+    first = np.cumsum(count) - count  # each segment's first shingle in the output
+    start = np.repeat(bounds[:-1] - first, count) + np.arange(total, dtype=np.int64)
+    x = hashes[start]
+    width = np.minimum(lens, n)[owner]
+    with np.errstate(over="ignore"):
+        for k in range(1, n):
+            more = np.flatnonzero(width > k)  # shingles with a k-th token
+            x[more] = x[more] * _MIX + hashes[start[more] + k]
+    return ((x >> np.uint64(32)) ^ x).astype(np.uint32), owner
 
 
 def signatures(shingles: np.ndarray, owner: np.ndarray, nseg: int, num_perm: int, seed: int):
@@ -85,13 +94,16 @@ def signatures(shingles: np.ndarray, owner: np.ndarray, nseg: int, num_perm: int
     a, b = permutations(num_perm, seed)
     sig = np.full((nseg, num_perm), np.uint32(0xFFFFFFFF), dtype=np.uint32)
     hv = _fmix32(shingles.astype(np.uint32, copy=False))
-    for lo in range(0, len(hv), _CHUNK):
-        block_h = hv[lo : lo + _CHUNK]
-        block_o = owner[lo : lo + _CHUNK]
-        phv = block_h[:, None] * a[None, :] + b[None, :]  # uint32 wraps: that is the mod
-        first = np.flatnonzero(np.r_[True, block_o[1:] != block_o[:-1]])
-        mins = np.minimum.reduceat(phv, first, axis=0)
+    chunk = max(1, _BLOCK_CELLS // num_perm)
+    for lo in range(0, len(hv), chunk):
+        block_h = hv[lo : lo + chunk]
+        block_o = owner[lo : lo + chunk]
+        # Permutation-major: each permutation's row is contiguous, so reduceat runs along
+        # memory (4-5x faster than shingle-major on 10k documents).
+        phv = np.multiply.outer(a, block_h)  # uint32 wraps: that is the mod
+        phv += b[:, None]
+        first = np.flatnonzero(np.concatenate(([True], block_o[1:] != block_o[:-1])))
+        mins = np.minimum.reduceat(phv, first, axis=1).T
         segs = block_o[first]
-        np.minimum(sig[segs], mins, out=mins)
-        sig[segs] = mins
+        sig[segs] = np.minimum(sig[segs], mins)
     return sig

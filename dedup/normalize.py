@@ -60,31 +60,88 @@ def token_hash(norm: str) -> int:
     return xxhash.xxh3_64_intdigest(norm.encode("utf-8"))
 
 
-_HASHES: dict[str, int] = {}  # token -> hash; news vocabulary is Zipfian, so most lookups hit
+class _HashCache(dict):
+    """token -> hash; news vocabulary is Zipfian, so most lookups hit (and stay in C)."""
+
+    def __missing__(self, tok: str) -> int:
+        norm = tok.lower() if tok.isascii() else normalize(tok)
+        h = xxhash.xxh3_64_intdigest(norm.encode("utf-8"))
+        if len(self) >= _HASHES_MAX:
+            self.clear()
+        self[tok] = h
+        return h
+
+
+_HASHES = _HashCache()
 _HASHES_MAX = 1 << 21
 
 
 def _hash_of(tok: str) -> int:
-    h = _HASHES.get(tok)
-    if h is None:
-        norm = tok.lower() if tok.isascii() else normalize(tok)
-        h = xxhash.xxh3_64_intdigest(norm.encode("utf-8"))
-        if len(_HASHES) >= _HASHES_MAX:
-            _HASHES.clear()
-        _HASHES[tok] = h
-    return h
+    return _HASHES[tok]
+
+
+# Token classes by code point, the same sets as TOKEN_RE: 0 between tokens, 1 inside a
+# word run, 2 a token of its own (CJK). Filled from the regex itself, 4,096 code points
+# at a time as texts first use them, so the table cannot drift from the pattern.
+_WORD_CHAR = re.compile(rf"[^\W_{_CJK}]")
+_CJK_CHAR = re.compile(rf"[{_CJK}]")
+_BLOCK = 12
+_CLASS = np.zeros(0x110000, dtype=np.uint8)
+_BUILT = np.zeros(0x110000 >> _BLOCK, dtype=bool)
+_ASCII_GAPS = str.maketrans({chr(c): " " for c in range(128) if not _WORD_CHAR.match(chr(c))})
+
+
+def _build_classes(blocks: np.ndarray) -> None:
+    for b in blocks.tolist():
+        lo = b << _BLOCK
+        chars = "".join(map(chr, range(lo, min(lo + (1 << _BLOCK), 0x110000))))
+        table = _CLASS[lo : lo + len(chars)]
+        table[[m.start() for m in _WORD_CHAR.finditer(chars)]] = 1
+        table[[m.start() for m in _CJK_CHAR.finditer(chars)]] = 2
+        _BUILT[b] = True
+
+
+_build_classes(np.zeros(1, dtype=np.int64))  # ASCII and Latin: every text needs them
 
 
 def tokenize(text: str, start: int = 0, end: int | None = None):
-    """Tokens of ``text[start:end]`` as three arrays: starts, ends (int64) and hashes (uint64)."""
-    end = len(text) if end is None else end
-    spans = [m.span() for m in TOKEN_RE.finditer(text, start, end)]
-    if not spans:
-        empty = np.zeros(0, dtype=np.int64)
-        return empty, empty.copy(), np.zeros(0, dtype=np.uint64)
-    se = np.asarray(spans, dtype=np.int64)
-    hashes = np.fromiter((_hash_of(text[a:b]) for a, b in spans), dtype=np.uint64, count=len(spans))
-    return se[:, 0].copy(), se[:, 1].copy(), hashes
+    """Tokens of ``text[start:end]`` as three arrays: starts, ends (int64) and hashes (uint64).
+
+    The same tokens as ``TOKEN_RE.finditer(text, start, end)``, found over a whole text's
+    code points at once (a class per code point, runs by comparing neighbours) rather
+    than one match object per token.
+    """
+    n = len(text)
+    start = min(max(start, 0), n)
+    end = n if end is None else min(max(end, start), n)
+    part = text[start:end] if start or end != n else text
+    if part.isascii():
+        codes = np.frombuffer(part.encode("ascii"), dtype=np.uint8)
+    else:
+        codes = np.frombuffer(part.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+        block = codes >> _BLOCK
+        if not _BUILT[block].all():
+            blocks = np.unique(block)
+            _build_classes(blocks[~_BUILT[blocks]])
+    cls = _CLASS[codes]
+    inside = np.zeros(len(cls) + 2, dtype=bool)
+    inside[1:-1] = cls == 1
+    edges = np.flatnonzero(inside[1:] != inside[:-1])  # a run's start, then its end, ...
+    starts, ends = edges[0::2], edges[1::2]
+    if part.isascii():  # the words are what split() leaves between the gaps
+        toks = part.lower().translate(_ASCII_GAPS).split()
+    else:
+        single = np.flatnonzero(cls == 2)
+        if len(single):  # CJK: a token per character, between the word runs
+            order = np.argsort(np.concatenate([starts, single]), kind="stable")
+            starts = np.concatenate([starts, single])[order]
+            ends = np.concatenate([ends, single + 1])[order]
+            toks = [part[a:b] for a, b in zip(starts.tolist(), ends.tolist())]
+        else:  # gaps made spaces, so split() cuts exactly the runs (no white space is a word character)
+            words = np.where(cls == 1, codes, np.uint32(32))
+            toks = words.tobytes().decode("utf-32-le").split()
+    hashes = np.array(list(map(_HASHES.__getitem__, toks)), dtype=np.uint64)
+    return starts + start, ends + start, hashes
 
 
 def words(text: str) -> list[str]:

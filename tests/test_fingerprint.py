@@ -40,3 +40,21 @@ def test_segments_get_their_own_signatures_and_chunking_is_invisible():
     for s in range(3):
         one_sh, one_owner = segment_shingles(arr[bounds[s] : bounds[s + 1]], np.asarray([0, bounds[s + 1] - bounds[s]]), 3)
         assert sig[s].tolist() == signatures(one_sh, one_owner, 1, 32, 1)[0].tolist()
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(st.lists(st.integers(0, 2**64 - 1), max_size=12), min_size=1, max_size=8), st.integers(1, 5))
+def test_segments_of_many_documents_shingle_in_one_call(segments, n):
+    """One call over concatenated segments (CSR bounds, empty and short ones included)
+    gives each segment's shingles as the scalar hash does, in segment then position order."""
+    arr = np.asarray([h for seg in segments for h in seg], dtype=np.uint64)
+    bounds = np.cumsum([0] + [len(seg) for seg in segments])
+    sh, owner = segment_shingles(arr, bounds, n)
+    want_sh, want_owner = [], []
+    for s, seg in enumerate(segments):
+        m = min(n, len(seg))
+        for i in range(len(seg) - m + 1 if seg else 0):
+            want_sh.append(shingle_hash32(tuple(seg[i : i + m])))
+            want_owner.append(s)
+    assert sh.dtype == np.uint32 and owner.dtype == np.int64
+    assert sh.tolist() == want_sh and owner.tolist() == want_owner

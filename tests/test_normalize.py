@@ -1,3 +1,4 @@
+import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -40,3 +41,38 @@ def test_token_offsets_slice_back_to_the_token(text):
 def test_equal_tokens_hash_equal_across_case_and_width():
     _, _, h = tokenize("Putin PUTIN \uff30\uff55\uff54\uff49\uff4e")
     assert len(set(h.tolist())) == 1
+
+
+def _reference_tokens(text, start=0, end=None):
+    """The definition: TOKEN_RE's matches, each hashed by its normalized form."""
+    from dedup.normalize import TOKEN_RE, token_hash
+
+    spans = [m.span() for m in TOKEN_RE.finditer(text, start, len(text) if end is None else end)]
+    return ([a for a, _ in spans], [b for _, b in spans],
+            [token_hash(normalize_token(text[a:b])) for a, b in spans])
+
+
+def _as_lists(arrays):
+    starts, ends, hashes = arrays
+    assert (starts.dtype, ends.dtype, hashes.dtype) == (np.int64, np.int64, np.uint64)
+    return starts.tolist(), ends.tolist(), hashes.tolist()
+
+
+_SCRIPTS = st.text(alphabet=st.one_of(
+    st.sampled_from("aZ09_ '\u2019-.\n\t\u00a0\u00e9\u00c9\u0131\u0130\u00df\uff21\u2460\u0663\u0301"
+                    "\u4e60\u8fd1\u3042\u30a2\u30fb\uac00\u0416\u05d0\ud800\U0001d400\U00020000"),
+    st.characters()), max_size=80)
+
+
+@settings(max_examples=400)
+@given(_SCRIPTS, st.integers(0, 90), st.integers(0, 90))
+def test_tokenize_is_the_token_pattern(text, a, b):
+    """The code-point tokenizer finds exactly TOKEN_RE's tokens (spans and hashes), whole or in a range."""
+    assert _as_lists(tokenize(text)) == _reference_tokens(text)
+    lo, hi = min(a, b), max(a, b)
+    assert _as_lists(tokenize(text, lo, hi)) == _reference_tokens(text, lo, hi)
+
+
+def test_tokenize_agrees_with_the_pattern_on_every_code_point():
+    every = "".join(map(chr, range(0x110000)))
+    assert _as_lists(tokenize(every)) == _reference_tokens(every)

@@ -1,6 +1,7 @@
 """Smoke test for the speed benchmark harness (tiny corpus; no timing thresholds)."""
 from __future__ import annotations
 
+import os
 import re
 import sys
 from pathlib import Path
@@ -8,7 +9,7 @@ from pathlib import Path
 import pytest
 
 REPO = Path(__file__).resolve().parents[1]
-DATA = REPO.parent / "shared" / "data"
+DATA = Path(os.environ.get("DEDUP_DATA") or REPO.parent / "shared" / "data")
 sys.path.insert(0, str(REPO))  # benchmarks/ is not part of the installed package
 
 pytestmark = pytest.mark.skipif(not (DATA / "reuters21578.jsonl.gz").exists(),
@@ -30,7 +31,7 @@ def test_speed_harness_tiny(tmp_path):
     assert size["status"] == "ok", size
     assert size["docs_per_s"] > 0 and size["paras_per_s"] > 0 and size["rss_mb"] > 0
     assert all(sec >= 0 for _, sec in size["stages"])
-    for name in ("naive", "batch", "fp_dedup", "fp_dedup_batched"):
+    for name in ("naive", "batch", "rensa", "fp_dedup", "fp_dedup_batched"):
         assert "error" not in res["peers"][name], res["peers"][name]
         assert res["peers"][name]["total_s"] > 0
 
@@ -45,4 +46,25 @@ def test_speed_harness_tiny(tmp_path):
     assert all(x > 0 for x in _numbers(rows["100"])[1:4])  # runs, wall, docs/s... all positive
     assert any(k.startswith("naive: `update()`") for k in rows)
     assert any(k.startswith("batch: `MinHash.bulk`") for k in rows)
+    assert any(k.startswith("rensa: `RMinHash.update`") for k in rows)
     assert "1M articles" in text and "fingerprinting" in text
+
+
+def test_speed_harness_reuters(tmp_path):
+    """``--reuters``: dedup and the peers on a Reuters-21578 file (here its first 60 records)."""
+    import gzip
+    import itertools
+
+    from benchmarks import speed
+
+    small = tmp_path / "reuters_small.jsonl.gz"
+    with gzip.open(DATA / "reuters21578.jsonl.gz", "rt", encoding="utf-8") as src, \
+            gzip.open(small, "wt", encoding="utf-8") as dst:
+        dst.writelines(itertools.islice(src, 60))
+    res = speed.run(["--sizes", "30", "--runs", "1", "--peer-docs", "20", "--data", str(DATA), "--no-write",
+                     "--out", str(tmp_path / "work"), "--reuters", str(small)])
+    rt = res["reuters"]
+    assert 0 < rt["docs"] <= 60 and rt["dedup"]["status"] == "ok", rt["dedup"]
+    for name in ("batch", "rensa", "fp_dedup"):
+        assert "error" not in rt["peers"][name] and rt["peers"][name]["docs"] == rt["docs"]
+    assert "Reuters-21578" in res["markdown"]

@@ -25,19 +25,23 @@ import typer
 from rich.console import Console
 
 from .. import __version__
-from ..config import Config
-from ..dates import DATE_ORDERS
 from ..errors import ConfigError, DedupError
-from ..pipeline import run as run_pipeline
-from ..report import render
 from .common import (FIELD_HELP, CheckedStream, Format, ProgressBar, ReaderGone, StdoutConsole, check_output,
                      err_console, field_map, write_output)
 from .compare_cmd import compare_cmd
+from .defaults import config_defaults
 from .eval_cmd import eval_cmd
 from .index_cmd import index_app
+from .lazy import lazy
 from .show import show_cmd
 
-DateOrder = Enum("DateOrder", {o: o for o in DATE_ORDERS}, type=str)
+Config = lazy("dedup.config", "Config")
+run_pipeline = lazy("dedup.pipeline", "run")
+render = lazy("dedup.report", "render")
+
+# Config's defaults and the date orders it accepts, as declared (see defaults.py).
+_DEFAULT, _CHOICES = config_defaults()
+DateOrder = Enum("DateOrder", {o: o for o in _CHOICES["date_order"]}, type=str)
 
 EXIT_SKIPPED, EXIT_USAGE, EXIT_OUTPUT, EXIT_INTERNAL = 1, 2, 4, 70
 
@@ -81,8 +85,6 @@ app.add_typer(index_app, name="index")
 app.command("show")(show_cmd)
 app.command("compare")(compare_cmd)
 app.command("eval")(eval_cmd)
-
-_DEFAULT = Config()
 
 
 @app.command("cluster")

@@ -10,19 +10,23 @@ import json
 import sys
 from enum import Enum
 from pathlib import Path
-from typing import List, Optional
+from typing import TYPE_CHECKING, List, Optional
 
 import typer
 from rich.console import Console, Group
 from rich.text import Text
 
 from ..errors import InputError
-from ..ingest import iter_corpus
-from ..models import Document
-from ..pipeline import compare
-from ..report_html import comparison_html
 from .common import write_output
+from .lazy import lazy
 from .show import KIND_STYLE, passage_table
+
+if TYPE_CHECKING:
+    from ..models import Document
+
+iter_corpus = lazy("dedup.ingest", "iter_corpus")
+compare = lazy("dedup.pipeline", "compare")
+comparison_html = lazy("dedup.report_html", "comparison_html")
 
 
 class CompareFormat(str, Enum):

@@ -11,8 +11,11 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from ..evaluate import evaluate, load_truth
+from .lazy import lazy
 from .show import load_report
+
+evaluate = lazy("dedup.evaluate", "evaluate")
+load_truth = lazy("dedup.evaluate", "load_truth")
 
 
 class EvalFormat(str, Enum):

@@ -18,11 +18,15 @@ from rich import box
 from rich.console import Console
 from rich.table import Table
 
-from ..config import Config
-from ..index import DuplicateIdError, Index, IndexFileError, IndexReadOnlyError
-from ..ingest import iter_corpus, read_corpus
-from ..report import render
+from ..index.errors import DuplicateIdError, IndexFileError, IndexReadOnlyError
 from .common import FIELD_HELP, Format, ProgressBar, StdoutConsole, check_output, field_map, write_output
+from .lazy import lazy
+
+Config = lazy("dedup.config", "Config")
+Index = lazy("dedup.index.index", "Index")
+iter_corpus = lazy("dedup.ingest", "iter_corpus")
+read_corpus = lazy("dedup.ingest", "read_corpus")
+render = lazy("dedup.report", "render")
 
 index_app = typer.Typer(no_args_is_help=True, help="A persistent index: add documents over time, query, cluster.")
 _err = Console(stderr=True, highlight=False)

@@ -8,24 +8,30 @@ word differences marked. Without it, members and links are shown with offsets on
 from __future__ import annotations
 
 from pathlib import Path
-from typing import List, Optional
+from typing import TYPE_CHECKING, List, Optional
 
 import typer
-from pydantic import ValidationError
 from rich.console import Console, Group
 from rich.table import Table
 from rich.text import Text
 
 from ..errors import InputError
-from ..ingest import iter_corpus
-from ..models import Cluster, Passage, Report
-from ..report_html import CONTEXT, word_diff
+from .lazy import lazy
+
+if TYPE_CHECKING:
+    from ..models import Cluster, Passage
+
+iter_corpus = lazy("dedup.ingest", "iter_corpus")
+Report = lazy("dedup.models", "Report")
+word_diff = lazy("dedup.report_html", "word_diff")
 
 KIND_STYLE = {"duplicate": "bold blue", "partial": "bold dark_orange", "template": "bold magenta"}
 
 
 def load_report(path: Path) -> Report:
     """A JSON report written by ``dedup cluster --format json``; one clear line if not."""
+    from pydantic import ValidationError
+
     try:
         return Report.model_validate_json(path.read_bytes())
     except OSError as exc:
@@ -55,6 +61,8 @@ def side_text(text: Optional[str], start: int, end: int, diffs: list[int], style
     ``start``) in ``style``."""
     if text is None:
         return Text(f"[{start}:{end}]", style="dim")
+    from ..report_html import CONTEXT
+
     out = Text()
     lo, hi = max(0, start - CONTEXT), min(len(text), end + CONTEXT)
     out.append(("…" if lo else "") + text[lo:start], style="dim")
