@@ -4,6 +4,16 @@ Plain single linkage lets one stray link chain two whole stories together. So a 
 whose two ends both have other links, but no linked document in common, is a bridge
 between two groups and does not merge them: within a real story copies link to each
 other densely, so true links between well-connected documents share neighbours.
+
+A hub defeats that test: a long compilation (a live blog, a transcript, a digest of
+pages) carries a passage of one story and a passage of another, and links to every copy
+of both. Each of its links then shares neighbours (the other copies of the same story)
+although the two stories share nothing but the hub. So a document's neighbours are
+grouped by the links among themselves; when they fall into two or more groups of
+linked documents that no link joins except through it, it joins only the largest group
+(ties: the group with the smallest document number): its links to the others do not
+merge clusters. A lone neighbour (a partial copy linked to nothing else) is no group
+and keeps its link.
 """
 
 from __future__ import annotations
@@ -59,7 +69,34 @@ def supported(n: int, edges: list[tuple[int, int]]) -> list[bool]:
         else:
             small, large = (nbrs[a], nbrs[b]) if len(nbrs[a]) <= len(nbrs[b]) else (nbrs[b], nbrs[a])
             out.append(any(x in large for x in small if x != a and x != b))
-    return out
+    cut = _hub_cuts(nbrs)
+    return [ok and (a, b) not in cut and (b, a) not in cut for (a, b), ok in zip(edges, out)]
+
+
+def _hub_cuts(nbrs: list[set[int]]) -> set[tuple[int, int]]:
+    """``(hub, neighbour)`` links that would join a second group of linked neighbours."""
+    cut: set[tuple[int, int]] = set()
+    for h, around in enumerate(nbrs):
+        if len(around) < 4:  # two groups need two documents each
+            continue
+        members = sorted(around)
+        index = {x: i for i, x in enumerate(members)}
+        uf = UnionFind(len(members))
+        for x in members:
+            for y in nbrs[x]:
+                if y in index:
+                    uf.union(index[x], index[y])
+        groups: dict[int, list[int]] = {}
+        for x in members:
+            groups.setdefault(uf.find(index[x]), []).append(x)
+        linked = [g for g in groups.values() if len(g) > 1]
+        if len(linked) < 2:
+            continue
+        keep = min(linked, key=lambda g: (-len(g), g[0]))
+        for g in linked:
+            if g is not keep:
+                cut.update((h, x) for x in g)
+    return cut
 
 
 def connected(nodes: list[int], edges: Iterable[tuple[int, int]]) -> bool:
