@@ -34,3 +34,13 @@ def test_clusters_do_not_depend_on_link_order(raw, rnd):
     shuffled = [(b, a) if rnd.random() < 0.5 else (a, b) for a, b in edges]
     rnd.shuffle(shuffled)
     assert _clusters(12, edges) == _clusters(12, shuffled)
+
+
+def test_a_hub_that_uses_a_real_part_of_both_groups_joins_them():
+    # A wire update (7) that reuses a fifth of itself from each of two earlier groups of
+    # texts on one event: not a compilation, so the event stays one cluster.
+    edges = _clique([0, 1, 2]) + _clique([3, 4, 5, 6]) + [(7, x) for x in range(7)]
+    covered = [(1.0, 1.0)] * 9 + [(0.2, 0.5)] * 7
+    assert components(8, [e for e, ok in zip(edges, supported(8, edges, covered)) if ok]) == [list(range(8))]
+    tiny = [(1.0, 1.0)] * 9 + [(0.01, 0.5)] * 7
+    assert components(8, [e for e, ok in zip(edges, supported(8, edges, tiny)) if ok]) == [[0, 1, 2], [3, 4, 5, 6, 7]]
