@@ -2,8 +2,10 @@
 
 Two kinds of evidence, both generic rather than fitted to one site:
 
-* shape: what furniture looks like anywhere (copyright and cookie notices, share and
-  navigation lines, runs of one- to three-word menu items);
+* shape: what furniture looks like anywhere (short copyright and cookie notices, share
+  and navigation lines, runs of one- to three-word menu items). Shape is trusted only on
+  short lines: a long line that mentions copyright or cookies is prose (or a whole page
+  without line breaks) and is furniture only if it recurs;
 * recurrence: a line that recurs verbatim across a large share of one source's
   documents is that source's template, whatever it says; and a recurring line whose
   documents otherwise have little in common is furniture (see
@@ -23,7 +25,7 @@ import xxhash
 
 from .normalize import TOKEN_RE, normalize
 
-# Notices that are furniture at any length.
+# Notices: furniture on a line of at most ``STRONG_MAX_TOKENS`` words.
 _STRONG = re.compile(
     r"©|\(c\)\s*(?:19|20)\d\d|\bcopyright\b|all rights reserved|"
     r"reproduction\b.{0,40}\b(?:prohibited|without)|without (?:prior )?(?:written )?permission|"
@@ -49,6 +51,8 @@ _NAV_LINE = re.compile(r"(?:[ \t][|\u00b7\u2022\u00bb/][ \t][^\n]*){2,}")
 _END = re.compile(r"[.!?\u3002\"'\u201d]\s*$")
 WEAK_MAX_TOKENS = 10
 INSIDE_MAX_TOKENS = 20
+# A notice is a sentence or two; past this a line is prose, judged by recurrence alone.
+STRONG_MAX_TOKENS = 40
 MENU_MAX_TOKENS = 3
 MENU_MIN_RUN = 3
 
@@ -102,7 +106,7 @@ def shape_furniture(text: str, spans: list[tuple[int, int]]) -> tuple[np.ndarray
         line = text[s:e]
         low = line.lower()
         ntok = ntoks[i] = _count_words(line)
-        if (_hinted(low, _STRONG_HINTS) and _STRONG.search(line)) or (
+        if (ntok <= STRONG_MAX_TOKENS and _hinted(low, _STRONG_HINTS) and _STRONG.search(line)) or (
             _hinted(line, _NAV_HINTS) and _NAV_LINE.search(line)
         ):
             mask[i] = True

@@ -4,11 +4,28 @@ Plain single linkage lets one stray link chain two whole stories together. So a 
 whose two ends both have other links, but no linked document in common, is a bridge
 between two groups and does not merge them: within a real story copies link to each
 other densely, so true links between well-connected documents share neighbours.
+
+A hub defeats that test: a long compilation (a live blog, a transcript, a digest of
+pages) carries a passage of one story and a passage of another, and links to every copy
+of both. Each of its links then shares neighbours (the other copies of the same story)
+although the two stories share nothing but the hub. So a document's neighbours are
+grouped by the links among themselves; when they fall into two or more groups of
+linked documents that no link joins except through it, it joins only the largest group
+(ties: the group with the smallest document number): its links to another group do not
+merge clusters when that group's passages are a small part (under
+``COMPILATION_SHARE``) of the hub, as one item of a compilation is. A report that uses a
+real part of two groups' text (a wire update following two earlier texts of one event)
+still joins them. A lone neighbour (a
+partial copy linked to nothing else) is no group and keeps its link.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
+
+# A group whose passages are under this share of a hub is one item of a compilation (a
+# live blog holds dozens); a wire update that reuses a tenth of another is a follow-up.
+COMPILATION_SHARE = 0.05
 
 
 class UnionFind:
@@ -46,8 +63,10 @@ def components(n: int, edges: Iterable[tuple[int, int]]) -> list[list[int]]:
     return sorted((g for g in groups.values() if len(g) > 1), key=lambda g: g[0])
 
 
-def supported(n: int, edges: list[tuple[int, int]]) -> list[bool]:
-    """For each edge, whether it may merge clusters (see the module docstring)."""
+def supported(n: int, edges: list[tuple[int, int]], covered: Sequence[tuple[float, float]] | None = None) -> list[bool]:
+    """For each edge, whether it may merge clusters (see the module docstring).
+    ``covered``: per edge, the share of each end's words in its passages (without it,
+    every hub link counts as a small part)."""
     nbrs: list[set[int]] = [set() for _ in range(n)]
     for a, b in edges:
         nbrs[a].add(b)
@@ -59,7 +78,38 @@ def supported(n: int, edges: list[tuple[int, int]]) -> list[bool]:
         else:
             small, large = (nbrs[a], nbrs[b]) if len(nbrs[a]) <= len(nbrs[b]) else (nbrs[b], nbrs[a])
             out.append(any(x in large for x in small if x != a and x != b))
-    return out
+    share: dict[tuple[int, int], float] = {}
+    for (a, b), (ca, cb) in zip(edges, covered if covered is not None else [(0.0, 0.0)] * len(edges)):
+        share[(a, b)] = max(share.get((a, b), 0.0), ca)
+        share[(b, a)] = max(share.get((b, a), 0.0), cb)
+    cut = _hub_cuts(nbrs, share)
+    return [ok and (a, b) not in cut and (b, a) not in cut for (a, b), ok in zip(edges, out)]
+
+
+def _hub_cuts(nbrs: list[set[int]], share: dict[tuple[int, int], float]) -> set[tuple[int, int]]:
+    """``(hub, neighbour)`` links that would join a second group of linked neighbours."""
+    cut: set[tuple[int, int]] = set()
+    for h, around in enumerate(nbrs):
+        if len(around) < 4:  # two groups need two documents each
+            continue
+        members = sorted(around)
+        index = {x: i for i, x in enumerate(members)}
+        uf = UnionFind(len(members))
+        for x in members:
+            for y in nbrs[x]:
+                if y in index:
+                    uf.union(index[x], index[y])
+        groups: dict[int, list[int]] = {}
+        for x in members:
+            groups.setdefault(uf.find(index[x]), []).append(x)
+        linked = [g for g in groups.values() if len(g) > 1]
+        if len(linked) < 2:
+            continue
+        keep = min(linked, key=lambda g: (-len(g), g[0]))
+        for g in linked:
+            if g is not keep and max(share.get((h, x), 0.0) for x in g) < COMPILATION_SHARE:
+                cut.update((h, x) for x in g)
+    return cut
 
 
 def connected(nodes: list[int], edges: Iterable[tuple[int, int]]) -> bool:

@@ -124,7 +124,11 @@ def _groups(prepared, facts, alignments):
     report order, and each group's links keyed by its first member."""
     n = len(prepared)
     edges = [(a.i, a.j) for a in alignments]
-    groups = components(n, (e for e, ok in zip(edges, supported(n, edges)) if ok))
+    ntokens = prepared.ntokens
+    covered = [(sum(s.a1 - s.a0 for s in a.spans) / max(1, int(ntokens[a.i])),
+                sum(s.b1 - s.b0 for s in a.spans) / max(1, int(ntokens[a.j]))) for a in alignments]
+    groups = components(n, (e for e, ok in zip(edges, supported(n, edges, covered)) if ok))
+    del covered
     del edges
     by_group: dict[int, list[PairAlignment]] = {g[0]: [] for g in groups}
     root = {x: g[0] for g in groups for x in g}

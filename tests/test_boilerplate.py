@@ -87,3 +87,13 @@ def test_syndicated_paragraphs_are_not_furniture_even_when_copies_are_edited():
     furniture = _furniture(docs)
     assert not any(_mask(furniture, "\n\n".join(story), None))
     assert isinstance(furniture.mask(np.zeros(0, np.uint64), None), np.ndarray)
+
+
+def test_a_long_line_that_mentions_copyright_is_content():
+    # A whole page on one line (no line breaks) about copyright law is prose: only a
+    # short notice is furniture by its words; longer lines are judged by recurrence.
+    page = ("The court ruled on Tuesday that the copyright of the photographs belongs to the agency, "
+            "not to the newspaper that printed them, ending a dispute that began in 2019. All rights "
+            "reserved by the photographers were upheld, the judge said, and damages will be set next month.")
+    notice = "Copyright 2024 Example News. All rights reserved."
+    assert _flags(f"{page}\n{notice}") == {page: False, notice: True}
