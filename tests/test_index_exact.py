@@ -67,3 +67,35 @@ def test_query_of_a_stored_id_says_so(tmp_path):
         assert not r.stored and "w2" not in [m.doc_id for m in r.matches]
         fresh = index.query({"id": "new", "text": "Nothing like anything stored here at all."})
         assert not fresh.in_index and fresh.stored_cluster is None
+
+
+def near_copy(text: str) -> str:
+    """``text`` with one word in its middle line changed."""
+    lines = text.split("\n")
+    mid = len(lines) // 2
+    words = lines[mid].split(" ")
+    words[len(words) // 2] = "zzzq"
+    lines[mid] = " ".join(words)
+    return "\n".join(lines)
+
+
+@pytest.mark.parametrize("bulk", [False, True])
+def test_near_copy_of_a_reissued_story_found(tmp_path, bulk):
+    """A story stored three times (re-issues) has every short line in three documents; a
+    copy with one word changed must still find them (its lines are a copy's, not furniture),
+    while a line that every story carries stays furniture."""
+    docs = exact_cases() + [dedup.Document(id=f"again{k}", text=_wire(k)) for k in range(0, 40, 4)]
+    with dedup.Index.open(tmp_path / "i.db", dedup.Config.make(max_bucket=4), jobs=1) as index:
+        if bulk:
+            index.add_many(docs, batch_size=7)
+        else:
+            for d in docs:
+                index.add(d)
+        for k in range(0, 40, 4):
+            r = index.query({"id": f"q{k}", "text": near_copy(docs[k].text)})
+            hit = {m.doc_id: m for m in r.matches}
+            assert {f"r{k}", f"twin{k}", f"again{k}"} <= set(hit), f"r{k}: near copy missed {sorted(hit)}"
+            assert hit[f"r{k}"].coverage_target > 0.8
+            # the sign-off every story carries is not part of any passage
+            for p in hit[f"r{k}"].passages:
+                assert "Reuter" not in docs[k].text[p.source_start : p.source_end]

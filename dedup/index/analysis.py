@@ -30,6 +30,11 @@ from ..segment import Prepared, paragraphs, prepare, unique_sorted
 # no source (the batch pipeline judges them by how alike their carriers are; a single
 # arriving document has no such evidence yet).
 SHORT_LINE_TOKENS = 12
+# ... unless most of the document's words are in lines other documents carry verbatim (as
+# in the batch pipeline's recurrence.MINORITY): then it is a copy, its lines recur as often
+# as its copies do, and only lines carried much more widely than that are furniture.
+COPY_SHARE = 0.5
+FAMILY_FACTOR = 2
 HUBS = 4  # an over-full LSH bucket links to this many of its members, as the batch does
 
 # Per-band salts so that one key column serves every band.
@@ -79,8 +84,26 @@ def furniture(lines: Lines, source: str | None, in_source: np.ndarray, anywhere:
     if source is not None:
         drop |= in_source >= max(cfg.boilerplate_min_docs, cfg.boilerplate_share * source_docs)
     else:
-        drop |= (anywhere >= cfg.boilerplate_min_docs) & (lines.ntoks <= SHORT_LINE_TOKENS)
+        short = (anywhere >= cfg.boilerplate_min_docs) & (lines.ntoks <= SHORT_LINE_TOKENS)
+        family = copy_family(lines, anywhere)
+        if family:
+            short &= anywhere > FAMILY_FACTOR * family
+        drop |= short
     return drop
+
+
+def copy_family(lines: Lines, anywhere: np.ndarray) -> float:
+    """How many documents carry a copy's lines (the word-weighted median over its lines
+    that others carry too), or 0 when under ``COPY_SHARE`` of its words are in such lines."""
+    content = ~lines.shape
+    shared = content & (anywhere >= 2)
+    total = int(lines.ntoks[content].sum())
+    if not total or lines.ntoks[shared].sum() < COPY_SHARE * total:
+        return 0.0
+    counts, weights = anywhere[shared], lines.ntoks[shared]
+    order = np.argsort(counts, kind="stable")
+    cum = np.cumsum(weights[order])
+    return float(counts[order][np.searchsorted(cum, cum[-1] / 2)])
 
 
 def analyse(doc: Document, lines: Lines, drop: np.ndarray, cfg: Config) -> tuple[Prepared, DocFacts, list]:
