@@ -43,6 +43,14 @@ def _query_and_cluster(lsh, sketches: list, n: int) -> tuple[int, int]:
     return pairs // 2, sum(1 for s in sizes.values() if s > 1)
 
 
+def _finish(lsh, sketches: list, t0: float, t1: float, **extra) -> dict:
+    """Query and cluster with the filled ``lsh``; the timings and counts every peer reports."""
+    pairs, clusters = _query_and_cluster(lsh, sketches, len(sketches))
+    t2 = time.perf_counter()
+    return {"docs": len(sketches), "fingerprint_s": t1 - t0, "lsh_s": t2 - t1, "total_s": t2 - t0,
+            "pairs": pairs, "clusters": clusters, **extra}
+
+
 def naive_pipeline(texts: list[str]) -> dict:
     """Per document: shingles, ``MinHash(128)`` + one ``update()`` per shingle (sha1),
     ``MinHashLSH(0.5).insert``; then query every document and union-find the hits."""
@@ -64,10 +72,7 @@ def naive_pipeline(texts: list[str]) -> dict:
     for i, m in enumerate(sketches):
         if m is not None:
             lsh.insert(i, m)
-    pairs, clusters = _query_and_cluster(lsh, sketches, len(texts))
-    t2 = time.perf_counter()
-    return {"docs": len(texts), "fingerprint_s": t1 - t0, "lsh_s": t2 - t1, "total_s": t2 - t0,
-            "pairs": pairs, "clusters": clusters}
+    return _finish(lsh, sketches, t0, t1)
 
 
 def batch_pipeline(texts: list[str]) -> dict:
@@ -86,10 +91,7 @@ def batch_pipeline(texts: list[str]) -> dict:
     with lsh.insertion_session() as session:
         for i in keep:
             session.insert(i, sketches[i])
-    pairs, clusters = _query_and_cluster(lsh, sketches, len(texts))
-    t2 = time.perf_counter()
-    return {"docs": len(texts), "fingerprint_s": t1 - t0, "lsh_s": t2 - t1, "total_s": t2 - t0,
-            "pairs": pairs, "clusters": clusters}
+    return _finish(lsh, sketches, t0, t1)
 
 
 def rensa_pipeline(texts: list[str]) -> dict:
@@ -114,10 +116,7 @@ def rensa_pipeline(texts: list[str]) -> dict:
     for i, m in enumerate(sketches):
         if m is not None:
             lsh.insert(i, m)
-    pairs, clusters = _query_and_cluster(lsh, sketches, len(texts))
-    t2 = time.perf_counter()
-    return {"docs": len(texts), "fingerprint_s": t1 - t0, "lsh_s": t2 - t1, "total_s": t2 - t0,
-            "pairs": pairs, "clusters": clusters, "bands": bands}
+    return _finish(lsh, sketches, t0, t1, bands=bands)
 
 
 def _shingled(texts: list[str], shingle_size: int):

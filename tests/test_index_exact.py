@@ -40,15 +40,20 @@ def check_exact_copies_found(index, docs):
         assert d.text[p.source_start : p.source_end].split()[0].upper() == copy["text"][p.target_start : p.target_end].split()[0]
 
 
+def fill(index, docs, bulk: bool) -> None:
+    """Store ``docs`` in batches (the bulk path) or one at a time."""
+    if bulk:
+        index.add_many(docs, batch_size=7)
+    else:
+        for d in docs:
+            index.add(d)
+
+
 @pytest.mark.parametrize("bulk", [False, True])
 def test_exact_copy_always_found(tmp_path, bulk):
     docs = exact_cases()
     with dedup.Index.open(tmp_path / "i.db", dedup.Config.make(max_bucket=4), jobs=1) as index:
-        if bulk:
-            index.add_many(docs, batch_size=7)
-        else:
-            for d in docs:
-                index.add(d)
+        fill(index, docs, bulk)
         check_exact_copies_found(index, docs)
         index.remove("r5")
         assert not any(m.doc_id == "r5" for m in index.query({"id": "x", "text": docs[5].text}).matches)
@@ -86,11 +91,7 @@ def test_near_copy_of_a_reissued_story_found(tmp_path, bulk):
     while a line that every story carries stays furniture."""
     docs = exact_cases() + [dedup.Document(id=f"again{k}", text=_wire(k)) for k in range(0, 40, 4)]
     with dedup.Index.open(tmp_path / "i.db", dedup.Config.make(max_bucket=4), jobs=1) as index:
-        if bulk:
-            index.add_many(docs, batch_size=7)
-        else:
-            for d in docs:
-                index.add(d)
+        fill(index, docs, bulk)
         for k in range(0, 40, 4):
             r = index.query({"id": f"q{k}", "text": near_copy(docs[k].text)})
             hit = {m.doc_id: m for m in r.matches}

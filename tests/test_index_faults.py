@@ -197,7 +197,8 @@ def small_disk(monkeypatch):
     return room
 
 
-def test_full_disk_says_what_was_committed(run_cli, tmp_path, small_disk):
+def sixty_articles_and_a_full_index(tmp_path, small_disk):
+    """60 articles in a directory and an empty index with room for about 40 more pages."""
     from textgen import article
 
     src = tmp_path / "in"
@@ -208,6 +209,11 @@ def test_full_disk_says_what_was_committed(run_cli, tmp_path, small_disk):
     small_disk[0] = 100000
     dedup.Index.open(db).close()
     small_disk[0] = 40
+    return src, db
+
+
+def test_full_disk_says_what_was_committed(run_cli, tmp_path, small_disk):
+    src, db = sixty_articles_and_a_full_index(tmp_path, small_disk)
     code, out, err = run_cli("index", "add", db, src, "--bulk", "--batch", "10", "-q")
     con = sqlite3.connect(db)
     stored = con.execute("SELECT count(*) FROM docs").fetchone()[0]
@@ -225,16 +231,7 @@ def test_full_disk_says_what_was_committed(run_cli, tmp_path, small_disk):
 
 
 def test_full_disk_one_document_at_a_time_says_how_far_it_got(run_cli, tmp_path, small_disk):
-    from textgen import article
-
-    src = tmp_path / "in"
-    src.mkdir()
-    for k in range(60):
-        (src / f"a{k:03d}.txt").write_text(article(k, 3) + "\n")
-    db = tmp_path / "i.db"
-    small_disk[0] = 100000
-    dedup.Index.open(db).close()
-    small_disk[0] = 40
+    src, db = sixty_articles_and_a_full_index(tmp_path, small_disk)
     code, out, err = run_cli("index", "add", db, src, "-q")
     con = sqlite3.connect(db)
     stored = con.execute("SELECT count(*) FROM docs").fetchone()[0]
