@@ -147,13 +147,20 @@ def map_fields(record: Any, fields: FieldMap) -> Any:
 
 
 class _Meter:
-    """Bytes read of every file, for ``progress`` (at most one call per MiB read)."""
+    """Bytes read of every file, for ``progress`` (at most one call per MiB read), and
+    the records of web archives that are not articles (``progress("not articles", n, 0)``)."""
 
     STEP = 2**20
 
     def __init__(self, files: list[Planned], progress: Progress | None):
         self.progress, self.total = progress, sum(p.size for p in files)
         self.done = self.shown = 0  # bytes of the files finished; bytes last reported
+        self.not_articles = 0
+
+    def not_article(self, kind: str) -> None:
+        self.not_articles += 1
+        if self.progress:
+            self.progress("not articles", self.not_articles, 0)
 
     def at(self, pos: int, force: bool = False) -> None:
         if self.progress and (force or self.done + pos - self.shown >= self.STEP):
@@ -177,7 +184,7 @@ def _records(p: Planned, fields: FieldMap, problems: list[Problem], meter: _Mete
     elif p.kind == "warc":
         from .ingest_warc import warc_records
 
-        yield from warc_records(p.path, p.label, problems, meter.at)
+        yield from warc_records(p.path, p.label, problems, meter.at, meter.not_article)
     elif p.kind in ("table", "parquet"):
         from .ingest_table import csv_records, parquet_records
 

@@ -3,8 +3,9 @@
 Each ``response`` record whose payload is HTML becomes a document: id its
 ``WARC-Target-URI``, text and metadata extracted as for an HTML file
 (:mod:`dedup.ingest_html`), ``WARC-Date`` the date when the page gives none. Other
-records (requests, metadata, images, error statuses) are counted and reported in one
-line. A damaged record is reported and reading goes on at the next record that can be
+records (requests, warcinfo, metadata, images, robots.txt, redirects and error statuses)
+are not articles: they are counted (``progress("not articles", n, 0)``), not reported as
+problems. A damaged record is reported and reading goes on at the next record that can be
 found (the next gzip member, or the next ``WARC/1.x`` header line).
 
 warcio rather than FastWARC: on a generated WARC.gz of 3,000 pages FastWARC parses in
@@ -16,7 +17,6 @@ HTTP bodies.
 from __future__ import annotations
 
 import zlib
-from collections import Counter
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -64,9 +64,18 @@ def _resync(fh, start: int, gz: bool) -> int | None:
         pos += len(block)
 
 
+def _why(exc: Exception) -> str:
+    """An exception's message as one printable line (warcio quotes the bad header's bytes)."""
+    text = str(exc)
+    if text.startswith("Unknown archive format"):
+        return "not a WARC/ARC record header"
+    text = "".join(c if c.isprintable() else " " for c in text)
+    return " ".join(text.split())[:200] or type(exc).__name__
+
+
 def _page(record, number: int) -> dict | Skip | str:
     """A Document record of one WARC record, a :class:`Skip` for a damaged or empty page,
-    or a word for the count of records not read."""
+    or the kind of a record that is not an article (not a problem)."""
     if record.rec_type != "response":
         return record.rec_type or "unknown"
     status = record.http_headers.get_statuscode() if record.http_headers else None
@@ -93,13 +102,13 @@ def _page(record, number: int) -> dict | Skip | str:
     return page
 
 
-def warc_records(path: Path, label: str, problems: list[Problem],
-                 at: Callable[[int], None]) -> Iterator[tuple[int, dict | Skip]]:
+def warc_records(path: Path, label: str, problems: list[Problem], at: Callable[[int], None],
+                 not_article: Callable[[str], None] | None = None) -> Iterator[tuple[int, dict | Skip]]:
     """(record number, a Document record or the :class:`Skip` of a bad page) of every
-    HTML response; other records are counted into one problem, damage into one each."""
+    HTML response; ``not_article(kind)`` is called for every other record (not a
+    problem), damage is one problem each."""
     iterator = _iterator_class()
     gz = path.name.lower().endswith(".gz")
-    skipped: Counter[str] = Counter()
     number, start, wrong_length, damaged = 0, 0, 0, False
     with open_regular(path) as fh:
         while start is not None:
@@ -111,9 +120,12 @@ def warc_records(path: Path, label: str, problems: list[Problem],
                     number += 1
                     page = _page(record, number)
                     if isinstance(page, str):
-                        skipped[page] += 1
+                        if not_article is not None:
+                            not_article(page)
                         continue
-                    if isinstance(page, dict) and "_note" in page:
+                    if isinstance(page, Skip):  # a page that cannot be read: where it is, for the user
+                        page = Skip(f"{page.message} (record at byte {it.get_record_offset()})", number)
+                    elif "_note" in page:
                         problems.append(Problem(path=label, line=number, message=page.pop("_note"), skipped=False))
                     yield number, page
                     at(fh.tell())
@@ -131,7 +143,7 @@ def warc_records(path: Path, label: str, problems: list[Problem],
                 if isinstance(exc, OSError) and exc.errno is not None:
                     raise  # the file itself cannot be read: reported by the caller
                 where = getattr(it, "offset", None) or start
-                why = " ".join(str(exc).split())[:200] or type(exc).__name__
+                why = _why(exc)
                 kind = "gzip data" if isinstance(exc, (zlib.error, EOFError)) else "record"
                 start = _resync(fh, max(where, start) + 1, gz)
                 then = "no record found after it" if start is None else "read on from the next record"
@@ -143,6 +155,3 @@ def warc_records(path: Path, label: str, problems: list[Problem],
     if wrong_length:
         problems.append(Problem(path=label, message=f"{wrong_length} records with a wrong Content-Length "
                                 "(read as far as their length says)", skipped=False))
-    if skipped:
-        what = ", ".join(f"{n} {kind}" for kind, n in sorted(skipped.items()))
-        problems.append(Problem(path=label, message=f"{sum(skipped.values())} records not pages, not read ({what})"))

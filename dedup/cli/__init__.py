@@ -147,6 +147,8 @@ def cluster_cmd(
         if not quiet:
             for problem in outcome.problems:
                 sys.stderr.write(f"dedup: warning: {'skipped ' if problem.skipped else ''}{problem}\n")
+            if bar.summary():
+                sys.stderr.write(bar.summary())
         if fmt is Format.table:
             from .table import print_table
 

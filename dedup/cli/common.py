@@ -239,6 +239,7 @@ class ProgressBar:
         self.enabled = enabled
         self.progress = None
         self.tasks: dict[str, int] = {}
+        self.last: dict[str, int] = {}  # each stage's last count, also when no bar is drawn
 
     def __enter__(self):
         if self.enabled:
@@ -259,6 +260,7 @@ class ProgressBar:
         return self
 
     def __call__(self, stage: str, done: int, total: int) -> None:
+        self.last[stage] = done
         if self.progress is None:
             return
         total = total or None  # 0: not known (a stream), so no bar length or eta
@@ -269,6 +271,15 @@ class ProgressBar:
     def __exit__(self, *exc):
         if self.progress is not None:
             self.progress.__exit__(*exc)
+
+    def summary(self) -> str | None:
+        """A line on what was read but is not a problem (web-archive records that are not articles)."""
+        n = self.last.get("not articles", 0)
+        if not n:
+            return None
+        records = "record was" if n == 1 else "records were"
+        return (f"dedup: {n:,} web-archive {records} not articles (requests, warcinfo, metadata, "
+                "responses that are not HTML or not 2xx); not read\n")
 
 
 def field_map(**given) -> Optional["FieldMap"]:

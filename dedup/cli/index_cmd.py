@@ -95,7 +95,7 @@ def add_cmd(
         if check:
             index.verify()
         # Streamed: a corpus of any size is read as it is added, in input order.
-        docs = iter_corpus(list(paths), problems, fields)
+        docs = iter_corpus(list(paths), problems, fields, progress=bar)
         if bulk:
             result = index.add_many(docs, batch_size=batch, skip_duplicates=True, progress=bar)
             added, stored, repeated = result.added, [i for i in result.skipped if i not in set(result.repeated)], \
@@ -106,6 +106,8 @@ def add_cmd(
     if not quiet:
         for problem in problems:
             sys.stderr.write(f"dedup: warning: {'skipped ' if problem.skipped else ''}{problem}\n")
+        if bar.summary():
+            sys.stderr.write(bar.summary())
         for ids, what in ((stored, "already in the index"), (repeated, "repeating an id met earlier in the input")):
             if ids:  # one line, not one per document: a retried load meets thousands
                 sys.stderr.write(f"dedup: warning: {_count(len(ids), 'document')} {what}, skipped "
