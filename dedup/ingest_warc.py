@@ -2,7 +2,7 @@
 
 Each ``response`` record whose payload is HTML becomes a document: id its
 ``WARC-Target-URI``, text and metadata extracted as for an HTML file
-(:mod:`dedup.ingest_html`), ``WARC-Date`` the date when the page gives none. Other
+(:mod:`dedup.ingest_html`), ``WARC-Date`` the date when neither the page nor its text gives one. Other
 records (requests, warcinfo, metadata, images, robots.txt, redirects and error statuses)
 are not articles: they are counted (``progress("not articles", n, 0)``), not reported as
 problems. A damaged record is reported and reading goes on at the next record that can be
@@ -92,11 +92,10 @@ def _page(record, number: int) -> dict | Skip | str:
         return Skip(f"page {uri} larger than {MAX_DOCUMENT_BYTES // 2**20} MiB; not read", number)
     try:
         text, note = decode_html(payload, charset_of(content_type))
-        page = extract(text, uri)
+        page = extract(text, uri, fallback_date=record.rec_headers.get_header("WARC-Date"))
     except Skip as skip:
         return Skip(f"page {uri}: {skip.message}", number)
     page["id"] = uri
-    page["date"] = page["date"] or record.rec_headers.get_header("WARC-Date")
     if note:
         page["_note"] = f"page {uri}: {note}"
     return page

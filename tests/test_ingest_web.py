@@ -80,9 +80,38 @@ def membership(report, name_of) -> list[frozenset]:
     return sorted((frozenset(name_of(m.doc_id) for m in c.members) for c in report.clusters), key=sorted)
 
 
+def origins(report, name_of) -> list[tuple[str, list[str]]]:
+    """Each cluster's origin and members, as seed stems."""
+    return sorted((name_of(c.origin), sorted(name_of(m.doc_id) for m in c.members)) for c in report.clusters)
+
+
 @pytest.fixture(scope="module")
-def txt_clusters():
-    return membership(dedup.cluster(SEEDS, jobs=1), lambda i: Path(i).stem)
+def txt_report():
+    return dedup.cluster(SEEDS, jobs=1)
+
+
+@pytest.fixture(scope="module")
+def txt_clusters(txt_report):
+    return membership(txt_report, lambda i: Path(i).stem)
+
+
+def test_seeds_as_web_pages_have_the_seeds_origins_and_dates(tmp_path, txt_report):
+    """The original publication date, not an "Updated ..." line (seed 001 prints both), so
+    the origins are the plain-text run's: in a directory and inside a WARC."""
+    stem = lambda i: Path(i).stem  # noqa: E731
+    uris = {f"https://news.example/{s}": s for s in seed_pages()}
+    for s, text in seed_pages().items():
+        (tmp_path / f"{s}.html").write_text(text, encoding="utf-8")
+    (tmp_path / "w").mkdir()
+    write_warc(tmp_path / "w" / "crawl.warc.gz", {u: seed_pages()[s].encode() for u, s in uris.items()})
+    want = origins(txt_report, stem)
+    dates = {stem(d.doc_id): d.date for d in txt_report.documents}
+    for report, name_of in ((dedup.cluster(sorted(tmp_path.glob("*.html")), jobs=1), stem),
+                            (dedup.cluster(tmp_path / "w" / "crawl.warc.gz", jobs=1), uris.__getitem__)):
+        assert origins(report, name_of) == want
+        got = {name_of(d.doc_id): d.date for d in report.documents}
+        # The same dates as the text files; a page whose text has none takes the crawl's WARC-Date.
+        assert {k: v for k, v in got.items() if dates[k]} == {k: v for k, v in dates.items() if v}
 
 
 def test_seeds_as_web_pages_in_a_directory_cluster_as_the_seeds_do(tmp_path, txt_clusters):
@@ -157,6 +186,27 @@ def test_html_encodings(tmp_path, encoding, declare, noted):
     assert "Совет депутатов во вторник утвердил" in doc.text
     assert [(p.skipped, "guessed by charset-normalizer" in p.message) for p in problems] == ([(False, True)]
                                                                                             if noted else [])
+
+
+def _dated_page(head: str, lines: str) -> str:
+    return (f"<html><head>{head}</head><body><article><h1>Harbour to dredge channel</h1>{lines}{ARTICLE}"
+            "</article></body></html>")
+
+
+@pytest.mark.parametrize("head,lines,want", [
+    # The markup names the publication date: it wins over an "Updated" line and a modified date.
+    ('<meta property="article:published_time" content="2019-05-04T08:00:00Z">'
+     '<meta property="article:modified_time" content="2019-05-09T08:00:00Z">',
+     "<p>Updated 2019.05.09 10:00 GMT</p>", "2019-05-04"),
+    ('<script type="application/ld+json">{"@type": "NewsArticle", "datePublished": "2019-05-04", '
+     '"dateModified": "2019-05-10"}</script>', "<p>Updated 2019.05.10</p>", "2019-05-04"),
+    # No date in the markup: the text's own head, read as for a text file (the first date, not the update).
+    ("", "<p>2019.05.04 11:55 GMT+8</p><p>Updated 2019.05.05 09:45 GMT+8</p>", "2019-05-04T11:55:00+08:00"),
+])
+def test_an_html_page_is_dated_by_its_original_publication(tmp_path, head, lines, want):
+    (tmp_path / "a.html").write_text(_dated_page(head, lines))
+    report = dedup.cluster(tmp_path, jobs=1)
+    assert report.documents[0].date.startswith(want)
 
 
 def test_a_page_without_main_text_is_one_problem(tmp_path):
