@@ -10,7 +10,9 @@ import tempfile
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from enum import Enum
-from typing import Optional, Union
+from typing import Annotated, Optional, Union
+
+import typer
 
 from rich.console import Console
 
@@ -282,6 +284,23 @@ class ProgressBar:
                 "responses that are not HTML or not 2xx); not read\n")
 
 
+FIELD_HELP = {f: f"Key/column of JSONL, CSV/TSV and Parquet records that holds the {what} (default: {f})."
+              for f, what in (("id", "document id"), ("text", "text"), ("title", "title"), ("date", "date"),
+                              ("source", "source (site, agency)"), ("url", "URL"), ("author", "author"))}
+_PANEL = "Record fields"
+
+
+def _field(name: str):
+    return Annotated[Optional[str], typer.Option(f"--{name}-field", metavar="KEY", help=FIELD_HELP[name],
+                                                 rich_help_panel=_PANEL, show_default=False)]
+
+
+# The --*-field flags, one declaration for every command that reads corpora:
+# ``def cmd(..., id_field: IdField = None, ...)`` and ``field_map(id=id_field, ...)``.
+IdField, TextField, TitleField, DateField = _field("id"), _field("text"), _field("title"), _field("date")
+SourceField, UrlField, AuthorField = _field("source"), _field("url"), _field("author")
+
+
 def field_map(**given) -> Optional["FieldMap"]:
     """A FieldMap of the ``--*-field`` flags given (None when none was)."""
     from ..models import FieldMap
@@ -289,12 +308,5 @@ def field_map(**given) -> Optional["FieldMap"]:
     given = {k: v for k, v in given.items() if v is not None}
     for name, value in given.items():
         if not value.strip():
-            import typer
-
             raise typer.BadParameter("is empty; give the key or column name", param_hint=f"'--{name}-field'")
     return FieldMap(**given) if given else None
-
-
-FIELD_HELP = {f: f"Key/column of JSONL, CSV/TSV and Parquet records that holds the {what} (default: {f})."
-              for f, what in (("id", "document id"), ("text", "text"), ("title", "title"), ("date", "date"),
-                              ("source", "source (site, agency)"), ("url", "URL"), ("author", "author"))}
