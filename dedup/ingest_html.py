@@ -159,3 +159,12 @@ def read_html_file(path: Path, doc_id: str | None) -> tuple[dict, str | None]:
     record = extract(text)
     record["id"] = doc_id
     return record, note
+
+
+def html_file_work(_state, item: tuple[Path, str | None]) -> tuple:
+    """:func:`read_html_file` as a worker's task: ``(record, note)``, or ``(error, None)``
+    with the :class:`Skip` or ``OSError`` to raise where the result is used."""
+    try:
+        return read_html_file(*item)
+    except (Skip, OSError) as exc:
+        return exc, None

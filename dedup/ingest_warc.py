@@ -23,6 +23,7 @@ from pathlib import Path
 from .ingest_html import charset_of, decode_html, extract
 from .ingest_read import MAX_DOCUMENT_BYTES, Skip, open_regular
 from .models import Problem
+from .parallel import run
 
 _SCAN = 2**16
 
@@ -73,9 +74,10 @@ def _why(exc: Exception) -> str:
     return " ".join(text.split())[:200] or type(exc).__name__
 
 
-def _page(record, number: int) -> dict | Skip | str:
-    """A Document record of one WARC record, a :class:`Skip` for a damaged or empty page,
-    or the kind of a record that is not an article (not a problem)."""
+def _page(record, number: int) -> tuple | Skip | str:
+    """What one WARC record is: a page to extract (``(uri, payload, content type,
+    WARC-Date)``), a :class:`Skip` for a page that cannot be read, or the kind of a
+    record that is not an article (not a problem)."""
     if record.rec_type != "response":
         return record.rec_type or "unknown"
     status = record.http_headers.get_statuscode() if record.http_headers else None
@@ -90,22 +92,45 @@ def _page(record, number: int) -> dict | Skip | str:
         return Skip("response without a WARC-Target-URI (the document id)", number)
     if len(payload) > MAX_DOCUMENT_BYTES:
         return Skip(f"page {uri} larger than {MAX_DOCUMENT_BYTES // 2**20} MiB; not read", number)
-    try:
-        text, note = decode_html(payload, charset_of(content_type))
-        page = extract(text, uri, fallback_date=record.rec_headers.get_header("WARC-Date"))
-    except Skip as skip:
-        return Skip(f"page {uri}: {skip.message}", number)
-    page["id"] = uri
-    if note:
-        page["_note"] = f"page {uri}: {note}"
-    return page
+    return uri, payload, content_type, record.rec_headers.get_header("WARC-Date")
+
+
+def _extract(_state, item: tuple) -> tuple:
+    """``(number, offset, page)`` with the page's text and metadata extracted: a Document
+    record (its encoding note under ``_note``) or a :class:`Skip` (run in a worker)."""
+    number, offset, page = item
+    if isinstance(page, tuple):
+        uri, payload, content_type, warc_date = page
+        try:
+            text, note = decode_html(payload, charset_of(content_type))
+            page = extract(text, uri, fallback_date=warc_date)
+        except Skip as skip:
+            page = Skip(f"page {uri}: {skip.message}", number)
+        else:
+            page["id"] = uri
+            if note:
+                page["_note"] = f"page {uri}: {note}"
+    if isinstance(page, Skip):  # a page that cannot be read: where it is, for the user
+        page = Skip(f"{page.message} (record at byte {offset})", number)
+    return number, offset, page
 
 
 def warc_records(path: Path, label: str, problems: list[Problem], at: Callable[[int], None],
-                 not_article: Callable[[str], None] | None = None) -> Iterator[tuple[int, dict | Skip]]:
+                 not_article: Callable[[str], None] | None = None,
+                 jobs: int = 1) -> Iterator[tuple[int, dict | Skip]]:
     """(record number, a Document record or the :class:`Skip` of a bad page) of every
     HTML response; ``not_article(kind)`` is called for every other record (not a
-    problem), damage is one problem each."""
+    problem), damage is one problem each. The records are read here, in order; the
+    pages are extracted on ``jobs`` processes (the same results, in the same order)."""
+    for number, _, page in run(_extract, None, _raw_pages(path, label, problems, at, not_article), jobs):
+        if isinstance(page, dict) and "_note" in page:
+            problems.append(Problem(path=label, line=number, message=page.pop("_note"), skipped=False))
+        yield number, page
+
+
+def _raw_pages(path: Path, label: str, problems: list[Problem], at: Callable[[int], None],
+               not_article: Callable[[str], None] | None) -> Iterator[tuple[int, int, tuple | Skip]]:
+    """(record number, byte offset, page to extract or :class:`Skip`) of every HTML response."""
     iterator = _iterator_class()
     gz = path.name.lower().endswith(".gz")
     number, start, wrong_length, damaged = 0, 0, 0, False
@@ -122,11 +147,7 @@ def warc_records(path: Path, label: str, problems: list[Problem], at: Callable[[
                         if not_article is not None:
                             not_article(page)
                         continue
-                    if isinstance(page, Skip):  # a page that cannot be read: where it is, for the user
-                        page = Skip(f"{page.message} (record at byte {it.get_record_offset()})", number)
-                    elif "_note" in page:
-                        problems.append(Problem(path=label, line=number, message=page.pop("_note"), skipped=False))
-                    yield number, page
+                    yield number, it.get_record_offset(), page
                     at(fh.tell())
                 # warcio ends quietly at a record it cannot parse (a file cut short): bytes left are damage.
                 end = getattr(it, "offset", None) or start

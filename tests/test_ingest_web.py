@@ -402,3 +402,35 @@ def test_an_empty_or_foreign_warc_is_one_problem(tmp_path):
     line, message = msgs["text.warc"]
     assert line == 1 and message.startswith("damaged record at byte 0: ")
     assert message.endswith("; no record found after it") and len(problems) == 2
+
+
+def test_pages_are_extracted_on_workers_with_the_same_output(tmp_path, run_cli, monkeypatch):
+    """jobs > 1: HTML files and the pages of a WARC are extracted in worker processes, and
+    the JSON report is byte-identical to one process's."""
+    for stem, text in seed_pages().items():
+        (tmp_path / f"{stem}.html").write_text(text, encoding="utf-8")
+    write_warc(tmp_path / "port.warc.gz", _pages(8))
+    outs = []
+    for jobs in ("1", "2"):
+        code, out, err = run_cli("cluster", tmp_path, "-f", "json", "-j", jobs, "-q")
+        assert code == 0, err
+        outs.append(out)
+    assert outs[0] == outs[1]
+    assert len(json.loads(outs[0])["documents"]) == 13
+
+    import os
+
+    from dedup import ingest_html, ingest_warc
+
+    def tagged(html, url=None, fallback_date=None):
+        page = real(html, url, fallback_date)
+        page["author"] = str(os.getpid())
+        return page
+
+    real = ingest_html.extract
+    monkeypatch.setattr(ingest_html, "extract", tagged)
+    monkeypatch.setattr(ingest_warc, "extract", tagged)
+    for path in (tmp_path / "port.warc.gz", sorted(tmp_path.glob("*.html"))):
+        docs = list(dedup.ingest.iter_corpus(path if isinstance(path, list) else [path], [], jobs=2))
+        pids = {d.author for d in docs}
+        assert len(docs) in (5, 8) and str(os.getpid()) not in pids
