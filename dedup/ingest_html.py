@@ -98,7 +98,7 @@ def extract(html: str, url: str | None = None, fallback_date: str | None = None)
         )
         text = getattr(found, "text", None) if found is not None else None
         if not text or not text.strip():
-            raise Skip("no main text found in the HTML page")
+            raise Skip(_too_deep(html) or "no main text found in the HTML page")
         date = _markup_date(html, _clean(found.url) or url)
     except Skip:
         raise
@@ -114,6 +114,21 @@ def extract(html: str, url: str | None = None, fallback_date: str | None = None)
         "url": _clean(found.url) or url,
         "author": _clean(found.author),
     }
+
+
+def _too_deep(html: str) -> str | None:
+    """Why a page's text cannot be reached when its elements nest deeper than the parser
+    (libxml2) goes: it stops there, and what is below is never seen."""
+    from lxml import etree
+
+    parser = etree.HTMLParser()
+    try:
+        etree.fromstring(html, parser)
+    except Exception:  # noqa: BLE001 - only the error log is wanted
+        pass
+    if any("Excessive depth" in e.message for e in parser.error_log):
+        return "HTML nested too deeply to parse (over 255 levels of elements); no text read"
+    return None
 
 
 def _markup_date(html: str, url: str | None) -> str | None:

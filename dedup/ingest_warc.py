@@ -143,11 +143,17 @@ def _raw_pages(path: Path, label: str, problems: list[Problem], at: Callable[[in
                 for record in it:
                     number += 1
                     page = _page(record, number)
+                    offset = it.get_record_offset()  # reads the record to its end
+                    if getattr(record.raw_stream, "limit", 0) > 0:  # fewer bytes than its Content-Length
+                        problems.append(Problem(path=label, line=number, message=f"damaged record at byte {offset}: "
+                                                "the file ends inside it (cut short?)"))
+                        damaged = True
+                        continue
                     if isinstance(page, str):
                         if not_article is not None:
                             not_article(page)
                         continue
-                    yield number, it.get_record_offset(), page
+                    yield number, offset, page
                     at(fh.tell())
                 # warcio ends quietly at a record it cannot parse (a file cut short): bytes left are damage.
                 end = getattr(it, "offset", None) or start
