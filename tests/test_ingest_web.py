@@ -434,3 +434,59 @@ def test_pages_are_extracted_on_workers_with_the_same_output(tmp_path, run_cli, 
         docs = list(dedup.ingest.iter_corpus(path if isinstance(path, list) else [path], [], jobs=2))
         pids = {d.author for d in docs}
         assert len(docs) in (5, 8) and str(os.getpid()) not in pids
+
+
+def test_a_warc_cut_inside_a_record_is_damage_not_a_short_page(tmp_path):
+    """Uncompressed, the last record cut short gives fewer bytes than its Content-Length:
+    it is reported (it was read silently as a page of its first bytes)."""
+    path = tmp_path / "c.warc"
+    write_warc(path, _pages(3), extra=False)
+    offsets = [off for off, _ in _members(path)]
+    path.write_bytes(path.read_bytes()[:-300])
+    docs, problems = read_corpus(path)
+    assert [d.id for d in docs] == ["https://port.example/0", "https://port.example/1"]
+    assert [(p.line, p.message) for p in problems] == [
+        (3, f"damaged record at byte {offsets[2]}: the file ends inside it (cut short?)")]
+
+
+def test_hostile_web_inputs_in_a_directory(tmp_path, run_cli):
+    """A FIFO named .html, link loops, a cut and a garbage .warc.gz, a page nested 100k
+    deep, UTF-16 and windows-1251 pages, a file name that is not UTF-8: one line each,
+    exit 1, the rest read, no traceback."""
+    import os
+
+    d = tmp_path / "in"
+    d.mkdir()
+    os.mkfifo(d / "x.html")
+    (d / "loop").mkdir()
+    os.symlink("..", d / "loop" / "up")
+    os.symlink("self", d / "self")
+    write_warc(d / "cut.warc.gz", _pages(3))
+    off, length = _members(d / "cut.warc.gz")[-1]
+    (d / "cut.warc.gz").write_bytes((d / "cut.warc.gz").read_bytes()[: off + length // 2])
+    (d / "garbage.warc.gz").write_bytes(gzip.compress(bytes(range(256)) * 20))
+    (d / "nested.html").write_text("<html><body>" + "<div>" * 100_000 + ARTICLE + "</div>" * 100_000 + "</body></html>")
+    ru = "Совет депутатов во вторник утвердил новый бюджет города после долгих споров до поздней ночи. " * 4
+    (d / "u16.html").write_bytes(f"<html><body><article><p>{ru}</p></article></body></html>".encode("utf-16"))
+    (d / "cp.html").write_bytes(f'<html><head><meta charset="windows-1251"></head><body><article><p>{ru} Второй.'
+                                f'</p></article></body></html>'.encode("windows-1251"))
+    with open(os.path.join(os.fsencode(d), b"caf\xe9.html"), "wb") as fh:
+        fh.write(_pages(1)["https://port.example/0"].replace(b"Story 0", b"Cafe story"))
+    code, out, err = run_cli("cluster", d, "-f", "json")
+    assert code == 1 and "Traceback" not in err
+    report = json.loads(out)
+    assert sorted(x["doc_id"] for x in report["documents"]) == [
+        "caf\\xe9.html", "cp.html", "https://port.example/0", "https://port.example/1", "u16.html"]
+    texts = {x["doc_id"]: x["chars"] for x in report["documents"]}
+    assert texts["cp.html"] > texts["u16.html"] > 300  # both decoded, not guessed into mojibake and cut
+    lines = [ln for ln in err.splitlines() if ln.startswith("dedup: warning:")]
+    why = {Path(p["path"]).name: p["message"] for p in report["problems"]}
+    assert why == {
+        "x.html": "a FIFO, not a regular file; not read",
+        "self": "not read: symbolic link loop (too many levels of links)",
+        "cut.warc.gz": f"damaged record at byte {off}: the file ends inside it (cut short?)",
+        "garbage.warc.gz": "damaged record at byte 0: not a WARC/ARC record header; no record found after it",
+        "nested.html": "HTML nested too deeply to parse (over 255 levels of elements); no text read",
+        "caf\\xe9.html": "file name is not UTF-8; its id is caf\\xe9.html",
+    }
+    assert len(lines) == len(why) and all(d.as_posix() in ln for ln in lines)
