@@ -137,18 +137,21 @@ def _markup_date(html: str, url: str | None) -> str | None:
     from htmldate import find_date
     from trafilatura.utils import load_html
 
-    tree = load_html(html)
-    if tree is None:
+    try:
+        tree = load_html(html)
+        if tree is None:
+            return None
+        for el in [el for el in tree.iter() if not isinstance(el.tag, str)]:  # comments, instructions
+            if el.getparent() is not None:
+                el.getparent().remove(el)
+        for el in tree.iter():
+            if not (el.tag == "script" and "json" in (el.get("type") or "")):
+                el.text = None
+            el.tail = None
+        return _clean(find_date(tree, url=url, original_date=True, extensive_search=False,
+                                outputformat="%Y-%m-%d", deferred_url_extractor=True))
+    except Exception:  # noqa: BLE001 - hostile markup: no date from it, the page is still read
         return None
-    for el in tree.iter():
-        if not isinstance(el.tag, str):  # comments, processing instructions
-            el.text = el.tail = None
-            continue
-        if not (el.tag == "script" and "json" in (el.get("type") or "")):
-            el.text = None
-        el.tail = None
-    return _clean(find_date(tree, url=url, original_date=True, extensive_search=False,
-                            outputformat="%Y-%m-%d", deferred_url_extractor=True))
 
 
 def _text_dated(text: str) -> bool:
