@@ -147,13 +147,20 @@ def map_fields(record: Any, fields: FieldMap) -> Any:
 
 
 class _Meter:
-    """Bytes read of every file, for ``progress`` (at most one call per MiB read)."""
+    """Bytes read of every file, for ``progress`` (at most one call per MiB read), and
+    the records of web archives that are not articles (``progress("not articles", n, 0)``)."""
 
     STEP = 2**20
 
     def __init__(self, files: list[Planned], progress: Progress | None):
         self.progress, self.total = progress, sum(p.size for p in files)
         self.done = self.shown = 0  # bytes of the files finished; bytes last reported
+        self.not_articles = 0
+
+    def not_article(self, kind: str) -> None:
+        self.not_articles += 1
+        if self.progress:
+            self.progress("not articles", self.not_articles, 0)
 
     def at(self, pos: int, force: bool = False) -> None:
         if self.progress and (force or self.done + pos - self.shown >= self.STEP):
@@ -165,19 +172,21 @@ class _Meter:
         self.at(0, force=True)
 
 
-def _records(p: Planned, fields: FieldMap, problems: list[Problem], meter: _Meter) -> Iterator[tuple[int | None, Any]]:
-    """(line or record number, a record or the :class:`Skip` of a bad one) of a file of records."""
+def _records(p: Planned, fields: FieldMap, problems: list[Problem], meter: _Meter, jobs: int,
+             page: tuple | None) -> Iterator[tuple[int | None, Any]]:
+    """(line or record number, a record or the :class:`Skip` of a bad one) of a file of
+    records; ``page``: an HTML file's ``(record, note)``, extracted already (see :func:`_pages`)."""
     if p.kind == "html":
-        from .ingest_html import read_html_file
-
-        record, note = read_html_file(p.path, p.doc_id)
+        record, note = page
+        if isinstance(record, Exception):
+            raise record
         if note:
             problems.append(Problem(path=p.label, message=note, skipped=False))
         yield None, record
     elif p.kind == "warc":
         from .ingest_warc import warc_records
 
-        yield from warc_records(p.path, p.label, problems, meter.at)
+        yield from warc_records(p.path, p.label, problems, meter.at, meter.not_article, jobs)
     elif p.kind in ("table", "parquet"):
         from .ingest_table import csv_records, parquet_records
 
@@ -198,7 +207,8 @@ def _lacks(record: Any, fields: FieldMap) -> bool:
     return isinstance(record, dict) and any(record.get(f) is None for f in (fields.id, fields.text))
 
 
-def _read_file(p: Planned, problems: list[Problem], fields: FieldMap, meter: _Meter) -> Iterator[Sourced]:
+def _read_file(p: Planned, problems: list[Problem], fields: FieldMap, meter: _Meter, jobs: int = 1,
+               page: tuple | None = None) -> Iterator[Sourced]:
     if p.kind == "text":
         text, note = read_text(p.path)
         if note:
@@ -209,7 +219,7 @@ def _read_file(p: Planned, problems: list[Problem], fields: FieldMap, meter: _Me
         return
     good = bad = lacking = 0
     keys: set[str] = set()
-    for lineno, record in _records(p, fields, problems, meter):
+    for lineno, record in _records(p, fields, problems, meter, jobs, page):
         try:
             if isinstance(record, Skip):
                 raise record
@@ -249,11 +259,30 @@ def _is_path(item: Any) -> bool:
     return isinstance(item, (str, bytes, os.PathLike))
 
 
+def _pages(files: list[Planned], jobs: int) -> Iterator[tuple[Planned, tuple | None]]:
+    """Each file, and for an HTML file its page extracted (``(record, note)``): runs of HTML
+    files are extracted on ``jobs`` processes, in order (the same results as on one)."""
+    from itertools import groupby
+
+    from .parallel import run
+
+    for html, group in groupby(files, key=lambda p: p.kind == "html"):
+        group = list(group)
+        if not html:
+            yield from ((p, None) for p in group)
+            continue
+        from .ingest_html import html_file_work
+
+        yield from zip(group, run(html_file_work, None, [(p.path, p.doc_id) for p in group], jobs))
+
+
 def iter_sourced(inputs: Iterable[Input], problems: list[Problem], fields: FieldMap | None = None,
-                 progress: Progress | None = None) -> Iterator[Sourced]:
+                 progress: Progress | None = None, jobs: int = 1) -> Iterator[Sourced]:
     """Documents with their places, from paths and records; skipped inputs go to ``problems``.
 
     ``fields``: where the records of JSONL, CSV/TSV and Parquet files keep each field.
+    ``jobs``: processes that extract the text of HTML pages (files and pages of web
+    archives); the documents and problems do not depend on it.
     The paths are walked first (ids depend on all of them, see :mod:`dedup.ingest_files`),
     so a missing path raises :class:`InputError` before anything is read."""
     items = list(inputs)
@@ -269,9 +298,9 @@ def iter_sourced(inputs: Iterable[Input], problems: list[Problem], fields: Field
             continue
         problems.extend(Problem(path=RECORD, message=n, skipped=False) for n in notes)
         yield Sourced(doc, RECORD)
-    for p in files:
+    for p, page in _pages(files, jobs):
         try:
-            yield from _read_file(p, problems, fields, meter)
+            yield from _read_file(p, problems, fields, meter, jobs, page)
         except Skip as skip:
             problems.append(Problem(path=p.label, line=skip.line, message=skip.message))
         except OSError as exc:
@@ -280,9 +309,10 @@ def iter_sourced(inputs: Iterable[Input], problems: list[Problem], fields: Field
 
 
 def iter_corpus(inputs: Iterable[Input], problems: list[Problem], fields: FieldMap | None = None,
-                progress: Progress | None = None) -> Iterator[Document]:
-    """Yield Documents from paths and records; append skipped inputs to ``problems``."""
-    for item in iter_sourced(inputs, problems, fields, progress):
+                progress: Progress | None = None, jobs: int = 1) -> Iterator[Document]:
+    """Yield Documents from paths and records; append skipped inputs to ``problems``
+    (``jobs``: see :func:`iter_sourced`)."""
+    for item in iter_sourced(inputs, problems, fields, progress, jobs):
         yield item.doc
 
 

@@ -11,6 +11,7 @@ directory given counts as its own base and a file given counts from its director
 
 from __future__ import annotations
 
+import errno
 import os
 import stat
 from collections import Counter
@@ -96,7 +97,8 @@ def _walk(root: Path, label: str, problems: list[Problem], seen: set) -> list[tu
             try:
                 st = entry.stat()  # follows links
             except OSError as exc:
-                why = "broken symbolic link" if entry.is_symlink() else exc.strerror or str(exc)
+                why = ("symbolic link loop (too many levels of links)" if exc.errno == errno.ELOOP
+                       else "broken symbolic link" if entry.is_symlink() else exc.strerror or str(exc))
                 problems.append(Problem(path=printable(f"{label}/{entry_rel}"), message=f"not read: {why}"))
                 continue
             if stat.S_ISDIR(st.st_mode):
@@ -136,6 +138,9 @@ def plan(paths: list, problems: list[Problem]) -> list[Planned]:
             why = "broken symbolic link" if os.path.islink(path) else "no such file or directory"
             raise InputError(why, path=label, problems=problems) from None
         except OSError as exc:
+            if exc.errno == errno.ELOOP:
+                raise InputError("symbolic link loop (too many levels of links)", path=label,
+                                 problems=problems) from None
             raise InputError(f"cannot read: {exc.strerror or exc}", path=label, problems=problems) from None
         except ValueError:  # a NUL character: no file system has such a name
             raise InputError("not a path: contains a NUL character", path=label, problems=problems) from None

@@ -72,8 +72,16 @@ def decode_html(data: bytes, declared: str | None = None) -> tuple[str, str | No
     return text, guessed
 
 
-def extract(html: str, url: str | None = None) -> dict:
+def extract(html: str, url: str | None = None, fallback_date: str | None = None) -> dict:
     """The main text and metadata of a page, as Document fields (without ``id``).
+
+    The date is the original publication date, sought in this order: what the markup
+    states (meta tags, JSON-LD, ``<time datetime>``, the URL; htmldate on the page
+    without its text); else none here when the extracted text prints a date in its head
+    (dedup's own finder reads it later, as for a text file, with the run's date order);
+    else htmldate's search of the page's text; else ``fallback_date`` (an archive's
+    ``WARC-Date``, the crawl's date). htmldate alone, even with ``original_date``, takes
+    an "Updated ..." line of the text when no markup names a date.
 
     Raises :class:`Skip` when the page has no main text or cannot be parsed."""
     import trafilatura
@@ -85,24 +93,72 @@ def extract(html: str, url: str | None = None) -> dict:
         found = trafilatura.bare_extraction(
             html, url=url, favor_precision=True, include_comments=False, include_tables=False,
             with_metadata=True, deduplicate=False,
-            # No extensive search of the whole page's text for dates: a date only in the text is
-            # then more often left to dedup's own finder, which reads the article's head as for
-            # text files (htmldate still reads markup, the URL and patterns like "Updated ...").
+            # No extensive search of the whole page's text for dates (see the order above).
             date_extraction_params=set_date_params(extensive=False),
         )
+        text = getattr(found, "text", None) if found is not None else None
+        if not text or not text.strip():
+            raise Skip(_too_deep(html) or "no main text found in the HTML page")
+        date = _markup_date(html, _clean(found.url) or url)
+    except Skip:
+        raise
     except Exception as exc:  # lxml and trafilatura raise many kinds on hostile markup
         raise Skip(f"HTML not parsed: {type(exc).__name__}: {exc}"[:300]) from None
-    text = getattr(found, "text", None) if found is not None else None
-    if not text or not text.strip():
-        raise Skip("no main text found in the HTML page")
+    if date is None and not _text_dated(text):
+        date = _clean(found.date) or fallback_date
     return {
         "text": text,
         "title": _clean(found.title),
-        "date": _clean(found.date),
+        "date": date,
         "source": _clean(found.sitename),
         "url": _clean(found.url) or url,
         "author": _clean(found.author),
     }
+
+
+def _too_deep(html: str) -> str | None:
+    """Why a page's text cannot be reached when its elements nest deeper than the parser
+    (libxml2) goes: it stops there, and what is below is never seen."""
+    from lxml import etree
+
+    parser = etree.HTMLParser()
+    try:
+        etree.fromstring(html, parser)
+    except Exception:  # noqa: BLE001 - only the error log is wanted
+        pass
+    if any("Excessive depth" in e.message for e in parser.error_log):
+        return "HTML nested too deeply to parse (over 255 levels of elements); no text read"
+    return None
+
+
+def _markup_date(html: str, url: str | None) -> str | None:
+    """The publication date the page's markup states, by htmldate on the page with its
+    text removed (the JSON-LD scripts kept): meta tags, JSON-LD, ``<time datetime>``, URL."""
+    from htmldate import find_date
+    from trafilatura.utils import load_html
+
+    try:
+        tree = load_html(html)
+        if tree is None:
+            return None
+        for el in [el for el in tree.iter() if not isinstance(el.tag, str)]:  # comments, instructions
+            if el.getparent() is not None:
+                el.getparent().remove(el)
+        for el in tree.iter():
+            if not (el.tag == "script" and "json" in (el.get("type") or "")):
+                el.text = None
+            el.tail = None
+        return _clean(find_date(tree, url=url, original_date=True, extensive_search=False,
+                                outputformat="%Y-%m-%d", deferred_url_extractor=True))
+    except Exception:  # noqa: BLE001 - hostile markup: no date from it, the page is still read
+        return None
+
+
+def _text_dated(text: str) -> bool:
+    """Whether the article's head prints a date (in any day/month order dedup reads)."""
+    from .dates import DATE_ORDERS, find_date
+
+    return any(find_date(text, order) is not None for order in DATE_ORDERS)
 
 
 def _clean(value) -> str | None:
@@ -121,3 +177,12 @@ def read_html_file(path: Path, doc_id: str | None) -> tuple[dict, str | None]:
     record = extract(text)
     record["id"] = doc_id
     return record, note
+
+
+def html_file_work(_state, item: tuple[Path, str | None]) -> tuple:
+    """:func:`read_html_file` as a worker's task: ``(record, note)``, or ``(error, None)``
+    with the :class:`Skip` or ``OSError`` to raise where the result is used."""
+    try:
+        return read_html_file(*item)
+    except (Skip, OSError) as exc:
+        return exc, None

@@ -46,6 +46,9 @@ class Skip(Exception):
         super().__init__(message)
         self.message, self.line = message, line
 
+    def __reduce__(self):  # crosses process boundaries whole (the line too)
+        return type(self), (self.message, self.line)
+
 
 def not_regular(mode: int) -> str | None:
     """Why a file of this mode is not read (None: a regular file)."""

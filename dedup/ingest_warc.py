@@ -2,9 +2,10 @@
 
 Each ``response`` record whose payload is HTML becomes a document: id its
 ``WARC-Target-URI``, text and metadata extracted as for an HTML file
-(:mod:`dedup.ingest_html`), ``WARC-Date`` the date when the page gives none. Other
-records (requests, metadata, images, error statuses) are counted and reported in one
-line. A damaged record is reported and reading goes on at the next record that can be
+(:mod:`dedup.ingest_html`), ``WARC-Date`` the date when neither the page nor its text gives one. Other
+records (requests, warcinfo, metadata, images, robots.txt, redirects and error statuses)
+are not articles: they are counted (``progress("not articles", n, 0)``), not reported as
+problems. A damaged record is reported and reading goes on at the next record that can be
 found (the next gzip member, or the next ``WARC/1.x`` header line).
 
 warcio rather than FastWARC: on a generated WARC.gz of 3,000 pages FastWARC parses in
@@ -16,13 +17,13 @@ HTTP bodies.
 from __future__ import annotations
 
 import zlib
-from collections import Counter
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
 from .ingest_html import charset_of, decode_html, extract
 from .ingest_read import MAX_DOCUMENT_BYTES, Skip, open_regular
 from .models import Problem
+from .parallel import run
 
 _SCAN = 2**16
 
@@ -64,9 +65,19 @@ def _resync(fh, start: int, gz: bool) -> int | None:
         pos += len(block)
 
 
-def _page(record, number: int) -> dict | Skip | str:
-    """A Document record of one WARC record, a :class:`Skip` for a damaged or empty page,
-    or a word for the count of records not read."""
+def _why(exc: Exception) -> str:
+    """An exception's message as one printable line (warcio quotes the bad header's bytes)."""
+    text = str(exc)
+    if text.startswith("Unknown archive format"):
+        return "not a WARC/ARC record header"
+    text = "".join(c if c.isprintable() else " " for c in text)
+    return " ".join(text.split())[:200] or type(exc).__name__
+
+
+def _page(record, number: int) -> tuple | Skip | str:
+    """What one WARC record is: a page to extract (``(uri, payload, content type,
+    WARC-Date)``), a :class:`Skip` for a page that cannot be read, or the kind of a
+    record that is not an article (not a problem)."""
     if record.rec_type != "response":
         return record.rec_type or "unknown"
     status = record.http_headers.get_statuscode() if record.http_headers else None
@@ -81,25 +92,47 @@ def _page(record, number: int) -> dict | Skip | str:
         return Skip("response without a WARC-Target-URI (the document id)", number)
     if len(payload) > MAX_DOCUMENT_BYTES:
         return Skip(f"page {uri} larger than {MAX_DOCUMENT_BYTES // 2**20} MiB; not read", number)
-    try:
-        text, note = decode_html(payload, charset_of(content_type))
-        page = extract(text, uri)
-    except Skip as skip:
-        return Skip(f"page {uri}: {skip.message}", number)
-    page["id"] = uri
-    page["date"] = page["date"] or record.rec_headers.get_header("WARC-Date")
-    if note:
-        page["_note"] = f"page {uri}: {note}"
-    return page
+    return uri, payload, content_type, record.rec_headers.get_header("WARC-Date")
 
 
-def warc_records(path: Path, label: str, problems: list[Problem],
-                 at: Callable[[int], None]) -> Iterator[tuple[int, dict | Skip]]:
+def _extract(_state, item: tuple) -> tuple:
+    """``(number, offset, page)`` with the page's text and metadata extracted: a Document
+    record (its encoding note under ``_note``) or a :class:`Skip` (run in a worker)."""
+    number, offset, page = item
+    if isinstance(page, tuple):
+        uri, payload, content_type, warc_date = page
+        try:
+            text, note = decode_html(payload, charset_of(content_type))
+            page = extract(text, uri, fallback_date=warc_date)
+        except Skip as skip:
+            page = Skip(f"page {uri}: {skip.message}", number)
+        else:
+            page["id"] = uri
+            if note:
+                page["_note"] = f"page {uri}: {note}"
+    if isinstance(page, Skip):  # a page that cannot be read: where it is, for the user
+        page = Skip(f"{page.message} (record at byte {offset})", number)
+    return number, offset, page
+
+
+def warc_records(path: Path, label: str, problems: list[Problem], at: Callable[[int], None],
+                 not_article: Callable[[str], None] | None = None,
+                 jobs: int = 1) -> Iterator[tuple[int, dict | Skip]]:
     """(record number, a Document record or the :class:`Skip` of a bad page) of every
-    HTML response; other records are counted into one problem, damage into one each."""
+    HTML response; ``not_article(kind)`` is called for every other record (not a
+    problem), damage is one problem each. The records are read here, in order; the
+    pages are extracted on ``jobs`` processes (the same results, in the same order)."""
+    for number, _, page in run(_extract, None, _raw_pages(path, label, problems, at, not_article), jobs):
+        if isinstance(page, dict) and "_note" in page:
+            problems.append(Problem(path=label, line=number, message=page.pop("_note"), skipped=False))
+        yield number, page
+
+
+def _raw_pages(path: Path, label: str, problems: list[Problem], at: Callable[[int], None],
+               not_article: Callable[[str], None] | None) -> Iterator[tuple[int, int, tuple | Skip]]:
+    """(record number, byte offset, page to extract or :class:`Skip`) of every HTML response."""
     iterator = _iterator_class()
     gz = path.name.lower().endswith(".gz")
-    skipped: Counter[str] = Counter()
     number, start, wrong_length, damaged = 0, 0, 0, False
     with open_regular(path) as fh:
         while start is not None:
@@ -110,12 +143,17 @@ def warc_records(path: Path, label: str, problems: list[Problem],
                 for record in it:
                     number += 1
                     page = _page(record, number)
-                    if isinstance(page, str):
-                        skipped[page] += 1
+                    offset = it.get_record_offset()  # reads the record to its end
+                    if getattr(record.raw_stream, "limit", 0) > 0:  # fewer bytes than its Content-Length
+                        problems.append(Problem(path=label, line=number, message=f"damaged record at byte {offset}: "
+                                                "the file ends inside it (cut short?)"))
+                        damaged = True
                         continue
-                    if isinstance(page, dict) and "_note" in page:
-                        problems.append(Problem(path=label, line=number, message=page.pop("_note"), skipped=False))
-                    yield number, page
+                    if isinstance(page, str):
+                        if not_article is not None:
+                            not_article(page)
+                        continue
+                    yield number, offset, page
                     at(fh.tell())
                 # warcio ends quietly at a record it cannot parse (a file cut short): bytes left are damage.
                 end = getattr(it, "offset", None) or start
@@ -131,7 +169,7 @@ def warc_records(path: Path, label: str, problems: list[Problem],
                 if isinstance(exc, OSError) and exc.errno is not None:
                     raise  # the file itself cannot be read: reported by the caller
                 where = getattr(it, "offset", None) or start
-                why = " ".join(str(exc).split())[:200] or type(exc).__name__
+                why = _why(exc)
                 kind = "gzip data" if isinstance(exc, (zlib.error, EOFError)) else "record"
                 start = _resync(fh, max(where, start) + 1, gz)
                 then = "no record found after it" if start is None else "read on from the next record"
@@ -143,6 +181,3 @@ def warc_records(path: Path, label: str, problems: list[Problem],
     if wrong_length:
         problems.append(Problem(path=label, message=f"{wrong_length} records with a wrong Content-Length "
                                 "(read as far as their length says)", skipped=False))
-    if skipped:
-        what = ", ".join(f"{n} {kind}" for kind, n in sorted(skipped.items()))
-        problems.append(Problem(path=label, message=f"{sum(skipped.values())} records not pages, not read ({what})"))

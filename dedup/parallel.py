@@ -13,8 +13,8 @@ import multiprocessing as mp
 import os
 import signal
 from collections import deque
-from collections.abc import Callable, Iterator, Sequence
-from itertools import islice
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from itertools import chain, islice
 from typing import Any
 
 WINDOW = 4  # tasks in flight per worker
@@ -67,21 +67,26 @@ def chunks(n: int, size: int) -> list[tuple[int, int]]:
     return [(s, min(n, s + size)) for s in range(0, n, size)]
 
 
-def run(func: Callable[[Any, Any], Any], state: Any, items: Sequence, jobs: int) -> Iterator:
-    """``func(state, item)`` for every item, in order, on ``jobs`` processes."""
+def run(func: Callable[[Any, Any], Any], state: Any, items: Iterable, jobs: int) -> Iterator:
+    """``func(state, item)`` for every item, in order, on ``jobs`` processes.
+
+    ``items`` may be a stream (a generator): it is read only as far as the window of
+    tasks in flight needs, so a stream larger than memory stays streamed."""
     global _STATE, _FUNC
-    if jobs <= 1 or len(items) <= 1 or "fork" not in mp.get_all_start_methods():
-        for item in items:
+    rest = iter(items)
+    first = list(islice(rest, 2))  # one item alone is not worth a pool
+    if jobs <= 1 or len(first) <= 1 or "fork" not in mp.get_all_start_methods():
+        for item in chain(first, rest):
             yield func(state, item)
         return
     _STATE, _FUNC = state, func
     try:
         ctx = mp.get_context("fork")
-        workers = min(jobs, len(items))
+        workers = min(jobs, len(items)) if isinstance(items, Sequence) else jobs
         with ctx.Pool(workers, initializer=_quiet_worker, initargs=(os.getpid(),)) as pool:
             # A bounded window of tasks in flight: results the caller has not taken yet
             # wait in this process's memory, so a slow consumer must slow the workers.
-            rest = iter(items)
+            rest = chain(first, rest)
             flight = deque(pool.apply_async(_call, (item,)) for item in islice(rest, WINDOW * workers))
             while flight:
                 result = flight.popleft().get()

@@ -85,7 +85,7 @@ def run(
         docs = DocStore(tmp)
         prepared = None
         try:
-            ingest_corpus(docs, inputs, problems, fields, progress)
+            ingest_corpus(docs, inputs, problems, fields, progress, jobs)
             if not len(docs):
                 raise InputError("no readable documents" + (f" ({len(problems)} skipped)" if problems else ""),
                                  problems=problems)
@@ -99,9 +99,10 @@ def run(
 
 
 def ingest_corpus(docs: DocStore, inputs, problems: list[Problem], fields: Optional[FieldMap] = None,
-                  progress: Optional[Progress] = None) -> None:
-    """Read every input into the run's workspace (streamed: nothing is held whole)."""
-    docs.add_all(iter_sourced(_as_inputs(inputs), problems, fields, progress), problems)
+                  progress: Optional[Progress] = None, jobs: int = 1) -> None:
+    """Read every input into the run's workspace (streamed: nothing is held whole); HTML
+    pages are extracted on ``jobs`` processes."""
+    docs.add_all(iter_sourced(_as_inputs(inputs), problems, fields, progress, jobs), problems)
     problems.sort(key=problem_order)  # the report does not depend on input order
 
 

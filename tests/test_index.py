@@ -143,10 +143,10 @@ def test_settings_stored_and_mismatch_refused(db):
     assert "threshold (index 0.4, asked 0.3)" in str(exc.value) and exc.value.exit_code == 5
 
 
-@pytest.mark.parametrize("old", [1, 2, 3])
+@pytest.mark.parametrize("old", [1, 2, 3, 4])
 def test_older_schema_file_is_upgraded(db, old):
-    """A file of schema 1 (one band table, no levels), 2 (no bulk runs) or 3 (no content
-    hashes) opens, is upgraded, and answers alike."""
+    """A file of schema 1 (one band table, no levels), 2 (no bulk runs), 3 (no content
+    hashes) or 4 (no author column) opens, is upgraded, and answers alike."""
     from dedup.index import analysis as an
     from dedup.index.sqlite_levels import BAND_LEVELS, WORD_LEVELS
 
@@ -167,18 +167,37 @@ def test_older_schema_file_is_upgraded(db, old):
     if old < 3:
         con.execute("DROP TABLE runs")
         con.execute("DELETE FROM meta WHERE key = 'run_seq'")
-    con.execute("DROP TABLE hashes")
+    if old < 4:
+        con.execute("DROP TABLE hashes")
+    con.execute("ALTER TABLE docs DROP COLUMN author")
     con.execute(f"PRAGMA user_version = {old}")
     con.close()
-    with pytest.raises(dedup.IndexReadOnlyError, match="must be upgraded"):
-        dedup.Index.open(db, readonly=True)
+    if old < 4:
+        with pytest.raises(dedup.IndexReadOnlyError, match="must be upgraded"):
+            dedup.Index.open(db, readonly=True)
+    else:  # the author column is all schema 5 adds: a file that cannot be written is read as is
+        with dedup.Index.open(db, readonly=True) as index:
+            assert index.get(docs[0].id) == docs[0] and index.query(docs[-1]) == want
+            assert index.clusters().model_dump_json() == dedup.cluster(docs[:-1], jobs=1).model_dump_json()
     with dedup.Index.open(db, jobs=1) as index:
-        assert index.stats()["schema"] == SCHEMA_VERSION == 4
+        assert index.stats()["schema"] == SCHEMA_VERSION == 5
         assert index.query(docs[-1]) == want
         # the stored documents' content hashes were computed by the upgrade
         assert [index._store.docs_with_hash(an.content_hash(d.text)) for d in docs[:2]] == [[1], [2]]
         index.add(docs[-1])
         assert index.clusters().model_dump_json() == dedup.cluster(docs, jobs=1).model_dump_json()
+
+
+def test_the_index_keeps_the_author(db):
+    docs = [d.model_copy(update={"author": f"Writer {k}"}) if k % 2 else d for k, d in enumerate(mixed_docs())]
+    with dedup.Index.open(db, jobs=1) as index:
+        for d in docs:
+            index.add(d)
+        assert [index.get(d.id) for d in docs] == docs
+    with dedup.Index.open(db, readonly=True) as index:
+        report = index.clusters()
+    assert [d.author for d in report.documents] == [d.author for d in sorted(docs, key=lambda d: d.id)]
+    assert report.model_dump_json() == dedup.cluster(docs, jobs=1).model_dump_json()
 
 
 def test_newer_and_foreign_files_refused(db, tmp_path):

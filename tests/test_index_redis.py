@@ -395,3 +395,19 @@ def test_exact_copy_always_found_and_schema_1_upgraded(url):
         index.remove("r5")
         assert not any(m.doc_id == "r5" for m in index.query({"id": "x", "text": docs[5].text}).matches)
     _check_sound(url)
+
+
+def test_redis_keeps_the_author_and_reads_documents_stored_without_one(url):
+    docs = [d.model_copy(update={"author": f"Writer {k}"}) if k % 2 else d for k, d in enumerate(mixed_docs())]
+    with dedup.Index.open(url, jobs=1) as index:
+        for d in docs[:-1]:
+            index.add(d)
+        assert [index.get(d.id) for d in docs[:-1]] == docs[:-1]
+        index.add(docs[-1])
+        report = index.clusters()
+    assert report.model_dump_json() == dedup.cluster(docs, jobs=1).model_dump_json()
+    r = _client(url)
+    for key in r.keys("*doc:*"):  # as stored before the author was kept: the field absent
+        r.hdel(key, "author")
+    with dedup.Index.open(url, jobs=1) as index:
+        assert index.get(docs[1].id) == docs[1].model_copy(update={"author": None})

@@ -115,3 +115,30 @@ def test_word_diff_marks_only_words_that_differ():
     assert [a[s:e] for s, e in zip(da[::2], da[1::2])] == ["the"]
     assert [b[s:e] for s, e in zip(db[::2], db[1::2])] == ["a"]
     assert word_diff("same words", "same words") == ([], [])
+
+
+def _newid_corpus(seeds_dir, tmp_path):
+    """The seeds as a JSONL file keyed as Reuters-21578 is (``newid``, ``body``)."""
+    path = tmp_path / "seeds.jsonl"
+    path.write_text("".join(json.dumps({"newid": p.name, "body": p.read_text(encoding="utf-8")}) + "\n"
+                            for p in sorted(seeds_dir.glob("*.txt"))), encoding="utf-8")
+    return path
+
+
+def test_compare_show_and_query_take_the_field_flags(run_cli, seeds_dir, tmp_path):
+    corpus = _newid_corpus(seeds_dir, tmp_path)
+    flags = ("--id-field", "newid", "--text-field", "body")
+    report = tmp_path / "r.json"
+    code, _, err = run_cli("cluster", corpus, *flags, "-f", "json", "-o", report, "-q")
+    assert code == 0, err
+    code, out, err = run_cli("compare", S1, S2, "--corpus", corpus, *flags, "-f", "json")
+    assert code == 0 and json.loads(out)["kind"] == "partial", err
+    c = _cluster_of(json.loads(report.read_text()), S1)
+    code, out, err = run_cli("show", report, c["id"], "--corpus", corpus, *flags)
+    assert code == 0 and "not found in the corpus" not in out and "pass --corpus" not in out, err
+    one = tmp_path / "one.jsonl"
+    one.write_text(corpus.read_text().splitlines()[2] + "\n")
+    code, out, err = run_cli("index", "add", tmp_path / "i.db", corpus, *flags, "-q")
+    assert code == 0, err
+    code, out, err = run_cli("index", "query", tmp_path / "i.db", one, *flags, "-f", "json")
+    assert code == 0 and json.loads(out)["results"][0]["doc_id"] == S2, err

@@ -26,8 +26,9 @@ from rich.console import Console
 
 from .. import __version__
 from ..errors import ConfigError, DedupError
-from .common import (FIELD_HELP, CheckedStream, Format, ProgressBar, ReaderGone, StdoutConsole, check_output,
-                     err_console, field_map, write_output)
+from .common import (AuthorField, CheckedStream, DateField, Format, IdField, ProgressBar, ReaderGone, SourceField,
+                     StdoutConsole, TextField, TitleField, UrlField, check_output, err_console, field_map,
+                     write_output)
 from .compare_cmd import compare_cmd
 from .defaults import config_defaults
 from .eval_cmd import eval_cmd
@@ -112,13 +113,13 @@ def cluster_cmd(
         False, "--include-templates", help="Let template links (a formula with new facts) join clusters like copies."),
     jobs: int = typer.Option(0, "--jobs", "-j", help="Worker processes (0: all cores). Output does not depend on it."),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar or warnings."),
-    id_field: Optional[str] = typer.Option(None, "--id-field", help=FIELD_HELP["id"]),
-    text_field: Optional[str] = typer.Option(None, "--text-field", help=FIELD_HELP["text"]),
-    title_field: Optional[str] = typer.Option(None, "--title-field", help=FIELD_HELP["title"]),
-    date_field: Optional[str] = typer.Option(None, "--date-field", help=FIELD_HELP["date"]),
-    source_field: Optional[str] = typer.Option(None, "--source-field", help=FIELD_HELP["source"]),
-    url_field: Optional[str] = typer.Option(None, "--url-field", help=FIELD_HELP["url"]),
-    author_field: Optional[str] = typer.Option(None, "--author-field", help=FIELD_HELP["author"]),
+    id_field: IdField = None,
+    text_field: TextField = None,
+    title_field: TitleField = None,
+    date_field: DateField = None,
+    source_field: SourceField = None,
+    url_field: UrlField = None,
+    author_field: AuthorField = None,
 ) -> int:
     """Cluster documents that share text; name each cluster's origin and the passages."""
     fields = field_map(id=id_field, text=text_field, title=title_field, date=date_field, source=source_field,
@@ -147,6 +148,8 @@ def cluster_cmd(
         if not quiet:
             for problem in outcome.problems:
                 sys.stderr.write(f"dedup: warning: {'skipped ' if problem.skipped else ''}{problem}\n")
+            if bar.summary():
+                sys.stderr.write(bar.summary())
         if fmt is Format.table:
             from .table import print_table
 

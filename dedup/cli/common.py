@@ -10,7 +10,9 @@ import tempfile
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from enum import Enum
-from typing import Optional, Union
+from typing import Annotated, Optional, Union
+
+import typer
 
 from rich.console import Console
 
@@ -239,6 +241,7 @@ class ProgressBar:
         self.enabled = enabled
         self.progress = None
         self.tasks: dict[str, int] = {}
+        self.last: dict[str, int] = {}  # each stage's last count, also when no bar is drawn
 
     def __enter__(self):
         if self.enabled:
@@ -259,6 +262,7 @@ class ProgressBar:
         return self
 
     def __call__(self, stage: str, done: int, total: int) -> None:
+        self.last[stage] = done
         if self.progress is None:
             return
         total = total or None  # 0: not known (a stream), so no bar length or eta
@@ -270,6 +274,32 @@ class ProgressBar:
         if self.progress is not None:
             self.progress.__exit__(*exc)
 
+    def summary(self) -> str | None:
+        """A line on what was read but is not a problem (web-archive records that are not articles)."""
+        n = self.last.get("not articles", 0)
+        if not n:
+            return None
+        records = "record was" if n == 1 else "records were"
+        return (f"dedup: {n:,} web-archive {records} not articles (requests, warcinfo, metadata, "
+                "responses that are not HTML or not 2xx); not read\n")
+
+
+FIELD_HELP = {f: f"Key/column of JSONL, CSV/TSV and Parquet records that holds the {what} (default: {f})."
+              for f, what in (("id", "document id"), ("text", "text"), ("title", "title"), ("date", "date"),
+                              ("source", "source (site, agency)"), ("url", "URL"), ("author", "author"))}
+_PANEL = "Record fields"
+
+
+def _field(name: str):
+    return Annotated[Optional[str], typer.Option(f"--{name}-field", metavar="KEY", help=FIELD_HELP[name],
+                                                 rich_help_panel=_PANEL, show_default=False)]
+
+
+# The --*-field flags, one declaration for every command that reads corpora:
+# ``def cmd(..., id_field: IdField = None, ...)`` and ``field_map(id=id_field, ...)``.
+IdField, TextField, TitleField, DateField = _field("id"), _field("text"), _field("title"), _field("date")
+SourceField, UrlField, AuthorField = _field("source"), _field("url"), _field("author")
+
 
 def field_map(**given) -> Optional["FieldMap"]:
     """A FieldMap of the ``--*-field`` flags given (None when none was)."""
@@ -278,12 +308,5 @@ def field_map(**given) -> Optional["FieldMap"]:
     given = {k: v for k, v in given.items() if v is not None}
     for name, value in given.items():
         if not value.strip():
-            import typer
-
             raise typer.BadParameter("is empty; give the key or column name", param_hint=f"'--{name}-field'")
     return FieldMap(**given) if given else None
-
-
-FIELD_HELP = {f: f"Key/column of JSONL, CSV/TSV and Parquet records that holds the {what} (default: {f})."
-              for f, what in (("id", "document id"), ("text", "text"), ("title", "title"), ("date", "date"),
-                              ("source", "source (site, agency)"), ("url", "URL"), ("author", "author"))}

@@ -17,7 +17,8 @@ from rich.console import Console, Group
 from rich.text import Text
 
 from ..errors import InputError
-from .common import write_output
+from .common import (AuthorField, DateField, IdField, SourceField, TextField, TitleField, UrlField, field_map,
+                     write_output)
 from .lazy import lazy
 from .show import KIND_STYLE, passage_table
 
@@ -35,9 +36,9 @@ class CompareFormat(str, Enum):
     html = "html"
 
 
-def _one_file(path: Path) -> Document:
+def _one_file(path: Path, fields) -> Document:
     problems: list = []
-    docs = list(iter_corpus([str(path)], problems))
+    docs = list(iter_corpus([str(path)], problems, fields))
     if problems:
         raise InputError(str(problems[0]))
     if len(docs) != 1:
@@ -46,9 +47,9 @@ def _one_file(path: Path) -> Document:
     return docs[0]
 
 
-def _from_corpus(corpus: List[Path], ids: tuple[str, str]) -> tuple[Document, Document]:
+def _from_corpus(corpus: List[Path], ids: tuple[str, str], fields) -> tuple[Document, Document]:
     problems: list = []
-    found = {d.id: d for d in iter_corpus([str(p) for p in corpus], problems) if d.id in ids}
+    found = {d.id: d for d in iter_corpus([str(p) for p in corpus], problems, fields) if d.id in ids}
     for doc_id in ids:
         if doc_id not in found:
             raise InputError(f"no document {doc_id!r} in {', '.join(map(str, corpus))}")
@@ -61,9 +62,19 @@ def compare_cmd(
     corpus: Optional[List[Path]] = typer.Option(None, "--corpus", "-c", help="Read A and B as ids of this corpus."),
     fmt: CompareFormat = typer.Option(CompareFormat.table, "--format", "-f", help="Output format."),
     output: Optional[Path] = typer.Option(None, "--output", "-o", help="Write here, not to stdout."),
+    id_field: IdField = None,
+    text_field: TextField = None,
+    title_field: TitleField = None,
+    date_field: DateField = None,
+    source_field: SourceField = None,
+    url_field: UrlField = None,
+    author_field: AuthorField = None,
 ) -> int:
     """Align two texts on their own: passages side by side, word differences marked."""
-    da, db = _from_corpus(corpus, (a, b)) if corpus else (_one_file(Path(a)), _one_file(Path(b)))
+    fields = field_map(id=id_field, text=text_field, title=title_field, date=date_field, source=source_field,
+                       url=url_field, author=author_field)
+    da, db = (_from_corpus(corpus, (a, b), fields) if corpus
+              else (_one_file(Path(a), fields), _one_file(Path(b), fields)))
     name_a, name_b = (a, b) if a != b else (a, b + " (2)")
     result = compare(da, db)
     if fmt is CompareFormat.json:

@@ -19,7 +19,8 @@ from rich.console import Console
 from rich.table import Table
 
 from ..index.errors import DuplicateIdError, IndexFileError, IndexReadOnlyError
-from .common import FIELD_HELP, Format, ProgressBar, StdoutConsole, check_output, field_map, write_output
+from .common import (AuthorField, DateField, Format, IdField, ProgressBar, SourceField, StdoutConsole, TextField,
+                     TitleField, UrlField, check_output, field_map, write_output)
 from .lazy import lazy
 
 Config = lazy("dedup.config", "Config")
@@ -74,13 +75,13 @@ def add_cmd(
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar or warnings."),
     check: bool = typer.Option(True, "--check/--no-check",
                                help="Check the file is whole before writing (reads it all: ~1 s per 150 MB)."),
-    id_field: Optional[str] = typer.Option(None, "--id-field", help=FIELD_HELP["id"]),
-    text_field: Optional[str] = typer.Option(None, "--text-field", help=FIELD_HELP["text"]),
-    title_field: Optional[str] = typer.Option(None, "--title-field", help=FIELD_HELP["title"]),
-    date_field: Optional[str] = typer.Option(None, "--date-field", help=FIELD_HELP["date"]),
-    source_field: Optional[str] = typer.Option(None, "--source-field", help=FIELD_HELP["source"]),
-    url_field: Optional[str] = typer.Option(None, "--url-field", help=FIELD_HELP["url"]),
-    author_field: Optional[str] = typer.Option(None, "--author-field", help=FIELD_HELP["author"]),
+    id_field: IdField = None,
+    text_field: TextField = None,
+    title_field: TitleField = None,
+    date_field: DateField = None,
+    source_field: SourceField = None,
+    url_field: UrlField = None,
+    author_field: AuthorField = None,
 ) -> int:
     """Add documents and say what each new one matched; ids already in the index are
     skipped (one warning line for all)."""
@@ -95,7 +96,7 @@ def add_cmd(
         if check:
             index.verify()
         # Streamed: a corpus of any size is read as it is added, in input order.
-        docs = iter_corpus(list(paths), problems, fields)
+        docs = iter_corpus(list(paths), problems, fields, progress=bar)
         if bulk:
             result = index.add_many(docs, batch_size=batch, skip_duplicates=True, progress=bar)
             added, stored, repeated = result.added, [i for i in result.skipped if i not in set(result.repeated)], \
@@ -106,6 +107,8 @@ def add_cmd(
     if not quiet:
         for problem in problems:
             sys.stderr.write(f"dedup: warning: {'skipped ' if problem.skipped else ''}{problem}\n")
+        if bar.summary():
+            sys.stderr.write(bar.summary())
         for ids, what in ((stored, "already in the index"), (repeated, "repeating an id met earlier in the input")):
             if ids:  # one line, not one per document: a retried load meets thousands
                 sys.stderr.write(f"dedup: warning: {_count(len(ids), 'document')} {what}, skipped "
@@ -157,10 +160,19 @@ def query_cmd(
     fmt: QueryFormat = typer.Option(QueryFormat.table, "--format", "-f", help="Output format."),
     output: Optional[str] = typer.Option(None, "--output", "-o", metavar="FILE",
                                          help="Write here, not to stdout (never over an input)."),
+    id_field: IdField = None,
+    text_field: TextField = None,
+    title_field: TitleField = None,
+    date_field: DateField = None,
+    source_field: SourceField = None,
+    url_field: UrlField = None,
+    author_field: AuthorField = None,
 ) -> int:
     """What the article(s) in FILE copy from the indexed documents (nothing is stored)."""
+    fields = field_map(id=id_field, text=text_field, title=title_field, date=date_field, source=source_field,
+                       url=url_field, author=author_field)
     _check_output(output, [file])
-    docs, problems = read_corpus([file])
+    docs, problems = read_corpus([file], fields)
     for problem in problems:
         sys.stderr.write(f"dedup: warning: {'skipped ' if problem.skipped else ''}{problem}\n")
     with _open_to_read(db) as index:

@@ -16,6 +16,7 @@ from rich.table import Table
 from rich.text import Text
 
 from ..errors import InputError
+from .common import AuthorField, DateField, IdField, SourceField, TextField, TitleField, UrlField, field_map
 from .lazy import lazy
 
 if TYPE_CHECKING:
@@ -43,11 +44,12 @@ def load_report(path: Path) -> Report:
                          str(path)) from None
 
 
-def read_texts(paths: List[Path], wanted: set[str], report: Report) -> dict[str, str]:
+def read_texts(paths: List[Path], wanted: set[str], report: Report, fields=None) -> dict[str, str]:
     """The texts of the ``wanted`` documents, read from the corpus; checked against the
     lengths the report recorded, so offsets never point into a different text."""
     problems: list = []
-    texts = {d.id: d.text for d in iter_corpus([str(p) for p in paths], problems) if d.id in wanted}
+    texts = {d.id: d.text for d in iter_corpus([str(p) for p in paths], problems, fields)
+             if d.id in wanted}
     chars = {d.doc_id: d.chars for d in report.documents}
     for doc, text in sorted(texts.items()):
         if doc in chars and chars[doc] != len(text):
@@ -136,11 +138,20 @@ def show_cmd(
     cluster: str = typer.Argument(..., help="A cluster id (c1) or the id of a document in it."),
     corpus: Optional[List[Path]] = typer.Option(None, "--corpus", "-c",
                                                 help="The run's inputs, to show the passages' text (repeatable)."),
+    id_field: IdField = None,
+    text_field: TextField = None,
+    title_field: TitleField = None,
+    date_field: DateField = None,
+    source_field: SourceField = None,
+    url_field: UrlField = None,
+    author_field: AuthorField = None,
 ) -> int:
     """One cluster in full: members, links, every passage side by side."""
     report = load_report(report_path)
     c = find_cluster(report, cluster, report_path)
-    texts = read_texts(corpus, {m.doc_id for m in c.members}, report) if corpus else {}
+    fields = field_map(id=id_field, text=text_field, title=title_field, date=date_field, source=source_field,
+                       url=url_field, author=author_field)
+    texts = read_texts(corpus, {m.doc_id for m in c.members}, report, fields) if corpus else {}
     console = Console(highlight=False)
     console.print(cluster_view(c, texts))
     if not corpus:

@@ -116,7 +116,7 @@ class Index:
         row = self._store.doc_by_id(doc_id)
         if row is None:
             return None
-        return Document(id=row[1], text=row[2], title=row[3], date=row[4], source=row[5], url=row[6])
+        return Document(id=row[1], text=row[2], title=row[3], date=row[4], source=row[5], url=row[6], author=row[12])
 
     def stats(self) -> dict:
         """Sizes and settings: documents, table rows, bytes on disk, schema, config."""
@@ -286,7 +286,7 @@ class Index:
             d, f = it["doc"], it["facts"]
             row = (d.id, d.text, d.title, d.date, d.source, d.url,
                    f.date.isoformat() if f.date else None, json.dumps(list(f.credits)), int(it["ntokens"]),
-                   np.asarray(it["paras"], dtype="<i8").reshape(-1, 2).tobytes())
+                   np.asarray(it["paras"], dtype="<i8").reshape(-1, 2).tobytes(), d.author)
             rowid = store.insert_doc(row)
             store.add_bands(rowid, it["keys"])
             store.add_hash(it["hash"] if "hash" in it else an.content_hash(d.text), rowid)
@@ -365,7 +365,8 @@ class Index:
             if cached is None and self._report and self._report[0] == generation:
                 cached = self._report[1]
             docs = None if cached else [
-                Document(id=r[0], text=r[1], title=r[2], date=r[3], source=r[4], url=r[5]) for r in store.iter_docs()]
+                Document(id=r[0], text=r[1], title=r[2], date=r[3], source=r[4], url=r[5], author=r[6])
+                for r in store.iter_docs()]
         if cached:
             report = Report.model_validate_json(cached)
         elif not docs:

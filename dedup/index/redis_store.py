@@ -61,7 +61,9 @@ LAYOUT = "redis-1"  # the key layout above
 # file layout only). 2: content hashes (``x:H``); an index of schema 1 is upgraded on open.
 SCHEMA_VERSION = 2
 LOCK_TTL = 10.0
-DOC_FIELDS = ("id", "text", "title", "date", "source", "url", "f_date", "f_credits", "ntokens", "paras", "story")
+DOC_FIELDS = ("id", "text", "title", "date", "source", "url", "f_date", "f_credits", "ntokens", "paras", "story",
+              "author")  # author: added later; a document stored before has none (read as None)
+_INSERTED = DOC_FIELDS[:10] + ("author",)  # the row insert_doc is given (the story is set here)
 
 
 
@@ -316,8 +318,9 @@ class RedisStore(WriterLock, Statistics, StoriesAndLinks):
                     rows.append((r, *(_DECODE.get(f, bytes.decode)(v) if v is not None else None
                                       for f, v in zip(fields, vals))))
         rows.sort(key=lambda row: row[0])
-        if tx and tx.story and fields[-1] == "story":
-            rows = [row[:-1] + (tx.story.get(row[0], row[-1]),) for row in rows]
+        if tx and tx.story and "story" in fields:
+            k = fields.index("story") + 1
+            rows = [row[:k] + (tx.story.get(row[0], row[k]),) + row[k + 1:] for row in rows]
         return rows
 
     def iter_docs(self) -> Iterator[tuple]:
@@ -325,7 +328,7 @@ class RedisStore(WriterLock, Statistics, StoriesAndLinks):
             ids = {k.decode(): int(v) for k, v in self.r.hgetall(self._k("ids")).items()}
         for part in chunks(sorted(ids)):
             with self._errors():
-                rows = {row[1]: row[1:] for row in self._rows([ids[i] for i in part], DOC_FIELDS[:6])}
+                rows = {row[1]: row[1:] for row in self._rows([ids[i] for i in part], DOC_FIELDS[:6] + ("author",))}
             yield from (rows[i] for i in part if i in rows)
 
     def insert_doc(self, row: tuple) -> int:
@@ -333,10 +336,10 @@ class RedisStore(WriterLock, Statistics, StoriesAndLinks):
         tx = self._tx
         tx.next += 1
         rowid = tx.next
-        fields = [x for k, v in zip(DOC_FIELDS, row) if v is not None for x in (k, v)]
+        fields = [x for k, v in zip(_INSERTED, row) if v is not None for x in (k, v)]
         tx.ops.append(("HSET", self._k(f"doc:{rowid}"), *fields))
         tx.ops.append(("HSET", self._k("ids"), row[0], rowid))
-        tx.new_rows[rowid] = dict(zip(DOC_FIELDS, (*row, rowid)))
+        tx.new_rows[rowid] = {**dict(zip(_INSERTED, row)), "story": rowid}
         tx.new_ids[row[0]] = rowid
         tx.docs += 1
         tx.set_story(rowid, rowid, None)

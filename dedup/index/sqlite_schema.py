@@ -6,9 +6,10 @@ from . import sqlite_levels as levels
 from . import sqlite_runs as runs
 
 # 2: level tables bands0..4, words0..4; 3: sorted runs of bulk-loaded band keys;
-# 4: content hashes (exact copies are found whatever their LSH buckets hold).
-# Files of schema 1 to 3 are upgraded on open.
-SCHEMA_VERSION = 4
+# 4: content hashes (exact copies are found whatever their LSH buckets hold);
+# 5: docs.author (a column added at the end: a file of schema 4 is read as is, author
+# NULL, where it cannot be written). Files of schema 1 to 4 are upgraded on open.
+SCHEMA_VERSION = 5
 APPLICATION_ID = 0x64647570  # "ddup": tells a dedup index from any other SQLite file
 
 _SCHEMA = """
@@ -18,7 +19,7 @@ CREATE TABLE docs (
     id TEXT NOT NULL UNIQUE,
     text TEXT NOT NULL, title TEXT, date TEXT, source TEXT, url TEXT,
     f_date TEXT, f_credits TEXT NOT NULL, ntokens INTEGER NOT NULL,
-    paras BLOB NOT NULL, story INTEGER NOT NULL
+    paras BLOB NOT NULL, story INTEGER NOT NULL, author TEXT
 );
 CREATE INDEX docs_story ON docs(story);
 {bands};
@@ -39,7 +40,9 @@ _SCHEMA = (_SCHEMA.replace("{bands}", levels.BAND_TABLE.format("bands")).replace
 
 # What turns schema N into N + 1.
 # (Schema 4's hashes of the stored documents are computed by SqliteStore.upgrade.)
-_STEPS = {1: levels.SCHEMA + "INSERT INTO meta VALUES ('sweep', '0');\n", 2: runs.SCHEMA, 3: HASHES + ";\n"}
+_STEPS = {1: levels.SCHEMA + "INSERT INTO meta VALUES ('sweep', '0');\n", 2: runs.SCHEMA, 3: HASHES + ";\n",
+          4: "ALTER TABLE docs ADD COLUMN author TEXT;\n"}
+ADDITIVE = {4}  # schemas whose file is read as is where it cannot be upgraded (the new column read as NULL)
 
 
 def _statements(script: str) -> list[str]:

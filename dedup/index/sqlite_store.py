@@ -27,14 +27,15 @@ import numpy as np
 
 from . import sqlite_levels as levels
 from . import sqlite_runs as runs
-from .sqlite_schema import APPLICATION_ID, SCHEMA_VERSION, create_statements, upgrade_statements
+from .sqlite_schema import ADDITIVE, APPLICATION_ID, SCHEMA_VERSION, create_statements, upgrade_statements
 from .errors import IndexDamagedError, IndexFileError, IndexReadOnlyError
 from .sqlite_errors import errors_translated, translate
 from .sqlite_open import connect
 
 MAX_VARS = 900  # parameters per statement (old SQLite builds allow 999)
 
-DOC_COLUMNS = "doc, id, text, title, date, source, url, f_date, f_credits, ntokens, paras, story"
+DOC_COLUMNS = "doc, id, text, title, date, source, url, f_date, f_credits, ntokens, paras, story, author"
+_NO_AUTHOR = DOC_COLUMNS.replace(", author", ", NULL")  # a schema-4 file read where it cannot be upgraded
 
 
 def _chunks(xs: list, n: int = MAX_VARS) -> Iterator[list]:
@@ -69,6 +70,7 @@ class SqliteStore:
         self._new_bands: list[tuple[int, np.ndarray]] = []
         self._band_sql: dict[tuple, str] = {}
         self._new_words: Counter = Counter()
+        self._columns = DOC_COLUMNS  # the columns of a document row (see upgrade)
 
     def close(self) -> None:
         self.db.close()
@@ -168,6 +170,9 @@ class SqliteStore:
         """Bring an older file to this schema; False if it is too old to upgrade."""
         if not upgrade_statements(schema):
             return False
+        if self.readonly and schema in ADDITIVE:
+            self._columns = _NO_AUTHOR
+            return True
         if self.readonly:
             raise IndexReadOnlyError(f"{self.path}: index schema {schema} must be upgraded to {SCHEMA_VERSION} "
                                      "before it can be read; open it once where it can be written")
@@ -203,7 +208,7 @@ class SqliteStore:
         return self.db.execute("SELECT coalesce(sum(n), 0) FROM sources").fetchone()[0]
 
     def doc_by_id(self, doc_id: str):
-        return self.db.execute(f"SELECT {DOC_COLUMNS} FROM docs WHERE id = ?", (doc_id,)).fetchone()
+        return self.db.execute(f"SELECT {self._columns} FROM docs WHERE id = ?", (doc_id,)).fetchone()
 
     def existing_ids(self, ids: list[str]) -> set[str]:
         out: set[str] = set()
@@ -215,17 +220,19 @@ class SqliteStore:
         rowids = sorted(set(rowids))
         rows = []
         for part in _chunks(rowids):
-            rows.extend(self.db.execute(f"SELECT {DOC_COLUMNS} FROM docs WHERE doc IN ({_marks(len(part))})", part))
+            rows.extend(self.db.execute(f"SELECT {self._columns} FROM docs WHERE doc IN ({_marks(len(part))})",
+                                        part))
         return rows
 
     def iter_docs(self) -> Iterator[tuple]:
-        yield from self.db.execute("SELECT id, text, title, date, source, url FROM docs ORDER BY id")
+        author = "author" if self._columns == DOC_COLUMNS else "NULL"
+        yield from self.db.execute(f"SELECT id, text, title, date, source, url, {author} FROM docs ORDER BY id")
 
     def insert_doc(self, row: tuple) -> int:
-        """Insert one document (columns after ``doc``, ``story`` set to its own rowid)."""
+        """Insert one document (columns after ``doc`` but ``story``, which is set to its own rowid)."""
         cur = self.db.execute(
-            "INSERT INTO docs (id, text, title, date, source, url, f_date, f_credits, ntokens, paras, story) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, -1)", row)
+            "INSERT INTO docs (id, text, title, date, source, url, f_date, f_credits, ntokens, paras, author, story) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, -1)", row)
         rowid = cur.lastrowid
         self.db.execute("UPDATE docs SET story = doc WHERE doc = ?", (rowid,))
         return rowid
