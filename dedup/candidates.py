@@ -20,7 +20,7 @@ import numpy as np
 from .anchors import LONG_DOC
 from .config import Config
 from .fingerprint import combine, segment_shingles, signatures
-from .parallel import chunks, run
+from .engines.base import Engine, as_engine
 from .segment import Prepared, unique_sorted
 from .spill import append_file
 
@@ -180,19 +180,20 @@ class _BandColumns:
         return np.fromfile(f"{self.dir}/bands-{g}", dtype=np.uint64).reshape(-1, width)
 
 
-def find_candidates(prepared: Sequence[Prepared], cfg: Config, progress=None, jobs: int = 1,
+def find_candidates(prepared: Sequence[Prepared], cfg: Config, progress=None, engine: Engine | int | None = None,
                     workdir: str | None = None) -> np.ndarray:
     """Document pairs (i < j) whose segments collide in some LSH band, as an (n, 2) array.
 
     Documents flagged as OCR-damaged also get candidates that share their rarer words.
     ``workdir``: keep the band keys there instead of in memory.
     """
+    engine = as_engine(engine)
     noisy = _noisy(prepared)
     rare = bool(noisy.any())
     columns = _BandColumns(cfg.bands, workdir)
     seg_doc, rare_keys = [], []
-    ranges = chunks(len(prepared), CHUNK)
-    for (s, e), (k, d, r) in zip(ranges, run(_keys_range, (prepared, cfg, rare), ranges, jobs)):
+    ranges = engine.partitions(len(prepared), CHUNK)
+    for (s, e), (k, d, r) in zip(ranges, engine.map(_keys_range, (prepared, cfg, rare), ranges)):
         columns.add(k)
         seg_doc.append(d)
         rare_keys.append(r)
