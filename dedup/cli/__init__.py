@@ -6,7 +6,8 @@ option value (including an output path that is one of the inputs); 3 no usable i
 (missing path, empty directory, nothing readable); 4 the output (a file, or stdout)
 could not be written; 5 the index file cannot be used (``dedup index``); 6 the run's
 workspace cannot be written (the disk or quota of TMPDIR is full, or it is not
-writable); 70 internal error.
+writable); 7 the engine cannot run (``--engine dask`` without the ``dask`` extra, or
+its scheduler unreachable); 70 internal error.
 """
 
 from __future__ import annotations
@@ -42,6 +43,11 @@ render = lazy("dedup.report", "render")
 # Config's defaults and the date orders it accepts, as declared (see defaults.py).
 _DEFAULT, _CHOICES = config_defaults()
 DateOrder = Enum("DateOrder", {o: o for o in _CHOICES["date_order"]}, type=str)
+
+
+class EngineName(str, Enum):
+    local = "local"
+    dask = "dask"
 
 EXIT_SKIPPED, EXIT_USAGE, EXIT_OUTPUT, EXIT_INTERNAL = 1, 2, 4, 70
 
@@ -112,6 +118,15 @@ def cluster_cmd(
         False, "--include-templates", help="Let template links (a formula with new facts) join clusters like copies."),
     jobs: int = typer.Option(0, "--jobs", "-j", help="Worker processes (0: all cores). Output does not depend on it."),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar or warnings."),
+    engine: EngineName = typer.Option(EngineName.local, "--engine",
+                                      help="What runs the stages: local processes, or Dask (pip install 'dedup[dask]'). "
+                                           "Output does not depend on it."),
+    scheduler: Optional[str] = typer.Option(None, "--scheduler", metavar="ADDRESS",
+                                            help="Dask scheduler (tcp://HOST:8786); default: a LocalCluster of --jobs "
+                                                 "processes."),
+    partitions: Optional[int] = typer.Option(None, "--partitions", min=1,
+                                             help="Partitions per stage on Dask (default: by size). Output does not "
+                                                  "depend on it."),
     id_field: Optional[str] = typer.Option(None, "--id-field", help=FIELD_HELP["id"]),
     text_field: Optional[str] = typer.Option(None, "--text-field", help=FIELD_HELP["text"]),
     title_field: Optional[str] = typer.Option(None, "--title-field", help=FIELD_HELP["title"]),
@@ -125,6 +140,8 @@ def cluster_cmd(
                        url=url_field, author=author_field)
     if jobs < 0:
         raise typer.BadParameter("must be 0 (all cores) or more", param_hint="'--jobs'")
+    if engine is not EngineName.dask and (scheduler is not None or partitions is not None):
+        raise typer.BadParameter("needs --engine dask", param_hint="'--scheduler' / '--partitions'")
     if min_link is None:  # only the default follows --min-passage; a value given is checked
         min_link = max(_DEFAULT.min_link_tokens, min_passage)
     cfg = Config(
@@ -141,9 +158,10 @@ def cluster_cmd(
 
         check_output(output, paths, ingest.CORPUS_SUFFIXES)
     with ExitStack() as stack:
+        runner = _engine(stack, engine.value, jobs or None, scheduler, partitions, quiet)
         with ProgressBar(enabled=not quiet and _err.is_terminal) as bar:
             outcome = stack.enter_context(run_pipeline(list(paths), cfg, progress=bar, jobs=jobs or None,
-                                                                fields=fields))
+                                                                fields=fields, engine=runner))
         if not quiet:
             for problem in outcome.problems:
                 sys.stderr.write(f"dedup: warning: {'skipped ' if problem.skipped else ''}{problem}\n")
@@ -165,6 +183,21 @@ def cluster_cmd(
             else:
                 write_output(output, data)
     return EXIT_SKIPPED if outcome.problems else 0
+
+
+def _engine(stack: ExitStack, name: str, jobs: Optional[int], scheduler: Optional[str],
+            partitions: Optional[int], quiet: bool):
+    """The engine to run on (closed with ``stack``); Dask's dashboard link on stderr."""
+    if name == "local":
+        return name
+    from ..engines import make_engine
+
+    engine = make_engine(name, jobs, scheduler=scheduler, partitions=partitions)
+    stack.callback(engine.close)
+    link = getattr(engine, "dashboard_link", None)
+    if link and not quiet:
+        sys.stderr.write(f"dedup: dask dashboard: {link}\n")
+    return engine
 
 
 def _fail(message: str) -> None:

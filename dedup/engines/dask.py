@@ -72,6 +72,11 @@ class DaskEngine:
 
     @property
     def dashboard_link(self) -> Optional[str]:
+        """Where the Dask dashboard is (None when there is none to show)."""
+        import importlib.util
+
+        if self._owned and importlib.util.find_spec("bokeh") is None:  # our LocalCluster serves none
+            return None
         try:
             return self.client.dashboard_link
         except Exception:  # no dashboard (bokeh not installed): nothing to show
