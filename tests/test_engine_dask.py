@@ -1,0 +1,142 @@
+"""The Dask engine: the same stage functions on a LocalCluster of 2 worker processes
+give byte-identical JSON to the local engine, for any number of partitions, and a
+worker killed mid-run changes nothing."""
+from __future__ import annotations
+
+import os
+import signal
+import sys
+from pathlib import Path
+
+import pytest
+
+from conftest import SEEDS
+
+distributed = pytest.importorskip("distributed")  # the test extra installs it: CI runs these
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))  # benchmarks/ is not part of the installed package
+DATA = next((d for d in (REPO.parent / "shared" / "data", REPO.parents[1] / "shared" / "data")
+             if (d / "reuters21578.jsonl.gz").exists()), None)
+needs_data = pytest.mark.skipif(DATA is None, reason="source corpora not found")
+GENERATED = 2000  # articles; see the module's note in the README ("Engines") on why not 10k
+
+
+@pytest.fixture(scope="module")
+def client():
+    cluster = distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
+                                       dashboard_address=None, silence_logs=40)
+    with distributed.Client(cluster) as c:
+        yield c
+    cluster.close()
+
+
+def _json(path, engine="local", jobs=2, **kw) -> str:
+    from dedup.pipeline import run
+    from dedup.report import render
+
+    with run([str(path)], engine=engine, jobs=jobs, **kw) as outcome:
+        return "".join(render(outcome, "json"))
+
+
+def _dask(client, partitions=None, progress=None):
+    from dedup.engines.dask import DaskEngine
+
+    return DaskEngine(client=client, partitions=partitions)
+
+
+@pytest.fixture(scope="module")
+def generated(tmp_path_factory):
+    from benchmarks.synth import build
+
+    if DATA is None:
+        pytest.skip("source corpora not found")
+    plain, furnished = tmp_path_factory.mktemp("plain"), tmp_path_factory.mktemp("furnished")
+    build(DATA, plain, size=GENERATED, seed=11)
+    build(DATA, furnished, size=600, seed=5, phenomena=frozenset({"inline-furniture", "templates"}))
+    return {"plain": plain / "corpus.jsonl", "furnished": furnished / "corpus.jsonl"}
+
+
+@pytest.fixture(scope="module")
+def local_json(generated):
+    return {name: _json(path) for name, path in [("seeds", SEEDS), *generated.items()]}
+
+
+@pytest.mark.parametrize("partitions", [None, 1, 2, 3, 17, 1000])
+def test_seeds_identical_for_any_number_of_partitions(client, partitions):
+    expected = _json(SEEDS)
+    assert '"clusters": [' in expected and '"c2"' in expected  # the seeds do cluster
+    assert _json(SEEDS, engine=_dask(client, partitions)) == expected
+
+
+@needs_data
+@pytest.mark.parametrize("name,partitions", [("plain", None), ("plain", 5), ("furnished", None), ("furnished", 4)])
+def test_generated_corpora_identical(client, generated, local_json, name, partitions):
+    got = _json(generated[name], engine=_dask(client, partitions))
+    assert got.count('"id": "c') > 10  # a real answer, not two empty reports
+    assert got == local_json[name]
+
+
+def test_library_engine_by_name_with_a_client(client):
+    import dedup
+
+    report = dedup.cluster(SEEDS, engine="dask", client=client, partitions=2)
+    assert report.model_dump_json() == dedup.cluster(SEEDS).model_dump_json()
+    assert client.status == "running"  # a client given is left open
+
+
+@needs_data
+def test_worker_killed_mid_run_is_retried_and_the_answer_is_unchanged(client, generated, local_json):
+    before = client.run(os.getpid)
+    victim = sorted(before.items())[0]
+    killed = []
+
+    def progress(stage, done, total):
+        if stage == "segment" and not killed:  # tasks of this and later stages still to run
+            os.kill(victim[1], signal.SIGKILL)
+            killed.append(stage)
+
+    from dedup.pipeline import run
+    from dedup.report import render
+
+    with run([str(generated["plain"])], progress=progress, engine=_dask(client, partitions=8)) as outcome:
+        got = "".join(render(outcome, "json"))
+    assert killed
+    assert got == local_json["plain"]
+    client.wait_for_workers(2, timeout=60)
+    assert victim[1] not in client.run(os.getpid).values()  # the worker really died (the nanny restarted it)
+
+
+def test_without_the_extra_one_line_and_exit_7(run_cli, monkeypatch):
+    import dedup
+    from dedup.errors import EngineError
+
+    monkeypatch.setitem(sys.modules, "distributed", None)  # as if not installed
+    code, out, err = run_cli("cluster", SEEDS, "--engine", "dask", "-q")
+    assert code == 7 and out == ""
+    assert err.strip().splitlines() == ["dedup: error: the dask engine needs dask.distributed: "
+                                        "pip install 'dedup[dask]'"]
+    with pytest.raises(EngineError):
+        dedup.cluster(SEEDS, engine="dask")
+
+
+def test_unreachable_scheduler_is_one_line_exit_7(run_cli, monkeypatch):
+    from dedup.engines import dask as dask_engine
+
+    monkeypatch.setattr(dask_engine, "CONNECT_TIMEOUT", 1)
+    code, _, err = run_cli("cluster", SEEDS, "--engine", "dask", "--scheduler", "tcp://127.0.0.1:9", "-q")
+    assert code == 7
+    assert len(err.strip().splitlines()) == 1 and "tcp://127.0.0.1:9" in err
+
+
+def test_scheduler_without_dask_engine_is_usage_error(run_cli):
+    code, _, err = run_cli("cluster", SEEDS, "--scheduler", "tcp://127.0.0.1:9")
+    assert code == 2 and "--engine dask" in err
+
+
+def test_cli_dask_matches_local(run_cli, tmp_path, client):
+    address = client.scheduler.address
+    code, out, err = run_cli("cluster", SEEDS, "-f", "json", "--engine", "dask", "--scheduler", address,
+                             "--partitions", "3", "-q")
+    assert code == 0
+    assert out == _json(SEEDS)
