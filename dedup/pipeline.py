@@ -5,6 +5,7 @@ only wires them and reports progress through a callback (the library never print
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from typing import Optional, Union
@@ -16,6 +17,7 @@ from .cluster import components, supported
 from .config import Config
 from .errors import InputError
 from .ingest import Input, iter_sourced, problem_order, to_document
+from .ingest_url import fetch, is_url
 from .link import align_pairs, pair_sides
 from .models import Cluster, Comparison, Document, DocumentInfo, FieldMap, Problem, Report
 from .engines import Engine, Inline, make_engine
@@ -102,7 +104,7 @@ def run(
         docs = DocStore(tmp)
         prepared = None
         try:
-            ingest_corpus(docs, inputs, problems, fields, progress)
+            ingest_corpus(docs, inputs, problems, fields, progress, tmp)
             if not len(docs):
                 raise InputError("no readable documents" + (f" ({len(problems)} skipped)" if problems else ""),
                                  problems=problems)
@@ -124,10 +126,27 @@ def _started(engine: Engine) -> Iterator[Engine]:
 
 
 def ingest_corpus(docs: DocStore, inputs, problems: list[Problem], fields: Optional[FieldMap] = None,
-                  progress: Optional[Progress] = None) -> None:
-    """Read every input into the run's workspace (streamed: nothing is held whole)."""
-    docs.add_all(iter_sourced(_as_inputs(inputs), problems, fields, progress), problems)
+                  progress: Optional[Progress] = None, work_dir: Optional[str] = None) -> None:
+    """Read every input into the run's workspace (streamed: nothing is held whole).
+    URLs (see :mod:`dedup.ingest_url`) are copied into ``work_dir`` first."""
+    inputs = _as_inputs(inputs)
+    fetched = None
+    if work_dir is not None and any(is_url(x) for x in inputs):
+        inputs, fetched = fetch(inputs, os.path.join(work_dir, "inputs"), problems)
+    try:
+        docs.add_all(iter_sourced(inputs, problems, fields, progress), problems)
+    except InputError as exc:
+        if fetched is None or exc.path is None:
+            raise
+        raise InputError(exc.message, path=fetched.name(exc.path), line=exc.line,
+                         problems=[_renamed(p, fetched) for p in exc.problems]) from None
+    if fetched is not None:
+        problems[:] = [_renamed(p, fetched) for p in problems]
     problems.sort(key=problem_order)  # the report does not depend on input order
+
+
+def _renamed(problem: Problem, fetched) -> Problem:
+    return problem.model_copy(update={"path": fetched.name(problem.path)})
 
 
 def link_clusters(prepared, facts, alignments, problems: list[Problem], cfg: Config) -> "Outcome":

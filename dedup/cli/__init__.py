@@ -95,8 +95,10 @@ app.command("eval")(eval_cmd)
 
 @app.command("cluster")
 def cluster_cmd(
-    paths: List[Path] = typer.Argument(..., help="Directories; text, HTML, JSONL, WARC, CSV/TSV, Parquet files; "
-                                                   "- for JSONL on stdin."),
+    given: List[str] = typer.Argument(..., metavar="PATHS...",
+                                      help="Directories; text, HTML, JSONL, WARC, CSV/TSV, Parquet files; - for JSONL "
+                                           "on stdin; URLs and globs (s3://bucket/news/*.jsonl.gz, file://, https://) "
+                                           "through fsspec."),
     fmt: Format = typer.Option(Format.table, "--format", "-f", help="Output format."),
     output: Optional[str] = typer.Option(None, "--output", "-o", metavar="FILE",
                                          help="Write here, not to stdout (never over an input)."),
@@ -136,6 +138,9 @@ def cluster_cmd(
     author_field: Optional[str] = typer.Option(None, "--author-field", help=FIELD_HELP["author"]),
 ) -> int:
     """Cluster documents that share text; name each cluster's origin and the passages."""
+    from ..ingest_url import is_url
+
+    paths = [p if is_url(p) else Path(p) for p in given]
     fields = field_map(id=id_field, text=text_field, title=title_field, date=date_field, source=source_field,
                        url=url_field, author=author_field)
     if jobs < 0:
@@ -156,7 +161,7 @@ def cluster_cmd(
         # Before the run, not after it: a wrong path must not cost the run.
         from .. import ingest  # the names it reads in a directory (none known: all files count)
 
-        check_output(output, paths, ingest.CORPUS_SUFFIXES)
+        check_output(output, [p for p in paths if isinstance(p, Path)], ingest.CORPUS_SUFFIXES)
     with ExitStack() as stack:
         runner = _engine(stack, engine.value, jobs or None, scheduler, partitions, quiet)
         with ProgressBar(enabled=not quiet and _err.is_terminal) as bar:
