@@ -61,3 +61,10 @@ class EngineError(DedupError):
     'dedup[dask]'``), its scheduler cannot be reached, or it was given bad settings."""
 
     exit_code = 7
+
+
+class OutputDirError(DedupError):
+    """A sharded output directory (or URL) cannot be used: it holds files already, or a
+    shard cannot be written there."""
+
+    exit_code = 4

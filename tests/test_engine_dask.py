@@ -25,7 +25,7 @@ GENERATED = 2000  # articles; see the module's note in the README ("Engines") on
 @pytest.fixture(scope="module")
 def client():
     cluster = distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
-                                       dashboard_address=None, silence_logs=40)
+                                       dashboard_address=":0", silence_logs=40)
     with distributed.Client(cluster) as c:
         yield c
     cluster.close()
@@ -140,3 +140,25 @@ def test_cli_dask_matches_local(run_cli, tmp_path, client):
                              "--partitions", "3", "-q")
     assert code == 0
     assert out == _json(SEEDS)
+
+
+@needs_data
+def test_output_dir_written_by_dask_workers_matches_local(client, generated, tmp_path):
+    from dedup.pipeline import run
+    from dedup.shards import write_shards
+
+    def lines(root, kind):
+        return "".join(p.read_text(encoding="utf-8") for p in sorted((root / kind).glob("part-*.jsonl")))
+
+    for name, engine in (("local", "local"), ("dask", _dask(client, partitions=3))):
+        with run([str(generated["furnished"])], engine=engine) as outcome:
+            write_shards(outcome, f"file://{tmp_path}/{name}", outcome_engine(engine))
+    assert len(list((tmp_path / "dask" / "clusters").glob("part-*.jsonl"))) == 3
+    for kind in ("clusters", "links", "documents"):
+        assert lines(tmp_path / "dask", kind) == lines(tmp_path / "local", kind) != ""
+
+
+def outcome_engine(engine):
+    from dedup.engines import make_engine
+
+    return make_engine("local", 2) if engine == "local" else engine

@@ -102,6 +102,10 @@ def cluster_cmd(
     fmt: Format = typer.Option(Format.table, "--format", "-f", help="Output format."),
     output: Optional[str] = typer.Option(None, "--output", "-o", metavar="FILE",
                                          help="Write here, not to stdout (never over an input)."),
+    output_dir: Optional[str] = typer.Option(
+        None, "--output-dir", metavar="DIR|URL",
+        help="Write sharded JSONL (clusters/, links/, documents/, _manifest.json) here, by the workers; a new or "
+             "empty directory, or a URL (s3://..., file://...)."),
     threshold: float = typer.Option(_DEFAULT.threshold, help="Segment Jaccard similarity LSH is tuned to find (0-1)."),
     shingle_size: int = typer.Option(_DEFAULT.shingle_size, help="Words per shingle."),
     num_perm: int = typer.Option(_DEFAULT.num_perm, help="MinHash permutations."),
@@ -154,6 +158,12 @@ def cluster_cmd(
         min_passage_tokens=min_passage, min_link_tokens=min_link, seed=seed,
         min_passage_score=min_score, date_order=date_order.value, template_links=include_templates,
     )
+    if output_dir is not None:
+        if output is not None:
+            raise typer.BadParameter("give --output or --output-dir, not both", param_hint="'--output-dir'")
+        from ..shards import check_target
+
+        check_target(output_dir)  # before the run: a wrong target must not cost the run
     if output is not None:
         if not output.strip():
             raise typer.BadParameter("is empty; give a file name (or leave it out for stdout)",
@@ -170,7 +180,11 @@ def cluster_cmd(
         if not quiet:
             for problem in outcome.problems:
                 sys.stderr.write(f"dedup: warning: {'skipped ' if problem.skipped else ''}{problem}\n")
-        if fmt is Format.table:
+        if output_dir is not None:
+            from ..shards import write_shards
+
+            write_shards(outcome, output_dir, runner)
+        elif fmt is Format.table:
             from .table import print_table
 
             report = outcome.report(keep_texts=True)
@@ -193,8 +207,6 @@ def cluster_cmd(
 def _engine(stack: ExitStack, name: str, jobs: Optional[int], scheduler: Optional[str],
             partitions: Optional[int], quiet: bool):
     """The engine to run on (closed with ``stack``); Dask's dashboard link on stderr."""
-    if name == "local":
-        return name
     from ..engines import make_engine
 
     engine = make_engine(name, jobs, scheduler=scheduler, partitions=partitions)
