@@ -19,7 +19,10 @@ sys.path.insert(0, str(REPO))  # benchmarks/ is not part of the installed packag
 DATA = next((d for d in (REPO.parent / "shared" / "data", REPO.parents[1] / "shared" / "data")
              if (d / "reuters21578.jsonl.gz").exists()), None)
 needs_data = pytest.mark.skipif(DATA is None, reason="source corpora not found")
-GENERATED = 2000  # articles; see the module's note in the README ("Engines") on why not 10k
+# Articles in the generated corpus. The issue asks for 10k: on the 2-core shared
+# development machine one 10k run took 233 s local and 366 s on Dask (identical JSON);
+# the three Dask runs here would add some 15 minutes to CI (budget 15 in all), so 2k.
+GENERATED = 2000
 
 
 @pytest.fixture(scope="module")
