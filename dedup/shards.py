@@ -1,9 +1,11 @@
-"""The report as sharded JSONL in a directory or URL (fsspec), written by the engine's
-workers: ``clusters/part-NNNNN.jsonl`` (copy clusters ``c1``..., then template series
+"""The report as sharded JSONL (or Parquet) in a directory or URL (fsspec), written by
+the engine's workers: ``clusters/part-NNNNN.jsonl`` (copy clusters ``c1``..., then template series
 ``t1``...; members, without links), ``links/part-NNNNN.jsonl`` (one link a line, with
 its ``cluster``), ``documents/part-NNNNN.jsonl``, and last ``_manifest.json`` (counts,
 shards, problems, config): a reader that finds the manifest knows every shard is there.
-Read in shard order, the lines are the single JSON report's, in its order.
+Read in shard order, the lines are the single JSON report's, in its order. With
+``fmt="parquet"`` each shard is a ``.parquet`` file of the same records (nested lists
+as Arrow lists of structs).
 """
 
 from __future__ import annotations
@@ -17,6 +19,9 @@ from .provenance import build_cluster
 
 SHARD = 2000  # clusters or documents per shard
 KINDS = ("clusters", "links", "documents")
+
+
+FORMATS = ("jsonl", "parquet")
 
 
 def _line(obj: Any) -> str:
@@ -44,39 +49,50 @@ def check_target(url: str) -> None:
         raise OutputDirError(f"{url}: cannot use: {exc}") from None
 
 
-def _write(url: str, name: str, lines: list[str]) -> None:
+def _write(url: str, name: str, rows: list, fmt: str = "jsonl") -> None:
+    """One shard (``rows``: records) or, with ``fmt`` None, one text file (``rows``: pieces)."""
     fs, path = _fs(url)
     try:
         fs.makedirs(f"{path}/{name.rsplit('/', 1)[0]}" if "/" in name else path, exist_ok=True)
-        with fs.open(f"{path}/{name}", "w", encoding="utf-8") as fh:
-            fh.write("".join(lines))
+        if fmt == "parquet":
+            import pyarrow as pa
+            import pyarrow.parquet as pq
+
+            with fs.open(f"{path}/{name}.parquet", "wb") as fh:
+                pq.write_table(pa.Table.from_pylist(rows), fh)
+        else:
+            with fs.open(f"{path}/{name}" + (".jsonl" if fmt else ""), "w", encoding="utf-8") as fh:
+                fh.write("".join(rows if fmt is None else map(_line, rows)))
     except OSError as exc:
         raise OutputDirError(f"{url}/{name}: cannot write: {exc.strerror or exc}") from None
 
 
 def _cluster_shard(state, item) -> tuple[int, int]:
     """Build one shard's clusters (on a worker) and write their two files."""
-    prepared, facts, url = state
+    prepared, facts, url, fmt = state
     shard, groups = item
     clusters, links = [], []
     for cid, members, alignments in groups:
         c = build_cluster(members, alignments, prepared, facts, cid).model_dump(mode="json")
-        links += [_line({"cluster": cid, **link}) for link in c.pop("links")]
-        clusters.append(_line(c))
-    _write(url, f"clusters/part-{shard:05d}.jsonl", clusters)
-    _write(url, f"links/part-{shard:05d}.jsonl", links)
+        links += [{"cluster": cid, **link} for link in c.pop("links")]
+        clusters.append(c)
+    _write(url, f"clusters/part-{shard:05d}", clusters, fmt)
+    _write(url, f"links/part-{shard:05d}", links, fmt)
     return len(clusters), len(links)
 
 
 def _document_shard(state, item) -> int:
-    url, = state
+    url, fmt = state
     shard, docs = item
-    _write(url, f"documents/part-{shard:05d}.jsonl", [_line(d) for d in docs])
+    _write(url, f"documents/part-{shard:05d}", docs, fmt)
     return len(docs)
 
 
-def write_shards(outcome, url: str, engine: Engine, progress=None) -> dict:
-    """Write ``outcome`` (a :class:`~dedup.pipeline.Outcome`) to ``url``; the manifest."""
+def write_shards(outcome, url: str, engine: Engine, progress=None, fmt: str = "jsonl") -> dict:
+    """Write ``outcome`` (a :class:`~dedup.pipeline.Outcome`) to ``url`` as ``fmt``
+    (``jsonl`` or ``parquet``) shards; return the manifest."""
+    if fmt not in FORMATS:
+        raise ValueError(f"unknown shard format {fmt!r}; expected one of {', '.join(FORMATS)}")
     url = url.rstrip("/")
     check_target(url)
     groups = [(f"c{k + 1}", g, outcome._by_group[g[0]]) for k, g in enumerate(outcome._groups)]
@@ -85,17 +101,17 @@ def write_shards(outcome, url: str, engine: Engine, progress=None) -> dict:
     parts = engine.partitions(len(groups), SHARD)
     items = [(k, groups[s:e]) for k, (s, e) in enumerate(parts)]
     nclusters = nlinks = 0
-    for k, (c, n) in enumerate(engine.map(_cluster_shard, (outcome._prepared, outcome._facts, url), items)):
+    for k, (c, n) in enumerate(engine.map(_cluster_shard, (outcome._prepared, outcome._facts, url, fmt), items)):
         nclusters, nlinks = nclusters + c, nlinks + n
         if progress:
             progress("write", k + 1, len(items))
     docs = [d.model_dump(mode="json") for d in outcome.documents()]
     doc_parts = engine.partitions(len(docs), SHARD)
-    ndocs = sum(engine.map(_document_shard, (url,), [(k, docs[s:e]) for k, (s, e) in enumerate(doc_parts)]))
+    ndocs = sum(engine.map(_document_shard, (url, fmt), [(k, docs[s:e]) for k, (s, e) in enumerate(doc_parts)]))
     manifest = {
         "clusters": nclusters, "links": nlinks, "documents": ndocs,
-        "shards": {"clusters": len(items), "links": len(items), "documents": len(doc_parts)},
+        "format": fmt, "shards": {"clusters": len(items), "links": len(items), "documents": len(doc_parts)},
         "problems": [p.model_dump(mode="json") for p in outcome.problems], "config": outcome.config,
     }
-    _write(url, "_manifest.json", [json.dumps(manifest, ensure_ascii=False, indent=2) + "\n"])
+    _write(url, "_manifest.json", [json.dumps(manifest, ensure_ascii=False, indent=2) + "\n"], None)
     return manifest

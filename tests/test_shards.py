@@ -50,3 +50,15 @@ def test_a_directory_with_files_is_refused_before_the_run(run_cli, tmp_path):
 def test_output_and_output_dir_together_are_usage_error(run_cli, tmp_path):
     code, _, err = run_cli("cluster", SEEDS, "-o", tmp_path / "a.json", "--output-dir", tmp_path / "d")
     assert code == 2 and "not both" in err
+
+
+def test_parquet_shards_hold_the_same_records(run_cli, tmp_path, seeds_report_json):
+    pq = pytest.importorskip("pyarrow.parquet")
+    code, _, err = run_cli("cluster", SEEDS, "--output-dir", tmp_path / "out", "--shard-format", "parquet", "-q")
+    assert code == 0, err
+    clusters, links, documents = _expected(seeds_report_json)
+    for kind, expected in (("clusters", clusters), ("links", links), ("documents", documents)):
+        files = sorted((tmp_path / "out" / kind).glob("part-*.parquet"))
+        assert files
+        rows = [r for f in files for r in pq.read_table(f).to_pylist()]
+        assert rows == expected

@@ -45,6 +45,11 @@ _DEFAULT, _CHOICES = config_defaults()
 DateOrder = Enum("DateOrder", {o: o for o in _CHOICES["date_order"]}, type=str)
 
 
+class ShardFormat(str, Enum):
+    jsonl = "jsonl"
+    parquet = "parquet"
+
+
 class EngineName(str, Enum):
     local = "local"
     dask = "dask"
@@ -106,6 +111,8 @@ def cluster_cmd(
         None, "--output-dir", metavar="DIR|URL",
         help="Write sharded JSONL (clusters/, links/, documents/, _manifest.json) here, by the workers; a new or "
              "empty directory, or a URL (s3://..., file://...)."),
+    shard_format: ShardFormat = typer.Option(ShardFormat.jsonl, "--shard-format",
+                                             help="Format of the --output-dir shards."),
     threshold: float = typer.Option(_DEFAULT.threshold, help="Segment Jaccard similarity LSH is tuned to find (0-1)."),
     shingle_size: int = typer.Option(_DEFAULT.shingle_size, help="Words per shingle."),
     num_perm: int = typer.Option(_DEFAULT.num_perm, help="MinHash permutations."),
@@ -183,7 +190,7 @@ def cluster_cmd(
         if output_dir is not None:
             from ..shards import write_shards
 
-            write_shards(outcome, output_dir, runner)
+            write_shards(outcome, output_dir, runner, fmt=shard_format.value)
         elif fmt is Format.table:
             from .table import print_table
 
