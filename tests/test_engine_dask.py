@@ -8,6 +8,7 @@ import signal
 import sys
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from conftest import SEEDS
@@ -165,3 +166,63 @@ def outcome_engine(engine):
     from dedup.engines import make_engine
 
     return make_engine("local", 2) if engine == "local" else engine
+
+
+class _Shuffling:
+    """The shuffle protocol in this process, with any number of key buckets and
+    partition size: the pairs must not depend on either."""
+
+    name = "test-shuffle"
+
+    def __init__(self, buckets: int, size: int):
+        self.buckets, self.size = buckets, size
+
+    def partitions(self, n, size):
+        from dedup.engines import chunks
+
+        return chunks(n, self.size)
+
+    def map(self, func, state, items):
+        return (func(state, item) for item in items)
+
+    def shuffle(self, split, state, items, nparts, combine, cstate, progress=None):
+        results = [split(state, item) for item in items]
+        return [combine(cstate, [r[p] for r in results]) for p in range(nparts)]
+
+    def reduce(self, merge, parts):
+        from dedup.engines.base import fold
+
+        return fold(merge, parts)
+
+    def close(self):
+        pass
+
+
+@needs_data
+def test_shuffled_band_keys_give_the_same_pairs_for_any_buckets_and_partitions(generated, tmp_path_factory):
+    from hypothesis import given, settings, strategies as st
+
+    from dedup import pipeline
+    from dedup.candidates import find_candidates
+    from dedup.config import Config
+    from dedup.prepare import prepare_corpus
+    from dedup.spill import workdir
+    from dedup.workspace import DocStore
+
+    cfg = Config()
+    with workdir(str(tmp_path_factory.mktemp("ws"))) as tmp:
+        docs = DocStore(tmp)
+        pipeline.ingest_corpus(docs, [str(generated["furnished"])], [], None, None, tmp)
+        prepared, _ = prepare_corpus(docs, tmp, cfg, engine=2)
+        assert prepared.noisy.any()  # the OCR channel's keys are shuffled too
+        expected = find_candidates(prepared, cfg, engine=2, workdir=tmp)
+        assert len(expected) > 100
+
+        @settings(max_examples=8, deadline=None)
+        @given(st.integers(1, 9), st.integers(1, 700))
+        def check(buckets, size):
+            got = find_candidates(prepared, cfg, engine=_Shuffling(buckets, size))
+            assert np.array_equal(got, expected)
+
+        check()
+        prepared.close()

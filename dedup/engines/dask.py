@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 import math
+import operator
 import pickle
 import uuid
 from collections.abc import Iterator
@@ -104,6 +105,39 @@ class DaskEngine:
                 yield result
         finally:
             self.client.cancel([f for f in futures if f is not None] + [held])
+
+    @property
+    def buckets(self) -> int:
+        """Key partitions per group of a shuffle: one per worker."""
+        return max(1, len(self.client.scheduler_info().get("workers", {})))
+
+    def shuffle(self, split, state, items, nparts: int, combine, cstate, progress=None) -> list:
+        """``split(state, item)`` gives ``nparts`` pieces per item; ``combine(cstate,
+        [piece p of every item, in item order])`` for each p, on the workers. The
+        pieces move worker to worker; only the combined results come back, in p order.
+        ``progress(done, total)``: called as the items' splits finish (in order)."""
+        items = list(items)
+        if not items:
+            return []
+        run = f"{getattr(split, '__name__', 'split').strip('_')}-{uuid.uuid4().hex[:8]}"
+        held = self.client.submit(_state, pickle.dumps(state, protocol=pickle.HIGHEST_PROTOCOL), key=f"{run}-state",
+                                  pure=False)
+        cheld = self.client.submit(_state, pickle.dumps(cstate, protocol=pickle.HIGHEST_PROTOCOL),
+                                   key=f"{run}-cstate", pure=False)
+        mapped = [self.client.submit(split, held, item, key=f"{run}-split-{k}", retries=RETRIES, pure=False)
+                  for k, item in enumerate(items)]
+        pieces = [[self.client.submit(operator.getitem, m, p, key=f"{run}-piece-{p}-{k}", pure=False)
+                   for k, m in enumerate(mapped)] for p in range(nparts)]
+        parts = [self.client.submit(combine, cheld, ps, key=f"{run}-combine-{p}", retries=RETRIES, pure=False)
+                 for p, ps in enumerate(pieces)]
+        try:
+            if progress:
+                for k, m in enumerate(mapped):
+                    _distributed().wait(m)
+                    progress(k + 1, len(mapped))
+            return [f.result() for f in parts]
+        finally:
+            self.client.cancel([held, cheld, *mapped, *(f for ps in pieces for f in ps), *parts])
 
     def reduce(self, merge, parts):
         return fold(merge, parts)
