@@ -3,8 +3,12 @@
 A stage splits its work into partitions (``partitions``), has a function of plain data
 run over them (``map``, results in partition order, so the answer never depends on
 where or in what order they ran) and folds the results itself, in order: corpus
-statistics are reductions over the mapped results. A stage imports this protocol,
-never an engine; an engine knows no stage's internals, only ``func(state, item)``.
+statistics are reductions over the mapped results (``reduce``). An engine that spreads
+data over workers also offers ``shuffle(split, state, items, nparts, combine, cstate,
+progress)``: each item split into ``nparts`` pieces, piece ``p`` of every item combined
+where the data is, only the combined results returned (candidates use it to group band
+keys by key). A stage imports this protocol, never an engine; an engine knows no
+stage's internals, only ``func(state, item)``.
 """
 
 from __future__ import annotations
