@@ -2,4 +2,5 @@
 
 from .cli import main
 
-main()
+if __name__ == "__main__":  # not again in a worker process started by spawn (Dask's LocalCluster)
+    main()

@@ -20,7 +20,7 @@ import numpy as np
 from .anchors import LONG_DOC
 from .config import Config
 from .fingerprint import combine, segment_shingles, signatures
-from .parallel import chunks, run
+from .engines.base import Engine, as_engine
 from .segment import Prepared, unique_sorted
 from .spill import append_file
 
@@ -180,19 +180,22 @@ class _BandColumns:
         return np.fromfile(f"{self.dir}/bands-{g}", dtype=np.uint64).reshape(-1, width)
 
 
-def find_candidates(prepared: Sequence[Prepared], cfg: Config, progress=None, jobs: int = 1,
+def find_candidates(prepared: Sequence[Prepared], cfg: Config, progress=None, engine: Engine | int | None = None,
                     workdir: str | None = None) -> np.ndarray:
     """Document pairs (i < j) whose segments collide in some LSH band, as an (n, 2) array.
 
     Documents flagged as OCR-damaged also get candidates that share their rarer words.
     ``workdir``: keep the band keys there instead of in memory.
     """
+    engine = as_engine(engine)
     noisy = _noisy(prepared)
     rare = bool(noisy.any())
+    if hasattr(engine, "shuffle"):  # an engine that spreads data: band keys stay on its workers
+        return _shuffled_candidates(prepared, cfg, progress, engine, noisy)
     columns = _BandColumns(cfg.bands, workdir)
     seg_doc, rare_keys = [], []
-    ranges = chunks(len(prepared), CHUNK)
-    for (s, e), (k, d, r) in zip(ranges, run(_keys_range, (prepared, cfg, rare), ranges, jobs)):
+    ranges = engine.partitions(len(prepared), CHUNK)
+    for (s, e), (k, d, r) in zip(ranges, engine.map(_keys_range, (prepared, cfg, rare), ranges)):
         columns.add(k)
         seg_doc.append(d)
         rare_keys.append(r)
@@ -239,3 +242,54 @@ def _merge_pairs(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     both = both[order]
     keep = np.r_[True, (both[1:] != both[:-1]).any(axis=1)]
     return both[keep]
+
+
+def _split_keys(state, rng: tuple[int, int]) -> list[list[tuple[np.ndarray, np.ndarray]]]:
+    """One partition's band keys cut for the shuffle: piece ``g * buckets + h`` holds,
+    for each band of group ``g``, the (keys, documents) of the segments whose key in
+    that band is ``h`` modulo ``buckets`` (a bucket of LSH is never cut in two); the
+    last piece, when asked for, the documents' rare-word keys (the OCR channel)."""
+    prepared, cfg, rare, buckets = state
+    keys, seg_of, rare_keys = _keys_range((prepared, cfg, rare), rng)
+    mod = np.uint64(buckets)
+    pieces = []
+    for b0 in range(0, cfg.bands, BANDS_PER_GROUP):
+        hashed = [keys[:, b] % mod for b in range(b0, min(cfg.bands, b0 + BANDS_PER_GROUP))]
+        for h in range(buckets):
+            pieces.append([(keys[m, b0 + i : b0 + i + 1], seg_of[m]) for i, m in enumerate(x == np.uint64(h) for x in hashed)])
+    if rare:
+        pieces.append([(rare_keys, np.arange(rng[0], rng[1], dtype=np.int64))])
+    return pieces
+
+
+def _pairs_of(max_bucket: int, pieces: list) -> np.ndarray:
+    """The candidate pairs of one shuffled partition (every partition's piece, in order)."""
+    pairs = np.zeros((0, 2), dtype=np.int64)
+    for t in range(len(pieces[0]) if pieces else 0):
+        keys = np.concatenate([p[t][0] for p in pieces])
+        docs = np.concatenate([p[t][1] for p in pieces])
+        if len(docs):
+            pairs = _merge_pairs(pairs, candidate_pairs(keys, docs, max_bucket))
+    return pairs
+
+
+def _shuffled_candidates(prepared, cfg: Config, progress, engine, noisy: np.ndarray) -> np.ndarray:
+    """:func:`find_candidates` with the band keys shuffled by key among the engine's
+    workers: the same pairs (a bucket's members meet in one partition, in the same order)."""
+    rare = bool(noisy.any())
+    buckets = max(1, engine.buckets)
+    ranges = engine.partitions(len(prepared), CHUNK)
+    nparts = len(range(0, cfg.bands, BANDS_PER_GROUP)) * buckets + rare
+
+    def mapped(done: int, total: int) -> None:
+        if progress:
+            progress("fingerprint", ranges[done - 1][1], len(prepared))
+
+    found = engine.shuffle(_split_keys, (prepared, cfg, rare, buckets), ranges, nparts, _pairs_of, cfg.max_bucket,
+                           mapped)
+    if not found:
+        return np.zeros((0, 2), dtype=np.int64)
+    if rare:
+        pairs = found.pop()
+        found.append(pairs[noisy[pairs[:, 0]] | noisy[pairs[:, 1]]])
+    return engine.reduce(_merge_pairs, found)

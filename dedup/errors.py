@@ -54,3 +54,17 @@ class WorkspaceError(DedupError):
     def __init__(self, message: str, directory: str | None = None):
         super().__init__(message)
         self.directory = directory
+
+
+class EngineError(DedupError):
+    """The engine asked for cannot run: its extra is not installed (``pip install
+    'dedup[dask]'``), its scheduler cannot be reached, or it was given bad settings."""
+
+    exit_code = 7
+
+
+class OutputDirError(DedupError):
+    """A sharded output directory (or URL) cannot be used: it holds files already, or a
+    shard cannot be written there."""
+
+    exit_code = 4

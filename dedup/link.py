@@ -1,4 +1,4 @@
-"""Align every candidate pair (the align stage over a corpus), on ``jobs`` processes.
+"""Align every candidate pair (the align stage over a corpus), partitions of pairs run by an engine.
 
 Words weigh their rarity in the *other* documents of the corpus; pairs with an
 OCR-damaged document that words cannot link are aligned again on characters. A linked
@@ -17,7 +17,7 @@ from .align import Side, align, link_kind
 from .align_chars import CharView, align_chars
 from .cluster import UnionFind
 from .config import Config
-from .parallel import chunks, run
+from .engines.base import Engine, as_engine
 from .provenance import PairAlignment
 from .segment import Prepared, member_sorted
 from .template import fact_mask, is_template
@@ -92,13 +92,15 @@ def _local_order(n: int, pairs: np.ndarray) -> np.ndarray:
     return np.lexsort((pairs[:, 1], pairs[:, 0], root))
 
 
-def align_pairs(prepared: Sequence[Prepared], pairs: np.ndarray, cfg: Config, progress=None, jobs: int = 1):
+def align_pairs(prepared: Sequence[Prepared], pairs: np.ndarray, cfg: Config, progress=None,
+                engine: Engine | int | None = None):
     """Align every candidate pair; keep those with enough shared text to link, in the
     order of ``pairs``."""
+    engine = as_engine(engine)
     found: list[tuple[int, PairAlignment]] = []
     order = _local_order(len(prepared), pairs) if len(pairs) else np.zeros(0, np.int64)
-    ranges = chunks(len(pairs), CHUNK)
-    for (s, e), part in zip(ranges, run(_align_range, (prepared, pairs, order, cfg), ranges, jobs)):
+    ranges = engine.partitions(len(pairs), CHUNK)
+    for (s, e), part in zip(ranges, engine.map(_align_range, (prepared, pairs, order, cfg), ranges)):
         found.extend(part)
         if progress:
             progress("align", e, len(pairs))

@@ -5,6 +5,7 @@ only wires them and reports progress through a callback (the library never print
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from typing import Optional, Union
@@ -16,8 +17,10 @@ from .cluster import components, supported
 from .config import Config
 from .errors import InputError
 from .ingest import Input, iter_sourced, problem_order, to_document
+from .ingest_url import fetch, is_url
 from .link import align_pairs, pair_sides
 from .models import Cluster, Comparison, Document, DocumentInfo, FieldMap, Problem, Report
+from .engines import Engine, Inline, make_engine
 from .parallel import default_jobs
 from .prepare import prepare_corpus
 from .spill import workdir
@@ -46,6 +49,9 @@ def cluster(
     keep_texts: bool = False,
     work_dir: Optional[str] = None,
     fields: Optional[FieldMap] = None,
+    engine: Union[str, Engine] = "local",
+    client=None,
+    partitions: Optional[int] = None,
 ) -> Report:
     """Find the documents that share text, the passages, the origins; see :class:`Report`.
 
@@ -56,13 +62,18 @@ def cluster(
     directory inside it, removed at the end; default: the system's temporary directory).
     ``fields``: which keys/columns of JSONL, CSV/TSV and Parquet records hold the
     Document's fields (default: the same names).
-    Raises :class:`InputError` when no document can be read.
+    ``engine``: what runs the stages: ``"local"`` (``jobs`` processes on this machine),
+    ``"dask"`` (``client``, a ``distributed.Client``, or a LocalCluster of ``jobs``
+    processes), or an :class:`~dedup.engines.Engine`; ``partitions``: how many
+    partitions the Dask engine cuts each stage into. The report does not depend on them.
+    Raises :class:`InputError` when no document can be read, :class:`EngineError`
+    when the engine cannot run (the ``dask`` extra missing, a scheduler unreachable).
 
     Memory grows with the number of documents and segments, the text stays on disk;
     the returned report holds every cluster and document as objects. For corpora of
     millions, :func:`run` hands the result over one cluster at a time instead.
     """
-    with run(inputs, config, progress, jobs, work_dir, fields) as outcome:
+    with run(inputs, config, progress, jobs, work_dir, fields, engine, client, partitions) as outcome:
         return outcome.report(keep_texts)
 
 
@@ -74,36 +85,70 @@ def run(
     jobs: Optional[int] = None,
     work_dir: Optional[str] = None,
     fields: Optional[FieldMap] = None,
+    engine: Union[str, Engine] = "local",
+    client=None,
+    partitions: Optional[int] = None,
 ) -> Iterator["Outcome"]:
     """:func:`cluster`'s work, kept open as an :class:`Outcome` whose clusters are built
-    as they are read (the workspace is removed when the ``with`` block ends)."""
-    jobs = default_jobs() if jobs is None else max(1, jobs)
+    as they are read (the workspace is removed when the ``with`` block ends). An engine
+    given by name is started here and closed at the end; one given as an object is not."""
+    jobs = None if jobs is None else max(1, jobs)
     cfg = config or Config()
+    if isinstance(engine, str):
+        with _started(make_engine(engine, jobs, client=client, partitions=partitions)) as eng:
+            with run(inputs, cfg, progress, jobs, work_dir, fields, eng) as outcome:
+                yield outcome
+        return
     progress = progress or _noop
     problems: list[Problem] = []
     with workdir(work_dir) as tmp:
         docs = DocStore(tmp)
         prepared = None
         try:
-            ingest_corpus(docs, inputs, problems, fields, progress, jobs)
+            ingest_corpus(docs, inputs, problems, fields, progress, getattr(engine, "jobs", None) or jobs or default_jobs(), tmp)
             if not len(docs):
                 raise InputError("no readable documents" + (f" ({len(problems)} skipped)" if problems else ""),
                                  problems=problems)
-            prepared, facts = prepare_corpus(docs, tmp, cfg, progress, jobs)
-            pairs = find_candidates(prepared, cfg, progress, jobs, tmp)
-            alignments = align_pairs(prepared, pairs, cfg, progress, jobs)
+            prepared, facts = prepare_corpus(docs, tmp, cfg, progress, engine)
+            pairs = find_candidates(prepared, cfg, progress, engine, tmp)
+            alignments = align_pairs(prepared, pairs, cfg, progress, engine)
             del pairs
             yield link_clusters(prepared, facts, alignments, problems, cfg)
         finally:
             (prepared or docs).close()
 
 
+@contextmanager
+def _started(engine: Engine) -> Iterator[Engine]:
+    try:
+        yield engine
+    finally:
+        engine.close()
+
+
 def ingest_corpus(docs: DocStore, inputs, problems: list[Problem], fields: Optional[FieldMap] = None,
-                  progress: Optional[Progress] = None, jobs: int = 1) -> None:
+                  progress: Optional[Progress] = None, jobs: int = 1, work_dir: Optional[str] = None) -> None:
     """Read every input into the run's workspace (streamed: nothing is held whole); HTML
-    pages are extracted on ``jobs`` processes."""
-    docs.add_all(iter_sourced(_as_inputs(inputs), problems, fields, progress, jobs), problems)
+    pages are extracted on ``jobs`` processes. URLs (see :mod:`dedup.ingest_url`) are
+    copied into ``work_dir`` first."""
+    inputs = _as_inputs(inputs)
+    fetched = None
+    if work_dir is not None and any(is_url(x) for x in inputs):
+        inputs, fetched = fetch(inputs, os.path.join(work_dir, "inputs"), problems)
+    try:
+        docs.add_all(iter_sourced(inputs, problems, fields, progress, jobs), problems)
+    except InputError as exc:
+        if fetched is None or exc.path is None:
+            raise
+        raise InputError(exc.message, path=fetched.name(exc.path), line=exc.line,
+                         problems=[_renamed(p, fetched) for p in exc.problems]) from None
+    if fetched is not None:
+        problems[:] = [_renamed(p, fetched) for p in problems]
     problems.sort(key=problem_order)  # the report does not depend on input order
+
+
+def _renamed(problem: Problem, fetched) -> Problem:
+    return problem.model_copy(update={"path": fetched.name(problem.path)})
 
 
 def link_clusters(prepared, facts, alignments, problems: list[Problem], cfg: Config) -> "Outcome":
@@ -216,7 +261,7 @@ def compare(a: Union[str, Document, dict], b: Union[str, Document, dict], config
         prepared = None
         try:
             docs.add_all([da, db], [])
-            prepared, _ = prepare_corpus(docs, tmp, cfg)
+            prepared, _ = prepare_corpus(docs, tmp, cfg, engine=Inline())
             pa, pb = prepared[0], prepared[1]
             facts_a, facts_b = fact_mask(da.text, pa.starts, pa.ends), fact_mask(db.text, pb.starts, pb.ends)
         finally:

@@ -2,8 +2,8 @@
 tokenized and segmented, word document frequencies, OCR-damaged documents flagged.
 
 The corpus streams through in three passes over the documents on disk (lines, then
-furniture judged across the corpus, then content), each spread over ``jobs``
-processes; what the passes keep is written to the run's workspace, so memory grows
+furniture judged across the corpus, then content), each a stage function an
+engine maps over partitions; what the passes keep is written to the run's workspace, so memory grows
 with the number of documents, not with their text. Corpus statistics are gathered
 here, in id order, so nothing depends on the number of workers.
 """
@@ -17,7 +17,7 @@ import numpy as np
 from . import boilerplate, inline, metadata
 from .config import Config
 from .models import Document
-from .parallel import chunks, run
+from .engines.base import Engine, as_engine
 from .provenance import DocFacts
 from .recurrence import Recurrence, _counts, rest_signature
 from .segment import Prepared, member_sorted, paragraphs, prepare, unique_sorted
@@ -98,18 +98,20 @@ def _prepare_range(state, rng: tuple[int, int]):
     return out
 
 
-def prepare_corpus(docs: DocStore, workdir: str, cfg: Config, progress: Progress = _noop, jobs: int = 1):
+def prepare_corpus(docs: DocStore, workdir: str, cfg: Config, progress: Progress = _noop,
+                   engine: Engine | int | None = None):
     """Classify lines, judge recurring furniture across the corpus, tokenize the content.
 
     Returns the prepared documents (a :class:`PreparedStore` in ``workdir``, with word
     document frequencies and OCR flags) and their facts, both in id order.
     """
+    engine = as_engine(engine)
     n = len(docs)
-    ranges = chunks(n, CHUNK)
+    ranges = engine.partitions(n, CHUNK)
     lines = Records(f"{workdir}/lines")
     recurrence = Recurrence()
     content_tokens = 0
-    for part in run(_lines_range, docs, ranges, jobs):
+    for part in engine.map(_lines_range, docs, ranges):
         for record in part:
             spans, shape, ntoks, keys = unpack_lines(record)
             recurrence.add(keys, ntoks, shape, docs.sources[len(lines)])
@@ -120,7 +122,7 @@ def prepare_corpus(docs: DocStore, workdir: str, cfg: Config, progress: Progress
 
     def rest_signatures(ids: list[int], recurring: set) -> dict:
         state = (docs, lines, ids, recurring, cfg)
-        sigs = [sig for part in run(_rest_range, state, chunks(len(ids), CHUNK), jobs) for sig in part]
+        sigs = [sig for part in engine.map(_rest_range, state, engine.partitions(len(ids), CHUNK)) for sig in part]
         return dict(zip(ids, sigs))
 
     furniture = recurrence.furniture(
@@ -133,7 +135,7 @@ def prepare_corpus(docs: DocStore, workdir: str, cfg: Config, progress: Progress
     grams = WordTable()
     mod = inline.modulus(content_tokens)
     seen_furniture = boilerplate.FurnitureTexts()
-    for part in run(_prepare_range, (docs, lines, furniture, cfg, mod), ranges, jobs):
+    for part in engine.map(_prepare_range, (docs, lines, furniture, cfg, mod), ranges):
         for p, f, seen, vocab, occ, g in part:
             seen_furniture.add(docs.sources[p.index], seen)
             prepared.append(p)
@@ -159,7 +161,7 @@ def prepare_corpus(docs: DocStore, workdir: str, cfg: Config, progress: Progress
     values, counts, _ = grams.finish(n)
     del grams
     keep = counts >= inline.PASSAGE_DOCS_FACTOR * cfg.boilerplate_min_docs
-    inline_furniture(prepared, docs, (values[keep], counts[keep]), mod, cfg, progress, jobs)
+    inline_furniture(prepared, docs, (values[keep], counts[keep]), mod, cfg, progress, engine)
     return prepared, facts
 
 
@@ -194,18 +196,19 @@ def _cut_range(state, rng: tuple[int, int]):
 
 
 def inline_furniture(prepared: PreparedStore, docs: DocStore, recurring_df: tuple, mod: int, cfg: Config,
-                     progress: Progress = _noop, jobs: int = 1) -> int:
+                     progress: Progress = _noop, engine: Engine | int | None = None) -> int:
     """Find recurring passages (runs of recurring n-grams, see :mod:`dedup.inline`),
     judge them as lines are judged, cut the furniture ones out of the content.
     ``recurring_df``: the recurring n-grams (sorted) and their document counts.
     Returns the number of documents changed."""
+    engine = as_engine(engine)
     n = len(prepared)
     recurring, gram_df = recurring_df
     if not len(recurring):
         return 0
     spans, keys = Ragged(np.int32), Ragged(np.uint64)
     rec = Recurrence()
-    for part in run(_passages_range, (prepared, recurring, mod), chunks(n, CHUNK), jobs):
+    for part in engine.map(_passages_range, (prepared, recurring, mod), engine.partitions(n, CHUNK)):
         for sp, k in part:
             d = len(keys)
             spans.append(np.asarray(sp, np.int32).reshape(-1))
@@ -220,7 +223,7 @@ def inline_furniture(prepared: PreparedStore, docs: DocStore, recurring_df: tupl
 
     def rest_signatures(ids: list[int], rec_keys: set) -> dict:
         state = (prepared, ids, spans, keys, rec_keys, cfg.seed)
-        sigs = [s for part in run(_inline_rest_range, state, chunks(len(ids), CHUNK), jobs) for s in part]
+        sigs = [s for part in engine.map(_inline_rest_range, state, engine.partitions(len(ids), CHUNK)) for s in part]
         return dict(zip(ids, sigs))
 
     min_docs = inline.PASSAGE_DOCS_FACTOR * cfg.boilerplate_min_docs
@@ -255,7 +258,8 @@ def inline_furniture(prepared: PreparedStore, docs: DocStore, recurring_df: tupl
         return 0
     furniture_grams = np.unique(np.concatenate(grams))
     changed = 0
-    for part in run(_cut_range, (prepared, docs, carriers, furniture_grams, mod, cfg), chunks(len(carriers), CHUNK), jobs):
+    for part in engine.map(_cut_range, (prepared, docs, carriers, furniture_grams, mod, cfg),
+                           engine.partitions(len(carriers), CHUNK)):
         for q in part:
             prepared.replace(q)
             changed += 1

@@ -124,6 +124,27 @@ class Records:
             os.close(self._fd)
             self._fd = -1
 
+    # Sent to another process (an engine's worker): the records written so far, read
+    # back by path, so the receiver must see the same filesystem (one machine, or a
+    # shared work_dir). The copy only reads.
+    def __getstate__(self) -> dict:
+        self.flush()
+        state = dict(self.__dict__, _fd=-1, _pending=[])
+        state["_reader"] = True
+        return state
+
+    def __setstate__(self, state: dict) -> None:
+        self.__dict__.update(state)
+        try:
+            self._fd = os.open(self.path, os.O_RDONLY)
+        except OSError as exc:
+            raise WorkspaceError(f"cannot read the workspace {self._where} from this worker ({exc.strerror}); "
+                                 "on several machines, give a work_dir they all see", directory=self._where) from None
+
+    def __del__(self) -> None:
+        if getattr(self, "_reader", False):
+            self.close()
+
 
 class Ragged:
     """A list of small 1-d arrays stored as one array and offsets (no per-item object)."""

@@ -170,6 +170,9 @@ class PreparedStore(Sequence):
     def text(self, k: int) -> str:
         return self.docs.text(k)
 
+    def __getstate__(self) -> dict:
+        return dict(self.__dict__, _cache=OrderedDict())  # a worker loads what it needs
+
     def close(self) -> None:
         self._records.close()
         self.docs.close()

@@ -6,7 +6,8 @@ option value (including an output path that is one of the inputs); 3 no usable i
 (missing path, empty directory, nothing readable); 4 the output (a file, or stdout)
 could not be written; 5 the index file cannot be used (``dedup index``); 6 the run's
 workspace cannot be written (the disk or quota of TMPDIR is full, or it is not
-writable); 70 internal error.
+writable); 7 the engine cannot run (``--engine dask`` without the ``dask`` extra, or
+its scheduler unreachable); 70 internal error.
 """
 
 from __future__ import annotations
@@ -43,6 +44,16 @@ render = lazy("dedup.report", "render")
 # Config's defaults and the date orders it accepts, as declared (see defaults.py).
 _DEFAULT, _CHOICES = config_defaults()
 DateOrder = Enum("DateOrder", {o: o for o in _CHOICES["date_order"]}, type=str)
+
+
+class ShardFormat(str, Enum):
+    jsonl = "jsonl"
+    parquet = "parquet"
+
+
+class EngineName(str, Enum):
+    local = "local"
+    dask = "dask"
 
 EXIT_SKIPPED, EXIT_USAGE, EXIT_OUTPUT, EXIT_INTERNAL = 1, 2, 4, 70
 
@@ -90,11 +101,19 @@ app.command("eval")(eval_cmd)
 
 @app.command("cluster")
 def cluster_cmd(
-    paths: List[Path] = typer.Argument(..., help="Directories; text, HTML, JSONL, WARC, CSV/TSV, Parquet files; "
-                                                   "- for JSONL on stdin."),
+    given: List[str] = typer.Argument(..., metavar="PATHS...",
+                                      help="Directories; text, HTML, JSONL, WARC, CSV/TSV, Parquet files; - for JSONL "
+                                           "on stdin; URLs and globs (s3://bucket/news/*.jsonl.gz, file://, https://) "
+                                           "through fsspec."),
     fmt: Format = typer.Option(Format.table, "--format", "-f", help="Output format."),
     output: Optional[str] = typer.Option(None, "--output", "-o", metavar="FILE",
                                          help="Write here, not to stdout (never over an input)."),
+    output_dir: Optional[str] = typer.Option(
+        None, "--output-dir", metavar="DIR|URL",
+        help="Write sharded JSONL (clusters/, links/, documents/, _manifest.json) here, by the workers; a new or "
+             "empty directory, or a URL (s3://..., file://...)."),
+    shard_format: ShardFormat = typer.Option(ShardFormat.jsonl, "--shard-format",
+                                             help="Format of the --output-dir shards."),
     threshold: float = typer.Option(_DEFAULT.threshold, help="Segment Jaccard similarity LSH is tuned to find (0-1)."),
     shingle_size: int = typer.Option(_DEFAULT.shingle_size, help="Words per shingle."),
     num_perm: int = typer.Option(_DEFAULT.num_perm, help="MinHash permutations."),
@@ -113,6 +132,15 @@ def cluster_cmd(
         False, "--include-templates", help="Let template links (a formula with new facts) join clusters like copies."),
     jobs: int = typer.Option(0, "--jobs", "-j", help="Worker processes (0: all cores). Output does not depend on it."),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar or warnings."),
+    engine: EngineName = typer.Option(EngineName.local, "--engine",
+                                      help="What runs the stages: local processes, or Dask (pip install 'dedup[dask]'). "
+                                           "Output does not depend on it."),
+    scheduler: Optional[str] = typer.Option(None, "--scheduler", metavar="ADDRESS",
+                                            help="Dask scheduler (tcp://HOST:8786); default: a LocalCluster of --jobs "
+                                                 "processes."),
+    partitions: Optional[int] = typer.Option(None, "--partitions", min=1,
+                                             help="Partitions per stage on Dask (default: by size). Output does not "
+                                                  "depend on it."),
     id_field: IdField = None,
     text_field: TextField = None,
     title_field: TitleField = None,
@@ -122,10 +150,15 @@ def cluster_cmd(
     author_field: AuthorField = None,
 ) -> int:
     """Cluster documents that share text; name each cluster's origin and the passages."""
+    from ..ingest_url import is_url
+
+    paths = [p if is_url(p) else Path(p) for p in given]
     fields = field_map(id=id_field, text=text_field, title=title_field, date=date_field, source=source_field,
                        url=url_field, author=author_field)
     if jobs < 0:
         raise typer.BadParameter("must be 0 (all cores) or more", param_hint="'--jobs'")
+    if engine is not EngineName.dask and (scheduler is not None or partitions is not None):
+        raise typer.BadParameter("needs --engine dask", param_hint="'--scheduler' / '--partitions'")
     if min_link is None:  # only the default follows --min-passage; a value given is checked
         min_link = max(_DEFAULT.min_link_tokens, min_passage)
     cfg = Config(
@@ -133,6 +166,12 @@ def cluster_cmd(
         min_passage_tokens=min_passage, min_link_tokens=min_link, seed=seed,
         min_passage_score=min_score, date_order=date_order.value, template_links=include_templates,
     )
+    if output_dir is not None:
+        if output is not None:
+            raise typer.BadParameter("give --output or --output-dir, not both", param_hint="'--output-dir'")
+        from ..shards import check_target
+
+        check_target(output_dir)  # before the run: a wrong target must not cost the run
     if output is not None:
         if not output.strip():
             raise typer.BadParameter("is empty; give a file name (or leave it out for stdout)",
@@ -140,17 +179,22 @@ def cluster_cmd(
         # Before the run, not after it: a wrong path must not cost the run.
         from .. import ingest  # the names it reads in a directory (none known: all files count)
 
-        check_output(output, paths, ingest.CORPUS_SUFFIXES)
+        check_output(output, [p for p in paths if isinstance(p, Path)], ingest.CORPUS_SUFFIXES)
     with ExitStack() as stack:
+        runner = _engine(stack, engine.value, jobs or None, scheduler, partitions, quiet)
         with ProgressBar(enabled=not quiet and _err.is_terminal) as bar:
             outcome = stack.enter_context(run_pipeline(list(paths), cfg, progress=bar, jobs=jobs or None,
-                                                                fields=fields))
+                                                                fields=fields, engine=runner))
         if not quiet:
             for problem in outcome.problems:
                 sys.stderr.write(f"dedup: warning: {'skipped ' if problem.skipped else ''}{problem}\n")
             if bar.summary():
                 sys.stderr.write(bar.summary())
-        if fmt is Format.table:
+        if output_dir is not None:
+            from ..shards import write_shards
+
+            write_shards(outcome, output_dir, runner, fmt=shard_format.value)
+        elif fmt is Format.table:
             from .table import print_table
 
             report = outcome.report(keep_texts=True)
@@ -168,6 +212,19 @@ def cluster_cmd(
             else:
                 write_output(output, data)
     return EXIT_SKIPPED if outcome.problems else 0
+
+
+def _engine(stack: ExitStack, name: str, jobs: Optional[int], scheduler: Optional[str],
+            partitions: Optional[int], quiet: bool):
+    """The engine to run on (closed with ``stack``); Dask's dashboard link on stderr."""
+    from ..engines import make_engine
+
+    engine = make_engine(name, jobs, scheduler=scheduler, partitions=partitions)
+    stack.callback(engine.close)
+    link = getattr(engine, "dashboard_link", None)
+    if link and not quiet:
+        sys.stderr.write(f"dedup: dask dashboard: {link}\n")
+    return engine
 
 
 def _fail(message: str) -> None:

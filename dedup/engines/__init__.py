@@ -1,0 +1,29 @@
+"""Engines: what runs the stage functions. ``local`` (forked processes on this machine)
+and ``dask`` (a dask.distributed cluster); see :mod:`dedup.engines.base`."""
+
+from __future__ import annotations
+
+from typing import Optional
+
+from .base import Engine, Inline, as_engine, chunks
+
+ENGINES = ("local", "dask")
+
+
+def make_engine(name: str = "local", jobs: Optional[int] = None, client=None, scheduler: Optional[str] = None,
+                partitions: Optional[int] = None) -> Engine:
+    """The engine called ``name`` (``local`` or ``dask``)."""
+    if name == "local":
+        from .local import LocalEngine
+
+        return LocalEngine(jobs)
+    if name == "dask":
+        from .dask import DaskEngine
+
+        return DaskEngine(client=client, scheduler=scheduler, workers=jobs, partitions=partitions)
+    from ..errors import EngineError
+
+    raise EngineError(f"unknown engine {name!r} (choose from {', '.join(ENGINES)})")
+
+
+__all__ = ["ENGINES", "Engine", "Inline", "as_engine", "chunks", "make_engine"]

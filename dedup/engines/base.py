@@ -1,0 +1,86 @@
+"""The Engine protocol: what a stage asks of whatever runs it.
+
+A stage splits its work into partitions (``partitions``), has a function of plain data
+run over them (``map``, results in partition order, so the answer never depends on
+where or in what order they ran) and folds the results itself, in order: corpus
+statistics are reductions over the mapped results (``reduce``). An engine that spreads
+data over workers also offers ``shuffle(split, state, items, nparts, combine, cstate,
+progress)``: each item split into ``nparts`` pieces, piece ``p`` of every item combined
+where the data is, only the combined results returned (candidates use it to group band
+keys by key). A stage imports this protocol, never an engine; an engine knows no
+stage's internals, only ``func(state, item)``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Sequence
+from typing import Any, Protocol, runtime_checkable
+
+
+def chunks(n: int, size: int) -> list[tuple[int, int]]:
+    """``[start, end)`` ranges covering ``range(n)``."""
+    size = max(1, size)
+    return [(s, min(n, s + size)) for s in range(0, n, size)]
+
+
+@runtime_checkable
+class Engine(Protocol):
+    """Runs stage functions ``func(state, item)`` over partitions."""
+
+    name: str
+
+    def partitions(self, n: int, size: int) -> list[tuple[int, int]]:
+        """``[start, end)`` ranges of ``range(n)``; ``size`` is the stage's preferred
+        partition size (an engine may cut coarser or finer; results do not change)."""
+        ...
+
+    def map(self, func: Callable[[Any, Any], Any], state: Any, items: Sequence) -> Iterator:
+        """``func(state, item)`` for every item, yielded in the order of ``items``."""
+        ...
+
+    def reduce(self, merge: Callable[[Any, Any], Any], parts: Sequence) -> Any:
+        """Fold ``parts`` with the associative ``merge`` (in order: left to right)."""
+        ...
+
+    def close(self) -> None:
+        ...
+
+
+class Inline:
+    """The protocol in this process, one partition after another (no workers)."""
+
+    name = "inline"
+
+    def partitions(self, n: int, size: int) -> list[tuple[int, int]]:
+        return chunks(n, size)
+
+    def map(self, func, state, items) -> Iterator:
+        for item in items:
+            yield func(state, item)
+
+    def reduce(self, merge, parts):
+        return fold(merge, parts)
+
+    def close(self) -> None:
+        pass
+
+
+def fold(merge, parts):
+    """Pairwise tree fold, in order (the same grouping whoever runs it)."""
+    parts = list(parts)
+    if not parts:
+        raise ValueError("nothing to reduce")
+    while len(parts) > 1:
+        parts = [merge(parts[i], parts[i + 1]) if i + 1 < len(parts) else parts[i] for i in range(0, len(parts), 2)]
+    return parts[0]
+
+
+def as_engine(engine: "Engine | int | None") -> Engine:
+    """An engine for a stage called the old way: ``None`` or a number of jobs."""
+    if engine is None or isinstance(engine, int):
+        if engine is None or engine <= 1:
+            return Inline()
+        from .local import LocalEngine
+
+        return LocalEngine(engine)
+    return engine

@@ -1,0 +1,157 @@
+"""The Dask engine: the same stage functions on a dask.distributed cluster.
+
+Without a client or a scheduler address it starts a LocalCluster of worker processes
+on this machine. Each ``map`` sends the stage's state once (as a task holding it, so a
+worker lost mid-run costs a recomputation, not the run) and one task per partition;
+results come back in partition order. Workers read the run's workspace by path: on a
+cluster of several machines, ``work_dir`` must be a directory they all see.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import operator
+import pickle
+import uuid
+from collections.abc import Iterator
+from typing import Any, Optional
+
+from ..errors import EngineError
+from .base import chunks, fold
+
+CONNECT_TIMEOUT = 10  # seconds to reach a scheduler before giving up with one line
+RETRIES = 2  # a task whose worker raised (not died: Dask reschedules those itself)
+
+
+def _state(blob: bytes) -> Any:
+    return pickle.loads(blob)
+
+
+def _distributed():
+    try:
+        import distributed
+    except ImportError:
+        raise EngineError("the dask engine needs dask.distributed: pip install 'dedup[dask]'") from None
+    return distributed
+
+
+class DaskEngine:
+    """Stage functions as Dask tasks.
+
+    ``client``: a ``distributed.Client`` to use (left open); else ``scheduler``
+    (``tcp://HOST:8786``) to connect to, else a LocalCluster of ``workers`` processes
+    (default: all cores), one thread each. ``partitions``: how many partitions each
+    stage's work is cut into (default: the stage's own partition size).
+    """
+
+    name = "dask"
+
+    def __init__(self, client=None, scheduler: Optional[str] = None, workers: Optional[int] = None,
+                 partitions: Optional[int] = None):
+        distributed = _distributed()
+        if partitions is not None and partitions < 1:
+            raise EngineError(f"partitions must be 1 or more, not {partitions}")
+        self.npartitions = partitions
+        self._owned = []
+        if client is None:
+            if scheduler:
+                try:
+                    client = distributed.Client(scheduler, timeout=CONNECT_TIMEOUT)
+                except (OSError, TimeoutError, ValueError) as exc:
+                    raise EngineError(f"cannot reach the Dask scheduler at {scheduler}: {exc}") from None
+            else:
+                from ..parallel import default_jobs
+
+                cluster = distributed.LocalCluster(
+                    n_workers=workers or default_jobs(), threads_per_worker=1, processes=True,
+                    dashboard_address=":0", silence_logs=logging.ERROR)
+                self._owned.append(cluster)
+                client = distributed.Client(cluster)
+            self._owned.insert(0, client)
+        self.client = client
+
+    @property
+    def dashboard_link(self) -> Optional[str]:
+        """Where the Dask dashboard is (None when there is none to show)."""
+        import importlib.util
+
+        if self._owned and importlib.util.find_spec("bokeh") is None:  # our LocalCluster serves none
+            return None
+        try:
+            return self.client.dashboard_link
+        except Exception:  # no dashboard (bokeh not installed): nothing to show
+            return None
+
+    def partitions(self, n: int, size: int) -> list[tuple[int, int]]:
+        if self.npartitions:
+            size = max(1, math.ceil(n / self.npartitions))
+        return chunks(n, size)
+
+    def map(self, func, state, items) -> Iterator:
+        items = list(items)
+        if not items:
+            return
+        run = f"{getattr(func, '__name__', 'stage').strip('_')}-{uuid.uuid4().hex[:8]}"
+        # Pickled here, now: the caller may change its objects once results arrive.
+        blob = pickle.dumps(state, protocol=pickle.HIGHEST_PROTOCOL)
+        held = self.client.submit(_state, blob, key=f"{run}-state", pure=False)
+        futures = [self.client.submit(func, held, item, key=f"{run}-{k}", retries=RETRIES, pure=False)
+                   for k, item in enumerate(items)]
+        try:
+            for k in range(len(futures)):
+                result = futures[k].result()
+                futures[k] = None  # released: the worker may drop it
+                yield result
+        finally:
+            self.client.cancel([f for f in futures if f is not None] + [held])
+
+    @property
+    def buckets(self) -> int:
+        """Key partitions per group of a shuffle: one per worker."""
+        return max(1, len(self.client.scheduler_info().get("workers", {})))
+
+    def shuffle(self, split, state, items, nparts: int, combine, cstate, progress=None) -> list:
+        """``split(state, item)`` gives ``nparts`` pieces per item; ``combine(cstate,
+        [piece p of every item, in item order])`` for each p, on the workers. The
+        pieces move worker to worker; only the combined results come back, in p order.
+        ``progress(done, total)``: called as the items' splits finish (in order)."""
+        items = list(items)
+        if not items:
+            return []
+        run = f"{getattr(split, '__name__', 'split').strip('_')}-{uuid.uuid4().hex[:8]}"
+        held = self.client.submit(_state, pickle.dumps(state, protocol=pickle.HIGHEST_PROTOCOL), key=f"{run}-state",
+                                  pure=False)
+        cheld = self.client.submit(_state, pickle.dumps(cstate, protocol=pickle.HIGHEST_PROTOCOL),
+                                   key=f"{run}-cstate", pure=False)
+        mapped = [self.client.submit(split, held, item, key=f"{run}-split-{k}", retries=RETRIES, pure=False)
+                  for k, item in enumerate(items)]
+        pieces = [[self.client.submit(operator.getitem, m, p, key=f"{run}-piece-{p}-{k}", pure=False)
+                   for k, m in enumerate(mapped)] for p in range(nparts)]
+        parts = [self.client.submit(combine, cheld, ps, key=f"{run}-combine-{p}", retries=RETRIES, pure=False)
+                 for p, ps in enumerate(pieces)]
+        try:
+            if progress:
+                for k, m in enumerate(mapped):
+                    _distributed().wait(m)
+                    progress(k + 1, len(mapped))
+            return [f.result() for f in parts]
+        finally:
+            self.client.cancel([held, cheld, *mapped, *(f for ps in pieces for f in ps), *parts])
+
+    def reduce(self, merge, parts):
+        return fold(merge, parts)
+
+    def close(self) -> None:
+        for thing in self._owned:
+            try:
+                thing.close()
+            except Exception:  # already gone (a cluster whose client closed it)
+                pass
+        self._owned = []
+
+    def __enter__(self) -> "DaskEngine":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()

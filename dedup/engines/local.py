@@ -1,0 +1,31 @@
+"""The local engine: this machine's cores, workers forked after the run's workspace
+is set up so they read it copy-on-write (see :mod:`dedup.parallel`)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Optional
+
+from .. import parallel
+from .base import chunks, fold
+
+
+class LocalEngine:
+    """Forked worker processes on this machine (``jobs``: default all cores)."""
+
+    name = "local"
+
+    def __init__(self, jobs: Optional[int] = None):
+        self.jobs = parallel.default_jobs() if jobs is None else max(1, jobs)
+
+    def partitions(self, n: int, size: int) -> list[tuple[int, int]]:
+        return chunks(n, size)
+
+    def map(self, func, state, items) -> Iterator:
+        return parallel.run(func, state, list(items), self.jobs)
+
+    def reduce(self, merge, parts):
+        return fold(merge, parts)
+
+    def close(self) -> None:
+        pass

@@ -1,0 +1,232 @@
+"""The Dask engine: the same stage functions on a LocalCluster of 2 worker processes
+give byte-identical JSON to the local engine, for any number of partitions, and a
+worker killed mid-run changes nothing."""
+from __future__ import annotations
+
+import os
+import signal
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from conftest import SEEDS
+
+distributed = pytest.importorskip("distributed")  # the test extra installs it: CI runs these
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))  # benchmarks/ is not part of the installed package
+DATA = next((d for d in (REPO.parent / "shared" / "data", REPO.parents[1] / "shared" / "data")
+             if (d / "reuters21578.jsonl.gz").exists()), None)
+needs_data = pytest.mark.skipif(DATA is None, reason="source corpora not found")
+# Articles in the generated corpus. The issue asks for 10k: on the 2-core shared
+# development machine one 10k run took 233 s local and 366 s on Dask (identical JSON);
+# the three Dask runs here would add some 15 minutes to CI (budget 15 in all), so 2k.
+GENERATED = 2000
+
+
+@pytest.fixture(scope="module")
+def client():
+    cluster = distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
+                                       dashboard_address=":0", silence_logs=40)
+    with distributed.Client(cluster) as c:
+        yield c
+    cluster.close()
+
+
+def _json(path, engine="local", jobs=2, **kw) -> str:
+    from dedup.pipeline import run
+    from dedup.report import render
+
+    with run([str(path)], engine=engine, jobs=jobs, **kw) as outcome:
+        return "".join(render(outcome, "json"))
+
+
+def _dask(client, partitions=None, progress=None):
+    from dedup.engines.dask import DaskEngine
+
+    return DaskEngine(client=client, partitions=partitions)
+
+
+@pytest.fixture(scope="module")
+def generated(tmp_path_factory):
+    from benchmarks.synth import build
+
+    if DATA is None:
+        pytest.skip("source corpora not found")
+    plain, furnished = tmp_path_factory.mktemp("plain"), tmp_path_factory.mktemp("furnished")
+    build(DATA, plain, size=GENERATED, seed=11)
+    build(DATA, furnished, size=600, seed=5, phenomena=frozenset({"inline-furniture", "templates"}))
+    return {"plain": plain / "corpus.jsonl", "furnished": furnished / "corpus.jsonl"}
+
+
+@pytest.fixture(scope="module")
+def local_json(generated):
+    return {name: _json(path) for name, path in [("seeds", SEEDS), *generated.items()]}
+
+
+@pytest.mark.parametrize("partitions", [None, 1, 2, 3, 17, 1000])
+def test_seeds_identical_for_any_number_of_partitions(client, partitions):
+    expected = _json(SEEDS)
+    assert '"clusters": [' in expected and '"c2"' in expected  # the seeds do cluster
+    assert _json(SEEDS, engine=_dask(client, partitions)) == expected
+
+
+@needs_data
+@pytest.mark.parametrize("name,partitions", [("plain", 5), ("furnished", None), ("furnished", 4)])
+def test_generated_corpora_identical(client, generated, local_json, name, partitions):
+    got = _json(generated[name], engine=_dask(client, partitions))
+    assert got.count('"id": "c') > 10  # a real answer, not two empty reports
+    assert got == local_json[name]
+
+
+def test_library_engine_by_name_with_a_client(client):
+    import dedup
+
+    report = dedup.cluster(SEEDS, engine="dask", client=client, partitions=2)
+    assert report.model_dump_json() == dedup.cluster(SEEDS).model_dump_json()
+    assert client.status == "running"  # a client given is left open
+
+
+@needs_data
+def test_worker_killed_mid_run_is_retried_and_the_answer_is_unchanged(client, generated, local_json):
+    killed = []
+
+    def progress(stage, done, total):
+        # Once while documents are prepared, once when band keys wait on the workers
+        # for the shuffle: the lost results are computed again from their lineage.
+        if stage in ("segment", "fingerprint") and stage not in [k for k, _ in killed]:
+            client.wait_for_workers(2, timeout=60)
+            pids = sorted(client.run(os.getpid, on_error="ignore").items())
+            pid = pids[len(killed) % len(pids)][1]
+            os.kill(pid, signal.SIGKILL)
+            killed.append((stage, pid))
+
+    from dedup.pipeline import run
+    from dedup.report import render
+
+    with run([str(generated["plain"])], progress=progress, engine=_dask(client, partitions=8)) as outcome:
+        got = "".join(render(outcome, "json"))
+    assert [k for k, _ in killed] == ["segment", "fingerprint"]
+    assert got == local_json["plain"]
+    client.wait_for_workers(2, timeout=60)
+    alive = set(client.run(os.getpid).values())
+    assert not alive & {pid for _, pid in killed}  # the workers really died (their nannies started new ones)
+
+
+def test_without_the_extra_one_line_and_exit_7(run_cli, monkeypatch):
+    import dedup
+    from dedup.errors import EngineError
+
+    monkeypatch.setitem(sys.modules, "distributed", None)  # as if not installed
+    code, out, err = run_cli("cluster", SEEDS, "--engine", "dask", "-q")
+    assert code == 7 and out == ""
+    assert err.strip().splitlines() == ["dedup: error: the dask engine needs dask.distributed: "
+                                        "pip install 'dedup[dask]'"]
+    with pytest.raises(EngineError):
+        dedup.cluster(SEEDS, engine="dask")
+
+
+def test_unreachable_scheduler_is_one_line_exit_7(run_cli, monkeypatch):
+    from dedup.engines import dask as dask_engine
+
+    monkeypatch.setattr(dask_engine, "CONNECT_TIMEOUT", 1)
+    code, _, err = run_cli("cluster", SEEDS, "--engine", "dask", "--scheduler", "tcp://127.0.0.1:9", "-q")
+    assert code == 7
+    assert len(err.strip().splitlines()) == 1 and "tcp://127.0.0.1:9" in err
+
+
+def test_scheduler_without_dask_engine_is_usage_error(run_cli):
+    code, _, err = run_cli("cluster", SEEDS, "--scheduler", "tcp://127.0.0.1:9")
+    assert code == 2 and "--engine dask" in err
+
+
+def test_cli_dask_matches_local(run_cli, tmp_path, client):
+    address = client.scheduler.address
+    code, out, err = run_cli("cluster", SEEDS, "-f", "json", "--engine", "dask", "--scheduler", address,
+                             "--partitions", "3", "-q")
+    assert code == 0
+    assert out == _json(SEEDS)
+
+
+@needs_data
+def test_output_dir_written_by_dask_workers_matches_local(client, generated, tmp_path):
+    from dedup.pipeline import run
+    from dedup.shards import write_shards
+
+    def lines(root, kind):
+        return "".join(p.read_text(encoding="utf-8") for p in sorted((root / kind).glob("part-*.jsonl")))
+
+    for name, engine in (("local", "local"), ("dask", _dask(client, partitions=3))):
+        with run([str(generated["furnished"])], engine=engine) as outcome:
+            write_shards(outcome, f"file://{tmp_path}/{name}", outcome_engine(engine))
+    assert len(list((tmp_path / "dask" / "clusters").glob("part-*.jsonl"))) == 3
+    for kind in ("clusters", "links", "documents"):
+        assert lines(tmp_path / "dask", kind) == lines(tmp_path / "local", kind) != ""
+
+
+def outcome_engine(engine):
+    from dedup.engines import make_engine
+
+    return make_engine("local", 2) if engine == "local" else engine
+
+
+class _Shuffling:
+    """The shuffle protocol in this process, with any number of key buckets and
+    partition size: the pairs must not depend on either."""
+
+    name = "test-shuffle"
+
+    def __init__(self, buckets: int, size: int):
+        self.buckets, self.size = buckets, size
+
+    def partitions(self, n, size):
+        from dedup.engines import chunks
+
+        return chunks(n, self.size)
+
+    def map(self, func, state, items):
+        return (func(state, item) for item in items)
+
+    def shuffle(self, split, state, items, nparts, combine, cstate, progress=None):
+        results = [split(state, item) for item in items]
+        return [combine(cstate, [r[p] for r in results]) for p in range(nparts)]
+
+    def reduce(self, merge, parts):
+        from dedup.engines.base import fold
+
+        return fold(merge, parts)
+
+    def close(self):
+        pass
+
+
+@needs_data
+def test_shuffled_band_keys_give_the_same_pairs_for_any_buckets_and_partitions(generated, tmp_path_factory):
+    from hypothesis import given, settings, strategies as st
+
+    from dedup import pipeline
+    from dedup.candidates import find_candidates
+    from dedup.config import Config
+    from dedup.prepare import prepare_corpus
+    from dedup.spill import workdir
+    from dedup.workspace import DocStore
+
+    cfg = Config()
+    with workdir(str(tmp_path_factory.mktemp("ws"))) as tmp:
+        docs = DocStore(tmp)
+        pipeline.ingest_corpus(docs, [str(generated["furnished"])], [], None, None, work_dir=tmp)
+        prepared, _ = prepare_corpus(docs, tmp, cfg, engine=2)
+        assert prepared.noisy.any()  # the OCR channel's keys are shuffled too
+        expected = find_candidates(prepared, cfg, engine=2, workdir=tmp)
+        assert len(expected) > 100
+
+        @settings(max_examples=8, deadline=None)
+        @given(st.integers(1, 9), st.integers(1, 700))
+        def check(buckets, size):
+            got = find_candidates(prepared, cfg, engine=_Shuffling(buckets, size))
+            assert np.array_equal(got, expected)
+
+        check()
+        prepared.close()
