@@ -150,6 +150,16 @@ def test_cli_dask_matches_local(run_cli, tmp_path, client):
     assert out == _json(SEEDS)
 
 
+def test_workers_peak_memory_is_reported(run_cli, client):
+    from dedup.engines.dask import DaskEngine
+
+    report = DaskEngine(client=client).memory()
+    assert len(report) == 2 and all(20 << 20 < peak < limit for _, peak, limit in report), report
+    code, _, err = run_cli("cluster", SEEDS, "--engine", "dask", "--scheduler", client.scheduler.address)
+    line = [x for x in err.splitlines() if "peak memory" in x]
+    assert code == 0 and len(line) == 1 and line[0].count(" MiB of ") == 2, err
+
+
 @needs_data
 def test_output_dir_written_by_dask_workers_matches_local(client, generated, tmp_path):
     from dedup.pipeline import run

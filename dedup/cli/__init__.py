@@ -190,6 +190,7 @@ def cluster_cmd(
                 sys.stderr.write(f"dedup: warning: {'skipped ' if problem.skipped else ''}{problem}\n")
             if bar.summary():
                 sys.stderr.write(bar.summary())
+            _memory_line(runner)
         if output_dir is not None:
             from ..shards import write_shards
 
@@ -225,6 +226,16 @@ def _engine(stack: ExitStack, name: str, jobs: Optional[int], scheduler: Optiona
     if link and not quiet:
         sys.stderr.write(f"dedup: dask dashboard: {link}\n")
     return engine
+
+
+def _memory_line(engine) -> None:
+    """The Dask workers' peak memory against their limit, one line on stderr."""
+    report = getattr(engine, "memory", None)
+    if report is None:
+        return
+    mib = 1 << 20
+    parts = [f"{peak / mib:,.0f} MiB" + (f" of {limit / mib:,.0f}" if limit else "") for _, peak, limit in report()]
+    sys.stderr.write(f"dedup: dask workers' peak memory: {', '.join(parts)}\n")
 
 
 def _fail(message: str) -> None:

@@ -28,6 +28,15 @@ def _state(blob: bytes) -> Any:
     return pickle.loads(blob)
 
 
+def _peak_rss() -> int:
+    """This process's peak resident memory in bytes (Linux reports kB, macOS bytes)."""
+    import resource
+    import sys
+
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return int(peak if sys.platform == "darwin" else peak * 1024)
+
+
 def _distributed():
     try:
         import distributed
@@ -138,6 +147,14 @@ class DaskEngine:
             return [f.result() for f in parts]
         finally:
             self.client.cancel([held, cheld, *mapped, *(f for ps in pieces for f in ps), *parts])
+
+    def memory(self) -> list[tuple[str, int, int]]:
+        """Per worker (by address): peak resident bytes so far and the memory limit Dask
+        enforces (0: none). A worker past the limit's thresholds spills, then pauses,
+        then is restarted by its nanny; the peak says how near a run came."""
+        peaks = self.client.run(_peak_rss)
+        info = self.client.scheduler_info().get("workers", {})
+        return [(addr, int(peaks[addr]), int(info.get(addr, {}).get("memory_limit") or 0)) for addr in sorted(peaks)]
 
     def reduce(self, merge, parts):
         return fold(merge, parts)
