@@ -17,7 +17,8 @@ document frequency, counted over the *other* documents of the corpus: a formula 
 hundreds of reports share ("... mln dlr eurobond due ... lead manager ... said") matches
 on common words and differs on the rare ones (names, figures), so its weighted
 similarity is low, while a copy matches on the rare words too. Words inside quotation
-marks count half as evidence of copying: independent reports quote the same speakers.
+marks count half as evidence of copying: independent reports quote the same speakers
+(unless the equal words run on past the quote into the reporter's own words).
 """
 
 from __future__ import annotations
@@ -115,9 +116,24 @@ def _judge(g, A: Side, B: Side, cfg: Config) -> Span | None:
     score = same / total if total else 0.0
     if score < cfg.min_passage_score:
         return None
-    quoted = sum(A.quoted(x0, x1) + B.quoted(y0, y1) for x0, x1, y0, y1 in g) / 2
+    quoted = sum(_independent_quote(A, B, *blk) for blk in g)
     evidence = matched - (1.0 - QUOTE_EVIDENCE) * quoted
     return Span(a0, a1, b0, b1, matched, evidence, score, tuple(g))
+
+
+def _independent_quote(A: Side, B: Side, x0: int, x1: int, y0: int, y1: int) -> int:
+    """Words of an equal block that may be an independent quote. Reports that quote a
+    speaker each put the same words in quotation marks and frame them in their own
+    words; so only a word quoted on both sides counts, and none does when the block
+    carries ``ANCHOR_WORDS`` or more words quoted on neither side (the framing: an
+    attribution, the sentence around the quote) — it copied the framing too."""
+    if not A.quoted(x0, x1) or not B.quoted(y0, y1):
+        return 0
+    qa = np.diff(A.cum_quoted[x0 : x1 + 1]) > 0
+    qb = np.diff(B.cum_quoted[y0 : y1 + 1]) > 0
+    if int((~qa & ~qb).sum()) >= ANCHOR_WORDS:
+        return 0
+    return int((qa & qb).sum())
 
 
 def _chain(blocks, A: Side, B: Side, cfg: Config, local: bool = False) -> list[Span]:

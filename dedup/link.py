@@ -20,7 +20,7 @@ from .config import Config
 from .engines.base import Engine, as_engine
 from .provenance import PairAlignment
 from .segment import Prepared, member_sorted
-from .template import fact_mask, is_template
+from .template import TEMPLATE_FACT_SHARE, fact_evidence, fact_mask, frame_facts, judged, on_words, without_frame
 
 CHUNK = 512  # pairs per task
 
@@ -43,19 +43,32 @@ def align_one(pa: Prepared, pb: Prepared, n_docs: int, cfg: Config, words=None, 
     OCR-damaged and words found no link; a word-aligned link whose facts differ is a
     ``template``. ``words``/``chars``/``facts``: optional callables that return a
     document's (cached) word string / :class:`CharView` / fact mask."""
+    kind, spans, _ = align_judged(pa, pb, n_docs, cfg, words, chars, facts)
+    return kind, spans
+
+
+def align_judged(pa: Prepared, pb: Prepared, n_docs: int, cfg: Config, words=None, chars=None, facts=None):
+    """:func:`align_one` and the pair's fact evidence (:func:`dedup.template.fact_evidence`;
+    None when the pair is not linked or not judged by its facts)."""
     words = words or (lambda p: p.word_string())
     chars = chars or (lambda p: CharView.of(p.text, p.starts, p.ends))
     facts = facts or (lambda p: fact_mask(p.text, p.starts, p.ends))
     side_a, side_b = pair_sides(pa, pb, words(pa), words(pb), n_docs)
     spans = align(side_a, side_b, cfg)
     kind = link_kind(spans, pa.ntokens, pb.ntokens, cfg)
+    evidence = None
+    judge = spans
     if kind is None and (pa.noisy or pb.noisy):
         spans = align_chars(chars(pa), chars(pb), cfg, side_a.weights(), side_b.weights())
         kind = link_kind(spans, pa.ntokens, pb.ntokens, cfg)
-    elif kind is not None and not (pa.noisy or pb.noisy) and is_template(
-            spans, side_a, side_b, facts(pa), facts(pb), n_docs - 2):
-        kind = "template"
-    return kind, spans
+        judge = on_words(spans, side_a.words, side_b.words)
+    if kind is not None and judged(judge):
+        evidence = fact_evidence(judge, side_a, side_b, facts(pa), facts(pb), n_docs - 2)
+        if (pa.noisy or pb.noisy) and not evidence.fact_changes():
+            evidence = None  # OCR damage changes any word, facts too: not judged, a copy
+        elif evidence.share() >= TEMPLATE_FACT_SHARE:
+            kind = "template"
+    return kind, spans, evidence
 
 
 def _cached(cache: dict, make):
@@ -67,8 +80,9 @@ def _cached(cache: dict, make):
     return get
 
 
-def _align_range(state, rng: tuple[int, int]) -> list[tuple[int, PairAlignment]]:
-    """``(position in the caller's pairs, alignment)`` of the linked pairs in ``rng``."""
+def _align_range(state, rng: tuple[int, int]) -> list[tuple[int, PairAlignment, tuple | None]]:
+    """``(position in the caller's pairs, alignment, fact evidence)`` of the linked pairs
+    in ``rng``."""
     prepared, pairs, order, cfg = state
     text = getattr(prepared, "text", None)  # a PreparedStore keeps texts on disk
     words = _cached({}, lambda p: p.word_string())
@@ -76,9 +90,9 @@ def _align_range(state, rng: tuple[int, int]) -> list[tuple[int, PairAlignment]]
     facts = _cached({}, lambda p: fact_mask(p.text if p.text is not None else text(p.index), p.starts, p.ends))
     out = []
     for (i, j), pos in zip(pairs[order[rng[0] : rng[1]]].tolist(), order[rng[0] : rng[1]].tolist()):
-        kind, spans = align_one(prepared[i], prepared[j], len(prepared), cfg, words, chars, facts)
+        kind, spans, ev = align_judged(prepared[i], prepared[j], len(prepared), cfg, words, chars, facts)
         if kind is not None:  # the blocks were for alignment; the report needs the spans
-            out.append((pos, PairAlignment(i, j, kind, tuple(replace(s, blocks=()) for s in spans))))
+            out.append((pos, PairAlignment(i, j, kind, tuple(replace(s, blocks=()) for s in spans)), ev))
     return out
 
 
@@ -95,9 +109,10 @@ def _local_order(n: int, pairs: np.ndarray) -> np.ndarray:
 def align_pairs(prepared: Sequence[Prepared], pairs: np.ndarray, cfg: Config, progress=None,
                 engine: Engine | int | None = None):
     """Align every candidate pair; keep those with enough shared text to link, in the
-    order of ``pairs``."""
+    order of ``pairs``. Copies are then judged again without the frame facts of the
+    template series their documents belong to (:func:`frames_judged`)."""
     engine = as_engine(engine)
-    found: list[tuple[int, PairAlignment]] = []
+    found: list[tuple[int, PairAlignment, tuple | None]] = []
     order = _local_order(len(prepared), pairs) if len(pairs) else np.zeros(0, np.int64)
     ranges = engine.partitions(len(pairs), CHUNK)
     for (s, e), part in zip(ranges, engine.map(_align_range, (prepared, pairs, order, cfg), ranges)):
@@ -105,4 +120,21 @@ def align_pairs(prepared: Sequence[Prepared], pairs: np.ndarray, cfg: Config, pr
         if progress:
             progress("align", e, len(pairs))
     found.sort(key=lambda t: t[0])
-    return [al for _, al in found]
+    return frames_judged([(al, ev) for _, al, ev in found])
+
+
+def frames_judged(found: list[tuple[PairAlignment, tuple | None]]) -> list[PairAlignment]:
+    """The alignments, with each copy whose facts, the frame of a template series of
+    either document left out (:func:`dedup.template.without_frame`), differ as a
+    template's do made a ``template``. Frames come from the first judgement only, so
+    the result does not depend on the order of the pairs."""
+    frame = frame_facts([(al.i, al.j, al.kind == "template", ev) for al, ev in found])
+    if not frame:
+        return [al for al, _ in found]
+    out = []
+    for al, ev in found:
+        if (al.kind != "template" and ev is not None and (al.i in frame or al.j in frame)
+                and without_frame(ev, frame.get(al.i, set()), frame.get(al.j, set())) >= TEMPLATE_FACT_SHARE):
+            al = replace(al, kind="template")
+        out.append(al)
+    return out

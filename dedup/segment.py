@@ -115,12 +115,29 @@ _QUOTE_CHARS = re.compile('["\u201c\u201d\u201e\u00ab\u00bb]')
 
 
 def _quoted(text: str, start: int, end: int, token_starts: np.ndarray) -> np.ndarray:
-    """Tokens inside quotation marks, paired in order within one paragraph (an
-    unclosed quote runs to the paragraph's end, as news style has it)."""
-    marks = [m.start() for m in _QUOTE_CHARS.finditer(text, start, end)]
-    if not marks:
-        return np.zeros(len(token_starts), dtype=bool)
-    return np.searchsorted(np.asarray(marks), token_starts) % 2 == 1
+    """Tokens inside quotation marks within one paragraph. A mark's side of the word
+    says which it is (straight quotes look alike both ways): one that touches a word on
+    its right only opens, on its left only closes; a mark with space or nothing on both
+    sides says nothing. An unclosed quote runs to the paragraph's end, as news style
+    has it; a close with no open before it (a text cut mid-quote) ends a quote that
+    began before the paragraph (only as its first mark). Pairing marks by parity instead would turn a cut
+    quote's closing mark into an opening one and call the words after it quoted."""
+    inside = np.zeros(len(token_starts), dtype=bool)
+    opened, is_open, first = start, False, True
+    for m in _QUOTE_CHARS.finditer(text, start, end):
+        k = m.start()
+        left = k > start and not text[k - 1].isspace()
+        right = k + 1 < end and not text[k + 1].isspace()
+        if right and not left and not is_open:
+            opened, is_open = k, True
+        elif left and (is_open or (first and not right)):
+            lo, hi = np.searchsorted(token_starts, [opened, k])
+            inside[lo:hi] = True
+            is_open = False
+        first = False
+    if is_open:
+        inside[np.searchsorted(token_starts, opened):] = True
+    return inside
 
 
 def _segment_bounds(text, starts, ends, para_last: set, target: int) -> np.ndarray:

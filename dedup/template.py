@@ -23,20 +23,34 @@ repeats in every issue ("Federal Reserve", "Luxembourg") is common and so weak
 evidence of copying (a word in 3% of the corpus: 0.37), while one that only a story's
 few copies share stays strong (in 5 of 19,000 documents: 0.82). With no other
 documents (:func:`dedup.compare`) every repeated fact counts 1. An OCR-damaged
-document differs everywhere, facts included, so a pair with one (``noisy``) is not
-judged: it stays a copy.
+document differs everywhere, facts included, so a pair with one (``noisy``: many
+one-off words, which a series' new names also make) is judged only when its changes
+are mostly facts (:meth:`Evidence.fact_changes`); otherwise it stays a copy. Its
+passages may have been found on characters (the new names pull a series' weighted
+word similarity down): their words are lined up again to judge them (:func:`on_words`).
 
 Rule (one knob, :data:`TEMPLATE_FACT_SHARE`): a linked pair is a ``template`` when the
 facts that differ inside its passages carry at least that share (half) of the fact
 weight inside them, both sides counted. A document and itself differ nowhere, so they
 are never a template; the measure counts both sides alike, so it is symmetric.
+
+A series small against the corpus (a dozen issues in ten thousand documents) makes
+its formula's fixed names rare, so two issues can look like copies by them. Over a
+corpus the series tells which facts are its frame: the facts a document repeats with
+most documents it is a template of (:func:`frame_facts`). A pair called a copy is judged
+again without the frame facts of either document (:func:`without_frame`): issues
+then differ in what is left, the facts that vary; a copy of an issue, or its
+correction, repeats those.
 """
 
 from __future__ import annotations
 
 import re
+from dataclasses import replace
+from typing import NamedTuple
 
 import numpy as np
+from rapidfuzz.distance import Indel
 
 from .align import Side, Span
 
@@ -117,12 +131,10 @@ def _rarity(side: Side, others: int) -> np.ndarray:
     return np.clip((w - 1.0) / np.log(1.0 + others), 0.0, 1.0)
 
 
-def fact_share(spans: list[Span], side_a: Side, side_b: Side, facts_a: np.ndarray, facts_b: np.ndarray,
-               others: int = 0) -> float:
-    """The template evidence of a linked pair, 0..1: the facts inside its passages that
-    the two documents state differently, against all the facts inside them (see the
-    module docstring). Both sides count. 0.0 without facts."""
-    differ = same = 0.0
+def fact_evidence(spans: list[Span], side_a: Side, side_b: Side, facts_a: np.ndarray, facts_b: np.ndarray,
+                  others: int = 0) -> "Evidence":
+    """The :class:`Evidence` of a linked pair."""
+    differ = 0.0
     per_side = []
     for side, unit in enumerate((facts_a, facts_b)):
         inside, equal, gap = _sides(len(unit), spans, side)
@@ -131,10 +143,15 @@ def fact_share(spans: list[Span], side_a: Side, side_b: Side, facts_a: np.ndarra
     with_fact = [set(gap[(unit >= 0) & ~equal & (gap >= 0)].tolist())
                  for (inside, equal, gap), unit in zip(per_side, (facts_a, facts_b))]
     swapped = with_fact[0] & with_fact[1]
+    # gaps with words on both sides and no fact on either: a change that is no new fact
+    with_words = [set(gap[~equal & (gap >= 0)].tolist()) for inside, equal, gap in per_side]
+    plain = len((with_words[0] & with_words[1]) - with_fact[0] - with_fact[1])
+    same = []
     for (inside, equal, gap), (s, unit) in zip(per_side, ((side_a, facts_a), (side_b, facts_b))):
         sel = (unit >= 0) & inside
         ids, first = np.unique(unit[sel], return_inverse=True)
         if not len(ids):
+            same.append((np.zeros(0, np.int64), np.zeros(0)))
             continue
         rare = np.zeros(len(ids))
         np.maximum.at(rare, first, _rarity(s, others)[sel])
@@ -144,15 +161,103 @@ def fact_share(spans: list[Span], side_a: Side, side_b: Side, facts_a: np.ndarra
         in_swap = np.zeros(len(ids), dtype=bool)
         in_swap[first[np.isin(gap[sel], list(swapped))]] = True
         differ += float((~whole & in_swap).sum())
-        same += float(rare[whole].sum())
+        same.append((ids[whole].astype(np.int64), rare[whole]))
+    return Evidence(differ, same[0][0], same[0][1], same[1][0], same[1][1], len(swapped), plain)
+
+
+class Evidence(NamedTuple):
+    """What a linked pair's facts say: ``differ``, the facts inside its passages that
+    the two sides state differently (both sides counted); per side the repeated facts
+    (``ids_*``, the index of each one's first token) and their weight (``weight_*``,
+    their rarity); ``swaps``, the gaps where both sides state a fact, and ``plain``,
+    the gaps where both sides hold words and neither a fact."""
+
+    differ: float
+    ids_a: np.ndarray
+    weight_a: np.ndarray
+    ids_b: np.ndarray
+    weight_b: np.ndarray
+    swaps: int
+    plain: int
+
+    def share(self) -> float:
+        return share_of(self.differ, float(self.weight_a.sum() + self.weight_b.sum()))
+
+    def fact_changes(self) -> bool:
+        """Whether the changes are facts, as a template's are: OCR damage misreads any
+        word, so most of its changed gaps hold no fact."""
+        return self.swaps > self.plain
+
+
+def share_of(differ: float, same: float) -> float:
+    """The template evidence: differing facts against all the facts judged (0.0 without)."""
     total = differ + same
     return differ / total if total else 0.0
+
+
+def fact_share(spans: list[Span], side_a: Side, side_b: Side, facts_a: np.ndarray, facts_b: np.ndarray,
+               others: int = 0) -> float:
+    """The template evidence of a linked pair, 0..1: the facts inside its passages that
+    the two documents state differently, against all the facts inside them (see the
+    module docstring). Both sides count. 0.0 without facts."""
+    return fact_evidence(spans, side_a, side_b, facts_a, facts_b, others).share()
+
+
+def on_words(spans: list[Span], words_a: str, words_b: str) -> list[Span]:
+    """Passages found on characters with the equal blocks of their words (one code
+    point per word, as :meth:`Prepared.word_string` gives them), so their facts can
+    be judged like a word alignment's."""
+    out = []
+    for sp in spans:
+        blocks = tuple((op.src_start + sp.a0, op.src_end + sp.a0, op.dest_start + sp.b0, op.dest_end + sp.b0)
+                       for op in Indel.opcodes(words_a[sp.a0 : sp.a1], words_b[sp.b0 : sp.b1]) if op.tag == "equal")
+        out.append(replace(sp, blocks=blocks))
+    return out
+
+
+def judged(spans: list[Span]) -> bool:
+    """Whether a pair's passages can be judged by their facts: found on words (passages
+    found on characters, OCR damage, differ everywhere: they stay copies)."""
+    return bool(spans) and all(sp.blocks for sp in spans)
 
 
 def is_template(spans: list[Span], side_a: Side, side_b: Side, facts_a: np.ndarray, facts_b: np.ndarray,
                 others: int = 0) -> bool:
     """Whether a linked pair is a template series rather than a copy (see the module
     docstring). Passages found on characters (OCR damage) are copies."""
-    if not spans or not all(sp.blocks for sp in spans):
+    if not judged(spans):
         return False
     return fact_share(spans, side_a, side_b, facts_a, facts_b, others) >= TEMPLATE_FACT_SHARE
+
+
+def frame_facts(pairs: list[tuple[int, int, bool, tuple]]) -> dict[int, set[int]]:
+    """Per document, its facts that a template series repeats in every issue (the
+    formula's fixed names: an exchange, an issuer's agent, a ministry): the facts it
+    repeats with at least half, and at least two, of the documents it is a
+    ``template`` of (a figure that two issues share by chance is repeated with one).
+    ``pairs``: ``(i, j, is_template, evidence)`` with :class:`Evidence` (or None)."""
+    seen: dict[int, list[np.ndarray]] = {}
+    for i, j, tpl, ev in pairs:
+        if tpl and ev is not None:
+            seen.setdefault(i, []).append(ev.ids_a)
+            seen.setdefault(j, []).append(ev.ids_b)
+    frame: dict[int, set[int]] = {}
+    for d, lists in seen.items():
+        if len(lists) < 2:
+            continue
+        ids, n = np.unique(np.concatenate(lists), return_counts=True)
+        common = ids[n >= max(2, (len(lists) + 1) // 2)]
+        if len(common):
+            frame[d] = set(common.tolist())
+    return frame
+
+
+def without_frame(ev: tuple, frame_i: set[int], frame_j: set[int]) -> float:
+    """:func:`share_of` a pair's evidence with the repeated facts that are the frame of
+    a series either document belongs to left out: two issues of one formula agree on
+    the formula's fixed names and say nothing by that; a copy repeats the facts that
+    vary from issue to issue too (and a correction changes one of them)."""
+    differ, ids_a, w_a, ids_b, w_b = ev[:5]
+    keep_a = ~np.isin(ids_a, list(frame_i)) if frame_i else np.ones(len(ids_a), bool)
+    keep_b = ~np.isin(ids_b, list(frame_j)) if frame_j else np.ones(len(ids_b), bool)
+    return share_of(differ, float(w_a[keep_a].sum() + w_b[keep_b].sum()))

@@ -1,0 +1,74 @@
+"""Quotes as evidence: independent reports quote the same speakers, copies repeat the
+framing too (issue 11, item 3: planted passages that hold a quote)."""
+
+import random
+
+import numpy as np
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from dedup import Config, cluster
+from dedup.normalize import tokenize
+from dedup.segment import _quoted
+from textgen import article, sentence
+
+
+def _quoted_words(text: str) -> list[str]:
+    starts, ends, _ = tokenize(text, 0, len(text))
+    return [text[s:e] for s, e, q in zip(starts.tolist(), ends.tolist(), _quoted(text, 0, len(text), starts)) if q]
+
+
+def test_a_text_cut_mid_quote_does_not_turn_the_closing_mark_into_an_opening_one():
+    text = 'he should apologise." However, Mr Johnson said the mayor "should butt out" of it.'
+    assert _quoted_words(text) == ["he", "should", "apologise", "should", "butt", "out"]
+
+
+def test_straight_and_curly_quotes_pair_by_the_side_of_the_word_they_touch():
+    assert _quoted_words('He said "we will go" and left.') == ["we", "will", "go"]
+    assert _quoted_words("\u201cCurly\u201d and \u00abguillemets\u00bb") == ["Curly", "guillemets"]
+    assert _quoted_words('"An unclosed quote runs on') == ["An", "unclosed", "quote", "runs", "on"]
+
+
+@settings(max_examples=30, deadline=None)
+@given(st.lists(st.sampled_from(["word", '"', " ", "said", ".", ","]), max_size=40))
+def test_quote_marks_never_crash_and_flag_every_token_once(parts):
+    text = "".join(parts)
+    starts, _, _ = tokenize(text, 0, len(text))
+    assert len(_quoted(text, 0, len(text), starts)) == len(starts)
+
+
+def _corpus(shared_a: str, shared_b: str, seed: int) -> list[dict]:
+    rng = random.Random(seed)
+    docs = [{"id": f"z{k}", "text": article(1000 + k)} for k in range(8)]
+    lead = lambda: " ".join(sentence(rng) for _ in range(6))  # noqa: E731
+    docs.append({"id": "a", "text": lead() + "\n\n" + shared_a + "\n\n" + lead()})
+    docs.append({"id": "b", "text": lead() + "\n\n" + shared_b + "\n\n" + lead()})
+    return docs
+
+
+def _linked(docs) -> bool:
+    rep = cluster(docs, config=Config(), jobs=1)
+    return any({lk.source, lk.target} == {"a", "b"} for c in rep.clusters for lk in c.links)
+
+
+QUOTE = ("we cannot accept a settlement that leaves the workers of this region without pensions "
+         "and the hospital without the staff it needs to keep its wards open this winter")
+
+
+def test_a_copied_passage_around_a_quote_links():
+    # 40 equal words, 30 of them a quote, framed by the same attribution on both sides:
+    # the framing was copied, so the quote is full evidence (before: 25 < 30, no link).
+    shared = f'"{QUOTE.capitalize()}," said Ms Ottoline Brackwater, speaker for the regional nurses union.'
+    assert _linked(_corpus(shared, shared, 1))
+
+
+def test_a_passage_quoted_on_one_side_only_is_not_an_independent_quote():
+    # A passage planted inside another text's open quote is quoted there only.
+    words = " ".join(sentence(random.Random(5), 36).split()[:36])  # before: 36 - 9 < 30, no link
+    assert _linked(_corpus('The council said: "' + words, words.capitalize() + ".", 2))
+
+
+def test_the_same_quote_in_different_framing_stays_half_evidence():
+    qa = f'Ms Brackwater told reporters on the steps of the court: "{QUOTE.capitalize()}."'
+    qb = f'"{QUOTE.capitalize()}," the union leader insisted in a televised address late on Friday.'
+    assert not _linked(_corpus(qa, qb, 3))

@@ -1,0 +1,81 @@
+"""Template series over a corpus: issues whose new names are one-off words, and the
+formula's fixed names (issue 11, item 2)."""
+import random
+
+import dedup
+from benchmarks.synth.transforms import ocr_noise
+from textgen import article
+
+_SYL = ("ka", "ro", "mel", "dan", "vi", "tor", "sa", "len", "bra", "ost", "nu", "gar", "pel", "zi", "mon")
+
+NOTICE = (
+    "The steelmaker {a} said on Monday it would raise base prices on plate products by {n1} dlrs a ton, "
+    "or about {n2} pct, effective with shipments on {m} {d}, a spokesman for the company said. "
+    "The increase follows a similar move announced yesterday by {b}, and dealers said other mills "
+    "were expected to follow within days as demand from the construction and shipbuilding industries "
+    "remained firm through the spring, according to figures compiled by {c} analysts."
+)
+
+
+def _name(rng: random.Random) -> str:
+    return "".join(rng.choice(_SYL) for _ in range(3)).capitalize()
+
+
+def notice(rng: random.Random) -> str:
+    # every issue names new companies: one-off words, as real issuers and agents are
+    return NOTICE.format(a=_name(rng), b=_name(rng), c=_name(rng), n1=rng.randint(10, 99),
+                         n2=rng.randint(2, 9), m=rng.choice(["March", "April", "May"]), d=rng.randint(1, 28))
+
+
+def _background(k: int) -> list[dict]:
+    return [{"id": f"bg{i}", "text": article(500 + i)} for i in range(k)]
+
+
+def test_issues_with_new_one_off_names_are_a_template_series_not_copies():
+    # The new names make the issues look OCR-damaged (many one-off words) and pull the
+    # weighted word similarity under the passage score, so characters link them; the
+    # changes are all facts, so they are a series (before: linked as duplicates).
+    rng = random.Random(3)
+    docs = [{"id": f"day{k}", "text": notice(rng)} for k in range(4)] + _background(8)
+    report = dedup.cluster(docs, jobs=1)
+    assert not any(m.doc_id.startswith("day") for c in report.clusters for m in c.members)
+    assert {m.doc_id for c in report.templates for m in c.members} == {f"day{k}" for k in range(4)}
+
+
+def test_an_ocr_damaged_copy_stays_a_copy():
+    text = notice(random.Random(4))
+    docs = [{"id": "clean", "text": text}, {"id": "scan", "text": ocr_noise(text, random.Random(1), 0.04)}]
+    report = dedup.cluster(docs + _background(8), jobs=1)
+    assert [{m.doc_id for m in c.members} for c in report.clusters] == [{"clean", "scan"}]
+
+
+FIXED = (
+    "Grain dealers at the Ostrava Mercantile Exchange said the Kelborough Grain Board bought {a} tonnes "
+    "of wheat from Tamsin Vireo Trading, and the Halvard Shipping Agency loaded {b} tonnes for the "
+    "Dunmarrow Milling Cooperative, while the Westmere Port Authority reported {c} tonnes in store."
+)
+
+
+def series_issue(k: int) -> str:
+    # the formula names six bodies in every issue; two figures are new each day and the
+    # third takes one of two values (so half the issues share it)
+    return FIXED.format(a=100 + 7 * k, b=40 + 3 * k, c=(300, 350)[k % 2])
+
+
+def test_a_series_whose_fixed_names_outweigh_its_figures_is_kept_out_of_copy_clusters():
+    # Issues that also differ in the third figure are a template by their facts; those that
+    # share it would be copies by the formula's six names, rare in the corpus. The names the
+    # issues repeat with most of their series are its frame and are left out when a pair
+    # is judged again (before: the issues sharing a figure were clustered as copies).
+    docs = [{"id": f"day{k}", "text": series_issue(k)} for k in range(8)] + _background(10)
+    report = dedup.cluster(docs, jobs=1)
+    assert not any(m.doc_id.startswith("day") for c in report.clusters for m in c.members)
+    assert {m.doc_id for c in report.templates for m in c.members} == {f"day{k}" for k in range(8)}
+
+
+def test_a_correction_of_an_issue_stays_a_copy_of_it():
+    issues = [series_issue(k) for k in range(8)]
+    fix = issues[0].replace("bought 100 tonnes", "bought 109 tonnes")
+    docs = [{"id": f"day{k}", "text": t} for k, t in enumerate(issues)] + [{"id": "day0-fix", "text": fix}]
+    report = dedup.cluster(docs + _background(10), jobs=1)
+    assert {"day0", "day0-fix"} in [{m.doc_id for m in c.members} for c in report.clusters]
