@@ -2,7 +2,7 @@
 
     python -m benchmarks.dates --data /work/shared/data [--old-ref REF] [--fixture 2000]
 
-"before" is this tree's pipeline with ``dedup/metadata.py`` and ``rank_key`` as they were
+"before" is this tree's pipeline with ``dedup/stages/metadata.py`` and ``rank_key`` as they were
 at ``--old-ref`` (git), "after" the current code, so only the date/credit/origin rules
 differ. Measured:
 
@@ -31,9 +31,9 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import dedup
-import dedup.prepare
-import dedup.provenance
-from dedup.dates import parse_record_date
+import dedup.stages.prepare
+import dedup.stages.provenance
+from dedup.stages.dates import parse_record_date
 from dedup.models import Document
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -99,18 +99,18 @@ def facts_fn(meta):
         if date is None:
             date = meta.find_date(doc.text)
         title = doc.title or meta.find_title(doc.text, content_lines)
-        return dedup.provenance.DocFacts(doc.id, title, date, doc.source, tuple(meta.find_credits(doc.text)))
+        return dedup.stages.provenance.DocFacts(doc.id, title, date, doc.source, tuple(meta.find_credits(doc.text)))
     return facts_of
 
 
 @contextmanager
 def patched(facts_of, rank_key):
-    saved = dedup.prepare.facts_of, dedup.provenance.rank_key
-    dedup.prepare.facts_of, dedup.provenance.rank_key = facts_of, rank_key
+    saved = dedup.stages.prepare.facts_of, dedup.stages.provenance.rank_key
+    dedup.stages.prepare.facts_of, dedup.stages.provenance.rank_key = facts_of, rank_key
     try:
         yield
     finally:
-        dedup.prepare.facts_of, dedup.provenance.rank_key = saved
+        dedup.stages.prepare.facts_of, dedup.stages.provenance.rank_key = saved
 
 
 def same_day(a: datetime | None, b: datetime | None) -> bool:
@@ -184,7 +184,7 @@ def main(argv: list[str] | None = None) -> int:
     args = ap.parse_args(argv)
     data = Path(args.data)
     old_meta, old_rank = old_modules(args.old_ref)
-    versions = {"before": (facts_fn(old_meta), old_rank), "after": (dedup.prepare.facts_of, dedup.provenance.rank_key)}
+    versions = {"before": (facts_fn(old_meta), old_rank), "after": (dedup.stages.prepare.facts_of, dedup.stages.provenance.rank_key)}
     result: dict = {"old_ref": args.old_ref}
 
     fix = fixture(args.fixture, args.seed)

@@ -23,13 +23,13 @@ import time
 
 def measure(corpus: str, jobs: int) -> dict:
     from dedup import pipeline
-    from dedup.candidates import find_candidates
+    from dedup.stages.candidates import find_candidates
     from dedup.config import Config
     from dedup.engines import make_engine
-    from dedup.link import align_pairs
-    from dedup.prepare import prepare_corpus
-    from dedup.spill import workdir
-    from dedup.workspace import DocStore
+    from dedup.stages.link import align_pairs
+    from dedup.stages.prepare import prepare_corpus
+    from dedup.storage.spill import workdir
+    from dedup.storage.workspace import DocStore
 
     cfg, engine, t = Config(), make_engine("local", jobs), {}
     marks: dict[str, float] = {}

@@ -37,7 +37,7 @@ def client():
 
 def _json(path, engine="local", jobs=2, **kw) -> str:
     from dedup.pipeline import run
-    from dedup.report import render
+    from dedup.stages.report import render
 
     with run([str(path)], engine=engine, jobs=jobs, **kw) as outcome:
         return "".join(render(outcome, "json"))
@@ -104,7 +104,7 @@ def test_worker_killed_mid_run_is_retried_and_the_answer_is_unchanged(client, ge
             killed.append((stage, pid))
 
     from dedup.pipeline import run
-    from dedup.report import render
+    from dedup.stages.report import render
 
     with run([str(generated["plain"])], progress=progress, engine=_dask(client, partitions=8)) as outcome:
         got = "".join(render(outcome, "json"))
@@ -153,7 +153,7 @@ def test_cli_dask_matches_local(run_cli, tmp_path, client):
 @needs_data
 def test_output_dir_written_by_dask_workers_matches_local(client, generated, tmp_path):
     from dedup.pipeline import run
-    from dedup.shards import write_shards
+    from dedup.stages.shards import write_shards
 
     def lines(root, kind):
         return "".join(p.read_text(encoding="utf-8") for p in sorted((root / kind).glob("part-*.jsonl")))
@@ -207,11 +207,11 @@ def test_shuffled_band_keys_give_the_same_pairs_for_any_buckets_and_partitions(g
     from hypothesis import given, settings, strategies as st
 
     from dedup import pipeline
-    from dedup.candidates import find_candidates
+    from dedup.stages.candidates import find_candidates
     from dedup.config import Config
-    from dedup.prepare import prepare_corpus
-    from dedup.spill import workdir
-    from dedup.workspace import DocStore
+    from dedup.stages.prepare import prepare_corpus
+    from dedup.storage.spill import workdir
+    from dedup.storage.workspace import DocStore
 
     cfg = Config()
     with workdir(str(tmp_path_factory.mktemp("ws"))) as tmp:

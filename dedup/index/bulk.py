@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Optional, Union
 
 from ..config import Config
 from ..models import Document
-from ..parallel import Workers, default_jobs
+from ..engines.processes import Workers, default_jobs
 from . import analysis as an
 from .checks import validate
 from .errors import DuplicateIdError, IndexFileError, IndexWriteError

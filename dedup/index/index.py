@@ -21,14 +21,14 @@ import numpy as np
 from ..config import Config
 from ..models import Document, Report
 from ..pipeline import cluster as batch_cluster
-from ..provenance import DocFacts, passages, rank_key, rounded
-from ..template import fact_mask
+from ..stages.provenance import DocFacts, passages, rank_key, rounded
+from ..stages.template import fact_mask
 from . import analysis as an
 from . import bulk
 from .checks import check, restory, validate, version
 from .errors import DuplicateIdError, IndexDamagedError, IndexFileError, IndexReadOnlyError, UnknownIdError
 from .results import AddResult, BulkResult, Match, whole_copy
-from .sqlite_store import SqliteStore
+from .sqlite.store import SqliteStore
 
 Progress = Callable[[str, int, int], None]
 REDIS_SCHEMES = ("redis://", "rediss://", "unix://")
@@ -70,12 +70,12 @@ class Index:
         ``readonly``: only read (works on a read-only file or in a read-only directory;
         :meth:`clusters` then keeps its result in memory; writes raise
         :class:`IndexReadOnlyError`). An older schema cannot be upgraded read-only.
-        ``path`` may be a ``redis://`` URL (see :mod:`dedup.index.redis_store`; ``durable``
+        ``path`` may be a ``redis://`` URL (see :mod:`dedup.index.redis.store`; ``durable``
         is then the server's own persistence setting).
         """
         path = os.fspath(path)
         if path.startswith(REDIS_SCHEMES):
-            from .redis_store import RedisStore  # imports redis only when asked for
+            from .redis.store import RedisStore  # imports redis only when asked for
 
             store = RedisStore(path, timeout=timeout, create=create and not readonly, readonly=readonly)
         elif (readonly or not create) and not os.path.exists(path):

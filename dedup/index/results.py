@@ -7,7 +7,7 @@ from typing import Optional
 from pydantic import BaseModel, ConfigDict
 
 from ..models import LinkKind, Passage
-from ..normalize import tokenize
+from ..stages.normalize import tokenize
 
 
 class Match(BaseModel):

@@ -11,10 +11,10 @@ import os
 import re
 from typing import Any
 
-from .errors import InputError
-from .ingest_files import CORPUS_SUFFIXES
-from .models import Problem
-from .spill import workspace_error
+from ...errors import InputError
+from .files import CORPUS_SUFFIXES
+from ...models import Problem
+from ...storage.spill import workspace_error
 
 _URL = re.compile(r"^[A-Za-z][A-Za-z0-9+.\-]*://")
 _GLOB = re.compile(r"[*?\[]")

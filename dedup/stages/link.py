@@ -16,8 +16,8 @@ import numpy as np
 from .align import Side, align, link_kind
 from .align_chars import CharView, align_chars
 from .cluster import UnionFind
-from .config import Config
-from .engines.base import Engine, as_engine
+from ..config import Config
+from ..engines.base import Engine, as_engine
 from .provenance import PairAlignment
 from .segment import Prepared, member_sorted
 from .template import fact_mask, is_template

@@ -25,12 +25,12 @@ from contextlib import contextmanager
 
 import numpy as np
 
-from . import sqlite_levels as levels
-from . import sqlite_runs as runs
-from .sqlite_schema import ADDITIVE, APPLICATION_ID, SCHEMA_VERSION, create_statements, upgrade_statements
-from .errors import IndexDamagedError, IndexFileError, IndexReadOnlyError
-from .sqlite_errors import errors_translated, translate
-from .sqlite_open import connect
+from . import levels
+from . import runs
+from .schema import ADDITIVE, APPLICATION_ID, SCHEMA_VERSION, create_statements, upgrade_statements
+from ..errors import IndexDamagedError, IndexFileError, IndexReadOnlyError
+from .errors import errors_translated, translate
+from .open import connect
 
 MAX_VARS = 900  # parameters per statement (old SQLite builds allow 999)
 
@@ -181,7 +181,7 @@ class SqliteStore:
             for stmt in upgrade_statements(found):
                 self.db.execute(stmt)
             if 0 < found < 4:
-                from .analysis import content_hash
+                from ..analysis import content_hash
 
                 self.db.executemany("INSERT OR IGNORE INTO hashes VALUES (?, ?)",
                                     ((content_hash(text), doc) for doc, text in

@@ -13,8 +13,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from .engines.base import Engine
-from .errors import OutputDirError
+from ..engines.base import Engine
+from ..errors import OutputDirError
 from .provenance import build_cluster
 
 SHARD = 2000  # clusters or documents per shard

@@ -15,15 +15,15 @@ from collections.abc import Callable
 import numpy as np
 
 from . import boilerplate, inline, metadata
-from .config import Config
-from .models import Document
-from .engines.base import Engine, as_engine
+from ..config import Config
+from ..models import Document
+from ..engines.base import Engine, as_engine
 from .provenance import DocFacts
 from .recurrence import Recurrence, _counts, rest_signature
 from .segment import Prepared, member_sorted, paragraphs, prepare, unique_sorted
-from .spill import Ragged, Records
+from ..storage.spill import Ragged, Records
 from .words import WordTable
-from .workspace import DocStore, PreparedStore
+from ..storage.workspace import DocStore, PreparedStore
 
 Progress = Callable[[str, int, int], None]
 NOISY_SHARE = 0.06  # clean news has <5% one-off words in 95% of documents; OCR'd text more

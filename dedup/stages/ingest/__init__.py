@@ -20,10 +20,10 @@ from typing import Any, NamedTuple, Union
 
 from pydantic import ValidationError
 
-from .errors import InputError
-from .ingest_files import CORPUS_SUFFIXES, JSONL_SUFFIXES, TEXT_SUFFIXES, Planned, plan
-from .ingest_read import MAX_DOCUMENT_BYTES, Skip, jsonl_lines, parse_json_line, read_text
-from .models import Document, FieldMap, Problem
+from ...errors import InputError
+from .files import CORPUS_SUFFIXES, JSONL_SUFFIXES, TEXT_SUFFIXES, Planned, plan
+from .read import MAX_DOCUMENT_BYTES, Skip, jsonl_lines, parse_json_line, read_text
+from ...models import Document, FieldMap, Problem
 
 __all__ = ["CORPUS_SUFFIXES", "FieldMap", "Input", "JSONL_SUFFIXES", "MAX_DOCUMENT_BYTES", "TEXT_SUFFIXES",
            "Sourced", "Chooser", "iter_corpus", "iter_sourced", "read_corpus", "to_document"]
@@ -184,11 +184,11 @@ def _records(p: Planned, fields: FieldMap, problems: list[Problem], meter: _Mete
             problems.append(Problem(path=p.label, message=note, skipped=False))
         yield None, record
     elif p.kind == "warc":
-        from .ingest_warc import warc_records
+        from .warc import warc_records
 
         yield from warc_records(p.path, p.label, problems, meter.at, meter.not_article, jobs)
     elif p.kind in ("table", "parquet"):
-        from .ingest_table import csv_records, parquet_records
+        from .table import csv_records, parquet_records
 
         yield from (parquet_records if p.kind == "parquet" else csv_records)(p.path, fields, meter.at)
     else:
@@ -264,14 +264,14 @@ def _pages(files: list[Planned], jobs: int) -> Iterator[tuple[Planned, tuple | N
     files are extracted on ``jobs`` processes, in order (the same results as on one)."""
     from itertools import groupby
 
-    from .parallel import run
+    from ...engines.processes import run
 
     for html, group in groupby(files, key=lambda p: p.kind == "html"):
         group = list(group)
         if not html:
             yield from ((p, None) for p in group)
             continue
-        from .ingest_html import html_file_work
+        from .html import html_file_work
 
         yield from zip(group, run(html_file_work, None, [(p.path, p.doc_id) for p in group], jobs))
 

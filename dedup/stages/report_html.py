@@ -21,8 +21,8 @@ from typing import Optional
 
 from rapidfuzz.distance import Indel
 
-from .evaluate import merge_spans
-from .models import Cluster, Comparison, Link, Member, Passage, Report
+from ..evaluate import merge_spans
+from ..models import Cluster, Comparison, Link, Member, Passage, Report
 
 CONTEXT = 80  # characters of text shown either side of a passage
 _WORD = re.compile(r"\S+")

@@ -1,5 +1,5 @@
 """A batch run's corpus on disk: documents, line tables and prepared token arrays as
-records (see :mod:`dedup.spill`), with a few numbers per document kept in memory.
+records (see :mod:`dedup.storage.spill`), with a few numbers per document kept in memory.
 
 Memory then grows with the number of documents and segments, not with the text: a
 stage that needs a document's words loads them (an LRU cache keeps the recent ones).
@@ -14,9 +14,9 @@ from collections.abc import Iterable, Iterator, Sequence
 
 import numpy as np
 
-from .ingest import RECORD, Chooser, Sourced
-from .models import Document, Problem
-from .segment import Prepared, unique_sorted
+from ..stages.ingest import RECORD, Chooser, Sourced
+from ..models import Document, Problem
+from ..stages.segment import Prepared, unique_sorted
 from .spill import Records
 
 CACHE = 2048  # prepared documents kept loaded per process
@@ -35,7 +35,7 @@ class DocStore:
 
     def add_all(self, docs: Iterable[Document | Sourced], problems: list[Problem]) -> None:
         """Store every document (with its place, when known); of a repeated id the copy
-        :class:`~dedup.ingest.Chooser` picks is kept, whatever the order. Then sort by id."""
+        :class:`~dedup.stages.ingest.Chooser` picks is kept, whatever the order. Then sort by id."""
         chooser = Chooser()
         sources: list[str | None] = []  # by slot
         links: dict[int, tuple] = {}  # by slot

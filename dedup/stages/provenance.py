@@ -20,7 +20,7 @@ from datetime import datetime, timezone
 
 from .align import Span, coverage, weighted_score
 from .cluster import connected
-from .models import Cluster, Link, Member, Passage
+from ..models import Cluster, Link, Member, Passage
 from .segment import Prepared
 
 

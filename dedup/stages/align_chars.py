@@ -16,7 +16,7 @@ import numpy as np
 from rapidfuzz.distance import Indel
 
 from .align import Span, group_blocks
-from .config import Config
+from ..config import Config
 from .normalize import normalize_token
 
 MIN_RUN = 3  # characters; shorter equal runs are coincidence

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from .redis_tx import chunks
+from .tx import chunks
 
 
 class StoriesAndLinks:

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 
-from .sqlite_levels import BAND_TABLE
+from .levels import BAND_TABLE
 
 FANOUT = 4  # runs of one size tier merged at once
 TIER_BASE = 1 << 16  # rows: runs smaller than this share the lowest tier

@@ -6,8 +6,8 @@ from __future__ import annotations
 import time
 import uuid
 
-from .errors import IndexLockedError
-from .redis_tx import Tx
+from ..errors import IndexLockedError
+from .tx import Tx
 
 # Extend or release the lock only if it is still ours.
 REFRESH = "if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('PEXPIRE', KEYS[1], ARGV[2]) end return 0"

@@ -14,7 +14,7 @@ from collections.abc import Iterator
 
 from pydantic_core import to_json as _to_json
 
-from .models import Report
+from ..models import Report
 
 FORMATS = ("table", "json", "jsonl", "csv", "html")
 CSV_FIELDS = ("cluster", "kind", "doc_id", "role", "origin", "date", "source", "title", "coverage")

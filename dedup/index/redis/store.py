@@ -43,11 +43,11 @@ from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
-from .errors import IndexFileError, IndexReadOnlyError
-from .redis_graph import StoriesAndLinks
-from .redis_lock import REFRESH, RELEASE, WriterLock
-from .redis_tx import BLOB_KEYS, COMMIT, GET_BLOB, BANDS, FAMILIES, LINES, WORDS, Statistics, Tx, chunks
-from .sqlite_store import APPLICATION_ID
+from ..errors import IndexFileError, IndexReadOnlyError
+from .graph import StoriesAndLinks
+from .lock import REFRESH, RELEASE, WriterLock
+from .tx import BLOB_KEYS, COMMIT, GET_BLOB, BANDS, FAMILIES, LINES, WORDS, Statistics, Tx, chunks
+from ..sqlite.store import APPLICATION_ID
 
 try:
     import redis
@@ -367,7 +367,7 @@ class RedisStore(WriterLock, Statistics, StoriesAndLinks):
         if self.readonly:
             raise IndexReadOnlyError(f"{self.path}: index schema {schema} must be upgraded to {SCHEMA_VERSION} "
                                      "before it can be read; open it once where it can be written")
-        from .analysis import content_hash
+        from ..analysis import content_hash
 
         with self.write():
             if self.schema_version() == 1:  # not upgraded by another process meanwhile

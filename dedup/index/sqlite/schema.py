@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from . import sqlite_levels as levels
-from . import sqlite_runs as runs
+from . import levels
+from . import runs
 
 # 2: level tables bands0..4, words0..4; 3: sorted runs of bulk-loaded band keys;
 # 4: content hashes (exact copies are found whatever their LSH buckets hold);

@@ -15,7 +15,7 @@ from .boilerplate import FurnitureKeys
 from .fingerprint import combine, signatures
 from .normalize import tokenize
 from .segment import member_sorted, unique_sorted
-from .spill import Ragged
+from ..storage.spill import Ragged
 
 SAMPLE_DOCS = 64  # documents looked at per recurring line: enough for a median
 REST_PERM = 32  # MinHash size for comparing what documents carry besides a recurring line

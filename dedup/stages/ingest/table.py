@@ -11,8 +11,8 @@ import io
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
-from .ingest_read import MAX_DOCUMENT_BYTES, STREAM_ERRORS, Skip, open_stream
-from .models import FieldMap
+from .read import MAX_DOCUMENT_BYTES, STREAM_ERRORS, Skip, open_stream
+from ...models import FieldMap
 
 BATCH = 1024  # Parquet rows per batch: memory stays at one batch of the columns read
 

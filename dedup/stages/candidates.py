@@ -18,11 +18,11 @@ from collections.abc import Sequence
 import numpy as np
 
 from .anchors import LONG_DOC
-from .config import Config
+from ..config import Config
 from .fingerprint import combine, segment_shingles, signatures
-from .engines.base import Engine, as_engine
+from ..engines.base import Engine, as_engine
 from .segment import Prepared, unique_sorted
-from .spill import append_file
+from ..storage.spill import append_file
 
 RARE_DF_SHARE = 0.02  # "rare" words: in at most this share of the corpus
 CHUNK = 512  # documents per fingerprint task

@@ -6,8 +6,8 @@ from __future__ import annotations
 import sqlite3
 from urllib.request import pathname2url
 
-from .errors import IndexFileError
-from .sqlite_errors import kind
+from ..errors import IndexFileError
+from .errors import kind
 
 
 def _open(path: str, timeout: float, mode: str, immutable: bool = False) -> sqlite3.Connection:

@@ -15,7 +15,7 @@ import logging
 import re
 from pathlib import Path
 
-from .ingest_read import _BOMS, Skip, decode, read_bounded
+from .read import _BOMS, Skip, decode, read_bounded
 
 # trafilatura and htmldate log what they could not find; the library never prints (a
 # handler of the application's own still sees them: a NullHandler only keeps Python's
@@ -156,7 +156,7 @@ def _markup_date(html: str, url: str | None) -> str | None:
 
 def _text_dated(text: str) -> bool:
     """Whether the article's head prints a date (in any day/month order dedup reads)."""
-    from .dates import DATE_ORDERS, find_date
+    from ..dates import DATE_ORDERS, find_date
 
     return any(find_date(text, order) is not None for order in DATE_ORDERS)
 

@@ -28,7 +28,7 @@ import numpy as np
 from rapidfuzz.distance import Indel
 
 from .anchors import LONG_DOC, windows
-from .config import Config
+from ..config import Config
 
 MAX_ROUNDS = 3
 SHORT_DOC_SHARE = 0.5  # passages covering half of a short document link it

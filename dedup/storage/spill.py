@@ -22,7 +22,7 @@ from contextlib import contextmanager
 
 import numpy as np
 
-from .errors import WorkspaceError
+from ..errors import WorkspaceError
 
 FLUSH = 4096  # records buffered before one write (or arrays before one concatenate)
 PREFIX = "dedup-"  # workspaces are named dedup-<pid>-<random>

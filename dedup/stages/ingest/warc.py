@@ -20,10 +20,10 @@ import zlib
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
-from .ingest_html import charset_of, decode_html, extract
-from .ingest_read import MAX_DOCUMENT_BYTES, Skip, open_regular
-from .models import Problem
-from .parallel import run
+from .html import charset_of, decode_html, extract
+from .read import MAX_DOCUMENT_BYTES, Skip, open_regular
+from ...models import Problem
+from ...engines.processes import run
 
 _SCAN = 2**16
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import functools
 import sqlite3
 
-from .errors import IndexDamagedError, IndexFileError, IndexLockedError, IndexReadOnlyError
+from ..errors import IndexDamagedError, IndexFileError, IndexLockedError, IndexReadOnlyError
 
 
 def kind(exc: sqlite3.DatabaseError) -> str:

@@ -69,7 +69,7 @@ F['dedup.bands'] = function(pre, meta, keys, docs, mode)
   redis.call('HINCRBY', meta, 'rows:b', rows)
 end
 -- word -> documents: add an int32 delta; a count that reaches zero is deleted
-F['dedup.words'] = function(pre, meta, keys, deltas)
+F['dedup.stages.words'] = function(pre, meta, keys, deltas)
   local rows = 0
   for i = 1, #keys, 8 do
     local f = string.sub(keys, i, i + 7)
@@ -231,7 +231,7 @@ class Statistics:
         words = [(k, d) for k, d in tx.pend[WORDS.name].items() if d]
         for part in chunks(words, BLOB_KEYS):
             keys, deltas = zip(*part)
-            ops.append(("dedup.words", self._k("w:"), meta, _fields(keys), np.asarray(deltas, "<i4").tobytes()))
+            ops.append(("dedup.stages.words", self._k("w:"), meta, _fields(keys), np.asarray(deltas, "<i4").tobytes()))
         for fam in (LINES, SOURCES):  # read-modify-write
             keys = list(tx.pend[fam.name])
             now = self._values(fam, keys)  # fetches what was never read
