@@ -20,7 +20,10 @@ differ. Measured:
 from __future__ import annotations
 
 import argparse
+import ast
 import gzip
+import importlib
+import importlib.util
 import json
 import random
 import subprocess
@@ -78,18 +81,40 @@ def fixture(n: int, seed: int) -> list[tuple[dict, datetime]]:
     return out
 
 
+def _siblings(src: str) -> set[str]:
+    """The modules ``src`` imports as ``from .name import ...``."""
+    return {n.module.split(".")[0] for n in ast.walk(ast.parse(src))
+            if isinstance(n, ast.ImportFrom) and n.level == 1 and n.module}
+
+
 def old_modules(ref: str):
     """``(metadata, rank_key)`` as they were at git ``ref``."""
     def load(path: str, name: str):
-        src = subprocess.run(["git", "-C", str(ROOT), "show", f"{ref}:{path}"], check=True,
-                             capture_output=True, text=True).stdout
+        shown = subprocess.run(["git", "-C", str(ROOT), "show", f"{ref}:dedup/stages/{path}"],
+                               capture_output=True, text=True)
+        package = "dedup.stages"
+        if shown.returncode:  # a ref from before the stages moved to dedup/stages/
+            shown = subprocess.run(["git", "-C", str(ROOT), "show", f"{ref}:dedup/{path}"], check=True,
+                                   capture_output=True, text=True)
+            package = "dedup"
+        src = shown.stdout
         mod = types.ModuleType(name)
-        mod.__package__ = "dedup"
+        mod.__package__ = package  # its relative imports resolve as they did at ``ref``
         sys.modules[name] = mod
-        exec(compile(src, f"{ref}:{path}", "exec"), mod.__dict__)
+        # Before the move, ``from .credits import`` meant today's dedup.stages.credits:
+        # those names are lent to the old code while it loads, then taken back.
+        lent = [f"dedup.{m}" for m in _siblings(src) if package == "dedup" and f"dedup.{m}" not in sys.modules
+                and importlib.util.find_spec(f"dedup.stages.{m}") is not None]
+        for m in lent:
+            sys.modules[m] = importlib.import_module(m.replace("dedup.", "dedup.stages.", 1))
+        try:
+            exec(compile(src, f"{ref}:{path}", "exec"), mod.__dict__)
+        finally:
+            for m in lent:
+                del sys.modules[m]
         return mod
 
-    return load("dedup/metadata.py", "dedup._old_metadata"), load("dedup/provenance.py", "dedup._old_provenance").rank_key
+    return load("metadata.py", "dedup._old_metadata"), load("provenance.py", "dedup._old_provenance").rank_key
 
 
 def facts_fn(meta):

@@ -43,13 +43,13 @@ def measure(corpus: str, jobs: int) -> dict:
         pipeline.ingest_corpus(docs, [corpus], problems, None, None, work_dir=tmp)
         t["ingest"] = time.perf_counter() - s
         s = time.perf_counter()
-        prepared, facts = prepare_corpus(docs, tmp, cfg, progress, engine)
+        prepared, facts = prepare_corpus(docs, tmp, cfg, progress, engine=engine)
         t["prepare"] = time.perf_counter() - s
         s = time.perf_counter()
-        pairs = find_candidates(prepared, cfg, progress, engine, tmp)
+        pairs = find_candidates(prepared, cfg, progress, engine=engine, workdir=tmp)
         t["fingerprint"], t["group"] = marks["fingerprint"] - s, time.perf_counter() - marks["fingerprint"]
         s = time.perf_counter()
-        links = align_pairs(prepared, pairs, cfg, progress, engine)
+        links = align_pairs(prepared, pairs, cfg, progress, engine=engine)
         t["align"] = time.perf_counter() - s
         s = time.perf_counter()
         outcome = pipeline.link_clusters(prepared, facts, links, problems, cfg)

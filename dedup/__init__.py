@@ -37,11 +37,11 @@ __getattr__, __dir__ = lazy_names(globals(), _HOME)
 
 
 class _Package(types.ModuleType):
-    """Keeps ``dedup.cluster`` and ``dedup.normalize`` the functions.
+    """Keeps every public name the object ``__getattr__`` loads.
 
-    The stages ``dedup/stages/cluster.py`` and ``dedup/stages/normalize.py`` share those names; importing
-    one binds it on the package, which would hide the function of the same name that
-    ``__getattr__`` is to load (the eager imports used to overwrite it back).
+    A submodule imported binds its name on the package; one named like a public name
+    would hide it (as ``dedup/cluster.py`` and ``dedup/normalize.py`` did before the
+    stages moved to :mod:`dedup.stages`). The guard stays for any such name.
     """
 
     def __setattr__(self, name: str, value) -> None:

@@ -20,7 +20,7 @@ from .stages.ingest import Input, iter_sourced, problem_order, to_document
 from .stages.ingest.url import fetch, is_url
 from .stages.link import align_pairs, pair_sides
 from .models import Cluster, Comparison, Document, DocumentInfo, FieldMap, Problem, Report
-from .engines import Engine, Inline, make_engine
+from .engines import Engine, Inline, as_engine, make_engine
 from .engines.processes import default_jobs
 from .stages.prepare import prepare_corpus
 from .storage.spill import workdir
@@ -99,6 +99,7 @@ def run(
             with run(inputs, cfg, progress, jobs, work_dir, fields, eng) as outcome:
                 yield outcome
         return
+    engine = as_engine(engine)  # None or a number of jobs, as before engines had names
     progress = progress or _noop
     problems: list[Problem] = []
     with workdir(work_dir) as tmp:
@@ -109,9 +110,9 @@ def run(
             if not len(docs):
                 raise InputError("no readable documents" + (f" ({len(problems)} skipped)" if problems else ""),
                                  problems=problems)
-            prepared, facts = prepare_corpus(docs, tmp, cfg, progress, engine)
-            pairs = find_candidates(prepared, cfg, progress, engine, tmp)
-            alignments = align_pairs(prepared, pairs, cfg, progress, engine)
+            prepared, facts = prepare_corpus(docs, tmp, cfg, progress, engine=engine)
+            pairs = find_candidates(prepared, cfg, progress, engine=engine, workdir=tmp)
+            alignments = align_pairs(prepared, pairs, cfg, progress, engine=engine)
             del pairs
             yield link_clusters(prepared, facts, alignments, problems, cfg)
         finally:
@@ -136,7 +137,7 @@ def ingest_corpus(docs: DocStore, inputs, problems: list[Problem], fields: Optio
     if work_dir is not None and any(is_url(x) for x in inputs):
         inputs, fetched = fetch(inputs, os.path.join(work_dir, "inputs"), problems)
     try:
-        docs.add_all(iter_sourced(inputs, problems, fields, progress, jobs), problems)
+        docs.add_all(iter_sourced(inputs, problems, fields, progress, as_engine(jobs)), problems)
     except InputError as exc:
         if fetched is None or exc.path is None:
             raise
@@ -166,7 +167,7 @@ def link_clusters(prepared, facts, alignments, problems: list[Problem], cfg: Con
 
 
 def _groups(prepared, facts, alignments):
-    """Connected groups of the links (bridges dropped, see :mod:`dedup.cluster`), in
+    """Connected groups of the links (bridges dropped, see :mod:`dedup.stages.cluster`), in
     report order, and each group's links keyed by its first member."""
     n = len(prepared)
     edges = [(a.i, a.j) for a in alignments]

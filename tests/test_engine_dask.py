@@ -207,6 +207,7 @@ def test_shuffled_band_keys_give_the_same_pairs_for_any_buckets_and_partitions(g
     from hypothesis import given, settings, strategies as st
 
     from dedup import pipeline
+    from dedup.engines import as_engine
     from dedup.stages.candidates import find_candidates
     from dedup.config import Config
     from dedup.stages.prepare import prepare_corpus
@@ -217,9 +218,9 @@ def test_shuffled_band_keys_give_the_same_pairs_for_any_buckets_and_partitions(g
     with workdir(str(tmp_path_factory.mktemp("ws"))) as tmp:
         docs = DocStore(tmp)
         pipeline.ingest_corpus(docs, [str(generated["furnished"])], [], None, None, work_dir=tmp)
-        prepared, _ = prepare_corpus(docs, tmp, cfg, engine=2)
+        prepared, _ = prepare_corpus(docs, tmp, cfg, engine=as_engine(2))
         assert prepared.noisy.any()  # the OCR channel's keys are shuffled too
-        expected = find_candidates(prepared, cfg, engine=2, workdir=tmp)
+        expected = find_candidates(prepared, cfg, engine=as_engine(2), workdir=tmp)
         assert len(expected) > 100
 
         @settings(max_examples=8, deadline=None)

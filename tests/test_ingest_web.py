@@ -13,6 +13,7 @@ import pytest
 
 import dedup
 from dedup import FieldMap, read_corpus
+from dedup.engines import as_engine
 
 SEEDS = Path(__file__).resolve().parent.parent / "seeds"
 
@@ -431,7 +432,7 @@ def test_pages_are_extracted_on_workers_with_the_same_output(tmp_path, run_cli, 
     monkeypatch.setattr(ingest_html, "extract", tagged)
     monkeypatch.setattr(ingest_warc, "extract", tagged)
     for path in (tmp_path / "port.warc.gz", sorted(tmp_path.glob("*.html"))):
-        docs = list(dedup.stages.ingest.iter_corpus(path if isinstance(path, list) else [path], [], jobs=2))
+        docs = list(dedup.stages.ingest.iter_corpus(path if isinstance(path, list) else [path], [], engine=as_engine(2)))
         pids = {d.author for d in docs}
         assert len(docs) in (5, 8) and str(os.getpid()) not in pids
 

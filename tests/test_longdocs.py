@@ -125,6 +125,7 @@ def test_straddling_windows_cover_a_boundary():
 def test_a_passage_cut_by_segment_boundaries_of_a_long_document_is_a_candidate():
     """Two long documents share 40 words, split 20/20 into two paragraphs on one side and
     25/15 on the other; the rest of each is its own (disjoint vocabularies)."""
+    from dedup.engines import Inline
     from dedup.pipeline import ingest_corpus
     from dedup.stages.prepare import prepare_corpus
     from dedup.storage.spill import workdir
@@ -149,10 +150,10 @@ def test_a_passage_cut_by_segment_boundaries_of_a_long_document_is_a_candidate()
         with workdir(None) as tmp:
             store = DocStore(tmp)
             ingest_corpus(store, docs, [])
-            prepared, _ = prepare_corpus(store, tmp, cfg, lambda *x: None, 1)
+            prepared, _ = prepare_corpus(store, tmp, cfg, lambda *x: None, engine=Inline())
             try:
                 assert min(prepared.ntokens) > 1000
-                found += len(find_candidates(prepared, cfg)) == 1
+                found += len(find_candidates(prepared, cfg, engine=Inline())) == 1
             finally:
                 prepared.close()
     assert found == 12

@@ -22,7 +22,7 @@ class LocalEngine:
         return chunks(n, size)
 
     def map(self, func, state, items) -> Iterator:
-        return parallel.run(func, state, list(items), self.jobs)
+        return parallel.run(func, state, items, self.jobs)  # a stream stays streamed
 
     def reduce(self, merge, parts):
         return fold(merge, parts)

@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 import os
 from collections import Counter, OrderedDict
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from datetime import datetime
 from typing import Any, Optional, Union
 
@@ -27,10 +27,9 @@ from . import analysis as an
 from . import bulk
 from .checks import check, restory, validate, version
 from .errors import DuplicateIdError, IndexDamagedError, IndexFileError, IndexReadOnlyError, UnknownIdError
-from .results import AddResult, BulkResult, Match, whole_copy
+from .results import AddResult, BulkResult, Match, Progress, whole_copy
 from .sqlite.store import SqliteStore
 
-Progress = Callable[[str, int, int], None]
 REDIS_SCHEMES = ("redis://", "rediss://", "unix://")
 CACHE_DOCS = 4096  # prepared stored documents kept in memory (their content never changes)
 FORMAT = "dedup-index"

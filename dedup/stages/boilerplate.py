@@ -9,7 +9,7 @@ Two kinds of evidence, both generic rather than fitted to one site:
 * recurrence: a line that recurs verbatim across a large share of one source's
   documents is that source's template, whatever it says; and a recurring line whose
   documents otherwise have little in common is furniture (see
-  :class:`dedup.recurrence.Recurrence`).
+  :class:`dedup.stages.recurrence.Recurrence`).
 
 Lines are judged whole; offsets always refer to the original text.
 """

@@ -13,6 +13,8 @@ grouped with one stable sort, so memory is a few integers per (segment, band).
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from collections.abc import Sequence
 
 import numpy as np
@@ -20,9 +22,11 @@ import numpy as np
 from .anchors import LONG_DOC
 from ..config import Config
 from .fingerprint import combine, segment_shingles, signatures
-from ..engines.base import Engine, as_engine
 from .segment import Prepared, unique_sorted
 from ..storage.spill import append_file
+
+if TYPE_CHECKING:  # the protocol only: a stage is handed its engine, never makes one
+    from ..engines.base import Engine
 
 RARE_DF_SHARE = 0.02  # "rare" words: in at most this share of the corpus
 CHUNK = 512  # documents per fingerprint task
@@ -180,14 +184,13 @@ class _BandColumns:
         return np.fromfile(f"{self.dir}/bands-{g}", dtype=np.uint64).reshape(-1, width)
 
 
-def find_candidates(prepared: Sequence[Prepared], cfg: Config, progress=None, engine: Engine | int | None = None,
+def find_candidates(prepared: Sequence[Prepared], cfg: Config, progress=None, *, engine: Engine,
                     workdir: str | None = None) -> np.ndarray:
     """Document pairs (i < j) whose segments collide in some LSH band, as an (n, 2) array.
 
     Documents flagged as OCR-damaged also get candidates that share their rarer words.
     ``workdir``: keep the band keys there instead of in memory.
     """
-    engine = as_engine(engine)
     noisy = _noisy(prepared)
     rare = bool(noisy.any())
     if hasattr(engine, "shuffle"):  # an engine that spreads data: band keys stay on its workers

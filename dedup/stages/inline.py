@@ -2,13 +2,13 @@
 judged by how they recur across documents that otherwise share nothing.
 
 Share bars run into an article's last sentence, newsletter and app blurbs sit inside
-paragraphs: the line-level rule (:mod:`dedup.boilerplate`) cannot see them. Here each
+paragraphs: the line-level rule (:mod:`dedup.stages.boilerplate`) cannot see them. Here each
 document's content is read as word n-grams (``NGRAM`` tokens) and the corpus counts in
 how many documents each occurs. In a document, a run of consecutive n-grams that all
 recur in at least ``min_docs`` documents is a *recurring passage*: where a blurb meets
 text that differs from document to document, the n-grams straddling the edge recur
 less, so the passage is cut out exactly, the same in every document that carries it.
-Passages are then judged as lines are (:class:`dedup.recurrence.Recurrence`): in half of
+Passages are then judged as lines are (:class:`dedup.stages.recurrence.Recurrence`): in half of
 one source's documents, a template; otherwise furniture when the documents carrying it
 have little else in common: syndicated copies of one story share the rest of the
 story (most of their words are in passages they share, or what they carry besides
@@ -17,7 +17,7 @@ share only a site's widget share neither. A passage needs ``PASSAGE_DOCS_FACTOR`
 the carriers a line needs. Furniture passages are cut from the content paragraphs,
 so offsets keep referring to the original text.
 
-Cost: one n-gram count over the corpus (sorted arrays, :class:`dedup.words.WordTable`)
+Cost: one n-gram count over the corpus (sorted arrays, :class:`dedup.stages.words.WordTable`)
 and a pass over the documents that carry recurring passages. Past ``BUDGET`` n-grams
 only anchors are counted (n-grams whose hash is divisible by a modulus, chosen by
 content, so every copy of a blurb has the same anchors): memory stays bounded, edges
@@ -34,7 +34,7 @@ from .segment import Prepared, member_sorted
 
 NGRAM = 8  # tokens per n-gram: long enough that chance repeats are rare
 BUDGET = 1 << 25  # n-gram entries counted exactly (~24 bytes each) before anchors are sampled
-REST_PERM = 32  # as for lines (dedup.recurrence)
+REST_PERM = 32  # as for lines (dedup.stages.recurrence)
 REST_MIN_WORDS = 8  # fewer words outside recurring passages: a pure copy
 # A sub-line passage needs twice the carriers a line needs: an 8-word run recurs by
 # topic (names, quotations, formulae) far more often than a whole line, and the median

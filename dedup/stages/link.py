@@ -8,6 +8,8 @@ pair whose passages differ in their facts is a template series, not a copy
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from collections.abc import Sequence
 from dataclasses import replace
 
@@ -17,10 +19,12 @@ from .align import Side, align, link_kind
 from .align_chars import CharView, align_chars
 from .cluster import UnionFind
 from ..config import Config
-from ..engines.base import Engine, as_engine
 from .provenance import PairAlignment
 from .segment import Prepared, member_sorted
 from .template import fact_mask, is_template
+
+if TYPE_CHECKING:  # the protocol only: a stage is handed its engine, never makes one
+    from ..engines.base import Engine
 
 CHUNK = 512  # pairs per task
 
@@ -93,10 +97,9 @@ def _local_order(n: int, pairs: np.ndarray) -> np.ndarray:
 
 
 def align_pairs(prepared: Sequence[Prepared], pairs: np.ndarray, cfg: Config, progress=None,
-                engine: Engine | int | None = None):
+                *, engine: Engine):
     """Align every candidate pair; keep those with enough shared text to link, in the
     order of ``pairs``."""
-    engine = as_engine(engine)
     found: list[tuple[int, PairAlignment]] = []
     order = _local_order(len(prepared), pairs) if len(pairs) else np.zeros(0, np.int64)
     ranges = engine.partitions(len(pairs), CHUNK)

@@ -1,6 +1,6 @@
 """Metadata from the text itself when the input does not give it: title, date, wire credits.
 
-Dates live in :mod:`dedup.dates`, credits in :mod:`dedup.credits`; this module reads the
+Dates live in :mod:`dedup.stages.dates`, credits in :mod:`dedup.stages.credits`; this module reads the
 title and gathers the three for callers.
 """
 

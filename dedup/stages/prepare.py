@@ -10,6 +10,8 @@ here, in id order, so nothing depends on the number of workers.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from collections.abc import Callable
 
 import numpy as np
@@ -17,13 +19,15 @@ import numpy as np
 from . import boilerplate, inline, metadata
 from ..config import Config
 from ..models import Document
-from ..engines.base import Engine, as_engine
 from .provenance import DocFacts
 from .recurrence import Recurrence, _counts, rest_signature
 from .segment import Prepared, member_sorted, paragraphs, prepare, unique_sorted
 from ..storage.spill import Ragged, Records
 from .words import WordTable
 from ..storage.workspace import DocStore, PreparedStore
+
+if TYPE_CHECKING:  # the protocol only: a stage is handed its engine, never makes one
+    from ..engines.base import Engine
 
 Progress = Callable[[str, int, int], None]
 NOISY_SHARE = 0.06  # clean news has <5% one-off words in 95% of documents; OCR'd text more
@@ -99,13 +103,12 @@ def _prepare_range(state, rng: tuple[int, int]):
 
 
 def prepare_corpus(docs: DocStore, workdir: str, cfg: Config, progress: Progress = _noop,
-                   engine: Engine | int | None = None):
+                   *, engine: Engine):
     """Classify lines, judge recurring furniture across the corpus, tokenize the content.
 
     Returns the prepared documents (a :class:`PreparedStore` in ``workdir``, with word
     document frequencies and OCR flags) and their facts, both in id order.
     """
-    engine = as_engine(engine)
     n = len(docs)
     ranges = engine.partitions(n, CHUNK)
     lines = Records(f"{workdir}/lines")
@@ -161,7 +164,7 @@ def prepare_corpus(docs: DocStore, workdir: str, cfg: Config, progress: Progress
     values, counts, _ = grams.finish(n)
     del grams
     keep = counts >= inline.PASSAGE_DOCS_FACTOR * cfg.boilerplate_min_docs
-    inline_furniture(prepared, docs, (values[keep], counts[keep]), mod, cfg, progress, engine)
+    inline_furniture(prepared, docs, (values[keep], counts[keep]), mod, cfg, progress, engine=engine)
     return prepared, facts
 
 
@@ -196,12 +199,11 @@ def _cut_range(state, rng: tuple[int, int]):
 
 
 def inline_furniture(prepared: PreparedStore, docs: DocStore, recurring_df: tuple, mod: int, cfg: Config,
-                     progress: Progress = _noop, engine: Engine | int | None = None) -> int:
+                     progress: Progress = _noop, *, engine: Engine) -> int:
     """Find recurring passages (runs of recurring n-grams, see :mod:`dedup.inline`),
     judge them as lines are judged, cut the furniture ones out of the content.
     ``recurring_df``: the recurring n-grams (sorted) and their document counts.
     Returns the number of documents changed."""
-    engine = as_engine(engine)
     n = len(prepared)
     recurring, gram_df = recurring_df
     if not len(recurring):

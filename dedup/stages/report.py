@@ -1,5 +1,5 @@
 """Report: the machine-readable forms of a :class:`Report` (JSON, JSONL, CSV; HTML in
-:mod:`dedup.report_html`).
+:mod:`dedup.stages.report_html`).
 
 Formatting only; nothing here computes. Every form is deterministic: the same report
 gives the same bytes.

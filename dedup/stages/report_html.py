@@ -7,7 +7,7 @@ its text around its passages (``context`` characters either side), so passages c
 shown side by side with their word differences, which are computed here (rapidfuzz Indel
 opcodes over the two sides' words) as character offsets into each side.
 
-Formatting only, like :mod:`dedup.report`: deterministic, and every string reaches the
+Formatting only, like :mod:`dedup.stages.report`: deterministic, and every string reaches the
 page through ``textContent`` or escaped JSON, never as markup.
 """
 

@@ -11,11 +11,13 @@ as Arrow lists of structs).
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from ..engines.base import Engine
 from ..errors import OutputDirError
 from .provenance import build_cluster
+
+if TYPE_CHECKING:  # the protocol only: a stage is handed its engine, never makes one
+    from ..engines.base import Engine
 
 SHARD = 2000  # clusters or documents per shard
 KINDS = ("clusters", "links", "documents")

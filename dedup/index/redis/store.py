@@ -27,7 +27,7 @@ keys of every document; small hashes are packed.
 
 Writing: a writer takes the lock (waiting up to ``timeout``; it extends the lock as it
 works), reads what it needs and buffers its writes, which the end of ``write()`` sends
-as Lua scripts in one MULTI/EXEC (:data:`.redis_tx.COMMIT`): applied whole, with no
+as Lua scripts in one MULTI/EXEC (:data:`.tx.COMMIT`): applied whole, with no
 other client in between, or not at all (a client killed before EXEC); and not at all
 for a writer whose lock lapsed while another wrote. Holding the
 lock, a writer may read, then write what it computed from what it read. Reads inside a

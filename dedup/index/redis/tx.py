@@ -1,4 +1,4 @@
-"""A Redis write transaction's buffer, and the statistics of :mod:`.redis_store`.
+"""A Redis write transaction's buffer, and the statistics of :mod:`.store`.
 
 A transaction keeps the committed values it read (``known``) and its own changes
 (``pend``); its reads see both. At commit (:data:`COMMIT`), band and word

@@ -9,7 +9,7 @@ each level into the next one, ten times bigger and swept ten times more slowly
 adjacent in both tables, so each page written carries many rows, and no ``add`` moves more
 than one slice per level (no merge spikes). Lookups read every level (band rows: their
 union; word counts: their sum, a removal adding -1). A bulk load writes its word counts
-straight to the main table and its band keys to sorted runs (:mod:`.sqlite_runs`).
+straight to the main table and its band keys to sorted runs (:mod:`.runs`).
 """
 
 from __future__ import annotations

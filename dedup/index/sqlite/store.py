@@ -10,9 +10,9 @@ Tables: ``docs`` (the documents, their provenance facts, content paragraphs, sto
 and ``sources`` (line recurrence per source, for furniture), ``links`` (documents known
 to share text), ``cache`` (the last batch clustering), ``meta`` (settings, versions).
 
-``bands`` and ``words`` have small level tables in front (see :mod:`.sqlite_levels`);
+``bands`` and ``words`` have small level tables in front (see :mod:`.levels`);
 bulk loads write band keys to sorted runs (``bands_r<n>``, listed in ``runs``; see
-:mod:`.sqlite_runs`).
+:mod:`.runs`).
 """
 
 from __future__ import annotations

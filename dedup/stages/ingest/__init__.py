@@ -4,8 +4,8 @@
 A user mistake that leaves nothing to do (a missing path, a directory with no corpus
 files) raises :class:`InputError`; a bad file or a bad record is recorded as a
 :class:`Problem` and skipped, so one bad file never stops a corpus. Which files are read
-and their ids: :mod:`dedup.ingest_files`; how a file is read: :mod:`dedup.ingest_read`
-(text, JSONL), :mod:`dedup.ingest_html`, :mod:`dedup.ingest_warc`, :mod:`dedup.ingest_table`.
+and their ids: :mod:`dedup.stages.ingest.files`; how a file is read: :mod:`dedup.stages.ingest.read`
+(text, JSONL), :mod:`dedup.stages.ingest.html`, :mod:`dedup.stages.ingest.warc`, :mod:`dedup.stages.ingest.table`.
 Every input is streamed; ``progress("read", bytes read, bytes in all)`` follows it.
 """
 
@@ -16,14 +16,17 @@ import json
 import os
 import re
 from collections.abc import Callable, Iterable, Iterator
-from typing import Any, NamedTuple, Union
+from typing import TYPE_CHECKING, Any, NamedTuple, Union
 
 from pydantic import ValidationError
 
 from ...errors import InputError
 from .files import CORPUS_SUFFIXES, JSONL_SUFFIXES, TEXT_SUFFIXES, Planned, plan
-from .read import MAX_DOCUMENT_BYTES, Skip, jsonl_lines, parse_json_line, read_text
+from .read import MAX_DOCUMENT_BYTES, Skip, jsonl_lines, parse_json_line, read_text, run_on
 from ...models import Document, FieldMap, Problem
+
+if TYPE_CHECKING:
+    from ...engines.base import Engine
 
 __all__ = ["CORPUS_SUFFIXES", "FieldMap", "Input", "JSONL_SUFFIXES", "MAX_DOCUMENT_BYTES", "TEXT_SUFFIXES",
            "Sourced", "Chooser", "iter_corpus", "iter_sourced", "read_corpus", "to_document"]
@@ -172,7 +175,7 @@ class _Meter:
         self.at(0, force=True)
 
 
-def _records(p: Planned, fields: FieldMap, problems: list[Problem], meter: _Meter, jobs: int,
+def _records(p: Planned, fields: FieldMap, problems: list[Problem], meter: _Meter, engine: Engine | None,
              page: tuple | None) -> Iterator[tuple[int | None, Any]]:
     """(line or record number, a record or the :class:`Skip` of a bad one) of a file of
     records; ``page``: an HTML file's ``(record, note)``, extracted already (see :func:`_pages`)."""
@@ -186,7 +189,7 @@ def _records(p: Planned, fields: FieldMap, problems: list[Problem], meter: _Mete
     elif p.kind == "warc":
         from .warc import warc_records
 
-        yield from warc_records(p.path, p.label, problems, meter.at, meter.not_article, jobs)
+        yield from warc_records(p.path, p.label, problems, meter.at, meter.not_article, engine)
     elif p.kind in ("table", "parquet"):
         from .table import csv_records, parquet_records
 
@@ -207,7 +210,7 @@ def _lacks(record: Any, fields: FieldMap) -> bool:
     return isinstance(record, dict) and any(record.get(f) is None for f in (fields.id, fields.text))
 
 
-def _read_file(p: Planned, problems: list[Problem], fields: FieldMap, meter: _Meter, jobs: int = 1,
+def _read_file(p: Planned, problems: list[Problem], fields: FieldMap, meter: _Meter, engine: Engine | None = None,
                page: tuple | None = None) -> Iterator[Sourced]:
     if p.kind == "text":
         text, note = read_text(p.path)
@@ -219,7 +222,7 @@ def _read_file(p: Planned, problems: list[Problem], fields: FieldMap, meter: _Me
         return
     good = bad = lacking = 0
     keys: set[str] = set()
-    for lineno, record in _records(p, fields, problems, meter, jobs, page):
+    for lineno, record in _records(p, fields, problems, meter, engine, page):
         try:
             if isinstance(record, Skip):
                 raise record
@@ -259,12 +262,11 @@ def _is_path(item: Any) -> bool:
     return isinstance(item, (str, bytes, os.PathLike))
 
 
-def _pages(files: list[Planned], jobs: int) -> Iterator[tuple[Planned, tuple | None]]:
+def _pages(files: list[Planned], engine: Engine | None) -> Iterator[tuple[Planned, tuple | None]]:
     """Each file, and for an HTML file its page extracted (``(record, note)``): runs of HTML
-    files are extracted on ``jobs`` processes, in order (the same results as on one)."""
+    files are extracted by ``engine``, in order (the same results as in this process)."""
     from itertools import groupby
 
-    from ...engines.processes import run
 
     for html, group in groupby(files, key=lambda p: p.kind == "html"):
         group = list(group)
@@ -273,17 +275,17 @@ def _pages(files: list[Planned], jobs: int) -> Iterator[tuple[Planned, tuple | N
             continue
         from .html import html_file_work
 
-        yield from zip(group, run(html_file_work, None, [(p.path, p.doc_id) for p in group], jobs))
+        yield from zip(group, run_on(engine, html_file_work, [(p.path, p.doc_id) for p in group]))
 
 
 def iter_sourced(inputs: Iterable[Input], problems: list[Problem], fields: FieldMap | None = None,
-                 progress: Progress | None = None, jobs: int = 1) -> Iterator[Sourced]:
+                 progress: Progress | None = None, engine: Engine | None = None) -> Iterator[Sourced]:
     """Documents with their places, from paths and records; skipped inputs go to ``problems``.
 
     ``fields``: where the records of JSONL, CSV/TSV and Parquet files keep each field.
-    ``jobs``: processes that extract the text of HTML pages (files and pages of web
-    archives); the documents and problems do not depend on it.
-    The paths are walked first (ids depend on all of them, see :mod:`dedup.ingest_files`),
+    ``engine``: what extracts the text of HTML pages (files and pages of web archives;
+    ``None``: this process); the documents and problems do not depend on it.
+    The paths are walked first (ids depend on all of them, see :mod:`dedup.stages.ingest.files`),
     so a missing path raises :class:`InputError` before anything is read."""
     items = list(inputs)
     fields = fields or FieldMap()
@@ -298,9 +300,9 @@ def iter_sourced(inputs: Iterable[Input], problems: list[Problem], fields: Field
             continue
         problems.extend(Problem(path=RECORD, message=n, skipped=False) for n in notes)
         yield Sourced(doc, RECORD)
-    for p, page in _pages(files, jobs):
+    for p, page in _pages(files, engine):
         try:
-            yield from _read_file(p, problems, fields, meter, jobs, page)
+            yield from _read_file(p, problems, fields, meter, engine, page)
         except Skip as skip:
             problems.append(Problem(path=p.label, line=skip.line, message=skip.message))
         except OSError as exc:
@@ -309,10 +311,10 @@ def iter_sourced(inputs: Iterable[Input], problems: list[Problem], fields: Field
 
 
 def iter_corpus(inputs: Iterable[Input], problems: list[Problem], fields: FieldMap | None = None,
-                progress: Progress | None = None, jobs: int = 1) -> Iterator[Document]:
+                progress: Progress | None = None, engine: Engine | None = None) -> Iterator[Document]:
     """Yield Documents from paths and records; append skipped inputs to ``problems``
-    (``jobs``: see :func:`iter_sourced`)."""
-    for item in iter_sourced(inputs, problems, fields, progress, jobs):
+    (``engine``: see :func:`iter_sourced`)."""
+    for item in iter_sourced(inputs, problems, fields, progress, engine):
         yield item.doc
 
 

@@ -181,3 +181,11 @@ def parse_json_line(line: bytes) -> Any:
         raise Skip("malformed JSON: nested too deeply") from None
     except ValueError as exc:  # an integer past Python's digit limit (sys.get_int_max_str_digits)
         raise Skip(f"malformed JSON: {str(exc).split(';')[0]}") from None
+
+
+def run_on(engine, func, items):
+    """``func(None, item)`` for every item, in order: on ``engine`` (see
+    :class:`dedup.engines.base.Engine`; a stream stays streamed), or in this process."""
+    if engine is None:
+        return (func(None, item) for item in items)
+    return engine.map(func, None, items)

@@ -2,7 +2,7 @@
 
 Each ``response`` record whose payload is HTML becomes a document: id its
 ``WARC-Target-URI``, text and metadata extracted as for an HTML file
-(:mod:`dedup.ingest_html`), ``WARC-Date`` the date when neither the page nor its text gives one. Other
+(:mod:`dedup.stages.ingest.html`), ``WARC-Date`` the date when neither the page nor its text gives one. Other
 records (requests, warcinfo, metadata, images, robots.txt, redirects and error statuses)
 are not articles: they are counted (``progress("not articles", n, 0)``), not reported as
 problems. A damaged record is reported and reading goes on at the next record that can be
@@ -19,11 +19,14 @@ from __future__ import annotations
 import zlib
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from .html import charset_of, decode_html, extract
-from .read import MAX_DOCUMENT_BYTES, Skip, open_regular
+from .read import MAX_DOCUMENT_BYTES, Skip, open_regular, run_on
 from ...models import Problem
-from ...engines.processes import run
+
+if TYPE_CHECKING:
+    from ...engines.base import Engine
 
 _SCAN = 2**16
 
@@ -117,12 +120,12 @@ def _extract(_state, item: tuple) -> tuple:
 
 def warc_records(path: Path, label: str, problems: list[Problem], at: Callable[[int], None],
                  not_article: Callable[[str], None] | None = None,
-                 jobs: int = 1) -> Iterator[tuple[int, dict | Skip]]:
+                 engine: Engine | None = None) -> Iterator[tuple[int, dict | Skip]]:
     """(record number, a Document record or the :class:`Skip` of a bad page) of every
     HTML response; ``not_article(kind)`` is called for every other record (not a
     problem), damage is one problem each. The records are read here, in order; the
-    pages are extracted on ``jobs`` processes (the same results, in the same order)."""
-    for number, _, page in run(_extract, None, _raw_pages(path, label, problems, at, not_article), jobs):
+    pages are extracted by ``engine`` (the same results, in the same order)."""
+    for number, _, page in run_on(engine, _extract, _raw_pages(path, label, problems, at, not_article)):
         if isinstance(page, dict) and "_note" in page:
             problems.append(Problem(path=label, line=number, message=page.pop("_note"), skipped=False))
         yield number, page
