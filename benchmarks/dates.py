@@ -2,7 +2,7 @@
 
     python -m benchmarks.dates --data /work/shared/data [--old-ref REF] [--fixture 2000]
 
-"before" is this tree's pipeline with ``dedup/metadata.py`` and ``rank_key`` as they were
+"before" is this tree's pipeline with ``dedup/stages/metadata.py`` and ``rank_key`` as they were
 at ``--old-ref`` (git), "after" the current code, so only the date/credit/origin rules
 differ. Measured:
 
@@ -20,7 +20,10 @@ differ. Measured:
 from __future__ import annotations
 
 import argparse
+import ast
 import gzip
+import importlib
+import importlib.util
 import json
 import random
 import subprocess
@@ -31,9 +34,9 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import dedup
-import dedup.prepare
-import dedup.provenance
-from dedup.dates import parse_record_date
+import dedup.stages.prepare
+import dedup.stages.provenance
+from dedup.stages.dates import parse_record_date
 from dedup.models import Document
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -78,18 +81,40 @@ def fixture(n: int, seed: int) -> list[tuple[dict, datetime]]:
     return out
 
 
+def _siblings(src: str) -> set[str]:
+    """The modules ``src`` imports as ``from .name import ...``."""
+    return {n.module.split(".")[0] for n in ast.walk(ast.parse(src))
+            if isinstance(n, ast.ImportFrom) and n.level == 1 and n.module}
+
+
 def old_modules(ref: str):
     """``(metadata, rank_key)`` as they were at git ``ref``."""
     def load(path: str, name: str):
-        src = subprocess.run(["git", "-C", str(ROOT), "show", f"{ref}:{path}"], check=True,
-                             capture_output=True, text=True).stdout
+        shown = subprocess.run(["git", "-C", str(ROOT), "show", f"{ref}:dedup/stages/{path}"],
+                               capture_output=True, text=True)
+        package = "dedup.stages"
+        if shown.returncode:  # a ref from before the stages moved to dedup/stages/
+            shown = subprocess.run(["git", "-C", str(ROOT), "show", f"{ref}:dedup/{path}"], check=True,
+                                   capture_output=True, text=True)
+            package = "dedup"
+        src = shown.stdout
         mod = types.ModuleType(name)
-        mod.__package__ = "dedup"
+        mod.__package__ = package  # its relative imports resolve as they did at ``ref``
         sys.modules[name] = mod
-        exec(compile(src, f"{ref}:{path}", "exec"), mod.__dict__)
+        # Before the move, ``from .credits import`` meant today's dedup.stages.credits:
+        # those names are lent to the old code while it loads, then taken back.
+        lent = [f"dedup.{m}" for m in _siblings(src) if package == "dedup" and f"dedup.{m}" not in sys.modules
+                and importlib.util.find_spec(f"dedup.stages.{m}") is not None]
+        for m in lent:
+            sys.modules[m] = importlib.import_module(m.replace("dedup.", "dedup.stages.", 1))
+        try:
+            exec(compile(src, f"{ref}:{path}", "exec"), mod.__dict__)
+        finally:
+            for m in lent:
+                del sys.modules[m]
         return mod
 
-    return load("dedup/metadata.py", "dedup._old_metadata"), load("dedup/provenance.py", "dedup._old_provenance").rank_key
+    return load("metadata.py", "dedup._old_metadata"), load("provenance.py", "dedup._old_provenance").rank_key
 
 
 def facts_fn(meta):
@@ -99,18 +124,18 @@ def facts_fn(meta):
         if date is None:
             date = meta.find_date(doc.text)
         title = doc.title or meta.find_title(doc.text, content_lines)
-        return dedup.provenance.DocFacts(doc.id, title, date, doc.source, tuple(meta.find_credits(doc.text)))
+        return dedup.stages.provenance.DocFacts(doc.id, title, date, doc.source, tuple(meta.find_credits(doc.text)))
     return facts_of
 
 
 @contextmanager
 def patched(facts_of, rank_key):
-    saved = dedup.prepare.facts_of, dedup.provenance.rank_key
-    dedup.prepare.facts_of, dedup.provenance.rank_key = facts_of, rank_key
+    saved = dedup.stages.prepare.facts_of, dedup.stages.provenance.rank_key
+    dedup.stages.prepare.facts_of, dedup.stages.provenance.rank_key = facts_of, rank_key
     try:
         yield
     finally:
-        dedup.prepare.facts_of, dedup.provenance.rank_key = saved
+        dedup.stages.prepare.facts_of, dedup.stages.provenance.rank_key = saved
 
 
 def same_day(a: datetime | None, b: datetime | None) -> bool:
@@ -184,7 +209,7 @@ def main(argv: list[str] | None = None) -> int:
     args = ap.parse_args(argv)
     data = Path(args.data)
     old_meta, old_rank = old_modules(args.old_ref)
-    versions = {"before": (facts_fn(old_meta), old_rank), "after": (dedup.prepare.facts_of, dedup.provenance.rank_key)}
+    versions = {"before": (facts_fn(old_meta), old_rank), "after": (dedup.stages.prepare.facts_of, dedup.stages.provenance.rank_key)}
     result: dict = {"old_ref": args.old_ref}
 
     fix = fixture(args.fixture, args.seed)

@@ -31,7 +31,7 @@ from pathlib import Path
 import numpy as np
 
 import dedup
-from dedup.ingest import to_document
+from dedup.stages.ingest import to_document
 
 RESULTS = Path(__file__).resolve().parent / "RESULTS.md"
 START, END = "<!-- index:start -->", "<!-- index:end -->"

@@ -23,13 +23,13 @@ import time
 
 def measure(corpus: str, jobs: int) -> dict:
     from dedup import pipeline
-    from dedup.candidates import find_candidates
+    from dedup.stages.candidates import find_candidates
     from dedup.config import Config
     from dedup.engines import make_engine
-    from dedup.link import align_pairs
-    from dedup.prepare import prepare_corpus
-    from dedup.spill import workdir
-    from dedup.workspace import DocStore
+    from dedup.stages.link import align_pairs
+    from dedup.stages.prepare import prepare_corpus
+    from dedup.storage.spill import workdir
+    from dedup.storage.workspace import DocStore
 
     cfg, engine, t = Config(), make_engine("local", jobs), {}
     marks: dict[str, float] = {}
@@ -43,13 +43,13 @@ def measure(corpus: str, jobs: int) -> dict:
         pipeline.ingest_corpus(docs, [corpus], problems, None, None, work_dir=tmp)
         t["ingest"] = time.perf_counter() - s
         s = time.perf_counter()
-        prepared, facts = prepare_corpus(docs, tmp, cfg, progress, engine)
+        prepared, facts = prepare_corpus(docs, tmp, cfg, progress, engine=engine)
         t["prepare"] = time.perf_counter() - s
         s = time.perf_counter()
-        pairs = find_candidates(prepared, cfg, progress, engine, tmp)
+        pairs = find_candidates(prepared, cfg, progress, engine=engine, workdir=tmp)
         t["fingerprint"], t["group"] = marks["fingerprint"] - s, time.perf_counter() - marks["fingerprint"]
         s = time.perf_counter()
-        links = align_pairs(prepared, pairs, cfg, progress, engine)
+        links = align_pairs(prepared, pairs, cfg, progress, engine=engine)
         t["align"] = time.perf_counter() - s
         s = time.perf_counter()
         outcome = pipeline.link_clusters(prepared, facts, links, problems, cfg)

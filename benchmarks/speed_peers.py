@@ -10,7 +10,7 @@ import time
 
 import numpy as np
 
-from dedup.cluster import UnionFind
+from dedup.stages.cluster import UnionFind
 
 NUM_PERM = 128
 THRESHOLD = 0.5
@@ -121,8 +121,8 @@ def rensa_pipeline(texts: list[str]) -> dict:
 
 def _shingled(texts: list[str], shingle_size: int):
     """dedup's tokenize -> shingle path per document (the whole text as one segment)."""
-    from dedup.fingerprint import segment_shingles
-    from dedup.normalize import tokenize
+    from dedup.stages.fingerprint import segment_shingles
+    from dedup.stages.normalize import tokenize
 
     for text in texts:
         hashes = tokenize(text)[2]
@@ -133,7 +133,7 @@ def _shingled(texts: list[str], shingle_size: int):
 def dedup_fingerprint_per_doc(texts: list[str], shingle_size: int = 3, seed: int = 1) -> dict:
     """dedup's fingerprint path one document at a time: ``normalize.tokenize`` ->
     ``fingerprint.segment_shingles`` (the whole text as one segment) -> ``signatures``."""
-    from dedup.fingerprint import signatures
+    from dedup.stages.fingerprint import signatures
 
     signatures(np.zeros(1, np.uint32), np.zeros(1, np.int64), 1, NUM_PERM, seed)  # warm caches
     t0 = time.perf_counter()
@@ -147,8 +147,8 @@ def dedup_fingerprint_per_doc(texts: list[str], shingle_size: int = 3, seed: int
 def dedup_fingerprint_batched(texts: list[str], shingle_size: int = 3, seed: int = 1) -> dict:
     """The same work as a batch: every document's token hashes concatenated (CSR bounds),
     one ``segment_shingles`` and one ``signatures`` call for all documents."""
-    from dedup.fingerprint import segment_shingles, signatures
-    from dedup.normalize import tokenize
+    from dedup.stages.fingerprint import segment_shingles, signatures
+    from dedup.stages.normalize import tokenize
 
     signatures(np.zeros(1, np.uint32), np.zeros(1, np.int64), 1, NUM_PERM, seed)
     t0 = time.perf_counter()

@@ -20,12 +20,12 @@ from .index import __all__ as _INDEX_NAMES  # light: dedup.index loads its own n
 _HOME = {
     "Config": ".config",
     **dict.fromkeys(("ConfigError", "DedupError", "EngineError", "InputError", "WorkspaceError"), ".errors"),
-    "read_corpus": ".ingest",
+    "read_corpus": ".stages.ingest",
     **dict.fromkeys(
         ("Cluster", "Comparison", "Document", "DocumentInfo", "FieldMap", "Link", "Member", "Passage", "Problem", "Report"),
         ".models",
     ),
-    "normalize": ".normalize",
+    "normalize": ".stages.normalize",
     **dict.fromkeys(("cluster", "compare"), ".pipeline"),
     **dict.fromkeys(_INDEX_NAMES, ".index"),
 }
@@ -37,11 +37,11 @@ __getattr__, __dir__ = lazy_names(globals(), _HOME)
 
 
 class _Package(types.ModuleType):
-    """Keeps ``dedup.cluster`` and ``dedup.normalize`` the functions.
+    """Keeps every public name the object ``__getattr__`` loads.
 
-    The stages ``dedup/cluster.py`` and ``dedup/normalize.py`` share those names; importing
-    one binds it on the package, which would hide the function of the same name that
-    ``__getattr__`` is to load (the eager imports used to overwrite it back).
+    A submodule imported binds its name on the package; one named like a public name
+    would hide it (as ``dedup/cluster.py`` and ``dedup/normalize.py`` did before the
+    stages moved to :mod:`dedup.stages`). The guard stays for any such name.
     """
 
     def __setattr__(self, name: str, value) -> None:
@@ -57,7 +57,7 @@ if TYPE_CHECKING:  # for type checkers and IDEs: the same names, eagerly
     from .config import Config
     from .errors import ConfigError, DedupError, EngineError, InputError, WorkspaceError
     from .index import *  # noqa: F403
-    from .ingest import read_corpus
+    from .stages.ingest import read_corpus
     from .models import Cluster, Comparison, Document, DocumentInfo, FieldMap, Link, Member, Passage, Problem, Report
-    from .normalize import normalize
+    from .stages.normalize import normalize
     from .pipeline import cluster, compare

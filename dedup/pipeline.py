@@ -11,22 +11,22 @@ from contextlib import contextmanager
 from typing import Optional, Union
 
 
-from .align import coverage, link_kind, weighted_score, align
-from .candidates import find_candidates
-from .cluster import components, supported
+from .stages.align import coverage, link_kind, weighted_score, align
+from .stages.candidates import find_candidates
+from .stages.cluster import components, supported
 from .config import Config
 from .errors import InputError
-from .ingest import Input, iter_sourced, problem_order, to_document
-from .ingest_url import fetch, is_url
-from .link import align_pairs, pair_sides
+from .stages.ingest import Input, iter_sourced, problem_order, to_document
+from .stages.ingest.url import fetch, is_url
+from .stages.link import align_pairs, pair_sides
 from .models import Cluster, Comparison, Document, DocumentInfo, FieldMap, Problem, Report
-from .engines import Engine, Inline, make_engine
-from .parallel import default_jobs
-from .prepare import prepare_corpus
-from .spill import workdir
-from .template import fact_mask, is_template
-from .workspace import DocStore
-from .provenance import PairAlignment, build_cluster, passages, rank_key, rounded
+from .engines import Engine, Inline, as_engine, make_engine
+from .engines.processes import default_jobs
+from .stages.prepare import prepare_corpus
+from .storage.spill import workdir
+from .stages.template import fact_mask, is_template
+from .storage.workspace import DocStore
+from .stages.provenance import PairAlignment, build_cluster, passages, rank_key, rounded
 
 Progress = Callable[[str, int, int], None]
 
@@ -99,6 +99,7 @@ def run(
             with run(inputs, cfg, progress, jobs, work_dir, fields, eng) as outcome:
                 yield outcome
         return
+    engine = as_engine(engine)  # None or a number of jobs, as before engines had names
     progress = progress or _noop
     problems: list[Problem] = []
     with workdir(work_dir) as tmp:
@@ -109,9 +110,9 @@ def run(
             if not len(docs):
                 raise InputError("no readable documents" + (f" ({len(problems)} skipped)" if problems else ""),
                                  problems=problems)
-            prepared, facts = prepare_corpus(docs, tmp, cfg, progress, engine)
-            pairs = find_candidates(prepared, cfg, progress, engine, tmp)
-            alignments = align_pairs(prepared, pairs, cfg, progress, engine)
+            prepared, facts = prepare_corpus(docs, tmp, cfg, progress, engine=engine)
+            pairs = find_candidates(prepared, cfg, progress, engine=engine, workdir=tmp)
+            alignments = align_pairs(prepared, pairs, cfg, progress, engine=engine)
             del pairs
             yield link_clusters(prepared, facts, alignments, problems, cfg)
         finally:
@@ -129,14 +130,14 @@ def _started(engine: Engine) -> Iterator[Engine]:
 def ingest_corpus(docs: DocStore, inputs, problems: list[Problem], fields: Optional[FieldMap] = None,
                   progress: Optional[Progress] = None, jobs: int = 1, work_dir: Optional[str] = None) -> None:
     """Read every input into the run's workspace (streamed: nothing is held whole); HTML
-    pages are extracted on ``jobs`` processes. URLs (see :mod:`dedup.ingest_url`) are
+    pages are extracted on ``jobs`` processes. URLs (see :mod:`dedup.stages.ingest.url`) are
     copied into ``work_dir`` first."""
     inputs = _as_inputs(inputs)
     fetched = None
     if work_dir is not None and any(is_url(x) for x in inputs):
         inputs, fetched = fetch(inputs, os.path.join(work_dir, "inputs"), problems)
     try:
-        docs.add_all(iter_sourced(inputs, problems, fields, progress, jobs), problems)
+        docs.add_all(iter_sourced(inputs, problems, fields, progress, as_engine(jobs)), problems)
     except InputError as exc:
         if fetched is None or exc.path is None:
             raise
@@ -166,7 +167,7 @@ def link_clusters(prepared, facts, alignments, problems: list[Problem], cfg: Con
 
 
 def _groups(prepared, facts, alignments):
-    """Connected groups of the links (bridges dropped, see :mod:`dedup.cluster`), in
+    """Connected groups of the links (bridges dropped, see :mod:`dedup.stages.cluster`), in
     report order, and each group's links keyed by its first member."""
     n = len(prepared)
     edges = [(a.i, a.j) for a in alignments]
@@ -231,7 +232,7 @@ class Outcome:
             )
 
     def fields(self) -> dict:
-        """The report's fields, the lists as iterators (for :func:`dedup.report.iter_json`)."""
+        """The report's fields, the lists as iterators (for :func:`dedup.stages.report.iter_json`)."""
         return {"clusters": self.clusters(), "templates": self.templates(), "documents": self.documents(),
                 "problems": self.problems, "config": self.config}
 
@@ -249,7 +250,7 @@ def compare(a: Union[str, Document, dict], b: Union[str, Document, dict], config
     """Align two texts on their own (no corpus statistics): passages, score, coverage.
 
     ``kind`` is ``template`` when the passages differ in their facts (see
-    :mod:`dedup.template`). Default settings: :meth:`Config.pairwise`. Symmetric: ``compare(b, a)`` mirrors
+    :mod:`dedup.stages.template`). Default settings: :meth:`Config.pairwise`. Symmetric: ``compare(b, a)`` mirrors
     ``compare(a, b)``; a text compared with itself is a duplicate with score 1.
     """
     cfg = config or Config.pairwise()

@@ -13,7 +13,7 @@ import tempfile
 from pathlib import Path
 
 import dedup
-from dedup.report_html import to_html
+from dedup.stages.report_html import to_html
 
 REPO = Path(__file__).resolve().parent.parent
 

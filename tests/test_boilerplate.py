@@ -2,8 +2,8 @@ import numpy as np
 
 from textgen import article
 
-from dedup.boilerplate import line_keys, line_spans, shape_furniture
-from dedup.recurrence import Recurrence, rest_signature
+from dedup.stages.boilerplate import line_keys, line_spans, shape_furniture
+from dedup.stages.recurrence import Recurrence, rest_signature
 
 
 def _flags(text):

@@ -4,9 +4,9 @@ import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from dedup.candidates import band_keys, candidate_pairs
+from dedup.stages.candidates import band_keys, candidate_pairs
 from dedup.config import Config
-from dedup.fingerprint import segment_shingles, signatures
+from dedup.stages.fingerprint import segment_shingles, signatures
 
 
 def _shingle_set(seq, n):

@@ -15,7 +15,7 @@ import pytest
 from hypothesis import given, settings, strategies as st
 
 import dedup
-from dedup import spill
+from dedup.storage import spill
 from dedup.config import Config
 from textgen import article
 

@@ -3,7 +3,7 @@
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from dedup.cluster import components, supported
+from dedup.stages.cluster import components, supported
 
 
 def _clusters(n, edges):

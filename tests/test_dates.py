@@ -7,11 +7,11 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from dedup.credits import find_credits
-from dedup.dates import DATE_ORDERS, find_date, parse_date, parse_record_date
+from dedup.stages.credits import find_credits
+from dedup.stages.dates import DATE_ORDERS, find_date, parse_date, parse_record_date
 from dedup.models import Document
-from dedup.prepare import facts_of
-from dedup.provenance import DocFacts, rank_key
+from dedup.stages.prepare import facts_of
+from dedup.stages.provenance import DocFacts, rank_key
 
 EN = "January February March April May June July August September October November December".split()
 FR = "janvier février mars avril mai juin juillet août septembre octobre novembre décembre".split()

@@ -37,7 +37,7 @@ def client():
 
 def _json(path, engine="local", jobs=2, **kw) -> str:
     from dedup.pipeline import run
-    from dedup.report import render
+    from dedup.stages.report import render
 
     with run([str(path)], engine=engine, jobs=jobs, **kw) as outcome:
         return "".join(render(outcome, "json"))
@@ -104,7 +104,7 @@ def test_worker_killed_mid_run_is_retried_and_the_answer_is_unchanged(client, ge
             killed.append((stage, pid))
 
     from dedup.pipeline import run
-    from dedup.report import render
+    from dedup.stages.report import render
 
     with run([str(generated["plain"])], progress=progress, engine=_dask(client, partitions=8)) as outcome:
         got = "".join(render(outcome, "json"))
@@ -163,7 +163,7 @@ def test_workers_peak_memory_is_reported(run_cli, client):
 @needs_data
 def test_output_dir_written_by_dask_workers_matches_local(client, generated, tmp_path):
     from dedup.pipeline import run
-    from dedup.shards import write_shards
+    from dedup.stages.shards import write_shards
 
     def lines(root, kind):
         return "".join(p.read_text(encoding="utf-8") for p in sorted((root / kind).glob("part-*.jsonl")))
@@ -217,19 +217,20 @@ def test_shuffled_band_keys_give_the_same_pairs_for_any_buckets_and_partitions(g
     from hypothesis import given, settings, strategies as st
 
     from dedup import pipeline
-    from dedup.candidates import find_candidates
+    from dedup.engines import as_engine
+    from dedup.stages.candidates import find_candidates
     from dedup.config import Config
-    from dedup.prepare import prepare_corpus
-    from dedup.spill import workdir
-    from dedup.workspace import DocStore
+    from dedup.stages.prepare import prepare_corpus
+    from dedup.storage.spill import workdir
+    from dedup.storage.workspace import DocStore
 
     cfg = Config()
     with workdir(str(tmp_path_factory.mktemp("ws"))) as tmp:
         docs = DocStore(tmp)
         pipeline.ingest_corpus(docs, [str(generated["furnished"])], [], None, None, work_dir=tmp)
-        prepared, _ = prepare_corpus(docs, tmp, cfg, engine=2)
+        prepared, _ = prepare_corpus(docs, tmp, cfg, engine=as_engine(2))
         assert prepared.noisy.any()  # the OCR channel's keys are shuffled too
-        expected = find_candidates(prepared, cfg, engine=2, workdir=tmp)
+        expected = find_candidates(prepared, cfg, engine=as_engine(2), workdir=tmp)
         assert len(expected) > 100
 
         @settings(max_examples=8, deadline=None)

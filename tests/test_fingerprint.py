@@ -3,7 +3,7 @@ from datasketch import MinHash
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from dedup.fingerprint import combine, segment_shingles, shingle_hash32, signatures
+from dedup.stages.fingerprint import combine, segment_shingles, shingle_hash32, signatures
 
 token_hashes = st.lists(st.integers(0, 2**64 - 1), min_size=1, max_size=60)
 

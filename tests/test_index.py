@@ -10,7 +10,7 @@ import time
 import pytest
 
 import dedup
-from dedup.index.sqlite_store import SCHEMA_VERSION
+from dedup.index.sqlite.store import SCHEMA_VERSION
 
 from index_helpers import mixed_docs, seed_docs
 
@@ -148,7 +148,7 @@ def test_older_schema_file_is_upgraded(db, old):
     """A file of schema 1 (one band table, no levels), 2 (no bulk runs), 3 (no content
     hashes) or 4 (no author column) opens, is upgraded, and answers alike."""
     from dedup.index import analysis as an
-    from dedup.index.sqlite_levels import BAND_LEVELS, WORD_LEVELS
+    from dedup.index.sqlite.levels import BAND_LEVELS, WORD_LEVELS
 
     docs = mixed_docs()
     with dedup.Index.open(db, jobs=1) as index:
@@ -303,7 +303,7 @@ def test_cli_index(run_cli, tmp_path, seeds_dir):
 def test_level_sweeps_keep_answers(tmp_path, monkeypatch):
     """Rows swept through every level (fast sweeps here) give the answers of rows that stay
     in the first level; removals' negative word counts meet their positives on the way."""
-    from dedup.index import sqlite_levels as lv
+    from dedup.index.sqlite import levels as lv
 
     docs = mixed_docs()
 

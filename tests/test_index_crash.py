@@ -10,7 +10,7 @@ import pytest
 
 import dedup
 from dedup.index import analysis as an
-from dedup.index.sqlite_levels import BAND_TABLES, WORD_TABLES
+from dedup.index.sqlite.levels import BAND_TABLES, WORD_TABLES
 
 from index_helpers import kill_writer_after
 from textgen import article

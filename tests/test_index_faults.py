@@ -11,7 +11,7 @@ import tempfile
 import pytest
 
 import dedup
-from dedup.index.sqlite_store import SqliteStore
+from dedup.index.sqlite.store import SqliteStore
 
 from index_helpers import mixed_docs, seed_docs
 

@@ -18,7 +18,7 @@ import pytest
 
 import dedup
 from dedup.index import analysis as an
-from dedup.index import redis_store, redis_tx
+from dedup.index.redis import store as redis_store, tx as redis_tx
 
 from index_helpers import kill_writer_after, mixed_docs, seed_docs
 from textgen import article

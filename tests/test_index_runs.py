@@ -8,7 +8,7 @@ from hypothesis import strategies as st
 
 import dedup
 from dedup.index import analysis as an
-from dedup.index import sqlite_runs
+from dedup.index.sqlite import runs as sqlite_runs
 
 from index_helpers import mixed_docs
 from textgen import article

@@ -14,7 +14,7 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from dedup import Document, InputError, read_corpus
-from dedup.metadata import find_credits, find_date, find_title, parse_date
+from dedup.stages.metadata import find_credits, find_date, find_title, parse_date
 
 FUZZ = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 

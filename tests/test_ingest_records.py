@@ -50,7 +50,7 @@ def test_parquet_with_a_field_map_in_batches(tmp_path, monkeypatch):
     import pyarrow as pa
     import pyarrow.parquet as pq
 
-    from dedup import ingest_table
+    from dedup.stages.ingest import table as ingest_table
 
     monkeypatch.setattr(ingest_table, "BATCH", 1)  # one row a batch: the batches are joined right
     pq.write_table(pa.Table.from_pylist([{**r, "key": k + 1} for k, r in enumerate(ROWS)]), tmp_path / "t.parquet")

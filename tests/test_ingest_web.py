@@ -13,6 +13,7 @@ import pytest
 
 import dedup
 from dedup import FieldMap, read_corpus
+from dedup.engines import as_engine
 
 SEEDS = Path(__file__).resolve().parent.parent / "seeds"
 
@@ -130,7 +131,7 @@ def test_seeds_as_web_pages_in_a_directory_cluster_as_the_seeds_do(tmp_path, txt
             assert report.text_of(link.source)[p.source_start:p.source_end].strip()
     info = {d.doc_id: d for d in report.documents}
     assert {d.source for d in info.values()} == {s["name"] for s in SITES}
-    from dedup.report_html import to_html
+    from dedup.stages.report_html import to_html
 
     shown = to_html(report)  # the HTML report shows the extracted text around the passages
     assert "Share on Facebook" not in shown and "Most read story" not in shown
@@ -268,7 +269,7 @@ def _crawl(path: Path) -> None:
 def test_records_that_are_not_articles_are_counted_not_problems(tmp_path, run_cli):
     _crawl(tmp_path / "crawl.warc.gz")
     calls = []
-    docs = list(dedup.ingest.iter_corpus([tmp_path], problems := [], progress=lambda *a: calls.append(a)))
+    docs = list(dedup.stages.ingest.iter_corpus([tmp_path], problems := [], progress=lambda *a: calls.append(a)))
     assert [d.id for d in docs] == ["https://port.example/0", "https://port.example/1"] and problems == []
     # 1 warcinfo, 4 requests, an image, robots.txt, a metadata record, a redirect and a 404
     assert [c for c in calls if c[0] == "not articles"][-1] == ("not articles", 10, 0)
@@ -352,7 +353,7 @@ def test_progress_counts_bytes_of_the_total(tmp_path):
                                               for k in range(600)))
     total = sum(p.stat().st_size for p in tmp_path.iterdir())
     calls = []
-    docs = list(dedup.ingest.iter_corpus([tmp_path], [], progress=lambda *a: calls.append(a)))
+    docs = list(dedup.stages.ingest.iter_corpus([tmp_path], [], progress=lambda *a: calls.append(a)))
     assert len(docs) == 640
     read = [c for c in calls if c[0] == "read"]
     assert read and read[-1] == ("read", total, total)
@@ -420,7 +421,7 @@ def test_pages_are_extracted_on_workers_with_the_same_output(tmp_path, run_cli, 
 
     import os
 
-    from dedup import ingest_html, ingest_warc
+    from dedup.stages.ingest import html as ingest_html, warc as ingest_warc
 
     def tagged(html, url=None, fallback_date=None):
         page = real(html, url, fallback_date)
@@ -431,7 +432,7 @@ def test_pages_are_extracted_on_workers_with_the_same_output(tmp_path, run_cli, 
     monkeypatch.setattr(ingest_html, "extract", tagged)
     monkeypatch.setattr(ingest_warc, "extract", tagged)
     for path in (tmp_path / "port.warc.gz", sorted(tmp_path.glob("*.html"))):
-        docs = list(dedup.ingest.iter_corpus(path if isinstance(path, list) else [path], [], jobs=2))
+        docs = list(dedup.stages.ingest.iter_corpus(path if isinstance(path, list) else [path], [], engine=as_engine(2)))
         pids = {d.author for d in docs}
         assert len(docs) in (5, 8) and str(os.getpid()) not in pids
 

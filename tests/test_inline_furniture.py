@@ -1,4 +1,4 @@
-"""Furniture inside paragraphs (dedup.inline): passages judged by how they recur."""
+"""Furniture inside paragraphs (dedup.stages.inline): passages judged by how they recur."""
 
 import random
 import re
@@ -8,9 +8,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import dedup
-from dedup.inline import NGRAM, cut, ngrams, passages
-from dedup.normalize import tokenize
-from dedup.segment import prepare
+from dedup.stages.inline import NGRAM, cut, ngrams, passages
+from dedup.stages.normalize import tokenize
+from dedup.stages.segment import prepare
 
 COMMON = "the of to and in on for with at by from that as was is a it said".split()
 
@@ -156,15 +156,15 @@ def test_a_quotation_shared_by_independent_reports_of_one_event_stays_content():
 
 def test_sampled_anchors_still_cut_the_blurb(monkeypatch):
     """Past the n-gram budget (huge corpora) only anchors are counted: same judgement."""
-    import dedup.inline
+    import dedup.stages.inline
 
-    monkeypatch.setattr(dedup.inline, "BUDGET", 2000)  # this corpus: ~3 anchors per 8 n-grams
+    monkeypatch.setattr(dedup.stages.inline, "BUDGET", 2000)  # this corpus: ~3 anchors per 8 n-grams
     rng = random.Random(21)
     blurb = _blurb(rng)
     story = _story(rng)
     docs = [{"id": "copy-a", "text": _with_blurb(story, blurb, 3)}, {"id": "copy-b", "text": _with_blurb(story, blurb, 7)}]
     docs += [{"id": f"other-{k}", "text": _with_blurb(_story(rng), blurb, rng.randint(0, 40))} for k in range(12)]
-    assert dedup.inline.modulus(sum(len(d["text"].split()) for d in docs)) > 1
+    assert dedup.stages.inline.modulus(sum(len(d["text"].split()) for d in docs)) > 1
     report = dedup.cluster(docs, jobs=1)
     where = _cluster_of(report)
     assert where.get("copy-a") is not None and where.get("copy-a") == where.get("copy-b")

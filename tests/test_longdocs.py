@@ -7,9 +7,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from dedup import Config, cluster, compare
-from dedup.anchors import seeds, windows
-from dedup.candidates import find_candidates, straddle_shingles
-from dedup.fingerprint import combine
+from dedup.stages.anchors import seeds, windows
+from dedup.stages.candidates import find_candidates, straddle_shingles
+from dedup.stages.fingerprint import combine
 
 # A fixed pool of real-ish words with news-like (Zipfian) frequencies: common words recur
 # all over a long document, rare ones almost never, as in real text.
@@ -125,10 +125,11 @@ def test_straddling_windows_cover_a_boundary():
 def test_a_passage_cut_by_segment_boundaries_of_a_long_document_is_a_candidate():
     """Two long documents share 40 words, split 20/20 into two paragraphs on one side and
     25/15 on the other; the rest of each is its own (disjoint vocabularies)."""
+    from dedup.engines import Inline
     from dedup.pipeline import ingest_corpus
-    from dedup.prepare import prepare_corpus
-    from dedup.spill import workdir
-    from dedup.workspace import DocStore
+    from dedup.stages.prepare import prepare_corpus
+    from dedup.storage.spill import workdir
+    from dedup.storage.workspace import DocStore
 
     cfg = Config()
     found = 0
@@ -149,10 +150,10 @@ def test_a_passage_cut_by_segment_boundaries_of_a_long_document_is_a_candidate()
         with workdir(None) as tmp:
             store = DocStore(tmp)
             ingest_corpus(store, docs, [])
-            prepared, _ = prepare_corpus(store, tmp, cfg, lambda *x: None, 1)
+            prepared, _ = prepare_corpus(store, tmp, cfg, lambda *x: None, engine=Inline())
             try:
                 assert min(prepared.ntokens) > 1000
-                found += len(find_candidates(prepared, cfg)) == 1
+                found += len(find_candidates(prepared, cfg, engine=Inline())) == 1
             finally:
                 prepared.close()
     assert found == 12

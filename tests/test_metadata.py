@@ -2,7 +2,7 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from dedup.metadata import find_credits, find_date, find_title, parse_date
+from dedup.stages.metadata import find_credits, find_date, find_title, parse_date
 
 
 @pytest.mark.parametrize(

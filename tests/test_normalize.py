@@ -2,7 +2,7 @@ import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from dedup.normalize import normalize, normalize_token, sentence_ends, tokenize, words
+from dedup.stages.normalize import normalize, normalize_token, sentence_ends, tokenize, words
 
 
 def test_normalize_folds_case_quotes_dashes_and_width():
@@ -45,7 +45,7 @@ def test_equal_tokens_hash_equal_across_case_and_width():
 
 def _reference_tokens(text, start=0, end=None):
     """The definition: TOKEN_RE's matches, each hashed by its normalized form."""
-    from dedup.normalize import TOKEN_RE, token_hash
+    from dedup.stages.normalize import TOKEN_RE, token_hash
 
     spans = [m.span() for m in TOKEN_RE.finditer(text, start, len(text) if end is None else end)]
     return ([a for a, _ in spans], [b for _, b in spans],

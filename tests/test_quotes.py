@@ -8,8 +8,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from dedup import Config, cluster
-from dedup.normalize import tokenize
-from dedup.segment import _quoted
+from dedup.stages.normalize import tokenize
+from dedup.stages.segment import _quoted
 from textgen import article, sentence
 
 

@@ -20,7 +20,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import dedup
-from dedup.report_html import to_html, word_diff
+from dedup.stages.report_html import to_html, word_diff
 
 from conftest import REPO, SEEDS
 
@@ -87,7 +87,7 @@ def test_hostile_ids_and_titles_stay_data(hostile_html):
 
 
 def test_lone_surrogates_and_controls_survive_the_blob():
-    from dedup.report_html import _dumps
+    from dedup.stages.report_html import _dumps
 
     value = {"t": "a\ud800b\x00</script>\u2028"}
     text = _dumps(value)
@@ -264,7 +264,7 @@ def test_10k_report_size_and_first_screen(browser, big_html, shots):
 def test_any_link_kind_renders_with_its_own_style(browser, tmp_path):
     """duplicate, partial and template links are drawn distinctly; an unknown kind still renders."""
     from dedup.models import Cluster, Link, Member, Passage
-    from dedup.report_html import iter_page
+    from dedup.stages.report_html import iter_page
 
     text = "alpha beta gamma delta epsilon zeta eta theta iota kappa"
     docs = ["o", "d", "p", "t", "q"]

@@ -4,7 +4,7 @@ import json
 
 import pytest
 
-from dedup.report_html import word_diff
+from dedup.stages.report_html import word_diff
 
 S1, S2 = "001_c66182c4c2cb1c49.txt", "002_27885933036f0cc7.txt"
 

@@ -44,7 +44,7 @@ def test_library_names_load_on_use():
 import json, sys
 import dedup
 before = "numpy" in sys.modules
-import dedup.cluster, dedup.normalize  # the stages of the same names as two functions
+import dedup.stages.cluster, dedup.stages.normalize  # the stages of the same names as two functions
 names = {n: getattr(dedup, n).__module__ for n in dedup.__all__}
 import dedup.index
 print(json.dumps({"before": before, "names": names, "index_all": dedup.index.__all__, "dir": dir(dedup)}))
@@ -55,8 +55,8 @@ print(json.dumps({"before": before, "names": names, "index_all": dedup.index.__a
     assert set(out["index_all"]) <= set(out["names"])  # every index name is a dedup name too
     for name in ("cluster", "compare", "Config", "Document", "Report", "Index", "read_corpus", "normalize"):
         assert name in out["names"] and name in out["dir"]
-    assert out["names"]["cluster"] == "dedup.pipeline"  # the function, not the stage dedup/cluster.py
-    assert out["names"]["normalize"] == "dedup.normalize"
+    assert out["names"]["cluster"] == "dedup.pipeline"  # the function, not the stage dedup/stages/cluster.py
+    assert out["names"]["normalize"] == "dedup.stages.normalize"
     assert out["names"]["Index"] == "dedup.index.index"
 
 

@@ -8,8 +8,8 @@ import numpy as np
 from hypothesis import given, settings, strategies as st
 
 import dedup
-from dedup.template import fact_mask
-from dedup.normalize import tokenize
+from dedup.stages.template import fact_mask
+from dedup.stages.normalize import tokenize
 
 FORMULA = (
     "Floor traders at the Chicago Mercantile Exchange estimated today that the hog slaughter "

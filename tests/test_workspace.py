@@ -8,14 +8,14 @@ from hypothesis import given, settings, strategies as st
 from textgen import article
 
 import dedup
-from dedup import words as words_mod
+from dedup.stages import words as words_mod
 from dedup.models import Document
-from dedup.report import to_json
-from dedup.segment import paragraphs, prepare
-from dedup.boilerplate import line_spans
-from dedup.spill import Ragged, Records
-from dedup.words import WordTable
-from dedup.workspace import DocStore, pack_prepared, unpack_prepared
+from dedup.stages.report import to_json
+from dedup.stages.segment import paragraphs, prepare
+from dedup.stages.boilerplate import line_spans
+from dedup.storage.spill import Ragged, Records
+from dedup.stages.words import WordTable
+from dedup.storage.workspace import DocStore, pack_prepared, unpack_prepared
 
 
 @given(st.lists(st.binary(max_size=50), max_size=30), st.data())

@@ -39,7 +39,7 @@ from .show import show_cmd
 
 Config = lazy("dedup.config", "Config")
 run_pipeline = lazy("dedup.pipeline", "run")
-render = lazy("dedup.report", "render")
+render = lazy("dedup.stages.report", "render")
 
 # Config's defaults and the date orders it accepts, as declared (see defaults.py).
 _DEFAULT, _CHOICES = config_defaults()
@@ -150,7 +150,7 @@ def cluster_cmd(
     author_field: AuthorField = None,
 ) -> int:
     """Cluster documents that share text; name each cluster's origin and the passages."""
-    from ..ingest_url import is_url
+    from ..stages.ingest.url import is_url
 
     paths = [p if is_url(p) else Path(p) for p in given]
     fields = field_map(id=id_field, text=text_field, title=title_field, date=date_field, source=source_field,
@@ -169,7 +169,7 @@ def cluster_cmd(
     if output_dir is not None:
         if output is not None:
             raise typer.BadParameter("give --output or --output-dir, not both", param_hint="'--output-dir'")
-        from ..shards import check_target
+        from ..stages.shards import check_target
 
         check_target(output_dir)  # before the run: a wrong target must not cost the run
     if output is not None:
@@ -177,7 +177,7 @@ def cluster_cmd(
             raise typer.BadParameter("is empty; give a file name (or leave it out for stdout)",
                                      param_hint="'--output'")
         # Before the run, not after it: a wrong path must not cost the run.
-        from .. import ingest  # the names it reads in a directory (none known: all files count)
+        from ..stages import ingest  # the names it reads in a directory (none known: all files count)
 
         check_output(output, [p for p in paths if isinstance(p, Path)], ingest.CORPUS_SUFFIXES)
     with ExitStack() as stack:
@@ -192,7 +192,7 @@ def cluster_cmd(
                 sys.stderr.write(bar.summary())
             _memory_line(runner)
         if output_dir is not None:
-            from ..shards import write_shards
+            from ..stages.shards import write_shards
 
             write_shards(outcome, output_dir, runner, fmt=shard_format.value)
         elif fmt is Format.table:

@@ -25,9 +25,9 @@ from .show import KIND_STYLE, passage_table
 if TYPE_CHECKING:
     from ..models import Document
 
-iter_corpus = lazy("dedup.ingest", "iter_corpus")
+iter_corpus = lazy("dedup.stages.ingest", "iter_corpus")
 compare = lazy("dedup.pipeline", "compare")
-comparison_html = lazy("dedup.report_html", "comparison_html")
+comparison_html = lazy("dedup.stages.report_html", "comparison_html")
 
 
 class CompareFormat(str, Enum):

@@ -25,9 +25,9 @@ from .lazy import lazy
 
 Config = lazy("dedup.config", "Config")
 Index = lazy("dedup.index.index", "Index")
-iter_corpus = lazy("dedup.ingest", "iter_corpus")
-read_corpus = lazy("dedup.ingest", "read_corpus")
-render = lazy("dedup.report", "render")
+iter_corpus = lazy("dedup.stages.ingest", "iter_corpus")
+read_corpus = lazy("dedup.stages.ingest", "read_corpus")
+render = lazy("dedup.stages.report", "render")
 
 index_app = typer.Typer(no_args_is_help=True, help="A persistent index: add documents over time, query, cluster.")
 _err = Console(stderr=True, highlight=False)
@@ -194,7 +194,7 @@ def _check_output(output: Optional[str], inputs: list) -> None:
         return
     if not output.strip():
         raise typer.BadParameter("is empty; give a file name (or leave it out for stdout)", param_hint="'--output'")
-    from .. import ingest
+    from ..stages import ingest
 
     check_output(output, inputs, ingest.CORPUS_SUFFIXES)
 

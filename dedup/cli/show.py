@@ -22,9 +22,9 @@ from .lazy import lazy
 if TYPE_CHECKING:
     from ..models import Cluster, Passage
 
-iter_corpus = lazy("dedup.ingest", "iter_corpus")
+iter_corpus = lazy("dedup.stages.ingest", "iter_corpus")
 Report = lazy("dedup.models", "Report")
-word_diff = lazy("dedup.report_html", "word_diff")
+word_diff = lazy("dedup.stages.report_html", "word_diff")
 
 KIND_STYLE = {"duplicate": "bold blue", "partial": "bold dark_orange", "template": "bold magenta"}
 
@@ -63,7 +63,7 @@ def side_text(text: Optional[str], start: int, end: int, diffs: list[int], style
     ``start``) in ``style``."""
     if text is None:
         return Text(f"[{start}:{end}]", style="dim")
-    from ..report_html import CONTEXT
+    from ..stages.report_html import CONTEXT
 
     out = Text()
     lo, hi = max(0, start - CONTEXT), min(len(text), end + CONTEXT)

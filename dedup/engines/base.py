@@ -7,7 +7,8 @@ statistics are reductions over the mapped results (``reduce``). An engine that s
 data over workers also offers ``shuffle(split, state, items, nparts, combine, cstate,
 progress)``: each item split into ``nparts`` pieces, piece ``p`` of every item combined
 where the data is, only the combined results returned (candidates use it to group band
-keys by key). A stage imports this protocol, never an engine; an engine knows no
+keys by key). A stage is handed an engine and imports this protocol only for its type (under
+``TYPE_CHECKING``), never an engine; an engine knows no
 stage's internals, only ``func(state, item)``.
 """
 

@@ -70,7 +70,7 @@ class DaskEngine:
                 except (OSError, TimeoutError, ValueError) as exc:
                     raise EngineError(f"cannot reach the Dask scheduler at {scheduler}: {exc}") from None
             else:
-                from ..parallel import default_jobs
+                from .processes import default_jobs
 
                 cluster = distributed.LocalCluster(
                     n_workers=workers or default_jobs(), threads_per_worker=1, processes=True,

@@ -1,12 +1,12 @@
 """The local engine: this machine's cores, workers forked after the run's workspace
-is set up so they read it copy-on-write (see :mod:`dedup.parallel`)."""
+is set up so they read it copy-on-write (see :mod:`dedup.engines.processes`)."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 from typing import Optional
 
-from .. import parallel
+from . import processes as parallel
 from .base import chunks, fold
 
 
@@ -22,7 +22,7 @@ class LocalEngine:
         return chunks(n, size)
 
     def map(self, func, state, items) -> Iterator:
-        return parallel.run(func, state, list(items), self.jobs)
+        return parallel.run(func, state, items, self.jobs)  # a stream stays streamed
 
     def reduce(self, merge, parts):
         return fold(merge, parts)

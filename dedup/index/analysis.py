@@ -15,16 +15,16 @@ from dataclasses import dataclass
 import numpy as np
 import xxhash
 
-from .. import boilerplate, metadata
-from ..align import Span, coverage, weighted_score
-from ..candidates import segment_band_keys
+from ..stages import boilerplate, metadata
+from ..stages.align import Span, coverage, weighted_score
+from ..stages.candidates import segment_band_keys
 from ..config import Config
-from ..link import align_one
+from ..stages.link import align_one
 from ..models import Document
-from ..normalize import tokenize
-from ..prepare import facts_of, is_noisy
-from ..provenance import DocFacts
-from ..segment import Prepared, paragraphs, prepare, unique_sorted
+from ..stages.normalize import tokenize
+from ..stages.prepare import facts_of, is_noisy
+from ..stages.provenance import DocFacts
+from ..stages.segment import Prepared, paragraphs, prepare, unique_sorted
 
 # Lines this short that recur in several documents are furniture when the document has
 # no source (the batch pipeline judges them by how alike their carriers are; a single
@@ -157,7 +157,7 @@ class PairResult:
 
 def align_pair(stored: Prepared, new: Prepared, n_docs: int, cfg: Config, facts=None) -> PairResult | None:
     """Align a stored document (side A) with the new one (side B) as the batch link stage
-    does. ``facts``: optional cached fact masks (see :func:`dedup.link.align_one`)."""
+    does. ``facts``: optional cached fact masks (see :func:`dedup.stages.link.align_one`)."""
     kind, spans = align_one(stored, new, n_docs, cfg, facts=facts)
     if kind is None:
         return None

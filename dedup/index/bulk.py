@@ -4,27 +4,36 @@ while this one writes the batch before.
 Per batch: the workers find each document's lines; this process judges furniture from
 the stored line statistics plus the batch's own; the workers tokenize, segment and
 compute band keys; this process writes everything in one transaction (band keys as a
-sorted run, see :mod:`.sqlite_runs`). The next batch's lines are found while this one is
+sorted run, see :mod:`.sqlite.runs`). The next batch's lines are found while this one is
 written.
 """
 
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from itertools import islice
-from typing import TYPE_CHECKING, Optional, Union
+from typing import Any, Optional, Protocol, Union
 
 from ..config import Config
 from ..models import Document
-from ..parallel import Workers, default_jobs
+from ..engines.processes import Workers, default_jobs
 from . import analysis as an
 from .checks import validate
 from .errors import DuplicateIdError, IndexFileError, IndexWriteError
-from .results import BulkResult
+from .results import BulkResult, Progress
 
-if TYPE_CHECKING:
-    from .index import Index, Progress
+
+class Index(Protocol):
+    """What a bulk load uses of :class:`dedup.Index` (declared here, so this module and
+    ``index.py`` do not import each other)."""
+
+    config: Config
+    _store: Any
+    _jobs: Optional[int]
+    _furniture: Callable[..., Any]
+    _insert: Callable[[Any, list[dict]], list[int]]
+
 
 PART = 64  # documents per task of the workers
 

@@ -7,10 +7,10 @@ from typing import Any, Optional
 
 from ..config import Config
 from ..errors import InputError
-from ..ingest import to_document
+from ..stages.ingest import to_document
 from ..models import Document
 from .errors import IndexFileError, SettingsMismatchError
-from .sqlite_store import APPLICATION_ID, SqliteStore
+from .sqlite.store import APPLICATION_ID, SqliteStore
 
 
 def restory(store: SqliteStore, members: list[int]) -> None:

@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 import os
 from collections import Counter, OrderedDict
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from datetime import datetime
 from typing import Any, Optional, Union
 
@@ -21,16 +21,15 @@ import numpy as np
 from ..config import Config
 from ..models import Document, Report
 from ..pipeline import cluster as batch_cluster
-from ..provenance import DocFacts, passages, rank_key, rounded
-from ..template import fact_mask
+from ..stages.provenance import DocFacts, passages, rank_key, rounded
+from ..stages.template import fact_mask
 from . import analysis as an
 from . import bulk
 from .checks import check, restory, validate, version
 from .errors import DuplicateIdError, IndexDamagedError, IndexFileError, IndexReadOnlyError, UnknownIdError
-from .results import AddResult, BulkResult, Match, whole_copy
-from .sqlite_store import SqliteStore
+from .results import AddResult, BulkResult, Match, Progress, whole_copy
+from .sqlite.store import SqliteStore
 
-Progress = Callable[[str, int, int], None]
 REDIS_SCHEMES = ("redis://", "rediss://", "unix://")
 CACHE_DOCS = 4096  # prepared stored documents kept in memory (their content never changes)
 FORMAT = "dedup-index"
@@ -70,12 +69,12 @@ class Index:
         ``readonly``: only read (works on a read-only file or in a read-only directory;
         :meth:`clusters` then keeps its result in memory; writes raise
         :class:`IndexReadOnlyError`). An older schema cannot be upgraded read-only.
-        ``path`` may be a ``redis://`` URL (see :mod:`dedup.index.redis_store`; ``durable``
+        ``path`` may be a ``redis://`` URL (see :mod:`dedup.index.redis.store`; ``durable``
         is then the server's own persistence setting).
         """
         path = os.fspath(path)
         if path.startswith(REDIS_SCHEMES):
-            from .redis_store import RedisStore  # imports redis only when asked for
+            from .redis.store import RedisStore  # imports redis only when asked for
 
             store = RedisStore(path, timeout=timeout, create=create and not readonly, readonly=readonly)
         elif (readonly or not create) and not os.path.exists(path):

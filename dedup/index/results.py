@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Optional
 
 from pydantic import BaseModel, ConfigDict
 
 from ..models import LinkKind, Passage
-from ..normalize import tokenize
+from ..stages.normalize import tokenize
+
+Progress = Callable[[str, int, int], None]  # (stage, done, total)
 
 
 class Match(BaseModel):

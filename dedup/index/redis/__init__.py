@@ -1,0 +1,1 @@
+"""The Redis backend of the index (imports redis only when used)."""

@@ -1,0 +1,435 @@
+"""The index on a Redis server, for pipelines spread over several hosts.
+
+The same methods and semantics as :class:`SqliteStore` (:class:`dedup.Index` holds the
+logic). URL: ``redis://[user:password@]host:port/db`` (or ``rediss://``, ``unix://``),
+with ``?prefix=`` (default ``dedup:``) and ``?lock_ttl=`` (seconds, default 10) of our
+own; other query options go to redis-py. Keys under the prefix:
+
+==============  ======  =====================================================
+``meta``        hash    settings (JSON, as SQLite's meta table), schema, row and commit counts
+``next``        string  the last document rowid given out
+``ids``         hash    document id -> rowid
+``doc:R``       hash    one document's columns (an absent field is NULL)
+``story:S``     set     rowids of story S
+``b:N``         hash    band key -> packed rowids (int64)
+``w:N``         hash    word -> documents carrying it
+``l:N``         hash    line key -> JSON ``{source: documents}``
+``sources``     hash    source -> documents
+``links``       hash    ``"a:b"`` -> kind; ``adj:R`` set: rowids linked to R
+``cache``       hash    the last batch clustering and its generation
+``x:H``         set     rowids of the documents whose content hash is H (exact copies)
+``lock``        string  the writer's token (SET NX PX)
+==============  ======  =====================================================
+
+``b``, ``w`` and ``l`` group their 64-bit keys into 2**16 hashes (N = the top 16 bits):
+one Redis key per band key would cost ~100 bytes of overhead for each of the ~200 band
+keys of every document; small hashes are packed.
+
+Writing: a writer takes the lock (waiting up to ``timeout``; it extends the lock as it
+works), reads what it needs and buffers its writes, which the end of ``write()`` sends
+as Lua scripts in one MULTI/EXEC (:data:`.tx.COMMIT`): applied whole, with no
+other client in between, or not at all (a client killed before EXEC); and not at all
+for a writer whose lock lapsed while another wrote. Holding the
+lock, a writer may read, then write what it computed from what it read. Reads inside a
+write see that write's own changes. Reads outside a write are not a snapshot: each sees
+every transaction committed before it.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+
+from ..errors import IndexFileError, IndexReadOnlyError
+from .graph import StoriesAndLinks
+from .lock import REFRESH, RELEASE, WriterLock
+from .tx import BLOB_KEYS, COMMIT, GET_BLOB, BANDS, FAMILIES, LINES, WORDS, Statistics, Tx, chunks
+from ..sqlite.store import APPLICATION_ID
+
+try:
+    import redis
+    from redis.backoff import NoBackoff
+    from redis.retry import Retry
+except ImportError:  # the optional extra is not installed
+    redis = None
+
+LAYOUT = "redis-1"  # the key layout above
+# The logical schema of the Redis layout (SQLite's went to 2 and 3 for changes of its own
+# file layout only). 2: content hashes (``x:H``); an index of schema 1 is upgraded on open.
+SCHEMA_VERSION = 2
+LOCK_TTL = 10.0
+DOC_FIELDS = ("id", "text", "title", "date", "source", "url", "f_date", "f_credits", "ntokens", "paras", "story",
+              "author")  # author: added later; a document stored before has none (read as None)
+_INSERTED = DOC_FIELDS[:10] + ("author",)  # the row insert_doc is given (the story is set here)
+
+
+
+def _one_line(exc: BaseException) -> str:
+    return " ".join(str(exc).split()) or type(exc).__name__
+
+
+def _parse(url: str) -> tuple[str, str, str, float]:
+    """``(url for redis-py, url to show, prefix, lock ttl)``; the password is masked in the shown one."""
+    parts = urlsplit(url)
+    query = parse_qsl(parts.query, keep_blank_values=True)
+    ours = {k: v for k, v in query if k in ("prefix", "lock_ttl")}
+    base = urlunsplit(parts._replace(query=urlencode([(k, v) for k, v in query if k not in ours])))
+    shown = url
+    if parts.password is not None:
+        user, host = parts.netloc.rsplit("@", 1)
+        shown = urlunsplit(parts._replace(netloc=f"{user.split(':', 1)[0]}:***@{host}"))
+    try:
+        ttl = float(ours.get("lock_ttl", LOCK_TTL))
+    except ValueError:
+        ttl = -1.0
+    if not ttl > 0:
+        raise IndexFileError(f"{shown}: lock_ttl must be a number of seconds above 0")
+    return base, shown, ours.get("prefix", "dedup:"), ttl
+
+
+def _errors_translated(cls):
+    """Wrap every public method: Redis errors become one-line IndexFileErrors, and a writer
+    holding the lock keeps it alive."""
+
+    def wrap(fn):
+        def call(self, *args, **kwargs):
+            with self._errors():
+                self._tick()
+                return fn(self, *args, **kwargs)
+
+        call.__name__, call.__doc__ = fn.__name__, fn.__doc__
+        return call
+
+    for name in dir(cls):
+        fn = getattr(cls, name)
+        if callable(fn) and not name.startswith("_") and name not in ("write", "read", "close", "iter_docs"):
+            setattr(cls, name, wrap(fn))
+    return cls
+
+
+@_errors_translated
+class RedisStore(WriterLock, Statistics, StoriesAndLinks):
+    """Low-level access to one index on a Redis server; :class:`dedup.Index` holds the logic."""
+
+    SCHEMA = SCHEMA_VERSION
+
+    damaged = False  # a damaged key shows as a refused command, never written over blindly
+
+    def __init__(self, url: str, timeout: float = 5.0, create: bool = True, readonly: bool = False):
+        self.readonly = readonly
+        if redis is None:
+            raise IndexFileError("the Redis backend needs the redis package: pip install 'dedup[redis]'")
+        base, self.path, self.prefix, self.lock_ttl = _parse(url)
+        self.timeout = timeout
+        self._tx: Tx | None = None
+        self._token: str | None = None
+        try:
+            # URL options win over these defaults. No retries: a commit must not be resent.
+            self.r = redis.Redis.from_url(base, socket_connect_timeout=5, socket_timeout=120,
+                                          retry=Retry(NoBackoff(), 0))
+        except ValueError as exc:
+            raise IndexFileError(f"{self.path}: not a usable Redis URL ({_one_line(exc)})") from None
+        self._get_blob = self.r.register_script(GET_BLOB)
+        self._refresh = self.r.register_script(REFRESH)
+        self._release = self.r.register_script(RELEASE)
+        with self._errors():
+            try:
+                self.r.ping()
+            except TypeError as exc:  # redis-py passes unknown query options on to the connection
+                raise IndexFileError(f"{self.path}: not a usable Redis URL ({_one_line(exc)})") from None
+            if not create and not self.r.exists(self._k("meta")):
+                raise IndexFileError(f"{self.path}: no such index (no key {self.prefix}meta)")
+
+    def close(self) -> None:
+        self.r.close()
+
+    def _k(self, name: str) -> str:
+        return self.prefix + name
+
+    @contextmanager
+    def _errors(self):
+        try:
+            yield
+        except (redis.ConnectionError, redis.TimeoutError) as exc:
+            raise IndexFileError(f"{self.path}: cannot connect to Redis ({_one_line(exc)})") from None
+        except redis.ReadOnlyError as exc:
+            raise IndexReadOnlyError(f"{self.path}: the Redis server is a read-only replica ({_one_line(exc)}); "
+                                     "nothing was written") from None
+        except redis.ResponseError as exc:
+            raise IndexFileError(f"{self.path}: Redis refused a command ({_one_line(exc)}): "
+                                 "not a dedup index, or damaged") from None
+        except redis.RedisError as exc:
+            raise IndexFileError(f"{self.path}: Redis error ({_one_line(exc)})") from None
+
+    # -- transactions -------------------------------------------------------------
+
+    @contextmanager
+    def write(self):
+        """One write transaction: all of it is committed, or none of it."""
+        if self._tx is not None:
+            raise RuntimeError("write transactions do not nest")
+        if self.readonly:
+            raise IndexReadOnlyError(f"{self.path}: the index was opened read-only; cannot write to it")
+        with self._errors():
+            self._tx = self._lock()
+        try:
+            yield self
+            with self._errors():
+                self._commit()
+        finally:
+            self._tx = None
+            self._unlock()
+
+    @contextmanager
+    def read(self):
+        """Reads (not a snapshot on Redis; nested in a write: that write's view)."""
+        yield self
+
+    def _unlock(self) -> None:
+        if self._token is None:
+            return
+        token, self._token = self._token, None
+        try:
+            self._release(keys=[self._k("lock")], args=[token])
+        except redis.RedisError:  # the lock expires by itself
+            pass
+
+    def _commit(self) -> None:
+        tx = self._tx
+        ops = tx.ops + self._flush_statistics() + self._flush_stories()
+        if tx.new_rows:
+            ops.append(("SET", self._k("next"), tx.next))
+        if tx.generation:
+            ops.append(("HINCRBY", self._k("meta"), "generation", tx.generation))
+        if tx.cache is not None:
+            ops.append(("HSET", self._k("cache"), "generation", tx.cache[0], "report", tx.cache[1]))
+        if not ops:
+            return
+        parts, work = [[]], 0
+        for op in ops:
+            cost = len(op[3]) // 8 if op[0].startswith("dedup.") else 1
+            if work + cost > BLOB_KEYS and parts[-1]:
+                parts.append([])
+                work = 0
+            parts[-1] += [len(op), *op]
+            work += cost
+        head = [self._k("lock"), self._token, self._k("meta"), tx.commits]
+        with self.r.pipeline(transaction=True) as pipe:
+            for k, part in enumerate(parts):
+                # EVAL, not EVALSHA: a script missing from the server's cache would fail alone.
+                pipe.execute_command("EVAL", COMMIT, 0, *head, int(k == len(parts) - 1), *part)
+            try:
+                done = pipe.execute(raise_on_error=False)
+            except (redis.ConnectionError, redis.TimeoutError) as exc:
+                raise IndexFileError(f"{self.path}: lost the connection to Redis while committing, so the "
+                                     f"change may or may not be stored ({_one_line(exc)})") from None
+        failed = [x for x in done if isinstance(x, Exception)]
+        if failed and "DEDUPLOCK" in str(failed[0]):
+            raise self._lost()
+        if failed:
+            raise failed[0]
+        self._token = None
+
+    # -- meta ---------------------------------------------------------------------
+
+    def is_empty_file(self) -> bool:
+        return not self.r.exists(self._k("meta"))
+
+    def application_id(self) -> int:
+        meta = self._k("meta")
+        if self.r.type(meta) != b"hash" or self.r.hget(meta, "application_id") is None:
+            raise IndexFileError(f"{self.path}: not a dedup index (the key {meta} belongs to another program)")
+        layout = (self.r.hget(meta, "layout") or b"?").decode()
+        if layout != LAYOUT:
+            raise IndexFileError(f"{self.path}: index key layout {layout!r} is not one this dedup reads ({LAYOUT!r})")
+        return int(self.r.hget(meta, "application_id"))
+
+    def create(self, meta: dict) -> None:
+        with self.write():
+            if not self.is_empty_file():  # another process created it meanwhile
+                return
+            fields = {k: json.dumps(v) for k, v in meta.items()}
+            fields.update(application_id=APPLICATION_ID, schema=SCHEMA_VERSION, layout=LAYOUT, generation=0)
+            fields.update((f"rows:{f.name}", 0) for f in FAMILIES)
+            self._tx.ops.append(("HSET", self._k("meta"), *[x for kv in fields.items() for x in kv]))
+
+    def meta(self) -> dict:
+        raw = {k.decode(): v.decode() for k, v in self.r.hgetall(self._k("meta")).items()}
+        return {k: json.loads(v) for k, v in raw.items()
+                if k not in ("application_id", "schema", "layout", "commits") and not k.startswith("rows:")}
+
+    def schema_version(self) -> int:
+        return int(self.r.hget(self._k("meta"), "schema") or 0)
+
+    def generation(self) -> int:
+        return int(self.r.hget(self._k("meta"), "generation") or 0) + (self._tx.generation if self._tx else 0)
+
+    def bump_generation(self) -> None:
+        self._tx.generation += 1
+
+    # -- documents ----------------------------------------------------------------
+
+    def count(self) -> int:
+        tx = self._tx
+        return tx.ndocs + tx.docs if tx else self.r.hlen(self._k("ids"))
+
+    def doc_by_id(self, doc_id: str):
+        rowid = self.rowids_of([doc_id]).get(doc_id)
+        rows = self._rows([rowid]) if rowid is not None else []
+        return rows[0] if rows else None
+
+    def existing_ids(self, ids: list[str]) -> set[str]:
+        return set(self.rowids_of(ids))
+
+    def rowids_of(self, ids: list[str]) -> dict[str, int]:
+        out: dict[str, int] = {}
+        for part in chunks(ids):
+            out.update((i, int(v)) for i, v in zip(part, self.r.hmget(self._k("ids"), part)) if v is not None)
+        tx = self._tx
+        if tx:
+            out.update((i, tx.new_ids[i]) for i in ids if i in tx.new_ids)
+            for i in tx.gone_ids.intersection(out):
+                del out[i]
+        return out
+
+    def docs_by_rowid(self, rowids: Iterable[int]) -> list:
+        return self._rows(rowids)
+
+    def _rows(self, rowids: Iterable[int], fields=DOC_FIELDS) -> list[tuple]:
+        """Rows ``(doc, *fields)`` of the documents that exist, by rowid (this
+        transaction's inserts, deletions and story changes included)."""
+        tx, rows, fetch = self._tx, [], []
+        for r in sorted(set(rowids)):
+            if tx and r in tx.gone:
+                continue
+            if tx and r in tx.new_rows:
+                rows.append((r, *(tx.new_rows[r][f] for f in fields)))
+            else:
+                fetch.append(r)
+        for part in chunks(fetch):
+            pipe = self.r.pipeline(transaction=False)
+            for r in part:
+                pipe.hmget(self._k(f"doc:{r}"), fields)
+            for r, vals in zip(part, pipe.execute()):
+                if vals[0] is not None:
+                    rows.append((r, *(_DECODE.get(f, bytes.decode)(v) if v is not None else None
+                                      for f, v in zip(fields, vals))))
+        rows.sort(key=lambda row: row[0])
+        if tx and tx.story and "story" in fields:
+            k = fields.index("story") + 1
+            rows = [row[:k] + (tx.story.get(row[0], row[k]),) + row[k + 1:] for row in rows]
+        return rows
+
+    def iter_docs(self) -> Iterator[tuple]:
+        with self._errors():
+            ids = {k.decode(): int(v) for k, v in self.r.hgetall(self._k("ids")).items()}
+        for part in chunks(sorted(ids)):
+            with self._errors():
+                rows = {row[1]: row[1:] for row in self._rows([ids[i] for i in part], DOC_FIELDS[:6] + ("author",))}
+            yield from (rows[i] for i in part if i in rows)
+
+    def insert_doc(self, row: tuple) -> int:
+        """Insert one document (columns after ``doc``; its story is its own rowid)."""
+        tx = self._tx
+        tx.next += 1
+        rowid = tx.next
+        fields = [x for k, v in zip(_INSERTED, row) if v is not None for x in (k, v)]
+        tx.ops.append(("HSET", self._k(f"doc:{rowid}"), *fields))
+        tx.ops.append(("HSET", self._k("ids"), row[0], rowid))
+        tx.new_rows[rowid] = {**dict(zip(_INSERTED, row)), "story": rowid}
+        tx.new_ids[row[0]] = rowid
+        tx.docs += 1
+        tx.set_story(rowid, rowid, None)
+        return rowid
+
+    def docs_with_hash(self, content: int) -> list[int]:
+        """Rowids of the stored documents whose content hash is ``content``."""
+        found = {int(v) for v in self.r.smembers(self._k(f"x:{content}"))}
+        tx = self._tx
+        if tx:
+            found = (found | tx.hashes_new.get(content, set())) - tx.gone
+        return sorted(found)
+
+    def add_hash(self, content: int, rowid: int) -> None:
+        self._tx.ops.append(("SADD", self._k(f"x:{content}"), rowid))
+        self._tx.hashes_new.setdefault(content, set()).add(rowid)
+
+    def delete_hash(self, content: int, rowid: int) -> None:
+        self._tx.ops.append(("SREM", self._k(f"x:{content}"), rowid))
+
+    def upgrade(self, schema: int) -> bool:
+        """Bring an index of schema 1 to this one: the content hash of every document."""
+        if schema != 1:
+            return False
+        if self.readonly:
+            raise IndexReadOnlyError(f"{self.path}: index schema {schema} must be upgraded to {SCHEMA_VERSION} "
+                                     "before it can be read; open it once where it can be written")
+        from ..analysis import content_hash
+
+        with self.write():
+            if self.schema_version() == 1:  # not upgraded by another process meanwhile
+                ids = {k.decode(): int(v) for k, v in self.r.hgetall(self._k("ids")).items()}
+                for part in chunks(sorted(ids.values())):
+                    for row in self._rows(part, ("text",)):
+                        self.add_hash(content_hash(row[1]), row[0])
+                self._tx.ops.append(("HSET", self._k("meta"), "schema", SCHEMA_VERSION))
+        return True
+
+    def delete_doc(self, rowid: int) -> None:
+        tx = self._tx
+        doc_id, story = (v.decode() for v in self.r.hmget(self._k(f"doc:{rowid}"), "id", "story"))
+        tx.ops += [("DEL", self._k(f"doc:{rowid}")), ("HDEL", self._k("ids"), doc_id)]
+        tx.gone.add(rowid)
+        tx.gone_ids.add(doc_id)
+        tx.docs -= 1
+        tx.set_story(rowid, None, int(story))
+        for other in self._neighbours([rowid])[rowid]:
+            pair = (min(rowid, other), max(rowid, other))
+            tx.links_new.pop(pair, None)
+            tx.links_gone.add(pair)
+            tx.ops += [("SREM", self._k(f"adj:{other}"), rowid), ("HDEL", self._k("links"), "%d:%d" % pair)]
+        tx.ops.append(("DEL", self._k(f"adj:{rowid}")))
+
+    # -- clustering cache ----------------------------------------------------------------
+
+    def cached_report(self, generation: int) -> str | None:
+        tx = self._tx
+        gen, report = tx.cache if tx and tx.cache else self.r.hmget(self._k("cache"), "generation", "report")
+        if report is None or int(gen) != generation:
+            return None
+        return report if isinstance(report, str) else report.decode()
+
+    def put_report(self, generation: int, report: str) -> None:
+        self._tx.cache = (generation, report)
+
+    # -- health ----------------------------------------------------------------------------
+
+    def table_counts(self) -> dict[str, int]:
+        rows = self.r.hmget(self._k("meta"), *(f"rows:{f.name}" for f in (BANDS, WORDS, LINES)))
+        bands, words, lines = (int(x or 0) for x in rows)
+        return {"docs": self.count(), "bands": bands, "words": words, "lines": lines,
+                "links": self.r.hlen(self._k("links"))}
+
+    def stored_bytes(self) -> int:
+        """Memory of the index's keys: MEMORY USAGE of each key under the prefix, exact
+        (SAMPLES 0), so O(keys); the server's own overhead is not counted."""
+        pattern = re.sub(r"([*?\[\]\\])", r"\\\1", self.prefix) + "*"
+        total, keys = 0, []
+        for key in self.r.scan_iter(match=pattern, count=1000):
+            keys.append(key)
+            if len(keys) == 1000:
+                total += self._memory(keys)
+                keys = []
+        return total + self._memory(keys)
+
+    def _memory(self, keys: list) -> int:
+        pipe = self.r.pipeline(transaction=False)
+        for k in keys:
+            pipe.memory_usage(k, samples=0)
+        return sum(n or 0 for n in pipe.execute())
+
+
+_DECODE = {"ntokens": int, "paras": bytes, "story": int}  # other columns are text

@@ -1,0 +1,70 @@
+"""What an SQLite error means for the user of the index: one line, and its class."""
+
+from __future__ import annotations
+
+import functools
+import sqlite3
+
+from ..errors import IndexDamagedError, IndexFileError, IndexLockedError, IndexReadOnlyError
+
+
+def kind(exc: sqlite3.DatabaseError) -> str:
+    """The SQLite error's primary code name (``SQLITE_FULL``...), from the message on old Pythons."""
+    name = getattr(exc, "sqlite_errorname", "") or ""
+    if name:
+        return "_".join(name.split("_")[:2])  # SQLITE_READONLY_DIRECTORY -> SQLITE_READONLY
+    msg = str(exc)
+    for needle, name in (("locked", "SQLITE_BUSY"), ("busy", "SQLITE_BUSY"), ("not a database", "SQLITE_NOTADB"),
+                         ("malformed", "SQLITE_CORRUPT"), ("readonly", "SQLITE_READONLY"), ("disk is full", "SQLITE_FULL"),
+                         ("disk I/O", "SQLITE_IOERR"), ("unable to open", "SQLITE_CANTOPEN")):
+        if needle in msg:
+            return name
+    return ""
+
+
+def translate(exc: sqlite3.DatabaseError, path: str) -> IndexFileError:
+    """One line saying what an SQLite error means for the user."""
+    msg, code = str(exc), kind(exc)
+    if code in ("SQLITE_BUSY", "SQLITE_LOCKED"):
+        return IndexLockedError(f"{path}: another process is writing to the index (waited for the lock; try again)")
+    if code in ("SQLITE_NOTADB", "SQLITE_CORRUPT"):
+        return IndexDamagedError(f"{path}: not a dedup index or damaged ({msg}); nothing was written to it")
+    if code == "SQLITE_READONLY":
+        return IndexReadOnlyError(f"{path}: the index is read-only (the file or its directory cannot be "
+                                  f"written); nothing was written to it")
+    if code == "SQLITE_FULL":
+        return IndexFileError(f"{path}: cannot write the index: {msg}; the unfinished change was undone")
+    if code == "SQLITE_IOERR":
+        return IndexFileError(f"{path}: disk error on the index: {msg}; any unfinished change was undone")
+    if code == "SQLITE_CANTOPEN":
+        return IndexFileError(f"{path}: cannot open the index or its -wal/-shm files ({msg})")
+    return IndexFileError(f"{path}: {msg}")
+
+
+def errors_translated(cls):
+    """Wrap every public method: SQLite errors become one-line IndexFileErrors."""
+
+    def wrap(fn):
+        @functools.wraps(fn)
+        def call(self, *args, **kwargs):
+            try:
+                return fn(self, *args, **kwargs)
+            except sqlite3.DatabaseError as exc:
+                raise self._translate(exc) from None
+
+        return call
+
+    def wrap_gen(fn):
+        @functools.wraps(fn)
+        def call(self, *args, **kwargs):
+            try:
+                yield from fn(self, *args, **kwargs)
+            except sqlite3.DatabaseError as exc:
+                raise self._translate(exc) from None
+
+        return call
+
+    for name, fn in list(vars(cls).items()):
+        if callable(fn) and not name.startswith("_") and name not in ("write", "read", "close"):
+            setattr(cls, name, (wrap_gen if name.startswith("iter_") else wrap)(fn))
+    return cls

@@ -1,0 +1,67 @@
+"""Levels in front of the two big hashed-key tables of the SQLite index, ``bands`` and ``words``.
+
+Band keys and word hashes are random, so the ~220 band keys and ~200 words of one
+document land on as many different pages of a big B-tree, and each ``add`` used to write
+all of them (most of its COMMIT, and growing with the index). Instead a single ``add``
+writes to level 0, a table of a few pages, and every ``add`` moves one key-range slice of
+each level into the next one, ten times bigger and swept ten times more slowly
+(``bands0`` -> ... -> ``bands4`` -> ``bands``; likewise ``words``). A slice's rows are
+adjacent in both tables, so each page written carries many rows, and no ``add`` moves more
+than one slice per level (no merge spikes). Lookups read every level (band rows: their
+union; word counts: their sum, a removal adding -1). A bulk load writes its word counts
+straight to the main table and its band keys to sorted runs (:mod:`.runs`).
+"""
+
+from __future__ import annotations
+
+# Adds per full sweep of each level; the last level sweeps into the main table.
+LEVEL_SWEEPS = (10, 100, 1000, 10000, 100000)
+BAND_LEVELS = tuple(f"bands{i}" for i in range(len(LEVEL_SWEEPS)))
+WORD_LEVELS = tuple(f"words{i}" for i in range(len(LEVEL_SWEEPS)))
+BAND_TABLES = ("bands",) + BAND_LEVELS
+WORD_TABLES = ("words",) + WORD_LEVELS
+_KEY_MIN, _KEY_SPAN = -(1 << 63), 1 << 64
+# Every table of band keys (the main one, the levels, the bulk runs) has this shape.
+BAND_TABLE = "CREATE TABLE {} (key INTEGER NOT NULL, doc INTEGER NOT NULL, PRIMARY KEY (key, doc)) WITHOUT ROWID"
+
+SCHEMA = "".join(
+    [BAND_TABLE.format(t) + ";\n" for t in BAND_LEVELS]
+    + [f"CREATE TABLE {t} (word INTEGER PRIMARY KEY, n INTEGER NOT NULL);\n" for t in WORD_LEVELS])
+
+# One statement each, prepared once: the keys come as one JSON list, are read once
+# (MATERIALIZED) and drive the lookups into every table (CROSS JOIN keeps that order).
+KEYS = "WITH q(k) AS MATERIALIZED (SELECT value FROM json_each(?1)) "
+WORD_ROWS_OF = (KEYS + "SELECT word, sum(n) FROM (" + " UNION ALL ".join(
+    f"SELECT word, n FROM q CROSS JOIN {t} ON word = k" for t in WORD_TABLES) + ") GROUP BY word")
+WORD_ROWS = "SELECT count(*) FROM (SELECT word FROM (" + " UNION ALL ".join(
+    f"SELECT word, n FROM {t}" for t in WORD_TABLES) + ") GROUP BY word HAVING sum(n) > 0)"
+
+
+def band_rows(tables) -> str:
+    """The lookup of ``(key, doc)`` rows for a JSON list of keys in every one of ``tables``."""
+    return KEYS + " UNION ALL ".join(f"SELECT key, doc FROM q CROSS JOIN {t} ON key = k" for t in tables)
+
+
+ADD_WORDS = "INSERT INTO {} (word, n) VALUES (?, ?) ON CONFLICT(word) DO UPDATE SET n = n + excluded.n"
+
+
+def _slice(t: int, n: int) -> tuple[int, int]:
+    """The signed 64-bit key range (inclusive) that sweep number ``t`` moves out of a level swept every ``n``."""
+    s = t % n
+    return _KEY_MIN + _KEY_SPAN * s // n, _KEY_MIN + _KEY_SPAN * (s + 1) // n - 1
+
+
+def sweep(db, t: int) -> None:
+    """Sweep number ``t``: move one slice of every level down (in the caller's transaction)."""
+    for level, n in enumerate(LEVEL_SWEEPS):
+        lo, hi = _slice(t, n)
+        src, dst = BAND_TABLES[level + 1], BAND_TABLES[(level + 2) % len(BAND_TABLES)]
+        db.execute(f"INSERT OR IGNORE INTO {dst} SELECT key, doc FROM {src} WHERE key BETWEEN ? AND ?", (lo, hi))
+        db.execute(f"DELETE FROM {src} WHERE key BETWEEN ? AND ?", (lo, hi))
+        src, dst = WORD_TABLES[level + 1], WORD_TABLES[(level + 2) % len(WORD_TABLES)]
+        # A word added and removed again sums to 0 here: nothing to carry down.
+        db.execute(f"INSERT INTO {dst} (word, n) SELECT word, n FROM {src} WHERE word BETWEEN ? AND ? AND n != 0 "
+                   "ON CONFLICT(word) DO UPDATE SET n = n + excluded.n", (lo, hi))
+        db.execute(f"DELETE FROM {src} WHERE word BETWEEN ? AND ?", (lo, hi))
+        if dst == "words":  # a removal's -1 reaches the main table only after its +1
+            db.execute("DELETE FROM words WHERE word BETWEEN ? AND ? AND n = 0", (lo, hi))

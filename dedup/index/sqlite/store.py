@@ -1,0 +1,436 @@
+"""The index's storage in one SQLite file (stdlib ``sqlite3``), WAL mode.
+
+Every change is one transaction taken with ``BEGIN IMMEDIATE``, so a crash at any moment
+leaves the committed documents and nothing half-written; readers see a consistent
+snapshot while one writer works, and a second writer waits ``timeout`` seconds for the
+lock and then gets :class:`IndexLockedError`.
+
+Tables: ``docs`` (the documents, their provenance facts, content paragraphs, story),
+``bands`` (LSH band key -> document), ``words`` (word document frequencies), ``lines``
+and ``sources`` (line recurrence per source, for furniture), ``links`` (documents known
+to share text), ``cache`` (the last batch clustering), ``meta`` (settings, versions).
+
+``bands`` and ``words`` have small level tables in front (see :mod:`.levels`);
+bulk loads write band keys to sorted runs (``bands_r<n>``, listed in ``runs``; see
+:mod:`.runs`).
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections import Counter
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+
+import numpy as np
+
+from . import levels
+from . import runs
+from .schema import ADDITIVE, APPLICATION_ID, SCHEMA_VERSION, create_statements, upgrade_statements
+from ..errors import IndexDamagedError, IndexFileError, IndexReadOnlyError
+from .errors import errors_translated, translate
+from .open import connect
+
+MAX_VARS = 900  # parameters per statement (old SQLite builds allow 999)
+
+DOC_COLUMNS = "doc, id, text, title, date, source, url, f_date, f_credits, ntokens, paras, story, author"
+_NO_AUTHOR = DOC_COLUMNS.replace(", author", ", NULL")  # a schema-4 file read where it cannot be upgraded
+
+
+def _chunks(xs: list, n: int = MAX_VARS) -> Iterator[list]:
+    for i in range(0, len(xs), n):
+        yield xs[i : i + n]
+
+
+def _marks(n: int) -> str:
+    return ",".join("?" * n)
+
+
+class SqliteStore:
+    """Low-level access to one index file; :class:`dedup.Index` holds the logic.
+
+    Every SQLite error of its methods becomes an :class:`IndexFileError` (one line; read-only,
+    damaged, disk full, locked each said plainly). Once the file is seen damaged, this
+    store refuses to write to it."""
+
+    SCHEMA = SCHEMA_VERSION
+
+    def __init__(self, path: str, timeout: float = 5.0, durable: bool = False, create: bool = True,
+                 readonly: bool = False):
+        self.path = path
+        self.timeout = timeout
+        self.readonly = readonly
+        self.damaged = False
+        try:
+            self.db = connect(path, timeout, durable, "ro" if readonly else "rwc" if create else "rw")
+        except sqlite3.DatabaseError as exc:
+            raise self._translate(exc) from None
+        # Band keys and word counts are written when the transaction ends (see _flush).
+        self._new_bands: list[tuple[int, np.ndarray]] = []
+        self._band_sql: dict[tuple, str] = {}
+        self._new_words: Counter = Counter()
+        self._columns = DOC_COLUMNS  # the columns of a document row (see upgrade)
+
+    def close(self) -> None:
+        self.db.close()
+
+    # -- transactions -------------------------------------------------------------
+
+    def _begin(self, statement: str) -> None:
+        try:
+            self.db.execute(statement)
+        except sqlite3.DatabaseError as exc:
+            raise self._translate(exc) from None
+
+    def _rollback(self) -> None:
+        self._new_bands.clear()
+        self._new_words.clear()
+        if self.db.in_transaction:  # SQLite rolls back by itself after some errors (disk full)
+            try:
+                self.db.execute("ROLLBACK")
+            except sqlite3.DatabaseError:  # the connection is unusable; closing it undoes the rest
+                pass
+
+    @contextmanager
+    def write(self):
+        """One write transaction: all of it is committed, or none of it."""
+        if self.readonly:
+            raise IndexReadOnlyError(f"{self.path}: the index was opened read-only; cannot write to it")
+        if self.damaged:
+            raise IndexDamagedError(f"{self.path}: the index is damaged; nothing was written to it")
+        self._begin("BEGIN IMMEDIATE")
+        try:
+            yield self
+            self._flush()
+            self.db.execute("COMMIT")
+        except sqlite3.DatabaseError as exc:
+            self._rollback()
+            raise self._translate(exc) from None
+        except BaseException:
+            self._rollback()
+            raise
+
+    @contextmanager
+    def read(self):
+        """A consistent snapshot for several reads (nested in a write: that write's view)."""
+        if self.db.in_transaction:
+            yield self
+            return
+        self._begin("BEGIN")
+        try:
+            yield self
+        except BaseException:
+            self._rollback()
+            raise
+        if self.db.in_transaction:
+            try:
+                self.db.execute("COMMIT")
+            except sqlite3.DatabaseError as exc:
+                self._rollback()
+                raise self._translate(exc) from None
+
+    def quick_check(self) -> None:
+        """Raise :class:`IndexDamagedError` unless SQLite's ``quick_check`` finds the file
+        whole (reads every page: about a second per 150 MB)."""
+        with self.read():
+            problems = [r[0] for r in self.db.execute("PRAGMA quick_check(3)")]
+        if problems != ["ok"]:
+            self.damaged = True
+            first = " ".join(problems[0].replace("*** in database main ***", "").split())
+            raise IndexDamagedError(f"{self.path}: the index is damaged ({first}); nothing was written to it")
+
+    def _translate(self, exc: sqlite3.DatabaseError) -> IndexFileError:
+        err = translate(exc, self.path)
+        if isinstance(err, IndexDamagedError):
+            self.damaged = True
+        return err
+
+    # -- meta ---------------------------------------------------------------------
+
+    def is_empty_file(self) -> bool:
+        return self.db.execute("SELECT count(*) FROM sqlite_master").fetchone()[0] == 0
+
+    def application_id(self) -> int:
+        return self.db.execute("PRAGMA application_id").fetchone()[0]
+
+    def create(self, meta: dict) -> None:
+        with self.write():
+            if not self.is_empty_file():  # another process created it meanwhile
+                return
+            for stmt in create_statements():
+                self.db.execute(stmt)
+            self.db.execute(f"PRAGMA application_id = {APPLICATION_ID}")
+            self.db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+            self.db.executemany("INSERT INTO meta VALUES (?, ?)", [(k, json.dumps(v)) for k, v in meta.items()])
+            self.db.execute("INSERT INTO meta VALUES ('generation', '0')")
+            self.db.execute("INSERT INTO meta VALUES ('sweep', '0')")
+
+    def upgrade(self, schema: int) -> bool:
+        """Bring an older file to this schema; False if it is too old to upgrade."""
+        if not upgrade_statements(schema):
+            return False
+        if self.readonly and schema in ADDITIVE:
+            self._columns = _NO_AUTHOR
+            return True
+        if self.readonly:
+            raise IndexReadOnlyError(f"{self.path}: index schema {schema} must be upgraded to {SCHEMA_VERSION} "
+                                     "before it can be read; open it once where it can be written")
+        with self.write():
+            found = self.schema_version()  # another process may have upgraded it meanwhile
+            for stmt in upgrade_statements(found):
+                self.db.execute(stmt)
+            if 0 < found < 4:
+                from ..analysis import content_hash
+
+                self.db.executemany("INSERT OR IGNORE INTO hashes VALUES (?, ?)",
+                                    ((content_hash(text), doc) for doc, text in
+                                     self.db.execute("SELECT doc, text FROM docs").fetchall()))
+            self.db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+        return True
+
+    def meta(self) -> dict:
+        return {k: json.loads(v) for k, v in self.db.execute("SELECT key, value FROM meta")}
+
+    def schema_version(self) -> int:
+        return self.db.execute("PRAGMA user_version").fetchone()[0]
+
+    def generation(self) -> int:
+        return int(self.db.execute("SELECT value FROM meta WHERE key='generation'").fetchone()[0])
+
+    def bump_generation(self) -> None:
+        self.db.execute("UPDATE meta SET value = CAST(CAST(value AS INTEGER) + 1 AS TEXT) WHERE key='generation'")
+
+    # -- documents ----------------------------------------------------------------
+
+    def count(self) -> int:
+        # count(*) scans the table; per-source counts are kept anyway and sum to it.
+        return self.db.execute("SELECT coalesce(sum(n), 0) FROM sources").fetchone()[0]
+
+    def doc_by_id(self, doc_id: str):
+        return self.db.execute(f"SELECT {self._columns} FROM docs WHERE id = ?", (doc_id,)).fetchone()
+
+    def existing_ids(self, ids: list[str]) -> set[str]:
+        out: set[str] = set()
+        for part in _chunks(ids):
+            out.update(r[0] for r in self.db.execute(f"SELECT id FROM docs WHERE id IN ({_marks(len(part))})", part))
+        return out
+
+    def docs_by_rowid(self, rowids: Iterable[int]) -> list:
+        rowids = sorted(set(rowids))
+        rows = []
+        for part in _chunks(rowids):
+            rows.extend(self.db.execute(f"SELECT {self._columns} FROM docs WHERE doc IN ({_marks(len(part))})",
+                                        part))
+        return rows
+
+    def iter_docs(self) -> Iterator[tuple]:
+        author = "author" if self._columns == DOC_COLUMNS else "NULL"
+        yield from self.db.execute(f"SELECT id, text, title, date, source, url, {author} FROM docs ORDER BY id")
+
+    def insert_doc(self, row: tuple) -> int:
+        """Insert one document (columns after ``doc`` but ``story``, which is set to its own rowid)."""
+        cur = self.db.execute(
+            "INSERT INTO docs (id, text, title, date, source, url, f_date, f_credits, ntokens, paras, author, story) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, -1)", row)
+        rowid = cur.lastrowid
+        self.db.execute("UPDATE docs SET story = doc WHERE doc = ?", (rowid,))
+        return rowid
+
+    def docs_with_hash(self, content: int) -> list[int]:
+        """Rowids of the stored documents whose content hash is ``content``."""
+        return [r for (r,) in self.db.execute("SELECT doc FROM hashes WHERE hash = ?", (content,))]
+
+    def add_hash(self, content: int, rowid: int) -> None:
+        self.db.execute("INSERT OR IGNORE INTO hashes VALUES (?, ?)", (content, rowid))
+
+    def delete_hash(self, content: int, rowid: int) -> None:
+        self.db.execute("DELETE FROM hashes WHERE hash = ? AND doc = ?", (content, rowid))
+
+    def delete_doc(self, rowid: int) -> None:
+        self.db.execute("DELETE FROM docs WHERE doc = ?", (rowid,))
+        self.db.execute("DELETE FROM links WHERE a = ? OR b = ?", (rowid, rowid))
+
+    # -- statistics -----------------------------------------------------------------
+
+    def word_counts(self, words: np.ndarray) -> np.ndarray:
+        """Documents carrying each of ``words`` (int64, distinct)."""
+        self._flush()
+        rows = self.db.execute(levels.WORD_ROWS_OF, (json.dumps(words.tolist()),)).fetchall()  # summed over levels
+        out = np.zeros(len(words), dtype=np.int64)
+        if rows:
+            found = np.array(rows, dtype=np.int64)
+            order = np.argsort(words)  # uint64 order seen as int64 is not sorted
+            out[order[np.searchsorted(words[order], found[:, 0])]] = found[:, 1]
+        return out
+
+    def add_words(self, counts: dict[int, int]) -> None:
+        """Add to word document frequencies (a count that reaches zero counts as absent)."""
+        self._new_words.update(counts)
+
+    def line_stats(self, keys: list[int], sources: list[str]) -> tuple[dict[tuple[int, str], int], dict[int, int]]:
+        """For the given line keys: ``{(key, source): documents}`` in the given sources
+        only, and ``{key: documents in any source}``. A common line is carried by
+        thousands of sources; its rows are summed here, not returned."""
+        args = (json.dumps(keys), json.dumps(sources))
+        per = {(k, src): n for k, src, n in self.db.execute(
+            levels.KEYS + "SELECT key, source, n FROM q CROSS JOIN lines ON key = k "
+            "WHERE source IN (SELECT value FROM json_each(?2))", args)}
+        total = dict(self.db.execute(
+            levels.KEYS + "SELECT key, sum(n) FROM q CROSS JOIN lines ON key = k GROUP BY key", args[:1]))
+        return per, total
+
+    def source_count(self, source: str) -> int:
+        row = self.db.execute("SELECT n FROM sources WHERE source = ?", (source,)).fetchone()
+        return row[0] if row else 0
+
+    def add_lines(self, counts: dict[tuple[int, str], int], sources: dict[str, int]) -> None:
+        self.db.executemany(
+            "INSERT INTO lines (key, source, n) VALUES (?, ?, ?) "
+            "ON CONFLICT(key, source) DO UPDATE SET n = n + excluded.n",
+            [(k, s, n) for (k, s), n in counts.items()])
+        self.db.executemany(
+            "INSERT INTO sources (source, n) VALUES (?, ?) ON CONFLICT(source) DO UPDATE SET n = n + excluded.n",
+            list(sources.items()))
+        if any(n < 0 for n in counts.values()):
+            self.db.execute("DELETE FROM lines WHERE n <= 0")
+            self.db.execute("DELETE FROM sources WHERE n <= 0")
+
+    # -- bands ----------------------------------------------------------------------
+
+    def band_tables(self) -> tuple[str, ...]:
+        """Every table holding band keys: the main one, its levels, the bulk runs."""
+        return levels.BAND_TABLES + tuple(runs.names(self.db))
+
+    def band_rows(self, keys: np.ndarray) -> list[tuple[int, int]]:
+        self._flush()
+        with self.read():  # the run list and the rows from one snapshot
+            tables = self.band_tables()
+            sql = self._band_sql.get(tables)
+            if sql is None:
+                self._band_sql = {tables: levels.band_rows(tables)}
+                sql = self._band_sql[tables]
+            return self.db.execute(sql, (json.dumps(keys.tolist()),)).fetchall()
+
+    def add_bands(self, rowid: int, keys: np.ndarray) -> None:
+        self._new_bands.append((rowid, keys))
+
+    def delete_bands(self, rowid: int, keys: np.ndarray) -> None:
+        self._flush()
+        rows = [(k, rowid) for k in keys.tolist()]
+        for t in self.band_tables():
+            self.db.executemany(f"DELETE FROM {t} WHERE key = ? AND doc = ?", rows)
+
+    def _flush(self) -> None:
+        """Write the pending band keys and word counts: one document's (or a removal's) to
+        level 0, then one sweep; a batch's band keys to a new sorted run (then runs of one
+        size are merged), its word counts to the main table, sorted."""
+        if not self._new_bands and not self._new_words:
+            return
+        new, self._new_bands = self._new_bands, []
+        words, self._new_words = sorted(self._new_words.items()), Counter()
+        if len(new) > 1:
+            keys = np.concatenate([k for _, k in new])
+            docs = np.repeat(np.array([r for r, _ in new], dtype=np.int64), [len(k) for _, k in new])
+            order = np.lexsort((docs, keys))
+            runs.write(self.db, zip(keys[order].tolist(), docs[order].tolist()))
+            runs.compact(self.db)
+            self.db.executemany(levels.ADD_WORDS.format("words"), words)
+            return
+        for rowid, keys in new:
+            self.db.executemany(f"INSERT OR IGNORE INTO {levels.BAND_LEVELS[0]} VALUES (?, ?)", ((k, rowid) for k in keys.tolist()))
+        self.db.executemany(levels.ADD_WORDS.format(levels.WORD_LEVELS[0]), words)
+        t = int(self.db.execute("SELECT value FROM meta WHERE key='sweep'").fetchone()[0])
+        levels.sweep(self.db, t)
+        self.db.execute("UPDATE meta SET value = ? WHERE key='sweep'", (str(t + 1),))
+
+    def bulk_mark(self) -> int:
+        """A mark for :meth:`bulk_done`: runs made after it belong to one bulk load."""
+        return runs.next_seq(self.db)
+
+    def bulk_done(self, mark: int) -> None:
+        """Merge the runs made since ``mark`` into one, so lookups read few tables."""
+        with self.write():
+            runs.compact(self.db, since=mark)
+
+    # -- links and stories ------------------------------------------------------------
+
+    def add_links(self, links: Iterable[tuple[int, int, str]]) -> None:
+        self.db.executemany("INSERT OR REPLACE INTO links VALUES (?, ?, ?)",
+                            ((min(a, b), max(a, b), k) for a, b, k in links))
+
+    def replace_links(self, links: Iterable[tuple[int, int, str]]) -> None:
+        self.db.execute("DELETE FROM links")
+        self.add_links(links)
+
+    def links_among(self, rowids: list[int]) -> list[tuple[int, int]]:
+        out = []
+        for part in _chunks(rowids):
+            out.extend(self.db.execute(f"SELECT a, b FROM links WHERE a IN ({_marks(len(part))})", part))
+        keep = set(rowids)
+        return [(a, b) for a, b in out if b in keep]
+
+    def story_members(self, story: int) -> list[tuple]:
+        """``(doc, id, f_date, f_credits, ntokens)`` of every member of a story."""
+        return self.db.execute("SELECT doc, id, f_date, f_credits, ntokens FROM docs WHERE story = ?", (story,)).fetchall()
+
+    def stories_of(self, rowids: Iterable[int]) -> dict[int, int]:
+        out: dict[int, int] = {}
+        for part in _chunks(sorted(set(rowids))):
+            out.update(self.db.execute(f"SELECT doc, story FROM docs WHERE doc IN ({_marks(len(part))})", part))
+        return out
+
+    def set_story(self, rowids: Iterable[int], story: int) -> None:
+        self.db.executemany("UPDATE docs SET story = ? WHERE doc = ?", ((story, r) for r in rowids))
+
+    def merge_stories(self, stories: Iterable[int], into: int) -> None:
+        self.db.executemany("UPDATE docs SET story = ? WHERE story = ?", ((into, s) for s in stories if s != into))
+
+    def reset_stories(self) -> None:
+        self.db.execute("UPDATE docs SET story = doc")
+
+    def rowids_of(self, ids: list[str]) -> dict[str, int]:
+        out: dict[str, int] = {}
+        for part in _chunks(ids):
+            out.update(self.db.execute(f"SELECT id, doc FROM docs WHERE id IN ({_marks(len(part))})", part))
+        return out
+
+    # -- clustering cache ----------------------------------------------------------------
+
+    def cached_report(self, generation: int) -> str | None:
+        row = self.db.execute("SELECT report FROM cache WHERE generation = ?", (generation,)).fetchone()
+        return row[0] if row else None
+
+    def put_report(self, generation: int, report: str) -> None:
+        self.db.execute("DELETE FROM cache")
+        self.db.execute("INSERT INTO cache VALUES (?, ?)", (generation, report))
+
+    # -- health ----------------------------------------------------------------------------
+
+    def table_counts(self) -> dict[str, int]:
+        def count(t: str) -> int:
+            return self.db.execute(f"SELECT count(*) FROM {t}").fetchone()[0]
+
+        return {"docs": count("docs"), "bands": sum(count(t) for t in self.band_tables()),
+                "words": self.db.execute(levels.WORD_ROWS).fetchone()[0], "lines": count("lines"), "links": count("links")}
+
+    def free_bytes(self) -> int:
+        """Bytes of the file on its free list (left by merged runs and removals; reused by
+        later writes)."""
+        pages = self.db.execute("PRAGMA freelist_count").fetchone()[0]
+        return pages * self.db.execute("PRAGMA page_size").fetchone()[0]
+
+    def vacuum(self) -> None:
+        """Rewrite the file without its free pages (needs as much free disk as the file
+        and waits for the write lock like any writer)."""
+        if self.readonly or self.damaged:
+            with self.write():  # raises the reason
+                pass
+        self.db.execute("VACUUM")
+        self.checkpoint()
+
+    def checkpoint(self) -> None:
+        self.db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+
+
+SqliteStore = errors_translated(SqliteStore)

@@ -1,0 +1,289 @@
+"""Align: line up the reused passages of two documents with rapidfuzz.
+
+Each document's content is one sequence of words (paragraph breaks play no part, so
+split and merged paragraphs align as if they were not there). rapidfuzz's Indel
+opcodes give the longest common subsequence as blocks of equal words; blocks close
+to each other on both sides chain into a passage. Passages that moved (a paragraph
+placed elsewhere) are found in further rounds with the passages already found masked.
+
+The LCS is local only when both documents are short. When one is long (a live blog,
+a transcript, pages scraped together) it runs only inside windows around exact shared
+word 3-grams (:mod:`dedup.stages.anchors`, seed and extend), so a passage is found wherever
+it sits instead of losing its words to scattered occurrences elsewhere; documents of
+at most ``LONG_DOC`` words are one window, aligned exactly as a whole.
+
+A passage is judged by how the corpus uses its words. Each word weighs its inverse
+document frequency, counted over the *other* documents of the corpus: a formula that
+hundreds of reports share ("... mln dlr eurobond due ... lead manager ... said") matches
+on common words and differs on the rare ones (names, figures), so its weighted
+similarity is low, while a copy matches on the rare words too. Words inside quotation
+marks count half as evidence of copying: independent reports quote the same speakers
+(unless the equal words run on past the quote into the reporter's own words).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from rapidfuzz.distance import Indel
+
+from .anchors import LONG_DOC, windows
+from ..config import Config
+
+MAX_ROUNDS = 3
+SHORT_DOC_SHARE = 0.5  # passages covering half of a short document link it
+QUOTE_EVIDENCE = 0.5  # a quoted word is half the evidence of copying an unquoted one
+_MASK_A, _MASK_B = "\ue000", "\ue001"  # never equal to each other or to a word
+ANCHOR_WORDS = 3  # words per seed k-gram
+
+
+@dataclass(frozen=True, slots=True)
+class Side:
+    """One document as alignment sees it: its words, and prefix sums of word weight
+    and of quoted words (so any span's totals are two lookups)."""
+
+    words: str
+    cum_weight: np.ndarray
+    cum_quoted: np.ndarray
+
+    @classmethod
+    def make(cls, words: str, weights: np.ndarray | None = None, quoted: np.ndarray | None = None) -> "Side":
+        n = len(words)
+        w = np.ones(n) if weights is None else weights
+        q = np.zeros(n) if quoted is None else quoted
+        return cls(words, np.concatenate([[0.0], np.cumsum(w, dtype=np.float64)]),
+                   np.concatenate([[0.0], np.cumsum(q, dtype=np.float64)]))
+
+    def weights(self) -> np.ndarray:
+        return np.diff(self.cum_weight)
+
+    def weight(self, s: int, e: int) -> float:
+        return float(self.cum_weight[e] - self.cum_weight[s])
+
+    def quoted(self, s: int, e: int) -> float:
+        return float(self.cum_quoted[e] - self.cum_quoted[s])
+
+
+@dataclass(frozen=True, slots=True)
+class Span:
+    """A passage in word positions: words ``a0:a1`` of A match ``b0:b1`` of B.
+
+    ``matched``: equal words; ``evidence``: matched words with quoted ones discounted;
+    ``score``: weighted similarity of the two sides (1.0 = the same words).
+    """
+
+    a0: int
+    a1: int
+    b0: int
+    b1: int
+    matched: int
+    evidence: float
+    score: float
+    blocks: tuple = ()  # the equal blocks (a0, a1, b0, b1) that make the passage
+
+    def swapped(self) -> "Span":
+        return Span(self.b0, self.b1, self.a0, self.a1, self.matched, self.evidence, self.score,
+                    tuple((y0, y1, x0, x1) for x0, x1, y0, y1 in self.blocks))
+
+
+def _equal_blocks(wa: str, wb: str) -> list[tuple[int, int, int, int]]:
+    return [
+        (op.src_start, op.src_end, op.dest_start, op.dest_end)
+        for op in Indel.opcodes(wa, wb)
+        if op.tag == "equal"
+    ]
+
+
+def group_blocks(blocks, gap: int) -> list[list[tuple[int, int, int, int]]]:
+    """Consecutive equal blocks whose gaps on both sides are at most ``gap``, grouped."""
+    groups: list[list[tuple[int, int, int, int]]] = []
+    for blk in blocks:
+        if groups and blk[0] - groups[-1][-1][1] <= gap and blk[2] - groups[-1][-1][3] <= gap:
+            groups[-1].append(blk)
+        else:
+            groups.append([blk])
+    return groups
+
+
+def _judge(g, A: Side, B: Side, cfg: Config) -> Span | None:
+    matched = sum(b[1] - b[0] for b in g)
+    if matched < cfg.min_passage_tokens:
+        return None
+    a0, a1, b0, b1 = g[0][0], g[-1][1], g[0][2], g[-1][3]
+    same = sum(A.weight(x0, x1) + B.weight(y0, y1) for x0, x1, y0, y1 in g)
+    total = A.weight(a0, a1) + B.weight(b0, b1)
+    score = same / total if total else 0.0
+    if score < cfg.min_passage_score:
+        return None
+    quoted = sum(_independent_quote(A, B, *blk) for blk in g)
+    evidence = matched - (1.0 - QUOTE_EVIDENCE) * quoted
+    return Span(a0, a1, b0, b1, matched, evidence, score, tuple(g))
+
+
+def _independent_quote(A: Side, B: Side, x0: int, x1: int, y0: int, y1: int) -> int:
+    """Words of an equal block that may be an independent quote. Reports that quote a
+    speaker each put the same words in quotation marks and frame them in their own
+    words; so only a word quoted on both sides counts, and none does when the block
+    carries ``ANCHOR_WORDS`` or more words quoted on neither side (the framing: an
+    attribution, the sentence around the quote) — it copied the framing too."""
+    if not A.quoted(x0, x1) or not B.quoted(y0, y1):
+        return 0
+    qa = np.diff(A.cum_quoted[x0 : x1 + 1]) > 0
+    qb = np.diff(B.cum_quoted[y0 : y1 + 1]) > 0
+    if int((~qa & ~qb).sum()) >= ANCHOR_WORDS:
+        return 0
+    return int((qa & qb).sum())
+
+
+def _chain(blocks, A: Side, B: Side, cfg: Config, local: bool = False) -> list[Span]:
+    """Group consecutive equal blocks separated by small gaps into passages; keep the
+    ones with enough matching words and a high enough weighted similarity.
+
+    ``local``: the blocks come from a window of a long pair, where a passage has a long
+    document's many chance two-word matches around it: one that fails with two-word
+    blocks at its edges is judged again without them.
+    """
+    spans = []
+    for g in group_blocks(blocks, cfg.max_gap):
+        # Single-word matches at the edges are coincidences ("the", "said"), not reuse.
+        lo, hi = 0, len(g)
+        while lo < hi and g[lo][1] - g[lo][0] < 2:
+            lo += 1
+        while hi > lo and g[hi - 1][1] - g[hi - 1][0] < 2:
+            hi -= 1
+        if lo < hi:
+            span = _judge(g[lo:hi], A, B, cfg)
+            if span is None and local:
+                # Two-word matches at the edges ("of the") can pull a real passage under
+                # the score; judge it again without them.
+                while lo < hi and g[lo][1] - g[lo][0] < 3:
+                    lo += 1
+                while hi > lo and g[hi - 1][1] - g[hi - 1][0] < 3:
+                    hi -= 1
+                span = _judge(g[lo:hi], A, B, cfg) if lo < hi else None
+            if span is not None:
+                spans.append(span)
+    return spans
+
+
+def _mask(w: str, spans: list[tuple[int, int]], fill: str) -> str:
+    chars = list(w)
+    for s, e in spans:
+        chars[s:e] = fill * (e - s)
+    return "".join(chars)
+
+
+def align(A: Side, B: Side, cfg: Config) -> list[Span]:
+    """Reused passages between two documents, sorted by position in A.
+
+    Symmetric: ``align(B, A)`` gives the same passages with sides swapped.
+    """
+    if B.words < A.words:
+        return sorted((s.swapped() for s in align(B, A, cfg)), key=lambda s: (s.a0, s.b0))
+    found: list[Span] = []
+    a, b = A.words, B.words
+    for _ in range(MAX_ROUNDS):
+        new = _round(a, b, A, B, cfg)
+        if not new:
+            break
+        found.extend(new)
+        a = _mask(a, [(s.a0, s.a1) for s in new], _MASK_A)
+        b = _mask(b, [(s.b0, s.b1) for s in new], _MASK_B)
+    out = []
+    for span in sorted(found, key=lambda s: (s.a0, s.b0)):
+        grown = _extend(span, a, b, A, B, cfg)
+        a = _mask(a, [(grown.a0, grown.a1)], _MASK_A)  # neighbours may not grow into it
+        b = _mask(b, [(grown.b0, grown.b1)], _MASK_B)
+        out.append(grown)
+    return out
+
+
+def _round(a: str, b: str, A: Side, B: Side, cfg: Config) -> list[Span]:
+    """The passages of one round: chained LCS blocks inside each window of the pair.
+
+    Windows may share a stretch of one side (a passage repeated on the other): where
+    passages from two windows overlap, the one with more matched words is kept, as one
+    global LCS would have it; the other may be found in a later round.
+    """
+    margin = 2 * cfg.max_gap + 16  # room for the gaps a chain may bridge at each end
+    spans: list[Span] = []
+    boxes = windows(a, b, ANCHOR_WORDS, cfg.max_gap, margin, LONG_DOC)
+    for a0, a1, b0, b1 in boxes:
+        blocks = _equal_blocks(a[a0:a1], b[b0:b1])
+        spans.extend(_chain([(x0 + a0, x1 + a0, y0 + b0, y1 + b0) for x0, x1, y0, y1 in blocks], A, B, cfg,
+                            local=max(len(a), len(b)) > LONG_DOC))
+    if len(boxes) < 2:
+        return spans
+    kept: list[Span] = []
+    for s in sorted(spans, key=lambda s: (-s.matched, s.a0, s.b0)):
+        if all(s.a1 <= t.a0 or t.a1 <= s.a0 for t in kept) and all(s.b1 <= t.b0 or t.b1 <= s.b0 for t in kept):
+            kept.append(s)
+    return kept
+
+
+def _extend(span: Span, a: str, b: str, A: Side, B: Side, cfg: Config) -> Span:
+    """Grow a passage into the words just before and after it.
+
+    The LCS is global, so near a passage's edges it may have paired common words ("the",
+    "China") with far-away occurrences, leaving reworded context ("with the concerted
+    efforts of" / "with concerted efforts from") outside. A local alignment of the few
+    words on each side recovers it, under the same gap and edge rules.
+    """
+    width = cfg.max_gap + 8
+    blocks = list(span.blocks)
+    # before: align the windows, then take blocks backwards while the gaps stay small
+    oa, ob = max(0, span.a0 - width), max(0, span.b0 - width)
+    before = [(x0 + oa, x1 + oa, y0 + ob, y1 + ob) for x0, x1, y0, y1 in _equal_blocks(a[oa : span.a0], b[ob : span.b0])]
+    head = []
+    for blk in reversed(before):
+        first = (head or blocks)[0]
+        if first[0] - blk[1] > cfg.max_gap or first[2] - blk[3] > cfg.max_gap:
+            break
+        head.insert(0, blk)
+    while head and head[0][1] - head[0][0] < 2:
+        head.pop(0)
+    # after
+    ea, eb = min(len(a), span.a1 + width), min(len(b), span.b1 + width)
+    after = [(x0 + span.a1, x1 + span.a1, y0 + span.b1, y1 + span.b1) for x0, x1, y0, y1 in _equal_blocks(a[span.a1 : ea], b[span.b1 : eb])]
+    tail = []
+    for blk in after:
+        last = (tail or blocks)[-1]
+        if blk[0] - last[1] > cfg.max_gap or blk[2] - last[3] > cfg.max_gap:
+            break
+        tail.append(blk)
+    while tail and tail[-1][1] - tail[-1][0] < 2:
+        tail.pop()
+    if not head and not tail:
+        return span
+    grown = _judge(head + blocks + tail, A, B, cfg)
+    return grown if grown is not None else span
+
+
+def coverage(spans: list[Span], n_a: int, n_b: int) -> tuple[float, float]:
+    """Share of A's and of B's content words that lie inside a passage."""
+    cov_a = sum(s.a1 - s.a0 for s in spans) / n_a if n_a else 0.0
+    cov_b = sum(s.b1 - s.b0 for s in spans) / n_b if n_b else 0.0
+    return min(cov_a, 1.0), min(cov_b, 1.0)
+
+
+def weighted_score(spans: list[Span]) -> float:
+    """Similarity of all the aligned text: passage scores weighted by passage length."""
+    size = [(s.a1 - s.a0) + (s.b1 - s.b0) for s in spans]
+    total = sum(size)
+    return sum(s.score * n for s, n in zip(spans, size)) / total if total else 0.0
+
+
+def link_kind(spans: list[Span], n_a: int, n_b: int, cfg: Config) -> str | None:
+    """'duplicate', 'partial' or None (not enough evidence of copying to link the two).
+
+    Enough evidence is ``min_link_tokens`` matching words, or, for a short document,
+    passages that cover at least half of it.
+    """
+    evidence = sum(s.evidence for s in spans)
+    if evidence < cfg.min_link_tokens and not (spans and evidence >= SHORT_DOC_SHARE * min(n_a, n_b)):
+        return None
+    cov_a, cov_b = coverage(spans, n_a, n_b)
+    if min(cov_a, cov_b) >= cfg.duplicate_coverage:
+        return "duplicate"
+    return "partial"

@@ -1,0 +1,298 @@
+"""Candidates: LSH banding over segment signatures, grouped by sorting, not by dicts.
+
+Each band's rows are folded into one 64-bit key; segments whose keys agree in any
+band are candidates. Besides its segments, a document is fingerprinted in windows
+that straddle the boundaries where segmentation cut a paragraph (a long paragraph, or
+text with no breaks), and, in a long document (over ``LONG_DOC`` words: live blogs,
+transcripts, pages scraped together), every boundary: a passage that the cuts split
+in two (reuse rarely starts where a segment does) still has a window that holds most
+of it. (Windows at every boundary of every document cost half again the stage's time
+and 17% more pairs on the 10k generated corpus, for a slightly lower pair precision.) Keys for all segments are computed at once and each band is
+grouped with one stable sort, so memory is a few integers per (segment, band).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from collections.abc import Sequence
+
+import numpy as np
+
+from .anchors import LONG_DOC
+from ..config import Config
+from .fingerprint import combine, segment_shingles, signatures
+from .segment import Prepared, unique_sorted
+from ..storage.spill import append_file
+
+if TYPE_CHECKING:  # the protocol only: a stage is handed its engine, never makes one
+    from ..engines.base import Engine
+
+RARE_DF_SHARE = 0.02  # "rare" words: in at most this share of the corpus
+CHUNK = 512  # documents per fingerprint task
+BANDS_PER_GROUP = 6  # bands grouped at once: 48 bytes per segment in memory
+
+_K1 = np.uint64(0x9E3779B97F4A7C15)
+_K2 = np.uint64(0xBF58476D1CE4E5B9)
+
+
+def band_keys(sig: np.ndarray, bands: int, rows: int) -> np.ndarray:
+    """(nseg, bands) uint64 keys, one per band of ``rows`` signature values."""
+    nseg = sig.shape[0]
+    keys = np.zeros((nseg, bands), dtype=np.uint64)
+    block = sig[:, : bands * rows].reshape(nseg, bands, rows).astype(np.uint64)
+    with np.errstate(over="ignore"):
+        for r in range(rows):
+            keys = (keys ^ block[:, :, r]) * _K1
+            keys ^= keys >> np.uint64(29)
+    return keys
+
+
+def candidate_pairs(keys: np.ndarray, seg_doc: np.ndarray, max_bucket: int) -> np.ndarray:
+    """Unique document pairs (i < j) that share a band key, as an (n, 2) int64 array.
+
+    A bucket with more than ``max_bucket`` segments (left-over boilerplate, or one
+    story copied very many times) links each member to its first few members only:
+    enough to keep the cluster connected without enumerating every pair.
+    """
+    found = []
+    for band in range(keys.shape[1]):
+        col = keys[:, band]
+        order = np.argsort(col, kind="stable")
+        sorted_keys = col[order]
+        same = sorted_keys[1:] == sorted_keys[:-1]
+        if not same.any():
+            continue
+        edges = np.flatnonzero(np.r_[True, ~same, True])
+        lengths = np.diff(edges)
+        # Buckets of one size are handled together as a matrix (one row per bucket);
+        # only oversized buckets, which are rare, go one by one.
+        starts = edges[:-1]
+        for size in np.unique(lengths[(lengths > 1) & (lengths <= max_bucket)]).tolist():
+            rows = seg_doc[order[starts[lengths == size][:, None] + np.arange(size)]]
+            a, b = np.triu_indices(size, 1)
+            i, j = rows[:, a].ravel(), rows[:, b].ravel()
+            keep = i != j
+            found.append(np.stack([np.minimum(i, j)[keep], np.maximum(i, j)[keep]], axis=1))
+        for start, length in zip(starts[lengths > max_bucket].tolist(), lengths[lengths > max_bucket].tolist()):
+            docs = np.unique(seg_doc[order[start : start + length]])
+            if len(docs) >= 2:
+                found.append(_bucket_pairs(docs, max_bucket))
+    if not found:
+        return np.zeros((0, 2), dtype=np.int64)
+    n = int(seg_doc.max()) + 1
+    pairs = np.concatenate(found)
+    if len(pairs) == 0:  # every shared key was shared within one document
+        return np.zeros((0, 2), dtype=np.int64)
+    codes = np.sort(pairs[:, 0] * n + pairs[:, 1])
+    codes = codes[np.r_[True, codes[1:] != codes[:-1]]]
+    return np.stack([codes // n, codes % n], axis=1)
+
+
+def _bucket_pairs(docs: np.ndarray, max_bucket: int) -> np.ndarray:
+    k = len(docs)
+    if k > max_bucket:
+        hubs = docs[:4]
+        i = np.repeat(hubs, k)
+        j = np.tile(docs, len(hubs))
+    else:
+        i, j = np.triu_indices(k, 1)
+        i, j = docs[i], docs[j]
+    keep = i < j
+    return np.stack([i[keep], j[keep]], axis=1)
+
+
+def straddle_shingles(hashes: np.ndarray, bounds: np.ndarray, n: int, width: int, only: np.ndarray | None = None):
+    """Shingles of the windows of ``width`` tokens centred on each inner segment
+    boundary (kept inside the two segments it joins), and each one's window number.
+    ``only``: which inner boundaries get a window (default: all)."""
+    if len(bounds) < 3 or len(hashes) < n:
+        return np.zeros(0, np.uint32), np.zeros(0, np.int64)
+    inner = bounds[1:-1]
+    w0 = np.maximum(bounds[:-2], inner - width // 2)
+    w1 = np.minimum(bounds[2:], inner + width - width // 2) - n + 1  # last shingle start + 1
+    count = np.maximum(w1 - w0, 0)
+    if only is not None:
+        count[~only] = 0
+    w0, count = w0[count > 0], count[count > 0]  # numbered without gaps: no empty signatures
+    sh = combine(hashes, n)
+    owner = np.repeat(np.arange(len(count), dtype=np.int64), count)
+    start = np.repeat(w0 - np.r_[0, np.cumsum(count)[:-1]], count) + np.arange(int(count.sum()))
+    return sh[start], owner
+
+
+def segment_band_keys(prepared: Sequence[Prepared], cfg: Config) -> tuple[np.ndarray, np.ndarray]:
+    """Band keys of every segment (and a long document's straddling windows) of ``prepared``
+    (one MinHash batch), and for each the position in ``prepared`` of its document."""
+    shingles, owners, seg_of = [], [], []
+    nseg = 0
+    for k, p in enumerate(prepared):
+        sh, own = segment_shingles(p.hashes, p.seg_bounds, cfg.shingle_size)
+        n = len(p.seg_bounds) - 1
+        only = None if p.ntokens > LONG_DOC else _mid_paragraph(p)
+        xs, xo = straddle_shingles(p.hashes, p.seg_bounds, cfg.shingle_size, cfg.segment_tokens, only)
+        shingles += [sh, xs]
+        owners += [own + nseg, xo + nseg + n]
+        n += int(xo[-1]) + 1 if len(xo) else 0
+        seg_of.append(np.full(n, k, dtype=np.int64))
+        nseg += n
+    if nseg == 0:
+        return np.zeros((0, cfg.bands), dtype=np.uint64), np.zeros(0, dtype=np.int64)
+    sig = signatures(np.concatenate(shingles), np.concatenate(owners), nseg, cfg.num_perm, cfg.seed)
+    return band_keys(sig, cfg.bands, cfg.rows), np.concatenate(seg_of)
+
+
+def _mid_paragraph(p: Prepared) -> np.ndarray:
+    """Which inner segment boundaries fall inside a paragraph (a cut of a long one)."""
+    first = np.searchsorted(p.starts, np.asarray([s for s, _ in p.paragraphs], dtype=np.int64))
+    return ~np.isin(p.seg_bounds[1:-1], first)
+
+
+def _noisy(prepared: Sequence[Prepared]) -> np.ndarray:
+    flags = getattr(prepared, "noisy", None)  # a PreparedStore knows without loading
+    return flags if flags is not None else np.array([p.noisy for p in prepared], dtype=bool)
+
+
+def _keys_range(state, rng: tuple[int, int]):
+    prepared, cfg, rare = state
+    docs = prepared[rng[0] : rng[1]]
+    keys, seg_of = segment_band_keys(docs, cfg)
+    return keys, seg_of + rng[0], (_rare_keys(docs, cfg, len(prepared)) if rare else None)
+
+
+class _BandColumns:
+    """Band keys of every segment, kept in memory or, with a workspace, on disk in
+    groups of bands so that one group at a time is in memory."""
+
+    def __init__(self, bands: int, directory: str | None):
+        self.groups = [list(range(b, min(bands, b + BANDS_PER_GROUP))) for b in range(0, bands, BANDS_PER_GROUP)]
+        self.dir = directory
+        self.parts: list[list[np.ndarray]] = [[] for _ in self.groups]
+
+    def add(self, keys: np.ndarray) -> None:
+        for g, cols in enumerate(self.groups):
+            block = np.ascontiguousarray(keys[:, cols[0] : cols[-1] + 1])
+            if self.dir is None:
+                self.parts[g].append(block)
+            else:
+                append_file(f"{self.dir}/bands-{g}", block.tobytes())  # checked: a full disk is one line
+
+    def group(self, g: int) -> np.ndarray:
+        width = len(self.groups[g])
+        if self.dir is None:
+            return np.concatenate(self.parts[g]) if self.parts[g] else np.zeros((0, width), np.uint64)
+        return np.fromfile(f"{self.dir}/bands-{g}", dtype=np.uint64).reshape(-1, width)
+
+
+def find_candidates(prepared: Sequence[Prepared], cfg: Config, progress=None, *, engine: Engine,
+                    workdir: str | None = None) -> np.ndarray:
+    """Document pairs (i < j) whose segments collide in some LSH band, as an (n, 2) array.
+
+    Documents flagged as OCR-damaged also get candidates that share their rarer words.
+    ``workdir``: keep the band keys there instead of in memory.
+    """
+    noisy = _noisy(prepared)
+    rare = bool(noisy.any())
+    if hasattr(engine, "shuffle"):  # an engine that spreads data: band keys stay on its workers
+        return _shuffled_candidates(prepared, cfg, progress, engine, noisy)
+    columns = _BandColumns(cfg.bands, workdir)
+    seg_doc, rare_keys = [], []
+    ranges = engine.partitions(len(prepared), CHUNK)
+    for (s, e), (k, d, r) in zip(ranges, engine.map(_keys_range, (prepared, cfg, rare), ranges)):
+        columns.add(k)
+        seg_doc.append(d)
+        rare_keys.append(r)
+        if progress:
+            progress("fingerprint", e, len(prepared))
+    seg_doc = np.concatenate(seg_doc) if seg_doc else np.zeros(0, np.int64)
+    if len(seg_doc) == 0:
+        return np.zeros((0, 2), dtype=np.int64)
+    # Pairs from any band: each group of bands is grouped on its own and the union taken.
+    pairs = np.zeros((0, 2), dtype=np.int64)
+    for g in range(len(columns.groups)):
+        pairs = _merge_pairs(pairs, candidate_pairs(columns.group(g), seg_doc, cfg.max_bucket))
+    if rare:
+        keys = np.concatenate(rare_keys)
+        found = candidate_pairs(keys, np.arange(len(prepared)), cfg.max_bucket)
+        pairs = _merge_pairs(pairs, found[noisy[found[:, 0]] | noisy[found[:, 1]]])
+    return pairs
+
+
+def _rare_keys(prepared: Sequence[Prepared], cfg: Config, n_docs: int) -> np.ndarray:
+    """Band keys for the OCR channel: one signature per document of its rarer words.
+
+    Misreadings break most word n-grams, but the names and figures that survive are
+    still shared; misread words (seen once) and common words are left out.
+    """
+    cap = max(10, int(RARE_DF_SHARE * n_docs))
+    shingles, owners = [], []
+    for k, p in enumerate(prepared):
+        rare = unique_sorted(p.hashes[(p.df >= 2) & (p.df <= cap)])
+        rare = (rare ^ (rare >> np.uint64(32))).astype(np.uint32)
+        if len(rare) == 0:
+            rare = np.zeros(1, dtype=np.uint32)  # an empty set: a signature nobody shares
+        shingles.append(rare)
+        owners.append(np.full(len(rare), k, dtype=np.int64))
+    sig = signatures(np.concatenate(shingles), np.concatenate(owners), len(prepared), cfg.num_perm, cfg.seed)
+    return band_keys(sig, cfg.bands, cfg.rows)
+
+
+def _merge_pairs(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    both = np.concatenate([a, b])
+    if len(both) == 0:
+        return both
+    order = np.lexsort((both[:, 1], both[:, 0]))
+    both = both[order]
+    keep = np.r_[True, (both[1:] != both[:-1]).any(axis=1)]
+    return both[keep]
+
+
+def _split_keys(state, rng: tuple[int, int]) -> list[list[tuple[np.ndarray, np.ndarray]]]:
+    """One partition's band keys cut for the shuffle: piece ``g * buckets + h`` holds,
+    for each band of group ``g``, the (keys, documents) of the segments whose key in
+    that band is ``h`` modulo ``buckets`` (a bucket of LSH is never cut in two); the
+    last piece, when asked for, the documents' rare-word keys (the OCR channel)."""
+    prepared, cfg, rare, buckets = state
+    keys, seg_of, rare_keys = _keys_range((prepared, cfg, rare), rng)
+    mod = np.uint64(buckets)
+    pieces = []
+    for b0 in range(0, cfg.bands, BANDS_PER_GROUP):
+        hashed = [keys[:, b] % mod for b in range(b0, min(cfg.bands, b0 + BANDS_PER_GROUP))]
+        for h in range(buckets):
+            pieces.append([(keys[m, b0 + i : b0 + i + 1], seg_of[m]) for i, m in enumerate(x == np.uint64(h) for x in hashed)])
+    if rare:
+        pieces.append([(rare_keys, np.arange(rng[0], rng[1], dtype=np.int64))])
+    return pieces
+
+
+def _pairs_of(max_bucket: int, pieces: list) -> np.ndarray:
+    """The candidate pairs of one shuffled partition (every partition's piece, in order)."""
+    pairs = np.zeros((0, 2), dtype=np.int64)
+    for t in range(len(pieces[0]) if pieces else 0):
+        keys = np.concatenate([p[t][0] for p in pieces])
+        docs = np.concatenate([p[t][1] for p in pieces])
+        if len(docs):
+            pairs = _merge_pairs(pairs, candidate_pairs(keys, docs, max_bucket))
+    return pairs
+
+
+def _shuffled_candidates(prepared, cfg: Config, progress, engine, noisy: np.ndarray) -> np.ndarray:
+    """:func:`find_candidates` with the band keys shuffled by key among the engine's
+    workers: the same pairs (a bucket's members meet in one partition, in the same order)."""
+    rare = bool(noisy.any())
+    buckets = max(1, engine.buckets)
+    ranges = engine.partitions(len(prepared), CHUNK)
+    nparts = len(range(0, cfg.bands, BANDS_PER_GROUP)) * buckets + rare
+
+    def mapped(done: int, total: int) -> None:
+        if progress:
+            progress("fingerprint", ranges[done - 1][1], len(prepared))
+
+    found = engine.shuffle(_split_keys, (prepared, cfg, rare, buckets), ranges, nparts, _pairs_of, cfg.max_bucket,
+                           mapped)
+    if not found:
+        return np.zeros((0, 2), dtype=np.int64)
+    if rare:
+        pairs = found.pop()
+        found.append(pairs[noisy[pairs[:, 0]] | noisy[pairs[:, 1]]])
+    return engine.reduce(_merge_pairs, found)

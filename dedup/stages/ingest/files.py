@@ -1,0 +1,180 @@
+"""Which files the paths given name, and the document id of each text file.
+
+The id rule (documented in the README): a text file's id is its path relative to the
+*base* of the run, the deepest directory that holds every root with text files, where a
+directory given counts as its own base and a file given counts from its directory. So
+``seeds/`` and ``seeds/004_x.txt`` both give ``004_x.txt``; ``siteA siteB`` give
+``siteA/story.txt`` and ``siteB/story.txt``. The same file reached twice (``dir/`` and
+``dir/file.txt``, a symbolic or hard link) is read once, silently, under its own name
+(not a link's) or, among several, the smallest id.
+"""
+
+from __future__ import annotations
+
+import errno
+import os
+import stat
+from collections import Counter
+from dataclasses import dataclass
+from pathlib import Path
+
+from ...errors import InputError
+from .read import not_regular
+from ...models import Problem
+
+TEXT_SUFFIXES = (".txt", ".md")
+JSONL_SUFFIXES = (".jsonl", ".jsonl.gz", ".jsonl.zst", ".ndjson")
+HTML_SUFFIXES = (".html", ".htm")
+WARC_SUFFIXES = (".warc", ".warc.gz", ".arc", ".arc.gz")
+TABLE_SUFFIXES = (".csv", ".tsv", ".csv.gz", ".tsv.gz", ".parquet")
+CORPUS_SUFFIXES = TEXT_SUFFIXES + JSONL_SUFFIXES + HTML_SUFFIXES + WARC_SUFFIXES + TABLE_SUFFIXES
+STDIN = "-"  # the path that means standard input (JSONL)
+STDIN_LABEL = "<stdin>"
+_KINDS = ((JSONL_SUFFIXES, "jsonl"), (TEXT_SUFFIXES, "text"), (HTML_SUFFIXES, "html"), (WARC_SUFFIXES, "warc"),
+          ((".parquet",), "parquet"), (TABLE_SUFFIXES, "table"))
+_NAMED = ("text", "html")  # kinds whose id is the file's path; the others' records carry ids
+_WHY_NOT = {
+    ".json": "a .json file is not read; JSONL (one object a line) is, as .jsonl",
+}
+_READ = ".txt, .md, .html, .htm, .jsonl[.gz|.zst], .ndjson, .warc[.gz], .arc[.gz], .csv[.gz], .tsv[.gz], .parquet"
+
+
+@dataclass(frozen=True)
+class Planned:
+    """One file to read: where it is, how to name it in messages, its kind and id."""
+
+    path: Path
+    label: str
+    kind: str  # "text", "html", "jsonl", "warc", "table", "parquet" or "stdin"
+    doc_id: str | None = None  # text and HTML files only: the records of the others carry ids
+    size: int = 0  # bytes on disk (0: not known), for progress
+
+
+def kind_of(name: str) -> str | None:
+    name = name.lower()
+    return next((kind for suffixes, kind in _KINDS if name.endswith(suffixes)), None)
+
+
+def printable(name: str) -> str:
+    """A file name as valid UTF-8 text: bytes that are not UTF-8 shown as ``\\xNN``."""
+    try:
+        name.encode("utf-8")
+        return name
+    except UnicodeEncodeError:
+        try:
+            return os.fsencode(name).decode("utf-8", "backslashreplace")
+        except UnicodeEncodeError:  # a lone surrogate that came from no file name
+            return name.encode("utf-8", "backslashreplace").decode("utf-8")
+
+
+def _not_read(ext: str, n: int) -> str:
+    files = "file" if n == 1 else "files"
+    what = f"{n} {ext} {files}" if ext else f"{n} {files} without an extension"
+    return f"{what} ({_WHY_NOT.get(ext, f'not a corpus file type; read are {_READ}')})"
+
+
+def _walk(root: Path, label: str, problems: list[Problem], seen: set) -> list[tuple[Path, str, os.stat_result, bool]]:
+    """Corpus files under ``root`` as (path, path relative to root, stat, is a link), depth first,
+    without recursion (any depth); directory links are followed, each directory once
+    (``seen``: the directories walked so far, by device and inode)."""
+    found: list[tuple[Path, str, os.stat_result, bool]] = []
+    not_read: Counter[str] = Counter()
+    stack = [(root, "")]
+    while stack:
+        directory, rel = stack.pop()
+        try:
+            with os.scandir(directory) as it:
+                entries = sorted(it, key=lambda e: e.name)
+        except OSError as exc:
+            where = printable(f"{label}/{rel}".rstrip("/"))
+            problems.append(Problem(path=where, message=f"directory not read: {exc.strerror or exc}"))
+            continue
+        subdirs = []
+        for entry in entries:
+            if entry.name.startswith("."):
+                continue  # hidden files and directories stay silent
+            entry_rel = rel + entry.name
+            try:
+                st = entry.stat()  # follows links
+            except OSError as exc:
+                why = ("symbolic link loop (too many levels of links)" if exc.errno == errno.ELOOP
+                       else "broken symbolic link" if entry.is_symlink() else exc.strerror or str(exc))
+                problems.append(Problem(path=printable(f"{label}/{entry_rel}"), message=f"not read: {why}"))
+                continue
+            if stat.S_ISDIR(st.st_mode):
+                if (st.st_dev, st.st_ino) not in seen:  # else a link loop or a second way in
+                    seen.add((st.st_dev, st.st_ino))
+                    subdirs.append((Path(entry.path), entry_rel + "/"))
+                continue
+            if kind_of(entry.name) is None:
+                ext = Path(entry.name).suffix.lower()
+                not_read[ext if ext.isprintable() else ""] += 1
+                continue
+            why = not_regular(st.st_mode)
+            if why:
+                problems.append(Problem(path=printable(f"{label}/{entry_rel}"), message=why))
+                continue
+            found.append((Path(entry.path), entry_rel, st, entry.is_symlink()))
+        stack.extend(reversed(subdirs))
+    problems.extend(Problem(path=label, message=_not_read(ext, n)) for ext, n in sorted(not_read.items()))
+    return found
+
+
+def plan(paths: list, problems: list[Problem]) -> list[Planned]:
+    """Every file the paths name, each once, with ids by the rule above.
+
+    A missing path or a directory with no corpus files raises :class:`InputError`;
+    anything else that cannot be read is appended to ``problems``."""
+    found = []  # (path, label, kind, base, relative to base, stat, is a link)
+    seen: set[tuple[int, int]] = set()
+    # Parents before children, whatever the order given: each directory is walked once.
+    stdin = [Planned(Path(STDIN), STDIN_LABEL, "stdin")] if any(os.fsdecode(x) == STDIN for x in paths) else []
+    paths = [x for x in paths if os.fsdecode(x) != STDIN]
+    for path in sorted({Path(os.fsdecode(x)) for x in paths}, key=lambda p: (os.path.abspath(p), p.as_posix())):
+        label = printable(path.as_posix())
+        try:
+            st = os.stat(path)
+        except FileNotFoundError:
+            why = "broken symbolic link" if os.path.islink(path) else "no such file or directory"
+            raise InputError(why, path=label, problems=problems) from None
+        except OSError as exc:
+            if exc.errno == errno.ELOOP:
+                raise InputError("symbolic link loop (too many levels of links)", path=label,
+                                 problems=problems) from None
+            raise InputError(f"cannot read: {exc.strerror or exc}", path=label, problems=problems) from None
+        except ValueError:  # a NUL character: no file system has such a name
+            raise InputError("not a path: contains a NUL character", path=label, problems=problems) from None
+        if stat.S_ISDIR(st.st_mode):
+            if (st.st_dev, st.st_ino) in seen:
+                continue  # walked already, as this root or inside an earlier one
+            seen.add((st.st_dev, st.st_ino))
+            files = _walk(path, label, problems, seen)
+            if not files:
+                raise InputError("directory has no corpus files (text, HTML, JSONL, WARC, CSV/TSV or Parquet)", path=label, problems=problems)
+            base = os.path.abspath(path)
+            found += [(f, f"{label}/{rel}", kind_of(f.name), base, rel, fst, link) for f, rel, fst, link in files]
+        elif why := not_regular(st.st_mode):
+            problems.append(Problem(path=label, message=why))
+        else:
+            # A file given by name is read whatever its extension (as text when it names no other kind).
+            kind = kind_of(path.name) or "text"
+            found.append((path, label, kind, os.path.dirname(os.path.abspath(path)), path.name, st, path.is_symlink()))
+    bases = {base for _, _, kind, base, _, _, _ in found if kind in _NAMED}
+    common = os.path.commonpath(sorted(bases)) if bases else ""
+    chosen: dict[tuple[int, int], tuple[tuple, Planned, bool]] = {}
+    for f, label, kind, base, rel, st, link in found:
+        raw_id = Path(os.path.relpath(os.path.join(base, rel), common)).as_posix() if kind in _NAMED else None
+        p = Planned(f, printable(label), kind, None if raw_id is None else printable(raw_id), st.st_size)
+        key = (st.st_dev, st.st_ino)
+        rank = (link, *_order(p))  # of two ways to one file, the file's own name first
+        if key not in chosen or rank < chosen[key][0]:
+            chosen[key] = (rank, p, raw_id != p.doc_id)
+    for _, p, renamed in chosen.values():
+        if renamed:
+            problems.append(Problem(path=p.label, message=f"file name is not UTF-8; its id is {p.doc_id}",
+                                    skipped=False))
+    return stdin + sorted((p for _, p, _ in chosen.values()), key=_order)
+
+
+def _order(p: Planned) -> tuple[str, str]:
+    return (p.doc_id or "", p.label)

@@ -1,0 +1,191 @@
+"""Reading one input file: bounded reads, text decoding, JSONL lines (plain, .gz, .zst).
+
+Nothing is read unbounded: a text file or a JSONL line larger than
+:data:`MAX_DOCUMENT_BYTES` is reported and skipped without being held whole, and only
+regular files are opened (a FIFO or a device is never read, so it cannot hang a run).
+"""
+
+from __future__ import annotations
+
+import codecs
+import gzip
+import io
+import json
+import os
+import stat
+import zlib
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import zstandard
+
+MAX_DOCUMENT_BYTES = 10 * 2**20  # one text file or one JSONL line; news articles are ~10 KB
+_MIB = MAX_DOCUMENT_BYTES // 2**20
+_CHUNK = 2**20
+
+# UTF-32 first: its little-endian mark begins with UTF-16's.
+_BOMS = (
+    (codecs.BOM_UTF32_LE, "utf-32-le"),
+    (codecs.BOM_UTF32_BE, "utf-32-be"),
+    (codecs.BOM_UTF8, "utf-8"),
+    (codecs.BOM_UTF16_LE, "utf-16-le"),
+    (codecs.BOM_UTF16_BE, "utf-16-be"),
+)
+
+_FILE_TYPES = (
+    (stat.S_ISFIFO, "a FIFO"), (stat.S_ISCHR, "a character device"), (stat.S_ISBLK, "a block device"),
+    (stat.S_ISSOCK, "a socket"), (stat.S_ISDIR, "a directory"),
+)
+
+
+class Skip(Exception):
+    """An input (a file or one line of it) that is reported and not read."""
+
+    def __init__(self, message: str, line: int | None = None):
+        super().__init__(message)
+        self.message, self.line = message, line
+
+    def __reduce__(self):  # crosses process boundaries whole (the line too)
+        return type(self), (self.message, self.line)
+
+
+def not_regular(mode: int) -> str | None:
+    """Why a file of this mode is not read (None: a regular file)."""
+    if stat.S_ISREG(mode):
+        return None
+    kind = next((name for test, name in _FILE_TYPES if test(mode)), "not a regular file")
+    return f"{kind}, not a regular file; not read"
+
+
+def open_regular(path: Path):
+    """Open a regular file for reading; anything else raises :class:`Skip` without blocking.
+
+    ``O_NONBLOCK`` so that a FIFO swapped in after the walk's check cannot block the
+    open; the type is checked again on the open descriptor."""
+    fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
+    try:
+        why = not_regular(os.fstat(fd).st_mode)
+        if why:
+            raise Skip(why)
+        os.set_blocking(fd, True)
+        return os.fdopen(fd, "rb")
+    except BaseException:
+        os.close(fd)
+        raise
+
+
+def decode(data: bytes) -> tuple[str, str | None]:
+    """Text of a file's bytes and, when its encoding had to be guessed, a note saying so.
+
+    BOM-marked UTF-8/16/32 is decoded as marked; NUL bytes without such a mark mean a
+    binary file; other bytes that are not UTF-8 go to charset-normalizer."""
+    for bom, encoding in _BOMS:
+        if data.startswith(bom):
+            try:
+                return data[len(bom):].decode(encoding), None
+            except UnicodeDecodeError as exc:
+                raise Skip(f"invalid {encoding.upper()} at byte {exc.start + len(bom)} "
+                           "(after its byte-order mark)") from None
+    if b"\x00" in data:
+        raise Skip("binary file (contains NUL bytes), not text")
+    try:
+        return data.decode("utf-8"), None
+    except UnicodeDecodeError as exc:
+        line = data.count(b"\n", 0, exc.start) + 1
+        where = f"first bad byte at line {line}, byte {exc.start}"
+    from charset_normalizer import from_bytes
+
+    best = from_bytes(data).best()
+    # Text in UTF-16/32 without a mark has NUL bytes; a guess of either is binary data.
+    if best is None or best.encoding.startswith(("utf_16", "utf_32")):
+        raise Skip(f"binary file: not UTF-8 ({where}) and no text encoding fits")
+    return str(best), f"not UTF-8 ({where}); read as {best.encoding}, guessed by charset-normalizer"
+
+
+def read_bounded(path: Path) -> bytes:
+    """A one-document file's bytes; :class:`Skip` when it is over the size cap."""
+    with open_regular(path) as fh:
+        data = fh.read(MAX_DOCUMENT_BYTES + 1)
+    if len(data) > MAX_DOCUMENT_BYTES:
+        raise Skip(f"larger than {_MIB} MiB, the most one document may hold; not read")
+    return data
+
+
+def read_text(path: Path) -> tuple[str, str | None]:
+    """A text file's text (and a note on its encoding), read with a bound."""
+    return decode(read_bounded(path))
+
+
+def open_stream(path: Path, raw=None):
+    """(decompressed stream, raw file) of a file, by its name's .gz/.zst suffix."""
+    raw = open_regular(path) if raw is None else raw
+    name = path.name.lower()
+    if name.endswith(".gz"):
+        return gzip.GzipFile(fileobj=raw, mode="rb"), raw
+    if name.endswith(".zst"):
+        return io.BufferedReader(zstandard.ZstdDecompressor().stream_reader(raw, read_across_frames=True)), raw
+    return raw, raw
+
+
+# What a damaged compressed stream raises: gzip (OSError/BadGzipFile, EOFError,
+# zlib.error), zstandard (ZstdError).
+STREAM_ERRORS = (OSError, EOFError, zlib.error, zstandard.ZstdError)
+
+
+def jsonl_lines(path: Path, stream=None, at=None) -> Iterator[tuple[int, bytes | Skip]]:
+    """(line number, bytes) of each non-blank line, or a :class:`Skip` for an over-long one.
+
+    ``stream``: read this binary stream (standard input) instead of opening ``path``.
+    ``at(bytes read of the file)`` every so many lines, for progress.
+    A damaged stream raises :class:`Skip` naming the line it broke at; the lines before
+    it have been yielded."""
+    stream, raw = open_stream(path) if stream is None else (stream, io.BytesIO())
+    lineno = 0
+    with raw, stream:
+        try:
+            while True:
+                line = stream.readline(MAX_DOCUMENT_BYTES + 1)
+                if not line:
+                    return
+                lineno += 1
+                if at is not None and not lineno % 256:
+                    at(raw.tell())
+                if len(line) > MAX_DOCUMENT_BYTES and not line.endswith(b"\n"):
+                    while line and not line.endswith(b"\n"):  # drain the rest, never held whole
+                        line = stream.readline(_CHUNK)
+                    yield lineno, Skip(f"line longer than {_MIB} MiB, the most one document may hold", lineno)
+                elif lineno == 1 and line.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+                    raise Skip("JSONL must be UTF-8; this file is UTF-16 or UTF-32", 1)
+                elif line.strip():
+                    yield lineno, line[3:] if lineno == 1 and line.startswith(codecs.BOM_UTF8) else line
+        except STREAM_ERRORS as exc:
+            if isinstance(exc, OSError) and exc.errno is not None:
+                raise  # a read error of the file itself, reported by the caller
+            kind = "zstandard" if isinstance(exc, zstandard.ZstdError) else "gzip"
+            after = f" after line {lineno}" if lineno else ""
+            raise Skip(f"corrupt or not {kind} data{after}: {exc or type(exc).__name__}") from None
+
+
+def parse_json_line(line: bytes) -> Any:
+    """The JSON value of one line; :class:`Skip` for anything that is not valid JSON."""
+    try:
+        text = line.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise Skip(f"invalid UTF-8 at byte {exc.start}") from None
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise Skip(f"malformed JSON: {exc.msg} (column {exc.colno})") from None
+    except RecursionError:
+        raise Skip("malformed JSON: nested too deeply") from None
+    except ValueError as exc:  # an integer past Python's digit limit (sys.get_int_max_str_digits)
+        raise Skip(f"malformed JSON: {str(exc).split(';')[0]}") from None
+
+
+def run_on(engine, func, items):
+    """``func(None, item)`` for every item, in order: on ``engine`` (see
+    :class:`dedup.engines.base.Engine`; a stream stays streamed), or in this process."""
+    if engine is None:
+        return (func(None, item) for item in items)
+    return engine.map(func, None, items)

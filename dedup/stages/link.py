@@ -1,0 +1,143 @@
+"""Align every candidate pair (the align stage over a corpus), partitions of pairs run by an engine.
+
+Words weigh their rarity in the *other* documents of the corpus; pairs with an
+OCR-damaged document that words cannot link are aligned again on characters. A linked
+pair whose passages differ in their facts is a template series, not a copy
+(:mod:`dedup.stages.template`).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from collections.abc import Sequence
+from dataclasses import replace
+
+import numpy as np
+
+from .align import Side, align, link_kind
+from .align_chars import CharView, align_chars
+from .cluster import UnionFind
+from ..config import Config
+from .provenance import PairAlignment
+from .segment import Prepared, member_sorted
+from .template import TEMPLATE_FACT_SHARE, fact_evidence, fact_mask, frame_facts, judged, on_words, without_frame
+
+if TYPE_CHECKING:  # the protocol only: a stage is handed its engine, never makes one
+    from ..engines.base import Engine
+
+CHUNK = 512  # pairs per task
+
+
+def pair_sides(pa: Prepared, pb: Prepared, words_a: str, words_b: str, n_docs: int) -> tuple[Side, Side]:
+    """Both documents' alignment views, words weighted by their rarity in the *other*
+    documents of the corpus (smoothed IDF: uniform when there are no others)."""
+    others = n_docs - 2
+    in_b = member_sorted(pa.hashes, pb.vocab)
+    in_a = member_sorted(pb.hashes, pa.vocab)
+    df_a = pa.df - 1 - in_b
+    df_b = pb.df - 1 - in_a
+    w_a = np.log((1.0 + others) / (1.0 + df_a)) + 1.0
+    w_b = np.log((1.0 + others) / (1.0 + df_b)) + 1.0
+    return Side.make(words_a, w_a, pa.quoted), Side.make(words_b, w_b, pb.quoted)
+
+
+def align_one(pa: Prepared, pb: Prepared, n_docs: int, cfg: Config, words=None, chars=None, facts=None):
+    """``(kind, spans)`` for one pair: words first, then characters when one document is
+    OCR-damaged and words found no link; a word-aligned link whose facts differ is a
+    ``template``. ``words``/``chars``/``facts``: optional callables that return a
+    document's (cached) word string / :class:`CharView` / fact mask."""
+    kind, spans, _ = align_judged(pa, pb, n_docs, cfg, words, chars, facts)
+    return kind, spans
+
+
+def align_judged(pa: Prepared, pb: Prepared, n_docs: int, cfg: Config, words=None, chars=None, facts=None):
+    """:func:`align_one` and the pair's fact evidence (:func:`dedup.stages.template.fact_evidence`;
+    None when the pair is not linked or not judged by its facts)."""
+    words = words or (lambda p: p.word_string())
+    chars = chars or (lambda p: CharView.of(p.text, p.starts, p.ends))
+    facts = facts or (lambda p: fact_mask(p.text, p.starts, p.ends))
+    side_a, side_b = pair_sides(pa, pb, words(pa), words(pb), n_docs)
+    spans = align(side_a, side_b, cfg)
+    kind = link_kind(spans, pa.ntokens, pb.ntokens, cfg)
+    evidence = None
+    judge = spans
+    if kind is None and (pa.noisy or pb.noisy):
+        spans = align_chars(chars(pa), chars(pb), cfg, side_a.weights(), side_b.weights())
+        kind = link_kind(spans, pa.ntokens, pb.ntokens, cfg)
+        judge = on_words(spans, side_a.words, side_b.words)
+    if kind is not None and judged(judge):
+        evidence = fact_evidence(judge, side_a, side_b, facts(pa), facts(pb), n_docs - 2)
+        if (pa.noisy or pb.noisy) and not evidence.fact_changes():
+            evidence = None  # OCR damage changes any word, facts too: not judged, a copy
+        elif evidence.share() >= TEMPLATE_FACT_SHARE:
+            kind = "template"
+    return kind, spans, evidence
+
+
+def _cached(cache: dict, make):
+    def get(p: Prepared):
+        if p.index not in cache:
+            cache[p.index] = make(p)
+        return cache[p.index]
+
+    return get
+
+
+def _align_range(state, rng: tuple[int, int]) -> list[tuple[int, PairAlignment, tuple | None]]:
+    """``(position in the caller's pairs, alignment, fact evidence)`` of the linked pairs
+    in ``rng``."""
+    prepared, pairs, order, cfg = state
+    text = getattr(prepared, "text", None)  # a PreparedStore keeps texts on disk
+    words = _cached({}, lambda p: p.word_string())
+    chars = _cached({}, lambda p: CharView.of(p.text if p.text is not None else text(p.index), p.starts, p.ends))
+    facts = _cached({}, lambda p: fact_mask(p.text if p.text is not None else text(p.index), p.starts, p.ends))
+    out = []
+    for (i, j), pos in zip(pairs[order[rng[0] : rng[1]]].tolist(), order[rng[0] : rng[1]].tolist()):
+        kind, spans, ev = align_judged(prepared[i], prepared[j], len(prepared), cfg, words, chars, facts)
+        if kind is not None:  # the blocks were for alignment; the report needs the spans
+            out.append((pos, PairAlignment(i, j, kind, tuple(replace(s, blocks=()) for s in spans)), ev))
+    return out
+
+
+def _local_order(n: int, pairs: np.ndarray) -> np.ndarray:
+    """An order of the pairs that keeps each connected group of documents together, so
+    a worker's recently loaded documents are the ones its next pairs need."""
+    uf = UnionFind(n)
+    for a, b in pairs.tolist():
+        uf.union(a, b)
+    root = np.fromiter((uf.find(a) for a in pairs[:, 0].tolist()), np.int64, len(pairs))
+    return np.lexsort((pairs[:, 1], pairs[:, 0], root))
+
+
+def align_pairs(prepared: Sequence[Prepared], pairs: np.ndarray, cfg: Config, progress=None,
+                *, engine: Engine):
+    """Align every candidate pair; keep those with enough shared text to link, in the
+    order of ``pairs``. Copies are then judged again without the frame facts of the
+    template series their documents belong to (:func:`frames_judged`)."""
+    found: list[tuple[int, PairAlignment, tuple | None]] = []
+    order = _local_order(len(prepared), pairs) if len(pairs) else np.zeros(0, np.int64)
+    ranges = engine.partitions(len(pairs), CHUNK)
+    for (s, e), part in zip(ranges, engine.map(_align_range, (prepared, pairs, order, cfg), ranges)):
+        found.extend(part)
+        if progress:
+            progress("align", e, len(pairs))
+    found.sort(key=lambda t: t[0])
+    return frames_judged([(al, ev) for _, al, ev in found])
+
+
+def frames_judged(found: list[tuple[PairAlignment, tuple | None]]) -> list[PairAlignment]:
+    """The alignments, with each copy whose facts, the frame of a template series of
+    either document left out (:func:`dedup.stages.template.without_frame`), differ as a
+    template's do made a ``template``. Frames come from the first judgement only, so
+    the result does not depend on the order of the pairs."""
+    frame = frame_facts([(al.i, al.j, al.kind == "template", ev) for al, ev in found])
+    if not frame:
+        return [al for al, _ in found]
+    out = []
+    for al, ev in found:
+        if (al.kind != "template" and ev is not None and (al.i in frame or al.j in frame)
+                and without_frame(ev, frame.get(al.i, set()), frame.get(al.j, set())) >= TEMPLATE_FACT_SHARE):
+            al = replace(al, kind="template")
+        out.append(al)
+    return out

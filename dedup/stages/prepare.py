@@ -1,0 +1,292 @@
+"""Normalize/segment over a corpus: furniture judged by how lines recur, content
+tokenized and segmented, word document frequencies, OCR-damaged documents flagged.
+
+The corpus streams through in three passes over the documents on disk (lines, then
+furniture judged across the corpus, then content), each a stage function an
+engine maps over partitions; what the passes keep is written to the run's workspace, so memory grows
+with the number of documents, not with their text. Corpus statistics are gathered
+here, in id order, so nothing depends on the number of workers.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from collections.abc import Callable
+
+import numpy as np
+
+from . import boilerplate, inline, metadata
+from ..config import Config
+from ..models import Document
+from .provenance import DocFacts
+from .recurrence import Recurrence, _counts, rest_signature
+from .segment import Prepared, member_sorted, paragraphs, prepare, unique_sorted
+from ..storage.spill import Ragged, Records
+from .words import WordTable
+from ..storage.workspace import DocStore, PreparedStore
+
+if TYPE_CHECKING:  # the protocol only: a stage is handed its engine, never makes one
+    from ..engines.base import Engine
+
+Progress = Callable[[str, int, int], None]
+NOISY_SHARE = 0.06  # clean news has <5% one-off words in 95% of documents; OCR'd text more
+NOISY_MIN_TOKENS = 20
+CHUNK = 256  # documents per task
+
+
+def _noop(stage: str, done: int, total: int) -> None:
+    pass
+
+
+def facts_of(doc: Document, content_lines: list[str] | None = None, date_order: str = "DMY") -> DocFacts:
+    """Metadata for provenance: what the record gives, else what the text's head shows.
+
+    ``date_order``: how all-numeric dates whose day and month could swap are read."""
+    date = metadata.parse_record_date(doc.date, date_order) if doc.date else None
+    if date is None:
+        date = metadata.find_date(doc.text, date_order)
+    title = doc.title or metadata.find_title(doc.text, content_lines)
+    return DocFacts(doc.id, title, date, doc.source, tuple(metadata.find_credits(doc.text)))
+
+
+def pack_lines(spans: list, shape: np.ndarray, ntoks: np.ndarray, keys: np.ndarray) -> bytes:
+    head = np.array([len(spans)], dtype=np.int64)
+    return b"".join([head.tobytes(), keys.astype(np.uint64).tobytes(), np.asarray(spans, np.int32).reshape(-1, 2).tobytes(),
+                     ntoks.astype(np.int32).tobytes(), shape.astype(np.uint8).tobytes()])
+
+
+def unpack_lines(data: bytes):
+    """``(spans, shape, ntoks, keys)`` of one document's lines."""
+    n = int(np.frombuffer(data, np.int64, 1)[0])
+    keys = np.frombuffer(data, np.uint64, n, 8)
+    spans = [tuple(x) for x in np.frombuffer(data, np.int32, 2 * n, 8 + 8 * n).reshape(-1, 2).tolist()]
+    ntoks = np.frombuffer(data, np.int32, n, 8 + 16 * n)
+    shape = np.frombuffer(data, np.uint8, n, 8 + 20 * n).astype(bool)
+    return spans, shape, ntoks, keys
+
+
+def _lines_range(docs: DocStore, rng: tuple[int, int]) -> list[bytes]:
+    out = []
+    for k in range(*rng):
+        text = docs.text(k)
+        spans = boilerplate.line_spans(text)
+        shape, ntoks = boilerplate.shape_furniture(text, spans)
+        out.append(pack_lines(spans, shape, ntoks, boilerplate.line_keys(text, spans)))
+    return out
+
+
+def _rest_range(state, rng: tuple[int, int]):
+    docs, lines, ids, recurring, cfg = state
+    out = []
+    for d in ids[rng[0] : rng[1]]:
+        spans, shape, _, keys = unpack_lines(lines.get(d))
+        out.append(rest_signature(docs.text(d), spans, shape, keys, recurring, cfg.shingle_size, cfg.seed))
+    return out
+
+
+def _prepare_range(state, rng: tuple[int, int]):
+    docs, lines, furniture, cfg, mod = state
+    out = []
+    for k in range(*rng):
+        doc = docs.doc(k)
+        spans, shape, _, keys = unpack_lines(lines.get(k))
+        recurring = furniture.mask(keys, doc.source)
+        drop = shape | recurring
+        p = prepare(k, doc.text, paragraphs(doc.text, spans, ~drop), cfg.segment_tokens)
+        p.text = None  # the workspace has the text; do not ship it back
+        head = [doc.text[s:e] for (s, e), d in zip(spans[: metadata.HEAD_LINES], drop.tolist()) if not d]
+        seen = [(key, doc.text[s:e]) for (s, e), key, m in zip(spans, keys.tolist(), (recurring & ~shape).tolist()) if m]
+        vocab, occ = np.unique(p.hashes, return_counts=True)
+        out.append((p, facts_of(doc, head, cfg.date_order), seen, vocab, occ, inline.counted(p.hashes, mod)))
+    return out
+
+
+def prepare_corpus(docs: DocStore, workdir: str, cfg: Config, progress: Progress = _noop,
+                   *, engine: Engine):
+    """Classify lines, judge recurring furniture across the corpus, tokenize the content.
+
+    Returns the prepared documents (a :class:`PreparedStore` in ``workdir``, with word
+    document frequencies and OCR flags) and their facts, both in id order.
+    """
+    n = len(docs)
+    ranges = engine.partitions(n, CHUNK)
+    lines = Records(f"{workdir}/lines")
+    recurrence = Recurrence()
+    content_tokens = 0
+    for part in engine.map(_lines_range, docs, ranges):
+        for record in part:
+            spans, shape, ntoks, keys = unpack_lines(record)
+            recurrence.add(keys, ntoks, shape, docs.sources[len(lines)])
+            content_tokens += int(ntoks[~shape].sum())
+            lines.append(record)
+        progress("read", len(lines), n)
+    lines.flush()
+
+    def rest_signatures(ids: list[int], recurring: set) -> dict:
+        state = (docs, lines, ids, recurring, cfg)
+        sigs = [sig for part in engine.map(_rest_range, state, engine.partitions(len(ids), CHUNK)) for sig in part]
+        return dict(zip(ids, sigs))
+
+    furniture = recurrence.furniture(
+        rest_signatures, cfg.boilerplate_min_docs, cfg.boilerplate_share, cfg.boilerplate_similarity
+    )
+    del recurrence
+    prepared = PreparedStore(workdir, docs)
+    facts: list[DocFacts] = []
+    table = WordTable()
+    grams = WordTable()
+    mod = inline.modulus(content_tokens)
+    seen_furniture = boilerplate.FurnitureTexts()
+    for part in engine.map(_prepare_range, (docs, lines, furniture, cfg, mod), ranges):
+        for p, f, seen, vocab, occ, g in part:
+            seen_furniture.add(docs.sources[p.index], seen)
+            prepared.append(p)
+            facts.append(f)
+            table.add(p.index, vocab, occ)
+            grams.add(p.index, g, np.ones(len(g), np.int32))
+        progress("segment", len(prepared), n)
+    values, counts, single_occ = table.finish(n)
+    ntok = np.asarray(prepared.ntokens, dtype=np.int64)
+    noisy = noisy_flags(single_occ, ntok, n)
+    prepared.finish((values, counts), noisy)
+    # OCR-damaged copies of furniture are not verbatim; drop the lines close to known ones.
+    # (The corpus counts keep the dropped lines' words: a few documents' worth, and
+    # recounting everything for them would double this stage.)
+    for k in np.flatnonzero(noisy).tolist():
+        doc = docs.doc(k)
+        spans, shape, _, keys = unpack_lines(lines.get(k))
+        drop = shape | furniture.mask(keys, doc.source)
+        near = seen_furniture.near(doc.text, spans, ~drop, doc.source)
+        if near.any():
+            prepared.replace(prepare(k, doc.text, paragraphs(doc.text, spans, ~(drop | near)), cfg.segment_tokens))
+    lines.close()
+    values, counts, _ = grams.finish(n)
+    del grams
+    keep = counts >= inline.PASSAGE_DOCS_FACTOR * cfg.boilerplate_min_docs
+    inline_furniture(prepared, docs, (values[keep], counts[keep]), mod, cfg, progress, engine=engine)
+    return prepared, facts
+
+
+def _passages_range(state, rng: tuple[int, int]):
+    prepared, recurring, mod = state
+    out = []
+    for d in range(*rng):
+        h = prepared[d].hashes
+        spans = inline.passages(h, recurring, mod)
+        out.append((spans, inline.passage_keys(h, spans)))
+    return out
+
+
+def _inline_rest_range(state, rng: tuple[int, int]):
+    prepared, ids, spans, keys, recurring, seed = state
+    return [inline.rest_signature(prepared[d], spans[d].reshape(-1, 2).tolist(), keys[d], recurring, len(prepared), seed)
+            for d in ids[rng[0] : rng[1]]]
+
+
+def _cut_range(state, rng: tuple[int, int]):
+    prepared, docs, ids, furniture_grams, mod, cfg = state
+    out = []
+    for d in ids[rng[0] : rng[1]]:
+        p = prepared[d]
+        drop = inline.passages(p.hashes, furniture_grams, mod)
+        if drop:
+            text = docs.text(d)
+            q = prepare(d, text, inline.cut(p.paragraphs, p, drop, text), cfg.segment_tokens)
+            q.text = None
+            out.append(q)
+    return out
+
+
+def inline_furniture(prepared: PreparedStore, docs: DocStore, recurring_df: tuple, mod: int, cfg: Config,
+                     progress: Progress = _noop, *, engine: Engine) -> int:
+    """Find recurring passages (runs of recurring n-grams, see :mod:`dedup.stages.inline`),
+    judge them as lines are judged, cut the furniture ones out of the content.
+    ``recurring_df``: the recurring n-grams (sorted) and their document counts.
+    Returns the number of documents changed."""
+    n = len(prepared)
+    recurring, gram_df = recurring_df
+    if not len(recurring):
+        return 0
+    spans, keys = Ragged(np.int32), Ragged(np.uint64)
+    rec = Recurrence()
+    for part in engine.map(_passages_range, (prepared, recurring, mod), engine.partitions(n, CHUNK)):
+        for sp, k in part:
+            d = len(keys)
+            spans.append(np.asarray(sp, np.int32).reshape(-1))
+            keys.append(k)
+            lens = np.asarray([e - s for s, e in sp], np.int64)
+            rest = prepared.ntokens[d] - _covered(sp)
+            rec.add(np.r_[k, np.uint64(inline.residual_key(d))], np.r_[lens, rest], np.zeros(len(k) + 1, bool),
+                    docs.sources[d])
+        progress("passages", len(keys), n)
+    spans.freeze()
+    keys.freeze()
+
+    def rest_signatures(ids: list[int], rec_keys: set) -> dict:
+        state = (prepared, ids, spans, keys, rec_keys, cfg.seed)
+        sigs = [s for part in engine.map(_inline_rest_range, state, engine.partitions(len(ids), CHUNK)) for s in part]
+        return dict(zip(ids, sigs))
+
+    min_docs = inline.PASSAGE_DOCS_FACTOR * cfg.boilerplate_min_docs
+    furniture = rec.furniture(rest_signatures, min_docs, cfg.boilerplate_share, cfg.boilerplate_similarity)
+    del rec
+    # A passage judged furniture marks its n-grams as furniture wherever they occur: in a
+    # few documents the same blurb recurs with a neighbouring word (another passage key).
+    # Unless most documents with those n-grams carry them inside recurring text that is
+    # not furniture: a story's paragraph, quoted alone by a few, belongs to the story.
+    first, hit_grams = {}, []
+    carriers = np.flatnonzero(keys.lengths).tolist()
+    for d in carriers:
+        k = keys[d]
+        sp = spans[d].reshape(-1, 2)
+        hit = furniture.mask(k, docs.sources[d]) & (sp[:, 1] - sp[:, 0] >= inline.MIN_TOKENS)
+        if hit.any():
+            h = prepared[d].hashes
+            mine = []
+            for (s, e), key in zip(sp[hit].tolist(), k[hit].tolist()):
+                g = inline.ngrams(h[s:e])
+                g = g[inline.anchors(g, mod)]
+                g = g[member_sorted(g, recurring)]
+                first.setdefault(key, g)
+                mine.append(g)
+            hit_grams.append(unique_sorted(np.concatenate(mine)))
+    if not first:
+        return 0
+    in_furniture, docs_in_furniture = _counts(np.concatenate(hit_grams))
+    grams = [g for g in first.values() if len(g) and 2 * np.median(docs_in_furniture[np.searchsorted(in_furniture, g)])
+             >= np.median(gram_df[np.searchsorted(recurring, g)])]
+    if not grams:
+        return 0
+    furniture_grams = np.unique(np.concatenate(grams))
+    changed = 0
+    for part in engine.map(_cut_range, (prepared, docs, carriers, furniture_grams, mod, cfg),
+                           engine.partitions(len(carriers), CHUNK)):
+        for q in part:
+            prepared.replace(q)
+            changed += 1
+    return changed
+
+
+def _covered(spans: list) -> int:
+    """Tokens inside any of the (possibly overlapping) spans."""
+    total, end = 0, -1
+    for s, e in sorted(spans):
+        if e > end:
+            total += e - max(s, end)
+            end = e
+    return total
+
+
+def noisy_flags(single_occ: np.ndarray, ntokens: np.ndarray, n_docs: int) -> np.ndarray:
+    """Misread words occur nowhere else: a high share of one-off words marks OCR damage.
+    ``single_occ``: per document, its tokens whose word no other document has."""
+    if n_docs <= 2:
+        return np.zeros(len(ntokens), dtype=bool)
+    share = np.divide(single_occ, ntokens, out=np.zeros(len(ntokens)), where=ntokens > 0)
+    return (ntokens >= NOISY_MIN_TOKENS) & (share >= NOISY_SHARE)
+
+
+def is_noisy(p: Prepared, n_docs: int) -> bool:
+    """:func:`noisy_flags` for one document whose ``df`` is set."""
+    return n_docs > 2 and p.ntokens >= NOISY_MIN_TOKENS and float((p.df == 1).mean()) >= NOISY_SHARE

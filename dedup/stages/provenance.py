@@ -1,0 +1,152 @@
+"""Provenance: per cluster, the likely origin, links directed origin to copy, coverage.
+
+The origin is the member with the earliest publication day; a dated member always ranks
+before an undated one. Among members of the same day (or all undated), one that credits a
+wire service comes first, then the earliest time, then the most complete (most content
+words), then the smallest id so that the answer never depends on input order.
+
+Days, not instants, come first because a day is what most dates say: a paper's date is
+its publication day (read as midnight), a wire's carries the minute it was filed, and
+copy credited to a wire on the day the wire ran it is the wire's.
+
+A member is a ``copy`` when a duplicate link reaches it, ``partial`` when only partial
+(or partial and template) links do, ``template`` when only template links do.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timezone
+
+from .align import Span, coverage, weighted_score
+from .cluster import connected
+from ..models import Cluster, Link, Member, Passage
+from .segment import Prepared
+
+
+@dataclass(frozen=True, slots=True)
+class DocFacts:
+    """What provenance needs to know of one document."""
+
+    doc_id: str
+    title: str | None
+    date: datetime | None
+    source: str | None
+    credits: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class PairAlignment:
+    """The aligned passages of documents i < j (spans: A = i, B = j)."""
+
+    i: int
+    j: int
+    kind: str
+    spans: tuple[Span, ...]
+
+
+def _utc(dt: datetime) -> float:
+    # Naive datetimes carry no zone; reading them as UTC is the least surprising choice.
+    return (dt if dt.tzinfo else dt.replace(tzinfo=timezone.utc)).timestamp()
+
+
+def rank_key(facts: DocFacts, ntokens: int):
+    """Sort key of a member in provenance order (the origin sorts first)."""
+    date = facts.date
+    return (
+        date is None,
+        date.date().toordinal() if date else 0,  # the day as printed, in its own zone
+        not facts.credits,
+        _utc(date) if date else 0.0,
+        -ntokens,
+        facts.doc_id,
+    )
+
+
+def _union_length(intervals: list[tuple[int, int]]) -> int:
+    total, end = 0, -1
+    for s, e in sorted(intervals):
+        if e <= end:
+            continue
+        total += e - max(s, end)
+        end = e
+    return total
+
+
+def rounded(x: float) -> float:
+    return round(float(x), 4)
+
+
+def passages(src: Prepared, dst: Prepared, spans: list[Span]) -> list[Passage]:
+    return [
+        Passage(
+            source_start=int(src.starts[s.a0]),
+            source_end=int(src.ends[s.a1 - 1]),
+            target_start=int(dst.starts[s.b0]),
+            target_end=int(dst.ends[s.b1 - 1]),
+            score=rounded(s.score),
+        )
+        for s in spans
+    ]
+
+
+def build_cluster(
+    members: list[int],
+    alignments: list[PairAlignment],
+    prepared: list[Prepared],
+    facts: list[DocFacts],
+    cluster_id: str,
+) -> Cluster:
+    """Order the members, pick the origin, direct the links, measure coverage."""
+    order = sorted(members, key=lambda x: rank_key(facts[x], prepared[x].ntokens))
+    rank = {x: r for r, x in enumerate(order)}
+    covered: dict[int, list[tuple[int, int]]] = {x: [] for x in members}
+    links = []
+    has_duplicate, has_copy = set(), set()
+    for al in alignments:
+        covered[al.i].extend((s.a0, s.a1) for s in al.spans)
+        covered[al.j].extend((s.b0, s.b1) for s in al.spans)
+        src, dst = (al.i, al.j) if rank[al.i] < rank[al.j] else (al.j, al.i)
+        spans = list(al.spans) if src == al.i else sorted((s.swapped() for s in al.spans), key=lambda s: (s.a0, s.b0))
+        cov_s, cov_t = coverage(spans, prepared[src].ntokens, prepared[dst].ntokens)
+        if al.kind == "duplicate":
+            has_duplicate.update((al.i, al.j))
+        if al.kind != "template":
+            has_copy.update((al.i, al.j))
+        links.append((rank[src], rank[dst], Link(
+                source=facts[src].doc_id,
+                target=facts[dst].doc_id,
+                kind=al.kind,
+                score=rounded(weighted_score(spans)),
+                coverage_source=rounded(cov_s),
+                coverage_target=rounded(cov_t),
+                passages=passages(prepared[src], prepared[dst], spans),
+            )))
+    links.sort(key=lambda t: (t[0], t[1]))
+    out_members = []
+    for x in order:
+        n = prepared[x].ntokens
+        role = "origin" if x == order[0] else (
+            "copy" if x in has_duplicate else "partial" if x in has_copy else "template")
+        out_members.append(
+            Member(
+                doc_id=facts[x].doc_id,
+                date=facts[x].date.isoformat(timespec="seconds") if facts[x].date else None,
+                title=facts[x].title,
+                source=facts[x].source,
+                coverage=rounded(_union_length(covered[x]) / n if n else 0.0),
+                role=role,
+            )
+        )
+    dup_edges = [(al.i, al.j) for al in alignments if al.kind == "duplicate"]
+    copy_edges = [(al.i, al.j) for al in alignments if al.kind != "template"]
+    kind = ("duplicate" if connected(members, dup_edges)
+            else "partial" if connected(members, copy_edges) else "template")
+    return Cluster(
+        id=cluster_id,
+        kind=kind,
+        size=len(members),
+        origin=facts[order[0]].doc_id,
+        members=out_members,
+        links=[t[2] for t in links],
+    )

@@ -1,0 +1,119 @@
+"""The report as sharded JSONL (or Parquet) in a directory or URL (fsspec), written by
+the engine's workers: ``clusters/part-NNNNN.jsonl`` (copy clusters ``c1``..., then template series
+``t1``...; members, without links), ``links/part-NNNNN.jsonl`` (one link a line, with
+its ``cluster``), ``documents/part-NNNNN.jsonl``, and last ``_manifest.json`` (counts,
+shards, problems, config): a reader that finds the manifest knows every shard is there.
+Read in shard order, the lines are the single JSON report's, in its order. With
+``fmt="parquet"`` each shard is a ``.parquet`` file of the same records (nested lists
+as Arrow lists of structs).
+"""
+
+from __future__ import annotations
+
+import json
+from typing import TYPE_CHECKING, Any
+
+from ..errors import OutputDirError
+from .provenance import build_cluster
+
+if TYPE_CHECKING:  # the protocol only: a stage is handed its engine, never makes one
+    from ..engines.base import Engine
+
+SHARD = 2000  # clusters or documents per shard
+KINDS = ("clusters", "links", "documents")
+
+
+FORMATS = ("jsonl", "parquet")
+
+
+def _line(obj: Any) -> str:
+    return json.dumps(obj, ensure_ascii=False, separators=(",", ":")) + "\n"
+
+
+def _fs(url: str):
+    try:
+        import fsspec
+    except ImportError:
+        raise OutputDirError("writing an output directory needs fsspec: pip install 'dedup[dask]'") from None
+    try:
+        return fsspec.core.url_to_fs(url)
+    except (ImportError, ValueError) as exc:
+        raise OutputDirError(f"{url}: cannot open: {exc}") from None
+
+
+def check_target(url: str) -> None:
+    """Before a run: refuse a directory that holds anything (nothing of the user's is written over)."""
+    fs, path = _fs(url)
+    try:
+        if fs.exists(path) and (not fs.isdir(path) or fs.ls(path)):
+            raise OutputDirError(f"{url}: exists and is not an empty directory; not writing into it")
+    except OSError as exc:
+        raise OutputDirError(f"{url}: cannot use: {exc}") from None
+
+
+def _write(url: str, name: str, rows: list, fmt: str = "jsonl") -> None:
+    """One shard (``rows``: records) or, with ``fmt`` None, one text file (``rows``: pieces)."""
+    fs, path = _fs(url)
+    try:
+        fs.makedirs(f"{path}/{name.rsplit('/', 1)[0]}" if "/" in name else path, exist_ok=True)
+        if fmt == "parquet":
+            import pyarrow as pa
+            import pyarrow.parquet as pq
+
+            with fs.open(f"{path}/{name}.parquet", "wb") as fh:
+                pq.write_table(pa.Table.from_pylist(rows), fh)
+        else:
+            with fs.open(f"{path}/{name}" + (".jsonl" if fmt else ""), "w", encoding="utf-8") as fh:
+                fh.write("".join(rows if fmt is None else map(_line, rows)))
+    except OSError as exc:
+        raise OutputDirError(f"{url}/{name}: cannot write: {exc.strerror or exc}") from None
+
+
+def _cluster_shard(state, item) -> tuple[int, int]:
+    """Build one shard's clusters (on a worker) and write their two files."""
+    prepared, facts, url, fmt = state
+    shard, groups = item
+    clusters, links = [], []
+    for cid, members, alignments in groups:
+        c = build_cluster(members, alignments, prepared, facts, cid).model_dump(mode="json")
+        links += [{"cluster": cid, **link} for link in c.pop("links")]
+        clusters.append(c)
+    _write(url, f"clusters/part-{shard:05d}", clusters, fmt)
+    _write(url, f"links/part-{shard:05d}", links, fmt)
+    return len(clusters), len(links)
+
+
+def _document_shard(state, item) -> int:
+    url, fmt = state
+    shard, docs = item
+    _write(url, f"documents/part-{shard:05d}", docs, fmt)
+    return len(docs)
+
+
+def write_shards(outcome, url: str, engine: Engine, progress=None, fmt: str = "jsonl") -> dict:
+    """Write ``outcome`` (a :class:`~dedup.pipeline.Outcome`) to ``url`` as ``fmt``
+    (``jsonl`` or ``parquet``) shards; return the manifest."""
+    if fmt not in FORMATS:
+        raise ValueError(f"unknown shard format {fmt!r}; expected one of {', '.join(FORMATS)}")
+    url = url.rstrip("/")
+    check_target(url)
+    groups = [(f"c{k + 1}", g, outcome._by_group[g[0]]) for k, g in enumerate(outcome._groups)]
+    series, by_series = outcome._series
+    groups += [(f"t{k + 1}", g, by_series[g[0]]) for k, g in enumerate(series)]
+    parts = engine.partitions(len(groups), SHARD)
+    items = [(k, groups[s:e]) for k, (s, e) in enumerate(parts)]
+    nclusters = nlinks = 0
+    for k, (c, n) in enumerate(engine.map(_cluster_shard, (outcome._prepared, outcome._facts, url, fmt), items)):
+        nclusters, nlinks = nclusters + c, nlinks + n
+        if progress:
+            progress("write", k + 1, len(items))
+    docs = [d.model_dump(mode="json") for d in outcome.documents()]
+    doc_parts = engine.partitions(len(docs), SHARD)
+    ndocs = sum(engine.map(_document_shard, (url, fmt), [(k, docs[s:e]) for k, (s, e) in enumerate(doc_parts)]))
+    manifest = {
+        "clusters": nclusters, "links": nlinks, "documents": ndocs,
+        "format": fmt, "shards": {"clusters": len(items), "links": len(items), "documents": len(doc_parts)},
+        "problems": [p.model_dump(mode="json") for p in outcome.problems], "config": outcome.config,
+    }
+    _write(url, "_manifest.json", [json.dumps(manifest, ensure_ascii=False, indent=2) + "\n"], None)
+    return manifest

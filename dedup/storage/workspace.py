@@ -1,0 +1,178 @@
+"""A batch run's corpus on disk: documents, line tables and prepared token arrays as
+records (see :mod:`dedup.storage.spill`), with a few numbers per document kept in memory.
+
+Memory then grows with the number of documents and segments, not with the text: a
+stage that needs a document's words loads them (an LRU cache keeps the recent ones).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections import OrderedDict
+from collections.abc import Iterable, Iterator, Sequence
+
+import numpy as np
+
+from ..stages.ingest import RECORD, Chooser, Sourced
+from ..models import Document, Problem
+from ..stages.segment import Prepared, unique_sorted
+from .spill import Records
+
+CACHE = 2048  # prepared documents kept loaded per process
+
+
+class DocStore:
+    """Documents as they arrive (one copy of each id kept), readable in id order."""
+
+    def __init__(self, directory: str):
+        self._records = Records(os.path.join(directory, "docs"))
+        self._slot: dict[str, int] = {}
+        self.order: np.ndarray = np.zeros(0, np.int64)  # id order -> arrival slot
+        self.ids: list[str] = []
+        self.sources: list[str | None] = []
+        self.links: dict[int, tuple[str | None, str | None]] = {}  # id order -> (url, author), when given
+
+    def add_all(self, docs: Iterable[Document | Sourced], problems: list[Problem]) -> None:
+        """Store every document (with its place, when known); of a repeated id the copy
+        :class:`~dedup.stages.ingest.Chooser` picks is kept, whatever the order. Then sort by id."""
+        chooser = Chooser()
+        sources: list[str | None] = []  # by slot
+        links: dict[int, tuple] = {}  # by slot
+        for item in docs:
+            item = item if isinstance(item, Sourced) else Sourced(item, RECORD)
+            doc = item.doc
+            if not chooser.offer(item):
+                continue
+            meta = json.dumps([doc.id, doc.title, doc.date, doc.source, doc.url, doc.author], ensure_ascii=False)
+            record = meta.encode("utf-8") + b"\n" + doc.text.encode("utf-8", "surrogatepass")
+            slot = self._slot.get(doc.id)
+            if slot is None:
+                slot = self._slot[doc.id] = self._records.append(record)
+                sources.append(doc.source)
+            else:  # this copy sorts before the one stored
+                self._records.replace(slot, record)
+                sources[slot] = doc.source
+                links.pop(slot, None)
+            if doc.url is not None or doc.author is not None:
+                links[slot] = (doc.url, doc.author)
+        problems += chooser.problems()
+        self._records.flush()
+        self.ids = sorted(self._slot)
+        self.order = np.fromiter((self._slot[i] for i in self.ids), np.int64, len(self.ids))
+        self.sources = [sources[s] for s in self.order.tolist()]
+        if links:
+            self.links = {k: links[s] for k, s in enumerate(self.order.tolist()) if s in links}
+        self._slot = {}
+
+    def __len__(self) -> int:
+        return len(self.ids)
+
+    def doc(self, k: int) -> Document:
+        """The document at id-order position ``k``."""
+        raw = self._records.get(int(self.order[k]))
+        cut = raw.index(b"\n")
+        doc_id, title, date, source, url, author = json.loads(raw[:cut])
+        text = raw[cut + 1 :].decode("utf-8", "surrogatepass")
+        return Document.model_construct(id=doc_id, text=text, title=title, date=date, source=source, url=url,
+                                        author=author)
+
+    def text(self, k: int) -> str:
+        raw = self._records.get(int(self.order[k]))
+        return raw[raw.index(b"\n") + 1 :].decode("utf-8", "surrogatepass")
+
+    def close(self) -> None:
+        self._records.close()
+
+
+def pack_prepared(p: Prepared) -> bytes:
+    """A prepared document's arrays as one record (without text, df and vocab)."""
+    paras = np.asarray(p.paragraphs, dtype=np.int32).reshape(-1, 2)
+    head = np.array([len(p.hashes), len(p.seg_bounds), len(paras), p.nchars], dtype=np.int64)
+    return b"".join([
+        head.tobytes(), p.hashes.astype(np.uint64, copy=False).tobytes(),
+        p.starts.astype(np.int32, copy=False).tobytes(), p.ends.astype(np.int32, copy=False).tobytes(),
+        p.seg_bounds.astype(np.int32).tobytes(), paras.tobytes(), p.quoted.astype(np.uint8).tobytes(),
+    ])
+
+
+def unpack_prepared(index: int, data: bytes) -> Prepared:
+    n, nb, npara, nchars = np.frombuffer(data, np.int64, 4).tolist()
+    pos = 32
+    def take(dtype, count):
+        nonlocal pos
+        arr = np.frombuffer(data, dtype, count, pos)
+        pos += arr.nbytes
+        return arr
+    hashes = take(np.uint64, n)
+    starts, ends = take(np.int32, n), take(np.int32, n)
+    bounds = take(np.int32, nb).astype(np.int64)
+    paras = [tuple(x) for x in take(np.int32, 2 * npara).reshape(-1, 2).tolist()]
+    quoted = take(np.uint8, n).astype(bool)
+    return Prepared(index, None, starts, ends, hashes, bounds, paras, quoted, nchars)
+
+
+class PreparedStore(Sequence):
+    """Prepared documents by id-order position, loaded from disk with their word
+    document frequencies (from the corpus table) and OCR flag set."""
+
+    def __init__(self, directory: str, docs: DocStore):
+        self._records = Records(os.path.join(directory, "prepared"))
+        self.docs = docs
+        self.ntokens: list[int] = []
+        self.nchars: list[int] = []
+        self.content_chars: list[int] = []
+        self.noisy = np.zeros(0, dtype=bool)
+        self.table = (np.zeros(0, np.uint64), np.zeros(0, np.int64))
+        self._cache: OrderedDict[int, Prepared] = OrderedDict()
+
+    def append(self, p: Prepared) -> None:
+        self._records.append(pack_prepared(p))
+        self.ntokens.append(p.ntokens)
+        self.nchars.append(p.nchars)
+        self.content_chars.append(sum(e - s for s, e in p.paragraphs))
+
+    def replace(self, p: Prepared) -> None:
+        self._records.replace(p.index, pack_prepared(p))
+        self.ntokens[p.index] = p.ntokens
+        self.content_chars[p.index] = sum(e - s for s, e in p.paragraphs)
+        self._cache.pop(p.index, None)
+
+    def finish(self, table: tuple[np.ndarray, np.ndarray], noisy: np.ndarray) -> None:
+        self._records.flush()
+        self.table, self.noisy = table, noisy
+        self._cache.clear()
+
+    def __len__(self) -> int:
+        return len(self.ntokens)
+
+    def __getitem__(self, k):
+        if isinstance(k, slice):
+            return [self[i] for i in range(*k.indices(len(self)))]
+        p = self._cache.get(k)
+        if p is not None:
+            self._cache.move_to_end(k)
+            return p
+        p = unpack_prepared(k, self._records.get(k))
+        values, counts = self.table
+        p.vocab = unique_sorted(p.hashes)
+        p.df = counts[np.searchsorted(values, p.hashes)].astype(np.int32) if len(p.hashes) and len(values) else np.zeros(len(p.hashes), np.int32)
+        p.noisy = bool(self.noisy[k]) if k < len(self.noisy) else False
+        self._cache[k] = p
+        if len(self._cache) > CACHE:
+            self._cache.popitem(last=False)
+        return p
+
+    def __iter__(self) -> Iterator[Prepared]:
+        for k in range(len(self)):
+            yield self[k]
+
+    def text(self, k: int) -> str:
+        return self.docs.text(k)
+
+    def __getstate__(self) -> dict:
+        return dict(self.__dict__, _cache=OrderedDict())  # a worker loads what it needs
+
+    def close(self) -> None:
+        self._records.close()
+        self.docs.close()
