@@ -158,10 +158,10 @@ def _sides(n: int, spans: list[Span], side: int):
     return inside, equal, gap
 
 
-def _rarity(side: Side, others: int) -> np.ndarray:
-    """Per token, 0..1: how rare it is in the other documents of the corpus (1: no other
-    document has it; every token is 1 when there are no other documents)."""
-    w = side.weights()
+def _rarity(side: Side, others: int, sel: np.ndarray) -> np.ndarray:
+    """Per token selected by ``sel``, 0..1: how rare it is in the other documents of the
+    corpus (1: no other document has it; every token is 1 when there are no other documents)."""
+    w = side.weights()[sel]
     if others < 1:
         return np.ones(len(w))
     return np.clip((w - 1.0) / np.log(1.0 + others), 0.0, 1.0)
@@ -170,35 +170,39 @@ def _rarity(side: Side, others: int) -> np.ndarray:
 def fact_evidence(spans: list[Span], side_a: Side, side_b: Side, facts_a: np.ndarray, facts_b: np.ndarray,
                   others: int = 0) -> "Evidence":
     """The :class:`Evidence` of a linked pair."""
-    differ = 0.0
+    n_gaps = sum(len(sp.blocks) for sp in spans) + 1  # gap numbers, and one for "no gap" (-1)
     per_side = []
     for side, unit in enumerate((facts_a, facts_b)):
         inside, equal, gap = _sides(len(unit), spans, side)
-        per_side.append((inside, equal, gap))
+        changed = ~equal & (gap >= 0)
+        # per gap: it holds a fact, it holds words (indexed gap + 1: -1 is no gap)
+        with_fact = np.zeros(n_gaps, dtype=bool)
+        with_fact[gap[changed & (unit >= 0)] + 1] = True
+        with_words = np.zeros(n_gaps, dtype=bool)
+        with_words[gap[changed] + 1] = True
+        per_side.append((inside, equal, gap, with_fact, with_words))
     # gaps where both sides state a fact: a substitution (a new figure, another name)
-    with_fact = [set(gap[(unit >= 0) & ~equal & (gap >= 0)].tolist())
-                 for (inside, equal, gap), unit in zip(per_side, (facts_a, facts_b))]
-    swapped = with_fact[0] & with_fact[1]
+    swapped = per_side[0][3] & per_side[1][3]
     # gaps with words on both sides and no fact on either: a change that is no new fact
-    with_words = [set(gap[~equal & (gap >= 0)].tolist()) for inside, equal, gap in per_side]
-    plain = len((with_words[0] & with_words[1]) - with_fact[0] - with_fact[1])
+    plain = int((per_side[0][4] & per_side[1][4] & ~per_side[0][3] & ~per_side[1][3]).sum())
+    differ = 0.0
     same = []
-    for (inside, equal, gap), (s, unit) in zip(per_side, ((side_a, facts_a), (side_b, facts_b))):
+    for (inside, equal, gap, _, _), (s, unit) in zip(per_side, ((side_a, facts_a), (side_b, facts_b))):
         sel = (unit >= 0) & inside
-        ids, first = np.unique(unit[sel], return_inverse=True)
-        if not len(ids):
+        units = unit[sel]  # non-decreasing: a fact's tokens are adjacent
+        if not len(units):
             same.append((np.zeros(0, np.int64), np.zeros(0)))
             continue
-        rare = np.zeros(len(ids))
-        np.maximum.at(rare, first, _rarity(s, others)[sel])
-        parts = np.bincount(first, minlength=len(ids))
-        kept = np.bincount(first[equal[sel]], minlength=len(ids))
+        heads = np.flatnonzero(np.concatenate(([True], units[1:] != units[:-1])))
+        ids = units[heads]
+        rare = np.maximum.reduceat(_rarity(s, others, sel), heads)
+        parts = np.diff(np.append(heads, len(units)))
+        kept = np.add.reduceat(equal[sel].astype(np.int64), heads)
         whole = kept == parts  # every part of the fact repeated
-        in_swap = np.zeros(len(ids), dtype=bool)
-        in_swap[first[np.isin(gap[sel], list(swapped))]] = True
+        in_swap = np.logical_or.reduceat(swapped[gap[sel] + 1], heads)
         differ += float((~whole & in_swap).sum())
         same.append((ids[whole].astype(np.int64), rare[whole]))
-    return Evidence(differ, same[0][0], same[0][1], same[1][0], same[1][1], len(swapped), plain)
+    return Evidence(differ, same[0][0], same[0][1], same[1][0], same[1][1], int(swapped.sum()), plain)
 
 
 class Evidence(NamedTuple):
