@@ -120,7 +120,7 @@ def straddle_shingles(hashes: np.ndarray, bounds: np.ndarray, n: int, width: int
     w0, count = w0[count > 0], count[count > 0]  # numbered without gaps: no empty signatures
     sh = combine(hashes, n)
     owner = np.repeat(np.arange(len(count), dtype=np.int64), count)
-    start = np.repeat(w0 - np.r_[0, np.cumsum(count)[:-1]], count) + np.arange(int(count.sum()))
+    start = np.repeat(w0 - (np.cumsum(count) - count), count) + np.arange(int(count.sum()))
     return sh[start], owner
 
 
