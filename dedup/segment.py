@@ -94,8 +94,9 @@ def paragraphs(text: str, spans: list, keep: np.ndarray) -> list[tuple[int, int]
 _SENT_MARKS = frozenset(".!?\u3002\uff01\uff1f")
 
 
-def _paragraph_tokens(text: str, paras: list[tuple[int, int]]):
-    """The tokens of each paragraph (starts, ends, hashes, and each paragraph's first
+def span_tokens(text: str, paras: list[tuple[int, int]]):
+    """The tokens of each span (a paragraph, a line; sorted, not overlapping): starts,
+    ends, hashes, and each span's first
     token, plus the end): the text from the first paragraph to the last is tokenized
     once and its tokens kept by paragraph (tokens depend on their own characters only);
     a paragraph whose edge falls inside a word is tokenized on its own."""
@@ -124,7 +125,7 @@ def _paragraph_tokens(text: str, paras: list[tuple[int, int]]):
 
 def prepare(index: int, text: str, paras: list[tuple[int, int]], segment_tokens: int) -> Prepared:
     """Tokenize the content paragraphs and cut them into segments."""
-    starts, ends, hashes, first = _paragraph_tokens(text, paras)
+    starts, ends, hashes, first = span_tokens(text, paras)
     para_last = first[1:] - 1  # last token of each paragraph
     bounds = _segment_bounds(text, starts, ends, set(para_last.tolist()), segment_tokens)
     quoted = (np.concatenate([_quoted(text, s, e, starts[a:b]) for (s, e), a, b in zip(paras, first[:-1].tolist(), first[1:].tolist())])
