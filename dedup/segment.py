@@ -96,10 +96,9 @@ _SENT_MARKS = frozenset(".!?\u3002\uff01\uff1f")
 
 def span_tokens(text: str, paras: list[tuple[int, int]]):
     """The tokens of each span (a paragraph, a line; sorted, not overlapping): starts,
-    ends, hashes, and each span's first
-    token, plus the end): the text from the first paragraph to the last is tokenized
-    once and its tokens kept by paragraph (tokens depend on their own characters only);
-    a paragraph whose edge falls inside a word is tokenized on its own."""
+    ends, hashes, and each span's first token plus the end. The text from the first
+    span to the last is tokenized once and its tokens kept by span (a token depends on
+    its own characters only); a span whose edge falls inside a word is tokenized on its own."""
     if not paras:
         return np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0, np.uint64), np.zeros(1, np.int64)
     ts, te, th = tokenize(text, paras[0][0], paras[-1][1])
