@@ -58,3 +58,26 @@ def test_segments_of_many_documents_shingle_in_one_call(segments, n):
             want_owner.append(s)
     assert sh.dtype == np.uint32 and owner.dtype == np.int64
     assert sh.tolist() == want_sh and owner.tolist() == want_owner
+
+
+@settings(max_examples=30, deadline=None)
+@given(st.integers(1, 300), st.integers(0, 2**32 - 1))
+def test_permutations_are_datasketchs(num_perm, seed):
+    from dedup.fingerprint import permutations
+
+    a, b = MinHash(num_perm=num_perm, seed=seed, scheme="affine32").permutations
+    ours = permutations(num_perm, seed)
+    assert [x.dtype for x in ours] == [np.uint32, np.uint32]
+    assert ours[0].tolist() == a.tolist() and ours[1].tolist() == b.tolist()
+
+
+def test_signatures_do_not_import_datasketch():
+    """datasketch imports SciPy (a second of CPU per run); the signatures do not need it."""
+    import subprocess
+    import sys
+
+    code = ("import sys, numpy as np; from dedup.fingerprint import signatures; "
+            "signatures(np.arange(5, dtype=np.uint32), np.zeros(5, np.int64), 1, 16, 1); "
+            "print('datasketch' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False"

@@ -76,3 +76,23 @@ def test_tokenize_is_the_token_pattern(text, a, b):
 def test_tokenize_agrees_with_the_pattern_on_every_code_point():
     every = "".join(map(chr, range(0x110000)))
     assert _as_lists(tokenize(every)) == _reference_tokens(every)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.text(alphabet="ab Cé1,.\n\u4e2d\u00df-'", max_size=80), st.lists(st.integers(0, 80), max_size=8))
+def test_span_tokens_are_each_spans_own_tokens(text, cuts):
+    """Tokenizing the text once and keeping tokens by paragraph gives each paragraph's
+    own tokens, also when a paragraph's edge falls inside a word."""
+    from dedup.segment import span_tokens
+
+    edges = sorted({min(c, len(text)) for c in cuts})
+    paras = [(s, e) for s, e in zip(edges[0::2], edges[1::2]) if s < e]
+    starts, ends, hashes, first = span_tokens(text, paras)
+    assert len(first) == len(paras) + 1
+    for k, (s, e) in enumerate(paras):
+        want = tokenize(text, s, e)
+        a, b = first[k], first[k + 1]
+        assert starts[a:b].tolist() == want[0].tolist()
+        assert ends[a:b].tolist() == want[1].tolist()
+        assert hashes[a:b].tolist() == want[2].tolist()
+    assert first[-1] == len(starts) == len(ends) == len(hashes)

@@ -102,50 +102,77 @@ def _bucket_pairs(docs: np.ndarray, max_bucket: int) -> np.ndarray:
     return np.stack([i[keep], j[keep]], axis=1)
 
 
-def straddle_shingles(hashes: np.ndarray, bounds: np.ndarray, n: int, width: int, only: np.ndarray | None = None):
-    """Shingles of the windows of ``width`` tokens centred on each inner segment
-    boundary (kept inside the two segments it joins), and each one's window number.
-    ``only``: which inner boundaries get a window (default: all)."""
-    if len(bounds) < 3 or len(hashes) < n:
-        return np.zeros(0, np.uint32), np.zeros(0, np.int64)
+def _windows(bounds: np.ndarray, n: int, width: int, only: np.ndarray | None = None):
+    """Per inner segment boundary: the first shingle of its window and its number of
+    shingles (0: no window)."""
     inner = bounds[1:-1]
     w0 = np.maximum(bounds[:-2], inner - width // 2)
     w1 = np.minimum(bounds[2:], inner + width - width // 2) - n + 1  # last shingle start + 1
     count = np.maximum(w1 - w0, 0)
     if only is not None:
         count[~only] = 0
+    return w0, count
+
+
+def straddle_shingles(hashes: np.ndarray, bounds: np.ndarray, n: int, width: int, only: np.ndarray | None = None):
+    """Shingles of the windows of ``width`` tokens centred on each inner segment
+    boundary (kept inside the two segments it joins), and each one's window number.
+    ``only``: which inner boundaries get a window (default: all)."""
+    if len(bounds) < 3 or len(hashes) < n:
+        return np.zeros(0, np.uint32), np.zeros(0, np.int64)
+    w0, count = _windows(bounds, n, width, only)
     w0, count = w0[count > 0], count[count > 0]  # numbered without gaps: no empty signatures
     sh = combine(hashes, n)
     owner = np.repeat(np.arange(len(count), dtype=np.int64), count)
-    start = np.repeat(w0 - np.r_[0, np.cumsum(count)[:-1]], count) + np.arange(int(count.sum()))
+    start = np.repeat(w0 - (np.cumsum(count) - count), count) + np.arange(int(count.sum()))
     return sh[start], owner
 
 
 def segment_band_keys(prepared: Sequence[Prepared], cfg: Config) -> tuple[np.ndarray, np.ndarray]:
     """Band keys of every segment (and a long document's straddling windows) of ``prepared``
-    (one MinHash batch), and for each the position in ``prepared`` of its document."""
-    shingles, owners, seg_of = [], [], []
-    nseg = 0
-    for k, p in enumerate(prepared):
-        sh, own = segment_shingles(p.hashes, p.seg_bounds, cfg.shingle_size)
-        n = len(p.seg_bounds) - 1
-        only = None if p.ntokens > LONG_DOC else _mid_paragraph(p)
-        xs, xo = straddle_shingles(p.hashes, p.seg_bounds, cfg.shingle_size, cfg.segment_tokens, only)
-        shingles += [sh, xs]
-        owners += [own + nseg, xo + nseg + n]
-        n += int(xo[-1]) + 1 if len(xo) else 0
-        seg_of.append(np.full(n, k, dtype=np.int64))
-        nseg += n
-    if nseg == 0:
+    (one MinHash batch), and for each the position in ``prepared`` of its document.
+    Numbered document by document: a document's segments, then its windows.
+
+    The documents' tokens and segments are concatenated (CSR-style) and shingled in one
+    call each; a window never crosses from one document into the next."""
+    docs = list(prepared)
+    if not docs:
         return np.zeros((0, cfg.bands), dtype=np.uint64), np.zeros(0, dtype=np.int64)
-    sig = signatures(np.concatenate(shingles), np.concatenate(owners), nseg, cfg.num_perm, cfg.seed)
-    return band_keys(sig, cfg.bands, cfg.rows), np.concatenate(seg_of)
+    ntok = np.array([p.ntokens for p in docs], dtype=np.int64)
+    tok_off = np.concatenate(([0], np.cumsum(ntok)))
+    nseg = np.array([len(p.seg_bounds) - 1 for p in docs], dtype=np.int64)
+    hashes = np.concatenate([p.hashes for p in docs])
+    bounds = np.concatenate([p.seg_bounds[:-1] + off for p, off in zip(docs, tok_off[:-1].tolist())] + [tok_off[-1:]])
+    sh, own = segment_shingles(hashes, bounds, cfg.shingle_size)
+    # windows at the inner boundaries inside a document (a long one's all, another's mid-paragraph cuts)
+    seg_doc = np.repeat(np.arange(len(docs)), nseg)
+    inner_doc = seg_doc[:-1]
+    only = inner_doc == seg_doc[1:]
+    short = only & (ntok <= LONG_DOC)[inner_doc]
+    if short.any():
+        only[short] = ~np.isin(bounds[1:-1][short], _paragraph_first_tokens(docs, ntok <= LONG_DOC, tok_off))
+    xs, xo = straddle_shingles(hashes, bounds, cfg.shingle_size, cfg.segment_tokens, only)
+    win_doc = inner_doc[_windows(bounds, cfg.shingle_size, cfg.segment_tokens, only)[1] > 0] if len(xo) else xo
+    nwin = np.bincount(win_doc, minlength=len(docs)).astype(np.int64)
+    seg_before = np.concatenate(([0], np.cumsum(nseg)))
+    win_before = np.concatenate(([0], np.cumsum(nwin)))
+    # the numbering document by document: segment j of document k at win_before[k] + j,
+    # window w of document k at seg_before[k + 1] + w
+    owner = np.concatenate([own + win_before[seg_doc[own]], xo + seg_before[win_doc[xo] + 1]])
+    order = np.argsort(owner, kind="stable")
+    total = int(nseg.sum() + nwin.sum())
+    if total == 0:
+        return np.zeros((0, cfg.bands), dtype=np.uint64), np.zeros(0, dtype=np.int64)
+    sig = signatures(np.concatenate([sh, xs])[order], owner[order], total, cfg.num_perm, cfg.seed)
+    return band_keys(sig, cfg.bands, cfg.rows), np.repeat(np.arange(len(docs), dtype=np.int64), nseg + nwin)
 
 
-def _mid_paragraph(p: Prepared) -> np.ndarray:
-    """Which inner segment boundaries fall inside a paragraph (a cut of a long one)."""
-    first = np.searchsorted(p.starts, np.asarray([s for s, _ in p.paragraphs], dtype=np.int64))
-    return ~np.isin(p.seg_bounds[1:-1], first)
+def _paragraph_first_tokens(docs: list, which: np.ndarray, tok_off: np.ndarray) -> np.ndarray:
+    """Token index (in the concatenation) of each paragraph's first token, for the
+    documents ``which`` selects: documents and character offsets as one sorted key."""
+    keys = np.concatenate([(np.int64(k) << 32) + p.starts.astype(np.int64) for k, p in enumerate(docs)])
+    para = np.array([(k << 32) + s for k, p in enumerate(docs) if which[k] for s, _ in p.paragraphs], dtype=np.int64)
+    return np.searchsorted(keys, para)
 
 
 def _noisy(prepared: Sequence[Prepared]) -> np.ndarray:

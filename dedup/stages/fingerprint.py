@@ -19,12 +19,14 @@ _BLOCK_CELLS = 1 << 20  # (perms x shingles) per block: 4 MB stays in cache (1 <
 
 @lru_cache(maxsize=8)
 def permutations(num_perm: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
-    """datasketch's own permutation parameters (a, b) for ``num_perm`` and ``seed``."""
-    from datasketch import MinHash
-
-    mh = MinHash(num_perm=num_perm, seed=seed, scheme="affine32")
-    a, b = mh.permutations
-    return np.ascontiguousarray(a, dtype=np.uint32), np.ascontiguousarray(b, dtype=np.uint32)
+    """datasketch's own permutation parameters (a, b) for ``num_perm`` and ``seed``
+    (``MinHash(num_perm, seed, scheme="affine32").permutations``: an odd ``a`` and any
+    ``b`` drawn from NumPy's ``RandomState(seed)``), drawn here as datasketch draws them:
+    importing datasketch pulls in SciPy, a second of CPU for every run."""
+    gen = np.random.RandomState(seed)
+    a = gen.randint(0, 1 << 31, num_perm, dtype=np.uint32) * np.uint32(2) + np.uint32(1)
+    b = gen.randint(0, 1 << 32, num_perm, dtype=np.uint32)
+    return a, b
 
 
 def combine(hashes: np.ndarray, n: int) -> np.ndarray:

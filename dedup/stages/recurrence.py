@@ -13,8 +13,7 @@ import numpy as np
 
 from .boilerplate import FurnitureKeys
 from .fingerprint import combine, signatures
-from .normalize import tokenize
-from .segment import member_sorted, unique_sorted
+from .segment import member_sorted, span_tokens, unique_sorted
 from ..storage.spill import Ragged
 
 SAMPLE_DOCS = 64  # documents looked at per recurring line: enough for a median
@@ -153,8 +152,7 @@ def rest_signature(text: str, spans, shape: np.ndarray, keys: np.ndarray, recurr
     """MinHash of a document's lines that are neither furniture by shape nor recurring
     (None when they hold too few words)."""
     keep = ~shape & ~np.fromiter((x in recurring for x in keys.tolist()), bool, len(keys))
-    parts = [tokenize(text, s, e)[2] for (s, e), k in zip(spans, keep.tolist()) if k]
-    hashes = np.concatenate(parts) if parts else np.zeros(0, np.uint64)
+    hashes = span_tokens(text, [sp for sp, k in zip(spans, keep.tolist()) if k])[2]  # one tokenize call
     if len(hashes) < REST_MIN_TOKENS:
         return None
     sh = combine(hashes, min(shingle_size, len(hashes)))

@@ -55,7 +55,7 @@ class Prepared:
 def unique_sorted(x: np.ndarray) -> np.ndarray:
     """Sorted distinct values; sort + mask is several times faster than np.unique here."""
     s = np.sort(x)
-    return s[np.r_[True, s[1:] != s[:-1]]] if len(s) else s
+    return s[np.concatenate(([True], s[1:] != s[:-1]))] if len(s) else s  # np.r_ costs more than the mask
 
 
 def member_sorted(x: np.ndarray, sorted_unique: np.ndarray) -> np.ndarray:
@@ -94,19 +94,41 @@ def paragraphs(text: str, spans: list, keep: np.ndarray) -> list[tuple[int, int]
 _SENT_MARKS = frozenset(".!?\u3002\uff01\uff1f")
 
 
+def span_tokens(text: str, paras: list[tuple[int, int]]):
+    """The tokens of each span (a paragraph, a line; sorted, not overlapping): starts,
+    ends, hashes, and each span's first token plus the end. The text from the first
+    span to the last is tokenized once and its tokens kept by span (a token depends on
+    its own characters only); a span whose edge falls inside a word is tokenized on its own."""
+    if not paras:
+        return np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0, np.uint64), np.zeros(1, np.int64)
+    ts, te, th = tokenize(text, paras[0][0], paras[-1][1])
+    ps = np.array([s for s, _ in paras], dtype=np.int64)
+    pe = np.array([e for _, e in paras], dtype=np.int64)
+    lo = np.searchsorted(ts, ps)  # first token starting at or after the paragraph's start
+    hi = np.searchsorted(te, pe, side="right")  # past the last token ending by its end
+    if len(ts):
+        cut = ((lo > 0) & (te[np.maximum(lo - 1, 0)] > ps)) | ((hi < len(ts)) & (ts[np.minimum(hi, len(ts) - 1)] < pe))
+    else:
+        cut = np.zeros(len(paras), dtype=bool)
+    if not cut.any():
+        count = hi - lo
+        first = np.concatenate(([0], np.cumsum(count)))
+        keep = np.repeat(lo - first[:-1], count) + np.arange(first[-1])
+        return ts[keep], te[keep], th[keep], first
+    parts = [tokenize(text, s, e) if c else (ts[a:b], te[a:b], th[a:b])
+             for (s, e), c, a, b in zip(paras, cut.tolist(), lo.tolist(), hi.tolist())]
+    first = np.concatenate(([0], np.cumsum([len(p[0]) for p in parts])))
+    return (np.concatenate([p[0] for p in parts]), np.concatenate([p[1] for p in parts]),
+            np.concatenate([p[2] for p in parts]), first)
+
+
 def prepare(index: int, text: str, paras: list[tuple[int, int]], segment_tokens: int) -> Prepared:
     """Tokenize the content paragraphs and cut them into segments."""
-    parts = [tokenize(text, s, e) for s, e in paras]
-    if parts:
-        starts = np.concatenate([p[0] for p in parts])
-        ends = np.concatenate([p[1] for p in parts])
-        hashes = np.concatenate([p[2] for p in parts])
-    else:
-        starts = ends = np.zeros(0, dtype=np.int64)
-        hashes = np.zeros(0, dtype=np.uint64)
-    para_last = np.cumsum([len(p[0]) for p in parts]) - 1  # last token of each paragraph
+    starts, ends, hashes, first = span_tokens(text, paras)
+    para_last = first[1:] - 1  # last token of each paragraph
     bounds = _segment_bounds(text, starts, ends, set(para_last.tolist()), segment_tokens)
-    quoted = np.concatenate([_quoted(text, s, e, p[0]) for (s, e), p in zip(paras, parts)]) if parts else np.zeros(0, bool)
+    quoted = (np.concatenate([_quoted(text, s, e, starts[a:b]) for (s, e), a, b in zip(paras, first[:-1].tolist(), first[1:].tolist())])
+              if paras else np.zeros(0, bool))
     # int32 offsets halve the memory that every document keeps until alignment
     return Prepared(index, text, starts.astype(np.int32), ends.astype(np.int32), hashes, bounds, paras, quoted, len(text))
 

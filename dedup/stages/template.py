@@ -47,6 +47,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import replace
+from functools import cache
 from typing import NamedTuple
 
 import numpy as np
@@ -58,7 +59,30 @@ TEMPLATE_FACT_SHARE = 0.5  # share of the passages' fact weight that differs in 
 CAPS_DOC_SHARE = 0.5  # above this share of capitalised cased words, capitals carry no signal
 _DIGIT = re.compile(r"\d")
 _JOINERS = frozenset(" .,:/-'’")
+_TABLE = 0x800  # code points looked up in a table: Latin, Greek, Cyrillic, Hebrew, Arabic
 _OPENERS = frozenset(".!?:;\"'\u201c\u201d\u2018\u2019(\u00ab\u00bb\u3002\uff01\uff1f-\u2014")
+
+
+def _code_points(text: str) -> np.ndarray:
+    """The text's code points, indexed as ``str`` indexes it."""
+    return np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+
+
+@cache
+def _table(test) -> np.ndarray:
+    """``test(chr(c))`` for the code points below :data:`_TABLE`."""
+    return np.fromiter((bool(test(chr(c))) for c in range(_TABLE)), bool, _TABLE)
+
+
+def _char_test(cps: np.ndarray, test) -> np.ndarray:
+    """``test(chr(c))`` per code point: a table lookup for the common scripts, each
+    distinct code point past them tested once."""
+    out = _table(test)[np.minimum(cps, _TABLE - 1)]
+    far = np.flatnonzero(cps >= _TABLE)
+    if len(far):
+        uniq, inv = np.unique(cps[far], return_inverse=True)
+        out[far] = np.fromiter((bool(test(chr(c))) for c in uniq.tolist()), bool, len(uniq))[inv]
+    return out
 
 
 def fact_mask(text: str, starts: np.ndarray, ends: np.ndarray) -> np.ndarray:
@@ -67,38 +91,50 @@ def fact_mask(text: str, starts: np.ndarray, ends: np.ndarray) -> np.ndarray:
     digit tokens joined by one mark ("290,000", "1.9", "7-3/4") go together, so a
     figure is repeated only when all of its parts are."""
     n = len(starts)
-    digit = np.zeros(n, dtype=bool)
-    capital = np.zeros(n, dtype=bool)
-    cased = np.zeros(n, dtype=bool)
-    for k, (s, e) in enumerate(zip(starts.tolist(), ends.tolist())):
-        if _DIGIT.search(text, s, e):
-            digit[k] = True
-            continue
-        first = text[s]
-        if first.isupper() or first.islower():
-            cased[k] = True
-            if first.isupper() and not _sentence_start(text, s):
-                capital[k] = True
+    if not n:
+        return np.zeros(0, dtype=np.int64)
+    starts = np.asarray(starts, dtype=np.int64)
+    ends = np.asarray(ends, dtype=np.int64)
+    cps = _code_points(text)
+    # a token holds a digit: digits counted over the text, compared at its two ends
+    in_digits = np.concatenate(([0], np.cumsum(_char_test(cps, _DIGIT.match))))
+    digit = in_digits[ends] > in_digits[starts]
+    first = cps[starts]
+    upper = _char_test(first, str.isupper)
+    cased = ~digit & (upper | _char_test(first, str.islower))
+    capital = cased & upper & ~_sentence_starts(text, cps, starts)
     n_cased = int(cased.sum())
     fact = digit if n_cased and capital.sum() > CAPS_DOC_SHARE * n_cased else digit | capital
-    unit = np.where(fact, np.arange(n), -1)
-    st, en = starts.tolist(), ends.tolist()
-    for k in range(1, n):
-        if fact[k] and fact[k - 1] and st[k] - en[k - 1] == 1 and text[en[k - 1]] in _JOINERS:
-            unit[k] = unit[k - 1]
-    return unit
+    # fact tokens joined to the previous fact token by one mark continue its fact
+    join = np.zeros(n, dtype=bool)
+    gap_one = (starts[1:] - ends[:-1]) == 1
+    mark = np.zeros(n - 1, dtype=bool)
+    mark[gap_one] = _char_test(cps[ends[:-1][gap_one]], _JOINERS.__contains__)
+    join[1:] = fact[1:] & fact[:-1] & mark
+    head = np.maximum.accumulate(np.where(fact & ~join, np.arange(n), -1))
+    return np.where(fact, head, -1)
 
 
-def _sentence_start(text: str, start: int) -> bool:
-    """Whether the word at ``start`` opens a sentence, a paragraph or the text."""
-    k = start - 1
-    while k >= 0 and text[k] in " \t":
-        k -= 1
-    if k < 0 or text[k] in _OPENERS:
-        return True
-    if text[k] in "\r\n":  # a line break after a blank line or before an indent opens a paragraph
-        return text[k - 1 : k] in ("\n", "\r") or text[start - 1 : start] in (" ", "\t")
-    return False
+def _sentence_starts(text: str, cps: np.ndarray, starts: np.ndarray) -> np.ndarray:
+    """Per token start: whether the word there opens a sentence, a paragraph or the text
+    (the character before it, spaces and tabs skipped, ends a sentence or is a line
+    break after a blank line or before an indent)."""
+    blank = (cps == 32) | (cps == 9)
+    idx = np.arange(len(cps))
+    last = np.maximum.accumulate(np.where(blank, -1, idx))  # last non-blank at or before
+    k = np.where(starts > 0, last[np.maximum(starts - 1, 0)], -1)
+    out = k < 0
+    has = ~out
+    kk = k[has]
+    ch = cps[kk]
+    opener = _char_test(ch, _OPENERS.__contains__) if len(ch) else np.zeros(0, bool)
+    brk = (ch == 10) | (ch == 13)
+    prev = np.where(kk > 0, cps[np.maximum(kk - 1, 0)], 0)
+    after_blank_line = (kk > 0) & ((prev == 10) | (prev == 13))
+    s = starts[has]
+    indent = blank[s - 1]
+    out[has] = opener | (brk & (after_blank_line | indent))
+    return out
 
 
 def _sides(n: int, spans: list[Span], side: int):
@@ -122,10 +158,10 @@ def _sides(n: int, spans: list[Span], side: int):
     return inside, equal, gap
 
 
-def _rarity(side: Side, others: int) -> np.ndarray:
-    """Per token, 0..1: how rare it is in the other documents of the corpus (1: no other
-    document has it; every token is 1 when there are no other documents)."""
-    w = side.weights()
+def _rarity(side: Side, others: int, sel: np.ndarray) -> np.ndarray:
+    """Per token selected by ``sel``, 0..1: how rare it is in the other documents of the
+    corpus (1: no other document has it; every token is 1 when there are no other documents)."""
+    w = side.weights()[sel]
     if others < 1:
         return np.ones(len(w))
     return np.clip((w - 1.0) / np.log(1.0 + others), 0.0, 1.0)
@@ -134,35 +170,39 @@ def _rarity(side: Side, others: int) -> np.ndarray:
 def fact_evidence(spans: list[Span], side_a: Side, side_b: Side, facts_a: np.ndarray, facts_b: np.ndarray,
                   others: int = 0) -> "Evidence":
     """The :class:`Evidence` of a linked pair."""
-    differ = 0.0
+    n_gaps = sum(len(sp.blocks) for sp in spans) + 1  # gap numbers, and one for "no gap" (-1)
     per_side = []
     for side, unit in enumerate((facts_a, facts_b)):
         inside, equal, gap = _sides(len(unit), spans, side)
-        per_side.append((inside, equal, gap))
+        changed = ~equal & (gap >= 0)
+        # per gap: it holds a fact, it holds words (indexed gap + 1: -1 is no gap)
+        with_fact = np.zeros(n_gaps, dtype=bool)
+        with_fact[gap[changed & (unit >= 0)] + 1] = True
+        with_words = np.zeros(n_gaps, dtype=bool)
+        with_words[gap[changed] + 1] = True
+        per_side.append((inside, equal, gap, with_fact, with_words))
     # gaps where both sides state a fact: a substitution (a new figure, another name)
-    with_fact = [set(gap[(unit >= 0) & ~equal & (gap >= 0)].tolist())
-                 for (inside, equal, gap), unit in zip(per_side, (facts_a, facts_b))]
-    swapped = with_fact[0] & with_fact[1]
+    swapped = per_side[0][3] & per_side[1][3]
     # gaps with words on both sides and no fact on either: a change that is no new fact
-    with_words = [set(gap[~equal & (gap >= 0)].tolist()) for inside, equal, gap in per_side]
-    plain = len((with_words[0] & with_words[1]) - with_fact[0] - with_fact[1])
+    plain = int((per_side[0][4] & per_side[1][4] & ~per_side[0][3] & ~per_side[1][3]).sum())
+    differ = 0.0
     same = []
-    for (inside, equal, gap), (s, unit) in zip(per_side, ((side_a, facts_a), (side_b, facts_b))):
+    for (inside, equal, gap, _, _), (s, unit) in zip(per_side, ((side_a, facts_a), (side_b, facts_b))):
         sel = (unit >= 0) & inside
-        ids, first = np.unique(unit[sel], return_inverse=True)
-        if not len(ids):
+        units = unit[sel]  # non-decreasing: a fact's tokens are adjacent
+        if not len(units):
             same.append((np.zeros(0, np.int64), np.zeros(0)))
             continue
-        rare = np.zeros(len(ids))
-        np.maximum.at(rare, first, _rarity(s, others)[sel])
-        parts = np.bincount(first, minlength=len(ids))
-        kept = np.bincount(first[equal[sel]], minlength=len(ids))
+        heads = np.flatnonzero(np.concatenate(([True], units[1:] != units[:-1])))
+        ids = units[heads]
+        rare = np.maximum.reduceat(_rarity(s, others, sel), heads)
+        parts = np.diff(np.append(heads, len(units)))
+        kept = np.add.reduceat(equal[sel].astype(np.int64), heads)
         whole = kept == parts  # every part of the fact repeated
-        in_swap = np.zeros(len(ids), dtype=bool)
-        in_swap[first[np.isin(gap[sel], list(swapped))]] = True
+        in_swap = np.logical_or.reduceat(swapped[gap[sel] + 1], heads)
         differ += float((~whole & in_swap).sum())
         same.append((ids[whole].astype(np.int64), rare[whole]))
-    return Evidence(differ, same[0][0], same[0][1], same[1][0], same[1][1], len(swapped), plain)
+    return Evidence(differ, same[0][0], same[0][1], same[1][0], same[1][1], int(swapped.sum()), plain)
 
 
 class Evidence(NamedTuple):
