@@ -15,7 +15,7 @@ from dataclasses import dataclass
 import numpy as np
 import xxhash
 
-from .. import boilerplate, metadata
+from .. import boilerplate, inline, metadata
 from ..align import Span, coverage, weighted_score
 from ..candidates import segment_band_keys
 from ..config import Config
@@ -24,7 +24,7 @@ from ..models import Document
 from ..normalize import tokenize
 from ..prepare import facts_of, is_noisy
 from ..provenance import DocFacts
-from ..segment import Prepared, paragraphs, prepare, unique_sorted
+from ..segment import Prepared, member_sorted, paragraphs, prepare, unique_sorted
 
 # Lines this short that recur in several documents are furniture when the document has
 # no source (the batch pipeline judges them by how alike their carriers are; a single
@@ -35,6 +35,10 @@ SHORT_LINE_TOKENS = 12
 # as its copies do, and only lines carried much more widely than that are furniture.
 COPY_SHARE = 0.5
 FAMILY_FACTOR = 2
+# Anchor spacing of the stored n-gram counts (fixed when an index is created, kept in its
+# meta): one word 8-gram in 4 is counted, so the table has about a quarter of a row per
+# token stored, and a 20-word blurb has ~3 anchors (none with probability ~2%).
+GRAM_MODULUS = 4
 HUBS = 4  # an over-full LSH bucket links to this many of its members, as the batch does
 
 # Per-band salts so that one key column serves every band.
@@ -174,3 +178,68 @@ def covered_share(results: list[PairResult], ntokens: int) -> float:
         for s in r.spans:
             mask[s.b0 : s.b1] = True
     return float(mask.mean())
+
+
+# -- furniture inside paragraphs (the batch rule of dedup.inline, from stored counts) --------
+
+
+def text_grams(text: str, mod: int) -> np.ndarray:
+    """The counted n-gram anchors of a whole text (sorted, distinct, uint64): what a
+    document adds to the stored counts. The whole text, not its content, so that removal
+    finds the same anchors whatever the furniture judgement was when it was added."""
+    return inline.counted(tokenize(text)[2], mod)
+
+
+def inline_furniture(p: Prepared, grams: np.ndarray, counts: np.ndarray, mod: int,
+                     cfg: Config) -> tuple[list, np.ndarray]:
+    """Token spans of ``p``'s furniture passages and their n-gram anchors (sorted).
+    ``grams``: the document's anchors (sorted); ``counts``: documents carrying each, this
+    one included. As in the batch, a passage is a run of anchors carried by the passage
+    threshold (``inline.PASSAGE_DOCS_FACTOR`` x ``boilerplate_min_docs``) and of at least
+    ``inline.MIN_TOKENS``. Judged like lines (:func:`furniture` without a source): when
+    most of the document's content anchors are carried by others too, it is a copy, and
+    only passages carried by over ``FAMILY_FACTOR`` times its copies (the median count of
+    its shared anchors) are furniture; otherwise every such passage is."""
+    none = ([], np.zeros(0, np.uint64))
+    need = inline.PASSAGE_DOCS_FACTOR * cfg.boilerplate_min_docs
+    recurring = grams[counts >= need]
+    if not len(recurring):
+        return none
+    spans = inline.passages(p.hashes, recurring, mod)
+    spans = [(s, e) for s, e in spans if e - s >= inline.MIN_TOKENS]
+    if not spans:
+        return none
+    g = inline.ngrams(p.hashes)
+    g = g[inline.anchors(g, mod)]
+    g = g[member_sorted(g, grams)]  # the content's anchors (not those straddling cut lines)
+    mine = counts[np.searchsorted(grams, g)]
+    shared = mine[mine >= 2]
+    family = float(np.median(shared)) if len(g) and len(shared) >= COPY_SHARE * len(g) else 0.0
+    keep, inside = [], []
+    for s, e in spans:
+        x = inline.ngrams(p.hashes[s:e])
+        x = x[inline.anchors(x, mod)]
+        x = x[member_sorted(x, recurring)]
+        carriers = float(np.median(counts[np.searchsorted(grams, x)]))
+        if not family or carriers > FAMILY_FACTOR * family:
+            keep.append((s, e))
+            inside.append(x)
+    if not keep:
+        return none
+    return keep, np.unique(np.concatenate(inside))
+
+
+def cut_inline(text: str, p: Prepared, paras: list, spans: list, cfg: Config) -> tuple[Prepared, list]:
+    """``p`` and its content paragraphs with the token ``spans`` cut out (offsets still
+    refer to ``text``)."""
+    if not spans:
+        return p, paras
+    paras = inline.cut([tuple(x) for x in paras], p, spans, text)
+    return from_paragraphs(text, paras, cfg), paras
+
+
+def cut_grams(text: str, p: Prepared, grams: np.ndarray, mod: int, cfg: Config) -> Prepared:
+    """A stored document without the runs of furniture n-grams another document's
+    judgement found (as the batch cuts furniture n-grams wherever they occur)."""
+    spans = inline.passages(p.hashes, grams, mod)
+    return cut_inline(text, p, p.paragraphs, spans, cfg)[0] if spans else p
