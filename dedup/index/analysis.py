@@ -36,9 +36,10 @@ SHORT_LINE_TOKENS = 12
 COPY_SHARE = 0.5
 FAMILY_FACTOR = 2
 # Anchor spacing of the stored n-gram counts (fixed when an index is created, kept in its
-# meta): one word 8-gram in 4 is counted, so the table has about a quarter of a row per
-# token stored, and a 20-word blurb has ~3 anchors (none with probability ~2%).
-GRAM_MODULUS = 4
+# meta): one word 8-gram in 2 is counted, so the table has about half a row per distinct
+# n-gram stored (~17% of the index on news), a 16-word blurb has ~4 anchors (none with
+# probability 0.2%) and a passage's edges are found to within a word.
+GRAM_MODULUS = 2
 HUBS = 4  # an over-full LSH bucket links to this many of its members, as the batch does
 
 # Per-band salts so that one key column serves every band.
@@ -206,7 +207,8 @@ def inline_furniture(p: Prepared, grams: np.ndarray, counts: np.ndarray, mod: in
     if not len(recurring):
         return none
     spans = inline.passages(p.hashes, recurring, mod)
-    spans = [(s, e) for s, e in spans if e - s >= inline.MIN_TOKENS]
+    # between anchors nothing is known: a run may reach ``mod - 1`` words past each end
+    spans = [(s, e) for s, e in spans if e - s + 2 * (mod - 1) >= inline.MIN_TOKENS]
     if not spans:
         return none
     g = inline.ngrams(p.hashes)
