@@ -2,8 +2,9 @@
 
 The batch pipeline judges furniture and word weights over the whole corpus at once.
 Here the corpus grows one document at a time, so the same judgements are made from
-statistics the store keeps (line recurrence per source, word document frequencies) as
-they stand when the document arrives. The answer of ``add`` is therefore the batch
+statistics the store keeps (line recurrence per source, word document frequencies,
+documents carrying each word n-gram anchor for furniture inside paragraphs) as they
+stand when the document arrives. The answer of ``add`` is therefore the batch
 answer as far as the statistics known at that moment allow; ``Index.clusters()`` reruns
 the batch pipeline and is authoritative.
 """

@@ -1,9 +1,10 @@
 """Bulk loads (:meth:`dedup.Index.add_many`): batches tokenized on kept worker processes
 while this one writes the batch before.
 
-Per batch: the workers find each document's lines; this process judges furniture from
-the stored line statistics plus the batch's own; the workers tokenize, segment and
-compute band keys; this process writes everything in one transaction (band keys as a
+Per batch: the workers find each document's lines and n-gram anchors; this process
+judges line furniture from the stored line statistics plus the batch's own, and reads
+the anchors' stored counts (plus the batch's own); the workers tokenize, cut furniture
+inside paragraphs, segment and compute band keys; this process writes everything in one transaction (band keys as a
 sorted run, see :mod:`.sqlite_runs`). The next batch's lines are found while this one is
 written.
 """

@@ -147,7 +147,7 @@ class Index:
         """Store ``doc`` and say which stored documents it shares text with.
 
         The answer uses the corpus statistics known at this moment (word frequencies,
-        recurring furniture lines); :meth:`clusters` is authoritative. ``cluster`` is a
+        recurring furniture lines and passages); :meth:`clusters` is authoritative. ``cluster`` is a
         story id (``s`` + a number) that stays the same as documents join; stories are
         rebuilt from the batch clustering whenever :meth:`clusters` runs.
         Raises :class:`InputError` for a bad document, :class:`DuplicateIdError` for an id
