@@ -183,11 +183,14 @@ class Index:
         p, facts, paras = an.analyse(d, lines, drop, cfg)
         grams = an.text_grams(d.text, self._mod)
         cut, cut_grams = an.inline_furniture(p, grams, store.gram_counts(an.signed(grams)) + 1, self._mod, cfg)
+        whole = p
         p, paras = an.cut_inline(d.text, p, paras, cut, cfg)
         keys = an.doc_band_keys([p], cfg)[0]
         content = an.content_hash(d.text)
         exact = set(store.docs_with_hash(content))  # always candidates: crowded buckets are cut
         cands = an.bucket_candidates(store.band_rows(keys), cfg.max_bucket) | exact
+        if cut:  # copies stored before the passage was furniture have its segments' band keys
+            cands |= an.bucket_candidates(store.band_rows(an.doc_band_keys([whole], cfg)[0]), cfg.max_bucket)
         rows = [r for r in store.docs_by_rowid(cands) if r[1] != d.id]
         others = [self._stored_prepared(r) for r in rows]
         if len(cut_grams):  # the furniture found here is cut from the stored side too
