@@ -63,7 +63,7 @@ def test_segments_of_many_documents_shingle_in_one_call(segments, n):
 @settings(max_examples=30, deadline=None)
 @given(st.integers(1, 300), st.integers(0, 2**32 - 1))
 def test_permutations_are_datasketchs(num_perm, seed):
-    from dedup.fingerprint import permutations
+    from dedup.stages.fingerprint import permutations
 
     a, b = MinHash(num_perm=num_perm, seed=seed, scheme="affine32").permutations
     ours = permutations(num_perm, seed)
@@ -76,7 +76,7 @@ def test_signatures_do_not_import_datasketch():
     import subprocess
     import sys
 
-    code = ("import sys, numpy as np; from dedup.fingerprint import signatures; "
+    code = ("import sys, numpy as np; from dedup.stages.fingerprint import signatures; "
             "signatures(np.arange(5, dtype=np.uint32), np.zeros(5, np.int64), 1, 16, 1); "
             "print('datasketch' in sys.modules)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)

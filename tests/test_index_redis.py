@@ -93,7 +93,7 @@ def _check_sound(url, prefix="dedup:"):
     ids = {k.decode(): int(v) for k, v in r.hgetall(prefix + "ids").items()}
     with dedup.Index.open(url + ("&" if "?" in url else "?") + f"prefix={prefix}", create=False) as ix:
         cfg = ix.config
-    bands, words, lines, sources = {}, Counter(), {}, Counter()
+    bands, words, lines, sources, grams = {}, Counter(), {}, Counter(), Counter()
     stories = {}
     for doc_id, rowid in ids.items():
         text, paras, source, story, stored_id = r.hmget(f"{prefix}doc:{rowid}", "text", "paras", "source", "story", "id")
@@ -102,6 +102,7 @@ def _check_sound(url, prefix="dedup:"):
         for k in an.doc_band_keys([p], cfg)[0].tolist():
             bands.setdefault(k, set()).add(rowid)
         words.update(an.signed(p.vocab).tolist())
+        grams.update(an.signed(an.text_grams(text.decode(), an.GRAM_MODULUS)).tolist())
         src = source.decode() if source else ""
         sources[src] += 1
         for k in an.Lines.of(text.decode()).unique_keys().tolist():
@@ -113,11 +114,12 @@ def _check_sound(url, prefix="dedup:"):
 
     assert {key(f): set(np.frombuffer(v, "<i8").tolist()) for f, v in _hashes(r, prefix + "b:*").items()} == bands
     assert {key(f): int(v) for f, v in _hashes(r, prefix + "w:*").items()} == dict(words)
+    assert {key(f): int(v) for f, v in _hashes(r, prefix + "g:*").items()} == dict(grams)
     assert {key(f): json.loads(v) for f, v in _hashes(r, prefix + "l:*").items()} == {k: dict(c) for k, c in lines.items()}
     assert {k.decode(): int(v) for k, v in r.hgetall(prefix + "sources").items()} == dict(sources)
     rows = {k.decode(): int(v) for k, v in r.hgetall(prefix + "meta").items() if k.startswith(b"rows:")}
     assert rows["rows:b"] == sum(map(len, bands.values())) and rows["rows:w"] == len(words)
-    assert rows["rows:l"] == sum(map(len, lines.values()))
+    assert rows["rows:l"] == sum(map(len, lines.values())) and rows.get("rows:g", 0) == len(grams)
     assert {int(k.split(b":")[-1]): {int(x) for x in r.smembers(k)} for k in r.scan_iter(match=prefix + "story:*")} == stories
     if ids:
         assert int(r.get(prefix + "next")) >= max(ids.values())
@@ -386,11 +388,14 @@ def test_exact_copy_always_found_and_schema_1_upgraded(url):
     r = _client(url)
     for key in r.scan_iter(match="dedup:x:*"):  # an index written before content hashes
         r.delete(key)
+    for key in r.scan_iter(match="dedup:g:*"):  # ... and n-gram counts
+        r.delete(key)
+    r.hdel("dedup:meta", "gram_modulus", "rows:g")
     r.hset("dedup:meta", "schema", 1)
     with pytest.raises(dedup.IndexReadOnlyError, match="must be upgraded"):
         dedup.Index.open(url, readonly=True)
     with dedup.Index.open(url, jobs=1) as index:
-        assert index.stats()["schema"] == 2
+        assert index.stats()["schema"] == 3
         check_exact_copies_found(index, docs)
         index.remove("r5")
         assert not any(m.doc_id == "r5" for m in index.query({"id": "x", "text": docs[5].text}).matches)

@@ -35,6 +35,7 @@ def stored_state(path: str) -> dict:
         "bands": bands,
         "words": con.execute("SELECT word, n FROM words ORDER BY word").fetchall(),
         "lines": con.execute("SELECT key, source, n FROM lines ORDER BY key, source").fetchall(),
+        "grams": con.execute("SELECT gram, n FROM grams ORDER BY gram").fetchall(),
         "runs": len(runs),
     }
     con.close()

@@ -83,7 +83,7 @@ def test_tokenize_agrees_with_the_pattern_on_every_code_point():
 def test_span_tokens_are_each_spans_own_tokens(text, cuts):
     """Tokenizing the text once and keeping tokens by paragraph gives each paragraph's
     own tokens, also when a paragraph's edge falls inside a word."""
-    from dedup.segment import span_tokens
+    from dedup.stages.segment import span_tokens
 
     edges = sorted({min(c, len(text)) for c in cuts})
     paras = [(s, e) for s, e in zip(edges[0::2], edges[1::2]) if s < e]

@@ -2,8 +2,9 @@
 
 The batch pipeline judges furniture and word weights over the whole corpus at once.
 Here the corpus grows one document at a time, so the same judgements are made from
-statistics the store keeps (line recurrence per source, word document frequencies) as
-they stand when the document arrives. The answer of ``add`` is therefore the batch
+statistics the store keeps (line recurrence per source, word document frequencies,
+documents carrying each word n-gram anchor for furniture inside paragraphs) as they
+stand when the document arrives. The answer of ``add`` is therefore the batch
 answer as far as the statistics known at that moment allow; ``Index.clusters()`` reruns
 the batch pipeline and is authoritative.
 """
@@ -15,7 +16,7 @@ from dataclasses import dataclass
 import numpy as np
 import xxhash
 
-from ..stages import boilerplate, metadata
+from ..stages import boilerplate, inline, metadata
 from ..stages.align import Span, coverage, weighted_score
 from ..stages.candidates import segment_band_keys
 from ..config import Config
@@ -24,7 +25,7 @@ from ..models import Document
 from ..stages.normalize import tokenize
 from ..stages.prepare import facts_of, is_noisy
 from ..stages.provenance import DocFacts
-from ..stages.segment import Prepared, paragraphs, prepare, unique_sorted
+from ..stages.segment import Prepared, member_sorted, paragraphs, prepare, unique_sorted
 
 # Lines this short that recur in several documents are furniture when the document has
 # no source (the batch pipeline judges them by how alike their carriers are; a single
@@ -35,6 +36,11 @@ SHORT_LINE_TOKENS = 12
 # as its copies do, and only lines carried much more widely than that are furniture.
 COPY_SHARE = 0.5
 FAMILY_FACTOR = 2
+# Anchor spacing of the stored n-gram counts (fixed when an index is created, kept in its
+# meta): one word 8-gram in 2 is counted, so the table has about half a row per distinct
+# n-gram stored (~17% of the index on news), a 16-word blurb has ~4 anchors (none with
+# probability 0.2%) and a passage's edges are found to within a word.
+GRAM_MODULUS = 2
 HUBS = 4  # an over-full LSH bucket links to this many of its members, as the batch does
 
 # Per-band salts so that one key column serves every band.
@@ -174,3 +180,69 @@ def covered_share(results: list[PairResult], ntokens: int) -> float:
         for s in r.spans:
             mask[s.b0 : s.b1] = True
     return float(mask.mean())
+
+
+# -- furniture inside paragraphs (the batch rule of dedup.inline, from stored counts) --------
+
+
+def text_grams(text: str, mod: int) -> np.ndarray:
+    """The counted n-gram anchors of a whole text (sorted, distinct, uint64): what a
+    document adds to the stored counts. The whole text, not its content, so that removal
+    finds the same anchors whatever the furniture judgement was when it was added."""
+    return inline.counted(tokenize(text)[2], mod)
+
+
+def inline_furniture(p: Prepared, grams: np.ndarray, counts: np.ndarray, mod: int,
+                     cfg: Config) -> tuple[list, np.ndarray]:
+    """Token spans of ``p``'s furniture passages and their n-gram anchors (sorted).
+    ``grams``: the document's anchors (sorted); ``counts``: documents carrying each, this
+    one included. As in the batch, a passage is a run of anchors carried by the passage
+    threshold (``inline.PASSAGE_DOCS_FACTOR`` x ``boilerplate_min_docs``) and of at least
+    ``inline.MIN_TOKENS``. Judged like lines (:func:`furniture` without a source): when
+    most of the document's content anchors are carried by others too, it is a copy, and
+    only passages carried by over ``FAMILY_FACTOR`` times its copies (the median count of
+    its shared anchors) are furniture; otherwise every such passage is."""
+    none = ([], np.zeros(0, np.uint64))
+    need = inline.PASSAGE_DOCS_FACTOR * cfg.boilerplate_min_docs
+    recurring = grams[counts >= need]
+    if not len(recurring):
+        return none
+    spans = inline.passages(p.hashes, recurring, mod)
+    # between anchors nothing is known: a run may reach ``mod - 1`` words past each end
+    spans = [(s, e) for s, e in spans if e - s + 2 * (mod - 1) >= inline.MIN_TOKENS]
+    if not spans:
+        return none
+    g = inline.ngrams(p.hashes)
+    g = g[inline.anchors(g, mod)]
+    g = g[member_sorted(g, grams)]  # the content's anchors (not those straddling cut lines)
+    mine = counts[np.searchsorted(grams, g)]
+    shared = mine[mine >= 2]
+    family = float(np.median(shared)) if len(g) and len(shared) >= COPY_SHARE * len(g) else 0.0
+    keep, inside = [], []
+    for s, e in spans:
+        x = inline.ngrams(p.hashes[s:e])
+        x = x[inline.anchors(x, mod)]
+        x = x[member_sorted(x, recurring)]
+        carriers = float(np.median(counts[np.searchsorted(grams, x)]))
+        if not family or carriers > FAMILY_FACTOR * family:
+            keep.append((s, e))
+            inside.append(x)
+    if not keep:
+        return none
+    return keep, np.unique(np.concatenate(inside))
+
+
+def cut_inline(text: str, p: Prepared, paras: list, spans: list, cfg: Config) -> tuple[Prepared, list]:
+    """``p`` and its content paragraphs with the token ``spans`` cut out (offsets still
+    refer to ``text``)."""
+    if not spans:
+        return p, paras
+    paras = inline.cut([tuple(x) for x in paras], p, spans, text)
+    return from_paragraphs(text, paras, cfg), paras
+
+
+def cut_grams(text: str, p: Prepared, grams: np.ndarray, mod: int, cfg: Config) -> Prepared:
+    """A stored document without the runs of furniture n-grams another document's
+    judgement found (as the batch cuts furniture n-grams wherever they occur)."""
+    spans = inline.passages(p.hashes, grams, mod)
+    return cut_inline(text, p, p.paragraphs, spans, cfg)[0] if spans else p

@@ -1,9 +1,10 @@
 """Bulk loads (:meth:`dedup.Index.add_many`): batches tokenized on kept worker processes
 while this one writes the batch before.
 
-Per batch: the workers find each document's lines; this process judges furniture from
-the stored line statistics plus the batch's own; the workers tokenize, segment and
-compute band keys; this process writes everything in one transaction (band keys as a
+Per batch: the workers find each document's lines and n-gram anchors; this process
+judges line furniture from the stored line statistics plus the batch's own, and reads
+the anchors' stored counts (plus the batch's own); the workers tokenize, cut furniture
+inside paragraphs, segment and compute band keys; this process writes everything in one transaction (band keys as a
 sorted run, see :mod:`.sqlite.runs`). The next batch's lines are found while this one is
 written.
 """
@@ -14,6 +15,8 @@ from collections import Counter
 from collections.abc import Callable, Iterable
 from itertools import islice
 from typing import Any, Optional, Protocol, Union
+
+import numpy as np
 
 from ..config import Config
 from ..models import Document
@@ -39,16 +42,21 @@ PART = 64  # documents per task of the workers
 
 
 def _work(cfg: Config, task: tuple):
-    """A worker's share of a batch: ``("lines", texts)`` -> their :class:`an.Lines`;
-    ``("analyse", [(doc, lines, drop)])`` -> what is stored of each: facts, content
-    paragraphs, token count, vocabulary, band keys."""
-    kind, part = task
+    """A worker's share of a batch: ``("lines", mod, texts)`` -> their :class:`an.Lines`
+    and n-gram anchors; ``("analyse", mod, [(doc, lines, drop, grams, counts)])`` -> what
+    is stored of each (furniture inside paragraphs cut): facts, content paragraphs, token
+    count, vocabulary, band keys."""
+    kind, mod, part = task
     if kind == "lines":
-        return [an.Lines.of(text) for text in part]
-    done = [an.analyse(d, lines, drop, cfg) for d, lines, drop in part]
+        return [(an.Lines.of(text), an.text_grams(text, mod)) for text in part]
+    done = []
+    for d, lines, drop, grams, counts in part:
+        p, facts, paras = an.analyse(d, lines, drop, cfg)
+        p, paras = an.cut_inline(d.text, p, paras, an.inline_furniture(p, grams, counts, mod, cfg)[0], cfg)
+        done.append((p, facts, paras))
     keys = an.doc_band_keys([p for p, _, _ in done], cfg)
     return [(facts, paras, p.ntokens, p.vocab, k, an.content_hash(d.text))
-            for (p, facts, paras), k, (d, _, _) in zip(done, keys, part)]
+            for (p, facts, paras), k, (d, *_) in zip(done, keys, part)]
 
 
 def _parts(xs: list, size: int = PART) -> list[list]:
@@ -77,7 +85,7 @@ def add_many(index: "Index", docs: Iterable[Union[Document, dict]], batch_size: 
             valid = _validated(batch, repeated, skip_duplicates)
         except Exception as exc:
             return exc
-        return valid, workers.submit([("lines", [d.text for d in part]) for part in _parts(valid)])
+        return valid, workers.submit([("lines", index._mod, [d.text for d in part]) for part in _parts(valid)])
 
     try:
         with Workers(_work, index.config, jobs) as workers:
@@ -122,7 +130,7 @@ def _load(index, read, workers, skip_duplicates, skipped, repeated, total, progr
             if isinstance(ahead, Exception):
                 raise ahead
             valid, lines_job = ahead
-            all_lines = [x for part in lines_job.get() for x in part]
+            all_lines = [x for part in lines_job.get() for x in part]  # (lines, n-gram anchors)
             with store.write():
                 existing = store.existing_ids([d.id for d in valid])
                 if existing and not skip_duplicates:
@@ -162,7 +170,9 @@ def _plan(index: "Index", docs: list[Document], all_lines: list, workers: Worker
     pending_lines: Counter = Counter()
     pending_sources: Counter = Counter()
     pending_keys: Counter = Counter()
-    for d, lines in zip(docs, all_lines):
+    pending_grams: Counter = Counter()
+    for d, (lines, grams) in zip(docs, all_lines):
+        pending_grams.update(grams.tolist())
         src = d.source or ""
         keys = lines.unique_keys().tolist()
         pending_lines.update((k, src) for k in keys)
@@ -172,8 +182,14 @@ def _plan(index: "Index", docs: list[Document], all_lines: list, workers: Worker
     # The batch's stored line and source counts in one read, not one per document.
     srcs = sorted(pending_sources)
     known = (*store.line_stats(sorted(pending_keys), srcs), {s: store.source_count(s) for s in srcs})
-    drops = [index._furniture(lines, d.source, pending, known) for d, lines in zip(docs, all_lines)]
-    job = workers.submit([("analyse", part) for part in _parts(list(zip(docs, all_lines, drops)))])
+    drops = [index._furniture(lines, d.source, pending, known) for d, (lines, _) in zip(docs, all_lines)]
+    # n-gram counts: stored plus the batch's own (which include the document), read at once
+    batch_grams = np.fromiter(pending_grams, np.uint64, len(pending_grams))
+    stored = dict(zip(batch_grams.tolist(), store.gram_counts(an.signed(batch_grams)).tolist()))
+    tasks = [(d, lines, drop, grams, np.fromiter((stored[g] + pending_grams[g] for g in grams.tolist()), np.int64,
+                                                 len(grams)))
+             for d, (lines, grams), drop in zip(docs, all_lines, drops)]
+    job = workers.submit([("analyse", index._mod, part) for part in _parts(tasks)])
     return docs, all_lines, job
 
 
@@ -182,8 +198,9 @@ def _write(index: "Index", docs: list[Document], all_lines: list, job) -> None:
         return
     analysed = [x for part in job.get() for x in part]
     items = [
-        {"doc": d, "lines": lines, "facts": facts, "paras": paras, "ntokens": n, "vocab": vocab, "keys": keys, "hash": h}
-        for d, lines, (facts, paras, n, vocab, keys, h) in zip(docs, all_lines, analysed)
+        {"doc": d, "lines": lines, "facts": facts, "paras": paras, "ntokens": n, "vocab": vocab, "keys": keys, "hash": h,
+         "grams": grams}
+        for d, (lines, grams), (facts, paras, n, vocab, keys, h) in zip(docs, all_lines, analysed)
     ]
     index._insert(index._store, items)
     index._store.bump_generation()

@@ -50,6 +50,9 @@ class Index:
         self._jobs = jobs
         self._prepared: OrderedDict[int, Any] = OrderedDict()
         self._report: Optional[tuple[int, str]] = None  # (generation, report) when the file cannot keep it
+        # anchor spacing of the n-gram counts, fixed at creation (an index too old to have
+        # it, opened read-only, has no counts: nothing is judged furniture inside paragraphs)
+        self._mod = int(store.meta().get("gram_modulus", an.GRAM_MODULUS))
 
     # -- opening ----------------------------------------------------------------------
 
@@ -86,7 +89,8 @@ class Index:
                 if not create or readonly:
                     raise IndexFileError(f"{path}: not a dedup index (empty database)")
                 cfg = config or Config()
-                store.create({"format": FORMAT, "config": cfg.as_dict(), "created_by": version()})
+                store.create({"format": FORMAT, "config": cfg.as_dict(), "created_by": version(),
+                              "gram_modulus": an.GRAM_MODULUS})
             cfg = check(store, config)
         except BaseException:
             store.close()
@@ -142,7 +146,7 @@ class Index:
         """Store ``doc`` and say which stored documents it shares text with.
 
         The answer uses the corpus statistics known at this moment (word frequencies,
-        recurring furniture lines); :meth:`clusters` is authoritative. ``cluster`` is a
+        recurring furniture lines and passages); :meth:`clusters` is authoritative. ``cluster`` is a
         story id (``s`` + a number) that stays the same as documents join; stories are
         rebuilt from the batch clustering whenever :meth:`clusters` runs.
         Raises :class:`InputError` for a bad document, :class:`DuplicateIdError` for an id
@@ -176,12 +180,20 @@ class Index:
         lines = an.Lines.of(d.text)
         drop = self._furniture(lines, d.source)
         p, facts, paras = an.analyse(d, lines, drop, cfg)
+        grams = an.text_grams(d.text, self._mod)
+        cut, cut_grams = an.inline_furniture(p, grams, store.gram_counts(an.signed(grams)) + 1, self._mod, cfg)
+        whole = p
+        p, paras = an.cut_inline(d.text, p, paras, cut, cfg)
         keys = an.doc_band_keys([p], cfg)[0]
         content = an.content_hash(d.text)
         exact = set(store.docs_with_hash(content))  # always candidates: crowded buckets are cut
         cands = an.bucket_candidates(store.band_rows(keys), cfg.max_bucket) | exact
+        if cut:  # copies stored before the passage was furniture have its segments' band keys
+            cands |= an.bucket_candidates(store.band_rows(an.doc_band_keys([whole], cfg)[0]), cfg.max_bucket)
         rows = [r for r in store.docs_by_rowid(cands) if r[1] != d.id]
         others = [self._stored_prepared(r) for r in rows]
+        if len(cut_grams):  # the furniture found here is cut from the stored side too
+            others = [an.cut_grams(r[2], q, cut_grams, self._mod, cfg) for r, q in zip(rows, others)]
         vocab = np.unique(np.concatenate([p.vocab] + [q.vocab for q in others]))
         counts = store.word_counts(an.signed(vocab))
         an.set_df(p, counts[np.searchsorted(vocab, p.vocab)] + 1, n_docs)
@@ -226,7 +238,7 @@ class Index:
             cluster=story, origin=origin, matches=[m for _, m in matches],
             in_index=same is not None, stored_cluster=_story_label(same[11]) if same is not None else None)
         new = {"doc": d, "lines": lines, "ntokens": p.ntokens, "vocab": p.vocab, "facts": facts, "paras": paras, "keys": keys,
-               "matches": matches, "stories": set(stories.values()), "hash": content}
+               "matches": matches, "stories": set(stories.values()), "hash": content, "grams": grams}
         return result, new
 
     def _story(self, stories: set[int], facts: DocFacts, ntokens: int):
@@ -281,6 +293,7 @@ class Index:
         words: Counter = Counter()
         line_counts: Counter = Counter()
         sources: Counter = Counter()
+        grams: Counter = Counter()
         for it in items:
             d, f = it["doc"], it["facts"]
             row = (d.id, d.text, d.title, d.date, d.source, d.url,
@@ -293,8 +306,10 @@ class Index:
             src = d.source or ""
             line_counts.update((k, src) for k in it["lines"].unique_keys().tolist())
             sources[src] += 1
+            grams.update(an.signed(it["grams"]).tolist())
             rowids.append(rowid)
         store.add_words(words)
+        store.add_grams(grams)
         store.add_lines(line_counts, sources)
         return rowids
 
@@ -327,6 +342,7 @@ class Index:
             store.delete_bands(rowid, an.doc_band_keys([p], self.config)[0])
             store.add_words({w: -1 for w in an.signed(p.vocab).tolist()})
             store.add_lines({(k, source): -1 for k in an.Lines.of(text).unique_keys().tolist()}, {source: -1})
+            store.add_grams({g: -1 for g in an.signed(an.text_grams(text, self._mod)).tolist()})
             members = [m[0] for m in store.story_members(story) if m[0] != rowid]
             store.delete_hash(an.content_hash(text), rowid)
             store.delete_doc(rowid)

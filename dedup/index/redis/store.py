@@ -14,6 +14,7 @@ own; other query options go to redis-py. Keys under the prefix:
 ``b:N``         hash    band key -> packed rowids (int64)
 ``w:N``         hash    word -> documents carrying it
 ``l:N``         hash    line key -> JSON ``{source: documents}``
+``g:N``         hash    counted word n-gram (anchor) -> documents carrying it
 ``sources``     hash    source -> documents
 ``links``       hash    ``"a:b"`` -> kind; ``adj:R`` set: rowids linked to R
 ``cache``       hash    the last batch clustering and its generation
@@ -21,7 +22,7 @@ own; other query options go to redis-py. Keys under the prefix:
 ``lock``        string  the writer's token (SET NX PX)
 ==============  ======  =====================================================
 
-``b``, ``w`` and ``l`` group their 64-bit keys into 2**16 hashes (N = the top 16 bits):
+``b``, ``w``, ``l`` and ``g`` group their 64-bit keys into 2**16 hashes (N = the top 16 bits):
 one Redis key per band key would cost ~100 bytes of overhead for each of the ~200 band
 keys of every document; small hashes are packed.
 
@@ -46,7 +47,7 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 from ..errors import IndexFileError, IndexReadOnlyError
 from .graph import StoriesAndLinks
 from .lock import REFRESH, RELEASE, WriterLock
-from .tx import BLOB_KEYS, COMMIT, GET_BLOB, BANDS, FAMILIES, LINES, WORDS, Statistics, Tx, chunks
+from .tx import BLOB_KEYS, COMMIT, GET_BLOB, BANDS, FAMILIES, GRAMS, LINES, WORDS, Statistics, Tx, chunks
 from ..sqlite.store import APPLICATION_ID
 
 try:
@@ -58,8 +59,9 @@ except ImportError:  # the optional extra is not installed
 
 LAYOUT = "redis-1"  # the key layout above
 # The logical schema of the Redis layout (SQLite's went to 2 and 3 for changes of its own
-# file layout only). 2: content hashes (``x:H``); an index of schema 1 is upgraded on open.
-SCHEMA_VERSION = 2
+# file layout only). 2: content hashes (``x:H``); 3: n-gram counts (``g:N``, counted from
+# the stored texts on upgrade); an index of schema 1 or 2 is upgraded on open.
+SCHEMA_VERSION = 3
 LOCK_TTL = 10.0
 DOC_FIELDS = ("id", "text", "title", "date", "source", "url", "f_date", "f_credits", "ntokens", "paras", "story",
               "author")  # author: added later; a document stored before has none (read as None)
@@ -361,21 +363,32 @@ class RedisStore(WriterLock, Statistics, StoriesAndLinks):
         self._tx.ops.append(("SREM", self._k(f"x:{content}"), rowid))
 
     def upgrade(self, schema: int) -> bool:
-        """Bring an index of schema 1 to this one: the content hash of every document."""
-        if schema != 1:
+        """Bring an index of schema 1 or 2 to this one: the content hash (1) and the
+        n-gram anchors (1, 2) of every document."""
+        if schema not in (1, 2):
             return False
+        if self.readonly and schema == 2:
+            return True  # read as is: no n-gram counts (every one reads as zero)
         if self.readonly:
             raise IndexReadOnlyError(f"{self.path}: index schema {schema} must be upgraded to {SCHEMA_VERSION} "
                                      "before it can be read; open it once where it can be written")
-        from ..analysis import content_hash
+        from collections import Counter
+
+        from ..analysis import GRAM_MODULUS, content_hash, signed, text_grams
 
         with self.write():
-            if self.schema_version() == 1:  # not upgraded by another process meanwhile
+            found = self.schema_version()
+            if found in (1, 2):  # not upgraded by another process meanwhile
                 ids = {k.decode(): int(v) for k, v in self.r.hgetall(self._k("ids")).items()}
+                grams: Counter = Counter()
                 for part in chunks(sorted(ids.values())):
                     for row in self._rows(part, ("text",)):
-                        self.add_hash(content_hash(row[1]), row[0])
-                self._tx.ops.append(("HSET", self._k("meta"), "schema", SCHEMA_VERSION))
+                        if found == 1:
+                            self.add_hash(content_hash(row[1]), row[0])
+                        grams.update(signed(text_grams(row[1], GRAM_MODULUS)).tolist())
+                self.add_grams(grams)
+                self._tx.ops.append(("HSET", self._k("meta"), "schema", SCHEMA_VERSION,
+                                     "gram_modulus", json.dumps(GRAM_MODULUS)))
         return True
 
     def delete_doc(self, rowid: int) -> None:
@@ -408,9 +421,9 @@ class RedisStore(WriterLock, Statistics, StoriesAndLinks):
     # -- health ----------------------------------------------------------------------------
 
     def table_counts(self) -> dict[str, int]:
-        rows = self.r.hmget(self._k("meta"), *(f"rows:{f.name}" for f in (BANDS, WORDS, LINES)))
-        bands, words, lines = (int(x or 0) for x in rows)
-        return {"docs": self.count(), "bands": bands, "words": words, "lines": lines,
+        rows = self.r.hmget(self._k("meta"), *(f"rows:{f.name}" for f in (BANDS, WORDS, LINES, GRAMS)))
+        bands, words, lines, grams = (int(x or 0) for x in rows)
+        return {"docs": self.count(), "bands": bands, "words": words, "lines": lines, "grams": grams,
                 "links": self.r.hlen(self._k("links"))}
 
     def stored_bytes(self) -> int:

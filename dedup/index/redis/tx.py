@@ -7,7 +7,7 @@ changes are applied on the server (append or remove a rowid, add to a count), so
 and sources, which the index reads before it changes them anyway, are written whole.
 Row counts are kept in ``meta``.
 
-The 64-bit keys of bands, words and lines are spread over 2**16 hashes by their top 16
+The 64-bit keys of bands, words, lines and n-grams are spread over 2**16 hashes by their top 16
 bits (the last two bytes of the little-endian field). Keys travel as one blob of 8-byte
 fields, values as one blob: redis-py spends ~3 us of client time on every argument,
 and an ``add_many`` batch of 1,000 documents touches ~200k fields.
@@ -69,7 +69,7 @@ F['dedup.bands'] = function(pre, meta, keys, docs, mode)
   redis.call('HINCRBY', meta, 'rows:b', rows)
 end
 -- word -> documents: add an int32 delta; a count that reaches zero is deleted
-F['dedup.stages.words'] = function(pre, meta, keys, deltas)
+F['dedup.words'] = function(pre, meta, keys, deltas, field)
   local rows = 0
   for i = 1, #keys, 8 do
     local f = string.sub(keys, i, i + 7)
@@ -81,7 +81,7 @@ F['dedup.stages.words'] = function(pre, meta, keys, deltas)
       if n - d > 0 then rows = rows - 1 end
     end
   end
-  redis.call('HINCRBY', meta, 'rows:w', rows)
+  redis.call('HINCRBY', meta, field or 'rows:w', rows)
 end
 -- set values (length-prefixed; empty deletes)
 F['dedup.set'] = function(pre, meta, keys, vals)
@@ -155,7 +155,8 @@ LINES = Family("l", True, lambda v: json.loads(v) if v else {}, _apply_lines,
                lambda d: json.dumps(d, ensure_ascii=False, sort_keys=True).encode() if d else b"")
 SOURCES = Family("sources", False, _count, lambda n, d: n + d,
                  lambda n: str(n).encode() if n > 0 else b"", lambda n: int(n > 0))
-FAMILIES = (BANDS, WORDS, LINES, SOURCES)
+GRAMS = Family("g", True, _count, lambda n, d: n + d)  # counted n-gram -> documents (as words)
+FAMILIES = (BANDS, WORDS, LINES, SOURCES, GRAMS)
 
 
 @dataclass
@@ -228,10 +229,12 @@ class Statistics:
                 for lo in range(0, len(order), BLOB_KEYS):
                     part = order[lo : lo + BLOB_KEYS]
                     ops.append(("dedup.bands", self._k("b:"), meta, _fields(keys[part]), _fields(rowids[part]), mode))
-        words = [(k, d) for k, d in tx.pend[WORDS.name].items() if d]
-        for part in chunks(words, BLOB_KEYS):
-            keys, deltas = zip(*part)
-            ops.append(("dedup.stages.words", self._k("w:"), meta, _fields(keys), np.asarray(deltas, "<i4").tobytes()))
+        for fam in (WORDS, GRAMS):  # counts changed on the server
+            words = [(k, d) for k, d in tx.pend[fam.name].items() if d]
+            for part in chunks(words, BLOB_KEYS):
+                keys, deltas = zip(*part)
+                ops.append(("dedup.words", self._k(fam.name + ":"), meta, _fields(keys),
+                            np.asarray(deltas, "<i4").tobytes(), f"rows:{fam.name}"))
         for fam in (LINES, SOURCES):  # read-modify-write
             keys = list(tx.pend[fam.name])
             now = self._values(fam, keys)  # fetches what was never read
@@ -259,6 +262,18 @@ class Statistics:
         pend = self._tx.pend[WORDS.name]
         for w, n in counts.items():
             pend[w] = pend.get(w, 0) + n
+
+    def gram_counts(self, grams: np.ndarray) -> np.ndarray:
+        """Documents carrying each of ``grams`` (int64, distinct)."""
+        keys = grams.tolist()
+        got = self._values(GRAMS, keys)
+        return np.fromiter((got[g] for g in keys), dtype=np.int64, count=len(keys))
+
+    def add_grams(self, counts: dict[int, int]) -> None:
+        """Add to n-gram document counts; a count that reaches zero is deleted."""
+        pend = self._tx.pend[GRAMS.name]
+        for g, n in counts.items():
+            pend[g] = pend.get(g, 0) + n
 
     def line_counts(self, keys: list[int]) -> dict[tuple[int, str], int]:
         """``{(key, source): documents}`` for the given line keys ('' = no source)."""

@@ -8,8 +8,11 @@ from . import runs
 # 2: level tables bands0..4, words0..4; 3: sorted runs of bulk-loaded band keys;
 # 4: content hashes (exact copies are found whatever their LSH buckets hold);
 # 5: docs.author (a column added at the end: a file of schema 4 is read as is, author
-# NULL, where it cannot be written). Files of schema 1 to 4 are upgraded on open.
-SCHEMA_VERSION = 5
+# NULL, where it cannot be written); 6: grams (documents carrying each counted word
+# n-gram, for furniture inside paragraphs; counted from the stored texts on upgrade, read
+# as all zero in a file of schema 5 that cannot be written). Files of schema 1 to 5 are
+# upgraded on open.
+SCHEMA_VERSION = 6
 APPLICATION_ID = 0x64647570  # "ddup": tells a dedup index from any other SQLite file
 
 _SCHEMA = """
@@ -34,15 +37,17 @@ CREATE INDEX links_b ON links(b);
 CREATE TABLE cache (generation INTEGER PRIMARY KEY, report TEXT NOT NULL);
 {hashes};
 """
+GRAMS = "CREATE TABLE grams (gram INTEGER PRIMARY KEY, n INTEGER NOT NULL)"
 HASHES = "CREATE TABLE hashes (hash INTEGER NOT NULL, doc INTEGER NOT NULL, PRIMARY KEY (hash, doc)) WITHOUT ROWID"
 _SCHEMA = (_SCHEMA.replace("{bands}", levels.BAND_TABLE.format("bands")).replace("{levels}\n", levels.SCHEMA)
-           .replace("{hashes}", HASHES) + runs.SCHEMA)
+           .replace("{hashes}", HASHES) + runs.SCHEMA + GRAMS + ";\n")
 
 # What turns schema N into N + 1.
-# (Schema 4's hashes of the stored documents are computed by SqliteStore.upgrade.)
+# (Schema 4's hashes and schema 6's n-gram counts of the stored documents are computed by
+# SqliteStore.upgrade.)
 _STEPS = {1: levels.SCHEMA + "INSERT INTO meta VALUES ('sweep', '0');\n", 2: runs.SCHEMA, 3: HASHES + ";\n",
-          4: "ALTER TABLE docs ADD COLUMN author TEXT;\n"}
-ADDITIVE = {4}  # schemas whose file is read as is where it cannot be upgraded (the new column read as NULL)
+          4: "ALTER TABLE docs ADD COLUMN author TEXT;\n", 5: GRAMS + ";\n"}
+ADDITIVE = {4, 5}  # schemas whose file is read as is where it cannot be upgraded (the new column read as NULL)
 
 
 def _statements(script: str) -> list[str]:

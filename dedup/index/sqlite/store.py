@@ -7,7 +7,8 @@ lock and then gets :class:`IndexLockedError`.
 
 Tables: ``docs`` (the documents, their provenance facts, content paragraphs, story),
 ``bands`` (LSH band key -> document), ``words`` (word document frequencies), ``lines``
-and ``sources`` (line recurrence per source, for furniture), ``links`` (documents known
+and ``sources`` (line recurrence per source, for furniture), ``grams`` (documents carrying
+each counted word n-gram anchor, for furniture inside paragraphs), ``links`` (documents known
 to share text), ``cache`` (the last batch clustering), ``meta`` (settings, versions).
 
 ``bands`` and ``words`` have small level tables in front (see :mod:`.levels`);
@@ -71,6 +72,7 @@ class SqliteStore:
         self._band_sql: dict[tuple, str] = {}
         self._new_words: Counter = Counter()
         self._columns = DOC_COLUMNS  # the columns of a document row (see upgrade)
+        self._grams = True  # False: a schema-5 file read as is (no n-gram counts)
 
     def close(self) -> None:
         self.db.close()
@@ -171,7 +173,9 @@ class SqliteStore:
         if not upgrade_statements(schema):
             return False
         if self.readonly and schema in ADDITIVE:
-            self._columns = _NO_AUTHOR
+            if schema < 5:
+                self._columns = _NO_AUTHOR
+            self._grams = False
             return True
         if self.readonly:
             raise IndexReadOnlyError(f"{self.path}: index schema {schema} must be upgraded to {SCHEMA_VERSION} "
@@ -186,8 +190,21 @@ class SqliteStore:
                 self.db.executemany("INSERT OR IGNORE INTO hashes VALUES (?, ?)",
                                     ((content_hash(text), doc) for doc, text in
                                      self.db.execute("SELECT doc, text FROM docs").fetchall()))
+            if 0 < found < 6:
+                self._count_grams()
             self.db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
         return True
+
+    def _count_grams(self) -> None:
+        """The n-gram counts of the stored documents (an upgrade; one tokenizing pass, as
+        the content hashes of schema 4 took)."""
+        from ..analysis import GRAM_MODULUS, signed, text_grams
+
+        counts: Counter = Counter()
+        for (text,) in self.db.execute("SELECT text FROM docs"):
+            counts.update(signed(text_grams(text, GRAM_MODULUS)).tolist())
+        self.db.executemany("INSERT INTO grams VALUES (?, ?)", sorted(counts.items()))
+        self.db.execute("INSERT OR REPLACE INTO meta VALUES ('gram_modulus', ?)", (json.dumps(GRAM_MODULUS),))
 
     def meta(self) -> dict:
         return {k: json.loads(v) for k, v in self.db.execute("SELECT key, value FROM meta")}
@@ -279,6 +296,25 @@ class SqliteStore:
         total = dict(self.db.execute(
             levels.KEYS + "SELECT key, sum(n) FROM q CROSS JOIN lines ON key = k GROUP BY key", args[:1]))
         return per, total
+
+    def gram_counts(self, grams: np.ndarray) -> np.ndarray:
+        """Documents carrying each of ``grams`` (int64, distinct); zeros where none are kept."""
+        out = np.zeros(len(grams), dtype=np.int64)
+        if not self._grams or not len(grams):
+            return out
+        found = dict(self.db.execute(levels.KEYS + "SELECT gram, n FROM q CROSS JOIN grams ON gram = k",
+                                     (json.dumps(grams.tolist()),)))
+        if found:
+            out[:] = [found.get(g, 0) for g in grams.tolist()]
+        return out
+
+    def add_grams(self, counts: dict[int, int]) -> None:
+        """Add to n-gram document counts (a count that reaches zero is deleted)."""
+        self.db.executemany("INSERT INTO grams (gram, n) VALUES (?, ?) ON CONFLICT(gram) DO UPDATE SET n = n + excluded.n",
+                            sorted(counts.items()))
+        gone = [(k,) for k, n in counts.items() if n < 0]
+        if gone:
+            self.db.executemany("DELETE FROM grams WHERE gram = ? AND n <= 0", gone)
 
     def source_count(self, source: str) -> int:
         row = self.db.execute("SELECT n FROM sources WHERE source = ?", (source,)).fetchone()
@@ -412,7 +448,8 @@ class SqliteStore:
             return self.db.execute(f"SELECT count(*) FROM {t}").fetchone()[0]
 
         return {"docs": count("docs"), "bands": sum(count(t) for t in self.band_tables()),
-                "words": self.db.execute(levels.WORD_ROWS).fetchone()[0], "lines": count("lines"), "links": count("links")}
+                "words": self.db.execute(levels.WORD_ROWS).fetchone()[0], "lines": count("lines"), "links": count("links"),
+                "grams": count("grams") if self._grams else 0}
 
     def free_bytes(self) -> int:
         """Bytes of the file on its free list (left by merged runs and removals; reused by

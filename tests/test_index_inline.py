@@ -1,0 +1,104 @@
+"""Furniture inside paragraphs in the index: a blurb glued into the paragraphs of
+unrelated stories is cut once enough stored documents carry it (the batch's passage
+threshold), in one-by-one and bulk adds, on SQLite and Redis; copies are still found;
+removal takes the counts back."""
+
+import random
+
+import numpy as np
+import pytest
+
+import dedup
+from dedup.stages import inline
+from dedup.index import analysis as an
+
+from test_index_redis import server, url  # noqa: F401  (fixtures: a redis-server of our own)
+from test_inline_furniture import _blurb, _story, _with_blurb
+
+CARRIERS = inline.PASSAGE_DOCS_FACTOR * dedup.Config().boilerplate_min_docs  # the batch's threshold
+
+
+@pytest.fixture(params=["sqlite", "redis"])
+def path(request, tmp_path):
+    if request.param == "sqlite":
+        return str(tmp_path / "ix.db")
+    return request.getfixturevalue("url")
+
+
+def _carriers(n: int, seed: int = 5):
+    """``n`` unrelated stories, each with the same blurb inside one of its paragraphs."""
+    rng = random.Random(seed)
+    blurb = _blurb(rng)
+    stories = [_story(rng) for _ in range(n)]
+    docs = [dedup.Document(id=f"c{k:02d}", text=_with_blurb(s, blurb, k)) for k, s in enumerate(stories)]
+    return docs, stories, blurb
+
+
+def _blurb_counts(index, blurb: str) -> np.ndarray:
+    grams = an.text_grams(blurb, index._mod)
+    with index._store.read():
+        return index._store.gram_counts(an.signed(grams))
+
+
+def test_blurb_in_unrelated_stories_is_cut_one_by_one(path):
+    docs, stories, blurb = _carriers(CARRIERS + 4)
+    with dedup.Index.open(path, jobs=1) as index:
+        answers = [index.add(d) for d in docs]
+        # from the carrier that reaches the threshold on, the blurb is furniture: no match
+        # (cut from the new document and from the stored ones it meets)
+        assert [a.matches for a in answers[CARRIERS - 1 :]] == [[]] * 5
+        fresh = _carriers(CARRIERS + 6)[0][-1]
+        assert index.query(fresh).matches == []
+        assert set(_blurb_counts(index, blurb).tolist()) == {len(docs)}
+
+
+def test_blurb_in_unrelated_stories_is_cut_in_bulk(path):
+    docs, stories, blurb = _carriers(CARRIERS + 4)
+    with dedup.Index.open(path, jobs=1) as index:
+        index.add_many(docs[:-1], batch_size=CARRIERS + 1)  # the first batch alone reaches the threshold
+        assert index.add(docs[-1]).matches == []
+        fresh = _carriers(CARRIERS + 6)[0][-1]
+        assert index.query(fresh).matches == []
+        assert set(_blurb_counts(index, blurb).tolist()) == {len(docs)}
+        # the stored documents' content has no blurb: a copy of one carrier matches it alone
+        copy = dedup.Document(id="copy", text=docs[3].text)
+        assert [m.doc_id for m in index.query(copy).matches] == ["c03"]
+
+
+def test_copy_of_a_carrier_is_found_without_the_blurb(path):
+    docs, stories, blurb = _carriers(CARRIERS + 4)
+    with dedup.Index.open(path, jobs=1) as index:
+        for d in docs:
+            index.add(d)
+        # a copy of carrier 8 (its first paragraph left out), the blurb still inside
+        text = "\n\n".join(docs[8].text.split("\n\n")[1:])
+        assert blurb in text
+        copy = dedup.Document(id="copy", text=text)
+        matches = index.query(copy).matches
+        assert [m.doc_id for m in matches] == ["c08"]
+        m = matches[0]
+        assert m.coverage_target > 0.5 and m.passages
+        assert sum(p.target_end - p.target_start for p in m.passages) > 0.5 * len(text)
+
+
+def test_removal_takes_the_counts_back(path):
+    docs, stories, blurb = _carriers(CARRIERS + 1)
+    with dedup.Index.open(path, jobs=1) as index:
+        for d in docs:
+            index.add(d)
+        fresh = _carriers(CARRIERS + 6)[0][-1]
+        assert index.query(fresh).matches == []
+        # remove carriers until the stored ones and the fresh one are under the threshold:
+        # the blurb is content again, and the fresh story shares it with the carriers left
+        # that still hold it in their content (those stored before it was furniture)
+        for d in docs[CARRIERS - 3 :]:
+            index.remove(d.id)
+        left = CARRIERS - 3
+        assert set(_blurb_counts(index, blurb).tolist()) == {left}
+        got = index.query(fresh).matches
+        assert {m.doc_id for m in got} == {d.id for d in docs[:left]}
+        assert all(m.kind == "partial" and m.coverage_target < 0.3 for m in got)
+        for d in docs[:left]:
+            index.remove(d.id)
+        assert _blurb_counts(index, blurb).sum() == 0
+        assert index.stats()["rows"]["grams"] == 0
