@@ -27,9 +27,8 @@ from rich.console import Console
 
 from .. import __version__
 from ..errors import ConfigError, DedupError
-from .common import (AuthorField, CheckedStream, DateField, Format, IdField, ProgressBar, ReaderGone, SourceField,
-                     StdoutConsole, TextField, TitleField, UrlField, check_output, err_console, field_map,
-                     write_output)
+from .common import (CheckedStream, Format, ProgressBar, ReaderGone, StdoutConsole, check_output, err_console,
+                     with_fields, write_output)
 from .compare_cmd import compare_cmd
 from .defaults import config_defaults
 from .eval_cmd import eval_cmd
@@ -100,6 +99,7 @@ app.command("eval")(eval_cmd)
 
 
 @app.command("cluster")
+@with_fields
 def cluster_cmd(
     given: List[str] = typer.Argument(..., metavar="PATHS...",
                                       help="Directories; text, HTML, JSONL, WARC, CSV/TSV, Parquet files; - for JSONL "
@@ -141,20 +141,12 @@ def cluster_cmd(
     partitions: Optional[int] = typer.Option(None, "--partitions", min=1,
                                              help="Partitions per stage on Dask (default: by size). Output does not "
                                                   "depend on it."),
-    id_field: IdField = None,
-    text_field: TextField = None,
-    title_field: TitleField = None,
-    date_field: DateField = None,
-    source_field: SourceField = None,
-    url_field: UrlField = None,
-    author_field: AuthorField = None,
+    fields=None,  # the --*-field flags, added by with_fields
 ) -> int:
     """Cluster documents that share text; name each cluster's origin and the passages."""
     from ..stages.ingest.url import is_url
 
     paths = [p if is_url(p) else Path(p) for p in given]
-    fields = field_map(id=id_field, text=text_field, title=title_field, date=date_field, source=source_field,
-                       url=url_field, author=author_field)
     if jobs < 0:
         raise typer.BadParameter("must be 0 (all cores) or more", param_hint="'--jobs'")
     if engine is not EngineName.dask and (scheduler is not None or partitions is not None):

@@ -290,15 +290,33 @@ FIELD_HELP = {f: f"Key/column of JSONL, CSV/TSV and Parquet records that holds t
 _PANEL = "Record fields"
 
 
+_FIELDS = ("id", "text", "title", "date", "source", "url", "author")
+
+
 def _field(name: str):
     return Annotated[Optional[str], typer.Option(f"--{name}-field", metavar="KEY", help=FIELD_HELP[name],
                                                  rich_help_panel=_PANEL, show_default=False)]
 
 
-# The --*-field flags, one declaration for every command that reads corpora:
-# ``def cmd(..., id_field: IdField = None, ...)`` and ``field_map(id=id_field, ...)``.
-IdField, TextField, TitleField, DateField = _field("id"), _field("text"), _field("title"), _field("date")
-SourceField, UrlField, AuthorField = _field("source"), _field("url"), _field("author")
+def with_fields(command):
+    """Give a command the ``--*-field`` flags, declared once here for every command that
+    reads records; it receives them as ``fields``: a FieldMap, or None when none was given."""
+    import functools
+    import inspect
+
+    sig = inspect.signature(command, eval_str=True)  # typer reads annotations as objects
+    own = [p for p in sig.parameters.values() if p.name != "fields"]
+    flags = [inspect.Parameter(f"{name}_field", inspect.Parameter.POSITIONAL_OR_KEYWORD, default=None,
+                               annotation=_field(name)) for name in _FIELDS]
+
+    @functools.wraps(command)
+    def with_flags(*args, **kwargs):
+        given = {name: kwargs.pop(f"{name}_field", None) for name in _FIELDS}
+        return command(*args, fields=field_map(**given), **kwargs)
+
+    with_flags.__signature__ = sig.replace(parameters=own + flags)
+    with_flags.__annotations__ = {p.name: p.annotation for p in own + flags}
+    return with_flags
 
 
 def field_map(**given) -> Optional["FieldMap"]:

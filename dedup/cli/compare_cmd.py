@@ -17,8 +17,7 @@ from rich.console import Console, Group
 from rich.text import Text
 
 from ..errors import InputError
-from .common import (AuthorField, DateField, IdField, SourceField, TextField, TitleField, UrlField, field_map,
-                     write_output)
+from .common import with_fields, write_output
 from .lazy import lazy
 from .show import KIND_STYLE, passage_table
 
@@ -56,23 +55,16 @@ def _from_corpus(corpus: List[Path], ids: tuple[str, str], fields) -> tuple[Docu
     return found[ids[0]], found[ids[1]]
 
 
+@with_fields
 def compare_cmd(
     a: str = typer.Argument(..., help="A text file (or, with --corpus, a document id)."),
     b: str = typer.Argument(..., help="Another text file (or document id)."),
     corpus: Optional[List[Path]] = typer.Option(None, "--corpus", "-c", help="Read A and B as ids of this corpus."),
     fmt: CompareFormat = typer.Option(CompareFormat.table, "--format", "-f", help="Output format."),
     output: Optional[Path] = typer.Option(None, "--output", "-o", help="Write here, not to stdout."),
-    id_field: IdField = None,
-    text_field: TextField = None,
-    title_field: TitleField = None,
-    date_field: DateField = None,
-    source_field: SourceField = None,
-    url_field: UrlField = None,
-    author_field: AuthorField = None,
+    fields=None,  # the --*-field flags, added by with_fields
 ) -> int:
     """Align two texts on their own: passages side by side, word differences marked."""
-    fields = field_map(id=id_field, text=text_field, title=title_field, date=date_field, source=source_field,
-                       url=url_field, author=author_field)
     da, db = (_from_corpus(corpus, (a, b), fields) if corpus
               else (_one_file(Path(a), fields), _one_file(Path(b), fields)))
     name_a, name_b = (a, b) if a != b else (a, b + " (2)")

@@ -19,8 +19,7 @@ from rich.console import Console
 from rich.table import Table
 
 from ..index.errors import DuplicateIdError, IndexFileError, IndexReadOnlyError
-from .common import (AuthorField, DateField, Format, IdField, ProgressBar, SourceField, StdoutConsole, TextField,
-                     TitleField, UrlField, check_output, field_map, write_output)
+from .common import (Format, ProgressBar, StdoutConsole, check_output, with_fields, write_output)
 from .lazy import lazy
 
 Config = lazy("dedup.config", "Config")
@@ -59,6 +58,7 @@ class AddFormat(str, Enum):
 
 
 @index_app.command("add")
+@with_fields
 def add_cmd(
     db: str = typer.Argument(..., help="Index file (created if missing) or redis:// URL."),
     paths: List[Path] = typer.Argument(..., help="Directories; text, HTML, JSONL, WARC, CSV/TSV, Parquet files; "
@@ -75,20 +75,12 @@ def add_cmd(
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar or warnings."),
     check: bool = typer.Option(True, "--check/--no-check",
                                help="Check the file is whole before writing (reads it all: ~1 s per 150 MB)."),
-    id_field: IdField = None,
-    text_field: TextField = None,
-    title_field: TitleField = None,
-    date_field: DateField = None,
-    source_field: SourceField = None,
-    url_field: UrlField = None,
-    author_field: AuthorField = None,
+    fields=None,  # the --*-field flags, added by with_fields
 ) -> int:
     """Add documents and say what each new one matched; ids already in the index are
     skipped (one warning line for all)."""
 
     cfg = _settings(threshold=threshold, shingle_size=shingle_size, num_perm=num_perm, seed=seed)
-    fields = field_map(id=id_field, text=text_field, title=title_field, date=date_field, source=source_field,
-                       url=url_field, author=author_field)
     if batch < 1:
         raise typer.BadParameter("must be 1 or more", param_hint="'--batch'")
     problems: list = []
@@ -154,23 +146,16 @@ def _some(ids: list[str], k: int = 3) -> str:
 
 
 @index_app.command("query")
+@with_fields
 def query_cmd(
     db: str = typer.Argument(..., help="Index file or redis:// URL."),
     file: Path = typer.Argument(..., help="A .txt/.md article or a .jsonl file of articles."),
     fmt: QueryFormat = typer.Option(QueryFormat.table, "--format", "-f", help="Output format."),
     output: Optional[str] = typer.Option(None, "--output", "-o", metavar="FILE",
                                          help="Write here, not to stdout (never over an input)."),
-    id_field: IdField = None,
-    text_field: TextField = None,
-    title_field: TitleField = None,
-    date_field: DateField = None,
-    source_field: SourceField = None,
-    url_field: UrlField = None,
-    author_field: AuthorField = None,
+    fields=None,  # the --*-field flags, added by with_fields
 ) -> int:
     """What the article(s) in FILE copy from the indexed documents (nothing is stored)."""
-    fields = field_map(id=id_field, text=text_field, title=title_field, date=date_field, source=source_field,
-                       url=url_field, author=author_field)
     _check_output(output, [file])
     docs, problems = read_corpus([file], fields)
     for problem in problems:

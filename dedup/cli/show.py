@@ -16,7 +16,7 @@ from rich.table import Table
 from rich.text import Text
 
 from ..errors import InputError
-from .common import AuthorField, DateField, IdField, SourceField, TextField, TitleField, UrlField, field_map
+from .common import with_fields
 from .lazy import lazy
 
 if TYPE_CHECKING:
@@ -133,24 +133,17 @@ def find_cluster(report: Report, key: str, path: Path) -> Cluster:
     raise InputError(f"no cluster or document {key!r} in the report", str(path))
 
 
+@with_fields
 def show_cmd(
     report_path: Path = typer.Argument(..., metavar="REPORT.json", help="A report from `dedup cluster -f json`."),
     cluster: str = typer.Argument(..., help="A cluster id (c1) or the id of a document in it."),
     corpus: Optional[List[Path]] = typer.Option(None, "--corpus", "-c",
                                                 help="The run's inputs, to show the passages' text (repeatable)."),
-    id_field: IdField = None,
-    text_field: TextField = None,
-    title_field: TitleField = None,
-    date_field: DateField = None,
-    source_field: SourceField = None,
-    url_field: UrlField = None,
-    author_field: AuthorField = None,
+    fields=None,  # the --*-field flags, added by with_fields
 ) -> int:
     """One cluster in full: members, links, every passage side by side."""
     report = load_report(report_path)
     c = find_cluster(report, cluster, report_path)
-    fields = field_map(id=id_field, text=text_field, title=title_field, date=date_field, source=source_field,
-                       url=url_field, author=author_field)
     texts = read_texts(corpus, {m.doc_id for m in c.members}, report, fields) if corpus else {}
     console = Console(highlight=False)
     console.print(cluster_view(c, texts))
