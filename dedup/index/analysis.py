@@ -69,11 +69,21 @@ class Lines:
         return self._unique
 
 
+def word_hashes(text: str) -> np.ndarray:
+    """A whole text's word hashes (normalized): tokenize once, then :func:`hash_of` and
+    :func:`grams_of` both read them."""
+    return tokenize(text)[2]
+
+
 def content_hash(text: str) -> int:
     """The identity of a text's words in order (normalized: case, width, quotes, white
     space and punctuation do not count), as a signed 64-bit integer. Equal for exact
     copies whatever their LSH buckets hold, so a stored copy is always found."""
-    hashes = tokenize(text)[2]
+    return hash_of(word_hashes(text))
+
+
+def hash_of(hashes: np.ndarray) -> int:
+    """:func:`content_hash` of a text's :func:`word_hashes`."""
     return int(np.array([xxhash.xxh3_64_intdigest(hashes.astype("<u8").tobytes())], dtype=np.uint64).view(np.int64)[0])
 
 
@@ -189,7 +199,12 @@ def text_grams(text: str, mod: int) -> np.ndarray:
     """The counted n-gram anchors of a whole text (sorted, distinct, uint64): what a
     document adds to the stored counts. The whole text, not its content, so that removal
     finds the same anchors whatever the furniture judgement was when it was added."""
-    return inline.counted(tokenize(text)[2], mod)
+    return grams_of(word_hashes(text), mod)
+
+
+def grams_of(hashes: np.ndarray, mod: int) -> np.ndarray:
+    """:func:`text_grams` of a text's :func:`word_hashes`."""
+    return inline.counted(hashes, mod)
 
 
 def inline_furniture(p: Prepared, grams: np.ndarray, counts: np.ndarray, mod: int,

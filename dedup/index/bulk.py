@@ -42,21 +42,24 @@ PART = 64  # documents per task of the workers
 
 
 def _work(cfg: Config, task: tuple):
-    """A worker's share of a batch: ``("lines", mod, texts)`` -> their :class:`an.Lines`
-    and n-gram anchors; ``("analyse", mod, [(doc, lines, drop, grams, counts)])`` -> what
+    """A worker's share of a batch: ``("lines", mod, texts)`` -> their :class:`an.Lines`,
+    n-gram anchors and content hash (one tokenizing pass); ``("analyse", mod, [(doc, lines, drop, grams, counts)])`` -> what
     is stored of each (furniture inside paragraphs cut): facts, content paragraphs, token
     count, vocabulary, band keys."""
     kind, mod, part = task
     if kind == "lines":
-        return [(an.Lines.of(text), an.text_grams(text, mod)) for text in part]
+        return [(an.Lines.of(text), *_grams_and_hash(an.word_hashes(text), mod)) for text in part]
     done = []
     for d, lines, drop, grams, counts in part:
         p, facts, paras = an.analyse(d, lines, drop, cfg)
         p, paras = an.cut_inline(d.text, p, paras, an.inline_furniture(p, grams, counts, mod, cfg)[0], cfg)
         done.append((p, facts, paras))
     keys = an.doc_band_keys([p for p, _, _ in done], cfg)
-    return [(facts, paras, p.ntokens, p.vocab, k, an.content_hash(d.text))
-            for (p, facts, paras), k, (d, *_) in zip(done, keys, part)]
+    return [(facts, paras, p.ntokens, p.vocab, k) for (p, facts, paras), k in zip(done, keys)]
+
+
+def _grams_and_hash(hashes, mod: int) -> tuple:
+    return an.grams_of(hashes, mod), an.hash_of(hashes)
 
 
 def _parts(xs: list, size: int = PART) -> list[list]:
@@ -130,7 +133,7 @@ def _load(index, read, workers, skip_duplicates, skipped, repeated, total, progr
             if isinstance(ahead, Exception):
                 raise ahead
             valid, lines_job = ahead
-            all_lines = [x for part in lines_job.get() for x in part]  # (lines, n-gram anchors)
+            all_lines = [x for part in lines_job.get() for x in part]  # (lines, n-gram anchors, content hash)
             with store.write():
                 existing = store.existing_ids([d.id for d in valid])
                 if existing and not skip_duplicates:
@@ -171,7 +174,7 @@ def _plan(index: "Index", docs: list[Document], all_lines: list, workers: Worker
     pending_sources: Counter = Counter()
     pending_keys: Counter = Counter()
     pending_grams: Counter = Counter()
-    for d, (lines, grams) in zip(docs, all_lines):
+    for d, (lines, grams, _) in zip(docs, all_lines):
         pending_grams.update(grams.tolist())
         src = d.source or ""
         keys = lines.unique_keys().tolist()
@@ -182,13 +185,13 @@ def _plan(index: "Index", docs: list[Document], all_lines: list, workers: Worker
     # The batch's stored line and source counts in one read, not one per document.
     srcs = sorted(pending_sources)
     known = (*store.line_stats(sorted(pending_keys), srcs), {s: store.source_count(s) for s in srcs})
-    drops = [index._furniture(lines, d.source, pending, known) for d, (lines, _) in zip(docs, all_lines)]
+    drops = [index._furniture(lines, d.source, pending, known) for d, (lines, _, _) in zip(docs, all_lines)]
     # n-gram counts: stored plus the batch's own (which include the document), read at once
     batch_grams = np.fromiter(pending_grams, np.uint64, len(pending_grams))
     stored = dict(zip(batch_grams.tolist(), store.gram_counts(an.signed(batch_grams)).tolist()))
     tasks = [(d, lines, drop, grams, np.fromiter((stored[g] + pending_grams[g] for g in grams.tolist()), np.int64,
                                                  len(grams)))
-             for d, (lines, grams), drop in zip(docs, all_lines, drops)]
+             for d, (lines, grams, _), drop in zip(docs, all_lines, drops)]
     job = workers.submit([("analyse", index._mod, part) for part in _parts(tasks)])
     return docs, all_lines, job
 
@@ -200,7 +203,7 @@ def _write(index: "Index", docs: list[Document], all_lines: list, job) -> None:
     items = [
         {"doc": d, "lines": lines, "facts": facts, "paras": paras, "ntokens": n, "vocab": vocab, "keys": keys, "hash": h,
          "grams": grams}
-        for d, (lines, grams), (facts, paras, n, vocab, keys, h) in zip(docs, all_lines, analysed)
+        for d, (lines, grams, h), (facts, paras, n, vocab, keys) in zip(docs, all_lines, analysed)
     ]
     index._insert(index._store, items)
     index._store.bump_generation()

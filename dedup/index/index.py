@@ -180,12 +180,13 @@ class Index:
         lines = an.Lines.of(d.text)
         drop = self._furniture(lines, d.source)
         p, facts, paras = an.analyse(d, lines, drop, cfg)
-        grams = an.text_grams(d.text, self._mod)
+        hashes = an.word_hashes(d.text)
+        grams = an.grams_of(hashes, self._mod)
         cut, cut_grams = an.inline_furniture(p, grams, store.gram_counts(an.signed(grams)) + 1, self._mod, cfg)
         whole = p
         p, paras = an.cut_inline(d.text, p, paras, cut, cfg)
         keys = an.doc_band_keys([p], cfg)[0]
-        content = an.content_hash(d.text)
+        content = an.hash_of(hashes)
         exact = set(store.docs_with_hash(content))  # always candidates: crowded buckets are cut
         cands = an.bucket_candidates(store.band_rows(keys), cfg.max_bucket) | exact
         if cut:  # copies stored before the passage was furniture have its segments' band keys
@@ -301,7 +302,7 @@ class Index:
                    np.asarray(it["paras"], dtype="<i8").reshape(-1, 2).tobytes(), d.author)
             rowid = store.insert_doc(row)
             store.add_bands(rowid, it["keys"])
-            store.add_hash(it["hash"] if "hash" in it else an.content_hash(d.text), rowid)
+            store.add_hash(it["hash"], rowid)
             words.update(an.signed(it["vocab"]).tolist())
             src = d.source or ""
             line_counts.update((k, src) for k in it["lines"].unique_keys().tolist())
@@ -342,9 +343,10 @@ class Index:
             store.delete_bands(rowid, an.doc_band_keys([p], self.config)[0])
             store.add_words({w: -1 for w in an.signed(p.vocab).tolist()})
             store.add_lines({(k, source): -1 for k in an.Lines.of(text).unique_keys().tolist()}, {source: -1})
-            store.add_grams({g: -1 for g in an.signed(an.text_grams(text, self._mod)).tolist()})
+            hashes = an.word_hashes(text)
+            store.add_grams({g: -1 for g in an.signed(an.grams_of(hashes, self._mod)).tolist()})
             members = [m[0] for m in store.story_members(story) if m[0] != rowid]
-            store.delete_hash(an.content_hash(text), rowid)
+            store.delete_hash(an.hash_of(hashes), rowid)
             store.delete_doc(rowid)
             restory(store, members)
             store.bump_generation()

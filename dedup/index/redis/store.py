@@ -374,7 +374,7 @@ class RedisStore(WriterLock, Statistics, StoriesAndLinks):
                                      "before it can be read; open it once where it can be written")
         from collections import Counter
 
-        from ..analysis import GRAM_MODULUS, content_hash, signed, text_grams
+        from ..analysis import GRAM_MODULUS, grams_of, hash_of, signed, word_hashes
 
         with self.write():
             found = self.schema_version()
@@ -383,9 +383,10 @@ class RedisStore(WriterLock, Statistics, StoriesAndLinks):
                 grams: Counter = Counter()
                 for part in chunks(sorted(ids.values())):
                     for row in self._rows(part, ("text",)):
+                        hashes = word_hashes(row[1])
                         if found == 1:
-                            self.add_hash(content_hash(row[1]), row[0])
-                        grams.update(signed(text_grams(row[1], GRAM_MODULUS)).tolist())
+                            self.add_hash(hash_of(hashes), row[0])
+                        grams.update(signed(grams_of(hashes, GRAM_MODULUS)).tolist())
                 self.add_grams(grams)
                 self._tx.ops.append(("HSET", self._k("meta"), "schema", SCHEMA_VERSION,
                                      "gram_modulus", json.dumps(GRAM_MODULUS)))

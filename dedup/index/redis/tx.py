@@ -253,27 +253,29 @@ class Statistics:
 
     def word_counts(self, words: np.ndarray) -> np.ndarray:
         """Documents carrying each of ``words`` (int64, sorted, distinct)."""
-        keys = words.tolist()
-        got = self._values(WORDS, keys)
-        return np.fromiter((got[w] for w in keys), dtype=np.int64, count=len(keys))
+        return self._counts(WORDS, words)
 
     def add_words(self, counts: dict[int, int]) -> None:
         """Add to word document frequencies; a count that reaches zero is deleted."""
-        pend = self._tx.pend[WORDS.name]
-        for w, n in counts.items():
-            pend[w] = pend.get(w, 0) + n
+        self._add(WORDS, counts)
 
     def gram_counts(self, grams: np.ndarray) -> np.ndarray:
         """Documents carrying each of ``grams`` (int64, distinct)."""
-        keys = grams.tolist()
-        got = self._values(GRAMS, keys)
-        return np.fromiter((got[g] for g in keys), dtype=np.int64, count=len(keys))
+        return self._counts(GRAMS, grams)
 
     def add_grams(self, counts: dict[int, int]) -> None:
         """Add to n-gram document counts; a count that reaches zero is deleted."""
-        pend = self._tx.pend[GRAMS.name]
-        for g, n in counts.items():
-            pend[g] = pend.get(g, 0) + n
+        self._add(GRAMS, counts)
+
+    def _counts(self, fam, keys: np.ndarray) -> np.ndarray:
+        keys = keys.tolist()
+        got = self._values(fam, keys)
+        return np.fromiter((got[k] for k in keys), dtype=np.int64, count=len(keys))
+
+    def _add(self, fam, counts: dict[int, int]) -> None:
+        pend = self._tx.pend[fam.name]
+        for k, n in counts.items():
+            pend[k] = pend.get(k, 0) + n
 
     def line_counts(self, keys: list[int]) -> dict[tuple[int, str], int]:
         """``{(key, source): documents}`` for the given line keys ('' = no source)."""
