@@ -1,0 +1,100 @@
+"""Quality of the persistent index's answers (``Index.add``), as a pipeline sees them.
+
+    python -m benchmarks.index_quality answers --corpus D/corpus.jsonl --truth D/truth.jsonl [--no-source] [--limit N]
+    python -m benchmarks.index_quality near-copies [--data DIR] [--queries 200] [--seed 7]
+
+``answers``: a labelled corpus (``benchmarks.synth``) added one document at a time to a
+fresh index; every match that is not a ``template`` link is a predicted pair, scored
+against the truth clusters (pair precision/recall). ``--no-source`` drops the records'
+source, as feeds without one arrive. ``near-copies``: Reuters-21578 as shipped stored
+with ``newid`` as id; then texts of ``--queries`` stored articles (60+ words), each with
+one word changed (and each unchanged), queried under new ids: how many miss their original.
+Prints one line of numbers; writes nothing but its temporary index.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gzip
+import itertools
+import json
+import random
+import tempfile
+import time
+from pathlib import Path
+
+DEFAULT_DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
+
+
+def answers(corpus: Path, truth: Path, no_source: bool, limit: int | None) -> str:
+    from dedup.evaluate import load_truth
+    from dedup.index import Index
+
+    with open(corpus, encoding="utf-8") as f:
+        docs = [json.loads(line) for line in itertools.islice(f, limit)]
+    if no_source:
+        for d in docs:
+            d.pop("source", None)
+    labels = load_truth(truth).labels
+    predicted = set()
+    t0 = time.perf_counter()
+    with tempfile.TemporaryDirectory() as tmp, Index.open(Path(tmp) / "i.db", jobs=1) as index:
+        for d in docs:
+            predicted.update(tuple(sorted((d["id"], m.doc_id))) for m in index.add(d).matches if m.kind != "template")
+    seconds = time.perf_counter() - t0
+    by_label: dict[str, list[str]] = {}
+    for d in docs:
+        by_label.setdefault(labels[d["id"]], []).append(d["id"])
+    true = {tuple(sorted(p)) for ids in by_label.values() for p in itertools.combinations(ids, 2)}
+    right = len(predicted & true)
+    return (f"{len(docs):,} documents{' (sources dropped)' if no_source else ''}: {len(predicted):,} pairs answered, "
+            f"{right:,} right, {len(predicted) - right:,} wrong; pair P {right / max(1, len(predicted)):.4f} "
+            f"R {right / max(1, len(true)):.4f}; {len(docs) / seconds:.1f} docs/s added")
+
+
+def near_copies(data: Path, queries: int, seed: int) -> str:
+    from dedup.index import Index
+
+    with gzip.open(data / "reuters21578.jsonl.gz", "rt", encoding="utf-8") as f:
+        docs = [{"id": str(r["newid"]), "text": r["text"], "title": r.get("title")}
+                for r in map(json.loads, f) if (r.get("text") or "").strip()]
+    rng = random.Random(seed)
+    sample = rng.sample([d for d in docs if len(d["text"].split()) >= 60], queries)
+    changed = exact = 0
+    with tempfile.TemporaryDirectory() as tmp:
+        with Index.open(Path(tmp) / "r.db") as index:
+            index.add_many(docs)
+        with Index.open(Path(tmp) / "r.db", readonly=True) as index:
+            for d in sample:
+                words = d["text"].split(" ")
+                i = rng.randrange(len(words) // 4, 3 * len(words) // 4)
+                words[i] = "zzzq" if words[i].strip() else words[i]
+                hit = index.query({"id": "q-" + d["id"], "text": " ".join(words)}).matches
+                changed += not any(m.doc_id == d["id"] for m in hit)
+                hit = index.query({"id": "e-" + d["id"], "text": d["text"]}).matches
+                exact += not any(m.doc_id == d["id"] for m in hit)
+    return f"{len(docs):,} Reuters articles stored; one word changed: {changed}/{queries} missed; exact: {exact}/{queries} missed"
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(prog="python -m benchmarks.index_quality", description=__doc__.split("\n\n")[0])
+    sub = ap.add_subparsers(dest="mode", required=True)
+    a = sub.add_parser("answers")
+    a.add_argument("--corpus", type=Path, required=True)
+    a.add_argument("--truth", type=Path, required=True)
+    a.add_argument("--no-source", action="store_true")
+    a.add_argument("--limit", type=int)
+    n = sub.add_parser("near-copies")
+    n.add_argument("--data", type=Path, default=DEFAULT_DATA)
+    n.add_argument("--queries", type=int, default=200)
+    n.add_argument("--seed", type=int, default=7)
+    args = ap.parse_args(argv)
+    if args.mode == "answers":
+        print(answers(args.corpus, args.truth, args.no_source, args.limit))
+    else:
+        print(near_copies(args.data, args.queries, args.seed))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
