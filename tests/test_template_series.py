@@ -79,3 +79,24 @@ def test_a_correction_of_an_issue_stays_a_copy_of_it():
     docs = [{"id": f"day{k}", "text": t} for k, t in enumerate(issues)] + [{"id": "day0-fix", "text": fix}]
     report = dedup.cluster(docs + _background(10), jobs=1)
     assert {"day0", "day0-fix"} in [{m.doc_id for m in c.members} for c in report.clusters]
+
+
+NAMED = (
+    "Dealers at the Ostrava Mercantile Exchange said the Kelborough Grain Board, Tamsin Vireo Trading, "
+    "the Halvard Shipping Agency, the Dunmarrow Milling Cooperative, Brackley Feeds, Orrin Maltings and "
+    "the Westmere Port Authority together handled {a} tonnes of wheat, {b} tonnes of barley and {c} "
+    "tonnes of maize in the week, compared with the previous week's totals."
+)
+
+
+def test_a_series_with_no_pair_judged_a_template_at_first_still_finds_its_frame():
+    # Nine fixed names outweigh the three figures each issue states anew, so no pair of
+    # issues is a template by its facts alone and no frame could be learned from template
+    # pairs; every pair still restates three facts and nothing else, which is how a
+    # series' issues differ (before: all eight issues were clustered as copies). The
+    # names are rare in a corpus of 200 other documents, so they weigh as a story's would.
+    docs = [{"id": f"day{k}", "text": NAMED.format(a=100 + 7 * k, b=40 + 3 * k, c=500 + 11 * k)}
+            for k in range(8)] + _background(200)
+    report = dedup.cluster(docs, jobs=1)
+    assert not any(m.doc_id.startswith("day") for c in report.clusters for m in c.members)
+    assert {m.doc_id for c in report.templates for m in c.members} == {f"day{k}" for k in range(8)}

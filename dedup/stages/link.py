@@ -21,7 +21,8 @@ from .cluster import UnionFind
 from ..config import Config
 from .provenance import PairAlignment
 from .segment import Prepared, member_sorted
-from .template import TEMPLATE_FACT_SHARE, fact_evidence, fact_mask, frame_facts, judged, on_words, without_frame
+from .template import (TEMPLATE_FACT_SHARE, fact_evidence, fact_mask, frame_facts, judged, new_issue, on_words,
+                       without_frame)
 
 if TYPE_CHECKING:  # the protocol only: a stage is handed its engine, never makes one
     from ..engines.base import Engine
@@ -131,7 +132,7 @@ def frames_judged(found: list[tuple[PairAlignment, tuple | None]]) -> list[PairA
     either document left out (:func:`dedup.stages.template.without_frame`), differ as a
     template's do made a ``template``. Frames come from the first judgement only, so
     the result does not depend on the order of the pairs."""
-    frame = frame_facts([(al.i, al.j, al.kind == "template", ev) for al, ev in found])
+    frame = frame_facts([(al.i, al.j, new_issue(al.kind, ev), ev) for al, ev in found])
     if not frame:
         return [al for al, _ in found]
     out = []

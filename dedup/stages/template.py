@@ -56,6 +56,7 @@ from rapidfuzz.distance import Indel
 from .align import Side, Span
 
 TEMPLATE_FACT_SHARE = 0.5  # share of the passages' fact weight that differs in a template
+SERIES_SWAPS = 3  # facts another issue states anew; a correction changes a figure and its time stamp
 CAPS_DOC_SHARE = 0.5  # above this share of capitalised cased words, capitals carry no signal
 _DIGIT = re.compile(r"\d")
 _JOINERS = frozenset(" .,:/-'’")
@@ -270,12 +271,25 @@ def is_template(spans: list[Span], side_a: Side, side_b: Side, facts_a: np.ndarr
     return fact_share(spans, side_a, side_b, facts_a, facts_b, others) >= TEMPLATE_FACT_SHARE
 
 
+def new_issue(kind: str | None, ev: tuple | None) -> bool:
+    """Whether a linked pair may be two issues of one series: judged a ``template``, or
+    stating at least :data:`SERIES_SWAPS` facts differently with every change a fact. A
+    new issue restates the formula word for word around new facts; a story's copies
+    differ in edited words too (a rewrite, OCR damage), and a corrected re-publication
+    in a figure and its time stamp."""
+    return kind == "template" or (ev is not None and ev[5] >= SERIES_SWAPS and ev[6] == 0)
+
+
 def frame_facts(pairs: list[tuple[int, int, bool, tuple]]) -> dict[int, set[int]]:
     """Per document, its facts that a template series repeats in every issue (the
     formula's fixed names: an exchange, an issuer's agent, a ministry): the facts it
-    repeats with at least half, and at least two, of the documents it is a
-    ``template`` of (a figure that two issues share by chance is repeated with one).
-    ``pairs``: ``(i, j, is_template, evidence)`` with :class:`Evidence` (or None)."""
+    repeats with at least half, and at least two, of the documents it may be another
+    issue of (:func:`new_issue`; a figure that two issues share by chance is repeated
+    with one). A series whose fixed names outweigh its new facts has no pair judged a
+    template at first, yet each issue states its facts anew against every other,
+    and nothing else; a story's copies differ from each other in more than facts, or
+    in a corrected figure.
+    ``pairs``: ``(i, j, may_be_issues, evidence)`` with :class:`Evidence` (or None)."""
     seen: dict[int, list[np.ndarray]] = {}
     for i, j, tpl, ev in pairs:
         if tpl and ev is not None:
