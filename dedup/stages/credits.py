@@ -94,6 +94,15 @@ def _credited(line: str, credit_line: bool = False) -> set[str]:
 _BARE = re.compile(r"[-–—\s]*(?:" + _MENTION.pattern + r")")
 
 
+# At most TAIL_WORDS words (runs of _WORD): the regex engine stops counting past them,
+# so a long line costs no list of its words. Possessive: a word is never split in two.
+_FEW_WORDS = re.compile(r"[\W_]*+(?:[^\W_]++[\W_]*+){0,%d}" % TAIL_WORDS)
+
+
+def _few_words(line: str) -> bool:
+    return _FEW_WORDS.fullmatch(line) is not None
+
+
 def _sign_off_lines(text: str) -> list[str]:
     """Among the last few non-blank lines, the short ones that stand alone: not the
     continuation of a hard-wrapped paragraph ("... told" / "Reuters, based in London")."""
@@ -102,9 +111,9 @@ def _sign_off_lines(text: str) -> list[str]:
     for raw in end:
         line = raw.strip()
         if line:
-            bare = _BARE.fullmatch(line) is not None  # "Reuter", "— AP": a sign-off even after a table row
-            alone = not prev or bool(_ENDS_SENTENCE.search(prev)) or bare
-            if alone and not line[:1].islower() and len(_WORD.findall(line)) <= TAIL_WORDS:
+            # "Reuter", "— AP" (a bare agency): a sign-off even after a table row
+            alone = not prev or bool(_ENDS_SENTENCE.search(prev)) or _BARE.fullmatch(line) is not None
+            if alone and not line[:1].islower() and _few_words(line):
                 out.append(line)
             elif out and out[-1] == prev:
                 out.pop()  # a line continued by this one was no sign-off either

@@ -75,31 +75,69 @@ def anchors(grams: np.ndarray, mod: int) -> np.ndarray:
     return np.flatnonzero(grams % np.uint64(mod) == 0)
 
 
+def _anchored(hash_lists: list[np.ndarray], mod: int, n: int):
+    """The counted n-grams of several documents at once (their tokens laid end to end,
+    n-grams across two documents left out): positions in the joined tokens, documents,
+    n-gram hashes, and each document's first token plus the end."""
+    lens = np.fromiter((len(h) for h in hash_lists), np.int64, len(hash_lists))
+    off = np.concatenate(([0], np.cumsum(lens)))
+    joined = np.concatenate([np.asarray(h, np.uint64) for h in hash_lists]) if off[-1] else np.zeros(0, np.uint64)
+    g = ngrams(joined, n)
+    doc = np.repeat(np.arange(len(lens)), lens)[: len(g)]
+    keep = np.arange(len(g)) + n <= off[doc + 1]  # inside one document
+    if mod > 1:
+        keep &= g % np.uint64(mod) == 0
+    pos = np.flatnonzero(keep)
+    return pos, doc[pos], g[pos], off
+
+
 def counted(hashes: np.ndarray, mod: int) -> np.ndarray:
     """A document's distinct counted n-grams, sorted (what the corpus count adds)."""
-    g = ngrams(hashes)
-    return np.unique(g[anchors(g, mod)])
+    return counted_many([hashes], mod)[0]
+
+
+def counted_many(hash_lists: list[np.ndarray], mod: int) -> list[np.ndarray]:
+    """:func:`counted` for several documents, in one pass over their joined tokens."""
+    _, doc, g, _ = _anchored(hash_lists, mod, NGRAM)
+    order = np.lexsort((g, doc))
+    g, doc = g[order], doc[order]
+    if len(g):
+        first = np.concatenate(([True], (g[1:] != g[:-1]) | (doc[1:] != doc[:-1])))
+        g, doc = g[first], doc[first]
+    bounds = np.searchsorted(doc, np.arange(len(hash_lists) + 1)).tolist()
+    return [g[a:b] for a, b in zip(bounds[:-1], bounds[1:])]
 
 
 def passages(hashes: np.ndarray, recurring: np.ndarray, mod: int, n: int = NGRAM) -> list[tuple[int, int]]:
     """Token spans ``[start, end)`` of recurring passages: runs of counted n-grams in
     ``recurring`` (sorted), broken by any counted n-gram that is not and by gaps wider
     than an n-gram plus the anchor spacing."""
-    g = ngrams(hashes, n)
-    pos = anchors(g, mod)
-    if not len(pos) or not len(recurring):
-        return []
-    rec = member_sorted(g[pos], recurring)
+    return passages_many([hashes], recurring, mod, n)[0]
+
+
+def passages_many(hash_lists: list[np.ndarray], recurring: np.ndarray, mod: int,
+                  n: int = NGRAM) -> list[list[tuple[int, int]]]:
+    """:func:`passages` for several documents, in one pass over their joined tokens."""
+    out: list[list[tuple[int, int]]] = [[] for _ in hash_lists]
+    if not len(recurring):
+        return out
+    pos, doc, g, off = _anchored(hash_lists, mod, n)
+    if not len(pos):
+        return out
+    rec = member_sorted(g, recurring)
     if not rec.any():
-        return []
+        return out
     # Between two anchors there is no evidence either way: they chain while close enough
     # for sampling to explain the gap (any n-gram when every one is counted).
-    near = np.diff(pos) <= n + mod - 1
-    prev_ok = np.r_[False, rec[:-1] & near]
+    near = (np.diff(pos) <= n + mod - 1) & (doc[1:] == doc[:-1])
+    prev_ok = np.concatenate(([False], rec[:-1] & near))
     starts = np.flatnonzero(rec & ~prev_ok)
-    nxt_ok = np.r_[rec[1:] & near, False]
+    nxt_ok = np.concatenate((rec[1:] & near, [False]))
     ends = np.flatnonzero(rec & ~nxt_ok)
-    return [(int(pos[s]), int(pos[e]) + n) for s, e in zip(starts.tolist(), ends.tolist())]
+    local = pos - off[doc]
+    for d, s, e in zip(doc[starts].tolist(), local[starts].tolist(), local[ends].tolist()):
+        out[d].append((s, e + n))
+    return out
 
 
 def passage_keys(hashes: np.ndarray, spans: list[tuple[int, int]]) -> np.ndarray:

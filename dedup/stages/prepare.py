@@ -22,6 +22,7 @@ from ..models import Document
 from .provenance import DocFacts
 from .recurrence import Recurrence, _counts, rest_signature
 from .segment import Prepared, member_sorted, paragraphs, prepare, unique_sorted
+from .template import fact_mask, fact_masks
 from ..storage.spill import Ragged, Records
 from .words import WordTable
 from ..storage.workspace import DocStore, PreparedStore
@@ -87,7 +88,7 @@ def _rest_range(state, rng: tuple[int, int]):
 
 def _prepare_range(state, rng: tuple[int, int]):
     docs, lines, furniture, cfg, mod = state
-    out = []
+    out, texts = [], []
     for k in range(*rng):
         doc = docs.doc(k)
         spans, shape, _, keys = unpack_lines(lines.get(k))
@@ -98,8 +99,12 @@ def _prepare_range(state, rng: tuple[int, int]):
         head = [doc.text[s:e] for (s, e), d in zip(spans[: metadata.HEAD_LINES], drop.tolist()) if not d]
         seen = [(key, doc.text[s:e]) for (s, e), key, m in zip(spans, keys.tolist(), (recurring & ~shape).tolist()) if m]
         vocab, occ = np.unique(p.hashes, return_counts=True)
-        out.append((p, facts_of(doc, head, cfg.date_order), seen, vocab, occ, inline.counted(p.hashes, mod)))
-    return out
+        out.append((p, facts_of(doc, head, cfg.date_order), seen, vocab, occ))
+        texts.append(doc.text)
+    # per chunk, not per document: n-grams and fact masks as array operations over it all
+    grams = inline.counted_many([p.hashes for p, *_ in out], mod)
+    masks = fact_masks(texts, [p.starts for p, *_ in out], [p.ends for p, *_ in out])
+    return [(*x, g, m) for x, g, m in zip(out, grams, masks)]
 
 
 def prepare_corpus(docs: DocStore, workdir: str, cfg: Config, progress: Progress = _noop,
@@ -139,9 +144,9 @@ def prepare_corpus(docs: DocStore, workdir: str, cfg: Config, progress: Progress
     mod = inline.modulus(content_tokens)
     seen_furniture = boilerplate.FurnitureTexts()
     for part in engine.map(_prepare_range, (docs, lines, furniture, cfg, mod), ranges):
-        for p, f, seen, vocab, occ, g in part:
+        for p, f, seen, vocab, occ, g, mask in part:
             seen_furniture.add(docs.sources[p.index], seen)
-            prepared.append(p)
+            prepared.append(p, mask, vocab)
             facts.append(f)
             table.add(p.index, vocab, occ)
             grams.add(p.index, g, np.ones(len(g), np.int32))
@@ -159,7 +164,8 @@ def prepare_corpus(docs: DocStore, workdir: str, cfg: Config, progress: Progress
         drop = shape | furniture.mask(keys, doc.source)
         near = seen_furniture.near(doc.text, spans, ~drop, doc.source)
         if near.any():
-            prepared.replace(prepare(k, doc.text, paragraphs(doc.text, spans, ~(drop | near)), cfg.segment_tokens))
+            q = prepare(k, doc.text, paragraphs(doc.text, spans, ~(drop | near)), cfg.segment_tokens)
+            prepared.replace(q, fact_mask(doc.text, q.starts, q.ends))
     lines.close()
     values, counts, _ = grams.finish(n)
     del grams
@@ -170,12 +176,8 @@ def prepare_corpus(docs: DocStore, workdir: str, cfg: Config, progress: Progress
 
 def _passages_range(state, rng: tuple[int, int]):
     prepared, recurring, mod = state
-    out = []
-    for d in range(*rng):
-        h = prepared[d].hashes
-        spans = inline.passages(h, recurring, mod)
-        out.append((spans, inline.passage_keys(h, spans)))
-    return out
+    hashes = [prepared.hashes(d) for d in range(*rng)]
+    return [(spans, inline.passage_keys(h, spans)) for h, spans in zip(hashes, inline.passages_many(hashes, recurring, mod))]
 
 
 def _inline_rest_range(state, rng: tuple[int, int]):
@@ -186,16 +188,17 @@ def _inline_rest_range(state, rng: tuple[int, int]):
 
 def _cut_range(state, rng: tuple[int, int]):
     prepared, docs, ids, furniture_grams, mod, cfg = state
-    out = []
-    for d in ids[rng[0] : rng[1]]:
-        p = prepared[d]
-        drop = inline.passages(p.hashes, furniture_grams, mod)
+    out, texts = [], []
+    chunk = ids[rng[0] : rng[1]]
+    for d, drop in zip(chunk, inline.passages_many([prepared.hashes(d) for d in chunk], furniture_grams, mod)):
         if drop:
+            p = prepared[d]
             text = docs.text(d)
             q = prepare(d, text, inline.cut(p.paragraphs, p, drop, text), cfg.segment_tokens)
             q.text = None
             out.append(q)
-    return out
+            texts.append(text)
+    return list(zip(out, fact_masks(texts, [q.starts for q in out], [q.ends for q in out])))
 
 
 def inline_furniture(prepared: PreparedStore, docs: DocStore, recurring_df: tuple, mod: int, cfg: Config,
@@ -262,8 +265,8 @@ def inline_furniture(prepared: PreparedStore, docs: DocStore, recurring_df: tupl
     changed = 0
     for part in engine.map(_cut_range, (prepared, docs, carriers, furniture_grams, mod, cfg),
                            engine.partitions(len(carriers), CHUNK)):
-        for q in part:
-            prepared.replace(q)
+        for q, mask in part:
+            prepared.replace(q, mask)
             changed += 1
     return changed
 

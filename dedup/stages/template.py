@@ -91,47 +91,63 @@ def fact_mask(text: str, starts: np.ndarray, ends: np.ndarray) -> np.ndarray:
     the first token of its fact. A figure is one fact however the tokenizer cuts it:
     digit tokens joined by one mark ("290,000", "1.9", "7-3/4") go together, so a
     figure is repeated only when all of its parts are."""
-    n = len(starts)
-    if not n:
-        return np.zeros(0, dtype=np.int64)
-    starts = np.asarray(starts, dtype=np.int64)
-    ends = np.asarray(ends, dtype=np.int64)
-    cps = _code_points(text)
+    return fact_masks([text], [starts], [ends])[0]
+
+
+def fact_masks(texts: list[str], starts: list[np.ndarray], ends: list[np.ndarray]) -> list[np.ndarray]:
+    """:func:`fact_mask` of several documents at once: their code points and tokens laid
+    end to end, so a batch costs a few array operations, not a few per document."""
+    ntok = np.fromiter((len(s) for s in starts), np.int64, len(starts))
+    if not ntok.sum():
+        return [np.zeros(0, dtype=np.int64) for _ in texts]
+    nchar = np.fromiter((len(t) for t in texts), np.int64, len(texts))
+    char_off = np.concatenate(([0], np.cumsum(nchar)[:-1]))
+    tok_off = np.concatenate(([0], np.cumsum(ntok)))
+    doc = np.repeat(np.arange(len(texts)), ntok)  # each token's document
+    lo = char_off[doc]  # each token's document's first code point
+    s = np.concatenate([np.asarray(x, dtype=np.int64) for x in starts]) + lo
+    e = np.concatenate([np.asarray(x, dtype=np.int64) for x in ends]) + lo
+    n = len(s)
+    cps = _code_points("".join(texts))
     # a token holds a digit: digits counted over the text, compared at its two ends
     in_digits = np.concatenate(([0], np.cumsum(_char_test(cps, _DIGIT.match))))
-    digit = in_digits[ends] > in_digits[starts]
-    first = cps[starts]
+    digit = in_digits[e] > in_digits[s]
+    first = cps[s]
     upper = _char_test(first, str.isupper)
     cased = ~digit & (upper | _char_test(first, str.islower))
-    capital = cased & upper & ~_sentence_starts(text, cps, starts)
-    n_cased = int(cased.sum())
-    fact = digit if n_cased and capital.sum() > CAPS_DOC_SHARE * n_cased else digit | capital
-    # fact tokens joined to the previous fact token by one mark continue its fact
+    capital = cased & upper & ~_sentence_starts(cps, s, lo)
+    n_cased = np.bincount(doc, weights=cased, minlength=len(texts))
+    n_capital = np.bincount(doc, weights=capital, minlength=len(texts))
+    caps_doc = (n_cased > 0) & (n_capital > CAPS_DOC_SHARE * n_cased)
+    fact = np.where(caps_doc[doc], digit, digit | capital)
+    # fact tokens joined to the previous fact token (of the same document) by one mark continue its fact
     join = np.zeros(n, dtype=bool)
-    gap_one = (starts[1:] - ends[:-1]) == 1
+    gap_one = ((s[1:] - e[:-1]) == 1) & (doc[1:] == doc[:-1])
     mark = np.zeros(n - 1, dtype=bool)
-    mark[gap_one] = _char_test(cps[ends[:-1][gap_one]], _JOINERS.__contains__)
+    mark[gap_one] = _char_test(cps[e[:-1][gap_one]], _JOINERS.__contains__)
     join[1:] = fact[1:] & fact[:-1] & mark
     head = np.maximum.accumulate(np.where(fact & ~join, np.arange(n), -1))
-    return np.where(fact, head, -1)
+    out = np.where(fact, head - tok_off[doc], -1)
+    return [out[a:b] for a, b in zip(tok_off[:-1].tolist(), tok_off[1:].tolist())]
 
 
-def _sentence_starts(text: str, cps: np.ndarray, starts: np.ndarray) -> np.ndarray:
+def _sentence_starts(cps: np.ndarray, starts: np.ndarray, lo: np.ndarray) -> np.ndarray:
     """Per token start: whether the word there opens a sentence, a paragraph or the text
     (the character before it, spaces and tabs skipped, ends a sentence or is a line
-    break after a blank line or before an indent)."""
+    break after a blank line or before an indent). ``lo``: per token, where its text
+    begins in ``cps`` (texts laid end to end)."""
     blank = (cps == 32) | (cps == 9)
     idx = np.arange(len(cps))
     last = np.maximum.accumulate(np.where(blank, -1, idx))  # last non-blank at or before
-    k = np.where(starts > 0, last[np.maximum(starts - 1, 0)], -1)
-    out = k < 0
+    k = np.where(starts > lo, last[np.maximum(starts - 1, 0)], -1)
+    out = k < lo
     has = ~out
     kk = k[has]
     ch = cps[kk]
     opener = _char_test(ch, _OPENERS.__contains__) if len(ch) else np.zeros(0, bool)
     brk = (ch == 10) | (ch == 13)
-    prev = np.where(kk > 0, cps[np.maximum(kk - 1, 0)], 0)
-    after_blank_line = (kk > 0) & ((prev == 10) | (prev == 13))
+    prev = np.where(kk > lo[has], cps[np.maximum(kk - 1, 0)], 0)
+    after_blank_line = (kk > lo[has]) & ((prev == 10) | (prev == 13))
     s = starts[has]
     indent = blank[s - 1]
     out[has] = opener | (brk & (after_blank_line | indent))

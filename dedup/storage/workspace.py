@@ -85,20 +85,29 @@ class DocStore:
         self._records.close()
 
 
-def pack_prepared(p: Prepared) -> bytes:
-    """A prepared document's arrays as one record (without text, df and vocab)."""
+def pack_prepared(p: Prepared, facts: np.ndarray | None = None, vocab: np.ndarray | None = None) -> bytes:
+    """A prepared document's arrays as one record (without text and df), with its
+    distinct words (``vocab``, computed when not given) and, when given, its fact mask
+    (:func:`dedup.stages.template.fact_mask`): computed once per run, read by every pair."""
     paras = np.asarray(p.paragraphs, dtype=np.int32).reshape(-1, 2)
-    head = np.array([len(p.hashes), len(p.seg_bounds), len(paras), p.nchars], dtype=np.int64)
+    vocab = unique_sorted(p.hashes) if vocab is None else vocab
+    nfacts = -1 if facts is None else len(facts)
+    head = np.array([len(p.hashes), len(p.seg_bounds), len(paras), p.nchars, len(vocab), nfacts], dtype=np.int64)
     return b"".join([
         head.tobytes(), p.hashes.astype(np.uint64, copy=False).tobytes(),
         p.starts.astype(np.int32, copy=False).tobytes(), p.ends.astype(np.int32, copy=False).tobytes(),
         p.seg_bounds.astype(np.int32).tobytes(), paras.tobytes(), p.quoted.astype(np.uint8).tobytes(),
+        vocab.astype(np.uint64, copy=False).tobytes(),
+        b"" if facts is None else np.asarray(facts).astype(np.int32).tobytes(),
     ])
 
 
+_HEAD = 48  # bytes of a record's head: six int64 counts
+
+
 def unpack_prepared(index: int, data: bytes) -> Prepared:
-    n, nb, npara, nchars = np.frombuffer(data, np.int64, 4).tolist()
-    pos = 32
+    n, nb, npara, nchars, nvocab, _ = np.frombuffer(data, np.int64, 6).tolist()
+    pos = _HEAD
     def take(dtype, count):
         nonlocal pos
         arr = np.frombuffer(data, dtype, count, pos)
@@ -109,7 +118,18 @@ def unpack_prepared(index: int, data: bytes) -> Prepared:
     bounds = take(np.int32, nb).astype(np.int64)
     paras = [tuple(x) for x in take(np.int32, 2 * npara).reshape(-1, 2).tolist()]
     quoted = take(np.uint8, n).astype(bool)
-    return Prepared(index, None, starts, ends, hashes, bounds, paras, quoted, nchars)
+    p = Prepared(index, None, starts, ends, hashes, bounds, paras, quoted, nchars)
+    p.vocab = take(np.uint64, nvocab)
+    return p
+
+
+def unpack_facts(data: bytes) -> np.ndarray | None:
+    """The fact mask stored in a prepared record (None when it has none)."""
+    n, nb, npara, _, nvocab, nfacts = np.frombuffer(data, np.int64, 6).tolist()
+    if nfacts < 0:
+        return None
+    pos = _HEAD + 8 * n + 4 * n + 4 * n + 4 * nb + 8 * npara + n + 8 * nvocab
+    return np.frombuffer(data, np.int32, nfacts, pos).astype(np.int64)
 
 
 class PreparedStore(Sequence):
@@ -126,14 +146,15 @@ class PreparedStore(Sequence):
         self.table = (np.zeros(0, np.uint64), np.zeros(0, np.int64))
         self._cache: OrderedDict[int, Prepared] = OrderedDict()
 
-    def append(self, p: Prepared) -> None:
-        self._records.append(pack_prepared(p))
+    def append(self, p: Prepared, facts: np.ndarray, vocab: np.ndarray | None = None) -> None:
+        """Add the next document, with its fact mask (and its distinct words, when known)."""
+        self._records.append(pack_prepared(p, facts, vocab))
         self.ntokens.append(p.ntokens)
         self.nchars.append(p.nchars)
         self.content_chars.append(sum(e - s for s, e in p.paragraphs))
 
-    def replace(self, p: Prepared) -> None:
-        self._records.replace(p.index, pack_prepared(p))
+    def replace(self, p: Prepared, facts: np.ndarray) -> None:
+        self._records.replace(p.index, pack_prepared(p, facts))
         self.ntokens[p.index] = p.ntokens
         self.content_chars[p.index] = sum(e - s for s, e in p.paragraphs)
         self._cache.pop(p.index, None)
@@ -155,13 +176,27 @@ class PreparedStore(Sequence):
             return p
         p = unpack_prepared(k, self._records.get(k))
         values, counts = self.table
-        p.vocab = unique_sorted(p.hashes)
-        p.df = counts[np.searchsorted(values, p.hashes)].astype(np.int32) if len(p.hashes) and len(values) else np.zeros(len(p.hashes), np.int32)
+        if len(p.hashes) and len(values):  # looked up once per distinct word, in the small vocabulary per token
+            p.df = counts[np.searchsorted(values, p.vocab)].astype(np.int32)[np.searchsorted(p.vocab, p.hashes)]
+        else:
+            p.df = np.zeros(len(p.hashes), np.int32)
         p.noisy = bool(self.noisy[k]) if k < len(self.noisy) else False
         self._cache[k] = p
         if len(self._cache) > CACHE:
             self._cache.popitem(last=False)
         return p
+
+    def hashes(self, k: int) -> np.ndarray:
+        """Document ``k``'s token hashes alone (no df lookup: for a pass that needs no more)."""
+        p = self._cache.get(k)
+        if p is not None:
+            return p.hashes
+        data = self._records.get(k)
+        return np.frombuffer(data, np.uint64, int(np.frombuffer(data, np.int64, 1)[0]), _HEAD)
+
+    def facts(self, k: int) -> np.ndarray:
+        """Document ``k``'s fact mask, as stored with it."""
+        return unpack_facts(self._records.get(k))
 
     def __iter__(self) -> Iterator[Prepared]:
         for k in range(len(self)):
