@@ -241,3 +241,50 @@ def test_shuffled_band_keys_give_the_same_pairs_for_any_buckets_and_partitions(g
 
         check()
         prepared.close()
+
+
+def _slow_first(state, item):
+    import time
+
+    if item == 0:
+        time.sleep(state)
+    return item
+
+
+def test_progress_follows_task_completion_not_result_order(client):
+    """The first partition's task is slow: the others finish meanwhile, and the task
+    progress says so before the stage has its first result (in order) in hand."""
+    from dedup.engines.dask import TASKS, DaskEngine
+
+    calls = []
+    engine = DaskEngine(client=client, on_task=lambda *a: calls.append(a))
+    results = engine.map(_slow_first, 3.0, list(range(6)))
+    assert next(results) == 0
+    seen_before_first = max(done for _, done, _ in calls)
+    assert list(results) == [1, 2, 3, 4, 5]
+    assert seen_before_first >= 5  # all but the slow one had finished, and were reported
+    assert {label for label, _, _ in calls} == {TASKS}
+    done = [d for _, d, _ in calls]
+    assert done == sorted(done) and calls[-1][1:] == (6, 6)
+
+
+def test_cli_bar_follows_dask_tasks_and_prints_the_dashboard(run_cli, client, monkeypatch):
+    pytest.importorskip("bokeh")  # the dask extra's dashboard
+    from dedup.cli import common
+    from dedup.engines.dask import TASKS
+
+    seen = []
+    original = common.ProgressBar.__call__
+
+    def record(self, stage, done, total):
+        seen.append((stage, done, total))
+        return original(self, stage, done, total)
+
+    monkeypatch.setattr(common.ProgressBar, "__call__", record)
+    code, out, err = run_cli("cluster", SEEDS, "-f", "json", "--engine", "dask", "--scheduler",
+                             client.scheduler.address, "--partitions", "3")
+    assert code == 0 and out == _json(SEEDS)
+    tasks = [(d, t) for s, d, t in seen if s == TASKS]
+    assert tasks and tasks[-1][0] == tasks[-1][1] > 10, tasks[-3:]
+    link = [x for x in err.splitlines() if x.startswith("dedup: dask dashboard: http")]
+    assert len(link) == 1 and link[0].endswith("/status"), err
