@@ -288,3 +288,65 @@ def test_cli_bar_follows_dask_tasks_and_prints_the_dashboard(run_cli, client, mo
     assert tasks and tasks[-1][0] == tasks[-1][1] > 10, tasks[-3:]
     link = [x for x in err.splitlines() if x.startswith("dedup: dask dashboard: http")]
     assert len(link) == 1 and link[0].endswith("/status"), err
+
+
+def _numbered(state, item):
+    return item * state, (item,)
+
+
+def _concat_on_a_worker(a, b):
+    distributed.get_worker()  # raises outside a worker: the fold must not run on the driver
+    return a + b
+
+
+@pytest.mark.parametrize("n", [1, 2, 7, 40])
+def test_map_reduce_folds_the_parts_on_the_workers_in_order(client, n):
+    from dedup.engines.dask import DaskEngine
+
+    reduction = DaskEngine(client=client).map_reduce(_numbered, 10, list(range(n)), _concat_on_a_worker)
+    assert list(reduction) == [10 * k for k in range(n)]
+    assert reduction.value == tuple(range(n))  # in order: the merge is not commutative
+
+
+def test_local_map_reduce_folds_as_fold_does():
+    from hypothesis import given, strategies as st
+
+    from dedup.engines.base import Folding, Inline, fold
+    from dedup.engines.local import LocalEngine
+
+    @given(st.lists(st.text(max_size=3), min_size=1, max_size=70))
+    def check(parts):
+        folding = Folding(lambda a, b: a + b)
+        for p in parts:
+            folding.add(p)
+        assert folding.result() == fold(lambda a, b: a + b, parts) == "".join(parts)
+
+    check()
+    for engine in (Inline(), LocalEngine(2)):
+        reduction = engine.map_reduce(_numbered, 3, list(range(9)), lambda a, b: a + b)
+        assert list(reduction) == [3 * k for k in range(9)] and reduction.value == tuple(range(9))
+
+
+def test_word_tables_of_parts_merged_equal_one_table():
+    from hypothesis import given, settings, strategies as st
+
+    from dedup.stages.words import WordTable, merge, table_of, totals
+
+    doc = st.lists(st.integers(0, 40), max_size=30).map(lambda w: np.unique(np.asarray(w, np.uint64)))
+
+    @settings(max_examples=60, deadline=None)
+    @given(st.lists(doc, min_size=1, max_size=25), st.integers(1, 6))
+    def check(vocabs, size):
+        whole = WordTable()
+        entries = [(d, v, np.arange(1, len(v) + 1) % 4 + 1) for d, v in enumerate(vocabs)]
+        for d, v, o in entries:
+            whole.add(d, v, o)
+        expected = whole.finish(len(vocabs))
+        parts = [table_of(entries[s:s + size]) for s in range(0, len(entries), size)]
+        from dedup.engines.base import fold
+
+        got = totals(fold(merge, parts), len(vocabs))
+        for a, b in zip(got, expected):
+            assert np.array_equal(a, b)
+
+    check()

@@ -118,12 +118,14 @@ class DaskEngine:
     def _done(self, future) -> None:
         """Count a finished task once: from its done callback, or when the stage takes
         its result first (the callback runs later, on another thread)."""
-        if future.status != "finished":  # cancelled or failed: not work done
-            return
+        if future.status == "finished":  # not cancelled or failed: work done
+            self._count(future.key)
+
+    def _count(self, key) -> None:
         with self._lock:
-            if future.key not in self._pending:
+            if key not in self._pending:
                 return
-            self._pending.discard(future.key)
+            self._pending.discard(key)
             self._finished += 1
             report = self.on_task  # may have been unset since (the run is over)
             if report is not None:
@@ -153,6 +155,52 @@ class DaskEngine:
                 yield result
         finally:
             self.client.cancel([f for f in futures if f is not None] + [held])
+
+    def map_reduce(self, func, state, items, merge):
+        """``func(state, item)`` gives ``(result, part)``: the results come back in order;
+        the parts stay on the workers and are folded there by a tree of ``merge`` tasks
+        (in order), so only the folded part crosses to the caller (``.value``)."""
+        from .base import Reduction
+
+        items = list(items)
+        if not items:
+            raise ValueError("nothing to reduce")
+        run = f"{getattr(func, '__name__', 'stage').strip('_')}-{uuid.uuid4().hex[:8]}"
+        held = self.client.submit(_state, pickle.dumps(state, protocol=pickle.HIGHEST_PROTOCOL), key=f"{run}-state",
+                                  pure=False)
+        submit = self.client.submit
+        mapped = [submit(func, held, item, key=f"{run}-{k}", retries=RETRIES, pure=False) for k, item in enumerate(items)]
+        results = [submit(operator.getitem, m, 0, key=f"{run}-result-{k}", pure=False) for k, m in enumerate(mapped)]
+        level, depth, merges = [submit(operator.getitem, m, 1, key=f"{run}-part-{k}", pure=False)
+                                for k, m in enumerate(mapped)], 0, []
+        while len(level) > 1:  # pairwise, in order: fold's grouping
+            depth += 1
+            level = [submit(merge, level[i], level[i + 1], key=f"{run}-merge-{depth}-{i}", retries=RETRIES, pure=False)
+                     if i + 1 < len(level) else level[i] for i in range(0, len(level), 2)]
+            merges += [f for f in level if f.key.startswith(f"{run}-merge-{depth}-")]
+        total = [level[0]]
+        self._follow(mapped + merges)
+        merges = [f.key for f in merges]  # intermediate folds: dropped once merged further
+        del level  # the parts are held by the merge tasks that need them, no longer
+        # Nothing here is cancelled: the parts are tasks this client does not hold, and
+        # cancelling a task cancels its dependents (Dask asserts that someone wants
+        # them). Dropping the futures releases them; Dask forgets what nobody needs.
+
+        def stream():
+            for k in range(len(results)):
+                result = results[k].result()
+                self._done(mapped[k])
+                results[k] = mapped[k] = None  # released: the workers may drop them
+                yield result
+
+        def value():
+            out = total[0].result()
+            for key in merges:  # all finished: the fold is here
+                self._count(key)
+            total.clear()
+            return out
+
+        return Reduction(stream(), value)
 
     @property
     def buckets(self) -> int:

@@ -23,7 +23,7 @@ from .provenance import DocFacts
 from .recurrence import Recurrence, _counts, rest_signature
 from .segment import Prepared, member_sorted, paragraphs, prepare, unique_sorted
 from ..storage.spill import Ragged, Records
-from .words import WordTable
+from .words import merge, table_of, totals
 from ..storage.workspace import DocStore, PreparedStore
 
 if TYPE_CHECKING:  # the protocol only: a stage is handed its engine, never makes one
@@ -86,8 +86,10 @@ def _rest_range(state, rng: tuple[int, int]):
 
 
 def _prepare_range(state, rng: tuple[int, int]):
+    """The range's prepared documents, and its part of the corpus word and n-gram
+    tables (a reduction: folded where the engine keeps the parts)."""
     docs, lines, furniture, cfg, mod = state
-    out = []
+    out, words, grams = [], [], []
     for k in range(*rng):
         doc = docs.doc(k)
         spans, shape, _, keys = unpack_lines(lines.get(k))
@@ -98,8 +100,15 @@ def _prepare_range(state, rng: tuple[int, int]):
         head = [doc.text[s:e] for (s, e), d in zip(spans[: metadata.HEAD_LINES], drop.tolist()) if not d]
         seen = [(key, doc.text[s:e]) for (s, e), key, m in zip(spans, keys.tolist(), (recurring & ~shape).tolist()) if m]
         vocab, occ = np.unique(p.hashes, return_counts=True)
-        out.append((p, facts_of(doc, head, cfg.date_order), seen, vocab, occ, inline.counted(p.hashes, mod)))
-    return out
+        g = inline.counted(p.hashes, mod)
+        words.append((k, vocab, occ))
+        grams.append((k, g, np.ones(len(g), np.int32)))
+        out.append((p, facts_of(doc, head, cfg.date_order), seen))
+    return out, (table_of(words), table_of(grams))
+
+
+def _merge_tables(a: tuple, b: tuple) -> tuple:
+    return merge(a[0], b[0]), merge(a[1], b[1])
 
 
 def prepare_corpus(docs: DocStore, workdir: str, cfg: Config, progress: Progress = _noop,
@@ -134,19 +143,18 @@ def prepare_corpus(docs: DocStore, workdir: str, cfg: Config, progress: Progress
     del recurrence
     prepared = PreparedStore(workdir, docs)
     facts: list[DocFacts] = []
-    table = WordTable()
-    grams = WordTable()
     mod = inline.modulus(content_tokens)
     seen_furniture = boilerplate.FurnitureTexts()
-    for part in engine.map(_prepare_range, (docs, lines, furniture, cfg, mod), ranges):
-        for p, f, seen, vocab, occ, g in part:
+    tables = engine.map_reduce(_prepare_range, (docs, lines, furniture, cfg, mod), ranges, _merge_tables)
+    for part in tables:
+        for p, f, seen in part:
             seen_furniture.add(docs.sources[p.index], seen)
             prepared.append(p)
             facts.append(f)
-            table.add(p.index, vocab, occ)
-            grams.add(p.index, g, np.ones(len(g), np.int32))
         progress("segment", len(prepared), n)
-    values, counts, single_occ = table.finish(n)
+    table, grams = tables.value
+    values, counts, single_occ = totals(table, n)
+    del table
     ntok = np.asarray(prepared.ntokens, dtype=np.int64)
     noisy = noisy_flags(single_occ, ntok, n)
     prepared.finish((values, counts), noisy)
@@ -161,7 +169,7 @@ def prepare_corpus(docs: DocStore, workdir: str, cfg: Config, progress: Progress
         if near.any():
             prepared.replace(prepare(k, doc.text, paragraphs(doc.text, spans, ~(drop | near)), cfg.segment_tokens))
     lines.close()
-    values, counts, _ = grams.finish(n)
+    values, counts, _ = totals(grams, n)
     del grams
     keep = counts >= inline.PASSAGE_DOCS_FACTOR * cfg.boilerplate_min_docs
     inline_furniture(prepared, docs, (values[keep], counts[keep]), mod, cfg, progress, engine=engine)
