@@ -124,9 +124,11 @@ def one_run(corpus: str, engine: str, jobs: int, out: str, marks_out: str) -> No
 
 
 def compare_engines(corpus: str, out_dir: str, runs: list[tuple[str, int]], interval: float = 0.25) -> list[dict]:
-    """Each ``(engine, jobs)`` run back to back in a child process; wall time, the peak
-    of the summed resident memory of the child and all its descendants (the Dask
-    workers and nannies included), the load average when it started, and whether its
+    """Each ``(engine, jobs)`` run back to back in a child process; wall time, CPU
+    seconds of the whole process tree, the peak of the summed resident memory of the
+    child and all its descendants (the Dask workers and nannies included; pages a
+    forked local worker shares with the driver count once per process, so the local
+    engine's sum overstates it), the load average when it started, and whether its
     JSON is byte-identical to the first run's."""
     import filecmp
     import os
@@ -140,6 +142,7 @@ def compare_engines(corpus: str, out_dir: str, runs: list[tuple[str, int]], inte
         name = f"{engine}-{jobs}"
         out, marks = os.path.join(out_dir, f"{name}.json"), os.path.join(out_dir, f"{name}.marks.json")
         load = os.getloadavg()
+        before = resource.getrusage(resource.RUSAGE_CHILDREN)
         start = time.perf_counter()
         child = subprocess.Popen([sys.executable, "-m", "benchmarks.scaling", "_run", corpus, engine, str(jobs),
                                   out, marks])
@@ -157,11 +160,15 @@ def compare_engines(corpus: str, out_dir: str, runs: list[tuple[str, int]], inte
             peak = max(peak, total)
             time.sleep(interval)
         wall = time.perf_counter() - start
+        # CPU of the whole tree: each process waits for its own children (the Dask
+        # nannies' workers too), so their time is in the child's RUSAGE_CHILDREN.
+        after = resource.getrusage(resource.RUSAGE_CHILDREN)
+        cpu = after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime
         if child.returncode != 0:
             raise SystemExit(f"{name} failed with exit code {child.returncode}")
         with open(marks, encoding="utf-8") as fh:
             stages = json.load(fh)
-        rows.append({"run": name, "wall_s": round(wall, 1), "peak_rss_mb": round(peak / 2**20),
+        rows.append({"run": name, "wall_s": round(wall, 1), "cpu_s": round(cpu, 1), "peak_rss_mb": round(peak / 2**20),
                      "driver_peak_rss_mb": round(stages.pop("driver_peak_rss_mb")),
                      "load_at_start": [round(x, 2) for x in load], "load_at_end": [round(x, 2) for x in os.getloadavg()],
                      "identical": filecmp.cmp(out, os.path.join(out_dir, f"{runs[0][0]}-{runs[0][1]}.json"),
