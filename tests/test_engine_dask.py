@@ -20,10 +20,10 @@ sys.path.insert(0, str(REPO))  # benchmarks/ is not part of the installed packag
 DATA = next((d for d in (REPO.parent / "shared" / "data", REPO.parents[1] / "shared" / "data")
              if (d / "reuters21578.jsonl.gz").exists()), None)
 needs_data = pytest.mark.skipif(DATA is None, reason="source corpora not found")
-# Articles in the generated corpus. The issue asks for 10k: on the 2-core shared
-# development machine one 10k run took 233 s local and 366 s on Dask (identical JSON);
-# the three Dask runs here would add some 15 minutes to CI (budget 15 in all), so 2k.
-GENERATED = 2000
+# Articles in the generated corpus: the issue's 10k. It is run once locally and once on
+# Dask (the worker-kill test runs on the furnished corpus: a kill mid-run is as real on
+# 600 articles); see docs/SCALING.md for what it costs CI.
+GENERATED = 10000
 
 
 @pytest.fixture(scope="module")
@@ -106,10 +106,10 @@ def test_worker_killed_mid_run_is_retried_and_the_answer_is_unchanged(client, ge
     from dedup.pipeline import run
     from dedup.stages.report import render
 
-    with run([str(generated["plain"])], progress=progress, engine=_dask(client, partitions=8)) as outcome:
+    with run([str(generated["furnished"])], progress=progress, engine=_dask(client, partitions=8)) as outcome:
         got = "".join(render(outcome, "json"))
     assert [k for k, _ in killed] == ["segment", "fingerprint"]
-    assert got == local_json["plain"]
+    assert got == local_json["furnished"]
     client.wait_for_workers(2, timeout=60)
     alive = set(client.run(os.getpid).values())
     assert not alive & {pid for _, pid in killed}  # the workers really died (their nannies started new ones)

@@ -229,9 +229,11 @@ class DaskEngine:
         self._follow(mapped + parts)
         try:
             if progress:
-                for k, m in enumerate(mapped):
-                    _distributed().wait(m)
-                    progress(k + 1, len(mapped))
+                # wait() takes the default client: in a process with several, this one.
+                with self.client.as_current():
+                    for k, m in enumerate(mapped):
+                        _distributed().wait(m)
+                        progress(k + 1, len(mapped))
             results = [f.result() for f in parts]
             for f in mapped + parts:
                 self._done(f)
