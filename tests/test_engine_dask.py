@@ -257,12 +257,15 @@ def test_progress_follows_task_completion_not_result_order(client):
     from dedup.engines.dask import TASKS, DaskEngine
 
     calls = []
+    client.wait_for_workers(2, timeout=60)
     engine = DaskEngine(client=client, on_task=lambda *a: calls.append(a))
-    results = engine.map(_slow_first, 3.0, list(range(6)))
+    results = engine.map(_slow_first, 5.0, list(range(6)))
     assert next(results) == 0
     seen_before_first = max(done for _, done, _ in calls)
     assert list(results) == [1, 2, 3, 4, 5]
-    assert seen_before_first >= 5  # all but the slow one had finished, and were reported
+    # Others finished on the other worker meanwhile, and were reported (how many in 5 s
+    # depends on the machine's load; a bar following results in order would say 0).
+    assert seen_before_first >= 1
     assert {label for label, _, _ in calls} == {TASKS}
     done = [d for _, d, _ in calls]
     assert done == sorted(done) and calls[-1][1:] == (6, 6)
