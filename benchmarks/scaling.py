@@ -2,6 +2,7 @@
 
     python -m benchmarks.scaling measure CORPUS --jobs 2 --out costs.json
     python -m benchmarks.scaling project costs.json [--small costs-small.json] [--workers 8,64,512]
+    python -m benchmarks.scaling engines CORPUS --out DIR [--runs local:2,dask:1,dask:2]
 
 ``measure`` runs the pipeline's stage functions on the local engine and records, per
 article: CPU seconds of the stages workers run (prepare, fingerprint, align: wall x
@@ -100,7 +101,88 @@ def project(costs: dict, workers: list[int], small: dict | None = None,
     return rows
 
 
+def one_run(corpus: str, engine: str, jobs: int, out: str, marks_out: str) -> None:
+    """One run as the CLI does it (pipeline, JSON rendered to ``out``); the first and
+    last progress call of each stage go to ``marks_out`` (seconds from the start)."""
+    from dedup.pipeline import run
+    from dedup.stages.report import render
+
+    start, marks = time.perf_counter(), {}
+
+    def progress(stage, done, total):
+        now = time.perf_counter() - start
+        marks.setdefault(stage, [now, now])[1] = now
+
+    with run([corpus], progress=progress, jobs=jobs, engine=engine) as outcome:
+        marks["pipeline"] = [0.0, time.perf_counter() - start]
+        with open(out, "w", encoding="utf-8") as fh:
+            fh.writelines(render(outcome, "json"))
+    marks["total"] = [0.0, time.perf_counter() - start]
+    marks["driver_peak_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    with open(marks_out, "w", encoding="utf-8") as fh:
+        json.dump(marks, fh, indent=1)
+
+
+def compare_engines(corpus: str, out_dir: str, runs: list[tuple[str, int]], interval: float = 0.25) -> list[dict]:
+    """Each ``(engine, jobs)`` run back to back in a child process; wall time, CPU
+    seconds of the whole process tree, the peak of the summed resident memory of the
+    child and all its descendants (the Dask workers and nannies included; pages a
+    forked local worker shares with the driver count once per process, so the local
+    engine's sum overstates it), the load average when it started, and whether its
+    JSON is byte-identical to the first run's."""
+    import filecmp
+    import os
+    import subprocess
+
+    import psutil
+
+    os.makedirs(out_dir, exist_ok=True)
+    rows = []
+    for engine, jobs in runs:
+        name = f"{engine}-{jobs}"
+        out, marks = os.path.join(out_dir, f"{name}.json"), os.path.join(out_dir, f"{name}.marks.json")
+        load = os.getloadavg()
+        before = resource.getrusage(resource.RUSAGE_CHILDREN)
+        start = time.perf_counter()
+        child = subprocess.Popen([sys.executable, "-m", "benchmarks.scaling", "_run", corpus, engine, str(jobs),
+                                  out, marks])
+        proc, peak = psutil.Process(child.pid), 0
+        while child.poll() is None:
+            total = 0
+            try:
+                for p in [proc, *proc.children(recursive=True)]:
+                    try:
+                        total += p.memory_info().rss
+                    except psutil.Error:
+                        pass
+            except psutil.Error:
+                pass
+            peak = max(peak, total)
+            time.sleep(interval)
+        wall = time.perf_counter() - start
+        # CPU of the whole tree: each process waits for its own children (the Dask
+        # nannies' workers too), so their time is in the child's RUSAGE_CHILDREN.
+        after = resource.getrusage(resource.RUSAGE_CHILDREN)
+        cpu = after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime
+        if child.returncode != 0:
+            raise SystemExit(f"{name} failed with exit code {child.returncode}")
+        with open(marks, encoding="utf-8") as fh:
+            stages = json.load(fh)
+        rows.append({"run": name, "wall_s": round(wall, 1), "cpu_s": round(cpu, 1), "peak_rss_mb": round(peak / 2**20),
+                     "driver_peak_rss_mb": round(stages.pop("driver_peak_rss_mb")),
+                     "load_at_start": [round(x, 2) for x in load], "load_at_end": [round(x, 2) for x in os.getloadavg()],
+                     "identical": filecmp.cmp(out, os.path.join(out_dir, f"{runs[0][0]}-{runs[0][1]}.json"),
+                                              shallow=False),
+                     "stages": {k: [round(a, 1), round(b, 1)] for k, (a, b) in stages.items()}})
+        print(json.dumps(rows[-1]), flush=True)
+    return rows
+
+
 def main(argv: list[str]) -> int:
+    if argv[:1] == ["_run"]:
+        corpus, engine, jobs, out, marks = argv[1:]
+        one_run(corpus, engine, int(jobs), out, marks)
+        return 0
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     sub = ap.add_subparsers(dest="cmd", required=True)
     m = sub.add_parser("measure")
@@ -111,7 +193,17 @@ def main(argv: list[str]) -> int:
     p.add_argument("costs")
     p.add_argument("--workers", default="8,64,512")
     p.add_argument("--small", help="costs of a smaller corpus (driver memory as a slope)")
+    e = sub.add_parser("engines", help="local vs Dask on one corpus: wall, peak memory, identical JSON")
+    e.add_argument("corpus")
+    e.add_argument("--out", required=True, help="directory for each run's JSON and the table (engines.json)")
+    e.add_argument("--runs", default="local:2,dask:1,dask:2", help="engine:workers, run back to back in this order")
     args = ap.parse_args(argv)
+    if args.cmd == "engines":
+        runs = [(r.split(":")[0], int(r.split(":")[1])) for r in args.runs.split(",")]
+        rows = compare_engines(args.corpus, args.out, runs)
+        with open(f"{args.out}/engines.json", "w", encoding="utf-8") as fh:
+            json.dump(rows, fh, indent=1)
+        return 0
     if args.cmd == "measure":
         costs = measure(args.corpus, args.jobs)
         with open(args.out, "w", encoding="utf-8") as fh:

@@ -20,10 +20,10 @@ sys.path.insert(0, str(REPO))  # benchmarks/ is not part of the installed packag
 DATA = next((d for d in (REPO.parent / "shared" / "data", REPO.parents[1] / "shared" / "data")
              if (d / "reuters21578.jsonl.gz").exists()), None)
 needs_data = pytest.mark.skipif(DATA is None, reason="source corpora not found")
-# Articles in the generated corpus. The issue asks for 10k: on the 2-core shared
-# development machine one 10k run took 233 s local and 366 s on Dask (identical JSON);
-# the three Dask runs here would add some 15 minutes to CI (budget 15 in all), so 2k.
-GENERATED = 2000
+# Articles in the generated corpus: the issue's 10k. It is run once locally and once on
+# Dask (the worker-kill test runs on the furnished corpus: a kill mid-run is as real on
+# 600 articles); see docs/SCALING.md for what it costs CI.
+GENERATED = 10000
 
 
 @pytest.fixture(scope="module")
@@ -106,10 +106,10 @@ def test_worker_killed_mid_run_is_retried_and_the_answer_is_unchanged(client, ge
     from dedup.pipeline import run
     from dedup.stages.report import render
 
-    with run([str(generated["plain"])], progress=progress, engine=_dask(client, partitions=8)) as outcome:
+    with run([str(generated["furnished"])], progress=progress, engine=_dask(client, partitions=8)) as outcome:
         got = "".join(render(outcome, "json"))
     assert [k for k, _ in killed] == ["segment", "fingerprint"]
-    assert got == local_json["plain"]
+    assert got == local_json["furnished"]
     client.wait_for_workers(2, timeout=60)
     alive = set(client.run(os.getpid).values())
     assert not alive & {pid for _, pid in killed}  # the workers really died (their nannies started new ones)
@@ -241,3 +241,115 @@ def test_shuffled_band_keys_give_the_same_pairs_for_any_buckets_and_partitions(g
 
         check()
         prepared.close()
+
+
+def _slow_first(state, item):
+    import time
+
+    if item == 0:
+        time.sleep(state)
+    return item
+
+
+def test_progress_follows_task_completion_not_result_order(client):
+    """The first partition's task is slow: the others finish meanwhile, and the task
+    progress says so before the stage has its first result (in order) in hand."""
+    from dedup.engines.dask import TASKS, DaskEngine
+
+    calls = []
+    client.wait_for_workers(2, timeout=60)
+    engine = DaskEngine(client=client, on_task=lambda *a: calls.append(a))
+    results = engine.map(_slow_first, 5.0, list(range(6)))
+    assert next(results) == 0
+    seen_before_first = max(done for _, done, _ in calls)
+    assert list(results) == [1, 2, 3, 4, 5]
+    # Others finished on the other worker meanwhile, and were reported (how many in 5 s
+    # depends on the machine's load; a bar following results in order would say 0).
+    assert seen_before_first >= 1
+    assert {label for label, _, _ in calls} == {TASKS}
+    done = [d for _, d, _ in calls]
+    assert done == sorted(done) and calls[-1][1:] == (6, 6)
+
+
+def test_cli_bar_follows_dask_tasks_and_prints_the_dashboard(run_cli, client, monkeypatch):
+    pytest.importorskip("bokeh")  # the dask extra's dashboard
+    from dedup.cli import common
+    from dedup.engines.dask import TASKS
+
+    seen = []
+    original = common.ProgressBar.__call__
+
+    def record(self, stage, done, total):
+        seen.append((stage, done, total))
+        return original(self, stage, done, total)
+
+    monkeypatch.setattr(common.ProgressBar, "__call__", record)
+    code, out, err = run_cli("cluster", SEEDS, "-f", "json", "--engine", "dask", "--scheduler",
+                             client.scheduler.address, "--partitions", "3")
+    assert code == 0 and out == _json(SEEDS)
+    tasks = [(d, t) for s, d, t in seen if s == TASKS]
+    assert tasks and tasks[-1][0] == tasks[-1][1] > 10, tasks[-3:]
+    link = [x for x in err.splitlines() if x.startswith("dedup: dask dashboard: http")]
+    assert len(link) == 1 and link[0].endswith("/status"), err
+
+
+def _numbered(state, item):
+    return item * state, (item,)
+
+
+def _concat_on_a_worker(a, b):
+    distributed.get_worker()  # raises outside a worker: the fold must not run on the driver
+    return a + b
+
+
+@pytest.mark.parametrize("n", [1, 2, 7, 40])
+def test_map_reduce_folds_the_parts_on_the_workers_in_order(client, n):
+    from dedup.engines.dask import DaskEngine
+
+    reduction = DaskEngine(client=client).map_reduce(_numbered, 10, list(range(n)), _concat_on_a_worker)
+    assert list(reduction) == [10 * k for k in range(n)]
+    assert reduction.value == tuple(range(n))  # in order: the merge is not commutative
+
+
+def test_local_map_reduce_folds_as_fold_does():
+    from hypothesis import given, strategies as st
+
+    from dedup.engines.base import Folding, Inline, fold
+    from dedup.engines.local import LocalEngine
+
+    @given(st.lists(st.text(max_size=3), min_size=1, max_size=70))
+    def check(parts):
+        folding = Folding(lambda a, b: a + b)
+        for p in parts:
+            folding.add(p)
+        assert folding.result() == fold(lambda a, b: a + b, parts) == "".join(parts)
+
+    check()
+    for engine in (Inline(), LocalEngine(2)):
+        reduction = engine.map_reduce(_numbered, 3, list(range(9)), lambda a, b: a + b)
+        assert list(reduction) == [3 * k for k in range(9)] and reduction.value == tuple(range(9))
+
+
+def test_word_tables_of_parts_merged_equal_one_table():
+    from hypothesis import given, settings, strategies as st
+
+    from dedup.stages.words import WordTable, merge, table_of, totals
+
+    doc = st.lists(st.integers(0, 40), max_size=30).map(lambda w: np.unique(np.asarray(w, np.uint64)))
+
+    @settings(max_examples=60, deadline=None)
+    @given(st.lists(doc, min_size=1, max_size=25), st.integers(1, 6))
+    def check(vocabs, size):
+        whole = WordTable()
+        entries = [(d, v, np.arange(1, len(v) + 1) % 4 + 1) for d, v in enumerate(vocabs)]
+        for d, v, o in entries:
+            whole.add(d, v, o)
+        expected = whole.finish(len(vocabs))
+        parts = [table_of(entries[s:s + size]) for s in range(0, len(entries), size)]
+        from dedup.engines.base import fold
+
+        got = totals(fold(merge, parts), len(vocabs))
+        for a, b in zip(got, expected):
+            assert np.array_equal(a, b)
+
+    check()

@@ -175,8 +175,14 @@ def cluster_cmd(
     with ExitStack() as stack:
         runner = _engine(stack, engine.value, jobs or None, scheduler, partitions, quiet)
         with ProgressBar(enabled=not quiet and _err.is_terminal) as bar:
-            outcome = stack.enter_context(run_pipeline(list(paths), cfg, progress=bar, jobs=jobs or None,
-                                                                fields=fields, engine=runner))
+            if hasattr(runner, "on_task"):  # Dask: a bar that follows its tasks as they finish
+                runner.on_task = bar
+            try:
+                outcome = stack.enter_context(run_pipeline(list(paths), cfg, progress=bar, jobs=jobs or None,
+                                                                    fields=fields, engine=runner))
+            finally:
+                if hasattr(runner, "on_task"):
+                    runner.on_task = None
         if not quiet:
             for problem in outcome.problems:
                 sys.stderr.write(f"dedup: warning: {'skipped ' if problem.skipped else ''}{problem}\n")

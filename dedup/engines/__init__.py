@@ -11,8 +11,9 @@ ENGINES = ("local", "dask")
 
 
 def make_engine(name: str = "local", jobs: Optional[int] = None, client=None, scheduler: Optional[str] = None,
-                partitions: Optional[int] = None) -> Engine:
-    """The engine called ``name`` (``local`` or ``dask``)."""
+                partitions: Optional[int] = None, on_task=None) -> Engine:
+    """The engine called ``name`` (``local`` or ``dask``). ``on_task``: the Dask engine's
+    task-completion progress (see :class:`dedup.engines.dask.DaskEngine`)."""
     if name == "local":
         from .local import LocalEngine
 
@@ -20,7 +21,7 @@ def make_engine(name: str = "local", jobs: Optional[int] = None, client=None, sc
     if name == "dask":
         from .dask import DaskEngine
 
-        return DaskEngine(client=client, scheduler=scheduler, workers=jobs, partitions=partitions)
+        return DaskEngine(client=client, scheduler=scheduler, workers=jobs, partitions=partitions, on_task=on_task)
     from ..errors import EngineError
 
     raise EngineError(f"unknown engine {name!r} (choose from {', '.join(ENGINES)})")

@@ -7,7 +7,10 @@ statistics are reductions over the mapped results (``reduce``). An engine that s
 data over workers also offers ``shuffle(split, state, items, nparts, combine, cstate,
 progress)``: each item split into ``nparts`` pieces, piece ``p`` of every item combined
 where the data is, only the combined results returned (candidates use it to group band
-keys by key). A stage is handed an engine and imports this protocol only for its type (under
+keys by key). ``map_reduce(func, state, items, merge)``: ``func`` gives a result and
+a part of a corpus statistic per item; the results come back in order and the parts
+are folded where the engine has them (on Dask, by merge tasks on the workers), so
+only the folded statistic reaches the caller. A stage is handed an engine and imports this protocol only for its type (under
 ``TYPE_CHECKING``), never an engine; an engine knows no
 stage's internals, only ``func(state, item)``.
 """
@@ -43,6 +46,14 @@ class Engine(Protocol):
         """Fold ``parts`` with the associative ``merge`` (in order: left to right)."""
         ...
 
+    def map_reduce(self, func: Callable[[Any, Any], tuple], state: Any, items: Sequence,
+                   merge: Callable[[Any, Any], Any]) -> "Reduction":
+        """``func(state, item)`` gives ``(result, part)``: iterate the returned
+        :class:`Reduction` for the results in item order; then its ``value`` is the
+        parts folded in order with the associative ``merge`` (wherever the engine
+        keeps them: the answer does not depend on where)."""
+        ...
+
     def close(self) -> None:
         ...
 
@@ -62,6 +73,9 @@ class Inline:
     def reduce(self, merge, parts):
         return fold(merge, parts)
 
+    def map_reduce(self, func, state, items, merge) -> "Reduction":
+        return map_then_fold(self, func, state, items, merge)
+
     def close(self) -> None:
         pass
 
@@ -74,6 +88,59 @@ def fold(merge, parts):
     while len(parts) > 1:
         parts = [merge(parts[i], parts[i + 1]) if i + 1 < len(parts) else parts[i] for i in range(0, len(parts), 2)]
     return parts[0]
+
+
+class Folding:
+    """An in-order fold fed one part at a time, holding O(log n) partial folds (parts
+    of equal count merged as they arrive, like a binary counter). For an associative
+    ``merge`` the answer is :func:`fold`'s."""
+
+    def __init__(self, merge):
+        self.merge = merge
+        self._stack: list[tuple[int, Any]] = []
+
+    def add(self, part) -> None:
+        count = 1
+        while self._stack and self._stack[-1][0] == count:
+            count, part = count * 2, self.merge(self._stack.pop()[1], part)
+        self._stack.append((count, part))
+
+    def result(self):
+        if not self._stack:
+            raise ValueError("nothing to reduce")
+        out = self._stack[0][1]
+        for _, part in self._stack[1:]:
+            out = self.merge(out, part)
+        return out
+
+
+class Reduction:
+    """What an engine's ``map_reduce`` returns: iterate for the results (in order); then
+    ``value`` is the folded statistic."""
+
+    def __init__(self, results: Iterator, value: Callable[[], Any]):
+        self._results, self._value = results, value
+
+    def __iter__(self) -> Iterator:
+        return self._results
+
+    @property
+    def value(self):
+        return self._value()
+
+
+def map_then_fold(engine: "Engine", func: Callable[[Any, Any], tuple], state: Any, items: Sequence,
+                  merge: Callable[[Any, Any], Any]) -> Reduction:
+    """``map_reduce`` for an engine whose results all come back here: the parts come
+    back with them and are folded in this process as they arrive."""
+    folding = Folding(merge)
+
+    def results():
+        for result, part in engine.map(func, state, items):
+            folding.add(part)
+            yield result
+
+    return Reduction(results(), folding.result)
 
 
 def as_engine(engine: "Engine | int | None") -> Engine:

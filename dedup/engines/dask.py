@@ -4,7 +4,10 @@ Without a client or a scheduler address it starts a LocalCluster of worker proce
 on this machine. Each ``map`` sends the stage's state once (as a task holding it, so a
 worker lost mid-run costs a recomputation, not the run) and one task per partition;
 results come back in partition order. Workers read the run's workspace by path: on a
-cluster of several machines, ``work_dir`` must be a directory they all see.
+cluster of several machines, ``work_dir`` must be a directory they all see. ``on_task``
+follows the tasks themselves: it is called from Dask's task-completion events, as
+each partition's task finishes on a worker (in whatever order), not as the stage
+takes the results in order.
 """
 
 from __future__ import annotations
@@ -13,6 +16,7 @@ import logging
 import math
 import operator
 import pickle
+import threading
 import uuid
 from collections.abc import Iterator
 from typing import Any, Optional
@@ -22,6 +26,7 @@ from .base import chunks, fold
 
 CONNECT_TIMEOUT = 10  # seconds to reach a scheduler before giving up with one line
 RETRIES = 2  # a task whose worker raised (not died: Dask reschedules those itself)
+TASKS = "dask tasks"  # the progress label of the tasks' completion events
 
 
 def _state(blob: bytes) -> Any:
@@ -51,17 +56,24 @@ class DaskEngine:
     ``client``: a ``distributed.Client`` to use (left open); else ``scheduler``
     (``tcp://HOST:8786``) to connect to, else a LocalCluster of ``workers`` processes
     (default: all cores), one thread each. ``partitions``: how many partitions each
-    stage's work is cut into (default: the stage's own partition size).
+    stage's work is cut into (default: the stage's own partition size). ``on_task``:
+    ``progress(TASKS, done, total)`` as the run's tasks finish on the workers (``total``
+    grows as stages submit theirs); it may be called from another thread, one call at
+    a time.
     """
 
     name = "dask"
 
     def __init__(self, client=None, scheduler: Optional[str] = None, workers: Optional[int] = None,
-                 partitions: Optional[int] = None):
+                 partitions: Optional[int] = None, on_task=None):
         distributed = _distributed()
         if partitions is not None and partitions < 1:
             raise EngineError(f"partitions must be 1 or more, not {partitions}")
         self.npartitions = partitions
+        self.on_task = on_task
+        self._lock = threading.Lock()
+        self._submitted = self._finished = 0
+        self._pending: set = set()  # keys of followed tasks not counted yet
         self._owned = []
         if client is None:
             if scheduler:
@@ -92,6 +104,33 @@ class DaskEngine:
         except Exception:  # no dashboard (bokeh not installed): nothing to show
             return None
 
+    def _follow(self, futures: list) -> None:
+        """Report ``futures`` to ``on_task`` as each finishes (Dask's done callbacks)."""
+        if self.on_task is None or not futures:
+            return
+        with self._lock:
+            self._submitted += len(futures)
+            self._pending.update(f.key for f in futures)
+            self.on_task(TASKS, self._finished, self._submitted)
+        for f in futures:
+            f.add_done_callback(self._done)
+
+    def _done(self, future) -> None:
+        """Count a finished task once: from its done callback, or when the stage takes
+        its result first (the callback runs later, on another thread)."""
+        if future.status == "finished":  # not cancelled or failed: work done
+            self._count(future.key)
+
+    def _count(self, key) -> None:
+        with self._lock:
+            if key not in self._pending:
+                return
+            self._pending.discard(key)
+            self._finished += 1
+            report = self.on_task  # may have been unset since (the run is over)
+            if report is not None:
+                report(TASKS, self._finished, self._submitted)
+
     def partitions(self, n: int, size: int) -> list[tuple[int, int]]:
         if self.npartitions:
             size = max(1, math.ceil(n / self.npartitions))
@@ -107,13 +146,61 @@ class DaskEngine:
         held = self.client.submit(_state, blob, key=f"{run}-state", pure=False)
         futures = [self.client.submit(func, held, item, key=f"{run}-{k}", retries=RETRIES, pure=False)
                    for k, item in enumerate(items)]
+        self._follow(futures)
         try:
             for k in range(len(futures)):
                 result = futures[k].result()
+                self._done(futures[k])
                 futures[k] = None  # released: the worker may drop it
                 yield result
         finally:
             self.client.cancel([f for f in futures if f is not None] + [held])
+
+    def map_reduce(self, func, state, items, merge):
+        """``func(state, item)`` gives ``(result, part)``: the results come back in order;
+        the parts stay on the workers and are folded there by a tree of ``merge`` tasks
+        (in order), so only the folded part crosses to the caller (``.value``)."""
+        from .base import Reduction
+
+        items = list(items)
+        if not items:
+            raise ValueError("nothing to reduce")
+        run = f"{getattr(func, '__name__', 'stage').strip('_')}-{uuid.uuid4().hex[:8]}"
+        held = self.client.submit(_state, pickle.dumps(state, protocol=pickle.HIGHEST_PROTOCOL), key=f"{run}-state",
+                                  pure=False)
+        submit = self.client.submit
+        mapped = [submit(func, held, item, key=f"{run}-{k}", retries=RETRIES, pure=False) for k, item in enumerate(items)]
+        results = [submit(operator.getitem, m, 0, key=f"{run}-result-{k}", pure=False) for k, m in enumerate(mapped)]
+        level, depth, merges = [submit(operator.getitem, m, 1, key=f"{run}-part-{k}", pure=False)
+                                for k, m in enumerate(mapped)], 0, []
+        while len(level) > 1:  # pairwise, in order: fold's grouping
+            depth += 1
+            level = [submit(merge, level[i], level[i + 1], key=f"{run}-merge-{depth}-{i}", retries=RETRIES, pure=False)
+                     if i + 1 < len(level) else level[i] for i in range(0, len(level), 2)]
+            merges += [f for f in level if f.key.startswith(f"{run}-merge-{depth}-")]
+        total = [level[0]]
+        self._follow(mapped + merges)
+        merges = [f.key for f in merges]  # intermediate folds: dropped once merged further
+        del level  # the parts are held by the merge tasks that need them, no longer
+        # Nothing here is cancelled: the parts are tasks this client does not hold, and
+        # cancelling a task cancels its dependents (Dask asserts that someone wants
+        # them). Dropping the futures releases them; Dask forgets what nobody needs.
+
+        def stream():
+            for k in range(len(results)):
+                result = results[k].result()
+                self._done(mapped[k])
+                results[k] = mapped[k] = None  # released: the workers may drop them
+                yield result
+
+        def value():
+            out = total[0].result()
+            for key in merges:  # all finished: the fold is here
+                self._count(key)
+            total.clear()
+            return out
+
+        return Reduction(stream(), value)
 
     @property
     def buckets(self) -> int:
@@ -139,12 +226,18 @@ class DaskEngine:
                    for k, m in enumerate(mapped)] for p in range(nparts)]
         parts = [self.client.submit(combine, cheld, ps, key=f"{run}-combine-{p}", retries=RETRIES, pure=False)
                  for p, ps in enumerate(pieces)]
+        self._follow(mapped + parts)
         try:
             if progress:
-                for k, m in enumerate(mapped):
-                    _distributed().wait(m)
-                    progress(k + 1, len(mapped))
-            return [f.result() for f in parts]
+                # wait() takes the default client: in a process with several, this one.
+                with self.client.as_current():
+                    for k, m in enumerate(mapped):
+                        _distributed().wait(m)
+                        progress(k + 1, len(mapped))
+            results = [f.result() for f in parts]
+            for f in mapped + parts:
+                self._done(f)
+            return results
         finally:
             self.client.cancel([held, cheld, *mapped, *(f for ps in pieces for f in ps), *parts])
 

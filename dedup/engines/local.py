@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from typing import Optional
 
 from . import processes as parallel
-from .base import chunks, fold
+from .base import chunks, fold, map_then_fold
 
 
 class LocalEngine:
@@ -26,6 +26,9 @@ class LocalEngine:
 
     def reduce(self, merge, parts):
         return fold(merge, parts)
+
+    def map_reduce(self, func, state, items, merge):
+        return map_then_fold(self, func, state, items, merge)
 
     def close(self) -> None:
         pass

@@ -24,7 +24,7 @@ from .recurrence import Recurrence, _counts, rest_signature
 from .segment import Prepared, member_sorted, paragraphs, prepare, unique_sorted
 from .template import fact_mask, fact_masks
 from ..storage.spill import Ragged, Records
-from .words import WordTable
+from .words import merge, table_of, totals
 from ..storage.workspace import DocStore, PreparedStore
 
 if TYPE_CHECKING:  # the protocol only: a stage is handed its engine, never makes one
@@ -87,8 +87,10 @@ def _rest_range(state, rng: tuple[int, int]):
 
 
 def _prepare_range(state, rng: tuple[int, int]):
+    """The range's prepared documents, and its part of the corpus word and n-gram
+    tables (a reduction: folded where the engine keeps the parts)."""
     docs, lines, furniture, cfg, mod = state
-    out, texts = [], []
+    out, texts, words = [], [], []
     for k in range(*rng):
         doc = docs.doc(k)
         spans, shape, _, keys = unpack_lines(lines.get(k))
@@ -99,12 +101,18 @@ def _prepare_range(state, rng: tuple[int, int]):
         head = [doc.text[s:e] for (s, e), d in zip(spans[: metadata.HEAD_LINES], drop.tolist()) if not d]
         seen = [(key, doc.text[s:e]) for (s, e), key, m in zip(spans, keys.tolist(), (recurring & ~shape).tolist()) if m]
         vocab, occ = np.unique(p.hashes, return_counts=True)
-        out.append((p, facts_of(doc, head, cfg.date_order), seen, vocab, occ))
+        words.append((k, vocab, occ))
+        out.append((p, facts_of(doc, head, cfg.date_order), seen, vocab))
         texts.append(doc.text)
     # per chunk, not per document: n-grams and fact masks as array operations over it all
-    grams = inline.counted_many([p.hashes for p, *_ in out], mod)
-    masks = fact_masks(texts, [p.starts for p, *_ in out], [p.ends for p, *_ in out])
-    return [(*x, g, m) for x, g, m in zip(out, grams, masks)]
+    counted = inline.counted_many([x[0].hashes for x in out], mod)
+    masks = fact_masks(texts, [x[0].starts for x in out], [x[0].ends for x in out])
+    grams = [(k, g, np.ones(len(g), np.int32)) for k, g in zip(range(*rng), counted)]
+    return [(*x, m) for x, m in zip(out, masks)], (table_of(words), table_of(grams))
+
+
+def _merge_tables(a: tuple, b: tuple) -> tuple:
+    return merge(a[0], b[0]), merge(a[1], b[1])
 
 
 def prepare_corpus(docs: DocStore, workdir: str, cfg: Config, progress: Progress = _noop,
@@ -139,19 +147,18 @@ def prepare_corpus(docs: DocStore, workdir: str, cfg: Config, progress: Progress
     del recurrence
     prepared = PreparedStore(workdir, docs)
     facts: list[DocFacts] = []
-    table = WordTable()
-    grams = WordTable()
     mod = inline.modulus(content_tokens)
     seen_furniture = boilerplate.FurnitureTexts()
-    for part in engine.map(_prepare_range, (docs, lines, furniture, cfg, mod), ranges):
-        for p, f, seen, vocab, occ, g, mask in part:
+    tables = engine.map_reduce(_prepare_range, (docs, lines, furniture, cfg, mod), ranges, _merge_tables)
+    for part in tables:
+        for p, f, seen, vocab, mask in part:
             seen_furniture.add(docs.sources[p.index], seen)
             prepared.append(p, mask, vocab)
             facts.append(f)
-            table.add(p.index, vocab, occ)
-            grams.add(p.index, g, np.ones(len(g), np.int32))
         progress("segment", len(prepared), n)
-    values, counts, single_occ = table.finish(n)
+    table, grams = tables.value
+    values, counts, single_occ = totals(table, n)
+    del table
     ntok = np.asarray(prepared.ntokens, dtype=np.int64)
     noisy = noisy_flags(single_occ, ntok, n)
     prepared.finish((values, counts), noisy)
@@ -167,7 +174,7 @@ def prepare_corpus(docs: DocStore, workdir: str, cfg: Config, progress: Progress
             q = prepare(k, doc.text, paragraphs(doc.text, spans, ~(drop | near)), cfg.segment_tokens)
             prepared.replace(q, fact_mask(doc.text, q.starts, q.ends))
     lines.close()
-    values, counts, _ = grams.finish(n)
+    values, counts, _ = totals(grams, n)
     del grams
     keep = counts >= inline.PASSAGE_DOCS_FACTOR * cfg.boilerplate_min_docs
     inline_furniture(prepared, docs, (values[keep], counts[keep]), mod, cfg, progress, engine=engine)

@@ -27,6 +27,34 @@ def _merge(a, b):
     return _reduce(*(np.concatenate([x, y]) for x, y in zip(a, b)))
 
 
+EMPTY = (np.zeros(0, np.uint64), np.zeros(0, np.int64), np.zeros(0, np.int32), np.zeros(0, np.int32))
+
+
+def table_of(entries: list[tuple[int, np.ndarray, np.ndarray]]) -> tuple:
+    """The table of some documents, ``(doc, distinct words sorted, occurrences)`` each:
+    a part of the corpus table that :func:`merge` folds (in document order) and
+    :func:`totals` finishes, wherever the parts are computed."""
+    if not entries:
+        return EMPTY
+    values = np.concatenate([v for _, v, _ in entries])
+    docs = np.concatenate([np.full(len(v), d, np.int32) for d, v, _ in entries])
+    occ = np.concatenate([np.asarray(o).astype(np.int32) for _, _, o in entries])
+    return _reduce(values, np.ones(len(values), np.int64), docs, occ)
+
+
+def merge(a: tuple, b: tuple) -> tuple:
+    """Two tables in document order (``a``'s documents before ``b``'s) as one."""
+    return _merge(a, b)
+
+
+def totals(table: tuple, n_docs: int):
+    """``(words, documents per word, per document: tokens of words no other has)``."""
+    values, counts, docs, occ = table
+    single = counts == 1
+    per_doc = np.bincount(docs[single], weights=occ[single], minlength=n_docs)
+    return values, counts, per_doc
+
+
 class WordTable:
     """Documents per word; add documents in order, then :meth:`finish`."""
 
@@ -45,11 +73,9 @@ class WordTable:
     def _flush(self) -> None:
         if not self._pending:
             return
-        values = np.concatenate([v for _, v, _ in self._pending])
-        docs = np.concatenate([np.full(len(v), d, np.int32) for d, v, _ in self._pending])
-        occ = np.concatenate([o.astype(np.int32) for _, _, o in self._pending])
+        table = table_of(self._pending)
         self._pending, self._size = [], 0
-        self._tables.append(_reduce(values, np.ones(len(values), np.int64), docs, occ))
+        self._tables.append(table)
         while len(self._tables) >= 2 and len(self._tables[-1][0]) * 2 >= len(self._tables[-2][0]):
             b = self._tables.pop()
             self._tables.append(_merge(self._tables.pop(), b))
@@ -57,12 +83,8 @@ class WordTable:
     def finish(self, n_docs: int):
         """``(words, documents per word, per document: tokens of words no other has)``."""
         self._flush()
-        table = self._tables[0] if self._tables else (np.zeros(0, np.uint64), np.zeros(0, np.int64),
-                                                       np.zeros(0, np.int32), np.zeros(0, np.int32))
+        table = self._tables[0] if self._tables else EMPTY
         for other in self._tables[1:]:
             table = _merge(table, other)
         self._tables = []
-        values, counts, docs, occ = table
-        single = counts == 1
-        per_doc = np.bincount(docs[single], weights=occ[single], minlength=n_docs)
-        return values, counts, per_doc
+        return totals(table, n_docs)
