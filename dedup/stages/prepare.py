@@ -23,7 +23,7 @@ from .provenance import DocFacts
 from .recurrence import Recurrence, _counts, rest_signature
 from .segment import Prepared, member_sorted, paragraphs, prepare, unique_sorted
 from ..storage.spill import Ragged, Records
-from .words import WordTable
+from .words import WordTable, distinct_phrases
 from ..storage.workspace import DocStore, PreparedStore
 
 if TYPE_CHECKING:  # the protocol only: a stage is handed its engine, never makes one
@@ -98,7 +98,8 @@ def _prepare_range(state, rng: tuple[int, int]):
         head = [doc.text[s:e] for (s, e), d in zip(spans[: metadata.HEAD_LINES], drop.tolist()) if not d]
         seen = [(key, doc.text[s:e]) for (s, e), key, m in zip(spans, keys.tolist(), (recurring & ~shape).tolist()) if m]
         vocab, occ = np.unique(p.hashes, return_counts=True)
-        out.append((p, facts_of(doc, head, cfg.date_order), seen, vocab, occ, inline.counted(p.hashes, mod)))
+        out.append((p, facts_of(doc, head, cfg.date_order), seen, vocab, occ, inline.counted(p.hashes, mod),
+                    distinct_phrases(p.hashes)))
     return out
 
 
@@ -136,20 +137,25 @@ def prepare_corpus(docs: DocStore, workdir: str, cfg: Config, progress: Progress
     facts: list[DocFacts] = []
     table = WordTable()
     grams = WordTable()
+    phrases = WordTable()
     mod = inline.modulus(content_tokens)
     seen_furniture = boilerplate.FurnitureTexts()
     for part in engine.map(_prepare_range, (docs, lines, furniture, cfg, mod), ranges):
-        for p, f, seen, vocab, occ, g in part:
+        for p, f, seen, vocab, occ, g, ph in part:
             seen_furniture.add(docs.sources[p.index], seen)
             prepared.append(p)
             facts.append(f)
             table.add(p.index, vocab, occ)
             grams.add(p.index, g, np.ones(len(g), np.int32))
+            phrases.add(p.index, ph, np.ones(len(ph), np.int32))
         progress("segment", len(prepared), n)
     values, counts, single_occ = table.finish(n)
     ntok = np.asarray(prepared.ntokens, dtype=np.int64)
     noisy = noisy_flags(single_occ, ntok, n)
-    prepared.finish((values, counts), noisy)
+    ph_values, ph_counts, _ = phrases.finish(n)
+    del phrases
+    shared = ph_counts >= 2  # a phrase one document has is looked up as 1 (dedup.words.phrases_of)
+    prepared.finish((values, counts), noisy, (ph_values[shared], ph_counts[shared]))
     # OCR-damaged copies of furniture are not verbatim; drop the lines close to known ones.
     # (The corpus counts keep the dropped lines' words: a few documents' worth, and
     # recounting everything for them would double this stage.)

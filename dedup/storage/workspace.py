@@ -18,6 +18,7 @@ from ..stages.ingest import RECORD, Chooser, Sourced
 from ..models import Document, Problem
 from ..stages.segment import Prepared, unique_sorted
 from .spill import Records
+from ..stages.words import phrases_of
 
 CACHE = 2048  # prepared documents kept loaded per process
 
@@ -124,6 +125,7 @@ class PreparedStore(Sequence):
         self.content_chars: list[int] = []
         self.noisy = np.zeros(0, dtype=bool)
         self.table = (np.zeros(0, np.uint64), np.zeros(0, np.int64))
+        self.phrase_table: tuple | None = None  # phrases 2+ documents carry, and how many
         self._cache: OrderedDict[int, Prepared] = OrderedDict()
 
     def append(self, p: Prepared) -> None:
@@ -138,9 +140,11 @@ class PreparedStore(Sequence):
         self.content_chars[p.index] = sum(e - s for s, e in p.paragraphs)
         self._cache.pop(p.index, None)
 
-    def finish(self, table: tuple[np.ndarray, np.ndarray], noisy: np.ndarray) -> None:
+    def finish(self, table: tuple[np.ndarray, np.ndarray], noisy: np.ndarray, phrases: tuple | None = None) -> None:
+        """``table``: words and their documents; ``phrases``: the same for the word
+        bigrams and trigrams two or more documents carry (None: not counted)."""
         self._records.flush()
-        self.table, self.noisy = table, noisy
+        self.table, self.noisy, self.phrase_table = table, noisy, phrases
         self._cache.clear()
 
     def __len__(self) -> int:
@@ -158,6 +162,8 @@ class PreparedStore(Sequence):
         p.vocab = unique_sorted(p.hashes)
         p.df = counts[np.searchsorted(values, p.hashes)].astype(np.int32) if len(p.hashes) and len(values) else np.zeros(len(p.hashes), np.int32)
         p.noisy = bool(self.noisy[k]) if k < len(self.noisy) else False
+        if self.phrase_table is not None:
+            p.phrases = phrases_of(p.hashes, self.phrase_table)
         self._cache[k] = p
         if len(self._cache) > CACHE:
             self._cache.popitem(last=False)
