@@ -250,7 +250,7 @@ def find_candidates(prepared: Sequence[Prepared], cfg: Config, progress=None, *,
         pairs = _merge_pairs(pairs, found[noisy[found[:, 0]] | noisy[found[:, 1]]])
     if not cfg.rare_bigrams:
         return pairs
-    return _merge_pairs(pairs, rare_pairs(grams, owners, len(prepared), pairs))
+    return _merge_pairs(pairs, rare_pairs(grams, owners, len(prepared), pairs, _ntokens(prepared), cfg.max_evalue))
 
 
 def _rare_keys(prepared: Sequence[Prepared], cfg: Config, n_docs: int) -> np.ndarray:
@@ -337,7 +337,12 @@ def _shuffled_candidates(prepared, cfg: Config, progress, engine, noisy: np.ndar
     for g, o in engine.map(_grams_range, prepared, ranges):
         grams += g
         owners += o
-    return _merge_pairs(pairs, rare_pairs(grams, owners, len(prepared), pairs))
+    return _merge_pairs(pairs, rare_pairs(grams, owners, len(prepared), pairs, _ntokens(prepared), cfg.max_evalue))
+
+
+def _ntokens(prepared) -> np.ndarray:
+    counts = getattr(prepared, "ntokens", None)  # a PreparedStore keeps them loaded
+    return np.asarray(counts if counts is not None else [p.ntokens for p in prepared], dtype=np.float64)
 
 
 def _grams_range(prepared, rng: tuple[int, int]):

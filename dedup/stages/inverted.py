@@ -10,8 +10,12 @@ Bounded so that it scales and so that formulas and furniture never seed: a bigra
 seeds only when at most ``max(2, min(MAX_DF, DF_SHARE x corpus))`` documents carry it
 (so each bigram yields at most ``MAX_DF^2 / 2`` pairs); a pair needs shared rare
 bigrams worth ``MIN_IDF`` nats of inverse document frequency (log(N/df) summed, so
-three bigrams in a corpus of hundreds, two in one of thousands); and each document
-keeps its ``PER_DOC`` best partners from this channel.
+three bigrams in a corpus of hundreds, two in one of thousands) and, in a corpus, as
+many as a significant chain between documents of their sizes needs
+(:mod:`dedup.stages.significance`: the channel serves chains too short for the fixed
+rules, so a pair whose seeds cannot reach that score is not worth aligning); pairs the
+MinHash bands propose are left out; and each document keeps its ``PER_DOC`` best
+partners from this channel.
 """
 
 from __future__ import annotations
@@ -37,11 +41,16 @@ def bigrams(hashes: np.ndarray) -> np.ndarray:
 
 
 def rare_pairs(keys: list[np.ndarray], docs: list[np.ndarray], n_docs: int,
-               proposed: np.ndarray | None = None) -> np.ndarray:
+               proposed: np.ndarray | None = None, ntokens: np.ndarray | None = None,
+               max_evalue: float | None = None) -> np.ndarray:
     """Document pairs (i < j) sharing enough rare bigrams; ``keys``/``docs``: every
     document's distinct bigram keys and, beside each, its document number.
     ``proposed``: pairs (i < j) the MinHash bands already propose, left out here (they
-    take no place among a document's ``PER_DOC`` partners)."""
+    take no place among a document's ``PER_DOC`` partners). ``ntokens`` and
+    ``max_evalue``: a pair's shared rare bigrams must also be worth the score a
+    significant chain needs between documents of these sizes in a search of the
+    proposed pairs (:func:`dedup.stages.significance.min_score`): a pair that cannot
+    reach it links only by the fixed length rules, which the MinHash bands serve."""
     if not keys or n_docs < 3:
         return np.zeros((0, 2), np.int64)
     k = np.concatenate(keys)
@@ -71,6 +80,11 @@ def rare_pairs(keys: list[np.ndarray], docs: list[np.ndarray], n_docs: int,
     first = np.flatnonzero(np.r_[True, codes[1:] != codes[:-1]])
     codes, score = codes[first], np.add.reduceat(w, first)
     keep = score >= MIN_IDF
+    if ntokens is not None and max_evalue is not None:
+        i, j = codes // n_docs, codes % n_docs
+        tests = max(1, len(proposed) if proposed is not None else 1)
+        need = np.log(tests * np.maximum(ntokens[i], 1) * np.maximum(ntokens[j], 1) / max_evalue)
+        keep &= score >= need
     if proposed is not None and len(proposed):
         keep &= ~np.isin(codes, proposed[:, 0].astype(np.int64) * n_docs + proposed[:, 1])
     codes, score = codes[keep], score[keep]
