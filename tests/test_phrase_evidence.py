@@ -13,7 +13,7 @@ from dedup.stages.prepare import prepare_corpus
 from dedup.engines import Inline
 from dedup.stages.significance import Evidence, word_evidence
 from dedup.storage.spill import workdir
-from dedup.stages.words import phrase_keys
+from dedup.stages.words import phrase_keys, phrases_of
 
 
 def test_a_word_that_recurs_in_its_phrase_carries_no_evidence_a_new_continuation_does():
@@ -80,7 +80,7 @@ def test_the_corpus_counts_each_documents_phrases():
         prepared, _ = prepare_corpus(docs, tmp, cfg, engine=Inline())
         try:
             p = prepared[0]
-            bi, tri, bi_df, tri_df, distinct = p.phrases
+            bi, tri, bi_df, tri_df, distinct = phrases_of(p.hashes, p.phrase_table)  # looked up when needed
             assert np.array_equal(bi, phrase_keys(p.hashes)[0])
             assert bi_df[1] == 4 and tri_df[2] == 4  # "the harbour", "the harbour board": all four
             assert tri_df[5] == 3  # "voted on monday": the three copies

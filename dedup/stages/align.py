@@ -197,20 +197,22 @@ def _chain(blocks, A: Side, B: Side, cfg: Config, local: bool = False, tests: in
             lo += 1
         while hi > lo and g[hi - 1][1] - g[hi - 1][0] < 2:
             hi -= 1
-        if lo < hi:
-            span = _judge(g[lo:hi], A, B, cfg)
-            if span is None and local:
-                # Two-word matches at the edges ("of the") can pull a real passage under
-                # the score; judge it again without them.
-                while lo < hi and g[lo][1] - g[lo][0] < 3:
-                    lo += 1
-                while hi > lo and g[hi - 1][1] - g[hi - 1][0] < 3:
-                    hi -= 1
-                span = _judge(g[lo:hi], A, B, cfg) if lo < hi else None
-            if span is not None:
-                spans.append(span)
-                continue
-        spans.extend(_significant(g, A, B, cfg, tests))
+        if lo >= hi:
+            continue
+        core = g[lo:hi]
+        span = _judge(core, A, B, cfg)
+        if span is None and local:
+            # Two-word matches at the edges ("of the") can pull a real passage under
+            # the score; judge it again without them.
+            while lo < hi and g[lo][1] - g[lo][0] < 3:
+                lo += 1
+            while hi > lo and g[hi - 1][1] - g[hi - 1][0] < 3:
+                hi -= 1
+            span = _judge(g[lo:hi], A, B, cfg) if lo < hi else None
+        if span is not None:
+            spans.append(span)
+            continue
+        spans.extend(_significant(core, A, B, cfg, tests))
     return spans
 
 

@@ -22,6 +22,7 @@ from ..config import Config
 from .provenance import PairAlignment
 from .significance import MIN_OTHERS, Evidence, word_evidence
 from .segment import Prepared, member_sorted
+from .words import phrases_of
 from .template import TEMPLATE_FACT_SHARE, fact_evidence, fact_mask, frame_facts, judged, on_words, without_frame
 
 if TYPE_CHECKING:  # the protocol only: a stage is handed its engine, never makes one
@@ -49,17 +50,29 @@ def pair_sides(pa: Prepared, pb: Prepared, words_a: str, words_b: str, n_docs: i
     else:
         sig_a, sig_b = r_a, r_b
         ev_a = ev_b = None
-        if pa.phrases is not None and pb.phrases is not None:
+        if _has_phrases(pa) and _has_phrases(pb):
             ev_a = lambda: _evidence(pa, pb, df_a, others, prior)  # noqa: E731 (computed on demand)
             ev_b = lambda: _evidence(pb, pa, df_b, others, prior)  # noqa: E731
     return (Side.make(words_a, r_a + 1.0, pa.quoted, sig_a, ev_a),
             Side.make(words_b, r_b + 1.0, pb.quoted, sig_b, ev_b))
 
 
+def _has_phrases(p: Prepared) -> bool:
+    return p.phrases is not None or p.phrase_table is not None
+
+
+def _phrases(p: Prepared) -> tuple:
+    """``p``'s phrases and their corpus counts (:func:`dedup.stages.words.phrases_of`),
+    looked up once, on the first pair that needs them."""
+    if p.phrases is None:
+        p.phrases = phrases_of(p.hashes, p.phrase_table)
+    return p.phrases
+
+
 def _evidence(p: Prepared, other: Prepared, df_words: np.ndarray, others: int, prior: float) -> Evidence:
     """``p``'s word evidence with the pair's own phrases left out of the counts."""
-    bi, tri, bi_df, tri_df, _ = p.phrases
-    shared = other.phrases[4]
+    bi, tri, bi_df, tri_df, _ = _phrases(p)
+    shared = _phrases(other)[4]
     df2 = np.maximum(bi_df - 1 - member_sorted(bi, shared), 0)
     df3 = np.maximum(tri_df - 1 - member_sorted(tri, shared), 0)
     return Evidence(*word_evidence(np.maximum(df_words, 0), df2, df3, others, prior))

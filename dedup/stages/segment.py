@@ -41,6 +41,7 @@ class Prepared:
     noisy: bool = False  # many one-off words: likely OCR damage (set with df)
     vocab: np.ndarray | None = None  # sorted distinct token hashes (set with df)
     phrases: tuple | None = None  # bigram/trigram keys and documents per position (dedup.stages.words.phrases_of)
+    phrase_table: tuple | None = None  # the corpus's phrase counts ``phrases`` is looked up in, when needed
 
     @property
     def ntokens(self) -> int:

@@ -18,7 +18,6 @@ from ..stages.ingest import RECORD, Chooser, Sourced
 from ..models import Document, Problem
 from ..stages.segment import Prepared, unique_sorted
 from .spill import Records
-from ..stages.words import phrases_of
 
 CACHE = 2048  # prepared documents kept loaded per process
 
@@ -162,8 +161,7 @@ class PreparedStore(Sequence):
         p.vocab = unique_sorted(p.hashes)
         p.df = counts[np.searchsorted(values, p.hashes)].astype(np.int32) if len(p.hashes) and len(values) else np.zeros(len(p.hashes), np.int32)
         p.noisy = bool(self.noisy[k]) if k < len(self.noisy) else False
-        if self.phrase_table is not None:
-            p.phrases = phrases_of(p.hashes, self.phrase_table)
+        p.phrase_table = self.phrase_table  # phrases looked up only for the pairs that need them
         self._cache[k] = p
         if len(self._cache) > CACHE:
             self._cache.popitem(last=False)
