@@ -11,7 +11,7 @@ from dedup.stages.align import Side, align
 from dedup.config import Config
 from dedup.stages.inverted import MAX_DF, PER_DOC, bigrams, rare_pairs
 from dedup.stages.segment import _quoted
-from dedup.stages.significance import best_subchains, evalue
+from dedup.stages.significance import Evidence, best_subchains, evalue
 
 
 def _quoted_words(text):
@@ -103,3 +103,58 @@ def test_a_short_chain_of_rare_words_is_significant_where_the_fixed_rules_reject
     assert [(s.a0, s.a1, s.b0, s.b1, s.significant) for s in spans] == [(80, 90, 50, 60, True)]
     # the same chain in a search of a million pairs is chance
     assert align(side(a), side(b), cfg, tests=10**6) == []
+
+
+def test_quote_marks_of_both_kinds_nest_and_close_by_the_side_they_touch():
+    # a single quote inside a double one, both closing together: the double still closes
+    assert _quoted_words('He said "they shouted \'out\'" and left.') == ["they", "shouted", "out"]
+    # British style: a double quote inside a single one
+    assert _quoted_words("He said 'they shouted \"out\"' and left.") == ["they", "shouted", "out"]
+    # an apostrophe inside a quote neither closes it nor opens another
+    assert _quoted_words('"The victims\' families don\'t know" he said.') == ["The", "victims", "families", "don", "t", "know"]
+    # an opening bracket or dash before a mark is no word: it opens
+    assert _quoted_words("the verdict ('guilty') stands") == ["guilty"]
+    # a text cut mid-quote: only a double mark closes what began before the paragraph
+    assert _quoted_words('cut short," he said.') == ["cut", "short"]
+    assert _quoted_words("the victims' lawyer said.") == []
+
+
+def test_rare_bigram_seeds_must_reach_a_significant_score_and_skip_proposed_pairs():
+    rng = np.random.default_rng(3)
+    docs = [_doc(rng, n=300) for _ in range(200)]
+    wire = _doc(rng, vocab=10**9, n=600)
+    paper = np.concatenate([_doc(rng, n=10), wire[100:106], _doc(rng, n=10), wire[300:306]])
+    docs += [wire, paper]
+    keys = [bigrams(h) for h in docs]
+    owners = [np.full(len(k), i) for i, k in enumerate(keys)]
+    pair = [len(docs) - 2, len(docs) - 1]
+    ntok = np.array([len(h) for h in docs], float)
+    # ten shared rare bigrams (~53 nats): significant at 1e-6 in a small search, not at 1e-30
+    assert pair in rare_pairs(keys, owners, len(docs), None, ntok, 1e-6).tolist()
+    assert pair not in rare_pairs(keys, owners, len(docs), None, ntok, 1e-30).tolist()
+    # a pair the MinHash bands already propose is not proposed again
+    assert pair not in rare_pairs(keys, owners, len(docs), np.array([pair]), ntok, 1e-6).tolist()
+
+
+def test_phrase_evidence_is_computed_only_for_a_chain_that_could_be_significant():
+    rng = np.random.default_rng(4)
+    a = "".join(chr(0x4E00 + int(v)) for v in rng.integers(0, 5000, 200))
+    b = "".join(chr(0x4E00 + int(v)) for v in rng.integers(5000, 9000, 100))
+    run = "".join(chr(0x9000 + k) for k in range(10))
+    a, b = a[:80] + run + a[80:], b[:50] + run + b[50:]
+    calls = []
+
+    def side(w, rare):
+        rarity = np.full(len(w), 0.2)
+        rarity[[k for k, c in enumerate(w) if c >= "\u9000"]] = rare
+
+        def evidence():
+            calls.append(w)
+            return Evidence.independent(rarity)
+        return Side.make(w, rarity + 1.0, None, rarity, evidence)
+
+    cfg = Config(max_evalue=0.01)
+    assert align(side(a, 0.5), side(b, 0.5), cfg, tests=1) == []  # 5 nats can never reach ~15
+    assert calls == []
+    assert len(align(side(a, 2.0), side(b, 2.0), cfg, tests=1)) == 1
+    assert len(calls) == 2
