@@ -169,11 +169,13 @@ def _significant(g, A: Side, B: Side, cfg: Config, tests: int) -> list[Span]:
 
 
 def _quote_discount(A: Side, B: Side):
-    """The nats an equal block loses to its independent quotes (the words
-    :func:`_independent_quote` counts lose ``1 - QUOTE_EVIDENCE`` of their evidence)."""
+    """The nats an equal block loses to quotation: a word quoted on both sides loses
+    ``1 - QUOTE_EVIDENCE`` of its evidence (independent reports quote the same
+    testimony). Unlike :func:`_independent_quote`, framing words around the quote do
+    not lift the discount: here each framing word scores its own evidence."""
     def discount(blk, sig_a, sig_b) -> float:
         x0, x1, y0, y1 = blk
-        if not _independent_quote(A, B, x0, x1, y0, y1):
+        if not A.quoted(x0, x1) or not B.quoted(y0, y1):
             return 0.0
         both = (np.diff(A.cum_quoted[x0 : x1 + 1]) > 0) & (np.diff(B.cum_quoted[y0 : y1 + 1]) > 0)
         lost = sig_a.words(x0, x1)[both].sum() + sig_b.words(y0, y1)[both].sum()

@@ -22,6 +22,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from .significance import search_size
+
 MAX_DF = 10  # documents carrying a seeding bigram, at most
 DF_SHARE = 0.02  # ... and at most this share of the corpus
 MIN_IDF = 15.0  # summed log(N / df) of the shared rare bigrams a pair needs
@@ -82,7 +84,7 @@ def rare_pairs(keys: list[np.ndarray], docs: list[np.ndarray], n_docs: int,
     keep = score >= MIN_IDF
     if ntokens is not None and max_evalue is not None:
         i, j = codes // n_docs, codes % n_docs
-        tests = max(1, len(proposed) if proposed is not None else 1)
+        tests = search_size(n_docs)
         need = np.log(tests * np.maximum(ntokens[i], 1) * np.maximum(ntokens[j], 1) / max_evalue)
         keep &= score >= need
     if proposed is not None and len(proposed):

@@ -20,7 +20,7 @@ from .align_chars import CharView, align_chars
 from .cluster import UnionFind
 from ..config import Config
 from .provenance import PairAlignment
-from .significance import MIN_OTHERS, Evidence, word_evidence
+from .significance import MIN_OTHERS, Evidence, search_size, word_evidence
 from .segment import Prepared, member_sorted
 from .words import phrases_of
 from .template import TEMPLATE_FACT_SHARE, fact_evidence, fact_mask, frame_facts, judged, on_words, without_frame
@@ -127,7 +127,7 @@ def _align_range(state, rng: tuple[int, int]) -> list[tuple[int, PairAlignment, 
     """``(position in the caller's pairs, alignment, fact evidence)`` of the linked pairs
     in ``rng``."""
     prepared, pairs, order, cfg = state
-    tests = len(pairs)
+    tests = search_size(len(prepared))
     text = getattr(prepared, "text", None)  # a PreparedStore keeps texts on disk
     words = _cached({}, lambda p: p.word_string())
     chars = _cached({}, lambda p: CharView.of(p.text if p.text is not None else text(p.index), p.starts, p.ends))

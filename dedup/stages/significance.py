@@ -199,6 +199,13 @@ def _gap_cost(blocks: list[Block], k: int, sig_a, sig_b) -> float:
     return GAP_COST * ((x0 - px1) + (y0 - py1))
 
 
+def search_size(n_docs: int) -> int:
+    """The pairs a corpus search tests: every pair of its documents. The candidates are
+    not the search space: they were chosen because they share text, so counting only
+    them would make the chance matches among them look rarer than they are."""
+    return max(1, n_docs * (n_docs - 1) // 2)
+
+
 def evalue(score: float, n_a: int, n_b: int, tests: int) -> float:
     """Expected chance chains scoring ``score`` or more in ``tests`` pairs of this size."""
     return max(1, tests) * max(1, n_a) * max(1, n_b) * math.exp(-score)
