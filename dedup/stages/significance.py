@@ -6,8 +6,8 @@ and the expected number of chains scoring that well by chance in a search of thi
 is ``E = tests x n_a x n_b x exp(-S)``: ``tests`` pairs of documents compared,
 ``n_a x n_b`` places a chain could sit in one pair, and ``exp(-S)`` the chance of the
 score at one place. A chain is significant when ``E <= cfg.max_evalue``. The same rule
-serves one pair (``tests`` = 1) and a corpus (``tests`` = the candidate pairs aligned):
-a larger search asks for a higher score. Without a corpus (fewer than ``MIN_OTHERS``
+serves one pair (``tests`` = 1) and a corpus (``tests`` = every pair of its documents,
+:func:`search_size`): a larger search asks for a higher score. Without a corpus (fewer than ``MIN_OTHERS``
 other documents) no word has a rarity and nothing is significant: the fixed length
 rules of :class:`dedup.config.Config` decide.
 
@@ -23,8 +23,8 @@ reworded wire formula, a caption, furniture that survived the boilerplate stage)
 scores its first word or two and then ~nothing, however rare each of its words is,
 while a run whose phrases no other document has scores its words' rarities; context
 only discounts (a word never scores above its rarity: document counts of unseen
-phrases are too sparse to say more). Words inside quotation marks count half
-(independent reports quote the same testimony). Each unmatched word inside the chain
+phrases are too sparse to say more). Words quoted on both sides count half
+(independent reports quote the same testimony; :func:`dedup.stages.align._quote_discount`). Each unmatched word inside the chain
 costs ``GAP_COST`` nats (a rewritten phrase is weaker evidence than a verbatim one).
 Where the corpus's phrases were not counted (the persistent index) words are scored
 independently, by rarity alone.
@@ -33,11 +33,12 @@ The best-scoring contiguous sub-chain is found with the maximum-subarray rule (b
 gains minus the gap costs before them), so one stray block at the edge of a chain never
 sinks the rest; what lies either side of it is searched again.
 
-Measured (benchmarks.meter; README): with words independent, ``max_evalue`` 0.01 took
-the 3k generated corpus's pair precision from 0.99 to 0.78 on recurring formulas; with
-the phrase model it stays at 0.98. Not yet enough: at the default 1e-6 the 10k
-generated corpus's ARI is 0.969 against 0.974 at 1e-24 (false links: mostly real reuse
-and reworded formulas among its Reuters background texts).
+The words' rarities bound the evidence from above (:class:`Lazy`): a chain whose
+rarities cannot reach the score it needs is rejected before any phrase is looked up.
+
+Measured (benchmarks.meter; README): at the default 1e-6 the 10k generated corpus's
+pair precision is 0.978 against 0.983 with significance off (false links: negatives
+that share one quotation, and real reuse among its Reuters background texts).
 """
 
 from __future__ import annotations
