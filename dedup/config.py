@@ -43,6 +43,10 @@ class Config(BaseModel):
     segment_tokens: int = Field(
         40, ge=8, le=1000, description="target words per segment when long paragraphs are cut"
     )
+    rare_bigrams: bool = Field(
+        True, description="also propose pairs that share word bigrams rare in the corpus "
+        "(dedup.stages.inverted): reaches short rewrites that share no MinHash band"
+    )
     max_bucket: int = Field(
         200, ge=2, description="an LSH bucket larger than this links members to a few, not all"
     )
@@ -54,6 +58,15 @@ class Config(BaseModel):
         0.8, ge=0.0, le=1.0, description="lowest weighted similarity of a passage's two sides"
     )
     max_gap: int = Field(8, ge=0, le=100, description="unmatched words a passage may bridge")
+    max_evalue: float = Field(
+        1e-6, gt=0.0, description="a chain of matching words is significant when fewer than this "
+        "many chains scoring as well are expected by chance among all the corpus's pairs (dedup.stages.significance)"
+    )
+    phrase_prior: float = Field(
+        2.0, gt=0.0, description="documents of pseudo-count in the phrase model: a word that follows "
+        "its one or two words of context in many more other documents than this carries ~no evidence "
+        "of copying (dedup.stages.significance)"
+    )
     min_link_tokens: int = Field(
         30, ge=1, description="fewest matching words in all passages to link two documents"
     )

@@ -21,6 +21,7 @@ from ..stages.align import Span, coverage, weighted_score
 from ..stages.candidates import segment_band_keys
 from ..config import Config
 from ..stages.link import align_one
+from ..stages.significance import search_size
 from ..models import Document
 from ..stages.normalize import tokenize
 from ..stages.prepare import facts_of, is_noisy
@@ -174,7 +175,7 @@ class PairResult:
 def align_pair(stored: Prepared, new: Prepared, n_docs: int, cfg: Config, facts=None) -> PairResult | None:
     """Align a stored document (side A) with the new one (side B) as the batch link stage
     does. ``facts``: optional cached fact masks (see :func:`dedup.stages.link.align_one`)."""
-    kind, spans = align_one(stored, new, n_docs, cfg, facts=facts)
+    kind, spans = align_one(stored, new, n_docs, cfg, facts=facts, tests=search_size(n_docs))  # the batch's search
     if kind is None:
         return None
     cov_a, cov_b = coverage(spans, stored.ntokens, new.ntokens)

@@ -19,6 +19,11 @@ on common words and differs on the rare ones (names, figures), so its weighted
 similarity is low, while a copy matches on the rare words too. Words inside quotation
 marks count half as evidence of copying: independent reports quote the same speakers
 (unless the equal words run on past the quote into the reporter's own words).
+
+Besides the fixed rules (``min_passage_tokens`` words at ``min_passage_score``), a chain
+is kept when its best-scoring sub-chain is significant in a corpus of this size
+(:mod:`dedup.stages.significance`): a short rewrite's verbatim runs of rare words count even
+when they are fewer than the fixed minimum, and a stray block never sinks a chain.
 """
 
 from __future__ import annotations
@@ -30,6 +35,7 @@ from rapidfuzz.distance import Indel
 
 from .anchors import LONG_DOC, windows
 from ..config import Config
+from .significance import Lazy, best_subchains, min_score, upper_bound
 
 MAX_ROUNDS = 3
 SHORT_DOC_SHARE = 0.5  # passages covering half of a short document link it
@@ -46,14 +52,21 @@ class Side:
     words: str
     cum_weight: np.ndarray
     cum_quoted: np.ndarray
+    sig: Lazy | None = None  # each word's evidence of copying, in nats (dedup.stages.significance)
 
     @classmethod
-    def make(cls, words: str, weights: np.ndarray | None = None, quoted: np.ndarray | None = None) -> "Side":
+    def make(cls, words: str, weights: np.ndarray | None = None, quoted: np.ndarray | None = None,
+             rarity: np.ndarray | None = None, evidence=None) -> "Side":
+        """``rarity``: each word's rarity in nats (None without a corpus: nothing is
+        significant); ``evidence``: a callable that returns the
+        :class:`~dedup.stages.significance.Evidence` of its phrases, called only when a
+        chain's rarity could reach a significant score (None: words independent)."""
         n = len(words)
         w = np.ones(n) if weights is None else weights
         q = np.zeros(n) if quoted is None else quoted
+        sig = Lazy(rarity, evidence) if rarity is not None else None
         return cls(words, np.concatenate([[0.0], np.cumsum(w, dtype=np.float64)]),
-                   np.concatenate([[0.0], np.cumsum(q, dtype=np.float64)]))
+                   np.concatenate([[0.0], np.cumsum(q, dtype=np.float64)]), sig)
 
     def weights(self) -> np.ndarray:
         return np.diff(self.cum_weight)
@@ -81,10 +94,11 @@ class Span:
     evidence: float
     score: float
     blocks: tuple = ()  # the equal blocks (a0, a1, b0, b1) that make the passage
+    significant: bool = False  # kept by significance, not by the fixed rules
 
     def swapped(self) -> "Span":
         return Span(self.b0, self.b1, self.a0, self.a1, self.matched, self.evidence, self.score,
-                    tuple((y0, y1, x0, x1) for x0, x1, y0, y1 in self.blocks))
+                    tuple((y0, y1, x0, x1) for x0, x1, y0, y1 in self.blocks), self.significant)
 
 
 def _equal_blocks(wa: str, wb: str) -> list[tuple[int, int, int, int]]:
@@ -110,15 +124,19 @@ def _judge(g, A: Side, B: Side, cfg: Config) -> Span | None:
     matched = sum(b[1] - b[0] for b in g)
     if matched < cfg.min_passage_tokens:
         return None
+    span = _span(g, A, B)
+    return span if span.score >= cfg.min_passage_score else None
+
+
+def _span(g, A: Side, B: Side, significant: bool = False) -> Span:
+    matched = sum(b[1] - b[0] for b in g)
     a0, a1, b0, b1 = g[0][0], g[-1][1], g[0][2], g[-1][3]
     same = sum(A.weight(x0, x1) + B.weight(y0, y1) for x0, x1, y0, y1 in g)
     total = A.weight(a0, a1) + B.weight(b0, b1)
     score = same / total if total else 0.0
-    if score < cfg.min_passage_score:
-        return None
     quoted = sum(_independent_quote(A, B, *blk) for blk in g)
     evidence = matched - (1.0 - QUOTE_EVIDENCE) * quoted
-    return Span(a0, a1, b0, b1, matched, evidence, score, tuple(g))
+    return Span(a0, a1, b0, b1, matched, evidence, score, tuple(g), significant)
 
 
 def _independent_quote(A: Side, B: Side, x0: int, x1: int, y0: int, y1: int) -> int:
@@ -136,7 +154,36 @@ def _independent_quote(A: Side, B: Side, x0: int, x1: int, y0: int, y1: int) -> 
     return int((qa & qb).sum())
 
 
-def _chain(blocks, A: Side, B: Side, cfg: Config, local: bool = False) -> list[Span]:
+def _significant(g, A: Side, B: Side, cfg: Config, tests: int) -> list[Span]:
+    """The significant sub-chains of a chain the fixed rules rejected. The words'
+    rarities bound every sub-chain's score: below the score needed, the phrase evidence
+    is never computed."""
+    if A.sig is None or B.sig is None:
+        return []
+    need = min_score(len(A.words), len(B.words), tests, cfg.max_evalue)
+    if upper_bound(g, A.sig, B.sig) < need:
+        return []
+    return [_span(g[lo:hi], A, B, True)
+            for lo, hi, score in best_subchains(g, A.sig.full(), B.sig.full(), _quote_discount(A, B))
+            if score >= need]
+
+
+def _quote_discount(A: Side, B: Side):
+    """The nats an equal block loses to quotation: a word quoted on both sides loses
+    ``1 - QUOTE_EVIDENCE`` of its evidence (independent reports quote the same
+    testimony). Unlike :func:`_independent_quote`, framing words around the quote do
+    not lift the discount: here each framing word scores its own evidence."""
+    def discount(blk, sig_a, sig_b) -> float:
+        x0, x1, y0, y1 = blk
+        if not A.quoted(x0, x1) or not B.quoted(y0, y1):
+            return 0.0
+        both = (np.diff(A.cum_quoted[x0 : x1 + 1]) > 0) & (np.diff(B.cum_quoted[y0 : y1 + 1]) > 0)
+        lost = sig_a.words(x0, x1)[both].sum() + sig_b.words(y0, y1)[both].sum()
+        return 0.5 * (1.0 - QUOTE_EVIDENCE) * float(lost)
+    return discount
+
+
+def _chain(blocks, A: Side, B: Side, cfg: Config, local: bool = False, tests: int = 1) -> list[Span]:
     """Group consecutive equal blocks separated by small gaps into passages; keep the
     ones with enough matching words and a high enough weighted similarity.
 
@@ -152,18 +199,22 @@ def _chain(blocks, A: Side, B: Side, cfg: Config, local: bool = False) -> list[S
             lo += 1
         while hi > lo and g[hi - 1][1] - g[hi - 1][0] < 2:
             hi -= 1
-        if lo < hi:
-            span = _judge(g[lo:hi], A, B, cfg)
-            if span is None and local:
-                # Two-word matches at the edges ("of the") can pull a real passage under
-                # the score; judge it again without them.
-                while lo < hi and g[lo][1] - g[lo][0] < 3:
-                    lo += 1
-                while hi > lo and g[hi - 1][1] - g[hi - 1][0] < 3:
-                    hi -= 1
-                span = _judge(g[lo:hi], A, B, cfg) if lo < hi else None
-            if span is not None:
-                spans.append(span)
+        if lo >= hi:
+            continue
+        core = g[lo:hi]
+        span = _judge(core, A, B, cfg)
+        if span is None and local:
+            # Two-word matches at the edges ("of the") can pull a real passage under
+            # the score; judge it again without them.
+            while lo < hi and g[lo][1] - g[lo][0] < 3:
+                lo += 1
+            while hi > lo and g[hi - 1][1] - g[hi - 1][0] < 3:
+                hi -= 1
+            span = _judge(g[lo:hi], A, B, cfg) if lo < hi else None
+        if span is not None:
+            spans.append(span)
+            continue
+        spans.extend(_significant(core, A, B, cfg, tests))
     return spans
 
 
@@ -174,17 +225,18 @@ def _mask(w: str, spans: list[tuple[int, int]], fill: str) -> str:
     return "".join(chars)
 
 
-def align(A: Side, B: Side, cfg: Config) -> list[Span]:
+def align(A: Side, B: Side, cfg: Config, tests: int = 1) -> list[Span]:
     """Reused passages between two documents, sorted by position in A.
 
+    ``tests``: pairs compared in the whole search (the significance's search space).
     Symmetric: ``align(B, A)`` gives the same passages with sides swapped.
     """
     if B.words < A.words:
-        return sorted((s.swapped() for s in align(B, A, cfg)), key=lambda s: (s.a0, s.b0))
+        return sorted((s.swapped() for s in align(B, A, cfg, tests)), key=lambda s: (s.a0, s.b0))
     found: list[Span] = []
     a, b = A.words, B.words
     for _ in range(MAX_ROUNDS):
-        new = _round(a, b, A, B, cfg)
+        new = _round(a, b, A, B, cfg, tests)
         if not new:
             break
         found.extend(new)
@@ -199,7 +251,7 @@ def align(A: Side, B: Side, cfg: Config) -> list[Span]:
     return out
 
 
-def _round(a: str, b: str, A: Side, B: Side, cfg: Config) -> list[Span]:
+def _round(a: str, b: str, A: Side, B: Side, cfg: Config, tests: int = 1) -> list[Span]:
     """The passages of one round: chained LCS blocks inside each window of the pair.
 
     Windows may share a stretch of one side (a passage repeated on the other): where
@@ -212,7 +264,7 @@ def _round(a: str, b: str, A: Side, B: Side, cfg: Config) -> list[Span]:
     for a0, a1, b0, b1 in boxes:
         blocks = _equal_blocks(a[a0:a1], b[b0:b1])
         spans.extend(_chain([(x0 + a0, x1 + a0, y0 + b0, y1 + b0) for x0, x1, y0, y1 in blocks], A, B, cfg,
-                            local=max(len(a), len(b)) > LONG_DOC))
+                            local=max(len(a), len(b)) > LONG_DOC, tests=tests))
     if len(boxes) < 2:
         return spans
     kept: list[Span] = []
@@ -254,7 +306,7 @@ def _extend(span: Span, a: str, b: str, A: Side, B: Side, cfg: Config) -> Span:
         tail.append(blk)
     while tail and tail[-1][1] - tail[-1][0] < 2:
         tail.pop()
-    if not head and not tail:
+    if not head and not tail or span.significant:  # a significant chain is already its best part
         return span
     grown = _judge(head + blocks + tail, A, B, cfg)
     return grown if grown is not None else span
@@ -281,7 +333,8 @@ def link_kind(spans: list[Span], n_a: int, n_b: int, cfg: Config) -> str | None:
     passages that cover at least half of it.
     """
     evidence = sum(s.evidence for s in spans)
-    if evidence < cfg.min_link_tokens and not (spans and evidence >= SHORT_DOC_SHARE * min(n_a, n_b)):
+    if (evidence < cfg.min_link_tokens and not (spans and evidence >= SHORT_DOC_SHARE * min(n_a, n_b))
+            and not any(s.significant for s in spans)):
         return None
     cov_a, cov_b = coverage(spans, n_a, n_b)
     if min(cov_a, cov_b) >= cfg.duplicate_coverage:

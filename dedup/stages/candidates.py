@@ -22,6 +22,7 @@ import numpy as np
 from .anchors import LONG_DOC
 from ..config import Config
 from .fingerprint import combine, segment_shingles, signatures
+from .inverted import bigrams, rare_pairs
 from .segment import Prepared, unique_sorted
 from ..storage.spill import append_file
 
@@ -181,10 +182,12 @@ def _noisy(prepared: Sequence[Prepared]) -> np.ndarray:
 
 
 def _keys_range(state, rng: tuple[int, int]):
-    prepared, cfg, rare = state
+    prepared, cfg, rare, with_grams = state
     docs = prepared[rng[0] : rng[1]]
     keys, seg_of = segment_band_keys(docs, cfg)
-    return keys, seg_of + rng[0], (_rare_keys(docs, cfg, len(prepared)) if rare else None)
+    grams = [bigrams(p.hashes) for p in docs] if with_grams else []
+    owner = [np.full(len(g), rng[0] + k, np.int64) for k, g in enumerate(grams)]
+    return keys, seg_of + rng[0], (_rare_keys(docs, cfg, len(prepared)) if rare else None), grams, owner
 
 
 class _BandColumns:
@@ -215,20 +218,23 @@ def find_candidates(prepared: Sequence[Prepared], cfg: Config, progress=None, *,
                     workdir: str | None = None) -> np.ndarray:
     """Document pairs (i < j) whose segments collide in some LSH band, as an (n, 2) array.
 
-    Documents flagged as OCR-damaged also get candidates that share their rarer words.
-    ``workdir``: keep the band keys there instead of in memory.
+    Documents flagged as OCR-damaged also get candidates that share their rarer words;
+    every document gets those that share enough of its rare word bigrams
+    (:mod:`dedup.stages.inverted`). ``workdir``: keep the band keys there instead of in memory.
     """
     noisy = _noisy(prepared)
     rare = bool(noisy.any())
     if hasattr(engine, "shuffle"):  # an engine that spreads data: band keys stay on its workers
         return _shuffled_candidates(prepared, cfg, progress, engine, noisy)
     columns = _BandColumns(cfg.bands, workdir)
-    seg_doc, rare_keys = [], []
+    seg_doc, rare_keys, grams, owners = [], [], [], []
     ranges = engine.partitions(len(prepared), CHUNK)
-    for (s, e), (k, d, r) in zip(ranges, engine.map(_keys_range, (prepared, cfg, rare), ranges)):
+    for (s, e), (k, d, r, g, o) in zip(ranges, engine.map(_keys_range, (prepared, cfg, rare, cfg.rare_bigrams), ranges)):
         columns.add(k)
         seg_doc.append(d)
         rare_keys.append(r)
+        grams += g
+        owners += o
         if progress:
             progress("fingerprint", e, len(prepared))
     seg_doc = np.concatenate(seg_doc) if seg_doc else np.zeros(0, np.int64)
@@ -242,7 +248,9 @@ def find_candidates(prepared: Sequence[Prepared], cfg: Config, progress=None, *,
         keys = np.concatenate(rare_keys)
         found = candidate_pairs(keys, np.arange(len(prepared)), cfg.max_bucket)
         pairs = _merge_pairs(pairs, found[noisy[found[:, 0]] | noisy[found[:, 1]]])
-    return pairs
+    if not cfg.rare_bigrams:
+        return pairs
+    return _merge_pairs(pairs, rare_pairs(grams, owners, len(prepared), pairs, _ntokens(prepared), cfg.max_evalue))
 
 
 def _rare_keys(prepared: Sequence[Prepared], cfg: Config, n_docs: int) -> np.ndarray:
@@ -280,7 +288,7 @@ def _split_keys(state, rng: tuple[int, int]) -> list[list[tuple[np.ndarray, np.n
     that band is ``h`` modulo ``buckets`` (a bucket of LSH is never cut in two); the
     last piece, when asked for, the documents' rare-word keys (the OCR channel)."""
     prepared, cfg, rare, buckets = state
-    keys, seg_of, rare_keys = _keys_range((prepared, cfg, rare), rng)
+    keys, seg_of, rare_keys = _keys_range((prepared, cfg, rare, False), rng)[:3]
     mod = np.uint64(buckets)
     pieces = []
     for b0 in range(0, cfg.bands, BANDS_PER_GROUP):
@@ -322,4 +330,22 @@ def _shuffled_candidates(prepared, cfg: Config, progress, engine, noisy: np.ndar
     if rare:
         pairs = found.pop()
         found.append(pairs[noisy[pairs[:, 0]] | noisy[pairs[:, 1]]])
-    return engine.reduce(_merge_pairs, found)
+    pairs = engine.reduce(_merge_pairs, found)
+    if not cfg.rare_bigrams:
+        return pairs
+    grams, owners = [], []
+    for g, o in engine.map(_grams_range, prepared, ranges):
+        grams += g
+        owners += o
+    return _merge_pairs(pairs, rare_pairs(grams, owners, len(prepared), pairs, _ntokens(prepared), cfg.max_evalue))
+
+
+def _ntokens(prepared) -> np.ndarray:
+    counts = getattr(prepared, "ntokens", None)  # a PreparedStore keeps them loaded
+    return np.asarray(counts if counts is not None else [p.ntokens for p in prepared], dtype=np.float64)
+
+
+def _grams_range(prepared, rng: tuple[int, int]):
+    """The distinct word bigrams of the documents in ``rng`` and, beside each, its document."""
+    grams = [bigrams(prepared[k].hashes) for k in range(rng[0], rng[1])]
+    return grams, [np.full(len(g), rng[0] + k, np.int64) for k, g in enumerate(grams)]

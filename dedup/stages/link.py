@@ -20,7 +20,9 @@ from .align_chars import CharView, align_chars
 from .cluster import UnionFind
 from ..config import Config
 from .provenance import PairAlignment
+from .significance import MIN_OTHERS, Evidence, search_size, word_evidence
 from .segment import Prepared, member_sorted
+from .words import phrases_of
 from .template import (TEMPLATE_FACT_SHARE, fact_evidence, fact_mask, frame_facts, judged, new_issue, on_words,
                        without_frame)
 
@@ -30,36 +32,73 @@ if TYPE_CHECKING:  # the protocol only: a stage is handed its engine, never make
 CHUNK = 512  # pairs per task
 
 
-def pair_sides(pa: Prepared, pb: Prepared, words_a: str, words_b: str, n_docs: int) -> tuple[Side, Side]:
+def pair_sides(pa: Prepared, pb: Prepared, words_a: str, words_b: str, n_docs: int,
+               prior: float = 2.0) -> tuple[Side, Side]:
     """Both documents' alignment views, words weighted by their rarity in the *other*
-    documents of the corpus (smoothed IDF: uniform when there are no others)."""
+    documents of the corpus (smoothed IDF: uniform when there are no others), and their
+    evidence of copying given the phrases they sit in (:func:`dedup.stages.significance.word_evidence`;
+    words independent when the corpus's phrases were not counted). ``prior``:
+    ``Config.phrase_prior``."""
     others = n_docs - 2
     in_b = member_sorted(pa.hashes, pb.vocab)
     in_a = member_sorted(pb.hashes, pa.vocab)
     df_a = pa.df - 1 - in_b
     df_b = pb.df - 1 - in_a
-    w_a = np.log((1.0 + others) / (1.0 + df_a)) + 1.0
-    w_b = np.log((1.0 + others) / (1.0 + df_b)) + 1.0
-    return Side.make(words_a, w_a, pa.quoted), Side.make(words_b, w_b, pb.quoted)
+    r_a = np.log((1.0 + others) / (1.0 + df_a))
+    r_b = np.log((1.0 + others) / (1.0 + df_b))
+    if others < MIN_OTHERS:  # rarity means nothing yet (dedup.stages.significance)
+        sig_a = sig_b = ev_a = ev_b = None
+    else:
+        sig_a, sig_b = r_a, r_b
+        ev_a = ev_b = None
+        if _has_phrases(pa) and _has_phrases(pb):
+            ev_a = lambda: _evidence(pa, pb, df_a, others, prior)  # noqa: E731 (computed on demand)
+            ev_b = lambda: _evidence(pb, pa, df_b, others, prior)  # noqa: E731
+    return (Side.make(words_a, r_a + 1.0, pa.quoted, sig_a, ev_a),
+            Side.make(words_b, r_b + 1.0, pb.quoted, sig_b, ev_b))
 
 
-def align_one(pa: Prepared, pb: Prepared, n_docs: int, cfg: Config, words=None, chars=None, facts=None):
+def _has_phrases(p: Prepared) -> bool:
+    return p.phrases is not None or p.phrase_table is not None
+
+
+def _phrases(p: Prepared) -> tuple:
+    """``p``'s phrases and their corpus counts (:func:`dedup.stages.words.phrases_of`),
+    looked up once, on the first pair that needs them."""
+    if p.phrases is None:
+        p.phrases = phrases_of(p.hashes, p.phrase_table)
+    return p.phrases
+
+
+def _evidence(p: Prepared, other: Prepared, df_words: np.ndarray, others: int, prior: float) -> Evidence:
+    """``p``'s word evidence with the pair's own phrases left out of the counts."""
+    bi, tri, bi_df, tri_df, _ = _phrases(p)
+    shared = _phrases(other)[4]
+    df2 = np.maximum(bi_df - 1 - member_sorted(bi, shared), 0)
+    df3 = np.maximum(tri_df - 1 - member_sorted(tri, shared), 0)
+    return Evidence(*word_evidence(np.maximum(df_words, 0), df2, df3, others, prior))
+
+
+def align_one(pa: Prepared, pb: Prepared, n_docs: int, cfg: Config, words=None, chars=None, facts=None,
+              tests: int = 1):
     """``(kind, spans)`` for one pair: words first, then characters when one document is
     OCR-damaged and words found no link; a word-aligned link whose facts differ is a
     ``template``. ``words``/``chars``/``facts``: optional callables that return a
-    document's (cached) word string / :class:`CharView` / fact mask."""
-    kind, spans, _ = align_judged(pa, pb, n_docs, cfg, words, chars, facts)
+    document's (cached) word string / :class:`CharView` / fact mask. ``tests``: pairs
+    aligned in the whole search (the significance's search space)."""
+    kind, spans, _ = align_judged(pa, pb, n_docs, cfg, words, chars, facts, tests)
     return kind, spans
 
 
-def align_judged(pa: Prepared, pb: Prepared, n_docs: int, cfg: Config, words=None, chars=None, facts=None):
+def align_judged(pa: Prepared, pb: Prepared, n_docs: int, cfg: Config, words=None, chars=None, facts=None,
+                 tests: int = 1):
     """:func:`align_one` and the pair's fact evidence (:func:`dedup.stages.template.fact_evidence`;
     None when the pair is not linked or not judged by its facts)."""
     words = words or (lambda p: p.word_string())
     chars = chars or (lambda p: CharView.of(p.text, p.starts, p.ends))
     facts = facts or (lambda p: fact_mask(p.text, p.starts, p.ends))
-    side_a, side_b = pair_sides(pa, pb, words(pa), words(pb), n_docs)
-    spans = align(side_a, side_b, cfg)
+    side_a, side_b = pair_sides(pa, pb, words(pa), words(pb), n_docs, cfg.phrase_prior)
+    spans = align(side_a, side_b, cfg, tests)
     kind = link_kind(spans, pa.ntokens, pb.ntokens, cfg)
     evidence = None
     judge = spans
@@ -89,6 +128,7 @@ def _align_range(state, rng: tuple[int, int]) -> list[tuple[int, PairAlignment, 
     """``(position in the caller's pairs, alignment, fact evidence)`` of the linked pairs
     in ``rng``."""
     prepared, pairs, order, cfg = state
+    tests = search_size(len(prepared))
     text = getattr(prepared, "text", None)  # a PreparedStore keeps texts on disk
     words = _cached({}, lambda p: p.word_string())
     chars = _cached({}, lambda p: CharView.of(p.text if p.text is not None else text(p.index), p.starts, p.ends))
@@ -97,7 +137,7 @@ def _align_range(state, rng: tuple[int, int]) -> list[tuple[int, PairAlignment, 
                     fact_mask(p.text if p.text is not None else text(p.index), p.starts, p.ends))
     out = []
     for (i, j), pos in zip(pairs[order[rng[0] : rng[1]]].tolist(), order[rng[0] : rng[1]].tolist()):
-        kind, spans, ev = align_judged(prepared[i], prepared[j], len(prepared), cfg, words, chars, facts)
+        kind, spans, ev = align_judged(prepared[i], prepared[j], len(prepared), cfg, words, chars, facts, tests)
         if kind is not None:  # the blocks were for alignment; the report needs the spans
             out.append((pos, PairAlignment(i, j, kind, tuple(replace(s, blocks=()) for s in spans)), ev))
     return out

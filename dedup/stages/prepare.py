@@ -24,7 +24,7 @@ from .recurrence import Recurrence, _counts, rest_signature
 from .segment import Prepared, member_sorted, paragraphs, prepare, unique_sorted
 from .template import fact_mask, fact_masks
 from ..storage.spill import Ragged, Records
-from .words import merge, table_of, totals
+from .words import distinct_phrases, merge, table_of, totals
 from ..storage.workspace import DocStore, PreparedStore
 
 if TYPE_CHECKING:  # the protocol only: a stage is handed its engine, never makes one
@@ -90,7 +90,7 @@ def _prepare_range(state, rng: tuple[int, int]):
     """The range's prepared documents, and its part of the corpus word and n-gram
     tables (a reduction: folded where the engine keeps the parts)."""
     docs, lines, furniture, cfg, mod = state
-    out, texts, words = [], [], []
+    out, texts, words, phrases = [], [], [], []
     for k in range(*rng):
         doc = docs.doc(k)
         spans, shape, _, keys = unpack_lines(lines.get(k))
@@ -102,17 +102,19 @@ def _prepare_range(state, rng: tuple[int, int]):
         seen = [(key, doc.text[s:e]) for (s, e), key, m in zip(spans, keys.tolist(), (recurring & ~shape).tolist()) if m]
         vocab, occ = np.unique(p.hashes, return_counts=True)
         words.append((k, vocab, occ))
+        phrases.append((k, distinct_phrases(p.hashes)))
         out.append((p, facts_of(doc, head, cfg.date_order), seen, vocab))
         texts.append(doc.text)
     # per chunk, not per document: n-grams and fact masks as array operations over it all
     counted = inline.counted_many([x[0].hashes for x in out], mod)
     masks = fact_masks(texts, [x[0].starts for x in out], [x[0].ends for x in out])
     grams = [(k, g, np.ones(len(g), np.int32)) for k, g in zip(range(*rng), counted)]
-    return [(*x, m) for x, m in zip(out, masks)], (table_of(words), table_of(grams))
+    phrases = [(k, ph, np.ones(len(ph), np.int32)) for k, ph in phrases]
+    return [(*x, m) for x, m in zip(out, masks)], (table_of(words), table_of(grams), table_of(phrases))
 
 
 def _merge_tables(a: tuple, b: tuple) -> tuple:
-    return merge(a[0], b[0]), merge(a[1], b[1])
+    return tuple(merge(x, y) for x, y in zip(a, b))
 
 
 def prepare_corpus(docs: DocStore, workdir: str, cfg: Config, progress: Progress = _noop,
@@ -156,12 +158,15 @@ def prepare_corpus(docs: DocStore, workdir: str, cfg: Config, progress: Progress
             prepared.append(p, mask, vocab)
             facts.append(f)
         progress("segment", len(prepared), n)
-    table, grams = tables.value
+    table, grams, phrases = tables.value
     values, counts, single_occ = totals(table, n)
     del table
     ntok = np.asarray(prepared.ntokens, dtype=np.int64)
     noisy = noisy_flags(single_occ, ntok, n)
-    prepared.finish((values, counts), noisy)
+    ph_values, ph_counts, _ = totals(phrases, n)
+    del phrases
+    shared = ph_counts >= 2  # a phrase one document has is looked up as 1 (dedup.words.phrases_of)
+    prepared.finish((values, counts), noisy, (ph_values[shared], ph_counts[shared]))
     # OCR-damaged copies of furniture are not verbatim; drop the lines close to known ones.
     # (The corpus counts keep the dropped lines' words: a few documents' worth, and
     # recounting everything for them would double this stage.)

@@ -40,6 +40,8 @@ class Prepared:
     df: np.ndarray | None = None  # int32, documents of the corpus carrying each token
     noisy: bool = False  # many one-off words: likely OCR damage (set with df)
     vocab: np.ndarray | None = None  # sorted distinct token hashes (set with df)
+    phrases: tuple | None = None  # bigram/trigram keys and documents per position (dedup.stages.words.phrases_of)
+    phrase_table: tuple | None = None  # the corpus's phrase counts ``phrases`` is looked up in, when needed
 
     @property
     def ntokens(self) -> int:
@@ -133,32 +135,46 @@ def prepare(index: int, text: str, paras: list[tuple[int, int]], segment_tokens:
     return Prepared(index, text, starts.astype(np.int32), ends.astype(np.int32), hashes, bounds, paras, quoted, len(text))
 
 
-_QUOTE_CHARS = re.compile('["\u201c\u201d\u201e\u00ab\u00bb]')
+_QUOTE_MARKS = re.compile("``|''|[\"\u201c\u201d\u201e\u00ab\u00bb'`\u2018\u2019\u201a\u201b\u2039\u203a]")
+_SINGLE = frozenset("'`\u2018\u2019\u201a\u201b\u2039\u203a")  # single marks, which double as apostrophes
+_OPEN_BEFORE = frozenset("([{\u2014\u2013-/\"\u201c\u201e\u00ab\u2018")  # as good as a space before an opening mark
 
 
 def _quoted(text: str, start: int, end: int, token_starts: np.ndarray) -> np.ndarray:
     """Tokens inside quotation marks within one paragraph. A mark's side of the word
     says which it is (straight quotes look alike both ways): one that touches a word on
-    its right only opens, on its left only closes; a mark with space or nothing on both
-    sides says nothing. An unclosed quote runs to the paragraph's end, as news style
-    has it; a close with no open before it (a text cut mid-quote) ends a quote that
-    began before the paragraph (only as its first mark). Pairing marks by parity instead would turn a cut
-    quote's closing mark into an opening one and call the words after it quoted."""
+    its right only opens, on its left only closes (an opening bracket or dash before it
+    is no word); a mark with space or nothing on both sides, or a word on both ("don't"),
+    says nothing. An unclosed quote runs to the paragraph's end, as news style has it; a
+    close with no open before it (a text cut mid-quote) ends a quote that began before
+    the paragraph (only as its first mark). Pairing marks by parity instead would turn a
+    cut quote's closing mark into an opening one and call the words after it quoted.
+
+    Double marks (straight, curly, guillemets, doubled backticks or apostrophes) and
+    single ones (straight, curly, backtick, single guillemets) are two separate quotes,
+    so a quote inside a quote nests. A single mark is also the apostrophe, so it closes
+    only a single quote it opened ("the victims' families" closes nothing) and never a
+    quote begun before the paragraph."""
     inside = np.zeros(len(token_starts), dtype=bool)
-    opened, is_open, first = start, False, True
-    for m in _QUOTE_CHARS.finditer(text, start, end):
-        k = m.start()
-        left = k > start and not text[k - 1].isspace()
-        right = k + 1 < end and not text[k + 1].isspace()
-        if right and not left and not is_open:
-            opened, is_open = k, True
-        elif left and (is_open or (first and not right)):
-            lo, hi = np.searchsorted(token_starts, [opened, k])
+    state = {False: [start, False], True: [start, False]}  # single?: [opened at, is open]
+    first = True  # no double mark seen yet
+    for m in _QUOTE_MARKS.finditer(text, start, end):
+        k, e = m.start(), m.end()
+        single = m.group() in _SINGLE
+        before = text[k - 1] if k > start else " "
+        left = not before.isspace()
+        right = e < end and not text[e].isspace()
+        st = state[single]
+        if right and (not left or before in _OPEN_BEFORE) and not st[1]:
+            st[0], st[1] = k, True
+        elif left and (st[1] or (first and not right and not single)) and not (single and right and text[e].isalnum()):
+            lo, hi = np.searchsorted(token_starts, [st[0], k])
             inside[lo:hi] = True
-            is_open = False
-        first = False
-    if is_open:
-        inside[np.searchsorted(token_starts, opened):] = True
+            st[1] = False
+        first = first and single
+    for opened, is_open in state.values():
+        if is_open:
+            inside[np.searchsorted(token_starts, opened):] = True
     return inside
 
 

@@ -88,3 +88,41 @@ class WordTable:
             table = _merge(table, other)
         self._tables = []
         return totals(table, n_docs)
+
+
+def phrase_keys(hashes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Keys of the word bigram and trigram *ending* at each position (0 where the
+    document has not had that many words yet): what the significance model's context
+    counts are looked up by."""
+    from .inline import ngrams
+
+    n = len(hashes)
+    bi, tri = np.zeros(n, np.uint64), np.zeros(n, np.uint64)
+    bi[1:] = ngrams(hashes, 2)
+    tri[2:] = ngrams(hashes, 3)
+    return bi, tri
+
+
+def distinct_phrases(hashes: np.ndarray) -> np.ndarray:
+    """A document's distinct bigram and trigram keys, sorted (what the corpus count adds)."""
+    bi, tri = phrase_keys(hashes)
+    keys = np.sort(np.concatenate([bi[1:], tri[2:]]))
+    return keys[np.r_[True, keys[1:] != keys[:-1]]] if len(keys) else keys
+
+
+def phrases_of(hashes: np.ndarray, table: tuple[np.ndarray, np.ndarray]) -> tuple:
+    """``(bi, tri, bi_df, tri_df, distinct)`` of one document: its phrase keys, the
+    documents of the corpus carrying each (a phrase the table lacks: only this one), and
+    its sorted distinct keys. ``table``: the phrases two or more documents carry, sorted,
+    and their document counts."""
+    values, counts = table
+    bi, tri = phrase_keys(hashes)
+    dfs = []
+    for keys in (bi, tri):
+        df = np.ones(len(keys), np.int32)
+        if len(values) and len(keys):
+            pos = np.minimum(np.searchsorted(values, keys), len(values) - 1)
+            hit = values[pos] == keys
+            df[hit] = counts[pos[hit]]
+        dfs.append(df)
+    return bi, tri, dfs[0], dfs[1], distinct_phrases(hashes)

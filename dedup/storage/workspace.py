@@ -144,6 +144,7 @@ class PreparedStore(Sequence):
         self.content_chars: list[int] = []
         self.noisy = np.zeros(0, dtype=bool)
         self.table = (np.zeros(0, np.uint64), np.zeros(0, np.int64))
+        self.phrase_table: tuple | None = None  # phrases 2+ documents carry, and how many
         self._cache: OrderedDict[int, Prepared] = OrderedDict()
 
     def append(self, p: Prepared, facts: np.ndarray, vocab: np.ndarray | None = None) -> None:
@@ -159,9 +160,11 @@ class PreparedStore(Sequence):
         self.content_chars[p.index] = sum(e - s for s, e in p.paragraphs)
         self._cache.pop(p.index, None)
 
-    def finish(self, table: tuple[np.ndarray, np.ndarray], noisy: np.ndarray) -> None:
+    def finish(self, table: tuple[np.ndarray, np.ndarray], noisy: np.ndarray, phrases: tuple | None = None) -> None:
+        """``table``: words and their documents; ``phrases``: the same for the word
+        bigrams and trigrams two or more documents carry (None: not counted)."""
         self._records.flush()
-        self.table, self.noisy = table, noisy
+        self.table, self.noisy, self.phrase_table = table, noisy, phrases
         self._cache.clear()
 
     def __len__(self) -> int:
@@ -181,6 +184,7 @@ class PreparedStore(Sequence):
         else:
             p.df = np.zeros(len(p.hashes), np.int32)
         p.noisy = bool(self.noisy[k]) if k < len(self.noisy) else False
+        p.phrase_table = self.phrase_table  # phrases looked up only for the pairs that need them
         self._cache[k] = p
         if len(self._cache) > CACHE:
             self._cache.popitem(last=False)

@@ -1,0 +1,109 @@
+"""Rare word bigrams: candidates for short rewrites that share no MinHash band.
+
+A newspaper's 45-word rewrite of a 600-word wire story shares a few verbatim runs of
+four to fifteen words with it, too few for any 3-gram band of a 40-word segment to
+collide. An inverted index over word bigrams finds them, as passim and BLAST seed
+from exact k-mers: two documents that share several bigrams rare in this corpus are a
+candidate pair.
+
+Bounded so that it scales and so that formulas and furniture never seed: a bigram
+seeds only when at most ``max(2, min(MAX_DF, DF_SHARE x corpus))`` documents carry it
+(so each bigram yields at most ``MAX_DF^2 / 2`` pairs); a pair needs shared rare
+bigrams worth ``MIN_IDF`` nats of inverse document frequency (log(N/df) summed, so
+three bigrams in a corpus of hundreds, two in one of thousands) and, in a corpus, as
+many as a significant chain between documents of their sizes needs
+(:mod:`dedup.stages.significance`: the channel serves chains too short for the fixed
+rules, so a pair whose seeds cannot reach that score is not worth aligning); pairs the
+MinHash bands propose are left out; and each document keeps its ``PER_DOC`` best
+partners from this channel.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .significance import search_size
+
+MAX_DF = 10  # documents carrying a seeding bigram, at most
+DF_SHARE = 0.02  # ... and at most this share of the corpus
+MIN_IDF = 15.0  # summed log(N / df) of the shared rare bigrams a pair needs
+PER_DOC = 32  # best partners a document keeps from this channel
+
+_MIX = np.uint64(0x9E3779B97F4A7C15)
+
+
+def bigrams(hashes: np.ndarray) -> np.ndarray:
+    """A document's distinct word bigrams as 64-bit keys (sorted)."""
+    if len(hashes) < 2:
+        return np.zeros(0, np.uint64)
+    with np.errstate(over="ignore"):
+        keys = (hashes[:-1] * _MIX) ^ (hashes[1:] + (hashes[1:] >> np.uint64(17)))
+    keys = np.sort(keys)
+    return keys[np.r_[True, keys[1:] != keys[:-1]]]
+
+
+def rare_pairs(keys: list[np.ndarray], docs: list[np.ndarray], n_docs: int,
+               proposed: np.ndarray | None = None, ntokens: np.ndarray | None = None,
+               max_evalue: float | None = None) -> np.ndarray:
+    """Document pairs (i < j) sharing enough rare bigrams; ``keys``/``docs``: every
+    document's distinct bigram keys and, beside each, its document number.
+    ``proposed``: pairs (i < j) the MinHash bands already propose, left out here (they
+    take no place among a document's ``PER_DOC`` partners). ``ntokens`` and
+    ``max_evalue``: a pair's shared rare bigrams must also be worth the score a
+    significant chain needs between documents of these sizes in a search of the
+    proposed pairs (:func:`dedup.stages.significance.min_score`): a pair that cannot
+    reach it links only by the fixed length rules, which the MinHash bands serve."""
+    if not keys or n_docs < 3:
+        return np.zeros((0, 2), np.int64)
+    k = np.concatenate(keys)
+    d = np.concatenate(docs)
+    order = np.argsort(k, kind="stable")
+    k, d = k[order], d[order]
+    if not len(k):
+        return np.zeros((0, 2), np.int64)
+    starts = np.flatnonzero(np.r_[True, k[1:] != k[:-1]])
+    lengths = np.diff(np.r_[starts, len(k)])
+    cap = max(2, min(MAX_DF, int(DF_SHARE * n_docs)))
+    found, weight = [], []
+    for size in range(2, cap + 1):
+        first = starts[lengths == size]
+        if not len(first):
+            continue
+        rows = d[first[:, None] + np.arange(size)]
+        a, b = np.triu_indices(size, 1)
+        i, j = rows[:, a].ravel(), rows[:, b].ravel()
+        found.append(np.minimum(i, j) * n_docs + np.maximum(i, j))
+        weight.append(np.full(len(i), np.log(n_docs / size)))
+    if not found:
+        return np.zeros((0, 2), np.int64)
+    codes, w = np.concatenate(found), np.concatenate(weight)
+    order = np.argsort(codes, kind="stable")
+    codes, w = codes[order], w[order]
+    first = np.flatnonzero(np.r_[True, codes[1:] != codes[:-1]])
+    codes, score = codes[first], np.add.reduceat(w, first)
+    keep = score >= MIN_IDF
+    if ntokens is not None and max_evalue is not None:
+        i, j = codes // n_docs, codes % n_docs
+        tests = search_size(n_docs)
+        need = np.log(tests * np.maximum(ntokens[i], 1) * np.maximum(ntokens[j], 1) / max_evalue)
+        keep &= score >= need
+    if proposed is not None and len(proposed):
+        keep &= ~np.isin(codes, proposed[:, 0].astype(np.int64) * n_docs + proposed[:, 1])
+    codes, score = codes[keep], score[keep]
+    i, j = codes // n_docs, codes % n_docs
+    return _best_per_doc(i, j, score, n_docs)
+
+
+def _best_per_doc(i: np.ndarray, j: np.ndarray, score: np.ndarray, n_docs: int) -> np.ndarray:
+    """Pairs among the ``PER_DOC`` best (by score, then by partner) of either member."""
+    if not len(i):
+        return np.zeros((0, 2), np.int64)
+    keep = np.zeros(len(i), bool)
+    for own, other in ((i, j), (j, i)):
+        order = np.lexsort((other, -score, own))
+        o = own[order]
+        first = np.flatnonzero(np.r_[True, o[1:] != o[:-1]])
+        rank = np.arange(len(o)) - np.repeat(first, np.diff(np.r_[first, len(o)]))
+        keep[order[rank < PER_DOC]] = True
+    pairs = np.stack([i[keep], j[keep]], axis=1).astype(np.int64)
+    return pairs[np.lexsort((pairs[:, 1], pairs[:, 0]))]

@@ -1,0 +1,160 @@
+"""Issue 12: quotation marks of every style, rare-bigram candidates, significant chains."""
+
+import re
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from dedup.stages.align import Side, align
+from dedup.config import Config
+from dedup.stages.inverted import MAX_DF, PER_DOC, bigrams, rare_pairs
+from dedup.stages.segment import _quoted
+from dedup.stages.significance import Evidence, best_subchains, evalue
+
+
+def _quoted_words(text):
+    starts = np.asarray([m.start() for m in re.finditer(r"\w+", text)])
+    return [w for w, q in zip(re.findall(r"\w+", text), _quoted(text, 0, len(text), starts)) if q]
+
+
+def test_single_quotes_of_british_papers_are_quotations_and_apostrophes_are_not():
+    assert _quoted_words("He said `I'm innocent' and left.") == ["I", "m", "innocent"]
+    assert _quoted_words("He said 'guilty as charged' today.") == ["guilty", "as", "charged"]
+    assert _quoted_words("\u2018Yes,\u2019 she said.") == ["Yes"]
+    assert _quoted_words("The victims' families didn't speak to PA's reporter.") == []
+    assert _quoted_words('She said "it is over" today.') == ["it", "is", "over"]
+    assert _quoted_words("\u00abOui\u00bb, dit-il.") == ["Oui"]
+
+
+def _doc(rng, vocab=5000, n=60):
+    return rng.integers(1, vocab, n).astype(np.uint64) * np.uint64(0x9E3779B97F4A7C15)
+
+
+def test_a_short_rewrite_sharing_rare_runs_with_a_long_story_is_a_candidate():
+    rng = np.random.default_rng(1)
+    docs = [_doc(rng, n=300) for _ in range(200)]
+    wire = _doc(rng, vocab=10**9, n=600)
+    runs = [wire[100:105], wire[300:305], wire[500:505]]
+    paper = np.concatenate([_doc(rng, n=10), runs[0], _doc(rng, n=10), runs[1], _doc(rng, n=10), runs[2]])
+    docs += [wire, paper]
+    keys = [bigrams(h) for h in docs]
+    pairs = rare_pairs(keys, [np.full(len(k), i) for i, k in enumerate(keys)], len(docs))
+    assert [len(docs) - 2, len(docs) - 1] in pairs.tolist()
+
+
+def test_common_bigrams_never_seed_and_each_document_keeps_few_partners():
+    rng = np.random.default_rng(2)
+    shared = _doc(rng, vocab=10**9, n=40)  # one passage in every document: furniture
+    docs = [np.concatenate([_doc(rng, vocab=10**9), shared]) for _ in range(MAX_DF + 5)]
+    keys = [bigrams(h) for h in docs]
+    assert len(rare_pairs(keys, [np.full(len(k), i) for i, k in enumerate(keys)], len(docs))) == 0
+    # a story in many copies: every pair shares rare bigrams, each document keeps PER_DOC partners
+    story = _doc(rng, vocab=10**9, n=80)
+    many = [np.concatenate([_doc(rng, vocab=10**9, n=20), story]) for _ in range(8)]
+    many += [_doc(rng, vocab=10**9) for _ in range(400)]
+    keys = [bigrams(h) for h in many]
+    pairs = rare_pairs(keys, [np.full(len(k), i) for i, k in enumerate(keys)], len(many))
+    assert len(pairs) == 8 * 7 // 2
+    assert np.bincount(pairs.ravel()).max() <= max(7, PER_DOC)
+
+
+@settings(max_examples=50, deadline=None)
+@given(st.lists(st.tuples(st.integers(1, 6), st.integers(0, 12)), min_size=1, max_size=12))
+def test_best_subchains_are_disjoint_and_positive(parts):
+    blocks, x = [], 0
+    for length, gap in parts:
+        x += gap
+        blocks.append((x, x + length, x, x + length))
+        x += length
+    sig = np.concatenate([[0.0], np.cumsum(np.full(x + 1, 2.0))])
+    found = best_subchains(blocks, sig, sig)
+    for (lo, hi, score), nxt in zip(found, found[1:] + [(len(blocks), 0, 0)]):
+        assert 0 <= lo < hi <= nxt[0] and score > 0
+
+
+def test_a_stray_block_does_not_sink_a_chain():
+    # 20 words matched in four runs, then one word matched after a gap of 7 on both sides
+    blocks = [(0, 5, 0, 5), (6, 11, 6, 11), (12, 17, 12, 17), (18, 23, 18, 23), (30, 31, 30, 31)]
+    sig = np.arange(40, dtype=float) * 3.0  # 3 nats a word
+    assert best_subchains(blocks, sig, sig)[0][:2] == (0, 4)
+
+
+def test_evalue_grows_with_the_search():
+    assert evalue(30.0, 100, 100, 1000) == pytest.approx(1000 * evalue(30.0, 100, 100, 1))
+
+
+def test_a_short_chain_of_rare_words_is_significant_where_the_fixed_rules_reject_it():
+    rng = np.random.default_rng(3)
+    a = "".join(chr(0x4E00 + int(v)) for v in rng.integers(0, 5000, 200))
+    run = "".join(chr(0x9000 + k) for k in range(10))  # ten rare words, fewer than min_passage_tokens
+    b = "".join(chr(0x4E00 + int(v)) for v in rng.integers(5000, 9000, 100))
+    a, b = a[:80] + run + a[80:], b[:50] + run + b[50:]
+
+    def side(w):
+        rarity = np.full(len(w), 0.2)
+        rarity[[k for k, c in enumerate(w) if c >= "\u9000"]] = 2.0  # 20 nats in all
+        return Side.make(w, rarity + 1.0, None, rarity)
+
+    cfg = Config(max_evalue=0.01)
+    assert align(side(a), side(b), Config(max_evalue=1e-30), tests=1) == []
+    spans = align(side(a), side(b), cfg, tests=1)
+    assert [(s.a0, s.a1, s.b0, s.b1, s.significant) for s in spans] == [(80, 90, 50, 60, True)]
+    # the same chain in a search of a million pairs is chance
+    assert align(side(a), side(b), cfg, tests=10**6) == []
+
+
+def test_quote_marks_of_both_kinds_nest_and_close_by_the_side_they_touch():
+    # a single quote inside a double one, both closing together: the double still closes
+    assert _quoted_words('He said "they shouted \'out\'" and left.') == ["they", "shouted", "out"]
+    # British style: a double quote inside a single one
+    assert _quoted_words("He said 'they shouted \"out\"' and left.") == ["they", "shouted", "out"]
+    # an apostrophe inside a quote neither closes it nor opens another
+    assert _quoted_words('"The victims\' families don\'t know" he said.') == ["The", "victims", "families", "don", "t", "know"]
+    # an opening bracket or dash before a mark is no word: it opens
+    assert _quoted_words("the verdict ('guilty') stands") == ["guilty"]
+    # a text cut mid-quote: only a double mark closes what began before the paragraph
+    assert _quoted_words('cut short," he said.') == ["cut", "short"]
+    assert _quoted_words("the victims' lawyer said.") == []
+
+
+def test_rare_bigram_seeds_must_reach_a_significant_score_and_skip_proposed_pairs():
+    rng = np.random.default_rng(3)
+    docs = [_doc(rng, n=300) for _ in range(200)]
+    wire = _doc(rng, vocab=10**9, n=600)
+    paper = np.concatenate([_doc(rng, n=10), wire[100:106], _doc(rng, n=10), wire[300:306]])
+    docs += [wire, paper]
+    keys = [bigrams(h) for h in docs]
+    owners = [np.full(len(k), i) for i, k in enumerate(keys)]
+    pair = [len(docs) - 2, len(docs) - 1]
+    ntok = np.array([len(h) for h in docs], float)
+    # ten shared rare bigrams (~53 nats): significant at 1e-6 in a small search, not at 1e-30
+    assert pair in rare_pairs(keys, owners, len(docs), None, ntok, 1e-6).tolist()
+    assert pair not in rare_pairs(keys, owners, len(docs), None, ntok, 1e-30).tolist()
+    # a pair the MinHash bands already propose is not proposed again
+    assert pair not in rare_pairs(keys, owners, len(docs), np.array([pair]), ntok, 1e-6).tolist()
+
+
+def test_phrase_evidence_is_computed_only_for_a_chain_that_could_be_significant():
+    rng = np.random.default_rng(4)
+    a = "".join(chr(0x4E00 + int(v)) for v in rng.integers(0, 5000, 200))
+    b = "".join(chr(0x4E00 + int(v)) for v in rng.integers(5000, 9000, 100))
+    run = "".join(chr(0x9000 + k) for k in range(10))
+    a, b = a[:80] + run + a[80:], b[:50] + run + b[50:]
+    calls = []
+
+    def side(w, rare):
+        rarity = np.full(len(w), 0.2)
+        rarity[[k for k, c in enumerate(w) if c >= "\u9000"]] = rare
+
+        def evidence():
+            calls.append(w)
+            return Evidence.independent(rarity)
+        return Side.make(w, rarity + 1.0, None, rarity, evidence)
+
+    cfg = Config(max_evalue=0.01)
+    assert align(side(a, 0.5), side(b, 0.5), cfg, tests=1) == []  # 5 nats can never reach ~15
+    assert calls == []
+    assert len(align(side(a, 2.0), side(b, 2.0), cfg, tests=1)) == 1
+    assert len(calls) == 2
