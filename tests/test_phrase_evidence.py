@@ -4,6 +4,7 @@ by its words taken one at a time."""
 import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from textgen import shared_run_pair
 
 from dedup.stages.align import Side, align
 from dedup.config import Config
@@ -45,11 +46,7 @@ def test_evidence_is_never_negative_and_a_block_is_its_parts(dfs, prior):
 
 
 def test_a_chain_that_recurs_as_a_phrase_is_not_significant_as_rare_words_are():
-    rng = np.random.default_rng(5)
-    a = "".join(chr(0x4E00 + int(v)) for v in rng.integers(0, 5000, 200))
-    b = "".join(chr(0x4E00 + int(v)) for v in rng.integers(5000, 9000, 100))
-    run = "".join(chr(0x9000 + k) for k in range(12))
-    a, b = a[:80] + run + a[80:], b[:50] + run + b[50:]
+    a, b = shared_run_pair(5, 12)
     others = 1000
 
     def side(w, phrase_docs):

@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from textgen import shared_run_pair
 
 from dedup.stages.align import Side, align
 from dedup.config import Config
@@ -137,11 +138,7 @@ def test_rare_bigram_seeds_must_reach_a_significant_score_and_skip_proposed_pair
 
 
 def test_phrase_evidence_is_computed_only_for_a_chain_that_could_be_significant():
-    rng = np.random.default_rng(4)
-    a = "".join(chr(0x4E00 + int(v)) for v in rng.integers(0, 5000, 200))
-    b = "".join(chr(0x4E00 + int(v)) for v in rng.integers(5000, 9000, 100))
-    run = "".join(chr(0x9000 + k) for k in range(10))
-    a, b = a[:80] + run + a[80:], b[:50] + run + b[50:]
+    a, b = shared_run_pair(4, 10)
     calls = []
 
     def side(w, rare):

@@ -21,3 +21,15 @@ def sentence(rng: random.Random, n: int | None = None) -> str:
 def article(seed: int, paragraphs: int = 6) -> str:
     rng = random.Random(seed)
     return "\n\n".join(" ".join(sentence(rng) for _ in range(rng.randint(2, 3))) for _ in range(paragraphs))
+
+
+def shared_run_pair(seed: int, run_words: int) -> tuple[str, str]:
+    """Two texts of one-character CJK words (200 and 100, disjoint vocabularies) that
+    share one run of ``run_words`` rare words, at word 80 of the first, 50 of the second."""
+    import numpy as np
+
+    rng = np.random.default_rng(seed)
+    a = "".join(chr(0x4E00 + int(v)) for v in rng.integers(0, 5000, 200))
+    b = "".join(chr(0x4E00 + int(v)) for v in rng.integers(5000, 9000, 100))
+    run = "".join(chr(0x9000 + k) for k in range(run_words))
+    return a[:80] + run + a[80:], b[:50] + run + b[50:]
