@@ -16,6 +16,7 @@ HTTP bodies.
 
 from __future__ import annotations
 
+import os
 import zlib
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -66,6 +67,15 @@ def _resync(fh, start: int, gz: bool) -> int | None:
             return pos - len(tail) + min(hits) + (0 if gz else 1)
         tail = data[-8:]
         pos += len(block)
+
+
+def _swallowed(fh, offset: int, length: int) -> int | None:
+    """The offset of a gzip member that starts inside a record's compressed bytes (the
+    record inflated through it), or None. Read without moving the file's position."""
+    if length <= 3:
+        return None
+    i = os.pread(fh.fileno(), length - 1, offset + 1).find(b"\x1f\x8b\x08")
+    return None if i < 0 else offset + 1 + i
 
 
 def _why(exc: Exception) -> str:
@@ -143,10 +153,20 @@ def _raw_pages(path: Path, label: str, problems: list[Problem], at: Callable[[in
             it = None
             try:
                 it = iterator(fh, arc2warc=True)
+                swallowed = None
                 for record in it:
                     number += 1
                     page = _page(record, number)
                     offset = it.get_record_offset()  # reads the record to its end
+                    swallowed = _swallowed(fh, offset, it.get_record_length()) if gz else None
+                    if swallowed is not None:
+                        # a damaged member can inflate into garbage that runs on through the
+                        # next members: the record is damage, and reading starts again there
+                        problems.append(Problem(path=label, line=number, message=(
+                            f"damaged gzip data at byte {offset}: the record runs into the next member; "
+                            "read on from the next record")))
+                        damaged = True
+                        break
                     if getattr(record.raw_stream, "limit", 0) > 0:  # fewer bytes than its Content-Length
                         problems.append(Problem(path=label, line=number, message=f"damaged record at byte {offset}: "
                                                 "the file ends inside it (cut short?)"))
@@ -158,6 +178,9 @@ def _raw_pages(path: Path, label: str, problems: list[Problem], at: Callable[[in
                         continue
                     yield number, offset, page
                     at(fh.tell())
+                if swallowed is not None:
+                    start = swallowed
+                    continue
                 # warcio ends quietly at a record it cannot parse (a file cut short): bytes left are damage.
                 end = getattr(it, "offset", None) or start
                 fh.seek(end)
