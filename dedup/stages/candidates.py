@@ -185,8 +185,7 @@ def _keys_range(state, rng: tuple[int, int]):
     prepared, cfg, rare, with_grams = state
     docs = prepared[rng[0] : rng[1]]
     keys, seg_of = segment_band_keys(docs, cfg)
-    grams = [bigrams(p.hashes) for p in docs] if with_grams else []
-    owner = [np.full(len(g), rng[0] + k, np.int64) for k, g in enumerate(grams)]
+    grams, owner = _bigrams_of(docs, rng[0]) if with_grams else ([], [])
     return keys, seg_of + rng[0], (_rare_keys(docs, cfg, len(prepared)) if rare else None), grams, owner
 
 
@@ -346,6 +345,10 @@ def _ntokens(prepared) -> np.ndarray:
 
 
 def _grams_range(prepared, rng: tuple[int, int]):
-    """The distinct word bigrams of the documents in ``rng`` and, beside each, its document."""
-    grams = [bigrams(prepared[k].hashes) for k in range(rng[0], rng[1])]
-    return grams, [np.full(len(g), rng[0] + k, np.int64) for k, g in enumerate(grams)]
+    return _bigrams_of([prepared[k] for k in range(rng[0], rng[1])], rng[0])
+
+
+def _bigrams_of(docs: Sequence[Prepared], first: int) -> tuple[list[np.ndarray], list[np.ndarray]]:
+    """The distinct word bigrams of ``docs`` (numbered from ``first``) and, beside each, its document."""
+    grams = [bigrams(p.hashes) for p in docs]
+    return grams, [np.full(len(g), first + k, np.int64) for k, g in enumerate(grams)]

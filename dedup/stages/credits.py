@@ -95,8 +95,10 @@ _BARE = re.compile(r"[-–—\s]*(?:" + _MENTION.pattern + r")")
 
 
 # At most TAIL_WORDS words (runs of _WORD): the regex engine stops counting past them,
-# so a long line costs no list of its words. Possessive: a word is never split in two.
-_FEW_WORDS = re.compile(r"[\W_]*+(?:[^\W_]++[\W_]*+){0,%d}" % TAIL_WORDS)
+# so a long line costs no list of its words. Each word must be followed by a non-word
+# character or the end, so a word is never split in two and matching never backtracks
+# into one (possessive quantifiers would say the same but need Python 3.11).
+_FEW_WORDS = re.compile(r"[\W_]*(?:[^\W_]+(?:[\W_]+|\Z)){0,%d}" % TAIL_WORDS)
 
 
 def _few_words(line: str) -> bool:

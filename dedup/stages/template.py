@@ -287,13 +287,13 @@ def is_template(spans: list[Span], side_a: Side, side_b: Side, facts_a: np.ndarr
     return fact_share(spans, side_a, side_b, facts_a, facts_b, others) >= TEMPLATE_FACT_SHARE
 
 
-def new_issue(kind: str | None, ev: tuple | None) -> bool:
+def new_issue(kind: str | None, ev: "Evidence | None") -> bool:
     """Whether a linked pair may be two issues of one series: judged a ``template``, or
     stating at least :data:`SERIES_SWAPS` facts differently with every change a fact. A
     new issue restates the formula word for word around new facts; a story's copies
     differ in edited words too (a rewrite, OCR damage), and a corrected re-publication
     in a figure and its time stamp."""
-    return kind == "template" or (ev is not None and ev[5] >= SERIES_SWAPS and ev[6] == 0)
+    return kind == "template" or (ev is not None and ev.swaps >= SERIES_SWAPS and ev.plain == 0)
 
 
 def frame_facts(pairs: list[tuple[int, int, bool, tuple]]) -> dict[int, set[int]]:

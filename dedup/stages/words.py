@@ -105,7 +105,10 @@ def phrase_keys(hashes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 def distinct_phrases(hashes: np.ndarray) -> np.ndarray:
     """A document's distinct bigram and trigram keys, sorted (what the corpus count adds)."""
-    bi, tri = phrase_keys(hashes)
+    return _distinct(*phrase_keys(hashes))
+
+
+def _distinct(bi: np.ndarray, tri: np.ndarray) -> np.ndarray:
     keys = np.sort(np.concatenate([bi[1:], tri[2:]]))
     return keys[np.r_[True, keys[1:] != keys[:-1]]] if len(keys) else keys
 
@@ -125,4 +128,4 @@ def phrases_of(hashes: np.ndarray, table: tuple[np.ndarray, np.ndarray]) -> tupl
             hit = values[pos] == keys
             df[hit] = counts[pos[hit]]
         dfs.append(df)
-    return bi, tri, dfs[0], dfs[1], distinct_phrases(hashes)
+    return bi, tri, dfs[0], dfs[1], _distinct(bi, tri)

@@ -71,11 +71,20 @@ def _resync(fh, start: int, gz: bool) -> int | None:
 
 def _swallowed(fh, offset: int, length: int) -> int | None:
     """The offset of a gzip member that starts inside a record's compressed bytes (the
-    record inflated through it), or None. Read without moving the file's position."""
-    if length <= 3:
-        return None
-    i = os.pread(fh.fileno(), length - 1, offset + 1).find(b"\x1f\x8b\x08")
-    return None if i < 0 else offset + 1 + i
+    record inflated through it), or None. Read in blocks (a record may be large) without
+    moving the file's position, which the record iterator owns."""
+    mark = b"\x1f\x8b\x08"
+    pos, end, tail = offset + 1, offset + length, b""
+    while pos < end:
+        block = os.pread(fh.fileno(), min(_SCAN, end - pos), pos)
+        if not block:
+            return None
+        i = (tail + block).find(mark)
+        if i >= 0:
+            return pos - len(tail) + i
+        tail = block[-(len(mark) - 1):]
+        pos += len(block)
+    return None
 
 
 def _why(exc: Exception) -> str:
@@ -180,6 +189,7 @@ def _raw_pages(path: Path, label: str, problems: list[Problem], at: Callable[[in
                     at(fh.tell())
                 if swallowed is not None:
                     start = swallowed
+                    wrong_length += getattr(it, "err_count", 0)
                     continue
                 # warcio ends quietly at a record it cannot parse (a file cut short): bytes left are damage.
                 end = getattr(it, "offset", None) or start
