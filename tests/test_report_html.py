@@ -250,6 +250,7 @@ def test_10k_report_size_and_first_screen(browser, big_html, shots):
     rows = p.locator(".row").count()
     assert 0 < rows < 100  # only the rows in view exist
     p.locator("#detail details.link > summary").last.click()  # links of a large cluster open on demand
+    p.locator("#detail .passage").first.wait_for()  # built on the 'toggle' event, which fires after the click
     assert p.locator("#detail .passage").count() == len(data["clusters"][0]["l"][-1]["p"])
     p.screenshot(path=str(shots / "s10k.png"))
     p.locator("#list").evaluate("e => { e.scrollTop = e.scrollHeight; e.dispatchEvent(new Event('scroll')); }")
@@ -292,5 +293,7 @@ def test_any_link_kind_renders_with_its_own_style(browser, tmp_path):
     closed = page.page.locator("#detail details.link:not([open]) > summary")
     while closed.count():
         closed.first.click()
+    # passages are built on the 'toggle' event, which fires after the click
+    page.page.wait_for_function("document.querySelectorAll('.side.tgt .ptext').length >= 4")
     assert page.page.locator(".side.tgt .ptext").all_text_contents() == [text] * 4
     assert page.errors == []
