@@ -353,3 +353,23 @@ def test_word_tables_of_parts_merged_equal_one_table():
             assert np.array_equal(a, b)
 
     check()
+
+
+def _length_of_state(state, item):
+    return len(state) + item
+
+
+def test_a_large_stage_state_is_sent_without_a_warning(client):
+    """A stage's state (at 100k articles, 75 MB of tables) goes into the graph once on
+    purpose; distributed's large-graph warning would reach the CLI's user as a fault."""
+    import warnings
+
+    from dedup.engines.dask import DaskEngine
+
+    state = bytes(12 * 2**20)  # past distributed's 10 MB warning threshold
+    engine = DaskEngine(client=client)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        assert list(engine.map(_length_of_state, state, [0, 1])) == [len(state), len(state) + 1]
+        assert list(engine.map_reduce(_numbered, state, [1], lambda a, b: a + b)) == [state]
+    assert not [w for w in caught if "large graph" in str(w.message)], [str(w.message) for w in caught]

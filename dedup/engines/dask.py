@@ -18,6 +18,7 @@ import operator
 import pickle
 import threading
 import uuid
+import warnings
 from collections.abc import Iterator
 from typing import Any, Optional
 
@@ -131,6 +132,17 @@ class DaskEngine:
             if report is not None:
                 report(TASKS, self._finished, self._submitted)
 
+    def _hold(self, key: str, state) -> Any:
+        """``state`` as a task of its own (``key``): the stage's tasks take it as their
+        first argument. Pickled here, now: the caller may change its objects later."""
+        blob = pickle.dumps(state, protocol=pickle.HIGHEST_PROTOCOL)
+        with warnings.catch_warnings():
+            # The state is in the graph once, on purpose (a worker lost mid-run costs a
+            # recomputation, not the run); distributed warns of any graph past 10 MB,
+            # which a user of the CLI would read as a fault.
+            warnings.filterwarnings("ignore", message="Sending large graph", category=UserWarning)
+            return self.client.submit(_state, blob, key=key, pure=False)
+
     def partitions(self, n: int, size: int) -> list[tuple[int, int]]:
         if self.npartitions:
             size = max(1, math.ceil(n / self.npartitions))
@@ -141,9 +153,7 @@ class DaskEngine:
         if not items:
             return
         run = f"{getattr(func, '__name__', 'stage').strip('_')}-{uuid.uuid4().hex[:8]}"
-        # Pickled here, now: the caller may change its objects once results arrive.
-        blob = pickle.dumps(state, protocol=pickle.HIGHEST_PROTOCOL)
-        held = self.client.submit(_state, blob, key=f"{run}-state", pure=False)
+        held = self._hold(f"{run}-state", state)
         futures = [self.client.submit(func, held, item, key=f"{run}-{k}", retries=RETRIES, pure=False)
                    for k, item in enumerate(items)]
         self._follow(futures)
@@ -166,8 +176,7 @@ class DaskEngine:
         if not items:
             raise ValueError("nothing to reduce")
         run = f"{getattr(func, '__name__', 'stage').strip('_')}-{uuid.uuid4().hex[:8]}"
-        held = self.client.submit(_state, pickle.dumps(state, protocol=pickle.HIGHEST_PROTOCOL), key=f"{run}-state",
-                                  pure=False)
+        held = self._hold(f"{run}-state", state)
         submit = self.client.submit
         mapped = [submit(func, held, item, key=f"{run}-{k}", retries=RETRIES, pure=False) for k, item in enumerate(items)]
         results = [submit(operator.getitem, m, 0, key=f"{run}-result-{k}", pure=False) for k, m in enumerate(mapped)]
@@ -216,10 +225,8 @@ class DaskEngine:
         if not items:
             return []
         run = f"{getattr(split, '__name__', 'split').strip('_')}-{uuid.uuid4().hex[:8]}"
-        held = self.client.submit(_state, pickle.dumps(state, protocol=pickle.HIGHEST_PROTOCOL), key=f"{run}-state",
-                                  pure=False)
-        cheld = self.client.submit(_state, pickle.dumps(cstate, protocol=pickle.HIGHEST_PROTOCOL),
-                                   key=f"{run}-cstate", pure=False)
+        held = self._hold(f"{run}-state", state)
+        cheld = self._hold(f"{run}-cstate", cstate)
         mapped = [self.client.submit(split, held, item, key=f"{run}-split-{k}", retries=RETRIES, pure=False)
                   for k, item in enumerate(items)]
         pieces = [[self.client.submit(operator.getitem, m, p, key=f"{run}-piece-{p}-{k}", pure=False)
