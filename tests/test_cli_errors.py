@@ -274,3 +274,13 @@ def test_only_stale_marked_workspaces_are_removed(tmp_path):
         assert os.path.isdir(live) and unmarked.is_dir() and elsewhere.is_dir()
     assert not os.path.exists(live)
 
+
+
+def test_summary_counts_skipped_inputs_apart_from_those_read_with_a_note(run_cli, tmp_path):
+    """A record read with a note (a lone surrogate replaced) is not a skipped one."""
+    f = tmp_path / "c.jsonl"
+    f.write_text('{"id": "a", "text": "bad \\ud800 surrogate, and words enough to read"}\n'
+                 '{"id": "b", "text": "fine words"}\n{"id": "c", "text": ' + "[" * 5000 + "]" * 5000 + "}\n")
+    code, out, err = run_cli("cluster", str(f))
+    assert code == 1
+    assert "2 documents, 0 clusters, 2 alone, 1 skipped, 1 read with a note" in out, out

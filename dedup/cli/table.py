@@ -162,8 +162,10 @@ def print_table(report: Report, console: Console) -> None:
         _more(console, len(pairs) - PASSAGES_PER_CLUSTER)
         console.print()
     alone = sum(1 for d in report.documents if d.cluster is None)
+    skipped = sum(1 for p in report.problems if p.skipped)
+    noted = len(report.problems) - skipped  # read, with a change the user should know of
     _line(console, Text(f"{plural(len(report.documents), 'document')}, {plural(len(report.clusters), 'cluster')}, "
-                        f"{alone} alone, {len(report.problems)} skipped"
+                        f"{alone} alone, {skipped} skipped" + (f", {noted} read with a note" if noted else "")
                         + (f", {plural(len(report.templates), 'template series', 'template series')}" if report.templates else "")))
 
 
