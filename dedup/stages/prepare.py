@@ -24,7 +24,7 @@ from .recurrence import Recurrence, _counts, rest_signature
 from .segment import Prepared, member_sorted, paragraphs, prepare, unique_sorted
 from .template import fact_mask, fact_masks
 from ..storage.spill import Ragged, Records
-from .words import distinct_phrases, merge, table_of, totals
+from .words import counts_of, distinct_phrases, merge, table_of, totals
 from ..storage.workspace import DocStore, PreparedStore
 
 if TYPE_CHECKING:  # the protocol only: a stage is handed its engine, never makes one
@@ -102,15 +102,13 @@ def _prepare_range(state, rng: tuple[int, int]):
         seen = [(key, doc.text[s:e]) for (s, e), key, m in zip(spans, keys.tolist(), (recurring & ~shape).tolist()) if m]
         vocab, occ = np.unique(p.hashes, return_counts=True)
         words.append((k, vocab, occ))
-        phrases.append((k, distinct_phrases(p.hashes)))
+        phrases.append(distinct_phrases(p.hashes))
         out.append((p, facts_of(doc, head, cfg.date_order), seen, vocab))
         texts.append(doc.text)
     # per chunk, not per document: n-grams and fact masks as array operations over it all
     counted = inline.counted_many([x[0].hashes for x in out], mod)
     masks = fact_masks(texts, [x[0].starts for x in out], [x[0].ends for x in out])
-    grams = [(k, g, np.ones(len(g), np.int32)) for k, g in zip(range(*rng), counted)]
-    phrases = [(k, ph, np.ones(len(ph), np.int32)) for k, ph in phrases]
-    return [(*x, m) for x, m in zip(out, masks)], (table_of(words), table_of(grams), table_of(phrases))
+    return [(*x, m) for x, m in zip(out, masks)], (table_of(words), counts_of(counted), counts_of(phrases))
 
 
 def _merge_tables(a: tuple, b: tuple) -> tuple:
