@@ -351,4 +351,5 @@ def _grams_range(prepared, rng: tuple[int, int]):
 def _bigrams_of(docs: Sequence[Prepared], first: int) -> tuple[list[np.ndarray], list[np.ndarray]]:
     """The distinct word bigrams of ``docs`` (numbered from ``first``) and, beside each, its document."""
     grams = [bigrams(p.hashes) for p in docs]
-    return grams, [np.full(len(g), first + k, np.int64) for k, g in enumerate(grams)]
+    # int32: the driver holds one per bigram of the corpus (30M at 100k articles)
+    return grams, [np.full(len(g), first + k, np.int32) for k, g in enumerate(grams)]

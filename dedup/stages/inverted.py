@@ -69,7 +69,7 @@ def rare_pairs(keys: list[np.ndarray], docs: list[np.ndarray], n_docs: int,
         first = starts[lengths == size]
         if not len(first):
             continue
-        rows = d[first[:, None] + np.arange(size)]
+        rows = d[first[:, None] + np.arange(size)].astype(np.int64)  # pair codes reach n_docs squared
         a, b = np.triu_indices(size, 1)
         i, j = rows[:, a].ravel(), rows[:, b].ravel()
         found.append(np.minimum(i, j) * n_docs + np.maximum(i, j))
