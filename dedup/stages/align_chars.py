@@ -34,14 +34,19 @@ class CharView:
 
     @classmethod
     def of(cls, text: str, starts: np.ndarray, ends: np.ndarray) -> "CharView":
-        pieces, owner = [], []
-        for k, (s, e) in enumerate(zip(starts.tolist(), ends.tolist())):
-            w = normalize_token(text[s:e]) + " "
-            pieces.append(w)
-            owner.append(np.full(len(w), k, dtype=np.int64))
-        if not pieces:
+        if not len(starts):
             return cls("", np.zeros(0, dtype=np.int64))
-        return cls("".join(pieces), np.concatenate(owner))
+        if text.isascii():  # a token normalizes to its lower case: gathered from the text at once
+            lens = ends.astype(np.int64) - starts + 1  # each word and its space
+            word_of = np.repeat(np.arange(len(lens)), lens)
+            first = np.cumsum(lens) - lens
+            src = np.arange(int(lens.sum())) - first[word_of] + starts[word_of]
+            low = np.frombuffer(text.lower().encode("ascii") + b" ", dtype=np.uint8)
+            chars = np.where(src == ends[word_of], 32, low[src]).astype(np.uint8)
+            return cls(chars.tobytes().decode("ascii"), word_of)
+        pieces = [normalize_token(text[s:e]) + " " for s, e in zip(starts.tolist(), ends.tolist())]
+        word_of = np.repeat(np.arange(len(pieces)), np.fromiter(map(len, pieces), np.int64, len(pieces)))
+        return cls("".join(pieces), word_of)
 
 
 def align_chars(A: CharView, B: CharView, cfg: Config, wa: np.ndarray | None = None, wb: np.ndarray | None = None) -> list[Span]:

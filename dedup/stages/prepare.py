@@ -20,8 +20,8 @@ from . import boilerplate, inline, metadata
 from ..config import Config
 from ..models import Document
 from .provenance import DocFacts
-from .recurrence import Recurrence, _counts, rest_signature
-from .segment import Prepared, member_sorted, paragraphs, prepare, unique_sorted
+from .recurrence import Recurrence, _counts, rest_signatures
+from .segment import Prepared, member_sorted, paragraphs, prepare, span_tokens_many, unique_sorted
 from .template import fact_mask, fact_masks
 from ..storage.spill import Ragged, Records
 from .words import distinct_phrases, merge, table_of, totals
@@ -79,11 +79,9 @@ def _lines_range(docs: DocStore, rng: tuple[int, int]) -> list[bytes]:
 
 def _rest_range(state, rng: tuple[int, int]):
     docs, lines, ids, recurring, cfg = state
-    out = []
-    for d in ids[rng[0] : rng[1]]:
-        spans, shape, _, keys = unpack_lines(lines.get(d))
-        out.append(rest_signature(docs.text(d), spans, shape, keys, recurring, cfg.shingle_size, cfg.seed))
-    return out
+    chunk = [(docs.text(d), *unpack_lines(lines.get(d))) for d in ids[rng[0] : rng[1]]]
+    return rest_signatures([(text, spans, shape, keys) for text, spans, shape, _, keys in chunk], recurring,
+                           cfg.shingle_size, cfg.seed)
 
 
 def _prepare_range(state, rng: tuple[int, int]):
@@ -91,12 +89,16 @@ def _prepare_range(state, rng: tuple[int, int]):
     tables (a reduction: folded where the engine keeps the parts)."""
     docs, lines, furniture, cfg, mod = state
     out, texts, words, phrases = [], [], [], []
+    chunk = []
     for k in range(*rng):
         doc = docs.doc(k)
         spans, shape, _, keys = unpack_lines(lines.get(k))
         recurring = furniture.mask(keys, doc.source)
         drop = shape | recurring
-        p = prepare(k, doc.text, paragraphs(doc.text, spans, ~drop), cfg.segment_tokens)
+        chunk.append((k, doc, spans, shape, keys, recurring, drop, paragraphs(doc.text, spans, ~drop)))
+    tokens = span_tokens_many([x[1].text for x in chunk], [x[-1] for x in chunk])  # one tokenize call
+    for (k, doc, spans, shape, keys, recurring, drop, paras), toks in zip(chunk, tokens):
+        p = prepare(k, doc.text, paras, cfg.segment_tokens, toks)
         p.text = None  # the workspace has the text; do not ship it back
         head = [doc.text[s:e] for (s, e), d in zip(spans[: metadata.HEAD_LINES], drop.tolist()) if not d]
         seen = [(key, doc.text[s:e]) for (s, e), key, m in zip(spans, keys.tolist(), (recurring & ~shape).tolist()) if m]
