@@ -122,3 +122,16 @@ def test_span_tokens_of_many_texts_are_each_spans_own_tokens(docs):
             assert starts[a:b].tolist() == want[0].tolist()
             assert ends[a:b].tolist() == want[1].tolist()
             assert hashes[a:b].tolist() == want[2].tolist()
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.lists(st.integers(0, 5), max_size=12), max_size=6))
+def test_distinct_phrases_of_many_documents_are_each_ones_own(docs):
+    """Each document's sorted distinct bigram and trigram keys, none across two documents."""
+    from dedup.stages.words import distinct_phrases_many, phrase_keys
+
+    hash_lists = [np.array(d, dtype=np.uint64) * np.uint64(0x9E3779B97F4A7C15) for d in docs]
+    for h, got in zip(hash_lists, distinct_phrases_many(hash_lists)):
+        bi, tri = phrase_keys(h)
+        assert got.dtype == np.uint64
+        assert got.tolist() == sorted(set(bi[1:].tolist()) | set(tri[2:].tolist()))

@@ -24,7 +24,7 @@ from .recurrence import Recurrence, _counts, rest_signatures
 from .segment import Prepared, member_sorted, paragraphs, prepare, span_tokens_many, unique_sorted
 from .template import fact_mask, fact_masks
 from ..storage.spill import Ragged, Records
-from .words import distinct_phrases, merge, table_of, totals
+from .words import distinct_phrases_many, merge, table_of, totals
 from ..storage.workspace import DocStore, PreparedStore
 
 if TYPE_CHECKING:  # the protocol only: a stage is handed its engine, never makes one
@@ -88,8 +88,7 @@ def _prepare_range(state, rng: tuple[int, int]):
     """The range's prepared documents, and its part of the corpus word and n-gram
     tables (a reduction: folded where the engine keeps the parts)."""
     docs, lines, furniture, cfg, mod = state
-    out, texts, words, phrases = [], [], [], []
-    chunk = []
+    out, texts, words, chunk = [], [], [], []
     for k in range(*rng):
         doc = docs.doc(k)
         spans, shape, _, keys = unpack_lines(lines.get(k))
@@ -104,14 +103,13 @@ def _prepare_range(state, rng: tuple[int, int]):
         seen = [(key, doc.text[s:e]) for (s, e), key, m in zip(spans, keys.tolist(), (recurring & ~shape).tolist()) if m]
         vocab, occ = np.unique(p.hashes, return_counts=True)
         words.append((k, vocab, occ))
-        phrases.append((k, distinct_phrases(p.hashes)))
         out.append((p, facts_of(doc, head, cfg.date_order), seen, vocab))
         texts.append(doc.text)
     # per chunk, not per document: n-grams and fact masks as array operations over it all
-    counted = inline.counted_many([x[0].hashes for x in out], mod)
+    hashes = [x[0].hashes for x in out]
     masks = fact_masks(texts, [x[0].starts for x in out], [x[0].ends for x in out])
-    grams = [(k, g, np.ones(len(g), np.int32)) for k, g in zip(range(*rng), counted)]
-    phrases = [(k, ph, np.ones(len(ph), np.int32)) for k, ph in phrases]
+    grams = [(k, g, np.ones(len(g), np.int32)) for k, g in zip(range(*rng), inline.counted_many(hashes, mod))]
+    phrases = [(k, ph, np.ones(len(ph), np.int32)) for k, ph in zip(range(*rng), distinct_phrases_many(hashes))]
     return [(*x, m) for x, m in zip(out, masks)], (table_of(words), table_of(grams), table_of(phrases))
 
 

@@ -105,7 +105,24 @@ def phrase_keys(hashes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 def distinct_phrases(hashes: np.ndarray) -> np.ndarray:
     """A document's distinct bigram and trigram keys, sorted (what the corpus count adds)."""
-    return _distinct(*phrase_keys(hashes))
+    return distinct_phrases_many([hashes])[0]
+
+
+def distinct_phrases_many(hash_lists: list[np.ndarray]) -> list[np.ndarray]:
+    """:func:`distinct_phrases` of several documents, from one pass over their joined
+    tokens (phrases across two documents left out) and one sort."""
+    from .inline import _anchored
+
+    _, doc2, g2, _ = _anchored(hash_lists, 1, 2)
+    _, doc3, g3, _ = _anchored(hash_lists, 1, 3)
+    g, doc = np.concatenate([g2, g3]), np.concatenate([doc2, doc3])
+    order = np.lexsort((g, doc))
+    g, doc = g[order], doc[order]
+    if len(g):
+        first = np.concatenate(([True], (g[1:] != g[:-1]) | (doc[1:] != doc[:-1])))
+        g, doc = g[first], doc[first]
+    bounds = np.searchsorted(doc, np.arange(len(hash_lists) + 1)).tolist()
+    return [g[a:b] for a, b in zip(bounds[:-1], bounds[1:])]
 
 
 def _distinct(bi: np.ndarray, tri: np.ndarray) -> np.ndarray:
