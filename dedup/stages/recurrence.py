@@ -157,9 +157,9 @@ def rest_signature(text: str, spans, shape: np.ndarray, keys: np.ndarray, recurr
 
 def rest_signatures(docs, recurring: set, shingle_size: int, seed: int) -> list:
     """:func:`rest_signature` of many documents, ``(text, spans, shape, keys)`` each: their
-    kept lines are laid end to end as one text (a line break between any two: a token
-    never crosses one, and a line's edges are no word's middle), tokenized, shingled and
-    MinHashed in one call each, not once per document."""
+    kept lines are laid end to end as one text (a line break between any two, so each
+    line gives its own tokens), tokenized, shingled and MinHashed in one call each, not
+    once per document."""
     pieces = []
     for text, spans, shape, keys in docs:
         keep = ~shape & ~np.fromiter((x in recurring for x in keys.tolist()), bool, len(keys))
