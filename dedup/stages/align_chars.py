@@ -58,10 +58,9 @@ def align_chars(A: CharView, B: CharView, cfg: Config, wa: np.ndarray | None = N
         return sorted((s.swapped() for s in align_chars(B, A, cfg, wb, wa)), key=lambda s: (s.a0, s.b0))
     ca = np.concatenate([[0.0], np.cumsum(wa[A.word_of] if wa is not None else np.ones(len(A.chars)))])
     cb = np.concatenate([[0.0], np.cumsum(wb[B.word_of] if wb is not None else np.ones(len(B.chars)))])
-    blocks = [
-        (op.src_start, op.src_end, op.dest_start, op.dest_end)
-        for op in Indel.opcodes(A.chars, B.chars)
-        if op.tag == "equal" and op.src_end - op.src_start >= MIN_RUN
+    blocks = [  # as_list: plain tuples, not an Opcode object per edit of thousands of characters
+        (s0, s1, d0, d1) for tag, s0, s1, d0, d1 in Indel.opcodes(A.chars, B.chars).as_list()
+        if tag == "equal" and s1 - s0 >= MIN_RUN
     ]
     spans = []
     min_chars = cfg.min_passage_tokens * CHARS_PER_WORD
