@@ -232,7 +232,7 @@ def inline_furniture(prepared: PreparedStore, docs: DocStore, recurring_df: tupl
             keys.append(k)
             lens = np.asarray([e - s for s, e in sp], np.int64)
             rest = prepared.ntokens[d] - _covered(sp)
-            rec.add(np.r_[k, np.uint64(inline.residual_key(d))], np.r_[lens, rest], np.zeros(len(k) + 1, bool),
+            rec.add(np.append(k, np.uint64(inline.residual_key(d))), np.append(lens, rest), np.zeros(len(k) + 1, bool),
                     docs.sources[d])
         progress("passages", len(keys), n)
     spans.freeze()
