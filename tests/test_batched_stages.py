@@ -135,3 +135,75 @@ def test_distinct_phrases_of_many_documents_are_each_ones_own(docs):
         bi, tri = phrase_keys(h)
         assert got.dtype == np.uint64
         assert got.tolist() == sorted(set(bi[1:].tolist()) | set(tri[2:].tolist()))
+
+
+def _reference_fact_evidence(spans, side_a, side_b, facts_a, facts_b, others):
+    """Token arrays per side and one reduceat per quantity (the definition)."""
+    from dedup.stages.template import _sides
+
+    n_gaps = sum(len(sp.blocks) for sp in spans) + 1
+    per_side = []
+    for side, unit in enumerate((facts_a, facts_b)):
+        inside, equal, gap = _sides(len(unit), spans, side)
+        changed = ~equal & (gap >= 0)
+        with_fact, with_words = np.zeros(n_gaps, bool), np.zeros(n_gaps, bool)
+        with_fact[gap[changed & (unit >= 0)] + 1] = True
+        with_words[gap[changed] + 1] = True
+        per_side.append((inside, equal, gap, with_fact, with_words))
+    swapped = per_side[0][3] & per_side[1][3]
+    plain = int((per_side[0][4] & per_side[1][4] & ~per_side[0][3] & ~per_side[1][3]).sum())
+    differ, same = 0.0, []
+    for (inside, equal, gap, _, _), (s, unit) in zip(per_side, ((side_a, facts_a), (side_b, facts_b))):
+        sel = (unit >= 0) & inside
+        units = unit[sel]
+        if not len(units):
+            same.append((np.zeros(0, np.int64), np.zeros(0)))
+            continue
+        heads = np.flatnonzero(np.concatenate(([True], units[1:] != units[:-1])))
+        w = s.weights()[sel]
+        r = np.ones(len(w)) if others < 1 else np.clip((w - 1.0) / np.log(1.0 + others), 0.0, 1.0)
+        rare = np.maximum.reduceat(r, heads)
+        whole = np.add.reduceat(equal[sel].astype(np.int64), heads) == np.diff(np.append(heads, len(units)))
+        in_swap = np.logical_or.reduceat(swapped[gap[sel] + 1], heads)
+        differ += float((~whole & in_swap).sum())
+        same.append((units[heads][whole].astype(np.int64), rare[whole]))
+    return differ, same[0][0], same[0][1], same[1][0], same[1][1], int(swapped.sum()), plain
+
+
+@st.composite
+def _linked_pairs(draw):
+    """Two documents' fact masks and weights, and passages of equal blocks (in order on
+    both sides, passages apart), as alignment gives them."""
+    from dedup.stages.align import Side, Span
+
+    n = draw(st.integers(1, 60))
+    def facts():
+        mask, k = [], 0
+        while k < n:
+            run = draw(st.integers(1, 3))
+            fact = draw(st.booleans())
+            mask += [k if fact else -1] * min(run, n - k)
+            k += run
+        return np.array(mask, dtype=np.int64)
+    edges_a = sorted(set(draw(st.lists(st.integers(0, n), max_size=12))))
+    edges_b = sorted(set(draw(st.lists(st.integers(0, n), max_size=12))))
+    m = min(len(edges_a), len(edges_b)) // 2 * 2
+    blocks = [(edges_a[i], edges_a[i + 1], edges_b[i], edges_b[i + 1]) for i in range(0, m, 2)]
+    spans, k = [], 0
+    while k < len(blocks):
+        g = blocks[k : k + draw(st.integers(1, 3))]
+        spans.append(Span(g[0][0], g[-1][1], g[0][2], g[-1][3], 1, 1.0, 1.0, tuple(g)))
+        k += len(g)
+    sides = [Side.make("x" * n, np.array(draw(st.lists(st.floats(1.0, 9.0), min_size=n, max_size=n)))) for _ in "ab"]
+    return spans, sides[0], sides[1], facts(), facts(), draw(st.integers(0, 50))
+
+
+@settings(max_examples=300, deadline=None)
+@given(_linked_pairs())
+def test_fact_evidence_is_its_definition(pair):
+    from dedup.stages.template import fact_evidence
+
+    got, want = fact_evidence(*pair), _reference_fact_evidence(*pair)
+    assert got.differ == want[0] and got.swaps == want[5] and got.plain == want[6]
+    for g, w in zip(got[1:5], want[1:5]):
+        assert g.dtype == w.dtype and g.tolist() == w.tolist()
