@@ -41,6 +41,7 @@ class Prepared:
     df: np.ndarray | None = None  # int32, documents of the corpus carrying each token
     noisy: bool = False  # many one-off words: likely OCR damage (set with df)
     vocab: np.ndarray | None = None  # sorted distinct token hashes (set with df)
+    vocab_index: np.ndarray | None = None  # each token's place in vocab (set with df by a PreparedStore)
     phrases: tuple | None = None  # bigram/trigram keys and documents per position (dedup.stages.words.phrases_of)
     phrase_table: tuple | None = None  # the corpus's phrase counts ``phrases`` is looked up in, when needed
 
