@@ -124,17 +124,35 @@ def test_span_tokens_of_many_texts_are_each_spans_own_tokens(docs):
             assert hashes[a:b].tolist() == want[2].tolist()
 
 
-@settings(max_examples=200, deadline=None)
-@given(st.lists(st.lists(st.integers(0, 5), max_size=12), max_size=6))
-def test_distinct_phrases_of_many_documents_are_each_ones_own(docs):
-    """Each document's sorted distinct bigram and trigram keys, none across two documents."""
-    from dedup.stages.words import distinct_phrases_many, phrase_keys
+def _same_table(got, want):
+    assert len(got) == len(want) == 4
+    for g, w in zip(got, want):
+        assert g.dtype == w.dtype and g.tolist() == w.tolist()
 
-    hash_lists = [np.array(d, dtype=np.uint64) * np.uint64(0x9E3779B97F4A7C15) for d in docs]
-    for h, got in zip(hash_lists, distinct_phrases_many(hash_lists)):
-        bi, tri = phrase_keys(h)
-        assert got.dtype == np.uint64
-        assert got.tolist() == sorted(set(bi[1:].tolist()) | set(tri[2:].tolist()))
+
+_HASH_LISTS = st.lists(st.lists(st.integers(0, 5), max_size=14), max_size=6).map(
+    lambda docs: [np.array(d, dtype=np.uint64) * np.uint64(0x9E3779B97F4A7C15) for d in docs])
+
+
+@settings(max_examples=200, deadline=None)
+@given(_HASH_LISTS, st.integers(0, 50))
+def test_phrase_table_of_a_batch_is_the_table_of_each_documents_phrases(hash_lists, first):
+    from dedup.stages.words import distinct_phrases, phrase_table, table_of
+
+    want = table_of([(first + k, distinct_phrases(h), np.ones(len(distinct_phrases(h)), np.int32))
+                     for k, h in enumerate(hash_lists)])
+    _same_table(phrase_table(first, hash_lists), want)
+
+
+@settings(max_examples=200, deadline=None)
+@given(_HASH_LISTS, st.integers(1, 3), st.integers(1, 4))
+def test_gram_table_of_a_batch_is_the_table_of_each_documents_counted_grams(hash_lists, mod, first):
+    from dedup.stages.inline import counted, gram_pairs
+    from dedup.stages.words import table_of, table_of_pairs
+
+    doc, grams = gram_pairs(hash_lists, mod)
+    want = table_of([(first + k, counted(h, mod), np.ones(len(counted(h, mod)), np.int32)) for k, h in enumerate(hash_lists)])
+    _same_table(table_of_pairs(doc + first, grams), want)
 
 
 def _reference_fact_evidence(spans, side_a, side_b, facts_a, facts_b, others):

@@ -24,7 +24,7 @@ from .recurrence import Recurrence, _counts, rest_signatures
 from .segment import Prepared, member_sorted, paragraphs, prepare, span_tokens_many, unique_sorted
 from .template import fact_mask, fact_masks
 from ..storage.spill import Ragged, Records
-from .words import distinct_phrases_many, merge, table_of, totals
+from .words import merge, phrase_table, table_of, table_of_pairs, totals
 from ..storage.workspace import DocStore, PreparedStore
 
 if TYPE_CHECKING:  # the protocol only: a stage is handed its engine, never makes one
@@ -108,9 +108,9 @@ def _prepare_range(state, rng: tuple[int, int]):
     # per chunk, not per document: n-grams and fact masks as array operations over it all
     hashes = [x[0].hashes for x in out]
     masks = fact_masks(texts, [x[0].starts for x in out], [x[0].ends for x in out])
-    grams = [(k, g, np.ones(len(g), np.int32)) for k, g in zip(range(*rng), inline.counted_many(hashes, mod))]
-    phrases = [(k, ph, np.ones(len(ph), np.int32)) for k, ph in zip(range(*rng), distinct_phrases_many(hashes))]
-    return [(*x, m) for x, m in zip(out, masks)], (table_of(words), table_of(grams), table_of(phrases))
+    doc, grams = inline.gram_pairs(hashes, mod)  # each document's counted n-grams (inline.counted)
+    return [(*x, m) for x, m in zip(out, masks)], (table_of(words), table_of_pairs(doc + rng[0], grams),
+                                                   phrase_table(rng[0], hashes))
 
 
 def _merge_tables(a: tuple, b: tuple) -> tuple:

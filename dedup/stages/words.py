@@ -105,24 +105,29 @@ def phrase_keys(hashes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 def distinct_phrases(hashes: np.ndarray) -> np.ndarray:
     """A document's distinct bigram and trigram keys, sorted (what the corpus count adds)."""
-    return distinct_phrases_many([hashes])[0]
+    return _distinct(*phrase_keys(hashes))
 
 
-def distinct_phrases_many(hash_lists: list[np.ndarray]) -> list[np.ndarray]:
-    """:func:`distinct_phrases` of several documents, from one pass over their joined
-    tokens (phrases across two documents left out) and one sort."""
-    from .inline import _anchored
+def phrase_table(first_doc: int, hash_lists: list[np.ndarray]) -> tuple:
+    """The phrase table (:func:`table_of` of each document's :func:`distinct_phrases`) of
+    documents ``first_doc``, ``first_doc + 1``, ...: their bigrams and trigrams from one
+    pass over the joined tokens (none across two documents), one sort."""
+    from .inline import gram_pairs
 
-    _, doc2, g2, _ = _anchored(hash_lists, 1, 2)
-    _, doc3, g3, _ = _anchored(hash_lists, 1, 3)
-    g, doc = np.concatenate([g2, g3]), np.concatenate([doc2, doc3])
-    order = np.lexsort((g, doc))
-    g, doc = g[order], doc[order]
-    if len(g):
-        first = np.concatenate(([True], (g[1:] != g[:-1]) | (doc[1:] != doc[:-1])))
-        g, doc = g[first], doc[first]
-    bounds = np.searchsorted(doc, np.arange(len(hash_lists) + 1)).tolist()
-    return [g[a:b] for a, b in zip(bounds[:-1], bounds[1:])]
+    doc2, g2 = gram_pairs(hash_lists, 1, 2)
+    doc3, g3 = gram_pairs(hash_lists, 1, 3)
+    return table_of_pairs(np.concatenate([doc2, doc3]) + first_doc, np.concatenate([g2, g3]))
+
+
+def table_of_pairs(docs: np.ndarray, keys: np.ndarray) -> tuple:
+    """:func:`table_of` from ``(document, key)`` pairs in any order, repeats allowed (a
+    document counts once per key): sorted by key then document, repeats dropped."""
+    order = np.lexsort((docs, keys))
+    docs, keys = docs[order], np.asarray(keys, np.uint64)[order]
+    if len(keys):
+        first = np.concatenate(([True], (keys[1:] != keys[:-1]) | (docs[1:] != docs[:-1])))
+        docs, keys = docs[first], keys[first]
+    return _reduce(keys, np.ones(len(keys), np.int64), docs.astype(np.int32), np.ones(len(keys), np.int32))
 
 
 def _distinct(bi: np.ndarray, tri: np.ndarray) -> np.ndarray:
