@@ -7,7 +7,7 @@ import numpy as np
 from hypothesis import given, settings, strategies as st
 
 from dedup.engines.base import fold
-from dedup.stages.words import counts_of, merge, table_of, totals
+from dedup.stages.words import merge, table_of, table_of_pairs, totals
 
 docs_st = st.lists(st.lists(st.integers(0, 40), max_size=12), min_size=1, max_size=25)
 
@@ -36,8 +36,10 @@ def test_word_tables_folded_in_parts_equal_the_whole(docs, size):
 @settings(max_examples=200, deadline=None)
 @given(docs_st, st.integers(1, 6))
 def test_count_tables_folded_in_parts_equal_the_whole(docs, size):
-    keys = [_vocab(w)[0] for w in docs]
-    parts = [counts_of(keys[i : i + size]) for i in range(0, len(keys), size)]
+    pairs = [(np.full(len(w), k), np.asarray(w, np.uint64)) for k, w in enumerate(docs)]  # repeats allowed
+    parts = [table_of_pairs(np.concatenate([d for d, _ in pairs[i : i + size]]).astype(np.int64),
+                            np.concatenate([w for _, w in pairs[i : i + size]]))
+             for i in range(0, len(pairs), size)]
     values, counts, single = totals(fold(merge, parts), len(docs))
     df = {w: sum(w in set(d) for d in docs) for d in docs for w in d}
     assert values.tolist() == sorted(df) and counts.tolist() == [df[w] for w in sorted(df)]

@@ -34,14 +34,19 @@ class CharView:
 
     @classmethod
     def of(cls, text: str, starts: np.ndarray, ends: np.ndarray) -> "CharView":
-        pieces, owner = [], []
-        for k, (s, e) in enumerate(zip(starts.tolist(), ends.tolist())):
-            w = normalize_token(text[s:e]) + " "
-            pieces.append(w)
-            owner.append(np.full(len(w), k, dtype=np.int64))
-        if not pieces:
+        if not len(starts):
             return cls("", np.zeros(0, dtype=np.int64))
-        return cls("".join(pieces), np.concatenate(owner))
+        if text.isascii():  # a token normalizes to its lower case: gathered from the text at once
+            lens = ends.astype(np.int64) - starts + 1  # each word and its space
+            word_of = np.repeat(np.arange(len(lens)), lens)
+            first = np.cumsum(lens) - lens
+            src = np.arange(int(lens.sum())) - first[word_of] + starts[word_of]
+            low = np.frombuffer(text.lower().encode("ascii") + b" ", dtype=np.uint8)
+            chars = np.where(src == ends[word_of], 32, low[src]).astype(np.uint8)
+            return cls(chars.tobytes().decode("ascii"), word_of)
+        pieces = [normalize_token(text[s:e]) + " " for s, e in zip(starts.tolist(), ends.tolist())]
+        word_of = np.repeat(np.arange(len(pieces)), np.fromiter(map(len, pieces), np.int64, len(pieces)))
+        return cls("".join(pieces), word_of)
 
 
 def align_chars(A: CharView, B: CharView, cfg: Config, wa: np.ndarray | None = None, wb: np.ndarray | None = None) -> list[Span]:
@@ -53,10 +58,9 @@ def align_chars(A: CharView, B: CharView, cfg: Config, wa: np.ndarray | None = N
         return sorted((s.swapped() for s in align_chars(B, A, cfg, wb, wa)), key=lambda s: (s.a0, s.b0))
     ca = np.concatenate([[0.0], np.cumsum(wa[A.word_of] if wa is not None else np.ones(len(A.chars)))])
     cb = np.concatenate([[0.0], np.cumsum(wb[B.word_of] if wb is not None else np.ones(len(B.chars)))])
-    blocks = [
-        (op.src_start, op.src_end, op.dest_start, op.dest_end)
-        for op in Indel.opcodes(A.chars, B.chars)
-        if op.tag == "equal" and op.src_end - op.src_start >= MIN_RUN
+    blocks = [  # as_list: plain tuples, not an Opcode object per edit of thousands of characters
+        (s0, s1, d0, d1) for tag, s0, s1, d0, d1 in Indel.opcodes(A.chars, B.chars).as_list()
+        if tag == "equal" and s1 - s0 >= MIN_RUN
     ]
     spans = []
     min_chars = cfg.min_passage_tokens * CHARS_PER_WORD

@@ -73,6 +73,9 @@ def line_spans(text: str) -> list[tuple[int, int]]:
 def line_keys(text: str, spans: list[tuple[int, int]]) -> np.ndarray:
     """Stable hash of each line's normalized text, for counting recurrence."""
     h = xxhash.xxh3_64_intdigest
+    if text.isascii():  # normalize() of an ASCII line: its slice of the text folded once, spaces collapsed
+        low = text.replace("`", "'").lower()
+        return np.fromiter((h(" ".join(low[s:e].split()).encode()) for s, e in spans), dtype=np.uint64, count=len(spans))
     return np.fromiter(
         (h(normalize(text[s:e]).encode("utf-8")) for s, e in spans), dtype=np.uint64, count=len(spans)
     )
@@ -85,8 +88,9 @@ _INSIDE_HINTS = ("download", "click", "newsletter", "editor", "rights", "contact
 _NAV_HINTS = ("|", "\u00b7", "\u2022", "\u00bb", "/")
 
 
-def _hinted(low: str, hints: tuple[str, ...]) -> bool:
-    return any(h in low for h in hints)
+_STRONG_HINT = re.compile("|".join(map(re.escape, _STRONG_HINTS)))  # substring tests, one call
+_INSIDE_HINT = re.compile("|".join(map(re.escape, _INSIDE_HINTS)))
+_NAV_HINT = re.compile("|".join(map(re.escape, _NAV_HINTS)))
 
 
 def _count_words(line: str) -> int:
@@ -99,22 +103,23 @@ def shape_furniture(text: str, spans: list[tuple[int, int]]) -> tuple[np.ndarray
     """Per line: True where it looks like furniture by itself or as part of a menu run;
     and the line's number of words."""
     n = len(spans)
-    ntoks = np.zeros(n, dtype=np.int64)
-    mask = np.zeros(n, dtype=bool)
-    short = np.zeros(n, dtype=bool)
+    ntoks = [0] * n
+    mask = [False] * n
+    short = [False] * n
     for i, (s, e) in enumerate(spans):
         line = text[s:e]
-        low = line.lower()
         ntok = ntoks[i] = _count_words(line)
-        if (ntok <= STRONG_MAX_TOKENS and _hinted(low, _STRONG_HINTS) and _STRONG.search(line)) or (
-            _hinted(line, _NAV_HINTS) and _NAV_LINE.search(line)
-        ):
+        if ntok <= STRONG_MAX_TOKENS:
+            low = line.lower()
+            mask[i] = bool(
+                (_STRONG_HINT.search(low) and _STRONG.search(line))
+                or (_NAV_HINT.search(line) and _NAV_LINE.search(line))
+                or (ntok <= WEAK_MAX_TOKENS and _WEAK.match(line))
+                or (ntok <= INSIDE_MAX_TOKENS and _INSIDE_HINT.search(low) and _WEAK_INSIDE.search(line))
+            )
+            short[i] = ntok <= MENU_MAX_TOKENS and not _END.search(line)
+        elif _NAV_HINT.search(line) and _NAV_LINE.search(line):
             mask[i] = True
-        elif ntok <= WEAK_MAX_TOKENS and _WEAK.match(line):
-            mask[i] = True
-        elif ntok <= INSIDE_MAX_TOKENS and _hinted(low, _INSIDE_HINTS) and _WEAK_INSIDE.search(line):
-            mask[i] = True
-        short[i] = ntok <= MENU_MAX_TOKENS and not _END.search(line)
     # Runs of very short unpunctuated lines are menus and link lists.
     i = 0
     while i < n:
@@ -122,9 +127,9 @@ def shape_furniture(text: str, spans: list[tuple[int, int]]) -> tuple[np.ndarray
         while j < n and short[j]:
             j += 1
         if j - i >= MENU_MIN_RUN:
-            mask[i:j] = True
+            mask[i:j] = [True] * (j - i)
         i = max(j, i + 1)
-    return mask, ntoks
+    return np.array(mask, dtype=bool), np.array(ntoks, dtype=np.int64)
 
 
 NEAR_RATIO = 85  # rapidfuzz ratio (0-100) at which a line is a misread copy of furniture

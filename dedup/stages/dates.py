@@ -26,6 +26,7 @@ import re
 import unicodedata
 from datetime import datetime, timedelta, timezone
 from functools import lru_cache
+from itertools import islice
 
 DATE_ORDERS = ("DMY", "MDY", "YMD")
 DEFAULT_DATE_ORDER = "DMY"
@@ -134,6 +135,8 @@ def _from_match(m: re.Match, order: str) -> datetime | None:
 
 def date_matches(text: str, order: str = DEFAULT_DATE_ORDER):
     """``(start, end, datetime)`` of every date printed in ``text``, by position."""
+    if "19" not in text and "20" not in text:  # every pattern needs a year (_YEAR)
+        return []
     found = []
     for pattern in _PATTERNS:
         for m in pattern.finditer(text):
@@ -218,7 +221,8 @@ DATE_LINE_EXTRA_WORDS = 6  # words a date line may carry besides the date ("Post
 
 def is_prose(line: str, next_line: str | None) -> bool:
     """A body line: a sentence, a long line, or a line whose paragraph runs on."""
-    n = len(_WORD.findall(line))
+    # the count matters up to 26: a long line (a whole paragraph) is not counted through
+    n = len(_WORD.findall(line)) if len(line) < 400 else sum(1 for _ in islice(_WORD.finditer(line), 26))
     if n > 25 or (n >= 10 and _SENTENCE_END.search(line)):
         return True
     first = line.lstrip()[:1]

@@ -91,6 +91,13 @@ def _anchored(hash_lists: list[np.ndarray], mod: int, n: int):
     return pos, doc[pos], g[pos], off
 
 
+def gram_pairs(hash_lists: list[np.ndarray], mod: int, n: int = NGRAM) -> tuple[np.ndarray, np.ndarray]:
+    """The counted n-grams of several documents as ``(document, n-gram)`` pairs, repeats
+    included, from one pass over their joined tokens (documents numbered from 0)."""
+    _, doc, g, _ = _anchored(hash_lists, mod, n)
+    return doc, g
+
+
 def counted(hashes: np.ndarray, mod: int) -> np.ndarray:
     """A document's distinct counted n-grams, sorted (what the corpus count adds)."""
     return counted_many([hashes], mod)[0]

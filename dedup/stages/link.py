@@ -40,8 +40,8 @@ def pair_sides(pa: Prepared, pb: Prepared, words_a: str, words_b: str, n_docs: i
     words independent when the corpus's phrases were not counted). ``prior``:
     ``Config.phrase_prior``."""
     others = n_docs - 2
-    in_b = member_sorted(pa.hashes, pb.vocab)
-    in_a = member_sorted(pb.hashes, pa.vocab)
+    in_b = _in_vocab(pa, pb.vocab)
+    in_a = _in_vocab(pb, pa.vocab)
     df_a = pa.df - 1 - in_b
     df_b = pb.df - 1 - in_a
     r_a = np.log((1.0 + others) / (1.0 + df_a))
@@ -56,6 +56,13 @@ def pair_sides(pa: Prepared, pb: Prepared, words_a: str, words_b: str, n_docs: i
             ev_b = lambda: _evidence(pb, pa, df_b, others, prior)  # noqa: E731
     return (Side.make(words_a, r_a + 1.0, pa.quoted, sig_a, ev_a),
             Side.make(words_b, r_b + 1.0, pb.quoted, sig_b, ev_b))
+
+
+def _in_vocab(p: Prepared, vocab: np.ndarray) -> np.ndarray:
+    """Per token of ``p``: whether ``vocab`` (sorted) has its word. Looked up once per
+    distinct word (sorted keys: a short binary search each), then spread to the tokens."""
+    index = p.vocab_index if p.vocab_index is not None else np.searchsorted(p.vocab, p.hashes)
+    return member_sorted(p.vocab, vocab)[index]
 
 
 def _has_phrases(p: Prepared) -> bool:

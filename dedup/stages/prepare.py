@@ -20,11 +20,11 @@ from . import boilerplate, inline, metadata
 from ..config import Config
 from ..models import Document
 from .provenance import DocFacts
-from .recurrence import Recurrence, _counts, rest_signature
-from .segment import Prepared, member_sorted, paragraphs, prepare, unique_sorted
+from .recurrence import Recurrence, _counts, rest_signatures
+from .segment import Prepared, member_sorted, paragraphs, prepare, span_tokens_many, unique_sorted
 from .template import fact_mask, fact_masks
 from ..storage.spill import Ragged, Records
-from .words import counts_of, distinct_phrases, merge, table_of, totals
+from .words import merge, phrase_table, table_of, table_of_pairs, totals
 from ..storage.workspace import DocStore, PreparedStore
 
 if TYPE_CHECKING:  # the protocol only: a stage is handed its engine, never makes one
@@ -79,36 +79,38 @@ def _lines_range(docs: DocStore, rng: tuple[int, int]) -> list[bytes]:
 
 def _rest_range(state, rng: tuple[int, int]):
     docs, lines, ids, recurring, cfg = state
-    out = []
-    for d in ids[rng[0] : rng[1]]:
-        spans, shape, _, keys = unpack_lines(lines.get(d))
-        out.append(rest_signature(docs.text(d), spans, shape, keys, recurring, cfg.shingle_size, cfg.seed))
-    return out
+    chunk = [(docs.text(d), *unpack_lines(lines.get(d))) for d in ids[rng[0] : rng[1]]]
+    return rest_signatures([(text, spans, shape, keys) for text, spans, shape, _, keys in chunk], recurring,
+                           cfg.shingle_size, cfg.seed)
 
 
 def _prepare_range(state, rng: tuple[int, int]):
     """The range's prepared documents, and its part of the corpus word and n-gram
     tables (a reduction: folded where the engine keeps the parts)."""
     docs, lines, furniture, cfg, mod = state
-    out, texts, words, phrases = [], [], [], []
+    out, texts, words, chunk = [], [], [], []
     for k in range(*rng):
         doc = docs.doc(k)
         spans, shape, _, keys = unpack_lines(lines.get(k))
         recurring = furniture.mask(keys, doc.source)
         drop = shape | recurring
-        p = prepare(k, doc.text, paragraphs(doc.text, spans, ~drop), cfg.segment_tokens)
+        chunk.append((k, doc, spans, shape, keys, recurring, drop, paragraphs(doc.text, spans, ~drop)))
+    tokens = span_tokens_many([x[1].text for x in chunk], [x[-1] for x in chunk])  # one tokenize call
+    for (k, doc, spans, shape, keys, recurring, drop, paras), toks in zip(chunk, tokens):
+        p = prepare(k, doc.text, paras, cfg.segment_tokens, toks)
         p.text = None  # the workspace has the text; do not ship it back
         head = [doc.text[s:e] for (s, e), d in zip(spans[: metadata.HEAD_LINES], drop.tolist()) if not d]
         seen = [(key, doc.text[s:e]) for (s, e), key, m in zip(spans, keys.tolist(), (recurring & ~shape).tolist()) if m]
         vocab, occ = np.unique(p.hashes, return_counts=True)
         words.append((k, vocab, occ))
-        phrases.append(distinct_phrases(p.hashes))
         out.append((p, facts_of(doc, head, cfg.date_order), seen, vocab))
         texts.append(doc.text)
     # per chunk, not per document: n-grams and fact masks as array operations over it all
-    counted = inline.counted_many([x[0].hashes for x in out], mod)
+    hashes = [x[0].hashes for x in out]
     masks = fact_masks(texts, [x[0].starts for x in out], [x[0].ends for x in out])
-    return [(*x, m) for x, m in zip(out, masks)], (table_of(words), counts_of(counted), counts_of(phrases))
+    doc, grams = inline.gram_pairs(hashes, mod)  # each document's counted n-grams (inline.counted)
+    return [(*x, m) for x, m in zip(out, masks)], (table_of(words), table_of_pairs(doc + rng[0], grams),
+                                                   phrase_table(rng[0], hashes))
 
 
 def _merge_tables(a: tuple, b: tuple) -> tuple:
@@ -230,7 +232,7 @@ def inline_furniture(prepared: PreparedStore, docs: DocStore, recurring_df: tupl
             keys.append(k)
             lens = np.asarray([e - s for s, e in sp], np.int64)
             rest = prepared.ntokens[d] - _covered(sp)
-            rec.add(np.r_[k, np.uint64(inline.residual_key(d))], np.r_[lens, rest], np.zeros(len(k) + 1, bool),
+            rec.add(np.append(k, np.uint64(inline.residual_key(d))), np.append(lens, rest), np.zeros(len(k) + 1, bool),
                     docs.sources[d])
         progress("passages", len(keys), n)
     spans.freeze()

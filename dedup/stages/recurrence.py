@@ -12,8 +12,9 @@ from collections import Counter, defaultdict
 import numpy as np
 
 from .boilerplate import FurnitureKeys
-from .fingerprint import combine, signatures
-from .segment import member_sorted, span_tokens, unique_sorted
+from .fingerprint import segment_shingles, signatures
+from .normalize import tokenize
+from .segment import member_sorted, unique_sorted
 from ..storage.spill import Ragged
 
 SAMPLE_DOCS = 64  # documents looked at per recurring line: enough for a median
@@ -151,9 +152,27 @@ def judge_groups(groups, rest_sigs: dict, similarity: float) -> set:
 def rest_signature(text: str, spans, shape: np.ndarray, keys: np.ndarray, recurring: set, shingle_size: int, seed: int):
     """MinHash of a document's lines that are neither furniture by shape nor recurring
     (None when they hold too few words)."""
-    keep = ~shape & ~np.fromiter((x in recurring for x in keys.tolist()), bool, len(keys))
-    hashes = span_tokens(text, [sp for sp, k in zip(spans, keep.tolist()) if k])[2]  # one tokenize call
-    if len(hashes) < REST_MIN_TOKENS:
-        return None
-    sh = combine(hashes, min(shingle_size, len(hashes)))
-    return signatures(sh, np.zeros(len(sh), dtype=np.int64), 1, REST_PERM, seed)[0]
+    return rest_signatures([(text, spans, shape, keys)], recurring, shingle_size, seed)[0]
+
+
+def rest_signatures(docs, recurring: set, shingle_size: int, seed: int) -> list:
+    """:func:`rest_signature` of many documents, ``(text, spans, shape, keys)`` each: their
+    kept lines are laid end to end as one text (a line break between any two, so each
+    line gives its own tokens), tokenized, shingled and MinHashed in one call each, not
+    once per document."""
+    pieces = []
+    for text, spans, shape, keys in docs:
+        keep = ~shape & ~np.fromiter((x in recurring for x in keys.tolist()), bool, len(keys))
+        pieces.append("\n".join([text[s:e] for (s, e), k in zip(spans, keep.tolist()) if k]))
+    starts, _, hashes = tokenize("\n".join(pieces))
+    size = np.fromiter(map(len, pieces), np.int64, len(pieces)) + 1
+    bounds = np.append(np.searchsorted(starts, np.cumsum(size) - size), len(hashes))  # each document's first token
+    count = np.diff(bounds)
+    kept = count >= REST_MIN_TOKENS
+    cut = np.concatenate(([0], np.cumsum(count[kept])))
+    sh, owner = segment_shingles(hashes[np.repeat(kept, count)], cut, shingle_size)  # shingle_size <= REST_MIN_TOKENS
+    sigs = signatures(sh, owner, len(cut) - 1, REST_PERM, seed)
+    out = [None] * len(pieces)
+    for k, row in zip(np.flatnonzero(kept).tolist(), sigs):
+        out[k] = row
+    return out

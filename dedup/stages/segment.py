@@ -11,6 +11,7 @@ segment boundaries only affect which pairs become candidates, never the passages
 from __future__ import annotations
 
 import re
+from bisect import bisect_left
 from dataclasses import dataclass
 
 import numpy as np
@@ -40,6 +41,7 @@ class Prepared:
     df: np.ndarray | None = None  # int32, documents of the corpus carrying each token
     noisy: bool = False  # many one-off words: likely OCR damage (set with df)
     vocab: np.ndarray | None = None  # sorted distinct token hashes (set with df)
+    vocab_index: np.ndarray | None = None  # each token's place in vocab (set with df by a PreparedStore)
     phrases: tuple | None = None  # bigram/trigram keys and documents per position (dedup.stages.words.phrases_of)
     phrase_table: tuple | None = None  # the corpus's phrase counts ``phrases`` is looked up in, when needed
 
@@ -93,7 +95,7 @@ def paragraphs(text: str, spans: list, keep: np.ndarray) -> list[tuple[int, int]
     return out
 
 
-_SENT_MARKS = frozenset(".!?\u3002\uff01\uff1f")
+_SENT_MARK = re.compile("[.!?\u3002\uff01\uff1f]")
 
 
 def span_tokens(text: str, paras: list[tuple[int, int]]):
@@ -101,34 +103,53 @@ def span_tokens(text: str, paras: list[tuple[int, int]]):
     ends, hashes, and each span's first token plus the end. The text from the first
     span to the last is tokenized once and its tokens kept by span (a token depends on
     its own characters only); a span whose edge falls inside a word is tokenized on its own."""
-    if not paras:
-        return np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0, np.uint64), np.zeros(1, np.int64)
-    ts, te, th = tokenize(text, paras[0][0], paras[-1][1])
-    ps = np.array([s for s, _ in paras], dtype=np.int64)
-    pe = np.array([e for _, e in paras], dtype=np.int64)
-    lo = np.searchsorted(ts, ps)  # first token starting at or after the paragraph's start
+    return span_tokens_many([text], [paras])[0]
+
+
+def span_tokens_many(texts: list[str], spans: list[list[tuple[int, int]]]) -> list[tuple]:
+    """:func:`span_tokens` of several texts, tokenized in one call: the stretch of each
+    text from its first span to its last, laid end to end with a line break between
+    (no token crosses one), as CSR-style arrays over the whole batch."""
+    nspan = np.fromiter(map(len, spans), np.int64, len(spans))
+    pieces = [t[sp[0][0] : sp[-1][1]] if sp else "" for t, sp in zip(texts, spans)]
+    size = np.fromiter(map(len, pieces), np.int64, len(pieces)) + 1
+    shift = np.array([sp[0][0] if sp else 0 for sp in spans], dtype=np.int64) - (np.cumsum(size) - size)
+    ts, te, th = tokenize("\n".join(pieces))  # offsets in the joined text: a text's own are + shift
+    flat = np.array([x for sp in spans for x in sp], dtype=np.int64).reshape(-1, 2) - np.repeat(shift, nspan)[:, None]
+    ps, pe = flat[:, 0], flat[:, 1]
+    lo = np.searchsorted(ts, ps)  # first token starting at or after the span's start
     hi = np.searchsorted(te, pe, side="right")  # past the last token ending by its end
     if len(ts):
         cut = ((lo > 0) & (te[np.maximum(lo - 1, 0)] > ps)) | ((hi < len(ts)) & (ts[np.minimum(hi, len(ts) - 1)] < pe))
     else:
-        cut = np.zeros(len(paras), dtype=bool)
-    if not cut.any():
-        count = hi - lo
-        first = np.concatenate(([0], np.cumsum(count)))
-        keep = np.repeat(lo - first[:-1], count) + np.arange(first[-1])
-        return ts[keep], te[keep], th[keep], first
-    parts = [tokenize(text, s, e) if c else (ts[a:b], te[a:b], th[a:b])
-             for (s, e), c, a, b in zip(paras, cut.tolist(), lo.tolist(), hi.tolist())]
-    first = np.concatenate(([0], np.cumsum([len(p[0]) for p in parts])))
-    return (np.concatenate([p[0] for p in parts]), np.concatenate([p[1] for p in parts]),
-            np.concatenate([p[2] for p in parts]), first)
+        cut = np.zeros(len(ps), dtype=bool)
+    count = np.where(cut, 0, hi - lo)
+    first = np.concatenate(([0], np.cumsum(count)))
+    keep = np.repeat(lo - first[:-1], count) + np.arange(first[-1])
+    owner = np.repeat(np.repeat(np.arange(len(spans)), nspan), count)
+    ks, ke, kh = ts[keep] + shift[owner], te[keep] + shift[owner], th[keep]
+    out = []
+    span_edge = np.concatenate(([0], np.cumsum(nspan))).tolist()
+    for d, (text, sp) in enumerate(zip(texts, spans)):
+        j0, j1 = span_edge[d], span_edge[d + 1]
+        a, b = int(first[j0]), int(first[j1])
+        if not cut[j0:j1].any():
+            out.append((ks[a:b], ke[a:b], kh[a:b], first[j0 : j1 + 1] - a))
+            continue
+        parts = [tokenize(text, s, e) if c else (ks[x:y], ke[x:y], kh[x:y])
+                 for (s, e), c, x, y in zip(sp, cut[j0:j1].tolist(), first[j0:j1].tolist(), first[j0 + 1 : j1 + 1].tolist())]
+        bounds = np.concatenate(([0], np.cumsum([len(p[0]) for p in parts])))
+        out.append((np.concatenate([p[0] for p in parts]), np.concatenate([p[1] for p in parts]),
+                    np.concatenate([p[2] for p in parts]), bounds))
+    return out
 
 
-def prepare(index: int, text: str, paras: list[tuple[int, int]], segment_tokens: int) -> Prepared:
-    """Tokenize the content paragraphs and cut them into segments."""
-    starts, ends, hashes, first = span_tokens(text, paras)
+def prepare(index: int, text: str, paras: list[tuple[int, int]], segment_tokens: int, tokens: tuple | None = None) -> Prepared:
+    """Tokenize the content paragraphs and cut them into segments. ``tokens``: the
+    paragraphs' :func:`span_tokens` when already computed (a batch's, by :func:`span_tokens_many`)."""
+    starts, ends, hashes, first = span_tokens(text, paras) if tokens is None else tokens
     para_last = first[1:] - 1  # last token of each paragraph
-    bounds = _segment_bounds(text, starts, ends, set(para_last.tolist()), segment_tokens)
+    bounds = _segment_bounds(text, starts, ends, para_last, segment_tokens)
     quoted = (np.concatenate([_quoted(text, s, e, starts[a:b]) for (s, e), a, b in zip(paras, first[:-1].tolist(), first[1:].tolist())])
               if paras else np.zeros(0, bool))
     # int32 offsets halve the memory that every document keeps until alignment
@@ -178,29 +199,34 @@ def _quoted(text: str, start: int, end: int, token_starts: np.ndarray) -> np.nda
     return inside
 
 
-def _segment_bounds(text, starts, ends, para_last: set, target: int) -> np.ndarray:
+def _segment_bounds(text, starts, ends, para_last: np.ndarray, target: int) -> np.ndarray:
     """Greedy cuts: at a paragraph end once half a segment is there, at a sentence end
-    once a whole one is, anywhere at twice the target."""
+    once a whole one is, anywhere at twice the target. Each step jumps to the next cut
+    among the paragraph and sentence ends (bisected), not token by token."""
     n = len(starts)
-    bounds = [0]
-    acc = 0
     half = max(1, target // 2)
-    for i in range(n):
-        acc += 1
-        if i == n - 1:
-            break
-        if i in para_last:
-            cut = acc >= half
-        elif acc >= target:
-            gap = text[ends[i] : starts[i + 1]]
-            cut = acc >= 2 * target or any(c in _SENT_MARKS for c in gap)
-        else:
-            cut = False
-        if cut:
+    bounds = [0]
+    if n > 1:
+        marks = np.array([m.start() for m in _SENT_MARK.finditer(text, int(starts[0]), int(ends[-1]))], dtype=np.int64)
+        sentence = np.searchsorted(marks, starts[1:]) > np.searchsorted(marks, ends[:-1])  # a mark after token i
+        last = np.zeros(n - 1, dtype=bool)  # token i ends a paragraph (the text's last token cuts nothing)
+        last[para_last[(para_last >= 0) & (para_last < n - 1)]] = True
+        at_para, at_sentence = np.flatnonzero(last).tolist(), np.flatnonzero(sentence & ~last).tolist()
+        b = 0  # the current segment's first token; token i is its (i - b + 1)th
+        while True:
+            i = b + 2 * target - 1
+            k = bisect_left(at_para, b + half - 1)
+            if k < len(at_para) and at_para[k] < i:
+                i = at_para[k]
+            k = bisect_left(at_sentence, b + target - 1)
+            if k < len(at_sentence) and at_sentence[k] < i:
+                i = at_sentence[k]
+            if i > n - 2:
+                break
             bounds.append(i + 1)
-            acc = 0
+            b = i + 1
     if n:
-        if acc < half and len(bounds) > 1:
+        if n - bounds[-1] < half and len(bounds) > 1:
             bounds.pop()  # a short tail joins the segment before it
         bounds.append(n)
     return np.asarray(bounds, dtype=np.int64)

@@ -175,10 +175,10 @@ def _sides(n: int, spans: list[Span], side: int):
     return inside, equal, gap
 
 
-def _rarity(side: Side, others: int, sel: np.ndarray) -> np.ndarray:
-    """Per token selected by ``sel``, 0..1: how rare it is in the other documents of the
+def _rarity(side: Side, others: int, at: np.ndarray) -> np.ndarray:
+    """Per token at the positions ``at``, 0..1: how rare it is in the other documents of the
     corpus (1: no other document has it; every token is 1 when there are no other documents)."""
-    w = side.weights()[sel]
+    w = side.cum_weight[at + 1] - side.cum_weight[at]  # side.weights()[at], without the whole diff
     if others < 1:
         return np.ones(len(w))
     return np.clip((w - 1.0) / np.log(1.0 + others), 0.0, 1.0)
@@ -186,40 +186,40 @@ def _rarity(side: Side, others: int, sel: np.ndarray) -> np.ndarray:
 
 def fact_evidence(spans: list[Span], side_a: Side, side_b: Side, facts_a: np.ndarray, facts_b: np.ndarray,
                   others: int = 0) -> "Evidence":
-    """The :class:`Evidence` of a linked pair."""
-    n_gaps = sum(len(sp.blocks) for sp in spans) + 1  # gap numbers, and one for "no gap" (-1)
-    per_side = []
+    """The :class:`Evidence` of a linked pair. A pair's gaps hold a few tokens: they are
+    judged in plain Python; its fact tokens (both sides laid end to end, side B's facts
+    numbered after side A's) in one pass of array operations."""
+    sides = []
     for side, unit in enumerate((facts_a, facts_b)):
         inside, equal, gap = _sides(len(unit), spans, side)
-        changed = ~equal & (gap >= 0)
-        # per gap: it holds a fact, it holds words (indexed gap + 1: -1 is no gap)
-        with_fact = np.zeros(n_gaps, dtype=bool)
-        with_fact[gap[changed & (unit >= 0)] + 1] = True
-        with_words = np.zeros(n_gaps, dtype=bool)
-        with_words[gap[changed] + 1] = True
-        per_side.append((inside, equal, gap, with_fact, with_words))
+        at = np.flatnonzero(gap >= 0)  # tokens between the blocks of a passage
+        words, facts = set(), set()  # the gaps that hold changed words, changed facts
+        for g, eq, u in zip(gap[at].tolist(), equal[at].tolist(), unit[at].tolist()):
+            if not eq:
+                words.add(g)
+                if u >= 0:
+                    facts.add(g)
+        sides.append((np.flatnonzero((unit >= 0) & inside), equal, gap, facts, words))
     # gaps where both sides state a fact: a substitution (a new figure, another name)
-    swapped = per_side[0][3] & per_side[1][3]
+    swapped = sides[0][3] & sides[1][3]
     # gaps with words on both sides and no fact on either: a change that is no new fact
-    plain = int((per_side[0][4] & per_side[1][4] & ~per_side[0][3] & ~per_side[1][3]).sum())
-    differ = 0.0
-    same = []
-    for (inside, equal, gap, _, _), (s, unit) in zip(per_side, ((side_a, facts_a), (side_b, facts_b))):
-        sel = (unit >= 0) & inside
-        units = unit[sel]  # non-decreasing: a fact's tokens are adjacent
-        if not len(units):
-            same.append((np.zeros(0, np.int64), np.zeros(0)))
-            continue
-        heads = np.flatnonzero(np.concatenate(([True], units[1:] != units[:-1])))
-        ids = units[heads]
-        rare = np.maximum.reduceat(_rarity(s, others, sel), heads)
-        parts = np.diff(np.append(heads, len(units)))
-        kept = np.add.reduceat(equal[sel].astype(np.int64), heads)
-        whole = kept == parts  # every part of the fact repeated
-        in_swap = np.logical_or.reduceat(swapped[gap[sel] + 1], heads)
-        differ += float((~whole & in_swap).sum())
-        same.append((ids[whole].astype(np.int64), rare[whole]))
-    return Evidence(differ, same[0][0], same[0][1], same[1][0], same[1][1], int(swapped.sum()), plain)
+    plain = len((sides[0][4] & sides[1][4]) - sides[0][3] - sides[1][3])
+    (at_a, equal_a, gap_a, _, _), (at_b, equal_b, gap_b, _, _) = sides
+    # the fact tokens inside passages; a fact's tokens are adjacent
+    units = np.concatenate([facts_a[at_a], facts_b[at_b] + (len(facts_a) + 1)])
+    if not len(units):
+        return Evidence(0.0, np.zeros(0, np.int64), np.zeros(0), np.zeros(0, np.int64), np.zeros(0), len(swapped), plain)
+    heads = np.flatnonzero(np.concatenate(([True], units[1:] != units[:-1])))
+    rare = np.maximum.reduceat(np.concatenate([_rarity(side_a, others, at_a), _rarity(side_b, others, at_b)]), heads)
+    kept = np.add.reduceat(np.concatenate([equal_a[at_a], equal_b[at_b]]).astype(np.int64), heads)
+    whole = kept == np.diff(np.append(heads, len(units)))  # every part of the fact repeated
+    gaps = np.concatenate([gap_a[at_a], gap_b[at_b]])
+    in_swap = np.isin(gaps, list(swapped)) if swapped else np.zeros(len(gaps), dtype=bool)
+    in_swap = np.logical_or.reduceat(in_swap, heads)
+    differ = float((~whole & in_swap).sum())
+    ids, b = units[heads], np.searchsorted(heads, len(at_a))  # facts of side A, then of side B
+    return Evidence(differ, ids[:b][whole[:b]].astype(np.int64), rare[:b][whole[:b]],
+                    (ids[b:] - (len(facts_a) + 1))[whole[b:]].astype(np.int64), rare[b:][whole[b:]], len(swapped), plain)
 
 
 class Evidence(NamedTuple):

@@ -22,7 +22,7 @@ def _reduce(values, counts, docs=None, occ=None):
     if not len(values):
         return _table(values, counts, docs, occ)
     first = np.flatnonzero(np.r_[True, values[1:] != values[:-1]])
-    counts = np.add.reduceat(counts[order], first)
+    counts = np.add.reduceat(counts[order], first, dtype=counts.dtype)  # int32 counts stay int32
     if docs is None:
         return values[first], counts
     return values[first], counts, docs[order][first], occ[order][first]
@@ -70,16 +70,6 @@ def table_of(entries: list[tuple[int, np.ndarray, np.ndarray]]) -> tuple:
     return _reduce(values, np.ones(len(values), np.int64), docs, occ)
 
 
-def counts_of(keys: list[np.ndarray]) -> tuple:
-    """``(keys, documents per key)`` of some documents' distinct keys (sorted each): a
-    table without the word table's per-document columns, for statistics that need only
-    the counts (n-grams, phrases): half the bytes per entry."""
-    if not keys:
-        return EMPTY_COUNTS
-    values = np.concatenate(keys).astype(np.uint64, copy=False)
-    return _reduce(values, np.ones(len(values), np.int32))
-
-
 def merge(a: tuple, b: tuple) -> tuple:
     """Two tables in document order (``a``'s documents before ``b``'s) as one."""
     return _merge(a, b)
@@ -87,7 +77,7 @@ def merge(a: tuple, b: tuple) -> tuple:
 
 def totals(table: tuple, n_docs: int):
     """``(words, documents per word, per document: tokens of words no other has)``; the
-    last is None for a table of counts alone (:func:`counts_of`)."""
+    last is None for a table of counts alone (:func:`table_of_pairs`)."""
     if len(table) == 2:
         values, counts = table
         return values, counts.astype(np.int64), None
@@ -148,6 +138,30 @@ def phrase_keys(hashes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 def distinct_phrases(hashes: np.ndarray) -> np.ndarray:
     """A document's distinct bigram and trigram keys, sorted (what the corpus count adds)."""
     return _distinct(*phrase_keys(hashes))
+
+
+def phrase_table(first_doc: int, hash_lists: list[np.ndarray]) -> tuple:
+    """The phrase counts (:func:`table_of_pairs` of each document's :func:`distinct_phrases`) of
+    documents ``first_doc``, ``first_doc + 1``, ...: their bigrams and trigrams from one
+    pass over the joined tokens (none across two documents), one sort."""
+    from .inline import gram_pairs
+
+    doc2, g2 = gram_pairs(hash_lists, 1, 2)
+    doc3, g3 = gram_pairs(hash_lists, 1, 3)
+    return table_of_pairs(np.concatenate([doc2, doc3]) + first_doc, np.concatenate([g2, g3]))
+
+
+def table_of_pairs(docs: np.ndarray, keys: np.ndarray) -> tuple:
+    """``(keys, documents per key)`` from ``(document, key)`` pairs in any order, repeats
+    allowed (a document counts once per key): a table without the word table's
+    per-document columns, for statistics that need only the counts (n-grams, phrases),
+    12 bytes an entry instead of 24 (most of their entries are one document's alone)."""
+    order = np.lexsort((docs, keys))
+    docs, keys = docs[order], np.asarray(keys, np.uint64)[order]
+    if len(keys):
+        first = np.concatenate(([True], (keys[1:] != keys[:-1]) | (docs[1:] != docs[:-1])))
+        docs, keys = docs[first], keys[first]
+    return _reduce(keys, np.ones(len(keys), np.int32))
 
 
 def _distinct(bi: np.ndarray, tri: np.ndarray) -> np.ndarray:

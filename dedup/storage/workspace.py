@@ -179,8 +179,9 @@ class PreparedStore(Sequence):
             return p
         p = unpack_prepared(k, self._records.get(k))
         values, counts = self.table
+        p.vocab_index = np.searchsorted(p.vocab, p.hashes)
         if len(p.hashes) and len(values):  # looked up once per distinct word, in the small vocabulary per token
-            p.df = counts[np.searchsorted(values, p.vocab)].astype(np.int32)[np.searchsorted(p.vocab, p.hashes)]
+            p.df = counts[np.searchsorted(values, p.vocab)].astype(np.int32)[p.vocab_index]
         else:
             p.df = np.zeros(len(p.hashes), np.int32)
         p.noisy = bool(self.noisy[k]) if k < len(self.noisy) else False

@@ -1,0 +1,228 @@
+"""The array paths of per-document loops agree with their definitions (the loops they
+replaced, written out here as references), on generated texts."""
+
+import numpy as np
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from dedup.stages.align_chars import CharView
+from dedup.stages.normalize import normalize_token, tokenize
+from dedup.stages.segment import _segment_bounds
+
+_SENT_MARKS = ".!?\u3002\uff01\uff1f"
+
+
+def _reference_bounds(text, starts, ends, para_last, target):
+    """Token by token: cut at a paragraph end once half a segment is there, at a
+    sentence end once a whole one is, anywhere at twice the target."""
+    n, bounds, acc, half = len(starts), [0], 0, max(1, target // 2)
+    for i in range(n):
+        acc += 1
+        if i == n - 1:
+            break
+        if i in para_last:
+            cut = acc >= half
+        elif acc >= target:
+            cut = acc >= 2 * target or any(c in _SENT_MARKS for c in text[ends[i] : starts[i + 1]])
+        else:
+            cut = False
+        if cut:
+            bounds.append(i + 1)
+            acc = 0
+    if n:
+        if acc < half and len(bounds) > 1:
+            bounds.pop()
+        bounds.append(n)
+    return bounds
+
+
+_WORDS = st.lists(st.sampled_from(["a", "bb", "Cc", "d.", "e!", "f?", "g\u3002", "h,", "i\n\n", "j. ", "\u4e60"]),
+                  max_size=120).map(" ".join)
+
+
+@settings(max_examples=300)
+@given(_WORDS, st.integers(1, 50), st.lists(st.integers(-1, 130), max_size=10))
+def test_segment_bounds_are_the_greedy_cuts(text, target, ends_at):
+    starts, ends, _ = tokenize(text)
+    para_last = sorted({x for x in ends_at if x < len(starts)} | ({len(starts) - 1} if len(starts) else set()))
+    got = _segment_bounds(text, starts, ends, np.array(para_last, dtype=np.int64), target)
+    assert got.dtype == np.int64
+    assert got.tolist() == _reference_bounds(text, starts, ends, set(para_last), target)
+
+
+@settings(max_examples=300)
+@given(st.text(alphabet=st.one_of(st.sampled_from("aZ09 -.\n\u00e9\u0130\u00df\uff21\u4e60K"), st.characters()),
+               max_size=80))
+def test_char_view_is_the_normalized_words_each_with_a_space(text):
+    starts, ends, _ = tokenize(text)
+    view = CharView.of(text, starts.astype(np.int32), ends.astype(np.int32))
+    pieces = [normalize_token(text[s:e]) + " " for s, e in zip(starts.tolist(), ends.tolist())]
+    assert view.chars == "".join(pieces)
+    assert view.word_of.dtype == np.int64
+    assert view.word_of.tolist() == [k for k, w in enumerate(pieces) for _ in w]
+
+
+def _reference_rest_signature(text, spans, shape, keys, recurring, shingle_size, seed):
+    """One document at a time: its kept lines' tokens, n-grams, a 32-permutation MinHash."""
+    from dedup.stages.fingerprint import combine, signatures
+    from dedup.stages.recurrence import REST_MIN_TOKENS, REST_PERM
+    from dedup.stages.segment import span_tokens
+
+    keep = [not s and k not in recurring for s, k in zip(shape.tolist(), keys.tolist())]
+    hashes = span_tokens(text, [sp for sp, k in zip(spans, keep) if k])[2]
+    if len(hashes) < REST_MIN_TOKENS:
+        return None
+    sh = combine(hashes, min(shingle_size, len(hashes)))
+    return signatures(sh, np.zeros(len(sh), dtype=np.int64), 1, REST_PERM, seed)[0]
+
+
+_LINES = st.lists(st.lists(st.sampled_from(["Share", "news", "the", "Rates", "rose", "2.5%", "\u4e60\u8fd1",
+                                            "caf\u00e9", "-", "\u00a9 2024", "Menu"]), min_size=1, max_size=12)
+                  .map(" ".join), max_size=12).map("\n \n".join)
+
+
+@settings(max_examples=100)
+@given(st.lists(_LINES, min_size=1, max_size=6), st.integers(1, 8), st.integers(0, 3))
+def test_rest_signatures_of_many_documents_are_each_ones_own(texts, shingle_size, seed):
+    from dedup.stages.boilerplate import line_keys, line_spans, shape_furniture
+    from dedup.stages.recurrence import rest_signatures
+
+    docs = []
+    for text in texts:
+        spans = line_spans(text)
+        docs.append((text, spans, shape_furniture(text, spans)[0], line_keys(text, spans)))
+    recurring = {int(k) for _, _, _, keys in docs for k in keys.tolist()[::3]}
+    got = rest_signatures(docs, recurring, shingle_size, seed)
+    for doc, sig in zip(docs, got):
+        want = _reference_rest_signature(*doc, recurring, shingle_size, seed)
+        assert (sig is None) == (want is None)
+        if want is not None:
+            assert sig.dtype == want.dtype and sig.tolist() == want.tolist()
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.tuples(st.text(alphabet="ab C\u00e91,.\n\u4e2d\u00df-'", max_size=60),
+                          st.lists(st.integers(0, 60), max_size=8)), max_size=5))
+def test_span_tokens_of_many_texts_are_each_spans_own_tokens(docs):
+    """Texts tokenized together keep each span's own tokens, in the text's own offsets,
+    also when a span's edge falls inside a word."""
+    from dedup.stages.segment import span_tokens_many
+
+    texts, spans = [], []
+    for text, cuts in docs:
+        edges = sorted({min(c, len(text)) for c in cuts})
+        texts.append(text)
+        spans.append([(s, e) for s, e in zip(edges[0::2], edges[1::2]) if s < e])
+    for text, sp, (starts, ends, hashes, first) in zip(texts, spans, span_tokens_many(texts, spans)):
+        assert (starts.dtype, ends.dtype, hashes.dtype, first.dtype) == (np.int64, np.int64, np.uint64, np.int64)
+        assert len(first) == len(sp) + 1 and first[0] == 0 and first[-1] == len(starts) == len(hashes)
+        for k, (s, e) in enumerate(sp):
+            want = tokenize(text, s, e)
+            a, b = first[k], first[k + 1]
+            assert starts[a:b].tolist() == want[0].tolist()
+            assert ends[a:b].tolist() == want[1].tolist()
+            assert hashes[a:b].tolist() == want[2].tolist()
+
+
+def _same_table(got, want):
+    """A counts table (keys, int32 counts) with the word table's keys and counts."""
+    assert len(got) == 2 and len(want) == 4
+    assert got[0].dtype == want[0].dtype and got[1].dtype == np.int32
+    assert got[0].tolist() == want[0].tolist() and got[1].tolist() == want[1].tolist()
+
+
+_HASH_LISTS = st.lists(st.lists(st.integers(0, 5), max_size=14), max_size=6).map(
+    lambda docs: [np.array(d, dtype=np.uint64) * np.uint64(0x9E3779B97F4A7C15) for d in docs])
+
+
+@settings(max_examples=200, deadline=None)
+@given(_HASH_LISTS, st.integers(0, 50))
+def test_phrase_table_of_a_batch_is_the_table_of_each_documents_phrases(hash_lists, first):
+    from dedup.stages.words import distinct_phrases, phrase_table, table_of
+
+    want = table_of([(first + k, distinct_phrases(h), np.ones(len(distinct_phrases(h)), np.int32))
+                     for k, h in enumerate(hash_lists)])
+    _same_table(phrase_table(first, hash_lists), want)
+
+
+@settings(max_examples=200, deadline=None)
+@given(_HASH_LISTS, st.integers(1, 3), st.integers(1, 4))
+def test_gram_table_of_a_batch_is_the_table_of_each_documents_counted_grams(hash_lists, mod, first):
+    from dedup.stages.inline import counted, gram_pairs
+    from dedup.stages.words import table_of, table_of_pairs
+
+    doc, grams = gram_pairs(hash_lists, mod)
+    want = table_of([(first + k, counted(h, mod), np.ones(len(counted(h, mod)), np.int32)) for k, h in enumerate(hash_lists)])
+    _same_table(table_of_pairs(doc + first, grams), want)
+
+
+def _reference_fact_evidence(spans, side_a, side_b, facts_a, facts_b, others):
+    """Token arrays per side and one reduceat per quantity (the definition)."""
+    from dedup.stages.template import _sides
+
+    n_gaps = sum(len(sp.blocks) for sp in spans) + 1
+    per_side = []
+    for side, unit in enumerate((facts_a, facts_b)):
+        inside, equal, gap = _sides(len(unit), spans, side)
+        changed = ~equal & (gap >= 0)
+        with_fact, with_words = np.zeros(n_gaps, bool), np.zeros(n_gaps, bool)
+        with_fact[gap[changed & (unit >= 0)] + 1] = True
+        with_words[gap[changed] + 1] = True
+        per_side.append((inside, equal, gap, with_fact, with_words))
+    swapped = per_side[0][3] & per_side[1][3]
+    plain = int((per_side[0][4] & per_side[1][4] & ~per_side[0][3] & ~per_side[1][3]).sum())
+    differ, same = 0.0, []
+    for (inside, equal, gap, _, _), (s, unit) in zip(per_side, ((side_a, facts_a), (side_b, facts_b))):
+        sel = (unit >= 0) & inside
+        units = unit[sel]
+        if not len(units):
+            same.append((np.zeros(0, np.int64), np.zeros(0)))
+            continue
+        heads = np.flatnonzero(np.concatenate(([True], units[1:] != units[:-1])))
+        w = s.weights()[sel]
+        r = np.ones(len(w)) if others < 1 else np.clip((w - 1.0) / np.log(1.0 + others), 0.0, 1.0)
+        rare = np.maximum.reduceat(r, heads)
+        whole = np.add.reduceat(equal[sel].astype(np.int64), heads) == np.diff(np.append(heads, len(units)))
+        in_swap = np.logical_or.reduceat(swapped[gap[sel] + 1], heads)
+        differ += float((~whole & in_swap).sum())
+        same.append((units[heads][whole].astype(np.int64), rare[whole]))
+    return differ, same[0][0], same[0][1], same[1][0], same[1][1], int(swapped.sum()), plain
+
+
+@st.composite
+def _linked_pairs(draw):
+    """Two documents' fact masks and weights, and passages of equal blocks (in order on
+    both sides, passages apart), as alignment gives them."""
+    from dedup.stages.align import Side, Span
+
+    n = draw(st.integers(1, 60))
+    def facts():
+        mask, k = [], 0
+        while k < n:
+            run = draw(st.integers(1, 3))
+            fact = draw(st.booleans())
+            mask += [k if fact else -1] * min(run, n - k)
+            k += run
+        return np.array(mask, dtype=np.int64)
+    edges_a = sorted(set(draw(st.lists(st.integers(0, n), max_size=12))))
+    edges_b = sorted(set(draw(st.lists(st.integers(0, n), max_size=12))))
+    m = min(len(edges_a), len(edges_b)) // 2 * 2
+    blocks = [(edges_a[i], edges_a[i + 1], edges_b[i], edges_b[i + 1]) for i in range(0, m, 2)]
+    spans, k = [], 0
+    while k < len(blocks):
+        g = blocks[k : k + draw(st.integers(1, 3))]
+        spans.append(Span(g[0][0], g[-1][1], g[0][2], g[-1][3], 1, 1.0, 1.0, tuple(g)))
+        k += len(g)
+    sides = [Side.make("x" * n, np.array(draw(st.lists(st.floats(1.0, 9.0), min_size=n, max_size=n)))) for _ in "ab"]
+    return spans, sides[0], sides[1], facts(), facts(), draw(st.integers(0, 50))
+
+
+@settings(max_examples=300, deadline=None)
+@given(_linked_pairs())
+def test_fact_evidence_is_its_definition(pair):
+    from dedup.stages.template import fact_evidence
+
+    got, want = fact_evidence(*pair), _reference_fact_evidence(*pair)
+    assert got.differ == want[0] and got.swaps == want[5] and got.plain == want[6]
+    for g, w in zip(got[1:5], want[1:5]):
+        assert g.dtype == w.dtype and g.tolist() == w.tolist()
