@@ -23,11 +23,14 @@ marks count half as evidence of copying: independent reports quote the same spea
 Besides the fixed rules (``min_passage_tokens`` words at ``min_passage_score``), a chain
 is kept when its best-scoring sub-chain is significant in a corpus of this size
 (:mod:`dedup.stages.significance`): a short rewrite's verbatim runs of rare words count even
-when they are fewer than the fixed minimum, and a stray block never sinks a chain.
+when they are fewer than the fixed minimum, and a stray block never sinks a chain. There,
+names and figures count half, as quotes do: reports of one event share them without
+copying each other.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -55,8 +58,7 @@ class Side:
     cum_weight: np.ndarray
     cum_quoted: np.ndarray
     sig: Lazy | None = None  # each word's evidence of copying, in nats (dedup.stages.significance)
-    facts: object = None  # a callable giving each word's fact flag (names, figures), computed on demand
-
+    facts: Callable[[], np.ndarray] | None = None  # each word's fact flag (names, figures), on demand
 
     @classmethod
     def make(cls, words: str, weights: np.ndarray | None = None, quoted: np.ndarray | None = None,
