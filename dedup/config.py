@@ -63,9 +63,10 @@ class Config(BaseModel):
         "many chains scoring as well are expected by chance among all the corpus's pairs (dedup.stages.significance)"
     )
     phrase_prior: float = Field(
-        2.0, gt=0.0, description="documents of pseudo-count in the phrase model: a word that follows "
-        "its one or two words of context in many more other documents than this carries ~no evidence "
-        "of copying (dedup.stages.significance)"
+        20.0, gt=0.0, description="documents of pseudo-count in the phrase model: a word that follows "
+        "its one or two words of context in many more other documents than this (a formula) carries "
+        "~no evidence of copying, while a phrase that only a story's few copies share keeps much of "
+        "it (dedup.stages.significance)"
     )
     min_link_tokens: int = Field(
         30, ge=1, description="fewest matching words in all passages to link two documents"

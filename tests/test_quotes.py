@@ -72,3 +72,10 @@ def test_the_same_quote_in_different_framing_stays_half_evidence():
     qa = f'Ms Brackwater told reporters on the steps of the court: "{QUOTE.capitalize()}."'
     qb = f'"{QUOTE.capitalize()}," the union leader insisted in a televised address late on Friday.'
     assert not _linked(_corpus(qa, qb, 3))
+
+
+def test_a_quote_framed_by_words_every_report_uses_stays_half_evidence():
+    # the same quote and the same attribution ("the minister said"): words most documents
+    # carry frame any quote, so they do not show that the framing was copied
+    shared = f'"{QUOTE.capitalize()}," the minister said.'
+    assert not _linked(_corpus(shared, shared, 4))

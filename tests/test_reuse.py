@@ -155,3 +155,78 @@ def test_phrase_evidence_is_computed_only_for_a_chain_that_could_be_significant(
     assert calls == []
     assert len(align(side(a, 2.0), side(b, 2.0), cfg, tests=1)) == 1
     assert len(calls) == 2
+
+
+def test_names_and_figures_weigh_half_in_significance_as_quotes_do():
+    # ten rare words (20 nats) shared in one run: significant at this search size (needs
+    # ~14.7), but not when they are names or figures, which independent reports of one
+    # event share (10 nats)
+    a, b = shared_run_pair(5, 10)
+
+    def side(w, facts):
+        rarity = np.full(len(w), 0.2)
+        rare = np.array([c >= "\u9000" for c in w])
+        rarity[rare] = 2.0
+        return Side.make(w, rarity + 1.0, None, rarity, None, lambda: rare & facts)
+
+    cfg = Config(max_evalue=0.01)
+    assert [s.significant for s in align(side(a, False), side(b, False), cfg, tests=1)] == [True]
+    assert align(side(a, True), side(b, True), cfg, tests=1) == []
+    # a name on one side only (capitalised by one writer) is a name
+    assert align(side(a, True), side(b, False), cfg, tests=1) == []
+
+
+def test_short_runs_through_a_rewritten_stretch_chain_when_together_they_are_significant():
+    # two runs of 8 rare words (16 nats each, ~17 needed) with 10 rewritten words between
+    # them on both sides (more than max_gap): neither is significant alone; chained, they
+    # score 32 - 10 (the gap's cost) = 22
+    rng = np.random.default_rng(6)
+    a = [chr(0x4E00 + int(v)) for v in rng.integers(0, 5000, 200)]
+    b = [chr(0x4E00 + int(v)) for v in rng.integers(5000, 9000, 100)]
+    run1 = [chr(0x9000 + k) for k in range(8)]
+    run2 = [chr(0x9100 + k) for k in range(8)]
+    a = "".join(a[:80] + run1 + a[80:90] + run2 + a[90:])
+    b = "".join(b[:50] + run1 + b[50:60] + run2 + b[60:])
+
+    def side(w):
+        rarity = np.full(len(w), 0.2)
+        rarity[[k for k, c in enumerate(w) if c >= "\u9000"]] = 2.0
+        return Side.make(w, rarity + 1.0, None, rarity)
+
+    cfg = Config(max_evalue=1e-3)
+    spans = align(side(a), side(b), cfg, tests=1)
+    assert [(s.a0, s.a1, s.b0, s.b1, s.significant) for s in spans] == [(80, 106, 50, 76, True)]
+
+
+def _names_corpus(a: str, b: str) -> list[dict]:
+    from textgen import article
+    docs = [{"id": f"f{k:02d}", "text": article(k, 3)} for k in range(30)]
+    return docs + [{"id": "a", "text": article(100, 1) + "\n\n" + a}, {"id": "b", "text": b + "\n\n" + article(101, 1)}]
+
+
+def _linked_ab(docs) -> bool:
+    from dedup import cluster
+    return any({lk.source, lk.target} == {"a", "b"} for c in cluster(docs, jobs=1).clusters for lk in c.links)
+
+
+def test_two_reports_sharing_only_names_and_figures_are_not_linked():
+    # a follow-up story about the same company: its names and figures in the same order,
+    # in other words (before: a significant chain of names, linked)
+    a = ("Consul Restaurant Corp said the deal with Hofstadter Lerner Holdings of Minneapolis would close in "
+         "March, president Wendell Brightwater said, and Burnsville Grain Exchange shares would rise 13 percent "
+         "by Kalamazoo Day.")
+    b = ("Officials at Consul Restaurant Corp expect the Hofstadter Lerner Holdings of Minneapolis meeting in "
+         "March, according to president Wendell Brightwater, who told investors Burnsville Grain Exchange profit "
+         "may fall 13 percent by Kalamazoo Day.")
+    assert not _linked_ab(_names_corpus(a, b))
+
+
+def test_a_rewrite_with_short_verbatim_runs_of_its_wording_still_links():
+    wire = ("Consul Restaurant Corp said its directors approved a sweetened tender of convertible debentures, "
+            "and holders who accept before the deadline will receive cumulative preferred stock redeemable at par. "
+            "The restaurant chain, which operates franchised pancake houses across the midwest, said creditors had "
+            "pressed for a recapitalisation after two years of dwindling franchise royalties.")
+    paper = ("Consul Restaurant Corp has approved a sweetened tender of convertible debentures, offering "
+             "cumulative preferred stock redeemable at par to holders. The chain operates franchised pancake houses "
+             "and was pressed by creditors after dwindling franchise royalties.")
+    assert _linked_ab(_names_corpus(wire, paper))

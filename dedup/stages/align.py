@@ -23,11 +23,14 @@ marks count half as evidence of copying: independent reports quote the same spea
 Besides the fixed rules (``min_passage_tokens`` words at ``min_passage_score``), a chain
 is kept when its best-scoring sub-chain is significant in a corpus of this size
 (:mod:`dedup.stages.significance`): a short rewrite's verbatim runs of rare words count even
-when they are fewer than the fixed minimum, and a stray block never sinks a chain.
+when they are fewer than the fixed minimum, and a stray block never sinks a chain. There,
+names and figures count half, as quotes do: reports of one event share them without
+copying each other.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -35,13 +38,15 @@ from rapidfuzz.distance import Indel
 
 from .anchors import LONG_DOC, windows
 from ..config import Config
-from .significance import Lazy, best_subchains, min_score, upper_bound
+from .significance import GAP_COST, Lazy, best_subchains, min_score, upper_bound
 
 MAX_ROUNDS = 3
 SHORT_DOC_SHARE = 0.5  # passages covering half of a short document link it
 QUOTE_EVIDENCE = 0.5  # a quoted word is half the evidence of copying an unquoted one
+FACT_EVIDENCE = 0.5  # so is a name or a figure, in significance (reports of one event share them)
 _MASK_A, _MASK_B = "\ue000", "\ue001"  # never equal to each other or to a word
 ANCHOR_WORDS = 3  # words per seed k-gram
+LN2 = float(np.log(2.0))
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,20 +58,23 @@ class Side:
     cum_weight: np.ndarray
     cum_quoted: np.ndarray
     sig: Lazy | None = None  # each word's evidence of copying, in nats (dedup.stages.significance)
+    facts: Callable[[], np.ndarray] | None = None  # each word's fact flag (names, figures), on demand
 
     @classmethod
     def make(cls, words: str, weights: np.ndarray | None = None, quoted: np.ndarray | None = None,
-             rarity: np.ndarray | None = None, evidence=None) -> "Side":
+             rarity: np.ndarray | None = None, evidence=None, facts=None) -> "Side":
         """``rarity``: each word's rarity in nats (None without a corpus: nothing is
         significant); ``evidence``: a callable that returns the
         :class:`~dedup.stages.significance.Evidence` of its phrases, called only when a
-        chain's rarity could reach a significant score (None: words independent)."""
+        chain's rarity could reach a significant score (None: words independent);
+        ``facts``: a callable that returns a boolean per word, True for a name or a
+        figure (:func:`dedup.stages.template.fact_mask`), called only then too (None: no facts)."""
         n = len(words)
         w = np.ones(n) if weights is None else weights
         q = np.zeros(n) if quoted is None else quoted
         sig = Lazy(rarity, evidence) if rarity is not None else None
         return cls(words, np.concatenate([[0.0], np.cumsum(w, dtype=np.float64)]),
-                   np.concatenate([[0.0], np.cumsum(q, dtype=np.float64)]), sig)
+                   np.concatenate([[0.0], np.cumsum(q, dtype=np.float64)]), sig, facts)
 
     def weights(self) -> np.ndarray:
         return np.diff(self.cum_weight)
@@ -144,12 +152,18 @@ def _independent_quote(A: Side, B: Side, x0: int, x1: int, y0: int, y1: int) -> 
     speaker each put the same words in quotation marks and frame them in their own
     words; so only a word quoted on both sides counts, and none does when the block
     carries ``ANCHOR_WORDS`` or more words quoted on neither side (the framing: an
-    attribution, the sentence around the quote) — it copied the framing too."""
+    attribution, the sentence around the quote) — it copied the framing too. In a
+    corpus, a framing word that most documents carry (rarity under ln 2: "the",
+    "said") is no sign of a copied framing: every report writes it."""
     if not A.quoted(x0, x1) or not B.quoted(y0, y1):
         return 0
     qa = np.diff(A.cum_quoted[x0 : x1 + 1]) > 0
     qb = np.diff(B.cum_quoted[y0 : y1 + 1]) > 0
-    if int((~qa & ~qb).sum()) >= ANCHOR_WORDS:
+    framing = ~qa & ~qb
+    if A.sig is not None and B.sig is not None:
+        # in a corpus, a word most documents carry ("the", "said") frames any quote
+        framing &= (np.diff(A.sig.cum_rarity[x0 : x1 + 1]) > LN2) & (np.diff(B.sig.cum_rarity[y0 : y1 + 1]) > LN2)
+    if int(framing.sum()) >= ANCHOR_WORDS:
         return 0
     return int((qa & qb).sum())
 
@@ -164,22 +178,35 @@ def _significant(g, A: Side, B: Side, cfg: Config, tests: int) -> list[Span]:
     if upper_bound(g, A.sig, B.sig) < need:
         return []
     return [_span(g[lo:hi], A, B, True)
-            for lo, hi, score in best_subchains(g, A.sig.full(), B.sig.full(), _quote_discount(A, B))
+            for lo, hi, score in best_subchains(g, A.sig.full(), B.sig.full(), _event_discount(A, B))
             if score >= need]
 
 
-def _quote_discount(A: Side, B: Side):
-    """The nats an equal block loses to quotation: a word quoted on both sides loses
-    ``1 - QUOTE_EVIDENCE`` of its evidence (independent reports quote the same
-    testimony). Unlike :func:`_independent_quote`, framing words around the quote do
-    not lift the discount: here each framing word scores its own evidence."""
+def _event_discount(A: Side, B: Side):
+    """The nats an equal block loses to words that independent reports of one event
+    share without copying each other: a word quoted on both sides loses
+    ``1 - QUOTE_EVIDENCE`` of its evidence (they quote the same testimony), a name or a
+    figure (on either side: a name to one writer is a name) ``1 - FACT_EVIDENCE`` (they
+    name the same people, companies, places and amounts). What is left at full weight
+    is the writers' own wording, the sign of copying. Unlike :func:`_independent_quote`,
+    framing words around a quote do not lift the discount: here each framing word
+    scores its own evidence. Fact masks are asked for only once a chain is scored."""
+    facts: list = []
+
     def discount(blk, sig_a, sig_b) -> float:
         x0, x1, y0, y1 = blk
-        if not A.quoted(x0, x1) or not B.quoted(y0, y1):
+        keep = np.ones(x1 - x0)
+        if A.quoted(x0, x1) and B.quoted(y0, y1):
+            both = (np.diff(A.cum_quoted[x0 : x1 + 1]) > 0) & (np.diff(B.cum_quoted[y0 : y1 + 1]) > 0)
+            keep[both] = QUOTE_EVIDENCE
+        if A.facts is not None and B.facts is not None:
+            if not facts:
+                facts.extend((A.facts(), B.facts()))
+            fact = facts[0][x0:x1] | facts[1][y0:y1]
+            keep[fact] = np.minimum(keep[fact], FACT_EVIDENCE)
+        if (keep == 1.0).all():
             return 0.0
-        both = (np.diff(A.cum_quoted[x0 : x1 + 1]) > 0) & (np.diff(B.cum_quoted[y0 : y1 + 1]) > 0)
-        lost = sig_a.words(x0, x1)[both].sum() + sig_b.words(y0, y1)[both].sum()
-        return 0.5 * (1.0 - QUOTE_EVIDENCE) * float(lost)
+        return 0.5 * float((1.0 - keep) @ (sig_a.words(x0, x1) + sig_b.words(y0, y1)))
     return discount
 
 
@@ -192,6 +219,7 @@ def _chain(blocks, A: Side, B: Side, cfg: Config, local: bool = False, tests: in
     blocks at its edges is judged again without them.
     """
     spans = []
+    rejected: list = []  # the cores the fixed rules rejected, for significance
     for g in group_blocks(blocks, cfg.max_gap):
         # Single-word matches at the edges are coincidences ("the", "said"), not reuse.
         lo, hi = 0, len(g)
@@ -213,7 +241,24 @@ def _chain(blocks, A: Side, B: Side, cfg: Config, local: bool = False, tests: in
             span = _judge(g[lo:hi], A, B, cfg) if lo < hi else None
         if span is not None:
             spans.append(span)
+            rejected.append(None)  # a kept passage: no significant chain reaches across it
             continue
+        rejected.append(core)
+    # Significance may chain across wider gaps than the fixed rules: each unmatched word
+    # costs GAP_COST, so a gap costing more than the score a significant chain needs can
+    # join no two chains that are not significant on their own; the score decides.
+    wide = int(min_score(len(A.words), len(B.words), tests, cfg.max_evalue) / GAP_COST) if A.sig is not None else 0
+    runs, run = [], []
+    for core in rejected + [None]:
+        if core is not None and wide:
+            run.extend(core)
+            continue
+        if run:
+            runs.extend(group_blocks(run, wide))
+            run = []
+        if core is not None:
+            runs.append(core)
+    for core in runs:
         spans.extend(_significant(core, A, B, cfg, tests))
     return spans
 

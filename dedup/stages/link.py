@@ -33,12 +33,14 @@ CHUNK = 512  # pairs per task
 
 
 def pair_sides(pa: Prepared, pb: Prepared, words_a: str, words_b: str, n_docs: int,
-               prior: float = 2.0) -> tuple[Side, Side]:
+               prior: float = 20.0, facts=None) -> tuple[Side, Side]:
     """Both documents' alignment views, words weighted by their rarity in the *other*
     documents of the corpus (smoothed IDF: uniform when there are no others), and their
     evidence of copying given the phrases they sit in (:func:`dedup.stages.significance.word_evidence`;
     words independent when the corpus's phrases were not counted). ``prior``:
-    ``Config.phrase_prior``."""
+    ``Config.phrase_prior``; ``facts``: a callable giving a document's fact mask
+    (:func:`dedup.stages.template.fact_mask`), asked only when a chain could be
+    significant (None: no fact discount)."""
     others = n_docs - 2
     in_b = _in_vocab(pa, pb.vocab)
     in_a = _in_vocab(pb, pa.vocab)
@@ -54,8 +56,11 @@ def pair_sides(pa: Prepared, pb: Prepared, words_a: str, words_b: str, n_docs: i
         if _has_phrases(pa) and _has_phrases(pb):
             ev_a = lambda: _evidence(pa, pb, df_a, others, prior)  # noqa: E731 (computed on demand)
             ev_b = lambda: _evidence(pb, pa, df_b, others, prior)  # noqa: E731
-    return (Side.make(words_a, r_a + 1.0, pa.quoted, sig_a, ev_a),
-            Side.make(words_b, r_b + 1.0, pb.quoted, sig_b, ev_b))
+    fa = fb = None
+    if facts is not None and sig_a is not None:
+        fa, fb = (lambda: facts(pa) >= 0), (lambda: facts(pb) >= 0)  # noqa: E731 (computed on demand)
+    return (Side.make(words_a, r_a + 1.0, pa.quoted, sig_a, ev_a, fa),
+            Side.make(words_b, r_b + 1.0, pb.quoted, sig_b, ev_b, fb))
 
 
 def _in_vocab(p: Prepared, vocab: np.ndarray) -> np.ndarray:
@@ -104,7 +109,7 @@ def align_judged(pa: Prepared, pb: Prepared, n_docs: int, cfg: Config, words=Non
     words = words or (lambda p: p.word_string())
     chars = chars or (lambda p: CharView.of(p.text, p.starts, p.ends))
     facts = facts or (lambda p: fact_mask(p.text, p.starts, p.ends))
-    side_a, side_b = pair_sides(pa, pb, words(pa), words(pb), n_docs, cfg.phrase_prior)
+    side_a, side_b = pair_sides(pa, pb, words(pa), words(pb), n_docs, cfg.phrase_prior, facts)
     spans = align(side_a, side_b, cfg, tests)
     kind = link_kind(spans, pa.ntokens, pb.ntokens, cfg)
     evidence = None

@@ -23,9 +23,15 @@ reworded wire formula, a caption, furniture that survived the boilerplate stage)
 scores its first word or two and then ~nothing, however rare each of its words is,
 while a run whose phrases no other document has scores its words' rarities; context
 only discounts (a word never scores above its rarity: document counts of unseen
-phrases are too sparse to say more). Words quoted on both sides count half
-(independent reports quote the same testimony; :func:`dedup.stages.align._quote_discount`). Each unmatched word inside the chain
-costs ``GAP_COST`` nats (a rewritten phrase is weaker evidence than a verbatim one).
+phrases are too sparse to say more). With ``phrase_prior`` 20 a phrase that only a
+story's few copies share keeps much of its evidence, while a formula in many more
+documents loses it. Words that independent reports of one event share without
+copying count half (:func:`dedup.stages.align._event_discount`): words quoted on both
+sides (the same testimony) and names and figures (the same people, companies and
+amounts); the writers' own wording counts in full. Each unmatched word inside the chain
+costs ``GAP_COST`` nats (a rewritten phrase is weaker evidence than a verbatim one),
+and chains are searched across gaps up to the needed score over ``GAP_COST`` words (a
+wider gap costs more than a significant chain is worth).
 Where the corpus's phrases were not counted (the persistent index) words are scored
 independently, by rarity alone.
 
@@ -36,9 +42,7 @@ sinks the rest; what lies either side of it is searched again.
 The words' rarities bound the evidence from above (:class:`Lazy`): a chain whose
 rarities cannot reach the score it needs is rejected before any phrase is looked up.
 
-Measured (benchmarks.meter; README): at the default 1e-6 the 10k generated corpus's
-pair precision is 0.978 against 0.983 before significance (false links: negatives
-that share one quotation, and real reuse among its Reuters background texts).
+Measured: benchmarks/RESULTS.md ("Names and figures as weak evidence").
 """
 
 from __future__ import annotations
