@@ -334,3 +334,17 @@ def test_level_sweeps_keep_answers(tmp_path, monkeypatch):
     assert fast == slow
     assert fast_main["bands"] > 0 and fast_main["words"] > 0  # rows did reach the main tables
     assert negative == 0
+
+
+def test_cli_index_query_takes_quiet_as_add_does(run_cli, tmp_path, seeds_dir):
+    """`-q` on every index command that reads articles: warnings go, the answer and the
+    exit code (1: something was skipped) stay."""
+    db = tmp_path / "i.db"
+    assert run_cli("index", "add", db, seeds_dir, "-q")[0] == 0
+    articles = tmp_path / "q.jsonl"
+    text = (seeds_dir / "002_27885933036f0cc7.txt").read_text()
+    articles.write_text(json.dumps({"id": "x", "text": text}) + "\nnot json\n")
+    code, out, err = run_cli("index", "query", db, articles)
+    assert code == 1 and "dedup: warning: skipped" in err and "001_c66182c4c2cb1c49.txt" in out
+    code, out_q, err_q = run_cli("index", "query", db, articles, "-q")
+    assert code == 1 and err_q == "" and out_q == out

@@ -153,12 +153,13 @@ def query_cmd(
     fmt: QueryFormat = typer.Option(QueryFormat.table, "--format", "-f", help="Output format."),
     output: Optional[str] = typer.Option(None, "--output", "-o", metavar="FILE",
                                          help="Write here, not to stdout (never over an input)."),
+    quiet: bool = typer.Option(False, "--quiet", "-q", help="No warnings (as `index add -q`)."),
     fields=None,  # the --*-field flags, added by with_fields
 ) -> int:
     """What the article(s) in FILE copy from the indexed documents (nothing is stored)."""
     _check_output(output, [file])
     docs, problems = read_corpus([file], fields)
-    for problem in problems:
+    for problem in problems if not quiet else []:
         sys.stderr.write(f"dedup: warning: {'skipped ' if problem.skipped else ''}{problem}\n")
     with _open_to_read(db) as index:
         results = [index.query(d) for d in docs]
