@@ -267,7 +267,7 @@ def compare(a: Union[str, Document, dict], b: Union[str, Document, dict], config
             facts_a, facts_b = fact_mask(da.text, pa.starts, pa.ends), fact_mask(db.text, pb.starts, pb.ends)
         finally:
             (prepared or docs).close()
-    sides = pair_sides(pa, pb, pa.word_string(), pb.word_string(), 2)
+    sides = pair_sides(pa, pb, pa.word_string(), pb.word_string(), 2, cfg.phrase_prior)
     spans = align(*sides, cfg)
     cov_a, cov_b = coverage(spans, pa.ntokens, pb.ntokens)
     kind = link_kind(spans, pa.ntokens, pb.ntokens, cfg)

@@ -108,20 +108,14 @@ def test_span_tokens_of_many_texts_are_each_spans_own_tokens(docs):
     also when a span's edge falls inside a word."""
     from dedup.stages.segment import span_tokens_many
 
-    texts, spans = [], []
-    for text, cuts in docs:
-        edges = sorted({min(c, len(text)) for c in cuts})
-        texts.append(text)
-        spans.append([(s, e) for s, e in zip(edges[0::2], edges[1::2]) if s < e])
+    from textgen import assert_span_tokens, cut_spans
+
+    texts = [text for text, _ in docs]
+    spans = [cut_spans(text, cuts) for text, cuts in docs]
     for text, sp, (starts, ends, hashes, first) in zip(texts, spans, span_tokens_many(texts, spans)):
         assert (starts.dtype, ends.dtype, hashes.dtype, first.dtype) == (np.int64, np.int64, np.uint64, np.int64)
-        assert len(first) == len(sp) + 1 and first[0] == 0 and first[-1] == len(starts) == len(hashes)
-        for k, (s, e) in enumerate(sp):
-            want = tokenize(text, s, e)
-            a, b = first[k], first[k + 1]
-            assert starts[a:b].tolist() == want[0].tolist()
-            assert ends[a:b].tolist() == want[1].tolist()
-            assert hashes[a:b].tolist() == want[2].tolist()
+        assert first[0] == 0
+        assert_span_tokens(text, sp, starts, ends, hashes, first)
 
 
 def _same_table(got, want):

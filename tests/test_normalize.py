@@ -85,14 +85,7 @@ def test_span_tokens_are_each_spans_own_tokens(text, cuts):
     own tokens, also when a paragraph's edge falls inside a word."""
     from dedup.stages.segment import span_tokens
 
-    edges = sorted({min(c, len(text)) for c in cuts})
-    paras = [(s, e) for s, e in zip(edges[0::2], edges[1::2]) if s < e]
-    starts, ends, hashes, first = span_tokens(text, paras)
-    assert len(first) == len(paras) + 1
-    for k, (s, e) in enumerate(paras):
-        want = tokenize(text, s, e)
-        a, b = first[k], first[k + 1]
-        assert starts[a:b].tolist() == want[0].tolist()
-        assert ends[a:b].tolist() == want[1].tolist()
-        assert hashes[a:b].tolist() == want[2].tolist()
-    assert first[-1] == len(starts) == len(ends) == len(hashes)
+    from textgen import assert_span_tokens, cut_spans
+
+    paras = cut_spans(text, cuts)
+    assert_span_tokens(text, paras, *span_tokens(text, paras))

@@ -33,3 +33,23 @@ def shared_run_pair(seed: int, run_words: int) -> tuple[str, str]:
     b = "".join(chr(0x4E00 + int(v)) for v in rng.integers(5000, 9000, 100))
     run = "".join(chr(0x9000 + k) for k in range(run_words))
     return a[:80] + run + a[80:], b[:50] + run + b[50:]
+
+
+def cut_spans(text: str, cuts: list[int]) -> list[tuple[int, int]]:
+    """Non-empty spans of ``text`` from cut positions (paired in sorted order)."""
+    edges = sorted({min(c, len(text)) for c in cuts})
+    return [(s, e) for s, e in zip(edges[0::2], edges[1::2]) if s < e]
+
+
+def assert_span_tokens(text: str, spans, starts, ends, hashes, first) -> None:
+    """``first[k]:first[k + 1]`` of the token arrays are exactly span ``k``'s own tokens
+    (:func:`dedup.stages.normalize.tokenize` of that range)."""
+    from dedup.stages.normalize import tokenize
+
+    assert len(first) == len(spans) + 1 and first[-1] == len(starts) == len(ends) == len(hashes)
+    for k, (s, e) in enumerate(spans):
+        want = tokenize(text, s, e)
+        a, b = first[k], first[k + 1]
+        assert starts[a:b].tolist() == want[0].tolist()
+        assert ends[a:b].tolist() == want[1].tolist()
+        assert hashes[a:b].tolist() == want[2].tolist()

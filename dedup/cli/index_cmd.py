@@ -159,8 +159,9 @@ def query_cmd(
     """What the article(s) in FILE copy from the indexed documents (nothing is stored)."""
     _check_output(output, [file])
     docs, problems = read_corpus([file], fields)
-    for problem in problems if not quiet else []:
-        sys.stderr.write(f"dedup: warning: {'skipped ' if problem.skipped else ''}{problem}\n")
+    if not quiet:
+        for problem in problems:
+            sys.stderr.write(f"dedup: warning: {'skipped ' if problem.skipped else ''}{problem}\n")
     with _open_to_read(db) as index:
         results = [index.query(d) for d in docs]
         texts = {m.doc_id: index.get(m.doc_id).text for r in results for m in r.matches}

@@ -33,7 +33,7 @@ CHUNK = 512  # pairs per task
 
 
 def pair_sides(pa: Prepared, pb: Prepared, words_a: str, words_b: str, n_docs: int,
-               prior: float = 20.0, facts=None) -> tuple[Side, Side]:
+               prior: float, facts=None) -> tuple[Side, Side]:
     """Both documents' alignment views, words weighted by their rarity in the *other*
     documents of the corpus (smoothed IDF: uniform when there are no others), and their
     evidence of copying given the phrases they sit in (:func:`dedup.stages.significance.word_evidence`;

@@ -20,16 +20,12 @@ def _reduce(values, counts, docs=None, occ=None):
     order = np.argsort(values, kind="stable")
     values = values[order]
     if not len(values):
-        return _table(values, counts, docs, occ)
+        return (values, counts) if docs is None else (values, counts, docs, occ)
     first = np.flatnonzero(np.r_[True, values[1:] != values[:-1]])
     counts = np.add.reduceat(counts[order], first, dtype=counts.dtype)  # int32 counts stay int32
     if docs is None:
         return values[first], counts
     return values[first], counts, docs[order][first], occ[order][first]
-
-
-def _table(values, counts, docs=None, occ=None) -> tuple:
-    return (values, counts) if docs is None else (values, counts, docs, occ)
 
 
 def _merge(a, b):
@@ -55,7 +51,6 @@ def _merge(a, b):
 
 
 EMPTY = (np.zeros(0, np.uint64), np.zeros(0, np.int64), np.zeros(0, np.int32), np.zeros(0, np.int32))
-EMPTY_COUNTS = (np.zeros(0, np.uint64), np.zeros(0, np.int32))
 
 
 def table_of(entries: list[tuple[int, np.ndarray, np.ndarray]]) -> tuple:
