@@ -1,6 +1,7 @@
 """Small corpora for the index tests, and a writer killed mid-work."""
 
 import os
+import select
 import signal
 import time
 from pathlib import Path
@@ -31,15 +32,23 @@ def mixed_docs() -> list[dedup.Document]:
     return seed_docs() + extra
 
 
-def kill_writer_after(delay: float, writer, *args) -> set[str]:
+READY = b"+\n"
+
+
+def kill_writer_after(delay: float, writer, *args, ready: bool = False) -> set[str]:
     """Fork ``writer(*args, fd)`` (it writes each id whose call returned, a line each, to
-    ``fd``), SIGKILL it after ``delay`` seconds, and return the ids it reported."""
+    ``fd``), SIGKILL it after ``delay`` seconds, and return the ids it reported. With
+    ``ready`` the delay starts once the writer has written :data:`READY` (its index is
+    open), so that a loaded machine's slow start does not eat every kill window."""
     rd, wr = os.pipe()
     pid = os.fork()
     if pid == 0:  # pragma: no cover - child
         os.close(rd)
         writer(*args, wr)
     os.close(wr)
+    if ready:
+        assert select.select([rd], [], [], 60)[0], "the writer did not open its index within 60 s"
+        assert os.read(rd, len(READY)) == READY
     time.sleep(delay)
     os.kill(pid, signal.SIGKILL)
     os.waitpid(pid, 0)

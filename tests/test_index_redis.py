@@ -20,7 +20,7 @@ import dedup
 from dedup.index import analysis as an
 from dedup.index.redis import store as redis_store, tx as redis_tx
 
-from index_helpers import kill_writer_after, mixed_docs, seed_docs
+from index_helpers import READY, kill_writer_after, mixed_docs, seed_docs
 from textgen import article
 
 redis = redis_store.redis
@@ -297,6 +297,7 @@ def _writer(url: str, prefix: str, fd: int) -> None:
     redis_store.BLOB_KEYS = redis_tx.BLOB_KEYS = 64
     try:
         with dedup.Index.open(url, timeout=20) as index:
+            os.write(fd, READY)
             k = 0
             while True:
                 ids = [f"{prefix}-{k}", f"{prefix}-{k + 1}"] if k % 3 == 2 else [f"{prefix}-{k}"]
@@ -322,7 +323,7 @@ def test_sigkill_at_random_points(url):
     returned: set[str] = set()
     r = _client(url)
     for n in range(10):
-        returned |= kill_writer_after(rng.uniform(0.01, 0.25), _writer, url, f"k{n}")
+        returned |= kill_writer_after(rng.uniform(0.01, 0.25), _writer, url, f"k{n}", ready=True)
         ids = {k.decode() for k in r.hkeys("dedup:ids")}
         assert returned <= ids, f"lost after kill {n}: {sorted(returned - ids)[:3]}"
         assert sum(int(v) for v in r.hvals("dedup:sources")) == len(ids)

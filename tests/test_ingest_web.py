@@ -336,10 +336,13 @@ def test_a_corrupt_gzip_member_is_reported_and_the_rest_read(tmp_path):
     assert "read on from the next record" in problems[0].message
 
 
-def test_a_corrupt_gzip_member_never_takes_the_next_pages_with_it(tmp_path):
-    # Damage can inflate into garbage that runs on through the next members without a
-    # zlib error (it did in about 1 of 12 corruptions at one place); at 95 places in
-    # the member, the pages after it are always read.
+@pytest.mark.parametrize("warc", range(4))
+def test_a_corrupt_gzip_member_never_takes_the_next_pages_with_it(tmp_path, capfd, warc):
+    # Damage can inflate into garbage that runs on through the next members, between
+    # records too, without a zlib error; it can make warcio's offsets run backwards and
+    # count a wrong Content-Length. At 95 places in the member, the pages after it are
+    # always read, once each, and only damage is reported. Each WARC differs (its record
+    # ids are random), so four are tried: one alone missed a rare case about 1 run in 10.
     path = tmp_path / "c.warc.gz"
     write_warc(path, _pages(6), extra=False)
     clean = path.read_bytes()
@@ -351,7 +354,9 @@ def test_a_corrupt_gzip_member_never_takes_the_next_pages_with_it(tmp_path):
         path.write_bytes(bytes(data))
         docs, problems = read_corpus(path)
         assert [d.id for d in docs][-3:] == [f"https://port.example/{k}" for k in (3, 4, 5)], at
-        assert problems and all("damaged" in p.message for p in problems)
+        assert len({d.id for d in docs}) == len(docs), at
+        assert problems and all("damaged" in p.message for p in problems), (at, problems)
+    assert capfd.readouterr().err == ""  # warcio's warnings about mended headers are not printed
 
 
 def test_a_truncated_warc_keeps_the_records_before_the_cut(tmp_path):

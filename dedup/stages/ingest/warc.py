@@ -159,14 +159,20 @@ def _raw_pages(path: Path, label: str, problems: list[Problem], at: Callable[[in
     with open_regular(path) as fh:
         while start is not None:
             fh.seek(start)
-            it = None
+            it, tops, last_offset, last_end = None, [0, 0], None, None
             try:
                 it = iterator(fh, arc2warc=True)
                 swallowed = None
                 for record in it:
                     number += 1
+                    # a wrong length is counted while the next record is parsed, and damage
+                    # counts as one in the records around it: when damage ends this run, only
+                    # what was counted before the record ahead of it is kept
+                    tops = [tops[1], it.err_count]
                     page = _page(record, number)
                     offset = it.get_record_offset()  # reads the record to its end
+                    # damage can make warcio's offsets and lengths nonsense (negative, backwards)
+                    last_offset, last_end = offset, offset + max(it.get_record_length(), 1)
                     swallowed = _swallowed(fh, offset, it.get_record_length()) if gz else None
                     if swallowed is not None:
                         # a damaged member can inflate into garbage that runs on through the
@@ -189,13 +195,14 @@ def _raw_pages(path: Path, label: str, problems: list[Problem], at: Callable[[in
                     at(fh.tell())
                 if swallowed is not None:
                     start = swallowed
-                    wrong_length += getattr(it, "err_count", 0)
+                    wrong_length += tops[0]
                     continue
                 # warcio ends quietly at a record it cannot parse (a file cut short): bytes left are damage.
                 end = getattr(it, "offset", None) or start
                 fh.seek(end)
-                start = None
+                start, errs_kept = None, it.err_count
                 if fh.read(_SCAN).strip():
+                    errs_kept = tops[0]
                     start = _resync(fh, end + 1, gz)
                     why = "the file ends inside it (cut short?)" if start is None else "not a readable record"
                     problems.append(Problem(path=label, line=number + 1, message=f"damaged record at byte {end}: "
@@ -204,14 +211,22 @@ def _raw_pages(path: Path, label: str, problems: list[Problem], at: Callable[[in
             except Exception as exc:  # warcio, zlib and the HTTP parser raise many kinds on damage
                 if isinstance(exc, OSError) and exc.errno is not None:
                     raise  # the file itself cannot be read: reported by the caller
-                where = getattr(it, "offset", None) or start
+                where = max(getattr(it, "offset", None) or start, start if last_offset is None else last_offset + 1)
                 why = _why(exc)
                 kind = "gzip data" if isinstance(exc, (zlib.error, EOFError)) else "record"
-                start = _resync(fh, max(where, start) + 1, gz)
+                # damage can also inflate on between records, past whole members: look for
+                # one from the last record's end before skipping to the failure's place
+                resume = _resync(fh, last_end, gz) if last_end is not None and last_end < where else None
+                if resume is not None and resume < where:
+                    start, where = resume, last_end  # the damage begins where the last record ended
+                else:
+                    start = _resync(fh, max(where, start) + 1, gz)
                 then = "no record found after it" if start is None else "read on from the next record"
                 problems.append(Problem(path=label, line=number + 1, message=f"damaged {kind} at byte {where}: {why}; {then}"))
                 damaged = True
-            wrong_length += getattr(it, "err_count", 0)
+                wrong_length += tops[0]
+                continue
+            wrong_length += errs_kept
     if not number and not damaged:
         raise Skip("no WARC records (an empty file?)")
     if wrong_length:
