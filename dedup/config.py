@@ -69,7 +69,8 @@ class Config(BaseModel):
         "it (dedup.stages.significance)"
     )
     min_link_tokens: int = Field(
-        30, ge=1, description="fewest matching words in all passages to link two documents"
+        30, ge=1, description="fewest matching words in all passages to link two documents "
+        "(a significant passage links them with fewer)"
     )
     duplicate_coverage: float = Field(
         0.5, gt=0.0, le=1.0, description="coverage both ways above which a link is a duplicate"

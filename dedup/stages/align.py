@@ -31,7 +31,7 @@ copying each other.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 from rapidfuzz.distance import Indel
@@ -182,6 +182,16 @@ def _significant(g, A: Side, B: Side, cfg: Config, tests: int) -> list[Span]:
             if score >= need]
 
 
+def _any_significant(g, A: Side, B: Side, cfg: Config, tests: int) -> bool:
+    """Whether a sub-chain of a passage the fixed rules kept is significant on its own."""
+    if A.sig is None or B.sig is None:
+        return False
+    need = min_score(len(A.words), len(B.words), tests, cfg.max_evalue)
+    if upper_bound(g, A.sig, B.sig) < need:
+        return False
+    return any(score >= need for _, _, score in best_subchains(g, A.sig.full(), B.sig.full(), _event_discount(A, B)))
+
+
 def _event_discount(A: Side, B: Side):
     """The nats an equal block loses to words that independent reports of one event
     share without copying each other: a word quoted on both sides loses
@@ -240,6 +250,8 @@ def _chain(blocks, A: Side, B: Side, cfg: Config, local: bool = False, tests: in
                 hi -= 1
             span = _judge(g[lo:hi], A, B, cfg) if lo < hi else None
         if span is not None:
+            if span.evidence < cfg.min_link_tokens and _any_significant(g[lo:hi], A, B, cfg, tests):
+                span = replace(span, significant=True)  # too short for the fixed rules to link, unlikely by chance
             spans.append(span)
             rejected.append(None)  # a kept passage: no significant chain reaches across it
             continue
@@ -375,7 +387,8 @@ def link_kind(spans: list[Span], n_a: int, n_b: int, cfg: Config) -> str | None:
     """'duplicate', 'partial' or None (not enough evidence of copying to link the two).
 
     Enough evidence is ``min_link_tokens`` matching words, or, for a short document,
-    passages that cover at least half of it.
+    passages that cover at least half of it, or a significant passage (one the fixed
+    rules rejected, or kept but too short to link by length).
     """
     evidence = sum(s.evidence for s in spans)
     if (evidence < cfg.min_link_tokens and not (spans and evidence >= SHORT_DOC_SHARE * min(n_a, n_b))
