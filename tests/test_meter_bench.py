@@ -71,3 +71,34 @@ def test_auc_and_thresholds():
     lo, hi, f = best_thresholds([0.0, 0.1, 0.4, 0.9], gold)
     assert f == 1.0 and 0.1 < lo <= 0.4 < hi <= 0.9
     assert macro_f1(gold, ["non"] * 4) == pytest.approx((2 * 2 / (2 * 2 + 2)) / 3)
+
+
+def test_ceiling_features_on_a_tiny_story_set():
+    from benchmarks.meter_ceiling import features, measure
+
+    w1 = "The jury at Leeds Crown Court heard that the defendant had stolen three cars in one night."
+    w2 = "A film star arrived in London for the premiere of her new film on Monday evening."
+    copy = "the defendant had stolen three cars in one night"  # a verbatim sub-passage of w1
+    other = "Police officers praised neighbours who called quickly."
+    quote = 'The star said "her new film on Monday" made reporters wait.'
+    f = features(copy, [w1, w2])
+    assert all(f[f"containment {n}"] == 1.0 for n in range(1, 6))
+    assert f["unquoted containment 2"] == f["unquoted containment 3"] == 1.0
+    assert f["shared 3-grams"] == 7 and f["shared 5-grams"] == 5
+    assert all(v == 0.0 for v in features(other, [w1, w2]).values())
+    assert all(v == 0.0 for v in features(copy, []).values())  # a story without wire text
+    # Only the quoted words are shared: they count for containment, not for the unquoted kind.
+    q = features(quote, [w1, w2])
+    assert q["containment 1"] == 7 / 11 and q["containment 2"] == 4 / 10
+    assert q["unquoted containment 2"] == 0.0
+
+    records = [{"id": i, "text": t} for i, t in
+               (("w1", w1), ("w2", w2), ("p1", copy), ("p2", quote), ("n1", other), ("n2", copy))]
+    labels = {"w1": {"kind": "wire", "story": "s1"}, "w2": {"kind": "wire", "story": "s2"},
+              "p1": {"kind": "wholly", "story": "s1"}, "p2": {"kind": "partially", "story": "s2"},
+              "n1": {"kind": "non", "story": "s1"}, "n2": {"kind": "non", "story": "s3"}}
+    m = measure(records, labels)
+    assert (m["derived"], m["non"]) == (2, 2)
+    assert m["no_wire_in_story"] == {"wholly": 0, "partially": 0, "non": 1}
+    c1 = m["features"]["containment 1"]
+    assert c1["auc"] == 1.0 and c1["spec0.80"]["recall"] == 1.0

@@ -1,0 +1,139 @@
+"""METER: how far plain word overlap with the right wire text separates derived from non-derived.
+
+    python -m benchmarks.meter_ceiling [--data DIR] [--json FILE]
+
+An oracle gives every newspaper text the wire texts of its own running ``story``; each
+feature is the maximum over those wire texts W of an overlap of the newspaper text P:
+
+- ``containment n`` (n = 1..5): distinct word n-grams of P also in W / distinct n-grams of P;
+- ``unquoted containment n`` (n = 2, 3): the same over P's n-grams that touch no quoted
+  word (quotes as dedup's ``_quoted`` finds them, paragraph by paragraph as the pipeline
+  calls it), since independent reports quote the same testimony;
+- ``shared n-grams`` (n = 3, 5): the absolute count, as a contrast.
+
+Printed per feature: AUC derived (wholly + partially) vs non-derived, and the recall of
+derived texts at the score that 80% / 90% of non-derived texts do not exceed (issue 12
+asks for recall >= 0.85 at specificity >= 0.80). The ceiling of overlap evidence: no
+pipeline, no candidate search, no thresholds learned. Does not import dedup's pipeline.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import re
+from pathlib import Path
+
+import numpy as np
+
+from dedup.stages.segment import _quoted
+
+from .meter import DEFAULT_DATA, DERIVED, auc, load
+
+WORD = re.compile(r"\w+")
+PARA_BREAK = re.compile(r"\n\s*\n")
+FEATURES = ([f"containment {n}" for n in range(1, 6)] + [f"unquoted containment {n}" for n in (2, 3)]
+            + [f"shared {n}-grams" for n in (3, 5)])
+SPECS = (0.80, 0.90)
+
+
+def words(text: str) -> tuple[list[str], np.ndarray]:
+    """Lowercased words and whether each is quoted, quotes found per blank-line paragraph."""
+    ms = list(WORD.finditer(text))
+    starts = np.asarray([m.start() for m in ms], dtype=np.int64)
+    quoted = np.zeros(len(ms), dtype=bool)
+    s = 0
+    # The pipeline runs _quoted per paragraph: an unclosed quote then stops at the paragraph's end.
+    for lo, hi in [(m.start(), m.end()) for m in PARA_BREAK.finditer(text)] + [(len(text), len(text))]:
+        a, b = np.searchsorted(starts, [s, lo])
+        quoted[a:b] = _quoted(text, s, lo, starts[a:b])
+        s = hi
+    return [m.group().lower() for m in ms], quoted
+
+
+def ngrams(ws: list[str], n: int, quoted: np.ndarray | None = None) -> set[tuple[str, ...]]:
+    """Distinct n-grams; with ``quoted``, only those touching no quoted word."""
+    return {tuple(ws[i:i + n]) for i in range(len(ws) - n + 1)
+            if quoted is None or not quoted[i:i + n].any()}
+
+
+def features(paper: str, wires: list[str]) -> dict[str, float]:
+    """Every feature of one newspaper text against its story's wire texts (0 without any)."""
+    pw, pq = words(paper)
+    ww = [words(w)[0] for w in wires]
+    out = {}
+    for n in range(1, 6):
+        p = ngrams(pw, n)
+        ws = [ngrams(w, n) for w in ww]
+        out[f"containment {n}"] = max((len(p & w) / len(p) for w in ws), default=0.0) if p else 0.0
+        if n in (3, 5):
+            out[f"shared {n}-grams"] = float(max((len(p & w) for w in ws), default=0))
+        if n in (2, 3):
+            u = ngrams(pw, n, pq)
+            out[f"unquoted containment {n}"] = max((len(u & w) / len(u) for w in ws), default=0.0) if u else 0.0
+    return out
+
+
+def recall_at(pos: list[float], neg: list[float], spec: float) -> tuple[float, float, float]:
+    """(threshold, recall of pos above it, specificity actually reached): threshold = the
+    ``spec`` quantile of neg, the smallest score that at least ``spec`` of neg do not exceed
+    (interpolating would land one text short of it); ties can lift specificity above ``spec``."""
+    t = float(np.quantile(np.asarray(neg, dtype=float), spec, method="inverted_cdf"))
+    return t, sum(p > t for p in pos) / len(pos), sum(x <= t for x in neg) / len(neg)
+
+
+def measure(records: list[dict], labels: dict) -> dict:
+    """Features of every newspaper text and their separation, derived vs non-derived."""
+    text = {r["id"]: r["text"] for r in records}
+    wires: dict[str, list[str]] = {}
+    for i in sorted(text):
+        if labels[i]["kind"] == "wire":
+            wires.setdefault(labels[i]["story"], []).append(text[i])
+    papers = sorted(i for i in text if labels[i]["kind"] != "wire")
+    feats = {i: features(text[i], wires.get(labels[i]["story"], [])) for i in papers}
+    derived = [i for i in papers if labels[i]["kind"] in DERIVED]
+    non = [i for i in papers if labels[i]["kind"] == "non"]
+    out: dict = {"derived": len(derived), "non": len(non), "no_wire_in_story": {
+        k: sum(labels[i]["kind"] == k and labels[i]["story"] not in wires for i in papers)
+        for k in ("wholly", "partially", "non")}, "features": {}}
+    for f in FEATURES:
+        pos, neg = [feats[i][f] for i in derived], [feats[i][f] for i in non]
+        row = {"auc": auc(pos, neg)}
+        for s in SPECS:
+            t, r, sp = recall_at(pos, neg, s)
+            row[f"spec{s:.2f}"] = {"threshold": t, "recall": r, "specificity": sp}
+        out["features"][f] = row
+    return out
+
+
+def markdown(m: dict) -> str:
+    nw = m["no_wire_in_story"]
+    out = ["| feature (max over the story's wire texts) | AUC | threshold @ spec 0.80 | recall | (spec) "
+           "| threshold @ spec 0.90 | recall | (spec) |", "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"]
+    for f, row in m["features"].items():
+        cells = [f"{row['auc']:.3f}"]
+        for s in SPECS:
+            c = row[f"spec{s:.2f}"]
+            cells += [f"{c['threshold']:.3f}", f"{c['recall']:.3f}", f"({c['specificity']:.3f})"]
+        out.append(f"| {f} | " + " | ".join(cells) + " |")
+    out += ["", f"{m['derived']} derived (wholly + partially), {m['non']} non-derived newspaper texts; "
+            f"stories without a wire text (features 0): {nw['wholly']} wholly, {nw['partially']} partially, "
+            f"{nw['non']} non. A derived text counts when its score is above the threshold; (spec) is the "
+            "share of non-derived texts at or below it."]
+    return "\n".join(out)
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(prog="python -m benchmarks.meter_ceiling", description=__doc__.split("\n\n")[0])
+    ap.add_argument("--data", default=str(DEFAULT_DATA))
+    ap.add_argument("--json", help="also write the numbers as JSON here")
+    a = ap.parse_args(argv)
+    records, labels, _ = load(Path(a.data))
+    m = measure(records, labels)
+    print(markdown(m))
+    if a.json:
+        Path(a.json).write_text(json.dumps(m, indent=1, sort_keys=True), encoding="utf-8")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
