@@ -79,3 +79,15 @@ def test_a_quote_framed_by_words_every_report_uses_stays_half_evidence():
     # carry frame any quote, so they do not show that the framing was copied
     shared = f'"{QUOTE.capitalize()}," the minister said.'
     assert not _linked(_corpus(shared, shared, 4))
+
+
+def test_two_quotes_joined_by_the_same_framing_are_a_copied_passage():
+    # Each report picks its own excerpts of a speech; the same two excerpts joined by the
+    # same plain attribution are one writer's text. Alone, each excerpt (and the pair in
+    # different framing) stays half evidence.
+    q1, q2 = QUOTE.split(" and the hospital ")
+    shared = f'"{q1.capitalize()}," the minister said. "And the hospital {q2}."'
+    assert _linked(_corpus(shared, shared, 4))
+    assert not _linked(_corpus(f'"{q1.capitalize()}," the minister said.', f'"{q1.capitalize()}," the minister said.', 4))
+    other = f'"{q1.capitalize()}," she told the rally, adding: "And the hospital {q2}."'
+    assert not _linked(_corpus(shared, other, 4))

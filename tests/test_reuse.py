@@ -86,49 +86,46 @@ def test_evalue_grows_with_the_search():
     assert evalue(30.0, 100, 100, 1000) == pytest.approx(1000 * evalue(30.0, 100, 100, 1))
 
 
-def test_a_short_chain_of_rare_words_is_significant_where_the_fixed_rules_reject_it():
-    rng = np.random.default_rng(3)
+def _rare_run(seed: int, words: int):
+    """Two texts of common words (rarity 0.2) sharing a run of ``words`` rare ones (2.0
+    nats each), at 80 in the first and 50 in the second: their sides and lengths."""
+    rng = np.random.default_rng(seed)
     a = "".join(chr(0x4E00 + int(v)) for v in rng.integers(0, 5000, 200))
-    run = "".join(chr(0x9000 + k) for k in range(10))  # ten rare words, fewer than min_passage_tokens
+    run = "".join(chr(0x9000 + k) for k in range(words))
     b = "".join(chr(0x4E00 + int(v)) for v in rng.integers(5000, 9000, 100))
     a, b = a[:80] + run + a[80:], b[:50] + run + b[50:]
 
     def side(w):
         rarity = np.full(len(w), 0.2)
-        rarity[[k for k, c in enumerate(w) if c >= "\u9000"]] = 2.0  # 20 nats in all
+        rarity[[k for k, c in enumerate(w) if c >= "\u9000"]] = 2.0
         return Side.make(w, rarity + 1.0, None, rarity)
 
+    return side(a), side(b), len(a), len(b)
+
+
+def test_a_short_chain_of_rare_words_is_significant_where_the_fixed_rules_reject_it():
+    A, B, _, _ = _rare_run(3, 10)  # ten rare words (20 nats), fewer than min_passage_tokens
     cfg = Config(max_evalue=0.01)
-    assert align(side(a), side(b), Config(max_evalue=1e-30), tests=1) == []
-    spans = align(side(a), side(b), cfg, tests=1)
+    assert align(A, B, Config(max_evalue=1e-30), tests=1) == []
+    spans = align(A, B, cfg, tests=1)
     assert [(s.a0, s.a1, s.b0, s.b1, s.significant) for s in spans] == [(80, 90, 50, 60, True)]
     # the same chain in a search of a million pairs is chance
-    assert align(side(a), side(b), cfg, tests=10**6) == []
+    assert align(A, B, cfg, tests=10**6) == []
 
 
 def test_a_kept_passage_too_short_to_link_by_length_links_when_significant():
-    # 20 rare words: the fixed rules keep the passage (>= min_passage_tokens) but it is
-    # under min_link_tokens; whether it links is the significance's to say
-    rng = np.random.default_rng(4)
-    a = "".join(chr(0x4E00 + int(v)) for v in rng.integers(0, 5000, 200))
-    run = "".join(chr(0x9000 + k) for k in range(20))
-    b = "".join(chr(0x4E00 + int(v)) for v in rng.integers(5000, 9000, 100))
-    a, b = a[:80] + run + a[80:], b[:50] + run + b[50:]
-
-    def side(w):
-        rarity = np.full(len(w), 0.2)
-        rarity[[k for k, c in enumerate(w) if c >= "\u9000"]] = 2.0  # 40 nats in all
-        return Side.make(w, rarity + 1.0, None, rarity)
-
+    # 20 rare words (40 nats): the fixed rules keep the passage (>= min_passage_tokens)
+    # but it is under min_link_tokens; whether it links is the significance's to say
+    A, B, n_a, n_b = _rare_run(4, 20)
     cfg = Config()
-    assert cfg.min_passage_tokens <= len(run) < cfg.min_link_tokens
-    spans = align(side(a), side(b), cfg, tests=1)
+    assert cfg.min_passage_tokens <= 20 < cfg.min_link_tokens
+    spans = align(A, B, cfg, tests=1)
     assert [(s.a0, s.a1, s.b0, s.b1) for s in spans] == [(80, 100, 50, 70)]
-    assert spans[0].significant and link_kind(spans, len(a), len(b), cfg) == "partial"
+    assert spans[0].significant and link_kind(spans, n_a, n_b, cfg) == "partial"
     # the same passage in a search of a billion pairs is chance: kept, but too short to link
-    spans = align(side(a), side(b), cfg, tests=10**9)
+    spans = align(A, B, cfg, tests=10**9)
     assert [(s.a0, s.a1, s.significant) for s in spans] == [(80, 100, False)]
-    assert link_kind(spans, len(a), len(b), cfg) is None
+    assert link_kind(spans, n_a, n_b, cfg) is None
 
 
 def test_quote_marks_of_both_kinds_nest_and_close_by_the_side_they_touch():

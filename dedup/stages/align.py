@@ -37,16 +37,14 @@ import numpy as np
 from rapidfuzz.distance import Indel
 
 from .anchors import LONG_DOC, windows
+from .event import QUOTE_EVIDENCE, event_discount, independent_quote
 from ..config import Config
 from .significance import GAP_COST, Lazy, best_subchains, min_score, upper_bound
 
 MAX_ROUNDS = 3
 SHORT_DOC_SHARE = 0.5  # passages covering half of a short document link it
-QUOTE_EVIDENCE = 0.5  # a quoted word is half the evidence of copying an unquoted one
-FACT_EVIDENCE = 0.5  # so is a name or a figure, in significance (reports of one event share them)
 _MASK_A, _MASK_B = "\ue000", "\ue001"  # never equal to each other or to a word
 ANCHOR_WORDS = 3  # words per seed k-gram
-LN2 = float(np.log(2.0))
 
 
 @dataclass(frozen=True, slots=True)
@@ -142,82 +140,24 @@ def _span(g, A: Side, B: Side, significant: bool = False) -> Span:
     same = sum(A.weight(x0, x1) + B.weight(y0, y1) for x0, x1, y0, y1 in g)
     total = A.weight(a0, a1) + B.weight(b0, b1)
     score = same / total if total else 0.0
-    quoted = sum(_independent_quote(A, B, *blk) for blk in g)
+    quoted = sum(independent_quote(A, B, *blk) for blk in g)
     evidence = matched - (1.0 - QUOTE_EVIDENCE) * quoted
     return Span(a0, a1, b0, b1, matched, evidence, score, tuple(g), significant)
 
 
-def _independent_quote(A: Side, B: Side, x0: int, x1: int, y0: int, y1: int) -> int:
-    """Words of an equal block that may be an independent quote. Reports that quote a
-    speaker each put the same words in quotation marks and frame them in their own
-    words; so only a word quoted on both sides counts, and none does when the block
-    carries ``ANCHOR_WORDS`` or more words quoted on neither side (the framing: an
-    attribution, the sentence around the quote) — it copied the framing too. In a
-    corpus, a framing word that most documents carry (rarity under ln 2: "the",
-    "said") is no sign of a copied framing: every report writes it."""
-    if not A.quoted(x0, x1) or not B.quoted(y0, y1):
-        return 0
-    qa = np.diff(A.cum_quoted[x0 : x1 + 1]) > 0
-    qb = np.diff(B.cum_quoted[y0 : y1 + 1]) > 0
-    framing = ~qa & ~qb
-    if A.sig is not None and B.sig is not None:
-        # in a corpus, a word most documents carry ("the", "said") frames any quote
-        framing &= (np.diff(A.sig.cum_rarity[x0 : x1 + 1]) > LN2) & (np.diff(B.sig.cum_rarity[y0 : y1 + 1]) > LN2)
-    if int(framing.sum()) >= ANCHOR_WORDS:
-        return 0
-    return int((qa & qb).sum())
-
-
-def _significant(g, A: Side, B: Side, cfg: Config, tests: int) -> list[Span]:
-    """The significant sub-chains of a chain the fixed rules rejected. The words'
-    rarities bound every sub-chain's score: below the score needed, the phrase evidence
-    is never computed."""
+def _significant(g, A: Side, B: Side, cfg: Config, tests: int) -> list[tuple[int, int, float]]:
+    """The significant sub-chains ``(lo, hi, score)`` of a chain. The words' rarities
+    bound every sub-chain's score: below the score needed, the phrase evidence is never
+    computed."""
     if A.sig is None or B.sig is None:
         return []
     need = min_score(len(A.words), len(B.words), tests, cfg.max_evalue)
     if upper_bound(g, A.sig, B.sig) < need:
         return []
-    return [_span(g[lo:hi], A, B, True)
-            for lo, hi, score in best_subchains(g, A.sig.full(), B.sig.full(), _event_discount(A, B))
+    return [(lo, hi, score) for lo, hi, score in best_subchains(g, A.sig.full(), B.sig.full(), event_discount(A, B))
             if score >= need]
 
 
-def _any_significant(g, A: Side, B: Side, cfg: Config, tests: int) -> bool:
-    """Whether a sub-chain of a passage the fixed rules kept is significant on its own."""
-    if A.sig is None or B.sig is None:
-        return False
-    need = min_score(len(A.words), len(B.words), tests, cfg.max_evalue)
-    if upper_bound(g, A.sig, B.sig) < need:
-        return False
-    return any(score >= need for _, _, score in best_subchains(g, A.sig.full(), B.sig.full(), _event_discount(A, B)))
-
-
-def _event_discount(A: Side, B: Side):
-    """The nats an equal block loses to words that independent reports of one event
-    share without copying each other: a word quoted on both sides loses
-    ``1 - QUOTE_EVIDENCE`` of its evidence (they quote the same testimony), a name or a
-    figure (on either side: a name to one writer is a name) ``1 - FACT_EVIDENCE`` (they
-    name the same people, companies, places and amounts). What is left at full weight
-    is the writers' own wording, the sign of copying. Unlike :func:`_independent_quote`,
-    framing words around a quote do not lift the discount: here each framing word
-    scores its own evidence. Fact masks are asked for only once a chain is scored."""
-    facts: list = []
-
-    def discount(blk, sig_a, sig_b) -> float:
-        x0, x1, y0, y1 = blk
-        keep = np.ones(x1 - x0)
-        if A.quoted(x0, x1) and B.quoted(y0, y1):
-            both = (np.diff(A.cum_quoted[x0 : x1 + 1]) > 0) & (np.diff(B.cum_quoted[y0 : y1 + 1]) > 0)
-            keep[both] = QUOTE_EVIDENCE
-        if A.facts is not None and B.facts is not None:
-            if not facts:
-                facts.extend((A.facts(), B.facts()))
-            fact = facts[0][x0:x1] | facts[1][y0:y1]
-            keep[fact] = np.minimum(keep[fact], FACT_EVIDENCE)
-        if (keep == 1.0).all():
-            return 0.0
-        return 0.5 * float((1.0 - keep) @ (sig_a.words(x0, x1) + sig_b.words(y0, y1)))
-    return discount
 
 
 def _chain(blocks, A: Side, B: Side, cfg: Config, local: bool = False, tests: int = 1) -> list[Span]:
@@ -250,7 +190,7 @@ def _chain(blocks, A: Side, B: Side, cfg: Config, local: bool = False, tests: in
                 hi -= 1
             span = _judge(g[lo:hi], A, B, cfg) if lo < hi else None
         if span is not None:
-            if span.evidence < cfg.min_link_tokens and _any_significant(g[lo:hi], A, B, cfg, tests):
+            if span.evidence < cfg.min_link_tokens and _significant(g[lo:hi], A, B, cfg, tests):
                 span = replace(span, significant=True)  # too short for the fixed rules to link, unlikely by chance
             spans.append(span)
             rejected.append(None)  # a kept passage: no significant chain reaches across it
@@ -270,8 +210,8 @@ def _chain(blocks, A: Side, B: Side, cfg: Config, local: bool = False, tests: in
             run = []
         if core is not None:
             runs.append(core)
-    for core in runs:
-        spans.extend(_significant(core, A, B, cfg, tests))
+    for core in runs:  # the chains the fixed rules rejected
+        spans.extend(_span(core[lo:hi], A, B, True) for lo, hi, _ in _significant(core, A, B, cfg, tests))
     return spans
 
 

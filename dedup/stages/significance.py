@@ -26,7 +26,7 @@ only discounts (a word never scores above its rarity: document counts of unseen
 phrases are too sparse to say more). With ``phrase_prior`` 20 a phrase that only a
 story's few copies share keeps much of its evidence, while a formula in many more
 documents loses it. Words that independent reports of one event share without
-copying count half (:func:`dedup.stages.align._event_discount`): words quoted on both
+copying count half (:func:`dedup.stages.event.event_discount`): words quoted on both
 sides (the same testimony) and names and figures (the same people, companies and
 amounts); the writers' own wording counts in full. Each unmatched word inside the chain
 costs ``GAP_COST`` nats (a rewritten phrase is weaker evidence than a verbatim one),
