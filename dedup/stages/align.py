@@ -158,8 +158,6 @@ def _significant(g, A: Side, B: Side, cfg: Config, tests: int) -> list[tuple[int
             if score >= need]
 
 
-
-
 def _chain(blocks, A: Side, B: Side, cfg: Config, local: bool = False, tests: int = 1) -> list[Span]:
     """Group consecutive equal blocks separated by small gaps into passages; keep the
     ones with enough matching words and a high enough weighted similarity.
