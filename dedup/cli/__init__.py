@@ -122,7 +122,8 @@ def cluster_cmd(
     min_link: Optional[int] = typer.Option(
         None, show_default=False,
         help=f"Fewest matching words to link two documents, at least --min-passage "
-             f"(default: {_DEFAULT.min_link_tokens}, or --min-passage if larger)."),
+             f"(default: {_DEFAULT.min_link_tokens}, or --min-passage if larger); a passage "
+             "unlikely by chance in a corpus this size links with fewer."),
     seed: int = typer.Option(_DEFAULT.seed, help="MinHash seed."),
     date_order: DateOrder = typer.Option(
         _DEFAULT.date_order, "--date-order",
