@@ -28,12 +28,10 @@ def independent_quote(A: Side, B: Side, x0: int, x1: int, y0: int, y1: int) -> i
     corpus, a framing word that most documents carry (rarity under ln 2: "the",
     "said") is no sign of a copied framing: every report writes it. A block that joins
     two quotes on both sides (:func:`joins_quotes`) was copied, framing and all."""
-    if not A.quoted(x0, x1) or not B.quoted(y0, y1):
+    flags = _quote_flags(A, B, x0, x1, y0, y1)
+    if flags is None:
         return 0
-    qa = np.diff(A.cum_quoted[x0 : x1 + 1]) > 0
-    qb = np.diff(B.cum_quoted[y0 : y1 + 1]) > 0
-    if joins_quotes(qa) and joins_quotes(qb):
-        return 0
+    qa, qb = flags
     framing = ~qa & ~qb
     if A.sig is not None and B.sig is not None:
         # in a corpus, a word most documents carry ("the", "said") frames any quote
@@ -41,6 +39,17 @@ def independent_quote(A: Side, B: Side, x0: int, x1: int, y0: int, y1: int) -> i
     if int(framing.sum()) >= FRAMING_WORDS:
         return 0
     return int((qa & qb).sum())
+
+
+def _quote_flags(A: Side, B: Side, x0: int, x1: int, y0: int, y1: int):
+    """Each side's quoted-word flags of an equal block, or None when it holds no quote
+    that may be independent: unquoted on a side, or two quotes joined on both
+    (:func:`joins_quotes`)."""
+    if not A.quoted(x0, x1) or not B.quoted(y0, y1):
+        return None
+    qa = np.diff(A.cum_quoted[x0 : x1 + 1]) > 0
+    qb = np.diff(B.cum_quoted[y0 : y1 + 1]) > 0
+    return None if joins_quotes(qa) and joins_quotes(qb) else (qa, qb)
 
 
 def joins_quotes(q: np.ndarray) -> bool:
@@ -65,10 +74,9 @@ def event_discount(A: Side, B: Side):
     def discount(blk, sig_a, sig_b) -> float:
         x0, x1, y0, y1 = blk
         keep = np.ones(x1 - x0)
-        if A.quoted(x0, x1) and B.quoted(y0, y1):
-            qa, qb = np.diff(A.cum_quoted[x0 : x1 + 1]) > 0, np.diff(B.cum_quoted[y0 : y1 + 1]) > 0
-            if not (joins_quotes(qa) and joins_quotes(qb)):
-                keep[qa & qb] = QUOTE_EVIDENCE
+        flags = _quote_flags(A, B, x0, x1, y0, y1)
+        if flags is not None:
+            keep[flags[0] & flags[1]] = QUOTE_EVIDENCE
         if A.facts is not None and B.facts is not None:
             if not facts:
                 facts.extend((A.facts(), B.facts()))

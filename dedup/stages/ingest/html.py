@@ -17,10 +17,10 @@ from pathlib import Path
 
 from .read import _BOMS, Skip, decode, read_bounded
 
-# trafilatura and htmldate log what they could not find, warcio the headers it mends; the
-# library never prints (a handler of the application's own still sees them: a NullHandler
-# only keeps Python's last-resort handler from writing warnings to stderr).
-for _name in ("trafilatura", "htmldate", "courlan", "justext", "warcio"):
+# trafilatura and htmldate log what they could not find; the library never prints (a
+# handler of the application's own still sees them: a NullHandler only keeps Python's
+# last-resort handler from writing warnings to stderr).
+for _name in ("trafilatura", "htmldate", "courlan", "justext"):
     logging.getLogger(_name).addHandler(logging.NullHandler())
 
 _META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([A-Za-z0-9_.:-]+)""", re.I)

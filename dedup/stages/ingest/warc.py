@@ -16,6 +16,7 @@ HTTP bodies.
 
 from __future__ import annotations
 
+import logging
 import os
 import zlib
 from collections.abc import Callable, Iterator
@@ -30,6 +31,10 @@ if TYPE_CHECKING:
     from ...engines.base import Engine
 
 _SCAN = 2**16
+
+# warcio logs the headers it mends; the library never prints (as for trafilatura in
+# dedup.stages.ingest.html: an application's own handler still sees them).
+logging.getLogger("warcio").addHandler(logging.NullHandler())
 
 
 def _iterator_class():
@@ -159,7 +164,9 @@ def _raw_pages(path: Path, label: str, problems: list[Problem], at: Callable[[in
     with open_regular(path) as fh:
         while start is not None:
             fh.seek(start)
-            it, tops, last_offset, last_end = None, [0, 0], None, None
+            # wrong lengths warcio had counted when the record before the last one, and the
+            # last one, began to be read
+            it, errs_before, errs_last, last_offset, last_end = None, 0, 0, None, None
             try:
                 it = iterator(fh, arc2warc=True)
                 swallowed = None
@@ -168,7 +175,7 @@ def _raw_pages(path: Path, label: str, problems: list[Problem], at: Callable[[in
                     # a wrong length is counted while the next record is parsed, and damage
                     # counts as one in the records around it: when damage ends this run, only
                     # what was counted before the record ahead of it is kept
-                    tops = [tops[1], it.err_count]
+                    errs_before, errs_last = errs_last, it.err_count
                     page = _page(record, number)
                     offset = it.get_record_offset()  # reads the record to its end
                     # damage can make warcio's offsets and lengths nonsense (negative, backwards)
@@ -195,14 +202,14 @@ def _raw_pages(path: Path, label: str, problems: list[Problem], at: Callable[[in
                     at(fh.tell())
                 if swallowed is not None:
                     start = swallowed
-                    wrong_length += tops[0]
+                    wrong_length += errs_before
                     continue
                 # warcio ends quietly at a record it cannot parse (a file cut short): bytes left are damage.
                 end = getattr(it, "offset", None) or start
                 fh.seek(end)
                 start, errs_kept = None, it.err_count
                 if fh.read(_SCAN).strip():
-                    errs_kept = tops[0]
+                    errs_kept = errs_before
                     start = _resync(fh, end + 1, gz)
                     why = "the file ends inside it (cut short?)" if start is None else "not a readable record"
                     problems.append(Problem(path=label, line=number + 1, message=f"damaged record at byte {end}: "
@@ -224,7 +231,7 @@ def _raw_pages(path: Path, label: str, problems: list[Problem], at: Callable[[in
                 then = "no record found after it" if start is None else "read on from the next record"
                 problems.append(Problem(path=label, line=number + 1, message=f"damaged {kind} at byte {where}: {why}; {then}"))
                 damaged = True
-                wrong_length += tops[0]
+                wrong_length += errs_before
                 continue
             wrong_length += errs_kept
     if not number and not damaged:
