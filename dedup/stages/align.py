@@ -39,7 +39,7 @@ from rapidfuzz.distance import Indel
 from .anchors import LONG_DOC, windows
 from .event import QUOTE_EVIDENCE, event_discount, independent_quote
 from ..config import Config
-from .significance import GAP_COST, Lazy, best_subchains, min_score, upper_bound
+from .significance import GAP_COST, Lazy, best_subchains, min_score, prefix_sums, upper_bound
 
 MAX_ROUNDS = 3
 SHORT_DOC_SHARE = 0.5  # passages covering half of a short document link it
@@ -71,8 +71,7 @@ class Side:
         w = np.ones(n) if weights is None else weights
         q = np.zeros(n) if quoted is None else quoted
         sig = Lazy(rarity, evidence) if rarity is not None else None
-        return cls(words, np.concatenate([[0.0], np.cumsum(w, dtype=np.float64)]),
-                   np.concatenate([[0.0], np.cumsum(q, dtype=np.float64)]), sig, facts)
+        return cls(words, prefix_sums(w), prefix_sums(q), sig, facts)
 
     def weights(self) -> np.ndarray:
         return np.diff(self.cum_weight)
@@ -214,10 +213,10 @@ def _chain(blocks, A: Side, B: Side, cfg: Config, local: bool = False, tests: in
 
 
 def _mask(w: str, spans: list[tuple[int, int]], fill: str) -> str:
-    chars = list(w)
-    for s, e in spans:
-        chars[s:e] = fill * (e - s)
-    return "".join(chars)
+    for s, e in spans:  # a few spans a round: slicing beats a list of the characters
+        if e > s:
+            w = w[:s] + fill * (e - s) + w[e:]
+    return w
 
 
 def align(A: Side, B: Side, cfg: Config, tests: int = 1) -> list[Span]:

@@ -94,7 +94,7 @@ class Evidence:
 
     def __init__(self, e1: np.ndarray, e2: np.ndarray, e3: np.ndarray):
         self.e1, self.e2 = e1, e2
-        self.cum3 = np.concatenate([[0.0], np.cumsum(e3, dtype=np.float64)])
+        self.cum3 = prefix_sums(e3)
 
     @classmethod
     def independent(cls, rarity: np.ndarray) -> "Evidence":
@@ -121,6 +121,15 @@ class Evidence:
         return out
 
 
+def prefix_sums(x: np.ndarray) -> np.ndarray:
+    """``[0, x0, x0+x1, ...]`` in float64: the same sums as concatenating a 0 to
+    ``np.cumsum``, without the copy (once per document and pair)."""
+    out = np.empty(len(x) + 1, np.float64)
+    out[0] = 0.0
+    np.cumsum(x, dtype=np.float64, out=out[1:])
+    return out
+
+
 class Lazy:
     """A document's evidence for one pair, computed only when needed: the words' rarity
     (prefix sums) bounds it from above (context only discounts), so a chain whose
@@ -130,7 +139,7 @@ class Lazy:
     __slots__ = ("cum_rarity", "_make", "_full")
 
     def __init__(self, rarity: np.ndarray, make=None):
-        self.cum_rarity = np.concatenate([[0.0], np.cumsum(rarity, dtype=np.float64)])
+        self.cum_rarity = prefix_sums(rarity)
         self._make, self._full = make, None
 
     def bound(self, s: int, e: int) -> float:

@@ -186,19 +186,14 @@ def _rarity(side: Side, others: int, at: np.ndarray) -> np.ndarray:
 
 def fact_evidence(spans: list[Span], side_a: Side, side_b: Side, facts_a: np.ndarray, facts_b: np.ndarray,
                   others: int = 0) -> "Evidence":
-    """The :class:`Evidence` of a linked pair. A pair's gaps hold a few tokens: they are
-    judged in plain Python; its fact tokens (both sides laid end to end, side B's facts
-    numbered after side A's) in one pass of array operations."""
+    """The :class:`Evidence` of a linked pair, in array operations: its fact tokens (both
+    sides laid end to end, side B's facts numbered after side A's) in one pass."""
     sides = []
     for side, unit in enumerate((facts_a, facts_b)):
         inside, equal, gap = _sides(len(unit), spans, side)
-        at = np.flatnonzero(gap >= 0)  # tokens between the blocks of a passage
-        words, facts = set(), set()  # the gaps that hold changed words, changed facts
-        for g, eq, u in zip(gap[at].tolist(), equal[at].tolist(), unit[at].tolist()):
-            if not eq:
-                words.add(g)
-                if u >= 0:
-                    facts.add(g)
+        changed = (gap >= 0) & ~equal  # the tokens between the blocks of a passage that differ
+        # the gaps that hold changed words, changed facts
+        words, facts = set(gap[changed].tolist()), set(gap[changed & (unit >= 0)].tolist())
         sides.append((np.flatnonzero((unit >= 0) & inside), equal, gap, facts, words))
     # gaps where both sides state a fact: a substitution (a new figure, another name)
     swapped = sides[0][3] & sides[1][3]

@@ -151,12 +151,24 @@ def table_of_pairs(docs: np.ndarray, keys: np.ndarray) -> tuple:
     allowed (a document counts once per key): a table without the word table's
     per-document columns, for statistics that need only the counts (n-grams, phrases),
     12 bytes an entry instead of 24 (most of their entries are one document's alone)."""
-    order = np.lexsort((docs, keys))
-    docs, keys = docs[order], np.asarray(keys, np.uint64)[order]
-    if len(keys):
-        first = np.concatenate(([True], (keys[1:] != keys[:-1]) | (docs[1:] != docs[:-1])))
-        docs, keys = docs[first], keys[first]
-    return _reduce(keys, np.ones(len(keys), np.int32))
+    keys = np.asarray(keys, np.uint64)
+    # One unstable sort by key (several times faster than sorting by key and document);
+    # only the keys that occur more than once are sorted again by document, to count
+    # each document once.
+    order = np.argsort(keys)
+    k = keys[order]
+    new = k[1:] != k[:-1]  # where a key differs from the one before
+    values = k[np.concatenate(([True], new))] if len(k) else k
+    counts = np.ones(len(values), np.int32)
+    repeated = np.concatenate(([False], ~new)) | np.concatenate((~new, [False])) if len(k) else np.zeros(0, bool)
+    if repeated.any():
+        sk, sd = k[repeated], np.asarray(docs)[order][repeated]
+        o = np.lexsort((sd, sk))
+        sk, sd = sk[o], sd[o]
+        uk = sk[np.concatenate(([True], (sk[1:] != sk[:-1]) | (sd[1:] != sd[:-1])))]
+        edges = np.flatnonzero(np.concatenate(([True], uk[1:] != uk[:-1], [True])))
+        counts[np.searchsorted(values, uk[edges[:-1]])] = np.diff(edges)
+    return values, counts
 
 
 def _distinct(bi: np.ndarray, tri: np.ndarray) -> np.ndarray:
@@ -169,14 +181,25 @@ def phrases_of(hashes: np.ndarray, table: tuple[np.ndarray, np.ndarray]) -> tupl
     documents of the corpus carrying each (a phrase the table lacks: only this one), and
     its sorted distinct keys. ``table``: the phrases two or more documents carry, sorted,
     and their document counts."""
-    values, counts = table
     bi, tri = phrase_keys(hashes)
-    dfs = []
-    for keys in (bi, tri):
-        df = np.ones(len(keys), np.int32)
-        if len(values) and len(keys):
-            pos = np.minimum(np.searchsorted(values, keys), len(values) - 1)
-            hit = values[pos] == keys
-            df[hit] = counts[pos[hit]]
-        dfs.append(df)
-    return bi, tri, dfs[0], dfs[1], _distinct(bi, tri)
+    distinct = _distinct(bi, tri)
+    # The corpus table is large: it is searched once per distinct key, in sorted order
+    # (several times faster than a search per position), and the counts spread to the
+    # positions through the document's own small table. The first positions' key 0
+    # ("no phrase yet") is looked up like any other key.
+    known = _lookup(table, np.concatenate((distinct, np.zeros(1, np.uint64))))
+    df_bi, df_tri = np.full(len(bi), known[-1], np.int32), np.full(len(tri), known[-1], np.int32)
+    df_bi[1:] = known[np.searchsorted(distinct, bi[1:])]
+    df_tri[2:] = known[np.searchsorted(distinct, tri[2:])]
+    return bi, tri, df_bi, df_tri, distinct
+
+
+def _lookup(table: tuple[np.ndarray, np.ndarray], keys: np.ndarray) -> np.ndarray:
+    """Documents per key in ``table`` (1 for a key the table lacks), int32."""
+    values, counts = table
+    df = np.ones(len(keys), np.int32)
+    if len(values) and len(keys):
+        pos = np.minimum(np.searchsorted(values, keys), len(values) - 1)
+        hit = values[pos] == keys
+        df[hit] = counts[pos[hit]]
+    return df
