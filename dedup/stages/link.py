@@ -42,8 +42,9 @@ def pair_sides(pa: Prepared, pb: Prepared, words_a: str, words_b: str, n_docs: i
     (:func:`dedup.stages.template.fact_mask`), asked only when a chain could be
     significant (None: no fact discount)."""
     others = n_docs - 2
-    in_b = _in_vocab(pa, pb.vocab)
-    in_a = _in_vocab(pb, pa.vocab)
+    has_a, has_b = shared_words(pa.vocab, pb.vocab)
+    in_b = has_a[_vocab_index(pa)]  # per token of A: B has its word
+    in_a = has_b[_vocab_index(pb)]
     df_a = pa.df - 1 - in_b
     df_b = pb.df - 1 - in_a
     r_a = np.log((1.0 + others) / (1.0 + df_a))
@@ -63,11 +64,21 @@ def pair_sides(pa: Prepared, pb: Prepared, words_a: str, words_b: str, n_docs: i
             Side.make(words_b, r_b + 1.0, pb.quoted, sig_b, ev_b, fb))
 
 
-def _in_vocab(p: Prepared, vocab: np.ndarray) -> np.ndarray:
-    """Per token of ``p``: whether ``vocab`` (sorted) has its word. Looked up once per
-    distinct word (sorted keys: a short binary search each), then spread to the tokens."""
-    index = p.vocab_index if p.vocab_index is not None else np.searchsorted(p.vocab, p.hashes)
-    return member_sorted(p.vocab, vocab)[index]
+def shared_words(va: np.ndarray, vb: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Per distinct word of ``va`` and of ``vb`` (both sorted, distinct): whether the
+    other has it. One search of A's words in B's answers both sides."""
+    if not len(va) or not len(vb):
+        return np.zeros(len(va), dtype=bool), np.zeros(len(vb), dtype=bool)
+    pos = np.minimum(np.searchsorted(vb, va), len(vb) - 1)
+    has_a = vb[pos] == va
+    has_b = np.zeros(len(vb), dtype=bool)
+    has_b[pos[has_a]] = True
+    return has_a, has_b
+
+
+def _vocab_index(p: Prepared) -> np.ndarray:
+    """Each token's place in ``p.vocab``."""
+    return p.vocab_index if p.vocab_index is not None else np.searchsorted(p.vocab, p.hashes)
 
 
 def _has_phrases(p: Prepared) -> bool:
