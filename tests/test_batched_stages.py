@@ -220,3 +220,56 @@ def test_fact_evidence_is_its_definition(pair):
     assert got.differ == want[0] and got.swaps == want[5] and got.plain == want[6]
     for g, w in zip(got[1:5], want[1:5]):
         assert g.dtype == w.dtype and g.tolist() == w.tolist()
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.integers(0, 6), max_size=30), st.sets(st.integers(0, 40), max_size=12), st.booleans(),
+       st.integers(2, 9))
+def test_phrase_counts_per_position_are_the_tables_count_of_its_key(words, picks, with_zero, count):
+    """Each position's bigram and trigram count is the table's count of its key, 1 for
+    a key the table lacks (the first positions' key 0 included)."""
+    from dedup.stages.words import phrase_keys, phrases_of
+
+    hashes = np.array(words, dtype=np.uint64) * np.uint64(0x9E3779B97F4A7C15)
+    bi, tri = phrase_keys(hashes)
+    pool = sorted(set(np.concatenate([bi, tri]).tolist()) | {7, 11})
+    keys = sorted({pool[p % len(pool)] for p in picks} | ({0} if with_zero else set()))
+    values = np.array(keys, dtype=np.uint64)
+    counts = np.arange(count, count + len(keys), dtype=np.int64)
+    table = dict(zip(keys, counts.tolist()))
+    got = phrases_of(hashes, (values, counts))
+    assert got[0].tolist() == bi.tolist() and got[1].tolist() == tri.tolist()
+    for positions, df in ((bi, got[2]), (tri, got[3])):
+        assert df.dtype == np.int32
+        assert df.tolist() == [table.get(k, 1) for k in positions.tolist()]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.sets(st.integers(0, 30), max_size=15), st.sets(st.integers(0, 30), max_size=15))
+def test_shared_words_flag_each_sides_words_the_other_has(a, b):
+    from dedup.stages.link import shared_words
+
+    va, vb = np.array(sorted(a), dtype=np.uint64), np.array(sorted(b), dtype=np.uint64)
+    has_a, has_b = shared_words(va, vb)
+    assert has_a.tolist() == [x in b for x in sorted(a)]
+    assert has_b.tolist() == [x in a for x in sorted(b)]
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.floats(0, 50, allow_nan=False), max_size=40))
+def test_prefix_sums_are_a_zero_then_the_running_sums(x):
+    from dedup.stages.significance import prefix_sums
+
+    arr = np.array(x, dtype=np.float64)
+    assert prefix_sums(arr).tobytes() == np.concatenate([[0.0], np.cumsum(arr)]).tobytes()
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet="abc", max_size=30), st.lists(st.tuples(st.integers(0, 30), st.integers(0, 30)), max_size=4))
+def test_masking_replaces_exactly_the_spans_characters(word_string, spans):
+    from dedup.stages.align import _MASK_A, _mask
+
+    spans = [(min(s, e), max(s, e)) for s, e in spans if max(s, e) <= len(word_string)]
+    masked = set().union(*[range(s, e) for s, e in spans]) if spans else set()
+    want = "".join(_MASK_A if i in masked else c for i, c in enumerate(word_string))
+    assert _mask(word_string, spans, _MASK_A) == want
