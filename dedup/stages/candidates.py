@@ -59,7 +59,7 @@ def candidate_pairs(keys: np.ndarray, seg_doc: np.ndarray, max_bucket: int) -> n
     found = []
     for band in range(keys.shape[1]):
         col = keys[:, band]
-        order = np.argsort(col, kind="stable")
+        order = np.argsort(col)  # unstable (several times faster): the pairs are a set, sorted below
         sorted_keys = col[order]
         same = sorted_keys[1:] == sorted_keys[:-1]
         if not same.any():
