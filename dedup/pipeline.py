@@ -21,7 +21,6 @@ from .stages.ingest.url import fetch, is_url
 from .stages.link import align_pairs, pair_sides
 from .models import Cluster, Comparison, Document, DocumentInfo, FieldMap, Problem, Report
 from .engines import Engine, Inline, as_engine, make_engine
-from .engines.processes import default_jobs
 from .stages.prepare import prepare_corpus
 from .storage.spill import workdir
 from .stages.template import fact_mask, is_template
@@ -106,7 +105,7 @@ def run(
         docs = DocStore(tmp)
         prepared = None
         try:
-            ingest_corpus(docs, inputs, problems, fields, progress, getattr(engine, "jobs", None) or jobs or default_jobs(), tmp)
+            ingest_corpus(docs, inputs, problems, fields, progress, engine, tmp)
             if not len(docs):
                 raise InputError("no readable documents" + (f" ({len(problems)} skipped)" if problems else ""),
                                  problems=problems)
@@ -128,16 +127,19 @@ def _started(engine: Engine) -> Iterator[Engine]:
 
 
 def ingest_corpus(docs: DocStore, inputs, problems: list[Problem], fields: Optional[FieldMap] = None,
-                  progress: Optional[Progress] = None, jobs: int = 1, work_dir: Optional[str] = None) -> None:
-    """Read every input into the run's workspace (streamed: nothing is held whole); HTML
-    pages are extracted on ``jobs`` processes. URLs (see :mod:`dedup.stages.ingest.url`) are
-    copied into ``work_dir`` first."""
+                  progress: Optional[Progress] = None, jobs: Union[int, Engine, None] = 1,
+                  work_dir: Optional[str] = None) -> None:
+    """Read every input into the run's workspace (streamed: nothing is held whole): on an
+    engine's workers (``jobs``: an :class:`~dedup.engines.Engine` or a number of local
+    processes), HTML pages extracted and text, JSONL, CSV/TSV and Parquet files read into
+    shards of the workspace. URLs (see :mod:`dedup.stages.ingest.url`) are copied into
+    ``work_dir`` first."""
     inputs = _as_inputs(inputs)
     fetched = None
     if work_dir is not None and any(is_url(x) for x in inputs):
         inputs, fetched = fetch(inputs, os.path.join(work_dir, "inputs"), problems)
     try:
-        docs.add_all(iter_sourced(inputs, problems, fields, progress, as_engine(jobs)), problems)
+        docs.add_all(iter_sourced(inputs, problems, fields, progress, as_engine(jobs), docs.shard_path), problems)
     except InputError as exc:
         if fetched is None or exc.path is None:
             raise

@@ -373,3 +373,29 @@ def test_a_large_stage_state_is_sent_without_a_warning(client):
         assert list(engine.map(_length_of_state, state, [0, 1])) == [len(state), len(state) + 1]
         assert list(engine.map_reduce(_numbered, state, [1], lambda a, b: a + b)) == [state]
     assert not [w for w in caught if "large graph" in str(w.message)], [str(w.message) for w in caught]
+
+
+def test_inputs_read_on_the_workers_identical(client, tmp_path, monkeypatch):
+    """The seeds as sharded JSONL: Dask's workers read the shards into the workspace;
+    the JSON is the one of reading every file in this process."""
+    import json
+
+    from dedup.stages.ingest import read_corpus
+    from dedup.stages.ingest import shard as shard_mod
+
+    docs, _ = read_corpus(str(SEEDS))
+    root = tmp_path / "shards"
+    root.mkdir()
+    for k in range(3):
+        lines = [json.dumps(d.model_dump(exclude_none=True)) for d in docs[k::3]]
+        (root / f"part-{k}.jsonl").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    expected = _json(root, jobs=1)  # small files: one shard, read here
+    monkeypatch.setattr(shard_mod, "SHARD_MIN", 1)  # a shard per file, read by the workers
+    assert len(shard_mod.groups(_planned(root))) == 3
+    assert _json(root, engine=_dask(client, 2)) == expected
+
+
+def _planned(root):
+    from dedup.stages.ingest.files import plan
+
+    return plan([str(root)], [])

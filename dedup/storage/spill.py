@@ -124,6 +124,16 @@ class Records:
             os.close(self._fd)
             self._fd = -1
 
+    def handoff(self) -> "Records":
+        """Done writing: close this writer and return a reader of the same records (one
+        that another process may receive, as :meth:`__getstate__` says)."""
+        self.flush()
+        state = self.__getstate__()
+        self.close()
+        reader = Records.__new__(Records)
+        reader.__setstate__(state)
+        return reader
+
     # Sent to another process (an engine's worker): the records written so far, read
     # back by path, so the receiver must see the same filesystem (one machine, or a
     # shared work_dir). The copy only reads.

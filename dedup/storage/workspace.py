@@ -15,6 +15,7 @@ from collections.abc import Iterable, Iterator, Sequence
 import numpy as np
 
 from ..stages.ingest import RECORD, Chooser, Sourced
+from ..stages.ingest.shard import Shard, doc_record
 from ..models import Document, Problem
 from ..stages.segment import Prepared, unique_sorted
 from .spill import Records
@@ -23,54 +24,73 @@ CACHE = 2048  # prepared documents kept loaded per process
 
 
 class DocStore:
-    """Documents as they arrive (one copy of each id kept), readable in id order."""
+    """Documents as they arrive (one copy of each id kept), readable in id order: in the
+    run's own records file, or in the shards that an engine's workers wrote
+    (:mod:`dedup.stages.ingest.shard`)."""
 
     def __init__(self, directory: str):
+        self.directory = directory
         self._records = Records(os.path.join(directory, "docs"))
+        self._shards: list[Records] = []
         self._slot: dict[str, int] = {}
         self.order: np.ndarray = np.zeros(0, np.int64)  # id order -> arrival slot
+        self._store: np.ndarray = np.zeros(0, np.int32)  # id order -> 0 (own records) or shard + 1
+        self._index: np.ndarray = np.zeros(0, np.int64)  # id order -> record in that store
         self.ids: list[str] = []
         self.sources: list[str | None] = []
         self.links: dict[int, tuple[str | None, str | None]] = {}  # id order -> (url, author), when given
 
-    def add_all(self, docs: Iterable[Document | Sourced], problems: list[Problem]) -> None:
+    def shard_path(self, k: int) -> str:
+        """Where the k-th shard of this run's inputs is written."""
+        return os.path.join(self.directory, f"docs-{k}")
+
+    def add_all(self, docs: Iterable[Document | Sourced | Shard], problems: list[Problem]) -> None:
         """Store every document (with its place, when known); of a repeated id the copy
         :class:`~dedup.stages.ingest.Chooser` picks is kept, whatever the order. Then sort by id."""
         chooser = Chooser()
-        sources: list[str | None] = []  # by slot
-        links: dict[int, tuple] = {}  # by slot
+        where: list[tuple[int, int, str | None, tuple | None]] = []  # by slot: store, record, source, (url, author)
+
+        def keep(doc_id: str, at: tuple) -> None:
+            slot = self._slot.get(doc_id)
+            if slot is None:
+                self._slot[doc_id] = len(where)
+                where.append(at)
+            else:  # this copy sorts before the one stored
+                where[slot] = at
+
         for item in docs:
+            if isinstance(item, Shard):
+                self._shards.append(item.records)
+                for k, (doc_id, path, line, source, url, author) in enumerate(item.entries):
+                    if chooser.offer_place(doc_id, (path, line or 0), (path, line)):
+                        keep(doc_id, (len(self._shards), k, source, (url, author) if url or author else None))
+                continue
             item = item if isinstance(item, Sourced) else Sourced(item, RECORD)
             doc = item.doc
-            if not chooser.offer(item):
-                continue
-            meta = json.dumps([doc.id, doc.title, doc.date, doc.source, doc.url, doc.author], ensure_ascii=False)
-            record = meta.encode("utf-8") + b"\n" + doc.text.encode("utf-8", "surrogatepass")
-            slot = self._slot.get(doc.id)
-            if slot is None:
-                slot = self._slot[doc.id] = self._records.append(record)
-                sources.append(doc.source)
-            else:  # this copy sorts before the one stored
-                self._records.replace(slot, record)
-                sources[slot] = doc.source
-                links.pop(slot, None)
-            if doc.url is not None or doc.author is not None:
-                links[slot] = (doc.url, doc.author)
+            if chooser.offer(item):
+                linked = (doc.url, doc.author) if doc.url is not None or doc.author is not None else None
+                keep(doc.id, (0, self._records.append(doc_record(doc)), doc.source, linked))
         problems += chooser.problems()
         self._records.flush()
         self.ids = sorted(self._slot)
         self.order = np.fromiter((self._slot[i] for i in self.ids), np.int64, len(self.ids))
-        self.sources = [sources[s] for s in self.order.tolist()]
-        if links:
-            self.links = {k: links[s] for k, s in enumerate(self.order.tolist()) if s in links}
+        chosen = [where[s] for s in self.order.tolist()]
+        self._store = np.fromiter((w[0] for w in chosen), np.int32, len(chosen))
+        self._index = np.fromiter((w[1] for w in chosen), np.int64, len(chosen))
+        self.sources = [w[2] for w in chosen]
+        self.links = {k: w[3] for k, w in enumerate(chosen) if w[3] is not None}
         self._slot = {}
 
     def __len__(self) -> int:
         return len(self.ids)
 
+    def _raw(self, k: int) -> bytes:
+        store = int(self._store[k])
+        return (self._shards[store - 1] if store else self._records).get(int(self._index[k]))
+
     def doc(self, k: int) -> Document:
         """The document at id-order position ``k``."""
-        raw = self._records.get(int(self.order[k]))
+        raw = self._raw(k)
         cut = raw.index(b"\n")
         doc_id, title, date, source, url, author = json.loads(raw[:cut])
         text = raw[cut + 1 :].decode("utf-8", "surrogatepass")
@@ -78,11 +98,13 @@ class DocStore:
                                         author=author)
 
     def text(self, k: int) -> str:
-        raw = self._records.get(int(self.order[k]))
+        raw = self._raw(k)
         return raw[raw.index(b"\n") + 1 :].decode("utf-8", "surrogatepass")
 
     def close(self) -> None:
         self._records.close()
+        for records in self._shards:
+            records.close()
 
 
 def pack_prepared(p: Prepared, facts: np.ndarray | None = None, vocab: np.ndarray | None = None) -> bytes:

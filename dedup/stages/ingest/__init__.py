@@ -27,6 +27,7 @@ from ...models import Document, FieldMap, Problem
 
 if TYPE_CHECKING:
     from ...engines.base import Engine
+    from .shard import Shard
 
 __all__ = ["CORPUS_SUFFIXES", "FieldMap", "Input", "JSONL_SUFFIXES", "MAX_DOCUMENT_BYTES", "TEXT_SUFFIXES",
            "Sourced", "Chooser", "iter_corpus", "iter_sourced", "read_corpus", "to_document"]
@@ -108,7 +109,11 @@ class Chooser:
     def offer(self, item: Sourced) -> bool:
         """True when ``item`` is (for now) the copy to keep of its id (only places are kept:
         the texts stay where the caller stores them)."""
-        doc_id, key, place = item.doc.id, self._key(item), (item.path, item.line)
+        return self.offer_place(item.doc.id, self._key(item), (item.path, item.line))
+
+    def offer_place(self, doc_id: str, key: tuple, place: tuple[str, int | None]) -> bool:
+        """:meth:`offer` of a copy known by its id, sort key and place alone (a file's
+        document: key ``(path, line or 0)``)."""
         best = self._best.get(doc_id)
         if best is None:
             self._best[doc_id] = (key, place)
@@ -279,18 +284,34 @@ def _pages(files: list[Planned], engine: Engine | None) -> Iterator[tuple[Planne
 
 
 def iter_sourced(inputs: Iterable[Input], problems: list[Problem], fields: FieldMap | None = None,
-                 progress: Progress | None = None, engine: Engine | None = None) -> Iterator[Sourced]:
+                 progress: Progress | None = None, engine: Engine | None = None,
+                 shards: Callable[[int], str] | None = None) -> Iterator[Sourced | Shard]:
     """Documents with their places, from paths and records; skipped inputs go to ``problems``.
 
     ``fields``: where the records of JSONL, CSV/TSV and Parquet files keep each field.
     ``engine``: what extracts the text of HTML pages (files and pages of web archives;
     ``None``: this process); the documents and problems do not depend on it.
+    ``shards``: the path of the k-th workspace file: with an engine, its workers read the
+    text, JSONL, CSV/TSV and Parquet files into such files, yielded as
+    :class:`~dedup.stages.ingest.shard.Shard` items (their documents stay on disk).
     The paths are walked first (ids depend on all of them, see :mod:`dedup.stages.ingest.files`),
     so a missing path raises :class:`InputError` before anything is read."""
     items = list(inputs)
     fields = fields or FieldMap()
     files = plan([x for x in items if _is_path(x)], problems)
     meter = _Meter(files, progress)
+    if shards is not None and engine is not None:
+        from .shard import KINDS, groups, read_shard
+
+        todo = groups([p for p in files if p.kind in KINDS])
+        if len(todo) < 2:  # one shard gains nothing from workers; read here, with progress as it goes
+            todo = []
+        files = [p for p in files if p.kind not in KINDS or not todo]
+        for shard in run_on(engine, read_shard, [(shards(k), g, fields) for k, g in enumerate(todo)]):
+            problems.extend(shard.problems)
+            yield shard
+            for p in shard.files:
+                meter.finish(p)
     for record in (x for x in items if not _is_path(x)):  # anything else is a record, maybe a bad one
         notes: list[str] = []
         try:
