@@ -4,19 +4,21 @@ tokenized and segmented, word document frequencies, OCR-damaged documents flagge
 The corpus streams through in three passes over the documents on disk (lines, then
 furniture judged across the corpus, then content), each a stage function an
 engine maps over partitions; what the passes keep is written to the run's workspace, so memory grows
-with the number of documents, not with their text. Corpus statistics are gathered
-here, in id order, so nothing depends on the number of workers.
+with the number of documents, not with their text. Corpus statistics (line
+recurrence, word and n-gram document frequencies) are reductions: per-partition
+tables folded in id order wherever the engine keeps them, so nothing depends on the
+number of workers or where they ran.
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
+from collections import Counter
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 import numpy as np
 
-from . import boilerplate, inline, metadata
+from . import boilerplate, inline, metadata, recurrence
 from ..config import Config
 from ..models import Document
 from .provenance import DocFacts
@@ -67,14 +69,87 @@ def unpack_lines(data: bytes):
     return spans, shape, ntoks, keys
 
 
-def _lines_range(docs: DocStore, rng: tuple[int, int]) -> list[bytes]:
-    out = []
+def _line_arrays(data: bytes):
+    """``(shape, ntoks, keys)`` of one document's lines (:func:`unpack_lines` without the spans)."""
+    n = int(np.frombuffer(data, np.int64, 1)[0])
+    keys = np.frombuffer(data, np.uint64, n, 8)
+    ntoks = np.frombuffer(data, np.int32, n, 8 + 16 * n)
+    shape = np.frombuffer(data, np.uint8, n, 8 + 20 * n).astype(bool)
+    return shape, ntoks, keys
+
+
+def _lines_range(docs: DocStore, rng: tuple[int, int]):
+    """The range's packed lines, and its part of the corpus line count and of its
+    content words (a reduction: folded where the engine keeps the parts)."""
+    out, keys, tokens = [], [], 0
     for k in range(*rng):
         text = docs.text(k)
         spans = boilerplate.line_spans(text)
         shape, ntoks = boilerplate.shape_furniture(text, spans)
-        out.append(pack_lines(spans, shape, ntoks, boilerplate.line_keys(text, spans)))
+        keys.append(boilerplate.line_keys(text, spans))
+        tokens += int(ntoks[~shape].sum())
+        out.append(pack_lines(spans, shape, ntoks, keys[-1]))
+    return out, (recurrence.count_part(rng[0], keys), tokens)
+
+
+def _merge_lines(a: tuple, b: tuple) -> tuple:
+    return recurrence.merge_counts(a[0], b[0]), a[1] + b[1]
+
+
+def _carriers_range(state, rng: tuple[int, int]):
+    """The range's part of the recurring lines' carriers (:func:`recurrence.carriers_part`)."""
+    docs, lines, numbers, recurring = state
+    part = []
+    for k in range(*rng):
+        shape, _, keys = _line_arrays(lines.get(k))
+        source = docs.sources[k]
+        part.append((keys[~shape], keys, -1 if source is None else numbers[source]))
+    return None, recurrence.carriers_part(rng[0], part, recurring)
+
+
+def _shares_range(state, rng: tuple[int, int]) -> list[float]:
+    """:func:`recurrence.common_share` of each group's documents in the range."""
+    lines, groups = state
+    content: dict = {}  # a document in several of the range's groups is read once
+    out = []
+    for ds in groups[rng[0] : rng[1]]:
+        for d in ds:
+            if d not in content:
+                shape, ntoks, keys = _line_arrays(lines.get(d))
+                content[d] = (keys[~shape], ntoks[~shape])
+        out.append(recurrence.common_share([content[d] for d in ds]))
     return out
+
+
+GROUPS_CHUNK = 64  # groups of recurring lines per task (up to SAMPLE_DOCS documents each)
+
+
+def line_furniture(docs: DocStore, lines: Records, recurring: np.ndarray, cfg: Config, *,
+                   engine: Engine) -> boilerplate.FurnitureKeys:
+    """Judge the ``recurring`` line keys (sorted) of the documents whose lines are in
+    ``lines``: their carriers are a reduction over partitions, the judging reads the
+    documents where they are; this process holds only tables of recurring lines."""
+    names = list(dict.fromkeys(s for s in docs.sources if s is not None))  # in order of first appearance
+    numbers = {s: i for i, s in enumerate(names)}
+    counted = Counter(docs.sources)
+    carried = engine.map_reduce(_carriers_range, (docs, lines, numbers, recurring), engine.partitions(len(docs), CHUNK),
+                                recurrence.merge_carriers)
+    for _ in carried:  # the results are empty: the parts are the answer
+        pass
+    carriers, by_source = carried.value
+
+    def common_shares(groups: list[tuple[int, ...]]) -> list[float]:
+        parts = engine.map(_shares_range, (lines, groups), engine.partitions(len(groups), GROUPS_CHUNK))
+        return [s for part in parts for s in part]
+
+    def rest_signatures(ids: list[int], keys: set) -> dict:
+        state = (docs, lines, ids, keys, cfg)
+        sigs = [sig for part in engine.map(_rest_range, state, engine.partitions(len(ids), CHUNK)) for sig in part]
+        return dict(zip(ids, sigs))
+
+    return recurrence.furniture(recurrence.Recurring(recurring, carriers, by_source), names,
+                                [counted[s] for s in names], common_shares, rest_signatures,
+                                cfg.boilerplate_min_docs, cfg.boilerplate_share, cfg.boilerplate_similarity)
 
 
 def _rest_range(state, rng: tuple[int, int]):
@@ -127,26 +202,15 @@ def prepare_corpus(docs: DocStore, workdir: str, cfg: Config, progress: Progress
     n = len(docs)
     ranges = engine.partitions(n, CHUNK)
     lines = Records(f"{workdir}/lines")
-    recurrence = Recurrence()
-    content_tokens = 0
-    for part in engine.map(_lines_range, docs, ranges):
+    read = engine.map_reduce(_lines_range, docs, ranges, _merge_lines)
+    for part in read:
         for record in part:
-            spans, shape, ntoks, keys = unpack_lines(record)
-            recurrence.add(keys, ntoks, shape, docs.sources[len(lines)])
-            content_tokens += int(ntoks[~shape].sum())
             lines.append(record)
         progress("read", len(lines), n)
     lines.flush()
-
-    def rest_signatures(ids: list[int], recurring: set) -> dict:
-        state = (docs, lines, ids, recurring, cfg)
-        sigs = [sig for part in engine.map(_rest_range, state, engine.partitions(len(ids), CHUNK)) for sig in part]
-        return dict(zip(ids, sigs))
-
-    furniture = recurrence.furniture(
-        rest_signatures, cfg.boilerplate_min_docs, cfg.boilerplate_share, cfg.boilerplate_similarity
-    )
-    del recurrence
+    (line_keys, line_docs), content_tokens = read.value
+    furniture = line_furniture(docs, lines, line_keys[line_docs >= cfg.boilerplate_min_docs], cfg, engine=engine)
+    del read, line_keys, line_docs
     prepared = PreparedStore(workdir, docs)
     facts: list[DocFacts] = []
     mod = inline.modulus(content_tokens)
