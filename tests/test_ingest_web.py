@@ -286,10 +286,12 @@ def test_a_damaged_record_among_records_that_are_not_articles_exits_1(tmp_path, 
     path = tmp_path / "crawl.warc.gz"
     _crawl(path)
     spans = _members(path)
-    data = bytearray(path.read_bytes())
+    data = path.read_bytes()
     off, length = spans[4]  # the second article's response (after warcinfo, request, response, request)
-    data[off + length // 2: off + length // 2 + 40] = b"\xff" * 40
-    path.write_bytes(bytes(data))
+    # Its header damaged, the member recompressed: the same damage every run (random bytes
+    # inside a deflate stream fail in ways that depend on the record ids warcio draws).
+    member = gzip.decompress(data[off : off + length]).replace(b"WARC/1.", b"WARX/1.", 1)
+    path.write_bytes(data[:off] + gzip.compress(member) + data[off + length :])
     code, out, err = run_cli("cluster", path, "-f", "json")
     assert code == 1
     [problem] = json.loads(out)["problems"]
