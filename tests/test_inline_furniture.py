@@ -169,3 +169,31 @@ def test_sampled_anchors_still_cut_the_blurb(monkeypatch):
     where = _cluster_of(report)
     assert where.get("copy-a") is not None and where.get("copy-a") == where.get("copy-b")
     assert not [d for d in where if d.startswith("other-")]
+
+
+def test_recurring_passages_are_judged_alike_for_any_partitioning():
+    """Passage recurrence is counted as a reduction over partitions of documents: the
+    report is the same whatever the partitions, and the blurb is still cut."""
+    from dedup.engines.base import Inline, chunks
+    from dedup.pipeline import run
+    from dedup.stages.report import render
+
+    class Sized(Inline):
+        def __init__(self, size: int):
+            self.size = size
+
+        def partitions(self, n, size):
+            return chunks(n, self.size)
+
+    rng = random.Random(7)
+    blurb = _blurb(rng)
+    story = _story(rng)
+    docs = [{"id": f"copy-{k}", "text": _with_blurb(story, blurb, 3 * k)} for k in range(3)]
+    docs += [{"id": f"other-{k:02d}", "text": _with_blurb(_story(rng), blurb, rng.randint(0, 40))} for k in range(12)]
+    reports = []
+    for size in (1, 2, 5, 64):
+        with run(docs, engine=Sized(size)) as outcome:
+            reports.append("".join(render(outcome, "json")))
+    assert all(r == reports[0] for r in reports[1:])
+    info = {d.doc_id: d for d in dedup.cluster(docs, jobs=1).documents}
+    assert all(info[d["id"]].content_chars <= len(d["text"]) - len(blurb) for d in docs)  # cut everywhere

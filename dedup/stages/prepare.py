@@ -22,10 +22,10 @@ from . import boilerplate, inline, metadata, recurrence
 from ..config import Config
 from ..models import Document
 from .provenance import DocFacts
-from .recurrence import Recurrence, _counts, rest_signatures
+from .recurrence import _counts, rest_signatures
 from .segment import Prepared, member_sorted, paragraphs, prepare, span_tokens_many, unique_sorted
 from .template import fact_mask, fact_masks
-from ..storage.spill import Ragged, Records
+from ..storage.spill import Records
 from .words import merge, phrase_table, table_of, table_of_pairs, totals
 from ..storage.workspace import DocStore, PreparedStore
 
@@ -125,10 +125,16 @@ GROUPS_CHUNK = 64  # groups of recurring lines per task (up to SAMPLE_DOCS docum
 
 
 def line_furniture(docs: DocStore, lines: Records, recurring: np.ndarray, cfg: Config, *,
-                   engine: Engine) -> boilerplate.FurnitureKeys:
+                   engine: Engine, min_docs: int | None = None, rest=None) -> boilerplate.FurnitureKeys:
     """Judge the ``recurring`` line keys (sorted) of the documents whose lines are in
     ``lines``: their carriers are a reduction over partitions, the judging reads the
-    documents where they are; this process holds only tables of recurring lines."""
+    documents where they are; this process holds only tables of recurring lines.
+    ``min_docs`` (default ``cfg.boilerplate_min_docs``) and ``rest``, ``(func, where)``:
+    the engine function of the rest signatures and what it reads the documents from
+    (default: :func:`recurrence.rest_signatures` of the lines of ``docs``), let recurring
+    passages be judged the same way (:func:`inline_furniture`)."""
+    min_docs = cfg.boilerplate_min_docs if min_docs is None else min_docs
+    rest_func, where = rest or (_rest_range, docs)
     names = list(dict.fromkeys(s for s in docs.sources if s is not None))  # in order of first appearance
     numbers = {s: i for i, s in enumerate(names)}
     counted = Counter(docs.sources)
@@ -143,13 +149,13 @@ def line_furniture(docs: DocStore, lines: Records, recurring: np.ndarray, cfg: C
         return [s for part in parts for s in part]
 
     def rest_signatures(ids: list[int], keys: set) -> dict:
-        state = (docs, lines, ids, keys, cfg)
-        sigs = [sig for part in engine.map(_rest_range, state, engine.partitions(len(ids), CHUNK)) for sig in part]
+        state = (where, lines, ids, keys, cfg)
+        sigs = [sig for part in engine.map(rest_func, state, engine.partitions(len(ids), CHUNK)) for sig in part]
         return dict(zip(ids, sigs))
 
     return recurrence.furniture(recurrence.Recurring(recurring, carriers, by_source), names,
                                 [counted[s] for s in names], common_shares, rest_signatures,
-                                cfg.boilerplate_min_docs, cfg.boilerplate_share, cfg.boilerplate_similarity)
+                                min_docs, cfg.boilerplate_share, cfg.boilerplate_similarity)
 
 
 def _rest_range(state, rng: tuple[int, int]):
@@ -251,14 +257,29 @@ def prepare_corpus(docs: DocStore, workdir: str, cfg: Config, progress: Progress
 
 
 def _passages_range(state, rng: tuple[int, int]):
+    """The range's recurring passages, packed as lines are (their token spans, words and
+    keys, then a key of the document's own standing for its words outside them), and its
+    part of the corpus passage count (a reduction, as for lines)."""
     prepared, recurring, mod = state
     hashes = [prepared.hashes(d) for d in range(*rng)]
-    return [(spans, inline.passage_keys(h, spans)) for h, spans in zip(hashes, inline.passages_many(hashes, recurring, mod))]
+    out, keys = [], []
+    for d, h, spans in zip(range(*rng), hashes, inline.passages_many(hashes, recurring, mod)):
+        k = np.append(inline.passage_keys(h, spans), np.uint64(inline.residual_key(d)))
+        words = np.asarray([e - s for s, e in spans] + [len(h) - _covered(spans)], np.int64)
+        out.append(pack_lines(spans + [(0, 0)], np.zeros(len(k), bool), words, k))
+        keys.append(k)
+    return out, recurrence.count_part(rng[0], keys)
+
+
+def _own_passages(data: bytes) -> tuple[list, np.ndarray]:
+    """``(spans, keys)`` of a document's packed passages, without its residual key."""
+    spans, _, _, keys = unpack_lines(data)
+    return spans[:-1], keys[:-1]
 
 
 def _inline_rest_range(state, rng: tuple[int, int]):
-    prepared, ids, spans, keys, recurring, seed = state
-    return [inline.rest_signature(prepared[d], spans[d].reshape(-1, 2).tolist(), keys[d], recurring, len(prepared), seed)
+    prepared, passages, ids, recurring, cfg = state
+    return [inline.rest_signature(prepared[d], *_own_passages(passages.get(d)), recurring, len(prepared), cfg.seed)
             for d in ids[rng[0] : rng[1]]]
 
 
@@ -287,38 +308,30 @@ def inline_furniture(prepared: PreparedStore, docs: DocStore, recurring_df: tupl
     recurring, gram_df = recurring_df
     if not len(recurring):
         return 0
-    spans, keys = Ragged(np.int32), Ragged(np.uint64)
-    rec = Recurrence()
-    for part in engine.map(_passages_range, (prepared, recurring, mod), engine.partitions(n, CHUNK)):
-        for sp, k in part:
-            d = len(keys)
-            spans.append(np.asarray(sp, np.int32).reshape(-1))
-            keys.append(k)
-            lens = np.asarray([e - s for s, e in sp], np.int64)
-            rest = prepared.ntokens[d] - _covered(sp)
-            rec.add(np.append(k, np.uint64(inline.residual_key(d))), np.append(lens, rest), np.zeros(len(k) + 1, bool),
-                    docs.sources[d])
-        progress("passages", len(keys), n)
-    spans.freeze()
-    keys.freeze()
-
-    def rest_signatures(ids: list[int], rec_keys: set) -> dict:
-        state = (prepared, ids, spans, keys, rec_keys, cfg.seed)
-        sigs = [s for part in engine.map(_inline_rest_range, state, engine.partitions(len(ids), CHUNK)) for s in part]
-        return dict(zip(ids, sigs))
-
+    passages = Records(f"{prepared.docs.directory}/passages")
+    carriers: list[int] = []  # the documents with recurring passages
+    counted = engine.map_reduce(_passages_range, (prepared, recurring, mod), engine.partitions(n, CHUNK),
+                                recurrence.merge_counts)
+    for part in counted:
+        for record in part:
+            if int(np.frombuffer(record, np.int64, 1)[0]) > 1:
+                carriers.append(len(passages))
+            passages.append(record)
+        progress("passages", len(passages), n)
+    passages.flush()
+    keys, docs_per_key = counted.value
     min_docs = inline.PASSAGE_DOCS_FACTOR * cfg.boilerplate_min_docs
-    furniture = rec.furniture(rest_signatures, min_docs, cfg.boilerplate_share, cfg.boilerplate_similarity)
-    del rec
+    furniture = line_furniture(docs, passages, keys[docs_per_key >= min_docs], cfg, engine=engine,
+                               min_docs=min_docs, rest=(_inline_rest_range, prepared))
+    del keys, docs_per_key
     # A passage judged furniture marks its n-grams as furniture wherever they occur: in a
     # few documents the same blurb recurs with a neighbouring word (another passage key).
     # Unless most documents with those n-grams carry them inside recurring text that is
     # not furniture: a story's paragraph, quoted alone by a few, belongs to the story.
     first, hit_grams = {}, []
-    carriers = np.flatnonzero(keys.lengths).tolist()
     for d in carriers:
-        k = keys[d]
-        sp = spans[d].reshape(-1, 2)
+        sp, k = _own_passages(passages.get(d))
+        sp = np.asarray(sp, np.int64).reshape(-1, 2)
         hit = furniture.mask(k, docs.sources[d]) & (sp[:, 1] - sp[:, 0] >= inline.MIN_TOKENS)
         if hit.any():
             h = prepared[d].hashes

@@ -5,7 +5,8 @@ anything per document: each partition gives small sorted tables (:func:`count_pa
 then, once the recurring lines are known, :func:`carriers_part`), folded in partition
 order by associative merges wherever the engine keeps them; :func:`furniture` judges
 the folded tables. :class:`Recurrence` is the same judgement for recurrences counted
-in one process (the passages of :mod:`dedup.stages.inline`).
+in one process (the reference the tests check the reductions against; the pipeline
+counts lines and the passages of :mod:`dedup.stages.inline` as reductions).
 """
 
 from __future__ import annotations
