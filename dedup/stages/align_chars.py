@@ -18,6 +18,7 @@ from rapidfuzz.distance import Indel
 from .align import Span, group_blocks
 from ..config import Config
 from .normalize import normalize_token
+from .significance import prefix_sums
 
 MIN_RUN = 3  # characters; shorter equal runs are coincidence
 GAP = 24  # characters a passage may bridge (a few misread words)
@@ -56,8 +57,8 @@ def align_chars(A: CharView, B: CharView, cfg: Config, wa: np.ndarray | None = N
     """
     if B.chars < A.chars:
         return sorted((s.swapped() for s in align_chars(B, A, cfg, wb, wa)), key=lambda s: (s.a0, s.b0))
-    ca = np.concatenate([[0.0], np.cumsum(wa[A.word_of] if wa is not None else np.ones(len(A.chars)))])
-    cb = np.concatenate([[0.0], np.cumsum(wb[B.word_of] if wb is not None else np.ones(len(B.chars)))])
+    ca = prefix_sums(wa[A.word_of] if wa is not None else np.ones(len(A.chars)))
+    cb = prefix_sums(wb[B.word_of] if wb is not None else np.ones(len(B.chars)))
     blocks = [  # as_list: plain tuples, not an Opcode object per edit of thousands of characters
         (s0, s1, d0, d1) for tag, s0, s1, d0, d1 in Indel.opcodes(A.chars, B.chars).as_list()
         if tag == "equal" and s1 - s0 >= MIN_RUN

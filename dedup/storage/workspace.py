@@ -33,7 +33,6 @@ class DocStore:
         self._records = Records(os.path.join(directory, "docs"))
         self._shards: list[Records] = []
         self._slot: dict[str, int] = {}
-        self.order: np.ndarray = np.zeros(0, np.int64)  # id order -> arrival slot
         self._store: np.ndarray = np.zeros(0, np.int32)  # id order -> 0 (own records) or shard + 1
         self._index: np.ndarray = np.zeros(0, np.int64)  # id order -> record in that store
         self.ids: list[str] = []
@@ -73,8 +72,7 @@ class DocStore:
         problems += chooser.problems()
         self._records.flush()
         self.ids = sorted(self._slot)
-        self.order = np.fromiter((self._slot[i] for i in self.ids), np.int64, len(self.ids))
-        chosen = [where[s] for s in self.order.tolist()]
+        chosen = [where[self._slot[i]] for i in self.ids]
         self._store = np.fromiter((w[0] for w in chosen), np.int32, len(chosen))
         self._index = np.fromiter((w[1] for w in chosen), np.int64, len(chosen))
         self.sources = [w[2] for w in chosen]

@@ -230,12 +230,13 @@ def _raw_pages(path: Path, label: str, problems: list[Problem], at: Callable[[in
                     start = _resync(fh, max(where, start) + 1, gz)
                 then = "no record found after it" if start is None else "read on from the next record"
                 line = number + 1
-                if gz and last_offset is not None and last_offset < where and (
-                        _resync(fh, last_offset + 1, gz) or where + 1) > where:
-                    # no member starts between the last record and the damage: its member
-                    # decoded short (corrupt data can end a deflate stream early) and what
-                    # failed is the rest of that record's member, not a record of its own
-                    line, where = number, last_offset
+                if gz and last_offset is not None and last_offset < where:
+                    next_member = _resync(fh, last_offset + 1, gz)
+                    if next_member is None or next_member > where:
+                        # no member starts between the last record and the damage: its member
+                        # decoded short (corrupt data can end a deflate stream early) and what
+                        # failed is the rest of that record's member, not a record of its own
+                        line, where = number, last_offset
                 problems.append(Problem(path=label, line=line, message=f"damaged {kind} at byte {where}: {why}; {then}"))
                 damaged = True
                 wrong_length += errs_before
