@@ -17,6 +17,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .normalize import tokenize
+from .significance import prefix_sums
 
 # Token hashes map onto code points so rapidfuzz can align word sequences as strings
 # (about 4x faster than lists). Surrogates are skipped; distinct words may rarely share
@@ -44,10 +45,17 @@ class Prepared:
     vocab_index: np.ndarray | None = None  # each token's place in vocab (set with df by a PreparedStore)
     phrases: tuple | None = None  # bigram/trigram keys and documents per position (dedup.stages.words.phrases_of)
     phrase_table: tuple | None = None  # the corpus's phrase counts ``phrases`` is looked up in, when needed
+    cum_quoted: np.ndarray | None = None  # prefix sums of ``quoted``, made by the first pair that needs them
 
     @property
     def ntokens(self) -> int:
         return len(self.hashes)
+
+    def quoted_sums(self) -> np.ndarray:
+        """Prefix sums of the quoted flags (float64, one longer), kept for the next pair."""
+        if self.cum_quoted is None:
+            self.cum_quoted = prefix_sums(self.quoted)
+        return self.cum_quoted
 
     def word_string(self) -> str:
         """The token sequence as a string, one code point per token."""

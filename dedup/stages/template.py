@@ -175,6 +175,36 @@ def _sides(n: int, spans: list[Span], side: int):
     return inside, equal, gap
 
 
+def _no_swap(plain: int, swaps: int = 0) -> "Evidence":
+    """Evidence with nothing that differs (no fact swapped, or no fact inside the passages)."""
+    return Evidence(0.0, np.zeros(0, np.int64), np.zeros(0), np.zeros(0, np.int64), np.zeros(0), swaps, plain)
+
+
+def _plain_only(spans: list[Span], facts_a: np.ndarray, facts_b: np.ndarray) -> int | None:
+    """The number of gaps with words on both sides and no fact on either, when no gap
+    holds a fact on both sides (else None: judge the facts). Only where the passages do
+    not overlap on a side, so that no gap holds another passage's equal words (else None)."""
+    gaps = [(p[1], q[0], p[3], q[2]) for sp in spans for p, q in zip(sp.blocks, sp.blocks[1:])]
+    if not gaps:
+        return 0
+    for edges in (sorted((sp.a0, sp.a1) for sp in spans), sorted((sp.b0, sp.b1) for sp in spans)):
+        if any(end > start for (_, end), (start, _) in zip(edges, edges[1:])):
+            return None
+    g = np.asarray(gaps, np.int64).T
+    words_a, words_b = g[1] > g[0], g[3] > g[2]
+    cum_a, cum_b = np.cumsum(facts_a >= 0), np.cumsum(facts_b >= 0)
+    fact_a = _count(cum_a, g[0], g[1]) > 0
+    fact_b = _count(cum_b, g[2], g[3]) > 0
+    if (fact_a & fact_b).any():
+        return None
+    return int((words_a & words_b & ~fact_a & ~fact_b).sum())
+
+
+def _count(cum: np.ndarray, s: np.ndarray, e: np.ndarray) -> np.ndarray:
+    """Flags set in ``s:e`` each, from their inclusive prefix sums ``cum``."""
+    return np.where(e > 0, cum[np.maximum(e - 1, 0)], 0) - np.where(s > 0, cum[np.maximum(s - 1, 0)], 0)
+
+
 def _rarity(side: Side, others: int, at: np.ndarray) -> np.ndarray:
     """Per token at the positions ``at``, 0..1: how rare it is in the other documents of the
     corpus (1: no other document has it; every token is 1 when there are no other documents)."""
@@ -187,7 +217,12 @@ def _rarity(side: Side, others: int, at: np.ndarray) -> np.ndarray:
 def fact_evidence(spans: list[Span], side_a: Side, side_b: Side, facts_a: np.ndarray, facts_b: np.ndarray,
                   others: int = 0) -> "Evidence":
     """The :class:`Evidence` of a linked pair, in array operations: its fact tokens (both
-    sides laid end to end, side B's facts numbered after side A's) in one pass."""
+    sides laid end to end, side B's facts numbered after side A's) in one pass. A pair
+    with no gap where both sides state a fact (most copies) has nothing that differs and
+    says nothing of a series: its gaps alone are counted."""
+    plain = _plain_only(spans, facts_a, facts_b)
+    if plain is not None:
+        return _no_swap(plain)
     sides = []
     for side, unit in enumerate((facts_a, facts_b)):
         inside, equal, gap = _sides(len(unit), spans, side)
@@ -202,8 +237,8 @@ def fact_evidence(spans: list[Span], side_a: Side, side_b: Side, facts_a: np.nda
     (at_a, equal_a, gap_a, _, _), (at_b, equal_b, gap_b, _, _) = sides
     # the fact tokens inside passages; a fact's tokens are adjacent
     units = np.concatenate([facts_a[at_a], facts_b[at_b] + (len(facts_a) + 1)])
-    if not len(units):
-        return Evidence(0.0, np.zeros(0, np.int64), np.zeros(0), np.zeros(0, np.int64), np.zeros(0), len(swapped), plain)
+    if not swapped or not len(units):
+        return _no_swap(plain, len(swapped))
     heads = np.flatnonzero(np.concatenate(([True], units[1:] != units[:-1])))
     rare = np.maximum.reduceat(np.concatenate([_rarity(side_a, others, at_a), _rarity(side_b, others, at_b)]), heads)
     kept = np.add.reduceat(np.concatenate([equal_a[at_a], equal_b[at_b]]).astype(np.int64), heads)
@@ -221,8 +256,10 @@ class Evidence(NamedTuple):
     """What a linked pair's facts say: ``differ``, the facts inside its passages that
     the two sides state differently (both sides counted); per side the repeated facts
     (``ids_*``, the index of each one's first token) and their weight (``weight_*``,
-    their rarity); ``swaps``, the gaps where both sides state a fact, and ``plain``,
-    the gaps where both sides hold words and neither a fact."""
+    their rarity), listed only when ``swaps`` > 0 (a pair that swaps no fact differs
+    in none and is no issue of a series: nothing reads them); ``swaps``, the gaps where
+    both sides state a fact, and ``plain``, the gaps where both sides hold words and
+    neither a fact."""
 
     differ: float
     ids_a: np.ndarray

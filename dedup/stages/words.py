@@ -43,11 +43,21 @@ def _merge(a, b):
     counts = a[1].copy()
     counts[pos[hit]] += b[1][hit]  # b's values are distinct, so are their positions in a
     new = ~hit
-    at = pos[new]
+    dest = pos[new]  # b's new values go before a's entry at these places, in order
     del pos, hit
+    dest += np.arange(len(dest), dtype=dest.dtype)  # their places in the output
+    keep = np.ones(len(av) + len(dest), dtype=bool)
+    keep[dest] = False
     # a's entry first for a value both have (a's documents come first): the doc and
     # occurrences of the first entry, as a stable sort of the concatenation keeps them.
-    return tuple(np.insert(x, at, y[new]) for x, y in zip((av, counts, *a[2:]), b))
+    # (np.insert per column would find the places again for each.)
+    out = []
+    for x, y in zip((av, counts, *a[2:]), b):
+        o = np.empty(len(keep), dtype=x.dtype)
+        o[keep] = x
+        o[dest] = y[new]
+        out.append(o)
+    return tuple(out)
 
 
 EMPTY = (np.zeros(0, np.uint64), np.zeros(0, np.int64), np.zeros(0, np.int32), np.zeros(0, np.int32))
