@@ -276,3 +276,37 @@ def test_masking_replaces_exactly_the_spans_characters(word_string, spans):
     masked = set().union(*[range(s, e) for s, e in spans]) if spans else set()
     want = "".join(_MASK_A if i in masked else c for i, c in enumerate(word_string))
     assert _mask(word_string, spans, _MASK_A) == want
+
+
+@st.composite
+def _chains(draw):
+    """A chain of equal blocks over two documents, each word's rarity, its evidence (never
+    above its rarity: context only discounts) and a per-block discount (never negative)."""
+    n = draw(st.integers(1, 8))
+    blocks, x, y = [], 0, 0
+    for _ in range(n):
+        x += draw(st.integers(0, 6))
+        y += draw(st.integers(0, 6))
+        k = draw(st.integers(1, 6))
+        blocks.append((x, x + k, y, y + k))
+        x, y = x + k, y + k
+    def words(m):
+        rarity = np.array(draw(st.lists(st.floats(0, 8), min_size=m, max_size=m)))
+        keep = np.array(draw(st.lists(st.floats(0, 1), min_size=m, max_size=m)))
+        return rarity, rarity * keep
+    (ra, ea), (rb, eb) = words(x), words(y)
+    cut = draw(st.lists(st.floats(0, 5), min_size=n, max_size=n))
+    return blocks, (ra, ea), (rb, eb), dict(zip(blocks, cut))
+
+
+@settings(max_examples=300, deadline=None)
+@given(_chains())
+def test_the_rarity_chain_bounds_every_sub_chain_of_the_evidence(chain):
+    """The bound align._significant rejects chains by: the best sub-chain of the words'
+    rarities (gap costs included) scores at least any sub-chain of their evidence."""
+    from dedup.stages.significance import best_subchains, prefix_sums
+
+    blocks, (ra, ea), (rb, eb), cut = chain
+    bound = max(score for _, _, score in best_subchains(blocks, prefix_sums(ra), prefix_sums(rb)) or [(0, 0, 0.0)])
+    real = best_subchains(blocks, prefix_sums(ea), prefix_sums(eb), lambda blk, a, b: cut[blk])
+    assert all(score <= bound + 1e-9 for _, _, score in real)

@@ -154,7 +154,8 @@ def _significant(g, A: Side, B: Side, cfg: Config, tests: int) -> list[tuple[int
     need = min_score(len(A.words), len(B.words), tests, cfg.max_evalue)
     if upper_bound(g, A.sig, B.sig) < need:
         return []
-    if all(score < need for _, _, score in best_subchains(g, A.sig.cum_rarity, B.sig.cum_rarity)):
+    # (a slack for rounding: the evidence is -log of the ratio the rarity is the log of)
+    if all(score < need - 1e-6 for _, _, score in best_subchains(g, A.sig.cum_rarity, B.sig.cum_rarity)):
         return []
     return [(lo, hi, score) for lo, hi, score in best_subchains(g, A.sig.full(), B.sig.full(), event_discount(A, B))
             if score >= need]
