@@ -159,7 +159,8 @@ def bucket_candidates(rows, max_bucket: int) -> set[int]:
 
 def set_df(p: Prepared, counts: np.ndarray, n_docs: int) -> None:
     """``counts``: documents carrying each word of ``p.vocab``; set per-token df and noise."""
-    p.df = counts[np.searchsorted(p.vocab, np.asarray(p.hashes, dtype=np.uint64))] if len(p.vocab) else np.zeros(0, np.int64)
+    p.vocab_index = np.searchsorted(p.vocab, np.asarray(p.hashes, dtype=np.uint64))  # alignment reads it per pair
+    p.df = counts[p.vocab_index] if len(p.vocab) else np.zeros(0, np.int64)
     p.noisy = bool(is_noisy(p, n_docs))
 
 

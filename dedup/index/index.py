@@ -199,12 +199,11 @@ class Index:
         counts = store.word_counts(an.signed(vocab))
         an.set_df(p, counts[np.searchsorted(vocab, p.vocab)] + 1, n_docs)
         found = []
-        masks: dict[int, np.ndarray] = {}  # fact masks, each document's computed once
 
-        def fact_of(x):
-            if id(x) not in masks:
-                masks[id(x)] = fact_mask(x.text, x.starts, x.ends)
-            return masks[id(x)]
+        def fact_of(x):  # kept on the document: a cached stored one keeps it for later queries
+            if x.fact_flags is None:
+                x.fact_flags = fact_mask(x.text, x.starts, x.ends)
+            return x.fact_flags
 
         for row, q in zip(rows, others):
             in_new = np.isin(q.vocab, p.vocab, assume_unique=True)

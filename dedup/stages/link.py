@@ -153,14 +153,13 @@ def _align_range(state, rng: tuple[int, int]) -> list[tuple[int, PairAlignment, 
     prepared, pairs, order, cfg = state
     tests = search_size(len(prepared))
     text = getattr(prepared, "text", None)  # a PreparedStore keeps texts on disk
-    words = _cached({}, lambda p: p.word_string())
     chars = _cached({}, lambda p: CharView.of(p.text if p.text is not None else text(p.index), p.starts, p.ends))
     stored = getattr(prepared, "facts", None)  # a PreparedStore keeps each document's fact mask
     facts = _cached({}, lambda p: stored(p.index) if stored is not None else
                     fact_mask(p.text if p.text is not None else text(p.index), p.starts, p.ends))
     out = []
     for (i, j), pos in zip(pairs[order[rng[0] : rng[1]]].tolist(), order[rng[0] : rng[1]].tolist()):
-        kind, spans, ev = align_judged(prepared[i], prepared[j], len(prepared), cfg, words, chars, facts, tests)
+        kind, spans, ev = align_judged(prepared[i], prepared[j], len(prepared), cfg, None, chars, facts, tests)
         if kind is not None:  # the blocks were for alignment; the report needs the spans
             out.append((pos, PairAlignment(i, j, kind, tuple(replace(s, blocks=()) for s in spans)), ev))
     return out

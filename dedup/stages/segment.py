@@ -46,6 +46,8 @@ class Prepared:
     phrases: tuple | None = None  # bigram/trigram keys and documents per position (dedup.stages.words.phrases_of)
     phrase_table: tuple | None = None  # the corpus's phrase counts ``phrases`` is looked up in, when needed
     cum_quoted: np.ndarray | None = None  # prefix sums of ``quoted``, made by the first pair that needs them
+    words: str | None = None  # :meth:`word_string`, made by the first pair that needs it
+    fact_flags: np.ndarray | None = None  # its fact mask, when a caller keeps it here (the index)
 
     @property
     def ntokens(self) -> int:
@@ -58,10 +60,12 @@ class Prepared:
         return self.cum_quoted
 
     def word_string(self) -> str:
-        """The token sequence as a string, one code point per token."""
-        cp = (self.hashes % np.uint64(_CP_SPAN)).astype(np.int64) + _CP_BASE
-        cp[cp >= 0xD800] += 0x800
-        return cp.astype("<u4").tobytes().decode("utf-32-le")
+        """The token sequence as a string, one code point per token (kept for the next pair)."""
+        if self.words is None:
+            cp = (self.hashes % np.uint64(_CP_SPAN)).astype(np.int64) + _CP_BASE
+            cp[cp >= 0xD800] += 0x800
+            self.words = cp.astype("<u4").tobytes().decode("utf-32-le")
+        return self.words
 
 
 def unique_sorted(x: np.ndarray) -> np.ndarray:
