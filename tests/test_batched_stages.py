@@ -310,3 +310,15 @@ def test_the_rarity_chain_bounds_every_sub_chain_of_the_evidence(chain):
     bound = max(score for _, _, score in best_subchains(blocks, prefix_sums(ra), prefix_sums(rb)) or [(0, 0, 0.0)])
     real = best_subchains(blocks, prefix_sums(ea), prefix_sums(eb), lambda blk, a, b: cut[blk])
     assert all(score <= bound + 1e-9 for _, _, score in real)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.floats(0, 9), max_size=30), st.lists(st.tuples(st.integers(0, 30), st.integers(0, 8)), max_size=5))
+def test_unmasked_rarity_counts_each_word_outside_every_span_once(rarity, spans):
+    from dedup.stages.align import _unmasked
+    from dedup.stages.significance import Lazy
+
+    n = len(rarity)
+    masked = [(min(s, n), min(s + k, n)) for s, k in spans]
+    outside = [i for i in range(n) if not any(s <= i < e for s, e in masked)]
+    assert abs(_unmasked(Lazy(np.array(rarity, dtype=float)), n, masked) - sum(rarity[i] for i in outside)) < 1e-9

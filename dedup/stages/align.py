@@ -234,6 +234,8 @@ def align(A: Side, B: Side, cfg: Config, tests: int = 1) -> list[Span]:
     found: list[Span] = []
     a, b = A.words, B.words
     for _ in range(MAX_ROUNDS):
+        if found and _exhausted(a, b, found, A, B, cfg, tests):
+            break
         new = _round(a, b, A, B, cfg, tests)
         if not new:
             break
@@ -247,6 +249,30 @@ def align(A: Side, B: Side, cfg: Config, tests: int = 1) -> list[Span]:
         b = _mask(b, [(grown.b0, grown.b1)], _MASK_B)
         out.append(grown)
     return out
+
+
+def _exhausted(a: str, b: str, found: list[Span], A: Side, B: Side, cfg: Config, tests: int) -> bool:
+    """Whether the words the passages found so far leave unmasked can hold no passage:
+    fewer than ``min_passage_tokens`` on a side (the fixed rules), and rarities that sum
+    below the score a significant chain needs (an upper bound of any chain's score). A
+    copy's second round, over its headline and byline, is skipped so."""
+    if min(len(a) - a.count(_MASK_A), len(b) - b.count(_MASK_B)) >= cfg.min_passage_tokens:
+        return False
+    if A.sig is None or B.sig is None:
+        return True
+    left = _unmasked(A.sig, len(a), [(s.a0, s.a1) for s in found]) + _unmasked(B.sig, len(b), [(s.b0, s.b1) for s in found])
+    return 0.5 * left < min_score(len(A.words), len(B.words), tests, cfg.max_evalue) - 1e-6
+
+
+def _unmasked(sig: Lazy, n: int, masked: list[tuple[int, int]]) -> float:
+    """The rarity of the words outside the masked spans (which may overlap: a later
+    round's passage can bridge an earlier one)."""
+    out, end = 0.0, 0
+    for s, e in sorted(masked):
+        if s > end:
+            out += sig.bound(end, s)
+        end = max(end, e)
+    return out + sig.bound(end, n) if n > end else out
 
 
 def _round(a: str, b: str, A: Side, B: Side, cfg: Config, tests: int = 1) -> list[Span]:
