@@ -161,7 +161,7 @@ def _align_range(state, rng: tuple[int, int]) -> list[tuple[int, PairAlignment, 
     for (i, j), pos in zip(pairs[order[rng[0] : rng[1]]].tolist(), order[rng[0] : rng[1]].tolist()):
         kind, spans, ev = align_judged(prepared[i], prepared[j], len(prepared), cfg, None, chars, facts, tests)
         if kind is not None:  # the blocks were for alignment; the report needs the spans
-            out.append((pos, PairAlignment(i, j, kind, tuple(replace(s, blocks=()) for s in spans)), ev))
+            out.append((pos, PairAlignment(i, j, kind, tuple(s.bare() for s in spans)), ev))
     return out
 
 
