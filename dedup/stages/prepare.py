@@ -81,15 +81,9 @@ def _line_arrays(data: bytes):
 def _lines_range(docs: DocStore, rng: tuple[int, int]):
     """The range's packed lines, and its part of the corpus line count and of its
     content words (a reduction: folded where the engine keeps the parts)."""
-    out, keys, tokens = [], [], 0
-    for k in range(*rng):
-        text = docs.text(k)
-        spans = boilerplate.line_spans(text)
-        shape, ntoks = boilerplate.shape_furniture(text, spans)
-        keys.append(boilerplate.line_keys(text, spans))
-        tokens += int(ntoks[~shape].sum())
-        out.append(pack_lines(spans, shape, ntoks, keys[-1]))
-    return out, (recurrence.count_part(rng[0], keys), tokens)
+    read = boilerplate.read_lines([docs.text(k) for k in range(*rng)])
+    tokens = sum(int(ntoks[~shape].sum()) for _, shape, ntoks, _ in read)
+    return [pack_lines(*x) for x in read], (recurrence.count_part(rng[0], [x[3] for x in read]), tokens)
 
 
 def _merge_lines(a: tuple, b: tuple) -> tuple:

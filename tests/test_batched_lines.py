@@ -1,0 +1,93 @@
+"""The array paths of the line and furniture passes agree with the per-line loops they
+replaced (written out here as references), on generated texts."""
+
+import re
+
+import numpy as np
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from dedup.stages import boilerplate as bp
+from dedup.stages.normalize import TOKEN_RE, normalize
+
+
+def _reference_spans(text):
+    spans, pos = [], 0
+    for raw in text.split("\n"):
+        stripped = raw.strip()
+        if stripped:
+            start = pos + raw.find(stripped[0])
+            spans.append((start, start + len(stripped)))
+        pos += len(raw) + 1
+    return spans
+
+
+def _reference_keys(text, spans):
+    return [bp.xxhash.xxh3_64_intdigest(normalize(text[s:e]).encode("utf-8")) for s, e in spans]
+
+
+def _reference_count(line):
+    if line.isascii():
+        return len(line.replace("-", " ").replace("/", " ").split())
+    return sum(1 for _ in TOKEN_RE.finditer(line))
+
+
+_STRONG_HINT = re.compile("|".join(map(re.escape, bp._STRONG_HINTS)))
+_NAV_HINT = re.compile("|".join(map(re.escape, bp._NAV_HINTS)))
+_INSIDE_HINT = re.compile("|".join(map(re.escape, bp._INSIDE_HINTS)))
+
+
+def _reference_shape(text, spans):
+    n = len(spans)
+    ntoks, mask, short = [0] * n, [False] * n, [False] * n
+    for i, (s, e) in enumerate(spans):
+        line = text[s:e]
+        ntok = ntoks[i] = _reference_count(line)
+        low = line.lower()
+        nav = bool(_NAV_HINT.search(line) and bp._NAV_LINE.search(line))
+        if ntok <= bp.STRONG_MAX_TOKENS:
+            mask[i] = bool((_STRONG_HINT.search(low) and bp._STRONG.search(line)) or nav
+                           or (ntok <= bp.WEAK_MAX_TOKENS and bp._WEAK.match(line))
+                           or (ntok <= bp.INSIDE_MAX_TOKENS and _INSIDE_HINT.search(low)
+                               and bp._WEAK_INSIDE.search(line)))
+            short[i] = ntok <= bp.MENU_MAX_TOKENS and not bp._END.search(line)
+        else:
+            mask[i] = nav
+    i = 0
+    while i < n:
+        j = i
+        while j < n and short[j]:
+            j += 1
+        if j - i >= bp.MENU_MIN_RUN:
+            mask[i:j] = [True] * (j - i)
+        i = max(j, i + 1)
+    return mask, ntoks
+
+
+_PIECES = ["Share", "share this", "Home", "|", " / ", "\u00b7", "news", "Copyright", "\u00a9 2024", "(C) 2019",
+           "All rights reserved.", "we use cookies", "policy", "Menu", "Read more", "Editor:", "click here", "E-mail",
+           "caf\u00e9", "\u0130stanbul", "\u017fhare", "\u212a", "\u4e60\u8fd1", "\u03a3\u039f\u03a3", "`q`", "x-y/z", "2.5%", "end.", "\u201d",
+           " ", "\t", "\u00a0", "\u2028", "\x1c", "\r", "\n", "\n\n", "  \n ", "\u0085"]
+_TEXTS = st.lists(st.one_of(st.sampled_from(_PIECES), st.text(max_size=6)), max_size=40).map("".join)
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(_TEXTS, max_size=5))
+def test_lines_of_many_texts_are_the_per_line_definitions(texts):
+    read = bp.read_lines(texts)
+    for text, (spans, shape, ntoks, keys) in zip(texts, read):
+        want = _reference_spans(text)
+        assert bp.line_spans(text) == want and [tuple(x) for x in spans.tolist()] == want
+        mask, words = _reference_shape(text, want)
+        assert shape.tolist() == mask and ntoks.tolist() == words
+        assert [x.tolist() for x in bp.shape_furniture(text, want)] == [mask, words]
+        assert keys.dtype == np.uint64 and keys.tolist() == _reference_keys(text, want)
+        assert bp.line_keys(text, want).tolist() == keys.tolist()
+
+
+@settings(max_examples=200, deadline=None)
+@given(_TEXTS, st.lists(st.tuples(st.integers(0, 60), st.integers(0, 60)), max_size=8))
+def test_keys_and_shape_of_any_spans_are_the_per_line_definitions(text, cuts):
+    spans = [(min(a, b, len(text)), min(max(a, b), len(text))) for a, b in cuts]
+    assert bp.line_keys(text, spans).tolist() == _reference_keys(text, spans)
+    assert [x.tolist() for x in bp.shape_furniture(text, spans)] == list(_reference_shape(text, spans))
