@@ -91,3 +91,58 @@ def test_keys_and_shape_of_any_spans_are_the_per_line_definitions(text, cuts):
     spans = [(min(a, b, len(text)), min(max(a, b), len(text))) for a, b in cuts]
     assert bp.line_keys(text, spans).tolist() == _reference_keys(text, spans)
     assert [x.tolist() for x in bp.shape_furniture(text, spans)] == list(_reference_shape(text, spans))
+
+
+def _reference_rare_pairs(keys, docs, n_docs, proposed, ntokens, max_evalue):
+    """rare_pairs as it was: every entry sorted stably by key, scores summed in df order."""
+    from dedup.stages.inverted import DF_SHARE, MAX_DF, MIN_IDF, _best_per_doc, search_size
+
+    k, d = np.concatenate(keys), np.concatenate(docs)
+    order = np.argsort(k, kind="stable")
+    k, d = k[order], d[order]
+    starts = np.flatnonzero(np.r_[True, k[1:] != k[:-1]])
+    lengths = np.diff(np.r_[starts, len(k)])
+    found, weight = [], []
+    for size in range(2, max(2, min(MAX_DF, int(DF_SHARE * n_docs))) + 1):
+        rows = d[starts[lengths == size][:, None] + np.arange(size)].astype(np.int64)
+        a, b = np.triu_indices(size, 1)
+        i, j = rows[:, a].ravel(), rows[:, b].ravel()
+        found.append(np.minimum(i, j) * n_docs + np.maximum(i, j))
+        weight.append(np.full(len(i), np.log(n_docs / size)))
+    codes, w = np.concatenate(found), np.concatenate(weight)
+    if not len(codes):
+        return np.zeros((0, 2), np.int64)
+    order = np.argsort(codes, kind="stable")
+    codes, w = codes[order], w[order]
+    first = np.flatnonzero(np.r_[True, codes[1:] != codes[:-1]])
+    codes, score = codes[first], np.add.reduceat(w, first)
+    i, j = codes // n_docs, codes % n_docs
+    need = np.log(search_size(n_docs) * np.maximum(ntokens[i], 1) * np.maximum(ntokens[j], 1) / max_evalue)
+    keep = (score >= MIN_IDF) & (score >= need) & ~np.isin(codes, proposed[:, 0] * n_docs + proposed[:, 1])
+    return _best_per_doc(i[keep], j[keep], score[keep], n_docs)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.integers(3, 600), st.lists(st.sets(st.integers(0, 40), max_size=30), min_size=1, max_size=40), st.data())
+def test_rare_pairs_are_the_stably_sorted_definition(n_docs, grams, data):
+    from dedup.stages.inverted import rare_pairs
+
+    keys = [np.array(sorted(g), np.uint64) * np.uint64(0x9E3779B97F4A7C15) for g in grams]
+    docs = [np.full(len(g), d, np.int32) for d, g in enumerate(grams)]
+    ntokens = np.array(data.draw(st.lists(st.integers(0, 900), min_size=n_docs, max_size=n_docs)), np.float64)
+    proposed = np.array(data.draw(st.lists(st.tuples(st.integers(0, 5), st.integers(6, 12)), max_size=4)),
+                        np.int64).reshape(-1, 2)
+    got = rare_pairs(keys, docs, n_docs, proposed, ntokens, 50.0)
+    assert got.tolist() == _reference_rare_pairs(keys, docs, n_docs, proposed, ntokens, 50.0).tolist()
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.integers(0, 2**64 - 1), max_size=60), st.lists(st.integers(0, 2**64 - 1), max_size=60),
+       st.integers(0, 2**20))
+def test_recurring_grams_are_their_sorted_membership(grams, recurring, shift):
+    from dedup.stages.inline import _recurring
+
+    # shared low bits (the bitmap's slots) between members and non-members
+    g = np.array(grams + [(x + (shift << 24)) % 2**64 for x in recurring[:10]] + recurring[10:20], np.uint64)
+    rec = np.unique(np.array(recurring, np.uint64))
+    assert _recurring(g, rec).tolist() == np.isin(g, rec).tolist()

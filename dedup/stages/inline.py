@@ -131,7 +131,7 @@ def passages_many(hash_lists: list[np.ndarray], recurring: np.ndarray, mod: int,
     pos, doc, g, off = _anchored(hash_lists, mod, n)
     if not len(pos):
         return out
-    rec = member_sorted(g, recurring)
+    rec = _recurring(g, recurring)
     if not rec.any():
         return out
     # Between two anchors there is no evidence either way: they chain while close enough
@@ -144,6 +144,23 @@ def passages_many(hash_lists: list[np.ndarray], recurring: np.ndarray, mod: int,
     local = pos - off[doc]
     for d, s, e in zip(doc[starts].tolist(), local[starts].tolist(), local[ends].tolist()):
         out[d].append((s, e + n))
+    return out
+
+
+FILTER_BITS = 24  # the bitmap below: at most 16 MB
+
+
+def _recurring(grams: np.ndarray, recurring: np.ndarray) -> np.ndarray:
+    """:func:`member_sorted` of ``grams`` in ``recurring`` (sorted), most of them ruled
+    out first by a bitmap of the recurring n-grams' low bits: a binary search per n-gram
+    costs a cache miss per step, and most n-grams do not recur."""
+    bits = min(FILTER_BITS, max(16, (16 * len(recurring)).bit_length()))
+    low = np.uint64((1 << bits) - 1)
+    seen = np.zeros(1 << bits, dtype=bool)
+    seen[(recurring & low).astype(np.intp)] = True
+    maybe = np.flatnonzero(seen[(grams & low).astype(np.intp)])
+    out = np.zeros(len(grams), dtype=bool)
+    out[maybe] = member_sorted(grams[maybe], recurring)
     return out
 
 
