@@ -21,6 +21,7 @@ from collections import defaultdict
 from itertools import chain, compress, count, starmap
 from operator import not_
 from dataclasses import dataclass
+from functools import lru_cache
 
 import numpy as np
 import xxhash
@@ -189,7 +190,6 @@ _INSIDE_HINTS = ("download", "click", "newsletter", "editor", "rights", "contact
 _NAV_HINTS = ("|", "\u00b7", "\u2022", "\u00bb", "/")
 
 
-
 # An ASCII line's words: runs of characters other than str.split()'s white space, hyphens, slashes
 _IN_WORD = bytes(0 if chr(c).isspace() or chr(c) in "-/" else 1 for c in range(256))
 
@@ -212,6 +212,16 @@ def _count_words(lines: list[str]) -> np.ndarray:
     other = np.flatnonzero(~ascii_)
     out[other] = list(map(len, map(TOKEN_RE.findall, map(lines.__getitem__, other.tolist()))))
     return out
+
+
+def _remembered(pattern: re.Pattern, anchored: bool = False):
+    """Whether ``pattern`` matches a short line (at its start when ``anchored``),
+    remembered per line: the lines these patterns run on are mostly recurring
+    furniture, and some patterns backtrack for microseconds a line."""
+    return lru_cache(maxsize=1 << 12)(lambda line: bool((pattern.match if anchored else pattern.search)(line)))
+
+
+_IS_STRONG, _IS_WEAK, _IS_WEAK_INSIDE = _remembered(_STRONG), _remembered(_WEAK, anchored=True), _remembered(_WEAK_INSIDE)
 
 
 def _matching(test, where: np.ndarray, texts: list[str]) -> np.ndarray:
@@ -238,10 +248,10 @@ def _shape(lines: list[str], low: list[str], sizes: list[int]) -> tuple[np.ndarr
         return mask, ntoks
     mask[_matching(_NAV_LINE.search, _Joined(lines).holding(_NAV_HINTS), lines)] = True
     few = np.flatnonzero(ntoks <= STRONG_MAX_TOKENS)
-    mask[_matching(_STRONG.search, _Joined(low, few).holding(_STRONG_HINTS), lines)] = True
-    mask[_matching(_WEAK.match, few[ntoks[few] <= WEAK_MAX_TOKENS], lines)] = True
+    mask[_matching(_IS_STRONG, _Joined(low, few).holding(_STRONG_HINTS), lines)] = True
+    mask[_matching(_IS_WEAK, few[ntoks[few] <= WEAK_MAX_TOKENS], lines)] = True
     inside = few[ntoks[few] <= INSIDE_MAX_TOKENS]
-    mask[_matching(_WEAK_INSIDE.search, _Joined(low, inside).holding(_INSIDE_HINTS), lines)] = True
+    mask[_matching(_IS_WEAK_INSIDE, _Joined(low, inside).holding(_INSIDE_HINTS), lines)] = True
     # Runs of very short unpunctuated lines are menus and link lists (a run stays in its text).
     tiny = few[ntoks[few] <= MENU_MAX_TOKENS]
     short = np.zeros(n, dtype=bool)
