@@ -147,3 +147,60 @@ def test_recurring_grams_are_their_sorted_membership(grams, recurring, shift):
     g = np.array(grams + [(x + (shift << 24)) % 2**64 for x in recurring[:10]] + recurring[10:20], np.uint64)
     rec = np.unique(np.array(recurring, np.uint64))
     assert _recurring(g, rec).tolist() == np.isin(g, rec).tolist()
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.lists(st.integers(0, 2**64 - 1), max_size=12), max_size=8), st.integers(1, 9), st.integers(1, 3))
+def test_anchored_ngrams_stay_inside_their_document(docs, n, mod):
+    from dedup.stages.fingerprint import combine
+    from dedup.stages.inline import _anchored, ngrams
+
+    hashes = [np.array(d, np.uint64) for d in docs]
+    pos, doc, g, off = _anchored(hashes, mod, n)
+    joined = np.concatenate(hashes) if hashes else np.zeros(0, np.uint64)
+    want = ngrams(joined, n)
+    owner = np.repeat(np.arange(len(hashes)), [len(h) for h in hashes])[: len(want)]
+    keep = (np.arange(len(want)) + n <= off[owner + 1]) & (want % np.uint64(mod) == 0 if mod > 1 else True)
+    assert pos.tolist() == np.flatnonzero(keep).tolist() and g.tolist() == want[keep].tolist()
+    if len(joined) >= n:  # (callers never combine fewer tokens)
+        x = joined[: len(joined) - n + 1].copy()  # the n-gram recurrence written out
+        for k in range(1, n):
+            x = x * np.uint64(0x9E3779B97F4A7C15) + joined[k : k + len(x)]
+        assert combine(joined, n).tolist() == ((x >> np.uint64(32)) ^ x).astype(np.uint32).tolist()
+
+
+def _reference_inline_rest(p, spans, keys, recurring, n_docs, seed):
+    from dedup.stages.fingerprint import signatures
+    from dedup.stages.inline import REST_MIN_WORDS, REST_PERM
+
+    keep = np.ones(p.ntokens, dtype=bool)
+    for (s, e), k in zip(spans, keys.tolist()):
+        if k in recurring:
+            keep[s:e] = False
+    keep &= p.df * 2 <= n_docs
+    words = np.unique(p.hashes[keep])
+    if len(words) < REST_MIN_WORDS:
+        return None
+    w32 = ((words >> np.uint64(32)) ^ words).astype(np.uint32)
+    return signatures(w32, np.zeros(len(w32), np.int64), 1, REST_PERM, seed)[0]
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.lists(st.lists(st.integers(0, 30), max_size=40), min_size=1, max_size=6), st.integers(2, 12),
+       st.integers(0, 3), st.data())
+def test_inline_rest_signatures_of_many_documents_are_each_ones_own(docs, n_docs, seed, data):
+    from dedup.stages.inline import rest_signatures
+    from dedup.stages.segment import Prepared
+
+    batch = []
+    for words in docs:
+        h = np.array(words, np.uint64) * np.uint64(0x9E3779B97F4A7C15)
+        p = Prepared(0, None, np.zeros(len(h), np.int32), np.zeros(len(h), np.int32), h, np.zeros(1, np.int64), [],
+                     np.zeros(len(h), bool), df=np.array([w % 9 for w in words], np.int32))
+        cuts = sorted(data.draw(st.lists(st.integers(0, len(h)), max_size=4)))
+        spans = list(zip(cuts[::2], cuts[1::2]))
+        batch.append((p, spans, np.arange(len(spans), dtype=np.uint64)))
+    got = rest_signatures(batch, {0, 2}, n_docs, seed)
+    for doc, sig in zip(batch, got):
+        want = _reference_inline_rest(*doc, {0, 2}, n_docs, seed)
+        assert (sig is None and want is None) or sig.tolist() == want.tolist()

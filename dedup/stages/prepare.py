@@ -273,8 +273,8 @@ def _own_passages(data: bytes) -> tuple[list, np.ndarray]:
 
 def _inline_rest_range(state, rng: tuple[int, int]):
     prepared, passages, ids, recurring, cfg = state
-    return [inline.rest_signature(prepared[d], *_own_passages(passages.get(d)), recurring, len(prepared), cfg.seed)
-            for d in ids[rng[0] : rng[1]]]
+    return inline.rest_signatures([(prepared[d], *_own_passages(passages.get(d))) for d in ids[rng[0] : rng[1]]],
+                                  recurring, len(prepared), cfg.seed)
 
 
 def _cut_range(state, rng: tuple[int, int]):
