@@ -69,6 +69,12 @@ def unpack_lines(data: bytes):
     return spans, shape, ntoks, keys
 
 
+def _line_spans(data: bytes) -> np.ndarray:
+    """(n, 2) ``spans`` of one document's lines (:func:`unpack_lines` without the rest)."""
+    n = int(np.frombuffer(data, np.int64, 1)[0])
+    return np.frombuffer(data, np.int32, 2 * n, 8 + 8 * n).reshape(-1, 2)
+
+
 def _line_arrays(data: bytes):
     """``(shape, ntoks, keys)`` of one document's lines (:func:`unpack_lines` without the spans)."""
     n = int(np.frombuffer(data, np.int64, 1)[0])
@@ -154,9 +160,9 @@ def line_furniture(docs: DocStore, lines: Records, recurring: np.ndarray, cfg: C
 
 def _rest_range(state, rng: tuple[int, int]):
     docs, lines, ids, recurring, cfg = state
-    chunk = [(docs.text(d), *unpack_lines(lines.get(d))) for d in ids[rng[0] : rng[1]]]
-    return rest_signatures([(text, spans, shape, keys) for text, spans, shape, _, keys in chunk], recurring,
-                           cfg.shingle_size, cfg.seed)
+    chunk = [(docs.text(d), lines.get(d)) for d in ids[rng[0] : rng[1]]]
+    return rest_signatures([(text, _line_spans(data).tolist(), *_line_arrays(data)[::2]) for text, data in chunk],
+                           recurring, cfg.shingle_size, cfg.seed)
 
 
 def _prepare_range(state, rng: tuple[int, int]):
@@ -267,8 +273,7 @@ def _passages_range(state, rng: tuple[int, int]):
 
 def _own_passages(data: bytes) -> tuple[list, np.ndarray]:
     """``(spans, keys)`` of a document's packed passages, without its residual key."""
-    spans, _, _, keys = unpack_lines(data)
-    return spans[:-1], keys[:-1]
+    return _line_spans(data)[:-1].tolist(), _line_arrays(data)[2][:-1]
 
 
 def _inline_rest_range(state, rng: tuple[int, int]):
