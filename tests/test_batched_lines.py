@@ -204,3 +204,24 @@ def test_inline_rest_signatures_of_many_documents_are_each_ones_own(docs, n_docs
     for doc, sig in zip(batch, got):
         want = _reference_inline_rest(*doc, {0, 2}, n_docs, seed)
         assert (sig is None and want is None) or sig.tolist() == want.tolist()
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.lists(st.lists(st.integers(0, 40), max_size=30), min_size=1, max_size=8), st.integers(0, 3))
+def test_rare_word_keys_from_the_table_are_those_from_each_token(docs, seed):
+    from dedup.config import Config
+    from dedup.stages.candidates import _rare_keys
+    from dedup.stages.segment import Prepared
+
+    values = np.arange(41, dtype=np.uint64) * np.uint64(0x9E3779B97F4A7C15)
+    order = np.argsort(values)
+    values, counts = values[order], (np.arange(41) % 13)[order]  # df 2..10 is rare for these few documents
+    prepared = []
+    for words in docs:
+        h = np.arange(41, dtype=np.uint64)[words] * np.uint64(0x9E3779B97F4A7C15)
+        p = Prepared(0, None, np.zeros(len(h), np.int32), np.zeros(len(h), np.int32), h, np.zeros(1, np.int64), [],
+                     np.zeros(len(h), bool), df=(np.arange(41) % 13)[words].astype(np.int32))
+        p.vocab = np.unique(h)
+        prepared.append(p)
+    cfg = Config(seed=seed)
+    assert np.array_equal(_rare_keys(prepared, cfg, 30, (values, counts)), _rare_keys(prepared, cfg, 30))

@@ -269,7 +269,10 @@ def _rare_keys(prepared: Sequence[Prepared], cfg: Config, n_docs: int, table: tu
         vocab = [p.vocab for p in prepared]
         flat = np.concatenate(vocab) if vocab else np.zeros(0, np.uint64)
         values, counts = table
-        df = counts[np.searchsorted(values, flat)] if len(values) else np.zeros(len(flat), np.int64)
+        df = np.zeros(len(flat), np.int64)
+        if len(values):  # looked up in sorted order: each search starts near the last
+            order = np.argsort(flat)
+            df[order] = counts[np.searchsorted(values, flat[order])]
         cut = np.cumsum([0] + [len(v) for v in vocab]).tolist()
         rare = (df >= 2) & (df <= cap)
         words = [flat[a:b][rare[a:b]] for a, b in zip(cut[:-1], cut[1:])]
