@@ -18,12 +18,16 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
+from itertools import chain, compress, count, starmap
+from operator import not_
 from dataclasses import dataclass
+from functools import lru_cache
 
 import numpy as np
 import xxhash
 
 from .normalize import TOKEN_RE, normalize
+from .segment import unique_sorted
 
 # Notices: furniture on a line of at most ``STRONG_MAX_TOKENS`` words.
 _STRONG = re.compile(
@@ -57,28 +61,126 @@ MENU_MAX_TOKENS = 3
 MENU_MIN_RUN = 3
 
 
+_LINE = re.compile(r"\S(?:[^\n]*\S)?")  # a line from its first to its last non-space character
+_HASH = xxhash.xxh3_64_intdigest
+
+
 def line_spans(text: str) -> list[tuple[int, int]]:
     """(start, end) of every non-blank line, white space trimmed."""
-    spans = []
-    pos = 0
-    for raw in text.split("\n"):
-        stripped = raw.strip()
-        if stripped:
-            start = pos + raw.find(stripped[0])
-            spans.append((start, start + len(stripped)))
-        pos += len(raw) + 1
-    return spans
+    return list(map(re.Match.span, _LINE.finditer(text)))
 
 
 def line_keys(text: str, spans: list[tuple[int, int]]) -> np.ndarray:
     """Stable hash of each line's normalized text, for counting recurrence."""
-    h = xxhash.xxh3_64_intdigest
-    if text.isascii():  # normalize() of an ASCII line: its slice of the text folded once, spaces collapsed
-        low = text.replace("`", "'").lower()
-        return np.fromiter((h(" ".join(low[s:e].split()).encode()) for s, e in spans), dtype=np.uint64, count=len(spans))
-    return np.fromiter(
-        (h(normalize(text[s:e]).encode("utf-8")) for s, e in spans), dtype=np.uint64, count=len(spans)
-    )
+    lines = _slices(text, spans)
+    return _keys(lines, _lowered(lines))
+
+
+def _slices(text: str, spans) -> list[str]:
+    return list(map(text.__getitem__, starmap(slice, spans)))
+
+
+def _lowered(lines: list[str]) -> list[str]:
+    """Each line with backquotes as quotes, lower-cased (one call for them all: a line
+    break ends a line for the case rules too)."""
+    low = "\n".join(lines).replace("`", "'").lower().split("\n")
+    return low if len(low) == len(lines) else [x.replace("`", "'").lower() for x in lines]
+
+
+def _non_ascii(lines: list[str]) -> list[int]:
+    return list(compress(count(), map(not_, map(str.isascii, lines))))
+
+
+class _Joined:
+    """Lines (``where``: which of them) laid end to end one line break apart, so that a
+    search of them all finds each line's matches (none spans a line break)."""
+
+    def __init__(self, lines: list[str], where: np.ndarray | None = None):
+        self.where = np.arange(len(lines)) if where is None else where
+        part = lines if where is None else list(map(lines.__getitem__, where.tolist()))
+        self.text = "\n".join(part)
+        size = np.fromiter(map(len, part), dtype=np.int64, count=len(part)) + 1
+        self.start = np.cumsum(size) - size
+
+    def _lines_at(self, pos) -> np.ndarray:
+        pos = np.fromiter(pos, dtype=np.int64)
+        return unique_sorted(self.where[np.searchsorted(self.start, pos, "right") - 1])
+
+    def matching(self, pattern: re.Pattern) -> np.ndarray:
+        """The lines where ``pattern`` matches."""
+        return self._lines_at(map(re.Match.start, pattern.finditer(self.text)))
+
+    def holding(self, needles: tuple[str, ...]) -> np.ndarray:
+        """The lines holding any of ``needles`` (str.find outruns a regex alternation)."""
+        return self._lines_at(_find_all(self.text, needles))
+
+
+def _find_all(text: str, needles: tuple[str, ...]):
+    for needle in needles:
+        i = text.find(needle)
+        while i >= 0:
+            yield i
+            i = text.find(needle, i + 1)
+
+
+_HASHED: dict[str, int] = {}  # keys of lines that are not ASCII (mostly recurring furniture)
+_HASHED_MAX, _HASHED_CHARS = 1 << 14, 512
+# ASCII code classes: 1 a space, 2 a line break, 3 other white space (normalizing changes it)
+_SPACE_CLASS = bytes(1 if c == 32 else 2 if c == 10 else 3 if chr(c).isspace() else 0 for c in range(256))
+
+
+def _uneven(joined: _Joined) -> np.ndarray:
+    """Of ASCII lines, those whose white space normalizing changes: any but single
+    spaces inside."""
+    text = joined.text
+    if text.count("\n") != len(joined.where) - 1:  # a line holds a line break
+        return joined.where
+    cls = np.frombuffer(text.encode("ascii").translate(_SPACE_CLASS), dtype=np.uint8)
+    gap = (cls == 1) | (cls == 2)
+    edge = np.ones(len(cls), dtype=bool)  # at a space: another one or a line's edge next to it
+    edge[1:] = gap[:-1]
+    edge[:-1] |= gap[1:]
+    edge[-1:] = True
+    return joined._lines_at(np.flatnonzero((cls == 3) | ((cls == 1) & edge)))
+
+
+def _keys(lines: list[str], low: list[str]) -> np.ndarray:
+    """:func:`line_keys` of the lines, ``low``: :func:`_lowered` of them. An ASCII
+    line's :func:`normalize` is its lowered form with spaces collapsed."""
+    norm = list(low)
+    other = _non_ascii(lines)
+    plain = np.ones(len(lines), dtype=bool)
+    plain[other] = False
+    for i in _uneven(_Joined(low, np.flatnonzero(plain))).tolist():
+        norm[i] = " ".join(low[i].split())
+    keys = np.fromiter(map(_HASH, map(str.encode, norm)), dtype=np.uint64, count=len(lines))
+    for i in other:
+        line = lines[i]
+        key = _HASHED.get(line)
+        if key is None:
+            key = _HASH(normalize(line).encode("utf-8"))
+            if len(line) <= _HASHED_CHARS:
+                if len(_HASHED) >= _HASHED_MAX:
+                    _HASHED.clear()
+                _HASHED[line] = key
+        keys[i] = key
+    return keys
+
+
+def read_lines(texts: list[str]) -> list[tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]]:
+    """:func:`line_spans` (as an (n, 2) array), :func:`shape_furniture` and
+    :func:`line_keys` of many texts, ``(spans, shape, ntoks, keys)`` each, judged over
+    all their lines at once."""
+    found = [list(_LINE.finditer(t)) for t in texts]
+    lines = list(map(re.Match.group, chain.from_iterable(found)))
+    spans = np.fromiter(chain.from_iterable(map(re.Match.span, chain.from_iterable(found))), np.int64,
+                        2 * len(lines)).reshape(-1, 2)
+    sizes = [len(f) for f in found]
+    low = _lowered(lines)
+    shape, ntoks = _shape(lines, low, sizes)
+    keys = _keys(lines, low)
+    cut = np.cumsum([0] + sizes).tolist()
+    return [(spans[a:b], shape[a:b], ntoks[a:b], keys[a:b]) for a, b in zip(cut[:-1], cut[1:])]
 
 
 # Cheap substring tests that every match of the pattern needs: the regexes (slow,
@@ -88,48 +190,80 @@ _INSIDE_HINTS = ("download", "click", "newsletter", "editor", "rights", "contact
 _NAV_HINTS = ("|", "\u00b7", "\u2022", "\u00bb", "/")
 
 
-_STRONG_HINT = re.compile("|".join(map(re.escape, _STRONG_HINTS)))  # substring tests, one call
-_INSIDE_HINT = re.compile("|".join(map(re.escape, _INSIDE_HINTS)))
-_NAV_HINT = re.compile("|".join(map(re.escape, _NAV_HINTS)))
+# An ASCII line's words: runs of characters other than str.split()'s white space, hyphens, slashes
+_IN_WORD = bytes(0 if chr(c).isspace() or chr(c) in "-/" else 1 for c in range(256))
 
 
-def _count_words(line: str) -> int:
-    if line.isascii():  # white-space words equal regex tokens closely enough for ASCII
-        return len(line.replace("-", " ").replace("/", " ").split())
-    return sum(1 for _ in TOKEN_RE.finditer(line))
+def _count_words(lines: list[str]) -> np.ndarray:
+    """Words per line: on an ASCII line its runs of characters other than white space,
+    hyphens and slashes (close enough to regex tokens, and counted for all lines in one
+    array pass), on another its regex tokens."""
+    ascii_ = np.fromiter(map(str.isascii, lines), dtype=bool, count=len(lines))
+    out = np.zeros(len(lines), dtype=np.int64)
+    plain = list(compress(lines, ascii_))
+    if plain:
+        inside = np.frombuffer("\n".join(plain).encode("ascii").translate(_IN_WORD), dtype=bool)
+        first = np.flatnonzero(inside[1:] & ~inside[:-1]) + 1  # a word's first character (the text's first: below)
+        size = np.fromiter(map(len, plain), dtype=np.int64, count=len(plain)) + 1
+        line = np.searchsorted(np.cumsum(size), first, "right")
+        words = np.bincount(line, minlength=len(plain))
+        words[0] += bool(inside[:1].any())
+        out[ascii_] = words
+    other = np.flatnonzero(~ascii_)
+    out[other] = list(map(len, map(TOKEN_RE.findall, map(lines.__getitem__, other.tolist()))))
+    return out
+
+
+def _remembered(pattern: re.Pattern, anchored: bool = False):
+    """Whether ``pattern`` matches a short line (at its start when ``anchored``),
+    remembered per line: the lines these patterns run on are mostly recurring
+    furniture, and some patterns backtrack for microseconds a line."""
+    return lru_cache(maxsize=1 << 12)(lambda line: bool((pattern.match if anchored else pattern.search)(line)))
+
+
+_IS_STRONG, _IS_WEAK, _IS_WEAK_INSIDE = _remembered(_STRONG), _remembered(_WEAK, anchored=True), _remembered(_WEAK_INSIDE)
+
+
+def _matching(test, where: np.ndarray, texts: list[str]) -> np.ndarray:
+    """The indices in ``where`` of the ``texts`` that ``test`` matches."""
+    hit = np.fromiter(map(bool, map(test, map(texts.__getitem__, where.tolist()))), dtype=bool, count=len(where))
+    return where[hit]
 
 
 def shape_furniture(text: str, spans: list[tuple[int, int]]) -> tuple[np.ndarray, np.ndarray]:
     """Per line: True where it looks like furniture by itself or as part of a menu run;
     and the line's number of words."""
-    n = len(spans)
-    ntoks = [0] * n
-    mask = [False] * n
-    short = [False] * n
-    for i, (s, e) in enumerate(spans):
-        line = text[s:e]
-        ntok = ntoks[i] = _count_words(line)
-        if ntok <= STRONG_MAX_TOKENS:
-            low = line.lower()
-            mask[i] = bool(
-                (_STRONG_HINT.search(low) and _STRONG.search(line))
-                or (_NAV_HINT.search(line) and _NAV_LINE.search(line))
-                or (ntok <= WEAK_MAX_TOKENS and _WEAK.match(line))
-                or (ntok <= INSIDE_MAX_TOKENS and _INSIDE_HINT.search(low) and _WEAK_INSIDE.search(line))
-            )
-            short[i] = ntok <= MENU_MAX_TOKENS and not _END.search(line)
-        elif _NAV_HINT.search(line) and _NAV_LINE.search(line):
-            mask[i] = True
-    # Runs of very short unpunctuated lines are menus and link lists.
-    i = 0
-    while i < n:
-        j = i
-        while j < n and short[j]:
-            j += 1
-        if j - i >= MENU_MIN_RUN:
-            mask[i:j] = [True] * (j - i)
-        i = max(j, i + 1)
-    return np.array(mask, dtype=bool), np.array(ntoks, dtype=np.int64)
+    lines = _slices(text, spans)
+    return _shape(lines, _lowered(lines), [len(lines)])
+
+
+def _shape(lines: list[str], low: list[str], sizes: list[int]) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`shape_furniture` of the lines of several texts (``sizes`` lines each,
+    ``low``: :func:`_lowered` of them): each pattern runs only on the lines its word
+    count and substring hints leave, over all the texts at once."""
+    n = len(lines)
+    ntoks = _count_words(lines)
+    mask = np.zeros(n, dtype=bool)
+    if not n:
+        return mask, ntoks
+    mask[_matching(_NAV_LINE.search, _Joined(lines).holding(_NAV_HINTS), lines)] = True
+    few = np.flatnonzero(ntoks <= STRONG_MAX_TOKENS)
+    mask[_matching(_IS_STRONG, _Joined(low, few).holding(_STRONG_HINTS), lines)] = True
+    mask[_matching(_IS_WEAK, few[ntoks[few] <= WEAK_MAX_TOKENS], lines)] = True
+    inside = few[ntoks[few] <= INSIDE_MAX_TOKENS]
+    mask[_matching(_IS_WEAK_INSIDE, _Joined(low, inside).holding(_INSIDE_HINTS), lines)] = True
+    # Runs of very short unpunctuated lines are menus and link lists (a run stays in its text).
+    tiny = few[ntoks[few] <= MENU_MAX_TOKENS]
+    short = np.zeros(n, dtype=bool)
+    short[tiny] = True
+    short[_matching(_END.search, tiny, lines)] = False
+    follows = np.zeros(n, dtype=bool)
+    follows[1:] = short[:-1] & short[1:]
+    follows[np.cumsum([0] + sizes[:-1])[np.asarray(sizes) > 0]] = False  # a text's first line
+    run = np.cumsum(short & ~follows)
+    length = np.bincount(run[short], minlength=int(run[-1]) + 1 if n else 1)
+    mask[short & (length[run] >= MENU_MIN_RUN)] = True
+    return mask, ntoks
 
 
 NEAR_RATIO = 85  # rapidfuzz ratio (0-100) at which a line is a misread copy of furniture

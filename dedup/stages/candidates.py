@@ -183,10 +183,12 @@ def _noisy(prepared: Sequence[Prepared]) -> np.ndarray:
 
 def _keys_range(state, rng: tuple[int, int]):
     prepared, cfg, rare, with_grams = state
-    docs = prepared[rng[0] : rng[1]]
+    stored = getattr(prepared, "stored", None)  # a store: no document frequency per token is needed
+    docs = [stored(k) for k in range(*rng)] if stored else prepared[rng[0] : rng[1]]
     keys, seg_of = segment_band_keys(docs, cfg)
     grams, owner = _bigrams_of(docs, rng[0]) if with_grams else ([], [])
-    return keys, seg_of + rng[0], (_rare_keys(docs, cfg, len(prepared)) if rare else None), grams, owner
+    rare_keys = _rare_keys(docs, cfg, len(prepared), getattr(prepared, "table", None)) if rare else None
+    return keys, seg_of + rng[0], rare_keys, grams, owner
 
 
 class _BandColumns:
@@ -252,23 +254,36 @@ def find_candidates(prepared: Sequence[Prepared], cfg: Config, progress=None, *,
     return _merge_pairs(pairs, rare_pairs(grams, owners, len(prepared), pairs, _ntokens(prepared), cfg.max_evalue))
 
 
-def _rare_keys(prepared: Sequence[Prepared], cfg: Config, n_docs: int) -> np.ndarray:
+def _rare_keys(prepared: Sequence[Prepared], cfg: Config, n_docs: int, table: tuple | None = None) -> np.ndarray:
     """Band keys for the OCR channel: one signature per document of its rarer words.
 
     Misreadings break most word n-grams, but the names and figures that survive are
-    still shared; misread words (seen once) and common words are left out.
+    still shared; misread words (seen once) and common words are left out. ``table``:
+    the corpus's words and their documents, looked up for each document's distinct
+    words (else each token's ``df`` is read).
     """
     cap = max(10, int(RARE_DF_SHARE * n_docs))
-    shingles, owners = [], []
-    for k, p in enumerate(prepared):
-        rare = unique_sorted(p.hashes[(p.df >= 2) & (p.df <= cap)])
-        rare = (rare ^ (rare >> np.uint64(32))).astype(np.uint32)
-        if len(rare) == 0:
-            rare = np.zeros(1, dtype=np.uint32)  # an empty set: a signature nobody shares
-        shingles.append(rare)
-        owners.append(np.full(len(rare), k, dtype=np.int64))
-    sig = signatures(np.concatenate(shingles), np.concatenate(owners), len(prepared), cfg.num_perm, cfg.seed)
+    if table is None:
+        words = [unique_sorted(p.hashes[(p.df >= 2) & (p.df <= cap)]) for p in prepared]
+    else:
+        vocab = [p.vocab for p in prepared]
+        flat = np.concatenate(vocab) if vocab else np.zeros(0, np.uint64)
+        values, counts = table
+        df = np.zeros(len(flat), np.int64)
+        if len(values):  # looked up in sorted order: each search starts near the last
+            order = np.argsort(flat)
+            df[order] = counts[np.searchsorted(values, flat[order])]
+        cut = np.cumsum([0] + [len(v) for v in vocab]).tolist()
+        rare = (df >= 2) & (df <= cap)
+        words = [flat[a:b][rare[a:b]] for a, b in zip(cut[:-1], cut[1:])]
+    words = [w if len(w) else _NO_WORDS for w in words]  # an empty set: a signature nobody shares
+    flat = np.concatenate(words)
+    owners = np.repeat(np.arange(len(words), dtype=np.int64), [len(w) for w in words])
+    sig = signatures((flat ^ (flat >> np.uint64(32))).astype(np.uint32), owners, len(words), cfg.num_perm, cfg.seed)
     return band_keys(sig, cfg.bands, cfg.rows)
+
+
+_NO_WORDS = np.zeros(1, dtype=np.uint64)
 
 
 def _merge_pairs(a: np.ndarray, b: np.ndarray) -> np.ndarray:

@@ -34,8 +34,9 @@ def combine(hashes: np.ndarray, n: int) -> np.ndarray:
     m = len(hashes) - n + 1
     x = hashes[:m].copy()
     with np.errstate(over="ignore"):
-        for k in range(1, n):
-            x = x * _MIX + hashes[k : k + m]
+        for k in range(1, n):  # in place: no temporary array per step
+            x *= _MIX
+            x += hashes[k : k + m]
     return ((x >> np.uint64(32)) ^ x).astype(np.uint32)
 
 

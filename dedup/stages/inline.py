@@ -30,7 +30,7 @@ import numpy as np
 import xxhash
 
 from .fingerprint import signatures
-from .segment import Prepared, member_sorted
+from .segment import Prepared, member_sorted, unique_sorted
 
 NGRAM = 8  # tokens per n-gram: long enough that chance repeats are rare
 BUDGET = 1 << 25  # n-gram entries counted exactly (~24 bytes each) before anchors are sampled
@@ -60,8 +60,9 @@ def ngrams(hashes: np.ndarray, n: int = NGRAM) -> np.ndarray:
     h = np.asarray(hashes, np.uint64)
     x = h[:m].copy()
     with np.errstate(over="ignore"):
-        for k in range(1, n):
-            x = x * _MIX + h[k : k + m]
+        for k in range(1, n):  # in place: no temporary array per step
+            x *= _MIX
+            x += h[k : k + m]
         x ^= x >> np.uint64(31)
         x *= _FIN
         x ^= x >> np.uint64(29)
@@ -84,7 +85,9 @@ def _anchored(hash_lists: list[np.ndarray], mod: int, n: int):
     joined = np.concatenate([np.asarray(h, np.uint64) for h in hash_lists]) if off[-1] else np.zeros(0, np.uint64)
     g = ngrams(joined, n)
     doc = np.repeat(np.arange(len(lens)), lens)[: len(g)]
-    keep = np.arange(len(g)) + n <= off[doc + 1]  # inside one document
+    keep = np.ones(len(g), dtype=bool)  # inside one document: not in its last n - 1 positions
+    last = (off[1:, None] - np.arange(1, n)).ravel()
+    keep[last[(last >= np.repeat(off[:-1], n - 1)) & (last < len(g))]] = False
     if mod > 1:
         keep &= g % np.uint64(mod) == 0
     pos = np.flatnonzero(keep)
@@ -131,7 +134,7 @@ def passages_many(hash_lists: list[np.ndarray], recurring: np.ndarray, mod: int,
     pos, doc, g, off = _anchored(hash_lists, mod, n)
     if not len(pos):
         return out
-    rec = member_sorted(g, recurring)
+    rec = _recurring(g, recurring)
     if not rec.any():
         return out
     # Between two anchors there is no evidence either way: they chain while close enough
@@ -144,6 +147,23 @@ def passages_many(hash_lists: list[np.ndarray], recurring: np.ndarray, mod: int,
     local = pos - off[doc]
     for d, s, e in zip(doc[starts].tolist(), local[starts].tolist(), local[ends].tolist()):
         out[d].append((s, e + n))
+    return out
+
+
+FILTER_BITS = 24  # the bitmap below: at most 16 MB
+
+
+def _recurring(grams: np.ndarray, recurring: np.ndarray) -> np.ndarray:
+    """:func:`member_sorted` of ``grams`` in ``recurring`` (sorted), most of them ruled
+    out first by a bitmap of the recurring n-grams' low bits: a binary search per n-gram
+    costs a cache miss per step, and most n-grams do not recur."""
+    bits = min(FILTER_BITS, max(16, (16 * len(recurring)).bit_length()))
+    low = np.uint64((1 << bits) - 1)
+    seen = np.zeros(1 << bits, dtype=bool)
+    seen[(recurring & low).astype(np.intp)] = True
+    maybe = np.flatnonzero(seen[(grams & low).astype(np.intp)])
+    out = np.zeros(len(grams), dtype=bool)
+    out[maybe] = member_sorted(grams[maybe], recurring)
     return out
 
 
@@ -167,17 +187,30 @@ def rest_signature(p: Prepared, spans: list[tuple[int, int]], keys: np.ndarray, 
     Words rather than shingles: independent reports of one event share its names and
     terms but few word sequences, and they must count as related (a quotation they
     share is not furniture); documents that share only a widget share neither."""
-    keep = np.ones(p.ntokens, dtype=bool)
-    for (s, e), k in zip(spans, keys.tolist()):
-        if k in recurring:
-            keep[s:e] = False
-    if p.df is not None:
-        keep &= p.df * 2 <= n_docs
-    words = np.unique(np.asarray(p.hashes, np.uint64)[keep])
-    if len(words) < REST_MIN_WORDS:
-        return None
-    w32 = ((words >> np.uint64(32)) ^ words).astype(np.uint32)
-    return signatures(w32, np.zeros(len(w32), np.int64), 1, REST_PERM, seed)[0]
+    return rest_signatures([(p, spans, keys)], recurring, n_docs, seed)[0]
+
+
+def rest_signatures(docs: list, recurring: set, n_docs: int, seed: int) -> list:
+    """:func:`rest_signature` of many documents, ``(p, spans, keys)`` each, MinHashed in
+    one call."""
+    words = []
+    for p, spans, keys in docs:
+        keep = np.ones(p.ntokens, dtype=bool)
+        for (s, e), k in zip(spans, keys.tolist()):
+            if k in recurring:
+                keep[s:e] = False
+        if p.df is not None:
+            keep &= p.df * 2 <= n_docs
+        words.append(unique_sorted(np.asarray(p.hashes, np.uint64)[keep]))
+    kept = [k for k, w in enumerate(words) if len(w) >= REST_MIN_WORDS]
+    out = [None] * len(docs)
+    if kept:
+        flat = np.concatenate([words[k] for k in kept])
+        owner = np.repeat(np.arange(len(kept), dtype=np.int64), [len(words[k]) for k in kept])
+        w32 = ((flat >> np.uint64(32)) ^ flat).astype(np.uint32)
+        for k, row in zip(kept, signatures(w32, owner, len(kept), REST_PERM, seed)):
+            out[k] = row
+    return out
 
 
 def cut(paras: list, p: Prepared, drop: list[tuple[int, int]], text: str) -> list[tuple[int, int]]:

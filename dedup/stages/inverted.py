@@ -57,14 +57,15 @@ def rare_pairs(keys: list[np.ndarray], docs: list[np.ndarray], n_docs: int,
         return np.zeros((0, 2), np.int64)
     k = np.concatenate(keys)
     d = np.concatenate(docs)
-    order = np.argsort(k, kind="stable")
+    cap = max(2, min(MAX_DF, int(DF_SHARE * n_docs)))
+    order = np.argsort(k)  # not stable (several times faster): a group's pairs are a set
     k, d = k[order], d[order]
     if not len(k):
         return np.zeros((0, 2), np.int64)
     starts = np.flatnonzero(np.r_[True, k[1:] != k[:-1]])
     lengths = np.diff(np.r_[starts, len(k)])
-    cap = max(2, min(MAX_DF, int(DF_SHARE * n_docs)))
-    found, weight = [], []
+    bits = cap.bit_length()  # a pair code tagged with its bigram's df: (n_docs ** 2) << bits fits 63 bits
+    found = []
     for size in range(2, cap + 1):
         first = starts[lengths == size]
         if not len(first):
@@ -72,13 +73,14 @@ def rare_pairs(keys: list[np.ndarray], docs: list[np.ndarray], n_docs: int,
         rows = d[first[:, None] + np.arange(size)].astype(np.int64)  # pair codes reach n_docs squared
         a, b = np.triu_indices(size, 1)
         i, j = rows[:, a].ravel(), rows[:, b].ravel()
-        found.append(np.minimum(i, j) * n_docs + np.maximum(i, j))
-        weight.append(np.full(len(i), np.log(n_docs / size)))
+        found.append(((np.minimum(i, j) * n_docs + np.maximum(i, j)) << bits) | size)
     if not found:
         return np.zeros((0, 2), np.int64)
-    codes, w = np.concatenate(found), np.concatenate(weight)
-    order = np.argsort(codes, kind="stable")
-    codes, w = codes[order], w[order]
+    tagged = np.sort(np.concatenate(found))  # by pair, then by df: the order its weights are summed in
+    codes = tagged >> bits
+    weights = np.zeros(1 << bits)
+    weights[2 : cap + 1] = [np.log(n_docs / size) for size in range(2, cap + 1)]
+    w = weights[tagged & ((1 << bits) - 1)]
     first = np.flatnonzero(np.r_[True, codes[1:] != codes[:-1]])
     codes, score = codes[first], np.add.reduceat(w, first)
     keep = score >= MIN_IDF

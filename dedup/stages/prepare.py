@@ -69,6 +69,12 @@ def unpack_lines(data: bytes):
     return spans, shape, ntoks, keys
 
 
+def _line_spans(data: bytes) -> np.ndarray:
+    """(n, 2) ``spans`` of one document's lines (:func:`unpack_lines` without the rest)."""
+    n = int(np.frombuffer(data, np.int64, 1)[0])
+    return np.frombuffer(data, np.int32, 2 * n, 8 + 8 * n).reshape(-1, 2)
+
+
 def _line_arrays(data: bytes):
     """``(shape, ntoks, keys)`` of one document's lines (:func:`unpack_lines` without the spans)."""
     n = int(np.frombuffer(data, np.int64, 1)[0])
@@ -81,15 +87,9 @@ def _line_arrays(data: bytes):
 def _lines_range(docs: DocStore, rng: tuple[int, int]):
     """The range's packed lines, and its part of the corpus line count and of its
     content words (a reduction: folded where the engine keeps the parts)."""
-    out, keys, tokens = [], [], 0
-    for k in range(*rng):
-        text = docs.text(k)
-        spans = boilerplate.line_spans(text)
-        shape, ntoks = boilerplate.shape_furniture(text, spans)
-        keys.append(boilerplate.line_keys(text, spans))
-        tokens += int(ntoks[~shape].sum())
-        out.append(pack_lines(spans, shape, ntoks, keys[-1]))
-    return out, (recurrence.count_part(rng[0], keys), tokens)
+    read = boilerplate.read_lines([docs.text(k) for k in range(*rng)])
+    tokens = sum(int(ntoks[~shape].sum()) for _, shape, ntoks, _ in read)
+    return [pack_lines(*x) for x in read], (recurrence.count_part(rng[0], [x[3] for x in read]), tokens)
 
 
 def _merge_lines(a: tuple, b: tuple) -> tuple:
@@ -160,9 +160,9 @@ def line_furniture(docs: DocStore, lines: Records, recurring: np.ndarray, cfg: C
 
 def _rest_range(state, rng: tuple[int, int]):
     docs, lines, ids, recurring, cfg = state
-    chunk = [(docs.text(d), *unpack_lines(lines.get(d))) for d in ids[rng[0] : rng[1]]]
-    return rest_signatures([(text, spans, shape, keys) for text, spans, shape, _, keys in chunk], recurring,
-                           cfg.shingle_size, cfg.seed)
+    chunk = [(docs.text(d), lines.get(d)) for d in ids[rng[0] : rng[1]]]
+    return rest_signatures([(text, _line_spans(data).tolist(), *_line_arrays(data)[::2]) for text, data in chunk],
+                           recurring, cfg.shingle_size, cfg.seed)
 
 
 def _prepare_range(state, rng: tuple[int, int]):
@@ -273,14 +273,13 @@ def _passages_range(state, rng: tuple[int, int]):
 
 def _own_passages(data: bytes) -> tuple[list, np.ndarray]:
     """``(spans, keys)`` of a document's packed passages, without its residual key."""
-    spans, _, _, keys = unpack_lines(data)
-    return spans[:-1], keys[:-1]
+    return _line_spans(data)[:-1].tolist(), _line_arrays(data)[2][:-1]
 
 
 def _inline_rest_range(state, rng: tuple[int, int]):
     prepared, passages, ids, recurring, cfg = state
-    return [inline.rest_signature(prepared[d], *_own_passages(passages.get(d)), recurring, len(prepared), cfg.seed)
-            for d in ids[rng[0] : rng[1]]]
+    return inline.rest_signatures([(prepared[d], *_own_passages(passages.get(d))) for d in ids[rng[0] : rng[1]]],
+                                  recurring, len(prepared), cfg.seed)
 
 
 def _cut_range(state, rng: tuple[int, int]):

@@ -211,6 +211,12 @@ class PreparedStore(Sequence):
             self._cache.popitem(last=False)
         return p
 
+    def stored(self, k: int) -> Prepared:
+        """Document ``k`` as stored, its word document frequencies not looked up (for a
+        pass that reads only its tokens, segments and distinct words)."""
+        p = self._cache.get(k)
+        return p if p is not None else unpack_prepared(k, self._records.get(k))
+
     def hashes(self, k: int) -> np.ndarray:
         """Document ``k``'s token hashes alone (no df lookup: for a pass that needs no more)."""
         p = self._cache.get(k)
