@@ -46,11 +46,12 @@ def facts_of(doc: Document, content_lines: list[str] | None = None, date_order: 
     """Metadata for provenance: what the record gives, else what the text's head shows.
 
     ``date_order``: how all-numeric dates whose day and month could swap are read."""
+    head = metadata.head_region(doc.text)  # read once for the date and the credits
     date = metadata.parse_record_date(doc.date, date_order) if doc.date else None
     if date is None:
-        date = metadata.find_date(doc.text, date_order)
+        date = metadata.find_date(doc.text, date_order, head)
     title = doc.title or metadata.find_title(doc.text, content_lines)
-    return DocFacts(doc.id, title, date, doc.source, tuple(metadata.find_credits(doc.text)))
+    return DocFacts(doc.id, title, date, doc.source, tuple(metadata.find_credits(doc.text, head)))
 
 
 def pack_lines(spans: list, shape: np.ndarray, ntoks: np.ndarray, keys: np.ndarray) -> bytes:

@@ -1,0 +1,101 @@
+"""Faster rewrites against the definitions they replaced, on generated text (pure speed
+changes: every answer must stay the same)."""
+
+import re
+from datetime import datetime
+from itertools import islice
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from dedup.stages import credits, dates
+
+# --- the definitions as they were --------------------------------------------------------
+_WORD = re.compile(r"[^\W_]+")
+_SENTENCE_END = re.compile(r"[.!?。！？][\"'”’»)]*\s*$")
+_ENDS_SENTENCE = re.compile(r"[.!?\"'”’»)]\s*$")
+_FEW_WORDS = re.compile(r"[\W_]*(?:[^\W_]+(?:[\W_]+|\Z)){0,%d}" % credits.TAIL_WORDS)
+
+
+def old_is_prose(line, next_line):
+    n = len(_WORD.findall(line)) if len(line) < 400 else sum(1 for _ in islice(_WORD.finditer(line), 26))
+    if n > 25 or (n >= 10 and _SENTENCE_END.search(line)):
+        return True
+    if line.lstrip()[:1].islower():
+        return True
+    return bool(next_line and next_line.lstrip()[:1].islower() and n >= 4)
+
+
+def old_head_region(text, limit=dates.HEAD_LINES):
+    lines, blank_after = [], []
+    for raw in text.split("\n"):
+        if raw.strip():
+            lines.append(raw.strip())
+            blank_after.append(False)
+            if len(lines) > limit:
+                break
+        elif blank_after:
+            blank_after[-1] = True
+    out, prose_seen = [], 0
+    for k, line in enumerate(lines[:limit]):
+        nxt = lines[k + 1] if k + 1 < len(lines) and not blank_after[k] else None
+        prose = old_is_prose(line, nxt)
+        out.append((line, prose))
+        prose_seen += prose
+        if prose_seen >= dates.BODY_LINES:
+            break
+    return out
+
+
+def old_sign_off_lines(text):
+    end = text[-4000:].splitlines()[1 if len(text) > 4000 else 0:]
+    out, prev = [], ""
+    for raw in end:
+        line = raw.strip()
+        if line:
+            alone = not prev or bool(_ENDS_SENTENCE.search(prev)) or credits._BARE.fullmatch(line) is not None
+            if alone and not line[:1].islower() and _FEW_WORDS.fullmatch(line) is not None:
+                out.append(line)
+            elif out and out[-1] == prev:
+                out.pop()
+            out = out[-credits.TAIL_LINES:]
+        prev = line
+    nonblank = [ln.strip() for ln in end if ln.strip()][-credits.TAIL_LINES:]
+    return [ln for ln in out if ln in nonblank]
+
+
+# --- generated text: agency names, datelines, dates, quotes, dashes, wrapped lines ---------
+PIECES = ["Reuters", "REUTER", "AP", "PA News", "Xinhua", "AFP", "dpa", "Agence France-Presse", "Tim Reuter",
+          "By", "Source:", "Photo:", "©", "(Reuters)", "(AP)", "—", "-", "--", " - ", "/", "WASHINGTON,", "Jan 3",
+          "3 January 2024", "2024-01-03", "Posted", "said", "the", "talks", "resumed", ".", ",", "!", '"', "”", "»", ")",
+          "'", "’", "“", "Harrisburg, PA", "contributed to this report", "新华社", "ТАСС", "Ünïcode", "x_y", "  ", "\t",
+          "\r", "\u2028", "\x85", "\xa0", "a" * 40, "word " * 30, "A" * 450, "Long sentence " * 40 + "."]
+line = st.lists(st.sampled_from(PIECES), max_size=12).map(" ".join) | st.text(max_size=40)
+texts = st.lists(line | st.just(""), max_size=25).map("\n".join)
+
+
+@settings(max_examples=400, deadline=None)
+@given(texts)
+def test_head_region_and_sign_offs_are_as_before(text):
+    assert dates.head_region(text) == old_head_region(text)
+    for limit in (1, 2, 3):
+        assert dates.head_region(text, limit) == old_head_region(text, limit)
+    assert credits._sign_off_lines(text) == old_sign_off_lines(text)
+    assert credits._sign_off_lines(text + "\n" + "word " * 800) == old_sign_off_lines(text + "\n" + "word " * 800)
+
+
+@settings(max_examples=400, deadline=None)
+@given(line, st.integers(1, 30))
+def test_word_counts_and_sentence_ends_are_the_regexes(s, cap):
+    for x in (s, s * 30):
+        assert dates.words_upto(x, cap) == min(cap, len(_WORD.findall(x)))
+        assert dates.ends_sentence(x) == bool(_SENTENCE_END.search(x))
+        assert credits._few_words(x) == (_FEW_WORDS.fullmatch(x) is not None)
+        assert credits._bare(x.strip()) == (credits._BARE.fullmatch(x.strip()) is not None)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.datetimes(datetime(1900, 1, 1), datetime(2099, 12, 31)), st.integers(0, 30))
+def test_iso_record_dates_are_read_as_the_patterns_read_them(dt, hour):
+    for value in (dt.strftime("%Y-%m-%dT%H:%M:%S"), dt.strftime(f"%Y-%m-%dT{hour:02d}:%M:%S"), dt.strftime("%Y-%m-%dT%H:%M:61")):
+        assert dates.parse_record_date(value) == (dates.parse_date(value) or dates._dateparser(value, "DMY"))
