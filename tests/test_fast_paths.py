@@ -5,10 +5,11 @@ import re
 from datetime import datetime
 from itertools import islice
 
+import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from dedup.stages import credits, dates
+from dedup.stages import boilerplate, credits, dates, segment
 
 # --- the definitions as they were --------------------------------------------------------
 _WORD = re.compile(r"[^\W_]+")
@@ -99,3 +100,46 @@ def test_word_counts_and_sentence_ends_are_the_regexes(s, cap):
 def test_iso_record_dates_are_read_as_the_patterns_read_them(dt, hour):
     for value in (dt.strftime("%Y-%m-%dT%H:%M:%S"), dt.strftime(f"%Y-%m-%dT{hour:02d}:%M:%S"), dt.strftime("%Y-%m-%dT%H:%M:61")):
         assert dates.parse_record_date(value) == (dates.parse_date(value) or dates._dateparser(value, "DMY"))
+
+
+# --- quotes: one pass over a document's marks against the regex scan per paragraph --------
+_QUOTE_MARKS = re.compile("``|''|[\"\u201c\u201d\u201e\u00ab\u00bb'`\u2018\u2019\u201a\u201b\u2039\u203a]")
+
+
+def old_quoted(text, start, end, token_starts):
+    inside = np.zeros(len(token_starts), dtype=bool)
+    state = {False: [start, False], True: [start, False]}
+    first = True
+    for m in _QUOTE_MARKS.finditer(text, start, end):
+        k, e = m.start(), m.end()
+        single = m.group() in segment._SINGLE
+        before = text[k - 1] if k > start else " "
+        left, right = not before.isspace(), e < end and not text[e].isspace()
+        st = state[single]
+        if right and (not left or before in segment._OPEN_BEFORE) and not st[1]:
+            st[0], st[1] = k, True
+        elif left and (st[1] or (first and not right and not single)) and not (single and right and text[e].isalnum()):
+            lo, hi = np.searchsorted(token_starts, [st[0], k])
+            inside[lo:hi] = True
+            st[1] = False
+        first = first and single
+    for opened, is_open in state.values():
+        if is_open:
+            inside[np.searchsorted(token_starts, opened):] = True
+    return inside
+
+
+QUOTY = ["said", "don't", "'", "''", "``", "`", '"', "“", "”", "‘", "’", "«", "»", "‹", "›", "(", "—", "-", ".", "!", "?",
+         "。", "the", "victims'", "\n", "\n\n", "  ", "x"]
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(st.sampled_from(QUOTY), max_size=60).map(lambda w: "".join(w[i] + " " * (i % 3 == 0) for i in range(len(w)))),
+       st.lists(st.booleans(), max_size=40), st.integers(2, 30))
+def test_quotes_and_segments_are_as_before(text, keep, target):
+    spans = boilerplate.line_spans(text)
+    paras = segment.paragraphs(text, spans, np.array((keep + [True] * len(spans))[: len(spans)], dtype=bool))
+    p = segment.prepare(0, text, paras, target)
+    first = segment.span_tokens(text, paras)[3].tolist()
+    want = [old_quoted(text, s, e, p.starts[a:b]) for (s, e), a, b in zip(paras, first, first[1:])]
+    assert np.array_equal(p.quoted, np.concatenate(want) if want else np.zeros(0, bool))
