@@ -9,7 +9,7 @@ import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from dedup.stages import boilerplate, credits, dates, segment
+from dedup.stages import boilerplate, credits, dates, segment, words
 
 # --- the definitions as they were --------------------------------------------------------
 _WORD = re.compile(r"[^\W_]+")
@@ -143,3 +143,49 @@ def test_quotes_and_segments_are_as_before(text, keep, target):
     first = segment.span_tokens(text, paras)[3].tolist()
     want = [old_quoted(text, s, e, p.starts[a:b]) for (s, e), a, b in zip(paras, first, first[1:])]
     assert np.array_equal(p.quoted, np.concatenate(want) if want else np.zeros(0, bool))
+
+
+# --- word and phrase tables: one integer sort per (key, document), one sort per batch ------
+def old_table_of_pairs(docs, keys):
+    keys = np.asarray(keys, np.uint64)
+    order = np.argsort(keys)
+    k = keys[order]
+    new = k[1:] != k[:-1]
+    values = k[np.concatenate(([True], new))] if len(k) else k
+    counts = np.ones(len(values), np.int32)
+    repeated = np.concatenate(([False], ~new)) | np.concatenate((~new, [False])) if len(k) else np.zeros(0, bool)
+    if repeated.any():
+        sk, sd = k[repeated], np.asarray(docs)[order][repeated]
+        o = np.lexsort((sd, sk))
+        sk, sd = sk[o], sd[o]
+        uk = sk[np.concatenate(([True], (sk[1:] != sk[:-1]) | (sd[1:] != sd[:-1])))]
+        edges = np.flatnonzero(np.concatenate(([True], uk[1:] != uk[:-1], [True])))
+        counts[np.searchsorted(values, uk[edges[:-1]])] = np.diff(edges)
+    return values, counts
+
+
+small = st.integers(0, 12).map(np.uint64) | st.sampled_from([np.uint64(2**64 - 1), np.uint64(2**63)])
+pairs = st.lists(st.tuples(st.integers(0, 5) | st.sampled_from([2**40, 2**62]), small), max_size=60)
+
+
+def _same(a, b):
+    assert len(a) == len(b) and all(x.dtype == y.dtype and np.array_equal(x, y) for x, y in zip(a, b))
+
+
+@settings(max_examples=300, deadline=None)
+@given(pairs)
+def test_table_of_pairs_is_as_before(pairs):
+    docs = np.array([d for d, _ in pairs], np.int64)
+    keys = np.array([k for _, k in pairs], np.uint64)
+    _same(words.table_of_pairs(docs, keys), old_table_of_pairs(docs, keys))
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.lists(small, max_size=20), max_size=8), st.integers(0, 1000))
+def test_vocab_table_is_each_documents_unique_words(docs, first):
+    hashes = [np.array(h, np.uint64) for h in docs]
+    vocabs, table = words.vocab_table(first, hashes)
+    want = [np.unique(h, return_counts=True) for h in hashes]
+    for v, (u, _) in zip(vocabs, want):
+        _same((v,), (u,))
+    _same(table, words.table_of([(first + d, u, c) for d, (u, c) in enumerate(want)]))

@@ -148,12 +148,14 @@ def span_tokens_many(texts: list[str], spans: list[list[tuple[int, int]]]) -> li
     return out
 
 
-def prepare(index: int, text: str, paras: list[tuple[int, int]], segment_tokens: int, tokens: tuple | None = None) -> Prepared:
+def prepare(index: int, text: str, paras: list[tuple[int, int]], segment_tokens: int, tokens: tuple | None = None,
+            marks: tuple | None = None) -> Prepared:
     """Tokenize the content paragraphs and cut them into segments. ``tokens``: the
-    paragraphs' :func:`span_tokens` when already computed (a batch's, by :func:`span_tokens_many`)."""
+    paragraphs' :func:`span_tokens` when already computed (a batch's, by :func:`span_tokens_many`);
+    ``marks``: the text's :func:`_marks`, likewise (:func:`marks_many`)."""
     starts, ends, hashes, first = span_tokens(text, paras) if tokens is None else tokens
     para_last = first[1:] - 1  # last token of each paragraph
-    quote_at, sentence_at = _marks(text)
+    quote_at, sentence_at = _marks(text) if marks is None else marks
     bounds = _segment_bounds(text, starts, ends, para_last, segment_tokens, sentence_at)
     quoted = _quoted_paragraphs(text, paras, starts, first.tolist(), quote_at)
     # int32 offsets halve the memory that every document keeps until alignment
@@ -172,11 +174,26 @@ _MARK_CLASS[[ord(c) for c in ".!?\u3002\uff01\uff1f"]] = 2
 def _marks(text: str) -> tuple[np.ndarray, np.ndarray]:
     """Offsets of the text's quotation-mark characters and of its sentence marks."""
     if text.isascii():
-        cps = np.frombuffer(text.encode("ascii"), dtype=np.uint8)
+        cls = _MARK_CLASS[np.frombuffer(text.encode("ascii"), dtype=np.uint8)]
     else:
-        cps = np.minimum(np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32), len(_MARK_CLASS) - 1)
-    cls = _MARK_CLASS[cps]
+        cls = _mark_class(np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32))
     return np.flatnonzero(cls == 1), np.flatnonzero(cls == 2)
+
+
+def _mark_class(cps: np.ndarray) -> np.ndarray:
+    return _MARK_CLASS[np.minimum(cps, len(_MARK_CLASS) - 1)]
+
+
+def marks_many(texts: list[str], cps: np.ndarray) -> list[tuple[np.ndarray, np.ndarray]]:
+    """:func:`_marks` of several texts, from one lookup over their code points laid end
+    to end (``cps``, as str indexes them)."""
+    cls = _mark_class(cps)
+    edge = np.concatenate(([0], np.cumsum(np.fromiter(map(len, texts), np.int64, len(texts)))))
+    out = []
+    for at in (np.flatnonzero(cls == 1), np.flatnonzero(cls == 2)):
+        cut = np.searchsorted(at, edge).tolist()
+        out.append([at[a:b] - o for a, b, o in zip(cut[:-1], cut[1:], edge[:-1].tolist())])
+    return list(zip(*out))
 
 
 def _quoted(text: str, start: int, end: int, token_starts: np.ndarray) -> np.ndarray:
