@@ -266,7 +266,7 @@ def head_region(text: str, limit: int = HEAD_LINES) -> list[tuple[str, bool]]:
     it is prose, up to and including the second prose line (a standfirst may precede the
     byline and date; the second is the body). Lines are read only as far as that."""
     out, prose_seen, seen = [], 0, 0
-    pending = None  # the last non-blank line, its prose judged once the next line is known
+    pending = None  # the last non-blank line, judged once the next line (or a blank one) is read
     start, n = 0, len(text)
     while start <= n:
         end = text.find("\n", start)
@@ -274,25 +274,18 @@ def head_region(text: str, limit: int = HEAD_LINES) -> list[tuple[str, bool]]:
             end = n
         line = text[start:end].strip()
         start = end + 1
-        if not line:  # a blank line: the pending line's paragraph ends there
-            if pending is not None:
-                prose = is_prose(pending, None)
-                out.append((pending, prose))
-                prose_seen += prose
-                pending = None
-                if prose_seen >= BODY_LINES or len(out) >= limit:
-                    return out
-            continue
-        seen += 1
         if pending is not None:
-            prose = is_prose(pending, line)
+            prose = is_prose(pending, line)  # after a blank line: no next line ("" reads as None)
             out.append((pending, prose))
             prose_seen += prose
+            pending = None
             if prose_seen >= BODY_LINES or len(out) >= limit:
                 return out
-        pending = line if seen <= limit else None
-        if pending is None:
-            return out
+        if line:
+            seen += 1
+            if seen > limit:
+                return out
+            pending = line
     if pending is not None:
         out.append((pending, is_prose(pending, None)))
     return out

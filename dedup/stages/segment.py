@@ -280,7 +280,12 @@ def _segment_bounds(text, starts, ends, para_last: np.ndarray, target: int, mark
     if n > 1:
         if marks is None:
             marks = _marks(text)[1]
-        sentence = np.searchsorted(marks, starts[1:]) > np.searchsorted(marks, ends[:-1])  # a mark after token i
+        # a mark after token i, before token i + 1: each mark is looked up among the tokens (marks are fewer)
+        i = np.searchsorted(ends, marks, side="right") - 1  # the last token ending at or before the mark
+        keep = (i >= 0) & (i < n - 1)
+        i = i[keep]
+        sentence = np.zeros(n - 1, dtype=bool)
+        sentence[i[marks[keep] < starts[i + 1]]] = True
         last = np.zeros(n - 1, dtype=bool)  # token i ends a paragraph (the text's last token cuts nothing)
         last[para_last[(para_last >= 0) & (para_last < n - 1)]] = True
         at_para, at_sentence = np.flatnonzero(last).tolist(), np.flatnonzero(sentence & ~last).tolist()
