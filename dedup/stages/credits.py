@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 
-from .dates import date_line, dateline, head_region
+from .dates import date_line, dateline, head_region, words_upto
 
 # name, pattern (case-sensitive: "AP" the agency, not "ap" the word)
 _AGENCIES = [
@@ -60,10 +60,9 @@ _OPEN, _CLOSE = "(/[", ")/]"
 _BEFORE, _AFTER = "-–—,;|:©", "-–—,;|/:)."
 TAIL_LINES = 3
 TAIL_WORDS = 15
-_WORD = re.compile(r"[^\W_]+")
 # a capitalised word just before, not the line's first ("By Tim Reuter", not "By PA News")
 _NAME_BEFORE = re.compile(r"\S\s+[A-Z][a-z]+ $")
-_ENDS_SENTENCE = re.compile(r"[.!?\"'”’»)]\s*$")
+_SENTENCE_CLOSE = ".!?\"'”’»)"  # a stripped line ending with one ends a sentence
 
 
 def _name_of(mention: str) -> str:
@@ -73,9 +72,12 @@ def _name_of(mention: str) -> str:
 def _credited(line: str, credit_line: bool = False) -> set[str]:
     """Agencies the line credits, judged by where and how each is named in it.
     ``credit_line``: the whole line is a credit position (a date line of the head)."""
-    out = set()
+    out: set[str] = set()
+    mentions = list(_MENTION.finditer(line))
+    if not mentions:
+        return out
     credit_line = credit_line or bool(_CREDIT_LINE.search(line))
-    for m in _MENTION.finditer(line):
+    for m in mentions:
         before = line[: m.start()].rstrip()
         after = line[m.end():].lstrip()
         b, a = before[-1:], after[:1]
@@ -92,43 +94,49 @@ def _credited(line: str, credit_line: bool = False) -> set[str]:
 
 
 _BARE = re.compile(r"[-–—\s]*(?:" + _MENTION.pattern + r")")
+_LEAD = re.compile(r"[-–—\s]*")
+# no agency's name is longer (each bit of regex syntax counted as one character or more)
+_NAME_MAX = max(len(re.sub(r"\(\?:|\)\?|\[[^]]*\]", "x", a)) for _, rx in _AGENCIES for a in rx.split("|"))
 
 
-# At most TAIL_WORDS words (runs of _WORD): the regex engine stops counting past them,
-# so a long line costs no list of its words. Each word must be followed by a non-word
-# character or the end, so a word is never split in two and matching never backtracks
-# into one (possessive quantifiers would say the same but need Python 3.11).
-_FEW_WORDS = re.compile(r"[\W_]*(?:[^\W_]+(?:[\W_]+|\Z)){0,%d}" % TAIL_WORDS)
+def _bare(line: str) -> bool:
+    """A stripped line that is an agency's name alone, after dashes ("— AP", "Reuter")."""
+    return len(line) - _LEAD.match(line).end() <= _NAME_MAX and _BARE.fullmatch(line) is not None
 
 
 def _few_words(line: str) -> bool:
-    return _FEW_WORDS.fullmatch(line) is not None
+    """At most TAIL_WORDS words (runs of letters and digits)."""
+    return len(line) <= 2 * TAIL_WORDS or words_upto(line, TAIL_WORDS + 1) <= TAIL_WORDS  # k words take 2k - 1 characters
 
 
 def _sign_off_lines(text: str) -> list[str]:
     """Among the last few non-blank lines, the short ones that stand alone: not the
     continuation of a hard-wrapped paragraph ("... told" / "Reuters, based in London")."""
     end = text[-4000:].splitlines()[1 if len(text) > 4000 else 0:]  # the first may be cut
-    out, prev = [], ""  # prev: the line before ("" after a blank line)
+    out, prev, last = [], "", []  # prev: the line before ("" after a blank line); last: the last non-blank ones
     for raw in end:
         line = raw.strip()
         if line:
             # "Reuter", "— AP" (a bare agency): a sign-off even after a table row
-            alone = not prev or bool(_ENDS_SENTENCE.search(prev)) or _BARE.fullmatch(line) is not None
+            alone = not prev or prev[-1] in _SENTENCE_CLOSE or _bare(line)
             if alone and not line[:1].islower() and _few_words(line):
                 out.append(line)
+                if len(out) > TAIL_LINES:
+                    del out[0]
             elif out and out[-1] == prev:
                 out.pop()  # a line continued by this one was no sign-off either
-            out = out[-TAIL_LINES:]
+            last.append(line)
+            if len(last) > TAIL_LINES:
+                del last[0]
         prev = line
-    nonblank = [ln.strip() for ln in end if ln.strip()][-TAIL_LINES:]
-    return [ln for ln in out if ln in nonblank]
+    return [ln for ln in out if ln in last]
 
 
-def find_credits(text: str) -> list[str]:
-    """Wire services the text credits (byline, dateline, source line, sign-off), in a fixed order."""
+def find_credits(text: str, head: list[tuple[str, bool]] | None = None) -> list[str]:
+    """Wire services the text credits (byline, dateline, source line, sign-off), in a fixed order.
+    ``head``: the text's :func:`head_region`, when already read."""
     lines = []
-    for line, prose in head_region(text):
+    for line, prose in head_region(text) if head is None else head:
         if prose:
             pre = dateline(line)
             if pre:

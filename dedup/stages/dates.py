@@ -79,6 +79,8 @@ _PATTERNS = [
     re.compile(rf"{_YEAR}\s*[年년]\s*(?P<m>\d{{1,2}})\s*[月월]\s*(?P<d>\d{{1,2}})\s*[日号일]" + _TIME, re.I),
 ]
 _EPOCH = re.compile(r"\s*(\d{9,10})(?:\.\d+)?\s*")
+# the commonest record form, 2017-03-10T09:16:55: what _PATTERNS[0] reads it as, without the search
+_ISO_SECONDS = re.compile(r"((?:19|20)\d\d)-(\d\d)-(\d\d)T(\d\d):(\d\d):(\d\d)")
 
 
 def _month(word: str) -> int | None:
@@ -163,6 +165,12 @@ def parse_record_date(value: str, order: str = DEFAULT_DATE_ORDER) -> datetime |
     value = value.strip()
     if not value:
         return None
+    m = _ISO_SECONDS.fullmatch(value)
+    if m:
+        try:
+            return datetime(*map(int, m.groups()))
+        except ValueError:
+            pass  # no such day or time: the patterns read what they can of it
     m = _EPOCH.fullmatch(value)
     if m:
         return datetime.fromtimestamp(int(m.group(1)), timezone.utc)
@@ -212,34 +220,42 @@ def format_date(dt: datetime) -> str:
 # --- the head of an article -------------------------------------------------------------
 
 _WORD = re.compile(r"[^\W_]+")
-_SENTENCE_END = re.compile(r"[.!?。！？][\"'”’»)]*\s*$")
+_MARKS, _CLOSERS = ".!?。！？", "\"'”’»)"
 # "WASHINGTON, March 3 (Reuters) - ", "PARIS, 10 mars 2017 (AFP) — ", "LONDON -- "
 _DATELINE = re.compile(r"^\s*(?P<pre>[^\W\d_][^\n]{0,100}?)\s*(?:[-–—]{1,2}|/[^/\n]{2,30}/\s*[-–—]{0,2})\s")
 DATELINE_WORDS = 14
 DATE_LINE_EXTRA_WORDS = 6  # words a date line may carry besides the date ("Posted ... by")
+# ASCII bytes: letters and digits kept, the rest made spaces, so split() leaves the _WORD runs
+_ASCII_GAPS = bytes(c if c < 128 and chr(c).isalnum() else 32 for c in range(256))
+_PREFIX = 400  # characters a word count looks at before the whole line
+
+
+def words_upto(line: str, cap: int) -> int:
+    """``min(cap, number of _WORD runs in line)``: a long line is not counted through."""
+    if line.isascii():  # bytes.translate and split(): several times faster than the regex
+        if len(line) > _PREFIX:  # its head's runs are at most the line's (a run cut there is one)
+            n = len(line[:_PREFIX].encode().translate(_ASCII_GAPS).split(None, cap))
+            if n >= cap:
+                return cap
+        return min(cap, len(line.encode().translate(_ASCII_GAPS).split(None, cap)))
+    return sum(1 for _ in islice(_WORD.finditer(line), cap))
+
+
+def ends_sentence(line: str) -> bool:
+    """The line ends a sentence: a mark, then only closing quotes or brackets, then white space."""
+    end = line.rstrip().rstrip(_CLOSERS)
+    return bool(end) and end[-1] in _MARKS
 
 
 def is_prose(line: str, next_line: str | None) -> bool:
     """A body line: a sentence, a long line, or a line whose paragraph runs on."""
-    # the count matters up to 26: a long line (a whole paragraph) is not counted through
-    n = len(_WORD.findall(line)) if len(line) < 400 else sum(1 for _ in islice(_WORD.finditer(line), 26))
-    if n > 25 or (n >= 10 and _SENTENCE_END.search(line)):
+    n = words_upto(line, 26)  # the count matters up to 26
+    if n > 25 or (n >= 10 and ends_sentence(line)):
         return True
     first = line.lstrip()[:1]
     if first.islower():
         return True  # a continuation line of a hard-wrapped paragraph
     return bool(next_line and next_line.lstrip()[:1].islower() and n >= 4)
-
-
-def _lines(text: str):
-    """The lines of ``text``, lazily: the head is read without splitting a long text whole."""
-    start = 0
-    while start <= len(text):
-        end = text.find("\n", start)
-        if end < 0:
-            end = len(text)
-        yield text[start:end].rstrip("\r")
-        start = end + 1
 
 
 BODY_LINES = 2  # a standfirst may come before the date line; the second prose line is the body
@@ -248,24 +264,30 @@ BODY_LINES = 2  # a standfirst may come before the date line; the second prose l
 def head_region(text: str, limit: int = HEAD_LINES) -> list[tuple[str, bool]]:
     """The article's head: its first non-blank lines (at most ``limit``), each with whether
     it is prose, up to and including the second prose line (a standfirst may precede the
-    byline and date; the second is the body)."""
-    lines, blank_after = [], []
-    for raw in _lines(text):
-        if raw.strip():
-            lines.append(raw.strip())
-            blank_after.append(False)
-            if len(lines) > limit:
-                break
-        elif blank_after:
-            blank_after[-1] = True
-    out, prose_seen = [], 0
-    for k, line in enumerate(lines[:limit]):
-        nxt = lines[k + 1] if k + 1 < len(lines) and not blank_after[k] else None
-        prose = is_prose(line, nxt)
-        out.append((line, prose))
-        prose_seen += prose
-        if prose_seen >= BODY_LINES:
-            break
+    byline and date; the second is the body). Lines are read only as far as that."""
+    out, prose_seen, seen = [], 0, 0
+    pending = None  # the last non-blank line, judged once the next line (or a blank one) is read
+    start, n = 0, len(text)
+    while start <= n:
+        end = text.find("\n", start)
+        if end < 0:
+            end = n
+        line = text[start:end].strip()
+        start = end + 1
+        if pending is not None:
+            prose = is_prose(pending, line)  # after a blank line: no next line ("" reads as None)
+            out.append((pending, prose))
+            prose_seen += prose
+            pending = None
+            if prose_seen >= BODY_LINES or len(out) >= limit:
+                return out
+        if line:
+            seen += 1
+            if seen > limit:
+                return out
+            pending = line
+    if pending is not None:
+        out.append((pending, is_prose(pending, None)))
     return out
 
 
@@ -275,7 +297,7 @@ def dateline(line: str) -> str | None:
     if not m:
         return None
     pre = m.group("pre")
-    if len(_WORD.findall(pre)) > DATELINE_WORDS or _SENTENCE_END.search(pre) or pre[:1].islower():
+    if len(_WORD.findall(pre)) > DATELINE_WORDS or ends_sentence(pre) or pre[:1].islower():
         return None
     return pre
 
@@ -289,7 +311,7 @@ def date_line(line: str, order: str = DEFAULT_DATE_ORDER) -> datetime | None:
     before, rest = _WORD.findall(line[:s]), _WORD.findall(line[:s] + " " + line[e:])
     if sum(w[0].islower() for w in rest) > 2:
         return None
-    if len(rest) >= 2 and _SENTENCE_END.search(line[e:]):
+    if len(rest) >= 2 and ends_sentence(line[e:]):
         return None  # "Born on 24 April 1927." is a sentence
     if len(rest) <= DATE_LINE_EXTRA_WORDS or (len(before) <= 1 and len(rest) <= 12):
         return dt  # a short line around a date, or a line the date opens
@@ -319,9 +341,10 @@ def body_opening_date(line: str, order: str = DEFAULT_DATE_ORDER) -> datetime | 
     return None
 
 
-def find_date(text: str, order: str = DEFAULT_DATE_ORDER) -> datetime | None:
-    """The publication date printed in the article's head, or None (never a body sentence's)."""
-    for line, prose in head_region(text):
+def find_date(text: str, order: str = DEFAULT_DATE_ORDER, head: list[tuple[str, bool]] | None = None) -> datetime | None:
+    """The publication date printed in the article's head, or None (never a body sentence's).
+    ``head``: the text's :func:`head_region`, when already read."""
+    for line, prose in head_region(text) if head is None else head:
         dt = body_opening_date(line, order) if prose else (date_line(line, order) or body_opening_date(line, order))
         if dt is not None:
             return dt

@@ -88,7 +88,9 @@ _CJK_CHAR = re.compile(rf"[{_CJK}]")
 _BLOCK = 12
 _CLASS = np.zeros(0x110000, dtype=np.uint8)
 _BUILT = np.zeros(0x110000 >> _BLOCK, dtype=bool)
-_ASCII_GAPS = str.maketrans({chr(c): " " for c in range(128) if not _WORD_CHAR.match(chr(c))})
+# ASCII bytes: word characters lower-cased, the rest made spaces (bytes.translate runs
+# about ten times faster than str.translate with a dict)
+_ASCII_GAPS = bytes(ord(chr(c).lower()) if c < 128 and _WORD_CHAR.match(chr(c)) else 32 for c in range(256))
 
 
 def _build_classes(blocks: np.ndarray) -> None:
@@ -129,19 +131,22 @@ def tokenize(text: str, start: int = 0, end: int | None = None):
     edges = np.flatnonzero(inside[1:] != inside[:-1])  # a run's start, then its end, ...
     starts, ends = edges[0::2], edges[1::2]
     if part.isascii():  # the words are what split() leaves between the gaps
-        toks = part.lower().translate(_ASCII_GAPS).split()
-    else:
-        single = np.flatnonzero(cls == 2)
-        if len(single):  # CJK: a token per character, between the word runs
-            order = np.argsort(np.concatenate([starts, single]), kind="stable")
-            starts = np.concatenate([starts, single])[order]
-            ends = np.concatenate([ends, single + 1])[order]
-            toks = [part[a:b] for a, b in zip(starts.tolist(), ends.tolist())]
-        else:  # gaps made spaces, so split() cuts exactly the runs (no white space is a word character)
-            words = np.where(cls == 1, codes, np.uint32(32))
-            toks = words.tobytes().decode("utf-32-le").split()
-    hashes = np.array(list(map(_HASHES.__getitem__, toks)), dtype=np.uint64)
+        toks = codes.tobytes().translate(_ASCII_GAPS).decode("ascii").split()
+        return starts + start, ends + start, _hashes(toks)
+    # gaps made spaces, so split() cuts exactly the word runs (no white space is a word character)
+    hashes = _hashes(np.where(cls == 1, codes, np.uint32(32)).tobytes().decode("utf-32-le").split())
+    single = np.flatnonzero(cls == 2)
+    if len(single):  # CJK: a token per character, placed among the word runs by offset
+        order = np.argsort(np.concatenate([starts, single]), kind="stable")
+        starts = np.concatenate([starts, single])[order]
+        ends = np.concatenate([ends, single + 1])[order]
+        hashes = np.concatenate([hashes, _hashes(codes[single].tobytes().decode("utf-32-le"))])[order]
     return starts + start, ends + start, hashes
+
+
+def _hashes(toks) -> np.ndarray:
+    """The identities of some tokens (a string's characters, when given one)."""
+    return np.fromiter(map(_HASHES.__getitem__, toks), np.uint64, len(toks))
 
 
 def words(text: str) -> list[str]:

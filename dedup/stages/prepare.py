@@ -23,10 +23,10 @@ from ..config import Config
 from ..models import Document
 from .provenance import DocFacts
 from .recurrence import _counts, rest_signatures
-from .segment import Prepared, member_sorted, paragraphs, prepare, span_tokens_many, unique_sorted
-from .template import fact_mask, fact_masks
+from .segment import Prepared, marks_many, member_sorted, paragraphs, prepare, span_tokens_many, unique_sorted
+from .template import code_points, fact_mask, fact_masks
 from ..storage.spill import Records
-from .words import merge, phrase_table, table_of, table_of_pairs, totals
+from .words import merge, phrase_table, table_of_pairs, totals, vocab_table
 from ..storage.workspace import DocStore, PreparedStore
 
 if TYPE_CHECKING:  # the protocol only: a stage is handed its engine, never makes one
@@ -46,11 +46,12 @@ def facts_of(doc: Document, content_lines: list[str] | None = None, date_order: 
     """Metadata for provenance: what the record gives, else what the text's head shows.
 
     ``date_order``: how all-numeric dates whose day and month could swap are read."""
+    head = metadata.head_region(doc.text)  # read once for the date and the credits
     date = metadata.parse_record_date(doc.date, date_order) if doc.date else None
     if date is None:
-        date = metadata.find_date(doc.text, date_order)
+        date = metadata.find_date(doc.text, date_order, head)
     title = doc.title or metadata.find_title(doc.text, content_lines)
-    return DocFacts(doc.id, title, date, doc.source, tuple(metadata.find_credits(doc.text)))
+    return DocFacts(doc.id, title, date, doc.source, tuple(metadata.find_credits(doc.text, head)))
 
 
 def pack_lines(spans: list, shape: np.ndarray, ntoks: np.ndarray, keys: np.ndarray) -> bytes:
@@ -169,29 +170,29 @@ def _prepare_range(state, rng: tuple[int, int]):
     """The range's prepared documents, and its part of the corpus word and n-gram
     tables (a reduction: folded where the engine keeps the parts)."""
     docs, lines, furniture, cfg, mod = state
-    out, texts, words, chunk = [], [], [], []
+    out, chunk = [], []
     for k in range(*rng):
         doc = docs.doc(k)
         spans, shape, _, keys = unpack_lines(lines.get(k))
         recurring = furniture.mask(keys, doc.source)
         drop = shape | recurring
         chunk.append((k, doc, spans, shape, keys, recurring, drop, paragraphs(doc.text, spans, ~drop)))
-    tokens = span_tokens_many([x[1].text for x in chunk], [x[-1] for x in chunk])  # one tokenize call
-    for (k, doc, spans, shape, keys, recurring, drop, paras), toks in zip(chunk, tokens):
-        p = prepare(k, doc.text, paras, cfg.segment_tokens, toks)
+    texts = [x[1].text for x in chunk]
+    cps = code_points("".join(texts))  # the chunk's code points, for its marks and its fact masks
+    tokens = span_tokens_many(texts, [x[-1] for x in chunk])  # one tokenize call
+    for (k, doc, spans, shape, keys, recurring, drop, paras), toks, marks in zip(chunk, tokens, marks_many(texts, cps)):
+        p = prepare(k, doc.text, paras, cfg.segment_tokens, toks, marks)
         p.text = None  # the workspace has the text; do not ship it back
         head = [doc.text[s:e] for (s, e), d in zip(spans[: metadata.HEAD_LINES], drop.tolist()) if not d]
         seen = [(key, doc.text[s:e]) for (s, e), key, m in zip(spans, keys.tolist(), (recurring & ~shape).tolist()) if m]
-        vocab, occ = np.unique(p.hashes, return_counts=True)
-        words.append((k, vocab, occ))
-        out.append((p, facts_of(doc, head, cfg.date_order), seen, vocab))
-        texts.append(doc.text)
-    # per chunk, not per document: n-grams and fact masks as array operations over it all
+        out.append((p, facts_of(doc, head, cfg.date_order), seen))
+    # per chunk, not per document: vocabularies, n-grams and fact masks as array operations over it all
     hashes = [x[0].hashes for x in out]
-    masks = fact_masks(texts, [x[0].starts for x in out], [x[0].ends for x in out])
+    vocabs, words = vocab_table(rng[0], hashes)
+    masks = fact_masks(texts, [x[0].starts for x in out], [x[0].ends for x in out], cps)
     doc, grams = inline.gram_pairs(hashes, mod)  # each document's counted n-grams (inline.counted)
-    return [(*x, m) for x, m in zip(out, masks)], (table_of(words), table_of_pairs(doc + rng[0], grams),
-                                                   phrase_table(rng[0], hashes))
+    return [(*x, v, m) for x, v, m in zip(out, vocabs, masks)], (words, table_of_pairs(doc + rng[0], grams),
+                                                                 phrase_table(rng[0], hashes))
 
 
 def _merge_tables(a: tuple, b: tuple) -> tuple:

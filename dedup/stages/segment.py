@@ -10,7 +10,6 @@ segment boundaries only affect which pairs become candidates, never the passages
 
 from __future__ import annotations
 
-import re
 from bisect import bisect_left
 from dataclasses import dataclass
 
@@ -107,9 +106,6 @@ def paragraphs(text: str, spans: list, keep: np.ndarray) -> list[tuple[int, int]
     return out
 
 
-_SENT_MARK = re.compile("[.!?\u3002\uff01\uff1f]")
-
-
 def span_tokens(text: str, paras: list[tuple[int, int]]):
     """The tokens of each span (a paragraph, a line; sorted, not overlapping): starts,
     ends, hashes, and each span's first token plus the end. The text from the first
@@ -156,25 +152,66 @@ def span_tokens_many(texts: list[str], spans: list[list[tuple[int, int]]]) -> li
     return out
 
 
-def prepare(index: int, text: str, paras: list[tuple[int, int]], segment_tokens: int, tokens: tuple | None = None) -> Prepared:
+def prepare(index: int, text: str, paras: list[tuple[int, int]], segment_tokens: int, tokens: tuple | None = None,
+            marks: tuple | None = None) -> Prepared:
     """Tokenize the content paragraphs and cut them into segments. ``tokens``: the
-    paragraphs' :func:`span_tokens` when already computed (a batch's, by :func:`span_tokens_many`)."""
+    paragraphs' :func:`span_tokens` when already computed (a batch's, by :func:`span_tokens_many`);
+    ``marks``: the text's :func:`_marks`, likewise (:func:`marks_many`)."""
     starts, ends, hashes, first = span_tokens(text, paras) if tokens is None else tokens
     para_last = first[1:] - 1  # last token of each paragraph
-    bounds = _segment_bounds(text, starts, ends, para_last, segment_tokens)
-    quoted = (np.concatenate([_quoted(text, s, e, starts[a:b]) for (s, e), a, b in zip(paras, first[:-1].tolist(), first[1:].tolist())])
-              if paras else np.zeros(0, bool))
+    quote_at, sentence_at = _marks(text) if marks is None else marks
+    bounds = _segment_bounds(text, starts, ends, para_last, segment_tokens, sentence_at)
+    quoted = _quoted_paragraphs(text, paras, starts, first.tolist(), quote_at)
     # int32 offsets halve the memory that every document keeps until alignment
     return Prepared(index, text, starts.astype(np.int32), ends.astype(np.int32), hashes, bounds, paras, quoted, len(text))
 
 
-_QUOTE_MARKS = re.compile("``|''|[\"\u201c\u201d\u201e\u00ab\u00bb'`\u2018\u2019\u201a\u201b\u2039\u203a]")
+_QUOTE_CHARS = "\"\u201c\u201d\u201e\u00ab\u00bb'`\u2018\u2019\u201a\u201b\u2039\u203a"  # `` and '' are marks too
 _SINGLE = frozenset("'`\u2018\u2019\u201a\u201b\u2039\u203a")  # single marks, which double as apostrophes
 _OPEN_BEFORE = frozenset("([{\u2014\u2013-/\"\u201c\u201e\u00ab\u2018")  # as good as a space before an opening mark
+# per code point: 1 a quotation mark, 2 a sentence mark (_SENT_MARK); found by array lookups, not a regex scan
+_MARK_CLASS = np.zeros(0xFF21, dtype=np.uint8)
+_MARK_CLASS[[ord(c) for c in _QUOTE_CHARS]] = 1
+_MARK_CLASS[[ord(c) for c in ".!?\u3002\uff01\uff1f"]] = 2
+
+
+def _marks(text: str) -> tuple[np.ndarray, np.ndarray]:
+    """Offsets of the text's quotation-mark characters and of its sentence marks."""
+    if text.isascii():
+        cls = _MARK_CLASS[np.frombuffer(text.encode("ascii"), dtype=np.uint8)]
+    else:
+        cls = _mark_class(np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32))
+    return np.flatnonzero(cls == 1), np.flatnonzero(cls == 2)
+
+
+def _mark_class(cps: np.ndarray) -> np.ndarray:
+    return _MARK_CLASS[np.minimum(cps, len(_MARK_CLASS) - 1)]
+
+
+def marks_many(texts: list[str], cps: np.ndarray) -> list[tuple[np.ndarray, np.ndarray]]:
+    """:func:`_marks` of several texts, from one lookup over their code points laid end
+    to end (``cps``, as str indexes them)."""
+    cls = _mark_class(cps)
+    edge = np.concatenate(([0], np.cumsum(np.fromiter(map(len, texts), np.int64, len(texts)))))
+    out = []
+    for at in (np.flatnonzero(cls == 1), np.flatnonzero(cls == 2)):
+        cut = np.searchsorted(at, edge).tolist()
+        out.append([at[a:b] - o for a, b, o in zip(cut[:-1], cut[1:], edge[:-1].tolist())])
+    return list(zip(*out))
 
 
 def _quoted(text: str, start: int, end: int, token_starts: np.ndarray) -> np.ndarray:
-    """Tokens inside quotation marks within one paragraph. A mark's side of the word
+    """Tokens inside quotation marks within one paragraph, ``text[start:end]``
+    (:func:`_quoted_paragraphs` of one)."""
+    quote_at = _marks(text)[0]
+    return _quoted_paragraphs(text, [(start, end)], token_starts, [0, len(token_starts)], quote_at)
+
+
+def _quoted_paragraphs(text: str, paras: list[tuple[int, int]], token_starts: np.ndarray, first: list[int],
+                       quote_at: np.ndarray) -> np.ndarray:
+    """Tokens inside quotation marks, judged paragraph by paragraph (``first``: each
+    paragraph's first token, plus the end; ``quote_at``: the offsets of the text's
+    quotation-mark characters, sorted). A mark's side of the word
     says which it is (straight quotes look alike both ways): one that touches a word on
     its right only opens, on its left only closes (an opening bracket or dash before it
     is no word); a mark with space or nothing on both sides, or a word on both ("don't"),
@@ -188,39 +225,71 @@ def _quoted(text: str, start: int, end: int, token_starts: np.ndarray) -> np.nda
     so a quote inside a quote nests. A single mark is also the apostrophe, so it closes
     only a single quote it opened ("the victims' families" closes nothing) and never a
     quote begun before the paragraph."""
-    inside = np.zeros(len(token_starts), dtype=bool)
-    state = {False: [start, False], True: [start, False]}  # single?: [opened at, is open]
-    first = True  # no double mark seen yet
-    for m in _QUOTE_MARKS.finditer(text, start, end):
-        k, e = m.start(), m.end()
-        single = m.group() in _SINGLE
-        before = text[k - 1] if k > start else " "
-        left = not before.isspace()
-        right = e < end and not text[e].isspace()
-        st = state[single]
-        if right and (not left or before in _OPEN_BEFORE) and not st[1]:
-            st[0], st[1] = k, True
-        elif left and (st[1] or (first and not right and not single)) and not (single and right and text[e].isalnum()):
-            lo, hi = np.searchsorted(token_starts, [st[0], k])
-            inside[lo:hi] = True
-            st[1] = False
-        first = first and single
-    for opened, is_open in state.values():
-        if is_open:
-            inside[np.searchsorted(token_starts, opened):] = True
-    return inside
+    n = len(token_starts)
+    if not len(quote_at) or not paras:
+        return np.zeros(n, dtype=bool)
+    lo_char, hi_char, lo_open, hi_tok = [], [], [], []  # quoted spans: closed ones by offsets, open ones to a token
+    edges = np.searchsorted(quote_at, np.asarray(paras, dtype=np.int64).reshape(-1)).tolist()
+    at = quote_at.tolist()
+    for p, (start, end) in enumerate(paras):
+        i, stop = edges[2 * p], edges[2 * p + 1]
+        if i == stop:
+            continue
+        state = {False: [start, False], True: [start, False]}  # single?: [opened at, is open]
+        first_mark = True  # no double mark seen yet
+        while i < stop:
+            k = at[i]
+            e = k + 1
+            i += 1
+            mark = text[k]
+            if mark in "`'" and e < end and text[e] == mark:  # `` or '': one double mark
+                e += 1
+                i += 1
+                single = False
+            else:
+                single = mark in _SINGLE
+            before = text[k - 1] if k > start else " "
+            left = not before.isspace()
+            right = e < end and not text[e].isspace()
+            st = state[single]
+            if right and (not left or before in _OPEN_BEFORE) and not st[1]:
+                st[0], st[1] = k, True
+            elif left and (st[1] or (first_mark and not right and not single)) and not (single and right and text[e].isalnum()):
+                lo_char.append(st[0])
+                hi_char.append(k)
+                st[1] = False
+            first_mark = first_mark and single
+        for opened, is_open in state.values():
+            if is_open:
+                lo_open.append(opened)
+                hi_tok.append(first[p + 1])
+    # a paragraph's offsets find its own tokens among the text's: the others lie wholly before or after it
+    lo = np.searchsorted(token_starts, lo_char + lo_open)
+    hi = np.concatenate([np.searchsorted(token_starts, hi_char), np.asarray(hi_tok, dtype=np.int64)]).astype(np.int64)
+    keep = lo < hi
+    count = np.zeros(n + 1, dtype=np.int64)
+    np.add.at(count, lo[keep], 1)
+    np.add.at(count, hi[keep], -1)
+    return np.cumsum(count[:-1]) > 0
 
 
-def _segment_bounds(text, starts, ends, para_last: np.ndarray, target: int) -> np.ndarray:
+def _segment_bounds(text, starts, ends, para_last: np.ndarray, target: int, marks: np.ndarray | None = None) -> np.ndarray:
     """Greedy cuts: at a paragraph end once half a segment is there, at a sentence end
     once a whole one is, anywhere at twice the target. Each step jumps to the next cut
-    among the paragraph and sentence ends (bisected), not token by token."""
+    among the paragraph and sentence ends (bisected), not token by token. ``marks``: the
+    offsets of the text's sentence marks (:func:`_marks`), when already found."""
     n = len(starts)
     half = max(1, target // 2)
     bounds = [0]
     if n > 1:
-        marks = np.array([m.start() for m in _SENT_MARK.finditer(text, int(starts[0]), int(ends[-1]))], dtype=np.int64)
-        sentence = np.searchsorted(marks, starts[1:]) > np.searchsorted(marks, ends[:-1])  # a mark after token i
+        if marks is None:
+            marks = _marks(text)[1]
+        # a mark after token i, before token i + 1: each mark is looked up among the tokens (marks are fewer)
+        i = np.searchsorted(ends, marks, side="right") - 1  # the last token ending at or before the mark
+        keep = (i >= 0) & (i < n - 1)
+        i = i[keep]
+        sentence = np.zeros(n - 1, dtype=bool)
+        sentence[i[marks[keep] < starts[i + 1]]] = True
         last = np.zeros(n - 1, dtype=bool)  # token i ends a paragraph (the text's last token cuts nothing)
         last[para_last[(para_last >= 0) & (para_last < n - 1)]] = True
         at_para, at_sentence = np.flatnonzero(last).tolist(), np.flatnonzero(sentence & ~last).tolist()

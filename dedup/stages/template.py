@@ -64,7 +64,7 @@ _TABLE = 0x800  # code points looked up in a table: Latin, Greek, Cyrillic, Hebr
 _OPENERS = frozenset(".!?:;\"'\u201c\u201d\u2018\u2019(\u00ab\u00bb\u3002\uff01\uff1f-\u2014")
 
 
-def _code_points(text: str) -> np.ndarray:
+def code_points(text: str) -> np.ndarray:
     """The text's code points, indexed as ``str`` indexes it."""
     return np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
 
@@ -94,9 +94,11 @@ def fact_mask(text: str, starts: np.ndarray, ends: np.ndarray) -> np.ndarray:
     return fact_masks([text], [starts], [ends])[0]
 
 
-def fact_masks(texts: list[str], starts: list[np.ndarray], ends: list[np.ndarray]) -> list[np.ndarray]:
+def fact_masks(texts: list[str], starts: list[np.ndarray], ends: list[np.ndarray],
+               cps: np.ndarray | None = None) -> list[np.ndarray]:
     """:func:`fact_mask` of several documents at once: their code points and tokens laid
-    end to end, so a batch costs a few array operations, not a few per document."""
+    end to end, so a batch costs a few array operations, not a few per document.
+    ``cps``: :func:`code_points` of the joined texts, when already made."""
     ntok = np.fromiter((len(s) for s in starts), np.int64, len(starts))
     if not ntok.sum():
         return [np.zeros(0, dtype=np.int64) for _ in texts]
@@ -108,7 +110,7 @@ def fact_masks(texts: list[str], starts: list[np.ndarray], ends: list[np.ndarray
     s = np.concatenate([np.asarray(x, dtype=np.int64) for x in starts]) + lo
     e = np.concatenate([np.asarray(x, dtype=np.int64) for x in ends]) + lo
     n = len(s)
-    cps = _code_points("".join(texts))
+    cps = code_points("".join(texts)) if cps is None else cps
     # a token holds a digit: digits counted over the text, compared at its two ends
     in_digits = np.concatenate(([0], np.cumsum(_char_test(cps, _DIGIT.match))))
     digit = in_digits[e] > in_digits[s]

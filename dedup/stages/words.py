@@ -75,6 +75,26 @@ def table_of(entries: list[tuple[int, np.ndarray, np.ndarray]]) -> tuple:
     return _reduce(values, np.ones(len(values), np.int64), docs, occ)
 
 
+def vocab_table(first_doc: int, hash_lists: list[np.ndarray]) -> tuple[list[np.ndarray], tuple]:
+    """Each document's distinct words (sorted), and :func:`table_of` of them with their
+    occurrences, for documents ``first_doc``, ``first_doc + 1``, ...: one sort of the
+    batch's words, then a stable one by document (a radix sort on small numbers)."""
+    if not hash_lists:
+        return [], EMPTY
+    n = np.fromiter(map(len, hash_lists), np.int64, len(hash_lists))
+    words = np.concatenate(hash_lists).astype(np.uint64, copy=False)
+    doc = np.repeat(np.arange(len(hash_lists), dtype=np.uint16 if len(hash_lists) < 1 << 16 else np.int64), n)
+    order = np.argsort(words)
+    order = order[np.argsort(doc[order], kind="stable")]
+    words, doc = words[order], doc[order]
+    first = np.flatnonzero(np.concatenate(([True], (words[1:] != words[:-1]) | (doc[1:] != doc[:-1])))) if len(words) else n[:0]
+    occ = np.diff(np.append(first, len(words)))
+    vocab, doc = words[first], doc[first]
+    edges = np.searchsorted(doc, np.arange(len(hash_lists) + 1)).tolist()
+    table = _reduce(vocab, np.ones(len(vocab), np.int64), doc.astype(np.int32) + np.int32(first_doc), occ.astype(np.int32))
+    return [vocab[a:b] for a, b in zip(edges[:-1], edges[1:])], table
+
+
 def merge(a: tuple, b: tuple) -> tuple:
     """Two tables in document order (``a``'s documents before ``b``'s) as one."""
     return _merge(a, b)
@@ -163,21 +183,33 @@ def table_of_pairs(docs: np.ndarray, keys: np.ndarray) -> tuple:
     12 bytes an entry instead of 24 (most of their entries are one document's alone)."""
     keys = np.asarray(keys, np.uint64)
     # One unstable sort by key (several times faster than sorting by key and document);
-    # only the keys that occur more than once are sorted again by document, to count
-    # each document once.
+    # only the keys that occur more than once are sorted again with their documents, as
+    # one integer per (key's rank, document) when that fits in 63 bits (a plain sort,
+    # several times faster than a lexsort of the two), to count each document once.
     order = np.argsort(keys)
     k = keys[order]
-    new = k[1:] != k[:-1]  # where a key differs from the one before
-    values = k[np.concatenate(([True], new))] if len(k) else k
+    if not len(k):
+        return k, np.ones(0, np.int32)
+    start = np.concatenate(([True], k[1:] != k[:-1]))  # where a key differs from the one before
+    values = k[start]
     counts = np.ones(len(values), np.int32)
-    repeated = np.concatenate(([False], ~new)) | np.concatenate((~new, [False])) if len(k) else np.zeros(0, bool)
+    repeated = ~start
+    repeated[:-1] |= ~start[1:]
     if repeated.any():
-        sk, sd = k[repeated], np.asarray(docs)[order][repeated]
-        o = np.lexsort((sd, sk))
-        sk, sd = sk[o], sd[o]
-        uk = sk[np.concatenate(([True], (sk[1:] != sk[:-1]) | (sd[1:] != sd[:-1])))]
-        edges = np.flatnonzero(np.concatenate(([True], uk[1:] != uk[:-1], [True])))
-        counts[np.searchsorted(values, uk[edges[:-1]])] = np.diff(edges)
+        rank = (np.cumsum(start) - 1)[repeated]
+        sd = np.asarray(docs, np.int64)[order][repeated]
+        low = int(sd.min())
+        span = int(sd.max()) - low + 1
+        if len(values) * span < 1 << 62:
+            pair = np.sort(rank * span + (sd - low))
+            pair = pair[np.concatenate(([True], pair[1:] != pair[:-1]))]  # distinct (key, document)
+            rank = pair // span
+        else:
+            o = np.lexsort((sd, rank))
+            rank, sd = rank[o], sd[o]
+            rank = rank[np.concatenate(([True], (rank[1:] != rank[:-1]) | (sd[1:] != sd[:-1])))]
+        edges = np.flatnonzero(np.concatenate(([True], rank[1:] != rank[:-1], [True])))
+        counts[rank[edges[:-1]]] = np.diff(edges)
     return values, counts
 
 
