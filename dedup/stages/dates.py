@@ -226,7 +226,7 @@ _DATELINE = re.compile(r"^\s*(?P<pre>[^\W\d_][^\n]{0,100}?)\s*(?:[-–—]{1,2}|
 DATELINE_WORDS = 14
 DATE_LINE_EXTRA_WORDS = 6  # words a date line may carry besides the date ("Posted ... by")
 # ASCII bytes: letters and digits kept, the rest made spaces, so split() leaves the _WORD runs
-_ASCII_GAPS = bytes(c if c < 128 and chr(c).isalnum() else 32 for c in range(256))
+_ASCII_ALNUM = bytes(c if c < 128 and chr(c).isalnum() else 32 for c in range(256))
 _PREFIX = 400  # characters a word count looks at before the whole line
 
 
@@ -234,10 +234,10 @@ def words_upto(line: str, cap: int) -> int:
     """``min(cap, number of _WORD runs in line)``: a long line is not counted through."""
     if line.isascii():  # bytes.translate and split(): several times faster than the regex
         if len(line) > _PREFIX:  # its head's runs are at most the line's (a run cut there is one)
-            n = len(line[:_PREFIX].encode().translate(_ASCII_GAPS).split(None, cap))
+            n = len(line[:_PREFIX].encode().translate(_ASCII_ALNUM).split(None, cap))
             if n >= cap:
                 return cap
-        return min(cap, len(line.encode().translate(_ASCII_GAPS).split(None, cap)))
+        return min(cap, len(line.encode().translate(_ASCII_ALNUM).split(None, cap)))
     return sum(1 for _ in islice(_WORD.finditer(line), cap))
 
 

@@ -62,12 +62,7 @@ def pack_lines(spans: list, shape: np.ndarray, ntoks: np.ndarray, keys: np.ndarr
 
 def unpack_lines(data: bytes):
     """``(spans, shape, ntoks, keys)`` of one document's lines."""
-    n = int(np.frombuffer(data, np.int64, 1)[0])
-    keys = np.frombuffer(data, np.uint64, n, 8)
-    spans = [tuple(x) for x in np.frombuffer(data, np.int32, 2 * n, 8 + 8 * n).reshape(-1, 2).tolist()]
-    ntoks = np.frombuffer(data, np.int32, n, 8 + 16 * n)
-    shape = np.frombuffer(data, np.uint8, n, 8 + 20 * n).astype(bool)
-    return spans, shape, ntoks, keys
+    return ([tuple(x) for x in _line_spans(data).tolist()], *_line_arrays(data))
 
 
 def _line_spans(data: bytes) -> np.ndarray:

@@ -54,6 +54,7 @@ import numpy as np
 from rapidfuzz.distance import Indel
 
 from .align import Side, Span
+from .significance import prefix_sums
 
 TEMPLATE_FACT_SHARE = 0.5  # share of the passages' fact weight that differs in a template
 SERIES_SWAPS = 3  # facts another issue states anew; a correction changes a figure and its time stamp
@@ -194,17 +195,12 @@ def _plain_only(spans: list[Span], facts_a: np.ndarray, facts_b: np.ndarray) -> 
             return None
     g = np.asarray(gaps, np.int64).T
     words_a, words_b = g[1] > g[0], g[3] > g[2]
-    cum_a, cum_b = np.cumsum(facts_a >= 0), np.cumsum(facts_b >= 0)
-    fact_a = _count(cum_a, g[0], g[1]) > 0
-    fact_b = _count(cum_b, g[2], g[3]) > 0
+    cum_a, cum_b = prefix_sums(facts_a >= 0), prefix_sums(facts_b >= 0)
+    fact_a = cum_a[g[1]] > cum_a[g[0]]  # a fact token inside the gap
+    fact_b = cum_b[g[3]] > cum_b[g[2]]
     if (fact_a & fact_b).any():
         return None
     return int((words_a & words_b & ~fact_a & ~fact_b).sum())
-
-
-def _count(cum: np.ndarray, s: np.ndarray, e: np.ndarray) -> np.ndarray:
-    """Flags set in ``s:e`` each, from their inclusive prefix sums ``cum``."""
-    return np.where(e > 0, cum[np.maximum(e - 1, 0)], 0) - np.where(s > 0, cum[np.maximum(s - 1, 0)], 0)
 
 
 def _rarity(side: Side, others: int, at: np.ndarray) -> np.ndarray:
