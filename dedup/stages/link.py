@@ -24,7 +24,7 @@ from .significance import MIN_OTHERS, Evidence, search_size, word_evidence
 from .segment import Prepared, member_sorted
 from .words import phrases_of
 from .template import (TEMPLATE_FACT_SHARE, fact_evidence, fact_mask, frame_facts, judged, new_issue, on_words,
-                       without_frame)
+                       sentence_starts, with_edges, without_frame)
 
 if TYPE_CHECKING:  # the protocol only: a stage is handed its engine, never makes one
     from ..engines.base import Engine
@@ -103,23 +103,25 @@ def _evidence(p: Prepared, other: Prepared, df_words: np.ndarray, others: int, p
 
 
 def align_one(pa: Prepared, pb: Prepared, n_docs: int, cfg: Config, words=None, chars=None, facts=None,
-              tests: int = 1):
+              tests: int = 1, sentences=None):
     """``(kind, spans)`` for one pair: words first, then characters when one document is
     OCR-damaged and words found no link; a word-aligned link whose facts differ is a
-    ``template``. ``words``/``chars``/``facts``: optional callables that return a
-    document's (cached) word string / :class:`CharView` / fact mask. ``tests``: pairs
+    ``template``. ``words``/``chars``/``facts``/``sentences``: optional callables that return a
+    document's (cached) word string / :class:`CharView` / fact mask / sentence starts
+    (:func:`dedup.stages.template.sentence_starts`). ``tests``: pairs
     aligned in the whole search (the significance's search space)."""
-    kind, spans, _ = align_judged(pa, pb, n_docs, cfg, words, chars, facts, tests)
+    kind, spans, _ = align_judged(pa, pb, n_docs, cfg, words, chars, facts, tests, sentences)
     return kind, spans
 
 
 def align_judged(pa: Prepared, pb: Prepared, n_docs: int, cfg: Config, words=None, chars=None, facts=None,
-                 tests: int = 1):
+                 tests: int = 1, sentences=None):
     """:func:`align_one` and the pair's fact evidence (:func:`dedup.stages.template.fact_evidence`;
     None when the pair is not linked or not judged by its facts)."""
     words = words or (lambda p: p.word_string())
     chars = chars or (lambda p: CharView.of(p.text, p.starts, p.ends))
     facts = facts or (lambda p: fact_mask(p.text, p.starts, p.ends))
+    sentences = sentences or (lambda p: sentence_starts(p.text, p.starts, p.ends))
     side_a, side_b = pair_sides(pa, pb, words(pa), words(pb), n_docs, cfg.phrase_prior, facts)
     spans = align(side_a, side_b, cfg, tests)
     kind = link_kind(spans, pa.ntokens, pb.ntokens, cfg)
@@ -130,7 +132,10 @@ def align_judged(pa: Prepared, pb: Prepared, n_docs: int, cfg: Config, words=Non
         kind = link_kind(spans, pa.ntokens, pb.ntokens, cfg)
         judge = on_words(spans, side_a.words, side_b.words)
     if kind is not None and judged(judge):
-        evidence = fact_evidence(judge, side_a, side_b, facts(pa), facts(pb), n_docs - 2)
+        fa, fb = facts(pa), facts(pb)
+        if not (pa.noisy or pb.noisy):  # OCR damage breaks passages at misread words, facts too
+            judge = with_edges(judge, side_a, side_b, fa, fb, lambda: (sentences(pa), sentences(pb)), cfg.max_gap)
+        evidence = fact_evidence(judge, side_a, side_b, fa, fb, n_docs - 2)
         if (pa.noisy or pb.noisy) and not evidence.fact_changes():
             evidence = None  # OCR damage changes any word, facts too: not judged, a copy
         elif evidence.share() >= TEMPLATE_FACT_SHARE:
@@ -157,9 +162,11 @@ def _align_range(state, rng: tuple[int, int]) -> list[tuple[int, PairAlignment, 
     stored = getattr(prepared, "facts", None)  # a PreparedStore keeps each document's fact mask
     facts = _cached({}, lambda p: stored(p.index) if stored is not None else
                     fact_mask(p.text if p.text is not None else text(p.index), p.starts, p.ends))
+    sentences = _cached({}, lambda p: sentence_starts(p.text if p.text is not None else text(p.index), p.starts, p.ends))
     out = []
     for (i, j), pos in zip(pairs[order[rng[0] : rng[1]]].tolist(), order[rng[0] : rng[1]].tolist()):
-        kind, spans, ev = align_judged(prepared[i], prepared[j], len(prepared), cfg, None, chars, facts, tests)
+        kind, spans, ev = align_judged(prepared[i], prepared[j], len(prepared), cfg, None, chars, facts, tests,
+                                       sentences)
         if kind is not None:  # the blocks were for alignment; the report needs the spans
             out.append((pos, PairAlignment(i, j, kind, tuple(s.bare() for s in spans)), ev))
     return out

@@ -1,0 +1,104 @@
+"""A series' new facts that open the sentence its formula goes on with (the passage's
+opening, outside the alignment) count as facts stated differently; a copy's dateline,
+byline or headline does not."""
+import re
+
+import numpy as np
+from hypothesis import given, settings, strategies as st
+
+import dedup
+from dedup.stages.align import Side, Span
+from dedup.stages.template import sentence_starts, with_edges
+
+# Invented notices in the shape of a wire service's contract series: each issue opens with
+# a new company, its own verb and a new amount, then the fixed wording (wrapped lines of
+# prose, as the wire sends them), where one figure differs and two names repeat.
+NOTICE = (
+    "{firm} {verb} a {amount}\n"
+    "mln dlr contract for the production of {units} guidance kits and spare\n"
+    "sections for the coastal patrol vessels of the Navy, the defence ministry\n"
+    "said on its website late on Friday.\n"
+)
+ARTICLE = (
+    "Engineers at the northern yards began on Monday to replace the steel gates of the old dry dock, "
+    "a job that the harbour authority expects to finish before the winter storms arrive. The new gates "
+    "were cast in a foundry near the river mouth and brought in by barge over the weekend, workers said, "
+    "and the dock will reopen to fishing boats once divers have checked the seals under water."
+)
+
+
+def _tokens(text: str):
+    spans = [(m.start(), m.end()) for m in re.finditer(r"\w+", text)]
+    return np.array([s for s, _ in spans]), np.array([e for _, e in spans])
+
+
+def _openings(text: str) -> list[str]:
+    s, e = _tokens(text)
+    first, prose = sentence_starts(text, s, e)
+    return [text[s[k]:e[k]] + ("." if p else "") for k, p in zip(first.tolist(), prose.tolist())]
+
+
+def test_sentences_run_on_over_wrapped_lines_and_stop_at_datelines_and_headings():
+    text = "Harbour Gates Replaced\n\nWASHINGTON, May 3 (Reuters) - Orion Marine has won a 215.3\nmln dlr deal. It said so.\nREUTER"
+    # the headline and the dateline are stretches of their own, not sentences;
+    # "215.3" and the wrapped line ("215.3\nmln") do not cut the sentence
+    assert _openings(text) == ["Harbour", "WASHINGTON", "Orion.", "It.", "REUTER"]
+
+
+def test_a_series_whose_new_facts_open_the_sentence_is_a_template():
+    a = NOTICE.format(firm="Corvant Co", verb="has been awarded", amount="215.3", units="1,927")
+    b = NOTICE.format(firm="Halberg Corp", verb="has received", amount="182.5", units="1,391")
+    assert dedup.compare(a, b).kind == "template"
+    assert dedup.compare(b, a).kind == "template"
+
+
+def test_a_copy_under_another_dateline_byline_and_headline_stays_a_copy():
+    a = "Dry Dock Gates Replaced\nBy Mara Quell\n\nHARTLEPOOL, Oct 6 (Reuters) - " + ARTICLE
+    b = "New gates for the old dock\nPosted by Ivo Brandt, Coast Courier\n\n" + ARTICLE
+    assert dedup.compare(a, b).kind == "duplicate"
+    assert dedup.compare(b, a).kind == "duplicate"
+
+
+def test_in_a_corpus_the_series_is_kept_out_of_the_copy_clusters():
+    firms = ["Corvant Co", "Halberg Corp", "Tessaro Inc", "Ulmen Ltd"]
+    verbs = ["has been awarded", "has received", "won", "was given"]
+    docs = [{"id": f"n{k}", "text": NOTICE.format(firm=f, verb=verbs[k], amount=f"{100 + 37 * k}.{k + 2}",
+                                                  units=f"{1200 + 91 * k}")}
+            for k, f in enumerate(firms)]
+    # other documents name the firms and figures too (so the notices are not read as
+    # OCR-damaged for want of words seen elsewhere, as they would be in so small a corpus)
+    named = " ".join(d["text"].split("\n")[0] for d in docs) + " " + " ".join(f"{1200 + 91 * k}" for k in range(4))
+    docs += [{"id": f"x{k}", "text": t + "\n\n" + named} for k, t in enumerate(_fillers())]
+    report = dedup.cluster(docs)
+    assert not [c for c in report.clusters if any(m.doc_id.startswith("n") for m in c.members)]
+    assert {m.doc_id for t in report.templates for m in t.members} == {"n0", "n1", "n2", "n3"}
+
+
+def _fillers() -> list[str]:
+    words = ("river council school bridge market harvest railway museum festival library station "
+             "orchard theatre hospital airport canal").split()
+    return [" ".join(words[(k * 7 + i * 3) % len(words)] for i in range(60)) + "." for k in range(10)]
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.data())
+def test_openings_add_blocks_only_before_a_passage_and_keep_its_words(data):
+    n = data.draw(st.integers(4, 40))
+    words_a = "".join(chr(0x100 + data.draw(st.integers(0, 5))) for _ in range(n))
+    words_b = "".join(chr(0x100 + data.draw(st.integers(0, 5))) for _ in range(n))
+    facts_a = np.array([k if data.draw(st.booleans()) else -1 for k in range(n)])
+    facts_b = np.array([k if data.draw(st.booleans()) else -1 for k in range(n)])
+    s0, s1 = sorted(data.draw(st.lists(st.integers(0, n), min_size=2, max_size=2)))
+    t0 = data.draw(st.integers(0, n - (s1 - s0)))
+    spans = [Span(s0, s1, t0, t0 + s1 - s0, s1 - s0, 1.0, 1.0, ((s0, s1, t0, t0 + s1 - s0),))] if s1 > s0 else []
+    cuts = sorted({0} | set(data.draw(st.lists(st.integers(0, n - 1), max_size=4))))
+    bounds = (np.array(cuts), np.array([data.draw(st.booleans()) for _ in cuts]))
+    width = data.draw(st.integers(0, 10))
+    out = with_edges(spans, Side.make(words_a), Side.make(words_b), facts_a, facts_b, lambda: (bounds, bounds), width)
+    assert len(out) == len(spans)
+    for old, new in zip(spans, out):
+        assert (new.a1, new.b1, new.matched, new.score) == (old.a1, old.b1, old.matched, old.score)
+        assert new.blocks[-len(old.blocks):] == old.blocks  # the passage's own blocks, unchanged
+        assert old.a0 - width <= new.a0 <= old.a0 and old.b0 - width <= new.b0 <= old.b0
+        for x0, x1, y0, y1 in new.blocks[: len(new.blocks) - len(old.blocks)]:  # equal words of the openings
+            assert words_a[x0:x1] == words_b[y0:y1] and x1 <= old.a0 and y1 <= old.b0
