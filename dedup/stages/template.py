@@ -225,9 +225,12 @@ def with_edges(spans: list[Span], side_a: Side, side_b: Side, facts_a: np.ndarra
     near_b = _openings([(sp.b0, sp.b1) for sp in spans], None, width)
     if not any(cum_a[sp.a0] > cum_a[la] and cum_b[sp.b0] > cum_b[lb] for sp, la, lb in zip(spans, near_a, near_b)):
         return spans
+    in_a, in_b = set(side_a.words), set(side_b.words)
+    if not any(_new_fact(side_a.words, facts_a, la, sp.a0, in_b) and _new_fact(side_b.words, facts_b, lb, sp.b0, in_a)
+               for sp, la, lb in zip(spans, near_a, near_b)):
+        return spans  # (the sentences, which read the texts, only for a pair that may have a new fact)
     bounds_a, bounds_b = sentences()
     out = []
-    in_a, in_b = set(side_a.words), set(side_b.words)
     for sp, la, lb in zip(spans, _openings([(sp.a0, sp.a1) for sp in spans], bounds_a, width),
                           _openings([(sp.b0, sp.b1) for sp in spans], bounds_b, width)):
         if _new_fact(side_a.words, facts_a, la, sp.a0, in_b) and _new_fact(side_b.words, facts_b, lb, sp.b0, in_a):
@@ -290,26 +293,49 @@ def sentence_starts(text: str, starts: np.ndarray, ends: np.ndarray) -> tuple[np
     if not n:
         return np.zeros(0, np.int64), np.zeros(0, bool)
     cps = code_points(text)
-    # a line break, unless the next line runs on in lower case or with a figure (a wrapped
-    # line of prose: "has been awarded a 215.3\nmln dlr contract")
+    cls = _classes(cps)  # one table look-up for the four character classes
+    is_end, space, runs_on, is_dash = cls & _C_END > 0, cls & _C_SPACE > 0, cls & _C_RUNS_ON > 0, cls & _C_DASH > 0
     brk = np.zeros(len(cps), bool)
-    brk[:-1] = (cps[:-1] == 10) & ~_char_test(cps[1:], _RUNS_ON)
-    end = np.zeros(len(cps) + 1, bool)
-    end[:-1] = _char_test(cps, _ENDS.__contains__)
-    end[:-1] &= np.append(_char_test(cps[1:], _SPACE.__contains__), True)  # a mark before a space, or last
+    brk[:-1] = (cps[:-1] == 10) & ~runs_on[1:]
+    end = is_end.copy()
+    end[:-1] &= space[1:]  # a mark before a space, or last
     # a dash between spaces closes a dateline or a heading ("WASHINGTON, Feb 9 (Reuters) - The")
+    blank = cps == 32
     dash = np.zeros(len(cps), bool)
-    is_dash, space = _char_test(cps, _DASHES.__contains__), cps == 32
-    dash[1:-1] = is_dash[1:-1] & space[:-2] & space[2:]
-    dash[1:-2] |= is_dash[1:-2] & is_dash[2:-1] & space[:-3] & space[3:]  # " -- "
-    cum_cut = np.concatenate(([0], np.cumsum(brk | end[:-1] | dash)))
-    cum_end = np.concatenate(([0], np.cumsum(end[:-1])))
+    dash[1:-1] = is_dash[1:-1] & blank[:-2] & blank[2:]
+    dash[1:-2] |= is_dash[1:-2] & is_dash[2:-1] & blank[:-3] & blank[3:]  # " -- "
+    cum_cut = np.concatenate(([0], np.cumsum(brk | end | dash)))
+    cum_end = np.concatenate(([0], np.cumsum(end)))
     s, e = np.asarray(starts, np.int64), np.asarray(ends, np.int64)
     first = np.concatenate(([0], np.flatnonzero(cum_cut[s[1:]] > cum_cut[e[:-1]]) + 1))
     # a stretch is a sentence when a sentence mark follows its last token before the next one starts
     last_end = e[np.append(first[1:], n) - 1]
     upto = np.append(s[first[1:]], len(cps))
     return first, cum_end[upto] > cum_end[last_end]
+
+
+_C_END, _C_SPACE, _C_RUNS_ON, _C_DASH = 1, 2, 4, 8
+_CLASS_TESTS = ((_C_END, _ENDS.__contains__), (_C_SPACE, _SPACE.__contains__), (_C_RUNS_ON, _RUNS_ON),
+                (_C_DASH, _DASHES.__contains__))
+
+
+@cache
+def _class_table() -> np.ndarray:
+    out = np.zeros(_TABLE, np.uint8)
+    for bit, test in _CLASS_TESTS:
+        out |= _table(test).astype(np.uint8) * np.uint8(bit)
+    return out
+
+
+def _classes(cps: np.ndarray) -> np.ndarray:
+    """Per code point, the bits of the character classes :func:`sentence_starts` reads."""
+    out = _class_table()[np.minimum(cps, _TABLE - 1)]
+    far = np.flatnonzero(cps >= _TABLE)
+    if len(far):
+        out[far] = 0
+        for bit, test in _CLASS_TESTS:
+            out[far] |= _char_test(cps[far], test).astype(np.uint8) * np.uint8(bit)
+    return out
 
 
 def _rarity(side: Side, others: int, at: np.ndarray) -> np.ndarray:
