@@ -220,10 +220,9 @@ def with_edges(spans: list[Span], side_a: Side, side_b: Side, facts_a: np.ndarra
     only when an opening may count."""
     if not spans:
         return spans
-    cum_a, cum_b = prefix_sums(facts_a >= 0), prefix_sums(facts_b >= 0)
     near_a = _openings([(sp.a0, sp.a1) for sp in spans], None, width)
     near_b = _openings([(sp.b0, sp.b1) for sp in spans], None, width)
-    if not any(cum_a[sp.a0] > cum_a[la] and cum_b[sp.b0] > cum_b[lb] for sp, la, lb in zip(spans, near_a, near_b)):
+    if not any(_has_fact(facts_a, la, sp.a0) and _has_fact(facts_b, lb, sp.b0) for sp, la, lb in zip(spans, near_a, near_b)):
         return spans
     in_a, in_b = set(side_a.words), set(side_b.words)
     if not any(_new_fact(side_a.words, facts_a, la, sp.a0, in_b) and _new_fact(side_b.words, facts_b, lb, sp.b0, in_a)
@@ -238,6 +237,10 @@ def with_edges(spans: list[Span], side_a: Side, side_b: Side, facts_a: np.ndarra
             sp = Span(la, sp.a1, lb, sp.b1, sp.matched, sp.evidence, sp.score, tuple(head) + sp.blocks, sp.significant)
         out.append(sp)
     return out
+
+
+def _has_fact(facts: np.ndarray, s: int, e: int) -> bool:
+    return e > s and bool((facts[s:e] >= 0).any())
 
 
 def _new_fact(words: str, facts: np.ndarray, s: int, e: int, other: set) -> bool:
