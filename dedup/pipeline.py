@@ -23,7 +23,8 @@ from .models import Cluster, Comparison, Document, DocumentInfo, FieldMap, Probl
 from .engines import Engine, Inline, as_engine, make_engine
 from .stages.prepare import prepare_corpus
 from .storage.spill import workdir
-from .stages.template import fact_mask, is_template, sentence_starts, with_edges
+from .stages.openings import sentence_starts, with_edges
+from .stages.template import fact_mask, is_template
 from .storage.workspace import DocStore
 from .stages.provenance import PairAlignment, build_cluster, passages, rank_key, rounded
 

@@ -8,7 +8,7 @@ from hypothesis import given, settings, strategies as st
 
 import dedup
 from dedup.stages.align import Side, Span
-from dedup.stages.template import sentence_starts, with_edges
+from dedup.stages.openings import sentence_starts, with_edges
 
 # Invented notices in the shape of a wire service's contract series: each issue opens with
 # a new company, its own verb and a new amount, then the fixed wording (wrapped lines of

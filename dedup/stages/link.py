@@ -23,8 +23,9 @@ from .provenance import PairAlignment
 from .significance import MIN_OTHERS, Evidence, search_size, word_evidence
 from .segment import Prepared, member_sorted
 from .words import phrases_of
+from .openings import sentence_starts, with_edges
 from .template import (TEMPLATE_FACT_SHARE, fact_evidence, fact_mask, frame_facts, judged, new_issue, on_words,
-                       sentence_starts, with_edges, without_frame)
+                       without_frame)
 
 if TYPE_CHECKING:  # the protocol only: a stage is handed its engine, never makes one
     from ..engines.base import Engine

@@ -1,0 +1,161 @@
+"""Openings: where a template series' new facts stand outside the aligned passages.
+
+A series' new facts often open the sentence its formula goes on with ("Raytheon Co has
+been awarded a 215.3 mln dlr contract for ..." / "General Dynamics Corp has received a
+182.5 mln dlr contract for ..."): the alignment starts after them, so the fact judgement
+(:mod:`dedup.stages.template`) would never see them. :func:`with_edges` hands it each
+passage with the opening of its first sentence, when both sides state a new fact there.
+Sentences are read from the text (:func:`sentence_starts`): a headline, a byline, a time
+stamp, a dateline or a table row is no sentence, and differs from copy to copy.
+"""
+
+from __future__ import annotations
+
+from bisect import bisect_right
+from functools import cache
+
+import numpy as np
+from rapidfuzz.distance import Indel
+
+from .align import Side, Span
+from .template import char_test, code_points
+
+
+def with_edges(spans: list[Span], side_a: Side, side_b: Side, facts_a: np.ndarray, facts_b: np.ndarray,
+               sentences, width: int) -> list[Span]:
+    """The passages as judged by their facts: each one with the opening of the sentence
+    it starts in taken in as a gap, when both sides open it in their own words with a
+    new fact (one with a word the other document never has). A series' new facts often open the sentence its formula goes on with
+    ("Raytheon Co has been awarded a 215.3 mln dlr contract for ..." / "General
+    Dynamics Corp has received a 182.5 mln dlr contract for ..."): the alignment stops
+    where they begin, yet they stand at the same place of the formula. The opening is
+    at most ``width`` words (``Config.max_gap``, the gap a passage may bridge), short
+    of the words of a passage before it, and only of a sentence: a byline, a headline,
+    a time stamp or a table row, each on a line of its own, differs from copy to copy.
+    Its equal words are lined up as blocks, so only what differs is a gap.
+    ``sentences``: a callable returning each side's :func:`sentence_starts`, asked
+    only when an opening may count."""
+    if not spans:
+        return spans
+    near_a = _openings([(sp.a0, sp.a1) for sp in spans], None, width)
+    near_b = _openings([(sp.b0, sp.b1) for sp in spans], None, width)
+    if not any(_has_fact(facts_a, la, sp.a0) and _has_fact(facts_b, lb, sp.b0) for sp, la, lb in zip(spans, near_a, near_b)):
+        return spans
+    in_a, in_b = set(side_a.words), set(side_b.words)
+    if not any(_new_fact(side_a.words, facts_a, la, sp.a0, in_b) and _new_fact(side_b.words, facts_b, lb, sp.b0, in_a)
+               for sp, la, lb in zip(spans, near_a, near_b)):
+        return spans  # (the sentences, which read the texts, only for a pair that may have a new fact)
+    bounds_a, bounds_b = sentences()
+    out = []
+    for sp, la, lb in zip(spans, _openings([(sp.a0, sp.a1) for sp in spans], bounds_a, width),
+                          _openings([(sp.b0, sp.b1) for sp in spans], bounds_b, width)):
+        if _new_fact(side_a.words, facts_a, la, sp.a0, in_b) and _new_fact(side_b.words, facts_b, lb, sp.b0, in_a):
+            head = [(la, la, lb, lb)] + _equal_blocks(side_a.words, side_b.words, la, sp.a0, lb, sp.b0)
+            sp = Span(la, sp.a1, lb, sp.b1, sp.matched, sp.evidence, sp.score, tuple(head) + sp.blocks, sp.significant)
+        out.append(sp)
+    return out
+
+
+def _has_fact(facts: np.ndarray, s: int, e: int) -> bool:
+    return e > s and bool((facts[s:e] >= 0).any())
+
+
+def _new_fact(words: str, facts: np.ndarray, s: int, e: int, other: set) -> bool:
+    """Whether words ``s:e`` hold a fact with a word the other document never has: a new
+    fact, not the same one named again ("Derek Brushett, 55, was jailed" / "A social
+    services inspector was jailed", who is named further on)."""
+    return any(facts[k] >= 0 and words[k] not in other for k in range(s, e))
+
+
+def _openings(spans: list[tuple[int, int]], bounds: tuple | None, width: int) -> list[int]:
+    """Per passage ``(s, e)`` of one side, where its opening starts (``s``: none): at
+    most ``width`` words before it and after the passages that end before it; with
+    ``bounds`` (:func:`sentence_starts`), the start of the sentence of its first word,
+    or none (further than that, or no sentence)."""
+    ends = sorted(e for _, e in spans)
+    out = []
+    for s, _ in spans:
+        k = bisect_right(ends, s)
+        lo = max(s - width, ends[k - 1] if k else 0, 0)
+        if bounds is not None:
+            first, prose = bounds
+            p = int(np.searchsorted(first, s, side="right")) - 1  # the sentence of the first word
+            lo = int(first[p]) if p >= 0 and prose[p] and first[p] >= lo else s
+        out.append(lo)
+    return out
+
+
+def _equal_blocks(wa: str, wb: str, a0: int, a1: int, b0: int, b1: int) -> list[tuple[int, int, int, int]]:
+    """The equal words of ``wa[a0:a1]`` and ``wb[b0:b1]`` as blocks in document positions."""
+    if a1 <= a0 or b1 <= b0:
+        return []
+    return [(x0 + a0, x1 + a0, y0 + b0, y1 + b0)
+            for tag, x0, x1, y0, y1 in Indel.opcodes(wa[a0:a1], wb[b0:b1]).as_list() if tag == "equal"]
+
+
+_ENDS = frozenset(".!?;:\u3002\uff01\uff1f")
+_SPACE = frozenset(" \t\r\n\u00a0")
+_DASHES = frozenset("-\u2013\u2014")
+
+
+def _RUNS_ON(c: str) -> bool:
+    return c.islower() or c.isdigit()
+
+
+def sentence_starts(text: str, starts: np.ndarray, ends: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The tokens that open a sentence or a line (the first, and each one whose gap from
+    the token before holds a sentence mark followed by a space, "said. The" but not
+    "215.3", a line break, unless the next line goes on in lower case or with a figure
+    (a wrapped line of prose), or a dash between spaces, as after a dateline), and per
+    such stretch whether it is a sentence: it ends with a sentence mark, where a
+    headline, a byline, a dateline or a table row ends with its line or its dash."""
+    n = len(starts)
+    if not n:
+        return np.zeros(0, np.int64), np.zeros(0, bool)
+    cps = code_points(text)
+    cls = _classes(cps)  # one table look-up for the four character classes
+    is_end, space, runs_on, is_dash = cls & _C_END > 0, cls & _C_SPACE > 0, cls & _C_RUNS_ON > 0, cls & _C_DASH > 0
+    brk = np.zeros(len(cps), bool)
+    brk[:-1] = (cps[:-1] == 10) & ~runs_on[1:]
+    end = is_end.copy()
+    end[:-1] &= space[1:]  # a mark before a space, or last
+    # a dash between spaces closes a dateline or a heading ("WASHINGTON, Feb 9 (Reuters) - The")
+    blank = cps == 32
+    dash = np.zeros(len(cps), bool)
+    dash[1:-1] = is_dash[1:-1] & blank[:-2] & blank[2:]
+    dash[1:-2] |= is_dash[1:-2] & is_dash[2:-1] & blank[:-3] & blank[3:]  # " -- "
+    cum_cut = np.concatenate(([0], np.cumsum(brk | end | dash)))
+    cum_end = np.concatenate(([0], np.cumsum(end)))
+    s, e = np.asarray(starts, np.int64), np.asarray(ends, np.int64)
+    first = np.concatenate(([0], np.flatnonzero(cum_cut[s[1:]] > cum_cut[e[:-1]]) + 1))
+    # a stretch is a sentence when a sentence mark follows its last token before the next one starts
+    last_end = e[np.append(first[1:], n) - 1]
+    upto = np.append(s[first[1:]], len(cps))
+    return first, cum_end[upto] > cum_end[last_end]
+
+
+_C_END, _C_SPACE, _C_RUNS_ON, _C_DASH = 1, 2, 4, 8
+_CLASS_TESTS = ((_C_END, _ENDS.__contains__), (_C_SPACE, _SPACE.__contains__), (_C_RUNS_ON, _RUNS_ON),
+                (_C_DASH, _DASHES.__contains__))
+
+
+_CLASS_SPAN = 0x800  # code points looked up in one table (as template.char_test does)
+
+
+@cache
+def _class_table() -> np.ndarray:
+    out = np.zeros(_CLASS_SPAN, np.uint8)
+    for bit, test in _CLASS_TESTS:
+        out |= char_test(np.arange(_CLASS_SPAN, dtype=np.uint32), test).astype(np.uint8) * np.uint8(bit)
+    return out
+
+
+def _classes(cps: np.ndarray) -> np.ndarray:
+    """Per code point, the bits of the character classes :func:`sentence_starts` reads."""
+    out = _class_table()[np.minimum(cps, _CLASS_SPAN - 1)]
+    far = np.flatnonzero(cps >= _CLASS_SPAN)
+    if len(far):
+        out[far] = 0
+        for bit, test in _CLASS_TESTS:
+            out[far] |= char_test(cps[far], test).astype(np.uint8) * np.uint8(bit)
+    return out
