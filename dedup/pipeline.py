@@ -23,7 +23,7 @@ from .models import Cluster, Comparison, Document, DocumentInfo, FieldMap, Probl
 from .engines import Engine, Inline, as_engine, make_engine
 from .stages.prepare import prepare_corpus
 from .storage.spill import workdir
-from .stages.openings import sentence_starts, with_edges
+from .stages.openings import with_edges
 from .stages.template import fact_mask, is_template
 from .storage.workspace import DocStore
 from .stages.provenance import PairAlignment, build_cluster, passages, rank_key, rounded
@@ -268,7 +268,7 @@ def compare(a: Union[str, Document, dict], b: Union[str, Document, dict], config
             prepared, _ = prepare_corpus(docs, tmp, cfg, engine=Inline())
             pa, pb = prepared[0], prepared[1]
             facts_a, facts_b = fact_mask(da.text, pa.starts, pa.ends), fact_mask(db.text, pb.starts, pb.ends)
-            sentences = sentence_starts(da.text, pa.starts, pa.ends), sentence_starts(db.text, pb.starts, pb.ends)
+            sentences = (da.text, pa.starts, pa.ends), (db.text, pb.starts, pb.ends)
         finally:
             (prepared or docs).close()
     sides = pair_sides(pa, pb, pa.word_string(), pb.word_string(), 2, cfg.phrase_prior)

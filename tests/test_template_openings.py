@@ -8,7 +8,7 @@ from hypothesis import given, settings, strategies as st
 
 import dedup
 from dedup.stages.align import Side, Span
-from dedup.stages.openings import sentence_starts, with_edges
+from dedup.stages.openings import opening, sentence_starts, with_edges
 
 # Invented notices in the shape of a wire service's contract series: each issue opens with
 # a new company, its own verb and a new amount, then the fixed wording (wrapped lines of
@@ -80,21 +80,52 @@ def _fillers() -> list[str]:
     return [" ".join(words[(k * 7 + i * 3) % len(words)] for i in range(60)) + "." for k in range(10)]
 
 
+_PIECES = ["Ab", "cd", "215", "3", "Xy", "ef"]
+_GAPS = [" "] * 12 + [". ", ".", "\n", "\n\n", "\n  ", " - ", " -- ", ", ", "! ", "\u2014 "]
+
+
+@st.composite
+def _texts(draw, max_tokens=120):
+    """A text of words and the gaps between them (sentence marks, wrapped and blank
+    lines, dashes), with its tokens' character offsets."""
+    k = draw(st.integers(1, max_tokens))
+    parts, starts, ends, pos = [], [], [], 0
+    for i in range(k):
+        w = draw(st.sampled_from(_PIECES))
+        starts.append(pos)
+        ends.append(pos + len(w))
+        g = draw(st.sampled_from(_GAPS)) if i < k - 1 else draw(st.sampled_from(["", ".", "\n"]))
+        parts += [w, g]
+        pos += len(w) + len(g)
+    return "".join(parts), np.array(starts, np.int32), np.array(ends, np.int32)
+
+
+@settings(max_examples=300, deadline=None)
+@given(_texts(), st.data())
+def test_an_opening_read_from_a_window_is_the_whole_texts(doc, data):
+    text, starts, ends = doc
+    n = len(starts)
+    s = data.draw(st.integers(0, n - 1))
+    lo = data.draw(st.integers(0, s))
+    first, prose = sentence_starts(text, starts, ends)
+    p = int(np.searchsorted(first, s, side="right")) - 1
+    want = int(first[p]) if s > lo and first[p] >= lo and prose[p] else s
+    assert opening(doc, lo, s) == want
+
+
 @settings(max_examples=150, deadline=None)
-@given(st.data())
-def test_openings_add_blocks_only_before_a_passage_and_keep_its_words(data):
-    n = data.draw(st.integers(4, 40))
-    words_a = "".join(chr(0x100 + data.draw(st.integers(0, 5))) for _ in range(n))
-    words_b = "".join(chr(0x100 + data.draw(st.integers(0, 5))) for _ in range(n))
-    facts_a = np.array([k if data.draw(st.booleans()) else -1 for k in range(n)])
-    facts_b = np.array([k if data.draw(st.booleans()) else -1 for k in range(n)])
+@given(_texts(40), _texts(40), st.data())
+def test_openings_add_blocks_only_before_a_passage_and_keep_its_words(doc_a, doc_b, data):
+    n = min(len(doc_a[1]), len(doc_b[1]))
+    words_a = "".join(chr(0x100 + data.draw(st.integers(0, 5))) for _ in range(len(doc_a[1])))
+    words_b = "".join(chr(0x100 + data.draw(st.integers(0, 5))) for _ in range(len(doc_b[1])))
+    facts_a = np.array([k if data.draw(st.booleans()) else -1 for k in range(len(words_a))])
+    facts_b = np.array([k if data.draw(st.booleans()) else -1 for k in range(len(words_b))])
     s0, s1 = sorted(data.draw(st.lists(st.integers(0, n), min_size=2, max_size=2)))
     t0 = data.draw(st.integers(0, n - (s1 - s0)))
     spans = [Span(s0, s1, t0, t0 + s1 - s0, s1 - s0, 1.0, 1.0, ((s0, s1, t0, t0 + s1 - s0),))] if s1 > s0 else []
-    cuts = sorted({0} | set(data.draw(st.lists(st.integers(0, n - 1), max_size=4))))
-    bounds = (np.array(cuts), np.array([data.draw(st.booleans()) for _ in cuts]))
     width = data.draw(st.integers(0, 10))
-    out = with_edges(spans, Side.make(words_a), Side.make(words_b), facts_a, facts_b, lambda: (bounds, bounds), width)
+    out = with_edges(spans, Side.make(words_a), Side.make(words_b), facts_a, facts_b, lambda: (doc_a, doc_b), width)
     assert len(out) == len(spans)
     for old, new in zip(spans, out):
         assert (new.a1, new.b1, new.matched, new.score) == (old.a1, old.b1, old.matched, old.score)

@@ -23,7 +23,7 @@ from .provenance import PairAlignment
 from .significance import MIN_OTHERS, Evidence, search_size, word_evidence
 from .segment import Prepared, member_sorted
 from .words import phrases_of
-from .openings import sentence_starts, with_edges
+from .openings import with_edges
 from .template import (TEMPLATE_FACT_SHARE, fact_evidence, fact_mask, frame_facts, judged, new_issue, on_words,
                        without_frame)
 
@@ -108,8 +108,8 @@ def align_one(pa: Prepared, pb: Prepared, n_docs: int, cfg: Config, words=None, 
     """``(kind, spans)`` for one pair: words first, then characters when one document is
     OCR-damaged and words found no link; a word-aligned link whose facts differ is a
     ``template``. ``words``/``chars``/``facts``/``sentences``: optional callables that return a
-    document's (cached) word string / :class:`CharView` / fact mask / sentence starts
-    (:func:`dedup.stages.template.sentence_starts`). ``tests``: pairs
+    document's (cached) word string / :class:`CharView` / fact mask / ``(text, starts,
+    ends)`` (:func:`dedup.stages.openings.with_edges`). ``tests``: pairs
     aligned in the whole search (the significance's search space)."""
     kind, spans, _ = align_judged(pa, pb, n_docs, cfg, words, chars, facts, tests, sentences)
     return kind, spans
@@ -122,7 +122,7 @@ def align_judged(pa: Prepared, pb: Prepared, n_docs: int, cfg: Config, words=Non
     words = words or (lambda p: p.word_string())
     chars = chars or (lambda p: CharView.of(p.text, p.starts, p.ends))
     facts = facts or (lambda p: fact_mask(p.text, p.starts, p.ends))
-    sentences = sentences or (lambda p: sentence_starts(p.text, p.starts, p.ends))
+    sentences = sentences or (lambda p: (p.text, p.starts, p.ends))
     side_a, side_b = pair_sides(pa, pb, words(pa), words(pb), n_docs, cfg.phrase_prior, facts)
     spans = align(side_a, side_b, cfg, tests)
     kind = link_kind(spans, pa.ntokens, pb.ntokens, cfg)
@@ -163,7 +163,7 @@ def _align_range(state, rng: tuple[int, int]) -> list[tuple[int, PairAlignment, 
     stored = getattr(prepared, "facts", None)  # a PreparedStore keeps each document's fact mask
     facts = _cached({}, lambda p: stored(p.index) if stored is not None else
                     fact_mask(p.text if p.text is not None else text(p.index), p.starts, p.ends))
-    sentences = _cached({}, lambda p: sentence_starts(p.text if p.text is not None else text(p.index), p.starts, p.ends))
+    sentences = _cached({}, lambda p: (p.text if p.text is not None else text(p.index), p.starts, p.ends))
     out = []
     for (i, j), pos in zip(pairs[order[rng[0] : rng[1]]].tolist(), order[rng[0] : rng[1]].tolist()):
         kind, spans, ev = align_judged(prepared[i], prepared[j], len(prepared), cfg, None, chars, facts, tests,

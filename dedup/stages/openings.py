@@ -25,30 +25,30 @@ def with_edges(spans: list[Span], side_a: Side, side_b: Side, facts_a: np.ndarra
                sentences, width: int) -> list[Span]:
     """The passages as judged by their facts: each one with the opening of the sentence
     it starts in taken in as a gap, when both sides open it in their own words with a
-    new fact (one with a word the other document never has). A series' new facts often open the sentence its formula goes on with
-    ("Raytheon Co has been awarded a 215.3 mln dlr contract for ..." / "General
+    new fact (one with a word the other document never has). A series' new facts often
+    open the sentence its formula goes on with ("Raytheon Co has been awarded a 215.3 mln dlr contract for ..." / "General
     Dynamics Corp has received a 182.5 mln dlr contract for ..."): the alignment stops
     where they begin, yet they stand at the same place of the formula. The opening is
     at most ``width`` words (``Config.max_gap``, the gap a passage may bridge), short
     of the words of a passage before it, and only of a sentence: a byline, a headline,
     a time stamp or a table row, each on a line of its own, differs from copy to copy.
     Its equal words are lined up as blocks, so only what differs is a gap.
-    ``sentences``: a callable returning each side's :func:`sentence_starts`, asked
-    only when an opening may count."""
+    ``sentences``: a callable returning each side's ``(text, starts, ends)`` (the
+    tokens' character offsets), asked only when an opening may count."""
     if not spans:
         return spans
-    near_a = _openings([(sp.a0, sp.a1) for sp in spans], None, width)
-    near_b = _openings([(sp.b0, sp.b1) for sp in spans], None, width)
+    near_a = _near([(sp.a0, sp.a1) for sp in spans], width)
+    near_b = _near([(sp.b0, sp.b1) for sp in spans], width)
     if not any(_has_fact(facts_a, la, sp.a0) and _has_fact(facts_b, lb, sp.b0) for sp, la, lb in zip(spans, near_a, near_b)):
         return spans
     in_a, in_b = set(side_a.words), set(side_b.words)
     if not any(_new_fact(side_a.words, facts_a, la, sp.a0, in_b) and _new_fact(side_b.words, facts_b, lb, sp.b0, in_a)
                for sp, la, lb in zip(spans, near_a, near_b)):
         return spans  # (the sentences, which read the texts, only for a pair that may have a new fact)
-    bounds_a, bounds_b = sentences()
+    doc_a, doc_b = sentences()
     out = []
-    for sp, la, lb in zip(spans, _openings([(sp.a0, sp.a1) for sp in spans], bounds_a, width),
-                          _openings([(sp.b0, sp.b1) for sp in spans], bounds_b, width)):
+    for sp, la, lb in zip(spans, near_a, near_b):
+        la, lb = opening(doc_a, la, sp.a0), opening(doc_b, lb, sp.b0)
         if _new_fact(side_a.words, facts_a, la, sp.a0, in_b) and _new_fact(side_b.words, facts_b, lb, sp.b0, in_a):
             head = [(la, la, lb, lb)] + _equal_blocks(side_a.words, side_b.words, la, sp.a0, lb, sp.b0)
             sp = Span(la, sp.a1, lb, sp.b1, sp.matched, sp.evidence, sp.score, tuple(head) + sp.blocks, sp.significant)
@@ -67,22 +67,41 @@ def _new_fact(words: str, facts: np.ndarray, s: int, e: int, other: set) -> bool
     return any(facts[k] >= 0 and words[k] not in other for k in range(s, e))
 
 
-def _openings(spans: list[tuple[int, int]], bounds: tuple | None, width: int) -> list[int]:
-    """Per passage ``(s, e)`` of one side, where its opening starts (``s``: none): at
-    most ``width`` words before it and after the passages that end before it; with
-    ``bounds`` (:func:`sentence_starts`), the start of the sentence of its first word,
-    or none (further than that, or no sentence)."""
+def _near(spans: list[tuple[int, int]], width: int) -> list[int]:
+    """Per passage ``(s, e)`` of one side, how far back its opening may reach: ``width``
+    words, and not into a passage that ends before it."""
     ends = sorted(e for _, e in spans)
     out = []
     for s, _ in spans:
         k = bisect_right(ends, s)
-        lo = max(s - width, ends[k - 1] if k else 0, 0)
-        if bounds is not None:
-            first, prose = bounds
-            p = int(np.searchsorted(first, s, side="right")) - 1  # the sentence of the first word
-            lo = int(first[p]) if p >= 0 and prose[p] and first[p] >= lo else s
-        out.append(lo)
+        out.append(max(s - width, ends[k - 1] if k else 0, 0))
     return out
+
+
+_WINDOW = 48  # tokens read past a passage's first word to find where its sentence ends
+
+
+def opening(doc: tuple, lo: int, s: int) -> int:
+    """Where the sentence of token ``s`` starts, when it is a sentence that starts at
+    ``lo`` or later (else ``s``: no opening). ``doc``: ``(text, starts, ends)``. As
+    :func:`sentence_starts` of the whole text would say, read from a window of tokens
+    around ``s`` (widened while the sentence runs on past it): a pair needs a few
+    sentences of its documents, not all."""
+    text, starts, ends = doc
+    n = len(starts)
+    if s <= lo or s >= n:
+        return s
+    k0, k1 = max(lo - 1, 0), min(n, s + _WINDOW)
+    while True:
+        c0 = int(starts[k0])
+        c1 = int(starts[k1]) if k1 < n else len(text)
+        first, prose = sentence_starts(text[c0:c1], starts[k0:k1] - c0, ends[k0:k1] - c0)
+        p = int(np.searchsorted(first, s - k0, side="right")) - 1
+        if p < len(first) - 1 or k1 == n:
+            break
+        k1 = min(n, k1 + 4 * _WINDOW)
+    start = k0 + int(first[p])
+    return start if start >= lo and prose[p] else s
 
 
 def _equal_blocks(wa: str, wb: str, a0: int, a1: int, b0: int, b1: int) -> list[tuple[int, int, int, int]]:
