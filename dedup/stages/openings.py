@@ -6,7 +6,9 @@ been awarded a 215.3 mln dlr contract for ..." / "General Dynamics Corp has rece
 (:mod:`dedup.stages.template`) would never see them. :func:`with_edges` hands it each
 passage with the opening of its first sentence, when both sides state a new fact there.
 Sentences are read from the text (:func:`sentence_starts`): a headline, a byline, a time
-stamp, a dateline or a table row is no sentence, and differs from copy to copy.
+stamp, a dateline or a table row is no sentence, and differs from copy to copy. (Not
+the same rule as the fact mask's sentence starts in :mod:`dedup.stages.template`, which
+only asks whether a capital opens a sentence.)
 """
 
 from __future__ import annotations
@@ -25,10 +27,9 @@ def with_edges(spans: list[Span], side_a: Side, side_b: Side, facts_a: np.ndarra
                sentences, width: int) -> list[Span]:
     """The passages as judged by their facts: each one with the opening of the sentence
     it starts in taken in as a gap, when both sides open it in their own words with a
-    new fact (one with a word the other document never has). A series' new facts often
-    open the sentence its formula goes on with ("Raytheon Co has been awarded a 215.3 mln dlr contract for ..." / "General
-    Dynamics Corp has received a 182.5 mln dlr contract for ..."): the alignment stops
-    where they begin, yet they stand at the same place of the formula. The opening is
+    new fact (one with a word the other document never has): a series' new facts stand
+    at the same place of the formula although the alignment stops where they begin
+    (the module docstring). The opening is
     at most ``width`` words (``Config.max_gap``, the gap a passage may bridge), short
     of the words of a passage before it, and only of a sentence: a byline, a headline,
     a time stamp or a table row, each on a line of its own, differs from copy to copy.
@@ -39,7 +40,8 @@ def with_edges(spans: list[Span], side_a: Side, side_b: Side, facts_a: np.ndarra
         return spans
     near_a = _near([(sp.a0, sp.a1) for sp in spans], width)
     near_b = _near([(sp.b0, sp.b1) for sp in spans], width)
-    if not any(_has_fact(facts_a, la, sp.a0) and _has_fact(facts_b, lb, sp.b0) for sp, la, lb in zip(spans, near_a, near_b)):
+    if not any(_has_fact(facts_a, la, sp.a0) and _has_fact(facts_b, lb, sp.b0)
+               for sp, la, lb in zip(spans, near_a, near_b)):
         return spans
     in_a, in_b = set(side_a.words), set(side_b.words)
     if not any(_new_fact(side_a.words, facts_a, la, sp.a0, in_b) and _new_fact(side_b.words, facts_b, lb, sp.b0, in_a)
