@@ -133,3 +133,17 @@ def test_openings_add_blocks_only_before_a_passage_and_keep_its_words(doc_a, doc
         assert old.a0 - width <= new.a0 <= old.a0 and old.b0 - width <= new.b0 <= old.b0
         for x0, x1, y0, y1 in new.blocks[: len(new.blocks) - len(old.blocks)]:  # equal words of the openings
             assert words_a[x0:x1] == words_b[y0:y1] and x1 <= old.a0 and y1 <= old.b0
+
+
+def test_an_acronym_of_a_name_the_other_text_spells_out_is_no_new_fact():
+    from dedup.stages.openings import _acronym_in
+
+    body = ("spokesman said officials had looked at 340 applications for discretion under the appeals "
+            "scheme, and had granted 184 of them before the end of the summer term.")
+    a = "A Department for Education and Employment " + body
+    b = "A DfEE " + body
+    doc = (a, *_tokens(a))
+    assert _acronym_in("DfEE", doc) and _acronym_in("DFEE", doc)
+    assert not _acronym_in("Raytheon", doc) and not _acronym_in("IMF", doc)
+    assert dedup.compare(a, b).kind == "duplicate"
+    assert dedup.compare(b, a).kind == "duplicate"

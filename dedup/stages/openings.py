@@ -51,7 +51,8 @@ def with_edges(spans: list[Span], side_a: Side, side_b: Side, facts_a: np.ndarra
     out = []
     for sp, la, lb in zip(spans, near_a, near_b):
         la, lb = opening(doc_a, la, sp.a0), opening(doc_b, lb, sp.b0)
-        if _new_fact(side_a.words, facts_a, la, sp.a0, in_b) and _new_fact(side_b.words, facts_b, lb, sp.b0, in_a):
+        if (_new_fact(side_a.words, facts_a, la, sp.a0, in_b, doc_a, doc_b)
+                and _new_fact(side_b.words, facts_b, lb, sp.b0, in_a, doc_b, doc_a)):
             head = [(la, la, lb, lb)] + _equal_blocks(side_a.words, side_b.words, la, sp.a0, lb, sp.b0)
             sp = Span(la, sp.a1, lb, sp.b1, sp.matched, sp.evidence, sp.score, tuple(head) + sp.blocks, sp.significant)
         out.append(sp)
@@ -62,11 +63,42 @@ def _has_fact(facts: np.ndarray, s: int, e: int) -> bool:
     return e > s and bool((facts[s:e] >= 0).any())
 
 
-def _new_fact(words: str, facts: np.ndarray, s: int, e: int, other: set) -> bool:
+def _new_fact(words: str, facts: np.ndarray, s: int, e: int, other: set, doc=None, doc_other=None) -> bool:
     """Whether words ``s:e`` hold a fact with a word the other document never has: a new
     fact, not the same one named again ("Derek Brushett, 55, was jailed" / "A social
-    services inspector was jailed", who is named further on)."""
-    return any(facts[k] >= 0 and words[k] not in other for k in range(s, e))
+    services inspector was jailed", who is named further on). With both documents'
+    ``(text, starts, ends)``, an acronym of words the other has ("DfEE" for "Department
+    for Education and Employment") is the same name too."""
+    for k in range(s, e):
+        if facts[k] >= 0 and words[k] not in other:
+            if doc is None or not _acronym_in(doc[0][doc[1][k] : doc[2][k]], doc_other):
+                return True
+    return False
+
+
+def _acronym_in(word: str, doc: tuple) -> bool:
+    """Whether ``word`` (two or more letters, a capital first) spells the initials of
+    consecutive words of ``doc``, from a capitalised one to a capitalised one, lower-case
+    words between may be skipped ("Department for Education and Employment": D, F, E, E)."""
+    letters = word.upper()
+    if len(letters) < 2 or not letters.isalpha() or not word[0].isupper():
+        return False
+    text, starts, ends = doc
+    toks = [text[a:b] for a, b in zip(starts.tolist(), ends.tolist())]
+    for i, t in enumerate(toks):
+        if t[:1] != letters[0] or len(t) < 2:
+            continue
+        k, j = 1, i + 1
+        while k < len(letters) and j < len(toks):
+            head = toks[j][:1]
+            if head.upper() == letters[k] and len(toks[j]) > 1:
+                k += 1
+            elif not head.islower():
+                break
+            j += 1
+        if k == len(letters) and toks[j - 1][:1].isupper():
+            return True
+    return False
 
 
 def _near(spans: list[tuple[int, int]], width: int) -> list[int]:
