@@ -23,7 +23,7 @@ from .models import Cluster, Comparison, Document, DocumentInfo, FieldMap, Probl
 from .engines import Engine, Inline, as_engine, make_engine
 from .stages.prepare import prepare_corpus
 from .storage.spill import workdir
-from .stages.openings import with_edges
+from .stages.openings import with_openings
 from .stages.template import fact_mask, is_template
 from .storage.workspace import DocStore
 from .stages.provenance import PairAlignment, build_cluster, passages, rank_key, rounded
@@ -268,14 +268,14 @@ def compare(a: Union[str, Document, dict], b: Union[str, Document, dict], config
             prepared, _ = prepare_corpus(docs, tmp, cfg, engine=Inline())
             pa, pb = prepared[0], prepared[1]
             facts_a, facts_b = fact_mask(da.text, pa.starts, pa.ends), fact_mask(db.text, pb.starts, pb.ends)
-            sentences = (da.text, pa.starts, pa.ends), (db.text, pb.starts, pb.ends)
+            texts = (da.text, pa.starts, pa.ends), (db.text, pb.starts, pb.ends)
         finally:
             (prepared or docs).close()
     sides = pair_sides(pa, pb, pa.word_string(), pb.word_string(), 2, cfg.phrase_prior)
     spans = align(*sides, cfg)
     cov_a, cov_b = coverage(spans, pa.ntokens, pb.ntokens)
     kind = link_kind(spans, pa.ntokens, pb.ntokens, cfg)
-    if kind is not None and is_template(with_edges(spans, *sides, facts_a, facts_b, lambda: sentences, cfg.max_gap),
+    if kind is not None and is_template(with_openings(spans, *sides, facts_a, facts_b, lambda: texts, cfg.max_gap),
                                         *sides, facts_a, facts_b):
         kind = "template"
     return Comparison(

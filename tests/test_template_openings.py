@@ -8,7 +8,7 @@ from hypothesis import given, settings, strategies as st
 
 import dedup
 from dedup.stages.align import Side, Span
-from dedup.stages.openings import opening, sentence_starts, with_edges
+from dedup.stages.openings import opening, sentence_starts, with_openings
 
 # Invented notices in the shape of a wire service's contract series: each issue opens with
 # a new company, its own verb and a new amount, then the fixed wording (wrapped lines of
@@ -125,7 +125,7 @@ def test_openings_add_blocks_only_before_a_passage_and_keep_its_words(doc_a, doc
     t0 = data.draw(st.integers(0, n - (s1 - s0)))
     spans = [Span(s0, s1, t0, t0 + s1 - s0, s1 - s0, 1.0, 1.0, ((s0, s1, t0, t0 + s1 - s0),))] if s1 > s0 else []
     width = data.draw(st.integers(0, 10))
-    out = with_edges(spans, Side.make(words_a), Side.make(words_b), facts_a, facts_b, lambda: (doc_a, doc_b), width)
+    out = with_openings(spans, Side.make(words_a), Side.make(words_b), facts_a, facts_b, lambda: (doc_a, doc_b), width)
     assert len(out) == len(spans)
     for old, new in zip(spans, out):
         assert (new.a1, new.b1, new.matched, new.score) == (old.a1, old.b1, old.matched, old.score)

@@ -114,9 +114,12 @@ class Span:
                     tuple((y0, y1, x0, x1) for x0, x1, y0, y1 in self.blocks), self.significant)
 
 
-def _equal_blocks(wa: str, wb: str) -> list[tuple[int, int, int, int]]:
+def equal_blocks(a: str, b: str, a0: int, a1: int, b0: int, b1: int) -> list[tuple[int, int, int, int]]:
+    """The equal words of ``a[a0:a1]`` and ``b[b0:b1]`` (their LCS, rapidfuzz's Indel) as
+    blocks ``(x0, x1, y0, y1)`` in positions of ``a`` and ``b``."""
     # as_list() hands over plain tuples: a third of the cost of reading Opcode objects
-    return [(x0, x1, y0, y1) for tag, x0, x1, y0, y1 in Indel.opcodes(wa, wb).as_list() if tag == "equal"]
+    return [(x0 + a0, x1 + a0, y0 + b0, y1 + b0)
+            for tag, x0, x1, y0, y1 in Indel.opcodes(a[a0:a1], b[b0:b1]).as_list() if tag == "equal"]
 
 
 def group_blocks(blocks, gap: int) -> list[list[tuple[int, int, int, int]]]:
@@ -291,9 +294,8 @@ def _round(a: str, b: str, A: Side, B: Side, cfg: Config, tests: int = 1) -> lis
     spans: list[Span] = []
     boxes = windows(a, b, ANCHOR_WORDS, cfg.max_gap, margin, LONG_DOC)
     for a0, a1, b0, b1 in boxes:
-        blocks = _equal_blocks(a[a0:a1], b[b0:b1])
-        spans.extend(_chain([(x0 + a0, x1 + a0, y0 + b0, y1 + b0) for x0, x1, y0, y1 in blocks], A, B, cfg,
-                            local=max(len(a), len(b)) > LONG_DOC, tests=tests))
+        spans.extend(_chain(equal_blocks(a, b, a0, a1, b0, b1), A, B, cfg, local=max(len(a), len(b)) > LONG_DOC,
+                            tests=tests))
     if len(boxes) < 2:
         return spans
     kept: list[Span] = []
@@ -315,7 +317,7 @@ def _extend(span: Span, a: str, b: str, A: Side, B: Side, cfg: Config) -> Span:
     blocks = list(span.blocks)
     # before: align the windows, then take blocks backwards while the gaps stay small
     oa, ob = max(0, span.a0 - width), max(0, span.b0 - width)
-    before = [(x0 + oa, x1 + oa, y0 + ob, y1 + ob) for x0, x1, y0, y1 in _equal_blocks(a[oa : span.a0], b[ob : span.b0])]
+    before = equal_blocks(a, b, oa, span.a0, ob, span.b0)
     head = []
     for blk in reversed(before):
         first = (head or blocks)[0]
@@ -326,7 +328,7 @@ def _extend(span: Span, a: str, b: str, A: Side, B: Side, cfg: Config) -> Span:
         head.pop(0)
     # after
     ea, eb = min(len(a), span.a1 + width), min(len(b), span.b1 + width)
-    after = [(x0 + span.a1, x1 + span.a1, y0 + span.b1, y1 + span.b1) for x0, x1, y0, y1 in _equal_blocks(a[span.a1 : ea], b[span.b1 : eb])]
+    after = equal_blocks(a, b, span.a1, ea, span.b1, eb)
     tail = []
     for blk in after:
         last = (tail or blocks)[-1]

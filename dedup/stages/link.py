@@ -23,7 +23,7 @@ from .provenance import PairAlignment
 from .significance import MIN_OTHERS, Evidence, search_size, word_evidence
 from .segment import Prepared, member_sorted
 from .words import phrases_of
-from .openings import with_edges
+from .openings import with_openings
 from .template import (TEMPLATE_FACT_SHARE, fact_evidence, fact_mask, frame_facts, judged, new_issue, on_words,
                        without_frame)
 
@@ -104,25 +104,25 @@ def _evidence(p: Prepared, other: Prepared, df_words: np.ndarray, others: int, p
 
 
 def align_one(pa: Prepared, pb: Prepared, n_docs: int, cfg: Config, words=None, chars=None, facts=None,
-              tests: int = 1, sentences=None):
+              tests: int = 1, texts=None):
     """``(kind, spans)`` for one pair: words first, then characters when one document is
     OCR-damaged and words found no link; a word-aligned link whose facts differ is a
-    ``template``. ``words``/``chars``/``facts``/``sentences``: optional callables that return a
+    ``template``. ``words``/``chars``/``facts``/``texts``: optional callables that return a
     document's (cached) word string / :class:`CharView` / fact mask / ``(text, starts,
-    ends)`` (:func:`dedup.stages.openings.with_edges`). ``tests``: pairs
-    aligned in the whole search (the significance's search space)."""
-    kind, spans, _ = align_judged(pa, pb, n_docs, cfg, words, chars, facts, tests, sentences)
+    ends)`` (:func:`dedup.stages.openings.with_openings`). ``tests``: pairs aligned in
+    the whole search (the significance's search space)."""
+    kind, spans, _ = align_judged(pa, pb, n_docs, cfg, words, chars, facts, tests, texts)
     return kind, spans
 
 
 def align_judged(pa: Prepared, pb: Prepared, n_docs: int, cfg: Config, words=None, chars=None, facts=None,
-                 tests: int = 1, sentences=None):
+                 tests: int = 1, texts=None):
     """:func:`align_one` and the pair's fact evidence (:func:`dedup.stages.template.fact_evidence`;
     None when the pair is not linked or not judged by its facts)."""
     words = words or (lambda p: p.word_string())
     chars = chars or (lambda p: CharView.of(p.text, p.starts, p.ends))
     facts = facts or (lambda p: fact_mask(p.text, p.starts, p.ends))
-    sentences = sentences or (lambda p: (p.text, p.starts, p.ends))
+    texts = texts or (lambda p: (p.text, p.starts, p.ends))
     side_a, side_b = pair_sides(pa, pb, words(pa), words(pb), n_docs, cfg.phrase_prior, facts)
     spans = align(side_a, side_b, cfg, tests)
     kind = link_kind(spans, pa.ntokens, pb.ntokens, cfg)
@@ -135,7 +135,7 @@ def align_judged(pa: Prepared, pb: Prepared, n_docs: int, cfg: Config, words=Non
     if kind is not None and judged(judge):
         fa, fb = facts(pa), facts(pb)
         if not (pa.noisy or pb.noisy):  # OCR damage breaks passages at misread words, facts too
-            judge = with_edges(judge, side_a, side_b, fa, fb, lambda: (sentences(pa), sentences(pb)), cfg.max_gap)
+            judge = with_openings(judge, side_a, side_b, fa, fb, lambda: (texts(pa), texts(pb)), cfg.max_gap)
         evidence = fact_evidence(judge, side_a, side_b, fa, fb, n_docs - 2)
         if (pa.noisy or pb.noisy) and not evidence.fact_changes():
             evidence = None  # OCR damage changes any word, facts too: not judged, a copy
@@ -163,11 +163,10 @@ def _align_range(state, rng: tuple[int, int]) -> list[tuple[int, PairAlignment, 
     stored = getattr(prepared, "facts", None)  # a PreparedStore keeps each document's fact mask
     facts = _cached({}, lambda p: stored(p.index) if stored is not None else
                     fact_mask(p.text if p.text is not None else text(p.index), p.starts, p.ends))
-    sentences = _cached({}, lambda p: (p.text if p.text is not None else text(p.index), p.starts, p.ends))
+    texts = _cached({}, lambda p: (p.text if p.text is not None else text(p.index), p.starts, p.ends))
     out = []
     for (i, j), pos in zip(pairs[order[rng[0] : rng[1]]].tolist(), order[rng[0] : rng[1]].tolist()):
-        kind, spans, ev = align_judged(prepared[i], prepared[j], len(prepared), cfg, None, chars, facts, tests,
-                                       sentences)
+        kind, spans, ev = align_judged(prepared[i], prepared[j], len(prepared), cfg, None, chars, facts, tests, texts)
         if kind is not None:  # the blocks were for alignment; the report needs the spans
             out.append((pos, PairAlignment(i, j, kind, tuple(s.bare() for s in spans)), ev))
     return out

@@ -3,7 +3,7 @@
 A series' new facts often open the sentence its formula goes on with ("Raytheon Co has
 been awarded a 215.3 mln dlr contract for ..." / "General Dynamics Corp has received a
 182.5 mln dlr contract for ..."): the alignment starts after them, so the fact judgement
-(:mod:`dedup.stages.template`) would never see them. :func:`with_edges` hands it each
+(:mod:`dedup.stages.template`) would never see them. :func:`with_openings` hands it each
 passage with the opening of its first sentence, when both sides state a new fact there.
 Sentences are read from the text (:func:`sentence_starts`): a headline, a byline, a time
 stamp, a dateline or a table row is no sentence, and differs from copy to copy. (Not
@@ -14,46 +14,44 @@ only asks whether a capital opens a sentence.)
 from __future__ import annotations
 
 from bisect import bisect_right
-from functools import cache
 
 import numpy as np
-from rapidfuzz.distance import Indel
-
-from .align import Side, Span
+from .align import Side, Span, equal_blocks
 from .template import char_test, code_points
 
 
-def with_edges(spans: list[Span], side_a: Side, side_b: Side, facts_a: np.ndarray, facts_b: np.ndarray,
-               sentences, width: int) -> list[Span]:
+def with_openings(spans: list[Span], side_a: Side, side_b: Side, facts_a: np.ndarray, facts_b: np.ndarray,
+                  texts, width: int) -> list[Span]:
     """The passages as judged by their facts: each one with the opening of the sentence
     it starts in taken in as a gap, when both sides open it in their own words with a
     new fact (one with a word the other document never has): a series' new facts stand
     at the same place of the formula although the alignment stops where they begin
-    (the module docstring). The opening is
-    at most ``width`` words (``Config.max_gap``, the gap a passage may bridge), short
-    of the words of a passage before it, and only of a sentence: a byline, a headline,
-    a time stamp or a table row, each on a line of its own, differs from copy to copy.
-    Its equal words are lined up as blocks, so only what differs is a gap.
-    ``sentences``: a callable returning each side's ``(text, starts, ends)`` (the
-    tokens' character offsets), asked only when an opening may count."""
+    (the module docstring). The opening is at most ``width`` words (``Config.max_gap``,
+    the gap a passage may bridge), short of the words of a passage before it, and only
+    of a sentence: a byline, a headline, a time stamp or a table row, each on a line of
+    its own, differs from copy to copy. Its equal words are lined up as blocks, so only
+    what differs is a gap. ``texts``: a callable returning each side's ``(text, starts,
+    ends)`` (the tokens' character offsets), asked only when an opening may count."""
     if not spans:
         return spans
     near_a = _near([(sp.a0, sp.a1) for sp in spans], width)
     near_b = _near([(sp.b0, sp.b1) for sp in spans], width)
+    # cheapest first: any fact near a passage on both sides (most copies have none), then a
+    # new one (the words' sets), and only then the texts (read from disk) and sentences
     if not any(_has_fact(facts_a, la, sp.a0) and _has_fact(facts_b, lb, sp.b0)
                for sp, la, lb in zip(spans, near_a, near_b)):
         return spans
     in_a, in_b = set(side_a.words), set(side_b.words)
     if not any(_new_fact(side_a.words, facts_a, la, sp.a0, in_b) and _new_fact(side_b.words, facts_b, lb, sp.b0, in_a)
                for sp, la, lb in zip(spans, near_a, near_b)):
-        return spans  # (the sentences, which read the texts, only for a pair that may have a new fact)
-    doc_a, doc_b = sentences()
+        return spans
+    doc_a, doc_b = texts()
     out = []
     for sp, la, lb in zip(spans, near_a, near_b):
         la, lb = opening(doc_a, la, sp.a0), opening(doc_b, lb, sp.b0)
         if (_new_fact(side_a.words, facts_a, la, sp.a0, in_b, doc_a, doc_b)
                 and _new_fact(side_b.words, facts_b, lb, sp.b0, in_a, doc_b, doc_a)):
-            head = [(la, la, lb, lb)] + _equal_blocks(side_a.words, side_b.words, la, sp.a0, lb, sp.b0)
+            head = [(la, la, lb, lb)] + equal_blocks(side_a.words, side_b.words, la, sp.a0, lb, sp.b0)
             sp = Span(la, sp.a1, lb, sp.b1, sp.matched, sp.evidence, sp.score, tuple(head) + sp.blocks, sp.significant)
         out.append(sp)
     return out
@@ -138,14 +136,6 @@ def opening(doc: tuple, lo: int, s: int) -> int:
     return start if start >= lo and prose[p] else s
 
 
-def _equal_blocks(wa: str, wb: str, a0: int, a1: int, b0: int, b1: int) -> list[tuple[int, int, int, int]]:
-    """The equal words of ``wa[a0:a1]`` and ``wb[b0:b1]`` as blocks in document positions."""
-    if a1 <= a0 or b1 <= b0:
-        return []
-    return [(x0 + a0, x1 + a0, y0 + b0, y1 + b0)
-            for tag, x0, x1, y0, y1 in Indel.opcodes(wa[a0:a1], wb[b0:b1]).as_list() if tag == "equal"]
-
-
 _ENDS = frozenset(".!?;:\u3002\uff01\uff1f")
 _SPACE = frozenset(" \t\r\n\u00a0")
 _DASHES = frozenset("-\u2013\u2014")
@@ -166,8 +156,8 @@ def sentence_starts(text: str, starts: np.ndarray, ends: np.ndarray) -> tuple[np
     if not n:
         return np.zeros(0, np.int64), np.zeros(0, bool)
     cps = code_points(text)
-    cls = _classes(cps)  # one table look-up for the four character classes
-    is_end, space, runs_on, is_dash = cls & _C_END > 0, cls & _C_SPACE > 0, cls & _C_RUNS_ON > 0, cls & _C_DASH > 0
+    is_end, space = char_test(cps, _ENDS.__contains__), char_test(cps, _SPACE.__contains__)
+    runs_on, is_dash = char_test(cps, _RUNS_ON), char_test(cps, _DASHES.__contains__)
     brk = np.zeros(len(cps), bool)
     brk[:-1] = (cps[:-1] == 10) & ~runs_on[1:]
     end = is_end.copy()
@@ -185,30 +175,3 @@ def sentence_starts(text: str, starts: np.ndarray, ends: np.ndarray) -> tuple[np
     last_end = e[np.append(first[1:], n) - 1]
     upto = np.append(s[first[1:]], len(cps))
     return first, cum_end[upto] > cum_end[last_end]
-
-
-_C_END, _C_SPACE, _C_RUNS_ON, _C_DASH = 1, 2, 4, 8
-_CLASS_TESTS = ((_C_END, _ENDS.__contains__), (_C_SPACE, _SPACE.__contains__), (_C_RUNS_ON, _RUNS_ON),
-                (_C_DASH, _DASHES.__contains__))
-
-
-_CLASS_SPAN = 0x800  # code points looked up in one table (as template.char_test does)
-
-
-@cache
-def _class_table() -> np.ndarray:
-    out = np.zeros(_CLASS_SPAN, np.uint8)
-    for bit, test in _CLASS_TESTS:
-        out |= char_test(np.arange(_CLASS_SPAN, dtype=np.uint32), test).astype(np.uint8) * np.uint8(bit)
-    return out
-
-
-def _classes(cps: np.ndarray) -> np.ndarray:
-    """Per code point, the bits of the character classes :func:`sentence_starts` reads."""
-    out = _class_table()[np.minimum(cps, _CLASS_SPAN - 1)]
-    far = np.flatnonzero(cps >= _CLASS_SPAN)
-    if len(far):
-        out[far] = 0
-        for bit, test in _CLASS_TESTS:
-            out[far] |= char_test(cps[far], test).astype(np.uint8) * np.uint8(bit)
-    return out

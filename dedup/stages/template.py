@@ -51,9 +51,7 @@ from functools import cache
 from typing import NamedTuple
 
 import numpy as np
-from rapidfuzz.distance import Indel
-
-from .align import Side, Span
+from .align import Side, Span, equal_blocks
 from .significance import prefix_sums
 
 TEMPLATE_FACT_SHARE = 0.5  # share of the passages' fact weight that differs in a template
@@ -294,12 +292,7 @@ def on_words(spans: list[Span], words_a: str, words_b: str) -> list[Span]:
     """Passages found on characters with the equal blocks of their words (one code
     point per word, as :meth:`Prepared.word_string` gives them), so their facts can
     be judged like a word alignment's."""
-    out = []
-    for sp in spans:
-        blocks = tuple((op.src_start + sp.a0, op.src_end + sp.a0, op.dest_start + sp.b0, op.dest_end + sp.b0)
-                       for op in Indel.opcodes(words_a[sp.a0 : sp.a1], words_b[sp.b0 : sp.b1]) if op.tag == "equal")
-        out.append(replace(sp, blocks=blocks))
-    return out
+    return [replace(sp, blocks=tuple(equal_blocks(words_a, words_b, sp.a0, sp.a1, sp.b0, sp.b1))) for sp in spans]
 
 
 def judged(spans: list[Span]) -> bool:
