@@ -91,3 +91,36 @@ def test_two_quotes_joined_by_the_same_framing_are_a_copied_passage():
     assert not _linked(_corpus(f'"{q1.capitalize()}," the minister said.', f'"{q1.capitalize()}," the minister said.', 4))
     other = f'"{q1.capitalize()}," she told the rally, adding: "And the hospital {q2}."'
     assert not _linked(_corpus(shared, other, 4))
+
+
+def test_framing_inside_the_other_texts_quote_was_copied_into_it():
+    # One text quotes the other's passage, attribution and all ("... said: '...'"): the
+    # attribution is inside quotation marks on one side and the writer's own words on
+    # the other, so the framing was copied. (before: only words quoted on neither side
+    # were framing; 34 - 15 < 30, no link)
+    framing = "Brackwater told the vigil:"
+    a = f'A reader wrote to us: "Last week {framing} {QUOTE}. That is what we all feel."'
+    b = f'{framing} "{QUOTE.capitalize()}."'
+    assert _linked(_corpus(a, b, 6))
+
+
+
+def _side(quoted: list[int]):
+    from dedup.stages.align import Side
+
+    return Side.make("".join(chr(0x4E00 + k) for k in range(len(quoted))), None, np.array(quoted, bool))
+
+
+def test_words_a_writer_leaves_out_of_a_quote_between_its_pieces_are_no_framing():
+    # A report that quotes a speech in two pieces and paraphrases the words between them
+    # ("a sorry state of affairs" when Mr Blunkett "has to explain ...", real METER
+    # newspapers) quotes it independently: the words between are inside the other
+    # report's quote, so they are no framing; the same words before the quote are.
+    from dedup.stages.event import independent_quote
+
+    pieces = [1] * 6 + [0] * 8 + [1] * 16
+    assert independent_quote(_side(pieces), _side([1] * 30), 0, 30, 0, 30) == 22
+    assert independent_quote(_side([1] * 30), _side(pieces), 0, 30, 0, 30) == 22
+    before = [0] * 8 + [1] * 22
+    assert independent_quote(_side(before), _side([1] * 30), 0, 30, 0, 30) == 0
+    assert independent_quote(_side([0] * 2 + [1] * 28), _side([1] * 30), 0, 30, 0, 30) == 28  # two words: no framing

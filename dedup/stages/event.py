@@ -23,22 +23,35 @@ def independent_quote(A: Side, B: Side, x0: int, x1: int, y0: int, y1: int) -> i
     """Words of an equal block that may be an independent quote. Reports that quote a
     speaker each put the same words in quotation marks and frame them in their own
     words; so only a word quoted on both sides counts, and none does when the block
-    carries ``FRAMING_WORDS`` or more words quoted on neither side (the framing: an
-    attribution, the sentence around the quote) — it copied the framing too. In a
-    corpus, a framing word that most documents carry (rarity under ln 2: "the",
-    "said") is no sign of a copied framing: every report writes it. A block that joins
-    two quotes on both sides (:func:`joins_quotes`) was copied, framing and all."""
+    carries ``FRAMING_WORDS`` or more framing words (an attribution, the sentence
+    around the quote) — it copied the framing too. A framing word is quoted on neither
+    side, or on one side only but outside the other's quote: one writer's framing
+    inside the other's quotation marks was copied into them. (A word left out of one
+    side's quote between two quoted pieces is that writer's paraphrase: "said it was 'a
+    sorry state of affairs' when Mr Blunkett 'has to explain ...'".) In a corpus, a
+    framing word that most documents carry (rarity under ln 2: "the", "said") is no
+    sign of a copied framing: every report writes it. A block that joins two quotes on
+    both sides (:func:`joins_quotes`) was copied, framing and all."""
     flags = _quote_flags(A, B, x0, x1, y0, y1)
     if flags is None:
         return 0
     qa, qb = flags
-    framing = ~qa & ~qb
+    framing = ~(qa | qb) | (qa & ~qb & ~_between(qb)) | (qb & ~qa & ~_between(qa))
     if A.sig is not None and B.sig is not None:
         # in a corpus, a word most documents carry ("the", "said") frames any quote
         framing &= (np.diff(A.sig.cum_rarity[x0 : x1 + 1]) > LN2) & (np.diff(B.sig.cum_rarity[y0 : y1 + 1]) > LN2)
     if int(framing.sum()) >= FRAMING_WORDS:
         return 0
     return int((qa & qb).sum())
+
+
+def _between(q: np.ndarray) -> np.ndarray:
+    """Each word has a quoted word before it and one after it (in the block)."""
+    if not len(q):
+        return q
+    before = np.r_[False, np.logical_or.accumulate(q)[:-1]]
+    after = np.r_[np.logical_or.accumulate(q[::-1])[::-1][1:], False]
+    return before & after
 
 
 def _quote_flags(A: Side, B: Side, x0: int, x1: int, y0: int, y1: int):
