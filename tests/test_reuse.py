@@ -128,6 +128,30 @@ def test_a_kept_passage_too_short_to_link_by_length_links_when_significant():
     assert link_kind(spans, n_a, n_b, cfg) is None
 
 
+
+def test_a_kept_passage_too_short_to_link_joins_a_significant_chain_across_a_wide_gap():
+    # 20 rare words (40 nats), and 10 more two words later in A but twelve in B (a caption
+    # or a newsletter blurb inside the copy): too far apart for one passage by the fixed
+    # rules (max_gap 8), and neither significant alone in a search of a billion pairs
+    # (need ~45 nats); together, less the gap's cost, they are (53 nats).
+    A, B, n_a, n_b = _rare_run(4, 20)
+    tail = "".join(chr(0x9100 + k) for k in range(10))
+    wa = A.words[:102] + tail + A.words[102:]
+    wb = B.words[:82] + tail + B.words[82:]
+
+    def side(w):
+        rarity = np.where(np.frombuffer(w.encode("utf-32-le"), np.uint32) >= 0x9000, 2.0, 0.2)
+        return Side.make(w, rarity + 1.0, None, rarity)
+
+    cfg = Config()
+    spans = align(side(wa), side(wb), cfg, tests=10**9)
+    assert [(s.a0, s.a1, s.b0, s.b1, s.significant) for s in spans] == [(80, 112, 50, 92, True)]
+    assert link_kind(spans, len(wa), len(wb), cfg) == "partial"
+    # each part alone stays short of the need: the passage is kept but does not link
+    spans = align(side(A.words), side(B.words), cfg, tests=10**9)
+    assert [(s.a0, s.a1, s.significant) for s in spans] == [(80, 100, False)]
+
+
 def test_quote_marks_of_both_kinds_nest_and_close_by_the_side_they_touch():
     # a single quote inside a double one, both closing together: the double still closes
     assert _quoted_words('He said "they shouted \'out\'" and left.') == ["they", "shouted", "out"]

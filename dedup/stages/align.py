@@ -176,9 +176,14 @@ def _chain(blocks, A: Side, B: Side, cfg: Config, local: bool = False, tests: in
     ``local``: the blocks come from a window of a long pair, where a passage has a long
     document's many chance two-word matches around it: one that fails with two-word
     blocks at its edges is judged again without them.
+
+    Chains the fixed rules reject are judged by significance across wider gaps; a kept
+    passage too short to link and not significant alone takes part in those chains (a
+    caption or a newsletter blurb left inside a copy cuts one passage in two).
     """
     spans = []
-    rejected: list = []  # the cores the fixed rules rejected, for significance
+    rejected: list = []  # the cores for significance: rejected by the fixed rules, or weak
+    weak: dict[tuple, int] = {}  # kept passages too short to link, not significant alone: blocks -> place
     for g in group_blocks(blocks, cfg.max_gap):
         # Single-word matches at the edges are coincidences ("the", "said"), not reuse.
         lo, hi = 0, len(g)
@@ -199,10 +204,16 @@ def _chain(blocks, A: Side, B: Side, cfg: Config, local: bool = False, tests: in
                 hi -= 1
             span = _judge(g[lo:hi], A, B, cfg) if lo < hi else None
         if span is not None:
-            if span.evidence < cfg.min_link_tokens and _significant(g[lo:hi], A, B, cfg, tests):
-                span = replace(span, significant=True)  # too short for the fixed rules to link, unlikely by chance
+            if span.evidence < cfg.min_link_tokens and A.sig is not None:
+                if _significant(g[lo:hi], A, B, cfg, tests):
+                    span = replace(span, significant=True)  # too short for the fixed rules to link, unlikely by chance
+                else:  # too short to link alone: may join a significant chain with its neighbours
+                    weak[span.blocks] = len(spans)
+                    rejected.append(list(span.blocks))
+                    spans.append(span)
+                    continue
             spans.append(span)
-            rejected.append(None)  # a kept passage: no significant chain reaches across it
+            rejected.append(None)  # a passage that links: no significant chain reaches across it
             continue
         rejected.append(core)
     # Significance may chain across wider gaps than the fixed rules: each unmatched word
@@ -219,9 +230,20 @@ def _chain(blocks, A: Side, B: Side, cfg: Config, local: bool = False, tests: in
             run = []
         if core is not None:
             runs.append(core)
-    for core in runs:  # the chains the fixed rules rejected
-        spans.extend(_span(core[lo:hi], A, B, True) for lo, hi, _ in _significant(core, A, B, cfg, tests))
-    return spans
+    joined: set[int] = set()  # weak passages now inside a significant chain
+    found = []
+    for core in runs:  # the chains the fixed rules rejected, and weak passages with neighbours
+        if tuple(core) in weak:
+            continue  # a weak passage alone: judged above
+        for lo, hi, _ in _significant(core, A, B, cfg, tests):
+            chain = core[lo:hi]
+            # a weak passage the chain reaches into becomes part of it, whole
+            part = [k for b, k in weak.items() if k not in joined and b[0][0] < chain[-1][1] and chain[0][0] < b[-1][1]]
+            if part:
+                joined.update(part)
+                chain = sorted(set(chain).union(*(spans[k].blocks for k in part)))
+            found.append(_span(chain, A, B, True))
+    return [s for k, s in enumerate(spans) if k not in joined] + found
 
 
 def _mask(w: str, spans: list[tuple[int, int]], fill: str) -> str:
