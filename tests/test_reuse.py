@@ -152,6 +152,28 @@ def test_a_kept_passage_too_short_to_link_joins_a_significant_chain_across_a_wid
     assert [(s.a0, s.a1, s.significant) for s in spans] == [(80, 100, False)]
 
 
+
+def test_two_common_words_past_a_gap_do_not_extend_a_passage():
+    # "The report was a | on Strategic Export Controls. He said "it is" / "The report was
+    # a | Indeed, it is": two words most documents carry, a few words past a passage's
+    # end, are chance; pulled in, the gap before them held names read as a new fact.
+    A, B, n_a, n_b = _rare_run(4, 20)
+    pair = "\u4e00\u4e01"  # two common words (rarity 0.2) on both sides
+    wa = A.words[:100] + "\u4f00\u4f01\u4f02" + pair + A.words[100:]
+    wb = B.words[:70] + "\u5f00" + pair + B.words[70:]
+
+    def side(w, rare=2.0):
+        rarity = np.where(np.frombuffer(w.encode("utf-32-le"), np.uint32) >= 0x9000, rare, 0.2)
+        return Side.make(w, rarity + 1.0, None, rarity)
+
+    spans = align(side(wa), side(wb), Config(), tests=1)
+    assert [(s.a0, s.a1, s.b0, s.b1) for s in spans] == [(80, 100, 50, 70)]
+    # two words that few documents carry are no chance: the passage takes them
+    rare = lambda w: Side.make(w, np.full(len(w), 3.0), None, np.full(len(w), 2.0))  # noqa: E731
+    spans = align(rare(wa), rare(wb), Config(), tests=1)
+    assert [(s.a0, s.a1, s.b0, s.b1) for s in spans] == [(80, 105, 50, 73)]
+
+
 def test_quote_marks_of_both_kinds_nest_and_close_by_the_side_they_touch():
     # a single quote inside a double one, both closing together: the double still closes
     assert _quoted_words('He said "they shouted \'out\'" and left.') == ["they", "shouted", "out"]

@@ -37,7 +37,7 @@ import numpy as np
 from rapidfuzz.distance import Indel
 
 from .anchors import LONG_DOC, windows
-from .event import QUOTE_EVIDENCE, event_discount, independent_quote
+from .event import LN2, QUOTE_EVIDENCE, event_discount, independent_quote
 from ..config import Config
 from .significance import GAP_COST, Lazy, best_subchains, min_score, prefix_sums, upper_bound
 
@@ -185,11 +185,12 @@ def _chain(blocks, A: Side, B: Side, cfg: Config, local: bool = False, tests: in
     rejected: list = []  # the cores for significance: rejected by the fixed rules, or weak
     weak: dict[tuple, int] = {}  # kept passages too short to link, not significant alone: blocks -> place
     for g in group_blocks(blocks, cfg.max_gap):
-        # Single-word matches at the edges are coincidences ("the", "said"), not reuse.
+        # Single-word matches at the edges are coincidences ("the", "said"), not reuse;
+        # so are runs of words most documents carry ("it is").
         lo, hi = 0, len(g)
-        while lo < hi and g[lo][1] - g[lo][0] < 2:
+        while lo < hi and _chance(g[lo], A, B):
             lo += 1
-        while hi > lo and g[hi - 1][1] - g[hi - 1][0] < 2:
+        while hi > lo and _chance(g[hi - 1], A, B):
             hi -= 1
         if lo >= hi:
             continue
@@ -346,7 +347,7 @@ def _extend(span: Span, a: str, b: str, A: Side, B: Side, cfg: Config) -> Span:
         if first[0] - blk[1] > cfg.max_gap or first[2] - blk[3] > cfg.max_gap:
             break
         head.insert(0, blk)
-    while head and head[0][1] - head[0][0] < 2:
+    while head and _chance(head[0], A, B):
         head.pop(0)
     # after
     ea, eb = min(len(a), span.a1 + width), min(len(b), span.b1 + width)
@@ -357,12 +358,21 @@ def _extend(span: Span, a: str, b: str, A: Side, B: Side, cfg: Config) -> Span:
         if blk[0] - last[1] > cfg.max_gap or blk[2] - last[3] > cfg.max_gap:
             break
         tail.append(blk)
-    while tail and tail[-1][1] - tail[-1][0] < 2:
+    while tail and _chance(tail[-1], A, B):
         tail.pop()
     if not head and not tail or span.significant:  # a significant chain is already its best part
         return span
     grown = _judge(head + blocks + tail, A, B, cfg)
     return grown if grown is not None else span
+
+
+def _chance(blk, A: Side, B: Side) -> bool:
+    """An edge block that is likely chance: one word, or, in a corpus, two words that
+    most documents carry ("it is", "of the")."""
+    x0, x1, y0, y1 = blk
+    if x1 - x0 != 2 or A.sig is None or B.sig is None:
+        return x1 - x0 < 2
+    return bool((np.diff(A.sig.cum_rarity[x0 : x1 + 1]) < LN2).all() and (np.diff(B.sig.cum_rarity[y0 : y1 + 1]) < LN2).all())
 
 
 def coverage(spans: list[Span], n_a: int, n_b: int) -> tuple[float, float]:
