@@ -186,7 +186,7 @@ def _chain(blocks, A: Side, B: Side, cfg: Config, local: bool = False, tests: in
     weak: dict[tuple, int] = {}  # kept passages too short to link, not significant alone: blocks -> place
     for g in group_blocks(blocks, cfg.max_gap):
         # Single-word matches at the edges are coincidences ("the", "said"), not reuse;
-        # so are runs of words most documents carry ("it is").
+        # so are two words most documents carry ("it is").
         lo, hi = 0, len(g)
         while lo < hi and _chance(g[lo], A, B):
             lo += 1
@@ -214,7 +214,7 @@ def _chain(blocks, A: Side, B: Side, cfg: Config, local: bool = False, tests: in
                     spans.append(span)
                     continue
             spans.append(span)
-            rejected.append(None)  # a passage that links: no significant chain reaches across it
+            rejected.append(None)  # a passage that links on its own: no significant chain reaches across it
             continue
         rejected.append(core)
     # Significance may chain across wider gaps than the fixed rules: each unmatched word
