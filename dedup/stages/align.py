@@ -37,7 +37,7 @@ import numpy as np
 from rapidfuzz.distance import Indel
 
 from .anchors import LONG_DOC, windows
-from .event import LN2, QUOTE_EVIDENCE, event_discount, independent_quote
+from .event import QUOTE_EVIDENCE, event_discount, independent_quote
 from ..config import Config
 from .significance import GAP_COST, Lazy, best_subchains, min_score, prefix_sums, upper_bound
 
@@ -372,7 +372,7 @@ def _chance(blk, A: Side, B: Side) -> bool:
     x0, x1, y0, y1 = blk
     if x1 - x0 != 2 or A.sig is None or B.sig is None:
         return x1 - x0 < 2
-    return bool((np.diff(A.sig.cum_rarity[x0 : x1 + 1]) < LN2).all() and (np.diff(B.sig.cum_rarity[y0 : y1 + 1]) < LN2).all())
+    return bool(A.sig.common(x0, x1).all() and B.sig.common(y0, y1).all())
 
 
 def coverage(spans: list[Span], n_a: int, n_b: int) -> tuple[float, float]:

@@ -16,7 +16,6 @@ if TYPE_CHECKING:
 QUOTE_EVIDENCE = 0.5  # a quoted word is half the evidence of copying an unquoted one
 FACT_EVIDENCE = 0.5  # so is a name or a figure, in significance (reports of one event share them)
 FRAMING_WORDS = 3  # unquoted words in a block with a quote that show its framing was copied
-LN2 = float(np.log(2.0))
 
 
 def independent_quote(A: Side, B: Side, x0: int, x1: int, y0: int, y1: int) -> int:
@@ -29,7 +28,7 @@ def independent_quote(A: Side, B: Side, x0: int, x1: int, y0: int, y1: int) -> i
     inside the other's quotation marks was copied into them. (A word left out of one
     side's quote between two quoted pieces is that writer's paraphrase: "said it was 'a
     sorry state of affairs' when Mr Blunkett 'has to explain ...'".) In a corpus, a
-    framing word that most documents carry (rarity under ln 2: "the", "said") is no
+    framing word that most documents carry (rarity at most ln 2: "the", "said") is no
     sign of a copied framing: every report writes it. A block that joins two quotes on
     both sides (:func:`joins_quotes`) was copied, framing and all."""
     flags = _quote_flags(A, B, x0, x1, y0, y1)
@@ -39,7 +38,7 @@ def independent_quote(A: Side, B: Side, x0: int, x1: int, y0: int, y1: int) -> i
     framing = ~(qa | qb) | (qa & ~qb & ~_between(qb)) | (qb & ~qa & ~_between(qa))
     if A.sig is not None and B.sig is not None:
         # in a corpus, a word most documents carry ("the", "said") frames any quote
-        framing &= (np.diff(A.sig.cum_rarity[x0 : x1 + 1]) > LN2) & (np.diff(B.sig.cum_rarity[y0 : y1 + 1]) > LN2)
+        framing &= ~A.sig.common(x0, x1) & ~B.sig.common(y0, y1)
     if int(framing.sum()) >= FRAMING_WORDS:
         return 0
     return int((qa & qb).sum())

@@ -158,12 +158,11 @@ def _align_range(state, rng: tuple[int, int]) -> list[tuple[int, PairAlignment, 
     in ``rng``."""
     prepared, pairs, order, cfg = state
     tests = search_size(len(prepared))
-    text = getattr(prepared, "text", None)  # a PreparedStore keeps texts on disk
-    chars = _cached({}, lambda p: CharView.of(p.text if p.text is not None else text(p.index), p.starts, p.ends))
-    stored = getattr(prepared, "facts", None)  # a PreparedStore keeps each document's fact mask
-    facts = _cached({}, lambda p: stored(p.index) if stored is not None else
-                    fact_mask(p.text if p.text is not None else text(p.index), p.starts, p.ends))
+    text = getattr(prepared, "text", None)  # a PreparedStore keeps texts on disk: each read once here
     texts = _cached({}, lambda p: (p.text if p.text is not None else text(p.index), p.starts, p.ends))
+    chars = _cached({}, lambda p: CharView.of(*texts(p)))
+    stored = getattr(prepared, "facts", None)  # a PreparedStore keeps each document's fact mask
+    facts = _cached({}, lambda p: stored(p.index) if stored is not None else fact_mask(*texts(p)))
     out = []
     for (i, j), pos in zip(pairs[order[rng[0] : rng[1]]].tolist(), order[rng[0] : rng[1]].tolist()):
         kind, spans, ev = align_judged(prepared[i], prepared[j], len(prepared), cfg, None, chars, facts, tests, texts)

@@ -141,7 +141,7 @@ _SPACE = frozenset(" \t\r\n\u00a0")
 _DASHES = frozenset("-\u2013\u2014")
 
 
-def _RUNS_ON(c: str) -> bool:
+def _runs_on(c: str) -> bool:
     return c.islower() or c.isdigit()
 
 
@@ -157,7 +157,7 @@ def sentence_starts(text: str, starts: np.ndarray, ends: np.ndarray) -> tuple[np
         return np.zeros(0, np.int64), np.zeros(0, bool)
     cps = code_points(text)
     is_end, space = char_test(cps, _ENDS.__contains__), char_test(cps, _SPACE.__contains__)
-    runs_on, is_dash = char_test(cps, _RUNS_ON), char_test(cps, _DASHES.__contains__)
+    runs_on, is_dash = char_test(cps, _runs_on), char_test(cps, _DASHES.__contains__)
     brk = np.zeros(len(cps), bool)
     brk[:-1] = (cps[:-1] == 10) & ~runs_on[1:]
     end = is_end.copy()

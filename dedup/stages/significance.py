@@ -51,6 +51,7 @@ import math
 
 import numpy as np
 
+LN2 = math.log(2.0)
 GAP_COST = 0.5  # nats per unmatched word inside a chain (both sides counted)
 MIN_OTHERS = 8  # other documents the corpus needs before rarity means anything
 
@@ -144,6 +145,11 @@ class Lazy:
 
     def bound(self, s: int, e: int) -> float:
         return float(self.cum_rarity[e] - self.cum_rarity[s])
+
+    def common(self, s: int, e: int) -> np.ndarray:
+        """Per word of ``s:e``: one that most of the other documents carry (rarity at
+        most ln 2: "the", "said", "it is"), no sign of copying wherever it stands."""
+        return np.diff(self.cum_rarity[s : e + 1]) <= LN2
 
     def full(self) -> Evidence:
         if self._full is None:
