@@ -157,3 +157,24 @@ def test_a_passage_cut_by_segment_boundaries_of_a_long_document_is_a_candidate()
             finally:
                 prepared.close()
     assert found == 12
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.integers(0, 40), max_size=40), st.lists(st.integers(0, 40), max_size=40))
+def test_common_of_sorted_arrays_is_intersect1d(xs, ys):
+    from dedup.stages.anchors import _common_sorted
+
+    a, b = np.sort(np.asarray(xs, np.uint64)), np.sort(np.asarray(ys, np.uint64))
+    assert np.array_equal(_common_sorted(a, b), np.intersect1d(a, b))
+
+
+def test_seeds_from_a_kept_sort_are_the_seeds_of_a_fresh_one():
+    from dedup.stages.anchors import _sorted_kgrams
+
+    rng = random.Random(3)
+    a = "".join(chr(97 + rng.randrange(6)) for _ in range(3000))
+    b = a[1000:1200] + "".join(chr(97 + rng.randrange(6)) for _ in range(300))
+    first = seeds(a, b, 3)
+    _sorted_kgrams.cache_clear()
+    again = seeds(a, b, 3)
+    assert all(np.array_equal(x, y) for x, y in zip(first, again)) and len(first[0]) > 0

@@ -15,6 +15,8 @@ up to three code points packs into one 64-bit integer exactly (no hash collision
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 import numpy as np
 
 LONG_DOC = 1000  # words (~6,000 characters): a longer document is aligned in windows
@@ -40,12 +42,21 @@ def _kgrams(s: str, k: int) -> np.ndarray:
     return out
 
 
+@lru_cache(maxsize=8)
+def _sorted_kgrams(s: str, k: int) -> tuple[np.ndarray, np.ndarray]:
+    """``(order, sorted k-grams)`` of ``s``; kept for the next pairs, as a long document
+    is usually aligned with several candidates in a row (sorting it is most of a pair's
+    seed cost)."""
+    ks = _kgrams(s, k)
+    order = np.argsort(ks, kind="stable")
+    return order, ks[order]
+
+
 def seeds(a: str, b: str, k: int) -> tuple[np.ndarray, np.ndarray]:
     """Positions ``(i, j)`` where ``a[i:i+k] == b[j:j+k]``, repeats left out."""
-    ka, kb = _kgrams(a, k), _kgrams(b, k)
-    oa, ob = np.argsort(ka, kind="stable"), np.argsort(kb, kind="stable")
-    sa, sb = ka[oa], kb[ob]
-    common = np.intersect1d(sa, sb)
+    oa, sa = _sorted_kgrams(a, k)
+    ob, sb = _sorted_kgrams(b, k)
+    common = _common_sorted(sa, sb)
     if not len(common):
         return np.zeros(0, np.int64), np.zeros(0, np.int64)
     la, ra = np.searchsorted(sa, common, "left"), np.searchsorted(sa, common, "right")
@@ -57,6 +68,18 @@ def seeds(a: str, b: str, k: int) -> tuple[np.ndarray, np.ndarray]:
             ii.extend([x] * (y1 - y0))
             jj.extend(ob[y0:y1].tolist())
     return np.asarray(ii, dtype=np.int64), np.asarray(jj, dtype=np.int64)
+
+
+def _common_sorted(sa: np.ndarray, sb: np.ndarray) -> np.ndarray:
+    """The distinct values two sorted arrays share, sorted (``np.intersect1d`` without
+    its sorting again of what is already sorted: most of a long pair's seed cost)."""
+    if not len(sa) or not len(sb):
+        return sa[:0]
+    if len(sa) > len(sb):
+        sa, sb = sb, sa
+    ua = sa[np.r_[True, sa[1:] != sa[:-1]]]
+    pos = np.minimum(np.searchsorted(sb, ua), len(sb) - 1)
+    return ua[sb[pos] == ua]
 
 
 def windows(a: str, b: str, k: int, gap: int, margin: int, whole: int) -> list[Window]:
