@@ -18,7 +18,7 @@ from .config import Config
 from .errors import InputError
 from .stages.ingest import Input, iter_sourced, problem_order, to_document
 from .stages.ingest.url import fetch, is_url
-from .stages.link import align_pairs, pair_sides
+from .stages.link import align_pairs, pair_sides, realign_sources
 from .models import Cluster, Comparison, Document, DocumentInfo, FieldMap, Problem, Report
 from .engines import Engine, Inline, as_engine, make_engine
 from .stages.prepare import prepare_corpus
@@ -113,6 +113,7 @@ def run(
             prepared, facts = prepare_corpus(docs, tmp, cfg, progress, engine=engine)
             pairs = find_candidates(prepared, cfg, progress, engine=engine, workdir=tmp)
             alignments = align_pairs(prepared, pairs, cfg, progress, engine=engine)
+            alignments = realign_sources(prepared, pairs, alignments, cfg, progress, engine=engine)
             del pairs
             yield link_clusters(prepared, facts, alignments, problems, cfg)
         finally:

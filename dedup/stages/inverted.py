@@ -44,7 +44,7 @@ def bigrams(hashes: np.ndarray) -> np.ndarray:
 
 def rare_pairs(keys: list[np.ndarray], docs: list[np.ndarray], n_docs: int,
                proposed: np.ndarray | None = None, ntokens: np.ndarray | None = None,
-               max_evalue: float | None = None) -> np.ndarray:
+               max_evalue: float | None = None, sources: int | None = None) -> np.ndarray:
     """Document pairs (i < j) sharing enough rare bigrams; ``keys``/``docs``: every
     document's distinct bigram keys and, beside each, its document number.
     ``proposed``: pairs (i < j) the MinHash bands already propose, left out here (they
@@ -52,12 +52,15 @@ def rare_pairs(keys: list[np.ndarray], docs: list[np.ndarray], n_docs: int,
     ``max_evalue``: a pair's shared rare bigrams must also be worth the score a
     significant chain needs between documents of these sizes in a search of the
     proposed pairs (:func:`dedup.stages.significance.min_score`): a pair that cannot
-    reach it links only by the fixed length rules, which the MinHash bands serve."""
+    reach it links only by the fixed length rules, which the MinHash bands serve.
+    ``sources``: the corpus size the statistics count (document frequencies are then of
+    sources, :mod:`dedup.stages.sources`; default ``n_docs``)."""
     if not keys or n_docs < 3:
         return np.zeros((0, 2), np.int64)
     k = np.concatenate(keys)
     d = np.concatenate(docs)
-    cap = max(2, min(MAX_DF, int(DF_SHARE * n_docs)))
+    sources = sources or n_docs
+    cap = max(2, min(MAX_DF, int(DF_SHARE * sources)))
     order = np.argsort(k)  # not stable (several times faster): a group's pairs are a set
     k, d = k[order], d[order]
     if not len(k):
@@ -79,14 +82,14 @@ def rare_pairs(keys: list[np.ndarray], docs: list[np.ndarray], n_docs: int,
     tagged = np.sort(np.concatenate(found))  # by pair, then by df: the order its weights are summed in
     codes = tagged >> bits
     weights = np.zeros(1 << bits)
-    weights[2 : cap + 1] = [np.log(n_docs / size) for size in range(2, cap + 1)]
+    weights[2 : cap + 1] = [np.log(sources / size) for size in range(2, cap + 1)]
     w = weights[tagged & ((1 << bits) - 1)]
     first = np.flatnonzero(np.r_[True, codes[1:] != codes[:-1]])
     codes, score = codes[first], np.add.reduceat(w, first)
     keep = score >= MIN_IDF
     if ntokens is not None and max_evalue is not None:
         i, j = codes // n_docs, codes % n_docs
-        tests = search_size(n_docs)
+        tests = search_size(n_docs)  # the documents compared, as the alignment counts them
         need = np.log(tests * np.maximum(ntokens[i], 1) * np.maximum(ntokens[j], 1) / max_evalue)
         keep &= score >= need
     if proposed is not None and len(proposed):

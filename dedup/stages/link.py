@@ -8,6 +8,7 @@ pair whose passages differ in their facts is a template series, not a copy
 
 from __future__ import annotations
 
+import copy
 from typing import TYPE_CHECKING
 
 from collections.abc import Sequence
@@ -158,6 +159,7 @@ def _align_range(state, rng: tuple[int, int]) -> list[tuple[int, PairAlignment, 
     in ``rng``."""
     prepared, pairs, order, cfg = state
     tests = search_size(len(prepared))
+    sources = getattr(prepared, "sources", None) or len(prepared)  # dedup.stages.sources
     text = getattr(prepared, "text", None)  # a PreparedStore keeps texts on disk: each read once here
     texts = _cached({}, lambda p: (p.text if p.text is not None else text(p.index), p.starts, p.ends))
     chars = _cached({}, lambda p: CharView.of(*texts(p)))
@@ -165,7 +167,7 @@ def _align_range(state, rng: tuple[int, int]) -> list[tuple[int, PairAlignment, 
     facts = _cached({}, lambda p: stored(p.index) if stored is not None else fact_mask(*texts(p)))
     out = []
     for (i, j), pos in zip(pairs[order[rng[0] : rng[1]]].tolist(), order[rng[0] : rng[1]].tolist()):
-        kind, spans, ev = align_judged(prepared[i], prepared[j], len(prepared), cfg, None, chars, facts, tests, texts)
+        kind, spans, ev = align_judged(prepared[i], prepared[j], sources, cfg, None, chars, facts, tests, texts)
         if kind is not None:  # the blocks were for alignment; the report needs the spans
             out.append((pos, PairAlignment(i, j, kind, tuple(s.bare() for s in spans)), ev))
     return out
@@ -182,7 +184,7 @@ def _local_order(n: int, pairs: np.ndarray) -> np.ndarray:
 
 
 def align_pairs(prepared: Sequence[Prepared], pairs: np.ndarray, cfg: Config, progress=None,
-                *, engine: Engine):
+                *, engine: Engine, stage: str = "align"):
     """Align every candidate pair; keep those with enough shared text to link, in the
     order of ``pairs``. Copies are then judged again without the frame facts of the
     template series their documents belong to (:func:`frames_judged`)."""
@@ -192,7 +194,7 @@ def align_pairs(prepared: Sequence[Prepared], pairs: np.ndarray, cfg: Config, pr
     for (s, e), part in zip(ranges, engine.map(_align_range, (prepared, pairs, order, cfg), ranges)):
         found.extend(part)
         if progress:
-            progress("align", e, len(pairs))
+            progress(stage, e, len(pairs))
     found.sort(key=lambda t: t[0])
     return frames_judged([(al, ev) for _, al, ev in found])
 
@@ -212,3 +214,35 @@ def frames_judged(found: list[tuple[PairAlignment, tuple | None]]) -> list[PairA
             al = replace(al, kind="template")
         out.append(al)
     return out
+
+
+def realign_sources(prepared, pairs: np.ndarray, alignments: list[PairAlignment], cfg: Config, progress=None,
+                    *, engine: Engine) -> list[PairAlignment]:
+    """The alignments and the links found when, with each group of copies counted as
+    one source (:mod:`dedup.stages.sources`), the candidate pairs left unlinked between
+    groups are aligned again, with the pairs that then share rare bigrams. Ordered as
+    ``pairs``, the new seeds after them."""
+    from .sources import groups_of, source_seeds, source_tables
+
+    if not len(pairs) or getattr(prepared, "table", None) is None:
+        return alignments
+    n = len(prepared)
+    group = groups_of(n, ((a.i, a.j) for a in alignments if a.kind != "template"))
+    code = pairs[:, 0] * n + pairs[:, 1]
+    linked = np.fromiter((a.i * n + a.j for a in alignments), np.int64, len(alignments))
+    keep = ~np.isin(code, linked) & (group[pairs[:, 0]] != group[pairs[:, 1]])
+    view = copy.copy(prepared)
+    view.table, view.phrase_table, view.sources = source_tables(prepared, group)
+    view._cache = type(prepared._cache)()
+    seeded = (source_seeds(prepared, group, view.sources, pairs, np.asarray(prepared.ntokens, np.float64),
+                           cfg.max_evalue, engine) if cfg.rare_bigrams else np.zeros((0, 2), np.int64))
+    todo = np.concatenate([pairs[keep], seeded])
+    if not len(todo):
+        return alignments
+    more = align_pairs(view, todo, cfg, progress, engine=engine, stage="sources")
+    # in the order of ``pairs``, the new seeds (sorted) after them
+    every = np.concatenate([code, seeded[:, 0] * n + seeded[:, 1]])
+    order = np.argsort(every, kind="stable")
+    out = alignments + more
+    at = order[np.searchsorted(every[order], np.fromiter((a.i * n + a.j for a in out), np.int64, len(out)))]
+    return [out[k] for k in np.argsort(at, kind="stable").tolist()]

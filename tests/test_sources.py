@@ -1,0 +1,68 @@
+"""Sources, not copies: a story's own copies do not make its sentences a formula
+(dedup.stages.sources)."""
+
+import random
+
+import numpy as np
+
+from dedup import cluster
+from dedup.stages.sources import groups_of, recounted
+from dedup.stages.words import table_of_pairs
+
+
+def _words(rng: random.Random, n: int, vocab: list[str]) -> str:
+    return " ".join(rng.choice(vocab) for _ in range(n))
+
+
+def _corpus(copies: int, shared: int) -> tuple[list[dict], str]:
+    """Background documents, a story and ``copies`` copies of it, and a short text that
+    kept ``shared`` words of the story's first sentence among new words of its own."""
+    rng = random.Random(7)
+    vocab = ["".join(rng.choice("bcdfghklmnprstvz") + rng.choice("aeiou") for _ in range(3)) for _ in range(4000)]
+    docs = [{"id": f"bg{k:03d}", "text": _words(rng, 90, vocab) + "."} for k in range(80)]
+    lead = _words(rng, 30, vocab)
+    body = "\n\n".join(_words(rng, 40, vocab) + "." for _ in range(3))
+    story = lead + ".\n\n" + body
+    docs.append({"id": "origin", "text": story, "date": "2024-01-01"})
+    for k in range(copies):
+        docs.append({"id": f"copy{k:02d}", "text": f"{_words(rng, 6, vocab)}.\n\n" + story, "date": f"2024-01-0{2 + k % 7}"})
+    trimmed = _words(rng, 40, vocab) + ".\n\n" + " ".join(lead.split()[:shared]) + ".\n\n" + _words(rng, 30, vocab) + "."
+    docs.append({"id": "trimmed", "text": trimmed, "date": "2024-01-09"})
+    return docs, trimmed
+
+
+def _cluster_of(report, doc_id):
+    return next((c.id for c in report.clusters if any(m.doc_id == doc_id for m in c.members)), None)
+
+
+def test_a_sentence_kept_from_a_much_copied_story_links_as_it_would_from_a_rare_one():
+    # the kept sentence links the trimmed text when the story has two copies ...
+    docs, _ = _corpus(copies=2, shared=16)
+    report = cluster(docs)
+    assert _cluster_of(report, "trimmed") == _cluster_of(report, "origin") is not None
+    # ... and when it has twelve, whose carrying the sentence is one source, not twelve
+    docs, _ = _corpus(copies=12, shared=16)
+    report = cluster(docs)
+    assert _cluster_of(report, "trimmed") == _cluster_of(report, "origin") is not None
+
+
+def test_background_documents_stay_alone_when_a_story_is_copied_many_times():
+    docs, _ = _corpus(copies=12, shared=16)
+    report = cluster(docs)
+    assert not any(m.doc_id.startswith("bg") for c in report.clusters for m in c.members)
+
+
+def test_groups_are_the_components_of_the_links():
+    g = groups_of(6, [(0, 1), (1, 2), (4, 5)])
+    assert g[0] == g[1] == g[2] != g[3] and g[4] == g[5] != g[0]
+
+
+def test_recount_counts_each_group_once():
+    # key 5: documents 0, 1, 2 (one group) and 3; key 9: documents 0 and 3
+    table = (np.array([5, 9], np.uint64), np.array([4, 2], np.int64))
+    docs = np.array([0, 1, 2, 0])
+    keys = np.array([5, 5, 5, 9], np.uint64)
+    group = np.array([0, 0, 0, 3])
+    per_doc, per_group = table_of_pairs(docs, keys), table_of_pairs(group[docs], keys)
+    values, counts = recounted(table, per_doc, per_group)
+    assert values.tolist() == [5, 9] and counts.tolist() == [2, 2]
