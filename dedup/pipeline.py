@@ -23,7 +23,7 @@ from .models import Cluster, Comparison, Document, DocumentInfo, FieldMap, Probl
 from .engines import Engine, Inline, as_engine, make_engine
 from .stages.prepare import prepare_corpus
 from .storage.spill import workdir
-from .stages.openings import with_openings
+from .stages.openings import with_sentence_facts
 from .stages.template import fact_mask, is_template
 from .storage.workspace import DocStore
 from .stages.provenance import PairAlignment, build_cluster, passages, rank_key, rounded
@@ -276,7 +276,7 @@ def compare(a: Union[str, Document, dict], b: Union[str, Document, dict], config
     spans = align(*sides, cfg)
     cov_a, cov_b = coverage(spans, pa.ntokens, pb.ntokens)
     kind = link_kind(spans, pa.ntokens, pb.ntokens, cfg)
-    if kind is not None and is_template(with_openings(spans, *sides, facts_a, facts_b, lambda: texts, cfg.max_gap),
+    if kind is not None and is_template(with_sentence_facts(spans, *sides, facts_a, facts_b, lambda: texts, cfg.max_gap),
                                         *sides, facts_a, facts_b):
         kind = "template"
     return Comparison(

@@ -147,3 +147,46 @@ def test_an_acronym_of_a_name_the_other_text_spells_out_is_no_new_fact():
     assert not _acronym_in("Raytheon", doc) and not _acronym_in("IMF", doc)
     assert dedup.compare(a, b).kind == "duplicate"
     assert dedup.compare(b, a).kind == "duplicate"
+
+
+_SALES = ("Acme Corp said its sales of widgets rose sharply in the first quarter, helped by strong demand from "
+          "export markets and the new products it launched last spring, and reached a record for the company in {}.")
+
+
+def test_a_new_fact_that_closes_the_formulas_sentence_makes_a_template():
+    # the alignment stops before the year; the rest of its sentence is judged with it
+    assert dedup.compare(_SALES.format(1986), _SALES.format(1987)).kind == "template"
+    assert dedup.compare(_SALES.format(1986), _SALES.format(1986)).kind == "duplicate"
+
+
+def test_a_code_after_the_last_sentence_is_no_closing_fact():
+    # a per-page code after a credit, then a furniture line with a full stop: the stretch
+    # runs to the end of the text, but no sentence mark closes it on its own line
+    text = ("Acme Corp said its sales of widgets rose sharply in the first quarter, helped by strong demand from "
+            "export markets and the new products it launched last spring. Editing by Tom Moreau {}\n"
+            "All rights reserved.")
+    assert dedup.compare(text.format("JgO3X"), text.format("Q72X4O")).kind == "duplicate"
+
+
+@settings(max_examples=150, deadline=None)
+@given(_texts(40), _texts(40), st.data())
+def test_closings_add_blocks_only_after_a_passage_and_keep_its_words(doc_a, doc_b, data):
+    from dedup.stages.openings import with_closings
+
+    n = min(len(doc_a[1]), len(doc_b[1]))
+    words_a = "".join(chr(0x100 + data.draw(st.integers(0, 5))) for _ in range(len(doc_a[1])))
+    words_b = "".join(chr(0x100 + data.draw(st.integers(0, 5))) for _ in range(len(doc_b[1])))
+    facts_a = np.array([k if data.draw(st.booleans()) else -1 for k in range(len(words_a))])
+    facts_b = np.array([k if data.draw(st.booleans()) else -1 for k in range(len(words_b))])
+    s0, s1 = sorted(data.draw(st.lists(st.integers(0, n), min_size=2, max_size=2)))
+    t0 = data.draw(st.integers(0, n - (s1 - s0)))
+    spans = [Span(s0, s1, t0, t0 + s1 - s0, s1 - s0, 1.0, 1.0, ((s0, s1, t0, t0 + s1 - s0),))] if s1 > s0 else []
+    width = data.draw(st.integers(0, 10))
+    out = with_closings(spans, Side.make(words_a), Side.make(words_b), facts_a, facts_b, lambda: (doc_a, doc_b), width)
+    assert len(out) == len(spans)
+    for old, new in zip(spans, out):
+        assert (new.a0, new.b0, new.matched, new.score) == (old.a0, old.b0, old.matched, old.score)
+        assert new.blocks[: len(old.blocks)] == old.blocks  # the passage's own blocks, unchanged
+        assert old.a1 <= new.a1 <= old.a1 + width and old.b1 <= new.b1 <= old.b1 + width
+        for x0, x1, y0, y1 in new.blocks[len(old.blocks):]:  # equal words of the closings
+            assert words_a[x0:x1] == words_b[y0:y1] and x0 >= old.a1 and y0 >= old.b1

@@ -24,7 +24,7 @@ from .provenance import PairAlignment
 from .significance import MIN_OTHERS, Evidence, search_size, word_evidence
 from .segment import Prepared, member_sorted
 from .words import phrases_of
-from .openings import with_openings
+from .openings import with_sentence_facts
 from .template import (TEMPLATE_FACT_SHARE, fact_evidence, fact_mask, frame_facts, judged, new_issue, on_words,
                        without_frame)
 
@@ -110,7 +110,7 @@ def align_one(pa: Prepared, pb: Prepared, n_docs: int, cfg: Config, words=None, 
     OCR-damaged and words found no link; a word-aligned link whose facts differ is a
     ``template``. ``words``/``chars``/``facts``/``texts``: optional callables that return a
     document's (cached) word string / :class:`CharView` / fact mask / ``(text, starts,
-    ends)`` (:func:`dedup.stages.openings.with_openings`). ``tests``: pairs aligned in
+    ends)`` (:func:`dedup.stages.openings.with_sentence_facts`). ``tests``: pairs aligned in
     the whole search (the significance's search space)."""
     kind, spans, _ = align_judged(pa, pb, n_docs, cfg, words, chars, facts, tests, texts)
     return kind, spans
@@ -136,7 +136,7 @@ def align_judged(pa: Prepared, pb: Prepared, n_docs: int, cfg: Config, words=Non
     if kind is not None and judged(judge):
         fa, fb = facts(pa), facts(pb)
         if not (pa.noisy or pb.noisy):  # OCR damage breaks passages at misread words, facts too
-            judge = with_openings(judge, side_a, side_b, fa, fb, lambda: (texts(pa), texts(pb)), cfg.max_gap)
+            judge = with_sentence_facts(judge, side_a, side_b, fa, fb, lambda: (texts(pa), texts(pb)), cfg.max_gap)
         evidence = fact_evidence(judge, side_a, side_b, fa, fb, n_docs - 2)
         if (pa.noisy or pb.noisy) and not evidence.fact_changes():
             evidence = None  # OCR damage changes any word, facts too: not judged, a copy

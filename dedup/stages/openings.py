@@ -5,6 +5,8 @@ been awarded a 215.3 mln dlr contract for ..." / "General Dynamics Corp has rece
 182.5 mln dlr contract for ..."): the alignment starts after them, so the fact judgement
 (:mod:`dedup.stages.template`) would never see them. :func:`with_openings` hands it each
 passage with the opening of its first sentence, when both sides state a new fact there.
+The same holds at a passage's end: "... sales exceeded four billion dlrs in 1986." /
+"... in 1987.", the year the alignment stops before (:func:`with_closings`).
 Sentences are read from the text (:func:`sentence_starts`): a headline, a byline, a time
 stamp, a dateline or a table row is no sentence, and differs from copy to copy. (Not
 the same rule as the fact mask's sentence starts in :mod:`dedup.stages.template`, which
@@ -13,7 +15,7 @@ only asks whether a capital opens a sentence.)
 
 from __future__ import annotations
 
-from bisect import bisect_right
+from bisect import bisect_left, bisect_right
 
 import numpy as np
 from .align import Side, Span, equal_blocks
@@ -55,6 +57,78 @@ def with_openings(spans: list[Span], side_a: Side, side_b: Side, facts_a: np.nda
             sp = Span(la, sp.a1, lb, sp.b1, sp.matched, sp.evidence, sp.score, tuple(head) + sp.blocks, sp.significant)
         out.append(sp)
     return out
+
+
+def with_sentence_facts(spans: list[Span], side_a: Side, side_b: Side, facts_a: np.ndarray,
+                        facts_b: np.ndarray, texts, width: int) -> list[Span]:
+    """:func:`with_openings`, then :func:`with_closings`: the passages with the parts of
+    their first and last sentences where both sides state new facts."""
+    spans = with_openings(spans, side_a, side_b, facts_a, facts_b, texts, width)
+    return with_closings(spans, side_a, side_b, facts_a, facts_b, texts, width)
+
+
+def with_closings(spans: list[Span], side_a: Side, side_b: Side, facts_a: np.ndarray, facts_b: np.ndarray,
+                  texts, width: int) -> list[Span]:
+    """The passages with the rest of the sentence each one ends in taken in as a gap,
+    when both sides close it in their own words with a new fact (:func:`with_openings`
+    at the other end): at most ``width`` words, short of the next passage, and only of
+    a sentence that ends with a sentence mark."""
+    if not spans:
+        return spans
+    na, nb = len(side_a.words), len(side_b.words)
+    far_a = _far([(sp.a0, sp.a1) for sp in spans], width, na)
+    far_b = _far([(sp.b0, sp.b1) for sp in spans], width, nb)
+    if not any(_has_fact(facts_a, sp.a1, fa) and _has_fact(facts_b, sp.b1, fb)
+               for sp, fa, fb in zip(spans, far_a, far_b)):
+        return spans
+    in_a, in_b = set(side_a.words), set(side_b.words)
+    if not any(_new_fact(side_a.words, facts_a, sp.a1, fa, in_b) and _new_fact(side_b.words, facts_b, sp.b1, fb, in_a)
+               for sp, fa, fb in zip(spans, far_a, far_b)):
+        return spans
+    doc_a, doc_b = texts()
+    out = []
+    for sp, fa, fb in zip(spans, far_a, far_b):
+        ea, eb = closing(doc_a, sp.a1, fa), closing(doc_b, sp.b1, fb)
+        if (_new_fact(side_a.words, facts_a, sp.a1, ea, in_b, doc_a, doc_b)
+                and _new_fact(side_b.words, facts_b, sp.b1, eb, in_a, doc_b, doc_a)):
+            tail = equal_blocks(side_a.words, side_b.words, sp.a1, ea, sp.b1, eb) + [(ea, ea, eb, eb)]
+            sp = Span(sp.a0, ea, sp.b0, eb, sp.matched, sp.evidence, sp.score, sp.blocks + tuple(tail), sp.significant)
+        out.append(sp)
+    return out
+
+
+def _far(spans: list[tuple[int, int]], width: int, n: int) -> list[int]:
+    """Per passage ``(s, e)`` of one side, how far on its closing may reach: ``width``
+    words, and not into a passage that starts after it."""
+    starts = sorted(s for s, _ in spans)
+    out = []
+    for _, e in spans:
+        k = bisect_left(starts, e)
+        out.append(min(e + width, starts[k] if k < len(starts) else n, n))
+    return out
+
+
+def closing(doc: tuple, e: int, hi: int) -> int:
+    """Where the sentence of token ``e - 1`` ends (the token after its last), when it is a
+    sentence that ends at ``hi`` or before (else ``e``: no closing)."""
+    text, starts, ends = doc
+    n = len(starts)
+    if e <= 0 or e >= hi or e >= n:
+        return e
+    k0, k1 = max(0, e - 1 - _WINDOW), min(n, hi + 1)
+    c0 = int(starts[k0])
+    c1 = int(starts[k1]) if k1 < n else len(text)
+    first, prose = sentence_starts(text[c0:c1], starts[k0:k1] - c0, ends[k0:k1] - c0)
+    p = int(np.searchsorted(first, e - 1 - k0, side="right")) - 1
+    if p == len(first) - 1 and k1 < n:
+        return e  # the sentence runs on past ``hi``
+    end = k0 + int(first[p + 1]) if p + 1 < len(first) else n
+    if end > hi or not prose[p]:
+        return e
+    # its mark right after its last word, on its line (a last sentence's stretch runs to
+    # the end of the text, where a furniture line's full stop is no end of it)
+    after = text[int(ends[end - 1]) : int(starts[end]) if end < n else len(text)].split("\n", 1)[0]
+    return end if any(c in _ENDS for c in after) else e
 
 
 def _has_fact(facts: np.ndarray, s: int, e: int) -> bool:
