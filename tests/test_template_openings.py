@@ -113,9 +113,8 @@ def test_an_opening_read_from_a_window_is_the_whole_texts(doc, data):
     assert opening(doc, lo, s) == want
 
 
-@settings(max_examples=150, deadline=None)
-@given(_texts(40), _texts(40), st.data())
-def test_openings_add_blocks_only_before_a_passage_and_keep_its_words(doc_a, doc_b, data):
+def _one_passage(doc_a, doc_b, data):
+    """Random words and facts for two texts' tokens, one equal passage between them, a width."""
     n = min(len(doc_a[1]), len(doc_b[1]))
     words_a = "".join(chr(0x100 + data.draw(st.integers(0, 5))) for _ in range(len(doc_a[1])))
     words_b = "".join(chr(0x100 + data.draw(st.integers(0, 5))) for _ in range(len(doc_b[1])))
@@ -125,14 +124,32 @@ def test_openings_add_blocks_only_before_a_passage_and_keep_its_words(doc_a, doc
     t0 = data.draw(st.integers(0, n - (s1 - s0)))
     spans = [Span(s0, s1, t0, t0 + s1 - s0, s1 - s0, 1.0, 1.0, ((s0, s1, t0, t0 + s1 - s0),))] if s1 > s0 else []
     width = data.draw(st.integers(0, 10))
-    out = with_openings(spans, Side.make(words_a), Side.make(words_b), facts_a, facts_b, lambda: (doc_a, doc_b), width)
-    assert len(out) == len(spans)
-    for old, new in zip(spans, out):
-        assert (new.a1, new.b1, new.matched, new.score) == (old.a1, old.b1, old.matched, old.score)
-        assert new.blocks[-len(old.blocks):] == old.blocks  # the passage's own blocks, unchanged
-        assert old.a0 - width <= new.a0 <= old.a0 and old.b0 - width <= new.b0 <= old.b0
-        for x0, x1, y0, y1 in new.blocks[: len(new.blocks) - len(old.blocks)]:  # equal words of the openings
-            assert words_a[x0:x1] == words_b[y0:y1] and x1 <= old.a0 and y1 <= old.b0
+    return words_a, words_b, facts_a, facts_b, spans, width
+
+
+@settings(max_examples=150, deadline=None)
+@given(_texts(40), _texts(40), st.data())
+def test_openings_and_closings_add_blocks_only_outside_a_passage_and_keep_its_words(doc_a, doc_b, data):
+    from dedup.stages.openings import with_closings
+
+    words_a, words_b, facts_a, facts_b, spans, width = _one_passage(doc_a, doc_b, data)
+    sides = Side.make(words_a), Side.make(words_b)
+    for extend, before in ((with_openings, True), (with_closings, False)):
+        out = extend(spans, *sides, facts_a, facts_b, lambda: (doc_a, doc_b), width)
+        assert len(out) == len(spans)
+        for old, new in zip(spans, out):
+            k = len(old.blocks)
+            own, added = (new.blocks[-k:], new.blocks[:-k]) if before else (new.blocks[:k], new.blocks[k:])
+            assert own == old.blocks and (new.matched, new.score) == (old.matched, old.score)
+            if before:
+                assert (new.a1, new.b1) == (old.a1, old.b1)
+                assert old.a0 - width <= new.a0 <= old.a0 and old.b0 - width <= new.b0 <= old.b0
+            else:
+                assert (new.a0, new.b0) == (old.a0, old.b0)
+                assert old.a1 <= new.a1 <= old.a1 + width and old.b1 <= new.b1 <= old.b1 + width
+            for x0, x1, y0, y1 in added:  # the equal words of the opening or closing
+                assert words_a[x0:x1] == words_b[y0:y1]
+                assert (x1 <= old.a0 and y1 <= old.b0) if before else (x0 >= old.a1 and y0 >= old.b1)
 
 
 def test_an_acronym_of_a_name_the_other_text_spells_out_is_no_new_fact():
@@ -166,27 +183,3 @@ def test_a_code_after_the_last_sentence_is_no_closing_fact():
             "export markets and the new products it launched last spring. Editing by Tom Moreau {}\n"
             "All rights reserved.")
     assert dedup.compare(text.format("JgO3X"), text.format("Q72X4O")).kind == "duplicate"
-
-
-@settings(max_examples=150, deadline=None)
-@given(_texts(40), _texts(40), st.data())
-def test_closings_add_blocks_only_after_a_passage_and_keep_its_words(doc_a, doc_b, data):
-    from dedup.stages.openings import with_closings
-
-    n = min(len(doc_a[1]), len(doc_b[1]))
-    words_a = "".join(chr(0x100 + data.draw(st.integers(0, 5))) for _ in range(len(doc_a[1])))
-    words_b = "".join(chr(0x100 + data.draw(st.integers(0, 5))) for _ in range(len(doc_b[1])))
-    facts_a = np.array([k if data.draw(st.booleans()) else -1 for k in range(len(words_a))])
-    facts_b = np.array([k if data.draw(st.booleans()) else -1 for k in range(len(words_b))])
-    s0, s1 = sorted(data.draw(st.lists(st.integers(0, n), min_size=2, max_size=2)))
-    t0 = data.draw(st.integers(0, n - (s1 - s0)))
-    spans = [Span(s0, s1, t0, t0 + s1 - s0, s1 - s0, 1.0, 1.0, ((s0, s1, t0, t0 + s1 - s0),))] if s1 > s0 else []
-    width = data.draw(st.integers(0, 10))
-    out = with_closings(spans, Side.make(words_a), Side.make(words_b), facts_a, facts_b, lambda: (doc_a, doc_b), width)
-    assert len(out) == len(spans)
-    for old, new in zip(spans, out):
-        assert (new.a0, new.b0, new.matched, new.score) == (old.a0, old.b0, old.matched, old.score)
-        assert new.blocks[: len(old.blocks)] == old.blocks  # the passage's own blocks, unchanged
-        assert old.a1 <= new.a1 <= old.a1 + width and old.b1 <= new.b1 <= old.b1 + width
-        for x0, x1, y0, y1 in new.blocks[len(old.blocks):]:  # equal words of the closings
-            assert words_a[x0:x1] == words_b[y0:y1] and x0 >= old.a1 and y0 >= old.b1
