@@ -8,7 +8,6 @@ pair whose passages differ in their facts is a template series, not a copy
 
 from __future__ import annotations
 
-import copy
 from typing import TYPE_CHECKING
 
 from collections.abc import Sequence
@@ -231,9 +230,7 @@ def realign_sources(prepared, pairs: np.ndarray, alignments: list[PairAlignment]
     code = pairs[:, 0] * n + pairs[:, 1]
     linked = np.fromiter((a.i * n + a.j for a in alignments), np.int64, len(alignments))
     keep = ~np.isin(code, linked) & (group[pairs[:, 0]] != group[pairs[:, 1]])
-    view = copy.copy(prepared)
-    view.table, view.phrase_table, view.sources = source_tables(prepared, group)
-    view._cache = type(prepared._cache)()
+    view = prepared.with_counts(*source_tables(prepared, group))
     seeded = (source_seeds(prepared, group, view.sources, pairs, np.asarray(prepared.ntokens, np.float64),
                            cfg.max_evalue, engine) if cfg.rare_bigrams else np.zeros((0, 2), np.int64))
     todo = np.concatenate([pairs[keep], seeded])

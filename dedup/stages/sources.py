@@ -20,7 +20,7 @@ from __future__ import annotations
 import numpy as np
 
 from .cluster import UnionFind
-from .words import phrase_table, table_of_pairs
+from .words import phrase_pairs, table_of_pairs
 
 
 def groups_of(n: int, links) -> np.ndarray:
@@ -62,21 +62,10 @@ def source_tables(prepared, group: np.ndarray) -> tuple[tuple, tuple | None, int
     table = recounted(prepared.table, w_doc, w_grp)
     phrases = prepared.phrase_table
     if phrases is not None:
-        hashes = [prepared.hashes(int(k)) for k in members]
-        by_doc = phrase_table(0, hashes)
-        # the same (document, key) pairs with the documents renumbered as their groups
-        renumber = group[members]
-        by_grp = _grouped(hashes, renumber)
-        phrases = recounted(phrases, by_doc, by_grp)
+        k, keys = phrase_pairs([prepared.hashes(int(x)) for x in members])
+        # one set of (document, key) pairs counted twice: by document, by group
+        phrases = recounted(phrases, table_of_pairs(k, keys), table_of_pairs(group[members][k], keys))
     return table, phrases, sources
-
-
-def _grouped(hashes: list, renumber: np.ndarray) -> tuple:
-    from .inline import gram_pairs
-
-    doc2, g2 = gram_pairs(hashes, 1, 2)
-    doc3, g3 = gram_pairs(hashes, 1, 3)
-    return table_of_pairs(renumber[np.concatenate([doc2, doc3])], np.concatenate([g2, g3]))
 
 
 def _bigrams_range(prepared, rng: tuple[int, int]) -> tuple[np.ndarray, np.ndarray]:

@@ -169,11 +169,18 @@ def phrase_table(first_doc: int, hash_lists: list[np.ndarray]) -> tuple:
     """The phrase counts (:func:`table_of_pairs` of each document's :func:`distinct_phrases`) of
     documents ``first_doc``, ``first_doc + 1``, ...: their bigrams and trigrams from one
     pass over the joined tokens (none across two documents), one sort."""
+    docs, keys = phrase_pairs(hash_lists)
+    return table_of_pairs(docs + first_doc, keys)
+
+
+def phrase_pairs(hash_lists: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
+    """``(document, key)`` of every bigram and trigram of several documents (numbered from
+    0), repeats included."""
     from .inline import gram_pairs
 
     doc2, g2 = gram_pairs(hash_lists, 1, 2)
     doc3, g3 = gram_pairs(hash_lists, 1, 3)
-    return table_of_pairs(np.concatenate([doc2, doc3]) + first_doc, np.concatenate([g2, g3]))
+    return np.concatenate([doc2, doc3]), np.concatenate([g2, g3])
 
 
 def table_of_pairs(docs: np.ndarray, keys: np.ndarray) -> tuple:

@@ -7,6 +7,7 @@ stage that needs a document's words loads them (an LRU cache keeps the recent on
 
 from __future__ import annotations
 
+import copy
 import json
 import os
 from collections import OrderedDict
@@ -165,6 +166,7 @@ class PreparedStore(Sequence):
         self.noisy = np.zeros(0, dtype=bool)
         self.table = (np.zeros(0, np.uint64), np.zeros(0, np.int64))
         self.phrase_table: tuple | None = None  # phrases 2+ documents carry, and how many
+        self.sources: int | None = None  # counted units when not documents (with_counts)
         self._cache: OrderedDict[int, Prepared] = OrderedDict()
 
     def append(self, p: Prepared, facts: np.ndarray, vocab: np.ndarray | None = None) -> None:
@@ -186,6 +188,14 @@ class PreparedStore(Sequence):
         self._records.flush()
         self.table, self.noisy, self.phrase_table = table, noisy, phrases
         self._cache.clear()
+
+    def with_counts(self, table: tuple, phrases: tuple | None, sources: int) -> "PreparedStore":
+        """The same documents read with other word and phrase counts, over ``sources``
+        counted units (:mod:`dedup.stages.sources`); a cache of their own."""
+        view = copy.copy(self)
+        view.table, view.phrase_table, view.sources = table, phrases, sources
+        view._cache = OrderedDict()
+        return view
 
     def __len__(self) -> int:
         return len(self.ntokens)
