@@ -10,7 +10,9 @@ documents already linked as copies of one another are one source.
 So after the first alignment, the copy links (templates left out) make groups; the
 word and phrase counts are taken again with each group counted once, and the candidate
 pairs whose documents are in different groups and were not linked are aligned again
-on those counts (``others`` = the other sources). A phrase that recurs across
+on those counts (``others`` = the other sources), with the pairs that then share word
+bigrams rare among the sources (a bigram more documents carry than may seed, all of
+them copies of one story, seeds its trimmed copies again). A phrase that recurs across
 documents that otherwise share nothing (furniture, a formula) keeps its count; one
 only a story's copies carry becomes rare again. Links of the first alignment stay.
 """
@@ -37,7 +39,7 @@ def recounted(table: tuple, per_doc: tuple, per_group: tuple) -> tuple:
     values, counts = table
     counts = counts.copy()
     keys, docs = per_doc
-    gkeys, groups = per_group  # the same keys: one set of (document, key) pairs, two numberings
+    groups = per_group[1]  # the same keys: one set of (document, key) pairs, two numberings
     pos = np.searchsorted(values, keys)
     pos = np.minimum(pos, max(len(values) - 1, 0))
     hit = (values[pos] == keys) if len(values) else np.zeros(len(keys), bool)
