@@ -186,7 +186,7 @@ def _keys_range(state, rng: tuple[int, int]):
     stored = getattr(prepared, "stored", None)  # a store: no document frequency per token is needed
     docs = [stored(k) for k in range(*rng)] if stored else prepared[rng[0] : rng[1]]
     keys, seg_of = segment_band_keys(docs, cfg)
-    grams, owner = _bigrams_of(docs, rng[0]) if with_grams else ([], [])
+    grams, owner = _bigrams_of([p.hashes for p in docs], rng[0]) if with_grams else ([], [])
     rare_keys = _rare_keys(docs, cfg, len(prepared), getattr(prepared, "table", None)) if rare else None
     return keys, seg_of + rng[0], rare_keys, grams, owner
 
@@ -348,7 +348,7 @@ def _shuffled_candidates(prepared, cfg: Config, progress, engine, noisy: np.ndar
     if not cfg.rare_bigrams:
         return pairs
     grams, owners = [], []
-    for g, o in engine.map(_grams_range, prepared, ranges):
+    for g, o in engine.map(bigrams_range, prepared, ranges):
         grams += g
         owners += o
     return _merge_pairs(pairs, rare_pairs(grams, owners, len(prepared), pairs, _ntokens(prepared), cfg.max_evalue))
@@ -359,12 +359,15 @@ def _ntokens(prepared) -> np.ndarray:
     return np.asarray(counts if counts is not None else [p.ntokens for p in prepared], dtype=np.float64)
 
 
-def _grams_range(prepared, rng: tuple[int, int]):
-    return _bigrams_of([prepared[k] for k in range(rng[0], rng[1])], rng[0])
+def bigrams_range(prepared, rng: tuple[int, int]) -> tuple[list[np.ndarray], list[np.ndarray]]:
+    """:func:`_bigrams_of` documents ``rng`` of ``prepared`` (a store's tokens read alone)."""
+    hashes = getattr(prepared, "hashes", None)
+    return _bigrams_of([hashes(k) if hashes else prepared[k].hashes for k in range(*rng)], rng[0])
 
 
-def _bigrams_of(docs: Sequence[Prepared], first: int) -> tuple[list[np.ndarray], list[np.ndarray]]:
-    """The distinct word bigrams of ``docs`` (numbered from ``first``) and, beside each, its document."""
-    grams = [bigrams(p.hashes) for p in docs]
+def _bigrams_of(hash_lists: list[np.ndarray], first: int) -> tuple[list[np.ndarray], list[np.ndarray]]:
+    """The distinct word bigrams of documents' tokens (numbered from ``first``) and,
+    beside each, its document."""
+    grams = [bigrams(h) for h in hash_lists]
     # int32: the driver holds one per bigram of the corpus (30M at 100k articles)
     return grams, [np.full(len(g), first + k, np.int32) for k, g in enumerate(grams)]

@@ -38,21 +38,15 @@ def with_openings(spans: list[Span], side_a: Side, side_b: Side, facts_a: np.nda
         return spans
     near_a = _near([(sp.a0, sp.a1) for sp in spans], width)
     near_b = _near([(sp.b0, sp.b1) for sp in spans], width)
-    # cheapest first: any fact near a passage on both sides (most copies have none), then a
-    # new one (the words' sets), and only then the texts (read from disk) and sentences
-    if not any(_has_fact(facts_a, la, sp.a0) and _has_fact(facts_b, lb, sp.b0)
-               for sp, la, lb in zip(spans, near_a, near_b)):
-        return spans
-    in_a, in_b = set(side_a.words), set(side_b.words)
-    if not any(_new_fact(side_a.words, facts_a, la, sp.a0, in_b) and _new_fact(side_b.words, facts_b, lb, sp.b0, in_a)
-               for sp, la, lb in zip(spans, near_a, near_b)):
+    words = _may_hold_new_facts([((la, sp.a0), (lb, sp.b0)) for sp, la, lb in zip(spans, near_a, near_b)],
+                                side_a, side_b, facts_a, facts_b)
+    if words is None:
         return spans
     doc_a, doc_b = texts()
     out = []
     for sp, la, lb in zip(spans, near_a, near_b):
         la, lb = opening(doc_a, la, sp.a0), opening(doc_b, lb, sp.b0)
-        if (_new_fact(side_a.words, facts_a, la, sp.a0, in_b, doc_a, doc_b)
-                and _new_fact(side_b.words, facts_b, lb, sp.b0, in_a, doc_b, doc_a)):
+        if _both_new((la, sp.a0), (lb, sp.b0), side_a, side_b, facts_a, facts_b, words, doc_a, doc_b):
             head = [(la, la, lb, lb)] + equal_blocks(side_a.words, side_b.words, la, sp.a0, lb, sp.b0)
             sp = Span(la, sp.a1, lb, sp.b1, sp.matched, sp.evidence, sp.score, tuple(head) + sp.blocks, sp.significant)
         out.append(sp)
@@ -75,22 +69,17 @@ def with_closings(spans: list[Span], side_a: Side, side_b: Side, facts_a: np.nda
     a sentence that ends with a sentence mark."""
     if not spans:
         return spans
-    na, nb = len(side_a.words), len(side_b.words)
-    far_a = _far([(sp.a0, sp.a1) for sp in spans], width, na)
-    far_b = _far([(sp.b0, sp.b1) for sp in spans], width, nb)
-    if not any(_has_fact(facts_a, sp.a1, fa) and _has_fact(facts_b, sp.b1, fb)
-               for sp, fa, fb in zip(spans, far_a, far_b)):
-        return spans
-    in_a, in_b = set(side_a.words), set(side_b.words)
-    if not any(_new_fact(side_a.words, facts_a, sp.a1, fa, in_b) and _new_fact(side_b.words, facts_b, sp.b1, fb, in_a)
-               for sp, fa, fb in zip(spans, far_a, far_b)):
+    far_a = _far([(sp.a0, sp.a1) for sp in spans], width, len(side_a.words))
+    far_b = _far([(sp.b0, sp.b1) for sp in spans], width, len(side_b.words))
+    words = _may_hold_new_facts([((sp.a1, fa), (sp.b1, fb)) for sp, fa, fb in zip(spans, far_a, far_b)],
+                                side_a, side_b, facts_a, facts_b)
+    if words is None:
         return spans
     doc_a, doc_b = texts()
     out = []
     for sp, fa, fb in zip(spans, far_a, far_b):
         ea, eb = closing(doc_a, sp.a1, fa), closing(doc_b, sp.b1, fb)
-        if (_new_fact(side_a.words, facts_a, sp.a1, ea, in_b, doc_a, doc_b)
-                and _new_fact(side_b.words, facts_b, sp.b1, eb, in_a, doc_b, doc_a)):
+        if _both_new((sp.a1, ea), (sp.b1, eb), side_a, side_b, facts_a, facts_b, words, doc_a, doc_b):
             tail = equal_blocks(side_a.words, side_b.words, sp.a1, ea, sp.b1, eb) + [(ea, ea, eb, eb)]
             sp = Span(sp.a0, ea, sp.b0, eb, sp.matched, sp.evidence, sp.score, sp.blocks + tuple(tail), sp.significant)
         out.append(sp)
@@ -129,6 +118,27 @@ def closing(doc: tuple, e: int, hi: int) -> int:
     # the end of the text, where a furniture line's full stop is no end of it)
     after = text[int(ends[end - 1]) : int(starts[end]) if end < n else len(text)].split("\n", 1)[0]
     return end if any(c in _ENDS for c in after) else e
+
+
+def _may_hold_new_facts(ranges: list, side_a: Side, side_b: Side, facts_a: np.ndarray, facts_b: np.ndarray):
+    """Both documents' word sets when some ``((a0, a1), (b0, b1))`` of ``ranges`` holds a
+    new fact on both sides (else None: nothing to read). Cheapest first: any fact on
+    both sides (most copies have none), then a new one (the words' sets); the caller
+    reads the texts (from disk) and sentences only after."""
+    if not any(_has_fact(facts_a, *ra) and _has_fact(facts_b, *rb) for ra, rb in ranges):
+        return None
+    words = set(side_a.words), set(side_b.words)
+    if not any(_both_new(ra, rb, side_a, side_b, facts_a, facts_b, words) for ra, rb in ranges):
+        return None
+    return words
+
+
+def _both_new(ra: tuple[int, int], rb: tuple[int, int], side_a: Side, side_b: Side, facts_a: np.ndarray,
+              facts_b: np.ndarray, words: tuple[set, set], doc_a=None, doc_b=None) -> bool:
+    """Whether words ``ra`` of A and ``rb`` of B both hold a new fact (:func:`_new_fact`)."""
+    in_a, in_b = words
+    return (_new_fact(side_a.words, facts_a, *ra, in_b, doc_a, doc_b)
+            and _new_fact(side_b.words, facts_b, *rb, in_a, doc_b, doc_a))
 
 
 def _has_fact(facts: np.ndarray, s: int, e: int) -> bool:

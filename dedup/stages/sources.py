@@ -56,27 +56,17 @@ def source_tables(prepared, group: np.ndarray) -> tuple[tuple, tuple | None, int
     sources = int(np.count_nonzero(size))
     if not len(members):
         return prepared.table, prepared.phrase_table, sources
-    vocabs = [prepared.stored(int(k)).vocab for k in members]
+    # each member read once: its distinct words and its tokens
+    vocabs, hashes = zip(*((p.vocab, p.hashes) for p in map(prepared.stored, members.tolist())))
     doc = np.repeat(members, [len(v) for v in vocabs])
-    words = np.concatenate(vocabs) if vocabs else np.zeros(0, np.uint64)
-    w_doc = table_of_pairs(doc, words)
-    w_grp = table_of_pairs(group[doc], words)
-    table = recounted(prepared.table, w_doc, w_grp)
+    words = np.concatenate(vocabs)
+    table = recounted(prepared.table, table_of_pairs(doc, words), table_of_pairs(group[doc], words))
     phrases = prepared.phrase_table
     if phrases is not None:
-        k, keys = phrase_pairs([prepared.hashes(int(x)) for x in members])
+        k, keys = phrase_pairs(list(hashes))
         # one set of (document, key) pairs counted twice: by document, by group
         phrases = recounted(phrases, table_of_pairs(k, keys), table_of_pairs(group[members][k], keys))
     return table, phrases, sources
-
-
-def _bigrams_range(prepared, rng: tuple[int, int]) -> tuple[np.ndarray, np.ndarray]:
-    from .inverted import bigrams
-
-    keys = [bigrams(prepared.hashes(k)) for k in range(*rng)]
-    docs = [np.full(len(g), k, np.int32) for k, g in zip(range(*rng), keys)]
-    empty = np.zeros(0, np.uint64)
-    return (np.concatenate(keys) if keys else empty), (np.concatenate(docs) if docs else empty.astype(np.int32))
 
 
 def source_seeds(prepared, group: np.ndarray, sources: int, proposed: np.ndarray, ntokens: np.ndarray,
@@ -85,15 +75,17 @@ def source_seeds(prepared, group: np.ndarray, sources: int, proposed: np.ndarray
     (:func:`dedup.stages.inverted.rare_pairs`): each group carrying a bigram stands for
     it by its first member, so a story copied more times than a seed may have carriers
     still seeds its trimmed copies."""
+    from .candidates import bigrams_range
     from .inverted import rare_pairs
 
     n = len(group)
-    parts = list(engine.map(_bigrams_range, prepared, engine.partitions(n, 2048)))
-    if not parts:
+    keys, docs = [], []
+    for g, o in engine.map(bigrams_range, prepared, engine.partitions(n, 2048)):
+        keys += g
+        docs += o
+    if not keys:
         return np.zeros((0, 2), np.int64)
-    keys = np.concatenate([k for k, _ in parts])
-    docs = np.concatenate([d for _, d in parts]).astype(np.int32)
-    del parts
+    keys, docs = np.concatenate(keys), np.concatenate(docs)
     # a bigram one document carries seeds nothing: drop those before the three-key sort
     order = np.argsort(keys)
     keys, docs = keys[order], docs[order]
