@@ -277,7 +277,7 @@ def compare(a: Union[str, Document, dict], b: Union[str, Document, dict], config
     cov_a, cov_b = coverage(spans, pa.ntokens, pb.ntokens)
     kind = link_kind(spans, pa.ntokens, pb.ntokens, cfg)
     if kind is not None and is_template(with_sentence_facts(spans, *sides, facts_a, facts_b, lambda: texts, cfg.max_gap),
-                                        *sides, facts_a, facts_b):
+                                        *sides, facts_a, facts_b, texts=lambda: texts):
         kind = "template"
     return Comparison(
         kind=kind,

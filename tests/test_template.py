@@ -144,3 +144,23 @@ def test_every_output_format_shows_the_kind(run_cli, tmp_path):
 
 def test_fact_mask_is_empty_for_no_tokens():
     assert len(fact_mask("", np.zeros(0, np.int32), np.zeros(0, np.int32))) == 0
+
+
+MERGER = (
+    "Officials of Calderwood Holdings said on the telephone that the directors of Pemberton Mills had "
+    "accepted the offer that the board of Calderwood Holdings put to them after a long debate about the "
+    "costs and the timing of the proposed merger of the two companies, which had been discussed for most "
+    "of the year by the lawyers and the advisers of both sides."
+)
+
+
+def test_a_name_misspelt_is_no_new_fact():
+    # Every name of the copy misread by one letter (OCR damage, a typo): no fact is new.
+    misread = MERGER.replace("Calderwood", "Caldenwood").replace("Pemberton", "Pembertom")
+    assert dedup.compare(MERGER, misread).kind == "duplicate"
+    # Other names at the same places are new facts: another issue of a formula.
+    other = MERGER.replace("Calderwood", "Ashbourne").replace("Pemberton", "Kingsley")
+    assert dedup.compare(MERGER, other).kind == "template"
+    # Short names one letter apart are different names (Mark, Mary).
+    short = MERGER.replace("Calderwood", "Mark").replace("Pemberton", "Joan")
+    assert dedup.compare(short, short.replace("Mark", "Mary").replace("Joan", "John")).kind == "template"

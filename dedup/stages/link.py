@@ -134,9 +134,12 @@ def align_judged(pa: Prepared, pb: Prepared, n_docs: int, cfg: Config, words=Non
         judge = on_words(spans, side_a.words, side_b.words)
     if kind is not None and judged(judge):
         fa, fb = facts(pa), facts(pb)
+        both = None  # the texts, read only when needed
         if not (pa.noisy or pb.noisy):  # OCR damage breaks passages at misread words, facts too
-            judge = with_sentence_facts(judge, side_a, side_b, fa, fb, lambda: (texts(pa), texts(pb)), cfg.max_gap)
-        evidence = fact_evidence(judge, side_a, side_b, fa, fb, n_docs - 2)
+            both = lambda: (texts(pa), texts(pb))  # noqa: E731
+            judge = with_sentence_facts(judge, side_a, side_b, fa, fb, both, cfg.max_gap)
+        # an OCR-damaged pair is judged by how many of its changes are facts, misread names included
+        evidence = fact_evidence(judge, side_a, side_b, fa, fb, n_docs - 2, both)
         if (pa.noisy or pb.noisy) and not evidence.fact_changes():
             evidence = None  # OCR damage changes any word, facts too: not judged, a copy
         elif evidence.share() >= TEMPLATE_FACT_SHARE:

@@ -14,7 +14,9 @@ only digits count there. Adjacent fact words joined by a space or one mark are o
 ("290,000", "1.9", "Chicago Mercantile Exchange"), repeated only if all its parts are.
 
 A fact differs when the two sides state different facts at the same place: a gap
-between equal blocks that holds a fact on both sides (a new figure, another name). A
+between equal blocks that holds a fact on both sides (a new figure, another name),
+unless the gap's words are one name spelled two ways (one letter apart, spaces aside:
+a typo, light OCR damage; :func:`_misread`), which is a change that is no new fact. A
 fact only one side has (an added sentence, a byline) is neither repeated nor
 different. A differing fact counts 1. A repeated fact counts its rarity in the other
 documents of the corpus, ``ln((1+others)/(1+df)) / ln(1+others)`` of its rarest part
@@ -51,11 +53,14 @@ from functools import cache
 from typing import NamedTuple
 
 import numpy as np
+from rapidfuzz.distance import Levenshtein
+
 from .align import Side, Span, equal_blocks
 from .significance import prefix_sums
 
 TEMPLATE_FACT_SHARE = 0.5  # share of the passages' fact weight that differs in a template
 SERIES_SWAPS = 3  # facts another issue states anew; a correction changes a figure and its time stamp
+MISREAD_MIN_LETTERS = 5  # a name one edit from another is the same name misread (shorter: Mark, Mary)
 CAPS_DOC_SHARE = 0.5  # above this share of capitalised cased words, capitals carry no signal
 _DIGIT = re.compile(r"\d")
 _JOINERS = frozenset(" .,:/-'’")
@@ -210,12 +215,31 @@ def _rarity(side: Side, others: int, at: np.ndarray) -> np.ndarray:
     return np.clip((w - 1.0) / np.log(1.0 + others), 0.0, 1.0)
 
 
+def _misread(gap: int, sides: list, texts) -> bool:
+    """Whether a gap that swaps facts holds one name spelled two ways: its changed
+    words on each side, spaces dropped, letters only, at least
+    :data:`MISREAD_MIN_LETTERS` of them, one edit apart ("Stafement" / "Statement",
+    "S tandards" / "Standards"). OCR damage and typos misread a letter; another issue
+    names another issuer, city or month. Figures always count: one digit is the whole
+    of a new figure."""
+    words = []
+    for (equal, gaps), (text, starts, ends) in zip(sides, texts):
+        at = np.flatnonzero((gaps == gap) & ~equal).tolist()
+        words.append("".join(text[starts[k] : ends[k]] for k in at))
+    a, b = words
+    if min(len(a), len(b)) < MISREAD_MIN_LETTERS or not (a.isalpha() and b.isalpha()):
+        return False
+    return Levenshtein.distance(a.casefold(), b.casefold(), score_cutoff=1) <= 1
+
+
 def fact_evidence(spans: list[Span], side_a: Side, side_b: Side, facts_a: np.ndarray, facts_b: np.ndarray,
-                  others: int = 0) -> "Evidence":
+                  others: int = 0, texts=None) -> "Evidence":
     """The :class:`Evidence` of a linked pair, in array operations: its fact tokens (both
     sides laid end to end, side B's facts numbered after side A's) in one pass. A pair
     with no gap where both sides state a fact (most copies) has nothing that differs and
-    says nothing of a series: its gaps alone are counted."""
+    says nothing of a series: its gaps alone are counted. ``texts()``: the two sides'
+    ``(text, token starts, token ends)``, read only when a gap swaps facts: a name
+    misread (:func:`_misread`) is a change that is no new fact."""
     plain = _plain_only(spans, facts_a, facts_b)
     if plain is not None:
         return _no_swap(plain)
@@ -230,6 +254,11 @@ def fact_evidence(spans: list[Span], side_a: Side, side_b: Side, facts_a: np.nda
     swapped = sides[0][3] & sides[1][3]
     # gaps with words on both sides and no fact on either: a change that is no new fact
     plain = len((sides[0][4] & sides[1][4]) - sides[0][3] - sides[1][3])
+    if swapped and texts is not None:
+        pair = texts()
+        misread = {g for g in swapped if _misread(g, [sides[0][1:3], sides[1][1:3]], pair)}
+        swapped -= misread
+        plain += len(misread)
     (at_a, equal_a, gap_a, _, _), (at_b, equal_b, gap_b, _, _) = sides
     # the fact tokens inside passages; a fact's tokens are adjacent
     units = np.concatenate([facts_a[at_a], facts_b[at_b] + (len(facts_a) + 1)])
@@ -281,11 +310,11 @@ def share_of(differ: float, same: float) -> float:
 
 
 def fact_share(spans: list[Span], side_a: Side, side_b: Side, facts_a: np.ndarray, facts_b: np.ndarray,
-               others: int = 0) -> float:
+               others: int = 0, texts=None) -> float:
     """The template evidence of a linked pair, 0..1: the facts inside its passages that
     the two documents state differently, against all the facts inside them (see the
     module docstring). Both sides count. 0.0 without facts."""
-    return fact_evidence(spans, side_a, side_b, facts_a, facts_b, others).share()
+    return fact_evidence(spans, side_a, side_b, facts_a, facts_b, others, texts).share()
 
 
 def on_words(spans: list[Span], words_a: str, words_b: str) -> list[Span]:
@@ -302,12 +331,12 @@ def judged(spans: list[Span]) -> bool:
 
 
 def is_template(spans: list[Span], side_a: Side, side_b: Side, facts_a: np.ndarray, facts_b: np.ndarray,
-                others: int = 0) -> bool:
+                others: int = 0, texts=None) -> bool:
     """Whether a linked pair is a template series rather than a copy (see the module
     docstring). Passages found on characters (OCR damage) are copies."""
     if not judged(spans):
         return False
-    return fact_share(spans, side_a, side_b, facts_a, facts_b, others) >= TEMPLATE_FACT_SHARE
+    return fact_share(spans, side_a, side_b, facts_a, facts_b, others, texts) >= TEMPLATE_FACT_SHARE
 
 
 def new_issue(kind: str | None, ev: "Evidence | None") -> bool:
