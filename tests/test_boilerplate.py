@@ -97,3 +97,23 @@ def test_a_long_line_that_mentions_copyright_is_content():
             "reserved by the photographers were upheld, the judge said, and damages will be set next month.")
     notice = "Copyright 2024 Example News. All rights reserved."
     assert _flags(f"{page}\n{notice}") == {page: False, notice: True}
+
+
+def test_a_lightly_misread_footer_is_still_furniture():
+    """A site's footer misread in one letter or two (OCR damage too light to flag the
+    document as noisy) is still the footer: not content, not a link between stories."""
+    import dedup
+
+    footer = "The Daily Example is not responsible for the content of external sites and links."
+    docs = [{"id": f"d{k:02d}", "text": f"{article(k, 3)}\n{footer}", "source": "Daily Example"} for k in range(12)]
+    misread = [footer.replace("Example", "Exarnple").replace("sites", "sitcs"),
+               footer.replace("responsible", "responsib1e").replace("external", "externa1")]
+    for k, line in enumerate(misread):  # two more stories, each with its footer misread
+        docs.append({"id": f"m{k}", "text": f"{article(100 + k, 3)}\n{line}", "source": "Daily Example"})
+    docs.append({"id": "clean", "text": article(100, 3), "source": "Elsewhere"})  # m0's story, no footer
+    report = dedup.cluster(docs, jobs=1)
+    content = {d.doc_id: d.content_chars for d in report.documents}
+    assert content["m0"] == content["clean"]  # the article alone
+    assert content["m1"] == sum(len(p) for p in article(101, 3).split("\n\n"))
+    together = [{m.doc_id for m in c.members} for c in report.clusters]
+    assert not any({"m0", "m1"} <= c for c in together)

@@ -190,6 +190,31 @@ def _prepare_range(state, rng: tuple[int, int]):
                                                                  phrase_table(rng[0], hashes))
 
 
+def _near_range(state, rng: tuple[int, int]) -> list[tuple[int, str, list]]:
+    """``(document, text, content paragraphs)`` of the range's documents with content
+    lines close to known furniture (:meth:`boilerplate.FurnitureTexts.near`), those
+    lines left out: any line of an OCR-noisy document, in others a line that holds a
+    word with letters no other document has (a misread word)."""
+    docs, lines, furniture, seen, prepared = state
+    out = []
+    for k in range(*rng):
+        p = prepared[k]
+        once = np.flatnonzero(p.df <= 1)
+        if not (len(once) or p.noisy):
+            continue
+        doc = docs.doc(k)
+        # a misread word has letters (a new figure is a word no other document has too)
+        once = p.starts[[i for i in once.tolist() if any(c.isalpha() for c in doc.text[p.starts[i] : p.ends[i]])]]
+        spans, shape, _, keys = unpack_lines(lines.get(k))
+        drop = shape | furniture.mask(keys, doc.source)
+        bounds = np.asarray(spans, np.int64).reshape(-1, 2)
+        misread = p.noisy | (np.searchsorted(once, bounds[:, 1]) > np.searchsorted(once, bounds[:, 0]))
+        near = seen.near(doc.text, spans, ~drop & misread, doc.source)
+        if near.any():
+            out.append((k, doc.text, paragraphs(doc.text, spans, ~(drop | near))))
+    return out
+
+
 def _merge_tables(a: tuple, b: tuple) -> tuple:
     return tuple(merge(x, y) for x, y in zip(a, b))
 
@@ -233,17 +258,17 @@ def prepare_corpus(docs: DocStore, workdir: str, cfg: Config, progress: Progress
     del phrases
     shared = ph_counts >= 2  # a phrase one document has is looked up as 1 (dedup.words.phrases_of)
     prepared.finish((values, counts), noisy, (ph_values[shared], ph_counts[shared]))
-    # OCR-damaged copies of furniture are not verbatim; drop the lines close to known ones.
-    # (The corpus counts keep the dropped lines' words: a few documents' worth, and
-    # recounting everything for them would double this stage.)
-    for k in np.flatnonzero(noisy).tolist():
-        doc = docs.doc(k)
-        spans, shape, _, keys = unpack_lines(lines.get(k))
-        drop = shape | furniture.mask(keys, doc.source)
-        near = seen_furniture.near(doc.text, spans, ~drop, doc.source)
-        if near.any():
-            q = prepare(k, doc.text, paragraphs(doc.text, spans, ~(drop | near)), cfg.segment_tokens)
-            prepared.replace(q, fact_mask(doc.text, q.starts, q.ends))
+    # OCR-damaged copies of furniture are not verbatim; drop the lines close to known ones:
+    # in an OCR-noisy document any, in the others those that hold a misread word (one with
+    # letters no other document has): light damage (a letter in a hundred) leaves a document
+    # unflagged but its footer misread all the same. (The corpus counts keep the dropped
+    # lines' words: a few documents' worth, and recounting everything for them would
+    # double this stage.)
+    state = (docs, lines, furniture, seen_furniture, prepared)
+    for part in engine.map(_near_range, state, ranges):
+        for k, text, paras in part:
+            q = prepare(k, text, paras, cfg.segment_tokens)
+            prepared.replace(q, fact_mask(text, q.starts, q.ends))
     lines.close()
     values, counts, _ = totals(grams, n)
     del grams
