@@ -195,9 +195,11 @@ def _near_range(state, rng: tuple[int, int]) -> list[tuple[int, str, list]]:
     lines close to known furniture (:meth:`boilerplate.FurnitureTexts.near`), those
     lines left out: any line of an OCR-noisy document, in others a line that holds a
     word with letters no other document has (a misread word)."""
-    docs, lines, furniture, seen, prepared = state
+    docs, lines, furniture, seen, prepared, todo = state
     out = []
     for k in range(*rng):
+        if not todo[k]:  # no word no other document has, not noisy: nothing misread
+            continue
         p = prepared[k]
         once = np.flatnonzero(p.df <= 1)
         if not (len(once) or p.noisy):
@@ -264,7 +266,7 @@ def prepare_corpus(docs: DocStore, workdir: str, cfg: Config, progress: Progress
     # unflagged but its footer misread all the same. (The corpus counts keep the dropped
     # lines' words: a few documents' worth, and recounting everything for them would
     # double this stage.)
-    state = (docs, lines, furniture, seen_furniture, prepared)
+    state = (docs, lines, furniture, seen_furniture, prepared, (single_occ > 0) | noisy)
     for part in engine.map(_near_range, state, ranges):
         for k, text, paras in part:
             q = prepare(k, text, paras, cfg.segment_tokens)
