@@ -34,23 +34,7 @@ def with_openings(spans: list[Span], side_a: Side, side_b: Side, facts_a: np.nda
     its own, differs from copy to copy. Its equal words are lined up as blocks, so only
     what differs is a gap. ``texts``: a callable returning each side's ``(text, starts,
     ends)`` (the tokens' character offsets), asked only when an opening may count."""
-    if not spans:
-        return spans
-    near_a = _near([(sp.a0, sp.a1) for sp in spans], width)
-    near_b = _near([(sp.b0, sp.b1) for sp in spans], width)
-    words = _may_hold_new_facts([((la, sp.a0), (lb, sp.b0)) for sp, la, lb in zip(spans, near_a, near_b)],
-                                side_a, side_b, facts_a, facts_b)
-    if words is None:
-        return spans
-    doc_a, doc_b = texts()
-    out = []
-    for sp, la, lb in zip(spans, near_a, near_b):
-        la, lb = opening(doc_a, la, sp.a0), opening(doc_b, lb, sp.b0)
-        if _both_new((la, sp.a0), (lb, sp.b0), side_a, side_b, facts_a, facts_b, words, doc_a, doc_b):
-            head = [(la, la, lb, lb)] + equal_blocks(side_a.words, side_b.words, la, sp.a0, lb, sp.b0)
-            sp = Span(la, sp.a1, lb, sp.b1, sp.matched, sp.evidence, sp.score, tuple(head) + sp.blocks, sp.significant)
-        out.append(sp)
-    return out
+    return _taken_in(spans, side_a, side_b, facts_a, facts_b, texts, width, at_end=False)
 
 
 def with_sentence_facts(spans: list[Span], side_a: Side, side_b: Side, facts_a: np.ndarray,
@@ -67,21 +51,42 @@ def with_closings(spans: list[Span], side_a: Side, side_b: Side, facts_a: np.nda
     when both sides close it in their own words with a new fact (:func:`with_openings`
     at the other end): at most ``width`` words, short of the next passage, and only of
     a sentence that ends with a sentence mark."""
+    return _taken_in(spans, side_a, side_b, facts_a, facts_b, texts, width, at_end=True)
+
+
+def _taken_in(spans: list[Span], side_a: Side, side_b: Side, facts_a: np.ndarray, facts_b: np.ndarray,
+              texts, width: int, at_end: bool) -> list[Span]:
+    """:func:`with_openings` (``at_end`` False) or :func:`with_closings`: per passage, the
+    stretch before its first word (after its last) each side may take in, kept when both
+    sides state a new fact in it; the texts are read only when some stretch may."""
     if not spans:
         return spans
-    far_a = _far([(sp.a0, sp.a1) for sp in spans], width, len(side_a.words))
-    far_b = _far([(sp.b0, sp.b1) for sp in spans], width, len(side_b.words))
-    words = _may_hold_new_facts([((sp.a1, fa), (sp.b1, fb)) for sp, fa, fb in zip(spans, far_a, far_b)],
-                                side_a, side_b, facts_a, facts_b)
+    if at_end:
+        reach_a = _far([(sp.a0, sp.a1) for sp in spans], width, len(side_a.words))
+        reach_b = _far([(sp.b0, sp.b1) for sp in spans], width, len(side_b.words))
+        ranges = [((sp.a1, ra), (sp.b1, rb)) for sp, ra, rb in zip(spans, reach_a, reach_b)]
+    else:
+        reach_a = _near([(sp.a0, sp.a1) for sp in spans], width)
+        reach_b = _near([(sp.b0, sp.b1) for sp in spans], width)
+        ranges = [((ra, sp.a0), (rb, sp.b0)) for sp, ra, rb in zip(spans, reach_a, reach_b)]
+    words = _may_hold_new_facts(ranges, side_a, side_b, facts_a, facts_b)
     if words is None:
         return spans
     doc_a, doc_b = texts()
     out = []
-    for sp, fa, fb in zip(spans, far_a, far_b):
-        ea, eb = closing(doc_a, sp.a1, fa), closing(doc_b, sp.b1, fb)
-        if _both_new((sp.a1, ea), (sp.b1, eb), side_a, side_b, facts_a, facts_b, words, doc_a, doc_b):
-            tail = equal_blocks(side_a.words, side_b.words, sp.a1, ea, sp.b1, eb) + [(ea, ea, eb, eb)]
-            sp = Span(sp.a0, ea, sp.b0, eb, sp.matched, sp.evidence, sp.score, sp.blocks + tuple(tail), sp.significant)
+    for sp, ra, rb in zip(spans, reach_a, reach_b):
+        if at_end:
+            ea, eb = closing(doc_a, sp.a1, ra), closing(doc_b, sp.b1, rb)
+            if _both_new((sp.a1, ea), (sp.b1, eb), side_a, side_b, facts_a, facts_b, words, doc_a, doc_b):
+                tail = equal_blocks(side_a.words, side_b.words, sp.a1, ea, sp.b1, eb) + [(ea, ea, eb, eb)]
+                sp = Span(sp.a0, ea, sp.b0, eb, sp.matched, sp.evidence, sp.score, sp.blocks + tuple(tail),
+                          sp.significant)
+        else:
+            la, lb = opening(doc_a, ra, sp.a0), opening(doc_b, rb, sp.b0)
+            if _both_new((la, sp.a0), (lb, sp.b0), side_a, side_b, facts_a, facts_b, words, doc_a, doc_b):
+                head = [(la, la, lb, lb)] + equal_blocks(side_a.words, side_b.words, la, sp.a0, lb, sp.b0)
+                sp = Span(la, sp.a1, lb, sp.b1, sp.matched, sp.evidence, sp.score, tuple(head) + sp.blocks,
+                          sp.significant)
         out.append(sp)
     return out
 
