@@ -11,20 +11,19 @@ from contextlib import contextmanager
 from typing import Optional, Union
 
 
-from .stages.align import coverage, link_kind, weighted_score, align
+from .stages.align import coverage, weighted_score
 from .stages.candidates import find_candidates
 from .stages.cluster import components, supported
 from .config import Config
 from .errors import InputError
 from .stages.ingest import Input, iter_sourced, problem_order, to_document
 from .stages.ingest.url import fetch, is_url
-from .stages.link import align_pairs, pair_sides, realign_sources
+from .stages.link import align_judged, align_pairs, realign_sources
 from .models import Cluster, Comparison, Document, DocumentInfo, FieldMap, Problem, Report
 from .engines import Engine, Inline, as_engine, make_engine
 from .stages.prepare import prepare_corpus
 from .storage.spill import workdir
-from .stages.openings import with_sentence_facts
-from .stages.template import fact_mask, is_template
+from .stages.template import fact_mask
 from .storage.workspace import DocStore
 from .stages.provenance import PairAlignment, build_cluster, passages, rank_key, rounded
 
@@ -268,17 +267,13 @@ def compare(a: Union[str, Document, dict], b: Union[str, Document, dict], config
             docs.add_all([da, db], [])
             prepared, _ = prepare_corpus(docs, tmp, cfg, engine=Inline())
             pa, pb = prepared[0], prepared[1]
-            facts_a, facts_b = fact_mask(da.text, pa.starts, pa.ends), fact_mask(db.text, pb.starts, pb.ends)
-            texts = (da.text, pa.starts, pa.ends), (db.text, pb.starts, pb.ends)
         finally:
             (prepared or docs).close()
-    sides = pair_sides(pa, pb, pa.word_string(), pb.word_string(), 2, cfg.phrase_prior)
-    spans = align(*sides, cfg)
+    # the corpus's judgement of one pair, with no corpus: nothing is rare, nothing OCR-noisy
+    text = {id(pa): da.text, id(pb): db.text}
+    kind, spans, _ = align_judged(pa, pb, 2, cfg, facts=lambda p: fact_mask(text[id(p)], p.starts, p.ends),
+                                  texts=lambda p: (text[id(p)], p.starts, p.ends))
     cov_a, cov_b = coverage(spans, pa.ntokens, pb.ntokens)
-    kind = link_kind(spans, pa.ntokens, pb.ntokens, cfg)
-    if kind is not None and is_template(with_sentence_facts(spans, *sides, facts_a, facts_b, lambda: texts, cfg.max_gap),
-                                        *sides, facts_a, facts_b, texts=lambda: texts):
-        kind = "template"
     return Comparison(
         kind=kind,
         score=rounded(weighted_score(spans)),

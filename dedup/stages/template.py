@@ -309,14 +309,6 @@ def share_of(differ: float, same: float) -> float:
     return differ / total if total else 0.0
 
 
-def fact_share(spans: list[Span], side_a: Side, side_b: Side, facts_a: np.ndarray, facts_b: np.ndarray,
-               others: int = 0, texts=None) -> float:
-    """The template evidence of a linked pair, 0..1: the facts inside its passages that
-    the two documents state differently, against all the facts inside them (see the
-    module docstring). Both sides count. 0.0 without facts."""
-    return fact_evidence(spans, side_a, side_b, facts_a, facts_b, others, texts).share()
-
-
 def on_words(spans: list[Span], words_a: str, words_b: str) -> list[Span]:
     """Passages found on characters with the equal blocks of their words (one code
     point per word, as :meth:`Prepared.word_string` gives them), so their facts can
@@ -328,15 +320,6 @@ def judged(spans: list[Span]) -> bool:
     """Whether a pair's passages can be judged by their facts: found on words (passages
     found on characters, OCR damage, differ everywhere: they stay copies)."""
     return bool(spans) and all(sp.blocks for sp in spans)
-
-
-def is_template(spans: list[Span], side_a: Side, side_b: Side, facts_a: np.ndarray, facts_b: np.ndarray,
-                others: int = 0, texts=None) -> bool:
-    """Whether a linked pair is a template series rather than a copy (see the module
-    docstring). Passages found on characters (OCR damage) are copies."""
-    if not judged(spans):
-        return False
-    return fact_share(spans, side_a, side_b, facts_a, facts_b, others, texts) >= TEMPLATE_FACT_SHARE
 
 
 def new_issue(kind: str | None, ev: "Evidence | None") -> bool:
