@@ -271,7 +271,7 @@ def compare(a: Union[str, Document, dict], b: Union[str, Document, dict], config
             (prepared or docs).close()
     # the corpus's judgement of one pair, with no corpus: nothing is rare, nothing OCR-noisy
     text = {id(pa): da.text, id(pb): db.text}
-    kind, spans, _ = align_judged(pa, pb, 2, cfg, facts=lambda p: fact_mask(text[id(p)], p.starts, p.ends),
+    kind, spans, _ = align_judged(pa, pb, 2, cfg, facts=lambda p: fact_mask(text[id(p)], p.starts, p.ends, p.hashes),
                                   texts=lambda p: (text[id(p)], p.starts, p.ends))
     cov_a, cov_b = coverage(spans, pa.ntokens, pb.ntokens)
     return Comparison(

@@ -71,6 +71,34 @@ def test_figures_are_one_fact_and_sentence_starts_are_not_names():
     assert [shout[a:b] for a, b, u in zip(s, e, fact_mask(shout, s, e)) if u >= 0] == ["290"]
 
 
+def _facts(text: str) -> list[str]:
+    s, e, h = tokenize(text)
+    return [text[a:b] for a, b, u in zip(s.tolist(), e.tolist(), fact_mask(text, s, e, h).tolist()) if u >= 0]
+
+
+def test_numbers_spelled_out_are_figures():
+    assert _facts("the bank arranged two billion dlrs of agreements") == ["two", "billion"]
+    assert _facts("it added one billion dlrs and one of them left") == ["one", "billion"]  # "one of": no figure
+    assert _facts("die bank gab zwei millionen aus, dreißig mehr") == ["zwei", "millionen", "dreißig"]
+    assert _facts("someone once said it was due") == []  # common words of another language left out
+    s, e, h = tokenize("spent one-hundred days")
+    assert fact_mask("spent one-hundred days", s, e, h).tolist() == fact_mask("spent one-hundred days", s, e).tolist()
+
+
+NOTICE = (
+    "The Federal Reserve entered the government securities market to arrange {amount} dlrs of customer "
+    "repurchase agreements, a spokesman for the New York Fed said. Fed funds were trading at {rate} pct at "
+    "the time of the indirect injection of temporary reserves, dealers said."
+)
+
+
+def test_a_notice_with_an_amount_in_words_and_a_new_rate_is_a_template():
+    a = NOTICE.format(amount="one billion", rate="5-15/16")
+    b = NOTICE.format(amount="two billion", rate="6-3/16")
+    assert dedup.compare(a, b).kind == "template"
+    assert dedup.compare(a, a).kind == "duplicate"
+
+
 _words = st.sampled_from(["the", "market", "Harlow", "rose", "to", "12", "3.5", "said", "Tuesday", "bank",
                           "Westbury", "of", "percent", "shares", "on", "March", "and", "a", "report", "1987"])
 _texts = st.lists(_words, min_size=40, max_size=90).map(lambda w: " ".join(w) + ".")

@@ -202,7 +202,7 @@ class Index:
 
         def fact_of(x):  # kept on the document: a cached stored one keeps it for later queries
             if x.fact_flags is None:
-                x.fact_flags = fact_mask(x.text, x.starts, x.ends)
+                x.fact_flags = fact_mask(x.text, x.starts, x.ends, x.hashes)
             return x.fact_flags
 
         for row, q in zip(rows, others):

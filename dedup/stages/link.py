@@ -121,7 +121,7 @@ def align_judged(pa: Prepared, pb: Prepared, n_docs: int, cfg: Config, words=Non
     None when the pair is not linked or not judged by its facts)."""
     words = words or (lambda p: p.word_string())
     chars = chars or (lambda p: CharView.of(p.text, p.starts, p.ends))
-    facts = facts or (lambda p: fact_mask(p.text, p.starts, p.ends))
+    facts = facts or (lambda p: fact_mask(p.text, p.starts, p.ends, p.hashes))
     texts = texts or (lambda p: (p.text, p.starts, p.ends))
     side_a, side_b = pair_sides(pa, pb, words(pa), words(pb), n_docs, cfg.phrase_prior, facts)
     spans = align(side_a, side_b, cfg, tests)
@@ -166,7 +166,7 @@ def _align_range(state, rng: tuple[int, int]) -> list[tuple[int, PairAlignment, 
     texts = _cached({}, lambda p: (p.text if p.text is not None else text(p.index), p.starts, p.ends))
     chars = _cached({}, lambda p: CharView.of(*texts(p)))
     stored = getattr(prepared, "facts", None)  # a PreparedStore keeps each document's fact mask
-    facts = _cached({}, lambda p: stored(p.index) if stored is not None else fact_mask(*texts(p)))
+    facts = _cached({}, lambda p: stored(p.index) if stored is not None else fact_mask(*texts(p), p.hashes))
     out = []
     for (i, j), pos in zip(pairs[order[rng[0] : rng[1]]].tolist(), order[rng[0] : rng[1]].tolist()):
         kind, spans, ev = align_judged(prepared[i], prepared[j], sources, cfg, None, chars, facts, tests, texts)

@@ -149,6 +149,9 @@ def _hashes(toks) -> np.ndarray:
     return np.fromiter(map(_HASHES.__getitem__, toks), np.uint64, len(toks))
 
 
+token_hashes = _hashes  # the public name: each token's hash, as tokenize() gives it
+
+
 def words(text: str) -> list[str]:
     """The normalized tokens of ``text`` (for shape rules and tests, not the hot path)."""
     return [normalize_token(m.group()) for m in TOKEN_RE.finditer(text)]

@@ -184,7 +184,7 @@ def _prepare_range(state, rng: tuple[int, int]):
     # per chunk, not per document: vocabularies, n-grams and fact masks as array operations over it all
     hashes = [x[0].hashes for x in out]
     vocabs, words = vocab_table(rng[0], hashes)
-    masks = fact_masks(texts, [x[0].starts for x in out], [x[0].ends for x in out], cps)
+    masks = fact_masks(texts, [x[0].starts for x in out], [x[0].ends for x in out], hashes, cps)
     doc, grams = inline.gram_pairs(hashes, mod)  # each document's counted n-grams (inline.counted)
     return [(*x, v, m) for x, v, m in zip(out, vocabs, masks)], (words, table_of_pairs(doc + rng[0], grams),
                                                                  phrase_table(rng[0], hashes))
@@ -270,7 +270,7 @@ def prepare_corpus(docs: DocStore, workdir: str, cfg: Config, progress: Progress
     for part in engine.map(_near_range, state, ranges):
         for k, text, paras in part:
             q = prepare(k, text, paras, cfg.segment_tokens)
-            prepared.replace(q, fact_mask(text, q.starts, q.ends))
+            prepared.replace(q, fact_mask(text, q.starts, q.ends, q.hashes))
     lines.close()
     values, counts, _ = totals(grams, n)
     del grams
@@ -317,7 +317,7 @@ def _cut_range(state, rng: tuple[int, int]):
             q.text = None
             out.append(q)
             texts.append(text)
-    return list(zip(out, fact_masks(texts, [q.starts for q in out], [q.ends for q in out])))
+    return list(zip(out, fact_masks(texts, [q.starts for q in out], [q.ends for q in out], [q.hashes for q in out])))
 
 
 def inline_furniture(prepared: PreparedStore, docs: DocStore, recurring_df: tuple, mod: int, cfg: Config,

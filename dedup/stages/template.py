@@ -7,10 +7,11 @@ aligned passages, the words that differ between the two sides of a template are 
 facts (figures, names, dates) and the matched words are the wording around them; a
 copy repeats the facts too, and a correction changes one figure among many repeated.
 
-A word is a *fact* by its shape: it holds a digit, or it starts with a capital letter
-and does not start a sentence (names, months, weekdays in cased scripts). In a document
-whose cased words are mostly capitalised (an all-caps text) capitals say nothing, so
-only digits count there. Adjacent fact words joined by a space or one mark are one fact
+A word is a *fact* by its shape: it holds a digit or is a number spelled out
+(:data:`NUMBER_WORDS`: "two billion dlrs" is the figure "2 billion dlrs" of another
+issue), or it starts with a capital letter and does not start a sentence (names, months,
+weekdays in cased scripts). In a document whose cased words are mostly capitalised (an
+all-caps text) capitals say nothing, so only figures count there. Adjacent fact words joined by a space or one mark are one fact
 ("290,000", "1.9", "Chicago Mercantile Exchange"), repeated only if all its parts are.
 
 A fact differs when the two sides state different facts at the same place: a gap
@@ -56,6 +57,8 @@ import numpy as np
 from rapidfuzz.distance import Levenshtein
 
 from .align import Side, Span, equal_blocks
+from .normalize import token_hashes
+from .segment import member_sorted
 from .significance import prefix_sums
 
 TEMPLATE_FACT_SHARE = 0.5  # share of the passages' fact weight that differs in a template
@@ -63,6 +66,26 @@ SERIES_SWAPS = 3  # facts another issue states anew; a correction changes a figu
 MISREAD_MIN_LETTERS = 5  # a name one edit from another is the same name misread (shorter: Mark, Mary)
 CAPS_DOC_SHARE = 0.5  # above this share of capitalised cased words, capitals carry no signal
 _DIGIT = re.compile(r"\d")
+# Cardinal numbers written as words are figures too ("two billion dlrs", "zwei Millionen"):
+# English and the major European news languages. Words that are also common words of one of
+# them ("once", "due", "dos", "sei", "cent") are left out; "one" (un, ein, uno...) counts
+# only before a scale ("one billion"), as a figure's first word, not as a pronoun.
+NUMBER_WORDS = frozenset("""
+    two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen sixteen
+    seventeen eighteen nineteen twenty thirty forty fifty sixty seventy eighty ninety hundred
+    thousand million millions billion billions trillion dozen
+    deux trois quatre cinq sept huit neuf dix onze douze vingt trente quarante cinquante soixante
+    mille milliard milliards
+    zwei drei vier fünf sechs sieben acht neun zehn zwölf zwanzig dreißig vierzig fünfzig hundert
+    tausend millionen milliarde milliarden
+    tres cuatro cinco seis siete ocho nueve diez doce veinte treinta cuarenta cincuenta cien mil
+    millón millones
+    quattro cinque sette otto nove dieci venti trenta cento milione milioni miliardo miliardi
+    dois duas três oito dez vinte trinta milhão milhões bilhão bilhões
+""".split())
+NUMBER_ONES = frozenset("one un une ein eine uno una um uma".split())
+NUMBER_SCALES = frozenset("""hundred thousand million billion trillion dozen mille million milliard hundert tausend
+    milliarde cien mil millón cento milione miliardo cem milhão bilhão""".split())
 _JOINERS = frozenset(" .,:/-'’")
 _TABLE = 0x800  # code points looked up in a table: Latin, Greek, Cyrillic, Hebrew, Arabic
 _OPENERS = frozenset(".!?:;\"'\u201c\u201d\u2018\u2019(\u00ab\u00bb\u3002\uff01\uff1f-\u2014")
@@ -90,19 +113,38 @@ def char_test(cps: np.ndarray, test) -> np.ndarray:
     return out
 
 
-def fact_mask(text: str, starts: np.ndarray, ends: np.ndarray) -> np.ndarray:
+def fact_mask(text: str, starts: np.ndarray, ends: np.ndarray, hashes: np.ndarray | None = None) -> np.ndarray:
     """Per token: -1 when it is not a fact (see the module docstring), else the index of
     the first token of its fact. A figure is one fact however the tokenizer cuts it:
     digit tokens joined by one mark ("290,000", "1.9", "7-3/4") go together, so a
     figure is repeated only when all of its parts are."""
-    return fact_masks([text], [starts], [ends])[0]
+    return fact_masks([text], [starts], [ends], None if hashes is None else [hashes])[0]
+
+
+@cache
+def _number_hashes() -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Sorted token hashes of :data:`NUMBER_WORDS`, :data:`NUMBER_ONES`, :data:`NUMBER_SCALES`."""
+    return tuple(np.unique(token_hashes(sorted(words))) for words in (NUMBER_WORDS, NUMBER_ONES, NUMBER_SCALES))
+
+
+def _spelled(hashes: np.ndarray, s: np.ndarray, e: np.ndarray, cps: np.ndarray, same_doc: np.ndarray) -> np.ndarray:
+    """Per token: a number word (:data:`NUMBER_WORDS`, or a "one" before a scale word
+    with a space or hyphen between)."""
+    words, ones, scales = _number_hashes()
+    out = member_sorted(hashes, words)
+    one = member_sorted(hashes[:-1], ones) & member_sorted(hashes[1:], scales) & same_doc & ((s[1:] - e[:-1]) == 1)
+    if one.any():
+        at = np.flatnonzero(one)
+        out[at[(cps[e[at]] == 32) | (cps[e[at]] == 45)]] = True
+    return out
 
 
 def fact_masks(texts: list[str], starts: list[np.ndarray], ends: list[np.ndarray],
-               cps: np.ndarray | None = None) -> list[np.ndarray]:
+               hashes: list[np.ndarray] | None = None, cps: np.ndarray | None = None) -> list[np.ndarray]:
     """:func:`fact_mask` of several documents at once: their code points and tokens laid
     end to end, so a batch costs a few array operations, not a few per document.
-    ``cps``: :func:`code_points` of the joined texts, when already made."""
+    ``hashes``: the tokens' hashes (:mod:`dedup.stages.normalize`; None: made from the
+    texts); ``cps``: :func:`code_points` of the joined texts, when already made."""
     ntok = np.fromiter((len(s) for s in starts), np.int64, len(starts))
     if not ntok.sum():
         return [np.zeros(0, dtype=np.int64) for _ in texts]
@@ -118,6 +160,10 @@ def fact_masks(texts: list[str], starts: list[np.ndarray], ends: list[np.ndarray
     # a token holds a digit: digits counted over the text, compared at its two ends
     in_digits = np.concatenate(([0], np.cumsum(char_test(cps, _DIGIT.match))))
     digit = in_digits[e] > in_digits[s]
+    if hashes is None:
+        hashes = [token_hashes([t[a:b] for a, b in zip(np.asarray(x).tolist(), np.asarray(y).tolist())])
+                  for t, x, y in zip(texts, starts, ends)]
+    digit |= _spelled(np.concatenate(hashes).astype(np.uint64), s, e, cps, doc[1:] == doc[:-1])
     first = cps[s]
     upper = char_test(first, str.isupper)
     cased = ~digit & (upper | char_test(first, str.islower))
