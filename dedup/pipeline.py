@@ -23,7 +23,7 @@ from .models import Cluster, Comparison, Document, DocumentInfo, FieldMap, Probl
 from .engines import Engine, Inline, as_engine, make_engine
 from .stages.prepare import prepare_corpus
 from .storage.spill import workdir
-from .stages.template import fact_mask
+from .stages.facts import fact_mask
 from .storage.workspace import DocStore
 from .stages.provenance import PairAlignment, build_cluster, passages, rank_key, rounded
 

@@ -10,7 +10,7 @@ from dedup.stages.inline import NGRAM, counted, counted_many, passages, passages
 from dedup.stages.normalize import tokenize
 from dedup.stages.segment import paragraphs, prepare
 from dedup.stages.boilerplate import line_spans
-from dedup.stages.template import fact_mask, fact_masks
+from dedup.stages.facts import fact_mask, fact_masks
 from dedup.storage.workspace import DocStore, PreparedStore
 
 # Words, figures, names and the marks that join or open them: the seams that matter

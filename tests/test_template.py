@@ -8,7 +8,7 @@ import numpy as np
 from hypothesis import given, settings, strategies as st
 
 import dedup
-from dedup.stages.template import fact_mask
+from dedup.stages.facts import fact_mask
 from dedup.stages.normalize import tokenize
 
 FORMULA = (

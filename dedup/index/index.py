@@ -22,7 +22,7 @@ from ..config import Config
 from ..models import Document, Report
 from ..pipeline import cluster as batch_cluster
 from ..stages.provenance import DocFacts, passages, rank_key, rounded
-from ..stages.template import fact_mask
+from ..stages.facts import fact_mask
 from . import analysis as an
 from . import bulk
 from .checks import check, restory, validate, version

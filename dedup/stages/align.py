@@ -67,7 +67,7 @@ class Side:
         :class:`~dedup.stages.significance.Evidence` of its phrases, called only when a
         chain's rarity could reach a significant score (None: words independent);
         ``facts``: a callable that returns a boolean per word, True for a name or a
-        figure (:func:`dedup.stages.template.fact_mask`), called only then too (None: no facts).
+        figure (:func:`dedup.stages.facts.fact_mask`), called only then too (None: no facts).
         ``cum_quoted``: the prefix sums of ``quoted``, when already made."""
         n = len(words)
         w = np.ones(n) if weights is None else weights

@@ -23,8 +23,9 @@ from .provenance import PairAlignment
 from .significance import MIN_OTHERS, Evidence, search_size, word_evidence
 from .segment import Prepared, member_sorted
 from .words import phrases_of
+from .facts import fact_mask
 from .openings import with_sentence_facts
-from .template import (TEMPLATE_FACT_SHARE, fact_evidence, fact_mask, frame_facts, judged, new_issue, on_words,
+from .template import (TEMPLATE_FACT_SHARE, fact_evidence, frame_facts, judged, new_issue, on_words,
                        without_frame)
 
 if TYPE_CHECKING:  # the protocol only: a stage is handed its engine, never makes one
@@ -40,7 +41,7 @@ def pair_sides(pa: Prepared, pb: Prepared, words_a: str, words_b: str, n_docs: i
     evidence of copying given the phrases they sit in (:func:`dedup.stages.significance.word_evidence`;
     words independent when the corpus's phrases were not counted). ``prior``:
     ``Config.phrase_prior``; ``facts``: a callable giving a document's fact mask
-    (:func:`dedup.stages.template.fact_mask`), asked only when a chain could be
+    (:func:`dedup.stages.facts.fact_mask`), asked only when a chain could be
     significant (None: no fact discount)."""
     others = n_docs - 2
     has_a, has_b = shared_words(pa.vocab, pb.vocab)

@@ -19,7 +19,7 @@ from bisect import bisect_left, bisect_right
 
 import numpy as np
 from .align import Side, Span, equal_blocks
-from .template import char_test, code_points
+from .facts import char_test, code_points
 
 
 def with_openings(spans: list[Span], side_a: Side, side_b: Side, facts_a: np.ndarray, facts_b: np.ndarray,

@@ -24,7 +24,7 @@ from ..models import Document
 from .provenance import DocFacts
 from .recurrence import _counts, rest_signatures
 from .segment import Prepared, marks_many, member_sorted, paragraphs, prepare, span_tokens_many, unique_sorted
-from .template import code_points, fact_mask, fact_masks
+from .facts import code_points, fact_mask, fact_masks
 from ..storage.spill import Records
 from .words import merge, phrase_table, table_of_pairs, totals, vocab_table
 from ..storage.workspace import DocStore, PreparedStore

@@ -109,7 +109,7 @@ class DocStore:
 def pack_prepared(p: Prepared, facts: np.ndarray | None = None, vocab: np.ndarray | None = None) -> bytes:
     """A prepared document's arrays as one record (without text and df), with its
     distinct words (``vocab``, computed when not given) and, when given, its fact mask
-    (:func:`dedup.stages.template.fact_mask`): computed once per run, read by every pair."""
+    (:func:`dedup.stages.facts.fact_mask`): computed once per run, read by every pair."""
     paras = np.asarray(p.paragraphs, dtype=np.int32).reshape(-1, 2)
     vocab = unique_sorted(p.hashes) if vocab is None else vocab
     nfacts = -1 if facts is None else len(facts)

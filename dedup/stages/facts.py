@@ -1,0 +1,165 @@
+"""Facts: the words a template series states anew in each issue, found by their shape.
+
+A word is a *fact* by its shape: it holds a digit or is a number spelled out
+(:data:`NUMBER_WORDS`: "two billion dlrs" is the figure "2 billion dlrs" of another
+issue), or it starts with a capital letter and does not start a sentence (names, months,
+weekdays in cased scripts). In a document whose cased words are mostly capitalised (an
+all-caps text) capitals say nothing, so only figures count there. Adjacent fact words
+joined by a space or one mark are one fact ("290,000", "1.9", "Chicago Mercantile
+Exchange"), repeated only if all its parts are.
+
+The template judgement (:mod:`dedup.stages.template`) reads which facts a linked pair
+repeats and which it states differently; the significance score counts names and
+figures both sides share as weaker evidence of copying (:mod:`dedup.stages.event`).
+"""
+
+from __future__ import annotations
+
+import re
+from functools import cache
+
+import numpy as np
+
+from .normalize import token_hashes
+from .segment import member_sorted
+
+CAPS_DOC_SHARE = 0.5  # above this share of capitalised cased words, capitals carry no signal
+_DIGIT = re.compile(r"\d")
+# Cardinal numbers written as words are figures too ("two billion dlrs", "zwei Millionen"):
+# English and the major European news languages. Words that are also common words of one of
+# them ("once", "due", "dos", "sei", "cent") are left out; "one" (un, ein, uno...) counts
+# only before a scale ("one billion"), as a figure's first word, not as a pronoun.
+NUMBER_WORDS = frozenset("""
+    two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen sixteen
+    seventeen eighteen nineteen twenty thirty forty fifty sixty seventy eighty ninety hundred
+    thousand million millions billion billions trillion dozen
+    deux trois quatre cinq sept huit neuf dix onze douze vingt trente quarante cinquante soixante
+    mille milliard milliards
+    zwei drei vier fünf sechs sieben acht neun zehn zwölf zwanzig dreißig vierzig fünfzig hundert
+    tausend millionen milliarde milliarden
+    tres cuatro cinco seis siete ocho nueve diez doce veinte treinta cuarenta cincuenta cien mil
+    millón millones
+    quattro cinque sette otto nove dieci venti trenta cento milione milioni miliardo miliardi
+    dois duas três oito dez vinte trinta milhão milhões bilhão bilhões
+""".split())
+NUMBER_ONES = frozenset("one un une ein eine uno una um uma".split())
+NUMBER_SCALES = frozenset("""hundred thousand million billion trillion dozen mille million milliard hundert tausend
+    milliarde cien mil millón cento milione miliardo cem milhão bilhão""".split())
+_JOINERS = frozenset(" .,:/-'’")
+_TABLE = 0x800  # code points looked up in a table: Latin, Greek, Cyrillic, Hebrew, Arabic
+_OPENERS = frozenset(".!?:;\"'\u201c\u201d\u2018\u2019(\u00ab\u00bb\u3002\uff01\uff1f-\u2014")
+
+
+def code_points(text: str) -> np.ndarray:
+    """The text's code points, indexed as ``str`` indexes it."""
+    return np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+
+
+@cache
+def _table(test) -> np.ndarray:
+    """``test(chr(c))`` for the code points below :data:`_TABLE`."""
+    return np.fromiter((bool(test(chr(c))) for c in range(_TABLE)), bool, _TABLE)
+
+
+def char_test(cps: np.ndarray, test) -> np.ndarray:
+    """``test(chr(c))`` per code point: a table lookup for the common scripts, each
+    distinct code point past them tested once."""
+    out = _table(test)[np.minimum(cps, _TABLE - 1)]
+    far = np.flatnonzero(cps >= _TABLE)
+    if len(far):
+        uniq, inv = np.unique(cps[far], return_inverse=True)
+        out[far] = np.fromiter((bool(test(chr(c))) for c in uniq.tolist()), bool, len(uniq))[inv]
+    return out
+
+
+def fact_mask(text: str, starts: np.ndarray, ends: np.ndarray, hashes: np.ndarray | None = None) -> np.ndarray:
+    """Per token: -1 when it is not a fact (see the module docstring), else the index of
+    the first token of its fact. A figure is one fact however the tokenizer cuts it:
+    digit tokens joined by one mark ("290,000", "1.9", "7-3/4") go together, so a
+    figure is repeated only when all of its parts are."""
+    return fact_masks([text], [starts], [ends], None if hashes is None else [hashes])[0]
+
+
+@cache
+def _number_hashes() -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Sorted token hashes of :data:`NUMBER_WORDS`, :data:`NUMBER_ONES`, :data:`NUMBER_SCALES`."""
+    return tuple(np.unique(token_hashes(sorted(words))) for words in (NUMBER_WORDS, NUMBER_ONES, NUMBER_SCALES))
+
+
+def _spelled(hashes: np.ndarray, s: np.ndarray, e: np.ndarray, cps: np.ndarray, same_doc: np.ndarray) -> np.ndarray:
+    """Per token: a number word (:data:`NUMBER_WORDS`, or a "one" before a scale word
+    with a space or hyphen between)."""
+    words, ones, scales = _number_hashes()
+    out = member_sorted(hashes, words)
+    one = member_sorted(hashes[:-1], ones) & member_sorted(hashes[1:], scales) & same_doc & ((s[1:] - e[:-1]) == 1)
+    if one.any():
+        at = np.flatnonzero(one)
+        out[at[(cps[e[at]] == 32) | (cps[e[at]] == 45)]] = True
+    return out
+
+
+def fact_masks(texts: list[str], starts: list[np.ndarray], ends: list[np.ndarray],
+               hashes: list[np.ndarray] | None = None, cps: np.ndarray | None = None) -> list[np.ndarray]:
+    """:func:`fact_mask` of several documents at once: their code points and tokens laid
+    end to end, so a batch costs a few array operations, not a few per document.
+    ``hashes``: the tokens' hashes (:mod:`dedup.stages.normalize`; None: made from the
+    texts); ``cps``: :func:`code_points` of the joined texts, when already made."""
+    ntok = np.fromiter((len(s) for s in starts), np.int64, len(starts))
+    if not ntok.sum():
+        return [np.zeros(0, dtype=np.int64) for _ in texts]
+    nchar = np.fromiter((len(t) for t in texts), np.int64, len(texts))
+    char_off = np.concatenate(([0], np.cumsum(nchar)[:-1]))
+    tok_off = np.concatenate(([0], np.cumsum(ntok)))
+    doc = np.repeat(np.arange(len(texts)), ntok)  # each token's document
+    lo = char_off[doc]  # each token's document's first code point
+    s = np.concatenate([np.asarray(x, dtype=np.int64) for x in starts]) + lo
+    e = np.concatenate([np.asarray(x, dtype=np.int64) for x in ends]) + lo
+    n = len(s)
+    cps = code_points("".join(texts)) if cps is None else cps
+    # a token holds a digit: digits counted over the text, compared at its two ends
+    in_digits = np.concatenate(([0], np.cumsum(char_test(cps, _DIGIT.match))))
+    digit = in_digits[e] > in_digits[s]
+    if hashes is None:
+        hashes = [token_hashes([t[a:b] for a, b in zip(np.asarray(x).tolist(), np.asarray(y).tolist())])
+                  for t, x, y in zip(texts, starts, ends)]
+    digit |= _spelled(np.concatenate(hashes).astype(np.uint64), s, e, cps, doc[1:] == doc[:-1])
+    first = cps[s]
+    upper = char_test(first, str.isupper)
+    cased = ~digit & (upper | char_test(first, str.islower))
+    capital = cased & upper & ~_sentence_starts(cps, s, lo)
+    n_cased = np.bincount(doc, weights=cased, minlength=len(texts))
+    n_capital = np.bincount(doc, weights=capital, minlength=len(texts))
+    caps_doc = (n_cased > 0) & (n_capital > CAPS_DOC_SHARE * n_cased)
+    fact = np.where(caps_doc[doc], digit, digit | capital)
+    # fact tokens joined to the previous fact token (of the same document) by one mark continue its fact
+    join = np.zeros(n, dtype=bool)
+    gap_one = ((s[1:] - e[:-1]) == 1) & (doc[1:] == doc[:-1])
+    mark = np.zeros(n - 1, dtype=bool)
+    mark[gap_one] = char_test(cps[e[:-1][gap_one]], _JOINERS.__contains__)
+    join[1:] = fact[1:] & fact[:-1] & mark
+    head = np.maximum.accumulate(np.where(fact & ~join, np.arange(n), -1))
+    out = np.where(fact, head - tok_off[doc], -1)
+    return [out[a:b] for a, b in zip(tok_off[:-1].tolist(), tok_off[1:].tolist())]
+
+
+def _sentence_starts(cps: np.ndarray, starts: np.ndarray, lo: np.ndarray) -> np.ndarray:
+    """Per token start: whether the word there opens a sentence, a paragraph or the text
+    (the character before it, spaces and tabs skipped, ends a sentence or is a line
+    break after a blank line or before an indent). ``lo``: per token, where its text
+    begins in ``cps`` (texts laid end to end)."""
+    blank = (cps == 32) | (cps == 9)
+    idx = np.arange(len(cps))
+    last = np.maximum.accumulate(np.where(blank, -1, idx))  # last non-blank at or before
+    k = np.where(starts > lo, last[np.maximum(starts - 1, 0)], -1)
+    out = k < lo
+    has = ~out
+    kk = k[has]
+    ch = cps[kk]
+    opener = char_test(ch, _OPENERS.__contains__) if len(ch) else np.zeros(0, bool)
+    brk = (ch == 10) | (ch == 13)
+    prev = np.where(kk > lo[has], cps[np.maximum(kk - 1, 0)], 0)
+    after_blank_line = (kk > lo[has]) & ((prev == 10) | (prev == 13))
+    s = starts[has]
+    indent = blank[s - 1]
+    out[has] = opener | (brk & (after_blank_line | indent))
+    return out
