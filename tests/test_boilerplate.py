@@ -37,6 +37,14 @@ def test_prose_with_furniture_words_is_content():
     assert _flags(f"{prose}\n{video}") == {prose: False, video: False}
 
 
+def test_publication_stamps_are_furniture_and_prose_about_posting_is_not():
+    stamps = ["First published on 05 March 2024 00:51", "Last modified on Tue 3 Mar 2020 10.32 GMT",
+              "Posted on 12 January 2024 09:15", "Updated 14:02 GMT"]
+    prose = "Posted on the wall of the town hall, the notice listed the names of all forty candidates in the vote."
+    flags = _flags("\n".join(stamps + [prose]))
+    assert all(flags[s] for s in stamps) and not flags[prose]
+
+
 def test_line_spans_trim_and_keep_offsets():
     text = "  one  \n\n\ttwo\n"
     assert [text[s:e] for s, e in line_spans(text)] == ["one", "two"]

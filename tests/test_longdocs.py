@@ -3,7 +3,7 @@
 import random
 
 import numpy as np
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from dedup import Config, cluster, compare
@@ -80,6 +80,10 @@ def test_a_planted_passage_is_found_at_any_offset_by_compare(seed, chars, where,
 
 @settings(max_examples=6, deadline=None)
 @given(st.integers(0, 10_000), st.floats(0.0, 1.0), st.integers(0, 150))
+# found by Hypothesis: the passage and two chance words after it, the gap between holding a
+# capitalised word on each side; the host's odd words flag it OCR-noisy, and one such
+# changed "fact" made the pair a template
+@example(seed=10_000, where=0.41009690907174, before=140)
 def test_a_planted_passage_in_a_200k_document_is_found_by_cluster(seed, where, before):
     host, short, hs, ss = _planted(seed, 200_000, where, before)
     rng = random.Random(seed + 1)

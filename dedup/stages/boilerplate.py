@@ -42,7 +42,8 @@ _WEAK = re.compile(
     r"^(?:share|print|e-?mail|tweet|comments?|advertisement|advert|sponsored|related\b|read more|"
     r"more\b|most (?:popular|read|viewed|shared)|top (?:news|stories)|back to top|subscribe|"
     r"sign (?:up|in)|log ?in|follow us|next|previous|home|menu|search|tags?\b|topics?\b|"
-    r"photo|image|picture|video|gallery|source\s*:|editor\s*:|reporter\s*:|updated\b|published\b)",
+    r"photo|image|picture|video|gallery|source\s*:|editor\s*:|reporter\s*:|updated\b|published\b|"
+    r"first published\b|last (?:modified|updated)\b|posted (?:on|at)\b)",
     re.I,
 )
 # The same, anywhere in a line of moderate length (bylines, app banners).

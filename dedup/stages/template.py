@@ -23,7 +23,7 @@ few copies share stays strong (in 5 of 19,000 documents: 0.82). With no other
 documents (:func:`dedup.compare`) every repeated fact counts 1. An OCR-damaged
 document differs everywhere, facts included, so a pair with one (``noisy``: many
 one-off words, which a series' new names also make) is judged only when its changes
-are mostly facts (:meth:`Evidence.fact_changes`); otherwise it stays a copy. Its
+are mostly facts, and two or more (:meth:`Evidence.fact_changes`); otherwise it stays a copy. Its
 passages may have been found on characters (the new names pull a series' weighted
 word similarity down): their words are lined up again to judge them (:func:`on_words`).
 
@@ -196,8 +196,10 @@ class Evidence(NamedTuple):
 
     def fact_changes(self) -> bool:
         """Whether the changes are facts, as a template's are: OCR damage misreads any
-        word, so most of its changed gaps hold no fact."""
-        return self.swaps > self.plain
+        word, so most of its changed gaps hold no fact; and one changed fact alone in
+        such a pair is as likely a misread (or a chance word at a passage's edge) as a
+        new one."""
+        return self.swaps > max(self.plain, 1)
 
 
 def share_of(differ: float, same: float) -> float:
