@@ -43,7 +43,7 @@ NUMBER_WORDS = frozenset("""
     dois duas três oito dez vinte trinta milhão milhões bilhão bilhões
 """.split())
 NUMBER_ONES = frozenset("one un une ein eine uno una um uma".split())
-NUMBER_SCALES = frozenset("""hundred thousand million billion trillion dozen mille million milliard hundert tausend
+NUMBER_SCALES = frozenset("""hundred thousand million billion trillion dozen mille milliard hundert tausend
     milliarde cien mil millón cento milione miliardo cem milhão bilhão""".split())
 _JOINERS = frozenset(" .,:/-'’")
 _TABLE = 0x800  # code points looked up in a table: Latin, Greek, Cyrillic, Hebrew, Arabic
