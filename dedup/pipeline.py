@@ -270,9 +270,9 @@ def compare(a: Union[str, Document, dict], b: Union[str, Document, dict], config
         finally:
             (prepared or docs).close()
     # the corpus's judgement of one pair, with no corpus: nothing is rare, nothing OCR-noisy
-    text = {id(pa): da.text, id(pb): db.text}
-    kind, spans, _ = align_judged(pa, pb, 2, cfg, facts=lambda p: fact_mask(text[id(p)], p.starts, p.ends, p.hashes),
-                                  texts=lambda p: (text[id(p)], p.starts, p.ends))
+    text = (da.text, db.text)  # by document number: the workspace kept the texts
+    kind, spans, _ = align_judged(pa, pb, 2, cfg, facts=lambda p: fact_mask(text[p.index], p.starts, p.ends, p.hashes),
+                                  texts=lambda p: (text[p.index], p.starts, p.ends))
     cov_a, cov_b = coverage(spans, pa.ntokens, pb.ntokens)
     return Comparison(
         kind=kind,

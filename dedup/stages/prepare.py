@@ -202,8 +202,6 @@ def _near_range(state, rng: tuple[int, int]) -> list[tuple[int, str, list]]:
             continue
         p = prepared[k]
         once = np.flatnonzero(p.df <= 1)
-        if not (len(once) or p.noisy):
-            continue
         doc = docs.doc(k)
         # a misread word has letters (a new figure is a word no other document has too)
         once = p.starts[[i for i in once.tolist() if any(c.isalpha() for c in doc.text[p.starts[i] : p.ends[i]])]]
