@@ -134,6 +134,13 @@ class Config(BaseModel):
         """
         return cls(**{**PAIRWISE, **settings})
 
+    def inside_link(self) -> "Config":
+        """The passage rules inside a pair already linked: :meth:`pairwise`'s where
+        they are looser. The link was judged against every
+        pair of the corpus; the passages of a linked pair are a search of that pair alone,
+        as :func:`dedup.compare` searches it."""
+        return _inside_link(self)
+
     @classmethod
     def make(cls, **settings) -> "Config":
         """Build a Config (the constructor itself raises :class:`ConfigError`)."""
@@ -178,6 +185,12 @@ def config_error(exc: ValidationError) -> ConfigError:
     if err["type"] not in ("extra_forbidden", "missing"):
         msg += f" (got {err['input']!r})"
     return ConfigError(f"invalid setting {name}: {msg}", setting=name, problem=msg)
+
+
+@lru_cache(maxsize=16)
+def _inside_link(cfg: Config) -> Config:
+    update = {k: min(getattr(cfg, k), PAIRWISE[k]) for k in ("min_passage_tokens", "min_passage_score")}
+    return cfg.model_copy(update=update)
 
 
 @lru_cache(maxsize=64)

@@ -45,8 +45,11 @@ def test_001_002_share_the_two_reworded_xinhua_passages(report):
     assert link.kind == "partial"
     src, dst = _text("001"), _text("002")
     pairs = [(src[p.source_start : p.source_end], dst[p.target_start : p.target_end]) for p in link.passages]
-    assert len(pairs) == 2
-    (s1, d1), (s2, d2) = pairs
+    # the caption of 001's photo, reworded as 002's opening, is found inside the link too
+    assert len(pairs) == 3
+    (s0, d0), (s1, d1), (s2, d2) = pairs
+    assert s0.startswith("Chinese President Xi Jinping holds large-group talks with Russian President")
+    assert d0.startswith("Chinese President Xi Jinping held talks with Russian President")
     assert "moving forward steadily" in s1 and "moving forward steadily" in d1
     # the reworded opening is part of the passage: "With the concerted efforts of the two
     # sides" / "with concerted efforts from both sides"

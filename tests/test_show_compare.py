@@ -37,7 +37,7 @@ def test_show_prints_every_passage_both_sides(run_cli, seeds_json, seeds_dir):
                     assert w in out
                 n += 1
             assert f"[{p['source_start']}:{p['source_end']}] -> [{p['target_start']}:{p['target_end']}]" in out
-    assert n == 4  # both sides of the two passages
+    assert n == 6  # both sides of the three passages (two paragraphs and a reworded caption)
     for m in c["members"]:
         assert m["doc_id"] in out and m["role"] in out
 

@@ -254,18 +254,23 @@ def _mask(w: str, spans: list[tuple[int, int]], fill: str) -> str:
     return w
 
 
-def align(A: Side, B: Side, cfg: Config, tests: int = 1) -> list[Span]:
+def align(A: Side, B: Side, cfg: Config, tests: int = 1, known: list[Span] | None = None) -> list[Span]:
     """Reused passages between two documents, sorted by position in A.
 
     ``tests``: pairs compared in the whole search (the significance's search space).
+    ``known``: passages already found, kept as they are and searched around (a linked
+    pair searched again as a pair on its own, :meth:`Config.inside_link`).
     Symmetric: ``align(B, A)`` gives the same passages with sides swapped.
     """
+    known = known or []
     if B.words < A.words:
-        return sorted((s.swapped() for s in align(B, A, cfg, tests)), key=lambda s: (s.a0, s.b0))
+        return sorted((s.swapped() for s in align(B, A, cfg, tests, [k.swapped() for k in known])),
+                      key=lambda s: (s.a0, s.b0))
     found: list[Span] = []
-    a, b = A.words, B.words
+    a = _mask(A.words, [(s.a0, s.a1) for s in known], _MASK_A)
+    b = _mask(B.words, [(s.b0, s.b1) for s in known], _MASK_B)
     for _ in range(MAX_ROUNDS):
-        if found and _exhausted(a, b, found, A, B, cfg, tests):
+        if (found or known) and _exhausted(a, b, [*known, *found], A, B, cfg, tests):
             break
         new = _round(a, b, A, B, cfg, tests)
         if not new:
@@ -279,7 +284,7 @@ def align(A: Side, B: Side, cfg: Config, tests: int = 1) -> list[Span]:
         a = _mask(a, [(grown.a0, grown.a1)], _MASK_A)  # neighbours may not grow into it
         b = _mask(b, [(grown.b0, grown.b1)], _MASK_B)
         out.append(grown)
-    return out
+    return sorted([*known, *out], key=lambda s: (s.a0, s.b0)) if known else out
 
 
 def _exhausted(a: str, b: str, found: list[Span], A: Side, B: Side, cfg: Config, tests: int) -> bool:
