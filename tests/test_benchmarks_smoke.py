@@ -123,3 +123,14 @@ def test_index_bench_load_then_reuse(corpus, tmp_path):
 
     with dedup.Index.open(kept, create=False) as index:  # the probes went to the copy only
         assert len(index) == 40
+
+
+def test_startup_benchmark_times_each_command(capsys):
+    """The start-up benchmark times the three commands and prints one row each."""
+    from benchmarks import startup
+
+    assert startup.main(["--runs", "1"]) == 0
+    out = capsys.readouterr().out
+    rows = [line for line in out.splitlines() if line.startswith("| `")]
+    assert [r.split("`")[1] for r in rows] == ["dedup --help", "dedup cluster --help", 'python -c "import dedup"']
+    assert all(float(r.split("|")[3]) > 0 for r in rows)

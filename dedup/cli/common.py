@@ -287,7 +287,6 @@ class ProgressBar:
 FIELD_HELP = {f: f"Key/column of JSONL, CSV/TSV and Parquet records that holds the {what} (default: {f})."
               for f, what in (("id", "document id"), ("text", "text"), ("title", "title"), ("date", "date"),
                               ("source", "source (site, agency)"), ("url", "URL"), ("author", "author"))}
-_PANEL = "Record fields"
 
 
 _FIELDS = ("id", "text", "title", "date", "source", "url", "author")
@@ -295,7 +294,7 @@ _FIELDS = ("id", "text", "title", "date", "source", "url", "author")
 
 def _field(name: str):
     return Annotated[Optional[str], typer.Option(f"--{name}-field", metavar="KEY", help=FIELD_HELP[name],
-                                                 rich_help_panel=_PANEL, show_default=False)]
+                                                 show_default=False)]
 
 
 def with_fields(command):
