@@ -11,7 +11,6 @@ from contextlib import contextmanager
 from typing import Optional, Union
 
 
-from .stages.align import coverage, weighted_score
 from .stages.candidates import find_candidates
 from .stages.cluster import components, supported
 from .config import Config
@@ -25,7 +24,7 @@ from .stages.prepare import prepare_corpus
 from .storage.spill import workdir
 from .stages.facts import fact_mask
 from .storage.workspace import DocStore
-from .stages.provenance import PairAlignment, build_cluster, passages, rank_key, rounded
+from .stages.provenance import PairAlignment, build_cluster, coverage, passages, rank_key, rounded, weighted_score
 
 Progress = Callable[[str, int, int], None]
 

@@ -8,7 +8,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from textgen import shared_run_pair
 
-from dedup.stages.align import Side, align, link_kind
+from dedup.stages.align import Side, align
+from dedup.stages.provenance import link_kind
 from dedup.config import Config
 from dedup.stages.inverted import MAX_DF, PER_DOC, bigrams, rare_pairs
 from dedup.stages.segment import _quoted

@@ -17,7 +17,7 @@ import numpy as np
 import xxhash
 
 from ..stages import boilerplate, inline, metadata
-from ..stages.align import Span, coverage, weighted_score
+from ..stages.align import Span
 from ..stages.candidates import segment_band_keys
 from ..config import Config
 from ..stages.link import align_one
@@ -25,7 +25,7 @@ from ..stages.significance import search_size
 from ..models import Document
 from ..stages.normalize import tokenize
 from ..stages.prepare import facts_of, is_noisy
-from ..stages.provenance import DocFacts
+from ..stages.provenance import DocFacts, coverage, weighted_score
 from ..stages.segment import Prepared, member_sorted, paragraphs, prepare, unique_sorted
 
 # Lines this short that recur in several documents are furniture when the document has

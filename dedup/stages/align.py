@@ -42,7 +42,6 @@ from ..config import Config
 from .significance import GAP_COST, Lazy, best_subchains, min_score, prefix_sums, upper_bound
 
 MAX_ROUNDS = 3
-SHORT_DOC_SHARE = 0.5  # passages covering half of a short document link it
 _MASK_A, _MASK_B = "\ue000", "\ue001"  # never equal to each other or to a word
 ANCHOR_WORDS = 3  # words per seed k-gram
 
@@ -378,34 +377,3 @@ def _chance(blk, A: Side, B: Side) -> bool:
     if x1 - x0 != 2 or A.sig is None or B.sig is None:
         return x1 - x0 < 2
     return bool(A.sig.common(x0, x1).all() and B.sig.common(y0, y1).all())
-
-
-def coverage(spans: list[Span], n_a: int, n_b: int) -> tuple[float, float]:
-    """Share of A's and of B's content words that lie inside a passage."""
-    cov_a = sum(s.a1 - s.a0 for s in spans) / n_a if n_a else 0.0
-    cov_b = sum(s.b1 - s.b0 for s in spans) / n_b if n_b else 0.0
-    return min(cov_a, 1.0), min(cov_b, 1.0)
-
-
-def weighted_score(spans: list[Span]) -> float:
-    """Similarity of all the aligned text: passage scores weighted by passage length."""
-    size = [(s.a1 - s.a0) + (s.b1 - s.b0) for s in spans]
-    total = sum(size)
-    return sum(s.score * n for s, n in zip(spans, size)) / total if total else 0.0
-
-
-def link_kind(spans: list[Span], n_a: int, n_b: int, cfg: Config) -> str | None:
-    """'duplicate', 'partial' or None (not enough evidence of copying to link the two).
-
-    Enough evidence is ``min_link_tokens`` matching words, or, for a short document,
-    passages that cover at least half of it, or a significant passage (one the fixed
-    rules rejected, or kept but too short to link by length).
-    """
-    evidence = sum(s.evidence for s in spans)
-    if (evidence < cfg.min_link_tokens and not (spans and evidence >= SHORT_DOC_SHARE * min(n_a, n_b))
-            and not any(s.significant for s in spans)):
-        return None
-    cov_a, cov_b = coverage(spans, n_a, n_b)
-    if min(cov_a, cov_b) >= cfg.duplicate_coverage:
-        return "duplicate"
-    return "partial"

@@ -15,11 +15,11 @@ from dataclasses import replace
 
 import numpy as np
 
-from .align import Side, align, link_kind
+from .align import Side, align
 from .align_chars import CharView, align_chars
 from .cluster import UnionFind
 from ..config import Config
-from .provenance import PairAlignment
+from .provenance import PairAlignment, link_kind
 from .significance import MIN_OTHERS, Evidence, search_size, word_evidence
 from .segment import Prepared, member_sorted
 from .words import phrases_of

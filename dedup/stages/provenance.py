@@ -11,6 +11,10 @@ copy credited to a wire on the day the wire ran it is the wire's.
 
 A member is a ``copy`` when a duplicate link reaches it, ``partial`` when only partial
 (or partial and template) links do, ``template`` when only template links do.
+
+How much of each side a pair's passages cover, and the kind of link they make
+(:func:`link_kind`: enough evidence to link, and a duplicate when both sides are mostly
+covered), are judged here for the batch, :func:`dedup.compare` and the index alike.
 """
 
 from __future__ import annotations
@@ -18,10 +22,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timezone
 
-from .align import Span, coverage, weighted_score
+from .align import Span
 from .cluster import connected
 from ..models import Cluster, Link, Member, Passage
 from .segment import Prepared
+from ..config import Config
+
+SHORT_DOC_SHARE = 0.5  # passages covering half of a short document link it
 
 
 @dataclass(frozen=True, slots=True)
@@ -150,3 +157,34 @@ def build_cluster(
         members=out_members,
         links=[t[2] for t in links],
     )
+
+
+def coverage(spans: list[Span], n_a: int, n_b: int) -> tuple[float, float]:
+    """Share of A's and of B's content words that lie inside a passage."""
+    cov_a = sum(s.a1 - s.a0 for s in spans) / n_a if n_a else 0.0
+    cov_b = sum(s.b1 - s.b0 for s in spans) / n_b if n_b else 0.0
+    return min(cov_a, 1.0), min(cov_b, 1.0)
+
+
+def weighted_score(spans: list[Span]) -> float:
+    """Similarity of all the aligned text: passage scores weighted by passage length."""
+    size = [(s.a1 - s.a0) + (s.b1 - s.b0) for s in spans]
+    total = sum(size)
+    return sum(s.score * n for s, n in zip(spans, size)) / total if total else 0.0
+
+
+def link_kind(spans: list[Span], n_a: int, n_b: int, cfg: Config) -> str | None:
+    """'duplicate', 'partial' or None (not enough evidence of copying to link the two).
+
+    Enough evidence is ``min_link_tokens`` matching words, or, for a short document,
+    passages that cover at least half of it, or a significant passage (one the fixed
+    rules rejected, or kept but too short to link by length).
+    """
+    evidence = sum(s.evidence for s in spans)
+    if (evidence < cfg.min_link_tokens and not (spans and evidence >= SHORT_DOC_SHARE * min(n_a, n_b))
+            and not any(s.significant for s in spans)):
+        return None
+    cov_a, cov_b = coverage(spans, n_a, n_b)
+    if min(cov_a, cov_b) >= cfg.duplicate_coverage:
+        return "duplicate"
+    return "partial"
