@@ -136,9 +136,9 @@ class Config(BaseModel):
 
     def inside_link(self) -> "Config":
         """The passage rules inside a pair already linked: :meth:`pairwise`'s where
-        they are looser. The link was judged against every
-        pair of the corpus; the passages of a linked pair are a search of that pair alone,
-        as :func:`dedup.compare` searches it."""
+        they are looser. The link was judged against every pair of the corpus; the
+        passages of a linked pair are a search of that pair alone, as
+        :func:`dedup.compare` searches it. Cached: asked once per linked pair."""
         return _inside_link(self)
 
     @classmethod

@@ -28,7 +28,8 @@ iter_corpus = lazy("dedup.stages.ingest", "iter_corpus")
 read_corpus = lazy("dedup.stages.ingest", "read_corpus")
 render = lazy("dedup.stages.report", "render")
 
-index_app = typer.Typer(no_args_is_help=True, rich_markup_mode=None, help="A persistent index: add documents over time, query, cluster.")
+index_app = typer.Typer(no_args_is_help=True, rich_markup_mode=None,  # plain help, as the main app's
+                        help="A persistent index: add documents over time, query, cluster.")
 _err = Console(stderr=True, highlight=False)
 
 

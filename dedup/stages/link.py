@@ -124,7 +124,6 @@ def align_judged(pa: Prepared, pb: Prepared, n_docs: int, cfg: Config, words=Non
     chars = chars or (lambda p: CharView.of(p.text, p.starts, p.ends))
     facts = facts or (lambda p: fact_mask(p.text, p.starts, p.ends, p.hashes))
     texts = texts or (lambda p: (p.text, p.starts, p.ends))
-    inner = cfg.inside_link()
     side_a, side_b = pair_sides(pa, pb, words(pa), words(pb), n_docs, cfg.phrase_prior, facts)
     spans = align(side_a, side_b, cfg, tests)
     kind = link_kind(spans, pa.ntokens, pb.ntokens, cfg)
@@ -134,10 +133,11 @@ def align_judged(pa: Prepared, pb: Prepared, n_docs: int, cfg: Config, words=Non
         spans = align_chars(chars(pa), chars(pb), cfg, side_a.weights(), side_b.weights())
         kind = link_kind(spans, pa.ntokens, pb.ntokens, cfg)
         judge = on_words(spans, side_a.words, side_b.words)
-    elif kind is not None and (tests > 1 or inner != cfg):
+    elif kind is not None and ((inner := cfg.inside_link()) != cfg or tests > 1):
         # Linked: the rest of the pair is searched as a pair on its own (shorter, looser
-        # passages between and around those found). Templates are judged on the passages
-        # that linked, so a formula's short matches between its facts change nothing.
+        # passages between and around those found; compare(), a one-pair search under
+        # these rules already, skips it). Templates are judged on the passages that
+        # linked, so a formula's short matches between its facts change nothing.
         spans = align(side_a, side_b, inner, 1, spans)
         kind = link_kind(spans, pa.ntokens, pb.ntokens, cfg)
     if kind is not None and judged(judge):
