@@ -295,6 +295,8 @@ def test_any_link_kind_renders_with_its_own_style(browser, tmp_path):
     while closed.count():
         closed.first.click()
     # passages are built on the 'toggle' event, which fires after the click
-    page.page.wait_for_function("document.querySelectorAll('.side.tgt .ptext').length >= 4")
+    # a locator wait, not wait_for_function: newer Playwright evaluates that predicate with eval,
+    # which the report's Content-Security-Policy (no 'unsafe-eval') rightly refuses
+    page.page.locator(".side.tgt .ptext").nth(3).wait_for(state="attached")
     assert page.page.locator(".side.tgt .ptext").all_text_contents() == [text] * 4
     assert page.errors == []
