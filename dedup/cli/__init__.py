@@ -28,7 +28,8 @@ from rich.console import Console
 from .. import __version__
 from ..errors import ConfigError, DedupError
 from .common import (CheckedStream, Format, ProgressBar, ReaderGone, StdoutConsole, check_output, err_console,
-                     with_fields, write_output)
+                     quiet_unraisable, stopped, terminate, with_fields,
+                     write_output)
 from .compare_cmd import compare_cmd
 from .defaults import config_defaults
 from .eval_cmd import eval_cmd
@@ -261,10 +262,6 @@ def _show_problems(problems, limit: int = 20) -> None:
         sys.stderr.write(f"dedup: warning: and {len(problems) - limit} more\n")
 
 
-def _terminate(signum, frame) -> None:
-    raise KeyboardInterrupt
-
-
 def _run(argv: Optional[list[str]]) -> int:
     """The app's exit code; every user mistake is one line on stderr."""
     try:
@@ -294,6 +291,8 @@ def _run(argv: Optional[list[str]]) -> int:
         _fail(f"internal error: {type(exc).__name__}: {exc} (set DEDUP_DEBUG=1 for the traceback)")
         return EXIT_INTERNAL
     sys.stdout.flush()  # a full disk or a closed pipe behind stdout shows here for small outputs
+    if stopped():  # the signal's KeyboardInterrupt was swallowed by a finalizer
+        return 130
     return code if isinstance(code, int) else 0
 
 
@@ -310,8 +309,11 @@ def _drop_stdout() -> None:
 
 def main(argv: Optional[list[str]] = None) -> None:
     """Entry point: run the app and exit with its code."""
-    # SIGTERM unwinds like Ctrl-C does, so a killed run still removes its workspace.
-    signal.signal(signal.SIGTERM, _terminate)
+    # SIGTERM unwinds like Ctrl-C does, so a killed run still removes its workspace;
+    # both are remembered, in case a finalizer swallows the KeyboardInterrupt.
+    signal.signal(signal.SIGTERM, terminate)
+    signal.signal(signal.SIGINT, terminate)
+    sys.unraisablehook = quiet_unraisable
     stdout = sys.stdout
     sys.stdout = CheckedStream(stdout)
     try:

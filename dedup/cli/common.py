@@ -175,6 +175,34 @@ def _umask() -> int:
     return mask
 
 
+_SIGNALS: list[int] = []  # the termination signals received
+
+
+def terminate(signum, frame) -> None:
+    """SIGTERM and SIGINT: unwind (KeyboardInterrupt), so a killed run still removes its
+    workspace. Remembered too: an exception raised while a finalizer runs is printed
+    and dropped, and the run would then finish as if never stopped."""
+    _SIGNALS.append(signum)
+    raise KeyboardInterrupt
+
+
+def stopped() -> bool:
+    """Whether a termination signal has arrived (see :func:`terminate`)."""
+    return bool(_SIGNALS)
+
+
+def quiet_unraisable(unraisable) -> None:
+    """``sys.unraisablehook``: the KeyboardInterrupt of a stop that landed in a
+    finalizer is not printed (the run stops at its next check); anything else is."""
+    if not (_SIGNALS and isinstance(unraisable.exc_value, KeyboardInterrupt)):
+        sys.__unraisablehook__(unraisable)
+
+
+def _check_stopped() -> None:
+    if _SIGNALS:
+        raise KeyboardInterrupt
+
+
 def write_output(path: Union[str, os.PathLike], data: Union[str, Iterable[str]]) -> None:
     """Write ``data`` (text, or pieces of text) to ``path`` without damaging what is there.
 
@@ -184,6 +212,7 @@ def write_output(path: Union[str, os.PathLike], data: Union[str, Iterable[str]])
     FIFO, /dev/stdout, /dev/fd/N) is written in place, never renamed over.
     Raises :class:`OutputError` when it cannot be written.
     """
+    _check_stopped()  # a stopped run writes nothing
     target = resolve_output(path)
     try:
         if target.kind == "fd":
@@ -227,6 +256,7 @@ def _write_atomic(target: Target, data) -> None:
             else:
                 os.fchmod(fh.fileno(), 0o666 & ~_umask())
             os.fsync(fh.fileno())
+        _check_stopped()  # stopped while writing: the old file stays
         os.replace(tmp, target.path)
     except BaseException:
         if os.path.lexists(tmp):
@@ -262,6 +292,7 @@ class ProgressBar:
         return self
 
     def __call__(self, stage: str, done: int, total: int) -> None:
+        _check_stopped()  # a stop a finalizer swallowed ends the run at the next report
         self.last[stage] = done
         if self.progress is None:
             return
