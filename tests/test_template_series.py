@@ -2,6 +2,8 @@
 formula's fixed names (issue 11, item 2)."""
 import random
 
+import pytest
+
 import dedup
 from benchmarks.synth.transforms import ocr_noise
 from textgen import article
@@ -100,3 +102,40 @@ def test_a_series_with_no_pair_judged_a_template_at_first_still_finds_its_frame(
     report = dedup.cluster(docs, jobs=1)
     assert not any(m.doc_id.startswith("day") for c in report.clusters for m in c.members)
     assert {m.doc_id for c in report.templates for m in c.members} == {f"day{k}" for k in range(8)}
+
+
+LAUNCH = (
+    "Eastman {co} Co said it is introducing four information technology systems that will be led by "
+    "today's highest-capacity system for data storage and retrieval. The company said information "
+    "management products will be the focus of a multi-mln dlr business-to-business communications "
+    "campaign under the theme \"The {t1} {t2} of {co}.\"\n\nNoting that it is well-known as a "
+    "photographic company, {co} said its information technology sales exceeded four billion dlrs in {y}. "
+    "A {co} spokesman declined to comment on the plans."
+)
+
+
+def _launches(seed: int) -> list[str]:
+    rng = random.Random(seed)
+    issuers = [_name(rng) for _ in range(8)]
+    issuers[6] = issuers[4]  # two issues of one issuer, as a daily series has
+    return [LAUNCH.format(co=co, t1=_name(rng), t2=_name(rng), y=rng.randint(1980, 1999)) for co in issuers]
+
+
+@pytest.mark.parametrize("seed", [1, 2, 5])
+def test_two_issues_of_one_issuer_are_a_template_however_often_they_name_it(seed):
+    # Issues 4 and 6 name the same issuer four times and state a new campaign and year:
+    # the issuer is one slot of the formula they agree on, the campaign and year two they
+    # fill anew (before: counted as four repeated facts, a copy).
+    issues = _launches(seed)
+    report = dedup.cluster([{"id": f"day{k}", "text": t} for k, t in enumerate(issues)] + _background(200), jobs=1)
+    assert not any(m.doc_id.startswith("day") for c in report.clusters for m in c.members)
+    assert {m.doc_id for c in report.templates for m in c.members} == {f"day{k}" for k in range(8)}
+
+
+def test_a_corrected_issue_that_names_its_issuer_often_stays_a_copy():
+    issues = _launches(5)
+    year = issues[3].rsplit(" dlrs in ", 1)[1][:4]
+    fix = issues[3].replace(f"dlrs in {year}", f"dlrs in {int(year) + 1}")
+    docs = [{"id": f"day{k}", "text": t} for k, t in enumerate(issues)] + [{"id": "day3-fix", "text": fix}]
+    report = dedup.cluster(docs + _background(200), jobs=1)
+    assert {"day3", "day3-fix"} in [{m.doc_id for m in c.members} for c in report.clusters]

@@ -80,7 +80,9 @@ def _sides(n: int, spans: list[Span], side: int):
 
 def _no_swap(plain: int, swaps: int = 0) -> "Evidence":
     """Evidence with nothing that differs (no fact swapped, or no fact inside the passages)."""
-    return Evidence(0.0, np.zeros(0, np.int64), np.zeros(0), np.zeros(0, np.int64), np.zeros(0), swaps, plain)
+    empty = np.zeros(0, bool)
+    return Evidence(0.0, np.zeros(0, np.int64), np.zeros(0), np.zeros(0, np.int64), np.zeros(0), swaps, plain, 0.0,
+                    empty, empty)
 
 
 def _plain_only(spans: list[Span], facts_a: np.ndarray, facts_b: np.ndarray) -> int | None:
@@ -168,10 +170,29 @@ def fact_evidence(spans: list[Span], side_a: Side, side_b: Side, facts_a: np.nda
     gaps = np.concatenate([gap_a[at_a], gap_b[at_b]])
     in_swap = np.isin(gaps, list(swapped)) if swapped else np.zeros(len(gaps), dtype=bool)
     in_swap = np.logical_or.reduceat(in_swap, heads)
-    differ = float((~whole & in_swap).sum())
-    ids, b = units[heads], np.searchsorted(heads, len(at_a))  # facts of side A, then of side B
-    return Evidence(differ, ids[:b][whole[:b]].astype(np.int64), rare[:b][whole[:b]],
-                    (ids[b:] - (len(facts_a) + 1))[whole[b:]].astype(np.int64), rare[b:][whole[b:]], len(swapped), plain)
+    b = np.searchsorted(heads, len(at_a))  # facts of side A, then of side B
+    first = _first_mentions(heads, b, np.concatenate([at_a, at_b]), side_a.words, side_b.words, whole)
+    ids, differs = units[heads], ~whole & in_swap
+    return Evidence(float(differs.sum()), ids[:b][whole[:b]].astype(np.int64), rare[:b][whole[:b]],
+                    (ids[b:] - (len(facts_a) + 1))[whole[b:]].astype(np.int64), rare[b:][whole[b:]], len(swapped),
+                    plain, float((differs & first).sum()), first[:b][whole[:b]], first[b:][whole[b:]])
+
+
+def _first_mentions(heads: np.ndarray, b: int, at: np.ndarray, words_a: str, words_b: str,
+                    whole: np.ndarray) -> np.ndarray:
+    """Per fact (``heads`` into the fact tokens ``at``, side A's first ``b`` of them):
+    whether it is the first on its side with its words and its judgement (repeated
+    whole, or not)."""
+    ends = np.append(heads[1:], len(at)).tolist()
+    first = np.zeros(len(heads), dtype=bool)
+    seen: set = set()
+    for k, (h, e) in enumerate(zip(heads.tolist(), ends)):
+        words = words_a if k < b else words_b
+        key = (k < b, bool(whole[k]), "".join(words[t] for t in at[h:e].tolist()))
+        if key not in seen:
+            seen.add(key)
+            first[k] = True
+    return first
 
 
 class Evidence(NamedTuple):
@@ -181,7 +202,9 @@ class Evidence(NamedTuple):
     their rarity), listed only when ``swaps`` > 0 (a pair that swaps no fact differs
     in none and is no issue of a series: nothing reads them); ``swaps``, the gaps where
     both sides state a fact, and ``plain``, the gaps where both sides hold words and
-    neither a fact."""
+    neither a fact. ``distinct`` is ``differ`` with each fact counted once however
+    often a side names it, and ``first_*`` marks the repeated facts that are the first
+    with their words on their side: a series' slots (:func:`without_frame`)."""
 
     differ: float
     ids_a: np.ndarray
@@ -190,6 +213,9 @@ class Evidence(NamedTuple):
     weight_b: np.ndarray
     swaps: int
     plain: int
+    distinct: float
+    first_a: np.ndarray
+    first_b: np.ndarray
 
     def share(self) -> float:
         return share_of(self.differ, float(self.weight_a.sum() + self.weight_b.sum()))
@@ -256,12 +282,14 @@ def frame_facts(pairs: list[tuple[int, int, bool, tuple]]) -> dict[int, set[int]
     return frame
 
 
-def without_frame(ev: tuple, frame_i: set[int], frame_j: set[int]) -> float:
+def without_frame(ev: "Evidence", frame_i: set[int], frame_j: set[int]) -> float:
     """:func:`share_of` a pair's evidence with the repeated facts that are the frame of
     a series either document belongs to left out: two issues of one formula agree on
     the formula's fixed names and say nothing by that; a copy repeats the facts that
-    vary from issue to issue too (and a correction changes one of them)."""
-    differ, ids_a, w_a, ids_b, w_b = ev[:5]
-    keep_a = ~np.isin(ids_a, list(frame_i)) if frame_i else np.ones(len(ids_a), bool)
-    keep_b = ~np.isin(ids_b, list(frame_j)) if frame_j else np.ones(len(ids_b), bool)
-    return share_of(differ, float(w_a[keep_a].sum() + w_b[keep_b].sum()))
+    vary from issue to issue too (and a correction changes one of them). Each fact
+    left counts once however often a side names it: a formula's slots (an issuer, a
+    figure) are what issues fill anew, and an issuer named in three of its sentences
+    is one slot the two documents agree on."""
+    keep_a = ev.first_a & ~np.isin(ev.ids_a, list(frame_i)) if frame_i else ev.first_a
+    keep_b = ev.first_b & ~np.isin(ev.ids_b, list(frame_j)) if frame_j else ev.first_b
+    return share_of(ev.distinct, float(ev.weight_a[keep_a].sum() + ev.weight_b[keep_b].sum()))
