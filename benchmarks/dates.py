@@ -106,7 +106,7 @@ def old_modules(ref: str):
         lent = [f"dedup.{m}" for m in _siblings(src) if package == "dedup" and f"dedup.{m}" not in sys.modules
                 and importlib.util.find_spec(f"dedup.stages.{m}") is not None]
         for m in lent:
-            sys.modules[m] = importlib.import_module(m.replace("dedup.", "dedup.stages.", 1))
+            sys.modules[m] = _today(m.replace("dedup.", "dedup.stages.", 1))
         try:
             exec(compile(src, f"{ref}:{path}", "exec"), mod.__dict__)
         finally:
@@ -115,6 +115,22 @@ def old_modules(ref: str):
         return mod
 
     return load("metadata.py", "dedup._old_metadata"), load("provenance.py", "dedup._old_provenance").rank_key
+
+
+# names that moved between today's stages since the old code was written: lent back too
+_MOVED = {"dedup.stages.align": ("dedup.stages.provenance", ("coverage", "weighted_score", "link_kind"))}
+
+
+def _today(name: str) -> types.ModuleType:
+    """Today's module ``name`` as the old code knew it: with the names since moved out of it."""
+    mod = importlib.import_module(name)
+    if name not in _MOVED:
+        return mod
+    home, names = _MOVED[name]
+    view = types.ModuleType(name)
+    view.__dict__.update(mod.__dict__)
+    view.__dict__.update({n: getattr(importlib.import_module(home), n) for n in names})
+    return view
 
 
 def facts_fn(meta):

@@ -134,3 +134,16 @@ def test_startup_benchmark_times_each_command(capsys):
     rows = [line for line in out.splitlines() if line.startswith("| `")]
     assert [r.split("`")[1] for r in rows] == ["dedup --help", "dedup cluster --help", 'python -c "import dedup"']
     assert all(float(r.split("|")[3]) > 0 for r in rows)
+
+
+def test_the_dates_benchmark_loads_the_code_before_the_change():
+    """``benchmarks.dates`` runs the metadata and origin rules of an old commit on today's
+    package: they must still load (a name moved between stages once broke it unseen)."""
+    import subprocess
+
+    from benchmarks.dates import old_modules
+
+    if subprocess.run(["git", "-C", str(REPO), "cat-file", "-e", "2503fb1"], capture_output=True).returncode:
+        pytest.fail("the old commit the dates benchmark compares with is not in this clone")
+    meta, rank_key = old_modules("2503fb1")
+    assert callable(rank_key) and hasattr(meta, "__name__")
