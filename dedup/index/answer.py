@@ -1,0 +1,106 @@
+"""The index's answer for one document: the stored documents it shares text with,
+the passages, the story it joins and that story's origin."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from ..models import Document
+from ..stages.facts import fact_mask
+from ..stages.provenance import DocFacts, passages, rank_key, rounded
+from . import analysis as an
+from .results import AddResult, Match, whole_copy
+
+if TYPE_CHECKING:
+    from .index import Index
+
+
+def story_label(story: int) -> str:
+    return f"s{story}"
+
+
+def answer(index: "Index", d: Document, stored: bool):
+    """What ``d`` copies from the stored documents, as :class:`AddResult`, and what storing
+    it writes (``stored``: it is being added; else a query, which lists the stored
+    document with its id apart)."""
+    store, cfg = index._store, index.config
+    n_docs = store.count() + 1
+    lines = an.Lines.of(d.text)
+    drop = index._furniture(lines, d.source)
+    p, facts, paras = an.analyse(d, lines, drop, cfg)
+    hashes = an.word_hashes(d.text)
+    grams = an.grams_of(hashes, index._mod)
+    cut, cut_grams = an.inline_furniture(p, grams, store.gram_counts(an.signed(grams)) + 1, index._mod, cfg)
+    whole = p
+    p, paras = an.cut_inline(d.text, p, paras, cut, cfg)
+    keys = an.doc_band_keys([p], cfg)[0]
+    content = an.hash_of(hashes)
+    exact = set(store.docs_with_hash(content))  # always candidates: crowded buckets are cut
+    cands = an.bucket_candidates(store.band_rows(keys), cfg.max_bucket) | exact
+    if cut:  # copies stored before the passage was furniture have its segments' band keys
+        cands |= an.bucket_candidates(store.band_rows(an.doc_band_keys([whole], cfg)[0]), cfg.max_bucket)
+    rows = [r for r in store.docs_by_rowid(cands) if r[1] != d.id]
+    others = [index._stored_prepared(r) for r in rows]
+    if len(cut_grams):  # the furniture found here is cut from the stored side too
+        others = [an.cut_grams(r[2], q, cut_grams, index._mod, cfg) for r, q in zip(rows, others)]
+    vocab = np.unique(np.concatenate([p.vocab] + [q.vocab for q in others]))
+    counts = store.word_counts(an.signed(vocab))
+    an.set_df(p, counts[np.searchsorted(vocab, p.vocab)] + 1, n_docs)
+    found = []
+
+    def fact_of(x):  # kept on the document: a cached stored one keeps it for later queries
+        if x.fact_flags is None:
+            x.fact_flags = fact_mask(x.text, x.starts, x.ends, x.hashes)
+        return x.fact_flags
+
+    for row, q in zip(rows, others):
+        in_new = np.isin(q.vocab, p.vocab, assume_unique=True)
+        an.set_df(q, counts[np.searchsorted(vocab, q.vocab)] + in_new, n_docs)
+        pair = an.align_pair(q, p, n_docs, cfg, fact_of)
+        if pair is not None:
+            found.append((row, q, pair))
+        elif row[0] in exact:
+            # The same words in the same order: the alignment may see too little content
+            # (lines recurring only in the two copies read as furniture), the copy is whole.
+            found.append((row, None, None))
+    # a template match (same formula, new facts) joins no story unless the settings say so
+    stories = store.stories_of(row[0] for row, _, pair in found
+                               if pair is None or cfg.template_links or pair.kind != "template")
+    story, origin = story_of(store, set(stories.values()), facts, p.ntokens)
+    matches = []
+    for row, q, pair in found:
+        if pair is None:
+            m = whole_copy(row[1], row[2], d.text, story, origin)
+        else:
+            m = Match(doc_id=row[1], kind=pair.kind, score=rounded(pair.score),
+                      coverage_source=rounded(pair.coverage_stored), coverage_target=rounded(pair.coverage_new),
+                      passages=passages(q, p, list(pair.spans)), cluster=story, origin=origin)
+        matches.append((row[0], m))
+    matches.sort(key=lambda t: (-t[1].coverage_target, -t[1].score, t[1].doc_id))
+    coverage = an.covered_share([f[2] for f in found if f[2] is not None], p.ntokens)
+    if any(f[2] is None for f in found):
+        coverage = 1.0
+    same = None if stored else store.doc_by_id(d.id)
+    result = AddResult(
+        doc_id=d.id, stored=stored, coverage=rounded(coverage),
+        cluster=story, origin=origin, matches=[m for _, m in matches],
+        in_index=same is not None, stored_cluster=story_label(same[11]) if same is not None else None)
+    new = {"doc": d, "lines": lines, "ntokens": p.ntokens, "vocab": p.vocab, "facts": facts, "paras": paras, "keys": keys,
+           "matches": matches, "stories": set(stories.values()), "hash": content, "grams": grams}
+    return result, new
+
+
+def story_of(store, stories: set[int], facts: DocFacts, ntokens: int):
+    """The story id and origin of the new document joined with ``stories``."""
+    if not stories:
+        return None, None
+    ranked = [rank_key(facts, ntokens)]
+    for s in stories:
+        for _, doc_id, f_date, f_credits, n in store.story_members(s):
+            date = datetime.fromisoformat(f_date) if f_date else None
+            ranked.append(rank_key(DocFacts(doc_id, None, date, None, tuple(json.loads(f_credits))), n))
+    return story_label(min(stories)), min(ranked)[-1]
