@@ -1,9 +1,11 @@
 """Quality benchmark: dedup against document-level peers on a labelled syndication corpus,
-a threshold sweep, one row per generator strength, and the Clough & Stevenson corpus.
+a threshold sweep, one row per generator strength, the Clough & Stevenson corpus, and a
+real-data report (Reuters-21578 template series and re-issues, planted passages, dates:
+:mod:`benchmarks.quality_real`).
 
     python -m benchmarks.quality [--size 10000 --seed 1 --strength default --data DIR
                                   --out benchmarks/out/quality --runs 1 --no-peers --no-plot
-                                  --no-sweep --strengths light default heavy --no-clough]
+                                  --no-sweep --strengths light default heavy --no-clough --no-real]
 
 Prints the table and writes it, with the command, date, machine and corpus composition,
 between the quality markers of ``benchmarks/RESULTS.md``; the sweep plot goes to
@@ -110,11 +112,13 @@ def _composition(summary: dict, truth) -> str:
 def run(size: int = 10000, seed: int = 1, strength: str = "default", data: str | Path = DEFAULT_DATA,
         out: str | Path = DEFAULT_OUT, runs: int = 1, peers=PEER_ORDER, sweep=SWEEP, plot: bool = True,
         strengths=("light", "default", "heavy"), clough: bool = True, results: str | Path = RESULTS,
-        plot_path: str | Path = PLOT, command: str | None = None, log=print) -> dict:
+        plot_path: str | Path = PLOT, command: str | None = None, log=print, real: bool | dict = True) -> dict:
     """Run the whole benchmark; returns the rows and writes the markdown section into ``results``.
 
     ``peers``: names from ``benchmarks.peers.PEERS``; ``sweep``: ``min_passage_score`` values
-    (empty for none); ``strengths``: generator strengths for one dedup row each (empty for none).
+    (empty for none); ``strengths``: generator strengths for one dedup row each (empty for none);
+    ``real``: the real-data report (:mod:`benchmarks.quality_real`; a dict of its ``run``
+    parameters, True for its defaults, False for none).
     """
     import dedup
 
@@ -184,19 +188,24 @@ def run(size: int = 10000, seed: int = 1, strength: str = "default", data: str |
         else:
             log(f"Clough & Stevenson corpus not found at {cs_path}; skipped")
 
+    real_data = None
+    if real is not False:
+        from . import quality_real
+
+        real_data = quality_real.run(data, log=log, **(real if isinstance(real, dict) else {}))
     md = _markdown(command, started, load0, size, seed, strength, summary, truth, default_cfg, runs, rows, ours,
                    sweep_rows, default_value, plot and bool(sweep_rows), Path(plot_path), Path(results),
-                   strength_rows, cs, cs_path)
+                   strength_rows, cs, cs_path, real_data)
     qr.splice(results, md)
     log(f"wrote {results}")
     res = {"rows": rows, "sweep": sweep_rows, "strengths": strength_rows, "clough_stevenson": cs,
-           "markdown": md, "corpus": str(cdir), "summary": summary}
+           "real": real_data, "markdown": md, "corpus": str(cdir), "summary": summary}
     (out / "last_run.json").write_text(json.dumps(res, indent=1, default=str))  # raw numbers, for re-plotting
     return res
 
 
 def _markdown(command, started, load0, size, seed, strength, summary, truth, cfg, runs, rows, ours, sweep_rows,
-              default_value, plotted, plot_path, results_path, strength_rows, cs, cs_path) -> str:
+              default_value, plotted, plot_path, results_path, strength_rows, cs, cs_path, real_data=None) -> str:
     mc = qr.machine()
     ver = ", ".join(f"{k} {v}" for k, v in mc["versions"].items())
     out = ["## Quality", "",
@@ -242,6 +251,15 @@ def _markdown(command, started, load0, size, seed, strength, summary, truth, cfg
         out += ["", "### Clough & Stevenson plagiarised short answers", "", _cs_md(cs)]
     elif not cs_path.exists():
         out += ["", f"Clough & Stevenson: corpus not found at `{cs_path}`."]
+    if real_data is not None:
+        from .quality_real import markdown as real_md
+
+        out += ["", "### Real data: template series, planted passages, dates", "",
+                "Reuters-21578's template families (named by title here only) and hand-labelled "
+                "links, a passage planted in long BBC hosts, publication dates "
+                "(`benchmarks/quality_real.py`; each part is also a benchmark of its own: "
+                "`benchmarks.reuters_templates`, `benchmarks.planted`, `benchmarks.dates`); "
+                f"{real_data['seconds']:.0f} s.", "", real_md(real_data)]
     return "\n".join(out) + "\n"
 
 
@@ -270,6 +288,8 @@ def main(argv: list[str] | None = None) -> int:
                     choices=("light", "default", "heavy"),
                     help="one dedup row per generator strength (give none to skip)")
     ap.add_argument("--no-clough", action="store_true", help="skip the Clough & Stevenson corpus")
+    ap.add_argument("--no-real", action="store_true",
+                    help="skip the real-data report (Reuters templates, planted passages, dates)")
     ap.add_argument("--results", default=str(RESULTS), help="markdown file to write the quality section into")
     ap.add_argument("--plot-path", default=str(PLOT))
     a = ap.parse_args(argv)
@@ -280,7 +300,7 @@ def main(argv: list[str] | None = None) -> int:
     run(size=a.size, seed=a.seed, strength=a.strength, data=a.data, out=a.out, runs=a.runs,
         peers=() if a.no_peers else tuple(a.peers), sweep=tuple(a.sweep_values) if a.sweep else (),
         plot=not a.no_plot, strengths=tuple(a.strengths), clough=not a.no_clough, results=a.results,
-        plot_path=a.plot_path, command=command)
+        plot_path=a.plot_path, command=command, real=not a.no_real)
     return 0
 
 

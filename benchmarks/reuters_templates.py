@@ -115,25 +115,13 @@ def labelled(kinds: dict, labels: list[dict]) -> dict:
                   "called template": c["template"], "unlinked": c["none"]} for lab, c in out.items()}
 
 
-def main(argv: list[str] | None = None) -> int:
-    ap = argparse.ArgumentParser(prog="python -m benchmarks.reuters_templates", description=__doc__,
-                                 formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--data", default=str(DEFAULT_DATA), help="directory with reuters21578.jsonl.gz")
-    ap.add_argument("--jobs", type=int, default=2)
-    ap.add_argument("--labels", default=str(LABELS))
-    ap.add_argument("--draw", type=int, default=0, help="print this many sampled pairs to label, then stop")
-    a = ap.parse_args(argv)
-    records = load(Path(a.data))
+def measure(data: Path, jobs: int = 2, labels_path: Path = LABELS, limit: int | None = None) -> dict:
+    """Every number this benchmark reports (``limit``: the first articles only, for a quick run)."""
+    records = load(Path(data))[:limit]
     docs = {d["id"]: d for d in records}
-    before = run_dedup(records, a.jobs, template_links=True)
+    before = run_dedup(records, jobs, template_links=True)
     kinds = link_kinds(before)
-    if a.draw:
-        for x, y in sample(kinds, a.draw):
-            print(json.dumps({"a": x, "b": y, "kind": kinds[(x, y)], "title_a": docs[x]["title"],
-                              "title_b": docs[y]["title"], "date_a": docs[x]["date"], "date_b": docs[y]["date"],
-                              "text_a": docs[x]["text"], "text_b": docs[y]["text"]}))
-        return 0
-    after = run_dedup(records, a.jobs, template_links=False)
+    after = run_dedup(records, jobs, template_links=False)
     out = {
         "documents": len(records),
         "links": len(kinds),
@@ -144,13 +132,33 @@ def main(argv: list[str] | None = None) -> int:
         "families": families(docs, kinds),
         "named pairs": examples(docs, kinds),
     }
-    labels_path = Path(a.labels)
+    labels_path = Path(labels_path)
     if labels_path.exists():
         labels = json.loads(labels_path.read_text())
         out["labelled sample"] = labelled(kinds, labels["pairs"])
         if labels.get("heldout"):
             out["held-out sample"] = labelled(kinds, labels["heldout"])
-    print(json.dumps(out, indent=1))
+    return out
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(prog="python -m benchmarks.reuters_templates", description=__doc__,
+                                 formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--data", default=str(DEFAULT_DATA), help="directory with reuters21578.jsonl.gz")
+    ap.add_argument("--jobs", type=int, default=2)
+    ap.add_argument("--labels", default=str(LABELS))
+    ap.add_argument("--draw", type=int, default=0, help="print this many sampled pairs to label, then stop")
+    a = ap.parse_args(argv)
+    if a.draw:
+        records = load(Path(a.data))
+        docs = {d["id"]: d for d in records}
+        kinds = link_kinds(run_dedup(records, a.jobs, template_links=True))
+        for x, y in sample(kinds, a.draw):
+            print(json.dumps({"a": x, "b": y, "kind": kinds[(x, y)], "title_a": docs[x]["title"],
+                              "title_b": docs[y]["title"], "date_a": docs[x]["date"], "date_b": docs[y]["date"],
+                              "text_a": docs[x]["text"], "text_b": docs[y]["text"]}))
+        return 0
+    print(json.dumps(measure(Path(a.data), a.jobs, Path(a.labels)), indent=1))
     return 0
 
 
