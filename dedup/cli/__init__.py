@@ -28,8 +28,7 @@ from rich.console import Console
 from .. import __version__
 from ..errors import ConfigError, DedupError
 from .common import (CheckedStream, Format, ProgressBar, ReaderGone, StdoutConsole, check_output, err_console,
-                     quiet_unraisable, stopped, terminate, with_fields,
-                     write_output)
+                     quiet_unraisable, stopped, terminate, with_fields, write_output)
 from .compare_cmd import compare_cmd
 from .defaults import config_defaults
 from .eval_cmd import eval_cmd
