@@ -376,4 +376,4 @@ def _chance(blk, A: Side, B: Side) -> bool:
     x0, x1, y0, y1 = blk
     if x1 - x0 != 2 or A.sig is None or B.sig is None:
         return x1 - x0 < 2
-    return bool(A.sig.common(x0, x1).all() and B.sig.common(y0, y1).all())
+    return A.sig.common_pair(x0) and B.sig.common_pair(y0)

@@ -170,11 +170,20 @@ def _align_range(state, rng: tuple[int, int]) -> list[tuple[int, PairAlignment, 
     prepared, pairs, order, cfg = state
     tests = search_size(len(prepared))
     sources = getattr(prepared, "sources", None) or len(prepared)  # dedup.stages.sources
-    text = getattr(prepared, "text", None)  # a PreparedStore keeps texts on disk: each read once here
-    texts = _cached({}, lambda p: (p.text if p.text is not None else text(p.index), p.starts, p.ends))
+    text = getattr(prepared, "text", None)  # a PreparedStore keeps texts on disk
+    stored = getattr(prepared, "facts", None)  # and each document's fact mask
+
+    def texts(p: Prepared):  # read once, kept on the document while the store caches it
+        if p.text is None:
+            p.text = text(p.index)
+        return p.text, p.starts, p.ends
+
+    def facts(p: Prepared):
+        if p.fact_flags is None:
+            p.fact_flags = stored(p.index) if stored is not None else fact_mask(*texts(p), p.hashes)
+        return p.fact_flags
+
     chars = _cached({}, lambda p: CharView.of(*texts(p)))
-    stored = getattr(prepared, "facts", None)  # a PreparedStore keeps each document's fact mask
-    facts = _cached({}, lambda p: stored(p.index) if stored is not None else fact_mask(*texts(p), p.hashes))
     out = []
     for (i, j), pos in zip(pairs[order[rng[0] : rng[1]]].tolist(), order[rng[0] : rng[1]].tolist()):
         kind, spans, ev = align_judged(prepared[i], prepared[j], sources, cfg, None, chars, facts, tests, texts)

@@ -137,11 +137,11 @@ class Lazy:
     rarity cannot reach the score it needs never pays for the phrase look-ups.
     ``make``: returns the :class:`Evidence` (None, or returning None: words independent)."""
 
-    __slots__ = ("cum_rarity", "_make", "_full")
+    __slots__ = ("cum_rarity", "_make", "_full", "_common")
 
     def __init__(self, rarity: np.ndarray, make=None):
         self.cum_rarity = prefix_sums(rarity)
-        self._make, self._full = make, None
+        self._make, self._full, self._common = make, None, None
 
     def bound(self, s: int, e: int) -> float:
         return float(self.cum_rarity[e] - self.cum_rarity[s])
@@ -150,6 +150,13 @@ class Lazy:
         """Per word of ``s:e``: one that most of the other documents carry (rarity at
         most ln 2: "the", "said", "it is"), no sign of copying wherever it stands."""
         return np.diff(self.cum_rarity[s : e + 1]) <= LN2
+
+    def common_pair(self, s: int) -> bool:
+        """:meth:`common` of the two words ``s, s+1`` (alignment asks it of every
+        two-word block at a passage's edge: a flag per word, made once, answers it)."""
+        if self._common is None:
+            self._common = (np.diff(self.cum_rarity) <= LN2).tobytes()
+        return bool(self._common[s] and self._common[s + 1])
 
     def full(self) -> Evidence:
         if self._full is None:
