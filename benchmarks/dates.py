@@ -213,16 +213,21 @@ def read_jsonl_gz(path: Path) -> list[dict]:
         return [json.loads(line) for line in fh if line.strip()]
 
 
-def measure_version(data: Path, facts_of=None, rank_key=None, fixture_size: int = 2000, seed: int = 1,
-                    origin: bool = True, limit: int | None = None) -> dict:
-    """Measures 1-3 for one version of the date/credit/origin rules (default: the current
-    code's). ``limit``: the first records of each corpus only, for a quick run."""
+def corpora(data: Path, fixture_size: int = 2000, seed: int = 1, limit: int | None = None) -> dict:
+    """What measures 1-3 read: the fixture, METER (records, labels) and Reuters-21578.
+    ``limit``: the first records of each corpus only, for a quick run."""
+    return {"fixture": fixture(fixture_size, seed),
+            "meter": read_jsonl_gz(data / "meter-dev" / "corpus.jsonl.gz")[:limit],
+            "labels": json.loads((data / "meter-dev" / "labels.json").read_text()),
+            "reuters": read_jsonl_gz(data / "reuters21578.jsonl.gz")[:limit]}
+
+
+def measure_version(read: dict, facts_of=None, rank_key=None, origin: bool = True) -> dict:
+    """Measures 1-3 on the :func:`corpora` ``read``, for one version of the
+    date/credit/origin rules (default: the current code's)."""
     facts_of = facts_of or dedup.stages.prepare.facts_of
     rank_key = rank_key or dedup.stages.provenance.rank_key
-    fix = fixture(fixture_size, seed)
-    meter = read_jsonl_gz(data / "meter-dev" / "corpus.jsonl.gz")[:limit]
-    labels = json.loads((data / "meter-dev" / "labels.json").read_text())
-    reuters = read_jsonl_gz(data / "reuters21578.jsonl.gz")[:limit]
+    fix, meter, labels, reuters = read["fixture"], read["meter"], read["labels"], read["reuters"]
     meter_dated = [(r, parse_record_date(r["date"])) for r in meter if r.get("date")]
     res = {"record_dates_fixture": record_dates(fix, facts_of), "record_dates_meter": record_dates(meter_dated, facts_of),
            "text_dates_reuters": text_dates(reuters, facts_of), "text_dates_meter": text_dates(meter, facts_of),
@@ -249,8 +254,9 @@ def main(argv: list[str] | None = None) -> int:
     versions = {"before": (facts_fn(old_meta), old_rank), "after": (dedup.stages.prepare.facts_of, dedup.stages.provenance.rank_key)}
     result: dict = {"old_ref": args.old_ref}
 
+    read = corpora(data, args.fixture, args.seed)
     for name, (facts_of, rank_key) in versions.items():
-        res = result[name] = measure_version(data, facts_of, rank_key, args.fixture, args.seed, not args.skip_origin)
+        res = result[name] = measure_version(read, facts_of, rank_key, not args.skip_origin)
         if args.synth:
             corpus = [json.loads(line) for line in open(Path(args.synth) / "corpus.jsonl", encoding="utf-8")]
             roles = {}

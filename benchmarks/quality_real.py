@@ -36,9 +36,10 @@ def run(data: Path, jobs: int = 2, planted_cases: int = 100, fixture: int = 2000
     out["planted"] = []
     for lo, hi in PLANTED_RANGES:
         log(f"real data: passages planted in {lo:,}-{hi:,}-character hosts ...")
-        out["planted"].append(planted.run(data, planted_cases, 1, lo, hi, 40, 8))
+        out["planted"].append(planted.run(data, planted_cases, seed=1, min_chars=lo, max_chars=hi, words=40,
+                                          distractors=8))
     log("real data: dates ...")
-    out["dates"] = dates.measure_version(data, fixture_size=fixture, limit=limit)
+    out["dates"] = dates.measure_version(dates.corpora(data, fixture_size=fixture, limit=limit))
     out["seconds"] = round(time.perf_counter() - t, 1)
     return out
 

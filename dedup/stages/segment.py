@@ -30,7 +30,7 @@ class Prepared:
     """A document reduced to what the hot stages need."""
 
     index: int
-    text: str | None  # None only while a worker ships the document back
+    text: str | None  # None while a worker ships it back, or loaded from a store until read
     starts: np.ndarray  # int32, content tokens' start offsets
     ends: np.ndarray  # int32
     hashes: np.ndarray  # uint64, normalized token identities
@@ -46,7 +46,7 @@ class Prepared:
     phrase_table: tuple | None = None  # the corpus's phrase counts ``phrases`` is looked up in, when needed
     cum_quoted: np.ndarray | None = None  # prefix sums of ``quoted``, made by the first pair that needs them
     words: str | None = None  # :meth:`word_string`, made by the first pair that needs it
-    fact_flags: np.ndarray | None = None  # its fact mask, when a caller keeps it here (the index)
+    fact_flags: np.ndarray | None = None  # its fact mask, once a caller has read or made it (the index, alignment)
 
     @property
     def ntokens(self) -> int:

@@ -146,17 +146,22 @@ class Lazy:
     def bound(self, s: int, e: int) -> float:
         return float(self.cum_rarity[e] - self.cum_rarity[s])
 
+    def _flags(self) -> bytes:
+        """One flag per word, made on first use: :meth:`common`."""
+        if self._common is None:
+            self._common = (np.diff(self.cum_rarity) <= LN2).tobytes()
+        return self._common
+
     def common(self, s: int, e: int) -> np.ndarray:
         """Per word of ``s:e``: one that most of the other documents carry (rarity at
         most ln 2: "the", "said", "it is"), no sign of copying wherever it stands."""
-        return np.diff(self.cum_rarity[s : e + 1]) <= LN2
+        return np.frombuffer(self._flags(), dtype=np.bool_, count=e - s, offset=s)
 
     def common_pair(self, s: int) -> bool:
-        """:meth:`common` of the two words ``s, s+1`` (alignment asks it of every
-        two-word block at a passage's edge: a flag per word, made once, answers it)."""
-        if self._common is None:
-            self._common = (np.diff(self.cum_rarity) <= LN2).tobytes()
-        return bool(self._common[s] and self._common[s + 1])
+        """:meth:`common` of the two words ``s, s+1`` as one bool (alignment asks it of
+        every two-word block at a passage's edge: bytes index faster than an array)."""
+        flags = self._flags()
+        return bool(flags[s] and flags[s + 1])
 
     def full(self) -> Evidence:
         if self._full is None:
@@ -202,7 +207,7 @@ def best_subchains(blocks: list[Block], sig_a, sig_b, discount=None) -> list[tup
         lo, hi = todo.pop()
         if lo >= hi:
             continue
-        best, start, cur, cur_start, best_lo, best_hi = -math.inf, lo, 0.0, lo, lo, lo
+        best, cur, cur_start, best_lo, best_hi = -math.inf, 0.0, lo, lo, lo
         for k in range(lo, hi):
             # the first block of a sub-chain pays no gap cost before it
             first = g[k] + (_gap_cost(blocks, k, sig_a, sig_b) if k > 0 else 0.0)
