@@ -21,6 +21,7 @@ from .stages.link import align_judged, align_pairs, realign_sources
 from .models import Cluster, Comparison, Document, DocumentInfo, FieldMap, Problem, Report
 from .engines import Engine, Inline, as_engine, make_engine
 from .stages.prepare import prepare_corpus
+from .storage.keyparts import KeyParts
 from .storage.spill import workdir
 from .stages.facts import fact_mask
 from .storage.workspace import DocStore
@@ -109,9 +110,12 @@ def run(
                 raise InputError("no readable documents" + (f" ({len(problems)} skipped)" if problems else ""),
                                  problems=problems)
             prepared, facts = prepare_corpus(docs, tmp, cfg, progress, engine=engine)
-            pairs = find_candidates(prepared, cfg, progress, engine=engine, workdir=tmp)
+            grams = KeyParts(tmp, "bigrams")  # on disk: a million articles' bigrams are 300M entries
+            pairs = find_candidates(prepared, cfg, progress, engine=engine, workdir=tmp, bigrams=grams)
             alignments = align_pairs(prepared, pairs, cfg, progress, engine=engine)
-            alignments = realign_sources(prepared, pairs, alignments, cfg, progress, engine=engine)
+            alignments = realign_sources(prepared, pairs, alignments, cfg, progress, engine=engine, bigrams=grams,
+                                         workdir=tmp)
+            grams.clear()
             del pairs
             yield link_clusters(prepared, facts, alignments, problems, cfg)
         finally:

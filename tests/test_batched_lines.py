@@ -125,7 +125,8 @@ def _reference_rare_pairs(keys, docs, n_docs, proposed, ntokens, max_evalue):
 @settings(max_examples=200, deadline=None)
 @given(st.integers(3, 600), st.lists(st.sets(st.integers(0, 40), max_size=30), min_size=1, max_size=40), st.data())
 def test_rare_pairs_are_the_stably_sorted_definition(n_docs, grams, data):
-    from dedup.stages.inverted import rare_pairs
+    from dedup.stages.inverted import rare_pairs, rare_pairs_of
+    from dedup.storage.keyparts import KeyParts, split_by_key
 
     grams = grams[:n_docs]
     keys = [np.array(sorted(g), np.uint64) * np.uint64(0x9E3779B97F4A7C15) for g in grams]
@@ -135,6 +136,16 @@ def test_rare_pairs_are_the_stably_sorted_definition(n_docs, grams, data):
                         np.int64).reshape(-1, 2)
     got = rare_pairs(keys, docs, n_docs, proposed, ntokens, 50.0)
     assert got.tolist() == _reference_rare_pairs(keys, docs, n_docs, proposed, ntokens, 50.0).tolist()
+    # the same kept by key range (as a run keeps a corpus's bigrams), in batches of documents
+    bits = data.draw(st.integers(1, 6))
+    parts = KeyParts(None, "", bits)
+    for k in range(0, len(keys), 7):
+        parts.add(split_by_key(np.concatenate(keys[k : k + 7]), np.concatenate(docs[k : k + 7]), bits))
+    assert rare_pairs_of(parts, n_docs, proposed, ntokens, 50.0).tolist() == got.tolist()
+    # and with groups of copies counted once (the sources pass): by range as whole
+    group = np.array(data.draw(st.lists(st.integers(0, 3), min_size=n_docs, max_size=n_docs)))
+    whole = rare_pairs_of(KeyParts.of(keys, docs), n_docs, proposed, ntokens, 50.0, n_docs - 2, group)
+    assert rare_pairs_of(parts, n_docs, proposed, ntokens, 50.0, n_docs - 2, group).tolist() == whole.tolist()
 
 
 @settings(max_examples=200, deadline=None)

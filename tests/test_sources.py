@@ -6,7 +6,10 @@ import random
 import numpy as np
 
 from dedup import cluster
-from dedup.stages.sources import groups_of, recounted
+from hypothesis import given, settings, strategies as st
+
+from dedup.stages.sources import excess, groups_of, lowered
+from dedup.storage.keyparts import KeyParts, split_by_key
 from dedup.stages.words import table_of_pairs
 
 
@@ -60,9 +63,26 @@ def test_groups_are_the_components_of_the_links():
 def test_recount_counts_each_group_once():
     # key 5: documents 0, 1, 2 (one group) and 3; key 9: documents 0 and 3
     table = (np.array([5, 9], np.uint64), np.array([4, 2], np.int64))
-    docs = np.array([0, 1, 2, 0])
+    docs = np.array([0, 1, 2, 0], np.int32)
     keys = np.array([5, 5, 5, 9], np.uint64)
     group = np.array([0, 0, 0, 3])
-    per_doc, per_group = table_of_pairs(docs, keys), table_of_pairs(group[docs], keys)
-    values, counts = recounted(table, per_doc, per_group)
+    values, counts = lowered(table, excess(KeyParts.of([keys], [docs]), group))
     assert values.tolist() == [5, 9] and counts.tolist() == [2, 2]
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.tuples(st.integers(0, 11), st.integers(0, 40)), min_size=1, max_size=120, unique=True),
+       st.lists(st.integers(0, 4), min_size=12, max_size=12), st.integers(0, 6), st.integers(0, 2 ** 64 - 1))
+def test_recount_range_by_range_is_the_recount_of_the_whole(entries, groups, bits, salt):
+    # the keys spread over the whole 64-bit range, so that every key range gets some
+    docs = np.array([d for d, _ in entries], np.int32)
+    keys = np.array([(k * 0x9E3779B97F4A7C15 + salt) % 2 ** 64 for _, k in entries], np.uint64)
+    group = np.array(groups)
+    per_doc, per_group = table_of_pairs(docs, keys), table_of_pairs(group[docs], keys)
+    expected = per_doc[1] - (per_doc[1] - per_group[1])  # each key: its groups
+    parts = KeyParts(None, "", bits)
+    half = len(keys) // 2  # added in two batches, as workers do
+    parts.add(split_by_key(keys[:half], docs[:half], bits))
+    parts.add(split_by_key(keys[half:], docs[half:], bits))
+    values, counts = lowered(per_doc, excess(parts, group))
+    assert values.tolist() == per_doc[0].tolist() and counts.tolist() == expected.tolist()

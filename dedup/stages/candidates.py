@@ -22,8 +22,9 @@ import numpy as np
 from .anchors import LONG_DOC
 from ..config import Config
 from .fingerprint import combine, segment_shingles, signatures
-from .inverted import bigrams, rare_pairs
+from .inverted import bigrams, rare_pairs_of
 from .segment import Prepared, unique_sorted
+from ..storage.keyparts import KeyParts, split_by_key
 from ..storage.spill import append_file
 
 if TYPE_CHECKING:  # the protocol only: a stage is handed its engine, never makes one
@@ -186,9 +187,9 @@ def _keys_range(state, rng: tuple[int, int]):
     stored = getattr(prepared, "stored", None)  # a store: no document frequency per token is needed
     docs = [stored(k) for k in range(*rng)] if stored else prepared[rng[0] : rng[1]]
     keys, seg_of = segment_band_keys(docs, cfg)
-    grams, owner = _bigrams_of([p.hashes for p in docs], rng[0]) if with_grams else ([], [])
+    grams = _bigrams_of([p.hashes for p in docs], rng[0]) if with_grams else None
     rare_keys = _rare_keys(docs, cfg, len(prepared), getattr(prepared, "table", None)) if rare else None
-    return keys, seg_of + rng[0], rare_keys, grams, owner
+    return keys, seg_of + rng[0], rare_keys, grams
 
 
 class _BandColumns:
@@ -216,26 +217,31 @@ class _BandColumns:
 
 
 def find_candidates(prepared: Sequence[Prepared], cfg: Config, progress=None, *, engine: Engine,
-                    workdir: str | None = None) -> np.ndarray:
+                    workdir: str | None = None, bigrams: KeyParts | None = None) -> np.ndarray:
     """Document pairs (i < j) whose segments collide in some LSH band, as an (n, 2) array.
 
     Documents flagged as OCR-damaged also get candidates that share their rarer words;
     every document gets those that share enough of its rare word bigrams
     (:mod:`dedup.stages.inverted`). ``workdir``: keep the band keys there instead of in memory.
+    ``bigrams``: where the documents' bigrams are kept (filled here, for a later stage
+    to read again; default: in memory, for this call).
     """
     noisy = _noisy(prepared)
     rare = bool(noisy.any())
+    grams = (KeyParts(None, "bigrams") if bigrams is None else bigrams) if cfg.rare_bigrams else None
+    if grams is not None:
+        grams.clear()
     if hasattr(engine, "shuffle"):  # an engine that spreads data: band keys stay on its workers
-        return _shuffled_candidates(prepared, cfg, progress, engine, noisy)
+        return _shuffled_candidates(prepared, cfg, progress, engine, noisy, grams)
     columns = _BandColumns(cfg.bands, workdir)
-    seg_doc, rare_keys, grams, owners = [], [], [], []
+    seg_doc, rare_keys = [], []
     ranges = engine.partitions(len(prepared), CHUNK)
-    for (s, e), (k, d, r, g, o) in zip(ranges, engine.map(_keys_range, (prepared, cfg, rare, cfg.rare_bigrams), ranges)):
+    for (s, e), (k, d, r, g) in zip(ranges, engine.map(_keys_range, (prepared, cfg, rare, grams is not None), ranges)):
         columns.add(k)
         seg_doc.append(d)
         rare_keys.append(r)
-        grams += g
-        owners += o
+        if grams is not None:
+            grams.add(g)
         if progress:
             progress("fingerprint", e, len(prepared))
     seg_doc = np.concatenate(seg_doc) if seg_doc else np.zeros(0, np.int64)
@@ -249,9 +255,10 @@ def find_candidates(prepared: Sequence[Prepared], cfg: Config, progress=None, *,
         keys = np.concatenate(rare_keys)
         found = candidate_pairs(keys, np.arange(len(prepared)), cfg.max_bucket)
         pairs = _merge_pairs(pairs, found[noisy[found[:, 0]] | noisy[found[:, 1]]])
-    if not cfg.rare_bigrams:
+    if grams is None:
         return pairs
-    return _merge_pairs(pairs, rare_pairs(grams, owners, len(prepared), pairs, _ntokens(prepared), cfg.max_evalue))
+    grams.filled = True
+    return _merge_pairs(pairs, rare_pairs_of(grams, len(prepared), pairs, _ntokens(prepared), cfg.max_evalue))
 
 
 def _rare_keys(prepared: Sequence[Prepared], cfg: Config, n_docs: int, table: tuple | None = None) -> np.ndarray:
@@ -302,7 +309,7 @@ def _split_keys(state, rng: tuple[int, int]) -> list[list[tuple[np.ndarray, np.n
     that band is ``h`` modulo ``buckets`` (a bucket of LSH is never cut in two); the
     last piece, when asked for, the documents' rare-word keys (the OCR channel)."""
     prepared, cfg, rare, buckets = state
-    keys, seg_of, rare_keys = _keys_range((prepared, cfg, rare, False), rng)[:3]
+    keys, seg_of, rare_keys, _ = _keys_range((prepared, cfg, rare, False), rng)
     mod = np.uint64(buckets)
     pieces = []
     for b0 in range(0, cfg.bands, BANDS_PER_GROUP):
@@ -325,7 +332,8 @@ def _pairs_of(max_bucket: int, pieces: list) -> np.ndarray:
     return pairs
 
 
-def _shuffled_candidates(prepared, cfg: Config, progress, engine, noisy: np.ndarray) -> np.ndarray:
+def _shuffled_candidates(prepared, cfg: Config, progress, engine, noisy: np.ndarray,
+                         grams: KeyParts | None) -> np.ndarray:
     """:func:`find_candidates` with the band keys shuffled by key among the engine's
     workers: the same pairs (a bucket's members meet in one partition, in the same order)."""
     rare = bool(noisy.any())
@@ -345,13 +353,12 @@ def _shuffled_candidates(prepared, cfg: Config, progress, engine, noisy: np.ndar
         pairs = found.pop()
         found.append(pairs[noisy[pairs[:, 0]] | noisy[pairs[:, 1]]])
     pairs = engine.reduce(_merge_pairs, found)
-    if not cfg.rare_bigrams:
+    if grams is None:
         return pairs
-    grams, owners = [], []
-    for g, o in engine.map(bigrams_range, prepared, ranges):
-        grams += g
-        owners += o
-    return _merge_pairs(pairs, rare_pairs(grams, owners, len(prepared), pairs, _ntokens(prepared), cfg.max_evalue))
+    for g in engine.map(bigrams_range, prepared, ranges):
+        grams.add(g)
+    grams.filled = True
+    return _merge_pairs(pairs, rare_pairs_of(grams, len(prepared), pairs, _ntokens(prepared), cfg.max_evalue))
 
 
 def _ntokens(prepared) -> np.ndarray:
@@ -359,15 +366,18 @@ def _ntokens(prepared) -> np.ndarray:
     return np.asarray(counts if counts is not None else [p.ntokens for p in prepared], dtype=np.float64)
 
 
-def bigrams_range(prepared, rng: tuple[int, int]) -> tuple[list[np.ndarray], list[np.ndarray]]:
+def bigrams_range(prepared, rng: tuple[int, int]) -> list[tuple[np.ndarray, np.ndarray]]:
     """:func:`_bigrams_of` documents ``rng`` of ``prepared`` (a store's tokens read alone)."""
     hashes = getattr(prepared, "hashes", None)
     return _bigrams_of([hashes(k) if hashes else prepared[k].hashes for k in range(*rng)], rng[0])
 
 
-def _bigrams_of(hash_lists: list[np.ndarray], first: int) -> tuple[list[np.ndarray], list[np.ndarray]]:
+def _bigrams_of(hash_lists: list[np.ndarray], first: int) -> list[tuple[np.ndarray, np.ndarray]]:
     """The distinct word bigrams of documents' tokens (numbered from ``first``) and,
-    beside each, its document."""
+    beside each, its document, cut by key range (:func:`dedup.storage.keyparts.split_by_key`)."""
     grams = [bigrams(h) for h in hash_lists]
-    # int32: the driver holds one per bigram of the corpus (30M at 100k articles)
-    return grams, [np.full(len(g), first + k, np.int32) for k, g in enumerate(grams)]
+    if not grams:
+        return split_by_key(np.zeros(0, np.uint64), np.zeros(0, np.int32))
+    # int32: one per bigram of the corpus (30M at 100k articles), kept on disk by key range
+    owners = np.repeat(np.arange(first, first + len(grams), dtype=np.int32), [len(g) for g in grams])
+    return split_by_key(np.concatenate(grams), owners)

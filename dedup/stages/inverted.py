@@ -23,6 +23,7 @@ from __future__ import annotations
 import numpy as np
 
 from .significance import search_size
+from ..storage.keyparts import KeyParts
 
 MAX_DF = 10  # documents carrying a seeding bigram, at most
 DF_SHARE = 0.02  # ... and at most this share of the corpus
@@ -45,8 +46,16 @@ def bigrams(hashes: np.ndarray) -> np.ndarray:
 def rare_pairs(keys: list[np.ndarray], docs: list[np.ndarray], n_docs: int,
                proposed: np.ndarray | None = None, ntokens: np.ndarray | None = None,
                max_evalue: float | None = None, sources: int | None = None) -> np.ndarray:
-    """Document pairs (i < j) sharing enough rare bigrams; ``keys``/``docs``: every
-    document's distinct bigram keys and, beside each, its document number.
+    """:func:`rare_pairs_of` every document's distinct bigram ``keys`` and, beside
+    each, its document number (``docs``), held in memory."""
+    return rare_pairs_of(KeyParts.of(keys, docs), n_docs, proposed, ntokens, max_evalue, sources)
+
+
+def rare_pairs_of(parts: KeyParts, n_docs: int, proposed: np.ndarray | None = None,
+                  ntokens: np.ndarray | None = None, max_evalue: float | None = None,
+                  sources: int | None = None, group: np.ndarray | None = None) -> np.ndarray:
+    """Document pairs (i < j) sharing enough rare bigrams; ``parts``: every document's
+    distinct bigram keys and their documents, one key range at a time.
     ``proposed``: pairs (i < j) the MinHash bands already propose, left out here (they
     take no place among a document's ``PER_DOC`` partners). ``ntokens`` and
     ``max_evalue``: a pair's shared rare bigrams must also be worth the score a
@@ -54,29 +63,20 @@ def rare_pairs(keys: list[np.ndarray], docs: list[np.ndarray], n_docs: int,
     proposed pairs (:func:`dedup.stages.significance.min_score`): a pair that cannot
     reach it links only by the fixed length rules, which the MinHash bands serve.
     ``sources``: the corpus size the statistics count (document frequencies are then of
-    sources, :mod:`dedup.stages.sources`; default ``n_docs``)."""
-    if not keys or n_docs < 3:
+    sources, :mod:`dedup.stages.sources`; default ``n_docs``); ``group``: each
+    document's group of copies, a group carrying a bigram counted once, by its first
+    member."""
+    if n_docs < 3:
         return np.zeros((0, 2), np.int64)
-    k = np.concatenate(keys)
-    d = np.concatenate(docs)
     sources = sources or n_docs
     cap = max(2, min(MAX_DF, int(DF_SHARE * sources)))
-    order = np.argsort(k)  # not stable (several times faster): a group's pairs are a set
-    k, d = k[order], d[order]
-    if not len(k):
-        return np.zeros((0, 2), np.int64)
-    starts = np.flatnonzero(np.r_[True, k[1:] != k[:-1]])
-    lengths = np.diff(np.r_[starts, len(k)])
     bits = cap.bit_length()  # a pair code tagged with its bigram's df: (n_docs ** 2) << bits fits 63 bits
     found = []
-    for size in range(2, cap + 1):
-        first = starts[lengths == size]
-        if not len(first):
-            continue
-        rows = d[first[:, None] + np.arange(size)].astype(np.int64)  # pair codes reach n_docs squared
-        a, b = np.triu_indices(size, 1)
-        i, j = rows[:, a].ravel(), rows[:, b].ravel()
-        found.append(((np.minimum(i, j) * n_docs + np.maximum(i, j)) << bits) | size)
+    for p in range(len(parts)):
+        k, d = parts.part(p)
+        if group is not None:
+            k, d = _one_per_group(k, d, group)
+        found += _tagged_codes(k, d, n_docs, cap, bits)
     if not found:
         return np.zeros((0, 2), np.int64)
     tagged = np.sort(np.concatenate(found))  # by pair, then by df: the order its weights are summed in
@@ -97,6 +97,46 @@ def rare_pairs(keys: list[np.ndarray], docs: list[np.ndarray], n_docs: int,
     codes, score = codes[keep], score[keep]
     i, j = codes // n_docs, codes % n_docs
     return _best_per_doc(i, j, score, n_docs)
+
+
+def _tagged_codes(k: np.ndarray, d: np.ndarray, n_docs: int, cap: int, bits: int) -> list[np.ndarray]:
+    """The pair codes of the bigrams in ``k`` that 2 to ``cap`` documents carry, each
+    tagged with that number (one key range: every occurrence of its keys)."""
+    if not len(k):
+        return []
+    order = np.argsort(k)  # not stable (several times faster): a group's pairs are a set
+    k, d = k[order], d[order]
+    starts = np.flatnonzero(np.r_[True, k[1:] != k[:-1]])
+    lengths = np.diff(np.r_[starts, len(k)])
+    found = []
+    for size in range(2, cap + 1):
+        first = starts[lengths == size]
+        if not len(first):
+            continue
+        rows = d[first[:, None] + np.arange(size)].astype(np.int64)  # pair codes reach n_docs squared
+        a, b = np.triu_indices(size, 1)
+        i, j = rows[:, a].ravel(), rows[:, b].ravel()
+        found.append(((np.minimum(i, j) * n_docs + np.maximum(i, j)) << bits) | size)
+    return found
+
+
+def _one_per_group(keys: np.ndarray, docs: np.ndarray, group: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Each key's carriers with one document per group (its first): a story copied
+    more times than a seed may have carriers still seeds its trimmed copies."""
+    # a bigram one document carries seeds nothing: dropped before the three-key sort
+    order = np.argsort(keys)
+    keys, docs = keys[order], docs[order]
+    shared = np.zeros(len(keys), bool)
+    if len(keys) > 1:
+        same = keys[1:] == keys[:-1]
+        shared[1:] |= same
+        shared[:-1] |= same
+    keys, docs = keys[shared], docs[shared]
+    g = group[docs]
+    order = np.lexsort((docs, g, keys))
+    keys, docs, g = keys[order], docs[order], g[order]
+    first = np.r_[True, (keys[1:] != keys[:-1]) | (g[1:] != g[:-1])] if len(keys) else np.zeros(0, bool)
+    return keys[first], docs[first]
 
 
 def _best_per_doc(i: np.ndarray, j: np.ndarray, score: np.ndarray, n_docs: int) -> np.ndarray:

@@ -236,11 +236,13 @@ def frames_judged(found: list[tuple[PairAlignment, tuple | None]]) -> list[PairA
 
 
 def realign_sources(prepared, pairs: np.ndarray, alignments: list[PairAlignment], cfg: Config, progress=None,
-                    *, engine: Engine) -> list[PairAlignment]:
+                    *, engine: Engine, bigrams=None, workdir: str | None = None) -> list[PairAlignment]:
     """The alignments and the links found when, with each group of copies counted as
     one source (:mod:`dedup.stages.sources`), the candidate pairs left unlinked between
     groups are aligned again, with the pairs that then share rare bigrams. Ordered as
-    ``pairs``, the new seeds after them."""
+    ``pairs``, the new seeds after them. ``bigrams``: the documents' bigrams as
+    :func:`dedup.stages.candidates.find_candidates` kept them (else read again);
+    ``workdir``: where the recount keeps the grouped documents' words and phrases."""
     from .sources import groups_of, source_seeds, source_tables
 
     if not len(pairs) or getattr(prepared, "table", None) is None:
@@ -250,9 +252,9 @@ def realign_sources(prepared, pairs: np.ndarray, alignments: list[PairAlignment]
     code = pairs[:, 0] * n + pairs[:, 1]
     linked = np.fromiter((a.i * n + a.j for a in alignments), np.int64, len(alignments))
     keep = ~np.isin(code, linked) & (group[pairs[:, 0]] != group[pairs[:, 1]])
-    view = prepared.with_counts(*source_tables(prepared, group))
+    view = prepared.with_counts(*source_tables(prepared, group, engine, workdir))
     seeded = (source_seeds(prepared, group, view.sources, pairs, np.asarray(prepared.ntokens, np.float64),
-                           cfg.max_evalue, engine) if cfg.rare_bigrams else np.zeros((0, 2), np.int64))
+                           cfg.max_evalue, engine, bigrams) if cfg.rare_bigrams else np.zeros((0, 2), np.int64))
     todo = np.concatenate([pairs[keep], seeded])
     if not len(todo):
         return alignments

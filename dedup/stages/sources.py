@@ -22,7 +22,9 @@ from __future__ import annotations
 import numpy as np
 
 from .cluster import UnionFind
-from .words import phrase_pairs, table_of_pairs
+from ..engines.base import Inline
+from .words import phrase_pairs
+from ..storage.keyparts import KeyParts, split_by_key
 
 
 def groups_of(n: int, links) -> np.ndarray:
@@ -33,71 +35,98 @@ def groups_of(n: int, links) -> np.ndarray:
     return np.fromiter((uf.find(x) for x in range(n)), np.int64, n)
 
 
-def recounted(table: tuple, per_doc: tuple, per_group: tuple) -> tuple:
-    """``table`` (keys, documents per key) with each key's count lowered by what the
-    grouped documents add over their groups: ``documents - groups`` carrying it."""
-    values, counts = table
-    counts = counts.copy()
-    keys, docs = per_doc
-    groups = per_group[1]  # the same keys: one set of (document, key) pairs, two numberings
-    pos = np.searchsorted(values, keys)
-    pos = np.minimum(pos, max(len(values) - 1, 0))
-    hit = (values[pos] == keys) if len(values) else np.zeros(len(keys), bool)
-    counts[pos[hit]] -= (docs - groups)[hit].astype(counts.dtype)
-    return values, counts
-
-
-def source_tables(prepared, group: np.ndarray) -> tuple[tuple, tuple | None, int]:
+def source_tables(prepared, group: np.ndarray, engine=None, workdir: str | None = None) -> tuple[tuple, tuple | None, int]:
     """The word table, the phrase table (None when not counted) and the number of
-    sources, with each group of two or more documents counted once."""
+    sources, with each group of two or more documents counted once. The grouped
+    documents' words and phrases are read by ``engine``'s workers and kept by key range
+    (on disk in ``workdir``: :class:`dedup.storage.keyparts.KeyParts`), so no more than
+    one range of them is held at a time."""
     n = len(group)
     size = np.bincount(group, minlength=n)
     members = np.flatnonzero(size[group] > 1)
     sources = int(np.count_nonzero(size))
     if not len(members):
         return prepared.table, prepared.phrase_table, sources
-    # each member read once: its distinct words and its tokens
-    vocabs, hashes = zip(*((p.vocab, p.hashes) for p in map(prepared.stored, members.tolist())))
-    doc = np.repeat(members, [len(v) for v in vocabs])
-    words = np.concatenate(vocabs)
-    table = recounted(prepared.table, table_of_pairs(doc, words), table_of_pairs(group[doc], words))
-    phrases = prepared.phrase_table
-    if phrases is not None:
-        k, keys = phrase_pairs(list(hashes))
-        # one set of (document, key) pairs counted twice: by document, by group
-        phrases = recounted(phrases, table_of_pairs(k, keys), table_of_pairs(group[members][k], keys))
-    return table, phrases, sources
+    engine = engine or Inline()
+    with_phrases = prepared.phrase_table is not None
+    words, phrases = KeyParts(workdir, "source-words"), KeyParts(workdir, "source-phrases")
+    try:
+        ranges = engine.partitions(len(members), 2048)
+        for w, ph in engine.map(_member_keys, (prepared, members, with_phrases), ranges):
+            words.add(w)
+            phrases.add(ph)
+        table = lowered(prepared.table, excess(words, group))
+        return table, lowered(prepared.phrase_table, excess(phrases, group)) if with_phrases else None, sources
+    finally:
+        words.clear()
+        phrases.clear()
+
+
+def _member_keys(state, rng: tuple[int, int]):
+    """Grouped documents ``rng``: their distinct words and, when counted, their distinct
+    phrases (word bigrams and trigrams), each beside its document, cut by key range."""
+    prepared, members, with_phrases = state
+    ids = members[rng[0] : rng[1]]
+    docs = [prepared.stored(k) for k in ids.tolist()]
+    vocab = [p.vocab for p in docs]
+    words = split_by_key(np.concatenate(vocab), np.repeat(ids.astype(np.int32), [len(v) for v in vocab]))
+    if not with_phrases:
+        return words, []
+    k, keys = phrase_pairs([p.hashes for p in docs])
+    order = np.lexsort((keys, k))  # distinct (document, phrase): a document counts once
+    k, keys = k[order], keys[order]
+    first = np.r_[True, (k[1:] != k[:-1]) | (keys[1:] != keys[:-1])] if len(k) else np.zeros(0, bool)
+    return words, split_by_key(keys[first], ids.astype(np.int32)[k[first]])
+
+
+def excess(parts: KeyParts, group: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Keys whose carrying documents are more than their groups, and by how many
+    (``documents - groups``), range by range."""
+    out_k, out_x = [], []
+    for p in range(len(parts)):
+        keys, docs = parts.part(p)
+        if not len(keys):
+            continue
+        g = group[docs]
+        order = np.lexsort((g, keys))
+        keys, g = keys[order], g[order]
+        new_key = np.r_[True, keys[1:] != keys[:-1]]
+        new_group = new_key | np.r_[True, g[1:] != g[:-1]]
+        starts = np.flatnonzero(new_key)
+        excess = np.diff(np.r_[starts, len(keys)]) - np.add.reduceat(new_group.astype(np.int64), starts)
+        keep = excess > 0
+        out_k.append(keys[starts][keep])
+        out_x.append(excess[keep])
+    if not out_k:
+        return np.zeros(0, np.uint64), np.zeros(0, np.int64)
+    return np.concatenate(out_k), np.concatenate(out_x)
+
+
+def lowered(table: tuple, excess: tuple[np.ndarray, np.ndarray]) -> tuple:
+    """``table`` (keys, documents per key) with each key's count lowered by its excess."""
+    values, counts = table
+    counts = counts.copy()
+    keys, by = excess
+    if len(values) and len(keys):
+        pos = np.minimum(np.searchsorted(values, keys), len(values) - 1)
+        hit = values[pos] == keys
+        counts[pos[hit]] -= by[hit].astype(counts.dtype)
+    return values, counts
 
 
 def source_seeds(prepared, group: np.ndarray, sources: int, proposed: np.ndarray, ntokens: np.ndarray,
-                 max_evalue: float, engine) -> np.ndarray:
+                 max_evalue: float, engine, bigrams: KeyParts | None = None) -> np.ndarray:
     """Pairs (i < j) not in ``proposed`` that share word bigrams rare among the sources
-    (:func:`dedup.stages.inverted.rare_pairs`): each group carrying a bigram stands for
-    it by its first member, so a story copied more times than a seed may have carriers
-    still seeds its trimmed copies."""
+    (:func:`dedup.stages.inverted.rare_pairs_of`): each group carrying a bigram stands
+    for it by its first member, so a story copied more times than a seed may have
+    carriers still seeds its trimmed copies. ``bigrams``: the documents' bigrams as the
+    candidates stage kept them (read again when not filled)."""
     from .candidates import bigrams_range
-    from .inverted import rare_pairs
+    from .inverted import rare_pairs_of
 
     n = len(group)
-    keys, docs = [], []
-    for g, o in engine.map(bigrams_range, prepared, engine.partitions(n, 2048)):
-        keys += g
-        docs += o
-    if not keys:
-        return np.zeros((0, 2), np.int64)
-    keys, docs = np.concatenate(keys), np.concatenate(docs)
-    # a bigram one document carries seeds nothing: drop those before the three-key sort
-    order = np.argsort(keys)
-    keys, docs = keys[order], docs[order]
-    del order
-    shared = np.zeros(len(keys), bool)
-    if len(keys) > 1:
-        same = keys[1:] == keys[:-1]
-        shared[1:] |= same
-        shared[:-1] |= same
-    keys, docs = keys[shared], docs[shared]
-    g = group[docs]
-    order = np.lexsort((docs, g, keys))
-    keys, docs, g = keys[order], docs[order], g[order]
-    first = np.r_[True, (keys[1:] != keys[:-1]) | (g[1:] != g[:-1])] if len(keys) else np.zeros(0, bool)
-    return rare_pairs([keys[first]], [docs[first]], n, proposed, ntokens, max_evalue, sources=sources)
+    if bigrams is None or not bigrams.filled:
+        bigrams = KeyParts(None, "bigrams")
+        for parts in engine.map(bigrams_range, prepared, engine.partitions(n, 2048)):
+            bigrams.add(parts)
+    return rare_pairs_of(bigrams, n, proposed, ntokens, max_evalue, sources=sources, group=group)

@@ -1,0 +1,90 @@
+"""Corpus-wide ``(key, document)`` tables built one key range at a time.
+
+Some statistics need every occurrence of a key in the corpus at once (which documents
+carry a word bigram, how many groups of copies do): at a million articles that is
+hundreds of millions of entries, more than a driver should hold. Workers split their
+entries by the key's top bits (:func:`split_by_key`); the driver appends each range to
+its own file in the run's workspace (:class:`KeyParts`) and later reads back one range
+at a time. Every occurrence of a key is in one range, so a per-key statistic computed
+range by range is the statistic of the whole corpus.
+"""
+
+from __future__ import annotations
+
+import os
+
+import numpy as np
+
+from .spill import append_file
+
+BITS = 6  # 64 key ranges: a million articles' 300M bigrams are ~5M entries a range
+
+
+def split_by_key(keys: np.ndarray, docs: np.ndarray, bits: int = BITS) -> list[tuple[np.ndarray, np.ndarray]]:
+    """``(keys, docs)`` cut into the ``2 ** bits`` ranges of the keys' top bits, each
+    range in the given order."""
+    keys = np.asarray(keys, np.uint64)
+    part = (keys >> np.uint64(64 - bits)).astype(np.int64) if bits else np.zeros(len(keys), np.int64)
+    order = np.argsort(part, kind="stable")
+    cut = np.searchsorted(part[order], np.arange((1 << bits) + 1)).tolist()
+    keys, docs = keys[order], docs[order]
+    return [(keys[a:b], docs[a:b]) for a, b in zip(cut[:-1], cut[1:])]
+
+
+class KeyParts:
+    """``(uint64 key, int32 document)`` entries in ``2 ** bits`` key ranges: files in
+    ``directory`` (removed with it, or by :meth:`clear`), or lists in memory when it is
+    None. Every write is checked (:func:`dedup.storage.spill.append_file`)."""
+
+    def __init__(self, directory: str | None, name: str, bits: int = BITS):
+        self.bits, self.dir, self.name = bits, directory, name
+        self._mem: list[list[tuple[np.ndarray, np.ndarray]]] = [[] for _ in range(1 << bits)]
+        self.filled = False  # set by the stage that added every document's entries
+
+    def __len__(self) -> int:
+        return 1 << self.bits
+
+    def _path(self, p: int, what: str) -> str:
+        return os.path.join(self.dir, f"{self.name}-{p}.{what}")
+
+    def add(self, parts: list[tuple[np.ndarray, np.ndarray]]) -> None:
+        """Append one batch's ranges (as :func:`split_by_key` cuts them)."""
+        for p, (k, d) in enumerate(parts):
+            if not len(k):
+                continue
+            if self.dir is None:
+                self._mem[p].append((k, d))
+            else:
+                append_file(self._path(p, "keys"), np.ascontiguousarray(k, np.uint64).tobytes())
+                append_file(self._path(p, "docs"), np.ascontiguousarray(d, np.int32).tobytes())
+
+    def part(self, p: int) -> tuple[np.ndarray, np.ndarray]:
+        """Range ``p``'s keys and documents, in the order they were added."""
+        if self.dir is None:
+            got = self._mem[p]
+            if not got:
+                return np.zeros(0, np.uint64), np.zeros(0, np.int32)
+            return np.concatenate([k for k, _ in got]), np.concatenate([d for _, d in got]).astype(np.int32)
+        if not os.path.exists(self._path(p, "keys")):
+            return np.zeros(0, np.uint64), np.zeros(0, np.int32)
+        return np.fromfile(self._path(p, "keys"), np.uint64), np.fromfile(self._path(p, "docs"), np.int32)
+
+    def clear(self) -> None:
+        """Forget every entry (files removed)."""
+        self._mem = [[] for _ in range(1 << self.bits)]
+        self.filled = False
+        if self.dir is not None:
+            for p in range(1 << self.bits):
+                for what in ("keys", "docs"):
+                    try:
+                        os.remove(self._path(p, what))
+                    except FileNotFoundError:
+                        pass
+
+    @classmethod
+    def of(cls, keys: list[np.ndarray], docs: list[np.ndarray], bits: int = 0) -> "KeyParts":
+        """In memory, from per-document arrays (one range unless ``bits``)."""
+        parts = cls(None, "", bits)
+        if keys:
+            parts.add(split_by_key(np.concatenate(keys), np.concatenate(docs), bits))
+        return parts
