@@ -130,13 +130,21 @@ _HASH_LISTS = st.lists(st.lists(st.integers(0, 5), max_size=14), max_size=6).map
 
 
 @settings(max_examples=200, deadline=None)
-@given(_HASH_LISTS, st.integers(0, 50))
-def test_phrase_table_of_a_batch_is_the_table_of_each_documents_phrases(hash_lists, first):
-    from dedup.stages.words import distinct_phrases, phrase_table, table_of
+@given(_HASH_LISTS, st.integers(0, 50), st.integers(0, 6), st.integers(1, 3))
+def test_phrase_counts_by_key_range_are_the_table_of_each_documents_phrases(hash_lists, first, bits, min_docs):
+    from dedup.stages.words import distinct_phrases, phrase_entries, shared_counts, table_of
+    from dedup.storage.keyparts import KeyParts
 
     want = table_of([(first + k, distinct_phrases(h), np.ones(len(distinct_phrases(h)), np.int32))
                      for k, h in enumerate(hash_lists)])
-    _same_table(phrase_table(first, hash_lists), want)
+    parts = KeyParts(None, "", bits)
+    half = len(hash_lists) // 2  # two batches of documents, as two workers' ranges
+    parts.add(phrase_entries(hash_lists[:half], np.arange(first, first + half), bits))
+    parts.add(phrase_entries(hash_lists[half:], np.arange(first + half, first + len(hash_lists)), bits))
+    keys, counts = shared_counts(parts, min_docs)
+    keep = want[1] >= min_docs
+    assert keys.dtype == np.uint64 and counts.dtype == np.int64
+    assert keys.tolist() == want[0][keep].tolist() and counts.tolist() == want[1][keep].tolist()
 
 
 @settings(max_examples=200, deadline=None)

@@ -25,8 +25,9 @@ from .provenance import DocFacts
 from .recurrence import _counts, rest_signatures
 from .segment import Prepared, marks_many, member_sorted, paragraphs, prepare, span_tokens_many, unique_sorted
 from .facts import code_points, fact_mask, fact_masks
+from ..storage.keyparts import KeyParts
 from ..storage.spill import Records
-from .words import merge, phrase_table, table_of_pairs, totals, vocab_table
+from .words import merge, phrase_entries, shared_counts, table_of_pairs, totals, vocab_table
 from ..storage.workspace import DocStore, PreparedStore
 
 if TYPE_CHECKING:  # the protocol only: a stage is handed its engine, never makes one
@@ -162,8 +163,9 @@ def _rest_range(state, rng: tuple[int, int]):
 
 
 def _prepare_range(state, rng: tuple[int, int]):
-    """The range's prepared documents, and its part of the corpus word and n-gram
-    tables (a reduction: folded where the engine keeps the parts)."""
+    """The range's prepared documents and phrases (:func:`dedup.stages.words.phrase_entries`),
+    and its part of the corpus word and n-gram tables (a reduction: folded where the
+    engine keeps the parts)."""
     docs, lines, furniture, cfg, mod = state
     out, chunk = [], []
     for k in range(*rng):
@@ -186,8 +188,8 @@ def _prepare_range(state, rng: tuple[int, int]):
     vocabs, words = vocab_table(rng[0], hashes)
     masks = fact_masks(texts, [x[0].starts for x in out], [x[0].ends for x in out], hashes, cps)
     doc, grams = inline.gram_pairs(hashes, mod)  # each document's counted n-grams (inline.counted)
-    return [(*x, v, m) for x, v, m in zip(out, vocabs, masks)], (words, table_of_pairs(doc + rng[0], grams),
-                                                                 phrase_table(rng[0], hashes))
+    return ([(*x, v, m) for x, v, m in zip(out, vocabs, masks)], phrase_entries(hashes, np.arange(*rng))), \
+        (words, table_of_pairs(doc + rng[0], grams))
 
 
 def _near_range(state, rng: tuple[int, int]) -> list[tuple[int, str, list]]:
@@ -243,21 +245,24 @@ def prepare_corpus(docs: DocStore, workdir: str, cfg: Config, progress: Progress
     mod = inline.modulus(content_tokens)
     seen_furniture = boilerplate.FurnitureTexts()
     tables = engine.map_reduce(_prepare_range, (docs, lines, furniture, cfg, mod), ranges, _merge_tables)
-    for part in tables:
+    # every phrase of the corpus, on disk by key range: the count keeps those 2+ documents carry
+    phrase_parts = KeyParts(workdir, "phrases")
+    for part, phrases in tables:
+        phrase_parts.add(phrases)
         for p, f, seen, vocab, mask in part:
             seen_furniture.add(docs.sources[p.index], seen)
             prepared.append(p, mask, vocab)
             facts.append(f)
         progress("segment", len(prepared), n)
-    table, grams, phrases = tables.value
+    table, grams = tables.value
     values, counts, single_occ = totals(table, n)
     del table
     ntok = np.asarray(prepared.ntokens, dtype=np.int64)
     noisy = noisy_flags(single_occ, ntok, n)
-    ph_values, ph_counts, _ = totals(phrases, n)
-    del phrases
-    shared = ph_counts >= 2  # a phrase one document has is looked up as 1 (dedup.words.phrases_of)
-    prepared.finish((values, counts), noisy, (ph_values[shared], ph_counts[shared]))
+    # a phrase one document has is looked up as 1 (dedup.words.phrases_of)
+    shared = shared_counts(phrase_parts, 2)
+    phrase_parts.clear()
+    prepared.finish((values, counts), noisy, shared)
     # OCR-damaged copies of furniture are not verbatim; drop the lines close to known ones:
     # in an OCR-noisy document any, in the others those that hold a misread word (one with
     # letters no other document has): light damage (a letter in a hundred) leaves a document

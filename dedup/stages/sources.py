@@ -23,7 +23,7 @@ import numpy as np
 
 from .cluster import UnionFind
 from ..engines.base import Inline
-from .words import phrase_pairs
+from .words import phrase_entries, table_of_pairs
 from ..storage.keyparts import KeyParts, split_by_key
 
 
@@ -63,42 +63,28 @@ def source_tables(prepared, group: np.ndarray, engine=None, workdir: str | None 
 
 
 def _member_keys(state, rng: tuple[int, int]):
-    """Grouped documents ``rng``: their distinct words and, when counted, their distinct
-    phrases (word bigrams and trigrams), each beside its document, cut by key range."""
+    """Grouped documents ``rng``: their distinct words and, when counted, their phrases
+    (word bigrams and trigrams, repeats included), each beside its document, cut by key
+    range."""
     prepared, members, with_phrases = state
     ids = members[rng[0] : rng[1]]
     docs = [prepared.stored(k) for k in ids.tolist()]
     vocab = [p.vocab for p in docs]
     words = split_by_key(np.concatenate(vocab), np.repeat(ids.astype(np.int32), [len(v) for v in vocab]))
-    if not with_phrases:
-        return words, []
-    k, keys = phrase_pairs([p.hashes for p in docs])
-    order = np.lexsort((keys, k))  # distinct (document, phrase): a document counts once
-    k, keys = k[order], keys[order]
-    first = np.r_[True, (k[1:] != k[:-1]) | (keys[1:] != keys[:-1])] if len(k) else np.zeros(0, bool)
-    return words, split_by_key(keys[first], ids.astype(np.int32)[k[first]])
+    return words, phrase_entries([p.hashes for p in docs], ids) if with_phrases else []
 
 
 def excess(parts: KeyParts, group: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Keys whose carrying documents are more than their groups, and by how many
     (``documents - groups``), range by range."""
-    out_k, out_x = [], []
+    out_k, out_x = [np.zeros(0, np.uint64)], [np.zeros(0, np.int64)]
     for p in range(len(parts)):
         keys, docs = parts.part(p)
-        if not len(keys):
-            continue
-        g = group[docs]
-        order = np.lexsort((g, keys))
-        keys, g = keys[order], g[order]
-        new_key = np.r_[True, keys[1:] != keys[:-1]]
-        new_group = new_key | np.r_[True, g[1:] != g[:-1]]
-        starts = np.flatnonzero(new_key)
-        excess = np.diff(np.r_[starts, len(keys)]) - np.add.reduceat(new_group.astype(np.int64), starts)
-        keep = excess > 0
-        out_k.append(keys[starts][keep])
-        out_x.append(excess[keep])
-    if not out_k:
-        return np.zeros(0, np.uint64), np.zeros(0, np.int64)
+        # one set of (document, key) pairs counted twice: by document, by group
+        (values, per_doc), (_, per_group) = table_of_pairs(docs, keys), table_of_pairs(group[docs], keys)
+        by = per_doc.astype(np.int64) - per_group
+        out_k.append(values[by > 0])
+        out_x.append(by[by > 0])
     return np.concatenate(out_k), np.concatenate(out_x)
 
 

@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..storage.keyparts import BITS, KeyParts, split_by_key
+
 BATCH = 1 << 22  # pending entries before they are reduced to a table
 
 
@@ -165,12 +167,25 @@ def distinct_phrases(hashes: np.ndarray) -> np.ndarray:
     return _distinct(*phrase_keys(hashes))
 
 
-def phrase_table(first_doc: int, hash_lists: list[np.ndarray]) -> tuple:
-    """The phrase counts (:func:`table_of_pairs` of each document's :func:`distinct_phrases`) of
-    documents ``first_doc``, ``first_doc + 1``, ...: their bigrams and trigrams from one
-    pass over the joined tokens (none across two documents), one sort."""
+def phrase_entries(hash_lists: list[np.ndarray], ids: np.ndarray, bits: int = BITS) -> list[tuple[np.ndarray, np.ndarray]]:
+    """Every bigram and trigram of several documents (repeats included) beside its
+    document's number (``ids``, one per list), cut by key range for a corpus count kept
+    in :class:`dedup.storage.keyparts.KeyParts` (:func:`shared_counts`)."""
     docs, keys = phrase_pairs(hash_lists)
-    return table_of_pairs(docs + first_doc, keys)
+    return split_by_key(keys, np.asarray(ids, np.int32)[docs], bits)
+
+
+def shared_counts(parts: KeyParts, min_docs: int = 2) -> tuple[np.ndarray, np.ndarray]:
+    """``(keys, documents per key)`` of the keys ``min_docs`` or more documents carry,
+    counted one key range at a time (:func:`table_of_pairs`), sorted."""
+    values, counts = [np.zeros(0, np.uint64)], [np.zeros(0, np.int64)]
+    for p in range(len(parts)):
+        keys, docs = parts.part(p)
+        v, c = table_of_pairs(docs, keys)
+        keep = c >= min_docs
+        values.append(v[keep])
+        counts.append(c[keep].astype(np.int64))
+    return np.concatenate(values), np.concatenate(counts)
 
 
 def phrase_pairs(hash_lists: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
