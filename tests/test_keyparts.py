@@ -1,0 +1,53 @@
+"""Corpus-wide (key, document) entries kept by key range (dedup.storage.keyparts)."""
+
+import errno
+import os
+
+import numpy as np
+import pytest
+from hypothesis import given, settings, strategies as st
+
+from dedup.errors import WorkspaceError
+from dedup.storage import spill
+from dedup.storage.keyparts import KeyParts, split_by_key
+
+_ENTRIES = st.lists(st.tuples(st.integers(0, 2 ** 64 - 1), st.integers(0, 2 ** 31 - 1)), max_size=60)
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(_ENTRIES, max_size=4), st.integers(0, 8))
+def test_each_key_is_in_the_range_of_its_top_bits_in_the_order_added(batches, bits):
+    parts = KeyParts(None, "", bits)
+    for batch in batches:
+        keys = np.array([k for k, _ in batch], np.uint64)
+        docs = np.array([d for _, d in batch], np.int32)
+        parts.add(split_by_key(keys, docs, bits))
+    everything = [e for batch in batches for e in batch]
+    for p in range(len(parts)):
+        keys, docs = parts.part(p)
+        assert list(zip(keys.tolist(), docs.tolist())) == [(k, d) for k, d in everything if (k >> (64 - bits) if bits else 0) == p]
+
+
+def test_on_disk_as_in_memory_and_cleared(tmp_path):
+    rng = np.random.default_rng(1)
+    keys = rng.integers(0, 2 ** 63, 5000, dtype=np.uint64) * np.uint64(2)
+    docs = rng.integers(0, 1000, 5000).astype(np.int32)
+    disk, memory = KeyParts(str(tmp_path), "grams"), KeyParts(None, "grams")
+    for part in (disk, memory):
+        part.add(split_by_key(keys[:2000], docs[:2000]))
+        part.add(split_by_key(keys[2000:], docs[2000:]))
+    assert os.listdir(tmp_path)
+    for p in range(len(disk)):
+        assert [x.tolist() for x in disk.part(p)] == [x.tolist() for x in memory.part(p)]
+    disk.clear()
+    assert os.listdir(tmp_path) == [] and all(len(disk.part(p)[0]) == 0 for p in range(len(disk)))
+
+
+def test_a_full_disk_is_a_workspace_error_naming_the_directory(tmp_path, monkeypatch):
+    def full(fd, data, offset):
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+
+    parts = KeyParts(str(tmp_path), "grams")
+    monkeypatch.setattr(spill.os, "pwrite", full)
+    with pytest.raises(WorkspaceError, match=f"cannot write the workspace {tmp_path}: disk full"):
+        parts.add(split_by_key(np.array([1, 2 ** 63], np.uint64), np.array([0, 1], np.int32)))
