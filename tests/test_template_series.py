@@ -139,3 +139,19 @@ def test_a_corrected_issue_that_names_its_issuer_often_stays_a_copy():
     docs = [{"id": f"day{k}", "text": t} for k, t in enumerate(issues)] + [{"id": "day3-fix", "text": fix}]
     report = dedup.cluster(docs + _background(200), jobs=1)
     assert {"day3", "day3-fix"} in [{m.doc_id for m in c.members} for c in report.clusters]
+
+
+def test_evidence_that_came_back_from_a_worker_shares_its_empty_lists_and_keeps_its_values():
+    import pickle
+
+    from dedup.stages.template import _no_swap, compact
+
+    ev = _no_swap(3, 2)._replace(differ=0.5, distinct=0.25)
+    a, b = pickle.loads(pickle.dumps(ev)), pickle.loads(pickle.dumps(ev))
+    assert a.ids_a is not b.ids_a  # each came back with lists of its own
+    ca, cb = compact(a), compact(b)
+    assert ca.ids_a is cb.ids_a and ca.first_b is cb.first_b
+    assert (ca.differ, ca.swaps, ca.plain, ca.distinct) == (0.5, 2, 3, 0.25)
+    assert all(x.dtype == y.dtype and len(x) == 0 for x, y in zip(ca[1:5], ev[1:5]))
+    full = ev._replace(ids_a=np.array([4]), weight_a=np.array([1.0]))
+    assert compact(full) is full and compact(None) is None

@@ -25,7 +25,7 @@ from .segment import Prepared, member_sorted
 from .words import phrases_of
 from .facts import fact_mask
 from .openings import with_sentence_facts
-from .template import (TEMPLATE_FACT_SHARE, fact_evidence, frame_facts, judged, new_issue, on_words,
+from .template import (TEMPLATE_FACT_SHARE, compact, fact_evidence, frame_facts, judged, new_issue, on_words,
                        without_frame)
 
 if TYPE_CHECKING:  # the protocol only: a stage is handed its engine, never makes one
@@ -211,7 +211,7 @@ def align_pairs(prepared: Sequence[Prepared], pairs: np.ndarray, cfg: Config, pr
     order = _local_order(len(prepared), pairs) if len(pairs) else np.zeros(0, np.int64)
     ranges = engine.partitions(len(pairs), CHUNK)
     for (s, e), part in zip(ranges, engine.map(_align_range, (prepared, pairs, order, cfg), ranges)):
-        found.extend(part)
+        found.extend((pos, al, compact(ev)) for pos, al, ev in part)  # held until the frames are judged
         if progress:
             progress(stage, e, len(pairs))
     found.sort(key=lambda t: t[0])

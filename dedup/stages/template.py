@@ -78,11 +78,28 @@ def _sides(n: int, spans: list[Span], side: int):
     return inside, equal, gap
 
 
+def _frozen(a: np.ndarray) -> np.ndarray:
+    a.flags.writeable = False
+    return a
+
+
+# one set of empty lists for every pair with nothing that differs (most linked pairs: a
+# run holds the evidence of each until the frames are judged, and a million articles
+# link millions of pairs)
+_NO_IDS, _NO_WEIGHTS, _NO_FLAGS = _frozen(np.zeros(0, np.int64)), _frozen(np.zeros(0)), _frozen(np.zeros(0, bool))
+
+
 def _no_swap(plain: int, swaps: int = 0) -> "Evidence":
     """Evidence with nothing that differs (no fact swapped, or no fact inside the passages)."""
-    empty = np.zeros(0, bool)
-    return Evidence(0.0, np.zeros(0, np.int64), np.zeros(0), np.zeros(0, np.int64), np.zeros(0), swaps, plain, 0.0,
-                    empty, empty)
+    return Evidence(0.0, _NO_IDS, _NO_WEIGHTS, _NO_IDS, _NO_WEIGHTS, swaps, plain, 0.0, _NO_FLAGS, _NO_FLAGS)
+
+
+def compact(ev: "Evidence | None") -> "Evidence | None":
+    """``ev`` with its empty lists the shared ones (as :func:`_no_swap` makes them: a pickled
+    evidence comes back with lists of its own)."""
+    if ev is None or len(ev.ids_a) or len(ev.ids_b) or len(ev.first_a) or len(ev.first_b):
+        return ev
+    return _no_swap(ev.plain, ev.swaps)._replace(differ=ev.differ, distinct=ev.distinct)
 
 
 def _plain_only(spans: list[Span], facts_a: np.ndarray, facts_b: np.ndarray) -> int | None:
