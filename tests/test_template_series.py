@@ -2,6 +2,8 @@
 formula's fixed names (issue 11, item 2)."""
 import random
 
+import numpy as np
+
 import pytest
 
 import dedup
