@@ -3,7 +3,6 @@ formula's fixed names (issue 11, item 2)."""
 import random
 
 import numpy as np
-
 import pytest
 
 import dedup
