@@ -9,7 +9,7 @@ from hypothesis import given, settings, strategies as st
 
 from dedup.errors import WorkspaceError
 from dedup.storage import spill
-from dedup.storage.keyparts import KeyParts, split_by_key
+from dedup.storage.keyparts import KeyParts, split_by, split_by_key
 
 _ENTRIES = st.lists(st.tuples(st.integers(0, 2 ** 64 - 1), st.integers(0, 2 ** 31 - 1)), max_size=60)
 
@@ -51,3 +51,13 @@ def test_a_full_disk_is_a_workspace_error_naming_the_directory(tmp_path, monkeyp
     monkeypatch.setattr(spill.os, "pwrite", full)
     with pytest.raises(WorkspaceError, match=f"cannot write the workspace {tmp_path}: disk full"):
         parts.add(split_by_key(np.array([1, 2 ** 63], np.uint64), np.array([0, 1], np.int32)))
+
+
+def test_keys_alone_by_a_given_part(tmp_path):
+    codes = np.array([7, 3, 9, 1, 8], np.uint64)
+    parts = KeyParts(str(tmp_path), "pairs", 2, docs=False)
+    parts.add(split_by(np.array([1, 0, 1, 3, 1]), 4, codes))
+    assert [(parts.part(p)[0].tolist(), parts.part(p)[1]) for p in range(4)] == [([3], None), ([7, 9, 8], None),
+                                                                                 ([], None), ([1], None)]
+    parts.clear()
+    assert os.listdir(tmp_path) == []

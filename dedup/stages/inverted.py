@@ -23,7 +23,7 @@ from __future__ import annotations
 import numpy as np
 
 from .significance import search_size
-from ..storage.keyparts import KeyParts
+from ..storage.keyparts import KeyParts, split_by
 
 MAX_DF = 10  # documents carrying a seeding bigram, at most
 DF_SHARE = 0.02  # ... and at most this share of the corpus
@@ -71,21 +71,38 @@ def rare_pairs_of(parts: KeyParts, n_docs: int, proposed: np.ndarray | None = No
     sources = sources or n_docs
     cap = max(2, min(MAX_DF, int(DF_SHARE * sources)))
     bits = cap.bit_length()  # a pair code tagged with its bigram's df: (n_docs ** 2) << bits fits 63 bits
-    found = []
-    for p in range(len(parts)):
-        k, d = parts.part(p)
-        if group is not None:
-            k, d = _one_per_group(k, d, group)
-        found += _tagged_codes(k, d, n_docs, cap, bits)
-    if not found:
-        return np.zeros((0, 2), np.int64)
-    tagged = np.sort(np.concatenate(found))  # by pair, then by df: the order its weights are summed in
+    # each key range's pair codes go to the part of their first document's range, so that
+    # every code of a pair is summed in one part (on disk beside the keys: a million
+    # articles' rare bigrams make hundreds of millions of codes)
+    tagged = KeyParts(parts.dir, parts.name + "-pairs", parts.bits, docs=False)
+    count = len(tagged)
+    try:
+        for p in range(len(parts)):
+            k, d = parts.part(p)
+            if group is not None:
+                k, d = _one_per_group(k, d, group)
+            for t in _tagged_codes(k, d, n_docs, cap, bits):
+                tagged.add(split_by((t >> bits) // n_docs * count // n_docs, count, t.view(np.uint64)))
+        weights = np.zeros(1 << bits)
+        weights[2 : cap + 1] = [np.log(sources / size) for size in range(2, cap + 1)]
+        proposed = (proposed[:, 0].astype(np.int64) * n_docs + proposed[:, 1]) if proposed is not None else None
+        kept = [_scored(np.sort(tagged.part(p)[0].view(np.int64)), weights, bits, n_docs, proposed, ntokens,
+                        max_evalue) for p in range(count)]
+    finally:
+        tagged.clear()
+    codes, score = np.concatenate([c for c, _ in kept]), np.concatenate([x for _, x in kept])
+    i, j = codes // n_docs, codes % n_docs
+    return _best_per_doc(i, j, score, n_docs)
+
+
+def _scored(tagged: np.ndarray, weights: np.ndarray, bits: int, n_docs: int, proposed: np.ndarray | None,
+            ntokens: np.ndarray | None, max_evalue: float | None) -> tuple[np.ndarray, np.ndarray]:
+    """The pairs of ``tagged`` (sorted: by pair, then by df, the order their weights are
+    summed in) whose shared rare bigrams are worth a seed, and their scores."""
     codes = tagged >> bits
-    weights = np.zeros(1 << bits)
-    weights[2 : cap + 1] = [np.log(sources / size) for size in range(2, cap + 1)]
     w = weights[tagged & ((1 << bits) - 1)]
-    first = np.flatnonzero(np.r_[True, codes[1:] != codes[:-1]])
-    codes, score = codes[first], np.add.reduceat(w, first)
+    first = np.flatnonzero(np.r_[True, codes[1:] != codes[:-1]]) if len(codes) else np.zeros(0, np.int64)
+    codes, score = codes[first], (np.add.reduceat(w, first) if len(first) else np.zeros(0))
     keep = score >= MIN_IDF
     if ntokens is not None and max_evalue is not None:
         i, j = codes // n_docs, codes % n_docs
@@ -93,10 +110,8 @@ def rare_pairs_of(parts: KeyParts, n_docs: int, proposed: np.ndarray | None = No
         need = np.log(tests * np.maximum(ntokens[i], 1) * np.maximum(ntokens[j], 1) / max_evalue)
         keep &= score >= need
     if proposed is not None and len(proposed):
-        keep &= ~np.isin(codes, proposed[:, 0].astype(np.int64) * n_docs + proposed[:, 1])
-    codes, score = codes[keep], score[keep]
-    i, j = codes // n_docs, codes % n_docs
-    return _best_per_doc(i, j, score, n_docs)
+        keep &= ~np.isin(codes, proposed)
+    return codes[keep], score[keep]
 
 
 def _tagged_codes(k: np.ndarray, d: np.ndarray, n_docs: int, cap: int, bits: int) -> list[np.ndarray]:

@@ -20,25 +20,34 @@ from .spill import append_file
 BITS = 6  # 64 key ranges (at most 8: a range number is a byte): a million articles' 300M bigrams are ~5M entries a range
 
 
-def split_by_key(keys: np.ndarray, docs: np.ndarray, bits: int = BITS) -> list[tuple[np.ndarray, np.ndarray]]:
+def split_by_key(keys: np.ndarray, docs: np.ndarray | None, bits: int = BITS) -> list[tuple]:
     """``(keys, docs)`` cut into the ``2 ** bits`` ranges of the keys' top bits, each
     range in the given order."""
     keys = np.asarray(keys, np.uint64)
     # uint8 ranges: numpy sorts them stably by radix, in linear time
     part = (keys >> np.uint64(64 - bits)).astype(np.uint8) if bits else np.zeros(len(keys), np.uint8)
+    return split_by(part, 1 << bits, keys, docs)
+
+
+def split_by(part: np.ndarray, count: int, keys: np.ndarray, docs: np.ndarray | None = None) -> list[tuple]:
+    """``(keys, docs)`` cut into ``count`` (at most 256) parts by each entry's ``part``,
+    each part in the given order (``docs`` None: keys alone)."""
+    part = np.asarray(part, np.uint8)
     order = np.argsort(part, kind="stable")
-    cut = np.searchsorted(part[order], np.arange((1 << bits) + 1)).tolist()
-    keys, docs = keys[order], docs[order]
-    return [(keys[a:b], docs[a:b]) for a, b in zip(cut[:-1], cut[1:])]
+    cut = np.searchsorted(part[order], np.arange(count + 1)).tolist()
+    keys = keys[order]
+    docs = docs[order] if docs is not None else None
+    return [(keys[a:b], docs[a:b] if docs is not None else None) for a, b in zip(cut[:-1], cut[1:])]
 
 
 class KeyParts:
-    """``(uint64 key, int32 document)`` entries in ``2 ** bits`` key ranges: files in
-    ``directory`` (removed with it, or by :meth:`clear`), or lists in memory when it is
-    None. Every write is checked (:func:`dedup.storage.spill.append_file`)."""
+    """``(uint64 key, int32 document)`` entries (keys alone unless ``docs``) in ``2 ** bits``
+    parts, key ranges as :func:`split_by_key` cuts them: files in ``directory`` (removed
+    with it, or by :meth:`clear`), or lists in memory when it is None. Every write is
+    checked (:func:`dedup.storage.spill.append_file`)."""
 
-    def __init__(self, directory: str | None, name: str, bits: int = BITS):
-        self.bits, self.dir, self.name = bits, directory, name
+    def __init__(self, directory: str | None, name: str, bits: int = BITS, docs: bool = True):
+        self.bits, self.dir, self.name, self.docs = bits, directory, name, docs
         self._mem: list[list[tuple[np.ndarray, np.ndarray]]] = [[] for _ in range(1 << bits)]
         self.filled = False  # set by the stage that added every document's entries
 
@@ -57,18 +66,21 @@ class KeyParts:
                 self._mem[p].append((k, d))
             else:
                 append_file(self._path(p, "keys"), np.ascontiguousarray(k, np.uint64).tobytes())
-                append_file(self._path(p, "docs"), np.ascontiguousarray(d, np.int32).tobytes())
+                if self.docs:
+                    append_file(self._path(p, "docs"), np.ascontiguousarray(d, np.int32).tobytes())
 
-    def part(self, p: int) -> tuple[np.ndarray, np.ndarray]:
-        """Range ``p``'s keys and documents, in the order they were added."""
+    def part(self, p: int) -> tuple[np.ndarray, np.ndarray | None]:
+        """Part ``p``'s keys and documents (None unless kept), in the order they were added."""
         if self.dir is None:
             got = self._mem[p]
-            if not got:
-                return np.zeros(0, np.uint64), np.zeros(0, np.int32)
-            return np.concatenate([k for k, _ in got]), np.concatenate([d for _, d in got]).astype(np.int32)
+            keys = np.concatenate([k for k, _ in got]).astype(np.uint64) if got else np.zeros(0, np.uint64)
+            if not self.docs:
+                return keys, None
+            return keys, np.concatenate([d for _, d in got]).astype(np.int32) if got else np.zeros(0, np.int32)
         if not os.path.exists(self._path(p, "keys")):
-            return np.zeros(0, np.uint64), np.zeros(0, np.int32)
-        return np.fromfile(self._path(p, "keys"), np.uint64), np.fromfile(self._path(p, "docs"), np.int32)
+            return np.zeros(0, np.uint64), np.zeros(0, np.int32) if self.docs else None
+        keys = np.fromfile(self._path(p, "keys"), np.uint64)
+        return keys, np.fromfile(self._path(p, "docs"), np.int32) if self.docs else None
 
     def clear(self) -> None:
         """Forget every entry (files removed)."""
