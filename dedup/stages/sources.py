@@ -22,7 +22,6 @@ from __future__ import annotations
 import numpy as np
 
 from .cluster import UnionFind
-from ..engines.base import Inline
 from .words import phrase_entries, table_of_pairs
 from ..storage.keyparts import KeyParts, split_by_key
 
@@ -35,7 +34,7 @@ def groups_of(n: int, links) -> np.ndarray:
     return np.fromiter((uf.find(x) for x in range(n)), np.int64, n)
 
 
-def source_tables(prepared, group: np.ndarray, engine=None, workdir: str | None = None) -> tuple[tuple, tuple | None, int]:
+def source_tables(prepared, group: np.ndarray, engine, workdir: str | None = None) -> tuple[tuple, tuple | None, int]:
     """The word table, the phrase table (None when not counted) and the number of
     sources, with each group of two or more documents counted once. The grouped
     documents' words and phrases are read by ``engine``'s workers and kept by key range
@@ -47,7 +46,6 @@ def source_tables(prepared, group: np.ndarray, engine=None, workdir: str | None 
     sources = int(np.count_nonzero(size))
     if not len(members):
         return prepared.table, prepared.phrase_table, sources
-    engine = engine or Inline()
     with_phrases = prepared.phrase_table is not None
     words, phrases = KeyParts(workdir, "source-words"), KeyParts(workdir, "source-phrases")
     try:
