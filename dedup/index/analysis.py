@@ -26,7 +26,8 @@ from ..models import Document
 from ..stages.normalize import tokenize
 from ..stages.prepare import facts_of, is_noisy
 from ..stages.provenance import DocFacts, coverage, weighted_score
-from ..stages.segment import Prepared, member_sorted, paragraphs, prepare, unique_sorted
+from ..stages.facts import code_points, fact_masks
+from ..stages.segment import Prepared, marks_many, member_sorted, paragraphs, prepare, span_tokens_many, unique_sorted
 
 # Lines this short that recur in several documents are furniture when the document has
 # no source (the batch pipeline judges them by how alike their carriers are; a single
@@ -132,9 +133,25 @@ def analyse(doc: Document, lines: Lines, drop: np.ndarray, cfg: Config) -> tuple
 
 
 def from_paragraphs(text: str, paras: list, cfg: Config) -> Prepared:
-    p = prepare(0, text, [tuple(x) for x in paras], cfg.segment_tokens)
-    p.vocab = unique_sorted(np.asarray(p.hashes, dtype=np.uint64))
-    return p
+    return from_paragraphs_many([text], [paras], cfg)[0]
+
+
+def from_paragraphs_many(texts: list[str], paras: list[list], cfg: Config, facts: bool = False) -> list[Prepared]:
+    """:func:`from_paragraphs` of several texts, tokenized in one call (a query's stored
+    candidates: a few hundred in the slowest). ``facts``: their fact masks too, in one
+    batch (set on each as ``fact_flags``)."""
+    paras = [[tuple(x) for x in ps] for ps in paras]
+    cps = code_points("".join(texts))
+    out = []
+    for text, ps, toks, marks in zip(texts, paras, span_tokens_many(texts, paras), marks_many(texts, cps)):
+        p = prepare(0, text, ps, cfg.segment_tokens, toks, marks)
+        p.vocab = unique_sorted(np.asarray(p.hashes, dtype=np.uint64))
+        out.append(p)
+    if facts and out:
+        masks = fact_masks(texts, [p.starts for p in out], [p.ends for p in out], [p.hashes for p in out], cps)
+        for p, m in zip(out, masks):
+            p.fact_flags = m
+    return out
 
 
 def doc_band_keys(preps: list[Prepared], cfg: Config) -> list[np.ndarray]:

@@ -44,7 +44,7 @@ def answer(index: "Index", d: Document, stored: bool):
     if cut:  # copies stored before the passage was furniture have its segments' band keys
         cands |= an.bucket_candidates(store.band_rows(an.doc_band_keys([whole], cfg)[0]), cfg.max_bucket)
     rows = [r for r in store.docs_by_rowid(cands) if r[1] != d.id]
-    others = [index._stored_prepared(r) for r in rows]
+    others = index._stored_prepared_many(rows, facts=True)
     if len(cut_grams):  # the furniture found here is cut from the stored side too
         others = [an.cut_grams(r[2], q, cut_grams, index._mod, cfg) for r, q in zip(rows, others)]
     vocab = np.unique(np.concatenate([p.vocab] + [q.vocab for q in others]))

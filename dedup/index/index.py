@@ -193,17 +193,25 @@ class Index:
         return an.furniture(lines, source, in_source, any_count, source_docs, self.config)
 
     def _stored_prepared(self, row):
-        rowid = row[0]
-        p = self._prepared.get(rowid)
-        if p is None:
-            paras = np.frombuffer(row[10], dtype="<i8").reshape(-1, 2).tolist()
-            p = an.from_paragraphs(row[2], paras, self.config)
-            self._prepared[rowid] = p
-            if len(self._prepared) > CACHE_DOCS:
-                self._prepared.popitem(last=False)
-        else:
-            self._prepared.move_to_end(rowid)
-        return p
+        return self._stored_prepared_many([row])[0]
+
+    def _stored_prepared_many(self, rows: list, facts: bool = False) -> list:
+        """The stored documents of ``rows`` prepared (cached; those not cached are prepared
+        in one batch, with their fact masks when ``facts``)."""
+        out = [self._prepared.get(r[0]) for r in rows]
+        todo = [k for k, p in enumerate(out) if p is None]
+        if todo:
+            made = an.from_paragraphs_many([rows[k][2] for k in todo],
+                                           [np.frombuffer(rows[k][10], dtype="<i8").reshape(-1, 2).tolist() for k in todo],
+                                           self.config, facts)
+            for k, p in zip(todo, made):
+                out[k] = p
+        for r, p in zip(rows, out):
+            self._prepared[r[0]] = p
+            self._prepared.move_to_end(r[0])
+        while len(self._prepared) > CACHE_DOCS:
+            self._prepared.popitem(last=False)
+        return out
 
     def _insert(self, store: SqliteStore, items: list[dict]) -> list[int]:
         """Write documents with their band keys, word and line statistics (in the caller's
