@@ -24,6 +24,7 @@ from ..config import Config
 from .fingerprint import combine, segment_shingles, signatures
 from .inverted import bigrams, rare_pairs_of
 from .segment import Prepared, unique_sorted
+from .words import starting_phrase_df
 from ..storage.keyparts import KeyParts, split_by_key
 from ..storage.spill import append_file
 
@@ -31,6 +32,9 @@ if TYPE_CHECKING:  # the protocol only: a stage is handed its engine, never make
     from ..engines.base import Engine
 
 RARE_DF_SHARE = 0.02  # "rare" words: in at most this share of the corpus
+# A shingle carried by over this many times as many documents as its segment's median
+# shingle is common there (as a line carried by over twice its copies is furniture).
+COMMON_FACTOR = 2
 CHUNK = 512  # documents per fingerprint task
 BANDS_PER_GROUP = 6  # bands grouped at once: 48 bytes per segment in memory
 
@@ -116,27 +120,66 @@ def _windows(bounds: np.ndarray, n: int, width: int, only: np.ndarray | None = N
     return w0, count
 
 
-def straddle_shingles(hashes: np.ndarray, bounds: np.ndarray, n: int, width: int, only: np.ndarray | None = None):
+def straddle_shingles(hashes: np.ndarray, bounds: np.ndarray, n: int, width: int, only: np.ndarray | None = None,
+                      starts: bool = False):
     """Shingles of the windows of ``width`` tokens centred on each inner segment
-    boundary (kept inside the two segments it joins), and each one's window number.
-    ``only``: which inner boundaries get a window (default: all)."""
+    boundary (kept inside the two segments it joins), and each one's window number (and,
+    with ``starts``, each one's first token). ``only``: which inner boundaries get a
+    window (default: all)."""
     if len(bounds) < 3 or len(hashes) < n:
-        return np.zeros(0, np.uint32), np.zeros(0, np.int64)
+        empty = (np.zeros(0, np.uint32), np.zeros(0, np.int64))
+        return (*empty, np.zeros(0, np.int64)) if starts else empty
     w0, count = _windows(bounds, n, width, only)
     w0, count = w0[count > 0], count[count > 0]  # numbered without gaps: no empty signatures
     sh = combine(hashes, n)
     owner = np.repeat(np.arange(len(count), dtype=np.int64), count)
     start = np.repeat(w0 - (np.cumsum(count) - count), count) + np.arange(int(count.sum()))
-    return sh[start], owner
+    return (sh[start], owner, start) if starts else (sh[start], owner)
 
 
-def segment_band_keys(prepared: Sequence[Prepared], cfg: Config) -> tuple[np.ndarray, np.ndarray]:
+def common_shingles(df: np.ndarray, owner: np.ndarray, min_docs: int, run: int) -> np.ndarray:
+    """Which shingles carry no evidence of reuse: carried by ``min_docs`` or more documents
+    and by over ``COMMON_FACTOR`` times as many as the median shingle of their segment
+    (``owner``, non-decreasing), in a run of such shingles too short to be a passage
+    (under ``run``). A byline's or a dateline's words in a story of its own, a formula's
+    fixed phrase: carried by hundreds of documents that share nothing else, such a
+    shingle makes every segment where it happens to be the minimum hash of a band fall
+    into one crowded bucket of unrelated documents. A copied passage is a long run of
+    them, and in a copy every shingle is carried as often, so neither is touched."""
+    if not len(df):
+        return np.zeros(0, bool)
+    order = np.lexsort((df, owner))  # by segment, then by count: each segment's median
+    first = np.flatnonzero(np.r_[True, owner[order][1:] != owner[order][:-1]])
+    size = np.diff(np.r_[first, len(order)])
+    median = np.repeat(df[order][first + size // 2], size)[np.argsort(order, kind="stable")]
+    common = (df >= min_docs) & (df > COMMON_FACTOR * median)
+    if common.any():
+        edge = np.r_[True, ~common[1:] | ~common[:-1] | (owner[1:] != owner[:-1])]
+        run_of = np.cumsum(edge) - 1
+        common &= np.bincount(run_of[common], minlength=int(run_of[-1]) + 1)[run_of] < run
+    return common
+
+
+def _uncommon(sh, owner, start, sdf, cfg: Config):
+    """``(sh, owner)`` without their :func:`common_shingles` (``sdf``: each token's
+    starting-shingle document count; None keeps all)."""
+    if sdf is None or not len(sh):
+        return sh, owner
+    keep = ~common_shingles(sdf[start], owner, cfg.boilerplate_min_docs,
+                            cfg.min_passage_tokens - cfg.shingle_size + 1)
+    return sh[keep], owner[keep]
+
+
+def segment_band_keys(prepared: Sequence[Prepared], cfg: Config, phrases: tuple | None = None) -> tuple[np.ndarray, np.ndarray]:
     """Band keys of every segment (and a long document's straddling windows) of ``prepared``
     (one MinHash batch), and for each the position in ``prepared`` of its document.
     Numbered document by document: a document's segments, then its windows.
 
     The documents' tokens and segments are concatenated (CSR-style) and shingled in one
-    call each; a window never crosses from one document into the next."""
+    call each; a window never crosses from one document into the next. ``phrases``: the
+    corpus's phrase counts (:func:`dedup.stages.words.shared_counts`); with them, the
+    :func:`common_shingles` are left out of every signature (shingles of two or three
+    words, the phrases counted)."""
     docs = list(prepared)
     if not docs:
         return np.zeros((0, cfg.bands), dtype=np.uint64), np.zeros(0, dtype=np.int64)
@@ -145,7 +188,10 @@ def segment_band_keys(prepared: Sequence[Prepared], cfg: Config) -> tuple[np.nda
     nseg = np.array([len(p.seg_bounds) - 1 for p in docs], dtype=np.int64)
     hashes = np.concatenate([p.hashes for p in docs])
     bounds = np.concatenate([p.seg_bounds[:-1] + off for p, off in zip(docs, tok_off[:-1].tolist())] + [tok_off[-1:]])
-    sh, own = segment_shingles(hashes, bounds, cfg.shingle_size)
+    sdf = None
+    if phrases is not None and cfg.shingle_size in (2, 3):
+        sdf = starting_phrase_df(hashes, tok_off, cfg.shingle_size, phrases)
+    sh, own = _uncommon(*segment_shingles(hashes, bounds, cfg.shingle_size, starts=True), sdf, cfg)
     # windows at the inner boundaries inside a document (a long one's all, another's mid-paragraph cuts)
     seg_doc = np.repeat(np.arange(len(docs)), nseg)
     inner_doc = seg_doc[:-1]
@@ -153,8 +199,9 @@ def segment_band_keys(prepared: Sequence[Prepared], cfg: Config) -> tuple[np.nda
     short = only & (ntok <= LONG_DOC)[inner_doc]
     if short.any():
         only[short] = ~np.isin(bounds[1:-1][short], _paragraph_first_tokens(docs, ntok <= LONG_DOC, tok_off))
-    xs, xo = straddle_shingles(hashes, bounds, cfg.shingle_size, cfg.segment_tokens, only)
+    xs, xo, xstart = straddle_shingles(hashes, bounds, cfg.shingle_size, cfg.segment_tokens, only, starts=True)
     win_doc = inner_doc[_windows(bounds, cfg.shingle_size, cfg.segment_tokens, only)[1] > 0] if len(xo) else xo
+    xs, xo = _uncommon(xs, xo, xstart, sdf, cfg)
     nwin = np.bincount(win_doc, minlength=len(docs)).astype(np.int64)
     seg_before = np.concatenate(([0], np.cumsum(nseg)))
     win_before = np.concatenate(([0], np.cumsum(nwin)))
@@ -186,7 +233,7 @@ def _keys_range(state, rng: tuple[int, int]):
     prepared, cfg, rare, with_grams = state
     stored = getattr(prepared, "stored", None)  # a store: no document frequency per token is needed
     docs = [stored(k) for k in range(*rng)] if stored else prepared[rng[0] : rng[1]]
-    keys, seg_of = segment_band_keys(docs, cfg)
+    keys, seg_of = segment_band_keys(docs, cfg, getattr(prepared, "phrase_table", None))
     grams = _bigrams_of([p.hashes for p in docs], rng[0]) if with_grams else None
     rare_keys = _rare_keys(docs, cfg, len(prepared), getattr(prepared, "table", None)) if rare else None
     return keys, seg_of + rng[0], rare_keys, grams

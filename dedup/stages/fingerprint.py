@@ -56,8 +56,9 @@ def _fmix32(h: np.ndarray) -> np.ndarray:
     return h ^ (h >> np.uint32(16))
 
 
-def segment_shingles(hashes: np.ndarray, bounds: np.ndarray, n: int):
-    """Shingle hashes of every segment, and each shingle's segment number.
+def segment_shingles(hashes: np.ndarray, bounds: np.ndarray, n: int, starts: bool = False):
+    """Shingle hashes of every segment, and each shingle's segment number (and, with
+    ``starts``, each one's first token).
 
     ``bounds`` (non-decreasing, from 0 to ``len(hashes)``) cut ``hashes`` into segments; a segment shorter than
     ``n`` tokens gives one shingle of all its tokens, an empty one none. Segments never
@@ -66,13 +67,16 @@ def segment_shingles(hashes: np.ndarray, bounds: np.ndarray, n: int):
     """
     nseg = len(bounds) - 1
     if nseg <= 0:
-        return np.zeros(0, np.uint32), np.zeros(0, np.int64)
+        empty = (np.zeros(0, np.uint32), np.zeros(0, np.int64))
+        return (*empty, np.zeros(0, np.int64)) if starts else empty
     lens = np.diff(bounds)
     if lens.min() >= n:
         # All n-grams at once; keep those that end inside their segment.
         sh = combine(hashes, n)
         owner = np.repeat(np.arange(nseg, dtype=np.int64), lens)[: len(sh)]
         valid = np.arange(len(sh)) + n <= bounds[1:][owner]
+        if starts:
+            return sh[valid], owner[valid], np.flatnonzero(valid)
         return sh[valid], owner[valid]
     # Some segments shorter than n (one shorter shingle each) or empty (none).
     count = np.where(lens >= n, lens - n + 1, np.minimum(lens, 1))
@@ -86,7 +90,8 @@ def segment_shingles(hashes: np.ndarray, bounds: np.ndarray, n: int):
         for k in range(1, n):
             more = np.flatnonzero(width > k)  # shingles with a k-th token
             x[more] = x[more] * _MIX + hashes[start[more] + k]
-    return ((x >> np.uint64(32)) ^ x).astype(np.uint32), owner
+    sh = ((x >> np.uint64(32)) ^ x).astype(np.uint32)
+    return (sh, owner, start) if starts else (sh, owner)
 
 
 def signatures(shingles: np.ndarray, owner: np.ndarray, nseg: int, num_perm: int, seed: int):

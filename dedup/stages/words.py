@@ -267,3 +267,23 @@ def _lookup(table: tuple[np.ndarray, np.ndarray], keys: np.ndarray) -> np.ndarra
         hit = values[pos] == keys
         df[hit] = counts[pos[hit]]
     return df
+
+
+def starting_phrase_df(hashes: np.ndarray, tok_off: np.ndarray, n: int, table: tuple[np.ndarray, np.ndarray]) -> np.ndarray:
+    """Documents of the corpus carrying the word ``n``-gram (2 or 3: the phrases the
+    table counts) that starts at each token of several documents laid end to end
+    (``tok_off``: where each starts, and the end); 1 where none starts inside its document."""
+    from .inline import ngrams
+
+    df = np.ones(len(hashes), np.int32)
+    keys = ngrams(hashes, n)  # position j: tokens j..j+n-1, across documents too
+    if not len(keys):
+        return df
+    inside = np.ones(len(keys), bool)
+    for k in range(1, n):  # n-grams reaching past their document's last token
+        cut = tok_off[1:] - k
+        inside[cut[(cut >= tok_off[:-1]) & (cut < len(keys))]] = False
+    # looked up once per distinct key, in sorted order (see phrases_of)
+    distinct, back = np.unique(keys, return_inverse=True)
+    df[: len(keys)] = np.where(inside, _lookup(table, distinct)[back], 1)
+    return df
