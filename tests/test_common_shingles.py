@@ -53,6 +53,12 @@ def test_common_shingles_never_empty_a_segment_and_spare_passages_and_copies(seg
     assert not common_shingles(long, np.zeros(len(long), np.int64), min_docs, run).any()
     short = np.r_[np.ones(10, np.int64), np.full(run - 1, 1000), np.ones(10, np.int64)]
     assert common_shingles(short, np.zeros(len(short), np.int64), min_docs, run).sum() == run - 1
+    # one changed word inside a copied passage (three shingles of its own) does not cut it in two
+    edited = np.r_[np.ones(10, np.int64), np.full(run // 2 + 1, 1000), np.ones(3, np.int64),
+                   np.full(run // 2 + 1, 1000), np.ones(10, np.int64)]
+    zero = np.zeros(len(edited), np.int64)
+    assert not common_shingles(edited, zero, min_docs, run, gap=3).any()
+    assert common_shingles(edited, zero, min_docs, run, gap=2).sum() == (2 * (run // 2 + 1) if run // 2 + 1 < run else 0)
 
 
 def _candidates(docs, cfg):

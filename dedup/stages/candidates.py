@@ -137,15 +137,17 @@ def straddle_shingles(hashes: np.ndarray, bounds: np.ndarray, n: int, width: int
     return (sh[start], owner, start) if starts else (sh[start], owner)
 
 
-def common_shingles(df: np.ndarray, owner: np.ndarray, min_docs: int, run: int) -> np.ndarray:
+def common_shingles(df: np.ndarray, owner: np.ndarray, min_docs: int, run: int, gap: int = 0) -> np.ndarray:
     """Which shingles carry no evidence of reuse: carried by ``min_docs`` or more documents
     and by over ``COMMON_FACTOR`` times as many as the median shingle of their segment
     (``owner``, non-decreasing), in a run of such shingles too short to be a passage
-    (under ``run``). A byline's or a dateline's words in a story of its own, a formula's
-    fixed phrase: carried by hundreds of documents that share nothing else, such a
-    shingle makes every segment where it happens to be the minimum hash of a band fall
-    into one crowded bucket of unrelated documents. A copied passage is a long run of
-    them, and in a copy every shingle is carried as often, so neither is touched."""
+    (spanning under ``run`` shingles; a run may bridge ``gap`` others, as one changed word
+    inside a copied passage breaks a shingle's worth). A byline's or a dateline's words
+    in a story of its own, a formula's fixed phrase: carried by hundreds of documents that
+    share nothing else, such a shingle makes every segment where it happens to be the
+    minimum hash of a band fall into one crowded bucket of unrelated documents. A copied
+    passage is a long run of them, and in a copy every shingle is carried as often, so
+    neither is touched."""
     if not len(df):
         return np.zeros(0, bool)
     order = np.lexsort((df, owner))  # by segment, then by count: each segment's median
@@ -153,10 +155,12 @@ def common_shingles(df: np.ndarray, owner: np.ndarray, min_docs: int, run: int) 
     size = np.diff(np.r_[first, len(order)])
     median = np.repeat(df[order][first + size // 2], size)[np.argsort(order, kind="stable")]
     common = (df >= min_docs) & (df > COMMON_FACTOR * median)
-    if common.any():
-        edge = np.r_[True, ~common[1:] | ~common[:-1] | (owner[1:] != owner[:-1])]
-        run_of = np.cumsum(edge) - 1
-        common &= np.bincount(run_of[common], minlength=int(run_of[-1]) + 1)[run_of] < run
+    at = np.flatnonzero(common)
+    if len(at):
+        new = np.r_[True, (np.diff(at) > gap + 1) | (owner[at][1:] != owner[at][:-1])]
+        run_of = np.cumsum(new) - 1
+        lo, hi = at[new], at[np.r_[new[1:], True]]  # each run's first and last shingle
+        common[at] = (hi - lo + 1)[run_of] < run
     return common
 
 
@@ -166,7 +170,7 @@ def _uncommon(sh, owner, start, sdf, cfg: Config):
     if sdf is None or not len(sh):
         return sh, owner
     keep = ~common_shingles(sdf[start], owner, cfg.boilerplate_min_docs,
-                            cfg.min_passage_tokens - cfg.shingle_size + 1)
+                            cfg.min_passage_tokens - cfg.shingle_size + 1, cfg.shingle_size)
     return sh[keep], owner[keep]
 
 
