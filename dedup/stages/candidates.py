@@ -153,7 +153,8 @@ def common_shingles(df: np.ndarray, owner: np.ndarray, min_docs: int, run: int, 
     order = np.lexsort((df, owner))  # by segment, then by count: each segment's median
     first = np.flatnonzero(np.r_[True, owner[order][1:] != owner[order][:-1]])
     size = np.diff(np.r_[first, len(order)])
-    median = np.repeat(df[order][first + size // 2], size)[np.argsort(order, kind="stable")]
+    median = np.empty_like(df)
+    median[order] = np.repeat(df[order][first + size // 2], size)
     common = (df >= min_docs) & (df > COMMON_FACTOR * median)
     at = np.flatnonzero(common)
     if len(at):

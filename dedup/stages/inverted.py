@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from .segment import member_sorted
 from .significance import search_size
 from ..storage.keyparts import KeyParts, split_by
 
@@ -114,9 +115,7 @@ def _scored(tagged: np.ndarray, weights: np.ndarray, bits: int, n_docs: int, pro
         tests = search_size(n_docs)  # the documents compared, as the alignment counts them
         need = np.log(tests * np.maximum(ntokens[i], 1) * np.maximum(ntokens[j], 1) / max_evalue)
         keep &= score >= need
-    if len(proposed):  # sorted: a search, not np.isin's sort of both
-        pos = np.minimum(np.searchsorted(proposed, codes), len(proposed) - 1)
-        keep &= proposed[pos] != codes
+    keep &= ~member_sorted(codes, proposed)  # sorted: a search, not np.isin's sort of both
     return codes[keep], score[keep]
 
 
