@@ -92,6 +92,10 @@ def _hub_cuts(nbrs: list[set[int]], share: dict[tuple[int, int], float]) -> set[
     for h, around in enumerate(nbrs):
         if len(around) < 4:  # two groups need two documents each
             continue
+        # every neighbour linked to one of them: one group (a story's copies, most hubs)
+        first = min(around)
+        if len(around - nbrs[first]) == 1:
+            continue
         members = sorted(around)
         index = {x: i for i, x in enumerate(members)}
         uf = UnionFind(len(members))
