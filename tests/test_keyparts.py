@@ -8,9 +8,10 @@ import pytest
 from hypothesis import given, settings, strategies as st
 
 from dedup.errors import WorkspaceError
-from dedup.storage import spill
+from dedup.storage import keyparts, spill
 from dedup.storage.keyparts import KeyParts, split_by, split_by_key
 
+DEFAULT_BUFFER = keyparts.BUFFER  # 5000 entries are far below it
 _ENTRIES = st.lists(st.tuples(st.integers(0, 2 ** 64 - 1), st.integers(0, 2 ** 31 - 1)), max_size=60)
 
 
@@ -28,29 +29,40 @@ def test_each_key_is_in_the_range_of_its_top_bits_in_the_order_added(batches, bi
         assert list(zip(keys.tolist(), docs.tolist())) == [(k, d) for k, d in everything if (k >> (64 - bits) if bits else 0) == p]
 
 
-def test_on_disk_as_in_memory_and_cleared(tmp_path):
+@pytest.mark.parametrize("buffer", [1, 20_000, keyparts.BUFFER])
+def test_on_disk_as_in_memory_and_cleared(tmp_path, monkeypatch, buffer):
+    # written at every batch, every few batches, or only when a part is read
+    monkeypatch.setattr(keyparts, "BUFFER", buffer)
     rng = np.random.default_rng(1)
     keys = rng.integers(0, 2 ** 63, 5000, dtype=np.uint64) * np.uint64(2)
     docs = rng.integers(0, 1000, 5000).astype(np.int32)
     disk, memory = KeyParts(str(tmp_path), "grams"), KeyParts(None, "grams")
     for part in (disk, memory):
-        part.add(split_by_key(keys[:2000], docs[:2000]))
-        part.add(split_by_key(keys[2000:], docs[2000:]))
-    assert os.listdir(tmp_path)
+        for lo in range(0, 5000, 700):
+            part.add(split_by_key(keys[lo : lo + 700], docs[lo : lo + 700]))
+    assert bool(os.listdir(tmp_path)) == (buffer < DEFAULT_BUFFER)
+    for p in range(len(disk)):
+        assert [x.tolist() for x in disk.part(p)] == [x.tolist() for x in memory.part(p)]
+    disk.add(split_by_key(keys[:10], docs[:10]))  # more after a read: appended in order
+    memory.add(split_by_key(keys[:10], docs[:10]))
     for p in range(len(disk)):
         assert [x.tolist() for x in disk.part(p)] == [x.tolist() for x in memory.part(p)]
     disk.clear()
     assert os.listdir(tmp_path) == [] and all(len(disk.part(p)[0]) == 0 for p in range(len(disk)))
 
 
-def test_a_full_disk_is_a_workspace_error_naming_the_directory(tmp_path, monkeypatch):
+@pytest.mark.parametrize("buffer", [1, keyparts.BUFFER])
+def test_a_full_disk_is_a_workspace_error_naming_the_directory(tmp_path, monkeypatch, buffer):
     def full(fd, data, offset):
         raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
 
+    monkeypatch.setattr(keyparts, "BUFFER", buffer)
     parts = KeyParts(str(tmp_path), "grams")
     monkeypatch.setattr(spill.os, "pwrite", full)
     with pytest.raises(WorkspaceError, match=f"cannot write the workspace {tmp_path}: disk full"):
+        # the write fails when the held entries are written: at once, or before a read
         parts.add(split_by_key(np.array([1, 2 ** 63], np.uint64), np.array([0, 1], np.int32)))
+        parts.part(0)
 
 
 def test_keys_alone_by_a_given_part(tmp_path):
