@@ -105,7 +105,10 @@ def build_cluster(
     cluster_id: str,
 ) -> Cluster:
     """Order the members, pick the origin, direct the links, measure coverage."""
-    order = sorted(members, key=lambda x: rank_key(facts[x], prepared[x].ntokens))
+    # each member read once, as stored: offsets and lengths, no corpus counts looked up
+    load = getattr(prepared, "stored", None) or prepared.__getitem__
+    docs = {x: load(x) for x in members}
+    order = sorted(members, key=lambda x: rank_key(facts[x], docs[x].ntokens))
     rank = {x: r for r, x in enumerate(order)}
     covered: dict[int, list[tuple[int, int]]] = {x: [] for x in members}
     links = []
@@ -115,7 +118,7 @@ def build_cluster(
         covered[al.j].extend((s.b0, s.b1) for s in al.spans)
         src, dst = (al.i, al.j) if rank[al.i] < rank[al.j] else (al.j, al.i)
         spans = list(al.spans) if src == al.i else sorted((s.swapped() for s in al.spans), key=lambda s: (s.a0, s.b0))
-        cov_s, cov_t = coverage(spans, prepared[src].ntokens, prepared[dst].ntokens)
+        cov_s, cov_t = coverage(spans, docs[src].ntokens, docs[dst].ntokens)
         if al.kind == "duplicate":
             has_duplicate.update((al.i, al.j))
         if al.kind != "template":
@@ -127,12 +130,12 @@ def build_cluster(
                 score=rounded(weighted_score(spans)),
                 coverage_source=rounded(cov_s),
                 coverage_target=rounded(cov_t),
-                passages=passages(prepared[src], prepared[dst], spans),
+                passages=passages(docs[src], docs[dst], spans),
             )))
     links.sort(key=lambda t: (t[0], t[1]))
     out_members = []
     for x in order:
-        n = prepared[x].ntokens
+        n = docs[x].ntokens
         role = "origin" if x == order[0] else (
             "copy" if x in has_duplicate else "partial" if x in has_copy else "template")
         out_members.append(
