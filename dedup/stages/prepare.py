@@ -28,7 +28,7 @@ from .facts import code_points, fact_mask, fact_masks
 from ..storage.keyparts import KeyParts
 from ..storage.spill import Records
 from .words import merge, phrase_entries, shared_counts, table_of_pairs, totals, vocab_table
-from ..storage.workspace import DocStore, PreparedStore
+from ..storage.workspace import DocStore, PreparedStore, pack_prepared
 
 if TYPE_CHECKING:  # the protocol only: a stage is handed its engine, never makes one
     from ..engines.base import Engine
@@ -188,8 +188,10 @@ def _prepare_range(state, rng: tuple[int, int]):
     vocabs, words = vocab_table(rng[0], hashes)
     masks = fact_masks(texts, [x[0].starts for x in out], [x[0].ends for x in out], hashes, cps)
     doc, grams = inline.gram_pairs(hashes, mod)  # each document's counted n-grams (inline.counted)
-    return ([(*x, v, m) for x, v, m in zip(out, vocabs, masks)], phrase_entries(hashes, np.arange(*rng))), \
-        (words, table_of_pairs(doc + rng[0], grams))
+    # packed here, on the worker: the driver only appends the records
+    packed = [(p.index, pack_prepared(p, m, v), p.ntokens, p.nchars, sum(e - s for s, e in p.paragraphs), f, seen)
+              for (p, f, seen), v, m in zip(out, vocabs, masks)]
+    return (packed, phrase_entries(hashes, np.arange(*rng))), (words, table_of_pairs(doc + rng[0], grams))
 
 
 def _near_range(state, rng: tuple[int, int]) -> list[tuple[int, str, list]]:
@@ -249,9 +251,9 @@ def prepare_corpus(docs: DocStore, workdir: str, cfg: Config, progress: Progress
     phrase_parts = KeyParts(workdir, "phrases")
     for part, phrases in tables:
         phrase_parts.add(phrases)
-        for p, f, seen, vocab, mask in part:
-            seen_furniture.add(docs.sources[p.index], seen)
-            prepared.append(p, mask, vocab)
+        for k, record, ntokens, nchars, content, f, seen in part:
+            seen_furniture.add(docs.sources[k], seen)
+            prepared.append_packed(record, ntokens, nchars, content)
             facts.append(f)
         progress("segment", len(prepared), n)
     table, grams = tables.value

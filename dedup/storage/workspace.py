@@ -171,10 +171,14 @@ class PreparedStore(Sequence):
 
     def append(self, p: Prepared, facts: np.ndarray, vocab: np.ndarray | None = None) -> None:
         """Add the next document, with its fact mask (and its distinct words, when known)."""
-        self._records.append(pack_prepared(p, facts, vocab))
-        self.ntokens.append(p.ntokens)
-        self.nchars.append(p.nchars)
-        self.content_chars.append(sum(e - s for s, e in p.paragraphs))
+        self.append_packed(pack_prepared(p, facts, vocab), p.ntokens, p.nchars, sum(e - s for s, e in p.paragraphs))
+
+    def append_packed(self, record: bytes, ntokens: int, nchars: int, content_chars: int) -> None:
+        """:meth:`append` of a document a worker packed (:func:`pack_prepared`)."""
+        self._records.append(record)
+        self.ntokens.append(ntokens)
+        self.nchars.append(nchars)
+        self.content_chars.append(content_chars)
 
     def replace(self, p: Prepared, facts: np.ndarray) -> None:
         self._records.replace(p.index, pack_prepared(p, facts))
