@@ -92,28 +92,33 @@ def _hub_cuts(nbrs: list[set[int]], share: dict[tuple[int, int], float]) -> set[
     for h, around in enumerate(nbrs):
         if len(around) < 4:  # two groups need two documents each
             continue
-        # every neighbour linked to one of them: one group (a story's copies, most hubs)
-        first = min(around)
-        if len(around - nbrs[first]) == 1:
-            continue
-        members = sorted(around)
-        index = {x: i for i, x in enumerate(members)}
-        uf = UnionFind(len(members))
-        for x in members:
-            for y in nbrs[x]:
-                if y in index:
-                    uf.union(index[x], index[y])
-        groups: dict[int, list[int]] = {}
-        for x in members:
-            groups.setdefault(uf.find(index[x]), []).append(x)
-        linked = [g for g in groups.values() if len(g) > 1]
+        linked = [g for g in _groups_among(around, nbrs) if len(g) > 1]
         if len(linked) < 2:
             continue
-        keep = min(linked, key=lambda g: (-len(g), g[0]))
+        keep = min(linked, key=lambda g: (-len(g), min(g)))
         for g in linked:
             if g is not keep and max(share.get((h, x), 0.0) for x in g) < COMPILATION_SHARE:
                 cut.update((h, x) for x in g)
     return cut
+
+
+def _groups_among(around: set[int], nbrs: list[set[int]]) -> list[list[int]]:
+    """The groups of ``around`` that links among themselves join (a search from each
+    node not yet reached, set operations in C: a story's copies, all linked to each
+    other, are one step)."""
+    left, groups = set(around), []
+    while left:
+        start = min(left)
+        left.discard(start)
+        group, todo = [start], [start]
+        while todo:
+            new = nbrs[todo.pop()] & left
+            if new:
+                left -= new
+                group.extend(new)
+                todo.extend(new)
+        groups.append(group)
+    return groups
 
 
 def connected(nodes: list[int], edges: Iterable[tuple[int, int]]) -> bool:
