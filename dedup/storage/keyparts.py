@@ -64,7 +64,8 @@ class KeyParts:
 
     def add(self, parts: list[tuple[np.ndarray, np.ndarray]]) -> None:
         """Append one batch's ranges (as :func:`split_by_key` cuts them). On disk, the
-        entries are held until ``BUFFER`` bytes are, then every range is written."""
+        entries are held until ``BUFFER`` bytes are, then every range is written: the
+        arrays are kept as given until then (every caller hands over fresh ones)."""
         for p, (k, d) in enumerate(parts):
             if not len(k):
                 continue
