@@ -90,14 +90,13 @@ class KeyParts:
 
     def part(self, p: int) -> tuple[np.ndarray, np.ndarray | None]:
         """Part ``p``'s keys and documents (None unless kept), in the order they were added."""
-        if self.dir is not None:
-            self._write(p)
         if self.dir is None:
             got = self._mem[p]
             keys = np.concatenate([k for k, _ in got]).astype(np.uint64) if got else np.zeros(0, np.uint64)
             if not self.docs:
                 return keys, None
             return keys, np.concatenate([d for _, d in got]).astype(np.int32) if got else np.zeros(0, np.int32)
+        self._write(p)  # what is held first: the file is then the whole part
         if not os.path.exists(self._path(p, "keys")):
             return np.zeros(0, np.uint64), np.zeros(0, np.int32) if self.docs else None
         keys = np.fromfile(self._path(p, "keys"), np.uint64)
