@@ -28,7 +28,7 @@ from .facts import code_points, fact_mask, fact_masks
 from ..storage.keyparts import KeyParts
 from ..storage.spill import Records
 from .words import merge, phrase_entries, shared_counts, table_of_pairs, totals, vocab_table
-from ..storage.workspace import DocStore, PreparedStore, pack_prepared
+from ..storage.workspace import DocStore, PreparedStore, packed
 
 if TYPE_CHECKING:  # the protocol only: a stage is handed its engine, never makes one
     from ..engines.base import Engine
@@ -189,9 +189,8 @@ def _prepare_range(state, rng: tuple[int, int]):
     masks = fact_masks(texts, [x[0].starts for x in out], [x[0].ends for x in out], hashes, cps)
     doc, grams = inline.gram_pairs(hashes, mod)  # each document's counted n-grams (inline.counted)
     # packed here, on the worker: the driver only appends the records
-    packed = [(p.index, pack_prepared(p, m, v), p.ntokens, p.nchars, sum(e - s for s, e in p.paragraphs), f, seen)
-              for (p, f, seen), v, m in zip(out, vocabs, masks)]
-    return (packed, phrase_entries(hashes, np.arange(*rng))), (words, table_of_pairs(doc + rng[0], grams))
+    records = [(p.index, *packed(p, m, v), f, seen) for (p, f, seen), v, m in zip(out, vocabs, masks)]
+    return (records, phrase_entries(hashes, np.arange(*rng))), (words, table_of_pairs(doc + rng[0], grams))
 
 
 def _near_range(state, rng: tuple[int, int]) -> list[tuple[int, str, list]]:

@@ -123,6 +123,12 @@ def pack_prepared(p: Prepared, facts: np.ndarray | None = None, vocab: np.ndarra
     ])
 
 
+def packed(p: Prepared, facts: np.ndarray | None = None, vocab: np.ndarray | None = None) -> tuple[bytes, int, int, int]:
+    """What :meth:`PreparedStore.append_packed` stores of ``p``: its record
+    (:func:`pack_prepared`), token count, character count and content characters."""
+    return pack_prepared(p, facts, vocab), p.ntokens, p.nchars, sum(e - s for s, e in p.paragraphs)
+
+
 _HEAD = 48  # bytes of a record's head: six int64 counts
 
 
@@ -171,19 +177,18 @@ class PreparedStore(Sequence):
 
     def append(self, p: Prepared, facts: np.ndarray, vocab: np.ndarray | None = None) -> None:
         """Add the next document, with its fact mask (and its distinct words, when known)."""
-        self.append_packed(pack_prepared(p, facts, vocab), p.ntokens, p.nchars, sum(e - s for s, e in p.paragraphs))
+        self.append_packed(*packed(p, facts, vocab))
 
     def append_packed(self, record: bytes, ntokens: int, nchars: int, content_chars: int) -> None:
-        """:meth:`append` of a document a worker packed (:func:`pack_prepared`)."""
+        """:meth:`append` of a document a worker packed (:func:`packed`)."""
         self._records.append(record)
         self.ntokens.append(ntokens)
         self.nchars.append(nchars)
         self.content_chars.append(content_chars)
 
     def replace(self, p: Prepared, facts: np.ndarray) -> None:
-        self._records.replace(p.index, pack_prepared(p, facts))
-        self.ntokens[p.index] = p.ntokens
-        self.content_chars[p.index] = sum(e - s for s, e in p.paragraphs)
+        record, self.ntokens[p.index], _, self.content_chars[p.index] = packed(p, facts)
+        self._records.replace(p.index, record)
         self._cache.pop(p.index, None)
 
     def finish(self, table: tuple[np.ndarray, np.ndarray], noisy: np.ndarray, phrases: tuple | None = None) -> None:
