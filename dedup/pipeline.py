@@ -224,7 +224,8 @@ class Outcome:
         links = p.docs.links
         for k, (f, nchars, content) in enumerate(zip(self._facts, p.nchars, p.content_chars)):
             url, author = links.get(k, (None, None))
-            yield DocumentInfo(
+            # built without validation (one per document): every field made with its type here
+            yield DocumentInfo.model_construct(
                 doc_id=f.doc_id,
                 title=f.title,
                 date=f.date.isoformat(timespec="seconds") if f.date else None,
@@ -232,8 +233,8 @@ class Outcome:
                 url=url,
                 author=author,
                 credits=list(f.credits),
-                chars=nchars,
-                content_chars=content,
+                chars=int(nchars),
+                content_chars=int(content),
                 cluster=cluster_of.get(k),
             )
 

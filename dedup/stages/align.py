@@ -146,7 +146,8 @@ def _span(g, A: Side, B: Side, significant: bool = False) -> Span:
     same = sum(A.weight(x0, x1) + B.weight(y0, y1) for x0, x1, y0, y1 in g)
     total = A.weight(a0, a1) + B.weight(b0, b1)
     score = same / total if total else 0.0
-    quoted = sum(independent_quote(A, B, *blk) for blk in g)
+    # a chain with no quoted word on a side has no block that may be an independent quote
+    quoted = sum(independent_quote(A, B, *blk) for blk in g) if A.quoted(a0, a1) and B.quoted(b0, b1) else 0
     evidence = matched - (1.0 - QUOTE_EVIDENCE) * quoted
     return Span(a0, a1, b0, b1, matched, evidence, score, tuple(g), significant)
 

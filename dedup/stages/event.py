@@ -46,10 +46,13 @@ def independent_quote(A: Side, B: Side, x0: int, x1: int, y0: int, y1: int) -> i
 
 def _between(q: np.ndarray) -> np.ndarray:
     """Each word has a quoted word before it and one after it (in the block)."""
-    if not len(q):
+    n = len(q)
+    if not n:
         return q
-    before = np.r_[False, np.logical_or.accumulate(q)[:-1]]
-    after = np.r_[np.logical_or.accumulate(q[::-1])[::-1][1:], False]
+    # slices into preset arrays: np.r_ costs more than the accumulations (once per quoted block)
+    before, after = np.zeros(n, np.bool_), np.zeros(n, np.bool_)
+    before[1:] = np.logical_or.accumulate(q)[:-1]
+    after[:-1] = np.logical_or.accumulate(q[::-1])[::-1][1:]
     return before & after
 
 

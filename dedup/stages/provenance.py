@@ -107,6 +107,8 @@ def build_cluster(
     cluster_id: str,
 ) -> Cluster:
     """Order the members, pick the origin, direct the links, measure coverage."""
+    # links, members and the cluster are built without validation, as passages are: every
+    # field is made here with its model's type (the report is built on one core at the end)
     # each member read once, as stored: offsets and lengths, no corpus counts looked up
     load = getattr(prepared, "stored", None) or prepared.__getitem__
     docs = {x: load(x) for x in members}
@@ -125,7 +127,7 @@ def build_cluster(
             has_duplicate.update((al.i, al.j))
         if al.kind != "template":
             has_copy.update((al.i, al.j))
-        links.append((rank[src], rank[dst], Link(
+        links.append((rank[src], rank[dst], Link.model_construct(
                 source=facts[src].doc_id,
                 target=facts[dst].doc_id,
                 kind=al.kind,
@@ -141,7 +143,7 @@ def build_cluster(
         role = "origin" if x == order[0] else (
             "copy" if x in has_duplicate else "partial" if x in has_copy else "template")
         out_members.append(
-            Member(
+            Member.model_construct(
                 doc_id=facts[x].doc_id,
                 date=facts[x].date.isoformat(timespec="seconds") if facts[x].date else None,
                 title=facts[x].title,
@@ -154,7 +156,7 @@ def build_cluster(
     copy_edges = [(al.i, al.j) for al in alignments if al.kind != "template"]
     kind = ("duplicate" if connected(members, dup_edges)
             else "partial" if connected(members, copy_edges) else "template")
-    return Cluster(
+    return Cluster.model_construct(
         id=cluster_id,
         kind=kind,
         size=len(members),
