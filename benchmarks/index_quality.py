@@ -2,6 +2,7 @@
 
     python -m benchmarks.index_quality answers --corpus D/corpus.jsonl --truth D/truth.jsonl [--no-source] [--limit N]
     python -m benchmarks.index_quality near-copies [--data DIR] [--queries 200] [--seed 7]
+    python -m benchmarks.index_quality meter [--data DIR]
 
 ``answers``: a labelled corpus (``benchmarks.synth``) added one document at a time to a
 fresh index; every match that is not a ``template`` link is a predicted pair, scored
@@ -9,6 +10,10 @@ against the truth clusters (pair precision/recall). ``--no-source`` drops the re
 source, as feeds without one arrive. ``near-copies``: Reuters-21578 as shipped stored
 with ``newid`` as id; then texts of ``--queries`` stored articles (60+ words), each with
 one word changed (and each unchanged), queried under new ids: how many miss their original.
+``meter``: METER's development half (``benchmarks.meter``) added one text at a time, by
+date then id (a day's wire copy before the next day's papers); a newspaper text counts as
+linked to the wire when an answer joins it and a wire text by a link that is not a
+``template``: derived recall and non-derived specificity, as the batch benchmark counts them.
 Prints one line of numbers; writes nothing but its temporary index.
 """
 
@@ -76,6 +81,31 @@ def near_copies(data: Path, queries: int, seed: int) -> str:
     return f"{len(docs):,} Reuters articles stored; one word changed: {changed}/{queries} missed; exact: {exact}/{queries} missed"
 
 
+def meter(data: Path) -> str:
+    from dedup.index import Index
+    from .meter import load
+
+    records, labels, _ = load(data)
+    wire = {i for i, lab in labels.items() if lab["kind"] == "wire"}
+    linked = set()
+    t0 = time.perf_counter()
+    with tempfile.TemporaryDirectory() as tmp, Index.open(Path(tmp) / "m.db", jobs=1) as index:
+        for r in sorted(records, key=lambda r: (r.get("date") or "", r["id"])):
+            for m in index.add(r).matches:
+                if m.kind != "template" and (r["id"] in wire) != (m.doc_id in wire):
+                    linked.add(m.doc_id if r["id"] in wire else r["id"])
+    seconds = time.perf_counter() - t0
+
+    def rate(*kinds: str) -> float:
+        sel = [i in linked for i, lab in labels.items() if lab["kind"] in kinds]
+        return sum(sel) / max(1, len(sel))
+
+    return (f"METER dev, {len(records):,} texts added one at a time: derived recall "
+            f"{rate('wholly', 'partially'):.3f} (wholly {rate('wholly'):.3f}, partially {rate('partially'):.3f}), "
+            f"non-derived specificity {1 - rate('non'):.3f}; "
+            f"{len(records) / seconds:.1f} docs/s added")
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(prog="python -m benchmarks.index_quality", description=__doc__.split("\n\n")[0])
     sub = ap.add_subparsers(dest="mode", required=True)
@@ -88,9 +118,13 @@ def main(argv: list[str] | None = None) -> int:
     n.add_argument("--data", type=Path, default=DEFAULT_DATA)
     n.add_argument("--queries", type=int, default=200)
     n.add_argument("--seed", type=int, default=7)
+    m = sub.add_parser("meter")
+    m.add_argument("--data", type=Path, default=DEFAULT_DATA)
     args = ap.parse_args(argv)
     if args.mode == "answers":
         print(answers(args.corpus, args.truth, args.no_source, args.limit))
+    elif args.mode == "meter":
+        print(meter(args.data))
     else:
         print(near_copies(args.data, args.queries, args.seed))
     return 0

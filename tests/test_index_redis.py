@@ -17,7 +17,7 @@ import numpy as np
 import pytest
 
 import dedup
-from dedup.index import analysis as an
+from dedup.index import analysis as an, seeds
 from dedup.index.redis import store as redis_store, tx as redis_tx
 
 from index_helpers import READY, kill_writer_after, mixed_docs, seed_docs
@@ -94,6 +94,7 @@ def _check_sound(url, prefix="dedup:"):
     with dedup.Index.open(url + ("&" if "?" in url else "?") + f"prefix={prefix}", create=False) as ix:
         cfg = ix.config
     bands, words, lines, sources, grams = {}, Counter(), {}, Counter(), Counter()
+    carriers: dict[int, set] = {}  # rare-bigram keys (dedup.index.seeds) -> the stored documents carrying them
     stories = {}
     for doc_id, rowid in ids.items():
         text, paras, source, story, stored_id = r.hmget(f"{prefix}doc:{rowid}", "text", "paras", "source", "story", "id")
@@ -101,6 +102,8 @@ def _check_sound(url, prefix="dedup:"):
         p = an.from_paragraphs(text.decode(), np.frombuffer(paras, "<i8").reshape(-1, 2).tolist(), cfg)
         for k in an.doc_band_keys([p], cfg)[0].tolist():
             bands.setdefault(k, set()).add(rowid)
+        for k in seeds.bigram_keys(p).tolist():
+            carriers.setdefault(k, set()).add(rowid)
         words.update(an.signed(p.vocab).tolist())
         grams.update(an.signed(an.text_grams(text.decode(), an.GRAM_MODULUS)).tolist())
         src = source.decode() if source else ""
@@ -112,13 +115,24 @@ def _check_sound(url, prefix="dedup:"):
     def key(field):
         return int.from_bytes(field, "little", signed=True)
 
-    assert {key(f): set(np.frombuffer(v, "<i8").tolist()) for f, v in _hashes(r, prefix + "b:*").items()} == bands
+    stored = {key(f): set(np.frombuffer(v, "<i8").tolist()) for f, v in _hashes(r, prefix + "b:*").items()}
+    # a bigram's rows: all its carriers while fewer than FULL carry it; once full, FULL rows
+    # for good (a removed carrier's row stays: a full bigram never seeds again)
+    gram_rows = {k: stored.pop(k, set()) for k in carriers}
+    live = set(ids.values())
+    for k, docs in carriers.items():
+        got = gram_rows[k]
+        assert got == docs if len(got) < seeds.FULL else (len(got) == seeds.FULL and got & live <= docs), k
+    gone = {k: stored.pop(k) for k in list(stored) if k not in bands}  # full bigrams whose carriers were all removed
+    assert all(len(v) == seeds.FULL and not v & live for v in gone.values())
+    assert stored == bands
     assert {key(f): int(v) for f, v in _hashes(r, prefix + "w:*").items()} == dict(words)
     assert {key(f): int(v) for f, v in _hashes(r, prefix + "g:*").items()} == dict(grams)
     assert {key(f): json.loads(v) for f, v in _hashes(r, prefix + "l:*").items()} == {k: dict(c) for k, c in lines.items()}
     assert {k.decode(): int(v) for k, v in r.hgetall(prefix + "sources").items()} == dict(sources)
     rows = {k.decode(): int(v) for k, v in r.hgetall(prefix + "meta").items() if k.startswith(b"rows:")}
-    assert rows["rows:b"] == sum(map(len, bands.values())) and rows["rows:w"] == len(words)
+    assert rows["rows:b"] == sum(map(len, bands.values())) + sum(map(len, gram_rows.values())) + sum(map(len, gone.values()))
+    assert rows["rows:w"] == len(words)
     assert rows["rows:l"] == sum(map(len, lines.values())) and rows.get("rows:g", 0) == len(grams)
     assert {int(k.split(b":")[-1]): {int(x) for x in r.smembers(k)} for k in r.scan_iter(match=prefix + "story:*")} == stories
     if ids:

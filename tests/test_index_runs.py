@@ -1,13 +1,14 @@
 """Bulk loads: band keys in sorted runs merged by size, tokenizing on kept workers."""
 
 import sqlite3
+from collections import Counter
 
 import numpy as np
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import dedup
-from dedup.index import analysis as an
+from dedup.index import analysis as an, seeds
 from dedup.index.sqlite import runs as sqlite_runs
 
 from index_helpers import mixed_docs
@@ -42,10 +43,11 @@ def stored_state(path: str) -> dict:
     return out
 
 
-def band_keys_of(index, doc: dedup.Document) -> np.ndarray:
+def band_keys_of(index, doc: dedup.Document, bigrams: bool = False):
     row = index._store.doc_by_id(doc.id)
     p = an.from_paragraphs(row[2], np.frombuffer(row[10], "<i8").reshape(-1, 2).tolist(), index.config)
-    return an.doc_band_keys([p], index.config)[0], row[0]
+    keys = an.doc_band_keys([p], index.config)[0]
+    return (keys, seeds.bigram_keys(p), row[0]) if bigrams else (keys, row[0])
 
 
 @settings(max_examples=8, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
@@ -61,11 +63,15 @@ def test_runs_hold_every_key_once(tmp_path_factory, cuts, batch):
             index.add_many(docs[start : start + c], batch_size=batch)
             start = min(len(docs), start + c)
         want = set()
-        for d in docs:
-            keys, rowid = band_keys_of(index, d)
+        carriers: Counter = Counter()
+        for d in docs:  # in the order they were stored
+            keys, grams, rowid = band_keys_of(index, d, bigrams=True)
             found = {(k, r) for k, r in index._store.band_rows(keys)}
             assert {(k, rowid) for k in keys.tolist()} <= found
             want |= {(k, rowid) for k in keys.tolist()}
+            # a bigram's first FULL carriers, whichever call and batch stored them
+            want |= {(k, rowid) for k in grams.tolist() if carriers[k] < seeds.FULL}
+            carriers.update(grams.tolist())
     state = stored_state(path)
     assert sorted(want) == state["bands"]  # nothing extra, nothing twice
     assert state["runs"] <= sqlite_runs.FANOUT - 1  # all small: one tier

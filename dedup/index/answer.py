@@ -13,6 +13,7 @@ from ..models import Document
 from ..stages.facts import fact_mask
 from ..stages.provenance import DocFacts, passages, rank_key, rounded
 from . import analysis as an
+from . import seeds
 from .results import AddResult, Match, whole_copy
 
 if TYPE_CHECKING:
@@ -38,18 +39,36 @@ def answer(index: "Index", d: Document, stored: bool):
     whole = p
     p, paras = an.cut_inline(d.text, p, paras, cut, cfg)
     keys = an.doc_band_keys([p], cfg)[0]
+    # a query of a stored document's id answers as if it were not stored: its row and its
+    # words are left out of what the answer counts
+    same = None if stored else store.doc_by_id(d.id)
+    grams2 = seeds.bigram_keys(p) if cfg.rare_bigrams else np.zeros(0, np.int64)
     content = an.hash_of(hashes)
     exact = set(store.docs_with_hash(content))  # always candidates: crowded buckets are cut
-    cands = an.bucket_candidates(store.band_rows(keys), cfg.max_bucket) | exact
+    found_rows = store.band_rows(np.concatenate([keys, grams2]))  # one look-up: bands, and the bigrams' carriers
+    is_gram = set(grams2.tolist())
+    carried = seeds.carriers([r for r in found_rows if r[0] in is_gram])
+    cands = an.bucket_candidates([r for r in found_rows if r[0] not in is_gram], cfg.max_bucket) | exact
     if cut:  # copies stored before the passage was furniture have its segments' band keys
         cands |= an.bucket_candidates(store.band_rows(an.doc_band_keys([whole], cfg)[0]), cfg.max_bucket)
+    if same is not None:
+        carried = {k: [x for x in v if x != same[0]] for k, v in carried.items()}
+    if carried:
+        cands |= seeds.candidates(carried, p.ntokens, n_docs, cfg.max_evalue,
+                                  lambda ids: {r[0]: r[9] for r in store.docs_by_rowid(ids)}, cands)
     rows = [r for r in store.docs_by_rowid(cands) if r[1] != d.id]
     others = index._stored_prepared_many(rows, facts=True)
     if len(cut_grams):  # the furniture found here is cut from the stored side too
         others = [an.cut_grams(r[2], q, cut_grams, index._mod, cfg) for r, q in zip(rows, others)]
     vocab = np.unique(np.concatenate([p.vocab] + [q.vocab for q in others]))
     counts = store.word_counts(an.signed(vocab))
+    if same is not None:
+        counts = counts - np.isin(vocab, index._stored_prepared(same).vocab, assume_unique=True)
     an.set_df(p, counts[np.searchsorted(vocab, p.vocab)] + 1, n_docs)
+    if cfg.rare_bigrams:  # the phrases the pair's words sit in, counted by the bigrams' rows
+        phrases = seeds.phrase_table(p, carried)
+        for x in [p, *others]:
+            seeds.with_phrases(x, phrases)
     found = []
 
     def fact_of(x):  # kept on the document: a cached stored one keeps it for later queries
@@ -84,13 +103,13 @@ def answer(index: "Index", d: Document, stored: bool):
     coverage = an.covered_share([f[2] for f in found if f[2] is not None], p.ntokens)
     if any(f[2] is None for f in found):
         coverage = 1.0
-    same = None if stored else store.doc_by_id(d.id)
     result = AddResult(
         doc_id=d.id, stored=stored, coverage=rounded(coverage),
         cluster=story, origin=origin, matches=[m for _, m in matches],
         in_index=same is not None, stored_cluster=story_label(same[11]) if same is not None else None)
     new = {"doc": d, "lines": lines, "ntokens": p.ntokens, "vocab": p.vocab, "facts": facts, "paras": paras, "keys": keys,
-           "matches": matches, "stories": set(stories.values()), "hash": content, "grams": grams}
+           "matches": matches, "stories": set(stories.values()), "hash": content, "grams": grams,
+           "bigrams": grams2, "carried": carried}
     return result, new
 
 

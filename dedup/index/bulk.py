@@ -22,6 +22,7 @@ from ..config import Config
 from ..models import Document
 from ..engines.processes import Workers, default_jobs
 from . import analysis as an
+from . import seeds
 from .checks import validate
 from .errors import DuplicateIdError, IndexFileError, IndexWriteError
 from .results import BulkResult, Progress
@@ -55,7 +56,9 @@ def _work(cfg: Config, task: tuple):
         p, paras = an.cut_inline(d.text, p, paras, an.inline_furniture(p, grams, counts, mod, cfg)[0], cfg)
         done.append((p, facts, paras))
     keys = an.doc_band_keys([p for p, _, _ in done], cfg)
-    return [(facts, paras, p.ntokens, p.vocab, k) for (p, facts, paras), k in zip(done, keys)]
+    none = np.zeros(0, np.int64)
+    return [(facts, paras, p.ntokens, p.vocab, k, seeds.bigram_keys(p) if cfg.rare_bigrams else none)
+            for (p, facts, paras), k in zip(done, keys)]
 
 
 def _grams_and_hash(hashes, mod: int) -> tuple:
@@ -202,8 +205,8 @@ def _write(index: "Index", docs: list[Document], all_lines: list, job) -> None:
     analysed = [x for part in job.get() for x in part]
     items = [
         {"doc": d, "lines": lines, "facts": facts, "paras": paras, "ntokens": n, "vocab": vocab, "keys": keys, "hash": h,
-         "grams": grams}
-        for d, (lines, grams, h), (facts, paras, n, vocab, keys) in zip(docs, all_lines, analysed)
+         "grams": grams, "bigrams": pairs}
+        for d, (lines, grams, h), (facts, paras, n, vocab, keys, pairs) in zip(docs, all_lines, analysed)
     ]
     index._insert(index._store, items)
     index._store.bump_generation()

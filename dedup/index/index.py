@@ -22,6 +22,7 @@ from ..models import Document, Report
 from ..pipeline import cluster as batch_cluster
 from . import analysis as an
 from . import bulk
+from . import seeds
 from .answer import answer
 from .checks import check, restory, validate, version
 from .errors import DuplicateIdError, IndexDamagedError, IndexFileError, IndexReadOnlyError, UnknownIdError
@@ -217,6 +218,7 @@ class Index:
         """Write documents with their band keys, word and line statistics (in the caller's
         transaction)."""
         rowids = []
+        gram_keys = seeds.to_store([it["bigrams"] for it in items], self._carriers(store, items))
         words: Counter = Counter()
         line_counts: Counter = Counter()
         sources: Counter = Counter()
@@ -227,7 +229,7 @@ class Index:
                    f.date.isoformat() if f.date else None, json.dumps(list(f.credits)), int(it["ntokens"]),
                    np.asarray(it["paras"], dtype="<i8").reshape(-1, 2).tobytes(), d.author)
             rowid = store.insert_doc(row)
-            store.add_bands(rowid, it["keys"])
+            store.add_bands(rowid, np.concatenate([it["keys"], gram_keys[len(rowids)]]))
             store.add_hash(it["hash"], rowid)
             words.update(an.signed(it["vocab"]).tolist())
             src = d.source or ""
@@ -239,6 +241,15 @@ class Index:
         store.add_grams(grams)
         store.add_lines(line_counts, sources)
         return rowids
+
+    @staticmethod
+    def _carriers(store: SqliteStore, items: list[dict]) -> dict[int, list[int]]:
+        """The stored carriers of the new documents' bigrams: as a single document's
+        answer read them, or read for a batch at once."""
+        if len(items) == 1 and "carried" in items[0]:
+            return items[0]["carried"]
+        keys = np.unique(np.concatenate([np.zeros(0, np.int64)] + [it["bigrams"] for it in items]))
+        return seeds.carriers(store.band_rows(keys)) if len(keys) else {}
 
     # -- bulk -----------------------------------------------------------------------------------
 
@@ -266,7 +277,9 @@ class Index:
                 raise UnknownIdError(f"no document {doc_id!r} in the index")
             rowid, text, source, story = row[0], row[2], row[5] or "", row[11]
             p = self._stored_prepared(row)
-            store.delete_bands(rowid, an.doc_band_keys([p], self.config)[0])
+            grams = seeds.bigram_keys(p) if self.config.rare_bigrams else np.zeros(0, np.int64)
+            gone = seeds.to_delete(grams, seeds.carriers(store.band_rows(grams))) if len(grams) else grams
+            store.delete_bands(rowid, np.concatenate([an.doc_band_keys([p], self.config)[0], gone]))
             store.add_words({w: -1 for w in an.signed(p.vocab).tolist()})
             store.add_lines({(k, source): -1 for k in an.Lines.of(text).unique_keys().tolist()}, {source: -1})
             hashes = an.word_hashes(text)

@@ -34,14 +34,23 @@ PER_DOC = 32  # best partners a document keeps from this channel
 _MIX = np.uint64(0x9E3779B97F4A7C15)
 
 
-def bigrams(hashes: np.ndarray) -> np.ndarray:
-    """A document's distinct word bigrams as 64-bit keys (sorted)."""
+def seed_cap(sources: int) -> int:
+    """Documents a seeding bigram may have, at most, in a corpus of ``sources``."""
+    return max(2, min(MAX_DF, int(DF_SHARE * sources)))
+
+
+def bigram_keys(hashes: np.ndarray) -> np.ndarray:
+    """The 64-bit key of each word bigram, in order (one fewer than the words)."""
     if len(hashes) < 2:
         return np.zeros(0, np.uint64)
     with np.errstate(over="ignore"):
-        keys = (hashes[:-1] * _MIX) ^ (hashes[1:] + (hashes[1:] >> np.uint64(17)))
-    keys = np.sort(keys)
-    return keys[np.r_[True, keys[1:] != keys[:-1]]]
+        return (hashes[:-1] * _MIX) ^ (hashes[1:] + (hashes[1:] >> np.uint64(17)))
+
+
+def bigrams(hashes: np.ndarray) -> np.ndarray:
+    """A document's distinct word bigrams as 64-bit keys (sorted)."""
+    keys = np.sort(bigram_keys(hashes))
+    return keys[np.r_[True, keys[1:] != keys[:-1]]] if len(keys) else keys
 
 
 def rare_pairs(keys: list[np.ndarray], docs: list[np.ndarray], n_docs: int,
@@ -70,7 +79,7 @@ def rare_pairs_of(parts: KeyParts, n_docs: int, proposed: np.ndarray | None = No
     if n_docs < 3:
         return np.zeros((0, 2), np.int64)
     sources = sources or n_docs
-    cap = max(2, min(MAX_DF, int(DF_SHARE * sources)))
+    cap = seed_cap(sources)
     bits = cap.bit_length()  # a pair code tagged with its bigram's df: (n_docs ** 2) << bits fits 63 bits
     # each key range's pair codes go to the part of their first document's range, so that
     # every code of a pair is summed in one part (on disk beside the keys: a million

@@ -100,7 +100,7 @@ def _evidence(p: Prepared, other: Prepared, df_words: np.ndarray, others: int, p
     bi, tri, bi_df, tri_df, _ = _phrases(p)
     shared = _phrases(other)[4]
     df2 = np.maximum(bi_df - 1 - member_sorted(bi, shared), 0)
-    df3 = np.maximum(tri_df - 1 - member_sorted(tri, shared), 0)
+    df3 = np.maximum(tri_df - 1 - member_sorted(tri, shared), 0) if tri_df is not None else None
     return Evidence(*word_evidence(np.maximum(df_words, 0), df2, df3, others, prior))
 
 

@@ -58,7 +58,7 @@ MIN_OTHERS = 8  # other documents the corpus needs before rarity means anything
 Block = tuple[int, int, int, int]
 
 
-def word_evidence(df1: np.ndarray, df2: np.ndarray, df3: np.ndarray, others: int, prior: float):
+def word_evidence(df1: np.ndarray, df2: np.ndarray, df3: np.ndarray | None, others: int, prior: float):
     """Per word position, its evidence in nats with no, one and two words of context:
     ``(e1, e2, e3)``. ``df1[i]``: other documents carrying word ``i``; ``df2[i]``, ``df3[i]``:
     other documents carrying the bigram / trigram that ends at word ``i`` (0 before the
@@ -78,7 +78,7 @@ def word_evidence(df1: np.ndarray, df2: np.ndarray, df3: np.ndarray, others: int
     if n > 1:
         p2[1:] = (df2[1:] + prior * p1[1:]) / (df1[:-1] + prior)
     p3[:] = p2
-    if n > 2:
+    if n > 2 and df3 is not None:  # None: trigrams not counted (the index), a word's context is one word
         p3[2:] = (df3[2:] + prior * p2[2:]) / (df2[1:-1] + prior)
     e1 = -np.log(p1)
     # Context only discounts: an unseen continuation's document-level estimate backs off

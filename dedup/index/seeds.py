@@ -1,0 +1,120 @@
+"""Rare word bigrams in the index: candidates for short rewrites that share no band.
+
+The batch pipeline seeds pairs from word bigrams that few documents carry
+(:mod:`dedup.stages.inverted`); the index does the same for each arriving document,
+against what is stored. A bigram's documents are kept in the band tables (its key
+salted apart from band keys), but only while it may still seed: once ``MAX_DF + 1``
+documents carry it, no later document stores it, so a formula's or furniture's bigram
+costs ``MAX_DF + 1`` rows however common it grows, and a look-up reads at most that
+many per bigram. A removed document's rows are deleted from bigrams that are not full;
+a full one keeps them, so that it stays full (it never seeds again; a removed rowid
+names no document and is skipped).
+
+The same rows count the phrases a pair's matched words sit in: the batch discounts a
+word by how many other documents carry its bigram and trigram (``phrase_prior``), and the
+index does so with bigrams (its carriers, at most ``FULL``; trigrams are not counted), so a
+recurring phrase (a banner, a formula) carries little evidence of copying here too.
+
+A stored document is a candidate when the bigrams it shares with the new one, each
+carried by at most ``max(2, min(MAX_DF, DF_SHARE x corpus))`` documents, are worth
+``MIN_IDF`` nats and the score a significant chain between documents of their sizes
+needs, as in the batch; each document keeps its ``PER_DOC`` best from this channel,
+besides its band candidates.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import Counter
+
+import numpy as np
+
+from ..stages.inverted import MAX_DF, MIN_IDF, PER_DOC, bigram_keys as keys_in_order, bigrams, seed_cap
+from ..stages.segment import Prepared
+from ..stages.significance import min_score, search_size
+
+# Salt of bigram keys in the band tables (no band key is salted so: see analysis._BAND_SALT).
+_SALT = np.uint64(0x5BD1E9955BD1E995)
+FULL = MAX_DF + 1  # documents a bigram's rows stop at: one more than may seed
+
+
+def bigram_keys(p: Prepared) -> np.ndarray:
+    """A document's distinct content bigrams as band-table keys (int64, sorted)."""
+    keys = bigrams(p.hashes) ^ _SALT
+    return np.sort(keys.view(np.int64))
+
+
+def carriers(rows: list[tuple[int, int]]) -> dict[int, list[int]]:
+    """``(key, rowid)`` rows of bigram keys, by key."""
+    out: dict[int, list[int]] = {}
+    for key, doc in rows:
+        out.setdefault(key, []).append(doc)
+    return out
+
+
+def candidates(by_key: dict[int, list[int]], ntokens: int, n_docs: int, max_evalue: float, ntokens_of,
+               skip: set[int]) -> set[int]:
+    """Stored documents (rowids) the new document's rare bigrams seed. ``by_key``: the
+    stored carriers of its bigrams; ``n_docs``: the corpus with it; ``ntokens_of``: rowids
+    -> their token counts (asked only for those worth ``MIN_IDF``); ``skip``: rowids
+    already candidates (they take no place among the ``PER_DOC``)."""
+    cap = seed_cap(n_docs)
+    score: Counter = Counter()
+    for docs in by_key.values():
+        df = len(docs) + 1  # the new document carries it too
+        if df > cap:
+            continue
+        w = math.log(n_docs / df)
+        for d in docs:
+            score[d] += w
+    worth = sorted(d for d, s in score.items() if s >= MIN_IDF and d not in skip)
+    if not worth:
+        return set()
+    tests = search_size(n_docs)  # as the batch counts its search
+    sizes = ntokens_of(worth)
+    kept = [(-score[d], d) for d in worth
+            if d in sizes and score[d] >= min_score(ntokens, sizes[d], tests, max_evalue)]
+    return {d for _, d in sorted(kept)[:PER_DOC]}
+
+
+def to_store(keys: list[np.ndarray], by_key: dict[int, list[int]]) -> list[np.ndarray]:
+    """Per new document (in order), its bigram keys to store: those fewer than ``FULL``
+    documents carry, counting the stored (``by_key``) and the new ones before it."""
+    seen: Counter = Counter({k: len(v) for k, v in by_key.items()})
+    out = []
+    for ks in keys:
+        mine = [k for k in ks.tolist() if seen[k] < FULL]
+        seen.update(mine)
+        out.append(np.array(mine, dtype=np.int64))
+    return out
+
+
+def to_delete(keys: np.ndarray, by_key: dict[int, list[int]]) -> np.ndarray:
+    """A removed document's bigram keys whose rows go: those not full (a full bigram
+    keeps its rows, so that it stays full)."""
+    return np.array([k for k in keys.tolist() if len(by_key.get(k, ())) < FULL], dtype=np.int64)
+
+
+def phrase_table(p: Prepared, by_key: dict[int, list[int]]) -> tuple[np.ndarray, np.ndarray]:
+    """The new document's bigram keys (sorted) and the documents carrying each, itself
+    included (stored carriers counted up to ``FULL``)."""
+    keys = bigram_keys(p)
+    return keys, np.array([len(by_key.get(k, ())) + 1 for k in keys.tolist()], dtype=np.int32)
+
+
+def with_phrases(x: Prepared, table: tuple[np.ndarray, np.ndarray]) -> None:
+    """Give ``x`` (the new document or a stored one) its phrases as alignment reads them
+    (:func:`dedup.stages.words.phrases_of`'s ``(bi, tri, bi_df, tri_df, distinct)``, no
+    trigrams): each position's bigram and the documents carrying it, from ``table``
+    (:func:`phrase_table`). A bigram the new document lacks counts one, ``x`` alone: no
+    passage the pair shares reads it."""
+    keys, counts = table
+    bi = np.zeros(x.ntokens, np.int64)
+    if x.ntokens > 1:
+        bi[1:] = (keys_in_order(x.hashes) ^ _SALT).view(np.int64)
+    df = np.ones(x.ntokens, np.int32)
+    if len(keys) and x.ntokens:
+        at = np.minimum(np.searchsorted(keys, bi), len(keys) - 1)
+        hit = keys[at] == bi
+        df[hit] = counts[at[hit]]
+    x.phrases = (bi, None, df, None, bigram_keys(x))

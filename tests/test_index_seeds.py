@@ -1,0 +1,137 @@
+"""The index's rare-bigram seeds: a short rewrite that shares no MinHash band with the
+story it copies from is found, as the batch finds it."""
+
+import random
+
+import numpy as np
+import pytest
+
+import dedup
+from dedup.config import Config
+from dedup.index import seeds
+
+
+def _vocab(rng: random.Random, n: int) -> list[str]:
+    return ["".join(rng.choice("bcdfghklmnprstvz") + rng.choice("aeiou") for _ in range(3)) for _ in range(n)]
+
+
+def _corpus(seed: int):
+    """40 unrelated stories, a 400-word wire story, and a 72-word rewrite of it that keeps
+    three runs of twelve of its words among words of its own (too few shared word
+    3-grams for a MinHash band; each run significant on its own)."""
+    rng = random.Random(seed)
+    words = _vocab(rng, 6000)
+    filler = "the of to and in on for with at by".split()
+
+    def text(n: int) -> str:
+        out = [rng.choice(words) if rng.random() < 0.7 else rng.choice(filler) for _ in range(n)]
+        return " ".join(out) + "."
+
+    stories = [dedup.Document(id=f"s{k:02d}", text=text(150)) for k in range(40)]
+    wire = text(400).split()
+    own = text(36).split()
+    rewrite = []
+    for k, at in enumerate((30, 143, 256)):
+        rewrite += own[12 * k : 12 * (k + 1)] + wire[at : at + 12]
+    return stories, dedup.Document(id="wire", text=" ".join(wire)), dedup.Document(id="paper", text=" ".join(rewrite))
+
+
+def _index_finds(tmp_path, seed: int, channel: bool, bulk: bool) -> set[str]:
+    stories, wire, paper = _corpus(seed)
+    with dedup.Index.open(str(tmp_path / f"{seed}-{channel}-{bulk}.db"), Config(rare_bigrams=channel), jobs=1) as index:
+        if bulk:
+            index.add_many([*stories, wire], batch_size=7)
+        else:
+            for d in [*stories, wire]:
+                index.add(d)
+        found = {m.doc_id for m in index.query(paper).matches}
+        assert {m.doc_id for m in index.add(paper).matches} == found  # the same answer when it is stored
+    return found
+
+
+@pytest.mark.parametrize("bulk", [False, True])
+def test_a_short_rewrite_is_found_by_its_rare_bigrams_as_the_batch_finds_it(tmp_path, bulk):
+    linked = 0
+    for seed in range(1, 6):
+        stories, wire, paper = _corpus(seed)
+        report = dedup.cluster([*stories, wire, paper], jobs=1)
+        batch = any({m.doc_id for m in c.members} == {"wire", "paper"} for c in report.clusters)
+        assert _index_finds(tmp_path, seed, True, bulk) == ({"wire"} if batch else set())
+        assert _index_finds(tmp_path, seed, False, bulk) == set()  # no band: only the seeds reach it
+        linked += batch
+    assert linked >= 3  # most of these rewrites are significant (so the test can fail)
+
+
+def test_a_query_of_a_stored_document_does_not_count_itself(tmp_path):
+    """A stored document queried again under its id is left out, and so are its bigrams'
+    rows: the stored copy does not make the rewrite's bigrams look common."""
+    stories, wire, paper = _corpus(2)
+    with dedup.Index.open(str(tmp_path / "q.db"), jobs=1) as index:
+        for d in [*stories, wire, paper]:
+            index.add(d)
+        got = index.query(paper)
+        assert got.in_index and {m.doc_id for m in got.matches} == {"wire"}
+
+
+def test_removing_documents_keeps_full_bigrams_full(tmp_path):
+    """A bigram carried by more documents than may seed keeps FULL rows when carriers go,
+    so it never seeds; one that is not full loses the removed document's row."""
+    common = " ".join(["alpha beta"] * 3)
+    docs = [dedup.Document(id=f"d{k:02d}", text=f"{common} unique{k} words{k} here{k} now{k}")
+            for k in range(seeds.FULL + 3)]
+    with dedup.Index.open(str(tmp_path / "r.db"), jobs=1) as index:
+        for d in docs:
+            index.add(d)
+        key = seeds.bigram_keys(index._stored_prepared(index._store.doc_by_id("d00")))
+        store = index._store
+
+        def rows(k):
+            return {r for _, r in store.band_rows(np.array(k, dtype=np.int64))}
+
+        full = [k for k in key.tolist() if len(rows([k])) == seeds.FULL]
+        own = [k for k in key.tolist() if len(rows([k])) == 1]
+        assert full and own
+        index.remove("d00")
+        assert all(len(rows([k])) == seeds.FULL for k in full)
+        assert all(not rows([k]) for k in own)
+
+
+def _bannered(seed: int, n: int, carriers: int):
+    """``n`` unrelated stories, ``carriers`` of them (spread out) ending with a cookie
+    banner misread at three letters (OCR: each copy's own misreadings, so few of its word
+    8-grams recur and it is not cut as furniture)."""
+    rng = random.Random(seed)
+    words = _vocab(rng, 6000)
+    banner = ("We and our partners store and access information on your device to personalise ads and "
+              "content and to measure how our services are used Accept Reject Manage choices").split()
+    docs = []
+    for k in range(n):
+        text = " ".join(rng.choice(words) for _ in range(120)) + "."
+        if k % (n // carriers) == 0:
+            b = list(banner)
+            for at in rng.sample(range(len(b)), 3):
+                i = rng.randrange(len(b[at]))
+                b[at] = b[at][:i] + rng.choice("xqz") + b[at][i + 1 :]
+            text += " " + " ".join(b)
+        docs.append(dedup.Document(id=f"b{k:02d}", text=text))
+    return docs
+
+
+@pytest.mark.parametrize("seed", [5, 6, 7])
+def test_a_recurring_banner_stops_linking_once_it_recurs(tmp_path, monkeypatch, seed):
+    """Twelve of 120 stories end with a banner (each copy misread differently). The
+    first few carriers to arrive are linked (nothing says yet that it recurs; the batch,
+    which sees them all, links none). Counted as phrases, its bigrams carry little
+    evidence once it has recurred: the later carriers link at most one document each;
+    counted as independent rare words (no phrase counts), they link several."""
+    docs = _bannered(seed, 120, 12)
+    assert not dedup.cluster(docs, jobs=1).clusters
+
+    def later_links(name: str) -> list[int]:
+        with dedup.Index.open(str(tmp_path / name), jobs=1) as index:
+            found = [len(index.add(d).matches) for d in docs]
+        return [found[k] for k in range(0, 120, 10)][6:]  # the banner's 7th to 12th carriers
+
+    assert max(later_links("phrases.db")) <= 1
+    monkeypatch.setattr(seeds, "with_phrases", lambda x, table: None)
+    assert min(later_links("words.db")) >= 3
