@@ -135,3 +135,26 @@ def test_a_recurring_banner_stops_linking_once_it_recurs(tmp_path, monkeypatch, 
     assert max(later_links("phrases.db")) <= 1
     monkeypatch.setattr(seeds, "with_phrases", lambda x, table: None)
     assert min(later_links("words.db")) >= 3
+
+
+def test_an_index_made_before_seeds_goes_on_without_them(tmp_path):
+    """An index created before rare-bigram seeds has no bigram rows for its documents:
+    it stores none and proposes none (counted from a few new documents, a common bigram
+    would look rare), and answers as it did."""
+    import sqlite3
+
+    stories, wire, paper = _corpus(3)
+    path = str(tmp_path / "old.db")
+    with dedup.Index.open(path, jobs=1):
+        pass
+    con = sqlite3.connect(path)
+    con.execute("DELETE FROM meta WHERE key = 'bigram_seeds'")
+    con.commit()
+    con.close()
+    with dedup.Index.open(path, jobs=1) as index:
+        index.add_many(stories, batch_size=9)
+        index.add(wire)
+        assert index.query(paper).matches == []
+        p = index._stored_prepared(index._store.doc_by_id("wire"))
+        assert not index._store.band_rows(seeds.bigram_keys(p))
+    assert _index_finds(tmp_path, 3, True, False) == {"wire"}  # a new index finds it

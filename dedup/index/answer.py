@@ -42,7 +42,7 @@ def answer(index: "Index", d: Document, stored: bool):
     # a query of a stored document's id answers as if it were not stored: its row and its
     # words are left out of what the answer counts
     same = None if stored else store.doc_by_id(d.id)
-    grams2 = seeds.bigram_keys(p) if cfg.rare_bigrams else np.zeros(0, np.int64)
+    grams2 = seeds.bigram_keys(p) if index._seeds else np.zeros(0, np.int64)
     content = an.hash_of(hashes)
     exact = set(store.docs_with_hash(content))  # always candidates: crowded buckets are cut
     found_rows = store.band_rows(np.concatenate([keys, grams2]))  # one look-up: bands, and the bigrams' carriers
@@ -65,7 +65,7 @@ def answer(index: "Index", d: Document, stored: bool):
     if same is not None:
         counts = counts - np.isin(vocab, index._stored_prepared(same).vocab, assume_unique=True)
     an.set_df(p, counts[np.searchsorted(vocab, p.vocab)] + 1, n_docs)
-    if cfg.rare_bigrams:  # the phrases the pair's words sit in, counted by the bigrams' rows
+    if index._seeds:  # the phrases the pair's words sit in, counted by the bigrams' rows
         phrases = seeds.phrase_table(p, carried)
         for x in [p, *others]:
             seeds.with_phrases(x, phrases)

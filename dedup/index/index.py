@@ -47,7 +47,11 @@ class Index:
         self._report: Optional[tuple[int, str]] = None  # (generation, report) when the file cannot keep it
         # anchor spacing of the n-gram counts, fixed at creation (an index too old to have
         # it, opened read-only, has no counts: nothing is judged furniture inside paragraphs)
-        self._mod = int(store.meta().get("gram_modulus", an.GRAM_MODULUS))
+        meta = store.meta()
+        self._mod = int(meta.get("gram_modulus", an.GRAM_MODULUS))
+        # rare-bigram seeds and phrase counts (dedup.index.seeds) need every stored
+        # document's bigram rows: an index created before them goes on without
+        self._seeds = bool(meta.get("bigram_seeds")) and config.rare_bigrams
 
     # -- opening ----------------------------------------------------------------------
 
@@ -85,7 +89,7 @@ class Index:
                     raise IndexFileError(f"{path}: not a dedup index (empty database)")
                 cfg = config or Config()
                 store.create({"format": FORMAT, "config": cfg.as_dict(), "created_by": version(),
-                              "gram_modulus": an.GRAM_MODULUS})
+                              "gram_modulus": an.GRAM_MODULUS, "bigram_seeds": True})
             cfg = check(store, config)
         except BaseException:
             store.close()
@@ -218,7 +222,8 @@ class Index:
         """Write documents with their band keys, word and line statistics (in the caller's
         transaction)."""
         rowids = []
-        gram_keys = seeds.to_store([it["bigrams"] for it in items], self._carriers(store, items))
+        gram_keys = (seeds.to_store([it["bigrams"] for it in items], self._carriers(store, items)) if self._seeds
+                     else [np.zeros(0, np.int64)] * len(items))
         words: Counter = Counter()
         line_counts: Counter = Counter()
         sources: Counter = Counter()
@@ -277,7 +282,7 @@ class Index:
                 raise UnknownIdError(f"no document {doc_id!r} in the index")
             rowid, text, source, story = row[0], row[2], row[5] or "", row[11]
             p = self._stored_prepared(row)
-            grams = seeds.bigram_keys(p) if self.config.rare_bigrams else np.zeros(0, np.int64)
+            grams = seeds.bigram_keys(p) if self._seeds else np.zeros(0, np.int64)
             gone = seeds.to_delete(grams, seeds.carriers(store.band_rows(grams))) if len(grams) else grams
             store.delete_bands(rowid, np.concatenate([an.doc_band_keys([p], self.config)[0], gone]))
             store.add_words({w: -1 for w in an.signed(p.vocab).tolist()})
