@@ -8,7 +8,7 @@ import pytest
 
 import dedup
 from dedup.config import Config
-from dedup.index import seeds
+from dedup.index import analysis as an, seeds
 
 
 def _vocab(rng: random.Random, n: int) -> list[str]:
@@ -133,7 +133,7 @@ def test_a_recurring_banner_stops_linking_once_it_recurs(tmp_path, monkeypatch, 
         return [found[k] for k in range(0, 120, 10)][6:]  # the banner's 7th to 12th carriers
 
     assert max(later_links("phrases.db")) <= 1
-    monkeypatch.setattr(seeds, "with_phrases", lambda x, table: None)
+    monkeypatch.setattr(seeds, "with_phrases", lambda x, table, keys=None: None)
     assert min(later_links("words.db")) >= 3
 
 
@@ -158,3 +158,15 @@ def test_an_index_made_before_seeds_goes_on_without_them(tmp_path):
         p = index._stored_prepared(index._store.doc_by_id("wire"))
         assert not index._store.band_rows(seeds.bigram_keys(p))
     assert _index_finds(tmp_path, 3, True, False) == {"wire"}  # a new index finds it
+
+
+@pytest.mark.parametrize("text", ["", "word", "again again again again", "a short text with a short text in it"])
+def test_phrases_give_each_document_its_distinct_bigrams(text):
+    """The distinct keys with_phrases finds from a document's positions are its
+    bigram_keys, for no word, one word and one word repeated too."""
+    p = an.from_paragraphs(text, [(0, len(text))] if text else [], Config())
+    keys = seeds.bigram_keys(p)
+    table = seeds.phrase_table(keys, {})
+    seeds.with_phrases(p, table)
+    assert p.phrases[4].dtype == np.int64 and p.phrases[4].tolist() == keys.tolist()
+    assert len(keys) == len(set(p.phrases[0][1:].tolist())) and len(p.phrases[0]) == p.ntokens

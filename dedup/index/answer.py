@@ -66,8 +66,9 @@ def answer(index: "Index", d: Document, stored: bool):
         counts = counts - np.isin(vocab, index._stored_prepared(same).vocab, assume_unique=True)
     an.set_df(p, counts[np.searchsorted(vocab, p.vocab)] + 1, n_docs)
     if index._seeds:  # the phrases the pair's words sit in, counted by the bigrams' rows
-        phrases = seeds.phrase_table(p, carried)
-        for x in [p, *others]:
+        phrases = seeds.phrase_table(grams2, carried)
+        seeds.with_phrases(p, phrases, grams2)
+        for x in others:
             seeds.with_phrases(x, phrases)
     found = []
 

@@ -29,8 +29,8 @@ from collections import Counter
 
 import numpy as np
 
-from ..stages.inverted import MAX_DF, MIN_IDF, PER_DOC, bigram_keys as keys_in_order, bigrams, seed_cap
-from ..stages.segment import Prepared
+from ..stages.inverted import MAX_DF, MIN_IDF, PER_DOC, bigram_keys as keys_in_order, seed_cap
+from ..stages.segment import Prepared, unique_sorted
 from ..stages.significance import min_score, search_size
 
 # Salt of bigram keys in the band tables (no band key is salted so: see analysis._BAND_SALT).
@@ -40,8 +40,16 @@ FULL = MAX_DF + 1  # documents a bigram's rows stop at: one more than may seed
 
 def bigram_keys(p: Prepared) -> np.ndarray:
     """A document's distinct content bigrams as band-table keys (int64, sorted)."""
-    keys = bigrams(p.hashes) ^ _SALT
-    return np.sort(keys.view(np.int64))
+    return unique_sorted(_in_order(p)[1:])
+
+
+def _in_order(p: Prepared) -> np.ndarray:
+    """Each position's bigram as a band-table key, the bigram ending there (position 0
+    ends none: 0)."""
+    bi = np.zeros(p.ntokens, np.int64)
+    if p.ntokens > 1:
+        bi[1:] = (keys_in_order(p.hashes) ^ _SALT).view(np.int64)
+    return bi
 
 
 def carriers(rows: list[tuple[int, int]]) -> dict[int, list[int]]:
@@ -95,26 +103,24 @@ def to_delete(keys: np.ndarray, by_key: dict[int, list[int]]) -> np.ndarray:
     return np.array([k for k in keys.tolist() if len(by_key.get(k, ())) < FULL], dtype=np.int64)
 
 
-def phrase_table(p: Prepared, by_key: dict[int, list[int]]) -> tuple[np.ndarray, np.ndarray]:
-    """The new document's bigram keys (sorted) and the documents carrying each, itself
-    included (stored carriers counted up to ``FULL``)."""
-    keys = bigram_keys(p)
+def phrase_table(keys: np.ndarray, by_key: dict[int, list[int]]) -> tuple[np.ndarray, np.ndarray]:
+    """The new document's bigram keys (:func:`bigram_keys`) and the documents carrying
+    each, itself included (stored carriers counted up to ``FULL``)."""
     return keys, np.array([len(by_key.get(k, ())) + 1 for k in keys.tolist()], dtype=np.int32)
 
 
-def with_phrases(x: Prepared, table: tuple[np.ndarray, np.ndarray]) -> None:
+def with_phrases(x: Prepared, table: tuple[np.ndarray, np.ndarray], keys: np.ndarray | None = None) -> None:
     """Give ``x`` (the new document or a stored one) its phrases as alignment reads them
     (:func:`dedup.stages.words.phrases_of`'s ``(bi, tri, bi_df, tri_df, distinct)``, no
     trigrams): each position's bigram and the documents carrying it, from ``table``
     (:func:`phrase_table`). A bigram the new document lacks counts one, ``x`` alone: no
-    passage the pair shares reads it."""
-    keys, counts = table
-    bi = np.zeros(x.ntokens, np.int64)
-    if x.ntokens > 1:
-        bi[1:] = (keys_in_order(x.hashes) ^ _SALT).view(np.int64)
+    passage the pair shares reads it. ``keys``: ``x``'s :func:`bigram_keys` when known
+    (else found from its positions' keys, not hashed again)."""
+    table_keys, counts = table
+    bi = _in_order(x)
     df = np.ones(x.ntokens, np.int32)
-    if len(keys) and x.ntokens:
-        at = np.minimum(np.searchsorted(keys, bi), len(keys) - 1)
-        hit = keys[at] == bi
+    if len(table_keys) and x.ntokens:
+        at = np.minimum(np.searchsorted(table_keys, bi), len(table_keys) - 1)
+        hit = table_keys[at] == bi
         df[hit] = counts[at[hit]]
-    x.phrases = (bi, None, df, None, bigram_keys(x))
+    x.phrases = (bi, None, df, None, unique_sorted(bi[1:]) if keys is None else keys)
