@@ -29,7 +29,7 @@ from collections import Counter
 
 import numpy as np
 
-from ..stages.inverted import MAX_DF, MIN_IDF, PER_DOC, bigram_keys as keys_in_order, seed_cap
+from ..stages.inverted import MAX_DF, MIN_IDF, PER_DOC, position_bigrams, seed_cap
 from ..stages.segment import Prepared, unique_sorted
 from ..stages.significance import min_score, search_size
 
@@ -48,7 +48,7 @@ def _in_order(p: Prepared) -> np.ndarray:
     ends none: 0)."""
     bi = np.zeros(p.ntokens, np.int64)
     if p.ntokens > 1:
-        bi[1:] = (keys_in_order(p.hashes) ^ _SALT).view(np.int64)
+        bi[1:] = (position_bigrams(p.hashes) ^ _SALT).view(np.int64)
     return bi
 
 

@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .segment import member_sorted
+from .segment import member_sorted, unique_sorted
 from .significance import search_size
 from ..storage.keyparts import KeyParts, split_by
 
@@ -39,7 +39,7 @@ def seed_cap(sources: int) -> int:
     return max(2, min(MAX_DF, int(DF_SHARE * sources)))
 
 
-def bigram_keys(hashes: np.ndarray) -> np.ndarray:
+def position_bigrams(hashes: np.ndarray) -> np.ndarray:
     """The 64-bit key of each word bigram, in order (one fewer than the words)."""
     if len(hashes) < 2:
         return np.zeros(0, np.uint64)
@@ -49,8 +49,7 @@ def bigram_keys(hashes: np.ndarray) -> np.ndarray:
 
 def bigrams(hashes: np.ndarray) -> np.ndarray:
     """A document's distinct word bigrams as 64-bit keys (sorted)."""
-    keys = np.sort(bigram_keys(hashes))
-    return keys[np.r_[True, keys[1:] != keys[:-1]]] if len(keys) else keys
+    return unique_sorted(position_bigrams(hashes))
 
 
 def rare_pairs(keys: list[np.ndarray], docs: list[np.ndarray], n_docs: int,
