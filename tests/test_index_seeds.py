@@ -137,10 +137,10 @@ def test_a_recurring_banner_stops_linking_once_it_recurs(tmp_path, monkeypatch, 
     assert min(later_links("words.db")) >= 3
 
 
-def test_an_index_made_before_seeds_goes_on_without_them(tmp_path):
+def test_an_index_made_before_seeds_goes_on_without_them(tmp_path, monkeypatch):
     """An index created before rare-bigram seeds has no bigram rows for its documents:
     it stores none and proposes none (counted from a few new documents, a common bigram
-    would look rare), and answers as it did."""
+    would look rare), and answers as it did; its bulk loads do not find bigram keys."""
     import sqlite3
 
     stories, wire, paper = _corpus(3)
@@ -151,9 +151,13 @@ def test_an_index_made_before_seeds_goes_on_without_them(tmp_path):
     con.execute("DELETE FROM meta WHERE key = 'bigram_seeds'")
     con.commit()
     con.close()
-    with dedup.Index.open(path, jobs=1) as index:
+    found = []
+    real = seeds.bigram_keys
+    monkeypatch.setattr(seeds, "bigram_keys", lambda p: found.append(p) or real(p))
+    with dedup.Index.open(path, jobs=1) as index:  # one job: the workers' work runs here
         index.add_many(stories, batch_size=9)
         index.add(wire)
+        assert not found
         assert index.query(paper).matches == []
         p = index._stored_prepared(index._store.doc_by_id("wire"))
         assert not index._store.band_rows(seeds.bigram_keys(p))

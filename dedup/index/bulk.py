@@ -35,6 +35,7 @@ class Index(Protocol):
     config: Config
     _store: Any
     _jobs: Optional[int]
+    _seeds: bool
     _furniture: Callable[..., Any]
     _insert: Callable[[Any, list[dict]], list[int]]
 
@@ -44,10 +45,10 @@ PART = 64  # documents per task of the workers
 
 def _work(cfg: Config, task: tuple):
     """A worker's share of a batch: ``("lines", mod, texts)`` -> their :class:`an.Lines`,
-    n-gram anchors and content hash (one tokenizing pass); ``("analyse", mod, [(doc, lines, drop, grams, counts)])`` -> what
-    is stored of each (furniture inside paragraphs cut): facts, content paragraphs, token
-    count, vocabulary, band keys."""
-    kind, mod, part = task
+    n-gram anchors and content hash (one tokenizing pass); ``("analyse", mod, [(doc, lines, drop, grams, counts)],
+    with_seeds)`` -> what is stored of each (furniture inside paragraphs cut): facts, content
+    paragraphs, token count, vocabulary, band keys, bigram keys (none unless ``with_seeds``)."""
+    kind, mod, part, *flags = task
     if kind == "lines":
         return [(an.Lines.of(text), *_grams_and_hash(an.word_hashes(text), mod)) for text in part]
     done = []
@@ -57,7 +58,7 @@ def _work(cfg: Config, task: tuple):
         done.append((p, facts, paras))
     keys = an.doc_band_keys([p for p, _, _ in done], cfg)
     none = np.zeros(0, np.int64)
-    return [(facts, paras, p.ntokens, p.vocab, k, seeds.bigram_keys(p) if cfg.rare_bigrams else none)
+    return [(facts, paras, p.ntokens, p.vocab, k, seeds.bigram_keys(p) if flags[0] else none)
             for (p, facts, paras), k in zip(done, keys)]
 
 
@@ -195,7 +196,8 @@ def _plan(index: "Index", docs: list[Document], all_lines: list, workers: Worker
     tasks = [(d, lines, drop, grams, np.fromiter((stored[g] + pending_grams[g] for g in grams.tolist()), np.int64,
                                                  len(grams)))
              for d, (lines, grams, _), drop in zip(docs, all_lines, drops)]
-    job = workers.submit([("analyse", index._mod, part) for part in _parts(tasks)])
+    # the index's own seeds flag: one created without seeds stores no bigram keys
+    job = workers.submit([("analyse", index._mod, part, index._seeds) for part in _parts(tasks)])
     return docs, all_lines, job
 
 
