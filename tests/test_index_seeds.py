@@ -5,6 +5,8 @@ import random
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import dedup
 from dedup.config import Config
@@ -174,3 +176,29 @@ def test_phrases_give_each_document_its_distinct_bigrams(text):
     seeds.with_phrases(p, table)
     assert p.phrases[4].dtype == np.int64 and p.phrases[4].tolist() == keys.tolist()
     assert len(keys) == len(set(p.phrases[0][1:].tolist())) and len(p.phrases[0]) == p.ntokens
+
+
+_KEYS = st.sampled_from([0, 1, 2, 3, 5, 8, -1, -(2**63), 2**63 - 1, 0x5BD1E9955BD1E995])
+_CARRIED = st.dictionaries(_KEYS, st.lists(st.integers(1, 99), max_size=seeds.FULL + 2, unique=True))
+
+
+@settings(max_examples=300, deadline=None)
+@given(docs=st.lists(st.sets(_KEYS), max_size=seeds.FULL + 4), by_key=_CARRIED)
+def test_bigram_rows_fill_up_in_batch_order_and_stop_at_full(docs, by_key):
+    """to_store and to_delete as the rule says, one key and one document at a time: a
+    document stores a bigram while fewer than FULL carry it, the stored ones and the
+    batch's before it; a removal deletes a bigram's row unless it is full."""
+    keys = [np.array(sorted(d), dtype=np.int64) for d in docs]
+    count = {k: len(v) for k, v in by_key.items()}
+    want = []
+    for d in keys:
+        mine = [k for k in d.tolist() if count.get(k, 0) < seeds.FULL]
+        for k in mine:
+            count[k] = count.get(k, 0) + 1
+        want.append(mine)
+    got = seeds.to_store(keys, by_key)
+    assert [g.dtype for g in got] == [np.dtype(np.int64)] * len(keys)
+    assert [g.tolist() for g in got] == want
+    for d in keys:
+        assert seeds.to_delete(d, by_key).tolist() == [k for k in d.tolist() if len(by_key.get(k, [])) < seeds.FULL]
+        assert seeds.phrase_table(d, by_key)[1].tolist() == [len(by_key.get(k, [])) + 1 for k in d.tolist()]

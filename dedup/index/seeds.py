@@ -86,27 +86,48 @@ def candidates(by_key: dict[int, list[int]], ntokens: int, n_docs: int, max_eval
 
 
 def to_store(keys: list[np.ndarray], by_key: dict[int, list[int]]) -> list[np.ndarray]:
-    """Per new document (in order), its bigram keys to store: those fewer than ``FULL``
-    documents carry, counting the stored (``by_key``) and the new ones before it."""
-    seen: Counter = Counter({k: len(v) for k, v in by_key.items()})
-    out = []
-    for ks in keys:
-        mine = [k for k in ks.tolist() if seen[k] < FULL]
-        seen.update(mine)
-        out.append(np.array(mine, dtype=np.int64))
-    return out
+    """Per new document (in order), its bigram keys to store (each document's distinct,
+    :func:`bigram_keys`): those fewer than ``FULL`` documents carry, counting the stored
+    (``by_key``) and the new ones before it."""
+    if not keys:
+        return []
+    flat = np.concatenate([np.asarray(k, np.int64) for k in keys])
+    # a document stores a bigram while the stored carriers and the batch's carriers before
+    # it number fewer than FULL: each earlier carrier stored it until then
+    order = np.argsort(flat, kind="stable")  # stable: each key's carriers stay in batch order
+    k = flat[order]
+    first = np.flatnonzero(np.r_[True, k[1:] != k[:-1]]) if len(k) else np.zeros(0, np.int64)
+    size = np.diff(np.r_[first, len(k)])
+    earlier = np.arange(len(k)) - np.repeat(first, size)
+    keep = np.empty(len(k), bool)
+    keep[order] = np.repeat(_stored(k[first], by_key), size) + earlier < FULL
+    ends = np.cumsum([len(x) for x in keys])[:-1]
+    return [x[m] for x, m in zip(np.split(flat, ends), np.split(keep, ends))]
 
 
 def to_delete(keys: np.ndarray, by_key: dict[int, list[int]]) -> np.ndarray:
     """A removed document's bigram keys whose rows go: those not full (a full bigram
     keeps its rows, so that it stays full)."""
-    return np.array([k for k in keys.tolist() if len(by_key.get(k, ())) < FULL], dtype=np.int64)
+    keys = np.asarray(keys, np.int64)
+    return keys[_stored(keys, by_key) < FULL]
+
+
+def _stored(keys: np.ndarray, by_key: dict[int, list[int]]) -> np.ndarray:
+    """How many stored documents carry each of ``keys`` (its rows in ``by_key``)."""
+    if not by_key or not len(keys):
+        return np.zeros(len(keys), np.int64)
+    known = np.fromiter(by_key, np.int64, len(by_key))
+    n = np.fromiter(map(len, by_key.values()), np.int64, len(by_key))
+    order = np.argsort(known)
+    known, n = known[order], n[order]
+    at = np.minimum(np.searchsorted(known, keys), len(known) - 1)
+    return np.where(known[at] == keys, n[at], 0)
 
 
 def phrase_table(keys: np.ndarray, by_key: dict[int, list[int]]) -> tuple[np.ndarray, np.ndarray]:
     """The new document's bigram keys (:func:`bigram_keys`) and the documents carrying
     each, itself included (stored carriers counted up to ``FULL``)."""
-    return keys, np.array([len(by_key.get(k, ())) + 1 for k in keys.tolist()], dtype=np.int32)
+    return keys, (_stored(keys, by_key) + 1).astype(np.int32)
 
 
 def with_phrases(x: Prepared, table: tuple[np.ndarray, np.ndarray], keys: np.ndarray | None = None) -> None:
