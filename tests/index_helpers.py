@@ -1,12 +1,18 @@
-"""Small corpora for the index tests, and a writer killed mid-work."""
+"""Small corpora for the index tests, a writer killed mid-work, a full disk, and what an
+index stores."""
 
 import os
 import select
 import signal
+import sqlite3
 import time
 from pathlib import Path
 
+import pytest
+
 import dedup
+from dedup.index import seeds
+from dedup.index.sqlite.store import SqliteStore
 
 from textgen import article
 
@@ -54,3 +60,54 @@ def kill_writer_after(delay: float, writer, *args, ready: bool = False) -> set[s
     os.waitpid(pid, 0)
     with os.fdopen(rd, "rb") as fh:
         return {x for x in fh.read().decode().split("\n") if x}
+
+
+def stored_state(path: str) -> dict:
+    """Everything a bulk load writes, independent of how band keys are split into tables."""
+    con = sqlite3.connect(path)
+    runs = [n for (n,) in con.execute("SELECT name FROM runs")]
+    tables = ["bands"] + [f"bands{i}" for i in range(5)] + runs
+    bands = sorted(r for t in tables for r in con.execute(f"SELECT key, doc FROM {t}"))
+    out = {
+        "docs": con.execute("SELECT doc, id, ntokens, paras, f_date, f_credits FROM docs ORDER BY doc").fetchall(),
+        "bands": bands,
+        "words": con.execute("SELECT word, n FROM words ORDER BY word").fetchall(),
+        "lines": con.execute("SELECT key, source, n FROM lines ORDER BY key, source").fetchall(),
+        "grams": con.execute("SELECT gram, n FROM grams ORDER BY gram").fetchall(),
+        "runs": len(runs),
+    }
+    con.close()
+    return out
+
+
+@pytest.fixture
+def small_disk(monkeypatch):
+    """Every index file opened may grow by ``room[0]`` pages only: SQLite then fails
+    with SQLITE_FULL ("database or disk is full"), as on a full disk."""
+    room = [0]
+    real = SqliteStore.__init__
+
+    def init(self, *args, **kwargs):
+        real(self, *args, **kwargs)
+        n = self.db.execute("PRAGMA page_count").fetchone()[0]
+        self.db.execute(f"PRAGMA max_page_count = {n + room[0]}")
+
+    monkeypatch.setattr(SqliteStore, "__init__", init)
+    return room
+
+
+def check_bigram_rows(stored: dict, bands: dict, carriers: dict, live: set) -> tuple[dict, dict]:
+    """Check a store's rare-bigram rows against the rules of :mod:`dedup.index.seeds` and
+    take them out of ``stored`` (key -> rowids of every band-table row; left with the band
+    rows, to compare with ``bands``). ``carriers``: every live document's bigram keys ->
+    the live documents carrying them. A bigram's rows are all its carriers while fewer than
+    FULL; once full, FULL rows for good (a removed carrier's row stays: a full bigram never
+    seeds again). The carried bigrams' rows and those of full bigrams whose carriers were
+    all removed."""
+    gram_rows = {k: stored.pop(k, set()) for k in carriers}
+    for k, docs in carriers.items():
+        got = gram_rows[k]
+        assert got == docs if len(got) < seeds.FULL else (len(got) == seeds.FULL and got & live <= docs), k
+    gone = {k: stored.pop(k) for k in list(stored) if k not in bands}
+    assert all(len(v) == seeds.FULL and not v & live for v in gone.values())
+    return gram_rows, gone

@@ -11,9 +11,8 @@ import tempfile
 import pytest
 
 import dedup
-from dedup.index.sqlite.store import SqliteStore
 
-from index_helpers import mixed_docs, seed_docs
+from index_helpers import mixed_docs, seed_docs, small_disk  # noqa: F401 (a fixture)
 
 NOBODY = 65534
 
@@ -179,22 +178,6 @@ def test_write_that_meets_a_damaged_page_is_undone_and_not_retried(tmp_path):
         with pytest.raises(dedup.IndexDamagedError, match="nothing was written"):
             index.add({"id": "y", "text": "Another article."})
     assert _sha(db) == before
-
-
-@pytest.fixture
-def small_disk(monkeypatch):
-    """Every index file opened may grow by ``room[0]`` pages only: SQLite then fails
-    with SQLITE_FULL ("database or disk is full"), as on a full disk."""
-    room = [0]
-    real = SqliteStore.__init__
-
-    def init(self, *args, **kwargs):
-        real(self, *args, **kwargs)
-        n = self.db.execute("PRAGMA page_count").fetchone()[0]
-        self.db.execute(f"PRAGMA max_page_count = {n + room[0]}")
-
-    monkeypatch.setattr(SqliteStore, "__init__", init)
-    return room
 
 
 def sixty_articles_and_a_full_index(tmp_path, small_disk):

@@ -20,7 +20,7 @@ import dedup
 from dedup.index import analysis as an, seeds
 from dedup.index.redis import store as redis_store, tx as redis_tx
 
-from index_helpers import READY, kill_writer_after, mixed_docs, seed_docs
+from index_helpers import READY, check_bigram_rows, kill_writer_after, mixed_docs, seed_docs
 from textgen import article
 
 redis = redis_store.redis
@@ -116,15 +116,7 @@ def _check_sound(url, prefix="dedup:"):
         return int.from_bytes(field, "little", signed=True)
 
     stored = {key(f): set(np.frombuffer(v, "<i8").tolist()) for f, v in _hashes(r, prefix + "b:*").items()}
-    # a bigram's rows: all its carriers while fewer than FULL carry it; once full, FULL rows
-    # for good (a removed carrier's row stays: a full bigram never seeds again)
-    gram_rows = {k: stored.pop(k, set()) for k in carriers}
-    live = set(ids.values())
-    for k, docs in carriers.items():
-        got = gram_rows[k]
-        assert got == docs if len(got) < seeds.FULL else (len(got) == seeds.FULL and got & live <= docs), k
-    gone = {k: stored.pop(k) for k in list(stored) if k not in bands}  # full bigrams whose carriers were all removed
-    assert all(len(v) == seeds.FULL and not v & live for v in gone.values())
+    gram_rows, gone = check_bigram_rows(stored, bands, carriers, set(ids.values()))
     assert stored == bands
     assert {key(f): int(v) for f, v in _hashes(r, prefix + "w:*").items()} == dict(words)
     assert {key(f): int(v) for f, v in _hashes(r, prefix + "g:*").items()} == dict(grams)

@@ -1,6 +1,5 @@
 """Bulk loads: band keys in sorted runs merged by size, tokenizing on kept workers."""
 
-import sqlite3
 from collections import Counter
 
 import numpy as np
@@ -11,7 +10,7 @@ import dedup
 from dedup.index import analysis as an, seeds
 from dedup.index.sqlite import runs as sqlite_runs
 
-from index_helpers import mixed_docs
+from index_helpers import mixed_docs, stored_state
 from textgen import article
 
 
@@ -23,24 +22,6 @@ def corpus(n: int) -> list[dedup.Document]:
         text = story if k % 3 else story.split("\n\n", 1)[-1] + "\n\nShare this story"
         docs.append(dedup.Document(id=f"d{k:03d}", text=text, source=f"s{k % 4}"))
     return docs
-
-
-def stored_state(path: str) -> dict:
-    """Everything a bulk load writes, independent of how band keys are split into tables."""
-    con = sqlite3.connect(path)
-    runs = [n for (n,) in con.execute("SELECT name FROM runs")]
-    tables = ["bands"] + [f"bands{i}" for i in range(5)] + runs
-    bands = sorted(r for t in tables for r in con.execute(f"SELECT key, doc FROM {t}"))
-    out = {
-        "docs": con.execute("SELECT doc, id, ntokens, paras, f_date, f_credits FROM docs ORDER BY doc").fetchall(),
-        "bands": bands,
-        "words": con.execute("SELECT word, n FROM words ORDER BY word").fetchall(),
-        "lines": con.execute("SELECT key, source, n FROM lines ORDER BY key, source").fetchall(),
-        "grams": con.execute("SELECT gram, n FROM grams ORDER BY gram").fetchall(),
-        "runs": len(runs),
-    }
-    con.close()
-    return out
 
 
 def band_keys_of(index, doc: dedup.Document, bigrams: bool = False):
