@@ -423,3 +423,25 @@ def test_redis_keeps_the_author_and_reads_documents_stored_without_one(url):
         r.hdel(key, "author")
     with dedup.Index.open(url, jobs=1) as index:
         assert index.get(docs[1].id) == docs[1].model_copy(update={"author": None})
+
+
+def test_an_index_made_before_the_seeds_is_upgraded(url):
+    """`Index.upgrade` on Redis: every document gets the bigram rows an index created with
+    the seeds holds (checked by recomputing them), and the short rewrite is found."""
+    from test_index_upgrade import _corpus, _linked_seed
+
+    stories, wire, paper = _corpus(_linked_seed())
+    with dedup.Index.open(url, jobs=1):
+        pass
+    r = _client(url)
+    r.hdel("dedup:meta", "bigram_seeds")  # as a dedup before the seeds created it
+    r.close()
+    with dedup.Index.open(url, jobs=1) as ix:
+        ix.add_many(stories, batch_size=9)
+        ix.add(wire)
+        assert ix.query(paper).matches == [] and not ix.stats()["bigram_seeds"]
+        assert ix.upgrade() == 41
+    _check_sound(url)
+    with dedup.Index.open(url, jobs=1) as ix:
+        assert ix.stats()["bigram_seeds"] and ix.upgrade() == 0
+        assert {m.doc_id for m in ix.query(paper).matches} == {"wire"}

@@ -233,6 +233,22 @@ def vacuum_cmd(db: str = typer.Argument(..., help="Index file.")) -> int:
     return 0
 
 
+@index_app.command("upgrade")
+def upgrade_cmd(
+    db: str = typer.Argument(..., help="Index file or redis:// URL."),
+    quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar."),
+) -> int:
+    """Give an index made by an older dedup the rows this one keeps (rare-bigram seeds)."""
+    with Index.open(db, create=False) as index, ProgressBar(enabled=not quiet and _err.is_terminal) as bar:
+        done = index.upgrade(progress=bar)
+        left = len(index)
+    if done:
+        sys.stdout.write(f"upgraded: {done:,} documents given their rare-bigram rows; the index holds {left:,}\n")
+    else:
+        sys.stdout.write(f"nothing to upgrade; the index holds {left:,}\n")
+    return 0
+
+
 @index_app.command("stats")
 def stats_cmd(
     db: str = typer.Argument(..., help="Index file or redis:// URL."),
@@ -247,7 +263,7 @@ def stats_cmd(
     table = Table(box=box.SIMPLE_HEAD, pad_edge=False, show_header=False)
     table.add_column("key")
     table.add_column("value")
-    for k in ("path", "documents", "bytes", "free_bytes", "schema", "clusters_cached"):
+    for k in ("path", "documents", "bytes", "free_bytes", "schema", "clusters_cached", "bigram_seeds"):
         table.add_row(k, str(stats[k]))
     for k, v in stats["rows"].items():
         table.add_row(f"rows.{k}", str(v))

@@ -37,6 +37,7 @@ class Index(Protocol):
     _jobs: Optional[int]
     _seeds: bool
     _furniture: Callable[..., Any]
+    _seeds_now: Callable[[], None]
     _insert: Callable[[Any, list[dict]], list[int]]
 
 
@@ -139,6 +140,7 @@ def _load(index, read, workers, skip_duplicates, skipped, repeated, total, progr
             valid, lines_job = ahead
             all_lines = [x for part in lines_job.get() for x in part]  # (lines, n-gram anchors, content hash)
             with store.write():
+                index._seeds_now()
                 existing = store.existing_ids([d.id for d in valid])
                 if existing and not skip_duplicates:
                     raise DuplicateIdError(f"document {sorted(existing)[0]!r} is already in the index")

@@ -128,7 +128,17 @@ class Index:
             size = self.disk_bytes()
             free = getattr(self._store, "free_bytes", lambda: 0)()
         return {"path": self.path, "documents": counts.pop("docs"), "rows": counts, "bytes": size, "free_bytes": free,
-                "schema": self._store.SCHEMA, "clusters_cached": fresh, "config": self.config.as_dict()}
+                "schema": self._store.SCHEMA, "clusters_cached": fresh, "bigram_seeds": self._seeds,
+                "config": self.config.as_dict()}
+
+    def upgrade(self, progress: Optional[Progress] = None) -> int:
+        """Give an index created by an older dedup what this one stores for each document:
+        the rare-bigram rows that find short rewrites (:mod:`dedup.index.upgrade`). Returns
+        the documents given rows (0: already up to date, or ``rare_bigrams`` is off). Safe
+        to stop and run again; other processes may read and write meanwhile."""
+        from .upgrade import add_seeds
+
+        return add_seeds(self, progress)
 
     def verify(self) -> None:
         """Raise :class:`IndexDamagedError` if the file is damaged (SQLite's ``quick_check``:
@@ -156,6 +166,7 @@ class Index:
         with store.write():
             if store.doc_by_id(d.id) is not None:
                 raise DuplicateIdError(f"document {d.id!r} is already in the index")
+            self._seeds_now()
             result, new = self._answer(d, stored=True)
             rowid = self._insert(store, [new])[0]
             store.add_links((m_rowid, rowid, m.kind) for m_rowid, m in new["matches"])
@@ -175,6 +186,12 @@ class Index:
 
     def _answer(self, d: Document, stored: bool):
         return answer(self, d, stored)
+
+    def _seeds_now(self) -> None:
+        """In a write: an index another process upgraded (:meth:`upgrade`) since this one
+        opened it keeps bigram rows from now on (read only while this one keeps none)."""
+        if not self._seeds and self.config.rare_bigrams and self._store.meta().get("bigram_seeds"):
+            self._seeds = True
 
     def _furniture(self, lines: an.Lines, source: Optional[str], pending=None, known=None):
         """Lines judged furniture given the stored line statistics, plus ``pending`` ones
@@ -280,6 +297,7 @@ class Index:
             row = store.doc_by_id(doc_id)
             if row is None:
                 raise UnknownIdError(f"no document {doc_id!r} in the index")
+            self._seeds_now()
             rowid, text, source, story = row[0], row[2], row[5] or "", row[11]
             p = self._stored_prepared(row)
             grams = seeds.bigram_keys(p) if self._seeds else np.zeros(0, np.int64)

@@ -263,6 +263,10 @@ class RedisStore(WriterLock, Statistics, StoriesAndLinks):
         return {k: json.loads(v) for k, v in raw.items()
                 if k not in ("application_id", "schema", "layout", "commits") and not k.startswith("rows:")}
 
+    def set_meta(self, key: str, value) -> None:
+        """Set one meta value (in the caller's write transaction)."""
+        self._tx.ops.append(("HSET", self._k("meta"), key, json.dumps(value)))
+
     def schema_version(self) -> int:
         return int(self.r.hget(self._k("meta"), "schema") or 0)
 
@@ -324,6 +328,16 @@ class RedisStore(WriterLock, Statistics, StoriesAndLinks):
             k = fields.index("story") + 1
             rows = [row[:k] + (tx.story.get(row[0], row[k]),) + row[k + 1:] for row in rows]
         return rows
+
+    def rowids(self) -> list[int]:
+        """Every stored document's rowid, in the order they were added (this
+        transaction's inserts and deletions included)."""
+        with self._errors():
+            found = {int(v) for v in self.r.hvals(self._k("ids"))}
+        tx = self._tx
+        if tx:
+            found = (found | set(tx.new_rows)) - tx.gone
+        return sorted(found)
 
     def iter_docs(self) -> Iterator[tuple]:
         with self._errors():

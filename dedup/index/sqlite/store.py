@@ -209,6 +209,10 @@ class SqliteStore:
     def meta(self) -> dict:
         return {k: json.loads(v) for k, v in self.db.execute("SELECT key, value FROM meta")}
 
+    def set_meta(self, key: str, value) -> None:
+        """Set one meta value (in the caller's write transaction)."""
+        self.db.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", (key, json.dumps(value)))
+
     def schema_version(self) -> int:
         return self.db.execute("PRAGMA user_version").fetchone()[0]
 
@@ -240,6 +244,10 @@ class SqliteStore:
             rows.extend(self.db.execute(f"SELECT {self._columns} FROM docs WHERE doc IN ({_marks(len(part))})",
                                         part))
         return rows
+
+    def rowids(self) -> list[int]:
+        """Every stored document's rowid, in the order they were added."""
+        return [r for (r,) in self.db.execute("SELECT doc FROM docs ORDER BY doc")]
 
     def iter_docs(self) -> Iterator[tuple]:
         author = "author" if self._columns == DOC_COLUMNS else "NULL"
