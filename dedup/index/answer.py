@@ -44,7 +44,8 @@ def answer(index: "Index", d: Document, stored: bool):
     same = None if stored else store.doc_by_id(d.id)
     grams2 = seeds.bigram_keys(p) if index._seeds else np.zeros(0, np.int64)
     content = an.hash_of(hashes)
-    exact = set(store.docs_with_hash(content))  # always candidates: crowded buckets are cut
+    # always candidates (crowded buckets are cut); a text without a word copies nothing
+    exact = set(store.docs_with_hash(content)) if len(hashes) else set()
     found_rows = store.band_rows(np.concatenate([keys, grams2]))  # one look-up: bands, and the bigrams' carriers
     is_gram = set(grams2.tolist())
     carried = seeds.carriers([r for r in found_rows if r[0] in is_gram])
