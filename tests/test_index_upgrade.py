@@ -2,6 +2,7 @@
 gets, for every stored document, the rows an index created with them holds, and then
 finds the short rewrites such an index finds."""
 
+import shutil
 import sqlite3
 
 import numpy as np
@@ -11,6 +12,7 @@ import dedup
 from dedup.index import seeds, upgrade
 from dedup.index.errors import IndexReadOnlyError
 
+from index_helpers import small_disk  # noqa: F401 (a fixture)
 from test_index_seeds import _corpus
 
 
@@ -125,3 +127,32 @@ def test_a_read_only_index_is_not_upgraded(tmp_path):
         with pytest.raises(IndexReadOnlyError):
             index.upgrade()
         assert index.stats()["bigram_seeds"] is False
+
+
+def test_a_full_disk_stops_the_upgrade_with_what_it_kept(tmp_path, run_cli, small_disk):
+    """On a full disk the upgrade says, in one line with exit code 5, how far it got; the
+    batches it committed stay, and run again with room it finishes as a new index would."""
+    stories, wire, _ = _corpus(1)
+    old, new, probe = (str(tmp_path / n) for n in ("old.db", "new.db", "probe.db"))
+    small_disk[0] = 100000
+    _old(old)
+    _fill(old, stories, wire)
+    _fill(new, stories, wire)
+    shutil.copy(old, probe)
+    pages = lambda path: sqlite3.connect(path).execute("PRAGMA page_count").fetchone()[0]  # noqa: E731
+    before = pages(probe)
+    with dedup.Index.open(probe, jobs=1) as index:
+        index.upgrade(batch_size=10)
+    small_disk[0] = (pages(probe) - before) // 2  # room for about half of it
+    code, out, err = run_cli("index", "upgrade", old, "--batch", "10", "-q")
+    with dedup.Index.open(old, jobs=1) as index:
+        kept = index._store.meta().get(upgrade.DONE_UPTO, 0)
+        assert not index.stats()["bigram_seeds"]
+    assert code == 5 and err.count("\n") == 1 and "disk is full" in err, err
+    assert 0 < kept < 41 and f"stopped after {kept} of 41 documents were given their rows" in err
+    small_disk[0] = 100000
+    code, out, err = run_cli("index", "upgrade", old, "--batch", "10", "-q")
+    assert code == 0 and f"{41 - kept:,} documents given" in out, (out, err)
+    with dedup.Index.open(old, jobs=1) as upgraded, dedup.Index.open(new, jobs=1) as fresh:
+        assert upgraded.stats()["bigram_seeds"]
+        assert _bigram_rows(upgraded, [*stories, wire]) == _bigram_rows(fresh, [*stories, wire])

@@ -236,11 +236,12 @@ def vacuum_cmd(db: str = typer.Argument(..., help="Index file.")) -> int:
 @index_app.command("upgrade")
 def upgrade_cmd(
     db: str = typer.Argument(..., help="Index file or redis:// URL."),
+    batch: int = typer.Option(1000, "--batch", min=1, help="Documents per transaction."),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar."),
 ) -> int:
     """Give an index made by an older dedup the rows this one keeps (rare-bigram seeds)."""
     with Index.open(db, create=False) as index, ProgressBar(enabled=not quiet and _err.is_terminal) as bar:
-        done = index.upgrade(progress=bar)
+        done = index.upgrade(progress=bar, batch_size=batch)
         left = len(index)
     if done:
         sys.stdout.write(f"upgraded: {done:,} documents given their rare-bigram rows; the index holds {left:,}\n")

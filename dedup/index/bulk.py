@@ -24,7 +24,7 @@ from ..engines.processes import Workers, default_jobs
 from . import analysis as an
 from . import seeds
 from .checks import validate
-from .errors import DuplicateIdError, IndexFileError, IndexWriteError
+from .errors import DuplicateIdError, IndexFileError, IndexWriteError, reason_of
 from .results import BulkResult, Progress
 
 
@@ -109,24 +109,19 @@ def add_many(index: "Index", docs: Iterable[Union[Document, dict]], batch_size: 
         except IndexFileError as exc:  # every document is stored: say so, not "undone"
             raise IndexWriteError(f"{store.path}: all {added} documents were committed, but merging their band "
                                   f"keys into one table failed (every answer stays right; lookups read one "
-                                  f"more table per batch): {_reason(exc, store.path)}", added) from None
+                                  f"more table per batch): {reason_of(exc, store.path)}", added) from None
     return BulkResult(added=added, skipped=skipped + repeated, repeated=repeated)
 
 
 def _stopped(exc: IndexFileError, path: str, added: int, of: int, known: bool) -> IndexWriteError:
     """The error of a load that committed ``added`` documents before ``exc``: it says so."""
-    reason = _reason(exc, path)
+    reason = reason_of(exc, path)
     whole = f"{added} of {of} documents were committed" if known else \
         f"{added} documents were committed (of {of} read so far)"
     out = IndexWriteError(f"{path}: stopped after {whole}; the rest were not added (the same load again adds "
                           f"them, skipping those stored): {reason}", added)
     out.exit_code = exc.exit_code
     return out
-
-
-def _reason(exc: Exception, path: str) -> str:
-    reason = str(exc)
-    return reason[len(path) + 2 :] if path and reason.startswith(path + ": ") else reason
 
 
 def _load(index, read, workers, skip_duplicates, skipped, repeated, total, progress) -> int:

@@ -35,6 +35,12 @@ class IndexWriteError(IndexFileError):
         self.committed = committed
 
 
+def reason_of(exc: Exception, path: str) -> str:
+    """``exc``'s message without the index path it starts with (for a message that names it first)."""
+    reason = str(exc)
+    return reason[len(path) + 2 :] if path and reason.startswith(path + ": ") else reason
+
+
 class DuplicateIdError(InputError):
     """A document with this id is already in the index."""
 

@@ -131,14 +131,16 @@ class Index:
                 "schema": self._store.SCHEMA, "clusters_cached": fresh, "bigram_seeds": self._seeds,
                 "config": self.config.as_dict()}
 
-    def upgrade(self, progress: Optional[Progress] = None) -> int:
+    def upgrade(self, progress: Optional[Progress] = None, *, batch_size: int = 1000) -> int:
         """Give an index created by an older dedup what this one stores for each document:
-        the rare-bigram rows that find short rewrites (:mod:`dedup.index.upgrade`). Returns
-        the documents given rows (0: already up to date, or ``rare_bigrams`` is off). Safe
-        to stop and run again; other processes may read and write meanwhile."""
+        the rare-bigram rows that find short rewrites (:mod:`dedup.index.upgrade`), one
+        transaction per ``batch_size`` documents. Returns the documents given rows (0:
+        already up to date, or ``rare_bigrams`` is off). Safe to stop and run again; other
+        processes may read and write meanwhile. Raises :class:`IndexWriteError` (saying how
+        many documents were done) when a write fails part way."""
         from .upgrade import add_seeds
 
-        return add_seeds(self, progress)
+        return add_seeds(self, progress, batch_size)
 
     def verify(self) -> None:
         """Raise :class:`IndexDamagedError` if the file is damaged (SQLite's ``quick_check``:

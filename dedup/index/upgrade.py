@@ -21,50 +21,71 @@ import numpy as np
 
 from . import analysis as an
 from . import seeds
+from .errors import IndexFileError, IndexWriteError, reason_of
 from .results import Progress
 
 if TYPE_CHECKING:
     from .index import Index
 
-BATCH = 1000  # documents per transaction
 DONE_UPTO = "bigram_seeds_upto"  # meta: the last rowid given its rows by an unfinished upgrade
 
 
-def add_seeds(index: "Index", progress: Optional[Progress] = None, batch_size: int = BATCH) -> int:
+def add_seeds(index: "Index", progress: Optional[Progress] = None, batch_size: int = 1000) -> int:
     """Give every stored document its rare-bigram rows and switch the index to the seeds;
     the number of documents given rows (0: nothing to do). ``progress(stage, done,
     total)`` after each batch."""
-    store, cfg = index._store, index.config
-    if index._seeds or not cfg.rare_bigrams:
+    store = index._store
+    if index._seeds or not index.config.rare_bigrams:
         return 0
     with store.read():
         upto = int(store.meta().get(DONE_UPTO, 0))
         todo = [r for r in store.rowids() if r > upto]
     total, done = len(todo), 0
+    try:
+        done = _batches(index, todo, upto, total, progress, batch_size)
+    except IndexFileError as exc:
+        if not getattr(exc, "done_before", 0):
+            raise
+        out = IndexWriteError(f"{store.path}: the upgrade stopped after {exc.done_before} of {total} documents were "
+                              f"given their rows (kept; running it again goes on from there): "
+                              f"{reason_of(exc, store.path)}",
+                              exc.done_before)
+        out.exit_code = exc.exit_code
+        raise out from None
+    index._seeds = True
+    return done
+
+
+def _batches(index: "Index", todo: list[int], upto: int, total: int, progress, batch_size: int) -> int:
+    """The upgrade's transactions, a batch each; the documents given rows. An error says
+    (``done_before``) how many were committed before it."""
+    store, cfg, done = index._store, index.config, 0
     while True:
-        with store.write():
-            meta = store.meta()
-            if meta.get("bigram_seeds"):  # another process finished it meanwhile
-                break
-            upto = max(upto, int(meta.get(DONE_UPTO, 0)))
-            todo = [r for r in todo if r > upto] or [r for r in store.rowids() if r > upto]  # and late arrivals
-            if not todo:
-                store.set_meta("bigram_seeds", True)
-                break
-            part, todo = todo[:batch_size], todo[batch_size:]
-            rows = store.docs_by_rowid(part)  # the documents that still exist
-            made = an.from_paragraphs_many([r[2] for r in rows],
-                                           [np.frombuffer(r[10], dtype="<i8").reshape(-1, 2).tolist() for r in rows],
-                                           cfg, False)
-            keys = [seeds.bigram_keys(p) for p in made]
-            every = np.unique(np.concatenate([np.zeros(0, np.int64), *keys]))
-            stored = seeds.carriers(store.band_rows(every)) if len(every) else {}
-            for row, mine in zip(rows, seeds.to_store(keys, stored)):
-                store.add_bands(row[0], mine)
-            upto = part[-1]
-            store.set_meta(DONE_UPTO, upto)
+        try:
+            with store.write():
+                meta = store.meta()
+                if meta.get("bigram_seeds"):  # another process finished it meanwhile
+                    return done
+                upto = max(upto, int(meta.get(DONE_UPTO, 0)))
+                todo = [r for r in todo if r > upto] or [r for r in store.rowids() if r > upto]  # and late arrivals
+                if not todo:
+                    store.set_meta("bigram_seeds", True)
+                    return done
+                part, todo = todo[:batch_size], todo[batch_size:]
+                rows = store.docs_by_rowid(part)  # the documents that still exist
+                made = an.from_paragraphs_many(
+                    [r[2] for r in rows], [np.frombuffer(r[10], dtype="<i8").reshape(-1, 2).tolist() for r in rows],
+                    cfg, False)
+                keys = [seeds.bigram_keys(p) for p in made]
+                every = np.unique(np.concatenate([np.zeros(0, np.int64), *keys]))
+                stored = seeds.carriers(store.band_rows(every)) if len(every) else {}
+                for row, mine in zip(rows, seeds.to_store(keys, stored)):
+                    store.add_bands(row[0], mine)
+                upto = part[-1]
+                store.set_meta(DONE_UPTO, upto)
+        except IndexFileError as exc:
+            exc.done_before = done
+            raise
         done += len(rows)
         if progress:
             progress("upgrade", done, max(total, done))
-    index._seeds = True
-    return done
