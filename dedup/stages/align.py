@@ -103,11 +103,6 @@ class Span:
     blocks: tuple = ()  # the equal blocks (a0, a1, b0, b1) that make the passage
     significant: bool = False  # kept by significance, not by the fixed rules
 
-    def bare(self) -> "Span":
-        """The passage without its blocks (what a report needs; a direct constructor
-        call, several times cheaper than ``dataclasses.replace``)."""
-        return Span(self.a0, self.a1, self.b0, self.b1, self.matched, self.evidence, self.score, (), self.significant)
-
     def swapped(self) -> "Span":
         return Span(self.b0, self.b1, self.a0, self.a1, self.matched, self.evidence, self.score,
                     tuple((y0, y1, x0, x1) for x0, x1, y0, y1 in self.blocks), self.significant)

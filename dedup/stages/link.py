@@ -187,8 +187,8 @@ def _align_range(state, rng: tuple[int, int]) -> list[tuple[int, PairAlignment, 
     out = []
     for (i, j), pos in zip(pairs[order[rng[0] : rng[1]]].tolist(), order[rng[0] : rng[1]].tolist()):
         kind, spans, ev = align_judged(prepared[i], prepared[j], sources, cfg, None, chars, facts, tests, texts)
-        if kind is not None:  # the blocks were for alignment; the report needs the spans
-            out.append((pos, PairAlignment(i, j, kind, tuple(s.bare() for s in spans)), ev))
+        if kind is not None:  # the blocks were for alignment; a link keeps the spans alone
+            out.append((pos, PairAlignment.of(i, j, kind, spans), ev))
     return out
 
 

@@ -19,6 +19,7 @@ covered), are judged here for the batch, :func:`dedup.compare` and the index ali
 
 from __future__ import annotations
 
+import struct
 from dataclasses import dataclass
 from datetime import datetime, timezone
 
@@ -42,14 +43,31 @@ class DocFacts:
     credits: tuple[str, ...]
 
 
+# a span as a link keeps it: a0, a1, b0, b1, matched, evidence, score, significant
+_SPAN = struct.Struct("<5i2d?")
+
+
 @dataclass(frozen=True, slots=True)
 class PairAlignment:
-    """The aligned passages of documents i < j (spans: A = i, B = j)."""
+    """The aligned passages of documents i < j (spans: A = i, B = j), packed: a corpus's
+    links are held until its clusters are made, and a Span object each (with its boxed
+    numbers) took ~750 bytes a link, gigabytes at a million articles. Make with
+    :meth:`of`; :attr:`spans` unpacks them (without their blocks)."""
 
     i: int
     j: int
     kind: str
-    spans: tuple[Span, ...]
+    packed: bytes
+
+    @classmethod
+    def of(cls, i: int, j: int, kind: str, spans) -> "PairAlignment":
+        return cls(i, j, kind, b"".join(_SPAN.pack(s.a0, s.a1, s.b0, s.b1, s.matched, s.evidence, s.score,
+                                                   s.significant) for s in spans))
+
+    @property
+    def spans(self) -> tuple[Span, ...]:
+        return tuple(Span(a0, a1, b0, b1, m, ev, sc, (), sig)
+                     for a0, a1, b0, b1, m, ev, sc, sig in _SPAN.iter_unpack(self.packed))
 
 
 def _utc(dt: datetime) -> float:
