@@ -111,3 +111,16 @@ def check_bigram_rows(stored: dict, bands: dict, carriers: dict, live: set) -> t
     gone = {k: stored.pop(k) for k in list(stored) if k not in bands}
     assert all(len(v) == seeds.FULL and not v & live for v in gone.values())
     return gram_rows, gone
+
+
+def made_before_seeds(path: str) -> None:
+    """Make the SQLite index at ``path`` (created empty when missing) as a dedup before the
+    rare-bigram seeds made it: no ``bigram_seeds`` in its meta."""
+    import sqlite3
+
+    with dedup.Index.open(path, jobs=1):
+        pass
+    con = sqlite3.connect(path)
+    con.execute("DELETE FROM meta WHERE key = 'bigram_seeds'")
+    con.commit()
+    con.close()

@@ -12,7 +12,7 @@ import pytest
 
 import dedup
 
-from index_helpers import mixed_docs, seed_docs, small_disk  # noqa: F401 (a fixture)
+from index_helpers import made_before_seeds, mixed_docs, seed_docs, small_disk  # noqa: F401 (a fixture)
 
 NOBODY = 65534
 
@@ -81,10 +81,7 @@ def test_read_only_index_reads_and_refuses_writes(run_cli, seeds_dir, shared_dir
     assert run_cli("index", "add", db, seeds_dir)[0] == 0
     _warm(run_cli, db, seeds_dir, tmp_path)
     want_csv = run_cli("index", "clusters", db, "-f", "csv")[1]
-    con = sqlite3.connect(db)  # as an index made before the rare-bigram seeds: one to upgrade
-    con.execute("DELETE FROM meta WHERE key = 'bigram_seeds'")
-    con.commit()
-    con.close()
+    made_before_seeds(db)  # as an index made before the rare-bigram seeds: one to upgrade
     os.chmod(db, 0o444)
     if where == "directory":
         os.chmod(d, 0o555)  # not even the WAL's -shm file can be made

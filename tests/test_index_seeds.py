@@ -12,6 +12,8 @@ import dedup
 from dedup.config import Config
 from dedup.index import analysis as an, seeds
 
+from index_helpers import made_before_seeds
+
 
 def _vocab(rng: random.Random, n: int) -> list[str]:
     return ["".join(rng.choice("bcdfghklmnprstvz") + rng.choice("aeiou") for _ in range(3)) for _ in range(n)]
@@ -143,16 +145,9 @@ def test_an_index_made_before_seeds_goes_on_without_them(tmp_path, monkeypatch):
     """An index created before rare-bigram seeds has no bigram rows for its documents:
     it stores none and proposes none (counted from a few new documents, a common bigram
     would look rare), and answers as it did; its bulk loads do not find bigram keys."""
-    import sqlite3
-
     stories, wire, paper = _corpus(3)
     path = str(tmp_path / "old.db")
-    with dedup.Index.open(path, jobs=1):
-        pass
-    con = sqlite3.connect(path)
-    con.execute("DELETE FROM meta WHERE key = 'bigram_seeds'")
-    con.commit()
-    con.close()
+    made_before_seeds(path)
     found = []
     real = seeds.bigram_keys
     monkeypatch.setattr(seeds, "bigram_keys", lambda p: found.append(p) or real(p))

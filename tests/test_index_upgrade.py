@@ -12,18 +12,8 @@ import dedup
 from dedup.index import seeds, upgrade
 from dedup.index.errors import IndexReadOnlyError
 
-from index_helpers import small_disk  # noqa: F401 (a fixture)
+from index_helpers import made_before_seeds, small_disk  # noqa: F401 (a fixture)
 from test_index_seeds import _corpus
-
-
-def _old(path: str) -> None:
-    """Make ``path`` an empty index as a dedup before the seeds created it."""
-    with dedup.Index.open(path, jobs=1):
-        pass
-    con = sqlite3.connect(path)
-    con.execute("DELETE FROM meta WHERE key = 'bigram_seeds'")
-    con.commit()
-    con.close()
 
 
 def _fill(path: str, docs, wire) -> None:
@@ -53,7 +43,7 @@ def _linked_seed() -> int:
 def test_an_upgraded_index_holds_what_a_new_one_holds_and_finds_the_rewrite(tmp_path, run_cli):
     stories, wire, paper = _corpus(_linked_seed())
     old, new = str(tmp_path / "old.db"), str(tmp_path / "new.db")
-    _old(old)
+    made_before_seeds(old)
     _fill(old, stories, wire)
     _fill(new, stories, wire)
     with dedup.Index.open(old, jobs=1) as index:
@@ -75,7 +65,7 @@ def test_an_upgraded_index_holds_what_a_new_one_holds_and_finds_the_rewrite(tmp_
 def test_a_stopped_upgrade_goes_on_where_it_stopped(tmp_path, monkeypatch):
     stories, wire, _ = _corpus(1)
     old, new = str(tmp_path / "old.db"), str(tmp_path / "new.db")
-    _old(old)
+    made_before_seeds(old)
     _fill(old, stories, wire)
     _fill(new, stories, wire)
     real, calls = seeds.to_store, []
@@ -106,7 +96,7 @@ def test_a_writer_opened_before_the_upgrade_keeps_rows_after_it(tmp_path):
     what it adds from then on (in one add, and in a bulk load)."""
     stories, wire, paper = _corpus(_linked_seed())
     path = str(tmp_path / "old.db")
-    _old(path)
+    made_before_seeds(path)
     with dedup.Index.open(path, jobs=1) as early:
         early.add_many(stories[:20], batch_size=9)
         with dedup.Index.open(path, jobs=1) as other:
@@ -121,7 +111,7 @@ def test_a_read_only_index_is_not_upgraded(tmp_path):
     """(The CLI's exit code on a read-only file: tests/test_index_faults.py.)"""
     stories, wire, _ = _corpus(1)
     path = str(tmp_path / "old.db")
-    _old(path)
+    made_before_seeds(path)
     _fill(path, stories[:5], wire)
     with dedup.Index.open(path, readonly=True) as index:
         with pytest.raises(IndexReadOnlyError):
@@ -135,7 +125,7 @@ def test_a_full_disk_stops_the_upgrade_with_what_it_kept(tmp_path, run_cli, smal
     stories, wire, _ = _corpus(1)
     old, new, probe = (str(tmp_path / n) for n in ("old.db", "new.db", "probe.db"))
     small_disk[0] = 100000
-    _old(old)
+    made_before_seeds(old)
     _fill(old, stories, wire)
     _fill(new, stories, wire)
     shutil.copy(old, probe)
