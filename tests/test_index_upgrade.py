@@ -14,6 +14,7 @@ from dedup.index.errors import IndexReadOnlyError
 
 from index_helpers import made_before_seeds, small_disk  # noqa: F401 (a fixture)
 from test_index_seeds import _corpus
+from test_index_seeds_hostile import _sound
 
 
 def _fill(path: str, docs, wire) -> None:
@@ -89,6 +90,28 @@ def test_a_stopped_upgrade_goes_on_where_it_stopped(tmp_path, monkeypatch):
         assert upgrade.add_seeds(index, batch_size=10) == 21  # the rest
     with dedup.Index.open(old, jobs=1) as upgraded, dedup.Index.open(new, jobs=1) as fresh:
         assert _bigram_rows(upgraded, [*stories, wire]) == _bigram_rows(fresh, [*stories, wire])
+
+
+def test_a_removal_while_an_upgrade_is_unfinished_takes_the_rows_it_gave(tmp_path, monkeypatch):
+    """A document the stopped upgrade reached has rows, one it did not reach has none: a
+    removal meanwhile deletes what is there, and the finished upgrade leaves the rows the
+    seeds' rules ask for (no row of a removed document in a bigram that is not full)."""
+    stories, wire, _ = _corpus(1)
+    path = str(tmp_path / "old.db")
+    made_before_seeds(path)
+    _fill(path, stories, wire)
+    real, calls = seeds.to_store, []
+    monkeypatch.setattr(seeds, "to_store", lambda keys, stored: (calls.append(1), len(calls) == 3 and 1 / 0,
+                                                                  real(keys, stored))[-1])
+    with dedup.Index.open(path, jobs=1) as index:
+        with pytest.raises(ZeroDivisionError):
+            index.upgrade(batch_size=10)
+        monkeypatch.setattr(seeds, "to_store", real)
+        assert index._store.meta()[upgrade.DONE_UPTO] == 20
+        index.remove("s05")  # reached: its rows go
+        index.remove("s30")  # not reached yet: none to take
+        assert index.upgrade(batch_size=10) == 20  # the 21 it had not reached, less s30
+    assert _sound(path) == {d.id for d in [*stories, wire]} - {"s05", "s30"}
 
 
 def test_a_writer_opened_before_the_upgrade_keeps_rows_after_it(tmp_path):

@@ -28,6 +28,7 @@ from .checks import check, restory, validate, version
 from .errors import DuplicateIdError, IndexDamagedError, IndexFileError, IndexReadOnlyError, UnknownIdError
 from .results import AddResult, BulkResult, Progress
 from .sqlite.store import SqliteStore
+from .upgrade import DONE_UPTO, add_seeds
 
 REDIS_SCHEMES = ("redis://", "rediss://", "unix://")
 CACHE_DOCS = 4096  # prepared stored documents kept in memory (their content never changes)
@@ -138,8 +139,6 @@ class Index:
         already up to date, or ``rare_bigrams`` is off). Safe to stop and run again; other
         processes may read and write meanwhile. Raises :class:`IndexWriteError` (saying how
         many documents were done) when a write fails part way."""
-        from .upgrade import add_seeds
-
         return add_seeds(self, progress, batch_size)
 
     def verify(self) -> None:
@@ -189,11 +188,15 @@ class Index:
     def _answer(self, d: Document, stored: bool):
         return answer(self, d, stored)
 
-    def _seeds_now(self) -> None:
+    def _seeds_now(self) -> int:
         """In a write: an index another process upgraded (:meth:`upgrade`) since this one
-        opened it keeps bigram rows from now on (read only while this one keeps none)."""
-        if not self._seeds and self.config.rare_bigrams and self._store.meta().get("bigram_seeds"):
-            self._seeds = True
+        opened it keeps bigram rows from now on (read only while this one keeps none).
+        Returns the last rowid an unfinished upgrade has given rows (0: none)."""
+        if self._seeds or not self.config.rare_bigrams:
+            return 0
+        meta = self._store.meta()
+        self._seeds = bool(meta.get("bigram_seeds"))
+        return int(meta.get(DONE_UPTO, 0))
 
     def _furniture(self, lines: an.Lines, source: Optional[str], pending=None, known=None):
         """Lines judged furniture given the stored line statistics, plus ``pending`` ones
@@ -299,10 +302,11 @@ class Index:
             row = store.doc_by_id(doc_id)
             if row is None:
                 raise UnknownIdError(f"no document {doc_id!r} in the index")
-            self._seeds_now()
+            upgraded = self._seeds_now()
             rowid, text, source, story = row[0], row[2], row[5] or "", row[11]
             p = self._stored_prepared(row)
-            grams = seeds.bigram_keys(p) if self._seeds else np.zeros(0, np.int64)
+            # (a document an unfinished upgrade has reached has its rows too)
+            grams = seeds.bigram_keys(p) if self._seeds or rowid <= upgraded else np.zeros(0, np.int64)
             gone = seeds.to_delete(grams, seeds.carriers(store.band_rows(grams))) if len(grams) else grams
             store.delete_bands(rowid, np.concatenate([an.doc_band_keys([p], self.config)[0], gone]))
             store.add_words({w: -1 for w in an.signed(p.vocab).tolist()})
