@@ -56,6 +56,7 @@ class Side:
     cum_quoted: np.ndarray
     sig: Lazy | None = None  # each word's evidence of copying, in nats (dedup.stages.significance)
     facts: Callable[[], np.ndarray] | None = None  # each word's fact flag (names, figures), on demand
+    quoted_flags: np.ndarray | None = None  # bool per word: quoted (a block's flags are a view, no diff)
 
     @classmethod
     def make(cls, words: str, weights: np.ndarray | None = None, quoted: np.ndarray | None = None,
@@ -67,13 +68,15 @@ class Side:
         chain's rarity could reach a significant score (None: words independent);
         ``facts``: a callable that returns a boolean per word, True for a name or a
         figure (:func:`dedup.stages.facts.fact_mask`), called only then too (None: no facts).
-        ``cum_quoted``: the prefix sums of ``quoted``, when already made."""
+        ``quoted``: a flag per word; ``cum_quoted``: its prefix sums, when already made."""
         n = len(words)
         w = np.ones(n) if weights is None else weights
+        if quoted is None:
+            quoted = np.zeros(n, bool) if cum_quoted is None else np.diff(cum_quoted) > 0
         if cum_quoted is None:
-            cum_quoted = prefix_sums(np.zeros(n) if quoted is None else quoted)
+            cum_quoted = prefix_sums(quoted)
         sig = Lazy(rarity, evidence) if rarity is not None else None
-        return cls(words, prefix_sums(w), cum_quoted, sig, facts)
+        return cls(words, prefix_sums(w), cum_quoted, sig, facts, np.asarray(quoted, bool))
 
     def weights(self) -> np.ndarray:
         return np.diff(self.cum_weight)

@@ -62,8 +62,7 @@ def _quote_flags(A: Side, B: Side, x0: int, x1: int, y0: int, y1: int):
     (:func:`joins_quotes`)."""
     if not A.quoted(x0, x1) or not B.quoted(y0, y1):
         return None
-    qa = np.diff(A.cum_quoted[x0 : x1 + 1]) > 0
-    qb = np.diff(B.cum_quoted[y0 : y1 + 1]) > 0
+    qa, qb = A.quoted_flags[x0:x1], B.quoted_flags[y0:y1]
     return None if joins_quotes(qa) and joins_quotes(qb) else (qa, qb)
 
 

@@ -62,8 +62,8 @@ def pair_sides(pa: Prepared, pb: Prepared, words_a: str, words_b: str, n_docs: i
     fa = fb = None
     if facts is not None and sig_a is not None:
         fa, fb = (lambda: facts(pa) >= 0), (lambda: facts(pb) >= 0)  # noqa: E731 (computed on demand)
-    return (Side.make(words_a, r_a + 1.0, None, sig_a, ev_a, fa, pa.quoted_sums()),
-            Side.make(words_b, r_b + 1.0, None, sig_b, ev_b, fb, pb.quoted_sums()))
+    return (Side.make(words_a, r_a + 1.0, pa.quoted, sig_a, ev_a, fa, pa.quoted_sums()),
+            Side.make(words_b, r_b + 1.0, pb.quoted, sig_b, ev_b, fb, pb.quoted_sums()))
 
 
 def shared_words(va: np.ndarray, vb: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
