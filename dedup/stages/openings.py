@@ -125,20 +125,21 @@ def closing(doc: tuple, e: int, hi: int, sentences: tuple | None = None) -> int:
 
 
 def _may_hold_new_facts(ranges: list, side_a: Side, side_b: Side, facts_a: np.ndarray, facts_b: np.ndarray):
-    """Both documents' word sets when some ``((a0, a1), (b0, b1))`` of ``ranges`` holds a
+    """Both documents' words when some ``((a0, a1), (b0, b1))`` of ``ranges`` holds a
     new fact on both sides (else None: nothing to read). Cheapest first: any fact on
-    both sides (most copies have none), then a new one (the words' sets); the caller
-    reads the texts (from disk) and sentences only after."""
+    both sides (most copies have none), then a new one; the caller reads the texts
+    (from disk) and sentences only after."""
     if not any(_has_fact(facts_a, *ra) and _has_fact(facts_b, *rb) for ra, rb in ranges):
         return None
-    words = set(side_a.words), set(side_b.words)
+    # the word strings, one character a word: a few words are looked up, a set of each costs more
+    words = side_a.words, side_b.words
     if not any(_both_new(ra, rb, side_a, side_b, facts_a, facts_b, words) for ra, rb in ranges):
         return None
     return words
 
 
 def _both_new(ra: tuple[int, int], rb: tuple[int, int], side_a: Side, side_b: Side, facts_a: np.ndarray,
-              facts_b: np.ndarray, words: tuple[set, set], doc_a=None, doc_b=None) -> bool:
+              facts_b: np.ndarray, words: tuple[str, str], doc_a=None, doc_b=None) -> bool:
     """Whether words ``ra`` of A and ``rb`` of B both hold a new fact (:func:`_new_fact`)."""
     in_a, in_b = words
     return (_new_fact(side_a.words, facts_a, *ra, in_b, doc_a, doc_b)
@@ -149,7 +150,7 @@ def _has_fact(facts: np.ndarray, s: int, e: int) -> bool:
     return e > s and bool((facts[s:e] >= 0).any())
 
 
-def _new_fact(words: str, facts: np.ndarray, s: int, e: int, other: set, doc=None, doc_other=None) -> bool:
+def _new_fact(words: str, facts: np.ndarray, s: int, e: int, other: str, doc=None, doc_other=None) -> bool:
     """Whether words ``s:e`` hold a fact with a word the other document never has: a new
     fact, not the same one named again ("Derek Brushett, 55, was jailed" / "A social
     services inspector was jailed", who is named further on). With both documents'
