@@ -8,7 +8,7 @@ from hypothesis import given, settings, strategies as st
 
 import dedup
 from dedup.stages.align import Side, Span
-from dedup.stages.openings import opening, sentence_starts, with_openings
+from dedup.stages.openings import closing, opening, read_sentences, sentence_starts, with_openings
 
 # Invented notices in the shape of a wire service's contract series: each issue opens with
 # a new company, its own verb and a new amount, then the fixed wording (wrapped lines of
@@ -102,7 +102,7 @@ def _texts(draw, max_tokens=120):
 
 @settings(max_examples=300, deadline=None)
 @given(_texts(), st.data())
-def test_an_opening_read_from_a_window_is_the_whole_texts(doc, data):
+def test_an_opening_and_a_closing_are_the_whole_texts_sentence_bounds(doc, data):
     text, starts, ends = doc
     n = len(starts)
     s = data.draw(st.integers(0, n - 1))
@@ -110,7 +110,13 @@ def test_an_opening_read_from_a_window_is_the_whole_texts(doc, data):
     first, prose = sentence_starts(text, starts, ends)
     p = int(np.searchsorted(first, s, side="right")) - 1
     want = int(first[p]) if s > lo and first[p] >= lo and prose[p] else s
-    assert opening(doc, lo, s) == want
+    assert opening(doc, lo, s) == opening(doc, lo, s, read_sentences(doc)) == want
+    # the sentence of token s ends at the next start (or the text's end), with a mark after it on its line
+    e, hi = s + 1, data.draw(st.integers(s + 1, n))
+    end = int(first[p + 1]) if p + 1 < len(first) else n
+    after = text[ends[end - 1]:starts[end] if end < n else len(text)].split("\n", 1)[0]
+    marked = end <= hi and prose[p] and any(c in ".!?;:\u3002\uff01\uff1f" for c in after)
+    assert closing(doc, e, hi) == (end if e < hi and e < n and marked else e)
 
 
 def _one_passage(doc_a, doc_b, data):

@@ -56,6 +56,7 @@ class Side:
     cum_quoted: np.ndarray
     sig: Lazy | None = None  # each word's evidence of copying, in nats (dedup.stages.significance)
     facts: Callable[[], np.ndarray] | None = None  # each word's fact flag (names, figures), on demand
+    quoted_flags: np.ndarray | None = None  # bool per word: quoted (a block's flags are a view, no diff)
 
     @classmethod
     def make(cls, words: str, weights: np.ndarray | None = None, quoted: np.ndarray | None = None,
@@ -67,13 +68,15 @@ class Side:
         chain's rarity could reach a significant score (None: words independent);
         ``facts``: a callable that returns a boolean per word, True for a name or a
         figure (:func:`dedup.stages.facts.fact_mask`), called only then too (None: no facts).
-        ``cum_quoted``: the prefix sums of ``quoted``, when already made."""
+        ``quoted``: a flag per word; ``cum_quoted``: its prefix sums, when already made."""
         n = len(words)
         w = np.ones(n) if weights is None else weights
+        if quoted is None:
+            quoted = np.zeros(n, bool) if cum_quoted is None else np.diff(cum_quoted) > 0
         if cum_quoted is None:
-            cum_quoted = prefix_sums(np.zeros(n) if quoted is None else quoted)
+            cum_quoted = prefix_sums(quoted)
         sig = Lazy(rarity, evidence) if rarity is not None else None
-        return cls(words, prefix_sums(w), cum_quoted, sig, facts)
+        return cls(words, prefix_sums(w), cum_quoted, sig, facts, np.asarray(quoted, bool))
 
     def weights(self) -> np.ndarray:
         return np.diff(self.cum_weight)
@@ -111,9 +114,14 @@ class Span:
 def equal_blocks(a: str, b: str, a0: int, a1: int, b0: int, b1: int) -> list[tuple[int, int, int, int]]:
     """The equal words of ``a[a0:a1]`` and ``b[b0:b1]`` (their LCS, rapidfuzz's Indel) as
     blocks ``(x0, x1, y0, y1)`` in positions of ``a`` and ``b``."""
+    sa, sb = a[a0:a1], b[b0:b1]
+    if not sa or not sb:  # a side without words (a passage at an edge: a quarter of the calls)
+        return []
+    if sa == sb:  # the same words (a copy's window: a tenth of the calls): one block, as the LCS has it
+        return [(a0, a0 + len(sa), b0, b0 + len(sb))]
     # as_list() hands over plain tuples: a third of the cost of reading Opcode objects
     return [(x0 + a0, x1 + a0, y0 + b0, y1 + b0)
-            for tag, x0, x1, y0, y1 in Indel.opcodes(a[a0:a1], b[b0:b1]).as_list() if tag == "equal"]
+            for tag, x0, x1, y0, y1 in Indel.opcodes(sa, sb).as_list() if tag == "equal"]
 
 
 def group_blocks(blocks, gap: int) -> list[list[tuple[int, int, int, int]]]:
@@ -147,14 +155,14 @@ def _span(g, A: Side, B: Side, significant: bool = False) -> Span:
     return Span(a0, a1, b0, b1, matched, evidence, score, tuple(g), significant)
 
 
-def _significant(g, A: Side, B: Side, cfg: Config, tests: int) -> list[tuple[int, int, float]]:
-    """The significant sub-chains ``(lo, hi, score)`` of a chain. The words' rarities
+def _significant(g, A: Side, B: Side, need: float) -> list[tuple[int, int, float]]:
+    """The significant sub-chains ``(lo, hi, score)`` of a chain (``need``: the score a
+    significant chain needs in this pair, :func:`min_score`). The words' rarities
     bound every sub-chain's score: below the score needed, the phrase evidence is never
     computed. (First without gap costs, a sum; then the best sub-chain of the rarities
     with them, which rejects a further quarter of the chains on the 10k corpus.)"""
     if A.sig is None or B.sig is None:
         return []
-    need = min_score(len(A.words), len(B.words), tests, cfg.max_evalue)
     if upper_bound(g, A.sig, B.sig) < need:
         return []
     # (a slack for rounding: the evidence is -log of the ratio the rarity is the log of)
@@ -164,7 +172,7 @@ def _significant(g, A: Side, B: Side, cfg: Config, tests: int) -> list[tuple[int
             if score >= need]
 
 
-def _chain(blocks, A: Side, B: Side, cfg: Config, local: bool = False, tests: int = 1) -> list[Span]:
+def _chain(blocks, A: Side, B: Side, cfg: Config, need: float, local: bool = False) -> list[Span]:
     """Group consecutive equal blocks separated by small gaps into passages; keep the
     ones with enough matching words and a high enough weighted similarity.
 
@@ -201,7 +209,7 @@ def _chain(blocks, A: Side, B: Side, cfg: Config, local: bool = False, tests: in
             span = _judge(g[lo:hi], A, B, cfg) if lo < hi else None
         if span is not None:
             if span.evidence < cfg.min_link_tokens and A.sig is not None:
-                if _significant(g[lo:hi], A, B, cfg, tests):
+                if _significant(g[lo:hi], A, B, need):
                     span = replace(span, significant=True)  # too short for the fixed rules to link, unlikely by chance
                 else:  # too short to link alone: may join a significant chain with its neighbours
                     weak[span.blocks] = len(spans)
@@ -215,7 +223,7 @@ def _chain(blocks, A: Side, B: Side, cfg: Config, local: bool = False, tests: in
     # Significance may chain across wider gaps than the fixed rules: each unmatched word
     # costs GAP_COST, so a gap costing more than the score a significant chain needs can
     # join no two chains that are not significant on their own; the score decides.
-    wide = int(min_score(len(A.words), len(B.words), tests, cfg.max_evalue) / GAP_COST) if A.sig is not None else 0
+    wide = int(need / GAP_COST) if A.sig is not None else 0
     runs, run = [], []
     for core in rejected + [None]:
         if core is not None and wide:
@@ -231,7 +239,7 @@ def _chain(blocks, A: Side, B: Side, cfg: Config, local: bool = False, tests: in
     for core in runs:  # the chains the fixed rules rejected, and weak passages with neighbours
         if tuple(core) in weak:
             continue  # a weak passage alone: judged above
-        for lo, hi, _ in _significant(core, A, B, cfg, tests):
+        for lo, hi, _ in _significant(core, A, B, need):
             chain = core[lo:hi]
             # a weak passage the chain reaches into becomes part of it, whole
             part = [k for b, k in weak.items() if k not in joined and b[0][0] < chain[-1][1] and chain[0][0] < b[-1][1]]
@@ -262,12 +270,13 @@ def align(A: Side, B: Side, cfg: Config, tests: int = 1, known: list[Span] | Non
         return sorted((s.swapped() for s in align(B, A, cfg, tests, [k.swapped() for k in known])),
                       key=lambda s: (s.a0, s.b0))
     found: list[Span] = []
+    need = min_score(len(A.words), len(B.words), tests, cfg.max_evalue)  # what a significant chain scores, once a pair
     a = _mask(A.words, [(s.a0, s.a1) for s in known], _MASK_A)
     b = _mask(B.words, [(s.b0, s.b1) for s in known], _MASK_B)
     for _ in range(MAX_ROUNDS):
-        if (found or known) and _exhausted(a, b, [*known, *found], A, B, cfg, tests):
+        if (found or known) and _exhausted(a, b, [*known, *found], A, B, cfg, need):
             break
-        new = _round(a, b, A, B, cfg, tests)
+        new = _round(a, b, A, B, cfg, need)
         if not new:
             break
         found.extend(new)
@@ -282,7 +291,7 @@ def align(A: Side, B: Side, cfg: Config, tests: int = 1, known: list[Span] | Non
     return sorted([*known, *out], key=lambda s: (s.a0, s.b0)) if known else out
 
 
-def _exhausted(a: str, b: str, found: list[Span], A: Side, B: Side, cfg: Config, tests: int) -> bool:
+def _exhausted(a: str, b: str, found: list[Span], A: Side, B: Side, cfg: Config, need: float) -> bool:
     """Whether the words the passages found so far leave unmasked can hold no passage:
     fewer than ``min_passage_tokens`` on a side (the fixed rules), and rarities that sum
     below the score a significant chain needs (an upper bound of any chain's score). A
@@ -292,7 +301,7 @@ def _exhausted(a: str, b: str, found: list[Span], A: Side, B: Side, cfg: Config,
     if A.sig is None or B.sig is None:
         return True
     left = _unmasked(A.sig, len(a), [(s.a0, s.a1) for s in found]) + _unmasked(B.sig, len(b), [(s.b0, s.b1) for s in found])
-    return 0.5 * left < min_score(len(A.words), len(B.words), tests, cfg.max_evalue) - 1e-6
+    return 0.5 * left < need - 1e-6
 
 
 def _unmasked(sig: Lazy, n: int, masked: list[tuple[int, int]]) -> float:
@@ -306,7 +315,7 @@ def _unmasked(sig: Lazy, n: int, masked: list[tuple[int, int]]) -> float:
     return out + sig.bound(end, n) if n > end else out
 
 
-def _round(a: str, b: str, A: Side, B: Side, cfg: Config, tests: int = 1) -> list[Span]:
+def _round(a: str, b: str, A: Side, B: Side, cfg: Config, need: float) -> list[Span]:
     """The passages of one round: chained LCS blocks inside each window of the pair.
 
     Windows may share a stretch of one side (a passage repeated on the other): where
@@ -317,8 +326,7 @@ def _round(a: str, b: str, A: Side, B: Side, cfg: Config, tests: int = 1) -> lis
     spans: list[Span] = []
     boxes = windows(a, b, ANCHOR_WORDS, cfg.max_gap, margin, LONG_DOC)
     for a0, a1, b0, b1 in boxes:
-        spans.extend(_chain(equal_blocks(a, b, a0, a1, b0, b1), A, B, cfg, local=max(len(a), len(b)) > LONG_DOC,
-                            tests=tests))
+        spans.extend(_chain(equal_blocks(a, b, a0, a1, b0, b1), A, B, cfg, need, local=max(len(a), len(b)) > LONG_DOC))
     if len(boxes) < 2:
         return spans
     kept: list[Span] = []

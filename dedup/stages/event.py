@@ -62,8 +62,7 @@ def _quote_flags(A: Side, B: Side, x0: int, x1: int, y0: int, y1: int):
     (:func:`joins_quotes`)."""
     if not A.quoted(x0, x1) or not B.quoted(y0, y1):
         return None
-    qa = np.diff(A.cum_quoted[x0 : x1 + 1]) > 0
-    qb = np.diff(B.cum_quoted[y0 : y1 + 1]) > 0
+    qa, qb = A.quoted_flags[x0:x1], B.quoted_flags[y0:y1]
     return None if joins_quotes(qa) and joins_quotes(qb) else (qa, qb)
 
 
@@ -88,16 +87,20 @@ def event_discount(A: Side, B: Side):
 
     def discount(blk, sig_a, sig_b) -> float:
         x0, x1, y0, y1 = blk
-        keep = np.ones(x1 - x0)
         flags = _quote_flags(A, B, x0, x1, y0, y1)
-        if flags is not None:
-            keep[flags[0] & flags[1]] = QUOTE_EVIDENCE
+        quoted = flags[0] & flags[1] if flags is not None else None
+        fact = None
         if A.facts is not None and B.facts is not None:
             if not facts:
                 facts.extend((A.facts(), B.facts()))
             fact = facts[0][x0:x1] | facts[1][y0:y1]
-            keep[fact] = np.minimum(keep[fact], FACT_EVIDENCE)
-        if (keep == 1.0).all():
+        # most blocks hold neither: nothing to discount, no per-word weights to make
+        if (quoted is None or not quoted.any()) and (fact is None or not fact.any()):
             return 0.0
+        keep = np.ones(x1 - x0)
+        if quoted is not None:
+            keep[quoted] = QUOTE_EVIDENCE
+        if fact is not None:
+            keep[fact] = np.minimum(keep[fact], FACT_EVIDENCE)
         return 0.5 * float((1.0 - keep) @ (sig_a.words(x0, x1) + sig_b.words(y0, y1)))
     return discount

@@ -24,7 +24,7 @@ from .significance import MIN_OTHERS, Evidence, search_size, word_evidence
 from .segment import Prepared, member_sorted
 from .words import phrases_of
 from .facts import fact_mask
-from .openings import with_sentence_facts
+from .openings import read_sentences, with_sentence_facts
 from .template import (TEMPLATE_FACT_SHARE, compact, fact_evidence, frame_facts, judged, new_issue, on_words,
                        without_frame)
 
@@ -62,8 +62,8 @@ def pair_sides(pa: Prepared, pb: Prepared, words_a: str, words_b: str, n_docs: i
     fa = fb = None
     if facts is not None and sig_a is not None:
         fa, fb = (lambda: facts(pa) >= 0), (lambda: facts(pb) >= 0)  # noqa: E731 (computed on demand)
-    return (Side.make(words_a, r_a + 1.0, None, sig_a, ev_a, fa, pa.quoted_sums()),
-            Side.make(words_b, r_b + 1.0, None, sig_b, ev_b, fb, pb.quoted_sums()))
+    return (Side.make(words_a, r_a + 1.0, pa.quoted, sig_a, ev_a, fa, pa.quoted_sums()),
+            Side.make(words_b, r_b + 1.0, pb.quoted, sig_b, ev_b, fb, pb.quoted_sums()))
 
 
 def shared_words(va: np.ndarray, vb: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -145,7 +145,8 @@ def align_judged(pa: Prepared, pb: Prepared, n_docs: int, cfg: Config, words=Non
         both = None  # the texts, read only when needed
         if not (pa.noisy or pb.noisy):  # OCR damage breaks passages at misread words, facts too
             both = lambda: (texts(pa), texts(pb))  # noqa: E731
-            judge = with_sentence_facts(judge, side_a, side_b, fa, fb, both, cfg.max_gap)
+            judge = with_sentence_facts(judge, side_a, side_b, fa, fb, both, cfg.max_gap,
+                                        lambda: (_sentences(pa, texts), _sentences(pb, texts)))
         # an OCR-damaged pair is judged by how many of its changes are facts, misread names included
         evidence = fact_evidence(judge, side_a, side_b, fa, fb, n_docs - 2, both)
         if (pa.noisy or pb.noisy) and not evidence.fact_changes():
@@ -153,6 +154,14 @@ def align_judged(pa: Prepared, pb: Prepared, n_docs: int, cfg: Config, words=Non
         elif evidence.share() >= TEMPLATE_FACT_SHARE:
             kind = "template"
     return kind, spans, evidence
+
+
+def _sentences(p: Prepared, texts):
+    """``p``'s sentences (:func:`dedup.stages.openings.read_sentences`), read once, kept for
+    its next pairs (a document is in several)."""
+    if p.sentences is None:
+        p.sentences = read_sentences(texts(p))
+    return p.sentences
 
 
 def _cached(cache: dict, make):

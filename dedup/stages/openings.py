@@ -23,7 +23,7 @@ from .facts import char_test, code_points
 
 
 def with_openings(spans: list[Span], side_a: Side, side_b: Side, facts_a: np.ndarray, facts_b: np.ndarray,
-                  texts, width: int) -> list[Span]:
+                  texts, width: int, sentences=None) -> list[Span]:
     """The passages as judged by their facts: each one with the opening of the sentence
     it starts in taken in as a gap, when both sides open it in their own words with a
     new fact (one with a word the other document never has): a series' new facts stand
@@ -33,29 +33,31 @@ def with_openings(spans: list[Span], side_a: Side, side_b: Side, facts_a: np.nda
     of a sentence: a byline, a headline, a time stamp or a table row, each on a line of
     its own, differs from copy to copy. Its equal words are lined up as blocks, so only
     what differs is a gap. ``texts``: a callable returning each side's ``(text, starts,
-    ends)`` (the tokens' character offsets), asked only when an opening may count."""
-    return _taken_in(spans, side_a, side_b, facts_a, facts_b, texts, width, at_end=False)
+    ends)`` (the tokens' character offsets), asked only when an opening may count;
+    ``sentences``: a callable returning each side's :func:`read_sentences`, kept per
+    document by the caller (None: read from the texts)."""
+    return _taken_in(spans, side_a, side_b, facts_a, facts_b, texts, width, sentences, at_end=False)
 
 
 def with_sentence_facts(spans: list[Span], side_a: Side, side_b: Side, facts_a: np.ndarray,
-                        facts_b: np.ndarray, texts, width: int) -> list[Span]:
+                        facts_b: np.ndarray, texts, width: int, sentences=None) -> list[Span]:
     """:func:`with_openings`, then :func:`with_closings`: the passages with the parts of
     their first and last sentences where both sides state new facts."""
-    spans = with_openings(spans, side_a, side_b, facts_a, facts_b, texts, width)
-    return with_closings(spans, side_a, side_b, facts_a, facts_b, texts, width)
+    spans = with_openings(spans, side_a, side_b, facts_a, facts_b, texts, width, sentences)
+    return with_closings(spans, side_a, side_b, facts_a, facts_b, texts, width, sentences)
 
 
 def with_closings(spans: list[Span], side_a: Side, side_b: Side, facts_a: np.ndarray, facts_b: np.ndarray,
-                  texts, width: int) -> list[Span]:
+                  texts, width: int, sentences=None) -> list[Span]:
     """The passages with the rest of the sentence each one ends in taken in as a gap,
     when both sides close it in their own words with a new fact (:func:`with_openings`
     at the other end): at most ``width`` words, short of the next passage, and only of
     a sentence that ends with a sentence mark."""
-    return _taken_in(spans, side_a, side_b, facts_a, facts_b, texts, width, at_end=True)
+    return _taken_in(spans, side_a, side_b, facts_a, facts_b, texts, width, sentences, at_end=True)
 
 
 def _taken_in(spans: list[Span], side_a: Side, side_b: Side, facts_a: np.ndarray, facts_b: np.ndarray,
-              texts, width: int, at_end: bool) -> list[Span]:
+              texts, width: int, sentences, at_end: bool) -> list[Span]:
     """:func:`with_openings` (``at_end`` False) or :func:`with_closings`: per passage, the
     stretch before its first word (after its last) each side may take in, kept when both
     sides state a new fact in it; the texts are read only when some stretch may."""
@@ -73,16 +75,17 @@ def _taken_in(spans: list[Span], side_a: Side, side_b: Side, facts_a: np.ndarray
     if words is None:
         return spans
     doc_a, doc_b = texts()
+    sent_a, sent_b = sentences() if sentences is not None else (read_sentences(doc_a), read_sentences(doc_b))
     out = []
     for sp, ra, rb in zip(spans, reach_a, reach_b):
         if at_end:
-            ea, eb = closing(doc_a, sp.a1, ra), closing(doc_b, sp.b1, rb)
+            ea, eb = closing(doc_a, sp.a1, ra, sent_a), closing(doc_b, sp.b1, rb, sent_b)
             if _both_new((sp.a1, ea), (sp.b1, eb), side_a, side_b, facts_a, facts_b, words, doc_a, doc_b):
                 tail = equal_blocks(side_a.words, side_b.words, sp.a1, ea, sp.b1, eb) + [(ea, ea, eb, eb)]
                 sp = Span(sp.a0, ea, sp.b0, eb, sp.matched, sp.evidence, sp.score, sp.blocks + tuple(tail),
                           sp.significant)
         else:
-            la, lb = opening(doc_a, ra, sp.a0), opening(doc_b, rb, sp.b0)
+            la, lb = opening(doc_a, ra, sp.a0, sent_a), opening(doc_b, rb, sp.b0, sent_b)
             if _both_new((la, sp.a0), (lb, sp.b0), side_a, side_b, facts_a, facts_b, words, doc_a, doc_b):
                 head = [(la, la, lb, lb)] + equal_blocks(side_a.words, side_b.words, la, sp.a0, lb, sp.b0)
                 sp = Span(la, sp.a1, lb, sp.b1, sp.matched, sp.evidence, sp.score, tuple(head) + sp.blocks,
@@ -102,21 +105,17 @@ def _far(spans: list[tuple[int, int]], width: int, n: int) -> list[int]:
     return out
 
 
-def closing(doc: tuple, e: int, hi: int) -> int:
+def closing(doc: tuple, e: int, hi: int, sentences: tuple | None = None) -> int:
     """Where the sentence of token ``e - 1`` ends (the token after its last), when it is a
-    sentence that ends at ``hi`` or before (else ``e``: no closing)."""
+    sentence that ends at ``hi`` or before (else ``e``: no closing). ``sentences``: the
+    document's :func:`read_sentences` (None: read here)."""
     text, starts, ends = doc
     n = len(starts)
     if e <= 0 or e >= hi or e >= n:
         return e
-    k0, k1 = max(0, e - 1 - _WINDOW), min(n, hi + 1)
-    c0 = int(starts[k0])
-    c1 = int(starts[k1]) if k1 < n else len(text)
-    first, prose = sentence_starts(text[c0:c1], starts[k0:k1] - c0, ends[k0:k1] - c0)
-    p = int(np.searchsorted(first, e - 1 - k0, side="right")) - 1
-    if p == len(first) - 1 and k1 < n:
-        return e  # the sentence runs on past ``hi``
-    end = k0 + int(first[p + 1]) if p + 1 < len(first) else n
+    first, prose = sentences or read_sentences(doc)
+    p = bisect_right(first, e - 1) - 1
+    end = first[p + 1] if p + 1 < len(first) else n
     if end > hi or not prose[p]:
         return e
     # its mark right after its last word, on its line (a last sentence's stretch runs to
@@ -126,20 +125,21 @@ def closing(doc: tuple, e: int, hi: int) -> int:
 
 
 def _may_hold_new_facts(ranges: list, side_a: Side, side_b: Side, facts_a: np.ndarray, facts_b: np.ndarray):
-    """Both documents' word sets when some ``((a0, a1), (b0, b1))`` of ``ranges`` holds a
+    """Both documents' words when some ``((a0, a1), (b0, b1))`` of ``ranges`` holds a
     new fact on both sides (else None: nothing to read). Cheapest first: any fact on
-    both sides (most copies have none), then a new one (the words' sets); the caller
-    reads the texts (from disk) and sentences only after."""
+    both sides (most copies have none), then a new one; the caller reads the texts
+    (from disk) and sentences only after."""
     if not any(_has_fact(facts_a, *ra) and _has_fact(facts_b, *rb) for ra, rb in ranges):
         return None
-    words = set(side_a.words), set(side_b.words)
+    # the word strings, one character a word: a few words are looked up, a set of each costs more
+    words = side_a.words, side_b.words
     if not any(_both_new(ra, rb, side_a, side_b, facts_a, facts_b, words) for ra, rb in ranges):
         return None
     return words
 
 
 def _both_new(ra: tuple[int, int], rb: tuple[int, int], side_a: Side, side_b: Side, facts_a: np.ndarray,
-              facts_b: np.ndarray, words: tuple[set, set], doc_a=None, doc_b=None) -> bool:
+              facts_b: np.ndarray, words: tuple[str, str], doc_a=None, doc_b=None) -> bool:
     """Whether words ``ra`` of A and ``rb`` of B both hold a new fact (:func:`_new_fact`)."""
     in_a, in_b = words
     return (_new_fact(side_a.words, facts_a, *ra, in_b, doc_a, doc_b)
@@ -150,7 +150,7 @@ def _has_fact(facts: np.ndarray, s: int, e: int) -> bool:
     return e > s and bool((facts[s:e] >= 0).any())
 
 
-def _new_fact(words: str, facts: np.ndarray, s: int, e: int, other: set, doc=None, doc_other=None) -> bool:
+def _new_fact(words: str, facts: np.ndarray, s: int, e: int, other: str, doc=None, doc_other=None) -> bool:
     """Whether words ``s:e`` hold a fact with a word the other document never has: a new
     fact, not the same one named again ("Derek Brushett, 55, was jailed" / "A social
     services inspector was jailed", who is named further on). With both documents'
@@ -199,30 +199,22 @@ def _near(spans: list[tuple[int, int]], width: int) -> list[int]:
     return out
 
 
-_WINDOW = 48  # tokens read past a passage's first word to find where its sentence ends
+def read_sentences(doc: tuple) -> tuple[list[int], list[bool]]:
+    """:func:`sentence_starts` of a whole ``(text, starts, ends)``, as lists (bisected by
+    :func:`opening` and :func:`closing`): once per document, kept for its next pairs."""
+    first, prose = sentence_starts(*doc)
+    return first.tolist(), prose.tolist()
 
 
-def opening(doc: tuple, lo: int, s: int) -> int:
+def opening(doc: tuple, lo: int, s: int, sentences: tuple | None = None) -> int:
     """Where the sentence of token ``s`` starts, when it is a sentence that starts at
-    ``lo`` or later (else ``s``: no opening). ``doc``: ``(text, starts, ends)``. As
-    :func:`sentence_starts` of the whole text would say, read from a window of tokens
-    around ``s`` (widened while the sentence runs on past it): a pair needs a few
-    sentences of its documents, not all."""
-    text, starts, ends = doc
-    n = len(starts)
-    if s <= lo or s >= n:
+    ``lo`` or later (else ``s``: no opening). ``doc``: ``(text, starts, ends)``;
+    ``sentences``: its :func:`read_sentences` (None: read here)."""
+    if s <= lo or s >= len(doc[1]):
         return s
-    k0, k1 = max(lo - 1, 0), min(n, s + _WINDOW)
-    while True:
-        c0 = int(starts[k0])
-        c1 = int(starts[k1]) if k1 < n else len(text)
-        first, prose = sentence_starts(text[c0:c1], starts[k0:k1] - c0, ends[k0:k1] - c0)
-        p = int(np.searchsorted(first, s - k0, side="right")) - 1
-        if p < len(first) - 1 or k1 == n:
-            break
-        k1 = min(n, k1 + 4 * _WINDOW)
-    start = k0 + int(first[p])
-    return start if start >= lo and prose[p] else s
+    first, prose = sentences or read_sentences(doc)
+    p = bisect_right(first, s) - 1
+    return first[p] if first[p] >= lo and prose[p] else s
 
 
 _ENDS = frozenset(".!?;:\u3002\uff01\uff1f")

@@ -47,6 +47,7 @@ class Prepared:
     cum_quoted: np.ndarray | None = None  # prefix sums of ``quoted``, made by the first pair that needs them
     words: str | None = None  # :meth:`word_string`, made by the first pair that needs it
     fact_flags: np.ndarray | None = None  # its fact mask, once a caller has read or made it (the index, alignment)
+    sentences: tuple | None = None  # dedup.stages.openings.read_sentences, made by the first pair that needs them
 
     @property
     def ntokens(self) -> int:
