@@ -275,8 +275,7 @@ class Index:
         answer read them, or read for a batch at once."""
         if len(items) == 1 and "carried" in items[0]:
             return items[0]["carried"]
-        keys = np.unique(np.concatenate([np.zeros(0, np.int64)] + [it["bigrams"] for it in items]))
-        return seeds.carriers(store.band_rows(keys)) if len(keys) else {}
+        return seeds.stored_carriers(store, [it["bigrams"] for it in items])
 
     # -- bulk -----------------------------------------------------------------------------------
 
@@ -307,7 +306,7 @@ class Index:
             p = self._stored_prepared(row)
             # (a document an unfinished upgrade has reached has its rows too)
             grams = seeds.bigram_keys(p) if self._seeds or rowid <= upgraded else np.zeros(0, np.int64)
-            gone = seeds.to_delete(grams, seeds.carriers(store.band_rows(grams))) if len(grams) else grams
+            gone = seeds.to_delete(grams, seeds.stored_carriers(store, [grams]))
             store.delete_bands(rowid, np.concatenate([an.doc_band_keys([p], self.config)[0], gone]))
             store.add_words({w: -1 for w in an.signed(p.vocab).tolist()})
             store.add_lines({(k, source): -1 for k in an.Lines.of(text).unique_keys().tolist()}, {source: -1})

@@ -60,6 +60,13 @@ def carriers(rows: list[tuple[int, int]]) -> dict[int, list[int]]:
     return out
 
 
+def stored_carriers(store, keys: list[np.ndarray]) -> dict[int, list[int]]:
+    """The stored carriers of some documents' bigram keys (:func:`bigram_keys` each), read
+    at once from ``store``'s band tables (:func:`carriers`)."""
+    every = np.unique(np.concatenate([np.zeros(0, np.int64), *keys]))
+    return carriers(store.band_rows(every)) if len(every) else {}
+
+
 def candidates(by_key: dict[int, list[int]], ntokens: int, n_docs: int, max_evalue: float, ntokens_of,
                skip: set[int]) -> set[int]:
     """Stored documents (rowids) the new document's rare bigrams seed. ``by_key``: the

@@ -17,9 +17,6 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Optional
 
-import numpy as np
-
-from . import analysis as an
 from . import seeds
 from .errors import IndexFileError, IndexWriteError, reason_of
 from .results import Progress
@@ -44,12 +41,12 @@ def add_seeds(index: "Index", progress: Optional[Progress] = None, batch_size: i
     try:
         done = _batches(index, todo, upto, total, progress, batch_size)
     except IndexFileError as exc:
-        if not getattr(exc, "done_before", 0):
+        if not getattr(exc, "committed_before", 0):
             raise
-        out = IndexWriteError(f"{store.path}: the upgrade stopped after {exc.done_before} of {total} documents were "
+        out = IndexWriteError(f"{store.path}: the upgrade stopped after {exc.committed_before} of {total} documents were "
                               f"given their rows (kept; running it again goes on from there): "
                               f"{reason_of(exc, store.path)}",
-                              exc.done_before)
+                              exc.committed_before)
         out.exit_code = exc.exit_code
         raise out from None
     index._seeds = True
@@ -58,8 +55,8 @@ def add_seeds(index: "Index", progress: Optional[Progress] = None, batch_size: i
 
 def _batches(index: "Index", todo: list[int], upto: int, total: int, progress, batch_size: int) -> int:
     """The upgrade's transactions, a batch each; the documents given rows. An error says
-    (``done_before``) how many were committed before it."""
-    store, cfg, done = index._store, index.config, 0
+    (``committed_before``, as a bulk load's does) how many were committed before it."""
+    store, done = index._store, 0
     while True:
         try:
             with store.write():
@@ -73,18 +70,13 @@ def _batches(index: "Index", todo: list[int], upto: int, total: int, progress, b
                     return done
                 part, todo = todo[:batch_size], todo[batch_size:]
                 rows = store.docs_by_rowid(part)  # the documents that still exist
-                made = an.from_paragraphs_many(
-                    [r[2] for r in rows], [np.frombuffer(r[10], dtype="<i8").reshape(-1, 2).tolist() for r in rows],
-                    cfg, False)
-                keys = [seeds.bigram_keys(p) for p in made]
-                every = np.unique(np.concatenate([np.zeros(0, np.int64), *keys]))
-                stored = seeds.carriers(store.band_rows(every)) if len(every) else {}
-                for row, mine in zip(rows, seeds.to_store(keys, stored)):
+                keys = [seeds.bigram_keys(p) for p in index._stored_prepared_many(rows)]
+                for row, mine in zip(rows, seeds.to_store(keys, seeds.stored_carriers(store, keys))):
                     store.add_bands(row[0], mine)
                 upto = part[-1]
                 store.set_meta(DONE_UPTO, upto)
         except IndexFileError as exc:
-            exc.done_before = done
+            exc.committed_before = done
             raise
         done += len(rows)
         if progress:
