@@ -172,14 +172,18 @@ def link_clusters(prepared, facts, alignments, problems: list[Problem], cfg: Con
     return outcome
 
 
+def _shares(spans, n_a: int, n_b: int) -> tuple[float, float]:
+    """The share of each side the spans cover (unclamped; a link's spans unpacked once)."""
+    return sum(s.a1 - s.a0 for s in spans) / max(1, n_a), sum(s.b1 - s.b0 for s in spans) / max(1, n_b)
+
+
 def _groups(prepared, facts, alignments):
     """Connected groups of the links (bridges dropped, see :mod:`dedup.stages.cluster`), in
     report order, and each group's links keyed by its first member."""
     n = len(prepared)
     edges = [(a.i, a.j) for a in alignments]
     ntokens = prepared.ntokens
-    covered = [(sum(s.a1 - s.a0 for s in a.spans) / max(1, int(ntokens[a.i])),
-                sum(s.b1 - s.b0 for s in a.spans) / max(1, int(ntokens[a.j]))) for a in alignments]
+    covered = [_shares(a.spans, int(ntokens[a.i]), int(ntokens[a.j])) for a in alignments]
     groups = components(n, (e for e, ok in zip(edges, supported(n, edges, covered)) if ok))
     del covered
     del edges

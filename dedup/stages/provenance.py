@@ -136,10 +136,11 @@ def build_cluster(
     links = []
     has_duplicate, has_copy = set(), set()
     for al in alignments:
-        covered[al.i].extend((s.a0, s.a1) for s in al.spans)
-        covered[al.j].extend((s.b0, s.b1) for s in al.spans)
+        spans = al.spans  # unpacked once
+        covered[al.i].extend((s.a0, s.a1) for s in spans)
+        covered[al.j].extend((s.b0, s.b1) for s in spans)
         src, dst = (al.i, al.j) if rank[al.i] < rank[al.j] else (al.j, al.i)
-        spans = list(al.spans) if src == al.i else sorted((s.swapped() for s in al.spans), key=lambda s: (s.a0, s.b0))
+        spans = list(spans) if src == al.i else sorted((s.swapped() for s in spans), key=lambda s: (s.a0, s.b0))
         cov_s, cov_t = coverage(spans, docs[src].ntokens, docs[dst].ntokens)
         if al.kind == "duplicate":
             has_duplicate.update((al.i, al.j))
