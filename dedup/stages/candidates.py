@@ -22,10 +22,10 @@ import numpy as np
 from .anchors import LONG_DOC
 from ..config import Config
 from .fingerprint import combine, segment_shingles, signatures
-from .inverted import bigrams, rare_pairs_of
+from .inverted import bigrams_of, rare_pairs_of
 from .segment import Prepared, unique_sorted
 from .words import starting_phrase_df
-from ..storage.keyparts import KeyParts, split_by_key
+from ..storage.keyparts import KeyParts
 from ..storage.spill import append_file
 
 if TYPE_CHECKING:  # the protocol only: a stage is handed its engine, never makes one
@@ -239,7 +239,7 @@ def _keys_range(state, rng: tuple[int, int]):
     stored = getattr(prepared, "stored", None)  # a store: no document frequency per token is needed
     docs = [stored(k) for k in range(*rng)] if stored else prepared[rng[0] : rng[1]]
     keys, seg_of = segment_band_keys(docs, cfg, getattr(prepared, "phrase_table", None))
-    grams = _bigrams_of([p.hashes for p in docs], rng[0]) if with_grams else None
+    grams = bigrams_of([p.hashes for p in docs], rng[0]) if with_grams else None
     rare_keys = _rare_keys(docs, cfg, len(prepared), getattr(prepared, "table", None)) if rare else None
     return keys, seg_of + rng[0], rare_keys, grams
 
@@ -284,7 +284,9 @@ def find_candidates(prepared: Sequence[Prepared], cfg: Config, progress=None, *,
     if grams is not None:
         grams.clear()
     if hasattr(engine, "shuffle"):  # an engine that spreads data: band keys stay on its workers
-        return _shuffled_candidates(prepared, cfg, progress, engine, noisy, grams)
+        from .candidates_shuffled import shuffled_candidates
+
+        return shuffled_candidates(prepared, cfg, progress, engine, noisy, grams)
     columns = _BandColumns(cfg.bands, workdir)
     seg_doc, rare_keys = [], []
     ranges = engine.partitions(len(prepared), CHUNK)
@@ -355,81 +357,6 @@ def _merge_pairs(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     return both[keep]
 
 
-def _split_keys(state, rng: tuple[int, int]) -> list[list[tuple[np.ndarray, np.ndarray]]]:
-    """One partition's band keys cut for the shuffle: piece ``g * buckets + h`` holds,
-    for each band of group ``g``, the (keys, documents) of the segments whose key in
-    that band is ``h`` modulo ``buckets`` (a bucket of LSH is never cut in two); the
-    last piece, when asked for, the documents' rare-word keys (the OCR channel)."""
-    prepared, cfg, rare, buckets = state
-    keys, seg_of, rare_keys, _ = _keys_range((prepared, cfg, rare, False), rng)
-    mod = np.uint64(buckets)
-    pieces = []
-    for b0 in range(0, cfg.bands, BANDS_PER_GROUP):
-        hashed = [keys[:, b] % mod for b in range(b0, min(cfg.bands, b0 + BANDS_PER_GROUP))]
-        for h in range(buckets):
-            pieces.append([(keys[m, b0 + i : b0 + i + 1], seg_of[m]) for i, m in enumerate(x == np.uint64(h) for x in hashed)])
-    if rare:
-        pieces.append([(rare_keys, np.arange(rng[0], rng[1], dtype=np.int64))])
-    return pieces
-
-
-def _pairs_of(max_bucket: int, pieces: list) -> np.ndarray:
-    """The candidate pairs of one shuffled partition (every partition's piece, in order)."""
-    pairs = np.zeros((0, 2), dtype=np.int64)
-    for t in range(len(pieces[0]) if pieces else 0):
-        keys = np.concatenate([p[t][0] for p in pieces])
-        docs = np.concatenate([p[t][1] for p in pieces])
-        if len(docs):
-            pairs = _merge_pairs(pairs, candidate_pairs(keys, docs, max_bucket))
-    return pairs
-
-
-def _shuffled_candidates(prepared, cfg: Config, progress, engine, noisy: np.ndarray,
-                         grams: KeyParts | None) -> np.ndarray:
-    """:func:`find_candidates` with the band keys shuffled by key among the engine's
-    workers: the same pairs (a bucket's members meet in one partition, in the same order)."""
-    rare = bool(noisy.any())
-    buckets = max(1, engine.buckets)
-    ranges = engine.partitions(len(prepared), CHUNK)
-    nparts = len(range(0, cfg.bands, BANDS_PER_GROUP)) * buckets + rare
-
-    def mapped(done: int, total: int) -> None:
-        if progress:
-            progress("fingerprint", ranges[done - 1][1], len(prepared))
-
-    found = engine.shuffle(_split_keys, (prepared, cfg, rare, buckets), ranges, nparts, _pairs_of, cfg.max_bucket,
-                           mapped)
-    if not found:
-        return np.zeros((0, 2), dtype=np.int64)
-    if rare:
-        pairs = found.pop()
-        found.append(pairs[noisy[pairs[:, 0]] | noisy[pairs[:, 1]]])
-    pairs = engine.reduce(_merge_pairs, found)
-    if grams is None:
-        return pairs
-    for g in engine.map(bigrams_range, prepared, ranges):
-        grams.add(g)
-    grams.filled = True
-    return _merge_pairs(pairs, rare_pairs_of(grams, len(prepared), pairs, _ntokens(prepared), cfg.max_evalue))
-
-
 def _ntokens(prepared) -> np.ndarray:
     counts = getattr(prepared, "ntokens", None)  # a PreparedStore keeps them loaded
     return np.asarray(counts if counts is not None else [p.ntokens for p in prepared], dtype=np.float64)
-
-
-def bigrams_range(prepared, rng: tuple[int, int]) -> list[tuple[np.ndarray, np.ndarray]]:
-    """:func:`_bigrams_of` documents ``rng`` of ``prepared`` (a store's tokens read alone)."""
-    hashes = getattr(prepared, "hashes", None)
-    return _bigrams_of([hashes(k) if hashes else prepared[k].hashes for k in range(*rng)], rng[0])
-
-
-def _bigrams_of(hash_lists: list[np.ndarray], first: int) -> list[tuple[np.ndarray, np.ndarray]]:
-    """The distinct word bigrams of documents' tokens (numbered from ``first``) and,
-    beside each, its document, cut by key range (:func:`dedup.storage.keyparts.split_by_key`)."""
-    grams = [bigrams(h) for h in hash_lists]
-    if not grams:
-        return split_by_key(np.zeros(0, np.uint64), np.zeros(0, np.int32))
-    # int32: one per bigram of the corpus (30M at 100k articles), kept on disk by key range
-    owners = np.repeat(np.arange(first, first + len(grams), dtype=np.int32), [len(g) for g in grams])
-    return split_by_key(np.concatenate(grams), owners)

@@ -24,7 +24,7 @@ import numpy as np
 
 from .segment import member_sorted, unique_sorted
 from .significance import search_size
-from ..storage.keyparts import KeyParts, split_by
+from ..storage.keyparts import KeyParts, split_by, split_by_key
 
 MAX_DF = 10  # documents carrying a seeding bigram, at most
 DF_SHARE = 0.02  # ... and at most this share of the corpus
@@ -180,3 +180,20 @@ def _best_per_doc(i: np.ndarray, j: np.ndarray, score: np.ndarray, n_docs: int) 
         keep[order[rank < PER_DOC]] = True
     pairs = np.stack([i[keep], j[keep]], axis=1).astype(np.int64)
     return pairs[np.lexsort((pairs[:, 1], pairs[:, 0]))]
+
+
+def bigrams_range(prepared, rng: tuple[int, int]) -> list[tuple[np.ndarray, np.ndarray]]:
+    """:func:`bigrams_of` documents ``rng`` of ``prepared`` (a store's tokens read alone)."""
+    hashes = getattr(prepared, "hashes", None)
+    return bigrams_of([hashes(k) if hashes else prepared[k].hashes for k in range(*rng)], rng[0])
+
+
+def bigrams_of(hash_lists: list[np.ndarray], first: int) -> list[tuple[np.ndarray, np.ndarray]]:
+    """The distinct word bigrams of documents' tokens (numbered from ``first``) and,
+    beside each, its document, cut by key range (:func:`dedup.storage.keyparts.split_by_key`)."""
+    grams = [bigrams(h) for h in hash_lists]
+    if not grams:
+        return split_by_key(np.zeros(0, np.uint64), np.zeros(0, np.int32))
+    # int32: one per bigram of the corpus (30M at 100k articles), kept on disk by key range
+    owners = np.repeat(np.arange(first, first + len(grams), dtype=np.int32), [len(g) for g in grams])
+    return split_by_key(np.concatenate(grams), owners)
