@@ -254,3 +254,16 @@ def test_failed_merge_after_a_load_says_everything_was_committed(tmp_path, monke
             index.add_many(docs, batch_size=10)
         assert exc.value.committed == 30 and len(index) == 30
         assert index.query({"id": "new", "text": docs[4]["text"]}).matches[0].doc_id == "d4"
+
+
+def test_every_public_store_method_translates_sqlite_errors():
+    """Methods the SQLite store takes from its mixins (counts, stories) are wrapped too:
+    an SQLite error in any of them is one line, not a traceback."""
+    import inspect
+
+    from dedup.index.sqlite.store import SqliteStore
+
+    public = [n for n, f in inspect.getmembers(SqliteStore, callable)
+              if not n.startswith("_") and n not in ("write", "read", "close")]
+    assert {"word_counts", "gram_counts", "add_links", "stories_of", "band_rows"} <= set(public)
+    assert [n for n in public if not hasattr(getattr(SqliteStore, n), "__wrapped__")] == []

@@ -64,7 +64,12 @@ def errors_translated(cls):
 
         return call
 
-    for name, fn in list(vars(cls).items()):
-        if callable(fn) and not name.startswith("_") and name not in ("write", "read", "close"):
-            setattr(cls, name, (wrap_gen if name.startswith("iter_") else wrap)(fn))
+    seen: set[str] = set()
+    for klass in cls.__mro__[:-1]:  # the mixins' methods too (the nearest definition wins)
+        for name, fn in list(vars(klass).items()):
+            if name in seen:
+                continue
+            seen.add(name)
+            if callable(fn) and not name.startswith("_") and name not in ("write", "read", "close"):
+                setattr(cls, name, (wrap_gen if name.startswith("iter_") else wrap)(fn))
     return cls

@@ -32,23 +32,14 @@ from .schema import ADDITIVE, APPLICATION_ID, SCHEMA_VERSION, create_statements,
 from ..errors import IndexDamagedError, IndexFileError, IndexReadOnlyError
 from .errors import errors_translated, translate
 from .open import connect
-
-MAX_VARS = 900  # parameters per statement (old SQLite builds allow 999)
+from .counts import Counts
+from .stories import Stories, in_chunks, placeholders
 
 DOC_COLUMNS = "doc, id, text, title, date, source, url, f_date, f_credits, ntokens, paras, story, author"
 _NO_AUTHOR = DOC_COLUMNS.replace(", author", ", NULL")  # a schema-4 file read where it cannot be upgraded
 
 
-def _chunks(xs: list, n: int = MAX_VARS) -> Iterator[list]:
-    for i in range(0, len(xs), n):
-        yield xs[i : i + n]
-
-
-def _marks(n: int) -> str:
-    return ",".join("?" * n)
-
-
-class SqliteStore:
+class SqliteStore(Counts, Stories):
     """Low-level access to one index file; :class:`dedup.Index` holds the logic.
 
     Every SQLite error of its methods becomes an :class:`IndexFileError` (one line; read-only,
@@ -233,15 +224,15 @@ class SqliteStore:
 
     def existing_ids(self, ids: list[str]) -> set[str]:
         out: set[str] = set()
-        for part in _chunks(ids):
-            out.update(r[0] for r in self.db.execute(f"SELECT id FROM docs WHERE id IN ({_marks(len(part))})", part))
+        for part in in_chunks(ids):
+            out.update(r[0] for r in self.db.execute(f"SELECT id FROM docs WHERE id IN ({placeholders(len(part))})", part))
         return out
 
     def docs_by_rowid(self, rowids: Iterable[int]) -> list:
         rowids = sorted(set(rowids))
         rows = []
-        for part in _chunks(rowids):
-            rows.extend(self.db.execute(f"SELECT {self._columns} FROM docs WHERE doc IN ({_marks(len(part))})",
+        for part in in_chunks(rowids):
+            rows.extend(self.db.execute(f"SELECT {self._columns} FROM docs WHERE doc IN ({placeholders(len(part))})",
                                         part))
         return rows
 
@@ -275,70 +266,6 @@ class SqliteStore:
     def delete_doc(self, rowid: int) -> None:
         self.db.execute("DELETE FROM docs WHERE doc = ?", (rowid,))
         self.db.execute("DELETE FROM links WHERE a = ? OR b = ?", (rowid, rowid))
-
-    # -- statistics -----------------------------------------------------------------
-
-    def word_counts(self, words: np.ndarray) -> np.ndarray:
-        """Documents carrying each of ``words`` (int64, distinct)."""
-        self._flush()
-        rows = self.db.execute(levels.WORD_ROWS_OF, (json.dumps(words.tolist()),)).fetchall()  # summed over levels
-        out = np.zeros(len(words), dtype=np.int64)
-        if rows:
-            found = np.array(rows, dtype=np.int64)
-            order = np.argsort(words)  # uint64 order seen as int64 is not sorted
-            out[order[np.searchsorted(words[order], found[:, 0])]] = found[:, 1]
-        return out
-
-    def add_words(self, counts: dict[int, int]) -> None:
-        """Add to word document frequencies (a count that reaches zero counts as absent)."""
-        self._new_words.update(counts)
-
-    def line_stats(self, keys: list[int], sources: list[str]) -> tuple[dict[tuple[int, str], int], dict[int, int]]:
-        """For the given line keys: ``{(key, source): documents}`` in the given sources
-        only, and ``{key: documents in any source}``. A common line is carried by
-        thousands of sources; its rows are summed here, not returned."""
-        args = (json.dumps(keys), json.dumps(sources))
-        per = {(k, src): n for k, src, n in self.db.execute(
-            levels.KEYS + "SELECT key, source, n FROM q CROSS JOIN lines ON key = k "
-            "WHERE source IN (SELECT value FROM json_each(?2))", args)}
-        total = dict(self.db.execute(
-            levels.KEYS + "SELECT key, sum(n) FROM q CROSS JOIN lines ON key = k GROUP BY key", args[:1]))
-        return per, total
-
-    def gram_counts(self, grams: np.ndarray) -> np.ndarray:
-        """Documents carrying each of ``grams`` (int64, distinct); zeros where none are kept."""
-        out = np.zeros(len(grams), dtype=np.int64)
-        if not self._grams or not len(grams):
-            return out
-        found = dict(self.db.execute(levels.KEYS + "SELECT gram, n FROM q CROSS JOIN grams ON gram = k",
-                                     (json.dumps(grams.tolist()),)))
-        if found:
-            out[:] = [found.get(g, 0) for g in grams.tolist()]
-        return out
-
-    def add_grams(self, counts: dict[int, int]) -> None:
-        """Add to n-gram document counts (a count that reaches zero is deleted)."""
-        self.db.executemany("INSERT INTO grams (gram, n) VALUES (?, ?) ON CONFLICT(gram) DO UPDATE SET n = n + excluded.n",
-                            sorted(counts.items()))
-        gone = [(k,) for k, n in counts.items() if n < 0]
-        if gone:
-            self.db.executemany("DELETE FROM grams WHERE gram = ? AND n <= 0", gone)
-
-    def source_count(self, source: str) -> int:
-        row = self.db.execute("SELECT n FROM sources WHERE source = ?", (source,)).fetchone()
-        return row[0] if row else 0
-
-    def add_lines(self, counts: dict[tuple[int, str], int], sources: dict[str, int]) -> None:
-        self.db.executemany(
-            "INSERT INTO lines (key, source, n) VALUES (?, ?, ?) "
-            "ON CONFLICT(key, source) DO UPDATE SET n = n + excluded.n",
-            [(k, s, n) for (k, s), n in counts.items()])
-        self.db.executemany(
-            "INSERT INTO sources (source, n) VALUES (?, ?) ON CONFLICT(source) DO UPDATE SET n = n + excluded.n",
-            list(sources.items()))
-        if any(n < 0 for n in counts.values()):
-            self.db.execute("DELETE FROM lines WHERE n <= 0")
-            self.db.execute("DELETE FROM sources WHERE n <= 0")
 
     # -- bands ----------------------------------------------------------------------
 
@@ -396,48 +323,6 @@ class SqliteStore:
         """Merge the runs made since ``mark`` into one, so lookups read few tables."""
         with self.write():
             runs.compact(self.db, since=mark)
-
-    # -- links and stories ------------------------------------------------------------
-
-    def add_links(self, links: Iterable[tuple[int, int, str]]) -> None:
-        self.db.executemany("INSERT OR REPLACE INTO links VALUES (?, ?, ?)",
-                            ((min(a, b), max(a, b), k) for a, b, k in links))
-
-    def replace_links(self, links: Iterable[tuple[int, int, str]]) -> None:
-        self.db.execute("DELETE FROM links")
-        self.add_links(links)
-
-    def links_among(self, rowids: list[int]) -> list[tuple[int, int]]:
-        out = []
-        for part in _chunks(rowids):
-            out.extend(self.db.execute(f"SELECT a, b FROM links WHERE a IN ({_marks(len(part))})", part))
-        keep = set(rowids)
-        return [(a, b) for a, b in out if b in keep]
-
-    def story_members(self, story: int) -> list[tuple]:
-        """``(doc, id, f_date, f_credits, ntokens)`` of every member of a story."""
-        return self.db.execute("SELECT doc, id, f_date, f_credits, ntokens FROM docs WHERE story = ?", (story,)).fetchall()
-
-    def stories_of(self, rowids: Iterable[int]) -> dict[int, int]:
-        out: dict[int, int] = {}
-        for part in _chunks(sorted(set(rowids))):
-            out.update(self.db.execute(f"SELECT doc, story FROM docs WHERE doc IN ({_marks(len(part))})", part))
-        return out
-
-    def set_story(self, rowids: Iterable[int], story: int) -> None:
-        self.db.executemany("UPDATE docs SET story = ? WHERE doc = ?", ((story, r) for r in rowids))
-
-    def merge_stories(self, stories: Iterable[int], into: int) -> None:
-        self.db.executemany("UPDATE docs SET story = ? WHERE story = ?", ((into, s) for s in stories if s != into))
-
-    def reset_stories(self) -> None:
-        self.db.execute("UPDATE docs SET story = doc")
-
-    def rowids_of(self, ids: list[str]) -> dict[str, int]:
-        out: dict[str, int] = {}
-        for part in _chunks(ids):
-            out.update(self.db.execute(f"SELECT id, doc FROM docs WHERE id IN ({_marks(len(part))})", part))
-        return out
 
     # -- clustering cache ----------------------------------------------------------------
 

@@ -1,0 +1,77 @@
+"""The SQLite store's corpus statistics: word document frequencies (with their levels),
+line recurrence per source, and word n-gram anchor counts (a mixin of
+:class:`dedup.index.sqlite.store.SqliteStore`, whose connection it uses)."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+
+from . import levels
+
+
+class Counts:
+    """Word, line and n-gram counts (``self.db``: the store's connection)."""
+
+    def word_counts(self, words: np.ndarray) -> np.ndarray:
+        """Documents carrying each of ``words`` (int64, distinct)."""
+        self._flush()
+        rows = self.db.execute(levels.WORD_ROWS_OF, (json.dumps(words.tolist()),)).fetchall()  # summed over levels
+        out = np.zeros(len(words), dtype=np.int64)
+        if rows:
+            found = np.array(rows, dtype=np.int64)
+            order = np.argsort(words)  # uint64 order seen as int64 is not sorted
+            out[order[np.searchsorted(words[order], found[:, 0])]] = found[:, 1]
+        return out
+
+    def add_words(self, counts: dict[int, int]) -> None:
+        """Add to word document frequencies (a count that reaches zero counts as absent)."""
+        self._new_words.update(counts)
+
+    def line_stats(self, keys: list[int], sources: list[str]) -> tuple[dict[tuple[int, str], int], dict[int, int]]:
+        """For the given line keys: ``{(key, source): documents}`` in the given sources
+        only, and ``{key: documents in any source}``. A common line is carried by
+        thousands of sources; its rows are summed here, not returned."""
+        args = (json.dumps(keys), json.dumps(sources))
+        per = {(k, src): n for k, src, n in self.db.execute(
+            levels.KEYS + "SELECT key, source, n FROM q CROSS JOIN lines ON key = k "
+            "WHERE source IN (SELECT value FROM json_each(?2))", args)}
+        total = dict(self.db.execute(
+            levels.KEYS + "SELECT key, sum(n) FROM q CROSS JOIN lines ON key = k GROUP BY key", args[:1]))
+        return per, total
+
+    def gram_counts(self, grams: np.ndarray) -> np.ndarray:
+        """Documents carrying each of ``grams`` (int64, distinct); zeros where none are kept."""
+        out = np.zeros(len(grams), dtype=np.int64)
+        if not self._grams or not len(grams):
+            return out
+        found = dict(self.db.execute(levels.KEYS + "SELECT gram, n FROM q CROSS JOIN grams ON gram = k",
+                                     (json.dumps(grams.tolist()),)))
+        if found:
+            out[:] = [found.get(g, 0) for g in grams.tolist()]
+        return out
+
+    def add_grams(self, counts: dict[int, int]) -> None:
+        """Add to n-gram document counts (a count that reaches zero is deleted)."""
+        self.db.executemany("INSERT INTO grams (gram, n) VALUES (?, ?) ON CONFLICT(gram) DO UPDATE SET n = n + excluded.n",
+                            sorted(counts.items()))
+        gone = [(k,) for k, n in counts.items() if n < 0]
+        if gone:
+            self.db.executemany("DELETE FROM grams WHERE gram = ? AND n <= 0", gone)
+
+    def source_count(self, source: str) -> int:
+        row = self.db.execute("SELECT n FROM sources WHERE source = ?", (source,)).fetchone()
+        return row[0] if row else 0
+
+    def add_lines(self, counts: dict[tuple[int, str], int], sources: dict[str, int]) -> None:
+        self.db.executemany(
+            "INSERT INTO lines (key, source, n) VALUES (?, ?, ?) "
+            "ON CONFLICT(key, source) DO UPDATE SET n = n + excluded.n",
+            [(k, s, n) for (k, s), n in counts.items()])
+        self.db.executemany(
+            "INSERT INTO sources (source, n) VALUES (?, ?) ON CONFLICT(source) DO UPDATE SET n = n + excluded.n",
+            list(sources.items()))
+        if any(n < 0 for n in counts.values()):
+            self.db.execute("DELETE FROM lines WHERE n <= 0")
+            self.db.execute("DELETE FROM sources WHERE n <= 0")
