@@ -9,6 +9,7 @@ work runs in this process.
 
 from __future__ import annotations
 
+import gc
 import multiprocessing as mp
 import os
 import signal
@@ -58,6 +59,18 @@ def _quiet_worker(parent: int | None = None) -> None:
         _die_with(parent)
 
 
+def _forked(make):
+    """``make()`` (a pool, its workers forked now) with this process's objects frozen
+    meanwhile (:func:`gc.freeze`): the workers' collections then skip what they inherit
+    and never write to those objects' pages, which stay shared instead of being copied
+    into every worker page by page."""
+    gc.freeze()
+    try:
+        return make()
+    finally:
+        gc.unfreeze()
+
+
 def _call(item):
     return _FUNC(_STATE, item)
 
@@ -83,7 +96,7 @@ def run(func: Callable[[Any, Any], Any], state: Any, items: Iterable, jobs: int)
     try:
         ctx = mp.get_context("fork")
         workers = min(jobs, len(items)) if isinstance(items, Sequence) else jobs
-        with ctx.Pool(workers, initializer=_quiet_worker, initargs=(os.getpid(),)) as pool:
+        with _forked(lambda: ctx.Pool(workers, initializer=_quiet_worker, initargs=(os.getpid(),))) as pool:
             # A bounded window of tasks in flight: results the caller has not taken yet
             # wait in this process's memory, so a slow consumer must slow the workers.
             rest = chain(first, rest)
@@ -126,8 +139,8 @@ class Workers:
             # Started at the first call with more than one item: small loads stay in-process.
             if len(items) <= 1 or self._jobs <= 1 or "fork" not in mp.get_all_start_methods():
                 return _Done([self._func(self._state, item) for item in items])
-            self._pool = mp.get_context("fork").Pool(self._jobs, initializer=_init_kept,
-                                                     initargs=(self._state, self._func, os.getpid()))
+            self._pool = _forked(lambda: mp.get_context("fork").Pool(self._jobs, initializer=_init_kept,
+                                                                     initargs=(self._state, self._func, os.getpid())))
         return self._pool.map_async(_call, items, chunksize=1)
 
     def close(self) -> None:
