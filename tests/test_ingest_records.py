@@ -12,7 +12,6 @@ from pathlib import Path
 
 import pytest
 
-import dedup
 from dedup import FieldMap, read_corpus
 
 REUTERS = Path("/work/shared/data/reuters21578.jsonl.gz")

@@ -50,7 +50,6 @@ def test_a_chain_that_recurs_as_a_phrase_is_not_significant_as_rare_words_are():
     others = 1000
 
     def side(w, phrase_docs):
-        n = len(w)
         inside = np.array([c >= "\u9000" for c in w])
         df1 = np.where(inside, 40, 900).astype(float)  # each word of the run is fairly rare
         df2 = np.where(inside & np.r_[False, inside[:-1]], phrase_docs, 0).astype(float)
