@@ -105,8 +105,7 @@ def source_seeds(prepared, group: np.ndarray, sources: int, proposed: np.ndarray
     for it by its first member, so a story copied more times than a seed may have
     carriers still seeds its trimmed copies. ``bigrams``: the documents' bigrams as the
     candidates stage kept them (read again when not filled)."""
-    from .inverted import bigrams_range
-    from .inverted import rare_pairs_of
+    from .inverted import bigrams_range, rare_pairs_of
 
     n = len(group)
     if bigrams is None or not bigrams.filled:

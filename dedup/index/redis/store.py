@@ -273,7 +273,7 @@ class RedisStore(WriterLock, Documents, Statistics, StoriesAndLinks):
     def bump_generation(self) -> None:
         self._tx.generation += 1
 
-    # -- documents (the rest: .docs) ---------------------------------------------
+    # -- schema (the documents themselves: .docs) ------------------------------------
 
     def upgrade(self, schema: int) -> bool:
         """Bring an index of schema 1 or 2 to this one: the content hash (1) and the
