@@ -36,6 +36,26 @@ def test_clusters_do_not_depend_on_link_order(raw, rnd):
     assert _clusters(12, edges) == _clusters(12, shuffled)
 
 
+def test_a_running_story_without_triangles_stays_whole():
+    # Two write-throughs (0, 1) each take paragraphs from three earlier pieces (2-4) of
+    # one running story; the pieces never link to each other, nor the write-throughs
+    # (they differ in what they add): no link has a common neighbour, every one lies on
+    # a cycle of four.
+    edges = [(w, p) for w in (0, 1) for p in (2, 3, 4)]
+    assert _clusters(5, edges) == [[0, 1, 2, 3, 4]]
+    # an update (5) takes from one piece (4) that took from another (6) that 0 also used
+    edges = _clique([0, 1, 2]) + [(2, 3), (3, 4), (4, 5), (5, 0), (1, 6), (6, 7), (7, 3)]
+    assert _clusters(8, edges) == [list(range(8))]
+
+
+def test_a_stray_link_between_two_stories_stays_a_bridge():
+    # One link between two stories' copies; and a ring of three stray links among three
+    # stories, whose second tie is five links long: each is still a bridge.
+    assert _clusters(8, _clique([0, 1, 2, 3]) + _clique([4, 5, 6, 7]) + [(3, 4)]) == [[0, 1, 2, 3], [4, 5, 6, 7]]
+    ring = _clique([0, 1, 2]) + _clique([3, 4, 5]) + _clique([6, 7, 8]) + [(0, 3), (4, 6), (7, 1)]
+    assert _clusters(9, ring) == [[0, 1, 2], [3, 4, 5], [6, 7, 8]]
+
+
 def test_a_hub_that_uses_a_real_part_of_both_groups_joins_them():
     # A wire update (7) that reuses a fifth of itself from each of two earlier groups of
     # texts on one event: not a compilation, so the event stays one cluster.
@@ -79,9 +99,21 @@ def _reference(n, edges, covered):
                 cut.update((h, x) for x in g)
     out = []
     for a, b in edges:
-        ok = len(nbrs[a]) < 2 or len(nbrs[b]) < 2 or bool((nbrs[a] & nbrs[b]) - {a, b})
+        ok = len(nbrs[a]) < 2 or len(nbrs[b]) < 2 or _distance_without(nbrs, a, b) <= 4
         out.append(ok and (a, b) not in cut and (b, a) not in cut)
     return out
+
+
+def _distance_without(nbrs, a, b):
+    """Links on the shortest path from a to b once the link a-b is taken away."""
+    dist, todo = {a: 0}, [a]
+    while todo:
+        x = todo.pop(0)
+        for y in nbrs[x]:
+            if {x, y} != {a, b} and y not in dist:
+                dist[y] = dist[x] + 1
+                todo.append(y)
+    return dist.get(b, 10**9)
 
 
 @settings(max_examples=200, deadline=None)

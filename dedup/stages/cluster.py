@@ -1,9 +1,14 @@
 """Cluster: documents joined by links form clusters (connected components).
 
 Plain single linkage lets one stray link chain two whole stories together. So a link
-whose two ends both have other links, but no linked document in common, is a bridge
-between two groups and does not merge them: within a real story copies link to each
-other densely, so true links between well-connected documents share neighbours.
+whose two ends both have other links is a bridge between two groups, and does not merge
+them, when nothing else ties its two ends together nearby: no path of two, three or
+four other links joins them. Copies of one story link to each other densely (a
+common neighbour: a triangle); a running story's texts often do not, yet stay tied: two
+full write-throughs each take paragraphs from the same earlier pieces, which never link
+to each other (each link then lies on a cycle of four), or an update takes from one
+piece that took from another (five). A stray link between two stories has no such
+second tie.
 
 A hub defeats that test: a long compilation (a live blog, a transcript, a digest of
 pages) carries a passage of one story and a passage of another, and links to every copy
@@ -77,13 +82,28 @@ def supported(n: int, edges: list[tuple[int, int]], covered: Sequence[tuple[floa
             out.append(True)
         else:
             small, large = (nbrs[a], nbrs[b]) if len(nbrs[a]) <= len(nbrs[b]) else (nbrs[b], nbrs[a])
-            out.append(any(x in large for x in small if x != a and x != b))
+            # a common neighbour first (copies of one story: nearly every link), then the
+            # longer ties, searched only for the links without one
+            out.append(any(x in large for x in small if x != a and x != b) or _tied(nbrs, a, b))
     share: dict[tuple[int, int], float] = {}
     for (a, b), (ca, cb) in zip(edges, covered if covered is not None else [(0.0, 0.0)] * len(edges)):
         share[(a, b)] = max(share.get((a, b), 0.0), ca)
         share[(b, a)] = max(share.get((b, a), 0.0), cb)
     cut = _hub_cuts(nbrs, share)
     return [ok and (a, b) not in cut and (b, a) not in cut for (a, b), ok in zip(edges, out)]
+
+
+def _tied(nbrs: list[set[int]], a: int, b: int) -> bool:
+    """Whether ``a`` and ``b`` are joined by a path of three or four links (two: a
+    common neighbour, tested first), never the link between them."""
+    near_a, near_b = nbrs[a] - {b}, nbrs[b] - {a}
+    if len(near_a) > len(near_b):
+        near_a, near_b = near_b, near_a
+    # a-x-y-b; isdisjoint stops at the first hit: quick where links are dense
+    if any(not nbrs[y].isdisjoint(near_a) for y in near_b):
+        return True
+    far_a = set().union(*(nbrs[x] for x in near_a)) - {a, b}  # a-x-m-y-b
+    return any(not nbrs[y].isdisjoint(far_a) for y in near_b)
 
 
 def _hub_cuts(nbrs: list[set[int]], share: dict[tuple[int, int], float]) -> set[tuple[int, int]]:
