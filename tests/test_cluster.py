@@ -43,7 +43,9 @@ def test_a_running_story_without_triangles_stays_whole():
     # a cycle of four.
     edges = [(w, p) for w in (0, 1) for p in (2, 3, 4)]
     assert _clusters(5, edges) == [[0, 1, 2, 3, 4]]
-    # an update (5) takes from one piece (4) that took from another (6) that 0 also used
+    # updates that each take from the one before (2 -> 3 -> 4 -> 5), the last from the
+    # first write-through (0) as well: its links lie on a cycle of five; 6 and 7 lead from
+    # 1 to 3 the same way
     edges = _clique([0, 1, 2]) + [(2, 3), (3, 4), (4, 5), (5, 0), (1, 6), (6, 7), (7, 3)]
     assert _clusters(8, edges) == [list(range(8))]
 
