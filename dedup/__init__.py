@@ -22,7 +22,8 @@ _HOME = {
     **dict.fromkeys(("ConfigError", "DedupError", "EngineError", "InputError", "WorkspaceError"), ".errors"),
     "read_corpus": ".stages.ingest",
     **dict.fromkeys(
-        ("Cluster", "Comparison", "Document", "DocumentInfo", "FieldMap", "Link", "Member", "Passage", "Problem", "Report"),
+        ("Cluster", "Comparison", "Document", "DocumentInfo", "FieldMap", "Link", "Member", "Nearest", "Passage", "Problem",
+         "Report"),
         ".models",
     ),
     "normalize": ".stages.normalize",
@@ -58,6 +59,7 @@ if TYPE_CHECKING:  # for type checkers and IDEs: the same names, eagerly
     from .errors import ConfigError, DedupError, EngineError, InputError, WorkspaceError
     from .index import *  # noqa: F403
     from .stages.ingest import read_corpus
-    from .models import Cluster, Comparison, Document, DocumentInfo, FieldMap, Link, Member, Passage, Problem, Report
+    from .models import (Cluster, Comparison, Document, DocumentInfo, FieldMap, Link, Member, Nearest, Passage, Problem,
+                         Report)
     from .stages.normalize import normalize
     from .pipeline import cluster, compare

@@ -139,8 +139,19 @@ class Cluster(BaseModel):
     links: list[Link]
 
 
+class Nearest(BaseModel):
+    """A document's nearest earlier candidate (:mod:`dedup.stages.nearest`): the one, dated
+    no later, that holds the largest share of its distinct word trigrams."""
+
+    model_config = ConfigDict(frozen=True)
+
+    doc_id: str
+    shared: float  # the share of this document's word trigrams the other holds, 0..1
+
+
 class DocumentInfo(BaseModel):
-    """Per-document facts: extracted metadata and how much of the text is content."""
+    """Per-document facts: extracted metadata, how much of the text is content, and the
+    candidate it shares most with, linked or not (graded evidence for every document)."""
 
     model_config = ConfigDict(frozen=True)
 
@@ -154,6 +165,7 @@ class DocumentInfo(BaseModel):
     chars: int
     content_chars: int
     cluster: Optional[str]
+    nearest: Optional[Nearest] = None
 
 
 class Report(BaseModel):

@@ -10,6 +10,8 @@ from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from typing import Optional, Union
 
+import numpy as np
+
 
 from .stages.candidates import find_candidates
 from .stages.cluster import components, supported
@@ -18,7 +20,8 @@ from .errors import InputError
 from .stages.ingest import Input, iter_sourced, problem_order, to_document
 from .stages.ingest.url import fetch, is_url
 from .stages.link import align_judged, align_pairs, realign_sources
-from .models import Cluster, Comparison, Document, DocumentInfo, FieldMap, Problem, Report
+from .stages.nearest import nearest, seconds
+from .models import Cluster, Comparison, Document, DocumentInfo, FieldMap, Nearest, Problem, Report
 from .engines import Engine, Inline, as_engine, make_engine
 from .stages.prepare import prepare_corpus
 from .storage.keyparts import KeyParts
@@ -116,8 +119,10 @@ def run(
             alignments = realign_sources(prepared, pairs, alignments, cfg, progress, engine=engine, bigrams=grams,
                                          workdir=tmp)
             grams.clear()
+            near = nearest(prepared, pairs, np.fromiter((seconds(f.date) for f in facts), np.int64, len(facts)),
+                           engine=engine)
             del pairs
-            yield link_clusters(prepared, facts, alignments, problems, cfg)
+            yield link_clusters(prepared, facts, alignments, problems, cfg, near)
         finally:
             (prepared or docs).close()
 
@@ -158,10 +163,11 @@ def _renamed(problem: Problem, fetched) -> Problem:
     return problem.model_copy(update={"path": fetched.name(problem.path)})
 
 
-def link_clusters(prepared, facts, alignments, problems: list[Problem], cfg: Config) -> "Outcome":
+def link_clusters(prepared, facts, alignments, problems: list[Problem], cfg: Config, near=None) -> "Outcome":
     """Cluster the links; order the clusters (largest first, then by origin). Template
     links are kept out of the copy clusters and form template series of their own,
-    unless ``cfg.template_links`` lets them join clusters like copies."""
+    unless ``cfg.template_links`` lets them join clusters like copies. ``near``: each
+    document's nearest earlier candidate and share (:func:`dedup.stages.nearest.nearest`)."""
     if cfg.template_links:
         copies, series = alignments, []
     else:
@@ -169,6 +175,7 @@ def link_clusters(prepared, facts, alignments, problems: list[Problem], cfg: Con
         series = [a for a in alignments if a.kind == "template"]
     outcome = Outcome(prepared, facts, *_groups(prepared, facts, copies), problems, cfg)
     outcome._series = _groups(prepared, facts, series)
+    outcome._near = near
     return outcome
 
 
@@ -204,6 +211,7 @@ class Outcome:
     def __init__(self, prepared, facts, groups, by_group, problems: list[Problem], cfg: Config):
         self._prepared, self._facts, self._groups, self._by_group = prepared, facts, groups, by_group
         self._series: tuple[list, dict] = ([], {})
+        self._near: tuple | None = None  # (partner, share) per document
         self.problems = problems
         self.config = cfg.as_dict()
 
@@ -226,8 +234,13 @@ class Outcome:
         cluster_of = {x: f"c{k + 1}" for k, g in enumerate(self._groups) for x in g}
         p = self._prepared
         links = p.docs.links
+        partner, share = self._near if self._near is not None else (None, None)
         for k, (f, nchars, content) in enumerate(zip(self._facts, p.nchars, p.content_chars)):
             url, author = links.get(k, (None, None))
+            near = None
+            if partner is not None and partner[k] >= 0:
+                near = Nearest.model_construct(doc_id=self._facts[int(partner[k])].doc_id,
+                                               shared=round(float(share[k]), 4))
             # built without validation (one per document): every field made with its type here
             yield DocumentInfo.model_construct(
                 doc_id=f.doc_id,
@@ -240,6 +253,7 @@ class Outcome:
                 chars=int(nchars),
                 content_chars=int(content),
                 cluster=cluster_of.get(k),
+                nearest=near,
             )
 
     def fields(self) -> dict:

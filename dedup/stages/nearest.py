@@ -1,0 +1,85 @@
+"""Nearest: each document's closest earlier candidate, by the word trigrams they share.
+
+A link says a document copies another; an unlinked document says nothing. To grade every
+document, linked or not (a rewrite whose verbatim runs are too short to link, an
+independent report of the same event), each one is given the candidate it shares most
+with: of the documents it was compared with (its candidate pairs), the one dated no later
+than it (either date unknown: any) that holds the largest share of its distinct word
+trigrams, and that share (containment, the measure of Broder's resemblance work and of
+the METER corpus's studies). A copy's source holds most of its trigrams; an independent
+report of the same event holds the quotations and names it shares, a small share.
+Counted on content words (furniture left out); ties go to the document first in id order.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from .segment import unique_sorted
+from .words import phrase_keys
+
+if TYPE_CHECKING:  # the protocol only: a stage is handed its engine, never makes one
+    from ..engines.base import Engine
+
+CHUNK = 4096  # pairs per task
+_NONE = np.iinfo(np.int64).min  # no date: compared with any document
+
+
+def trigrams(hashes: np.ndarray) -> np.ndarray:
+    """A token sequence's distinct word trigrams (sorted keys)."""
+    return unique_sorted(phrase_keys(hashes)[1][2:]) if len(hashes) >= 3 else np.zeros(0, np.uint64)
+
+
+def _shares_range(state, rng: tuple[int, int]) -> np.ndarray:
+    """Per pair of the range: the share of each side's trigrams the other holds."""
+    prepared, pairs = state
+    grams: dict[int, np.ndarray] = {}  # the pairs come sorted, so a document's repeats are near
+
+    def of(k: int) -> np.ndarray:
+        if k not in grams:
+            grams[k] = trigrams(prepared.hashes(k))
+        return grams[k]
+
+    out = np.zeros((rng[1] - rng[0], 2))
+    for row, (i, j) in enumerate(pairs[rng[0] : rng[1]].tolist()):
+        a, b = of(i), of(j)
+        if len(a) and len(b):
+            common = len(np.intersect1d(a, b, assume_unique=True))
+            out[row] = common / len(a), common / len(b)
+    return out
+
+
+def seconds(date: datetime | None) -> int:
+    """A publication date as seconds, for ordering (naive dates read as UTC)."""
+    if date is None:
+        return _NONE
+    if date.tzinfo is not None:
+        date = date.astimezone(timezone.utc).replace(tzinfo=None)
+    return int((date - datetime(1970, 1, 1)).total_seconds())
+
+
+def nearest(prepared, pairs: np.ndarray, dates: np.ndarray, *, engine: Engine) -> tuple[np.ndarray, np.ndarray]:
+    """Per document: its nearest earlier candidate (-1: none) and the share of its
+    trigrams that one holds. ``pairs``: the candidate pairs ``(i, j)``; ``dates``: per
+    document :func:`seconds`."""
+    n = len(dates)
+    partner, share = np.full(n, -1, np.int64), np.zeros(n)
+    if not len(pairs):
+        return partner, share
+    ranges = engine.partitions(len(pairs), CHUNK)
+    shares = np.concatenate(list(engine.map(_shares_range, (prepared, pairs), ranges)))
+    # each pair read both ways: (document, candidate, share of the document's trigrams)
+    doc = np.concatenate([pairs[:, 0], pairs[:, 1]])
+    other = np.concatenate([pairs[:, 1], pairs[:, 0]])
+    held = np.concatenate([shares[:, 0], shares[:, 1]])
+    d, o = dates[doc], dates[other]
+    ok = (d == _NONE) | (o == _NONE) | (o <= d)
+    doc, other, held = doc[ok], other[ok], held[ok]
+    order = np.lexsort((other, -held, doc))  # per document: largest share, then first candidate
+    doc, other, held = doc[order], other[order], held[order]
+    first = np.flatnonzero(np.r_[True, doc[1:] != doc[:-1]]) if len(doc) else np.zeros(0, np.int64)
+    partner[doc[first]], share[doc[first]] = other[first], held[first]
+    return partner, share

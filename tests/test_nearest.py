@@ -1,0 +1,73 @@
+"""Nearest: each document's closest earlier candidate and the share of its word trigrams it holds."""
+
+from datetime import datetime, timedelta, timezone
+
+import numpy as np
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import dedup
+from dedup.engines import Inline
+from dedup.stages.nearest import nearest, seconds, trigrams
+from dedup.stages.normalize import tokenize
+
+from textgen import article as story
+
+
+class _Store:
+    """The one method the stage reads of a prepared store."""
+
+    def __init__(self, texts):
+        self._hashes = [tokenize(t)[2] for t in texts]
+
+    def hashes(self, k):
+        return self._hashes[k]
+
+
+def _near(texts, dates, pairs):
+    return nearest(_Store(texts), np.asarray(pairs, np.int64).reshape(-1, 2),
+                   np.asarray([seconds(d) for d in dates], np.int64), engine=Inline())
+
+
+DAY = datetime(2024, 3, 1)
+
+
+def test_a_copy_points_to_its_earlier_source_and_the_source_to_nothing_later():
+    a = story(1)
+    b = a + " " + story(2)  # a's words whole, then as many more
+    partner, share = _near([a, b], [DAY, DAY + timedelta(days=1)], [(0, 1)])
+    assert partner.tolist() == [-1, 0]
+    assert share[1] == len(np.intersect1d(trigrams(_Store([a]).hashes(0)), trigrams(_Store([b]).hashes(0)))) / len(
+        trigrams(_Store([b]).hashes(0)))
+    assert 0.4 < share[1] < 0.6
+
+
+def test_undated_documents_are_compared_both_ways_and_ties_go_to_the_first():
+    a = story(3)
+    partner, share = _near([a, a, a], [None, None, None], [(0, 1), (0, 2), (1, 2)])
+    assert partner.tolist() == [1, 0, 0]
+    assert share.tolist() == [1.0, 1.0, 1.0]
+
+
+def test_same_day_and_time_zones():
+    a = story(4)
+    utc = datetime(2024, 3, 1, 12, tzinfo=timezone.utc)
+    later_elsewhere = datetime(2024, 3, 1, 13, 30, tzinfo=timezone(timedelta(hours=1)))  # 12:30 UTC
+    partner, _ = _near([a, a], [utc, later_elsewhere], [(0, 1)])
+    assert partner.tolist() == [-1, 0]
+    partner, _ = _near([a, a], [DAY, DAY], [(0, 1)])  # the same time: either may be first
+    assert partner.tolist() == [1, 0]
+
+
+@settings(max_examples=25, deadline=None)
+@given(st.integers(0, 10**6), st.integers(0, 10**6), st.booleans())
+def test_a_report_gives_every_copy_its_source(seed_a, seed_b, swap):
+    # a story and its later copy among an unrelated story: the copy's nearest is the
+    # source, holding every one of its trigrams; the source has no earlier candidate
+    src, other = story(seed_a), story(seed_b + 10**7)
+    docs = [{"id": "src", "text": src, "date": "2024-03-01"}, {"id": "copy", "text": src, "date": "2024-03-02"},
+            {"id": "other", "text": other, "date": "2024-03-01"}]
+    report = dedup.cluster(docs[::-1] if swap else docs, jobs=1)
+    near = {d.doc_id: d.nearest for d in report.documents}
+    assert near["copy"] is not None and near["copy"].doc_id == "src" and near["copy"].shared == 1.0
+    assert near["src"] is None or near["src"].doc_id != "copy"
