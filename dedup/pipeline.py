@@ -12,7 +12,6 @@ from typing import Optional, Union
 
 import numpy as np
 
-
 from .stages.candidates import find_candidates
 from .stages.cluster import components, supported
 from .config import Config
@@ -120,7 +119,7 @@ def run(
                                          workdir=tmp)
             grams.clear()
             near = nearest(prepared, pairs, np.fromiter((seconds(f.date) for f in facts), np.int64, len(facts)),
-                           engine=engine)
+                           progress, engine=engine)
             del pairs
             yield link_clusters(prepared, facts, alignments, problems, cfg, near)
         finally:

@@ -36,7 +36,7 @@ def trigrams(hashes: np.ndarray) -> np.ndarray:
 def _shares_range(state, rng: tuple[int, int]) -> np.ndarray:
     """Per pair of the range: the share of each side's trigrams the other holds."""
     prepared, pairs = state
-    grams: dict[int, np.ndarray] = {}  # the pairs come sorted, so a document's repeats are near
+    grams: dict[int, np.ndarray] = {}  # pairs sorted by their first document: its repeats are consecutive
 
     def of(k: int) -> np.ndarray:
         if k not in grams:
@@ -61,16 +61,22 @@ def seconds(date: datetime | None) -> int:
     return int((date - datetime(1970, 1, 1)).total_seconds())
 
 
-def nearest(prepared, pairs: np.ndarray, dates: np.ndarray, *, engine: Engine) -> tuple[np.ndarray, np.ndarray]:
+def nearest(prepared, pairs: np.ndarray, dates: np.ndarray, progress=None, *,
+            engine: Engine) -> tuple[np.ndarray, np.ndarray]:
     """Per document: its nearest earlier candidate (-1: none) and the share of its
     trigrams that one holds. ``pairs``: the candidate pairs ``(i, j)``; ``dates``: per
-    document :func:`seconds`."""
+    document :func:`seconds`; ``progress(stage, done, total)``: called per partition."""
     n = len(dates)
     partner, share = np.full(n, -1, np.int64), np.zeros(n)
     if not len(pairs):
         return partner, share
     ranges = engine.partitions(len(pairs), CHUNK)
-    shares = np.concatenate(list(engine.map(_shares_range, (prepared, pairs), ranges)))
+    parts = []
+    for (_, end), part in zip(ranges, engine.map(_shares_range, (prepared, pairs), ranges)):
+        parts.append(part)
+        if progress:
+            progress("nearest", end, len(pairs))
+    shares = np.concatenate(parts)
     # each pair read both ways: (document, candidate, share of the document's trigrams)
     doc = np.concatenate([pairs[:, 0], pairs[:, 1]])
     other = np.concatenate([pairs[:, 1], pairs[:, 0]])
