@@ -23,7 +23,8 @@ import time
 
 _T0 = time.perf_counter()
 
-STAGES = ("ingest_corpus", "prepare_corpus", "find_candidates", "align_pairs", "realign_sources", "link_clusters")
+STAGES = ("ingest_corpus", "prepare_corpus", "find_candidates", "align_pairs", "realign_sources", "nearest",
+          "link_clusters")
 
 
 def _timed(name, fn, sink):
