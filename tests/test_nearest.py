@@ -71,3 +71,17 @@ def test_a_report_gives_every_copy_its_source(seed_a, seed_b, swap):
     near = {d.doc_id: d.nearest for d in report.documents}
     assert near["copy"] is not None and near["copy"].doc_id == "src" and near["copy"].shared == 1.0
     assert near["src"] is None or near["src"].doc_id != "copy"
+
+
+def test_the_index_answers_with_the_nearest_stored_candidate_as_a_corpus_run_does(tmp_path):
+    src, other = story(21), story(22)
+    copy = src + "\n\n" + story(23)
+    docs = [dedup.Document(id="src", text=src, date="2024-03-01"), dedup.Document(id="other", text=other, date="2024-03-01"),
+            dedup.Document(id="copy", text=copy, date="2024-03-02")]
+    batch = {d.doc_id: d.nearest for d in dedup.cluster(docs, jobs=1).documents}
+    with dedup.Index.open(str(tmp_path / "i.db")) as index:
+        index.add_many(docs[:2])
+        later = index.query(docs[2])
+        earlier = index.query(docs[2].model_copy(update={"date": "2024-02-01"}))
+    assert later.nearest == batch["copy"] and later.nearest.doc_id == "src" and 0.3 < later.nearest.shared < 0.7
+    assert earlier.nearest is None  # its only candidate is dated after it

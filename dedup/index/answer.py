@@ -9,8 +9,9 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from ..models import Document
+from ..models import Document, Nearest
 from ..stages.facts import fact_mask
+from ..stages.nearest import may_precede, seconds, trigrams
 from ..stages.provenance import DocFacts, passages, rank_key, rounded
 from . import analysis as an
 from . import seeds
@@ -108,11 +109,27 @@ def answer(index: "Index", d: Document, stored: bool):
     result = AddResult(
         doc_id=d.id, stored=stored, coverage=rounded(coverage),
         cluster=story, origin=origin, matches=[m for _, m in matches],
-        in_index=same is not None, stored_cluster=story_label(same[11]) if same is not None else None)
+        in_index=same is not None, stored_cluster=story_label(same[11]) if same is not None else None,
+        nearest=nearest_stored(p, facts, rows, others))
     new = {"doc": d, "lines": lines, "ntokens": p.ntokens, "vocab": p.vocab, "facts": facts, "paras": paras, "keys": keys,
            "matches": matches, "stories": set(stories.values()), "hash": content, "grams": grams,
            "bigrams": grams2, "carried": carried}
     return result, new
+
+
+def nearest_stored(p, facts: DocFacts, rows: list, others: list) -> Nearest | None:
+    """Of the stored candidates (``rows``, prepared as ``others``), the one dated no later
+    that holds the largest share of the new document's word trigrams, as a corpus run
+    gives it (:mod:`dedup.stages.nearest`; ties: the first id)."""
+    mine, when, best = trigrams(p.hashes), seconds(facts.date), None
+    for row, q in zip(rows, others):
+        if not may_precede(seconds(datetime.fromisoformat(row[7]) if row[7] else None), when):
+            continue
+        theirs = trigrams(q.hashes)
+        share = len(np.intersect1d(mine, theirs, assume_unique=True)) / len(mine) if len(mine) and len(theirs) else 0.0
+        if best is None or (-share, row[1]) < best:
+            best = (-share, row[1])
+    return Nearest(doc_id=best[1], shared=rounded(-best[0])) if best is not None else None
 
 
 def story_of(store, stories: set[int], facts: DocFacts, ntokens: int):

@@ -7,7 +7,7 @@ from typing import Optional
 
 from pydantic import BaseModel, ConfigDict
 
-from ..models import LinkKind, Passage
+from ..models import LinkKind, Nearest, Passage
 from ..stages.normalize import tokenize
 
 Progress = Callable[[str, int, int], None]  # (stage, done, total)
@@ -54,6 +54,7 @@ class AddResult(BaseModel):
     matches: list[Match]
     in_index: bool = False
     stored_cluster: Optional[str] = None
+    nearest: Optional[Nearest] = None  # the stored candidate holding most of its trigrams (dedup.stages.nearest)
 
 
 class BulkResult(BaseModel):

@@ -25,7 +25,7 @@ if TYPE_CHECKING:  # the protocol only: a stage is handed its engine, never make
     from ..engines.base import Engine
 
 CHUNK = 4096  # pairs per task
-_NONE = np.iinfo(np.int64).min  # no date: compared with any document
+UNDATED = np.iinfo(np.int64).min  # no date: compared with any document
 
 
 def trigrams(hashes: np.ndarray) -> np.ndarray:
@@ -55,10 +55,16 @@ def _shares_range(state, rng: tuple[int, int]) -> np.ndarray:
 def seconds(date: datetime | None) -> int:
     """A publication date as seconds, for ordering (naive dates read as UTC)."""
     if date is None:
-        return _NONE
+        return UNDATED
     if date.tzinfo is not None:
         date = date.astimezone(timezone.utc).replace(tzinfo=None)
     return int((date - datetime(1970, 1, 1)).total_seconds())
+
+
+def may_precede(other: int, mine: int) -> bool:
+    """Whether a document dated ``other`` may be the source of one dated ``mine``
+    (:func:`seconds`): no later, or either date unknown."""
+    return other == UNDATED or mine == UNDATED or other <= mine
 
 
 def nearest(prepared, pairs: np.ndarray, dates: np.ndarray, progress=None, *,
@@ -82,7 +88,7 @@ def nearest(prepared, pairs: np.ndarray, dates: np.ndarray, progress=None, *,
     other = np.concatenate([pairs[:, 1], pairs[:, 0]])
     held = np.concatenate([shares[:, 0], shares[:, 1]])
     d, o = dates[doc], dates[other]
-    ok = (d == _NONE) | (o == _NONE) | (o <= d)
+    ok = (d == UNDATED) | (o == UNDATED) | (o <= d)  # may_precede, for every pair at once
     doc, other, held = doc[ok], other[ok], held[ok]
     order = np.lexsort((other, -held, doc))  # per document: largest share, then first candidate
     doc, other, held = doc[order], other[order], held[order]
