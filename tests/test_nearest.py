@@ -57,6 +57,10 @@ def test_same_day_and_time_zones():
     assert partner.tolist() == [-1, 0]
     partner, _ = _near([a, a], [DAY, DAY], [(0, 1)])  # the same time: either may be first
     assert partner.tolist() == [1, 0]
+    # the calendar's ends, with offsets, order without overflowing
+    first = datetime(1, 1, 1, tzinfo=timezone(timedelta(hours=5)))
+    last = datetime(9999, 12, 31, 23, tzinfo=timezone(timedelta(hours=-5)))
+    assert seconds(first) < seconds(DAY) < seconds(last)
 
 
 @settings(max_examples=25, deadline=None)

@@ -13,7 +13,7 @@ Counted on content words (furniture left out); ties go to the document first in 
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -26,6 +26,7 @@ if TYPE_CHECKING:  # the protocol only: a stage is handed its engine, never make
 
 CHUNK = 4096  # pairs per task
 UNDATED = np.iinfo(np.int64).min  # no date: compared with any document
+_EPOCH = datetime(1970, 1, 1)
 
 
 def trigrams(hashes: np.ndarray) -> np.ndarray:
@@ -53,12 +54,12 @@ def _shares_range(state, rng: tuple[int, int]) -> np.ndarray:
 
 
 def seconds(date: datetime | None) -> int:
-    """A publication date as seconds, for ordering (naive dates read as UTC)."""
+    """A publication date as seconds, for ordering (naive dates read as UTC; the offset
+    subtracted as seconds, so a date at the calendar's ends cannot overflow)."""
     if date is None:
         return UNDATED
-    if date.tzinfo is not None:
-        date = date.astimezone(timezone.utc).replace(tzinfo=None)
-    return int((date - datetime(1970, 1, 1)).total_seconds())
+    offset = date.utcoffset() or timedelta(0)
+    return int((date.replace(tzinfo=None) - _EPOCH).total_seconds() - offset.total_seconds())
 
 
 def may_precede(other: int, mine: int) -> bool:
