@@ -149,26 +149,30 @@ def evaluate(report: dict, records: list[dict], labels: dict, passages: dict) ->
     papers = derived + non
     share = {i: _nonspace(text[i], merge_spans(spans[i], len(text[i]))) / max(1, _nonspace(text[i], [(0, len(text[i]))]))
              for i in papers}
-    out["auc_derived_vs_non"] = auc([share[i] for i in derived], [share[i] for i in non])
-    out["auc_wholly_vs_partially"] = auc([share[i] for i in papers if kind[i] == "wholly"],
-                                         [share[i] for i in papers if kind[i] == "partially"])
-    lo, hi, f = best_thresholds([share[i] for i in papers], [kind[i] for i in papers])
-    out.update(macro_f1_3class=f, macro_f1_thresholds=[lo, hi])
+    out.update(_separation(share, papers, kind, ""))
     # The same separation from each text's nearest earlier candidate (linked or not): the
     # share of its word trigrams that candidate holds (dedup.stages.nearest).
     shared = {d["doc_id"]: (d.get("nearest") or {}).get("shared", 0.0) for d in report["documents"]}
-    near = {i: shared.get(i, 0.0) for i in papers}
-    out["auc_derived_vs_non_nearest"] = auc([near[i] for i in derived], [near[i] for i in non])
-    out["auc_wholly_vs_partially_nearest"] = auc([near[i] for i in papers if kind[i] == "wholly"],
-                                                 [near[i] for i in papers if kind[i] == "partially"])
-    lo, hi, f = best_thresholds([near[i] for i in papers], [kind[i] for i in papers])
-    out.update(macro_f1_3class_nearest=f, macro_f1_nearest_thresholds=[lo, hi])
+    out.update(_separation({i: shared.get(i, 0.0) for i in papers}, papers, kind, "_nearest"))
 
     mixed = [c for c in report["clusters"]
              if any(m["doc_id"] in wire for m in c["members"]) and any(m["doc_id"] not in wire for m in c["members"])]
     out["mixed_clusters"] = len(mixed)
     out["origin_is_wire"] = sum(c["origin"] in wire for c in mixed) / len(mixed) if mixed else float("nan")
     return out
+
+
+def _separation(score: dict, papers: list, kind: dict, suffix: str) -> dict:
+    """How one per-text score separates the newspaper texts: AUC derived vs non-derived,
+    wholly vs partially, and the 3-class macro-F1 at the best two thresholds."""
+    def of(*kinds):
+        return [score[i] for i in papers if kind[i] in kinds]
+
+    lo, hi, f = best_thresholds([score[i] for i in papers], [kind[i] for i in papers])
+    thresholds = "macro_f1_thresholds" if not suffix else f"macro_f1{suffix}_thresholds"
+    return {f"auc_derived_vs_non{suffix}": auc(of(*DERIVED), of("non")),
+            f"auc_wholly_vs_partially{suffix}": auc(of("wholly"), of("partially")),
+            f"macro_f1_3class{suffix}": f, thresholds: [lo, hi]}
 
 
 def run_meter(data: Path, jobs: int | None = None, config=None) -> dict:

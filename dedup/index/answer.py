@@ -11,7 +11,7 @@ import numpy as np
 
 from ..models import Document, Nearest
 from ..stages.facts import fact_mask
-from ..stages.nearest import may_precede, seconds, trigrams
+from ..stages.nearest import containment, may_precede, seconds, trigrams
 from ..stages.provenance import DocFacts, passages, rank_key, rounded
 from . import analysis as an
 from . import seeds
@@ -125,8 +125,7 @@ def nearest_stored(p, facts: DocFacts, rows: list, others: list) -> Nearest | No
     for row, q in zip(rows, others):
         if not may_precede(seconds(datetime.fromisoformat(row[7]) if row[7] else None), when):
             continue
-        theirs = trigrams(q.hashes)
-        share = len(np.intersect1d(mine, theirs, assume_unique=True)) / len(mine) if len(mine) and len(theirs) else 0.0
+        share = containment(mine, trigrams(q.hashes))[0]
         if best is None or (-share, row[1]) < best:
             best = (-share, row[1])
     return Nearest(doc_id=best[1], shared=rounded(-best[0])) if best is not None else None

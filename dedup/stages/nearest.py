@@ -46,11 +46,17 @@ def _shares_range(state, rng: tuple[int, int]) -> np.ndarray:
 
     out = np.zeros((rng[1] - rng[0], 2))
     for row, (i, j) in enumerate(pairs[rng[0] : rng[1]].tolist()):
-        a, b = of(i), of(j)
-        if len(a) and len(b):
-            common = len(np.intersect1d(a, b, assume_unique=True))
-            out[row] = common / len(a), common / len(b)
+        out[row] = containment(of(i), of(j))
     return out
+
+
+def containment(a: np.ndarray, b: np.ndarray) -> tuple[float, float]:
+    """The share of ``a``'s trigrams that ``b`` holds, and of ``b``'s that ``a`` holds
+    (:func:`trigrams`; 0 for a side without any)."""
+    if not len(a) or not len(b):
+        return 0.0, 0.0
+    common = len(np.intersect1d(a, b, assume_unique=True))
+    return common / len(a), common / len(b)
 
 
 def seconds(date: datetime | None) -> int:
@@ -62,10 +68,10 @@ def seconds(date: datetime | None) -> int:
     return int((date.replace(tzinfo=None) - _EPOCH).total_seconds() - offset.total_seconds())
 
 
-def may_precede(other: int, mine: int) -> bool:
+def may_precede(other, mine):
     """Whether a document dated ``other`` may be the source of one dated ``mine``
-    (:func:`seconds`): no later, or either date unknown."""
-    return other == UNDATED or mine == UNDATED or other <= mine
+    (:func:`seconds`): no later, or either date unknown. Numbers or arrays of them."""
+    return (other == UNDATED) | (mine == UNDATED) | (other <= mine)
 
 
 def nearest(prepared, pairs: np.ndarray, dates: np.ndarray, progress=None, *,
@@ -88,8 +94,7 @@ def nearest(prepared, pairs: np.ndarray, dates: np.ndarray, progress=None, *,
     doc = np.concatenate([pairs[:, 0], pairs[:, 1]])
     other = np.concatenate([pairs[:, 1], pairs[:, 0]])
     held = np.concatenate([shares[:, 0], shares[:, 1]])
-    d, o = dates[doc], dates[other]
-    ok = (d == UNDATED) | (o == UNDATED) | (o <= d)  # may_precede, for every pair at once
+    ok = may_precede(dates[other], dates[doc])
     doc, other, held = doc[ok], other[ok], held[ok]
     order = np.lexsort((other, -held, doc))  # per document: largest share, then first candidate
     doc, other, held = doc[order], other[order], held[order]
