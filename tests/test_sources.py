@@ -86,3 +86,37 @@ def test_recount_range_by_range_is_the_recount_of_the_whole(entries, groups, bit
     parts.add(split_by_key(keys[half:], docs[half:], bits))
     values, counts = lowered(per_doc, excess(parts, group))
     assert values.tolist() == per_doc[0].tolist() and counts.tolist() == expected.tolist()
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.lists(st.tuples(st.integers(0, 11), st.integers(0, 40)), max_size=120, unique=True),
+       st.lists(st.integers(0, 11), min_size=12, max_size=12))
+def test_a_group_carrying_a_key_stands_for_it_by_its_first_member(entries, groups):
+    from dedup.stages.inverted import _one_per_group
+
+    docs = np.array([d for d, _ in entries], np.int32)
+    keys = np.array([k for _, k in entries], np.uint64)
+    group = np.array(groups)
+    got_k, got_d = _one_per_group(keys, docs, group)
+    # the definition: for each key two or more documents carry, each group's first carrier
+    carriers: dict = {}
+    for d, k in entries:
+        carriers.setdefault(k, []).append(d)
+    want = {(k, min(d for d in ds if group[d] == g)) for k, ds in carriers.items() if len(ds) > 1
+            for g in {group[d] for d in ds}}
+    assert sorted(zip(got_k.tolist(), got_d.tolist())) == sorted(want)
+    assert got_d.dtype == docs.dtype
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.lists(st.tuples(st.integers(0, 30), st.integers(0, 9), st.integers(0, 3)), max_size=80))
+def test_keys_sorted_once_count_each_owner_as_a_table_each(entries):
+    from dedup.stages.words import tables_of_pairs
+
+    keys = np.array([k for k, _, _ in entries], np.uint64)
+    docs, groups = (np.array([e[c] for e in entries], np.int64) for c in (1, 2))
+    values, (per_doc, per_group) = tables_of_pairs(keys, docs, groups)
+    for owners, counts in ((docs, per_doc), (groups, per_group)):
+        want = table_of_pairs(owners, keys)
+        assert values.tolist() == want[0].tolist() and counts.tolist() == want[1].tolist()
+        assert counts.tolist() == [len({o for k, o in zip(keys.tolist(), owners.tolist()) if k == v}) for v in values.tolist()]

@@ -160,11 +160,16 @@ def _one_per_group(keys: np.ndarray, docs: np.ndarray, group: np.ndarray) -> tup
         shared[1:] |= same
         shared[:-1] |= same
     keys, docs = keys[shared], docs[shared]
-    g = group[docs]
-    order = np.lexsort((docs, g, keys))
-    keys, docs, g = keys[order], docs[order], g[order]
-    first = np.r_[True, (keys[1:] != keys[:-1]) | (g[1:] != g[:-1])] if len(keys) else np.zeros(0, bool)
-    return keys[first], docs[first]
+    if not len(keys):
+        return keys, docs
+    # keys sorted: one sort of (key's rank, group) as one integer (both below 2^31), not
+    # a lexsort of three columns (five times slower); the set, not its order, is the answer
+    rank = np.cumsum(np.r_[True, keys[1:] != keys[:-1]]) - 1
+    cell = rank * np.int64(len(group)) + group[docs]
+    order = np.argsort(cell)
+    cell = cell[order]
+    first = np.flatnonzero(np.r_[True, cell[1:] != cell[:-1]])
+    return keys[order[first]], np.minimum.reduceat(docs[order], first)
 
 
 def _best_per_doc(i: np.ndarray, j: np.ndarray, score: np.ndarray, n_docs: int) -> np.ndarray:

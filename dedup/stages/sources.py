@@ -22,7 +22,7 @@ from __future__ import annotations
 import numpy as np
 
 from .cluster import UnionFind
-from .words import phrase_entries, table_of_pairs
+from .words import phrase_entries, tables_of_pairs
 from ..storage.keyparts import KeyParts, split_by_key
 
 
@@ -78,8 +78,8 @@ def excess(parts: KeyParts, group: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     out_k, out_x = [np.zeros(0, np.uint64)], [np.zeros(0, np.int64)]
     for p in range(len(parts)):
         keys, docs = parts.part(p)
-        # one set of (document, key) pairs counted twice: by document, by group
-        (values, per_doc), (_, per_group) = table_of_pairs(docs, keys), table_of_pairs(group[docs], keys)
+        # one set of (document, key) pairs counted twice, the keys sorted once: by document, by group
+        values, (per_doc, per_group) = tables_of_pairs(keys, docs, group[docs])
         by = per_doc.astype(np.int64) - per_group
         out_k.append(values[by > 0])
         out_x.append(by[by > 0])

@@ -203,6 +203,13 @@ def table_of_pairs(docs: np.ndarray, keys: np.ndarray) -> tuple:
     allowed (a document counts once per key): a table without the word table's
     per-document columns, for statistics that need only the counts (n-grams, phrases),
     12 bytes an entry instead of 24 (most of their entries are one document's alone)."""
+    values, (counts,) = tables_of_pairs(keys, docs)
+    return values, counts
+
+
+def tables_of_pairs(keys: np.ndarray, *owners: np.ndarray) -> tuple[np.ndarray, list[np.ndarray]]:
+    """:func:`table_of_pairs` of ``(owner, key)`` for each array of owners beside the same
+    ``keys`` (documents, their groups): the keys sorted once for all of them."""
     keys = np.asarray(keys, np.uint64)
     # One unstable sort by key (several times faster than sorting by key and document);
     # only the keys that occur more than once are sorted again with their documents, as
@@ -211,18 +218,24 @@ def table_of_pairs(docs: np.ndarray, keys: np.ndarray) -> tuple:
     order = np.argsort(keys)
     k = keys[order]
     if not len(k):
-        return k, np.ones(0, np.int32)
+        return k, [np.ones(0, np.int32) for _ in owners]
     start = np.concatenate(([True], k[1:] != k[:-1]))  # where a key differs from the one before
     values = k[start]
-    counts = np.ones(len(values), np.int32)
     repeated = ~start
     repeated[:-1] |= ~start[1:]
+    return values, [_owners_per_key(start, repeated, np.asarray(own, np.int64)[order]) for own in owners]
+
+
+def _owners_per_key(start: np.ndarray, repeated: np.ndarray, sd: np.ndarray) -> np.ndarray:
+    """Distinct owners per key; ``start``/``repeated``: per sorted entry, whether it opens
+    its key's run / its key occurs more than once; ``sd``: the entries' owners, in that order."""
+    counts = np.ones(int(start.sum()), np.int32)
     if repeated.any():
         rank = (np.cumsum(start) - 1)[repeated]
-        sd = np.asarray(docs, np.int64)[order][repeated]
+        sd = sd[repeated]
         low = int(sd.min())
         span = int(sd.max()) - low + 1
-        if len(values) * span < 1 << 62:
+        if len(counts) * span < 1 << 62:
             pair = np.sort(rank * span + (sd - low))
             pair = pair[np.concatenate(([True], pair[1:] != pair[:-1]))]  # distinct (key, document)
             rank = pair // span
@@ -232,7 +245,7 @@ def table_of_pairs(docs: np.ndarray, keys: np.ndarray) -> tuple:
             rank = rank[np.concatenate(([True], (rank[1:] != rank[:-1]) | (sd[1:] != sd[:-1])))]
         edges = np.flatnonzero(np.concatenate(([True], rank[1:] != rank[:-1], [True])))
         counts[rank[edges[:-1]]] = np.diff(edges)
-    return values, counts
+    return counts
 
 
 def _distinct(bi: np.ndarray, tri: np.ndarray) -> np.ndarray:
