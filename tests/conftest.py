@@ -1,3 +1,6 @@
+import shutil
+import subprocess
+import time
 from pathlib import Path
 
 import pytest
@@ -35,3 +38,48 @@ def seeds_report_json(tmp_path_factory) -> Path:
         main(["cluster", str(SEEDS), "-f", "json", "-o", str(path), "-q"])
     assert exc.value.code == 0
     return path
+
+
+# The Redis index tests' server (tests/test_index_redis*.py): one for the session.
+@pytest.fixture(scope="session")
+def server(tmp_path_factory):
+    """A redis-server of our own on a free loopback port, without persistence."""
+    from redis_helpers import NO_PACKAGE, free_port, redis
+
+    if redis is None:
+        pytest.skip(NO_PACKAGE)
+    exe = shutil.which("redis-server")
+    if exe is None:
+        pytest.skip("redis-server is not installed (Debian package redis-server; .ci/run installs it)")
+    workdir = tmp_path_factory.mktemp("redis")
+    port = free_port()
+    with open(workdir / "log", "wb") as log:
+        proc = subprocess.Popen([exe, "--port", str(port), "--bind", "127.0.0.1", "--save", "",
+                                 "--appendonly", "no", "--dir", str(workdir)], stdout=log, stderr=subprocess.STDOUT)
+    url = f"redis://127.0.0.1:{port}/0"
+    client = redis.Redis.from_url(url)
+    deadline = time.monotonic() + 10
+    while True:
+        try:
+            client.ping()
+            break
+        except redis.ConnectionError:
+            if proc.poll() is not None or time.monotonic() > deadline:
+                proc.kill()
+                raise RuntimeError(f"redis-server did not start: {(workdir / 'log').read_text()[-500:]}")
+            time.sleep(0.02)
+    yield url
+    client.close()
+    proc.terminate()
+    proc.wait(10)
+
+
+@pytest.fixture
+def url(server):
+    """An empty database on the test server."""
+    from redis_helpers import redis
+
+    client = redis.Redis.from_url(server)
+    client.flushdb()
+    client.close()
+    return server
