@@ -19,6 +19,8 @@ only a story's copies carry becomes rare again. Links of the first alignment sta
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Iterator
+
 import numpy as np
 
 from .cluster import UnionFind
@@ -72,29 +74,28 @@ def _member_keys(state, rng: tuple[int, int]):
     return words, phrase_entries([p.hashes for p in docs], ids) if with_phrases else []
 
 
-def excess(parts: KeyParts, group: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def excess(parts: KeyParts, group: np.ndarray) -> Iterator[tuple[np.ndarray, np.ndarray]]:
     """Keys whose carrying documents are more than their groups, and by how many
-    (``documents - groups``), range by range."""
-    out_k, out_x = [np.zeros(0, np.uint64)], [np.zeros(0, np.int64)]
+    (``documents - groups``), one key range at a time (never all at once: at a million
+    articles a copied story's phrases make tens of millions of such keys)."""
     for p in range(len(parts)):
         keys, docs = parts.part(p)
         # one set of (document, key) pairs counted twice, the keys sorted once: by document, by group
         values, (per_doc, per_group) = tables_of_pairs(keys, docs, group[docs])
         by = per_doc.astype(np.int64) - per_group
-        out_k.append(values[by > 0])
-        out_x.append(by[by > 0])
-    return np.concatenate(out_k), np.concatenate(out_x)
+        yield values[by > 0], by[by > 0]
 
 
-def lowered(table: tuple, excess: tuple[np.ndarray, np.ndarray]) -> tuple:
-    """``table`` (keys, documents per key) with each key's count lowered by its excess."""
+def lowered(table: tuple, excess: Iterable[tuple[np.ndarray, np.ndarray]]) -> tuple:
+    """``table`` (keys, documents per key) with each key's count lowered by its excess
+    (``(keys, by)`` parts, applied one at a time)."""
     values, counts = table
     counts = counts.copy()
-    keys, by = excess
-    if len(values) and len(keys):
-        pos = np.minimum(np.searchsorted(values, keys), len(values) - 1)
-        hit = values[pos] == keys
-        counts[pos[hit]] -= by[hit].astype(counts.dtype)
+    for keys, by in excess:
+        if len(values) and len(keys):
+            pos = np.minimum(np.searchsorted(values, keys), len(values) - 1)
+            hit = values[pos] == keys
+            counts[pos[hit]] -= by[hit].astype(counts.dtype)
     return values, counts
 
 
