@@ -12,7 +12,6 @@ import dedup
 from dedup.stages import inline
 from dedup.index import analysis as an
 
-from test_index_redis import server, url  # noqa: F401  (fixtures: a redis-server of our own)
 from test_inline_furniture import _blurb, _story, _with_blurb
 
 CARRIERS = inline.PASSAGE_DOCS_FACTOR * dedup.Config().boilerplate_min_docs  # the batch's threshold
