@@ -238,8 +238,7 @@ class Outcome:
             url, author = links.get(k, (None, None))
             near = None
             if partner is not None and partner[k] >= 0:
-                near = Nearest.model_construct(doc_id=self._facts[int(partner[k])].doc_id,
-                                               shared=round(float(share[k]), 4))
+                near = Nearest.model_construct(doc_id=self._facts[int(partner[k])].doc_id, shared=rounded(share[k]))
             # built without validation (one per document): every field made with its type here
             yield DocumentInfo.model_construct(
                 doc_id=f.doc_id,

@@ -162,8 +162,8 @@ def _one_per_group(keys: np.ndarray, docs: np.ndarray, group: np.ndarray) -> tup
     keys, docs = keys[shared], docs[shared]
     if not len(keys):
         return keys, docs
-    # keys sorted: one sort of (key's rank, group) as one integer (both below 2^31), not
-    # a lexsort of three columns (five times slower); the set, not its order, is the answer
+    # keys sorted: one sort of (key's rank, group) as one integer (rank x documents fits 63
+    # bits), not a lexsort of three columns (five times slower); the set, not its order, is the answer
     rank = np.cumsum(np.r_[True, keys[1:] != keys[:-1]]) - 1
     cell = rank * np.int64(len(group)) + group[docs]
     order = np.argsort(cell)

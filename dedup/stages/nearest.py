@@ -18,8 +18,8 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from .inline import ngrams
 from .segment import unique_sorted
-from .words import phrase_keys
 
 if TYPE_CHECKING:  # the protocol only: a stage is handed its engine, never makes one
     from ..engines.base import Engine
@@ -30,8 +30,9 @@ _EPOCH = datetime(1970, 1, 1)
 
 
 def trigrams(hashes: np.ndarray) -> np.ndarray:
-    """A token sequence's distinct word trigrams (sorted keys)."""
-    return unique_sorted(phrase_keys(hashes)[1][2:]) if len(hashes) >= 3 else np.zeros(0, np.uint64)
+    """A token sequence's distinct word trigrams (sorted keys: those the phrase counts use,
+    :func:`dedup.stages.words.phrase_keys`, made without its bigrams)."""
+    return unique_sorted(ngrams(hashes, 3)) if len(hashes) >= 3 else np.zeros(0, np.uint64)
 
 
 def _shares_range(state, rng: tuple[int, int]) -> np.ndarray:

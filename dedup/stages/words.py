@@ -223,28 +223,29 @@ def tables_of_pairs(keys: np.ndarray, *owners: np.ndarray) -> tuple[np.ndarray, 
     values = k[start]
     repeated = ~start
     repeated[:-1] |= ~start[1:]
-    return values, [_owners_per_key(start, repeated, np.asarray(own, np.int64)[order]) for own in owners]
+    if not repeated.any():  # every key once: one owner each
+        return values, [np.ones(len(values), np.int32) for _ in owners]
+    rank = (np.cumsum(start) - 1)[repeated]  # each repeated entry's key, by its place in ``values``
+    at = order[repeated]
+    return values, [_owners_per_key(len(values), rank, np.asarray(own, np.int64)[at]) for own in owners]
 
 
-def _owners_per_key(start: np.ndarray, repeated: np.ndarray, sd: np.ndarray) -> np.ndarray:
-    """Distinct owners per key; ``start``/``repeated``: per sorted entry, whether it opens
-    its key's run / its key occurs more than once; ``sd``: the entries' owners, in that order."""
-    counts = np.ones(int(start.sum()), np.int32)
-    if repeated.any():
-        rank = (np.cumsum(start) - 1)[repeated]
-        sd = sd[repeated]
-        low = int(sd.min())
-        span = int(sd.max()) - low + 1
-        if len(counts) * span < 1 << 62:
-            pair = np.sort(rank * span + (sd - low))
-            pair = pair[np.concatenate(([True], pair[1:] != pair[:-1]))]  # distinct (key, document)
-            rank = pair // span
-        else:
-            o = np.lexsort((sd, rank))
-            rank, sd = rank[o], sd[o]
-            rank = rank[np.concatenate(([True], (rank[1:] != rank[:-1]) | (sd[1:] != sd[:-1])))]
-        edges = np.flatnonzero(np.concatenate(([True], rank[1:] != rank[:-1], [True])))
-        counts[rank[edges[:-1]]] = np.diff(edges)
+def _owners_per_key(n_keys: int, rank: np.ndarray, sd: np.ndarray) -> np.ndarray:
+    """Distinct owners per key: ``rank``, the key (place in the table) of each entry whose
+    key occurs more than once, in key order; ``sd``, its owner. Other keys have one."""
+    counts = np.ones(n_keys, np.int32)
+    low = int(sd.min())
+    span = int(sd.max()) - low + 1
+    if len(counts) * span < 1 << 62:
+        pair = np.sort(rank * span + (sd - low))
+        pair = pair[np.concatenate(([True], pair[1:] != pair[:-1]))]  # distinct (key, document)
+        rank = pair // span
+    else:
+        o = np.lexsort((sd, rank))
+        rank, sd = rank[o], sd[o]
+        rank = rank[np.concatenate(([True], (rank[1:] != rank[:-1]) | (sd[1:] != sd[:-1])))]
+    edges = np.flatnonzero(np.concatenate(([True], rank[1:] != rank[:-1], [True])))
+    counts[rank[edges[:-1]]] = np.diff(edges)
     return counts
 
 
