@@ -61,38 +61,42 @@ def candidate_pairs(keys: np.ndarray, seg_doc: np.ndarray, max_bucket: int) -> n
     story copied very many times) links each member to its first few members only:
     enough to keep the cluster connected without enumerating every pair.
     """
-    found = []
-    for band in range(keys.shape[1]):
-        col = keys[:, band]
-        order = np.argsort(col)  # unstable (several times faster): the pairs are a set, sorted below
-        sorted_keys = col[order]
-        same = sorted_keys[1:] == sorted_keys[:-1]
-        if not same.any():
-            continue
-        edges = np.flatnonzero(np.r_[True, ~same, True])
-        lengths = np.diff(edges)
-        # Buckets of one size are handled together as a matrix (one row per bucket);
-        # only oversized buckets, which are rare, go one by one.
-        starts = edges[:-1]
-        for size in np.unique(lengths[(lengths > 1) & (lengths <= max_bucket)]).tolist():
-            rows = seg_doc[order[starts[lengths == size][:, None] + np.arange(size)]]
-            a, b = np.triu_indices(size, 1)
-            i, j = rows[:, a].ravel(), rows[:, b].ravel()
-            keep = i != j
-            found.append(np.stack([np.minimum(i, j)[keep], np.maximum(i, j)[keep]], axis=1))
-        for start, length in zip(starts[lengths > max_bucket].tolist(), lengths[lengths > max_bucket].tolist()):
-            docs = np.unique(seg_doc[order[start : start + length]])
-            if len(docs) >= 2:
-                found.append(_bucket_pairs(docs, max_bucket))
-    if not found:
+    if len(seg_doc) == 0:
         return np.zeros((0, 2), dtype=np.int64)
     n = int(seg_doc.max()) + 1
-    pairs = np.concatenate(found)
-    if len(pairs) == 0:  # every shared key was shared within one document
-        return np.zeros((0, 2), dtype=np.int64)
-    codes = np.sort(pairs[:, 0] * n + pairs[:, 1])
-    codes = codes[np.r_[True, codes[1:] != codes[:-1]]]
+    # Each band's pairs are made unique before the next band's are made: a copied
+    # story's segments meet in every band, so the raw rows of all bands are over ten
+    # times the unique pairs (about 25 million rows at a million articles).
+    per_band = [_band_codes(keys[:, band], seg_doc, max_bucket, n) for band in range(keys.shape[1])]
+    codes = np.unique(np.concatenate(per_band)) if per_band else np.zeros(0, np.int64)
     return np.stack([codes // n, codes % n], axis=1)
+
+
+def _band_codes(col: np.ndarray, seg_doc: np.ndarray, max_bucket: int, n: int) -> np.ndarray:
+    """The unique pairs of one band's buckets, each as ``i * n + j`` (i < j)."""
+    order = np.argsort(col)  # unstable (several times faster): the pairs are a set, sorted below
+    sorted_keys = col[order]
+    same = sorted_keys[1:] == sorted_keys[:-1]
+    if not same.any():
+        return np.zeros(0, np.int64)
+    edges = np.flatnonzero(np.r_[True, ~same, True])
+    lengths = np.diff(edges)
+    # Buckets of one size are handled together as a matrix (one row per bucket);
+    # only oversized buckets, which are rare, go one by one.
+    starts = edges[:-1]
+    found = []
+    for size in np.unique(lengths[(lengths > 1) & (lengths <= max_bucket)]).tolist():
+        rows = seg_doc[order[starts[lengths == size][:, None] + np.arange(size)]]
+        a, b = np.triu_indices(size, 1)
+        i, j = rows[:, a].ravel(), rows[:, b].ravel()
+        keep = i != j
+        found.append(np.minimum(i, j)[keep] * n + np.maximum(i, j)[keep])
+    for start, length in zip(starts[lengths > max_bucket].tolist(), lengths[lengths > max_bucket].tolist()):
+        docs = np.unique(seg_doc[order[start : start + length]])
+        if len(docs) >= 2:
+            pairs = _bucket_pairs(docs, max_bucket)
+            found.append(pairs[:, 0] * n + pairs[:, 1])
+    return np.unique(np.concatenate(found)) if found else np.zeros(0, np.int64)
 
 
 def _bucket_pairs(docs: np.ndarray, max_bucket: int) -> np.ndarray:
