@@ -143,7 +143,7 @@ def test_phrase_counts_by_key_range_are_the_table_of_each_documents_phrases(hash
     parts.add(phrase_entries(hash_lists[half:], np.arange(first + half, first + len(hash_lists)), bits))
     keys, counts = shared_counts(parts, min_docs)
     keep = want[1] >= min_docs
-    assert keys.dtype == np.uint64 and counts.dtype == np.int64
+    assert keys.dtype == np.uint64 and counts.dtype == np.int32
     assert keys.tolist() == want[0][keep].tolist() and counts.tolist() == want[1][keep].tolist()
 
 
