@@ -4,6 +4,7 @@ import random
 
 import numpy as np
 import pytest
+from hypothesis import given, settings, strategies as st
 
 import dedup
 from benchmarks.synth.transforms import ocr_noise
@@ -150,9 +151,31 @@ def test_evidence_that_came_back_from_a_worker_shares_its_empty_lists_and_keeps_
     ev = _no_swap(3, 2)._replace(differ=0.5, distinct=0.25)
     a, b = pickle.loads(pickle.dumps(ev)), pickle.loads(pickle.dumps(ev))
     assert a.ids_a is not b.ids_a  # each came back with lists of its own
-    ca, cb = compact(a), compact(b)
+    ca, cb = compact("duplicate", a), compact("duplicate", b)
     assert ca.ids_a is cb.ids_a and ca.first_b is cb.first_b
     assert (ca.differ, ca.swaps, ca.plain, ca.distinct) == (0.5, 2, 3, 0.25)
     assert all(x.dtype == y.dtype and len(x) == 0 for x, y in zip(ca[1:5], ev[1:5]))
     full = ev._replace(ids_a=np.array([4]), weight_a=np.array([1.0]))
-    assert compact(full) is full and compact(None) is None
+    assert compact("duplicate", full) is full and compact("partial", None) is None
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.tuples(st.integers(0, 5), st.integers(0, 5), st.sampled_from(["duplicate", "partial", "template"]),
+                          st.integers(0, 4), st.integers(0, 2), st.sampled_from([0.0, 0.5, 1.0]),
+                          st.lists(st.integers(0, 3), max_size=3), st.lists(st.integers(0, 3), max_size=3)),
+                max_size=12))
+def test_a_link_keeps_only_evidence_that_can_change_the_frames_judgement(links):
+    from dedup.stages.link import frames_judged
+    from dedup.stages.provenance import PairAlignment
+    from dedup.stages.template import Evidence, compact
+
+    found = []
+    for i, j, kind, swaps, plain, distinct, ids_a, ids_b in links:
+        a, b = np.array(ids_a, np.int64), np.array(ids_b, np.int64)
+        ev = Evidence(distinct, a, np.ones(len(a)), b, np.ones(len(b)), swaps, plain, distinct,
+                      np.ones(len(a), bool), np.ones(len(b), bool))
+        found.append((PairAlignment(min(i, j), max(i, j) + 1, kind, b""), ev))
+    kept = [(al, compact(al.kind, ev)) for al, ev in found]
+    assert [al.kind for al in frames_judged(kept)] == [al.kind for al in frames_judged(found)]
+    assert all(ev is None for (al, ev), (_, full) in zip(kept, found)
+               if full.distinct == 0 and al.kind != "template" and (full.swaps < 3 or full.plain))

@@ -220,7 +220,7 @@ def align_pairs(prepared: Sequence[Prepared], pairs: np.ndarray, cfg: Config, pr
     order = _local_order(len(prepared), pairs) if len(pairs) else np.zeros(0, np.int64)
     ranges = engine.partitions(len(pairs), CHUNK)
     for (s, e), part in zip(ranges, engine.map(_align_range, (prepared, pairs, order, cfg), ranges)):
-        found.extend((pos, al, compact(ev)) for pos, al, ev in part)  # held until the frames are judged
+        found.extend((pos, al, compact(al.kind, ev)) for pos, al, ev in part)  # held until the frames are judged
         if progress:
             progress(stage, e, len(pairs))
     found.sort(key=lambda t: t[0])

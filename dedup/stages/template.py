@@ -94,10 +94,17 @@ def _no_swap(plain: int, swaps: int = 0) -> "Evidence":
     return Evidence(0.0, _NO_IDS, _NO_WEIGHTS, _NO_IDS, _NO_WEIGHTS, swaps, plain, 0.0, _NO_FLAGS, _NO_FLAGS)
 
 
-def compact(ev: "Evidence | None") -> "Evidence | None":
-    """``ev`` with its empty lists the shared ones (as :func:`_no_swap` makes them: a pickled
-    evidence comes back with lists of its own)."""
-    if ev is None or len(ev.ids_a) or len(ev.ids_b) or len(ev.first_a) or len(ev.first_b):
+def compact(kind: str, ev: "Evidence | None") -> "Evidence | None":
+    """``ev`` as a link of ``kind`` keeps it until the frames are judged
+    (:func:`dedup.stages.link.frames_judged`): None when it can change nothing there (no
+    fact differs and the pair may not be two issues of a series, so :func:`frame_facts`
+    skips it and :func:`without_frame` is 0: most of a corpus's links, and at a million
+    articles their evidence was half a gigabyte), else with its empty lists the shared
+    ones (as :func:`_no_swap` makes them: a pickled evidence comes back with lists of
+    its own)."""
+    if ev is None or (ev.distinct == 0 and not new_issue(kind, ev)):
+        return None
+    if len(ev.ids_a) or len(ev.ids_b) or len(ev.first_a) or len(ev.first_b):
         return ev
     return _no_swap(ev.plain, ev.swaps)._replace(differ=ev.differ, distinct=ev.distinct)
 
