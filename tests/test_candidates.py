@@ -73,3 +73,38 @@ def test_oversized_buckets_link_members_to_hubs_not_all_pairs():
 def test_keys_shared_only_within_one_document_give_no_pairs():
     keys = np.asarray([[1], [1], [2]], dtype=np.uint64)  # doc 0 repeats a segment
     assert candidate_pairs(keys, np.asarray([0, 0, 1]), 200).shape == (0, 2)
+
+
+def _pairs_by_hand(keys, seg_doc, max_bucket):
+    """Every pair of documents sharing a key in some band (small buckets only)."""
+    out = set()
+    for band in range(keys.shape[1]):
+        buckets = {}
+        for s, k in enumerate(keys[:, band].tolist()):
+            buckets.setdefault(k, set()).add(int(seg_doc[s]))
+        for docs in buckets.values():
+            out |= set(itertools.combinations(sorted(docs), 2))
+    return out
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.lists(st.lists(st.integers(0, 5), min_size=4, max_size=4), min_size=1, max_size=25),
+       st.lists(st.integers(0, 9), min_size=25, max_size=25), st.lists(st.booleans(), min_size=10, max_size=10),
+       st.booleans())
+def test_band_pairs_merged_as_they_come_are_every_bands_pairs_and_only_keeps_flagged_documents(
+        rows, docs, flags, merge_each_band):
+    import dedup.stages.candidates as cand
+
+    keys = np.asarray(rows, np.uint64)
+    seg_doc = np.sort(np.asarray(docs[: len(rows)], np.int64))
+    want = _pairs_by_hand(keys, seg_doc, 200)
+    old = cand.MERGE_AT
+    cand.MERGE_AT = 0 if merge_each_band else old  # merged after every band, or once at the end
+    try:
+        got = candidate_pairs(keys, seg_doc, 200)
+        only = np.asarray(flags[: int(seg_doc.max()) + 1])
+        flagged = candidate_pairs(keys, seg_doc, 200, only=only)
+    finally:
+        cand.MERGE_AT = old
+    assert got.tolist() == sorted(map(list, want))
+    assert flagged.tolist() == sorted([i, j] for i, j in want if only[i] or only[j])

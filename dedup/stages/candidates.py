@@ -37,6 +37,7 @@ RARE_DF_SHARE = 0.02  # "rare" words: in at most this share of the corpus
 COMMON_FACTOR = 2
 CHUNK = 512  # documents per fingerprint task
 BANDS_PER_GROUP = 6  # bands grouped at once: 48 bytes per segment in memory
+MERGE_AT = 1 << 20  # band pairs waiting before they are merged (at least)
 
 _K1 = np.uint64(0x9E3779B97F4A7C15)
 _K2 = np.uint64(0xBF58476D1CE4E5B9)
@@ -54,21 +55,32 @@ def band_keys(sig: np.ndarray, bands: int, rows: int) -> np.ndarray:
     return keys
 
 
-def candidate_pairs(keys: np.ndarray, seg_doc: np.ndarray, max_bucket: int) -> np.ndarray:
+def candidate_pairs(keys: np.ndarray, seg_doc: np.ndarray, max_bucket: int, only: np.ndarray | None = None) -> np.ndarray:
     """Unique document pairs (i < j) that share a band key, as an (n, 2) int64 array.
 
     A bucket with more than ``max_bucket`` segments (left-over boilerplate, or one
     story copied very many times) links each member to its first few members only:
-    enough to keep the cluster connected without enumerating every pair.
+    enough to keep the cluster connected without enumerating every pair. ``only``:
+    per document, whether a pair with it is wanted (None: all pairs).
     """
     if len(seg_doc) == 0:
         return np.zeros((0, 2), dtype=np.int64)
     n = int(seg_doc.max()) + 1
-    # Each band's pairs are made unique before the next band's are made: a copied
-    # story's segments meet in every band, so the raw rows of all bands are over ten
-    # times the unique pairs (about 25 million rows at a million articles).
-    per_band = [_band_codes(keys[:, band], seg_doc, max_bucket, n) for band in range(keys.shape[1])]
-    codes = np.unique(np.concatenate(per_band)) if per_band else np.zeros(0, np.int64)
+    # Each band's pairs are made unique as they are made, and merged with the last
+    # bands' whenever the waiting ones outnumber the merged: a copied story's segments
+    # meet in every band, so the raw rows of all bands are over ten times the unique
+    # pairs (about 25 million rows a group of bands at a million articles), and the
+    # bands' own unique pairs several times (42 bands of one signature per document).
+    merged, waiting, size = np.zeros(0, np.int64), [], 0
+    for band in range(keys.shape[1]):
+        codes = _band_codes(keys[:, band], seg_doc, max_bucket, n)
+        if only is not None:
+            codes = codes[only[codes // n] | only[codes % n]]
+        waiting.append(codes)
+        size += len(codes)
+        if size > max(len(merged), MERGE_AT):
+            merged, waiting, size = unique_sorted(np.concatenate([merged, *waiting])), [], 0
+    codes = unique_sorted(np.concatenate([merged, *waiting]))
     return np.stack([codes // n, codes % n], axis=1)
 
 
@@ -96,7 +108,7 @@ def _band_codes(col: np.ndarray, seg_doc: np.ndarray, max_bucket: int, n: int) -
         if len(docs) >= 2:
             pairs = _bucket_pairs(docs, max_bucket)
             found.append(pairs[:, 0] * n + pairs[:, 1])
-    return np.unique(np.concatenate(found)) if found else np.zeros(0, np.int64)
+    return unique_sorted(np.concatenate(found)) if found else np.zeros(0, np.int64)
 
 
 def _bucket_pairs(docs: np.ndarray, max_bucket: int) -> np.ndarray:
@@ -311,8 +323,7 @@ def find_candidates(prepared: Sequence[Prepared], cfg: Config, progress=None, *,
         pairs = _merge_pairs(pairs, candidate_pairs(columns.group(g), seg_doc, cfg.max_bucket))
     if rare:
         keys = np.concatenate(rare_keys)
-        found = candidate_pairs(keys, np.arange(len(prepared)), cfg.max_bucket)
-        pairs = _merge_pairs(pairs, found[noisy[found[:, 0]] | noisy[found[:, 1]]])
+        pairs = _merge_pairs(pairs, candidate_pairs(keys, np.arange(len(prepared)), cfg.max_bucket, only=noisy))
     if grams is None:
         return pairs
     grams.filled = True
