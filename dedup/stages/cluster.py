@@ -72,10 +72,10 @@ def supported(n: int, edges: list[tuple[int, int]], covered: Sequence[tuple[floa
     """For each edge, whether it may merge clusters (see the module docstring).
     ``covered``: per edge, the share of each end's words in its passages (without it,
     every hub link counts as a small part)."""
-    nbrs: list[set[int]] = [set() for _ in range(n)]
+    nbrs: dict[int, set[int]] = {}  # the linked documents only (a set each: 216 bytes empty)
     for a, b in edges:
-        nbrs[a].add(b)
-        nbrs[b].add(a)
+        nbrs.setdefault(a, set()).add(b)
+        nbrs.setdefault(b, set()).add(a)
     out = []
     for a, b in edges:
         if len(nbrs[a]) < 2 or len(nbrs[b]) < 2:
@@ -85,15 +85,23 @@ def supported(n: int, edges: list[tuple[int, int]], covered: Sequence[tuple[floa
             # a common neighbour first (copies of one story: nearly every link), then the
             # longer ties, searched only for the links without one
             out.append(any(x in large for x in small if x != a and x != b) or _tied(nbrs, a, b))
+    split = _hub_splits(nbrs)
+    # Only the links of a hub to a group it may not join are judged by their share: those
+    # few are looked up (a share per end of every link took half a gigabyte of dict
+    # entries at a million articles).
+    wanted = {(h, x) for h, groups in split for g in groups for x in g}
     share: dict[tuple[int, int], float] = {}
-    for (a, b), (ca, cb) in zip(edges, covered if covered is not None else [(0.0, 0.0)] * len(edges)):
-        share[(a, b)] = max(share.get((a, b), 0.0), ca)
-        share[(b, a)] = max(share.get((b, a), 0.0), cb)
-    cut = _hub_cuts(nbrs, share)
+    for (a, b), (ca, cb) in zip(edges, covered if covered is not None else [(0.0, 0.0)] * len(edges)) if wanted else ():
+        if (a, b) in wanted:
+            share[(a, b)] = max(share.get((a, b), 0.0), ca)
+        if (b, a) in wanted:
+            share[(b, a)] = max(share.get((b, a), 0.0), cb)
+    cut = {(h, x) for h, groups in split for g in groups
+           if max(share.get((h, x), 0.0) for x in g) < COMPILATION_SHARE for x in g}
     return [ok and (a, b) not in cut and (b, a) not in cut for (a, b), ok in zip(edges, out)]
 
 
-def _tied(nbrs: list[set[int]], a: int, b: int) -> bool:
+def _tied(nbrs: dict[int, set[int]], a: int, b: int) -> bool:
     """Whether ``a`` and ``b`` are joined by a path of three or four links (two: a
     common neighbour, tested first), never the link between them."""
     near_a, near_b = nbrs[a] - {b}, nbrs[b] - {a}
@@ -106,23 +114,22 @@ def _tied(nbrs: list[set[int]], a: int, b: int) -> bool:
     return any(not nbrs[y].isdisjoint(far_a) for y in near_b)
 
 
-def _hub_cuts(nbrs: list[set[int]], share: dict[tuple[int, int], float]) -> set[tuple[int, int]]:
-    """``(hub, neighbour)`` links that would join a second group of linked neighbours."""
-    cut: set[tuple[int, int]] = set()
-    for h, around in enumerate(nbrs):
+def _hub_splits(nbrs: dict[int, set[int]]) -> list[tuple[int, list[list[int]]]]:
+    """Per hub whose neighbours fall into two or more groups of linked documents, the
+    groups other than the one it joins (the largest; ties: the smallest document)."""
+    out = []
+    for h, around in nbrs.items():
         if len(around) < 4:  # two groups need two documents each
             continue
         linked = [g for g in _groups_among(around, nbrs) if len(g) > 1]
         if len(linked) < 2:
             continue
         keep = min(linked, key=lambda g: (-len(g), min(g)))
-        for g in linked:
-            if g is not keep and max(share.get((h, x), 0.0) for x in g) < COMPILATION_SHARE:
-                cut.update((h, x) for x in g)
-    return cut
+        out.append((h, [g for g in linked if g is not keep]))
+    return out
 
 
-def _groups_among(around: set[int], nbrs: list[set[int]]) -> list[list[int]]:
+def _groups_among(around: set[int], nbrs: dict[int, set[int]]) -> list[list[int]]:
     """The groups of ``around`` that links among themselves join (a search from each
     node not yet reached, set operations in C: a story's copies, all linked to each
     other, are one step)."""
