@@ -55,7 +55,8 @@ def band_keys(sig: np.ndarray, bands: int, rows: int) -> np.ndarray:
     return keys
 
 
-def candidate_pairs(keys: np.ndarray, seg_doc: np.ndarray, max_bucket: int, only: np.ndarray | None = None) -> np.ndarray:
+def candidate_pairs(keys: np.ndarray, seg_doc: np.ndarray, max_bucket: int,
+                    only: np.ndarray | None = None) -> np.ndarray:
     """Unique document pairs (i < j) that share a band key, as an (n, 2) int64 array.
 
     A bucket with more than ``max_bucket`` segments (left-over boilerplate, or one
