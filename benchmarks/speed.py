@@ -148,8 +148,10 @@ def run_dedup(corpus: Path, work: Path, max_seconds: float) -> dict:
             # a 3 GB process, so reading it every 0.25 s took most of a core from a 2-core
             # run at 1M. PSS is read at most PSS_SHARE of the time; RSS every poll.
             now = time.perf_counter()
-            rss_kb, pss_kb = tree_memory_kb(proc.pid, pss=now >= pss_due)
-            pss_due = now + (time.perf_counter() - now) / PSS_SHARE if now >= pss_due else pss_due
+            read_pss = now >= pss_due
+            rss_kb, pss_kb = tree_memory_kb(proc.pid, pss=read_pss)
+            if read_pss:
+                pss_due = now + (time.perf_counter() - now) / PSS_SHARE
             tree_peak, pss_peak = max(tree_peak, rss_kb), max(pss_peak, pss_kb)
             if time.perf_counter() - t > max_seconds:
                 os.killpg(proc.pid, signal.SIGKILL)

@@ -89,15 +89,18 @@ def supported(n: int, edges: list[tuple[int, int]], covered: Sequence[tuple[floa
     # Only the links of a hub to a group it may not join are judged by their share: those
     # few are looked up (a share per end of every link took half a gigabyte of dict
     # entries at a million articles).
-    wanted = {(h, x) for h, groups in split for g in groups for x in g}
-    share: dict[tuple[int, int], float] = {}
-    for (a, b), (ca, cb) in zip(edges, covered if covered is not None else [(0.0, 0.0)] * len(edges)) if wanted else ():
-        if (a, b) in wanted:
-            share[(a, b)] = max(share.get((a, b), 0.0), ca)
-        if (b, a) in wanted:
-            share[(b, a)] = max(share.get((b, a), 0.0), cb)
-    cut = {(h, x) for h, groups in split for g in groups
-           if max(share.get((h, x), 0.0) for x in g) < COMPILATION_SHARE for x in g}
+    share = dict.fromkeys(((h, x) for h, groups in split for g in groups for x in g), 0.0)
+    if share and covered is not None:
+        for (a, b), (ca, cb) in zip(edges, covered):
+            if (a, b) in share:
+                share[(a, b)] = max(share[(a, b)], ca)
+            if (b, a) in share:
+                share[(b, a)] = max(share[(b, a)], cb)
+    cut: set[tuple[int, int]] = set()
+    for h, groups in split:
+        for g in groups:
+            if max(share[(h, x)] for x in g) < COMPILATION_SHARE:
+                cut.update((h, x) for x in g)
     return [ok and (a, b) not in cut and (b, a) not in cut for (a, b), ok in zip(edges, out)]
 
 
