@@ -4,10 +4,16 @@ process's garbage collection left as it was after forking them."""
 from __future__ import annotations
 
 import gc
+import multiprocessing
 import os
+import struct
+import sys
+import threading
+import time
 
 import pytest
 
+from dedup.engines import processes
 from dedup.engines.processes import Workers, run
 
 
@@ -43,3 +49,53 @@ def test_workers_collections_skip_what_they_inherit():
     inherited: they are frozen in the worker, as this process had them at the fork."""
     keep = [[] for _ in range(1000)]  # objects this process holds when the workers fork
     assert min(run(_frozen, None, list(range(4)), 2)) >= len(keep)
+
+
+def _half_sent(_, x):
+    """Item 0 at once; item 1: half a result message in the pool's result pipe, as a
+    worker killed while sending a large result leaves it, then nothing more."""
+    if x == 0:
+        return x
+    time.sleep(0.3)
+    frame = sys._getframe()
+    while "outqueue" not in frame.f_locals:  # the pool's worker loop, which called us
+        frame = frame.f_back
+    os.write(frame.f_locals["outqueue"]._writer.fileno(), struct.pack("!i", 1 << 20) + b"half")
+    time.sleep(120)
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="workers are forked")
+def test_a_stopped_run_returns_though_the_pool_cannot_finish_stopping(monkeypatch):
+    """The caller stops early while a result is half sent: the pool's own terminate()
+    would wait for the rest for ever (CPython gh-78178); the run gives up on it after a
+    while and the workers are gone."""
+    monkeypatch.setattr(processes, "STOP_WAIT", 0.5)
+    results = run(_half_sent, None, [0, 1], 2)
+    assert next(results) == 0
+    time.sleep(0.8)  # item 1's half message is in the pipe
+    pids = [p.pid for p in multiprocessing.active_children()]
+    assert len(pids) == 2
+    closing = threading.Thread(target=results.close, daemon=True)
+    closing.start()
+    closing.join(20)
+    assert not closing.is_alive()
+    deadline = time.time() + 10
+    while any(map(_running, pids)) and time.time() < deadline:
+        time.sleep(0.05)
+    assert not any(map(_running, pids))  # the workers were killed all the same
+
+
+def _running(pid: int) -> bool:
+    """Whether process ``pid`` runs (a zombie, dead but not yet reaped, does not)."""
+    try:
+        return os.kill(pid, 0) is None and _state(pid) != "Z"
+    except ProcessLookupError:
+        return False
+
+
+def _state(pid: int) -> str:
+    try:
+        with open(f"/proc/{pid}/stat") as fh:
+            return fh.read().rsplit(")", 1)[1].split()[0]
+    except FileNotFoundError:  # no /proc: os.kill has said it exists
+        return "R"
