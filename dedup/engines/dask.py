@@ -28,6 +28,7 @@ from .base import chunks, fold
 CONNECT_TIMEOUT = 10  # seconds to reach a scheduler before giving up with one line
 RETRIES = 2  # a task whose worker raised (not died: Dask reschedules those itself)
 TASKS = "dask tasks"  # the progress label of the tasks' completion events
+QUIET = logging.CRITICAL + 1  # distributed's log level for the clusters we start: nothing
 
 
 def _state(blob: bytes) -> Any:
@@ -85,9 +86,11 @@ class DaskEngine:
             else:
                 from .processes import default_jobs
 
+                # Quiet: what fails in our cluster reaches the run as an exception (one
+                # line); a stopped run's workers would log each broken connection.
                 cluster = distributed.LocalCluster(
                     n_workers=workers or default_jobs(), threads_per_worker=1, processes=True,
-                    dashboard_address=":0", silence_logs=logging.ERROR)
+                    dashboard_address=":0", silence_logs=QUIET)
                 self._owned.append(cluster)
                 client = distributed.Client(cluster)
             self._owned.insert(0, client)
