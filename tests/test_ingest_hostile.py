@@ -11,6 +11,7 @@ import pytest
 
 import dedup
 from dedup import InputError, read_corpus
+from dedup.stages.ingest import to_document
 MAX_DOCUMENT_BYTES = 10 * 2**20  # the documented cap (README, input section)
 
 TEXT = "The council approved the new budget for the harbour district on Tuesday evening."
@@ -289,3 +290,38 @@ def test_a_binary_file_named_jsonl_gives_a_bounded_report(tmp_path):
     assert [d.id for d in docs] == ["ok.txt"]
     assert len(problems) == 21
     assert problems[0].line is None and problems[0].message.startswith("not read past line 20: no line so far is a record")
+
+
+def test_metadata_that_is_not_text_never_costs_the_document(tmp_path):
+    """A number in a metadata field is its digits (epoch dates, numeric titles, as ids
+    are); another value that is not text is left out with a note, the record kept. One
+    record handed to the library has nowhere for a note: there it is an InputError."""
+    words = " ".join(TEXT for _ in range(3))
+    lines = [{"id": "epoch", "text": words, "date": 1489154400, "title": 1984},
+             {"id": "float", "text": words, "date": 1489154400.0, "source": 2.5},
+             {"id": "odd", "text": words, "date": {"y": 2017}, "title": True, "url": ["u"]}]
+    (tmp_path / "m.jsonl").write_text("\n".join(json.dumps(x) for x in lines) + '\n{"id": "nan", "text": "t", "date": NaN}\n')
+    docs, problems = read_corpus(tmp_path / "m.jsonl")
+    got = {d.id: (d.date, d.title, d.source, d.url) for d in docs}
+    assert got == {"epoch": ("1489154400", "1984", None, None), "float": ("1489154400", None, "2.5", None),
+                   "odd": (None, None, None, None), "nan": (None, None, None, None)}
+    assert sorted((p.line, p.message, p.skipped) for p in problems) == [
+        (3, "field 'date': an object, not text; left out", False),
+        (3, "field 'title': true, not text; left out", False),
+        (3, "field 'url': a list, not text; left out", False),
+        (4, "field 'date': NaN, not text; left out", False)]
+    report = dedup.cluster(tmp_path / "m.jsonl")
+    assert {d.doc_id: d.date for d in report.documents}["epoch"] == "2017-03-10T14:00:00+00:00"
+    with pytest.raises(InputError, match="bad field 'url': a list, not text"):
+        to_document(lines[2] | {"title": None, "date": None})
+
+
+def test_a_file_name_with_a_newline_or_an_escape_is_one_warning_line(tmp_path):
+    (tmp_path / "ok.txt").write_text(TEXT)
+    (tmp_path / "bad\nname.txt").write_bytes(b"a\x00b")
+    (tmp_path / "red\x1b[31m.txt").write_bytes(b"c\x00d")
+    code, out, err = _cli("cluster", ".", "-f", "json", cwd=tmp_path)
+    assert code == 1
+    assert sorted(err.splitlines()) == [
+        "dedup: warning: skipped ./bad\\nname.txt: binary file (contains NUL bytes), not text",
+        "dedup: warning: skipped ./red\\x1b[31m.txt: binary file (contains NUL bytes), not text"], err

@@ -27,8 +27,8 @@ from rich.console import Console
 
 from .. import __version__
 from ..errors import ConfigError, DedupError
-from .common import (CheckedStream, Format, ProgressBar, ReaderGone, StdoutConsole, check_output, err_console,
-                     quiet_unraisable, stopped, terminate, with_fields, write_output)
+from .common import (CheckedStream, Format, ProgressBar, ReaderGone, StdoutConsole, check_output, err_console, one_line,
+                     quiet_unraisable, stopped, terminate, warn, with_fields, write_output)
 from .compare_cmd import compare_cmd
 from .defaults import config_defaults
 from .eval_cmd import eval_cmd
@@ -187,7 +187,7 @@ def cluster_cmd(
                     runner.on_task = None
         if not quiet:
             for problem in outcome.problems:
-                sys.stderr.write(f"dedup: warning: {'skipped ' if problem.skipped else ''}{problem}\n")
+                warn(problem)
             if bar.summary():
                 sys.stderr.write(bar.summary())
             _memory_line(runner)
@@ -240,7 +240,7 @@ def _memory_line(engine) -> None:
 
 def _fail(message: str) -> None:
     try:
-        sys.stderr.write(f"dedup: error: {message}\n")
+        sys.stderr.write(one_line(f"dedup: error: {message}") + "\n")
         sys.stderr.flush()
     except OSError:  # stderr itself is gone: nowhere left to say it
         pass
@@ -256,7 +256,7 @@ def _flagged(exc: ConfigError) -> str:
 def _show_problems(problems, limit: int = 20) -> None:
     """Why inputs were skipped, when that left nothing to do (the first ``limit``)."""
     for problem in problems[:limit]:
-        sys.stderr.write(f"dedup: warning: {'skipped ' if problem.skipped else ''}{problem}\n")
+        warn(problem)
     if len(problems) > limit:
         sys.stderr.write(f"dedup: warning: and {len(problems) - limit} more\n")
 

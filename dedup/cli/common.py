@@ -175,6 +175,20 @@ def _umask() -> int:
     return mask
 
 
+_CONTROLS = re.compile("[\x00-\x08\x0a-\x1f\x7f\x85\u2028\u2029]")  # a tab stays
+
+
+def one_line(text: str) -> str:
+    """``text`` kept to one line of a terminal: control characters (a newline in a file
+    name, an escape sequence) written as Python escapes (``\\n``, ``\\x1b``)."""
+    return _CONTROLS.sub(lambda m: m.group().encode("unicode_escape").decode("ascii"), text)
+
+
+def warn(problem) -> None:
+    """One line on stderr for a :class:`~dedup.models.Problem` (an input skipped or noted)."""
+    sys.stderr.write(one_line(f"dedup: warning: {'skipped ' if problem.skipped else ''}{problem}") + "\n")
+
+
 _SIGNALS: list[int] = []  # the termination signals received
 
 

@@ -19,7 +19,7 @@ from rich.console import Console
 from rich.table import Table
 
 from ..index.errors import DuplicateIdError, IndexFileError, IndexReadOnlyError
-from .common import (Format, ProgressBar, StdoutConsole, check_output, with_fields, write_output)
+from .common import (Format, ProgressBar, StdoutConsole, check_output, warn, with_fields, write_output)
 from .lazy import lazy
 
 Config = lazy("dedup.config", "Config")
@@ -99,7 +99,7 @@ def add_cmd(
         total = len(index)
     if not quiet:
         for problem in problems:
-            sys.stderr.write(f"dedup: warning: {'skipped ' if problem.skipped else ''}{problem}\n")
+            warn(problem)
         if bar.summary():
             sys.stderr.write(bar.summary())
         for ids, what in ((stored, "already in the index"), (repeated, "repeating an id met earlier in the input")):
@@ -162,7 +162,7 @@ def query_cmd(
     docs, problems = read_corpus([file], fields)
     if not quiet:
         for problem in problems:
-            sys.stderr.write(f"dedup: warning: {'skipped ' if problem.skipped else ''}{problem}\n")
+            warn(problem)
     with _open_to_read(db) as index:
         results = [index.query(d) for d in docs]
         texts = {m.doc_id: index.get(m.doc_id).text for r in results for m in r.matches}

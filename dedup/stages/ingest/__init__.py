@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
 import os
 import re
 from collections.abc import Callable, Iterable, Iterator
@@ -61,7 +62,42 @@ def _mend_surrogates(record: dict, notes: list[str]) -> dict:
     return record if mended is None else mended
 
 
-def _to_document(record: Any, notes: list[str]) -> Document:
+_METADATA = ("title", "date", "source", "url", "author")
+
+
+def _metadata_as_text(record: dict, notes: list[str] | None) -> dict:
+    """Metadata fields are text. A number becomes its digits, as an id does (dates as epoch
+    seconds, a numeric title); any other value that is not text (true, a list, an object,
+    NaN) is left out with a note: an odd optional field never costs a corpus's document.
+    Without ``notes`` (one record handed to the library, which has nowhere to put a note)
+    such a value is an :class:`InputError`."""
+    mended = None
+    for key in _METADATA:
+        value = record.get(key)
+        if value is None or isinstance(value, str):
+            continue
+        mended = mended if mended is not None else dict(record)
+        if isinstance(value, int) and not isinstance(value, bool):
+            mended[key] = str(value)
+        elif isinstance(value, float) and math.isfinite(value):
+            mended[key] = str(int(value)) if value.is_integer() else repr(value)
+        elif notes is None:
+            raise InputError(f"bad field '{key}': {_kind(value)}, not text")
+        else:
+            mended[key] = None
+            notes.append(f"field '{key}': {_kind(value)}, not text; left out")
+    return record if mended is None else mended
+
+
+def _kind(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, float):  # JSON's spelling of the values Python reads
+        return "NaN" if math.isnan(value) else ("-" if value < 0 else "") + "Infinity"
+    return {dict: "an object", list: "a list"}.get(type(value), f"a {type(value).__name__}")
+
+
+def _to_document(record: Any, notes: list[str], strict: bool = False) -> Document:
     if isinstance(record, Document):
         record_fields = {k: getattr(record, k) for k in _FIELDS}
         mended = _mend_surrogates(record_fields, notes)
@@ -72,7 +108,7 @@ def _to_document(record: Any, notes: list[str]) -> Document:
         if key not in record or record[key] is None:
             raise InputError(f"record has no '{key}'")
     try:
-        doc = Document.model_validate(_mend_surrogates(record, notes))
+        doc = Document.model_validate(_mend_surrogates(_metadata_as_text(record, None if strict else notes), notes))
     except ValidationError as exc:
         err = exc.errors(include_input=False, include_url=False)[0]
         field = ".".join(str(p) for p in err["loc"]) or "record"
@@ -85,8 +121,10 @@ def _to_document(record: Any, notes: list[str]) -> Document:
 def to_document(record: Any) -> Document:
     """A Document from a Document or a mapping with at least ``id`` and ``text``.
 
-    A lone surrogate in a string field becomes U+FFFD (:func:`iter_corpus` reports it)."""
-    return _to_document(record, [])
+    A lone surrogate in a string field becomes U+FFFD (:func:`iter_corpus` reports it); a
+    number in a metadata field becomes text; any other value there that is not text is an
+    :class:`InputError` (:func:`iter_corpus` leaves it out with a note)."""
+    return _to_document(record, [], strict=True)
 
 
 class Chooser:
