@@ -267,3 +267,21 @@ def test_every_public_store_method_translates_sqlite_errors():
               if not n.startswith("_") and n not in ("write", "read", "close")]
     assert {"word_counts", "gram_counts", "add_links", "stories_of", "band_rows"} <= set(public)
     assert [n for n in public if not hasattr(getattr(SqliteStore, n), "__wrapped__")] == []
+
+
+def test_an_index_sqlite_cannot_open_on_a_read_only_mount_is_read_only(tmp_path, monkeypatch):
+    """On a read-only mount SQLite cannot make the WAL's -shm file and says CANTOPEN, not
+    READONLY (even as root: the mount binds root too); that is the read-only error, so
+    `dedup index query|stats|clusters` fall back to reading. Root cannot make such a mount
+    here: os.access answers as it does on one (EROFS)."""
+    from dedup.index.sqlite.errors import translate
+
+    db = tmp_path / "i.db"
+    db.write_bytes(b"")
+    cantopen = sqlite3.OperationalError("unable to open database file")
+    assert type(translate(cantopen, str(db))) is dedup.IndexFileError  # writable: a real failure to open
+    real = os.access
+    monkeypatch.setattr(os, "access", lambda p, mode, **kw: mode != os.W_OK and real(p, mode, **kw))
+    err = translate(cantopen, str(db))
+    assert isinstance(err, dedup.IndexReadOnlyError) and "read-only" in str(err) and err.exit_code == 5
+    assert type(translate(cantopen, str(tmp_path / "missing.db"))) is dedup.IndexFileError

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import os
 import sqlite3
 
 from ..errors import IndexDamagedError, IndexFileError, IndexLockedError, IndexReadOnlyError
@@ -29,7 +30,7 @@ def translate(exc: sqlite3.DatabaseError, path: str) -> IndexFileError:
         return IndexLockedError(f"{path}: another process is writing to the index (waited for the lock; try again)")
     if code in ("SQLITE_NOTADB", "SQLITE_CORRUPT"):
         return IndexDamagedError(f"{path}: not a dedup index or damaged ({msg}); nothing was written to it")
-    if code == "SQLITE_READONLY":
+    if code == "SQLITE_READONLY" or code == "SQLITE_CANTOPEN" and _unwritable(path):
         return IndexReadOnlyError(f"{path}: the index is read-only (the file or its directory cannot be "
                                   f"written); nothing was written to it")
     if code == "SQLITE_FULL":
@@ -39,6 +40,13 @@ def translate(exc: sqlite3.DatabaseError, path: str) -> IndexFileError:
     if code == "SQLITE_CANTOPEN":
         return IndexFileError(f"{path}: cannot open the index or its -wal/-shm files ({msg})")
     return IndexFileError(f"{path}: {msg}")
+
+
+def _unwritable(path: str) -> bool:
+    """An existing index file that cannot be written, or in a directory that cannot (a
+    read-only mount too: SQLite then cannot make the WAL's -shm file and says CANTOPEN)."""
+    where = os.path.dirname(os.path.abspath(path))
+    return os.path.exists(path) and not (os.access(path, os.W_OK) and os.access(where, os.W_OK))
 
 
 def errors_translated(cls):
