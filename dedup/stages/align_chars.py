@@ -13,15 +13,18 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from rapidfuzz.distance import Indel
 
-from .align import Span, group_blocks
+from .align import Span, equal_blocks, group_blocks
 from ..config import Config
 from .normalize import normalize_token
 from .significance import prefix_sums
 
 MIN_RUN = 3  # characters; shorter equal runs are coincidence
 GAP = 24  # characters a passage may bridge (a few misread words)
+# Characters x characters one LCS runs on at once (256 MiB of bits, two pages of ~46,000
+# characters); longer pairs are cut at shared 3-character runs (align._tiled), and
+# stretches with none between are left out, so two OCR-damaged books cannot exhaust memory.
+MAX_CHAR_CELLS = 1 << 31
 CHARS_PER_WORD = 6.0  # to express matched characters as words of evidence
 
 
@@ -59,10 +62,8 @@ def align_chars(A: CharView, B: CharView, cfg: Config, wa: np.ndarray | None = N
         return sorted((s.swapped() for s in align_chars(B, A, cfg, wb, wa)), key=lambda s: (s.a0, s.b0))
     ca = prefix_sums(wa[A.word_of] if wa is not None else np.ones(len(A.chars)))
     cb = prefix_sums(wb[B.word_of] if wb is not None else np.ones(len(B.chars)))
-    blocks = [  # as_list: plain tuples, not an Opcode object per edit of thousands of characters
-        (s0, s1, d0, d1) for tag, s0, s1, d0, d1 in Indel.opcodes(A.chars, B.chars).as_list()
-        if tag == "equal" and s1 - s0 >= MIN_RUN
-    ]
+    blocks = [blk for blk in equal_blocks(A.chars, B.chars, 0, len(A.chars), 0, len(B.chars), MAX_CHAR_CELLS)
+              if blk[1] - blk[0] >= MIN_RUN]
     spans = []
     min_chars = cfg.min_passage_tokens * CHARS_PER_WORD
     for g in group_blocks(blocks, GAP):
