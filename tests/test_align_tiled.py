@@ -61,21 +61,27 @@ def test_a_tiled_box_finds_the_copy_the_whole_lcs_finds(seed, before_a, before_b
     assert _matched(tiled) >= copied - 3 * edits - 8  # the copy is found
 
 
-def test_a_long_document_copied_whole_is_one_passage_in_bounded_memory(monkeypatch):
-    """A 30,000-word text and a copy of it with other text before and after: one passage
-    over the copy, the same as with one LCS, with every LCS box held to 4,096 cells."""
-    text = "\n\n".join(article(k, paragraphs=6) for k in range(300))
-    copy = article(10**6, paragraphs=3) + "\n\n" + text + "\n\n" + article(10**6 + 1, paragraphs=3)
-    whole = compare(text, copy)
-    sizes = []
+def _lcs_sizes(monkeypatch) -> list[int]:
+    """The cells of every LCS run from now on (rapidfuzz's Indel.opcodes, recorded)."""
+    sizes: list[int] = []
     real = align.Indel.opcodes
 
     def opcodes(sa, sb):
         sizes.append(len(sa) * len(sb))
         return real(sa, sb)
 
-    monkeypatch.setattr(align, "MAX_CELLS", 1 << 12)
     monkeypatch.setattr(align.Indel, "opcodes", opcodes)
+    return sizes
+
+
+def test_a_long_document_copied_whole_is_one_passage_in_bounded_memory(monkeypatch):
+    """A 30,000-word text and a copy of it with other text before and after: one passage
+    over the copy, the same as with one LCS, with every LCS box held to 4,096 cells."""
+    text = "\n\n".join(article(k, paragraphs=6) for k in range(300))
+    copy = article(10**6, paragraphs=3) + "\n\n" + text + "\n\n" + article(10**6 + 1, paragraphs=3)
+    whole = compare(text, copy)
+    monkeypatch.setattr(align, "MAX_CELLS", 1 << 12)
+    sizes = _lcs_sizes(monkeypatch)
     tiled = compare(text, copy)
     assert max(sizes) <= 1 << 12
     assert tiled.kind == whole.kind == "duplicate" and tiled.coverage_source == whole.coverage_source == 1.0
@@ -104,15 +110,8 @@ def test_character_alignment_is_held_to_its_cells_too(monkeypatch):
     b = shared.replace("e", "c", 40) + "\n\n" + article(501, paragraphs=4)  # misread letters
     A, B = _view(a), _view(b)
     whole = ac.align_chars(A, B, Config())
-    sizes = []
-    real = align.Indel.opcodes
-
-    def opcodes(sa, sb):
-        sizes.append(len(sa) * len(sb))
-        return real(sa, sb)
-
     monkeypatch.setattr(ac, "MAX_CHAR_CELLS", 1 << 16)
-    monkeypatch.setattr(align.Indel, "opcodes", opcodes)
+    sizes = _lcs_sizes(monkeypatch)
     tiled = ac.align_chars(A, B, Config())
     assert sizes and max(sizes) <= 1 << 16 < len(A.chars) * len(B.chars)
     assert sum(s.matched for s in tiled) >= 0.95 * sum(s.matched for s in whole) > 0
