@@ -300,7 +300,7 @@ def test_metadata_that_is_not_text_never_costs_the_document(tmp_path):
     lines = [{"id": "epoch", "text": words, "date": 1489154400, "title": 1984},
              {"id": "float", "text": words, "date": 1489154400.0, "source": 2.5},
              {"id": "odd", "text": words, "date": {"y": 2017}, "title": True, "url": ["u"]}]
-    (tmp_path / "m.jsonl").write_text("\n".join(json.dumps(x) for x in lines) + '\n{"id": "nan", "text": "t", "date": NaN}\n')
+    (tmp_path / "m.jsonl").write_text("\n".join(json.dumps(x) for x in lines) + '\n{"id": "nan", "text": "t", "date": NaN, "title": -Infinity}\n')
     docs, problems = read_corpus(tmp_path / "m.jsonl")
     got = {d.id: (d.date, d.title, d.source, d.url) for d in docs}
     assert got == {"epoch": ("1489154400", "1984", None, None), "float": ("1489154400", None, "2.5", None),
@@ -309,7 +309,7 @@ def test_metadata_that_is_not_text_never_costs_the_document(tmp_path):
         (3, "field 'date': an object, not text; left out", False),
         (3, "field 'title': true, not text; left out", False),
         (3, "field 'url': a list, not text; left out", False),
-        (4, "field 'date': NaN, not text; left out", False)]
+        (4, "field 'title': -Infinity, not text; left out", False)]
     report = dedup.cluster(tmp_path / "m.jsonl")
     assert {d.doc_id: d.date for d in report.documents}["epoch"] == "2017-03-10T14:00:00+00:00"
     with pytest.raises(InputError, match="bad field 'url': a list, not text"):

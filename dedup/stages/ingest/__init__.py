@@ -67,8 +67,9 @@ _METADATA = ("title", "date", "source", "url", "author")
 
 def _metadata_as_text(record: dict, notes: list[str] | None) -> dict:
     """Metadata fields are text. A number becomes its digits, as an id does (dates as epoch
-    seconds, a numeric title); any other value that is not text (true, a list, an object,
-    NaN) is left out with a note: an odd optional field never costs a corpus's document.
+    seconds, a numeric title), NaN (a missing number in a table) none; any other value that
+    is not text (true, a list, an object, infinity) is left out with a note: an odd optional
+    field never costs a corpus's document.
     Without ``notes`` (one record handed to the library, which has nowhere to put a note)
     such a value is an :class:`InputError`."""
     mended = None
@@ -77,7 +78,9 @@ def _metadata_as_text(record: dict, notes: list[str] | None) -> dict:
         if value is None or isinstance(value, str):
             continue
         mended = mended if mended is not None else dict(record)
-        if isinstance(value, int) and not isinstance(value, bool):
+        if isinstance(value, float) and math.isnan(value):  # a table's missing number (pandas)
+            mended[key] = None
+        elif isinstance(value, int) and not isinstance(value, bool):
             mended[key] = str(value)
         elif isinstance(value, float) and math.isfinite(value):
             mended[key] = str(int(value)) if value.is_integer() else repr(value)
@@ -92,8 +95,8 @@ def _metadata_as_text(record: dict, notes: list[str] | None) -> dict:
 def _kind(value: Any) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
-    if isinstance(value, float):  # JSON's spelling of the values Python reads
-        return "NaN" if math.isnan(value) else ("-" if value < 0 else "") + "Infinity"
+    if isinstance(value, float):  # JSON's spelling of the value Python reads
+        return ("-" if value < 0 else "") + "Infinity"
     return {dict: "an object", list: "a list"}.get(type(value), f"a {type(value).__name__}")
 
 
