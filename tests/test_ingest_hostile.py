@@ -294,7 +294,8 @@ def test_a_binary_file_named_jsonl_gives_a_bounded_report(tmp_path):
 
 def test_metadata_that_is_not_text_never_costs_the_document(tmp_path):
     """A number in a metadata field is its digits (epoch dates, numeric titles, as ids
-    are); another value that is not text is left out with a note, the record kept. One
+    are), NaN (a table's missing number) none; another value that is not text is left
+    out with a note, the record kept. One
     record handed to the library has nowhere for a note: there it is an InputError."""
     words = " ".join(TEXT for _ in range(3))
     lines = [{"id": "epoch", "text": words, "date": 1489154400, "title": 1984},
