@@ -5,6 +5,7 @@ Field names follow the JSON format documented in the README; they are a public c
 
 from __future__ import annotations
 
+import math
 from typing import Literal, Optional
 
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, field_validator
@@ -32,12 +33,28 @@ class Document(BaseModel):
         # JSONL corpora often carry numeric ids; they are names, not numbers.
         if isinstance(value, bool):
             raise ValueError("id must be a string or an integer")
-        if isinstance(value, int):
-            try:
-                return str(value)
-            except ValueError:  # past Python's digit limit: no name is that long
-                raise ValueError("id is an integer too long to be a name") from None
+        return _int_text(value, "id")
+
+    @field_validator("title", "date", "source", "url", "author", mode="before")
+    @classmethod
+    def _number_to_str(cls, value, info):
+        # Tables and JSON carry numbers here too (epoch dates, a numeric title): their
+        # digits, as an id's. NaN is a table's missing number (pandas writes it so): none.
+        if isinstance(value, float):
+            if math.isnan(value):
+                return None
+            return (str(int(value)) if value.is_integer() else repr(value)) if math.isfinite(value) else value
+        return value if isinstance(value, bool) else _int_text(value, info.field_name)
+
+
+def _int_text(value, field: str):
+    """An integer as its digits (anything else as it is)."""
+    if not isinstance(value, int):
         return value
+    try:
+        return str(value)
+    except ValueError:  # past Python's digit limit: no name is that long
+        raise ValueError(f"{field} is an integer too long to be a name") from None
 
 
 class FieldMap(BaseModel):

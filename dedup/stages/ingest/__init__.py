@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import math
 import os
 import re
 from collections.abc import Callable, Iterable, Iterator
@@ -65,31 +64,10 @@ def _mend_surrogates(record: dict, notes: list[str]) -> dict:
 _METADATA = ("title", "date", "source", "url", "author")
 
 
-def _metadata_as_text(record: dict, notes: list[str] | None) -> dict:
-    """Metadata fields are text. A number becomes its digits, as an id does (dates as epoch
-    seconds, a numeric title), NaN (a missing number in a table) none; any other value that
-    is not text (true, a list, an object, infinity) is left out with a note: an odd optional
-    field never costs a corpus's document.
-    Without ``notes`` (one record handed to the library, which has nowhere to put a note)
-    such a value is an :class:`InputError`."""
-    mended = None
-    for key in _METADATA:
-        value = record.get(key)
-        if value is None or isinstance(value, str):
-            continue
-        mended = mended if mended is not None else dict(record)
-        if isinstance(value, float) and math.isnan(value):  # a table's missing number (pandas)
-            mended[key] = None
-        elif isinstance(value, int) and not isinstance(value, bool):
-            mended[key] = str(value)
-        elif isinstance(value, float) and math.isfinite(value):
-            mended[key] = str(int(value)) if value.is_integer() else repr(value)
-        elif notes is None:
-            raise InputError(f"bad field '{key}': {_kind(value)}, not text")
-        else:
-            mended[key] = None
-            notes.append(f"field '{key}': {_kind(value)}, not text; left out")
-    return record if mended is None else mended
+def _not_text(err: dict) -> bool:
+    """A validation error of a metadata field whose value is not text (nor a number,
+    which the model reads as text)."""
+    return err["type"] == "string_type" and len(err["loc"]) == 1 and err["loc"][0] in _METADATA
 
 
 def _kind(value: Any) -> str:
@@ -101,6 +79,8 @@ def _kind(value: Any) -> str:
 
 
 def _to_document(record: Any, notes: list[str], strict: bool = False) -> Document:
+    """``strict``: a metadata value that is not text is an error (one record handed to the
+    library, with nowhere for a note); else it is left out with a note, the record kept."""
     if isinstance(record, Document):
         record_fields = {k: getattr(record, k) for k in _FIELDS}
         mended = _mend_surrogates(record_fields, notes)
@@ -110,12 +90,20 @@ def _to_document(record: Any, notes: list[str], strict: bool = False) -> Documen
     for key in ("id", "text"):
         if key not in record or record[key] is None:
             raise InputError(f"record has no '{key}'")
+    record = _mend_surrogates(record, notes)
     try:
-        doc = Document.model_validate(_mend_surrogates(_metadata_as_text(record, None if strict else notes), notes))
+        doc = Document.model_validate(record)
     except ValidationError as exc:
-        err = exc.errors(include_input=False, include_url=False)[0]
-        field = ".".join(str(p) for p in err["loc"]) or "record"
-        raise InputError(f"bad field '{field}': {err['msg']}") from None
+        errors = exc.errors(include_input=False, include_url=False)
+        odd = {e["loc"][0] for e in errors if _not_text(e)}
+        if strict or len(odd) < len(errors):
+            err = errors[0]
+            field = ".".join(str(p) for p in err["loc"]) or "record"
+            why = f"{_kind(record[field])}, not text" if _not_text(err) else err["msg"]
+            raise InputError(f"bad field '{field}': {why}") from None
+        # an odd optional field never costs a corpus's document
+        notes.extend(f"field '{k}': {_kind(record[k])}, not text; left out" for k in _METADATA if k in odd)
+        doc = Document.model_validate({**record, **dict.fromkeys(odd)})
     if len(doc.text) > MAX_DOCUMENT_BYTES:
         raise InputError(f"text longer than {MAX_DOCUMENT_BYTES:,} characters, the most one document may hold")
     return doc
@@ -125,7 +113,7 @@ def to_document(record: Any) -> Document:
     """A Document from a Document or a mapping with at least ``id`` and ``text``.
 
     A lone surrogate in a string field becomes U+FFFD (:func:`iter_corpus` reports it); a
-    number in a metadata field becomes text; any other value there that is not text is an
+    metadata value that is not text (nor a number, read as its digits) is an
     :class:`InputError` (:func:`iter_corpus` leaves it out with a note)."""
     return _to_document(record, [], strict=True)
 
