@@ -9,6 +9,14 @@ REPO = Path(__file__).resolve().parent.parent
 SEEDS = REPO / "seeds"
 
 
+def alive(pid: int) -> bool:
+    """Whether process ``pid`` runs (Linux /proc; a zombie, dead but not reaped, does not)."""
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
+    except OSError:
+        return False
+
+
 @pytest.fixture
 def seeds_dir() -> Path:
     return SEEDS

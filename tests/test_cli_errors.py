@@ -17,6 +17,7 @@ from hypothesis import given, settings, strategies as st
 import dedup
 from dedup.storage import spill
 from dedup.config import Config
+from conftest import alive
 from textgen import article
 
 DEDUP = [sys.executable, "-m", "dedup"]
@@ -220,13 +221,6 @@ def _children(pid: int) -> list[int]:
     return out
 
 
-def _alive(pid: int) -> bool:
-    try:
-        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
-    except OSError:
-        return False
-
-
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="needs /proc")
 def test_a_killed_run_leaves_no_workers_and_the_next_run_removes_its_workspace(tmp_path, seeds_dir):
     corpus = _big_corpus(tmp_path / "big.jsonl")
@@ -245,9 +239,9 @@ def test_a_killed_run_leaves_no_workers_and_the_next_run_removes_its_workspace(t
     proc.kill()
     _, err = proc.communicate(timeout=60)  # until every holder of stderr has gone
     deadline = time.time() + 5
-    while any(_alive(w) for w in workers) and time.time() < deadline:
+    while any(alive(w) for w in workers) and time.time() < deadline:
         time.sleep(0.05)
-    assert not any(_alive(w) for w in workers)
+    assert not any(alive(w) for w in workers)
     assert "Traceback" not in err and "Error" not in err, err
     left = [p for p in work.iterdir() if p.name.startswith(f"dedup-{proc.pid}-")]
     assert left, "a SIGKILLed run cannot remove its workspace; the next run must"

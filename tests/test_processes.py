@@ -13,6 +13,7 @@ import time
 
 import pytest
 
+from conftest import alive
 from dedup.engines import processes
 from dedup.engines.processes import Workers, run
 
@@ -64,7 +65,7 @@ def _half_sent(_, x):
     time.sleep(120)
 
 
-@pytest.mark.skipif(not hasattr(os, "fork"), reason="workers are forked")
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="needs fork and /proc")
 def test_a_stopped_run_returns_though_the_pool_cannot_finish_stopping(monkeypatch):
     """The caller stops early while a result is half sent: the pool's own terminate()
     would wait for the rest for ever (CPython gh-78178); the run gives up on it after a
@@ -80,22 +81,6 @@ def test_a_stopped_run_returns_though_the_pool_cannot_finish_stopping(monkeypatc
     closing.join(20)
     assert not closing.is_alive()
     deadline = time.time() + 10
-    while any(map(_running, pids)) and time.time() < deadline:
+    while any(map(alive, pids)) and time.time() < deadline:
         time.sleep(0.05)
-    assert not any(map(_running, pids))  # the workers were killed all the same
-
-
-def _running(pid: int) -> bool:
-    """Whether process ``pid`` runs (a zombie, dead but not yet reaped, does not)."""
-    try:
-        return os.kill(pid, 0) is None and _state(pid) != "Z"
-    except ProcessLookupError:
-        return False
-
-
-def _state(pid: int) -> str:
-    try:
-        with open(f"/proc/{pid}/stat") as fh:
-            return fh.read().rsplit(")", 1)[1].split()[0]
-    except FileNotFoundError:  # no /proc: os.kill has said it exists
-        return "R"
+    assert not any(map(alive, pids))  # the workers were killed all the same

@@ -19,7 +19,7 @@ from rich.console import Console
 from rich.table import Table
 
 from ..index.errors import DuplicateIdError, IndexFileError, IndexReadOnlyError
-from .common import (Format, ProgressBar, StdoutConsole, check_output, warn, with_fields, write_output)
+from .common import (Format, ProgressBar, StdoutConsole, check_output, one_line, warn, with_fields, write_output)
 from .lazy import lazy
 
 Config = lazy("dedup.config", "Config")
@@ -104,8 +104,8 @@ def add_cmd(
             sys.stderr.write(bar.summary())
         for ids, what in ((stored, "already in the index"), (repeated, "repeating an id met earlier in the input")):
             if ids:  # one line, not one per document: a retried load meets thousands
-                sys.stderr.write(f"dedup: warning: {_count(len(ids), 'document')} {what}, skipped "
-                                 f"({_some(ids)})\n")
+                sys.stderr.write(one_line(f"dedup: warning: {_count(len(ids), 'document')} {what}, skipped "
+                                          f"({_some(ids)})") + "\n")
     summary = f"added {_count(added, 'document')}; the index holds {total}\n"
     (sys.stderr if fmt is AddFormat.jsonl and not bulk else sys.stdout).write(summary)
     return 1 if problems or stored or repeated else 0
