@@ -40,6 +40,8 @@ class Document(BaseModel):
     def _number_to_str(cls, value, info):
         # Tables and JSON carry numbers here too (epoch dates, a numeric title): their
         # digits, as an id's. NaN is a table's missing number (pandas writes it so): none.
+        if value is None or type(value) is str:  # nearly always: one test per field
+            return value
         if isinstance(value, float):
             if math.isnan(value):
                 return None
