@@ -12,7 +12,7 @@ from dedup.storage.workspace import DocStore
 from dedup.models import Document
 from dedup.stages.prepare import prepare_corpus
 from dedup.engines import Inline
-from dedup.stages.significance import Evidence, evidence_ceiling, word_evidence
+from dedup.stages.significance import Evidence, word_evidence
 from dedup.storage.spill import workdir
 from dedup.stages.words import phrase_keys, phrases_of
 
@@ -84,24 +84,3 @@ def test_the_corpus_counts_each_documents_phrases():
             assert np.all(np.diff(distinct.astype(np.float64)) >= 0)
         finally:
             prepared.close()
-
-
-@settings(max_examples=200, deadline=None)
-@given(st.data(), st.integers(3, 40), st.integers(0, 300), st.floats(0.1, 50.0))
-def test_a_documents_ceiling_bounds_the_evidence_of_every_pair(data, n, others, prior):
-    # corpus counts (the document itself included: at least 1), then one pair's counts
-    # with the pair's own documents left out: the other document has the word or phrase or not
-    df1 = np.array(data.draw(st.lists(st.integers(1, others + 2), min_size=n, max_size=n)), np.int32)
-    df2 = np.array(data.draw(st.lists(st.integers(1, others + 2), min_size=n, max_size=n)), np.int32)
-    df3 = np.array(data.draw(st.lists(st.integers(1, others + 2), min_size=n, max_size=n)), np.int32)
-    in_other = [np.array(data.draw(st.lists(st.booleans(), min_size=n, max_size=n))) for _ in range(3)]
-    pair = word_evidence(np.maximum(df1 - 1 - in_other[0], 0), np.maximum(df2 - 1 - in_other[1], 0),
-                         np.maximum(df3 - 1 - in_other[2], 0), others, prior)
-    top = evidence_ceiling(df1, df2, df3, others, prior)
-    for got, most in zip(pair, top):
-        assert np.all(got <= most + 1e-9)
-    # and so every block's evidence, which the ceiling rejects chains by
-    a, b = Evidence(*pair), Evidence(*top)
-    s = data.draw(st.integers(0, n - 1))
-    e = data.draw(st.integers(s, n))
-    assert a.span(s, e) <= b.span(s, e) + 1e-9

@@ -66,23 +66,21 @@ class Side:
     @classmethod
     def make(cls, words: str, weights: np.ndarray | None = None, quoted: np.ndarray | None = None,
              rarity: np.ndarray | None = None, evidence=None, facts=None,
-             cum_quoted: np.ndarray | None = None, ceiling=None) -> "Side":
+             cum_quoted: np.ndarray | None = None) -> "Side":
         """``rarity``: each word's rarity in nats (None without a corpus: nothing is
         significant); ``evidence``: a callable that returns the
         :class:`~dedup.stages.significance.Evidence` of its phrases, called only when a
         chain's rarity could reach a significant score (None: words independent);
         ``facts``: a callable that returns a boolean per word, True for a name or a
         figure (:func:`dedup.stages.facts.fact_mask`), called only then too (None: no facts).
-        ``quoted``: a flag per word; ``cum_quoted``: its prefix sums, when already made;
-        ``ceiling``: a callable that returns an evidence no pair of the document exceeds
-        (:func:`~dedup.stages.significance.evidence_ceiling`), asked before ``evidence``."""
+        ``quoted``: a flag per word; ``cum_quoted``: its prefix sums, when already made."""
         n = len(words)
         w = np.ones(n) if weights is None else weights
         if quoted is None:
             quoted = np.zeros(n, bool) if cum_quoted is None else np.diff(cum_quoted) > 0
         if cum_quoted is None:
             cum_quoted = prefix_sums(quoted)
-        sig = Lazy(rarity, evidence, ceiling) if rarity is not None else None
+        sig = Lazy(rarity, evidence) if rarity is not None else None
         return cls(words, prefix_sums(w), cum_quoted, sig, facts, np.asarray(quoted, bool))
 
     def weights(self) -> np.ndarray:
@@ -238,9 +236,6 @@ def _significant(g, A: Side, B: Side, need: float) -> list[tuple[int, int, float
         return []
     # (a slack for rounding: the evidence is -log of the ratio the rarity is the log of)
     if all(score < need - 1e-6 for _, _, score in best_subchains(g, A.sig.cum_rarity, B.sig.cum_rarity)):
-        return []
-    if A.sig.ceiling is not None and B.sig.ceiling is not None and all(
-            score < need - 1e-6 for _, _, score in best_subchains(g, A.sig.ceiling(), B.sig.ceiling())):
         return []
     return [(lo, hi, score) for lo, hi, score in best_subchains(g, A.sig.full(), B.sig.full(), event_discount(A, B))
             if score >= need]

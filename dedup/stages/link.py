@@ -20,7 +20,7 @@ from .align_chars import CharView, align_chars
 from .cluster import UnionFind
 from ..config import Config
 from .provenance import PairAlignment, link_kind
-from .significance import MIN_OTHERS, Evidence, evidence_ceiling, search_size, word_evidence
+from .significance import MIN_OTHERS, Evidence, search_size, word_evidence
 from .segment import Prepared, member_sorted
 from .words import phrases_of
 from .facts import fact_mask
@@ -51,19 +51,19 @@ def pair_sides(pa: Prepared, pb: Prepared, words_a: str, words_b: str, n_docs: i
     df_b = pb.df - 1 - in_a
     r_a = np.log((1.0 + others) / (1.0 + df_a))
     r_b = np.log((1.0 + others) / (1.0 + df_b))
-    sig_a = sig_b = ev_a = ev_b = top_a = top_b = None
-    if others >= MIN_OTHERS:  # else rarity means nothing yet (dedup.stages.significance)
+    if others < MIN_OTHERS:  # rarity means nothing yet (dedup.stages.significance)
+        sig_a = sig_b = ev_a = ev_b = None
+    else:
         sig_a, sig_b = r_a, r_b
+        ev_a = ev_b = None
         if _has_phrases(pa) and _has_phrases(pb):
             ev_a = lambda: _evidence(pa, pb, df_a, others, prior)  # noqa: E731 (computed on demand)
             ev_b = lambda: _evidence(pb, pa, df_b, others, prior)  # noqa: E731
-            top_a = lambda: _ceiling(pa, others, prior)  # noqa: E731
-            top_b = lambda: _ceiling(pb, others, prior)  # noqa: E731
     fa = fb = None
     if facts is not None and sig_a is not None:
         fa, fb = (lambda: facts(pa) >= 0), (lambda: facts(pb) >= 0)  # noqa: E731 (computed on demand)
-    return (Side.make(words_a, r_a + 1.0, pa.quoted, sig_a, ev_a, fa, pa.quoted_sums(), top_a),
-            Side.make(words_b, r_b + 1.0, pb.quoted, sig_b, ev_b, fb, pb.quoted_sums(), top_b))
+    return (Side.make(words_a, r_a + 1.0, pa.quoted, sig_a, ev_a, fa, pa.quoted_sums()),
+            Side.make(words_b, r_b + 1.0, pb.quoted, sig_b, ev_b, fb, pb.quoted_sums()))
 
 
 def shared_words(va: np.ndarray, vb: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -93,17 +93,6 @@ def _phrases(p: Prepared) -> tuple:
     if p.phrases is None:
         p.phrases = phrases_of(p.hashes, p.phrase_table)
     return p.phrases
-
-
-def _ceiling(p: Prepared, others: int, prior: float) -> Evidence:
-    """An evidence none of ``p``'s pairs exceeds (:func:`dedup.stages.significance.evidence_ceiling`),
-    made once and kept on the document: most chains whose rarity could be significant
-    are formulas whose phrases recur, rejected by it before their pair's own evidence
-    is made."""
-    if p.ceiling is None or p.ceiling[0] != (others, prior):
-        bi, tri, bi_df, tri_df, _ = _phrases(p)
-        p.ceiling = ((others, prior), Evidence(*evidence_ceiling(p.df, bi_df, tri_df, others, prior)))
-    return p.ceiling[1]
 
 
 def _evidence(p: Prepared, other: Prepared, df_words: np.ndarray, others: int, prior: float) -> Evidence:

@@ -48,7 +48,6 @@ class Prepared:
     words: str | None = None  # :meth:`word_string`, made by the first pair that needs it
     fact_flags: np.ndarray | None = None  # its fact mask, once a caller has read or made it (the index, alignment)
     sentences: tuple | None = None  # dedup.stages.openings.read_sentences, made by the first pair that needs them
-    ceiling: tuple | None = None  # ((others, prior), the most evidence any pair gives its words), once made (dedup.stages.link)
 
     @property
     def ntokens(self) -> int:

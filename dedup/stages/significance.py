@@ -41,9 +41,6 @@ sinks the rest; what lies either side of it is searched again.
 
 The words' rarities bound the evidence from above (:class:`Lazy`): a chain whose
 rarities cannot reach the score it needs is rejected before any phrase is looked up.
-Then a document's ceiling (:func:`evidence_ceiling`: its phrases' corpus counts, made
-once per document) rejects most of the rest, recurring formulas, before a pair's own
-evidence is made.
 
 Measured: benchmarks/RESULTS.md ("Names and figures as weak evidence").
 """
@@ -86,26 +83,6 @@ def word_evidence(df1: np.ndarray, df2: np.ndarray, df3: np.ndarray | None, othe
     e1 = -np.log(p1)
     # Context only discounts: an unseen continuation's document-level estimate backs off
     # to counts too sparse to say a phrase is rarer than its rarest word.
-    return e1, np.minimum(-np.log(np.clip(p2, 1e-300, 1.0)), e1), np.minimum(-np.log(np.clip(p3, 1e-300, 1.0)), e1)
-
-
-def evidence_ceiling(df1: np.ndarray, df2: np.ndarray, df3: np.ndarray | None, others: int, prior: float):
-    """Per word position, the most evidence ``(e1, e2, e3)`` it can have in any pair of
-    the corpus (:func:`word_evidence` of one pair leaves the pair's own documents out of
-    each count: one or two of them). ``df1``, ``df2``, ``df3``: counts over the whole
-    corpus. Each estimate is lowest, so its evidence highest, with the fewest other
-    documents carrying the word or phrase and the most carrying its context; so one
-    document's ceiling bounds all its pairs, and is made once."""
-    few1, many1 = np.maximum(df1 - 2, 0), np.maximum(df1 - 1, 0)
-    n = len(df1)
-    p1 = (1.0 + few1) / (1.0 + others)
-    p2 = p1.copy()
-    if n > 1:
-        p2[1:] = (np.maximum(df2[1:] - 2, 0) + prior * p1[1:]) / (many1[:-1] + prior)
-    p3 = p2.copy()
-    if n > 2 and df3 is not None:
-        p3[2:] = (np.maximum(df3[2:] - 2, 0) + prior * p2[2:]) / (np.maximum(df2[1:-1] - 1, 0) + prior)
-    e1 = -np.log(p1)
     return e1, np.minimum(-np.log(np.clip(p2, 1e-300, 1.0)), e1), np.minimum(-np.log(np.clip(p3, 1e-300, 1.0)), e1)
 
 
@@ -160,12 +137,11 @@ class Lazy:
     rarity cannot reach the score it needs never pays for the phrase look-ups.
     ``make``: returns the :class:`Evidence` (None, or returning None: words independent)."""
 
-    __slots__ = ("cum_rarity", "_make", "_full", "_common", "ceiling")
+    __slots__ = ("cum_rarity", "_make", "_full", "_common")
 
-    def __init__(self, rarity: np.ndarray, make=None, ceiling=None):
+    def __init__(self, rarity: np.ndarray, make=None):
         self.cum_rarity = prefix_sums(rarity)
         self._make, self._full, self._common = make, None, None
-        self.ceiling = ceiling  # returns an Evidence no pair of the document exceeds (None: none made)
 
     def bound(self, s: int, e: int) -> float:
         return float(self.cum_rarity[e] - self.cum_rarity[s])
