@@ -62,8 +62,10 @@ def check_tree(tree: Path) -> None:
     """The ``dedup`` a run in ``tree`` imports is that tree's (not the installed one)."""
     got = subprocess.run([sys.executable, "-c", "import dedup; print(dedup.__file__)"], cwd=tree, env=_env(tree),
                          capture_output=True, text=True)
-    if got.returncode or not Path(got.stdout.strip()).resolve().is_relative_to(tree):
-        raise SystemExit(f"paired: {tree} does not hold an importable dedup package ({got.stderr.strip()[-200:]})")
+    if got.returncode:
+        raise SystemExit(f"paired: dedup cannot be imported in {tree}: {got.stderr.strip()[-200:]}")
+    if not Path(got.stdout.strip()).resolve().is_relative_to(tree):
+        raise SystemExit(f"paired: {tree} holds no dedup package (a run there imports {got.stdout.strip()})")
 
 
 def _timed(cmd: list[str], tree: Path, out: dict, key: str) -> None:

@@ -169,3 +169,5 @@ def test_paired_benchmark_runs_two_versions_at_once_and_compares_their_reports(c
         assert "reports byte-identical" in out
     with pytest.raises(SystemExit, match="neither a directory nor a commit"):
         paired.main([str(REPO / "seeds"), "--base", "no-such-ref-anywhere", "--rounds", "1"])
+    with pytest.raises(SystemExit, match="holds no dedup package"):  # it would time the installed one
+        paired.main([str(REPO / "seeds"), "--base", str(tmp_path), "--rounds", "1"])
