@@ -10,6 +10,8 @@ from typing import Literal, Optional
 
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, field_validator
 
+# A document's optional text fields beside its id and text (numbers in them are read as text)
+METADATA_FIELDS = ("title", "date", "source", "url", "author")
 LinkKind = Literal["duplicate", "partial", "template"]
 Role = Literal["origin", "copy", "partial", "template"]
 
@@ -35,7 +37,7 @@ class Document(BaseModel):
             raise ValueError("id must be a string or an integer")
         return _int_text(value, "id")
 
-    @field_validator("title", "date", "source", "url", "author", mode="before")
+    @field_validator(*METADATA_FIELDS, mode="before")
     @classmethod
     def _number_to_str(cls, value, info):
         # Tables and JSON carry numbers here too (epoch dates, a numeric title): their

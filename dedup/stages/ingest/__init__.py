@@ -23,7 +23,7 @@ from pydantic import ValidationError
 from ...errors import InputError
 from .files import CORPUS_SUFFIXES, JSONL_SUFFIXES, TEXT_SUFFIXES, Planned, plan
 from .read import MAX_DOCUMENT_BYTES, Skip, jsonl_lines, parse_json_line, read_text, run_on
-from ...models import Document, FieldMap, Problem
+from ...models import METADATA_FIELDS, Document, FieldMap, Problem
 
 if TYPE_CHECKING:
     from ...engines.base import Engine
@@ -34,7 +34,7 @@ __all__ = ["CORPUS_SUFFIXES", "FieldMap", "Input", "JSONL_SUFFIXES", "MAX_DOCUME
 
 Input = Union[str, os.PathLike, Document, dict]
 RECORD = "<record>"  # the path of a record given in memory (no position: reports must not depend on order)
-_FIELDS = ("id", "text", "title", "date", "source", "url", "author")
+_FIELDS = ("id", "text", *METADATA_FIELDS)
 Progress = Callable[[str, int, int], None]
 _SURROGATE = re.compile("[\ud800-\udfff]")
 GIVE_UP = 20  # a JSONL file whose first this many lines are all bad is not read further
@@ -61,13 +61,10 @@ def _mend_surrogates(record: dict, notes: list[str]) -> dict:
     return record if mended is None else mended
 
 
-_METADATA = ("title", "date", "source", "url", "author")
-
-
 def _not_text(err: dict) -> bool:
     """A validation error of a metadata field whose value is not text (nor a number,
     which the model reads as text)."""
-    return err["type"] == "string_type" and len(err["loc"]) == 1 and err["loc"][0] in _METADATA
+    return err["type"] == "string_type" and len(err["loc"]) == 1 and err["loc"][0] in METADATA_FIELDS
 
 
 def _kind(value: Any) -> str:
@@ -102,7 +99,7 @@ def _to_document(record: Any, notes: list[str], strict: bool = False) -> Documen
             why = f"{_kind(record[field])}, not text" if _not_text(err) else err["msg"]
             raise InputError(f"bad field '{field}': {why}") from None
         # an odd optional field never costs a corpus's document
-        notes.extend(f"field '{k}': {_kind(record[k])}, not text; left out" for k in _METADATA if k in odd)
+        notes.extend(f"field '{k}': {_kind(record[k])}, not text; left out" for k in METADATA_FIELDS if k in odd)
         doc = Document.model_validate({**record, **dict.fromkeys(odd)})
     if len(doc.text) > MAX_DOCUMENT_BYTES:
         raise InputError(f"text longer than {MAX_DOCUMENT_BYTES:,} characters, the most one document may hold")
