@@ -109,8 +109,8 @@ def main(argv: list[str] | None = None) -> int:
                 for k in range(args.rounds)]
         same = filecmp.cmp(os.path.join(tmp, "base.json"), os.path.join(tmp, "new.json"), shallow=False)
     print(f"Machine: {m['cpu']}, {m['cores']} cores, {m['ram']}; Python {m['python']}; load before {m['load']}")
-    print(f"Corpus: `{args.corpus}`; base `{args.base}`, new `{args.new}`; `dedup cluster -j 1` each, "
-          f"both at once\n")
+    print(f"Corpus: `{args.corpus}`; base `{args.base}`, new `{args.new}` (this checkout: {m['git']}); "
+          f"`dedup cluster -j 1` each, both at once\n")
     print("| round | launched first | base s | new s | new / base |")
     print("|---:|---|---:|---:|---:|")
     for k, r in enumerate(rows):

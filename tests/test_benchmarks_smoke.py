@@ -155,17 +155,18 @@ def test_paired_benchmark_runs_two_versions_at_once_and_compares_their_reports(c
     import subprocess
 
     from benchmarks import paired
+    from benchmarks.machine import git_state
 
     head = subprocess.run(["git", "-C", str(REPO), "rev-parse", "HEAD"], capture_output=True, text=True)
     if head.returncode:
         pytest.fail("the paired benchmark needs this clone's git history")
-    dirty = subprocess.run(["git", "-C", str(REPO), "status", "--porcelain", "--", "dedup"], capture_output=True, text=True)
+    dirty = "uncommitted" in git_state()
     assert paired.main([str(REPO / "seeds"), "--base", head.stdout.strip(), "--rounds", "2"]) == 0
     out = capsys.readouterr().out
     rows = [line for line in out.splitlines() if line.startswith("| 1 ") or line.startswith("| 2 ")]
     assert [r.split("|")[2].strip() for r in rows] == ["base", "new"]  # who is launched first alternates
     assert all(0.2 < float(r.split("|")[5]) < 5 for r in rows)
-    if not dirty.stdout:  # the commit's package is this checkout's: the same report
+    if not dirty:  # the commit's package is this checkout's: the same report
         assert "reports byte-identical" in out
     with pytest.raises(SystemExit, match="neither a directory nor a commit"):
         paired.main([str(REPO / "seeds"), "--base", "no-such-ref-anywhere", "--rounds", "1"])
