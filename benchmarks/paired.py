@@ -92,12 +92,19 @@ def one_round(trees: dict[str, Path], corpus: str, extra: list[str], outdir: str
     return {name: t for name, (t, _, _) in times.items()}
 
 
+def _positive(text: str) -> int:
+    n = int(text)
+    if n < 1:
+        raise argparse.ArgumentTypeError("at least 1")
+    return n
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("corpus")
     ap.add_argument("--base", required=True, help="commit or directory: the version compared against")
     ap.add_argument("--new", default=str(REPO), help="commit or directory (default: this checkout)")
-    ap.add_argument("--rounds", type=int, default=4)
+    ap.add_argument("--rounds", type=_positive, default=4)
     ap.add_argument("--args", default="", help='more arguments for dedup cluster, e.g. "--id-field newid"')
     args = ap.parse_args(argv)
     m = describe()

@@ -172,3 +172,6 @@ def test_paired_benchmark_runs_two_versions_at_once_and_compares_their_reports(c
         paired.main([str(REPO / "seeds"), "--base", "no-such-ref-anywhere", "--rounds", "1"])
     with pytest.raises(SystemExit, match="holds no dedup package"):  # it would time the installed one
         paired.main([str(REPO / "seeds"), "--base", str(tmp_path), "--rounds", "1"])
+    with pytest.raises(SystemExit) as no_rounds:  # no round: an argument error, not a traceback
+        paired.main([str(REPO / "seeds"), "--base", "HEAD", "--rounds", "0"])
+    assert no_rounds.value.code == 2
