@@ -121,7 +121,9 @@ def run(
             near = nearest(prepared, pairs, np.fromiter((seconds(f.date) for f in facts), np.int64, len(facts)),
                            progress, engine=engine)
             del pairs
-            yield link_clusters(prepared, facts, alignments, problems, cfg, near)
+            outcome = link_clusters(prepared, facts, alignments, problems, cfg, near)
+            outcome._engine = engine
+            yield outcome
         finally:
             (prepared or docs).close()
 
@@ -204,6 +206,14 @@ def _groups(prepared, facts, alignments):
     return [groups[k] for k in order], by_group
 
 
+DUMP_BATCH = 256  # clusters a task in Outcome.dumped
+
+
+def _dump_batch(state, batch) -> list[str]:
+    prepared, facts, dump = state
+    return [dump(build_cluster(members, links, prepared, facts, cid)) for cid, members, links in batch]
+
+
 class Outcome:
     """A finished run: clusters are built (provenance, passages) as they are read."""
 
@@ -211,6 +221,7 @@ class Outcome:
         self._prepared, self._facts, self._groups, self._by_group = prepared, facts, groups, by_group
         self._series: tuple[list, dict] = ([], {})
         self._near: tuple | None = None  # (partner, share) per document
+        self._engine: Engine | None = None  # the run's: builds clusters on its workers for :meth:`dumped`
         self.problems = problems
         self.config = cfg.as_dict()
 
@@ -227,6 +238,19 @@ class Outcome:
         groups, by_group = self._series
         for k, g in enumerate(groups):
             yield build_cluster(g, by_group[g[0]], self._prepared, self._facts, f"t{k + 1}")
+
+    def dumped(self, kind: str, dump: Callable[[Cluster], str]) -> Iterator[str]:
+        """``dump(cluster)`` for every cluster of ``kind`` (``clusters`` or ``templates``),
+        in report order. The clusters are built and dumped on the run's engine, a batch a
+        task, so that at scale the output stage is not one core's (``dump``: a function
+        of the module's top level, so that any engine can ship it)."""
+        groups, by_group = (self._groups, self._by_group) if kind == "clusters" else self._series
+        prefix = "c" if kind == "clusters" else "t"
+        items = [(f"{prefix}{k + 1}", g, by_group[g[0]]) for k, g in enumerate(groups)]
+        engine = self._engine or Inline()
+        batches = [items[s:e] for s, e in engine.partitions(len(items), DUMP_BATCH)]
+        for texts in engine.map(_dump_batch, (self._prepared, self._facts, dump), batches):
+            yield from texts
 
     def documents(self) -> Iterator[DocumentInfo]:
         """Every document's facts, in id order."""

@@ -108,6 +108,28 @@ def test_run_hands_over_the_same_clusters_one_at_a_time():
         assert to_json(outcome) == to_json(report)
 
 
+def test_clusters_dumped_on_the_workers_are_the_reports_bytes(monkeypatch):
+    from dedup import pipeline
+    from dedup.stages.report import to_csv, to_jsonl
+
+    # copies of 8 stories: 8 clusters; a batch of 3 makes three tasks for two workers
+    docs = [{"id": f"d{k:02d}", "text": article(k % 8, paragraphs=5)} for k in range(24)]
+    report = dedup.cluster(docs)
+    assert len(report.clusters) == 8
+    monkeypatch.setattr(pipeline, "DUMP_BATCH", 3)
+    calls = []
+    real = pipeline._dump_batch
+    monkeypatch.setattr(pipeline, "_dump_batch", lambda state, batch: calls.append(len(batch)) or real(state, batch))
+    with pipeline.run(docs, jobs=2) as outcome:
+        assert to_json(outcome) == to_json(report)
+        assert to_jsonl(outcome) == to_jsonl(report)
+        assert to_csv(outcome) == to_csv(report)
+    assert calls == []  # run on the workers (forked): none in this process
+    with pipeline.run(docs, jobs=1) as outcome:
+        assert to_json(outcome) == to_json(report)
+    assert calls == [3, 3, 2]  # one job: the batches run here, in order
+
+
 def test_a_terminated_run_removes_its_workspace(tmp_path):
     import json as _json
     import os

@@ -36,6 +36,18 @@ def _indented(text: str, pad: str) -> str:
     return pad + text.replace("\n", "\n" + pad)
 
 
+def _item_json(item) -> str:
+    return _indented(item.model_dump_json(indent=2), "    ")
+
+
+def _dumped(report, name: str, value, dump) -> Iterator[str]:
+    """The items of a report's list field as ``dump`` makes them: a run's clusters
+    are built and dumped on its engine's workers (:meth:`dedup.pipeline.Outcome.dumped`)."""
+    if name in ("clusters", "templates") and hasattr(report, "dumped"):
+        return report.dumped(name, dump)
+    return map(dump, value)
+
+
 def iter_json(report) -> Iterator[str]:
     """:func:`to_json` piece by piece (the same bytes as ``model_dump_json(indent=2)``),
     so that a report of millions of documents is never one string in memory."""
@@ -48,54 +60,55 @@ def iter_json(report) -> Iterator[str]:
             yield f'  "{name}": ' + body.replace("\n", "\n  ") + end
             continue
         first = True
-        for item in value:
-            yield (f'  "{name}": [\n' if first else ",\n") + _indented(item.model_dump_json(indent=2), "    ")
+        for text in _dumped(report, name, value, _item_json):
+            yield (f'  "{name}": [\n' if first else ",\n") + text
             first = False
         yield (f'  "{name}": []' if first else "\n  ]") + end
     yield "}\n"
 
 
-def _groups(report) -> Iterator:
-    """The copy clusters, then the template series (``kind`` ``template``, ids ``t1``...)."""
-    fields = _fields(report)
-    yield from fields["clusters"]
-    yield from fields.get("templates", ())
+def _jsonl_line(cluster) -> str:
+    return json.dumps(cluster.model_dump(mode="json"), ensure_ascii=False, separators=(",", ":")) + "\n"
 
 
 def iter_jsonl(report) -> Iterator[str]:
     """One cluster per line, compact; template series follow the clusters."""
-    for c in _groups(report):
-        yield json.dumps(c.model_dump(mode="json"), ensure_ascii=False, separators=(",", ":")) + "\n"
+    fields = _fields(report)
+    for name in ("clusters", "templates"):
+        yield from _dumped(report, name, fields.get(name, ()), _jsonl_line)
 
 
 def to_jsonl(report) -> str:
     return "".join(iter_jsonl(report))
 
 
-def iter_csv(report) -> Iterator[str]:
-    """One row per cluster member (template series' members after the clusters')."""
+def _csv_rows(cluster) -> str:
+    """A cluster's members as CSV rows."""
     buf = io.StringIO()
     writer = csv.DictWriter(buf, fieldnames=CSV_FIELDS, lineterminator="\n")
-    writer.writeheader()
-    for c in _groups(report):
-        for m in c.members:
-            writer.writerow(
-                {
-                    "cluster": c.id,
-                    "kind": c.kind,
-                    "doc_id": m.doc_id,
-                    "role": m.role,
-                    "origin": c.origin,
-                    "date": m.date or "",
-                    "source": m.source or "",
-                    "title": m.title or "",
-                    "coverage": f"{m.coverage:.4f}",
-                }
-            )
-        yield buf.getvalue()
-        buf.seek(0)
-        buf.truncate()
-    yield buf.getvalue()
+    for m in cluster.members:
+        writer.writerow(
+            {
+                "cluster": cluster.id,
+                "kind": cluster.kind,
+                "doc_id": m.doc_id,
+                "role": m.role,
+                "origin": cluster.origin,
+                "date": m.date or "",
+                "source": m.source or "",
+                "title": m.title or "",
+                "coverage": f"{m.coverage:.4f}",
+            }
+        )
+    return buf.getvalue()
+
+
+def iter_csv(report) -> Iterator[str]:
+    """One row per cluster member (template series' members after the clusters')."""
+    yield ",".join(CSV_FIELDS) + "\n"
+    fields = _fields(report)
+    for name in ("clusters", "templates"):
+        yield from _dumped(report, name, fields.get(name, ()), _csv_rows)
 
 
 def to_csv(report) -> str:
