@@ -8,7 +8,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from dedup import compare
-from dedup.stages import align
+from dedup.stages import blocks
 from textgen import article
 
 
@@ -48,13 +48,13 @@ def test_a_tiled_box_finds_the_copy_the_whole_lcs_finds(seed, before_a, before_b
         edited[rng.randrange(len(edited))] = chr(0x9000 + rng.randrange(500))
     a = _words(seed + 1, before_a) + "".join(core) + _words(seed + 2, 300)
     b = _words(seed + 3, before_b) + "".join(edited) + _words(seed + 4, 200)
-    whole = align.equal_blocks(a, b, 0, len(a), 0, len(b))
-    saved = align.MAX_CELLS
-    align.MAX_CELLS = cells
+    whole = blocks.equal_blocks(a, b, 0, len(a), 0, len(b))
+    saved = blocks.MAX_CELLS
+    blocks.MAX_CELLS = cells
     try:
-        tiled = align.equal_blocks(a, b, 0, len(a), 0, len(b))
+        tiled = blocks.equal_blocks(a, b, 0, len(a), 0, len(b))
     finally:
-        align.MAX_CELLS = saved
+        blocks.MAX_CELLS = saved
     assert _valid(tiled, a, b)
     assert _matched(tiled) <= _matched(whole)
     assert _runs(tiled) >= _runs(whole) - 3 * edits - 8
@@ -64,13 +64,13 @@ def test_a_tiled_box_finds_the_copy_the_whole_lcs_finds(seed, before_a, before_b
 def _lcs_sizes(monkeypatch) -> list[int]:
     """The cells of every LCS run from now on (rapidfuzz's Indel.opcodes, recorded)."""
     sizes: list[int] = []
-    real = align.Indel.opcodes
+    real = blocks.Indel.opcodes
 
     def opcodes(sa, sb):
         sizes.append(len(sa) * len(sb))
         return real(sa, sb)
 
-    monkeypatch.setattr(align.Indel, "opcodes", opcodes)
+    monkeypatch.setattr(blocks.Indel, "opcodes", opcodes)
     return sizes
 
 
@@ -80,7 +80,7 @@ def test_a_long_document_copied_whole_is_one_passage_in_bounded_memory(monkeypat
     text = "\n\n".join(article(k, paragraphs=6) for k in range(300))
     copy = article(10**6, paragraphs=3) + "\n\n" + text + "\n\n" + article(10**6 + 1, paragraphs=3)
     whole = compare(text, copy)
-    monkeypatch.setattr(align, "MAX_CELLS", 1 << 12)
+    monkeypatch.setattr(blocks, "MAX_CELLS", 1 << 12)
     sizes = _lcs_sizes(monkeypatch)
     tiled = compare(text, copy)
     assert max(sizes) <= 1 << 12

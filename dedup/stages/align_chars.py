@@ -14,7 +14,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .align import Span, equal_blocks, group_blocks
+from .align import Span
+from .blocks import equal_blocks, group_blocks
 from ..config import Config
 from .normalize import normalize_token
 from .significance import prefix_sums
@@ -22,7 +23,7 @@ from .significance import prefix_sums
 MIN_RUN = 3  # characters; shorter equal runs are coincidence
 GAP = 24  # characters a passage may bridge (a few misread words)
 # Characters x characters one LCS runs on at once (256 MiB of bits, two pages of ~46,000
-# characters); longer pairs are cut at shared 3-character runs (align._tiled), and
+# characters); longer pairs are cut at shared 3-character runs (blocks._tiled), and
 # stretches with none between are left out, so two OCR-damaged books cannot exhaust memory.
 MAX_CHAR_CELLS = 1 << 31
 CHARS_PER_WORD = 6.0  # to express matched characters as words of evidence

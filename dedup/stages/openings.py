@@ -18,7 +18,8 @@ from __future__ import annotations
 from bisect import bisect_left, bisect_right
 
 import numpy as np
-from .align import Side, Span, equal_blocks
+from .align import Side, Span
+from .blocks import equal_blocks
 from .facts import char_test, code_points
 
 

@@ -49,7 +49,8 @@ from typing import NamedTuple
 import numpy as np
 from rapidfuzz.distance import Levenshtein
 
-from .align import Side, Span, equal_blocks
+from .align import Side, Span
+from .blocks import equal_blocks
 from .significance import prefix_sums
 
 TEMPLATE_FACT_SHARE = 0.5  # share of the passages' fact weight that differs in a template
