@@ -253,6 +253,7 @@ def _read_file(p: Planned, problems: list[Problem], fields: FieldMap, meter: _Me
         return
     good = bad = lacking = 0
     keys: set[str] = set()
+    mark = len(problems)  # this file's problems start here
     for lineno, record in _records(p, fields, problems, meter, engine, page):
         try:
             if isinstance(record, Skip):
@@ -268,6 +269,7 @@ def _read_file(p: Planned, problems: list[Problem], fields: FieldMap, meter: _Me
             bad += 1
             problems.append(Problem(path=p.label, line=lineno, message=exc.message))
             if not good and lineno is not None and lineno >= GIVE_UP and p.kind in ("jsonl", "stdin"):
+                del problems[mark:]  # the one line that gives up says it all: not twenty more of the same
                 raise Skip(_give_up(lineno, fields, keys if lacking == bad else None)) from None
             continue
         good += 1
