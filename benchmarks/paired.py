@@ -68,7 +68,22 @@ def check_tree(tree: Path) -> None:
         raise SystemExit(f"paired: {tree} holds no dedup package (a run there imports {got.stdout.strip()})")
 
 
+# A run that outlives this benchmark (killed outright) would go on for minutes: each run
+# asks the kernel to kill it when the benchmark dies (Linux), then becomes dedup. Through
+# Python, not preexec_fn, which is unsafe with the threads that launch the two runs.
+_DIE_WITH_PARENT = ("import ctypes, os, sys\n"
+                    "parent = int(sys.argv[1])\n"
+                    "try:\n"
+                    "    ctypes.CDLL(None).prctl(1, 9, 0, 0, 0)  # PR_SET_PDEATHSIG, SIGKILL\n"
+                    "except (OSError, AttributeError):\n"
+                    "    pass\n"
+                    "if os.getppid() != parent:\n"
+                    "    sys.exit(1)\n"
+                    "os.execv(sys.executable, [sys.executable, *sys.argv[2:]])\n")
+
+
 def _timed(cmd: list[str], tree: Path, out: dict, key: str) -> None:
+    cmd = [cmd[0], "-c", _DIE_WITH_PARENT, str(os.getpid()), *cmd[1:]]
     t = time.perf_counter()
     run = subprocess.run(cmd, cwd=tree, env=_env(tree), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     out[key] = (time.perf_counter() - t, run.returncode, run.stderr.decode("utf-8", "replace")[-300:])
