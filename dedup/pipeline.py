@@ -209,9 +209,46 @@ def _groups(prepared, facts, alignments):
 DUMP_BATCH = 256  # clusters a task in Outcome.dumped
 
 
+DUMP_DOCUMENTS = 4096  # documents a task
+
+
 def _dump_batch(state, batch) -> list[str]:
     prepared, facts, dump = state
     return [dump(build_cluster(members, links, prepared, facts, cid)) for cid, members, links in batch]
+
+
+def _dump_documents(state, rng: tuple[int, int]) -> list[str]:
+    docs, dump = state
+    return [dump(d) for d in _document_infos(docs, rng)]
+
+
+def _document_infos(state, rng: tuple[int, int]) -> Iterator[DocumentInfo]:
+    """The documents ``rng`` of a run: ``state`` is (prepared, facts, each document's
+    cluster index or -1, each one's nearest earlier candidate and share or None)."""
+    p, facts, cluster_of, nearest = state
+    links = p.docs.links
+    partner, share = nearest if nearest is not None else (None, None)
+    for k in range(*rng):
+        f = facts[k]
+        url, author = links.get(k, (None, None))
+        near = None
+        if partner is not None and partner[k] >= 0:
+            near = Nearest.model_construct(doc_id=facts[int(partner[k])].doc_id, shared=rounded(share[k]))
+        cluster = int(cluster_of[k])
+        # built without validation (one per document): every field made with its type here
+        yield DocumentInfo.model_construct(
+            doc_id=f.doc_id,
+            title=f.title,
+            date=f.date.isoformat(timespec="seconds") if f.date else None,
+            source=f.source,
+            url=url,
+            author=author,
+            credits=list(f.credits),
+            chars=int(p.nchars[k]),
+            content_chars=int(p.content_chars[k]),
+            cluster=f"c{cluster + 1}" if cluster >= 0 else None,
+            nearest=near,
+        )
 
 
 class Outcome:
@@ -239,44 +276,33 @@ class Outcome:
         for k, g in enumerate(groups):
             yield build_cluster(g, by_group[g[0]], self._prepared, self._facts, f"t{k + 1}")
 
-    def dumped(self, kind: str, dump: Callable[[Cluster], str]) -> Iterator[str]:
-        """``dump(cluster)`` for every cluster of ``kind`` (``clusters`` or ``templates``),
-        in report order. The clusters are built and dumped on the run's engine, a batch a
-        task, so that at scale the output stage is not one core's (``dump``: a function
-        of the module's top level, so that any engine can ship it)."""
+    def dumped(self, kind: str, dump: Callable) -> Iterator[str]:
+        """``dump(item)`` for every item of ``kind`` (``clusters``, ``templates`` or
+        ``documents``), in report order. The items are built and dumped on the run's
+        engine, a batch a task, so that at scale the output stage is not one core's
+        (``dump``: a function of a module's top level, so that any engine can ship it)."""
+        engine = self._engine or Inline()
+        if kind == "documents":
+            parts = engine.partitions(len(self._facts), DUMP_DOCUMENTS)
+            for texts in engine.map(_dump_documents, (self._document_state(), dump), parts):
+                yield from texts
+            return
         groups, by_group = (self._groups, self._by_group) if kind == "clusters" else self._series
         prefix = "c" if kind == "clusters" else "t"
         items = [(f"{prefix}{k + 1}", g, by_group[g[0]]) for k, g in enumerate(groups)]
-        engine = self._engine or Inline()
         batches = [items[s:e] for s, e in engine.partitions(len(items), DUMP_BATCH)]
         for texts in engine.map(_dump_batch, (self._prepared, self._facts, dump), batches):
             yield from texts
 
     def documents(self) -> Iterator[DocumentInfo]:
         """Every document's facts, in id order."""
-        cluster_of = {x: f"c{k + 1}" for k, g in enumerate(self._groups) for x in g}
-        p = self._prepared
-        links = p.docs.links
-        partner, share = self._near if self._near is not None else (None, None)
-        for k, (f, nchars, content) in enumerate(zip(self._facts, p.nchars, p.content_chars)):
-            url, author = links.get(k, (None, None))
-            near = None
-            if partner is not None and partner[k] >= 0:
-                near = Nearest.model_construct(doc_id=self._facts[int(partner[k])].doc_id, shared=rounded(share[k]))
-            # built without validation (one per document): every field made with its type here
-            yield DocumentInfo.model_construct(
-                doc_id=f.doc_id,
-                title=f.title,
-                date=f.date.isoformat(timespec="seconds") if f.date else None,
-                source=f.source,
-                url=url,
-                author=author,
-                credits=list(f.credits),
-                chars=int(nchars),
-                content_chars=int(content),
-                cluster=cluster_of.get(k),
-                nearest=near,
-            )
+        return _document_infos(self._document_state(), (0, len(self._facts)))
+
+    def _document_state(self) -> tuple:
+        cluster_of = np.full(len(self._facts), -1, np.int64)
+        for k, g in enumerate(self._groups):
+            cluster_of[g] = k
+        return self._prepared, self._facts, cluster_of, self._near
 
     def fields(self) -> dict:
         """The report's fields, the lists as iterators (for :func:`dedup.stages.report.iter_json`)."""

@@ -112,14 +112,18 @@ def test_clusters_dumped_on_the_workers_are_the_reports_bytes(monkeypatch):
     from dedup import pipeline
     from dedup.stages.report import to_csv, to_jsonl
 
-    # copies of 8 stories: 8 clusters; a batch of 3 makes three tasks for two workers
+    # copies of 8 stories: 8 clusters; batches of 3 clusters and of 5 documents make
+    # several tasks for two workers
     docs = [{"id": f"d{k:02d}", "text": article(k % 8, paragraphs=5)} for k in range(24)]
     report = dedup.cluster(docs)
-    assert len(report.clusters) == 8
+    assert len(report.clusters) == 8 and len(report.documents) == 24
     monkeypatch.setattr(pipeline, "DUMP_BATCH", 3)
+    monkeypatch.setattr(pipeline, "DUMP_DOCUMENTS", 5)
     calls = []
-    real = pipeline._dump_batch
-    monkeypatch.setattr(pipeline, "_dump_batch", lambda state, batch: calls.append(len(batch)) or real(state, batch))
+    for name in ("_dump_batch", "_dump_documents"):
+        real = getattr(pipeline, name)
+        monkeypatch.setattr(pipeline, name, lambda state, item, real=real, name=name:
+                            calls.append((name, len(item) if name == "_dump_batch" else item)) or real(state, item))
     with pipeline.run(docs, jobs=2) as outcome:
         assert to_json(outcome) == to_json(report)
         assert to_jsonl(outcome) == to_jsonl(report)
@@ -127,7 +131,9 @@ def test_clusters_dumped_on_the_workers_are_the_reports_bytes(monkeypatch):
     assert calls == []  # run on the workers (forked): none in this process
     with pipeline.run(docs, jobs=1) as outcome:
         assert to_json(outcome) == to_json(report)
-    assert calls == [3, 3, 2]  # one job: the batches run here, in order
+    # one job: the batches run here, in order
+    assert calls == [("_dump_batch", 3), ("_dump_batch", 3), ("_dump_batch", 2),
+                     *(("_dump_documents", (s, min(24, s + 5))) for s in range(0, 24, 5))]
 
 
 def test_a_terminated_run_removes_its_workspace(tmp_path):

@@ -41,9 +41,9 @@ def _item_json(item) -> str:
 
 
 def _dumped(report, name: str, value, dump) -> Iterator[str]:
-    """The items of a report's list field as ``dump`` makes them: a run's clusters
-    are built and dumped on its engine's workers (:meth:`dedup.pipeline.Outcome.dumped`)."""
-    if name in ("clusters", "templates") and hasattr(report, "dumped"):
+    """The items of a report's list field as ``dump`` makes them: a run's clusters and
+    documents are built and dumped on its engine's workers (:meth:`dedup.pipeline.Outcome.dumped`)."""
+    if name in ("clusters", "templates", "documents") and hasattr(report, "dumped"):
         return report.dumped(name, dump)
     return map(dump, value)
 
