@@ -210,6 +210,22 @@ DUMP_BATCH = 256  # clusters a task in Outcome.dumped
 
 
 DUMP_DOCUMENTS = 4096  # documents a task
+DUMP_LINKS = 2048  # links a task (a cluster's cost is its links': the largest come first)
+
+
+def _by_work(items: list) -> list[list]:
+    """``(id, members, links)`` items cut into batches of at most ``DUMP_BATCH`` clusters
+    and about ``DUMP_LINKS`` links, so that the first batches, the largest clusters in
+    report order, do not keep one worker busy while the others wait."""
+    batches: list[list] = []
+    links = 0
+    for item in items:
+        if not batches or len(batches[-1]) >= DUMP_BATCH or links >= DUMP_LINKS:
+            batches.append([])
+            links = 0
+        batches[-1].append(item)
+        links += len(item[2])
+    return batches
 
 
 def _dump_batch(state, batch) -> list[str]:
@@ -279,7 +295,7 @@ class Outcome:
     def dumped(self, kind: str, dump: Callable) -> Iterator[str]:
         """``dump(item)`` for every item of ``kind`` (``clusters``, ``templates`` or
         ``documents``), in report order. The items are built and dumped on the run's
-        engine, a batch a task, so that at scale the output stage is not one core's
+        engine, a batch a task (:func:`_by_work`), so that at scale the output stage is not one core's
         (``dump``: a function of a module's top level, so that any engine can ship it)."""
         engine = self._engine or Inline()
         if kind == "documents":
@@ -290,7 +306,7 @@ class Outcome:
         groups, by_group = (self._groups, self._by_group) if kind == "clusters" else self._series
         prefix = "c" if kind == "clusters" else "t"
         items = [(f"{prefix}{k + 1}", g, by_group[g[0]]) for k, g in enumerate(groups)]
-        batches = [items[s:e] for s, e in engine.partitions(len(items), DUMP_BATCH)]
+        batches = _by_work(items)
         for texts in engine.map(_dump_batch, (self._prepared, self._facts, dump), batches):
             yield from texts
 

@@ -163,3 +163,20 @@ def test_a_terminated_run_removes_its_workspace(tmp_path):
     assert "Traceback" not in err
     assert not [p for p in work.iterdir() if p.name.startswith("dedup-")]
     assert not (tmp_path / "out.json").exists()
+
+
+@given(st.lists(st.integers(0, 50), max_size=60), st.integers(1, 8), st.integers(1, 100))
+def test_cluster_batches_keep_the_order_and_bound_the_work(sizes, batch, links):
+    from dedup import pipeline
+
+    items = [(f"c{k}", [k], [None] * n) for k, n in enumerate(sizes)]
+    saved = pipeline.DUMP_BATCH, pipeline.DUMP_LINKS
+    pipeline.DUMP_BATCH, pipeline.DUMP_LINKS = batch, links
+    try:
+        batches = pipeline._by_work(items)
+    finally:
+        pipeline.DUMP_BATCH, pipeline.DUMP_LINKS = saved
+    assert [x for b in batches for x in b] == items
+    assert all(0 < len(b) <= batch for b in batches)
+    # over the link budget only by the batch's last cluster: a large cluster is a task of its own
+    assert all(sum(len(x[2]) for x in b[:-1]) < links for b in batches)
