@@ -206,11 +206,8 @@ def _groups(prepared, facts, alignments):
     return [groups[k] for k in order], by_group
 
 
-DUMP_BATCH = 256  # clusters a task in Outcome.dumped
-
-
-DUMP_DOCUMENTS = 4096  # documents a task
-DUMP_LINKS = 2048  # links a task (a cluster's cost is its links': the largest come first)
+# Outcome.dumped's tasks: clusters, and links (a cluster's cost: the largest come first), a task; documents a task
+DUMP_BATCH, DUMP_LINKS, DUMP_DOCUMENTS = 256, 2048, 4096
 
 
 def _by_work(items: list) -> list[list]:
@@ -281,16 +278,22 @@ class Outcome:
     def __len__(self) -> int:
         return len(self._groups)
 
+    def cluster_items(self, kind: str) -> list[tuple[str, list[int], list[PairAlignment]]]:
+        """``(id, members, links)`` of every copy cluster (``kind`` ``clusters``: ids
+        ``c1``...) or template series (``templates``: ``t1``...), in report order."""
+        groups, by_group = (self._groups, self._by_group) if kind == "clusters" else self._series
+        prefix = "c" if kind == "clusters" else "t"
+        return [(f"{prefix}{k + 1}", g, by_group[g[0]]) for k, g in enumerate(groups)]
+
     def clusters(self) -> Iterator[Cluster]:
         """Every cluster, in report order."""
-        for k, g in enumerate(self._groups):
-            yield build_cluster(g, self._by_group[g[0]], self._prepared, self._facts, f"c{k + 1}")
+        for cid, g, links in self.cluster_items("clusters"):
+            yield build_cluster(g, links, self._prepared, self._facts, cid)
 
     def templates(self) -> Iterator[Cluster]:
         """Every template series (ids ``t1``, ``t2``, ...), in report order."""
-        groups, by_group = self._series
-        for k, g in enumerate(groups):
-            yield build_cluster(g, by_group[g[0]], self._prepared, self._facts, f"t{k + 1}")
+        for cid, g, links in self.cluster_items("templates"):
+            yield build_cluster(g, links, self._prepared, self._facts, cid)
 
     def dumped(self, kind: str, dump: Callable) -> Iterator[str]:
         """``dump(item)`` for every item of ``kind`` (``clusters``, ``templates`` or
@@ -303,16 +306,13 @@ class Outcome:
             for texts in engine.map(_dump_documents, (self._document_state(), dump), parts):
                 yield from texts
             return
-        groups, by_group = (self._groups, self._by_group) if kind == "clusters" else self._series
-        prefix = "c" if kind == "clusters" else "t"
-        items = [(f"{prefix}{k + 1}", g, by_group[g[0]]) for k, g in enumerate(groups)]
-        batches = _by_work(items)
+        batches = _by_work(self.cluster_items(kind))
         for texts in engine.map(_dump_batch, (self._prepared, self._facts, dump), batches):
             yield from texts
 
     def documents(self) -> Iterator[DocumentInfo]:
-        """Every document's facts, in id order."""
-        return _document_infos(self._document_state(), (0, len(self._facts)))
+        """Every document's facts, in id order (nothing is made until the first is read)."""
+        yield from _document_infos(self._document_state(), (0, len(self._facts)))
 
     def _document_state(self) -> tuple:
         cluster_of = np.full(len(self._facts), -1, np.int64)

@@ -97,9 +97,7 @@ def write_shards(outcome, url: str, engine: Engine, progress=None, fmt: str = "j
         raise ValueError(f"unknown shard format {fmt!r}; expected one of {', '.join(FORMATS)}")
     url = url.rstrip("/")
     check_target(url)
-    groups = [(f"c{k + 1}", g, outcome._by_group[g[0]]) for k, g in enumerate(outcome._groups)]
-    series, by_series = outcome._series
-    groups += [(f"t{k + 1}", g, by_series[g[0]]) for k, g in enumerate(series)]
+    groups = outcome.cluster_items("clusters") + outcome.cluster_items("templates")
     parts = engine.partitions(len(groups), SHARD)
     items = [(k, groups[s:e]) for k, (s, e) in enumerate(parts)]
     nclusters = nlinks = 0
