@@ -197,3 +197,46 @@ def test_bigram_rows_fill_up_in_batch_order_and_stop_at_full(docs, by_key):
     for d in keys:
         assert seeds.to_delete(d, by_key).tolist() == [k for k in d.tolist() if len(by_key.get(k, [])) < seeds.FULL]
         assert seeds.phrase_table(d, by_key)[1].tolist() == [len(by_key.get(k, [])) + 1 for k in d.tolist()]
+
+
+def _byline_story(rng: random.Random, words: list[str], k: int) -> str:
+    """An unrelated article of one outlet: a long byline in its first paragraph."""
+    def body(n: int) -> str:
+        return " ".join(rng.choice(words) for _ in range(n)).capitalize() + "."
+
+    first = ["Anna", "Mei", "Ken", "Olu", "Ivan", "Sarah", "Marco", "David", "Yuki", "Fatima", "Ana", "Lars"][k % 12]
+    return (f"{first} {rng.choice(words).capitalize()}, Senior Political Correspondent, The Global Times, "
+            f"London Bureau\n{body(30)}\n\n{body(60)}\n")
+
+
+def test_a_bylines_bucket_counts_as_over_full_at_a_query(tmp_path, monkeypatch):
+    """Thirty unrelated articles share a byline's words in their first paragraph, and
+    with them a band key (this outlet's byline words hash low in one band: 13 of the 30
+    carry it). The batch leaves such common shingles out of every signature; at a query
+    the index judges the new document's shingles by its stored bigrams' carriers, and
+    the bucket they make yields only its first few members, as an over-full one does.
+    A copy of one of them is still found."""
+    rng = random.Random(7)
+    words = _vocab(rng, 5000)
+    stored = [dedup.Document(id=f"g{k:02d}", text=_byline_story(random.Random(k), words, k)) for k in range(30)]
+    aligned = []
+    align_pair = an.align_pair
+    monkeypatch.setattr(an, "align_pair", lambda stored, new, *a, **k: aligned.append(1) or align_pair(stored, new, *a, **k))
+    with dedup.Index.open(str(tmp_path / "byline.db"), jobs=1) as index:
+        for d in stored:
+            index.add(d)
+        keys = an.doc_band_keys([index._stored_prepared(index._store.doc_by_id(d.id)) for d in stored], index.config)
+        key, carried = np.unique(np.concatenate(keys), return_counts=True)
+        crowded, carried = key[carried.argmax()], carried.max()
+        assert carried > 2 * an.HUBS  # the crowded bucket is there (so the test can fail)
+        for seed in range(100, 200):  # a new article that falls into it too
+            new = dedup.Document(id="new", text=_byline_story(random.Random(seed), words, seed))
+            if crowded in an.doc_band_keys([an.from_paragraphs(new.text, [(0, len(new.text))], index.config)],
+                                           index.config)[0]:
+                break
+        else:
+            pytest.fail("no new article falls into the crowded bucket")
+        aligned.clear()
+        assert index.query(new).matches == [] and len(aligned) <= an.HUBS
+        copy = stored[5].text.replace(stored[5].text.split(",")[0], "Lars Kemp", 1)
+        assert "g05" in {m.doc_id for m in index.query(dedup.Document(id="copy", text=copy)).matches}

@@ -154,24 +154,49 @@ def from_paragraphs_many(texts: list[str], paras: list[list], cfg: Config, facts
     return out
 
 
-def doc_band_keys(preps: list[Prepared], cfg: Config) -> list[np.ndarray]:
-    """Each document's distinct LSH band keys (int64, band folded in), computed in one batch."""
-    keys, seg_of = segment_band_keys(preps, cfg)
+def doc_band_keys(preps: list[Prepared], cfg: Config, sdf: np.ndarray | None = None) -> list[np.ndarray]:
+    """Each document's distinct LSH band keys (int64, band folded in), computed in one batch.
+    ``sdf``: with it, the common shingles are left out (see :func:`segment_band_keys`)."""
+    keys, seg_of = segment_band_keys(preps, cfg, sdf=sdf)
     keys = keys ^ _BAND_SALT[None, : cfg.bands]
     bounds = np.searchsorted(seg_of, np.arange(len(preps) + 1))
     return [signed(unique_sorted(keys[bounds[k] : bounds[k + 1]].ravel())) for k in range(len(preps))]
 
 
-def bucket_candidates(rows, max_bucket: int) -> set[int]:
-    """Stored documents sharing a band key, from ``(key, doc)`` rows; an over-full bucket
-    contributes only its first few (oldest) members, as the batch candidates do."""
+def buckets(rows) -> dict[int, list[int]]:
+    """``(key, doc)`` rows by key."""
     by_key: dict[int, list[int]] = {}
     for key, doc in rows:
         by_key.setdefault(key, []).append(doc)
+    return by_key
+
+
+def bucket_candidates(rows, max_bucket: int, common: set[int] = frozenset()) -> set[int]:
+    """Stored documents sharing a band key, from ``(key, doc)`` rows (or :func:`buckets`);
+    an over-full bucket contributes only its first few (oldest) members, as the batch
+    candidates do, and so does the bucket of a key in ``common`` (one the new document's
+    common shingles make: :func:`common_keys`)."""
+    by_key = rows if isinstance(rows, dict) else buckets(rows)
     out: set[int] = set()
-    for docs in by_key.values():
-        out.update(sorted(docs)[:HUBS] if len(docs) >= max_bucket else docs)
+    for key, docs in by_key.items():
+        out.update(sorted(docs)[:HUBS] if len(docs) >= max_bucket or key in common else docs)
     return out
+
+
+def common_keys(p: Prepared, keys: np.ndarray, by_key: dict[int, list[int]], sdf, cfg: Config) -> set[int]:
+    """Which of ``p``'s band ``keys`` its common shingles make: keys its signature without
+    them (:func:`dedup.stages.candidates.common_shingles`, ``sdf()`` giving the documents
+    that carry the shingle starting at each token) does not have. The batch leaves such
+    shingles out of every signature; stored signatures keep them, so at a query the
+    buckets they fill (a byline's words, a site's name, in hundreds of unrelated
+    documents) count as over-full. Computed only when a bucket holds more than its
+    ``HUBS`` first members (no answer changes otherwise)."""
+    if not any(len(v) > HUBS for v in by_key.values()):
+        return set()
+    df = sdf()
+    if df is None:
+        return set()
+    return set(keys.tolist()) - set(doc_band_keys([p], cfg, df)[0].tolist())
 
 
 def set_df(p: Prepared, counts: np.ndarray, n_docs: int) -> None:

@@ -15,6 +15,11 @@ word by how many other documents carry its bigram and trigram (``phrase_prior``)
 index does so with bigrams (its carriers, at most ``FULL``; trigrams are not counted), so a
 recurring phrase (a banner, a formula) carries little evidence of copying here too.
 
+The same rows count the new document's shingles for its band keys: the batch leaves
+common shingles out of every signature; the index, whose stored keys stay as written,
+treats a bucket that only such shingles make as over-full (:func:`shingle_df`,
+:func:`dedup.index.analysis.common_keys`).
+
 A stored document is a candidate when the bigrams it shares with the new one, each
 carried by at most ``max(2, min(MAX_DF, DF_SHARE x corpus))`` documents, are worth
 ``MIN_IDF`` nats and the score a significant chain between documents of their sizes
@@ -135,6 +140,27 @@ def phrase_table(keys: np.ndarray, by_key: dict[int, list[int]]) -> tuple[np.nda
     """The new document's bigram keys (:func:`bigram_keys`) and the documents carrying
     each, itself included (stored carriers counted up to ``FULL``)."""
     return keys, (_stored(keys, by_key) + 1).astype(np.int32)
+
+
+def shingle_df(p: Prepared, table: tuple[np.ndarray, np.ndarray], size: int) -> np.ndarray | None:
+    """For each token of the new document, the documents carrying the shingle of ``size``
+    words that starts there, estimated from :func:`phrase_table`: a bigram's carriers, a
+    trigram's the fewer of its two bigrams' (an upper bound; carriers counted up to
+    ``FULL``). None for other sizes (not estimated)."""
+    if size not in (2, 3):
+        return None
+    keys, counts = table
+    bi = _in_order(p)
+    df = np.ones(p.ntokens, np.int32)  # the bigram ending at each position
+    if len(keys) and p.ntokens:
+        at = np.minimum(np.searchsorted(keys, bi), len(keys) - 1)
+        hit = keys[at] == bi
+        df[hit] = counts[at[hit]]
+    out = np.ones(p.ntokens, np.int32)
+    n = p.ntokens - size + 1  # shingles that start inside the document
+    if n > 0:
+        out[:n] = df[1 : n + 1] if size == 2 else np.minimum(df[1 : n + 1], df[2 : n + 2])
+    return out
 
 
 def with_phrases(x: Prepared, table: tuple[np.ndarray, np.ndarray], keys: np.ndarray | None = None) -> None:

@@ -192,7 +192,8 @@ def _uncommon(sh, owner, start, sdf, cfg: Config):
     return sh[keep], owner[keep]
 
 
-def segment_band_keys(prepared: Sequence[Prepared], cfg: Config, phrases: tuple | None = None) -> tuple[np.ndarray, np.ndarray]:
+def segment_band_keys(prepared: Sequence[Prepared], cfg: Config, phrases: tuple | None = None,
+                      sdf: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
     """Band keys of every segment (and a long document's straddling windows) of ``prepared``
     (one MinHash batch), and for each the position in ``prepared`` of its document.
     Numbered document by document: a document's segments, then its windows.
@@ -201,7 +202,8 @@ def segment_band_keys(prepared: Sequence[Prepared], cfg: Config, phrases: tuple 
     call each; a window never crosses from one document into the next. ``phrases``: the
     corpus's phrase counts (:func:`dedup.stages.words.shared_counts`); with them, the
     :func:`common_shingles` are left out of every signature (shingles of two or three
-    words, the phrases counted)."""
+    words, the phrases counted); ``sdf``: instead of ``phrases``, the documents carrying the
+    shingle that starts at each token of the concatenation (the index's estimate)."""
     docs = list(prepared)
     if not docs:
         return np.zeros((0, cfg.bands), dtype=np.uint64), np.zeros(0, dtype=np.int64)
@@ -210,8 +212,7 @@ def segment_band_keys(prepared: Sequence[Prepared], cfg: Config, phrases: tuple 
     nseg = np.array([len(p.seg_bounds) - 1 for p in docs], dtype=np.int64)
     hashes = np.concatenate([p.hashes for p in docs])
     bounds = np.concatenate([p.seg_bounds[:-1] + off for p, off in zip(docs, tok_off[:-1].tolist())] + [tok_off[-1:]])
-    sdf = None
-    if phrases is not None and cfg.shingle_size in (2, 3):
+    if phrases is not None and sdf is None and cfg.shingle_size in (2, 3):
         sdf = starting_phrase_df(hashes, tok_off, cfg.shingle_size, phrases)
     sh, own = _uncommon(*segment_shingles(hashes, bounds, cfg.shingle_size, starts=True), sdf, cfg)
     # windows at the inner boundaries inside a document (a long one's all, another's mid-paragraph cuts)
