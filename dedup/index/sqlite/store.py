@@ -79,6 +79,7 @@ class SqliteStore(Counts, Stories):
     def _rollback(self) -> None:
         self._new_bands.clear()
         self._new_words.clear()
+        self._words_dropped()
         if self.db.in_transaction:  # SQLite rolls back by itself after some errors (disk full)
             try:
                 self.db.execute("ROLLBACK")
@@ -300,6 +301,7 @@ class SqliteStore(Counts, Stories):
             return
         new, self._new_bands = self._new_bands, []
         words, self._new_words = sorted(self._new_words.items()), Counter()
+        self._words_written(words)
         if len(new) > 1:
             keys = np.concatenate([k for _, k in new])
             docs = np.repeat(np.array([r for r, _ in new], dtype=np.int64), [len(k) for _, k in new])
