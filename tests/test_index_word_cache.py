@@ -2,7 +2,6 @@
 after its own adds and removals, another writer's commits, and a write that fails."""
 
 import numpy as np
-import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -13,13 +12,13 @@ from index_helpers import small_disk  # noqa: F401 (a fixture)
 from textgen import article
 
 
-def _words(index) -> np.ndarray:
+def _words() -> np.ndarray:
     """Every word of the documents the test uses, stored or not (int64 keys)."""
     return an.signed(np.unique(np.concatenate([an.word_hashes(article(k, 3)) for k in range(12)])))
 
 
 def _same_as_tables(index) -> None:
-    store, words = index._store, _words(index)
+    store, words = index._store, _words()
     with store.read():
         kept = store.word_counts(words)  # filled from the cache where it holds them
         assert store._word_cache  # (so the comparison reads the cache)

@@ -171,12 +171,11 @@ def buckets(rows) -> dict[int, list[int]]:
     return by_key
 
 
-def bucket_candidates(rows, max_bucket: int, common: set[int] = frozenset()) -> set[int]:
-    """Stored documents sharing a band key, from ``(key, doc)`` rows (or :func:`buckets`);
-    an over-full bucket contributes only its first few (oldest) members, as the batch
-    candidates do, and so does the bucket of a key in ``common`` (one the new document's
-    common shingles make: :func:`common_keys`)."""
-    by_key = rows if isinstance(rows, dict) else buckets(rows)
+def bucket_candidates(by_key: dict[int, list[int]], max_bucket: int, common: set[int] = frozenset()) -> set[int]:
+    """Stored documents sharing a band key (``by_key``: :func:`buckets`); an over-full
+    bucket contributes only its first few (oldest) members, as the batch candidates do,
+    and so does the bucket of a key in ``common`` (one the new document's common
+    shingles make: :func:`common_keys`)."""
     out: set[int] = set()
     for key, docs in by_key.items():
         out.update(sorted(docs)[:HUBS] if len(docs) >= max_bucket or key in common else docs)

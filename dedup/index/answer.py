@@ -53,11 +53,13 @@ def answer(index: "Index", d: Document, stored: bool):
     if same is not None:
         carried = {k: [x for x in v if x != same[0]] for k, v in carried.items()}
     phrases = seeds.phrase_table(grams2, carried) if index._seeds else None
+    if phrases is not None:  # the phrases its words sit in, counted by the bigrams' rows
+        seeds.with_phrases(p, phrases, grams2)
     bands = an.buckets(r for r in found_rows if r[0] not in is_gram)
-    common = an.common_keys(p, keys, bands, lambda: phrases and seeds.shingle_df(p, phrases, cfg.shingle_size), cfg)
+    common = an.common_keys(p, keys, bands, lambda: seeds.shingle_df(p, cfg.shingle_size), cfg)
     cands = an.bucket_candidates(bands, cfg.max_bucket, common) | exact
     if cut:  # copies stored before the passage was furniture have its segments' band keys
-        cands |= an.bucket_candidates(store.band_rows(an.doc_band_keys([whole], cfg)[0]), cfg.max_bucket)
+        cands |= an.bucket_candidates(an.buckets(store.band_rows(an.doc_band_keys([whole], cfg)[0])), cfg.max_bucket)
     if carried:
         cands |= seeds.candidates(carried, p.ntokens, n_docs, cfg.max_evalue,
                                   lambda ids: {r[0]: r[9] for r in store.docs_by_rowid(ids)}, cands)
@@ -70,8 +72,7 @@ def answer(index: "Index", d: Document, stored: bool):
     if same is not None:
         counts = counts - np.isin(vocab, index._stored_prepared(same).vocab, assume_unique=True)
     an.set_df(p, counts[np.searchsorted(vocab, p.vocab)] + 1, n_docs)
-    if index._seeds:  # the phrases the pair's words sit in, counted by the bigrams' rows
-        seeds.with_phrases(p, phrases, grams2)
+    if phrases is not None:  # the stored side's phrases, by the same rows
         for x in others:
             seeds.with_phrases(x, phrases)
     found = []

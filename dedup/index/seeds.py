@@ -142,20 +142,14 @@ def phrase_table(keys: np.ndarray, by_key: dict[int, list[int]]) -> tuple[np.nda
     return keys, (_stored(keys, by_key) + 1).astype(np.int32)
 
 
-def shingle_df(p: Prepared, table: tuple[np.ndarray, np.ndarray], size: int) -> np.ndarray | None:
+def shingle_df(p: Prepared, size: int) -> np.ndarray | None:
     """For each token of the new document, the documents carrying the shingle of ``size``
-    words that starts there, estimated from :func:`phrase_table`: a bigram's carriers, a
-    trigram's the fewer of its two bigrams' (an upper bound; carriers counted up to
-    ``FULL``). None for other sizes (not estimated)."""
-    if size not in (2, 3):
+    words that starts there, from its phrases (:func:`with_phrases`): a bigram's carriers,
+    a trigram's the fewer of its two bigrams' (an upper bound; carriers counted up to
+    ``FULL``). None without phrases or for other sizes (not estimated)."""
+    if size not in (2, 3) or p.phrases is None:
         return None
-    keys, counts = table
-    bi = _in_order(p)
-    df = np.ones(p.ntokens, np.int32)  # the bigram ending at each position
-    if len(keys) and p.ntokens:
-        at = np.minimum(np.searchsorted(keys, bi), len(keys) - 1)
-        hit = keys[at] == bi
-        df[hit] = counts[at[hit]]
+    df = p.phrases[2]  # the bigram ending at each position
     out = np.ones(p.ntokens, np.int32)
     n = p.ntokens - size + 1  # shingles that start inside the document
     if n > 0:

@@ -30,7 +30,7 @@ class Counts:
         connection's own writes update them (:meth:`_words_written`), a rollback drops
         them."""
         self._flush()
-        cache = self._words_cache()
+        cache = self._kept_words()
         keys = words.tolist()
         out = np.fromiter((cache.get(w, -1) for w in keys), np.int64, len(keys))
         miss = np.flatnonzero(out < 0)
@@ -51,7 +51,7 @@ class Counts:
             out[order[np.searchsorted(words[order], found[:, 0])]] = found[:, 1]
         return out
 
-    def _words_cache(self) -> dict[int, int]:
+    def _kept_words(self) -> dict[int, int]:
         """The kept counts, emptied when another connection has written since; outside a
         transaction (no snapshot to tie them to) a throwaway one."""
         if not self.db.in_transaction:
