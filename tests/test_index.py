@@ -143,11 +143,11 @@ def test_settings_stored_and_mismatch_refused(db):
     assert "threshold (index 0.4, asked 0.3)" in str(exc.value) and exc.value.exit_code == 5
 
 
-@pytest.mark.parametrize("old", [1, 2, 3, 4, 5])
+@pytest.mark.parametrize("old", [1, 2, 3, 4, 5, 6])
 def test_older_schema_file_is_upgraded(db, old):
     """A file of schema 1 (one band table, no levels), 2 (no bulk runs), 3 (no content
-    hashes), 4 (no author column) or 5 (no n-gram counts) opens, is upgraded, and answers
-    alike."""
+    hashes), 4 (no author column), 5 (no n-gram counts) or 6 (no stored analysis) opens,
+    is upgraded, and answers alike."""
     from dedup.index import analysis as an
     from dedup.index.sqlite.levels import BAND_LEVELS, WORD_LEVELS
 
@@ -173,8 +173,10 @@ def test_older_schema_file_is_upgraded(db, old):
     if old < 5:
         con.execute("ALTER TABLE docs DROP COLUMN author")
     grams = dict(con.execute("SELECT gram, n FROM grams"))
-    con.execute("DROP TABLE grams")
-    con.execute("DELETE FROM meta WHERE key = 'gram_modulus'")
+    if old < 6:
+        con.execute("DROP TABLE grams")
+        con.execute("DELETE FROM meta WHERE key = 'gram_modulus'")
+    con.execute("ALTER TABLE docs DROP COLUMN prepared")
     con.execute(f"PRAGMA user_version = {old}")
     con.close()
     if old < 4:
@@ -185,14 +187,17 @@ def test_older_schema_file_is_upgraded(db, old):
             assert index.get(docs[0].id) == docs[0] and index.query(docs[-1]) == want
             assert index.clusters().model_dump_json() == dedup.cluster(docs[:-1], jobs=1).model_dump_json()
     with dedup.Index.open(db, jobs=1) as index:
-        assert index.stats()["schema"] == SCHEMA_VERSION == 6
+        assert index.stats()["schema"] == SCHEMA_VERSION == 7
         assert index.query(docs[-1]) == want
+        # documents stored before keep no analysis (prepared from their text, as before)
+        assert {p for (p,) in index._store.db.execute("SELECT prepared FROM docs")} == {None}
         # ... and their n-gram counts, from the stored texts: the same as counted on add
         assert dict(index._store.db.execute("SELECT gram, n FROM grams")) == grams and grams
         # the stored documents' content hashes were computed by the upgrade
         assert [index._store.docs_with_hash(an.content_hash(d.text)) for d in docs[:2]] == [[1], [2]]
         index.add(docs[-1])
         assert index.clusters().model_dump_json() == dedup.cluster(docs, jobs=1).model_dump_json()
+        assert index._store.db.execute("SELECT prepared FROM docs WHERE id = ?", (docs[-1].id,)).fetchone()[0]
 
 
 def test_the_index_keeps_the_author(db):

@@ -239,12 +239,13 @@ def upgrade_cmd(
     batch: int = typer.Option(1000, "--batch", min=1, help="Documents per transaction."),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar."),
 ) -> int:
-    """Give an index made by an older dedup the rows this one keeps (rare-bigram seeds)."""
+    """Give an index made by an older dedup what this one keeps of each document (rare-bigram rows, its analysis)."""
     with Index.open(db, create=False) as index, ProgressBar(enabled=not quiet and _err.is_terminal) as bar:
         done = index.upgrade(progress=bar, batch_size=batch)
         left = len(index)
     if done:
-        sys.stdout.write(f"upgraded: {done:,} documents given their rare-bigram rows; the index holds {left:,}\n")
+        sys.stdout.write(f"upgraded: {done:,} documents given what this dedup keeps of each (rare-bigram rows, "
+                         f"analysis); the index holds {left:,}\n")
     else:
         sys.stdout.write(f"nothing to upgrade; the index holds {left:,}\n")
     return 0

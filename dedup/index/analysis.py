@@ -26,7 +26,7 @@ from ..models import Document
 from ..stages.normalize import tokenize
 from ..stages.prepare import facts_of, is_noisy
 from ..stages.provenance import DocFacts, coverage, weighted_score
-from ..stages.facts import code_points, fact_masks
+from ..stages.facts import code_points, fact_mask, fact_masks
 from ..stages.segment import Prepared, marks_many, member_sorted, paragraphs, prepare, span_tokens_many, unique_sorted
 
 # Lines this short that recur in several documents are furniture when the document has
@@ -152,6 +152,40 @@ def from_paragraphs_many(texts: list[str], paras: list[list], cfg: Config, facts
         for p, m in zip(out, masks):
             p.fact_flags = m
     return out
+
+
+def from_rows(rows: list, cfg: Config, facts: bool = False) -> list[Prepared]:
+    """Stored documents' rows (text at 2, content paragraphs at 10) prepared from their
+    text (:func:`from_paragraphs_many`)."""
+    return from_paragraphs_many([r[2] for r in rows], [np.frombuffer(r[10], dtype="<i8").reshape(-1, 2).tolist() for r in rows],
+                                cfg, facts)
+
+
+def pack(p: Prepared) -> bytes:
+    """What the index stores of a document's analysis (its tokens, segments, quoted
+    words, distinct words and fact mask: :func:`dedup.storage.workspace.pack_prepared`),
+    compressed: a stored candidate is read back (:func:`unpack`) instead of tokenized,
+    segmented and searched for facts again at every query that meets it."""
+    import zstandard
+
+    from ..storage.workspace import pack_prepared
+
+    if p.fact_flags is None:
+        p.fact_flags = fact_mask(p.text, p.starts, p.ends, p.hashes)
+    return zstandard.ZstdCompressor(level=3).compress(pack_prepared(p, p.fact_flags, p.vocab))
+
+
+def unpack(text: str, blob: bytes) -> Prepared:
+    """A stored document's :class:`Prepared` from :func:`pack`'s record: the same as
+    :func:`from_paragraphs_many` makes of its text and paragraphs, with its fact mask."""
+    import zstandard
+
+    from ..storage.workspace import unpack_facts, unpack_prepared
+
+    data = zstandard.ZstdDecompressor().decompress(blob)
+    p = unpack_prepared(0, data)
+    p.text, p.fact_flags = text, unpack_facts(data)
+    return p
 
 
 def doc_band_keys(preps: list[Prepared], cfg: Config, sdf: np.ndarray | None = None) -> list[np.ndarray]:

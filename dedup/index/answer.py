@@ -114,7 +114,7 @@ def answer(index: "Index", d: Document, stored: bool):
         cluster=story, origin=origin, matches=[m for _, m in matches],
         in_index=same is not None, stored_cluster=story_label(same[11]) if same is not None else None,
         nearest=nearest_stored(p, facts, rows, others))
-    new = {"doc": d, "lines": lines, "ntokens": p.ntokens, "vocab": p.vocab, "facts": facts, "paras": paras, "keys": keys,
+    new = {"doc": d, "lines": lines, "ntokens": p.ntokens, "prepared": p, "vocab": p.vocab, "facts": facts, "paras": paras, "keys": keys,
            "matches": matches, "stories": set(stories.values()), "hash": content, "grams": grams,
            "bigrams": grams2, "carried": carried}
     return result, new

@@ -48,7 +48,8 @@ def _work(cfg: Config, task: tuple):
     """A worker's share of a batch: ``("lines", mod, texts)`` -> their :class:`an.Lines`,
     n-gram anchors and content hash (one tokenizing pass); ``("analyse", mod, [(doc, lines, drop, grams, counts)],
     with_seeds)`` -> what is stored of each (furniture inside paragraphs cut): facts, content
-    paragraphs, token count, vocabulary, band keys, bigram keys (none unless ``with_seeds``)."""
+    paragraphs, token count, vocabulary, band keys, bigram keys (none unless ``with_seeds``), its analysis
+    to store (:func:`dedup.index.analysis.pack`)."""
     kind, mod, part, *flags = task
     if kind == "lines":
         return [(an.Lines.of(text), *_grams_and_hash(an.word_hashes(text), mod)) for text in part]
@@ -59,7 +60,7 @@ def _work(cfg: Config, task: tuple):
         done.append((p, facts, paras))
     keys = an.doc_band_keys([p for p, _, _ in done], cfg)
     none = np.zeros(0, np.int64)
-    return [(facts, paras, p.ntokens, p.vocab, k, seeds.bigram_keys(p) if flags[0] else none)
+    return [(facts, paras, p.ntokens, p.vocab, k, seeds.bigram_keys(p) if flags[0] else none, an.pack(p))
             for (p, facts, paras), k in zip(done, keys)]
 
 
@@ -204,8 +205,8 @@ def _write(index: "Index", docs: list[Document], all_lines: list, job) -> None:
     analysed = [x for part in job.get() for x in part]
     items = [
         {"doc": d, "lines": lines, "facts": facts, "paras": paras, "ntokens": n, "vocab": vocab, "keys": keys, "hash": h,
-         "grams": grams, "bigrams": pairs}
-        for d, (lines, grams, h), (facts, paras, n, vocab, keys, pairs) in zip(docs, all_lines, analysed)
+         "grams": grams, "bigrams": pairs, "packed": packed}
+        for d, (lines, grams, h), (facts, paras, n, vocab, keys, pairs, packed) in zip(docs, all_lines, analysed)
     ]
     index._insert(index._store, items)
     index._store.bump_generation()

@@ -28,7 +28,7 @@ from .checks import check, restory, validate, version
 from .errors import DuplicateIdError, IndexDamagedError, IndexFileError, IndexReadOnlyError, UnknownIdError
 from .results import AddResult, BulkResult, Progress
 from .sqlite.store import SqliteStore
-from .upgrade import DONE_UPTO, add_seeds
+from .upgrade import DONE_UPTO, PREPARED, add_analyses, add_seeds
 
 REDIS_SCHEMES = ("redis://", "rediss://", "unix://")
 CACHE_DOCS = 4096  # prepared stored documents kept in memory (their content never changes)
@@ -134,12 +134,15 @@ class Index:
 
     def upgrade(self, progress: Optional[Progress] = None, *, batch_size: int = 1000) -> int:
         """Give an index created by an older dedup what this one stores for each document:
-        the rare-bigram rows that find short rewrites (:mod:`dedup.index.upgrade`), one
-        transaction per ``batch_size`` documents. Returns the documents given rows (0:
-        already up to date, or ``rare_bigrams`` is off). Safe to stop and run again; other
-        processes may read and write meanwhile. Raises :class:`IndexWriteError` (saying how
-        many documents were done) when a write fails part way."""
-        return add_seeds(self, progress, batch_size)
+        the rare-bigram rows that find short rewrites, and its analysis (tokens, segments,
+        facts), read back instead of prepared again when a query meets it
+        (:mod:`dedup.index.upgrade`); one transaction per ``batch_size`` documents.
+        Returns the documents given either (0: already up to date). Safe to stop and run
+        again; other processes may read and write meanwhile. Raises
+        :class:`IndexWriteError` (saying how many documents were done) when a write fails
+        part way."""
+        seeded = add_seeds(self, progress, batch_size)
+        return max(seeded, add_analyses(self, progress, batch_size))
 
     def verify(self) -> None:
         """Raise :class:`IndexDamagedError` if the file is damaged (SQLite's ``quick_check``:
@@ -223,16 +226,16 @@ class Index:
         return self._stored_prepared_many([row])[0]
 
     def _stored_prepared_many(self, rows: list, facts: bool = False) -> list:
-        """The stored documents of ``rows`` prepared (cached; those not cached are prepared
-        in one batch, with their fact masks when ``facts``)."""
+        """The stored documents of ``rows`` prepared (cached; those not cached are read from
+        their stored analysis, or, stored before it was kept, prepared in one batch, with
+        their fact masks when ``facts``)."""
         out = [self._prepared.get(r[0]) for r in rows]
+        for k, r in enumerate(rows):
+            if out[k] is None and r[PREPARED] is not None:
+                out[k] = an.unpack(r[2], r[PREPARED])
         todo = [k for k, p in enumerate(out) if p is None]
-        if todo:
-            made = an.from_paragraphs_many([rows[k][2] for k in todo],
-                                           [np.frombuffer(rows[k][10], dtype="<i8").reshape(-1, 2).tolist() for k in todo],
-                                           self.config, facts)
-            for k, p in zip(todo, made):
-                out[k] = p
+        for k, p in zip(todo, an.from_rows([rows[k] for k in todo], self.config, facts) if todo else []):
+            out[k] = p
         for r, p in zip(rows, out):
             self._prepared[r[0]] = p
             self._prepared.move_to_end(r[0])
@@ -254,7 +257,8 @@ class Index:
             d, f = it["doc"], it["facts"]
             row = (d.id, d.text, d.title, d.date, d.source, d.url,
                    f.date.isoformat() if f.date else None, json.dumps(list(f.credits)), int(it["ntokens"]),
-                   np.asarray(it["paras"], dtype="<i8").reshape(-1, 2).tobytes(), d.author)
+                   np.asarray(it["paras"], dtype="<i8").reshape(-1, 2).tobytes(), d.author,
+                   it["packed"] if "packed" in it else an.pack(it["prepared"]))
             rowid = store.insert_doc(row)
             store.add_bands(rowid, np.concatenate([it["keys"], gram_keys[len(rowids)]]))
             store.add_hash(it["hash"], rowid)

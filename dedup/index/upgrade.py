@@ -11,12 +11,18 @@ Work is committed a batch at a time, with the last rowid done, so an upgrade tha
 stopped (killed, a full disk) loses at most a batch and goes on from there when run
 again; the index is switched to the seeds only in the transaction that finishes.
 Documents added meanwhile by other processes are taken in before that.
+
+A document stored before the index kept each document's analysis (schema 7 of the SQLite
+file; a field of the document's hash in Redis) is prepared from its text whenever a
+query meets it; :func:`add_analyses` keeps the analysis of each such document, a batch
+at a time (a batch already done has nothing left to do when run again).
 """
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Optional
 
+from . import analysis as an
 from . import seeds
 from .errors import IndexFileError, IndexWriteError, reason_of
 from .results import Progress
@@ -25,6 +31,7 @@ if TYPE_CHECKING:
     from .index import Index
 
 DONE_UPTO = "bigram_seeds_upto"  # meta: the last rowid given its rows by an unfinished upgrade
+PREPARED = 13  # a document row's stored analysis (an.pack), None when stored before it was kept
 
 
 def add_seeds(index: "Index", progress: Optional[Progress] = None, batch_size: int = 1000) -> int:
@@ -81,3 +88,35 @@ def _batches(index: "Index", todo: list[int], upto: int, total: int, progress, b
         done += len(rows)
         if progress:
             progress("upgrade", done, max(total, done))
+
+
+def add_analyses(index: "Index", progress: Optional[Progress] = None, batch_size: int = 1000) -> int:
+    """Keep the analysis of every stored document that has none (stored by an older
+    dedup): the number of documents given one. ``progress(stage, done, total)`` after
+    each batch. A write that fails after some batches raises :class:`IndexWriteError`
+    saying how many documents were done (they are kept)."""
+    store = index._store
+    with store.read():
+        todo = store.rowids()
+    done = 0
+    for at in range(0, len(todo), batch_size):
+        with store.read():  # (an index with nothing to do is never written: read-only is fine)
+            part = [r[0] for r in store.docs_by_rowid(todo[at : at + batch_size]) if r[PREPARED] is None]
+        if part:
+            try:
+                with store.write():  # read again: another process may have removed or upgraded some meanwhile
+                    rows = [r for r in store.docs_by_rowid(part) if r[PREPARED] is None]
+                    for r, p in zip(rows, an.from_rows(rows, index.config, True)):
+                        store.set_analysis(r[0], an.pack(p))
+            except IndexFileError as exc:
+                if not done:
+                    raise
+                out = IndexWriteError(f"{store.path}: the upgrade stopped after {done} documents were given their "
+                                      f"analysis (kept; running it again goes on from there): "
+                                      f"{reason_of(exc, store.path)}", done)
+                out.exit_code = exc.exit_code
+                raise out from None
+            done += len(rows)
+        if progress:
+            progress("upgrade", min(at + batch_size, len(todo)), len(todo))
+    return done

@@ -10,9 +10,9 @@ from collections.abc import Iterable, Iterator
 from .tx import chunks
 
 DOC_FIELDS = ("id", "text", "title", "date", "source", "url", "f_date", "f_credits", "ntokens", "paras", "story",
-              "author")  # author: added later; a document stored before has none (read as None)
-_INSERTED = DOC_FIELDS[:10] + ("author",)  # the row insert_doc is given (the story is set here)
-_DECODE = {"ntokens": int, "paras": bytes, "story": int}  # other columns are text
+              "author", "prepared")  # author, prepared: added later; a document stored before has none (read as None)
+_INSERTED = DOC_FIELDS[:10] + ("author", "prepared")  # the row insert_doc is given (the story is set here)
+_DECODE = {"ntokens": int, "paras": bytes, "story": int, "prepared": bytes}  # other columns are text
 
 
 class Documents:
@@ -68,6 +68,13 @@ class Documents:
             k = fields.index("story") + 1
             rows = [row[:k] + (tx.story.get(row[0], row[k]),) + row[k + 1:] for row in rows]
         return rows
+
+    def set_analysis(self, rowid: int, blob: bytes) -> None:
+        """Keep a stored document's analysis (:func:`dedup.index.analysis.pack`; an upgrade)."""
+        tx = self._tx
+        tx.ops.append(("HSET", self._k(f"doc:{rowid}"), "prepared", blob))
+        if rowid in tx.new_rows:
+            tx.new_rows[rowid]["prepared"] = blob
 
     def rowids(self) -> list[int]:
         """Every stored document's rowid, in the order they were added (this

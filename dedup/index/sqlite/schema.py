@@ -12,7 +12,7 @@ from . import runs
 # n-gram, for furniture inside paragraphs; counted from the stored texts on upgrade, read
 # as all zero in a file of schema 5 that cannot be written). Files of schema 1 to 5 are
 # upgraded on open.
-SCHEMA_VERSION = 6
+SCHEMA_VERSION = 7
 APPLICATION_ID = 0x64647570  # "ddup": tells a dedup index from any other SQLite file
 
 _SCHEMA = """
@@ -22,7 +22,7 @@ CREATE TABLE docs (
     id TEXT NOT NULL UNIQUE,
     text TEXT NOT NULL, title TEXT, date TEXT, source TEXT, url TEXT,
     f_date TEXT, f_credits TEXT NOT NULL, ntokens INTEGER NOT NULL,
-    paras BLOB NOT NULL, story INTEGER NOT NULL, author TEXT
+    paras BLOB NOT NULL, story INTEGER NOT NULL, author TEXT, prepared BLOB
 );
 CREATE INDEX docs_story ON docs(story);
 {bands};
@@ -46,8 +46,9 @@ _SCHEMA = (_SCHEMA.replace("{bands}", levels.BAND_TABLE.format("bands")).replace
 # (Schema 4's hashes and schema 6's n-gram counts of the stored documents are computed by
 # SqliteStore.upgrade.)
 _STEPS = {1: levels.SCHEMA + "INSERT INTO meta VALUES ('sweep', '0');\n", 2: runs.SCHEMA, 3: HASHES + ";\n",
-          4: "ALTER TABLE docs ADD COLUMN author TEXT;\n", 5: GRAMS + ";\n"}
-ADDITIVE = {4, 5}  # schemas whose file is read as is where it cannot be upgraded (the new column read as NULL)
+          4: "ALTER TABLE docs ADD COLUMN author TEXT;\n", 5: GRAMS + ";\n",
+          6: "ALTER TABLE docs ADD COLUMN prepared BLOB;\n"}
+ADDITIVE = {4, 5, 6}  # schemas whose file is read as is where it cannot be upgraded (the new column read as NULL)
 
 
 def _statements(script: str) -> list[str]:

@@ -35,8 +35,10 @@ from .open import connect
 from .counts import Counts
 from .stories import Stories, in_chunks, placeholders
 
-DOC_COLUMNS = "doc, id, text, title, date, source, url, f_date, f_credits, ntokens, paras, story, author"
-_NO_AUTHOR = DOC_COLUMNS.replace(", author", ", NULL")  # a schema-4 file read where it cannot be upgraded
+DOC_COLUMNS = "doc, id, text, title, date, source, url, f_date, f_credits, ntokens, paras, story, author, prepared"
+# older files read where they cannot be upgraded: schema 4 has neither column, 5 and 6 no prepared arrays
+_NO_PREPARED = DOC_COLUMNS.replace(", prepared", ", NULL")
+_NO_AUTHOR = _NO_PREPARED.replace(", author", ", NULL")
 
 
 class SqliteStore(Counts, Stories):
@@ -165,9 +167,9 @@ class SqliteStore(Counts, Stories):
         if not upgrade_statements(schema):
             return False
         if self.readonly and schema in ADDITIVE:
-            if schema < 5:
-                self._columns = _NO_AUTHOR
-            self._grams = False
+            self._columns = _NO_AUTHOR if schema < 5 else _NO_PREPARED
+            if schema < 6:
+                self._grams = False
             return True
         if self.readonly:
             raise IndexReadOnlyError(f"{self.path}: index schema {schema} must be upgraded to {SCHEMA_VERSION} "
@@ -237,19 +239,23 @@ class SqliteStore(Counts, Stories):
                                         part))
         return rows
 
+    def set_analysis(self, rowid: int, blob: bytes) -> None:
+        """Keep a stored document's analysis (:func:`dedup.index.analysis.pack`; an upgrade)."""
+        self.db.execute("UPDATE docs SET prepared = ? WHERE doc = ?", (blob, rowid))
+
     def rowids(self) -> list[int]:
         """Every stored document's rowid, in the order they were added."""
         return [r for (r,) in self.db.execute("SELECT doc FROM docs ORDER BY doc")]
 
     def iter_docs(self) -> Iterator[tuple]:
-        author = "author" if self._columns == DOC_COLUMNS else "NULL"
+        author = "NULL" if self._columns == _NO_AUTHOR else "author"
         yield from self.db.execute(f"SELECT id, text, title, date, source, url, {author} FROM docs ORDER BY id")
 
     def insert_doc(self, row: tuple) -> int:
         """Insert one document (columns after ``doc`` but ``story``, which is set to its own rowid)."""
         cur = self.db.execute(
-            "INSERT INTO docs (id, text, title, date, source, url, f_date, f_credits, ntokens, paras, author, story) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, -1)", row)
+            "INSERT INTO docs (id, text, title, date, source, url, f_date, f_credits, ntokens, paras, author, prepared, "
+            "story) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, -1)", row)
         rowid = cur.lastrowid
         self.db.execute("UPDATE docs SET story = doc WHERE doc = ?", (rowid,))
         return rowid

@@ -1,0 +1,102 @@
+"""The index keeps each document's analysis (tokens, segments, facts) beside its text: a
+stored candidate is read back instead of prepared again, and answers do not change."""
+
+import sqlite3
+
+import numpy as np
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+import dedup
+from dedup.index import analysis as an
+
+from index_helpers import mixed_docs
+from textgen import article
+
+FIELDS = ("hashes", "starts", "ends", "seg_bounds", "quoted", "vocab", "fact_flags")
+
+
+def _from_text(index, rows):
+    """What a stored document's row gives when prepared from its text (as before the
+    analysis was kept)."""
+    return an.from_rows(rows, index.config, True)
+
+
+def _assert_same(a, b) -> None:
+    for f in FIELDS:
+        x, y = getattr(a, f), getattr(b, f)
+        assert x.dtype == y.dtype and np.array_equal(x, y), f
+    assert [tuple(p) for p in a.paragraphs] == [tuple(p) for p in b.paragraphs]
+    assert (a.text, a.nchars, a.ntokens) == (b.text, b.nchars, b.ntokens)
+
+
+def test_a_stored_analysis_is_what_the_text_gives(tmp_path):
+    """One by one (``add``, furniture cut inside paragraphs) and in a batch (``add_many``,
+    on worker processes): every document's stored analysis equals its text prepared again."""
+    docs = mixed_docs()
+    with dedup.Index.open(str(tmp_path / "one.db"), jobs=1) as one, \
+            dedup.Index.open(str(tmp_path / "many.db"), jobs=2) as many:
+        for d in docs:
+            one.add(d)
+        many.add_many(docs, batch_size=4)
+        for index in (one, many):
+            rows = index._store.docs_by_rowid(index._store.rowids())
+            assert len(rows) == len(docs) and all(r[13] for r in rows)
+            for r, want in zip(rows, _from_text(index, rows)):
+                _assert_same(an.unpack(r[2], r[13]), want)
+
+
+@settings(max_examples=10, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.lists(st.integers(0, 30), min_size=2, max_size=8, unique=True), st.integers(0, 30))
+def test_answers_are_the_same_with_the_analysis_or_the_text(tmp_path_factory, stored, asked):
+    """The same file with its analyses kept and with them dropped (a file written before
+    they were kept) answers alike, on a fresh process's cold cache each time."""
+    path = str(tmp_path_factory.mktemp("prep") / "i.db")
+    texts = {k: article(k, 4) + ("\n\n" + article(k // 2, 2) if k % 3 else "") for k in range(31)}
+    with dedup.Index.open(path, jobs=1) as index:
+        for k in stored:
+            index.add({"id": f"d{k}", "text": texts[k]})
+    asks = [{"id": "new", "text": texts[asked]}, {"id": f"d{stored[0]}", "text": texts[stored[0]]}]
+    with dedup.Index.open(path, jobs=1) as index:
+        kept = [index.query(d) for d in asks]
+    con = sqlite3.connect(path)
+    with con:
+        con.execute("UPDATE docs SET prepared = NULL")
+    con.close()
+    with dedup.Index.open(path, jobs=1) as index:
+        assert [index.query(d) for d in asks] == kept
+
+
+def _dropped(index) -> None:
+    """The analyses taken out, as in a file stored by a dedup that did not keep them."""
+    store = index._store
+    if hasattr(store, "db"):
+        with store.write():
+            store.db.execute("UPDATE docs SET prepared = NULL")
+    else:
+        store.r.eval("for _, k in ipairs(redis.call('KEYS', ARGV[1])) do redis.call('HDEL', k, 'prepared') end",
+                     0, store._k("doc:*"))
+
+
+def _upgrade_keeps_every_analysis(where: str, run_cli) -> None:
+    docs = mixed_docs()
+    with dedup.Index.open(where, jobs=1) as index:
+        index.add_many(docs[:-1], batch_size=4)
+        want = index.query(docs[-1])
+        _dropped(index)
+        assert all(r[13] is None for r in index._store.docs_by_rowid(index._store.rowids()))
+    code, out, err = run_cli("index", "upgrade", where, "--batch", "3", "-q")
+    assert code == 0 and f"upgraded: {len(docs) - 1} documents" in out, (out, err)
+    with dedup.Index.open(where, jobs=1) as index:
+        rows = index._store.docs_by_rowid(index._store.rowids())
+        for r, made in zip(rows, _from_text(index, rows)):
+            _assert_same(an.unpack(r[2], r[13]), made)
+        assert index.query(docs[-1]) == want and index.upgrade() == 0
+
+
+def test_the_upgrade_keeps_the_analysis_of_documents_stored_without_it(tmp_path, run_cli):
+    _upgrade_keeps_every_analysis(str(tmp_path / "old.db"), run_cli)
+
+
+def test_the_upgrade_keeps_the_analysis_in_redis(url, run_cli):
+    _upgrade_keeps_every_analysis(url, run_cli)
