@@ -100,3 +100,29 @@ def test_the_upgrade_keeps_the_analysis_of_documents_stored_without_it(tmp_path,
 
 def test_the_upgrade_keeps_the_analysis_in_redis(url, run_cli):
     _upgrade_keeps_every_analysis(url, run_cli)
+
+
+def test_a_damaged_analysis_is_made_again_from_the_text(tmp_path):
+    """A stored analysis that does not read back whole (bytes changed or cut on disk, or
+    another document's) is not trusted: the document is prepared from its text, and
+    answers do not change."""
+    path = str(tmp_path / "i.db")
+    docs = mixed_docs()
+    with dedup.Index.open(path, jobs=1) as index:
+        for d in docs:
+            index.add(d)
+    asks = [{"id": "new", "text": d.text} for d in docs]
+    with dedup.Index.open(path, jobs=1) as index:
+        want = [index.query(d) for d in asks]
+    assert sum(len(w.matches) for w in want) >= len(docs)
+    con = sqlite3.connect(path)
+    with con:
+        blobs = con.execute("SELECT doc, prepared FROM docs ORDER BY doc").fetchall()
+        n = len(blobs)
+        damaged = [blobs[0][1][:-7], bytes(x ^ 0x5A for x in blobs[1][1]), b""]  # cut; flipped; empty
+        damaged += [blobs[(k + 1) % n][1] for k in range(3, n)]  # another document's
+        con.executemany("UPDATE docs SET prepared = ? WHERE doc = ?", [(b, blobs[k][0]) for k, b in enumerate(damaged)])
+    con.close()
+    assert an.unpack("x", blobs[0][1][:-7]) is None and an.unpack("x", b"") is None
+    with dedup.Index.open(path, jobs=1) as index:
+        assert [index.query(d) for d in asks] == want

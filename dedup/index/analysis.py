@@ -175,16 +175,23 @@ def pack(p: Prepared) -> bytes:
     return zstandard.ZstdCompressor(level=3).compress(pack_prepared(p, p.fact_flags, p.vocab))
 
 
-def unpack(text: str, blob: bytes) -> Prepared:
+def unpack(text: str, blob: bytes) -> Prepared | None:
     """A stored document's :class:`Prepared` from :func:`pack`'s record: the same as
-    :func:`from_paragraphs_many` makes of its text and paragraphs, with its fact mask."""
+    :func:`from_paragraphs_many` makes of its text and paragraphs, with its fact mask.
+    None when the record does not read back whole (damaged on disk): the text, which
+    it is made from, is the record of the document."""
     import zstandard
 
     from ..storage.workspace import unpack_facts, unpack_prepared
 
-    data = zstandard.ZstdDecompressor().decompress(blob)
-    p = unpack_prepared(0, data)
-    p.text, p.fact_flags = text, unpack_facts(data)
+    try:
+        data = zstandard.ZstdDecompressor().decompress(blob)
+        p = unpack_prepared(0, data)
+        p.text, p.fact_flags = text, unpack_facts(data)
+    except (zstandard.ZstdError, ValueError, TypeError):
+        return None
+    if p.nchars != len(text) or p.fact_flags is None or len(p.fact_flags) != p.ntokens:
+        return None
     return p
 
 
