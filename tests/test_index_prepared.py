@@ -1,6 +1,7 @@
 """The index keeps each document's analysis (tokens, segments, facts) beside its text: a
 stored candidate is read back instead of prepared again, and answers do not change."""
 
+import shutil
 import sqlite3
 
 import numpy as np
@@ -10,7 +11,7 @@ from hypothesis import strategies as st
 import dedup
 from dedup.index import analysis as an
 
-from index_helpers import mixed_docs
+from index_helpers import mixed_docs, small_disk  # noqa: F401 (a fixture)
 from textgen import article
 
 FIELDS = ("hashes", "starts", "ends", "seg_bounds", "quoted", "vocab", "fact_flags")
@@ -126,3 +127,34 @@ def test_a_damaged_analysis_is_made_again_from_the_text(tmp_path):
     assert an.unpack("x", blobs[0][1][:-7]) is None and an.unpack("x", b"") is None
     with dedup.Index.open(path, jobs=1) as index:
         assert [index.query(d) for d in asks] == want
+
+
+def test_a_full_disk_stops_the_upgrade_with_the_analyses_it_kept(tmp_path, run_cli, small_disk):
+    """On a full disk the upgrade says in one line (exit code 5) how many documents it gave
+    their analysis; those stay, and run again with room it finishes."""
+    path = str(tmp_path / "old.db")
+    docs = [{"id": f"d{k}", "text": article(k, 6)} for k in range(40)]
+    small_disk[0] = 100000
+    with dedup.Index.open(path, jobs=1) as index:
+        index.add_many(docs, batch_size=10)
+    con = sqlite3.connect(path, isolation_level=None)
+    con.execute("UPDATE docs SET prepared = NULL")
+    con.execute("VACUUM")  # the room the analyses took is given back: the upgrade must grow the file
+    con.close()
+    probe = str(tmp_path / "probe.db")
+    shutil.copy(path, probe)
+    pages = lambda p: sqlite3.connect(p).execute("PRAGMA page_count").fetchone()[0]  # noqa: E731
+    before = pages(probe)
+    with dedup.Index.open(probe, jobs=1) as index:
+        assert index.upgrade(batch_size=10) == 40
+    small_disk[0] = (pages(probe) - before) // 2  # room for about half of them
+    code, out, err = run_cli("index", "upgrade", path, "--batch", "10", "-q")
+    assert code == 5 and err.count("\n") == 1 and "disk is full" in err, (code, out, err)
+    assert "the upgrade stopped after " in err and "documents were given their analysis" in err
+    kept = int(err.split("the upgrade stopped after ")[1].split()[0])
+    assert 0 < kept < 40 and kept % 10 == 0
+    small_disk[0] = 100000
+    code, out, err = run_cli("index", "upgrade", path, "--batch", "10", "-q")
+    assert code == 0 and f"upgraded: {40 - kept} documents" in out, (out, err)
+    with dedup.Index.open(path, jobs=1) as index:
+        assert all(r[13] for r in index._store.docs_by_rowid(index._store.rowids()))
