@@ -10,8 +10,10 @@ from . import runs
 # 5: docs.author (a column added at the end: a file of schema 4 is read as is, author
 # NULL, where it cannot be written); 6: grams (documents carrying each counted word
 # n-gram, for furniture inside paragraphs; counted from the stored texts on upgrade, read
-# as all zero in a file of schema 5 that cannot be written). Files of schema 1 to 5 are
-# upgraded on open.
+# as all zero in a file of schema 5 that cannot be written); 7: docs.prepared (each
+# document's analysis, dedup.index.analysis.pack; NULL for the documents of an older file
+# until Index.upgrade, and read as NULL in a file of schema 6 that cannot be written).
+# Files of schema 1 to 6 are upgraded on open.
 SCHEMA_VERSION = 7
 APPLICATION_ID = 0x64647570  # "ddup": tells a dedup index from any other SQLite file
 
