@@ -42,9 +42,9 @@ def test_a_stored_analysis_is_what_the_text_gives(tmp_path):
         many.add_many(docs, batch_size=4)
         for index in (one, many):
             rows = index._store.docs_by_rowid(index._store.rowids())
-            assert len(rows) == len(docs) and all(r[13] for r in rows)
+            assert len(rows) == len(docs) and all(r[an.PREPARED] for r in rows)
             for r, want in zip(rows, _from_text(index, rows)):
-                _assert_same(an.unpack(r[2], r[13]), want)
+                _assert_same(an.unpack(r[2], r[an.PREPARED]), want)
 
 
 @settings(max_examples=10, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
@@ -85,13 +85,13 @@ def _upgrade_keeps_every_analysis(where: str, run_cli) -> None:
         index.add_many(docs[:-1], batch_size=4)
         want = index.query(docs[-1])
         _dropped(index)
-        assert all(r[13] is None for r in index._store.docs_by_rowid(index._store.rowids()))
+        assert all(r[an.PREPARED] is None for r in index._store.docs_by_rowid(index._store.rowids()))
     code, out, err = run_cli("index", "upgrade", where, "--batch", "3", "-q")
     assert code == 0 and f"upgraded: {len(docs) - 1} documents" in out, (out, err)
     with dedup.Index.open(where, jobs=1) as index:
         rows = index._store.docs_by_rowid(index._store.rowids())
         for r, made in zip(rows, _from_text(index, rows)):
-            _assert_same(an.unpack(r[2], r[13]), made)
+            _assert_same(an.unpack(r[2], r[an.PREPARED]), made)
         assert index.query(docs[-1]) == want and index.upgrade() == 0
 
 
@@ -157,4 +157,4 @@ def test_a_full_disk_stops_the_upgrade_with_the_analyses_it_kept(tmp_path, run_c
     code, out, err = run_cli("index", "upgrade", path, "--batch", "10", "-q")
     assert code == 0 and f"upgraded: {40 - kept} documents" in out, (out, err)
     with dedup.Index.open(path, jobs=1) as index:
-        assert all(r[13] for r in index._store.docs_by_rowid(index._store.rowids()))
+        assert all(r[an.PREPARED] for r in index._store.docs_by_rowid(index._store.rowids()))

@@ -26,7 +26,7 @@ from ..models import Document
 from ..stages.normalize import tokenize
 from ..stages.prepare import facts_of, is_noisy
 from ..stages.provenance import DocFacts, coverage, weighted_score
-from ..stages.facts import code_points, fact_mask, fact_masks
+from ..stages.facts import code_points, fact_masks
 from ..stages.segment import Prepared, marks_many, member_sorted, paragraphs, prepare, span_tokens_many, unique_sorted
 
 # Lines this short that recur in several documents are furniture when the document has
@@ -154,6 +154,9 @@ def from_paragraphs_many(texts: list[str], paras: list[list], cfg: Config, facts
     return out
 
 
+PREPARED = 13  # a stored document row's analysis (pack_many), None when stored before it was kept
+
+
 def from_rows(rows: list, cfg: Config, facts: bool = False) -> list[Prepared]:
     """Stored documents' rows (text at 2, content paragraphs at 10) prepared from their
     text (:func:`from_paragraphs_many`)."""
@@ -161,22 +164,26 @@ def from_rows(rows: list, cfg: Config, facts: bool = False) -> list[Prepared]:
                                 cfg, facts)
 
 
-def pack(p: Prepared) -> bytes:
-    """What the index stores of a document's analysis (its tokens, segments, quoted
+def pack_many(preps: list[Prepared]) -> list[bytes]:
+    """What the index stores of each document's analysis (its tokens, segments, quoted
     words, distinct words and fact mask: :func:`dedup.storage.workspace.pack_prepared`),
     compressed: a stored candidate is read back (:func:`unpack`) instead of tokenized,
-    segmented and searched for facts again at every query that meets it."""
+    segmented and searched for facts again at every query that meets it. The fact masks
+    not made yet are made in one batch."""
     import zstandard
 
     from ..storage.workspace import pack_prepared
 
-    if p.fact_flags is None:
-        p.fact_flags = fact_mask(p.text, p.starts, p.ends, p.hashes)
-    return zstandard.ZstdCompressor(level=3).compress(pack_prepared(p, p.fact_flags, p.vocab))
+    todo = [p for p in preps if p.fact_flags is None]
+    for p, m in zip(todo, fact_masks([p.text for p in todo], [p.starts for p in todo], [p.ends for p in todo],
+                                     [p.hashes for p in todo])):
+        p.fact_flags = m
+    z = zstandard.ZstdCompressor(level=3)
+    return [z.compress(pack_prepared(p, p.fact_flags, p.vocab)) for p in preps]
 
 
 def unpack(text: str, blob: bytes) -> Prepared | None:
-    """A stored document's :class:`Prepared` from :func:`pack`'s record: the same as
+    """A stored document's :class:`Prepared` from :func:`pack_many`'s record: the same as
     :func:`from_paragraphs_many` makes of its text and paragraphs, with its fact mask.
     None when the record does not read back whole (damaged on disk): the text, which
     it is made from, is the record of the document."""

@@ -49,7 +49,7 @@ def _work(cfg: Config, task: tuple):
     n-gram anchors and content hash (one tokenizing pass); ``("analyse", mod, [(doc, lines, drop, grams, counts)],
     with_seeds)`` -> what is stored of each (furniture inside paragraphs cut): facts, content
     paragraphs, token count, vocabulary, band keys, bigram keys (none unless ``with_seeds``), its analysis
-    to store (:func:`dedup.index.analysis.pack`)."""
+    to store (:func:`dedup.index.analysis.pack_many`)."""
     kind, mod, part, *flags = task
     if kind == "lines":
         return [(an.Lines.of(text), *_grams_and_hash(an.word_hashes(text), mod)) for text in part]
@@ -60,8 +60,9 @@ def _work(cfg: Config, task: tuple):
         done.append((p, facts, paras))
     keys = an.doc_band_keys([p for p, _, _ in done], cfg)
     none = np.zeros(0, np.int64)
-    return [(facts, paras, p.ntokens, p.vocab, k, seeds.bigram_keys(p) if flags[0] else none, an.pack(p))
-            for (p, facts, paras), k in zip(done, keys)]
+    packed = an.pack_many([p for p, _, _ in done])
+    return [(facts, paras, p.ntokens, p.vocab, k, seeds.bigram_keys(p) if flags[0] else none, blob)
+            for (p, facts, paras), k, blob in zip(done, keys, packed)]
 
 
 def _grams_and_hash(hashes, mod: int) -> tuple:

@@ -28,7 +28,7 @@ from .checks import check, restory, validate, version
 from .errors import DuplicateIdError, IndexDamagedError, IndexFileError, IndexReadOnlyError, UnknownIdError
 from .results import AddResult, BulkResult, Progress
 from .sqlite.store import SqliteStore
-from .upgrade import DONE_UPTO, PREPARED, add_analyses, add_seeds
+from .upgrade import DONE_UPTO, add_analyses, add_seeds
 
 REDIS_SCHEMES = ("redis://", "rediss://", "unix://")
 CACHE_DOCS = 4096  # prepared stored documents kept in memory (their content never changes)
@@ -172,6 +172,7 @@ class Index:
                 raise DuplicateIdError(f"document {d.id!r} is already in the index")
             self._seeds_now()
             result, new = self._answer(d, stored=True)
+            new["packed"] = an.pack_many([new.pop("prepared")])[0]  # (a query's answer never stores it)
             rowid = self._insert(store, [new])[0]
             store.add_links((m_rowid, rowid, m.kind) for m_rowid, m in new["matches"])
             stories = {s for s in new["stories"]} | {rowid}
@@ -231,8 +232,8 @@ class Index:
         their fact masks when ``facts``)."""
         out = [self._prepared.get(r[0]) for r in rows]
         for k, r in enumerate(rows):
-            if out[k] is None and r[PREPARED] is not None:
-                out[k] = an.unpack(r[2], r[PREPARED])
+            if out[k] is None and r[an.PREPARED] is not None:
+                out[k] = an.unpack(r[2], r[an.PREPARED])
         todo = [k for k, p in enumerate(out) if p is None]
         for k, p in zip(todo, an.from_rows([rows[k] for k in todo], self.config, facts) if todo else []):
             out[k] = p
@@ -258,7 +259,7 @@ class Index:
             row = (d.id, d.text, d.title, d.date, d.source, d.url,
                    f.date.isoformat() if f.date else None, json.dumps(list(f.credits)), int(it["ntokens"]),
                    np.asarray(it["paras"], dtype="<i8").reshape(-1, 2).tobytes(), d.author,
-                   it["packed"] if "packed" in it else an.pack(it["prepared"]))
+                   it["packed"])
             rowid = store.insert_doc(row)
             store.add_bands(rowid, np.concatenate([it["keys"], gram_keys[len(rowids)]]))
             store.add_hash(it["hash"], rowid)

@@ -31,7 +31,6 @@ if TYPE_CHECKING:
     from .index import Index
 
 DONE_UPTO = "bigram_seeds_upto"  # meta: the last rowid given its rows by an unfinished upgrade
-PREPARED = 13  # a document row's stored analysis (an.pack), None when stored before it was kept
 
 
 def add_seeds(index: "Index", progress: Optional[Progress] = None, batch_size: int = 1000) -> int:
@@ -101,13 +100,13 @@ def add_analyses(index: "Index", progress: Optional[Progress] = None, batch_size
     done = 0
     for at in range(0, len(todo), batch_size):
         with store.read():  # (an index with nothing to do is never written: read-only is fine)
-            part = [r[0] for r in store.docs_by_rowid(todo[at : at + batch_size]) if r[PREPARED] is None]
+            part = [r[0] for r in store.docs_by_rowid(todo[at : at + batch_size]) if r[an.PREPARED] is None]
         if part:
             try:
                 with store.write():  # read again: another process may have removed or upgraded some meanwhile
-                    rows = [r for r in store.docs_by_rowid(part) if r[PREPARED] is None]
-                    for r, p in zip(rows, an.from_rows(rows, index.config, True)):
-                        store.set_analysis(r[0], an.pack(p))
+                    rows = [r for r in store.docs_by_rowid(part) if r[an.PREPARED] is None]
+                    for r, blob in zip(rows, an.pack_many(an.from_rows(rows, index.config, True))):
+                        store.set_analysis(r[0], blob)
             except IndexFileError as exc:
                 if not done:
                     raise

@@ -70,7 +70,7 @@ class Documents:
         return rows
 
     def set_analysis(self, rowid: int, blob: bytes) -> None:
-        """Keep a stored document's analysis (:func:`dedup.index.analysis.pack`; an upgrade)."""
+        """Keep a stored document's analysis (:func:`dedup.index.analysis.pack_many`; an upgrade)."""
         tx = self._tx
         tx.ops.append(("HSET", self._k(f"doc:{rowid}"), "prepared", blob))
         if rowid in tx.new_rows:

@@ -11,7 +11,7 @@ from . import runs
 # NULL, where it cannot be written); 6: grams (documents carrying each counted word
 # n-gram, for furniture inside paragraphs; counted from the stored texts on upgrade, read
 # as all zero in a file of schema 5 that cannot be written); 7: docs.prepared (each
-# document's analysis, dedup.index.analysis.pack; NULL for the documents of an older file
+# document's analysis, dedup.index.analysis.pack_many; NULL for the documents of an older file
 # until Index.upgrade, and read as NULL in a file of schema 6 that cannot be written).
 # Files of schema 1 to 6 are upgraded on open.
 SCHEMA_VERSION = 7

@@ -240,7 +240,7 @@ class SqliteStore(Counts, Stories):
         return rows
 
     def set_analysis(self, rowid: int, blob: bytes) -> None:
-        """Keep a stored document's analysis (:func:`dedup.index.analysis.pack`; an upgrade)."""
+        """Keep a stored document's analysis (:func:`dedup.index.analysis.pack_many`; an upgrade)."""
         self.db.execute("UPDATE docs SET prepared = ? WHERE doc = ?", (blob, rowid))
 
     def rowids(self) -> list[int]:
