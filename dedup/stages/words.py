@@ -9,14 +9,9 @@ rule needs (no second pass over the documents).
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 import numpy as np
 
 from ..storage.keyparts import BITS, KeyParts, split_by_key
-
-if TYPE_CHECKING:  # the protocol only: a stage is handed its engine, never makes one
-    from ..engines.base import Engine
 
 BATCH = 1 << 22  # pending entries before they are reduced to a table
 
@@ -180,7 +175,7 @@ def phrase_entries(hash_lists: list[np.ndarray], ids: np.ndarray, bits: int = BI
     return split_by_key(keys, np.asarray(ids, np.int32)[docs], bits)
 
 
-def shared_counts(parts: KeyParts, min_docs: int = 2, engine: Engine | None = None) -> tuple[np.ndarray, np.ndarray]:
+def shared_counts(parts: KeyParts, min_docs: int = 2, engine=None) -> tuple[np.ndarray, np.ndarray]:
     """``(keys, documents per key)`` of the keys ``min_docs`` or more documents carry,
     counted one key range at a time (:func:`table_of_pairs`; on ``engine``'s workers when
     given, which read the ranges from disk), sorted. The counts are int32: the phrase
