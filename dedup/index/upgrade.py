@@ -49,14 +49,18 @@ def add_seeds(index: "Index", progress: Optional[Progress] = None, batch_size: i
     except IndexFileError as exc:
         if not getattr(exc, "committed_before", 0):
             raise
-        out = IndexWriteError(f"{store.path}: the upgrade stopped after {exc.committed_before} of {total} documents were "
-                              f"given their rows (kept; running it again goes on from there): "
-                              f"{reason_of(exc, store.path)}",
-                              exc.committed_before)
-        out.exit_code = exc.exit_code
-        raise out from None
+        raise _stopped(store, exc, exc.committed_before, f"{exc.committed_before} of {total}", "their rows") from None
     index._seeds = True
     return done
+
+
+def _stopped(store, exc: IndexFileError, done: int, count: str, given: str) -> IndexWriteError:
+    """The error of an upgrade whose write failed after ``done`` documents were given
+    ``given`` (``count``: how that number reads), keeping the failure's exit code."""
+    out = IndexWriteError(f"{store.path}: the upgrade stopped after {count} documents were given {given} (kept; "
+                          f"running it again goes on from there): {reason_of(exc, store.path)}", done)
+    out.exit_code = exc.exit_code
+    return out
 
 
 def _batches(index: "Index", todo: list[int], upto: int, total: int, progress, batch_size: int) -> int:
@@ -110,11 +114,7 @@ def add_analyses(index: "Index", progress: Optional[Progress] = None, batch_size
             except IndexFileError as exc:
                 if not done:
                     raise
-                out = IndexWriteError(f"{store.path}: the upgrade stopped after {done} documents were given their "
-                                      f"analysis (kept; running it again goes on from there): "
-                                      f"{reason_of(exc, store.path)}", done)
-                out.exit_code = exc.exit_code
-                raise out from None
+                raise _stopped(store, exc, done, str(done), "their analysis") from None
             done += len(rows)
         if progress:
             progress("upgrade", min(at + batch_size, len(todo)), len(todo))
