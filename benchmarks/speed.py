@@ -133,12 +133,15 @@ def run_dedup(corpus: Path, work: Path, max_seconds: float) -> dict:
     use_time = os.access(TIME_BIN, os.X_OK)
     if use_time:
         cmd = [TIME_BIN, "-v", "-o", str(time_path)] + cmd
+    stage_path = work / "stage.txt"
+    stage_path.unlink(missing_ok=True)
     load = os.getloadavg()[0]
     t = time.perf_counter()
-    proc = subprocess.Popen(cmd, cwd=REPO, start_new_session=True,
+    proc = subprocess.Popen(cmd, cwd=REPO, start_new_session=True, env={**os.environ, "DEDUP_SPEED_STAGE": str(stage_path)},
                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     tree_peak = pss_peak = 0
     pss_due = 0.0
+    by_stage: dict[str, list[int]] = {}  # stage -> [tree RSS, tree PSS, main PSS] peaks (kB)
     while True:  # poll the summed RSS and PSS of the process tree (dedup may fork workers)
         try:
             proc.wait(timeout=0.25)
@@ -150,9 +153,14 @@ def run_dedup(corpus: Path, work: Path, max_seconds: float) -> dict:
             now = time.perf_counter()
             read_pss = now >= pss_due
             rss_kb, pss_kb = tree_memory_kb(proc.pid, pss=read_pss)
+            main_pss = _pss_kb(_main_pid(proc.pid, use_time)) if read_pss else 0
             if read_pss:
                 pss_due = now + (time.perf_counter() - now) / PSS_SHARE
             tree_peak, pss_peak = max(tree_peak, rss_kb), max(pss_peak, pss_kb)
+            peaks = by_stage.setdefault(_read_stage(stage_path), [0, 0, 0])
+            peaks[0] = max(peaks[0], rss_kb)
+            if pss_kb > peaks[1]:
+                peaks[1], peaks[2] = pss_kb, main_pss
             if time.perf_counter() - t > max_seconds:
                 os.killpg(proc.pid, signal.SIGKILL)
                 proc.communicate()
@@ -171,7 +179,28 @@ def run_dedup(corpus: Path, work: Path, max_seconds: float) -> dict:
     return {"status": "ok", "wall_s": wall, "load": load, "rss_mb": rss_kb / 1024 if rss_kb else None,
             "tree_rss_mb": tree_peak / 1024 if tree_peak else None,
             "tree_pss_mb": pss_peak / 1024 if pss_peak else None,
+            "memory_by_stage": [(k, v[0] / 1024, v[1] / 1024 or None, v[2] / 1024 or None) for k, v in by_stage.items()],
             "stages": stage_times(stats, wall), "pairs": _pairs(stats)}
+
+
+def _main_pid(pid: int, under_time: bool) -> int:
+    """dedup's main process: ``pid``, or its child when ``pid`` is /usr/bin/time."""
+    if not under_time:
+        return pid
+    try:
+        with open(f"/proc/{pid}/task/{pid}/children", encoding="ascii") as fh:
+            kids = fh.read().split()
+    except OSError:
+        return pid
+    return int(kids[0]) if kids else pid
+
+
+def _read_stage(path: Path) -> str:
+    """The stage the dedup run names as current (``benchmarks.speed_worker``)."""
+    try:
+        return path.read_text(encoding="utf-8").strip() or "startup"
+    except (OSError, UnicodeDecodeError):
+        return "startup"
 
 
 def tree_memory_kb(root: int, pss: bool = True) -> tuple[int, int]:
@@ -271,7 +300,8 @@ def bench_size(size: int, a, out: Path, stats: dict, corpus: Path) -> dict:
             "tree_rss_mb": max(x.get("tree_rss_mb") or 0 for x in results) or None,
             "tree_pss_mb": max(x.get("tree_pss_mb") or 0 for x in results) or None,
             "docs_per_s": stats["docs"] / wall, "paras_per_s": stats["paragraphs"] / wall,
-            "paragraphs": stats["paragraphs"], "load": max(x["load"] for x in results), "stages": med["stages"], "pairs": med["pairs"]}
+            "paragraphs": stats["paragraphs"], "load": max(x["load"] for x in results), "stages": med["stages"], "pairs": med["pairs"],
+            "memory_by_stage": max(results, key=lambda x: x.get("tree_pss_mb") or 0).get("memory_by_stage")}
 
 
 def reuters_corpus(src: Path, out: Path) -> Path:

@@ -81,9 +81,25 @@ def render(res: dict) -> str:
                 sec = st.get(label)
                 cells.append("— | —" if sec is None else f"{sec:.2f} | {100 * sec / s['wall_s']:.0f}")
             out.append(f"| {label} | " + " | ".join(cells) + " |")
+    out += _memory_by_stage(ok)
     out += _peers(res, ok)
     out += _targets(res, ok)
     return "\n".join(out) + "\n"
+
+
+def _memory_by_stage(ok) -> list[str]:
+    """The largest size's peaks while each stage ran (the run with the highest tree PSS)."""
+    big = ok[-1] if ok else None
+    rows = big.get("memory_by_stage") if big else None
+    if not rows:
+        return []
+    out = ["", f"### Peak memory while each stage ran ({_size_label(big['size'])}; MB)", "",
+           "Stage: the pipeline function running and its last progress event (`benchmarks.speed_worker`). "
+           "PSS is read as often as 2% of a core allows, so a short stage may have no PSS reading.", "",
+           "| stage | tree RSS sum | tree PSS | of which main process |", "|---|---:|---:|---:|"]
+    for label, rss, pss, main in rows:
+        out.append(f"| {label} | {_n(rss)} | {_n(pss)} | {_n(main)} |")
+    return out
 
 
 def _dedup_at(ok, size):

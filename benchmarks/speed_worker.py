@@ -11,11 +11,14 @@ where the time goes, without changing what runs:
   and last event of each stage name (the fallback when the stage functions are renamed).
 
 Writes STATS.json: wall seconds, per-stage seconds, progress events, peak RSS of this
-process (``ru_maxrss``), the CLI's exit code.
+process (``ru_maxrss``), the CLI's exit code. With ``DEDUP_SPEED_STAGE`` set to a path, the
+stage running now ("stage function: last progress name") is written there at each change,
+for the memory poller in ``benchmarks.speed`` to attribute its readings.
 """
 from __future__ import annotations
 
 import json
+import os
 import resource
 from contextlib import contextmanager
 import sys
@@ -27,13 +30,35 @@ STAGES = ("ingest_corpus", "prepare_corpus", "find_candidates", "align_pairs", "
           "link_clusters")
 
 
+class _Stage:
+    """Where the run is now, written to ``DEDUP_SPEED_STAGE`` when it changes (a few dozen
+    writes a run)."""
+
+    def __init__(self, path):
+        self.path, self.function, self.label = path, "startup", None
+
+    def mark(self, function=None, progress=None) -> None:
+        if function is not None:
+            self.function = function
+        label = self.function + (f": {progress}" if progress else "")
+        if self.path and label != self.label:
+            self.label = label
+            with open(self.path, "w", encoding="utf-8") as fh:
+                fh.write(label)
+
+
+_STAGE = _Stage(os.environ.get("DEDUP_SPEED_STAGE"))
+
+
 def _timed(name, fn, sink):
     def wrapper(*args, **kwargs):
         t = time.perf_counter()
+        _STAGE.mark(name)
         try:
             return fn(*args, **kwargs)
         finally:
             sink[name] = sink.get(name, 0.0) + time.perf_counter() - t
+            _STAGE.mark(f"after {name}")
     wrapper.__wrapped__ = fn
     return wrapper
 
@@ -70,6 +95,7 @@ def main(argv: list[str]) -> int:
                 events[stage] = [now, now, done, total]
             else:
                 ev[1], ev[2], ev[3] = now, done, total
+            _STAGE.mark(progress=stage)
             if progress is not None:
                 progress(stage, done, total)
 
@@ -80,6 +106,7 @@ def main(argv: list[str]) -> int:
             kwargs["progress"] = recorder
         with original(*args, **kwargs) as outcome:
             marks["cluster_end"] = time.perf_counter()  # the rest is rendering the output
+            _STAGE.mark("output")
             yield outcome
 
     cli.run_pipeline = run_pipeline
