@@ -80,6 +80,12 @@ def main(argv: list[str]) -> int:
         fn = getattr(pipeline, name, None)
         if callable(fn):
             setattr(pipeline, name, _timed(name, fn, stages))
+    dumped = getattr(getattr(pipeline, "Outcome", None), "dumped", None)
+    if callable(dumped):  # the output stage's parts (clusters, templates, documents) named apart
+        def dumped_marked(self, kind, *args, **kwargs):
+            _STAGE.mark(f"output: {kind}")
+            yield from dumped(self, kind, *args, **kwargs)
+        pipeline.Outcome.dumped = dumped_marked
 
     original = cli.run_pipeline
 
@@ -106,7 +112,7 @@ def main(argv: list[str]) -> int:
             kwargs["progress"] = recorder
         with original(*args, **kwargs) as outcome:
             marks["cluster_end"] = time.perf_counter()  # the rest is rendering the output
-            _STAGE.mark("output")
+            _STAGE.mark("output")  # until the first part is dumped (Outcome.dumped below)
             yield outcome
 
     cli.run_pipeline = run_pipeline

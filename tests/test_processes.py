@@ -84,3 +84,32 @@ def test_a_stopped_run_returns_though_the_pool_cannot_finish_stopping(monkeypatc
     while any(map(alive, pids)) and time.time() < deadline:
         time.sleep(0.05)
     assert not any(map(alive, pids))  # the workers were killed all the same
+
+
+_HEAP_SCRIPT = r"""
+import os
+from dedup.engines.processes import run
+
+def anon_mb(_=None, __=None):
+    with open("/proc/self/status") as fh:
+        return next(int(l.split()[1]) for l in fh if l.startswith("RssAnon")) // 1024
+
+blocks = [b"\1" * 65536 for _ in range(3200)]  # 200 MB in chunks malloc keeps on its heap (under the mmap threshold)
+last = blocks.pop()  # the heap's top stays in use, so free() cannot shrink the heap by itself
+del blocks
+before = anon_mb()
+print(before, max(run(anon_mb, None, [0, 1, 2, 3], 2)))
+"""
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux") or not hasattr(os, "fork"), reason="reads /proc; workers are forked")
+def test_workers_are_forked_from_a_trimmed_heap():
+    import subprocess
+
+    processes._trim_heap()
+    if processes._TRIM is False:
+        pytest.skip("not glibc: no malloc_trim")
+    out = subprocess.run([sys.executable, "-c", _HEAP_SCRIPT], capture_output=True, text=True, check=True)
+    before, in_worker = map(int, out.stdout.split())
+    assert before >= 200  # the freed chunks are still this process's before the fork
+    assert in_worker < before - 150  # handed back before forking: the workers do not map them

@@ -60,11 +60,35 @@ def _quiet_worker(parent: int | None = None) -> None:
         _die_with(parent)
 
 
+def _trim_heap() -> None:
+    """Hand the C heap's free pages back to the system (glibc's ``malloc_trim``; nothing
+    elsewhere). Freed arrays leave free chunks that glibc keeps: at the last fork of a
+    100k-article run 40% of this process's resident memory was free heap (574 MB
+    resident, 342 MB after the trim). Forked workers would map those pages too, and the
+    fork is where a run's memory peaks: this process's pages plus what its workers add."""
+    global _TRIM
+    if _TRIM is None:
+        try:
+            import ctypes
+
+            _TRIM = ctypes.CDLL(None).malloc_trim
+            _TRIM.argtypes, _TRIM.restype = [ctypes.c_size_t], ctypes.c_int
+        except (OSError, AttributeError):  # not glibc
+            _TRIM = False
+    if _TRIM:
+        _TRIM(0)
+
+
+_TRIM: Any = None
+
+
 def _forked(make):
     """``make()`` (a pool, its workers forked now) with this process's objects frozen
     meanwhile (:func:`gc.freeze`): the workers' collections then skip what they inherit
     and never write to those objects' pages, which stay shared instead of being copied
-    into every worker page by page."""
+    into every worker page by page. The heap's free pages are handed back first
+    (:func:`_trim_heap`)."""
+    _trim_heap()
     gc.freeze()
     try:
         return make()
