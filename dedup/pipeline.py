@@ -118,6 +118,7 @@ def run(
             alignments = realign_sources(prepared, pairs, alignments, cfg, progress, engine=engine, bigrams=grams,
                                          workdir=tmp)
             grams.clear()
+            prepared.release_counts()  # alignment is over: the stages left read no counts
             near = nearest(prepared, pairs, np.fromiter((seconds(f.date) for f in facts), np.int64, len(facts)),
                            progress, engine=engine)
             del pairs

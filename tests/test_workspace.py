@@ -108,6 +108,21 @@ def test_run_hands_over_the_same_clusters_one_at_a_time():
         assert to_json(outcome) == to_json(report)
 
 
+def test_a_run_hands_over_its_documents_without_the_corpus_counts():
+    import pytest
+
+    docs = [{"id": f"d{k}", "text": article(k % 3, paragraphs=5)} for k in range(6)]
+    with dedup.pipeline.run(docs) as outcome:
+        store = outcome._prepared
+        # alignment is over: the word and phrase tables are gone from the store and
+        # from every document it still caches
+        assert store.table is None and store.phrase_table is None and not store._cache
+        assert len(store.stored(0).hashes) == len(store.hashes(0)) > 0
+        with pytest.raises(RuntimeError, match="released"):
+            store[0]
+        assert [c.size for c in outcome.clusters()] == [2, 2, 2]
+
+
 def test_clusters_dumped_on_the_workers_are_the_reports_bytes(monkeypatch):
     from dedup import pipeline
     from dedup.stages.report import to_csv, to_jsonl

@@ -206,12 +206,23 @@ class PreparedStore(Sequence):
         view._cache = OrderedDict()
         return view
 
+    def release_counts(self) -> None:
+        """Drop the corpus word and phrase counts (and the cached documents that hold
+        them): only alignment reads them, and the phrase table is a large part of a
+        run's memory (hundreds of MB at a million articles) that the stages after it,
+        forking workers, would otherwise carry. :meth:`stored` and :meth:`hashes` still
+        read documents; ``store[k]``, which looks their counts up, is refused."""
+        self.table, self.phrase_table = None, None
+        self._cache.clear()
+
     def __len__(self) -> int:
         return len(self.ntokens)
 
     def __getitem__(self, k):
         if isinstance(k, slice):
             return [self[i] for i in range(*k.indices(len(self)))]
+        if self.table is None:
+            raise RuntimeError("the corpus counts were released (PreparedStore.release_counts): read stored(k)")
         p = self._cache.get(k)
         if p is not None:
             self._cache.move_to_end(k)
