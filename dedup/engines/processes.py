@@ -73,7 +73,7 @@ def _trim_heap() -> None:
 
             _TRIM = ctypes.CDLL(None).malloc_trim
             _TRIM.argtypes, _TRIM.restype = [ctypes.c_size_t], ctypes.c_int
-        except (OSError, AttributeError):  # not glibc
+        except (OSError, AttributeError, TypeError):  # not glibc
             _TRIM = False
     if _TRIM:
         _TRIM(0)
