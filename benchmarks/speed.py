@@ -152,8 +152,7 @@ def run_dedup(corpus: Path, work: Path, max_seconds: float) -> dict:
             # run at 1M. PSS is read at most PSS_SHARE of the time; RSS every poll.
             now = time.perf_counter()
             read_pss = now >= pss_due
-            rss_kb, pss_kb = tree_memory_kb(proc.pid, pss=read_pss)
-            main_pss = _pss_kb(_main_pid(proc.pid, use_time)) if read_pss else 0
+            rss_kb, pss_kb, main_pss = tree_memory_kb(proc.pid, pss=read_pss, main_depth=int(use_time))
             if read_pss:
                 pss_due = now + (time.perf_counter() - now) / PSS_SHARE
             tree_peak, pss_peak = max(tree_peak, rss_kb), max(pss_peak, pss_kb)
@@ -183,18 +182,6 @@ def run_dedup(corpus: Path, work: Path, max_seconds: float) -> dict:
             "stages": stage_times(stats, wall), "pairs": _pairs(stats)}
 
 
-def _main_pid(pid: int, under_time: bool) -> int:
-    """dedup's main process: ``pid``, or its child when ``pid`` is /usr/bin/time."""
-    if not under_time:
-        return pid
-    try:
-        with open(f"/proc/{pid}/task/{pid}/children", encoding="ascii") as fh:
-            kids = fh.read().split()
-    except OSError:
-        return pid
-    return int(kids[0]) if kids else pid
-
-
 def _read_stage(path: Path) -> str:
     """The stage the dedup run names as current (``benchmarks.speed_worker``)."""
     try:
@@ -203,11 +190,12 @@ def _read_stage(path: Path) -> str:
         return "startup"
 
 
-def tree_memory_kb(root: int, pss: bool = True) -> tuple[int, int]:
+def tree_memory_kb(root: int, pss: bool = True, main_depth: int = 0) -> tuple[int, int, int]:
     """Summed resident set and proportional set (kB) of ``root`` and its descendants,
-    from /proc ((0, 0) if unavailable; PSS 0 unless ``pss``). PSS splits pages shared
-    copy-on-write between forked workers, so its sum is the tree's real footprint; the
-    RSS sum counts them once per process."""
+    and the PSS of dedup's main process (``root``, or its first descendant ``main_depth``
+    levels down: 1 under /usr/bin/time), from /proc (zeros if unavailable; PSS 0 unless
+    ``pss``). PSS splits pages shared copy-on-write between forked workers, so its sum is
+    the tree's real footprint; the RSS sum counts them once per process."""
     children: dict[int, list[int]] = {}
     rss: dict[int, int] = {}
     try:
@@ -223,15 +211,20 @@ def tree_memory_kb(root: int, pss: bool = True) -> tuple[int, int]:
             children.setdefault(int(f[1]), []).append(pid)
             rss[pid] = int(f[21]) * os.sysconf("SC_PAGE_SIZE") // 1024
     except OSError:
-        return 0, 0
-    total = pss_kb = 0
+        return 0, 0, 0
+    main = root
+    for _ in range(main_depth):
+        main = min(children.get(main, [main]))
+    total = pss_kb = main_pss = 0
     todo = [root]
     while todo:
         pid = todo.pop()
         total += rss.get(pid, 0)
-        pss_kb += _pss_kb(pid) if pss else 0
+        own = _pss_kb(pid) if pss else 0
+        pss_kb += own
+        main_pss = own if pid == main else main_pss
         todo.extend(children.get(pid, ()))
-    return total, pss_kb
+    return total, pss_kb, main_pss
 
 
 def _pss_kb(pid: int) -> int:

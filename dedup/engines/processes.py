@@ -60,6 +60,9 @@ def _quiet_worker(parent: int | None = None) -> None:
         _die_with(parent)
 
 
+_TRIM: Any = None  # glibc's malloc_trim once looked up; False where there is none
+
+
 def _trim_heap() -> None:
     """Hand the C heap's free pages back to the system (glibc's ``malloc_trim``; nothing
     elsewhere). Freed arrays leave free chunks that glibc keeps: at the last fork of a
@@ -77,9 +80,6 @@ def _trim_heap() -> None:
             _TRIM = False
     if _TRIM:
         _TRIM(0)
-
-
-_TRIM: Any = None
 
 
 def _forked(make):
