@@ -73,3 +73,31 @@ def test_keys_alone_by_a_given_part(tmp_path):
                                                                                  ([], None), ([1], None)]
     parts.clear()
     assert os.listdir(tmp_path) == []
+
+
+@settings(max_examples=30, deadline=None)
+@given(st.lists(st.lists(st.integers(0, 40), max_size=30), min_size=1, max_size=12), st.integers(1, 3))
+def test_phrase_counts_on_workers_as_in_this_process(tmp_path_factory, docs, min_docs):
+    """shared_counts read by an engine's workers (the ranges flushed first, each read whole
+    by one worker) gives the counts this process gives, and those of a plain count; the
+    files hold each entry once after it."""
+    from collections import Counter
+
+    from dedup.engines.local import LocalEngine
+    from dedup.stages.words import shared_counts
+
+    d = str(tmp_path_factory.mktemp("parts"))
+    keys = [np.array([(k * 0x9E3779B97F4A7C15) % (1 << 64) for k in doc], np.uint64) for doc in docs]
+    parts = KeyParts(d, "phrases", bits=2)
+    for i, k in enumerate(keys):
+        parts.add(split_by_key(k, np.full(len(k), i, np.int32), 2))  # held in memory: not yet written
+    there = shared_counts(parts, min_docs, LocalEngine(2))
+    entries = sorted((int(k), i) for i, ks in enumerate(keys) for k in ks.tolist())
+    assert sorted((k, d) for p in range(len(parts)) for k, d in zip(*(x.tolist() for x in parts.part(p)))) == entries
+    here = shared_counts(parts, min_docs)
+    counted = Counter(x for k in keys for x in set(k.tolist()))
+    want = sorted(k for k, c in counted.items() if c >= min_docs)
+    for values, counts in (here, there):
+        assert values.tolist() == want
+        assert counts.tolist() == [counted[k] for k in want]
+

@@ -261,7 +261,7 @@ def prepare_corpus(docs: DocStore, workdir: str, cfg: Config, progress: Progress
     ntok = np.asarray(prepared.ntokens, dtype=np.int64)
     noisy = noisy_flags(single_occ, ntok, n)
     # a phrase one document has is looked up as 1 (dedup.words.phrases_of)
-    shared = shared_counts(phrase_parts, 2)
+    shared = shared_counts(phrase_parts, 2, engine)
     phrase_parts.clear()
     prepared.finish((values, counts), noisy, shared)
     # OCR-damaged copies of furniture are not verbatim; drop the lines close to known ones:

@@ -175,19 +175,31 @@ def phrase_entries(hash_lists: list[np.ndarray], ids: np.ndarray, bits: int = BI
     return split_by_key(keys, np.asarray(ids, np.int32)[docs], bits)
 
 
-def shared_counts(parts: KeyParts, min_docs: int = 2) -> tuple[np.ndarray, np.ndarray]:
+def shared_counts(parts: KeyParts, min_docs: int = 2, engine=None) -> tuple[np.ndarray, np.ndarray]:
     """``(keys, documents per key)`` of the keys ``min_docs`` or more documents carry,
-    counted one key range at a time (:func:`table_of_pairs`), sorted. The counts are
-    int32: the phrase table is the largest thing the driver keeps (about 90 million
-    entries at a million articles), and every lookup of it makes int32 anyway."""
+    counted one key range at a time (:func:`table_of_pairs`; on ``engine``'s workers when
+    given, which read the ranges from disk), sorted. The counts are int32: the phrase
+    table is the largest thing the driver keeps (about 90 million entries at a million
+    articles), and every lookup of it makes int32 anyway."""
+    ranges = list(range(len(parts)))
+    if engine is None or parts.dir is None:
+        counted = (_shared_range((parts, min_docs), p) for p in ranges)
+    else:
+        parts.flush()  # a worker reads each range's file whole, and never writes it
+        counted = engine.map(_shared_range, (parts, min_docs), ranges)
     values, counts = [np.zeros(0, np.uint64)], [np.zeros(0, np.int32)]
-    for p in range(len(parts)):
-        keys, docs = parts.part(p)
-        v, c = table_of_pairs(docs, keys)
-        keep = c >= min_docs
-        values.append(v[keep])
-        counts.append(c[keep].astype(np.int32, copy=False))
+    for v, c in counted:
+        values.append(v)
+        counts.append(c)
     return np.concatenate(values), np.concatenate(counts)
+
+
+def _shared_range(state, p: int) -> tuple[np.ndarray, np.ndarray]:
+    parts, min_docs = state
+    keys, docs = parts.part(p)
+    v, c = table_of_pairs(docs, keys)
+    keep = c >= min_docs
+    return v[keep], c[keep].astype(np.int32, copy=False)
 
 
 def phrase_pairs(hash_lists: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:

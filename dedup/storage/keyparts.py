@@ -88,6 +88,12 @@ class KeyParts:
             append_file(self._path(p, "docs"), b"".join(d.tobytes() for _, d in got))
         self._held -= sum(k.nbytes + (d.nbytes if d is not None else 0) for k, d in got)
 
+    def flush(self) -> None:
+        """Write every range's held entries (before other processes read the files)."""
+        if self.dir is not None:
+            for p in range(len(self._mem)):
+                self._write(p)
+
     def part(self, p: int) -> tuple[np.ndarray, np.ndarray | None]:
         """Part ``p``'s keys and documents (None unless kept), in the order they were added."""
         if self.dir is None:
