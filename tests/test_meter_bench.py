@@ -91,6 +91,7 @@ def test_ceiling_features_on_a_tiny_story_set():
     q = features(quote, [w1, w2])
     assert q["containment 1"] == 7 / 11 and q["containment 2"] == 4 / 10
     assert q["unquoted containment 2"] == 0.0
+    assert f["tiled share 3"] == 1.0 and q["tiled share 3"] == 5 / 11  # "her new film on monday"
 
     records = [{"id": i, "text": t} for i, t in
                (("w1", w1), ("w2", w2), ("p1", copy), ("p2", quote), ("n1", other), ("n2", copy))]
@@ -102,3 +103,14 @@ def test_ceiling_features_on_a_tiny_story_set():
     assert m["no_wire_in_story"] == {"wholly": 0, "partially": 0, "non": 1}
     c1 = m["features"]["containment 1"]
     assert c1["auc"] == 1.0 and c1["spec0.80"]["recall"] == 1.0
+    assert 0.0 <= c1["macro_f1_3class"] <= 1.0 and len(c1["macro_f1_thresholds"]) == 2
+
+
+def test_tiled_share_follows_reordered_sentences_and_uses_each_word_once():
+    from benchmarks.meter_ceiling import tiled_share
+
+    wire = "a b c d e f g h".split()
+    assert tiled_share("e f g h a b c d".split(), wire) == 1.0  # two tiles, in the other order
+    assert tiled_share("a b c a b c".split(), wire) == 0.5  # the wire's "a b c" is used once
+    assert tiled_share("a b x c d".split(), wire) == 0.0  # runs of two words are no tile
+    assert tiled_share([], wire) == 0.0
