@@ -58,7 +58,8 @@ class WorkspaceError(DedupError):
 
 class EngineError(DedupError):
     """The engine asked for cannot run: its extra is not installed (``pip install
-    'dedup[dask]'``), its scheduler cannot be reached, or it was given bad settings."""
+    'dedup[dask]'``), its scheduler cannot be reached, it was given bad settings, or a
+    local worker process died mid-run (killed by a signal: the out-of-memory killer)."""
 
     exit_code = 7
 

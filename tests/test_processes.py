@@ -113,3 +113,33 @@ def test_workers_are_forked_from_a_trimmed_heap():
     before, in_worker = map(int, out.stdout.split())
     assert before >= 200  # the freed chunks are still this process's before the fork
     assert in_worker < before - 150  # handed back before forking: the workers do not map them
+
+
+def _dies_at(bad, x):
+    if x == bad:
+        os.kill(os.getpid(), 9)  # as the out-of-memory killer does
+    time.sleep(0.01)
+    return x
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="workers are forked")
+def test_a_killed_worker_stops_the_run_with_an_engine_error():
+    """multiprocessing.Pool replaces a dead worker and waits on for ever for the task it
+    held: the run must raise instead (a 10k run hung after a kill -9 of one worker)."""
+    from dedup.errors import EngineError
+
+    t = time.monotonic()
+    with pytest.raises(EngineError, match=r"a worker process died \(killed by signal 9; out of memory\?\)"):
+        list(run(_dies_at, 5, range(40), 2))
+    assert time.monotonic() - t < 30
+    assert [x for x in run(_dies_at, -1, range(40), 2)] == list(range(40))  # the next run is unharmed
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="workers are forked")
+def test_a_killed_kept_worker_stops_the_batch_with_an_engine_error():
+    from dedup.errors import EngineError
+
+    with Workers(_dies_at, 3, 2) as workers:
+        assert workers.submit([0, 1]).get() == [0, 1]
+        with pytest.raises(EngineError, match="a worker process died"):
+            workers.submit([2, 3, 4]).get()

@@ -97,6 +97,25 @@ def _forked(make):
 
 
 STOP_WAIT = 2.0  # seconds a stopping pool is waited for; its workers are killed at once
+POLL = 0.5  # seconds between looks at the workers while a result is awaited
+
+
+def _result(pending, workers: list):
+    """``pending.get()``, watching ``workers`` meanwhile: a worker that ends before the
+    pool is stopped was killed (the out-of-memory killer, a signal), and the task it held
+    would never finish; ``multiprocessing.Pool`` starts another worker and waits on for
+    ever (a 10k run here hung after a ``kill -9`` of one worker). Raises
+    :class:`~dedup.errors.EngineError` instead."""
+    while True:
+        try:
+            return pending.get(POLL)
+        except mp.TimeoutError:
+            for w in workers:
+                if w.exitcode is not None:
+                    from ..errors import EngineError
+
+                    how = f"killed by signal {-w.exitcode}" if w.exitcode < 0 else f"exit code {w.exitcode}"
+                    raise EngineError(f"a worker process died ({how}; out of memory?): the run is stopped") from None
 
 
 def _stop(pool) -> None:
@@ -144,8 +163,9 @@ def run(func: Callable[[Any, Any], Any], state: Any, items: Iterable, jobs: int)
             # wait in this process's memory, so a slow consumer must slow the workers.
             rest = chain(first, rest)
             flight = deque(pool.apply_async(_call, (item,)) for item in islice(rest, WINDOW * workers))
+            started = list(pool._pool)  # the workers forked now (Pool replaces a dead one in _pool)
             while flight:
-                result = flight.popleft().get()
+                result = _result(flight.popleft(), started)
                 for item in islice(rest, 1):
                     flight.append(pool.apply_async(_call, (item,)))
                 yield result
@@ -161,6 +181,16 @@ def _init_kept(state, func, parent: int) -> None:
     global _STATE, _FUNC
     _quiet_worker(parent)
     _STATE, _FUNC = state, func
+
+
+class _Watched:
+    """A pool's pending result whose ``get()`` notices a killed worker (:func:`_result`)."""
+
+    def __init__(self, pending, workers: list):
+        self._pending, self._workers = pending, workers
+
+    def get(self):
+        return _result(self._pending, self._workers)
 
 
 class _Done:
@@ -188,7 +218,7 @@ class Workers:
                 return _Done([self._func(self._state, item) for item in items])
             self._pool = _forked(lambda: mp.get_context("fork").Pool(self._jobs, initializer=_init_kept,
                                                                      initargs=(self._state, self._func, os.getpid())))
-        return self._pool.map_async(_call, items, chunksize=1)
+        return _Watched(self._pool.map_async(_call, items, chunksize=1), list(self._pool._pool))
 
     def close(self, busy: bool = False) -> None:
         """Stop the workers; ``busy``: tasks may still be in flight (see :func:`_stop`)."""
