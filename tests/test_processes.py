@@ -143,3 +143,19 @@ def test_a_killed_kept_worker_stops_the_batch_with_an_engine_error():
         assert workers.submit([0, 1]).get() == [0, 1]
         with pytest.raises(EngineError, match="a worker process died"):
             workers.submit([2, 3, 4]).get()
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="workers are forked")
+def test_a_kept_pool_that_lost_a_worker_fails_its_later_batches_too():
+    """A batch submitted after the death (its tasks may sit behind half a task in the
+    shared pipe) must not wait for ever either."""
+    from dedup.errors import EngineError
+
+    with Workers(_dies_at, 2, 2) as workers:
+        first = workers.submit([0, 1, 2, 3])
+        time.sleep(1.0)  # the worker has died and Pool has started another
+        later = workers.submit([4, 5])
+        with pytest.raises(EngineError):
+            first.get()
+        with pytest.raises(EngineError):
+            later.get()

@@ -101,21 +101,25 @@ POLL = 0.5  # seconds between looks at the workers while a result is awaited
 
 
 def _result(pending, workers: list):
-    """``pending.get()``, watching ``workers`` meanwhile: a worker that ends before the
-    pool is stopped was killed (the out-of-memory killer, a signal), and the task it held
-    would never finish; ``multiprocessing.Pool`` starts another worker and waits on for
-    ever (a 10k run here hung after a ``kill -9`` of one worker). Raises
-    :class:`~dedup.errors.EngineError` instead."""
+    """``pending.get()``, watching ``workers`` (the pool's first) meanwhile: a worker that
+    ends before the pool is stopped was killed (the out-of-memory killer, a signal), and
+    the task it held would never finish; ``multiprocessing.Pool`` starts another worker
+    and waits on for ever (a 10k run here hung after a ``kill -9`` of one worker; a bulk
+    index load, whose worker died reading a task, left half of it in the pipe the workers
+    share and hung on its next batch). Raises :class:`~dedup.errors.EngineError` instead,
+    for every result asked for after the death. (The first workers suffice: a pool gets
+    others only after one of them died.)"""
     while True:
+        for w in workers:
+            if w.exitcode is not None:
+                from ..errors import EngineError
+
+                how = f"killed by signal {-w.exitcode}" if w.exitcode < 0 else f"exit code {w.exitcode}"
+                raise EngineError(f"a worker process died ({how}; out of memory?): the run is stopped")
         try:
             return pending.get(POLL)
         except mp.TimeoutError:
-            for w in workers:
-                if w.exitcode is not None:
-                    from ..errors import EngineError
-
-                    how = f"killed by signal {-w.exitcode}" if w.exitcode < 0 else f"exit code {w.exitcode}"
-                    raise EngineError(f"a worker process died ({how}; out of memory?): the run is stopped") from None
+            continue
 
 
 def _stop(pool) -> None:
@@ -162,8 +166,8 @@ def run(func: Callable[[Any, Any], Any], state: Any, items: Iterable, jobs: int)
             # A bounded window of tasks in flight: results the caller has not taken yet
             # wait in this process's memory, so a slow consumer must slow the workers.
             rest = chain(first, rest)
-            flight = deque(pool.apply_async(_call, (item,)) for item in islice(rest, WINDOW * workers))
             started = list(pool._pool)  # the workers forked now (Pool replaces a dead one in _pool)
+            flight = deque(pool.apply_async(_call, (item,)) for item in islice(rest, WINDOW * workers))
             while flight:
                 result = _result(flight.popleft(), started)
                 for item in islice(rest, 1):
@@ -210,6 +214,7 @@ class Workers:
     def __init__(self, func: Callable[[Any, Any], Any], state: Any, jobs: int):
         self._func, self._state, self._jobs = func, state, jobs
         self._pool = None
+        self._started: list = []
 
     def submit(self, items: Sequence):
         if self._pool is None:
@@ -218,7 +223,10 @@ class Workers:
                 return _Done([self._func(self._state, item) for item in items])
             self._pool = _forked(lambda: mp.get_context("fork").Pool(self._jobs, initializer=_init_kept,
                                                                      initargs=(self._state, self._func, os.getpid())))
-        return _Watched(self._pool.map_async(_call, items, chunksize=1), list(self._pool._pool))
+            # The first workers: a death among them breaks the pool for every later batch
+            # too (a worker killed while it read a task leaves half of it in the shared pipe).
+            self._started = list(self._pool._pool)
+        return _Watched(self._pool.map_async(_call, items, chunksize=1), self._started)
 
     def close(self, busy: bool = False) -> None:
         """Stop the workers; ``busy``: tasks may still be in flight (see :func:`_stop`)."""
