@@ -123,17 +123,24 @@ def _result(pending, workers: list):
 
 
 def _stop(pool) -> None:
-    """``pool.terminate()`` with tasks in flight, waited for at most :data:`STOP_WAIT` seconds.
+    """``pool.terminate()``, waited for at most :data:`STOP_WAIT` seconds; then any worker
+    still alive is killed.
 
     A worker killed while it was sending a large result leaves half a message in the
     result pipe; the pool's result thread then waits for the rest for ever, and
     ``terminate()``, which joins that thread, never returns (CPython gh-78178; about one
-    SIGTERM in 75 hung a 4,000-article run here). The workers are killed before that
-    join, so giving up on it loses nothing: the stuck thread (a daemon) is left behind
-    instead of hanging the run that was stopped."""
+    SIGTERM in 75 hung a 4,000-article run here). A worker killed while it waited for a
+    task holds the task pipe's lock for ever, and ``terminate()`` waits for that lock
+    before it stops the workers (a test hung there). Either way the stuck thread (a
+    daemon) is left behind instead of hanging the run, and no worker outlives it."""
     stopper = threading.Thread(target=pool.terminate, name="dedup-pool-stop", daemon=True)
     stopper.start()
     stopper.join(STOP_WAIT)
+    if stopper.is_alive():
+        for w in list(pool._pool):
+            if w.exitcode is None:
+                w.kill()
+                w.join(STOP_WAIT)
 
 
 def _call(item):
@@ -176,7 +183,7 @@ def run(func: Callable[[Any, Any], Any], state: Any, items: Iterable, jobs: int)
         except BaseException:  # stopped, or the caller failed: tasks may be in flight
             _stop(pool)
             raise
-        pool.terminate()  # every result taken: the workers are idle
+        _stop(pool)  # every result taken: the workers are idle (or one died: see _stop)
     finally:
         _STATE, _FUNC = None, None
 
@@ -229,12 +236,9 @@ class Workers:
         return _Watched(self._pool.map_async(_call, items, chunksize=1), self._started)
 
     def close(self, busy: bool = False) -> None:
-        """Stop the workers; ``busy``: tasks may still be in flight (see :func:`_stop`)."""
+        """Stop the workers (``busy``: tasks may still be in flight; either way :func:`_stop`)."""
         if self._pool is not None:
-            if busy:
-                _stop(self._pool)
-            else:
-                self._pool.terminate()
+            _stop(self._pool)
             self._pool = None
 
     def __enter__(self) -> "Workers":
