@@ -19,6 +19,8 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from itertools import chain, islice
 from typing import Any
 
+from ..errors import EngineError
+
 WINDOW = 4  # tasks in flight per worker
 
 _STATE: Any = None
@@ -112,8 +114,6 @@ def _result(pending, workers: list):
     while True:
         for w in workers:
             if w.exitcode is not None:
-                from ..errors import EngineError
-
                 how = f"killed by signal {-w.exitcode}" if w.exitcode < 0 else f"exit code {w.exitcode}"
                 raise EngineError(f"a worker process died ({how}; out of memory?): the run is stopped")
         try:

@@ -74,9 +74,8 @@ class KeyParts:
                 d = np.ascontiguousarray(d, np.int32) if self.docs else None
                 self._held += k.nbytes + (d.nbytes if d is not None else 0)
             self._mem[p].append((k, d))
-        if self.dir is not None and self._held >= BUFFER:
-            for p in range(len(self._mem)):
-                self._write(p)
+        if self._held >= BUFFER:
+            self.flush()
 
     def _write(self, p: int) -> None:
         """Append part ``p``'s held entries to its files (checked), and forget them."""
