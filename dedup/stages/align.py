@@ -56,18 +56,20 @@ class Side:
     sig: Lazy | None = None  # each word's evidence of copying, in nats (dedup.stages.significance)
     facts: Callable[[], np.ndarray] | None = None  # each word's fact flag (names, figures), on demand
     quoted_flags: np.ndarray | None = None  # bool per word: quoted (a block's flags are a view, no diff)
+    shared: np.ndarray | None = None  # bool per word: the other document has it (None: not known)
 
     @classmethod
     def make(cls, words: str, weights: np.ndarray | None = None, quoted: np.ndarray | None = None,
              rarity: np.ndarray | None = None, evidence=None, facts=None,
-             cum_quoted: np.ndarray | None = None) -> "Side":
+             cum_quoted: np.ndarray | None = None, shared: np.ndarray | None = None) -> "Side":
         """``rarity``: each word's rarity in nats (None without a corpus: nothing is
         significant); ``evidence``: a callable that returns the
         :class:`~dedup.stages.significance.Evidence` of its phrases, called only when a
         chain's rarity could reach a significant score (None: words independent);
         ``facts``: a callable that returns a boolean per word, True for a name or a
         figure (:func:`dedup.stages.facts.fact_mask`), called only then too (None: no facts).
-        ``quoted``: a flag per word; ``cum_quoted``: its prefix sums, when already made."""
+        ``quoted``: a flag per word; ``cum_quoted``: its prefix sums, when already made;
+        ``shared``: a flag per word, whether the other document has it."""
         n = len(words)
         w = np.ones(n) if weights is None else weights
         if quoted is None:
@@ -75,7 +77,7 @@ class Side:
         if cum_quoted is None:
             cum_quoted = prefix_sums(quoted)
         sig = Lazy(rarity, evidence) if rarity is not None else None
-        return cls(words, prefix_sums(w), cum_quoted, sig, facts, np.asarray(quoted, bool))
+        return cls(words, prefix_sums(w), cum_quoted, sig, facts, np.asarray(quoted, bool), shared)
 
     def weights(self) -> np.ndarray:
         return np.diff(self.cum_weight)
@@ -128,6 +130,17 @@ def _span(g, A: Side, B: Side, significant: bool = False) -> Span:
     quoted = sum(independent_quote(A, B, *blk) for blk in g) if A.quoted(a0, a1) and B.quoted(b0, b1) else 0
     evidence = matched - (1.0 - QUOTE_EVIDENCE) * quoted
     return Span(a0, a1, b0, b1, matched, evidence, score, tuple(g), significant)
+
+
+def span_of(g, A: Side, B: Side, bounds: tuple[int, int, int, int]) -> Span:
+    """A significant passage over ``bounds`` ``(a0, a1, b0, b1)`` whose equal words are the
+    blocks ``g`` (a rewritten sentence pair, :mod:`dedup.stages.rewrite`): its score is
+    the weighted share of the bounds' words that the blocks match."""
+    a0, a1, b0, b1 = bounds
+    inner = _span(g, A, B, True)
+    total = A.weight(a0, a1) + B.weight(b0, b1)
+    same = sum(A.weight(x0, x1) + B.weight(y0, y1) for x0, x1, y0, y1 in g)
+    return replace(inner, a0=a0, a1=a1, b0=b0, b1=b1, score=same / total if total else 0.0)
 
 
 def _significant(g, A: Side, B: Side, need: float) -> list[tuple[int, int, float]]:

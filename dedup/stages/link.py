@@ -25,6 +25,7 @@ from .segment import Prepared, member_sorted
 from .words import phrases_of
 from .facts import fact_mask
 from .openings import read_sentences, with_sentence_facts
+from .rewrite import with_rewrites
 from .template import (TEMPLATE_FACT_SHARE, compact, fact_evidence, frame_facts, judged, new_issue, on_words,
                        without_frame)
 
@@ -62,8 +63,8 @@ def pair_sides(pa: Prepared, pb: Prepared, words_a: str, words_b: str, n_docs: i
     fa = fb = None
     if facts is not None and sig_a is not None:
         fa, fb = (lambda: facts(pa) >= 0), (lambda: facts(pb) >= 0)  # noqa: E731 (computed on demand)
-    return (Side.make(words_a, r_a + 1.0, pa.quoted, sig_a, ev_a, fa, pa.quoted_sums()),
-            Side.make(words_b, r_b + 1.0, pb.quoted, sig_b, ev_b, fb, pb.quoted_sums()))
+    return (Side.make(words_a, r_a + 1.0, pa.quoted, sig_a, ev_a, fa, pa.quoted_sums(), in_b),
+            Side.make(words_b, r_b + 1.0, pb.quoted, sig_b, ev_b, fb, pb.quoted_sums(), in_a))
 
 
 def shared_words(va: np.ndarray, vb: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -153,6 +154,11 @@ def align_judged(pa: Prepared, pb: Prepared, n_docs: int, cfg: Config, words=Non
             evidence = None  # OCR damage changes any word, facts too: not judged, a copy
         elif evidence.share() >= TEMPLATE_FACT_SHARE:
             kind = "template"
+    if kind in ("duplicate", "partial") and not (pa.noisy or pb.noisy):
+        # a copy's rewritten sentences count as reuse too (OCR damage breaks its sentences)
+        spans = with_rewrites(spans, side_a, side_b, pa.hashes, pb.hashes,
+                              lambda: (_sentences(pa, texts), _sentences(pb, texts)), cfg.max_evalue)
+        kind = link_kind(spans, pa.ntokens, pb.ntokens, cfg)
     return kind, spans, evidence
 
 
