@@ -4,15 +4,20 @@ A newspaper that takes a wire story keeps a few verbatim runs and rewrites the r
 phrase at a time ("was jailed for six years" / "received a six-year sentence"): word
 alignment finds the runs, not the rewritten sentences around them, so a derived text's
 reuse was undercounted. Once a pair is linked (judged against the whole corpus), each
-sentence of one side is matched with the sentence of the other that shares the most
-evidence: the rarities of the distinct words both carry (document frequencies over the
-*other* documents, as :mod:`dedup.stages.significance` counts them), in any order. A
-sentence pair is a rewrite when that score is significant among the pair's sentence
-pairs: ``E = n_a x n_b x exp(-S) <= max_evalue`` (``n_a``, ``n_b``: the sentences of
-each side; the same E-value rule and knob as a chain of words). Pairs are taken best
-first, each sentence once; one that holds part of a passage on both sides grows that
-passage to its sentences, and none may reach into another passage. Without a corpus
-(fewer than ``MIN_OTHERS`` other documents) no word has a rarity and nothing is added.
+prose sentence with words outside the passages is scored against each such sentence of
+the other side by the words both carry in the same order (their LCS): each distinct word
+its rarity (document frequencies over the *other* documents, as
+:mod:`dedup.stages.significance` counts them), a name or a figure half (reports of one
+story name the same people and amounts, :mod:`dedup.stages.event`). The summed rarity of
+the distinct words both carry in any order bounds that score, and is computed first for
+every pair of sentences at once. A sentence pair is a rewrite when its score is
+significant among the pair's sentence pairs: ``E = n_a x n_b x exp(-S) <= max_evalue``
+(``n_a``, ``n_b``: the sentences of each side; the same E-value rule and knob as a chain
+of words). Pairs are taken best first, each sentence once; one that holds part of a
+passage on both sides grows that passage to its sentences, and none may reach into
+another passage. Headlines, bylines and datelines (no sentence) take no part. Without a
+corpus (fewer than ``MIN_OTHERS`` other documents) no word has a rarity and nothing is
+added.
 
 Measured: benchmarks/RESULTS.md ("Rewritten sentences inside a linked pair").
 """
