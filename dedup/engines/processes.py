@@ -235,8 +235,8 @@ class Workers:
             self._started = list(self._pool._pool)
         return _Watched(self._pool.map_async(_call, items, chunksize=1), self._started)
 
-    def close(self, busy: bool = False) -> None:
-        """Stop the workers (``busy``: tasks may still be in flight; either way :func:`_stop`)."""
+    def close(self) -> None:
+        """Stop the workers, tasks in flight or not (:func:`_stop`)."""
         if self._pool is not None:
             _stop(self._pool)
             self._pool = None
@@ -244,5 +244,5 @@ class Workers:
     def __enter__(self) -> "Workers":
         return self
 
-    def __exit__(self, kind, *exc) -> None:
-        self.close(busy=kind is not None)
+    def __exit__(self, *exc) -> None:
+        self.close()

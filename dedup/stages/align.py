@@ -120,9 +120,12 @@ def _judge(g, A: Side, B: Side, cfg: Config) -> Span | None:
     return span if span.score >= cfg.min_passage_score else None
 
 
-def _span(g, A: Side, B: Side, significant: bool = False) -> Span:
+def _span(g, A: Side, B: Side, significant: bool = False, bounds: tuple[int, int, int, int] | None = None) -> Span:
+    """The passage of the blocks ``g``, over their own extent or over ``bounds``
+    ``(a0, a1, b0, b1)`` (a rewritten sentence pair, :mod:`dedup.stages.rewrite`): its
+    score is the weighted share of those words that the blocks match."""
     matched = sum(b[1] - b[0] for b in g)
-    a0, a1, b0, b1 = g[0][0], g[-1][1], g[0][2], g[-1][3]
+    a0, a1, b0, b1 = bounds or (g[0][0], g[-1][1], g[0][2], g[-1][3])
     same = sum(A.weight(x0, x1) + B.weight(y0, y1) for x0, x1, y0, y1 in g)
     total = A.weight(a0, a1) + B.weight(b0, b1)
     score = same / total if total else 0.0
@@ -133,14 +136,8 @@ def _span(g, A: Side, B: Side, significant: bool = False) -> Span:
 
 
 def span_of(g, A: Side, B: Side, bounds: tuple[int, int, int, int]) -> Span:
-    """A significant passage over ``bounds`` ``(a0, a1, b0, b1)`` whose equal words are the
-    blocks ``g`` (a rewritten sentence pair, :mod:`dedup.stages.rewrite`): its score is
-    the weighted share of the bounds' words that the blocks match."""
-    a0, a1, b0, b1 = bounds
-    inner = _span(g, A, B, True)
-    total = A.weight(a0, a1) + B.weight(b0, b1)
-    same = sum(A.weight(x0, x1) + B.weight(y0, y1) for x0, x1, y0, y1 in g)
-    return replace(inner, a0=a0, a1=a1, b0=b0, b1=b1, score=same / total if total else 0.0)
+    """A significant passage over ``bounds`` whose equal words are the blocks ``g`` (:func:`_span`)."""
+    return _span(g, A, B, True, bounds)
 
 
 def _significant(g, A: Side, B: Side, need: float) -> list[tuple[int, int, float]]:
