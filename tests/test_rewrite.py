@@ -8,7 +8,7 @@ from hypothesis import strategies as st
 
 import dedup
 from dedup.stages.align import Side, Span
-from dedup.stages.rewrite import with_rewrites
+from dedup.stages.rewrite import sentence_words, with_rewrites
 
 LETTERS = "bcdfghjklmnprstvz"
 
@@ -116,8 +116,8 @@ def _side(words: list[int], rarity: float) -> tuple[Side, np.ndarray]:
 def test_rewrites_are_symmetric(a, b, every_a, every_b):
     A, ha = _side(a, 6.0)
     B, hb = _side(b, 6.0)
-    sa = ([k for k in range(0, len(a), every_a)], [True] * len(range(0, len(a), every_a)))
-    sb = ([k for k in range(0, len(b), every_b)], [True] * len(range(0, len(b), every_b)))
+    fa, fb = list(range(0, len(a), every_a)), list(range(0, len(b), every_b))
+    sa, sb = (fa, [True] * len(fa), sentence_words(ha, fa)), (fb, [True] * len(fb), sentence_words(hb, fb))
     known = [Span(0, 2, 0, 2, 2, 2.0, 1.0, ((0, 2, 0, 2),))] if a[:2] == b[:2] else []
     ab = with_rewrites(known, A, B, ha, hb, lambda: (sa, sb), 1e-6)
     ba = with_rewrites([k.swapped() for k in known], B, A, hb, ha, lambda: (sb, sa), 1e-6)
@@ -128,3 +128,30 @@ def test_rewrites_are_symmetric(a, b, every_a, every_b):
             if s is not t:
                 assert s.a1 <= t.a0 or t.a1 <= s.a0
                 assert s.b1 <= t.b0 or t.b1 <= s.b0
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.integers(0, 30), min_size=1, max_size=80), st.lists(st.integers(0, 30), min_size=1, max_size=80),
+       st.integers(1, 9), st.integers(1, 9))
+def test_sentence_pair_scores_dense_equal_sorted(a, b, every_a, every_b):
+    """The sentence pairs' bag scores are the same, bit for bit, whether counted in one
+    array (short documents) or by sorting the pairs (long ones)."""
+    import dedup.stages.rewrite as rw
+
+    posts = []
+    for words, every in ((a, every_a), (b, every_b)):
+        h = np.asarray(words, np.uint64)
+        first = list(range(0, len(words), every))
+        rarity = 1.0 + np.arange(len(words)) % 7 / 3.0
+        posts.append((rw._postings(sentence_words(h, first), rarity, np.ones(len(first), bool), None), len(first)))
+    (pa, na), (pb, nb) = posts
+    dense = rw._bag_scores(pa, pb, na, nb)
+    old, rw.DENSE = rw.DENSE, 0
+    try:
+        ranked = rw._bag_scores(pa, pb, na, nb)
+    finally:
+        rw.DENSE = old
+    assert (dense is None) == (ranked is None)
+    if dense is not None:
+        for x, y in zip(dense, ranked):
+            assert np.array_equal(x, y)

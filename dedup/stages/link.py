@@ -25,7 +25,7 @@ from .segment import Prepared, member_sorted
 from .words import phrases_of
 from .facts import fact_mask
 from .openings import read_sentences, with_sentence_facts
-from .rewrite import with_rewrites
+from .rewrite import sentence_words, with_rewrites
 from .template import (TEMPLATE_FACT_SHARE, compact, fact_evidence, frame_facts, judged, new_issue, on_words,
                        without_frame)
 
@@ -157,7 +157,7 @@ def align_judged(pa: Prepared, pb: Prepared, n_docs: int, cfg: Config, words=Non
     if kind in ("duplicate", "partial") and not (pa.noisy or pb.noisy):
         # a copy's rewritten sentences count as reuse too (OCR damage breaks its sentences)
         spans = with_rewrites(spans, side_a, side_b, pa.hashes, pb.hashes,
-                              lambda: (_sentences(pa, texts), _sentences(pb, texts)), cfg.max_evalue)
+                              lambda: (_sentence_words(pa, texts), _sentence_words(pb, texts)), cfg.max_evalue)
         kind = link_kind(spans, pa.ntokens, pb.ntokens, cfg)
     return kind, spans, evidence
 
@@ -168,6 +168,15 @@ def _sentences(p: Prepared, texts):
     if p.sentences is None:
         p.sentences = read_sentences(texts(p))
     return p.sentences
+
+
+def _sentence_words(p: Prepared, texts) -> tuple:
+    """``p``'s sentences and their distinct words (:func:`dedup.stages.rewrite.sentence_words`),
+    made once, kept for its next pairs."""
+    first, prose = _sentences(p, texts)
+    if p.sentence_words is None:
+        p.sentence_words = sentence_words(p.hashes, first)
+    return first, prose, p.sentence_words
 
 
 def _cached(cache: dict, make):

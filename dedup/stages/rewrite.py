@@ -35,15 +35,17 @@ from .significance import LN2
 # may weigh: words that stand in many sentences of both (a name the whole story repeats)
 # place no sentence, and are left out first (a 200k-character document stays bounded).
 MAX_POSTINGS = 200_000
+DENSE = 1 << 16  # sentence pairs scored in one array rather than sorted (long documents are sorted)
 
 
 def with_rewrites(spans: list[Span], A: Side, B: Side, ha: np.ndarray, hb: np.ndarray, sentences,
                   max_evalue: float) -> list[Span]:
     """``spans`` with the pair's rewritten sentences added (module docstring). ``ha``,
     ``hb``: each side's token hashes; ``sentences``: a callable returning each side's
-    sentences, the tokens that open them and whether each is prose
-    (:func:`dedup.stages.openings.read_sentences`), asked only when both sides have words
-    outside the passages. Symmetric: the sides swapped give the same passages swapped."""
+    sentences, the tokens that open them, whether each is prose
+    (:func:`dedup.stages.openings.read_sentences`) and their distinct words
+    (:func:`sentence_words`), asked only when both sides have words outside the
+    passages. Symmetric: the sides swapped give the same passages swapped."""
     if A.sig is None or B.sig is None or not len(ha) or not len(hb):
         return spans
     # only prose sentences with words outside the passages can add anything (a copy has none)
@@ -56,20 +58,34 @@ def with_rewrites(spans: list[Span], A: Side, B: Side, ha: np.ndarray, hb: np.nd
     if not open_b.any():
         return spans
     if B.words < A.words:  # one orientation: the LCS and the ties fall the same way whichever side is A
-        out = _rewrites([s.swapped() for s in spans], B, A, hb, ha, sentences_b[0], sentences_a[0], open_b, open_a,
+        out = _rewrites([s.swapped() for s in spans], B, A, hb, ha, sentences_b, sentences_a, open_b, open_a,
                         max_evalue)
         return sorted((s.swapped() for s in out), key=lambda s: (s.a0, s.b0))
-    return _rewrites(spans, A, B, ha, hb, sentences_a[0], sentences_b[0], open_a, open_b, max_evalue)
+    return _rewrites(spans, A, B, ha, hb, sentences_a, sentences_b, open_a, open_b, max_evalue)
 
 
-def _rewrites(spans, A: Side, B: Side, ha, hb, first_a, first_b, open_a, open_b, max_evalue):
+def sentence_words(h: np.ndarray, first: list[int]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """A document's distinct ``(sentence, word)`` pairs, sorted so, with the token where
+    each first stands (``first``: the tokens that open the sentences). Made once a
+    document; a pair keeps those its rarities and open sentences allow (:func:`_postings`)."""
+    sizes = np.diff(np.append(np.asarray(first, np.int64), len(h)))
+    sent = np.repeat(np.arange(len(first), dtype=np.int64), sizes)
+    order = np.lexsort((h, sent))  # stable: a word's first token in its sentence first
+    sent, word = sent[order], h[order]
+    distinct = np.ones(len(sent), bool)
+    distinct[1:] = (sent[1:] != sent[:-1]) | (word[1:] != word[:-1])
+    return sent[distinct], word[distinct], order[distinct]
+
+
+def _rewrites(spans, A: Side, B: Side, ha, hb, sentences_a, sentences_b, open_a, open_b, max_evalue):
+    (first_a, _, words_a), (first_b, _, words_b) = sentences_a, sentences_b
     ra, rb = np.diff(A.sig.cum_rarity), np.diff(B.sig.cum_rarity)
-    post_a, post_b = _postings(ha, ra, first_a, open_a, A.shared), _postings(hb, rb, first_b, open_b, B.shared)
+    post_a, post_b = _postings(words_a, ra, open_a, A.shared), _postings(words_b, rb, open_b, B.shared)
     need = np.log(len(first_a) * len(first_b) / max_evalue)
     # no pair of sentences can score more than the best sentence of each side alone
     if 0.5 * (_best(post_a, len(first_a)) + _best(post_b, len(first_b))) < need:
         return spans
-    pairs = _bag_scores(post_a, post_b, len(first_b))
+    pairs = _bag_scores(post_a, post_b, len(first_a), len(first_b))
     if pairs is None:
         return spans
     sa, sb, bound = pairs
@@ -111,7 +127,7 @@ def _rewrites(spans, A: Side, B: Side, ha, hb, first_a, first_b, open_a, open_b,
 
 def _open(spans: list[Span], n: int, sentences: tuple, side: int) -> np.ndarray:
     """Per sentence: whether it is prose with a word outside every passage (``side`` 0: A, 2: B)."""
-    first, prose = sentences
+    first, prose = sentences[:2]
     covered = np.zeros(n + 1, np.int64)
     for s in spans:
         lo, hi = (s.a0, s.a1) if side == 0 else (s.b0, s.b1)
@@ -147,7 +163,7 @@ def _best(postings, n: int) -> float:
     return float(np.bincount(sent, rarity, minlength=n).max()) if len(sent) else 0.0
 
 
-def _bag_scores(post_a, post_b, n_b: int):
+def _bag_scores(post_a, post_b, n_a: int, n_b: int):
     """``(sentence of A, sentence of B, score)`` of every pair of sentences whose
     postings (:func:`_postings`) share a word, the score the summed mean rarity of the
     distinct words both carry; None when no word is shared."""
@@ -182,8 +198,13 @@ def _bag_scores(post_a, post_b, n_b: int):
     rep = np.repeat(np.arange(len(pa)), n)
     offset = np.arange(len(rep)) - np.repeat(np.cumsum(n) - n, n)
     key = sent_a[pa][rep] * n_b + b_sent[start_b[wa][rep] + offset]
-    keys, inv = np.unique(key, return_inverse=True)
-    score = np.bincount(inv, weights=rarity[wa][rep], minlength=len(keys))
+    weight = rarity[wa][rep]
+    if n_a * n_b <= DENSE:  # a count per sentence pair: no sort (the sums add in the same order)
+        keys = np.flatnonzero(np.bincount(key, minlength=n_a * n_b))
+        score = np.bincount(key, weights=weight, minlength=n_a * n_b)[keys]
+    else:
+        keys, inv = np.unique(key, return_inverse=True)
+        score = np.bincount(inv, weights=weight, minlength=len(keys))
     return keys // n_b, keys % n_b, score
 
 
@@ -194,17 +215,14 @@ def _member(values: np.ndarray, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return pos[at], at
 
 
-def _postings(h: np.ndarray, rarity: np.ndarray, first: list[int], open_: np.ndarray, shared):
+def _postings(words: tuple, rarity: np.ndarray, open_: np.ndarray, shared):
     """The distinct ``(sentence, word)`` of a side's open sentences' words that are not
-    common (and that the other side has, where ``shared`` says), and each one's rarity."""
-    sizes = np.diff(np.append(np.asarray(first, np.int64), len(h)))
-    sent = np.repeat(np.arange(len(first), dtype=np.int64), sizes)
-    keep = (rarity > LN2) & open_[sent]
+    common (and that the other side has, where ``shared`` says), and each one's rarity
+    (``words``: :func:`sentence_words`; a word's rarity and whether the other side has
+    it are the same at each of its tokens, so its first token stands for it)."""
+    sent, word, tok = words
+    rar = rarity[tok]
+    keep = (rar > LN2) & open_[sent]
     if shared is not None:
-        keep &= shared
-    sent, word, rar = sent[keep], h[keep], rarity[keep]
-    order = np.lexsort((word, sent))
-    sent, word, rar = sent[order], word[order], rar[order]
-    distinct = np.ones(len(sent), bool)
-    distinct[1:] = (sent[1:] != sent[:-1]) | (word[1:] != word[:-1])
-    return sent[distinct], word[distinct], rar[distinct]
+        keep &= shared[tok]
+    return sent[keep], word[keep], rar[keep]

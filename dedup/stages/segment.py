@@ -48,6 +48,7 @@ class Prepared:
     words: str | None = None  # :meth:`word_string`, made by the first pair that needs it
     fact_flags: np.ndarray | None = None  # its fact mask, once a caller has read or made it (the index, alignment)
     sentences: tuple | None = None  # dedup.stages.openings.read_sentences, made by the first pair that needs them
+    sentence_words: tuple | None = None  # dedup.stages.rewrite.sentence_words, made by the first pair that needs them
 
     @property
     def ntokens(self) -> int:
