@@ -37,7 +37,7 @@ from dataclasses import dataclass, replace
 import numpy as np
 from .anchors import LONG_DOC, windows
 from .blocks import ANCHOR_WORDS, equal_blocks, group_blocks
-from .event import QUOTE_EVIDENCE, event_discount, independent_quote
+from .event import QUOTE_EVIDENCE, event_discount, independent_quote, unlicensed_fact_evidence, unlicensed_facts
 from ..config import Config
 from .significance import GAP_COST, Lazy, best_subchains, min_score, prefix_sums, upper_bound
 
@@ -93,8 +93,10 @@ class Side:
 class Span:
     """A passage in word positions: words ``a0:a1`` of A match ``b0:b1`` of B.
 
-    ``matched``: equal words; ``evidence``: matched words with quoted ones discounted;
-    ``score``: weighted similarity of the two sides (1.0 = the same words).
+    ``matched``: equal words; ``evidence``: matched words with quoted ones discounted
+    and names and figures beyond the other words left out (``unlicensed``:
+    :func:`dedup.stages.event.unlicensed_facts`); ``score``: weighted similarity of the
+    two sides (1.0 = the same words).
     """
 
     a0: int
@@ -106,10 +108,11 @@ class Span:
     score: float
     blocks: tuple = ()  # the equal blocks (a0, a1, b0, b1) that make the passage
     significant: bool = False  # kept by significance, not by the fixed rules
+    unlicensed: float = 0.0  # names and figures left out of the evidence
 
     def swapped(self) -> "Span":
         return Span(self.b0, self.b1, self.a0, self.a1, self.matched, self.evidence, self.score,
-                    tuple((y0, y1, x0, x1) for x0, x1, y0, y1 in self.blocks), self.significant)
+                    tuple((y0, y1, x0, x1) for x0, x1, y0, y1 in self.blocks), self.significant, self.unlicensed)
 
 
 def _judge(g, A: Side, B: Side, cfg: Config) -> Span | None:
@@ -131,8 +134,10 @@ def _span(g, A: Side, B: Side, significant: bool = False, bounds: tuple[int, int
     score = same / total if total else 0.0
     # a chain with no quoted word on a side has no block that may be an independent quote
     quoted = sum(independent_quote(A, B, *blk) for blk in g) if A.quoted(a0, a1) and B.quoted(b0, b1) else 0
-    evidence = matched - (1.0 - QUOTE_EVIDENCE) * quoted
-    return Span(a0, a1, b0, b1, matched, evidence, score, tuple(g), significant)
+    # names and figures count no more than the wording beside them (a list of names is not copying)
+    unlicensed = unlicensed_facts(g, A, B)
+    evidence = matched - (1.0 - QUOTE_EVIDENCE) * quoted - unlicensed
+    return Span(a0, a1, b0, b1, matched, evidence, score, tuple(g), significant, unlicensed)
 
 
 def span_of(g, A: Side, B: Side, bounds: tuple[int, int, int, int]) -> Span:
@@ -153,8 +158,14 @@ def _significant(g, A: Side, B: Side, need: float) -> list[tuple[int, int, float
     # (a slack for rounding: the evidence is -log of the ratio the rarity is the log of)
     if all(score < need - 1e-6 for _, _, score in best_subchains(g, A.sig.cum_rarity, B.sig.cum_rarity)):
         return []
-    return [(lo, hi, score) for lo, hi, score in best_subchains(g, A.sig.full(), B.sig.full(), event_discount(A, B))
-            if score >= need]
+    full_a, full_b = A.sig.full(), B.sig.full()
+    out = []
+    for lo, hi, score in best_subchains(g, full_a, full_b, event_discount(A, B)):
+        if score >= need:  # names and figures count no more than the wording beside them
+            score -= unlicensed_fact_evidence(g[lo:hi], A, B, full_a, full_b)
+            if score >= need:
+                out.append((lo, hi, score))
+    return out
 
 
 def _chain(blocks, A: Side, B: Side, cfg: Config, need: float, local: bool = False) -> list[Span]:

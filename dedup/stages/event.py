@@ -2,7 +2,9 @@
 quotes (they quote the same testimony) and the same names and figures (they name the
 same people, companies, places and amounts). Such words are weak evidence of copying
 (:mod:`dedup.stages.align`, :mod:`dedup.stages.significance`); the writers' own wording,
-and framing copied with a quote, are not."""
+and framing copied with a quote, are not. And facts count only as far as wording stands
+beside them (:func:`unlicensed_facts`): a list of names or a table is the facts in the
+order the facts dictate."""
 
 from __future__ import annotations
 
@@ -104,3 +106,55 @@ def event_discount(A: Side, B: Side):
             keep[fact] = np.minimum(keep[fact], FACT_EVIDENCE)
         return 0.5 * float((1.0 - keep) @ (sig_a.words(x0, x1) + sig_b.words(y0, y1)))
     return discount
+
+
+def _fact_flags(A: Side, B: Side, x0: int, x1: int, y0: int, y1: int) -> np.ndarray:
+    """Per word of an equal block: a name or a figure on either side."""
+    return A.facts()[x0:x1] | B.facts()[y0:y1]
+
+
+def unlicensed_facts(blocks, A: Side, B: Side) -> int:
+    """Matched names and figures beyond the matched wording around them (0 without fact
+    masks). A team sheet, a results table or a list of names is what reports of one
+    event share without copying each other: the facts, in the order the facts dictate.
+    The sign of copying is the writers' wording; so a fact counts as evidence only as
+    far as wording stands beside it: a passage's facts count no more than its other
+    words (a copied sentence that names people keeps all its evidence; a list of names
+    between two reports of different matches has almost none)."""
+    if A.facts is None or B.facts is None:
+        return 0
+    facts = sum(int(np.count_nonzero(_fact_flags(A, B, *blk))) for blk in blocks)
+    wording = sum(b[1] - b[0] for b in blocks) - facts
+    return max(0, facts - wording)
+
+
+def unlicensed_fact_evidence(blocks, A: Side, B: Side, sig_a, sig_b) -> float:
+    """:func:`unlicensed_facts` in nats, for a chain scored by significance: the evidence
+    its names and figures carry (at ``FACT_EVIDENCE``, quotes discounted as
+    :func:`event_discount` does) beyond what its other words carry."""
+    if A.facts is None or B.facts is None:
+        return 0.0
+    facts = wording = 0.0
+    for x0, x1, y0, y1 in blocks:
+        fact = _fact_flags(A, B, x0, x1, y0, y1)
+        if not fact.any():
+            wording += _plain(A, B, x0, x1, y0, y1, sig_a, sig_b)
+            continue
+        flags = _quote_flags(A, B, x0, x1, y0, y1)
+        keep = np.ones(x1 - x0)
+        if flags is not None:
+            keep[flags[0] & flags[1]] = QUOTE_EVIDENCE
+        each = 0.5 * (sig_a.words(x0, x1) + sig_b.words(y0, y1))
+        facts += float((np.minimum(keep[fact], FACT_EVIDENCE) * each[fact]).sum())  # as event_discount weighs them
+        wording += float((keep[~fact] * each[~fact]).sum())
+    return max(0.0, facts - wording)
+
+
+def _plain(A: Side, B: Side, x0: int, x1: int, y0: int, y1: int, sig_a, sig_b) -> float:
+    """A block without facts: its evidence, quotes discounted."""
+    flags = _quote_flags(A, B, x0, x1, y0, y1)
+    if flags is None or not (flags[0] & flags[1]).any():
+        return 0.5 * (sig_a.span(x0, x1) + sig_b.span(y0, y1))
+    keep = np.ones(x1 - x0)
+    keep[flags[0] & flags[1]] = QUOTE_EVIDENCE
+    return 0.5 * float(keep @ (sig_a.words(x0, x1) + sig_b.words(y0, y1)))

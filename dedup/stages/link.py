@@ -62,9 +62,21 @@ def pair_sides(pa: Prepared, pb: Prepared, words_a: str, words_b: str, n_docs: i
             ev_b = lambda: _evidence(pb, pa, df_b, others, prior)  # noqa: E731
     fa = fb = None
     if facts is not None and sig_a is not None:
-        fa, fb = (lambda: facts(pa) >= 0), (lambda: facts(pb) >= 0)  # noqa: E731 (computed on demand)
+        fa, fb = _once(lambda: facts(pa) >= 0), _once(lambda: facts(pb) >= 0)  # computed on demand, once
     return (Side.make(words_a, r_a + 1.0, pa.quoted, sig_a, ev_a, fa, pa.quoted_sums(), in_b),
             Side.make(words_b, r_b + 1.0, pb.quoted, sig_b, ev_b, fb, pb.quoted_sums(), in_a))
+
+
+def _once(make):
+    """``make``, called on the first call only."""
+    box: list = []
+
+    def get():
+        if not box:
+            box.append(make())
+        return box[0]
+
+    return get
 
 
 def shared_words(va: np.ndarray, vb: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

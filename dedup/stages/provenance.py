@@ -203,11 +203,13 @@ def link_kind(spans: list[Span], n_a: int, n_b: int, cfg: Config) -> str | None:
     """'duplicate', 'partial' or None (not enough evidence of copying to link the two).
 
     Enough evidence is ``min_link_tokens`` matching words, or, for a short document,
-    passages that cover at least half of it, or a significant passage (one the fixed
-    rules rejected, or kept but too short to link by length).
+    passages that cover at least half of it (names and figures counted: a table issued
+    again is a copy), or a significant passage (one the fixed rules rejected, or kept but
+    too short to link by length).
     """
     evidence = sum(s.evidence for s in spans)
-    if (evidence < cfg.min_link_tokens and not (spans and evidence >= SHORT_DOC_SHARE * min(n_a, n_b))
+    covered = evidence + sum(s.unlicensed for s in spans)
+    if (evidence < cfg.min_link_tokens and not (spans and covered >= SHORT_DOC_SHARE * min(n_a, n_b))
             and not any(s.significant for s in spans)):
         return None
     cov_a, cov_b = coverage(spans, n_a, n_b)

@@ -1,0 +1,68 @@
+"""Names and figures count as evidence of copying only as far as wording stands beside
+them (dedup.stages.event.unlicensed_facts): a team sheet or a list of names that two
+different stories both carry does not link them; a copied sentence that names people
+does, and so does a short table issued again."""
+
+import random
+
+import dedup
+
+LETTERS = "bcdfghjklmnprstvz"
+
+
+def _pseudo(rng: random.Random) -> str:
+    return "".join(rng.choice(LETTERS) + rng.choice("aeiou") for _ in range(3))
+
+
+VOCAB = sorted({_pseudo(random.Random(k)) for k in range(1500)})
+
+
+def _sentence(rng: random.Random, n: int = 16) -> str:
+    words = [rng.choice(VOCAB) for _ in range(n)]
+    return words[0].capitalize() + " " + " ".join(words[1:]) + "."
+
+
+def _story(rng: random.Random, sentences: int = 12) -> str:
+    return " ".join(_sentence(rng) for _ in range(sentences))
+
+
+def _names(rng: random.Random, n: int) -> list[str]:
+    return [_pseudo(rng).capitalize() + " " + _pseudo(rng).capitalize() for _ in range(n)]
+
+
+def _corpus(shared: str, seed: int = 3) -> list[dict]:
+    """Two reports of different stories that both carry ``shared`` in their middle, and
+    60 unrelated texts (so that words have a rarity)."""
+    rng = random.Random(seed)
+    a = f"{_story(rng, 6)}\n\n{shared}\n\n{_story(rng, 6)}"
+    b = f"{_story(rng, 6)}\n\n{shared}\n\n{_story(rng, 6)}"
+    docs = [{"id": "a", "text": a}, {"id": "b", "text": b}]
+    return docs + [{"id": f"other{k}", "text": _story(rng, 5)} for k in range(60)]
+
+
+def _linked(report, x: str = "a", y: str = "b") -> bool:
+    return any({link.source, link.target} == {x, y} for c in report.clusters for link in c.links)
+
+
+def test_a_team_sheet_shared_by_two_different_stories_does_not_link_them():
+    rng = random.Random(7)
+    sheet = ", ".join(_names(rng, 22)) + "."
+    assert not _linked(dedup.cluster(_corpus(sheet)))
+
+
+def test_a_copied_sentence_that_names_people_still_links():
+    rng = random.Random(7)
+    names = _names(rng, 3)
+    words = [rng.choice(VOCAB) for _ in range(36)]
+    for k, name in zip((5, 17, 29), names):
+        words[k] = name
+    shared = words[0].capitalize() + " " + " ".join(words[1:]) + "."
+    assert _linked(dedup.cluster(_corpus(shared)))
+
+
+def test_a_short_table_issued_again_is_a_copy():
+    rng = random.Random(11)
+    table = "Results: " + ", ".join(f"{name} {rng.randint(10, 99)}" for name in _names(rng, 14)) + "."
+    docs = [{"id": "a", "text": table}, {"id": "b", "text": table + " Corrected."}]
+    docs += [{"id": f"other{k}", "text": _story(rng, 5)} for k in range(60)]
+    assert _linked(dedup.cluster(docs))
