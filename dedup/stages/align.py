@@ -57,11 +57,12 @@ class Side:
     facts: Callable[[], np.ndarray] | None = None  # each word's fact flag (names, figures), on demand
     quoted_flags: np.ndarray | None = None  # bool per word: quoted (a block's flags are a view, no diff)
     shared: np.ndarray | None = None  # bool per word: the other document has it (None: not known)
+    fact_sums: Callable[[], np.ndarray] | None = None  # prefix sums of the fact flags, on demand
 
     @classmethod
     def make(cls, words: str, weights: np.ndarray | None = None, quoted: np.ndarray | None = None,
              rarity: np.ndarray | None = None, evidence=None, facts=None,
-             cum_quoted: np.ndarray | None = None, shared: np.ndarray | None = None) -> "Side":
+             cum_quoted: np.ndarray | None = None, shared: np.ndarray | None = None, fact_sums=None) -> "Side":
         """``rarity``: each word's rarity in nats (None without a corpus: nothing is
         significant); ``evidence``: a callable that returns the
         :class:`~dedup.stages.significance.Evidence` of its phrases, called only when a
@@ -69,7 +70,8 @@ class Side:
         ``facts``: a callable that returns a boolean per word, True for a name or a
         figure (:func:`dedup.stages.facts.fact_mask`), called only then too (None: no facts).
         ``quoted``: a flag per word; ``cum_quoted``: its prefix sums, when already made;
-        ``shared``: a flag per word, whether the other document has it."""
+        ``shared``: a flag per word, whether the other document has it; ``fact_sums``: a
+        callable returning the prefix sums of ``facts``' flags (None: counted from them)."""
         n = len(words)
         w = np.ones(n) if weights is None else weights
         if quoted is None:
@@ -77,7 +79,7 @@ class Side:
         if cum_quoted is None:
             cum_quoted = prefix_sums(quoted)
         sig = Lazy(rarity, evidence) if rarity is not None else None
-        return cls(words, prefix_sums(w), cum_quoted, sig, facts, np.asarray(quoted, bool), shared)
+        return cls(words, prefix_sums(w), cum_quoted, sig, facts, np.asarray(quoted, bool), shared, fact_sums)
 
     def weights(self) -> np.ndarray:
         return np.diff(self.cum_weight)

@@ -123,9 +123,14 @@ def unlicensed_facts(blocks, A: Side, B: Side) -> int:
     between two reports of different matches has almost none)."""
     if A.facts is None or B.facts is None:
         return 0
+    matched = sum(b[1] - b[0] for b in blocks)
+    if A.fact_sums is not None and B.fact_sums is not None:
+        ca, cb = A.fact_sums(), B.fact_sums()
+        # both sides' counts bound the facts from above: most passages are far from half facts
+        if 2 * sum(int(ca[x1] - ca[x0] + cb[y1] - cb[y0]) for x0, x1, y0, y1 in blocks) <= matched:
+            return 0
     facts = sum(int(np.count_nonzero(_fact_flags(A, B, *blk))) for blk in blocks)
-    wording = sum(b[1] - b[0] for b in blocks) - facts
-    return max(0, facts - wording)
+    return max(0, 2 * facts - matched)
 
 
 def unlicensed_fact_evidence(blocks, A: Side, B: Side, sig_a, sig_b) -> float:

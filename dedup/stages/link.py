@@ -60,11 +60,19 @@ def pair_sides(pa: Prepared, pb: Prepared, words_a: str, words_b: str, n_docs: i
         if _has_phrases(pa) and _has_phrases(pb):
             ev_a = lambda: _evidence(pa, pb, df_a, others, prior)  # noqa: E731 (computed on demand)
             ev_b = lambda: _evidence(pb, pa, df_b, others, prior)  # noqa: E731
-    fa = fb = None
+    fa = fb = sa = sb = None
     if facts is not None and sig_a is not None:
         fa, fb = _once(lambda: facts(pa) >= 0), _once(lambda: facts(pb) >= 0)  # computed on demand, once
-    return (Side.make(words_a, r_a + 1.0, pa.quoted, sig_a, ev_a, fa, pa.quoted_sums(), in_b),
-            Side.make(words_b, r_b + 1.0, pb.quoted, sig_b, ev_b, fb, pb.quoted_sums(), in_a))
+        sa, sb = (lambda: _fact_sums(pa, facts)), (lambda: _fact_sums(pb, facts))  # noqa: E731
+    return (Side.make(words_a, r_a + 1.0, pa.quoted, sig_a, ev_a, fa, pa.quoted_sums(), in_b, sa),
+            Side.make(words_b, r_b + 1.0, pb.quoted, sig_b, ev_b, fb, pb.quoted_sums(), in_a, sb))
+
+
+def _fact_sums(p: Prepared, facts) -> np.ndarray:
+    """Prefix sums of ``p``'s fact flags, made once, kept for its next pairs."""
+    if p.fact_sums is None:
+        p.fact_sums = np.concatenate(([0], np.cumsum(facts(p) >= 0)))
+    return p.fact_sums
 
 
 def _once(make):

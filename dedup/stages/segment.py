@@ -49,6 +49,7 @@ class Prepared:
     fact_flags: np.ndarray | None = None  # its fact mask, once a caller has read or made it (the index, alignment)
     sentences: tuple | None = None  # dedup.stages.openings.read_sentences, made by the first pair that needs them
     sentence_words: tuple | None = None  # dedup.stages.rewrite.sentence_words, made by the first pair that needs them
+    fact_sums: np.ndarray | None = None  # prefix sums of its fact flags, made by the first pair that needs them
 
     @property
     def ntokens(self) -> int:
