@@ -66,3 +66,21 @@ def test_a_short_table_issued_again_is_a_copy():
     docs = [{"id": "a", "text": table}, {"id": "b", "text": table + " Corrected."}]
     docs += [{"id": f"other{k}", "text": _story(rng, 5)} for k in range(60)]
     assert _linked(dedup.cluster(docs))
+
+
+def test_a_team_sheet_in_lines_of_positions_does_not_link_two_stories():
+    """Team sheets list positions between semicolons ("R O'Gara, P Stringer; R Corrigan"):
+    a capital after a semicolon is a name, not a sentence's first word."""
+    rng = random.Random(5)
+    initials = [chr(ord("A") + rng.randrange(26)) + " " + _pseudo(rng).capitalize() for _ in range(22)]
+    sheet = "; ".join(", ".join(initials[k:k + 3]) for k in range(0, 22, 3)) + "."
+    assert not _linked(dedup.cluster(_corpus(sheet)))
+
+
+def test_a_capital_after_a_semicolon_is_a_name():
+    from dedup.stages.facts import fact_mask
+    from dedup.stages.normalize import tokenize
+
+    text = "the side was named in the morning and the coach kept faith with the pack; Corrigan starts."
+    s, e, h = tokenize(text)
+    assert [text[a:b] for a, b, u in zip(s.tolist(), e.tolist(), fact_mask(text, s, e, h).tolist()) if u >= 0] == ["Corrigan"]

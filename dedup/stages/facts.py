@@ -3,7 +3,7 @@
 A word is a *fact* by its shape: it holds a digit or is a number spelled out
 (:data:`NUMBER_WORDS`: "two billion dlrs" is the figure "2 billion dlrs" of another
 issue), or it starts with a capital letter and does not start a sentence (names, months,
-weekdays in cased scripts). In a document whose cased words are mostly capitalised (an
+weekdays in cased scripts; after a semicolon no sentence starts: "P Stringer; R Corrigan"). In a document whose cased words are mostly capitalised (an
 all-caps text) capitals say nothing, so only figures count there. Adjacent fact words
 joined by a space or one mark are one fact ("290,000", "1.9", "Chicago Mercantile
 Exchange"), repeated only if all its parts are.
@@ -47,7 +47,9 @@ NUMBER_SCALES = frozenset("""hundred thousand million billion trillion dozen mil
     milliarde cien mil millón cento milione miliardo cem milhão bilhão""".split())
 _JOINERS = frozenset(" .,:/-'’")
 _TABLE = 0x800  # code points looked up in a table: Latin, Greek, Cyrillic, Hebrew, Arabic
-_OPENERS = frozenset(".!?:;\"'\u201c\u201d\u2018\u2019(\u00ab\u00bb\u3002\uff01\uff1f-\u2014")
+# A semicolon is no opener: the word after it goes on in lower case unless it is a name
+# (a team sheet: "R O'Gara, P Stringer; R Corrigan").
+_OPENERS = frozenset(".!?:\"'\u201c\u201d\u2018\u2019(\u00ab\u00bb\u3002\uff01\uff1f-\u2014")
 
 
 def code_points(text: str) -> np.ndarray:
