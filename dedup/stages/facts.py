@@ -3,8 +3,9 @@
 A word is a *fact* by its shape: it holds a digit or is a number spelled out
 (:data:`NUMBER_WORDS`: "two billion dlrs" is the figure "2 billion dlrs" of another
 issue), or it starts with a capital letter and does not start a sentence (names, months,
-weekdays in cased scripts; after a semicolon no sentence starts: "P Stringer; R Corrigan"). In a document whose cased words are mostly capitalised (an
-all-caps text) capitals say nothing, so only figures count there. Adjacent fact words
+weekdays in cased scripts; no sentence starts after a semicolon: "P Stringer; R
+Corrigan"). In a document whose cased words are mostly capitalised (an all-caps text)
+capitals say nothing, so only figures count there. Adjacent fact words
 joined by a space or one mark are one fact ("290,000", "1.9", "Chicago Mercantile
 Exchange"), repeated only if all its parts are.
 
