@@ -85,27 +85,33 @@ def event_discount(A: Side, B: Side):
     framing words around a quote do not lift the discount: here each framing word
     scores its own evidence; two quotes joined in one block do (:func:`joins_quotes`).
     Fact masks are asked for only once a chain is scored."""
-    facts: list = []
 
     def discount(blk, sig_a, sig_b) -> float:
-        x0, x1, y0, y1 = blk
-        flags = _quote_flags(A, B, x0, x1, y0, y1)
-        quoted = flags[0] & flags[1] if flags is not None else None
-        fact = None
-        if A.facts is not None and B.facts is not None:
-            if not facts:
-                facts.extend((A.facts(), B.facts()))
-            fact = facts[0][x0:x1] | facts[1][y0:y1]
-        # most blocks hold neither: nothing to discount, no per-word weights to make
-        if (quoted is None or not quoted.any()) and (fact is None or not fact.any()):
+        keep, _ = _kept(A, B, *blk)
+        if keep is None:
             return 0.0
-        keep = np.ones(x1 - x0)
-        if quoted is not None:
-            keep[quoted] = QUOTE_EVIDENCE
-        if fact is not None:
-            keep[fact] = np.minimum(keep[fact], FACT_EVIDENCE)
+        x0, x1, y0, y1 = blk
         return 0.5 * float((1.0 - keep) @ (sig_a.words(x0, x1) + sig_b.words(y0, y1)))
     return discount
+
+
+def _kept(A: Side, B: Side, x0: int, x1: int, y0: int, y1: int) -> tuple[np.ndarray | None, np.ndarray | None]:
+    """Per word of an equal block, the share of its evidence that counts (1; a quote
+    both sides quote ``QUOTE_EVIDENCE``; a name or a figure ``FACT_EVIDENCE``, or the
+    smaller), None when every word counts whole; and the block's fact flags (None
+    without fact masks)."""
+    flags = _quote_flags(A, B, x0, x1, y0, y1)
+    quoted = flags[0] & flags[1] if flags is not None else None
+    fact = _fact_flags(A, B, x0, x1, y0, y1) if A.facts is not None and B.facts is not None else None
+    # most blocks hold neither: nothing to discount, no per-word weights to make
+    if (quoted is None or not quoted.any()) and (fact is None or not fact.any()):
+        return None, fact
+    keep = np.ones(x1 - x0)
+    if quoted is not None:
+        keep[quoted] = QUOTE_EVIDENCE
+    if fact is not None:
+        keep[fact] = np.minimum(keep[fact], FACT_EVIDENCE)
+    return keep, fact
 
 
 def _fact_flags(A: Side, B: Side, x0: int, x1: int, y0: int, y1: int) -> np.ndarray:
@@ -135,31 +141,20 @@ def unlicensed_facts(blocks, A: Side, B: Side) -> int:
 
 def unlicensed_fact_evidence(blocks, A: Side, B: Side, sig_a, sig_b) -> float:
     """:func:`unlicensed_facts` in nats, for a chain scored by significance: the evidence
-    its names and figures carry (at ``FACT_EVIDENCE``, quotes discounted as
-    :func:`event_discount` does) beyond what its other words carry."""
+    its names and figures carry (weighed as :func:`event_discount` weighs them) beyond
+    what its other words carry."""
     if A.facts is None or B.facts is None:
         return 0.0
     facts = wording = 0.0
     for x0, x1, y0, y1 in blocks:
-        fact = _fact_flags(A, B, x0, x1, y0, y1)
-        if not fact.any():
-            wording += _plain(A, B, x0, x1, y0, y1, sig_a, sig_b)
+        keep, fact = _kept(A, B, x0, x1, y0, y1)
+        if keep is None:  # every word whole, none a fact
+            wording += 0.5 * (sig_a.span(x0, x1) + sig_b.span(y0, y1))
             continue
-        flags = _quote_flags(A, B, x0, x1, y0, y1)
-        keep = np.ones(x1 - x0)
-        if flags is not None:
-            keep[flags[0] & flags[1]] = QUOTE_EVIDENCE
+        if not fact.any():  # quotes only
+            wording += 0.5 * float(keep @ (sig_a.words(x0, x1) + sig_b.words(y0, y1)))
+            continue
         each = 0.5 * (sig_a.words(x0, x1) + sig_b.words(y0, y1))
-        facts += float((np.minimum(keep[fact], FACT_EVIDENCE) * each[fact]).sum())  # as event_discount weighs them
+        facts += float((keep[fact] * each[fact]).sum())
         wording += float((keep[~fact] * each[~fact]).sum())
     return max(0.0, facts - wording)
-
-
-def _plain(A: Side, B: Side, x0: int, x1: int, y0: int, y1: int, sig_a, sig_b) -> float:
-    """A block without facts: its evidence, quotes discounted."""
-    flags = _quote_flags(A, B, x0, x1, y0, y1)
-    if flags is None or not (flags[0] & flags[1]).any():
-        return 0.5 * (sig_a.span(x0, x1) + sig_b.span(y0, y1))
-    keep = np.ones(x1 - x0)
-    keep[flags[0] & flags[1]] = QUOTE_EVIDENCE
-    return 0.5 * float(keep @ (sig_a.words(x0, x1) + sig_b.words(y0, y1)))

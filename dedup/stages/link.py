@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 
 from collections.abc import Sequence
 from dataclasses import replace
+from functools import cache
 
 import numpy as np
 
@@ -62,7 +63,7 @@ def pair_sides(pa: Prepared, pb: Prepared, words_a: str, words_b: str, n_docs: i
             ev_b = lambda: _evidence(pb, pa, df_b, others, prior)  # noqa: E731
     fa = fb = sa = sb = None
     if facts is not None and sig_a is not None:
-        fa, fb = _once(lambda: facts(pa) >= 0), _once(lambda: facts(pb) >= 0)  # computed on demand, once
+        fa, fb = cache(lambda: facts(pa) >= 0), cache(lambda: facts(pb) >= 0)  # computed on demand, once
         sa, sb = (lambda: _fact_sums(pa, facts)), (lambda: _fact_sums(pb, facts))  # noqa: E731
     return (Side.make(words_a, r_a + 1.0, pa.quoted, sig_a, ev_a, fa, pa.quoted_sums(), in_b, sa),
             Side.make(words_b, r_b + 1.0, pb.quoted, sig_b, ev_b, fb, pb.quoted_sums(), in_a, sb))
@@ -73,18 +74,6 @@ def _fact_sums(p: Prepared, facts) -> np.ndarray:
     if p.fact_sums is None:
         p.fact_sums = np.concatenate(([0], np.cumsum(facts(p) >= 0)))
     return p.fact_sums
-
-
-def _once(make):
-    """``make``, called on the first call only."""
-    box: list = []
-
-    def get():
-        if not box:
-            box.append(make())
-        return box[0]
-
-    return get
 
 
 def shared_words(va: np.ndarray, vb: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
