@@ -84,3 +84,28 @@ def test_a_capital_after_a_semicolon_is_a_name():
     text = "the side was named in the morning and the coach kept faith with the pack; Corrigan starts."
     s, e, h = tokenize(text)
     assert [text[a:b] for a, b, u in zip(s.tolist(), e.tolist(), fact_mask(text, s, e, h).tolist()) if u >= 0] == ["Corrigan"]
+
+
+def _facts(text: str) -> list[str]:
+    from dedup.stages.facts import fact_mask
+    from dedup.stages.normalize import tokenize
+
+    s, e, h = tokenize(text)
+    return [text[a:b] for a, b, u in zip(s.tolist(), e.tolist(), fact_mask(text, s, e, h).tolist()) if u >= 0]
+
+
+def test_a_capital_after_a_joined_full_stop_or_hyphen_is_a_name():
+    """A full stop or a hyphen joined to the next word is inside a name or a code
+    ("AVMD.PA", "Dassault-Breguet"); followed by a space, it still ends a sentence or a clause."""
+    text = "the maker, Avions Marcel Dassault-Breguet Aviation <AVMD.PA>, said so. Deliveries stop - Egypt waits."
+    assert _facts(text) == ["Avions", "Marcel", "Dassault", "Breguet", "Aviation", "AVMD", "PA"]
+
+
+def test_a_company_name_with_its_code_does_not_link_two_stories():
+    """Two stories about one company that share only its full name and stock code (a
+    name, however rare its words) are not copies."""
+    rng = random.Random(11)
+    name = "Avions " + " ".join(_pseudo(rng).capitalize() + "-" + _pseudo(rng).capitalize() for _ in range(4))
+    code = "<" + ".".join(_pseudo(rng)[:4].upper() for _ in range(3)) + ">"
+    docs = _corpus(f"{name} {code} has")
+    assert not _linked(dedup.cluster(docs))

@@ -4,7 +4,8 @@ A word is a *fact* by its shape: it holds a digit or is a number spelled out
 (:data:`NUMBER_WORDS`: "two billion dlrs" is the figure "2 billion dlrs" of another
 issue), or it starts with a capital letter and does not start a sentence (names, months,
 weekdays in cased scripts; no sentence starts after a semicolon: "P Stringer; R
-Corrigan"). In a document whose cased words are mostly capitalised (an all-caps text)
+Corrigan", nor after a full stop or a hyphen joined to the word: "AVMD.PA",
+"Dassault-Breguet"). In a document whose cased words are mostly capitalised (an all-caps text)
 capitals say nothing, so only figures count there. Adjacent fact words
 joined by a space or one mark are one fact ("290,000", "1.9", "Chicago Mercantile
 Exchange"), repeated only if all its parts are.
@@ -51,6 +52,10 @@ _TABLE = 0x800  # code points looked up in a table: Latin, Greek, Cyrillic, Hebr
 # A semicolon is no opener: the word after it goes on in lower case unless it is a name
 # (a team sheet: "R O'Gara, P Stringer; R Corrigan").
 _OPENERS = frozenset(".!?:\"'\u201c\u201d\u2018\u2019(\u00ab\u00bb\u3002\uff01\uff1f-\u2014")
+# Of those, the marks that end a sentence or a clause open one only with a space after them:
+# one joined to the next word is inside a name or a code ("U.S.", "AVMD.PA", "S.A.",
+# "Dassault-Breguet"), so a capital after it is a name.
+_CLOSERS = frozenset(".!?:-\u2014")
 
 
 def code_points(text: str) -> np.ndarray:
@@ -159,6 +164,8 @@ def _sentence_starts(cps: np.ndarray, starts: np.ndarray, lo: np.ndarray) -> np.
     kk = k[has]
     ch = cps[kk]
     opener = char_test(ch, _OPENERS.__contains__) if len(ch) else np.zeros(0, bool)
+    if len(ch):  # a closing mark joined to the word: inside a name or a code
+        opener &= ~(char_test(ch, _CLOSERS.__contains__) & (kk == starts[has] - 1))
     brk = (ch == 10) | (ch == 13)
     prev = np.where(kk > lo[has], cps[np.maximum(kk - 1, 0)], 0)
     after_blank_line = (kk > lo[has]) & ((prev == 10) | (prev == 13))
