@@ -5,8 +5,8 @@ A word is a *fact* by its shape: it holds a digit or is a number spelled out
 issue), or it starts with a capital letter and does not start a sentence (names, months,
 weekdays in cased scripts; no sentence starts after a semicolon: "P Stringer; R
 Corrigan", nor after a full stop or a hyphen joined to the word: "AVMD.PA",
-"Dassault-Breguet"). In a document whose cased words are mostly capitalised (an all-caps text)
-capitals say nothing, so only figures count there. Adjacent fact words
+"Dassault-Breguet"). In a document whose cased words are mostly capitalised (an
+all-caps text) capitals say nothing, so only figures count there. Adjacent fact words
 joined by a space or one mark are one fact ("290,000", "1.9", "Chicago Mercantile
 Exchange"), repeated only if all its parts are.
 
@@ -152,9 +152,9 @@ def fact_masks(texts: list[str], starts: list[np.ndarray], ends: list[np.ndarray
 
 def _sentence_starts(cps: np.ndarray, starts: np.ndarray, lo: np.ndarray) -> np.ndarray:
     """Per token start: whether the word there opens a sentence, a paragraph or the text
-    (the character before it, spaces and tabs skipped, ends a sentence or is a line
-    break after a blank line or before an indent). ``lo``: per token, where its text
-    begins in ``cps`` (texts laid end to end)."""
+    (the character before it, spaces and tabs skipped, ends a sentence, a closing mark
+    only with a space after it, or is a line break after a blank line or before an
+    indent). ``lo``: per token, where its text begins in ``cps`` (texts laid end to end)."""
     blank = (cps == 32) | (cps == 9)
     idx = np.arange(len(cps))
     last = np.maximum.accumulate(np.where(blank, -1, idx))  # last non-blank at or before
@@ -163,9 +163,10 @@ def _sentence_starts(cps: np.ndarray, starts: np.ndarray, lo: np.ndarray) -> np.
     has = ~out
     kk = k[has]
     ch = cps[kk]
-    opener = char_test(ch, _OPENERS.__contains__) if len(ch) else np.zeros(0, bool)
-    if len(ch):  # a closing mark joined to the word: inside a name or a code
-        opener &= ~(char_test(ch, _CLOSERS.__contains__) & (kk == starts[has] - 1))
+    opener = np.zeros(0, bool)
+    if len(ch):  # a closing mark joined to the word opens nothing: it is inside a name or a code
+        joined = char_test(ch, _CLOSERS.__contains__) & (kk == starts[has] - 1)
+        opener = char_test(ch, _OPENERS.__contains__) & ~joined
     brk = (ch == 10) | (ch == 13)
     prev = np.where(kk > lo[has], cps[np.maximum(kk - 1, 0)], 0)
     after_blank_line = (kk > lo[has]) & ((prev == 10) | (prev == 13))

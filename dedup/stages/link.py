@@ -21,7 +21,7 @@ from .align_chars import CharView, align_chars
 from .cluster import UnionFind
 from ..config import Config
 from .provenance import PairAlignment, link_kind
-from .significance import MIN_OTHERS, Evidence, search_size, word_evidence
+from .significance import MIN_OTHERS, Evidence, prefix_sums, search_size, word_evidence
 from .segment import Prepared, member_sorted
 from .words import phrases_of
 from .facts import fact_mask
@@ -72,7 +72,7 @@ def pair_sides(pa: Prepared, pb: Prepared, words_a: str, words_b: str, n_docs: i
 def _fact_sums(p: Prepared, facts) -> np.ndarray:
     """Prefix sums of ``p``'s fact flags, made once, kept for its next pairs."""
     if p.fact_sums is None:
-        p.fact_sums = np.concatenate(([0], np.cumsum(facts(p) >= 0)))
+        p.fact_sums = prefix_sums(facts(p) >= 0)
     return p.fact_sums
 
 
