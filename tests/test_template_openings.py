@@ -2,13 +2,14 @@
 opening, outside the alignment) count as facts stated differently; a copy's dateline,
 byline or headline does not."""
 import re
+import textwrap
 
 import numpy as np
 from hypothesis import given, settings, strategies as st
 
 import dedup
 from dedup.stages.align import Side, Span
-from dedup.stages.openings import closing, opening, read_sentences, sentence_starts, with_openings
+from dedup.stages.openings import WRAP_COLUMNS, closing, opening, read_sentences, sentence_starts, with_openings
 
 # Invented notices in the shape of a wire service's contract series: each issue opens with
 # a new company, its own verb and a new amount, then the fixed wording (wrapped lines of
@@ -43,6 +44,25 @@ def test_sentences_run_on_over_wrapped_lines_and_stop_at_datelines_and_headings(
     # the headline and the dateline are stretches of their own, not sentences;
     # "215.3" and the wrapped line ("215.3\nmln") do not cut the sentence
     assert _openings(text) == ["Harbour", "WASHINGTON", "Orion.", "It.", "REUTER"]
+
+
+def test_hard_wrapped_lines_that_go_on_with_a_capital_do_not_cut_a_sentence():
+    # wire copy wrapped at a fixed width: a line may go on with a name; the next line's
+    # first word did not fit on the line before, which is how a wrap is told
+    body = ("New York Telephone Co, a subsidiary of NYNEX Corp, filed with the Securities and Exchange "
+            "Commission for a shelf offering of up to 500 mln dlrs of debt securities. Proceeds from the "
+            "offering will repay debt, the company said.")
+    lines = textwrap.wrap(body, 70)
+    assert any(line[0].isupper() and not before.endswith(".") for before, line in zip(lines, lines[1:]))
+    text = "Telephone Unit Files Offering\n" + "\n".join(lines) + "\n Reuter\n"
+    # the headline, shorter than the width by more than the next word, is a line of its own
+    assert _openings(text) == ["Telephone", "New.", "Proceeds.", "Reuter"]
+
+
+def test_lines_longer_than_a_fixed_width_wrap_are_never_joined():
+    line = "Harbour works go on through the winter months at the northern yards of the old port city of Sunderland"
+    assert len(line) > WRAP_COLUMNS
+    assert _openings(line + "\nEngineers said so.") == ["Harbour", "Engineers."]
 
 
 def test_a_series_whose_new_facts_open_the_sentence_is_a_template():

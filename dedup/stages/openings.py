@@ -218,6 +218,35 @@ def opening(doc: tuple, lo: int, s: int, sentences: tuple | None = None) -> int:
     return first[p] if first[p] >= lo and prose[p] else s
 
 
+# Fixed-width text (wire copy, e-mail, plain-text archives) is wrapped at 60-80 columns
+# (RFC 5322 asks for at most 78); text whose lines run longer is not hard-wrapped.
+WRAP_COLUMNS = 100
+
+
+def _soft_wraps(cps: np.ndarray, space: np.ndarray) -> np.ndarray:
+    """The line breaks of hard-wrapped text that only wrap a line: the next line's first
+    word would not have fitted on the line before it, the document's longest line
+    taken for the width (at most :data:`WRAP_COLUMNS`). A wrapped line may go on with a
+    capital ("... a subsidiary of NYNEX Corp, filed with the Securities and Exchange" /
+    "Commission for a shelf offering"), which a headline or a table row on a line of
+    its own, shorter than the width, does not. A break before a space or another break
+    (an indented or a new paragraph) is never soft."""
+    nl = np.flatnonzero(cps == 10)
+    if not len(nl):
+        return nl
+    line_start = np.concatenate(([0], nl + 1))
+    length = np.append(nl, len(cps)) - line_start  # every line's, the last too
+    width = int(length.max())
+    if width > WRAP_COLUMNS:
+        return nl[:0]
+    nl = nl[nl + 1 < len(cps)]
+    nl = nl[~space[nl + 1]]  # a line that starts with a word
+    gaps = np.flatnonzero(space)
+    word_end = np.append(gaps, len(cps))[np.searchsorted(gaps, nl + 1)]
+    line = np.searchsorted(line_start, nl, side="right") - 1  # the line each break ends
+    return nl[length[line] + 1 + (word_end - nl - 1) > width]
+
+
 _ENDS = frozenset(".!?;:\u3002\uff01\uff1f")
 _SPACE = frozenset(" \t\r\n\u00a0")
 _DASHES = frozenset("-\u2013\u2014")
@@ -231,7 +260,8 @@ def sentence_starts(text: str, starts: np.ndarray, ends: np.ndarray) -> tuple[np
     """The tokens that open a sentence or a line (the first, and each one whose gap from
     the token before holds a sentence mark followed by a space, "said. The" but not
     "215.3", a line break, unless the next line goes on in lower case or with a figure
-    (a wrapped line of prose), or a dash between spaces, as after a dateline), and per
+    or hard-wrapped text only wrapped its line there (:func:`_soft_wraps`), or a dash
+    between spaces, as after a dateline), and per
     such stretch whether it is a sentence: it ends with a sentence mark, where a
     headline, a byline, a dateline or a table row ends with its line or its dash."""
     n = len(starts)
@@ -242,6 +272,7 @@ def sentence_starts(text: str, starts: np.ndarray, ends: np.ndarray) -> tuple[np
     runs_on, is_dash = char_test(cps, _runs_on), char_test(cps, _DASHES.__contains__)
     brk = np.zeros(len(cps), bool)
     brk[:-1] = (cps[:-1] == 10) & ~runs_on[1:]
+    brk[_soft_wraps(cps, space)] = False
     end = is_end.copy()
     end[:-1] &= space[1:]  # a mark before a space, or last
     # a dash between spaces closes a dateline or a heading ("WASHINGTON, Feb 9 (Reuters) - The")
