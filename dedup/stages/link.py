@@ -150,25 +150,68 @@ def align_judged(pa: Prepared, pb: Prepared, n_docs: int, cfg: Config, words=Non
         # linked, so a formula's short matches between its facts change nothing.
         spans = align(side_a, side_b, inner, 1, spans)
         kind = link_kind(spans, pa.ntokens, pb.ntokens, cfg)
+    rewritten = None
     if kind is not None and judged(judge):
         fa, fb = facts(pa), facts(pb)
         both = None  # the texts, read only when needed
+        sentences = lambda: (_sentences(pa, texts), _sentences(pb, texts))  # noqa: E731
+        opened = judge
         if not (pa.noisy or pb.noisy):  # OCR damage breaks passages at misread words, facts too
             both = lambda: (texts(pa), texts(pb))  # noqa: E731
-            judge = with_sentence_facts(judge, side_a, side_b, fa, fb, both, cfg.max_gap,
-                                        lambda: (_sentences(pa, texts), _sentences(pb, texts)))
+            opened = with_sentence_facts(judge, side_a, side_b, fa, fb, both, cfg.max_gap, sentences)
         # an OCR-damaged pair is judged by how many of its changes are facts, misread names included
-        evidence = fact_evidence(judge, side_a, side_b, fa, fb, n_docs - 2, both)
+        evidence = fact_evidence(opened, side_a, side_b, fa, fb, n_docs - 2, both)
         if (pa.noisy or pb.noisy) and not evidence.fact_changes():
             evidence = None  # OCR damage changes any word, facts too: not judged, a copy
-        elif evidence.share() >= TEMPLATE_FACT_SHARE:
+        elif evidence.share() < TEMPLATE_FACT_SHARE and evidence.swaps and kind in ("duplicate", "partial") and both:
+            # Passages that state a fact differently may be an issue of a series whose other
+            # sentences restate the formula with new facts, which the rewrite stage pairs
+            # as rewritten: such sentence pairs are judged with the passages.
+            rewritten = with_rewrites(spans, side_a, side_b, pa.hashes, pb.hashes,
+                                      lambda: (_sentence_words(pa, texts), _sentence_words(pb, texts)), cfg.max_evalue)
+            slots = _series_sentences(rewritten, spans, judge, side_a, side_b, fa, fb, both, sentences, cfg, n_docs - 2)
+            if slots:
+                opened = with_sentence_facts(sorted(judge + slots, key=lambda s: (s.a0, s.b0)), side_a, side_b, fa, fb,
+                                             both, cfg.max_gap, sentences)
+                evidence = fact_evidence(opened, side_a, side_b, fa, fb, n_docs - 2, both)
+        if evidence is not None and evidence.share() >= TEMPLATE_FACT_SHARE:
             kind = "template"
     if kind in ("duplicate", "partial") and not (pa.noisy or pb.noisy):
-        # a copy's rewritten sentences count as reuse too (OCR damage breaks its sentences)
-        spans = with_rewrites(spans, side_a, side_b, pa.hashes, pb.hashes,
-                              lambda: (_sentence_words(pa, texts), _sentence_words(pb, texts)), cfg.max_evalue)
+        spans = rewritten if rewritten is not None else with_rewrites(
+            spans, side_a, side_b, pa.hashes, pb.hashes,
+            lambda: (_sentence_words(pa, texts), _sentence_words(pb, texts)), cfg.max_evalue)
         kind = link_kind(spans, pa.ntokens, pb.ntokens, cfg)
     return kind, spans, evidence
+
+
+def _series_sentences(rewritten, spans, passages, side_a, side_b, fa, fb, both, sentences, cfg: Config,
+                      others: int) -> list:
+    """The rewritten sentence pairs (:func:`dedup.stages.rewrite.with_rewrites`) apart from
+    the ``passages`` and in their order, as the extent of their equal blocks, whose
+    changes are facts (:meth:`dedup.stages.template.Evidence.fact_changes`): a formula's
+    sentence restated with new facts, not reworded."""
+    out = []
+    for s in rewritten:
+        if s in spans or not s.blocks or not _in_place(s, passages):
+            continue
+        s = _on_blocks(s)
+        opened = with_sentence_facts([s], side_a, side_b, fa, fb, both, cfg.max_gap, sentences)
+        if fact_evidence(opened, side_a, side_b, fa, fb, others, both).fact_changes():
+            out.append(s)
+    return out
+
+
+def _in_place(span, passages) -> bool:
+    """Whether a sentence pair lies apart from the passages and in their order on both
+    sides: a series restates its formula in order, a rewrite may move a sentence."""
+    return all((span.a1 <= p.a0 and span.b1 <= p.b0) or (p.a1 <= span.a0 and p.b1 <= span.b0) for p in passages)
+
+
+def _on_blocks(span):
+    """A rewritten sentence pair as the extent of its equal blocks: the words before its
+    first block are its sentence's opening (:func:`dedup.stages.openings.with_openings`)."""
+    (x0, _, y0, _), (_, x1, _, y1) = span.blocks[0], span.blocks[-1]
+    return replace(span, a0=x0, a1=x1, b0=y0, b1=y1)
 
 
 def _sentences(p: Prepared, texts):
