@@ -187,10 +187,16 @@ def config_error(exc: ValidationError) -> ConfigError:
     return ConfigError(f"invalid setting {name}: {msg}", setting=name, problem=msg)
 
 
-@lru_cache(maxsize=16)
 def _inside_link(cfg: Config) -> Config:
+    return looser_inside(cfg) or cfg
+
+
+@lru_cache(maxsize=16)
+def looser_inside(cfg: Config) -> Config | None:
+    """:meth:`Config.inside_link` when some rule there is looser than ``cfg``'s, else None
+    (asked once per linked pair: cheaper than comparing every setting)."""
     update = {k: min(getattr(cfg, k), PAIRWISE[k]) for k in ("min_passage_tokens", "min_passage_score")}
-    return cfg.model_copy(update=update)
+    return None if all(getattr(cfg, k) == v for k, v in update.items()) else cfg.model_copy(update=update)
 
 
 @lru_cache(maxsize=64)

@@ -12,14 +12,13 @@ from typing import TYPE_CHECKING
 
 from collections.abc import Sequence
 from dataclasses import replace
-from functools import cache
 
 import numpy as np
 
 from .align import Side, align
 from .align_chars import CharView, align_chars
 from .cluster import UnionFind
-from ..config import Config
+from ..config import Config, looser_inside
 from .provenance import PairAlignment, link_kind
 from .significance import MIN_OTHERS, Evidence, prefix_sums, search_size, word_evidence
 from .segment import Prepared, member_sorted
@@ -63,10 +62,17 @@ def pair_sides(pa: Prepared, pb: Prepared, words_a: str, words_b: str, n_docs: i
             ev_b = lambda: _evidence(pb, pa, df_b, others, prior)  # noqa: E731
     fa = fb = sa = sb = None
     if facts is not None and sig_a is not None:
-        fa, fb = cache(lambda: facts(pa) >= 0), cache(lambda: facts(pb) >= 0)  # computed on demand, once
+        fa, fb = (lambda: _is_fact(pa, facts)), (lambda: _is_fact(pb, facts))  # noqa: E731 (on demand, once a document)
         sa, sb = (lambda: _fact_sums(pa, facts)), (lambda: _fact_sums(pb, facts))  # noqa: E731
     return (Side.make(words_a, r_a + 1.0, pa.quoted, sig_a, ev_a, fa, pa.quoted_sums(), in_b, sa),
             Side.make(words_b, r_b + 1.0, pb.quoted, sig_b, ev_b, fb, pb.quoted_sums(), in_a, sb))
+
+
+def _is_fact(p: Prepared, facts) -> np.ndarray:
+    """``p``'s fact flags as booleans, made once, kept for its next pairs."""
+    if p.is_fact is None:
+        p.is_fact = facts(p) >= 0
+    return p.is_fact
 
 
 def _fact_sums(p: Prepared, facts) -> np.ndarray:
@@ -143,12 +149,12 @@ def align_judged(pa: Prepared, pb: Prepared, n_docs: int, cfg: Config, words=Non
         spans = align_chars(chars(pa), chars(pb), cfg, side_a.weights(), side_b.weights())
         kind = link_kind(spans, pa.ntokens, pb.ntokens, cfg)
         judge = on_words(spans, side_a.words, side_b.words)
-    elif kind is not None and ((inner := cfg.inside_link()) != cfg or tests > 1):
+    elif kind is not None and ((inner := looser_inside(cfg)) is not None or tests > 1):
         # Linked: the rest of the pair is searched as a pair on its own (shorter, looser
         # passages between and around those found; compare(), a one-pair search under
         # these rules already, skips it). Templates are judged on the passages that
         # linked, so a formula's short matches between its facts change nothing.
-        spans = align(side_a, side_b, inner, 1, spans)
+        spans = align(side_a, side_b, inner or cfg, 1, spans)
         kind = link_kind(spans, pa.ntokens, pb.ntokens, cfg)
     rewritten = None
     if kind is not None and judged(judge):

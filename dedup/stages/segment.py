@@ -50,6 +50,7 @@ class Prepared:
     sentences: tuple | None = None  # dedup.stages.openings.read_sentences, made by the first pair that needs them
     sentence_words: tuple | None = None  # dedup.stages.rewrite.sentence_words, made by the first pair that needs them
     fact_sums: np.ndarray | None = None  # prefix sums of its fact flags, made by the first pair that needs them
+    is_fact: np.ndarray | None = None  # bool per token, ``fact_flags >= 0``, made by the first pair that needs it
 
     @property
     def ntokens(self) -> int:
