@@ -9,6 +9,7 @@ from hypothesis import given, settings, strategies as st
 
 import dedup
 from dedup.stages.align import Side, Span
+from dedup.stages.normalize import tokenize
 from dedup.stages.openings import WRAP_COLUMNS, closing, opening, read_sentences, sentence_starts, with_openings
 
 # Invented notices in the shape of a wire service's contract series: each issue opens with
@@ -63,6 +64,15 @@ def test_lines_longer_than_a_fixed_width_wrap_are_never_joined():
     line = "Harbour works go on through the winter months at the northern yards of the old port city of Sunderland"
     assert len(line) > WRAP_COLUMNS
     assert _openings(line + "\nEngineers said so.") == ["Harbour", "Engineers."]
+
+
+def test_a_headline_without_spaces_stays_a_line_of_its_own():
+    # Chinese has no spaces between words: no word to fit, so no line of it is a wrap
+    text = "国务院召开常务会议\n国务院总理今天主持召开国务院常务会议，部署稳定经济的措施。"
+    starts, ends, _ = tokenize(text)
+    first, prose = sentence_starts(text, starts, ends)
+    assert [int(starts[k]) for k in first] == [0, text.index("\n") + 1]
+    assert prose.tolist() == [False, True]
 
 
 def test_a_series_whose_new_facts_open_the_sentence_is_a_template():

@@ -230,7 +230,8 @@ def _soft_wraps(cps: np.ndarray, space: np.ndarray) -> np.ndarray:
     capital ("... a subsidiary of NYNEX Corp, filed with the Securities and Exchange" /
     "Commission for a shelf offering"), which a headline or a table row on a line of
     its own, shorter than the width, does not. A break before a space or another break
-    (an indented or a new paragraph) is never soft."""
+    (an indented or a new paragraph) is never soft, nor one after a line without a space
+    (text without spaces between words, as Chinese and Japanese, has no words to fit)."""
     nl = np.flatnonzero(cps == 10)
     if not len(nl):
         return nl
@@ -244,7 +245,9 @@ def _soft_wraps(cps: np.ndarray, space: np.ndarray) -> np.ndarray:
     gaps = np.flatnonzero(space)
     word_end = np.append(gaps, len(cps))[np.searchsorted(gaps, nl + 1)]
     line = np.searchsorted(line_start, nl, side="right") - 1  # the line each break ends
-    return nl[length[line] + 1 + (word_end - nl - 1) > width]
+    spaced = np.concatenate(([0], np.cumsum(cps == 32)))
+    words_on_line = spaced[nl] > spaced[line_start[line]]
+    return nl[words_on_line & (length[line] + 1 + (word_end - nl - 1) > width)]
 
 
 _ENDS = frozenset(".!?;:\u3002\uff01\uff1f")
