@@ -6,15 +6,7 @@ does, and so does a short table issued again."""
 import random
 
 import dedup
-
-LETTERS = "bcdfghjklmnprstvz"
-
-
-def _pseudo(rng: random.Random) -> str:
-    return "".join(rng.choice(LETTERS) + rng.choice("aeiou") for _ in range(3))
-
-
-VOCAB = sorted({_pseudo(random.Random(k)) for k in range(1500)})
+from textgen import PSEUDO_VOCAB as VOCAB, pseudo_word
 
 
 def _sentence(rng: random.Random, n: int = 16) -> str:
@@ -27,7 +19,7 @@ def _story(rng: random.Random, sentences: int = 12) -> str:
 
 
 def _names(rng: random.Random, n: int) -> list[str]:
-    return [_pseudo(rng).capitalize() + " " + _pseudo(rng).capitalize() for _ in range(n)]
+    return [pseudo_word(rng).capitalize() + " " + pseudo_word(rng).capitalize() for _ in range(n)]
 
 
 def _corpus(shared: str, seed: int = 3) -> list[dict]:
@@ -72,7 +64,7 @@ def test_a_team_sheet_in_lines_of_positions_does_not_link_two_stories():
     """Team sheets list positions between semicolons ("R O'Gara, P Stringer; R Corrigan"):
     a capital after a semicolon is a name, not a sentence's first word."""
     rng = random.Random(5)
-    initials = [chr(ord("A") + rng.randrange(26)) + " " + _pseudo(rng).capitalize() for _ in range(22)]
+    initials = [chr(ord("A") + rng.randrange(26)) + " " + pseudo_word(rng).capitalize() for _ in range(22)]
     sheet = "; ".join(", ".join(initials[k:k + 3]) for k in range(0, 22, 3)) + "."
     assert not _linked(dedup.cluster(_corpus(sheet)))
 
@@ -105,7 +97,7 @@ def test_a_company_name_with_its_code_does_not_link_two_stories():
     """Two stories about one company that share only its full name and stock code (a
     name, however rare its words) are not copies."""
     rng = random.Random(11)
-    name = "Avions " + " ".join(_pseudo(rng).capitalize() + "-" + _pseudo(rng).capitalize() for _ in range(4))
-    code = "<" + ".".join(_pseudo(rng)[:4].upper() for _ in range(3)) + ">"
+    name = "Avions " + " ".join(pseudo_word(rng).capitalize() + "-" + pseudo_word(rng).capitalize() for _ in range(4))
+    code = "<" + ".".join(pseudo_word(rng)[:4].upper() for _ in range(3)) + ">"
     docs = _corpus(f"{name} {code} has")
     assert not _linked(dedup.cluster(docs))

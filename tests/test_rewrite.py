@@ -9,16 +9,7 @@ from hypothesis import strategies as st
 import dedup
 from dedup.stages.align import Side, Span
 from dedup.stages.rewrite import sentence_words, with_rewrites
-
-LETTERS = "bcdfghjklmnprstvz"
-
-
-def _pseudo(rng: random.Random) -> str:
-    return "".join(rng.choice(LETTERS) + rng.choice("aeiou") for _ in range(3))
-
-
-# words recur across documents, as in news (a text whose words no other text has reads as OCR damage)
-VOCAB = sorted({_pseudo(random.Random(k)) for k in range(1500)})
+from textgen import PSEUDO_VOCAB as VOCAB
 
 
 def _word(rng: random.Random) -> str:

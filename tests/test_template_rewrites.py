@@ -4,16 +4,9 @@ rewritten sentence) is judged a template with it; a copy's rewritten sentence is
 import random
 
 import dedup
+from textgen import PSEUDO_VOCAB as VOCAB, pseudo_word
 
-LETTERS = "bcdfghjklmnprstvz"
-
-
-def _pseudo(rng: random.Random) -> str:
-    return "".join(rng.choice(LETTERS) + rng.choice("aeiou") for _ in range(3))
-
-
-VOCAB = sorted({_pseudo(random.Random(k)) for k in range(1500)})
-NAMES = sorted({_pseudo(random.Random(10_000 + k)).capitalize() for k in range(60)})
+NAMES = sorted({pseudo_word(random.Random(10_000 + k)).capitalize() for k in range(60)})
 FIGURES = [str(100 + 37 * k) for k in range(60)]
 
 

@@ -12,6 +12,16 @@ WORDS = (
 FILLER = "the of to and in on for with at by from that as was is".split()
 
 
+def pseudo_word(rng: random.Random) -> str:
+    """A made-up word of three syllables ("bavoke"): no clash with real words or furniture."""
+    return "".join(rng.choice("bcdfghjklmnprstvz") + rng.choice("aeiou") for _ in range(3))
+
+
+# Made-up words that recur across documents, as words do in news (a text whose words no
+# other text has reads as OCR damage).
+PSEUDO_VOCAB = sorted({pseudo_word(random.Random(k)) for k in range(1500)})
+
+
 def sentence(rng: random.Random, n: int | None = None) -> str:
     n = n or rng.randint(12, 26)
     ws = [rng.choice(WORDS) if rng.random() < 0.7 else rng.choice(FILLER) for _ in range(n)]
