@@ -139,7 +139,7 @@ class Config(BaseModel):
         they are looser. The link was judged against every pair of the corpus; the
         passages of a linked pair are a search of that pair alone, as
         :func:`dedup.compare` searches it. Cached: asked once per linked pair."""
-        return _inside_link(self)
+        return looser_inside(self) or self
 
     @classmethod
     def make(cls, **settings) -> "Config":
@@ -185,10 +185,6 @@ def config_error(exc: ValidationError) -> ConfigError:
     if err["type"] not in ("extra_forbidden", "missing"):
         msg += f" (got {err['input']!r})"
     return ConfigError(f"invalid setting {name}: {msg}", setting=name, problem=msg)
-
-
-def _inside_link(cfg: Config) -> Config:
-    return looser_inside(cfg) or cfg
 
 
 @lru_cache(maxsize=16)

@@ -78,7 +78,7 @@ def _is_fact(p: Prepared, facts) -> np.ndarray:
 def _fact_sums(p: Prepared, facts) -> np.ndarray:
     """Prefix sums of ``p``'s fact flags, made once, kept for its next pairs."""
     if p.fact_sums is None:
-        p.fact_sums = prefix_sums(facts(p) >= 0)
+        p.fact_sums = prefix_sums(_is_fact(p, facts))
     return p.fact_sums
 
 
@@ -156,55 +156,50 @@ def align_judged(pa: Prepared, pb: Prepared, n_docs: int, cfg: Config, words=Non
         # linked, so a formula's short matches between its facts change nothing.
         spans = align(side_a, side_b, inner or cfg, 1, spans)
         kind = link_kind(spans, pa.ntokens, pb.ntokens, cfg)
+
+    def rewrites(found):  # a copy's rewritten sentences (dedup.stages.rewrite) are reuse too
+        return with_rewrites(found, side_a, side_b, pa.hashes, pb.hashes,
+                             lambda: (_sentence_words(pa, texts), _sentence_words(pb, texts)), cfg.max_evalue)
+
     rewritten = None
     if kind is not None and judged(judge):
         fa, fb = facts(pa), facts(pb)
-        both = None  # the texts, read only when needed
-        sentences = lambda: (_sentences(pa, texts), _sentences(pb, texts))  # noqa: E731
-        opened = judge
-        if not (pa.noisy or pb.noisy):  # OCR damage breaks passages at misread words, facts too
-            both = lambda: (texts(pa), texts(pb))  # noqa: E731
-            opened = with_sentence_facts(judge, side_a, side_b, fa, fb, both, cfg.max_gap, sentences)
-        # an OCR-damaged pair is judged by how many of its changes are facts, misread names included
-        evidence = fact_evidence(opened, side_a, side_b, fa, fb, n_docs - 2, both)
-        if (pa.noisy or pb.noisy) and not evidence.fact_changes():
-            evidence = None  # OCR damage changes any word, facts too: not judged, a copy
-        elif evidence.share() < TEMPLATE_FACT_SHARE and evidence.swaps and kind in ("duplicate", "partial") and both:
-            # Passages that state a fact differently may be an issue of a series whose other
-            # sentences restate the formula with new facts, which the rewrite stage pairs
-            # as rewritten: such sentence pairs are judged with the passages.
-            rewritten = with_rewrites(spans, side_a, side_b, pa.hashes, pb.hashes,
-                                      lambda: (_sentence_words(pa, texts), _sentence_words(pb, texts)), cfg.max_evalue)
-            slots = _series_sentences(rewritten, spans, judge, side_a, side_b, fa, fb, both, sentences, cfg, n_docs - 2)
-            if slots:
-                opened = with_sentence_facts(sorted(judge + slots, key=lambda s: (s.a0, s.b0)), side_a, side_b, fa, fb,
-                                             both, cfg.max_gap, sentences)
-                evidence = fact_evidence(opened, side_a, side_b, fa, fb, n_docs - 2, both)
+        if pa.noisy or pb.noisy:
+            # OCR damage breaks passages at misread words, facts too: such a pair is judged
+            # by how many of its changes are facts, misread names included, else a copy
+            evidence = fact_evidence(judge, side_a, side_b, fa, fb, n_docs - 2)
+            if not evidence.fact_changes():
+                evidence = None
+        else:
+            both = lambda: (texts(pa), texts(pb))  # noqa: E731 (the texts, read only when needed)
+            sentences = lambda: (_sentences(pa, texts), _sentences(pb, texts))  # noqa: E731
+
+            def judged_facts(passages):  # their fact evidence, first and last sentences read whole
+                opened = with_sentence_facts(passages, side_a, side_b, fa, fb, both, cfg.max_gap, sentences)
+                return fact_evidence(opened, side_a, side_b, fa, fb, n_docs - 2, both)
+
+            evidence = judged_facts(judge)
+            if evidence.share() < TEMPLATE_FACT_SHARE and evidence.swaps and kind in ("duplicate", "partial"):
+                # Passages that state a fact differently may be an issue of a series whose
+                # other sentences restate the formula with new facts, which the rewrite stage
+                # pairs as rewritten: those whose changes are facts are judged with them.
+                rewritten = rewrites(spans)
+                slots = [s for s in _apart_in_order(rewritten, spans, judge) if judged_facts([s]).fact_changes()]
+                if slots:
+                    evidence = judged_facts(sorted(judge + slots, key=lambda s: (s.a0, s.b0)))
         if evidence is not None and evidence.share() >= TEMPLATE_FACT_SHARE:
             kind = "template"
-    if kind in ("duplicate", "partial") and not (pa.noisy or pb.noisy):
-        spans = rewritten if rewritten is not None else with_rewrites(
-            spans, side_a, side_b, pa.hashes, pb.hashes,
-            lambda: (_sentence_words(pa, texts), _sentence_words(pb, texts)), cfg.max_evalue)
+    if kind in ("duplicate", "partial") and not (pa.noisy or pb.noisy):  # (OCR damage breaks sentences)
+        spans = rewritten if rewritten is not None else rewrites(spans)
         kind = link_kind(spans, pa.ntokens, pb.ntokens, cfg)
     return kind, spans, evidence
 
 
-def _series_sentences(rewritten, spans, passages, side_a, side_b, fa, fb, both, sentences, cfg: Config,
-                      others: int) -> list:
-    """The rewritten sentence pairs (:func:`dedup.stages.rewrite.with_rewrites`) apart from
-    the ``passages`` and in their order, as the extent of their equal blocks, whose
-    changes are facts (:meth:`dedup.stages.template.Evidence.fact_changes`): a formula's
-    sentence restated with new facts, not reworded."""
-    out = []
-    for s in rewritten:
-        if s in spans or not s.blocks or not _in_place(s, passages):
-            continue
-        s = _on_blocks(s)
-        opened = with_sentence_facts([s], side_a, side_b, fa, fb, both, cfg.max_gap, sentences)
-        if fact_evidence(opened, side_a, side_b, fa, fb, others, both).fact_changes():
-            out.append(s)
-    return out
+def _apart_in_order(rewritten: list, spans: list, passages: list) -> list:
+    """The sentence pairs the rewrite stage added to ``spans`` that lie apart from the
+    ``passages`` and in their order (:func:`_in_place`), as the extent of their equal
+    blocks (:func:`_on_blocks`): where a series restates its formula's sentences."""
+    return [_on_blocks(s) for s in rewritten if s not in spans and s.blocks and _in_place(s, passages)]
 
 
 def _in_place(span, passages) -> bool:
