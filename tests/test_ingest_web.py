@@ -220,3 +220,39 @@ def test_hostile_web_inputs_in_a_directory(tmp_path, run_cli):
         "caf\\xe9.html": "file name is not UTF-8; its id is caf\\xe9.html",
     }
     assert len(lines) == len(why) and all(d.as_posix() in ln for ln in lines)
+
+
+@pytest.mark.parametrize("charset", ["rot13", "base64", "zlib", "undefined", "unicode_escape", "no-such"])
+def test_a_charset_that_is_no_text_encoding_is_noted_and_guessed(tmp_path, charset):
+    """A page's charset label is looked up as a browser does: Python's codecs that are no
+    text encoding (rot13, base64, zlib, undefined) are unknown labels, never a crash of the
+    run; in a directory and in a WARC's Content-Type alike."""
+    page = f"<html><head><meta charset='{charset}'><title>T</title></head><body><article>{ARTICLE}</article></body></html>"
+    (tmp_path / "p.html").write_text(page, encoding="utf-8")
+    write_warc(tmp_path / "c.warc.gz", {"https://port.example/0": page.encode()},
+               types={"https://port.example/0": f"text/html; charset={charset}"})
+    for path in (tmp_path / "p.html", tmp_path / "c.warc.gz"):
+        [doc], problems = read_corpus(path)
+        assert "The harbour board met on Monday" in doc.text
+        assert [p.skipped for p in problems] == [False] and f"unknown declared charset '{charset}'" in problems[0].message
+
+
+def test_latin1_declared_is_read_as_windows_1252(tmp_path):
+    """Pages declaring ISO-8859-1 use windows-1252's curly quotes (browsers read them so):
+    the text gets the quotes, not C1 control characters."""
+    text = "The mayor said \x93we will build it\x94 on Tuesday, and the council\x92s vote followed. " * 4
+    page = f"<html><head><meta charset='iso-8859-1'><title>T</title></head><body><article><p>{text}</p></article></body></html>"
+    (tmp_path / "p.html").write_bytes(page.encode("latin-1"))
+    [doc], problems = read_corpus(tmp_path)
+    assert "\u201cwe will build it\u201d" in doc.text and "council\u2019s" in doc.text and problems == []
+
+
+@pytest.mark.parametrize("ref", ["&#8;", "&#x1b;", "&#xFFFE;", "&#65535;", "&#1"])
+def test_a_control_character_reference_does_not_lose_the_page(tmp_path, ref):
+    """One reference to a code point XML forbids, anywhere in a page, made lxml refuse
+    the tree and the whole page's text was lost; it is read as U+FFFD."""
+    page = (f"<html><head><meta charset='utf-8'><title>T</title></head><body><article><p>A {ref} here.</p>"
+            f"{ARTICLE}</article></body></html>")
+    (tmp_path / "p.html").write_text(page, encoding="utf-8")
+    [doc], problems = read_corpus(tmp_path)
+    assert problems == [] and "A \ufffd here." in doc.text

@@ -26,6 +26,10 @@ for _name in ("trafilatura", "htmldate", "courlan", "justext"):
 _META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([A-Za-z0-9_.:-]+)""", re.I)
 _SNIFF = 4096  # the HTML standard's prescan looks at the first 1024 bytes; pages put <meta> later too
 _HTML_MARK = re.compile(rb"<\s*(html|head|body|p|div|article|title|!doctype)\b", re.I)
+_CHAR_REF = re.compile(r"&#(?:[xX]([0-9a-fA-F]{1,8})|([0-9]{1,10}));?")
+# Code points XML 1.0 forbids (C0 controls but tab and line ends, U+FFFE, U+FFFF): lxml
+# refuses a tree that holds one, and trafilatura then finds no text in the whole page.
+_NOT_XML = frozenset([*range(0x9), 0xB, 0xC, *range(0xE, 0x20), 0xFFFE, 0xFFFF])
 
 
 def charset_of(content_type: str | None) -> str | None:
@@ -36,13 +40,16 @@ def charset_of(content_type: str | None) -> str | None:
     return m.group(1) if m else None
 
 
-def _codec(name: str | None) -> str | None:
-    if not name:
-        return None
-    try:
-        return codecs.lookup(name.decode("ascii", "replace") if isinstance(name, bytes) else name).name
-    except LookupError:
-        return None
+def _codec(name: str | None) -> codecs.CodecInfo | None:
+    """The decoder of a declared charset label, looked up in the WHATWG Encoding
+    standard's table (webencodings), as a browser does: only the web's text encodings
+    (Python's ``rot13``, ``base64`` or ``undefined`` are no page's charset), and the
+    labels browsers read differently mapped their way (``iso-8859-1`` is windows-1252:
+    pages that declare it use its curly quotes)."""
+    import webencodings
+
+    enc = webencodings.lookup(name.decode("ascii", "replace") if isinstance(name, bytes) else name) if name else None
+    return enc.codec_info if enc is not None else None
 
 
 def decode_html(data: bytes, declared: str | None = None) -> tuple[str, str | None]:
@@ -57,11 +64,11 @@ def decode_html(data: bytes, declared: str | None = None) -> tuple[str, str | No
     m = _META_CHARSET.search(data[:_SNIFF])
     name = declared or (m.group(1).decode("ascii", "replace") if m else None)
     codec = _codec(name)
-    if codec in ("utf-16", "utf-16-le", "utf-16-be", "utf-32"):  # a page read as ASCII declares no such thing
-        codec = "utf-8"
+    if codec is not None and codec.name in ("utf-16-le", "utf-16-be"):  # a page read as ASCII declares no such thing
+        codec = codecs.lookup("utf-8")
     if codec is not None:
         try:
-            return data.decode(codec), None
+            return codec.decode(data)[0], None
         except UnicodeDecodeError as exc:
             note = f"declared charset {name} does not fit (bad byte at {exc.start})"
     elif name:
@@ -89,6 +96,8 @@ def extract(html: str, url: str | None = None, fallback_date: str | None = None)
 
     if "<" not in html:
         raise Skip("no HTML markup in the page")
+    if "&#" in html:
+        html = _CHAR_REF.sub(_xml_char, html)
     try:
         found = trafilatura.bare_extraction(
             html, url=url, favor_precision=True, include_comments=False, include_tables=False,
@@ -114,6 +123,13 @@ def extract(html: str, url: str | None = None, fallback_date: str | None = None)
         "url": _clean(found.url) or url,
         "author": _clean(found.author),
     }
+
+
+def _xml_char(m: re.Match) -> str:
+    """A character reference as it was, or U+FFFD for a code point XML forbids (one
+    ``&#8;`` anywhere in a page would lose all its text)."""
+    cp = int(m.group(1), 16) if m.group(1) else int(m.group(2))
+    return "\ufffd" if cp in _NOT_XML else m.group(0)
 
 
 def _too_deep(html: str) -> str | None:
