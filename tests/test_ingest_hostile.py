@@ -8,6 +8,8 @@ import subprocess
 import sys
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 import dedup
 from dedup import InputError, read_corpus
@@ -194,6 +196,29 @@ def test_corrupt_or_foreign_compressed_files_are_reported(tmp_path):
     assert msgs["c.jsonl.gz"].startswith("corrupt or not gzip data")
     assert msgs["d.jsonl.gz"].startswith("corrupt or not gzip data after line 3")
     assert len(problems) == 4
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(cut=st.floats(0.0, 1.0), checksum=st.booleans())
+def test_a_zstd_file_cut_anywhere_keeps_what_came_before_and_says_so(tmp_path, cut, checksum):
+    """zstandard's stream reader ends quietly where a cut file ends (the cut frame's records
+    were lost without a word): a file of two frames cut at any byte keeps a prefix of the
+    records and is reported, unless the cut falls between the frames."""
+    import zstandard
+
+    rows = [json.dumps({"id": f"r{k:02d}", "text": f"{TEXT} Item {k}."}) + "\n" for k in range(40)]
+    c = zstandard.ZstdCompressor(write_checksum=checksum)
+    frames = [c.compress("".join(rows[:20]).encode()), c.compress("".join(rows[20:]).encode())]
+    data = b"".join(frames)
+    at = int(cut * len(data))
+    (tmp_path / "c.jsonl.zst").write_bytes(data[:at])
+    docs, problems = read_corpus(tmp_path / "c.jsonl.zst") if at else ([], [])
+    ids = [d.id for d in docs]
+    assert ids == [f"r{k:02d}" for k in range(len(ids))]
+    if at in (len(frames[0]), len(data)):
+        assert problems == [] and len(ids) == (20 if at < len(data) else 40)
+    elif at:
+        assert [p.message.split(":")[-1].strip() for p in problems] == ["the file ends inside a frame (cut short)"]
 
 
 def test_a_thousand_nested_directories_are_walked(tmp_path):

@@ -124,8 +124,71 @@ def open_stream(path: Path, raw=None):
     if name.endswith(".gz"):
         return gzip.GzipFile(fileobj=raw, mode="rb"), raw
     if name.endswith(".zst"):
-        return io.BufferedReader(zstandard.ZstdDecompressor().stream_reader(raw, read_across_frames=True)), raw
+        return io.BufferedReader(_WholeFrames(zstandard.ZstdDecompressor().stream_reader(raw, read_across_frames=True),
+                                              raw)), raw
     return raw, raw
+
+
+class _WholeFrames(io.RawIOBase):
+    """zstandard's stream reader, which ends quietly where a file cut short ends (a cut
+    frame's records were lost without a word, gzip raises): at the end, the file's
+    frames are walked (:func:`zstd_frames_end`) and one left unfinished raises."""
+
+    def __init__(self, reader, raw):
+        self._reader, self._raw, self._checked = reader, raw, False
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, b) -> int:
+        n = self._reader.readinto(b)
+        if n == 0 and not self._checked:
+            self._checked = True
+            self._raw.seek(0)
+            if not zstd_frames_end(self._raw):
+                raise zstandard.ZstdError("the file ends inside a frame (cut short)")
+        return n
+
+
+_ZSTD_MAGIC = 0xFD2FB528
+_FCS_BYTES = (0, 2, 4, 8)  # Frame_Content_Size field by its flag (flag 0: 1 byte when single-segment)
+
+
+def zstd_frames_end(raw) -> bool:
+    """Whether ``raw`` (a seekable binary file, read from where it stands to its end) is
+    whole zstd frames: each frame's blocks walked by their headers (RFC 8878), nothing
+    decompressed, so a frame cut anywhere is seen."""
+    start = raw.tell()
+    end = raw.seek(0, io.SEEK_END)
+    raw.seek(start)
+
+    def take(n: int) -> bytes:
+        data = raw.read(n)
+        if len(data) != n:
+            raise EOFError
+        return data
+
+    try:
+        while raw.tell() < end:
+            magic = int.from_bytes(take(4), "little")
+            if magic & 0xFFFFFFF0 == 0x184D2A50:  # a skippable frame: its size, then its bytes
+                raw.seek(int.from_bytes(take(4), "little"), io.SEEK_CUR)
+                continue
+            if magic != _ZSTD_MAGIC:
+                return False
+            desc = take(1)[0]
+            single = desc >> 5 & 1
+            take((not single) + (0, 1, 2, 4)[desc & 3] + (_FCS_BYTES[desc >> 6] or single))
+            while True:
+                block = int.from_bytes(take(3), "little")
+                raw.seek(1 if (block >> 1 & 3) == 1 else block >> 3, io.SEEK_CUR)  # an RLE block stores one byte
+                if block & 1:
+                    break
+            if desc >> 2 & 1:
+                take(4)  # the content checksum
+        return raw.tell() == end
+    except EOFError:
+        return False
 
 
 # What a damaged compressed stream raises: gzip (OSError/BadGzipFile, EOFError,
