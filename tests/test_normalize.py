@@ -89,3 +89,22 @@ def test_span_tokens_are_each_spans_own_tokens(text, cuts):
 
     paras = cut_spans(text, cuts)
     assert_span_tokens(text, paras, *span_tokens(text, paras))
+
+
+def test_combining_marks_stay_inside_their_word():
+    """\\w leaves combining marks out: a decomposed "é" cut "président" in two, Devanagari
+    and Thai words fell apart at their vowel signs."""
+    assert words("pre\u0301sident") == ["président"]
+    assert words("हिन्दी भाषा") == ["हिन्दी", "भाषा"] and words("ภาษาไทย") == ["ภาษาไทย"]
+
+
+@settings(max_examples=300)
+@given(st.text(alphabet=st.one_of(st.sampled_from("aeiou nAE\u00e9\u00e8\u00ea\u00f1\u00fc\u00c5\u1ec7\u01d6 .,'"),
+                                  st.characters(exclude_categories=("Cs",))), max_size=60))
+def test_a_text_and_its_nfd_form_have_the_same_tokens(text):
+    """Canonically equivalent texts (NFC from one source, NFD from another: macOS file
+    names, some scrapers) are the same words, so one duplicates the other."""
+    import unicodedata
+
+    nfc, nfd = unicodedata.normalize("NFC", text), unicodedata.normalize("NFD", text)
+    assert tokenize(nfc)[2].tolist() == tokenize(nfd)[2].tolist()
