@@ -1,8 +1,9 @@
 """``dedup index ...``: a persistent index on disk (see :class:`dedup.Index`).
 
-Exit codes as for ``dedup cluster``, plus 5: the index cannot be used (not an index,
-newer schema, other settings, locked by another writer, read-only for a write, damaged,
-a write that failed, e.g. on a full disk). Reads work on an index that cannot be written.
+Exit codes as for ``dedup cluster`` (3: no input document readable; 1: some skipped), plus
+5: the index cannot be used (not an index, not a regular file, newer schema, other settings,
+locked by another writer, read-only for a write, damaged, a write that failed, e.g. on a full
+disk). Reads work on an index that cannot be written.
 """
 
 from __future__ import annotations
@@ -18,12 +19,14 @@ from rich import box
 from rich.console import Console
 from rich.table import Table
 
+from ..errors import InputError
 from ..index.errors import DuplicateIdError, IndexFileError, IndexReadOnlyError
 from .common import (Format, ProgressBar, StdoutConsole, check_output, one_line, warn, with_fields, write_output)
 from .lazy import lazy
 
 Config = lazy("dedup.config", "Config")
 Index = lazy("dedup.index.index", "Index")
+mend_id = lazy("dedup.index.checks", "mend_id")
 iter_corpus = lazy("dedup.stages.ingest", "iter_corpus")
 read_corpus = lazy("dedup.stages.ingest", "read_corpus")
 render = lazy("dedup.stages.report", "render")
@@ -89,7 +92,8 @@ def add_cmd(
         if check:
             index.verify()
         # Streamed: a corpus of any size is read as it is added, in input order.
-        docs = iter_corpus(list(paths), problems, fields, progress=bar)
+        read = [0]  # documents read: none is exit 3, as for `dedup cluster`
+        docs = _counted(iter_corpus(list(paths), problems, fields, progress=bar), read)
         if bulk:
             result = index.add_many(docs, batch_size=batch, skip_duplicates=True, progress=bar)
             added, stored, repeated = result.added, [i for i in result.skipped if i not in set(result.repeated)], \
@@ -97,6 +101,8 @@ def add_cmd(
         else:
             added, stored, repeated = _add_each(index, docs, fmt, bar)
         total = len(index)
+    if not read[0]:
+        _nothing_read(problems)
     if not quiet:
         for problem in problems:
             warn(problem)
@@ -109,6 +115,19 @@ def add_cmd(
     summary = f"added {_count(added, 'document')}; the index holds {total}\n"
     (sys.stderr if fmt is AddFormat.jsonl and not bulk else sys.stdout).write(summary)
     return 1 if problems or stored or repeated else 0
+
+
+def _counted(docs, read: list[int]):
+    """``docs``, counting them in ``read[0]`` as they are read."""
+    for doc in docs:
+        read[0] += 1
+        yield doc
+
+
+def _nothing_read(problems: list) -> None:
+    """No input document was readable: exit 3 as ``dedup cluster`` does, with the reasons."""
+    raise InputError("no readable documents" + (f" ({len(problems)} skipped)" if problems else ""),
+                     problems=problems)
 
 
 def _add_each(index: Index, docs, fmt: AddFormat, bar) -> tuple[int, list[str], list[str]]:
@@ -160,6 +179,8 @@ def query_cmd(
     """What the article(s) in FILE copy from the indexed documents (nothing is stored)."""
     _check_output(output, [file])
     docs, problems = read_corpus([file], fields)
+    if not docs:
+        _nothing_read(problems)
     if not quiet:
         for problem in problems:
             warn(problem)
@@ -219,7 +240,8 @@ def remove_cmd(
             index.verify()
         index.remove(doc_id)
         left = len(index)
-    sys.stdout.write(f"removed {doc_id}; the index holds {left}\n")
+    # the id as it was looked up: one with a lone surrogate could not be written to stdout
+    sys.stdout.write(f"removed {mend_id(doc_id)}; the index holds {left}\n")
     return 0
 
 

@@ -24,7 +24,7 @@ from . import analysis as an
 from . import bulk
 from . import seeds
 from .answer import answer
-from .checks import check, restory, validate, version
+from .checks import check, mend_id, restory, validate, version
 from .errors import DuplicateIdError, IndexDamagedError, IndexFileError, IndexReadOnlyError, UnknownIdError
 from .results import AddResult, BulkResult, Progress
 from .sqlite.store import SqliteStore
@@ -80,9 +80,7 @@ class Index:
             from .redis.store import RedisStore  # imports redis only when asked for
 
             store = RedisStore(path, timeout=timeout, create=create and not readonly, readonly=readonly)
-        elif (readonly or not create) and not os.path.exists(path):
-            raise IndexFileError(f"{path}: no such index")
-        else:
+        else:  # refuses a special file, or a missing or empty one not to be created, before SQLite opens it
             store = SqliteStore(path, timeout=timeout, durable=durable, create=create, readonly=readonly)
         try:
             if store.is_empty_file():
@@ -112,11 +110,12 @@ class Index:
         return self._store.count()
 
     def __contains__(self, doc_id: object) -> bool:
-        return isinstance(doc_id, str) and self._store.doc_by_id(doc_id) is not None
+        return isinstance(doc_id, str) and self._store.doc_by_id(mend_id(doc_id)) is not None
 
     def get(self, doc_id: str) -> Optional[Document]:
-        """The stored document, or None."""
-        row = self._store.doc_by_id(doc_id)
+        """The stored document, or None (``doc_id`` read as the readers read ids: see
+        :func:`~dedup.index.checks.mend_id`)."""
+        row = self._store.doc_by_id(mend_id(doc_id))
         if row is None:
             return None
         return Document(id=row[1], text=row[2], title=row[3], date=row[4], source=row[5], url=row[6], author=row[12])
@@ -300,8 +299,10 @@ class Index:
     # -- removal ----------------------------------------------------------------------------------
 
     def remove(self, doc_id: str) -> None:
-        """Delete a document, its statistics and links; its story may split."""
+        """Delete a document, its statistics and links; its story may split. Raises
+        :class:`UnknownIdError` when no document has this id (read as :meth:`get` reads it)."""
         store = self._store
+        doc_id = mend_id(doc_id)
         with store.write():
             row = store.doc_by_id(doc_id)
             if row is None:

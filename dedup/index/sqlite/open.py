@@ -3,11 +3,36 @@ cannot be written)."""
 
 from __future__ import annotations
 
+import os
 import sqlite3
+import stat
 from urllib.request import pathname2url
 
 from ..errors import IndexFileError
 from .errors import kind
+from .schema import APPLICATION_ID
+
+_KINDS = ((stat.S_ISDIR, "a directory"), (stat.S_ISBLK, "a block device"), (stat.S_ISCHR, "a character device"),
+          (stat.S_ISFIFO, "a FIFO"), (stat.S_ISSOCK, "a socket"))
+
+
+def check_path(path: str, mode: str) -> None:
+    """Refuse, before SQLite opens it, a path it would write to though it holds no index:
+    a device or FIFO reports size 0, so SQLite takes it for an empty database and writes
+    a header into it (and creates ``-journal``/``-wal`` files beside it); a 0-byte file
+    opened without ``rwc`` is not an index and must stay untouched. A missing path
+    (whatever ``os.stat`` cannot reach) is left to ``rwc`` to create."""
+    try:
+        st = os.stat(path)  # follows symlinks: the target is what SQLite would open
+    except (OSError, ValueError):
+        if mode != "rwc":
+            raise IndexFileError(f"{path}: no such index") from None
+        return
+    if not stat.S_ISREG(st.st_mode):
+        what = next((name for test, name in _KINDS if test(st.st_mode)), "a special file")
+        raise IndexFileError(f"{path}: not a regular file ({what}); a dedup index is a file")
+    if st.st_size == 0 and mode != "rwc":
+        raise IndexFileError(f"{path}: not a dedup index (empty file)")
 
 
 def _open(path: str, timeout: float, mode: str, immutable: bool = False) -> sqlite3.Connection:
@@ -35,15 +60,27 @@ def _readable(db: sqlite3.Connection, path: str, timeout: float) -> sqlite3.Conn
     return db
 
 
+def _wal_allowed(db: sqlite3.Connection, mode: str) -> bool:
+    """Switching to WAL writes the file's header: only into an index, or a file being
+    created (no schema yet). Another program's database is left as it is, for the
+    caller's check to refuse (these reads write nothing)."""
+    if db.execute("PRAGMA application_id").fetchone()[0] == APPLICATION_ID:
+        return True
+    return mode == "rwc" and db.execute("SELECT count(*) FROM sqlite_master").fetchone()[0] == 0
+
+
 def connect(path: str, timeout: float, durable: bool, mode: str) -> sqlite3.Connection:
     """A connection in ``mode`` (``ro``, ``rw``, ``rwc``) set up for the index. Raises
-    :class:`IndexFileError`, or the ``sqlite3.DatabaseError`` for the caller to translate."""
+    :class:`IndexFileError` (also for a path that is no regular file, or is missing or
+    empty without ``rwc``: see :func:`check_path`), or the ``sqlite3.DatabaseError`` for
+    the caller to translate."""
+    check_path(path, mode)
     db = _open(path, timeout, mode)
     try:
         db.execute(f"PRAGMA busy_timeout = {int(timeout * 1000)}")
         if mode == "ro":
             db = _readable(db, path, timeout)
-        else:
+        elif _wal_allowed(db, mode):
             got = db.execute("PRAGMA journal_mode = WAL").fetchone()[0]
             if got.lower() != "wal":  # pragma: no cover - e.g. a file system without shared memory
                 raise IndexFileError(f"{path}: cannot switch the index to WAL mode (got {got})")
