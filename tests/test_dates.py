@@ -185,3 +185,19 @@ def test_sign_offs_and_wrapped_tails():
                "    Reuters, based in London, supplies a wide range of\nnews and prices to banks.\n")
     assert find_credits(wrapped) == []  # a hard-wrapped sentence that names the agency
     assert find_credits("Talks resume\n\nBy Tim Reuter\n\nThe talks resumed on Monday after a long pause, officials said.") == []
+
+
+def test_a_record_date_that_is_no_date_is_noted_and_the_text_read(tmp_path):
+    """A feed's date field that reads as a date in no day order is ignored (the text's
+    head gives the date) and the user is told, file and line; one that reads in some
+    order (the run's order is applied later) is no problem."""
+    from dedup import read_corpus
+
+    rows = [("a", "Febuary 30 2020"), ("b", "2017/3/10"), ("c", "31/02/2020"), ("d", "02/13/2020"), ("e", "0000-00-00")]
+    text = "Harbour to dredge channel\n\nLONDON, March 3, 2017 (Reuters) - The board agreed on Monday to dredge it."
+    (tmp_path / "f.jsonl").write_text("".join(json.dumps({"id": i, "date": d, "text": text}) + "\n" for i, d in rows))
+    docs, problems = read_corpus(tmp_path / "f.jsonl")
+    assert [d.id for d in docs] == ["a", "b", "c", "d", "e"]
+    assert [(p.line, p.skipped, p.message.split(":")[0]) for p in problems] == [
+        (1, False, "field 'date'"), (3, False, "field 'date'"), (5, False, "field 'date'")]
+    assert facts_of(docs[0]).date == datetime(2017, 3, 3)

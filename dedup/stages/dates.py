@@ -160,8 +160,10 @@ def parse_date(text: str, order: str = DEFAULT_DATE_ORDER) -> datetime | None:
     return found[0][2] if found else None
 
 
-def parse_record_date(value: str, order: str = DEFAULT_DATE_ORDER) -> datetime | None:
-    """A record's own ``date`` field as a datetime, or None when it is not a full date."""
+def parse_record_date(value: str, order: str = DEFAULT_DATE_ORDER, guess: bool = True) -> datetime | None:
+    """A record's own ``date`` field as a datetime, or None when it is not a full date.
+    ``guess``: else dateparser (milliseconds a call) is not asked about what the
+    patterns do not read."""
     value = value.strip()
     if not value:
         return None
@@ -176,7 +178,7 @@ def parse_record_date(value: str, order: str = DEFAULT_DATE_ORDER) -> datetime |
         return datetime.fromtimestamp(int(m.group(1)), timezone.utc)
     if not any(c.isdigit() for c in value):
         return None  # every full date has a year in digits; spares dateparser "yesterday"
-    return parse_date(value, order) or _dateparser(value[:200], order)
+    return parse_date(value, order) or (_dateparser(value[:200], order) if guess else None)
 
 
 _LANGUAGES = ["en", "fr", "de", "es", "it", "pt", "ru", "zh", "ja", "ko", "nl", "pl", "tr", "ar",

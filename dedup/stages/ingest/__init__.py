@@ -103,7 +103,20 @@ def _to_document(record: Any, notes: list[str], strict: bool = False) -> Documen
         doc = Document.model_validate({**record, **dict.fromkeys(odd)})
     if len(doc.text) > MAX_DOCUMENT_BYTES:
         raise InputError(f"text longer than {MAX_DOCUMENT_BYTES:,} characters, the most one document may hold")
+    if doc.date and not strict and not _a_date(doc.date):
+        notes.append(f"field 'date': {doc.date[:60]!r} is no date in any day order; the date is read from the text")
     return doc
+
+
+def _a_date(value: str) -> bool:
+    """Whether a record's date field reads as a full date in some day order (the run's
+    order is the prepare stage's to apply): one that reads in none is ignored there, and
+    the user is told here ("Febuary 30 2020", "31/02/2020")."""
+    from ..dates import DATE_ORDERS, parse_record_date
+
+    # the patterns in every order first (microseconds), dateparser once at most
+    return (any(parse_record_date(value, order, guess=False) is not None for order in DATE_ORDERS)
+            or parse_record_date(value) is not None)
 
 
 def to_document(record: Any) -> Document:
