@@ -14,6 +14,7 @@ truth has passage spans. Truth formats (:func:`load_truth`):
 from __future__ import annotations
 
 import json
+import os
 from dataclasses import dataclass, field
 from itertools import combinations
 from pathlib import Path
@@ -41,24 +42,54 @@ class Truth:
     templates: set = field(default_factory=set)  # template-series pairs (a < b): not copies
 
 
+def read_regular(path: str | Path) -> bytes:
+    """The bytes of a report or truth file; :class:`InputError` naming it when it cannot
+    be read or is not a regular file (after symlinks). Checked before opening: opening a
+    FIFO blocks until a writer comes, and a device like /dev/zero never ends."""
+    from .stages.ingest.read import Skip, not_regular, open_regular
+
+    try:
+        why = not_regular(os.stat(path).st_mode)
+        if why is None:
+            with open_regular(Path(path)) as fh:  # checks the type again, on the descriptor
+                return fh.read()
+    except Skip as skip:  # swapped for a FIFO or a device since the stat
+        why = skip.message
+    except OSError as exc:
+        why = f"cannot read: {exc.strerror or exc}"
+    raise InputError(why, str(path))
+
+
+def _why(exc: Exception) -> str:
+    """What is wrong with JSON that failed to parse or convert, in one short line."""
+    if isinstance(exc, RecursionError):
+        return "JSON nested too deeply"
+    text = str(exc)
+    if isinstance(exc, ValueError) and "set_int_max_str_digits" in text:
+        return text.split(";")[0]  # the digit limit's message goes on with advice to programmers
+    return text
+
+
 def load_truth(path: str | Path) -> Truth:
     """Read a truth file in any of the module's formats; :class:`InputError` (naming the
     file, and the line for JSONL) when it is none of them."""
     path = Path(path)
     try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise InputError(f"{path}: cannot read: {getattr(exc, 'strerror', None) or exc}") from None
+        text = read_regular(path).decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise InputError(f"{path}: cannot read: {exc}") from None
     try:
         data = json.loads(text)
     except json.JSONDecodeError:
         return _truth_jsonl(path, text)
+    except (RecursionError, ValueError) as exc:  # too deep, or a number past Python's digit limit
+        raise InputError(f"{path}: not a truth file: {_why(exc)}") from None
     if isinstance(data, dict) and data.get("type") in ("doc", "pair"):
         return _truth_jsonl(path, text)  # a one-line truth.jsonl
     try:
         return truth_from_dict(data)
-    except (TypeError, ValueError, KeyError) as exc:
-        raise InputError(f"{path}: not a truth file: {exc}") from None
+    except (TypeError, ValueError, KeyError, OverflowError) as exc:  # OverflowError: a span of 1e999
+        raise InputError(f"{path}: not a truth file: {_why(exc)}") from None
 
 
 def truth_from_dict(data) -> Truth:
@@ -103,8 +134,8 @@ def _truth_jsonl(path: Path, text: str) -> Truth:
                 t.has_passages = True
             else:
                 raise ValueError(f"unknown type {r['type']!r}")
-        except (json.JSONDecodeError, TypeError, ValueError, KeyError) as exc:
-            raise InputError(f"{path}:{n}: not a truth line: {exc}") from None
+        except (RecursionError, TypeError, ValueError, KeyError, OverflowError) as exc:
+            raise InputError(f"{path}:{n}: not a truth line: {_why(exc)}") from None
     return t
 
 

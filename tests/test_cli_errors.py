@@ -177,7 +177,7 @@ def test_a_full_workspace_is_one_line_and_exit_6(run_cli, seeds_dir, tmp_path, m
         raise OSError(err, os.strerror(err))
 
     monkeypatch.setattr(spill.os, "pwrite", full)
-    monkeypatch.setattr(spill.tempfile, "tempdir", str(tmp_path))
+    monkeypatch.setenv("TMPDIR", str(tmp_path))  # read as given, whatever tempfile has cached
     code, out, msg = run_cli("cluster", seeds_dir, "-f", "json", "-j", "1")
     assert code == 6 and out == ""
     assert msg.startswith(f"dedup: error: cannot write the workspace {tmp_path}/dedup-") and msg.count("\n") == 1

@@ -17,7 +17,7 @@ from rich.console import Console, Group
 from rich.text import Text
 
 from ..errors import InputError
-from .common import with_fields, write_output
+from .common import warn, with_fields, write_output
 from .lazy import lazy
 from .show import KIND_STYLE, passage_table
 
@@ -25,6 +25,7 @@ if TYPE_CHECKING:
     from ..models import Document
 
 iter_corpus = lazy("dedup.stages.ingest", "iter_corpus")
+printable = lazy("dedup.stages.ingest.files", "printable")
 compare = lazy("dedup.pipeline", "compare")
 comparison_html = lazy("dedup.stages.report_html", "comparison_html")
 
@@ -35,15 +36,18 @@ class CompareFormat(str, Enum):
     html = "html"
 
 
-def _one_file(path: Path, fields) -> Document:
+def _one_file(path: Path, fields) -> tuple[Document, list]:
+    """The one document of a file, and its notes (read, with a change the user should
+    know of: a guessed encoding, a file name that is not UTF-8); a skip refuses it."""
     problems: list = []
     docs = list(iter_corpus([str(path)], problems, fields))
-    if problems:
-        raise InputError(str(problems[0]))
+    skipped = [p for p in problems if p.skipped]
+    if skipped:
+        raise InputError(str(skipped[0]))
     if len(docs) != 1:
         raise InputError(f"holds {len(docs)} documents, not one (to compare two of a corpus: "
                          "dedup compare ID_A ID_B --corpus PATH)", str(path))
-    return docs[0]
+    return docs[0], problems
 
 
 def _from_corpus(corpus: List[Path], ids: tuple[str, str], fields) -> tuple[Document, Document]:
@@ -65,9 +69,17 @@ def compare_cmd(
     fields=None,  # the --*-field flags, added by with_fields
 ) -> int:
     """Align two texts on their own: passages side by side, word differences marked."""
-    da, db = (_from_corpus(corpus, (a, b), fields) if corpus
-              else (_one_file(Path(a), fields), _one_file(Path(b), fields)))
-    name_a, name_b = (a, b) if a != b else (a, b + " (2)")
+    notes: list = []
+    if corpus:
+        da, db = _from_corpus(corpus, (a, b), fields)
+    else:
+        (da, notes_a), (db, notes_b) = _one_file(Path(a), fields), _one_file(Path(b), fields)
+        notes = notes_a + notes_b
+    for note in notes:
+        warn(note)
+    code = 1 if notes else 0  # as `cluster`: read with a note is exit 1
+    # as given, but printable: a file name that is not UTF-8 cannot be written to stdout
+    name_a, name_b = printable(a), printable(b) + (" (2)" if a == b else "")
     result = compare(da, db)
     if fmt is CompareFormat.json:
         data = [json.dumps({"a": name_a, "b": name_b, **result.model_dump(mode="json")}, indent=2,
@@ -84,10 +96,10 @@ def compare_cmd(
                     f"{result.coverage_target:.0%} of {name_b}  {len(result.passages)} passage(s)")
         console.print(Group(head, *(passage_table(p, name_a, name_b, da.text, db.text) for p in result.passages)))
         if output is None:
-            return 0
+            return code
         data = [console.export_text()]
     if output is None:
         sys.stdout.writelines(data)
-        return 0
+        return code
     write_output(output, data)  # raises OutputError (exit 4)
-    return 0
+    return code

@@ -23,6 +23,7 @@ if TYPE_CHECKING:
     from ..models import Cluster, Passage
 
 iter_corpus = lazy("dedup.stages.ingest", "iter_corpus")
+read_regular = lazy("dedup.evaluate", "read_regular")
 Report = lazy("dedup.models", "Report")
 word_diff = lazy("dedup.stages.report_html", "word_diff")
 
@@ -30,13 +31,13 @@ KIND_STYLE = {"duplicate": "bold blue", "partial": "bold dark_orange", "template
 
 
 def load_report(path: Path) -> Report:
-    """A JSON report written by ``dedup cluster --format json``; one clear line if not."""
+    """A JSON report written by ``dedup cluster --format json``; one clear line if not
+    (also when it is not a regular file: a FIFO or a device is never read)."""
     from pydantic import ValidationError
 
+    data = read_regular(path)  # InputError naming the file
     try:
-        return Report.model_validate_json(path.read_bytes())
-    except OSError as exc:
-        raise InputError(f"cannot read: {exc.strerror or exc}", str(path)) from None
+        return Report.model_validate_json(data)
     except ValidationError as exc:
         first = exc.errors()[0]
         where = ".".join(str(x) for x in first.get("loc", ()))

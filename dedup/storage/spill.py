@@ -211,10 +211,14 @@ def workdir(parent: str | None = None) -> Iterator[str]:
     is named ``dedup-<pid>-...`` and carries a marker saying which process made it, and
     the next run with the same parent directory removes the ones whose process is gone.
     """
+    # TMPDIR as given, not through tempfile.gettempdir(): that falls back to /tmp when
+    # TMPDIR cannot be written (and caches its first answer), and a run must not
+    # quietly put its corpus on another disk than the one the user chose.
+    parent = parent or os.environ.get("TMPDIR")
     try:
         parent = os.path.abspath(parent or tempfile.gettempdir())
     except OSError as exc:  # no usable temporary directory at all (every candidate full or read-only)
-        raise workspace_error(exc, os.environ.get("TMPDIR") or "the temporary directory") from None
+        raise workspace_error(exc, "the temporary directory") from None
     remove_stale(parent)
     try:
         path = tempfile.mkdtemp(prefix=f"{PREFIX}{os.getpid()}-", dir=parent)
