@@ -222,6 +222,28 @@ def test_hostile_report_in_the_browser(browser, hostile_html, shots):
     assert page.errors == []
 
 
+def test_ids_that_name_object_properties_are_plain_ids(browser, tmp_path, shots):
+    """The page keys its tables by document id: an id '__proto__' or 'constructor' is
+    data like any other (a plain object broke the provenance graph: its nodes were
+    placed at 'translate(undefined,undefined)')."""
+    shared = " ".join(f"word{i} appears in each of these documents" for i in range(12))
+    ids = ["__proto__", "constructor", "toString", "hasOwnProperty"]
+    docs = [{"id": i, "text": "Opening words. " + shared + " Closing words.", "date": f"2024-05-0{k + 1}"}
+            for k, i in enumerate(ids)]
+    report = dedup.cluster(docs, keep_texts=True, jobs=1)
+    assert sorted(m.doc_id for c in report.clusters for m in c.members) == sorted(ids)
+    path = tmp_path / "proto.html"
+    path.write_text(to_html(report), encoding="utf-8")
+    page = Page(browser, path)
+    p = page.page
+    p.click(".row")
+    nodes = p.locator("g.node")
+    assert nodes.count() == len(ids)
+    assert not any("undefined" in (nodes.nth(k).get_attribute("transform") or "undefined") for k in range(len(ids)))
+    p.screenshot(path=str(shots / "proto.png"))
+    assert page.errors == []
+
+
 @pytest.fixture(scope="module")
 def big_html(tmp_path_factory) -> Path:
     """A report of the generated 10,000-document corpus (built once per module)."""

@@ -115,7 +115,7 @@
     t.appendChild(document.createTextNode(c.id + ' \u00b7 ' + c.n + ' documents \u00b7 ' + (origin[4] || origin[0])));
     r.appendChild(t);
     var x = index[shown[n]];
-    var sources = {};
+    var sources = Object.create(null);  // keyed by document data: no prototype ('__proto__' is an id)
     c.m.forEach(function (m) { if (m[3]) sources[m[3]] = 1; });
     r.appendChild(el('div', 's', 'origin ' + c.o + (x.d0 ? ' \u00b7 ' + x.d0.slice(0, 10) + (x.d1.slice(0, 10) !== x.d0.slice(0, 10) ? ' \u2013 ' + x.d1.slice(0, 10) : '') : '') +
       (Object.keys(sources).length ? ' \u00b7 ' + Object.keys(sources).join(', ') : '')));
@@ -175,7 +175,7 @@
     h.appendChild(document.createTextNode(c.id + ' \u00b7 ' + c.n + ' documents \u00b7 origin '));
     h.appendChild(el('span', 'docid', c.o));
     detail.appendChild(h);
-    var num = {};
+    var num = Object.create(null);
     c.m.forEach(function (m, n) { num[m[0]] = n + 1; });
     members(c, num);
     timeline(c, num);
@@ -224,7 +224,7 @@
       var lo = Math.min.apply(null, ts), hi = Math.max.apply(null, ts), W = 640, pad = 40;
       var s = svg('svg', { width: W, height: 64, viewBox: '0 0 ' + W + ' 64', 'class': 'timeline' });
       s.appendChild(svg('line', { x1: pad, x2: W - pad, y1: 30, y2: 30, 'class': 'axis' }));
-      var used = {};
+      var used = Object.create(null);
       dated.forEach(function (m, n) {
         var x = hi > lo ? pad + (ts[n] - lo) / (hi - lo) * (W - 2 * pad) : W / 2;
         var key = Math.round(x / 8), dy = (used[key] = (used[key] || 0) + 1) - 1;
@@ -253,7 +253,7 @@
     });
     detail.appendChild(legend);
     if (c.m.length > 300) { detail.appendChild(el('div', 'legend', 'graph drawn for clusters of up to 300 documents')); return; }
-    var adj = {}, depth = {}, queue = [c.o];
+    var adj = Object.create(null), depth = Object.create(null), queue = [c.o];
     c.m.forEach(function (m) { adj[m[0]] = []; });
     c.l.forEach(function (l) { (adj[l.s] = adj[l.s] || []).push(l.t); (adj[l.t] = adj[l.t] || []).push(l.s); });
     depth[c.o] = 0;
@@ -263,7 +263,7 @@
     }
     var cols = [];
     c.m.forEach(function (m) { var k = m[0] in depth ? depth[m[0]] : 0; (cols[k] = cols[k] || []).push(m[0]); });
-    var NW = 200, NH = 34, GX = 70, GY = 10, pos = {};
+    var NW = 200, NH = 34, GX = 70, GY = 10, pos = Object.create(null);
     cols.forEach(function (col, k) { col.forEach(function (doc, r) { pos[doc] = [10 + k * (NW + GX), 10 + r * (NH + GY)]; }); });
     var W = 20 + cols.length * (NW + GX) - GX, H = 20 + Math.max.apply(null, cols.map(function (x) { return x.length; })) * (NH + GY) - GY;
     var s = svg('svg', { width: W, height: H, viewBox: '0 0 ' + W + ' ' + H, 'class': 'graph' });
