@@ -81,15 +81,22 @@ def load_truth(path: str | Path) -> Truth:
     try:
         data = json.loads(text)
     except json.JSONDecodeError:
-        return _truth_jsonl(path, text)
+        return _labelled(path, _truth_jsonl(path, text))
     except (RecursionError, ValueError) as exc:  # too deep, or a number past Python's digit limit
         raise InputError(f"{path}: not a truth file: {_why(exc)}") from None
     if isinstance(data, dict) and data.get("type") in ("doc", "pair"):
-        return _truth_jsonl(path, text)  # a one-line truth.jsonl
+        return _labelled(path, _truth_jsonl(path, text))  # a one-line truth.jsonl
     try:
-        return truth_from_dict(data)
+        return _labelled(path, truth_from_dict(data))
     except (TypeError, ValueError, KeyError, OverflowError) as exc:  # OverflowError: a span of 1e999
         raise InputError(f"{path}: not a truth file: {_why(exc)}") from None
+
+
+def _labelled(path: Path, t: Truth) -> Truth:
+    """``t``, unless it labels nothing: an empty truth scored every report perfect."""
+    if not t.labels and not t.pairs:
+        raise InputError(f"{path}: not a truth file: it labels no document")
+    return t
 
 
 def truth_from_dict(data) -> Truth:
@@ -112,7 +119,10 @@ def truth_from_dict(data) -> Truth:
 
 
 def _spans(spans) -> Spans:
-    return [[int(s), int(e)] for s, e in spans]
+    out = [[int(s), int(e)] for s, e in spans]
+    if any(not 0 <= s <= e for s, e in out):
+        raise ValueError(f"a span is not [start, end] with 0 <= start <= end: {next(x for x in out if not 0 <= x[0] <= x[1])}")
+    return out
 
 
 def _truth_jsonl(path: Path, text: str) -> Truth:

@@ -101,6 +101,13 @@ HOSTILE = {
     "bignum.jsonl": '{"type": "doc", "id": "a", "cluster": "1"}\n{"type": "doc", "id": "b", "cluster": '
                     + "9" * 5000 + "}\n",
     "inf.json": '{"clusters": {"a": "1"}, "passages": [{"a": "a", "b": "b", "a_spans": [[0, 1e999]], "b_spans": []}]}',
+    # a truth that labels nothing scored every report perfect; a span that ends before it starts
+    "empty.json": "",
+    "emptyobj.json": "{}",
+    "nolabels.json": '{"clusters": {}, "passages": []}',
+    "reversed.json": '{"clusters": {"a": "1"}, "passages": [{"a": "a", "b": "b", "a_spans": [[5, 2]], "b_spans": [[0, 1]]}]}',
+    "negative.jsonl": '{"type": "doc", "id": "a", "cluster": "1"}\n{"type": "pair", "a": "a", "b": "b", '
+                      '"a_spans": [[-3, 2]], "b_spans": [[0, 1]]}\n',
 }
 
 

@@ -104,7 +104,7 @@ def test_bad_truth_is_one_line_exit_3(run_cli, seeds_report, tmp_path, content, 
 
 def test_bad_report_is_one_line_exit_3(run_cli, tmp_path):
     truth, report = tmp_path / "t.json", tmp_path / "r.json"
-    truth.write_text("{}")
+    truth.write_text('{"a": "1"}')
     report.write_text('{"clusters": 3}')
     code, _, err = run_cli("eval", report, "--truth", truth)
     assert code == 3 and err.startswith(f"dedup: error: {report}: not a dedup JSON report") and err.count("\n") == 1
