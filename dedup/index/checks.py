@@ -1,8 +1,9 @@
 """Helpers of :class:`dedup.Index`: input validation, the file and settings checks,
-splitting a story after a removal."""
+splitting a story after a removal, refusing a closed index."""
 
 from __future__ import annotations
 
+import functools
 from typing import Any, Optional
 
 from ..config import Config
@@ -10,7 +11,38 @@ from ..errors import InputError
 from ..stages.ingest import _mend_surrogates, to_document
 from ..models import Document
 from .errors import IndexFileError, SettingsMismatchError
+from . import seeds
 from .sqlite.store import APPLICATION_ID, SqliteStore
+
+_OPEN_ONLY = ("__len__", "__contains__", "__enter__")  # and every public method but close
+
+
+def open_only(cls):
+    """Make every public method of :class:`dedup.Index` (and ``len``, ``in``, ``with``) raise
+    :class:`IndexFileError` once the index is closed, whatever its store would raise
+    (SQLite: ProgrammingError from some calls; Redis would quietly connect again)."""
+
+    def wrap(fn):
+        @functools.wraps(fn)
+        def call(self, *args, **kwargs):
+            if self.closed:
+                raise IndexFileError(f"{self.path}: the index is closed")
+            return fn(self, *args, **kwargs)
+
+        return call
+
+    for name, fn in list(vars(cls).items()):
+        if callable(fn) and name != "close" and (not name.startswith("_") or name in _OPEN_ONLY):
+            setattr(cls, name, wrap(fn))
+    return cls
+
+
+def bigram_carriers(store: SqliteStore, items: list[dict]) -> dict[int, list[int]]:
+    """The stored carriers of the new documents' bigrams: as a single document's
+    answer read them, or read for a batch at once."""
+    if len(items) == 1 and "carried" in items[0]:
+        return items[0]["carried"]
+    return seeds.stored_carriers(store, [it["bigrams"] for it in items])
 
 
 def restory(store: SqliteStore, members: list[int]) -> None:

@@ -24,7 +24,7 @@ from . import analysis as an
 from . import bulk
 from . import seeds
 from .answer import answer
-from .checks import check, mend_id, restory, validate, version
+from .checks import bigram_carriers, check, mend_id, open_only, restory, validate, version
 from .errors import DuplicateIdError, IndexDamagedError, IndexFileError, IndexReadOnlyError, UnknownIdError
 from .results import AddResult, BulkResult, Progress
 from .sqlite.store import SqliteStore
@@ -35,12 +35,15 @@ CACHE_DOCS = 4096  # prepared stored documents kept in memory (their content nev
 FORMAT = "dedup-index"
 
 
+@open_only
 class Index:
     """A dedup index in one SQLite file or on a Redis server; open with :meth:`Index.open`.
-    Not thread-safe: use one ``Index`` per thread or process (several may share the index)."""
+    Not thread-safe: use one ``Index`` per thread or process (several may share the index).
+    After :meth:`close`, every method raises :class:`IndexFileError` ("the index is closed")."""
 
     def __init__(self, store: SqliteStore, config: Config, jobs: Optional[int]):
         self._store = store
+        self.closed = False  # see close(): every method then refuses (checks.open_only)
         self.config = config
         self.path = store.path
         self._jobs = jobs
@@ -96,7 +99,10 @@ class Index:
         return cls(store, cfg, jobs)
 
     def close(self) -> None:
-        self._store.close()
+        """Close the file or connection; closing again does nothing."""
+        if not self.closed:
+            self.closed = True
+            self._store.close()
 
     def __enter__(self) -> "Index":
         return self
@@ -247,7 +253,7 @@ class Index:
         """Write documents with their band keys, word and line statistics (in the caller's
         transaction)."""
         rowids = []
-        gram_keys = (seeds.to_store([it["bigrams"] for it in items], self._carriers(store, items)) if self._seeds
+        gram_keys = (seeds.to_store([it["bigrams"] for it in items], bigram_carriers(store, items)) if self._seeds
                      else [np.zeros(0, np.int64)] * len(items))
         words: Counter = Counter()
         line_counts: Counter = Counter()
@@ -272,14 +278,6 @@ class Index:
         store.add_grams(grams)
         store.add_lines(line_counts, sources)
         return rowids
-
-    @staticmethod
-    def _carriers(store: SqliteStore, items: list[dict]) -> dict[int, list[int]]:
-        """The stored carriers of the new documents' bigrams: as a single document's
-        answer read them, or read for a batch at once."""
-        if len(items) == 1 and "carried" in items[0]:
-            return items[0]["carried"]
-        return seeds.stored_carriers(store, [it["bigrams"] for it in items])
 
     # -- bulk -----------------------------------------------------------------------------------
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 import json
 from typing import TYPE_CHECKING, Any
 
-from ..errors import OutputDirError
+from ..errors import ConfigError, OutputDirError
 from .provenance import build_cluster
 
 if TYPE_CHECKING:  # the protocol only: a stage is handed its engine, never makes one
@@ -21,6 +21,8 @@ if TYPE_CHECKING:  # the protocol only: a stage is handed its engine, never make
 
 SHARD = 2000  # clusters or documents per shard
 KINDS = ("clusters", "links", "documents")
+PROBE = ".dedup-write-probe"  # written and removed by check_target: a target that cannot be written fails early
+MANIFEST = "_manifest.json"
 
 
 FORMATS = ("jsonl", "parquet")
@@ -39,16 +41,46 @@ def _fs(url: str):
         return fsspec.core.url_to_fs(url)
     except (ImportError, ValueError) as exc:
         raise OutputDirError(f"{url}: cannot open: {exc}") from None
+    except OSError as exc:  # a file system that connects when made (ftp://, sftp://): no such host, refused
+        raise OutputDirError(f"{url}: cannot open: {exc.strerror or exc}") from None
 
 
 def check_target(url: str) -> None:
-    """Before a run: refuse a directory that holds anything (nothing of the user's is written over)."""
+    """Before a run: refuse an empty name (as ``--output ""`` is) and a directory that
+    holds anything (nothing of the user's is written over); make the directory and write
+    and remove a file in it, so that a target that cannot be written fails before the run."""
+    if not url.strip():
+        raise ConfigError("Invalid value for '--output-dir': is empty; give a directory or URL (or leave it out)",
+                          setting="output_dir", problem="is empty; give a directory or URL (or leave it out)")
     fs, path = _fs(url)
     try:
         if fs.exists(path) and (not fs.isdir(path) or fs.ls(path)):
             raise OutputDirError(f"{url}: exists and is not an empty directory; not writing into it")
     except OSError as exc:
-        raise OutputDirError(f"{url}: cannot use: {exc}") from None
+        raise OutputDirError(f"{url}: cannot use: {exc.strerror or exc}") from None
+    try:
+        fs.makedirs(path, exist_ok=True)
+        with fs.open(f"{path}/{PROBE}", "wb") as fh:
+            fh.write(b"dedup")
+        fs.rm_file(f"{path}/{PROBE}")
+    except OSError as exc:
+        raise OutputDirError(f"{url}: cannot write there: {exc.strerror or exc}") from None
+
+
+def _remove(url: str, names: list[str], fmt: str) -> None:
+    """Remove the files a failed run may have written (``names``, as given to :func:`_write`)
+    and the shard directories it made, if empty: a rerun finds an empty directory. Best effort."""
+    try:
+        fs, path = _fs(url)
+        for name in names:
+            target = f"{path}/{name}" + ("" if name == MANIFEST else f".{fmt}")
+            if fs.exists(target):
+                fs.rm_file(target)
+        for kind in KINDS:
+            if fs.isdir(f"{path}/{kind}") and not fs.ls(f"{path}/{kind}"):
+                fs.rmdir(f"{path}/{kind}")
+    except (OSError, OutputDirError):
+        pass
 
 
 def _write(url: str, name: str, rows: list, fmt: str = "jsonl") -> None:
@@ -95,23 +127,31 @@ def write_shards(outcome, url: str, engine: Engine, progress=None, fmt: str = "j
     (``jsonl`` or ``parquet``) shards; return the manifest."""
     if fmt not in FORMATS:
         raise ValueError(f"unknown shard format {fmt!r}; expected one of {', '.join(FORMATS)}")
-    url = url.rstrip("/")
+    url = url.rstrip("/") or url
     check_target(url)
-    groups = outcome.cluster_items("clusters") + outcome.cluster_items("templates")
-    parts = engine.partitions(len(groups), SHARD)
-    items = [(k, groups[s:e]) for k, (s, e) in enumerate(parts)]
-    nclusters = nlinks = 0
-    for k, (c, n) in enumerate(engine.map(_cluster_shard, (outcome._prepared, outcome._facts, url, fmt), items)):
-        nclusters, nlinks = nclusters + c, nlinks + n
-        if progress:
-            progress("write", k + 1, len(items))
-    docs = [d.model_dump(mode="json") for d in outcome.documents()]
-    doc_parts = engine.partitions(len(docs), SHARD)
-    ndocs = sum(engine.map(_document_shard, (url, fmt), [(k, docs[s:e]) for k, (s, e) in enumerate(doc_parts)]))
-    manifest = {
-        "clusters": nclusters, "links": nlinks, "documents": ndocs,
-        "format": fmt, "shards": {"clusters": len(items), "links": len(items), "documents": len(doc_parts)},
-        "problems": [p.model_dump(mode="json") for p in outcome.problems], "config": outcome.config,
-    }
-    _write(url, "_manifest.json", [json.dumps(manifest, ensure_ascii=False, indent=2) + "\n"], None)
+    written: list[str] = []  # what this run may have written: removed if it fails
+    try:
+        groups = outcome.cluster_items("clusters") + outcome.cluster_items("templates")
+        parts = engine.partitions(len(groups), SHARD)
+        items = [(k, groups[s:e]) for k, (s, e) in enumerate(parts)]
+        written += [f"{kind}/part-{k:05d}" for kind in ("clusters", "links") for k in range(len(items))]
+        nclusters = nlinks = 0
+        for k, (c, n) in enumerate(engine.map(_cluster_shard, (outcome._prepared, outcome._facts, url, fmt), items)):
+            nclusters, nlinks = nclusters + c, nlinks + n
+            if progress:
+                progress("write", k + 1, len(items))
+        docs = [d.model_dump(mode="json") for d in outcome.documents()]
+        doc_parts = engine.partitions(len(docs), SHARD)
+        written += [f"documents/part-{k:05d}" for k in range(len(doc_parts))]
+        ndocs = sum(engine.map(_document_shard, (url, fmt), [(k, docs[s:e]) for k, (s, e) in enumerate(doc_parts)]))
+        manifest = {
+            "clusters": nclusters, "links": nlinks, "documents": ndocs,
+            "format": fmt, "shards": {"clusters": len(items), "links": len(items), "documents": len(doc_parts)},
+            "problems": [p.model_dump(mode="json") for p in outcome.problems], "config": outcome.config,
+        }
+        written.append(MANIFEST)
+        _write(url, MANIFEST, [json.dumps(manifest, ensure_ascii=False, indent=2) + "\n"], None)
+    except BaseException:  # a full disk, Ctrl-C: no partial output is left to refuse the next run
+        _remove(url, written, fmt)
+        raise
     return manifest

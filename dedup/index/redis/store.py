@@ -40,6 +40,7 @@ from __future__ import annotations
 
 import json
 import re
+import threading
 from contextlib import contextmanager
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
@@ -48,7 +49,7 @@ from .docs import Documents
 from .graph import StoriesAndLinks
 from .lock import REFRESH, RELEASE, WriterLock
 from .tx import BLOB_KEYS, COMMIT, GET_BLOB, BANDS, FAMILIES, GRAMS, LINES, WORDS, Statistics, Tx, chunks
-from ..sqlite.store import APPLICATION_ID
+from ..sqlite.store import APPLICATION_ID, ONE_THREAD
 
 try:
     import redis
@@ -124,6 +125,7 @@ class RedisStore(WriterLock, Documents, Statistics, StoriesAndLinks):
         base, self.path, self.prefix, self.lock_ttl = _parse(url)
         self.timeout = timeout
         self._tx: Tx | None = None
+        self._owner: int | None = None  # the thread of the write in progress
         self._token: str | None = None
         try:
             # URL options win over these defaults. No retries: a commit must not be resent.
@@ -169,11 +171,13 @@ class RedisStore(WriterLock, Documents, Statistics, StoriesAndLinks):
     def write(self):
         """One write transaction: all of it is committed, or none of it."""
         if self._tx is not None:
+            self._same_thread()
             raise RuntimeError("write transactions do not nest")
         if self.readonly:
             raise IndexReadOnlyError(f"{self.path}: the index was opened read-only; cannot write to it")
         with self._errors():
             self._tx = self._lock()
+        self._owner = threading.get_ident()
         try:
             yield self
             with self._errors():
@@ -185,7 +189,14 @@ class RedisStore(WriterLock, Documents, Statistics, StoriesAndLinks):
     @contextmanager
     def read(self):
         """Reads (not a snapshot on Redis; nested in a write: that write's view)."""
+        if self._tx is not None:
+            self._same_thread()
         yield self
+
+    def _same_thread(self) -> None:
+        """Refuse another thread a view of this thread's unfinished write."""
+        if self._owner != threading.get_ident():
+            raise IndexFileError(f"{self.path}: {ONE_THREAD}")
 
     def _unlock(self) -> None:
         if self._token is None:

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
+import threading
 from collections import Counter
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
@@ -39,6 +40,7 @@ DOC_COLUMNS = "doc, id, text, title, date, source, url, f_date, f_credits, ntoke
 # older files read where they cannot be upgraded: schema 4 has neither column, 5 and 6 no prepared arrays
 _NO_PREPARED = DOC_COLUMNS.replace(", prepared", ", NULL")
 _NO_AUTHOR = _NO_PREPARED.replace(", author", ", NULL")
+ONE_THREAD = "an Index is used by one thread at a time; open one per thread (several may share the file)"
 
 
 class SqliteStore(Counts, Stories):
@@ -66,6 +68,7 @@ class SqliteStore(Counts, Stories):
         self._new_words: Counter = Counter()
         self._columns = DOC_COLUMNS  # the columns of a document row (see upgrade)
         self._grams = True  # False: a schema-5 file read as is (no n-gram counts)
+        self._owner: int | None = None  # the thread that began the open transaction
 
     def close(self) -> None:
         self.db.close()
@@ -73,10 +76,15 @@ class SqliteStore(Counts, Stories):
     # -- transactions -------------------------------------------------------------
 
     def _begin(self, statement: str) -> None:
+        if self.db.in_transaction and self._owner != threading.get_ident():
+            raise IndexFileError(f"{self.path}: {ONE_THREAD}")
         try:
             self.db.execute(statement)
         except sqlite3.DatabaseError as exc:
+            if self.db.in_transaction and self._owner != threading.get_ident():  # begun by another just now
+                raise IndexFileError(f"{self.path}: {ONE_THREAD}") from None
             raise self._translate(exc) from None
+        self._owner = threading.get_ident()
 
     def _rollback(self) -> None:
         self._new_bands.clear()
@@ -111,6 +119,8 @@ class SqliteStore(Counts, Stories):
     def read(self):
         """A consistent snapshot for several reads (nested in a write: that write's view)."""
         if self.db.in_transaction:
+            if self._owner != threading.get_ident():  # not this thread's view to share
+                raise IndexFileError(f"{self.path}: {ONE_THREAD}")
             yield self
             return
         self._begin("BEGIN")
