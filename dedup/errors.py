@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import errno
+
 
 class DedupError(Exception):
     """Base class of every error dedup raises on purpose."""
@@ -69,3 +71,35 @@ class OutputDirError(DedupError):
     shard cannot be written there."""
 
     exit_code = 4
+
+
+class ResourceError(DedupError):
+    """The system cannot give the run what it needs: memory, file descriptors,
+    processes or threads (a ``ulimit``, or the machine's own limits). Not an OSError,
+    as :class:`WorkspaceError` is not."""
+
+    exit_code = 6
+
+
+_RAN_OUT = {
+    errno.EMFILE: "too many open files (ulimit -n)",
+    errno.ENFILE: "too many open files in the system",
+    errno.ENOMEM: "out of memory",
+    errno.EAGAIN: "resource temporarily unavailable (too many processes or threads? ulimit -u)",
+}
+
+
+def exhausted(exc: BaseException) -> str | None:
+    """What ran out, in a few words, when ``exc`` says the system ran out of something
+    (memory, file descriptors, processes, threads); None for any other error."""
+    if isinstance(exc, MemoryError):
+        return "out of memory"
+    if isinstance(exc, OSError) and exc.errno in _RAN_OUT:
+        return _RAN_OUT[exc.errno]
+    if isinstance(exc, RuntimeError) and "can't start new thread" in str(exc):
+        return "cannot start a thread (out of memory, or too many processes: ulimit -v, ulimit -u)"
+    if isinstance(exc, ImportError):  # a C extension's library that did not fit in memory (numpy says it so)
+        text = f"{exc} {exc.__cause__ or exc.__context__ or ''}".lower()
+        if "failed to map segment" in text or "cannot allocate memory" in text:
+            return "out of memory (loading a library)"
+    return None

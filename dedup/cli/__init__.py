@@ -6,7 +6,8 @@ option value (including an output path that is one of the inputs); 3 no usable i
 (missing path, empty directory, nothing readable); 4 the output (a file, or stdout)
 could not be written; 5 the index file cannot be used (``dedup index``); 6 the run's
 workspace cannot be written (the disk or quota of TMPDIR is full, or it is not
-writable); 7 the engine cannot run (``--engine dask`` without the ``dask`` extra, or
+writable), or the system ran out of memory, file descriptors, processes or threads;
+7 the engine cannot run (``--engine dask`` without the ``dask`` extra, or
 its scheduler unreachable); 70 internal error.
 """
 
@@ -26,7 +27,7 @@ import typer
 from rich.console import Console
 
 from .. import __version__
-from ..errors import ConfigError, DedupError
+from ..errors import ConfigError, DedupError, exhausted
 from .common import (CheckedStream, Format, ProgressBar, ReaderGone, StdoutConsole, check_output, err_console, one_line,
                      quiet_unraisable, stopped, terminate, warn, with_fields, write_output)
 from .compare_cmd import compare_cmd
@@ -54,7 +55,7 @@ class EngineName(str, Enum):
     local = "local"
     dask = "dask"
 
-EXIT_SKIPPED, EXIT_USAGE, EXIT_OUTPUT, EXIT_INTERNAL = 1, 2, 4, 70
+EXIT_SKIPPED, EXIT_USAGE, EXIT_OUTPUT, EXIT_ENVIRONMENT, EXIT_INTERNAL = 1, 2, 4, 6, 70
 
 # Config settings by the flag that sets them, for messages about a bad value.
 FLAGS = {
@@ -285,6 +286,9 @@ def _run(argv: Optional[list[str]]) -> int:
     except ReaderGone:
         raise
     except Exception as exc:  # a bug, not a user mistake: one line, and the trace on request
+        if (cause := exhausted(exc)) is not None:  # no memory, file descriptors, threads: the machine's limits
+            _fail(cause)
+            return EXIT_ENVIRONMENT
         if os.environ.get("DEDUP_DEBUG"):
             raise
         _fail(f"internal error: {type(exc).__name__}: {exc} (set DEDUP_DEBUG=1 for the traceback)")
@@ -302,17 +306,52 @@ def _drop_stdout() -> None:
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, sys.stdout.fileno())
         os.close(devnull)
-    except (OSError, ValueError, io.UnsupportedOperation):
+    except (AttributeError, OSError, ValueError, io.UnsupportedOperation):
         pass
 
 
+def _closed_std_fds() -> None:
+    """Standard descriptors the caller closed (``>&-``, ``2>&-``) get /dev/null: a file
+    opened later would take the number and be written as stdout or stderr. A closed
+    stderr drops the messages; a closed stdout stays closed to the output (exit 4)."""
+    for fd in (0, 1, 2):
+        try:
+            os.fstat(fd)
+        except OSError:
+            try:
+                null = os.open(os.devnull, os.O_RDWR)  # the lowest free number: this one, unless a lower was closed
+                if null != fd:
+                    os.dup2(null, fd)
+                    os.close(null)
+            except OSError:
+                pass
+    if sys.stderr is None:
+        sys.stderr = open(os.devnull, "w", encoding="utf-8", errors="backslashreplace")
+
+
+def _finished() -> None:
+    """The run is over, its output written and flushed: a Ctrl-C or SIGTERM now (while
+    the interpreter exits) must not turn its exit code into 130 or 143."""
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        while True:
+            try:
+                # SIG_IGN outlives the interpreter's exit, which resets a Python handler
+                # to the default (a SIGTERM then ended a finished run with 143)
+                signal.signal(sig, signal.SIG_IGN)
+                break
+            except KeyboardInterrupt:  # came just now: too late to stop anything
+                continue
+
+
 def main(argv: Optional[list[str]] = None) -> None:
-    """Entry point: run the app and exit with its code."""
+    """Entry point: run the app and exit with its code (``argv`` None: this process's
+    command line, and the process ends with the run)."""
     # SIGTERM unwinds like Ctrl-C does, so a killed run still removes its workspace;
     # both are remembered, in case a finalizer swallows the KeyboardInterrupt.
     signal.signal(signal.SIGTERM, terminate)
     signal.signal(signal.SIGINT, terminate)
     sys.unraisablehook = quiet_unraisable
+    _closed_std_fds()
     stdout = sys.stdout
     sys.stdout = CheckedStream(stdout)
     try:
@@ -325,10 +364,17 @@ def main(argv: Optional[list[str]] = None) -> None:
         sys.stdout = stdout
         _drop_stdout()
         code = 0
+    except KeyboardInterrupt:  # a stop just as the run returned
+        code = 130
     finally:
         sys.stdout = stdout
     try:
-        sys.stdout.flush()
+        if stdout is not None:
+            stdout.flush()
     except (OSError, ValueError):  # already reported (exit 4): drop it, no second complaint at exit
         _drop_stdout()
+    except KeyboardInterrupt:
+        code = 130
+    if argv is None:
+        _finished()
     sys.exit(code)

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import codecs
 import os
 import re
+import shutil
 import stat
 import sys
 import tempfile
@@ -18,7 +20,28 @@ from rich.console import Console
 
 from ..errors import DedupError
 
-err_console = Console(stderr=True, highlight=False)
+MIN_WIDTH = 20  # columns of the narrowest console
+
+
+def console_width() -> Optional[int]:
+    """A console's width: None (rich's own: COLUMNS, else the terminal's) unless COLUMNS is
+    below :data:`MIN_WIDTH`; 0, with which rich prints nothing at all, is taken as unset."""
+    columns = os.environ.get("COLUMNS", "")
+    if not columns.isdigit() or int(columns) >= MIN_WIDTH:  # as rich reads it
+        return None
+    return max(MIN_WIDTH, shutil.get_terminal_size().columns) if int(columns) == 0 else MIN_WIDTH
+
+
+def stderr_is_terminal() -> bool:
+    """Whether stderr is a terminal, asked of its descriptor: rich takes FORCE_COLOR or
+    TTY_COMPATIBLE for a yes, and would draw the progress bar into a file."""
+    try:
+        return os.isatty(sys.stderr.fileno())
+    except (AttributeError, OSError, ValueError):  # no descriptor (a test's capture): not a terminal
+        return False
+
+
+err_console = Console(stderr=True, highlight=False, width=console_width())
 
 
 class Format(str, Enum):
@@ -49,12 +72,21 @@ class ReaderGone(Exception):
 
 class CheckedStream:
     """``sys.stdout`` whose write errors become one :class:`OutputError` line (a full
-    disk, an I/O error); a closed pipe becomes :class:`ReaderGone` (the CLI ends quietly)."""
+    disk, an I/O error, a stdout the caller closed: ``stream`` None); a closed pipe
+    becomes :class:`ReaderGone` (the CLI ends quietly). ``write`` is for text to read
+    (tables): what the locale's encoding cannot show is replaced (``?``); ``writelines``
+    for data (JSON, CSV, HTML): UTF-8 whatever the locale, as in an ``--output`` file."""
 
     def __init__(self, stream, name: str = "stdout"):
         self._stream, self._name = stream, name
+        self.closed_fd = stream is None
+        self._utf8 = codecs.lookup(getattr(stream, "encoding", None) or "utf-8").name == "utf-8"
+        if not self._utf8 and getattr(stream, "errors", None) == "strict" and hasattr(stream, "reconfigure"):
+            stream.reconfigure(errors="replace")
 
     def _check(self, call, *args):
+        if self.closed_fd:
+            raise OutputError(f"cannot write to {self._name}: it is closed")
         try:
             return call(*args)
         except BrokenPipeError:
@@ -63,14 +95,21 @@ class CheckedStream:
             raise OutputError(f"{self._name}: cannot write: {exc.strerror or exc}") from None
 
     def write(self, text: str) -> int:
-        return self._check(self._stream.write, text)
+        return self._check(lambda: self._stream.write(text))
 
     def writelines(self, pieces: Iterable[str]) -> None:
+        raw = None if self._utf8 or self.closed_fd else getattr(self._stream, "buffer", None)
+        if raw is not None:
+            self._check(self._stream.flush)  # what was written as text comes first
         for piece in pieces:  # errors of the pieces' producer are not output errors
-            self._check(self._stream.write, piece)
+            if raw is None:
+                self._check(lambda: self._stream.write(piece))
+            else:
+                self._check(raw.write, piece.encode("utf-8"))
 
     def flush(self) -> None:
-        self._check(self._stream.flush)
+        if not self.closed_fd:  # nothing was written, or the write said so
+            self._check(self._stream.flush)
 
     def __getattr__(self, name):
         return getattr(self._stream, name)
@@ -78,7 +117,12 @@ class CheckedStream:
 
 class StdoutConsole(Console):
     """A rich console for stdout whose closed pipe (``| head``) ends the CLI quietly
-    (rich's own handler exits with code 1)."""
+    (rich's own handler exits with code 1), and whose width is :func:`console_width`."""
+
+    def __init__(self, *args, **kwargs):
+        if kwargs.get("width") is None:
+            kwargs["width"] = console_width()
+        super().__init__(*args, **kwargs)
 
     def on_broken_pipe(self) -> None:
         self.quiet = True
@@ -111,6 +155,8 @@ def resolve_output(path: Union[str, os.PathLike]) -> Target:
         m = _FD_PATH.fullmatch(p)
         if m:
             if int(m.group(1)) == os.getpid():
+                if int(m.group(2)) == 1 and getattr(sys.stdout, "closed_fd", False):
+                    raise OutputError("cannot write to stdout: it is closed")
                 return Target("fd", p, fd=int(m.group(2)))
             return Target("direct", p)  # another process's descriptor: open it by name
         try:
@@ -282,7 +328,7 @@ class ProgressBar:
     """A rich progress bar on stderr fed by the library's progress callback."""
 
     def __init__(self, enabled: bool):
-        self.enabled = enabled
+        self.enabled = enabled and stderr_is_terminal()
         self.progress = None
         self.tasks: dict[str, int] = {}
         self.last: dict[str, int] = {}  # each stage's last count, also when no bar is drawn

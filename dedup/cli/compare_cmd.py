@@ -17,7 +17,7 @@ from rich.console import Console, Group
 from rich.text import Text
 
 from ..errors import InputError
-from .common import warn, with_fields, write_output
+from .common import console_width, warn, with_fields, write_output
 from .lazy import lazy
 from .show import KIND_STYLE, passage_table
 
@@ -87,7 +87,7 @@ def compare_cmd(
     elif fmt is CompareFormat.html:
         data = comparison_html(result, name_a, name_b, da.text, db.text)
     else:
-        width = None if output is None else 160
+        width = console_width() if output is None else 160
         console = Console(highlight=False, record=output is not None, width=width,
                           file=None if output is None else open("/dev/null", "w"))
         head = Text()

@@ -8,9 +8,9 @@ from enum import Enum
 from pathlib import Path
 
 import typer
-from rich.console import Console
 from rich.table import Table
 
+from .common import StdoutConsole
 from .lazy import lazy
 from .show import load_report
 
@@ -40,5 +40,5 @@ def eval_cmd(
     table.add_column("value", justify="right")
     for k, v in scores.items():
         table.add_row(k, f"{v:.4f}")
-    Console(highlight=False).print(table)
+    StdoutConsole(highlight=False).print(table)
     return 0

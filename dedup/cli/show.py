@@ -11,12 +11,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING, List, Optional
 
 import typer
-from rich.console import Console, Group
+from rich.console import Group
 from rich.table import Table
 from rich.text import Text
 
 from ..errors import InputError
-from .common import with_fields
+from .common import StdoutConsole, with_fields
 from .lazy import lazy
 
 if TYPE_CHECKING:
@@ -146,7 +146,7 @@ def show_cmd(
     report = load_report(report_path)
     c = find_cluster(report, cluster, report_path)
     texts = read_texts(corpus, {m.doc_id for m in c.members}, report, fields) if corpus else {}
-    console = Console(highlight=False)
+    console = StdoutConsole(highlight=False)
     console.print(cluster_view(c, texts))
     if not corpus:
         console.print(Text("\n(offsets only: pass --corpus PATH, the run's inputs, to see the passages)", style="dim"))

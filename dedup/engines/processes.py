@@ -9,17 +9,18 @@ work runs in this process.
 
 from __future__ import annotations
 
+import _thread
 import gc
 import multiprocessing as mp
+import multiprocessing.pool
 import os
 import signal
-import threading
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from itertools import chain, islice
 from typing import Any
 
-from ..errors import EngineError
+from ..errors import EngineError, ResourceError, exhausted
 
 WINDOW = 4  # tasks in flight per worker
 
@@ -54,10 +55,14 @@ def _die_with(parent: int) -> None:
         os._exit(1)
 
 
+_STOPS = {signal.SIGINT, signal.SIGTERM}
+
+
 def _quiet_worker(parent: int | None = None) -> None:
     # The parent handles Ctrl-C and SIGTERM and stops the pool; a worker just ends.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, _STOPS)  # blocked since the fork (_start): a SIGTERM then ends us now
     if parent is not None:
         _die_with(parent)
 
@@ -122,6 +127,77 @@ def _result(pending, workers: list):
             continue
 
 
+class _Pool(multiprocessing.pool.Pool):
+    """A pool whose failed start leaves no worker behind and never waits on one."""
+
+    def __init__(self, *args, **kwargs):
+        try:
+            super().__init__(*args, **kwargs)
+        except BaseException:  # e.g. a thread start, after the forks: Pool would leave the workers running
+            _abandon(self)
+            raise
+
+    def _repopulate_pool(self):
+        try:
+            return super()._repopulate_pool()
+        except BaseException:
+            # Pool.__init__ then SIGTERMs the workers started and joins them without a
+            # timeout: a SIGKILL first, so that no worker can make that join wait.
+            _kill(self._pool)
+            raise
+
+
+def _start(processes: int, initializer, initargs) -> _Pool:
+    """A pool of ``processes`` workers forked now (:func:`_forked`); a pool that cannot
+    be started (no file descriptors, memory, processes or threads to spare) is a
+    :class:`~dedup.errors.ResourceError`, with nothing of it left running.
+
+    SIGINT and SIGTERM are blocked meanwhile, and stay blocked in a new worker until its
+    initializer has reset their handlers (:func:`_quiet_worker`): a worker forked with
+    this process's handlers (the CLI's raise KeyboardInterrupt) lost a SIGTERM in a
+    finalizer, then waited for tasks for ever while the failed Pool joined it."""
+    ctx = mp.get_context("fork")
+    mask = signal.pthread_sigmask(signal.SIG_BLOCK, _STOPS)
+    pool = None
+    try:
+        pool = _forked(lambda: _Pool(processes, initializer, initargs, context=ctx))
+    except (OSError, RuntimeError, MemoryError) as exc:
+        raise ResourceError(f"cannot start the worker processes: {exhausted(exc) or exc}") from exc
+    finally:
+        try:
+            signal.pthread_sigmask(signal.SIG_SETMASK, mask)  # a stop that came meanwhile is raised here
+        except BaseException:
+            if pool is not None:
+                _stop(pool)
+            raise
+    return pool
+
+
+def _kill(workers: list) -> None:
+    for w in workers:
+        if w.exitcode is None:
+            w.kill()
+    for w in workers:
+        w.join(STOP_WAIT)
+
+
+def _abandon(pool) -> None:
+    """Stop ``pool`` without its terminate(): no worker is forked to replace the ones
+    killed, every one is killed, and terminate() is not left to run at exit either."""
+    finalizer = getattr(pool, "_terminate", None)
+    if finalizer is not None:
+        finalizer.cancel()  # it could hang the interpreter's exit as it could hang _stop
+    handler = getattr(pool, "_worker_handler", None)
+    if handler is not None and handler.ident is not None:  # it runs: it would replace the killed workers
+        handler._state = multiprocessing.pool.TERMINATE
+        try:
+            pool._change_notifier.put(None)  # wakes it to see that
+        except (OSError, ValueError):
+            pass
+        handler.join(STOP_WAIT)
+    _kill(list(pool._pool))
+
+
 def _stop(pool) -> None:
     """``pool.terminate()``, waited for at most :data:`STOP_WAIT` seconds; then any worker
     still alive is killed.
@@ -131,16 +207,28 @@ def _stop(pool) -> None:
     ``terminate()``, which joins that thread, never returns (CPython gh-78178; about one
     SIGTERM in 75 hung a 4,000-article run here). A worker killed while it waited for a
     task holds the task pipe's lock for ever, and ``terminate()`` waits for that lock
-    before it stops the workers (a test hung there). Either way the stuck thread (a
-    daemon) is left behind instead of hanging the run, and no worker outlives it."""
-    stopper = threading.Thread(target=pool.terminate, name="dedup-pool-stop", daemon=True)
-    stopper.start()
-    stopper.join(STOP_WAIT)
-    if stopper.is_alive():
-        for w in list(pool._pool):
-            if w.exitcode is None:
-                w.kill()
-                w.join(STOP_WAIT)
+    before it stops the workers (a test hung there). Either way the stuck thread is left
+    behind instead of hanging the run, and no worker outlives it.
+
+    A bare thread (``_thread``): ``Thread.start()`` waits, without a timeout, for the new
+    thread to report that it runs, and at a memory limit a run waited there for ever.
+    No thread to spare at all (out of memory, ``ulimit -u``): the workers are killed."""
+    done = _thread.allocate_lock()
+    done.acquire()
+
+    def stop():
+        try:
+            pool.terminate()
+        finally:
+            done.release()
+
+    try:
+        _thread.start_new_thread(stop, ())
+    except (RuntimeError, MemoryError):
+        _abandon(pool)
+        return
+    if not done.acquire(timeout=STOP_WAIT):
+        _abandon(pool)
 
 
 def _call(item):
@@ -166,9 +254,8 @@ def run(func: Callable[[Any, Any], Any], state: Any, items: Iterable, jobs: int)
         return
     _STATE, _FUNC = state, func
     try:
-        ctx = mp.get_context("fork")
         workers = min(jobs, len(items)) if isinstance(items, Sequence) else jobs
-        pool = _forked(lambda: ctx.Pool(workers, initializer=_quiet_worker, initargs=(os.getpid(),)))
+        pool = _start(workers, _quiet_worker, (os.getpid(),))
         try:
             # A bounded window of tasks in flight: results the caller has not taken yet
             # wait in this process's memory, so a slow consumer must slow the workers.
@@ -228,8 +315,7 @@ class Workers:
             # Started at the first call with more than one item: small loads stay in-process.
             if len(items) <= 1 or self._jobs <= 1 or "fork" not in mp.get_all_start_methods():
                 return _Done([self._func(self._state, item) for item in items])
-            self._pool = _forked(lambda: mp.get_context("fork").Pool(self._jobs, initializer=_init_kept,
-                                                                     initargs=(self._state, self._func, os.getpid())))
+            self._pool = _start(self._jobs, _init_kept, (self._state, self._func, os.getpid()))
             # The first workers: a death among them breaks the pool for every later batch
             # too (a worker killed while it read a task leaves half of it in the shared pipe).
             self._started = list(self._pool._pool)
