@@ -286,7 +286,7 @@ def test_a_stop_that_a_finalizer_swallowed_still_stops_the_run(tmp_path, seeds_d
     no output, and exits 130 (CI saw such a run finish with 0)."""
     import signal
 
-    from dedup.cli import _run, common
+    from dedup.cli import _run, common, output
 
     monkeypatch.setattr(common, "_SIGNALS", [])
     monkeypatch.setattr(sys, "unraisablehook", common.quiet_unraisable)
@@ -299,7 +299,7 @@ def test_a_stop_that_a_finalizer_swallowed_still_stops_the_run(tmp_path, seeds_d
     assert common.stopped()
     out = tmp_path / "out.json"
     with pytest.raises(KeyboardInterrupt):
-        common.write_output(out, "{}")
+        output.write_output(out, "{}")
     with pytest.raises(KeyboardInterrupt):
         common.ProgressBar(enabled=False)("align", 1, 2)
     assert _run(["cluster", str(seeds_dir), "-f", "json", "-q", "-o", str(out)]) == 130

@@ -170,7 +170,7 @@ def test_a_directory_is_not_an_output(run_cli, corpus, tmp_path):
 
 
 def test_resolve_output_names_the_process_descriptors():
-    from dedup.cli.common import resolve_output
+    from dedup.cli.output import resolve_output
 
     assert resolve_output("/dev/stdout").kind == "fd" and resolve_output("/dev/stdout").fd == 1
     assert resolve_output("/dev/fd/2").fd == 2

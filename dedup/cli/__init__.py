@@ -28,8 +28,9 @@ from rich.console import Console
 
 from .. import __version__
 from ..errors import ConfigError, DedupError, exhausted
-from .common import (CheckedStream, Format, ProgressBar, ReaderGone, StdoutConsole, check_output, err_console, one_line,
-                     quiet_unraisable, stopped, terminate, warn, with_fields, write_output)
+from .common import (CheckedStream, Format, ProgressBar, ReaderGone, StdoutConsole, err_console, one_line,
+                     quiet_unraisable, stopped, terminate, warn, with_fields)
+from .output import check_output, write_output
 from .compare_cmd import compare_cmd
 from .defaults import config_defaults
 from .eval_cmd import eval_cmd

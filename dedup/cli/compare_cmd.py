@@ -17,7 +17,8 @@ from rich.console import Console, Group
 from rich.text import Text
 
 from ..errors import InputError
-from .common import console_width, warn, with_fields, write_output
+from .common import console_width, warn, with_fields
+from .output import write_output
 from .lazy import lazy
 from .show import KIND_STYLE, passage_table
 

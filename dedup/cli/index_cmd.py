@@ -21,7 +21,8 @@ from rich.table import Table
 
 from ..errors import InputError
 from ..index.errors import DuplicateIdError, IndexFileError, IndexReadOnlyError
-from .common import (Format, ProgressBar, StdoutConsole, check_output, one_line, warn, with_fields, write_output)
+from .common import Format, ProgressBar, StdoutConsole, one_line, warn, with_fields
+from .output import check_output, write_output
 from .lazy import lazy
 
 Config = lazy("dedup.config", "Config")

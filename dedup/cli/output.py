@@ -1,0 +1,168 @@
+"""Writing an output path: ``--output`` checked before a run (never over an input, never a
+directory) and written after it without damaging what is there."""
+
+from __future__ import annotations
+
+import os
+import re
+import stat
+import sys
+import tempfile
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Optional, Union
+
+from .common import OutputError, OutputRefused, ReaderGone, _check_stopped
+
+
+# The process's own descriptors: /dev/stdout, /dev/fd/N and /proc/self/fd/N end here.
+_FD_PATH = re.compile(r"/proc/(\d+)(?:/task/\d+)?/fd/(\d+)")
+
+
+@dataclass
+class Target:
+    """Where an output path leads: ``fd`` (one of this process's descriptors), ``direct``
+    (not a regular file: a device, a FIFO; written in place) or ``file`` (a regular
+    file, new or existing, written atomically); ``path`` with every symlink followed."""
+
+    kind: str
+    path: str
+    fd: Optional[int] = None
+    existing: Optional[os.stat_result] = None
+
+
+def resolve_output(path: Union[str, os.PathLike]) -> Target:
+    """Follow ``path``'s symlinks (one at a time, so that /dev/stdout is seen to be
+    descriptor 1 rather than whatever file or pipe that descriptor is) to what it names."""
+    p = os.path.abspath(os.fspath(path))
+    for _ in range(64):
+        head, tail = os.path.split(p)
+        p = os.path.join(os.path.realpath(head), tail)
+        m = _FD_PATH.fullmatch(p)
+        if m:
+            if int(m.group(1)) == os.getpid():
+                if int(m.group(2)) == 1 and getattr(sys.stdout, "closed_fd", False):
+                    raise OutputError("cannot write to stdout: it is closed")
+                return Target("fd", p, fd=int(m.group(2)))
+            return Target("direct", p)  # another process's descriptor: open it by name
+        try:
+            st = os.lstat(p)
+        except FileNotFoundError:
+            if not os.path.isdir(os.path.dirname(p)):
+                raise OutputError(f"{path}: cannot write: no such directory {os.path.dirname(p)}") from None
+            return Target("file", p)
+        except OSError as exc:
+            raise OutputError(f"{path}: cannot write: {exc.strerror or exc}") from None
+        if stat.S_ISLNK(st.st_mode):
+            p = os.path.join(os.path.dirname(p), os.readlink(p))
+            continue
+        if stat.S_ISDIR(st.st_mode):
+            raise OutputError(f"{path}: cannot write: is a directory")
+        if stat.S_ISREG(st.st_mode):
+            return Target("file", p, existing=st)
+        return Target("direct", p)
+    raise OutputError(f"{path}: cannot write: too many levels of symbolic links")
+
+
+def check_output(path: Union[str, os.PathLike], inputs: Sequence[Union[str, os.PathLike]],
+                 suffixes: tuple[str, ...] = ()) -> None:
+    """Before a run: refuse an output path that cannot be written, or that is one of the
+    run's own input files (given, or under a given directory with one of ``suffixes``)."""
+    target = resolve_output(path)
+    if target.kind == "file" and not os.access(os.path.dirname(target.path), os.W_OK | os.X_OK):
+        raise OutputError(f"{path}: cannot write: no permission to create files in {os.path.dirname(target.path)}")
+    if target.kind != "file" or target.existing is None:
+        return  # a new file, a device, a pipe: nothing of the user's to overwrite
+    me = (target.existing.st_dev, target.existing.st_ino)
+    for item in inputs:
+        item = os.fspath(item)
+        if not os.path.isdir(item):
+            if _same(item, me):
+                raise OutputRefused(f"--output {path} is the input file {item}; not writing over it")
+            continue
+        for root, _, files in os.walk(item):  # as ingest walks: into no directory symlinks (no cycles)
+            for name in files:
+                if (not suffixes or name.lower().endswith(suffixes)) and _same(os.path.join(root, name), me):
+                    raise OutputRefused(f"--output {path} is the input file {os.path.join(root, name)}; not writing over it")
+
+
+def _same(path: str, key: tuple[int, int]) -> bool:
+    try:
+        st = os.stat(path)
+    except OSError:
+        return False
+    return (st.st_dev, st.st_ino) == key
+
+
+def _umask() -> int:
+    try:
+        with open("/proc/self/status", encoding="ascii") as fh:
+            for line in fh:
+                if line.startswith("Umask:"):
+                    return int(line.split()[1], 8)
+    except (OSError, ValueError):
+        pass
+    mask = os.umask(0o022)  # no /proc: read it the only portable way, and put it back
+    os.umask(mask)
+    return mask
+
+
+def write_output(path: Union[str, os.PathLike], data: Union[str, Iterable[str]]) -> None:
+    """Write ``data`` (text, or pieces of text) to ``path`` without damaging what is there.
+
+    A regular file (new, existing, or at the end of symlinks, which stay) is written
+    atomically: readers never see half of it, an existing file keeps its mode and owner,
+    a new one gets the mode the umask gives. Anything else (a device like /dev/null, a
+    FIFO, /dev/stdout, /dev/fd/N) is written in place, never renamed over.
+    Raises :class:`OutputError` when it cannot be written.
+    """
+    _check_stopped()  # a stopped run writes nothing
+    target = resolve_output(path)
+    try:
+        if target.kind == "fd":
+            sys.stdout.flush()  # what was printed before comes first
+            fh = os.fdopen(os.dup(target.fd), "w", encoding="utf-8", newline="")
+        elif target.kind == "direct":
+            fh = open(target.path, "w", encoding="utf-8", newline="")
+        else:
+            _write_atomic(target, data)
+            return
+        with fh:
+            _put(fh, data)
+    except BrokenPipeError:  # a pipe whose reader stopped early, like stdout's
+        raise ReaderGone from None
+    except OSError as exc:
+        raise OutputError(f"{path}: cannot write: {exc.strerror or exc}") from None
+
+
+def _put(fh, data) -> None:
+    if isinstance(data, str):
+        fh.write(data)
+    else:
+        fh.writelines(data)
+    fh.flush()
+
+
+def _write_atomic(target: Target, data) -> None:
+    directory = os.path.dirname(target.path)
+    fd, tmp = tempfile.mkstemp(prefix=f".{os.path.basename(target.path)}.", dir=directory)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
+            _put(fh, data)
+            old = target.existing
+            if old is not None:
+                if (old.st_uid, old.st_gid) != (os.geteuid(), os.getegid()):
+                    try:  # root writing a user's file: it stays theirs (before chmod, which it would clear)
+                        os.fchown(fh.fileno(), old.st_uid, old.st_gid)
+                    except PermissionError:
+                        pass
+                os.fchmod(fh.fileno(), stat.S_IMODE(old.st_mode))
+            else:
+                os.fchmod(fh.fileno(), 0o666 & ~_umask())
+            os.fsync(fh.fileno())
+        _check_stopped()  # stopped while writing: the old file stays
+        os.replace(tmp, target.path)
+    except BaseException:
+        if os.path.lexists(tmp):
+            os.unlink(tmp)
+        raise
