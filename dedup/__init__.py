@@ -19,7 +19,7 @@ from .index import __all__ as _INDEX_NAMES  # light: dedup.index loads its own n
 # public name -> the module that defines it
 _HOME = {
     "Config": ".config",
-    **dict.fromkeys(("ConfigError", "DedupError", "EngineError", "InputError", "WorkspaceError"), ".errors"),
+    **dict.fromkeys(("ConfigError", "DedupError", "EngineError", "InputError", "ResourceError", "WorkspaceError"), ".errors"),
     "read_corpus": ".stages.ingest",
     **dict.fromkeys(
         ("Cluster", "Comparison", "Document", "DocumentInfo", "FieldMap", "Link", "Member", "Nearest", "Passage", "Problem",
@@ -56,7 +56,7 @@ sys.modules[__name__].__class__ = _Package
 
 if TYPE_CHECKING:  # for type checkers and IDEs: the same names, eagerly
     from .config import Config
-    from .errors import ConfigError, DedupError, EngineError, InputError, WorkspaceError
+    from .errors import ConfigError, DedupError, EngineError, InputError, ResourceError, WorkspaceError
     from .index import *  # noqa: F403
     from .stages.ingest import read_corpus
     from .models import (Cluster, Comparison, Document, DocumentInfo, FieldMap, Link, Member, Nearest, Passage, Problem,

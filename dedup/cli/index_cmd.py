@@ -151,7 +151,7 @@ def _add_each(index: Index, docs, fmt: AddFormat, bar) -> tuple[int, list[str], 
         added += 1
         bar("index", added, 0)
         if fmt is AddFormat.jsonl:
-            sys.stdout.write(result.model_dump_json() + "\n")
+            sys.stdout.writelines([result.model_dump_json() + "\n"])  # UTF-8 whatever the locale
         elif result.matches:  # a document that matches nothing is only counted
             print_results([result], {}, {}, console, passages=False)
     return added, stored, repeated
