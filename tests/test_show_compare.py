@@ -142,3 +142,23 @@ def test_compare_show_and_query_take_the_field_flags(run_cli, seeds_dir, tmp_pat
     assert code == 0, err
     code, out, err = run_cli("index", "query", tmp_path / "i.db", one, *flags, "-f", "json")
     assert code == 0 and json.loads(out)["results"][0]["doc_id"] == S2, err
+
+
+def test_show_and_compare_print_no_escape_sequence_of_the_data(run_cli, tmp_path):
+    """Ids, titles and texts are data: an escape sequence in them (a retitled window, a
+    cleared screen) never reaches the terminal, as in the cluster table."""
+    import re
+
+    body = ("The harbour board met on Monday and agreed to dredge the northern channel before the winter storms "
+            "arrive, a spokesman said. Work will begin in October \x1b[31mand cost about four million dollars, paid "
+            "from the port reserves rather than new fees\r on shipping lines.")
+    rows = [{"id": "a\x1b[1m", "title": "EVIL\x1b]0;pwned\x07\x1b[2J", "source": "\x9b31m", "text": body},
+            {"id": "b", "text": body + " More."}]
+    corpus, report = tmp_path / "esc.jsonl", tmp_path / "esc.json"
+    corpus.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    assert run_cli("cluster", corpus, "-f", "json", "-q", "-o", report)[0] == 0
+    outputs = [run_cli("show", report, "c1", "--corpus", corpus), run_cli("show", report, "b"),
+               run_cli("compare", "a\x1b[1m", "b", "--corpus", corpus)]
+    for code, out, _ in outputs:
+        assert code == 0 and "harbour" in outputs[0][1]
+        assert not re.search(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]", out), repr(out[:200])

@@ -20,7 +20,7 @@ from ..errors import InputError
 from .common import console_width, warn, with_fields
 from .output import write_output
 from .lazy import lazy
-from .show import KIND_STYLE, passage_table
+from .show import KIND_STYLE, clean, passage_table
 
 if TYPE_CHECKING:
     from ..models import Document
@@ -93,8 +93,8 @@ def compare_cmd(
                           file=None if output is None else open("/dev/null", "w"))
         head = Text()
         head.append(result.kind or "unrelated", style=KIND_STYLE.get(result.kind or "", "bold"))
-        head.append(f"  score {result.score}  covers {result.coverage_source:.0%} of {name_a}, "
-                    f"{result.coverage_target:.0%} of {name_b}  {len(result.passages)} passage(s)")
+        head.append(f"  score {result.score}  covers {result.coverage_source:.0%} of {clean(name_a)}, "
+                    f"{result.coverage_target:.0%} of {clean(name_b)}  {len(result.passages)} passage(s)")
         console.print(Group(head, *(passage_table(p, name_a, name_b, da.text, db.text) for p in result.passages)))
         if output is None:
             return code

@@ -7,6 +7,7 @@ word differences marked. Without it, members and links are shown with offsets on
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import TYPE_CHECKING, List, Optional
 
@@ -26,6 +27,16 @@ iter_corpus = lazy("dedup.stages.ingest", "iter_corpus")
 read_regular = lazy("dedup.evaluate", "read_regular")
 Report = lazy("dedup.models", "Report")
 word_diff = lazy("dedup.stages.report_html", "word_diff")
+clean = lazy("dedup.cli.table", "clean")  # ids, titles, sources: one line, no escape sequences
+
+# A passage's text keeps its lines and tabs; any other control character (ESC opening an
+# escape sequence, a carriage return) is a space, one for one, so the marked words'
+# offsets stay right and nothing in the data drives the terminal.
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
+def _visible(text: str) -> str:
+    return _CONTROL.sub(" ", text)
 
 KIND_STYLE = {"duplicate": "bold blue", "partial": "bold dark_orange", "template": "bold magenta"}
 
@@ -68,14 +79,14 @@ def side_text(text: Optional[str], start: int, end: int, diffs: list[int], style
 
     out = Text()
     lo, hi = max(0, start - CONTEXT), min(len(text), end + CONTEXT)
-    out.append(("…" if lo else "") + text[lo:start], style="dim")
-    body, at = text[start:end], 0
+    out.append(("…" if lo else "") + _visible(text[lo:start]), style="dim")
+    body, at = _visible(text[start:end]), 0
     for s, e in zip(diffs[::2], diffs[1::2]):
         out.append(body[at:s])
         out.append(body[s:e], style=style)
         at = e
     out.append(body[at:])
-    out.append(text[end:hi] + ("…" if hi < len(text) else ""), style="dim")
+    out.append(_visible(text[end:hi]) + ("…" if hi < len(text) else ""), style="dim")
     return out
 
 
@@ -86,8 +97,8 @@ def passage_table(p: Passage, source: str, target: str, src: Optional[str], tgt:
     t = Table(show_header=True, header_style="bold", expand=True, show_lines=False,
               title=f"[{p.source_start}:{p.source_end}] -> [{p.target_start}:{p.target_end}]  score {p.score}",
               title_justify="left", title_style="dim")
-    t.add_column(Text(source), ratio=1, overflow="fold")
-    t.add_column(Text(target), ratio=1, overflow="fold")
+    t.add_column(Text(clean(source)), ratio=1, overflow="fold")
+    t.add_column(Text(clean(target)), ratio=1, overflow="fold")
     t.add_row(side_text(src, p.source_start, p.source_end, da, "bold red strike"),
               side_text(tgt, p.target_start, p.target_end, db, "bold green"))
     return t
@@ -100,20 +111,20 @@ def cluster_view(c: Cluster, texts: dict[str, str]) -> Group:
     head.append(f"{c.id}  ", style="bold")
     head.append(c.kind, style=KIND_STYLE.get(c.kind, "bold"))
     head.append(f"  {c.size} documents  origin ")
-    head.append(c.origin, style="bold")
+    head.append(clean(c.origin), style="bold")
     parts.append(head)
     members = Table(show_header=True, header_style="bold", box=None, pad_edge=False)
     for col in ("member", "role", "date", "source", "cover", "title"):
         members.add_column(col, justify="right" if col == "cover" else "left", overflow="fold",
                            no_wrap=col in ("member", "date"))
     for m in c.members:
-        members.add_row(Text(m.doc_id), Text(m.role), Text(m.date.replace("T", " ")[:16] if m.date else "-"), Text(m.source or "-"),
-                        f"{m.coverage:.0%}", Text(m.title or ""))
+        members.add_row(Text(clean(m.doc_id)), Text(clean(m.role)), Text(clean(m.date.replace("T", " ")[:16]) if m.date else "-"),
+                        Text(clean(m.source) or "-"), f"{m.coverage:.0%}", Text(clean(m.title)))
     parts.append(members)
     for link in c.links:
         line = Text("\n")
         line.append(link.kind, style=KIND_STYLE.get(link.kind, "bold"))
-        line.append(f"  {link.source} -> {link.target}  score {link.score}  covers "
+        line.append(f"  {clean(link.source)} -> {clean(link.target)}  score {link.score}  covers "
                     f"{link.coverage_source:.0%} / {link.coverage_target:.0%}  {len(link.passages)} passage(s)")
         parts.append(line)
         for p in link.passages:
