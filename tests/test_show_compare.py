@@ -162,3 +162,11 @@ def test_show_and_compare_print_no_escape_sequence_of_the_data(run_cli, tmp_path
     for code, out, _ in outputs:
         assert code == 0 and "harbour" in outputs[0][1]
         assert not re.search(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]", out), repr(out[:200])
+
+
+def test_compare_by_id_says_when_records_of_the_corpus_were_skipped(run_cli, tmp_path):
+    corpus = tmp_path / "c.jsonl"
+    corpus.write_text('{"id": "a", "text": "one two three"}\nnot json\n')
+    code, out, err = run_cli("compare", "a", "zz", "--corpus", corpus)
+    assert code == 3 and out == "" and err.count("\n") == 1
+    assert err.endswith("(1 skipped: 'dedup cluster' on it names them)\n")

@@ -56,7 +56,9 @@ def _from_corpus(corpus: List[Path], ids: tuple[str, str], fields) -> tuple[Docu
     found = {d.id: d for d in iter_corpus([str(p) for p in corpus], problems, fields) if d.id in ids}
     for doc_id in ids:
         if doc_id not in found:
-            raise InputError(f"no document {doc_id!r} in {', '.join(map(str, corpus))}")
+            skipped = sum(p.skipped for p in problems)  # it may be one of them: say so
+            raise InputError(f"no document {doc_id!r} in {', '.join(map(str, corpus))}"
+                             + (f" ({skipped} skipped: 'dedup cluster' on it names them)" if skipped else ""))
     return found[ids[0]], found[ids[1]]
 
 
