@@ -104,3 +104,24 @@ def test_one_index_per_thread_on_one_file(where):
     assert errors == []
     with dedup.Index.open(where, jobs=1) as ix:
         assert sorted(d.id for d in docs if d.id in ix) == sorted(d.id for d in docs)
+
+
+def test_add_many_refuses_a_batch_size_under_one(tmp_path):
+    """0 or -1 made each document its own transaction (a repeated id then left the
+    documents before it stored, where a batch is refused whole)."""
+    import dedup
+
+    with dedup.Index.open(str(tmp_path / "i.db")) as index:
+        for bad in (0, -1, 1.5):
+            with pytest.raises(ValueError, match="batch_size"):
+                index.add_many([{"id": "a", "text": "one two three"}], batch_size=bad)
+        assert len(index) == 0
+
+
+def test_a_unix_socket_redis_url_reaches_redis_py_as_given():
+    """urlunsplit wrote unix:///path as unix:/path, which redis-py refuses: unix:// URLs
+    never worked though the schemes list names them."""
+    from dedup.index.redis.store import _parse
+
+    assert _parse("unix:///tmp/r.sock?db=2&prefix=x:&lock_ttl=5")[::2] == ("unix:///tmp/r.sock?db=2", "x:")
+    assert _parse("redis://h:6379/3?prefix=p:")[0] == "redis://h:6379/3"

@@ -44,6 +44,20 @@ def _peak_rss() -> int:
     return int(peak if sys.platform == "darwin" else peak * 1024)
 
 
+def _result(future):
+    """A task's result; the engine's failure (exit 7, one line) when Dask lost it: its
+    workers died running it again and again (out of memory?), or the scheduler is gone.
+    An exception the task raised itself is raised as it is."""
+    distributed = _distributed()
+    try:
+        return future.result()
+    except distributed.KilledWorker as exc:
+        raise EngineError(f"Dask workers died running a task of this run, {exc.args[0] if exc.args else ''} "
+                          "(out of memory?)") from None
+    except distributed.comm.CommClosedError as exc:
+        raise EngineError(f"lost the Dask scheduler mid-run: {exc}"[:300]) from None
+
+
 def _distributed():
     try:
         import distributed
@@ -81,8 +95,11 @@ class DaskEngine:
             if scheduler:
                 try:
                     client = distributed.Client(scheduler, timeout=CONNECT_TIMEOUT)
-                except (OSError, TimeoutError, ValueError) as exc:
-                    raise EngineError(f"cannot reach the Dask scheduler at {scheduler}: {exc}") from None
+                except Exception as exc:  # noqa: BLE001 - a server that is not Dask fails in any way
+                    # (an SSH banner read as a frame length is a MemoryError; tls:// without
+                    # a context a TypeError): the scheduler cannot be used, not a bug of ours
+                    raise EngineError(f"cannot reach the Dask scheduler at {scheduler}: "
+                                      f"{type(exc).__name__}: {exc}"[:300]) from None
             else:
                 from .processes import default_jobs
 
@@ -162,7 +179,7 @@ class DaskEngine:
         self._follow(futures)
         try:
             for k in range(len(futures)):
-                result = futures[k].result()
+                result = _result(futures[k])
                 self._done(futures[k])
                 futures[k] = None  # released: the worker may drop it
                 yield result
@@ -200,13 +217,13 @@ class DaskEngine:
 
         def stream():
             for k in range(len(results)):
-                result = results[k].result()
+                result = _result(results[k])
                 self._done(mapped[k])
                 results[k] = mapped[k] = None  # released: the workers may drop them
                 yield result
 
         def value():
-            out = total[0].result()
+            out = _result(total[0])
             for key in merges:  # all finished: the fold is here
                 self._count(key)
             total.clear()
@@ -244,7 +261,7 @@ class DaskEngine:
                     for k, m in enumerate(mapped):
                         _distributed().wait(m)
                         progress(k + 1, len(mapped))
-            results = [f.result() for f in parts]
+            results = [_result(f) for f in parts]
             for f in mapped + parts:
                 self._done(f)
             return results

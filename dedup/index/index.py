@@ -292,6 +292,8 @@ class Index:
         ``progress(stage, done, total)`` after each batch; ``total`` is 0 when ``docs``
         has no length (a stream).
         """
+        if not (isinstance(batch_size, int) and batch_size >= 1):
+            raise ValueError(f"batch_size must be a whole number of documents, 1 or more, not {batch_size!r}")
         return bulk.add_many(self, docs, batch_size, skip_duplicates, progress)
 
     # -- removal ----------------------------------------------------------------------------------

@@ -76,7 +76,10 @@ def _parse(url: str) -> tuple[str, str, str, float]:
     parts = urlsplit(url)
     query = parse_qsl(parts.query, keep_blank_values=True)
     ours = {k: v for k, v in query if k in ("prefix", "lock_ttl")}
-    base = urlunsplit(parts._replace(query=urlencode([(k, v) for k, v in query if k not in ours])))
+    rest = urlencode([(k, v) for k, v in query if k not in ours])
+    # the URL as given, its query trimmed (urlunsplit writes unix:///path as unix:/path,
+    # which redis-py refuses)
+    base = url.split("?", 1)[0] + (f"?{rest}" if rest else "")
     shown = url
     if parts.password is not None:
         user, host = parts.netloc.rsplit("@", 1)
