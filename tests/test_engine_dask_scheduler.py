@@ -1,0 +1,49 @@
+"""The Dask engine's --scheduler: an address that cannot be reached, or a server that is
+not a Dask scheduler, is the engine's failure (exit 7, one line)."""
+
+from __future__ import annotations
+
+import pytest
+
+from conftest import SEEDS
+
+distributed = pytest.importorskip("distributed")  # the test extra installs it: CI runs these
+
+
+def test_unreachable_scheduler_is_one_line_exit_7(run_cli, monkeypatch):
+    from dedup.engines import dask as dask_engine
+
+    monkeypatch.setattr(dask_engine, "CONNECT_TIMEOUT", 1)
+    code, _, err = run_cli("cluster", SEEDS, "--engine", "dask", "--scheduler", "tcp://127.0.0.1:9", "-q")
+    assert code == 7
+    assert len(err.strip().splitlines()) == 1 and "tcp://127.0.0.1:9" in err
+
+
+@pytest.mark.parametrize("address", ["banner", "tls://127.0.0.1:9"])
+def test_a_scheduler_that_is_not_dask_is_one_line_exit_7(run_cli, address):
+    """A server that greets first (an SSH banner, read by Dask as a frame length: a
+    MemoryError) or a tls:// address without a context is the scheduler's failure, exit 7,
+    not 'out of memory' (6) or an internal error (70)."""
+    import socket
+    import threading
+
+    server = socket.socket()
+    server.bind(("127.0.0.1", 0))
+    server.listen()
+
+    def greet():
+        while True:
+            try:
+                conn, _ = server.accept()
+            except OSError:
+                return
+            conn.sendall(b"SSH-2.0-OpenSSH_9.2\r\n")
+
+    threading.Thread(target=greet, daemon=True).start()
+    if address == "banner":
+        address = "tcp://127.0.0.1:%d" % server.getsockname()[1]
+    try:
+        code, _, err = run_cli("cluster", SEEDS, "--engine", "dask", "--scheduler", address, "-q")
+    finally:
+        server.close()
+    assert code == 7 and len(err.strip().splitlines()) == 1 and "cannot reach the Dask scheduler" in err
