@@ -8,7 +8,7 @@ from typing import Any, Optional
 
 from ..config import Config
 from ..errors import InputError
-from ..stages.ingest import _mend_surrogates, to_document
+from ..stages.ingest import mend_surrogates, to_document
 from ..models import Document
 from .errors import IndexFileError, SettingsMismatchError
 from . import seeds
@@ -77,7 +77,7 @@ def version() -> str:
 def mend_id(doc_id: Any) -> Any:
     """An id asked for as the readers store ids: a lone surrogate (which SQLite and Redis
     cannot encode) becomes U+FFFD, so it finds the document stored under it."""
-    return _mend_surrogates({"id": doc_id}, [])["id"]
+    return mend_surrogates({"id": doc_id}, [])["id"]
 
 
 def validate(doc: Any) -> Document:

@@ -48,7 +48,7 @@ class Sourced(NamedTuple):
     line: int | None = None
 
 
-def _mend_surrogates(record: dict, notes: list[str]) -> dict:
+def mend_surrogates(record: dict, notes: list[str]) -> dict:
     """Lone UTF-16 surrogates (JSON ``"\\ud800"``) cannot be stored or written as UTF-8:
     each becomes U+FFFD, and each field so mended is noted."""
     mended = None
@@ -80,14 +80,14 @@ def _to_document(record: Any, notes: list[str], strict: bool = False) -> Documen
     library, with nowhere for a note); else it is left out with a note, the record kept."""
     if isinstance(record, Document):
         record_fields = {k: getattr(record, k) for k in _FIELDS}
-        mended = _mend_surrogates(record_fields, notes)
+        mended = mend_surrogates(record_fields, notes)
         return record if mended is record_fields else record.model_copy(update=mended)
     if not isinstance(record, dict):
         raise InputError(f"expected an object with 'id' and 'text', got {type(record).__name__}")
     for key in ("id", "text"):
         if key not in record or record[key] is None:
             raise InputError(f"record has no '{key}'")
-    record = _mend_surrogates(record, notes)
+    record = mend_surrogates(record, notes)
     try:
         doc = Document.model_validate(record)
     except ValidationError as exc:
