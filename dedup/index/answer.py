@@ -4,6 +4,7 @@ the passages, the story it joins and that story's origin."""
 from __future__ import annotations
 
 import json
+from collections import Counter
 from datetime import datetime
 from typing import TYPE_CHECKING
 
@@ -30,28 +31,31 @@ def answer(index: "Index", d: Document, stored: bool):
     it writes (``stored``: it is being added; else a query, which lists the stored
     document with its id apart)."""
     store, cfg = index._store, index.config
-    n_docs = store.count() + 1
+    # a query of a stored document's id answers as if it were not stored: its row, its
+    # words, lines and n-gram anchors are left out of what the answer counts
+    same = None if stored else store.doc_by_id(d.id)
+    n_docs = store.count() + (same is None)
     lines = an.Lines.of(d.text)
-    drop = index._furniture(lines, d.source)
+    drop = index._furniture(lines, d.source, _without_stored(lines, d.source, same))
     p, facts, paras = an.analyse(d, lines, drop, cfg)
     hashes = an.word_hashes(d.text)
     grams = an.grams_of(hashes, index._mod)
-    cut, cut_grams = an.inline_furniture(p, grams, store.gram_counts(an.signed(grams)) + 1, index._mod, cfg)
+    gram_counts = store.gram_counts(an.signed(grams)) + 1
+    if same is not None:
+        gram_counts -= np.isin(grams, an.grams_of(an.word_hashes(same[2]), index._mod))
+    cut, cut_grams = an.inline_furniture(p, grams, gram_counts, index._mod, cfg)
     whole = p
     p, paras = an.cut_inline(d.text, p, paras, cut, cfg)
     keys = an.doc_band_keys([p], cfg)[0]
-    # a query of a stored document's id answers as if it were not stored: its row and its
-    # words are left out of what the answer counts
-    same = None if stored else store.doc_by_id(d.id)
     grams2 = seeds.bigram_keys(p) if index._seeds else np.zeros(0, np.int64)
     content = an.hash_of(hashes)
     # always candidates (crowded buckets are cut); a text without a word copies nothing
     exact = set(store.docs_with_hash(content)) if len(hashes) else set()
     found_rows = store.band_rows(np.concatenate([keys, grams2]))  # one look-up: bands, and the bigrams' carriers
+    if same is not None:  # its buckets are as full as without it
+        found_rows = [r for r in found_rows if r[1] != same[0]]
     is_gram = set(grams2.tolist())
     carried = seeds.carriers([r for r in found_rows if r[0] in is_gram])
-    if same is not None:
-        carried = {k: [x for x in v if x != same[0]] for k, v in carried.items()}
     phrases = seeds.phrase_table(grams2, carried) if index._seeds else None
     if phrases is not None:  # the phrases its words sit in, counted by the bigrams' rows
         seeds.with_phrases(p, phrases, grams2)
@@ -118,6 +122,24 @@ def answer(index: "Index", d: Document, stored: bool):
            "matches": matches, "stories": set(stories.values()), "hash": content, "grams": grams,
            "bigrams": grams2, "carried": carried}
     return result, new
+
+
+def _without_stored(lines: an.Lines, source, same):
+    """``Index._furniture``'s ``pending`` counts for a query of a stored document's id:
+    the document asked about once, the stored one (its lines, under its own source) not
+    at all. None otherwise (the document then counts once by itself)."""
+    if same is None:
+        return None
+    src, old = source or "", same[5] or ""
+    per_line, per_key, per_source = Counter(), Counter(), Counter({src: 1})
+    for k in lines.unique_keys().tolist():
+        per_line[(k, src)] += 1
+        per_key[k] += 1
+    for k in an.Lines.of(same[2]).unique_keys().tolist():
+        per_line[(k, old)] -= 1
+        per_key[k] -= 1
+    per_source[old] -= 1
+    return per_line, per_key, per_source
 
 
 def nearest_stored(p, facts: DocFacts, rows: list, others: list) -> Nearest | None:

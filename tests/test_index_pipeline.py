@@ -1,0 +1,33 @@
+"""The index as a news pipeline uses it: re-asking about stored documents, feeds that
+fail part way, paths of any type."""
+
+import shutil
+
+import dedup
+
+from index_helpers import mixed_docs
+
+
+def _answer(result: dedup.AddResult) -> dict:
+    """An answer without its story labels (rowid-based) and the query-only fields."""
+    out = result.model_dump(exclude={"in_index", "stored_cluster", "cluster", "origin"})
+    for m in out["matches"]:
+        del m["cluster"], m["origin"]
+    return out
+
+
+def test_query_of_a_stored_id_answers_as_without_it(tmp_path):
+    """A query of a stored document's id leaves that document out of everything the
+    answer counts (documents, words, lines, n-gram anchors, buckets): it equals the
+    answer of the same index with the document removed."""
+    docs = mixed_docs()
+    path = tmp_path / "i.db"
+    with dedup.Index.open(path, jobs=1) as index:
+        for d in docs:
+            index.add(d)
+        asked = {d.id: _answer(index.query(d)) for d in docs}
+    for d in docs:
+        shutil.copy(path, tmp_path / "less.db")
+        with dedup.Index.open(tmp_path / "less.db", jobs=1) as less:
+            less.remove(d.id)
+            assert asked[d.id] == _answer(less.query(d)), d.id
