@@ -3,6 +3,10 @@ fail part way, paths of any type."""
 
 import shutil
 
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
 import dedup
 
 from index_helpers import mixed_docs
@@ -31,3 +35,22 @@ def test_query_of_a_stored_id_answers_as_without_it(tmp_path):
         with dedup.Index.open(tmp_path / "less.db", jobs=1) as less:
             less.remove(d.id)
             assert asked[d.id] == _answer(less.query(d)), d.id
+
+
+@settings(max_examples=8, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(good=st.integers(0, 7), batch=st.integers(1, 4))
+def test_a_feed_that_fails_keeps_the_batches_read_before(tmp_path_factory, good, batch):
+    """A generator that raises after ``good`` documents: every whole batch read before the
+    failure is committed (the failing read happens while the batch before it is being
+    written, and used to undo it), the error is the feed's own."""
+    docs = mixed_docs()[:good]
+
+    def feed():
+        yield from docs
+        raise RuntimeError("feed broke")
+
+    with dedup.Index.open(tmp_path_factory.mktemp("ix") / "i.db", jobs=1) as index:
+        with pytest.raises(RuntimeError, match="feed broke"):
+            index.add_many(feed(), batch_size=batch)
+        kept = good // batch * batch
+        assert [d.id for d in docs if d.id in index] == [d.id for d in docs[:kept]]

@@ -87,11 +87,13 @@ def add_many(index: "Index", docs: Iterable[Union[Document, dict]], batch_size: 
     def read():
         """The next batch, validated, with its lines on the workers (or the error to
         raise once the batch before it is written)."""
-        batch = list(islice(it, max(1, batch_size)))
-        if not batch:
-            return None
-        seen[0] += len(batch)
         try:
+            # the caller's iterable may fail too (a feed that breaks): the batch before
+            # this one is being written and must be committed before the error is raised
+            batch = list(islice(it, max(1, batch_size)))
+            if not batch:
+                return None
+            seen[0] += len(batch)
             valid = _validated(batch, repeated, skip_duplicates)
         except Exception as exc:
             return exc

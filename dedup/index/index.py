@@ -285,8 +285,9 @@ class Index:
                  skip_duplicates: bool = False, progress: Optional[Progress] = None) -> BulkResult:
         """Store many documents, one transaction per ``batch_size``, without answering for
         each (call :meth:`clusters` for the result). Furniture is judged with each batch's
-        own lines counted. A bad document raises before its batch is written; earlier
-        batches stay. ``skip_duplicates``: skip ids already stored instead of raising.
+        own lines counted. A bad document, or an error of ``docs`` itself (a generator
+        that raises), raises before its batch is written; earlier batches stay.
+        ``skip_duplicates``: skip ids already stored instead of raising.
 
         Tokenizing runs on worker processes while this one writes the previous batch.
         ``progress(stage, done, total)`` after each batch; ``total`` is 0 when ``docs``
