@@ -1,6 +1,7 @@
 """The index as a news pipeline uses it: re-asking about stored documents, feeds that
 fail part way, paths of any type."""
 
+import os
 import shutil
 
 import pytest
@@ -54,3 +55,16 @@ def test_a_feed_that_fails_keeps_the_batches_read_before(tmp_path_factory, good,
             index.add_many(feed(), batch_size=batch)
         kept = good // batch * batch
         assert [d.id for d in docs if d.id in index] == [d.id for d in docs[:kept]]
+
+
+@pytest.mark.parametrize("name", [b"news.db", b"caf\xe9 news.db"])
+def test_an_index_path_may_be_bytes_or_a_name_that_is_not_utf8(tmp_path, name):
+    """As the corpus readers take them: bytes (decoded as the file system does), and a
+    name that is not UTF-8, as bytes or as the str os.fsdecode gives."""
+    as_bytes = os.fsencode(tmp_path) + b"/" + name
+    with dedup.Index.open(as_bytes, jobs=1) as index:
+        index.add({"id": "a", "text": "Some words of a story that is stored here."})
+    for again in (as_bytes, os.fsdecode(as_bytes)):
+        with dedup.Index.open(again, jobs=1, readonly=True) as index:
+            assert "a" in index
+    assert name in os.listdir(os.fsencode(tmp_path))

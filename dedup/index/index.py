@@ -60,7 +60,7 @@ class Index:
     # -- opening ----------------------------------------------------------------------
 
     @classmethod
-    def open(cls, path: Union[str, os.PathLike], config: Optional[Config] = None, *, create: bool = True,
+    def open(cls, path: Union[str, bytes, os.PathLike], config: Optional[Config] = None, *, create: bool = True,
              timeout: float = 5.0, durable: bool = False, jobs: Optional[int] = None,
              readonly: bool = False) -> "Index":
         """Open the index at ``path``, creating it (with ``config``, default settings if None)
@@ -78,7 +78,7 @@ class Index:
         ``path`` may be a ``redis://`` URL (see :mod:`dedup.index.redis.store`; ``durable``
         is then the server's own persistence setting).
         """
-        path = os.fspath(path)
+        path = os.fsdecode(path)  # bytes too, as the corpus readers take them
         if path.startswith(REDIS_SCHEMES):
             from .redis.store import RedisStore  # imports redis only when asked for
 

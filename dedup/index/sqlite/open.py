@@ -6,7 +6,7 @@ from __future__ import annotations
 import os
 import sqlite3
 import stat
-from urllib.request import pathname2url
+from urllib.parse import quote
 
 from ..errors import IndexFileError
 from .errors import kind
@@ -36,7 +36,9 @@ def check_path(path: str, mode: str) -> None:
 
 
 def _open(path: str, timeout: float, mode: str, immutable: bool = False) -> sqlite3.Connection:
-    uri = f"file:{pathname2url(path)}?mode={mode}" + ("&immutable=1" if immutable else "")
+    # quoted as bytes: a file name that is not UTF-8 (its bytes kept as surrogates by
+    # os.fsdecode) reaches SQLite as the same bytes, not as a UnicodeEncodeError
+    uri = f"file:{quote(os.fsencode(path))}?mode={mode}" + ("&immutable=1" if immutable else "")
     try:
         return sqlite3.connect(uri, uri=True, timeout=timeout, isolation_level=None, check_same_thread=False)
     except sqlite3.OperationalError as exc:
