@@ -8,6 +8,8 @@ heavily (``FN_WEIGHT``) because LSH only proposes pairs and alignment decides.
 
 from __future__ import annotations
 
+import numbers
+from collections.abc import Callable
 from functools import lru_cache
 from typing import Literal
 
@@ -211,3 +213,21 @@ def lsh_params(threshold: float, num_perm: int) -> tuple[int, int]:
             if err < best[0]:
                 best = (err, bands, rows)
     return best[1], best[2]
+
+
+def given_config(config, default: Callable[[], Config] = Config) -> Config:
+    """The ``config`` argument of a library call: a :class:`Config`, or None for
+    ``default()``. A dict of settings or anything else is a TypeError that says how to
+    make one (an AttributeError from deep inside the run said nothing)."""
+    if config is None:
+        return default()
+    if not isinstance(config, Config):
+        raise TypeError(f"config must be a dedup.Config (dedup.Config(**settings)), not {type(config).__name__}")
+    return config
+
+
+def given_jobs(jobs):
+    """The ``jobs`` argument: None (all cores) or a whole number (under 1 means 1)."""
+    if jobs is not None and (isinstance(jobs, bool) or not isinstance(jobs, numbers.Integral)):
+        raise TypeError(f"jobs must be a whole number of processes or None, not {type(jobs).__name__}")
+    return None if jobs is None else max(1, int(jobs))

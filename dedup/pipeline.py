@@ -14,7 +14,7 @@ import numpy as np
 
 from .stages.candidates import find_candidates
 from .stages.cluster import components, supported
-from .config import Config
+from .config import Config, given_config, given_jobs
 from .errors import InputError
 from .stages.ingest import Input, iter_sourced, problem_order, to_document
 from .stages.ingest.url import fetch, is_url
@@ -93,8 +93,8 @@ def run(
     """:func:`cluster`'s work, kept open as an :class:`Outcome` whose clusters are built
     as they are read (the workspace is removed when the ``with`` block ends). An engine
     given by name is started here and closed at the end; one given as an object is not."""
-    jobs = None if jobs is None else max(1, jobs)
-    cfg = config or Config()
+    jobs = given_jobs(jobs)
+    cfg = given_config(config)
     if isinstance(engine, str):
         with _started(make_engine(engine, jobs, client=client, partitions=partitions)) as eng:
             with run(inputs, cfg, progress, jobs, work_dir, fields, eng) as outcome:
@@ -343,7 +343,7 @@ def compare(a: Union[str, Document, dict], b: Union[str, Document, dict], config
     :mod:`dedup.stages.template`). Default settings: :meth:`Config.pairwise`. Symmetric: ``compare(b, a)`` mirrors
     ``compare(a, b)``; a text compared with itself is a duplicate with score 1.
     """
-    cfg = config or Config.pairwise()
+    cfg = given_config(config, Config.pairwise)
     # Renamed "a" and "b" so that two documents with one id stay two, in this order.
     da, db = (to_document({"id": k, "text": x} if isinstance(x, str) else {**to_document(x).model_dump(), "id": k})
               for k, x in (("a", a), ("b", b)))

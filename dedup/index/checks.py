@@ -4,9 +4,11 @@ splitting a story after a removal, refusing a closed index."""
 from __future__ import annotations
 
 import functools
+import math
+import numbers
 from typing import Any, Optional
 
-from ..config import Config
+from ..config import Config, given_config, given_jobs
 from ..errors import InputError
 from ..stages.ingest import mend_surrogates, to_document
 from ..models import Document
@@ -115,3 +117,16 @@ def check(store: SqliteStore, config: Optional[Config]) -> Config:
         diff = [f"{k} (index {have.get(k)}, asked {want.get(k)})" for k in sorted(want) if want.get(k) != have.get(k)]
         raise SettingsMismatchError(f"{path}: index was built with other settings: {'; '.join(diff)}")
     return cfg
+
+
+def open_arguments(config: Any, timeout: Any, jobs: Any) -> Optional[int]:
+    """:meth:`dedup.Index.open`'s arguments, checked before anything is opened (a NaN
+    timeout was a ValueError about integers, a dict config an AttributeError); ``jobs``
+    as the index keeps it."""
+    if config is not None:
+        given_config(config)
+    if isinstance(timeout, bool) or not isinstance(timeout, numbers.Real):
+        raise TypeError(f"timeout must be a number of seconds, not {type(timeout).__name__}")
+    if not 0 <= timeout < math.inf:
+        raise ValueError(f"timeout must be a finite number of seconds, 0 or more, not {timeout!r}")
+    return given_jobs(jobs)

@@ -24,7 +24,7 @@ from . import analysis as an
 from . import bulk
 from . import seeds
 from .answer import answer
-from .checks import bigram_carriers, check, mend_id, open_only, restory, validate, version
+from .checks import bigram_carriers, check, mend_id, open_arguments, open_only, restory, validate, version
 from .errors import DuplicateIdError, IndexDamagedError, IndexFileError, IndexReadOnlyError, UnknownIdError
 from .results import AddResult, BulkResult, Progress
 from .sqlite.store import SqliteStore
@@ -78,7 +78,7 @@ class Index:
         ``path`` may be a ``redis://`` URL (see :mod:`dedup.index.redis.store`; ``durable``
         is then the server's own persistence setting).
         """
-        path = os.fsdecode(path)  # bytes too, as the corpus readers take them
+        path, jobs = os.fsdecode(path), open_arguments(config, timeout, jobs)  # (bytes too, as the readers take)
         if path.startswith(REDIS_SCHEMES):
             from .redis.store import RedisStore  # imports redis only when asked for
 
