@@ -6,7 +6,7 @@ only wires them and reports progress through a callback (the library never print
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from typing import Optional, Union
 
@@ -37,7 +37,9 @@ def _noop(stage: str, done: int, total: int) -> None:
 
 
 def _as_inputs(inputs) -> list:
-    if isinstance(inputs, (str, bytes)) or not isinstance(inputs, Iterable):
+    # one record given alone is one input (a dict or a Document is iterable too: its keys
+    # were read as paths, its fields as records)
+    if isinstance(inputs, (str, bytes, Mapping, Document)) or not isinstance(inputs, Iterable):
         return [inputs]
     return list(inputs)
 
@@ -56,7 +58,8 @@ def cluster(
 ) -> Report:
     """Find the documents that share text, the passages, the origins; see :class:`Report`.
 
-    ``inputs``: paths (directories, .txt/.md, .jsonl[.gz]) and/or Documents or dicts.
+    ``inputs``: paths (directories, .txt/.md, .jsonl[.gz]) and/or Documents or dicts (one
+    path, Document or dict alone is that input).
     ``jobs``: worker processes (default: all cores); the report does not depend on it.
     ``keep_texts``: keep the texts of cluster members for :meth:`Report.text_of`.
     ``work_dir``: where the run keeps the corpus while it works (a private temporary

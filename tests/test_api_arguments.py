@@ -39,3 +39,11 @@ def test_jobs_of_another_type_is_a_type_error(jobs):
     with pytest.raises(TypeError, match="jobs must be a whole number of processes or None"):
         dedup.cluster(DOCS, jobs=jobs)
 
+
+@pytest.mark.parametrize("one", [DOCS[0], dedup.Document(**DOCS[0])])
+def test_one_record_given_alone_is_one_document(one):
+    """A dict or Document given alone, not in a list, is that record (its keys were read
+    as paths: 'id: no such file or directory'; a Document's fields as records)."""
+    alone = dedup.cluster(one, jobs=1)
+    assert alone.model_dump_json() == dedup.cluster([one], jobs=1).model_dump_json()
+    assert [d.doc_id for d in alone.documents] == ["a"]
