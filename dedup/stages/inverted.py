@@ -23,7 +23,7 @@ from __future__ import annotations
 import numpy as np
 
 from .segment import member_sorted, unique_sorted
-from .significance import search_size
+from .significance import log_over, search_size
 from ..storage.keyparts import KeyParts, split_by, split_by_key
 
 MAX_DF = 10  # documents carrying a seeding bigram, at most
@@ -121,7 +121,7 @@ def _scored(tagged: np.ndarray, weights: np.ndarray, bits: int, n_docs: int, pro
     if ntokens is not None and max_evalue is not None:
         i, j = codes // n_docs, codes % n_docs
         tests = search_size(n_docs)  # the documents compared, as the alignment counts them
-        need = np.log(tests * np.maximum(ntokens[i], 1) * np.maximum(ntokens[j], 1) / max_evalue)
+        need = log_over(tests * np.maximum(ntokens[i], 1) * np.maximum(ntokens[j], 1), max_evalue)
         keep &= score >= need
     keep &= ~member_sorted(codes, proposed)  # sorted: a search, not np.isin's sort of both
     return codes[keep], score[keep]

@@ -29,7 +29,7 @@ import numpy as np
 from .align import Side, Span, span_of
 from .blocks import equal_blocks
 from .event import FACT_EVIDENCE
-from .significance import LN2
+from .significance import LN2, log_over
 
 # Word pairs (a word's sentences on one side times its sentences on the other) a pair
 # may weigh: words that stand in many sentences of both (a name the whole story repeats)
@@ -81,7 +81,7 @@ def _rewrites(spans, A: Side, B: Side, ha, hb, sentences_a, sentences_b, open_a,
     (first_a, _, words_a), (first_b, _, words_b) = sentences_a, sentences_b
     ra, rb = np.diff(A.sig.cum_rarity), np.diff(B.sig.cum_rarity)
     post_a, post_b = _postings(words_a, ra, open_a, A.shared), _postings(words_b, rb, open_b, B.shared)
-    need = np.log(len(first_a) * len(first_b) / max_evalue)
+    need = log_over(len(first_a) * len(first_b), max_evalue)
     # no pair of sentences can score more than the best sentence of each side alone
     if 0.5 * (_best(post_a, len(first_a)) + _best(post_b, len(first_b))) < need:
         return spans

@@ -245,4 +245,20 @@ def evalue(score: float, n_a: int, n_b: int, tests: int) -> float:
 
 def min_score(n_a: int, n_b: int, tests: int, max_evalue: float) -> float:
     """The lowest score with ``E <= max_evalue``."""
-    return math.log(max(1, tests) * max(1, n_a) * max(1, n_b) / max_evalue)
+    return log_over(max(1, tests) * max(1, n_a) * max(1, n_b), max_evalue)
+
+
+def log_over(x, max_evalue: float):
+    """``ln(x / max_evalue)`` (``x`` a number or an array): as one quotient, and as a
+    difference of logs where the quotient overflows, for a ``max_evalue`` as small as
+    the settings allow (1e-300 made it inf, and an OverflowError of the gap width)."""
+    if not isinstance(x, np.ndarray):  # a Python number: its division overflows to inf, silently
+        q = x / max_evalue
+        return math.log(q) if q < math.inf else math.log(x) - math.log(max_evalue)
+    with np.errstate(over="ignore"):  # numpy would warn on stderr (the library never prints)
+        q = x / max_evalue
+    out = np.log(q)
+    big = ~np.isfinite(q)
+    if big.any():
+        out[big] = np.log(np.asarray(x, dtype=np.float64)[big]) - math.log(max_evalue)
+    return out
