@@ -68,3 +68,30 @@ def test_an_index_path_may_be_bytes_or_a_name_that_is_not_utf8(tmp_path, name):
         with dedup.Index.open(again, jobs=1, readonly=True) as index:
             assert "a" in index
     assert name in os.listdir(os.fsencode(tmp_path))
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="needs os.fork")
+def test_an_index_used_across_fork_refuses_and_a_new_one_works(tmp_path):
+    """SQLite's locks belong to the process that took them: a connection used in a forked
+    child (a multiprocessing pool started after the index was opened) may damage the
+    file. The child gets IndexFileError and opens its own."""
+    docs = mixed_docs()
+    path = tmp_path / "i.db"
+    with dedup.Index.open(path, jobs=1) as index:
+        index.add(docs[0])
+        pid = os.fork()
+        if pid == 0:  # pragma: no cover - child
+            code = 1
+            try:
+                try:
+                    index.add(docs[1])
+                except dedup.IndexFileError as exc:
+                    if "opened by the parent of this process" in str(exc):
+                        with dedup.Index.open(path, jobs=1) as own:
+                            own.add(docs[2])
+                        code = 0
+            finally:
+                os._exit(code)
+        assert os.waitstatus_to_exitcode(os.waitpid(pid, 0)[1]) == 0
+        index.add(docs[3])  # the parent's goes on
+        assert [d.id in index for d in docs[:4]] == [True, False, True, True]

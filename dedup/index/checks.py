@@ -6,6 +6,7 @@ from __future__ import annotations
 import functools
 import math
 import numbers
+import os
 from typing import Any, Optional
 
 from ..config import Config, given_config, given_jobs
@@ -22,13 +23,19 @@ _OPEN_ONLY = ("__len__", "__contains__", "__enter__")  # and every public method
 def open_only(cls):
     """Make every public method of :class:`dedup.Index` (and ``len``, ``in``, ``with``) raise
     :class:`IndexFileError` once the index is closed, whatever its store would raise
-    (SQLite: ProgrammingError from some calls; Redis would quietly connect again)."""
+    (SQLite: ProgrammingError from some calls; Redis would quietly connect again), and
+    in a process forked after it was opened: SQLite's locks belong to the process that
+    took them, so a connection used across ``fork()`` may damage the file (SQLite's
+    documentation says never to), and a Redis writer's lock token would be shared."""
 
     def wrap(fn):
         @functools.wraps(fn)
         def call(self, *args, **kwargs):
             if self.closed:
                 raise IndexFileError(f"{self.path}: the index is closed")
+            if self._pid != os.getpid():
+                raise IndexFileError(f"{self.path}: this Index was opened by the parent of this process "
+                                     "(before a fork); open the index again in this process")
             return fn(self, *args, **kwargs)
 
         return call

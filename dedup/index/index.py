@@ -43,7 +43,7 @@ class Index:
 
     def __init__(self, store: SqliteStore, config: Config, jobs: Optional[int]):
         self._store = store
-        self.closed = False  # see close(): every method then refuses (checks.open_only)
+        self.closed, self._pid = False, os.getpid()  # closed, or forked: every method refuses (checks.open_only)
         self.config = config
         self.path = store.path
         self._jobs = jobs
