@@ -95,3 +95,15 @@ def test_an_index_used_across_fork_refuses_and_a_new_one_works(tmp_path):
         assert os.waitstatus_to_exitcode(os.waitpid(pid, 0)[1]) == 0
         index.add(docs[3])  # the parent's goes on
         assert [d.id in index for d in docs[:4]] == [True, False, True, True]
+
+
+def test_an_integer_id_is_found_as_add_stored_it(tmp_path):
+    """add() takes {"id": 5} as "5" (as the readers take a numeric id); get, in, remove
+    and query find it under 5 too (``5 in index`` was False while ``get(5)`` found it)."""
+    text = "Some words of a story that is stored here."
+    with dedup.Index.open(tmp_path / "i.db", jobs=1) as index:
+        assert index.add({"id": 5, "text": text}).doc_id == "5"
+        assert 5 in index and "5" in index and True not in index
+        assert index.get(5).id == "5" and index.query({"id": 5, "text": text}).in_index
+        index.remove(5)
+        assert 5 not in index and len(index) == 0

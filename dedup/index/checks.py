@@ -84,8 +84,11 @@ def version() -> str:
 
 
 def mend_id(doc_id: Any) -> Any:
-    """An id asked for as the readers store ids: a lone surrogate (which SQLite and Redis
-    cannot encode) becomes U+FFFD, so it finds the document stored under it."""
+    """An id asked for as the readers store ids: an integer as its digits (``add`` takes
+    ``{"id": 5}`` as "5"), a lone surrogate (which SQLite and Redis cannot encode) as
+    U+FFFD, so it finds the document stored under it."""
+    if isinstance(doc_id, int) and not isinstance(doc_id, bool):
+        doc_id = str(doc_id)
     return mend_surrogates({"id": doc_id}, [])["id"]
 
 

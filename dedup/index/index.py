@@ -116,7 +116,7 @@ class Index:
         return self._store.count()
 
     def __contains__(self, doc_id: object) -> bool:
-        return isinstance(doc_id, str) and self._store.doc_by_id(mend_id(doc_id)) is not None
+        return isinstance(key := mend_id(doc_id), str) and self._store.doc_by_id(key) is not None  # 5: "5"
 
     def get(self, doc_id: str) -> Optional[Document]:
         """The stored document, or None (``doc_id`` read as the readers read ids: see
