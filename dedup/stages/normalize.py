@@ -1,7 +1,9 @@
 """Normalize and tokenize text, keeping every token's offsets into the original.
 
 Tokens are runs of letters and digits; each CJK ideograph or kana is a token of its
-own, because those scripts do not put spaces between words. A token's identity is its
+own, and so is each letter, with its combining marks, of the scripts Unicode writes
+without spaces between words (Line_Break=SA: Thai, Lao, Khmer, Myanmar, ...), because
+those scripts do not put spaces between words. A token's identity is its
 normalized form (NFKC, case-folded, quotes and dashes unified), hashed with xxh3 so
 that identities are stable across processes and runs (Python's ``hash`` is salted).
 """
@@ -12,6 +14,7 @@ import re
 import unicodedata
 
 import numpy as np
+import regex
 import xxhash
 
 # Quotes and dashes that publishers use interchangeably.
@@ -46,9 +49,31 @@ def _mark_ranges() -> str:
 
 
 _MARKS = _mark_ranges()
-# A word: letters and digits (no CJK) and the marks that combine with them.
-_WORD = rf"[^\W_{_CJK}]|[{_MARKS}]"
-TOKEN_RE = re.compile(rf"[{_CJK}]|(?:{_WORD})+")
+
+
+def _spaceless_ranges() -> str:
+    """A regex class body of the letters of scripts written without spaces between words
+    (Unicode Line_Break=SA, "complex context": Thai, Lao, Khmer, Myanmar, Tai scripts).
+    Space-separated runs there are phrases, not words: a copy that edits one word would
+    share no token with its source. A dictionary segmenter knows one script at a time; a
+    token per letter and its marks serves every such script, as a token per ideograph
+    serves CJK. (Their letters lie below U+11800.)"""
+    sa = regex.compile(r"\p{Line_Break=SA}")
+    letter = re.compile(r"[^\W\d_]")
+    cps = [c for c in range(0x11800) if sa.match(chr(c)) and letter.match(chr(c))]
+    out: list[list[int]] = []
+    for c in cps:
+        if out and out[-1][1] == c - 1:
+            out[-1][1] = c
+        else:
+            out.append([c, c])
+    return "".join(re.escape(chr(a)) + ("-" + re.escape(chr(b)) if b > a else "") for a, b in out)
+
+
+_SPACELESS = _spaceless_ranges()
+# A word: letters and digits (no CJK, no spaceless script) and the marks that combine with them.
+_WORD = rf"[^\W_{_CJK}{_SPACELESS}]|[{_MARKS}]"
+TOKEN_RE = re.compile(rf"[{_CJK}]|[{_SPACELESS}][{_MARKS}]*|(?:{_WORD})+")
 _SENTENCE_END = re.compile(r"[.!?\u3002\uff01\uff1f][\"'\u201d\u2019)\]]*(?=\s|$)")
 
 
@@ -102,12 +127,15 @@ def _hash_of(tok: str) -> int:
 
 
 # Token classes by code point, the same sets as TOKEN_RE: 0 between tokens, 1 inside a
-# word run, 2 a token of its own (CJK). Filled from the regex itself, 4,096 code points
+# word run, 2 a token of its own (CJK), 3 a token with the marks that follow it (spaceless scripts). Filled from the regex itself, 4,096 code points
 # at a time as texts first use them, so the table cannot drift from the pattern.
 _WORD_CHAR = re.compile(_WORD)
 _CJK_CHAR = re.compile(rf"[{_CJK}]")
+_SPACELESS_CHAR = re.compile(rf"[{_SPACELESS}]")
+_MARK_CHAR = re.compile(rf"[{_MARKS}]")
 _BLOCK = 12
 _CLASS = np.zeros(0x110000, dtype=np.uint8)
+_IS_MARK = np.zeros(0x110000, dtype=bool)
 _BUILT = np.zeros(0x110000 >> _BLOCK, dtype=bool)
 # ASCII bytes: word characters lower-cased, the rest made spaces (bytes.translate runs
 # about ten times faster than str.translate with a dict)
@@ -121,6 +149,8 @@ def _build_classes(blocks: np.ndarray) -> None:
         table = _CLASS[lo : lo + len(chars)]
         table[[m.start() for m in _WORD_CHAR.finditer(chars)]] = 1
         table[[m.start() for m in _CJK_CHAR.finditer(chars)]] = 2
+        table[[m.start() for m in _SPACELESS_CHAR.finditer(chars)]] = 3
+        _IS_MARK[[lo + m.start() for m in _MARK_CHAR.finditer(chars)]] = True
         _BUILT[b] = True
 
 
@@ -147,6 +177,9 @@ def tokenize(text: str, start: int = 0, end: int | None = None):
             blocks = np.unique(block)
             _build_classes(blocks[~_BUILT[blocks]])
     cls = _CLASS[codes]
+    clusters = None
+    if not part.isascii() and (cls == 3).any():
+        cls, clusters = _clusters(codes, cls)
     inside = np.zeros(len(cls) + 2, dtype=bool)
     inside[1:-1] = cls == 1
     edges = np.flatnonzero(inside[1:] != inside[:-1])  # a run's start, then its end, ...
@@ -162,7 +195,30 @@ def tokenize(text: str, start: int = 0, end: int | None = None):
         starts = np.concatenate([starts, single])[order]
         ends = np.concatenate([ends, single + 1])[order]
         hashes = np.concatenate([hashes, _hashes(codes[single].tobytes().decode("utf-32-le"))])[order]
+    if clusters is not None:  # spaceless scripts: a token per letter and its marks
+        c_starts, c_ends = clusters
+        toks = [part[a:b] for a, b in zip(c_starts.tolist(), c_ends.tolist())]
+        order = np.argsort(np.concatenate([starts, c_starts]), kind="stable")
+        starts = np.concatenate([starts, c_starts])[order]
+        ends = np.concatenate([ends, c_ends])[order]
+        hashes = np.concatenate([hashes, _hashes(toks)])[order]
     return starts + start, ends + start, hashes
+
+
+def _clusters(codes: np.ndarray, cls: np.ndarray):
+    """The classes with the marks that follow a spaceless-script letter taken out of the
+    word runs, and the spans of its tokens (each letter and the marks after it)."""
+    n = len(codes)
+    mark = _IS_MARK[codes]
+    idx = np.arange(n)
+    owner = np.maximum.accumulate(np.where(mark, -1, idx))  # the last non-mark at or before
+    attached = mark & (owner >= 0) & (cls[np.maximum(owner, 0)] == 3)
+    cls = np.where(attached, np.uint8(0), cls)
+    c_starts = np.flatnonzero(cls == 3)
+    breaks = np.flatnonzero(~attached)  # a token runs to the next code point that is no attached mark
+    at = np.searchsorted(breaks, c_starts, side="right")
+    c_ends = np.where(at < len(breaks), breaks[np.minimum(at, len(breaks) - 1)], n)
+    return cls, (c_starts, c_ends)
 
 
 def _hashes(toks) -> np.ndarray:

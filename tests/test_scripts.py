@@ -1,0 +1,47 @@
+"""News in scripts and languages other than English: tokens, dates and wire credits."""
+
+from __future__ import annotations
+
+import unicodedata
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import dedup
+from dedup.stages.normalize import tokenize, words
+
+# A Lao wire item and a copy that changed one word in each sentence (Lao, like Thai,
+# Khmer and Myanmar, puts no spaces between words: a space ends a phrase).
+_LAO = ("ລັດຖະບານລາວໄດ້ອະນຸມັດງົບປະມານໃໝ່ສຳລັບການກໍ່ສ້າງທາງຫຼວງແຫ່ງຊາດເລກທີສິບສາມ ເພື່ອເຊື່ອມຕໍ່ນະຄອນຫຼວງວຽງຈັນກັບແຂວງພາກໃຕ້ "
+        "ລັດຖະມົນຕີກະຊວງໂຍທາທິການແລະຂົນສົ່ງກ່າວວ່າໂຄງການນີ້ຈະສຳເລັດພາຍໃນສາມປີ ແລະຈະສ້າງວຽກເຮັດງານທຳໃຫ້ປະຊາຊົນຫຼາຍພັນຄົນ "
+        "ປະຊາຊົນໃນເຂດຊົນນະບົດຫວັງວ່າການເດີນທາງໄປຕະຫຼາດແລະໂຮງໝໍຈະສະດວກຂຶ້ນກວ່າເກົ່າ")
+
+
+def test_spaceless_scripts_are_tokens_below_the_phrase():
+    """A space-separated run of Thai or Lao is a phrase: as one token, a copy that edits one
+    word of it shares nothing with its source. Each letter with its marks is a token."""
+    assert words("ภาษาไทย") == ["ภ", "า", "ษ", "า", "ไ", "ท", "ย"]
+    assert words("ที่นี่") == ["ที่", "นี่"]  # the marks stay with their letter
+    assert words("ភាសា abc မြန်") == ["ភា", "សា", "abc", "မြ", "န်"]
+    copy = _LAO.replace("ງົບປະມານ", "ເງິນ").replace("ສາມປີ", "ສີ່ປີ").replace("ຕະຫຼາດ", "ຮ້ານຄ້າ")
+    got = dedup.compare(_LAO, copy)
+    assert got.passages and got.coverage_source > 0.5, got
+    for p in got.passages:  # offsets slice the texts whole: marks never cut from their letter
+        for text, a in ((_LAO, p.source_start), (copy, p.target_start)):
+            assert unicodedata.category(text[a])[0] != "M"
+
+
+@settings(max_examples=200)
+@given(st.text(alphabet=st.sampled_from("กขคเแโาิีึุู่้๊๋์ ັິີ ຄງຈ ក ខ ា ិ က ခ ် ြ a1"), max_size=40))
+def test_spaceless_tokens_tile_their_letters(text):
+    """Every letter of a spaceless script is in exactly one token, and a token never starts with a mark."""
+    starts, ends, _ = tokenize(text)
+    covered = [False] * len(text)
+    for a, b in zip(starts.tolist(), ends.tolist()):
+        assert unicodedata.category(text[a])[0] != "M" or a == 0 or not text[a - 1].strip() or text[a - 1] in "a1"
+        for i in range(a, b):
+            assert not covered[i]
+            covered[i] = True
+    for i, c in enumerate(text):
+        if unicodedata.category(c)[0] == "L":
+            assert covered[i]
