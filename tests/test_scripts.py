@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import unicodedata
+from datetime import datetime
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import dedup
+from dedup.stages.dates import find_date
 from dedup.stages.normalize import tokenize, words
 
 # A Lao wire item and a copy that changed one word in each sentence (Lao, like Thai,
@@ -45,3 +48,36 @@ def test_spaceless_tokens_tile_their_letters(text):
     for i, c in enumerate(text):
         if unicodedata.category(c)[0] == "L":
             assert covered[i]
+
+
+def _article(dateline: str) -> str:
+    return f"Headline\n\n{dateline} " + "words of the story go on here " * 4 + "to the end.\n\nAnother paragraph.\n"
+
+
+@pytest.mark.parametrize("dateline", [
+    "İSTANBUL, 7 Ekim 2023 (AA) -",                   # Turkish
+    "ΑΘΗΝΑ, 7 Οκτωβρίου 2023 -",                      # Greek, genitive
+    "ΑΘΗΝΑ, 7 ΟΚΤΩΒΡΙΟΥ 2023 -",                      # Greek capitals drop the accent
+    "القاهرة، 7 أكتوبر 2023 -",                        # Arabic
+    "القاهرة، ٧ أكتوبر ٢٠٢٣ -",                        # Arabic-Indic digits
+    "ירושלים, 7 באוקטובר 2023 -",                     # Hebrew, with its preposition
+    "मुंबई, 7 अक्टूबर 2023 -",                         # Hindi: vowel signs in the month
+    "WARSZAWA, 7 października 2023 (PAP) -",         # Polish
+    "AMSTERDAM, 7 oktober 2023 (ANP) -",             # Dutch
+    "新华社上海２０２３年１０月７日电",                    # full-width digits
+])
+def test_datelines_of_the_news_languages(dateline):
+    assert find_date(_article(dateline)) == datetime(2023, 10, 7), dateline
+
+
+@pytest.mark.parametrize("dateline", ["İSTANBUL, 31 Şubat 2023 (AA) -", "ΑΘΗΝΑ, 7 Οκτωμπρίου 2023 -",
+                                      "القاهرة، 7 أكتوبرر 2023 -", "新华社上海２０２３年２月３０日电"])
+def test_impossible_or_misspelt_dates_are_no_dates(dateline):
+    assert find_date(_article(dateline)) is None
+
+
+@given(st.text(max_size=60))
+def test_date_reading_never_raises(text):
+    find_date(_article(text))
+    find_date(text)
+

@@ -23,34 +23,16 @@ month name (a misspelling such as "Sepember") is not a date.
 from __future__ import annotations
 
 import re
-import unicodedata
 from datetime import datetime, timedelta, timezone
 from functools import lru_cache
 from itertools import islice
 
+from .months import DIGITS, month_number
+from .normalize import _MARKS
+
 DATE_ORDERS = ("DMY", "MDY", "YMD")
 DEFAULT_DATE_ORDER = "DMY"
 HEAD_LINES = 15  # dates and titles live in the first lines of an article
-
-_MONTH_WORDS = [  # per month: names and abbreviations in the major news languages
-    "january jan janvier janv januar jänner jaenner enero ene gennaio gen janeiro января январь",
-    "february feb février fevrier févr fevr februar febrero febbraio fevereiro fev февраля февраль",
-    "march mar mars märz maerz marz marzo março marco марта март",
-    "april apr avril avr abril abr aprile апреля апрель",
-    "may mai mayo maggio mag maio мая май",
-    "june jun juin juni junio giugno giu junho июня июнь",
-    "july jul juillet juil juli julio luglio lug julho июля июль",
-    "august aug août aout agosto ago августа август",
-    "september sep sept septembre setiembre septiembre settembre set setembro сентября сентябрь",
-    "october oct octobre oktober okt octubre ottobre ott outubro out октября октябрь",
-    "november nov novembre noviembre novembro ноября ноябрь",
-    "december dec décembre decembre déc dezember dez diciembre dic dicembre dezembro декабря декабрь",
-]
-MONTHS: dict[str, int] = {}
-for _i, _names in enumerate(_MONTH_WORDS, start=1):
-    for _n in _names.split():
-        assert MONTHS.setdefault(_n, _i) == _i, _n  # no word names two months
-del _i, _names, _n
 
 # A timezone abbreviation is read only when it names one offset (not CST, IST: each is two).
 _ZONES = {
@@ -59,7 +41,8 @@ _ZONES = {
     "hkt": 8, "sgt": 8, "aest": 10, "aedt": 11,
 }
 _YEAR = r"(?P<y>(?:19|20)\d\d)"
-_MON = r"(?P<mon>[^\W\d_]{3,11})\.?"
+# letters and the marks inside them (a Devanagari or Thai month name has vowel signs, which \w leaves out)
+_MON = rf"(?P<mon>(?:[^\W\d_]|[{_MARKS}]){{3,15}})\.?"
 _TIME = (
     r"(?:(?:\s*,\s*|\s+|T)(?:at\s+|à\s+|um\s+|a las\s+|alle\s+|às\s+|в\s+)?"
     r"(?P<H>\d{1,2})[:h](?P<M>\d{2})(?::(?P<S>\d{2})(?:[.,]\d+)?)?\s*(?P<ampm>[ap]\.?m\.?(?![^\W\d_]))?"
@@ -81,14 +64,6 @@ _PATTERNS = [
 _EPOCH = re.compile(r"\s*(\d{9,10})(?:\.\d+)?\s*")
 # the commonest record form, 2017-03-10T09:16:55: what _PATTERNS[0] reads it as, without the search
 _ISO_SECONDS = re.compile(r"((?:19|20)\d\d)-(\d\d)-(\d\d)T(\d\d):(\d\d):(\d\d)")
-
-
-def _month(word: str) -> int | None:
-    w = word.lower().rstrip(".")
-    got = MONTHS.get(w)
-    if got is None:  # accents dropped by some feeds: "fevrier", "aout"
-        got = MONTHS.get("".join(c for c in unicodedata.normalize("NFD", w) if not unicodedata.combining(c)))
-    return got
 
 
 def _zone(name: str | None, offset: str | None) -> timezone | None:
@@ -118,7 +93,7 @@ def _from_match(m: re.Match, order: str) -> datetime | None:
             day, month = (a, b) if order == "DMY" else (b, a)
     else:
         day = int(gd["d"])
-        month = _month(gd["mon"]) if gd.get("mon") else int(gd["m"])
+        month = month_number(gd["mon"]) if gd.get("mon") else int(gd["m"])
         if month is None:
             return None
     hour, minute, second = (int(gd[k]) if gd.get(k) else 0 for k in ("H", "M", "S"))
@@ -137,6 +112,8 @@ def _from_match(m: re.Match, order: str) -> datetime | None:
 
 def date_matches(text: str, order: str = DEFAULT_DATE_ORDER):
     """``(start, end, datetime)`` of every date printed in ``text``, by position."""
+    if not text.isascii():
+        text = text.translate(DIGITS)
     if "19" not in text and "20" not in text:  # every pattern needs a year (_YEAR)
         return []
     found = []
@@ -334,6 +311,8 @@ def body_opening_date(line: str, order: str = DEFAULT_DATE_ORDER) -> datetime | 
         if dt is not None:
             return dt
     opening = " ".join(line.split()[:5])
+    if not opening.isascii():
+        opening = opening.translate(DIGITS)
     for k in sorted(_NUMERIC):
         m = _PATTERNS[k].search(opening)
         if m and len(_WORD.findall(opening[: m.start()])) <= 1:
