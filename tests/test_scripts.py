@@ -10,6 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import dedup
+from dedup.stages.credits import find_credits
 from dedup.stages.dates import find_date
 from dedup.stages.normalize import tokenize, words
 
@@ -64,6 +65,8 @@ def _article(dateline: str) -> str:
     "मुंबई, 7 अक्टूबर 2023 -",                         # Hindi: vowel signs in the month
     "WARSZAWA, 7 października 2023 (PAP) -",         # Polish
     "AMSTERDAM, 7 oktober 2023 (ANP) -",             # Dutch
+    "MADRID, 7 de octubre de 2023 (EFE).-",          # EFE's full stop after the credit
+    "МОСКВА, 7 октября 2023 г. /ТАСС/.",             # TASS: the year's "г." and /ТАСС/.
     "新华社上海２０２３年１０月７日电",                    # full-width digits
 ])
 def test_datelines_of_the_news_languages(dateline):
@@ -81,3 +84,8 @@ def test_date_reading_never_raises(text):
     find_date(_article(text))
     find_date(text)
 
+
+def test_slash_credits_close_the_dateline():
+    """TASS signs "/TASS/" between slashes: the dateline's credit, whatever its full stops."""
+    for line in ("MOSCOW, October 7 /TASS/ -", "МОСКВА, 7 октября. /ТАСС/.", "MADRID, 7 oct (EFE).-"):
+        assert find_credits(_article(line)), line

@@ -200,8 +200,12 @@ def format_date(dt: datetime) -> str:
 
 _WORD = re.compile(r"[^\W_]+")
 _MARKS, _CLOSERS = ".!?。！？", "\"'”’»)"
-# "WASHINGTON, March 3 (Reuters) - ", "PARIS, 10 mars 2017 (AFP) — ", "LONDON -- "
-_DATELINE = re.compile(r"^\s*(?P<pre>[^\W\d_][^\n]{0,100}?)\s*(?:[-–—]{1,2}|/[^/\n]{2,30}/\s*[-–—]{0,2})\s")
+# "WASHINGTON, March 3 (Reuters) - ", "PARIS, 10 mars 2017 (AFP) — ", "LONDON -- ",
+# "MADRID, 3 mar (EFE).- ", "МОСКВА, 3 марта. /ТАСС/. "
+_DATELINE = re.compile(
+    r"^\s*(?P<pre>[^\W\d_][^\n]{0,100}?)\s*(?:[-–—]{1,2}|(?P<slash>/[^/\n]{2,30}/)\.?\s*[-–—]{0,2})\s")
+# a credit in brackets closing the dateline, with the full stop some agencies put after it
+_CLOSING_CREDIT = re.compile(r"\([^()\n]{2,30}\)\.$")
 DATELINE_WORDS = 14
 DATE_LINE_EXTRA_WORDS = 6  # words a date line may carry besides the date ("Posted ... by")
 # ASCII bytes: letters and digits kept, the rest made spaces, so split() leaves the _WORD runs
@@ -276,9 +280,12 @@ def dateline(line: str) -> str | None:
     if not m:
         return None
     pre = m.group("pre")
-    if len(_WORD.findall(pre)) > DATELINE_WORDS or ends_sentence(pre) or pre[:1].islower():
+    # a credit between slashes ends the dateline ("/ТАСС/."), as "(EFE)." does: the full
+    # stop before it ("3 марта." or "2024 г.", the year's abbreviation) ends no sentence
+    enclosed = m.group("slash") or _CLOSING_CREDIT.search(pre)
+    if len(_WORD.findall(pre)) > DATELINE_WORDS or (ends_sentence(pre) and not enclosed) or pre[:1].islower():
         return None
-    return pre
+    return line[m.start("pre"):m.end("slash")] if m.group("slash") else pre  # the credit is the dateline's
 
 
 def date_line(line: str, order: str = DEFAULT_DATE_ORDER) -> datetime | None:
