@@ -44,3 +44,24 @@ def test_credits():
     # credit positions: dateline, photo credit, source line (a mention in prose is no credit)
     assert find_credits("BEIJING (Reuters) - ... Photo: AFP/X ... Source: Xinhua") == ["Xinhua", "Reuters", "AFP"]
     assert find_credits("APPLE rose; the map was updated") == []
+
+
+def _literal_names():
+    """Every agency's names as printed: each top-level alternative, optional parts left out."""
+    import re
+
+    from dedup.stages.credits import _AGENCIES
+
+    for agency, rx in _AGENCIES:
+        plain = re.sub(r"\[([^]])[^]]*\]", r"\1", re.sub(r"\(\?:[^()]*\)\?", "", rx))  # no group is left
+        for name in plain.split("|"):
+            yield agency, name
+
+
+@pytest.mark.parametrize("agency,name", list(_literal_names()))
+def test_every_known_name_is_credited_on_a_source_line(agency, name):
+    """The names were one alternation split at every "|", also inside "(?: Agency| Ajansı)?":
+    the names sorted between that group's halves ("Associated Press", "Canadian Press",
+    "RIA Novosti", "Agencia EFE", "Kyodo News") could only follow "Anadolu"."""
+    body = "\n\nThe story goes on with many words in it, as a real paragraph of prose does.\n\nMore.\n"
+    assert agency in find_credits(f"Headline\n\nSource: {name}{body}"), name

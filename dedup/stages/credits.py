@@ -45,8 +45,22 @@ _AGENCIES = [
     ("AAP", r"AAP|Australian Associated Press"),
 ]
 _NAMES = [(name, re.compile(rf"(?:{rx})")) for name, rx in _AGENCIES]
+
+
+def _alternatives(rx: str) -> list[str]:
+    """The top-level alternatives of a pattern ("Anadolu(?: Agency| Ajansı)?|AA": two; a
+    split at every "|" cut the group, and the names sorted between its halves went into it)."""
+    out, depth, start = [], 0, 0
+    for i, c in enumerate(rx):
+        depth += (c == "(") - (c == ")")
+        if c == "|" and depth == 0:
+            out.append(rx[start:i])
+            start = i + 1
+    return out + [rx[start:]]
+
+
 _MENTION = re.compile(
-    r"(?<![\w-])(?:" + "|".join(sorted({a for _, rx in _AGENCIES for a in rx.split("|")}, key=len, reverse=True))
+    r"(?<![\w-])(?:" + "|".join(sorted({a for _, rx in _AGENCIES for a in _alternatives(rx)}, key=len, reverse=True))
     + r")(?![\w-])"
 )
 # A line that is itself a credit: a byline, a source, photo or copyright line, a sign-off.
