@@ -89,3 +89,30 @@ def test_slash_credits_close_the_dateline():
     """TASS signs "/TASS/" between slashes: the dateline's credit, whatever its full stops."""
     for line in ("MOSCOW, October 7 /TASS/ -", "МОСКВА, 7 октября. /ТАСС/.", "MADRID, 7 oct (EFE).-"):
         assert find_credits(_article(line)), line
+
+
+@pytest.mark.parametrize("opening,agency", [
+    ("【ワシントン共同】米政府は7日、新たな経済対策を発表した。", "Kyodo"),
+    ("（ソウル共同）韓国政府は7日、新たな経済対策を発表した。", "Kyodo"),
+    ("(부산=연합뉴스) 이민호 기자 = 부산시는 7일 새 교통 대책을 발표했다.", "Yonhap"),
+    ("新华社上海10月7日电（记者王磊）上海市7日发布新的交通措施。", "Xinhua"),
+    ("القاهرة، 7 أكتوبر 2023 (رويترز) - أعلنت الحكومة المصرية يوم السبت خطة جديدة للنقل العام في العاصمة.", "Reuters"),
+    ("بيروت، 7 أكتوبر 2023 (أ ف ب) - أعلنت الحكومة اللبنانية يوم السبت خطة جديدة للنقل العام في العاصمة.", "AFP"),
+    ("LISBOA, 7 de outubro de 2023 (Lusa) - O Governo aprovou no sábado um novo plano para os transportes públicos.", "Lusa"),
+    ("ΑΘΗΝΑ, 7 Οκτωβρίου 2023 (ΑΠΕ-ΜΠΕ) - Η κυβέρνηση ανακοίνωσε το Σάββατο νέο σχέδιο για τις συγκοινωνίες.", "ANA-MPA"),
+])
+def test_wire_credits_in_other_scripts(opening, agency):
+    """A CJK name is glued to the place ("【東京共同】", "新华社上海…电"): no word boundary
+    there. A bracketed label closing with the agency opens Japanese and Korean wire copy."""
+    assert find_credits(f"見出し Headline\n\n{opening}\n\n{opening}\n") == [agency]
+
+
+@pytest.mark.parametrize("line,agency", [("（共同通信）", "Kyodo"), ("저작권자(c) 연합뉴스, 무단 전재-재배포 금지", "Yonhap"),
+                                         ("المصدر: رويترز", "Reuters"), ("来源：新华社", "Xinhua")])
+def test_sign_offs_in_other_scripts(line, agency):
+    assert find_credits(f"Headline\n\n{_LAO}\n\n{line}\n") == [agency]
+
+
+def test_agency_words_in_a_headline_are_no_credit():
+    """'共同' is Kyodo only where a credit stands: 'joint' in a headline credits nothing."""
+    assert find_credits("日米共同声明を発表\n\n両政府は7日、共同声明を発表した。\n") == []

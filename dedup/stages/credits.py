@@ -14,37 +14,44 @@ from .dates import date_line, dateline, head_region, words_upto
 
 # name, pattern (case-sensitive: "AP" the agency, not "ap" the word)
 _AGENCIES = [
-    ("Xinhua", r"Xinhua(?: News Agency)?|XINHUA|新华社"),
-    ("Reuters", r"Reuters|REUTERS|Thomson Reuters|Reuter|REUTER"),  # "Reuter": its sign-off until the 1990s
-    ("AP", r"AP|Associated Press|ASSOCIATED PRESS"),
-    ("AFP", r"AFP|Agence France[- ]Presse"),
-    ("TASS", r"TASS|Itar-Tass|ITAR-TASS|ТАСС"),
+    ("Xinhua", r"Xinhua(?: News Agency)?|XINHUA|新华社|新華社|شينخوا"),
+    ("Reuters", r"Reuters|REUTERS|Thomson Reuters|Reuter|REUTER|Рейтер|رويترز|רויטרס|路透社|ロイター|로이터"),  # "Reuter": its sign-off until the 1990s
+    ("AP", r"AP|Associated Press|ASSOCIATED PRESS|أسوشيتد برس|美联社|美聯社"),
+    ("AFP", r"AFP|Agence France[- ]Presse|Франс Пресс|أ ف ب|ا ف ب|فرانس برس|法新社"),
+    ("TASS", r"TASS|Itar-Tass|ITAR-TASS|ТАСС|تاس|塔斯社"),
     ("UPI", r"UPI|United Press International"),
     ("Bloomberg", r"Bloomberg(?: News)?"),
-    ("dpa", r"dpa|DPA|Deutsche Presse-Agentur"),
-    ("Kyodo", r"Kyodo(?: News)?|KYODO|共同通信"),
-    ("Yonhap", r"Yonhap(?: News Agency)?|YONHAP|연합뉴스"),
-    ("PTI", r"PTI|Press Trust of India"),
-    ("IANS", r"IANS"),
+    ("dpa", r"dpa|DPA|Deutsche Presse-Agentur|د ب أ"),
+    ("Kyodo", r"Kyodo(?: News)?|KYODO|共同通信|共同|共同社"),
+    ("Yonhap", r"Yonhap(?: News Agency)?|YONHAP|연합뉴스|聯合ニュース|韩联社|韓聯社"),
+    ("PTI", r"PTI|Press Trust of India|पीटीआई|भाषा"),  # भाषा: PTI's Hindi service
+    ("IANS", r"IANS|आईएएनएस"),
     ("ANI", r"ANI"),
     ("ANSA", r"ANSA"),
     ("EFE", r"EFE|Agencia EFE"),
-    ("Interfax", r"Interfax"),
+    ("Interfax", r"Interfax|Интерфакс"),
     ("RIA Novosti", r"RIA Novosti|РИА Новости"),
-    ("Anadolu", r"Anadolu(?: Agency| Ajansı)?|AA"),
+    ("Anadolu", r"Anadolu(?: Agency| Ajansı)?|AA|الأناضول"),
     ("PA", r"PA News|PA Media|PA Wire|PA|Press Association"),
-    ("CNS", r"China News Service|CNS"),
+    ("CNS", r"China News Service|CNS|中新社"),
     ("Bernama", r"Bernama|BERNAMA"),
     ("Antara", r"Antara|ANTARA"),
-    ("Jiji", r"Jiji Press|Jiji"),
+    ("Jiji", r"Jiji Press|Jiji|時事通信"),
     ("APA", r"APA|Austria Presse Agentur"),
     ("Belga", r"Belga|BELGA"),
     ("NTB", r"NTB"),
     ("TT", r"TT Nyhetsbyrån"),
     ("CP", r"Canadian Press"),
     ("AAP", r"AAP|Australian Associated Press"),
+    ("Lusa", r"Lusa|LUSA"),
+    ("PAP", r"PAP|Polska Agencja Prasowa"),
+    ("ANP", r"ANP"),
+    ("ANA-MPA", r"ANA-MPA|ΑΠΕ-ΜΠΕ"),
 ]
 _NAMES = [(name, re.compile(rf"(?:{rx})")) for name, rx in _AGENCIES]
+# Ideographs and kana are written without spaces: a name in them ends where it ends
+# ("新华社北京3月3日电", "【東京共同】"), not at a word boundary.
+_SPACELESS = re.compile("[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
 
 
 def _alternatives(rx: str) -> list[str]:
@@ -59,18 +66,24 @@ def _alternatives(rx: str) -> list[str]:
     return out + [rx[start:]]
 
 
-_MENTION = re.compile(
-    r"(?<![\w-])(?:" + "|".join(sorted({a for _, rx in _AGENCIES for a in _alternatives(rx)}, key=len, reverse=True))
-    + r")(?![\w-])"
-)
+def _bounded(alt: str) -> str:
+    before = "" if _SPACELESS.match(alt[0]) else r"(?<![\w-])"
+    after = "" if _SPACELESS.match(alt[-1]) else r"(?![\w-])"
+    return f"{before}(?:{alt}){after}"
+
+
+_MENTION = re.compile("|".join(map(_bounded, sorted({a for _, rx in _AGENCIES for a in _alternatives(rx)},
+                                                    key=len, reverse=True))))
 # A line that is itself a credit: a byline, a source, photo or copyright line, a sign-off.
 _CREDIT_LINE = re.compile(
     r"^\W{0,3}(?:by|from|source[sn]?|quelle|fuente|fonte|источник|来源|photo(?:graph)?s?|foto|pictures?|"
-    r"copyright|credit|reporting|additional reporting|agenc(?:y|ies)|©|\(c\))(?![^\W\d_])"
+    r"copyright|credit|reporting|additional reporting|agenc(?:y|ies)|©|\(c\)|"
+    # "source" and "copyright" in other news languages (Korean, Japanese, Arabic, Hebrew, Hindi, Greek, Turkish)
+    r"출처|저작권자|出典|出处|來源|المصدر|מקור|स्रोत|Πηγή|kaynak)(?![^\W\d_])"
     r"|contributed to this (?:report|story)\W*$",
     re.I,
 )
-_OPEN, _CLOSE = "(/[", ")/]"
+_OPEN, _CLOSE = "(/[（【〔［「", ")/]）】〕］」"
 _BEFORE, _AFTER = "-–—,;|:©", "-–—,;|/:)."
 TAIL_LINES = 3
 TAIL_WORDS = 15
@@ -146,11 +159,31 @@ def _sign_off_lines(text: str) -> list[str]:
     return [ln for ln in out if ln in last]
 
 
+# Datelines that open the body without a dash: a bracketed label ("(서울=연합뉴스)",
+# "【ワシントン共同】", "(LONDON AP)"), or the Chinese wire's "…3月3日电" ("dispatch of March 3").
+_LABEL = re.compile(r"\s*[(（【〔\[](?P<label>[^()（）【】〔〕\[\]\n]{2,30})[)）】〕\]]")
+_DISPATCH = re.compile(r"\s*(?P<label>[^\s，。：:,()（）]{1,24}?\d{1,2}月\d{1,2}日电)")
+
+
+def _opening_label(line: str) -> set[str]:
+    """Agencies credited by a body line's opening label: one that closes a bracketed
+    label (after the place: "PLACE AGENCY", "PLACE=AGENCY"), or opens a dispatch line."""
+    m = _LABEL.match(line)
+    if m:
+        label = m.group("label").rstrip()
+        return {_name_of(x.group()) for x in _MENTION.finditer(label) if x.end() == len(label)}
+    m = _DISPATCH.match(line)
+    if m:
+        return {_name_of(x.group()) for x in _MENTION.finditer(m.group("label")) if x.start() == 0}
+    return set()
+
+
 def find_credits(text: str, head: list[tuple[str, bool]] | None = None) -> list[str]:
     """Wire services the text credits (byline, dateline, source line, sign-off), in a fixed order.
     ``head``: the text's :func:`head_region`, when already read."""
-    lines = []
+    lines, found = [], set()
     for line, prose in head_region(text) if head is None else head:
+        found |= _opening_label(line)  # a CJK body line is seldom prose by word count
         if prose:
             pre = dateline(line)
             if pre:
@@ -158,7 +191,6 @@ def find_credits(text: str, head: list[tuple[str, bool]] | None = None) -> list[
         else:
             lines.append((line, date_line(line) is not None))
     lines += [(ln, False) for ln in _sign_off_lines(text)]
-    found = set()
     for line, is_date_line in lines:
         found |= _credited(line, is_date_line)
     return [name for name, _ in _AGENCIES if name in found]
