@@ -116,3 +116,41 @@ def test_sign_offs_in_other_scripts(line, agency):
 def test_agency_words_in_a_headline_are_no_credit():
     """'共同' is Kyodo only where a credit stands: 'joint' in a headline credits nothing."""
     assert find_credits("日米共同声明を発表\n\n両政府は7日、共同声明を発表した。\n") == []
+
+
+_INVISIBLE = "\u00ad\u200c\u200d\u2060\u200e\u200f"  # soft hyphen, ZWNJ, ZWJ, word joiner, bidi marks
+
+
+@settings(max_examples=300)
+@given(st.text(alphabet=st.sampled_from("Bahnsteig éü дом كتاب हिन्दी .,-"), max_size=40), st.data())
+def test_invisible_characters_inside_words_change_no_token(text, data):
+    """A soft hyphen ("Bahn\\u00adsteige", as hyphenating sites print every long word), a
+    Persian or Devanagari joiner, a bidi mark inside a word: the same word (UAX #29, WB4)."""
+    out = []
+    for c in text:  # an invisible character between some pairs of word characters
+        if out and out[-1].isalnum() and c.isalnum() and data.draw(st.booleans()):
+            out.append(data.draw(st.sampled_from(_INVISIBLE)))
+        out.append(c)
+    marked = "".join(out)
+    assert tokenize(marked)[2].tolist() == tokenize(text)[2].tolist()
+    starts, ends, _ = tokenize(marked)
+    for a, b in zip(starts.tolist(), ends.tolist()):  # a token never starts or ends invisible
+        assert marked[a] not in _INVISIBLE and marked[b - 1] not in _INVISIBLE
+
+
+def test_invisible_characters_between_words_are_no_tokens():
+    assert words("👩\u200d👩\u200d👧 a \u200d b\u00ad") == ["a", "b"]
+
+
+def test_optional_vowel_marks_and_tatweel_are_the_same_word():
+    """Arabic harakat, Hebrew niqqud and the tatweel are optional: a copy printed with
+    them (or a source with them, a copy without) is the same text."""
+    assert words("مُحَمَّدٌ كـتـاب") == words("محمد كتاب")
+    assert words("שָׁלוֹם") == words("שלום")
+    plain = ("أعلنت وزارة الصحة يوم الأحد عن خطة جديدة لتطوير المستشفيات الحكومية في المحافظات الجنوبية "
+             "وقال الوزير إن الخطة تشمل بناء عشرة مستشفيات جديدة وتدريب آلاف الممرضين خلال السنوات الخمس المقبلة "
+             "وأضاف أن الحكومة خصصت ميزانية كبيرة للمشروع بدعم من شركاء دوليين ")
+    pointed = plain.replace("الصحة", "الصِّحَّة").replace("جديدة", "جَدِيدَة").replace("الوزير", "الوَزِير") \
+        .replace("المستشفيات", "المسـتـشـفـيـات").replace("الحكومة", "الحُكُومَة").replace("كبيرة", "كَبِيرَة")
+    got = dedup.compare(plain, pointed)
+    assert got.kind == "duplicate" and got.coverage_source > 0.9, got

@@ -58,9 +58,9 @@ def _spaceless_ranges() -> str:
     share no token with its source. A dictionary segmenter knows one script at a time; a
     token per letter and its marks serves every such script, as a token per ideograph
     serves CJK. (Their letters lie below U+11800.)"""
-    sa = regex.compile(r"\p{Line_Break=SA}")
     letter = re.compile(r"[^\W\d_]")
-    cps = [c for c in range(0x11800) if sa.match(chr(c)) and letter.match(chr(c))]
+    cps = [m.start() for m in regex.finditer(r"\p{Line_Break=SA}", "".join(map(chr, range(0x11800))))
+           if letter.match(m.group())]
     out: list[list[int]] = []
     for c in cps:
         if out and out[-1][1] == c - 1:
@@ -71,14 +71,36 @@ def _spaceless_ranges() -> str:
 
 
 _SPACELESS = _spaceless_ranges()
+
+
+def _code_points(pattern: str, category: str) -> list[int]:
+    """The code points ``pattern`` (a ``regex`` class) matches whose category (Python's
+    Unicode version) starts with ``category``."""
+    cps = [*range(0x20000), *range(0xE0000, 0xE1000)]  # past them: no marks, no format characters
+    return [cps[m.start()] for m in regex.finditer(pattern, "".join(map(chr, cps)))
+            if unicodedata.category(m.group()).startswith(category)]
+
+
+# Invisible format characters that UAX #29 keeps inside a word (rule WB4: Word_Break
+# Format, ZWJ, and ZWNJ): a soft hyphen ("Bahn\u00adsteige"), the joiners of Persian and
+# Devanagari, bidi marks. A word goes on across them, and its identity leaves them out.
+_INVISIBLE = _code_points(r"[\p{Word_Break=Format}\p{Word_Break=ZWJ}\u200c]", "Cf")
+_INVISIBLE_CLASS = "".join(re.escape(chr(c)) for c in _INVISIBLE)
+# Optional marks of the abjads: Arabic harakat, Hebrew niqqud, Syriac vowels (pointed and
+# unpointed spellings of a word are one word; the marks of those scripts, by their Unicode
+# names), and the Arabic tatweel that stretches a word.
+_OPTIONAL = [c for c in range(0x300, 0x11000) if unicodedata.category(chr(c)) == "Mn"
+             and unicodedata.name(chr(c), "").startswith(("ARABIC ", "HEBREW ", "SYRIAC "))]
+_DROP = dict.fromkeys([*_INVISIBLE, *_OPTIONAL, 0x0640])
 # A word: letters and digits (no CJK, no spaceless script) and the marks that combine with them.
 _WORD = rf"[^\W_{_CJK}{_SPACELESS}]|[{_MARKS}]"
-TOKEN_RE = re.compile(rf"[{_CJK}]|[{_SPACELESS}][{_MARKS}]*|(?:{_WORD})+")
+TOKEN_RE = re.compile(rf"[{_CJK}]|[{_SPACELESS}][{_MARKS}]*|(?:{_WORD})+(?:[{_INVISIBLE_CLASS}]+(?:{_WORD})+)*")
 _SENTENCE_END = re.compile(r"[.!?\u3002\uff01\uff1f][\"'\u201d\u2019)\]]*(?=\s|$)")
 
 
 def normalize(text: str) -> str:
-    """NFKC, case-folded, quotes/dashes unified, white space collapsed. Idempotent.
+    """NFKC, case-folded, quotes/dashes unified, invisible format characters and the
+    abjads' optional marks dropped, white space collapsed. Idempotent.
 
     >>> normalize("  \u201cHello\u201d \u2014 WORLD ")
     '"hello" - world'
@@ -86,7 +108,7 @@ def normalize(text: str) -> str:
     if text.isascii():  # the common case: NFKC and case-folding reduce to lower()
         return " ".join(text.replace("`", "'").lower().split())
     for _ in range(4):  # casefold can expose new NFKC work; stop at the fixed point
-        out = unicodedata.normalize("NFKC", text).translate(_UNIFY).casefold()
+        out = unicodedata.normalize("NFKC", text).translate(_UNIFY).translate(_DROP).casefold()
         out = _SPACE.sub(" ", out).strip()
         if out == text:
             break
@@ -127,12 +149,14 @@ def _hash_of(tok: str) -> int:
 
 
 # Token classes by code point, the same sets as TOKEN_RE: 0 between tokens, 1 inside a
-# word run, 2 a token of its own (CJK), 3 a token with the marks that follow it (spaceless scripts). Filled from the regex itself, 4,096 code points
+# word run, 2 a token of its own (CJK), 3 a token with the marks that follow it (spaceless scripts),
+# 4 invisible (inside a word run when word characters stand on both sides). Filled from the regex itself, 4,096 code points
 # at a time as texts first use them, so the table cannot drift from the pattern.
 _WORD_CHAR = re.compile(_WORD)
 _CJK_CHAR = re.compile(rf"[{_CJK}]")
 _SPACELESS_CHAR = re.compile(rf"[{_SPACELESS}]")
 _MARK_CHAR = re.compile(rf"[{_MARKS}]")
+_INVISIBLE_CHAR = re.compile(rf"[{_INVISIBLE_CLASS}]")
 _BLOCK = 12
 _CLASS = np.zeros(0x110000, dtype=np.uint8)
 _IS_MARK = np.zeros(0x110000, dtype=bool)
@@ -150,6 +174,7 @@ def _build_classes(blocks: np.ndarray) -> None:
         table[[m.start() for m in _WORD_CHAR.finditer(chars)]] = 1
         table[[m.start() for m in _CJK_CHAR.finditer(chars)]] = 2
         table[[m.start() for m in _SPACELESS_CHAR.finditer(chars)]] = 3
+        table[[m.start() for m in _INVISIBLE_CHAR.finditer(chars)]] = 4
         _IS_MARK[[lo + m.start() for m in _MARK_CHAR.finditer(chars)]] = True
         _BUILT[b] = True
 
@@ -180,6 +205,8 @@ def tokenize(text: str, start: int = 0, end: int | None = None):
     clusters = None
     if not part.isascii() and (cls == 3).any():
         cls, clusters = _clusters(codes, cls)
+    if not part.isascii() and (cls == 4).any():
+        cls = _joined(cls)
     inside = np.zeros(len(cls) + 2, dtype=bool)
     inside[1:-1] = cls == 1
     edges = np.flatnonzero(inside[1:] != inside[:-1])  # a run's start, then its end, ...
@@ -203,6 +230,18 @@ def tokenize(text: str, start: int = 0, end: int | None = None):
         ends = np.concatenate([ends, c_ends])[order]
         hashes = np.concatenate([hashes, _hashes(toks)])[order]
     return starts + start, ends + start, hashes
+
+
+def _joined(cls: np.ndarray) -> np.ndarray:
+    """The classes with each run of invisible characters inside a word run (word characters
+    on both sides) made part of it, and the others made gaps."""
+    n = len(cls)
+    inv, idx = cls == 4, np.arange(n)
+    before = np.maximum.accumulate(np.where(inv, -1, idx))  # the last visible at or before
+    after = np.minimum.accumulate(np.where(inv, n, idx)[::-1])[::-1]  # the first visible at or after
+    word = np.append(cls == 1, False)
+    inside = inv & (before >= 0) & word[np.maximum(before, 0)] & word[after]
+    return np.where(inside, np.uint8(1), np.where(inv, np.uint8(0), cls))
 
 
 def _clusters(codes: np.ndarray, cls: np.ndarray):
