@@ -154,3 +154,14 @@ def test_optional_vowel_marks_and_tatweel_are_the_same_word():
         .replace("المستشفيات", "المسـتـشـفـيـات").replace("الحكومة", "الحُكُومَة").replace("كبيرة", "كَبِيرَة")
     got = dedup.compare(plain, pointed)
     assert got.kind == "duplicate" and got.coverage_source > 0.9, got
+
+
+@pytest.mark.parametrize("text,expected", [
+    ("กรุงเทพฯ 7 ตุลาคม 2566 -", datetime(2023, 10, 7)),       # Buddhist Era: 2566 is 2023
+    ("กรุงเทพฯ 7 ต.ค. 2566 -", datetime(2023, 10, 7)),          # the abbreviation, with its dots
+    ("กรุงเทพฯ 7 ตุลาคม พ.ศ. 2566 -", datetime(2023, 10, 7)),
+    ("กรุงเทพฯ 31 กุมภาพันธ์ 2566 -", None),
+    ("LONDON, 7 October 2566 -", None),                          # a Buddhist year needs a Thai month
+])
+def test_thai_dates_count_buddhist_era_years(text, expected):
+    assert find_date(_article(text)) == expected

@@ -60,6 +60,9 @@ _PATTERNS = [
     re.compile(rf"(?<![^\W\d_]){_MON}\s+(?P<d>\d{{1,2}})(?:st|nd|rd|th)?,?\s+{_YEAR}(?!\d)" + _TIME, re.I),
     # 2017年3月10日 (Chinese, Japanese), 2017년 3월 10일 (Korean)
     re.compile(rf"{_YEAR}\s*[年년]\s*(?P<m>\d{{1,2}})\s*[月월]\s*(?P<d>\d{{1,2}})\s*[日号일]" + _TIME, re.I),
+    # 3 มีนาคม 2567, 3 มี.ค. 2567: Thai dates count years of the Buddhist Era (543 before the Common Era)
+    re.compile(r"(?<!\d)(?P<d>\d{1,2})\s*(?P<mon>[\u0e01-\u0e4e][\u0e01-\u0e4e.]{2,15})\s*(?:พ\.ศ\.\s*)?(?P<be>25\d\d)(?!\d)"
+               + _TIME),
 ]
 _EPOCH = re.compile(r"\s*(\d{9,10})(?:\.\d+)?\s*")
 # the commonest record form, 2017-03-10T09:16:55: what _PATTERNS[0] reads it as, without the search
@@ -82,7 +85,7 @@ def _zone(name: str | None, offset: str | None) -> timezone | None:
 
 def _from_match(m: re.Match, order: str) -> datetime | None:
     gd = m.groupdict()
-    year = int(gd["y"])
+    year = int(gd["y"]) if gd.get("y") else int(gd["be"]) - 543
     if gd.get("a"):
         a, b = int(gd["a"]), int(gd["b"])
         if a > 12 >= b:
@@ -93,7 +96,7 @@ def _from_match(m: re.Match, order: str) -> datetime | None:
             day, month = (a, b) if order == "DMY" else (b, a)
     else:
         day = int(gd["d"])
-        month = month_number(gd["mon"]) if gd.get("mon") else int(gd["m"])
+        month = month_number(gd["mon"].replace(".", "") if gd.get("be") else gd["mon"]) if gd.get("mon") else int(gd["m"])
         if month is None:
             return None
     hour, minute, second = (int(gd[k]) if gd.get(k) else 0 for k in ("H", "M", "S"))
@@ -114,7 +117,7 @@ def date_matches(text: str, order: str = DEFAULT_DATE_ORDER):
     """``(start, end, datetime)`` of every date printed in ``text``, by position."""
     if not text.isascii():
         text = text.translate(DIGITS)
-    if "19" not in text and "20" not in text:  # every pattern needs a year (_YEAR)
+    if "19" not in text and "20" not in text and ("25" not in text or text.isascii()):  # every pattern needs a year
         return []
     found = []
     for pattern in _PATTERNS:

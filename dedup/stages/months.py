@@ -61,7 +61,7 @@ _MONTH_KEYS = ["january", "february", "march", "april", "may", "june", "july", "
 def _named_months() -> dict[str, int]:
     """Month names and abbreviations of the news languages, from dateparser's locale data
     (loaded on the first word MONTHS does not know). A word that names two months in
-    different languages, or is shorter than three letters, names none."""
+    different languages, or is one letter, names none."""
     from dateparser.languages.loader import default_loader  # imported on first use: it takes ~0.2 s
 
     seen: dict[str, set[int]] = {}
@@ -70,7 +70,7 @@ def _named_months() -> dict[str, int]:
         for month, key in enumerate(_MONTH_KEYS, start=1):
             for name in info.get(key, []):
                 name = name.lower().rstrip(".")
-                if len(name) >= 3 and " " not in name:
+                if len(name) >= 2 and " " not in name:
                     for form in {name, _bare(name)}:
                         seen.setdefault(form, set()).add(month)
     return {w: next(iter(ms)) for w, ms in seen.items() if len(ms) == 1 and MONTHS.get(w, next(iter(ms))) in ms}
