@@ -8,7 +8,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from dedup.stages import boilerplate as bp
-from dedup.stages.normalize import TOKEN_RE, normalize
+from dedup.stages.normalize import normalize, token_spans
 
 
 def _reference_spans(text):
@@ -29,7 +29,7 @@ def _reference_keys(text, spans):
 def _reference_count(line):
     if line.isascii():
         return len(line.replace("-", " ").replace("/", " ").split())
-    return sum(1 for _ in TOKEN_RE.finditer(line))
+    return len(token_spans(line))
 
 
 _STRONG_HINT = re.compile("|".join(map(re.escape, bp._STRONG_HINTS)))

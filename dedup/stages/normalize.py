@@ -1,9 +1,9 @@
 """Normalize and tokenize text, keeping every token's offsets into the original.
 
 Tokens are runs of letters and digits; each CJK ideograph or kana is a token of its
-own, and so is each letter, with its combining marks, of the scripts Unicode writes
-without spaces between words (Line_Break=SA: Thai, Lao, Khmer, Myanmar, ...), because
-those scripts do not put spaces between words. A token's identity is its
+own, because those scripts do not put spaces between words; the runs of the other
+scripts written without spaces (Thai, Lao, Khmer, Myanmar) are cut into words by
+:mod:`dedup.stages.spaceless`. A token's identity is its
 normalized form (NFKC, case-folded, quotes and dashes unified), hashed with xxh3 so
 that identities are stable across processes and runs (Python's ``hash`` is salted).
 """
@@ -16,6 +16,8 @@ import unicodedata
 import numpy as np
 import regex
 import xxhash
+
+from .spaceless import SPACELESS, word_cuts
 
 # Quotes and dashes that publishers use interchangeably.
 _UNIFY = str.maketrans(
@@ -51,26 +53,7 @@ def _mark_ranges() -> str:
 _MARKS = _mark_ranges()
 
 
-def _spaceless_ranges() -> str:
-    """A regex class body of the letters of scripts written without spaces between words
-    (Unicode Line_Break=SA, "complex context": Thai, Lao, Khmer, Myanmar, Tai scripts).
-    Space-separated runs there are phrases, not words: a copy that edits one word would
-    share no token with its source. A dictionary segmenter knows one script at a time; a
-    token per letter and its marks serves every such script, as a token per ideograph
-    serves CJK. (Their letters lie below U+11800.)"""
-    letter = re.compile(r"[^\W\d_]")
-    cps = [m.start() for m in regex.finditer(r"\p{Line_Break=SA}", "".join(map(chr, range(0x11800))))
-           if letter.match(m.group())]
-    out: list[list[int]] = []
-    for c in cps:
-        if out and out[-1][1] == c - 1:
-            out[-1][1] = c
-        else:
-            out.append([c, c])
-    return "".join(re.escape(chr(a)) + ("-" + re.escape(chr(b)) if b > a else "") for a, b in out)
-
-
-_SPACELESS = _spaceless_ranges()
+_SPACELESS = SPACELESS
 
 
 def _code_points(pattern: str, category: str) -> list[int]:
@@ -94,7 +77,11 @@ _OPTIONAL = [c for c in range(0x300, 0x11000) if unicodedata.category(chr(c)) ==
 _DROP = dict.fromkeys([*_INVISIBLE, *_OPTIONAL, 0x0640])
 # A word: letters and digits (no CJK, no spaceless script) and the marks that combine with them.
 _WORD = rf"[^\W_{_CJK}{_SPACELESS}]|[{_MARKS}]"
-TOKEN_RE = re.compile(rf"[{_CJK}]|[{_SPACELESS}][{_MARKS}]*|(?:{_WORD})+(?:[{_INVISIBLE_CLASS}]+(?:{_WORD})+)*")
+# A token, but a run of a spaceless script (its second alternative) is cut into words by
+# word_cuts(): token_spans() is the definition.
+TOKEN_RE = re.compile(rf"[{_CJK}]|[{_SPACELESS}](?:[{_SPACELESS}]|[{_MARKS}])*"
+                      rf"|(?:{_WORD})+(?:[{_INVISIBLE_CLASS}]+(?:{_WORD})+)*")
+_SPACELESS_RUN = re.compile(rf"[{_SPACELESS}]")
 _SENTENCE_END = re.compile(r"[.!?\u3002\uff01\uff1f][\"'\u201d\u2019)\]]*(?=\s|$)")
 
 
@@ -222,8 +209,8 @@ def tokenize(text: str, start: int = 0, end: int | None = None):
         starts = np.concatenate([starts, single])[order]
         ends = np.concatenate([ends, single + 1])[order]
         hashes = np.concatenate([hashes, _hashes(codes[single].tobytes().decode("utf-32-le"))])[order]
-    if clusters is not None:  # spaceless scripts: a token per letter and its marks
-        c_starts, c_ends = clusters
+    if clusters is not None:  # spaceless scripts: each run of letters and marks cut into words
+        c_starts, c_ends = _cut_runs(part, *clusters)
         toks = [part[a:b] for a, b in zip(c_starts.tolist(), c_ends.tolist())]
         order = np.argsort(np.concatenate([starts, c_starts]), kind="stable")
         starts = np.concatenate([starts, c_starts])[order]
@@ -246,18 +233,27 @@ def _joined(cls: np.ndarray) -> np.ndarray:
 
 def _clusters(codes: np.ndarray, cls: np.ndarray):
     """The classes with the marks that follow a spaceless-script letter taken out of the
-    word runs, and the spans of its tokens (each letter and the marks after it)."""
+    word runs, and the spans of the runs of such letters and their marks."""
     n = len(codes)
     mark = _IS_MARK[codes]
     idx = np.arange(n)
     owner = np.maximum.accumulate(np.where(mark, -1, idx))  # the last non-mark at or before
     attached = mark & (owner >= 0) & (cls[np.maximum(owner, 0)] == 3)
     cls = np.where(attached, np.uint8(0), cls)
-    c_starts = np.flatnonzero(cls == 3)
-    breaks = np.flatnonzero(~attached)  # a token runs to the next code point that is no attached mark
-    at = np.searchsorted(breaks, c_starts, side="right")
-    c_ends = np.where(at < len(breaks), breaks[np.minimum(at, len(breaks) - 1)], n)
-    return cls, (c_starts, c_ends)
+    inside = np.zeros(n + 2, dtype=bool)
+    inside[1:-1] = (cls == 3) | attached
+    edges = np.flatnonzero(inside[1:] != inside[:-1])
+    return cls, (edges[0::2], edges[1::2])
+
+
+def _cut_runs(part: str, r_starts: np.ndarray, r_ends: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The words of each run of a spaceless script (:func:`word_cuts`), as spans."""
+    starts, ends = [], []
+    for a, b in zip(r_starts.tolist(), r_ends.tolist()):
+        cuts = [a + c for c in word_cuts(part[a:b])]
+        starts += [a, *cuts]
+        ends += [*cuts, b]
+    return np.array(starts, dtype=np.int64), np.array(ends, dtype=np.int64)
 
 
 def _hashes(toks) -> np.ndarray:
@@ -268,9 +264,23 @@ def _hashes(toks) -> np.ndarray:
 token_hashes = _hashes  # the public name: each token's hash, as tokenize() gives it
 
 
+def token_spans(text: str, start: int = 0, end: int | None = None) -> list[tuple[int, int]]:
+    """The tokens of ``text[start:end]`` as spans, one match at a time: the definition
+    that :func:`tokenize` computes faster."""
+    out = []
+    for m in TOKEN_RE.finditer(text, start, len(text) if end is None else end):
+        a, b = m.span()
+        if _SPACELESS_RUN.match(text, a):
+            cuts = [a + c for c in word_cuts(text[a:b])]
+            out += list(zip([a, *cuts], [*cuts, b]))
+        else:
+            out.append((a, b))
+    return out
+
+
 def words(text: str) -> list[str]:
     """The normalized tokens of ``text`` (for shape rules and tests, not the hot path)."""
-    return [normalize_token(m.group()) for m in TOKEN_RE.finditer(text)]
+    return [normalize_token(text[a:b]) for a, b in token_spans(text)]
 
 
 def sentence_ends(text: str, start: int, end: int) -> list[int]:
