@@ -26,7 +26,7 @@ from functools import lru_cache
 import numpy as np
 import xxhash
 
-from .normalize import normalize, token_spans
+from .normalize import normalize, token_count
 from .segment import unique_sorted
 
 # Notices: furniture on a line of at most ``STRONG_MAX_TOKENS`` words.
@@ -211,7 +211,7 @@ def _count_words(lines: list[str]) -> np.ndarray:
         words[0] += bool(inside[:1].any())
         out[ascii_] = words
     other = np.flatnonzero(~ascii_)
-    out[other] = list(map(len, map(token_spans, map(lines.__getitem__, other.tolist()))))
+    out[other] = list(map(token_count, map(lines.__getitem__, other.tolist())))
     return out
 
 

@@ -267,8 +267,11 @@ token_hashes = _hashes  # the public name: each token's hash, as tokenize() give
 def token_spans(text: str, start: int = 0, end: int | None = None) -> list[tuple[int, int]]:
     """The tokens of ``text[start:end]`` as spans, one match at a time: the definition
     that :func:`tokenize` computes faster."""
+    end = len(text) if end is None else end
+    if not _SPACELESS_RUN.search(text, start, end):
+        return [m.span() for m in TOKEN_RE.finditer(text, start, end)]
     out = []
-    for m in TOKEN_RE.finditer(text, start, len(text) if end is None else end):
+    for m in TOKEN_RE.finditer(text, start, end):
         a, b = m.span()
         if _SPACELESS_RUN.match(text, a):
             cuts = [a + c for c in word_cuts(text[a:b])]
@@ -276,6 +279,11 @@ def token_spans(text: str, start: int = 0, end: int | None = None) -> list[tuple
         else:
             out.append((a, b))
     return out
+
+
+def token_count(text: str) -> int:
+    """``len(token_spans(text))``, without the spans when no spaceless script is in it."""
+    return len(token_spans(text)) if _SPACELESS_RUN.search(text) else len(TOKEN_RE.findall(text))
 
 
 def words(text: str) -> list[str]:
