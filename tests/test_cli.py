@@ -91,3 +91,14 @@ def test_nothing_readable_is_an_input_error(run_cli, tmp_path):
 def test_unwritable_output(run_cli, seeds_dir, tmp_path):
     code, _, err = run_cli("cluster", seeds_dir, "-f", "json", "-o", tmp_path / "no" / "such" / "dir.json")
     assert code == 4 and err.startswith("dedup: error: ") and "cannot write" in err
+
+
+def test_the_readme_prints_what_the_seeds_give(run_cli, seeds_dir, monkeypatch):
+    # the README's first example is what `dedup cluster seeds/` prints at 80 columns
+    from pathlib import Path
+
+    readme = (Path(__file__).parents[1] / "README.md").read_text(encoding="utf-8")
+    shown = readme.split("## What it prints for the seeds\n\n```\n", 1)[1].split("```\n", 1)[0]
+    monkeypatch.setenv("COLUMNS", "80")
+    code, out, _ = run_cli("cluster", seeds_dir)
+    assert code == 0 and out == shown
