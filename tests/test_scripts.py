@@ -179,3 +179,15 @@ def test_optional_vowel_marks_and_tatweel_are_the_same_word():
 ])
 def test_thai_dates_count_buddhist_era_years(text, expected):
     assert find_date(_article(text)) == expected
+
+
+def test_a_page_without_spaces_is_not_kept_in_the_cache():
+    from dedup.stages import spaceless
+    from dedup.stages.normalize import tokenize
+
+    run = "ประเทศไทยมีการเลือกตั้งทั่วไปในวันอาทิตย์" * 40  # one run of 1,640 letters and marks
+    before = spaceless._cached_cuts.cache_info().currsize
+    starts, ends, _ = tokenize(run)
+    assert len(starts) > 40 and spaceless._cached_cuts.cache_info().currsize == before
+    short = "ประเทศไทย"
+    assert spaceless.word_cuts(short) == spaceless._cuts(short)

@@ -42,11 +42,23 @@ def _ranges() -> str:
 SPACELESS = _ranges()
 
 
-@lru_cache(maxsize=1 << 16)
+CACHED_RUN = 256  # characters: a run longer than a phrase is cut anew (the cache holds its key)
+
+
 def word_cuts(run: str) -> tuple[int, ...]:
     """Offsets inside ``run`` (letters of spaceless scripts and their marks, beginning with
     a letter) where one word ends and the next begins; news text repeats its phrases, so
-    the answers are cached."""
+    the answers for phrase-long runs are cached (a page with no spaces at all would
+    otherwise keep its whole text in the cache, tens of thousands of such pages)."""
+    return _cached_cuts(run) if len(run) <= CACHED_RUN else _cuts(run)
+
+
+@lru_cache(maxsize=1 << 16)
+def _cached_cuts(run: str) -> tuple[int, ...]:
+    return _cuts(run)
+
+
+def _cuts(run: str) -> tuple[int, ...]:
     if WordBreaker is not None:
         cuts, at = [], 0
         for piece in WordBreaker(run, "th"):  # the dictionaries serve every SA script, whatever the locale
