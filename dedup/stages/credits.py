@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 
 from .dates import date_line, dateline, head_region, words_upto
+from .normalize import CJK_CLASS
 
 # name, pattern (case-sensitive: "AP" the agency, not "ap" the word)
 _AGENCIES = [
@@ -51,7 +52,7 @@ _AGENCIES = [
 _NAMES = [(name, re.compile(rf"(?:{rx})")) for name, rx in _AGENCIES]
 # Ideographs and kana are written without spaces: a name in them ends where it ends
 # ("新华社北京3月3日电", "【東京共同】"), not at a word boundary.
-_SPACELESS = re.compile("[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
+_CJK = re.compile(f"[{CJK_CLASS}]")
 
 
 def _alternatives(rx: str) -> list[str]:
@@ -72,8 +73,8 @@ def _mention(ascii_only: bool = False) -> re.Pattern:
     per name made every position of every text try them all: 6x slower).
     ``ascii_only``: the names that begin with an ASCII letter, all an ASCII line can hold."""
     names = sorted({a for _, rx in _AGENCIES for a in _alternatives(rx)}, key=len, reverse=True)
-    cjk = [a for a in names if _SPACELESS.match(a[0])]
-    assert all(_SPACELESS.match(a[-1]) for a in cjk) and not any(_SPACELESS.match(a[-1]) for a in names if a not in cjk)
+    cjk = [a for a in names if _CJK.match(a[0])]
+    assert all(_CJK.match(a[-1]) for a in cjk) and not any(_CJK.match(a[-1]) for a in names if a not in cjk)
     spaced = [a for a in names if a not in cjk and (a[0].isascii() or not ascii_only)]
     anywhere = "" if ascii_only else "|(?:" + "|".join(cjk) + ")"
     return re.compile(r"(?<![\w-])(?:" + "|".join(spaced) + r")(?![\w-])" + anywhere)
@@ -129,7 +130,7 @@ def _credited(line: str, credit_line: bool = False) -> set[str]:
 _BARE = re.compile(r"[-–—\s]*(?:" + _MENTION.pattern + r")")
 _LEAD = re.compile(r"[-–—\s]*")
 # no agency's name is longer (each bit of regex syntax counted as one character or more)
-_NAME_MAX = max(len(re.sub(r"\(\?:|\)\?|\[[^]]*\]", "x", a)) for _, rx in _AGENCIES for a in rx.split("|"))
+_NAME_MAX = max(len(re.sub(r"\(\?:|\)\?|\[[^]]*\]", "x", a)) for _, rx in _AGENCIES for a in _alternatives(rx))
 
 
 def _bare(line: str) -> bool:

@@ -28,7 +28,7 @@ from functools import lru_cache
 from itertools import islice
 
 from .months import DIGITS, month_number
-from .normalize import _MARKS
+from .normalize import MARK_CLASS
 
 DATE_ORDERS = ("DMY", "MDY", "YMD")
 DEFAULT_DATE_ORDER = "DMY"
@@ -42,7 +42,7 @@ _ZONES = {
 }
 _YEAR = r"(?P<y>(?:19|20)\d\d)"
 # letters and the marks inside them (a Devanagari or Thai month name has vowel signs, which \w leaves out)
-_MON = rf"(?P<mon>(?:[^\W\d_]|[{_MARKS}]){{3,15}})\.?"
+_MON = rf"(?P<mon>(?:[^\W\d_]|[{MARK_CLASS}]){{3,15}})\.?"
 _TIME = (
     r"(?:(?:\s*,\s*|\s+|T)(?:at\s+|à\s+|um\s+|a las\s+|alle\s+|às\s+|в\s+)?"
     r"(?P<H>\d{1,2})[:h](?P<M>\d{2})(?::(?P<S>\d{2})(?:[.,]\d+)?)?\s*(?P<ampm>[ap]\.?m\.?(?![^\W\d_]))?"

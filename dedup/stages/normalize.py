@@ -17,7 +17,7 @@ import numpy as np
 import regex
 import xxhash
 
-from .spaceless import SPACELESS, word_cuts
+from .spaceless import LETTER as _SPACELESS_CHAR, SPACELESS as _SPACELESS, word_cuts
 
 # Quotes and dashes that publishers use interchangeably.
 _UNIFY = str.maketrans(
@@ -53,8 +53,6 @@ def _mark_ranges() -> str:
 _MARKS = _mark_ranges()
 
 
-_SPACELESS = SPACELESS
-
 
 def _code_points(pattern: str, category: str) -> list[int]:
     """The code points ``pattern`` (a ``regex`` class) matches whose category (Python's
@@ -81,7 +79,6 @@ _WORD = rf"[^\W_{_CJK}{_SPACELESS}]|[{_MARKS}]"
 # word_cuts(): token_spans() is the definition.
 TOKEN_RE = re.compile(rf"[{_CJK}]|[{_SPACELESS}](?:[{_SPACELESS}]|[{_MARKS}])*"
                       rf"|(?:{_WORD})+(?:[{_INVISIBLE_CLASS}]+(?:{_WORD})+)*")
-_SPACELESS_RUN = re.compile(rf"[{_SPACELESS}]")
 _DROPPED = re.compile("[" + "".join(re.escape(chr(c)) for c in sorted(_DROP)) + "]")
 # TOKEN_RE for a text with no spaceless script and no invisible character (nearly all):
 # the same tokens, without the alternatives that look for them after every word
@@ -149,7 +146,6 @@ def _hash_of(tok: str) -> int:
 # at a time as texts first use them, so the table cannot drift from the pattern.
 _WORD_CHAR = re.compile(_WORD)
 _CJK_CHAR = re.compile(rf"[{_CJK}]")
-_SPACELESS_CHAR = re.compile(rf"[{_SPACELESS}]")
 _MARK_CHAR = re.compile(rf"[{_MARKS}]")
 _INVISIBLE_CHAR = re.compile(rf"[{_INVISIBLE_CLASS}]")
 _BLOCK = 12
@@ -270,18 +266,19 @@ def _hashes(toks) -> np.ndarray:
 
 
 token_hashes = _hashes  # the public name: each token's hash, as tokenize() gives it
+CJK_CLASS, MARK_CLASS = _CJK, _MARKS  # public names: regex class bodies of ideographs and kana, of combining marks
 
 
 def token_spans(text: str, start: int = 0, end: int | None = None) -> list[tuple[int, int]]:
     """The tokens of ``text[start:end]`` as spans, one match at a time: the definition
     that :func:`tokenize` computes faster."""
     end = len(text) if end is None else end
-    if not _SPACELESS_RUN.search(text, start, end):
+    if not _SPACELESS_CHAR.search(text, start, end):
         return [m.span() for m in TOKEN_RE.finditer(text, start, end)]
     out = []
     for m in TOKEN_RE.finditer(text, start, end):
         a, b = m.span()
-        if _SPACELESS_RUN.match(text, a):
+        if _SPACELESS_CHAR.match(text, a):
             cuts = [a + c for c in word_cuts(text[a:b])]
             out += list(zip([a, *cuts], [*cuts, b]))
         else:
@@ -290,10 +287,9 @@ def token_spans(text: str, start: int = 0, end: int | None = None) -> list[tuple
 
 
 def token_count(text: str) -> int:
-    """``len(token_spans(text))``, without the spans when no spaceless script is in it."""
-    if not _SPECIAL.search(text):
-        return len(_PLAIN_RE.findall(text))
-    return len(token_spans(text)) if _SPACELESS_RUN.search(text) else len(TOKEN_RE.findall(text))
+    """``len(token_spans(text))``, by the plain pattern when no spaceless script and no
+    invisible character is in it."""
+    return len(token_spans(text)) if _SPECIAL.search(text) else len(_PLAIN_RE.findall(text))
 
 
 def words(text: str) -> list[str]:

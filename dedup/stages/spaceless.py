@@ -40,6 +40,7 @@ def _ranges() -> str:
 
 
 SPACELESS = _ranges()
+LETTER = re.compile(rf"[{SPACELESS}]")  # one letter of a spaceless script
 
 
 CACHED_RUN = 256  # characters: a run longer than a phrase is cut anew (the cache holds its key)
@@ -65,7 +66,5 @@ def _cuts(run: str) -> tuple[int, ...]:
             at += len(piece)
             cuts.append(at)
         return tuple(cuts[:-1])
-    return tuple(i for i in range(1, len(run)) if _LETTER.match(run, i))  # a token per letter and its marks
+    return tuple(i for i in range(1, len(run)) if LETTER.match(run, i))  # a token per letter and its marks
 
-
-_LETTER = re.compile(rf"[{SPACELESS}]")
