@@ -11,6 +11,7 @@ the batch pipeline and is authoritative.
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass
 
 import numpy as np
@@ -69,6 +70,19 @@ class Lines:
         if getattr(self, "_unique", None) is None:
             self._unique = signed(unique_sorted(self.keys))
         return self._unique
+
+
+def line_counts(docs, counts: tuple | None = None, sign: int = 1) -> tuple[Counter, Counter, Counter]:
+    """``(per (key, source), per key, per source)`` counts of documents' distinct lines,
+    ``docs`` as ``(Lines, source)`` pairs: :meth:`dedup.Index._furniture`'s ``pending``.
+    Added to ``counts`` (``sign`` 1) or taken from them (-1)."""
+    per_line, per_key, per_source = counts or (Counter(), Counter(), Counter())
+    for lines, source in docs:
+        src, keys = source or "", lines.unique_keys().tolist()
+        per_line.update(dict.fromkeys([(k, src) for k in keys], sign))
+        per_key.update(dict.fromkeys(keys, sign))
+        per_source[src] += sign
+    return per_line, per_key, per_source
 
 
 def word_hashes(text: str) -> np.ndarray:

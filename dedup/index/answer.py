@@ -4,7 +4,6 @@ the passages, the story it joins and that story's origin."""
 from __future__ import annotations
 
 import json
-from collections import Counter
 from datetime import datetime
 from typing import TYPE_CHECKING
 
@@ -130,16 +129,7 @@ def _without_stored(lines: an.Lines, source, same):
     at all. None otherwise (the document then counts once by itself)."""
     if same is None:
         return None
-    src, old = source or "", same[5] or ""
-    per_line, per_key, per_source = Counter(), Counter(), Counter({src: 1})
-    for k in lines.unique_keys().tolist():
-        per_line[(k, src)] += 1
-        per_key[k] += 1
-    for k in an.Lines.of(same[2]).unique_keys().tolist():
-        per_line[(k, old)] -= 1
-        per_key[k] -= 1
-    per_source[old] -= 1
-    return per_line, per_key, per_source
+    return an.line_counts([(an.Lines.of(same[2]), same[5])], an.line_counts([(lines, source)]), sign=-1)
 
 
 def nearest_stored(p, facts: DocFacts, rows: list, others: list) -> Nearest | None:

@@ -175,18 +175,11 @@ def _validated(batch: list, repeated: list, skip_duplicates: bool) -> list[Docum
 def _plan(index: "Index", docs: list[Document], all_lines: list, workers: Workers):
     """Judge a batch's furniture here and send its tokenizing to the workers."""
     store = index._store
-    pending_lines: Counter = Counter()
-    pending_sources: Counter = Counter()
-    pending_keys: Counter = Counter()
     pending_grams: Counter = Counter()
-    for d, (lines, grams, _) in zip(docs, all_lines):
+    for _, grams, _ in all_lines:
         pending_grams.update(grams.tolist())
-        src = d.source or ""
-        keys = lines.unique_keys().tolist()
-        pending_lines.update((k, src) for k in keys)
-        pending_keys.update(keys)
-        pending_sources[src] += 1
-    pending = (pending_lines, pending_keys, pending_sources)
+    pending = an.line_counts((lines, d.source) for d, (lines, _, _) in zip(docs, all_lines))
+    pending_keys, pending_sources = pending[1], pending[2]
     # The batch's stored line and source counts in one read, not one per document.
     srcs = sorted(pending_sources)
     known = (*store.line_stats(sorted(pending_keys), srcs), {s: store.source_count(s) for s in srcs})
