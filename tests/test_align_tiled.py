@@ -115,3 +115,33 @@ def test_character_alignment_is_held_to_its_cells_too(monkeypatch):
     tiled = ac.align_chars(A, B, Config())
     assert sizes and max(sizes) <= 1 << 16 < len(A.chars) * len(B.chars)
     assert sum(s.matched for s in tiled) >= 0.95 * sum(s.matched for s in whole) > 0
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.integers(0, 10**6), st.sampled_from([3, 6, 40, 400]), st.integers(1, 3))
+def test_seeds_of_a_masked_copy_are_those_of_the_copy_itself(seed, vocabulary, k):
+    """Alignment masks the passages it found and seeds the next round; the seeds read
+    from the unmasked string's sorted k-grams (kept for the next rounds and pairs) are
+    the seeds of the masked string, repeats and their order included."""
+    from dedup.stages.align import _MASK_A, _MASK_B, _mask
+    from dedup.stages.anchors import seeds, windows
+
+    rng = random.Random(seed)
+
+    def words(n):
+        return "".join(chr(0x4E00 + rng.randrange(vocabulary)) for _ in range(n))
+
+    a, b = words(rng.randrange(600)), words(rng.randrange(600))
+    if len(a) > 60:  # a shared passage, so that there are seeds to lose to the masks
+        s = rng.randrange(len(a) - 50)
+        at = rng.randrange(len(b) + 1)
+        b = b[:at] + a[s : s + 50] + b[at:]
+
+    def masked(w, fill):
+        spans = [(s, s + rng.randrange(60)) for s in (rng.randrange(len(w)) for _ in range(rng.randrange(4)))] if w else []
+        return _mask(w, spans, fill)
+
+    ma, mb = masked(a, _MASK_A), masked(b, _MASK_B)
+    plain, based = seeds(ma, mb, k), seeds(ma, mb, k, a, b)
+    assert plain[0].tolist() == based[0].tolist() and plain[1].tolist() == based[1].tolist()
+    assert windows(ma, mb, 3, 8, 40, 50) == windows(ma, mb, 3, 8, 40, 50, a, b)

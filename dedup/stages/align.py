@@ -322,7 +322,7 @@ def _round(a: str, b: str, A: Side, B: Side, cfg: Config, need: float) -> list[S
     """
     margin = 2 * cfg.max_gap + 16  # room for the gaps a chain may bridge at each end
     spans: list[Span] = []
-    boxes = windows(a, b, ANCHOR_WORDS, cfg.max_gap, margin, LONG_DOC)
+    boxes = windows(a, b, ANCHOR_WORDS, cfg.max_gap, margin, LONG_DOC, A.words, B.words)
     for a0, a1, b0, b1 in boxes:
         spans.extend(_chain(equal_blocks(a, b, a0, a1, b0, b1), A, B, cfg, need, local=max(len(a), len(b)) > LONG_DOC))
     if len(boxes) < 2:

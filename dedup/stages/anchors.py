@@ -52,10 +52,32 @@ def _sorted_kgrams(s: str, k: int) -> tuple[np.ndarray, np.ndarray]:
     return order, ks[order]
 
 
-def seeds(a: str, b: str, k: int) -> tuple[np.ndarray, np.ndarray]:
-    """Positions ``(i, j)`` where ``a[i:i+k] == b[j:j+k]``, repeats left out."""
-    oa, sa = _sorted_kgrams(a, k)
-    ob, sb = _sorted_kgrams(b, k)
+def _sorted_kgrams_of(s: str, k: int, base: str | None) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`_sorted_kgrams` of ``s``, a copy of ``base`` with some positions masked
+    (code points no word has, as alignment masks the passages it found): ``base``'s
+    sorted k-grams without those that touch a masked position, in the same stable
+    order. A masked k-gram equals nothing on the other side, so seeds do not change;
+    but a long document is aligned again with other masks each round and each pair,
+    and its sort (a 10 MB page: 1.8 million k-grams) was most of the time of a pair."""
+    if base is None or base is s or len(base) != len(s):
+        return _sorted_kgrams(s, k)
+    order, ks = _sorted_kgrams(base, k)
+    changed = _codes(s) != _codes(base)
+    if not changed.any():
+        return order, ks
+    n = len(ks)
+    touched = np.concatenate(([0], np.cumsum(changed)))
+    touched = touched[k : k + n] > touched[:n]  # k-gram i covers positions i .. i+k-1
+    keep = ~touched[order]
+    return order[keep], ks[keep]
+
+
+def seeds(a: str, b: str, k: int, base_a: str | None = None, base_b: str | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """Positions ``(i, j)`` where ``a[i:i+k] == b[j:j+k]``, repeats left out. ``base_a``,
+    ``base_b``: the strings ``a`` and ``b`` are masked copies of, if any (their sorted
+    k-grams are kept for the next pairs and rounds, :func:`_sorted_kgrams_of`)."""
+    oa, sa = _sorted_kgrams_of(a, k, base_a)
+    ob, sb = _sorted_kgrams_of(b, k, base_b)
     common = _common_sorted(sa, sb)
     if not len(common):
         return np.zeros(0, np.int64), np.zeros(0, np.int64)
@@ -82,18 +104,20 @@ def _common_sorted(sa: np.ndarray, sb: np.ndarray) -> np.ndarray:
     return ua[sb[pos] == ua]
 
 
-def windows(a: str, b: str, k: int, gap: int, margin: int, whole: int) -> list[Window]:
+def windows(a: str, b: str, k: int, gap: int, margin: int, whole: int,
+            base_a: str | None = None, base_b: str | None = None) -> list[Window]:
     """Boxes of ``a`` x ``b`` to align, sorted; the whole pair when both are short.
 
     Seeds on one diagonal at most ``k + gap`` apart form a run (of ``MIN_SEEDS`` or
     more); each run's box, widened
     by ``margin`` on each side of each sequence (a sequence of at most ``whole`` is
-    taken whole), merges with the boxes it overlaps on both sequences.
+    taken whole), merges with the boxes it overlaps on both sequences. ``base_a``,
+    ``base_b``: as for :func:`seeds`.
     """
     na, nb = len(a), len(b)
     if na <= whole and nb <= whole:
         return [(0, na, 0, nb)] if na and nb else []
-    i, j = seeds(a, b, k)
+    i, j = seeds(a, b, k, base_a, base_b)
     if not len(i):
         return []
     d = j - i
