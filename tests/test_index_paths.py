@@ -212,3 +212,19 @@ def test_index_add_and_query_exit_3_when_nothing_is_readable(run_cli, tmp_path):
     bad.write_text("not json\n", encoding="utf-8")
     code, out, err = run_cli("index", "query", db, bad)
     assert code == 3 and "bad.jsonl:1" in err and "no readable documents (1 skipped)" in err
+
+
+def test_the_library_says_what_it_mended_or_ignored_in_a_document(tmp_path):
+    """A corpus run reports a replaced surrogate and a date field that reads as no date;
+    the index's answers carry the same lines (they were dropped silently)."""
+    with dedup.Index.open(tmp_path / "i.db") as index:
+        added = index.add({"id": "a", "text": TEXT + "\ud800", "date": "Febuary 31 2020"})
+        assert added.stored and added.notes == [
+            "field 'text': lone surrogate escape replaced by U+FFFD",
+            "field 'date': 'Febuary 31 2020' is no date in any day order; the date is read from the text"]
+        assert index.add({"id": "b", "text": TEXT, "date": "2020/3/10"}).notes == []
+        assert index.query({"id": "q", "text": TEXT, "date": "31/02/2020"}).notes == [
+            "field 'date': '31/02/2020' is no date in any day order; the date is read from the text"]
+        bulk = index.add_many([{"id": "c", "text": TEXT, "date": "32/13/2020"}, {"id": "d", "text": TEXT}])
+        assert bulk.added == 2 and bulk.notes == [
+            "c: field 'date': '32/13/2020' is no date in any day order; the date is read from the text"]

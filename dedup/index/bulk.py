@@ -79,7 +79,7 @@ def add_many(index: "Index", docs: Iterable[Union[Document, dict]], batch_size: 
     store = index._store
     total = len(docs) if hasattr(docs, "__len__") else 0
     it = iter(docs)
-    added, skipped, repeated = 0, [], []
+    added, skipped, repeated, notes = 0, [], [], []
     seen = [0]  # documents read so far
     mark = getattr(store, "bulk_mark", lambda: None)()
     jobs = default_jobs() if index._jobs is None else max(1, index._jobs)
@@ -94,7 +94,7 @@ def add_many(index: "Index", docs: Iterable[Union[Document, dict]], batch_size: 
             if not batch:
                 return None
             seen[0] += len(batch)
-            valid = _validated(batch, repeated, skip_duplicates)
+            valid = _validated(batch, repeated, skip_duplicates, notes)
         except Exception as exc:
             return exc
         return valid, workers.submit([("lines", index._mod, [d.text for d in part]) for part in _parts(valid)])
@@ -114,7 +114,7 @@ def add_many(index: "Index", docs: Iterable[Union[Document, dict]], batch_size: 
             raise IndexWriteError(f"{store.path}: all {added} documents were committed, but merging their band "
                                   f"keys into one table failed (every answer stays right; lookups read one "
                                   f"more table per batch): {reason_of(exc, store.path)}", added) from None
-    return BulkResult(added=added, skipped=skipped + repeated, repeated=repeated)
+    return BulkResult(added=added, skipped=skipped + repeated, repeated=repeated, notes=notes)
 
 
 def _stopped(exc: IndexFileError, path: str, added: int, of: int, known: bool) -> IndexWriteError:
@@ -158,10 +158,12 @@ def _load(index, read, workers, skip_duplicates, skipped, repeated, total, progr
     return added
 
 
-def _validated(batch: list, repeated: list, skip_duplicates: bool) -> list[Document]:
+def _validated(batch: list, repeated: list, skip_duplicates: bool, notes: list) -> list[Document]:
     valid, seen = [], set()
     for x in batch:
-        d = validate(x)
+        mine: list[str] = []
+        d = validate(x, mine)
+        notes.extend(f"{d.id}: {note}" for note in mine)
         if d.id in seen:
             if not skip_duplicates:
                 raise DuplicateIdError(f"document {d.id!r} occurs twice in the input")

@@ -92,10 +92,11 @@ def mend_id(doc_id: Any) -> Any:
     return mend_surrogates({"id": doc_id}, [])["id"]
 
 
-def validate(doc: Any) -> Document:
+def validate(doc: Any, notes: list[str] | None = None) -> Document:
+    """``doc`` as a Document; ``notes`` gets what was mended or ignored in it (:func:`to_document`)."""
     if not isinstance(doc, (Document, dict)):
         raise InputError(f"expected a dedup.Document or a dict with 'id' and 'text', got {type(doc).__name__}")
-    d = to_document(doc)
+    d = to_document(doc, notes)
     if not d.text.strip():
         raise InputError(f"document {d.id!r} has empty text")
     return d

@@ -170,7 +170,8 @@ class Index:
         Raises :class:`InputError` for a bad document, :class:`DuplicateIdError` for an id
         already stored; the index is then unchanged.
         """
-        d = validate(doc)
+        notes: list[str] = []
+        d = validate(doc, notes)
         store = self._store
         with store.write():
             if store.doc_by_id(d.id) is not None:
@@ -183,16 +184,17 @@ class Index:
             stories = {s for s in new["stories"]} | {rowid}
             store.merge_stories(stories, min(stories))
             store.bump_generation()
-        return result
+        return result.model_copy(update={"notes": notes}) if notes else result
 
     def query(self, doc: Union[Document, dict]) -> AddResult:
         """What :meth:`add` would answer, without storing ``doc``. A stored document with
         the same id is left out of the matches; ``in_index`` and ``stored_cluster`` say
         it is there and in which story."""
-        d = validate(doc)
+        notes: list[str] = []
+        d = validate(doc, notes)
         with self._store.read():
             result, _ = self._answer(d, stored=False)
-        return result
+        return result.model_copy(update={"notes": notes}) if notes else result
 
     def _answer(self, d: Document, stored: bool):
         return answer(self, d, stored)

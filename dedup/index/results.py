@@ -41,7 +41,9 @@ class AddResult(BaseModel):
     ``cluster``/``origin``: the story of the document with its matches (``None`` when it
     matches nothing). ``stored``: whether the document was added (False for a query).
     ``in_index``/``stored_cluster`` (a query only): a document with this id is already
-    stored, in that story.
+    stored, in that story. ``notes``: what was mended or ignored in the document, one line
+    each, as a corpus run reports them (a lone surrogate replaced by U+FFFD; a ``date``
+    that reads as no date, so the date comes from the text).
     """
 
     model_config = ConfigDict(frozen=True)
@@ -55,6 +57,7 @@ class AddResult(BaseModel):
     in_index: bool = False
     stored_cluster: Optional[str] = None
     nearest: Optional[Nearest] = None  # the stored candidate holding most of its trigrams (dedup.stages.nearest)
+    notes: list[str] = []
 
 
 class BulkResult(BaseModel):
@@ -67,6 +70,8 @@ class BulkResult(BaseModel):
     skipped: list[str]
     # ... of which these repeat an id of the same batch (a repeat across batches counts as stored).
     repeated: list[str] = []
+    # What was mended or ignored in the documents read (AddResult.notes), each line after the document's id.
+    notes: list[str] = []
 
 
 def whole_copy(doc_id: str, stored_text: str, text: str, story, origin) -> Match:

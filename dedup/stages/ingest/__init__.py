@@ -103,9 +103,14 @@ def _to_document(record: Any, notes: list[str], strict: bool = False) -> Documen
         doc = Document.model_validate({**record, **dict.fromkeys(odd)})
     if len(doc.text) > MAX_DOCUMENT_BYTES:
         raise InputError(f"text longer than {MAX_DOCUMENT_BYTES:,} characters, the most one document may hold")
-    if doc.date and not strict and not _a_date(doc.date):
-        notes.append(f"field 'date': {doc.date[:60]!r} is no date in any day order; the date is read from the text")
+    if doc.date and not strict:
+        _note_date(doc, notes)
     return doc
+
+
+def _note_date(doc: Document, notes: list[str]) -> None:
+    if not _a_date(doc.date):
+        notes.append(f"field 'date': {doc.date[:60]!r} is no date in any day order; the date is read from the text")
 
 
 def _a_date(value: str) -> bool:
@@ -119,13 +124,18 @@ def _a_date(value: str) -> bool:
             or parse_record_date(value) is not None)
 
 
-def to_document(record: Any) -> Document:
+def to_document(record: Any, notes: list[str] | None = None) -> Document:
     """A Document from a Document or a mapping with at least ``id`` and ``text``.
 
     A lone surrogate in a string field becomes U+FFFD (:func:`iter_corpus` reports it); a
     metadata value that is not text (nor a number, read as its digits) is an
-    :class:`InputError` (:func:`iter_corpus` leaves it out with a note)."""
-    return _to_document(record, [], strict=True)
+    :class:`InputError` (:func:`iter_corpus` leaves it out with a note). ``notes``: a list
+    that gets a line for each thing mended or ignored (the U+FFFD, a date field that reads
+    as no date), as a corpus's problems get them; None: not looked for."""
+    doc = _to_document(record, [] if notes is None else notes, strict=True)
+    if notes is not None and doc.date:
+        _note_date(doc, notes)
+    return doc
 
 
 class Chooser:
