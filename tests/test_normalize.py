@@ -108,3 +108,15 @@ def test_a_text_and_its_nfd_form_have_the_same_tokens(text):
 
     nfc, nfd = unicodedata.normalize("NFC", text), unicodedata.normalize("NFD", text)
     assert tokenize(nfc)[2].tolist() == tokenize(nfd)[2].tolist()
+
+
+def test_sentence_ends_in_other_scripts():
+    """Every script's sentence-final marks (Unicode's Sentence_Terminal), not only Latin's
+    and the ideographic full stop: one definition for segmentation, sentences and datelines."""
+    from dedup.stages.normalize import SENTENCE_TERMINALS
+
+    text = "उद्घाटन किया। बारह स्टेशन हैं। هل هذا؟ نعم. ሰላም ነው። Ապրիլ է։ 中文句子。 Last"
+    ends = [text[:e] for e in sentence_ends(text, 0, len(text))]
+    assert [e[-1] for e in ends] == ["\u0964", "\u0964", "\u061f", ".", "\u1362", "\u0589", "\u3002"]
+    assert set(".!?\u3002\uff01\uff1f\u0964\u0965\u061f\u06d4\u1362\u0589\u104b") <= set(SENTENCE_TERMINALS)
+    assert not set(",;:\u060c\u3001") & set(SENTENCE_TERMINALS)  # commas and colons end no sentence

@@ -3,6 +3,7 @@
 import random
 
 import numpy as np
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -20,24 +21,24 @@ def _sentence(rng: random.Random, n: int = 16) -> list[str]:
     return [_word(rng) for _ in range(n)]
 
 
-def _sent(words: list[str]) -> str:
+def _sent(words: list[str], mark: str = ".") -> str:
     text = " ".join(words)
-    return text[0].upper() + text[1:] + "."
+    return text[0].upper() + text[1:] + mark
 
 
-def _text(sentences: list[list[str]]) -> str:
-    return " ".join(_sent(s) for s in sentences)
+def _text(sentences: list[list[str]], mark: str = ".") -> str:
+    return " ".join(_sent(s, mark) for s in sentences)
 
 
-def _corpus(extra_b: list[str], seed: int = 1):
+def _corpus(extra_b: list[str], seed: int = 1, mark: str = "."):
     """A wire text, a paper that copies its first three sentences and adds ``extra_b``,
     and 60 unrelated texts (so that words have a rarity)."""
     rng = random.Random(seed)
     wire = [_sentence(rng) for _ in range(6)]
     paper = [*wire[:3], extra_b(wire, rng), _sentence(rng)]
-    docs = [{"id": "wire", "text": _text(wire), "date": "2020-01-01"},
-            {"id": "paper", "text": _text(paper), "date": "2020-01-02"}]
-    docs += [{"id": f"other{k}", "text": _text([_sentence(rng) for _ in range(5)])} for k in range(60)]
+    docs = [{"id": "wire", "text": _text(wire, mark), "date": "2020-01-01"},
+            {"id": "paper", "text": _text(paper, mark), "date": "2020-01-02"}]
+    docs += [{"id": f"other{k}", "text": _text([_sentence(rng) for _ in range(5)], mark)} for k in range(60)]
     return docs, wire, paper
 
 
@@ -55,24 +56,27 @@ def _covered(link, doc_id: str, start: int, end: int) -> bool:
     return any(getattr(p, f"{side}_start") <= start and end <= getattr(p, f"{side}_end") for p in link.passages)
 
 
-def test_a_rewritten_sentence_of_a_linked_pair_is_a_passage():
+# sentences end with the full stop, or with another script's mark (Unicode's
+# Sentence_Terminal): the Devanagari danda, the Arabic question mark, the Ethiopic full stop
+@pytest.mark.parametrize("mark", [".", "\u0964", "\u061f", "\u1362"])
+def test_a_rewritten_sentence_of_a_linked_pair_is_a_passage(mark):
     # every other word of the wire's fifth sentence replaced: runs of one word, too weak for
     # word alignment, but eight rare words in the same order in one sentence are significant
     def rewrite(wire, rng):
         return [w if k % 2 == 0 else _word(rng) for k, w in enumerate(wire[4])]
 
-    docs, wire, paper = _corpus(rewrite)
+    docs, wire, paper = _corpus(rewrite, mark=mark)
     report = dedup.cluster(docs)
     link = _link(report)
     assert link is not None
     text_w, text_p = docs[0]["text"], docs[1]["text"]
-    sw = _sent(wire[4])
-    sp = _sent(paper[3])
+    sw = _sent(wire[4], mark)
+    sp = _sent(paper[3], mark)
     # (a passage ends with its last word, before the full stop)
     assert _covered(link, "wire", text_w.index(sw), text_w.index(sw) + len(sw) - 1)
     assert _covered(link, "paper", text_p.index(sp), text_p.index(sp) + len(sp) - 1)
     # the paper's own last sentence is no rewrite
-    last = _sent(paper[4])
+    last = _sent(paper[4], mark)
     assert not any(_covered(link, "paper", text_p.index(last) + k, text_p.index(last) + k + 1) for k in range(len(last)))
 
 

@@ -26,7 +26,7 @@ from functools import lru_cache
 import numpy as np
 import xxhash
 
-from .normalize import normalize, token_count
+from .normalize import TERMINAL_CLASS, normalize, token_count
 from .segment import unique_sorted
 
 # Notices: furniture on a line of at most ``STRONG_MAX_TOKENS`` words.
@@ -53,7 +53,7 @@ _WEAK_INSIDE = re.compile(
     re.I,
 )
 _NAV_LINE = re.compile(r"(?:[ \t][|\u00b7\u2022\u00bb/][ \t][^\n]*){2,}")
-_END = re.compile(r"[.!?\u3002\"'\u201d]\s*$")
+_END = re.compile(rf"[{TERMINAL_CLASS}\"'\u201d]\s*$")
 WEAK_MAX_TOKENS = 10
 INSIDE_MAX_TOKENS = 20
 # A notice is a sentence or two; past this a line is prose, judged by recurrence alone.

@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 
 from .dates import date_line, dateline, head_region, words_upto
-from .normalize import CJK_CLASS
+from .normalize import CJK_CLASS, SENTENCE_TERMINALS
 
 # name, pattern (case-sensitive: "AP" the agency, not "ap" the word)
 _AGENCIES = [
@@ -96,7 +96,7 @@ TAIL_LINES = 3
 TAIL_WORDS = 15
 # a capitalised word just before, not the line's first ("By Tim Reuter", not "By PA News")
 _NAME_BEFORE = re.compile(r"\S\s+[A-Z][a-z]+ $")
-_SENTENCE_CLOSE = ".!?\"'”’»)"  # a stripped line ending with one ends a sentence
+_SENTENCE_CLOSE = SENTENCE_TERMINALS + "\"'”’»)"  # a stripped line ending with one ends a sentence
 
 
 def _name_of(mention: str) -> str:

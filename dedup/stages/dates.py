@@ -28,7 +28,7 @@ from functools import lru_cache
 from itertools import islice
 
 from .months import DIGITS, month_number
-from .normalize import MARK_CLASS
+from .normalize import MARK_CLASS, SENTENCE_TERMINALS
 
 DATE_ORDERS = ("DMY", "MDY", "YMD")
 DEFAULT_DATE_ORDER = "DMY"
@@ -202,7 +202,7 @@ def format_date(dt: datetime) -> str:
 # --- the head of an article -------------------------------------------------------------
 
 _WORD = re.compile(r"[^\W_]+")
-_MARKS, _CLOSERS = ".!?。！？", "\"'”’»)"
+_MARKS, _CLOSERS = SENTENCE_TERMINALS, "\"'”’»)"
 # "WASHINGTON, March 3 (Reuters) - ", "PARIS, 10 mars 2017 (AFP) — ", "LONDON -- ",
 # "MADRID, 3 mar (EFE).- ", "МОСКВА, 3 марта. /ТАСС/. "
 _DATELINE = re.compile(

@@ -22,7 +22,7 @@ from functools import cache
 
 import numpy as np
 
-from .normalize import token_hashes
+from .normalize import SENTENCE_TERMINALS, token_hashes
 from .segment import member_sorted
 
 CAPS_DOC_SHARE = 0.5  # above this share of capitalised cased words, capitals carry no signal
@@ -51,11 +51,11 @@ _JOINERS = frozenset(" .,:/-'’")
 _TABLE = 0x800  # code points looked up in a table: Latin, Greek, Cyrillic, Hebrew, Arabic
 # A semicolon is no opener: the word after it goes on in lower case unless it is a name
 # (a team sheet: "R O'Gara, P Stringer; R Corrigan").
-_OPENERS = frozenset(".!?:\"'\u201c\u201d\u2018\u2019(\u00ab\u00bb\u3002\uff01\uff1f-\u2014")
+_OPENERS = frozenset(SENTENCE_TERMINALS + ":\"'\u201c\u201d\u2018\u2019(\u00ab\u00bb-\u2014")
 # Of those, the marks that end a sentence or a clause open one only with a space after them:
 # one joined to the next word is inside a name or a code ("U.S.", "AVMD.PA", "S.A.",
 # "Dassault-Breguet"), so a capital after it is a name.
-_CLOSERS = frozenset(".!?:-\u2014")
+_CLOSERS = frozenset(".!?:-\u2014")  # (the ideographic and other scripts' marks join words as a rule)
 
 
 def code_points(text: str) -> np.ndarray:

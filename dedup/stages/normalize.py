@@ -54,11 +54,14 @@ _MARKS = _mark_ranges()
 
 
 
+_SCANNED = [*range(0x20000), *range(0xE0000, 0xE1000)]  # past them: no marks, no format characters
+_SCANNED_TEXT = "".join(map(chr, _SCANNED))  # (once: building it is most of a scan's cost)
+
+
 def _code_points(pattern: str, category: str) -> list[int]:
     """The code points ``pattern`` (a ``regex`` class) matches whose category (Python's
     Unicode version) starts with ``category``."""
-    cps = [*range(0x20000), *range(0xE0000, 0xE1000)]  # past them: no marks, no format characters
-    return [cps[m.start()] for m in regex.finditer(pattern, "".join(map(chr, cps)))
+    return [_SCANNED[m.start()] for m in regex.finditer(pattern, _SCANNED_TEXT)
             if unicodedata.category(m.group()).startswith(category)]
 
 
@@ -84,7 +87,12 @@ _DROPPED = re.compile("[" + "".join(re.escape(chr(c)) for c in sorted(_DROP)) + 
 # the same tokens, without the alternatives that look for them after every word
 _PLAIN_RE = re.compile(rf"[{_CJK}]|(?:{_WORD})+")
 _SPECIAL = re.compile(rf"[{_SPACELESS}{_INVISIBLE_CLASS}]")
-_SENTENCE_END = re.compile(r"[.!?\u3002\uff01\uff1f][\"'\u201d\u2019)\]]*(?=\s|$)")
+# The marks that end a sentence in any script (Unicode's Sentence_Terminal): the full stop,
+# "!" and "?", the ideographic full stop, the Devanagari danda, the Arabic question mark and
+# full stop, the Armenian, Ethiopic and Myanmar ones...; one definition for every stage.
+SENTENCE_TERMINALS = "".join(map(chr, _code_points(r"\p{Sentence_Terminal}", "")))
+TERMINAL_CLASS = "".join(re.escape(c) for c in SENTENCE_TERMINALS)  # a regex class body of them
+_SENTENCE_END = re.compile(rf"[{TERMINAL_CLASS}][\"'\u201d\u2019)\]]*(?=\s|$)")
 
 
 def normalize(text: str) -> str:

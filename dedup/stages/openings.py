@@ -21,6 +21,7 @@ import numpy as np
 from .align import Side, Span
 from .blocks import equal_blocks
 from .facts import char_test, code_points
+from .normalize import SENTENCE_TERMINALS
 
 
 def with_openings(spans: list[Span], side_a: Side, side_b: Side, facts_a: np.ndarray, facts_b: np.ndarray,
@@ -250,7 +251,7 @@ def _soft_wraps(cps: np.ndarray, space: np.ndarray) -> np.ndarray:
     return nl[words_on_line & (length[line] + 1 + (word_end - nl - 1) > width)]
 
 
-_ENDS = frozenset(".!?;:\u3002\uff01\uff1f")
+_ENDS = frozenset(SENTENCE_TERMINALS + ";:")
 _SPACE = frozenset(" \t\r\n\u00a0")
 _DASHES = frozenset("-\u2013\u2014")
 
