@@ -105,6 +105,32 @@ def test_slash_credits_close_the_dateline():
         assert find_credits(_article(line)), line
 
 
+@pytest.mark.parametrize("opening,agency,date", [
+    ("New Delhi, Mar 7 (PTI) The government on Saturday announced a new plan for public transport in the capital.", "PTI", None),
+    ("NEW DELHI, October 7, 2023 (PTI) The government on Saturday announced a new plan for public transport.", "PTI", "2023-10-07"),
+    ("Mumbai, Oct 7 (IANS) Shares rose sharply on Saturday as investors bought banking stocks after the results.", "IANS", None),
+    ("नई दिल्ली, 7 अक्टूबर 2023 (भाषा) सरकार ने शनिवार को राजधानी में सार्वजनिक परिवहन की नई योजना की घोषणा की।", "PTI", "2023-10-07"),
+])
+def test_a_dateline_closed_by_an_agency_in_brackets_needs_no_dash(opening, agency, date):
+    """PTI, IANS and Bernama close the dateline with the credit alone ("New Delhi, Mar 7
+    (PTI) The ..."): the credit and the date there are read, as after a dash."""
+    text = _article(opening)
+    assert find_credits(text) == [agency]
+    found = find_date(text)
+    assert (found and found.date().isoformat()) == date
+
+
+@pytest.mark.parametrize("opening", [
+    "The Associated Press (AP) reported on Saturday that the government had announced a new transport plan.",
+    "Apple Inc (AAPL.O) said on Saturday, in a statement, that it would buy back shares worth billions of dollars.",
+    "Born in Co Kerry on 24 April 1927 (aged 90) he farmed all his life, and later sang in the county's choirs.",
+])
+def test_a_bracket_after_a_sentences_first_words_is_no_dateline(opening):
+    """Not a place and a date before an agency's name in brackets: no credit, no date."""
+    text = _article(opening)
+    assert find_credits(text) == [] and find_date(text) is None
+
+
 @pytest.mark.parametrize("opening,agency", [
     ("【ワシントン共同】米政府は7日、新たな経済対策を発表した。", "Kyodo"),
     ("（ソウル共同）韓国政府は7日、新たな経済対策を発表した。", "Kyodo"),

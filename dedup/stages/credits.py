@@ -99,6 +99,12 @@ _NAME_BEFORE = re.compile(r"\S\s+[A-Z][a-z]+ $")
 _SENTENCE_CLOSE = SENTENCE_TERMINALS + "\"'”’»)"  # a stripped line ending with one ends a sentence
 
 
+def agency_named(label: str) -> bool:
+    """Whether ``label`` (a dateline's bracketed credit) is an agency's name and no more."""
+    label = label.strip()
+    return any(m.start() == 0 and m.end() == len(label) for m in _MENTION.finditer(label))
+
+
 def _name_of(mention: str) -> str:
     return next(name for name, rx in _NAMES if rx.fullmatch(mention))
 

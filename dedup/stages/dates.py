@@ -209,6 +209,9 @@ _DATELINE = re.compile(
     r"^\s*(?P<pre>[^\W\d_][^\n]{0,100}?)\s*(?:[-–—]{1,2}|(?P<slash>/[^/\n]{2,30}/)\.?\s*[-–—]{0,2})\s")
 # a credit in brackets closing the dateline, with the full stop some agencies put after it
 _CLOSING_CREDIT = re.compile(r"\([^()\n]{2,30}\)\.$")
+# "New Delhi, Mar 3 (PTI) The ...", "Mumbai, Jan 12 (IANS) ...": a dateline closed by an
+# agency's name in brackets, no dash after it (the Indian and Malaysian agencies' style)
+_BRACKETED = re.compile(r"^\s*(?P<pre>[^\W\d_][^\n]{0,100}?)\s*\((?P<label>[^()\n]{2,30})\)\s+\S")
 DATELINE_WORDS = 14
 DATE_LINE_EXTRA_WORDS = 6  # words a date line may carry besides the date ("Posted ... by")
 # ASCII bytes: letters and digits kept, the rest made spaces, so split() leaves the _WORD runs
@@ -281,7 +284,7 @@ def dateline(line: str) -> str | None:
     """The dateline opening a body line ("CITY, date (Agency) -"), or None."""
     m = _DATELINE.match(line)
     if not m:
-        return None
+        return _bracketed(line)
     pre = m.group("pre")
     # a credit between slashes ends the dateline ("/ТАСС/."), as "(EFE)." does: the full
     # stop before it ("3 марта." or "2024 г.", the year's abbreviation) ends no sentence
@@ -289,6 +292,22 @@ def dateline(line: str) -> str | None:
     if len(_WORD.findall(pre)) > DATELINE_WORDS or (ends_sentence(pre) and not enclosed) or pre[:1].islower():
         return None
     return line[m.start("pre"):m.end("slash")] if m.group("slash") else pre  # the credit is the dateline's
+
+
+def _bracketed(line: str) -> str | None:
+    """A dateline closed by an agency's name in brackets and no dash ("New Delhi, Mar 3
+    (PTI) The government ..."), with its credit; a place and a date before it (a comma
+    between them), never a sentence's words ("The Associated Press (AP) reported")."""
+    m = _BRACKETED.match(line) if "(" in line[:140] else None
+    if not m:
+        return None
+    pre = m.group("pre")
+    if ("," not in pre and "،" not in pre) or len(_WORD.findall(pre)) > DATELINE_WORDS or ends_sentence(pre) \
+            or pre[:1].islower():
+        return None
+    from .credits import agency_named  # (credits reads datelines: it imports this module)
+
+    return line[m.start("pre"):m.end("label") + 1] if agency_named(m.group("label")) else None
 
 
 def date_line(line: str, order: str = DEFAULT_DATE_ORDER) -> datetime | None:
