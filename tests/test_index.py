@@ -353,3 +353,13 @@ def test_cli_index_query_takes_quiet_as_add_does(run_cli, tmp_path, seeds_dir):
     assert code == 1 and "dedup: warning: skipped" in err and "001_c66182c4c2cb1c49.txt" in out
     code, out_q, err_q = run_cli("index", "query", db, articles, "-q")
     assert code == 1 and err_q == "" and out_q == out
+
+
+def test_sql_placeholders_are_plain_question_marks():
+    """Numbered placeholders ("?1") with a sequence of arguments warn on Python 3.12 and 3.13
+    (a DeprecationWarning in every index call) and are an error from 3.14: none are used."""
+    import pathlib
+    import re
+
+    sources = pathlib.Path(dedup.__file__).parent.glob("index/**/*.py")
+    assert not [(p.name, m.group()) for p in sources for m in re.finditer(r"\?\d", p.read_text())]

@@ -84,7 +84,7 @@ class Counts:
         args = (json.dumps(keys), json.dumps(sources))
         per = {(k, src): n for k, src, n in self.db.execute(
             levels.KEYS + "SELECT key, source, n FROM q CROSS JOIN lines ON key = k "
-            "WHERE source IN (SELECT value FROM json_each(?2))", args)}
+            "WHERE source IN (SELECT value FROM json_each(?))", args)}
         total = dict(self.db.execute(
             levels.KEYS + "SELECT key, sum(n) FROM q CROSS JOIN lines ON key = k GROUP BY key", args[:1]))
         return per, total

@@ -30,7 +30,7 @@ SCHEMA = "".join(
 
 # One statement each, prepared once: the keys come as one JSON list, are read once
 # (MATERIALIZED) and drive the lookups into every table (CROSS JOIN keeps that order).
-KEYS = "WITH q(k) AS MATERIALIZED (SELECT value FROM json_each(?1)) "
+KEYS = "WITH q(k) AS MATERIALIZED (SELECT value FROM json_each(?)) "
 WORD_ROWS_OF = (KEYS + "SELECT word, sum(n) FROM (" + " UNION ALL ".join(
     f"SELECT word, n FROM q CROSS JOIN {t} ON word = k" for t in WORD_TABLES) + ") GROUP BY word")
 WORD_ROWS = "SELECT count(*) FROM (SELECT word FROM (" + " UNION ALL ".join(
