@@ -217,30 +217,3 @@ def test_a_page_without_spaces_is_not_kept_in_the_cache():
     assert len(starts) > 40 and spaceless._cached_cuts.cache_info().currsize == before
     short = "ประเทศไทย"
     assert spaceless.word_cuts(short) == spaceless._cuts(short)
-
-
-_XINHUA = ("中国成功发射新一代气象卫星\n\n"
-           "新华社酒泉3月3日电（记者张伟）3日上午，我国在酒泉卫星发射中心使用长征四号丙运载火箭，成功将风云三号气象卫星发射升空，"
-           "卫星顺利进入预定轨道，发射任务获得圆满成功。\n\n"
-           "据介绍，这颗卫星主要用于全球天气预报、气候变化监测和自然灾害预警，将与在轨的其他风云卫星组网运行，"
-           "进一步提高我国气象观测的精度和时效。\n\n"
-           "国家航天局有关负责人表示，风云系列卫星的数据已向一百多个国家和地区开放共享，为全球防灾减灾作出了积极贡献。\n")
-_REPORT = ("酒泉发射场：寒风中的守望\n\n本报记者 李娜\n\n凌晨五点，发射场的气温降到零下十几度。技术员小王已经在塔架旁忙碌了三个多小时。"
-           "他说，每次火箭点火的那一刻，所有的辛苦都值得了。\n\n附近的牧民也赶来观看，孩子们举着手机拍下火箭升空的画面。"
-           "当地政府表示将继续发展航天旅游。\n")
-
-
-def test_a_traditional_chinese_copy_of_a_simplified_story_is_the_same_text():
-    """Xinhua writes Simplified Chinese; papers in Hong Kong and Taiwan print its copy in
-    Traditional characters (OpenCC's conversion with Taiwan's phrasing, as they do): the
-    same words, a duplicate, its passages sliced from each side's own characters."""
-    import opencc
-
-    copy = opencc.OpenCC("s2twp").convert(_XINHUA)
-    assert sum(a != b for a, b in zip(copy, _XINHUA)) > 50  # another script for a third of it
-    assert words(copy[:13]) == words(_XINHUA[:13])
-    got = dedup.compare(_XINHUA, copy)
-    assert got.kind == "duplicate" and min(got.coverage_source, got.coverage_target) > 0.9, got
-    for p in got.passages:
-        assert copy[p.target_start:p.target_end] == opencc.OpenCC("s2twp").convert(_XINHUA[p.source_start:p.source_end])
-    assert dedup.compare(_XINHUA, opencc.OpenCC("s2t").convert(_REPORT)).kind is None  # another report of the launch

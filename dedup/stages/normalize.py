@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from functools import lru_cache
 
 import numpy as np
 import regex
@@ -96,31 +95,9 @@ TERMINAL_CLASS = "".join(re.escape(c) for c in SENTENCE_TERMINALS)  # a regex cl
 _SENTENCE_END = re.compile(rf"[{TERMINAL_CLASS}][\"'\u201d\u2019)\]]*(?=\s|$)")
 
 
-_HAN = re.compile("[\u3400-\u4dbf\u4e00-\u9fff\U00020000-\U0002fa1f]")  # (NFKC has mapped the compatibility ideographs)
-
-
-@lru_cache(maxsize=1)
-def _simplified() -> dict[int, str]:
-    """Each Traditional Chinese ideograph's Simplified form, by OpenCC's character table
-    (``t2s``, each character converted alone): Xinhua's simplified copy and a Hong Kong or
-    Taiwan paper's traditional one are the same words. Made on the first text with an
-    ideograph (~20 ms)."""
-    import opencc
-
-    chars = [chr(c) for r in ((0x3400, 0x4DC0), (0x4E00, 0xA000), (0x20000, 0x2FA20)) for c in range(*r)]
-    # one per line: OpenCC's phrase table never joins two of them
-    out = opencc.OpenCC("t2s").convert("\n".join(chars)).split("\n")
-    table = {c: s for c, s in zip(chars, out) if s != c and len(s) == 1}
-    for c in table:  # a form that is itself converted (a chain): its end, so that the table is idempotent
-        while table[c] in table and table[table[c]] != c:
-            table[c] = table[table[c]]
-    return str.maketrans(table)
-
-
 def normalize(text: str) -> str:
     """NFKC, case-folded, quotes/dashes unified, invisible format characters and the
-    abjads' optional marks dropped, Traditional Chinese ideographs made Simplified
-    (:func:`_simplified`), white space collapsed. Idempotent.
+    abjads' optional marks dropped, white space collapsed. Idempotent.
 
     >>> normalize("  \u201cHello\u201d \u2014 WORLD ")
     '"hello" - world'
@@ -131,8 +108,6 @@ def normalize(text: str) -> str:
         out = unicodedata.normalize("NFKC", text).translate(_UNIFY)
         if _DROPPED.search(out):  # (a search scans in C; translate with a dict walks every character)
             out = out.translate(_DROP)
-        if _HAN.search(out):
-            out = out.translate(_simplified())
         out = out.casefold()
         out = _SPACE.sub(" ", out).strip()
         if out == text:
