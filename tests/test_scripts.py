@@ -109,6 +109,7 @@ def test_slash_credits_close_the_dateline():
     ("New Delhi, Mar 7 (PTI) The government on Saturday announced a new plan for public transport in the capital.", "PTI", None),
     ("NEW DELHI, October 7, 2023 (PTI) The government on Saturday announced a new plan for public transport.", "PTI", "2023-10-07"),
     ("Mumbai, Oct 7 (IANS) Shares rose sharply on Saturday as investors bought banking stocks after the results.", "IANS", None),
+    ("Rio de Janeiro, Oct 7 (AFP) The government on Saturday announced a new plan for public transport in the city.", "AFP", None),
     ("नई दिल्ली, 7 अक्टूबर 2023 (भाषा) सरकार ने शनिवार को राजधानी में सार्वजनिक परिवहन की नई योजना की घोषणा की।", "PTI", "2023-10-07"),
 ])
 def test_a_dateline_closed_by_an_agency_in_brackets_needs_no_dash(opening, agency, date):
@@ -124,9 +125,15 @@ def test_a_dateline_closed_by_an_agency_in_brackets_needs_no_dash(opening, agenc
     "The Associated Press (AP) reported on Saturday that the government had announced a new transport plan.",
     "Apple Inc (AAPL.O) said on Saturday, in a statement, that it would buy back shares worth billions of dollars.",
     "Born in Co Kerry on 24 April 1927 (aged 90) he farmed all his life, and later sang in the county's choirs.",
+    # a comma and an agency's name in brackets, but no place and date before them
+    "The ministry said on March 3, 2020, that Anadolu Agency (AA) had been given access to the site of the crash.",
+    "Police said on Tuesday, March 3, 2020 (AP) that the man had fled across the border before dawn.",
+    "London, the capital (PA) has seen more rain this month than in any March since records began.",
+    "Turkey's state news agency, Anadolu Agency (AA) reported that rescue teams worked through the night.",
 ])
 def test_a_bracket_after_a_sentences_first_words_is_no_dateline(opening):
-    """Not a place and a date before an agency's name in brackets: no credit, no date."""
+    """Not a place, a comma and a date before an agency's name in brackets: no credit, no date
+    (a body sentence's date must never become the publication date)."""
     text = _article(opening)
     assert find_credits(text) == [] and find_date(text) is None
 

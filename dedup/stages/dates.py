@@ -296,18 +296,37 @@ def dateline(line: str) -> str | None:
 
 def _bracketed(line: str) -> str | None:
     """A dateline closed by an agency's name in brackets and no dash ("New Delhi, Mar 3
-    (PTI) The government ..."), with its credit; a place and a date before it (a comma
-    between them), never a sentence's words ("The Associated Press (AP) reported")."""
+    (PTI) The government ..."), with its credit: a place, a comma, then a date (a month's
+    name and numbers), never a sentence's words ("The Associated Press (AP) reported",
+    "The ministry said on March 3, 2020, that Anadolu Agency (AA) ...")."""
     m = _BRACKETED.match(line) if "(" in line[:140] else None
     if not m:
         return None
-    pre = m.group("pre")
-    if ("," not in pre and "،" not in pre) or len(_WORD.findall(pre)) > DATELINE_WORDS or ends_sentence(pre) \
-            or pre[:1].islower():
+    parts = _COMMA.split(m.group("pre"), maxsplit=1)
+    if len(parts) < 2 or not (_is_place(parts[0]) and _is_date_words(parts[1])):
         return None
     from .credits import agency_named  # (credits reads datelines: it imports this module)
 
     return line[m.start("pre"):m.end("label") + 1] if agency_named(m.group("label")) else None
+
+
+_COMMA = re.compile("[,\u060c]")  # (the Arabic comma too)
+
+
+def _is_place(text: str) -> bool:
+    """A dateline's place: one to four words, each capitalised or of a script without case
+    ("New Delhi", "NEW DELHI", "नई दिल्ली"), short particles between them ("Rio de Janeiro")."""
+    words = text.split()
+    return 0 < len(words) <= 4 and all(not w[:1].islower() or (k and len(w) <= 3) for k, w in enumerate(words))
+
+
+def _is_date_words(text: str) -> bool:
+    """A dateline's date, with a year or not ("Mar 3", "March 3, 2024", "3 मार्च 2023"): a
+    month's name and numbers, and at most one other word (a weekday, "г.")."""
+    words = [w for w in (w.strip(".,;:") for w in text.split()) if w]  # (a word with its marks: "अक्टूबर")
+    if not words or len(words) > 5 or not any(month_number(w) for w in words):
+        return False
+    return sum(1 for w in words if not month_number(w) and not any(c.isdigit() for c in w)) <= 1
 
 
 def date_line(line: str, order: str = DEFAULT_DATE_ORDER) -> datetime | None:
