@@ -55,7 +55,9 @@ _OPENERS = frozenset(SENTENCE_TERMINALS + ":\"'\u201c\u201d\u2018\u2019(\u00ab\u
 # Of those, the marks that end a sentence or a clause open one only with a space after them:
 # one joined to the next word is inside a name or a code ("U.S.", "AVMD.PA", "S.A.",
 # "Dassault-Breguet"), so a capital after it is a name.
-_CLOSERS = frozenset(".!?:-\u2014")  # (the ideographic and other scripts' marks join words as a rule)
+# (with the full stop's fullwidth, small and one-dot-leader forms: "Ｊ．Ｐ．Ｍｏｒｇａｎ", "U․S․";
+# the ideographic and other scripts' marks join words as a rule)
+_CLOSERS = frozenset(".!?:-\u2014\uff0e\ufe52\u2024")
 
 
 def code_points(text: str) -> np.ndarray:
