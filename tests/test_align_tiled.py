@@ -125,11 +125,14 @@ def test_seeds_of_a_masked_copy_are_those_of_the_copy_itself(seed, vocabulary, k
     the seeds of the masked string, repeats and their order included."""
     from dedup.stages.align import _MASK_A, _MASK_B, _mask
     from dedup.stages.anchors import seeds, windows
+    from dedup.stages.segment import _CP_BASE
+
+    assert max(map(ord, _MASK_A + _MASK_B)) < _CP_BASE  # no word's code point
 
     rng = random.Random(seed)
 
-    def words(n):
-        return "".join(chr(0x4E00 + rng.randrange(vocabulary)) for _ in range(n))
+    def words(n):  # (U+E000 and U+E001 are some words' code points: they are words here too)
+        return "".join(chr(0xE000 + rng.randrange(vocabulary)) for _ in range(n))
 
     a, b = words(rng.randrange(600)), words(rng.randrange(600))
     if len(a) > 60:  # a shared passage, so that there are seeds to lose to the masks

@@ -42,7 +42,9 @@ from ..config import Config
 from .significance import GAP_COST, Lazy, best_subchains, min_score, prefix_sums, upper_bound
 
 MAX_ROUNDS = 3
-_MASK_A, _MASK_B = "\ue000", "\ue001"  # never equal to each other or to a word
+# never equal to each other or to a word: below every word's code point (segment._CP_BASE;
+# U+E000 and U+E001, used before, are some words' code points)
+_MASK_A, _MASK_B = "\x01", "\x02"
 
 
 @dataclass(frozen=True, slots=True)
