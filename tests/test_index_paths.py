@@ -3,6 +3,7 @@ databases are refused without a byte written; ids with lone surrogates; the exit
 of `index add`/`query` when no input document is readable."""
 
 import hashlib
+import json
 import os
 import sqlite3
 import subprocess
@@ -228,3 +229,17 @@ def test_the_library_says_what_it_mended_or_ignored_in_a_document(tmp_path):
         bulk = index.add_many([{"id": "c", "text": TEXT, "date": "32/13/2020"}, {"id": "d", "text": TEXT}])
         assert bulk.added == 2 and bulk.notes == [
             "c: field 'date': '32/13/2020' is no date in any day order; the date is read from the text"]
+
+
+def test_the_cli_answers_carry_the_readers_notes_on_each_record(run_cli, tmp_path):
+    """`index add --format jsonl`: each answer's `notes` hold what was mended in its record,
+    by the reader (a surrogate) or by the index (a date that reads as no date)."""
+    db, docs = tmp_path / "i.db", tmp_path / "d.jsonl"
+    docs.write_text('{"id": "x\\ud800", "text": "%s \\udc00", "date": 20200310}\n{"id": "y", "text": "%s"}\n'
+                    % (TEXT, TEXT), encoding="utf-8")
+    code, out, err = run_cli("index", "add", db, docs, "--format", "jsonl")
+    first, second = (json.loads(line) for line in out.splitlines())
+    assert code == 1 and first["notes"] == [
+        "field 'id': lone surrogate escape replaced by U+FFFD", "field 'text': lone surrogate escape replaced by U+FFFD",
+        "field 'date': '20200310' is no date in any day order; the date is read from the text"]
+    assert second["notes"] == [] and err.count("U+FFFD") == 2

@@ -28,7 +28,7 @@ from .lazy import lazy
 Config = lazy("dedup.config", "Config")
 Index = lazy("dedup.index.index", "Index")
 mend_id = lazy("dedup.index.checks", "mend_id")
-iter_corpus = lazy("dedup.stages.ingest", "iter_corpus")
+iter_sourced = lazy("dedup.stages.ingest", "iter_sourced")
 read_corpus = lazy("dedup.stages.ingest", "read_corpus")
 render = lazy("dedup.stages.report", "render")
 
@@ -94,13 +94,13 @@ def add_cmd(
             index.verify()
         # Streamed: a corpus of any size is read as it is added, in input order.
         read = [0]  # documents read: none is exit 3, as for `dedup cluster`
-        docs = _counted(iter_corpus(list(paths), problems, fields, progress=bar), read)
+        sourced = _counted(iter_sourced(list(paths), problems, fields, progress=bar), read)
         if bulk:
-            result = index.add_many(docs, batch_size=batch, skip_duplicates=True, progress=bar)
+            result = index.add_many((s.doc for s in sourced), batch_size=batch, skip_duplicates=True, progress=bar)
             added, stored, repeated = result.added, [i for i in result.skipped if i not in set(result.repeated)], \
                 result.repeated
         else:
-            added, stored, repeated = _add_each(index, docs, fmt, bar)
+            added, stored, repeated = _add_each(index, sourced, fmt, bar, problems)
         total = len(index)
     if not read[0]:
         _nothing_read(problems)
@@ -131,16 +131,23 @@ def _nothing_read(problems: list) -> None:
                      problems=problems)
 
 
-def _add_each(index: Index, docs, fmt: AddFormat, bar) -> tuple[int, list[str], list[str]]:
+def _add_each(index: Index, sourced, fmt: AddFormat, bar, problems: list) -> tuple[int, list[str], list[str]]:
     """Add one document at a time, writing what each matched as it is stored: (added,
-    ids already stored, ids repeated in the input)."""
+    ids already stored, ids repeated in the input). ``sourced``: the documents with their
+    places; ``problems``: the reader's, whose notes on a document's record join the
+    answer's ``notes`` (the reader mended the record before the index saw it)."""
     from .table import print_results
 
     console = StdoutConsole(highlight=False)
     added, stored, repeated, seen = 0, [], [], set()
-    for doc in docs:
+    known = 0
+    for doc, path, line in sourced:
+        mine = [p.message for p in problems[known:] if not p.skipped and (p.path, p.line) == (path, line)]
+        known = len(problems)
         try:
             result = index.add(doc)
+            if mine:
+                result = result.model_copy(update={"notes": [*mine, *(n for n in result.notes if n not in mine)]})
         except DuplicateIdError:
             (repeated if doc.id in seen else stored).append(doc.id)
             continue
