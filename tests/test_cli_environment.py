@@ -130,6 +130,10 @@ def _no_thread(*args, **kwargs):
     raise RuntimeError("can't start new thread")
 
 
+# what threading.Thread.start calls to make the thread (renamed in Python 3.13)
+_THREAD_START = "_start_joinable_thread" if sys.version_info >= (3, 13) else "_start_new_thread"
+
+
 def _children():
     return {p.pid for p in multiprocessing.active_children()}
 
@@ -149,7 +153,7 @@ def test_a_pool_without_a_thread_to_stop_it_still_ends_its_workers(monkeypatch):
     workers = _children() - before
     assert len(workers) == 2
     monkeypatch.setattr(_thread, "start_new_thread", _no_thread)
-    monkeypatch.setattr(threading, "_start_new_thread", _no_thread)
+    monkeypatch.setattr(threading, _THREAD_START, _no_thread)
     assert list(results) == [(x + 1) ** 2 for x in range(1, 12)]
     monkeypatch.undo()
     deadline = time.monotonic() + 10
@@ -166,7 +170,7 @@ def test_a_pool_that_cannot_start_its_threads_is_a_resource_error_and_leaves_no_
     from dedup.errors import ResourceError
 
     before = _children()
-    monkeypatch.setattr(threading, "_start_new_thread", _no_thread)
+    monkeypatch.setattr(threading, _THREAD_START, _no_thread)
     with pytest.raises(ResourceError, match=r"^cannot start the worker processes: cannot start a thread") as exc:
         list(run(_square, 1, list(range(12)), 2))
     assert exc.value.exit_code == 6

@@ -237,13 +237,34 @@ def parse_json_line(line: bytes) -> Any:
     except UnicodeDecodeError as exc:
         raise Skip(f"invalid UTF-8 at byte {exc.start}") from None
     try:
-        return json.loads(text)
+        value = json.loads(text)
     except json.JSONDecodeError as exc:
         raise Skip(f"malformed JSON: {exc.msg} (column {exc.colno})") from None
     except RecursionError:
         raise Skip("malformed JSON: nested too deeply") from None
     except ValueError as exc:  # an integer past Python's digit limit (sys.get_int_max_str_digits)
         raise Skip(f"malformed JSON: {str(exc).split(';')[0]}") from None
+    if _deeper_than(value, MAX_JSON_DEPTH):
+        raise Skip("malformed JSON: nested too deeply")
+    return value
+
+
+# Levels of nesting a record may have. Python's parser gives up near its recursion limit
+# (~1,000 levels) up to 3.12 and reads far deeper from 3.13: one limit below both, so
+# that a record is read or skipped whatever the Python version.
+MAX_JSON_DEPTH = 200
+
+
+def _deeper_than(value: Any, limit: int) -> bool:
+    """Whether ``value`` nests lists and objects more than ``limit`` levels deep (walked
+    without recursion; a flat record is one look at each of its values)."""
+    level = [value]
+    for _ in range(limit):
+        level = [x for v in level for x in (v.values() if isinstance(v, dict) else v if isinstance(v, list) else ())
+                 if isinstance(x, (dict, list))]
+        if not level:
+            return False
+    return True
 
 
 def run_on(engine, func, items):
