@@ -1,6 +1,7 @@
 """`dedup show` and `dedup compare`: passages side by side in the terminal, JSON, HTML."""
 
 import json
+import shutil
 
 import pytest
 
@@ -107,6 +108,21 @@ def test_compare_bad_input_is_one_line(run_cli, args, why):
 def test_compare_unwritable_output_exit_4(run_cli, seeds_dir, tmp_path):
     code, _, err = run_cli("compare", seeds_dir / S1, seeds_dir / S2, "-o", tmp_path / "no" / "x.txt")
     assert code == 4 and "cannot write" in err
+
+
+def test_compare_never_writes_over_its_inputs(run_cli, seeds_dir, tmp_path):
+    """`-o` naming A, B or a --corpus file is refused before the work, as `cluster` refuses it."""
+    a, b = tmp_path / "a.txt", tmp_path / "b.txt"
+    shutil.copy(seeds_dir / S1, a)
+    shutil.copy(seeds_dir / S2, b)
+    corpus = tmp_path / "corpus"
+    shutil.copytree(seeds_dir, corpus)
+    victim = corpus / S2
+    before = {f: f.read_bytes() for f in (a, b, victim)}
+    for args in ((a, b, "-o", a), (a, b, "-o", b), (S1, S2, "--corpus", corpus, "-o", victim)):
+        code, out, err = run_cli("compare", *args, "-f", "json")
+        assert code == 2 and "input file" in err and err.count("\n") == 1, err
+        assert {f: f.read_bytes() for f in before} == before
 
 
 def test_word_diff_marks_only_words_that_differ():

@@ -18,7 +18,7 @@ from rich.text import Text
 
 from ..errors import InputError
 from .common import console_width, warn, with_fields
-from .output import write_output
+from .output import check_output, write_output
 from .lazy import lazy
 from .show import KIND_STYLE, clean, passage_table
 
@@ -72,6 +72,10 @@ def compare_cmd(
     fields=None,  # the --*-field flags, added by with_fields
 ) -> int:
     """Align two texts on their own: passages side by side, word differences marked."""
+    if output is not None:  # before the work, and never over A, B or a corpus file
+        from ..stages.ingest import CORPUS_SUFFIXES
+
+        check_output(output, corpus or [a, b], CORPUS_SUFFIXES)
     notes: list = []
     if corpus:
         da, db = _from_corpus(corpus, (a, b), fields)
