@@ -243,3 +243,18 @@ def test_the_cli_answers_carry_the_readers_notes_on_each_record(run_cli, tmp_pat
         "field 'id': lone surrogate escape replaced by U+FFFD", "field 'text': lone surrogate escape replaced by U+FFFD",
         "field 'date': '20200310' is no date in any day order; the date is read from the text"]
     assert second["notes"] == [] and err.count("U+FFFD") == 2
+
+
+def test_query_never_writes_its_output_over_the_index(run_cli, tmp_path):
+    """The index is an input of `query` too: `-o DB` is refused (exit 2), the file untouched."""
+    db = tmp_path / "i.db"
+    docs = _jsonl(tmp_path / "d.jsonl", {"id": "a", "text": TEXT}, {"id": "b", "text": OTHER})
+    assert run_cli("index", "add", db, docs, "--bulk")[0] == 0
+    before = _fingerprint(db)
+    for target in (db, tmp_path / "alias.db"):
+        if target != db:
+            target.symlink_to(db)
+        code, out, err = run_cli("index", "query", db, docs, "-o", target)
+        assert code == 2 and "input file" in err and err.count("\n") == 1, err
+        assert _fingerprint(db) == before
+    assert run_cli("index", "stats", db)[0] == 0

@@ -185,7 +185,7 @@ def query_cmd(
     fields=None,  # the --*-field flags, added by with_fields
 ) -> int:
     """What the article(s) in FILE copy from the indexed documents (nothing is stored)."""
-    _check_output(output, [file])
+    _check_output(output, [file] + ([db] if "://" not in db else []))  # the index is read too
     docs, problems = read_corpus([file], fields)
     if not docs:
         _nothing_read(problems)
