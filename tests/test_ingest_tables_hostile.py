@@ -168,6 +168,25 @@ def test_bytes_that_are_not_utf8_are_named_by_their_line(tmp_path):
 
 # 4. Whatever the quoting and line ends, the records are the csv module's, at the lines where they start.
 
+@pytest.mark.parametrize("name", ["t.csv", "t.tsv", "t.csv.gz"])
+def test_a_quote_never_closed_is_one_problem_not_the_rest_of_the_file_in_one_cell(tmp_path, name):
+    sep = "\t" if ".tsv" in name else ","
+    rows = [f"a{sep}{TEXT}", f'b{sep}"{TEXT} (the quote is never closed)', f"c{sep}{TEXT}", f"d{sep}{TEXT}"]
+    data = f"id{sep}text\n" + "\n".join(rows) + "\n"
+    path = tmp_path / name
+    path.write_bytes(gzip.compress(data.encode()) if name.endswith(".gz") else data.encode())
+    docs, problems = read_corpus(path)
+    assert [d.id for d in docs] == ["a"] and TEXT == docs[0].text
+    assert [(p.line, p.skipped) for p in problems] == [(3, True)]
+    assert "ends inside a quoted cell" in problems[0].message
+
+
+def _open_at_end(text: str) -> bool:
+    """Whether ``text`` ends inside a quoted cell, by the csv module: a line added then
+    joins that cell instead of making a row of its own."""
+    return list(csv.reader(io.StringIO(text + "\nX\n", newline="")))[-1:] != [["X"]]
+
+
 _cell = st.text(st.sampled_from('ab ,"\r\n\t\u00e9'), max_size=12)
 
 
@@ -211,7 +230,7 @@ def test_any_text_past_the_cap_skips_exactly_the_records_over_it(tmp_path_factor
     expected, start = [], 1
     for row in reader:
         if reader.line_num > 1:
-            if sum(sizes[start - 1:reader.line_num]) > cap:
+            if sum(sizes[start - 1:reader.line_num]) > cap or (reader.line_num == len(sizes) and _open_at_end(text)):
                 expected.append((start, "skip"))
             elif row:
                 expected.append((start, row[0], row[1] if len(row) > 1 else None))

@@ -96,6 +96,16 @@ class _Lines:
         self._skip_record(line)
         raise _Cut
 
+    def ends_quoted(self) -> bool:
+        """Whether the stream ended inside a quoted cell of the record just read (the csv
+        module then returns it, every line after the unclosed quote in that one cell)."""
+        if not self._eof or self._pieces or self._tail:
+            return False
+        state = _S
+        for line in self._record:
+            state = self._follow(state, line)
+        return state == _Q
+
     def _skip_record(self, line) -> None:
         """Read past the rest of the record that ``line`` (or the _LONG line) took over the cap."""
         state = _S
@@ -204,7 +214,10 @@ def csv_records(path: Path, fields: FieldMap, at: Callable[[int], None]) -> Iter
                 except _Cut:
                     yield lines.start, Skip(f"row longer than {_MIB} MiB, the most one document may hold")
                     continue
-                if row:  # a blank line is no row
+                if row and lines.ends_quoted():
+                    yield lines.start, Skip("bad CSV row: the file ends inside a quoted cell of it (a '\"' never "
+                                            "closed); this row and the lines after it are not read")
+                elif row:  # a blank line is no row
                     cells = [(f, row[i] if i < len(row) else None) for f, i in pairs]
                     yield lines.start, {f: v for f, v in cells if v or f in ("id", "text")}
                 at(raw.tell())
