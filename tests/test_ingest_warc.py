@@ -217,3 +217,26 @@ def test_a_warc_cut_inside_a_record_is_damage_not_a_short_page(tmp_path):
     assert [d.id for d in docs] == ["https://port.example/0", "https://port.example/1"]
     assert [(p.line, p.message) for p in problems] == [
         (3, f"damaged record at byte {offsets[2]}: the file ends inside it (cut short?)")]
+
+
+@pytest.mark.parametrize("name", ["c.warc", "c.warc.gz"])
+def test_a_response_without_a_target_uri_is_named_so(tmp_path, name):
+    # warcio fails on such a record with a Python error ('NoneType' object has no attribute ...)
+    path = tmp_path / name
+    pages = article_pages(3)
+    write_warc(path, pages, extra=False)
+    spans = gzip_members(path)
+    data = path.read_bytes()
+    if name.endswith(".gz"):
+        off, length = spans[1]
+        member = gzip.decompress(data[off:off + length])
+        member = member.replace(b"WARC-Target-URI: https://port.example/1\r\n", b"")
+        data = data[:off] + gzip.compress(member) + data[off + length:]
+    else:
+        off = spans[1][0]
+        data = data.replace(b"WARC-Target-URI: https://port.example/1\r\n", b"")
+    path.write_bytes(data)
+    docs, problems = read_corpus(path)
+    assert [d.id for d in docs] == ["https://port.example/0", "https://port.example/2"]
+    assert [(p.line, p.skipped, p.message) for p in problems] == [
+        (2, True, f"response without a WARC-Target-URI (the document id) (record at byte {off})")]

@@ -39,12 +39,24 @@ logging.getLogger("warcio").addHandler(logging.NullHandler())
 
 def _iterator_class():
     from warcio.archiveiterator import ArchiveIterator
+    from warcio.recordloader import ArcWarcRecordLoader
+
+    class Loader(ArcWarcRecordLoader):
+        """warcio fails with a Python error on a response without a ``WARC-Target-URI``:
+        its HTTP headers are read as any response's, and :func:`_page` says what it lacks."""
+
+        def load_http_headers(self, rec_type, uri, stream, length):
+            return super().load_http_headers(rec_type, "http:" if uri is None else uri, stream, length)
 
     class Quiet(ArchiveIterator):
         """warcio writes a line to stderr for a record whose length is wrong; the library
         never prints (the damage is counted in ``err_count`` and reported instead)."""
 
         INC_RECORD = ""
+
+        def __init__(self, fileobj, arc2warc: bool = False):
+            super().__init__(fileobj, arc2warc=arc2warc)
+            self.loader = Loader(arc2warc=arc2warc)
 
     return Quiet
 
