@@ -169,6 +169,16 @@ def test_a_directory_is_not_an_output(run_cli, corpus, tmp_path):
     assert tmp_path.is_dir()
 
 
+def test_a_path_ending_in_a_slash_names_a_directory_never_a_file(run_cli, corpus, tmp_path):
+    """`-o out.json/` is refused as the shell and open() refuse it: not written as `out.json`."""
+    existing = tmp_path / "existing.json"
+    existing.write_text("keep")
+    for given, why in ((f"{existing}/", "not a directory"), (f"{tmp_path}/new.json/", "no such directory")):
+        code, out, err = run_cli("cluster", corpus, "-f", "json", "-o", given)
+        assert code == 4 and err.startswith(f"dedup: error: {given}: cannot write: {why}"), err
+    assert existing.read_text() == "keep" and not (tmp_path / "new.json").exists()
+
+
 def test_resolve_output_names_the_process_descriptors():
     from dedup.cli.output import resolve_output
 

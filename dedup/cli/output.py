@@ -34,7 +34,11 @@ class Target:
 def resolve_output(path: Union[str, os.PathLike]) -> Target:
     """Follow ``path``'s symlinks (one at a time, so that /dev/stdout is seen to be
     descriptor 1 rather than whatever file or pipe that descriptor is) to what it names."""
-    p = os.path.abspath(os.fspath(path))
+    given = os.fspath(path)
+    if given.endswith(os.sep) and not os.path.isdir(given):  # "out.json/" names a directory, never the file
+        why = "not a directory" if os.path.lexists(given.rstrip(os.sep)) else f"no such directory {given}"
+        raise OutputError(f"{path}: cannot write: {why}")
+    p = os.path.abspath(given)
     for _ in range(64):
         head, tail = os.path.split(p)
         p = os.path.join(os.path.realpath(head), tail)
