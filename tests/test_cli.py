@@ -42,6 +42,24 @@ def test_jsonl_and_csv(run_cli, seeds_dir):
     assert len(rows) == 4 and {r["role"] for r in rows} == {"origin", "copy", "partial"}
 
 
+def test_csv_reads_back_whatever_the_ids_and_titles_hold(run_cli, tmp_path):
+    # a lone "\r" ends a line for CSV readers as "\n" does: such a cell must be quoted too
+    text = ("The harbour board approved the new ferry timetable on Monday after a long debate about "
+            "fares, night crossings and the cost of running two extra boats through the winter. ") * 3
+    odd = ["a\rb", "c\nd", 'e,"f"', "=1+1", "g\r\nh", "plain"]
+    path = tmp_path / "odd.jsonl"
+    path.write_text("".join(json.dumps({"id": f"{o}{k}", "text": text + f" Note {k}.", "title": o, "source": o})
+                            + "\n" for k, o in enumerate(odd)), encoding="utf-8")
+    code, out, err = run_cli("cluster", path, "-f", "json")
+    report = json.loads(out)
+    members = [m for c in report["clusters"] + report["templates"] for m in c["members"]]
+    code, out, err = run_cli("cluster", path, "-f", "csv")
+    assert code == 0, err
+    rows = list(csv.DictReader(io.StringIO(out, newline="")))
+    assert [(r["doc_id"], r["title"], r["source"]) for r in rows] == [
+        (m["doc_id"], m["title"], m["source"]) for m in members] and len(rows) == len(odd)
+
+
 @pytest.mark.parametrize(
     "args, code, message",
     [

@@ -84,9 +84,13 @@ def to_jsonl(report) -> str:
 
 def _csv_rows(cluster) -> str:
     """A cluster's members as CSV rows."""
-    buf = io.StringIO()
-    writer = csv.DictWriter(buf, fieldnames=CSV_FIELDS, lineterminator="\n")
+    buf, rows = io.StringIO(), []
+    # The csv module quotes the characters of its line terminator: "\r\n", so that a lone
+    # "\r" (a line's end to CSV readers) is quoted too; each row then ends in "\n".
+    writer = csv.DictWriter(buf, fieldnames=CSV_FIELDS, lineterminator="\r\n")
     for m in cluster.members:
+        buf.seek(0)
+        buf.truncate()
         writer.writerow(
             {
                 "cluster": cluster.id,
@@ -100,7 +104,8 @@ def _csv_rows(cluster) -> str:
                 "coverage": f"{m.coverage:.4f}",
             }
         )
-    return buf.getvalue()
+        rows.append(buf.getvalue()[:-2] + "\n")
+    return "".join(rows)
 
 
 def iter_csv(report) -> Iterator[str]:
