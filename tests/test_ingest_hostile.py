@@ -225,6 +225,26 @@ def test_a_zstd_file_cut_anywhere_keeps_what_came_before_and_says_so(tmp_path, c
         assert [p.message.split(":")[-1].strip() for p in problems] == ["the file ends inside a frame (cut short)"]
 
 
+@pytest.mark.parametrize("damage", ["flip", "garbage", "header"])
+def test_damage_in_a_zstd_frame_keeps_every_record_of_the_frames_before(tmp_path, damage):
+    """As for gzip: a reader across frames ran on into the damaged frame and lost what it
+    had decompressed of the whole frame before it."""
+    import zstandard
+
+    rows = [json.dumps({"id": f"r{k:02d}", "text": f"{TEXT} Item {k}."}) + "\n" for k in range(40)]
+    c = zstandard.ZstdCompressor(write_checksum=True)  # a flipped byte of text is then seen
+    first, second = c.compress("".join(rows[:20]).encode()), bytearray(c.compress("".join(rows[20:]).encode()))
+    if damage == "flip":
+        second[len(second) // 2] ^= 0xFF
+    elif damage == "header":
+        second[4] ^= 0xFF
+    (tmp_path / "c.jsonl.zst").write_bytes(first + (b"GARBAGE" if damage == "garbage" else bytes(second)))
+    docs, problems = read_corpus(tmp_path / "c.jsonl.zst")
+    ids = [d.id for d in docs]
+    assert ids[:20] == [f"r{k:02d}" for k in range(20)] and ids == [f"r{k:02d}" for k in range(len(ids))]
+    assert len(problems) == 1 and "corrupt or not zstandard data" in problems[0].message
+
+
 def test_a_thousand_nested_directories_are_walked(tmp_path):
     path = os.fspath(tmp_path / "deep")
     os.mkdir(path)

@@ -124,42 +124,65 @@ def open_stream(path: Path, raw=None):
     if name.endswith(".gz"):
         return gzip.GzipFile(fileobj=raw, mode="rb"), raw
     if name.endswith(".zst"):
-        return io.BufferedReader(_WholeFrames(zstandard.ZstdDecompressor().stream_reader(raw, read_across_frames=True),
-                                              raw)), raw
+        return io.BufferedReader(_Frames(raw)), raw
     return raw, raw
 
 
-class _WholeFrames(io.RawIOBase):
-    """zstandard's stream reader, which ends quietly where a file cut short ends (a cut
-    frame's records were lost without a word, gzip raises): at the end, the file's
-    frames are walked (:func:`zstd_frames_end`) and one left unfinished raises."""
+class _Frames(io.RawIOBase):
+    """A .zst file's frames, each read by a zstandard stream reader that sees only its own
+    bytes (found by :func:`_frame_end`): one reader across frames ends quietly where a file
+    cut short ends, and loses what it had of a frame when the next one is damaged."""
 
-    def __init__(self, reader, raw):
-        self._reader, self._raw, self._checked = reader, raw, False
+    def __init__(self, raw):
+        self._raw, self._reader, self._cut = raw, None, False
+        self._at = raw.tell()
+        self._end = raw.seek(0, io.SEEK_END)
 
     def readable(self) -> bool:
         return True
 
     def readinto(self, b) -> int:
-        n = self._reader.readinto(b)
-        if n == 0 and not self._checked:
-            self._checked = True
-            self._raw.seek(0)
-            if not zstd_frames_end(self._raw):
-                raise zstandard.ZstdError("the file ends inside a frame (cut short)")
-        return n
+        while True:
+            if self._reader is not None:
+                n = self._reader.readinto(b)
+                if n:
+                    return n
+                self._reader = None
+                if self._cut:
+                    raise zstandard.ZstdError("the file ends inside a frame (cut short)")
+            if self._at >= self._end:
+                return 0
+            start, stop = self._at, _frame_end(self._raw, self._at, self._end)
+            if stop is not None and stop < 0:  # a skippable frame
+                self._at = -stop
+                continue
+            # a frame cut short or not a frame: read what there is (damage raises, a cut ends quietly)
+            self._cut, self._at = stop is None, self._end if stop is None else stop
+            self._reader = zstandard.ZstdDecompressor().stream_reader(_Slice(self._raw, start, self._at))
+
+
+class _Slice:
+    """Bytes ``start:stop`` of a seekable file, for a stream reader."""
+
+    def __init__(self, raw, start: int, stop: int):
+        self._raw, self._pos, self._stop = raw, start, stop
+
+    def read(self, n: int = -1) -> bytes:
+        n = self._stop - self._pos if n < 0 else min(n, self._stop - self._pos)
+        self._raw.seek(self._pos)
+        data = self._raw.read(n)
+        self._pos += len(data)
+        return data
 
 
 _ZSTD_MAGIC = 0xFD2FB528
 _FCS_BYTES = (0, 2, 4, 8)  # Frame_Content_Size field by its flag (flag 0: 1 byte when single-segment)
 
 
-def zstd_frames_end(raw) -> bool:
-    """Whether ``raw`` (a seekable binary file, read from where it stands to its end) is
-    whole zstd frames: each frame's blocks walked by their headers (RFC 8878), nothing
-    decompressed, so a frame cut anywhere is seen."""
-    start = raw.tell()
-    end = raw.seek(0, io.SEEK_END)
+def _frame_end(raw, start: int, end: int) -> int | None:
+    """Where the zstd frame at ``start`` ends, its blocks walked by their headers (RFC
+    8878), nothing decompressed; minus that for a skippable frame; None when it is not a
+    frame or does not end by ``end`` (cut short)."""
     raw.seek(start)
 
     def take(n: int) -> bytes:
@@ -169,26 +192,25 @@ def zstd_frames_end(raw) -> bool:
         return data
 
     try:
-        while raw.tell() < end:
-            magic = int.from_bytes(take(4), "little")
-            if magic & 0xFFFFFFF0 == 0x184D2A50:  # a skippable frame: its size, then its bytes
-                raw.seek(int.from_bytes(take(4), "little"), io.SEEK_CUR)
-                continue
-            if magic != _ZSTD_MAGIC:
-                return False
-            desc = take(1)[0]
-            single = desc >> 5 & 1
-            take((not single) + (0, 1, 2, 4)[desc & 3] + (_FCS_BYTES[desc >> 6] or single))
-            while True:
-                block = int.from_bytes(take(3), "little")
-                raw.seek(1 if (block >> 1 & 3) == 1 else block >> 3, io.SEEK_CUR)  # an RLE block stores one byte
-                if block & 1:
-                    break
-            if desc >> 2 & 1:
-                take(4)  # the content checksum
-        return raw.tell() == end
+        magic = int.from_bytes(take(4), "little")
+        if magic & 0xFFFFFFF0 == 0x184D2A50:  # a skippable frame: its size, then its bytes
+            stop = start + 8 + int.from_bytes(take(4), "little")
+            return -stop if stop <= end else None
+        if magic != _ZSTD_MAGIC:
+            return None
+        desc = take(1)[0]
+        single = desc >> 5 & 1
+        take((not single) + (0, 1, 2, 4)[desc & 3] + (_FCS_BYTES[desc >> 6] or single))
+        while True:
+            block = int.from_bytes(take(3), "little")
+            raw.seek(1 if (block >> 1 & 3) == 1 else block >> 3, io.SEEK_CUR)  # an RLE block stores one byte
+            if block & 1:
+                break
+        if desc >> 2 & 1:
+            take(4)  # the content checksum
     except EOFError:
-        return False
+        return None
+    return raw.tell() if raw.tell() <= end else None
 
 
 # What a damaged compressed stream raises: gzip (OSError/BadGzipFile, EOFError,
