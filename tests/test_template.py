@@ -192,3 +192,17 @@ def test_a_name_misspelt_is_no_new_fact():
     # Short names one letter apart are different names (Mark, Mary).
     short = MERGER.replace("Calderwood", "Mark").replace("Pemberton", "Joan")
     assert dedup.compare(short, short.replace("Mark", "Mary").replace("Joan", "John")).kind == "template"
+
+
+def test_show_finds_a_template_series_by_its_id_and_by_a_member(run_cli, tmp_path):
+    """`dedup show REPORT t1`: a series is shown as a cluster is (it was 'no cluster or
+    document'), and so is a document that is only in a series."""
+    from dedup.stages.report import to_json
+
+    path = tmp_path / "r.json"
+    path.write_text(to_json(dedup.cluster(_corpus(), jobs=1)), encoding="utf-8")
+    for key in ("t1", "day2"):
+        code, out, err = run_cli("show", path, key)
+        assert code == 0 and out.startswith("t1  template") and "day3" in out, (key, err)
+    code, out, err = run_cli("show", path, "day0")  # in a copy cluster too: that one
+    assert code == 0 and out.startswith("c") and "day0-fix" in out

@@ -133,11 +133,13 @@ def cluster_view(c: Cluster, texts: dict[str, str]) -> Group:
 
 
 def find_cluster(report: Report, key: str, path: Path) -> Cluster:
-    """The cluster with id ``key``, or the cluster of document ``key``."""
-    for c in report.clusters:
+    """The cluster or template series with id ``key``, or the cluster of document ``key``
+    (else its template series)."""
+    groups = [*report.clusters, *report.templates]
+    for c in groups:
         if c.id == key:
             return c
-    for c in report.clusters:
+    for c in groups:
         if any(m.doc_id == key for m in c.members):
             return c
     if any(d.doc_id == key for d in report.documents):
@@ -148,7 +150,7 @@ def find_cluster(report: Report, key: str, path: Path) -> Cluster:
 @with_fields
 def show_cmd(
     report_path: Path = typer.Argument(..., metavar="REPORT.json", help="A report from `dedup cluster -f json`."),
-    cluster: str = typer.Argument(..., help="A cluster id (c1) or the id of a document in it."),
+    cluster: str = typer.Argument(..., help="A cluster id (c1), a template series' (t1), or the id of a document in it."),
     corpus: Optional[List[Path]] = typer.Option(None, "--corpus", "-c",
                                                 help="The run's inputs, to show the passages' text (repeatable)."),
     fields=None,  # the --*-field flags, added by with_fields
