@@ -120,3 +120,12 @@ def test_benchmarks_score_is_the_library_scorer():
 
     assert bench.cluster_metrics is lib.cluster_metrics and bench.passage_metrics is lib.passage_metrics
     assert bench.load_truth is lib.load_truth and bench.report_to_prediction is lib.report_to_prediction
+
+
+def test_a_truth_that_names_none_of_the_reports_documents_is_refused(run_cli, seeds_report, tmp_path):
+    """Another corpus's truth scored a perfect 1.0 (every truth document a singleton of the
+    prediction, all labels different): one line, exit 3."""
+    path = tmp_path / "truth.json"
+    path.write_text(json.dumps({"a": 1, "b": 2}))
+    code, out, err = run_cli("eval", seeds_report, "--truth", path)
+    assert code == 3 and out == "" and "names none of the report's 5 documents" in err and err.count("\n") == 1

@@ -10,6 +10,7 @@ from pathlib import Path
 import typer
 from rich.table import Table
 
+from ..errors import InputError
 from .common import StdoutConsole
 from .lazy import lazy
 from .show import load_report
@@ -31,6 +32,10 @@ def eval_cmd(
     """ARI, pairwise precision/recall/F1 and (when the truth has passages) character P/R/F1."""
     truth = load_truth(truth_path)
     report = load_report(report_path)
+    docs = {d.doc_id for d in report.documents}
+    if docs and not docs.intersection(truth.labels):  # every score would be 1.0 of nothing
+        raise InputError(f"{truth_path}: names none of the report's {len(docs)} documents (the truth of another corpus?)",
+                         str(truth_path))
     scores = {k: round(v, 6) for k, v in evaluate(report.model_dump(), truth).items()}
     if fmt is EvalFormat.json:
         print(json.dumps(scores))
