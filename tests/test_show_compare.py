@@ -123,6 +123,11 @@ def test_compare_never_writes_over_its_inputs(run_cli, seeds_dir, tmp_path):
         code, out, err = run_cli("compare", *args, "-f", "json")
         assert code == 2 and "input file" in err and err.count("\n") == 1, err
         assert {f: f.read_bytes() for f in before} == before
+    # the same checks as `cluster`'s: an empty name is a usage error, a slash names a directory
+    code, _, err = run_cli("compare", a, b, "-o", "")
+    assert code == 2 and "is empty" in err
+    code, _, err = run_cli("compare", a, b, "-o", f"{tmp_path / 'new.json'}/")
+    assert code == 4 and not (tmp_path / "new.json").exists()
 
 
 def test_word_diff_marks_only_words_that_differ():

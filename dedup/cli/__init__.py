@@ -30,7 +30,7 @@ from .. import __version__
 from ..errors import ConfigError, DedupError, exhausted
 from .common import (CheckedStream, Format, ProgressBar, ReaderGone, StdoutConsole, err_console, one_line,
                      quiet_unraisable, stopped, terminate, warn, with_fields)
-from .output import check_output, write_output
+from .output import check_output_option, write_output
 from .compare_cmd import compare_cmd
 from .defaults import config_defaults
 from .eval_cmd import eval_cmd
@@ -168,14 +168,7 @@ def cluster_cmd(
         from ..stages.shards import check_target
 
         check_target(output_dir)  # before the run: a wrong target must not cost the run
-    if output is not None:
-        if not output.strip():
-            raise typer.BadParameter("is empty; give a file name (or leave it out for stdout)",
-                                     param_hint="'--output'")
-        # Before the run, not after it: a wrong path must not cost the run.
-        from ..stages import ingest  # the names it reads in a directory (none known: all files count)
-
-        check_output(output, [p for p in paths if isinstance(p, Path)], ingest.CORPUS_SUFFIXES)
+    check_output_option(output, [p for p in paths if isinstance(p, Path)])
     with ExitStack() as stack:
         runner = _engine(stack, engine.value, jobs or None, scheduler, partitions, quiet)
         with ProgressBar(enabled=not quiet and _err.is_terminal) as bar:

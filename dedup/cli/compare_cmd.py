@@ -18,7 +18,7 @@ from rich.text import Text
 
 from ..errors import InputError
 from .common import console_width, warn, with_fields
-from .output import check_output, write_output
+from .output import check_output_option, write_output
 from .lazy import lazy
 from .show import KIND_STYLE, clean, passage_table
 
@@ -68,14 +68,12 @@ def compare_cmd(
     b: str = typer.Argument(..., help="Another text file (or document id)."),
     corpus: Optional[List[Path]] = typer.Option(None, "--corpus", "-c", help="Read A and B as ids of this corpus."),
     fmt: CompareFormat = typer.Option(CompareFormat.table, "--format", "-f", help="Output format."),
-    output: Optional[Path] = typer.Option(None, "--output", "-o", help="Write here, not to stdout."),
+    output: Optional[str] = typer.Option(None, "--output", "-o", metavar="FILE",
+                                         help="Write here, not to stdout (never over an input)."),
     fields=None,  # the --*-field flags, added by with_fields
 ) -> int:
     """Align two texts on their own: passages side by side, word differences marked."""
-    if output is not None:  # before the work, and never over A, B or a corpus file
-        from ..stages.ingest import CORPUS_SUFFIXES
-
-        check_output(output, corpus or [a, b], CORPUS_SUFFIXES)
+    check_output_option(output, corpus or [a, b])  # before the work, and never over A, B or a corpus file
     notes: list = []
     if corpus:
         da, db = _from_corpus(corpus, (a, b), fields)

@@ -22,7 +22,7 @@ from rich.table import Table
 from ..errors import InputError
 from ..index.errors import DuplicateIdError, IndexFileError, IndexReadOnlyError
 from .common import Format, ProgressBar, StdoutConsole, one_line, warn, with_fields
-from .output import check_output, write_output
+from .output import check_output_option, write_output
 from .lazy import lazy
 
 Config = lazy("dedup.config", "Config")
@@ -185,7 +185,7 @@ def query_cmd(
     fields=None,  # the --*-field flags, added by with_fields
 ) -> int:
     """What the article(s) in FILE copy from the indexed documents (nothing is stored)."""
-    _check_output(output, [file] + ([db] if "://" not in db else []))  # the index is read too
+    check_output_option(output, [file] + ([db] if "://" not in db else []))  # the index is read too
     docs, problems = read_corpus([file], fields)
     if not docs:
         _nothing_read(problems)
@@ -203,17 +203,6 @@ def query_cmd(
 
         _emit_table(output, lambda console: print_results(results, {d.id: d.text for d in docs}, texts, console))
     return 1 if problems else 0
-
-
-def _check_output(output: Optional[str], inputs: list) -> None:
-    """Refuse a bad ``--output`` before the work (as ``dedup cluster`` does)."""
-    if output is None:
-        return
-    if not output.strip():
-        raise typer.BadParameter("is empty; give a file name (or leave it out for stdout)", param_hint="'--output'")
-    from ..stages import ingest
-
-    check_output(output, inputs, ingest.CORPUS_SUFFIXES)
 
 
 def _emit(output: Optional[str], data) -> None:
@@ -314,7 +303,7 @@ def clusters_cmd(
 ) -> int:
     """The clusters of every indexed document: the same as ``dedup cluster`` on them."""
 
-    _check_output(output, [db] if "://" not in db else [])
+    check_output_option(output, [db] if "://" not in db else [])
     with _open_to_read(db) as index, ProgressBar(enabled=not quiet and _err.is_terminal) as bar:
         report = index.clusters(progress=bar)
     if fmt is Format.table:

@@ -68,6 +68,21 @@ def resolve_output(path: Union[str, os.PathLike]) -> Target:
     raise OutputError(f"{path}: cannot write: too many levels of symbolic links")
 
 
+def check_output_option(output: Optional[str], inputs: Sequence[Union[str, os.PathLike]]) -> None:
+    """A command's ``--output`` checked before its work (a wrong path must not cost the
+    work): none given, nothing to check; an empty one is a usage error (exit 2); else
+    :func:`check_output` against the command's input files."""
+    if output is None:
+        return
+    if not output.strip():
+        import typer
+
+        raise typer.BadParameter("is empty; give a file name (or leave it out for stdout)", param_hint="'--output'")
+    from ..stages.ingest import CORPUS_SUFFIXES  # the names a corpus run reads in a directory
+
+    check_output(output, inputs, CORPUS_SUFFIXES)
+
+
 def check_output(path: Union[str, os.PathLike], inputs: Sequence[Union[str, os.PathLike]],
                  suffixes: tuple[str, ...] = ()) -> None:
     """Before a run: refuse an output path that cannot be written, or that is one of the
