@@ -154,7 +154,7 @@ def test_hostile_jsonl_records_are_one_problem_each(tmp_path):
     by_line = {}
     for p in problems:
         by_line.setdefault(p.line, []).append((p.skipped, p.message))
-    assert [m for _, m in by_line[1]] == [by_line[2][0][1]] and "4300 digits" in by_line[1][0][1]
+    assert [m for _, m in by_line[1]] == [by_line[2][0][1]] and "4300" in by_line[1][0][1]  # (3.10 and 3.11 word it differently)
     assert by_line[3] == by_line[4] == by_line[7] == [(True, "malformed JSON: nested too deeply")]
     assert by_line[5] == [(False, "field 'text': lone surrogate escape replaced by U+FFFD"),
                           (False, "field 'title': lone surrogate escape replaced by U+FFFD")]
