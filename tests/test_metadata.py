@@ -50,7 +50,7 @@ def _literal_names():
     """Every agency's names as printed: each top-level alternative, optional parts left out."""
     import re
 
-    from dedup.stages.credits import _AGENCIES
+    from dedup.stages.agencies import AGENCIES as _AGENCIES
 
     for agency, rx in _AGENCIES:
         plain = re.sub(r"\[([^]])[^]]*\]", r"\1", re.sub(r"\(\?:[^()]*\)\?", "", rx))  # no group is left

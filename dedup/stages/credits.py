@@ -10,77 +10,10 @@ from __future__ import annotations
 
 import re
 
+from .agencies import AGENCIES, MENTION, MENTION_ASCII, alternatives, name_of
 from .dates import date_line, dateline, head_region, words_upto
-from .normalize import CJK_CLASS, SENTENCE_TERMINALS
+from .normalize import SENTENCE_TERMINALS
 
-# name, pattern (case-sensitive: "AP" the agency, not "ap" the word)
-_AGENCIES = [
-    ("Xinhua", r"Xinhua(?: News Agency)?|XINHUA|新华社|新華社|شينخوا"),
-    ("Reuters", r"Reuters|REUTERS|Thomson Reuters|Reuter|REUTER|Рейтер|رويترز|רויטרס|路透社|ロイター|로이터"),  # "Reuter": its sign-off until the 1990s
-    ("AP", r"AP|Associated Press|ASSOCIATED PRESS|أسوشيتد برس|美联社|美聯社"),
-    ("AFP", r"AFP|Agence France[- ]Presse|Франс Пресс|أ ف ب|ا ف ب|فرانس برس|法新社"),
-    ("TASS", r"TASS|Itar-Tass|ITAR-TASS|ТАСС|تاس|塔斯社"),
-    ("UPI", r"UPI|United Press International"),
-    ("Bloomberg", r"Bloomberg(?: News)?"),
-    ("dpa", r"dpa|DPA|Deutsche Presse-Agentur|د ب أ"),
-    ("Kyodo", r"Kyodo(?: News)?|KYODO|共同通信|共同|共同社"),
-    ("Yonhap", r"Yonhap(?: News Agency)?|YONHAP|연합뉴스|聯合ニュース|韩联社|韓聯社"),
-    ("PTI", r"PTI|Press Trust of India|पीटीआई|भाषा"),  # भाषा: PTI's Hindi service
-    ("IANS", r"IANS|आईएएनएस"),
-    ("ANI", r"ANI"),
-    ("ANSA", r"ANSA"),
-    ("EFE", r"EFE|Agencia EFE"),
-    ("Interfax", r"Interfax|Интерфакс"),
-    ("RIA Novosti", r"RIA Novosti|РИА Новости"),
-    ("Anadolu", r"Anadolu(?: Agency| Ajansı)?|AA|الأناضول"),
-    ("PA", r"PA News|PA Media|PA Wire|PA|Press Association"),
-    ("CNS", r"China News Service|CNS|中新社"),
-    ("Bernama", r"Bernama|BERNAMA"),
-    ("Antara", r"Antara|ANTARA"),
-    ("Jiji", r"Jiji Press|Jiji|時事通信"),
-    ("APA", r"APA|Austria Presse Agentur"),
-    ("Belga", r"Belga|BELGA"),
-    ("NTB", r"NTB"),
-    ("TT", r"TT Nyhetsbyrån"),
-    ("CP", r"Canadian Press"),
-    ("AAP", r"AAP|Australian Associated Press"),
-    ("Lusa", r"Lusa|LUSA"),
-    ("PAP", r"PAP|Polska Agencja Prasowa"),
-    ("ANP", r"ANP"),
-    ("ANA-MPA", r"ANA-MPA|ΑΠΕ-ΜΠΕ"),
-]
-_NAMES = [(name, re.compile(rf"(?:{rx})")) for name, rx in _AGENCIES]
-# Ideographs and kana are written without spaces: a name in them ends where it ends
-# ("新华社北京3月3日电", "【東京共同】"), not at a word boundary.
-_CJK = re.compile(f"[{CJK_CLASS}]")
-
-
-def _alternatives(rx: str) -> list[str]:
-    """The top-level alternatives of a pattern ("Anadolu(?: Agency| Ajansı)?|AA": two; a
-    split at every "|" cut the group, and the names sorted between its halves went into it)."""
-    out, depth, start = [], 0, 0
-    for i, c in enumerate(rx):
-        depth += (c == "(") - (c == ")")
-        if c == "|" and depth == 0:
-            out.append(rx[start:i])
-            start = i + 1
-    return out + [rx[start:]]
-
-
-def _mention(ascii_only: bool = False) -> re.Pattern:
-    """Any agency name: a name in ideographs or kana anywhere, any other between
-    non-word characters. Two alternations, each longest name first (a boundary test
-    per name made every position of every text try them all: 6x slower).
-    ``ascii_only``: the names that begin with an ASCII letter, all an ASCII line can hold."""
-    names = sorted({a for _, rx in _AGENCIES for a in _alternatives(rx)}, key=len, reverse=True)
-    cjk = [a for a in names if _CJK.match(a[0])]
-    assert all(_CJK.match(a[-1]) for a in cjk) and not any(_CJK.match(a[-1]) for a in names if a not in cjk)
-    spaced = [a for a in names if a not in cjk and (a[0].isascii() or not ascii_only)]
-    anywhere = "" if ascii_only else "|(?:" + "|".join(cjk) + ")"
-    return re.compile(r"(?<![\w-])(?:" + "|".join(spaced) + r")(?![\w-])" + anywhere)
-
-
-_MENTION, _MENTION_ASCII = _mention(), _mention(ascii_only=True)
 # A line that is itself a credit: a byline, a source, photo or copyright line, a sign-off.
 _CREDIT_LINE = re.compile(
     r"^\W{0,3}(?:by|from|source[sn]?|quelle|fuente|fonte|источник|来源|photo(?:graph)?s?|foto|pictures?|"
@@ -99,21 +32,11 @@ _NAME_BEFORE = re.compile(r"\S\s+[A-Z][a-z]+ $")
 _SENTENCE_CLOSE = SENTENCE_TERMINALS + "\"'”’»)"  # a stripped line ending with one ends a sentence
 
 
-def agency_named(label: str) -> bool:
-    """Whether ``label`` (a dateline's bracketed credit) is an agency's name and no more."""
-    label = label.strip()
-    return any(m.start() == 0 and m.end() == len(label) for m in _MENTION.finditer(label))
-
-
-def _name_of(mention: str) -> str:
-    return next(name for name, rx in _NAMES if rx.fullmatch(mention))
-
-
 def _credited(line: str, credit_line: bool = False) -> set[str]:
     """Agencies the line credits, judged by where and how each is named in it.
     ``credit_line``: the whole line is a credit position (a date line of the head)."""
     out: set[str] = set()
-    mentions = list((_MENTION_ASCII if line.isascii() else _MENTION).finditer(line))
+    mentions = list((MENTION_ASCII if line.isascii() else MENTION).finditer(line))
     if not mentions:
         return out
     credit_line = credit_line or bool(_CREDIT_LINE.search(line))
@@ -129,14 +52,14 @@ def _credited(line: str, credit_line: bool = False) -> set[str]:
         if credit_line and not (enclosed or bounded) and _NAME_BEFORE.search(before + " "):
             continue  # "By Tim Reuter": a person's name, not the agency
         if credit_line or enclosed or bounded:
-            out.add(_name_of(m.group()))
+            out.add(name_of(m.group()))
     return out
 
 
-_BARE = re.compile(r"[-–—\s]*(?:" + _MENTION.pattern + r")")
+_BARE = re.compile(r"[-–—\s]*(?:" + MENTION.pattern + r")")
 _LEAD = re.compile(r"[-–—\s]*")
 # no agency's name is longer (each bit of regex syntax counted as one character or more)
-_NAME_MAX = max(len(re.sub(r"\(\?:|\)\?|\[[^]]*\]", "x", a)) for _, rx in _AGENCIES for a in _alternatives(rx))
+_NAME_MAX = max(len(re.sub(r"\(\?:|\)\?|\[[^]]*\]", "x", a)) for _, rx in AGENCIES for a in alternatives(rx))
 
 
 def _bare(line: str) -> bool:
@@ -184,10 +107,10 @@ def _opening_label(line: str) -> set[str]:
     m = _LABEL.match(line)
     if m:
         label = m.group("label").rstrip()
-        return {_name_of(x.group()) for x in _MENTION.finditer(label) if x.end() == len(label)}
+        return {name_of(x.group()) for x in MENTION.finditer(label) if x.end() == len(label)}
     m = _DISPATCH.match(line) if "电" in line else None  # (a search for one character scans in C)
     if m:
-        return {_name_of(x.group()) for x in _MENTION.finditer(m.group("label")) if x.start() == 0}
+        return {name_of(x.group()) for x in MENTION.finditer(m.group("label")) if x.start() == 0}
     return set()
 
 
@@ -206,4 +129,4 @@ def find_credits(text: str, head: list[tuple[str, bool]] | None = None) -> list[
     lines += [(ln, False) for ln in _sign_off_lines(text)]
     for line, is_date_line in lines:
         found |= _credited(line, is_date_line)
-    return [name for name, _ in _AGENCIES if name in found]
+    return [name for name, _ in AGENCIES if name in found]

@@ -27,6 +27,7 @@ from datetime import datetime, timedelta, timezone
 from functools import lru_cache
 from itertools import islice
 
+from .agencies import agency_named
 from .months import DIGITS, month_number
 from .normalize import MARK_CLASS, SENTENCE_TERMINALS
 
@@ -305,8 +306,6 @@ def _bracketed(line: str) -> str | None:
     parts = _COMMA.split(m.group("pre"), maxsplit=1)
     if len(parts) < 2 or not (_is_place(parts[0]) and _is_date_words(parts[1])):
         return None
-    from .credits import agency_named  # (credits reads datelines: it imports this module)
-
     return line[m.start("pre"):m.end("label") + 1] if agency_named(m.group("label")) else None
 
 
@@ -324,9 +323,10 @@ def _is_date_words(text: str) -> bool:
     """A dateline's date, with a year or not ("Mar 3", "March 3, 2024", "3 मार्च 2023"): a
     month's name and numbers, and at most one other word (a weekday, "г.")."""
     words = [w for w in (w.strip(".,;:") for w in text.split()) if w]  # (a word with its marks: "अक्टूबर")
-    if not words or len(words) > 5 or not any(month_number(w) for w in words):
+    if not words or len(words) > 5:
         return False
-    return sum(1 for w in words if not month_number(w) and not any(c.isdigit() for c in w)) <= 1
+    months = [month_number(w) is not None for w in words]
+    return any(months) and sum(1 for w, m in zip(words, months) if not m and not any(c.isdigit() for c in w)) <= 1
 
 
 def date_line(line: str, order: str = DEFAULT_DATE_ORDER) -> datetime | None:
