@@ -12,6 +12,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Optional, Union
 
+import typer
+
 from .common import OutputError, OutputRefused, ReaderGone, _check_stopped
 
 
@@ -75,8 +77,6 @@ def check_output_option(output: Optional[str], inputs: Sequence[Union[str, os.Pa
     if output is None:
         return
     if not output.strip():
-        import typer
-
         raise typer.BadParameter("is empty; give a file name (or leave it out for stdout)", param_hint="'--output'")
     from ..stages.ingest import CORPUS_SUFFIXES  # the names a corpus run reads in a directory
 

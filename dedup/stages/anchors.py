@@ -26,8 +26,13 @@ MIN_SEEDS = 2  # seeds a run needs (one shared k-gram is what any two texts have
 Window = tuple[int, int, int, int]  # a0, a1, b0, b1
 
 
+def _code_units(s: str) -> np.ndarray:
+    """The code points of ``s`` as a view of its UTF-32 bytes (to compare, not to pack)."""
+    return np.frombuffer(s.encode("utf-32-le"), dtype=np.uint32)
+
+
 def _codes(s: str) -> np.ndarray:
-    return np.frombuffer(s.encode("utf-32-le"), dtype=np.uint32).astype(np.uint64)
+    return _code_units(s).astype(np.uint64)
 
 
 def _kgrams(s: str, k: int) -> np.ndarray:
@@ -62,7 +67,7 @@ def _sorted_kgrams_of(s: str, k: int, base: str | None) -> tuple[np.ndarray, np.
     if base is None or base is s or len(base) != len(s):
         return _sorted_kgrams(s, k)
     order, ks = _sorted_kgrams(base, k)
-    changed = _codes(s) != _codes(base)
+    changed = _code_units(s) != _code_units(base)
     if not changed.any():
         return order, ks
     n = len(ks)
