@@ -27,7 +27,7 @@ from .segment import Prepared, marks_many, paragraphs, prepare, span_tokens_many
 from .facts import code_points, fact_mask, fact_masks
 from ..storage.keyparts import KeyParts
 from ..storage.spill import Records
-from .words import merge, phrase_entries, shared_counts, table_of_pairs, totals, vocab_table
+from .words import merge, one_off_words, phrase_entries, shared_counts, table_of_pairs, totals, vocab_table
 from ..storage.workspace import DocStore, PreparedStore, packed
 
 if TYPE_CHECKING:  # the protocol only: a stage is handed its engine, never makes one
@@ -36,6 +36,7 @@ if TYPE_CHECKING:  # the protocol only: a stage is handed its engine, never make
 Progress = Callable[[str, int, int], None]
 NOISY_SHARE = 0.06  # clean news has <5% one-off words in 95% of documents; OCR'd text more
 NOISY_MIN_TOKENS = 20
+NOISY_MIN_WORDS = 3  # OCR misreads several different words; one rare name said twice is no damage
 CHUNK = 256  # documents per task
 
 
@@ -257,9 +258,10 @@ def prepare_corpus(docs: DocStore, workdir: str, cfg: Config, progress: Progress
         progress("segment", len(prepared), n)
     table, grams = tables.value
     values, counts, single_occ = totals(table, n)
+    single_words = one_off_words(table, n)
     del table
     ntok = np.asarray(prepared.ntokens, dtype=np.int64)
-    noisy = noisy_flags(single_occ, ntok, n)
+    noisy = noisy_flags(single_occ, ntok, n, single_words)
     # a phrase one document has is looked up as 1 (dedup.words.phrases_of)
     shared = shared_counts(phrase_parts, 2, engine)
     phrase_parts.clear()
@@ -285,15 +287,19 @@ def prepare_corpus(docs: DocStore, workdir: str, cfg: Config, progress: Progress
     return prepared, facts
 
 
-def noisy_flags(single_occ: np.ndarray, ntokens: np.ndarray, n_docs: int) -> np.ndarray:
-    """Misread words occur nowhere else: a high share of one-off words marks OCR damage.
-    ``single_occ``: per document, its tokens whose word no other document has."""
+def noisy_flags(single_occ: np.ndarray, ntokens: np.ndarray, n_docs: int, single_words: np.ndarray) -> np.ndarray:
+    """Misread words occur nowhere else: a high share of one-off words marks OCR damage,
+    when they are several different words (a short notice that names its issuer twice
+    has a high share of one). ``single_occ``: per document, its tokens whose word no other
+    document has; ``single_words``: those words, each counted once."""
     if n_docs <= 2:
         return np.zeros(len(ntokens), dtype=bool)
     share = np.divide(single_occ, ntokens, out=np.zeros(len(ntokens)), where=ntokens > 0)
-    return (ntokens >= NOISY_MIN_TOKENS) & (share >= NOISY_SHARE)
+    return (ntokens >= NOISY_MIN_TOKENS) & (share >= NOISY_SHARE) & (single_words >= NOISY_MIN_WORDS)
 
 
 def is_noisy(p: Prepared, n_docs: int) -> bool:
     """:func:`noisy_flags` for one document whose ``df`` is set."""
-    return n_docs > 2 and p.ntokens >= NOISY_MIN_TOKENS and float((p.df == 1).mean()) >= NOISY_SHARE
+    once = p.df == 1
+    return (n_docs > 2 and p.ntokens >= NOISY_MIN_TOKENS and float(once.mean()) >= NOISY_SHARE
+            and len(np.unique(p.hashes[once])) >= NOISY_MIN_WORDS)

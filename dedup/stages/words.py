@@ -149,6 +149,13 @@ class WordTable:
         return totals(table, n_docs)
 
 
+def one_off_words(table: tuple, n_docs: int) -> np.ndarray:
+    """Per document, its distinct words no other document has (``table`` as :func:`totals`
+    reads it, with its documents)."""
+    values, counts, docs, _ = table
+    return np.bincount(docs[counts == 1], minlength=n_docs)
+
+
 def phrase_keys(hashes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Keys of the word bigram and trigram *ending* at each position (0 where the
     document has not had that many words yet): what the significance model's context
