@@ -152,7 +152,7 @@ class WordTable:
 def one_off_words(table: tuple, n_docs: int) -> np.ndarray:
     """Per document, its distinct words no other document has (``table`` as :func:`totals`
     reads it, with its documents)."""
-    values, counts, docs, _ = table
+    _, counts, docs, _ = table
     return np.bincount(docs[counts == 1], minlength=n_docs)
 
 
