@@ -32,9 +32,16 @@ class Document(BaseModel):
     @field_validator("id", mode="before")
     @classmethod
     def _id_to_str(cls, value):
-        # JSONL corpora often carry numeric ids; they are names, not numbers.
+        # JSONL corpora often carry numeric ids; they are names, not numbers. A table
+        # whose id column has a gap holds them as floats (pandas writes 123.0): digits too.
         if isinstance(value, bool):
             raise ValueError("id must be a string or an integer")
+        if isinstance(value, float):
+            if math.isnan(value):
+                raise ValueError("id is NaN (a table's missing number), not a name")
+            if math.isinf(value):
+                raise ValueError(f"id is {value!r}, not a name")
+            return number_text(value)
         return _int_text(value, "id")
 
     @field_validator(*METADATA_FIELDS, mode="before")
@@ -47,8 +54,13 @@ class Document(BaseModel):
         if isinstance(value, float):
             if math.isnan(value):
                 return None
-            return (str(int(value)) if value.is_integer() else repr(value)) if math.isfinite(value) else value
+            return number_text(value) if math.isfinite(value) else value
         return value if isinstance(value, bool) else _int_text(value, info.field_name)
+
+
+def number_text(value: float) -> str:
+    """A finite float as a name: an integral one as its digits (123.0: "123"), else its repr."""
+    return str(int(value)) if value.is_integer() else repr(value)
 
 
 def _int_text(value, field: str):

@@ -107,3 +107,15 @@ def test_an_integer_id_is_found_as_add_stored_it(tmp_path):
         assert index.get(5).id == "5" and index.query({"id": 5, "text": text}).in_index
         index.remove(5)
         assert 5 not in index and len(index) == 0
+
+
+def test_a_float_id_from_a_table_with_gaps_is_its_digits(tmp_path):
+    """A table whose id column has a gap holds its ids as floats (pandas writes 5.0):
+    they are the same names as 5 (before: every such record was refused)."""
+    text = "Some words of a story that is stored here."
+    with dedup.Index.open(tmp_path / "i.db", jobs=1) as index:
+        assert index.add({"id": 5.0, "text": text}).doc_id == "5"
+        assert 5 in index and 5.0 in index and index.get(5.0).id == "5"
+        assert index.add({"id": 2.5, "text": text + " More."}).doc_id == "2.5"
+        with pytest.raises(dedup.InputError):
+            index.add({"id": float("nan"), "text": text})

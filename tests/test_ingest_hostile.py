@@ -375,3 +375,13 @@ def test_a_file_name_with_a_newline_or_an_escape_is_one_warning_line(tmp_path):
     assert sorted(err.splitlines()) == [
         "dedup: warning: skipped ./bad\\nname.txt: binary file (contains NUL bytes), not text",
         "dedup: warning: skipped ./red\\x1b[31m.txt: binary file (contains NUL bytes), not text"], err
+
+
+def test_float_ids_are_their_digits_and_nan_skips_one_record(tmp_path):
+    # pandas writes an id column with a gap as floats: 7.0, then NaN where the id is missing
+    f = tmp_path / "t.jsonl"
+    f.write_text('{"id": 7.0, "text": "one"}\n{"id": 2.5, "text": "two"}\n{"id": NaN, "text": "three"}\n'
+                 '{"id": 8, "text": "four"}\n', encoding="utf-8")
+    docs, problems = read_corpus([f])
+    assert sorted(d.id for d in docs) == ["2.5", "7", "8"]
+    assert [(p.line, "NaN" in p.message) for p in problems] == [(3, True)]
