@@ -240,3 +240,31 @@ def test_a_response_without_a_target_uri_is_named_so(tmp_path, name):
     assert [d.id for d in docs] == ["https://port.example/0", "https://port.example/2"]
     assert [(p.line, p.skipped, p.message) for p in problems] == [
         (2, True, f"response without a WARC-Target-URI (the document id) (record at byte {off})")]
+
+
+@pytest.mark.parametrize("extra", [True, False])
+def test_a_warc_gzipped_whole_as_one_member_is_read_whole(tmp_path, extra):
+    # `gzip crawl.warc` makes one gzip member of every record; warcio stops after the first
+    # (it will not seek in such a file). It is read as one stream (before: the first record
+    # only, and one problem for the rest).
+    plain = tmp_path / "c.warc"
+    write_warc(plain, article_pages(3), extra=extra)
+    whole = tmp_path / "c.warc.gz"
+    whole.write_bytes(gzip.compress(plain.read_bytes()))
+    docs, problems = read_corpus(whole)
+    assert [d.id for d in docs] == [f"https://port.example/{k}" for k in range(3)]
+    assert problems == []
+    assert [d.text for d in docs] == [d.text for d in read_corpus(plain)[0]]
+
+
+def test_a_one_member_warc_cut_short_keeps_the_records_before_the_cut(tmp_path):
+    plain = tmp_path / "c.warc"
+    write_warc(plain, article_pages(4), extra=False)
+    data = gzip.compress(plain.read_bytes())
+    whole = tmp_path / "c.warc.gz"
+    whole.write_bytes(data[: len(data) * 3 // 4])
+    docs, problems = read_corpus(whole)
+    ids = [d.id for d in docs]
+    assert ids == [f"https://port.example/{k}" for k in range(len(ids))] and 1 <= len(ids) < 4
+    assert len(problems) == 1 and problems[0].line == len(ids) + 1, problems
+    assert "ends inside it (cut short?)" in problems[0].message and "one gzip member" in problems[0].message

@@ -16,6 +16,7 @@ HTTP bodies.
 
 from __future__ import annotations
 
+import io
 import logging
 import os
 import zlib
@@ -167,6 +168,100 @@ def warc_records(path: Path, label: str, problems: list[Problem], at: Callable[[
         yield number, page
 
 
+def _one_member(fh) -> bool:
+    """Whether a .gz file's first gzip member holds more than one record (a WARC
+    compressed whole, not record by record): its first member is inflated until it ends
+    or a second record header shows (a record-by-record file's first member is one
+    record, so little is read)."""
+    fh.seek(0)
+    inflate = zlib.decompressobj(wbits=31)
+    seen = b""
+    try:
+        while not inflate.eof:
+            block = fh.read(_SCAN)
+            if not block:
+                break
+            seen = seen[-16:] + inflate.decompress(block, 1 << 20)
+            while inflate.unconsumed_tail and not inflate.eof and b"\nWARC/1." not in seen:
+                seen = seen[-16:] + inflate.decompress(inflate.unconsumed_tail, 1 << 20)
+            if b"\nWARC/1." in seen or b"\nWARC/0." in seen:
+                return True
+    except zlib.error:
+        return False  # damage: the record-by-record reader reports it
+    finally:
+        fh.seek(0)
+    return False
+
+
+class _Inflated(io.RawIOBase):
+    """A gzip file's data as one stream (members one after another), which ends quietly
+    where the file does; ``cut`` tells whether it ended inside a member (cut short).
+    (``gzip.GzipFile`` raises there instead, losing the data it had inflated.)"""
+
+    def __init__(self, fh):
+        super().__init__()
+        self.fh, self.inflate, self.data, self.cut = fh, zlib.decompressobj(wbits=31), b"", False
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, b) -> int:
+        while not self.data:
+            if self.inflate.eof:
+                rest = self.inflate.unused_data or self.fh.read(_SCAN)
+                if not rest:
+                    return 0
+                self.inflate = zlib.decompressobj(wbits=31)  # the next member
+                self.data = self.inflate.decompress(rest)
+                continue
+            block = self.fh.read(_SCAN)
+            if not block:
+                self.cut = True
+                return 0
+            self.data = self.inflate.decompress(block)
+        n = min(len(b), len(self.data))
+        b[:n] = self.data[:n]
+        self.data = self.data[n:]
+        return n
+
+
+def _stream_pages(fh, label: str, problems: list[Problem], at: Callable[[int], None],
+                  not_article: Callable[[str], None] | None, iterator) -> Iterator[tuple[int, int, tuple | Skip]]:
+    """:func:`_raw_pages` of a WARC.gz compressed as one gzip member: the records of the
+    decompressed stream, offsets in it. Damage ends the file (one stream cannot be read
+    on past it)."""
+    fh.seek(0)
+    number, where = 0, 0
+    raw = _Inflated(fh)
+    it = iterator(io.BufferedReader(raw), arc2warc=True)
+    try:
+        for record in it:
+            number += 1
+            page = _page(record, number)
+            offset = it.get_record_offset()
+            if getattr(record.raw_stream, "limit", 0) > 0:  # fewer bytes than its Content-Length
+                number -= 1  # the damage is this record
+                raise EOFError
+            end = offset + it.get_record_length()
+            if isinstance(page, str):
+                if not_article is not None:
+                    not_article(page)
+                where = end
+                continue
+            yield number, offset, page
+            at(fh.tell())
+            where = end
+        if raw.cut:
+            raise EOFError
+    except Exception as exc:  # as in _raw_pages: damage of many kinds
+        if isinstance(exc, OSError) and exc.errno is not None:
+            raise
+        why = "the file ends inside it (cut short?)" if isinstance(exc, EOFError) else _why(exc)
+        problems.append(Problem(path=label, line=number + 1, message=(
+            f"damaged record after byte {where} of the decompressed file: {why}; "
+            "the file is one gzip member, so nothing after it is read")))
+
+
 def _raw_pages(path: Path, label: str, problems: list[Problem], at: Callable[[int], None],
                not_article: Callable[[str], None] | None) -> Iterator[tuple[int, int, tuple | Skip]]:
     """(record number, byte offset, page to extract or :class:`Skip`) of every HTML response."""
@@ -174,6 +269,11 @@ def _raw_pages(path: Path, label: str, problems: list[Problem], at: Callable[[in
     gz = path.name.lower().endswith(".gz")
     number, start, wrong_length, damaged = 0, 0, 0, False
     with open_regular(path) as fh:
+        if gz and _one_member(fh):
+            # the whole file one gzip member (gzip run over a .warc): warcio will not seek
+            # in it and reads its first record only; it reads as one stream
+            yield from _stream_pages(fh, label, problems, at, not_article, iterator)
+            return
         while start is not None:
             fh.seek(start)
             # wrong lengths warcio had counted when the record before the last one, and the
