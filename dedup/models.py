@@ -36,13 +36,11 @@ class Document(BaseModel):
         # whose id column has a gap holds them as floats (pandas writes 123.0): digits too.
         if isinstance(value, bool):
             raise ValueError("id must be a string or an integer")
-        if isinstance(value, float):
-            if math.isnan(value):
-                raise ValueError("id is NaN (a table's missing number), not a name")
-            if math.isinf(value):
-                raise ValueError(f"id is {value!r}, not a name")
-            return number_text(value)
-        return _int_text(value, "id")
+        if isinstance(value, float) and math.isnan(value):
+            raise ValueError("id is NaN (a table's missing number), not a name")
+        if isinstance(value, float) and math.isinf(value):
+            raise ValueError(f"id is {value!r}, not a name")
+        return id_text(value)
 
     @field_validator(*METADATA_FIELDS, mode="before")
     @classmethod
@@ -56,6 +54,16 @@ class Document(BaseModel):
                 return None
             return number_text(value) if math.isfinite(value) else value
         return value if isinstance(value, bool) else _int_text(value, info.field_name)
+
+
+def id_text(value):
+    """A numeric id as the name it is stored under: an integer as its digits, a finite
+    float as :func:`number_text` (anything else, booleans too, as it is)."""
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, float):
+        return number_text(value) if math.isfinite(value) else value
+    return _int_text(value, "id")
 
 
 def number_text(value: float) -> str:

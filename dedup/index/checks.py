@@ -12,7 +12,7 @@ from typing import Any, Optional
 from ..config import Config, given_config, given_jobs
 from ..errors import InputError
 from ..stages.ingest import mend_surrogates, to_document
-from ..models import Document, number_text
+from ..models import Document, id_text
 from .errors import IndexFileError, SettingsMismatchError
 from . import seeds
 from .sqlite.store import APPLICATION_ID, SqliteStore
@@ -87,11 +87,7 @@ def mend_id(doc_id: Any) -> Any:
     """An id asked for as the readers store ids: an integer as its digits (``add`` takes
     ``{"id": 5}`` as "5", and ``5.0`` too), a lone surrogate (which SQLite and Redis cannot encode) as
     U+FFFD, so it finds the document stored under it."""
-    if isinstance(doc_id, int) and not isinstance(doc_id, bool):
-        doc_id = str(doc_id)
-    elif isinstance(doc_id, float) and math.isfinite(doc_id):
-        doc_id = number_text(doc_id)
-    return mend_surrogates({"id": doc_id}, [])["id"]
+    return mend_surrogates({"id": id_text(doc_id)}, [])["id"]
 
 
 def validate(doc: Any, notes: list[str] | None = None) -> Document:

@@ -182,15 +182,20 @@ def _one_member(fh) -> bool:
             if not block:
                 break
             seen = seen[-16:] + inflate.decompress(block, 1 << 20)
-            while inflate.unconsumed_tail and not inflate.eof and b"\nWARC/1." not in seen:
+            while inflate.unconsumed_tail and not inflate.eof and not _header_in(seen):
                 seen = seen[-16:] + inflate.decompress(inflate.unconsumed_tail, 1 << 20)
-            if b"\nWARC/1." in seen or b"\nWARC/0." in seen:
+            if _header_in(seen):
                 return True
     except zlib.error:
         return False  # damage: the record-by-record reader reports it
     finally:
         fh.seek(0)
     return False
+
+
+def _header_in(data: bytes) -> bool:
+    """Whether a WARC record header starts on a line of ``data`` (after its first byte)."""
+    return b"\nWARC/1." in data or b"\nWARC/0." in data
 
 
 class _Inflated(io.RawIOBase):
