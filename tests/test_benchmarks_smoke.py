@@ -175,3 +175,43 @@ def test_paired_benchmark_runs_two_versions_at_once_and_compares_their_reports(c
     with pytest.raises(SystemExit) as no_rounds:  # no round: an argument error, not a traceback
         paired.main([str(REPO / "seeds"), "--base", "HEAD", "--rounds", "0"])
     assert no_rounds.value.code == 2
+
+
+def test_stage_cost_switches_stages_off_that_exist(capsys):
+    """``benchmarks.stage_cost``: every switch replaces a name that dedup still has (a
+    renamed stage would otherwise be timed as if switched off); ``nearest`` off leaves
+    every document without one where the normal run has some; a round prints a row."""
+    import importlib
+    import json
+    import re
+    import subprocess
+    import sys
+    import tempfile
+
+    from benchmarks import stage_cost
+
+    for name, code in stage_cost.SWITCHES.items():
+        for module, attr in re.findall(r"^(\w+)\.(\w+) = ", code, re.M):
+            path = {"link": "dedup.stages.link", "pipeline": "dedup.pipeline",
+                    "prepare_inline": "dedup.stages.prepare_inline"}[module]
+            assert hasattr(importlib.import_module(path), attr), (name, module, attr)
+    with pytest.raises(SystemExit, match="no switch for nothing"):
+        stage_cost.driver(["nothing"])
+    with tempfile.TemporaryDirectory() as tmp:
+        def nearest_of(off):
+            out = f"{tmp}/{'-'.join(off) or 'none'}.json"
+            code = "import sys\n" + stage_cost.driver(off)
+            subprocess.run([sys.executable, "-c", code, "cluster", str(REPO / "seeds"), "-f", "json", "-q", "-o", out],
+                           cwd=REPO, check=True)
+            with open(out, encoding="utf-8") as fh:
+                return [d["nearest"] for d in json.load(fh)["documents"]]
+        assert any(nearest_of([]))
+        assert not any(nearest_of(["nearest"]))
+    head = subprocess.run(["git", "-C", str(REPO), "rev-parse", "HEAD"], capture_output=True, text=True)
+    if head.returncode:
+        pytest.fail("the stage-cost benchmark needs this clone's git history")
+    assert stage_cost.main([str(REPO / "seeds"), "--base", head.stdout.strip(), "--rounds", "1", "--jobs", "1"]) == 0
+    out = capsys.readouterr().out
+    assert re.search(r"^\| 1 \| [\d.]+ \| [\d.]+ \| [\d.]+ \|", out, re.M)
+    sizes = re.search(r"Reports \(clusters / links\): base (\d+ / \d+), now (\d+ / \d+), off (\d+ / \d+)", out)
+    assert sizes and sizes[1] == sizes[2] and sizes[1] != "0 / 0"  # the same code as the base: the same report
