@@ -149,7 +149,7 @@ def run(args) -> dict:
     with tempfile.TemporaryDirectory(dir=args.tmp) as tmp:
         db = os.path.join(tmp, "bench.db")
         if args.reuse:
-            with dedup.Index.open(args.reuse, create=False) as index:
+            with dedup.Index.open(args.reuse, readonly=True) as index:  # the kept file is never written (nor upgraded)
                 out["size"] = len(index)
         else:
             if not args.no_batch:

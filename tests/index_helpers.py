@@ -73,7 +73,10 @@ def stored_state(path: str) -> dict:
         "bands": bands,
         "words": con.execute("SELECT word, n FROM words ORDER BY word").fetchall(),
         "lines": con.execute("SELECT key, source, n FROM lines ORDER BY key, source").fetchall(),
-        "grams": con.execute("SELECT gram, n FROM grams ORDER BY gram").fetchall(),
+        # summed over their levels (a single add writes level 0, a bulk load the main table)
+        "grams": con.execute("SELECT gram, sum(n) FROM (" + " UNION ALL ".join(
+            f"SELECT gram, n FROM {t}" for t in ["grams"] + [f"grams{i}" for i in range(5)])
+            + ") GROUP BY gram HAVING sum(n) != 0 ORDER BY gram").fetchall(),
         "runs": len(runs),
     }
     con.close()

@@ -143,13 +143,13 @@ def test_settings_stored_and_mismatch_refused(db):
     assert "threshold (index 0.4, asked 0.3)" in str(exc.value) and exc.value.exit_code == 5
 
 
-@pytest.mark.parametrize("old", [1, 2, 3, 4, 5, 6])
+@pytest.mark.parametrize("old", [1, 2, 3, 4, 5, 6, 7])
 def test_older_schema_file_is_upgraded(db, old):
     """A file of schema 1 (one band table, no levels), 2 (no bulk runs), 3 (no content
-    hashes), 4 (no author column), 5 (no n-gram counts) or 6 (no stored analysis) opens,
-    is upgraded, and answers alike."""
+    hashes), 4 (no author column), 5 (no n-gram counts), 6 (no stored analysis) or 7 (no
+    levels in front of the n-gram counts) opens, is upgraded, and answers alike."""
     from dedup.index import analysis as an
-    from dedup.index.sqlite.levels import BAND_LEVELS, WORD_LEVELS
+    from dedup.index.sqlite.levels import BAND_LEVELS, GRAM_LEVELS, WORD_LEVELS
 
     docs = mixed_docs()
     with dedup.Index.open(db, jobs=1) as index:
@@ -172,11 +172,17 @@ def test_older_schema_file_is_upgraded(db, old):
         con.execute("DROP TABLE hashes")
     if old < 5:
         con.execute("ALTER TABLE docs DROP COLUMN author")
+    # the n-gram counts as an older file kept them: one table (schema 8 put levels in front)
+    for t in GRAM_LEVELS:
+        con.execute(f"INSERT INTO grams SELECT * FROM {t} WHERE true ON CONFLICT(gram) DO UPDATE SET n = n + excluded.n")
+        con.execute(f"DROP TABLE {t}")
+    con.execute("DELETE FROM grams WHERE n <= 0")
     grams = dict(con.execute("SELECT gram, n FROM grams"))
     if old < 6:
         con.execute("DROP TABLE grams")
         con.execute("DELETE FROM meta WHERE key = 'gram_modulus'")
-    con.execute("ALTER TABLE docs DROP COLUMN prepared")
+    if old < 7:
+        con.execute("ALTER TABLE docs DROP COLUMN prepared")
     con.execute(f"PRAGMA user_version = {old}")
     con.close()
     if old < 4:
@@ -187,12 +193,14 @@ def test_older_schema_file_is_upgraded(db, old):
             assert index.get(docs[0].id) == docs[0] and index.query(docs[-1]) == want
             assert index.clusters().model_dump_json() == dedup.cluster(docs[:-1], jobs=1).model_dump_json()
     with dedup.Index.open(db, jobs=1) as index:
-        assert index.stats()["schema"] == SCHEMA_VERSION == 7
+        assert index.stats()["schema"] == SCHEMA_VERSION == 8
         assert index.query(docs[-1]) == want
-        # documents stored before keep no analysis (prepared from their text, as before)
-        assert {p for (p,) in index._store.db.execute("SELECT prepared FROM docs")} == {None}
+        # documents stored before schema 7 keep no analysis (prepared from their text, as before)
+        prepared = {p is None for (p,) in index._store.db.execute("SELECT prepared FROM docs")}
+        assert prepared == ({True} if old < 7 else {False})
         # ... and their n-gram counts, from the stored texts: the same as counted on add
         assert dict(index._store.db.execute("SELECT gram, n FROM grams")) == grams and grams
+        assert all(index._store.db.execute(f"SELECT count(*) FROM {t}").fetchone()[0] == 0 for t in GRAM_LEVELS)
         # the stored documents' content hashes were computed by the upgrade
         assert [index._store.docs_with_hash(an.content_hash(d.text)) for d in docs[:2]] == [[1], [2]]
         index.add(docs[-1])
@@ -363,3 +371,26 @@ def test_sql_placeholders_are_plain_question_marks():
 
     sources = pathlib.Path(dedup.__file__).parent.glob("index/**/*.py")
     assert not [(p.name, m.group()) for p in sources for m in re.finditer(r"\?\d", p.read_text())]
+
+
+def test_a_single_add_counts_its_ngrams_in_the_level_tables(db):
+    """Schema 8: one document's n-gram counts go to level 0, as its word counts do (each of
+    its few dozen random keys would dirty a page of the big table at every commit); the
+    counts read are the sum over the levels, and a removal takes them back."""
+    from dedup.index import analysis as an
+    from dedup.index.sqlite.levels import GRAM_LEVELS, GRAM_TABLES
+
+    docs = seed_docs()
+    with dedup.Index.open(db, jobs=1) as index:
+        index.add(docs[0])
+        con = index._store.db
+        rows = {t: con.execute(f"SELECT count(*) FROM {t}").fetchone()[0] for t in GRAM_TABLES}
+        assert rows["grams"] == 0 and rows[GRAM_LEVELS[0]] > 0
+        assert index.stats()["rows"]["grams"] == sum(rows.values())
+        grams = an.signed(an.text_grams(docs[0].text, index._mod))
+        assert index._store.gram_counts(grams).tolist() == [1] * len(grams)
+        index.add(docs[1])
+        index.remove(docs[0].id)
+        index.remove(docs[1].id)
+        assert index.stats()["rows"]["grams"] == 0
+        assert index._store.gram_counts(grams).tolist() == [0] * len(grams)

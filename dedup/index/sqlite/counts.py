@@ -94,19 +94,17 @@ class Counts:
         out = np.zeros(len(grams), dtype=np.int64)
         if not self._grams or not len(grams):
             return out
-        found = dict(self.db.execute(levels.KEYS + "SELECT gram, n FROM q CROSS JOIN grams ON gram = k",
-                                     (json.dumps(grams.tolist()),)))
+        self._flush()
+        found = dict(self.db.execute(levels.gram_rows_of(self._gram_tables), (json.dumps(grams.tolist()),)))
         if found:
             out[:] = [found.get(g, 0) for g in grams.tolist()]
         return out
 
     def add_grams(self, counts: dict[int, int]) -> None:
-        """Add to n-gram document counts (a count that reaches zero is deleted)."""
-        self.db.executemany("INSERT INTO grams (gram, n) VALUES (?, ?) ON CONFLICT(gram) DO UPDATE SET n = n + excluded.n",
-                            sorted(counts.items()))
-        gone = [(k,) for k, n in counts.items() if n < 0]
-        if gone:
-            self.db.executemany("DELETE FROM grams WHERE gram = ? AND n <= 0", gone)
+        """Add to n-gram document counts, written with the word counts (the store's
+        ``_flush``: level 0 for one document, the main table for a batch); a count that
+        reaches zero counts as absent."""
+        self._new_grams.update(counts)
 
     def source_count(self, source: str) -> int:
         row = self.db.execute("SELECT n FROM sources WHERE source = ?", (source,)).fetchone()

@@ -1,15 +1,15 @@
-"""Levels in front of the two big hashed-key tables of the SQLite index, ``bands`` and ``words``.
+"""Levels in front of the big hashed-key tables of the SQLite index, ``bands``, ``words`` and ``grams``.
 
 Band keys and word hashes are random, so the ~220 band keys and ~200 words of one
 document land on as many different pages of a big B-tree, and each ``add`` used to write
 all of them (most of its COMMIT, and growing with the index). Instead a single ``add``
 writes to level 0, a table of a few pages, and every ``add`` moves one key-range slice of
 each level into the next one, ten times bigger and swept ten times more slowly
-(``bands0`` -> ... -> ``bands4`` -> ``bands``; likewise ``words``). A slice's rows are
+(``bands0`` -> ... -> ``bands4`` -> ``bands``; likewise ``words`` and ``grams``). A slice's rows are
 adjacent in both tables, so each page written carries many rows, and no ``add`` moves more
 than one slice per level (no merge spikes). Lookups read every level (band rows: their
-union; word counts: their sum, a removal adding -1). A bulk load writes its word counts
-straight to the main table and its band keys to sorted runs (:mod:`.runs`).
+union; word and n-gram counts: their sum, a removal adding -1). A bulk load writes its
+counts straight to the main tables and its band keys to sorted runs (:mod:`.runs`).
 """
 
 from __future__ import annotations
@@ -18,8 +18,10 @@ from __future__ import annotations
 LEVEL_SWEEPS = (10, 100, 1000, 10000, 100000)
 BAND_LEVELS = tuple(f"bands{i}" for i in range(len(LEVEL_SWEEPS)))
 WORD_LEVELS = tuple(f"words{i}" for i in range(len(LEVEL_SWEEPS)))
+GRAM_LEVELS = tuple(f"grams{i}" for i in range(len(LEVEL_SWEEPS)))
 BAND_TABLES = ("bands",) + BAND_LEVELS
 WORD_TABLES = ("words",) + WORD_LEVELS
+GRAM_TABLES = ("grams",) + GRAM_LEVELS
 _KEY_MIN, _KEY_SPAN = -(1 << 63), 1 << 64
 # Every table of band keys (the main one, the levels, the bulk runs) has this shape.
 BAND_TABLE = "CREATE TABLE {} (key INTEGER NOT NULL, doc INTEGER NOT NULL, PRIMARY KEY (key, doc)) WITHOUT ROWID"
@@ -27,6 +29,10 @@ BAND_TABLE = "CREATE TABLE {} (key INTEGER NOT NULL, doc INTEGER NOT NULL, PRIMA
 SCHEMA = "".join(
     [BAND_TABLE.format(t) + ";\n" for t in BAND_LEVELS]
     + [f"CREATE TABLE {t} (word INTEGER PRIMARY KEY, n INTEGER NOT NULL);\n" for t in WORD_LEVELS])
+# Schema 8: the n-gram counts (dedup.index.analysis.grams_of, furniture inside paragraphs)
+# get levels too: a document's few dozen random n-gram keys each dirtied a page of the big
+# table, 3 of the 7 ms an add's commit took at 100k documents.
+GRAM_SCHEMA = "".join(f"CREATE TABLE {t} (gram INTEGER PRIMARY KEY, n INTEGER NOT NULL);\n" for t in GRAM_LEVELS)
 
 # One statement each, prepared once: the keys come as one JSON list, are read once
 # (MATERIALIZED) and drive the lookups into every table (CROSS JOIN keeps that order).
@@ -37,12 +43,25 @@ WORD_ROWS = "SELECT count(*) FROM (SELECT word FROM (" + " UNION ALL ".join(
     f"SELECT word, n FROM {t}" for t in WORD_TABLES) + ") GROUP BY word HAVING sum(n) > 0)"
 
 
+def gram_rows_of(tables) -> str:
+    """The look-up of ``(gram, documents)`` for a JSON list of grams, summed over ``tables``."""
+    return (KEYS + "SELECT gram, sum(n) FROM (" + " UNION ALL ".join(
+        f"SELECT gram, n FROM q CROSS JOIN {t} ON gram = k" for t in tables) + ") GROUP BY gram")
+
+
+def gram_rows(tables) -> str:
+    """The number of grams whose counts over ``tables`` sum above zero."""
+    return ("SELECT count(*) FROM (SELECT gram FROM (" + " UNION ALL ".join(f"SELECT gram, n FROM {t}" for t in tables)
+            + ") GROUP BY gram HAVING sum(n) > 0)")
+
+
 def band_rows(tables) -> str:
     """The lookup of ``(key, doc)`` rows for a JSON list of keys in every one of ``tables``."""
     return KEYS + " UNION ALL ".join(f"SELECT key, doc FROM q CROSS JOIN {t} ON key = k" for t in tables)
 
 
 ADD_WORDS = "INSERT INTO {} (word, n) VALUES (?, ?) ON CONFLICT(word) DO UPDATE SET n = n + excluded.n"
+ADD_GRAMS = "INSERT INTO {} (gram, n) VALUES (?, ?) ON CONFLICT(gram) DO UPDATE SET n = n + excluded.n"
 
 
 def _slice(t: int, n: int) -> tuple[int, int]:
@@ -51,8 +70,9 @@ def _slice(t: int, n: int) -> tuple[int, int]:
     return _KEY_MIN + _KEY_SPAN * s // n, _KEY_MIN + _KEY_SPAN * (s + 1) // n - 1
 
 
-def sweep(db, t: int) -> None:
-    """Sweep number ``t``: move one slice of every level down (in the caller's transaction)."""
+def sweep(db, t: int, grams: bool = True) -> None:
+    """Sweep number ``t``: move one slice of every level down (in the caller's transaction).
+    ``grams``: the n-gram counts have levels (a file of schema 8)."""
     for level, n in enumerate(LEVEL_SWEEPS):
         lo, hi = _slice(t, n)
         src, dst = BAND_TABLES[level + 1], BAND_TABLES[(level + 2) % len(BAND_TABLES)]
@@ -65,3 +85,10 @@ def sweep(db, t: int) -> None:
         db.execute(f"DELETE FROM {src} WHERE word BETWEEN ? AND ?", (lo, hi))
         if dst == "words":  # a removal's -1 reaches the main table only after its +1
             db.execute("DELETE FROM words WHERE word BETWEEN ? AND ? AND n = 0", (lo, hi))
+        if grams:
+            src, dst = GRAM_TABLES[level + 1], GRAM_TABLES[(level + 2) % len(GRAM_TABLES)]
+            db.execute(f"INSERT INTO {dst} (gram, n) SELECT gram, n FROM {src} WHERE gram BETWEEN ? AND ? AND n != 0 "
+                       "ON CONFLICT(gram) DO UPDATE SET n = n + excluded.n", (lo, hi))
+            db.execute(f"DELETE FROM {src} WHERE gram BETWEEN ? AND ?", (lo, hi))
+            if dst == "grams":
+                db.execute("DELETE FROM grams WHERE gram BETWEEN ? AND ? AND n <= 0", (lo, hi))

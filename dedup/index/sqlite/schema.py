@@ -12,9 +12,11 @@ from . import runs
 # n-gram, for furniture inside paragraphs; counted from the stored texts on upgrade, read
 # as all zero in a file of schema 5 that cannot be written); 7: docs.prepared (each
 # document's analysis, dedup.index.analysis.pack_many; NULL for the documents of an older file
-# until Index.upgrade, and read as NULL in a file of schema 6 that cannot be written).
-# Files of schema 1 to 6 are upgraded on open.
-SCHEMA_VERSION = 7
+# until Index.upgrade, and read as NULL in a file of schema 6 that cannot be written);
+# 8: level tables grams0..4 (the n-gram counts as the word counts are kept; a file of
+# schema 7 that cannot be written is read from its main table).
+# Files of schema 1 to 7 are upgraded on open.
+SCHEMA_VERSION = 8
 APPLICATION_ID = 0x64647570  # "ddup": tells a dedup index from any other SQLite file
 
 _SCHEMA = """
@@ -42,15 +44,15 @@ CREATE TABLE cache (generation INTEGER PRIMARY KEY, report TEXT NOT NULL);
 GRAMS = "CREATE TABLE grams (gram INTEGER PRIMARY KEY, n INTEGER NOT NULL)"
 HASHES = "CREATE TABLE hashes (hash INTEGER NOT NULL, doc INTEGER NOT NULL, PRIMARY KEY (hash, doc)) WITHOUT ROWID"
 _SCHEMA = (_SCHEMA.replace("{bands}", levels.BAND_TABLE.format("bands")).replace("{levels}\n", levels.SCHEMA)
-           .replace("{hashes}", HASHES) + runs.SCHEMA + GRAMS + ";\n")
+           .replace("{hashes}", HASHES) + runs.SCHEMA + GRAMS + ";\n" + levels.GRAM_SCHEMA)
 
 # What turns schema N into N + 1.
 # (Schema 4's hashes and schema 6's n-gram counts of the stored documents are computed by
 # SqliteStore.upgrade.)
 _STEPS = {1: levels.SCHEMA + "INSERT INTO meta VALUES ('sweep', '0');\n", 2: runs.SCHEMA, 3: HASHES + ";\n",
           4: "ALTER TABLE docs ADD COLUMN author TEXT;\n", 5: GRAMS + ";\n",
-          6: "ALTER TABLE docs ADD COLUMN prepared BLOB;\n"}
-ADDITIVE = {4, 5, 6}  # schemas whose file is read as is where it cannot be upgraded (the new column read as NULL)
+          6: "ALTER TABLE docs ADD COLUMN prepared BLOB;\n", 7: levels.GRAM_SCHEMA}
+ADDITIVE = {4, 5, 6, 7}  # schemas whose file is read as is where it cannot be upgraded (the new column read as NULL)
 
 
 def _statements(script: str) -> list[str]:

@@ -11,7 +11,7 @@ and ``sources`` (line recurrence per source, for furniture), ``grams`` (document
 each counted word n-gram anchor, for furniture inside paragraphs), ``links`` (documents known
 to share text), ``cache`` (the last batch clustering), ``meta`` (settings, versions).
 
-``bands`` and ``words`` have small level tables in front (see :mod:`.levels`);
+``bands``, ``words`` and ``grams`` have small level tables in front (see :mod:`.levels`);
 bulk loads write band keys to sorted runs (``bands_r<n>``, listed in ``runs``; see
 :mod:`.runs`).
 """
@@ -66,8 +66,10 @@ class SqliteStore(Counts, Stories):
         self._new_bands: list[tuple[int, np.ndarray]] = []
         self._band_sql: dict[tuple, str] = {}
         self._new_words: Counter = Counter()
+        self._new_grams: Counter = Counter()
         self._columns = DOC_COLUMNS  # the columns of a document row (see upgrade)
         self._grams = True  # False: a schema-5 file read as is (no n-gram counts)
+        self._gram_tables = levels.GRAM_TABLES  # a schema-7 file read as is: the main table alone
         self._owner: int | None = None  # the thread that began the open transaction
 
     def close(self) -> None:
@@ -89,6 +91,7 @@ class SqliteStore(Counts, Stories):
     def _rollback(self) -> None:
         self._new_bands.clear()
         self._new_words.clear()
+        self._new_grams.clear()
         self._words_dropped()
         if self.db.in_transaction:  # SQLite rolls back by itself after some errors (disk full)
             try:
@@ -177,9 +180,11 @@ class SqliteStore(Counts, Stories):
         if not upgrade_statements(schema):
             return False
         if self.readonly and schema in ADDITIVE:
-            self._columns = _NO_AUTHOR if schema < 5 else _NO_PREPARED
+            if schema < 7:
+                self._columns = _NO_AUTHOR if schema < 5 else _NO_PREPARED
             if schema < 6:
                 self._grams = False
+            self._gram_tables = ("grams",)
             return True
         if self.readonly:
             raise IndexReadOnlyError(f"{self.path}: index schema {schema} must be upgraded to {SCHEMA_VERSION} "
@@ -310,13 +315,14 @@ class SqliteStore(Counts, Stories):
             self.db.executemany(f"DELETE FROM {t} WHERE key = ? AND doc = ?", rows)
 
     def _flush(self) -> None:
-        """Write the pending band keys and word counts: one document's (or a removal's) to
-        level 0, then one sweep; a batch's band keys to a new sorted run (then runs of one
-        size are merged), its word counts to the main table, sorted."""
-        if not self._new_bands and not self._new_words:
+        """Write the pending band keys, word and n-gram counts: one document's (or a
+        removal's) to level 0, then one sweep; a batch's band keys to a new sorted run
+        (then runs of one size are merged), its counts to the main tables, sorted."""
+        if not self._new_bands and not self._new_words and not self._new_grams:
             return
         new, self._new_bands = self._new_bands, []
         words, self._new_words = sorted(self._new_words.items()), Counter()
+        grams, self._new_grams = sorted(self._new_grams.items()), Counter()
         self._words_written(words)
         if len(new) > 1:
             keys = np.concatenate([k for _, k in new])
@@ -325,10 +331,12 @@ class SqliteStore(Counts, Stories):
             runs.write(self.db, zip(keys[order].tolist(), docs[order].tolist()))
             runs.compact(self.db)
             self.db.executemany(levels.ADD_WORDS.format("words"), words)
+            self.db.executemany(levels.ADD_GRAMS.format("grams"), grams)
             return
         for rowid, keys in new:
             self.db.executemany(f"INSERT OR IGNORE INTO {levels.BAND_LEVELS[0]} VALUES (?, ?)", ((k, rowid) for k in keys.tolist()))
         self.db.executemany(levels.ADD_WORDS.format(levels.WORD_LEVELS[0]), words)
+        self.db.executemany(levels.ADD_GRAMS.format(levels.GRAM_LEVELS[0]), grams)
         t = int(self.db.execute("SELECT value FROM meta WHERE key='sweep'").fetchone()[0])
         levels.sweep(self.db, t)
         self.db.execute("UPDATE meta SET value = ? WHERE key='sweep'", (str(t + 1),))
@@ -360,7 +368,7 @@ class SqliteStore(Counts, Stories):
 
         return {"docs": count("docs"), "bands": sum(count(t) for t in self.band_tables()),
                 "words": self.db.execute(levels.WORD_ROWS).fetchone()[0], "lines": count("lines"), "links": count("links"),
-                "grams": count("grams") if self._grams else 0}
+                "grams": self.db.execute(levels.gram_rows(self._gram_tables)).fetchone()[0] if self._grams else 0}
 
     def free_bytes(self) -> int:
         """Bytes of the file on its free list (left by merged runs and removals; reused by
