@@ -375,7 +375,7 @@ def test_sql_placeholders_are_plain_question_marks():
 
 def test_a_single_add_counts_its_ngrams_in_the_level_tables(db):
     """Schema 8: one document's n-gram counts go to level 0, as its word counts do (each of
-    its few dozen random keys would dirty a page of the big table at every commit); the
+    its ~130 random keys would dirty a page of the big table at every commit); the
     counts read are the sum over the levels, and a removal takes them back."""
     from dedup.index import analysis as an
     from dedup.index.sqlite.levels import GRAM_LEVELS, GRAM_TABLES

@@ -30,7 +30,7 @@ SCHEMA = "".join(
     [BAND_TABLE.format(t) + ";\n" for t in BAND_LEVELS]
     + [f"CREATE TABLE {t} (word INTEGER PRIMARY KEY, n INTEGER NOT NULL);\n" for t in WORD_LEVELS])
 # Schema 8: the n-gram counts (dedup.index.analysis.grams_of, furniture inside paragraphs)
-# get levels too: a document's few dozen random n-gram keys each dirtied a page of the big
+# get levels too: a document's ~130 random n-gram keys each dirtied a page of the big
 # table, 3 of the 7 ms an add's commit took at 100k documents.
 GRAM_SCHEMA = "".join(f"CREATE TABLE {t} (gram INTEGER PRIMARY KEY, n INTEGER NOT NULL);\n" for t in GRAM_LEVELS)
 
