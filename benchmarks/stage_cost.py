@@ -24,14 +24,12 @@ import json
 import os
 import shlex
 import statistics
-import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 from .machine import describe
-from .paired import _positive, check_tree, unpack
+from .paired import _positive, _timed, check_tree, unpack
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -66,13 +64,13 @@ def driver(off: list[str]) -> str:
 
 
 def timed(cmd: list[str], tree: Path) -> float:
-    t = time.perf_counter()
-    run = subprocess.run(cmd, cwd=tree, env={**os.environ, "PYTHONPATH": str(tree)},
-                         stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    if run.returncode not in (0, 1):  # 1: some inputs skipped, still a report
-        raise SystemExit(f"stage_cost: a run in {tree} failed (exit {run.returncode}): "
-                         f"{run.stderr.decode('utf-8', 'replace')[-300:]}")
-    return time.perf_counter() - t
+    """Seconds of one run (:func:`benchmarks.paired._timed`: killed if this benchmark dies)."""
+    out: dict = {}
+    _timed(cmd, tree, out, "run")
+    seconds, code, err = out["run"]
+    if code not in (0, 1):  # 1: some inputs skipped, still a report
+        raise SystemExit(f"stage_cost: a run in {tree} failed (exit {code}): {err}")
+    return seconds
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -13,6 +13,7 @@ import pytest
 import dedup
 from dedup.index import seeds
 from dedup.index.sqlite.store import SqliteStore
+from dedup.index.sqlite.levels import GRAM_TABLES
 
 from textgen import article
 
@@ -75,8 +76,7 @@ def stored_state(path: str) -> dict:
         "lines": con.execute("SELECT key, source, n FROM lines ORDER BY key, source").fetchall(),
         # summed over their levels (a single add writes level 0, a bulk load the main table)
         "grams": con.execute("SELECT gram, sum(n) FROM (" + " UNION ALL ".join(
-            f"SELECT gram, n FROM {t}" for t in ["grams"] + [f"grams{i}" for i in range(5)])
-            + ") GROUP BY gram HAVING sum(n) != 0 ORDER BY gram").fetchall(),
+            f"SELECT gram, n FROM {t}" for t in GRAM_TABLES) + ") GROUP BY gram HAVING sum(n) != 0 ORDER BY gram").fetchall(),
         "runs": len(runs),
     }
     con.close()

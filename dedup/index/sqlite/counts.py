@@ -92,10 +92,10 @@ class Counts:
     def gram_counts(self, grams: np.ndarray) -> np.ndarray:
         """Documents carrying each of ``grams`` (int64, distinct); zeros where none are kept."""
         out = np.zeros(len(grams), dtype=np.int64)
-        if not self._grams or not len(grams):
+        if not self._gram_tables or not len(grams):
             return out
         self._flush()
-        found = dict(self.db.execute(levels.gram_rows_of(self._gram_tables), (json.dumps(grams.tolist()),)))
+        found = dict(self.db.execute(levels.counts_of("gram", self._gram_tables), (json.dumps(grams.tolist()),)))
         if found:
             out[:] = [found.get(g, 0) for g in grams.tolist()]
         return out

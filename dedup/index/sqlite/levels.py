@@ -37,31 +37,34 @@ GRAM_SCHEMA = "".join(f"CREATE TABLE {t} (gram INTEGER PRIMARY KEY, n INTEGER NO
 # One statement each, prepared once: the keys come as one JSON list, are read once
 # (MATERIALIZED) and drive the lookups into every table (CROSS JOIN keeps that order).
 KEYS = "WITH q(k) AS MATERIALIZED (SELECT value FROM json_each(?)) "
-WORD_ROWS_OF = (KEYS + "SELECT word, sum(n) FROM (" + " UNION ALL ".join(
-    f"SELECT word, n FROM q CROSS JOIN {t} ON word = k" for t in WORD_TABLES) + ") GROUP BY word")
-WORD_ROWS = "SELECT count(*) FROM (SELECT word FROM (" + " UNION ALL ".join(
-    f"SELECT word, n FROM {t}" for t in WORD_TABLES) + ") GROUP BY word HAVING sum(n) > 0)"
 
 
-def gram_rows_of(tables) -> str:
-    """The look-up of ``(gram, documents)`` for a JSON list of grams, summed over ``tables``."""
-    return (KEYS + "SELECT gram, sum(n) FROM (" + " UNION ALL ".join(
-        f"SELECT gram, n FROM q CROSS JOIN {t} ON gram = k" for t in tables) + ") GROUP BY gram")
+# Word and n-gram counts are tables of one shape, ``(key column, n)``, each summed over its
+# levels: these statements serve both.
+def counts_of(column: str, tables) -> str:
+    """The look-up of ``(key, documents)`` for a JSON list of keys, summed over ``tables``."""
+    return (KEYS + f"SELECT {column}, sum(n) FROM (" + " UNION ALL ".join(
+        f"SELECT {column}, n FROM q CROSS JOIN {t} ON {column} = k" for t in tables) + f") GROUP BY {column}")
 
 
-def gram_rows(tables) -> str:
-    """The number of grams whose counts over ``tables`` sum above zero."""
-    return ("SELECT count(*) FROM (SELECT gram FROM (" + " UNION ALL ".join(f"SELECT gram, n FROM {t}" for t in tables)
-            + ") GROUP BY gram HAVING sum(n) > 0)")
+def positive_count(column: str, tables) -> str:
+    """The number of keys whose counts over ``tables`` sum above zero."""
+    return (f"SELECT count(*) FROM (SELECT {column} FROM (" + " UNION ALL ".join(
+        f"SELECT {column}, n FROM {t}" for t in tables) + f") GROUP BY {column} HAVING sum(n) > 0)")
+
+
+def add_counts(table: str, column: str) -> str:
+    """Add ``(key, n)`` rows to a counts table."""
+    return f"INSERT INTO {table} ({column}, n) VALUES (?, ?) ON CONFLICT({column}) DO UPDATE SET n = n + excluded.n"
+
+
+WORD_ROWS_OF = counts_of("word", WORD_TABLES)
+WORD_ROWS = positive_count("word", WORD_TABLES)
 
 
 def band_rows(tables) -> str:
     """The lookup of ``(key, doc)`` rows for a JSON list of keys in every one of ``tables``."""
     return KEYS + " UNION ALL ".join(f"SELECT key, doc FROM q CROSS JOIN {t} ON key = k" for t in tables)
-
-
-ADD_WORDS = "INSERT INTO {} (word, n) VALUES (?, ?) ON CONFLICT(word) DO UPDATE SET n = n + excluded.n"
-ADD_GRAMS = "INSERT INTO {} (gram, n) VALUES (?, ?) ON CONFLICT(gram) DO UPDATE SET n = n + excluded.n"
 
 
 def _slice(t: int, n: int) -> tuple[int, int]:
@@ -70,25 +73,23 @@ def _slice(t: int, n: int) -> tuple[int, int]:
     return _KEY_MIN + _KEY_SPAN * s // n, _KEY_MIN + _KEY_SPAN * (s + 1) // n - 1
 
 
-def sweep(db, t: int, grams: bool = True) -> None:
-    """Sweep number ``t``: move one slice of every level down (in the caller's transaction).
-    ``grams``: the n-gram counts have levels (a file of schema 8)."""
+def sweep(db, t: int) -> None:
+    """Sweep number ``t``: move one slice of every level down (in the caller's transaction)."""
     for level, n in enumerate(LEVEL_SWEEPS):
         lo, hi = _slice(t, n)
         src, dst = BAND_TABLES[level + 1], BAND_TABLES[(level + 2) % len(BAND_TABLES)]
         db.execute(f"INSERT OR IGNORE INTO {dst} SELECT key, doc FROM {src} WHERE key BETWEEN ? AND ?", (lo, hi))
         db.execute(f"DELETE FROM {src} WHERE key BETWEEN ? AND ?", (lo, hi))
-        src, dst = WORD_TABLES[level + 1], WORD_TABLES[(level + 2) % len(WORD_TABLES)]
-        # A word added and removed again sums to 0 here: nothing to carry down.
-        db.execute(f"INSERT INTO {dst} (word, n) SELECT word, n FROM {src} WHERE word BETWEEN ? AND ? AND n != 0 "
-                   "ON CONFLICT(word) DO UPDATE SET n = n + excluded.n", (lo, hi))
-        db.execute(f"DELETE FROM {src} WHERE word BETWEEN ? AND ?", (lo, hi))
-        if dst == "words":  # a removal's -1 reaches the main table only after its +1
-            db.execute("DELETE FROM words WHERE word BETWEEN ? AND ? AND n = 0", (lo, hi))
-        if grams:
-            src, dst = GRAM_TABLES[level + 1], GRAM_TABLES[(level + 2) % len(GRAM_TABLES)]
-            db.execute(f"INSERT INTO {dst} (gram, n) SELECT gram, n FROM {src} WHERE gram BETWEEN ? AND ? AND n != 0 "
-                       "ON CONFLICT(gram) DO UPDATE SET n = n + excluded.n", (lo, hi))
-            db.execute(f"DELETE FROM {src} WHERE gram BETWEEN ? AND ?", (lo, hi))
-            if dst == "grams":
-                db.execute("DELETE FROM grams WHERE gram BETWEEN ? AND ? AND n <= 0", (lo, hi))
+        _sweep_counts(db, WORD_TABLES, "word", level, lo, hi)
+        _sweep_counts(db, GRAM_TABLES, "gram", level, lo, hi)
+
+
+def _sweep_counts(db, tables: tuple[str, ...], column: str, level: int, lo: int, hi: int) -> None:
+    """Move the keys ``lo..hi`` of a counts table's ``level`` into the next table down."""
+    src, dst = tables[level + 1], tables[(level + 2) % len(tables)]
+    # A key added and removed again sums to 0 here: nothing to carry down.
+    db.execute(f"INSERT INTO {dst} ({column}, n) SELECT {column}, n FROM {src} WHERE {column} BETWEEN ? AND ? "
+               f"AND n != 0 ON CONFLICT({column}) DO UPDATE SET n = n + excluded.n", (lo, hi))
+    db.execute(f"DELETE FROM {src} WHERE {column} BETWEEN ? AND ?", (lo, hi))
+    if dst == tables[0]:  # a removal's -1 reaches the main table only after its +1
+        db.execute(f"DELETE FROM {dst} WHERE {column} BETWEEN ? AND ? AND n = 0", (lo, hi))

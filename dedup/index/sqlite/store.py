@@ -68,8 +68,9 @@ class SqliteStore(Counts, Stories):
         self._new_words: Counter = Counter()
         self._new_grams: Counter = Counter()
         self._columns = DOC_COLUMNS  # the columns of a document row (see upgrade)
-        self._grams = True  # False: a schema-5 file read as is (no n-gram counts)
-        self._gram_tables = levels.GRAM_TABLES  # a schema-7 file read as is: the main table alone
+        # the tables of n-gram counts: none in a schema-5 file read as is, the main one
+        # alone in a file of schema 6 or 7 read as is
+        self._gram_tables = levels.GRAM_TABLES
         self._owner: int | None = None  # the thread that began the open transaction
 
     def close(self) -> None:
@@ -182,9 +183,7 @@ class SqliteStore(Counts, Stories):
         if self.readonly and schema in ADDITIVE:
             if schema < 7:
                 self._columns = _NO_AUTHOR if schema < 5 else _NO_PREPARED
-            if schema < 6:
-                self._grams = False
-            self._gram_tables = ("grams",)
+            self._gram_tables = () if schema < 6 else ("grams",)
             return True
         if self.readonly:
             raise IndexReadOnlyError(f"{self.path}: index schema {schema} must be upgraded to {SCHEMA_VERSION} "
@@ -330,13 +329,13 @@ class SqliteStore(Counts, Stories):
             order = np.lexsort((docs, keys))
             runs.write(self.db, zip(keys[order].tolist(), docs[order].tolist()))
             runs.compact(self.db)
-            self.db.executemany(levels.ADD_WORDS.format("words"), words)
-            self.db.executemany(levels.ADD_GRAMS.format("grams"), grams)
+            self.db.executemany(levels.add_counts("words", "word"), words)
+            self.db.executemany(levels.add_counts("grams", "gram"), grams)
             return
         for rowid, keys in new:
             self.db.executemany(f"INSERT OR IGNORE INTO {levels.BAND_LEVELS[0]} VALUES (?, ?)", ((k, rowid) for k in keys.tolist()))
-        self.db.executemany(levels.ADD_WORDS.format(levels.WORD_LEVELS[0]), words)
-        self.db.executemany(levels.ADD_GRAMS.format(levels.GRAM_LEVELS[0]), grams)
+        self.db.executemany(levels.add_counts(levels.WORD_LEVELS[0], "word"), words)
+        self.db.executemany(levels.add_counts(levels.GRAM_LEVELS[0], "gram"), grams)
         t = int(self.db.execute("SELECT value FROM meta WHERE key='sweep'").fetchone()[0])
         levels.sweep(self.db, t)
         self.db.execute("UPDATE meta SET value = ? WHERE key='sweep'", (str(t + 1),))
@@ -368,7 +367,8 @@ class SqliteStore(Counts, Stories):
 
         return {"docs": count("docs"), "bands": sum(count(t) for t in self.band_tables()),
                 "words": self.db.execute(levels.WORD_ROWS).fetchone()[0], "lines": count("lines"), "links": count("links"),
-                "grams": self.db.execute(levels.gram_rows(self._gram_tables)).fetchone()[0] if self._grams else 0}
+                "grams": self.db.execute(levels.positive_count("gram", self._gram_tables)).fetchone()[0]
+                if self._gram_tables else 0}
 
     def free_bytes(self) -> int:
         """Bytes of the file on its free list (left by merged runs and removals; reused by
