@@ -53,7 +53,7 @@ def measure(corpus: str, jobs: int) -> dict:
         links = align_pairs(prepared, pairs, cfg, progress, engine=engine)
         t["align"] = time.perf_counter() - s
         s = time.perf_counter()
-        outcome = pipeline.link_clusters(prepared, facts, links, problems, cfg)
+        outcome = pipeline.link_clusters(prepared, facts, links, problems, cfg, candidates=pairs)
         sum(1 for _ in outcome.clusters())
         t["cluster"] = time.perf_counter() - s
         n = len(prepared)

@@ -13,7 +13,7 @@ from typing import Optional, Union
 import numpy as np
 
 from .stages.candidates import find_candidates
-from .stages.cluster import components, supported
+from .stages.cluster import components, pair_lookup, supported
 from .config import Config, given_config, given_jobs
 from .errors import InputError
 from .stages.ingest import Input, iter_sourced, problem_order, to_document
@@ -124,8 +124,8 @@ def run(
             prepared.release_counts()  # alignment is over: the stages left read no counts
             near = nearest(prepared, pairs, np.fromiter((seconds(f.date) for f in facts), np.int64, len(facts)),
                            progress, engine=engine)
+            outcome = link_clusters(prepared, facts, alignments, problems, cfg, near, pairs)
             del pairs
-            outcome = link_clusters(prepared, facts, alignments, problems, cfg, near)
             outcome._engine = engine
             yield outcome
         finally:
@@ -168,17 +168,23 @@ def _renamed(problem: Problem, fetched) -> Problem:
     return problem.model_copy(update={"path": fetched.name(problem.path)})
 
 
-def link_clusters(prepared, facts, alignments, problems: list[Problem], cfg: Config, near=None) -> "Outcome":
+def link_clusters(prepared, facts, alignments, problems: list[Problem], cfg: Config, near=None,
+                  candidates: np.ndarray | None = None) -> "Outcome":
     """Cluster the links; order the clusters (largest first, then by origin). Template
     links are kept out of the copy clusters and form template series of their own,
     unless ``cfg.template_links`` lets them join clusters like copies. ``near``: each
-    document's nearest earlier candidate and share (:func:`dedup.stages.nearest.nearest`)."""
+    document's nearest earlier candidate and share (:func:`dedup.stages.nearest.nearest`);
+    ``candidates``: the candidate pairs, a weaker tie between the copies of one story
+    (:mod:`dedup.stages.cluster`; None: not used)."""
     if cfg.template_links:
         copies, series = alignments, []
     else:
         copies = [a for a in alignments if a.kind != "template"]
         series = [a for a in alignments if a.kind == "template"]
-    outcome = Outcome(prepared, facts, *_groups(prepared, facts, copies), problems, cfg)
+    related = None
+    if candidates is not None:
+        related = pair_lookup(len(prepared), candidates, ((a.i, a.j) for a in series))
+    outcome = Outcome(prepared, facts, *_groups(prepared, facts, copies, related), problems, cfg)
     outcome._series = _groups(prepared, facts, series)
     outcome._near = near
     return outcome
@@ -189,14 +195,15 @@ def _shares(spans, n_a: int, n_b: int) -> tuple[float, float]:
     return sum(s.a1 - s.a0 for s in spans) / max(1, n_a), sum(s.b1 - s.b0 for s in spans) / max(1, n_b)
 
 
-def _groups(prepared, facts, alignments):
-    """Connected groups of the links (bridges dropped, see :mod:`dedup.stages.cluster`), in
-    report order, and each group's links keyed by its first member."""
+def _groups(prepared, facts, alignments, related=None):
+    """Connected groups of the links (bridges dropped, see :mod:`dedup.stages.cluster`;
+    ``related``: its weaker tie), in report order, and each group's links keyed by its
+    first member."""
     n = len(prepared)
     edges = [(a.i, a.j) for a in alignments]
     ntokens = prepared.ntokens
     covered = [_shares(a.spans, int(ntokens[a.i]), int(ntokens[a.j])) for a in alignments]
-    groups = components(n, (e for e, ok in zip(edges, supported(n, edges, covered)) if ok))
+    groups = components(n, (e for e, ok in zip(edges, supported(n, edges, covered, related)) if ok))
     del covered
     del edges
     by_group: dict[int, list[PairAlignment]] = {g[0]: [] for g in groups}

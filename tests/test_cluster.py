@@ -3,7 +3,9 @@
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from dedup.stages.cluster import components, supported
+import numpy as np
+
+from dedup.stages.cluster import components, pair_lookup, supported
 
 
 def _clusters(n, edges):
@@ -68,7 +70,32 @@ def test_a_hub_that_uses_a_real_part_of_both_groups_joins_them():
     assert components(8, [e for e, ok in zip(edges, supported(8, edges, tiny)) if ok]) == [[0, 1, 2], [3, 4, 5, 6, 7]]
 
 
-def _reference(n, edges, covered):
+def test_a_text_from_two_takes_of_one_story_joins_them():
+    # Two wire takes of one court case (0 and 3), each with its copies (1, 2 and 4, 5);
+    # a newspaper text (6) took a paragraph from each. The takes share no passage, so
+    # no link ties them; but their copies name the same people and places, and the
+    # candidate stage proposed them as pairs (unlinked): a second, weaker tie.
+    edges = _clique([0, 1, 2]) + _clique([3, 4, 5]) + [(6, 0), (6, 3)]
+    alone = [[0, 1, 2], [3, 4, 5]]
+    assert components(7, [e for e, ok in zip(edges, supported(7, edges)) if ok]) == alone
+    named = np.array([(a, b) for a in (0, 1, 2) for b in (3, 4, 5)])
+    related = pair_lookup(7, named)
+    assert components(7, [e for e, ok in zip(edges, supported(7, edges, None, related)) if ok]) == [list(range(7))]
+    # the same pairs linked as a template series (a formula with other facts) tie nothing
+    series = pair_lookup(7, named, [tuple(p) for p in named.tolist()])
+    assert components(7, [e for e, ok in zip(edges, supported(7, edges, None, series)) if ok]) == alone
+    # nor does a candidate pair of the link's own end (the passage itself, seen again)
+    own = pair_lookup(7, np.array([(6, 4), (0, 6)]))
+    assert components(7, [e for e, ok in zip(edges, supported(7, edges, None, own)) if ok]) == alone
+
+
+def test_pair_lookup_reads_either_order():
+    related = pair_lookup(10, np.array([(1, 2), (7, 3)]), [(3, 7)])
+    assert related(np.array([2, 1, 3, 7, 1]), np.array([1, 2, 7, 3, 3])).tolist() == [True, True, False, False, False]
+    assert not pair_lookup(10, np.zeros((0, 2), np.int64))(np.array([1]), np.array([2])).any()
+
+
+def _reference(n, edges, covered, related=frozenset()):
     """supported() written plainly from the module docstring: per hub, its neighbours'
     groups by breadth-first search over the links among them."""
     nbrs = [set() for _ in range(n)]
@@ -101,7 +128,8 @@ def _reference(n, edges, covered):
                 cut.update((h, x) for x in g)
     out = []
     for a, b in edges:
-        ok = len(nbrs[a]) < 2 or len(nbrs[b]) < 2 or _distance_without(nbrs, a, b) <= 4
+        ok = (len(nbrs[a]) < 2 or len(nbrs[b]) < 2 or _distance_without(nbrs, a, b) <= 4
+              or any((u, v) in related or (v, u) in related for u in nbrs[a] - {b} for v in nbrs[b] - {a} if u != v))
         out.append(ok and (a, b) not in cut and (b, a) not in cut)
     return out
 
@@ -130,3 +158,14 @@ def test_supported_matches_the_rule_written_plainly(raw):
             edges.append((a, b))
             covered.append((ca, cb))
     assert supported(10, edges, covered) == _reference(10, edges, covered)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.tuples(st.integers(0, 9), st.integers(0, 9)), max_size=30),
+       st.lists(st.tuples(st.integers(0, 9), st.integers(0, 9)), max_size=12))
+def test_supported_with_candidate_ties_matches_the_rule_written_plainly(raw, cands):
+    edges = sorted({(min(a, b), max(a, b)) for a, b in raw if a != b})
+    pairs = sorted({(min(a, b), max(a, b)) for a, b in cands if a != b})
+    covered = [(1.0, 1.0)] * len(edges)
+    related = pair_lookup(10, np.array(pairs, np.int64).reshape(-1, 2))
+    assert supported(10, edges, covered, related) == _reference(10, edges, covered, set(pairs))

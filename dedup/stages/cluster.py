@@ -8,7 +8,13 @@ common neighbour: a triangle); a running story's texts often do not, yet stay ti
 full write-throughs each take paragraphs from the same earlier pieces, which never link
 to each other (each link then lies on a cycle of four), or an update takes from one
 piece that took from another (five). A stray link between two stories has no such
-second tie.
+second tie. One weaker tie counts too: a text linked to one end and a text linked to the
+other that the candidate stage proposed as a pair (they share an LSH band or rare word
+bigrams) without linking them. Reports of one running story name the same people and
+places; a newspaper text built from two wire takes of a court case ties the takes' own
+copies so, where two unrelated stories a digest quotes share no rare phrase. A pair the
+template stage linked (a series' formula: the same prime-rate sentence with another bank)
+is no such tie.
 
 A hub defeats that test: a long compilation (a live blog, a transcript, a digest of
 pages) carries a passage of one story and a passage of another, and links to every copy
@@ -26,7 +32,9 @@ partial copy linked to nothing else) is no group and keeps its link.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
+
+import numpy as np
 
 # A group whose passages are under this share of a hub is one item of a compilation (a
 # live blog holds dozens); a wire update that reuses a tenth of another is a follow-up.
@@ -68,10 +76,13 @@ def components(n: int, edges: Iterable[tuple[int, int]]) -> list[list[int]]:
     return sorted((g for g in groups.values() if len(g) > 1), key=lambda g: g[0])
 
 
-def supported(n: int, edges: list[tuple[int, int]], covered: Sequence[tuple[float, float]] | None = None) -> list[bool]:
+def supported(n: int, edges: list[tuple[int, int]], covered: Sequence[tuple[float, float]] | None = None,
+              related: Callable[[np.ndarray, np.ndarray], np.ndarray] | None = None) -> list[bool]:
     """For each edge, whether it may merge clusters (see the module docstring).
     ``covered``: per edge, the share of each end's words in its passages (without it,
-    every hub link counts as a small part)."""
+    every hub link counts as a small part); ``related``: given two arrays of documents,
+    whether each pair of them is a candidate pair that is not a template series (the
+    weaker tie; None: not used)."""
     nbrs: dict[int, set[int]] = {}  # the linked documents only (a set each: 216 bytes empty)
     for a, b in edges:
         nbrs.setdefault(a, set()).add(b)
@@ -84,7 +95,8 @@ def supported(n: int, edges: list[tuple[int, int]], covered: Sequence[tuple[floa
             small, large = (nbrs[a], nbrs[b]) if len(nbrs[a]) <= len(nbrs[b]) else (nbrs[b], nbrs[a])
             # a common neighbour first (copies of one story: nearly every link), then the
             # longer ties, searched only for the links without one
-            out.append(any(x in large for x in small if x != a and x != b) or _tied(nbrs, a, b))
+            out.append(any(x in large for x in small if x != a and x != b) or _tied(nbrs, a, b)
+                       or (related is not None and _related(nbrs, a, b, related)))
     split = _hub_splits(nbrs)
     # Only the links of a hub to a group it may not join are judged by their share: those
     # few are looked up (a share per end of every link took half a gigabyte of dict
@@ -115,6 +127,43 @@ def _tied(nbrs: dict[int, set[int]], a: int, b: int) -> bool:
         return True
     far_a = set().union(*(nbrs[x] for x in near_a)) - {a, b}  # a-x-m-y-b
     return any(not nbrs[y].isdisjoint(far_a) for y in near_b)
+
+
+def pair_lookup(n: int, pairs: np.ndarray, without: Iterable[tuple[int, int]] = ()):
+    """``related`` for :func:`supported`: whether each ``(u[k], v[k])`` is one of ``pairs``
+    (either order) and not one of ``without``. The pairs are kept as sorted keys (a
+    million articles' candidates, tens of MB), not a set of tuples, made on the first
+    question (most corpora's links never ask one)."""
+    def key(a, b):
+        a, b = np.asarray(a, np.int64), np.asarray(b, np.int64)
+        return np.minimum(a, b) * n + np.maximum(a, b)
+
+    made: list[np.ndarray] = []
+    drop = [tuple(p) for p in without]
+
+    def related(u: np.ndarray, v: np.ndarray) -> np.ndarray:
+        if not made:
+            keys = np.unique(key(pairs[:, 0], pairs[:, 1])) if len(pairs) else np.zeros(0, np.int64)
+            if drop and len(keys):
+                keys = np.setdiff1d(keys, key(*np.array(drop, np.int64).T), assume_unique=True)
+            made.append(keys)
+        keys = made[0]
+        if not len(keys):
+            return np.zeros(len(u), bool)
+        k = key(u, v)
+        return keys[np.minimum(np.searchsorted(keys, k), len(keys) - 1)] == k
+
+    return related
+
+
+def _related(nbrs: dict[int, set[int]], a: int, b: int, related) -> bool:
+    """Whether a neighbour of ``a`` and a neighbour of ``b`` (other than ``a`` and ``b``)
+    are a related pair: all such pairs asked at once."""
+    near_a = np.fromiter(sorted(nbrs[a] - {b}), np.int64)
+    near_b = np.fromiter(sorted(nbrs[b] - {a}), np.int64)
+    u, v = np.repeat(near_a, len(near_b)), np.tile(near_b, len(near_a))
+    keep = u != v
+    return bool(related(u[keep], v[keep]).any())
 
 
 def _hub_splits(nbrs: dict[int, set[int]]) -> list[tuple[int, list[list[int]]]]:
