@@ -89,6 +89,16 @@ def test_a_text_from_two_takes_of_one_story_joins_them():
     assert components(7, [e for e, ok in zip(edges, supported(7, edges, None, own)) if ok]) == alone
 
 
+def test_candidate_ties_asked_in_small_blocks_give_the_same(monkeypatch):
+    import dedup.stages.cluster as cluster
+    # the ties lie in the last block of each link's pairs
+    edges = _clique([0, 1, 2, 3]) + _clique([4, 5, 6, 7]) + [(0, 8), (4, 8)]
+    related = pair_lookup(9, np.array([(3, 4), (7, 0)]))
+    want = supported(9, edges, None, related)
+    monkeypatch.setattr(cluster, "RELATED_BLOCK", 2)
+    assert supported(9, edges, None, related) == want and all(want)
+
+
 def test_pair_lookup_reads_either_order():
     related = pair_lookup(10, np.array([(1, 2), (7, 3)]), [(3, 7)])
     assert related(np.array([2, 1, 3, 7, 1]), np.array([1, 2, 7, 3, 3])).tolist() == [True, True, False, False, False]

@@ -39,6 +39,7 @@ import numpy as np
 # A group whose passages are under this share of a hub is one item of a compilation (a
 # live blog holds dozens); a wire update that reuses a tenth of another is a follow-up.
 COMPILATION_SHARE = 0.05
+RELATED_BLOCK = 1 << 18  # pairs asked of ``related`` at once (a few MB)
 
 
 class UnionFind:
@@ -158,12 +159,18 @@ def pair_lookup(n: int, pairs: np.ndarray, without: Iterable[tuple[int, int]] = 
 
 def _related(nbrs: dict[int, set[int]], a: int, b: int, related) -> bool:
     """Whether a neighbour of ``a`` and a neighbour of ``b`` (other than ``a`` and ``b``)
-    are a related pair: all such pairs asked at once."""
+    are a related pair: asked a block of pairs at a time (two stories' thousands of
+    copies would make tens of millions of pairs at once)."""
     near_a = np.fromiter(sorted(nbrs[a] - {b}), np.int64)
     near_b = np.fromiter(sorted(nbrs[b] - {a}), np.int64)
-    u, v = np.repeat(near_a, len(near_b)), np.tile(near_b, len(near_a))
-    keep = u != v
-    return bool(related(u[keep], v[keep]).any())
+    step = max(1, RELATED_BLOCK // max(1, len(near_b)))
+    for s in range(0, len(near_a), step):
+        part = near_a[s : s + step]
+        u, v = np.repeat(part, len(near_b)), np.tile(near_b, len(part))
+        keep = u != v
+        if related(u[keep], v[keep]).any():
+            return True
+    return False
 
 
 def _hub_splits(nbrs: dict[int, set[int]]) -> list[tuple[int, list[list[int]]]]:
