@@ -32,6 +32,7 @@ partial copy linked to nothing else) is no group and keeps its link.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Iterable, Sequence
 
 import numpy as np
@@ -132,27 +133,26 @@ def _tied(nbrs: dict[int, set[int]], a: int, b: int) -> bool:
 
 def pair_lookup(n: int, pairs: np.ndarray, without: Iterable[tuple[int, int]] = ()):
     """``related`` for :func:`supported`: whether each ``(u[k], v[k])`` is one of ``pairs``
-    (either order) and not one of ``without``. The pairs are kept as sorted keys (a
-    million articles' candidates, tens of MB), not a set of tuples, made on the first
-    question (most corpora's links never ask one)."""
+    (either order) and not one of ``without``. The pairs are kept as sorted keys
+    ``i * n + j`` (i < j, as the candidate stage codes them; a million articles' pairs are
+    tens of MB, a set of tuples hundreds), made on the first question: most corpora's
+    links never ask one."""
     def key(a, b):
         a, b = np.asarray(a, np.int64), np.asarray(b, np.int64)
         return np.minimum(a, b) * n + np.maximum(a, b)
 
-    made: list[np.ndarray] = []
-    drop = [tuple(p) for p in without]
+    drop = np.array(list(without), np.int64).reshape(-1, 2)
+
+    @functools.cache
+    def keys() -> np.ndarray:
+        out = np.unique(key(pairs[:, 0], pairs[:, 1]))
+        return out[~np.isin(out, key(drop[:, 0], drop[:, 1]))]
 
     def related(u: np.ndarray, v: np.ndarray) -> np.ndarray:
-        if not made:
-            keys = np.unique(key(pairs[:, 0], pairs[:, 1])) if len(pairs) else np.zeros(0, np.int64)
-            if drop and len(keys):
-                keys = np.setdiff1d(keys, key(*np.array(drop, np.int64).T), assume_unique=True)
-            made.append(keys)
-        keys = made[0]
-        if not len(keys):
-            return np.zeros(len(u), bool)
-        k = key(u, v)
-        return keys[np.minimum(np.searchsorted(keys, k), len(keys) - 1)] == k
+        k, known = key(u, v), keys()
+        if not len(known):
+            return np.zeros(len(k), bool)
+        return known[np.minimum(np.searchsorted(known, k), len(known) - 1)] == k
 
     return related
 
