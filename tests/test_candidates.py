@@ -108,3 +108,39 @@ def test_band_pairs_merged_as_they_come_are_every_bands_pairs_and_only_keeps_fla
         cand.MERGE_AT = old
     assert got.tolist() == sorted(map(list, want))
     assert flagged.tolist() == sorted([i, j] for i, j in want if only[i] or only[j])
+
+
+def test_band_key_rows_name_their_token_ranges():
+    """``segment_band_keys(..., ranges=True)``: each row's range is its segment (a
+    document's segments tile it in order) or a window across one of its inner segment
+    boundaries; a batch numbers rows as one document at a time does, keys included."""
+    from dedup.stages.candidates import segment_band_keys
+    from dedup.stages.segment import prepare
+
+    def doc(i, n):  # paragraphs of 30 words, so short documents get windows at mid-paragraph cuts only
+        text = "\n\n".join(" ".join(f"w{(i * 7 + k + j) % 97}x" for k in range(min(30, n - j))) for j in range(0, n, 30))
+        return prepare(i, text, [(0, len(text))] if "\n" not in text else _paragraphs(text), Config().segment_tokens)
+
+    def _paragraphs(text):
+        out, at = [], 0
+        for part in text.split("\n\n"):
+            out.append((at, at + len(part)))
+            at += len(part) + 2
+        return out
+
+    docs = [doc(i, n) for i, n in enumerate((5, 90, 300, 41, 700))]
+    cfg = Config()
+    keys, doc_of, rows = segment_band_keys(docs, cfg, ranges=True)
+    assert len(rows) == len(keys) == len(doc_of)
+    at = 0
+    for k, p in enumerate(docs):
+        one_keys, _, one_rows = segment_band_keys([p], cfg, ranges=True)
+        n = len(one_rows)
+        assert (rows[at : at + n] == one_rows).all() and (keys[at : at + n] == one_keys).all()
+        nseg = len(p.seg_bounds) - 1
+        assert (one_rows[:nseg, 0] == p.seg_bounds[:-1]).all() and (one_rows[:nseg, 1] == p.seg_bounds[1:]).all()
+        inner = p.seg_bounds[1:-1]
+        for s, e in one_rows[nseg:].tolist():
+            assert 0 <= s < e <= p.ntokens and any(s < b < e for b in inner.tolist())
+        at += n
+    assert at == len(rows)

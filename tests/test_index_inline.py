@@ -12,7 +12,7 @@ import dedup
 from dedup.stages import inline
 from dedup.index import analysis as an
 
-from test_inline_furniture import _blurb, _story, _with_blurb
+from test_inline_furniture import _blurb, _story, _text, _with_blurb
 
 CARRIERS = inline.PASSAGE_DOCS_FACTOR * dedup.Config().boilerplate_min_docs  # the batch's threshold
 
@@ -101,3 +101,25 @@ def test_removal_takes_the_counts_back(path):
             index.remove(d.id)
         assert _blurb_counts(index, blurb).sum() == 0
         assert index.stats()["rows"]["grams"] == 0
+
+
+def test_stored_carriers_of_a_long_blurb_are_not_aligned(path, monkeypatch):
+    """A blurb longer than a segment, run into the first paragraph of every story: the
+    carriers stored before it was furniture share its segments' band keys, but a query
+    with it cut does not align them (its mostly-furniture segments seek no copies); a
+    copy of one of them is still found."""
+    rng = random.Random(11)
+    blurb = " ".join([_blurb(rng), _blurb(rng), _blurb(rng)])
+    stories = [_story(rng) for _ in range(CARRIERS + 3)]
+    docs = [dedup.Document(id=f"c{k:02d}", text=blurb + " " + _text(s)) for k, s in enumerate(stories)]
+    aligned = []
+    real = an.align_pair
+    monkeypatch.setattr(an, "align_pair", lambda q, p, *a: aligned.append(q) or real(q, p, *a))
+    with dedup.Index.open(path, jobs=1) as index:
+        for d in docs[:-1]:
+            index.add(d)
+        aligned.clear()
+        assert index.query(docs[-1]).matches == []
+        assert aligned == []
+        copy = dedup.Document(id="copy", text=docs[1].text)
+        assert [m.doc_id for m in index.query(copy).matches] == ["c01"]

@@ -225,6 +225,18 @@ def doc_band_keys(preps: list[Prepared], cfg: Config, sdf: np.ndarray | None = N
     return [signed(unique_sorted(keys[bounds[k] : bounds[k + 1]].ravel())) for k in range(len(preps))]
 
 
+def band_keys_outside(p: Prepared, spans: list[tuple[int, int]], cfg: Config) -> np.ndarray:
+    """``p``'s distinct band keys (as :func:`doc_band_keys`) without those of its segments
+    and windows that lie mostly inside the token ``spans`` (furniture): their buckets hold
+    the stored documents that carry the same furniture, whatever their story."""
+    keys, _, rows = segment_band_keys([p], cfg, ranges=True)
+    covered = np.zeros(len(rows), np.int64)
+    for s, e in spans:
+        covered += np.clip(np.minimum(rows[:, 1], e) - np.maximum(rows[:, 0], s), 0, None)
+    inside = 2 * covered >= rows[:, 1] - rows[:, 0]
+    return signed(unique_sorted((keys[~inside] ^ _BAND_SALT[None, : cfg.bands]).ravel()))
+
+
 def buckets(rows) -> dict[int, list[int]]:
     """``(key, doc)`` rows by key."""
     by_key: dict[int, list[int]] = {}

@@ -62,7 +62,7 @@ def answer(index: "Index", d: Document, stored: bool):
     common = an.common_keys(p, keys, bands, lambda: seeds.shingle_df(p, cfg.shingle_size), cfg)
     cands = an.bucket_candidates(bands, cfg.max_bucket, common) | exact
     if cut:  # copies stored before the passage was furniture have its segments' band keys
-        cands |= an.bucket_candidates(an.buckets(store.band_rows(an.doc_band_keys([whole], cfg)[0])), cfg.max_bucket)
+        cands |= an.bucket_candidates(an.buckets(store.band_rows(an.band_keys_outside(whole, cut, cfg))), cfg.max_bucket)
     if carried:
         cands |= seeds.candidates(carried, p.ntokens, n_docs, cfg.max_evalue,
                                   lambda ids: {r[0]: r[9] for r in store.docs_by_rowid(ids)}, cands)

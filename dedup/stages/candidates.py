@@ -193,9 +193,10 @@ def _uncommon(sh, owner, start, sdf, cfg: Config):
 
 
 def segment_band_keys(prepared: Sequence[Prepared], cfg: Config, phrases: tuple | None = None,
-                      sdf: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+                      sdf: np.ndarray | None = None, ranges: bool = False):
     """Band keys of every segment (and a long document's straddling windows) of ``prepared``
-    (one MinHash batch), and for each the position in ``prepared`` of its document.
+    (one MinHash batch), and for each the position in ``prepared`` of its document (and,
+    with ``ranges``, its first and end token in its document, an (n, 2) array).
     Numbered document by document: a document's segments, then its windows.
 
     The documents' tokens and segments are concatenated (CSR-style) and shingled in one
@@ -206,7 +207,8 @@ def segment_band_keys(prepared: Sequence[Prepared], cfg: Config, phrases: tuple 
     shingle that starts at each token of the concatenation (the index's estimate)."""
     docs = list(prepared)
     if not docs:
-        return np.zeros((0, cfg.bands), dtype=np.uint64), np.zeros(0, dtype=np.int64)
+        empty = np.zeros((0, cfg.bands), dtype=np.uint64), np.zeros(0, dtype=np.int64)
+        return (*empty, np.zeros((0, 2), np.int64)) if ranges else empty
     ntok = np.array([p.ntokens for p in docs], dtype=np.int64)
     tok_off = np.concatenate(([0], np.cumsum(ntok)))
     nseg = np.array([len(p.seg_bounds) - 1 for p in docs], dtype=np.int64)
@@ -234,9 +236,31 @@ def segment_band_keys(prepared: Sequence[Prepared], cfg: Config, phrases: tuple 
     order = np.argsort(owner, kind="stable")
     total = int(nseg.sum() + nwin.sum())
     if total == 0:
-        return np.zeros((0, cfg.bands), dtype=np.uint64), np.zeros(0, dtype=np.int64)
+        empty = np.zeros((0, cfg.bands), dtype=np.uint64), np.zeros(0, dtype=np.int64)
+        return (*empty, np.zeros((0, 2), np.int64)) if ranges else empty
     sig = signatures(np.concatenate([sh, xs])[order], owner[order], total, cfg.num_perm, cfg.seed)
-    return band_keys(sig, cfg.bands, cfg.rows), np.repeat(np.arange(len(docs), dtype=np.int64), nseg + nwin)
+    doc_of = np.repeat(np.arange(len(docs), dtype=np.int64), nseg + nwin)
+    if not ranges:
+        return band_keys(sig, cfg.bands, cfg.rows), doc_of
+    return band_keys(sig, cfg.bands, cfg.rows), doc_of, _row_ranges(bounds, only, len(xo) > 0, seg_doc, win_doc,
+                                                                    seg_before, win_before, tok_off, cfg)
+
+
+def _row_ranges(bounds, only, windowed: bool, seg_doc, win_doc, seg_before, win_before, tok_off, cfg: Config):
+    """Each signature row's (first, end) token in its document, numbered as
+    :func:`segment_band_keys` numbers them."""
+    rows = [np.c_[bounds[:-1], bounds[1:]]]
+    at = [np.arange(len(seg_doc)) + win_before[seg_doc]]
+    if windowed:
+        w0, count = _windows(bounds, cfg.shingle_size, cfg.segment_tokens, only)
+        w0, count = w0[count > 0], count[count > 0]
+        rows.append(np.c_[w0, w0 + count + cfg.shingle_size - 1])
+        at.append(np.arange(len(w0)) + seg_before[win_doc + 1])
+    out = np.empty((int(sum(len(r) for r in rows)), 2), np.int64)
+    out[np.concatenate(at)] = np.concatenate(rows)
+    doc = np.concatenate([seg_doc, win_doc]) if windowed else seg_doc
+    out[np.concatenate(at)] -= tok_off[doc][:, None]
+    return out
 
 
 def _paragraph_first_tokens(docs: list, which: np.ndarray, tok_off: np.ndarray) -> np.ndarray:
