@@ -120,10 +120,13 @@ def evaluate(report: dict, records: list[dict], labels: dict, passages: dict) ->
                 spans[paper] += [(p[f"{side}_start"], p[f"{side}_end"]) for p in link["passages"]]
 
     out: dict = {"documents": len(records), "clusters": len(report["clusters"])}
+    story_of = {d["doc_id"]: d.get("story") for d in report["documents"]}  # running stories (dedup.stages.stories)
     for key in ("story", "story_day"):
         truth = {i: (lab[key] if lab["kind"] != "non" else "non:" + i) for i, lab in labels.items()}
         pred = {i: cluster_of.get(i, "single:" + i) for i in labels}
         out[f"{key}_ari"] = cluster_metrics(pred, truth)["ari"]
+        pred = {i: story_of.get(i) or "single:" + i for i in labels}
+        out[f"{key}_ari_stories"] = cluster_metrics(pred, truth)["ari"]
     derived = [i for i in labels if kind[i] in DERIVED]
     non = [i for i in labels if kind[i] == "non"]
     out["derived_recall"] = sum(i in linked for i in derived) / len(derived)
@@ -186,10 +189,13 @@ def run_meter(data: Path, jobs: int | None = None, config=None) -> dict:
 
 
 # What the issue measured before any change (its table), and passim on METER's other half.
-PASSIM_OTHER_HALF = {"derived_recall": 0.715, "char_f1": 0.671, "story_ari": 0.637, "nonderived_specificity": 0.674}
-TARGETS = {"story_ari": 0.80, "derived_recall": 0.85, "nonderived_specificity": 0.80, "char_f1": 0.75,
+PASSIM_OTHER_HALF = {"derived_recall": 0.715, "char_f1": 0.671, "story_ari": 0.637, "story_ari_stories": 0.637,
+                     "nonderived_specificity": 0.674}
+TARGETS = {"story_ari": 0.80, "story_ari_stories": 0.80, "derived_recall": 0.85, "nonderived_specificity": 0.80, "char_f1": 0.75,
            "macro_f1_3class": 0.664, "macro_f1_3class_nearest": 0.664}
-ROWS = (("story clustering ARI", "story_ari"), ("the same per story-day", "story_day_ari"),
+ROWS = (("story clustering ARI (copy clusters)", "story_ari"), ("the same per story-day", "story_day_ari"),
+        ("story clustering ARI (running stories: copy clusters and one source's takes)", "story_ari_stories"),
+        ("the same per story-day", "story_day_ari_stories"),
         ("derived texts linked to a wire text (recall)", "derived_recall"),
         ("  wholly derived", "wholly_recall"), ("  partially derived", "partially_recall"),
         ("non-derived texts left unlinked to wire (specificity)", "nonderived_specificity"),

@@ -80,6 +80,10 @@ class Config(BaseModel):
     template_links: bool = Field(
         False, description="template links (a formula with new facts) join clusters like copies"
     )
+    story_days: float = Field(
+        2.0, ge=0.0, le=3650.0, description="one source's takes of a running story, published within this many "
+        "days of each other and sharing rare words beyond chance, share a story (dedup.stages.stories; 0: none)"
+    )
     # boilerplate
     boilerplate_min_docs: int = Field(
         3, ge=2, description="a line must recur in this many documents to be judged furniture"

@@ -207,6 +207,8 @@ class DocumentInfo(BaseModel):
     content_chars: int
     cluster: Optional[str]
     nearest: Optional[Nearest] = None
+    # the running story: its copy clusters and one source's other takes (dedup.stages.stories)
+    story: Optional[str] = None
 
 
 class Report(BaseModel):

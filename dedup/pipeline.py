@@ -20,6 +20,7 @@ from .stages.ingest import Input, iter_sourced, problem_order, to_document
 from .stages.ingest.url import fetch, is_url
 from .stages.link import align_judged, align_pairs, realign_sources
 from .stages.nearest import nearest, seconds
+from .stages.stories import source_numbers, stories, story_ties
 from .models import Cluster, Comparison, Document, DocumentInfo, FieldMap, Nearest, Problem, Report
 from .engines import Engine, Inline, as_engine, make_engine
 from .stages.prepare import prepare_corpus
@@ -121,10 +122,14 @@ def run(
             alignments = realign_sources(prepared, pairs, alignments, cfg, progress, engine=engine, bigrams=grams,
                                          workdir=tmp)
             grams.clear()
+            dates = np.fromiter((seconds(f.date) for f in facts), np.int64, len(facts))
+            ties = story_ties(prepared, pairs, source_numbers(facts), dates,
+                              ((a.i, a.j) for a in alignments if a.kind == "template"), cfg.story_days,
+                              cfg.max_evalue, cfg.phrase_prior, engine=engine)
             prepared.release_counts()  # alignment is over: the stages left read no counts
-            near = nearest(prepared, pairs, np.fromiter((seconds(f.date) for f in facts), np.int64, len(facts)),
-                           progress, engine=engine)
+            near = nearest(prepared, pairs, dates, progress, engine=engine)
             outcome = link_clusters(prepared, facts, alignments, problems, cfg, near, pairs)
+            outcome._ties = ties
             del pairs
             outcome._engine = engine
             yield outcome
@@ -249,7 +254,7 @@ def _dump_documents(state, rng: tuple[int, int]) -> list[str]:
 def _document_infos(state, rng: tuple[int, int]) -> Iterator[DocumentInfo]:
     """The documents ``rng`` of a run: ``state`` is (prepared, facts, each document's
     cluster index or -1, each one's nearest earlier candidate and share or None)."""
-    p, facts, cluster_of, nearest = state
+    p, facts, cluster_of, nearest, story_of = state
     links = p.docs.links
     partner, share = nearest if nearest is not None else (None, None)
     for k in range(*rng):
@@ -272,6 +277,7 @@ def _document_infos(state, rng: tuple[int, int]) -> Iterator[DocumentInfo]:
             content_chars=int(p.content_chars[k]),
             cluster=f"c{cluster + 1}" if cluster >= 0 else None,
             nearest=near,
+            story=f"r{int(story_of[k]) + 1}" if story_of is not None and story_of[k] >= 0 else None,
         )
 
 
@@ -282,6 +288,7 @@ class Outcome:
         self._prepared, self._facts, self._groups, self._by_group = prepared, facts, groups, by_group
         self._series: tuple[list, dict] = ([], {})
         self._near: tuple | None = None  # (partner, share) per document
+        self._ties = np.zeros((0, 2), np.int64)  # takes of one running story (dedup.stages.stories)
         self._engine: Engine | None = None  # the run's: builds clusters on its workers for :meth:`dumped`
         self.problems = problems
         self.config = cfg.as_dict()
@@ -329,7 +336,7 @@ class Outcome:
         cluster_of = np.full(len(self._facts), -1, np.int64)
         for k, g in enumerate(self._groups):
             cluster_of[g] = k
-        return self._prepared, self._facts, cluster_of, self._near
+        return self._prepared, self._facts, cluster_of, self._near, stories(len(self._facts), self._groups, self._ties)
 
     def fields(self) -> dict:
         """The report's fields, the lists as iterators (for :func:`dedup.stages.report.iter_json`)."""

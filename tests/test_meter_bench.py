@@ -114,3 +114,14 @@ def test_tiled_share_follows_reordered_sentences_and_uses_each_word_once():
     assert tiled_share("a b c a b c".split(), wire) == 0.5  # the wire's "a b c" is used once
     assert tiled_share("a b x c d".split(), wire) == 0.0  # runs of two words are no tile
     assert tiled_share([], wire) == 0.0
+
+
+def test_running_stories_are_scored_from_the_documents_story():
+    """The story ARI of running stories reads each document's ``story``: one story per
+    truth story (non-derived texts alone) scores 1 where the clusters, empty, do not."""
+    story = {"w1": "r1", "p1": "r1", "w2": "r2", "p2": "r2", "n1": None}
+    rep = {"clusters": [], "documents": [{"doc_id": i, "story": s} for i, s in story.items()]}
+    m = evaluate(rep, RECORDS, LABELS, {})
+    assert m["story_ari_stories"] == pytest.approx(1.0) and m["story_ari"] < 1.0
+    rep["documents"][-1]["story"] = "r1"  # a non-derived text in a story: no longer perfect
+    assert evaluate(rep, RECORDS, LABELS, {})["story_ari_stories"] < 1.0

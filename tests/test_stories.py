@@ -1,0 +1,110 @@
+"""Stories: one source's takes of a running story, tied by the names they share beyond
+chance; reports of the same event by other sources, a template's issues, takes far apart
+in time stay apart; clusters never change."""
+
+import itertools
+import math
+import random
+
+import numpy as np
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import dedup
+from dedup.stages.nearest import UNDATED
+from dedup.stages.stories import log_evalue, same_source_pairs, stories
+
+from textgen import article, pseudo_word, sentence
+
+
+def _name(rng: random.Random) -> str:
+    return pseudo_word(rng).capitalize()
+
+
+def _background(k: int) -> dedup.Document:
+    """A story of its own, with names of its own, from one of four sites."""
+    rng = random.Random(1000 + k)
+    who = [f"{_name(rng)} {_name(rng)}" for _ in range(3)]
+    paras = [p + f" The report was led by {who[i % 3]} of {_name(rng)}." for i, p in enumerate(article(k).split("\n\n"))]
+    return dedup.Document(id=f"b{k:02d}", text="\n\n".join(paras), source=f"Site{k % 4}", date=f"2024-03-0{1 + k % 5}")
+
+
+def _take(seed: int, names: list[str], formula: str = "It was heard that {} and {} were there.") -> str:
+    """Sentences of its own (no passage shared with another take), the story's names in each paragraph."""
+    rng = random.Random(seed)
+    return "\n\n".join(" ".join(sentence(rng) for _ in range(2)) + " " + formula.format(names[i % len(names)],
+                                                                                      names[(i + 1) % len(names)])
+                       for i in range(6))
+
+
+NAMES = (lambda rng: [f"{_name(rng)} {_name(rng)}" for _ in range(5)])(random.Random(7))
+BACKGROUND = [_background(k) for k in range(16)]
+
+
+def _stories(extra: list[dedup.Document], **settings) -> tuple[dict, dedup.Report]:
+    report = dedup.cluster(BACKGROUND + extra, jobs=1, config=dedup.Config(**settings))
+    return {d.doc_id: d.story for d in report.documents}, report
+
+
+def _takes(source_b: str = "PA", date_b: str = "2024-03-05T15:00", names_b=None) -> list[dedup.Document]:
+    return [dedup.Document(id="takeA", text=_take(501, NAMES), source="PA", date="2024-03-05T09:00"),
+            dedup.Document(id="takeB", text=_take(502, names_b or NAMES[::-1]), source=source_b, date=date_b)]
+
+
+def test_two_takes_of_one_source_sharing_the_story_s_names_are_one_story_not_one_cluster():
+    story, report = _stories(_takes())
+    assert story["takeA"] is not None and story["takeA"] == story["takeB"]
+    assert {d.doc_id: d.cluster for d in report.documents}["takeA"] is None  # no passage: no link
+    assert not any({"takeA", "takeB"} & {m.doc_id for m in c.members} for c in report.clusters)
+    assert all(story[d.id] is None for d in BACKGROUND)
+
+
+def test_other_sources_times_names_and_settings_keep_them_apart():
+    assert _stories(_takes(source_b="Reuters"))[0]["takeB"] is None  # the same event, another source
+    assert _stories(_takes(date_b="2024-03-09T15:00"))[0]["takeB"] is None  # four days on
+    assert _stories(_takes(date_b="2024-03-09T15:00"), story_days=5)[0]["takeB"] == "r1"
+    assert _stories(_takes(), story_days=0)[0]["takeB"] is None
+    # the same formula with other names: a template's issues, not takes of one story
+    rng = random.Random(99)
+    others = [f"{_name(rng)} {_name(rng)}" for _ in range(5)]
+    assert _stories(_takes(names_b=others))[0]["takeB"] is None
+
+
+def test_stories_do_not_change_clusters_and_do_not_depend_on_input_order():
+    docs = BACKGROUND + _takes() + [dedup.Document(id="copyA", text=_take(501, NAMES), source="Site1",
+                                                   date="2024-03-05T10:00")]
+    base = dedup.cluster(docs, jobs=1).model_dump()
+    off = dedup.cluster(docs, jobs=1, config=dedup.Config(story_days=0)).model_dump()
+    assert base["clusters"] == off["clusters"]
+    story = {d["doc_id"]: d["story"] for d in base["documents"]}
+    assert story["copyA"] == story["takeA"] == "r1"  # a copy's story is its source's
+    shuffled = docs[:]
+    random.Random(3).shuffle(shuffled)
+    assert dedup.cluster(shuffled, jobs=2).model_dump_json() == dedup.cluster(docs, jobs=1).model_dump_json()
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.tuples(st.integers(-1, 3), st.one_of(st.just(None), st.integers(0, 20))), max_size=30),
+       st.integers(0, 6))
+def test_same_source_pairs_counts_what_brute_force_counts(docs, window):
+    sources = np.array([s for s, _ in docs], np.int64)
+    dates = np.array([UNDATED if d is None else d * 100 for _, d in docs], np.int64)
+    want = sum(1 for (s1, d1), (s2, d2) in itertools.combinations(docs, 2)
+               if s1 >= 0 and s1 == s2 and d1 is not None and d2 is not None and abs(d1 - d2) * 100 <= window * 100)
+    assert same_source_pairs(sources, dates, window * 100) == want
+
+
+def test_the_e_value_falls_with_rarer_and_more_shared_names_and_grows_with_the_search():
+    rare = np.log(np.full(6, 0.01))
+    assert log_evalue(rare[:5], 20, 100) > log_evalue(rare, 20, 100)  # one more name shared
+    assert log_evalue(np.log(np.full(6, 0.1)), 20, 100) > log_evalue(rare, 20, 100)  # commoner names
+    assert math.isclose(log_evalue(rare, 20, 1000) - log_evalue(rare, 20, 100), math.log(10))
+    assert log_evalue(rare, 200, 100) > log_evalue(rare, 20, 100)  # more names it could have shared
+    assert log_evalue(rare[:0], 20, 100) == math.inf
+    # more shared words never weaken the evidence: the best k over the rarest first
+    assert log_evalue(np.r_[rare, np.zeros(10)], 20, 100) <= log_evalue(rare, 20, 100)
+
+
+def test_stories_number_groups_by_size_then_first_member():
+    story = stories(8, [[5, 6]], np.array([[0, 1], [1, 2]], np.int64))
+    assert story.tolist() == [0, 0, 0, -1, -1, 1, 1, -1]
