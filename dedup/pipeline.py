@@ -125,7 +125,7 @@ def run(
             dates = np.fromiter((seconds(f.date) for f in facts), np.int64, len(facts))
             ties = story_ties(prepared, pairs, source_numbers(facts), dates,
                               ((a.i, a.j) for a in alignments if a.kind == "template"), cfg.story_days,
-                              cfg.max_evalue, cfg.phrase_prior, engine=engine)
+                              cfg.max_evalue, cfg.phrase_prior, progress, engine=engine)
             prepared.release_counts()  # alignment is over: the stages left read no counts
             near = nearest(prepared, pairs, dates, progress, engine=engine)
             outcome = link_clusters(prepared, facts, alignments, problems, cfg, near, pairs)

@@ -244,6 +244,34 @@ def test_ids_that_name_object_properties_are_plain_ids(browser, tmp_path, shots)
     assert page.errors == []
 
 
+def test_a_cluster_names_its_running_story_in_the_browser(browser, tmp_path, shots):
+    """A cluster whose story holds another cluster and a take in no cluster says so, and
+    a search for the story's id finds its clusters; one whose story is itself says
+    nothing (stories set by hand here: the page is what is tested)."""
+    report = dedup.cluster([str(SEEDS)], keep_texts=True, jobs=1)
+    first = [m.doc_id for m in report.clusters[0].members]
+    alone = [d.doc_id for d in report.documents if d.cluster is None]
+    assert len(report.clusters) == 2 and alone
+    story = {**{x: "r1" for x in first + alone}, **{m.doc_id: "r2" for m in report.clusters[1].members}}
+    docs = [d.model_copy(update={"story": story.get(d.doc_id)}) for d in report.documents]
+    marked = dedup.Report(clusters=report.clusters, templates=report.templates, documents=docs,
+                          problems=report.problems, config=report.config)
+    marked._texts = report._texts
+    path = tmp_path / "stories.html"
+    path.write_text(to_html(marked), encoding="utf-8")
+    page = Page(browser, path)
+    p = page.page
+    c1, c2 = (c.id for c in report.clusters)
+    p.click(f".row[data-cluster='{c1}']")
+    assert p.locator("#detail p.story").text_content() == f"Running story r1 \u00b7 in no cluster: {', '.join(alone)}"
+    p.click(f".row[data-cluster='{c2}']")
+    assert p.locator("#detail p.story").count() == 0
+    p.fill("#q", "r1")
+    assert p.locator(".row").count() == 1 and p.locator(f".row[data-cluster='{c1}']").count() == 1
+    p.screenshot(path=str(shots / "stories.png"))
+    assert page.errors == []
+
+
 @pytest.fixture(scope="module")
 def big_html(tmp_path_factory) -> Path:
     """A report of the generated 10,000-document corpus (built once per module)."""

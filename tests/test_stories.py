@@ -108,3 +108,22 @@ def test_the_e_value_falls_with_rarer_and_more_shared_names_and_grows_with_the_s
 def test_stories_number_groups_by_size_then_first_member():
     story = stories(8, [[5, 6]], np.array([[0, 1], [1, 2]], np.int64))
     assert story.tolist() == [0, 0, 0, -1, -1, 1, 1, -1]
+
+
+def test_same_source_pairs_over_many_sources_and_the_calendar_s_span(monkeypatch):
+    """Dates from year 1 to 9999 and nearly a source per document; counted with one
+    sorted key, and a source at a time (the way past int64's range, forced here): both
+    as brute force counts."""
+    from dedup.stages import stories as module
+    rng = np.random.default_rng(5)
+    n = 2000
+    sources = rng.integers(0, 40_000_000, n)
+    sources[:10] = 7  # one source with ten documents, two of them within the window
+    dates = rng.integers(-62_000_000_000, 253_000_000_000, n)
+    dates[:10] = [0, 50, 10**9, 2 * 10**9, 3 * 10**9, 4 * 10**9, 5 * 10**9, 6 * 10**9, 7 * 10**9, 8 * 10**9]
+    want = sum(1 for a, b in itertools.combinations(range(n), 2)
+               if sources[a] == sources[b] and abs(int(dates[a]) - int(dates[b])) <= 100)
+    assert want >= 1
+    assert same_source_pairs(sources, dates, 100) == want
+    monkeypatch.setattr(module, "KEY_LIMIT", 1000)
+    assert same_source_pairs(sources, dates, 100) == want

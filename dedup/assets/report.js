@@ -25,7 +25,7 @@
 
   // --- index for search and filters -------------------------------------------------
   var index = C.map(function (c, i) {
-    var dates = [], hay = [c.id, c.k];
+    var dates = [], hay = [c.id, c.k, c.r ? c.r[0] : ''];
     c.m.forEach(function (m) {
       hay.push(m[0], m[3] || '', m[4] || '');
       if (m[2]) dates.push(m[2]);
@@ -175,6 +175,12 @@
     h.appendChild(document.createTextNode(c.id + ' \u00b7 ' + c.n + ' documents \u00b7 origin '));
     h.appendChild(el('span', 'docid', c.o));
     detail.appendChild(h);
+    if (c.r) {  // its running story: other clusters, and takes of the same source in none
+      var st = el('p', 'story', 'Running story ' + c.r[0]);
+      if (c.r[1].length) st.appendChild(document.createTextNode(' \u00b7 with ' + c.r[1].join(', ')));
+      if (c.r[2].length) st.appendChild(document.createTextNode(' \u00b7 in no cluster: ' + c.r[2].join(', ')));
+      detail.appendChild(st);
+    }
     var num = Object.create(null);
     c.m.forEach(function (m, n) { num[m[0]] = n + 1; });
     members(c, num);

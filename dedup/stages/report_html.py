@@ -102,8 +102,10 @@ def _member(m: Member) -> list:
     return [m.doc_id, m.role, m.date, m.source, m.title, m.coverage]
 
 
-def cluster_data(c: Cluster, text_of: TextOf, context: int = CONTEXT) -> dict:
-    """One cluster as the page's renderer reads it (short keys: the blob is the file)."""
+def cluster_data(c: Cluster, text_of: TextOf, context: int = CONTEXT, story: tuple | None = None) -> dict:
+    """One cluster as the page's renderer reads it (short keys: the blob is the file).
+    ``story``: its running story's id, the story's other clusters and its documents in
+    no cluster (:mod:`dedup.stages.stories`), when it has one."""
     spans: dict[str, list[tuple[int, int]]] = {m.doc_id: [] for m in c.members}
     for link in c.links:
         for p in link.passages:
@@ -114,9 +116,12 @@ def cluster_data(c: Cluster, text_of: TextOf, context: int = CONTEXT) -> dict:
         text = text_of(doc)
         if text is not None:
             texts[doc] = _windows(text, sp, context)
-    return {"id": c.id, "k": c.kind, "n": c.size, "o": c.origin,
-            "m": [_member(m) for m in c.members],
-            "l": [_link(link, text_of) for link in c.links], "x": texts}
+    out = {"id": c.id, "k": c.kind, "n": c.size, "o": c.origin,
+           "m": [_member(m) for m in c.members],
+           "l": [_link(link, text_of) for link in c.links], "x": texts}
+    if story is not None:
+        out["r"] = list(story)
+    return out
 
 
 def _asset(name: str) -> str:
@@ -124,8 +129,9 @@ def _asset(name: str) -> str:
 
 
 def iter_page(clusters, meta: dict, title: str = "dedup report", text_of: TextOf = lambda d: None,
-              context: int = CONTEXT) -> Iterator[str]:
-    """The page, piece by piece; ``clusters`` is read once, in order."""
+              context: int = CONTEXT, stories: dict | None = None) -> Iterator[str]:
+    """The page, piece by piece; ``clusters`` is read once, in order. ``stories``: per
+    cluster id, its running story (:func:`story_of_clusters`)."""
     css, js = _asset("report.css"), _asset("report.js")
     yield ("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
            "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
@@ -137,7 +143,7 @@ def iter_page(clusters, meta: dict, title: str = "dedup report", text_of: TextOf
            "<script id=\"dedup-data\" type=\"application/json\">")
     yield '{"meta":' + _dumps(meta) + ',"clusters":['
     for n, c in enumerate(clusters):
-        yield ("," if n else "") + "\n" + _dumps(cluster_data(c, text_of, context))
+        yield ("," if n else "") + "\n" + _dumps(cluster_data(c, text_of, context, (stories or {}).get(c.id)))
     yield "\n]}</script>\n<script>\n" + js + "</script>\n</body>\n</html>\n"
 
 
@@ -155,7 +161,30 @@ def iter_html(report) -> Iterator[str]:
     meta = {"documents": len(docs), "clustered": sum(1 for d in docs if d.cluster),
             "clusters": len(report.clusters),
             "problems": [[p.path, p.line, p.message] for p in report.problems]}
-    return iter_page(report.clusters, meta, text_of=report.text_of)
+    return iter_page(report.clusters, meta, text_of=report.text_of, stories=story_of_clusters(report))
+
+
+def story_of_clusters(report: Report) -> dict:
+    """Per cluster id that shares its running story with more than itself: the story's
+    id, its other clusters' ids, its documents in no cluster."""
+    cluster_of = {m.doc_id: c.id for c in report.clusters for m in c.members}
+    clusters: dict[str, list[str]] = {}
+    loose: dict[str, list[str]] = {}
+    for d in report.documents:
+        if d.story is None:
+            continue
+        if d.doc_id in cluster_of:
+            ids = clusters.setdefault(d.story, [])
+            if cluster_of[d.doc_id] not in ids:
+                ids.append(cluster_of[d.doc_id])
+        else:
+            loose.setdefault(d.story, []).append(d.doc_id)
+    out = {}
+    for story, ids in clusters.items():
+        if len(ids) > 1 or loose.get(story):
+            for cid in ids:
+                out[cid] = (story, [x for x in ids if x != cid], loose.get(story, []))
+    return out
 
 
 def to_html(report) -> str:

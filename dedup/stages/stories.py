@@ -48,6 +48,7 @@ if TYPE_CHECKING:  # the protocol only: a stage is handed its engine, never make
 
 CHUNK = 4096  # pairs (or documents) per task
 DAY = 86400
+KEY_LIMIT = 1 << 62  # int64 keys below this: source rank x date span (else counted a source at a time)
 
 
 def source_numbers(facts) -> np.ndarray:
@@ -65,8 +66,16 @@ def same_source_pairs(sources: np.ndarray, dates: np.ndarray, window: int) -> in
     if not ok.any():
         return 0
     src, when = np.unique(sources[ok], return_inverse=True)[1], dates[ok] - dates[ok].min()
+    window = min(window, int(when.max()))  # a wider window pairs nothing more
+    step = int(when.max()) + window + 1
+    if (int(src.max()) + 1) * step >= KEY_LIMIT:  # the shifted dates would overflow: one source at a time
+        order = np.lexsort((when, src))
+        src, when = src[order], when[order]
+        edges = np.flatnonzero(np.r_[True, src[1:] != src[:-1], True])
+        return sum(int((np.searchsorted(w, w + window, side="right") - np.arange(len(w)) - 1).sum())
+                   for w in (when[a:b] for a, b in zip(edges[:-1], edges[1:])))
     # one sorted axis, source then date: each source's dates shifted past the one before's
-    key = np.sort(src * (int(when.max()) + window + 1) + when)
+    key = np.sort(src * step + when)
     within = np.searchsorted(key, key + window, side="right") - np.arange(len(key)) - 1
     return int(within.sum())
 
@@ -146,13 +155,13 @@ def _same_source(pairs: np.ndarray, sources: np.ndarray, dates: np.ndarray, excl
 
 
 def story_ties(prepared, pairs: np.ndarray, sources: np.ndarray, dates: np.ndarray, exclude, days: float,
-               max_evalue: float, prior: float, *, engine: Engine) -> np.ndarray:
+               max_evalue: float, prior: float, progress=None, *, engine: Engine) -> np.ndarray:
     """The candidate ``pairs`` (rows ``(i, j)``) that are takes of one story, as an
     ``(m, 2)`` array. ``sources``: a number per document (-1: none); ``dates``: seconds
     (:func:`dedup.stages.nearest.seconds`); ``exclude``: pairs never tied (a template
     series' links); ``prior``: documents of pseudo-count that pull a source's share of
     a word towards the corpus's (``Config.phrase_prior``); ``prepared``: its word counts
-    still held (``prepared.table``)."""
+    still held (``prepared.table``); ``progress(stage, done, total)``: called per partition."""
     none = np.zeros((0, 2), np.int64)
     if days <= 0 or not len(pairs) or prepared.table is None or not len(prepared.table[0]):
         return none
@@ -160,7 +169,12 @@ def story_ties(prepared, pairs: np.ndarray, sources: np.ndarray, dates: np.ndarr
     same = _same_source(pairs, sources, dates, exclude, window)
     if not len(same):
         return none
-    found = [x for part in engine.map(_shared_range, (prepared, same), engine.partitions(len(same), CHUNK)) for x in part]
+    ranges = engine.partitions(len(same), CHUNK)
+    found = []
+    for (_, end), part in zip(ranges, engine.map(_shared_range, (prepared, same), ranges)):
+        found.extend(part)
+        if progress:
+            progress("stories", end, len(same))
     words = unique_sorted(np.concatenate([w for w, _ in found]))
     if not len(words):
         return none
