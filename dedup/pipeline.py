@@ -119,11 +119,12 @@ def run(
             grams = KeyParts(tmp, "bigrams")  # on disk: a million articles' bigrams are 300M entries
             pairs = find_candidates(prepared, cfg, progress, engine=engine, workdir=tmp, bigrams=grams)
             alignments = align_pairs(prepared, pairs, cfg, progress, engine=engine)
+            seeded: list = []
             alignments = realign_sources(prepared, pairs, alignments, cfg, progress, engine=engine, bigrams=grams,
-                                         workdir=tmp)
+                                         workdir=tmp, seeds=seeded)
             grams.clear()
             dates = np.fromiter((seconds(f.date) for f in facts), np.int64, len(facts))
-            ties = story_ties(prepared, pairs, source_numbers(facts), dates,
+            ties = story_ties(prepared, np.concatenate([pairs, *seeded]), source_numbers(facts), dates,
                               ((a.i, a.j) for a in alignments if a.kind == "template"), cfg.story_days,
                               cfg.max_evalue, cfg.phrase_prior, progress, engine=engine)
             prepared.release_counts()  # alignment is over: the stages left read no counts

@@ -313,13 +313,15 @@ def frames_judged(found: list[tuple[PairAlignment, tuple | None]]) -> list[PairA
 
 
 def realign_sources(prepared, pairs: np.ndarray, alignments: list[PairAlignment], cfg: Config, progress=None,
-                    *, engine: Engine, bigrams=None, workdir: str | None = None) -> list[PairAlignment]:
+                    *, engine: Engine, bigrams=None, workdir: str | None = None,
+                    seeds: list | None = None) -> list[PairAlignment]:
     """The alignments and the links found when, with each group of copies counted as
     one source (:mod:`dedup.stages.sources`), the candidate pairs left unlinked between
     groups are aligned again, with the pairs that then share rare bigrams. Ordered as
     ``pairs``, the new seeds after them. ``bigrams``: the documents' bigrams as
     :func:`dedup.stages.candidates.find_candidates` kept them (else read again);
-    ``workdir``: where the recount keeps the grouped documents' words and phrases."""
+    ``workdir``: where the recount keeps the grouped documents' words and phrases;
+    ``seeds``: a list the new pairs are appended to (the running stories read them)."""
     from .sources import groups_of, source_seeds, source_tables
 
     if not len(pairs) or getattr(prepared, "table", None) is None:
@@ -332,6 +334,8 @@ def realign_sources(prepared, pairs: np.ndarray, alignments: list[PairAlignment]
     view = prepared.with_counts(*source_tables(prepared, group, engine, workdir))
     seeded = (source_seeds(prepared, group, view.sources, pairs, np.asarray(prepared.ntokens, np.float64),
                            cfg.max_evalue, engine, bigrams) if cfg.rare_bigrams else np.zeros((0, 2), np.int64))
+    if seeds is not None:
+        seeds.append(seeded)
     todo = np.concatenate([pairs[keep], seeded])
     if not len(todo):
         return alignments
