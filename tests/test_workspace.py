@@ -195,3 +195,20 @@ def test_cluster_batches_keep_the_order_and_bound_the_work(sizes, batch, links):
     assert all(0 < len(b) <= batch for b in batches)
     # over the link budget only by the batch's last cluster: a large cluster is a task of its own
     assert all(sum(len(x[2]) for x in b[:-1]) < links for b in batches)
+
+
+def test_a_stored_document_s_words_and_facts_read_alone_are_those_it_was_stored_with(tmp_path):
+    from dedup.storage.workspace import PreparedStore
+    store = PreparedStore(str(tmp_path), None)
+    kept = []
+    for k, text in enumerate([article(5, paragraphs=3), "", article(6, paragraphs=1) + ' "Quoted," said Ann Lee.']):
+        spans = line_spans(text)
+        p = prepare(k, text, paragraphs(text, spans, np.ones(len(spans), bool)), 40)
+        facts = np.arange(p.ntokens, dtype=np.int64) % 3 - 1  # some -1 (no fact), some not
+        store.append(p, facts)
+        kept.append((p, facts))
+    store.finish((np.zeros(0, np.uint64), np.zeros(0, np.int64)), np.zeros(3, bool))
+    for k, (p, facts) in enumerate(kept):
+        assert np.array_equal(store.vocab(k), np.unique(p.hashes)) and store.vocab(k).dtype == np.uint64
+        assert np.array_equal(store.vocab(k), store.stored(k).vocab)
+        assert np.array_equal(store.facts(k), facts) and np.array_equal(store.hashes(k), p.hashes)

@@ -34,6 +34,7 @@ Clusters and links are unchanged. The persistent index does not make stories.
 
 from __future__ import annotations
 
+import functools
 import math
 from typing import TYPE_CHECKING
 
@@ -41,7 +42,7 @@ import numpy as np
 
 from .cluster import components
 from .nearest import UNDATED
-from .segment import unique_sorted
+from .segment import member_sorted, unique_sorted
 
 if TYPE_CHECKING:  # the protocol only: a stage is handed its engine, never makes one
     from ..engines.base import Engine
@@ -87,18 +88,29 @@ def log_evalue(logp: np.ndarray, n: int, tests: int) -> float:
         return math.inf
     s = np.cumsum(np.sort(logp))
     k = np.arange(1, len(s) + 1)
-    log_choose = math.lgamma(n + 1) - np.array([math.lgamma(x + 1) + math.lgamma(n - x + 1) for x in k.tolist()])
+    lf = _log_factorials(max(n, len(s)))
+    log_choose = lf[n] - (lf[k] + lf[np.maximum(n - k, 0)])
     return float(math.log(tests) + np.min(log_choose + s))
+
+
+@functools.cache
+def _log_factorial_table(size: int) -> np.ndarray:
+    return np.array([math.lgamma(x + 1) for x in range(size)])
+
+
+def _log_factorials(m: int) -> np.ndarray:
+    """``ln x!`` for ``x`` in ``0..m`` at least (a table in powers of two, kept)."""
+    return _log_factorial_table(1 << max(6, m.bit_length()))
 
 
 def _words(prepared, k: int, facts: bool) -> np.ndarray:
     """Document ``k``'s distinct words (``facts``: only those of its names and figures)."""
-    p = prepared.stored(k)
-    hashes = np.asarray(p.hashes, np.uint64)
-    if facts:
-        flags = prepared.facts(k)
-        return unique_sorted(hashes[flags >= 0]) if flags is not None and len(flags) == len(hashes) else hashes[:0]
-    return p.vocab if p.vocab is not None and len(p.vocab) else unique_sorted(hashes)
+    if not facts:
+        vocab = prepared.vocab(k)
+        return vocab if len(vocab) or not prepared.ntokens[k] else unique_sorted(prepared.hashes(k))
+    hashes = prepared.hashes(k)
+    flags = prepared.facts(k)
+    return unique_sorted(hashes[flags >= 0]) if flags is not None and len(flags) == len(hashes) else hashes[:0]
 
 
 def _shared_range(state, rng: tuple[int, int]) -> list[np.ndarray]:
@@ -125,7 +137,7 @@ def _carried_range(state, rng: tuple[int, int]) -> tuple[np.ndarray, np.ndarray]
         lo, hi = np.searchsorted(needed, [sources[k] * nw, (sources[k] + 1) * nw])
         if hi > lo:
             mine = needed[lo:hi]
-            out.append(mine[np.isin(words[mine - sources[k] * nw], _words(prepared, k, False), assume_unique=True)])
+            out.append(mine[member_sorted(words[mine - sources[k] * nw], _words(prepared, k, False))])
     return np.unique(np.concatenate(out) if out else np.zeros(0, np.int64), return_counts=True)
 
 

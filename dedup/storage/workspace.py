@@ -255,6 +255,13 @@ class PreparedStore(Sequence):
         data = self._records.get(k)
         return np.frombuffer(data, np.uint64, int(np.frombuffer(data, np.int64, 1)[0]), _HEAD)
 
+    def vocab(self, k: int) -> np.ndarray:
+        """Document ``k``'s distinct words as stored (sorted; empty when it was stored
+        without them), read alone."""
+        data = self._records.get(k)
+        n, nb, npara, _, nvocab, _ = np.frombuffer(data, np.int64, 6).tolist()
+        return np.frombuffer(data, np.uint64, nvocab, _HEAD + 17 * n + 4 * nb + 8 * npara)
+
     def facts(self, k: int) -> np.ndarray:
         """Document ``k``'s fact mask, as stored with it."""
         return unpack_facts(self._records.get(k))
