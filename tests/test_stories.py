@@ -127,3 +127,13 @@ def test_same_source_pairs_over_many_sources_and_the_calendar_s_span(monkeypatch
     assert same_source_pairs(sources, dates, 100) == want
     monkeypatch.setattr(module, "KEY_LIMIT", 1000)
     assert same_source_pairs(sources, dates, 100) == want
+
+
+def test_only_dated_pairs_of_one_source_within_the_window_and_not_excluded_are_tested():
+    from dedup.stages.stories import _same_source
+    sources = np.array([0, 0, 0, 1, 0, -1], np.int64)
+    dates = np.array([0, 10, 20, 20, UNDATED, 20], np.int64)
+    pairs = np.array([[0, 1], [1, 2], [0, 2], [2, 3], [2, 4], [2, 5]], np.int64)
+    assert _same_source(pairs, sources, dates, [], 15).tolist() == [[0, 1], [1, 2]]
+    assert _same_source(pairs, sources, dates, iter([(1, 0)]), 15).tolist() == [[1, 2]]  # either order
+    assert _same_source(pairs, sources, dates, [(2, 1), (0, 1)], 20).tolist() == [[0, 2]]

@@ -43,6 +43,7 @@ import numpy as np
 from .cluster import components
 from .nearest import UNDATED
 from .segment import member_sorted, unique_sorted
+from .words import _reduce
 
 if TYPE_CHECKING:  # the protocol only: a stage is handed its engine, never makes one
     from ..engines.base import Engine
@@ -106,11 +107,9 @@ def _log_factorials(m: int) -> np.ndarray:
 def _words(prepared, k: int, facts: bool) -> np.ndarray:
     """Document ``k``'s distinct words (``facts``: only those of its names and figures)."""
     if not facts:
-        vocab = prepared.vocab(k)
-        return vocab if len(vocab) or not prepared.ntokens[k] else unique_sorted(prepared.hashes(k))
-    hashes = prepared.hashes(k)
-    flags = prepared.facts(k)
-    return unique_sorted(hashes[flags >= 0]) if flags is not None and len(flags) == len(hashes) else hashes[:0]
+        return prepared.vocab(k)  # stored with every document (workspace.pack_prepared)
+    hashes, flags = prepared.hashes(k), prepared.facts(k)
+    return hashes[:0] if flags is None else unique_sorted(hashes[flags >= 0])
 
 
 def _shared_range(state, rng: tuple[int, int]) -> list[np.ndarray]:
@@ -147,12 +146,7 @@ def _source_counts(prepared, sources: np.ndarray, words: np.ndarray, needed: np.
     members = np.flatnonzero(np.isin(sources, np.unique(needed // len(words))))
     parts = list(engine.map(_carried_range, (prepared, members, sources, words, needed),
                             engine.partitions(len(members), CHUNK)))
-    keys = np.concatenate([k for k, _ in parts])
-    counts = np.concatenate([c for _, c in parts])
-    order = np.argsort(keys, kind="stable")
-    keys, counts = keys[order], counts[order]
-    first = np.flatnonzero(np.r_[True, keys[1:] != keys[:-1]]) if len(keys) else np.zeros(0, np.int64)
-    return keys[first], np.add.reduceat(counts, first) if len(first) else counts
+    return _reduce(np.concatenate([k for k, _ in parts]), np.concatenate([c for _, c in parts]))
 
 
 def _same_source(pairs: np.ndarray, sources: np.ndarray, dates: np.ndarray, exclude, window: int) -> np.ndarray:
@@ -160,9 +154,11 @@ def _same_source(pairs: np.ndarray, sources: np.ndarray, dates: np.ndarray, excl
     i, j = pairs[:, 0], pairs[:, 1]
     keep = (sources[i] >= 0) & (sources[i] == sources[j]) & (dates[i] != UNDATED) & (dates[j] != UNDATED)
     keep &= np.abs(dates[i] - dates[j]) <= window
-    skip = {(min(a, b), max(a, b)) for a, b in exclude}
-    if skip:
-        keep &= np.fromiter(((min(a, b), max(a, b)) not in skip for a, b in pairs.tolist()), bool, len(pairs))
+    skip = np.asarray(list(exclude), np.int64).reshape(-1, 2)
+    if len(skip):  # as one int64 key per unordered pair, as realign_sources keys its pairs
+        n = len(sources)
+        code = np.minimum(i, j) * n + np.maximum(i, j)
+        keep &= ~np.isin(code, skip.min(axis=1) * n + skip.max(axis=1))
     return pairs[keep]
 
 

@@ -150,13 +150,25 @@ def unpack_prepared(index: int, data: bytes) -> Prepared:
     return p
 
 
+def _vocab_at(data: bytes) -> tuple[int, int, int]:
+    """Where a prepared record's distinct words start, how many, and its fact count (-1:
+    none stored; the facts follow the words): the layout of :func:`pack_prepared`."""
+    n, nb, npara, _, nvocab, nfacts = np.frombuffer(data, np.int64, 6).tolist()
+    return _HEAD + 8 * n + 4 * n + 4 * n + 4 * nb + 8 * npara + n, nvocab, nfacts
+
+
 def unpack_facts(data: bytes) -> np.ndarray | None:
     """The fact mask stored in a prepared record (None when it has none)."""
-    n, nb, npara, _, nvocab, nfacts = np.frombuffer(data, np.int64, 6).tolist()
+    pos, nvocab, nfacts = _vocab_at(data)
     if nfacts < 0:
         return None
-    pos = _HEAD + 8 * n + 4 * n + 4 * n + 4 * nb + 8 * npara + n + 8 * nvocab
-    return np.frombuffer(data, np.int32, nfacts, pos).astype(np.int64)
+    return np.frombuffer(data, np.int32, nfacts, pos + 8 * nvocab).astype(np.int64)
+
+
+def unpack_vocab(data: bytes) -> np.ndarray:
+    """The distinct words stored in a prepared record (sorted)."""
+    pos, nvocab, _ = _vocab_at(data)
+    return np.frombuffer(data, np.uint64, nvocab, pos)
 
 
 class PreparedStore(Sequence):
@@ -256,11 +268,8 @@ class PreparedStore(Sequence):
         return np.frombuffer(data, np.uint64, int(np.frombuffer(data, np.int64, 1)[0]), _HEAD)
 
     def vocab(self, k: int) -> np.ndarray:
-        """Document ``k``'s distinct words as stored (sorted; empty when it was stored
-        without them), read alone."""
-        data = self._records.get(k)
-        n, nb, npara, _, nvocab, _ = np.frombuffer(data, np.int64, 6).tolist()
-        return np.frombuffer(data, np.uint64, nvocab, _HEAD + 17 * n + 4 * nb + 8 * npara)
+        """Document ``k``'s distinct words as stored (sorted), read alone."""
+        return unpack_vocab(self._records.get(k))
 
     def facts(self, k: int) -> np.ndarray:
         """Document ``k``'s fact mask, as stored with it."""
