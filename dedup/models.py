@@ -47,8 +47,12 @@ class Document(BaseModel):
     def _number_to_str(cls, value, info):
         # Tables and JSON carry numbers here too (epoch dates, a numeric title): their
         # digits, as an id's. NaN is a table's missing number (pandas writes it so): none.
-        if value is None or type(value) is str:  # nearly always: one test per field
+        # So is a blank string, as a CSV's empty cell is: a source "" is no site (it
+        # would make every such document one site's, its lines furniture, its takes a story).
+        if value is None:
             return value
+        if type(value) is str:  # nearly always
+            return value if value and not value.isspace() else None
         if isinstance(value, float):
             if math.isnan(value):
                 return None

@@ -385,3 +385,14 @@ def test_float_ids_are_their_digits_and_nan_skips_one_record(tmp_path):
     docs, problems = read_corpus([f])
     assert sorted(d.id for d in docs) == ["2.5", "7", "8"]
     assert [(p.line, "NaN" in p.message) for p in problems] == [(3, True)]
+
+
+def test_a_blank_metadata_value_is_no_value_in_jsonl_as_in_csv(tmp_path):
+    (tmp_path / "a.jsonl").write_text('{"id": "a", "text": "one", "source": "", "url": " \\t", "author": "", '
+                                      '"title": "T", "date": ""}\n', encoding="utf-8")
+    (tmp_path / "b.csv").write_text("id,text,source,url\nb,two,,\n", encoding="utf-8")
+    docs, problems = read_corpus([tmp_path / "a.jsonl", tmp_path / "b.csv"])
+    assert problems == []
+    assert [(d.id, d.source, d.url, d.author, d.date, d.title) for d in docs] == [
+        ("a", None, None, None, None, "T"), ("b", None, None, None, None, None)]
+    assert dedup.Document(id="c", text="x", source=" Reuters ").source == " Reuters "  # not blank: as given

@@ -137,3 +137,21 @@ def test_only_dated_pairs_of_one_source_within_the_window_and_not_excluded_are_t
     assert _same_source(pairs, sources, dates, [], 15).tolist() == [[0, 1], [1, 2]]
     assert _same_source(pairs, sources, dates, iter([(1, 0)]), 15).tolist() == [[1, 2]]  # either order
     assert _same_source(pairs, sources, dates, [(2, 1), (0, 1)], 20).tolist() == [[0, 2]]
+
+
+def test_the_cli_s_story_days_sets_the_window(tmp_path, run_cli):
+    import json
+
+    path = tmp_path / "takes.jsonl"
+    path.write_text("".join(json.dumps(d.model_dump(exclude_none=True)) + "\n"
+                            for d in BACKGROUND + _takes(date_b="2024-03-09T15:00")))
+
+    def story_of_b(*flags):
+        code, out, err = run_cli("cluster", path, "-f", "json", "-q", "-j", "1", *flags)
+        assert code == 0, err
+        return {d["doc_id"]: d["story"] for d in json.loads(out)["documents"]}["takeB"]
+
+    assert story_of_b() is None  # four days apart: beyond the default two
+    assert story_of_b("--story-days", "5") == "r1"
+    code, _, err = run_cli("cluster", path, "--story-days", "-1")
+    assert code == 2 and "invalid value for --story-days" in err

@@ -62,7 +62,7 @@ EXIT_SKIPPED, EXIT_USAGE, EXIT_OUTPUT, EXIT_ENVIRONMENT, EXIT_INTERNAL = 1, 2, 4
 FLAGS = {
     "threshold": "--threshold", "shingle_size": "--shingle-size", "num_perm": "--num-perm",
     "min_passage_tokens": "--min-passage", "min_passage_score": "--min-score",
-    "min_link_tokens": "--min-link", "seed": "--seed",
+    "min_link_tokens": "--min-link", "seed": "--seed", "story_days": "--story-days",
 }
 HELP = {"help_option_names": ["-h", "--help"]}  # inherited by every subcommand
 
@@ -134,6 +134,10 @@ def cluster_cmd(
     ),
     include_templates: bool = typer.Option(
         False, "--include-templates", help="Let template links (a formula with new facts) join clusters like copies."),
+    story_days: float = typer.Option(
+        _DEFAULT.story_days, "--story-days",
+        help="Days apart that two documents of one source may be takes of one running story (0: stories are the "
+             "clusters)."),
     jobs: int = typer.Option(0, "--jobs", "-j", help="Worker processes (0: all cores). Output does not depend on it."),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar or warnings."),
     engine: EngineName = typer.Option(EngineName.local, "--engine",
@@ -161,6 +165,7 @@ def cluster_cmd(
         threshold=threshold, shingle_size=shingle_size, num_perm=num_perm,
         min_passage_tokens=min_passage, min_link_tokens=min_link, seed=seed,
         min_passage_score=min_score, date_order=date_order.value, template_links=include_templates,
+        story_days=story_days,
     )
     if output_dir is not None:
         if output is not None:
