@@ -70,6 +70,18 @@ def test_other_sources_times_names_and_settings_keep_them_apart():
     assert _stories(_takes(names_b=others))[0]["takeB"] is None
 
 
+def test_names_only_a_quoted_statement_shares_tie_nothing():
+    def takes(formula):
+        return [dedup.Document(id=f"take{x}", text=_take(seed, names, formula), source="PA", date="2024-03-05T09:00")
+                for x, seed, names in (("A", 501, NAMES), ("B", 502, NAMES[::-1]))]
+
+    story, report = _stories(takes('Then "it was heard that {} and {} were there," a spokesman said.'))
+    assert story["takeB"] is None
+    assert {d.doc_id: d.cluster for d in report.documents}["takeB"] is None
+    # the same names, not quoted
+    assert _stories(takes("Then it was heard that {} and {} were there, a spokesman said."))[0]["takeB"] == "r1"
+
+
 def test_stories_do_not_change_clusters_and_do_not_depend_on_input_order():
     docs = BACKGROUND + _takes() + [dedup.Document(id="copyA", text=_take(501, NAMES), source="Site1",
                                                    date="2024-03-05T10:00")]

@@ -9,7 +9,9 @@ candidate pair (they share a band or rare bigrams), are not linked as a template
 issues, and share the story's names and figures (its people, places, organisations and
 amounts: :mod:`dedup.stages.facts`) far beyond chance. Names, not other words: a
 template's issues share the formula's words and differ in the facts; takes of one story
-share the facts.
+share the facts. Names inside quotations are left out on both sides: a statement is
+quoted again whole, in stories it has nothing to do with, so its names are one piece of
+evidence at most (as in the passages', :mod:`dedup.stages.event`).
 
 The chance is an E-value, as the passages' (:mod:`dedup.stages.significance`), over
 distinct words instead of chains. Another document carries a word with probability
@@ -105,11 +107,12 @@ def _log_factorials(m: int) -> np.ndarray:
 
 
 def _words(prepared, k: int, facts: bool) -> np.ndarray:
-    """Document ``k``'s distinct words (``facts``: only those of its names and figures)."""
+    """Document ``k``'s distinct words (``facts``: only those of its names and figures
+    outside quotations)."""
     if not facts:
         return prepared.vocab(k)  # stored with every document (workspace.pack_prepared)
-    hashes, flags = prepared.hashes(k), prepared.facts(k)
-    return hashes[:0] if flags is None else unique_sorted(hashes[flags >= 0])
+    hashes, (flags, quoted) = prepared.hashes(k), prepared.facts_quoted(k)
+    return hashes[:0] if flags is None else unique_sorted(hashes[(flags >= 0) & ~quoted])
 
 
 def _shared_range(state, rng: tuple[int, int]) -> list[np.ndarray]:

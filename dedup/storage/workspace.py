@@ -157,6 +157,12 @@ def _vocab_at(data: bytes) -> tuple[int, int, int]:
     return _HEAD + 8 * n + 4 * n + 4 * n + 4 * nb + 8 * npara + n, nvocab, nfacts
 
 
+def unpack_quoted(data: bytes) -> np.ndarray:
+    """The quoted-word flags stored in a prepared record, one per token."""
+    n, nb, npara = np.frombuffer(data, np.int64, 3).tolist()
+    return np.frombuffer(data, np.uint8, n, _HEAD + 8 * n + 4 * n + 4 * n + 4 * nb + 8 * npara).astype(bool)
+
+
 def unpack_facts(data: bytes) -> np.ndarray | None:
     """The fact mask stored in a prepared record (None when it has none)."""
     pos, nvocab, nfacts = _vocab_at(data)
@@ -272,8 +278,13 @@ class PreparedStore(Sequence):
         return unpack_vocab(self._records.get(k))
 
     def facts(self, k: int) -> np.ndarray:
-        """Document ``k``'s fact mask, as stored with it."""
+        """Document ``k``'s fact mask, as stored with it (read by the align stage)."""
         return unpack_facts(self._records.get(k))
+
+    def facts_quoted(self, k: int) -> tuple[np.ndarray | None, np.ndarray]:
+        """Document ``k``'s fact mask and quoted-word flags (one record read)."""
+        data = self._records.get(k)
+        return unpack_facts(data), unpack_quoted(data)
 
     def __iter__(self) -> Iterator[Prepared]:
         for k in range(len(self)):
