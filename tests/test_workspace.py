@@ -215,3 +215,17 @@ def test_a_stored_document_s_words_and_facts_read_alone_are_those_it_was_stored_
         got_facts, quoted = store.facts_quoted(k)
         assert np.array_equal(got_facts, facts) and np.array_equal(quoted, p.quoted) and quoted.dtype == bool
     assert store.facts_quoted(2)[1].any()  # the quotation's words
+
+
+def test_the_align_stage_reads_each_document_s_stored_fact_mask_never_computes_it(monkeypatch, seeds_dir):
+    # link._align_range finds the stored masks by duck typing (PreparedStore.facts): a
+    # renamed method silently computed every mask again per worker
+    import dedup
+    import dedup.stages.link as link
+
+    def computed(*args, **kwargs):
+        raise AssertionError("a fact mask computed in the align stage")
+
+    monkeypatch.setattr(link, "fact_mask", computed)
+    report = dedup.cluster(seeds_dir, jobs=1)
+    assert report.clusters  # the seeds link: masks were asked for
