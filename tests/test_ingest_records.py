@@ -55,7 +55,8 @@ def test_parquet_with_a_field_map_in_batches(tmp_path, monkeypatch):
     pq.write_table(pa.Table.from_pylist([{**r, "key": k + 1} for k, r in enumerate(ROWS)]), tmp_path / "t.parquet")
     docs, problems = read_corpus(tmp_path, fields=MAP)
     assert problems == []
-    assert [_fields(d) for d in docs] == [("1", *EXPECTED[0][1:]), ("2", ROWS[1]["body"], "", "", "", "", "")]
+    # Parquet keeps the empty strings a CSV cannot tell from a missing value: both are none
+    assert [_fields(d) for d in docs] == [("1", *EXPECTED[0][1:]), ("2", *EXPECTED[1][1:])]
 
 
 def test_a_table_without_the_id_column_names_the_columns(tmp_path):
