@@ -2,9 +2,11 @@
 chance; reports of the same event by other sources, a template's issues, takes far apart
 in time stay apart; clusters never change."""
 
+import io
 import itertools
 import math
 import random
+import re
 
 import numpy as np
 from hypothesis import given, settings
@@ -167,3 +169,26 @@ def test_the_cli_s_story_days_sets_the_window(tmp_path, run_cli):
     assert story_of_b("--story-days", "5") == "r1"
     code, _, err = run_cli("cluster", path, "--story-days", "-1")
     assert code == 2 and "invalid value for --story-days" in err
+
+
+
+def test_the_table_names_a_cluster_s_story_when_it_holds_more(seeds_dir):
+    from rich.console import Console
+
+    from dedup.cli.table import print_table
+
+    def heads(report):
+        console = Console(record=True, width=120, file=io.StringIO())
+        print_table(report, console)
+        return [line for line in console.export_text().splitlines() if re.match(r"c\d+  ", line)]
+
+    report = dedup.cluster(seeds_dir, jobs=1)
+    plain = heads(report)
+    assert len(plain) == 2 and not any("story" in h for h in plain)  # each story is its cluster
+    c1 = {m.doc_id for m in report.clusters[0].members}
+    story = next(d.story for d in report.documents if d.doc_id in c1)
+    # one more document in c1's story (a take of one source, tied by its names)
+    docs = [d.model_copy(update={"story": story}) if d.cluster is None else d for d in report.documents]
+    assert sum(d.cluster is None for d in docs) == 1
+    got = heads(report.model_copy(update={"documents": docs}))
+    assert got == [plain[0] + f"  story {story} (+1 document)", plain[1]]
