@@ -8,6 +8,7 @@ from hypothesis import given, settings, strategies as st
 from textgen import article
 
 import dedup
+import dedup.pipeline  # a submodule is an attribute of its package once imported, whatever ran before
 from dedup.stages import words as words_mod
 from dedup.models import Document
 from dedup.stages.report import to_json
