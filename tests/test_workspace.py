@@ -213,9 +213,10 @@ def test_a_stored_document_s_words_and_facts_read_alone_are_those_it_was_stored_
         assert np.array_equal(store.vocab(k), np.unique(p.hashes)) and store.vocab(k).dtype == np.uint64
         assert np.array_equal(store.vocab(k), store.stored(k).vocab)
         assert np.array_equal(store.facts(k), facts) and np.array_equal(store.hashes(k), p.hashes)
-        got_facts, quoted = store.facts_quoted(k)
+        hashes, got_facts, quoted = store.facts_quoted(k)
+        assert np.array_equal(hashes, p.hashes)
         assert np.array_equal(got_facts, facts) and np.array_equal(quoted, p.quoted) and quoted.dtype == bool
-    assert store.facts_quoted(2)[1].any()  # the quotation's words
+    assert store.facts_quoted(2)[2].any()  # the quotation's words
 
 
 def test_the_align_stage_reads_each_document_s_stored_fact_mask_never_computes_it(monkeypatch, seeds_dir):

@@ -9,7 +9,6 @@ carry no trailing spaces.
 from __future__ import annotations
 
 import re
-from collections import Counter
 from collections.abc import Sequence
 
 from rich.cells import cell_len
@@ -145,13 +144,15 @@ def _more(console: Console, n: int) -> None:
 def print_table(report: Report, console: Console) -> None:
     """Per cluster: members with role, date and coverage (and the running story, when it
     holds more than the cluster), then a few shared passages."""
-    story_of = {d.doc_id: d.story for d in report.documents}
-    story_size = Counter(story_of.values())
-    for c, copies in [(c, True) for c in report.clusters] + [(c, False) for c in report.templates]:
+    from ..stages.report_html import story_of_clusters
+
+    stories = story_of_clusters(report)  # per copy cluster: (story, its other clusters, its loose documents)
+    size = {c.id: c.size for c in report.clusters}
+    for c in list(report.clusters) + list(report.templates):
         title = f"{clean(c.id)}  {c.kind}  {plural(c.size, 'document')}  origin {clean(c.origin)}"
-        story = story_of.get(c.members[0].doc_id) if copies and c.members else None
-        if story is not None and story_size[story] > c.size:
-            title += f"  story {clean(story)} (+{plural(story_size[story] - c.size, 'document')})"
+        if c.id in stories:
+            story, others, loose = stories[c.id]
+            title += f"  story {clean(story)} (+{plural(sum(size[x] for x in others) + len(loose), 'document')})"
         _line(console, Text(title, style="bold"))
         rows = []
         for m in c.members:

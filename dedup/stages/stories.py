@@ -111,7 +111,7 @@ def _words(prepared, k: int, facts: bool) -> np.ndarray:
     outside quotations)."""
     if not facts:
         return prepared.vocab(k)  # stored with every document (workspace.pack_prepared)
-    hashes, (flags, quoted) = prepared.hashes(k), prepared.facts_quoted(k)
+    hashes, flags, quoted = prepared.facts_quoted(k)
     return hashes[:0] if flags is None else unique_sorted(hashes[(flags >= 0) & ~quoted])
 
 

@@ -150,17 +150,29 @@ def unpack_prepared(index: int, data: bytes) -> Prepared:
     return p
 
 
-def _vocab_at(data: bytes) -> tuple[int, int, int]:
-    """Where a prepared record's distinct words start, how many, and its fact count (-1:
-    none stored; the facts follow the words): the layout of :func:`pack_prepared`."""
+def _quoted_at(data: bytes) -> tuple[int, int, int, int]:
+    """Where a prepared record's quoted-word flags start, its token count, distinct words
+    and fact count (-1: none stored). The distinct words follow the flags, the facts the
+    words: the layout of :func:`pack_prepared`."""
     n, nb, npara, _, nvocab, nfacts = np.frombuffer(data, np.int64, 6).tolist()
-    return _HEAD + 8 * n + 4 * n + 4 * n + 4 * nb + 8 * npara + n, nvocab, nfacts
+    return _HEAD + 8 * n + 4 * n + 4 * n + 4 * nb + 8 * npara, n, nvocab, nfacts
+
+
+def _vocab_at(data: bytes) -> tuple[int, int, int]:
+    """Where a prepared record's distinct words start, how many, and its fact count."""
+    pos, n, nvocab, nfacts = _quoted_at(data)
+    return pos + n, nvocab, nfacts
 
 
 def unpack_quoted(data: bytes) -> np.ndarray:
     """The quoted-word flags stored in a prepared record, one per token."""
-    n, nb, npara = np.frombuffer(data, np.int64, 3).tolist()
-    return np.frombuffer(data, np.uint8, n, _HEAD + 8 * n + 4 * n + 4 * n + 4 * nb + 8 * npara).astype(bool)
+    pos, n, _, _ = _quoted_at(data)
+    return np.frombuffer(data, np.uint8, n, pos).astype(bool)
+
+
+def _unpack_hashes(data: bytes) -> np.ndarray:
+    """The token hashes of a prepared record."""
+    return np.frombuffer(data, np.uint64, int(np.frombuffer(data, np.int64, 1)[0]), _HEAD)
 
 
 def unpack_facts(data: bytes) -> np.ndarray | None:
@@ -270,8 +282,7 @@ class PreparedStore(Sequence):
         p = self._cache.get(k)
         if p is not None:
             return p.hashes
-        data = self._records.get(k)
-        return np.frombuffer(data, np.uint64, int(np.frombuffer(data, np.int64, 1)[0]), _HEAD)
+        return _unpack_hashes(self._records.get(k))
 
     def vocab(self, k: int) -> np.ndarray:
         """Document ``k``'s distinct words as stored (sorted), read alone."""
@@ -281,10 +292,10 @@ class PreparedStore(Sequence):
         """Document ``k``'s fact mask, as stored with it (read by the align stage)."""
         return unpack_facts(self._records.get(k))
 
-    def facts_quoted(self, k: int) -> tuple[np.ndarray | None, np.ndarray]:
-        """Document ``k``'s fact mask and quoted-word flags (one record read)."""
+    def facts_quoted(self, k: int) -> tuple[np.ndarray, np.ndarray | None, np.ndarray]:
+        """Document ``k``'s token hashes, fact mask and quoted-word flags (one record read)."""
         data = self._records.get(k)
-        return unpack_facts(data), unpack_quoted(data)
+        return _unpack_hashes(data), unpack_facts(data), unpack_quoted(data)
 
     def __iter__(self) -> Iterator[Prepared]:
         for k in range(len(self)):
