@@ -330,3 +330,26 @@ def test_unmasked_rarity_counts_each_word_outside_every_span_once(rarity, spans)
     masked = [(min(s, n), min(s + k, n)) for s, k in spans]
     outside = [i for i in range(n) if not any(s <= i < e for s, e in masked)]
     assert abs(_unmasked(Lazy(np.array(rarity, dtype=float)), n, masked) - sum(rarity[i] for i in outside)) < 1e-9
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.tuples(st.integers(0, 40), st.integers(0, 40)).filter(lambda p: p[0] < p[1]), unique=True, max_size=120))
+def test_the_align_order_is_a_permutation_of_the_pairs(pairs):
+    from dedup.stages.link import _local_order
+
+    arr = np.array(pairs, np.int64).reshape(-1, 2)
+    order = _local_order(41, arr)
+    assert sorted(order.tolist()) == list(range(len(pairs)))
+
+
+@given(st.permutations(list(range(300))))
+def test_the_align_order_keeps_a_long_chain_of_documents_local(labels):
+    """One connected group of documents (a chain, numbered at random): the order walks
+    it, so any 50 consecutive pairs touch about 50 documents, not 100 (the cost a
+    worker's document cache pays)."""
+    from dedup.stages.link import _local_order
+
+    arr = np.sort(np.array([(labels[k], labels[k + 1]) for k in range(299)], np.int64), axis=1)
+    order = _local_order(300, arr)
+    for s in range(0, 299 - 50, 25):
+        assert len(np.unique(arr[order[s : s + 50]])) <= 52

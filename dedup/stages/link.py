@@ -17,7 +17,6 @@ import numpy as np
 
 from .align import Side, align
 from .align_chars import CharView, align_chars
-from .cluster import UnionFind
 from ..config import Config, looser_inside
 from .provenance import PairAlignment, link_kind
 from .significance import MIN_OTHERS, Evidence, prefix_sums, search_size, word_evidence
@@ -270,13 +269,33 @@ def _align_range(state, rng: tuple[int, int]) -> list[tuple[int, PairAlignment, 
 
 
 def _local_order(n: int, pairs: np.ndarray) -> np.ndarray:
-    """An order of the pairs that keeps each connected group of documents together, so
-    a worker's recently loaded documents are the ones its next pairs need."""
-    uf = UnionFind(n)
-    for a, b in pairs.tolist():
-        uf.union(a, b)
-    root = np.fromiter((uf.find(a) for a in pairs[:, 0].tolist()), np.int64, len(pairs))
-    return np.lexsort((pairs[:, 1], pairs[:, 0], root))
+    """An order of the pairs in which a worker's recently loaded documents are the ones
+    its next pairs need: documents numbered breadth first from the least connected one
+    (Cuthill-McKee), which keeps neighbours' numbers close even inside one connected
+    group (a large corpus's candidate pairs join tens of thousands of documents into
+    one), and pairs sorted by their later-numbered document. Only the cost depends on
+    it: the results are put back in the order of ``pairs``."""
+    deg = np.bincount(pairs.ravel(), minlength=n)
+    src = np.concatenate([pairs[:, 0], pairs[:, 1]])
+    dst = np.concatenate([pairs[:, 1], pairs[:, 0]])
+    dst = dst[np.lexsort((dst, deg[dst], src))]  # each document's neighbours, least connected first
+    ptr = np.zeros(n + 1, np.int64)
+    np.cumsum(np.bincount(src, minlength=n), out=ptr[1:])
+    nbrs, ptr, has = dst.tolist(), ptr.tolist(), (deg > 0).tolist()
+    pos = [-1] * n
+    k = 0
+    for s in np.lexsort((np.arange(n), deg)).tolist():
+        if pos[s] >= 0 or not has[s]:
+            continue
+        pos[s], k, queue = k, k + 1, [s]
+        for u in queue:  # the queue grows while it is read: breadth first
+            for v in nbrs[ptr[u] : ptr[u + 1]]:
+                if pos[v] < 0:
+                    pos[v], k = k, k + 1
+                    queue.append(v)
+    at = np.asarray(pos, np.int64)
+    pa, pb = at[pairs[:, 0]], at[pairs[:, 1]]
+    return np.lexsort((np.minimum(pa, pb), np.maximum(pa, pb)))
 
 
 def align_pairs(prepared: Sequence[Prepared], pairs: np.ndarray, cfg: Config, progress=None,
