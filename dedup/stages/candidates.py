@@ -23,6 +23,7 @@ from .anchors import LONG_DOC
 from ..config import Config
 from .fingerprint import combine, segment_shingles, signatures
 from .inverted import bigrams_of, rare_pairs_of
+from .partitions import map_ranges
 from .segment import Prepared, unique_sorted
 from .words import starting_phrase_df
 from ..storage.keyparts import KeyParts
@@ -331,15 +332,13 @@ def find_candidates(prepared: Sequence[Prepared], cfg: Config, progress=None, *,
         return shuffled_candidates(prepared, cfg, progress, engine, noisy, grams)
     columns = _BandColumns(cfg.bands, workdir)
     seg_doc, rare_keys = [], []
-    ranges = engine.partitions(len(prepared), CHUNK)
-    for (s, e), (k, d, r, g) in zip(ranges, engine.map(_keys_range, (prepared, cfg, rare, grams is not None), ranges)):
+    state = (prepared, cfg, rare, grams is not None)
+    for k, d, r, g in map_ranges(engine, _keys_range, state, len(prepared), CHUNK, progress, "fingerprint"):
         columns.add(k)
         seg_doc.append(d)
         rare_keys.append(r)
         if grams is not None:
             grams.add(g)
-        if progress:
-            progress("fingerprint", e, len(prepared))
     seg_doc = np.concatenate(seg_doc) if seg_doc else np.zeros(0, np.int64)
     if len(seg_doc) == 0:
         return np.zeros((0, 2), dtype=np.int64)

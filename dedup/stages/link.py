@@ -24,6 +24,7 @@ from .segment import Prepared, member_sorted
 from .words import phrases_of
 from .facts import fact_mask
 from .openings import read_sentences, with_sentence_facts
+from .partitions import map_ranges
 from .rewrite import sentence_words, with_rewrites
 from .template import (TEMPLATE_FACT_SHARE, compact, fact_evidence, frame_facts, judged, new_issue, on_words,
                        without_frame)
@@ -305,11 +306,8 @@ def align_pairs(prepared: Sequence[Prepared], pairs: np.ndarray, cfg: Config, pr
     template series their documents belong to (:func:`frames_judged`)."""
     found: list[tuple[int, PairAlignment, tuple | None]] = []
     order = _local_order(len(prepared), pairs) if len(pairs) else np.zeros(0, np.int64)
-    ranges = engine.partitions(len(pairs), CHUNK)
-    for (s, e), part in zip(ranges, engine.map(_align_range, (prepared, pairs, order, cfg), ranges)):
+    for part in map_ranges(engine, _align_range, (prepared, pairs, order, cfg), len(pairs), CHUNK, progress, stage):
         found.extend((pos, al, compact(al.kind, ev)) for pos, al, ev in part)  # held until the frames are judged
-        if progress:
-            progress(stage, e, len(pairs))
     found.sort(key=lambda t: t[0])
     return frames_judged([(al, ev) for _, al, ev in found])
 

@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from .inline import ngrams
+from .partitions import map_ranges
 from .segment import unique_sorted
 
 if TYPE_CHECKING:  # the protocol only: a stage is handed its engine, never makes one
@@ -84,13 +85,8 @@ def nearest(prepared, pairs: np.ndarray, dates: np.ndarray, progress=None, *,
     partner, share = np.full(n, -1, np.int64), np.zeros(n)
     if not len(pairs):
         return partner, share
-    ranges = engine.partitions(len(pairs), CHUNK)
-    parts = []
-    for (_, end), part in zip(ranges, engine.map(_shares_range, (prepared, pairs), ranges)):
-        parts.append(part)
-        if progress:
-            progress("nearest", end, len(pairs))
-    shares = np.concatenate(parts)
+    shares = np.concatenate(list(map_ranges(engine, _shares_range, (prepared, pairs), len(pairs), CHUNK, progress,
+                                            "nearest")))
     # each pair read both ways: (document, candidate, share of the document's trigrams)
     doc = np.concatenate([pairs[:, 0], pairs[:, 1]])
     other = np.concatenate([pairs[:, 1], pairs[:, 0]])
