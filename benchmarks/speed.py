@@ -252,6 +252,7 @@ def stage_times(stats: dict, wall: float) -> list[tuple[str, float]]:
              ("find_candidates", "fingerprint + LSH candidates"),
              ("align_pairs", "align candidate pairs"),
              ("realign_sources", "sources: recount, rare-bigram seeds, align again (dedup.stages.sources)"),
+             ("story_ties", "running stories: one source's takes tied (dedup.stages.stories)"),
              ("nearest", "nearest earlier candidate per document (dedup.stages.nearest)"),
              ("link_clusters", "cluster (components, order)")]
     if sum(k in st for k, _ in named) >= 3:

@@ -26,8 +26,8 @@ import time
 
 _T0 = time.perf_counter()
 
-STAGES = ("ingest_corpus", "prepare_corpus", "find_candidates", "align_pairs", "realign_sources", "nearest",
-          "link_clusters")
+STAGES = ("ingest_corpus", "prepare_corpus", "find_candidates", "align_pairs", "realign_sources", "story_ties",
+          "nearest", "link_clusters")
 
 
 class _Stage:

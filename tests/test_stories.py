@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 
 import dedup
 from dedup.stages.nearest import UNDATED
-from dedup.stages.stories import log_evalue, same_source_pairs, stories
+from dedup.stages.stories import log_evalue, log_evalues, same_source_pairs, stories
 
 from textgen import article, pseudo_word, sentence
 
@@ -117,6 +117,22 @@ def test_the_e_value_falls_with_rarer_and_more_shared_names_and_grows_with_the_s
     assert log_evalue(rare[:0], 20, 100) == math.inf
     # more shared words never weaken the evidence: the best k over the rarest first
     assert log_evalue(np.r_[rare, np.zeros(10)], 20, 100) <= log_evalue(rare, 20, 100)
+
+
+@settings(max_examples=80, deadline=None)
+@given(st.lists(st.tuples(st.lists(st.floats(-20.0, 0.0), max_size=30), st.integers(0, 200)), min_size=1, max_size=12),
+       st.integers(1, 10**9))
+def test_the_e_values_of_many_pairs_are_each_pairs_own(pairs, tests):
+    """The stage scores every pair at once (flat arrays, pairs of one length as a
+    matrix): each pair's float is the one it gets alone, whatever the pairs beside it."""
+    logp = np.array([x for words, _ in pairs for x in words], np.float64)
+    counts = np.array([len(words) for words, _ in pairs], np.int64)
+    fewer = np.array([len(words) + extra for words, extra in pairs], np.int64)
+    row = np.repeat(np.arange(len(pairs)), counts)
+    got = log_evalues(logp, row, counts, fewer, tests)
+    for k, (words, extra) in enumerate(pairs):
+        alone = log_evalue(np.array(words, np.float64), len(words) + extra, tests)
+        assert got[k] == alone
 
 
 def test_stories_number_groups_by_size_then_first_member():

@@ -44,6 +44,7 @@ import numpy as np
 
 from .cluster import components
 from .nearest import UNDATED
+from .partitions import map_ranges
 from .segment import member_sorted, unique_sorted
 from .words import _reduce
 
@@ -87,13 +88,32 @@ def same_source_pairs(sources: np.ndarray, dates: np.ndarray, window: int) -> in
 def log_evalue(logp: np.ndarray, n: int, tests: int) -> float:
     """``ln`` of the smallest E-value over ``k`` of the rarest shared words: ``logp`` the
     shared words' ``ln p`` (any order), ``n`` the smaller document's distinct words."""
+    logp = np.asarray(logp, np.float64)
+    one = np.array([len(logp)], np.int64)
+    return float(log_evalues(logp, np.zeros(len(logp), np.int64), one, np.array([n], np.int64), tests)[0])
+
+
+def log_evalues(logp: np.ndarray, row: np.ndarray, counts: np.ndarray, fewer: np.ndarray, tests: int) -> np.ndarray:
+    """:func:`log_evalue` of many pairs at once (``inf``: none shared), as flat arrays:
+    ``logp`` their shared words' ``ln p``, pair after pair (``row``: each one's pair,
+    ascending; ``counts``: per pair); ``fewer``: per pair its ``n``. For each ``k``, the
+    ``k`` rarest words' ``ln p`` summed against ``ln C(n, k)`` (the ways a document of
+    ``n`` words could have shared ``k``). Pairs of one length are the rows of a matrix,
+    each summed in order: the same floats as one pair at a time."""
+    out = np.full(len(counts), math.inf)
     if not len(logp) or tests <= 0:
-        return math.inf
-    s = np.cumsum(np.sort(logp))
-    k = np.arange(1, len(s) + 1)
-    lf = _log_factorials(max(n, len(s)))
-    log_choose = lf[n] - (lf[k] + lf[np.maximum(n - k, 0)])
-    return float(math.log(tests) + np.min(log_choose + s))
+        return out
+    logp = logp[np.lexsort((logp, row))]  # each pair's words, smallest first
+    start = np.r_[0, np.cumsum(counts)[:-1]]
+    lf = _log_factorials(int(max(fewer.max(), counts.max())))
+    for m in np.unique(counts[counts > 0]).tolist():
+        pick = np.flatnonzero(counts == m)
+        s = np.cumsum(logp[start[pick, None] + np.arange(m)], axis=1)
+        k = np.arange(1, m + 1)
+        n = fewer[pick, None]
+        log_choose = lf[n] - (lf[k] + lf[np.maximum(n - k, 0)])
+        out[pick] = math.log(tests) + np.min(log_choose + s, axis=1)
+    return out
 
 
 @functools.cache
@@ -115,9 +135,10 @@ def _words(prepared, k: int, facts: bool) -> np.ndarray:
     return hashes[:0] if flags is None else unique_sorted(hashes[(flags >= 0) & ~quoted])
 
 
-def _shared_range(state, rng: tuple[int, int]) -> list[np.ndarray]:
-    """Per pair of the range: the names and figures both documents carry (sorted), and
-    the fewer of the two documents' names and figures."""
+def _shared_range(state, rng: tuple[int, int]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The pairs of the range as flat arrays: the names and figures both documents carry
+    (each pair's sorted, one after another), how many each pair shares, and the fewer
+    of each pair's two documents' names and figures."""
     prepared, pairs = state
     cache: dict[int, np.ndarray] = {}
 
@@ -126,8 +147,13 @@ def _shared_range(state, rng: tuple[int, int]) -> list[np.ndarray]:
             cache[k] = _words(prepared, k, True)
         return cache[k]
 
-    return [(np.intersect1d(of(i), of(j), assume_unique=True), min(len(of(i)), len(of(j))))
-            for i, j in pairs[rng[0] : rng[1]].tolist()]
+    shared, fewer = [], []
+    for i, j in pairs[rng[0] : rng[1]].tolist():
+        shared.append(np.intersect1d(of(i), of(j), assume_unique=True))
+        fewer.append(min(len(of(i)), len(of(j))))
+    counts = np.fromiter((len(w) for w in shared), np.int64, len(shared))
+    flat = np.concatenate(shared) if shared else np.zeros(0, np.uint64)
+    return flat, counts, np.asarray(fewer, np.int64)
 
 
 def _carried_range(state, rng: tuple[int, int]) -> tuple[np.ndarray, np.ndarray]:
@@ -180,37 +206,35 @@ def story_ties(prepared, pairs: np.ndarray, sources: np.ndarray, dates: np.ndarr
     same = _same_source(pairs, sources, dates, exclude, window)
     if not len(same):
         return none
-    ranges = engine.partitions(len(same), CHUNK)
-    found = []
-    for (_, end), part in zip(ranges, engine.map(_shared_range, (prepared, same), ranges)):
-        found.extend(part)
-        if progress:
-            progress("stories", end, len(same))
-    words = unique_sorted(np.concatenate([w for w, _ in found]))
-    if not len(words):
+    parts = list(map_ranges(engine, _shared_range, (prepared, same), len(same), CHUNK, progress, "stories"))
+    flat = np.concatenate([f for f, _, _ in parts])  # every pair's shared names and figures, pair after pair
+    counts = np.concatenate([c for _, c, _ in parts])
+    fewer = np.concatenate([n for _, _, n in parts])
+    del parts
+    words = unique_sorted(flat)
+    tests = same_source_pairs(sources, dates, window)
+    if not len(words) or tests <= 0:
         return none
-    at = [np.searchsorted(words, w) for w, _ in found]
-    src = sources[same[:, 0]]
-    key, carried = _source_counts(prepared, sources, words, unique_sorted(np.concatenate(
-        [s * len(words) + x for s, x in zip(src.tolist(), at)])), engine)
-    values, counts = prepared.table  # the corpus's documents carrying each word
+    x = np.searchsorted(words, flat)
+    row = np.repeat(np.arange(len(same)), counts)
+    src = sources[same[row, 0]]
+    key, carried = _source_counts(prepared, sources, words, unique_sorted(src * len(words) + x), engine)
+    in_source = carried[np.searchsorted(key, src * len(words) + x)]
+    values, counts_all = prepared.table  # the corpus's documents carrying each word
     look = np.minimum(np.searchsorted(values, words), len(values) - 1)
-    corpus = np.where(values[look] == words, counts[look], 2)
+    corpus = np.where(values[look] == words, counts_all[look], 2)[x]
     size = np.bincount(sources[sources >= 0])
-    tests, limit, n_docs = same_source_pairs(sources, dates, window), math.log(max_evalue), len(prepared)
+    n_docs = len(prepared)
     ntokens = np.asarray(prepared.ntokens, np.float64)
     mean = max(1.0, float(ntokens.mean()))
-    tied = np.zeros(len(same), bool)
-    for row, ((a, b), (_, n), x, s) in enumerate(zip(same.tolist(), found, at, src.tolist())):
-        if not len(x):
-            continue
-        in_source = carried[np.searchsorted(key, s * len(words) + x)]
-        # the chance another document carries the word: in the corpus, or among its source's;
-        # a document longer than most carries more words by chance, in proportion
-        p_corpus = (1.0 + corpus[x] - 2) / (n_docs - 1.0)
-        p_source = (in_source - 2 + prior * p_corpus) / (size[s] - 2 + prior)  # towards the corpus's when few
-        p = np.maximum(p_corpus, p_source) * max(1.0, max(ntokens[a], ntokens[b]) / mean)
-        tied[row] = log_evalue(np.log(np.minimum(p, 1.0)), n, tests) <= limit
+    # the chance another document carries the word: in the corpus, or among its source's;
+    # a document longer than most carries more words by chance, in proportion
+    p_corpus = (1.0 + corpus - 2) / (n_docs - 1.0)
+    p_source = (in_source - 2 + prior * p_corpus) / (size[src] - 2 + prior)  # towards the corpus's when few
+    longer = np.maximum(1.0, np.maximum(ntokens[same[:, 0]], ntokens[same[:, 1]]) / mean)
+    p = np.maximum(p_corpus, p_source) * longer[row]
+    logp = np.log(np.minimum(p, 1.0))
+    tied = log_evalues(logp, row, counts, fewer, tests) <= math.log(max_evalue)
     return same[tied]
 
 
