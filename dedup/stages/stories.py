@@ -45,7 +45,7 @@ import numpy as np
 from .cluster import components
 from .nearest import UNDATED
 from .partitions import map_ranges
-from .segment import member_sorted, unique_sorted
+from .segment import unique_sorted
 from .words import _reduce
 
 if TYPE_CHECKING:  # the protocol only: a stage is handed its engine, never makes one
@@ -161,11 +161,19 @@ def _carried_range(state, rng: tuple[int, int]) -> tuple[np.ndarray, np.ndarray]
     ``needed`` (``source x len(words) + word's place``, sorted) of their own source."""
     prepared, docs, sources, words, needed = state
     nw, out = len(words), []
+    of_source: dict[int, tuple[np.ndarray, np.ndarray]] = {}  # a source's needed keys and their words
     for k in docs[rng[0] : rng[1]].tolist():
-        lo, hi = np.searchsorted(needed, [sources[k] * nw, (sources[k] + 1) * nw])
-        if hi > lo:
-            mine = needed[lo:hi]
-            out.append(mine[member_sorted(words[mine - sources[k] * nw], _words(prepared, k, False))])
+        s = int(sources[k])
+        if s not in of_source:
+            lo, hi = np.searchsorted(needed, [s * nw, (s + 1) * nw])
+            of_source[s] = needed[lo:hi], words[needed[lo:hi] - s * nw]
+        mine, theirs = of_source[s]
+        if len(mine):
+            # the document's words looked up among its source's (a source's needed words
+            # grow with the corpus, a document's words do not)
+            vocab = _words(prepared, k, False)
+            at = np.minimum(np.searchsorted(theirs, vocab), len(theirs) - 1)
+            out.append(mine[at[theirs[at] == vocab]])
     return np.unique(np.concatenate(out) if out else np.zeros(0, np.int64), return_counts=True)
 
 
