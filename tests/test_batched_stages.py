@@ -353,3 +353,42 @@ def test_the_align_order_keeps_a_long_chain_of_documents_local(labels):
     order = _local_order(300, arr)
     for s in range(0, 299 - 50, 25):
         assert len(np.unique(arr[order[s : s + 50]])) <= 52
+
+
+@st.composite
+def _sided_chains(draw):
+    """A chain over two documents as :class:`~dedup.stages.align.Side` objects: each
+    word's rarity, its evidence in context (never above the rarity), quoted words and
+    names or figures (the event discount), and the score a significant chain needs."""
+    from dedup.stages.align import Side
+    from dedup.stages.significance import Evidence
+
+    blocks, (ra, ea), (rb, eb), _ = draw(_chains())
+
+    def side(rarity, evidence):
+        n = len(rarity)
+        quoted = np.array(draw(st.lists(st.booleans(), min_size=n, max_size=n)), bool)
+        fact = np.array(draw(st.lists(st.booleans(), min_size=n, max_size=n)), bool)
+        return Side.make("x" * n, rarity + 1.0, quoted, rarity, lambda: Evidence(evidence, evidence, evidence),
+                         lambda: fact)
+    return blocks, side(ra, ea), side(rb, eb), draw(st.floats(1.0, 40.0))  # (a search needs at least e nats)
+
+
+@settings(max_examples=300, deadline=None)
+@given(_sided_chains())
+def test_the_bounds_before_the_phrases_reject_only_chains_the_evidence_rejects(chain):
+    """align._significant rejects a chain on its words' rarities (with and without the
+    discount of quotes, names and figures) before it looks their phrases up: it finds the
+    same significant sub-chains as scoring every chain on its evidence."""
+    from dedup.stages.align import _significant
+    from dedup.stages.event import event_discount, unlicensed_fact_evidence
+    from dedup.stages.significance import best_subchains
+
+    blocks, A, B, need = chain
+    full_a, full_b = A.sig.full(), B.sig.full()
+    expected = []
+    for lo, hi, score in best_subchains(blocks, full_a, full_b, event_discount(A, B)):
+        score -= unlicensed_fact_evidence(blocks[lo:hi], A, B, full_a, full_b) if score >= need else 0.0
+        if score >= need:
+            expected.append((lo, hi, score))
+    assert _significant(blocks, A, B, need) == expected

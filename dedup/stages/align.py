@@ -154,7 +154,8 @@ def _significant(g, A: Side, B: Side, need: float) -> list[tuple[int, int, float
     significant chain needs in this pair, :func:`min_score`). The words' rarities
     bound every sub-chain's score: below the score needed, the phrase evidence is never
     computed. (First without gap costs, a sum; then the best sub-chain of the rarities
-    with them, which rejects a further quarter of the chains on the 10k corpus.)"""
+    with them, which rejects a further quarter of the chains on the 10k corpus; then with
+    the discount of quotes, names and figures too.)"""
     if A.sig is None or B.sig is None:
         return []
     if upper_bound(g, A.sig, B.sig) < need:
@@ -162,9 +163,15 @@ def _significant(g, A: Side, B: Side, need: float) -> list[tuple[int, int, float
     # (a slack for rounding: the evidence is -log of the ratio the rarity is the log of)
     if all(score < need - 1e-6 for _, _, score in best_subchains(g, A.sig.cum_rarity, B.sig.cum_rarity)):
         return []
+    discount = event_discount(A, B)
+    # the same with quotes and facts discounted: a word keeps the same share of its rarity as
+    # of its evidence, so this bounds the score too; of the chains the rarities let through,
+    # it rejects 44% on the 10k corpus and 77% on METER before their phrases are looked up
+    if all(score < need - 1e-6 for _, _, score in best_subchains(g, A.sig.cum_rarity, B.sig.cum_rarity, discount)):
+        return []
     full_a, full_b = A.sig.full(), B.sig.full()
     out = []
-    for lo, hi, score in best_subchains(g, full_a, full_b, event_discount(A, B)):
+    for lo, hi, score in best_subchains(g, full_a, full_b, discount):
         if score >= need:  # names and figures count no more than the wording beside them
             score -= unlicensed_fact_evidence(g[lo:hi], A, B, full_a, full_b)
             if score >= need:

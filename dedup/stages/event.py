@@ -91,8 +91,14 @@ def event_discount(A: Side, B: Side):
         if keep is None:
             return 0.0
         x0, x1, y0, y1 = blk
-        return 0.5 * float((1.0 - keep) @ (sig_a.words(x0, x1) + sig_b.words(y0, y1)))
+        return 0.5 * float((1.0 - keep) @ (_words(sig_a, x0, x1) + _words(sig_b, y0, y1)))
     return discount
+
+
+def _words(sig, s: int, e: int) -> np.ndarray:
+    """Each word's evidence in ``s:e`` from an :class:`~dedup.stages.significance.Evidence`
+    or from prefix sums of per-word evidence (the rarities that bound it)."""
+    return np.diff(sig[s : e + 1]) if isinstance(sig, np.ndarray) else sig.words(s, e)
 
 
 def _kept(A: Side, B: Side, x0: int, x1: int, y0: int, y1: int) -> tuple[np.ndarray | None, np.ndarray | None]:
