@@ -25,9 +25,9 @@ from .provenance import DocFacts
 from .recurrence import rest_signatures
 from .segment import Prepared, marks_many, paragraphs, prepare, span_tokens_many
 from .facts import code_points, fact_mask, fact_masks
-from ..storage.keyparts import KeyParts
+from ..storage.keyparts import KeyParts, split_by_key
 from ..storage.spill import Records
-from .words import merge, one_off_words, phrase_entries, shared_counts, table_of_pairs, totals, vocab_table
+from .words import merge, one_off_words, phrase_entries, shared_counts, totals, vocab_table
 from ..storage.workspace import DocStore, PreparedStore, packed
 
 if TYPE_CHECKING:  # the protocol only: a stage is handed its engine, never makes one
@@ -191,7 +191,10 @@ def _prepare_range(state, rng: tuple[int, int]):
     doc, grams = inline.gram_pairs(hashes, mod)  # each document's counted n-grams (inline.counted)
     # packed here, on the worker: the driver only appends the records
     records = [(p.index, *packed(p, m, v), f, seen) for (p, f, seen), v, m in zip(out, vocabs, masks)]
-    return (records, phrase_entries(hashes, np.arange(*rng))), (words, table_of_pairs(doc + rng[0], grams))
+    # the n-grams, as the phrases, cut by key range for a count on disk (shared_counts): a
+    # table of them folded on the driver was its largest serial cost (7.7 of 84 CPU s at 100k)
+    gram_parts = split_by_key(grams, (doc + rng[0]).astype(np.int32))
+    return (records, phrase_entries(hashes, np.arange(*rng)), gram_parts), words
 
 
 def _near_range(state, rng: tuple[int, int]) -> list[tuple[int, str, list]]:
@@ -219,10 +222,6 @@ def _near_range(state, rng: tuple[int, int]) -> list[tuple[int, str, list]]:
     return out
 
 
-def _merge_tables(a: tuple, b: tuple) -> tuple:
-    return tuple(merge(x, y) for x, y in zip(a, b))
-
-
 def prepare_corpus(docs: DocStore, workdir: str, cfg: Config, progress: Progress = _noop,
                    *, engine: Engine):
     """Classify lines, judge recurring furniture across the corpus, tokenize the content.
@@ -246,17 +245,19 @@ def prepare_corpus(docs: DocStore, workdir: str, cfg: Config, progress: Progress
     facts: list[DocFacts] = []
     mod = inline.modulus(content_tokens)
     seen_furniture = boilerplate.FurnitureTexts()
-    tables = engine.map_reduce(_prepare_range, (docs, lines, furniture, cfg, mod), ranges, _merge_tables)
-    # every phrase of the corpus, on disk by key range: the count keeps those 2+ documents carry
-    phrase_parts = KeyParts(workdir, "phrases")
-    for part, phrases in tables:
+    tables = engine.map_reduce(_prepare_range, (docs, lines, furniture, cfg, mod), ranges, merge)
+    # every phrase and counted n-gram of the corpus, on disk by key range: the counts keep
+    # the phrases 2+ documents carry, the n-grams that may be furniture
+    phrase_parts, gram_parts = KeyParts(workdir, "phrases"), KeyParts(workdir, "grams")
+    for part, phrases, grams in tables:
         phrase_parts.add(phrases)
+        gram_parts.add(grams)
         for k, record, ntokens, nchars, content, f, seen in part:
             seen_furniture.add(docs.sources[k], seen)
             prepared.append_packed(record, ntokens, nchars, content)
             facts.append(f)
         progress("segment", len(prepared), n)
-    table, grams = tables.value
+    table = tables.value
     values, counts, single_occ = totals(table, n)
     single_words = one_off_words(table, n)
     del table
@@ -278,12 +279,11 @@ def prepare_corpus(docs: DocStore, workdir: str, cfg: Config, progress: Progress
             q = prepare(k, text, paras, cfg.segment_tokens)
             prepared.replace(q, fact_mask(text, q.starts, q.ends, q.hashes))
     lines.close()
-    values, counts, _ = totals(grams, n)
-    del grams
-    keep = counts >= inline.PASSAGE_DOCS_FACTOR * cfg.boilerplate_min_docs
+    recurring = shared_counts(gram_parts, inline.PASSAGE_DOCS_FACTOR * cfg.boilerplate_min_docs, engine)
+    gram_parts.clear()
     from .prepare_inline import inline_furniture  # here: that module builds on this one's line judgement
 
-    inline_furniture(prepared, docs, (values[keep], counts[keep]), mod, cfg, progress, engine=engine)
+    inline_furniture(prepared, docs, recurring, mod, cfg, progress, engine=engine)
     return prepared, facts
 
 
