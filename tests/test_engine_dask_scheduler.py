@@ -47,3 +47,21 @@ def test_a_scheduler_that_is_not_dask_is_one_line_exit_7(run_cli, address):
     finally:
         server.close()
     assert code == 7 and len(err.strip().splitlines()) == 1 and "cannot reach the Dask scheduler" in err
+
+
+def test_a_failed_connection_leaves_no_client_behind(monkeypatch):
+    """A Client that failed to connect stays in a reference cycle (its exception's
+    frames), its loop thread running; collected later inside the start of another
+    cluster's loop, its __del__ waited on distributed's class-wide LoopRunner lock, which
+    that start holds while it waits 10 s for its own loop: the next LocalCluster failed
+    (``assert loop is not None``). The engine collects it before it reports the failure."""
+    import gc
+
+    from dedup.engines import dask as dask_engine
+    from dedup.errors import EngineError
+
+    monkeypatch.setattr(dask_engine, "CONNECT_TIMEOUT", 1)
+    with pytest.raises(EngineError):
+        dask_engine.DaskEngine(scheduler="tls://127.0.0.1:9")
+    # no collection here: the garbage a collection would find is what is looked for
+    assert not [o for o in gc.get_objects() if isinstance(o, distributed.Client)]

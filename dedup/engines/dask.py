@@ -93,30 +93,32 @@ class DaskEngine:
         self._owned = []
         if client is None:
             if scheduler:
+                failure = None
                 try:
                     client = distributed.Client(scheduler, timeout=CONNECT_TIMEOUT)
                 except Exception as exc:  # noqa: BLE001 - a server that is not Dask fails in any way
                     # (an SSH banner read as a frame length is a MemoryError; tls:// without
                     # a context a TypeError): the scheduler cannot be used, not a bug of ours
-                    raise EngineError(f"cannot reach the Dask scheduler at {scheduler}: "
-                                      f"{type(exc).__name__}: {exc}"[:300]) from None
+                    failure = (f"cannot reach the Dask scheduler at {scheduler}: "
+                               f"{type(exc).__name__}: {exc}"[:300])
+                if failure is not None:
+                    # The half-started Client stays in a reference cycle (the exception's
+                    # frames), its loop thread running. Its __del__ closes it under
+                    # distributed's class-wide LoopRunner lock: run by a collection inside a
+                    # later LoopRunner start (which holds that lock while it waits 10 s for
+                    # its loop thread), it blocked that start. Collected here instead.
+                    import gc
+
+                    gc.collect()
+                    raise EngineError(failure)
             else:
                 from .processes import default_jobs
 
                 # Quiet: what fails in our cluster reaches the run as an exception (one
                 # line); a stopped run's workers would log each broken connection.
-                def start():
-                    return distributed.LocalCluster(
-                        n_workers=workers or default_jobs(), threads_per_worker=1, processes=True,
-                        dashboard_address=":0", silence_logs=QUIET)
-
-                try:
-                    cluster = start()
-                except AssertionError:
-                    # distributed gives its event-loop thread 10 s to start and asserts it
-                    # did (distributed/utils.py, LoopRunner): on a loaded 2-core machine it
-                    # failed so now and then (CI, pytest-xdist, 2026-12-06). Once more.
-                    cluster = start()
+                cluster = distributed.LocalCluster(
+                    n_workers=workers or default_jobs(), threads_per_worker=1, processes=True,
+                    dashboard_address=":0", silence_logs=QUIET)
                 self._owned.append(cluster)
                 client = distributed.Client(cluster)
             self._owned.insert(0, client)
