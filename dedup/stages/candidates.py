@@ -352,7 +352,8 @@ def find_candidates(prepared: Sequence[Prepared], cfg: Config, progress=None, *,
     if grams is None:
         return pairs
     grams.filled = True
-    return _merge_pairs(pairs, rare_pairs_of(grams, len(prepared), pairs, _ntokens(prepared), cfg.max_evalue))
+    return _merge_pairs(pairs, rare_pairs_of(grams, len(prepared), pairs, _ntokens(prepared), cfg.max_evalue,
+                                             engine=engine))
 
 
 def _rare_keys(prepared: Sequence[Prepared], cfg: Config, n_docs: int, table: tuple | None = None) -> np.ndarray:

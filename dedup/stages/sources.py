@@ -55,8 +55,8 @@ def source_tables(prepared, group: np.ndarray, engine, workdir: str | None = Non
         for w, ph in engine.map(_member_keys, (prepared, members, with_phrases), ranges):
             words.add(w)
             phrases.add(ph)
-        table = lowered(prepared.table, excess(words, group))
-        return table, lowered(prepared.phrase_table, excess(phrases, group)) if with_phrases else None, sources
+        table = lowered(prepared.table, excess(words, group, engine))
+        return table, lowered(prepared.phrase_table, excess(phrases, group, engine)) if with_phrases else None, sources
     finally:
         words.clear()
         phrases.clear()
@@ -74,16 +74,26 @@ def _member_keys(state, rng: tuple[int, int]):
     return words, phrase_entries([p.hashes for p in docs], ids) if with_phrases else []
 
 
-def excess(parts: KeyParts, group: np.ndarray) -> Iterator[tuple[np.ndarray, np.ndarray]]:
+def excess(parts: KeyParts, group: np.ndarray, engine=None) -> Iterator[tuple[np.ndarray, np.ndarray]]:
     """Keys whose carrying documents are more than their groups, and by how many
     (``documents - groups``), one key range at a time (never all at once: at a million
-    articles a copied story's phrases make tens of millions of such keys)."""
-    for p in range(len(parts)):
-        keys, docs = parts.part(p)
-        # one set of (document, key) pairs counted twice, the keys sorted once: by document, by group
-        values, (per_doc, per_group) = tables_of_pairs(keys, docs, group[docs])
-        by = per_doc.astype(np.int64) - per_group
-        yield values[by > 0], by[by > 0]
+    articles a copied story's phrases make tens of millions of such keys); counted on
+    ``engine``'s workers when given, which read the ranges from disk (in the driver, the
+    stage's largest serial cost: 8 s at 100k articles)."""
+    ranges = range(len(parts))
+    if engine is None or parts.dir is None:
+        return (_excess_range((parts, group), p) for p in ranges)
+    parts.flush()  # a worker reads each range's file whole, and never writes it
+    return iter(engine.map(_excess_range, (parts, group), ranges))
+
+
+def _excess_range(state, p: int) -> tuple[np.ndarray, np.ndarray]:
+    parts, group = state
+    keys, docs = parts.part(p)
+    # one set of (document, key) pairs counted twice, the keys sorted once: by document, by group
+    values, (per_doc, per_group) = tables_of_pairs(keys, docs, group[docs])
+    by = per_doc.astype(np.int64) - per_group
+    return values[by > 0], by[by > 0]
 
 
 def lowered(table: tuple, excess: Iterable[tuple[np.ndarray, np.ndarray]]) -> tuple:
@@ -113,4 +123,4 @@ def source_seeds(prepared, group: np.ndarray, sources: int, proposed: np.ndarray
         bigrams = KeyParts(None, "bigrams")
         for parts in engine.map(bigrams_range, prepared, engine.partitions(n, 2048)):
             bigrams.add(parts)
-    return rare_pairs_of(bigrams, n, proposed, ntokens, max_evalue, sources=sources, group=group)
+    return rare_pairs_of(bigrams, n, proposed, ntokens, max_evalue, sources=sources, group=group, engine=engine)
