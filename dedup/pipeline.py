@@ -196,9 +196,10 @@ def link_clusters(prepared, facts, alignments, problems: list[Problem], cfg: Con
     return outcome
 
 
-def _shares(spans, n_a: int, n_b: int) -> tuple[float, float]:
-    """The share of each side the spans cover (unclamped; a link's spans unpacked once)."""
-    return sum(s.a1 - s.a0 for s in spans) / max(1, n_a), sum(s.b1 - s.b0 for s in spans) / max(1, n_b)
+def _shares(link: PairAlignment, n_a: int, n_b: int) -> tuple[float, float]:
+    """The share of each side a link's passages cover (unclamped)."""
+    a, b = link.extent()
+    return a / max(1, n_a), b / max(1, n_b)
 
 
 def _groups(prepared, facts, alignments, related=None):
@@ -208,7 +209,7 @@ def _groups(prepared, facts, alignments, related=None):
     n = len(prepared)
     edges = [(a.i, a.j) for a in alignments]
     ntokens = prepared.ntokens
-    covered = [_shares(a.spans, int(ntokens[a.i]), int(ntokens[a.j])) for a in alignments]
+    covered = [_shares(a, int(ntokens[a.i]), int(ntokens[a.j])) for a in alignments]
     groups = components(n, (e for e, ok in zip(edges, supported(n, edges, covered, related)) if ok))
     del covered
     del edges

@@ -69,6 +69,15 @@ class PairAlignment:
         return tuple(Span(a0, a1, b0, b1, m, ev, sc, (), sig)
                      for a0, a1, b0, b1, m, ev, sc, sig in _SPAN.iter_unpack(self.packed))
 
+    def extent(self) -> tuple[int, int]:
+        """Words of each side the passages span (they never overlap on a side), read
+        without unpacking them into :class:`Span` objects."""
+        a = b = 0
+        for a0, a1, b0, b1, *_ in _SPAN.iter_unpack(self.packed):
+            a += a1 - a0
+            b += b1 - b0
+        return a, b
+
 
 def _utc(dt: datetime) -> float:
     # Naive datetimes carry no zone; reading them as UTC is the least surprising choice.
