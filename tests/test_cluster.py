@@ -179,3 +179,29 @@ def test_supported_with_candidate_ties_matches_the_rule_written_plainly(raw, can
     covered = [(1.0, 1.0)] * len(edges)
     related = pair_lookup(10, np.array(pairs, np.int64).reshape(-1, 2))
     assert supported(10, edges, covered, related) == _reference(10, edges, covered, set(pairs))
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.integers(0, 40).flatmap(lambda n: st.tuples(st.just(n), st.lists(
+    st.tuples(st.integers(0, max(n - 1, 0)), st.integers(0, max(n - 1, 0))), max_size=60 if n else 0))))
+def test_components_are_the_connected_groups(graph):
+    """components (roots found by pointer jumping over the union-find's parents) gives
+    the groups a search from each node finds: two or more nodes, each sorted, in order."""
+    n, edges = graph
+    nbrs = {x: set() for x in range(n)}
+    for a, b in edges:
+        nbrs[a].add(b)
+        nbrs[b].add(a)
+    seen, expected = set(), []
+    for x in range(n):
+        if x in seen:
+            continue
+        group, todo = {x}, [x]
+        while todo:
+            for y in nbrs[todo.pop()] - group:
+                group.add(y)
+                todo.append(y)
+        seen |= group
+        if len(group) > 1:
+            expected.append(sorted(group))
+    assert components(n, edges) == expected

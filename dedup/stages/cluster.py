@@ -57,6 +57,16 @@ class UnionFind:
             x = parent[x]
         return x
 
+    def roots(self) -> np.ndarray:
+        """Every node's root, at once: the parents followed by pointer jumping over an
+        array (a find() per node was a second of a 100k-article run's driver)."""
+        root = np.asarray(self.parent, np.int64)
+        while True:
+            up = root[root]
+            if np.array_equal(up, root):
+                return root
+            root = up
+
     def union(self, a: int, b: int) -> None:
         ra, rb = self.find(a), self.find(b)
         if ra == rb:
@@ -72,10 +82,11 @@ def components(n: int, edges: Iterable[tuple[int, int]]) -> list[list[int]]:
     uf = UnionFind(n)
     for a, b in edges:
         uf.union(a, b)
-    groups: dict[int, list[int]] = {}
-    for x in range(n):
-        groups.setdefault(uf.find(x), []).append(x)
-    return sorted((g for g in groups.values() if len(g) > 1), key=lambda g: g[0])
+    root = uf.roots()
+    order = np.argsort(root, kind="stable")  # each group's nodes in order
+    cut = np.flatnonzero(np.diff(root[order])) + 1
+    groups = [g.tolist() for g in np.split(order, cut) if len(g) > 1]
+    return sorted(groups, key=lambda g: g[0])
 
 
 def supported(n: int, edges: list[tuple[int, int]], covered: Sequence[tuple[float, float]] | None = None,

@@ -33,7 +33,7 @@ def groups_of(n: int, links) -> np.ndarray:
     uf = UnionFind(n)
     for i, j in links:
         uf.union(i, j)
-    return np.fromiter((uf.find(x) for x in range(n)), np.int64, n)
+    return uf.roots()
 
 
 def source_tables(prepared, group: np.ndarray, engine, workdir: str | None = None) -> tuple[tuple, tuple | None, int]:
