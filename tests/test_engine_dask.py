@@ -81,6 +81,18 @@ def test_generated_corpora_identical(client, generated, local_json, name, partit
     assert got == local_json[name]
 
 
+@needs_data
+def test_key_range_passes_on_the_workers_change_nothing(client, generated, local_json, monkeypatch):
+    """The counts and seeds kept by key range on disk (phrases, n-grams, the sources'
+    excess, rare bigrams) run in the driver below KeyParts.WORKERS_MIN_BYTES, as on
+    these corpora; on the workers (local processes, Dask) they give the same JSON."""
+    import dedup.storage.keyparts as keyparts
+
+    monkeypatch.setattr(keyparts, "WORKERS_MIN_BYTES", 0)
+    assert _json(generated["furnished"], engine=_dask(client, 4)) == local_json["furnished"]
+    assert _json(generated["plain"], jobs=2) == local_json["plain"]
+
+
 def test_library_engine_by_name_with_a_client(client):
     import dedup
 

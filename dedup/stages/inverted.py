@@ -85,7 +85,7 @@ def rare_pairs_of(parts: KeyParts, n_docs: int, proposed: np.ndarray | None = No
     # every code of a pair is summed in one part (on disk beside the keys: a million
     # articles' rare bigrams make hundreds of millions of codes); on workers, one set of
     # parts per key range (each written by one process), a part's codes read from them all
-    on_workers = engine is not None and parts.dir is not None
+    on_workers = parts.worth_workers(engine)
     tagged = [KeyParts(parts.dir, f"{parts.name}-pairs-{p}" if on_workers else parts.name + "-pairs", parts.bits,
                        docs=False) for p in range(len(parts) if on_workers else 1)]
     count = len(tagged[0])

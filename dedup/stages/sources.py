@@ -81,7 +81,7 @@ def excess(parts: KeyParts, group: np.ndarray, engine=None) -> Iterator[tuple[np
     ``engine``'s workers when given, which read the ranges from disk (in the driver, the
     stage's largest serial cost: 8 s at 100k articles)."""
     ranges = range(len(parts))
-    if engine is None or parts.dir is None:
+    if not parts.worth_workers(engine):
         return (_excess_range((parts, group), p) for p in ranges)
     parts.flush()  # a worker reads each range's file whole, and never writes it
     return iter(engine.map(_excess_range, (parts, group), ranges))

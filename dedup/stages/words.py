@@ -189,7 +189,7 @@ def shared_counts(parts: KeyParts, min_docs: int = 2, engine=None) -> tuple[np.n
     table is the largest thing the driver keeps (about 90 million entries at a million
     articles), and every lookup of it makes int32 anyway."""
     ranges = list(range(len(parts)))
-    if engine is None or parts.dir is None:
+    if not parts.worth_workers(engine):
         counted = (_shared_range((parts, min_docs), p) for p in ranges)
     else:
         parts.flush()  # a worker reads each range's file whole, and never writes it

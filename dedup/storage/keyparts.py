@@ -17,6 +17,7 @@ import numpy as np
 
 from .spill import append_file
 
+WORKERS_MIN_BYTES = 64 << 20  # entries a pass over them is worth the engine's workers for (KeyParts.worth_workers)
 BITS = 6  # 64 key ranges (at most 8: a range number is a byte): a million articles' 300M bigrams are ~5M entries a range
 # Bytes a KeyParts holds before it writes its ranges' files: a batch's 64 small appends
 # each (an open, a write, a close) cost the driver 0.9 s of a 10k-article run.
@@ -92,6 +93,25 @@ class KeyParts:
         if self.dir is not None:
             for p in range(len(self._mem)):
                 self._write(p)
+
+    def nbytes(self) -> int:
+        """Bytes of entries held and on disk."""
+        if self.dir is None:
+            return sum(k.nbytes + (d.nbytes if d is not None else 0) for got in self._mem for k, d in got)
+        on_disk = 0
+        for p in range(len(self._mem)):
+            for what in ("keys", "docs"):
+                try:
+                    on_disk += os.path.getsize(self._path(p, what))
+                except FileNotFoundError:
+                    pass
+        return self._held + on_disk
+
+    def worth_workers(self, engine) -> bool:
+        """Whether a pass over these parts is worth ``engine``'s workers: on disk (where
+        they read it), and large enough to pay for starting them (a pool is forked per
+        pass: below ``WORKERS_MIN_BYTES`` that cost more than the work at 10k articles)."""
+        return engine is not None and self.dir is not None and self.nbytes() >= WORKERS_MIN_BYTES
 
     def part(self, p: int) -> tuple[np.ndarray, np.ndarray | None]:
         """Part ``p``'s keys and documents (None unless kept), in the order they were added."""
