@@ -13,6 +13,7 @@ import shutil
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 import pytest
 
@@ -49,14 +50,26 @@ def _one_error_line(run) -> str:
 
 # --- resource limits --------------------------------------------------------------
 
+def _two_chunks(tmp_path) -> str:
+    """A corpus of 300 short documents: two of the prepare stage's 256-document chunks, so
+    that a 2-job run forks a pool (the seeds' five documents are one chunk, and since
+    KeyParts.worth_workers every count of theirs runs in this process: no pool at all)."""
+    words = " ".join(p.read_text() for p in sorted(Path(SEEDS).glob("*.txt"))).split()
+    path = tmp_path / "two-chunks.jsonl"
+    path.write_text("".join(json.dumps({"id": f"d{i:03d}", "text": " ".join(words[i * 37 % (len(words) - 60):][:40])})
+                            + "\n" for i in range(300)))
+    return str(path)
+
+
 @linux
-def test_too_few_file_descriptors_is_exit_6_and_never_a_hang():
+def test_too_few_file_descriptors_is_exit_6_and_never_a_hang(tmp_path):
     """At some limit the pool's second worker cannot be forked: CPython's Pool then
     SIGTERMs the first and waited for it for ever (6 runs in 8) when that worker still
     had this process's handlers."""
     seen, pool_failed = {}, []
+    corpus = _two_chunks(tmp_path)
     for n in range(12, 22):
-        run = _cli("cluster", SEEDS, "--jobs", "2", "-q", "-o", os.devnull, preexec=_limit(resource.RLIMIT_NOFILE, n),
+        run = _cli("cluster", corpus, "--jobs", "2", "-q", "-o", os.devnull, preexec=_limit(resource.RLIMIT_NOFILE, n),
                    timeout=30)
         seen[n] = run.returncode
         assert run.returncode in (0, 6), (n, run.stderr.decode())
@@ -66,7 +79,7 @@ def test_too_few_file_descriptors_is_exit_6_and_never_a_hang():
                 pool_failed.append(n)
     assert pool_failed and 0 in seen.values(), seen
     for n in pool_failed[-2:] * 2:  # the limits where the pool's start fails, again: the hang was a race
-        run = _cli("cluster", SEEDS, "--jobs", "2", "-q", "-o", os.devnull, preexec=_limit(resource.RLIMIT_NOFILE, n),
+        run = _cli("cluster", corpus, "--jobs", "2", "-q", "-o", os.devnull, preexec=_limit(resource.RLIMIT_NOFILE, n),
                    timeout=30)
         assert run.returncode in (0, 6), (n, run.stderr.decode())
 
