@@ -93,7 +93,7 @@ def _pairs_by_hand(keys, seg_doc, max_bucket):
        st.booleans())
 def test_band_pairs_merged_as_they_come_are_every_bands_pairs_and_only_keeps_flagged_documents(
         rows, docs, flags, merge_each_band):
-    import dedup.stages.candidates as cand
+    import dedup.stages.buckets as cand
 
     keys = np.asarray(rows, np.uint64)
     seg_doc = np.sort(np.asarray(docs[: len(rows)], np.int64))

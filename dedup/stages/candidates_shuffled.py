@@ -9,7 +9,8 @@ import numpy as np
 
 from ..config import Config
 from ..storage.keyparts import KeyParts
-from .candidates import BANDS_PER_GROUP, CHUNK, _keys_range, _merge_pairs, _ntokens, candidate_pairs
+from .buckets import candidate_pairs, merge_pairs as _merge_pairs
+from .candidates import BANDS_PER_GROUP, CHUNK, _keys_range, _ntokens
 from .inverted import bigrams_range, rare_pairs_of
 
 
