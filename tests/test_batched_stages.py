@@ -397,11 +397,11 @@ def test_the_bounds_before_the_phrases_reject_only_chains_the_evidence_rejects(c
 @settings(max_examples=200, deadline=None)
 @given(st.lists(st.tuples(st.integers(0, 2), st.integers(0, 200), st.integers(0, 2**48 - 1), st.booleans()), max_size=60))
 def test_a_small_sets_filter_finds_the_members_a_search_finds(picks):
-    """facts._member_small (a look-up by the hash's low bits, then a search for those that
-    pass) answers as member_sorted does: members, hashes that share a member's low bits
-    and not its others, and any other hash."""
-    from dedup.stages.facts import _member_small, _number_filters, _number_hashes
-    from dedup.stages.segment import member_sorted
+    """segment.member_filtered with the number words' filters (a look-up by the hash's low
+    bits, then a search for those that pass) answers as member_sorted does: members, hashes
+    that share a member's low bits and not its others, and any other hash."""
+    from dedup.stages.facts import _number_filters, _number_hashes
+    from dedup.stages.segment import member_filtered, member_sorted
 
     sets, filters = _number_hashes(), _number_filters()
     for which in range(3):
@@ -410,4 +410,4 @@ def test_a_small_sets_filter_finds_the_members_a_search_finds(picks):
             v = int(sets[s][k % len(sets[s])])
             x.append(v if member else (v & 0xFFFF) | (high << 16))  # the same low bits, other high ones
         x = np.array(x, np.uint64)
-        assert (_member_small(x, sets[which], filters[which]) == member_sorted(x, sets[which])).all()
+        assert (member_filtered(x, sets[which], filters[which]) == member_sorted(x, sets[which])).all()

@@ -12,6 +12,7 @@ takes the results in order.
 
 from __future__ import annotations
 
+import gc
 import logging
 import math
 import operator
@@ -107,8 +108,6 @@ class DaskEngine:
                     # distributed's class-wide LoopRunner lock: run by a collection inside a
                     # later LoopRunner start (which holds that lock while it waits 10 s for
                     # its loop thread), it blocked that start. Collected here instead.
-                    import gc
-
                     gc.collect()
                     raise EngineError(failure)
             else:

@@ -263,7 +263,7 @@ def find_candidates(prepared: Sequence[Prepared], cfg: Config, progress=None, *,
     pairs = np.zeros((0, 2), dtype=np.int64)
     state = (columns, seg_doc, cfg.max_bucket)
     groups = range(len(columns.groups))
-    if columns.dir is not None and seg_doc.nbytes * cfg.bands >= keyparts.WORKERS_MIN_BYTES:
+    if columns.dir is not None and keyparts.worth_workers(engine, seg_doc.nbytes * cfg.bands):
         found = engine.map(_group_pairs, state, groups)
     else:
         found = (_group_pairs(state, g) for g in groups)

@@ -30,7 +30,7 @@ import numpy as np
 import xxhash
 
 from .fingerprint import signatures
-from .segment import Prepared, member_sorted, unique_sorted
+from .segment import Prepared, low_bits_filter, member_filtered, unique_sorted
 
 NGRAM = 8  # tokens per n-gram: long enough that chance repeats are rare
 BUDGET = 1 << 25  # n-gram entries counted exactly (~24 bytes each) before anchors are sampled
@@ -158,13 +158,7 @@ def _recurring(grams: np.ndarray, recurring: np.ndarray) -> np.ndarray:
     out first by a bitmap of the recurring n-grams' low bits: a binary search per n-gram
     costs a cache miss per step, and most n-grams do not recur."""
     bits = min(FILTER_BITS, max(16, (16 * len(recurring)).bit_length()))
-    low = np.uint64((1 << bits) - 1)
-    seen = np.zeros(1 << bits, dtype=bool)
-    seen[(recurring & low).astype(np.intp)] = True
-    maybe = np.flatnonzero(seen[(grams & low).astype(np.intp)])
-    out = np.zeros(len(grams), dtype=bool)
-    out[maybe] = member_sorted(grams[maybe], recurring)
-    return out
+    return member_filtered(grams, recurring, low_bits_filter(recurring, bits))
 
 
 def passage_keys(hashes: np.ndarray, spans: list[tuple[int, int]]) -> np.ndarray:

@@ -85,6 +85,24 @@ def member_sorted(x: np.ndarray, sorted_unique: np.ndarray) -> np.ndarray:
     return sorted_unique[pos] == x
 
 
+def low_bits_filter(sorted_unique: np.ndarray, bits: int = 16) -> np.ndarray:
+    """Per value of a hash's low ``bits``: whether a hash of ``sorted_unique`` has them
+    (for :func:`member_filtered`)."""
+    seen = np.zeros(1 << bits, dtype=bool)
+    seen[(sorted_unique & np.uint64((1 << bits) - 1)).astype(np.intp)] = True
+    return seen
+
+
+def member_filtered(x: np.ndarray, sorted_unique: np.ndarray, seen: np.ndarray) -> np.ndarray:
+    """:func:`member_sorted` of hashes, most of them ruled out first by ``seen`` (their
+    :func:`low_bits_filter`): a binary search per hash costs a cache miss per step, and
+    most hashes are not members."""
+    maybe = np.flatnonzero(seen[(x & np.uint64(len(seen) - 1)).astype(np.intp)])
+    out = np.zeros(len(x), dtype=bool)
+    out[maybe] = member_sorted(x[maybe], sorted_unique)
+    return out
+
+
 def paragraphs(text: str, spans: list, keep: np.ndarray) -> list[tuple[int, int]]:
     """Content paragraphs: runs of kept lines, broken at blank lines, indents and furniture."""
     out: list[tuple[int, int]] = []

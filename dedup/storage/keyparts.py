@@ -44,6 +44,13 @@ def split_by(part: np.ndarray, count: int, keys: np.ndarray, docs: np.ndarray | 
     return [(keys[a:b], docs[a:b] if docs is not None else None) for a, b in zip(cut[:-1], cut[1:])]
 
 
+def worth_workers(engine, nbytes: int) -> bool:
+    """Whether a pass over ``nbytes`` of data on disk is worth ``engine``'s workers: a
+    pool is forked per pass, and below ``WORKERS_MIN_BYTES`` that cost more than the
+    work at 10k articles."""
+    return engine is not None and nbytes >= WORKERS_MIN_BYTES
+
+
 class KeyParts:
     """``(uint64 key, int32 document)`` entries (keys alone unless ``docs``) in ``2 ** bits``
     parts, key ranges as :func:`split_by_key` cuts them: files in ``directory`` (removed
@@ -109,9 +116,8 @@ class KeyParts:
 
     def worth_workers(self, engine) -> bool:
         """Whether a pass over these parts is worth ``engine``'s workers: on disk (where
-        they read it), and large enough to pay for starting them (a pool is forked per
-        pass: below ``WORKERS_MIN_BYTES`` that cost more than the work at 10k articles)."""
-        return engine is not None and self.dir is not None and self.nbytes() >= WORKERS_MIN_BYTES
+        they read it), and :func:`worth_workers`."""
+        return self.dir is not None and worth_workers(engine, self.nbytes())
 
     def part(self, p: int) -> tuple[np.ndarray, np.ndarray | None]:
         """Part ``p``'s keys and documents (None unless kept), in the order they were added."""
