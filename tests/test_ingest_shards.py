@@ -97,3 +97,86 @@ def test_shards_cover_the_files_in_order_within_their_bounds():
     target = min(shard_mod.SHARD_MAX, max(shard_mod.SHARD_MIN, total // shard_mod.SHARDS))
     for g in got:  # a shard passes the target only when it is one file
         assert len(g) == 1 or sum(p.size for p in g) <= target
+
+
+# -- one large JSONL file read as pieces of lines -----------------------------------------
+
+from hypothesis import HealthCheck, given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+from dedup.stages.ingest import read as read_mod  # noqa: E402
+
+_LINE = st.one_of(
+    st.integers(0, 40).map(lambda k: json.dumps({"id": f"d{k}", "text": f"story {k} " + "word " * (k % 7)})),
+    st.just(""), st.just("   "), st.just("{not json"), st.just(json.dumps({"id": "e", "text": " "})),
+    st.just(json.dumps({"title": "no id or text"})), st.just("x" * 90),  # over-long at the 64-byte cap below
+    st.just(json.dumps({"id": "s", "text": "lone \\ud800 surrogate"})),
+    st.just("\ufeff" + json.dumps({"id": "m", "text": "a byte-order mark inside the file"})),
+)
+
+
+def _sequential_and_pieces(tmp_path, monkeypatch, data: bytes, piece: int):
+    """The same file read in one piece here and in pieces of about ``piece`` bytes."""
+    path = tmp_path / "big.jsonl"
+    path.write_bytes(data)
+    here, here_problems = _read_once(tmp_path, path, "here", None)
+    monkeypatch.setattr(shard_mod, "SHARD_MIN", 1)
+    monkeypatch.setattr(shard_mod, "SHARD_MAX", piece)
+    there, there_problems = _read_once(tmp_path, path, "there", Inline())
+    return (here, here_problems), (there, there_problems)
+
+
+def _read_once(tmp_path, path, name, engine):
+    import shutil
+
+    store_dir = tmp_path / name
+    shutil.rmtree(store_dir, ignore_errors=True)
+    store_dir.mkdir()
+    store, problems = DocStore(str(store_dir)), []
+    store.add_all(iter_sourced([str(path)], problems, engine=engine,
+                               shards=store.shard_path if engine is not None else None), problems)
+    problems.sort(key=problem_order)
+    return store, problems
+
+
+def _entries(store: DocStore) -> list:
+    return [(store.doc(k).model_dump(), store.sources[k]) for k in range(len(store))]
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(lines=st.lists(_LINE, min_size=0, max_size=60), piece=st.integers(16, 400), bom=st.booleans(),
+       end_newline=st.booleans())
+def test_a_file_read_in_pieces_gives_what_one_reading_gives(tmp_path, monkeypatch, lines, piece, bom, end_newline):
+    """Documents, the copy of a repeated id kept, and every problem with its line number,
+    whatever the byte offsets the pieces are cut at (inside a line, at its end, in an
+    over-long one); a file whose first piece holds no document is read again whole."""
+    monkeypatch.setattr(read_mod, "MAX_DOCUMENT_BYTES", 64)
+    data = ("\n".join(lines) + ("\n" if end_newline else "")).encode()
+    data = (b"\xef\xbb\xbf" if bom else b"") + data
+    (here, here_problems), (there, there_problems) = _sequential_and_pieces(tmp_path, monkeypatch, data, piece)
+    assert there.ids == here.ids
+    assert _entries(there) == _entries(here)
+    assert there_problems == here_problems
+
+
+def test_a_large_file_is_cut_into_pieces_read_by_the_workers(tmp_path, monkeypatch):
+    docs = [json.dumps({"id": f"d{k:04d}", "text": article(k, 2)}) for k in range(300)]
+    docs.insert(150, "{broken")
+    docs.append(json.dumps({"id": "d0007", "text": "a later copy " + article(7, 2)}))
+    data = ("\n".join(docs) + "\n").encode()
+    (here, here_problems), (there, there_problems) = _sequential_and_pieces(tmp_path, monkeypatch, data, len(data) // 5)
+    assert len(there._shards) >= 5  # pieces, not one reading here
+    assert _entries(there) == _entries(here) and len(here) == 300
+    assert there_problems == here_problems
+    assert [p.line for p in there_problems] == [151, 302]  # numbered as in the whole file
+    assert there_problems[0].message.startswith("malformed JSON")
+    assert there_problems[1].message.startswith("duplicate document id 'd0007'")
+    assert there_problems[1].message.endswith("big.jsonl:8 is kept")
+
+
+def test_a_file_of_no_records_gives_up_once_when_read_in_pieces(tmp_path, monkeypatch):
+    data = b"".join(b"not a record %d\n" % k for k in range(500))
+    (here, here_problems), (there, there_problems) = _sequential_and_pieces(tmp_path, monkeypatch, data, 200)  # 13 lines a piece
+    assert len(here) == len(there) == 0
+    assert there_problems == here_problems and len(there_problems) == 1
+    assert "not read past line 20" in there_problems[0].message

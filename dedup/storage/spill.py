@@ -124,6 +124,14 @@ class Records:
             os.close(self._fd)
             self._fd = -1
 
+    def discard(self) -> None:
+        """Close and remove the file: records never to be read."""
+        self.close()
+        try:
+            os.unlink(self.path)
+        except FileNotFoundError:
+            pass
+
     def handoff(self) -> "Records":
         """Done writing: close this writer and return a reader of the same records (one
         that another process may receive, as :meth:`__getstate__` says)."""

@@ -5,7 +5,9 @@ A user mistake that leaves nothing to do (a missing path, a directory with no co
 files) raises :class:`InputError`; a bad file or a bad record is recorded as a
 :class:`Problem` and skipped, so one bad file never stops a corpus. Which files are read
 and their ids: :mod:`dedup.stages.ingest.files`; how a file is read: :mod:`dedup.stages.ingest.read`
-(text, JSONL), :mod:`dedup.stages.ingest.html`, :mod:`dedup.stages.ingest.warc`, :mod:`dedup.stages.ingest.table`.
+(text, JSONL), :mod:`dedup.stages.ingest.html`, :mod:`dedup.stages.ingest.warc`, :mod:`dedup.stages.ingest.table`;
+a record as a Document: :mod:`dedup.stages.ingest.record`; files read on an engine's
+workers (a large JSONL file in pieces): :mod:`dedup.stages.ingest.shard`.
 Every input is streamed; ``progress("read", bytes read, bytes in all)`` follows it.
 """
 
@@ -14,29 +16,25 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import re
 from collections.abc import Callable, Iterable, Iterator
 from typing import TYPE_CHECKING, Any, NamedTuple, Union
-
-from pydantic import ValidationError
 
 from ...errors import InputError
 from .files import CORPUS_SUFFIXES, JSONL_SUFFIXES, TEXT_SUFFIXES, Planned, plan
 from .read import MAX_DOCUMENT_BYTES, Skip, jsonl_lines, parse_json_line, read_text, run_on
-from ...models import METADATA_FIELDS, Document, FieldMap, Problem
+from .record import _to_document, mend_surrogates, to_document
+from ...models import Document, FieldMap, Problem
 
 if TYPE_CHECKING:
     from ...engines.base import Engine
     from .shard import Shard
 
 __all__ = ["CORPUS_SUFFIXES", "FieldMap", "Input", "JSONL_SUFFIXES", "MAX_DOCUMENT_BYTES", "TEXT_SUFFIXES",
-           "Sourced", "Chooser", "iter_corpus", "iter_sourced", "read_corpus", "to_document"]
+           "Sourced", "Chooser", "iter_corpus", "iter_sourced", "mend_surrogates", "read_corpus", "to_document"]
 
 Input = Union[str, os.PathLike, Document, dict]
 RECORD = "<record>"  # the path of a record given in memory (no position: reports must not depend on order)
-_FIELDS = ("id", "text", *METADATA_FIELDS)
 Progress = Callable[[str, int, int], None]
-_SURROGATE = re.compile("[\ud800-\udfff]")
 GIVE_UP = 20  # a JSONL file whose first this many lines are all bad is not read further
 
 
@@ -46,96 +44,6 @@ class Sourced(NamedTuple):
     doc: Document
     path: str
     line: int | None = None
-
-
-def mend_surrogates(record: dict, notes: list[str]) -> dict:
-    """Lone UTF-16 surrogates (JSON ``"\\ud800"``) cannot be stored or written as UTF-8:
-    each becomes U+FFFD, and each field so mended is noted."""
-    mended = None
-    for key in _FIELDS:
-        value = record.get(key)
-        if isinstance(value, str) and not value.isascii() and _SURROGATE.search(value):
-            mended = mended if mended is not None else dict(record)
-            mended[key] = _SURROGATE.sub("\ufffd", value)
-            notes.append(f"field '{key}': lone surrogate escape replaced by U+FFFD")
-    return record if mended is None else mended
-
-
-def _not_text(err: dict) -> bool:
-    """A validation error of a metadata field whose value is not text (nor a number,
-    which the model reads as text)."""
-    return err["type"] == "string_type" and len(err["loc"]) == 1 and err["loc"][0] in METADATA_FIELDS
-
-
-def _kind(value: Any) -> str:
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, float):  # JSON's spelling of the value Python reads
-        return ("-" if value < 0 else "") + "Infinity"
-    return {dict: "an object", list: "a list"}.get(type(value), f"a {type(value).__name__}")
-
-
-def _to_document(record: Any, notes: list[str], strict: bool = False) -> Document:
-    """``strict``: a metadata value that is not text is an error (one record handed to the
-    library, with nowhere for a note); else it is left out with a note, the record kept."""
-    if isinstance(record, Document):
-        record_fields = {k: getattr(record, k) for k in _FIELDS}
-        mended = mend_surrogates(record_fields, notes)
-        return record if mended is record_fields else record.model_copy(update=mended)
-    if not isinstance(record, dict):
-        raise InputError(f"expected an object with 'id' and 'text', got {type(record).__name__}")
-    for key in ("id", "text"):
-        if key not in record or record[key] is None:
-            raise InputError(f"record has no '{key}'")
-    record = mend_surrogates(record, notes)
-    try:
-        doc = Document.model_validate(record)
-    except ValidationError as exc:
-        errors = exc.errors(include_input=False, include_url=False)
-        odd = {e["loc"][0] for e in errors if _not_text(e)}
-        if strict or len(odd) < len(errors):
-            err = errors[0]
-            field = ".".join(str(p) for p in err["loc"]) or "record"
-            why = f"{_kind(record[field])}, not text" if _not_text(err) else err["msg"]
-            raise InputError(f"bad field '{field}': {why}") from None
-        # an odd optional field never costs a corpus's document
-        notes.extend(f"field '{k}': {_kind(record[k])}, not text; left out" for k in METADATA_FIELDS if k in odd)
-        doc = Document.model_validate({**record, **dict.fromkeys(odd)})
-    if len(doc.text) > MAX_DOCUMENT_BYTES:
-        raise InputError(f"text longer than {MAX_DOCUMENT_BYTES:,} characters, the most one document may hold")
-    if doc.date and not strict:
-        _note_date(doc, notes)
-    return doc
-
-
-def _note_date(doc: Document, notes: list[str]) -> None:
-    if not _a_date(doc.date):
-        notes.append(f"field 'date': {doc.date[:60]!r} is no date in any day order; the date is read from the text")
-
-
-def _a_date(value: str) -> bool:
-    """Whether a record's date field reads as a full date in some day order (the run's
-    order is the prepare stage's to apply): one that reads in none is ignored there, and
-    the user is told here ("Febuary 30 2020", "31/02/2020")."""
-    from ..dates import DATE_ORDERS, parse_record_date
-
-    # the patterns in every order first (microseconds), dateparser once at most
-    return (any(parse_record_date(value, order, guess=False) is not None for order in DATE_ORDERS)
-            or parse_record_date(value) is not None)
-
-
-def to_document(record: Any, notes: list[str] | None = None) -> Document:
-    """A Document from a Document or a mapping with at least ``id`` and ``text``.
-
-    A lone surrogate in a string field becomes U+FFFD (:func:`iter_corpus` reports it); a
-    metadata value that is not text (nor a number, read as its digits) is an
-    :class:`InputError` (:func:`iter_corpus` leaves it out with a note). ``notes``: a list
-    that gets a line for each thing mended or ignored (the U+FFFD, a date field that reads
-    as no date), as a corpus's problems get them; None: not looked for."""
-    doc = _to_document(record, [] if notes is None else notes, strict=True)
-    if notes is not None and doc.date:
-        _note_date(doc, notes)
-    return doc
 
 
 class Chooser:
@@ -213,6 +121,10 @@ class _Meter:
         self.progress, self.total = progress, sum(p.size for p in files)
         self.done = self.shown = 0  # bytes of the files finished; bytes last reported
         self.not_articles = 0
+        self.lines = 0  # lines of the last JSONL file (or piece) read to its end
+
+    def read_lines(self, n: int) -> None:
+        self.lines = n
 
     def not_article(self, kind: str) -> None:
         self.not_articles += 1
@@ -250,7 +162,7 @@ def _records(p: Planned, fields: FieldMap, problems: list[Problem], meter: _Mete
         yield from (parquet_records if p.kind == "parquet" else csv_records)(p.path, fields, meter.at)
     else:
         stream = os.fdopen(os.dup(0), "rb") if p.kind == "stdin" else None
-        for lineno, line in jsonl_lines(p.path, stream, meter.at if stream is None else None):
+        for lineno, line in jsonl_lines(p.path, stream, meter.at if stream is None else None, p.span, meter.read_lines):
             if isinstance(line, Skip):
                 yield lineno, line
                 continue
@@ -291,7 +203,8 @@ def _read_file(p: Planned, problems: list[Problem], fields: FieldMap, meter: _Me
         except (Skip, InputError) as exc:
             bad += 1
             problems.append(Problem(path=p.label, line=lineno, message=exc.message))
-            if not good and lineno is not None and lineno >= GIVE_UP and p.kind in ("jsonl", "stdin"):
+            if (not good and lineno is not None and lineno >= GIVE_UP and p.kind in ("jsonl", "stdin")
+                    and not (p.span and p.span[0])):  # a later piece's lines: the caller judges (iter_sourced)
                 del problems[mark:]  # the one line that gives up says it all: not twenty more of the same
                 raise Skip(_give_up(lineno, fields, keys if lacking == bad else None)) from None
             continue
@@ -352,17 +265,21 @@ def iter_sourced(inputs: Iterable[Input], problems: list[Problem], fields: Field
     files = plan([x for x in items if _is_path(x)], problems)
     meter = _Meter(files, progress)
     if shards is not None and engine is not None:
-        from .shard import KINDS, groups, read_shard
+        from .shard import KINDS, Pieces, groups, read_shard
 
         todo = groups([p for p in files if p.kind in KINDS])
         if len(todo) < 2:  # one shard gains nothing from workers; read here, with progress as it goes
             todo = []
         files = [p for p in files if p.kind not in KINDS or not todo]
+        joined = Pieces()
         for shard in run_on(engine, read_shard, [(shards(k), g, fields) for k, g in enumerate(todo)]):
-            problems.extend(shard.problems)
-            yield shard
-            for p in shard.files:
+            shard = joined.placed(shard)
+            if shard is not None:
+                problems.extend(shard.problems)
+                yield shard
+            for p in shard.files if shard is not None else ():
                 meter.finish(p)
+        files += joined.again  # files whose first piece held no document: read here, as one
     for record in (x for x in items if not _is_path(x)):  # anything else is a record, maybe a bad one
         notes: list[str] = []
         try:

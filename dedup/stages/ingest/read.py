@@ -218,38 +218,63 @@ def _frame_end(raw, start: int, end: int) -> int | None:
 STREAM_ERRORS = (OSError, EOFError, zlib.error, zstandard.ZstdError)
 
 
-def jsonl_lines(path: Path, stream=None, at=None) -> Iterator[tuple[int, bytes | Skip]]:
+def jsonl_lines(path: Path, stream=None, at=None, span: tuple[int, int] | None = None,
+                done=None) -> Iterator[tuple[int, bytes | Skip]]:
     """(line number, bytes) of each non-blank line, or a :class:`Skip` for an over-long one.
 
     ``stream``: read this binary stream (standard input) instead of opening ``path``.
     ``at(bytes read of the file)`` every so many lines, for progress.
+    ``span``: ``(start, end)`` bytes of a plain (uncompressed) file: only the lines that
+    start in them, numbered from 1 at the first (a line that starts before ``start`` is
+    the previous piece's, one that starts before ``end`` is read whole).
+    ``done(lines)``: called with the number of lines read, blank ones included, at the end.
     A damaged stream raises :class:`Skip` naming the line it broke at; the lines before
     it have been yielded."""
     stream, raw = open_stream(path) if stream is None else (stream, io.BytesIO())
     lineno = 0
+    start, end = span if span is not None else (0, None)
+    first = start == 0  # the file's first line: where a byte-order mark may be
     with raw, stream:
         try:
-            while True:
+            pos = _line_start(raw, start) if start else 0
+            while end is None or pos < end:
                 line = stream.readline(MAX_DOCUMENT_BYTES + 1)
                 if not line:
-                    return
+                    break
+                pos += len(line)
                 lineno += 1
                 if at is not None and not lineno % 256:
                     at(raw.tell())
                 if len(line) > MAX_DOCUMENT_BYTES and not line.endswith(b"\n"):
                     while line and not line.endswith(b"\n"):  # drain the rest, never held whole
                         line = stream.readline(_CHUNK)
+                        pos += len(line)
                     yield lineno, Skip(f"line longer than {_MIB} MiB, the most one document may hold", lineno)
-                elif lineno == 1 and line.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+                elif first and lineno == 1 and line.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
                     raise Skip("JSONL must be UTF-8; this file is UTF-16 or UTF-32", 1)
                 elif line.strip():
-                    yield lineno, line[3:] if lineno == 1 and line.startswith(codecs.BOM_UTF8) else line
+                    yield lineno, line[3:] if first and lineno == 1 and line.startswith(codecs.BOM_UTF8) else line
         except STREAM_ERRORS as exc:
             if isinstance(exc, OSError) and exc.errno is not None:
                 raise  # a read error of the file itself, reported by the caller
             kind = "zstandard" if isinstance(exc, zstandard.ZstdError) else "gzip"
             after = f" after line {lineno}" if lineno else ""
             raise Skip(f"corrupt or not {kind} data{after}: {exc or type(exc).__name__}") from None
+    if done is not None:
+        done(lineno)
+
+
+def _line_start(raw, start: int) -> int:
+    """Seek ``raw`` to the first line that starts at or after byte ``start`` (> 0); its offset."""
+    raw.seek(start - 1)
+    if raw.read(1) in (b"\n", b""):
+        return start
+    pos = start
+    while True:  # the rest of a line that the piece before reads
+        part = raw.readline(_CHUNK)
+        pos += len(part)
+        if not part or part.endswith(b"\n"):
+            return pos
 
 
 def parse_json_line(line: bytes) -> Any:
