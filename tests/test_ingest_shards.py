@@ -112,7 +112,8 @@ _LINE = st.one_of(
     st.just(json.dumps({"title": "no id or text"})), st.just("x" * 90),  # over-long at the 64-byte cap below
     st.just(json.dumps({"id": "s", "text": "lone \\ud800 surrogate"})),
     st.just("\ufeff" + json.dumps({"id": "m", "text": "a byte-order mark inside the file"})),
-)
+    st.just(json.dumps({"id": "r", "text": "a line ended by CR LF"}) + "\r"),
+).map(str.encode) | st.just(b'{"id": "x", "text": "\xff not UTF-8"}')
 
 
 def _sequential_and_pieces(tmp_path, monkeypatch, data: bytes, piece: int):
@@ -151,7 +152,7 @@ def test_a_file_read_in_pieces_gives_what_one_reading_gives(tmp_path, monkeypatc
     whatever the byte offsets the pieces are cut at (inside a line, at its end, in an
     over-long one); a file whose first piece holds no document is read again whole."""
     monkeypatch.setattr(read_mod, "MAX_DOCUMENT_BYTES", 64)
-    data = ("\n".join(lines) + ("\n" if end_newline else "")).encode()
+    data = b"\n".join(lines) + (b"\n" if end_newline else b"")
     data = (b"\xef\xbb\xbf" if bom else b"") + data
     (here, here_problems), (there, there_problems) = _sequential_and_pieces(tmp_path, monkeypatch, data, piece)
     assert there.ids == here.ids
