@@ -181,3 +181,39 @@ def test_a_file_of_no_records_gives_up_once_when_read_in_pieces(tmp_path, monkey
     assert len(here) == len(there) == 0
     assert there_problems == here_problems and len(there_problems) == 1
     assert "not read past line 20" in there_problems[0].message
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(ids=st.lists(st.integers(0, 30), min_size=1, max_size=80), group=st.integers(1, 12), piece=st.integers(1, 3000))
+def test_a_parquet_file_read_in_row_groups_gives_what_one_reading_gives(tmp_path, monkeypatch, ids, group, piece):
+    """Runs of row groups read apart: the same documents, the copy of a repeated id
+    kept, and every problem with its row, as reading the file whole."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    rows = [{"id": f"p{k}", "text": None if k % 11 == 3 else ("  " if k % 13 == 5 else f"row {n} story {k}"),
+             "source": f"s{k % 3}"} for n, k in enumerate(ids)]
+    path = tmp_path / "big.parquet"
+    pq.write_table(pa.Table.from_pylist(rows), path, row_group_size=group)
+    here, here_problems = _read_once(tmp_path, path, "here", None)
+    monkeypatch.setattr(shard_mod, "SHARD_MIN", 1)
+    monkeypatch.setattr(shard_mod, "SHARD_MAX", piece)
+    there, there_problems = _read_once(tmp_path, path, "there", Inline())
+    assert there.ids == here.ids
+    assert _entries(there) == _entries(here)
+    assert there_problems == here_problems
+
+
+def test_a_large_parquet_file_is_read_in_pieces(tmp_path, monkeypatch):
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    rows = [{"id": f"d{k:04d}", "text": article(k, 2)} for k in range(400)]
+    rows[390] = {"id": "d0007", "text": "a later copy " + article(7, 2)}
+    path = tmp_path / "big.parquet"
+    pq.write_table(pa.Table.from_pylist(rows), path, row_group_size=50)
+    monkeypatch.setattr(shard_mod, "SHARD_MIN", 1)
+    monkeypatch.setattr(shard_mod, "SHARD_MAX", path.stat().st_size // 6)
+    store, problems = _read_once(tmp_path, path, "there", Inline())
+    assert len(store._shards) >= 4 and len(store) == 399
+    assert [(p.line, p.message.split(";")[0]) for p in problems] == [(391, "duplicate document id 'd0007'")]

@@ -159,7 +159,10 @@ def _records(p: Planned, fields: FieldMap, problems: list[Problem], meter: _Mete
     elif p.kind in ("table", "parquet"):
         from .table import csv_records, parquet_records
 
-        yield from (parquet_records if p.kind == "parquet" else csv_records)(p.path, fields, meter.at)
+        if p.kind == "parquet":
+            yield from parquet_records(p.path, fields, meter.at, p.span)
+        else:
+            yield from csv_records(p.path, fields, meter.at)
     else:
         stream = os.fdopen(os.dup(0), "rb") if p.kind == "stdin" else None
         for lineno, line in jsonl_lines(p.path, stream, meter.at if stream is None else None, p.span, meter.read_lines):

@@ -48,7 +48,7 @@ class Planned:
     kind: str  # "text", "html", "jsonl", "warc", "table", "parquet" or "stdin"
     doc_id: str | None = None  # text and HTML files only: the records of the others carry ids
     size: int = 0  # bytes on disk (0: not known), for progress
-    span: tuple[int, int] | None = None  # a plain JSONL file's piece: the lines that start in these bytes
+    span: tuple[int, int] | None = None  # a piece: the lines starting in these bytes (JSONL), these row groups (Parquet)
 
 
 def kind_of(name: str) -> str | None:

@@ -5,9 +5,9 @@ The documents, their places and the problems are those of reading the files in o
 process (:func:`dedup.stages.ingest.iter_sourced`); only where the texts are stored
 differs. Text, JSONL (not standard input), CSV/TSV and Parquet files are read this way;
 the pages of HTML files and web archives are extracted on the engine already. A plain
-JSONL file larger than a shard is read as pieces of lines, one a shard (a corpus is often
-one large file): 34.0 s -> 18.9 s for a million articles' 2 GB on 2 workers
-(benchmarks/RESULTS.md).
+JSONL file larger than a shard is read as pieces of lines, a Parquet file as runs of its
+row groups, one a shard (a corpus is often one large file): 34.0 s -> 18.9 s for a
+million articles' 2 GB of JSONL on 2 workers (benchmarks/RESULTS.md).
 """
 
 from __future__ import annotations
@@ -67,14 +67,25 @@ def groups(files: list[Planned]) -> list[list[Planned]]:
 
 
 def splittable(p: Planned) -> bool:
-    """A JSONL file whose lines can be found from any byte: not compressed."""
-    return p.kind == "jsonl" and p.span is None and p.path.name.lower().endswith((".jsonl", ".ndjson"))
+    """A JSONL file whose lines can be found from any byte (not compressed), or a
+    Parquet file (its row groups)."""
+    if p.span is not None:
+        return False
+    return p.kind == "parquet" or p.kind == "jsonl" and p.path.name.lower().endswith((".jsonl", ".ndjson"))
 
 
 def pieces(p: Planned, target: int) -> list[Planned]:
-    """``p`` as consecutive byte ranges of at most ``target`` bytes; each is read as the
-    lines that start in it (:func:`dedup.stages.ingest.read.jsonl_lines`), so every line
-    is read once, by one piece, and the file's line numbers follow from the pieces' counts."""
+    """``p`` in pieces of about ``target`` bytes, read apart, each a shard. A JSONL file:
+    consecutive byte ranges, each read as the lines that start in it
+    (:func:`dedup.stages.ingest.read.jsonl_lines`), so every line is read once, by one
+    piece, and the file's line numbers follow from the pieces' counts. A Parquet file:
+    runs of row groups (:func:`dedup.stages.ingest.table.row_group_pieces`), rows
+    numbered in the file by each piece; one row group stays whole."""
+    if p.kind == "parquet":
+        from .table import row_group_pieces
+
+        runs = row_group_pieces(p.path, target)
+        return [replace(p, size=n, span=(a, b)) for a, b, n in runs] if runs else [p]
     n = -(-p.size // target)
     cuts = [p.size * k // n for k in range(n + 1)]
     return [replace(p, size=e - s, span=(s, e)) for s, e in zip(cuts, cuts[1:])]

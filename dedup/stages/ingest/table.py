@@ -234,8 +234,10 @@ def _value(v):
     return v
 
 
-def parquet_records(path: Path, fields: FieldMap, at: Callable[[int], None]) -> Iterator[tuple[int, dict | Skip]]:
-    """(row, record) of each row of a Parquet file, read in batches of the mapped columns only."""
+def parquet_records(path: Path, fields: FieldMap, at: Callable[[int], None],
+                    span: tuple[int, int] | None = None) -> Iterator[tuple[int, dict | Skip]]:
+    """(row, record) of each row of a Parquet file, read in batches of the mapped columns
+    only; ``span``: its row groups ``start:end`` alone (rows still numbered in the file)."""
     import pyarrow as pa
     import pyarrow.parquet as pq
 
@@ -252,8 +254,12 @@ def parquet_records(path: Path, fields: FieldMap, at: Callable[[int], None]) -> 
     pairs = [(f, c) for f, c in fields if c in names]
     columns = list(dict.fromkeys(c for _, c in pairs))  # one column may hold two fields (--title-field text)
     row, size, rows = 0, path.stat().st_size, max(1, pf.metadata.num_rows)
+    groups = None
+    if span is not None:
+        groups = list(range(*span))
+        row = sum(pf.metadata.row_group(k).num_rows for k in range(span[0]))
     try:
-        for batch in pf.iter_batches(batch_size=BATCH, columns=columns):
+        for batch in pf.iter_batches(batch_size=BATCH, columns=columns, row_groups=groups):
             values_of = {c: batch.column(c).to_pylist() for c in columns}
             for values in zip(*(values_of[c] for _, c in pairs)):
                 row += 1
@@ -263,3 +269,24 @@ def parquet_records(path: Path, fields: FieldMap, at: Callable[[int], None]) -> 
         if isinstance(exc, OSError) and exc.errno is not None:
             raise
         raise Skip(f"damaged Parquet data after row {row}: {exc}") from None
+
+
+def row_group_pieces(path: Path, target: int) -> list[tuple[int, int, int]] | None:
+    """A Parquet file's row groups in consecutive runs of about ``target`` bytes (as
+    stored): ``(first, end, bytes)`` each; None when it has one row group or its footer
+    cannot be read (the file is then read whole, and any damage reported there)."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    try:
+        meta = pq.ParquetFile(path).metadata
+        sizes = [sum(meta.row_group(k).column(c).total_compressed_size for c in range(meta.num_columns))
+                 for k in range(meta.num_row_groups)]
+    except (pa.ArrowException, OSError):
+        return None
+    out: list[list[int]] = []
+    for k, n in enumerate(sizes):
+        if not out or out[-1][2] + n > target:
+            out.append([k, k, 0])
+        out[-1][1], out[-1][2] = k + 1, out[-1][2] + n
+    return [tuple(x) for x in out] if len(out) > 1 else None
