@@ -7,7 +7,7 @@ files) raises :class:`InputError`; a bad file or a bad record is recorded as a
 and their ids: :mod:`dedup.stages.ingest.files`; how a file is read: :mod:`dedup.stages.ingest.read`
 (text, JSONL), :mod:`dedup.stages.ingest.html`, :mod:`dedup.stages.ingest.warc`, :mod:`dedup.stages.ingest.table`;
 a record as a Document: :mod:`dedup.stages.ingest.record`; files read on an engine's
-workers (a large JSONL file in pieces): :mod:`dedup.stages.ingest.shard`.
+workers (a large JSONL or Parquet file in pieces): :mod:`dedup.stages.ingest.shard`.
 Every input is streamed; ``progress("read", bytes read, bytes in all)`` follows it.
 """
 
@@ -207,7 +207,7 @@ def _read_file(p: Planned, problems: list[Problem], fields: FieldMap, meter: _Me
             bad += 1
             problems.append(Problem(path=p.label, line=lineno, message=exc.message))
             if (not good and lineno is not None and lineno >= GIVE_UP and p.kind in ("jsonl", "stdin")
-                    and not (p.span and p.span[0])):  # a later piece's lines: the caller judges (iter_sourced)
+                    and not (p.span and p.span[0])):  # a later piece's lines: shard.Pieces judges
                 del problems[mark:]  # the one line that gives up says it all: not twenty more of the same
                 raise Skip(_give_up(lineno, fields, keys if lacking == bad else None)) from None
             continue
@@ -277,10 +277,11 @@ def iter_sourced(inputs: Iterable[Input], problems: list[Problem], fields: Field
         joined = Pieces()
         for shard in run_on(engine, read_shard, [(shards(k), g, fields) for k, g in enumerate(todo)]):
             shard = joined.placed(shard)
-            if shard is not None:
-                problems.extend(shard.problems)
-                yield shard
-            for p in shard.files if shard is not None else ():
+            if shard is None:
+                continue
+            problems.extend(shard.problems)
+            yield shard
+            for p in shard.files:
                 meter.finish(p)
         files += joined.again  # files whose first piece held no document: read here, as one
     for record in (x for x in items if not _is_path(x)):  # anything else is a record, maybe a bad one
