@@ -5,12 +5,16 @@ from __future__ import annotations
 import csv
 import gzip
 import json
+import shutil
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from dedup.engines.base import Inline
 from dedup.engines.local import LocalEngine
 from dedup.stages.ingest import iter_sourced, problem_order
+from dedup.stages.ingest import read as read_mod
 from dedup.stages.ingest import shard as shard_mod
 from dedup.storage.workspace import DocStore
 from textgen import article
@@ -45,6 +49,7 @@ def _write_corpus(root) -> None:
 
 def _read(tmp_path, root, name, engine, shards: bool):
     store_dir = tmp_path / name
+    shutil.rmtree(store_dir, ignore_errors=True)  # (Hypothesis runs examples in one tmp_path)
     store_dir.mkdir()
     store, problems = DocStore(str(store_dir)), []
     store.add_all(iter_sourced([str(root)], problems, engine=engine,
@@ -101,11 +106,6 @@ def test_shards_cover_the_files_in_order_within_their_bounds():
 
 # -- one large JSONL file read as pieces of lines -----------------------------------------
 
-from hypothesis import HealthCheck, given, settings  # noqa: E402
-from hypothesis import strategies as st  # noqa: E402
-
-from dedup.stages.ingest import read as read_mod  # noqa: E402
-
 _LINE = st.one_of(
     st.integers(0, 40).map(lambda k: json.dumps({"id": f"d{k}", "text": f"story {k} " + "word " * (k % 7)})),
     st.just(""), st.just("   "), st.just("{not json"), st.just(json.dumps({"id": "e", "text": " "})),
@@ -120,28 +120,11 @@ def _sequential_and_pieces(tmp_path, monkeypatch, data: bytes, piece: int):
     """The same file read in one piece here and in pieces of about ``piece`` bytes."""
     path = tmp_path / "big.jsonl"
     path.write_bytes(data)
-    here, here_problems = _read_once(tmp_path, path, "here", None)
+    here, here_problems = _read(tmp_path, path, "here", None, shards=False)
     monkeypatch.setattr(shard_mod, "SHARD_MIN", 1)
     monkeypatch.setattr(shard_mod, "SHARD_MAX", piece)
-    there, there_problems = _read_once(tmp_path, path, "there", Inline())
+    there, there_problems = _read(tmp_path, path, "there", Inline(), shards=True)
     return (here, here_problems), (there, there_problems)
-
-
-def _read_once(tmp_path, path, name, engine):
-    import shutil
-
-    store_dir = tmp_path / name
-    shutil.rmtree(store_dir, ignore_errors=True)
-    store_dir.mkdir()
-    store, problems = DocStore(str(store_dir)), []
-    store.add_all(iter_sourced([str(path)], problems, engine=engine,
-                               shards=store.shard_path if engine is not None else None), problems)
-    problems.sort(key=problem_order)
-    return store, problems
-
-
-def _entries(store: DocStore) -> list:
-    return [(store.doc(k).model_dump(), store.sources[k]) for k in range(len(store))]
 
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
@@ -156,7 +139,7 @@ def test_a_file_read_in_pieces_gives_what_one_reading_gives(tmp_path, monkeypatc
     data = (b"\xef\xbb\xbf" if bom else b"") + data
     (here, here_problems), (there, there_problems) = _sequential_and_pieces(tmp_path, monkeypatch, data, piece)
     assert there.ids == here.ids
-    assert _entries(there) == _entries(here)
+    assert _facts(there) == _facts(here)
     assert there_problems == here_problems
 
 
@@ -167,7 +150,7 @@ def test_a_large_file_is_cut_into_pieces_read_by_the_workers(tmp_path, monkeypat
     data = ("\n".join(docs) + "\n").encode()
     (here, here_problems), (there, there_problems) = _sequential_and_pieces(tmp_path, monkeypatch, data, len(data) // 5)
     assert len(there._shards) >= 5  # pieces, not one reading here
-    assert _entries(there) == _entries(here) and len(here) == 300
+    assert _facts(there) == _facts(here) and len(here) == 300
     assert there_problems == here_problems
     assert [p.line for p in there_problems] == [151, 302]  # numbered as in the whole file
     assert there_problems[0].message.startswith("malformed JSON")
@@ -195,12 +178,12 @@ def test_a_parquet_file_read_in_row_groups_gives_what_one_reading_gives(tmp_path
              "source": f"s{k % 3}"} for n, k in enumerate(ids)]
     path = tmp_path / "big.parquet"
     pq.write_table(pa.Table.from_pylist(rows), path, row_group_size=group)
-    here, here_problems = _read_once(tmp_path, path, "here", None)
+    here, here_problems = _read(tmp_path, path, "here", None, shards=False)
     monkeypatch.setattr(shard_mod, "SHARD_MIN", 1)
     monkeypatch.setattr(shard_mod, "SHARD_MAX", piece)
-    there, there_problems = _read_once(tmp_path, path, "there", Inline())
+    there, there_problems = _read(tmp_path, path, "there", Inline(), shards=True)
     assert there.ids == here.ids
-    assert _entries(there) == _entries(here)
+    assert _facts(there) == _facts(here)
     assert there_problems == here_problems
 
 
@@ -214,6 +197,6 @@ def test_a_large_parquet_file_is_read_in_pieces(tmp_path, monkeypatch):
     pq.write_table(pa.Table.from_pylist(rows), path, row_group_size=50)
     monkeypatch.setattr(shard_mod, "SHARD_MIN", 1)
     monkeypatch.setattr(shard_mod, "SHARD_MAX", path.stat().st_size // 6)
-    store, problems = _read_once(tmp_path, path, "there", Inline())
+    store, problems = _read(tmp_path, path, "there", Inline(), shards=True)
     assert len(store._shards) >= 4 and len(store) == 399
     assert [(p.line, p.message.split(";")[0]) for p in problems] == [(391, "duplicate document id 'd0007'")]

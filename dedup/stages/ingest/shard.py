@@ -30,7 +30,8 @@ SHARD_FILES = 256  # files per shard at the most (one text file is one document)
 class Shard(NamedTuple):
     """What a worker read: the stored documents (``records``, in reading order) with,
     per document, ``(id, path, line, source, url, author)``; the problems; the files;
-    per file, the lines read (JSONL) and whether its reading stopped before its end."""
+    per file, the lines read (JSONL; 0 for other kinds) and whether its reading stopped
+    before its end."""
 
     records: Records
     entries: list[tuple]
@@ -47,8 +48,8 @@ def doc_record(doc: Document) -> bytes:
 
 def groups(files: list[Planned]) -> list[list[Planned]]:
     """Consecutive files in ``SHARDS`` groups of about equal bytes (each between
-    ``SHARD_MIN`` and ``SHARD_MAX``, at most ``SHARD_FILES`` files); a plain JSONL file
-    larger than that is cut into pieces of lines (:func:`pieces`), a group each. Where
+    ``SHARD_MIN`` and ``SHARD_MAX``, at most ``SHARD_FILES`` files); a plain JSONL or a
+    Parquet file larger than that is cut into pieces (:func:`pieces`), a group each. Where
     the texts are stored never changes the answer; the groups only spread the reading."""
     target = min(SHARD_MAX, max(SHARD_MIN, sum(p.size for p in files) // SHARDS))
     out: list[list[Planned]] = []
@@ -119,9 +120,10 @@ def read_shard(state: None, item: tuple[str, list[Planned], FieldMap]) -> Shard:
 
 
 class Pieces:
-    """A plain JSONL file read as pieces (:func:`dedup.stages.ingest.shard.pieces`), put
-    back together as one reading of the file gives it: each piece's line numbers moved
-    past the lines of the pieces before; nothing after a piece whose reading stopped (a
+    """A file read as pieces (:func:`pieces`), put back together as one reading of the
+    file gives it: each piece's line numbers moved past the lines of the pieces before
+    (a JSONL piece counts its lines; a Parquet piece numbers its rows in the file already
+    and counts none); nothing after a piece whose reading stopped (a
     file given up, or an error); and a file whose first piece held no document (so that
     reading it whole might give up on a later line) read again, whole, in ``again``."""
 

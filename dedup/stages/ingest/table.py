@@ -279,7 +279,8 @@ def row_group_pieces(path: Path, target: int) -> list[tuple[int, int, int]] | No
     import pyarrow.parquet as pq
 
     try:
-        meta = pq.ParquetFile(path).metadata
+        with pq.ParquetFile(path) as pf:
+            meta = pf.metadata
         sizes = [sum(meta.row_group(k).column(c).total_compressed_size for c in range(meta.num_columns))
                  for k in range(meta.num_row_groups)]
     except (pa.ArrowException, OSError):
