@@ -120,11 +120,22 @@ def _sequential_and_pieces(tmp_path, monkeypatch, data: bytes, piece: int):
     """The same file read in one piece here and in pieces of about ``piece`` bytes."""
     path = tmp_path / "big.jsonl"
     path.write_bytes(data)
+    return _whole_and_pieces(tmp_path, monkeypatch, path, piece)
+
+
+def _whole_and_pieces(tmp_path, monkeypatch, path, piece: int, engine=None):
+    """``path`` read whole here, and in pieces of about ``piece`` bytes by ``engine``'s workers."""
     here, here_problems = _read(tmp_path, path, "here", None, shards=False)
     monkeypatch.setattr(shard_mod, "SHARD_MIN", 1)
     monkeypatch.setattr(shard_mod, "SHARD_MAX", piece)
-    there, there_problems = _read(tmp_path, path, "there", Inline(), shards=True)
+    there, there_problems = _read(tmp_path, path, "there", engine or Inline(), shards=True)
     return (here, here_problems), (there, there_problems)
+
+
+def _assert_same(here, here_problems, there, there_problems) -> None:
+    assert there.ids == here.ids
+    assert _facts(there) == _facts(here)
+    assert there_problems == here_problems
 
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
@@ -138,9 +149,7 @@ def test_a_file_read_in_pieces_gives_what_one_reading_gives(tmp_path, monkeypatc
     data = b"\n".join(lines) + (b"\n" if end_newline else b"")
     data = (b"\xef\xbb\xbf" if bom else b"") + data
     (here, here_problems), (there, there_problems) = _sequential_and_pieces(tmp_path, monkeypatch, data, piece)
-    assert there.ids == here.ids
-    assert _facts(there) == _facts(here)
-    assert there_problems == here_problems
+    _assert_same(here, here_problems, there, there_problems)
 
 
 def test_a_large_file_is_cut_into_pieces_read_by_the_workers(tmp_path, monkeypatch):
@@ -178,13 +187,8 @@ def test_a_parquet_file_read_in_row_groups_gives_what_one_reading_gives(tmp_path
              "source": f"s{k % 3}"} for n, k in enumerate(ids)]
     path = tmp_path / "big.parquet"
     pq.write_table(pa.Table.from_pylist(rows), path, row_group_size=group)
-    here, here_problems = _read(tmp_path, path, "here", None, shards=False)
-    monkeypatch.setattr(shard_mod, "SHARD_MIN", 1)
-    monkeypatch.setattr(shard_mod, "SHARD_MAX", piece)
-    there, there_problems = _read(tmp_path, path, "there", Inline(), shards=True)
-    assert there.ids == here.ids
-    assert _facts(there) == _facts(here)
-    assert there_problems == here_problems
+    (here, here_problems), (there, there_problems) = _whole_and_pieces(tmp_path, monkeypatch, path, piece)
+    _assert_same(here, here_problems, there, there_problems)
 
 
 def test_a_large_parquet_file_is_read_in_pieces(tmp_path, monkeypatch):
@@ -200,3 +204,94 @@ def test_a_large_parquet_file_is_read_in_pieces(tmp_path, monkeypatch):
     store, problems = _read(tmp_path, path, "there", Inline(), shards=True)
     assert len(store._shards) >= 4 and len(store) == 399
     assert [(p.line, p.message.split(";")[0]) for p in problems] == [(391, "duplicate document id 'd0007'")]
+
+
+# -- one large compressed JSONL file, decompressed by the driver into pieces ---------------
+
+def _compress(data: bytes, codec: str, members: int) -> bytes:
+    """``data`` as gzip or zstd, in ``members`` gzip members or zstd frames one after another."""
+    import zstandard
+
+    cuts = [len(data) * k // members for k in range(members + 1)]
+    parts = [data[a:b] for a, b in zip(cuts, cuts[1:])]
+    if codec == "gz":
+        return b"".join(gzip.compress(p) for p in parts)
+    return b"".join(zstandard.ZstdCompressor().compress(p) for p in parts)
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(lines=st.lists(_LINE, min_size=0, max_size=60), piece=st.integers(16, 400), bom=st.booleans(),
+       codec=st.sampled_from(["gz", "zst"]), members=st.integers(1, 3),
+       damage=st.sampled_from(["none", "cut", "flip"]), where=st.floats(0.05, 0.95))
+def test_a_compressed_file_read_in_pieces_gives_what_one_reading_gives(tmp_path, monkeypatch, lines, piece, bom,
+                                                                        codec, members, damage, where):
+    """Decompressed here into pieces the workers read: the same documents, problems and
+    line numbers as one reading, a stream cut short or damaged included (the same error,
+    after the same line; nothing after it)."""
+    monkeypatch.setattr(read_mod, "MAX_DOCUMENT_BYTES", 64)
+    data = (b"\xef\xbb\xbf" if bom else b"") + b"\n".join(lines) + b"\n"
+    packed = bytearray(_compress(data, codec, members))
+    at = max(1, int(len(packed) * where))
+    if damage == "cut":
+        packed = packed[:at]
+    elif damage == "flip":
+        packed[at] ^= 0x55
+    path = tmp_path / f"big.jsonl.{codec}"
+    path.write_bytes(bytes(packed))
+    (here, here_problems), (there, there_problems) = _whole_and_pieces(tmp_path, monkeypatch, path, piece)
+    _assert_same(here, here_problems, there, there_problems)
+    assert not list((tmp_path / "there").glob("*.jsonl"))  # every decompressed piece removed once read
+
+
+@pytest.mark.parametrize("codec", ["gz", "zst"])
+def test_a_large_compressed_file_is_read_by_the_workers_in_pieces(tmp_path, monkeypatch, codec):
+    docs = [json.dumps({"id": f"d{k:04d}", "text": article(k, 2)}) for k in range(300)]
+    docs.insert(150, "{broken")
+    docs.append(json.dumps({"id": "d0007", "text": "a later copy " + article(7, 2)}))
+    data = ("\n".join(docs) + "\n").encode()
+    path = tmp_path / f"big.jsonl.{codec}"
+    path.write_bytes(_compress(data, codec, 1))
+    (here, here_problems), (there, there_problems) = _whole_and_pieces(tmp_path, monkeypatch, path, len(data) // 5,
+                                                                       LocalEngine(2))
+    assert len(there._shards) >= 5  # pieces read by the workers, not one reading here
+    assert _facts(there) == _facts(here) and len(here) == 300
+    assert there_problems == here_problems
+    assert [p.line for p in there_problems] == [151, 302]  # numbered as in the whole file
+    assert there_problems[1].message.endswith(f"big.jsonl.{codec}:8 is kept")
+
+
+def test_a_compressed_file_of_no_records_is_decompressed_only_as_far_as_one_reading_reads(tmp_path, monkeypatch):
+    made = []
+    real = shard_mod._Copy
+
+    class Counted(real):
+        def __init__(self, path):
+            made.append(path)
+            super().__init__(path)
+
+    monkeypatch.setattr(shard_mod, "_Copy", Counted)
+    data = b"".join(b"not a record %d\n" % k for k in range(5000))
+    path = tmp_path / "big.jsonl.gz"
+    path.write_bytes(gzip.compress(data))
+    (here, here_problems), (there, there_problems) = _whole_and_pieces(tmp_path, monkeypatch, path, 200)  # 12 lines a piece
+    assert len(here) == len(there) == 0
+    assert there_problems == here_problems and len(there_problems) == 1
+    assert "not read past line 20" in there_problems[0].message
+    assert len(made) == 2  # the pieces through line 20, not the 5,000 lines' 380
+
+
+@pytest.mark.parametrize("codec", ["gz", "zst"])
+def test_a_stream_that_breaks_inside_an_over_long_line_loses_that_line_only(tmp_path, monkeypatch, codec):
+    import random
+
+    monkeypatch.setattr(read_mod, "MAX_DOCUMENT_BYTES", 64)
+    rng = random.Random(7)
+    good = [json.dumps({"id": f"d{k}", "text": f"story {k}"}).encode() for k in range(6)]
+    long = "".join(rng.choice("abcdefghij0123456789") for _ in range(200_000)).encode()
+    packed = _compress(b"\n".join(good + [long] + good[:1]) + b"\n", codec, 1)
+    path = tmp_path / f"big.jsonl.{codec}"
+    path.write_bytes(packed[: len(packed) * 3 // 4])  # cut inside the long line's bytes
+    (here, here_problems), (there, there_problems) = _whole_and_pieces(tmp_path, monkeypatch, path, 100)
+    assert len(here) == 6 and _facts(there) == _facts(here)
+    assert there_problems == here_problems
+    assert [p.message.split(":")[0] for p in there_problems] == [f"corrupt or not {'gzip' if codec == 'gz' else 'zstandard'} data after line 7"]

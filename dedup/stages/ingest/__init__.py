@@ -165,7 +165,11 @@ def _records(p: Planned, fields: FieldMap, problems: list[Problem], meter: _Mete
             yield from csv_records(p.path, fields, meter.at)
     else:
         stream = os.fdopen(os.dup(0), "rb") if p.kind == "stdin" else None
-        for lineno, line in jsonl_lines(p.path, stream, meter.at if stream is None else None, p.span, meter.read_lines):
+        if p.copy is not None:  # a piece of a compressed file, decompressed into the workspace
+            lines = jsonl_lines(p.copy, None, None, None, meter.read_lines, head=not p.span[0])
+        else:
+            lines = jsonl_lines(p.path, stream, meter.at if stream is None else None, p.span, meter.read_lines)
+        for lineno, line in lines:
             if isinstance(line, Skip):
                 yield lineno, line
                 continue
@@ -268,14 +272,14 @@ def iter_sourced(inputs: Iterable[Input], problems: list[Problem], fields: Field
     files = plan([x for x in items if _is_path(x)], problems)
     meter = _Meter(files, progress)
     if shards is not None and engine is not None:
-        from .shard import KINDS, Pieces, groups, read_shard
+        from .shard import KINDS, Pieces, groups, read_shard, shard_items
 
         todo = groups([p for p in files if p.kind in KINDS])
-        if len(todo) < 2:  # one shard gains nothing from workers; read here, with progress as it goes
-            todo = []
+        if len(todo) < 2 and not any(g[0].cut for g in todo):  # one shard gains nothing from workers
+            todo = []  # read here, with progress as it goes
         files = [p for p in files if p.kind not in KINDS or not todo]
         joined = Pieces()
-        for shard in run_on(engine, read_shard, [(shards(k), g, fields) for k, g in enumerate(todo)]):
+        for shard in run_on(engine, read_shard, shard_items(todo, shards, fields)):
             shard = joined.placed(shard)
             if shard is None:
                 continue

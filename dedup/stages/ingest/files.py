@@ -49,6 +49,10 @@ class Planned:
     doc_id: str | None = None  # text and HTML files only: the records of the others carry ids
     size: int = 0  # bytes on disk (0: not known), for progress
     span: tuple[int, int] | None = None  # a piece: the lines starting in these bytes (JSONL), these row groups (Parquet)
+    # a compressed JSONL file decompressed by the driver into pieces of about this many
+    # bytes (dedup.stages.ingest.shard.inflated); a piece: where its lines were written
+    cut: int = 0
+    copy: Path | None = None
 
 
 def kind_of(name: str) -> str | None:

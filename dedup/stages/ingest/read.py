@@ -219,7 +219,7 @@ STREAM_ERRORS = (OSError, EOFError, zlib.error, zstandard.ZstdError)
 
 
 def jsonl_lines(path: Path, stream=None, at=None, span: tuple[int, int] | None = None,
-                done=None) -> Iterator[tuple[int, bytes | Skip]]:
+                done=None, head: bool = True) -> Iterator[tuple[int, bytes | Skip]]:
     """(line number, bytes) of each non-blank line, or a :class:`Skip` for an over-long one.
 
     ``stream``: read this binary stream (standard input) instead of opening ``path``.
@@ -228,12 +228,14 @@ def jsonl_lines(path: Path, stream=None, at=None, span: tuple[int, int] | None =
     start in them, numbered from 1 at the first (a line that starts before ``start`` is
     the previous piece's, one that starts before ``end`` is read whole).
     ``done(lines)``: called with the number of lines read, blank ones included, at the end.
+    ``head``: the file's data starts at ``path``'s first byte (False: ``path`` holds a later
+    piece of it, :func:`dedup.stages.ingest.shard.inflated`), where a byte-order mark counts.
     A damaged stream raises :class:`Skip` naming the line it broke at; the lines before
     it have been yielded."""
     stream, raw = open_stream(path) if stream is None else (stream, io.BytesIO())
     lineno = 0
     start, end = span if span is not None else (0, None)
-    first = start == 0  # the file's first line: where a byte-order mark may be
+    first = head and start == 0  # the file's first line: where a byte-order mark may be
     with raw, stream:
         try:
             pos = _line_start(raw, start) if start else 0
@@ -255,13 +257,20 @@ def jsonl_lines(path: Path, stream=None, at=None, span: tuple[int, int] | None =
                 elif line.strip():
                     yield lineno, line[3:] if first and lineno == 1 and line.startswith(codecs.BOM_UTF8) else line
         except STREAM_ERRORS as exc:
-            if isinstance(exc, OSError) and exc.errno is not None:
-                raise  # a read error of the file itself, reported by the caller
-            kind = "zstandard" if isinstance(exc, zstandard.ZstdError) else "gzip"
-            after = f" after line {lineno}" if lineno else ""
-            raise Skip(f"corrupt or not {kind} data{after}: {exc or type(exc).__name__}") from None
+            raise damage(exc, lineno) from None
     if done is not None:
         done(lineno)
+
+
+def damage(exc: Exception, lineno: int) -> Skip:
+    """What a compressed stream that broke after ``lineno`` lines is reported as; a read
+    error of the file itself (an OSError with an errno) is raised as it is, for the
+    caller to report."""
+    if isinstance(exc, OSError) and exc.errno is not None:
+        raise exc
+    kind = "zstandard" if isinstance(exc, zstandard.ZstdError) else "gzip"
+    after = f" after line {lineno}" if lineno else ""
+    return Skip(f"corrupt or not {kind} data{after}: {exc or type(exc).__name__}")
 
 
 def _line_start(raw, start: int) -> int:

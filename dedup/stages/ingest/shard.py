@@ -7,13 +7,19 @@ differs. Text, JSONL (not standard input), CSV/TSV and Parquet files are read th
 the pages of HTML files and web archives are extracted on the engine already. A plain
 JSONL file larger than a shard is read as pieces of lines, a Parquet file as runs of its
 row groups, one a shard (a corpus is often one large file): 34.0 s -> 18.9 s for a
-million articles' 2 GB of JSONL on 2 workers (benchmarks/RESULTS.md).
+million articles' 2 GB of JSONL on 2 workers (benchmarks/RESULTS.md). A compressed
+(.gz, .zst) JSONL file cannot be cut where it lies: the process that plans the shards
+decompresses it into pieces in the workspace while the workers read the pieces before
+(:func:`inflated`).
 """
 
 from __future__ import annotations
 
 import json
+import os
+from collections.abc import Callable, Iterator
 from dataclasses import replace
+from pathlib import Path
 from typing import NamedTuple
 
 from .files import Planned
@@ -59,6 +65,10 @@ def groups(files: list[Planned]) -> list[list[Planned]]:
             out += [[piece] for piece in pieces(p, target)]
             size = None
             continue
+        if p.size > target and inflatable(p):
+            out.append([replace(p, cut=target)])  # pieces made as the shards are read (shard_items)
+            size = None
+            continue
         if not out or size is None or size + p.size > target or len(out[-1]) >= SHARD_FILES:
             out.append([])
             size = 0
@@ -73,6 +83,12 @@ def splittable(p: Planned) -> bool:
     if p.span is not None:
         return False
     return p.kind == "parquet" or p.kind == "jsonl" and p.path.name.lower().endswith((".jsonl", ".ndjson"))
+
+
+def inflatable(p: Planned) -> bool:
+    """A compressed JSONL file (read in pieces decompressed by the driver, :func:`inflated`)."""
+    return p.span is None and not p.cut and p.kind == "jsonl" and p.path.name.lower().endswith(
+        tuple(a + b for a in (".jsonl", ".ndjson") for b in (".gz", ".zst")))
 
 
 def pieces(p: Planned, target: int) -> list[Planned]:
@@ -92,12 +108,29 @@ def pieces(p: Planned, target: int) -> list[Planned]:
     return [replace(p, size=e - s, span=(s, e)) for s, e in zip(cuts, cuts[1:])]
 
 
-def read_shard(state: None, item: tuple[str, list[Planned], FieldMap]) -> Shard:
-    """Read ``files`` into the workspace file ``path`` (``item``: path, files, fields),
+def shard_items(todo: list[list[Planned]], shards: Callable[[int], str], fields: FieldMap) -> Iterator[tuple]:
+    """The items of :func:`read_shard` for the groups ``todo`` (:func:`groups`): the k-th
+    shard's path ``shards(k)``; a compressed file's pieces are decompressed here as the
+    items are taken (:func:`inflated`), so the workers read while the next is made."""
+    k = 0
+    for g in todo:
+        if not g[0].cut:
+            yield shards(k), g, fields, None
+            k += 1
+            continue
+        first = k
+        for piece, error in inflated(g[0], lambda j: f"{shards(first + j)}.jsonl"):
+            yield shards(k), [piece], fields, error
+            k += 1
+
+
+def read_shard(state: None, item: tuple[str, list[Planned], FieldMap, Exception | None]) -> Shard:
+    """Read ``files`` into the workspace file ``path`` (``item``: path, files, fields, and
+    the error that ended the reading after the last file's lines, :func:`inflated`),
     as :func:`dedup.stages.ingest.iter_sourced` reads them."""
     from . import Skip, _Meter, _read_file
 
-    path, files, fields = item
+    path, files, fields, error = item
     records = Records(path)
     entries: list[tuple] = []
     problems: list[Problem] = []
@@ -110,11 +143,16 @@ def read_shard(state: None, item: tuple[str, list[Planned], FieldMap]) -> Shard:
                 d = s.doc
                 records.append(doc_record(d))
                 entries.append((d.id, s.path, s.line, d.source, d.url, d.author))
+            if error is not None:
+                raise error
             stopped = False
         except Skip as skip:
             problems.append(Problem(path=p.label, line=skip.line, message=skip.message))
         except OSError as exc:
             problems.append(Problem(path=p.label, message=f"cannot read: {exc.strerror or exc}"))
+        finally:
+            if p.copy is not None:
+                _remove(p.copy)
         read.append((meter.lines, stopped))
     return Shard(records.handoff(), entries, problems, files, read)
 
@@ -143,7 +181,7 @@ class Pieces:
         if not p.span[0]:
             if not shard.entries and not stopped:
                 self.dropped.add(label)
-                self.again.append(replace(p, span=None))
+                self.again.append(replace(p, span=None, cut=0, copy=None))
                 return self._drop(shard)
             self.lines[label] = 0
         offset = self.lines[label]
@@ -162,3 +200,130 @@ class Pieces:
     def _drop(shard: Shard) -> None:
         shard.records.discard()
         return None
+
+
+def _remove(path) -> None:
+    try:
+        os.unlink(path)
+    except OSError:  # gone already; the workspace's removal takes what is left
+        pass
+
+
+def inflated(p: Planned, where: Callable[[int], str]) -> Iterator[tuple[Planned, Exception | None]]:
+    """A compressed JSONL file in pieces: its data decompressed here, in order, into
+    workspace files (``where(k)``, the k-th) of about ``p.cut`` bytes that end at a line's
+    end, each a piece a worker reads as a plain file (``Planned.copy``; ``span``: its
+    bytes of the decompressed data; ``size``: the compressed bytes it came from, for
+    progress). The lines are read as :func:`~dedup.stages.ingest.read.jsonl_lines` reads
+    them (the same calls), so a damaged stream breaks after the same line; the error goes
+    with the last piece, raised after its lines. A file whose first ``GIVE_UP`` lines
+    cannot be records ends with the piece that holds them (one reading gives up there)."""
+    from . import GIVE_UP
+    from .read import _CHUNK, MAX_DOCUMENT_BYTES, STREAM_ERRORS, damage, open_stream
+
+    try:
+        stream, raw = open_stream(p.path)
+    except OSError:
+        yield replace(p, cut=0), None  # read whole by a worker, which reports it
+        return
+    k = lineno = data_at = raw_at = 0  # pieces made; lines read; decompressed, compressed bytes before
+    seen = 0  # lines with text, while none of them could be a record (-1: one could)
+    ends = False
+    with raw, stream:
+        while not ends:
+            out, error = _Copy(where(k)), None
+            try:
+                while out.size < p.cut:
+                    line = stream.readline(MAX_DOCUMENT_BYTES + 1)
+                    if not line:
+                        ends = True
+                        break
+                    lineno += 1
+                    out.add(line)
+                    long = len(line) > MAX_DOCUMENT_BYTES and not line.endswith(b"\n")
+                    part = line
+                    while long and part and not part.endswith(b"\n"):  # over-long: the worker skips it
+                        part = stream.readline(_CHUNK)
+                        out.add(part)
+                    out.line_done()
+                    if seen >= 0 and not long and line.lstrip().startswith((b"{", b"\xef\xbb\xbf")):
+                        seen = -1  # may be a record (a line that is not cannot be)
+                    elif seen >= 0 and (long or line.strip()):
+                        seen += 1
+                        ends = seen >= GIVE_UP
+            except STREAM_ERRORS as exc:
+                out.drop_line()  # the line it broke in is not read
+                try:
+                    error = damage(exc, lineno)
+                except OSError as failed:  # the file itself could not be read
+                    error = failed
+                ends = True
+            except BaseException:
+                out.abandon()
+                raise
+            out.close()
+            at = p.size if ends else min(p.size, max(raw_at, raw.tell()))
+            yield replace(p, size=at - raw_at, span=(data_at, data_at + out.size), cut=0, copy=Path(out.path)), error
+            k, data_at, raw_at = k + 1, data_at + out.size, at
+
+
+class _Copy:
+    """A piece's decompressed lines written to the workspace (every write checked); the
+    line being copied can be dropped (a stream that broke inside it)."""
+
+    FLUSH = 2**20
+
+    def __init__(self, path: str):
+        from ...storage.spill import workspace_error
+
+        self.path, self._where = path, os.path.dirname(path) or "."
+        try:
+            self._fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        except OSError as exc:
+            raise workspace_error(exc, self._where) from None
+        self._parts: list[bytes] = []
+        self._pending = 0  # bytes in _parts
+        self._written = 0  # bytes in the file
+        self.size = 0  # bytes of the whole lines copied
+        self._line = 0  # bytes of the line being copied
+
+    def add(self, data: bytes) -> None:
+        self._parts.append(data)
+        self._pending += len(data)
+        self._line += len(data)
+        if self._pending >= self.FLUSH:
+            self._flush()
+
+    def line_done(self) -> None:
+        self.size += self._line
+        self._line = 0
+
+    def drop_line(self) -> None:
+        if self._line:
+            self._flush()
+            os.ftruncate(self._fd, self.size)
+            self._written, self._line = self.size, 0
+
+    def _flush(self) -> None:
+        from ...storage.spill import write_all
+
+        if self._parts:
+            write_all(self._fd, b"".join(self._parts), self._written, self._where)
+            self._written += self._pending
+            self._parts, self._pending = [], 0
+
+    def close(self) -> None:
+        try:
+            self._flush()
+        except BaseException:
+            self.abandon()
+            raise
+        os.close(self._fd)
+
+    def abandon(self) -> None:
+        """Close and remove the file (a copy that failed, or a run stopped)."""
+        try:
+            os.close(self._fd)
+        except OSError:
+            pass
+        _remove(self.path)
