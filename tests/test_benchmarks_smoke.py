@@ -215,3 +215,14 @@ def test_stage_cost_switches_stages_off_that_exist(capsys):
     assert re.search(r"^\| 1 \| [\d.]+ \| [\d.]+ \| [\d.]+ \|", out, re.M)
     sizes = re.search(r"Reports \(clusters / links\): base (\d+ / \d+), now (\d+ / \d+), off (\d+ / \d+)", out)
     assert sizes and sizes[1] == sizes[2] and sizes[1] != "0 / 0"  # the same code as the base: the same report
+
+
+def test_ingest_benchmark_reads_every_format_alike(corpus, tmp_path, capsys):
+    from benchmarks.ingest import main
+
+    main([str(corpus[0] / "corpus.jsonl"), "--tmp", str(tmp_path / "tmp"), "--runs", "1", "--out", str(tmp_path)])
+    rows = json.loads((tmp_path / "ingest.json").read_text())["rows"]
+    assert [r["format"] for r in rows] == ["jsonl", "jsonl.gz", "jsonl.zst", "parquet"]
+    assert {r["docs"] for r in rows} == {60}  # (it stops when the formats' digests differ)
+    assert all(r["median_s"] > 0 for r in rows) and rows[0]["pyarrow_median_s"] > 0
+    assert "| jsonl.gz |" in capsys.readouterr().out
