@@ -260,7 +260,11 @@ def test_a_large_compressed_file_is_read_by_the_workers_in_pieces(tmp_path, monk
     assert there_problems[1].message.endswith(f"big.jsonl.{codec}:8 is kept")
 
 
-def test_a_compressed_file_of_no_records_is_decompressed_only_as_far_as_one_reading_reads(tmp_path, monkeypatch):
+@pytest.mark.parametrize("lines", [
+    [b"not a record %d" % k for k in range(5000)],
+    [json.dumps({"newid": k, "text": f"story {k}"}).encode() for k in range(5000)],  # records under other names
+], ids=["not-records", "other-names"])
+def test_a_compressed_file_one_reading_gives_up_on_is_not_decompressed_into_pieces(tmp_path, monkeypatch, lines):
     made = []
     real = shard_mod._Copy
 
@@ -270,14 +274,13 @@ def test_a_compressed_file_of_no_records_is_decompressed_only_as_far_as_one_read
             super().__init__(path)
 
     monkeypatch.setattr(shard_mod, "_Copy", Counted)
-    data = b"".join(b"not a record %d\n" % k for k in range(5000))
     path = tmp_path / "big.jsonl.gz"
-    path.write_bytes(gzip.compress(data))
-    (here, here_problems), (there, there_problems) = _whole_and_pieces(tmp_path, monkeypatch, path, 200)  # 12 lines a piece
+    path.write_bytes(gzip.compress(b"\n".join(lines) + b"\n"))
+    (here, here_problems), (there, there_problems) = _whole_and_pieces(tmp_path, monkeypatch, path, 200)
     assert len(here) == len(there) == 0
     assert there_problems == here_problems and len(there_problems) == 1
     assert "not read past line 20" in there_problems[0].message
-    assert len(made) == 2  # the pieces through line 20, not the 5,000 lines' 380
+    assert made == []  # read whole by a worker, which gives up at line 20: not 5,000 lines decompressed
 
 
 @pytest.mark.parametrize("codec", ["gz", "zst"])

@@ -119,7 +119,7 @@ def shard_items(todo: list[list[Planned]], shards: Callable[[int], str], fields:
             k += 1
             continue
         first = k
-        for piece, error in inflated(g[0], lambda j: f"{shards(first + j)}.jsonl"):
+        for piece, error in inflated(g[0], lambda j: f"{shards(first + j)}.jsonl", fields):
             yield shards(k), [piece], fields, error
             k += 1
 
@@ -209,25 +209,28 @@ def _remove(path) -> None:
         pass
 
 
-def inflated(p: Planned, where: Callable[[int], str]) -> Iterator[tuple[Planned, Exception | None]]:
+def inflated(p: Planned, where: Callable[[int], str], fields: FieldMap) -> Iterator[tuple[Planned, Exception | None]]:
     """A compressed JSONL file in pieces: its data decompressed here, in order, into
     workspace files (``where(k)``, the k-th) of about ``p.cut`` bytes that end at a line's
     end, each a piece a worker reads as a plain file (``Planned.copy``; ``span``: its
     bytes of the decompressed data; ``size``: the compressed bytes it came from, for
     progress). The lines are read as :func:`~dedup.stages.ingest.read.jsonl_lines` reads
     them (the same calls), so a damaged stream breaks after the same line; the error goes
-    with the last piece, raised after its lines. A file whose first ``GIVE_UP`` lines
-    cannot be records ends with the piece that holds them (one reading gives up there)."""
-    from . import GIVE_UP
+    with the last piece, raised after its lines. A file with no document under ``fields``
+    before one reading would give up (no record in its first lines, or records under other
+    names) is not decompressed further: it is one piece, read whole by a worker."""
     from .read import _CHUNK, MAX_DOCUMENT_BYTES, STREAM_ERRORS, damage, open_stream
 
+    whole = replace(p, cut=0)
+    if not _has_document(whole, fields):
+        yield whole, None  # read whole by a worker, which gives up (or reports it) as one reading does
+        return
     try:
         stream, raw = open_stream(p.path)
     except OSError:
-        yield replace(p, cut=0), None  # read whole by a worker, which reports it
+        yield whole, None
         return
     k = lineno = data_at = raw_at = 0  # pieces made; lines read; decompressed, compressed bytes before
-    seen = 0  # lines with text, while none of them could be a record (-1: one could)
     ends = False
     with raw, stream:
         while not ends:
@@ -246,11 +249,6 @@ def inflated(p: Planned, where: Callable[[int], str]) -> Iterator[tuple[Planned,
                         part = stream.readline(_CHUNK)
                         out.add(part)
                     out.line_done()
-                    if seen >= 0 and not long and line.lstrip().startswith((b"{", b"\xef\xbb\xbf")):
-                        seen = -1  # may be a record (a line that is not cannot be)
-                    elif seen >= 0 and (long or line.strip()):
-                        seen += 1
-                        ends = seen >= GIVE_UP
             except STREAM_ERRORS as exc:
                 out.drop_line()  # the line it broke in is not read
                 try:
@@ -265,6 +263,17 @@ def inflated(p: Planned, where: Callable[[int], str]) -> Iterator[tuple[Planned,
             at = p.size if ends else min(p.size, max(raw_at, raw.tell()))
             yield replace(p, size=at - raw_at, span=(data_at, data_at + out.size), cut=0, copy=Path(out.path)), error
             k, data_at, raw_at = k + 1, data_at + out.size, at
+
+
+def _has_document(p: Planned, fields: FieldMap) -> bool:
+    """Whether one reading of ``p`` yields a document before it stops (its first lines
+    all bad, damage, an unreadable file): read here only as far as that first document."""
+    from . import Skip, _Meter, _read_file
+
+    try:
+        return next(_read_file(p, [], fields, _Meter([], None)), None) is not None
+    except (Skip, OSError):
+        return False
 
 
 class _Copy:
