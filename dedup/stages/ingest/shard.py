@@ -250,7 +250,6 @@ def inflated(p: Planned, where: Callable[[int], str], fields: FieldMap) -> Itera
                         out.add(part)
                     out.line_done()
             except STREAM_ERRORS as exc:
-                out.drop_line()  # the line it broke in is not read
                 try:
                     error = damage(exc, lineno)
                 except OSError as failed:  # the file itself could not be read
@@ -259,6 +258,12 @@ def inflated(p: Planned, where: Callable[[int], str], fields: FieldMap) -> Itera
             except BaseException:
                 out.abandon()
                 raise
+            if error is not None:
+                try:
+                    out.drop_line()  # the line it broke in is not read
+                except BaseException:
+                    out.abandon()
+                    raise
             out.close()
             at = p.size if ends else min(p.size, max(raw_at, raw.tell()))
             yield replace(p, size=at - raw_at, span=(data_at, data_at + out.size), cut=0, copy=Path(out.path)), error
@@ -308,9 +313,14 @@ class _Copy:
         self._line = 0
 
     def drop_line(self) -> None:
+        from ...storage.spill import workspace_error
+
         if self._line:
             self._flush()
-            os.ftruncate(self._fd, self.size)
+            try:
+                os.ftruncate(self._fd, self.size)
+            except OSError as exc:
+                raise workspace_error(exc, self._where) from None
             self._written, self._line = self.size, 0
 
     def _flush(self) -> None:
