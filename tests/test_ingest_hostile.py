@@ -126,7 +126,7 @@ def test_files_of_other_types_in_a_directory_are_reported_per_extension(tmp_path
     assert [d.id for d in docs] == ["a.txt", "x.html", "y.HTML", "z.htm"]  # HTML is read now
     msgs = sorted(p.message for p in problems)
     assert msgs[:2] == ["1 .jpg file (not a corpus file type; read are .txt, .md, .html, .htm, .jsonl[.gz|.zst], "
-                        ".ndjson, .warc[.gz], .arc[.gz], .csv[.gz], .tsv[.gz], .parquet)",
+                        ".ndjson[.gz|.zst], .warc[.gz], .arc[.gz], .csv[.gz], .tsv[.gz], .parquet)",
                         "1 .json file (a .json file is not read; JSONL (one object a line) is, as .jsonl)"]
     assert any(m.startswith("1 .text file (") for m in msgs)
     assert any(m.startswith("1 file without an extension (") for m in msgs)

@@ -260,20 +260,30 @@ def test_a_large_compressed_file_is_read_by_the_workers_in_pieces(tmp_path, monk
     assert there_problems[1].message.endswith(f"big.jsonl.{codec}:8 is kept")
 
 
+def _count_pieces(monkeypatch) -> list:
+    """The decompressed pieces the driver makes, as ``[path, bytes copied]`` (filled in
+    as they are closed)."""
+    made = []
+
+    class Counted(shard_mod._Copy):
+        def __init__(self, path):
+            super().__init__(path)
+            made.append([path, None])
+
+        def close(self):
+            made[-1][1] = self.size
+            super().close()
+
+    monkeypatch.setattr(shard_mod, "_Copy", Counted)
+    return made
+
+
 @pytest.mark.parametrize("lines", [
     [b"not a record %d" % k for k in range(5000)],
     [json.dumps({"newid": k, "text": f"story {k}"}).encode() for k in range(5000)],  # records under other names
 ], ids=["not-records", "other-names"])
 def test_a_compressed_file_one_reading_gives_up_on_is_not_decompressed_into_pieces(tmp_path, monkeypatch, lines):
-    made = []
-    real = shard_mod._Copy
-
-    class Counted(real):
-        def __init__(self, path):
-            made.append(path)
-            super().__init__(path)
-
-    monkeypatch.setattr(shard_mod, "_Copy", Counted)
+    made = _count_pieces(monkeypatch)
     path = tmp_path / "big.jsonl.gz"
     path.write_bytes(gzip.compress(b"\n".join(lines) + b"\n"))
     (here, here_problems), (there, there_problems) = _whole_and_pieces(tmp_path, monkeypatch, path, 200)
@@ -298,3 +308,33 @@ def test_a_stream_that_breaks_inside_an_over_long_line_loses_that_line_only(tmp_
     assert len(here) == 6 and _facts(there) == _facts(here)
     assert there_problems == here_problems
     assert [p.message.split(":")[0] for p in there_problems] == [f"corrupt or not {'gzip' if codec == 'gz' else 'zstandard'} data after line 7"]
+
+
+def test_an_over_long_line_is_read_past_not_copied_whole(tmp_path, monkeypatch):
+    monkeypatch.setattr(read_mod, "MAX_DOCUMENT_BYTES", 64)
+    made = _count_pieces(monkeypatch)
+    good = [json.dumps({"id": f"d{k}", "text": f"story {k}"}).encode() for k in range(40)]
+    lines = good[:20] + [b"x" * 100_000] + good[20:] + [b"y" * 100_000]  # the last without a line end
+    path = tmp_path / "big.jsonl.gz"
+    path.write_bytes(gzip.compress(b"\n".join(lines)))
+    (here, here_problems), (there, there_problems) = _whole_and_pieces(tmp_path, monkeypatch, path, 300)
+    _assert_same(here, here_problems, there, there_problems)
+    assert [p.line for p in there_problems] == [21, 42] and len(there) == 40
+    assert sum(size for _, size in made) < 4_000  # the 200 kB of over-long lines were not copied
+
+
+def test_the_first_piece_holds_the_first_document_and_none_is_empty(tmp_path, monkeypatch):
+    """A file opening with blank lines: no piece is read again by name in the driver (a
+    file deleted or replaced meanwhile would be read wrong), and no empty piece is made."""
+    made = _count_pieces(monkeypatch)
+    docs = [json.dumps({"id": f"d{k}", "text": f"story {k} " + "word " * k}) for k in range(200)]
+    data = b"\n" * 5000 + ("\n".join(docs) + "\n").encode()
+    path = tmp_path / "big.ndjson.gz"
+    path.write_bytes(gzip.compress(data))
+    again = []
+    monkeypatch.setattr(shard_mod.Pieces, "_drop", staticmethod(lambda shard: again.append(shard)))
+    (here, here_problems), (there, there_problems) = _whole_and_pieces(tmp_path, monkeypatch, path, 500)
+    _assert_same(here, here_problems, there, there_problems)
+    assert len(here) == 200 and len(made) >= 5
+    assert again == []  # no piece left out, so nothing read again
+    assert all(size for _, size in made)

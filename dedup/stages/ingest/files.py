@@ -23,7 +23,7 @@ from .read import not_regular
 from ...models import Problem
 
 TEXT_SUFFIXES = (".txt", ".md")
-JSONL_SUFFIXES = (".jsonl", ".jsonl.gz", ".jsonl.zst", ".ndjson")
+JSONL_SUFFIXES = (".jsonl", ".jsonl.gz", ".jsonl.zst", ".ndjson", ".ndjson.gz", ".ndjson.zst")
 HTML_SUFFIXES = (".html", ".htm")
 WARC_SUFFIXES = (".warc", ".warc.gz", ".arc", ".arc.gz")
 TABLE_SUFFIXES = (".csv", ".tsv", ".csv.gz", ".tsv.gz", ".parquet")
@@ -36,7 +36,7 @@ _NAMED = ("text", "html")  # kinds whose id is the file's path; the others' reco
 _WHY_NOT = {
     ".json": "a .json file is not read; JSONL (one object a line) is, as .jsonl",
 }
-_READ = ".txt, .md, .html, .htm, .jsonl[.gz|.zst], .ndjson, .warc[.gz], .arc[.gz], .csv[.gz], .tsv[.gz], .parquet"
+_READ = ".txt, .md, .html, .htm, .jsonl[.gz|.zst], .ndjson[.gz|.zst], .warc[.gz], .arc[.gz], .csv[.gz], .tsv[.gz], .parquet"
 
 
 @dataclass(frozen=True)

@@ -216,13 +216,15 @@ def inflated(p: Planned, where: Callable[[int], str], fields: FieldMap) -> Itera
     bytes of the decompressed data; ``size``: the compressed bytes it came from, for
     progress). The lines are read as :func:`~dedup.stages.ingest.read.jsonl_lines` reads
     them (the same calls), so a damaged stream breaks after the same line; the error goes
-    with the last piece, raised after its lines. A file with no document under ``fields``
-    before one reading would give up (no record in its first lines, or records under other
-    names) is not decompressed further: it is one piece, read whole by a worker."""
+    with the last piece, raised after its lines. An over-long line is read past and copied
+    as its first bytes only. A file with no document under ``fields`` before one reading
+    would give up (no record in its first lines, or records under other names) is not
+    decompressed further: it is one piece, read whole by a worker."""
     from .read import _CHUNK, MAX_DOCUMENT_BYTES, STREAM_ERRORS, damage, open_stream
 
     whole = replace(p, cut=0)
-    if not _has_document(whole, fields):
+    first = _first_document(whole, fields)
+    if first is None:
         yield whole, None  # read whole by a worker, which gives up (or reports it) as one reading does
         return
     try:
@@ -236,19 +238,24 @@ def inflated(p: Planned, where: Callable[[int], str], fields: FieldMap) -> Itera
         while not ends:
             out, error = _Copy(where(k)), None
             try:
-                while out.size < p.cut:
+                # the first piece holds the first document, so that it is never read again
+                while out.size < p.cut or lineno < first:
                     line = stream.readline(MAX_DOCUMENT_BYTES + 1)
                     if not line:
                         ends = True
                         break
                     lineno += 1
                     out.add(line)
-                    long = len(line) > MAX_DOCUMENT_BYTES and not line.endswith(b"\n")
-                    part = line
-                    while long and part and not part.endswith(b"\n"):  # over-long: the worker skips it
-                        part = stream.readline(_CHUNK)
-                        out.add(part)
+                    if len(line) > MAX_DOCUMENT_BYTES and not line.endswith(b"\n"):
+                        # over-long: read past, never held or copied whole; its first bytes
+                        # and a line end are enough for the worker to skip it as one reading does
+                        part = line
+                        while part and not part.endswith(b"\n"):
+                            part = stream.readline(_CHUNK)
+                        out.add(b"\n")
                     out.line_done()
+                if not ends and not stream.peek(1):  # the end: this piece is the last, not an empty one after it
+                    ends = True
             except STREAM_ERRORS as exc:
                 try:
                     error = damage(exc, lineno)
@@ -270,15 +277,17 @@ def inflated(p: Planned, where: Callable[[int], str], fields: FieldMap) -> Itera
             k, data_at, raw_at = k + 1, data_at + out.size, at
 
 
-def _has_document(p: Planned, fields: FieldMap) -> bool:
-    """Whether one reading of ``p`` yields a document before it stops (its first lines
-    all bad, damage, an unreadable file): read here only as far as that first document."""
+def _first_document(p: Planned, fields: FieldMap) -> int | None:
+    """The line of the first document one reading of ``p`` yields, None when it stops
+    before one (its first lines all bad, damage, an unreadable file): read here only as
+    far as that line."""
     from . import Skip, _Meter, _read_file
 
     try:
-        return next(_read_file(p, [], fields, _Meter([], None)), None) is not None
+        found = next(_read_file(p, [], fields, _Meter([], None)), None)
     except (Skip, OSError):
-        return False
+        return None
+    return None if found is None else found.line
 
 
 class _Copy:
