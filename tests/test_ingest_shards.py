@@ -338,3 +338,33 @@ def test_the_first_piece_holds_the_first_document_and_none_is_empty(tmp_path, mo
     assert len(here) == 200 and len(made) >= 5
     assert again == []  # no piece left out, so nothing read again
     assert all(size for _, size in made)
+
+
+@pytest.mark.parametrize("jobs", [1, 2])
+@pytest.mark.parametrize("kind", ["jsonl", "parquet"])
+def test_a_file_deleted_after_planning_is_read_whole_in_pieces(tmp_path, monkeypatch, jobs, kind):
+    """One reading keeps its file open; the pieces read it through the descriptor the
+    driver keeps, so a file removed once the pieces are planned is still read whole."""
+    docs = [{"id": f"d{k:04d}", "text": article(k, 2)} for k in range(300)]
+    path = tmp_path / f"big.{kind}"
+    if kind == "parquet":
+        import pyarrow as pa
+        import pyarrow.parquet as pq
+
+        pq.write_table(pa.Table.from_pylist(docs), path, row_group_size=50)
+    else:
+        path.write_text("".join(json.dumps(d) + "\n" for d in docs), encoding="utf-8")
+    here, here_problems = _read(tmp_path, path, "here", None, shards=False)
+    real = shard_mod.shard_items
+
+    def removed_first(*args):
+        path.unlink()  # after planning, before any piece is read
+        yield from real(*args)
+
+    monkeypatch.setattr(shard_mod, "shard_items", removed_first)
+    monkeypatch.setattr(shard_mod, "SHARD_MIN", 1)
+    monkeypatch.setattr(shard_mod, "SHARD_MAX", path.stat().st_size // 5)
+    there, there_problems = _read(tmp_path, path, "there", Inline() if jobs == 1 else LocalEngine(jobs), shards=True)
+    assert not path.exists() and len(there._shards) >= 4
+    _assert_same(here, here_problems, there, there_problems)
+    assert len(there) == 300

@@ -270,14 +270,23 @@ def iter_sourced(inputs: Iterable[Input], problems: list[Problem], fields: Field
     items = list(inputs)
     fields = fields or FieldMap()
     files = plan([x for x in items if _is_path(x)], problems)
-    meter = _Meter(files, progress)
+    held: list[int] = []  # files read in pieces, open here (see shard.hold) until the end
+    try:
+        yield from _sourced(items, files, problems, fields, _Meter(files, progress), engine, shards, held)
+    finally:
+        for fd in held:
+            os.close(fd)
+
+
+def _sourced(items, files, problems, fields, meter, engine, shards, held) -> Iterator[Sourced | Shard]:
     if shards is not None and engine is not None:
-        from .shard import KINDS, Pieces, groups, read_shard, shard_items
+        from .shard import KINDS, Pieces, groups, hold, read_shard, shard_items
 
         todo = groups([p for p in files if p.kind in KINDS])
         if len(todo) < 2 and not any(g[0].cut for g in todo):  # one shard gains nothing from workers
             todo = []  # read here, with progress as it goes
         files = [p for p in files if p.kind not in KINDS or not todo]
+        todo = hold(todo, engine, held)
         joined = Pieces()
         for shard in run_on(engine, read_shard, shard_items(todo, shards, fields)):
             shard = joined.placed(shard)

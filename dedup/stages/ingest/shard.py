@@ -108,6 +108,35 @@ def pieces(p: Planned, target: int) -> list[Planned]:
     return [replace(p, size=e - s, span=(s, e)) for s, e in zip(cuts, cuts[1:])]
 
 
+def hold(todo: list[list[Planned]], engine, held: list[int]) -> list[list[Planned]]:
+    """``todo`` with each file read in pieces opened here once (its descriptor appended
+    to ``held``, closed by the caller) and its pieces reading it through that descriptor
+    (``/proc/self/fd/N``), as one reading keeps the file open: a file deleted or replaced
+    after planning is still read whole. Only where the workers are this process or its
+    forks (they inherit the descriptor) and ``/proc`` names them; elsewhere by path."""
+    if getattr(engine, "name", None) not in ("local", "inline") or not os.path.isdir("/proc/self/fd"):
+        return todo
+    from .read import Skip, open_regular
+
+    opened: dict[Path, Path] = {}
+    out = []
+    for g in todo:
+        p = g[0]
+        if len(g) == 1 and p.span is not None and not p.copy:
+            if p.path not in opened:
+                try:
+                    fh = open_regular(p.path)
+                except (OSError, Skip):  # gone, or no longer a regular file: the pieces report it
+                    opened[p.path] = p.path
+                else:
+                    held.append(os.dup(fh.fileno()))
+                    fh.close()
+                    opened[p.path] = Path(f"/proc/self/fd/{held[-1]}")
+            g = [replace(p, path=opened[p.path])]
+        out.append(g)
+    return out
+
+
 def shard_items(todo: list[list[Planned]], shards: Callable[[int], str], fields: FieldMap) -> Iterator[tuple]:
     """The items of :func:`read_shard` for the groups ``todo`` (:func:`groups`): the k-th
     shard's path ``shards(k)``; a compressed file's pieces are decompressed here as the
