@@ -261,20 +261,23 @@ def test_a_large_compressed_file_is_read_by_the_workers_in_pieces(tmp_path, monk
 
 
 def _count_pieces(monkeypatch) -> list:
-    """The decompressed pieces the driver makes, as ``[path, bytes copied]`` (filled in
-    as they are closed)."""
+    """The decompressed pieces the driver makes, as ``[path, bytes copied]`` (the driver's
+    own record files: the pieces; the workers' shards are not counted)."""
     made = []
 
-    class Counted(shard_mod._Copy):
+    class Counted(shard_mod.Records):
         def __init__(self, path):
             super().__init__(path)
-            made.append([path, None])
+            self._made = [path, 0] if path.endswith(".jsonl") else None
+            if self._made is not None:
+                made.append(self._made)
 
-        def close(self):
-            made[-1][1] = self.size
-            super().close()
+        def append(self, record):
+            if self._made is not None:
+                self._made[1] += len(record)
+            return super().append(record)
 
-    monkeypatch.setattr(shard_mod, "_Copy", Counted)
+    monkeypatch.setattr(shard_mod, "Records", Counted)
     return made
 
 

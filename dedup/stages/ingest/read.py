@@ -233,41 +233,67 @@ def jsonl_lines(path: Path, stream=None, at=None, span: tuple[int, int] | None =
     A damaged stream raises :class:`Skip` naming the line it broke at; the lines before
     it have been yielded."""
     stream, raw = open_stream(path) if stream is None else (stream, io.BytesIO())
-    lineno = 0
     start, end = span if span is not None else (0, None)
     first = head and start == 0  # the file's first line: where a byte-order mark may be
+    lines = RawLines(stream)
     with raw, stream:
         try:
             pos = _line_start(raw, start) if start else 0
-            while end is None or pos < end:
-                line = stream.readline(MAX_DOCUMENT_BYTES + 1)
-                if not line:
-                    break
-                pos += len(line)
-                lineno += 1
+            for line, n in (lines if end is None or pos < end else ()):
+                pos += n
+                lineno = lines.count
                 if at is not None and not lineno % 256:
                     at(raw.tell())
-                if len(line) > MAX_DOCUMENT_BYTES and not line.endswith(b"\n"):
-                    while line and not line.endswith(b"\n"):  # drain the rest, never held whole
-                        line = stream.readline(_CHUNK)
-                        pos += len(line)
+                if over_long(line):
                     yield lineno, Skip(f"line longer than {_MIB} MiB, the most one document may hold", lineno)
                 elif first and lineno == 1 and line.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
                     raise Skip("JSONL must be UTF-8; this file is UTF-16 or UTF-32", 1)
                 elif line.strip():
                     yield lineno, line[3:] if first and lineno == 1 and line.startswith(codecs.BOM_UTF8) else line
+                if end is not None and pos >= end:
+                    break
         except STREAM_ERRORS as exc:
-            raise damage(exc, lineno) from None
+            raise damage(exc, lines.count) from None
     if done is not None:
-        done(lineno)
+        done(lines.count)
 
 
-def damage(exc: Exception, lineno: int) -> Skip:
-    """What a compressed stream that broke after ``lineno`` lines is reported as; a read
-    error of the file itself (an OSError with an errno) is raised as it is, for the
-    caller to report."""
+class RawLines:
+    """The lines of a binary stream as ``(bytes, length)``, read with ``readline`` as
+    :func:`jsonl_lines` reads them (so that whoever reads them so meets a damaged stream
+    at the same line): a line over :data:`MAX_DOCUMENT_BYTES` is read past, never held
+    whole, and given as its first bytes (:func:`over_long`) with its whole length.
+    ``count``: the lines begun, the one a damaged stream broke in included."""
+
+    def __init__(self, stream):
+        self.stream, self.count = stream, 0
+
+    def __iter__(self) -> Iterator[tuple[bytes, int]]:
+        while True:
+            line = self.stream.readline(MAX_DOCUMENT_BYTES + 1)
+            if not line:
+                return
+            self.count += 1
+            n = len(line)
+            if over_long(line):
+                part = line
+                while part and not part.endswith(b"\n"):  # drain the rest, never held whole
+                    part = self.stream.readline(_CHUNK)
+                    n += len(part)
+            yield line, n
+
+
+def over_long(line: bytes) -> bool:
+    """Whether a line :class:`RawLines` gave is over :data:`MAX_DOCUMENT_BYTES` (its first bytes only)."""
+    return len(line) > MAX_DOCUMENT_BYTES and not line.endswith(b"\n")
+
+
+def damage(exc: Exception, lineno: int) -> Exception:
+    """What to raise for a compressed stream that broke after ``lineno`` lines: a
+    :class:`Skip` naming them, or the error itself when the file could not be read (an
+    OSError with an errno, for the caller to report)."""
     if isinstance(exc, OSError) and exc.errno is not None:
-        raise exc
+        return exc
     kind = "zstandard" if isinstance(exc, zstandard.ZstdError) else "gzip"
     after = f" after line {lineno}" if lineno else ""
     return Skip(f"corrupt or not {kind} data{after}: {exc or type(exc).__name__}")

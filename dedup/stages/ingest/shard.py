@@ -33,6 +33,7 @@ SHARDS = 8  # shards a corpus is cut into, unless that makes them smaller or lar
 SHARD_MIN = 2**20  # bytes: below this a shard costs more than reading it here
 SHARD_MAX = 64 * 2**20  # bytes (a larger file is a shard of its own)
 SHARD_FILES = 256  # files per shard at the most (one text file is one document)
+_FLUSH = 2**20  # bytes of a decompressed piece held before they are written
 
 
 class Shard(NamedTuple):
@@ -89,8 +90,7 @@ def splittable(p: Planned) -> bool:
 
 def inflatable(p: Planned) -> bool:
     """A compressed JSONL file (read in pieces decompressed by the driver, :func:`inflated`)."""
-    return p.span is None and not p.cut and p.kind == "jsonl" and p.path.name.lower().endswith(
-        tuple(a + b for a in (".jsonl", ".ndjson") for b in (".gz", ".zst")))
+    return p.span is None and not p.cut and p.kind == "jsonl" and p.path.name.lower().endswith((".gz", ".zst"))
 
 
 def pieces(p: Planned, target: int) -> list[Planned]:
@@ -251,7 +251,7 @@ def inflated(p: Planned, where: Callable[[int], str], fields: FieldMap) -> Itera
     as its first bytes only. A file with no document under ``fields`` before one reading
     would give up (no record in its first lines, or records under other names) is not
     decompressed further: it is one piece, read whole by a worker."""
-    from .read import _CHUNK, MAX_DOCUMENT_BYTES, STREAM_ERRORS, damage, open_stream
+    from .read import STREAM_ERRORS, RawLines, damage, open_stream, over_long
 
     whole = replace(p, cut=0)
     first = _first_document(whole, fields)
@@ -263,49 +263,43 @@ def inflated(p: Planned, where: Callable[[int], str], fields: FieldMap) -> Itera
     except OSError:
         yield whole, None
         return
-    k = lineno = data_at = raw_at = 0  # pieces made; lines read; decompressed, compressed bytes before
+    k = data_at = raw_at = 0  # pieces made; decompressed, compressed bytes before
+    lines = RawLines(stream)
+    each = iter(lines)
     ends = False
     with raw, stream:
         while not ends:
-            out, error = _Copy(where(k)), None
+            out, size, flushed, error = Records(where(k)), 0, 0, None
             try:
                 # the first piece holds the first document, so that it is never read again
-                while out.size < p.cut or lineno < first:
-                    line = stream.readline(MAX_DOCUMENT_BYTES + 1)
-                    if not line:
+                while size < p.cut or lines.count < first:
+                    got = next(each, None)
+                    if got is None:
                         ends = True
                         break
-                    lineno += 1
-                    out.add(line)
-                    if len(line) > MAX_DOCUMENT_BYTES and not line.endswith(b"\n"):
-                        # over-long: read past, never held or copied whole; its first bytes
-                        # and a line end are enough for the worker to skip it as one reading does
-                        part = line
-                        while part and not part.endswith(b"\n"):
-                            part = stream.readline(_CHUNK)
-                        out.add(b"\n")
-                    out.line_done()
+                    # an over-long line's first bytes and a line end: the worker skips it as one reading does
+                    line = got[0] + b"\n" if over_long(got[0]) else got[0]
+                    out.append(line)
+                    size += len(line)
+                    if size - flushed >= _FLUSH:  # (Records flushes by count; lines may be megabytes)
+                        out.flush()
+                        flushed = size
                 if not ends and not stream.peek(1):  # the end: this piece is the last, not an empty one after it
                     ends = True
-            except STREAM_ERRORS as exc:
-                try:
-                    error = damage(exc, lineno)
-                except OSError as failed:  # the file itself could not be read
-                    error = failed
-                ends = True
+            except STREAM_ERRORS as exc:  # the line it broke in is left out, as one reading leaves it
+                error, ends = damage(exc, lines.count), True
             except BaseException:
-                out.abandon()
+                out.discard()
                 raise
-            if error is not None:
-                try:
-                    out.drop_line()  # the line it broke in is not read
-                except BaseException:
-                    out.abandon()
-                    raise
+            try:
+                out.flush()
+            except BaseException:
+                out.discard()
+                raise
             out.close()
             at = p.size if ends else min(p.size, max(raw_at, raw.tell()))
-            yield replace(p, size=at - raw_at, span=(data_at, data_at + out.size), cut=0, copy=Path(out.path)), error
-            k, data_at, raw_at = k + 1, data_at + out.size, at
+            yield replace(p, size=at - raw_at, span=(data_at, data_at + size), cut=0, copy=Path(out.path)), error
+            k, data_at, raw_at = k + 1, data_at + size, at
 
 
 def _first_document(p: Planned, fields: FieldMap) -> int | None:
@@ -319,70 +313,3 @@ def _first_document(p: Planned, fields: FieldMap) -> int | None:
     except (Skip, OSError):
         return None
     return None if found is None else found.line
-
-
-class _Copy:
-    """A piece's decompressed lines written to the workspace (every write checked); the
-    line being copied can be dropped (a stream that broke inside it)."""
-
-    FLUSH = 2**20
-
-    def __init__(self, path: str):
-        from ...storage.spill import workspace_error
-
-        self.path, self._where = path, os.path.dirname(path) or "."
-        try:
-            self._fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        except OSError as exc:
-            raise workspace_error(exc, self._where) from None
-        self._parts: list[bytes] = []
-        self._pending = 0  # bytes in _parts
-        self._written = 0  # bytes in the file
-        self.size = 0  # bytes of the whole lines copied
-        self._line = 0  # bytes of the line being copied
-
-    def add(self, data: bytes) -> None:
-        self._parts.append(data)
-        self._pending += len(data)
-        self._line += len(data)
-        if self._pending >= self.FLUSH:
-            self._flush()
-
-    def line_done(self) -> None:
-        self.size += self._line
-        self._line = 0
-
-    def drop_line(self) -> None:
-        from ...storage.spill import workspace_error
-
-        if self._line:
-            self._flush()
-            try:
-                os.ftruncate(self._fd, self.size)
-            except OSError as exc:
-                raise workspace_error(exc, self._where) from None
-            self._written, self._line = self.size, 0
-
-    def _flush(self) -> None:
-        from ...storage.spill import write_all
-
-        if self._parts:
-            write_all(self._fd, b"".join(self._parts), self._written, self._where)
-            self._written += self._pending
-            self._parts, self._pending = [], 0
-
-    def close(self) -> None:
-        try:
-            self._flush()
-        except BaseException:
-            self.abandon()
-            raise
-        os.close(self._fd)
-
-    def abandon(self) -> None:
-        """Close and remove the file (a copy that failed, or a run stopped)."""
-        try:
-            os.close(self._fd)
-        except OSError:
-            pass
-        _remove(self.path)
