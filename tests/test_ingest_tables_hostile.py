@@ -181,6 +181,20 @@ def test_a_quote_never_closed_is_one_problem_not_the_rest_of_the_file_in_one_cel
     assert "ends inside a quoted cell" in problems[0].message
 
 
+@pytest.mark.parametrize("name", ["t.csv", "t.tsv"])
+def test_a_cell_going_on_after_its_closing_quote_is_one_problem_naming_its_lines(tmp_path, name):
+    """An unclosed quote closed by a later row's quote (``b,"never closed`` ... ``d,"x"``):
+    the csv module's non-strict mode made one cell of the rows between, silently."""
+    sep = "\t" if ".tsv" in name else ","
+    rows = [f"a{sep}{TEXT}", f'b{sep}"{TEXT} (never closed', f"c{sep}{TEXT}", f'd{sep}"x"y', f"e{sep}{TEXT}"]
+    path = tmp_path / name
+    path.write_text(f"id{sep}text\n" + "\n".join(rows) + "\n")
+    docs, problems = read_corpus(path)
+    assert [d.id for d in docs] == ["a", "e"]
+    assert [(p.line, p.skipped) for p in problems] == [(3, True)]
+    assert "(the record runs to line 5)" in problems[0].message and "expected after" in problems[0].message
+
+
 def _open_at_end(text: str) -> bool:
     """Whether ``text`` ends inside a quoted cell, by the csv module: a line added then
     joins that cell instead of making a row of its own."""
@@ -226,9 +240,18 @@ def test_any_text_past_the_cap_skips_exactly_the_records_over_it(tmp_path_factor
     path = tmp_path_factory.mktemp("t") / "t.csv"
     path.write_bytes(text.encode())
     sizes = [len(line.encode()) for line in _LINES.findall(text)]
-    reader = csv.reader(io.StringIO(text, newline=""))
+    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
     expected, start = [], 1
-    for row in reader:
+    while True:
+        try:
+            row = next(reader)
+        except StopIteration:
+            break
+        except csv.Error:  # more after a closing quote, or the end inside a quote: the record is one problem
+            if reader.line_num > 1:
+                expected.append((start, "skip"))
+            start = reader.line_num + 1
+            continue
         if reader.line_num > 1:
             if sum(sizes[start - 1:reader.line_num]) > cap or (reader.line_num == len(sizes) and _open_at_end(text)):
                 expected.append((start, "skip"))

@@ -29,7 +29,7 @@ from rich.console import Console
 from .. import __version__
 from ..errors import ConfigError, DedupError, exhausted
 from .common import (CheckedStream, Format, ProgressBar, ReaderGone, StdoutConsole, err_console, one_line,
-                     quiet_unraisable, stopped, terminate, warn, with_fields)
+                     quiet_unraisable, stopped, terminate, to_stderr, warn, with_fields)
 from .output import check_output_option, write_output
 from .compare_cmd import compare_cmd
 from .defaults import config_defaults
@@ -189,7 +189,7 @@ def cluster_cmd(
             for problem in outcome.problems:
                 warn(problem)
             if bar.summary():
-                sys.stderr.write(bar.summary())
+                to_stderr(bar.summary())
             _memory_line(runner)
         if output_dir is not None:
             from ..stages.shards import write_shards
@@ -224,7 +224,7 @@ def _engine(stack: ExitStack, name: str, jobs: Optional[int], scheduler: Optiona
     stack.callback(engine.close)
     link = getattr(engine, "dashboard_link", None)
     if link and not quiet:
-        sys.stderr.write(f"dedup: dask dashboard: {link}\n")
+        to_stderr(f"dedup: dask dashboard: {link}\n")
     return engine
 
 
@@ -235,7 +235,7 @@ def _memory_line(engine) -> None:
         return
     mib = 1 << 20
     parts = [f"{peak / mib:,.0f} MiB" + (f" of {limit / mib:,.0f}" if limit else "") for _, peak, limit in report()]
-    sys.stderr.write(f"dedup: dask workers' peak memory: {', '.join(parts)}\n")
+    to_stderr(f"dedup: dask workers' peak memory: {', '.join(parts)}\n")
 
 
 def _fail(message: str) -> None:
@@ -258,7 +258,7 @@ def _show_problems(problems, limit: int = 20) -> None:
     for problem in problems[:limit]:
         warn(problem)
     if len(problems) > limit:
-        sys.stderr.write(f"dedup: warning: and {len(problems) - limit} more\n")
+        to_stderr(f"dedup: warning: and {len(problems) - limit} more\n")
 
 
 def _run(argv: Optional[list[str]]) -> int:

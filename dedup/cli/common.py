@@ -140,8 +140,18 @@ def one_line(text: str) -> str:
 
 
 def warn(problem) -> None:
-    """One line on stderr for a :class:`~dedup.models.Problem` (an input skipped or noted)."""
-    sys.stderr.write(one_line(f"dedup: warning: {'skipped ' if problem.skipped else ''}{problem}") + "\n")
+    """One line on stderr for a :class:`~dedup.models.Problem` (an input skipped or noted).
+    A stderr that cannot be written (a full disk) drops it: the exit code still says so."""
+    to_stderr(one_line(f"dedup: warning: {'skipped ' if problem.skipped else ''}{problem}") + "\n")
+
+
+def to_stderr(text: str) -> None:
+    """Write ``text`` to stderr; a stderr that cannot be written (a full disk, an I/O
+    error) drops it: the exit code still says what happened."""
+    try:
+        sys.stderr.write(text)
+    except OSError:
+        pass
 
 
 _SIGNALS: list[int] = []  # the termination signals received

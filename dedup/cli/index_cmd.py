@@ -9,6 +9,7 @@ disk). Reads work on an index that cannot be written.
 from __future__ import annotations
 
 import json
+import os
 import sys
 from enum import Enum
 from pathlib import Path
@@ -21,7 +22,8 @@ from rich.table import Table
 
 from ..errors import InputError
 from ..index.errors import DuplicateIdError, IndexFileError, IndexReadOnlyError
-from .common import Format, ProgressBar, StdoutConsole, one_line, warn, with_fields
+from .common import (Format, OutputError, ProgressBar, ReaderGone, StdoutConsole, one_line, to_stderr, warn,
+                     with_fields)
 from .output import check_output_option, write_output
 from .lazy import lazy
 
@@ -92,15 +94,25 @@ def add_cmd(
     with Index.open(db, cfg) as index, ProgressBar(enabled=not quiet and _err.is_terminal) as bar:
         if check:
             index.verify()
+        before = len(index)
         # Streamed: a corpus of any size is read as it is added, in input order.
         read = [0]  # documents read: none is exit 3, as for `dedup cluster`
         sourced = _counted(iter_sourced(list(paths), problems, fields, progress=bar), read)
-        if bulk:
-            result = index.add_many((s.doc for s in sourced), batch_size=batch, skip_duplicates=True, progress=bar)
-            added, stored, repeated = result.added, [i for i in result.skipped if i not in set(result.repeated)], \
-                result.repeated
-        else:
-            added, stored, repeated = _add_each(index, sourced, fmt, bar, problems)
+        try:
+            if bulk:
+                result = index.add_many((s.doc for s in sourced), batch_size=batch, skip_duplicates=True, progress=bar)
+                added, stored, repeated = result.added, [i for i in result.skipped if i not in set(result.repeated)], \
+                    result.repeated
+            else:
+                added, stored, repeated = _add_each(index, sourced, fmt, bar, problems)
+        except ReaderGone:  # `| head`: the answers' reader gone, the load stops (never quietly: a write command)
+            raise OutputError(f"the reader of stdout has gone; {_how_far(index, before)}") from None
+        except OutputError as exc:
+            exc.args = (f"{exc}; {_how_far(index, before)}",)
+            raise
+        except KeyboardInterrupt:  # SIGTERM, Ctrl-C: exit 130, and what the index kept
+            to_stderr(f"dedup: stopped: {_how_far(index, before)}\n")
+            raise
         total = len(index)
     if not read[0]:
         _nothing_read(problems)
@@ -108,14 +120,30 @@ def add_cmd(
         for problem in problems:
             warn(problem)
         if bar.summary():
-            sys.stderr.write(bar.summary())
+            to_stderr(bar.summary())
         for ids, what in ((stored, "already in the index"), (repeated, "repeating an id met earlier in the input")):
             if ids:  # one line, not one per document: a retried load meets thousands
-                sys.stderr.write(one_line(f"dedup: warning: {_count(len(ids), 'document')} {what}, skipped "
+                to_stderr(one_line(f"dedup: warning: {_count(len(ids), 'document')} {what}, skipped "
                                           f"({_some(ids)})") + "\n")
     summary = f"added {_count(added, 'document')}; the index holds {total}\n"
-    (sys.stderr if fmt is AddFormat.jsonl and not bulk else sys.stdout).write(summary)
+    if fmt is AddFormat.jsonl and not bulk:  # stdout holds the answers
+        to_stderr(summary)
+    else:
+        try:
+            sys.stdout.write(summary)
+        except OutputError as exc:
+            exc.args = (f"{exc}; {summary.strip()}",)
+            raise
     return 1 if problems or stored or repeated else 0
+
+
+def _how_far(index: Index, before: int) -> str:
+    """How many documents a stopped load added, and what the index now holds."""
+    try:
+        now = len(index)
+    except Exception:  # the index itself failing too: say what is known
+        return "the documents added so far are kept"
+    return f"{_count(now - before, 'document')} added, kept; the index holds {now}"
 
 
 def _counted(docs, read: list[int]):
@@ -185,7 +213,7 @@ def query_cmd(
     fields=None,  # the --*-field flags, added by with_fields
 ) -> int:
     """What the article(s) in FILE copy from the indexed documents (nothing is stored)."""
-    check_output_option(output, [file] + ([db] if "://" not in db else []))  # the index is read too
+    check_output_option(output, [file] + ([db] if "://" not in db else []), _companions(db))  # the index is read too
     docs, problems = read_corpus([file], fields)
     if not docs:
         _nothing_read(problems)
@@ -238,7 +266,7 @@ def remove_cmd(
         index.remove(doc_id)
         left = len(index)
     # the id as it was looked up: one with a lone surrogate could not be written to stdout
-    sys.stdout.write(f"removed {mend_id(doc_id)}; the index holds {left}\n")
+    sys.stdout.write(one_line(f"removed {mend_id(doc_id)}; the index holds {left}") + "\n")
     return 0
 
 
@@ -294,6 +322,16 @@ def stats_cmd(
     return 0
 
 
+def _companions(db: str) -> list[tuple[str, str]]:
+    """The files SQLite keeps beside an index file, named after the file the path leads
+    to: an output written there would be taken for the index's own (or deleted with it)."""
+    if "://" in db:
+        return []
+    real = os.path.realpath(db)
+    return [(real + "-wal", "the index's write-ahead log"), (real + "-shm", "the index's shared-memory file"),
+            (real + "-journal", "the index's rollback journal")]
+
+
 @index_app.command("clusters")
 def clusters_cmd(
     db: str = typer.Argument(..., help="Index file or redis:// URL."),
@@ -303,7 +341,7 @@ def clusters_cmd(
 ) -> int:
     """The clusters of every indexed document: the same as ``dedup cluster`` on them."""
 
-    check_output_option(output, [db] if "://" not in db else [])
+    check_output_option(output, [db] if "://" not in db else [], _companions(db))
     with _open_to_read(db) as index, ProgressBar(enabled=not quiet and _err.is_terminal) as bar:
         report = index.clusters(progress=bar)
     if fmt is Format.table:

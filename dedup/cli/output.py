@@ -70,10 +70,12 @@ def resolve_output(path: Union[str, os.PathLike]) -> Target:
     raise OutputError(f"{path}: cannot write: too many levels of symbolic links")
 
 
-def check_output_option(output: Optional[str], inputs: Sequence[Union[str, os.PathLike]]) -> None:
+def check_output_option(output: Optional[str], inputs: Sequence[Union[str, os.PathLike]],
+                        reserved: Sequence[tuple[str, str]] = ()) -> None:
     """A command's ``--output`` checked before its work (a wrong path must not cost the
     work): none given, nothing to check; an empty one is a usage error (exit 2); else
-    :func:`check_output` against the command's input files."""
+    :func:`check_output` against the command's input files and ``reserved`` (``(path,
+    what it is)`` that it may not be even before they exist: an index's ``-wal`` file)."""
     if output is None:
         return
     if not output.strip():
@@ -81,6 +83,11 @@ def check_output_option(output: Optional[str], inputs: Sequence[Union[str, os.Pa
     from ..stages.ingest import CORPUS_SUFFIXES  # the names a corpus run reads in a directory
 
     check_output(output, inputs, CORPUS_SUFFIXES)
+    target = resolve_output(output)
+    for name, what in reserved:
+        if target.kind == "file" and target.path == os.path.join(os.path.realpath(os.path.dirname(os.path.abspath(name))),
+                                                                 os.path.basename(name)):
+            raise OutputRefused(f"--output {output} is {what} {name}; not writing over it")
 
 
 def check_output(path: Union[str, os.PathLike], inputs: Sequence[Union[str, os.PathLike]],

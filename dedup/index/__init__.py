@@ -12,8 +12,8 @@ from .._lazy import lazy_names
 
 _HOME = {
     **dict.fromkeys(
-        ("DuplicateIdError", "IndexDamagedError", "IndexFileError", "IndexLockedError", "IndexReadOnlyError",
-         "IndexWriteError", "SettingsMismatchError", "UnknownIdError"),
+        ("DuplicateIdError", "IndexDamagedError", "IndexFileError", "IndexFullError", "IndexLockedError",
+         "IndexReadOnlyError", "IndexWriteError", "SettingsMismatchError", "UnknownIdError"),
         ".errors",
     ),
     "Index": ".index",
@@ -27,7 +27,7 @@ __getattr__, __dir__ = lazy_names(globals(), _HOME)
 
 
 if TYPE_CHECKING:
-    from .errors import (DuplicateIdError, IndexDamagedError, IndexFileError, IndexLockedError,
+    from .errors import (DuplicateIdError, IndexDamagedError, IndexFileError, IndexFullError, IndexLockedError,
                          IndexReadOnlyError, IndexWriteError, SettingsMismatchError, UnknownIdError)
     from .index import Index
     from .results import AddResult, BulkResult, Match

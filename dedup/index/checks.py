@@ -13,7 +13,7 @@ from ..config import Config, given_config, given_jobs
 from ..errors import InputError
 from ..stages.ingest import mend_surrogates, to_document
 from ..models import Document, id_text
-from .errors import IndexFileError, SettingsMismatchError
+from .errors import IndexDamagedError, IndexFileError, SettingsMismatchError
 from . import seeds
 from .sqlite.store import APPLICATION_ID, SqliteStore
 
@@ -106,7 +106,10 @@ def check(store: SqliteStore, config: Optional[Config]) -> Config:
     if store.application_id() != APPLICATION_ID:
         raise IndexFileError(f"{path}: not a dedup index (a SQLite database of another program)")
     schema, current = store.schema_version(), store.SCHEMA
-    meta = store.meta()
+    try:
+        meta = store.meta()
+    except ValueError as exc:  # a value that is no JSON: written by no dedup
+        raise IndexDamagedError(f"{path}: index damaged: its stored settings cannot be read ({exc})") from None
     if schema > current:
         raise IndexFileError(
             f"{path}: index schema {schema} was written by a newer dedup ({meta.get('created_by', '?')}); "
@@ -115,17 +118,32 @@ def check(store: SqliteStore, config: Optional[Config]) -> Config:
     if schema < current and not (upgrade and upgrade(schema)):
         raise IndexFileError(f"{path}: index schema {schema} is older than any this dedup can read")
     stored = meta.get("config", {})
+    if not isinstance(stored, dict) or not _is_count(meta.get("generation", 0)):
+        raise IndexDamagedError(f"{path}: index damaged: its stored settings are not a dedup index's")
     known = set(Config.model_fields)
     unknown = sorted(set(stored) - known - {"bands", "rows"})
     if unknown:
         raise IndexFileError(f"{path}: index uses settings this dedup does not know: {', '.join(unknown)}")
     # A setting added after the file was written keeps its default.
-    cfg = Config(**{k: v for k, v in stored.items() if k in known})
+    try:
+        cfg = Config(**{k: v for k, v in stored.items() if k in known})
+    except ValueError as exc:  # (ConfigError is one) a stored value no dedup writes; not the user's flag
+        raise IndexDamagedError(f"{path}: index damaged: a stored setting is not valid "
+                                f"({exc})") from None
     if config is not None and config.as_dict() != cfg.as_dict():
         want, have = config.as_dict(), cfg.as_dict()
         diff = [f"{k} (index {have.get(k)}, asked {want.get(k)})" for k in sorted(want) if want.get(k) != have.get(k)]
         raise SettingsMismatchError(f"{path}: index was built with other settings: {'; '.join(diff)}")
     return cfg
+
+
+def _is_count(value) -> bool:
+    """Whether a stored counter (``generation``) reads as a whole number, as dedup writes it."""
+    try:
+        int(value)
+    except (TypeError, ValueError):
+        return False
+    return not isinstance(value, (bool, float))
 
 
 def open_arguments(config: Any, timeout: Any, jobs: Any) -> Optional[int]:

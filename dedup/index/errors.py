@@ -27,6 +27,10 @@ class IndexDamagedError(IndexFileError):
     """The index file is damaged (SQLite finds a malformed page); it is not written to."""
 
 
+class IndexFullError(IndexFileError):
+    """The disk (or quota) holding the index is full: the write was undone."""
+
+
 class IndexWriteError(IndexFileError):
     """A bulk load stopped part way: ``committed`` documents were stored before the error."""
 

@@ -25,7 +25,8 @@ from . import bulk
 from . import seeds
 from .answer import answer
 from .checks import bigram_carriers, check, mend_id, open_arguments, open_only, restory, validate, version
-from .errors import DuplicateIdError, IndexDamagedError, IndexFileError, IndexReadOnlyError, UnknownIdError
+from .errors import (DuplicateIdError, IndexDamagedError, IndexFileError, IndexFullError, IndexReadOnlyError,
+                     UnknownIdError)
 from .results import AddResult, BulkResult, Progress
 from .sqlite.store import SqliteStore
 from .upgrade import DONE_UPTO, add_analyses, add_seeds
@@ -375,8 +376,8 @@ class Index:
 
     def _remember(self, report: Report, generation: int) -> None:
         """Cache the report and rebuild links and stories from it, unless the index changed.
-        An index that cannot be written (read-only, damaged) keeps it in memory instead:
-        reading it is no write for the user."""
+        An index that cannot be written (read-only, damaged, its disk full) keeps it in memory
+        instead: reading it is no write for the user."""
         store = self._store
         if store.readonly or store.damaged:
             self._report = (generation, report.model_dump_json())
@@ -384,7 +385,7 @@ class Index:
         try:
             self.verify()  # cheap next to the clustering: no cache is written into a damaged file
             self._write_report(report, generation)
-        except (IndexReadOnlyError, IndexDamagedError):
+        except (IndexReadOnlyError, IndexDamagedError, IndexFullError):
             self._report = (generation, report.model_dump_json())
 
     def _write_report(self, report: Report, generation: int) -> None:

@@ -6,7 +6,7 @@ import functools
 import os
 import sqlite3
 
-from ..errors import IndexDamagedError, IndexFileError, IndexLockedError, IndexReadOnlyError
+from ..errors import IndexDamagedError, IndexFileError, IndexFullError, IndexLockedError, IndexReadOnlyError
 
 
 def kind(exc: sqlite3.DatabaseError) -> str:
@@ -34,7 +34,7 @@ def translate(exc: sqlite3.DatabaseError, path: str) -> IndexFileError:
         return IndexReadOnlyError(f"{path}: the index is read-only (the file or its directory cannot be "
                                   f"written); nothing was written to it")
     if code == "SQLITE_FULL":
-        return IndexFileError(f"{path}: cannot write the index: {msg}; the unfinished change was undone")
+        return IndexFullError(f"{path}: cannot write the index: {msg}; the unfinished change was undone")
     if code == "SQLITE_IOERR":
         return IndexFileError(f"{path}: disk error on the index: {msg}; any unfinished change was undone")
     if code == "SQLITE_CANTOPEN":

@@ -3,6 +3,7 @@ cannot be written)."""
 
 from __future__ import annotations
 
+import errno
 import os
 import sqlite3
 import stat
@@ -21,12 +22,21 @@ def check_path(path: str, mode: str) -> None:
     a device or FIFO reports size 0, so SQLite takes it for an empty database and writes
     a header into it (and creates ``-journal``/``-wal`` files beside it); a 0-byte file
     opened without ``rwc`` is not an index and must stay untouched. A missing path
-    (whatever ``os.stat`` cannot reach) is left to ``rwc`` to create."""
+    (whatever ``os.stat`` cannot reach) is left to ``rwc`` to create, in a directory that
+    exists. An empty name or one holding a NUL is refused (SQLite would open a temporary
+    database, or the name cut at the NUL)."""
+    if not path or "\0" in path:
+        raise IndexFileError(f"{path!r}: not a file name" + (" (it holds a NUL character)" if path else ""))
     try:
         st = os.stat(path)  # follows symlinks: the target is what SQLite would open
-    except (OSError, ValueError):
+    except OSError as exc:
+        if exc.errno == errno.ELOOP:
+            raise IndexFileError(f"{path}: too many levels of symbolic links") from None
         if mode != "rwc":
             raise IndexFileError(f"{path}: no such index") from None
+        where = os.path.dirname(os.path.realpath(path))  # a dangling symlink: where its target would be
+        if not os.path.isdir(where):
+            raise IndexFileError(f"{path}: cannot create the index: no such directory {where}") from None
         return
     if not stat.S_ISREG(st.st_mode):
         what = next((name for test, name in _KINDS if test(st.st_mode)), "a special file")

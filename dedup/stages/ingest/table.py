@@ -48,10 +48,12 @@ class _Cut(Exception):
     """The record being read went over the size cap; its lines have been read past."""
 
 
+_UNCLOSED = ("bad CSV row: the file ends inside a quoted cell of it (a '\"' never closed); this row and the "
+             "lines after it are not read")
 _LONG = object()  # what _Lines._take gives for a line over the cap (left unread)
-# The states of the csv module's parser (non-strict, doubled quotes) that decide where a
-# record ends: start of a field, in an unquoted field, in a quoted one, a quote in a quoted one.
-_S, _U, _Q, _QQ = range(4)
+# The states of the csv module's parser (strict, doubled quotes) that decide where a record
+# ends: start of a field, in an unquoted field, in a quoted one, a quote in a quoted one.
+_S, _U, _Q, _QQ, _E = range(5)  # _E: an error (more after a closing quote), the record ends with its line
 
 
 class _Lines:
@@ -126,7 +128,7 @@ class _Lines:
         data = data.rstrip(b"\r\n")  # a line's end: the caller knows
         delim, opening = self._delim, self._delim + b'"'
         pos, end = 0, len(data)
-        while pos < end:
+        while pos < end and state != _E:
             if state == _Q:
                 pos = data.find(b'"', pos) + 1
                 if not pos:
@@ -140,6 +142,8 @@ class _Lines:
             else:  # at a field's start, or after a quote in a quoted field: the next byte decides
                 c = data[pos]
                 pos += 1
+                if state == _QQ and c != 34 and c != delim[0]:
+                    return _E  # more after a closing quote: the (strict) parser's error ends the record at this line
                 state = _Q if c == 34 else _S if c == delim[0] else _U
         return state
 
@@ -191,7 +195,9 @@ def csv_records(path: Path, fields: FieldMap, at: Callable[[int], None]) -> Iter
     with raw, stream:
         try:
             lines = _Lines(stream, "\t" if tsv else ",", "TSV" if tsv else "CSV")
-            reader = csv.reader(lines, delimiter="\t" if tsv else ",")
+            # strict: a quote that closes a cell with more after it is an error, not a cell
+            # the parser mends quietly (an unclosed quote then swallows the rows after it)
+            reader = csv.reader(lines, delimiter="\t" if tsv else ",", strict=True)
             try:
                 names = next(reader, [])
             except csv.Error as exc:
@@ -209,14 +215,15 @@ def csv_records(path: Path, fields: FieldMap, at: Callable[[int], None]) -> Iter
                 except StopIteration:
                     return
                 except csv.Error as exc:
-                    yield lines.start, Skip(f"bad CSV row: {exc}")
+                    # a quoted cell that runs over line ends took the rows of those lines with it
+                    over = f" (the record runs to line {lines.line})" if lines.line > lines.start else ""
+                    yield lines.start, Skip(_UNCLOSED if lines.ends_quoted() else f"bad CSV row{over}: {exc}")
                     continue
                 except _Cut:
                     yield lines.start, Skip(f"row longer than {_MIB} MiB, the most one document may hold")
                     continue
                 if row and lines.ends_quoted():
-                    yield lines.start, Skip("bad CSV row: the file ends inside a quoted cell of it (a '\"' never "
-                                            "closed); this row and the lines after it are not read")
+                    yield lines.start, Skip(_UNCLOSED)
                 elif row:  # a blank line is no row
                     cells = [(f, row[i] if i < len(row) else None) for f, i in pairs]
                     yield lines.start, {f: v for f, v in cells if v or f in ("id", "text")}
