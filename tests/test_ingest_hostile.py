@@ -199,7 +199,24 @@ def test_corrupt_or_foreign_compressed_files_are_reported(tmp_path):
     assert msgs["b.jsonl.gz"].startswith("corrupt or not gzip data")
     assert msgs["c.jsonl.gz"].startswith("corrupt or not gzip data")
     assert msgs["d.jsonl.gz"].startswith("corrupt or not gzip data after line 3")
+    assert msgs["a.jsonl.zst"].endswith("(the file is not compressed: name it without the suffix)")
+    assert msgs["c.jsonl.gz"].endswith("(the file is not compressed: name it without the suffix)")
+    assert "name it" not in msgs["b.jsonl.gz"]  # gzip data, damaged: its name is right
     assert len(problems) == 4
+
+
+@pytest.mark.parametrize("name", ["t.jsonl.gz", "t.csv.gz", "t.jsonl.zst"])
+def test_a_file_compressed_otherwise_than_its_name_says_is_named_so(tmp_path, name):
+    """zstandard data named .gz (and gzip named .zst): the problem says what the data is."""
+    import zstandard
+
+    data = b"id,text\na,some text\n" if ".csv" in name else b'{"id": "a", "text": "some text"}\n'
+    other = gzip.compress(data) if name.endswith(".zst") else zstandard.ZstdCompressor().compress(data)
+    (tmp_path / name).write_bytes(other * 50)
+    docs, problems = read_corpus(tmp_path / name)
+    want = "(the file holds gzip data: name it .gz)" if name.endswith(".zst") else \
+        "(the file holds zstandard data: name it .zst)"
+    assert not docs and [p.message.endswith(want) for p in problems] == [True]
 
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])

@@ -253,7 +253,7 @@ def jsonl_lines(path: Path, stream=None, at=None, span: tuple[int, int] | None =
                 if end is not None and pos >= end:
                     break
         except STREAM_ERRORS as exc:
-            raise damage(exc, lines.count) from None
+            raise damage(exc, lines.count, raw) from None
     if done is not None:
         done(lines.count)
 
@@ -288,15 +288,33 @@ def over_long(line: bytes) -> bool:
     return len(line) > MAX_DOCUMENT_BYTES and not line.endswith(b"\n")
 
 
-def damage(exc: Exception, lineno: int) -> Exception:
+_MAGIC = ((b"\x1f\x8b", "gzip", ".gz"), (b"\x28\xb5\x2f\xfd", "zstandard", ".zst"))
+
+
+def damage(exc: Exception, lineno: int, raw=None) -> Exception:
     """What to raise for a compressed stream that broke after ``lineno`` lines: a
     :class:`Skip` naming them, or the error itself when the file could not be read (an
-    OSError with an errno, for the caller to report)."""
+    OSError with an errno, for the caller to report). ``raw``: the file, whose first bytes
+    say what it holds when it broke at once (a zstandard file named ``.gz``)."""
     if isinstance(exc, OSError) and exc.errno is not None:
         return exc
     kind = "zstandard" if isinstance(exc, zstandard.ZstdError) else "gzip"
     after = f" after line {lineno}" if lineno else ""
-    return Skip(f"corrupt or not {kind} data{after}: {exc or type(exc).__name__}")
+    return Skip(f"corrupt or not {kind} data{after}: {exc or type(exc).__name__}" + ("" if lineno else _named(raw, kind)))
+
+
+def _named(raw, kind: str) -> str:
+    """A hint when the file's first bytes are another compression's (or none): its name lies."""
+    try:
+        head = os.pread(raw.fileno(), 4, 0)
+    except (AttributeError, OSError, ValueError, io.UnsupportedOperation):  # no file behind it (standard input)
+        return ""
+    for magic, other, suffix in _MAGIC:
+        if head.startswith(magic) and other != kind:
+            return f" (the file holds {other} data: name it {suffix})"
+    if head and not any(head.startswith(m) for m, _, _ in _MAGIC):
+        return " (the file is not compressed: name it without the suffix)"
+    return ""
 
 
 def _line_start(raw, start: int) -> int:

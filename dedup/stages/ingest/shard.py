@@ -287,7 +287,7 @@ def inflated(p: Planned, where: Callable[[int], str], fields: FieldMap) -> Itera
                 if not ends and not stream.peek(1):  # the end: this piece is the last, not an empty one after it
                     ends = True
             except STREAM_ERRORS as exc:  # the line it broke in is left out, as one reading leaves it
-                error, ends = damage(exc, lines.count), True
+                error, ends = damage(exc, lines.count, raw), True
             except BaseException:
                 out.discard()
                 raise

@@ -13,7 +13,7 @@ from collections import Counter
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
-from .read import _CHUNK, _MIB, MAX_DOCUMENT_BYTES, STREAM_ERRORS, Skip, open_stream
+from .read import _CHUNK, _MIB, MAX_DOCUMENT_BYTES, STREAM_ERRORS, Skip, damage, open_stream
 from ...models import FieldMap
 
 BATCH = 1024  # Parquet rows per batch: memory stays at one batch of the columns read
@@ -229,10 +229,7 @@ def csv_records(path: Path, fields: FieldMap, at: Callable[[int], None]) -> Iter
                     yield lines.start, {f: v for f, v in cells if v or f in ("id", "text")}
                 at(raw.tell())
         except STREAM_ERRORS as exc:
-            if isinstance(exc, OSError) and exc.errno is not None:
-                raise
-            after = f" after line {lines.line}" if lines and lines.line else ""
-            raise Skip(f"corrupt or not gzip data{after}: {exc}") from None
+            raise damage(exc, lines.line if lines else 0, raw) from None
 
 
 def _value(v):
