@@ -30,6 +30,19 @@ def test_a_document_is_a_perfect_duplicate_of_itself(seed):
     assert [(p.source_start, p.source_end) for p in r.passages] == [(p.target_start, p.target_end) for p in r.passages]
 
 
+@settings(max_examples=15, deadline=None)
+@given(st.integers(0, 10_000), st.integers(1, 4), st.integers(1100, 2500))
+def test_a_long_repetitive_document_is_a_duplicate_of_itself(seed, sentences, words):
+    """A long text made of a few sentences repeated (past the length aligned in windows):
+    every 3-gram repeats, so none was an anchor and the copy aligned nothing ("unrelated")."""
+    rng = random.Random(seed)
+    unit = " ".join(sentence(rng) for _ in range(sentences))
+    text = " ".join([unit] * (words // len(unit.split()) + 1))
+    r = compare(text, text)
+    assert len(text.split()) > 1000 and r.kind == "duplicate"
+    assert r.coverage_source == 1.0 and r.coverage_target == 1.0
+
+
 @settings(max_examples=40, deadline=None)
 @given(st.integers(0, 10_000), st.integers(0, 10_000), st.floats(0.0, 1.0))
 def test_similarity_is_symmetric(seed_a, seed_b, mix):

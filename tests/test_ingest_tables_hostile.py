@@ -195,12 +195,6 @@ def test_a_cell_going_on_after_its_closing_quote_is_one_problem_naming_its_lines
     assert "(the record runs to line 5)" in problems[0].message and "expected after" in problems[0].message
 
 
-def _open_at_end(text: str) -> bool:
-    """Whether ``text`` ends inside a quoted cell, by the csv module: a line added then
-    joins that cell instead of making a row of its own."""
-    return list(csv.reader(io.StringIO(text + "\nX\n", newline="")))[-1:] != [["X"]]
-
-
 _cell = st.text(st.sampled_from('ab ,"\r\n\t\u00e9'), max_size=12)
 
 
@@ -253,7 +247,7 @@ def test_any_text_past_the_cap_skips_exactly_the_records_over_it(tmp_path_factor
             start = reader.line_num + 1
             continue
         if reader.line_num > 1:
-            if sum(sizes[start - 1:reader.line_num]) > cap or (reader.line_num == len(sizes) and _open_at_end(text)):
+            if sum(sizes[start - 1:reader.line_num]) > cap:  # (strict: the end inside a quote is a csv.Error)
                 expected.append((start, "skip"))
             elif row:
                 expected.append((start, row[0], row[1] if len(row) > 1 else None))

@@ -20,7 +20,7 @@ from functools import lru_cache
 import numpy as np
 
 LONG_DOC = 1000  # words (~6,000 characters): a longer document is aligned in windows
-MAX_SEED_PAIRS = 16  # a k-gram with more occurrence pairs than this is a repeat: no seed
+MAX_SEED_PAIRS = 16  # a k-gram with more occurrence pairs than this is a repeat (seeds(in_order=...))
 MIN_SEEDS = 2  # seeds a run needs (one shared k-gram is what any two texts have)
 
 Window = tuple[int, int, int, int]  # a0, a1, b0, b1
@@ -77,8 +77,10 @@ def _sorted_kgrams_of(s: str, k: int, base: str | None) -> tuple[np.ndarray, np.
     return order[keep], ks[keep]
 
 
-def seeds(a: str, b: str, k: int, base_a: str | None = None, base_b: str | None = None) -> tuple[np.ndarray, np.ndarray]:
-    """Positions ``(i, j)`` where ``a[i:i+k] == b[j:j+k]``, repeats left out. ``base_a``,
+def seeds(a: str, b: str, k: int, base_a: str | None = None, base_b: str | None = None,
+          in_order: bool = False) -> tuple[np.ndarray, np.ndarray]:
+    """Positions ``(i, j)`` where ``a[i:i+k] == b[j:j+k]``, repeats left out (``in_order``:
+    a repeat as frequent on both sides has its occurrences paired in order). ``base_a``,
     ``base_b``: the strings ``a`` and ``b`` are masked copies of, if any (their sorted
     k-grams are kept for the next pairs and rounds, :func:`_sorted_kgrams_of`)."""
     oa, sa = _sorted_kgrams_of(a, k, base_a)
@@ -94,6 +96,19 @@ def seeds(a: str, b: str, k: int, base_a: str | None = None, base_b: str | None 
         for x in oa[x0:x1].tolist():
             ii.extend([x] * (y1 - y0))
             jj.extend(ob[y0:y1].tolist())
+    # Words: a repeat as frequent on both sides pairs its occurrences in order (the t-th in
+    # a with the t-th in b), not every one with every other: linear in the text however
+    # often it repeats, and on one diagonal where a copy holds the same repeats (a long text
+    # of one repeated sentence, copied whole, had no seed at all and aligned nothing).
+    # Elsewhere they scatter over diagonals and make no run. (Not characters: there most
+    # 3-grams repeat, and such pairs would pull a tiling chain off its copy.)
+    rep = ~keep & (ra - la == rb - lb)  # as often on both sides: what a copy's repeats are
+    if in_order and rep.any():
+        x0, y0 = la[rep], lb[rep]
+        m = ra[rep] - x0
+        t = np.arange(int(m.sum())) - np.repeat(np.cumsum(m) - m, m)  # 0..m-1 within each repeat
+        ii.extend(oa[np.repeat(x0, m) + t].tolist())
+        jj.extend(ob[np.repeat(y0, m) + t].tolist())
     return np.asarray(ii, dtype=np.int64), np.asarray(jj, dtype=np.int64)
 
 
@@ -122,7 +137,7 @@ def windows(a: str, b: str, k: int, gap: int, margin: int, whole: int,
     na, nb = len(a), len(b)
     if na <= whole and nb <= whole:
         return [(0, na, 0, nb)] if na and nb else []
-    i, j = seeds(a, b, k, base_a, base_b)
+    i, j = seeds(a, b, k, base_a, base_b, in_order=True)
     if not len(i):
         return []
     d = j - i

@@ -309,6 +309,8 @@ def _named(raw, kind: str) -> str:
         head = os.pread(raw.fileno(), 4, 0)
     except (AttributeError, OSError, ValueError, io.UnsupportedOperation):  # no file behind it (standard input)
         return ""
+    if len(head) < 4:  # a file cut inside its first frame's header says nothing of its kind
+        return ""
     for magic, other, suffix in _MAGIC:
         if head.startswith(magic) and other != kind:
             return f" (the file holds {other} data: name it {suffix})"
