@@ -64,6 +64,8 @@ def _why(exc: Exception) -> str:
     """What is wrong with JSON that failed to parse or convert, in one short line."""
     if isinstance(exc, RecursionError):
         return "JSON nested too deeply"
+    if isinstance(exc, KeyError):
+        return f"no {exc.args[0]!r} field"
     text = str(exc)
     if isinstance(exc, ValueError) and "set_int_max_str_digits" in text:
         return text.split(";")[0]  # the digit limit's message goes on with advice to programmers
@@ -112,17 +114,27 @@ def truth_from_dict(data) -> Truth:
     else:
         labels = data
     for doc, label in labels.items():
-        if isinstance(label, (dict, list)):
-            raise ValueError(f"label of {doc!r} is not a string or number")
-        t.labels[str(doc)] = str(label)
+        t.labels[str(doc)] = _label(doc, label)
     return t
 
 
+def _label(doc, label) -> str:
+    """A cluster label as text: a string or a number (null or true would make one label of
+    every document so named)."""
+    if isinstance(label, bool) or not isinstance(label, (str, int, float)):
+        raise ValueError(f"label of {doc!r} is not a string or number: {json.dumps(label)[:40]}")
+    return str(label)
+
+
 def _spans(spans) -> Spans:
-    out = [[int(s), int(e)] for s, e in spans]
-    if any(not 0 <= s <= e for s, e in out):
-        raise ValueError(f"a span is not [start, end] with 0 <= start <= end: {next(x for x in out if not 0 <= x[0] <= x[1])}")
-    return out
+    """``[[start, end], ...]`` of whole numbers, ``0 <= start <= end``."""
+    if not isinstance(spans, list):
+        raise ValueError(f"spans are not a list of [start, end]: {json.dumps(spans)[:40]}")
+    for x in spans:
+        if not (isinstance(x, list) and len(x) == 2 and all(isinstance(v, int) and not isinstance(v, bool) for v in x)
+                and 0 <= x[0] <= x[1]):
+            raise ValueError(f"a span is not [start, end] of whole numbers with 0 <= start <= end: {json.dumps(x)[:40]}")
+    return [list(x) for x in spans]
 
 
 def _truth_jsonl(path: Path, text: str) -> Truth:
@@ -132,8 +144,10 @@ def _truth_jsonl(path: Path, text: str) -> Truth:
             continue
         try:
             r = json.loads(line)
+            if not isinstance(r, dict):
+                raise ValueError("not a JSON object")
             if r["type"] == "doc":
-                t.labels[str(r["id"])] = str(r["cluster"])
+                t.labels[str(r["id"])] = _label(r["id"], r["cluster"])
                 t.roles[str(r["id"])] = r.get("role", "")
                 t.ops[str(r["id"])] = r.get("ops", [])
             elif r["type"] == "pair" and r.get("kind") == "template":

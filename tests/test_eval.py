@@ -129,3 +129,62 @@ def test_a_truth_that_names_none_of_the_reports_documents_is_refused(run_cli, se
     path.write_text(json.dumps({"a": 1, "b": 2}))
     code, out, err = run_cli("eval", seeds_report, "--truth", path)
     assert code == 3 and out == "" and "names none of the report's 5 documents" in err and err.count("\n") == 1
+
+
+def _edited(seeds_report, tmp_path, edit) -> str:
+    report = json.loads(seeds_report.read_text())
+    edit(report)
+    path = tmp_path / "edited.json"
+    path.write_text(json.dumps(report))
+    return str(path)
+
+
+def _first_passage(r):
+    return next(c for c in r["clusters"] if c["links"])["links"][0]["passages"][0]
+
+
+@pytest.mark.parametrize("edit, why", [
+    (lambda r: _first_passage(r).update(source_start=-5), "is outside its"),
+    (lambda r: _first_passage(r).update(target_end=10**12), "is outside its"),
+    (lambda r: _first_passage(r).update(source_start=True), "valid integer"),
+    (lambda r: next(c for c in r["clusters"] if c["links"])["links"][0].update(source="nosuchdoc"),
+     "a link names 'nosuchdoc', not a member"),
+])
+@pytest.mark.parametrize("command", ["show", "eval"])
+def test_a_hand_edited_report_dedup_cannot_have_written_is_refused(run_cli, seeds_report, tmp_path, edit, why, command):
+    """Offsets past a text's end were shown as the whole text (`[-5:10**12]`), a boolean
+    read as 1, a link to a non-member shown: exit 0 before."""
+    path = _edited(seeds_report, tmp_path, edit)
+    truth = tmp_path / "t.json"
+    truth.write_text(json.dumps(_truth_of(json.loads(seeds_report.read_text()), passages=False)))
+    args = ["show", path, "c1"] if command == "show" else ["eval", path, "--truth", truth]
+    code, out, err = run_cli(*args)
+    assert code == 3 and out == "" and err.startswith(f"dedup: error: {path}: not a dedup JSON report (")
+    assert why in err and err.count("\n") == 1
+
+
+@pytest.mark.parametrize("truth, why", [
+    (lambda a, b: {a: None, b: None}, "is not a string or number: null"),
+    (lambda a, b: {a: True, b: 1}, "is not a string or number: true"),
+    (lambda a, b: {"clusters": {a: "x"}, "passages": [{"a": a, "b": b, "a_spans": [[0, 1.5]], "b_spans": [[0, 4]]}]},
+     "whole numbers"),
+    (lambda a, b: {"clusters": {a: "x"}, "passages": [{"a": a, "b": b, "a_spans": 5, "b_spans": [[0, 4]]}]},
+     "spans are not a list of [start, end]: 5"),
+    (lambda a, b: {"clusters": {a: "x"}, "passages": [{"a": a, "b": b, "a_spans": [[0, 10**11]], "b_spans": [[0, 4]]}]},
+     "ends at 100000000000, past its"),
+])
+def test_a_truth_of_impossible_labels_or_spans_is_refused(run_cli, seeds_report, tmp_path, truth, why):
+    """null or true labels made one cluster of every document so labelled (ARI 1.0), a span
+    of 1.5 was cut to 1, one past the text's end scored characters that are not there."""
+    docs = [d["doc_id"] for d in json.loads(seeds_report.read_text())["documents"]]
+    path = tmp_path / "t.json"
+    path.write_text(json.dumps(truth(docs[0], docs[1])))
+    code, out, err = run_cli("eval", seeds_report, "--truth", path)
+    assert code == 3 and out == "" and why in err and err.count("\n") == 1 and err.count(str(path)) == 1
+
+
+def test_a_truth_line_without_a_field_names_it(run_cli, seeds_report, tmp_path):
+    path = tmp_path / "t.jsonl"
+    path.write_text('{"type": "doc", "id": "a"}\n')
+    code, _, err = run_cli("eval", seeds_report, "--truth", path)
+    assert code == 3 and err == f"dedup: error: {path}:1: not a truth line: no 'cluster' field\n"

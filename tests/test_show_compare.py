@@ -191,3 +191,25 @@ def test_compare_by_id_says_when_records_of_the_corpus_were_skipped(run_cli, tmp
     code, out, err = run_cli("compare", "a", "zz", "--corpus", corpus)
     assert code == 3 and out == "" and err.count("\n") == 1
     assert err.endswith("(1 skipped: 'dedup cluster' on it names them)\n")
+
+
+def test_show_with_a_corpus_holding_none_of_the_cluster_is_refused(run_cli, seeds_json, tmp_path):
+    """Another corpus (or one file of it): the passages were shown as offsets, exit 0."""
+    other = tmp_path / "other"
+    other.mkdir()
+    (other / "x.txt").write_text("Some other text altogether, of another corpus.\n")
+    report = json.loads(seeds_json.read_text())
+    c = _cluster_of(report, S1)
+    code, out, err = run_cli("show", seeds_json, c["id"], "--corpus", other)
+    assert code == 3 and out == "" and "not the corpus of this report" in err and err.count("\n") == 1
+
+
+def test_show_with_a_corpus_missing_some_members_warns(run_cli, seeds_json, seeds_dir, tmp_path):
+    part = tmp_path / "part"
+    part.mkdir()
+    (part / S1).write_text((seeds_dir / S1).read_text(encoding="utf-8"), encoding="utf-8")
+    report = json.loads(seeds_json.read_text())
+    c = _cluster_of(report, S1)
+    code, out, err = run_cli("show", seeds_json, c["id"], "--corpus", part)
+    missing = sorted(m["doc_id"] for m in c["members"] if m["doc_id"] != S1)
+    assert code == 1 and err == f"dedup: warning: not found in the corpus: {', '.join(missing)} (offsets shown)\n"

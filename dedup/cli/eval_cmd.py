@@ -34,8 +34,15 @@ def eval_cmd(
     report = load_report(report_path)
     docs = {d.doc_id for d in report.documents}
     if docs and not docs.intersection(truth.labels):  # every score would be 1.0 of nothing
-        raise InputError(f"{truth_path}: names none of the report's {len(docs)} documents (the truth of another corpus?)",
+        raise InputError(f"names none of the report's {len(docs)} documents (the truth of another corpus?)",
                          str(truth_path))
+    chars = {d.doc_id: d.chars for d in report.documents}
+    for (a, b), spans in sorted(truth.pairs.items()):  # a span past its text's end scores characters that are not there
+        for doc, side in ((a, spans[0]), (b, spans[1])):
+            end = max((e for _, e in side), default=0)
+            if doc in chars and end > chars[doc]:
+                raise InputError(f"a span of {doc!r} ends at {end}, past its {chars[doc]} characters "
+                                 "(the truth of another corpus?)", str(truth_path))
     scores = {k: round(v, 6) for k, v in evaluate(report.model_dump(), truth).items()}
     if fmt is EvalFormat.json:
         print(json.dumps(scores))

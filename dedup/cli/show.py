@@ -17,7 +17,7 @@ from rich.table import Table
 from rich.text import Text
 
 from ..errors import InputError
-from .common import StdoutConsole, with_fields
+from .common import StdoutConsole, one_line, to_stderr, with_fields
 from .lazy import lazy
 
 if TYPE_CHECKING:
@@ -48,12 +48,38 @@ def load_report(path: Path) -> Report:
 
     data = read_regular(path)  # InputError naming the file
     try:
-        return Report.model_validate_json(data)
+        # strict: a hand-edited `true` is no offset, "3" no size (dedup writes each as its type)
+        report = Report.model_validate_json(data, strict=True)
     except ValidationError as exc:
         first = exc.errors()[0]
         where = ".".join(str(x) for x in first.get("loc", ()))
         raise InputError(f"not a dedup JSON report ({where + ': ' if where else ''}{first.get('msg')})",
                          str(path)) from None
+    why = _inconsistent(report)
+    if why:
+        raise InputError(f"not a dedup JSON report ({why})", str(path))
+    return report
+
+
+def _inconsistent(report: Report) -> Optional[str]:
+    """What makes a parsed report one dedup cannot have written, or None: a link between
+    documents that are not members of its cluster, a passage outside its documents'
+    characters (``show`` would slice texts by it)."""
+    chars = {d.doc_id: d.chars for d in report.documents}
+    for c in (*report.clusters, *report.templates):
+        members = {m.doc_id for m in c.members}
+        for link in c.links:
+            for end in (link.source, link.target):
+                if end not in members:
+                    return f"cluster {c.id}: a link names {end!r}, not a member"
+            for p in link.passages:
+                for side, doc, lo, hi in (("source", link.source, p.source_start, p.source_end),
+                                          ("target", link.target, p.target_start, p.target_end)):
+                    size = chars.get(doc)
+                    if not 0 <= lo <= hi or (size is not None and hi > size):
+                        return (f"cluster {c.id}: passage [{lo}:{hi}] of {doc!r} is outside its "
+                                f"{size if size is not None else '?'} characters")
+    return None
 
 
 def read_texts(paths: List[Path], wanted: set[str], report: Report, fields=None) -> dict[str, str]:
@@ -159,10 +185,15 @@ def show_cmd(
     report = load_report(report_path)
     c = find_cluster(report, cluster, report_path)
     texts = read_texts(corpus, {m.doc_id for m in c.members}, report, fields) if corpus else {}
+    if corpus and not texts:  # offsets only, as if no corpus were given: say so, not silently
+        raise InputError(f"none of cluster {c.id}'s {c.size} documents is in {', '.join(map(str, corpus))}: "
+                         "not the corpus of this report")
     console = StdoutConsole(highlight=False)
     console.print(cluster_view(c, texts))
     if not corpus:
         console.print(Text("\n(offsets only: pass --corpus PATH, the run's inputs, to see the passages)", style="dim"))
     elif missing := sorted({m.doc_id for m in c.members} - texts.keys()):
         console.print(Text(f"\n(not found in the corpus: {', '.join(missing)})", style="dim"))
+        to_stderr(one_line(f"dedup: warning: not found in the corpus: {', '.join(missing)} (offsets shown)") + "\n")
+        return 1
     return 0
