@@ -213,3 +213,18 @@ def test_show_with_a_corpus_missing_some_members_warns(run_cli, seeds_json, seed
     code, out, err = run_cli("show", seeds_json, c["id"], "--corpus", part)
     missing = sorted(m["doc_id"] for m in c["members"] if m["doc_id"] != S1)
     assert code == 1 and err == f"dedup: warning: not found in the corpus: {', '.join(missing)} (offsets shown)\n"
+
+
+def test_bidirectional_overrides_never_reach_the_terminal_or_the_title(run_cli, seeds_dir, tmp_path):
+    """U+202E in a text reordered what followed it on screen (the cluster table already
+    dropped it; show and compare printed it), and in the HTML tab title."""
+    text = (seeds_dir / S1).read_text(encoding="utf-8")
+    corpus = tmp_path / "c.jsonl"
+    corpus.write_text(json.dumps({"id": "A\u202e", "text": text.replace("the", "the\u202e", 3)}) + "\n"
+                      + json.dumps({"id": "B", "text": text}) + "\n")
+    code, out, _ = run_cli("compare", "A\u202e", "B", "--corpus", corpus)
+    assert code == 0 and "\u202e" not in out and "A " in out
+    page = tmp_path / "p.html"
+    assert run_cli("compare", "A\u202e", "B", "--corpus", corpus, "-f", "html", "-o", page)[0] == 0
+    title = page.read_text(encoding="utf-8").split("<title>", 1)[1].split("</title>", 1)[0]
+    assert "\u202e" not in title and "A" in title

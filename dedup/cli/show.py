@@ -30,9 +30,10 @@ word_diff = lazy("dedup.stages.report_html", "word_diff")
 clean = lazy("dedup.cli.table", "clean")  # ids, titles, sources: one line, no escape sequences
 
 # A passage's text keeps its lines and tabs; any other control character (ESC opening an
-# escape sequence, a carriage return) is a space, one for one, so the marked words'
-# offsets stay right and nothing in the data drives the terminal.
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+# escape sequence, a carriage return, a bidirectional override that reorders what follows
+# on screen) is a space, one for one, so the marked words' offsets stay right and nothing
+# in the data drives the terminal.
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069]")
 
 
 def _visible(text: str) -> str:

@@ -138,13 +138,18 @@ def iter_page(clusters, meta: dict, title: str = "dedup report", text_of: TextOf
            "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; "
            "style-src 'unsafe-inline'; script-src 'unsafe-inline'; img-src data:\">\n"
            "<link rel=\"icon\" href=\"data:,\">\n"
-           f"<title>{_html_text(title)}</title>\n<style>\n{css}</style>\n</head>\n<body>\n"
+           f"<title>{_html_text(_TITLE_CONTROLS.sub(' ', title))}</title>\n<style>\n{css}</style>\n</head>\n<body>\n"
            "<noscript>This report needs JavaScript to render.</noscript>\n"
            "<script id=\"dedup-data\" type=\"application/json\">")
     yield '{"meta":' + _dumps(meta) + ',"clusters":['
     for n, c in enumerate(clusters):
         yield ("," if n else "") + "\n" + _dumps(cluster_data(c, text_of, context, (stories or {}).get(c.id)))
     yield "\n]}</script>\n<script>\n" + js + "</script>\n</body>\n</html>\n"
+
+
+# A tab's title is one line of plain text: no control or bidirectional formatting character
+# (an override would reorder the file names shown in it).
+_TITLE_CONTROLS = re.compile(r"[\x00-\x1f\x7f-\x9f\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
 
 
 def _html_text(s: str) -> str:
