@@ -7,6 +7,7 @@ word differences marked. Without it, members and links are shown with offsets on
 
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
 from typing import TYPE_CHECKING, List, Optional
@@ -25,6 +26,7 @@ if TYPE_CHECKING:
 
 iter_corpus = lazy("dedup.stages.ingest", "iter_corpus")
 read_regular = lazy("dedup.evaluate", "read_regular")
+_why = lazy("dedup.evaluate", "_why")
 Report = lazy("dedup.models", "Report")
 word_diff = lazy("dedup.stages.report_html", "word_diff")
 clean = lazy("dedup.cli.table", "clean")  # ids, titles, sources: one line, no escape sequences
@@ -49,17 +51,26 @@ def load_report(path: Path) -> Report:
 
     data = read_regular(path)  # InputError naming the file
     try:
-        # strict: a hand-edited `true` is no offset, "3" no size (dedup writes each as its type)
-        report = Report.model_validate_json(data, strict=True)
-    except ValidationError as exc:
-        first = exc.errors()[0]
-        where = ".".join(str(x) for x in first.get("loc", ()))
-        raise InputError(f"not a dedup JSON report ({where + ': ' if where else ''}{first.get('msg')})",
-                         str(path)) from None
+        # Python's parser, then the models: out of memory there is a MemoryError (exit 6);
+        # pydantic's own parser aborted or hung for good on a failed allocation (a 200 MB
+        # report under `ulimit -v`), deaf to SIGTERM. Strict: a hand-edited `true` is no
+        # offset, "3" no size (dedup writes each as its type).
+        report = Report.model_validate(json.loads(data), strict=True)
+    except (RecursionError, ValueError) as exc:  # not JSON, nested too deeply, a number past the digit limit
+        if isinstance(exc, ValidationError):
+            raise _invalid(exc, path) from None
+        raise InputError(f"not a dedup JSON report ({_why(exc)})", str(path)) from None
     why = _inconsistent(report)
     if why:
         raise InputError(f"not a dedup JSON report ({why})", str(path))
     return report
+
+
+def _invalid(exc, path: Path) -> InputError:
+    """The first of pydantic's complaints, in one line."""
+    first = exc.errors()[0]
+    where = ".".join(str(x) for x in first.get("loc", ()))
+    return InputError(f"not a dedup JSON report ({where + ': ' if where else ''}{first.get('msg')})", str(path))
 
 
 def _inconsistent(report: Report) -> Optional[str]:
