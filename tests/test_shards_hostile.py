@@ -91,3 +91,12 @@ def test_files_not_of_the_run_are_not_removed(tmp_path, monkeypatch):
     (tmp_path / "out" / "links" / "theirs.txt").write_text("keep")
     shards._remove(str(tmp_path / "out"), ["links/part-00000", "links/part-00001", "_manifest.json"], "jsonl")
     assert _files(tmp_path) == ["out", "out/links", "out/links/theirs.txt"]
+
+
+def test_a_dangling_symlink_as_output_dir_is_named(run_cli, seeds_dir, tmp_path):
+    """Before: "cannot write there: File exists" (the link exists, its target does not)."""
+    link = tmp_path / "out"
+    link.symlink_to(tmp_path / "nowhere")
+    code, out, err = run_cli("cluster", seeds_dir, "--output-dir", link, "-q")
+    assert code == 4 and out == "" and err.count("\n") == 1
+    assert "a symbolic link to" in err and "which does not exist" in err and not (tmp_path / "nowhere").exists()

@@ -11,6 +11,7 @@ as Arrow lists of structs).
 from __future__ import annotations
 
 import json
+import os
 from typing import TYPE_CHECKING, Any
 
 from ..errors import ConfigError, OutputDirError
@@ -53,6 +54,8 @@ def check_target(url: str) -> None:
         raise ConfigError("Invalid value for '--output-dir': is empty; give a directory or URL (or leave it out)",
                           setting="output_dir", problem="is empty; give a directory or URL (or leave it out)")
     fs, path = _fs(url)
+    if "://" not in url and os.path.islink(url) and not os.path.exists(url):  # makedirs: "File exists"
+        raise OutputDirError(f"{url}: a symbolic link to {os.readlink(url)}, which does not exist; not writing there")
     try:
         if fs.exists(path) and (not fs.isdir(path) or fs.ls(path)):
             raise OutputDirError(f"{url}: exists and is not an empty directory; not writing into it")
