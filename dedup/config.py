@@ -9,6 +9,7 @@ heavily (``FN_WEIGHT``) because LSH only proposes pairs and alignment decides.
 from __future__ import annotations
 
 import numbers
+import os
 from collections.abc import Callable
 from functools import lru_cache
 from typing import Literal
@@ -228,6 +229,55 @@ def given_config(config, default: Callable[[], Config] = Config) -> Config:
     if not isinstance(config, Config):
         raise TypeError(f"config must be a dedup.Config (dedup.Config(**settings)), not {type(config).__name__}")
     return config
+
+
+def given_progress(progress):
+    """The ``progress`` argument: None, or a callable taking ``(stage, done, total)``;
+    else a TypeError before any work (it was first called once a stage had run, or a
+    batch of the index had been committed)."""
+    if progress is None:
+        return None
+    if not callable(progress):
+        raise TypeError(f"progress must be a callable progress(stage, done, total) or None, not "
+                        f"{type(progress).__name__}")
+    import inspect
+
+    try:
+        signature = inspect.signature(progress)
+    except (TypeError, ValueError):  # a builtin that does not say: called as it is
+        return progress
+    try:
+        signature.bind("stage", 0, 0)
+    except TypeError:
+        raise TypeError(f"progress must take three arguments, progress(stage, done, total); "
+                        f"{getattr(progress, '__name__', 'it')}{signature} does not") from None
+    return progress
+
+
+def given_fields(fields):
+    """The ``fields`` argument: None or a :class:`~dedup.models.FieldMap` (a dict of names
+    was an AttributeError from deep inside the reading)."""
+    from .models import FieldMap
+
+    if fields is not None and not isinstance(fields, FieldMap):
+        raise TypeError(f"fields must be a dedup.FieldMap (dedup.FieldMap(id='newid', ...)), not {type(fields).__name__}")
+    return fields
+
+
+def given_inputs(inputs):
+    """The ``inputs`` argument as given (paths, records, or an iterable of them): None, a
+    number or a boolean is a TypeError naming it (None was read as one bad record)."""
+    if inputs is None or isinstance(inputs, (bool, numbers.Number)):
+        raise TypeError(f"inputs must be paths, documents or records (or an iterable of them), not "
+                        f"{type(inputs).__name__}")
+    return inputs
+
+
+def given_path(value, name: str):
+    """A path argument (``work_dir``): None, a string or a path-like object."""
+    if value is not None and not isinstance(value, (str, bytes, os.PathLike)):
+        raise TypeError(f"{name} must be a path (a string or os.PathLike) or None, not {type(value).__name__}")
+    return value
 
 
 def given_jobs(jobs):

@@ -91,7 +91,22 @@ class FieldMap(BaseModel):
     ``FieldMap(id="newid")`` reads Reuters-21578 as shipped; a field the record lacks is
     left empty (``id`` and ``text`` must be there)."""
 
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    def __init__(self, **names):
+        """A bad name raises :class:`~dedup.errors.ConfigError` (a ValueError), one line; a
+        misspelled field (``idd=``) too, as ``Config`` refuses a setting it does not know."""
+        from pydantic import ValidationError
+
+        try:
+            super().__init__(**names)
+        except ValidationError as exc:
+            from .config import config_error
+
+            err = config_error(exc)
+            raise type(err)(str(err).replace("invalid setting", "invalid field name").replace(
+                "no such setting", f"no such field (the fields: {', '.join(FieldMap.model_fields)})"),
+                setting=None, problem=err.problem) from None
 
     id: str = Field("id", min_length=1)
     text: str = Field("text", min_length=1)

@@ -14,7 +14,7 @@ import numpy as np
 
 from .stages.candidates import find_candidates
 from .stages.cluster import components, pair_lookup, supported
-from .config import Config, given_config, given_jobs
+from .config import Config, given_config, given_fields, given_inputs, given_jobs, given_path, given_progress
 from .errors import InputError
 from .stages.ingest import Input, iter_sourced, problem_order, to_document
 from .stages.ingest.url import fetch, is_url
@@ -78,6 +78,8 @@ def cluster(
     the returned report holds every cluster and document as objects. For corpora of
     millions, :func:`run` hands the result over one cluster at a time instead.
     """
+    if not isinstance(keep_texts, bool):  # "no" kept them
+        raise TypeError(f"keep_texts must be True or False, not {type(keep_texts).__name__}")
     with run(inputs, config, progress, jobs, work_dir, fields, engine, client, partitions) as outcome:
         return outcome.report(keep_texts)
 
@@ -99,6 +101,8 @@ def run(
     given by name is started here and closed at the end; one given as an object is not."""
     jobs = given_jobs(jobs)
     cfg = given_config(config)
+    inputs, progress = given_inputs(inputs), given_progress(progress)
+    fields, work_dir = given_fields(fields), given_path(work_dir, "work_dir")
     if isinstance(engine, str):
         with _started(make_engine(engine, jobs, client=client, partitions=partitions)) as eng:
             with run(inputs, cfg, progress, jobs, work_dir, fields, eng) as outcome:
@@ -355,17 +359,33 @@ class Outcome:
         return report
 
 
+def _side(name: str, x) -> Document:
+    """One side of :func:`compare` as a Document named ``name``."""
+    if isinstance(x, str):
+        x = {"text": x}
+    elif isinstance(x, Document):
+        x = x.model_dump()
+    elif not isinstance(x, Mapping):
+        raise InputError(f"{name}: expected a text, a dedup.Document or a dict with 'text', got {type(x).__name__}")
+    try:
+        return to_document({**x, "id": name})
+    except InputError as exc:
+        raise InputError(f"{name}: {exc}") from None
+
+
 def compare(a: Union[str, Document, dict], b: Union[str, Document, dict], config: Optional[Config] = None) -> Comparison:
     """Align two texts on their own (no corpus statistics): passages, score, coverage.
 
     ``kind`` is ``template`` when the passages differ in their facts (see
     :mod:`dedup.stages.template`). Default settings: :meth:`Config.pairwise`. Symmetric: ``compare(b, a)`` mirrors
-    ``compare(a, b)``; a text compared with itself is a duplicate with score 1.
+    ``compare(a, b)``; a text compared with itself is a duplicate with score 1 when it
+    has the words of a passage (``min_passage_tokens``: a shorter text, or one of emoji or
+    punctuation alone, has too few to match and is unrelated to everything). A dict needs
+    no ``id``. A bad ``a`` or ``b`` is an :class:`InputError` naming it.
     """
     cfg = given_config(config, Config.pairwise)
     # Renamed "a" and "b" so that two documents with one id stay two, in this order.
-    da, db = (to_document({"id": k, "text": x} if isinstance(x, str) else {**to_document(x).model_dump(), "id": k})
-              for k, x in (("a", a), ("b", b)))
+    da, db = (_side(k, x) for k, x in (("a", a), ("b", b)))
     with workdir() as tmp:
         docs = DocStore(tmp)
         prepared = None

@@ -47,3 +47,73 @@ def test_one_record_given_alone_is_one_document(one):
     alone = dedup.cluster(one, jobs=1)
     assert alone.model_dump_json() == dedup.cluster([one], jobs=1).model_dump_json()
     assert [d.doc_id for d in alone.documents] == ["a"]
+
+
+@pytest.mark.parametrize("call, why", [
+    (lambda: dedup.cluster(DOCS, progress=5, jobs=1), "progress must be a callable"),
+    (lambda: dedup.cluster(DOCS, progress=lambda stage, done: None, jobs=1), "progress must take three arguments"),
+    (lambda: dedup.cluster(DOCS, fields={"id": "newid"}, jobs=1), r"fields must be a dedup\.FieldMap"),
+    (lambda: dedup.read_corpus(DOCS, fields={"id": "newid"}), r"fields must be a dedup\.FieldMap"),
+    (lambda: dedup.cluster(None), "inputs must be paths, documents or records"),
+    (lambda: dedup.read_corpus(5), "inputs must be paths, documents or records"),
+    (lambda: dedup.cluster(DOCS, work_dir=5, jobs=1), "work_dir must be a path"),
+    (lambda: dedup.cluster(DOCS, keep_texts="no", jobs=1), "keep_texts must be True or False"),
+    (lambda: dedup.Index.open(None), "path must be a file name"),
+])
+def test_a_wrong_argument_is_a_type_error_naming_it_before_any_work(call, why, tmp_path, monkeypatch):
+    """Before: the progress callback failed after a stage had run, a dict of fields was an
+    AttributeError from the reader, None was read as one bad record (InputError)."""
+    monkeypatch.setenv("TMPDIR", str(tmp_path))
+    import tempfile
+    monkeypatch.setattr(tempfile, "tempdir", None)
+    with pytest.raises(TypeError, match=why):
+        call()
+    assert not list(tmp_path.iterdir())  # no workspace was made
+
+
+def test_add_many_checks_its_arguments_before_writing(tmp_path):
+    """A progress that is no callable failed after the first batch was committed."""
+    with dedup.Index.open(tmp_path / "i.db") as index:
+        for kwargs, why in (({"progress": 5}, "progress must be a callable"),
+                            ({"docs": None}, "docs must be an iterable of documents"),
+                            ({"docs": DOCS[0]}, r"docs must be an iterable of documents \(one document: add\(\)\)")):
+            with pytest.raises(TypeError, match=why):
+                index.add_many(**{"docs": DOCS, **kwargs})
+        with pytest.raises(TypeError, match="progress must be a callable"):
+            index.clusters(progress=3)
+        assert len(index) == 0
+
+
+def test_bytes_and_empty_paths_read_alike_in_cluster_and_read_corpus(seeds_dir):
+    """read_corpus walked a bytes path byte by byte (nothing read); an empty path read the
+    working directory."""
+    docs, _ = dedup.read_corpus(bytes(seeds_dir))
+    assert [d.id for d in docs] == [d.doc_id for d in dedup.cluster(bytes(seeds_dir), jobs=1).documents]
+    for call in (lambda: dedup.read_corpus(""), lambda: dedup.cluster("", jobs=1), lambda: dedup.cluster([""], jobs=1)):
+        with pytest.raises(dedup.InputError, match="an empty path names no file"):
+            call()
+
+
+def test_a_field_map_refuses_what_config_refuses():
+    with pytest.raises(dedup.ConfigError, match="no such field"):
+        dedup.FieldMap(idd="newid")
+    with pytest.raises(dedup.ConfigError, match="invalid field name id"):
+        dedup.FieldMap(id="")
+
+
+@pytest.mark.parametrize("a, why", [(None, "a: expected a text"), (b"x", "a: expected a text"),
+                                    ({"id": "x"}, "a: record has no 'text'")])
+def test_compare_names_the_bad_side(a, why):
+    with pytest.raises(dedup.InputError, match=why):
+        dedup.compare(a, "some text")
+    text = " ".join(d["text"] for d in DOCS) * 2
+    assert dedup.compare({"text": text}, text).score == 1.0  # a dict needs no id
+
+
+def test_a_repeated_id_among_records_in_memory_says_which_copy_is_kept():
+    """Was "the copy at <record> is kept" (records given in memory have no place)."""
+    text = " ".join(d["text"] for d in DOCS) * 2
+    report = dedup.cluster([{"id": "a", "text": text}, {"id": "a", "text": text + " More."}], jobs=1)
+    assert [p.message for p in report.problems] == [
+        "duplicate document id 'a'; another record given in memory (of such copies, the one whose fields sort "
+        "first) is kept"]

@@ -183,3 +183,14 @@ def test_index_paths_that_name_no_file_are_one_clear_line(run_cli, tmp_path, see
         code, _, err = run_cli("index", "add", path, seeds_dir, "-q")
         assert code == 5 and why in err and err.count("\n") == 1
     assert sorted(p.name for p in tmp_path.iterdir()) == (["l1", "l2"] if case == "loop" else ["l1"] if "link" in case else [])
+
+
+@pytest.mark.parametrize("args", [["cluster", ""], ["index", "add", "{db}", ""], ["index", "query", "{db}", ""]])
+def test_an_empty_path_argument_reads_nothing(run_cli, tmp_path, monkeypatch, args):
+    """"" (an unset variable) became Path("."): the working directory was read."""
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "here.txt").write_text(article(3, 2))
+    args = [a.replace("{db}", str(tmp_path / "i.db")) for a in args]
+    code, out, err = run_cli(*args)
+    assert code == 3 and out == "" and err == "dedup: error: '': an empty path names no file; give a file or " \
+                                              "directory ('.' for this one)\n"

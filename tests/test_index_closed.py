@@ -112,8 +112,9 @@ def test_add_many_refuses_a_batch_size_under_one(tmp_path):
     import dedup
 
     with dedup.Index.open(str(tmp_path / "i.db")) as index:
-        for bad in (0, -1, 1.5):
-            with pytest.raises(ValueError, match="batch_size"):
+        for bad in (0, -1, 1.5, "5", True):  # a value out of range, or not a whole number at all
+            with pytest.raises(ValueError if isinstance(bad, int) and not isinstance(bad, bool) else TypeError,
+                               match="batch_size"):
                 index.add_many([{"id": "a", "text": "one two three"}], batch_size=bad)
         assert len(index) == 0
 

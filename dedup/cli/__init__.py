@@ -40,6 +40,7 @@ from .show import show_cmd
 
 Config = lazy("dedup.config", "Config")
 run_pipeline = lazy("dedup.pipeline", "run")
+refuse_empty = lazy("dedup.stages.ingest.files", "refuse_empty")
 render = lazy("dedup.stages.report", "render")
 
 # Config's defaults and the date orders it accepts, as declared (see defaults.py).
@@ -154,6 +155,7 @@ def cluster_cmd(
     """Cluster documents that share text; name each cluster's origin and the passages."""
     from ..stages.ingest.url import is_url
 
+    refuse_empty(given)  # before the Path(""), which is "."
     paths = [p if is_url(p) else Path(p) for p in given]
     if jobs < 0:
         raise typer.BadParameter("must be 0 (all cores) or more", param_hint="'--jobs'")

@@ -12,7 +12,6 @@ import json
 import os
 import sys
 from enum import Enum
-from pathlib import Path
 from typing import List, Optional
 
 import typer
@@ -30,6 +29,7 @@ from .lazy import lazy
 Config = lazy("dedup.config", "Config")
 Index = lazy("dedup.index.index", "Index")
 mend_id = lazy("dedup.index.checks", "mend_id")
+refuse_empty = lazy("dedup.stages.ingest.files", "refuse_empty")
 iter_sourced = lazy("dedup.stages.ingest", "iter_sourced")
 read_corpus = lazy("dedup.stages.ingest", "read_corpus")
 render = lazy("dedup.stages.report", "render")
@@ -68,7 +68,7 @@ class AddFormat(str, Enum):
 @with_fields
 def add_cmd(
     db: str = typer.Argument(..., help="Index file (created if missing) or redis:// URL."),
-    paths: List[Path] = typer.Argument(..., help="Directories; text, HTML, JSONL, WARC, CSV/TSV, Parquet files; "
+    paths: List[str] = typer.Argument(..., help="Directories; text, HTML, JSONL, WARC, CSV/TSV, Parquet files; "
                                                    "- for JSONL on stdin."),
     fmt: AddFormat = typer.Option(AddFormat.table, "--format", "-f",
                                   help="What each new document matched: a table, or one JSON object a line."),
@@ -87,6 +87,7 @@ def add_cmd(
     """Add documents and say what each new one matched; ids already in the index are
     skipped (one warning line for all)."""
 
+    refuse_empty(paths)
     cfg = _settings(threshold=threshold, shingle_size=shingle_size, num_perm=num_perm, seed=seed)
     if batch < 1:
         raise typer.BadParameter("must be 1 or more", param_hint="'--batch'")
@@ -205,7 +206,7 @@ def _some(ids: list[str], k: int = 3) -> str:
 @with_fields
 def query_cmd(
     db: str = typer.Argument(..., help="Index file or redis:// URL."),
-    file: Path = typer.Argument(..., help="A .txt/.md article or a .jsonl file of articles."),
+    file: str = typer.Argument(..., help="A .txt/.md article or a .jsonl file of articles."),
     fmt: QueryFormat = typer.Option(QueryFormat.table, "--format", "-f", help="Output format."),
     output: Optional[str] = typer.Option(None, "--output", "-o", metavar="FILE",
                                          help="Write here, not to stdout (never over an input)."),
@@ -213,6 +214,7 @@ def query_cmd(
     fields=None,  # the --*-field flags, added by with_fields
 ) -> int:
     """What the article(s) in FILE copy from the indexed documents (nothing is stored)."""
+    refuse_empty([file])
     check_output_option(output, [file] + ([db] if "://" not in db else []), _companions(db))  # the index is read too
     docs, problems = read_corpus([file], fields)
     if not docs:

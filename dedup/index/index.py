@@ -17,7 +17,7 @@ from typing import Any, Optional, Union
 
 import numpy as np
 
-from ..config import Config
+from ..config import Config, given_progress
 from ..models import Document, Report
 from ..pipeline import cluster as batch_cluster
 from . import analysis as an
@@ -79,6 +79,8 @@ class Index:
         ``path`` may be a ``redis://`` URL (see :mod:`dedup.index.redis.store`; ``durable``
         is then the server's own persistence setting).
         """
+        if not isinstance(path, (str, bytes, os.PathLike)):
+            raise TypeError(f"path must be a file name, a redis:// URL or os.PathLike, not {type(path).__name__}")
         path, jobs = os.fsdecode(path), open_arguments(config, timeout, jobs)  # (bytes too, as the readers take)
         if path.startswith(REDIS_SCHEMES):
             from .redis.store import RedisStore  # imports redis only when asked for
@@ -296,9 +298,14 @@ class Index:
         ``progress(stage, done, total)`` after each batch; ``total`` is 0 when ``docs``
         has no length (a stream).
         """
-        if not (isinstance(batch_size, int) and batch_size >= 1):
-            raise ValueError(f"batch_size must be a whole number of documents, 1 or more, not {batch_size!r}")
-        return bulk.add_many(self, docs, batch_size, skip_duplicates, progress)
+        if isinstance(batch_size, bool) or not isinstance(batch_size, int):
+            raise TypeError(f"batch_size must be a whole number of documents, not {type(batch_size).__name__}")
+        if batch_size < 1:
+            raise ValueError(f"batch_size must be 1 or more, not {batch_size!r}")
+        if docs is None or isinstance(docs, (str, bytes, dict, Document)) or not isinstance(docs, Iterable):
+            # one document is add(), and a dict's keys were read as documents
+            raise TypeError(f"docs must be an iterable of documents (one document: add()), not {type(docs).__name__}")
+        return bulk.add_many(self, docs, batch_size, skip_duplicates, given_progress(progress))
 
     # -- removal ----------------------------------------------------------------------------------
 
@@ -352,6 +359,7 @@ class Index:
     def clusters(self, progress: Optional[Progress] = None) -> Report:
         """The batch pipeline's report over every stored document (cached in the file until
         the next change). Equal to ``dedup.cluster`` on the same documents and settings."""
+        progress = given_progress(progress)
         store = self._store
         with store.read():
             generation = store.generation()

@@ -84,8 +84,11 @@ class Chooser:
     def problems(self) -> list[Problem]:
         out = []
         for doc_id, dropped in self._dropped.items():
-            kept = _where(*self._best[doc_id][1])
-            out += [Problem(path=path, line=line, message=f"duplicate document id '{doc_id}'; the copy at {kept} is kept")
+            place = self._best[doc_id][1]
+            # records given in memory have no place (a report must not depend on their order)
+            kept = ("another record given in memory (of such copies, the one whose fields sort first) is kept"
+                    if place[0] == RECORD else f"the copy at {_where(*place)} is kept")
+            out += [Problem(path=path, line=line, message=f"duplicate document id '{doc_id}'; {kept}")
                     for path, line in dropped]
         return out
 
@@ -327,7 +330,10 @@ def iter_corpus(inputs: Iterable[Input], problems: list[Problem], fields: FieldM
 def read_corpus(inputs: Union[Input, Iterable[Input]], fields: FieldMap | None = None) -> tuple[list[Document], list[Problem]]:
     """Read every input; return the documents (sorted by id; of a repeated id, the copy
     :class:`Chooser` keeps) and the problems (sorted). ``fields``: see :func:`iter_sourced`."""
-    if isinstance(inputs, (str, os.PathLike, Document, dict)):
+    from ...config import given_fields, given_inputs
+
+    fields = given_fields(fields)
+    if isinstance(given_inputs(inputs), (str, bytes, os.PathLike, Document, dict)):  # (bytes: a path, as cluster reads it)
         inputs = [inputs]
     problems: list[Problem] = []
     chooser = Chooser()

@@ -125,6 +125,14 @@ def _walk(root: Path, label: str, problems: list[Problem], seen: set) -> list[tu
     return found
 
 
+def refuse_empty(paths, problems: list[Problem] | None = None) -> None:
+    """An empty path (an unset variable) is no path: as a ``Path`` it is ".", and the
+    working directory was read."""
+    if any(not os.fsdecode(x) for x in paths if isinstance(x, (str, bytes, os.PathLike))):
+        raise InputError("an empty path names no file; give a file or directory ('.' for this one)", path="''",
+                         problems=problems or [])
+
+
 def plan(paths: list, problems: list[Problem]) -> list[Planned]:
     """Every file the paths name, each once, with ids by the rule above.
 
@@ -133,6 +141,7 @@ def plan(paths: list, problems: list[Problem]) -> list[Planned]:
     found = []  # (path, label, kind, base, relative to base, stat, is a link)
     seen: set[tuple[int, int]] = set()
     # Parents before children, whatever the order given: each directory is walked once.
+    refuse_empty(paths, problems)
     stdin = [Planned(Path(STDIN), STDIN_LABEL, "stdin")] if any(os.fsdecode(x) == STDIN for x in paths) else []
     paths = [x for x in paths if os.fsdecode(x) != STDIN]
     for path in sorted({Path(os.fsdecode(x)) for x in paths}, key=lambda p: (os.path.abspath(p), p.as_posix())):
