@@ -1,6 +1,7 @@
 """Inputs by URL through fsspec: memory:// and file://, globs, the same answer as local paths."""
 from __future__ import annotations
 
+import json
 import uuid
 
 import pytest
@@ -72,3 +73,30 @@ def test_dask_engine_reads_urls_too(memory_corpus):
 
     with DaskEngine(workers=1) as engine:
         assert _same(dedup.cluster(memory_corpus, engine=engine), dedup.cluster(SEEDS))
+
+
+def test_a_file_url_is_its_local_path(run_cli, tmp_path):
+    """A file:// URL was copied into the workspace: given beside its own path, the file was
+    two documents whose ids held the workspace's random name (and which copy a repeated id
+    kept depended on TMPDIR); a FIFO in a file:// directory hung the copy; %20 stayed."""
+    import os
+
+    from textgen import article
+
+    corpus = tmp_path / "sp ace"
+    corpus.mkdir()
+    for k in range(3):
+        (corpus / f"a{k}.txt").write_text(article(k, 3))
+    os.mkfifo(corpus / "p.jsonl")
+    by_path = run_cli("cluster", corpus, "-f", "json", "-q")
+    for url in (f"file://{corpus}", f"file://{str(corpus).replace(' ', '%20')}/"):
+        code, out, err = run_cli("cluster", url, "-f", "json", "-q")
+        assert (code, out) == by_path[:2] and code == 1  # the FIFO skipped, as for the path
+    code, out, _ = run_cli("cluster", corpus / "a0.txt", f"file://{corpus}/a0.txt", "-f", "json", "-q")
+    assert code == 0 and [d["doc_id"] for d in json.loads(out)["documents"]] == ["a0.txt"]
+
+
+def test_a_protocol_that_fails_its_own_way_is_one_line_exit_3(run_cli):
+    """fsspec's protocols raise their own errors (a TypeError of reference://): exit 70 before."""
+    code, out, err = run_cli("cluster", "reference://x", "-q")
+    assert code == 3 and out == "" and err.startswith("dedup: error: reference://x: cannot open: ") and err.count("\n") == 1

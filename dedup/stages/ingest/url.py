@@ -3,6 +3,14 @@ through fsspec, globs included: the files are copied into the run's workspace, u
 their URL's path, and read there like local files, so ids follow the same rule as for
 local paths (relative to the deepest directory holding every input) and messages name
 the URL. Remote filesystems need fsspec's extras (``s3fs``, ``gcsfs``, ``aiohttp``).
+
+A ``file://`` URL is a local path (``%20`` decoded, a glob expanded here): read where it
+is, as that path would be, never copied (its ids and messages are the path's, and a
+FIFO or a special file in it is refused as the local reader refuses it). An ``http(s)``
+URL's ``?`` opens its query, not a glob; the query is left out of the copy's name (so a
+``.jsonl?sig=...`` file is read as JSONL). Whatever the remote side does wrong (an HTTP
+error, a server that stops answering, a protocol's own exception) is one problem naming
+the URL: a listing that fails ends the run (exit 3), a file that fails is skipped.
 """
 
 from __future__ import annotations
@@ -11,14 +19,16 @@ import os
 import re
 from typing import Any
 
-from ...errors import InputError
+from ...errors import InputError, WorkspaceError
 from .files import CORPUS_SUFFIXES
 from ...models import Problem
 from ...storage.spill import workspace_error
 
 _URL = re.compile(r"^[A-Za-z][A-Za-z0-9+.\-]*://")
 _GLOB = re.compile(r"[*?\[]")
+_WEB_GLOB = re.compile(r"\*")  # http(s): "?" opens the query, "[" may sit in it
 COPY_BLOCK = 1 << 20
+HTTP_TIMEOUT = 60  # seconds without a byte from a web server before its file is given up
 
 
 def is_url(item: Any) -> bool:
@@ -33,6 +43,8 @@ class Fetched:
         self.roots: dict[str, str] = {}  # local prefix -> URL prefix
 
     def local(self, protocol: str, path: str) -> str:
+        if protocol in ("http", "https"):  # the query is no part of the file's name (nor its kind)
+            path = path.split("?", 1)[0]
         prefix = os.path.join(self.directory, protocol)
         absolute = path.startswith("/")
         self.roots[prefix] = f"{protocol}://" if absolute else f"{protocol}:/"
@@ -51,10 +63,38 @@ def _filesystem(url: str):
         import fsspec
     except ImportError:
         raise InputError("reading URLs needs fsspec: pip install 'dedup[dask]'", path=url) from None
+    options = {}
+    if url.split("://", 1)[0].lower() in ("http", "https"):
+        try:
+            import aiohttp
+        except ImportError:
+            pass  # fsspec says what is missing, below
+        else:  # a server that accepts and never answers held the run for good
+            options["client_kwargs"] = {"timeout": aiohttp.ClientTimeout(sock_connect=HTTP_TIMEOUT,
+                                                                         sock_read=HTTP_TIMEOUT)}
     try:
-        return fsspec.core.url_to_fs(url)
-    except (ImportError, ValueError) as exc:  # a protocol whose package is missing (s3fs, gcsfs, ...)
-        raise InputError(f"cannot open: {exc}", path=url) from None
+        return fsspec.core.url_to_fs(url, **options)
+    except Exception as exc:  # a protocol whose package is missing (s3fs, gcsfs, ...), or its own error
+        raise InputError(f"cannot open: {_reason(exc)}", path=url) from None
+
+
+def _reason(exc: Exception) -> str:
+    """A remote error in one line of reasonable length (a JVM's or a server's may run long)."""
+    if "timeout" in type(exc).__name__.lower():
+        return f"no answer from the server within {HTTP_TIMEOUT} s"
+    text = " ".join(str(exc).split()) or type(exc).__name__
+    return text if len(text) <= 300 else text[:297] + "..."
+
+
+def _local_path(url: str) -> list[str]:
+    """A ``file://`` URL as the local paths it names (its glob expanded; none: no match)."""
+    import glob
+    from urllib.parse import unquote
+
+    path = unquote(url[len("file://"):]) or "/"
+    if os.path.lexists(path) or not _GLOB.search(path):
+        return [path]
+    return sorted(glob.glob(path, recursive=True))
 
 
 def fetch(inputs: list, directory: str, problems: list[Problem]) -> tuple[list, Fetched]:
@@ -66,10 +106,17 @@ def fetch(inputs: list, directory: str, problems: list[Problem]) -> tuple[list, 
         if not is_url(item):
             out.append(item)
             continue
+        if item.lower().startswith("file://"):
+            local = _local_path(item)
+            if not local:
+                raise InputError("matches no file", path=item, problems=problems)
+            out += local
+            continue
         fs, path = _filesystem(item)
         protocol = item.split("://", 1)[0]
+        glob = _WEB_GLOB if protocol.lower() in ("http", "https") else _GLOB
         try:
-            if _GLOB.search(path):
+            if glob.search(path):
                 files = sorted(p for p in fs.glob(path) if fs.isfile(p))
                 if not files:
                     raise InputError("matches no file", path=item, problems=problems)
@@ -83,9 +130,12 @@ def fetch(inputs: list, directory: str, problems: list[Problem]) -> tuple[list, 
                 out.append(_copy(fs, path, fetched.local(protocol, path), item, problems))
             else:
                 raise InputError("no such file or directory", path=item, problems=problems)
-        except OSError as exc:  # listing the URL failed (not found, no permission, network)
-            raise InputError(f"cannot read: {exc}", path=item, problems=problems) from None
+        except (InputError, WorkspaceError):
+            raise
+        except Exception as exc:  # listing the URL failed (not found, no permission, network, the server)
+            raise InputError(f"cannot read: {_reason(exc)}", path=item, problems=problems) from None
     return [x for x in out if x is not None], fetched
+
 
 
 def _copy(fs, remote: str, local: str, url: str, problems: list[Problem]) -> str | None:
@@ -103,7 +153,9 @@ def _copy(fs, remote: str, local: str, url: str, problems: list[Problem]) -> str
                         target.write(block)
                     except OSError as exc:
                         raise workspace_error(exc, os.path.dirname(local)) from None
-        except OSError as exc:
-            problems.append(Problem(path=fs.unstrip_protocol(remote), message=f"cannot read: {exc}"))
+        except WorkspaceError:
+            raise
+        except Exception as exc:  # the server or the protocol failed on this file: skipped, named
+            problems.append(Problem(path=fs.unstrip_protocol(remote), message=f"cannot read: {_reason(exc)}"))
             return None
     return local
