@@ -268,3 +268,31 @@ def test_a_one_member_warc_cut_short_keeps_the_records_before_the_cut(tmp_path):
     assert ids == [f"https://port.example/{k}" for k in range(len(ids))] and 1 <= len(ids) < 4
     assert len(problems) == 1 and problems[0].line == len(ids) + 1, problems
     assert "ends inside it (cut short?)" in problems[0].message and "one gzip member" in problems[0].message
+
+
+@pytest.mark.parametrize("name", ["c.warc", "c.warc.gz"])
+def test_a_content_length_past_the_next_records_loses_only_its_own(tmp_path, name):
+    """Record 2's Content-Length made 100,000 bytes too large ran through records 3 and 4 to
+    the end of the file: they were lost (plain) or misread as "not articles" (gzip)."""
+    import re
+    import zlib
+
+    path = tmp_path / name
+    write_warc(path, article_pages(4), extra=False)
+    if name.endswith(".gz"):
+        members = gzip_members(path)
+        data = path.read_bytes()
+        off, length = members[1]
+        record = zlib.decompress(data[off:off + length], 31)
+        record = re.sub(rb"Content-Length: (\d+)", lambda m: b"Content-Length: %d" % (int(m[1]) + 100000), record, 1)
+        path.write_bytes(data[:off] + gzip.compress(record) + data[off + length:])
+    else:
+        data = path.read_bytes()
+        second = data.index(b"WARC/1.", 1)
+        head = re.sub(rb"Content-Length: (\d+)", lambda m: b"Content-Length: %d" % (int(m[1]) + 100000),
+                      data[second:second + 2000], 1)
+        path.write_bytes(data[:second] + head + data[second + 2000:])
+    docs, problems = read_corpus(path)
+    assert [d.id for d in docs] == [f"https://port.example/{k}" for k in (0, 2, 3)]
+    assert [(p.line, p.message.split(":")[0]) for p in problems] == [(2, problems[0].message.split(":")[0])]
+    assert "read on from the next record" in problems[0].message

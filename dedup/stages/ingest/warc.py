@@ -307,9 +307,16 @@ def _raw_pages(path: Path, label: str, problems: list[Problem], at: Callable[[in
                         damaged = True
                         break
                     if getattr(record.raw_stream, "limit", 0) > 0:  # fewer bytes than its Content-Length
-                        problems.append(Problem(path=label, line=number, message=f"damaged record at byte {offset}: "
-                                                "the file ends inside it (cut short?)"))
+                        # cut short, or a length too large that ran on through the records
+                        # after it to the end: those are read again from the first of them
+                        resume = _resync(fh, offset + 1, gz)
+                        problems.append(Problem(path=label, line=number, message=f"damaged record at byte {offset}: " + (
+                            "the file ends inside it (cut short?)" if resume is None else
+                            "its Content-Length runs past the next record; read on from the next record")))
                         damaged = True
+                        if resume is not None:
+                            swallowed = resume
+                            break
                         continue
                     if isinstance(page, str):
                         if not_article is not None:
