@@ -413,3 +413,14 @@ def test_a_blank_metadata_value_is_no_value_in_jsonl_as_in_csv(tmp_path):
     assert [(d.id, d.source, d.url, d.author, d.date, d.title) for d in docs] == [
         ("a", None, None, None, None, "T"), ("b", None, None, None, None, None)]
     assert dedup.Document(id="c", text="x", source=" Reuters ").source == " Reuters "  # not blank: as given
+
+
+def test_a_compressed_html_page_and_a_quoted_glob_say_what_they_are(tmp_path, run_cli):
+    """A .html.gz was a "binary file (contains NUL bytes)"; a glob the shell left quoted was
+    "no such file or directory", though the help names globs."""
+    (tmp_path / "p.html.gz").write_bytes(gzip.compress(b"<html><body><p>" + b"A page of words. " * 40 + b"</p></body></html>"))
+    docs, problems = read_corpus(tmp_path / "p.html.gz")
+    assert not docs and [p.message for p in problems] == [
+        "gzip-compressed, of a kind read only uncompressed (compressed: JSONL, CSV/TSV, WARC); decompress it"]
+    code, _, err = run_cli("cluster", f"{tmp_path}/*.txt")
+    assert code == 3 and f"(a glob is expanded as a URL: file://{tmp_path}/*.txt)" in err

@@ -150,6 +150,8 @@ def plan(paths: list, problems: list[Problem]) -> list[Planned]:
             st = os.stat(path)
         except FileNotFoundError:
             why = "broken symbolic link" if os.path.islink(path) else "no such file or directory"
+            if not os.path.islink(path) and any(c in str(path) for c in "*?["):  # the shell left a glob quoted
+                why += f" (a glob is expanded as a URL: file://{os.path.abspath(path)})"
             raise InputError(why, path=label, problems=problems) from None
         except OSError as exc:
             if exc.errno == errno.ELOOP:

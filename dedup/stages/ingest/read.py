@@ -88,7 +88,10 @@ def decode(data: bytes) -> tuple[str, str | None]:
                 raise Skip(f"invalid {encoding.upper()} at byte {exc.start + len(bom)} "
                            "(after its byte-order mark)") from None
     if b"\x00" in data:
-        raise Skip("binary file (contains NUL bytes), not text")
+        packed = next((kind for magic, kind, _ in _MAGIC if data.startswith(magic)), None)
+        raise Skip("binary file (contains NUL bytes), not text" if packed is None else
+                   f"{packed}-compressed, of a kind read only uncompressed (compressed: JSONL, CSV/TSV, "
+                   "WARC); decompress it")
     try:
         return data.decode("utf-8"), None
     except UnicodeDecodeError as exc:
