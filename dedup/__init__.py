@@ -27,7 +27,8 @@ _HOME = {
         ".models",
     ),
     "normalize": ".stages.normalize",
-    **dict.fromkeys(("cluster", "compare"), ".pipeline"),
+    "cluster": ".pipeline",
+    "compare": ".pairwise",
     **dict.fromkeys(_INDEX_NAMES, ".index"),
 }
 
@@ -62,4 +63,5 @@ if TYPE_CHECKING:  # for type checkers and IDEs: the same names, eagerly
     from .models import (Cluster, Comparison, Document, DocumentInfo, FieldMap, Link, Member, Nearest, Passage, Problem,
                          Report)
     from .stages.normalize import normalize
-    from .pipeline import cluster, compare
+    from .pairwise import compare
+    from .pipeline import cluster

@@ -9,7 +9,8 @@ import sys
 import pytest
 
 # (not pydantic itself: typer imports it to read a subcommand's parameters)
-HEAVY = ("numpy", "datasketch", "rapidfuzz", "dateparser", "dedup.config", "dedup.models", "dedup.pipeline")
+HEAVY = ("numpy", "datasketch", "rapidfuzz", "dateparser", "dedup.config", "dedup.models", "dedup.pipeline",
+         "dedup.pairwise")
 
 _PROBE = """
 import json, sys

@@ -27,7 +27,7 @@ if TYPE_CHECKING:
 
 iter_corpus = lazy("dedup.stages.ingest", "iter_corpus")
 printable = lazy("dedup.stages.ingest.files", "printable")
-compare = lazy("dedup.pipeline", "compare")
+compare = lazy("dedup.pairwise", "compare")
 comparison_html = lazy("dedup.stages.report_html", "comparison_html")
 
 
