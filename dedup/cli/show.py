@@ -17,6 +17,7 @@ from rich.console import Group
 from rich.table import Table
 from rich.text import Text
 
+from .._controls import BIDI
 from ..errors import InputError
 from .common import StdoutConsole, one_line, to_stderr, with_fields
 from .lazy import lazy
@@ -35,7 +36,7 @@ clean = lazy("dedup.cli.table", "clean")  # ids, titles, sources: one line, no e
 # escape sequence, a carriage return, a bidirectional override that reorders what follows
 # on screen) is a space, one for one, so the marked words' offsets stay right and nothing
 # in the data drives the terminal.
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+_CONTROL = re.compile(f"[\\x00-\\x08\\x0b-\\x1f\\x7f-\\x9f{BIDI}]")  # (tab and line end kept)
 
 
 def _visible(text: str) -> str:

@@ -15,6 +15,7 @@ from rich.cells import cell_len
 from rich.console import Console
 from rich.text import Text
 
+from .._controls import CONTROLS
 from ..models import Report
 
 PASSAGES_PER_CLUSTER = 3
@@ -30,7 +31,7 @@ _ESCAPES = re.compile(
     r"|\x1b[@-Z\\-_]?",
     re.DOTALL,
 )
-_CONTROLS = re.compile(r"[\x00-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069]+")
+_CONTROLS = re.compile(f"[{CONTROLS}]+")
 
 
 def clean(s: str | None) -> str:

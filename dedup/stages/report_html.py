@@ -21,6 +21,7 @@ from typing import Optional
 
 from rapidfuzz.distance import Indel
 
+from .._controls import CONTROLS
 from ..evaluate import merge_spans
 from ..models import Cluster, Comparison, Link, Member, Passage, Report
 
@@ -149,7 +150,7 @@ def iter_page(clusters, meta: dict, title: str = "dedup report", text_of: TextOf
 
 # A tab's title is one line of plain text: no control or bidirectional formatting character
 # (an override would reorder the file names shown in it).
-_TITLE_CONTROLS = re.compile(r"[\x00-\x1f\x7f-\x9f\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
+_TITLE_CONTROLS = re.compile(f"[{CONTROLS}\u2028\u2029]")  # (and the line and paragraph separators)
 
 
 def _html_text(s: str) -> str:
