@@ -174,8 +174,9 @@ class Config(BaseModel):
         return out
 
 
-def config_error(exc: ValidationError) -> ConfigError:
-    """pydantic's report of the first bad setting as one line naming it."""
+def config_error(exc: ValidationError, noun: str = "setting", unknown: str = "no such setting") -> ConfigError:
+    """pydantic's report of the first bad setting as one line naming it (``noun``: what a
+    field of the model is called; ``unknown``: what a name it does not have is told)."""
     err = exc.errors(include_url=False)[0]
     if isinstance(err.get("ctx", {}).get("error"), ConfigError):  # model_validate goes through __init__
         return err["ctx"]["error"]
@@ -184,14 +185,14 @@ def config_error(exc: ValidationError) -> ConfigError:
     if err["type"] == "finite_number":
         msg = "must be a finite number, not nan or inf"
     elif err["type"] == "extra_forbidden":
-        msg = "no such setting"
+        msg = unknown
     elif msg.startswith("Input should be "):
         msg = "must be " + msg.removeprefix("Input should be ")
     if not name:  # a rule across settings: its text names them
         return ConfigError(f"invalid settings: {msg}", problem=msg)
     if err["type"] not in ("extra_forbidden", "missing"):
         msg += f" (got {err['input']!r})"
-    return ConfigError(f"invalid setting {name}: {msg}", setting=name, problem=msg)
+    return ConfigError(f"invalid {noun} {name}: {msg}", setting=name, problem=msg)
 
 
 @lru_cache(maxsize=16)

@@ -103,10 +103,8 @@ class FieldMap(BaseModel):
         except ValidationError as exc:
             from .config import config_error
 
-            err = config_error(exc)
-            raise type(err)(str(err).replace("invalid setting", "invalid field name").replace(
-                "no such setting", f"no such field (the fields: {', '.join(FieldMap.model_fields)})"),
-                setting=None, problem=err.problem) from None
+            raise config_error(exc, "field name", f"no such field (the fields: {', '.join(FieldMap.model_fields)})") \
+                from None
 
     id: str = Field("id", min_length=1)
     text: str = Field("text", min_length=1)

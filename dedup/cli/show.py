@@ -57,9 +57,9 @@ def load_report(path: Path) -> Report:
         # report under `ulimit -v`), deaf to SIGTERM. Strict: a hand-edited `true` is no
         # offset, "3" no size (dedup writes each as its type).
         report = Report.model_validate(json.loads(data), strict=True)
+    except ValidationError as exc:
+        raise _invalid(exc, path) from None
     except (RecursionError, ValueError) as exc:  # not JSON, nested too deeply, a number past the digit limit
-        if isinstance(exc, ValidationError):
-            raise _invalid(exc, path) from None
         raise InputError(f"not a dedup JSON report ({_why(exc)})", str(path)) from None
     why = _inconsistent(report)
     if why:

@@ -33,6 +33,9 @@ _BOMS = (
     (codecs.BOM_UTF16_BE, "utf-16-be"),
 )
 
+# The first bytes of each compression read: what a file holds, whatever its name says.
+_MAGIC = ((b"\x1f\x8b", "gzip", ".gz"), (b"\x28\xb5\x2f\xfd", "zstandard", ".zst"))
+
 _FILE_TYPES = (
     (stat.S_ISFIFO, "a FIFO"), (stat.S_ISCHR, "a character device"), (stat.S_ISBLK, "a block device"),
     (stat.S_ISSOCK, "a socket"), (stat.S_ISDIR, "a directory"),
@@ -291,9 +294,6 @@ def over_long(line: bytes) -> bool:
     return len(line) > MAX_DOCUMENT_BYTES and not line.endswith(b"\n")
 
 
-_MAGIC = ((b"\x1f\x8b", "gzip", ".gz"), (b"\x28\xb5\x2f\xfd", "zstandard", ".zst"))
-
-
 def damage(exc: Exception, lineno: int, raw=None) -> Exception:
     """What to raise for a compressed stream that broke after ``lineno`` lines: a
     :class:`Skip` naming them, or the error itself when the file could not be read (an
@@ -317,7 +317,7 @@ def _named(raw, kind: str) -> str:
     for magic, other, suffix in _MAGIC:
         if head.startswith(magic) and other != kind:
             return f" (the file holds {other} data: name it {suffix})"
-    if head and not any(head.startswith(m) for m, _, _ in _MAGIC):
+    if not any(head.startswith(m) for m, _, _ in _MAGIC):
         return " (the file is not compressed: name it without the suffix)"
     return ""
 

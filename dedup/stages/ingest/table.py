@@ -222,9 +222,7 @@ def csv_records(path: Path, fields: FieldMap, at: Callable[[int], None]) -> Iter
                 except _Cut:
                     yield lines.start, Skip(f"row longer than {_MIB} MiB, the most one document may hold")
                     continue
-                if row and lines.ends_quoted():
-                    yield lines.start, Skip(_UNCLOSED)
-                elif row:  # a blank line is no row
+                if row:  # a blank line is no row (the end inside a quote is a csv.Error, strict)
                     cells = [(f, row[i] if i < len(row) else None) for f, i in pairs]
                     yield lines.start, {f: v for f, v in cells if v or f in ("id", "text")}
                 at(raw.tell())
