@@ -75,26 +75,26 @@ def check_output_option(output: Optional[str], inputs: Sequence[Union[str, os.Pa
     """A command's ``--output`` checked before its work (a wrong path must not cost the
     work): none given, nothing to check; an empty one is a usage error (exit 2); else
     :func:`check_output` against the command's input files and ``reserved`` (``(path,
-    what it is)`` that it may not be even before they exist: an index's ``-wal`` file)."""
+    what it is)``, resolved, that it may not be even before they exist: an index's
+    ``-wal`` file)."""
     if output is None:
         return
     if not output.strip():
         raise typer.BadParameter("is empty; give a file name (or leave it out for stdout)", param_hint="'--output'")
     from ..stages.ingest import CORPUS_SUFFIXES  # the names a corpus run reads in a directory
 
-    check_output(output, inputs, CORPUS_SUFFIXES)
-    target = resolve_output(output)
-    for name, what in reserved:
-        if target.kind == "file" and target.path == os.path.join(os.path.realpath(os.path.dirname(os.path.abspath(name))),
-                                                                 os.path.basename(name)):
-            raise OutputRefused(f"--output {output} is {what} {name}; not writing over it")
+    check_output(output, inputs, CORPUS_SUFFIXES, reserved)
 
 
 def check_output(path: Union[str, os.PathLike], inputs: Sequence[Union[str, os.PathLike]],
-                 suffixes: tuple[str, ...] = ()) -> None:
+                 suffixes: tuple[str, ...] = (), reserved: Sequence[tuple[str, str]] = ()) -> None:
     """Before a run: refuse an output path that cannot be written, or that is one of the
-    run's own input files (given, or under a given directory with one of ``suffixes``)."""
+    run's own input files (given, or under a given directory with one of ``suffixes``),
+    or one of ``reserved`` (``(path with its symlinks resolved, what it is)``)."""
     target = resolve_output(path)
+    for name, what in reserved:  # (before the check of existing files: these may not exist yet)
+        if target.kind == "file" and target.path == name:
+            raise OutputRefused(f"--output {path} is {what} {name}; not writing over it")
     if target.kind == "file" and not os.access(os.path.dirname(target.path), os.W_OK | os.X_OK):
         raise OutputError(f"{path}: cannot write: no permission to create files in {os.path.dirname(target.path)}")
     if target.kind != "file" or target.existing is None:

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import errno
 import os
+import re
 import stat
 from collections import Counter
 from dataclasses import dataclass
@@ -125,6 +126,9 @@ def _walk(root: Path, label: str, problems: list[Problem], seen: set) -> list[tu
     return found
 
 
+GLOB = re.compile(r"[*?\[]")  # what makes a path a glob (expanded for file:// and other URLs)
+
+
 def refuse_empty(paths, problems: list[Problem] | None = None) -> None:
     """An empty path (an unset variable) is no path: as a ``Path`` it is ".", and the
     working directory was read."""
@@ -150,7 +154,7 @@ def plan(paths: list, problems: list[Problem]) -> list[Planned]:
             st = os.stat(path)
         except FileNotFoundError:
             why = "broken symbolic link" if os.path.islink(path) else "no such file or directory"
-            if not os.path.islink(path) and any(c in str(path) for c in "*?["):  # the shell left a glob quoted
+            if not os.path.islink(path) and GLOB.search(str(path)):  # the shell left a glob quoted
                 why += f" (a glob is expanded as a URL: file://{os.path.abspath(path)})"
             raise InputError(why, path=label, problems=problems) from None
         except OSError as exc:

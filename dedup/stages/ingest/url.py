@@ -20,15 +20,19 @@ import re
 from typing import Any
 
 from ...errors import InputError, WorkspaceError
-from .files import CORPUS_SUFFIXES
+from .files import CORPUS_SUFFIXES, GLOB
 from ...models import Problem
 from ...storage.spill import workspace_error
 
 _URL = re.compile(r"^[A-Za-z][A-Za-z0-9+.\-]*://")
-_GLOB = re.compile(r"[*?\[]")
 _WEB_GLOB = re.compile(r"\*")  # http(s): "?" opens the query, "[" may sit in it
 COPY_BLOCK = 1 << 20
 HTTP_TIMEOUT = 60  # seconds without a byte from a web server before its file is given up
+
+
+def _web(protocol: str) -> bool:
+    """Whether a URL's protocol is the web's (its path may hold a query)."""
+    return protocol.lower() in ("http", "https")
 
 
 def is_url(item: Any) -> bool:
@@ -43,7 +47,7 @@ class Fetched:
         self.roots: dict[str, str] = {}  # local prefix -> URL prefix
 
     def local(self, protocol: str, path: str) -> str:
-        if protocol in ("http", "https"):  # the query is no part of the file's name (nor its kind)
+        if _web(protocol):  # the query is no part of the file's name (nor its kind)
             path = path.split("?", 1)[0]
         prefix = os.path.join(self.directory, protocol)
         absolute = path.startswith("/")
@@ -64,7 +68,7 @@ def _filesystem(url: str):
     except ImportError:
         raise InputError("reading URLs needs fsspec: pip install 'dedup[dask]'", path=url) from None
     options = {}
-    if url.split("://", 1)[0].lower() in ("http", "https"):
+    if _web(url.split("://", 1)[0]):
         try:
             import aiohttp
         except ImportError:
@@ -92,7 +96,7 @@ def _local_path(url: str) -> list[str]:
     from urllib.parse import unquote
 
     path = unquote(url[len("file://"):]) or "/"
-    if os.path.lexists(path) or not _GLOB.search(path):
+    if os.path.lexists(path) or not GLOB.search(path):
         return [path]
     return sorted(glob.glob(path, recursive=True))
 
@@ -114,7 +118,7 @@ def fetch(inputs: list, directory: str, problems: list[Problem]) -> tuple[list, 
             continue
         fs, path = _filesystem(item)
         protocol = item.split("://", 1)[0]
-        glob = _WEB_GLOB if protocol.lower() in ("http", "https") else _GLOB
+        glob = _WEB_GLOB if _web(protocol) else GLOB
         try:
             if glob.search(path):
                 files = sorted(p for p in fs.glob(path) if fs.isfile(p))
