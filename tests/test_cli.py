@@ -98,6 +98,28 @@ def test_bad_files_are_reported_and_the_rest_still_runs(run_cli, seeds_dir, tmp_
     assert "bad.jsonl:2: malformed JSON" in err
 
 
+@pytest.mark.parametrize("limit, named", [(None, 100), ("7", 7), ("0", 130)])
+def test_warnings_name_the_first_inputs_then_count_the_rest(run_cli, tmp_path, limit, named):
+    corpus = tmp_path / "c.jsonl"
+    corpus.write_text("".join(json.dumps({"id": str(i), "text": f"story number {i} of the day"}) + "\n{oops\n"
+                              for i in range(130)))
+    flags = [] if limit is None else ["--max-warnings", limit]
+    for args, listed in ((["cluster", corpus, "-f", "json"], "every one is in the report's problems; "),
+                         (["cluster", corpus, "-f", "csv"], ""),
+                         (["index", "add", tmp_path / f"ix{limit}.db", corpus], "")):
+        code, out, err = run_cli(*args, *flags)
+        lines = err.splitlines()
+        assert code == 1
+        assert [ln for ln in lines if ln.startswith("dedup: warning: skipped")] == [
+            f"dedup: warning: skipped {corpus.as_posix()}:{2 * k + 2}: malformed JSON: Expecting property name "
+            "enclosed in double quotes (column 2)" for k in range(named)]
+        rest = [ln for ln in lines if ln.startswith("dedup: warning: and ")]
+        assert rest == ([] if named == 130 else [
+            f"dedup: warning: and {130 - named} more skipped or noted inputs ({listed}--max-warnings 0 names them all)"])
+        if args[1] == corpus and "json" in args:
+            assert len(json.loads(out)["problems"]) == 130  # the report keeps every one
+
+
 def test_nothing_readable_is_an_input_error(run_cli, tmp_path):
     (tmp_path / "bin.txt").write_bytes(b"\x00\x01\x02")
     code, _, err = run_cli("cluster", tmp_path)

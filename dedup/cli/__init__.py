@@ -29,7 +29,8 @@ from rich.console import Console
 from .. import __version__
 from ..errors import ConfigError, DedupError, exhausted
 from .common import (CheckedStream, Format, ProgressBar, ReaderGone, StdoutConsole, err_console, one_line,
-                     quiet_unraisable, stopped, terminate, to_stderr, warn, with_fields)
+                     max_warnings_option, quiet_unraisable, stopped, terminate, to_stderr, warn, warn_all,
+                     with_fields)
 from .output import check_output_option, write_output
 from .compare_cmd import compare_cmd
 from .defaults import config_defaults
@@ -141,6 +142,7 @@ def cluster_cmd(
              "clusters)."),
     jobs: int = typer.Option(0, "--jobs", "-j", help="Worker processes (0: all cores). Output does not depend on it."),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar or warnings."),
+    max_warnings: int = max_warnings_option(),
     engine: EngineName = typer.Option(EngineName.local, "--engine",
                                       help="What runs the stages: local processes, or Dask (pip install 'dedup[dask]'). "
                                            "Output does not depend on it."),
@@ -188,8 +190,7 @@ def cluster_cmd(
                 if hasattr(runner, "on_task"):
                     runner.on_task = None
         if not quiet:
-            for problem in outcome.problems:
-                warn(problem)
+            warn_all(outcome.problems, max_warnings, _LISTED.get(fmt) if output_dir is None else None)
             if bar.summary():
                 to_stderr(bar.summary())
             _memory_line(runner)
@@ -253,6 +254,10 @@ def _flagged(exc: ConfigError) -> str:
     if exc.setting in FLAGS:
         return f"invalid value for {FLAGS[exc.setting]}: {exc.problem}"
     return re.sub(r"\b(" + "|".join(FLAGS) + r")\b", lambda m: FLAGS[m.group(1)], str(exc))
+
+
+# Where a run's problems are all listed, by output format (-f json and html hold them).
+_LISTED = {Format.json: "every one is in the report's problems", Format.html: "every one is in the report"}
 
 
 def _show_problems(problems, limit: int = 20) -> None:

@@ -145,6 +145,28 @@ def warn(problem) -> None:
     to_stderr(one_line(f"dedup: warning: {'skipped ' if problem.skipped else ''}{problem}") + "\n")
 
 
+MAX_WARNINGS = 100  # warning lines a command prints before one line for the rest
+
+
+def max_warnings_option():
+    """The ``--max-warnings`` option of the commands that read a corpus."""
+    return typer.Option(MAX_WARNINGS, "--max-warnings", min=0, metavar="N",
+                        help="Name at most N skipped or noted inputs on stderr, then count the rest (0: name all).")
+
+
+def warn_all(problems, limit: int, where: Optional[str] = None) -> None:
+    """:func:`warn` for the first ``limit`` problems (0: all), then one line that counts the
+    rest (``where``: where every one is listed): a scrape with a bad record in ten names
+    them by the ten thousand, and buries the lines that matter."""
+    shown = problems if not limit else problems[:limit]
+    for problem in shown:
+        warn(problem)
+    if len(problems) > len(shown):
+        rest = len(problems) - len(shown)
+        to_stderr(f"dedup: warning: and {rest:,} more skipped or noted input{'s' if rest > 1 else ''} "
+                  f"({where + '; ' if where else ''}--max-warnings 0 names them all)\n")
+
+
 def to_stderr(text: str) -> None:
     """Write ``text`` to stderr; a stderr that cannot be written (a full disk, an I/O
     error) drops it: the exit code still says what happened."""

@@ -21,8 +21,8 @@ from rich.table import Table
 
 from ..errors import InputError
 from ..index.errors import DuplicateIdError, IndexFileError, IndexReadOnlyError
-from .common import (Format, OutputError, ProgressBar, ReaderGone, StdoutConsole, one_line, to_stderr, warn,
-                     with_fields)
+from .common import (Format, OutputError, ProgressBar, ReaderGone, StdoutConsole, max_warnings_option, one_line,
+                     to_stderr, warn_all, with_fields)
 from .output import check_output_option, write_output
 from .lazy import lazy
 
@@ -80,6 +80,7 @@ def add_cmd(
     seed: Optional[int] = typer.Option(None, help="MinHash seed (only when creating)."),
     batch: int = typer.Option(1000, help="Documents per transaction (--bulk)."),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar or warnings."),
+    max_warnings: int = max_warnings_option(),
     check: bool = typer.Option(True, "--check/--no-check",
                                help="Check the file is whole before writing (reads it all: ~1 s per 150 MB)."),
     fields=None,  # the --*-field flags, added by with_fields
@@ -118,8 +119,7 @@ def add_cmd(
     if not read[0]:
         _nothing_read(problems)
     if not quiet:
-        for problem in problems:
-            warn(problem)
+        warn_all(problems, max_warnings)
         if bar.summary():
             to_stderr(bar.summary())
         for ids, what in ((stored, "already in the index"), (repeated, "repeating an id met earlier in the input")):
@@ -211,6 +211,7 @@ def query_cmd(
     output: Optional[str] = typer.Option(None, "--output", "-o", metavar="FILE",
                                          help="Write here, not to stdout (never over an input)."),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No warnings (as `index add -q`)."),
+    max_warnings: int = max_warnings_option(),
     fields=None,  # the --*-field flags, added by with_fields
 ) -> int:
     """What the article(s) in FILE copy from the indexed documents (nothing is stored)."""
@@ -220,8 +221,7 @@ def query_cmd(
     if not docs:
         _nothing_read(problems)
     if not quiet:
-        for problem in problems:
-            warn(problem)
+        warn_all(problems, max_warnings)
     with _open_to_read(db) as index:
         results = [index.query(d) for d in docs]
         texts = {m.doc_id: index.get(m.doc_id).text for r in results for m in r.matches}
