@@ -19,14 +19,13 @@ import numpy as np
 
 from ..config import Config, given_progress
 from ..models import Document, Report
-from ..pipeline import cluster as batch_cluster
 from . import analysis as an
 from . import bulk
 from . import seeds
 from .answer import answer
 from .checks import bigram_carriers, check, mend_id, open_arguments, open_only, restory, validate, version
-from .errors import (DuplicateIdError, IndexDamagedError, IndexFileError, IndexFullError, IndexReadOnlyError,
-                     UnknownIdError)
+from .clustering import stored_clusters
+from .errors import DuplicateIdError, IndexFileError, UnknownIdError
 from .results import AddResult, BulkResult, Progress
 from .sqlite.store import SqliteStore
 from .upgrade import DONE_UPTO, add_analyses, add_seeds
@@ -359,53 +358,4 @@ class Index:
     def clusters(self, progress: Optional[Progress] = None) -> Report:
         """The batch pipeline's report over every stored document (cached in the file until
         the next change). Equal to ``dedup.cluster`` on the same documents and settings."""
-        progress = given_progress(progress)
-        store = self._store
-        with store.read():
-            generation = store.generation()
-            cached = store.cached_report(generation)
-            if cached is None and self._report and self._report[0] == generation:
-                cached = self._report[1]
-            docs = None if cached else [
-                Document(id=r[0], text=r[1], title=r[2], date=r[3], source=r[4], url=r[5], author=r[6])
-                for r in store.iter_docs()]
-        if cached:
-            report = Report.model_validate_json(cached)
-        elif not docs:
-            report = Report(clusters=[], documents=[], problems=[], config=self.config.as_dict())
-        else:
-            report = batch_cluster(docs, self.config, progress=progress, jobs=self._jobs)
-            self._remember(report, generation)
-        members = [m.doc_id for c in report.clusters for m in c.members]
-        with store.read():
-            rowids = store.rowids_of(members)
-            report._texts.update((r[1], r[2]) for r in store.docs_by_rowid(rowids.values()))
-        return report
-
-    def _remember(self, report: Report, generation: int) -> None:
-        """Cache the report and rebuild links and stories from it, unless the index changed.
-        An index that cannot be written (read-only, damaged, its disk full) keeps it in memory
-        instead: reading it is no write for the user."""
-        store = self._store
-        if store.readonly or store.damaged:
-            self._report = (generation, report.model_dump_json())
-            return
-        try:
-            self.verify()  # cheap next to the clustering: no cache is written into a damaged file
-            self._write_report(report, generation)
-        except (IndexReadOnlyError, IndexDamagedError, IndexFullError):
-            self._report = (generation, report.model_dump_json())
-
-    def _write_report(self, report: Report, generation: int) -> None:
-        store = self._store
-        with store.write():
-            if store.generation() != generation:
-                return
-            ids = [m.doc_id for c in report.clusters for m in c.members]
-            rowid = store.rowids_of(ids)
-            store.put_report(generation, report.model_dump_json())
-            store.replace_links((rowid[l.source], rowid[l.target], l.kind) for c in report.clusters for l in c.links)
-            store.reset_stories()
-            for c in report.clusters:
-                rows = [rowid[m.doc_id] for m in c.members]
-                store.set_story(rows, min(rows))
+        return stored_clusters(self, given_progress(progress))
