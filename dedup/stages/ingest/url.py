@@ -83,9 +83,15 @@ def _filesystem(url: str):
 
 
 def _reason(exc: Exception) -> str:
-    """A remote error in one line of reasonable length (a JVM's or a server's may run long)."""
-    if "timeout" in type(exc).__name__.lower():
+    """A remote error in one line of reasonable length (a JVM's or a server's may run long).
+    An HTTP error is its status and reason: fsspec raises a file's as FileNotFoundError
+    naming only the URL, the server's answer its cause."""
+    cause = exc.__cause__ or exc.__context__
+    if any("timeout" in type(e).__name__.lower() for e in (exc, cause)):
         return f"no answer from the server within {HTTP_TIMEOUT} s"
+    for e in (exc, cause):
+        if isinstance(getattr(e, "status", None), int):
+            return " ".join(f"HTTP {e.status} {getattr(e, 'message', '') or ''}".split())
     text = " ".join(str(exc).split()) or type(exc).__name__
     return text if len(text) <= 300 else text[:297] + "..."
 
@@ -121,7 +127,7 @@ def fetch(inputs: list, directory: str, problems: list[Problem]) -> tuple[list, 
         glob = _WEB_GLOB if _web(protocol) else GLOB
         try:
             if glob.search(path):
-                files = sorted(p for p in fs.glob(path) if fs.isfile(p))
+                files = _files(fs, fs.glob(path))
                 if not files:
                     raise InputError("matches no file", path=item, problems=problems)
                 out += [_copy(fs, p, fetched.local(protocol, p), item, problems) for p in files]
@@ -140,6 +146,21 @@ def fetch(inputs: list, directory: str, problems: list[Problem]) -> tuple[list, 
             raise InputError(f"cannot read: {_reason(exc)}", path=item, problems=problems) from None
     return [x for x in out if x is not None], fetched
 
+
+
+def _files(fs, matches) -> list[str]:
+    """A glob's matches that are not directories. One whose kind cannot be asked (a server
+    error on a listed file) is kept, so that its copy names the error: ``fs.isfile`` says
+    False then, and the file was left out of the run without a word."""
+    out = []
+    for p in sorted(matches):
+        try:
+            if fs.info(p).get("type") == "directory":
+                continue
+        except Exception:
+            pass
+        out.append(p)
+    return out
 
 
 def _copy(fs, remote: str, local: str, url: str, problems: list[Problem]) -> str | None:

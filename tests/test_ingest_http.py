@@ -1,0 +1,110 @@
+"""Inputs by http(s) URL against a real web server on loopback (fsspec's HTTP filesystem,
+aiohttp): the same answer as local paths, globs over a directory listing, and a server
+that fails, or never answers, as one line each."""
+from __future__ import annotations
+
+import http.server
+import importlib
+import json
+import socket
+import threading
+from functools import partial
+
+import pytest
+
+import dedup
+from conftest import SEEDS
+
+importlib.import_module("aiohttp")  # the test extra's (fsspec reads http(s) through it): never skipped
+
+
+class _Handler(http.server.SimpleHTTPRequestHandler):
+    broken = "broken.txt"  # answered with HTTP 500
+
+    def do_GET(self):
+        if self.path.rsplit("/", 1)[-1] == self.broken:
+            self.send_error(500, "boom")
+            return
+        super().do_GET()
+
+    def log_message(self, *args):  # the test's output is not the server's log
+        pass
+
+
+@pytest.fixture
+def served(tmp_path):
+    """A web server on loopback serving ``tmp_path/site``; its base URL and that folder."""
+    site = tmp_path / "site"
+    site.mkdir()
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), partial(_Handler, directory=str(site)))
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_address[1]}", site
+    server.shutdown()
+    server.server_close()
+
+
+def _records(n: int) -> str:
+    text = ("The port authority said on {d} that dredging of the northern channel would begin in the spring, "
+            "with ships of up to {k} metres able to dock once the work is done, a spokesman added.")
+    return "".join(json.dumps({"id": f"r{k}", "text": text.format(d=k % 3, k=200 + k % 2)}) + "\n" for k in range(n))
+
+
+def test_a_jsonl_file_by_url_gives_the_local_answer(run_cli, served, tmp_path):
+    base, site = served
+    (site / "news.jsonl").write_text(_records(12), encoding="utf-8")
+    code, out, err = run_cli("cluster", f"{base}/news.jsonl", "-f", "json", "-q")
+    assert code == 0, err
+    local = run_cli("cluster", site / "news.jsonl", "-f", "json", "-q")
+    assert out == local[1] and json.loads(out)["clusters"]
+
+
+def test_a_glob_over_a_directory_listing_reads_the_seeds(run_cli, served, seeds_report_json):
+    base, site = served
+    for f in SEEDS.glob("*.txt"):
+        (site / f.name).write_bytes(f.read_bytes())
+    (site / "notes.md.bak").write_text("not matched")
+    code, out, err = run_cli("cluster", f"{base}/*.txt", "-f", "json", "-q")
+    assert code == 0, err
+    assert json.loads(out)["clusters"] == json.loads(seeds_report_json.read_text(encoding="utf-8"))["clusters"]
+
+
+def test_a_missing_file_is_one_line_exit_3(run_cli, served):
+    base, _ = served
+    code, out, err = run_cli("cluster", f"{base}/nope.jsonl")
+    assert (code, out) == (3, "")
+    assert err.strip() == f"dedup: error: {base}/nope.jsonl: no such file or directory"
+
+
+def test_a_file_the_server_fails_is_skipped_and_the_rest_read(run_cli, served):
+    base, site = served
+    for f in sorted(SEEDS.glob("*.txt"))[:2]:
+        (site / f.name).write_bytes(f.read_bytes())
+    (site / _Handler.broken).write_text("never served")
+    code, out, err = run_cli("cluster", f"{base}/*.txt", "-f", "json")
+    assert code == 1
+    assert len(json.loads(out)["documents"]) == 2
+    [line] = [ln for ln in err.splitlines() if ln.startswith("dedup: warning:")]
+    assert line == f"dedup: warning: skipped {base}/{_Handler.broken}: cannot read: HTTP 500 boom"
+
+
+def test_a_server_that_never_answers_is_given_up(run_cli, monkeypatch):
+    import dedup.stages.ingest.url as url
+
+    monkeypatch.setattr(url, "HTTP_TIMEOUT", 1)
+    silent = socket.socket()
+    silent.bind(("127.0.0.1", 0))
+    silent.listen(4)  # accepts connections (the kernel's backlog) and never answers
+    try:
+        target = f"http://127.0.0.1:{silent.getsockname()[1]}/news.jsonl"
+        code, out, err = run_cli("cluster", target)
+    finally:
+        silent.close()
+    assert (code, out) == (3, "")
+    assert err.strip() == f"dedup: error: {target}: cannot read: no answer from the server within 1 s"
+
+
+def test_the_library_reads_a_url_as_the_cli_does(served):
+    base, site = served
+    (site / "news.jsonl").write_text(_records(6), encoding="utf-8")
+    assert dedup.cluster(f"{base}/news.jsonl").model_dump_json() == dedup.cluster(site / "news.jsonl").model_dump_json()
