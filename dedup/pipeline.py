@@ -162,7 +162,8 @@ def ingest_corpus(docs: DocStore, inputs, problems: list[Problem], fields: Optio
     if work_dir is not None and any(is_url(x) for x in inputs):
         inputs, fetched = fetch(inputs, os.path.join(work_dir, "inputs"), problems)
     try:
-        docs.add_all(iter_sourced(inputs, problems, fields, progress, as_engine(jobs), docs.shard_path), problems)
+        docs.add_all(iter_sourced(inputs, problems, fields, progress, as_engine(jobs), docs.shard_path,
+                                  None if fetched is None else fetched.directory), problems)
     except InputError as exc:
         if fetched is None or exc.path is None:
             raise

@@ -108,3 +108,43 @@ def test_the_library_reads_a_url_as_the_cli_does(served):
     base, site = served
     (site / "news.jsonl").write_text(_records(6), encoding="utf-8")
     assert dedup.cluster(f"{base}/news.jsonl").model_dump_json() == dedup.cluster(site / "news.jsonl").model_dump_json()
+
+
+def test_a_listed_directory_with_a_failing_file_reads_the_rest(run_cli, served):
+    base, site = served
+    for f in sorted(SEEDS.glob("*.txt"))[:2]:
+        (site / f.name).write_bytes(f.read_bytes())
+    (site / _Handler.broken).write_text("never served")
+    code, out, err = run_cli("cluster", f"{base}/", "-f", "json")
+    assert code == 1
+    report = json.loads(out)
+    assert sorted(d["doc_id"] for d in report["documents"]) == sorted(f.name for f in SEEDS.glob("*.txt"))[:2]
+    # one problem: the part copied of the failed file is not read as an empty document
+    assert report["problems"] == [{"path": f"{base}/{_Handler.broken}", "line": None,
+                                   "message": "cannot read: HTTP 500 boom", "skipped": True}]
+
+
+def test_a_bad_record_is_named_by_its_url_and_line(run_cli, served):
+    base, site = served
+    (site / "news.jsonl").write_text(_records(3) + "{oops\n", encoding="utf-8")
+    code, out, err = run_cli("cluster", f"{base}/news.jsonl", "-f", "json", "-q")
+    assert code == 1
+    assert [(p["path"], p["line"]) for p in json.loads(out)["problems"]] == [(f"{base}/news.jsonl", 4)]
+
+
+def test_urls_and_local_paths_together_give_ids_without_the_workspace(run_cli, served, tmp_path, monkeypatch):
+    base, site = served
+    first, second = sorted(SEEDS.glob("*.txt"))[1:3]
+    (site / second.name).write_bytes(second.read_bytes())
+    outs = []
+    for k in range(2):  # workspaces of other random names, in other temporary directories
+        tmp = tmp_path / f"tmp{k}"
+        tmp.mkdir()
+        monkeypatch.setenv("TMPDIR", str(tmp))
+        code, out, err = run_cli("cluster", first, f"{base}/{second.name}", "-f", "json", "-q")
+        assert code == 0, err
+        outs.append(out)
+    assert outs[0] == outs[1]
+    host = base.split("://", 1)[1]
+    assert sorted(d["doc_id"] for d in json.loads(outs[0])["documents"]) == sorted(
+        [f"http/{host}/{second.name}", first.as_posix().lstrip("/")])

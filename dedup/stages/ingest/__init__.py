@@ -259,7 +259,7 @@ def _pages(files: list[Planned], engine: Engine | None) -> Iterator[tuple[Planne
 
 def iter_sourced(inputs: Iterable[Input], problems: list[Problem], fields: FieldMap | None = None,
                  progress: Progress | None = None, engine: Engine | None = None,
-                 shards: Callable[[int], str] | None = None) -> Iterator[Sourced | Shard]:
+                 shards: Callable[[int], str] | None = None, copied: str | None = None) -> Iterator[Sourced | Shard]:
     """Documents with their places, from paths and records; skipped inputs go to ``problems``.
 
     ``fields``: where the records of JSONL, CSV/TSV and Parquet files keep each field.
@@ -268,11 +268,12 @@ def iter_sourced(inputs: Iterable[Input], problems: list[Problem], fields: Field
     ``shards``: the path of the k-th workspace file: with an engine, its workers read the
     text, JSONL, CSV/TSV and Parquet files into such files, yielded as
     :class:`~dedup.stages.ingest.shard.Shard` items (their documents stay on disk).
+    ``copied``: where URLs' files were copied (their ids: :func:`~dedup.stages.ingest.files.plan`).
     The paths are walked first (ids depend on all of them, see :mod:`dedup.stages.ingest.files`),
     so a missing path raises :class:`InputError` before anything is read."""
     items = list(inputs)
     fields = fields or FieldMap()
-    files = plan([x for x in items if _is_path(x)], problems)
+    files = plan([x for x in items if _is_path(x)], problems, copied)
     held: list[int] = []  # files read in pieces, open here (see shard.hold) until the end
     try:
         yield from _sourced(items, files, problems, fields, _Meter(files, progress), engine, shards, held)

@@ -137,9 +137,13 @@ def refuse_empty(paths, problems: list[Problem] | None = None) -> None:
                          problems=problems or [])
 
 
-def plan(paths: list, problems: list[Problem]) -> list[Planned]:
+def plan(paths: list, problems: list[Problem], copied: str | None = None) -> list[Planned]:
     """Every file the paths name, each once, with ids by the rule above.
 
+    ``copied``: the directory the run copied its URLs' files into
+    (:mod:`dedup.stages.ingest.url`, ``PROTOCOL/HOST/PATH`` under it); for ids its files
+    count from a root of their own, ``/PROTOCOL/HOST/PATH``, so that an id never holds the
+    workspace's random name (URLs and local paths given together).
     A missing path or a directory with no corpus files raises :class:`InputError`;
     anything else that cannot be read is appended to ``problems``."""
     found = []  # (path, label, kind, base, relative to base, stat, is a link)
@@ -179,6 +183,8 @@ def plan(paths: list, problems: list[Problem]) -> list[Planned]:
             # A file given by name is read whatever its extension (as text when it names no other kind).
             kind = kind_of(path.name) or "text"
             found.append((path, label, kind, os.path.dirname(os.path.abspath(path)), path.name, st, path.is_symlink()))
+    if copied is not None:
+        found = [(f, label, kind, _virtual(base, copied), *rest) for f, label, kind, base, *rest in found]
     bases = {base for _, _, kind, base, _, _, _ in found if kind in _NAMED}
     common = os.path.commonpath(sorted(bases)) if bases else ""
     chosen: dict[tuple[int, int], tuple[tuple, Planned, bool]] = {}
@@ -194,6 +200,12 @@ def plan(paths: list, problems: list[Problem]) -> list[Planned]:
             problems.append(Problem(path=p.label, message=f"file name is not UTF-8; its id is {p.doc_id}",
                                     skipped=False))
     return stdin + sorted((p for _, p, _ in chosen.values()), key=_order)
+
+
+def _virtual(base: str, copied: str) -> str:
+    """A base directory inside ``copied`` as the root it stands for (the others unchanged)."""
+    inside = os.path.relpath(base, copied)
+    return base if inside == os.pardir or inside.startswith(os.pardir + os.sep) else os.path.join(os.sep, inside)
 
 
 def _order(p: Planned) -> tuple[str, str]:

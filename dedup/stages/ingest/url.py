@@ -49,6 +49,8 @@ class Fetched:
     def local(self, protocol: str, path: str) -> str:
         if _web(protocol):  # the query is no part of the file's name (nor its kind)
             path = path.split("?", 1)[0]
+            # fsspec's web paths are whole URLs: the copy sits under HOST/PATH, as a bucket's under BUCKET/PATH
+            path = path.split("://", 1)[-1]
         prefix = os.path.join(self.directory, protocol)
         absolute = path.startswith("/")
         self.roots[prefix] = f"{protocol}://" if absolute else f"{protocol}:/"
@@ -182,5 +184,13 @@ def _copy(fs, remote: str, local: str, url: str, problems: list[Problem]) -> str
             raise
         except Exception as exc:  # the server or the protocol failed on this file: skipped, named
             problems.append(Problem(path=fs.unstrip_protocol(remote), message=f"cannot read: {_reason(exc)}"))
-            return None
+            failed = True
+        else:
+            failed = False
+    if failed:  # its part copied would be read as the file (a directory URL reads its folder)
+        try:
+            os.remove(local)
+        except OSError as exc:
+            raise workspace_error(exc, os.path.dirname(local)) from None
+        return None
     return local
