@@ -17,7 +17,7 @@ from .stages.cluster import components, pair_lookup, supported
 from .config import Config, given_config, given_fields, given_inputs, given_jobs, given_path, given_progress
 from .errors import InputError
 from .stages.ingest import Input, iter_sourced, problem_order
-from .stages.ingest.url import fetch, is_url
+from .stages.ingest.url import local_inputs
 from .stages.link import align_pairs, realign_sources
 from .stages.nearest import nearest, seconds
 from .stages.stories import source_numbers, stories, story_ties
@@ -158,24 +158,10 @@ def ingest_corpus(docs: DocStore, inputs, problems: list[Problem], fields: Optio
     shards of the workspace. URLs (see :mod:`dedup.stages.ingest.url`) are copied into
     ``work_dir`` first."""
     inputs = _as_inputs(inputs)
-    fetched = None
-    if work_dir is not None and any(is_url(x) for x in inputs):
-        inputs, fetched = fetch(inputs, os.path.join(work_dir, "inputs"), problems)
-    try:
-        docs.add_all(iter_sourced(inputs, problems, fields, progress, as_engine(jobs), docs.shard_path,
-                                  None if fetched is None else fetched.directory), problems)
-    except InputError as exc:
-        if fetched is None or exc.path is None:
-            raise
-        raise InputError(exc.message, path=fetched.name(exc.path), line=exc.line,
-                         problems=[_renamed(p, fetched) for p in exc.problems]) from None
-    if fetched is not None:
-        problems[:] = [_renamed(p, fetched) for p in problems]
+    copies = None if work_dir is None else os.path.join(work_dir, "inputs")
+    with local_inputs(inputs, problems, copies) as (local, copied):
+        docs.add_all(iter_sourced(local, problems, fields, progress, as_engine(jobs), docs.shard_path, copied), problems)
     problems.sort(key=problem_order)  # the report does not depend on input order
-
-
-def _renamed(problem: Problem, fetched) -> Problem:
-    return problem.model_copy(update={"path": fetched.name(problem.path)})
 
 
 def link_clusters(prepared, facts, alignments, problems: list[Problem], cfg: Config, near=None,

@@ -148,3 +148,28 @@ def test_urls_and_local_paths_together_give_ids_without_the_workspace(run_cli, s
     host = base.split("://", 1)[1]
     assert sorted(d["doc_id"] for d in json.loads(outs[0])["documents"]) == sorted(
         [f"http/{host}/{second.name}", first.as_posix().lstrip("/")])
+
+
+def test_a_repeated_id_names_the_kept_copy_by_its_url(run_cli, served):
+    base, site = served
+    (site / "news.jsonl").write_text(_records(2) + _records(1), encoding="utf-8")
+    code, out, _ = run_cli("cluster", f"{base}/news.jsonl", "-f", "json", "-q")
+    assert code == 1
+    assert json.loads(out)["problems"] == [{"path": f"{base}/news.jsonl", "line": 3, "skipped": True,
+                                            "message": f"duplicate document id 'r0'; the copy at {base}/news.jsonl:1 is kept"}]
+    docs, problems = dedup.read_corpus(f"{base}/news.jsonl")  # the library, the same
+    assert [d.id for d in docs] == ["r0", "r1"] and [p.model_dump() for p in problems] == json.loads(out)["problems"]
+
+
+def test_the_index_adds_and_queries_by_url(run_cli, served, tmp_path):
+    base, site = served
+    (site / "news.jsonl").write_text(_records(4) + "{oops\n", encoding="utf-8")
+    db = tmp_path / "ix.db"
+    code, out, err = run_cli("index", "add", db, f"{base}/news.jsonl")
+    assert code == 1 and out.endswith("added 4 documents; the index holds 4\n")
+    assert f"dedup: warning: skipped {base}/news.jsonl:5: malformed JSON" in err
+    (site / "probe.jsonl").write_text(json.dumps({"id": "p", "text": json.loads(_records(1))["text"]}) + "\n")
+    code, out, err = run_cli("index", "query", db, f"{base}/probe.jsonl", "-f", "json")
+    assert code == 0, err
+    [result] = json.loads(out)["results"]
+    assert result["doc_id"] == "p" and {m["doc_id"] for m in result["matches"]} >= {"r0"}

@@ -32,6 +32,7 @@ mend_id = lazy("dedup.index.checks", "mend_id")
 refuse_empty = lazy("dedup.stages.ingest.files", "refuse_empty")
 iter_sourced = lazy("dedup.stages.ingest", "iter_sourced")
 read_corpus = lazy("dedup.stages.ingest", "read_corpus")
+local_inputs = lazy("dedup.stages.ingest.url", "local_inputs")
 render = lazy("dedup.stages.report", "render")
 
 index_app = typer.Typer(no_args_is_help=True, rich_markup_mode=None,  # plain help, as the main app's
@@ -93,13 +94,14 @@ def add_cmd(
     if batch < 1:
         raise typer.BadParameter("must be 1 or more", param_hint="'--batch'")
     problems: list = []
-    with Index.open(db, cfg) as index, ProgressBar(enabled=not quiet and _err.is_terminal) as bar:
+    with Index.open(db, cfg) as index, ProgressBar(enabled=not quiet and _err.is_terminal) as bar, \
+            local_inputs(list(paths), problems) as (local, copied):  # URLs' files copied first
         if check:
             index.verify()
         before = len(index)
         # Streamed: a corpus of any size is read as it is added, in input order.
         read = [0]  # documents read: none is exit 3, as for `dedup cluster`
-        sourced = _counted(iter_sourced(list(paths), problems, fields, progress=bar), read)
+        sourced = _counted(iter_sourced(local, problems, fields, progress=bar, copied=copied), read)
         try:
             if bulk:
                 result = index.add_many((s.doc for s in sourced), batch_size=batch, skip_duplicates=True, progress=bar)

@@ -23,6 +23,7 @@ from ...errors import InputError
 from .files import CORPUS_SUFFIXES, JSONL_SUFFIXES, TEXT_SUFFIXES, Planned, plan
 from .read import MAX_DOCUMENT_BYTES, Skip, jsonl_lines, parse_json_line, read_text, run_on
 from .record import _to_document, mend_surrogates, to_document
+from .url import local_inputs
 from ...models import Document, FieldMap, Problem
 
 if TYPE_CHECKING:
@@ -268,7 +269,8 @@ def iter_sourced(inputs: Iterable[Input], problems: list[Problem], fields: Field
     ``shards``: the path of the k-th workspace file: with an engine, its workers read the
     text, JSONL, CSV/TSV and Parquet files into such files, yielded as
     :class:`~dedup.stages.ingest.shard.Shard` items (their documents stay on disk).
-    ``copied``: where URLs' files were copied (their ids: :func:`~dedup.stages.ingest.files.plan`).
+    ``copied``: where :func:`~dedup.stages.ingest.url.local_inputs` copied URLs' files
+    (URLs themselves are not read here).
     The paths are walked first (ids depend on all of them, see :mod:`dedup.stages.ingest.files`),
     so a missing path raises :class:`InputError` before anything is read."""
     items = list(inputs)
@@ -324,8 +326,9 @@ def iter_corpus(inputs: Iterable[Input], problems: list[Problem], fields: FieldM
                 progress: Progress | None = None, engine: Engine | None = None) -> Iterator[Document]:
     """Yield Documents from paths and records; append skipped inputs to ``problems``
     (``engine``: see :func:`iter_sourced`)."""
-    for item in iter_sourced(inputs, problems, fields, progress, engine):
-        yield item.doc
+    with local_inputs(list(inputs), problems) as (local, copied):
+        for item in iter_sourced(local, problems, fields, progress, engine, copied=copied):
+            yield item.doc
 
 
 def read_corpus(inputs: Union[Input, Iterable[Input]], fields: FieldMap | None = None) -> tuple[list[Document], list[Problem]]:
@@ -339,9 +342,10 @@ def read_corpus(inputs: Union[Input, Iterable[Input]], fields: FieldMap | None =
     problems: list[Problem] = []
     chooser = Chooser()
     seen: dict[str, Document] = {}
-    for item in iter_sourced(inputs, problems, fields):
-        if chooser.offer(item):
-            seen[item.doc.id] = item.doc
-    problems += chooser.problems()
+    with local_inputs(list(inputs), problems) as (local, copied):
+        for item in iter_sourced(local, problems, fields, copied=copied):
+            if chooser.offer(item):
+                seen[item.doc.id] = item.doc
+        problems += chooser.problems()  # a repeated id's message names where the kept copy is
     problems.sort(key=problem_order)
     return [seen[k] for k in sorted(seen)], problems

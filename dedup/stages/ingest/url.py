@@ -17,6 +17,8 @@ from __future__ import annotations
 
 import os
 import re
+import tempfile
+from contextlib import ExitStack, contextmanager
 from typing import Any
 
 from ...errors import InputError, WorkspaceError
@@ -62,6 +64,43 @@ class Fetched:
             if label.startswith(prefix + "/"):
                 return url + label[len(prefix):]
         return label
+
+    def renamed(self, problem: Problem) -> Problem:
+        """A problem naming the URL, not the copy (its message too: a repeated id's names
+        the kept copy's place)."""
+        message = problem.message
+        for prefix, url in self.roots.items():
+            message = message.replace(prefix + "/", url + "/")
+        return problem.model_copy(update={"path": self.name(problem.path), "message": message})
+
+    def renamed_error(self, exc: InputError) -> InputError:
+        """An input error naming the URL, not the copy (its problems too)."""
+        return InputError(exc.message, path=None if exc.path is None else self.name(exc.path), line=exc.line,
+                          problems=[self.renamed(p) for p in exc.problems])
+
+
+@contextmanager
+def local_inputs(inputs: list, problems: list[Problem], directory: str | None = None):
+    """``(inputs, copied)``: the inputs with each URL replaced by local copies of its files,
+    made in ``directory`` (None: a temporary directory, removed at the end), and where they
+    are (None: no URL). Problems and an :class:`InputError` raised inside name the URLs,
+    not the copies, once the block ends."""
+    if not any(is_url(x) for x in inputs):
+        yield inputs, None
+        return
+    with ExitStack() as stack:
+        if directory is None:
+            try:
+                directory = os.path.join(stack.enter_context(tempfile.TemporaryDirectory(prefix="dedup-")), "inputs")
+            except OSError as exc:
+                raise workspace_error(exc, tempfile.gettempdir()) from None
+        local, fetched = fetch(inputs, directory, problems)
+        try:
+            yield local, fetched.directory
+        except InputError as exc:
+            raise fetched.renamed_error(exc) from None
+        finally:
+            problems[:] = [fetched.renamed(p) for p in problems]
 
 
 def _filesystem(url: str):
