@@ -285,3 +285,68 @@ def test_an_index_sqlite_cannot_open_on_a_read_only_mount_is_read_only(tmp_path,
     err = translate(cantopen, str(db))
     assert isinstance(err, dedup.IndexReadOnlyError) and "read-only" in str(err) and err.exit_code == 5
     assert type(translate(cantopen, str(tmp_path / "missing.db"))) is dedup.IndexFileError
+
+
+@pytest.fixture
+def no_shm(monkeypatch):
+    """SQLite as in a read-only directory: a read-only connection cannot make the WAL's
+    -shm file (CANTOPEN), so the index is read as immutable. Root cannot make a read-only
+    mount here; the first read of each such connection fails as it does there."""
+    import dedup.index.sqlite.open as opening
+
+    class NoShm:
+        def __init__(self, db):
+            self.db = db
+
+        def execute(self, sql, *args):
+            if sql.startswith("SELECT count(*) FROM sqlite_master"):
+                raise sqlite3.OperationalError("unable to open database file")
+            return self.db.execute(sql, *args)
+
+        def close(self):
+            self.db.close()
+
+    real = opening._open
+
+    def _open(path, timeout, mode, immutable=False):
+        db = real(path, timeout, mode, immutable)
+        return NoShm(db) if mode == "ro" and not immutable else db
+
+    monkeypatch.setattr(opening, "_open", _open)
+
+
+def test_a_read_only_directory_refuses_a_write_ahead_log_it_cannot_read(tmp_path, no_shm):
+    """Read as immutable, SQLite reads the main file alone: the documents a writer has
+    committed into the -wal file were missing, and `stats` counted fewer without a word.
+    (Without the -shm file nothing tells which of the log's changes the file holds.)"""
+    path = str(tmp_path / "i.db")
+    docs = seed_docs()
+    with dedup.Index.open(path) as writer:
+        writer.add_many(docs)  # committed into the -wal file, which the open writer keeps
+        assert os.path.getsize(path + "-wal") > 0
+        with pytest.raises(dedup.IndexFileError, match=r"its write-ahead log \(i\.db-wal\) holds changes") as info:
+            dedup.Index.open(path, readonly=True)
+        assert not isinstance(info.value, dedup.IndexDamagedError)
+    with dedup.Index.open(path, readonly=True) as reader:  # the writer closed: its log is in the file
+        assert len(reader) == len(docs)
+
+
+def test_a_file_changed_under_an_immutable_reader_is_not_called_damaged(tmp_path, no_shm):
+    """A writer reaching a read-only directory's index by another path (a read-only bind
+    mount of a writable one) changes the file under the immutable reader, whose reads
+    then fail as on a damaged file: that is the index changing, not damage."""
+    path = str(tmp_path / "i.db")
+    with dedup.Index.open(path) as writer:
+        writer.add_many(seed_docs())
+    malformed = sqlite3.DatabaseError("database disk image is malformed")
+    with dedup.Index.open(path, readonly=True) as reader:
+        store = reader._store
+        assert isinstance(store._translate(malformed), dedup.IndexDamagedError)  # the file as opened: damage
+        store.damaged = False
+        with dedup.Index.open(path) as writer:
+            writer.remove(seed_docs()[0].id)
+            writer.vacuum()
+        err = store._translate(malformed)
+        assert type(err) is dedup.IndexFileError and not store.damaged
+        assert str(err) == (f"{path}: the index changed while it was read from a read-only directory "
+                            "(a writer reaches it by another path); read it again")

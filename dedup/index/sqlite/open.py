@@ -55,21 +55,41 @@ def _open(path: str, timeout: float, mode: str, immutable: bool = False) -> sqli
         raise IndexFileError(f"{path}: cannot open index: {exc}") from None
 
 
-def _readable(db: sqlite3.Connection, path: str, timeout: float) -> sqlite3.Connection:
-    """A read-only connection that can read. Where the WAL's shared-memory file cannot be
-    made (a read-only directory), the file is read as immutable: no writer can work there
-    either, but the changes of a writer that crashed before its last checkpoint and left
-    its -wal file behind are not seen."""
+def _readable(db: sqlite3.Connection, path: str, timeout: float) -> tuple[sqlite3.Connection, bool]:
+    """A read-only connection that can read, and whether it reads the file as immutable:
+    where the WAL's shared-memory file cannot be made (a read-only directory). SQLite then
+    reads the main file alone, so a -wal file with changes in it is refused (its
+    committed documents would be missing without a word), and a writer reaching the file
+    by another path (a read-only mount of a writable directory) is the caller's to notice
+    (:func:`signature`)."""
     try:
         db.execute("SELECT count(*) FROM sqlite_master").fetchone()
-        return db
+        return db, False
     except sqlite3.OperationalError as exc:
         if kind(exc) not in ("SQLITE_CANTOPEN", "SQLITE_READONLY"):
             raise
     db.close()
+    try:
+        pending = os.path.getsize(path + "-wal") > 0
+    except OSError:
+        pending = False
+    if pending:
+        raise IndexFileError(f"{path}: its write-ahead log ({os.path.basename(path)}-wal) holds changes that a "
+                             "reader in a read-only directory cannot apply (SQLite must create the -shm file "
+                             "beside it): read the index where its directory can be written, or once its writer "
+                             "has closed it")
     db = _open(path, timeout, "ro", immutable=True)
     db.execute("SELECT count(*) FROM sqlite_master").fetchone()
-    return db
+    return db, True
+
+
+def signature(path: str) -> tuple[int, int] | None:
+    """What changes when a file is written: its size and modification time (None: gone)."""
+    try:
+        st = os.stat(path)
+    except OSError:
+        return None
+    return st.st_size, st.st_mtime_ns
 
 
 def _wal_allowed(db: sqlite3.Connection, mode: str) -> bool:
@@ -81,17 +101,18 @@ def _wal_allowed(db: sqlite3.Connection, mode: str) -> bool:
     return mode == "rwc" and db.execute("SELECT count(*) FROM sqlite_master").fetchone()[0] == 0
 
 
-def connect(path: str, timeout: float, durable: bool, mode: str) -> sqlite3.Connection:
-    """A connection in ``mode`` (``ro``, ``rw``, ``rwc``) set up for the index. Raises
+def connect(path: str, timeout: float, durable: bool, mode: str) -> tuple[sqlite3.Connection, bool]:
+    """A connection in ``mode`` (``ro``, ``rw``, ``rwc``) set up for the index, and whether
+    it reads the file as immutable (:func:`_readable`). Raises
     :class:`IndexFileError` (also for a path that is no regular file, or is missing or
     empty without ``rwc``: see :func:`check_path`), or the ``sqlite3.DatabaseError`` for
     the caller to translate."""
     check_path(path, mode)
-    db = _open(path, timeout, mode)
+    db, immutable = _open(path, timeout, mode), False
     try:
         db.execute(f"PRAGMA busy_timeout = {int(timeout * 1000)}")
         if mode == "ro":
-            db = _readable(db, path, timeout)
+            db, immutable = _readable(db, path, timeout)
         elif _wal_allowed(db, mode):
             got = db.execute("PRAGMA journal_mode = WAL").fetchone()[0]
             if got.lower() != "wal":  # pragma: no cover - e.g. a file system without shared memory
@@ -111,4 +132,4 @@ def connect(path: str, timeout: float, durable: bool, mode: str) -> sqlite3.Conn
     except BaseException:
         db.close()
         raise
-    return db
+    return db, immutable

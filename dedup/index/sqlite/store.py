@@ -32,7 +32,7 @@ from . import runs
 from .schema import ADDITIVE, APPLICATION_ID, SCHEMA_VERSION, create_statements, upgrade_statements
 from ..errors import IndexDamagedError, IndexFileError, IndexReadOnlyError
 from .errors import errors_translated, translate
-from .open import connect
+from .open import connect, signature
 from .counts import Counts
 from .stories import Stories, in_chunks, placeholders
 
@@ -59,9 +59,11 @@ class SqliteStore(Counts, Stories):
         self.readonly = readonly
         self.damaged = False
         try:
-            self.db = connect(path, timeout, durable, "ro" if readonly else "rwc" if create else "rw")
+            self.db, immutable = connect(path, timeout, durable, "ro" if readonly else "rwc" if create else "rw")
         except sqlite3.DatabaseError as exc:
             raise self._translate(exc) from None
+        # read as immutable (a read-only directory): the file as it was, to tell a writer's change from damage
+        self._as_opened = signature(path) if immutable else None
         # Band keys and word counts are written when the transaction ends (see _flush).
         self._new_bands: list[tuple[int, np.ndarray]] = []
         self._band_sql: dict[tuple, str] = {}
@@ -151,6 +153,10 @@ class SqliteStore(Counts, Stories):
             raise IndexDamagedError(f"{self.path}: the index is damaged ({first}); nothing was written to it")
 
     def _translate(self, exc: sqlite3.DatabaseError) -> IndexFileError:
+        if getattr(self, "_as_opened", None) is not None and signature(self.path) != self._as_opened:
+            # SQLite reads an immutable file without locks: a change under it reads as damage
+            return IndexFileError(f"{self.path}: the index changed while it was read from a read-only directory "
+                                  "(a writer reaches it by another path); read it again")
         err = translate(exc, self.path)
         if isinstance(err, IndexDamagedError):
             self.damaged = True
