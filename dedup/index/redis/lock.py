@@ -35,7 +35,11 @@ class WriterLock:
             got, last, ndocs, commits = pipe.execute()
             if got:
                 self._token = token
-                return Tx(time.monotonic(), int(last or 0), ndocs, (commits or b"").decode())
+                try:
+                    return Tx(time.monotonic(), int(last or 0), ndocs, (commits or b"").decode())
+                except ValueError:  # a key dedup did not write: the lock is let go before the error
+                    self._unlock()
+                    raise
             left = deadline - time.monotonic()
             if left <= 0:
                 raise IndexLockedError(f"{self.path}: another process is writing to the index "

@@ -44,7 +44,7 @@ import threading
 from contextlib import contextmanager
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
-from ..errors import IndexFileError, IndexReadOnlyError
+from ..errors import IndexDamagedError, IndexFileError, IndexFullError, IndexReadOnlyError
 from .docs import Documents
 from .graph import StoriesAndLinks
 from .lock import REFRESH, RELEASE, WriterLock
@@ -84,6 +84,10 @@ def _parse(url: str) -> tuple[str, str, str, float]:
     if parts.password is not None:
         user, host = parts.netloc.rsplit("@", 1)
         shown = urlunsplit(parts._replace(netloc=f"{user.split(':', 1)[0]}:***@{host}"))
+    if parts.scheme.lower() in ("redis", "rediss") and not re.fullmatch(r"/?\d*", parts.path):
+        # redis-py takes any other path for database 0: an index written where it was not asked
+        raise IndexFileError(f"{shown}: the path of a redis:// URL is a database number (/0, /1, ...), "
+                             f"not {parts.path!r}")
     try:
         ttl = float(ours.get("lock_ttl", LOCK_TTL))
     except ValueError:
@@ -146,12 +150,32 @@ class RedisStore(WriterLock, Documents, Statistics, StoriesAndLinks):
                 raise IndexFileError(f"{self.path}: not a usable Redis URL ({_one_line(exc)})") from None
             if not create and not self.r.exists(self._k("meta")):
                 raise IndexFileError(f"{self.path}: no such index (no key {self.prefix}meta)")
+            if not readonly:
+                self._refuse_eviction()
+
+    def _refuse_eviction(self) -> None:
+        """A server that evicts keys under memory pressure would drop documents, counts
+        and the lock itself without a word: writing there is refused (a server that hides
+        its settings, as managed ones may, is taken at its word)."""
+        try:
+            policy = self.r.config_get("maxmemory-policy").get("maxmemory-policy", "noeviction")
+            limit = int(self.r.config_get("maxmemory").get("maxmemory", 0) or 0)
+        except (redis.ResponseError, ValueError):
+            return
+        if limit and policy != "noeviction":
+            raise IndexFileError(f"{self.path}: the Redis server evicts keys when full (maxmemory {limit}, "
+                                 f"maxmemory-policy {policy}): an index there would lose documents without a word; "
+                                 "use a server with maxmemory-policy noeviction")
 
     def close(self) -> None:
         self.r.close()
 
     def _k(self, name: str) -> str:
         return self.prefix + name
+
+    def _pattern(self) -> str:
+        """SCAN's pattern for every key under the prefix (its glob characters escaped)."""
+        return re.sub(r"([*?\[\]\\])", r"\\\1", self.prefix) + "*"
 
     @contextmanager
     def _errors(self):
@@ -162,11 +186,20 @@ class RedisStore(WriterLock, Documents, Statistics, StoriesAndLinks):
         except redis.ReadOnlyError as exc:
             raise IndexReadOnlyError(f"{self.path}: the Redis server is a read-only replica ({_one_line(exc)}); "
                                      "nothing was written") from None
+        except redis.exceptions.OutOfMemoryError as exc:  # maxmemory with noeviction: as a full disk
+            raise IndexFullError(f"{self.path}: the Redis server is out of memory ({_one_line(exc)}); "
+                                 "nothing was written") from None
+        except redis.exceptions.NoPermissionError as exc:  # an ACL user who may only read: as a read-only file
+            raise IndexReadOnlyError(f"{self.path}: the Redis user may not run this command ({_one_line(exc)}); "
+                                     "nothing was written") from None
         except redis.ResponseError as exc:
             raise IndexFileError(f"{self.path}: Redis refused a command ({_one_line(exc)}): "
                                  "not a dedup index, or damaged") from None
         except redis.RedisError as exc:
             raise IndexFileError(f"{self.path}: Redis error ({_one_line(exc)})") from None
+        except (ValueError, KeyError, TypeError, UnicodeDecodeError) as exc:  # a number or JSON dedup did not write
+            raise IndexDamagedError(f"{self.path}: a key under {self.prefix} holds what dedup did not write "
+                                    f"({_one_line(exc)}): not a dedup index, or damaged") from None
 
     # -- transactions -------------------------------------------------------------
 
@@ -264,10 +297,22 @@ class RedisStore(WriterLock, Documents, Statistics, StoriesAndLinks):
         with self.write():
             if not self.is_empty_file():  # another process created it meanwhile
                 return
+            if foreign := self._foreign_key():
+                raise IndexFileError(f"{self.path}: no index here, but the key {foreign} is under its prefix "
+                                     f"{self.prefix!r}: an index would write into another program's keys; "
+                                     "choose another prefix (?prefix=) or database")
             fields = {k: json.dumps(v) for k, v in meta.items()}
             fields.update(application_id=APPLICATION_ID, schema=SCHEMA_VERSION, layout=LAYOUT, generation=0)
             fields.update((f"rows:{f.name}", 0) for f in FAMILIES)
             self._tx.ops.append(("HSET", self._k("meta"), *[x for kv in fields.items() for x in kv]))
+
+    def _foreign_key(self) -> str | None:
+        """A key under the prefix other than the lock, if any (a scan of the database)."""
+        lock = self._k("lock").encode()
+        for key in self.r.scan_iter(match=self._pattern(), count=10000):
+            if key != lock:
+                return key.decode(errors="backslashreplace")
+        return None
 
     def meta(self) -> dict:
         raw = {k.decode(): v.decode() for k, v in self.r.hgetall(self._k("meta")).items()}
@@ -342,9 +387,8 @@ class RedisStore(WriterLock, Documents, Statistics, StoriesAndLinks):
     def stored_bytes(self) -> int:
         """Memory of the index's keys: MEMORY USAGE of each key under the prefix, exact
         (SAMPLES 0), so O(keys); the server's own overhead is not counted."""
-        pattern = re.sub(r"([*?\[\]\\])", r"\\\1", self.prefix) + "*"
         total, keys = 0, []
-        for key in self.r.scan_iter(match=pattern, count=1000):
+        for key in self.r.scan_iter(match=self._pattern(), count=1000):
             keys.append(key)
             if len(keys) == 1000:
                 total += self._memory(keys)
