@@ -256,3 +256,26 @@ def test_a_control_character_reference_does_not_lose_the_page(tmp_path, ref):
     (tmp_path / "p.html").write_text(page, encoding="utf-8")
     [doc], problems = read_corpus(tmp_path)
     assert problems == [] and "A \ufffd here." in doc.text
+
+
+@pytest.mark.parametrize("days", [1, 400])
+def test_a_page_dated_after_today_keeps_its_date(tmp_path, monkeypatch, days):
+    """htmldate and trafilatura read no date past today's (local time) by default: a page
+    read on the day before its stated date got a made-up first of the month, or none, and
+    the same page other dates on other days or in other time zones."""
+    import datetime as dt
+    import time
+
+    day = (dt.datetime.now(dt.timezone.utc) + dt.timedelta(days=days)).date().isoformat()
+    page = tmp_path / "p.html"
+    page.write_text(f'<html><head><meta property="article:published_time" content="{day}T10:00:00+00:00"></head>'
+                    "<body><article><h1>Council approves new bridge plan</h1><p>The city council voted on Tuesday "
+                    "to approve a long-debated plan for a new bridge across the river, ending years of argument "
+                    "among residents and business owners about the route and its cost.</p></article></body></html>")
+    for tz in ("UTC", "Pacific/Kiritimati", "America/Los_Angeles"):
+        monkeypatch.setenv("TZ", tz)
+        time.tzset()
+        docs, _ = dedup.read_corpus(page)
+        assert docs[0].date == day, tz
+    monkeypatch.delenv("TZ")
+    time.tzset()

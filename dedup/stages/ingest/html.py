@@ -24,6 +24,7 @@ for _name in ("trafilatura", "htmldate", "courlan", "justext"):
     logging.getLogger(_name).addHandler(logging.NullHandler())
 
 _META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([A-Za-z0-9_.:-]+)""", re.I)
+MAX_DATE = "2200-12-31"  # the latest publication date read from markup (the text's bound in dates.py)
 _SNIFF = 4096  # the HTML standard's prescan looks at the first 1024 bytes; pages put <meta> later too
 _HTML_MARK = re.compile(rb"<\s*(html|head|body|p|div|article|title|!doctype)\b", re.I)
 _CHAR_REF = re.compile(r"&#(?:[xX]([0-9a-fA-F]{1,8})|([0-9]{1,10}));?")
@@ -103,7 +104,9 @@ def extract(html: str, url: str | None = None, fallback_date: str | None = None)
             html, url=url, favor_precision=True, include_comments=False, include_tables=False,
             with_metadata=True, deduplicate=False,
             # No extensive search of the whole page's text for dates (see the order above).
-            date_extraction_params=set_date_params(extensive=False),
+            # A fixed latest date, not today's (the default): a page's date must not
+            # depend on the day or time zone it is read in (dates.py's bound).
+            date_extraction_params={**set_date_params(extensive=False), "max_date": MAX_DATE},
         )
         text = getattr(found, "text", None) if found is not None else None
         if not text or not text.strip():
@@ -165,7 +168,7 @@ def _markup_date(html: str, url: str | None) -> str | None:
                 el.text = None
             el.tail = None
         return _clean(find_date(tree, url=url, original_date=True, extensive_search=False,
-                                outputformat="%Y-%m-%d", deferred_url_extractor=True))
+                                outputformat="%Y-%m-%d", deferred_url_extractor=True, max_date=MAX_DATE))
     except Exception:  # noqa: BLE001 - hostile markup: no date from it, the page is still read
         return None
 
