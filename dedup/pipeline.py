@@ -160,7 +160,8 @@ def ingest_corpus(docs: DocStore, inputs, problems: list[Problem], fields: Optio
     inputs = _as_inputs(inputs)
     copies = None if work_dir is None else os.path.join(work_dir, "inputs")
     with local_inputs(inputs, problems, copies) as (local, copied):
-        docs.add_all(iter_sourced(local, problems, fields, progress, as_engine(jobs), docs.shard_path, copied), problems)
+        docs.add_all(iter_sourced(local, problems, fields, progress, as_engine(jobs), docs.shard_path, copied), problems,
+                     copied)
     problems.sort(key=problem_order)  # the report does not depend on input order
 
 

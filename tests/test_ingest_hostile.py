@@ -100,6 +100,20 @@ def test_a_repeated_id_names_both_places_and_the_kept_copy_does_not_depend_on_or
     assert len(kept) == 1
 
 
+def test_the_kept_copy_does_not_depend_on_how_a_path_is_spelled(tmp_path, monkeypatch):
+    """`a.jsonl b.jsonl` kept a's copy, `a.jsonl $PWD/b.jsonl` b's: the paths sorted as typed."""
+    (tmp_path / "min").mkdir()
+    (tmp_path / "min" / "a.jsonl").write_text(json.dumps({"id": "x", "text": "the harbour story"}) + "\n")
+    (tmp_path / "min" / "b.jsonl").write_text(json.dumps({"id": "x", "text": "the airport story"}) + "\n")
+    monkeypatch.chdir(tmp_path / "min")
+    spellings = (["a.jsonl", "b.jsonl"], ["a.jsonl", str(tmp_path / "min" / "b.jsonl")],
+                 [str(tmp_path / "min" / "b.jsonl"), "../min/a.jsonl"], ["./b.jsonl", "../min/a.jsonl"])
+    kept = {read_corpus(paths)[0][0].text for paths in spellings}
+    assert kept == {"the harbour story"}
+    for paths in spellings:  # the workspace's chooser (shards read by workers) as well
+        assert dedup.cluster(paths, jobs=2).documents[0].chars == len("the harbour story")
+
+
 def test_an_unreadable_subdirectory_is_reported(tmp_path, monkeypatch):
     (tmp_path / "ok").mkdir()
     (tmp_path / "ok" / "a.txt").write_text(TEXT)

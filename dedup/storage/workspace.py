@@ -44,10 +44,12 @@ class DocStore:
         """Where the k-th shard of this run's inputs is written."""
         return os.path.join(self.directory, f"docs-{k}")
 
-    def add_all(self, docs: Iterable[Document | Sourced | Shard], problems: list[Problem]) -> None:
+    def add_all(self, docs: Iterable[Document | Sourced | Shard], problems: list[Problem],
+                copied: str | None = None) -> None:
         """Store every document (with its place, when known); of a repeated id the copy
-        :class:`~dedup.stages.ingest.Chooser` picks is kept, whatever the order. Then sort by id."""
-        chooser = Chooser()
+        :class:`~dedup.stages.ingest.Chooser` picks is kept, whatever the order. Then sort by id.
+        ``copied``: where URLs' files were copied (the chooser's order)."""
+        chooser = Chooser(copied)
         where: list[tuple[int, int, str | None, tuple | None]] = []  # by slot: store, record, source, (url, author)
 
         def keep(doc_id: str, at: tuple) -> None:
@@ -62,7 +64,7 @@ class DocStore:
             if isinstance(item, Shard):
                 self._shards.append(item.records)
                 for k, (doc_id, path, line, source, url, author) in enumerate(item.entries):
-                    if chooser.offer_place(doc_id, (path, line or 0), (path, line)):
+                    if chooser.offer_place(doc_id, chooser.place_key(path, line), (path, line)):
                         keep(doc_id, (len(self._shards), k, source, (url, author) if url or author else None))
                 continue
             item = item if isinstance(item, Sourced) else Sourced(item, RECORD)

@@ -20,7 +20,7 @@ from collections.abc import Callable, Iterable, Iterator
 from typing import TYPE_CHECKING, Any, NamedTuple, Union
 
 from ...errors import InputError
-from .files import CORPUS_SUFFIXES, JSONL_SUFFIXES, TEXT_SUFFIXES, Planned, plan
+from .files import CORPUS_SUFFIXES, JSONL_SUFFIXES, TEXT_SUFFIXES, Planned, plan, virtual
 from .read import MAX_DOCUMENT_BYTES, Skip, jsonl_lines, parse_json_line, read_text, run_on
 from .record import _to_document, mend_surrogates, to_document
 from .url import local_inputs
@@ -52,17 +52,26 @@ class Chooser:
     (path, line) sorts first (records given in memory: by content). Every other copy
     is reported, naming its own place and the kept one's."""
 
-    def __init__(self) -> None:
+    def __init__(self, copied: str | None = None) -> None:
         self._best: dict[str, tuple[tuple, tuple[str, int | None]]] = {}  # id -> (key, place)
         self._dropped: dict[str, list[tuple[str, int | None]]] = {}
+        self._copied = copied  # where URLs' files were copied (:func:`~dedup.stages.ingest.url.local_inputs`)
 
-    @staticmethod
-    def _key(item: Sourced) -> tuple:
+    def _key(self, item: Sourced) -> tuple:
         if item.path == RECORD:
             d = item.doc  # ensure_ascii: a lone surrogate (given in memory) is escaped, not an error
             content = json.dumps([d.text, d.title, d.date, d.source, d.url, d.author], ensure_ascii=True)
             return (RECORD, 0, hashlib.blake2b(content.encode("ascii"), digest_size=16).digest())
-        return (item.path, item.line or 0)
+        return self.place_key(item.path, item.line)
+
+    def place_key(self, path: str, line: int | None) -> tuple:
+        """The sort key of a copy in a file: its path made absolute (as typed, ``b.jsonl``
+        and ``$PWD/b.jsonl`` sorted apart), a URL's copy under its own root (as for ids:
+        never the workspace's name); standard input as it is named."""
+        if path.startswith("<"):
+            return (path, line or 0)
+        where = os.path.abspath(path)
+        return (where if self._copied is None else virtual(where, self._copied), line or 0)
 
     def offer(self, item: Sourced) -> bool:
         """True when ``item`` is (for now) the copy to keep of its id (only places are kept:
@@ -340,9 +349,9 @@ def read_corpus(inputs: Union[Input, Iterable[Input]], fields: FieldMap | None =
     if isinstance(given_inputs(inputs), (str, bytes, os.PathLike, Document, dict)):  # (bytes: a path, as cluster reads it)
         inputs = [inputs]
     problems: list[Problem] = []
-    chooser = Chooser()
     seen: dict[str, Document] = {}
     with local_inputs(list(inputs), problems) as (local, copied):
+        chooser = Chooser(copied)
         for item in iter_sourced(local, problems, fields, copied=copied):
             if chooser.offer(item):
                 seen[item.doc.id] = item.doc

@@ -184,7 +184,7 @@ def plan(paths: list, problems: list[Problem], copied: str | None = None) -> lis
             kind = kind_of(path.name) or "text"
             found.append((path, label, kind, os.path.dirname(os.path.abspath(path)), path.name, st, path.is_symlink()))
     if copied is not None:
-        found = [(f, label, kind, _virtual(base, copied), *rest) for f, label, kind, base, *rest in found]
+        found = [(f, label, kind, virtual(base, copied), *rest) for f, label, kind, base, *rest in found]
     bases = {base for _, _, kind, base, _, _, _ in found if kind in _NAMED}
     common = os.path.commonpath(sorted(bases)) if bases else ""
     chosen: dict[tuple[int, int], tuple[tuple, Planned, bool]] = {}
@@ -202,7 +202,7 @@ def plan(paths: list, problems: list[Problem], copied: str | None = None) -> lis
     return stdin + sorted((p for _, p, _ in chosen.values()), key=_order)
 
 
-def _virtual(base: str, copied: str) -> str:
+def virtual(base: str, copied: str) -> str:
     """A base directory inside ``copied`` as the root it stands for (the others unchanged)."""
     inside = os.path.relpath(base, copied)
     return base if inside == os.pardir or inside.startswith(os.pardir + os.sep) else os.path.join(os.sep, inside)
