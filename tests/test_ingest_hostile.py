@@ -78,6 +78,17 @@ def test_ids_do_not_depend_on_how_a_path_is_spelled(tmp_path, seeds_dir, monkeyp
     docs, problems = read_corpus(["c/sub", "c", "./c/", str(tmp_path / "c")])
     assert [d.id for d in docs] == ["real.txt"]
     assert [str(p) for p in problems] == [f"{(tmp_path / 'c').as_posix()}/broken.txt: not read: broken symbolic link"]
+    # A directory given by its own name and by a link to it: walked under its own name,
+    # whichever sorts first (`alias real other` named the files alias/...).
+    (tmp_path / "d" / "real").mkdir(parents=True)
+    (tmp_path / "d" / "other").mkdir()
+    (tmp_path / "d" / "real" / "r.txt").write_text(TEXT)
+    (tmp_path / "d" / "other" / "o.txt").write_text(TEXT + " More.")
+    for link in ("alias", "zlink"):
+        (tmp_path / "d" / link).symlink_to(tmp_path / "d" / "real")
+        monkeypatch.chdir(tmp_path / "d")
+        docs, problems = read_corpus([link, "real", "other"])
+        assert [d.id for d in docs] == ["other/o.txt", "real/r.txt"] and problems == [], link
 
 
 def test_a_repeated_id_names_both_places_and_the_kept_copy_does_not_depend_on_order(tmp_path):

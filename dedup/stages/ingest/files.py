@@ -148,11 +148,14 @@ def plan(paths: list, problems: list[Problem], copied: str | None = None) -> lis
     anything else that cannot be read is appended to ``problems``."""
     found = []  # (path, label, kind, base, relative to base, stat, is a link)
     seen: set[tuple[int, int]] = set()
-    # Parents before children, whatever the order given: each directory is walked once.
+    # Parents before children, whatever the order given: each directory is walked once;
+    # roots that are symbolic links last, so that a directory also given by its own name
+    # is walked (and its files named) under that name.
     refuse_empty(paths, problems)
     stdin = [Planned(Path(STDIN), STDIN_LABEL, "stdin")] if any(os.fsdecode(x) == STDIN for x in paths) else []
     paths = [x for x in paths if os.fsdecode(x) != STDIN]
-    for path in sorted({Path(os.fsdecode(x)) for x in paths}, key=lambda p: (os.path.abspath(p), p.as_posix())):
+    for path in sorted({Path(os.fsdecode(x)) for x in paths},
+                       key=lambda p: (os.path.islink(p), os.path.abspath(p), p.as_posix())):
         label = printable(path.as_posix())
         try:
             st = os.stat(path)
