@@ -258,3 +258,14 @@ def test_query_never_writes_its_output_over_the_index(run_cli, tmp_path):
         assert code == 2 and "input file" in err and err.count("\n") == 1, err
         assert _fingerprint(db) == before
     assert run_cli("index", "stats", db)[0] == 0
+
+
+def test_index_add_with_a_missing_input_creates_no_index(run_cli, tmp_path):
+    db = tmp_path / "new.db"
+    good = _jsonl(tmp_path / "d.jsonl", {"id": "a", "text": TEXT})
+    for inputs, why in (([tmp_path / "missing.jsonl"], "no such file or directory"),
+                        ([good, tmp_path / "missing.jsonl"], "no such file or directory"),
+                        ([tmp_path / "nowhere" / "*.jsonl"], "no such file or directory (a glob is expanded as a URL")):
+        code, out, err = run_cli("index", "add", db, *inputs)
+        assert (code, out) == (3, "") and err.startswith(f"dedup: error: {inputs[-1].as_posix()}: {why}")
+        assert list(tmp_path.glob("new.db*")) == []

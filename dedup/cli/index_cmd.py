@@ -30,6 +30,7 @@ Config = lazy("dedup.config", "Config")
 Index = lazy("dedup.index.index", "Index")
 mend_id = lazy("dedup.index.checks", "mend_id")
 refuse_empty = lazy("dedup.stages.ingest.files", "refuse_empty")
+check_roots = lazy("dedup.stages.ingest.files", "check_roots")
 iter_sourced = lazy("dedup.stages.ingest", "iter_sourced")
 read_corpus = lazy("dedup.stages.ingest", "read_corpus")
 local_inputs = lazy("dedup.stages.ingest.url", "local_inputs")
@@ -89,7 +90,7 @@ def add_cmd(
     """Add documents and say what each new one matched; ids already in the index are
     skipped (one warning line for all)."""
 
-    refuse_empty(paths)
+    check_roots(paths)  # a missing input creates no index
     cfg = _settings(threshold=threshold, shingle_size=shingle_size, num_perm=num_perm, seed=seed)
     if batch < 1:
         raise typer.BadParameter("must be 1 or more", param_hint="'--batch'")

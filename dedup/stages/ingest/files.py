@@ -157,20 +157,7 @@ def plan(paths: list, problems: list[Problem], copied: str | None = None) -> lis
     for path in sorted({Path(os.fsdecode(x)) for x in paths},
                        key=lambda p: (os.path.islink(p), os.path.abspath(p), p.as_posix())):
         label = printable(path.as_posix())
-        try:
-            st = os.stat(path)
-        except FileNotFoundError:
-            why = "broken symbolic link" if os.path.islink(path) else "no such file or directory"
-            if not os.path.islink(path) and GLOB.search(str(path)):  # the shell left a glob quoted
-                why += f" (a glob is expanded as a URL: file://{os.path.abspath(path)})"
-            raise InputError(why, path=label, problems=problems) from None
-        except OSError as exc:
-            if exc.errno == errno.ELOOP:
-                raise InputError("symbolic link loop (too many levels of links)", path=label,
-                                 problems=problems) from None
-            raise InputError(f"cannot read: {exc.strerror or exc}", path=label, problems=problems) from None
-        except ValueError:  # a NUL character: no file system has such a name
-            raise InputError("not a path: contains a NUL character", path=label, problems=problems) from None
+        st = _stat_root(path, label, problems)
         if stat.S_ISDIR(st.st_mode):
             if (st.st_dev, st.st_ino) in seen:
                 continue  # walked already, as this root or inside an earlier one
@@ -203,6 +190,37 @@ def plan(paths: list, problems: list[Problem], copied: str | None = None) -> lis
             problems.append(Problem(path=p.label, message=f"file name is not UTF-8; its id is {p.doc_id}",
                                     skipped=False))
     return stdin + sorted((p for _, p, _ in chosen.values()), key=_order)
+
+
+def _stat_root(path: Path, label: str, problems: list[Problem]) -> os.stat_result:
+    """A path given, or :class:`InputError` saying why it cannot be read at all."""
+    try:
+        return os.stat(path)
+    except FileNotFoundError:
+        why = "broken symbolic link" if os.path.islink(path) else "no such file or directory"
+        if not os.path.islink(path) and GLOB.search(str(path)):  # the shell left a glob quoted
+            why += f" (a glob is expanded as a URL: file://{os.path.abspath(path)})"
+        raise InputError(why, path=label, problems=problems) from None
+    except OSError as exc:
+        if exc.errno == errno.ELOOP:
+            raise InputError("symbolic link loop (too many levels of links)", path=label,
+                             problems=problems) from None
+        raise InputError(f"cannot read: {exc.strerror or exc}", path=label, problems=problems) from None
+    except ValueError:  # a NUL character: no file system has such a name
+        raise InputError("not a path: contains a NUL character", path=label, problems=problems) from None
+
+
+def check_roots(paths: list) -> None:
+    """:class:`InputError` for the first local path given that cannot be read at all, as
+    :func:`plan` would raise it (before a command creates anything for a run that cannot
+    start; URLs and standard input are checked when read)."""
+    from .url import is_url
+
+    refuse_empty(paths)
+    for x in paths:
+        if not is_url(x) and os.fsdecode(x) != STDIN:
+            path = Path(os.fsdecode(x))
+            _stat_root(path, printable(path.as_posix()), [])
 
 
 def virtual(base: str, copied: str) -> str:
