@@ -350,3 +350,17 @@ def test_a_file_changed_under_an_immutable_reader_is_not_called_damaged(tmp_path
         assert type(err) is dedup.IndexFileError and not store.damaged
         assert str(err) == (f"{path}: the index changed while it was read from a read-only directory "
                             "(a writer reaches it by another path); read it again")
+
+
+def test_an_index_closed_by_a_progress_callback_mid_load_is_one_error(tmp_path):
+    """A callback that closes the index while add_many works: the next use of the store
+    raised sqlite3.ProgrammingError ("Cannot operate on a closed database")."""
+    ix = dedup.Index.open(str(tmp_path / "i.db"))
+
+    def progress(stage, done, total):
+        ix.close()
+
+    with pytest.raises(dedup.IndexFileError, match="the index is closed"):
+        ix.add_many(seed_docs(), progress=progress)
+    with pytest.raises(dedup.IndexFileError, match="the index is closed"):
+        len(ix)

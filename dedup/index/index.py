@@ -344,7 +344,9 @@ class Index:
             return 0
         before = self.disk_bytes()
         vacuum()
-        return before - self.disk_bytes()
+        # (measured around the wait for the write lock: a writer that grew the file meanwhile
+        # is no negative saving)
+        return max(0, before - self.disk_bytes())
 
     def disk_bytes(self) -> int:
         """What the index takes: its file and WAL (Redis: the memory of its keys)."""

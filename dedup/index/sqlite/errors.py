@@ -26,6 +26,8 @@ def kind(exc: sqlite3.DatabaseError) -> str:
 def translate(exc: sqlite3.DatabaseError, path: str) -> IndexFileError:
     """One line saying what an SQLite error means for the user."""
     msg, code = str(exc), kind(exc)
+    if isinstance(exc, sqlite3.ProgrammingError) and "closed" in msg:  # closed while a call was under way
+        return IndexFileError(f"{path}: the index is closed")
     if code in ("SQLITE_BUSY", "SQLITE_LOCKED"):
         return IndexLockedError(f"{path}: another process is writing to the index (waited for the lock; try again)")
     if code in ("SQLITE_NOTADB", "SQLITE_CORRUPT"):

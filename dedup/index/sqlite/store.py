@@ -81,7 +81,11 @@ class SqliteStore(Counts, Stories):
     # -- transactions -------------------------------------------------------------
 
     def _begin(self, statement: str) -> None:
-        if self.db.in_transaction and self._owner != threading.get_ident():
+        try:
+            busy = self.db.in_transaction  # a connection closed meanwhile raises here
+        except sqlite3.DatabaseError as exc:
+            raise self._translate(exc) from None
+        if busy and self._owner != threading.get_ident():
             raise IndexFileError(f"{self.path}: {ONE_THREAD}")
         try:
             self.db.execute(statement)
