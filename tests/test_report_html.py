@@ -350,3 +350,40 @@ def test_any_link_kind_renders_with_its_own_style(browser, tmp_path):
     page.page.locator(".side.tgt .ptext").nth(3).wait_for(state="attached")
     assert page.page.locator(".side.tgt .ptext").all_text_contents() == [text] * 4
     assert page.errors == []
+
+
+def test_a_cluster_of_many_copies_draws_its_links_a_page_at_a_time(browser, tmp_path, shots):
+    """A cluster of thousands of copies has tens of thousands of links: all of them were
+    built at once, and each member's flows read every link (seconds for the first screen).
+    The links come 200 at a time, on demand; the members' flows are the same."""
+    story = " ".join(f"Paragraph {k} of the wire story says the port authority will dredge channel {k}." for k in range(8))
+    docs = [{"id": f"d{k:03d}", "text": f"Edition {k}. " + story, "date": f"2024-05-{k % 28 + 1:02d}"} for k in range(40)]
+    report = dedup.cluster(docs, keep_texts=True, jobs=1)
+    path = tmp_path / "many.html"
+    path.write_text(to_html(report), encoding="utf-8")
+    data = blob(path.read_text(encoding="utf-8"))
+    [cluster] = data["clusters"]
+    total = len(cluster["l"])
+    assert total > 400  # three pages and a bit
+    page = Page(browser, path)
+    p = page.page
+    links = p.locator("#detail details.link")
+    button = p.locator("#detail button.more-links")
+    assert links.count() == 200 and button.text_content() == f"show 200 more links ({total - 200} not shown)"
+    button.click()
+    assert links.count() == 400 and button.text_content() == f"show {min(200, total - 400)} more links ({total - 400} not shown)"
+    while button.count():
+        button.click()
+    assert links.count() == total
+    assert [links.nth(k).get_attribute("data-link") for k in (0, total - 1)] == [
+        f"{cluster['l'][k]['s']}\u2192{cluster['l'][k]['t']}" for k in (0, total - 1)]
+    # the flows of a member: the links it is the source of, with the source side's characters
+    origin = cluster["o"]
+    row = p.locator(f"#detail table.members tr[data-doc='{origin}'] td.flow").first.text_content()
+    went = [l for l in cluster["l"] if l["s"] == origin]
+    num = {m[0]: n + 1 for n, m in enumerate(cluster["m"])}
+    first = went[0]
+    assert row.startswith(f"#{num[first['t']]} ({sum(q[1] - q[0] for q in first['p'])} chars, {first['k']})")
+    assert (f"\u2026 {len(went) - 6} more" in row) == (len(went) > 6)
+    p.screenshot(path=str(shots / "many.png"))
+    assert page.errors == []

@@ -190,23 +190,26 @@
     drawRows();
   }
   function chars(p, side) { return side ? p[3] - p[2] : p[1] - p[0]; }
-  function flows(c, doc, num) {
-    var out = [], inn = [];
+  // Where each member's text went and came from, in one pass over the links (a pass per
+  // member took seconds for a cluster of thousands: members x links).
+  function flows(c, num) {
+    var out = Object.create(null), inn = Object.create(null);
     c.l.forEach(function (l) {
-      var n = l.p.reduce(function (a, p) { return a + chars(p, l.s === doc ? 0 : 1); }, 0);
-      if (l.s === doc) out.push('#' + num[l.t] + ' (' + n + ' chars, ' + l.k + ')');
-      if (l.t === doc) inn.push('#' + num[l.s] + ' (' + n + ' chars, ' + l.k + ')');
+      var ns = l.p.reduce(function (a, p) { return a + chars(p, 0); }, 0);
+      var nt = l.p.reduce(function (a, p) { return a + chars(p, 1); }, 0);
+      (out[l.s] = out[l.s] || []).push('#' + num[l.t] + ' (' + ns + ' chars, ' + l.k + ')');
+      (inn[l.t] = inn[l.t] || []).push('#' + num[l.s] + ' (' + nt + ' chars, ' + l.k + ')');
     });
-    function more(a) { return a.length > 6 ? a.slice(0, 6).join(', ') + ', \u2026 ' + (a.length - 6) + ' more' : a.join(', '); }
-    return [more(out), more(inn)];
+    function more(a) { return !a ? '' : a.length > 6 ? a.slice(0, 6).join(', ') + ', \u2026 ' + (a.length - 6) + ' more' : a.join(', '); }
+    return function (doc) { return [more(out[doc]), more(inn[doc])]; };
   }
   function members(c, num) {
     detail.appendChild(el('h3', null, 'Members'));
-    var t = el('table', 'members'), hr = el('tr');
+    var t = el('table', 'members'), hr = el('tr'), flowsOf = flows(c, num);
     ['#', 'document', 'role', 'date', 'source', 'title', 'coverage', 'its text went to', 'came from'].forEach(function (x) { hr.appendChild(el('th', null, x)); });
     t.appendChild(hr);
     c.m.forEach(function (m) {
-      var tr = el('tr'), f = flows(c, m[0], num);
+      var tr = el('tr'), f = flowsOf(m[0]);
       tr.setAttribute('data-doc', m[0]);
       tr.appendChild(el('td', 'num', num[m[0]]));
       tr.appendChild(el('td', 'docid', m[0]));
@@ -301,31 +304,45 @@
     });
     detail.appendChild(s);
   }
+  // Links drawn LINKS_PAGE at a time: a cluster of thousands of copies has tens of thousands.
+  var LINKS_PAGE = 200;
   function links(c, num) {
     detail.appendChild(el('h3', null, 'Links and passages'));
-    c.l.forEach(function (l, n) {
-      var d = el('details', 'link ' + kindClass('k-', l.k));
-      d.setAttribute('data-link', l.s + '\u2192' + l.t);
-      var sm = el('summary');
-      sm.appendChild(badge(l.k));
-      sm.appendChild(document.createTextNode('#' + num[l.s] + ' ' + l.s + ' \u2192 #' + num[l.t] + ' ' + l.t +
-        ' \u00b7 score ' + l.sc + ' \u00b7 covers ' + pct(l.cs) + ' / ' + pct(l.ct) + ' \u00b7 ' + l.p.length + ' passage' + (l.p.length === 1 ? '' : 's')));
-      d.appendChild(sm);
-      var done = false;
-      function fill() {
-        if (done) return; done = true;
-        l.p.forEach(function (p) {
-          var box = el('div', 'passage');
-          box.appendChild(el('div', 'head', '[' + p[0] + ':' + p[1] + '] \u2192 [' + p[2] + ':' + p[3] + '] \u00b7 score ' + p[4]));
-          box.appendChild(sideNode(c, l.s, p[0], p[1], p[5] || [], 'src'));
-          box.appendChild(sideNode(c, l.t, p[2], p[3], p[6] || [], 'tgt'));
-          d.appendChild(box);
-        });
-      }
-      d.addEventListener('toggle', function () { if (d.open) fill(); });
-      if (n < 3 && c.l.length <= 10) { d.open = true; fill(); }
-      detail.appendChild(d);
-    });
+    var list = el('div', 'links'), shown = 0, moreButton = el('button', 'more-links');
+    detail.appendChild(list);
+    function page() {
+      c.l.slice(shown, shown + LINKS_PAGE).forEach(function (l, k) { list.appendChild(link(c, num, l, shown + k)); });
+      shown = Math.min(c.l.length, shown + LINKS_PAGE);
+      var left = c.l.length - shown;
+      moreButton.textContent = 'show ' + Math.min(LINKS_PAGE, left) + ' more links (' + left + ' not shown)';
+      if (!left && moreButton.parentNode) moreButton.parentNode.removeChild(moreButton);
+    }
+    moreButton.addEventListener('click', page);
+    page();
+    if (shown < c.l.length) detail.appendChild(moreButton);
+  }
+  function link(c, num, l, n) {
+    var d = el('details', 'link ' + kindClass('k-', l.k));
+    d.setAttribute('data-link', l.s + '\u2192' + l.t);
+    var sm = el('summary');
+    sm.appendChild(badge(l.k));
+    sm.appendChild(document.createTextNode('#' + num[l.s] + ' ' + l.s + ' \u2192 #' + num[l.t] + ' ' + l.t +
+      ' \u00b7 score ' + l.sc + ' \u00b7 covers ' + pct(l.cs) + ' / ' + pct(l.ct) + ' \u00b7 ' + l.p.length + ' passage' + (l.p.length === 1 ? '' : 's')));
+    d.appendChild(sm);
+    var done = false;
+    function fill() {
+      if (done) return; done = true;
+      l.p.forEach(function (p) {
+        var box = el('div', 'passage');
+        box.appendChild(el('div', 'head', '[' + p[0] + ':' + p[1] + '] \u2192 [' + p[2] + ':' + p[3] + '] \u00b7 score ' + p[4]));
+        box.appendChild(sideNode(c, l.s, p[0], p[1], p[5] || [], 'src'));
+        box.appendChild(sideNode(c, l.t, p[2], p[3], p[6] || [], 'tgt'));
+        d.appendChild(box);
+      });
+    }
+    d.addEventListener('toggle', function () { if (d.open) fill(); });
+    if (n < 3 && c.l.length <= 10) { d.open = true; fill(); }
+    return d;
   }
 
   // --- start --------------------------------------------------------------------------
