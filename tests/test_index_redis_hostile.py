@@ -93,3 +93,10 @@ def test_a_database_path_that_is_no_number_is_refused(url, path):
     bad = url.rsplit("/", 1)[0] + path
     with pytest.raises(dedup.IndexFileError, match=r"the path of a redis:// URL is a database number"):
         dedup.Index.open(bad)
+
+
+def test_another_programs_meta_key_is_named_as_keys(url):
+    c = client(url)
+    c.hset("dedup:meta", mapping={"application_id": 7, "layout": "redis-1"})
+    with pytest.raises(dedup.IndexFileError, match=r": not a dedup index \(keys of another program\)$"):
+        dedup.Index.open(url)

@@ -104,7 +104,8 @@ def check(store: SqliteStore, config: Optional[Config]) -> Config:
     """The index's settings, after checking the file is an index this dedup can use."""
     path = store.path
     if store.application_id() != APPLICATION_ID:
-        raise IndexFileError(f"{path}: not a dedup index (a SQLite database of another program)")
+        what = "keys" if "://" in path else "a SQLite database"  # a Redis URL, or a file
+        raise IndexFileError(f"{path}: not a dedup index ({what} of another program)")
     schema, current = store.schema_version(), store.SCHEMA
     try:
         meta = store.meta()
