@@ -42,12 +42,12 @@ import json
 import re
 import threading
 from contextlib import contextmanager
-from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from ..errors import IndexDamagedError, IndexFileError, IndexFullError, IndexReadOnlyError
 from .docs import Documents
 from .graph import StoriesAndLinks
 from .lock import REFRESH, RELEASE, WriterLock
+from .url import one_line as _one_line, parse as _parse
 from .tx import BLOB_KEYS, COMMIT, GET_BLOB, BANDS, FAMILIES, GRAMS, LINES, WORDS, Statistics, Tx, chunks
 from ..sqlite.store import APPLICATION_ID, ONE_THREAD
 
@@ -63,40 +63,6 @@ LAYOUT = "redis-1"  # the key layout above
 # file layout only). 2: content hashes (``x:H``); 3: n-gram counts (``g:N``, counted from
 # the stored texts on upgrade); an index of schema 1 or 2 is upgraded on open.
 SCHEMA_VERSION = 3
-LOCK_TTL = 10.0
-
-
-
-def _one_line(exc: BaseException) -> str:
-    return " ".join(str(exc).split()) or type(exc).__name__
-
-
-def _parse(url: str) -> tuple[str, str, str, float]:
-    """``(url for redis-py, url to show, prefix, lock ttl)``; the password is masked in the shown one."""
-    parts = urlsplit(url)
-    query = parse_qsl(parts.query, keep_blank_values=True)
-    ours = {k: v for k, v in query if k in ("prefix", "lock_ttl")}
-    rest = urlencode([(k, v) for k, v in query if k not in ours])
-    # the URL as given, its query trimmed (urlunsplit writes unix:///path as unix:/path,
-    # which redis-py refuses)
-    base = url.split("?", 1)[0] + (f"?{rest}" if rest else "")
-    shown = url
-    if parts.password is not None:
-        user, host = parts.netloc.rsplit("@", 1)
-        shown = urlunsplit(parts._replace(netloc=f"{user.split(':', 1)[0]}:***@{host}"))
-    if parts.scheme.lower() in ("redis", "rediss") and not re.fullmatch(r"/?\d*", parts.path):
-        # redis-py takes any other path for database 0: an index written where it was not asked
-        raise IndexFileError(f"{shown}: the path of a redis:// URL is a database number (/0, /1, ...), "
-                             f"not {parts.path!r}")
-    try:
-        ttl = float(ours.get("lock_ttl", LOCK_TTL))
-    except ValueError:
-        ttl = -1.0
-    if not ttl > 0:
-        raise IndexFileError(f"{shown}: lock_ttl must be a number of seconds above 0")
-    return base, shown, ours.get("prefix", "dedup:"), ttl
-
-
 def _errors_translated(cls):
     """Wrap every public method: Redis errors become one-line IndexFileErrors, and a writer
     holding the lock keeps it alive."""
