@@ -78,6 +78,15 @@ def test_record_field_formats():
         assert parse_date(other) is None and parse_record_date(other) == datetime(2017, 3, 10), other
     for other in ("10 maart 2017", "10 marca 2017", "10 Mart 2017"):  # dateparser's month names, in the regexes too
         assert parse_date(other) == parse_record_date(other) == datetime(2017, 3, 10), other
+    # year first is year-month-day: never day and month swapped (dateparser read 2020-13-01 as 13 January)
+    for order in ("DMY", "MDY", "YMD"):
+        assert parse_record_date("2020-13-01", order) is None and parse_record_date("2020/13/01", order) is None
+        assert parse_record_date("2020-12-01", order) == datetime(2020, 12, 1)
+    # ISO week and ordinal dates (dateparser read 2020-W01-1 as 1 January)
+    assert parse_record_date("2020-W01-1") == parse_record_date("2020W011") == datetime(2019, 12, 30)
+    assert parse_record_date("2020-W53-7") == datetime(2021, 1, 3)
+    assert parse_record_date("2020-061") == datetime(2020, 3, 1) and parse_record_date("2020-366") == datetime(2020, 12, 31)
+    assert [parse_record_date(v) for v in ("2021-366", "2021-000", "2021-W53-1", "2020-W01")] == [None] * 4
     # never a date that depends on the day of the run
     assert parse_record_date("yesterday") is None
     assert parse_record_date("March 2017") is None

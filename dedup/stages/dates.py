@@ -22,8 +22,9 @@ month name (a misspelling such as "Sepember") is not a date.
 
 from __future__ import annotations
 
+import calendar
 import re
-from datetime import datetime, timedelta, timezone
+from datetime import date, datetime, time, timedelta, timezone
 from functools import lru_cache
 from itertools import islice
 
@@ -67,6 +68,8 @@ _PATTERNS = [
 ]
 _EPOCH = re.compile(r"\s*(\d{9,10})(?:\.\d+)?\s*")
 # the commonest record form, 2017-03-10T09:16:55: what _PATTERNS[0] reads it as, without the search
+_YEAR_FIRST = re.compile(r"\d{4}\s*[-/.]\s*\d{1,2}\s*[-/.]\s*\d{1,2}(?!\d)")
+_ISO_WEEK_OR_DAY = re.compile(r"(\d{4})-?(?:W(\d\d)(?:-?([1-7]))?|(\d{3}))")  # the day alone: a full date
 _ISO_SECONDS = re.compile(r"((?:19|20)\d\d)-(\d\d)-(\d\d)T(\d\d):(\d\d):(\d\d)")
 
 
@@ -159,11 +162,34 @@ def parse_record_date(value: str, order: str = DEFAULT_DATE_ORDER, guess: bool =
         return datetime.fromtimestamp(int(m.group(1)), timezone.utc)
     if not any(c.isdigit() for c in value):
         return None  # every full date has a year in digits; spares dateparser "yesterday"
-    return parse_date(value, order) or (_dateparser(value[:200], order) if guess else None)
+    if m := _ISO_WEEK_OR_DAY.fullmatch(value):  # 2020-W01-1, 2020-001: ISO's week and ordinal dates
+        return _week_or_ordinal(*m.groups())
+    got = parse_date(value, order)
+    if got is None and _YEAR_FIRST.match(value):
+        # year-first numbers are year-month-day whatever the order: dateparser read
+        # "2020-13-01" as 13 January (day and month swapped), "2020-W01-1" as 1 January
+        return None
+    return got or (_dateparser(value[:200], order) if guess else None)
 
 
 _LANGUAGES = ["en", "fr", "de", "es", "it", "pt", "ru", "zh", "ja", "ko", "nl", "pl", "tr", "ar",
               "sv", "da", "nb", "fi", "cs", "el", "uk", "id", "ro", "hu"]
+
+
+def _week_or_ordinal(year: str, week: str | None, weekday: str | None, ordinal: str | None) -> datetime | None:
+    """An ISO week date (``2020-W01-1``: Monday of week 1, 2019-12-30) or ordinal date
+    (``2020-061``: the 61st day) as a datetime; None for no such day, or a week alone."""
+    try:
+        if ordinal is not None:
+            day = int(ordinal)
+            if not 1 <= day <= (366 if calendar.isleap(int(year)) else 365):
+                return None
+            return datetime(int(year), 1, 1) + timedelta(days=day - 1)
+        if weekday is None:
+            return None  # a week is no full date
+        return datetime.combine(date.fromisocalendar(int(year), int(week), int(weekday)), time())
+    except ValueError:
+        return None
 
 
 @lru_cache(maxsize=8192)
