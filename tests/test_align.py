@@ -43,6 +43,26 @@ def test_a_long_repetitive_document_is_a_duplicate_of_itself(seed, sentences, wo
     assert r.coverage_source == 1.0 and r.coverage_target == 1.0
 
 
+@settings(max_examples=15, deadline=None)
+@given(st.integers(0, 10_000), st.integers(2, 60), st.integers(0, 3))
+def test_a_text_is_found_in_a_longer_one_that_repeats_it(seed, times, extra):
+    """A paragraph printed many times on a long page: each of its 3-grams occurs once in
+    the paragraph and ``times`` times on the page, and past 16 such pairs no 3-gram was an
+    anchor (17 copies: no passage at all). Unrelated sentences may stand between copies."""
+    rng = random.Random(seed)
+    para = " ".join(sentence(rng) for _ in range(4))
+    parts = []
+    for _ in range(times):
+        parts += [para] + [sentence(rng) for _ in range(extra)]
+    page = "\n\n".join(parts)
+    if len(page.split()) <= 1000:  # short pages are aligned whole: the windows are what is tested
+        page = "\n\n".join([page] + [sentence(rng) for _ in range(1100 // 8)])
+    r = compare(page, para)
+    assert r.coverage_target == 1.0, (times, extra)
+    [p] = r.passages
+    assert page[p.source_start:p.source_end] == para.rstrip(".")  # a passage is words: the last full stop stays out
+
+
 @settings(max_examples=40, deadline=None)
 @given(st.integers(0, 10_000), st.integers(0, 10_000), st.floats(0.0, 1.0))
 def test_similarity_is_symmetric(seed_a, seed_b, mix):

@@ -21,6 +21,7 @@ import numpy as np
 
 LONG_DOC = 1000  # words (~6,000 characters): a longer document is aligned in windows
 MAX_SEED_PAIRS = 16  # a k-gram with more occurrence pairs than this is a repeat (seeds(in_order=...))
+MAX_ONE_SIDED = 4096  # occurrences of a k-gram seen once on the other side (seeds(in_order=True))
 MIN_SEEDS = 2  # seeds a run needs (one shared k-gram is what any two texts have)
 
 Window = tuple[int, int, int, int]  # a0, a1, b0, b1
@@ -103,6 +104,14 @@ def seeds(a: str, b: str, k: int, base_a: str | None = None, base_b: str | None 
     # Elsewhere they scatter over diagonals and make no run. (Not characters: there most
     # 3-grams repeat, and such pairs would pull a tiling chain off its copy.)
     rep = ~keep & (ra - la == rb - lb)  # as often on both sides: what a copy's repeats are
+    # Words: a k-gram once on one side pairs with each of its occurrences on the other (as
+    # many pairs as it has there: linear, however often it repeats). A text found in a
+    # longer one that repeats it (a paragraph printed 17 times on a page) had no seed.
+    once = in_order & ~keep & ~rep & (np.minimum(ra - la, rb - lb) == 1) & (np.maximum(ra - la, rb - lb) <= MAX_ONE_SIDED)
+    for x0, x1, y0, y1 in zip(la[once].tolist(), ra[once].tolist(), lb[once].tolist(), rb[once].tolist()):
+        for x in oa[x0:x1].tolist():
+            ii.extend([x] * (y1 - y0))
+            jj.extend(ob[y0:y1].tolist())
     if in_order and rep.any():
         x0, y0 = la[rep], lb[rep]
         m = ra[rep] - x0
