@@ -110,6 +110,18 @@ class Config(BaseModel):
         "read: DMY day first; MDY or YMD month first",
     )
 
+    @model_validator(mode="before")
+    @classmethod
+    def _link_follows_passage(cls, data):
+        # min_link_tokens not given follows a larger min_passage_tokens (as --min-link's
+        # default follows --min-passage): Config(min_passage_tokens=40) was refused for a
+        # setting the user never gave
+        if isinstance(data, dict) and "min_link_tokens" not in data:
+            given = data.get("min_passage_tokens")
+            if type(given) is int and given > cls.model_fields["min_link_tokens"].default:
+                data = {**data, "min_link_tokens": given}
+        return data
+
     @model_validator(mode="after")
     def _check(self):
         if self.min_link_tokens < self.min_passage_tokens:
@@ -139,7 +151,10 @@ class Config(BaseModel):
         has no such multiplicity and no corpus to weigh words by, so shorter, looser
         passages count. Chosen on the Clough & Stevenson corpus (see benchmarks/).
         """
-        return cls(**{**PAIRWISE, **settings})
+        pairwise, given = dict(PAIRWISE), settings.get("min_passage_tokens")
+        if "min_link_tokens" not in settings and type(given) is int:  # follows a longer passage length given
+            pairwise["min_link_tokens"] = max(PAIRWISE["min_link_tokens"], given)
+        return cls(**{**pairwise, **settings})
 
     def inside_link(self) -> "Config":
         """The passage rules inside a pair already linked: :meth:`pairwise`'s where

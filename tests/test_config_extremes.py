@@ -24,3 +24,16 @@ def test_the_smallest_max_evalue_runs_and_prints_nothing(tmp_path, max_evalue):
                 index.add(d)
     assert [str(w.message) for w in caught] == []
     assert report.clusters  # the seeds' copies and the syndicated story still link
+
+
+def test_the_link_length_follows_a_longer_passage_length_unless_given():
+    """As --min-link's default follows --min-passage: Config(min_passage_tokens=40) and
+    Config.pairwise(min_passage_tokens=20) were refused for min_link_tokens, a setting the
+    user never gave."""
+    assert dedup.Config(min_passage_tokens=40).min_link_tokens == 40
+    assert dedup.Config(min_passage_tokens=10).min_link_tokens == dedup.Config().min_link_tokens == 30
+    assert dedup.Config.pairwise(min_passage_tokens=20).min_link_tokens == 20
+    assert dedup.Config.pairwise(min_passage_tokens=5).min_link_tokens == dedup.Config.pairwise().min_link_tokens == 15
+    assert dedup.Config.pairwise(min_passage_tokens=20, min_link_tokens=25).min_link_tokens == 25
+    with pytest.raises(dedup.ConfigError, match=r"min_link_tokens must be at least min_passage_tokens \(20 < 40\)"):
+        dedup.Config(min_passage_tokens=40, min_link_tokens=20)  # given: checked as given
