@@ -117,3 +117,16 @@ def test_a_repeated_id_among_records_in_memory_says_which_copy_is_kept():
     assert [p.message for p in report.problems] == [
         "duplicate document id 'a'; another record given in memory (of such copies, the one whose fields sort "
         "first) is kept"]
+
+
+def test_a_bad_record_given_in_memory_is_named_by_its_id():
+    """Records in memory have no place (a report must not depend on their order): a batch
+    of thousands said `<record>: record has no 'text'` and nothing to find it by."""
+    docs, problems = dedup.read_corpus([{"text": "no id here"}, {"id": "x"}, {"id": 7, "text": "a text", "title": ["a"]},
+                                        {"id": 10 ** 5000, "text": "a huge id"}])
+    assert [d.id for d in docs] == ["7"]
+    assert [str(p) for p in problems] == [
+        "<record>: bad field 'id': Value error, id is an integer too long to be a name",  # (no name to give)
+        "<record>: field 'title': a list, not text; left out (record id '7')",
+        "<record>: record has no 'id'",
+        "<record>: record has no 'text' (record id 'x')"]

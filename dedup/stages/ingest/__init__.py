@@ -247,6 +247,15 @@ def _give_up(lineno: int, fields: FieldMap, keys: set[str] | None) -> str:
             "(FieldMap in the library)")
 
 
+def _named(record: Any) -> str:
+    """A record's id for its problems' messages: what a pipeline can find it by among
+    thousands (its place in the input is left out: a report must not depend on order)."""
+    rid = record.get("id") if isinstance(record, dict) else getattr(record, "id", None)
+    if isinstance(rid, bool) or not isinstance(rid, (str, int)) or rid == "" or isinstance(rid, int) and rid.bit_length() > 64:
+        return ""  # (a huge number is no name, and str() refuses past 4,300 digits)
+    return f" (record id {str(rid)[:60]!r})"
+
+
 def _is_path(item: Any) -> bool:
     return isinstance(item, (str, bytes, os.PathLike))
 
@@ -317,9 +326,9 @@ def _sourced(items, files, problems, fields, meter, engine, shards, held) -> Ite
         try:
             doc = _to_document(record, notes)
         except InputError as exc:
-            problems.append(Problem(path=RECORD, message=exc.message))
+            problems.append(Problem(path=RECORD, message=exc.message + _named(record)))
             continue
-        problems.extend(Problem(path=RECORD, message=n, skipped=False) for n in notes)
+        problems.extend(Problem(path=RECORD, message=n + _named(record), skipped=False) for n in notes)
         yield Sourced(doc, RECORD)
     for p, page in _pages(files, engine):
         try:
