@@ -67,3 +67,56 @@ def test_a_failed_connection_leaves_no_client_behind(monkeypatch):
         dask_engine.DaskEngine(scheduler="tls://127.0.0.1:9")
     # no collection here: the garbage a collection would find is what is looked for
     assert not [o for o in gc.get_objects() if isinstance(o, distributed.Client) and all(o is not b for b in before)]
+
+
+@pytest.mark.parametrize("server", ["web", "silent"])
+def test_a_server_that_answers_otherwise_or_never_is_given_up(run_cli, monkeypatch, server):
+    """distributed.Client waited for ever on a web server (its answer read as a frame's
+    length) or a server that accepts and says nothing, whatever its timeout: the engine
+    asks the address who it is first, within CONNECT_TIMEOUT."""
+    import http.server
+    import socket
+    import threading
+    import time
+
+    from dedup.engines import dask as dask_engine
+
+    monkeypatch.setattr(dask_engine, "CONNECT_TIMEOUT", 1)
+    if server == "web":
+        class Quiet(http.server.SimpleHTTPRequestHandler):
+            def log_message(self, *args):  # the server's log is not the run's stderr
+                pass
+
+        srv = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Quiet)
+        threading.Thread(target=srv.serve_forever, daemon=True).start()
+        port, stop = srv.server_address[1], lambda: (srv.shutdown(), srv.server_close())
+    else:
+        srv = socket.socket()
+        srv.bind(("127.0.0.1", 0))
+        srv.listen(4)  # the kernel accepts; nobody ever answers
+        port, stop = srv.getsockname()[1], srv.close
+    start = time.monotonic()
+    try:
+        code, _, err = run_cli("cluster", SEEDS, "--engine", "dask", "--scheduler", f"tcp://127.0.0.1:{port}", "-q")
+    finally:
+        stop()
+    assert time.monotonic() - start < 30
+    assert code == 7 and err.strip().splitlines() == [
+        f"dedup: error: cannot reach the Dask scheduler at tcp://127.0.0.1:{port}: no Dask scheduler answered within 1 s"]
+
+
+def test_tasks_cancelled_by_a_lost_scheduler_are_the_engines_failure():
+    """A scheduler killed mid-run cancels the client's futures: FutureCancelledError was
+    an internal error (exit 70) with distributed's tracebacks."""
+    from concurrent.futures import CancelledError
+
+    from dedup.engines.dask import _result
+    from dedup.errors import EngineError
+
+    class Lost:
+        def result(self):
+            raise CancelledError("align_range-1 cancelled for reason: scheduler-connection-lost")
+
+    with pytest.raises(EngineError, match="lost the Dask scheduler mid-run: align_range-1 cancelled") as info:
+        _result(Lost())
+    assert info.value.exit_code == 7

@@ -21,6 +21,8 @@ import threading
 import uuid
 import warnings
 from collections.abc import Iterator
+from concurrent.futures import CancelledError
+from contextlib import contextmanager
 from typing import Any, Optional
 
 from ..errors import EngineError
@@ -49,14 +51,70 @@ def _result(future):
     """A task's result; the engine's failure (exit 7, one line) when Dask lost it: its
     workers died running it again and again (out of memory?), or the scheduler is gone.
     An exception the task raised itself is raised as it is."""
+    with _lost():
+        return future.result()
+
+
+@contextmanager
+def _lost():
+    """Dask's ways of losing a run's tasks as the engine's failure (exit 7, one line)."""
     distributed = _distributed()
     try:
-        return future.result()
+        yield
     except distributed.KilledWorker as exc:
         raise EngineError(f"Dask workers died running a task of this run, {exc.args[0] if exc.args else ''} "
                           "(out of memory?)") from None
-    except distributed.comm.CommClosedError as exc:
+    except (distributed.comm.CommClosedError, CancelledError) as exc:  # the scheduler gone: its tasks cancelled
         raise EngineError(f"lost the Dask scheduler mid-run: {exc}"[:300]) from None
+
+
+def _probe(address: str) -> None:
+    """Ask ``address`` who it is, within :data:`CONNECT_TIMEOUT`: ``distributed.Client``
+    waits for ever for a server that accepts and is not Dask (a web server's answer read
+    as a frame's length), whatever its ``timeout``. In a thread of its own, with its own
+    event loop (the caller may be running one)."""
+    import asyncio
+
+    from distributed.core import rpc
+
+    async def ask():
+        r = rpc(address, timeout=CONNECT_TIMEOUT)
+        try:
+            return await asyncio.wait_for(r.identity(), CONNECT_TIMEOUT)
+        finally:
+            await r.close_rpc()
+
+    got: list = []
+
+    def run():
+        try:
+            got.append(asyncio.run(ask()))
+        except BaseException as exc:  # noqa: BLE001 - a server that is not Dask fails in any way
+            got.append(exc)
+
+    thread = threading.Thread(target=run, name="dedup-dask-probe", daemon=True)
+    thread.start()
+    thread.join(2 * CONNECT_TIMEOUT + 5)
+    answer = got[0] if got else None
+    if isinstance(answer, dict) and answer.get("type") == "Scheduler":
+        return
+    if answer is None or isinstance(answer, asyncio.TimeoutError):
+        why = f"no Dask scheduler answered within {CONNECT_TIMEOUT} s"
+    elif isinstance(answer, BaseException):
+        why = f"{type(answer).__name__}: {answer}"
+    else:
+        why = "the server there is not a Dask scheduler"
+    raise EngineError(f"cannot reach the Dask scheduler at {address}: {why}"[:300])
+
+
+def _cancel(client, futures: list) -> None:
+    """Cancel what a stage left; a client already closed (the output's generator
+    finished after the engine, a write that failed) or a scheduler gone has nothing to
+    cancel (an error here printed 'Exception ignored in: <generator ...>' and a traceback)."""
+    try:
+        client.cancel(futures)
+    except Exception:  # noqa: BLE001 - nothing left to cancel
+        pass
 
 
 def _distributed():
@@ -65,6 +123,40 @@ def _distributed():
     except ImportError:
         raise EngineError("the dask engine needs dask.distributed: pip install 'dedup[dask]'") from None
     return distributed
+
+
+def _local_cluster(distributed, workers: int):
+    """A LocalCluster of ``workers`` processes, one thread each. Its processes start with
+    SIGINT ignored, which they inherit (a Ctrl-C reaches the terminal's whole process
+    group: each worker printed its KeyboardInterrupt's traceback; this process stops
+    them). Here SIGINT is also blocked meanwhile, so that one arriving then stays pending
+    and stops the run once the handler is back. Stopped while it starts, what it started
+    is closed (distributed's exit hook asserted on a half-made one)."""
+    import signal
+
+    from distributed.deploy.spec import SpecCluster
+
+    before = set(SpecCluster._instances)
+    blocked = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+    try:
+        previous = signal.signal(signal.SIGINT, signal.SIG_IGN)  # the workers inherit it
+    except ValueError:  # not the main thread: signals are not ours to set
+        previous = None
+    try:
+        return distributed.LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
+                                        dashboard_address=":0", silence_logs=QUIET)
+    except BaseException:
+        for cluster in set(SpecCluster._instances) - before:
+            try:
+                cluster.close()
+            except Exception:  # noqa: BLE001 - half-made: close what can be closed
+                pass
+        raise
+    finally:
+        if previous is not None:
+            signal.signal(signal.SIGINT, previous)
+        if signal.SIGINT not in blocked:  # a Ctrl-C pending meanwhile is delivered now
+            signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
 
 
 class DaskEngine:
@@ -94,6 +186,9 @@ class DaskEngine:
         self._owned = []
         if client is None:
             if scheduler:
+                _probe(scheduler)
+                # what fails on the scheduler reaches the run as an exception (one line)
+                logging.getLogger("distributed.client").setLevel(QUIET)
                 failure = None
                 try:
                     client = distributed.Client(scheduler, timeout=CONNECT_TIMEOUT)
@@ -115,9 +210,7 @@ class DaskEngine:
 
                 # Quiet: what fails in our cluster reaches the run as an exception (one
                 # line); a stopped run's workers would log each broken connection.
-                cluster = distributed.LocalCluster(
-                    n_workers=workers or default_jobs(), threads_per_worker=1, processes=True,
-                    dashboard_address=":0", silence_logs=QUIET)
+                cluster = _local_cluster(distributed, workers or default_jobs())
                 self._owned.append(cluster)
                 client = distributed.Client(cluster)
             self._owned.insert(0, client)
@@ -194,7 +287,7 @@ class DaskEngine:
                 futures[k] = None  # released: the worker may drop it
                 yield result
         finally:
-            self.client.cancel([f for f in futures if f is not None] + [held])
+            _cancel(self.client, [f for f in futures if f is not None] + [held])
 
     def map_reduce(self, func, state, items, merge):
         """``func(state, item)`` gives ``(result, part)``: the results come back in order;
@@ -269,14 +362,15 @@ class DaskEngine:
                 # wait() takes the default client: in a process with several, this one.
                 with self.client.as_current():
                     for k, m in enumerate(mapped):
-                        _distributed().wait(m)
+                        with _lost():
+                            _distributed().wait(m)
                         progress(k + 1, len(mapped))
             results = [_result(f) for f in parts]
             for f in mapped + parts:
                 self._done(f)
             return results
         finally:
-            self.client.cancel([held, cheld, *mapped, *(f for ps in pieces for f in ps), *parts])
+            _cancel(self.client, [held, cheld, *mapped, *(f for ps in pieces for f in ps), *parts])
 
     def memory(self) -> list[tuple[str, int, int]]:
         """Per worker (by address): peak resident bytes so far and the memory limit Dask
