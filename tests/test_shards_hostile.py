@@ -100,3 +100,18 @@ def test_a_dangling_symlink_as_output_dir_is_named(run_cli, seeds_dir, tmp_path)
     code, out, err = run_cli("cluster", seeds_dir, "--output-dir", link, "-q")
     assert code == 4 and out == "" and err.count("\n") == 1
     assert "a symbolic link to" in err and "which does not exist" in err and not (tmp_path / "nowhere").exists()
+
+
+@pytest.mark.parametrize("target, why", [
+    ("memory://dedup-shards", "a memory:// directory is each process's own, the workers' shards would be lost"),
+    ("https://127.0.0.1:9/shards", "cannot write there: NotImplementedError")])
+def test_an_output_dir_no_worker_can_write_to_is_refused(run_cli, target, why):
+    """memory:// is each process's own (the CLI said exit 0 and the shards were nowhere);
+    a web URL cannot be written (fsspec's NotImplementedError was exit 70)."""
+    code, out, err = run_cli("cluster", SEEDS, "-q", "--output-dir", target)
+    assert (code, out) == (4, "") and err.strip().startswith(f"dedup: error: {target}: {why}")
+
+
+def test_an_empty_scheduler_is_refused(run_cli):
+    code, _, err = run_cli("cluster", SEEDS, "-q", "--engine", "dask", "--scheduler", "")
+    assert code == 2 and "'--scheduler': is empty" in err

@@ -161,6 +161,9 @@ def cluster_cmd(
     paths = [p if is_url(p) else Path(p) for p in given]
     if jobs < 0:
         raise typer.BadParameter("must be 0 (all cores) or more", param_hint="'--jobs'")
+    if scheduler is not None and not scheduler.strip():  # (an unset variable) not a local cluster, silently
+        raise typer.BadParameter("is empty; give an address (tcp://HOST:8786) or leave it out",
+                                 param_hint="'--scheduler'")
     if engine is not EngineName.dask and (scheduler is not None or partitions is not None):
         raise typer.BadParameter("needs --engine dask", param_hint="'--scheduler' / '--partitions'")
     if min_link is None:  # only the default follows --min-passage; a value given is checked

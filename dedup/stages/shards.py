@@ -14,6 +14,7 @@ import json
 import os
 from typing import TYPE_CHECKING, Any
 
+from ..engines.base import chunks
 from ..errors import ConfigError, OutputDirError
 from .provenance import build_cluster
 
@@ -54,20 +55,31 @@ def check_target(url: str) -> None:
         raise ConfigError("Invalid value for '--output-dir': is empty; give a directory or URL (or leave it out)",
                           setting="output_dir", problem="is empty; give a directory or URL (or leave it out)")
     fs, path = _fs(url)
+    if "memory" in ((fs.protocol,) if isinstance(fs.protocol, str) else tuple(fs.protocol)):
+        # each process has a memory file system of its own: the workers' shards were lost
+        raise OutputDirError(f"{url}: a memory:// directory is each process's own, the workers' shards would be "
+                             "lost; give a directory or URL that every worker writes to")
     if "://" not in url and os.path.islink(url) and not os.path.exists(url):  # makedirs: "File exists"
         raise OutputDirError(f"{url}: a symbolic link to {os.readlink(url)}, which does not exist; not writing there")
     try:
         if fs.exists(path) and (not fs.isdir(path) or fs.ls(path)):
             raise OutputDirError(f"{url}: exists and is not an empty directory; not writing into it")
-    except OSError as exc:
-        raise OutputDirError(f"{url}: cannot use: {exc.strerror or exc}") from None
+    except OutputDirError:
+        raise
+    except Exception as exc:  # noqa: BLE001 - a file system's own failure (a web server's, NotImplementedError)
+        raise OutputDirError(f"{url}: cannot use: {_why(exc)}") from None
     try:
         fs.makedirs(path, exist_ok=True)
         with fs.open(f"{path}/{PROBE}", "wb") as fh:
             fh.write(b"dedup")
         fs.rm_file(f"{path}/{PROBE}")
-    except OSError as exc:
-        raise OutputDirError(f"{url}: cannot write there: {exc.strerror or exc}") from None
+    except Exception as exc:  # noqa: BLE001 - as above: https:// cannot be written (NotImplementedError)
+        raise OutputDirError(f"{url}: cannot write there: {_why(exc)}") from None
+
+
+def _why(exc: Exception) -> str:
+    """An error in a few words: its system message, its text, else its kind."""
+    return getattr(exc, "strerror", None) or " ".join(str(exc).split())[:200] or type(exc).__name__
 
 
 def _remove(url: str, names: list[str], fmt: str) -> None:
@@ -135,7 +147,9 @@ def write_shards(outcome, url: str, engine: Engine, progress=None, fmt: str = "j
     written: list[str] = []  # what this run may have written: removed if it fails
     try:
         groups = outcome.cluster_items("clusters") + outcome.cluster_items("templates")
-        parts = engine.partitions(len(groups), SHARD)
+        # shards of SHARD items whatever the engine's partitions: the layout, like the
+        # report, does not depend on --partitions
+        parts = chunks(len(groups), SHARD)
         items = [(k, groups[s:e]) for k, (s, e) in enumerate(parts)]
         written += [f"{kind}/part-{k:05d}" for kind in ("clusters", "links") for k in range(len(items))]
         nclusters = nlinks = 0
@@ -144,7 +158,7 @@ def write_shards(outcome, url: str, engine: Engine, progress=None, fmt: str = "j
             if progress:
                 progress("write", k + 1, len(items))
         docs = [d.model_dump(mode="json") for d in outcome.documents()]
-        doc_parts = engine.partitions(len(docs), SHARD)
+        doc_parts = chunks(len(docs), SHARD)
         written += [f"documents/part-{k:05d}" for k in range(len(doc_parts))]
         ndocs = sum(engine.map(_document_shard, (url, fmt), [(k, docs[s:e]) for k, (s, e) in enumerate(doc_parts)]))
         manifest = {
