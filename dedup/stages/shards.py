@@ -14,7 +14,6 @@ import json
 import os
 from typing import TYPE_CHECKING, Any
 
-from ..engines.base import chunks
 from ..errors import ConfigError, OutputDirError
 from .provenance import build_cluster
 
@@ -75,6 +74,11 @@ def check_target(url: str) -> None:
         fs.rm_file(f"{path}/{PROBE}")
     except Exception as exc:  # noqa: BLE001 - as above: https:// cannot be written (NotImplementedError)
         raise OutputDirError(f"{url}: cannot write there: {_why(exc)}") from None
+
+
+def _ranges(n: int) -> list[tuple[int, int]]:
+    """``[start, end)`` ranges of ``SHARD`` items covering ``range(n)``: one shard each."""
+    return [(s, min(n, s + SHARD)) for s in range(0, n, SHARD)]
 
 
 def _why(exc: Exception) -> str:
@@ -149,7 +153,7 @@ def write_shards(outcome, url: str, engine: Engine, progress=None, fmt: str = "j
         groups = outcome.cluster_items("clusters") + outcome.cluster_items("templates")
         # shards of SHARD items whatever the engine's partitions: the layout, like the
         # report, does not depend on --partitions
-        parts = chunks(len(groups), SHARD)
+        parts = _ranges(len(groups))
         items = [(k, groups[s:e]) for k, (s, e) in enumerate(parts)]
         written += [f"{kind}/part-{k:05d}" for kind in ("clusters", "links") for k in range(len(items))]
         nclusters = nlinks = 0
@@ -158,7 +162,7 @@ def write_shards(outcome, url: str, engine: Engine, progress=None, fmt: str = "j
             if progress:
                 progress("write", k + 1, len(items))
         docs = [d.model_dump(mode="json") for d in outcome.documents()]
-        doc_parts = chunks(len(docs), SHARD)
+        doc_parts = _ranges(len(docs))
         written += [f"documents/part-{k:05d}" for k in range(len(doc_parts))]
         ndocs = sum(engine.map(_document_shard, (url, fmt), [(k, docs[s:e]) for k, (s, e) in enumerate(doc_parts)]))
         manifest = {
