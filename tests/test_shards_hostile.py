@@ -115,3 +115,23 @@ def test_an_output_dir_no_worker_can_write_to_is_refused(run_cli, target, why):
 def test_an_empty_scheduler_is_refused(run_cli):
     code, _, err = run_cli("cluster", SEEDS, "-q", "--engine", "dask", "--scheduler", "")
     assert code == 2 and "'--scheduler': is empty" in err
+
+
+def test_a_shard_finished_after_its_run_stopped_removes_itself(tmp_path):
+    """Dask does not stop a running task it cancels: a SIGTERM while the last shards were
+    written left one behind (and the next run refused the directory). A shard is kept only
+    while its run's marker is there; the run removes the marker before its own shards."""
+    docs = [{"doc_id": "a", "chars": 1}]
+    for running in (True, False):
+        target = tmp_path / f"out-{running}"
+        target.mkdir()
+        if running:
+            (target / shards.RUNNING).write_text("")
+        shards._document_shard((str(target), "jsonl"), (0, docs))
+        assert (target / "documents" / "part-00000.jsonl").exists() is running
+
+
+def test_a_run_leaves_no_marker(run_cli, tmp_path):
+    code, _, err = run_cli("cluster", SEEDS, "-q", "--output-dir", tmp_path / "out")
+    assert code == 0, err
+    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == ["_manifest.json", "clusters", "documents", "links"]

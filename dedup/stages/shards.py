@@ -24,6 +24,10 @@ SHARD = 2000  # clusters or documents per shard
 KINDS = ("clusters", "links", "documents")
 PROBE = ".dedup-write-probe"  # written and removed by check_target: a target that cannot be written fails early
 MANIFEST = "_manifest.json"
+# There while a run writes its shards. A worker's shard that is whole only after the run
+# stopped (Dask does not stop a running task it cancels: SIGTERM left such a shard
+# behind) finds it gone and removes itself; the run removes it before its own shards.
+RUNNING = ".dedup-writing"
 
 
 FORMATS = ("jsonl", "parquet")
@@ -92,7 +96,7 @@ def _remove(url: str, names: list[str], fmt: str) -> None:
     try:
         fs, path = _fs(url)
         for name in names:
-            target = f"{path}/{name}" + ("" if name == MANIFEST else f".{fmt}")
+            target = f"{path}/{name}" + ("" if name in (MANIFEST, RUNNING) else f".{fmt}")
             if fs.exists(target):
                 fs.rm_file(target)
         for kind in KINDS:
@@ -116,6 +120,8 @@ def _write(url: str, name: str, rows: list, fmt: str = "jsonl") -> None:
         else:
             with fs.open(f"{path}/{name}" + (".jsonl" if fmt else ""), "w", encoding="utf-8") as fh:
                 fh.write("".join(rows if fmt is None else map(_line, rows)))
+        if fmt is not None and not fs.exists(f"{path}/{RUNNING}"):  # the run has stopped meanwhile
+            fs.rm_file(f"{path}/{name}.{fmt}")
     except OSError as exc:
         raise OutputDirError(f"{url}/{name}: cannot write: {exc.strerror or exc}") from None
 
@@ -148,8 +154,9 @@ def write_shards(outcome, url: str, engine: Engine, progress=None, fmt: str = "j
         raise ValueError(f"unknown shard format {fmt!r}; expected one of {', '.join(FORMATS)}")
     url = url.rstrip("/") or url
     check_target(url)
-    written: list[str] = []  # what this run may have written: removed if it fails
+    written: list[str] = [RUNNING]  # what this run may have written: removed if it fails
     try:
+        _write(url, RUNNING, [], None)
         groups = outcome.cluster_items("clusters") + outcome.cluster_items("templates")
         # shards of SHARD items whatever the engine's partitions: the layout, like the
         # report, does not depend on --partitions
@@ -172,7 +179,8 @@ def write_shards(outcome, url: str, engine: Engine, progress=None, fmt: str = "j
         }
         written.append(MANIFEST)
         _write(url, MANIFEST, [json.dumps(manifest, ensure_ascii=False, indent=2) + "\n"], None)
+        _remove(url, [RUNNING], fmt)
     except BaseException:  # a full disk, Ctrl-C: no partial output is left to refuse the next run
-        _remove(url, written, fmt)
+        _remove(url, written, fmt)  # RUNNING first: a shard a worker finishes later removes itself
         raise
     return manifest
