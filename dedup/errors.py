@@ -103,3 +103,10 @@ def exhausted(exc: BaseException) -> str | None:
         if "failed to map segment" in text or "cannot allocate memory" in text:
             return "out of memory (loading a library)"
     return None
+
+
+def in_one_line(exc: BaseException, limit: int | None = None) -> str:
+    """An exception's text on one line (its kind when it has none), cut to ``limit``
+    characters (None: whole): a remote server's or a JVM's may run long."""
+    text = " ".join(str(exc).split()) or type(exc).__name__
+    return text if limit is None or len(text) <= limit else text[:limit - 3] + "..."

@@ -14,7 +14,7 @@ import json
 import os
 from typing import TYPE_CHECKING, Any
 
-from ..errors import ConfigError, OutputDirError
+from ..errors import ConfigError, OutputDirError, in_one_line
 from .provenance import build_cluster
 
 if TYPE_CHECKING:  # the protocol only: a stage is handed its engine, never makes one
@@ -87,7 +87,7 @@ def _ranges(n: int) -> list[tuple[int, int]]:
 
 def _why(exc: Exception) -> str:
     """An error in a few words: its system message, its text, else its kind."""
-    return getattr(exc, "strerror", None) or " ".join(str(exc).split())[:200] or type(exc).__name__
+    return getattr(exc, "strerror", None) or in_one_line(exc, 200)
 
 
 def _remove(url: str, names: list[str], fmt: str) -> None:

@@ -44,10 +44,11 @@ import threading
 from contextlib import contextmanager
 
 from ..errors import IndexDamagedError, IndexFileError, IndexFullError, IndexReadOnlyError
+from ...errors import in_one_line
 from .docs import Documents
 from .graph import StoriesAndLinks
 from .lock import REFRESH, RELEASE, WriterLock
-from .url import one_line as _one_line, parse as _parse
+from .url import parse as _parse
 from .tx import BLOB_KEYS, COMMIT, GET_BLOB, BANDS, FAMILIES, GRAMS, LINES, WORDS, Statistics, Tx, chunks
 from ..sqlite.store import APPLICATION_ID, ONE_THREAD
 
@@ -105,7 +106,7 @@ class RedisStore(WriterLock, Documents, Statistics, StoriesAndLinks):
             self.r = redis.Redis.from_url(base, socket_connect_timeout=5, socket_timeout=120,
                                           retry=Retry(NoBackoff(), 0))
         except ValueError as exc:
-            raise IndexFileError(f"{self.path}: not a usable Redis URL ({_one_line(exc)})") from None
+            raise IndexFileError(f"{self.path}: not a usable Redis URL ({in_one_line(exc)})") from None
         self._get_blob = self.r.register_script(GET_BLOB)
         self._refresh = self.r.register_script(REFRESH)
         self._release = self.r.register_script(RELEASE)
@@ -113,7 +114,7 @@ class RedisStore(WriterLock, Documents, Statistics, StoriesAndLinks):
             try:
                 self.r.ping()
             except TypeError as exc:  # redis-py passes unknown query options on to the connection
-                raise IndexFileError(f"{self.path}: not a usable Redis URL ({_one_line(exc)})") from None
+                raise IndexFileError(f"{self.path}: not a usable Redis URL ({in_one_line(exc)})") from None
             if not create and not self.r.exists(self._k("meta")):
                 raise IndexFileError(f"{self.path}: no such index (no key {self.prefix}meta)")
             if not readonly:
@@ -148,24 +149,24 @@ class RedisStore(WriterLock, Documents, Statistics, StoriesAndLinks):
         try:
             yield
         except (redis.ConnectionError, redis.TimeoutError) as exc:
-            raise IndexFileError(f"{self.path}: cannot connect to Redis ({_one_line(exc)})") from None
+            raise IndexFileError(f"{self.path}: cannot connect to Redis ({in_one_line(exc)})") from None
         except redis.ReadOnlyError as exc:
-            raise IndexReadOnlyError(f"{self.path}: the Redis server is a read-only replica ({_one_line(exc)}); "
+            raise IndexReadOnlyError(f"{self.path}: the Redis server is a read-only replica ({in_one_line(exc)}); "
                                      "nothing was written") from None
         except redis.exceptions.OutOfMemoryError as exc:  # maxmemory with noeviction: as a full disk
-            raise IndexFullError(f"{self.path}: the Redis server is out of memory ({_one_line(exc)}); "
+            raise IndexFullError(f"{self.path}: the Redis server is out of memory ({in_one_line(exc)}); "
                                  "nothing was written") from None
         except redis.exceptions.NoPermissionError as exc:  # an ACL user who may only read: as a read-only file
-            raise IndexReadOnlyError(f"{self.path}: the Redis user may not run this command ({_one_line(exc)}); "
+            raise IndexReadOnlyError(f"{self.path}: the Redis user may not run this command ({in_one_line(exc)}); "
                                      "nothing was written") from None
         except redis.ResponseError as exc:
-            raise IndexFileError(f"{self.path}: Redis refused a command ({_one_line(exc)}): "
+            raise IndexFileError(f"{self.path}: Redis refused a command ({in_one_line(exc)}): "
                                  "not a dedup index, or damaged") from None
         except redis.RedisError as exc:
-            raise IndexFileError(f"{self.path}: Redis error ({_one_line(exc)})") from None
+            raise IndexFileError(f"{self.path}: Redis error ({in_one_line(exc)})") from None
         except (ValueError, KeyError, TypeError, UnicodeDecodeError) as exc:  # a number or JSON dedup did not write
             raise IndexDamagedError(f"{self.path}: a key under {self.prefix} holds what dedup did not write "
-                                    f"({_one_line(exc)}): not a dedup index, or damaged") from None
+                                    f"({in_one_line(exc)}): not a dedup index, or damaged") from None
 
     # -- transactions -------------------------------------------------------------
 
@@ -237,7 +238,7 @@ class RedisStore(WriterLock, Documents, Statistics, StoriesAndLinks):
                 done = pipe.execute(raise_on_error=False)
             except (redis.ConnectionError, redis.TimeoutError) as exc:
                 raise IndexFileError(f"{self.path}: lost the connection to Redis while committing, so the "
-                                     f"change may or may not be stored ({_one_line(exc)})") from None
+                                     f"change may or may not be stored ({in_one_line(exc)})") from None
         failed = [x for x in done if isinstance(x, Exception)]
         if failed and "DEDUPLOCK" in str(failed[0]):
             raise self._lost()

@@ -11,10 +11,6 @@ from ..errors import IndexFileError
 LOCK_TTL = 10.0  # seconds, when the URL names none
 
 
-def one_line(exc: BaseException) -> str:
-    return " ".join(str(exc).split()) or type(exc).__name__
-
-
 def parse(url: str) -> tuple[str, str, str, float]:
     """``(url for redis-py, url to show, prefix, lock ttl)``; the password is masked in the shown one."""
     parts = urlsplit(url)

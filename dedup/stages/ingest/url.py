@@ -21,7 +21,7 @@ import tempfile
 from contextlib import ExitStack, contextmanager
 from typing import Any
 
-from ...errors import InputError, WorkspaceError
+from ...errors import InputError, WorkspaceError, in_one_line
 from .files import CORPUS_SUFFIXES, GLOB
 from ...models import Problem
 from ...storage.spill import workspace_error
@@ -133,8 +133,7 @@ def _reason(exc: Exception) -> str:
     for e in (exc, cause):
         if isinstance(getattr(e, "status", None), int):
             return " ".join(f"HTTP {e.status} {getattr(e, 'message', '') or ''}".split())
-    text = " ".join(str(exc).split()) or type(exc).__name__
-    return text if len(text) <= 300 else text[:297] + "..."
+    return in_one_line(exc, 300)
 
 
 def _local_path(url: str) -> list[str]:
