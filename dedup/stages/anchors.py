@@ -91,9 +91,16 @@ def seeds(a: str, b: str, k: int, base_a: str | None = None, base_b: str | None 
         return np.zeros(0, np.int64), np.zeros(0, np.int64)
     la, ra = np.searchsorted(sa, common, "left"), np.searchsorted(sa, common, "right")
     lb, rb = np.searchsorted(sb, common, "left"), np.searchsorted(sb, common, "right")
-    keep = (ra - la) * (rb - lb) <= MAX_SEED_PAIRS
+    na, nb = ra - la, rb - lb
+    keep = na * nb <= MAX_SEED_PAIRS
+    rep = ~keep & (na == nb)  # as often on both sides: what a copy's repeats are
+    # Words: a k-gram once on one side pairs with each of its occurrences on the other too
+    # (as many pairs as it has there: linear, however often it repeats). A text found in a
+    # longer one that repeats it (a paragraph printed 17 times on a page) had no seed.
+    once = in_order & ~keep & ~rep & (np.minimum(na, nb) == 1) & (np.maximum(na, nb) <= MAX_ONE_SIDED)
+    every = keep | once  # every occurrence with every other
     ii, jj = [], []
-    for x0, x1, y0, y1 in zip(la[keep].tolist(), ra[keep].tolist(), lb[keep].tolist(), rb[keep].tolist()):
+    for x0, x1, y0, y1 in zip(la[every].tolist(), ra[every].tolist(), lb[every].tolist(), rb[every].tolist()):
         for x in oa[x0:x1].tolist():
             ii.extend([x] * (y1 - y0))
             jj.extend(ob[y0:y1].tolist())
@@ -103,15 +110,6 @@ def seeds(a: str, b: str, k: int, base_a: str | None = None, base_b: str | None 
     # of one repeated sentence, copied whole, had no seed at all and aligned nothing).
     # Elsewhere they scatter over diagonals and make no run. (Not characters: there most
     # 3-grams repeat, and such pairs would pull a tiling chain off its copy.)
-    rep = ~keep & (ra - la == rb - lb)  # as often on both sides: what a copy's repeats are
-    # Words: a k-gram once on one side pairs with each of its occurrences on the other (as
-    # many pairs as it has there: linear, however often it repeats). A text found in a
-    # longer one that repeats it (a paragraph printed 17 times on a page) had no seed.
-    once = in_order & ~keep & ~rep & (np.minimum(ra - la, rb - lb) == 1) & (np.maximum(ra - la, rb - lb) <= MAX_ONE_SIDED)
-    for x0, x1, y0, y1 in zip(la[once].tolist(), ra[once].tolist(), lb[once].tolist(), rb[once].tolist()):
-        for x in oa[x0:x1].tolist():
-            ii.extend([x] * (y1 - y0))
-            jj.extend(ob[y0:y1].tolist())
     if in_order and rep.any():
         x0, y0 = la[rep], lb[rep]
         m = ra[rep] - x0
