@@ -19,6 +19,15 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 from .errors import ConfigError
 
 PAIRWISE = {"min_passage_score": 0.5, "min_passage_tokens": 10, "min_link_tokens": 15}
+def _link_follows(settings: dict, default: int) -> dict:
+    """``settings`` with ``min_link_tokens``, when not given, at ``default`` or at a larger
+    ``min_passage_tokens`` given (as ``--min-link``'s default follows ``--min-passage``)."""
+    if "min_link_tokens" in settings:
+        return settings
+    given = settings.get("min_passage_tokens")
+    return {**settings, "min_link_tokens": max(default, given) if type(given) is int else default}
+
+
 FP_WEIGHT = 0.2
 FN_WEIGHT = 0.8
 
@@ -116,11 +125,7 @@ class Config(BaseModel):
         # min_link_tokens not given follows a larger min_passage_tokens (as --min-link's
         # default follows --min-passage): Config(min_passage_tokens=40) was refused for a
         # setting the user never gave
-        if isinstance(data, dict) and "min_link_tokens" not in data:
-            given = data.get("min_passage_tokens")
-            if type(given) is int and given > cls.model_fields["min_link_tokens"].default:
-                data = {**data, "min_link_tokens": given}
-        return data
+        return _link_follows(data, cls.model_fields["min_link_tokens"].default) if isinstance(data, dict) else data
 
     @model_validator(mode="after")
     def _check(self):
@@ -151,10 +156,8 @@ class Config(BaseModel):
         has no such multiplicity and no corpus to weigh words by, so shorter, looser
         passages count. Chosen on the Clough & Stevenson corpus (see benchmarks/).
         """
-        pairwise, given = dict(PAIRWISE), settings.get("min_passage_tokens")
-        if "min_link_tokens" not in settings and type(given) is int:  # follows a longer passage length given
-            pairwise["min_link_tokens"] = max(PAIRWISE["min_link_tokens"], given)
-        return cls(**{**pairwise, **settings})
+        defaults = {k: v for k, v in PAIRWISE.items() if k != "min_link_tokens"}
+        return cls(**_link_follows({**defaults, **settings}, PAIRWISE["min_link_tokens"]))
 
     def inside_link(self) -> "Config":
         """The passage rules inside a pair already linked: :meth:`pairwise`'s where
