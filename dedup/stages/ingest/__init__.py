@@ -20,7 +20,7 @@ from collections.abc import Callable, Iterable, Iterator
 from typing import TYPE_CHECKING, Any, NamedTuple, Union
 
 from ...errors import InputError
-from .files import CORPUS_SUFFIXES, JSONL_SUFFIXES, TEXT_SUFFIXES, Planned, plan, virtual
+from .files import CORPUS_SUFFIXES, JSONL_SUFFIXES, STDIN_LABEL, TEXT_SUFFIXES, Planned, plan, virtual
 from .read import MAX_DOCUMENT_BYTES, Skip, jsonl_lines, parse_json_line, read_text, run_on
 from .record import _to_document, mend_surrogates, to_document
 from .url import local_inputs
@@ -56,6 +56,7 @@ class Chooser:
         self._best: dict[str, tuple[tuple, tuple[str, int | None]]] = {}  # id -> (key, place)
         self._dropped: dict[str, list[tuple[str, int | None]]] = {}
         self._copied = copied  # where URLs' files were copied (:func:`~dedup.stages.ingest.url.local_inputs`)
+        self._where: dict[str, str] = {}  # path -> its sort key's path (a file's documents share it)
 
     def _key(self, item: Sourced) -> tuple:
         if item.path == RECORD:
@@ -68,10 +69,13 @@ class Chooser:
         """The sort key of a copy in a file: its path made absolute (as typed, ``b.jsonl``
         and ``$PWD/b.jsonl`` sorted apart), a URL's copy under its own root (as for ids:
         never the workspace's name); standard input as it is named."""
-        if path.startswith("<"):
+        if path in (STDIN_LABEL, RECORD):  # no file: its name as it is
             return (path, line or 0)
-        where = os.path.abspath(path)
-        return (where if self._copied is None else virtual(where, self._copied), line or 0)
+        where = self._where.get(path)
+        if where is None:  # once a file, not once a document (a million of them in one JSONL file)
+            where = os.path.abspath(path)
+            where = self._where[path] = where if self._copied is None else virtual(where, self._copied)
+        return (where, line or 0)
 
     def offer(self, item: Sourced) -> bool:
         """True when ``item`` is (for now) the copy to keep of its id (only places are kept:
