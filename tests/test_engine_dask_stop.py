@@ -48,3 +48,20 @@ def test_a_client_given_keeps_its_own_logging(capfd):
     finally:
         cluster.close()
     assert "heard from the user's worker" in capfd.readouterr().err
+
+
+def test_the_started_cluster_leaves_no_scratch_space(tmp_path, monkeypatch):
+    """Dask's servers each make ``dask-scratch-space`` in the temporary directory (the
+    workers, spawned, by TMPDIR); a run of ours leaves none behind."""
+    import tempfile
+
+    from dedup.engines.dask import DaskEngine
+
+    temp = tmp_path / "tmp"
+    temp.mkdir()
+    monkeypatch.setenv("TMPDIR", str(temp))
+    monkeypatch.setattr(tempfile, "tempdir", str(temp))
+    with DaskEngine(workers=1) as engine:
+        assert engine.client.submit(len, "four").result() == 4
+        assert any(temp.iterdir())  # the scratch space is made where TMPDIR says
+    assert list(temp.iterdir()) == []

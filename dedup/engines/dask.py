@@ -17,6 +17,8 @@ import logging
 import math
 import operator
 import pickle
+import shutil
+import tempfile
 import threading
 import uuid
 import warnings
@@ -125,8 +127,10 @@ def _distributed():
     return distributed
 
 
-def _local_cluster(distributed, workers: int):
-    """A LocalCluster of ``workers`` processes, one thread each. Its processes start with
+def _local_cluster(distributed, workers: int, scratch: str):
+    """A LocalCluster of ``workers`` processes, one thread each, their scratch space in
+    ``scratch`` (Dask's default, ``dask-scratch-space`` in TMPDIR, outlived every run).
+    Its processes start with
     SIGINT ignored, which they inherit (a Ctrl-C reaches the terminal's whole process
     group: each worker printed its KeyboardInterrupt's traceback; this process stops
     them). Here SIGINT is also blocked meanwhile, so that one arriving then stays pending
@@ -134,6 +138,7 @@ def _local_cluster(distributed, workers: int):
     is closed (distributed's exit hook asserted on a half-made one)."""
     import signal
 
+    import dask
     from distributed.deploy.spec import SpecCluster
 
     before = set(SpecCluster._instances)
@@ -143,8 +148,12 @@ def _local_cluster(distributed, workers: int):
     except ValueError:  # not the main thread: signals are not ours to set
         previous = None
     try:
-        return distributed.LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
-                                        dashboard_address=":0", silence_logs=QUIET)
+        # Every server (scheduler, nannies, workers) makes its scratch directory where
+        # the configuration says; local_directory reaches only the workers.
+        with dask.config.set({"temporary-directory": scratch}):
+            return distributed.LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
+                                            dashboard_address=":0", silence_logs=QUIET,
+                                            local_directory=scratch)
     except BaseException:
         for cluster in set(SpecCluster._instances) - before:
             try:
@@ -184,6 +193,7 @@ class DaskEngine:
         self._submitted = self._finished = 0
         self._pending: set = set()  # keys of followed tasks not counted yet
         self._owned = []
+        self._scratch: Optional[str] = None  # our LocalCluster's scratch directory
         if client is None:
             if scheduler:
                 _probe(scheduler)
@@ -210,7 +220,12 @@ class DaskEngine:
 
                 # Quiet: what fails in our cluster reaches the run as an exception (one
                 # line); a stopped run's workers would log each broken connection.
-                cluster = _local_cluster(distributed, workers or default_jobs())
+                self._scratch = tempfile.mkdtemp(prefix="dedup-dask-")
+                try:
+                    cluster = _local_cluster(distributed, workers or default_jobs(), self._scratch)
+                except BaseException:
+                    self._remove_scratch()
+                    raise
                 self._owned.append(cluster)
                 client = distributed.Client(cluster)
             self._owned.insert(0, client)
@@ -390,6 +405,12 @@ class DaskEngine:
             except Exception:  # already gone (a cluster whose client closed it)
                 pass
         self._owned = []
+        self._remove_scratch()
+
+    def _remove_scratch(self) -> None:
+        if self._scratch is not None:
+            shutil.rmtree(self._scratch, ignore_errors=True)
+            self._scratch = None
 
     def __enter__(self) -> "DaskEngine":
         return self
