@@ -120,3 +120,29 @@ def test_tasks_cancelled_by_a_lost_scheduler_are_the_engines_failure():
     with pytest.raises(EngineError, match="lost the Dask scheduler mid-run: align_range-1 cancelled") as info:
         _result(Lost())
     assert info.value.exit_code == 7
+
+
+def test_jobs_with_a_scheduler_is_a_usage_error(run_cli):
+    code, _, err = run_cli("cluster", SEEDS, "--engine", "dask", "--scheduler", "tcp://127.0.0.1:9", "-j", "3")
+    assert code == 2 and "--jobs" in err and "scheduler" in err
+
+
+def test_a_scheduler_without_workers_is_said_and_the_run_goes_on_when_one_comes(run_cli, tmp_path):
+    """With no worker, the tasks wait; the run says so on stderr instead of waiting
+    without a word, and finishes once a worker joins."""
+    import threading
+
+    cluster = distributed.LocalCluster(n_workers=0, threads_per_worker=1, processes=True,
+                                       dashboard_address=":0", silence_logs=40)
+    try:
+        timer = threading.Timer(2.0, cluster.scale, args=(1,))
+        timer.start()
+        out = tmp_path / "r.json"
+        code, _, err = run_cli("cluster", SEEDS, "--engine", "dask", "--scheduler", cluster.scheduler_address,
+                               "-f", "json", "-o", out)
+        timer.join()
+    finally:
+        cluster.close()
+    assert code == 0, err
+    assert f"the Dask scheduler at {cluster.scheduler_address} has no workers yet" in err
+    assert out.read_text().startswith("{")

@@ -166,6 +166,9 @@ def cluster_cmd(
                                  param_hint="'--scheduler'")
     if engine is not EngineName.dask and (scheduler is not None or partitions is not None):
         raise typer.BadParameter("needs --engine dask", param_hint="'--scheduler' / '--partitions'")
+    if scheduler is not None and jobs:  # the scheduler's workers are its own: -j would do nothing
+        raise typer.BadParameter("sets the processes of a LocalCluster; a scheduler's workers are its own "
+                                 "(leave out --jobs or --scheduler)", param_hint="'--jobs'")
     if min_link is None:  # only the default follows --min-passage; a value given is checked
         min_link = max(_DEFAULT.min_link_tokens, min_passage)
     cfg = Config(
@@ -231,6 +234,8 @@ def _engine(stack: ExitStack, name: str, jobs: Optional[int], scheduler: Optiona
     link = getattr(engine, "dashboard_link", None)
     if link and not quiet:
         to_stderr(f"dedup: dask dashboard: {link}\n")
+    if scheduler and not quiet and engine.workers() == 0:  # else the run would wait without a word
+        to_stderr(f"dedup: the Dask scheduler at {scheduler} has no workers yet; waiting for one\n")
     return engine
 
 

@@ -349,10 +349,14 @@ class DaskEngine:
 
         return Reduction(stream(), value)
 
+    def workers(self) -> int:
+        """How many workers the scheduler has now (tasks wait while it has none)."""
+        return len(self.client.scheduler_info().get("workers", {}))
+
     @property
     def buckets(self) -> int:
         """Key partitions per group of a shuffle: one per worker."""
-        return max(1, len(self.client.scheduler_info().get("workers", {})))
+        return max(1, self.workers())
 
     def shuffle(self, split, state, items, nparts: int, combine, cstate, progress=None) -> list:
         """``split(state, item)`` gives ``nparts`` pieces per item; ``combine(cstate,
