@@ -199,3 +199,27 @@ def test_an_index_made_before_the_seeds_is_upgraded(url):
     with dedup.Index.open(url, jobs=1) as ix:
         assert ix.stats()["bigram_seeds"] and ix.upgrade() == 0
         assert {m.doc_id for m in ix.query(paper).matches} == {"wire"}
+
+
+def test_stats_bytes_count_the_index_own_keys_not_a_nested_prefix(url):
+    """``p:x:`` begins with ``p:`` (and ``p:``'s content keys, ``p:x:<hash>``, with
+    ``p:x:``): each index's bytes are those of its own keys, whatever the other holds."""
+    docs = mixed_docs()
+    r = client(url)
+
+    def used(keys):
+        return sum(r.memory_usage(k, samples=0) for k in keys)
+
+    with dedup.Index.open(url + "?prefix=p:") as outer, dedup.Index.open(url + "?prefix=p:x:") as inner:
+        made = set(r.scan_iter(match="*"))  # each one's meta
+        outer.add_many(docs[:4])
+        outer.clusters()
+        outer_keys = {k for k in r.scan_iter(match="*") if k not in made or not k.startswith(b"p:x:")}
+        assert all(redis_store.OWN_KEY.fullmatch(k, 2) for k in outer_keys)  # every key is one of its names
+        assert any(k.startswith(b"p:x:") for k in outer_keys)  # its content keys
+        inner.add_many(docs[4:])
+        inner.clusters()
+        inner_keys = set(r.scan_iter(match="*")) - outer_keys
+        assert all(redis_store.OWN_KEY.fullmatch(k, 4) for k in inner_keys)
+        assert outer.stats()["bytes"] == used(outer_keys)
+        assert inner.stats()["bytes"] == used(inner_keys)

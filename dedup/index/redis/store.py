@@ -84,6 +84,11 @@ def _errors_translated(cls):
     return cls
 
 
+# The names of an index's keys after its prefix: its tables, and rows numbered by a
+# (signed) integer. No name of one index is its own prefix plus another's name.
+OWN_KEY = re.compile(rb"(?:meta|lock|cache|ids|links|next|sources|[bwlg]|(?:adj|doc|story|x|sources|[bwlg]):-?\d+)")
+
+
 @_errors_translated
 class RedisStore(WriterLock, Documents, Statistics, StoriesAndLinks):
     """Low-level access to one index on a Redis server; :class:`dedup.Index` holds the logic."""
@@ -352,10 +357,14 @@ class RedisStore(WriterLock, Documents, Statistics, StoriesAndLinks):
                 "links": self.r.hlen(self._k("links"))}
 
     def stored_bytes(self) -> int:
-        """Memory of the index's keys: MEMORY USAGE of each key under the prefix, exact
-        (SAMPLES 0), so O(keys); the server's own overhead is not counted."""
-        total, keys = 0, []
+        """Memory of the index's keys: MEMORY USAGE of each key under the prefix that
+        is one of the index's names (another index's prefix may begin with this one,
+        ``p:`` and ``p:x:``), exact (SAMPLES 0), so O(keys); the server's own overhead
+        is not counted."""
+        total, keys, start = 0, [], len(self.prefix.encode())
         for key in self.r.scan_iter(match=self._pattern(), count=1000):
+            if not OWN_KEY.fullmatch(key, start):
+                continue
             keys.append(key)
             if len(keys) == 1000:
                 total += self._memory(keys)
