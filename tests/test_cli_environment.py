@@ -271,6 +271,14 @@ def test_data_on_stdout_is_utf8_whatever_the_locale(fmt, named):
         assert NAME in {d["doc_id"] for d in json.loads(run.stdout)["documents"]}
 
 
+@pytest.mark.parametrize("locale", [{"LC_ALL": "C", "LANG": "C", "PYTHONUTF8": "0"},  # stdout surrogateescape
+                                    {"PYTHONIOENCODING": "ascii:surrogateescape"}])
+def test_tables_in_the_c_locale_replace_what_it_cannot_show(named, locale):
+    run = _cli("cluster", named, "--jobs", "1", env=locale)
+    assert (run.returncode, run.stderr) == (0, b"")
+    assert b"?mega" in run.stdout and run.stdout.decode("ascii")
+
+
 def test_tables_in_an_ascii_locale_replace_what_it_cannot_show(named, tmp_path):
     ascii_ = {"PYTHONIOENCODING": "ascii"}
     run = _cli("cluster", named, "--jobs", "1", env=ascii_)

@@ -82,7 +82,10 @@ class CheckedStream:
         self._stream, self._name = stream, name
         self.closed_fd = stream is None
         self._utf8 = codecs.lookup(getattr(stream, "encoding", None) or "utf-8").name == "utf-8"
-        if not self._utf8 and getattr(stream, "errors", None) == "strict" and hasattr(stream, "reconfigure"):
+        # Python's stdout in the C/POSIX locale (no UTF-8 mode) is surrogateescape: as
+        # strict for any character it cannot show (a table's "…" was exit 70).
+        if (not self._utf8 and getattr(stream, "errors", None) in ("strict", "surrogateescape")
+                and hasattr(stream, "reconfigure")):
             stream.reconfigure(errors="replace")
 
     def _check(self, call, *args):

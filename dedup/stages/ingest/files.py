@@ -73,6 +73,16 @@ def printable(name: str) -> str:
             return name.encode("utf-8", "backslashreplace").decode("utf-8")
 
 
+def _utf8_name(name: str) -> bool:
+    """Whether a name's bytes are UTF-8 (in a locale whose file names are not UTF-8,
+    the C locale's ASCII, a UTF-8 name comes as surrogates, and is UTF-8 all the same)."""
+    try:
+        os.fsencode(name).decode("utf-8")
+        return True
+    except UnicodeError:  # not UTF-8, or a lone surrogate that came from no file name
+        return False
+
+
 def _not_read(ext: str, n: int) -> str:
     files = "file" if n == 1 else "files"
     what = f"{n} {ext} {files}" if ext else f"{n} {files} without an extension"
@@ -184,7 +194,7 @@ def plan(paths: list, problems: list[Problem], copied: str | None = None) -> lis
         key = (st.st_dev, st.st_ino)
         rank = (link, *_order(p))  # of two ways to one file, the file's own name first
         if key not in chosen or rank < chosen[key][0]:
-            chosen[key] = (rank, p, raw_id != p.doc_id)
+            chosen[key] = (rank, p, raw_id is not None and not _utf8_name(raw_id))
     for _, p, renamed in chosen.values():
         if renamed:
             problems.append(Problem(path=p.label, message=f"file name is not UTF-8; its id is {p.doc_id}",
