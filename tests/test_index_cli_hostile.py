@@ -185,12 +185,17 @@ def test_index_paths_that_name_no_file_are_one_clear_line(run_cli, tmp_path, see
     assert sorted(p.name for p in tmp_path.iterdir()) == (["l1", "l2"] if case == "loop" else ["l1"] if "link" in case else [])
 
 
-@pytest.mark.parametrize("args", [["cluster", ""], ["index", "add", "{db}", ""], ["index", "query", "{db}", ""]])
+@pytest.mark.parametrize("args", [
+    ["cluster", ""], ["index", "add", "{db}", ""], ["index", "query", "{db}", ""],
+    ["compare", "", "here.txt"], ["compare", "here.txt", "here.txt", "--corpus", ""],
+    ["show", "", "c1"], ["show", "{report}", "c1", "--corpus", ""], ["eval", "", "-t", "{report}"],
+    ["eval", "{report}", "-t", ""]])
 def test_an_empty_path_argument_reads_nothing(run_cli, tmp_path, monkeypatch, args):
     """"" (an unset variable) became Path("."): the working directory was read."""
     monkeypatch.chdir(tmp_path)
     (tmp_path / "here.txt").write_text(article(3, 2))
-    args = [a.replace("{db}", str(tmp_path / "i.db")) for a in args]
+    (tmp_path / "r.json").write_text('{"clusters": [], "documents": []}')
+    args = [a.replace("{db}", str(tmp_path / "i.db")).replace("{report}", str(tmp_path / "r.json")) for a in args]
     code, out, err = run_cli(*args)
     assert code == 3 and out == "" and err == "dedup: error: '': an empty path names no file; give a file or " \
                                               "directory ('.' for this one)\n"

@@ -66,13 +66,17 @@ def _from_corpus(corpus: List[Path], ids: tuple[str, str], fields) -> tuple[Docu
 def compare_cmd(
     a: str = typer.Argument(..., help="A text file (or, with --corpus, a document id)."),
     b: str = typer.Argument(..., help="Another text file (or document id)."),
-    corpus: Optional[List[Path]] = typer.Option(None, "--corpus", "-c", help="Read A and B as ids of this corpus."),
+    corpus: Optional[List[str]] = typer.Option(None, "--corpus", "-c", help="Read A and B as ids of this corpus."),
     fmt: CompareFormat = typer.Option(CompareFormat.table, "--format", "-f", help="Output format."),
     output: Optional[str] = typer.Option(None, "--output", "-o", metavar="FILE",
                                          help="Write here, not to stdout (never over an input)."),
     fields=None,  # the --*-field flags, added by with_fields
 ) -> int:
     """Align two texts on their own: passages side by side, word differences marked."""
+    from ..stages.ingest.files import refuse_empty
+
+    refuse_empty(corpus or [a, b])  # as a Path, "" is ".": the working directory was read
+    corpus = [Path(p) for p in corpus or []]
     check_output_option(output, corpus or [a, b])  # before the work, and never over A, B or a corpus file
     notes: list = []
     if corpus:

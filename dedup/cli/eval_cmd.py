@@ -25,11 +25,15 @@ class EvalFormat(str, Enum):
 
 
 def eval_cmd(
-    report_path: Path = typer.Argument(..., metavar="REPORT.json", help="A report from `dedup cluster -f json`."),
-    truth_path: Path = typer.Option(..., "--truth", "-t", help="{doc: label}, {clusters, passages} or truth.jsonl."),
+    report_path: str = typer.Argument(..., metavar="REPORT.json", help="A report from `dedup cluster -f json`."),
+    truth_path: str = typer.Option(..., "--truth", "-t", help="{doc: label}, {clusters, passages} or truth.jsonl."),
     fmt: EvalFormat = typer.Option(EvalFormat.table, "--format", "-f", help="Output format."),
 ) -> int:
     """ARI, pairwise precision/recall/F1 and (when the truth has passages) character P/R/F1."""
+    from ..stages.ingest.files import refuse_empty
+
+    refuse_empty([report_path, truth_path])  # as a Path, "" is "."
+    report_path, truth_path = Path(report_path), Path(truth_path)
     truth = load_truth(truth_path)
     report = load_report(report_path)
     docs = {d.doc_id for d in report.documents}

@@ -188,13 +188,17 @@ def find_cluster(report: Report, key: str, path: Path) -> Cluster:
 
 @with_fields
 def show_cmd(
-    report_path: Path = typer.Argument(..., metavar="REPORT.json", help="A report from `dedup cluster -f json`."),
+    report_path: str = typer.Argument(..., metavar="REPORT.json", help="A report from `dedup cluster -f json`."),
     cluster: str = typer.Argument(..., help="A cluster id (c1), a template series' (t1), or the id of a document in it."),
-    corpus: Optional[List[Path]] = typer.Option(None, "--corpus", "-c",
+    corpus: Optional[List[str]] = typer.Option(None, "--corpus", "-c",
                                                 help="The run's inputs, to show the passages' text (repeatable)."),
     fields=None,  # the --*-field flags, added by with_fields
 ) -> int:
     """One cluster in full: members, links, every passage side by side."""
+    from ..stages.ingest.files import refuse_empty
+
+    refuse_empty([report_path, *(corpus or [])])  # as a Path, "" is ".": the working directory was read
+    report_path, corpus = Path(report_path), [Path(p) for p in corpus or []]
     report = load_report(report_path)
     c = find_cluster(report, cluster, report_path)
     texts = read_texts(corpus, {m.doc_id for m in c.members}, report, fields) if corpus else {}
