@@ -43,10 +43,12 @@ def test_jsonl_and_csv(run_cli, seeds_dir):
 
 
 def test_csv_reads_back_whatever_the_ids_and_titles_hold(run_cli, tmp_path):
+    """Every id and title reads back, a spreadsheet formula behind a ``'`` (shown, not run)."""
     # a lone "\r" ends a line for CSV readers as "\n" does: such a cell must be quoted too
     text = ("The harbour board approved the new ferry timetable on Monday after a long debate about "
             "fares, night crossings and the cost of running two extra boats through the winter. ") * 3
-    odd = ["a\rb", "c\nd", 'e,"f"', "=1+1", "g\r\nh", "plain"]
+    odd = ["a\rb", "c\nd", 'e,"f"', "=1+1", "g\r\nh", "plain", "+cmd|' /C calc'!A0", "@SUM(A1)", "-2+3",
+           '=HYPERLINK("http://x","y")', "'quoted"]
     path = tmp_path / "odd.jsonl"
     path.write_text("".join(json.dumps({"id": f"{o}{k}", "text": text + f" Note {k}.", "title": o, "source": o})
                             + "\n" for k, o in enumerate(odd)), encoding="utf-8")
@@ -56,8 +58,12 @@ def test_csv_reads_back_whatever_the_ids_and_titles_hold(run_cli, tmp_path):
     code, out, err = run_cli("cluster", path, "-f", "csv")
     assert code == 0, err
     rows = list(csv.DictReader(io.StringIO(out, newline="")))
+    def shown(text):
+        return "'" + text if text[0] in "=+-@" else text
+
     assert [(r["doc_id"], r["title"], r["source"]) for r in rows] == [
-        (m["doc_id"], m["title"], m["source"]) for m in members] and len(rows) == len(odd)
+        (shown(m["doc_id"]), shown(m["title"]), shown(m["source"])) for m in members] and len(rows) == len(odd)
+    assert sum(r["title"].startswith("'") for r in rows) == 6
 
 
 @pytest.mark.parametrize(

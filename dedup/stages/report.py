@@ -82,6 +82,16 @@ def to_jsonl(report) -> str:
     return "".join(iter_jsonl(report))
 
 
+# A cell a spreadsheet would read as a formula (=, +, -, @; tab and CR before one):
+# a title "=HYPERLINK(...)" ran when the CSV was opened (OWASP's CSV injection).
+_FORMULA = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _cell(text: str) -> str:
+    """Text for a CSV cell, a leading formula character behind a ``'`` (shown, not run)."""
+    return "'" + text if text.startswith(_FORMULA) else text
+
+
 def _csv_rows(cluster) -> str:
     """A cluster's members as CSV rows."""
     buf, rows = io.StringIO(), []
@@ -95,12 +105,12 @@ def _csv_rows(cluster) -> str:
             {
                 "cluster": cluster.id,
                 "kind": cluster.kind,
-                "doc_id": m.doc_id,
+                "doc_id": _cell(m.doc_id),
                 "role": m.role,
-                "origin": cluster.origin,
-                "date": m.date or "",
-                "source": m.source or "",
-                "title": m.title or "",
+                "origin": _cell(cluster.origin),
+                "date": _cell(m.date or ""),
+                "source": _cell(m.source or ""),
+                "title": _cell(m.title or ""),
                 "coverage": f"{m.coverage:.4f}",
             }
         )
