@@ -148,3 +148,26 @@ def test_the_readme_prints_what_the_seeds_give(run_cli, seeds_dir, monkeypatch):
     monkeypatch.setenv("COLUMNS", "80")
     code, out, _ = run_cli("cluster", seeds_dir)
     assert code == 0 and out == shown
+
+
+def test_json_lines_hold_one_record_each_whatever_the_text(run_cli, tmp_path):
+    """U+0085, U+2028 and U+2029 end a line for str.splitlines() and are raw in JSON
+    strings: in every JSON-lines output they are escaped, and read back as they were."""
+    text = ("The harbour board approved the new ferry timetable on Monday after a long debate about "
+            "fares, night crossings and the cost of running two extra boats through the winter. ") * 3
+    odd = "one\u2028two\u2029three\x85four"
+    path = tmp_path / "odd.jsonl"
+    path.write_text("".join(json.dumps({"id": f"d{k}", "text": text, "title": f"{odd} {k}"}) + "\n"
+                            for k in range(2)), encoding="utf-8")
+    code, out, err = run_cli("cluster", path, "-f", "jsonl")
+    assert code == 0, err
+    lines = out.splitlines()
+    assert len(lines) == 1 and {m["title"] for m in json.loads(lines[0])["members"]} == {f"{odd} 0", f"{odd} 1"}
+    code, _, err = run_cli("cluster", path, "--output-dir", tmp_path / "shards", "-q")
+    assert code == 0, err
+    for shard in (tmp_path / "shards").rglob("*.jsonl"):
+        text = shard.read_text(encoding="utf-8")
+        assert len(text.splitlines()) == text.count("\n")
+    code, out, err = run_cli("index", "add", tmp_path / "i.db", path, "-f", "jsonl")
+    assert code == 0, err
+    assert len(out.splitlines()) == 2 and json.loads(out.splitlines()[1])["matches"]

@@ -35,6 +35,7 @@ iter_sourced = lazy("dedup.stages.ingest", "iter_sourced")
 read_corpus = lazy("dedup.stages.ingest", "read_corpus")
 local_inputs = lazy("dedup.stages.ingest.url", "local_inputs")
 render = lazy("dedup.stages.report", "render")
+line_safe = lazy("dedup.stages.report", "line_safe")
 
 index_app = typer.Typer(no_args_is_help=True, rich_markup_mode=None,  # plain help, as the main app's
                         help="A persistent index: add documents over time, query, cluster.")
@@ -190,7 +191,8 @@ def _add_each(index: Index, sourced, fmt: AddFormat, bar, problems: list) -> tup
         added += 1
         bar("index", added, 0)
         if fmt is AddFormat.jsonl:
-            sys.stdout.writelines([result.model_dump_json() + "\n"])  # UTF-8 whatever the locale
+            # UTF-8 whatever the locale; one record a line
+            sys.stdout.writelines([line_safe(result.model_dump_json()) + "\n"])
         elif result.matches:  # a document that matches nothing is only counted
             print_results([result], {}, {}, console, passages=False)
     return added, stored, repeated

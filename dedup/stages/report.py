@@ -67,8 +67,20 @@ def iter_json(report) -> Iterator[str]:
     yield "}\n"
 
 
+# Characters str.splitlines() (and JavaScript before ES2019) end a line at, which JSON
+# leaves raw in strings: in a JSON line they are escaped, so one line is one record.
+_LINE_BREAKS = {0x85: "\\u0085", 0x2028: "\\u2028", 0x2029: "\\u2029"}
+
+
+def line_safe(text: str) -> str:
+    """JSON text with the line breaks JSON leaves raw escaped (:data:`_LINE_BREAKS`)."""
+    if "\u2028" in text or "\u2029" in text or "\x85" in text:
+        return text.translate(_LINE_BREAKS)
+    return text
+
+
 def _jsonl_line(cluster) -> str:
-    return json.dumps(cluster.model_dump(mode="json"), ensure_ascii=False, separators=(",", ":")) + "\n"
+    return line_safe(json.dumps(cluster.model_dump(mode="json"), ensure_ascii=False, separators=(",", ":"))) + "\n"
 
 
 def iter_jsonl(report) -> Iterator[str]:

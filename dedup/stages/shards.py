@@ -34,7 +34,9 @@ FORMATS = ("jsonl", "parquet")
 
 
 def _line(obj: Any) -> str:
-    return json.dumps(obj, ensure_ascii=False, separators=(",", ":")) + "\n"
+    from .report import line_safe
+
+    return line_safe(json.dumps(obj, ensure_ascii=False, separators=(",", ":"))) + "\n"
 
 
 def _fs(url: str):
