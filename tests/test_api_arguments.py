@@ -130,3 +130,20 @@ def test_a_bad_record_given_in_memory_is_named_by_its_id():
         "<record>: field 'title': a list, not text; left out (record id '7')",
         "<record>: record has no 'id'",
         "<record>: record has no 'text' (record id 'x')"]
+
+
+def test_each_progress_stage_counts_one_thing_and_never_goes_back():
+    """A stage's name is one count of one total: "read" counted bytes, then the prepare
+    stage's documents under the same name (a bar went from 20,185 back to 5)."""
+    from conftest import SEEDS
+
+    calls = []
+    dedup.cluster([str(SEEDS)], jobs=1, progress=lambda stage, done, total: calls.append((stage, done, total)))
+    stages = {}
+    for stage, done, total in calls:
+        stages.setdefault(stage, []).append((done, total))
+    assert {"read", "lines", "segment"} <= stages.keys()
+    for stage, counts in stages.items():
+        assert len({t for _, t in counts}) == 1, (stage, counts)
+        assert [d for d, _ in counts] == sorted(d for d, _ in counts), (stage, counts)
+    assert stages["read"][-1][0] == sum(p.stat().st_size for p in SEEDS.glob("*.txt"))

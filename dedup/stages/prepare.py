@@ -236,7 +236,7 @@ def prepare_corpus(docs: DocStore, workdir: str, cfg: Config, progress: Progress
     for part in read:
         for record in part:
             lines.append(record)
-        progress("read", len(lines), n)
+        progress("lines", len(lines), n)  # documents whose lines were read
     lines.flush()
     (line_keys, line_docs), content_tokens = read.value
     furniture = line_furniture(docs, lines, line_keys[line_docs >= cfg.boilerplate_min_docs], cfg, engine=engine)
