@@ -171,3 +171,12 @@ def test_json_lines_hold_one_record_each_whatever_the_text(run_cli, tmp_path):
     code, out, err = run_cli("index", "add", tmp_path / "i.db", path, "-f", "jsonl")
     assert code == 0, err
     assert len(out.splitlines()) == 2 and json.loads(out.splitlines()[1])["matches"]
+
+
+@pytest.mark.parametrize("args", [[], ["index"]])
+def test_no_command_shows_the_help_as_help_does(run_cli, args):
+    """Click 8.2+ raises the no-arguments help as a usage error; it was squashed into one
+    'dedup: error: Usage: ...' line."""
+    code, out, err = run_cli(*args)
+    _, help_out, _ = run_cli(*args, "--help")
+    assert code == 2 and out == "" and err.strip() == help_out.strip() and "Commands:" in err

@@ -281,8 +281,11 @@ def _run(argv: Optional[list[str]]) -> int:
     try:
         code = app(args=argv, prog_name="dedup", standalone_mode=False)
     except _ClickException as exc:
+        if type(exc).__name__ == "NoArgsIsHelpError":  # `dedup`, `dedup index`: the help, as --help shows it
+            to_stderr(exc.format_message().rstrip("\n") + "\n")
+            return EXIT_USAGE
         message = " ".join(exc.format_message().split())
-        if message:  # no-args help has already been shown and carries no message
+        if message:  # (click before 8.2 showed no-args help itself, with no message)
             _fail(message)
         return EXIT_USAGE
     except (_ClickAbort, typer.Abort):
