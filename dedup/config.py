@@ -130,10 +130,10 @@ class Config(BaseModel):
     @model_validator(mode="after")
     def _check(self):
         if self.min_link_tokens < self.min_passage_tokens:
-            raise ValueError(
-                "min_link_tokens must be at least min_passage_tokens "
-                f"({self.min_link_tokens} < {self.min_passage_tokens})"
-            )  # no setting named: config_error keeps this text as it is
+            problem = f"must be at least min_passage_tokens ({self.min_link_tokens} < {self.min_passage_tokens})"
+            # a ConfigError passes through pydantic's error as it is (config_error)
+            raise ConfigError(f"invalid setting min_link_tokens: {problem}", setting="min_link_tokens",
+                              problem=problem)
         bands, rows = lsh_params(self.threshold, self.num_perm)
         if bands * rows > self.num_perm:  # pragma: no cover - lsh_params guarantees it
             raise ValueError("num_perm too small for the threshold")

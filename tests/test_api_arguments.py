@@ -147,3 +147,12 @@ def test_each_progress_stage_counts_one_thing_and_never_goes_back():
         assert len({t for _, t in counts}) == 1, (stage, counts)
         assert [d for d, _ in counts] == sorted(d for d, _ in counts), (stage, counts)
     assert stages["read"][-1][0] == sum(p.stat().st_size for p in SEEDS.glob("*.txt"))
+
+
+@pytest.mark.parametrize("given", [{"partitions": 2}, {"client": object()}])
+def test_the_dask_engines_arguments_with_the_local_engine_are_refused(given):
+    """The CLI refuses --partitions without --engine dask; the library ignored them."""
+    from conftest import SEEDS
+
+    with pytest.raises(dedup.ConfigError, match="for engine='dask'"):
+        dedup.cluster([str(SEEDS)], jobs=1, **given)

@@ -72,7 +72,7 @@ def test_bad_option_values_name_the_flag(run_cli, seeds_dir, args, flag):
 
 def test_min_link_below_min_passage_says_both_flags(run_cli, seeds_dir):
     _, _, err = run_cli("cluster", seeds_dir, "--min-link", "10")
-    assert "--min-link must be at least --min-passage (10 < 15)" in err
+    assert "invalid value for --min-link: must be at least --min-passage (10 < 15)" in err
 
 
 def test_min_link_given_is_used_as_given_and_the_default_follows_min_passage(run_cli, seeds_dir):
@@ -304,3 +304,19 @@ def test_a_stop_that_a_finalizer_swallowed_still_stops_the_run(tmp_path, seeds_d
         common.ProgressBar(enabled=False)("align", 1, 2)
     assert _run(["cluster", str(seeds_dir), "-f", "json", "-q", "-o", str(out)]) == 130
     assert not out.exists()
+
+
+@pytest.mark.parametrize("args, flag", [
+    (["cluster", "SEEDS", "-f", "csv", "--output-dir", "OUT"], "'--format'"),
+    (["cluster", "SEEDS", "--shard-format", "parquet"], "'--shard-format'"),
+    (["index", "add", "DB", "SEEDS", "--bulk", "-f", "jsonl"], "'--format jsonl'"),
+])
+def test_an_option_that_would_do_nothing_is_a_usage_error(run_cli, tmp_path, args, flag):
+    """-f csv with --output-dir wrote JSONL shards and no CSV; --shard-format without
+    --output-dir and -f jsonl with --bulk wrote nothing of the kind; all exited 0."""
+    from conftest import SEEDS
+
+    args = [{"SEEDS": SEEDS, "OUT": tmp_path / "out", "DB": tmp_path / "i.db"}.get(a, a) for a in args]
+    code, out, err = run_cli(*args)
+    assert code == 2 and out == "" and flag in err and err.count("\n") == 1
+    assert list(tmp_path.iterdir()) == []  # nothing made

@@ -35,5 +35,6 @@ def test_the_link_length_follows_a_longer_passage_length_unless_given():
     assert dedup.Config.pairwise(min_passage_tokens=20).min_link_tokens == 20
     assert dedup.Config.pairwise(min_passage_tokens=5).min_link_tokens == dedup.Config.pairwise().min_link_tokens == 15
     assert dedup.Config.pairwise(min_passage_tokens=20, min_link_tokens=25).min_link_tokens == 25
-    with pytest.raises(dedup.ConfigError, match=r"min_link_tokens must be at least min_passage_tokens \(20 < 40\)"):
+    with pytest.raises(dedup.ConfigError, match=r"min_link_tokens: must be at least min_passage_tokens \(20 < 40\)") as exc:
         dedup.Config(min_passage_tokens=40, min_link_tokens=20)  # given: checked as given
+    assert exc.value.setting == "min_link_tokens"  # as the README says: .setting names it

@@ -177,9 +177,15 @@ def cluster_cmd(
         min_passage_score=min_score, date_order=date_order.value, template_links=include_templates,
         story_days=story_days,
     )
+    if output_dir is None and shard_format is not ShardFormat.jsonl:  # else silently not used
+        raise typer.BadParameter("is the format of --output-dir's shards; give --output-dir",
+                                 param_hint="'--shard-format'")
     if output_dir is not None:
         if output is not None:
             raise typer.BadParameter("give --output or --output-dir, not both", param_hint="'--output-dir'")
+        if fmt is not Format.table:  # -f csv wrote JSONL shards, and no CSV anywhere
+            raise typer.BadParameter("is for stdout or --output; --output-dir writes --shard-format (jsonl or "
+                                     "parquet)", param_hint="'--format'")
         from ..stages.shards import check_target
 
         check_target(output_dir)  # before the run: a wrong target must not cost the run
@@ -259,9 +265,12 @@ def _fail(message: str) -> None:
 
 def _flagged(exc: ConfigError) -> str:
     """A setting's message in the words of the command line (its flag, not its field)."""
+    def named(text: str) -> str:
+        return re.sub(r"\b(" + "|".join(FLAGS) + r")\b", lambda m: FLAGS[m.group(1)], text)
+
     if exc.setting in FLAGS:
-        return f"invalid value for {FLAGS[exc.setting]}: {exc.problem}"
-    return re.sub(r"\b(" + "|".join(FLAGS) + r")\b", lambda m: FLAGS[m.group(1)], str(exc))
+        return f"invalid value for {FLAGS[exc.setting]}: {named(exc.problem)}"
+    return named(str(exc))
 
 
 # Where a run's problems are all listed, by output format (-f json and html hold them).

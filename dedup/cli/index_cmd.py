@@ -91,6 +91,9 @@ def add_cmd(
     """Add documents and say what each new one matched; ids already in the index are
     skipped (one warning line for all)."""
 
+    if bulk and fmt is AddFormat.jsonl:  # a bulk load answers for no document: no JSON line was written
+        raise typer.BadParameter("--bulk answers for no document: run 'dedup index query' or 'dedup index "
+                                 "clusters' after it", param_hint="'--format jsonl'")
     check_roots(paths)  # a missing input creates no index
     cfg = _settings(threshold=threshold, shingle_size=shingle_size, num_perm=num_perm, seed=seed)
     if batch < 1:

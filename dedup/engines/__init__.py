@@ -17,6 +17,13 @@ def make_engine(name: str = "local", jobs: Optional[int] = None, client=None, sc
     if name == "local":
         from .local import LocalEngine
 
+        if client is not None or scheduler or partitions is not None:  # else silently not used
+            from ..errors import ConfigError
+
+            given = ", ".join(k for k, v in (("client", client), ("scheduler", scheduler), ("partitions", partitions))
+                              if v is not None and v != "")
+            raise ConfigError(f"{given}: for engine='dask'; the local engine takes jobs only")
+
         return LocalEngine(jobs)
     if name == "dask":
         from .dask import DaskEngine
