@@ -149,6 +149,11 @@ def _first_passage(r):
     (lambda r: _first_passage(r).update(source_start=True), "valid integer"),
     (lambda r: next(c for c in r["clusters"] if c["links"])["links"][0].update(source="nosuchdoc"),
      "a link names 'nosuchdoc', not a member"),
+    (lambda r: r["clusters"][1].update(id=r["clusters"][0]["id"]), "two clusters are called c1"),
+    (lambda r: r["clusters"][0].update(size=7), "size 7, but 2 distinct members of 2"),
+    (lambda r: r["clusters"][0]["members"][0].update(coverage=float("nan")), "has coverage nan"),
+    (lambda r: r["documents"][0].update(cluster="c9"), "in cluster c9, which the report does not have"),
+    (lambda r: r["documents"].append(r["documents"][0]), "a document is listed twice"),
 ])
 @pytest.mark.parametrize("command", ["show", "eval"])
 def test_a_hand_edited_report_dedup_cannot_have_written_is_refused(run_cli, seeds_report, tmp_path, edit, why, command):

@@ -75,12 +75,24 @@ def _invalid(exc, path: Path) -> InputError:
 
 
 def _inconsistent(report: Report) -> Optional[str]:
-    """What makes a parsed report one dedup cannot have written, or None: a link between
-    documents that are not members of its cluster, a passage outside its documents'
-    characters (``show`` would slice texts by it)."""
+    """What makes a parsed report one dedup cannot have written, or None: two clusters of
+    one id (``eval`` merged them), a size or coverage that cannot be, a document of a
+    cluster the report lacks, a link between documents that are not members of its
+    cluster, a passage outside its documents' characters (``show`` would slice texts by it)."""
     chars = {d.doc_id: d.chars for d in report.documents}
+    if len(chars) < len(report.documents):
+        return "a document is listed twice"
+    ids: set[str] = set()
     for c in (*report.clusters, *report.templates):
+        if c.id in ids:
+            return f"two clusters are called {c.id}"
+        ids.add(c.id)
         members = {m.doc_id for m in c.members}
+        if c.size != len(c.members) or len(members) < len(c.members):
+            return f"cluster {c.id}: size {c.size}, but {len(members)} distinct members of {len(c.members)}"
+        for m in c.members:
+            if not 0 <= m.coverage <= 1:  # NaN too
+                return f"cluster {c.id}: {m.doc_id!r} has coverage {m.coverage}"
         for link in c.links:
             for end in (link.source, link.target):
                 if end not in members:
@@ -92,6 +104,9 @@ def _inconsistent(report: Report) -> Optional[str]:
                     if not 0 <= lo <= hi or (size is not None and hi > size):
                         return (f"cluster {c.id}: passage [{lo}:{hi}] of {doc!r} is outside its "
                                 f"{size if size is not None else '?'} characters")
+    for d in report.documents:
+        if d.cluster is not None and d.cluster not in ids:
+            return f"document {d.doc_id!r} is in cluster {d.cluster}, which the report does not have"
     return None
 
 
