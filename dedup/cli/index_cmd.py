@@ -214,7 +214,7 @@ def _some(ids: list[str], k: int = 3) -> str:
 @with_fields
 def query_cmd(
     db: str = typer.Argument(..., help="Index file or redis:// URL."),
-    file: str = typer.Argument(..., help="A .txt/.md article or a .jsonl file of articles."),
+    file: str = typer.Argument(..., help="An article (.txt, .md, .html) or a file or directory of articles (JSONL, WARC, CSV/TSV, Parquet), as cluster reads them; - for JSONL on stdin."),
     fmt: QueryFormat = typer.Option(QueryFormat.table, "--format", "-f", help="Output format."),
     output: Optional[str] = typer.Option(None, "--output", "-o", metavar="FILE",
                                          help="Write here, not to stdout (never over an input)."),
