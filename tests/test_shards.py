@@ -60,3 +60,15 @@ def test_parquet_shards_hold_the_same_records(run_cli, tmp_path, seeds_report_js
         assert files
         rows = [r for f in files for r in pq.read_table(f).to_pylist()]
         assert rows == expected
+
+
+def test_a_file_url_output_dir_is_its_local_path(run_cli, tmp_path):
+    """fsspec leaves %20 in a file:// URL as it is: the shards went into a directory named
+    'f%202'. A file:// URL is its local path, %20 decoded, as an input's is."""
+    code, _, err = run_cli("cluster", SEEDS, "--output-dir", f"file://{tmp_path}/f%202", "-q", "-j", 1)
+    assert code == 0, err
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["f 2"]
+    assert (tmp_path / "f 2" / "_manifest.json").exists()
+    # the target check reads it so too: the directory, now full, is refused by either name
+    code, _, err = run_cli("cluster", SEEDS, "--output-dir", f"file://{tmp_path}/f%202", "-q", "-j", 1)
+    assert code == 4 and "not an empty directory" in err

@@ -39,13 +39,24 @@ def _line(obj: Any) -> str:
     return line_safe(json.dumps(obj, ensure_ascii=False, separators=(",", ":"))) + "\n"
 
 
+def _local(url: str) -> str:
+    """A ``file://`` URL as its local path (``%20`` decoded), as an input's is
+    (:func:`dedup.stages.ingest.url.file_url_path`); any other target as it is. (fsspec
+    leaves ``%20`` as it is: ``file:///tmp/f%202`` made a directory named ``f%202``.)"""
+    if url.lower().startswith("file://"):
+        from .ingest.url import file_url_path
+
+        return file_url_path(url)
+    return url
+
+
 def _fs(url: str):
     try:
         import fsspec
     except ImportError:
         raise OutputDirError("writing an output directory needs fsspec: pip install 'dedup[dask]'") from None
     try:
-        return fsspec.core.url_to_fs(url)
+        return fsspec.core.url_to_fs(_local(url))
     except (ImportError, ValueError) as exc:
         raise OutputDirError(f"{url}: cannot open: {exc}") from None
     except OSError as exc:  # a file system that connects when made (ftp://, sftp://): no such host, refused
@@ -64,8 +75,9 @@ def check_target(url: str) -> None:
         # each process has a memory file system of its own: the workers' shards were lost
         raise OutputDirError(f"{url}: a memory:// directory is each process's own, the workers' shards would be "
                              "lost; give a directory or URL that every worker writes to")
-    if "://" not in url and os.path.islink(url) and not os.path.exists(url):  # makedirs: "File exists"
-        raise OutputDirError(f"{url}: a symbolic link to {os.readlink(url)}, which does not exist; not writing there")
+    local = _local(url)
+    if "://" not in local and os.path.islink(local) and not os.path.exists(local):  # makedirs: "File exists"
+        raise OutputDirError(f"{url}: a symbolic link to {os.readlink(local)}, which does not exist; not writing there")
     try:
         if fs.exists(path) and (not fs.isdir(path) or fs.ls(path)):
             raise OutputDirError(f"{url}: exists and is not an empty directory; not writing into it")

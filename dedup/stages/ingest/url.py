@@ -136,12 +136,19 @@ def _reason(exc: Exception) -> str:
     return in_one_line(exc, 300)
 
 
+def file_url_path(url: str) -> str:
+    """A ``file://`` URL as the local path it is (``%20`` decoded; ``file://`` alone is ``/``).
+    The output directory's (:mod:`dedup.stages.shards`) is read so too."""
+    from urllib.parse import unquote
+
+    return unquote(url[len("file://"):]) or "/"
+
+
 def _local_path(url: str) -> list[str]:
     """A ``file://`` URL as the local paths it names (its glob expanded; none: no match)."""
     import glob
-    from urllib.parse import unquote
 
-    path = unquote(url[len("file://"):]) or "/"
+    path = file_url_path(url)
     if os.path.lexists(path) or not GLOB.search(path):
         return [path]
     return sorted(glob.glob(path, recursive=True))
