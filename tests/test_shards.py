@@ -62,6 +62,73 @@ def test_parquet_shards_hold_the_same_records(run_cli, tmp_path, seeds_report_js
         assert rows == expected
 
 
+def _corpus_with_late_metadata(path):
+    """The seeds as JSONL, only the last record with an ``author`` and a ``url``: with
+    shards of two documents, the first shard has no value in either."""
+    with open(path, "w", encoding="utf-8") as fh:
+        files = sorted(SEEDS.iterdir())
+        for k, f in enumerate(files):
+            record = {"id": f.name, "text": f.read_text(encoding="utf-8")}
+            if k == len(files) - 1:
+                record.update(author="A. Writer", url="https://example.org/last")
+            fh.write(json.dumps(record) + "\n")
+    return path
+
+
+def test_parquet_shards_read_back_as_one_dataset(run_cli, tmp_path, monkeypatch):
+    """Each Parquet shard's schema was inferred from its own rows: a shard whose ``author``
+    and ``url`` were all missing had them as type null, the next as string, and
+    pyarrow.dataset / read_table(dir) failed (Unsupported cast from string to null)."""
+    ds = pytest.importorskip("pyarrow.dataset")
+    pq = pytest.importorskip("pyarrow.parquet")
+    from dedup.stages import shards
+
+    monkeypatch.setattr(shards, "SHARD", 2)  # several shards of a small corpus
+    corpus = _corpus_with_late_metadata(tmp_path / "corpus.jsonl")
+    for fmt in ("jsonl", "parquet"):
+        code, _, err = run_cli("cluster", corpus, "--output-dir", tmp_path / fmt, "--shard-format", fmt, "-q", "-j", 1)
+        assert code == 0, err
+    fs, root = fsspec.core.url_to_fs(str(tmp_path / "jsonl"))
+    for kind in shards.KINDS:
+        table = ds.dataset(tmp_path / "parquet" / kind, format="parquet").to_table()
+        assert table.to_pylist() == _read(fs, root, kind)
+        assert pq.read_table(tmp_path / "parquet" / kind).num_rows == table.num_rows
+    for kind in shards.KINDS:  # every shard of a table has the one schema
+        files = sorted((tmp_path / "parquet" / kind).glob("part-*.parquet"))
+        assert [pq.read_schema(f).remove_metadata() for f in files] == [shards.arrow_schema(kind)] * len(files)
+    documents = sorted((tmp_path / "parquet" / "documents").glob("part-*.parquet"))
+    assert len(documents) == 3
+    first = pq.read_table(documents[0])
+    assert first.column("author").null_count == first.num_rows  # the case that broke: no value in shard 0
+    assert str(first.schema.field("author").type) == "string"
+
+
+def test_each_tables_schema_is_its_models_fields():
+    """The Parquet schema is derived from the models the JSONL lines are dumps of."""
+    pytest.importorskip("pyarrow")
+    from dedup.models import Cluster, DocumentInfo, Link
+    from dedup.stages.shards import arrow_schema
+
+    assert arrow_schema("clusters").names == [f for f in Cluster.model_fields if f != "links"]
+    assert arrow_schema("links").names == ["cluster", *Link.model_fields]
+    assert arrow_schema("documents").names == list(DocumentInfo.model_fields)
+    documents = arrow_schema("documents")
+    assert documents.field("author").nullable and not documents.field("doc_id").nullable
+    assert str(documents.field("credits").type) == "list<element: string not null>"
+    assert str(documents.field("nearest").type) == "struct<doc_id: string not null, shared: double not null>"
+
+
+def test_a_record_that_is_not_the_schemas_is_refused(tmp_path):
+    """from_pylist drops a field the schema lacks: a model's new field must not vanish
+    from the Parquet shards without a word."""
+    pytest.importorskip("pyarrow")
+    from dedup.stages import shards
+
+    (tmp_path / shards.RUNNING).write_text("")
+    with pytest.raises(ValueError, match="not the schema's"):
+        shards._write(str(tmp_path), "links/part-00000", [{"cluster": "c1", "new": 1}], "parquet")
+
+
 def test_a_file_url_output_dir_is_its_local_path(run_cli, tmp_path):
     """fsspec leaves %20 in a file:// URL as it is: the shards went into a directory named
     'f%202'. A file:// URL is its local path, %20 decoded, as an input's is."""

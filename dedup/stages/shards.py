@@ -5,16 +5,22 @@ its ``cluster``), ``documents/part-NNNNN.jsonl``, and last ``_manifest.json`` (c
 shards, problems, config): a reader that finds the manifest knows every shard is there.
 Read in shard order, the lines are the single JSON report's, in its order. With
 ``fmt="parquet"`` each shard is a ``.parquet`` file of the same records (nested lists
-as Arrow lists of structs).
+as Arrow lists of structs), every shard of a table with one schema, derived from the
+models the JSONL lines are dumps of (:func:`arrow_schema`), so the shards read back as one
+dataset whatever values each holds.
 """
 
 from __future__ import annotations
 
 import json
 import os
+import typing
 from typing import TYPE_CHECKING, Any
 
+from pydantic import BaseModel
+
 from ..errors import ConfigError, OutputDirError, in_one_line
+from ..models import Cluster, DocumentInfo, Link
 from .provenance import build_cluster
 
 if TYPE_CHECKING:  # the protocol only: a stage is handed its engine, never makes one
@@ -31,6 +37,54 @@ RUNNING = ".dedup-writing"
 
 
 FORMATS = ("jsonl", "parquet")
+# Each table's records, as _cluster_shard and write_shards make them from the models'
+# dumps: (model, fields put before the model's own, the model's fields left out).
+TABLES: dict[str, tuple[type[BaseModel], tuple[tuple[str, Any], ...], tuple[str, ...]]] = {
+    "clusters": (Cluster, (), ("links",)),
+    "links": (Link, (("cluster", str),), ()),
+    "documents": (DocumentInfo, (), ()),
+}
+
+
+def _arrow_type(annotation: Any):
+    """``(Arrow type, nullable)`` of a model field's annotation."""
+    import pyarrow as pa
+
+    origin, args = typing.get_origin(annotation), typing.get_args(annotation)
+    if origin is typing.Union and type(None) in args:  # Optional[X]
+        rest = [a for a in args if a is not type(None)]
+        if len(rest) == 1:
+            return _arrow_type(rest[0])[0], True
+    if origin is typing.Literal and all(isinstance(a, str) for a in args):
+        return pa.string(), False
+    if origin is list and len(args) == 1:
+        item, nullable = _arrow_type(args[0])
+        return pa.list_(pa.field("element", item, nullable=nullable)), False
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return pa.struct(_arrow_fields(annotation)), False
+    simple = {bool: pa.bool_(), int: pa.int64(), float: pa.float64(), str: pa.string()}
+    if annotation in simple:
+        return simple[annotation], False
+    raise TypeError(f"no Arrow type for {annotation!r}: give it one in dedup/stages/shards.py:_arrow_type")
+
+
+def _arrow_fields(model: type[BaseModel], first=(), leave_out=()) -> list:
+    import pyarrow as pa
+
+    named = list(first) + [(name, f.annotation) for name, f in model.model_fields.items() if name not in leave_out]
+    return [pa.field(name, *_arrow_type(annotation)) for name, annotation in named]
+
+
+def arrow_schema(kind: str):
+    """The one Arrow schema of every Parquet shard of ``kind`` (``clusters``, ``links``,
+    ``documents``): the model's fields in the order of its JSON dump, a field ``Optional``
+    in the model nullable (others not), a model field a struct, a list a list, a ``Literal``
+    a string. Inferred from each shard's rows, a field with no value in one shard had type
+    null there, and the shards could not be read as one dataset."""
+    import pyarrow as pa
+
+    model, first, leave_out = TABLES[kind]
+    return pa.schema(_arrow_fields(model, first, leave_out))
 
 
 def _line(obj: Any) -> str:
@@ -129,8 +183,14 @@ def _write(url: str, name: str, rows: list, fmt: str = "jsonl") -> None:
             import pyarrow as pa
             import pyarrow.parquet as pq
 
+            schema = arrow_schema(name.split("/", 1)[0])
+            names = set(schema.names)
+            for row in rows:  # from_pylist would drop a field the schema lacks, and null one it has
+                if row.keys() != names:
+                    raise ValueError(f"{name}: a record's fields {sorted(row)} are not the schema's {schema.names}")
+            table = pa.Table.from_pylist(rows, schema=schema)
             with fs.open(f"{path}/{name}.parquet", "wb") as fh:
-                pq.write_table(pa.Table.from_pylist(rows), fh)
+                pq.write_table(table, fh)
         else:
             with fs.open(f"{path}/{name}" + (".jsonl" if fmt else ""), "w", encoding="utf-8") as fh:
                 fh.write("".join(rows if fmt is None else map(_line, rows)))
