@@ -129,6 +129,38 @@ def test_a_record_that_is_not_the_schemas_is_refused(tmp_path):
         shards._write(str(tmp_path), "links/part-00000", [{"cluster": "c1", "new": 1}], "parquet")
 
 
+UNRELATED = ["The council approved a new budget for road repairs in the northern district on Tuesday evening.",
+             "A rare orchid was found blooming in the botanical garden, surprising the staff who tend it.",
+             "The home side won the cup final on penalties after a goalless draw in heavy rain."]
+
+
+@pytest.mark.parametrize("fmt", ["jsonl", "parquet"])
+def test_a_run_with_no_clusters_has_every_table(run_cli, tmp_path, fmt):
+    """With no cluster there was no clusters/ nor links/ directory (README's layout lists
+    them): a consumer globbing clusters/*.jsonl failed. Every table has part-00000, empty."""
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    for k, text in enumerate(UNRELATED):
+        (corpus / f"a{k}.txt").write_text(text)
+    code, _, err = run_cli("cluster", corpus, "--output-dir", tmp_path / "out", "--shard-format", fmt, "-q", "-j", 1)
+    assert code == 0, err
+    out = tmp_path / "out"
+    manifest = json.loads((out / "_manifest.json").read_text())
+    assert (manifest["clusters"], manifest["links"], manifest["documents"]) == (0, 0, 3)
+    assert manifest["shards"] == {"clusters": 1, "links": 1, "documents": 1}
+    for kind in ("clusters", "links", "documents"):
+        assert [p.name for p in (out / kind).iterdir()] == [f"part-00000.{fmt}"]
+    if fmt == "jsonl":
+        assert (out / "clusters" / "part-00000.jsonl").read_bytes() == (out / "links" / "part-00000.jsonl").read_bytes() == b""
+    else:
+        ds = pytest.importorskip("pyarrow.dataset")
+        from dedup.stages.shards import arrow_schema
+
+        for kind, rows in (("clusters", 0), ("links", 0), ("documents", 3)):
+            table = ds.dataset(out / kind, format="parquet").to_table()
+            assert table.num_rows == rows and table.schema.remove_metadata() == arrow_schema(kind)
+
+
 def test_a_file_url_output_dir_is_its_local_path(run_cli, tmp_path):
     """fsspec leaves %20 in a file:// URL as it is: the shards went into a directory named
     'f%202'. A file:// URL is its local path, %20 decoded, as an input's is."""

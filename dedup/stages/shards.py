@@ -7,7 +7,8 @@ Read in shard order, the lines are the single JSON report's, in its order. With
 ``fmt="parquet"`` each shard is a ``.parquet`` file of the same records (nested lists
 as Arrow lists of structs), every shard of a table with one schema, derived from the
 models the JSONL lines are dumps of (:func:`arrow_schema`), so the shards read back as one
-dataset whatever values each holds.
+dataset whatever values each holds. Every table has a shard, ``part-00000``, even when the
+run found none of its records (an empty file; in Parquet an empty table with the schema).
 """
 
 from __future__ import annotations
@@ -149,8 +150,9 @@ def check_target(url: str) -> None:
 
 
 def _ranges(n: int) -> list[tuple[int, int]]:
-    """``[start, end)`` ranges of ``SHARD`` items covering ``range(n)``: one shard each."""
-    return [(s, min(n, s + SHARD)) for s in range(0, n, SHARD)]
+    """``[start, end)`` ranges of ``SHARD`` items covering ``range(n)``: one shard each;
+    none (``n`` 0) is one empty shard, so that every table of the layout is there."""
+    return [(s, min(n, s + SHARD)) for s in range(0, n, SHARD)] or [(0, 0)]
 
 
 def _why(exc: Exception) -> str:
