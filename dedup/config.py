@@ -18,6 +18,9 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 
 from .errors import ConfigError
 
+# The bound of the settings that count words or documents: more than any corpus holds,
+# and within the arrays' integers (10**20 was taken, and written to the index as 1e20).
+MAX_COUNT = 2**31 - 1
 PAIRWISE = {"min_passage_score": 0.5, "min_passage_tokens": 10, "min_link_tokens": 15}
 def _link_follows(settings: dict, default: int) -> dict:
     """``settings`` with ``min_link_tokens``, when not given, at ``default`` or at a larger
@@ -60,11 +63,11 @@ class Config(BaseModel):
         "(dedup.stages.inverted): reaches short rewrites that share no MinHash band"
     )
     max_bucket: int = Field(
-        200, ge=2, description="an LSH bucket larger than this links members to a few, not all"
+        200, ge=2, le=MAX_COUNT, description="an LSH bucket larger than this links members to a few, not all"
     )
     # align
     min_passage_tokens: int = Field(
-        15, ge=3, description="fewest matching words that make a reused passage"
+        15, ge=3, le=MAX_COUNT, description="fewest matching words that make a reused passage"
     )
     min_passage_score: float = Field(
         0.8, ge=0.0, le=1.0, description="lowest weighted similarity of a passage's two sides"
@@ -81,7 +84,7 @@ class Config(BaseModel):
         "it (dedup.stages.significance)"
     )
     min_link_tokens: int = Field(
-        30, ge=1, description="fewest matching words in all passages to link two documents "
+        30, ge=1, le=MAX_COUNT, description="fewest matching words in all passages to link two documents "
         "(a significant passage links them with fewer)"
     )
     duplicate_coverage: float = Field(
@@ -96,7 +99,7 @@ class Config(BaseModel):
     )
     # boilerplate
     boilerplate_min_docs: int = Field(
-        3, ge=2, description="a line must recur in this many documents to be judged furniture"
+        3, ge=2, le=MAX_COUNT, description="a line must recur in this many documents to be judged furniture"
     )
     boilerplate_share: float = Field(
         0.5,

@@ -38,3 +38,15 @@ def test_the_link_length_follows_a_longer_passage_length_unless_given():
     with pytest.raises(dedup.ConfigError, match=r"min_link_tokens: must be at least min_passage_tokens \(20 < 40\)") as exc:
         dedup.Config(min_passage_tokens=40, min_link_tokens=20)  # given: checked as given
     assert exc.value.setting == "min_link_tokens"  # as the README says: .setting names it
+
+
+@pytest.mark.parametrize("setting", ["min_passage_tokens", "min_link_tokens", "max_bucket", "boilerplate_min_docs"])
+def test_a_count_past_any_corpus_is_refused(setting):
+    """Counts of words or documents are bounded like the other settings (10**20 was taken,
+    past the arrays' integers, and written to an index's settings as 1e20)."""
+    extra = {"min_link_tokens": 10**20} if setting == "min_passage_tokens" else {}
+    with pytest.raises(dedup.ConfigError, match="less than or equal to 2147483647") as exc:
+        dedup.Config(**{setting: 10**20}, **extra)
+    assert exc.value.setting == setting
+    assert getattr(dedup.Config(**{setting: 2**31 - 1, **({"min_link_tokens": 2**31 - 1} if extra else {})}),
+                   setting) == 2**31 - 1
