@@ -175,3 +175,13 @@ def test_a_usable_tmpdir_holds_the_workspace_and_is_left_clean(run_cli, seeds_di
     code, out, err = run_cli("cluster", seeds_dir, "-j", "1", "-q", "-f", "json")
     assert code == 0 and err == "" and len(json.loads(out)["clusters"]) == 2
     assert os.listdir(work) == []
+
+
+def test_a_warning_shows_a_names_reordering_marks_as_escapes(tmp_path, seeds_dir):
+    """A right-to-left override in a file name reordered the warning's line on a
+    terminal ("evil\\u202egpj.txt" shows as "eviltxt.jpg"); C1 controls were raw too."""
+    name = os.fsdecode(b"evil\xe2\x80\xae\xc2\x9bgpj\xe9.txt")
+    (tmp_path / name).write_bytes((seeds_dir / S1).read_bytes())
+    proc = _run(["compare", name, seeds_dir / S2], tmp_path)
+    assert proc.returncode == 1, proc.stderr
+    assert proc.stderr.startswith("dedup: warning: evil\\u202e\\x9bgpj\\xe9.txt: file name is not UTF-8")

@@ -16,6 +16,7 @@ import typer
 
 from rich.console import Console
 
+from .._controls import BIDI
 from ..errors import DedupError
 
 if TYPE_CHECKING:
@@ -133,12 +134,16 @@ class StdoutConsole(Console):
         raise ReaderGone
 
 
-_CONTROLS = re.compile("[\x00-\x08\x0a-\x1f\x7f\x85\u2028\u2029]")  # a tab stays
+# What the data must not show a terminal (dedup._controls: C0 and C1 controls, DEL, the
+# marks that reorder text, as a right-to-left override in a file name), and the line
+# separators; a tab stays.
+_CONTROLS = re.compile(f"[\\x00-\\x08\\x0a-\\x1f\\x7f-\\x9f{BIDI}\u2028\u2029]")
 
 
 def one_line(text: str) -> str:
     """``text`` kept to one line of a terminal: control characters (a newline in a file
-    name, an escape sequence) written as Python escapes (``\\n``, ``\\x1b``)."""
+    name, an escape sequence, a right-to-left override) written as Python escapes
+    (``\\n``, ``\\x1b``, ``\\u202e``)."""
     return _CONTROLS.sub(lambda m: m.group().encode("unicode_escape").decode("ascii"), text)
 
 
