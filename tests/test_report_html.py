@@ -387,3 +387,53 @@ def test_a_cluster_of_many_copies_draws_its_links_a_page_at_a_time(browser, tmp_
     assert (f"\u2026 {len(went) - 6} more" in row) == (len(went) > 6)
     p.screenshot(path=str(shots / "many.png"))
     assert page.errors == []
+
+
+# --- problems: inputs skipped, and notes (problems with skipped false) ---------------------
+
+def _inputs_with_problems(root: Path, skips: bool) -> Path:
+    """A directory of text files, one named in bytes that are not UTF-8 (read, with a
+    note); ``skips``: also two inputs that are skipped (an empty file, a binary one)."""
+    root.mkdir()
+    shared = " ".join(f"word{i} appears in both of these documents" for i in range(12))
+    (root / "a.txt").write_text("Opening. " + shared + " Closing one.", encoding="utf-8")
+    (root / "b.txt").write_text("Another start. " + shared + " Different end.", encoding="utf-8")
+    with open(os.path.join(os.fsencode(root), b"caf\xe9.txt"), "wb") as f:
+        f.write(b"some text here about nothing in particular")
+    if skips:
+        (root / "empty.txt").write_bytes(b"")
+        (root / "nul.txt").write_bytes(b"\x00\x01binary" * 10)
+    return root
+
+
+@pytest.mark.parametrize("skips", [False, True], ids=["a-note", "notes-and-skips"])
+def test_notes_are_not_called_skipped_in_the_browser(browser, tmp_path, run_cli, skips):
+    """A document read with a note (a file name that is not UTF-8) was counted as an
+    input skipped ("1 input skipped", "1 inputs skipped"): the page lost the problems'
+    ``skipped`` flag. Skips and notes are counted apart, in the singular for one."""
+    root = _inputs_with_problems(tmp_path / "in", skips)
+    code, out, _ = run_cli("cluster", root, "-f", "json", "-q")
+    problems = json.loads(out)["problems"]
+    assert [p["skipped"] for p in problems].count(False) == 1
+    assert [p["skipped"] for p in problems].count(True) == (2 if skips else 0)
+    path = tmp_path / "problems.html"
+    assert run_cli("cluster", root, "-f", "html", "-o", path, "-q")[0] == code == 1  # problems: exit code 1
+    assert [pr[3] for pr in blob(path.read_text(encoding="utf-8"))["meta"]["problems"]] == [
+        p["skipped"] for p in problems]
+    page = Page(browser, path)
+    p = page.page
+    stats = p.locator("header .stats").text_content()
+    summary = p.locator("header details.problems > summary").text_content()
+    want = "2 inputs skipped, 1 note" if skips else "1 note"
+    assert stats.endswith(", " + want) and summary == want
+    assert ("skipped" in stats) == skips
+    p.click("header details.problems > summary")
+    lines = p.locator("header details.problems > div")
+    assert lines.count() == len(problems)
+    texts = lines.all_text_contents()
+    for line, prob in zip(texts, problems):
+        where = prob["path"] + (f":{prob['line']}" if prob["line"] is not None else "")
+        assert line == ("skipped: " if prob["skipped"] else "note: ") + f"{where}: {prob['message']}"
+    assert p.locator("header details.problems > div.note").count() == 1
+    assert p.locator("header details.problems > div.skipped").count() == (2 if skips else 0)
+    assert page.errors == []

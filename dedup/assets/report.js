@@ -37,10 +37,16 @@
   // --- page skeleton ----------------------------------------------------------------
   var header = el('header');
   header.appendChild(el('h1', null, META.compare ? 'dedup compare' : 'dedup report'));
-  var nprob = (META.problems || []).length;
-  function plural(n, word) { return n + ' ' + word + (n === 1 ? '' : 's'); }
+  // a problem is [path, line, message, skipped]: skipped, the input was left out; else a
+  // note, it was read with a change the user should know of
+  var probs = META.problems || [], nprob = probs.length;
+  function skipped(p) { return p[3] !== false; }
+  var nskip = probs.filter(skipped).length, nnote = nprob - nskip;
+  function plural(n, word, words) { return n + ' ' + (n === 1 ? word : words || word + 's'); }
+  var problemsText = [nskip ? plural(nskip, 'input') + ' skipped' : '', nnote ? plural(nnote, 'note') : '']
+    .filter(Boolean).join(', ');
   header.appendChild(el('span', 'stats', plural(META.documents, 'document') + ', ' + plural(META.clusters, 'cluster') + ', ' +
-    META.clustered + ' in clusters' + (nprob ? ', ' + plural(nprob, 'input') + ' skipped' : '')));
+    META.clustered + ' in clusters' + (nprob ? ', ' + problemsText : '')));
   var controls = el('div', 'controls');
   function control(label, input) {
     var l = el('label', null, label + ' ');
@@ -67,9 +73,12 @@
   header.appendChild(controls);
   if (nprob) {
     var pd = el('details', 'problems');
-    pd.appendChild(el('summary', null, nprob + ' inputs skipped'));
-    META.problems.slice(0, 200).forEach(function (p) {
-      pd.appendChild(el('div', null, p[0] + (p[1] != null ? ':' + p[1] : '') + ': ' + p[2]));
+    pd.appendChild(el('summary', null, problemsText));
+    probs.slice(0, 200).forEach(function (p) {
+      var line = el('div', skipped(p) ? 'skipped' : 'note');
+      line.appendChild(el('span', 'what', skipped(p) ? 'skipped: ' : 'note: '));
+      line.appendChild(document.createTextNode(p[0] + (p[1] != null ? ':' + p[1] : '') + ': ' + p[2]));
+      pd.appendChild(line);
     });
     header.appendChild(pd);
   }

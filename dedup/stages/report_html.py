@@ -166,7 +166,8 @@ def iter_html(report) -> Iterator[str]:
     docs = report.documents
     meta = {"documents": len(docs), "clustered": sum(1 for d in docs if d.cluster),
             "clusters": len(report.clusters),
-            "problems": [[p.path, p.line, p.message] for p in report.problems]}
+            # skipped: the input was left out; else a note: it was read, with a change
+            "problems": [[p.path, p.line, p.message, p.skipped] for p in report.problems]}
     return iter_page(report.clusters, meta, text_of=report.text_of, stories=story_of_clusters(report))
 
 
