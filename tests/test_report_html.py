@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import random
 import re
 import shutil
 import sys
@@ -297,7 +298,8 @@ def test_10k_report_size_and_first_screen(browser, big_html, shots):
     assert data["meta"]["documents"] == 10_000 and len(data["clusters"]) > 500
     page = Page(browser, big_html)
     p = page.page
-    print(f"\n10k report: {size:,} bytes, {len(data['clusters'])} clusters, first screen in {page.seconds:.2f} s")
+    print(f"\n10k report: {size:,} bytes, {len(data['clusters'])} clusters, {len(data['templates'])} template series, "
+          f"first screen in {page.seconds:.2f} s")
     rows = p.locator(".row").count()
     assert 0 < rows < 100  # only the rows in view exist
     p.locator("#detail details.link > summary").last.click()  # links of a large cluster open on demand
@@ -305,11 +307,16 @@ def test_10k_report_size_and_first_screen(browser, big_html, shots):
     assert p.locator("#detail .passage").count() == len(data["clusters"][0]["l"][-1]["p"])
     p.screenshot(path=str(shots / "s10k.png"))
     p.locator("#list").evaluate("e => { e.scrollTop = e.scrollHeight; e.dispatchEvent(new Event('scroll')); }")
-    last = data["clusters"][-1]["id"]
+    last = (data["templates"] or data["clusters"])[-1]["id"]  # the template series come after the clusters
     p.wait_for_selector(f".row[data-cluster='{last}']")
     p.select_option("#kind", "duplicate")
-    n_dup = sum(1 for c in data["clusters"] if c["k"] == "duplicate" or any(lk["k"] == "duplicate" for lk in c["l"]))
-    assert p.locator(".count").text_content() == f"showing {n_dup} of {len(data['clusters'])} clusters"
+
+    def n_dup(cs):
+        return sum(1 for c in cs if c["k"] == "duplicate" or any(lk["k"] == "duplicate" for lk in c["l"]))
+
+    clusters, series = data["clusters"], data["templates"]
+    assert p.locator(".count").text_content() == f"showing {n_dup(clusters)} of {len(clusters)} clusters" + (
+        f", {n_dup(series)} of {len(series)} template series" if series else "")
     assert page.errors == []
 
 
@@ -387,6 +394,140 @@ def test_a_cluster_of_many_copies_draws_its_links_a_page_at_a_time(browser, tmp_
     assert (f"\u2026 {len(went) - 6} more" in row) == (len(went) > 6)
     p.screenshot(path=str(shots / "many.png"))
     assert page.errors == []
+
+
+# --- template series ---------------------------------------------------------------------
+
+NOTICE = ("The steelmaker {a} said on Monday it would raise base prices on plate products by {n1} dlrs a ton, "
+          "or about {n2} pct, effective with shipments on {m} {d}, a spokesman for the company said. "
+          "The increase follows a similar move announced yesterday by {b}, and dealers said other mills "
+          "were expected to follow within days as demand from the construction and shipbuilding industries "
+          "remained firm through the spring, according to figures compiled by {c} analysts.")
+_SYL = ("ka", "ro", "mel", "dan", "vi", "tor", "sa", "len", "bra", "ost", "nu", "gar", "pel", "zi", "mon")
+
+
+def _series_docs() -> list[dict]:
+    """Four issues of one formula with new names and figures (a template series, as in
+    test_template_series), a wire story and a paper's copy of it (a cluster), and
+    unrelated texts."""
+    from textgen import article
+
+    rng = random.Random(3)
+
+    def name():
+        return "".join(rng.choice(_SYL) for _ in range(3)).capitalize()
+
+    issues = [{"id": f"day{k}", "date": f"2024-03-0{k + 1}",
+               "text": NOTICE.format(a=name(), b=name(), c=name(), n1=rng.randint(10, 99), n2=rng.randint(2, 9),
+                                     m=rng.choice(["March", "April", "May"]), d=rng.randint(1, 28))}
+              for k in range(4)]
+    story = article(77)
+    return (issues + [{"id": f"bg{i}", "text": article(500 + i)} for i in range(8)]
+            + [{"id": "wire", "text": story, "date": "2024-03-01"},
+               {"id": "paper", "text": "Our reporter adds. " + story, "date": "2024-03-02"}])
+
+
+@pytest.fixture(scope="module")
+def series_report():
+    report = dedup.cluster(_series_docs(), keep_texts=True, jobs=1)
+    assert [[m.doc_id for m in c.members] for c in report.clusters] == [["wire", "paper"]]
+    assert [(t.id, t.kind, sorted(m.doc_id for m in t.members)) for t in report.templates] == [
+        ("t1", "template", ["day0", "day1", "day2", "day3"])]
+    return report
+
+
+def test_template_series_are_listed_searchable_and_filterable_in_the_browser(browser, series_report, tmp_path, shots):
+    """The page showed the clusters only: the template series that the JSON, table and CSV
+    report (``templates``) were not in its data, its kind filter or its search. They are
+    listed after the clusters, as in the JSON, and open like a cluster."""
+    report = series_report
+    path = tmp_path / "series.html"
+    path.write_text(to_html(report), encoding="utf-8")
+    data = blob(path.read_text(encoding="utf-8"))
+    assert [c["id"] for c in data["clusters"]] == ["c1"]  # the clusters' list is as it was
+    assert [(t["id"], t["k"], [m[0] for m in t["m"]]) for t in data["templates"]] == [
+        (t.id, t.kind, [m.doc_id for m in t.members]) for t in report.templates]
+    assert data["meta"]["templates"] == 1
+    page = Page(browser, path)
+    p = page.page
+    rows = p.locator(".row")
+    assert [rows.nth(k).get_attribute("data-cluster") for k in range(rows.count())] == ["c1", "t1"]
+    assert p.locator(".row.series").count() == 1 and p.locator(".row.series[data-cluster='t1']").count() == 1
+    assert "template series" in p.locator(".row[data-cluster='t1']").text_content()
+    assert p.locator("header .stats").text_content() == (
+        f"{len(report.documents)} documents, 1 cluster, 2 in clusters, 1 template series")
+    assert p.locator(".count").text_content() == "showing 1 of 1 clusters, 1 of 1 template series"
+    assert "template" in p.locator("#kind option").all_text_contents()
+    p.select_option("#kind", "template")
+    assert [rows.nth(k).get_attribute("data-cluster") for k in range(rows.count())] == ["t1"]
+    assert p.locator(".count").text_content() == "showing 0 of 1 clusters, 1 of 1 template series"
+    p.select_option("#kind", "duplicate")
+    assert [rows.nth(k).get_attribute("data-cluster") for k in range(rows.count())] == ["c1"]
+    p.select_option("#kind", "")
+    for term, want in (("t1", ["t1"]), ("day2", ["t1"]), ("paper", ["c1"])):  # by id and by member
+        p.fill("#q", term)
+        assert [rows.nth(k).get_attribute("data-cluster") for k in range(rows.count())] == want, term
+    p.fill("#q", "")
+    p.click(".row[data-cluster='t1']")
+    (t1,) = report.templates
+    assert p.locator("#detail h2").text_content().startswith("templatet1 \u00b7 template series \u00b7 4 documents")
+    assert p.locator("#detail p.series").count() == 1
+    assert sorted(p.locator("#detail table.members tr[data-doc]").evaluate_all(
+        "rs => rs.map(r => r.getAttribute('data-doc'))")) == ["day0", "day1", "day2", "day3"]
+    assert p.locator("#detail details.link").count() == len(t1.links)
+    kinds = p.locator("#detail svg.graph path.edge").evaluate_all("es => es.map(e => e.getAttribute('data-kind'))")
+    assert kinds == [lk.kind for lk in t1.links] and set(kinds) == {"template"}
+    p.locator("#detail .side.tgt .ptext").first.wait_for()  # a few links: the first are open
+    link = t1.links[0]
+    ps = link.passages[0]
+    assert p.locator("#detail .side.tgt .ptext").first.text_content() == \
+        report.text_of(link.target)[ps.target_start:ps.target_end]
+    p.screenshot(path=str(shots / "series.png"))
+    # a series is reached by its id in the address, as a cluster is
+    p.goto("about:blank")
+    p.goto(path.as_uri() + "#t1")
+    p.wait_for_selector("body[data-ready='1']")
+    assert p.locator("#detail h2").text_content().startswith("templatet1 \u00b7 template series")
+    assert p.locator(".row.selected").get_attribute("data-cluster") == "t1"
+    assert page.errors == []
+
+
+def test_series_only_report_opens_on_the_first_series_in_the_browser(browser, tmp_path):
+    """No copy clusters, one series: the page opens the series (not "no clusters")."""
+    report = dedup.cluster([d for d in _series_docs() if d["id"] not in ("wire", "paper")], keep_texts=True, jobs=1)
+    assert not report.clusters and [t.id for t in report.templates] == ["t1"]
+    path = tmp_path / "only-series.html"
+    path.write_text(to_html(report), encoding="utf-8")
+    page = Page(browser, path)
+    p = page.page
+    assert p.locator(".row").count() == 1 and p.locator(".row.selected.series").count() == 1
+    assert p.locator("#detail .empty").count() == 0
+    assert p.locator("#detail table.members tr[data-doc]").count() == 4
+    assert p.locator(".count").text_content() == "showing 0 of 0 clusters, 1 of 1 template series"
+    assert page.errors == []
+
+
+def test_cluster_and_index_clusters_html_carry_the_template_series(browser, series_report, tmp_path, run_cli):
+    """``dedup cluster -f html`` and ``dedup index clusters -f html`` show the series that
+    their ``-f json`` reports, and the page lists them."""
+    corpus = tmp_path / "corpus.jsonl"
+    corpus.write_text("".join(json.dumps(d) + "\n" for d in _series_docs()), encoding="utf-8")
+    db = tmp_path / "i.db"
+    assert run_cli("index", "add", db, corpus, "-q")[0] == 0
+    for args in (("cluster", corpus, "-j1"), ("index", "clusters", db)):
+        code, out, _ = run_cli(*args, "-f", "json", "-q")
+        assert code == 0
+        want = [(t["id"], [m["doc_id"] for m in t["members"]]) for t in json.loads(out)["templates"]]
+        assert [(i, sorted(m)) for i, m in want] == [("t1", ["day0", "day1", "day2", "day3"])]
+        page_path = tmp_path / f"{args[0]}.html"
+        assert run_cli(*args, "-f", "html", "-o", page_path, "-q")[0] == 0
+        series = blob(page_path.read_text(encoding="utf-8"))["templates"]
+        assert [(t["id"], [m[0] for m in t["m"]]) for t in series] == want
+        page = Page(browser, page_path)
+        page.page.fill("#q", "day3")
+        assert page.page.locator(".row").count() == 1
+        assert page.page.locator(".row.series[data-cluster='t1']").count() == 1
+        assert page.errors == []
 
 
 # --- problems: inputs skipped, and notes (problems with skipped false) ---------------------

@@ -1,10 +1,13 @@
-/* dedup report renderer: reads the JSON blob, lists clusters virtually (only the rows in
-   view exist), renders one cluster on demand. Every datum reaches the page through
-   textContent or attributes set by the DOM API, never as markup. */
+/* dedup report renderer: reads the JSON blob, lists clusters and then template series
+   virtually (only the rows in view exist), renders one on demand. Every datum reaches the
+   page through textContent or attributes set by the DOM API, never as markup. */
 (function () {
   'use strict';
   var D = JSON.parse(document.getElementById('dedup-data').textContent);
-  var C = D.clusters, META = D.meta, ROW = 48, CONTEXT = 80, SVGNS = 'http://www.w3.org/2000/svg';
+  var META = D.meta, ROW = 48, CONTEXT = 80, SVGNS = 'http://www.w3.org/2000/svg';
+  // the clusters, then the template series (as in the JSON report): C[i] is a series when i >= NC
+  var NC = D.clusters.length, NT = (D.templates || []).length, C = D.clusters.concat(D.templates || []);
+  function isSeries(i) { return i >= NC; }
   var KNOWN = { duplicate: 1, partial: 1, template: 1 };
 
   function el(tag, cls, text) {
@@ -46,7 +49,8 @@
   var problemsText = [nskip ? plural(nskip, 'input') + ' skipped' : '', nnote ? plural(nnote, 'note') : '']
     .filter(Boolean).join(', ');
   header.appendChild(el('span', 'stats', plural(META.documents, 'document') + ', ' + plural(META.clusters, 'cluster') + ', ' +
-    META.clustered + ' in clusters' + (nprob ? ', ' + problemsText : '')));
+    META.clustered + ' in clusters' + (NT ? ', ' + plural(NT, 'template series', 'template series') : '') +
+    (nprob ? ', ' + problemsText : '')));
   var controls = el('div', 'controls');
   function control(label, input) {
     var l = el('label', null, label + ' ');
@@ -93,6 +97,7 @@
     var terms = q.value.toLowerCase().split(/\s+/).filter(Boolean), k = kindSel.value;
     var lo = parseInt(minSize.value, 10), hi = parseInt(maxSize.value, 10), f = dFrom.value, t = dTo.value;
     shown = [];
+    var nc = 0;  // clusters among those shown (they come first)
     for (var n = 0; n < index.length; n++) {
       var x = index[n], c = C[x.i];
       if (k && c.k !== k && !c.l.some(function (l) { return l.k === k; })) continue;
@@ -102,8 +107,10 @@
       if (t && (!x.d0 || x.d0.slice(0, 10) > t)) continue;
       if (terms.length && !terms.every(function (w) { return x.hay.indexOf(w) >= 0; })) continue;
       shown.push(x.i);
+      if (!isSeries(x.i)) nc++;
     }
-    count.textContent = 'showing ' + shown.length + ' of ' + C.length + ' clusters';
+    count.textContent = 'showing ' + nc + ' of ' + NC + ' clusters' +
+      (NT ? ', ' + (shown.length - nc) + ' of ' + plural(NT, 'template series', 'template series') : '');
     spacer.style.height = (shown.length * ROW) + 'px';
     list.scrollTop = 0;
     drawRows();
@@ -115,13 +122,14 @@
     for (var n = first; n < last; n++) spacer.appendChild(row(C[shown[n]], n));
   }
   function row(c, n) {
-    var r = el('div', 'row' + (shown[n] === selected ? ' selected' : ''));
+    var r = el('div', 'row' + (isSeries(shown[n]) ? ' series' : '') + (shown[n] === selected ? ' selected' : ''));
     r.style.top = (n * ROW) + 'px';
     r.setAttribute('data-cluster', c.id);
     var origin = c.m.filter(function (m) { return m[0] === c.o; })[0] || c.m[0];
     var t = el('div', 't');
     t.appendChild(badge(c.k));
-    t.appendChild(document.createTextNode(c.id + ' \u00b7 ' + c.n + ' documents \u00b7 ' + (origin[4] || origin[0])));
+    t.appendChild(document.createTextNode(c.id + ' \u00b7 ' + (isSeries(shown[n]) ? 'template series \u00b7 ' : '') +
+      c.n + ' documents \u00b7 ' + (origin[4] || origin[0])));
     r.appendChild(t);
     var x = index[shown[n]];
     var sources = Object.create(null);  // keyed by document data: no prototype ('__proto__' is an id)
@@ -181,9 +189,12 @@
     detail.scrollTop = 0;
     var h = el('h2');
     h.appendChild(badge(c.k));
-    h.appendChild(document.createTextNode(c.id + ' \u00b7 ' + c.n + ' documents \u00b7 origin '));
+    h.appendChild(document.createTextNode(c.id + ' \u00b7 ' + (isSeries(i) ? 'template series \u00b7 ' : '') +
+      c.n + ' documents \u00b7 origin '));
     h.appendChild(el('span', 'docid', c.o));
     detail.appendChild(h);
+    if (isSeries(i)) detail.appendChild(el('p', 'series', 'Template series: issues of one formula with new facts ' +
+      '(template links), kept out of the clusters.'));
     if (c.r) {  // its running story: other clusters, and takes of the same source in none
       var st = el('p', 'story', 'Running story ' + c.r[0]);
       if (c.r[1].length) st.appendChild(document.createTextNode(' \u00b7 with ' + c.r[1].join(', ')));

@@ -130,9 +130,10 @@ def _asset(name: str) -> str:
 
 
 def iter_page(clusters, meta: dict, title: str = "dedup report", text_of: TextOf = lambda d: None,
-              context: int = CONTEXT, stories: dict | None = None) -> Iterator[str]:
-    """The page, piece by piece; ``clusters`` is read once, in order. ``stories``: per
-    cluster id, its running story (:func:`story_of_clusters`)."""
+              context: int = CONTEXT, stories: dict | None = None, templates=()) -> Iterator[str]:
+    """The page, piece by piece; ``clusters`` and then ``templates`` (the template series,
+    listed after the clusters as in the JSON report) are read once, in order. ``stories``:
+    per cluster id, its running story (:func:`story_of_clusters`)."""
     css, js = _asset("report.css"), _asset("report.js")
     yield ("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
            "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
@@ -145,6 +146,9 @@ def iter_page(clusters, meta: dict, title: str = "dedup report", text_of: TextOf
     yield '{"meta":' + _dumps(meta) + ',"clusters":['
     for n, c in enumerate(clusters):
         yield ("," if n else "") + "\n" + _dumps(cluster_data(c, text_of, context, (stories or {}).get(c.id)))
+    yield '\n],"templates":['
+    for n, c in enumerate(templates):
+        yield ("," if n else "") + "\n" + _dumps(cluster_data(c, text_of, context))
     yield "\n]}</script>\n<script>\n" + js + "</script>\n</body>\n</html>\n"
 
 
@@ -165,10 +169,11 @@ def iter_html(report) -> Iterator[str]:
         report = report.report(keep_texts=True)
     docs = report.documents
     meta = {"documents": len(docs), "clustered": sum(1 for d in docs if d.cluster),
-            "clusters": len(report.clusters),
+            "clusters": len(report.clusters), "templates": len(report.templates),
             # skipped: the input was left out; else a note: it was read, with a change
             "problems": [[p.path, p.line, p.message, p.skipped] for p in report.problems]}
-    return iter_page(report.clusters, meta, text_of=report.text_of, stories=story_of_clusters(report))
+    return iter_page(report.clusters, meta, text_of=report.text_of, stories=story_of_clusters(report),
+                     templates=report.templates)
 
 
 def story_of_clusters(report: Report) -> dict:
