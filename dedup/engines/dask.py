@@ -29,11 +29,11 @@ from typing import Any, Optional
 
 from ..errors import EngineError
 from .base import chunks, fold
+from .dask_start import QUIET, local_cluster, probe
 
 CONNECT_TIMEOUT = 10  # seconds to reach a scheduler before giving up with one line
 RETRIES = 2  # a task whose worker raised (not died: Dask reschedules those itself)
 TASKS = "dask tasks"  # the progress label of the tasks' completion events
-QUIET = logging.CRITICAL + 1  # distributed's log level for the clusters we start: nothing
 
 
 def _state(blob: bytes) -> Any:
@@ -70,45 +70,6 @@ def _lost():
         raise EngineError(f"lost the Dask scheduler mid-run: {exc}"[:300]) from None
 
 
-def _probe(address: str) -> None:
-    """Ask ``address`` who it is, within :data:`CONNECT_TIMEOUT`: ``distributed.Client``
-    waits for ever for a server that accepts and is not Dask (a web server's answer read
-    as a frame's length), whatever its ``timeout``. In a thread of its own, with its own
-    event loop (the caller may be running one)."""
-    import asyncio
-
-    from distributed.core import rpc
-
-    async def ask():
-        r = rpc(address, timeout=CONNECT_TIMEOUT)
-        try:
-            return await asyncio.wait_for(r.identity(), CONNECT_TIMEOUT)
-        finally:
-            await r.close_rpc()
-
-    got: list = []
-
-    def run():
-        try:
-            got.append(asyncio.run(ask()))
-        except BaseException as exc:  # noqa: BLE001 - a server that is not Dask fails in any way
-            got.append(exc)
-
-    thread = threading.Thread(target=run, name="dedup-dask-probe", daemon=True)
-    thread.start()
-    thread.join(2 * CONNECT_TIMEOUT + 5)
-    answer = got[0] if got else None
-    if isinstance(answer, dict) and answer.get("type") == "Scheduler":
-        return
-    if answer is None or isinstance(answer, asyncio.TimeoutError):
-        why = f"no Dask scheduler answered within {CONNECT_TIMEOUT} s"
-    elif isinstance(answer, BaseException):
-        why = f"{type(answer).__name__}: {answer}"
-    else:
-        why = "the server there is not a Dask scheduler"
-    raise EngineError(f"cannot reach the Dask scheduler at {address}: {why}"[:300])
-
-
 def _cancel(client, futures: list) -> None:
     """Cancel what a stage left; a client already closed (the output's generator
     finished after the engine, a write that failed) or a scheduler gone has nothing to
@@ -125,47 +86,6 @@ def _distributed():
     except ImportError:
         raise EngineError("the dask engine needs dask.distributed: pip install 'dedup[dask]'") from None
     return distributed
-
-
-def _local_cluster(distributed, workers: int, scratch: str):
-    """A LocalCluster of ``workers`` processes, one thread each, their scratch space in
-    ``scratch`` (Dask's default, ``dask-scratch-space`` in TMPDIR, outlived every run).
-    Its processes start with
-    SIGINT ignored, which they inherit (a Ctrl-C reaches the terminal's whole process
-    group: each worker printed its KeyboardInterrupt's traceback; this process stops
-    them). Here SIGINT is also blocked meanwhile, so that one arriving then stays pending
-    and stops the run once the handler is back. Stopped while it starts, what it started
-    is closed (distributed's exit hook asserted on a half-made one)."""
-    import signal
-
-    import dask
-    from distributed.deploy.spec import SpecCluster
-
-    before = set(SpecCluster._instances)
-    blocked = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
-    try:
-        previous = signal.signal(signal.SIGINT, signal.SIG_IGN)  # the workers inherit it
-    except ValueError:  # not the main thread: signals are not ours to set
-        previous = None
-    try:
-        # Every server (scheduler, nannies, workers) makes its scratch directory where
-        # the configuration says; local_directory reaches only the workers.
-        with dask.config.set({"temporary-directory": scratch}):
-            return distributed.LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
-                                            dashboard_address=":0", silence_logs=QUIET,
-                                            local_directory=scratch)
-    except BaseException:
-        for cluster in set(SpecCluster._instances) - before:
-            try:
-                cluster.close()
-            except Exception:  # noqa: BLE001 - half-made: close what can be closed
-                pass
-        raise
-    finally:
-        if previous is not None:
-            signal.signal(signal.SIGINT, previous)
-        if signal.SIGINT not in blocked:  # a Ctrl-C pending meanwhile is delivered now
-            signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
 
 
 class DaskEngine:
@@ -196,7 +116,7 @@ class DaskEngine:
         self._scratch: Optional[str] = None  # our LocalCluster's scratch directory
         if client is None:
             if scheduler:
-                _probe(scheduler)
+                probe(scheduler, CONNECT_TIMEOUT)
                 # what fails on the scheduler reaches the run as an exception (one line)
                 logging.getLogger("distributed.client").setLevel(QUIET)
                 failure = None
@@ -222,7 +142,7 @@ class DaskEngine:
                 # line); a stopped run's workers would log each broken connection.
                 self._scratch = tempfile.mkdtemp(prefix="dedup-dask-")
                 try:
-                    cluster = _local_cluster(distributed, workers or default_jobs(), self._scratch)
+                    cluster = local_cluster(distributed, workers or default_jobs(), self._scratch)
                 except BaseException:
                     self._remove_scratch()
                     raise
