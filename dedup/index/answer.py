@@ -50,7 +50,9 @@ def answer(index: "Index", d: Document, stored: bool):
     content = an.hash_of(hashes)
     # always candidates (crowded buckets are cut); a text without a word copies nothing
     exact = set(store.docs_with_hash(content)) if len(hashes) else set()
-    found_rows = store.band_rows(np.concatenate([keys, grams2]))  # one look-up: bands, and the bigrams' carriers
+    # A band bucket is read only as far as bucket_candidates needs (one past max_bucket:
+    # a query's own stored row is left out below); the bigrams' carriers are counted whole.
+    found_rows = store.band_rows(keys, limit=cfg.max_bucket + 1) + (store.band_rows(grams2) if len(grams2) else [])
     if same is not None:  # its buckets are as full as without it
         found_rows = [r for r in found_rows if r[1] != same[0]]
     is_gram = set(grams2.tolist())
@@ -62,7 +64,8 @@ def answer(index: "Index", d: Document, stored: bool):
     common = an.common_keys(p, keys, bands, lambda: seeds.shingle_df(p, cfg.shingle_size), cfg)
     cands = an.bucket_candidates(bands, cfg.max_bucket, common) | exact
     if cut:  # copies stored before the passage was furniture have its segments' band keys
-        cands |= an.bucket_candidates(an.buckets(store.band_rows(an.band_keys_outside(whole, cut, cfg))), cfg.max_bucket)
+        outside = an.band_keys_outside(whole, cut, cfg)
+        cands |= an.bucket_candidates(an.buckets(store.band_rows(outside, limit=cfg.max_bucket + 1)), cfg.max_bucket)
     if carried:
         cands |= seeds.candidates(carried, p.ntokens, n_docs, cfg.max_evalue,
                                   lambda ids: {r[0]: r[9] for r in store.docs_by_rowid(ids)}, cands)

@@ -300,7 +300,9 @@ class Statistics:
         for s, n in sources.items():
             tx.pend[SOURCES.name][s] = tx.pend[SOURCES.name].get(s, 0) + n
 
-    def band_rows(self, keys: np.ndarray) -> list[tuple[int, int]]:
+    def band_rows(self, keys: np.ndarray, limit: int | None = None) -> list[tuple[int, int]]:
+        """``(key, doc)`` rows of ``keys`` (``limit``: a bound the SQLite store uses; every
+        row is read here, a key's docs being one value)."""
         return [(k, d) for k, docs in self._values(BANDS, keys.tolist()).items() for d in docs.tolist()]
 
     def add_bands(self, rowid: int, keys: np.ndarray) -> None:

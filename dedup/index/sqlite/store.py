@@ -66,7 +66,7 @@ class SqliteStore(Counts, Stories):
         self._as_opened = signature(path) if immutable else None
         # Band keys and word counts are written when the transaction ends (see _flush).
         self._new_bands: list[tuple[int, np.ndarray]] = []
-        self._band_sql: dict[tuple, str] = {}
+        self._band_sql: dict[tuple, tuple[str, str]] = {}  # tables: (all rows, first rows)
         self._new_words: Counter = Counter()
         self._new_grams: Counter = Counter()
         self._columns = DOC_COLUMNS  # the columns of a document row (see upgrade)
@@ -304,15 +304,20 @@ class SqliteStore(Counts, Stories):
         """Every table holding band keys: the main one, its levels, the bulk runs."""
         return levels.BAND_TABLES + tuple(runs.names(self.db))
 
-    def band_rows(self, keys: np.ndarray) -> list[tuple[int, int]]:
+    def band_rows(self, keys: np.ndarray, limit: int | None = None) -> list[tuple[int, int]]:
+        """``(key, doc)`` rows of ``keys``; ``limit``: at least each key's ``limit`` first
+        docs, and all of them when it has fewer (each table gives its first ``limit``)."""
         self._flush()
         with self.read():  # the run list and the rows from one snapshot
             tables = self.band_tables()
-            sql = self._band_sql.get(tables)
-            if sql is None:
-                self._band_sql = {tables: levels.band_rows(tables)}
-                sql = self._band_sql[tables]
-            return self.db.execute(sql, (json.dumps(keys.tolist()),)).fetchall()
+            statements = self._band_sql.get(tables)
+            if statements is None:
+                self._band_sql = {tables: (levels.band_rows(tables), levels.band_rows(tables, limited=True))}
+                statements = self._band_sql[tables]
+            if limit is None:
+                return self.db.execute(statements[0], (json.dumps(keys.tolist()),)).fetchall()
+            limits = (max(1, int(limit)),) * len(tables)  # one a table: plain ? placeholders
+            return self.db.execute(statements[1], (json.dumps(keys.tolist()), *limits)).fetchall()
 
     def add_bands(self, rowid: int, keys: np.ndarray) -> None:
         self._new_bands.append((rowid, keys))
