@@ -1,4 +1,5 @@
 import numpy as np
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -96,6 +97,19 @@ def test_combining_marks_stay_inside_their_word():
     and Thai words fell apart at their vowel signs."""
     assert words("pre\u0301sident") == ["président"]
     assert words("हिन्दी भाषा") == ["हिन्दी", "भाषा"] and words("ที่นี่") == ["ที่", "นี่"]
+
+
+@pytest.mark.parametrize("text", ["が", "ガス会社", "かが\u3099", "\u3099が", "a\u3099b", "が\u0301x"])
+def test_nfd_kana_is_the_nfc_token(text):
+    """A kana and its combining voicing mark are one token, as the precomposed kana is
+    (Hypothesis found 'が' read as two tokens in NFD, か and U+3099); the fast tokenizer
+    and the pattern agree."""
+    import unicodedata
+
+    nfc, nfd = unicodedata.normalize("NFC", text), unicodedata.normalize("NFD", text)
+    assert tokenize(nfc)[2].tolist() == tokenize(nfd)[2].tolist()
+    for form in (nfc, nfd):
+        assert _as_lists(tokenize(form)) == _reference_tokens(form)
 
 
 @settings(max_examples=300)

@@ -80,12 +80,12 @@ _DROP = dict.fromkeys([*_INVISIBLE, *_OPTIONAL, 0x0640])
 _WORD = rf"[^\W_{_CJK}{_SPACELESS}]|[{_MARKS}]"
 # A token, but a run of a spaceless script (its second alternative) is cut into words by
 # word_cuts(): token_spans() is the definition.
-TOKEN_RE = re.compile(rf"[{_CJK}]|[{_SPACELESS}](?:[{_SPACELESS}]|[{_MARKS}])*"
+TOKEN_RE = re.compile(rf"[{_CJK}][{_MARKS}]*|[{_SPACELESS}](?:[{_SPACELESS}]|[{_MARKS}])*"
                       rf"|(?:{_WORD})+(?:[{_INVISIBLE_CLASS}]+(?:{_WORD})+)*")
 _DROPPED = re.compile("[" + "".join(re.escape(chr(c)) for c in sorted(_DROP)) + "]")
 # TOKEN_RE for a text with no spaceless script and no invisible character (nearly all):
 # the same tokens, without the alternatives that look for them after every word
-_PLAIN_RE = re.compile(rf"[{_CJK}]|(?:{_WORD})+")
+_PLAIN_RE = re.compile(rf"[{_CJK}][{_MARKS}]*|(?:{_WORD})+")
 _SPECIAL = re.compile(rf"[{_SPACELESS}{_INVISIBLE_CLASS}]")
 # The marks that end a sentence in any script (Unicode's Sentence_Terminal): the full stop,
 # "!" and "?", the ideographic full stop, the Devanagari danda, the Arabic question mark and
@@ -206,6 +206,9 @@ def tokenize(text: str, start: int = 0, end: int | None = None):
         cls, clusters = _clusters(codes, cls)
     if not part.isascii() and (cls == 4).any():
         cls = _joined(cls)
+    attached = None
+    if not part.isascii() and (cls == 2).any() and _IS_MARK[codes].any():
+        cls, attached = _marks_follow(codes, cls)
     inside = np.zeros(len(cls) + 2, dtype=bool)
     inside[1:-1] = cls == 1
     edges = np.flatnonzero(inside[1:] != inside[:-1])  # a run's start, then its end, ...
@@ -217,10 +220,11 @@ def tokenize(text: str, start: int = 0, end: int | None = None):
     hashes = _hashes(np.where(cls == 1, codes, np.uint32(32)).tobytes().decode("utf-32-le").split())
     single = np.flatnonzero(cls == 2)
     if len(single):  # CJK: a token per character, placed among the word runs by offset
+        single, single_ends, single_hashes = _cjk_tokens(part, codes, single, attached)
         order = np.argsort(np.concatenate([starts, single]), kind="stable")
         starts = np.concatenate([starts, single])[order]
-        ends = np.concatenate([ends, single + 1])[order]
-        hashes = np.concatenate([hashes, _hashes(codes[single].tobytes().decode("utf-32-le"))])[order]
+        ends = np.concatenate([ends, single_ends])[order]
+        hashes = np.concatenate([hashes, single_hashes])[order]
     if clusters is not None:  # spaceless scripts: each run of letters and marks cut into words
         c_starts, c_ends = _cut_runs(part, *clusters)
         toks = [part[a:b] for a, b in zip(c_starts.tolist(), c_ends.tolist())]
@@ -229,6 +233,38 @@ def tokenize(text: str, start: int = 0, end: int | None = None):
         ends = np.concatenate([ends, c_ends])[order]
         hashes = np.concatenate([hashes, _hashes(toks)])[order]
     return starts + start, ends + start, hashes
+
+
+def _marks_follow(codes: np.ndarray, cls: np.ndarray):
+    """The classes with each run of combining marks made part of the token before it,
+    as TOKEN_RE reads them: a word's (class 1), a CJK character's (returned as
+    ``attached``: NFD kana, か + U+3099, is the one token が); after no token, the run
+    starts a word, or a CJK token when its first mark is a kana mark (U+3099, U+309A).
+    Marks after a spaceless script's letters are :func:`_clusters`'."""
+    mark = _IS_MARK[codes]
+    idx = np.arange(len(codes))
+    owner = np.maximum.accumulate(np.where(mark, -1, idx))  # the last non-mark at or before
+    of = np.where(owner >= 0, cls[np.maximum(owner, 0)], 0)
+    first = cls[np.minimum(owner + 1, len(codes) - 1)]  # the class of the run's first mark
+    loose = (of != 1) & (of != 2) & (of != 3)  # after a gap, or at the start
+    to_word = mark & ((of == 1) | (loose & (first == 1)))
+    attached = mark & ((of == 2) | (loose & (first == 2) & (idx > owner + 1)))
+    cls = cls.copy()
+    cls[to_word] = 1
+    cls[attached] = 0
+    return cls, attached
+
+
+def _cjk_tokens(part: str, codes: np.ndarray, single: np.ndarray, attached):
+    """Starts, ends and hashes of the CJK characters at ``single``, a token each, with
+    the marks ``attached`` to one inside its token (:func:`_marks_follow`)."""
+    if attached is None or not attached.any():
+        return single, single + 1, _hashes(codes[single].tobytes().decode("utf-32-le"))
+    idx = np.arange(len(codes))
+    # each token runs to the first position after it that is not an attached mark
+    after = np.minimum.accumulate(np.where(attached, len(codes), idx)[::-1])[::-1]
+    ends = np.append(after, len(codes))[single + 1]
+    return single, ends, _hashes([part[a:b] for a, b in zip(single.tolist(), ends.tolist())])
 
 
 def _joined(cls: np.ndarray) -> np.ndarray:
