@@ -238,7 +238,7 @@ def band_keys_outside(p: Prepared, spans: list[tuple[int, int]], cfg: Config) ->
 
 
 def buckets(rows) -> dict[int, list[int]]:
-    """``(key, doc)`` rows by key."""
+    """``(key, doc)`` rows by key: LSH buckets, or the stored carriers of bigram keys."""
     by_key: dict[int, list[int]] = {}
     for key, doc in rows:
         by_key.setdefault(key, []).append(doc)

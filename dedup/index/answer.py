@@ -50,17 +50,20 @@ def answer(index: "Index", d: Document, stored: bool):
     content = an.hash_of(hashes)
     # always candidates (crowded buckets are cut); a text without a word copies nothing
     exact = set(store.docs_with_hash(content)) if len(hashes) else set()
-    # A band bucket is read only as far as bucket_candidates needs (one past max_bucket:
-    # a query's own stored row is left out below); the bigrams' carriers are counted whole.
-    found_rows = store.band_rows(keys, limit=cfg.max_bucket + 1) + (store.band_rows(grams2) if len(grams2) else [])
-    if same is not None:  # its buckets are as full as without it
-        found_rows = [r for r in found_rows if r[1] != same[0]]
-    is_gram = set(grams2.tolist())
-    carried = seeds.carriers([r for r in found_rows if r[0] in is_gram])
+
+    def found(keys: np.ndarray, limit: int | None = None) -> dict[int, list[int]]:
+        """Stored docs by key; a query's own stored row left out (its buckets are as full
+        as without it)."""
+        rows = store.band_rows(keys, limit) if len(keys) else []
+        return an.buckets(rows if same is None else (r for r in rows if r[1] != same[0]))
+
+    carried = found(grams2)  # the bigrams' carriers, counted whole
     phrases = seeds.phrase_table(grams2, carried) if index._seeds else None
     if phrases is not None:  # the phrases its words sit in, counted by the bigrams' rows
         seeds.with_phrases(p, phrases, grams2)
-    bands = an.buckets(r for r in found_rows if r[0] not in is_gram)
+    # a band bucket read only as far as bucket_candidates needs: one past max_bucket, so
+    # that a bucket holding the query's own row is over-full without it as with it
+    bands = found(keys, cfg.max_bucket + 1)
     common = an.common_keys(p, keys, bands, lambda: seeds.shingle_df(p, cfg.shingle_size), cfg)
     cands = an.bucket_candidates(bands, cfg.max_bucket, common) | exact
     if cut:  # copies stored before the passage was furniture have its segments' band keys

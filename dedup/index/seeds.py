@@ -34,6 +34,7 @@ from collections import Counter
 
 import numpy as np
 
+from .analysis import buckets
 from ..stages.inverted import MAX_DF, MIN_IDF, PER_DOC, position_bigrams, seed_cap
 from ..stages.segment import Prepared, unique_sorted
 from ..stages.significance import min_score, search_size
@@ -57,19 +58,11 @@ def _in_order(p: Prepared) -> np.ndarray:
     return bi
 
 
-def carriers(rows: list[tuple[int, int]]) -> dict[int, list[int]]:
-    """``(key, rowid)`` rows of bigram keys, by key."""
-    out: dict[int, list[int]] = {}
-    for key, doc in rows:
-        out.setdefault(key, []).append(doc)
-    return out
-
-
 def stored_carriers(store, keys: list[np.ndarray]) -> dict[int, list[int]]:
     """The stored carriers of some documents' bigram keys (:func:`bigram_keys` each), read
-    at once from ``store``'s band tables (:func:`carriers`)."""
+    at once from ``store``'s band tables, by key."""
     every = np.unique(np.concatenate([np.zeros(0, np.int64), *keys]))
-    return carriers(store.band_rows(every)) if len(every) else {}
+    return buckets(store.band_rows(every)) if len(every) else {}
 
 
 def candidates(by_key: dict[int, list[int]], ntokens: int, n_docs: int, max_evalue: float, ntokens_of,
