@@ -235,6 +235,17 @@ def tokenize(text: str, start: int = 0, end: int | None = None):
     return starts + start, ends + start, hashes
 
 
+def _last_not(skip: np.ndarray) -> np.ndarray:
+    """Per position, the last position at or before it that ``skip`` does not mark (-1: none)."""
+    return np.maximum.accumulate(np.where(skip, -1, np.arange(len(skip))))
+
+
+def _next_not(skip: np.ndarray) -> np.ndarray:
+    """Per position, the first position at or after it that ``skip`` does not mark (its length: none)."""
+    n = len(skip)
+    return np.minimum.accumulate(np.where(skip, n, np.arange(n))[::-1])[::-1]
+
+
 def _marks_follow(codes: np.ndarray, cls: np.ndarray):
     """The classes with each run of combining marks made part of the token before it,
     as TOKEN_RE reads them: a word's (class 1), a CJK character's (returned as
@@ -243,7 +254,7 @@ def _marks_follow(codes: np.ndarray, cls: np.ndarray):
     Marks after a spaceless script's letters are :func:`_clusters`'."""
     mark = _IS_MARK[codes]
     idx = np.arange(len(codes))
-    owner = np.maximum.accumulate(np.where(mark, -1, idx))  # the last non-mark at or before
+    owner = _last_not(mark)
     of = np.where(owner >= 0, cls[np.maximum(owner, 0)], 0)
     first = cls[np.minimum(owner + 1, len(codes) - 1)]  # the class of the run's first mark
     loose = (of != 1) & (of != 2) & (of != 3)  # after a gap, or at the start
@@ -260,20 +271,16 @@ def _cjk_tokens(part: str, codes: np.ndarray, single: np.ndarray, attached):
     the marks ``attached`` to one inside its token (:func:`_marks_follow`)."""
     if attached is None or not attached.any():
         return single, single + 1, _hashes(codes[single].tobytes().decode("utf-32-le"))
-    idx = np.arange(len(codes))
     # each token runs to the first position after it that is not an attached mark
-    after = np.minimum.accumulate(np.where(attached, len(codes), idx)[::-1])[::-1]
-    ends = np.append(after, len(codes))[single + 1]
+    ends = np.append(_next_not(attached), len(codes))[single + 1]
     return single, ends, _hashes([part[a:b] for a, b in zip(single.tolist(), ends.tolist())])
 
 
 def _joined(cls: np.ndarray) -> np.ndarray:
     """The classes with each run of invisible characters inside a word run (word characters
     on both sides) made part of it, and the others made gaps."""
-    n = len(cls)
-    inv, idx = cls == 4, np.arange(n)
-    before = np.maximum.accumulate(np.where(inv, -1, idx))  # the last visible at or before
-    after = np.minimum.accumulate(np.where(inv, n, idx)[::-1])[::-1]  # the first visible at or after
+    inv = cls == 4
+    before, after = _last_not(inv), _next_not(inv)  # the last visible at or before, the first at or after
     word = np.append(cls == 1, False)
     inside = inv & (before >= 0) & word[np.maximum(before, 0)] & word[after]
     return np.where(inside, np.uint8(1), np.where(inv, np.uint8(0), cls))
@@ -284,8 +291,7 @@ def _clusters(codes: np.ndarray, cls: np.ndarray):
     word runs, and the spans of the runs of such letters and their marks."""
     n = len(codes)
     mark = _IS_MARK[codes]
-    idx = np.arange(n)
-    owner = np.maximum.accumulate(np.where(mark, -1, idx))  # the last non-mark at or before
+    owner = _last_not(mark)
     attached = mark & (owner >= 0) & (cls[np.maximum(owner, 0)] == 3)
     cls = np.where(attached, np.uint8(0), cls)
     inside = np.zeros(n + 2, dtype=bool)
