@@ -89,3 +89,25 @@ def test_the_index_answers_with_the_nearest_stored_candidate_as_a_corpus_run_doe
         earlier = index.query(docs[2].model_copy(update={"date": "2024-02-01"}))
     assert later.nearest == batch["copy"] and later.nearest.doc_id == "src" and 0.3 < later.nearest.shared < 0.7
     assert earlier.nearest is None  # its only candidate is dated after it
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.lists(st.integers(0, 12), max_size=40), min_size=2, max_size=7), st.data())
+def test_each_pair_share_is_the_containment_of_the_two_trigram_sets(words, data):
+    """The stage reads a document's many partners at once: each pair's two shares are
+    exactly those of :func:`containment` (empty and one-word texts included), read at
+    once or a pair at a time."""
+    from unittest import mock
+
+    from dedup.stages import nearest as stage
+    from dedup.stages.nearest import _shares_range, containment
+
+    texts = [" ".join(f"w{x}" for x in ws) for ws in words]
+    n = len(texts)
+    every = [(i, j) for i in range(n) for j in range(i + 1, n)]
+    pairs = np.asarray(data.draw(st.lists(st.sampled_from(every), min_size=1, unique=True)), np.int64)
+    store = _Store(texts)
+    want = [list(containment(trigrams(store.hashes(i)), trigrams(store.hashes(j)))) for i, j in pairs.tolist()]
+    for batch in (1, stage.BATCH):
+        with mock.patch.object(stage, "BATCH", batch):
+            assert _shares_range((store, pairs), (0, len(pairs))).tolist() == want

@@ -26,6 +26,7 @@ if TYPE_CHECKING:  # the protocol only: a stage is handed its engine, never make
     from ..engines.base import Engine
 
 CHUNK = 4096  # pairs per task
+BATCH = 8  # partners of one document from which their shares are counted at once
 UNDATED = np.iinfo(np.int64).min  # no date: compared with any document
 _EPOCH = datetime(1970, 1, 1)
 
@@ -46,9 +47,28 @@ def _shares_range(state, rng: tuple[int, int]) -> np.ndarray:
             grams[k] = trigrams(prepared.hashes(k))
         return grams[k]
 
-    out = np.zeros((rng[1] - rng[0], 2))
-    for row, (i, j) in enumerate(pairs[rng[0] : rng[1]].tolist()):
-        out[row] = containment(of(i), of(j))
+    part = pairs[rng[0] : rng[1]]
+    out = np.zeros((len(part), 2))
+    if not len(part):
+        return out
+    # each first document's partners at once: their trigrams looked up in its own (one
+    # searchsorted a document, not an intersection a pair)
+    firsts = np.flatnonzero(np.r_[True, part[1:, 0] != part[:-1, 0]])
+    for lo, hi in zip(firsts.tolist(), np.r_[firsts[1:], len(part)].tolist()):
+        a = of(int(part[lo, 0]))
+        if hi - lo < BATCH:  # a few partners: an intersection each costs less than the batch's set-up
+            for row in range(lo, hi):
+                out[row] = containment(a, of(int(part[row, 1])))
+            continue
+        bs = [of(j) for j in part[lo:hi, 1].tolist()]
+        sizes = np.fromiter(map(len, bs), np.int64, len(bs))
+        if len(a) and sizes.any():
+            flat = np.concatenate(bs)
+            hit = a[np.minimum(np.searchsorted(a, flat), len(a) - 1)] == flat
+            common = np.bincount(np.repeat(np.arange(len(bs)), sizes), weights=hit, minlength=len(bs))
+            ok = sizes > 0
+            out[lo:hi, 0] = np.where(ok, common / len(a), 0.0)
+            out[lo:hi, 1] = np.where(ok, common / np.maximum(sizes, 1), 0.0)
     return out
 
 
