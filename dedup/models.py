@@ -6,14 +6,17 @@ Field names follow the JSON format documented in the README; they are a public c
 from __future__ import annotations
 
 import math
+import re
 from typing import Literal, Optional
 
-from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, field_validator
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, field_serializer, field_validator
 
 # A document's optional text fields beside its id and text (numbers in them are read as text)
 METADATA_FIELDS = ("title", "date", "source", "url", "author")
 LinkKind = Literal["duplicate", "partial", "template"]
 Role = Literal["origin", "copy", "partial", "template"]
+# A lone UTF-16 surrogate (JSON "\ud800"; in a Python str every surrogate is lone): UTF-8 cannot encode it
+LONE_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 class Document(BaseModel):
@@ -58,6 +61,15 @@ class Document(BaseModel):
                 return None
             return number_text(value) if math.isfinite(value) else value
         return value if isinstance(value, bool) else _int_text(value, info.field_name)
+
+    @field_serializer("id", "text", *METADATA_FIELDS, when_used="json")
+    def _utf8(self, value):
+        # JSON is written as UTF-8: a lone surrogate there is U+FFFD, one code point for one
+        # (as the readers mend it). Kept as given in the model: the doc store and a
+        # report's text_of hold the text as it came, and the readers note what they mend.
+        if not isinstance(value, str) or value.isascii():
+            return value
+        return LONE_SURROGATE.sub("\ufffd", value)
 
 
 def id_text(value):

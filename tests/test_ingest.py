@@ -77,3 +77,16 @@ def test_records_and_documents_in_memory():
     docs, problems = read_corpus([Document(id="b", text="x"), {"id": "a", "text": "y"}, {"text": "z"}])
     assert [d.id for d in docs] == ["a", "b"]
     assert problems[0].message == "record has no 'id'"
+
+
+def test_a_document_with_a_lone_surrogate_dumps_itself_as_json():
+    """JSON is UTF-8: a lone surrogate is written as U+FFFD, one for one (the model keeps
+    the text as given; the readers mend and note it); a record handed over is noted as before."""
+    doc = Document(id="a", text="x\ud800y \udc80", title="t\udfff")
+    assert json.loads(doc.model_dump_json()) == {"id": "a", "text": "x\ufffdy \ufffd", "title": "t\ufffd", "date": None,
+                                                 "source": None, "url": None, "author": None}
+    assert doc.model_dump(mode="json")["text"] == "x\ufffdy \ufffd" and doc.text == "x\ud800y \udc80"
+    docs, problems = read_corpus([doc])
+    assert docs[0].text == "x\ufffdy \ufffd"
+    assert [p.message for p in problems] == [f"field '{k}': lone surrogate escape replaced by U+FFFD (record id 'a')"
+                                             for k in ("text", "title")]

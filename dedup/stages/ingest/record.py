@@ -4,17 +4,15 @@ record handed to the library), a date field that reads as no date noted."""
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 from pydantic import ValidationError
 
 from ...errors import InputError
 from .read import MAX_DOCUMENT_BYTES
-from ...models import METADATA_FIELDS, Document
+from ...models import LONE_SURROGATE, METADATA_FIELDS, Document
 
 _FIELDS = ("id", "text", *METADATA_FIELDS)
-_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 def mend_surrogates(record: dict, notes: list[str]) -> dict:
@@ -23,9 +21,9 @@ def mend_surrogates(record: dict, notes: list[str]) -> dict:
     mended = None
     for key in _FIELDS:
         value = record.get(key)
-        if isinstance(value, str) and not value.isascii() and _SURROGATE.search(value):
+        if isinstance(value, str) and not value.isascii() and LONE_SURROGATE.search(value):
             mended = mended if mended is not None else dict(record)
-            mended[key] = _SURROGATE.sub("\ufffd", value)
+            mended[key] = LONE_SURROGATE.sub("\ufffd", value)
             notes.append(f"field '{key}': lone surrogate escape replaced by U+FFFD")
     return record if mended is None else mended
 
