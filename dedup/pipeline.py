@@ -60,7 +60,8 @@ def cluster(
 
     ``inputs``: paths (directories, .txt/.md, .jsonl[.gz]) and/or Documents or dicts (one
     path, Document or dict alone is that input).
-    ``jobs``: worker processes (default: all cores); the report does not depend on it.
+    ``jobs``: worker processes (default: all cores; at most 4 per core, and no more than
+    a stage has tasks); the report does not depend on it.
     ``keep_texts``: keep the texts of cluster members for :meth:`Report.text_of`.
     ``work_dir``: where the run keeps the corpus while it works (a private temporary
     directory inside it, removed at the end; default: the system's temporary directory).

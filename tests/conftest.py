@@ -1,3 +1,4 @@
+import os
 import shutil
 import subprocess
 import time
@@ -34,6 +35,25 @@ def run_cli(capsys):
         return exc.value.code, out, err
 
     return run
+
+
+@pytest.fixture
+def one_core(monkeypatch) -> list:
+    """This process may use one core (so 4 workers at most); the list gets the number of
+    workers of each pool the local engine starts."""
+    from dedup.engines import processes
+
+    monkeypatch.setattr(os, "sched_getaffinity", lambda pid: {0}, raising=False)
+    monkeypatch.setattr(os, "cpu_count", lambda: 1)
+    sizes, start = [], processes._start
+
+    def counted(workers, *args):
+        pool = start(workers, *args)
+        sizes.append(len(pool._pool))
+        return pool
+
+    monkeypatch.setattr(processes, "_start", counted)
+    return sizes
 
 
 @pytest.fixture(scope="session")

@@ -4,6 +4,8 @@ import json
 
 import pytest
 
+from textgen import article
+
 
 def test_table_is_the_default(run_cli, seeds_dir):
     code, out, err = run_cli("cluster", seeds_dir)
@@ -31,6 +33,19 @@ def test_json_is_byte_identical_across_runs_and_written_atomically(run_cli, seed
     assert run_cli("cluster", seeds_dir, "-f", "json", "-o", out2)[0] == 0
     assert out1.read_bytes() == out2.read_bytes()
     assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []
+
+
+def test_more_jobs_than_four_per_core_are_capped_once_said_and_change_no_byte(run_cli, tmp_path, one_core):
+    for k in range(12):  # HTML pages, extracted on the workers
+        body = "".join(f"<p>{p}</p>" for p in article(k % 6).split("\n\n"))
+        (tmp_path / f"{k}.html").write_text(f"<html><head><title>T{k}</title></head><body><article>{body}</article>"
+                                            "</body></html>")
+    code, one, err = run_cli("cluster", tmp_path, "-f", "json", "-j", "1")
+    assert code == 0 and err == "" and not one_core
+    code, many, err = run_cli("cluster", tmp_path, "-f", "json", "-j", "9")
+    assert code == 0 and many == one
+    assert err == "dedup: warning: --jobs 9: 4 worker processes at most (4 per core this process may use)\n"
+    assert one_core and max(one_core) <= 4
 
 
 def test_jsonl_and_csv(run_cli, seeds_dir):

@@ -164,3 +164,16 @@ def test_a_kept_pool_that_lost_a_worker_fails_its_later_batches_too():
     # ended, though a dead worker may hold the task pipe's lock (terminate() waits for it)
     assert time.monotonic() - t < 30
     assert all(not w.is_alive() for w in kept)
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="workers are forked")
+def test_no_more_workers_than_four_per_core_nor_than_the_work_has_items(one_core):
+    """--jobs 1000 on two cores started 1000 workers, each a copy of the run's memory."""
+    from dedup.engines.local import LocalEngine
+
+    engine = LocalEngine(1000)
+    assert [v for v, _ in engine.map(_square, 0, list(range(12)))] == [x * x for x in range(12)]
+    assert [v for v, _ in run(_square, 0, iter(range(3)), 40)] == [0, 1, 4]  # a stream of three
+    with Workers(_square, 0, 40) as workers:
+        assert [v for v, _ in workers.submit([1, 2, 3]).get()] == [1, 4, 9]
+    assert (engine.jobs, one_core) == (4, [4, 3, 3])

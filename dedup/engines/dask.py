@@ -93,7 +93,8 @@ class DaskEngine:
 
     ``client``: a ``distributed.Client`` to use (left open); else ``scheduler``
     (``tcp://HOST:8786``) to connect to, else a LocalCluster of ``workers`` processes
-    (default: all cores), one thread each. ``partitions``: how many partitions each
+    (default: all cores; at most :func:`~dedup.engines.processes.max_jobs`), one thread
+    each. ``partitions``: how many partitions each
     stage's work is cut into (default: the stage's own partition size). ``on_task``:
     ``progress(TASKS, done, total)`` as the run's tasks finish on the workers (``total``
     grows as stages submit theirs); it may be called from another thread, one call at
@@ -136,13 +137,13 @@ class DaskEngine:
                     gc.collect()
                     raise EngineError(failure)
             else:
-                from .processes import default_jobs
+                from .processes import usable_jobs
 
                 # Quiet: what fails in our cluster reaches the run as an exception (one
                 # line); a stopped run's workers would log each broken connection.
                 self._scratch = tempfile.mkdtemp(prefix="dedup-dask-")
                 try:
-                    cluster = local_cluster(distributed, workers or default_jobs(), self._scratch)
+                    cluster = local_cluster(distributed, usable_jobs(workers or None), self._scratch)
                 except BaseException:
                     self._remove_scratch()
                     raise

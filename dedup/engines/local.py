@@ -11,12 +11,13 @@ from .base import chunks, fold, map_then_fold
 
 
 class LocalEngine:
-    """Forked worker processes on this machine (``jobs``: default all cores)."""
+    """Forked worker processes on this machine (``jobs``: default all cores; at most
+    :func:`~dedup.engines.processes.max_jobs`, and no more than a stage has partitions)."""
 
     name = "local"
 
     def __init__(self, jobs: Optional[int] = None):
-        self.jobs = parallel.default_jobs() if jobs is None else max(1, jobs)
+        self.jobs = parallel.usable_jobs(jobs)
 
     def partitions(self, n: int, size: int) -> list[tuple[int, int]]:
         return chunks(n, size)

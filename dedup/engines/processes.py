@@ -36,6 +36,20 @@ def default_jobs() -> int:
         return max(1, os.cpu_count() or 1)
 
 
+JOBS_PER_CORE = 4  # the work is CPU-bound: more workers than this per core only cost memory
+
+
+def max_jobs() -> int:
+    """The most worker processes started: :data:`JOBS_PER_CORE` per core this process may use."""
+    return JOBS_PER_CORE * default_jobs()
+
+
+def usable_jobs(jobs: int | None) -> int:
+    """The workers ``jobs`` asks for: None all cores, at least 1, at most :func:`max_jobs`
+    (``--jobs 1000`` on two cores forked a thousand copies of the run's memory)."""
+    return default_jobs() if jobs is None else min(max(1, jobs), max_jobs())
+
+
 PR_SET_PDEATHSIG = 1  # <linux/prctl.h>
 
 
@@ -247,14 +261,16 @@ def run(func: Callable[[Any, Any], Any], state: Any, items: Iterable, jobs: int)
     tasks in flight needs, so a stream larger than memory stays streamed."""
     global _STATE, _FUNC
     rest = iter(items)
-    first = list(islice(rest, 2))  # one item alone is not worth a pool
-    if jobs <= 1 or len(first) <= 1 or "fork" not in mp.get_all_start_methods():
+    # no more workers than items (a stream is read that far ahead: the window of tasks
+    # in flight reads further); one item alone is not worth a pool
+    first = list(islice(rest, max(2, jobs)))
+    workers = min(jobs, len(first))
+    if workers <= 1 or "fork" not in mp.get_all_start_methods():
         for item in chain(first, rest):
             yield func(state, item)
         return
     _STATE, _FUNC = state, func
     try:
-        workers = min(jobs, len(items)) if isinstance(items, Sequence) else jobs
         pool = _start(workers, _quiet_worker, (os.getpid(),))
         try:
             # A bounded window of tasks in flight: results the caller has not taken yet
@@ -315,7 +331,8 @@ class Workers:
             # Started at the first call with more than one item: small loads stay in-process.
             if len(items) <= 1 or self._jobs <= 1 or "fork" not in mp.get_all_start_methods():
                 return _Done([self._func(self._state, item) for item in items])
-            self._pool = _start(self._jobs, _init_kept, (self._state, self._func, os.getpid()))
+            # no more workers than the first batch's items (a caller's batches are of one size)
+            self._pool = _start(min(self._jobs, len(items)), _init_kept, (self._state, self._func, os.getpid()))
             # The first workers: a death among them breaks the pool for every later batch
             # too (a worker killed while it read a task leaves half of it in the shared pipe).
             self._started = list(self._pool._pool)

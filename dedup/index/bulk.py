@@ -20,7 +20,7 @@ import numpy as np
 
 from ..config import Config
 from ..models import Document
-from ..engines.processes import Workers, default_jobs
+from ..engines.processes import Workers, usable_jobs
 from . import analysis as an
 from . import seeds
 from .checks import validate
@@ -82,7 +82,7 @@ def add_many(index: "Index", docs: Iterable[Union[Document, dict]], batch_size: 
     added, skipped, repeated, notes = 0, [], [], []
     seen = [0]  # documents read so far
     mark = getattr(store, "bulk_mark", lambda: None)()
-    jobs = default_jobs() if index._jobs is None else max(1, index._jobs)
+    jobs = usable_jobs(index._jobs)
 
     def read():
         """The next batch, validated, with its lines on the workers (or the error to
