@@ -6,6 +6,7 @@ import shutil
 import pytest
 
 from dedup.stages.report_html import word_diff
+from textgen import article
 
 S1, S2 = "001_c66182c4c2cb1c49.txt", "002_27885933036f0cc7.txt"
 
@@ -228,3 +229,24 @@ def test_bidirectional_overrides_never_reach_the_terminal_or_the_title(run_cli, 
     assert run_cli("compare", "A\u202e", "B", "--corpus", corpus, "-f", "html", "-o", page)[0] == 0
     title = page.read_text(encoding="utf-8").split("<title>", 1)[1].split("</title>", 1)[0]
     assert "\u202e" not in title and "A" in title
+
+
+def test_show_refuses_a_name_that_is_a_cluster_and_another_clusters_document(run_cli, tmp_path):
+    """A document called c1 in cluster c2: `show REPORT c1` picked cluster c1 silently."""
+    corpus = tmp_path / "docs.jsonl"
+    docs = [("a", 1), ("b", 1), ("e", 1), ("c1", 2), ("d", 2)]  # c1: a, b, e (the larger); c2: c1, d
+    corpus.write_text("".join(json.dumps({"id": i, "text": article(k)}) + "\n" for i, k in docs))
+    report = tmp_path / "r.json"
+    assert run_cli("cluster", corpus, "-f", "json", "-o", report, "-q")[0] == 0
+    assert [[m["doc_id"] for m in c["members"]] for c in json.loads(report.read_text())["clusters"]] == [
+        ["a", "b", "e"], ["c1", "d"]]
+    code, out, err = run_cli("show", report, "c1")
+    assert (code, out) == (2, "") and err == ("dedup: error: Invalid value for CLUSTER: 'c1' is both a cluster id and "
+                                              "a document id (in cluster c2) in the report: add --cluster or --doc "
+                                              "to say which\n")
+    for flag, shown in (("--cluster", "c1  duplicate  3 documents"), ("--doc", "c2  duplicate  2 documents")):
+        code, out, err = run_cli("show", report, "c1", flag)
+        assert code == 0 and err == "" and out.startswith(shown), out
+    assert run_cli("show", report, "c1", "--cluster", "--doc")[0] == 2
+    code, _, err = run_cli("show", report, "c2", "--doc")
+    assert code == 3 and "no document 'c2' in the report" in err

@@ -186,19 +186,28 @@ def cluster_view(c: Cluster, texts: dict[str, str]) -> Group:
     return Group(*parts)
 
 
-def find_cluster(report: Report, key: str, path: Path) -> Cluster:
+def find_cluster(report: Report, key: str, path: Path, read_as: Optional[str] = None) -> Cluster:
     """The cluster or template series with id ``key``, or the cluster of document ``key``
-    (else its template series)."""
+    (else its template series); ``read_as`` "cluster" or "doc" reads ``key`` as that only.
+    A key that is both a cluster's id and another cluster's (or no cluster's) document is
+    a usage error: either reading could be the one meant."""
     groups = [*report.clusters, *report.templates]
-    for c in groups:
-        if c.id == key:
-            return c
-    for c in groups:
-        if any(m.doc_id == key for m in c.members):
-            return c
-    if any(d.doc_id == key for d in report.documents):
+    named = holder = None
+    if read_as != "doc":
+        named = next((c for c in groups if c.id == key), None)
+    if read_as != "cluster":
+        holder = next((c for c in groups if any(m.doc_id == key for m in c.members)), None)
+    document = read_as != "cluster" and any(d.doc_id == key for d in report.documents)
+    if named is not None and document and holder is not named:
+        held = f"in cluster {holder.id}" if holder else "in no cluster"
+        raise typer.BadParameter(f"{key!r} is both a cluster id and a document id ({held}) in the report: "
+                                 "add --cluster or --doc to say which", param_hint="CLUSTER")
+    if named is not None or holder is not None:
+        return named or holder
+    if document:
         raise InputError(f"document {key!r} is in no cluster", str(path))
-    raise InputError(f"no cluster or document {key!r} in the report", str(path))
+    what = {"cluster": "cluster", "doc": "document"}.get(read_as, "cluster or document")
+    raise InputError(f"no {what} {key!r} in the report", str(path))
 
 
 @with_fields
@@ -207,15 +216,19 @@ def show_cmd(
     cluster: str = typer.Argument(..., help="A cluster id (c1), a template series' (t1), or the id of a document in it."),
     corpus: Optional[List[str]] = typer.Option(None, "--corpus", "-c",
                                                 help="The run's inputs, to show the passages' text (repeatable)."),
+    as_cluster: bool = typer.Option(False, "--cluster", help="CLUSTER is a cluster id (not a document's)."),
+    as_doc: bool = typer.Option(False, "--doc", help="CLUSTER is a document id: show the cluster it is in."),
     fields=None,  # the --*-field flags, added by with_fields
 ) -> int:
     """One cluster in full: members, links, every passage side by side."""
     from ..stages.ingest.files import refuse_empty
 
+    if as_cluster and as_doc:
+        raise typer.BadParameter("give one of them, not both", param_hint="'--cluster' / '--doc'")
     refuse_empty([report_path, *(corpus or [])])  # as a Path, "" is ".": the working directory was read
     report_path, corpus = Path(report_path), [Path(p) for p in corpus or []]
     report = load_report(report_path)
-    c = find_cluster(report, cluster, report_path)
+    c = find_cluster(report, cluster, report_path, "cluster" if as_cluster else "doc" if as_doc else None)
     texts = read_texts(corpus, {m.doc_id for m in c.members}, report, fields) if corpus else {}
     if corpus and not texts:  # offsets only, as if no corpus were given: say so, not silently
         raise InputError(f"none of cluster {c.id}'s {c.size} documents is in {', '.join(map(str, corpus))}: "
