@@ -140,7 +140,8 @@ def cluster_cmd(
         _DEFAULT.story_days, "--story-days",
         help="Days apart that two documents of one source may be takes of one running story (0: stories are the "
              "clusters)."),
-    jobs: int = typer.Option(0, "--jobs", "-j", help="Worker processes (0: all cores; at most 4 per core). Output does not depend on it."),
+    jobs: int = typer.Option(0, "--jobs", "-j",
+                             help="Worker processes (0: all cores; at most 4 per core). Output does not depend on it."),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar or warnings."),
     max_warnings: int = max_warnings_option(),
     engine: EngineName = typer.Option(EngineName.local, "--engine",
@@ -238,8 +239,8 @@ def _engine(stack: ExitStack, name: str, jobs: Optional[int], scheduler: Optiona
 
     engine = make_engine(name, jobs, scheduler=scheduler, partitions=partitions)
     stack.callback(engine.close)
-    if jobs and usable_jobs(jobs) < jobs and not quiet:  # the engines cap it; the library says nothing
-        to_stderr(f"dedup: warning: --jobs {jobs}: {usable_jobs(jobs)} worker processes at most "
+    if jobs and (capped := usable_jobs(jobs)) < jobs and not quiet:  # the engines cap it; the library says nothing
+        to_stderr(f"dedup: warning: --jobs {jobs}: {capped} worker processes at most "
                   f"({JOBS_PER_CORE} per core this process may use)\n")
     link = getattr(engine, "dashboard_link", None)
     if link and not quiet:

@@ -20,7 +20,7 @@ import numpy as np
 
 from .inline import ngrams
 from .partitions import map_ranges
-from .segment import unique_sorted
+from .segment import member_sorted, unique_sorted
 
 if TYPE_CHECKING:  # the protocol only: a stage is handed its engine, never makes one
     from ..engines.base import Engine
@@ -62,13 +62,11 @@ def _shares_range(state, rng: tuple[int, int]) -> np.ndarray:
             continue
         bs = [of(j) for j in part[lo:hi, 1].tolist()]
         sizes = np.fromiter(map(len, bs), np.int64, len(bs))
-        if len(a) and sizes.any():
-            flat = np.concatenate(bs)
-            hit = a[np.minimum(np.searchsorted(a, flat), len(a) - 1)] == flat
+        if len(a) and sizes.any():  # else every share is 0, as containment's
+            hit = member_sorted(np.concatenate(bs), a)
             common = np.bincount(np.repeat(np.arange(len(bs)), sizes), weights=hit, minlength=len(bs))
-            ok = sizes > 0
-            out[lo:hi, 0] = np.where(ok, common / len(a), 0.0)
-            out[lo:hi, 1] = np.where(ok, common / np.maximum(sizes, 1), 0.0)
+            out[lo:hi, 0] = common / len(a)
+            out[lo:hi, 1] = common / np.maximum(sizes, 1)  # an empty partner holds 0 of 0
     return out
 
 
