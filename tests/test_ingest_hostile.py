@@ -209,6 +209,19 @@ def test_a_file_name_that_is_not_utf8_gets_a_printable_id(tmp_path):
     dedup.cluster(tmp_path).model_dump_json()
 
 
+def test_a_non_utf8_name_spelled_like_another_file_keeps_both(tmp_path):
+    """``caf\\xe9.txt`` is a real name and also the printable spelling of ``caf<E9>.txt``;
+    two non-UTF-8 names can spell alike too. No file is dropped as a repeated id."""
+    (tmp_path / "caf\\xe9.txt").write_text(TEXT)
+    for raw in (b"caf\xe9.txt", b"a\\xe9\xff.txt", b"a\xe9\\xff.txt"):
+        with open(os.path.join(os.fsencode(tmp_path), raw), "w") as fh:
+            fh.write(TEXT + " Again.")
+    docs, problems = read_corpus(tmp_path)
+    assert sorted(d.id for d in docs) == ["a\\xe9\\xff.txt", "a\\xe9\\xff~2.txt", "caf\\xe9.txt", "caf\\xe9~2.txt"]
+    assert all(not p.skipped for p in problems) and len(problems) == 3
+    assert {p.message.rsplit(" ", 1)[-1] for p in problems} == {d.id for d in docs} - {"caf\\xe9.txt"}
+
+
 def test_corrupt_or_foreign_compressed_files_are_reported(tmp_path):
     (tmp_path / "a.jsonl.zst").write_bytes(b"not zstandard data\n")
     (tmp_path / "b.jsonl.gz").write_bytes(b"\x1f\x8b\x08\x00garbage")

@@ -16,7 +16,7 @@ import os
 import re
 import stat
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from ...errors import InputError
@@ -195,11 +195,28 @@ def plan(paths: list, problems: list[Problem], copied: str | None = None) -> lis
         rank = (link, *_order(p))  # of two ways to one file, the file's own name first
         if key not in chosen or rank < chosen[key][0]:
             chosen[key] = (rank, p, raw_id is not None and not _utf8_name(raw_id))
-    for _, p, renamed in chosen.values():
-        if renamed:
-            problems.append(Problem(path=p.label, message=f"file name is not UTF-8; its id is {p.doc_id}",
-                                    skipped=False))
-    return stdin + sorted((p for _, p, _ in chosen.values()), key=_order)
+    kept = [p for _, p, renamed in chosen.values() if not renamed]
+    renamed = sorted((p for _, p, renamed in chosen.values() if renamed), key=lambda p: os.fsencode(p.path))
+    taken = {p.doc_id for p in kept}
+    for p in renamed:
+        doc_id = _unique(p.doc_id, taken)
+        taken.add(doc_id)
+        kept.append(replace(p, doc_id=doc_id))
+        problems.append(Problem(path=p.label, message=f"file name is not UTF-8; its id is {doc_id}",
+                                skipped=False))
+    return stdin + sorted(kept, key=_order)
+
+
+def _unique(doc_id: str, taken: set) -> str:
+    """A renamed file's id, made unique: its ``\\xNN`` spelling may be another file's real
+    name (``caf\\xe9.txt`` beside ``caf<E9>.txt``), and neither file may be dropped."""
+    if doc_id not in taken:
+        return doc_id
+    stem, dot, ext = doc_id.rpartition(".") if "." in doc_id.rsplit("/", 1)[-1] else (doc_id, "", "")
+    n = 2
+    while f"{stem}~{n}{dot}{ext}" in taken:
+        n += 1
+    return f"{stem}~{n}{dot}{ext}"
 
 
 def _stat_root(path: Path, label: str, problems: list[Problem]) -> os.stat_result:
