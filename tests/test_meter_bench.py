@@ -5,11 +5,13 @@ import sys
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))  # benchmarks/ is not part of the installed package
 
-from benchmarks.meter import auc, best_thresholds, evaluate, macro_f1  # noqa: E402
+from benchmarks.meter import auc, best_thresholds, cross_validated_f1, evaluate, macro_f1  # noqa: E402
 
 RECORDS = [
     {"id": "w1", "text": "Wire story one about a court case today."},
@@ -71,6 +73,39 @@ def test_auc_and_thresholds():
     lo, hi, f = best_thresholds([0.0, 0.1, 0.4, 0.9], gold)
     assert f == 1.0 and 0.1 < lo <= 0.4 < hi <= 0.9
     assert macro_f1(gold, ["non"] * 4) == pytest.approx((2 * 2 / (2 * 2 + 2)) / 3)
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.tuples(st.sampled_from([0.0, 0.1, 0.25, 0.5, 0.75, 1.0]),
+                          st.sampled_from(["non", "partially", "wholly"])), min_size=1, max_size=30))
+def test_thresholds_are_the_best_pair_a_loop_finds(items):
+    """The pairs of cuts scored at once give the loop's answer: its best macro-F1, at the
+    first pair reaching it."""
+    from itertools import combinations
+
+    scores, gold = [s for s, _ in items], [g for _, g in items]
+    best = (-1.0, 0.0, 0.0)
+    for lo, hi in combinations(sorted(set(scores)) + [float("inf")], 2):
+        f = macro_f1(gold, ["non" if s < lo else "partially" if s < hi else "wholly" for s in scores])
+        if f > best[0]:
+            best = (f, lo, hi)
+    assert best_thresholds(scores, gold) == (best[1], best[2], best[0])
+
+
+def test_cross_validated_f1_chooses_thresholds_on_other_stories():
+    """A score that separates the classes the same way in every story scores 1.0 on the
+    other half; one whose cuts differ between stories scores less than in-sample."""
+    papers = [f"p{i}" for i in range(24)]
+    kind = {p: ("non", "partially", "wholly")[i % 3] for i, p in enumerate(papers)}
+    story = {p: f"s{i // 3}" for i, p in enumerate(papers)}
+    same = {p: (0.0, 0.5, 1.0)[i % 3] for i, p in enumerate(papers)}
+    cv = cross_validated_f1(same, papers, kind, story, splits=5)
+    assert cv == {"mean": 1.0, "p10": 1.0, "p90": 1.0}
+    # stories s0-s3 put the classes at 0/0.5/1, s4-s7 at 0.4/0.6/0.9: no pair of cuts fits both
+    shifted = {p: ((0.0, 0.5, 1.0) if i < 12 else (0.4, 0.6, 0.9))[i % 3] for i, p in enumerate(papers)}
+    cv = cross_validated_f1(shifted, papers, kind, story, splits=20)
+    assert cv["p10"] <= cv["p90"] and cv["mean"] < 1.0
+    assert best_thresholds([shifted[p] for p in papers], [kind[p] for p in papers])[2] == 1.0  # in sample, it fits
 
 
 def test_ceiling_features_on_a_tiny_story_set():
