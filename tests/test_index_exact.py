@@ -134,3 +134,31 @@ def test_buckets_read_only_as_far_as_needed_give_the_same_answers(tmp_path, monk
             answers.append((added, [index.query(q).model_dump_json() for q in queries]))
     assert answers[0] == answers[1]
     assert max(cut) > 0 and min(cut) == 0  # some reads were cut short, the others whole
+
+
+def test_stored_exact_copies_are_aligned_once_an_add(tmp_path, monkeypatch):
+    """A story stored many times (its exact copies are always candidates) is aligned once
+    for all the copies with its text and stored analysis; every copy is still a match,
+    with the same passages; any other candidate is aligned on its own."""
+    from dedup.index import analysis
+
+    text = article(7, 4)
+    calls = []
+    align = analysis.align_pair
+
+    def counted(stored, new, *a, **k):
+        calls.append(stored.ntokens)
+        return align(stored, new, *a, **k)
+
+    with dedup.Index.open(tmp_path / "i.db", jobs=1) as index:
+        for k in range(30):
+            index.add({"id": f"bg{k}", "text": article(100 + k, 4)})
+        for k in range(6):
+            index.add({"id": f"copy{k}", "text": text})
+        index.add({"id": "edited", "text": text.rsplit(". ", 1)[0] + "."})
+        monkeypatch.setattr(analysis, "align_pair", counted)
+        got = index.add({"id": "new", "text": text})
+    copies = [m for m in got.matches if m.doc_id.startswith("copy")]
+    assert len(copies) == 6 and len({m.model_dump_json(exclude={"doc_id"}) for m in copies}) == 1
+    assert copies[0].passages
+    assert len(calls) == len(got.matches) - 5  # the six copies once, every other candidate once
