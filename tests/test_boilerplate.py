@@ -78,6 +78,21 @@ def test_a_line_recurring_across_one_sources_documents_is_furniture():
     assert _mask(furniture, f"New story.\n{footer}", "other") == [False, False]
 
 
+def test_copies_of_one_story_are_no_template_of_their_source():
+    """A site that published one story three times (a feed's repeated record, an updated
+    version): its paragraphs are in all the source's documents, yet each carrier is a copy
+    of the others, so they are no template; the site's footer, in documents that are not
+    copies, still is."""
+    story = article(7, 4)
+    versions = [(f"{story}\n\nUpdated at {9 + k} o'clock with the latest figures.", "site") for k in range(3)]
+    furniture = _furniture(versions, similarity=0.0)
+    assert not any(_mask(furniture, story, "site"))
+    footer = "Read the full coverage of this and other stories at the Daily Example website every day."
+    mixed = [(f"{text}\n{footer}", "site") for text, _ in versions] + [(f"{article(k, 2)}\n{footer}", "site") for k in range(3)]
+    furniture = _furniture(mixed, similarity=0.0)
+    assert _mask(furniture, f"{story}\n{footer}", "site")[-1] and not any(_mask(furniture, story, "site"))
+
+
 def test_recurring_lines_whose_documents_are_otherwise_unrelated_are_furniture():
     footer = "The views expressed in this article are those of the author and do not reflect the editorial line."
     furniture = _furniture([(article(seed) + "\n" + footer, None) for seed in range(4)])

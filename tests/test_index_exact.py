@@ -162,3 +162,22 @@ def test_stored_exact_copies_are_aligned_once_an_add(tmp_path, monkeypatch):
     assert len(copies) == 6 and len({m.model_dump_json(exclude={"doc_id"}) for m in copies}) == 1
     assert copies[0].passages
     assert len(calls) == len(got.matches) - 5  # the six copies once, every other candidate once
+
+
+def test_a_story_a_source_published_several_times_is_found_by_both_paths(tmp_path):
+    """Three versions of one story from one site, half of that site's documents: its
+    paragraphs are in most of the source's documents, but the documents are copies, so
+    they are no site template. The batch clusters them, and the index, adding a fourth
+    version, finds all three (it used to drop their lines as the site's furniture)."""
+    story = article(7, 4)
+    tails = ["Updated with reaction from the council.", "Updated with comment from officials.",
+             "Updated with a statement from the union.", "Updated with the mayor's reply."]
+    others = [{"id": f"bg{k}", "text": article(100 + k, 4), "source": "site" if k < 3 else None} for k in range(30)]
+    versions = [{"id": f"v{k}", "text": f"{story}\n\n{tails[k]}", "source": "site"} for k in range(4)]
+    report = dedup.cluster(others + versions[:3])
+    assert [sorted(m.doc_id for m in c.members) for c in report.clusters] == [["v0", "v1", "v2"]]
+    with dedup.Index.open(tmp_path / "i.db", jobs=1) as index:
+        for d in others + versions[:3]:
+            index.add(d)
+        got = index.add(versions[3])
+    assert sorted(m.doc_id for m in got.matches) == ["v0", "v1", "v2"]

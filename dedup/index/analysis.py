@@ -17,7 +17,7 @@ from dataclasses import dataclass
 import numpy as np
 import xxhash
 
-from ..stages import boilerplate, inline, metadata
+from ..stages import boilerplate, inline, metadata, recurrence
 from ..stages.align import Span
 from ..stages.candidates import segment_band_keys
 from ..config import Config
@@ -39,6 +39,7 @@ SHORT_LINE_TOKENS = 12
 # as its copies do, and only lines carried much more widely than that are furniture.
 COPY_SHARE = 0.5
 FAMILY_FACTOR = 2
+COPIES = recurrence.COPIES  # a source's copies of one text are no template (as the batch judges)
 # Anchor spacing of the stored n-gram counts (fixed when an index is created, kept in its
 # meta): one word 8-gram in 2 is counted, so the table has about half a row per distinct
 # n-gram stored (~17% of the index on news), a 16-word blurb has ~4 anchors (none with
@@ -114,7 +115,14 @@ def furniture(lines: Lines, source: str | None, in_source: np.ndarray, anywhere:
     this source / in all), this document included; ``source_docs`` likewise."""
     drop = lines.shape.copy()
     if source is not None:
-        drop |= in_source >= max(cfg.boilerplate_min_docs, cfg.boilerplate_share * source_docs)
+        template = in_source >= max(cfg.boilerplate_min_docs, cfg.boilerplate_share * source_docs)
+        # A copy of a story its source carries several times (COPIES of its words in lines
+        # the source's other documents carry): lines in no more of the source's documents
+        # than those copies are the story, not the source's template (a footer is in more).
+        family = copy_family(lines, in_source, COPIES) if template.any() else 0.0
+        if family:
+            template &= in_source > family
+        drop |= template
     else:
         short = (anywhere >= cfg.boilerplate_min_docs) & (lines.ntoks <= SHORT_LINE_TOKENS)
         family = copy_family(lines, anywhere)
@@ -124,15 +132,16 @@ def furniture(lines: Lines, source: str | None, in_source: np.ndarray, anywhere:
     return drop
 
 
-def copy_family(lines: Lines, anywhere: np.ndarray) -> float:
+def copy_family(lines: Lines, carried: np.ndarray, share: float = COPY_SHARE) -> float:
     """How many documents carry a copy's lines (the word-weighted median over its lines
-    that others carry too), or 0 when under ``COPY_SHARE`` of its words are in such lines."""
+    that others carry too), or 0 when under ``share`` of its words are in such lines.
+    ``carried``: per line, the documents carrying it (anywhere, or in its source)."""
     content = ~lines.shape
-    shared = content & (anywhere >= 2)
+    shared = content & (carried >= 2)
     total = int(lines.ntoks[content].sum())
-    if not total or lines.ntoks[shared].sum() < COPY_SHARE * total:
+    if not total or lines.ntoks[shared].sum() < share * total:
         return 0.0
-    counts, weights = anywhere[shared], lines.ntoks[shared]
+    counts, weights = carried[shared], lines.ntoks[shared]
     order = np.argsort(counts, kind="stable")
     cum = np.cumsum(weights[order])
     return float(counts[order][np.searchsorted(cum, cum[-1] / 2)])

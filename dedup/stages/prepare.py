@@ -142,7 +142,7 @@ def line_furniture(docs: DocStore, lines: Records, recurring: np.ndarray, cfg: C
         pass
     carriers, by_source = carried.value
 
-    def common_shares(groups: list[tuple[int, ...]]) -> list[float]:
+    def common_shares(groups: list[tuple[int, ...]]) -> list[tuple[float, float]]:
         parts = engine.map(_shares_range, (lines, groups), engine.partitions(len(groups), GROUPS_CHUNK))
         return [s for part in parts for s in part]
 

@@ -28,6 +28,10 @@ SAMPLE_DOCS = 64  # documents looked at per recurring line: enough for a median
 REST_PERM = 32  # MinHash size for comparing what documents carry besides a recurring line
 REST_MIN_TOKENS = 8  # below this a document is all recurring lines: a pure copy
 MINORITY = 0.5  # verbatim-shared lines above this share of the words: copies, not furniture
+# Every carrier of a source's recurring lines with at least this share of its words in lines
+# the others carry verbatim: copies of one text (a story a site published several times, a
+# feed's repeated records), not the source's template, however much of the source they are.
+COPIES = 0.8
 
 
 def _counts(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -129,7 +133,7 @@ class Recurring:
 
 
 def furniture(rec: Recurring, sources: list, source_docs: list[int],
-              common_shares: Callable[[list[tuple[int, ...]]], list[float]],
+              common_shares: Callable[[list[tuple[int, ...]]], list[tuple[float, float]]],
               rest_signatures: Callable[[list[int], set], dict], min_docs: int, share: float,
               similarity: float) -> FurnitureKeys:
     """Judge every recurring line (see :class:`Recurrence`). ``sources``: the names of
@@ -140,10 +144,12 @@ def furniture(rec: Recurring, sources: list, source_docs: list[int],
     where the documents are."""
     groups = groups_of(rec.carriers, min_docs)
     shares = common_shares([ds for ds, _ in groups]) if groups else []
-    minority = [g for g, s in zip(groups, shares) if s < MINORITY]
+    minority = [g for g, (median, _) in zip(groups, shares) if median < MINORITY]
     rest = rest_signatures(sorted({d for ds, _ in minority for d in ds}), set(rec.keys.tolist()))
     anywhere = judge_groups(minority, rest, similarity)
-    return FurnitureKeys(source_templates(rec.by_source, sources, source_docs, min_docs, share), anywhere)
+    copies = {k for (_, keys), (_, least) in zip(groups, shares) if least >= COPIES for k in keys}
+    templates = source_templates(rec.by_source, sources, source_docs, min_docs, share)
+    return FurnitureKeys({s: keys - copies for s, keys in templates.items()}, anywhere)
 
 
 def source_templates(by_source: tuple, sources: list, source_docs: list[int], min_docs: int, share: float) -> dict:
@@ -172,16 +178,16 @@ def groups_of(carried: tuple, min_docs: int) -> list[tuple[tuple[int, ...], list
     return sorted(grouped.items())
 
 
-def common_share(lines: list[tuple[np.ndarray, np.ndarray]]) -> float:
-    """Median share of a document's words in lines another of the documents has
-    verbatim; ``lines``: each document's content line keys and their words."""
+def common_share(lines: list[tuple[np.ndarray, np.ndarray]]) -> tuple[float, float]:
+    """The median and the least share of a document's words in lines another of the
+    documents has verbatim; ``lines``: each document's content line keys and their words."""
     counts = Counter(k for keys, _ in lines for k in set(keys.tolist()))
     shares = []
     for keys, ntoks in lines:
         keys, ntoks = keys.tolist(), ntoks.tolist()
         total = sum(ntoks)
         shares.append(sum(n for k, n in zip(keys, ntoks) if counts[k] >= 2) / total if total else 1.0)
-    return float(np.median(shares))
+    return float(np.median(shares)), float(min(shares))
 
 
 class Recurrence:
@@ -190,7 +196,9 @@ class Recurrence:
 
     Two rules judge a recurring line (one in at least ``min_docs`` documents):
 
-    * per source: it is in at least ``share`` of one source's documents (a template);
+    * per source: it is in at least ``share`` of one source's documents (a template),
+      unless every document carrying it is a copy of the others (``COPIES`` of its words
+      in lines they share verbatim): a story a site published three times is no template;
     * otherwise unrelated: the documents that carry it have little else in common.
       Two tests must agree. The lines those documents share verbatim make up a minority
       of their words (verbatim copies fail this), and what each carries *besides*
