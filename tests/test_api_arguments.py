@@ -156,3 +156,11 @@ def test_the_dask_engines_arguments_with_the_local_engine_are_refused(given):
 
     with pytest.raises(dedup.ConfigError, match="for engine='dask'"):
         dedup.cluster([str(SEEDS)], jobs=1, **given)
+
+
+def test_a_document_id_with_a_lone_surrogate_is_refused_with_its_place():
+    """A lone surrogate is not text: the id is refused, naming the code point and where
+    it is (pydantic alone said only "unable to parse raw data as a unicode string")."""
+    with pytest.raises(ValueError, match=r"lone surrogate \(U\+D800\) at character 4"):
+        dedup.Document(id="wire\ud800x", text="Some text.")
+    assert dedup.Document(id="wire\ufffdx", text="Some \ud800 text.").id == "wire\ufffdx"  # text keeps it
