@@ -44,7 +44,7 @@ class Document(BaseModel):
         if isinstance(value, float) and math.isinf(value):
             raise ValueError(f"id is {value!r}, not a name")
         value = id_text(value)
-        if isinstance(value, str) and (bad := LONE_SURROGATE.search(value)):
+        if isinstance(value, str) and not value.isascii() and (bad := LONE_SURROGATE.search(value)):
             # pydantic's own refusal ("unable to parse raw data as a unicode string") names no place
             raise ValueError(f"id holds a lone surrogate (U+{ord(bad.group()):04X}) at character {bad.start()}: "
                              f"not text; replace it (the readers of files write U+FFFD there, with a note)")

@@ -39,7 +39,6 @@ SHORT_LINE_TOKENS = 12
 # as its copies do, and only lines carried much more widely than that are furniture.
 COPY_SHARE = 0.5
 FAMILY_FACTOR = 2
-COPIES = recurrence.COPIES  # a source's copies of one text are no template (as the batch judges)
 # Anchor spacing of the stored n-gram counts (fixed when an index is created, kept in its
 # meta): one word 8-gram in 2 is counted, so the table has about half a row per distinct
 # n-gram stored (~17% of the index on news), a 16-word blurb has ~4 anchors (none with
@@ -116,10 +115,11 @@ def furniture(lines: Lines, source: str | None, in_source: np.ndarray, anywhere:
     drop = lines.shape.copy()
     if source is not None:
         template = in_source >= max(cfg.boilerplate_min_docs, cfg.boilerplate_share * source_docs)
-        # A copy of a story its source carries several times (COPIES of its words in lines
-        # the source's other documents carry): lines in no more of the source's documents
-        # than those copies are the story, not the source's template (a footer is in more).
-        family = copy_family(lines, in_source, COPIES) if template.any() else 0.0
+        # A copy of a story its source carries several times (recurrence.COPIES of its words,
+        # as the batch judges, in lines the source's other documents carry): lines in no
+        # more of the source's documents than those copies are the story, not the source's
+        # template (a footer is in more).
+        family = copy_family(lines, in_source, recurrence.COPIES) if template.any() else 0.0
         if family:
             template &= in_source > family
         drop |= template

@@ -93,10 +93,11 @@ def answer(index: "Index", d: Document, stored: bool):
 
     # Stored documents with the same text and the same stored analysis align alike: a
     # story stored 1,000 times (its exact copies are always candidates) is aligned once
-    # an add, not 1,000 times.
+    # an add, not 1,000 times. Only exact copies are looked up so: other candidates are
+    # few (buckets are cut), and their texts are not hashed for nothing.
     aligned: dict[tuple, an.PairResult | None] = {}
     for row, q in zip(rows, others):
-        same_as = (row[2], row[an.PREPARED]) if row[an.PREPARED] is not None else None
+        same_as = (row[2], row[an.PREPARED]) if row[0] in exact and row[an.PREPARED] is not None else None
         if same_as is not None and same_as in aligned:
             pair = aligned[same_as]
         else:
