@@ -186,3 +186,46 @@ def test_resolve_output_names_the_process_descriptors():
     assert resolve_output("/dev/fd/2").fd == 2
     assert resolve_output(f"/proc/{os.getpid()}/fd/0").fd == 0
     assert resolve_output(os.devnull).kind == "direct"
+
+
+_KILLED_MIDWAY = """
+import os, signal, sys
+from dedup.cli.output import write_output
+def pieces():
+    yield "new text, "
+    os.kill(os.getpid(), signal.SIGKILL)  # killed outright halfway through the write
+    yield "never written"
+write_output(sys.argv[1], pieces())
+"""
+
+
+@pytest.mark.parametrize("existing", [True, False])
+def test_a_run_killed_while_writing_leaves_nothing_behind(tmp_path, existing):
+    from dedup.cli.output import _unnamed
+
+    fd = _unnamed(str(tmp_path))
+    if fd is None:
+        pytest.skip("this file system has no unnamed files (O_TMPFILE): a SIGKILL leaves a hidden temporary file")
+    os.close(fd)
+    out = tmp_path / "out.json"
+    if existing:
+        out.write_text("the old report")
+    proc = subprocess.run([sys.executable, "-c", _KILLED_MIDWAY, str(out)], capture_output=True)
+    assert proc.returncode == -9
+    assert sorted(p.name for p in tmp_path.iterdir()) == (["out.json"] if existing else [])
+    if existing:
+        assert out.read_text() == "the old report"
+
+
+@pytest.mark.parametrize("unnamed", [True, False])
+def test_the_written_file_replaces_the_old_one_and_no_temporary_stays(tmp_path, monkeypatch, unnamed):
+    from dedup.cli import output
+
+    if not unnamed:  # a file system without O_TMPFILE: a named temporary file, renamed
+        monkeypatch.setattr(output, "_unnamed", lambda directory: None)
+    out = tmp_path / "out.json"
+    out.write_text("old")
+    os.chmod(out, 0o640)
+    output.write_output(out, iter(["a", "b", "c"]))
+    assert out.read_text() == "abc" and stat.S_IMODE(out.stat().st_mode) == 0o640
+    assert [p.name for p in tmp_path.iterdir()] == ["out.json"]

@@ -3,8 +3,10 @@ directory) and written after it without damaging what is there."""
 
 from __future__ import annotations
 
+import errno
 import os
 import re
+import secrets
 import stat
 import sys
 import tempfile
@@ -171,7 +173,10 @@ def _put(fh, data) -> None:
 
 def _write_atomic(target: Target, data) -> None:
     directory = os.path.dirname(target.path)
-    fd, tmp = tempfile.mkstemp(prefix=f".{os.path.basename(target.path)}.", dir=directory)
+    fd = _unnamed(directory)
+    tmp = None
+    if fd is None:  # no unnamed files here: a named one, which a SIGKILL would leave behind
+        fd, tmp = tempfile.mkstemp(prefix=f".{os.path.basename(target.path)}.", dir=directory)
     try:
         with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
             _put(fh, data)
@@ -186,9 +191,43 @@ def _write_atomic(target: Target, data) -> None:
             else:
                 os.fchmod(fh.fileno(), 0o666 & ~_umask())
             os.fsync(fh.fileno())
-        _check_stopped()  # stopped while writing: the old file stays
+            _check_stopped()  # stopped while writing: the old file stays
+            if tmp is None:  # named only now, a moment before it replaces the old file
+                tmp = _link_unnamed(fh.fileno(), target.path)
         os.replace(tmp, target.path)
     except BaseException:
-        if os.path.lexists(tmp):
+        if tmp is not None and os.path.lexists(tmp):
             os.unlink(tmp)
         raise
+
+
+def _unnamed(directory: str) -> Optional[int]:
+    """A new file in ``directory`` with no name yet (Linux ``O_TMPFILE``): a run killed
+    outright (SIGKILL, the OOM killer) while writing leaves nothing behind. None where
+    the system or the file system has none, or /proc (which names it later) is missing."""
+    flag = getattr(os, "O_TMPFILE", 0)
+    if not flag or not os.path.isdir("/proc/self/fd"):
+        return None
+    try:
+        return os.open(directory, flag | os.O_WRONLY | os.O_CLOEXEC, 0o600)
+    except OSError:  # EOPNOTSUPP, EISDIR (older kernels), EINVAL: a named temporary file instead
+        return None
+
+
+def _link_unnamed(fd: int, path: str) -> str:
+    """Give the unnamed file ``fd`` a fresh hidden name beside ``path``."""
+    base = os.path.join(os.path.dirname(path), f".{os.path.basename(path)}.")
+    # linkat(AT_SYMLINK_FOLLOW) through /proc; os.link calls it only when given a dir_fd
+    # (plain link() would link the /proc entry itself: EXDEV)
+    fds = os.open("/proc/self/fd", os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
+    try:
+        for _ in range(100):
+            tmp = base + secrets.token_hex(4)
+            try:
+                os.link(str(fd), tmp, src_dir_fd=fds, follow_symlinks=True)
+                return tmp
+            except FileExistsError:
+                continue
+    finally:
+        os.close(fds)
+    raise FileExistsError(errno.EEXIST, "no free temporary name", base)
