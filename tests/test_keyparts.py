@@ -60,9 +60,11 @@ def test_a_full_disk_is_a_workspace_error_naming_the_directory(tmp_path, monkeyp
     parts = KeyParts(str(tmp_path), "grams")
     monkeypatch.setattr(spill.os, "pwrite", full)
     with pytest.raises(WorkspaceError, match=f"cannot write the workspace {tmp_path}: disk full"):
-        # the write fails when the held entries are written: at once, or before a read
+        # the write fails when the held entries are written: at once, or when flushed for
+        # the workers to read (a part held whole in memory is read from there)
         parts.add(split_by_key(np.array([1, 2 ** 63], np.uint64), np.array([0, 1], np.int32)))
-        parts.part(0)
+        assert parts.part(0)[0].tolist() == [1]
+        parts.flush()
 
 
 def test_keys_alone_by_a_given_part(tmp_path):
@@ -73,6 +75,19 @@ def test_keys_alone_by_a_given_part(tmp_path):
                                                                                  ([], None), ([1], None)]
     parts.clear()
     assert os.listdir(tmp_path) == []
+
+
+def test_a_small_corpus_writes_no_files_and_a_workers_file_is_read(tmp_path):
+    keys, docs = np.array([5, 2 ** 63 + 1], np.uint64), np.array([0, 1], np.int32)
+    parts = KeyParts(str(tmp_path), "grams", 1)
+    parts.add(split_by_key(keys, docs, 1))
+    assert [parts.part(p)[0].tolist() for p in range(2)] == [[5], [2 ** 63 + 1]]
+    assert os.listdir(tmp_path) == []  # held in memory: no file made for a read
+    worker = KeyParts(str(tmp_path), "grams", 1)  # another process's copy writes part 1's file
+    worker.add(split_by_key(keys[1:] + np.uint64(1), docs[1:], 1))
+    worker.flush()
+    fresh = KeyParts(str(tmp_path), "grams", 1)  # as a worker's copy of the driver's object
+    assert fresh.part(1)[0].tolist() == [2 ** 63 + 2] and fresh.part(0)[0].tolist() == []
 
 
 @settings(max_examples=30, deadline=None)
