@@ -160,3 +160,34 @@ def test_running_stories_are_scored_from_the_documents_story():
     assert m["story_ari_stories"] == pytest.approx(1.0) and m["story_ari"] < 1.0
     rep["documents"][-1]["story"] = "r1"  # a non-derived text in a story: no longer perfect
     assert evaluate(rep, RECORDS, LABELS, {})["story_ari_stories"] < 1.0
+
+
+def test_story_folders_cluster_each_story_alone_and_score_it_beside_the_whole(monkeypatch):
+    import dedup
+    from benchmarks import meter
+
+    def texts(seed, n):
+        import random
+        rng = random.Random(seed)
+        return " ".join(f"w{rng.randrange(10**6)}" for _ in range(n)) + "."
+
+    records, labels = [], {}
+    for s in ("s1", "s2"):
+        wire = texts(s, 120)
+        for rid, kind, text in ((f"{s}w", "wire", wire), (f"{s}copy", "wholly", "Headline.\n\n" + wire),
+                                (f"{s}non", "non", texts(s + "n", 80)), (f"{s}x", "non", texts(s + "x", 80)),
+                                (f"{s}y", "non", texts(s + "y", 80))):
+            records.append({"id": rid, "text": text})
+            labels[rid] = {"kind": kind, "story": s, "story_day": s}
+    records.append({"id": "small", "text": texts("small", 50)})  # a story of one text: not a folder
+    labels["small"] = {"kind": "wire", "story": "s3", "story_day": "s3"}
+    # the whole half's report links only s1's copy, so the two columns differ
+    whole = {"clusters": [{"id": "c1", "links": [{"source": "s1w", "target": "s1copy", "passages": []}]}]}
+    calls = []
+    real = dedup.cluster
+    monkeypatch.setattr(dedup, "cluster", lambda rs, **kw: calls.append(sorted(r["id"] for r in rs)) or real(rs, **kw))
+    f = meter.story_folders(records, labels, whole, jobs=1)
+    assert calls == [["s1copy", "s1non", "s1w", "s1x", "s1y"], ["s2copy", "s2non", "s2w", "s2x", "s2y"]]
+    assert (f["stories"], f["derived"], f["non"]) == (2, 2, 6)
+    assert f["recall"] == 1.0 and f["recall_whole"] == 0.5
+    assert f["specificity"] == f["specificity_whole"] == 1.0
