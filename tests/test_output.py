@@ -229,3 +229,23 @@ def test_the_written_file_replaces_the_old_one_and_no_temporary_stays(tmp_path, 
     output.write_output(out, iter(["a", "b", "c"]))
     assert out.read_text() == "abc" and stat.S_IMODE(out.stat().st_mode) == 0o640
     assert [p.name for p in tmp_path.iterdir()] == ["out.json"]
+
+
+def test_an_unnamed_file_that_cannot_be_linked_is_copied_into_place(tmp_path, monkeypatch):
+    from dedup.cli import output
+
+    fd = output._unnamed(str(tmp_path))
+    if fd is None:
+        pytest.skip("this file system has no unnamed files (O_TMPFILE)")
+    os.close(fd)
+
+    def refused(*args, **kwargs):
+        raise PermissionError(1, "Operation not permitted")
+
+    monkeypatch.setattr(output.os, "link", refused)  # a /proc that will not name it
+    out = tmp_path / "out.json"
+    out.write_text("old")
+    os.chmod(out, 0o604)
+    output.write_output(out, iter(["x" * 3_000_000, "end"]))
+    assert out.read_text() == "x" * 3_000_000 + "end" and stat.S_IMODE(out.stat().st_mode) == 0o604
+    assert [p.name for p in tmp_path.iterdir()] == ["out.json"]

@@ -3,7 +3,6 @@ directory) and written after it without damaging what is there."""
 
 from __future__ import annotations
 
-import errno
 import os
 import re
 import secrets
@@ -209,25 +208,58 @@ def _unnamed(directory: str) -> Optional[int]:
     if not flag or not os.path.isdir("/proc/self/fd"):
         return None
     try:
-        return os.open(directory, flag | os.O_WRONLY | os.O_CLOEXEC, 0o600)
+        return os.open(directory, flag | os.O_RDWR | os.O_CLOEXEC, 0o600)  # read back if it cannot be named
     except OSError:  # EOPNOTSUPP, EISDIR (older kernels), EINVAL: a named temporary file instead
         return None
 
 
 def _link_unnamed(fd: int, path: str) -> str:
-    """Give the unnamed file ``fd`` a fresh hidden name beside ``path``."""
+    """Give the unnamed file ``fd`` a fresh hidden name beside ``path``; where it cannot be
+    linked (a /proc that refuses), its bytes are copied to a named temporary file."""
     base = os.path.join(os.path.dirname(path), f".{os.path.basename(path)}.")
-    # linkat(AT_SYMLINK_FOLLOW) through /proc; os.link calls it only when given a dir_fd
-    # (plain link() would link the /proc entry itself: EXDEV)
-    fds = os.open("/proc/self/fd", os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
     try:
-        for _ in range(100):
-            tmp = base + secrets.token_hex(4)
+        # linkat(AT_SYMLINK_FOLLOW) through /proc; os.link calls it only when given a dir_fd
+        # (plain link() would link the /proc entry itself: EXDEV)
+        fds = os.open("/proc/self/fd", os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
+        try:
+            for _ in range(100):
+                tmp = base + secrets.token_hex(4)
+                try:
+                    os.link(str(fd), tmp, src_dir_fd=fds, follow_symlinks=True)
+                    return tmp
+                except FileExistsError:
+                    continue
+        finally:
+            os.close(fds)
+    except OSError:
+        pass
+    return _copied(fd, path)
+
+
+def _copied(fd: int, path: str) -> str:
+    """The unnamed file ``fd``'s bytes, mode and owner in a named temporary file beside ``path``."""
+    st = os.fstat(fd)
+    out, tmp = tempfile.mkstemp(prefix=f".{os.path.basename(path)}.", dir=os.path.dirname(path))
+    try:
+        offset = 0
+        while offset < st.st_size:
+            chunk = os.pread(fd, 1 << 20, offset)
+            if not chunk:
+                break
+            view = memoryview(chunk)
+            while view:  # a short write goes on where it stopped
+                view = view[os.write(out, view):]
+            offset += len(chunk)
+        if (st.st_uid, st.st_gid) != (os.geteuid(), os.getegid()):
             try:
-                os.link(str(fd), tmp, src_dir_fd=fds, follow_symlinks=True)
-                return tmp
-            except FileExistsError:
-                continue
-    finally:
-        os.close(fds)
-    raise FileExistsError(errno.EEXIST, "no free temporary name", base)
+                os.fchown(out, st.st_uid, st.st_gid)
+            except PermissionError:
+                pass
+        os.fchmod(out, stat.S_IMODE(st.st_mode))
+        os.fsync(out)
+    except BaseException:
+        os.close(out)
+        os.unlink(tmp)
+        raise
+    os.close(out)
+    return tmp
