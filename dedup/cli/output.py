@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import os
 import re
-import secrets
 import stat
 import sys
 import tempfile
@@ -181,12 +180,7 @@ def _write_atomic(target: Target, data) -> None:
             _put(fh, data)
             old = target.existing
             if old is not None:
-                if (old.st_uid, old.st_gid) != (os.geteuid(), os.getegid()):
-                    try:  # root writing a user's file: it stays theirs (before chmod, which it would clear)
-                        os.fchown(fh.fileno(), old.st_uid, old.st_gid)
-                    except PermissionError:
-                        pass
-                os.fchmod(fh.fileno(), stat.S_IMODE(old.st_mode))
+                _keep_owner_and_mode(fh.fileno(), old)
             else:
                 os.fchmod(fh.fileno(), 0o666 & ~_umask())
             os.fsync(fh.fileno())
@@ -213,49 +207,55 @@ def _unnamed(directory: str) -> Optional[int]:
         return None
 
 
+def _keep_owner_and_mode(fd: int, old: os.stat_result) -> None:
+    """``old``'s owner and mode on the file ``fd``: root writing a user's file leaves it
+    theirs (chown first: it would clear the mode's set-id bits)."""
+    if (old.st_uid, old.st_gid) != (os.geteuid(), os.getegid()):
+        try:
+            os.fchown(fd, old.st_uid, old.st_gid)
+        except PermissionError:
+            pass
+    os.fchmod(fd, stat.S_IMODE(old.st_mode))
+
+
 def _link_unnamed(fd: int, path: str) -> str:
     """Give the unnamed file ``fd`` a fresh hidden name beside ``path``; where it cannot be
     linked (a /proc that refuses), its bytes are copied to a named temporary file."""
-    base = os.path.join(os.path.dirname(path), f".{os.path.basename(path)}.")
     try:
-        # linkat(AT_SYMLINK_FOLLOW) through /proc; os.link calls it only when given a dir_fd
-        # (plain link() would link the /proc entry itself: EXDEV)
-        fds = os.open("/proc/self/fd", os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
-        try:
-            for _ in range(100):
-                tmp = base + secrets.token_hex(4)
-                try:
-                    os.link(str(fd), tmp, src_dir_fd=fds, follow_symlinks=True)
-                    return tmp
-                except FileExistsError:
-                    continue
-        finally:
-            os.close(fds)
+        return _linked(fd, os.path.join(os.path.dirname(path), f".{os.path.basename(path)}."))
     except OSError:
-        pass
-    return _copied(fd, path)
+        return _copied(fd, path)
+
+
+def _linked(fd: int, base: str) -> str:
+    # linkat(AT_SYMLINK_FOLLOW) through /proc; os.link calls it only when given a dir_fd
+    # (plain link() would link the /proc entry itself: EXDEV)
+    fds = os.open("/proc/self/fd", os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
+    try:
+        for _ in range(100):
+            tmp = base + os.urandom(4).hex()
+            try:
+                os.link(str(fd), tmp, src_dir_fd=fds, follow_symlinks=True)
+                return tmp
+            except FileExistsError:
+                continue
+        raise FileExistsError(f"no free temporary name {base}*")
+    finally:
+        os.close(fds)
 
 
 def _copied(fd: int, path: str) -> str:
-    """The unnamed file ``fd``'s bytes, mode and owner in a named temporary file beside ``path``."""
+    """The unnamed file ``fd``'s bytes, owner and mode in a named temporary file beside ``path``."""
     st = os.fstat(fd)
     out, tmp = tempfile.mkstemp(prefix=f".{os.path.basename(path)}.", dir=os.path.dirname(path))
     try:
         offset = 0
-        while offset < st.st_size:
-            chunk = os.pread(fd, 1 << 20, offset)
-            if not chunk:
+        while offset < st.st_size:  # in the kernel (Linux, as O_TMPFILE is)
+            sent = os.sendfile(out, fd, offset, st.st_size - offset)
+            if not sent:
                 break
-            view = memoryview(chunk)
-            while view:  # a short write goes on where it stopped
-                view = view[os.write(out, view):]
-            offset += len(chunk)
-        if (st.st_uid, st.st_gid) != (os.geteuid(), os.getegid()):
-            try:
-                os.fchown(out, st.st_uid, st.st_gid)
-            except PermissionError:
-                pass
-        os.fchmod(out, stat.S_IMODE(st.st_mode))
+            offset += sent
+        _keep_owner_and_mode(out, st)
         os.fsync(out)
     except BaseException:
         os.close(out)

@@ -62,7 +62,6 @@ class KeyParts:
         self.bits, self.dir, self.name, self.docs = bits, directory, name, docs
         self._mem: list[list[tuple[np.ndarray, np.ndarray]]] = [[] for _ in range(1 << bits)]
         self._held = 0  # bytes in ``_mem`` not yet written (on disk only)
-        self._written: set[int] = set()  # parts this object wrote to files
         self.filled = False  # set by the stage that added every document's entries
 
     def __len__(self) -> int:
@@ -91,7 +90,6 @@ class KeyParts:
         got, self._mem[p] = self._mem[p], []
         if not got:
             return
-        self._written.add(p)
         append_file(self._path(p, "keys"), b"".join(k.tobytes() for k, _ in got))
         if self.docs:
             append_file(self._path(p, "docs"), b"".join(d.tobytes() for _, d in got))
@@ -123,18 +121,16 @@ class KeyParts:
 
     def part(self, p: int) -> tuple[np.ndarray, np.ndarray | None]:
         """Part ``p``'s keys and documents (None unless kept), in the order they were added.
-        A part with no file (none written here, nor by a worker's copy of this object) is
+        A part with no file (written neither here nor by a worker's copy of this object) is
         read from memory: a small corpus never writes its parts (creating a file cost
         0.5-0.8 ms on a VM; a dozen articles made 660 of them)."""
-        if self.dir is None or (p not in self._written and not os.path.exists(self._path(p, "keys"))):
+        if self.dir is None or not os.path.exists(self._path(p, "keys")):
             got = self._mem[p]
             keys = np.concatenate([k for k, _ in got]).astype(np.uint64) if got else np.zeros(0, np.uint64)
             if not self.docs:
                 return keys, None
             return keys, np.concatenate([d for _, d in got]).astype(np.int32) if got else np.zeros(0, np.int32)
         self._write(p)  # what is held first: the file is then the whole part
-        if not os.path.exists(self._path(p, "keys")):
-            return np.zeros(0, np.uint64), np.zeros(0, np.int32) if self.docs else None
         keys = np.fromfile(self._path(p, "keys"), np.uint64)
         return keys, np.fromfile(self._path(p, "docs"), np.int32) if self.docs else None
 
@@ -143,7 +139,6 @@ class KeyParts:
         self._mem = [[] for _ in range(1 << self.bits)]
         self._held = 0
         self.filled = False
-        self._written = set()
         if self.dir is not None:  # every part's files: a worker's copy may have written some
             for p in range(1 << self.bits):
                 for what in ("keys", "docs"):
