@@ -101,3 +101,29 @@ def test_a_company_name_with_its_code_does_not_link_two_stories():
     code = "<" + ".".join(pseudo_word(rng)[:4].upper() for _ in range(3)) + ">"
     docs = _corpus(f"{name} {code} has")
     assert not _linked(dedup.cluster(docs))
+
+
+def test_an_apostrophe_after_a_capital_is_inside_a_name():
+    """"O'Driscoll", "D’Arcy": the capital after the apostrophe goes on with the name (one
+    fact), where a quote that opens after a space still starts its words afresh."""
+    from dedup.stages.facts import fact_mask
+    from dedup.stages.normalize import tokenize
+
+    text = "the coach kept faith with Murphy, O'Driscoll and D\u2019Arcy and said 'Nothing' here."
+    s, e, h = tokenize(text)
+    mask = fact_mask(text, s, e, h).tolist()
+    facts = {}
+    for a, b, u in zip(s.tolist(), e.tolist(), mask):
+        if u >= 0:
+            facts.setdefault(u, []).append(text[a:b])
+    assert sorted(facts.values()) == [["D", "Arcy"], ["Murphy"], ["O", "Driscoll"]]
+
+
+def test_a_team_sheet_of_names_with_apostrophes_does_not_link_two_stories():
+    """A team sheet whose names carry an apostrophe ("O'Driscoll, D'Arcy, O'Gara") is a
+    list of names like any other: the halves after the apostrophes are names too, not
+    wording that two different reports share."""
+    rng = random.Random(9)
+    names = [rng.choice("ODLN") + "'" + pseudo_word(rng).capitalize() for _ in range(22)]
+    sheet = "Ireland: " + ", ".join(names) + "."
+    assert not _linked(dedup.cluster(_corpus(sheet)))

@@ -58,6 +58,10 @@ _OPENERS = frozenset(SENTENCE_TERMINALS + ":\"'\u201c\u201d\u2018\u2019(\u00ab\u
 # (with the full stop's fullwidth, small and one-dot-leader forms: "Ｊ．Ｐ．Ｍｏｒｇａｎ", "U․S․";
 # the ideographic and other scripts' marks join words as a rule)
 _CLOSERS = frozenset(".!?:-\u2014\uff0e\ufe52\u2024")
+# An apostrophe after a capital letter is inside a name, not a quote that opens one: the
+# capital after it goes on with the name ("O'Driscoll", "D'Arcy", "N'Golo", "L'Or\u00e9al").
+# (After a small letter it is an elision, "l'Etat", "dell'Italia": left as it was.)
+_APOSTROPHES = frozenset("'\u2019")
 
 
 def code_points(text: str) -> np.ndarray:
@@ -175,8 +179,12 @@ def _sentence_starts(cps: np.ndarray, starts: np.ndarray, lo: np.ndarray) -> np.
     ch = cps[kk]
     opener = np.zeros(0, bool)
     if len(ch):  # a closing mark joined to the word opens nothing: it is inside a name or a code
-        joined = char_test(ch, _CLOSERS.__contains__) & (kk == starts[has] - 1)
-        opener = char_test(ch, _OPENERS.__contains__) & ~joined
+        touching = kk == starts[has] - 1
+        joined = char_test(ch, _CLOSERS.__contains__) & touching
+        inside = touching & (kk > lo[has]) & char_test(ch, _APOSTROPHES.__contains__)
+        if inside.any():  # after a capital letter too: an apostrophe inside a name
+            inside[inside] = char_test(cps[kk[inside] - 1], str.isupper)
+        opener = char_test(ch, _OPENERS.__contains__) & ~joined & ~inside
     brk = (ch == 10) | (ch == 13)
     prev = np.where(kk > lo[has], cps[np.maximum(kk - 1, 0)], 0)
     after_blank_line = (kk > lo[has]) & ((prev == 10) | (prev == 13))
