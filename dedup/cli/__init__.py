@@ -361,9 +361,9 @@ def _closed_std_fds() -> None:
 
 
 def _finished() -> None:
-    """The run is over, its output written and flushed: a Ctrl-C or SIGTERM now (while
-    the interpreter exits) must not turn its exit code into 130 or 143."""
-    for sig in (signal.SIGINT, signal.SIGTERM):
+    """The run is over, its output written and flushed: a Ctrl-C, SIGTERM or SIGHUP now
+    (while the interpreter exits) must not turn its exit code into 130, 143 or 129."""
+    for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
         while True:
             try:
                 # SIG_IGN outlives the interpreter's exit, which resets a Python handler
@@ -378,9 +378,13 @@ def main(argv: Optional[list[str]] = None) -> None:
     """Entry point: run the app and exit with its code (``argv`` None: this process's
     command line, and the process ends with the run)."""
     # SIGTERM unwinds like Ctrl-C does, so a killed run still removes its workspace;
-    # both are remembered, in case a finalizer swallows the KeyboardInterrupt.
+    # both are remembered, in case a finalizer swallows the KeyboardInterrupt. SIGHUP
+    # too (the terminal or ssh session closed), unless it is ignored (`nohup dedup ...`):
+    # its default ended the run at once, leaving the workspace in TMPDIR, exit 129.
     signal.signal(signal.SIGTERM, terminate)
     signal.signal(signal.SIGINT, terminate)
+    if signal.getsignal(signal.SIGHUP) != signal.SIG_IGN:
+        signal.signal(signal.SIGHUP, terminate)
     sys.unraisablehook = quiet_unraisable
     _closed_std_fds()
     stdout = sys.stdout

@@ -188,7 +188,7 @@ _SIGNALS: list[int] = []  # the termination signals received
 
 
 def terminate(signum, frame) -> None:
-    """SIGTERM and SIGINT: unwind (KeyboardInterrupt), so a killed run still removes its
+    """SIGTERM, SIGINT and SIGHUP: unwind (KeyboardInterrupt), so a killed run still removes its
     workspace. Remembered too: an exception raised while a finalizer runs is printed
     and dropped, and the run would then finish as if never stopped."""
     _SIGNALS.append(signum)

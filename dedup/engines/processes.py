@@ -69,13 +69,15 @@ def _die_with(parent: int) -> None:
         os._exit(1)
 
 
-_STOPS = {signal.SIGINT, signal.SIGTERM}
+_STOPS = {signal.SIGINT, signal.SIGTERM, signal.SIGHUP}
 
 
 def _quiet_worker(parent: int | None = None) -> None:
     # The parent handles Ctrl-C and SIGTERM and stops the pool; a worker just ends.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    if signal.getsignal(signal.SIGHUP) != signal.SIG_IGN:  # ignored under nohup: stays so
+        signal.signal(signal.SIGHUP, signal.SIG_DFL)
     signal.pthread_sigmask(signal.SIG_UNBLOCK, _STOPS)  # blocked since the fork (_start): a SIGTERM then ends us now
     if parent is not None:
         _die_with(parent)
@@ -166,7 +168,7 @@ def _start(processes: int, initializer, initargs) -> _Pool:
     be started (no file descriptors, memory, processes or threads to spare) is a
     :class:`~dedup.errors.ResourceError`, with nothing of it left running.
 
-    SIGINT and SIGTERM are blocked meanwhile, and stay blocked in a new worker until its
+    SIGINT, SIGTERM and SIGHUP are blocked meanwhile, and stay blocked in a new worker until its
     initializer has reset their handlers (:func:`_quiet_worker`): a worker forked with
     this process's handlers (the CLI's raise KeyboardInterrupt) lost a SIGTERM in a
     finalizer, then waited for tasks for ever while the failed Pool joined it."""
