@@ -177,3 +177,55 @@ def test_no_more_workers_than_four_per_core_nor_than_the_work_has_items(one_core
     with Workers(_square, 0, 40) as workers:
         assert [v for v, _ in workers.submit([1, 2, 3]).get()] == [1, 4, 9]
     assert (engine.jobs, one_core) == (4, [4, 3, 3])
+
+
+def _no_room():
+    raise MemoryError
+
+
+class _Unreadable:
+    """A result the parent cannot unpickle: as at a ``ulimit -v``, where unpickling a
+    worker's result in the pool's result thread raised MemoryError."""
+
+    def __reduce__(self):
+        return (_no_room, ())
+
+
+def _unreadable_at(n, x):
+    return _Unreadable() if x == n else x
+
+
+def _within(seconds, work):
+    """``work()``'s exception or value, in a thread: a hang fails the test instead of
+    blocking it (the thread is left behind)."""
+    out: list = []
+
+    def go():
+        try:
+            out.append(work())
+        except BaseException as exc:
+            out.append(exc)
+
+    thread = threading.Thread(target=go, daemon=True)
+    thread.start()
+    thread.join(seconds)
+    assert not thread.is_alive(), "hung"
+    return out[0]
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="workers are forked")
+def test_a_result_that_cannot_be_read_stops_the_run_not_hangs_it(capfd):
+    """The pool's result thread died of the MemoryError (a traceback on stderr) and the
+    run then waited for ever for results no thread would read (`ulimit -v 400000`,
+    300 articles, 2 jobs: 2 hangs in 3 runs)."""
+    from dedup.errors import ResourceError
+
+    got = _within(30, lambda: list(run(_unreadable_at, 5, range(40), 2)))
+    assert isinstance(got, ResourceError) and "cannot read a worker process's result: out of memory" in str(got), got
+    with Workers(_unreadable_at, 2, 2) as workers:
+        got = _within(30, lambda: workers.submit([0, 1, 2, 3]).get())
+        kept = list(workers._pool._pool)
+    assert isinstance(got, ResourceError), got
+    assert all(not w.is_alive() for w in kept)  # stopped, though terminate() cannot run without its result thread
+    assert "Traceback" not in capfd.readouterr().err
+    assert list(run(_unreadable_at, -1, range(40), 2)) == list(range(40))  # the next run is unharmed

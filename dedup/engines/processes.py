@@ -123,7 +123,7 @@ STOP_WAIT = 2.0  # seconds a stopping pool is waited for; its workers are killed
 POLL = 0.5  # seconds between looks at the workers while a result is awaited
 
 
-def _result(pending, workers: list):
+def _result(pending, workers: list, pool: "_Pool"):
     """``pending.get()``, watching ``workers`` (the pool's first) meanwhile: a worker that
     ends before the pool is stopped was killed (the out-of-memory killer, a signal), and
     the task it held would never finish; ``multiprocessing.Pool`` starts another worker
@@ -131,8 +131,20 @@ def _result(pending, workers: list):
     index load, whose worker died reading a task, left half of it in the pipe the workers
     share and hung on its next batch). Raises :class:`~dedup.errors.EngineError` instead,
     for every result asked for after the death. (The first workers suffice: a pool gets
-    others only after one of them died.)"""
+    others only after one of them died.)
+
+    ``pool``'s result thread is watched too: a result it could not read (out of memory
+    while unpickling it, at a ``ulimit -v``) ended that thread with a traceback on
+    stderr, and every result was then awaited for ever. That is a
+    :class:`~dedup.errors.ResourceError` (out of memory) or an
+    :class:`~dedup.errors.EngineError`."""
     while True:
+        if pool.unread:
+            exc = pool.unread[0]
+            why = exhausted(exc)
+            if why:
+                raise ResourceError(f"cannot read a worker process's result: {why}")
+            raise EngineError(f"cannot read a worker process's result ({type(exc).__name__}: {exc}): the run is stopped")
         for w in workers:
             if w.exitcode is not None:
                 how = f"killed by signal {-w.exitcode}" if w.exitcode < 0 else f"exit code {w.exitcode}"
@@ -144,7 +156,25 @@ def _result(pending, workers: list):
 
 
 class _Pool(multiprocessing.pool.Pool):
-    """A pool whose failed start leaves no worker behind and never waits on one."""
+    """A pool whose failed start leaves no worker behind and never waits on one, and
+    whose result thread ends quietly, saying why in ``unread``, when a result cannot be
+    read (:func:`_result`)."""
+
+    def _setup_queues(self):
+        super()._setup_queues()
+        self.unread: list[BaseException] = []
+        get, unread = self._quick_get, self.unread
+
+        def quick_get():
+            try:
+                return get()
+            except (OSError, EOFError):  # the pool's own end: the thread ends as it would
+                raise
+            except Exception as exc:  # e.g. MemoryError unpickling a result
+                unread.append(exc)
+                raise EOFError from exc  # the thread ends without a traceback
+
+        self._quick_get = quick_get
 
     def __init__(self, *args, **kwargs):
         try:
@@ -238,6 +268,9 @@ def _stop(pool) -> None:
         finally:
             done.release()
 
+    if getattr(pool, "unread", None):  # its result thread is gone: terminate() would fail an assertion
+        _abandon(pool)
+        return
     try:
         _thread.start_new_thread(stop, ())
     except (RuntimeError, MemoryError):
@@ -281,7 +314,7 @@ def run(func: Callable[[Any, Any], Any], state: Any, items: Iterable, jobs: int)
             started = list(pool._pool)  # the workers forked now (Pool replaces a dead one in _pool)
             flight = deque(pool.apply_async(_call, (item,)) for item in islice(rest, WINDOW * workers))
             while flight:
-                result = _result(flight.popleft(), started)
+                result = _result(flight.popleft(), started, pool)
                 for item in islice(rest, 1):
                     flight.append(pool.apply_async(_call, (item,)))
                 yield result
@@ -302,11 +335,11 @@ def _init_kept(state, func, parent: int) -> None:
 class _Watched:
     """A pool's pending result whose ``get()`` notices a killed worker (:func:`_result`)."""
 
-    def __init__(self, pending, workers: list):
-        self._pending, self._workers = pending, workers
+    def __init__(self, pending, workers: list, pool: _Pool):
+        self._pending, self._workers, self._pool = pending, workers, pool
 
     def get(self):
-        return _result(self._pending, self._workers)
+        return _result(self._pending, self._workers, self._pool)
 
 
 class _Done:
@@ -338,7 +371,7 @@ class Workers:
             # The first workers: a death among them breaks the pool for every later batch
             # too (a worker killed while it read a task leaves half of it in the shared pipe).
             self._started = list(self._pool._pool)
-        return _Watched(self._pool.map_async(_call, items, chunksize=1), self._started)
+        return _Watched(self._pool.map_async(_call, items, chunksize=1), self._started, self._pool)
 
     def close(self) -> None:
         """Stop the workers, tasks in flight or not (:func:`_stop`)."""
