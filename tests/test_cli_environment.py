@@ -338,7 +338,7 @@ def test_a_signal_after_the_run_does_not_change_its_exit_code(sig, tmp_path):
 
 # --- a hangup (the terminal or ssh session closed) ----------------------------------
 
-def _hangup_run(tmp_path, preexec=None):
+def _hangup_run(tmp_path, preexec=None, engine="local"):
     """A 2-job run on 2,000 articles, its process group sent SIGHUP once its workspace
     exists (as when the terminal closes): the exit code, stderr, what TMPDIR keeps,
     and the output path."""
@@ -353,11 +353,14 @@ def _hangup_run(tmp_path, preexec=None):
     out = tmp_path / "out.json"
     env = {k: v for k, v in os.environ.items() if k not in _CLEAN}
     env["TMPDIR"] = str(work)
-    proc = subprocess.Popen([*DEDUP, "cluster", str(corpus), "-f", "json", "-q", "-j", "2", "-o", str(out)],
+    proc = subprocess.Popen([*DEDUP, "cluster", str(corpus), "-f", "json", "-q", "-j", "2", "-o", str(out),
+                             "--engine", engine],
                             env=env, stderr=subprocess.PIPE, stdin=subprocess.DEVNULL, text=True,
                             start_new_session=True, preexec_fn=preexec)
     deadline = time.time() + 60
-    while not any(p.name.startswith("dedup-") for p in work.iterdir()) and time.time() < deadline:
+    # the run's workspace (with Dask: once the cluster is up; its scratch comes first)
+    while not any(p.name.startswith("dedup-") and not p.name.startswith("dedup-dask-") for p in work.iterdir()) \
+            and time.time() < deadline:
         time.sleep(0.02)
     time.sleep(0.3)
     os.killpg(proc.pid, signal.SIGHUP)
@@ -381,3 +384,58 @@ def test_a_hangup_ignored_as_under_nohup_lets_the_run_finish(tmp_path):
     code, err, left, out = _hangup_run(tmp_path, preexec=lambda: signal.signal(signal.SIGHUP, signal.SIG_IGN))
     assert (code, err, left) == (0, "", [])
     assert json.loads(out.read_text())["documents"]
+
+
+@linux
+def test_a_hangup_stops_a_dask_run_without_a_traceback(tmp_path):
+    """The hangup reached the Dask cluster's processes too: with this process handling
+    it, multiprocessing's resource tracker died of it and its successor printed a
+    KeyError traceback for each name it was told of (a screenful)."""
+    pytest.importorskip("distributed")
+    code, err, left, out = _hangup_run(tmp_path, engine="dask")
+    assert code == 130, (code, err)
+    assert "Traceback" not in err and "resource_tracker" not in err, err
+    assert left == []
+    assert not out.exists()
+
+
+_IN_CLUSTER_START = """
+import os, signal, sys
+import distributed
+
+class Stopped(distributed.LocalCluster):
+    def __init__(self, *args, **kwargs):
+        os.kill(os.getpid(), signal.%s)  # as a Ctrl-C or hangup in the cluster's start
+        super().__init__(*args, **kwargs)
+
+distributed.LocalCluster = Stopped
+
+if __name__ == "__main__":
+    from dedup.cli import main
+    sys.argv = ["dedup", *sys.argv[1:]]
+    main()
+"""
+
+
+@linux
+@pytest.mark.parametrize("sig", ["SIGINT", "SIGHUP"])
+def test_a_stop_while_the_dask_cluster_starts_stops_the_run(sig, tmp_path):
+    """The cluster started with SIGINT ignored in this process (for its workers to
+    inherit): a Ctrl-C then was lost, and the run went on to exit 0 (the kernel gave it
+    to a thread that did not block it, numpy's BLAS, or the resource tracker's start
+    unblocked it)."""
+    pytest.importorskip("distributed")
+    script = tmp_path / "stopped.py"
+    script.write_text(_IN_CLUSTER_START % sig)
+    out = tmp_path / "out.json"
+    env = {k: v for k, v in os.environ.items() if k not in _CLEAN}
+    env["TMPDIR"] = str(tmp_path)
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [os.getcwd(), env.get("PYTHONPATH")]))
+    run = subprocess.run([sys.executable, str(script), "cluster", str(SEEDS), "--engine", "dask", "-j", "2", "-q",
+                          "-f", "json", "-o", str(out)], capture_output=True, env=env, stdin=subprocess.DEVNULL,
+                         timeout=120)
+    err = run.stderr.decode()
+    assert run.returncode == 130, (run.returncode, err)
+    assert "Traceback" not in err, err
+    assert not out.exists()
+    assert not [p.name for p in tmp_path.iterdir() if p.name.startswith("dedup-")]

@@ -53,24 +53,30 @@ def probe(address: str, timeout: float) -> None:
 def local_cluster(distributed, workers: int, scratch: str):
     """A LocalCluster of ``workers`` processes, one thread each, their scratch space in
     ``scratch`` (Dask's default, ``dask-scratch-space`` in TMPDIR, outlived every run).
-    Its processes start with
-    SIGINT ignored, which they inherit (a Ctrl-C reaches the terminal's whole process
-    group: each worker printed its KeyboardInterrupt's traceback; this process stops
-    them). Here SIGINT is also blocked meanwhile, so that one arriving then stays pending
-    and stops the run once the handler is back. Stopped while it starts, what it started
-    is closed (distributed's exit hook asserted on a half-made one)."""
+    Its processes start with SIGINT and SIGHUP blocked, which they keep (a Ctrl-C
+    reaches the terminal's whole process group: each worker printed its
+    KeyboardInterrupt's traceback; a hangup killed multiprocessing's resource tracker,
+    whose successor printed a KeyError traceback for every name it was told of; this
+    process stops them). They are blocked, not ignored, here: a signal this process
+    ignored was lost (a Ctrl-C in the cluster's start, about 1.5 s, let the run finish
+    with exit 0): the thread given it by the kernel may be any that does not block it
+    (numpy's BLAS threads), and the resource tracker's start unblocks SIGINT. So the
+    tracker is started first, then both are blocked again for the cluster's threads and
+    processes; one arriving meanwhile stops the run once they are unblocked. Stopped
+    while it starts, what it started is closed (distributed's exit hook asserted on a
+    half-made one)."""
     import signal
+    from multiprocessing import resource_tracker
 
     import dask
     from distributed.deploy.spec import SpecCluster
 
     before = set(SpecCluster._instances)
-    blocked = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+    stops = {signal.SIGINT, signal.SIGHUP}
+    blocked = signal.pthread_sigmask(signal.SIG_BLOCK, stops)
     try:
-        previous = signal.signal(signal.SIGINT, signal.SIG_IGN)  # the workers inherit it
-    except ValueError:  # not the main thread: signals are not ours to set
-        previous = None
-    try:
+        resource_tracker.ensure_running()  # it inherits them blocked, and unblocks SIGINT here
+        signal.pthread_sigmask(signal.SIG_BLOCK, stops)
         # Every server (scheduler, nannies, workers) makes its scratch directory where
         # the configuration says; local_directory reaches only the workers.
         with dask.config.set({"temporary-directory": scratch}):
@@ -85,7 +91,5 @@ def local_cluster(distributed, workers: int, scratch: str):
                 pass
         raise
     finally:
-        if previous is not None:
-            signal.signal(signal.SIGINT, previous)
-        if signal.SIGINT not in blocked:  # a Ctrl-C pending meanwhile is delivered now
-            signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
+        if stops - blocked:  # a Ctrl-C or hangup pending meanwhile is delivered now
+            signal.pthread_sigmask(signal.SIG_UNBLOCK, stops - blocked)
