@@ -439,3 +439,24 @@ def test_a_stop_while_the_dask_cluster_starts_stops_the_run(sig, tmp_path):
     assert "Traceback" not in err, err
     assert not out.exists()
     assert not [p.name for p in tmp_path.iterdir() if p.name.startswith("dedup-")]
+
+
+@linux
+@pytest.mark.parametrize("locale", [{}, {"LC_ALL": "C", "PYTHONUTF8": "0", "PYTHONCOERCECLOCALE": "0"}])
+def test_a_path_not_utf8_is_named_with_its_bytes_in_every_message(locale, tmp_path):
+    """An input's name showed its bad byte as ``\\xff``, but an --output path or an index
+    path as ``\\udcff`` (the surrogate Python decodes it to, written by stderr's error
+    handler); in the C locale every non-ASCII byte of those was a ``\\udcNN``."""
+    env = {k: v for k, v in os.environ.items() if k not in _CLEAN}
+    env.pop("LANG", None)
+    env.update(locale)
+    base = os.fsencode(tmp_path)
+    for args, code in [([b"cluster", base + b"/nope_\xff_\xc3\xa9"], 3),
+                       ([b"cluster", os.fsencode(SEEDS), b"-q", b"-o", base + b"/nodir_\xff_\xc3\xa9/x.json"], 4),
+                       ([b"index", b"stats", base + b"/ix_\xff_\xc3\xa9.db"], 5)]:
+        run = subprocess.run([sys.executable, "-m", "dedup", *args], capture_output=True, env=env,
+                             stdin=subprocess.DEVNULL, timeout=60)
+        err = run.stderr.decode("ascii", "replace")
+        assert run.returncode == code, err
+        assert err.count("\n") == 1 and "\\udc" not in err, err
+        assert "_\\xff_" in err, err

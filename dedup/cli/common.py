@@ -140,10 +140,22 @@ class StdoutConsole(Console):
 _CONTROLS = re.compile(f"[\\x00-\\x08\\x0a-\\x1f\\x7f-\\x9f{BIDI}\u2028\u2029]")
 
 
+# A path's bytes that are not UTF-8 (or not ASCII, in the C locale) as Python decodes
+# them from the command line or a directory: surrogates U+DC80..U+DCFF.
+_ESCAPED_BYTES = re.compile("[\udc80-\udcff]+")
+
+
+def _as_bytes(run: str) -> str:
+    """A run of escaped bytes as the file names of ids show them: UTF-8 decoded, the rest
+    ``\\xNN`` (not ``\\udcNN``, which stderr's error handler wrote)."""
+    return bytes(ord(c) - 0xDC00 for c in run).decode("utf-8", "backslashreplace")
+
+
 def one_line(text: str) -> str:
     """``text`` kept to one line of a terminal: control characters (a newline in a file
     name, an escape sequence, a right-to-left override) written as Python escapes
-    (``\\n``, ``\\x1b``, ``\\u202e``)."""
+    (``\\n``, ``\\x1b``, ``\\u202e``); a path's bytes that are not UTF-8 as ``\\xNN``."""
+    text = _ESCAPED_BYTES.sub(lambda m: _as_bytes(m.group()), text)
     return _CONTROLS.sub(lambda m: m.group().encode("unicode_escape").decode("ascii"), text)
 
 
