@@ -2,6 +2,7 @@
 writes fail with one line and exit 5, and nothing committed is lost or written over."""
 
 import hashlib
+import json
 import os
 import shutil
 import sqlite3
@@ -364,3 +365,52 @@ def test_an_index_closed_by_a_progress_callback_mid_load_is_one_error(tmp_path):
         ix.add_many(seed_docs(), progress=progress)
     with pytest.raises(dedup.IndexFileError, match="the index is closed"):
         len(ix)
+
+
+@pytest.fixture
+def full_disk(tmp_path):
+    """A directory on a tmpfs of 2 MiB (root only), to be filled by the test."""
+    import subprocess
+
+    where = tmp_path / "disk"
+    where.mkdir()
+    if os.geteuid() != 0 or subprocess.run(["mount", "-t", "tmpfs", "-o", "size=2m", "tmpfs", str(where)],
+                                           capture_output=True).returncode != 0:
+        pytest.skip("mounting a small tmpfs needs root")
+    try:
+        yield where
+    finally:
+        subprocess.run(["umount", "-l", str(where)], capture_output=True)
+
+
+def test_a_full_disk_still_reads_the_index_and_refuses_writes_in_one_line(run_cli, tmp_path, seeds_dir, full_disk):
+    """On a full disk SQLite cannot make the WAL's -shm file and says only "disk I/O
+    error" (SQLITE_IOERR_SHMSIZE): `index stats|query|clusters` failed (exit 5, `disk
+    error on the index ... any unfinished change was undone`) though they write nothing."""
+    import shutil
+
+    built = tmp_path / "i.db"
+    assert run_cli("index", "add", "-q", built, seeds_dir)[0] == 0
+    code, expected, _ = run_cli("index", "clusters", built, "-f", "json")
+    assert code == 0
+    db = full_disk / "i.db"
+    shutil.copyfile(built, db)
+    fd = os.open(full_disk / "fill", os.O_WRONLY | os.O_CREAT)  # the rest of the disk
+    try:
+        for size in (65536, 4096, 512, 1):
+            try:
+                while os.write(fd, b"\0" * size):
+                    pass
+            except OSError:
+                pass
+    finally:
+        os.close(fd)
+    for f in (str(db) + "-shm", str(db) + "-wal"):
+        assert not os.path.exists(f)
+    code, out, err = run_cli("index", "stats", db)
+    assert (code, err) == (0, ""), err
+    assert run_cli("index", "clusters", db, "-f", "json") == (0, expected, "")
+    code, out, err = run_cli("index", "query", db, next(seeds_dir.iterdir()), "-f", "json")
+    assert code == 0 and json.loads(out)["results"], err
+    code, out, err = run_cli("index", "add", db, seeds_dir)
+    assert code == 5 and err.count("\n") == 1 and "is the disk full?" in err, err

@@ -20,7 +20,7 @@ from rich.console import Console
 from rich.table import Table
 
 from ..errors import InputError
-from ..index.errors import DuplicateIdError, IndexFileError, IndexReadOnlyError
+from ..index.errors import DuplicateIdError, IndexFileError, IndexFullError, IndexReadOnlyError
 from .common import (Format, OutputError, ProgressBar, ReaderGone, StdoutConsole, max_warnings_option, one_line,
                      to_stderr, warn_all, with_fields)
 from .output import check_output_option, write_output
@@ -55,10 +55,11 @@ def _settings(**given) -> Optional[Config]:
 
 def _open_to_read(db: str) -> Index:
     """Open for reading: writable when the file and its directory allow (so an older
-    schema is upgraded and the clustering cache kept), else read-only."""
+    schema is upgraded and the clustering cache kept), else read-only (also on a full
+    disk, where SQLite cannot make the -shm file a writer needs)."""
     try:
         return Index.open(db, create=False)
-    except IndexReadOnlyError:
+    except (IndexReadOnlyError, IndexFullError):
         return Index.open(db, readonly=True)
 
 

@@ -23,6 +23,12 @@ def kind(exc: sqlite3.DatabaseError) -> str:
     return ""
 
 
+def no_room_for_shm(exc: sqlite3.DatabaseError) -> bool:
+    """SQLite could not grow the WAL's shared-memory (-shm) file: the disk is full. It
+    says only "disk I/O error" (SQLITE_IOERR_SHMSIZE), at the first read of a connection."""
+    return getattr(exc, "sqlite_errorname", "") == "SQLITE_IOERR_SHMSIZE"
+
+
 def translate(exc: sqlite3.DatabaseError, path: str) -> IndexFileError:
     """One line saying what an SQLite error means for the user."""
     msg, code = str(exc), kind(exc)
@@ -35,6 +41,9 @@ def translate(exc: sqlite3.DatabaseError, path: str) -> IndexFileError:
     if code == "SQLITE_READONLY" or code == "SQLITE_CANTOPEN" and _unwritable(path):
         return IndexReadOnlyError(f"{path}: the index is read-only (the file or its directory cannot be "
                                   f"written); nothing was written to it")
+    if no_room_for_shm(exc):
+        return IndexFullError(f"{path}: no room for the index's -shm file beside it (is the disk full?): {msg}; "
+                              "nothing was written to it")
     if code == "SQLITE_FULL":
         return IndexFullError(f"{path}: cannot write the index: {msg}; the unfinished change was undone")
     if code == "SQLITE_IOERR":

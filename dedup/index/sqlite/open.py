@@ -10,7 +10,7 @@ import stat
 from urllib.parse import quote
 
 from ..errors import IndexFileError
-from .errors import kind
+from .errors import kind, no_room_for_shm
 from .schema import APPLICATION_ID
 
 _KINDS = ((stat.S_ISDIR, "a directory"), (stat.S_ISBLK, "a block device"), (stat.S_ISCHR, "a character device"),
@@ -57,7 +57,8 @@ def _open(path: str, timeout: float, mode: str, immutable: bool = False) -> sqli
 
 def _readable(db: sqlite3.Connection, path: str, timeout: float) -> tuple[sqlite3.Connection, bool]:
     """A read-only connection that can read, and whether it reads the file as immutable:
-    where the WAL's shared-memory file cannot be made (a read-only directory). SQLite then
+    where the WAL's shared-memory file cannot be made (a read-only directory; a full disk,
+    where SQLite says only "disk I/O error" and every command failed so). SQLite then
     reads the main file alone, so a -wal file with changes in it is refused (its
     committed documents would be missing without a word), and a writer reaching the file
     by another path (a read-only mount of a writable directory) is the caller's to notice
@@ -66,7 +67,7 @@ def _readable(db: sqlite3.Connection, path: str, timeout: float) -> tuple[sqlite
         db.execute("SELECT count(*) FROM sqlite_master").fetchone()
         return db, False
     except sqlite3.OperationalError as exc:
-        if kind(exc) not in ("SQLITE_CANTOPEN", "SQLITE_READONLY"):
+        if kind(exc) not in ("SQLITE_CANTOPEN", "SQLITE_READONLY") and not no_room_for_shm(exc):
             raise
     db.close()
     try:
@@ -75,9 +76,9 @@ def _readable(db: sqlite3.Connection, path: str, timeout: float) -> tuple[sqlite
         pending = False
     if pending:
         raise IndexFileError(f"{path}: its write-ahead log ({os.path.basename(path)}-wal) holds changes that a "
-                             "reader in a read-only directory cannot apply (SQLite must create the -shm file "
-                             "beside it): read the index where its directory can be written, or once its writer "
-                             "has closed it")
+                             "reader in a read-only directory or on a full disk cannot apply (SQLite must create "
+                             "the -shm file beside it): read the index where its directory can be written, or once "
+                             "its writer has closed it")
     db = _open(path, timeout, "ro", immutable=True)
     db.execute("SELECT count(*) FROM sqlite_master").fetchone()
     return db, True
