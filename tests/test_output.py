@@ -249,3 +249,17 @@ def test_an_unnamed_file_that_cannot_be_linked_is_copied_into_place(tmp_path, mo
     output.write_output(out, iter(["x" * 3_000_000, "end"]))
     assert out.read_text() == "x" * 3_000_000 + "end" and stat.S_IMODE(out.stat().st_mode) == 0o604
     assert [p.name for p in tmp_path.iterdir()] == ["out.json"]
+
+
+def test_a_dash_is_stdout_and_dot_slash_dash_a_file(run_cli, corpus, tmp_path, monkeypatch):
+    """``-o -`` writes to stdout, as ``-`` reads stdin; a file called ``-`` is ``./-``."""
+    monkeypatch.chdir(tmp_path)
+    expected = _expected(run_cli, corpus)
+    code, out, _ = run_cli("cluster", corpus, "-f", "json", "-o", "-")
+    assert (code, out) == (0, expected)
+    assert not (tmp_path / "-").exists()
+    code, out, _ = run_cli("compare", corpus / sorted(os.listdir(corpus))[3], corpus / sorted(os.listdir(corpus))[4],
+                           "-f", "json", "-o", "-")
+    assert code == 0 and json.loads(out)["kind"] and not (tmp_path / "-").exists()
+    assert run_cli("cluster", corpus, "-f", "json", "-o", "./-")[0] == 0
+    assert (tmp_path / "-").read_text() == expected

@@ -31,7 +31,7 @@ from ..errors import ConfigError, DedupError, exhausted
 from .common import (CheckedStream, Format, ProgressBar, ReaderGone, StdoutConsole, err_console, one_line,
                      max_warnings_option, quiet_unraisable, stopped, terminate, to_stderr, warn, warn_all,
                      with_fields)
-from .output import check_output_option, write_output
+from .output import check_output_option, dash_is_stdout, write_output
 from .compare_cmd import compare_cmd
 from .defaults import config_defaults
 from .eval_cmd import eval_cmd
@@ -111,8 +111,8 @@ def cluster_cmd(
                                            "on stdin; URLs and globs (s3://bucket/news/*.jsonl.gz, file://, https://) "
                                            "through fsspec."),
     fmt: Format = typer.Option(Format.table, "--format", "-f", help="Output format."),
-    output: Optional[str] = typer.Option(None, "--output", "-o", metavar="FILE",
-                                         help="Write here, not to stdout (never over an input)."),
+    output: Optional[str] = typer.Option(None, "--output", "-o", metavar="FILE", callback=dash_is_stdout,
+                                         help="Write here, not to stdout (never over an input; - is stdout)."),
     output_dir: Optional[str] = typer.Option(
         None, "--output-dir", metavar="DIR|URL",
         help="Write sharded JSONL (clusters/, links/, documents/, _manifest.json) here, by the workers; a new or "

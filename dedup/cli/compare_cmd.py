@@ -18,7 +18,7 @@ from rich.text import Text
 
 from ..errors import InputError
 from .common import console_width, warn, with_fields
-from .output import check_output_option, write_output
+from .output import check_output_option, dash_is_stdout, write_output
 from .lazy import lazy
 from .show import KIND_STYLE, clean, passage_table
 
@@ -68,8 +68,8 @@ def compare_cmd(
     b: str = typer.Argument(..., help="Another text file (or document id)."),
     corpus: Optional[List[str]] = typer.Option(None, "--corpus", "-c", help="Read A and B as ids of this corpus."),
     fmt: CompareFormat = typer.Option(CompareFormat.table, "--format", "-f", help="Output format."),
-    output: Optional[str] = typer.Option(None, "--output", "-o", metavar="FILE",
-                                         help="Write here, not to stdout (never over an input)."),
+    output: Optional[str] = typer.Option(None, "--output", "-o", metavar="FILE", callback=dash_is_stdout,
+                                         help="Write here, not to stdout (never over an input; - is stdout)."),
     fields=None,  # the --*-field flags, added by with_fields
 ) -> int:
     """Align two texts on their own: passages side by side, word differences marked."""

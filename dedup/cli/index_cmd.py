@@ -23,7 +23,7 @@ from ..errors import InputError
 from ..index.errors import DuplicateIdError, IndexFileError, IndexFullError, IndexReadOnlyError
 from .common import (Format, OutputError, ProgressBar, ReaderGone, StdoutConsole, max_warnings_option, one_line,
                      to_stderr, warn_all, with_fields)
-from .output import check_output_option, write_output
+from .output import check_output_option, dash_is_stdout, write_output
 from .lazy import lazy
 
 Config = lazy("dedup.config", "Config")
@@ -217,8 +217,8 @@ def query_cmd(
     db: str = typer.Argument(..., help="Index file or redis:// URL."),
     file: str = typer.Argument(..., help="An article (.txt, .md, .html) or a file or directory of articles (JSONL, WARC, CSV/TSV, Parquet), as cluster reads them; - for JSONL on stdin."),
     fmt: QueryFormat = typer.Option(QueryFormat.table, "--format", "-f", help="Output format."),
-    output: Optional[str] = typer.Option(None, "--output", "-o", metavar="FILE",
-                                         help="Write here, not to stdout (never over an input)."),
+    output: Optional[str] = typer.Option(None, "--output", "-o", metavar="FILE", callback=dash_is_stdout,
+                                         help="Write here, not to stdout (never over an input; - is stdout)."),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No warnings (as `index add -q`)."),
     max_warnings: int = max_warnings_option(),
     fields=None,  # the --*-field flags, added by with_fields
@@ -347,7 +347,8 @@ def _companions(db: str) -> list[tuple[str, str]]:
 def clusters_cmd(
     db: str = typer.Argument(..., help="Index file or redis:// URL."),
     fmt: Format = typer.Option(Format.table, "--format", "-f", help="Output format."),
-    output: Optional[str] = typer.Option(None, "--output", "-o", metavar="FILE", help="Write here, not to stdout."),
+    output: Optional[str] = typer.Option(None, "--output", "-o", metavar="FILE", callback=dash_is_stdout,
+                                         help="Write here, not to stdout (- is stdout)."),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar."),
 ) -> int:
     """The clusters of every indexed document: the same as ``dedup cluster`` on them."""

@@ -70,6 +70,12 @@ def resolve_output(path: Union[str, os.PathLike]) -> Target:
     raise OutputError(f"{path}: cannot write: too many levels of symbolic links")
 
 
+def dash_is_stdout(value: Optional[str]) -> Optional[str]:
+    """``--output -`` writes to stdout, as no ``--output`` does (``-`` reads stdin as an
+    input; ``./-`` names a file called ``-``)."""
+    return None if value == "-" else value
+
+
 def check_output_option(output: Optional[str], inputs: Sequence[Union[str, os.PathLike]],
                         reserved: Sequence[tuple[str, str]] = ()) -> None:
     """A command's ``--output`` checked before its work (a wrong path must not cost the
