@@ -6,6 +6,7 @@ import hashlib
 import json
 import os
 import sqlite3
+import stat
 import subprocess
 import sys
 
@@ -269,3 +270,18 @@ def test_index_add_with_a_missing_input_creates_no_index(run_cli, tmp_path):
         code, out, err = run_cli("index", "add", db, *inputs)
         assert (code, out) == (3, "") and err.startswith(f"dedup: error: {inputs[-1].as_posix()}: {why}")
         assert list(tmp_path.glob("new.db*")) == []
+
+
+@pytest.mark.parametrize("umask, mode", [(0o002, 0o664), (0o022, 0o644), (0o077, 0o600)])
+def test_a_new_index_and_its_wal_take_the_mode_the_umask_gives(tmp_path, umask, mode):
+    """As every other output: SQLite made the file 0644 at most, so under umask 002 the
+    group a team shares an index with could not add to it."""
+    path = tmp_path / "i.db"
+    old = os.umask(umask)
+    try:
+        with dedup.Index.open(path) as index:
+            index.add({"id": "a", "text": "The council approved the new budget on Tuesday after a long debate."})
+            got = {p.name: stat.S_IMODE(p.stat().st_mode) for p in tmp_path.iterdir()}
+    finally:
+        os.umask(old)
+    assert got["i.db"] == mode and got["i.db-wal"] == mode, got

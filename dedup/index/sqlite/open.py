@@ -45,6 +45,17 @@ def check_path(path: str, mode: str) -> None:
         raise IndexFileError(f"{path}: not a dedup index (empty file)")
 
 
+def _create(path: str) -> None:
+    """A new index file made here, with the mode the umask gives (0664 under 002: a
+    team's shared index), as every other output: SQLite makes it 0644 at most, whatever
+    the umask, and its -wal and -shm files take the index file's mode. An existing path
+    (a file, or a symlink, dangling or not) is left to SQLite as before."""
+    try:
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666))
+    except OSError:
+        pass  # there already, or not creatable: SQLite says what it can do
+
+
 def _open(path: str, timeout: float, mode: str, immutable: bool = False) -> sqlite3.Connection:
     # quoted as bytes: a file name that is not UTF-8 (its bytes kept as surrogates by
     # os.fsdecode) reaches SQLite as the same bytes, not as a UnicodeEncodeError
@@ -109,6 +120,8 @@ def connect(path: str, timeout: float, durable: bool, mode: str) -> tuple[sqlite
     empty without ``rwc``: see :func:`check_path`), or the ``sqlite3.DatabaseError`` for
     the caller to translate."""
     check_path(path, mode)
+    if mode == "rwc":
+        _create(path)
     db, immutable = _open(path, timeout, mode), False
     try:
         db.execute(f"PRAGMA busy_timeout = {int(timeout * 1000)}")
