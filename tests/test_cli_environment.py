@@ -342,12 +342,10 @@ def _hangup_run(tmp_path, preexec=None, engine="local"):
     """A 2-job run on 2,000 articles, its process group sent SIGHUP once its workspace
     exists (as when the terminal closes): the exit code, stderr, what TMPDIR keeps,
     and the output path."""
-    from textgen import article
+    from textgen import write_articles
 
     corpus = tmp_path / "big.jsonl"
-    with open(corpus, "w") as fh:
-        for k in range(2000):
-            fh.write(json.dumps({"id": f"d{k}", "text": article(k % 400, paragraphs=8)}) + "\n")
+    write_articles(corpus, 2000, 400)
     work = tmp_path / "tmp"
     work.mkdir()
     out = tmp_path / "out.json"

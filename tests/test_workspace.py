@@ -5,7 +5,7 @@ from collections import Counter
 
 import numpy as np
 from hypothesis import given, settings, strategies as st
-from textgen import article
+from textgen import article, write_articles
 
 import dedup
 import dedup.pipeline  # a submodule is an attribute of its package once imported, whatever ran before
@@ -153,7 +153,6 @@ def test_clusters_dumped_on_the_workers_are_the_reports_bytes(monkeypatch):
 
 
 def test_a_terminated_run_removes_its_workspace(tmp_path):
-    import json as _json
     import os
     import signal
     import subprocess
@@ -161,9 +160,7 @@ def test_a_terminated_run_removes_its_workspace(tmp_path):
     import time
 
     corpus = tmp_path / "big.jsonl"
-    with open(corpus, "w") as fh:
-        for k in range(4000):
-            fh.write(_json.dumps({"id": f"d{k}", "text": article(k % 500, paragraphs=8)}) + "\n")
+    write_articles(corpus, 4000, 500)
     work = tmp_path / "tmp"
     work.mkdir()
     env = {**os.environ, "TMPDIR": str(work)}

@@ -33,6 +33,16 @@ def article(seed: int, paragraphs: int = 6) -> str:
     return "\n\n".join(" ".join(sentence(rng) for _ in range(rng.randint(2, 3))) for _ in range(paragraphs))
 
 
+def write_articles(path, n: int, stories: int, paragraphs: int = 8) -> None:
+    """A JSONL corpus of ``n`` articles (``d0``, ``d1``, ...) cycling through ``stories``
+    texts: a run long enough to be stopped in the middle."""
+    import json
+
+    with open(path, "w") as fh:
+        for k in range(n):
+            fh.write(json.dumps({"id": f"d{k}", "text": article(k % stories, paragraphs=paragraphs)}) + "\n")
+
+
 def shared_run_pair(seed: int, run_words: int) -> tuple[str, str]:
     """Two texts of one-character CJK words (200 and 100, disjoint vocabularies) that
     share one run of ``run_words`` rare words, at word 80 of the first, 50 of the second."""
