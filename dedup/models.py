@@ -254,6 +254,9 @@ class Report(BaseModel):
     # template series (documents joined by template links only), kept out of the copy
     # clusters; empty when the ``template_links`` setting puts them into the clusters
     templates: list[Cluster] = []
+    # links that merge no clusters, with their passages: a stray link between two stories
+    # (a bridge) or a compilation's link to an item of another story (dedup.stages.cluster)
+    bridges: list[Link] = []
     documents: list[DocumentInfo]
     problems: list[Problem]
     config: dict

@@ -5,6 +5,7 @@ only wires them and reports progress through a callback (the library never print
 
 from __future__ import annotations
 
+import functools
 import os
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
@@ -14,20 +15,21 @@ import numpy as np
 
 from .stages.candidates import find_candidates
 from .stages.cluster import components, pair_lookup, supported
+from .stages.compilation import compilation_cuts
 from .config import Config, given_config, given_fields, given_inputs, given_jobs, given_path, given_progress
 from .errors import InputError
 from .stages.ingest import Input, iter_sourced, problem_order
 from .stages.ingest.url import local_inputs
 from .stages.link import align_pairs, realign_sources
 from .stages.nearest import nearest, seconds
-from .stages.stories import source_numbers, stories, story_ties
-from .models import Cluster, Document, DocumentInfo, FieldMap, Nearest, Problem, Report
+from .stages.stories import shared_names, source_numbers, stories, story_ties
+from .models import Cluster, Document, DocumentInfo, FieldMap, Link, Nearest, Problem, Report
 from .engines import Engine, Inline, as_engine, make_engine
 from .stages.prepare import prepare_corpus
 from .storage.keyparts import KeyParts
 from .storage.spill import workdir
 from .storage.workspace import DocStore
-from .stages.provenance import PairAlignment, build_cluster, rank_key, rounded
+from .stages.provenance import PairAlignment, build_bridge, build_cluster, rank_key, rounded
 
 Progress = Callable[[str, int, int], None]
 
@@ -131,9 +133,10 @@ def run(
             ties = story_ties(prepared, np.concatenate([pairs, *seeded]), source_numbers(facts), dates,
                               ((a.i, a.j) for a in alignments if a.kind == "template"), cfg.story_days,
                               cfg.max_evalue, cfg.phrase_prior, progress, engine=engine)
+            cut = compilations(prepared, alignments, pairs, cfg)
             prepared.release_counts()  # alignment is over: the stages left read no counts
             near = nearest(prepared, pairs, dates, progress, engine=engine)
-            outcome = link_clusters(prepared, facts, alignments, problems, cfg, near, pairs)
+            outcome = link_clusters(prepared, facts, alignments, problems, cfg, near, pairs, cut)
             outcome._ties = ties
             del pairs
             outcome._engine = engine
@@ -166,24 +169,54 @@ def ingest_corpus(docs: DocStore, inputs, problems: list[Problem], fields: Optio
     problems.sort(key=problem_order)  # the report does not depend on input order
 
 
+def _copies_and_series(alignments, cfg: Config) -> tuple[list, list]:
+    """The links that may join clusters, and the template series' links kept apart."""
+    if cfg.template_links:
+        return alignments, []
+    return [a for a in alignments if a.kind != "template"], [a for a in alignments if a.kind == "template"]
+
+
+def compilations(prepared, alignments, candidates: np.ndarray, cfg: Config) -> set[tuple[int, int]]:
+    """The links of compilations (digests) to the items they do not join
+    (:mod:`dedup.stages.compilation`); read while the corpus counts are held."""
+    copies, series = _copies_and_series(alignments, cfg)
+    related = pair_lookup(len(prepared), candidates, ((a.i, a.j) for a in series))
+    cache: dict = {}
+    ends = np.c_[np.fromiter((a.i for a in copies), np.int64, len(copies)),
+                 np.fromiter((a.j for a in copies), np.int64, len(copies))]
+    return compilation_cuts(ends, related, functools.partial(_hub_spans, copies),
+                            lambda docs: shared_names(prepared, docs, cache))
+
+
+def _hub_spans(alignments, links: list[tuple[int, int]]) -> dict[tuple[int, int], list[tuple[int, int]]]:
+    """For each link ``(h, x)`` asked, the word spans its passages cover in ``h``."""
+    want = set(links)
+    out: dict[tuple[int, int], list[tuple[int, int]]] = {}
+    for a in alignments:
+        if (a.i, a.j) in want:
+            out[(a.i, a.j)] = [(s.a0, s.a1) for s in a.spans]
+        if (a.j, a.i) in want:
+            out[(a.j, a.i)] = [(s.b0, s.b1) for s in a.spans]
+    return out
+
+
 def link_clusters(prepared, facts, alignments, problems: list[Problem], cfg: Config, near=None,
-                  candidates: np.ndarray | None = None) -> "Outcome":
+                  candidates: np.ndarray | None = None, cut: set[tuple[int, int]] = frozenset()) -> "Outcome":
     """Cluster the links; order the clusters (largest first, then by origin). Template
     links are kept out of the copy clusters and form template series of their own,
     unless ``cfg.template_links`` lets them join clusters like copies. ``near``: each
     document's nearest earlier candidate and share (:func:`dedup.stages.nearest.nearest`);
     ``candidates``: the candidate pairs, a weaker tie between the copies of one story
-    (:mod:`dedup.stages.cluster`; None: not used)."""
-    if cfg.template_links:
-        copies, series = alignments, []
-    else:
-        copies = [a for a in alignments if a.kind != "template"]
-        series = [a for a in alignments if a.kind == "template"]
+    (:mod:`dedup.stages.cluster`; None: not used); ``cut``: the links of compilations that
+    merge nothing (:func:`compilations`)."""
+    copies, series = _copies_and_series(alignments, cfg)
     related = None
     if candidates is not None:
         related = pair_lookup(len(prepared), candidates, ((a.i, a.j) for a in series))
-    outcome = Outcome(prepared, facts, *_groups(prepared, facts, copies, related), problems, cfg)
-    outcome._series = _groups(prepared, facts, series)
+    groups, by_group, bridges = _groups(prepared, facts, copies, related, cut)
+    outcome = Outcome(prepared, facts, groups, by_group, problems, cfg)
+    outcome._bridges = bridges
+    outcome._series = _groups(prepared, facts, series)[:2]  # (a series' bridge is a template link)
     outcome._near = near
     return outcome
 
@@ -194,26 +227,29 @@ def _shares(link: PairAlignment, n_a: int, n_b: int) -> tuple[float, float]:
     return a / max(1, n_a), b / max(1, n_b)
 
 
-def _groups(prepared, facts, alignments, related=None):
-    """Connected groups of the links (bridges dropped, see :mod:`dedup.stages.cluster`;
-    ``related``: its weaker tie), in report order, and each group's links keyed by its
-    first member."""
+def _groups(prepared, facts, alignments, related=None, cut=frozenset()):
+    """Connected groups of the links (see :mod:`dedup.stages.cluster`; ``related``: its
+    weaker tie; ``cut``: compilations' links that merge nothing), in report order; each
+    group's links keyed by its first member; and the links that merge no groups (bridges)."""
     n = len(prepared)
     edges = [(a.i, a.j) for a in alignments]
     ntokens = prepared.ntokens
     covered = [_shares(a, int(ntokens[a.i]), int(ntokens[a.j])) for a in alignments]
-    groups = components(n, (e for e, ok in zip(edges, supported(n, edges, covered, related)) if ok))
+    groups = components(n, (e for e, ok in zip(edges, supported(n, edges, covered, related, cut)) if ok))
     del covered
     del edges
     by_group: dict[int, list[PairAlignment]] = {g[0]: [] for g in groups}
     root = {x: g[0] for g in groups for x in g}
+    bridges = []
     for al in alignments:
-        if root.get(al.i, -1) == root.get(al.j, -2):  # a bridge between clusters is dropped
+        if root.get(al.i, -1) == root.get(al.j, -2):
             by_group[root[al.i]].append(al)
+        else:  # a bridge between clusters: reported apart, merging nothing
+            bridges.append(al)
     ntokens = prepared.ntokens
     origin = [min((rank_key(facts[x], ntokens[x]) for x in g))[-1] for g in groups]
     order = sorted(range(len(groups)), key=lambda k: (-len(groups[k]), origin[k]))
-    return [groups[k] for k in order], by_group
+    return [groups[k] for k in order], by_group, bridges
 
 
 # Outcome.dumped's tasks: clusters, and links (a cluster's cost: the largest come first), a task; documents a task
@@ -281,6 +317,7 @@ class Outcome:
     def __init__(self, prepared, facts, groups, by_group, problems: list[Problem], cfg: Config):
         self._prepared, self._facts, self._groups, self._by_group = prepared, facts, groups, by_group
         self._series: tuple[list, dict] = ([], {})
+        self._bridges: list[PairAlignment] = []  # copy links that merge no clusters
         self._near: tuple | None = None  # (partner, share) per document
         self._ties = np.zeros((0, 2), np.int64)  # takes of one running story (dedup.stages.stories)
         self._engine: Engine | None = None  # the run's: builds clusters on its workers for :meth:`dumped`
@@ -306,6 +343,11 @@ class Outcome:
         """Every template series (ids ``t1``, ``t2``, ...), in report order."""
         for cid, g, links in self.cluster_items("templates"):
             yield build_cluster(g, links, self._prepared, self._facts, cid)
+
+    def bridges(self) -> Iterator[Link]:
+        """The links that merge no clusters, by their documents' numbers."""
+        for al in sorted(self._bridges, key=lambda a: (a.i, a.j)):
+            yield build_bridge(al, self._prepared, self._facts)
 
     def dumped(self, kind: str, dump: Callable) -> Iterator[str]:
         """``dump(item)`` for every item of ``kind`` (``clusters``, ``templates`` or
@@ -334,12 +376,13 @@ class Outcome:
 
     def fields(self) -> dict:
         """The report's fields, the lists as iterators (for :func:`dedup.stages.report.iter_json`)."""
-        return {"clusters": self.clusters(), "templates": self.templates(), "documents": self.documents(),
-                "problems": self.problems, "config": self.config}
+        return {"clusters": self.clusters(), "templates": self.templates(), "bridges": self.bridges(),
+                "documents": self.documents(), "problems": self.problems, "config": self.config}
 
     def report(self, keep_texts: bool = False) -> Report:
         report = Report(clusters=list(self.clusters()), templates=list(self.templates()),
-                        documents=list(self.documents()), problems=self.problems, config=self.config)
+                        bridges=list(self.bridges()), documents=list(self.documents()), problems=self.problems,
+                        config=self.config)
         if keep_texts:
             texts = self._prepared.docs
             for c in self._groups + self._series[0]:

@@ -90,12 +90,14 @@ def components(n: int, edges: Iterable[tuple[int, int]]) -> list[list[int]]:
 
 
 def supported(n: int, edges: list[tuple[int, int]], covered: Sequence[tuple[float, float]] | None = None,
-              related: Callable[[np.ndarray, np.ndarray], np.ndarray] | None = None) -> list[bool]:
+              related: Callable[[np.ndarray, np.ndarray], np.ndarray] | None = None,
+              cut: set[tuple[int, int]] = frozenset()) -> list[bool]:
     """For each edge, whether it may merge clusters (see the module docstring).
     ``covered``: per edge, the share of each end's words in its passages (without it,
     every hub link counts as a small part); ``related``: given two arrays of documents,
     whether each pair of them is a candidate pair that is not a template series (the
-    weaker tie; None: not used)."""
+    weaker tie; None: not used); ``cut``: links ``(hub, x)`` that merge nothing
+    (:func:`dedup.stages.compilation.compilation_cuts`)."""
     nbrs: dict[int, set[int]] = {}  # the linked documents only (a set each: 216 bytes empty)
     for a, b in edges:
         nbrs.setdefault(a, set()).add(b)
@@ -121,7 +123,7 @@ def supported(n: int, edges: list[tuple[int, int]], covered: Sequence[tuple[floa
                 share[(a, b)] = max(share[(a, b)], ca)
             if (b, a) in share:
                 share[(b, a)] = max(share[(b, a)], cb)
-    cut: set[tuple[int, int]] = set()
+    cut = set(cut)
     for h, groups in split:
         for g in groups:
             if max(share[(h, x)] for x in g) < COMPILATION_SHARE:

@@ -126,6 +126,24 @@ def passages(src: Prepared, dst: Prepared, spans: list[Span]) -> list[Passage]:
     ]
 
 
+def _directed(al: PairAlignment, spans, src: int, dst: int, docs: dict, facts) -> Link:
+    """The link of ``al`` (its ``spans`` unpacked) from ``src`` to ``dst``."""
+    spans = list(spans) if src == al.i else sorted((s.swapped() for s in spans), key=lambda s: (s.a0, s.b0))
+    cov_s, cov_t = coverage(spans, docs[src].ntokens, docs[dst].ntokens)
+    return Link.model_construct(source=facts[src].doc_id, target=facts[dst].doc_id, kind=al.kind,
+                                score=rounded(weighted_score(spans)), coverage_source=rounded(cov_s),
+                                coverage_target=rounded(cov_t), passages=passages(docs[src], docs[dst], spans))
+
+
+def build_bridge(al: PairAlignment, prepared, facts: list[DocFacts]) -> Link:
+    """A link that merges no clusters, directed as a cluster's would be (the earlier
+    document first, :func:`rank_key`)."""
+    load = getattr(prepared, "stored", None) or prepared.__getitem__
+    docs = {x: load(x) for x in (al.i, al.j)}
+    src, dst = sorted((al.i, al.j), key=lambda x: rank_key(facts[x], docs[x].ntokens))
+    return _directed(al, al.spans, src, dst, docs, facts)
+
+
 def build_cluster(
     members: list[int],
     alignments: list[PairAlignment],
@@ -149,21 +167,11 @@ def build_cluster(
         covered[al.i].extend((s.a0, s.a1) for s in spans)
         covered[al.j].extend((s.b0, s.b1) for s in spans)
         src, dst = (al.i, al.j) if rank[al.i] < rank[al.j] else (al.j, al.i)
-        spans = list(spans) if src == al.i else sorted((s.swapped() for s in spans), key=lambda s: (s.a0, s.b0))
-        cov_s, cov_t = coverage(spans, docs[src].ntokens, docs[dst].ntokens)
         if al.kind == "duplicate":
             has_duplicate.update((al.i, al.j))
         if al.kind != "template":
             has_copy.update((al.i, al.j))
-        links.append((rank[src], rank[dst], Link.model_construct(
-                source=facts[src].doc_id,
-                target=facts[dst].doc_id,
-                kind=al.kind,
-                score=rounded(weighted_score(spans)),
-                coverage_source=rounded(cov_s),
-                coverage_target=rounded(cov_t),
-                passages=passages(docs[src], docs[dst], spans),
-            )))
+        links.append((rank[src], rank[dst], _directed(al, spans, src, dst, docs, facts)))
     links.sort(key=lambda t: (t[0], t[1]))
     out_members = []
     for x in order:

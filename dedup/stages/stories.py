@@ -135,6 +135,44 @@ def _words(prepared, k: int, facts: bool) -> np.ndarray:
     return hashes[:0] if flags is None else unique_sorted(hashes[(flags >= 0) & ~quoted])
 
 
+MAX_CARRIERS = 64  # a name more of the asked documents carry pairs none of them (it is common among them)
+
+
+def shared_names(prepared, docs: np.ndarray, cache: dict | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """The pairs of ``docs`` that share names or figures outside quotations (rows ``(u, v)``,
+    ``u < v``) and the ``ln`` of each one's E-value in a search of one pair: another
+    document carries a name with its share of the corpus, the pair's two left out (as the
+    ties count it); ``prepared``: its word counts still held. ``cache``: documents' names."""
+    cache = {} if cache is None else cache
+    for k in docs.tolist():
+        if k not in cache:
+            cache[k] = _words(prepared, k, True)
+    words = [cache[k] for k in docs.tolist()]
+    w = np.concatenate([np.zeros(0, np.uint64), *words])
+    d = np.repeat(docs, [len(x) for x in words])
+    order = np.lexsort((d, w))
+    w, d = w[order], d[order]
+    cuts = np.flatnonzero(np.r_[True, w[1:] != w[:-1], True])
+    found = []
+    for a, b in zip(cuts[:-1].tolist(), cuts[1:].tolist()):
+        if 2 <= b - a <= MAX_CARRIERS:
+            i, j = np.triu_indices(b - a, 1)
+            found.append(np.c_[d[a:b][i], d[a:b][j]])
+    if not found:
+        return np.zeros((0, 2), np.int64), np.zeros(0)
+    pairs = np.unique(np.concatenate(found), axis=0)
+    values, counts = prepared.table
+    n_docs = len(prepared)
+    out = np.empty(len(pairs))
+    for r, (u, v) in enumerate(pairs.tolist()):
+        shared = np.intersect1d(cache[u], cache[v], assume_unique=True)
+        look = np.minimum(np.searchsorted(values, shared), len(values) - 1)
+        df = np.where(values[look] == shared, counts[look], 2)
+        logp = np.log(np.minimum((1.0 + df - 2) / (n_docs - 1.0), 1.0))
+        out[r] = log_evalue(logp, min(len(cache[u]), len(cache[v])), 1)
+    return pairs, out
+
+
 def _shared_range(state, rng: tuple[int, int]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """The pairs of the range as flat arrays: the names and figures both documents carry
     (each pair's sorted, one after another), how many each pair shares, and the fewer
