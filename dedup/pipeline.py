@@ -133,10 +133,12 @@ def run(
             ties = story_ties(prepared, np.concatenate([pairs, *seeded]), source_numbers(facts), dates,
                               ((a.i, a.j) for a in alignments if a.kind == "template"), cfg.story_days,
                               cfg.max_evalue, cfg.phrase_prior, progress, engine=engine)
-            cut = compilations(prepared, alignments, pairs, cfg)
+            copies, series = _copies_and_series(alignments, cfg)
+            related = pair_lookup(len(prepared), pairs, ((a.i, a.j) for a in series))
+            cut = compilations(prepared, copies, related)
             prepared.release_counts()  # alignment is over: the stages left read no counts
             near = nearest(prepared, pairs, dates, progress, engine=engine)
-            outcome = link_clusters(prepared, facts, alignments, problems, cfg, near, pairs, cut)
+            outcome = link_clusters(prepared, facts, copies, series, problems, near, related, cut, cfg=cfg)
             outcome._ties = ties
             del pairs
             outcome._engine = engine
@@ -176,11 +178,10 @@ def _copies_and_series(alignments, cfg: Config) -> tuple[list, list]:
     return [a for a in alignments if a.kind != "template"], [a for a in alignments if a.kind == "template"]
 
 
-def compilations(prepared, alignments, candidates: np.ndarray, cfg: Config) -> set[tuple[int, int]]:
+def compilations(prepared, copies, related) -> set[tuple[int, int]]:
     """The links of compilations (digests) to the items they do not join
-    (:mod:`dedup.stages.compilation`); read while the corpus counts are held."""
-    copies, series = _copies_and_series(alignments, cfg)
-    related = pair_lookup(len(prepared), candidates, ((a.i, a.j) for a in series))
+    (:mod:`dedup.stages.compilation`; ``related``: :func:`dedup.stages.cluster.pair_lookup`
+    of the candidate pairs); read while the corpus counts are held."""
     cache: dict = {}
     ends = np.c_[np.fromiter((a.i for a in copies), np.int64, len(copies)),
                  np.fromiter((a.j for a in copies), np.int64, len(copies))]
@@ -200,19 +201,16 @@ def _hub_spans(alignments, links: list[tuple[int, int]]) -> dict[tuple[int, int]
     return out
 
 
-def link_clusters(prepared, facts, alignments, problems: list[Problem], cfg: Config, near=None,
-                  candidates: np.ndarray | None = None, cut: set[tuple[int, int]] = frozenset()) -> "Outcome":
-    """Cluster the links; order the clusters (largest first, then by origin). Template
-    links are kept out of the copy clusters and form template series of their own,
-    unless ``cfg.template_links`` lets them join clusters like copies. ``near``: each
-    document's nearest earlier candidate and share (:func:`dedup.stages.nearest.nearest`);
-    ``candidates``: the candidate pairs, a weaker tie between the copies of one story
-    (:mod:`dedup.stages.cluster`; None: not used); ``cut``: the links of compilations that
-    merge nothing (:func:`compilations`)."""
-    copies, series = _copies_and_series(alignments, cfg)
-    related = None
-    if candidates is not None:
-        related = pair_lookup(len(prepared), candidates, ((a.i, a.j) for a in series))
+def link_clusters(prepared, facts, copies, series, problems: list[Problem], near=None, related=None,
+                  cut: set[tuple[int, int]] = frozenset(), *, cfg: Config) -> "Outcome":
+    """Cluster the links; order the clusters (largest first, then by origin). ``copies``
+    join clusters; ``series``, the template links, form template series of their own
+    (:func:`_copies_and_series`: none when ``cfg.template_links`` lets them join clusters
+    like copies). ``near``: each document's nearest earlier candidate and share
+    (:func:`dedup.stages.nearest.nearest`); ``related``: whether pairs are candidate pairs
+    (:func:`dedup.stages.cluster.pair_lookup`), a weaker tie between the copies of one
+    story (None: not used); ``cut``: the links of compilations that merge nothing
+    (:func:`compilations`)."""
     groups, by_group, bridges = _groups(prepared, facts, copies, related, cut)
     outcome = Outcome(prepared, facts, groups, by_group, problems, cfg)
     outcome._bridges = bridges

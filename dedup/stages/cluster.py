@@ -193,7 +193,7 @@ def _hub_splits(nbrs: dict[int, set[int]]) -> list[tuple[int, list[list[int]]]]:
     for h, around in nbrs.items():
         if len(around) < 4:  # two groups need two documents each
             continue
-        linked = [g for g in _groups_among(around, nbrs) if len(g) > 1]
+        linked = [g for g in groups_among(around, nbrs.__getitem__) if len(g) > 1]
         if len(linked) < 2:
             continue
         keep = min(linked, key=lambda g: (-len(g), min(g)))
@@ -201,17 +201,17 @@ def _hub_splits(nbrs: dict[int, set[int]]) -> list[tuple[int, list[list[int]]]]:
     return out
 
 
-def _groups_among(around: set[int], nbrs: dict[int, set[int]]) -> list[list[int]]:
-    """The groups of ``around`` that links among themselves join (a search from each
-    node not yet reached, set operations in C: a story's copies, all linked to each
-    other, are one step)."""
+def groups_among(around: Iterable[int], nbrs: Callable[[int], Iterable[int]]) -> list[list[int]]:
+    """The groups of ``around`` that links among themselves join (``nbrs(x)``: the
+    documents linked to ``x``; a search from each node not yet reached, set operations
+    in C: a story's copies, all linked to each other, are one step)."""
     left, groups = set(around), []
     while left:
         start = min(left)
         left.discard(start)
         group, todo = [start], [start]
         while todo:
-            new = nbrs[todo.pop()] & left
+            new = left.intersection(nbrs(todo.pop()))
             if new:
                 left -= new
                 group.extend(new)

@@ -26,7 +26,7 @@ from collections.abc import Callable
 
 import numpy as np
 
-from .cluster import RELATED_BLOCK, UnionFind
+from .cluster import RELATED_BLOCK, UnionFind, groups_among
 
 MIN_ITEMS = 3  # parts that share nothing but the hub: a follow-up of two earlier texts is not a digest
 NAMES_EVALUE = 1.0  # texts sharing names more than chance (fewer than one such pair expected) are one part
@@ -48,7 +48,7 @@ def compilation_cuts(edges: np.ndarray, related: Callable[[np.ndarray, np.ndarra
     if not found:
         return set()
     spans = hub_spans([(h, x) for h, parts in found for part in parts for x in part])
-    apart = ((h, _overlapping(parts, [_union([spans.get((h, x), []) for x in part]) for part in parts]))
+    apart = ((h, _overlapping(parts, [[sp for x in part for sp in spans.get((h, x), [])] for part in parts]))
              for h, parts in found)
     found = [(h, parts) for h, parts in apart if len(parts) >= MIN_ITEMS]
     # the search space: every pair of documents of two parts of a hub, all hubs counted
@@ -77,26 +77,16 @@ def _hubs(edges: np.ndarray) -> list[tuple[int, list[list[int]]]]:
     e = np.asarray(edges, np.int64).reshape(-1, 2)
     ends = np.concatenate([e, e[:, ::-1]])
     ends = ends[np.lexsort((ends[:, 1], ends[:, 0]))]
-    first = np.searchsorted(ends[:, 0], np.arange(int(ends.max()) + 2))
+    first = np.searchsorted(ends[:, 0], np.arange(int(ends.max()) + 2)).tolist()
     other = ends[:, 1]
-    degree = np.diff(first)
+
+    def nbrs(x: int) -> list[int]:
+        return other[first[x] : first[x + 1]].tolist()
+
     found = []
-    for h in np.flatnonzero(degree >= MIN_ITEMS).tolist():
-        around = set(other[first[h] : first[h + 1]].tolist())
-        groups, left = [], set(around)
-        while left and len(groups) + len(left) >= MIN_ITEMS:  # (fewer groups than that can be left)
-            start = min(left)
-            left.discard(start)
-            group, todo = [start], [start]
-            while todo:
-                x = todo.pop()
-                new = left.intersection(other[first[x] : first[x + 1]].tolist())
-                if new:
-                    left -= new
-                    group.extend(new)
-                    todo.extend(new)
-            groups.append(group)
-        if len(groups) + len(left) >= MIN_ITEMS and not left:
+    for h in np.flatnonzero(np.diff(first) >= MIN_ITEMS).tolist():
+        groups = groups_among(nbrs(h), nbrs)
+        if len(groups) >= MIN_ITEMS:
             found.append((h, groups))
     return found
 
@@ -125,19 +115,9 @@ def _joined_by_pairs(groups: list[list[int]], related) -> list[list[int]]:
     return _merged(groups, uf)
 
 
-def _union(spans: list[Spans]) -> Spans:
-    """Spans merged where they touch or overlap, sorted."""
-    out: Spans = []
-    for s, e in sorted(x for part in spans for x in part):
-        if out and s <= out[-1][1]:
-            out[-1] = (out[-1][0], max(out[-1][1], e))
-        else:
-            out.append((s, e))
-    return out
-
-
 def _overlapping(parts: list[list[int]], covered: list[Spans]) -> list[list[int]]:
-    """``parts`` joined where their spans in the hub (``covered``) share a word."""
+    """``parts`` joined where their passages' spans in the hub (``covered``, per part)
+    share a word."""
     uf = UnionFind(len(parts))
     for k in range(len(parts)):
         for m in range(k + 1, len(parts)):
