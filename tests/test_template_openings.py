@@ -189,15 +189,15 @@ def test_openings_and_closings_add_blocks_only_outside_a_passage_and_keep_its_wo
 
 
 def test_an_acronym_of_a_name_the_other_text_spells_out_is_no_new_fact():
-    from dedup.stages.openings import _acronym_in
+    from dedup.stages.openings import acronym_in
 
     body = ("spokesman said officials had looked at 340 applications for discretion under the appeals "
             "scheme, and had granted 184 of them before the end of the summer term.")
     a = "A Department for Education and Employment " + body
     b = "A DfEE " + body
     doc = (a, *_tokens(a))
-    assert _acronym_in("DfEE", doc) and _acronym_in("DFEE", doc)
-    assert not _acronym_in("Raytheon", doc) and not _acronym_in("IMF", doc)
+    assert acronym_in("DfEE", doc) and acronym_in("DFEE", doc)
+    assert not acronym_in("Raytheon", doc) and not acronym_in("IMF", doc)
     assert dedup.compare(a, b).kind == "duplicate"
     assert dedup.compare(b, a).kind == "duplicate"
 

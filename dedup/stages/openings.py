@@ -18,6 +18,7 @@ from __future__ import annotations
 from bisect import bisect_left, bisect_right
 
 import numpy as np
+
 from .align import Side, Span
 from .blocks import equal_blocks
 from .facts import char_test, code_points
@@ -160,12 +161,12 @@ def _new_fact(words: str, facts: np.ndarray, s: int, e: int, other: str, doc=Non
     for Education and Employment") is the same name too."""
     for k in range(s, e):
         if facts[k] >= 0 and words[k] not in other:
-            if doc is None or not _acronym_in(doc[0][doc[1][k] : doc[2][k]], doc_other):
+            if doc is None or not acronym_in(doc[0][doc[1][k] : doc[2][k]], doc_other):
                 return True
     return False
 
 
-def _acronym_in(word: str, doc: tuple) -> bool:
+def acronym_in(word: str, doc: tuple) -> bool:
     """Whether ``word`` (two or more letters, a capital first) spells the initials of
     consecutive words of ``doc``, from a capitalised one to a capitalised one, lower-case
     words between may be skipped ("Department for Education and Employment": D, F, E, E)."""
