@@ -4,6 +4,7 @@ capitals or a misspelt name (dedup.stages.subjects)."""
 import re
 
 import dedup
+from hypothesis import given, settings, strategies as st
 
 from textgen import article
 
@@ -57,3 +58,15 @@ def test_a_lede_set_in_capitals_names_no_new_subject():
     copies, _ = _clustered({"a": STORY.format(lede="A sadistic Ripper-style killer,"),
                             "b": STORY.format(lede="A MAN")})
     assert copies.get(frozenset("ab")) in ("duplicate", "partial")
+
+
+_NAME = st.sampled_from(["Orvane", "Tallis", "Meridane", "Quell", "Brandt", "Halvor", "Oil", "Bank", "Co", "Inc",
+                         "National", "Petroleum", "Corp"])
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(_NAME, min_size=1, max_size=4), st.lists(_NAME, min_size=1, max_size=4))
+def test_the_subject_rule_is_symmetric_and_a_document_keeps_its_own_subject(firm_a, firm_b):
+    a, b = POSTING.format(firm=" ".join(firm_a)), POSTING.format(firm=" ".join(firm_b))
+    assert dedup.compare(a, b).kind == dedup.compare(b, a).kind
+    assert dedup.compare(a, a).kind == "duplicate"
