@@ -81,6 +81,7 @@ def test_numbers_spelled_out_are_figures():
     assert _facts("it added one billion dlrs and one of them left") == ["one", "billion"]  # "one of": no figure
     assert _facts("die bank gab zwei millionen aus, dreißig mehr") == ["zwei", "millionen", "dreißig"]
     assert _facts("someone once said it was due") == []  # common words of another language left out
+    assert _facts("rainfall was nil at the first station and zero at the second") == ["nil", "zero"]
     s, e, h = tokenize("spent one-hundred days")
     assert fact_mask("spent one-hundred days", s, e, h).tolist() == fact_mask("spent one-hundred days", s, e).tolist()
 
@@ -206,3 +207,17 @@ def test_show_finds_a_template_series_by_its_id_and_by_a_member(run_cli, tmp_pat
         assert code == 0 and out.startswith("t1  template") and "day3" in out, (key, err)
     code, out, err = run_cli("show", path, "day0")  # in a copy cluster too: that one
     assert code == 0 and out.startswith("c") and "day0-fix" in out
+
+
+RAINFALL = ("THE FOLLOWING RAINFALL WAS RECORDED IN THE GROWING AREAS OVER THE PAST 24 HOURS. "
+            "NORTHERN STATE: ARANDA {a}, BELMONTE {b}, CASTELO {c}. SOUTHERN STATE: DORADA {d}, ESTRELA {e}, "
+            "FLORESTA {f}. REUTER")
+
+
+def test_a_table_of_figures_where_one_issue_says_nil_is_a_template():
+    # an all-caps text (only figures are facts): a day without rain says "NIL" where another
+    # day has figures, and zero is a figure too
+    a = RAINFALL.format(a="10.6 MM", b="12.2 MM", c="6.0 MM", d="8.0 MM", e="1.0 MM", f="26.0 MM")
+    b = RAINFALL.format(a="NIL", b="NIL", c="NIL", d="NIL", e="NIL", f="NIL")
+    assert dedup.compare(a, b).kind == "template"
+    assert dedup.compare(a, a).kind == "duplicate"

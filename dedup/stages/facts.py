@@ -30,8 +30,10 @@ _DIGIT = re.compile(r"\d")
 # Cardinal numbers written as words are figures too ("two billion dlrs", "zwei Millionen"):
 # English and the major European news languages. Words that are also common words of one of
 # them ("once", "due", "dos", "sei", "cent") are left out; "one" (un, ein, uno...) counts
-# only before a scale ("one billion"), as a figure's first word, not as a pronoun.
+# only before a scale ("one billion"), as a figure's first word, not as a pronoun. Zero is a
+# figure too ("nil" in a rainfall table or a score; "null" is left out: "null and void").
 NUMBER_WORDS = frozenset("""
+    zero nil zéro cero
     two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen sixteen
     seventeen eighteen nineteen twenty thirty forty fifty sixty seventy eighty ninety hundred
     thousand million millions billion billions trillion dozen
