@@ -141,7 +141,7 @@ def _new_name(side: Side, doc: tuple, doc_other: tuple, name: list[int], others:
     new = old = 0.0
     for k, w in zip(name, weight.tolist()):
         word = text[starts[k] : ends[k]]
-        had = side.shared is not None and bool(side.shared[k]) or acronym_in(word, doc_other) or any(
+        had = side.shared is not None and bool(side.shared[k]) or _acronym_shaped(word) and acronym_in(word, doc_other) or any(
             min(len(word), e2[j] - s2[j]) >= 5
             and Indel.normalized_distance(word.casefold(), t2[s2[j] : e2[j]].casefold()) <= MISSPELT
             for other in others for j in other)
@@ -150,3 +150,9 @@ def _new_name(side: Side, doc: tuple, doc_other: tuple, name: list[int], others:
         else:
             new += w
     return new > old
+
+
+def _acronym_shaped(word: str) -> bool:
+    """Two capitals or more ("DfEE", "NASD"): a word an acronym may be (the search reads
+    the other document whole)."""
+    return sum(c.isupper() for c in word) >= 2
