@@ -61,7 +61,8 @@ def test_a_lede_set_in_capitals_names_no_new_subject():
 
 
 _NAME = st.sampled_from(["Orvane", "Tallis", "Meridane", "Quell", "Brandt", "Halvor", "Oil", "Bank", "Co", "Inc",
-                         "National", "Petroleum", "Corp"])
+                         "National", "Petroleum", "Corp"]) | st.text(
+    st.sampled_from("AbCdEÉžЖжΩω0'’-.\u0301"), min_size=1, max_size=9)  # other scripts, caps, marks, figures
 
 
 @settings(max_examples=60, deadline=None)
