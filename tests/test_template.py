@@ -221,3 +221,26 @@ def test_a_table_of_figures_where_one_issue_says_nil_is_a_template():
     b = RAINFALL.format(a="NIL", b="NIL", c="NIL", d="NIL", e="NIL", f="NIL")
     assert dedup.compare(a, b).kind == "template"
     assert dedup.compare(a, a).kind == "duplicate"
+
+
+def test_a_figure_spelled_out_and_in_digits_is_one_figure():
+    from dedup.stages.template import figure_value
+
+    assert figure_value("seven and a half") == figure_value("7½") == 7.5
+    assert figure_value("two billion") == figure_value("2 billion") == figure_value("2,000 million")
+    assert figure_value("7-3/4") == figure_value("7 3/4") == 7.75
+    assert figure_value("twenty-five") == 25 and figure_value("one thousand two hundred") == 1200
+    assert figure_value("Smith") is None and figure_value("and") is None and figure_value("") is None
+
+
+SENTENCE = ("A former soldier who ran a cannabis farm from a disused chapel in the hills was jailed for {term} "
+            "years after the jury heard how he sold the crop to dealers through a network of couriers paid in cash, "
+            "and how the police found the plants behind a false wall in the vestry of the old building.")
+
+
+def test_a_copy_that_spells_a_figure_out_stays_a_copy_and_another_figure_is_new():
+    # the term is the passage's only fact: stated two ways it would be all the fact weight
+    digits, words = SENTENCE.format(term="7½"), SENTENCE.format(term="seven and a half")
+    assert dedup.compare(digits, words).kind == "duplicate"
+    assert dedup.compare(words, digits).kind == "duplicate"
+    assert dedup.compare(digits, SENTENCE.format(term="six")).kind == "template"

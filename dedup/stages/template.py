@@ -12,7 +12,8 @@ What a fact is (figures and names, by shape) is :mod:`dedup.stages.facts`.
 A fact differs when the two sides state different facts at the same place: a gap
 between equal blocks that holds a fact on both sides (a new figure, another name),
 unless the gap's words are one name spelled two ways (one letter apart, spaces aside:
-a typo, light OCR damage; :func:`_misread`), which is a change that is no new fact. A
+a typo, light OCR damage; :func:`_misread`) or one figure written two ways ("seven and a
+half" / "7½", :func:`_same_figure`), which is a change that is no new fact. A
 fact only one side has (an added sentence, a byline) is neither repeated nor
 different. A differing fact counts 1. A repeated fact counts its rarity in the other
 documents of the corpus, ``ln((1+others)/(1+df)) / ln(1+others)`` of its rarest part
@@ -44,6 +45,8 @@ correction, repeats those.
 from __future__ import annotations
 
 from dataclasses import replace
+import re
+import unicodedata
 from typing import NamedTuple
 
 import numpy as np
@@ -156,6 +159,65 @@ def _misread(gap: int, sides: list, texts) -> bool:
     return Levenshtein.distance(a.casefold(), b.casefold(), score_cutoff=1) <= 1
 
 
+def _same_figure(gap: int, sides: list, texts) -> bool:
+    """Whether a gap that swaps facts states one figure two ways: spelled out on one
+    side, in digits on the other ("seven and a half" / "7½", "two billion" / "2
+    billion"), each side's changed words read as a number (:func:`figure_value`)."""
+    values = []
+    for (equal, gaps), (text, starts, ends) in zip(sides, texts):
+        at = np.flatnonzero((gaps == gap) & ~equal)
+        if not len(at):
+            return False
+        values.append(figure_value(text[starts[at[0]] : ends[at[-1]]]))
+    return values[0] is not None and values[0] == values[1]
+
+
+_UNITS = {w: k for k, w in enumerate(
+    "zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen "
+    "sixteen seventeen eighteen nineteen".split())} | {"nil": 0}
+_TENS = {w: 10 * k for k, w in enumerate("twenty thirty forty fifty sixty seventy eighty ninety".split(), 2)}
+_SCALES = {"thousand": 10**3, "million": 10**6, "millions": 10**6, "billion": 10**9, "billions": 10**9}
+_FRACTIONS = {"half": 0.5, "quarter": 0.25}
+_NUMBER = re.compile(r"(\d[\d,]*(?:\.\d+)?)([\u00bc-\u00be\u2150-\u215e]?)(?:[- ](\d+)/(\d+))?")
+
+
+def figure_value(words: str) -> float | None:
+    """The number a stretch of text states (English number words, digits with a decimal
+    point, thousands commas, a vulgar fraction or a "-3/4"), or None when it holds
+    anything else. A reading of English numbers only: in other languages a figure
+    spelled out still counts as a new one."""
+    whole = _NUMBER.fullmatch(words.strip())
+    if whole:
+        return _digits(whole)
+    total = current = 0.0
+    seen = False
+    for word in re.split(r"[\s\-]+", words.strip().lower()):
+        m = _NUMBER.fullmatch(word)
+        if m:
+            current += _digits(m)
+        elif word in _UNITS or word in _TENS:
+            current += _UNITS.get(word, 0) + _TENS.get(word, 0)
+        elif word == "hundred":
+            current = max(current, 1.0) * 100
+        elif word in _SCALES:
+            total += max(current, 1.0) * _SCALES[word]
+            current = 0.0
+        elif word in _FRACTIONS:
+            current += _FRACTIONS[word]
+        elif word in ("and", "a"):
+            continue
+        else:
+            return None
+        seen = True
+    return total + current if seen else None
+
+
+def _digits(m: re.Match) -> float:
+    """The value of a :data:`_NUMBER` match."""
+    value = float(m.group(1).replace(",", "")) + (unicodedata.numeric(m.group(2)) if m.group(2) else 0.0)
+    return value + (int(m.group(3)) / max(1, int(m.group(4))) if m.group(3) else 0.0)
+
+
 def fact_evidence(spans: list[Span], side_a: Side, side_b: Side, facts_a: np.ndarray, facts_b: np.ndarray,
                   others: int = 0, texts=None) -> "Evidence":
     """The :class:`Evidence` of a linked pair, in array operations: its fact tokens (both
@@ -180,9 +242,10 @@ def fact_evidence(spans: list[Span], side_a: Side, side_b: Side, facts_a: np.nda
     plain = len((sides[0][4] & sides[1][4]) - sides[0][3] - sides[1][3])
     if swapped and texts is not None:
         pair = texts()
-        misread = {g for g in swapped if _misread(g, [sides[0][1:3], sides[1][1:3]], pair)}
-        swapped -= misread
-        plain += len(misread)
+        same = {g for g in swapped if _misread(g, [sides[0][1:3], sides[1][1:3]], pair)
+                or _same_figure(g, [sides[0][1:3], sides[1][1:3]], pair)}
+        swapped -= same
+        plain += len(same)
     (at_a, equal_a, gap_a, _, _), (at_b, equal_b, gap_b, _, _) = sides
     # the fact tokens inside passages; a fact's tokens are adjacent
     units = np.concatenate([facts_a[at_a], facts_b[at_b] + (len(facts_a) + 1)])
