@@ -244,3 +244,11 @@ def test_a_copy_that_spells_a_figure_out_stays_a_copy_and_another_figure_is_new(
     assert dedup.compare(digits, words).kind == "duplicate"
     assert dedup.compare(words, digits).kind == "duplicate"
     assert dedup.compare(digits, SENTENCE.format(term="six")).kind == "template"
+
+
+def test_a_figure_of_thousands_of_digits_is_read_as_no_number():
+    from dedup.stages.template import figure_value
+
+    assert figure_value("7-" + "1" * 5000 + "/2") is None and figure_value("9" * 5000) is None
+    a = SENTENCE.format(term="7-" + "1" * 5000 + "/2")
+    assert dedup.compare(a, SENTENCE.format(term="7-3/4")).kind in ("duplicate", "partial", "template", None)  # no error

@@ -178,7 +178,8 @@ _UNITS = {w: k for k, w in enumerate(
 _TENS = {w: 10 * k for k, w in enumerate("twenty thirty forty fifty sixty seventy eighty ninety".split(), 2)}
 _SCALES = {"thousand": 10**3, "million": 10**6, "millions": 10**6, "billion": 10**9, "billions": 10**9}
 _FRACTIONS = {"half": 0.5, "quarter": 0.25}
-_NUMBER = re.compile(r"(\d[\d,]*(?:\.\d+)?)([\u00bc-\u00be\u2150-\u215e]?)(?:[- ](\d+)/(\d+))?")
+# (digits bounded: a figure, not a 5,000-digit string Python would refuse to read as an int)
+_NUMBER = re.compile(r"(\d[\d,]{0,30}(?:\.\d{1,30})?)([\u00bc-\u00be\u2150-\u215e]?)(?:[- ](\d{1,9})/(\d{1,9}))?")
 
 
 def figure_value(words: str) -> float | None:
