@@ -127,3 +127,23 @@ def test_a_team_sheet_of_names_with_apostrophes_does_not_link_two_stories():
     names = [rng.choice("ODLN") + "'" + pseudo_word(rng).capitalize() for _ in range(22)]
     sheet = "Ireland: " + ", ".join(names) + "."
     assert not _linked(dedup.cluster(_corpus(sheet)))
+
+
+def test_a_capital_in_brackets_inside_a_sentence_is_a_name():
+    """A bracket inside a sentence holds a name ("Robinson (Sale Sharks, capt)"); one that
+    opens after a full stop opens a sentence, and a dateline's credit ("(AFP) -") opens
+    the story, whichever agency a copy names."""
+    lead = "the side was named in the morning and the coach kept faith with the pack "
+    assert _facts(lead + "of J Robinson (Sale Sharks, capt) and M Cueto (Wasps).") == [
+        "J", "Robinson", "Sale", "Sharks", "M", "Cueto", "Wasps"]
+    assert _facts(lead + "at home. (The figures exclude Harlow.)") == ["Harlow"]
+    assert _facts(lead + "today.\n\nSTAMFORD, Jan 28 (AFP) - Acme said so.") == ["Jan", "28"]
+
+
+def test_a_team_sheet_with_clubs_in_brackets_does_not_link_two_stories():
+    """Each player with his club in brackets ("J Robinson (Sale Sharks)"): the clubs are
+    names too, not wording that two different reports share."""
+    rng = random.Random(5)
+    clubs = [pseudo_word(rng).capitalize() + " " + pseudo_word(rng).capitalize() for _ in range(6)]
+    sheet = "England: " + "; ".join(f"{name} ({clubs[k % 6]})" for k, name in enumerate(_names(rng, 22))) + "."
+    assert not _linked(dedup.cluster(_corpus(sheet)))

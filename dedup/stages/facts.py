@@ -5,7 +5,8 @@ A word is a *fact* by its shape: it holds a digit or is a number spelled out
 issue), or it starts with a capital letter and does not start a sentence (names, months,
 weekdays in cased scripts; no sentence starts after a semicolon: "P Stringer; R
 Corrigan", nor after a full stop or a hyphen joined to the word: "AVMD.PA",
-"Dassault-Breguet"). In a document whose cased words are mostly capitalised (an
+"Dassault-Breguet", nor after a bracket inside a sentence: "J Robinson (Sale Sharks)",
+unless the bracket is a dateline's credit, "(AFP) -"). In a document whose cased words are mostly capitalised (an
 all-caps text) capitals say nothing, so only figures count there. Adjacent fact words
 joined by a space or one mark are one fact ("290,000", "1.9", "Chicago Mercantile
 Exchange"), repeated only if all its parts are.
@@ -59,6 +60,7 @@ _OPENERS = frozenset(SENTENCE_TERMINALS + ":\"'\u201c\u201d\u2018\u2019(\u00ab\u
 # "Dassault-Breguet"), so a capital after it is a name.
 # (with the full stop's fullwidth, small and one-dot-leader forms: "Ｊ．Ｐ．Ｍｏｒｇａｎ", "U․S․";
 # the ideographic and other scripts' marks join words as a rule)
+_TERMINALS = frozenset(SENTENCE_TERMINALS)
 _CLOSERS = frozenset(".!?:-\u2014\uff0e\ufe52\u2024")
 # An apostrophe after a capital letter is inside a name, not a quote that opens one: the
 # capital after it goes on with the name ("O'Driscoll", "D'Arcy", "N'Golo", "L'Or\u00e9al").
@@ -166,6 +168,30 @@ def fact_masks(texts: list[str], starts: list[np.ndarray], ends: list[np.ndarray
     return [out[a:b] for a, b in zip(tok_off[:-1].tolist(), tok_off[1:].tolist())]
 
 
+_DASHES = frozenset("-\u2013\u2014")
+
+
+def _credit(cps: np.ndarray, at: np.ndarray, blank: np.ndarray) -> np.ndarray:
+    """Per "(" at ``at``: whether its bracket closes on the same line and a dash follows it,
+    spaces and tabs skipped (a dateline's credit, "(Reuters) -")."""
+    out = np.zeros(len(at), dtype=bool)
+    close = np.flatnonzero(cps == 41)
+    if not len(close) or not len(at):
+        return out
+    k = np.searchsorted(close, at)
+    ok = k < len(close)
+    end = close[np.minimum(k, len(close) - 1)]
+    for i in np.flatnonzero(ok).tolist():
+        a, e = int(at[i]), int(end[i])
+        if e - a > 80 or (cps[a:e] == 10).any():  # a credit is a short label on its line
+            continue
+        j = e + 1
+        while j < len(cps) and blank[j]:
+            j += 1
+        out[i] = j < len(cps) and chr(int(cps[j])) in _DASHES
+    return out
+
+
 def _sentence_starts(cps: np.ndarray, starts: np.ndarray, lo: np.ndarray) -> np.ndarray:
     """Per token start: whether the word there opens a sentence, a paragraph or the text
     (the character before it, spaces and tabs skipped, ends a sentence, a closing mark
@@ -187,6 +213,21 @@ def _sentence_starts(cps: np.ndarray, starts: np.ndarray, lo: np.ndarray) -> np.
         if inside.any():  # after a capital letter too: an apostrophe inside a name
             inside[inside] = char_test(cps[kk[inside] - 1], str.isupper)
         opener = char_test(ch, _OPENERS.__contains__) & ~joined & ~inside
+        bracket = opener & (ch == 40)  # "(": opens a sentence only where one starts
+        if bracket.any():
+            # the mark before the bracket, spaces skipped: a bracket inside a sentence holds a
+            # name ("J Robinson (Sale Sharks, capt)", "LONDON, Jan 5 (Reuters)")
+            at = kk[bracket]
+            before = np.where(at > lo[has][bracket], last[np.maximum(at - 1, 0)], -1)
+            starts_one = before < lo[has][bracket]
+            ok = ~starts_one
+            if ok.any():
+                prev_ch = cps[before[ok]]
+                starts_one[ok] = char_test(prev_ch, _TERMINALS.__contains__) | (prev_ch == 10) | (prev_ch == 13)
+            # ... unless it is a dateline's credit, closed and followed by a dash ("STAMFORD,
+            # Jan 28 (AFP) -"): that opens the story, and a copy may carry another agency's
+            starts_one[~starts_one] = _credit(cps, at[~starts_one], blank)
+            opener[bracket] = starts_one
     brk = (ch == 10) | (ch == 13)
     prev = np.where(kk > lo[has], cps[np.maximum(kk - 1, 0)], 0)
     after_blank_line = (kk > lo[has]) & ((prev == 10) | (prev == 13))
