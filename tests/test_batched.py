@@ -16,7 +16,7 @@ from dedup.storage.workspace import DocStore, PreparedStore
 # Words, figures, names and the marks that join or open them: the seams that matter
 # are a figure or name at the end of one text and the start of the next.
 _PIECES = ["the", "said", "Chicago", "Mercantile", "290", ",", "000", "1.9", ".", " ", "\n", "\n\n", "  ",
-           "-", "/", "\u201c", "OIL", "PRICES", "rose", "Reuters", "7", "3/4"]
+           "-", "/", "\u201c", "OIL", "PRICES", "rose", "Reuters", "7", "3/4", "(", ")", ") -"]
 texts = st.lists(st.sampled_from(_PIECES), max_size=30).map(lambda xs: " ".join(xs) if len(xs) % 2 else "".join(xs))
 
 

@@ -147,3 +147,16 @@ def test_a_team_sheet_with_clubs_in_brackets_does_not_link_two_stories():
     clubs = [pseudo_word(rng).capitalize() + " " + pseudo_word(rng).capitalize() for _ in range(6)]
     sheet = "England: " + "; ".join(f"{name} ({clubs[k % 6]})" for k, name in enumerate(_names(rng, 22))) + "."
     assert not _linked(dedup.cluster(_corpus(sheet)))
+
+
+def test_a_bracket_left_open_at_a_texts_end_is_read_within_its_text():
+    """Texts are laid end to end in a batch: a bracket open at one text's end must not
+    close in the next text (its facts would depend on which texts share its batch)."""
+    from dedup.stages.facts import fact_mask, fact_masks
+    from dedup.stages.normalize import tokenize
+
+    lead = "the side was named in the morning and the coach kept faith with the pack "
+    docs = [lead + "and Smith (Jones", ") - Brown said the side was ready for the match on Sunday."]
+    toks = [tokenize(t) for t in docs]
+    batch = fact_masks(docs, [t[0] for t in toks], [t[1] for t in toks], [t[2] for t in toks])
+    assert [m.tolist() for m in batch] == [fact_mask(t, *tokenize(t)).tolist() for t in docs]

@@ -152,7 +152,7 @@ def fact_masks(texts: list[str], starts: list[np.ndarray], ends: list[np.ndarray
     first = cps[s]
     upper = char_test(first, str.isupper)
     cased = ~digit & (upper | char_test(first, str.islower))
-    capital = cased & upper & ~_sentence_starts(cps, s, lo)
+    capital = cased & upper & ~_sentence_starts(cps, s, lo, lo + nchar[doc])
     n_cased = np.bincount(doc, weights=cased, minlength=len(texts))
     n_capital = np.bincount(doc, weights=capital, minlength=len(texts))
     caps_doc = (n_cased > 0) & (n_capital > CAPS_DOC_SHARE * n_cased)
@@ -171,9 +171,10 @@ def fact_masks(texts: list[str], starts: list[np.ndarray], ends: list[np.ndarray
 _DASHES = frozenset("-\u2013\u2014")
 
 
-def _credit(cps: np.ndarray, at: np.ndarray, blank: np.ndarray) -> np.ndarray:
+def _credit(cps: np.ndarray, at: np.ndarray, blank: np.ndarray, hi: np.ndarray) -> np.ndarray:
     """Per "(" at ``at``: whether its bracket closes on the same line and a dash follows it,
-    spaces and tabs skipped (a dateline's credit, "(Reuters) -")."""
+    spaces and tabs skipped (a dateline's credit, "(Reuters) -"), before ``hi``, the end
+    of its text (texts laid end to end: the next one never decides)."""
     out = np.zeros(len(at), dtype=bool)
     close = np.flatnonzero(cps == 41)
     if not len(close) or not len(at):
@@ -182,21 +183,22 @@ def _credit(cps: np.ndarray, at: np.ndarray, blank: np.ndarray) -> np.ndarray:
     ok = k < len(close)
     end = close[np.minimum(k, len(close) - 1)]
     for i in np.flatnonzero(ok).tolist():
-        a, e = int(at[i]), int(end[i])
-        if e - a > 80 or (cps[a:e] == 10).any():  # a credit is a short label on its line
+        a, e, h = int(at[i]), int(end[i]), int(hi[i])
+        if e >= h or e - a > 80 or (cps[a:e] == 10).any():  # a credit is a short label on its line
             continue
         j = e + 1
-        while j < len(cps) and blank[j]:
+        while j < h and blank[j]:
             j += 1
-        out[i] = j < len(cps) and chr(int(cps[j])) in _DASHES
+        out[i] = j < h and chr(int(cps[j])) in _DASHES
     return out
 
 
-def _sentence_starts(cps: np.ndarray, starts: np.ndarray, lo: np.ndarray) -> np.ndarray:
+def _sentence_starts(cps: np.ndarray, starts: np.ndarray, lo: np.ndarray, hi: np.ndarray) -> np.ndarray:
     """Per token start: whether the word there opens a sentence, a paragraph or the text
     (the character before it, spaces and tabs skipped, ends a sentence, a closing mark
     only with a space after it, or is a line break after a blank line or before an
-    indent). ``lo``: per token, where its text begins in ``cps`` (texts laid end to end)."""
+    indent). ``lo``, ``hi``: per token, where its text begins and ends in ``cps`` (texts
+    laid end to end)."""
     blank = (cps == 32) | (cps == 9)
     idx = np.arange(len(cps))
     last = np.maximum.accumulate(np.where(blank, -1, idx))  # last non-blank at or before
@@ -226,7 +228,7 @@ def _sentence_starts(cps: np.ndarray, starts: np.ndarray, lo: np.ndarray) -> np.
                 starts_one[ok] = char_test(prev_ch, _TERMINALS.__contains__) | (prev_ch == 10) | (prev_ch == 13)
             # ... unless it is a dateline's credit, closed and followed by a dash ("STAMFORD,
             # Jan 28 (AFP) -"): that opens the story, and a copy may carry another agency's
-            starts_one[~starts_one] = _credit(cps, at[~starts_one], blank)
+            starts_one[~starts_one] = _credit(cps, at[~starts_one], blank, hi[has][bracket][~starts_one])
             opener[bracket] = starts_one
     brk = (ch == 10) | (ch == 13)
     prev = np.where(kk > lo[has], cps[np.maximum(kk - 1, 0)], 0)
