@@ -224,7 +224,7 @@ def test_a_table_of_figures_where_one_issue_says_nil_is_a_template():
 
 
 def test_a_figure_spelled_out_and_in_digits_is_one_figure():
-    from dedup.stages.template import figure_value
+    from dedup.stages.facts import figure_value
 
     assert figure_value("seven and a half") == figure_value("7½") == 7.5
     assert figure_value("two billion") == figure_value("2 billion") == figure_value("2,000 million")
@@ -247,7 +247,7 @@ def test_a_copy_that_spells_a_figure_out_stays_a_copy_and_another_figure_is_new(
 
 
 def test_a_figure_of_thousands_of_digits_is_read_as_no_number():
-    from dedup.stages.template import figure_value
+    from dedup.stages.facts import figure_value
 
     assert figure_value("7-" + "1" * 5000 + "/2") is None and figure_value("9" * 5000) is None
     a = SENTENCE.format(term="7-" + "1" * 5000 + "/2")

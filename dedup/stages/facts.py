@@ -19,6 +19,7 @@ figures both sides share as weaker evidence of copying (:mod:`dedup.stages.event
 from __future__ import annotations
 
 import re
+import unicodedata
 from functools import cache
 
 import numpy as np
@@ -28,16 +29,23 @@ from .segment import low_bits_filter, member_filtered
 
 CAPS_DOC_SHARE = 0.5  # above this share of capitalised cased words, capitals carry no signal
 _DIGIT = re.compile(r"\d")
+# English number words and their values, read by :func:`figure_value` ("seven and a half",
+# "two billion"); "nil" is zero (a rainfall table, a score).
+_UNITS = {w: k for k, w in enumerate(
+    "zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen "
+    "sixteen seventeen eighteen nineteen".split())} | {"nil": 0}
+_TENS = {w: 10 * k for k, w in enumerate("twenty thirty forty fifty sixty seventy eighty ninety".split(), 2)}
+_SCALES = {"thousand": 10**3, "million": 10**6, "millions": 10**6, "billion": 10**9, "billions": 10**9}
+_FRACTIONS = {"half": 0.5, "quarter": 0.25}
 # Cardinal numbers written as words are figures too ("two billion dlrs", "zwei Millionen"):
-# English and the major European news languages. Words that are also common words of one of
-# them ("once", "due", "dos", "sei", "cent") are left out; "one" (un, ein, uno...) counts
-# only before a scale ("one billion"), as a figure's first word, not as a pronoun. Zero is a
-# figure too ("nil" in a rainfall table or a score; "null" is left out: "null and void").
-NUMBER_WORDS = frozenset("""
-    zero nil zéro cero
-    two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen sixteen
-    seventeen eighteen nineteen twenty thirty forty fifty sixty seventy eighty ninety hundred
-    thousand million millions billion billions trillion dozen
+# English (the words above, and "trillion" and "dozen", which figure_value does not read)
+# and the major European news languages. Words that are also common words of one of them
+# ("once", "due", "dos", "sei", "cent") are left out; "one" (un, ein, uno...) counts only
+# before a scale ("one billion"), as a figure's first word, not as a pronoun. Zero is a
+# figure too ("null" is left out: "null and void").
+_ENGLISH = (set(_UNITS) - {"one"}) | set(_TENS) | set(_SCALES) | {"hundred", "trillion", "dozen"}
+NUMBER_WORDS = frozenset(_ENGLISH) | frozenset("""
+    zéro cero
     deux trois quatre cinq sept huit neuf dix onze douze vingt trente quarante cinquante soixante
     mille milliard milliards
     zwei drei vier fünf sechs sieben acht neun zehn zwölf zwanzig dreißig vierzig fünfzig hundert
@@ -237,3 +245,45 @@ def _sentence_starts(cps: np.ndarray, starts: np.ndarray, lo: np.ndarray, hi: np
     indent = blank[s - 1]
     out[has] = opener | (brk & (after_blank_line | indent))
     return out
+
+
+# (digits bounded: a figure, not a 5,000-digit string Python would refuse to read as an int)
+_NUMBER = re.compile(r"(\d[\d,]{0,30}(?:\.\d{1,30})?)([\u00bc-\u00be\u2150-\u215e]?)(?:[- ](\d{1,9})/(\d{1,9}))?")
+
+
+def figure_value(words: str) -> float | None:
+    """The number a stretch of text states (English number words, digits with a decimal
+    point, thousands commas, a vulgar fraction or a "-3/4"), or None when it holds
+    anything else. A reading of English numbers only: in other languages a figure
+    spelled out still counts as a new one (:func:`dedup.stages.template.fact_evidence`)."""
+    whole = _NUMBER.fullmatch(words.strip())
+    if whole:
+        return _digits(whole)
+    total = current = 0.0
+    seen = False
+    for word in re.split(r"[\s\-]+", words.strip().lower()):
+        m = _NUMBER.fullmatch(word)
+        if m:
+            current += _digits(m)
+        elif word in _UNITS or word in _TENS:
+            current += _UNITS.get(word, 0) + _TENS.get(word, 0)
+        elif word == "hundred":
+            current = max(current, 1.0) * 100
+        elif word in _SCALES:
+            total += max(current, 1.0) * _SCALES[word]
+            current = 0.0
+        elif word in _FRACTIONS:
+            current += _FRACTIONS[word]
+        elif word in ("and", "a"):
+            continue
+        else:
+            return None
+        seen = True
+    return total + current if seen else None
+
+
+def _digits(m: re.Match) -> float:
+    """The value of a :data:`_NUMBER` match."""
+    value = float(m.group(1).replace(",", "")) + (unicodedata.numeric(m.group(2)) if m.group(2) else 0.0)
+    return value + (int(m.group(3)) / max(1, int(m.group(4))) if m.group(3) else 0.0)
+

@@ -188,7 +188,8 @@ def align_judged(pa: Prepared, pb: Prepared, n_docs: int, cfg: Config, words=Non
                 slots = [s for s in _apart_in_order(rewritten, spans, judge) if judged_facts([s]).fact_changes()]
                 if slots:
                     evidence = judged_facts(sorted(judge + slots, key=lambda s: (s.a0, s.b0)))
-            if evidence.share() < TEMPLATE_FACT_SHARE and new_subjects(judge, side_a, side_b, fa, fb, both, cfg.max_gap, sentences):
+            if (evidence.share() < TEMPLATE_FACT_SHARE
+                    and new_subjects(judge, side_a, side_b, fa, fb, both, cfg.max_gap, sentences)):
                 kind = "template"  # the formula filled with another subject (its day's figures repeated)
         if evidence is not None and evidence.share() >= TEMPLATE_FACT_SHARE:
             kind = "template"

@@ -16,13 +16,12 @@ Measured: benchmarks/RESULTS.md ("Formula notices of different issuers").
 from __future__ import annotations
 
 import re
-from bisect import bisect_right
 
 import numpy as np
 from rapidfuzz.distance import Indel
 
 from .align import Side, Span
-from .openings import acronym_in, read_sentences
+from .openings import acronym_in, opening, read_sentences
 
 _DIGITS = re.compile(r"\d")
 # Two spellings of one name: at most a letter in five differs (of both words' letters,
@@ -52,15 +51,18 @@ def new_subjects(spans: list[Span], side_a: Side, side_b: Side, facts_a: np.ndar
     if not equal:
         return False
     a1, b1 = equal[0][0], equal[0][2]
-    # cheapest first: a fact before the first equal word, or that word one (a name's
-    # opener before it), on both sides
-    if not ((facts_a[max(a1 - width, 0) : a1 + 1] >= 0).any() and (facts_b[max(b1 - width, 0) : b1 + 1] >= 0).any()):
+    lo_a, lo_b = max(a1 - width, 0), max(b1 - width, 0)
+    # cheapest first, before the texts are read: on both sides a fact before the first equal
+    # word, or that word one (a name's opener before it), and a word the other never has
+    # (a new name has one)
+    if not ((facts_a[lo_a : a1 + 1] >= 0).any() and (facts_b[lo_b : b1 + 1] >= 0).any()
+            and _unshared(side_a, lo_a, a1) and _unshared(side_b, lo_b, b1)):
         return False
     doc_a, doc_b = texts()
     sent_a, sent_b = sentences() if sentences is not None else (read_sentences(doc_a), read_sentences(doc_b))
-    la, lb = _sentence_of(sent_a, a1, width), _sentence_of(sent_b, b1, width)
-    if la is None or lb is None:
-        return False
+    # the prose sentence the first equal word stands in, if it starts at most width words
+    # before it (else the opening is that word itself: no names)
+    la, lb = opening(doc_a, lo_a, a1, sent_a), opening(doc_b, lo_b, b1, sent_b)
     names_a = _rare(side_a, _names(doc_a, facts_a, la, a1))
     names_b = _rare(side_b, _names(doc_b, facts_b, lb, b1))
     if not names_a or not names_b:
@@ -69,14 +71,9 @@ def new_subjects(spans: list[Span], side_a: Side, side_b: Side, facts_a: np.ndar
             and all(_new_name(side_b, doc_b, doc_a, nm, names_a) for nm in names_b))
 
 
-def _sentence_of(sentences: tuple, k: int, width: int) -> int | None:
-    """The first token of the prose sentence that token ``k`` stands in, at most ``width``
-    words before it (None: no prose, or further)."""
-    first, prose = sentences
-    p = bisect_right(first, k) - 1
-    if p < 0 or not prose[p] or k - first[p] > width:
-        return None
-    return first[p]
+def _unshared(side: Side, s: int, e: int) -> bool:
+    """Whether words ``s:e`` hold one the other document never has (True when not known)."""
+    return side.shared is None or not bool(side.shared[s:e].all())
 
 
 def _names(doc: tuple, facts: np.ndarray, s: int, e: int) -> list[list[int]]:
@@ -136,16 +133,17 @@ def _new_name(side: Side, doc: tuple, doc_other: tuple, name: list[int], others:
     (:data:`MISSPELT`), is had."""
     text, starts, ends = doc
     t2, s2, e2 = doc_other
+    opening_words = [t2[s2[j] : e2[j]] for other in others for j in other]
     at = np.asarray(name)
     weight = side.sig.cum_rarity[at + 1] - side.sig.cum_rarity[at] if side.sig is not None else np.ones(len(at))
     new = old = 0.0
     for k, w in zip(name, weight.tolist()):
         word = text[starts[k] : ends[k]]
-        had = side.shared is not None and bool(side.shared[k]) or _acronym_shaped(word) and acronym_in(word, doc_other) or any(
-            min(len(word), e2[j] - s2[j]) >= 5
-            and Indel.normalized_distance(word.casefold(), t2[s2[j] : e2[j]].casefold()) <= MISSPELT
-            for other in others for j in other)
-        if had:
+        if ((side.shared is not None and side.shared[k])
+                or (_acronym_shaped(word) and acronym_in(word, doc_other))
+                or any(min(len(word), len(w2)) >= 5
+                       and Indel.normalized_distance(word.casefold(), w2.casefold()) <= MISSPELT
+                       for w2 in opening_words)):
             old += w
         else:
             new += w

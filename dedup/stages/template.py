@@ -45,8 +45,6 @@ correction, repeats those.
 from __future__ import annotations
 
 from dataclasses import replace
-import re
-import unicodedata
 from typing import NamedTuple
 
 import numpy as np
@@ -54,6 +52,7 @@ from rapidfuzz.distance import Levenshtein
 
 from .align import Side, Span
 from .blocks import equal_blocks
+from .facts import figure_value
 from .significance import prefix_sums
 
 TEMPLATE_FACT_SHARE = 0.5  # share of the passages' fact weight that differs in a template
@@ -149,11 +148,8 @@ def _misread(gap: int, sides: list, texts) -> bool:
     "S tandards" / "Standards"). OCR damage and typos misread a letter; another issue
     names another issuer, city or month. Figures always count: one digit is the whole
     of a new figure."""
-    words = []
-    for (equal, gaps), (text, starts, ends) in zip(sides, texts):
-        at = np.flatnonzero((gaps == gap) & ~equal).tolist()
-        words.append("".join(text[starts[k] : ends[k]] for k in at))
-    a, b = words
+    a, b = ("".join(text[starts[k] : ends[k]] for k in _changed(gap, side).tolist())
+            for side, (text, starts, ends) in zip(sides, texts))
     if min(len(a), len(b)) < MISREAD_MIN_LETTERS or not (a.isalpha() and b.isalpha()):
         return False
     return Levenshtein.distance(a.casefold(), b.casefold(), score_cutoff=1) <= 1
@@ -162,61 +158,20 @@ def _misread(gap: int, sides: list, texts) -> bool:
 def _same_figure(gap: int, sides: list, texts) -> bool:
     """Whether a gap that swaps facts states one figure two ways: spelled out on one
     side, in digits on the other ("seven and a half" / "7½", "two billion" / "2
-    billion"), each side's changed words read as a number (:func:`figure_value`)."""
+    billion"), each side's changed words read as a number (:func:`dedup.stages.facts.figure_value`)."""
     values = []
-    for (equal, gaps), (text, starts, ends) in zip(sides, texts):
-        at = np.flatnonzero((gaps == gap) & ~equal)
+    for side, (text, starts, ends) in zip(sides, texts):
+        at = _changed(gap, side)
         if not len(at):
             return False
         values.append(figure_value(text[starts[at[0]] : ends[at[-1]]]))
     return values[0] is not None and values[0] == values[1]
 
 
-_UNITS = {w: k for k, w in enumerate(
-    "zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen "
-    "sixteen seventeen eighteen nineteen".split())} | {"nil": 0}
-_TENS = {w: 10 * k for k, w in enumerate("twenty thirty forty fifty sixty seventy eighty ninety".split(), 2)}
-_SCALES = {"thousand": 10**3, "million": 10**6, "millions": 10**6, "billion": 10**9, "billions": 10**9}
-_FRACTIONS = {"half": 0.5, "quarter": 0.25}
-# (digits bounded: a figure, not a 5,000-digit string Python would refuse to read as an int)
-_NUMBER = re.compile(r"(\d[\d,]{0,30}(?:\.\d{1,30})?)([\u00bc-\u00be\u2150-\u215e]?)(?:[- ](\d{1,9})/(\d{1,9}))?")
-
-
-def figure_value(words: str) -> float | None:
-    """The number a stretch of text states (English number words, digits with a decimal
-    point, thousands commas, a vulgar fraction or a "-3/4"), or None when it holds
-    anything else. A reading of English numbers only: in other languages a figure
-    spelled out still counts as a new one."""
-    whole = _NUMBER.fullmatch(words.strip())
-    if whole:
-        return _digits(whole)
-    total = current = 0.0
-    seen = False
-    for word in re.split(r"[\s\-]+", words.strip().lower()):
-        m = _NUMBER.fullmatch(word)
-        if m:
-            current += _digits(m)
-        elif word in _UNITS or word in _TENS:
-            current += _UNITS.get(word, 0) + _TENS.get(word, 0)
-        elif word == "hundred":
-            current = max(current, 1.0) * 100
-        elif word in _SCALES:
-            total += max(current, 1.0) * _SCALES[word]
-            current = 0.0
-        elif word in _FRACTIONS:
-            current += _FRACTIONS[word]
-        elif word in ("and", "a"):
-            continue
-        else:
-            return None
-        seen = True
-    return total + current if seen else None
-
-
-def _digits(m: re.Match) -> float:
-    """The value of a :data:`_NUMBER` match."""
-    value = float(m.group(1).replace(",", "")) + (unicodedata.numeric(m.group(2)) if m.group(2) else 0.0)
-    return value + (int(m.group(3)) / max(1, int(m.group(4))) if m.group(3) else 0.0)
+def _changed(gap: int, side: tuple) -> np.ndarray:
+    """The tokens of one side's gap that differ (``side``: its equal flags and gap numbers)."""
+    equal, gaps = side
+    return np.flatnonzero((gaps == gap) & ~equal)
 
 
 def fact_evidence(spans: list[Span], side_a: Side, side_b: Side, facts_a: np.ndarray, facts_b: np.ndarray,
