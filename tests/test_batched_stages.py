@@ -310,7 +310,7 @@ def _chains(draw):
 @settings(max_examples=300, deadline=None)
 @given(_chains())
 def test_the_rarity_chain_bounds_every_sub_chain_of_the_evidence(chain):
-    """The bound align._significant rejects chains by: the best sub-chain of the words'
+    """The bound significance.significant_subchains rejects chains by: the best sub-chain of the words'
     rarities (gap costs included) scores at least any sub-chain of their evidence."""
     from dedup.stages.significance import best_subchains, prefix_sums
 
@@ -367,31 +367,38 @@ def _sided_chains(draw):
 
     def side(rarity, evidence):
         n = len(rarity)
-        quoted = np.array(draw(st.lists(st.booleans(), min_size=n, max_size=n)), bool)
-        fact = np.array(draw(st.lists(st.booleans(), min_size=n, max_size=n)), bool)
+        # (a quote or a fact one word in four: a chain of mostly own wording may explain
+        # the shorter document, the rule the cover score is for)
+        flag = st.sampled_from([False, False, False, True])
+        quoted = np.array(draw(st.lists(flag, min_size=n, max_size=n)), bool)
+        fact = np.array(draw(st.lists(flag, min_size=n, max_size=n)), bool)
         return Side.make("x" * n, rarity + 1.0, quoted, rarity, lambda: Evidence(evidence, evidence, evidence),
                          lambda: fact)
-    return blocks, side(ra, ea), side(rb, eb), draw(st.floats(1.0, 40.0))  # (a search needs at least e nats)
+    need = draw(st.floats(1.0, 40.0))  # (a search needs at least e nats)
+    return blocks, side(ra, ea), side(rb, eb), need, draw(st.none() | st.floats(0.5, need))
 
 
 @settings(max_examples=300, deadline=None)
 @given(_sided_chains())
 def test_the_bounds_before_the_phrases_reject_only_chains_the_evidence_rejects(chain):
-    """align._significant rejects a chain on its words' rarities (with and without the
-    discount of quotes, names and figures) before it looks their phrases up: it finds the
-    same significant sub-chains as scoring every chain on its evidence."""
-    from dedup.stages.align import _significant
-    from dedup.stages.event import event_discount, unlicensed_fact_evidence
-    from dedup.stages.significance import best_subchains
+    """significance.significant_subchains rejects a chain on its words' rarities (with and
+    without the discount of quotes, names and figures, and how much of the shorter
+    document they could explain) before it looks their phrases up: it finds the same
+    significant sub-chains as scoring every chain on its evidence."""
+    from dedup.stages.event import event_discount, own_wording, unlicensed_fact_evidence
+    from dedup.stages.significance import best_subchains, explains, significant_subchains
 
-    blocks, A, B, need = chain
+    blocks, A, B, need, cover = chain
     full_a, full_b = A.sig.full(), B.sig.full()
+    short, n = (full_a, len(A.words)) if len(A.words) <= len(B.words) else (full_b, len(B.words))
+    bar = cover if cover is not None and cover < need and len(blocks) >= 2 else need
     expected = []
     for lo, hi, score in best_subchains(blocks, full_a, full_b, event_discount(A, B)):
-        score -= unlicensed_fact_evidence(blocks[lo:hi], A, B, full_a, full_b) if score >= need else 0.0
-        if score >= need:
+        score -= unlicensed_fact_evidence(blocks[lo:hi], A, B, full_a, full_b) if score >= bar else 0.0
+        if score >= need or (score >= bar and hi - lo >= 2
+                             and explains(own_wording(blocks[lo:hi], A, B, full_a, full_b), short, n)):
             expected.append((lo, hi, score))
-    assert _significant(blocks, A, B, need) == expected
+    assert significant_subchains(blocks, A, B, need, cover) == expected
 
 
 @settings(max_examples=200, deadline=None)

@@ -154,6 +154,54 @@ def test_a_kept_passage_too_short_to_link_joins_a_significant_chain_across_a_wid
 
 
 
+def _rewrite_pair(around: int, common: float, one_run: bool = False, seed: int = 7):
+    """A 200-word story (common words, 0.2 nats) and a rewrite of ``around`` other words
+    each side (``common`` nats each) around two runs of six rare words (2.0 nats) the
+    story holds too, one changed word between them on both sides (or none: one run)."""
+    rng = np.random.default_rng(seed)
+    run1 = "".join(chr(0x9000 + k) for k in range(6))
+    run2 = "".join(chr(0x9010 + k) for k in range(6))
+    mid_a, mid_b = ("", "") if one_run else ("\u4e00", "\u5e00")
+    story = "".join(chr(0x4E10 + int(v)) for v in rng.integers(0, 4000, 200))
+    story = story[:80] + run1 + mid_a + run2 + story[80:]
+    pad = "".join(chr(0x6000 + int(v)) for v in rng.integers(0, 4000, 2 * around))
+    rewrite = pad[:around] + run1 + mid_b + run2 + pad[around:]
+
+    def side(w, other):
+        cp = np.frombuffer(w.encode("utf-32-le"), np.uint32)
+        rarity = np.where(cp >= 0x9000, 2.0, np.where(cp >= 0x6000, other, 0.2))
+        return Side.make(w, rarity + 1.0, None, rarity)
+
+    return side(story, common), side(rewrite, common)
+
+
+def test_a_chain_that_explains_most_of_a_short_rewrite_is_significant_at_a_looser_evalue():
+    # two runs of six rare words through a changed word (23 nats), under min_passage_tokens;
+    # in a search of 1,000 pairs a chain anywhere needs 29 nats (E <= 1e-6), one that explains
+    # 30% of the shorter document's evidence 16 (E <= 1): the rewrite's 37 nats
+    cfg = Config()
+    A, B = _rewrite_pair(8, 0.2)
+    spans = align(A, B, cfg, tests=1000)
+    assert [(s.a0, s.a1, s.b0, s.b1, s.significant) for s in spans] == [(80, 93, 8, 21, True)]
+    assert align(B, A, cfg, tests=1000) == [s.swapped() for s in spans]  # symmetric
+    # the same chain in a longer text of rarer words explains too little of it (31 nats needed)
+    A, B = _rewrite_pair(60, 1.0)
+    assert align(A, B, cfg, tests=1000) == []
+    # one block alone (a sentence two reports may both quote) needs the full score
+    A, B = _rewrite_pair(8, 0.2, one_run=True)
+    assert align(A, B, cfg, tests=1000) == []
+    assert align(A, B, cfg, tests=1)  # (in a search of one pair it is significant)
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.integers(0, 40), st.floats(0.05, 2.0), st.booleans(), st.integers(0, 10**6), st.integers(0, 8))
+def test_a_chain_judged_by_how_much_of_the_shorter_document_it_explains_is_symmetric(around, common, one_run, seed,
+                                                                                    search):
+    A, B = _rewrite_pair(around, common, one_run, seed)
+    spans = align(A, B, Config(), tests=10**search)
+    assert align(B, A, Config(), tests=10**search) == [s.swapped() for s in spans]
+
+
 def test_two_common_words_past_a_gap_do_not_extend_a_passage():
     # "The report was a | on Strategic Export Controls. He said "it is" / "The report was
     # a | Indeed, it is": two words most documents carry, a few words past a passage's

@@ -37,9 +37,9 @@ from dataclasses import dataclass, replace
 import numpy as np
 from .anchors import LONG_DOC, windows
 from .blocks import ANCHOR_WORDS, equal_blocks, group_blocks
-from .event import QUOTE_EVIDENCE, event_discount, independent_quote, unlicensed_fact_evidence, unlicensed_facts
+from .event import QUOTE_EVIDENCE, independent_quote, unlicensed_facts
 from ..config import Config
-from .significance import GAP_COST, Lazy, best_subchains, min_score, prefix_sums, upper_bound
+from .significance import COVER_EVALUE, GAP_COST, Lazy, min_score, prefix_sums, significant_subchains
 
 # Rounds go on while each finds passages (each masks what it found): a copy with its
 # paragraphs reordered needs one round per paragraph out of order. Three rounds found three
@@ -152,37 +152,8 @@ def span_of(g, A: Side, B: Side, bounds: tuple[int, int, int, int]) -> Span:
     return _span(g, A, B, True, bounds)
 
 
-def _significant(g, A: Side, B: Side, need: float) -> list[tuple[int, int, float]]:
-    """The significant sub-chains ``(lo, hi, score)`` of a chain (``need``: the score a
-    significant chain needs in this pair, :func:`min_score`). The words' rarities
-    bound every sub-chain's score: below the score needed, the phrase evidence is never
-    computed. (First without gap costs, a sum; then the best sub-chain of the rarities
-    with them, which rejects a further quarter of the chains on the 10k corpus; then with
-    the discount of quotes, names and figures too.)"""
-    if A.sig is None or B.sig is None:
-        return []
-    if upper_bound(g, A.sig, B.sig) < need:
-        return []
-    # (a slack for rounding: the evidence is -log of the ratio the rarity is the log of)
-    if all(score < need - 1e-6 for _, _, score in best_subchains(g, A.sig.cum_rarity, B.sig.cum_rarity)):
-        return []
-    discount = event_discount(A, B)
-    # the same with quotes and facts discounted: a word keeps the same share of its rarity as
-    # of its evidence, so this bounds the score too; of the chains the rarities let through,
-    # it rejects 44% on the 10k corpus and 77% on METER before their phrases are looked up
-    if all(score < need - 1e-6 for _, _, score in best_subchains(g, A.sig.cum_rarity, B.sig.cum_rarity, discount)):
-        return []
-    full_a, full_b = A.sig.full(), B.sig.full()
-    out = []
-    for lo, hi, score in best_subchains(g, full_a, full_b, discount):
-        if score >= need:  # names and figures count no more than the wording beside them
-            score -= unlicensed_fact_evidence(g[lo:hi], A, B, full_a, full_b)
-            if score >= need:
-                out.append((lo, hi, score))
-    return out
-
-
-def _chain(blocks, A: Side, B: Side, cfg: Config, need: float, local: bool = False) -> list[Span]:
+def _chain(blocks, A: Side, B: Side, cfg: Config, need: float, local: bool = False,
+           cover: float | None = None) -> list[Span]:
     """Group consecutive equal blocks separated by small gaps into passages; keep the
     ones with enough matching words and a high enough weighted similarity.
 
@@ -219,7 +190,7 @@ def _chain(blocks, A: Side, B: Side, cfg: Config, need: float, local: bool = Fal
             span = _judge(g[lo:hi], A, B, cfg) if lo < hi else None
         if span is not None:
             if span.evidence < cfg.min_link_tokens and A.sig is not None:
-                if _significant(g[lo:hi], A, B, need):
+                if significant_subchains(g[lo:hi], A, B, need, cover):
                     span = replace(span, significant=True)  # too short for the fixed rules to link, unlikely by chance
                 else:  # too short to link alone: may join a significant chain with its neighbours
                     weak[span.blocks] = len(spans)
@@ -249,7 +220,7 @@ def _chain(blocks, A: Side, B: Side, cfg: Config, need: float, local: bool = Fal
     for core in runs:  # the chains the fixed rules rejected, and weak passages with neighbours
         if tuple(core) in weak:
             continue  # a weak passage alone: judged above
-        for lo, hi, _ in _significant(core, A, B, need):
+        for lo, hi, _ in significant_subchains(core, A, B, need, cover):
             chain = core[lo:hi]
             # a weak passage the chain reaches into becomes part of it, whole
             part = [k for b, k in weak.items() if k not in joined and b[0][0] < chain[-1][1] and chain[0][0] < b[-1][1]]
@@ -281,12 +252,14 @@ def align(A: Side, B: Side, cfg: Config, tests: int = 1, known: list[Span] | Non
                       key=lambda s: (s.a0, s.b0))
     found: list[Span] = []
     need = min_score(len(A.words), len(B.words), tests, cfg.max_evalue)  # what a significant chain scores, once a pair
+    # what one that explains much of the shorter document scores (dedup.stages.significance)
+    cover = min_score(len(A.words), len(B.words), tests, max(cfg.max_evalue, COVER_EVALUE))
     a = _mask(A.words, [(s.a0, s.a1) for s in known], _MASK_A)
     b = _mask(B.words, [(s.b0, s.b1) for s in known], _MASK_B)
     for _ in range(MAX_ROUNDS):
         if (found or known) and _exhausted(a, b, [*known, *found], A, B, cfg, need):
             break
-        new = _round(a, b, A, B, cfg, need)
+        new = _round(a, b, A, B, cfg, need, cover)
         if not new:
             break
         found.extend(new)
@@ -325,7 +298,7 @@ def _unmasked(sig: Lazy, n: int, masked: list[tuple[int, int]]) -> float:
     return out + sig.bound(end, n) if n > end else out
 
 
-def _round(a: str, b: str, A: Side, B: Side, cfg: Config, need: float) -> list[Span]:
+def _round(a: str, b: str, A: Side, B: Side, cfg: Config, need: float, cover: float | None = None) -> list[Span]:
     """The passages of one round: chained LCS blocks inside each window of the pair.
 
     Windows may share a stretch of one side (a passage repeated on the other): where
@@ -336,7 +309,7 @@ def _round(a: str, b: str, A: Side, B: Side, cfg: Config, need: float) -> list[S
     spans: list[Span] = []
     boxes = windows(a, b, ANCHOR_WORDS, cfg.max_gap, margin, LONG_DOC, A.words, B.words)
     for a0, a1, b0, b1 in boxes:
-        spans.extend(_chain(equal_blocks(a, b, a0, a1, b0, b1), A, B, cfg, need, local=max(len(a), len(b)) > LONG_DOC))
+        spans.extend(_chain(equal_blocks(a, b, a0, a1, b0, b1), A, B, cfg, need, max(len(a), len(b)) > LONG_DOC, cover))
     if len(boxes) < 2:
         return spans
     kept: list[Span] = []

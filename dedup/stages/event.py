@@ -164,3 +164,18 @@ def unlicensed_fact_evidence(blocks, A: Side, B: Side, sig_a, sig_b) -> float:
         facts += float((keep[fact] * each[fact]).sum())
         wording += float((keep[~fact] * each[~fact]).sum())
     return max(0.0, facts - wording)
+
+
+def own_wording(blocks, A: Side, B: Side, sig_a, sig_b) -> float:
+    """The evidence (nats, the mean of both sides') of a chain's words that are neither
+    quoted on both sides nor a name or a figure: the writers' own wording, which
+    independent reports of one event do not share (:func:`_kept`; a gap costs nothing
+    here)."""
+    total = 0.0
+    for x0, x1, y0, y1 in blocks:
+        keep, _ = _kept(A, B, x0, x1, y0, y1)
+        if keep is None:  # every word whole
+            total += 0.5 * (sig_a.span(x0, x1) + sig_b.span(y0, y1))
+        else:
+            total += 0.5 * float((keep == 1.0) @ (sig_a.words(x0, x1) + sig_b.words(y0, y1)))
+    return total
