@@ -173,10 +173,11 @@ def _reference_fact_evidence(spans, side_a, side_b, facts_a, facts_b, others):
         per_side.append((inside, equal, gap, with_fact, with_words))
     swapped = per_side[0][3] & per_side[1][3]
     plain = int((per_side[0][4] & per_side[1][4] & ~per_side[0][3] & ~per_side[1][3]).sum())
-    differ, same = 0.0, []
+    same, new = [], []  # new: per side, {gap: [the words of each fact of the gap that differs]}
     for (inside, equal, gap, _, _), (s, unit) in zip(per_side, ((side_a, facts_a), (side_b, facts_b))):
         sel = (unit >= 0) & inside
         units = unit[sel]
+        new.append({})
         if not len(units):
             same.append((np.zeros(0, np.int64), np.zeros(0)))
             continue
@@ -186,8 +187,17 @@ def _reference_fact_evidence(spans, side_a, side_b, facts_a, facts_b, others):
         rare = np.maximum.reduceat(r, heads)
         whole = np.add.reduceat(equal[sel].astype(np.int64), heads) == np.diff(np.append(heads, len(units)))
         in_swap = np.logical_or.reduceat(swapped[gap[sel] + 1], heads)
-        differ += float((~whole & in_swap).sum())
+        positions = np.flatnonzero(sel)
+        for k in np.flatnonzero(~whole & in_swap):
+            toks = positions[units == units[heads[k]]]
+            new[-1].setdefault(int(gap[toks[0]]), []).append("".join(s.words[t] for t in toks))
         same.append((units[heads][whole].astype(np.int64), rare[whole]))
+    # a gap's facts the other side's gap states too are restated; the rest substitute as
+    # many on each side as the side with fewer has
+    differ = 0.0
+    for g in set(new[0]) | set(new[1]):
+        fa, fb = new[0].get(g, []), new[1].get(g, [])
+        differ += 2 * min(sum(t not in fb for t in fa), sum(t not in fa for t in fb))
     return differ, same[0][0], same[0][1], same[1][0], same[1][1], int(swapped.sum()), plain
 
 
@@ -215,7 +225,9 @@ def _linked_pairs(draw):
         g = blocks[k : k + draw(st.integers(1, 3))]
         spans.append(Span(g[0][0], g[-1][1], g[0][2], g[-1][3], 1, 1.0, 1.0, tuple(g)))
         k += len(g)
-    sides = [Side.make("x" * n, np.array(draw(st.lists(st.floats(1.0, 9.0), min_size=n, max_size=n)))) for _ in "ab"]
+    # words from a small alphabet: some facts in a gap are the other side's, restated
+    sides = [Side.make(draw(st.text("abc", min_size=n, max_size=n)),
+                       np.array(draw(st.lists(st.floats(1.0, 9.0), min_size=n, max_size=n)))) for _ in "ab"]
     return spans, sides[0], sides[1], facts(), facts(), draw(st.integers(0, 50))
 
 

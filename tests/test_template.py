@@ -252,3 +252,22 @@ def test_a_figure_of_thousands_of_digits_is_read_as_no_number():
     assert figure_value("7-" + "1" * 5000 + "/2") is None and figure_value("9" * 5000) is None
     a = SENTENCE.format(term="7-" + "1" * 5000 + "/2")
     assert dedup.compare(a, SENTENCE.format(term="7-3/4")).kind in ("duplicate", "partial", "template", None)  # no error
+
+
+NURSE = ("A woman wept as she told the jury at the Old Bailey how she woke in the ward at night and saw the nurse "
+         "standing over her bed while the lights were dimmed and the other patients in the room were asleep. She "
+         "had been taken to the hospital with pains, and Fenwick, {who}, came to her bed. The jury heard that she "
+         "felt unable to move her arms or legs for what seemed like many minutes and that she was too frightened "
+         "to call out to anyone on the ward until the morning came.")
+
+
+def test_a_rewrite_that_cuts_names_for_a_few_words_of_its_own_is_a_copy():
+    # the wire names four places where the paper says "38": a cut, not a slot filled anew
+    # (each of the four counted as a new fact, this was a template: 5 differing against 4
+    # repeated)
+    story = NURSE.format(who="of Brantley, Hampshire, at St Aldhelm's, Wexcombe")
+    paper = NURSE.format(who="38")
+    assert dedup.compare(story, paper).kind == "duplicate" == dedup.compare(paper, story).kind
+    # as many other places in the same slot: another issue of the formula
+    other = NURSE.format(who="of Durley, Wiltshire, at St Brigid's, Calcombe")
+    assert dedup.compare(story, other).kind == "template" == dedup.compare(other, story).kind

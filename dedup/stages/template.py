@@ -13,7 +13,11 @@ A fact differs when the two sides state different facts at the same place: a gap
 between equal blocks that holds a fact on both sides (a new figure, another name),
 unless the gap's words are one name spelled two ways (one letter apart, spaces aside:
 a typo, light OCR damage; :func:`_misread`) or one figure written two ways ("seven and a
-half" / "7½", :func:`_same_figure`), which is a change that is no new fact. A
+half" / "7½", :func:`_same_figure`), which is a change that is no new fact. In such a
+gap, a fact the other side's gap states too is restated, not new, and the gap
+substitutes no more facts than its side with fewer holds: a slot takes another name or
+figure, while a paragraph of names a rewrite cut (against three words of its own) was
+cut, not filled anew (:func:`_substituted`). A
 fact only one side has (an added sentence, a byline) is neither repeated nor
 different. A differing fact counts 1. A repeated fact counts its rarity in the other
 documents of the corpus, ``ln((1+others)/(1+df)) / ln(1+others)`` of its rarest part
@@ -216,10 +220,36 @@ def fact_evidence(spans: list[Span], side_a: Side, side_b: Side, facts_a: np.nda
     in_swap = np.logical_or.reduceat(in_swap, heads)
     b = np.searchsorted(heads, len(at_a))  # facts of side A, then of side B
     first = _first_mentions(heads, b, np.concatenate([at_a, at_b]), side_a.words, side_b.words, whole)
-    ids, differs = units[heads], ~whole & in_swap
+    ids = units[heads]
+    differs = _substituted(~whole & in_swap, heads, b, np.concatenate([at_a, at_b]), gaps,
+                           side_a.words, side_b.words)
     return Evidence(float(differs.sum()), ids[:b][whole[:b]].astype(np.int64), rare[:b][whole[:b]],
                     (ids[b:] - (len(facts_a) + 1))[whole[b:]].astype(np.int64), rare[b:][whole[b:]], len(swapped),
                     plain, float((differs & first).sum()), first[:b][whole[:b]], first[b:][whole[b:]])
+
+
+def _substituted(differs: np.ndarray, heads: np.ndarray, b: int, at: np.ndarray, gaps: np.ndarray,
+                 words_a: str, words_b: str) -> np.ndarray:
+    """Per fact (``heads`` into the fact tokens ``at``, side A's first ``b`` of them; ``gaps``:
+    each token's gap), whether it differs as a slot's new fact: of the facts in a gap that
+    swaps facts (``differs``), those the other side's gap states too (the same words) are
+    restated, and of the rest only as many on each side as the side with fewer has."""
+    if not differs.any():
+        return differs
+    ends = np.append(heads[1:], len(at)).tolist()
+    by_gap: dict[int, tuple[list, list]] = {}
+    for k in np.flatnonzero(differs).tolist():
+        words = words_a if k < b else words_b
+        text = "".join(words[t] for t in at[heads[k] : ends[k]].tolist())
+        by_gap.setdefault(int(gaps[heads[k]]), ([], []))[int(k >= b)].append((k, text))
+    out = differs.copy()
+    for side_a, side_b in by_gap.values():
+        said_a, said_b = {t for _, t in side_a}, {t for _, t in side_b}
+        new_a = [k for k, t in side_a if t not in said_b]
+        new_b = [k for k, t in side_b if t not in said_a]
+        n = min(len(new_a), len(new_b))
+        out[[k for k, _ in side_a + side_b if k not in new_a[:n] and k not in new_b[:n]]] = False
+    return out
 
 
 def _first_mentions(heads: np.ndarray, b: int, at: np.ndarray, words_a: str, words_b: str,
