@@ -257,7 +257,7 @@ def align(A: Side, B: Side, cfg: Config, tests: int = 1, known: list[Span] | Non
     a = _mask(A.words, [(s.a0, s.a1) for s in known], _MASK_A)
     b = _mask(B.words, [(s.b0, s.b1) for s in known], _MASK_B)
     for _ in range(MAX_ROUNDS):
-        if (found or known) and _exhausted(a, b, [*known, *found], A, B, cfg, need):
+        if (found or known) and _exhausted(a, b, [*known, *found], A, B, cfg, cover):
             break
         new = _round(a, b, A, B, cfg, need, cover)
         if not new:
@@ -277,8 +277,9 @@ def align(A: Side, B: Side, cfg: Config, tests: int = 1, known: list[Span] | Non
 def _exhausted(a: str, b: str, found: list[Span], A: Side, B: Side, cfg: Config, need: float) -> bool:
     """Whether the words the passages found so far leave unmasked can hold no passage:
     fewer than ``min_passage_tokens`` on a side (the fixed rules), and rarities that sum
-    below the score a significant chain needs (an upper bound of any chain's score). A
-    copy's second round, over its headline and byline, is skipped so."""
+    below ``need``, the least score a significant chain may need (one that explains much
+    of the shorter document: an upper bound of any chain's score). A copy's second round,
+    over its headline and byline, is skipped so."""
     if min(len(a) - a.count(_MASK_A), len(b) - b.count(_MASK_B)) >= cfg.min_passage_tokens:
         return False
     if A.sig is None or B.sig is None:
