@@ -163,7 +163,8 @@ def _chain(blocks, A: Side, B: Side, cfg: Config, need: float, local: bool = Fal
 
     Chains the fixed rules reject are judged by significance across wider gaps; a kept
     passage too short to link and not significant alone takes part in those chains (a
-    caption or a newsletter blurb left inside a copy cuts one passage in two).
+    caption or a newsletter blurb left inside a copy cuts one passage in two). ``need``
+    and ``cover``: :func:`dedup.stages.significance.significant_subchains`'s scores.
     """
     spans = []
     rejected: list = []  # the cores for significance: rejected by the fixed rules, or weak

@@ -219,50 +219,51 @@ def fact_evidence(spans: list[Span], side_a: Side, side_b: Side, facts_a: np.nda
     in_swap = np.isin(gaps, list(swapped)) if swapped else np.zeros(len(gaps), dtype=bool)
     in_swap = np.logical_or.reduceat(in_swap, heads)
     b = np.searchsorted(heads, len(at_a))  # facts of side A, then of side B
-    first = _first_mentions(heads, b, np.concatenate([at_a, at_b]), side_a.words, side_b.words, whole)
+    said = _fact_words(heads, b, np.concatenate([at_a, at_b]), side_a.words, side_b.words)
+    first = _first_mentions(said, b, whole)
     ids = units[heads]
-    differs = _substituted(~whole & in_swap, heads, b, np.concatenate([at_a, at_b]), gaps,
-                           side_a.words, side_b.words)
+    differs = _substituted(~whole & in_swap, heads, b, gaps, said)
     return Evidence(float(differs.sum()), ids[:b][whole[:b]].astype(np.int64), rare[:b][whole[:b]],
                     (ids[b:] - (len(facts_a) + 1))[whole[b:]].astype(np.int64), rare[b:][whole[b:]], len(swapped),
                     plain, float((differs & first).sum()), first[:b][whole[:b]], first[b:][whole[b:]])
 
 
-def _substituted(differs: np.ndarray, heads: np.ndarray, b: int, at: np.ndarray, gaps: np.ndarray,
-                 words_a: str, words_b: str) -> np.ndarray:
-    """Per fact (``heads`` into the fact tokens ``at``, side A's first ``b`` of them; ``gaps``:
-    each token's gap), whether it differs as a slot's new fact: of the facts in a gap that
-    swaps facts (``differs``), those the other side's gap states too (the same words) are
-    restated, and of the rest only as many on each side as the side with fewer has."""
+def _fact_words(heads: np.ndarray, b: int, at: np.ndarray, words_a: str, words_b: str) -> list[str]:
+    """Per fact (``heads`` into the fact tokens ``at``, side A's first ``b`` of them), its
+    words (one code point a word, as :meth:`Prepared.word_string` gives them)."""
+    ends = np.append(heads[1:], len(at)).tolist()
+    return ["".join((words_a if k < b else words_b)[t] for t in at[h:e].tolist())
+            for k, (h, e) in enumerate(zip(heads.tolist(), ends))]
+
+
+def _substituted(differs: np.ndarray, heads: np.ndarray, b: int, gaps: np.ndarray, said: list[str]) -> np.ndarray:
+    """Per fact (``heads`` into the fact tokens, side A's first ``b`` of them; ``gaps``:
+    each token's gap; ``said``: each fact's words), whether it differs as a slot's new
+    fact: of the facts in a gap that swaps facts (``differs``), those the other side's gap
+    states too are restated, and of the rest only as many on each side as the side with
+    fewer has."""
     if not differs.any():
         return differs
-    ends = np.append(heads[1:], len(at)).tolist()
     by_gap: dict[int, tuple[list, list]] = {}
     for k in np.flatnonzero(differs).tolist():
-        words = words_a if k < b else words_b
-        text = "".join(words[t] for t in at[heads[k] : ends[k]].tolist())
-        by_gap.setdefault(int(gaps[heads[k]]), ([], []))[int(k >= b)].append((k, text))
-    out = differs.copy()
+        by_gap.setdefault(int(gaps[heads[k]]), ([], []))[int(k >= b)].append(k)
+    out = np.zeros_like(differs)
     for side_a, side_b in by_gap.values():
-        said_a, said_b = {t for _, t in side_a}, {t for _, t in side_b}
-        new_a = [k for k, t in side_a if t not in said_b]
-        new_b = [k for k, t in side_b if t not in said_a]
+        said_a, said_b = {said[k] for k in side_a}, {said[k] for k in side_b}
+        new_a = [k for k in side_a if said[k] not in said_b]
+        new_b = [k for k in side_b if said[k] not in said_a]
         n = min(len(new_a), len(new_b))
-        out[[k for k, _ in side_a + side_b if k not in new_a[:n] and k not in new_b[:n]]] = False
+        out[new_a[:n] + new_b[:n]] = True
     return out
 
 
-def _first_mentions(heads: np.ndarray, b: int, at: np.ndarray, words_a: str, words_b: str,
-                    whole: np.ndarray) -> np.ndarray:
-    """Per fact (``heads`` into the fact tokens ``at``, side A's first ``b`` of them):
-    whether it is the first on its side with its words and its judgement (repeated
-    whole, or not)."""
-    ends = np.append(heads[1:], len(at)).tolist()
-    first = np.zeros(len(heads), dtype=bool)
+def _first_mentions(said: list[str], b: int, whole: np.ndarray) -> np.ndarray:
+    """Per fact (side A's first ``b`` of them; ``said``: each one's words): whether it is
+    the first on its side with its words and its judgement (repeated whole, or not)."""
+    first = np.zeros(len(said), dtype=bool)
     seen: set = set()
-    for k, (h, e) in enumerate(zip(heads.tolist(), ends)):
-        words = words_a if k < b else words_b
-        key = (k < b, bool(whole[k]), "".join(words[t] for t in at[h:e].tolist()))
+    for k, words in enumerate(said):
+        key = (k < b, bool(whole[k]), words)
         if key not in seen:
             seen.add(key)
             first[k] = True
