@@ -154,18 +154,21 @@ def test_a_kept_passage_too_short_to_link_joins_a_significant_chain_across_a_wid
 
 
 
-def _rewrite_pair(around: int, common: float, one_run: bool = False, seed: int = 7):
+def _rewrite_pair(around: int, common: float, one_run: bool = False, seed: int = 7, cut: int = 0,
+                  own: int = 0):
     """A 200-word story (common words, 0.2 nats) and a rewrite of ``around`` other words
     each side (``common`` nats each) around two runs of six rare words (2.0 nats) the
-    story holds too, one changed word between them on both sides (or none: one run)."""
+    story holds too, one changed word between them on both sides (or none: one run);
+    ``cut`` more story words between the runs that the rewrite left out, ``own`` more
+    words of its own there."""
     rng = np.random.default_rng(seed)
     run1 = "".join(chr(0x9000 + k) for k in range(6))
     run2 = "".join(chr(0x9010 + k) for k in range(6))
     mid_a, mid_b = ("", "") if one_run else ("\u4e00", "\u5e00")
-    story = "".join(chr(0x4E10 + int(v)) for v in rng.integers(0, 4000, 200))
-    story = story[:80] + run1 + mid_a + run2 + story[80:]
-    pad = "".join(chr(0x6000 + int(v)) for v in rng.integers(0, 4000, 2 * around))
-    rewrite = pad[:around] + run1 + mid_b + run2 + pad[around:]
+    story = "".join(chr(0x4E10 + int(v)) for v in rng.integers(0, 4000, 200 + cut))
+    story = story[:80] + run1 + mid_a + story[200:] + run2 + story[80:200]
+    pad = "".join(chr(0x6000 + int(v)) for v in rng.integers(0, 4000, 2 * around + own))
+    rewrite = pad[:around] + run1 + mid_b + pad[2 * around:] + run2 + pad[around:2 * around]
 
     def side(w, other):
         cp = np.frombuffer(w.encode("utf-32-le"), np.uint32)
@@ -193,11 +196,27 @@ def test_a_chain_that_explains_most_of_a_short_rewrite_is_significant_at_a_loose
     assert align(A, B, cfg, tests=1)  # (in a search of one pair it is significant)
 
 
+def test_a_short_rewrite_that_skips_a_paragraph_of_the_story_is_found_in_two_passages():
+    # the story holds 30 words between the runs that the rewrite left out: at a word's gap
+    # cost (16 nats) the chain scores 8 where it needs 16; the skipped stretch costs the log
+    # of the places it could have ended (3.5 nats): 20. The skipped words are not reused.
+    cfg = Config()
+    A, B = _rewrite_pair(8, 0.2, cut=30)
+    spans = align(A, B, cfg, tests=1000)
+    assert [(s.a0, s.a1, s.b0, s.b1, s.significant) for s in spans] == [(80, 86, 8, 14, True),
+                                                                        (117, 123, 15, 21, True)]
+    assert align(B, A, cfg, tests=1000) == [s.swapped() for s in spans]  # symmetric
+    # 30 words of the rewrite's own between the runs: what it wrote itself costs in full
+    A, B = _rewrite_pair(8, 0.2, own=30)
+    assert align(A, B, cfg, tests=1000) == []
+
+
 @settings(max_examples=40, deadline=None)
-@given(st.integers(0, 40), st.floats(0.05, 2.0), st.booleans(), st.integers(0, 10**6), st.integers(0, 8))
+@given(st.integers(0, 40), st.floats(0.05, 2.0), st.booleans(), st.integers(0, 10**6), st.integers(0, 8),
+       st.integers(0, 40), st.integers(0, 40))
 def test_a_chain_judged_by_how_much_of_the_shorter_document_it_explains_is_symmetric(around, common, one_run, seed,
-                                                                                    search):
-    A, B = _rewrite_pair(around, common, one_run, seed)
+                                                                                    search, cut, own):
+    A, B = _rewrite_pair(around, common, one_run, seed, cut, own)
     spans = align(A, B, Config(), tests=10**search)
     assert align(B, A, Config(), tests=10**search) == [s.swapped() for s in spans]
 

@@ -221,7 +221,7 @@ def _chain(blocks, A: Side, B: Side, cfg: Config, need: float, local: bool = Fal
     for core in runs:  # the chains the fixed rules rejected, and weak passages with neighbours
         if tuple(core) in weak:
             continue  # a weak passage alone: judged above
-        for lo, hi, _ in significant_subchains(core, A, B, need, cover):
+        for lo, hi, _ in significant_subchains(core, A, B, need, cover, cfg.max_gap):
             chain = core[lo:hi]
             # a weak passage the chain reaches into becomes part of it, whole
             part = [k for b, k in weak.items() if k not in joined and b[0][0] < chain[-1][1] and chain[0][0] < b[-1][1]]

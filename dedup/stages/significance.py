@@ -46,7 +46,12 @@ same model) is significant at ``E <= COVER_EVALUE``, fewer than one such chain e
 chance in the whole search, instead of ``max_evalue`` (:func:`explains`). Quotes, names
 and figures are what short independent reports are made of; one block alone is a
 sentence two reports may both quote; a formula's words, which its series repeat, carry
-little evidence, so a series' issue is little explained by them.
+little evidence, so a series' issue is little explained by them. In such a chain a gap
+on the longer side is a stretch the shorter document skipped (a paragraph cut, or moved
+elsewhere): it costs the log of the places the next block could have started in it (the
+search's freedom, as BLAST's sum statistics count it), when that is less than its
+words'; the shorter document's own words in a gap cost in full. The chain is reported as
+its pieces between skips of more than ``cut`` words (:func:`_pieces`).
 
 The best-scoring contiguous sub-chain is found with the maximum-subarray rule (block
 gains minus the gap costs before them), so one stray block at the edge of a chain never
@@ -196,7 +201,7 @@ def _ev(sig, s: int, e: int) -> float:
     return sig.span(s, e) if isinstance(sig, Evidence) else float(sig[e] - sig[s])
 
 
-def gains(blocks: list[Block], sig_a, sig_b, discount=None) -> list[float]:
+def gains(blocks: list[Block], sig_a, sig_b, discount=None, skip: int | None = None) -> list[float]:
     """Each block's evidence (mean of both sides') minus the cost of the gap before it
     (none for the first). ``sig_a``/``sig_b``: :class:`Evidence`, or prefix sums of
     per-word evidence (words independent). ``discount(block, sig_a, sig_b)``: nats to
@@ -207,8 +212,7 @@ def gains(blocks: list[Block], sig_a, sig_b, discount=None) -> list[float]:
         if discount is not None:
             g -= discount(blocks[k], sig_a, sig_b)
         if k:
-            px1, py1 = blocks[k - 1][1], blocks[k - 1][3]
-            g -= GAP_COST * ((x0 - px1) + (y0 - py1))
+            g -= _gap_cost(blocks, k, skip)
         out.append(g)
     return out
 
@@ -218,10 +222,10 @@ def upper_bound(blocks: list[Block], lazy_a: Lazy, lazy_b: Lazy) -> float:
     return 0.5 * sum(lazy_a.bound(x0, x1) + lazy_b.bound(y0, y1) for x0, x1, y0, y1 in blocks)
 
 
-def best_subchains(blocks: list[Block], sig_a, sig_b, discount=None) -> list[tuple[int, int, float]]:
+def best_subchains(blocks: list[Block], sig_a, sig_b, discount=None, skip: int | None = None) -> list[tuple[int, int, float]]:
     """Disjoint sub-chains ``(lo, hi, score)`` of ``blocks``, best first found, by the
     maximum-subarray rule applied again to what lies either side of each."""
-    g = gains(blocks, sig_a, sig_b, discount)
+    g = gains(blocks, sig_a, sig_b, discount, skip)
     out: list[tuple[int, int, float]] = []
     todo = [(0, len(blocks))]
     while todo:
@@ -231,7 +235,7 @@ def best_subchains(blocks: list[Block], sig_a, sig_b, discount=None) -> list[tup
         best, cur, cur_start, best_lo, best_hi = -math.inf, 0.0, lo, lo, lo
         for k in range(lo, hi):
             # the first block of a sub-chain pays no gap cost before it
-            first = g[k] + (_gap_cost(blocks, k, sig_a, sig_b) if k > 0 else 0.0)
+            first = g[k] + (_gap_cost(blocks, k, skip) if k > 0 else 0.0)
             if cur <= 0.0 or k == lo:
                 cur, cur_start = first, k
             else:
@@ -247,7 +251,8 @@ def best_subchains(blocks: list[Block], sig_a, sig_b, discount=None) -> list[tup
     return sorted(out)
 
 
-def significant_subchains(g, A: "Side", B: "Side", need: float, cover: float | None = None) -> list[tuple[int, int, float]]:
+def significant_subchains(g, A: "Side", B: "Side", need: float, cover: float | None = None,
+                          cut: int | None = None) -> list[tuple[int, int, float]]:
     """The significant sub-chains ``(lo, hi, score)`` of a chain (``need``: the score a
     significant chain needs in this pair, :func:`min_score`; ``cover``: the lower score
     that a sub-chain of two or more blocks needs when it explains much of the shorter
@@ -262,24 +267,26 @@ def significant_subchains(g, A: "Side", B: "Side", need: float, cover: float | N
     bar = cover if cover is not None and cover < need and len(g) >= 2 else need  # the least a sub-chain needs
     if bound < bar:
         return []
+    # the shorter document (A on a tie: align() puts the pair in one order, so it is symmetric)
+    short_a = len(A.words) <= len(B.words)
+    skip = (1 if short_a else 0) if bar < need else None
     # (a slack for rounding: the evidence is -log of the ratio the rarity is the log of)
-    plain = best_subchains(g, A.sig.cum_rarity, B.sig.cum_rarity)
+    plain = best_subchains(g, A.sig.cum_rarity, B.sig.cum_rarity, None, skip)
     if all(score < bar - 1e-6 for _, _, score in plain):
         return []
     discount = event_discount(A, B)
     # the same with quotes and facts discounted: a word keeps the same share of its rarity as
     # of its evidence, so this bounds the score too; of the chains the rarities let through,
     # it rejects 44% on the 10k corpus and 77% on METER before their phrases are looked up
-    discounted = best_subchains(g, A.sig.cum_rarity, B.sig.cum_rarity, discount)
+    discounted = best_subchains(g, A.sig.cum_rarity, B.sig.cum_rarity, discount, skip)
     if all(score < bar - 1e-6 for _, _, score in discounted):
         return []
-    # the shorter document (A on a tie: align() puts the pair in one order, so it is symmetric)
-    short_a = len(A.words) <= len(B.words)
     n = len(A.words) if short_a else len(B.words)
     # a sub-chain's own wording scores no more than the chain's rarities (+ a slack for
     # rounding): when they explain too little of the shorter document, the full score it is
     if bar < need and not explains(bound + 1e-6, (A if short_a else B).sig.full(), n):
-        bar = need
+        bar, skip = need, None
+        discounted = best_subchains(g, A.sig.cum_rarity, B.sig.cum_rarity, discount)
         if bound < need or all(score < need - 1e-6 for _, _, score in discounted):
             return []
     full_a, full_b = A.sig.full(), B.sig.full()
@@ -291,12 +298,55 @@ def significant_subchains(g, A: "Side", B: "Side", need: float, cover: float | N
             if score >= need or (score >= bar and hi - lo >= 2
                                  and explains(own_wording(g[lo:hi], A, B, full_a, full_b), short, n)):
                 out.append((lo, hi, score))
+    if skip is None:
+        return out
+    # a chain that explains much of the shorter document, the longer one's skipped stretches
+    # at their cheaper cost (a short rewrite takes a sentence here and a phrase there),
+    # reported as the pieces between them: what was skipped was not reused
+    for lo, hi, score in best_subchains(g, full_a, full_b, discount, skip):
+        if score >= bar and hi - lo >= 2:
+            score -= unlicensed_fact_evidence(g[lo:hi], A, B, full_a, full_b)
+            if score >= bar and explains(own_wording(g[lo:hi], A, B, full_a, full_b), short, n):
+                out.extend((a, b, score) for a, b in _pieces(g, lo, hi, skip, cut))
+    return _disjoint(out)
+
+
+def _pieces(g: list[Block], lo: int, hi: int, skip: int, cut: int | None) -> list[tuple[int, int]]:
+    """``g[lo:hi]`` cut where the longer side (``skip``) holds more than ``cut`` words the
+    shorter one does not (None: not cut)."""
+    out, start = [], lo
+    for k in range(lo + 1, hi if cut is not None else lo):
+        (_, px1, _, py1), (x0, _, y0, _) = g[k - 1], g[k]
+        ga, gb = x0 - px1, y0 - py1
+        if (gb - ga if skip == 1 else ga - gb) > cut:
+            out.append((start, k))
+            start = k
+    return [*out, (start, hi)]
+
+
+def _disjoint(chains: list[tuple[int, int, float]]) -> list[tuple[int, int, float]]:
+    """Sub-chains that overlap merged into one (the widest reach, the best score)."""
+    out: list[tuple[int, int, float]] = []
+    for lo, hi, score in sorted(chains):
+        if out and lo < out[-1][1]:
+            plo, phi, ps = out[-1]
+            out[-1] = (plo, max(phi, hi), max(ps, score))
+        else:
+            out.append((lo, hi, score))
     return out
 
 
-def _gap_cost(blocks: list[Block], k: int, sig_a, sig_b) -> float:
+def _gap_cost(blocks: list[Block], k: int, skip: int | None = None) -> float:
+    """The cost of the gap before block ``k``; ``skip`` (0: A, 1: B) names the longer side,
+    whose gap is a stretch the shorter one skipped: it costs the log of the places the
+    block could have ended in it, if less than its words'."""
     (_, px1, _, py1), (x0, _, y0, _) = blocks[k - 1], blocks[k]
-    return GAP_COST * ((x0 - px1) + (y0 - py1))
+    ga, gb = x0 - px1, y0 - py1
+    if skip is None:
+        return GAP_COST * (ga + gb)
+    if skip == 0:
+        ga, gb = gb, ga
+    return GAP_COST * ga + min(GAP_COST * gb, math.log1p(gb))
 
 
 def search_size(n_docs: int) -> int:
