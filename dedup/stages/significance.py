@@ -201,45 +201,44 @@ def _ev(sig, s: int, e: int) -> float:
     return sig.span(s, e) if isinstance(sig, Evidence) else float(sig[e] - sig[s])
 
 
-def gains(blocks: list[Block], sig_a, sig_b, discount=None, skip: int | None = None) -> list[float]:
-    """Each block's evidence (mean of both sides') minus the cost of the gap before it
-    (none for the first). ``sig_a``/``sig_b``: :class:`Evidence`, or prefix sums of
-    per-word evidence (words independent). ``discount(block, sig_a, sig_b)``: nats to
-    take off a block (its independent quotes; None: nothing)."""
+def block_values(blocks: list[Block], sig_a, sig_b, discount=None) -> list[float]:
+    """Each block's evidence (mean of both sides'). ``sig_a``/``sig_b``: :class:`Evidence`,
+    or prefix sums of per-word evidence (words independent). ``discount(block, sig_a,
+    sig_b)``: nats to take off a block (its independent quotes; None: nothing)."""
     out = []
-    for k, (x0, x1, y0, y1) in enumerate(blocks):
-        g = 0.5 * (_ev(sig_a, x0, x1) + _ev(sig_b, y0, y1))
-        if discount is not None:
-            g -= discount(blocks[k], sig_a, sig_b)
-        if k:
-            g -= _gap_cost(blocks, k, skip)
-        out.append(g)
+    for blk in blocks:
+        x0, x1, y0, y1 = blk
+        v = 0.5 * (_ev(sig_a, x0, x1) + _ev(sig_b, y0, y1))
+        out.append(v - discount(blk, sig_a, sig_b) if discount is not None else v)
     return out
 
 
-def upper_bound(blocks: list[Block], lazy_a: Lazy, lazy_b: Lazy) -> float:
-    """No sub-chain of ``blocks`` scores more than this (rarities, no gap cost)."""
-    return 0.5 * sum(lazy_a.bound(x0, x1) + lazy_b.bound(y0, y1) for x0, x1, y0, y1 in blocks)
+def gap_costs(blocks: list[Block], skip: int | None = None) -> list[float]:
+    """The cost of the gap before each block (none before the first): :func:`_gap_cost`."""
+    return [0.0] + [_gap_cost(blocks, k, skip) for k in range(1, len(blocks))]
 
 
 def best_subchains(blocks: list[Block], sig_a, sig_b, discount=None, skip: int | None = None) -> list[tuple[int, int, float]]:
     """Disjoint sub-chains ``(lo, hi, score)`` of ``blocks``, best first found, by the
-    maximum-subarray rule applied again to what lies either side of each."""
-    g = gains(blocks, sig_a, sig_b, discount, skip)
+    maximum-subarray rule applied again to what lies either side of each: a block's
+    value (:func:`block_values`) minus the cost of the gap before it (:func:`gap_costs`)."""
+    return _best(block_values(blocks, sig_a, sig_b, discount), gap_costs(blocks, skip))
+
+
+def _best(values: list[float], costs: list[float]) -> list[tuple[int, int, float]]:
     out: list[tuple[int, int, float]] = []
-    todo = [(0, len(blocks))]
+    todo = [(0, len(values))]
     while todo:
         lo, hi = todo.pop()
         if lo >= hi:
             continue
         best, cur, cur_start, best_lo, best_hi = -math.inf, 0.0, lo, lo, lo
         for k in range(lo, hi):
-            # the first block of a sub-chain pays no gap cost before it
-            first = g[k] + (_gap_cost(blocks, k, skip) if k > 0 else 0.0)
+            first = values[k]  # the first block of a sub-chain pays no gap cost before it
             if cur <= 0.0 or k == lo:
                 cur, cur_start = first, k
             else:
-                cur += g[k]
+                cur += first - costs[k]
                 if first > cur:
                     cur, cur_start = first, k
             if cur > best:
@@ -263,36 +262,38 @@ def significant_subchains(g, A: "Side", B: "Side", need: float, cover: float | N
     corpus; then with the discount of quotes, names and figures too.)"""
     if A.sig is None or B.sig is None:
         return []
-    bound = upper_bound(g, A.sig, B.sig)
+    rarity = block_values(g, A.sig.cum_rarity, B.sig.cum_rarity)
+    bound = sum(rarity)  # no sub-chain scores more (rarities, no gap cost)
     bar = cover if cover is not None and cover < need and len(g) >= 2 else need  # the least a sub-chain needs
     if bound < bar:
         return []
     # the shorter document (A on a tie: align() puts the pair in one order, so it is symmetric)
     short_a = len(A.words) <= len(B.words)
     skip = (1 if short_a else 0) if bar < need else None
+    costs = gap_costs(g, skip)
     # (a slack for rounding: the evidence is -log of the ratio the rarity is the log of)
-    plain = best_subchains(g, A.sig.cum_rarity, B.sig.cum_rarity, None, skip)
-    if all(score < bar - 1e-6 for _, _, score in plain):
+    if all(score < bar - 1e-6 for _, _, score in _best(rarity, costs)):
         return []
     discount = event_discount(A, B)
     # the same with quotes and facts discounted: a word keeps the same share of its rarity as
     # of its evidence, so this bounds the score too; of the chains the rarities let through,
     # it rejects 44% on the 10k corpus and 77% on METER before their phrases are looked up
-    discounted = best_subchains(g, A.sig.cum_rarity, B.sig.cum_rarity, discount, skip)
-    if all(score < bar - 1e-6 for _, _, score in discounted):
+    discounted = block_values(g, A.sig.cum_rarity, B.sig.cum_rarity, discount)
+    if all(score < bar - 1e-6 for _, _, score in _best(discounted, costs)):
         return []
+    linear = gap_costs(g) if skip is not None else costs
     n = len(A.words) if short_a else len(B.words)
     # a sub-chain's own wording scores no more than the chain's rarities (+ a slack for
     # rounding): when they explain too little of the shorter document, the full score it is
     if bar < need and not explains(bound + 1e-6, (A if short_a else B).sig.full(), n):
         bar, skip = need, None
-        discounted = best_subchains(g, A.sig.cum_rarity, B.sig.cum_rarity, discount)
-        if bound < need or all(score < need - 1e-6 for _, _, score in discounted):
+        if bound < need or all(score < need - 1e-6 for _, _, score in _best(discounted, linear)):
             return []
     full_a, full_b = A.sig.full(), B.sig.full()
     short = full_a if short_a else full_b
+    values = block_values(g, full_a, full_b, discount)
     out = []
-    for lo, hi, score in best_subchains(g, full_a, full_b, discount):
+    for lo, hi, score in _best(values, linear):
         if score >= bar:  # names and figures count no more than the wording beside them
             score -= unlicensed_fact_evidence(g[lo:hi], A, B, full_a, full_b)
             if score >= need or (score >= bar and hi - lo >= 2
@@ -303,7 +304,7 @@ def significant_subchains(g, A: "Side", B: "Side", need: float, cover: float | N
     # a chain that explains much of the shorter document, the longer one's skipped stretches
     # at their cheaper cost (a short rewrite takes a sentence here and a phrase there),
     # reported as the pieces between them: what was skipped was not reused
-    for lo, hi, score in best_subchains(g, full_a, full_b, discount, skip):
+    for lo, hi, score in _best(values, costs):
         if score >= bar and hi - lo >= 2:
             score -= unlicensed_fact_evidence(g[lo:hi], A, B, full_a, full_b)
             if score >= bar and explains(own_wording(g[lo:hi], A, B, full_a, full_b), short, n):
