@@ -49,8 +49,8 @@ sentence two reports may both quote; a formula's words, which its series repeat,
 little evidence, so a series' issue is little explained by them. In such a chain a gap
 on the longer side is a stretch the shorter document skipped (a paragraph cut, or moved
 elsewhere): it costs the log of the places the next block could have started in it (the
-search's freedom, as BLAST's sum statistics count it), when that is less than its
-words'; the shorter document's own words in a gap cost in full. The chain is reported as
+search's freedom there), when that is less than its words'; the shorter document's own
+words in a gap cost in full. The chain is reported as
 its pieces between skips of more than ``cut`` words (:func:`_pieces`).
 
 The best-scoring contiguous sub-chain is found with the maximum-subarray rule (block
@@ -259,7 +259,9 @@ def significant_subchains(g, A: "Side", B: "Side", need: float, cover: float | N
     words' rarities bound every sub-chain's score: below the score needed, the phrase
     evidence is never computed. (First without gap costs, a sum; then the best sub-chain
     of the rarities with them, which rejects a further quarter of the chains on the 10k
-    corpus; then with the discount of quotes, names and figures too.)"""
+    corpus; then with the discount of quotes, names and figures too.) ``cut``: a chain
+    accepted with the longer side's skips at their cheaper cost is returned as its pieces
+    between skips longer than this (:func:`_pieces`)."""
     if A.sig is None or B.sig is None:
         return []
     rarity = block_values(g, A.sig.cum_rarity, B.sig.cum_rarity)
