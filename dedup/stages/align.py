@@ -275,10 +275,10 @@ def align(A: Side, B: Side, cfg: Config, tests: int = 1, known: list[Span] | Non
     return sorted([*known, *out], key=lambda s: (s.a0, s.b0)) if known else out
 
 
-def _exhausted(a: str, b: str, found: list[Span], A: Side, B: Side, cfg: Config, need: float) -> bool:
+def _exhausted(a: str, b: str, found: list[Span], A: Side, B: Side, cfg: Config, least: float) -> bool:
     """Whether the words the passages found so far leave unmasked can hold no passage:
     fewer than ``min_passage_tokens`` on a side (the fixed rules), and rarities that sum
-    below ``need``, the least score a significant chain may need (one that explains much
+    below ``least``, the least score a significant chain may need (one that explains much
     of the shorter document: an upper bound of any chain's score). A copy's second round,
     over its headline and byline, is skipped so."""
     if min(len(a) - a.count(_MASK_A), len(b) - b.count(_MASK_B)) >= cfg.min_passage_tokens:
@@ -286,7 +286,7 @@ def _exhausted(a: str, b: str, found: list[Span], A: Side, B: Side, cfg: Config,
     if A.sig is None or B.sig is None:
         return True
     left = _unmasked(A.sig, len(a), [(s.a0, s.a1) for s in found]) + _unmasked(B.sig, len(b), [(s.b0, s.b1) for s in found])
-    return 0.5 * left < need - 1e-6
+    return 0.5 * left < least - 1e-6
 
 
 def _unmasked(sig: Lazy, n: int, masked: list[tuple[int, int]]) -> float:

@@ -317,8 +317,10 @@ def significant_subchains(g, A: "Side", B: "Side", need: float, cover: float | N
 def _pieces(g: list[Block], lo: int, hi: int, skip: int, cut: int | None) -> list[tuple[int, int]]:
     """``g[lo:hi]`` cut where the longer side (``skip``) holds more than ``cut`` words the
     shorter one does not (None: not cut)."""
+    if cut is None:
+        return [(lo, hi)]
     out, start = [], lo
-    for k in range(lo + 1, hi if cut is not None else lo):
+    for k in range(lo + 1, hi):
         (_, px1, _, py1), (x0, _, y0, _) = g[k - 1], g[k]
         ga, gb = x0 - px1, y0 - py1
         if (gb - ga if skip == 1 else ga - gb) > cut:
