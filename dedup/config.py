@@ -97,6 +97,10 @@ class Config(BaseModel):
         2.0, ge=0.0, le=3650.0, description="one source's takes of a running story, published within this many "
         "days of each other and sharing rare words beyond chance, share a story (dedup.stages.stories; 0: none)"
     )
+    story_evalue: float = Field(
+        1.0, gt=0.0, description="two such takes share a story when fewer than this many of the source's pairs "
+        "in the window are expected to share names as rare by chance (dedup.stages.stories)"
+    )
     # boilerplate
     boilerplate_min_docs: int = Field(
         3, ge=2, le=MAX_COUNT, description="a line must recur in this many documents to be judged furniture"

@@ -132,7 +132,7 @@ def run(
             dates = np.fromiter((seconds(f.date) for f in facts), np.int64, len(facts))
             ties = story_ties(prepared, np.concatenate([pairs, *seeded]), source_numbers(facts), dates,
                               ((a.i, a.j) for a in alignments if a.kind == "template"), cfg.story_days,
-                              cfg.max_evalue, cfg.phrase_prior, progress, engine=engine)
+                              cfg.story_evalue, cfg.phrase_prior, progress, engine=engine)
             copies, series = _copies_and_series(alignments, cfg)
             related = pair_lookup(len(prepared), pairs, ((a.i, a.j) for a in series))
             cut = compilations(prepared, copies, related)

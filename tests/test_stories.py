@@ -72,6 +72,20 @@ def test_other_sources_times_names_and_settings_keep_them_apart():
     assert _stories(_takes(names_b=others))[0]["takeB"] is None
 
 
+def test_the_tie_s_bar_is_fewer_than_one_chance_tie_in_the_search():
+    rng = random.Random(99)
+    others = [f"{_name(rng)} {_name(rng)}" for _ in range(5)]
+
+    def tied(shared: int, **settings) -> bool:
+        return _stories(_takes(names_b=NAMES[:shared] + others[shared:]), **settings)[0]["takeB"] == "r1"
+
+    # two of the story's five names shared: expected less than once by chance, far more than 1e-3 times
+    assert dedup.Config().story_evalue == 1.0
+    assert tied(2) and not tied(2, story_evalue=1e-3)
+    assert not tied(1)  # one name: chance
+    assert tied(3, story_evalue=1e-3) and not tied(3, story_evalue=1e-6)
+
+
 def test_names_only_a_quoted_statement_shares_tie_nothing():
     def takes(formula):
         return [dedup.Document(id=f"take{x}", text=_take(seed, names, formula), source="PA", date="2024-03-05T09:00")

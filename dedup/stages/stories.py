@@ -25,9 +25,14 @@ proportion. Over the ``C(n, k)`` sets of ``k`` names the one with fewer names (`
 could have shared, and the ``tests`` pairs of one source within the window (the search
 space), the expected number of pairs sharing ``k`` names as rare is
 ``tests x C(n, k) x prod p`` (a union bound). The best ``k`` (the rarest names first)
-decides; a tie when it is at most ``Config.max_evalue``. Reports of the same event by
-other sources share the same names and are never tied: they stay apart, as the copy
-clusters keep them.
+decides; a tie when it is at most ``Config.story_evalue`` (1: fewer than one chance tie
+expected in the whole search). Not the passages' ``max_evalue`` (1e-6): that bar is strict
+because independent reports share text for reasons other than chance (the same
+quotation, the same names), so a link wants far more than chance explains. Two takes of
+one source within days of each other that share rare names outside quotations have no
+such other explanation: sharing them is what a running story is. Reports of the same
+event by other sources share the same names and are never tied: they stay apart, as the
+copy clusters keep them.
 
 A story is a connected group of copy clusters and ties; each document of one with two
 or more members gets its id (``DocumentInfo.story``, ``r1``, ``r2``, ... largest first).
@@ -238,11 +243,11 @@ def _same_source(pairs: np.ndarray, sources: np.ndarray, dates: np.ndarray, excl
 
 
 def story_ties(prepared, pairs: np.ndarray, sources: np.ndarray, dates: np.ndarray, exclude, days: float,
-               max_evalue: float, prior: float, progress=None, *, engine: Engine) -> np.ndarray:
+               evalue: float, prior: float, progress=None, *, engine: Engine) -> np.ndarray:
     """The candidate ``pairs`` (rows ``(i, j)``) that are takes of one story, as an
     ``(m, 2)`` array. ``sources``: a number per document (-1: none); ``dates``: seconds
     (:func:`dedup.stages.nearest.seconds`); ``exclude``: pairs never tied (a template
-    series' links); ``prior``: documents of pseudo-count that pull a source's share of
+    series' links); ``evalue``: the bar of a tie (``Config.story_evalue``); ``prior``: documents of pseudo-count that pull a source's share of
     a word towards the corpus's (``Config.phrase_prior``); ``prepared``: its word counts
     still held (``prepared.table``); ``progress(stage, done, total)``: called per partition."""
     none = np.zeros((0, 2), np.int64)
@@ -280,7 +285,7 @@ def story_ties(prepared, pairs: np.ndarray, sources: np.ndarray, dates: np.ndarr
     longer = np.maximum(1.0, np.maximum(ntokens[same[:, 0]], ntokens[same[:, 1]]) / mean)
     p = np.maximum(p_corpus, p_source) * longer[row]
     logp = np.log(np.minimum(p, 1.0))
-    tied = log_evalues(logp, row, counts, fewer, tests) <= math.log(max_evalue)
+    tied = log_evalues(logp, row, counts, fewer, tests) <= math.log(evalue)
     return same[tied]
 
 
