@@ -6,7 +6,9 @@
 
 ``answers``: a labelled corpus (``benchmarks.synth``) added one document at a time to a
 fresh index; every match that is not a ``template`` link is a predicted pair, scored
-against the truth clusters (pair precision/recall). ``--no-source`` drops the records'
+against the truth clusters (pair precision/recall); then the stories the adds built
+(``stored_cluster``), scored the same way, and how many answers named an origin of the
+document's own truth cluster. ``--no-source`` drops the records'
 source, as feeds without one arrive. ``near-copies``: Reuters-21578 as shipped stored
 with ``newid`` as id; then texts of ``--queries`` stored articles (60+ words), each with
 one word changed (and each unchanged), queried under new ids: how many miss their original.
@@ -41,20 +43,32 @@ def answers(corpus: Path, truth: Path, no_source: bool, limit: int | None) -> st
         for d in docs:
             d.pop("source", None)
     labels = load_truth(truth).labels
-    predicted = set()
+    predicted, origins = set(), []
     t0 = time.perf_counter()
     with tempfile.TemporaryDirectory() as tmp, Index.open(Path(tmp) / "i.db", jobs=1) as index:
         for d in docs:
-            predicted.update(tuple(sorted((d["id"], m.doc_id))) for m in index.add(d).matches if m.kind != "template")
-    seconds = time.perf_counter() - t0
+            answer = index.add(d)
+            predicted.update(tuple(sorted((d["id"], m.doc_id))) for m in answer.matches if m.kind != "template")
+            if answer.origin is not None:
+                origins.append(labels[answer.origin] == labels[d["id"]])
+        seconds = time.perf_counter() - t0
+        stories: dict[str, list[str]] = {}  # each document's story once all are stored
+        for d in docs:
+            story = index.query(d).stored_cluster
+            if story is not None:
+                stories.setdefault(story, []).append(d["id"])
     by_label: dict[str, list[str]] = {}
     for d in docs:
         by_label.setdefault(labels[d["id"]], []).append(d["id"])
     true = {tuple(sorted(p)) for ids in by_label.values() for p in itertools.combinations(ids, 2)}
     right = len(predicted & true)
+    together = {tuple(sorted(p)) for ids in stories.values() for p in itertools.combinations(ids, 2)}
+    both = len(together & true)
     return (f"{len(docs):,} documents{' (sources dropped)' if no_source else ''}: {len(predicted):,} pairs answered, "
             f"{right:,} right, {len(predicted) - right:,} wrong; pair P {right / max(1, len(predicted)):.4f} "
-            f"R {right / max(1, len(true)):.4f}; {len(docs) / seconds:.1f} docs/s added")
+            f"R {right / max(1, len(true)):.4f}; {len(docs) / seconds:.1f} docs/s added. The stories once all are "
+            f"stored: pair P {both / max(1, len(together)):.4f} R {both / max(1, len(true)):.4f}; answers naming an "
+            f"origin of the document's own truth cluster: {sum(origins):,} of {len(origins):,}")
 
 
 def near_copies(data: Path, queries: int, seed: int) -> str:
