@@ -115,21 +115,23 @@ def answer(index: "Index", d: Document, stored: bool):
             # (lines recurring only in the two copies read as furniture), the copy is whole.
             found.append((row, None, None))
     # a template match (same formula, new facts) joins no story unless the settings say so
-    matches = []
-    for row, q, pair in found:
-        if pair is None:
-            m = whole_copy(row[1], row[2], d.text, None, None)
-        else:
-            m = Match(doc_id=row[1], kind=pair.kind, score=rounded(pair.score),
-                      coverage_source=rounded(pair.coverage_stored), coverage_target=rounded(pair.coverage_new),
-                      passages=passages(q, p, list(pair.spans)), cluster=None, origin=None)
-        matches.append((row[0], m))
-    joining = [(rowid, [(x.target_start, x.target_end) for x in m.passages]) for rowid, m in matches
-               if cfg.template_links or m.kind != "template"]
+    # each match's passages (a whole copy: its one passage) before the stories they join
+    shared = [whole_copy(row[1], row[2], d.text, None, None).passages if pair is None
+              else passages(q, p, list(pair.spans)) for row, q, pair in found]
+    joining = [(row[0], [(x.target_start, x.target_end) for x in ps]) for (row, _, pair), ps in zip(found, shared)
+               if pair is None or cfg.template_links or pair.kind != "template"]
     members = _Members(store)
     stories = joined_stories(store.stories_of(r for r, _ in joining), joining, len(d.text), members.size)
     story, origin = story_of(members, stories, facts, p.ntokens)
-    matches = [(rowid, m.model_copy(update={"cluster": story, "origin": origin})) for rowid, m in matches]
+    matches = []
+    for (row, q, pair), ps in zip(found, shared):
+        if pair is None:
+            m = whole_copy(row[1], row[2], d.text, story, origin)
+        else:
+            m = Match(doc_id=row[1], kind=pair.kind, score=rounded(pair.score),
+                      coverage_source=rounded(pair.coverage_stored), coverage_target=rounded(pair.coverage_new),
+                      passages=ps, cluster=story, origin=origin)
+        matches.append((row[0], m))
     matches.sort(key=lambda t: (-t[1].coverage_target, -t[1].score, t[1].doc_id))
     coverage = an.covered_share([f[2] for f in found if f[2] is not None], p.ntokens)
     if any(f[2] is None for f in found):
