@@ -69,25 +69,26 @@ def _docs(lone: bool) -> tuple[list[dedup.Document], dedup.Document]:
     return docs, dedup.Document(id="new", text=a + "\n\n" + p)
 
 
-def test_a_copy_of_one_story_with_a_paragraph_of_another_joins_the_first(tmp_path):
-    docs, new = _docs(lone=False)
+def _added(tmp_path, lone: bool):
+    """The new document's answer, then every document's story and batch cluster."""
+    docs, new = _docs(lone)
     with dedup.Index.open(str(tmp_path / "i.db"), jobs=1) as index:
         for d in docs:
             index.add(d)
         got = index.add(new)
-        assert {m.doc_id for m in got.matches} == {"a0", "a1", "a2", "a3", "b0"}
         story = {d.id: index.query(d).stored_cluster for d in docs + [new]}
-        assert story["new"] == story["a0"] == got.cluster and got.origin != "b0"
-        assert story["b0"] == story["b1"] != story["a0"]
-        # the batch clustering keeps them apart too
         batch = {m.doc_id: c.id for c in index.clusters().clusters for m in c.members}
-        assert batch["b0"] != batch["a0"] == batch["new"]
+    return got, story, batch
+
+
+def test_a_copy_of_one_story_with_a_paragraph_of_another_joins_the_first(tmp_path):
+    got, story, batch = _added(tmp_path, lone=False)
+    assert {m.doc_id for m in got.matches} == {"a0", "a1", "a2", "a3", "b0"}
+    assert story["new"] == story["a0"] == got.cluster and got.origin != "b0"
+    assert story["b0"] == story["b1"] != story["a0"]
+    assert batch["b0"] != batch["a0"] == batch["new"]  # the batch clustering keeps them apart too
 
 
 def test_the_same_with_a_lone_text_joins_both(tmp_path):
-    docs, new = _docs(lone=True)
-    with dedup.Index.open(str(tmp_path / "i.db"), jobs=1) as index:
-        for d in docs:
-            index.add(d)
-        got = index.add(new)
-        assert index.query(docs[-1]).stored_cluster == got.cluster == index.query(docs[0]).stored_cluster
+    got, story, _ = _added(tmp_path, lone=True)
+    assert story["b0"] == got.cluster == story["a0"]
