@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 from datetime import datetime
-from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -16,7 +15,6 @@ from ..stages.nearest import containment, may_precede, seconds, trigrams
 from ..stages.provenance import DocFacts, passages, rank_key, rounded
 from . import analysis as an
 from . import seeds
-from .joins import joined_stories
 from .results import AddResult, Match, whole_copy
 
 if TYPE_CHECKING:
@@ -115,22 +113,17 @@ def answer(index: "Index", d: Document, stored: bool):
             # (lines recurring only in the two copies read as furniture), the copy is whole.
             found.append((row, None, None))
     # a template match (same formula, new facts) joins no story unless the settings say so
-    # each match's passages (a whole copy: its one passage) before the stories they join
-    shared = [whole_copy(row[1], row[2], d.text, None, None).passages if pair is None
-              else passages(q, p, list(pair.spans)) for row, q, pair in found]
-    joining = [(row[0], [(x.target_start, x.target_end) for x in ps]) for (row, _, pair), ps in zip(found, shared)
-               if pair is None or cfg.template_links or pair.kind != "template"]
-    members = _Members(store)
-    stories = joined_stories(store.stories_of(r for r, _ in joining), joining, len(d.text), members.size)
-    story, origin = story_of(members, stories, facts, p.ntokens)
+    stories = store.stories_of(row[0] for row, _, pair in found
+                               if pair is None or cfg.template_links or pair.kind != "template")
+    story, origin = story_of(store, set(stories.values()), facts, p.ntokens)
     matches = []
-    for (row, q, pair), ps in zip(found, shared):
+    for row, q, pair in found:
         if pair is None:
             m = whole_copy(row[1], row[2], d.text, story, origin)
         else:
             m = Match(doc_id=row[1], kind=pair.kind, score=rounded(pair.score),
                       coverage_source=rounded(pair.coverage_stored), coverage_target=rounded(pair.coverage_new),
-                      passages=ps, cluster=story, origin=origin)
+                      passages=passages(q, p, list(pair.spans)), cluster=story, origin=origin)
         matches.append((row[0], m))
     matches.sort(key=lambda t: (-t[1].coverage_target, -t[1].score, t[1].doc_id))
     coverage = an.covered_share([f[2] for f in found if f[2] is not None], p.ntokens)
@@ -142,7 +135,7 @@ def answer(index: "Index", d: Document, stored: bool):
         in_index=same is not None, stored_cluster=story_label(same[11]) if same is not None else None,
         nearest=nearest_stored(p, facts, rows, others))
     new = {"doc": d, "lines": lines, "ntokens": p.ntokens, "prepared": p, "vocab": p.vocab, "facts": facts, "paras": paras, "keys": keys,
-           "matches": matches, "stories": stories, "hash": content, "grams": grams,
+           "matches": matches, "stories": set(stories.values()), "hash": content, "grams": grams,
            "bigrams": grams2, "carried": carried}
     return result, new
 
@@ -170,29 +163,13 @@ def nearest_stored(p, facts: DocFacts, rows: list, others: list) -> Nearest | No
     return Nearest(doc_id=best[1], shared=rounded(-best[0])) if best is not None else None
 
 
-class _Members:
-    """Stored stories' members, each read once."""
-
-    def __init__(self, store):
-        self.store, self.read = store, {}
-
-    def __call__(self, story: int) -> list[tuple]:
-        if story not in self.read:
-            self.read[story] = self.store.story_members(story)
-        return self.read[story]
-
-    def size(self, story: int) -> int:
-        return len(self(story))
-
-
-def story_of(members: Callable[[int], list[tuple]], stories: set[int], facts: DocFacts, ntokens: int):
-    """The story id and origin of the new document joined with ``stories``
-    (``members(story)``: the store's ``story_members``)."""
+def story_of(store, stories: set[int], facts: DocFacts, ntokens: int):
+    """The story id and origin of the new document joined with ``stories``."""
     if not stories:
         return None, None
     ranked = [rank_key(facts, ntokens)]
     for s in stories:
-        for _, doc_id, f_date, f_credits, n in members(s):
+        for _, doc_id, f_date, f_credits, n in store.story_members(s):
             date = datetime.fromisoformat(f_date) if f_date else None
             ranked.append(rank_key(DocFacts(doc_id, None, date, None, tuple(json.loads(f_credits))), n))
     return story_label(min(stories)), min(ranked)[-1]
