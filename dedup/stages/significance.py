@@ -321,9 +321,8 @@ def _pieces(g: list[Block], lo: int, hi: int, skip: int, cut: int | None) -> lis
         return [(lo, hi)]
     out, start = [], lo
     for k in range(lo + 1, hi):
-        (_, px1, _, py1), (x0, _, y0, _) = g[k - 1], g[k]
-        ga, gb = x0 - px1, y0 - py1
-        if (gb - ga if skip == 1 else ga - gb) > cut:
+        own, skipped = _gaps(g, k, skip)
+        if skipped - own > cut:
             out.append((start, k))
             start = k
     return [*out, (start, hi)]
@@ -345,13 +344,18 @@ def _gap_cost(blocks: list[Block], k: int, skip: int | None = None) -> float:
     """The cost of the gap before block ``k``; ``skip`` (0: A, 1: B) names the longer side,
     whose gap is a stretch the shorter one skipped: it costs the log of the places the
     block could have ended in it, if less than its words'."""
+    own, skipped = _gaps(blocks, k, skip)
+    if skip is None:
+        return GAP_COST * (own + skipped)
+    return GAP_COST * own + min(GAP_COST * skipped, math.log1p(skipped))
+
+
+def _gaps(blocks: list[Block], k: int, skip: int | None = None) -> tuple[int, int]:
+    """The words between blocks ``k - 1`` and ``k``: A's and B's, or with ``skip`` (the
+    longer side, 0: A, 1: B) the shorter side's and the longer side's."""
     (_, px1, _, py1), (x0, _, y0, _) = blocks[k - 1], blocks[k]
     ga, gb = x0 - px1, y0 - py1
-    if skip is None:
-        return GAP_COST * (ga + gb)
-    if skip == 0:
-        ga, gb = gb, ga
-    return GAP_COST * ga + min(GAP_COST * gb, math.log1p(gb))
+    return (gb, ga) if skip == 0 else (ga, gb)
 
 
 def search_size(n_docs: int) -> int:
