@@ -141,6 +141,26 @@ def test_ceiling_features_on_a_tiny_story_set():
     assert 0.0 <= c1["macro_f1_3class"] <= 1.0 and len(c1["macro_f1_thresholds"]) == 2
 
 
+def test_two_features_mixed_separate_what_neither_does_alone():
+    """x tells non-derived texts (0) from derived ones (1), y wholly (1) from the rest (0):
+    neither alone orders the three classes, their sum does; chosen on other stories too."""
+    from benchmarks.meter_ceiling import mixed
+
+    papers = [f"p{i}" for i in range(24)]
+    kinds = ("non", "partially", "wholly")
+    kind = {p: kinds[i % 3] for i, p in enumerate(papers)}
+    story = {p: f"s{i // 3}" for i, p in enumerate(papers)}
+    x = {"non": 0.0, "partially": 1.0, "wholly": 1.0}
+    y = {"non": 0.0, "partially": 0.0, "wholly": 1.0}
+    noise = {p: 0.01 * (i % 5) for i, p in enumerate(papers)}  # ties broken, the order kept
+    scores = {p: [x[kind[p]] + noise[p], y[kind[p]] + noise[p], 0.5] for p in papers}
+    m = mixed(scores, papers, kind, story, splits=4)
+    assert m["macro_f1_3class"] == 1.0 and 0.0 < m["weight"] < 1.0  # a mix, not one feature
+    for k in (0, 1):  # each alone merges two classes, even with its cuts fitted here
+        alone = best_thresholds([scores[p][k] for p in papers], [kind[p] for p in papers])[2]
+        assert alone < 0.8 < m["macro_f1_3class_cv"]
+
+
 def test_tiled_share_follows_reordered_sentences_and_uses_each_word_once():
     from benchmarks.meter_ceiling import tiled_share
 
