@@ -179,7 +179,8 @@ def run_dedup(corpus: Path, work: Path, max_seconds: float) -> dict:
             "tree_rss_mb": tree_peak / 1024 if tree_peak else None,
             "tree_pss_mb": pss_peak / 1024 if pss_peak else None,
             "memory_by_stage": [(k, v[0] / 1024, v[1] / 1024 or None, v[2] / 1024 or None) for k, v in by_stage.items()],
-            "stages": stage_times(stats, wall), "pairs": _pairs(stats)}
+            "stages": stage_times(stats, wall), "pairs": _pairs(stats),
+            "cpu_main_s": stats.get("cpu_main_s"), "cpu_workers_s": stats.get("cpu_workers_s")}
 
 
 def _read_stage(path: Path) -> str:
@@ -295,6 +296,7 @@ def bench_size(size: int, a, out: Path, stats: dict, corpus: Path) -> dict:
             "tree_pss_mb": max(x.get("tree_pss_mb") or 0 for x in results) or None,
             "docs_per_s": stats["docs"] / wall, "paras_per_s": stats["paragraphs"] / wall,
             "paragraphs": stats["paragraphs"], "load": max(x["load"] for x in results), "stages": med["stages"], "pairs": med["pairs"],
+            "cpu_main_s": med.get("cpu_main_s"), "cpu_workers_s": med.get("cpu_workers_s"),
             "memory_by_stage": max(results, key=lambda x: x.get("tree_pss_mb") or 0).get("memory_by_stage")}
 
 

@@ -52,23 +52,24 @@ def render(res: dict) -> str:
            "and the times are pessimistic." % (a["seed"], a["out"]),
            "", "### End to end", "",
            "| documents | runs | wall s (median) | docs/s | paragraphs/s | peak memory MB (main RSS / tree PSS / tree RSS sum) | candidate pairs "
-           "| growth exponent | load before |", "|---:|---:|---:|---:|---:|---:|---:|---|---:|"]
+           "| growth exponent | load before | CPU s (main / workers) |", "|---:|---:|---:|---:|---:|---:|---:|---|---:|---:|"]
     for s in sizes:
         if s["status"] == "ok":
             exp = f"{s['exponent']:.2f} (from {_size_label(s['exponent_from'])})" if "exponent" in s else "—"
             walls = ", ".join(f"{w:.1f}" for w in s["walls"])
             out.append(f"| {s['size']:,} | {s['runs']} | {s['wall_s']:.1f} ({walls}) | {_n(s['docs_per_s'])} "
-                       f"| {_n(s['paras_per_s'])} | {_n(s['rss_mb'])} / {_n(s.get('tree_pss_mb'))} / {_n(s.get('tree_rss_mb'))} | {_n(s['pairs'])} | {exp} | {_n(s.get('load'), 1)} |")
+                       f"| {_n(s['paras_per_s'])} | {_n(s['rss_mb'])} / {_n(s.get('tree_pss_mb'))} / {_n(s.get('tree_rss_mb'))} | {_n(s['pairs'])} | {exp} | {_n(s.get('load'), 1)} "
+                       f"| {_n(s.get('cpu_main_s'), 1)} / {_n(s.get('cpu_workers_s'), 1)} |")
         elif s["status"] == "exceeded":
             out.append(f"| {s['size']:,} | {s['runs']} | exceeded {a['max_seconds']:g} s (killed) "
-                       "| — | — | — | — | — | — |")
+                       "| — | — | — | — | — | — | — |")
         elif s["status"] == "skipped":
-            out.append(f"| {s['size']:,} | 0 | not run ({s['reason']}) | — | — | — | — | — | — |")
+            out.append(f"| {s['size']:,} | 0 | not run ({s['reason']}) | — | — | — | — | — | — | — |")
         else:
-            out.append(f"| {s['size']:,} | {s['runs']} | failed: {s.get('error')} | — | — | — | — | — | — |")
+            out.append(f"| {s['size']:,} | {s['runs']} | failed: {s.get('error')} | — | — | — | — | — | — | — |")
     for n in (10000, 100000, 1000000):
         if n not in [s["size"] for s in sizes]:
-            out.append(f"| {n:,} | 0 | not run (not in `--sizes`) | — | — | — | — | — | — |")
+            out.append(f"| {n:,} | 0 | not run (not in `--sizes`) | — | — | — | — | — | — | — |")
     ok = [s for s in sizes if s["status"] == "ok"]
     if ok:
         out += ["", "### Time per stage (median run)", "",

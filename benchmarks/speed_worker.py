@@ -11,7 +11,8 @@ where the time goes, without changing what runs:
   and last event of each stage name (the fallback when the stage functions are renamed).
 
 Writes STATS.json: wall seconds, per-stage seconds, progress events, peak RSS of this
-process (``ru_maxrss``), the CLI's exit code. With ``DEDUP_SPEED_STAGE`` set to a path, the
+process (``ru_maxrss``), CPU seconds of this process and of its worker processes, the
+CLI's exit code. With ``DEDUP_SPEED_STAGE`` set to a path, the
 stage running now ("stage function: last progress name") is written there at each change,
 for the memory poller in ``benchmarks.speed`` to attribute its readings.
 """
@@ -61,6 +62,11 @@ def _timed(name, fn, sink):
             _STAGE.mark(f"after {name}")
     wrapper.__wrapped__ = fn
     return wrapper
+
+
+def _cpu(who: int) -> float:
+    r = resource.getrusage(who)
+    return r.ru_utime + r.ru_stime
 
 
 def main(argv: list[str]) -> int:
@@ -134,6 +140,11 @@ def main(argv: list[str]) -> int:
                    for k, v in events.items()},
         "marks": rel,
         "maxrss_kb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss,
+        # CPU seconds (user + system): this process, and its worker processes once ended
+        # and waited for (the local engine's pools are): steadier than wall time on a
+        # shared machine, and the main process's share is the part no worker can take
+        "cpu_main_s": _cpu(resource.RUSAGE_SELF),
+        "cpu_workers_s": _cpu(resource.RUSAGE_CHILDREN),
     }
     with open(stats_path, "w", encoding="utf-8") as fh:
         json.dump(stats, fh)

@@ -44,6 +44,8 @@ def test_speed_harness_tiny(tmp_path):
                 "provenance + render + write JSON (clusters built as written)", "align candidate pairs"):
         assert key in rows, key
     assert all(x > 0 for x in _numbers(rows["100"])[1:4])  # runs, wall, docs/s... all positive
+    cpu_main, cpu_workers = _numbers(rows["100"].split("|")[-2])  # the last column: CPU s, main / workers
+    assert cpu_main > 0 and cpu_workers >= 0 and size["cpu_main_s"] == pytest.approx(cpu_main, abs=0.06)
     assert any(k.startswith("naive: `update()`") for k in rows)
     assert any(k.startswith("batch: `MinHash.bulk`") for k in rows)
     assert any(k.startswith("rensa: `RMinHash.update`") for k in rows)
