@@ -123,3 +123,51 @@ def test_stored_carriers_of_a_long_blurb_are_not_aligned(path, monkeypatch):
         assert aligned == []
         copy = dedup.Document(id="copy", text=docs[1].text)
         assert [m.doc_id for m in index.query(copy).matches] == ["c01"]
+
+
+def _widget_page(rng: random.Random, widgets: list[str]) -> str:
+    """A page made mostly of widgets: two sentences of its own story among them."""
+    own = _story(rng, paragraphs=1)[0][:2]
+    return "\n\n".join([own[0], widgets[0], own[-1], *widgets[1:]])
+
+
+def test_a_page_made_mostly_of_widgets_matches_none_of_their_carriers(path):
+    """Three widgets glued into many unrelated stories: a page that is little else reads as
+    their copy by its own counts (most of its words are carried by others, as often as the
+    widgets are), but all it shares with each carrier is widget text, a small part of both
+    pages, that no stored page is mostly made of: furniture, no match."""
+    rng = random.Random(23)
+    widgets = [_blurb(rng) for _ in range(3)]
+    stories = [_story(rng) for _ in range(CARRIERS + 4)]
+    docs = [dedup.Document(id=f"c{k:02d}", text=_text([*s[:2], [widgets[0]], *s[2:4], widgets[1:], *s[4:]]))
+            for k, s in enumerate(stories)]
+    page = dedup.Document(id="page", text=_widget_page(rng, widgets))
+    with dedup.Index.open(path, jobs=1) as index:
+        for d in docs:
+            index.add(d)
+        lines = an.Lines.of(page.text)
+        p = an.analyse(page, lines, lines.shape, index.config)[0]
+        grams = an.text_grams(page.text, index._mod)
+        with index._store.read():
+            counts = index._store.gram_counts(an.signed(grams)) + 1
+        assert an.inline_furniture(p, grams, counts, index._mod, index.config)[0] == []  # its own rule keeps them
+        assert index.query(page).matches == []
+        assert index.add(page).matches == []
+        assert index.add(dedup.Document(id="page2", text=_widget_page(rng, widgets))).matches == []
+
+
+def test_a_copy_that_shares_only_a_recurring_lead_with_another_still_matches(path):
+    """A story stored in many whole copies and in copies that keep its lead and two other
+    paragraphs: a new one with the lead and two others shares with those only the lead, widely recurring and a small part of both, yet the whole copies are mostly made
+    of it: a story's text, not furniture, so the new copy matches them too."""
+    rng = random.Random(29)
+    story = _story(rng)
+    copies = [dedup.Document(id=f"copy{k}", text=_text(story)) for k in range(CARRIERS)]
+    trims = [dedup.Document(id=f"trim{k}", text=_text([story[0], story[2 + k], story[3 + k]])) for k in range(2)]
+    new = dedup.Document(id="new", text=_text([story[0], story[1], story[5]]))
+    with dedup.Index.open(path, jobs=1) as index:
+        for d in copies + trims:
+            index.add(d)
+        got = {m.doc_id: m for m in index.query(new).matches}
+        assert set(got) == {d.id for d in copies + trims}
+        assert all(got[t.id].coverage_source < 0.5 and got[t.id].coverage_target < 0.5 for t in trims)

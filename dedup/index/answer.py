@@ -14,6 +14,7 @@ from ..stages.facts import fact_mask
 from ..stages.nearest import containment, may_precede, seconds, trigrams
 from ..stages.provenance import DocFacts, passages, rank_key, rounded
 from . import analysis as an
+from . import carriers
 from . import seeds
 from .results import AddResult, Match, whole_copy
 
@@ -112,6 +113,16 @@ def answer(index: "Index", d: Document, stored: bool):
             # The same words in the same order: the alignment may see too little content
             # (lines recurring only in the two copies read as furniture), the copy is whole.
             found.append((row, None, None))
+    # a match that shares only recurring text no copy shares is furniture (dedup.index.carriers)
+    anchors = carriers.recurring_anchors(p, grams, gram_counts, index._mod, cfg)
+    if anchors[2].any():
+        def beyond(k: int, carried: float) -> bool:  # the stored document is a copy beyond the match
+            row, q, pair = found[k]
+            g = an.grams_of(an.word_hashes(row[2]), index._mod)
+            return carriers.shared_beyond(q, g, store.gram_counts(an.signed(g)), index._mod, pair.spans, carried)
+
+        drop = carriers.furniture_matches([pair for _, _, pair in found], p, anchors, beyond)
+        found = [f for f, out in zip(found, drop) if not out]
     # a template match (same formula, new facts) joins no story unless the settings say so
     stories = store.stories_of(row[0] for row, _, pair in found
                                if pair is None or cfg.template_links or pair.kind != "template")

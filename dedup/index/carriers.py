@@ -1,0 +1,96 @@
+"""The carriers of recurring text in the index: whether a match shares only furniture.
+
+The new document's own judgement (:func:`dedup.index.analysis.inline_furniture`) reads a
+page made mostly of widgets as their copy: its shared words are theirs. The stored
+documents it meets are carriers of that text too, and are asked as the batch asks the
+carriers of a recurring passage (``dedup.stages.recurrence.furniture``): text that pages
+carry beside stories of their own is furniture, text that copies of a story are made of
+is the story's.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from ..config import Config
+from ..stages import inline
+from ..stages.segment import Prepared, member_sorted
+from .analysis import COPY_SHARE, FAMILY_FACTOR
+
+if TYPE_CHECKING:
+    from .analysis import PairResult
+
+
+def _content_anchors(p: Prepared, grams: np.ndarray, mod: int) -> tuple[np.ndarray, np.ndarray]:
+    """``p``'s n-gram anchors among ``grams`` (the text's: not those straddling cut
+    lines) and the token each starts at."""
+    g = inline.ngrams(p.hashes)
+    at = inline.anchors(g, mod)
+    keep = member_sorted(g[at], grams)
+    return g[at][keep], at[keep]
+
+
+def recurring_anchors(p: Prepared, grams: np.ndarray, counts: np.ndarray, mod: int,
+                      cfg: Config) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """``p``'s content anchors: the token each starts at, the documents carrying it, and
+    whether it is recurring (carried by :func:`inline_furniture`'s passage threshold of
+    documents); ``grams``, ``counts`` as there."""
+    g, at = _content_anchors(p, grams, mod)
+    mine = counts[np.searchsorted(grams, g)]
+    return at, mine, mine >= inline.PASSAGE_DOCS_FACTOR * cfg.boilerplate_min_docs
+
+
+def furniture_matches(results: list["PairResult | None"], p: Prepared, anchors: tuple[np.ndarray, np.ndarray, np.ndarray],
+                      beyond) -> list[bool]:
+    """Per match of the new document ``p`` (None: an exact copy), whether it is furniture:
+    all it shares is recurring text (every counted n-gram inside its passages is
+    recurring: ``anchors``, :func:`recurring_anchors`), and no match shares that text as
+    a copy does: a match that shares more than recurring text, or one whose stored
+    document is a copy beyond the match, as widely carried as the text it shares
+    (``beyond(k, carriers)``, :func:`shared_beyond`). As the batch judges a recurring passage
+    (``recurrence.furniture``), by its carriers: text that pages carry beside stories of
+    their own is their furniture, text that copies of a story are made of is the
+    story's. (The new document's own family rule, :func:`inline_furniture`, misses such
+    text in a page made mostly of widgets: its shared words are theirs, so it reads as
+    their copy.)"""
+    at, carried, recurring = anchors
+
+    def inside(r) -> np.ndarray:
+        out = np.zeros(len(at), bool)
+        for span in r.spans:  # the n-grams wholly inside a passage
+            out |= (at >= span.b0) & (at + inline.NGRAM <= span.b1)
+        return out
+
+    ins = [inside(r) if r is not None else None for r in results]
+    rec = [x is not None and bool(x.any()) and bool(recurring[x].all()) for x in ins]
+    if not any(rec):
+        return rec
+
+    def extents(r) -> list[tuple[int, int]]:
+        return [(int(p.starts[s.b0]), int(p.ends[s.b1 - 1])) for s in r.spans]
+
+    # the new document's text that some match shares as a copy does
+    held = [x for k, r in enumerate(results) if r is not None
+            and (not rec[k] or beyond(k, float(np.median(carried[ins[k]])))) for x in extents(r)]
+    return [w and not any(x < b and a < y for a, b in extents(r) for x, y in held) for r, w in zip(results, rec)]
+
+
+def shared_beyond(q: Prepared, grams: np.ndarray, counts: np.ndarray, mod: int, spans, carriers: float) -> bool:
+    """Whether stored document ``q`` is a copy beyond its side of ``spans`` (token spans
+    ``a0:a1``) and the text they share is its story's: most of its content anchors outside
+    them are carried by other documents too (``COPY_SHARE``), by about as many as carry
+    that text (``carriers``: at most ``FAMILY_FACTOR`` times as many), or it has no
+    anchor outside them. A page's furniture is carried far more widely than its story.
+    ``grams``: its text's anchors (sorted); ``counts``: documents carrying each, itself
+    included."""
+    g, at = _content_anchors(q, grams, mod)
+    outside = np.ones(len(at), bool)
+    for s in spans:
+        outside &= (at < s.a0) | (at >= s.a1)
+    mine = counts[np.searchsorted(grams, g[outside])]
+    if not len(mine):
+        return True
+    shared = mine[mine >= 2]
+    return len(shared) >= COPY_SHARE * len(mine) and FAMILY_FACTOR * float(np.median(shared)) >= carriers
