@@ -117,23 +117,30 @@ def best_thresholds(scores: list[float], gold: list[str]) -> tuple[float, float,
     return float(cuts[lo[k]]), float(cuts[hi[k]]), float(macro[k])
 
 
-def cross_validated_f1(score: dict, papers: list, kind: dict, story: dict, splits: int = 50) -> dict:
-    """3-class macro-F1 with thresholds chosen on other stories: the texts split in two by
-    running story (as METER's halves are), thresholds chosen on one part and scored on the
-    other, both ways, over ``splits`` seeded splits: what the other half may expect."""
+def story_halves(papers: list, story: dict, splits: int):
+    """``(fit, test)``: the texts split in two by running story, ``splits`` seeded splits,
+    each both ways."""
     import random
 
     stories = sorted({story[i] for i in papers})
-    got = []
     for r in range(splits):
         order = stories[:]
         random.Random(r).shuffle(order)
         part = set(order[: len(order) // 2])
         halves = ([i for i in papers if story[i] in part], [i for i in papers if story[i] not in part])
-        for fit, test in (halves, halves[::-1]):
-            lo, hi, _ = best_thresholds([score[i] for i in fit], [kind[i] for i in fit])
-            pred = ["non" if score[i] < lo else "partially" if score[i] < hi else "wholly" for i in test]
-            got.append(macro_f1([kind[i] for i in test], pred))
+        yield halves
+        yield halves[::-1]
+
+
+def cross_validated_f1(score: dict, papers: list, kind: dict, story: dict, splits: int = 50) -> dict:
+    """3-class macro-F1 with thresholds chosen on other stories: the texts split in two by
+    running story (as METER's halves are), thresholds chosen on one part and scored on the
+    other, both ways, over ``splits`` seeded splits: what the other half may expect."""
+    got = []
+    for fit, test in story_halves(papers, story, splits):
+        lo, hi, _ = best_thresholds([score[i] for i in fit], [kind[i] for i in fit])
+        pred = ["non" if score[i] < lo else "partially" if score[i] < hi else "wholly" for i in test]
+        got.append(macro_f1([kind[i] for i in test], pred))
     got.sort()
     return {"mean": sum(got) / len(got), "p10": got[len(got) // 10], "p90": got[(9 * len(got)) // 10]}
 

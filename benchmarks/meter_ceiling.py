@@ -32,7 +32,6 @@ from __future__ import annotations
 import argparse
 import itertools
 import json
-import random
 import re
 from pathlib import Path
 
@@ -40,7 +39,7 @@ import numpy as np
 
 from dedup.stages.segment import _quoted
 
-from .meter import DEFAULT_DATA, DERIVED, auc, best_thresholds, cross_validated_f1, load, macro_f1
+from .meter import DEFAULT_DATA, DERIVED, auc, best_thresholds, cross_validated_f1, load, macro_f1, story_halves
 
 WORD = re.compile(r"\w+")
 PARA_BREAK = re.compile(r"\n\s*\n")
@@ -178,19 +177,14 @@ def mixed(scores: dict, papers: list, kind: dict, story: dict, splits: int = MIX
     chosen on other stories (:func:`benchmarks.meter.cross_validated_f1`'s halves)."""
     x = np.asarray([scores[i] for i in papers], dtype=float)
     f, (a, b, w), _, _ = _mix_fit(x, [kind[i] for i in papers])
-    stories = sorted({story[i] for i in papers})
+    place = {i: k for k, i in enumerate(papers)}
     got = []
-    for r in range(splits):
-        order = stories[:]
-        random.Random(r).shuffle(order)
-        part = set(order[: len(order) // 2])
-        halves = ([k for k, i in enumerate(papers) if story[i] in part],
-                  [k for k, i in enumerate(papers) if story[i] not in part])
-        for fit, test in (halves, halves[::-1]):
-            _, (fa, fb, fw), lo, hi = _mix_fit(x[fit], [kind[papers[k]] for k in fit])
-            s = fw * x[test, fa] + (1 - fw) * x[test, fb]
-            got.append(macro_f1([kind[papers[k]] for k in test],
-                                ["non" if v < lo else "partially" if v < hi else "wholly" for v in s.tolist()]))
+    for fit_ids, test_ids in story_halves(papers, story, splits):
+        fit, test = [place[i] for i in fit_ids], [place[i] for i in test_ids]
+        _, (fa, fb, fw), lo, hi = _mix_fit(x[fit], [kind[i] for i in fit_ids])
+        s = fw * x[test, fa] + (1 - fw) * x[test, fb]
+        got.append(macro_f1([kind[i] for i in test_ids],
+                            ["non" if v < lo else "partially" if v < hi else "wholly" for v in s.tolist()]))
     return {"macro_f1_3class": f, "features": [SHARES[a], SHARES[b]], "weight": w,
             "macro_f1_3class_cv": sum(got) / len(got) if got else float("nan")}
 
