@@ -10,11 +10,13 @@ work runs in this process.
 from __future__ import annotations
 
 import _thread
+import atexit
 import gc
 import multiprocessing as mp
 import multiprocessing.pool
 import os
 import signal
+import weakref
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from itertools import chain, islice
@@ -193,6 +195,28 @@ class _Pool(multiprocessing.pool.Pool):
             raise
 
 
+_LIVE: "weakref.WeakSet[_Pool]" = weakref.WeakSet()  # every pool started, until collected
+
+
+def _stop_live() -> None:
+    """At exit, every pool not stopped yet, stopped as :func:`_stop` does (bounded).
+
+    A run stopped by a signal can leave a pool behind: a ``run()`` generator suspended at a
+    result when the stop was raised in its caller is not closed before the interpreter
+    exits. multiprocessing's own exit handler then terminates the pool without a timeout,
+    and its first step takes the task pipe's lock, held for ever by a worker killed while
+    it waited for a task (a ``kill`` of the process group: the SIGHUP of a closed terminal
+    hung 3 runs in 40 here, under load). Registered after multiprocessing's handler, so
+    it runs first (atexit runs handlers last registered first)."""
+    for pool in list(_LIVE):
+        finalizer = getattr(pool, "_terminate", None)
+        if finalizer is not None and finalizer.still_active():
+            _stop(pool)
+
+
+atexit.register(_stop_live)
+
+
 def _start(processes: int, initializer, initargs) -> _Pool:
     """A pool of ``processes`` workers forked now (:func:`_forked`); a pool that cannot
     be started (no file descriptors, memory, processes or threads to spare) is a
@@ -207,6 +231,7 @@ def _start(processes: int, initializer, initargs) -> _Pool:
     pool = None
     try:
         pool = _forked(lambda: _Pool(processes, initializer, initargs, context=ctx))
+        _LIVE.add(pool)
     except (OSError, RuntimeError, MemoryError) as exc:
         raise ResourceError(f"cannot start the worker processes: {exhausted(exc) or exc}") from exc
     finally:
