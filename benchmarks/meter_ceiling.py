@@ -174,7 +174,7 @@ def _mix_fit(x: np.ndarray, gold: list[str]) -> tuple[float, tuple, float, float
 def mixed(scores: dict, papers: list, kind: dict, story: dict, splits: int = MIX_SPLITS) -> dict:
     """3-class macro-F1 of the best weighted sum of two of each text's ``scores`` (a list
     per text, in :data:`SHARES` order): in sample, and with the pair, weight and cuts
-    chosen on other stories (:func:`benchmarks.meter.cross_validated_f1`'s halves)."""
+    chosen on other stories (the halves of :func:`benchmarks.meter.story_halves`)."""
     x = np.asarray([scores[i] for i in papers], dtype=float)
     f, (a, b, w), _, _ = _mix_fit(x, [kind[i] for i in papers])
     place = {i: k for k, i in enumerate(papers)}

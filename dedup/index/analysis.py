@@ -333,6 +333,15 @@ def grams_of(hashes: np.ndarray, mod: int) -> np.ndarray:
     return inline.counted(hashes, mod)
 
 
+def content_anchors(p: Prepared, grams: np.ndarray, mod: int) -> tuple[np.ndarray, np.ndarray]:
+    """``p``'s n-gram anchors among ``grams`` (the text's anchors: not those straddling
+    cut lines) and the token each starts at."""
+    g = inline.ngrams(p.hashes)
+    at = inline.anchors(g, mod)
+    keep = member_sorted(g[at], grams)
+    return g[at][keep], at[keep]
+
+
 def inline_furniture(p: Prepared, grams: np.ndarray, counts: np.ndarray, mod: int,
                      cfg: Config) -> tuple[list, np.ndarray]:
     """Token spans of ``p``'s furniture passages and their n-gram anchors (sorted).
@@ -353,9 +362,7 @@ def inline_furniture(p: Prepared, grams: np.ndarray, counts: np.ndarray, mod: in
     spans = [(s, e) for s, e in spans if e - s + 2 * (mod - 1) >= inline.MIN_TOKENS]
     if not spans:
         return none
-    g = inline.ngrams(p.hashes)
-    g = g[inline.anchors(g, mod)]
-    g = g[member_sorted(g, grams)]  # the content's anchors (not those straddling cut lines)
+    g, _ = content_anchors(p, grams, mod)
     mine = counts[np.searchsorted(grams, g)]
     shared = mine[mine >= 2]
     family = float(np.median(shared)) if len(g) and len(shared) >= COPY_SHARE * len(g) else 0.0

@@ -118,7 +118,7 @@ def answer(index: "Index", d: Document, stored: bool):
     if anchors[2].any():
         def beyond(k: int, carried: float) -> bool:  # the stored document is a copy beyond the match
             row, q, pair = found[k]
-            g = an.grams_of(an.word_hashes(row[2]), index._mod)
+            g = an.text_grams(row[2], index._mod)  # its text's anchors, as the counts hold them
             return carriers.shared_beyond(q, g, store.gram_counts(an.signed(g)), index._mod, pair.spans, carried)
 
         drop = carriers.furniture_matches([pair for _, _, pair in found], p, anchors, beyond)

@@ -16,20 +16,11 @@ import numpy as np
 
 from ..config import Config
 from ..stages import inline
-from ..stages.segment import Prepared, member_sorted
-from .analysis import COPY_SHARE, FAMILY_FACTOR
+from ..stages.segment import Prepared
+from .analysis import COPY_SHARE, FAMILY_FACTOR, content_anchors
 
 if TYPE_CHECKING:
     from .analysis import PairResult
-
-
-def _content_anchors(p: Prepared, grams: np.ndarray, mod: int) -> tuple[np.ndarray, np.ndarray]:
-    """``p``'s n-gram anchors among ``grams`` (the text's: not those straddling cut
-    lines) and the token each starts at."""
-    g = inline.ngrams(p.hashes)
-    at = inline.anchors(g, mod)
-    keep = member_sorted(g[at], grams)
-    return g[at][keep], at[keep]
 
 
 def recurring_anchors(p: Prepared, grams: np.ndarray, counts: np.ndarray, mod: int,
@@ -37,7 +28,7 @@ def recurring_anchors(p: Prepared, grams: np.ndarray, counts: np.ndarray, mod: i
     """``p``'s content anchors: the token each starts at, the documents carrying it, and
     whether it is recurring (carried by :func:`inline_furniture`'s passage threshold of
     documents); ``grams``, ``counts`` as there."""
-    g, at = _content_anchors(p, grams, mod)
+    g, at = content_anchors(p, grams, mod)
     mine = counts[np.searchsorted(grams, g)]
     return at, mine, mine >= inline.PASSAGE_DOCS_FACTOR * cfg.boilerplate_min_docs
 
@@ -85,7 +76,7 @@ def shared_beyond(q: Prepared, grams: np.ndarray, counts: np.ndarray, mod: int, 
     anchor outside them. A page's furniture is carried far more widely than its story.
     ``grams``: its text's anchors (sorted); ``counts``: documents carrying each, itself
     included."""
-    g, at = _content_anchors(q, grams, mod)
+    g, at = content_anchors(q, grams, mod)
     outside = np.ones(len(at), bool)
     for s in spans:
         outside &= (at < s.a0) | (at >= s.a1)
