@@ -171,3 +171,33 @@ def test_a_copy_that_shares_only_a_recurring_lead_with_another_still_matches(pat
         got = {m.doc_id: m for m in index.query(new).matches}
         assert set(got) == {d.id for d in copies + trims}
         assert all(got[t.id].coverage_source < 0.5 and got[t.id].coverage_target < 0.5 for t in trims)
+
+
+def test_a_widget_right_after_a_copied_sentence_is_not_a_match(path):
+    """A site's widget glued in after a sentence ending in "said.", in many unrelated
+    stories and in a new copy of a story stored five times: the widget's passage takes
+    in the word before it, which the story's copies share too. Touching a copy's passage
+    by a word is not sharing the widget with it: the carriers are no matches (before:
+    shielded by that one word)."""
+    rng = random.Random(31)
+    widget = _blurb(rng)
+
+    def said(paras: list[list[str]], at: int) -> list[list[str]]:
+        paras = [list(p) for p in paras]
+        paras[at][0] = paras[at][0][:-1] + " said."
+        return paras
+
+    carriers = []
+    for k in range(CARRIERS + 2):
+        s = said(_story(rng), 1)
+        s[1].insert(1, widget)
+        carriers.append(dedup.Document(id=f"c{k:02d}", text=_text(s)))
+    story = said(_story(rng), 2)
+    copies = [dedup.Document(id=f"copy{k}", text=_text(story)) for k in range(5)]
+    page = [list(p) for p in story]
+    page[2].insert(1, widget)
+    with dedup.Index.open(path, jobs=1) as index:
+        for d in carriers + copies:
+            index.add(d)
+        assert {m.doc_id for m in index.query(dedup.Document(id="new", text=_text(page))).matches} == {
+            d.id for d in copies}

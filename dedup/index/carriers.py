@@ -58,14 +58,18 @@ def furniture_matches(results: list["PairResult | None"], p: Prepared, anchors: 
     rec = [x is not None and bool(x.any()) and bool(recurring[x].all()) for x in ins]
     if not any(rec):
         return rec
-
-    def extents(r) -> list[tuple[int, int]]:
-        return [(int(p.starts[s.b0]), int(p.ends[s.b1 - 1])) for s in r.spans]
-
-    # the new document's text that some match shares as a copy does
-    held = [x for k, r in enumerate(results) if r is not None
-            and (not rec[k] or beyond(k, float(np.median(carried[ins[k]])))) for x in extents(r)]
-    return [w and not any(x < b and a < y for a, b in extents(r) for x, y in held) for r, w in zip(results, rec)]
+    # the new document's text that some match shares as a copy does (token spans)
+    held = [(s.b0, s.b1) for k, r in enumerate(results) if r is not None
+            and (not rec[k] or beyond(k, float(np.median(carried[ins[k]])))) for s in r.spans]
+    # A furniture match is kept when a copy shares its recurring text: an n-gram of it
+    # wholly inside a copy's passage. Touching one is not sharing it: a widget's passage
+    # takes in the word before it ("said. Download our app ..."), which a copy of the
+    # story beside it shares too.
+    starts = at + inline.NGRAM
+    shared = np.zeros(len(at), bool)
+    for b0, b1 in held:
+        shared |= (at >= b0) & (starts <= b1)
+    return [w and not bool(shared[x].any()) for x, w in zip(ins, rec)]
 
 
 def shared_beyond(q: Prepared, grams: np.ndarray, counts: np.ndarray, mod: int, spans, carriers: float) -> bool:
