@@ -21,12 +21,13 @@ from ..stages import boilerplate, inline, metadata, recurrence
 from ..stages.align import Span
 from ..stages.candidates import segment_band_keys
 from ..config import Config
-from ..stages.link import align_one
+from ..stages.link import align_judged
 from ..stages.significance import search_size
 from ..models import Document
 from ..stages.normalize import tokenize
 from ..stages.prepare import facts_of, is_noisy
 from ..stages.provenance import DocFacts, coverage, weighted_score
+from ..stages.template import Evidence, compact
 from ..stages.facts import code_points, fact_masks
 from ..stages.segment import Prepared, marks_many, member_sorted, paragraphs, prepare, span_tokens_many, unique_sorted
 
@@ -295,16 +296,17 @@ class PairResult:
     score: float
     coverage_stored: float
     coverage_new: float
+    evidence: Evidence | None = None  # what its facts say, when they may tell a series (template.compact)
 
 
 def align_pair(stored: Prepared, new: Prepared, n_docs: int, cfg: Config, facts=None) -> PairResult | None:
     """Align a stored document (side A) with the new one (side B) as the batch link stage
     does. ``facts``: optional cached fact masks (see :func:`dedup.stages.link.align_one`)."""
-    kind, spans = align_one(stored, new, n_docs, cfg, facts=facts, tests=search_size(n_docs))  # the batch's search
+    kind, spans, ev = align_judged(stored, new, n_docs, cfg, facts=facts, tests=search_size(n_docs))  # the batch's search
     if kind is None:
         return None
     cov_a, cov_b = coverage(spans, stored.ntokens, new.ntokens)
-    return PairResult(kind, tuple(spans), weighted_score(spans), cov_a, cov_b)
+    return PairResult(kind, tuple(spans), weighted_score(spans), cov_a, cov_b, compact(kind, ev))
 
 
 def covered_share(results: list[PairResult], ntokens: int) -> float:

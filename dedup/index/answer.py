@@ -16,6 +16,7 @@ from ..stages.provenance import DocFacts, passages, rank_key, rounded
 from . import analysis as an
 from . import carriers
 from . import seeds
+from .series import judged_by_frame
 from .results import AddResult, Match, whole_copy
 
 if TYPE_CHECKING:
@@ -123,6 +124,7 @@ def answer(index: "Index", d: Document, stored: bool):
 
         drop = carriers.furniture_matches([pair for _, _, pair in found], p, anchors, beyond)
         found = [f for f, out in zip(found, drop) if not out]
+    found = judged_by_frame(found, p, fact_of)  # issues of a series agree on its fixed names
     # a template match (same formula, new facts) joins no story unless the settings say so
     stories = store.stories_of(row[0] for row, _, pair in found
                                if pair is None or cfg.template_links or pair.kind != "template")
