@@ -201,3 +201,24 @@ def test_a_widget_right_after_a_copied_sentence_is_not_a_match(path):
             index.add(d)
         assert {m.doc_id for m in index.query(dedup.Document(id="new", text=_text(page))).matches} == {
             d.id for d in copies}
+
+
+def test_widgets_beside_a_shared_paragraph_are_not_held_by_it(path):
+    """A brief made mostly of widgets that many unrelated pages carry, with one paragraph
+    that one other stored page (the same kind of brief) has too: that page is its
+    match. The widgets are carried by far more pages than the paragraph, so sharing them
+    beside it is not sharing them as a copy does, and their other carriers are no matches
+    (before: the paragraph's match held the widgets for all of them)."""
+    rng = random.Random(37)
+    widgets = [_blurb(rng) for _ in range(3)]
+    stories = [_story(rng) for _ in range(CARRIERS + 4)]
+    carriers = [dedup.Document(id=f"c{k:02d}", text=_text([*s[:2], [widgets[0]], *s[2:4], widgets[1:], *s[4:]]))
+                for k, s in enumerate(stories)]
+    story = _story(rng)
+    own = _story(rng, paragraphs=2)  # lines of its own between: the widgets are passages of their own
+    page = dedup.Document(id="page", text=_text([story[1], own[0][:1], [widgets[0]], own[0][1:2], widgets[1:]]))
+    brief = dedup.Document(id="brief", text=_text([story[1], own[1][:1], [widgets[0]], own[1][1:2], widgets[1:]]))
+    with dedup.Index.open(path, jobs=1) as index:
+        for d in [*carriers, page]:
+            index.add(d)
+        assert [m.doc_id for m in index.query(brief).matches] == ["page"]

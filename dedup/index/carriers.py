@@ -38,37 +38,51 @@ def furniture_matches(results: list["PairResult | None"], p: Prepared, anchors: 
     """Per match of the new document ``p`` (None: an exact copy), whether it is furniture:
     all it shares is recurring text (every counted n-gram inside its passages is
     recurring: ``anchors``, :func:`recurring_anchors`), and no match shares that text as
-    a copy does: a match that shares more than recurring text, or one whose stored
-    document is a copy beyond the match, as widely carried as the text it shares
-    (``beyond(k, carriers)``, :func:`shared_beyond`). As the batch judges a recurring passage
+    a copy does: in a passage with text that is not recurring, or in a recurring passage
+    beside one and carried by about as many documents (at most ``FAMILY_FACTOR`` times),
+    or as a stored document that is a copy beyond the match, as widely carried as the
+    text it shares (``beyond(k, carriers)``, :func:`shared_beyond`). As the batch judges a recurring passage
     (``recurrence.furniture``), by its carriers: text that pages carry beside stories of
     their own is their furniture, text that copies of a story are made of is the
     story's. (The new document's own family rule, :func:`inline_furniture`, misses such
     text in a page made mostly of widgets: its shared words are theirs, so it reads as
     their copy.)"""
     at, carried, recurring = anchors
+    ends = at + inline.NGRAM
 
-    def inside(r) -> np.ndarray:
-        out = np.zeros(len(at), bool)
-        for span in r.spans:  # the n-grams wholly inside a passage
-            out |= (at >= span.b0) & (at + inline.NGRAM <= span.b1)
-        return out
+    def inside(span) -> np.ndarray:  # the n-grams wholly inside a passage
+        return (at >= span.b0) & (ends <= span.b1)
 
-    ins = [inside(r) if r is not None else None for r in results]
+    per = [[inside(s) for s in r.spans] if r is not None else None for r in results]
+    none = np.zeros(len(at), bool)
+    ins = [None if x is None else np.logical_or.reduce([none, *x]) for x in per]
     rec = [x is not None and bool(x.any()) and bool(recurring[x].all()) for x in ins]
     if not any(rec):
         return rec
-    # the new document's text that some match shares as a copy does (token spans)
-    held = [(s.b0, s.b1) for k, r in enumerate(results) if r is not None
-            and (not rec[k] or beyond(k, float(np.median(carried[ins[k]])))) for s in r.spans]
+    # The new document's text that some match shares as a copy does: the passages of a
+    # copy beyond the match; a passage with text that is not recurring; and a recurring
+    # passage beside one, carried by at most FAMILY_FACTOR times as many documents (a
+    # story's paragraph that its copies carry). A widget beside a shared headline is
+    # carried by far more pages than the headline: not held by it.
+    shared = np.zeros(len(at), bool)
+    for k, r in enumerate(results):
+        if r is None:
+            continue
+        if rec[k]:
+            if beyond(k, float(np.median(carried[ins[k]]))):
+                shared |= ins[k]
+            continue
+        if not ins[k].any():  # no counted n-gram inside: nothing to hold
+            continue
+        own = [x for x in per[k] if not recurring[x].all()]
+        family = float(np.median(carried[np.logical_or.reduce(own)]))
+        for x in per[k]:
+            if x.any() and (not recurring[x].all() or float(np.median(carried[x])) <= FAMILY_FACTOR * family):
+                shared |= x
     # A furniture match is kept when a copy shares its recurring text: an n-gram of it
     # wholly inside a copy's passage. Touching one is not sharing it: a widget's passage
     # takes in the word before it ("said. Download our app ..."), which a copy of the
     # story beside it shares too.
-    starts = at + inline.NGRAM
-    shared = np.zeros(len(at), bool)
-    for b0, b1 in held:
-        shared |= (at >= b0) & (starts <= b1)
     return [w and not bool(shared[x].any()) for x, w in zip(ins, rec)]
 
 
