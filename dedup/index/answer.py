@@ -122,7 +122,7 @@ def answer(index: "Index", d: Document, stored: bool):
             g = an.text_grams(row[2], index._mod)  # its text's anchors, as the counts hold them
             return carriers.shared_beyond(q, g, store.gram_counts(an.signed(g)), index._mod, pair.spans, carried)
 
-        drop = carriers.furniture_matches([pair for _, _, pair in found], p, anchors, beyond)
+        drop = carriers.furniture_matches([pair for _, _, pair in found], anchors, beyond)
         found = [f for f, out in zip(found, drop) if not out]
     found = judged_by_frame(found, p, fact_of)  # issues of a series agree on its fixed names
     # a template match (same formula, new facts) joins no story unless the settings say so

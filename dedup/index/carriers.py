@@ -33,9 +33,9 @@ def recurring_anchors(p: Prepared, grams: np.ndarray, counts: np.ndarray, mod: i
     return at, mine, mine >= inline.PASSAGE_DOCS_FACTOR * cfg.boilerplate_min_docs
 
 
-def furniture_matches(results: list["PairResult | None"], p: Prepared, anchors: tuple[np.ndarray, np.ndarray, np.ndarray],
+def furniture_matches(results: list["PairResult | None"], anchors: tuple[np.ndarray, np.ndarray, np.ndarray],
                       beyond) -> list[bool]:
-    """Per match of the new document ``p`` (None: an exact copy), whether it is furniture:
+    """Per match of the new document (None: an exact copy), whether it is furniture:
     all it shares is recurring text (every counted n-gram inside its passages is
     recurring: ``anchors``, :func:`recurring_anchors`), and no match shares that text as
     a copy does: in a passage with text that is not recurring, or in a recurring passage
