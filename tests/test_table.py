@@ -82,3 +82,15 @@ def test_clean_and_middle():
     assert clean(f"x{ESC}]0;title\x07y") == "xy"
     assert middle("abcdefghij", 5) == "ab\u2026ij" and middle("abc", 5) == "abc"
     assert len(middle("x" * 100, 20)) == 20
+
+
+def test_query_table_says_template_for_a_series_issue(tmp_path):
+    # an issue of a series matches earlier issues as templates: it copies none of them
+    from test_template_series import _background, series_issue
+    with dedup.Index.open(tmp_path / "i.db", jobs=1) as index:
+        index.add_many(_background(10) + [{"id": f"day{k}", "text": series_issue(k)} for k in range(6)])
+        result = index.query({"id": "day7", "text": series_issue(7)})
+        stored = {m.doc_id: index.get(m.doc_id).text for m in result.matches}
+    assert result.matches and {m.kind for m in result.matches} == {"template"}
+    out = _render(print_results, [result], {"day7": series_issue(7)}, stored)
+    assert f"day7  100% a template of {len(result.matches)} documents" in out and "copied" not in out

@@ -182,7 +182,13 @@ def print_results(results, new_texts: dict, stored_texts: dict, console: Console
     """``dedup index query`` (and ``add``): per document, what it copies and where
     (``passages``: with the passages' words)."""
     for r in results:
-        head = f"{clean(r.doc_id)}  {r.coverage:.0%} copied from {plural(len(r.matches), 'document')}"
+        copies = sum(m.kind != "template" for m in r.matches)
+        if r.matches and not copies:  # a series' issue: the formula shared, its facts new
+            head = f"{clean(r.doc_id)}  {r.coverage:.0%} a template of {plural(len(r.matches), 'document')}"
+        else:
+            head = f"{clean(r.doc_id)}  {r.coverage:.0%} copied from {plural(copies, 'document')}"
+            if copies < len(r.matches):
+                head += f", a template of {len(r.matches) - copies} more"
         if r.cluster:
             head += f"  story {r.cluster}  origin {clean(r.origin)}"
         _line(console, Text(head, style="bold"))
