@@ -301,7 +301,8 @@ class PairResult:
 
 def align_pair(stored: Prepared, new: Prepared, n_docs: int, cfg: Config, facts=None) -> PairResult | None:
     """Align a stored document (side A) with the new one (side B) as the batch link stage
-    does. ``facts``: optional cached fact masks (see :func:`dedup.stages.link.align_one`)."""
+    does, with its fact evidence kept when it may tell a series (:func:`dedup.index.series`).
+    ``facts``: optional cached fact masks (see :func:`dedup.stages.link.align_one`)."""
     kind, spans, ev = align_judged(stored, new, n_docs, cfg, facts=facts, tests=search_size(n_docs))  # the batch's search
     if kind is None:
         return None
