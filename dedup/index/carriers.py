@@ -23,31 +23,44 @@ if TYPE_CHECKING:
     from .analysis import PairResult
 
 
+CAPTIONED = "captioned"  # shared_beyond: the text's copy with words of its own, if its fellows agree
+
+
 def recurring_anchors(p: Prepared, grams: np.ndarray, counts: np.ndarray, mod: int,
-                      cfg: Config) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """``p``'s content anchors: the token each starts at, the documents carrying it, and
+                      cfg: Config) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """``p``'s content anchors: the token each starts at, the documents carrying it,
     whether it is recurring (carried by :func:`inline_furniture`'s passage threshold of
-    documents); ``grams``, ``counts`` as there."""
+    documents), and per token of ``p`` whether it is recurring text: inside a recurring
+    n-gram or within the anchor spacing (``mod - 1`` tokens) of one, where sampling leaves
+    nothing known; ``grams``, ``counts`` as there."""
     g, at = content_anchors(p, grams, mod)
     mine = counts[np.searchsorted(grams, g)]
-    return at, mine, mine >= inline.PASSAGE_DOCS_FACTOR * cfg.boilerplate_min_docs
+    recurring = mine >= inline.PASSAGE_DOCS_FACTOR * cfg.boilerplate_min_docs
+    cover = np.zeros(p.ntokens + 1, np.int32)
+    np.add.at(cover, np.maximum(at[recurring] - (mod - 1), 0), 1)
+    np.add.at(cover, np.minimum(at[recurring] + inline.NGRAM + mod - 1, p.ntokens), -1)
+    return at, mine, recurring, np.cumsum(cover)[:-1] > 0
 
 
-def furniture_matches(results: list["PairResult | None"], anchors: tuple[np.ndarray, np.ndarray, np.ndarray],
-                      beyond) -> list[bool]:
+def furniture_matches(results: list["PairResult | None"],
+                      anchors: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray], beyond) -> list[bool]:
     """Per match of the new document (None: an exact copy), whether it is furniture:
-    all it shares is recurring text (every counted n-gram inside its passages is
-    recurring: ``anchors``, :func:`recurring_anchors`), and no match shares that text as
+    all it shares is recurring text (every word of the counted n-grams inside its
+    passages is recurring text, ``anchors``: :func:`recurring_anchors`; a rare n-gram
+    that only joins two recurring passages, a widget and the share bar after it, has no
+    word of its own), and no match shares that text as
     a copy does: in a passage with text that is not recurring, or in a recurring passage
     beside one and carried by about as many documents (at most ``FAMILY_FACTOR`` times),
     or as a stored document that is a copy beyond the match, as widely carried as the
-    text it shares (``beyond(k, carriers)``, :func:`shared_beyond`). As the batch judges a recurring passage
+    text it shares, or its copy with a caption of its own where most of the text's
+    carriers among the matches are not pages of their own (``beyond(k, carriers)``,
+    :func:`shared_beyond`). As the batch judges a recurring passage
     (``recurrence.furniture``), by its carriers: text that pages carry beside stories of
     their own is their furniture, text that copies of a story are made of is the
     story's. (The new document's own family rule, :func:`inline_furniture`, misses such
     text in a page made mostly of widgets: its shared words are theirs, so it reads as
     their copy.)"""
-    at, carried, recurring = anchors
+    at, carried, _, words = anchors
     ends = at + inline.NGRAM
 
     def inside(span) -> np.ndarray:  # the n-grams wholly inside a passage
@@ -56,7 +69,11 @@ def furniture_matches(results: list["PairResult | None"], anchors: tuple[np.ndar
     per = [[inside(s) for s in r.spans] if r is not None else None for r in results]
     none = np.zeros(len(at), bool)
     ins = [None if x is None else np.logical_or.reduce([none, *x]) for x in per]
-    rec = [x is not None and bool(x.any()) and bool(recurring[x].all()) for x in ins]
+
+    def all_recurring(x: np.ndarray) -> bool:  # every word of x's n-grams is recurring text
+        return bool(words[(at[x][:, None] + np.arange(inline.NGRAM)).ravel()].all())
+
+    rec = [x is not None and bool(x.any()) and all_recurring(x) for x in ins]
     if not any(rec):
         return rec
     # The new document's text that some match shares as a copy does: the passages of a
@@ -65,19 +82,24 @@ def furniture_matches(results: list["PairResult | None"], anchors: tuple[np.ndar
     # story's paragraph that its copies carry). A widget beside a shared headline is
     # carried by far more pages than the headline: not held by it.
     shared = np.zeros(len(at), bool)
+    verdict = {k: beyond(k, float(np.median(carried[ins[k]]))) for k in range(len(results)) if rec[k]}
     for k, r in enumerate(results):
         if r is None:
             continue
         if rec[k]:
-            if beyond(k, float(np.median(carried[ins[k]]))):
+            held = verdict[k]
+            if held == CAPTIONED:  # unless most of the text's carriers here are pages of their own
+                others = [v for j, v in verdict.items() if (ins[j] & ins[k]).any()]
+                held = 2 * sum(v is False for v in others) <= len(others)
+            if held:
                 shared |= ins[k]
             continue
         if not ins[k].any():  # no counted n-gram inside: nothing to hold
             continue
-        own = [x for x in per[k] if not recurring[x].all()]
+        own = [x for x in per[k] if not all_recurring(x)]
         family = float(np.median(carried[np.logical_or.reduce(own)]))
         for x in per[k]:
-            if x.any() and (not recurring[x].all() or float(np.median(carried[x])) <= FAMILY_FACTOR * family):
+            if x.any() and (not all_recurring(x) or float(np.median(carried[x])) <= FAMILY_FACTOR * family):
                 shared |= x
     # A furniture match is kept when a copy shares its recurring text: an n-gram of it
     # wholly inside a copy's passage. Touching one is not sharing it: a widget's passage
@@ -86,14 +108,17 @@ def furniture_matches(results: list["PairResult | None"], anchors: tuple[np.ndar
     return [w and not bool(shared[x].any()) for x, w in zip(ins, rec)]
 
 
-def shared_beyond(q: Prepared, grams: np.ndarray, counts: np.ndarray, mod: int, spans, carriers: float) -> bool:
+def shared_beyond(q: Prepared, grams: np.ndarray, counts: np.ndarray, mod: int, spans, carriers: float) -> bool | str:
     """Whether stored document ``q`` is a copy beyond its side of ``spans`` (token spans
     ``a0:a1``) and the text they share is its story's: most of its content anchors outside
     them are carried by other documents too (``COPY_SHARE``), by about as many as carry
     that text (``carriers``: at most ``FAMILY_FACTOR`` times as many), or it has no
     anchor outside them. A page's furniture is carried far more widely than its story.
-    ``grams``: its text's anchors (sorted); ``counts``: documents carrying each, itself
-    included."""
+    When most of its anchors outside are its own (carried by no other document) and the
+    shared text is most of it, it may be that text's copy with a caption of its own, or a
+    brief with a widget: ``CAPTIONED``, for :func:`furniture_matches` to ask the other
+    carriers; when its own words are most of it, a page of its own: False. ``grams``: its text's anchors
+    (sorted); ``counts``: documents carrying each, itself included."""
     g, at = content_anchors(q, grams, mod)
     outside = np.ones(len(at), bool)
     for s in spans:
@@ -102,4 +127,6 @@ def shared_beyond(q: Prepared, grams: np.ndarray, counts: np.ndarray, mod: int, 
     if not len(mine):
         return True
     shared = mine[mine >= 2]
-    return len(shared) >= COPY_SHARE * len(mine) and FAMILY_FACTOR * float(np.median(shared)) >= carriers
+    if len(shared) < COPY_SHARE * len(mine):
+        return CAPTIONED if len(mine) <= COPY_SHARE * len(at) else False
+    return FAMILY_FACTOR * float(np.median(shared)) >= carriers

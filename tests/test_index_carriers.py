@@ -1,0 +1,88 @@
+"""The index's carriers rule on hand-made anchors (:mod:`dedup.index.carriers`): which
+words of a match are recurring text, and when a stored document's words of its own
+beside the shared text make it a page of its own rather than the text's copy."""
+
+from types import SimpleNamespace
+
+import numpy as np
+
+import dedup
+from dedup.index import carriers
+from dedup.stages import inline
+
+WIDGET = np.arange(1, 21, dtype=np.uint64)  # 20 words
+BAR = np.arange(101, 113, dtype=np.uint64)  # a share bar, 12 words
+NEED = inline.PASSAGE_DOCS_FACTOR * dedup.Config().boilerplate_min_docs  # carriers that make text recurring
+
+
+def _own(n: int, start: int) -> np.ndarray:
+    return np.arange(start, start + n, dtype=np.uint64)
+
+
+def _counted(hashes: np.ndarray, counts_of) -> tuple[np.ndarray, np.ndarray]:
+    """Every n-gram of ``hashes`` counted (modulus 1), each carried by ``counts_of(start)``."""
+    g = inline.ngrams(hashes)
+    grams, first = np.unique(g, return_index=True)
+    return grams, np.array([counts_of(int(i)) for i in first])
+
+
+def _match(*spans: tuple[int, int]):
+    return SimpleNamespace(spans=[SimpleNamespace(b0=b0, b1=b1, a0=b0, a1=b1) for b0, b1 in spans])
+
+
+def test_a_rare_seam_between_two_recurring_passages_is_no_word_of_its_own():
+    """A widget and a share bar, each carried widely, glued together: the n-grams across
+    the seam are carried by two pages, yet each word is in a recurring n-gram. A match of
+    the two is recurring text only (furniture when nothing holds it); one that reaches
+    into the page's own words is not."""
+    hashes = np.concatenate([WIDGET, BAR, _own(30, 1000)])
+    seam = range(len(WIDGET) - inline.NGRAM + 1, len(WIDGET))
+    bar_end = len(WIDGET) + len(BAR) - inline.NGRAM
+
+    def carried(i: int) -> int:
+        if i in seam:
+            return 2
+        return 5 * NEED if i <= bar_end else 1
+
+    grams, counts = _counted(hashes, carried)
+    p = SimpleNamespace(hashes=hashes, ntokens=len(hashes))
+    anchors = carriers.recurring_anchors(p, grams, counts, 1, dedup.Config())
+    assert anchors[3][: len(WIDGET) + len(BAR)].all() and not anchors[3][len(WIDGET) + len(BAR):].any()
+    furniture = carriers.furniture_matches([_match((0, len(WIDGET) + len(BAR)))], anchors, lambda k, c: False)
+    assert furniture == [True]
+    own = carriers.furniture_matches([_match((0, len(WIDGET) + len(BAR) + 10))], anchors, lambda k, c: False)
+    assert own == [False]
+
+
+def test_a_copy_with_a_caption_is_the_story_s_a_page_with_a_widget_is_not():
+    """Stored documents that share with a new one only recurring text and have words of
+    their own beside it (carried by no other document): the text may be a story's when
+    it is most of the stored document (a copy with a caption), and is furniture when the
+    document's own words are most of it (a page with a widget)."""
+    story = _own(60, 5000)
+    copy = np.concatenate([story, _own(15, 9000)])
+    page = np.concatenate([_own(60, 7000), WIDGET])
+    for hashes, spans, expect in [(copy, (0, len(story)), carriers.CAPTIONED), (page, (60, 60 + len(WIDGET)), False)]:
+        a0, a1 = spans
+        grams, counts = _counted(hashes, lambda i: 3 * NEED if a0 <= i <= a1 - inline.NGRAM else 1)
+        q = SimpleNamespace(hashes=hashes, ntokens=len(hashes))
+        assert carriers.shared_beyond(q, grams, counts, 1, _match(spans).spans, 3 * NEED) == expect
+
+
+def test_a_captioned_copy_holds_the_text_unless_its_carriers_are_pages_of_their_own():
+    """A new document made of recurring text, matched by stored documents that share all
+    of it: copies with captions of their own hold it as their story's; one such among
+    carriers that are mostly pages of their own (a brief among the widget's carriers)
+    does not, and every match is furniture."""
+    hashes = np.concatenate([WIDGET, BAR])
+    grams, counts = _counted(hashes, lambda i: 5 * NEED)
+    p = SimpleNamespace(hashes=hashes, ntokens=len(hashes))
+    anchors = carriers.recurring_anchors(p, grams, counts, 1, dedup.Config())
+    matches = [_match((0, len(hashes)))] * 4
+
+    def judged(*verdicts):
+        return carriers.furniture_matches(matches, anchors, lambda k, c: verdicts[k])
+
+    assert judged(carriers.CAPTIONED, carriers.CAPTIONED, carriers.CAPTIONED, False) == [False] * 4
+    assert judged(carriers.CAPTIONED, False, False, False) == [True] * 4
+    assert judged(True, False, False, False) == [False] * 4  # a copy beyond the match holds it
