@@ -33,8 +33,9 @@ def _match(*spans: tuple[int, int]):
 def test_a_rare_seam_between_two_recurring_passages_is_no_word_of_its_own():
     """A widget and a share bar, each carried widely, glued together: the n-grams across
     the seam are carried by two pages, yet each word is in a recurring n-gram. A match of
-    the two is recurring text only (furniture when nothing holds it); one that reaches
-    into the page's own words is not."""
+    the two is recurring text only (furniture when nothing holds it), and so is one that
+    takes in a word after them; one that reaches an n-gram's worth into the page's own
+    words is not."""
     hashes = np.concatenate([WIDGET, BAR, _own(30, 1000)])
     seam = range(len(WIDGET) - inline.NGRAM + 1, len(WIDGET))
     bar_end = len(WIDGET) + len(BAR) - inline.NGRAM
@@ -50,7 +51,10 @@ def test_a_rare_seam_between_two_recurring_passages_is_no_word_of_its_own():
     assert anchors[3][: len(WIDGET) + len(BAR)].all() and not anchors[3][len(WIDGET) + len(BAR):].any()
     furniture = carriers.furniture_matches([_match((0, len(WIDGET) + len(BAR)))], anchors, lambda k, c: False)
     assert furniture == [True]
-    own = carriers.furniture_matches([_match((0, len(WIDGET) + len(BAR) + 10))], anchors, lambda k, c: False)
+    slug = carriers.furniture_matches([_match((0, len(WIDGET) + len(BAR) + 1))], anchors, lambda k, c: False)
+    assert slug == [True]  # one word of its own (a permalink's slug) is too little to share a text
+    own = carriers.furniture_matches([_match((0, len(WIDGET) + len(BAR) + inline.NGRAM + 2))], anchors,
+                                     lambda k, c: False)
     assert own == [False]
 
 

@@ -45,10 +45,11 @@ def recurring_anchors(p: Prepared, grams: np.ndarray, counts: np.ndarray, mod: i
 def furniture_matches(results: list["PairResult | None"],
                       anchors: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray], beyond) -> list[bool]:
     """Per match of the new document (None: an exact copy), whether it is furniture:
-    all it shares is recurring text (every word of the counted n-grams inside its
-    passages is recurring text, ``anchors``: :func:`recurring_anchors`; a rare n-gram
-    that only joins two recurring passages, a widget and the share bar after it, has no
-    word of its own), and no match shares that text as
+    all it shares is recurring text (the words of the counted n-grams inside its
+    passages are recurring text, ``anchors``: :func:`recurring_anchors`, but for fewer
+    than an n-gram's worth: a rare n-gram that only joins two recurring passages, a
+    widget and the share bar after it, has no word of its own, and a permalink's slug
+    at a widget's end is too little to share a text), and no match shares that text as
     a copy does: in a passage with text that is not recurring, or in a recurring passage
     beside one and carried by about as many documents (at most ``FAMILY_FACTOR`` times),
     or as a stored document that is a copy beyond the match, as widely carried as the
@@ -70,10 +71,14 @@ def furniture_matches(results: list["PairResult | None"],
     none = np.zeros(len(at), bool)
     ins = [None if x is None else np.logical_or.reduce([none, *x]) for x in per]
 
-    def all_recurring(x: np.ndarray) -> bool:  # every word of x's n-grams is recurring text
-        return bool(words[(at[x][:, None] + np.arange(inline.NGRAM)).ravel()].all())
+    def own_words(x: np.ndarray) -> int:  # words of x's n-grams that are not recurring text
+        return int((~words[np.unique((at[x][:, None] + np.arange(inline.NGRAM)).ravel())]).sum())
 
-    rec = [x is not None and bool(x.any()) and all_recurring(x) for x in ins]
+    def all_recurring(x: np.ndarray) -> bool:
+        return own_words(x) == 0
+
+    # fewer words of its own than an n-gram: a permalink's slug, a word at a widget's edge
+    rec = [x is not None and bool(x.any()) and own_words(x) < inline.NGRAM for x in ins]
     if not any(rec):
         return rec
     # The new document's text that some match shares as a copy does: the passages of a
