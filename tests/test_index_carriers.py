@@ -90,3 +90,28 @@ def test_a_captioned_copy_holds_the_text_unless_its_carriers_are_pages_of_their_
     assert judged(carriers.CAPTIONED, carriers.CAPTIONED, carriers.CAPTIONED, False) == [False] * 4
     assert judged(carriers.CAPTIONED, False, False, False) == [True] * 4
     assert judged(True, False, False, False) == [False] * 4  # a copy beyond the match holds it
+
+
+def test_a_misread_widget_is_read_on_the_stored_side():
+    """A new page whose copy of a widely carried widget is misread every few words: no
+    n-gram of it recurs, so its side of the match has many words of its own. The stored
+    page's side of the same passage is the clean widget, recurring text: the match shares
+    only recurring text, and is furniture when nothing holds it."""
+    misread = WIDGET.copy()
+    misread[3::5] += np.uint64(10_000)  # a misread word every five
+    hashes = np.concatenate([_own(40, 1000), misread])
+    grams, counts = _counted(hashes, lambda i: 1)
+    p = SimpleNamespace(hashes=hashes, ntokens=len(hashes))
+    anchors = carriers.recurring_anchors(p, grams, counts, 1, dedup.Config())
+    assert not anchors[2].any()
+    stored = np.concatenate([_own(50, 3000), WIDGET])
+    s_grams, s_counts = _counted(stored, lambda i: 4 * NEED if i >= 50 else 1)
+    q = SimpleNamespace(hashes=stored, ntokens=len(stored))
+    clean = carriers.stored_passages(q, s_grams, s_counts, 1, dedup.Config(), _match((50, 50 + len(WIDGET))).spans)
+    assert clean == (True, 4 * NEED)
+    own = carriers.stored_passages(q, s_grams, s_counts, 1, dedup.Config(), _match((30, 50 + len(WIDGET))).spans)
+    assert own[0] is False
+    match = [_match((40, 40 + len(WIDGET)))]
+    assert carriers.furniture_matches(match, anchors, lambda k, c: False) == [False]  # the new side alone
+    assert carriers.furniture_matches(match, anchors, lambda k, c: False, [clean]) == [True]
+    assert carriers.furniture_matches(match, anchors, lambda k, c: False, [own]) == [False]

@@ -114,15 +114,29 @@ def answer(index: "Index", d: Document, stored: bool):
             # The same words in the same order: the alignment may see too little content
             # (lines recurring only in the two copies read as furniture), the copy is whole.
             found.append((row, None, None))
-    # a match that shares only recurring text no copy shares is furniture (dedup.index.carriers)
+    # a match that shares only recurring text, on either side, that no copy shares is furniture (dedup.index.carriers)
     anchors = carriers.recurring_anchors(p, grams, gram_counts, index._mod, cfg)
-    if anchors[2].any():
-        def beyond(k: int, carried: float) -> bool:  # the stored document is a copy beyond the match
-            row, q, pair = found[k]
-            g = an.text_grams(row[2], index._mod)  # its text's anchors, as the counts hold them
-            return carriers.shared_beyond(q, g, store.gram_counts(an.signed(g)), index._mod, pair.spans, carried)
+    if found:
+        counted: dict[int, tuple[np.ndarray, np.ndarray]] = {}
+        same_grams = an.text_grams(same[2], index._mod) if same is not None else None
 
-        drop = carriers.furniture_matches([pair for _, _, pair in found], anchors, beyond)
+        def stored_counts(k: int) -> tuple[np.ndarray, np.ndarray]:
+            """A stored document's text anchors and their carriers, the new document
+            counted as the new side's counts count it (a query's stored row not)."""
+            if k not in counted:
+                g = an.text_grams(found[k][0][2], index._mod)
+                c = store.gram_counts(an.signed(g)) + np.isin(g, grams)
+                counted[k] = g, c if same_grams is None else c - np.isin(g, same_grams)
+            return counted[k]
+
+        def beyond(k: int, carried: float) -> bool:  # the stored document is a copy beyond the match
+            _, q, pair = found[k]
+            return carriers.shared_beyond(q, *stored_counts(k), index._mod, pair.spans, carried)
+
+        # each side read: misread words (OCR) break the new document's n-grams, not the stored one's
+        stored_side = [None if pair is None else carriers.stored_passages(q, *stored_counts(k), index._mod, cfg, pair.spans)
+                       for k, (_, q, pair) in enumerate(found)]
+        drop = carriers.furniture_matches([pair for _, _, pair in found], anchors, beyond, stored_side)
         found = [f for f, out in zip(found, drop) if not out]
     found = judged_by_frame(found, p, fact_of)  # issues of a series agree on its fixed names
     # a template match (same formula, new facts) joins no story unless the settings say so

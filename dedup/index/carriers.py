@@ -42,14 +42,32 @@ def recurring_anchors(p: Prepared, grams: np.ndarray, counts: np.ndarray, mod: i
     return at, mine, recurring, np.cumsum(cover)[:-1] > 0
 
 
+def stored_passages(q: Prepared, grams: np.ndarray, counts: np.ndarray, mod: int, cfg: Config,
+                    spans) -> tuple[bool, float]:
+    """Whether stored document ``q``'s side of ``spans`` (``a0:a1``) is recurring text
+    (fewer words of its own than an n-gram), and the median count of its anchors there;
+    ``grams``, ``counts``: its text's anchors and the documents carrying each."""
+    at, carried, _, words = recurring_anchors(q, grams, counts, mod, cfg)
+    inside = np.zeros(len(at), bool)
+    for s in spans:
+        inside |= (at >= s.a0) & (at + inline.NGRAM <= s.a1)
+    if not inside.any():
+        return False, 0.0
+    own = int((~words[np.unique((at[inside][:, None] + np.arange(inline.NGRAM)).ravel())]).sum())
+    return own < inline.NGRAM, float(np.median(carried[inside]))
+
+
 def furniture_matches(results: list["PairResult | None"],
-                      anchors: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray], beyond) -> list[bool]:
+                      anchors: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray], beyond,
+                      stored: list[tuple[bool, float] | None] = ()) -> list[bool]:
     """Per match of the new document (None: an exact copy), whether it is furniture:
     all it shares is recurring text (the words of the counted n-grams inside its
     passages are recurring text, ``anchors``: :func:`recurring_anchors`, but for fewer
     than an n-gram's worth: a rare n-gram that only joins two recurring passages, a
     widget and the share bar after it, has no word of its own, and a permalink's slug
-    at a widget's end is too little to share a text), and no match shares that text as
+    at a widget's end is too little to share a text; or the stored side's passages are
+    so, ``stored``: :func:`stored_passages`, per match, where the new document's words
+    are misread and break its n-grams), and no match shares that text as
     a copy does: in a passage with text that is not recurring, or in a recurring passage
     beside one and carried by about as many documents (at most ``FAMILY_FACTOR`` times),
     or as a stored document that is a copy beyond the match, as widely carried as the
@@ -79,6 +97,10 @@ def furniture_matches(results: list["PairResult | None"],
 
     # fewer words of its own than an n-gram: a permalink's slug, a word at a widget's edge
     rec = [x is not None and bool(x.any()) and own_words(x) < inline.NGRAM for x in ins]
+    med = {k: float(np.median(carried[ins[k]])) for k in range(len(results)) if rec[k]}
+    for k, side in enumerate(stored):
+        if side is not None and not rec[k] and side[0]:
+            rec[k], med[k] = True, side[1]
     if not any(rec):
         return rec
     # The new document's text that some match shares as a copy does: the passages of a
@@ -87,7 +109,7 @@ def furniture_matches(results: list["PairResult | None"],
     # story's paragraph that its copies carry). A widget beside a shared headline is
     # carried by far more pages than the headline: not held by it.
     shared = np.zeros(len(at), bool)
-    verdict = {k: beyond(k, float(np.median(carried[ins[k]]))) for k in range(len(results)) if rec[k]}
+    verdict = {k: beyond(k, med[k]) for k in range(len(results)) if rec[k]}
     for k, r in enumerate(results):
         if r is None:
             continue
