@@ -107,9 +107,13 @@ def test_a_misread_widget_is_read_on_the_stored_side():
     stored = np.concatenate([_own(50, 3000), WIDGET])
     s_grams, s_counts = _counted(stored, lambda i: 4 * NEED if i >= 50 else 1)
     q = SimpleNamespace(hashes=stored, ntokens=len(stored))
-    clean = carriers.stored_passages(q, s_grams, s_counts, 1, dedup.Config(), _match((50, 50 + len(WIDGET))).spans)
+
+    def counts_of(keys):
+        return s_counts[np.searchsorted(s_grams, keys)]
+
+    clean = carriers.stored_passages(q, _match((50, 50 + len(WIDGET))).spans, counts_of, 1, dedup.Config())
     assert clean == (True, 4 * NEED)
-    own = carriers.stored_passages(q, s_grams, s_counts, 1, dedup.Config(), _match((30, 50 + len(WIDGET))).spans)
+    own = carriers.stored_passages(q, _match((30, 50 + len(WIDGET))).spans, counts_of, 1, dedup.Config())
     assert own[0] is False
     match = [_match((40, 40 + len(WIDGET)))]
     assert carriers.furniture_matches(match, anchors, lambda k, c: False) == [False]  # the new side alone

@@ -133,9 +133,20 @@ def answer(index: "Index", d: Document, stored: bool):
             _, q, pair = found[k]
             return carriers.shared_beyond(q, *stored_counts(k), index._mod, pair.spans, carried)
 
-        # each side read: misread words (OCR) break the new document's n-grams, not the stored one's
-        stored_side = [None if pair is None else carriers.stored_passages(q, *stored_counts(k), index._mod, cfg, pair.spans)
-                       for k, (_, q, pair) in enumerate(found)]
+        def counts_of(keys: np.ndarray) -> np.ndarray:  # the new side's counts, the store's for the rest
+            at = np.minimum(np.searchsorted(grams, keys), max(len(grams) - 1, 0))
+            known = grams[at] == keys if len(grams) else np.zeros(len(keys), bool)
+            out = np.where(known, gram_counts[at] if len(grams) else 0, 0)
+            if not known.all():
+                miss = keys[~known]
+                c = store.gram_counts(an.signed(miss))
+                out[~known] = c if same_grams is None else c - np.isin(miss, same_grams)
+            return out
+
+        # each side read: a gap in the new side's passage (its own words the stored side
+        # lacks) or misread words (OCR) break its n-grams, not the stored side's
+        stored_side = [None if pair is None else carriers.stored_passages(q, pair.spans, counts_of, index._mod, cfg)
+                       for _, q, pair in found]
         drop = carriers.furniture_matches([pair for _, _, pair in found], anchors, beyond, stored_side)
         found = [f for f, out in zip(found, drop) if not out]
     found = judged_by_frame(found, p, fact_of)  # issues of a series agree on its fixed names

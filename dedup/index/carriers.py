@@ -36,25 +36,38 @@ def recurring_anchors(p: Prepared, grams: np.ndarray, counts: np.ndarray, mod: i
     g, at = content_anchors(p, grams, mod)
     mine = counts[np.searchsorted(grams, g)]
     recurring = mine >= inline.PASSAGE_DOCS_FACTOR * cfg.boilerplate_min_docs
-    cover = np.zeros(p.ntokens + 1, np.int32)
-    np.add.at(cover, np.maximum(at[recurring] - (mod - 1), 0), 1)
-    np.add.at(cover, np.minimum(at[recurring] + inline.NGRAM + mod - 1, p.ntokens), -1)
-    return at, mine, recurring, np.cumsum(cover)[:-1] > 0
+    return at, mine, recurring, _recurring_words(at[recurring], p.ntokens, mod)
 
 
-def stored_passages(q: Prepared, grams: np.ndarray, counts: np.ndarray, mod: int, cfg: Config,
-                    spans) -> tuple[bool, float]:
+def _recurring_words(at: np.ndarray, ntokens: int, mod: int) -> np.ndarray:
+    """Per token, whether it lies in an n-gram starting at ``at`` or within ``mod - 1``
+    tokens of one (between counted n-grams sampling knows nothing)."""
+    cover = np.zeros(ntokens + 1, np.int32)
+    np.add.at(cover, np.maximum(at - (mod - 1), 0), 1)
+    np.add.at(cover, np.minimum(at + inline.NGRAM + mod - 1, ntokens), -1)
+    return np.cumsum(cover)[:-1] > 0
+
+
+def _own_words(at: np.ndarray, words: np.ndarray) -> int:
+    """Words of the n-grams starting at ``at`` that are not recurring text (``words``)."""
+    return int((~words[np.unique((at[:, None] + np.arange(inline.NGRAM)).ravel())]).sum())
+
+
+def stored_passages(q: Prepared, spans, counts_of, mod: int, cfg: Config) -> tuple[bool, float]:
     """Whether stored document ``q``'s side of ``spans`` (``a0:a1``) is recurring text
-    (fewer words of its own than an n-gram), and the median count of its anchors there;
-    ``grams``, ``counts``: its text's anchors and the documents carrying each."""
-    at, carried, _, words = recurring_anchors(q, grams, counts, mod, cfg)
+    (fewer words of its own than an n-gram), and the median count of its counted n-grams
+    there; ``counts_of``: documents carrying each of some n-grams."""
+    g = inline.ngrams(q.hashes)
+    at = inline.anchors(g, mod)
     inside = np.zeros(len(at), bool)
     for s in spans:
         inside |= (at >= s.a0) & (at + inline.NGRAM <= s.a1)
     if not inside.any():
         return False, 0.0
-    own = int((~words[np.unique((at[inside][:, None] + np.arange(inline.NGRAM)).ravel())]).sum())
-    return own < inline.NGRAM, float(np.median(carried[inside]))
+    at = at[inside]
+    carried = counts_of(g[at])
+    words = _recurring_words(at[carried >= inline.PASSAGE_DOCS_FACTOR * cfg.boilerplate_min_docs], q.ntokens, mod)
+    return _own_words(at, words) < inline.NGRAM, float(np.median(carried))
 
 
 def furniture_matches(results: list["PairResult | None"],
@@ -90,7 +103,7 @@ def furniture_matches(results: list["PairResult | None"],
     ins = [None if x is None else np.logical_or.reduce([none, *x]) for x in per]
 
     def own_words(x: np.ndarray) -> int:  # words of x's n-grams that are not recurring text
-        return int((~words[np.unique((at[x][:, None] + np.arange(inline.NGRAM)).ravel())]).sum())
+        return _own_words(at[x], words)
 
     def all_recurring(x: np.ndarray) -> bool:
         return own_words(x) == 0
