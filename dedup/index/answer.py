@@ -13,6 +13,7 @@ from ..models import Document, Nearest
 from ..stages.facts import fact_mask
 from ..stages.nearest import containment, may_precede, seconds, trigrams
 from ..stages.provenance import DocFacts, passages, rank_key, rounded
+from ..stages.segment import member_sorted
 from . import analysis as an
 from . import carriers
 from . import seeds
@@ -114,34 +115,28 @@ def answer(index: "Index", d: Document, stored: bool):
             # The same words in the same order: the alignment may see too little content
             # (lines recurring only in the two copies read as furniture), the copy is whole.
             found.append((row, None, None))
-    # a match that shares only recurring text, on either side, that no copy shares is furniture (dedup.index.carriers)
+    # a match sharing only recurring text (on either side) that no copy shares is furniture (.carriers)
     anchors = carriers.recurring_anchors(p, grams, gram_counts, index._mod, cfg)
     if found:
-        counted: dict[int, tuple[np.ndarray, np.ndarray]] = {}
         same_grams = an.text_grams(same[2], index._mod) if same is not None else None
 
-        def stored_counts(k: int) -> tuple[np.ndarray, np.ndarray]:
-            """A stored document's text anchors and their carriers, the new document
-            counted as the new side's counts count it (a query's stored row not)."""
-            if k not in counted:
-                g = an.text_grams(found[k][0][2], index._mod)
-                c = store.gram_counts(an.signed(g)) + np.isin(g, grams)
-                counted[k] = g, c if same_grams is None else c - np.isin(g, same_grams)
-            return counted[k]
-
-        def beyond(k: int, carried: float) -> bool:  # the stored document is a copy beyond the match
-            _, q, pair = found[k]
-            return carriers.shared_beyond(q, *stored_counts(k), index._mod, pair.spans, carried)
-
-        def counts_of(keys: np.ndarray) -> np.ndarray:  # the new side's counts, the store's for the rest
-            at = np.minimum(np.searchsorted(grams, keys), max(len(grams) - 1, 0))
-            known = grams[at] == keys if len(grams) else np.zeros(len(keys), bool)
-            out = np.where(known, gram_counts[at] if len(grams) else 0, 0)
+        def counts_of(keys: np.ndarray) -> np.ndarray:
+            """Documents carrying each n-gram (``keys`` distinct), the new one counted as
+            its own counts count it (a query's stored row not): the new side's counts,
+            the store's for n-grams the new document lacks."""
+            known = member_sorted(keys, grams)
+            out = np.zeros(len(keys), np.int64)
+            out[known] = gram_counts[np.searchsorted(grams, keys[known])]
             if not known.all():
                 miss = keys[~known]
                 c = store.gram_counts(an.signed(miss))
                 out[~known] = c if same_grams is None else c - np.isin(miss, same_grams)
             return out
+
+        def beyond(k: int, carried: float) -> bool | str:  # the stored document is a copy beyond the match
+            row, q, pair = found[k]
+            g = an.text_grams(row[2], index._mod)  # its text's anchors, as the counts hold them
+            return carriers.shared_beyond(q, g, counts_of(g), index._mod, pair.spans, carried)
 
         # each side read: a gap in the new side's passage (its own words the stored side
         # lacks) or misread words (OCR) break its n-grams, not the stored side's

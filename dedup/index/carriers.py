@@ -56,16 +56,20 @@ def _own_words(at: np.ndarray, words: np.ndarray) -> int:
 def stored_passages(q: Prepared, spans, counts_of, mod: int, cfg: Config) -> tuple[bool, float]:
     """Whether stored document ``q``'s side of ``spans`` (``a0:a1``) is recurring text
     (fewer words of its own than an n-gram), and the median count of its counted n-grams
-    there; ``counts_of``: documents carrying each of some n-grams."""
-    g = inline.ngrams(q.hashes)
+    there; ``counts_of``: documents carrying each of some distinct n-grams."""
+    if not spans:
+        return False, 0.0
+    lo = min(s.a0 for s in spans)
+    g = inline.ngrams(q.hashes[lo:max(s.a1 for s in spans)])  # only the passages' n-grams are read
     at = inline.anchors(g, mod)
     inside = np.zeros(len(at), bool)
     for s in spans:
-        inside |= (at >= s.a0) & (at + inline.NGRAM <= s.a1)
+        inside |= (at + lo >= s.a0) & (at + lo + inline.NGRAM <= s.a1)
     if not inside.any():
         return False, 0.0
-    at = at[inside]
-    carried = counts_of(g[at])
+    keys, each = np.unique(g[at[inside]], return_inverse=True)  # the stores count distinct n-grams
+    carried = counts_of(keys)[each]
+    at = at[inside] + lo
     words = _recurring_words(at[carried >= inline.PASSAGE_DOCS_FACTOR * cfg.boilerplate_min_docs], q.ntokens, mod)
     return _own_words(at, words) < inline.NGRAM, float(np.median(carried))
 
@@ -79,8 +83,8 @@ def furniture_matches(results: list["PairResult | None"],
     than an n-gram's worth: a rare n-gram that only joins two recurring passages, a
     widget and the share bar after it, has no word of its own, and a permalink's slug
     at a widget's end is too little to share a text; or the stored side's passages are
-    so, ``stored``: :func:`stored_passages`, per match, where the new document's words
-    are misread and break its n-grams), and no match shares that text as
+    so, ``stored``: :func:`stored_passages`, per match, where a gap of the new side's own
+    words or its misread ones break its n-grams), and no match shares that text as
     a copy does: in a passage with text that is not recurring, or in a recurring passage
     beside one and carried by about as many documents (at most ``FAMILY_FACTOR`` times),
     or as a stored document that is a copy beyond the match, as widely carried as the
