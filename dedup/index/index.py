@@ -48,6 +48,7 @@ class Index:
         self.path = store.path
         self._jobs = jobs
         self._prepared: OrderedDict[int, Any] = OrderedDict()
+        self._grams: OrderedDict[int, np.ndarray] = OrderedDict()  # stored texts' n-gram anchors
         self._report: Optional[tuple[int, str]] = None  # (generation, report) when the file cannot keep it
         # anchor spacing of the n-gram counts, fixed at creation (an index too old to have
         # it, opened read-only, has no counts: nothing is judged furniture inside paragraphs)
@@ -232,6 +233,18 @@ class Index:
         source_docs = source_count + per_source.get(src, 0) + own
         return an.furniture(lines, source, in_source, any_count, source_docs, self.config)
 
+    def _text_grams(self, rowid: int, text: str) -> np.ndarray:
+        """A stored document's :func:`~dedup.index.analysis.text_grams` (cached, as its
+        prepared form is: a widely copied story is asked about by every copy)."""
+        g = self._grams.get(rowid)
+        if g is None:
+            g = self._grams[rowid] = an.text_grams(text, self._mod)
+            while len(self._grams) > CACHE_DOCS:
+                self._grams.popitem(last=False)
+        else:
+            self._grams.move_to_end(rowid)
+        return g
+
     def _stored_prepared(self, row):
         return self._stored_prepared_many([row])[0]
 
@@ -334,6 +347,7 @@ class Index:
             restory(store, members)
             store.bump_generation()
         self._prepared.pop(rowid, None)
+        self._grams.pop(rowid, None)
 
     def vacuum(self) -> int:
         """Give the file's free pages back to the disk (a bulk load's merged runs leave

@@ -95,7 +95,11 @@ class Counts:
         if not self._gram_tables or not len(grams):
             return out
         self._flush()
-        found = dict(self.db.execute(levels.counts_of("gram", self._gram_tables), (json.dumps(grams.tolist()),)))
+        with self.read():  # which levels hold rows, and their rows, from one snapshot
+            tables = self.with_rows(self._gram_tables)
+            if not tables:
+                return out
+            found = dict(self.db.execute(levels.counts_of("gram", tables), (json.dumps(grams.tolist()),)))
         if found:
             out[:] = [found.get(g, 0) for g in grams.tolist()]
         return out

@@ -67,6 +67,7 @@ class SqliteStore(Counts, Stories):
         # Band keys and word counts are written when the transaction ends (see _flush).
         self._new_bands: list[tuple[int, np.ndarray]] = []
         self._band_sql: dict[tuple, tuple[str, str]] = {}  # tables: (all rows, first rows)
+        self._any_sql: dict[tuple, str] = {}  # tables: which of them hold a row (with_rows)
         self._new_words: Counter = Counter()
         self._new_grams: Counter = Counter()
         self._columns = DOC_COLUMNS  # the columns of a document row (see upgrade)
@@ -309,15 +310,27 @@ class SqliteStore(Counts, Stories):
         docs, and all of them when it has fewer (each table gives its first ``limit``)."""
         self._flush()
         with self.read():  # the run list and the rows from one snapshot
-            tables = self.band_tables()
+            tables = self.with_rows(self.band_tables())
+            if not tables:
+                return []
             statements = self._band_sql.get(tables)
             if statements is None:
-                self._band_sql = {tables: (levels.band_rows(tables), levels.band_rows(tables, limited=True))}
-                statements = self._band_sql[tables]
+                if len(self._band_sql) > 64:  # the levels fill and empty: a few sets recur
+                    self._band_sql.clear()
+                statements = self._band_sql[tables] = (levels.band_rows(tables), levels.band_rows(tables, limited=True))
             if limit is None:
                 return self.db.execute(statements[0], (json.dumps(keys.tolist()),)).fetchall()
             limits = (max(1, int(limit)),) * len(tables)  # one a table: plain ? placeholders
             return self.db.execute(statements[1], (json.dumps(keys.tolist()), *limits)).fetchall()
+
+    def with_rows(self, tables: tuple[str, ...]) -> tuple[str, ...]:
+        """Those of ``tables`` holding a row now (in the caller's transaction): a look-up
+        seeks every table once a key, and the levels of an index that takes no single
+        adds (a bulk load's) are empty."""
+        sql = self._any_sql.get(tables)
+        if sql is None:
+            sql = self._any_sql[tables] = "SELECT " + ", ".join(f"EXISTS (SELECT 1 FROM {t})" for t in tables)
+        return tuple(t for t, x in zip(tables, self.db.execute(sql).fetchone()) if x)
 
     def add_bands(self, rowid: int, keys: np.ndarray) -> None:
         self._new_bands.append((rowid, keys))
