@@ -26,8 +26,13 @@ def _counted(hashes: np.ndarray, counts_of) -> tuple[np.ndarray, np.ndarray]:
     return grams, np.array([counts_of(int(i)) for i in first])
 
 
-def _match(*spans: tuple[int, int]):
-    return SimpleNamespace(spans=[SimpleNamespace(b0=b0, b1=b1, a0=b0, a1=b1) for b0, b1 in spans])
+def _match(*spans: tuple[int, int], blocks=None):
+    """A match of passages ``(b0, b1)`` (the same words on both sides), made of the equal
+    ``blocks`` ``(start, end)`` (None: none known, as a character alignment's)."""
+    runs = tuple((s, e, s, e) for s, e in blocks or ())
+    return SimpleNamespace(kind="partial", spans=[SimpleNamespace(b0=b0, b1=b1, a0=b0, a1=b1,
+                                                  blocks=tuple(r for r in runs if b0 <= r[0] and r[1] <= b1))
+                                  for b0, b1 in spans])
 
 
 def test_a_rare_seam_between_two_recurring_passages_is_no_word_of_its_own():
@@ -119,3 +124,69 @@ def test_a_misread_widget_is_read_on_the_stored_side():
     assert carriers.furniture_matches(match, anchors, lambda k, c: False) == [False]  # the new side alone
     assert carriers.furniture_matches(match, anchors, lambda k, c: False, [clean]) == [True]
     assert carriers.furniture_matches(match, anchors, lambda k, c: False, [own]) == [False]
+
+
+def test_a_widget_twice_with_each_page_s_own_sentence_between_shares_the_widget():
+    """Two pages of one site, each with a widget after its first and second paragraph:
+    the alignment bridges the widget's two runs across each page's own sentence, in one
+    passage. The words the two pages share (the equal blocks) are the widget's, recurring
+    text: the match is furniture when nothing holds it. The same passage made of one run
+    (the sentence shared too: a copy) is not; without blocks (a character alignment) its
+    words all count as shared."""
+    sentence = _own(15, 1000)
+    hashes = np.concatenate([WIDGET, sentence, WIDGET, _own(30, 2000)])
+    end = 2 * len(WIDGET) + len(sentence)
+    grams, counts = _counted(hashes, lambda i: 5 * NEED if i <= len(WIDGET) - inline.NGRAM
+                             or len(WIDGET) + len(sentence) <= i <= end - inline.NGRAM else 1)
+    p = SimpleNamespace(hashes=hashes, ntokens=len(hashes))
+    anchors = carriers.recurring_anchors(p, grams, counts, 1, dedup.Config())
+    runs = [(0, len(WIDGET)), (len(WIDGET) + len(sentence), end)]
+    bridged = carriers.furniture_matches([_match((0, end), blocks=runs)], anchors, lambda k, c: False)
+    assert bridged == [True]
+    copy = carriers.furniture_matches([_match((0, end), blocks=[(0, end)])], anchors, lambda k, c: False)
+    assert copy == [False]
+    unknown = carriers.furniture_matches([_match((0, end))], anchors, lambda k, c: False)
+    assert unknown == [False]
+    # the bridged match is held by a copy of the page only through the widget's own runs
+    held = carriers.furniture_matches([_match((0, end), blocks=runs), _match((0, end), blocks=[(0, end)])],
+                                      anchors, lambda k, c: False)
+    assert held == [False, False]
+
+
+def _story_and_widget(story_docs: int, widget_docs: int):
+    """A new page: a story's text (carried by ``story_docs``), a widget glued after it
+    (carried by ``widget_docs``), then words of its own; its anchors (modulus 1)."""
+    story = _own(30, 5000)
+    hashes = np.concatenate([story, WIDGET, _own(30, 8000)])
+    end = len(story) + len(WIDGET)
+    grams, counts = _counted(hashes, lambda i: story_docs if i <= len(story) - inline.NGRAM
+                             else widget_docs if len(story) <= i <= end - inline.NGRAM
+                             else 2 if i < len(story) else 1)
+    p = SimpleNamespace(hashes=hashes, ntokens=len(hashes))
+    return carriers.recurring_anchors(p, grams, counts, 1, dedup.Config()), len(story), end
+
+
+def test_a_copy_beyond_holds_its_story_not_the_widget_glued_to_it():
+    """A stored copy of a widely copied story whose passage runs on into the widget
+    after it (the same site's pages): it holds the story's text, carried by about as many
+    documents, not the widget's, carried far more widely; a match of the widget alone is
+    furniture. A widget carried about as widely as the story is held with it."""
+    anchors, story_end, end = _story_and_widget(NEED, 5 * NEED)
+    matches = [_match((0, end)), _match((story_end, end))]
+    verdicts = [True, False]
+    assert carriers.furniture_matches(matches, anchors, lambda k, c: verdicts[k]) == [False, True]
+    anchors, story_end, end = _story_and_widget(NEED, NEED + 1)
+    assert carriers.furniture_matches(matches, anchors, lambda k, c: verdicts[k]) == [False, False]
+
+
+def test_a_series_issue_holds_no_furniture():
+    """A template match (a series' other issue: its formula with new facts) whose
+    passage takes in the site's widget is no copy of the page's story: the widget it
+    shares is not held by it, and a match of the widget alone is furniture; a copy's
+    passage holds it."""
+    anchors, story_end, end = _story_and_widget(1, 5 * NEED)
+    widget = _match((story_end, end))
+    for kind, expect in [("template", [False, True]), ("partial", [False, False])]:
+        holder = _match((0, end))
+        holder.kind = kind
+        assert carriers.furniture_matches([holder, widget], anchors, lambda k, c: False) == expect

@@ -48,9 +48,48 @@ def _recurring_words(at: np.ndarray, ntokens: int, mod: int) -> np.ndarray:
     return np.cumsum(cover)[:-1] > 0
 
 
+def _ngram_words(at: np.ndarray) -> np.ndarray:
+    """The words of the n-grams starting at ``at`` (distinct, sorted)."""
+    return np.unique((at[:, None] + np.arange(inline.NGRAM)).ravel())
+
+
 def _own_words(at: np.ndarray, words: np.ndarray) -> int:
     """Words of the n-grams starting at ``at`` that are not recurring text (``words``)."""
-    return int((~words[np.unique((at[:, None] + np.arange(inline.NGRAM)).ravel())]).sum())
+    return int((~words[_ngram_words(at)]).sum())
+
+
+def _matched(spans, n: int, side: int) -> np.ndarray | None:
+    """Per word of one side (``side`` 0: A, 2: B) of ``n`` words, whether it lies in one
+    of the passages' equal blocks: the words the two share, not a rewrite or each side's
+    own words between two runs. None when a passage has no blocks (a character
+    alignment's): its words are all taken as shared."""
+    out = np.zeros(n, bool)
+    for s in spans:
+        if not s.blocks:
+            return None
+        for b in s.blocks:
+            out[b[side]:b[side + 1]] = True
+    return out
+
+
+def _within(at: np.ndarray, matched: np.ndarray) -> np.ndarray:
+    """Whether each n-gram starting at ``at`` lies wholly in ``matched`` words."""
+    cum = np.concatenate([[0], np.cumsum(matched)])
+    end = np.minimum(at + inline.NGRAM, len(matched))
+    return (cum[end] - cum[at] == inline.NGRAM) & (at + inline.NGRAM <= len(matched))
+
+
+def _recurring_chain(at: np.ndarray, words: np.ndarray, matched: np.ndarray | None) -> bool:
+    """Whether the words the two sides share (``matched``) in the n-grams starting at
+    ``at`` are recurring text, bar fewer than an n-gram's worth, and at least an
+    n-gram's worth of them are: a widget twice with each page's own sentence between,
+    which the alignment bridges, shares the widget, not the sentences."""
+    if matched is None or not len(at):
+        return False
+    w = _ngram_words(at)
+    shared = matched[w]
+    recurring = int((shared & words[w]).sum())
+    return int(shared.sum()) - recurring < inline.NGRAM <= recurring
 
 
 def stored_passages(q: Prepared, spans, counts_of, mod: int, cfg: Config) -> tuple[bool, float]:
@@ -71,31 +110,40 @@ def stored_passages(q: Prepared, spans, counts_of, mod: int, cfg: Config) -> tup
     carried = counts_of(keys)[each]
     at = at[inside] + lo
     words = _recurring_words(at[carried >= inline.PASSAGE_DOCS_FACTOR * cfg.boilerplate_min_docs], q.ntokens, mod)
-    return _own_words(at, words) < inline.NGRAM, float(np.median(carried))
+    rec = _own_words(at, words) < inline.NGRAM or _recurring_chain(at, words, _matched(spans, q.ntokens, 0))
+    return rec, float(np.median(carried))
 
 
 def furniture_matches(results: list["PairResult | None"],
                       anchors: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray], beyond,
                       stored: list[tuple[bool, float] | None] = ()) -> list[bool]:
     """Per match of the new document (None: an exact copy), whether it is furniture:
-    all it shares is recurring text (the words of the counted n-grams inside its
-    passages are recurring text, ``anchors``: :func:`recurring_anchors`, but for fewer
-    than an n-gram's worth: a rare n-gram that only joins two recurring passages, a
-    widget and the share bar after it, has no word of its own, and a permalink's slug
-    at a widget's end is too little to share a text; or the stored side's passages are
-    so, ``stored``: :func:`stored_passages`, per match, where a gap of the new side's own
-    words or its misread ones break its n-grams), and no match shares that text as
-    a copy does: in a passage with text that is not recurring, or in a recurring passage
-    beside one and carried by about as many documents (at most ``FAMILY_FACTOR`` times),
-    or as a stored document that is a copy beyond the match, as widely carried as the
-    text it shares, or its copy with a caption of its own where most of the text's
-    carriers among the matches are not pages of their own (``beyond(k, carriers)``,
-    :func:`shared_beyond`). As the batch judges a recurring passage
-    (``recurrence.furniture``), by its carriers: text that pages carry beside stories of
-    their own is their furniture, text that copies of a story are made of is the
-    story's. (The new document's own family rule, :func:`inline_furniture`, misses such
-    text in a page made mostly of widgets: its shared words are theirs, so it reads as
-    their copy.)"""
+    all it shares is recurring text, and no match shares that text as a copy does.
+
+    A match shares only recurring text when the words of the counted n-grams inside its
+    passages are recurring text (``anchors``: :func:`recurring_anchors`) bar fewer than an
+    n-gram's worth (a rare n-gram that only joins a widget and the share bar after it has
+    no word of its own; a permalink's slug at a widget's end is too little to share a
+    text); or when the words the two sides share there (the passages' equal blocks) are
+    so, the rest each page's own words between two runs of a widget that the alignment
+    bridged; or when the stored side's passages are so (``stored``:
+    :func:`stored_passages`, per match), where a gap of the new side's own words or its
+    misread ones break its n-grams.
+
+    A match shares text as a copy does in a passage with text that is not recurring, or
+    in a recurring passage beside one and carried by about as many documents (at most
+    ``FAMILY_FACTOR`` times); or as a stored document that is a copy beyond the match, or
+    its copy with a caption of its own where most of the text's carriers among the
+    matches are not pages of their own (``beyond(k, carriers)``, :func:`shared_beyond`),
+    and then only for its n-grams carried about as widely as that text (a widget glued
+    to the story is not the story's). A template match (a series' issue: the formula
+    with new facts) is no copy and holds nothing.
+
+    As the batch judges a recurring passage (``recurrence.furniture``), by its carriers:
+    text that pages carry beside stories of their own is their furniture, text that
+    copies of a story are made of is the story's. (The new document's own family rule,
+    :func:`inline_furniture`, misses such text in a page made mostly of widgets: its
+    shared words are theirs, so it reads as their copy.)"""
     at, carried, _, words = anchors
     ends = at + inline.NGRAM
 
@@ -112,8 +160,16 @@ def furniture_matches(results: list["PairResult | None"],
     def all_recurring(x: np.ndarray) -> bool:
         return own_words(x) == 0
 
-    # fewer words of its own than an n-gram: a permalink's slug, a word at a widget's edge
+    # fewer words of its own than an n-gram: a permalink's slug, a word at a widget's edge;
+    # or fewer such words shared, the rest each side's own between two runs of a widget
     rec = [x is not None and bool(x.any()) and own_words(x) < inline.NGRAM for x in ins]
+    for k, (x, r) in enumerate(zip(ins, results)):
+        if x is not None and x.any() and not rec[k]:
+            matched = _matched(r.spans, len(words), 2)
+            if _recurring_chain(at[x], words, matched):  # what it shares is its n-grams in the runs
+                runs = x & _within(at, matched)
+                if runs.any():
+                    rec[k], ins[k] = True, runs
     med = {k: float(np.median(carried[ins[k]])) for k in range(len(results)) if rec[k]}
     for k, side in enumerate(stored):
         if side is not None and not rec[k] and side[0]:
@@ -135,10 +191,10 @@ def furniture_matches(results: list["PairResult | None"],
             if held == CAPTIONED:  # unless most of the text's carriers here are pages of their own
                 others = [v for j, v in verdict.items() if (ins[j] & ins[k]).any()]
                 held = 2 * sum(v is False for v in others) <= len(others)
-            if held:
-                shared |= ins[k]
+            if held and ins[k].any():  # its text, not what is carried far more widely beside it (a widget)
+                shared |= ins[k] & (carried <= FAMILY_FACTOR * np.median(carried[ins[k]]))
             continue
-        if not ins[k].any():  # no counted n-gram inside: nothing to hold
+        if not ins[k].any() or r.kind == "template":  # a series' issue is no copy: it holds nothing
             continue
         own = [x for x in per[k] if not all_recurring(x)]
         family = float(np.median(carried[np.logical_or.reduce(own)]))
