@@ -183,10 +183,36 @@ def test_a_series_issue_holds_no_furniture():
     """A template match (a series' other issue: its formula with new facts) whose
     passage takes in the site's widget is no copy of the page's story: the widget it
     shares is not held by it, and a match of the widget alone is furniture; a copy's
-    passage holds it."""
-    anchors, story_end, end = _story_and_widget(1, 5 * NEED)
+    passage holds it when its story is carried about as widely."""
+    anchors, story_end, end = _story_and_widget(NEED - 1, NEED + 1)
     widget = _match((story_end, end))
     for kind, expect in [("template", [False, True]), ("partial", [False, False])]:
         holder = _match((0, end))
         holder.kind = kind
         assert carriers.furniture_matches([holder, widget], anchors, lambda k, c: False) == expect
+
+
+def test_a_copy_of_a_rare_story_does_not_hold_the_widget_inside_its_passage():
+    """Two pages of one site carry one rare story with the site's widget between its
+    paragraphs, so their passage runs through the widget: the copy holds its story's
+    text, not the widget's (carried by far more pages than the story, and than the
+    matches here), and a match of the widget alone is furniture."""
+    anchors, story_end, end = _story_and_widget(1, 5 * NEED)
+    copy, widget = _match((0, end)), _match((story_end, end))
+    assert carriers.furniture_matches([copy, widget], anchors, lambda k, c: False) == [False, True]
+
+
+def test_copies_read_through_misread_words_hold_their_story():
+    """A misread copy of a story carried by a few pages: its own n-grams, broken by the
+    misreads, are carried by it alone, so its copies' own text reads as carried by one.
+    The story's surviving n-grams are carried by the copies found here, and they hold
+    them: a match sharing only that story text is kept."""
+    story = _own(20, 5000)
+    hashes = np.concatenate([story, _own(40, 9000)])
+    grams, counts = _counted(hashes, lambda i: NEED if i <= len(story) - inline.NGRAM else 1)
+    p = SimpleNamespace(hashes=hashes, ntokens=len(hashes))
+    anchors = carriers.recurring_anchors(p, grams, counts, 1, dedup.Config())
+    copies = [_match((0, len(hashes)))] * (NEED - 2)
+    verdicts = [None] * len(copies) + [False]
+    out = carriers.furniture_matches(copies + [_match((0, len(story)))], anchors, lambda k, c: verdicts[k])
+    assert out == [False] * (len(copies) + 1)

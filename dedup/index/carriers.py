@@ -132,7 +132,10 @@ def furniture_matches(results: list["PairResult | None"],
 
     A match shares text as a copy does in a passage with text that is not recurring, or
     in a recurring passage beside one and carried by about as many documents (at most
-    ``FAMILY_FACTOR`` times); or as a stored document that is a copy beyond the match, or
+    ``FAMILY_FACTOR`` times), for its n-grams carried by about as many documents as its
+    own text or as there are matches holding them here (a story's copies are found
+    here, the hundreds of pages of a widget between two of its paragraphs are not); or
+    as a stored document that is a copy beyond the match, or
     its copy with a caption of its own where most of the text's carriers among the
     matches are not pages of their own (``beyond(k, carriers)``, :func:`shared_beyond`),
     and then only for its n-grams carried about as widely as that text (a widget glued
@@ -182,6 +185,9 @@ def furniture_matches(results: list["PairResult | None"],
     # story's paragraph that its copies carry). A widget beside a shared headline is
     # carried by far more pages than the headline: not held by it.
     shared = np.zeros(len(at), bool)
+    # per n-gram, the matches whose passages hold it: a story's copies are found here, a
+    # widget's hundreds of pages are not
+    among = np.sum([x for x in ins if x is not None], axis=0) if any(x is not None for x in ins) else shared
     verdict = {k: beyond(k, med[k]) for k in range(len(results)) if rec[k]}
     for k, r in enumerate(results):
         if r is None:
@@ -200,7 +206,7 @@ def furniture_matches(results: list["PairResult | None"],
         family = float(np.median(carried[np.logical_or.reduce(own)]))
         for x in per[k]:
             if x.any() and (not all_recurring(x) or float(np.median(carried[x])) <= FAMILY_FACTOR * family):
-                shared |= x
+                shared |= x & (carried <= FAMILY_FACTOR * np.maximum(family, among + 1))
     # A furniture match is kept when a copy shares its recurring text: an n-gram of it
     # wholly inside a copy's passage. Touching one is not sharing it: a widget's passage
     # takes in the word before it ("said. Download our app ..."), which a copy of the
