@@ -119,9 +119,9 @@ def answer(index: "Index", d: Document, stored: bool):
     anchors = carriers.recurring_anchors(p, grams, gram_counts, index._mod, cfg)
     if found:
         same_grams = an.text_grams(same[2], index._mod) if same is not None else None
-        # the n-grams read from the store so far (sorted, and their counts): copies of one
-        # story share most of theirs, each is read once an answer
-        read = [np.zeros(0, np.uint64), np.zeros(0, np.int64)]
+        # the n-grams read from the store so far, and their counts: copies of one story
+        # share most of theirs, each is read once an answer
+        read: dict[int, int] = {}
 
         def counts_of(keys: np.ndarray) -> np.ndarray:
             """Documents carrying each n-gram (``keys`` distinct), the new one counted as
@@ -131,18 +131,12 @@ def answer(index: "Index", d: Document, stored: bool):
             out = np.zeros(len(keys), np.int64)
             out[known] = gram_counts[np.searchsorted(grams, keys[known])]
             if not known.all():
-                miss = keys[~known]
-                had = member_sorted(miss, read[0])
-                c = np.zeros(len(miss), np.int64)
-                c[had] = read[1][np.searchsorted(read[0], miss[had])]
-                if not had.all():
-                    new = miss[~had]
+                miss = keys[~known].tolist()
+                new = np.array([k for k in miss if k not in read], np.uint64)
+                if len(new):
                     got = store.gram_counts(an.signed(new))
-                    c[~had] = got if same_grams is None else got - np.isin(new, same_grams)
-                    keys_read, counts_read = np.concatenate([read[0], new]), np.concatenate([read[1], c[~had]])
-                    order = np.argsort(keys_read)
-                    read[:] = keys_read[order], counts_read[order]
-                out[~known] = c
+                    read.update(zip(new.tolist(), (got if same_grams is None else got - np.isin(new, same_grams)).tolist()))
+                out[~known] = [read[k] for k in miss]
             return out
 
         def beyond(k: int, carried: float) -> bool | str:  # the stored document is a copy beyond the match

@@ -73,10 +73,10 @@ def _matched(spans, n: int, side: int) -> np.ndarray | None:
 
 
 def _within(at: np.ndarray, matched: np.ndarray) -> np.ndarray:
-    """Whether each n-gram starting at ``at`` lies wholly in ``matched`` words."""
+    """Whether each n-gram starting at ``at`` (inside the document) lies wholly in
+    ``matched`` words."""
     cum = np.concatenate([[0], np.cumsum(matched)])
-    end = np.minimum(at + inline.NGRAM, len(matched))
-    return (cum[end] - cum[at] == inline.NGRAM) & (at + inline.NGRAM <= len(matched))
+    return cum[at + inline.NGRAM] - cum[at] == inline.NGRAM
 
 
 def _recurring_chain(at: np.ndarray, words: np.ndarray, matched: np.ndarray | None) -> bool:
@@ -135,12 +135,12 @@ def furniture_matches(results: list["PairResult | None"],
     ``FAMILY_FACTOR`` times), for its n-grams carried by about as many documents as its
     own text or as there are matches holding them here (a story's copies are found
     here, the hundreds of pages of a widget between two of its paragraphs are not); or
-    as a stored document that is a copy beyond the match, or
-    its copy with a caption of its own where most of the text's carriers among the
-    matches are not pages of their own (``beyond(k, carriers)``, :func:`shared_beyond`),
-    and then only for its n-grams carried about as widely as that text (a widget glued
-    to the story is not the story's). A template match (a series' issue: the formula
-    with new facts) is no copy and holds nothing.
+    as a stored document that is a copy beyond the match, or its copy with a caption of
+    its own where most of the text's carriers among the matches are not pages of their
+    own (``beyond(k, carriers)``, :func:`shared_beyond`), and then only for its n-grams
+    carried about as widely as that text (a widget glued to the story is not the
+    story's). A template match (a series' issue: the formula with new facts) is no copy
+    and holds nothing.
 
     As the batch judges a recurring passage (``recurrence.furniture``), by its carriers:
     text that pages carry beside stories of their own is their furniture, text that
@@ -187,7 +187,7 @@ def furniture_matches(results: list["PairResult | None"],
     shared = np.zeros(len(at), bool)
     # per n-gram, the matches whose passages hold it: a story's copies are found here, a
     # widget's hundreds of pages are not
-    among = np.sum([x for x in ins if x is not None], axis=0) if any(x is not None for x in ins) else shared
+    among = np.sum([x for x in ins if x is not None], axis=0)  # (a match is recurring: some x is)
     verdict = {k: beyond(k, med[k]) for k in range(len(results)) if rec[k]}
     for k, r in enumerate(results):
         if r is None:

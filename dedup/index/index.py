@@ -36,6 +36,15 @@ FORMAT = "dedup-index"
 
 
 @open_only
+def _keep(cache: OrderedDict, rowid: int, value) -> None:
+    """``value`` kept for ``rowid`` in a cache of the ``CACHE_DOCS`` last used (a stored
+    document never changes)."""
+    cache[rowid] = value
+    cache.move_to_end(rowid)
+    while len(cache) > CACHE_DOCS:
+        cache.popitem(last=False)
+
+
 class Index:
     """A dedup index in one SQLite file or on a Redis server; open with :meth:`Index.open`.
     Not thread-safe: use one ``Index`` per thread or process (several may share the index).
@@ -238,11 +247,8 @@ class Index:
         prepared form is: a widely copied story is asked about by every copy)."""
         g = self._grams.get(rowid)
         if g is None:
-            g = self._grams[rowid] = an.text_grams(text, self._mod)
-            while len(self._grams) > CACHE_DOCS:
-                self._grams.popitem(last=False)
-        else:
-            self._grams.move_to_end(rowid)
+            g = an.text_grams(text, self._mod)
+        _keep(self._grams, rowid, g)
         return g
 
     def _stored_prepared(self, row):
@@ -260,10 +266,7 @@ class Index:
         for k, p in zip(todo, an.from_rows([rows[k] for k in todo], self.config, facts) if todo else []):
             out[k] = p
         for r, p in zip(rows, out):
-            self._prepared[r[0]] = p
-            self._prepared.move_to_end(r[0])
-        while len(self._prepared) > CACHE_DOCS:
-            self._prepared.popitem(last=False)
+            _keep(self._prepared, r[0], p)
         return out
 
     def _insert(self, store: SqliteStore, items: list[dict]) -> list[int]:
