@@ -35,7 +35,6 @@ CACHE_DOCS = 4096  # prepared stored documents kept in memory (their content nev
 FORMAT = "dedup-index"
 
 
-@open_only
 def _keep(cache: OrderedDict, rowid: int, value) -> None:
     """``value`` kept for ``rowid`` in a cache of the ``CACHE_DOCS`` last used (a stored
     document never changes)."""
@@ -45,6 +44,7 @@ def _keep(cache: OrderedDict, rowid: int, value) -> None:
         cache.popitem(last=False)
 
 
+@open_only
 class Index:
     """A dedup index in one SQLite file or on a Redis server; open with :meth:`Index.open`.
     Not thread-safe: use one ``Index`` per thread or process (several may share the index).
