@@ -426,6 +426,24 @@ def test_the_bounds_before_the_phrases_reject_only_chains_the_evidence_rejects(c
     assert significant_subchains(blocks, A, B, need, cover) == merged
 
 
+@settings(max_examples=300, deadline=None)
+@given(_sided_chains(), st.booleans())
+def test_a_chains_discount_at_once_is_each_blocks(chain, sums):
+    """event.Discount.many (per word arrays, the chain's blocks at once) loses what the
+    discount of one block at a time does, with or without fact prefix sums."""
+    from dataclasses import replace
+
+    from dedup.stages.event import event_discount
+    from dedup.stages.significance import prefix_sums
+
+    blocks, A, B, _, _ = chain
+    if sums:
+        A, B = (replace(s, fact_sums=lambda s=s: prefix_sums(s.facts())) for s in (A, B))
+    d = event_discount(A, B)
+    one = [d(blk, A.sig.cum_rarity, B.sig.cum_rarity) for blk in blocks]
+    assert np.allclose(d.many(blocks, A.sig.cum_rarity, B.sig.cum_rarity), one, atol=1e-9)
+
+
 @settings(max_examples=200, deadline=None)
 @given(st.lists(st.tuples(st.integers(0, 2), st.integers(0, 200), st.integers(0, 2**48 - 1), st.booleans()), max_size=60))
 def test_a_small_sets_filter_finds_the_members_a_search_finds(picks):

@@ -75,7 +75,7 @@ def joins_quotes(q: np.ndarray) -> bool:
     return int(np.count_nonzero(q[1:] & ~q[:-1]) + (len(q) > 0 and q[0])) >= 2
 
 
-def event_discount(A: Side, B: Side):
+def event_discount(A: Side, B: Side) -> "Discount":
     """The nats an equal block loses to words that independent reports of one event
     share without copying each other: a word quoted on both sides loses
     ``1 - QUOTE_EVIDENCE`` of its evidence (they quote the same testimony), a name or a
@@ -85,14 +85,55 @@ def event_discount(A: Side, B: Side):
     framing words around a quote do not lift the discount: here each framing word
     scores its own evidence; two quotes joined in one block do (:func:`joins_quotes`).
     Fact masks are asked for only once a chain is scored."""
+    return Discount(A, B)
 
-    def discount(blk, sig_a, sig_b) -> float:
+
+class Discount:
+    """:func:`event_discount` of one pair: called with a block and the two sides'
+    evidence; :meth:`many` for a chain's blocks at once, by their rarities."""
+
+    __slots__ = ("A", "B", "sums")
+
+    def __init__(self, A: Side, B: Side):
+        self.A, self.B = A, B
+        self.sums = A.fact_sums is not None and B.fact_sums is not None
+
+    def __call__(self, blk, sig_a, sig_b) -> float:
+        A, B = self.A, self.B
+        x0, x1, y0, y1 = blk
+        if self.sums and not (A.quoted(x0, x1) and B.quoted(y0, y1)):
+            ca, cb = A.fact_sums(), B.fact_sums()
+            if ca[x1] == ca[x0] and cb[y1] == cb[y0]:
+                return 0.0  # no quote on a side and no name or figure on either: most blocks
         keep, _ = _kept(A, B, *blk)
         if keep is None:
             return 0.0
-        x0, x1, y0, y1 = blk
         return 0.5 * float((1.0 - keep) @ (_words(sig_a, x0, x1) + _words(sig_b, y0, y1)))
-    return discount
+
+    def many(self, blocks, cum_a: np.ndarray, cum_b: np.ndarray) -> np.ndarray:
+        """What each block loses (as :meth:`__call__`), its words' evidence given as
+        prefix sums: per word arrays, not a few array operations a block."""
+        A, B = self.A, self.B
+        blk = np.asarray(blocks, dtype=np.int64).reshape(-1, 4)
+        x0, x1, y0, y1 = blk.T
+        size = x1 - x0
+        first = np.cumsum(size) - size  # each block's first word among all the blocks' words
+        off = np.arange(int(size.sum())) - np.repeat(first, size)
+        ia, ib = np.repeat(x0, size) + off, np.repeat(y0, size) + off
+        keep = np.ones(len(ia))
+        both = (A.cum_quoted[x1] > A.cum_quoted[x0]) & (B.cum_quoted[y1] > B.cum_quoted[y0])
+        if both.any():
+            qa, qb = A.quoted_flags[ia], B.quoted_flags[ib]
+            lead = off == 0  # (a quote that opens the block starts there)
+            opened_a = np.add.reduceat((qa & (lead | ~A.quoted_flags[np.maximum(ia - 1, 0)])).astype(np.int64), first)
+            opened_b = np.add.reduceat((qb & (lead | ~B.quoted_flags[np.maximum(ib - 1, 0)])).astype(np.int64), first)
+            judged = both & ~((opened_a >= 2) & (opened_b >= 2))  # two quotes joined on both sides: copied
+            keep[qa & qb & np.repeat(judged, size)] = QUOTE_EVIDENCE
+        if A.facts is not None and B.facts is not None:
+            fact = A.facts()[ia] | B.facts()[ib]
+            keep[fact] = np.minimum(keep[fact], FACT_EVIDENCE)
+        lost = (1.0 - keep) * (cum_a[ia + 1] - cum_a[ia] + cum_b[ib + 1] - cum_b[ib])
+        return 0.5 * np.add.reduceat(lost, first) if len(lost) else np.zeros(len(blk))
 
 
 def _words(sig, s: int, e: int) -> np.ndarray:
