@@ -334,6 +334,60 @@ def test_short_runs_through_a_rewritten_stretch_chain_when_together_they_are_sig
     assert [(s.a0, s.a1, s.b0, s.b1, s.significant) for s in spans] == [(80, 106, 50, 76, True)]
 
 
+
+def _crossed(run: int, rarity_rare: float = 2.0, crossed: bool = True):
+    """A 200-word story holding two runs of ``run`` rare words 60 words apart, and a
+    60-word rewrite holding them in the other order (or the same one)."""
+    rng = np.random.default_rng(11)
+    a = [chr(0x4E00 + int(v)) for v in rng.integers(0, 5000, 200)]
+    b = [chr(0x4E00 + int(v)) for v in rng.integers(5000, 9000, 60)]
+    run1 = [chr(0x9000 + k) for k in range(run)]
+    run2 = [chr(0x9100 + k) for k in range(run)]
+    first, second = (run2, run1) if crossed else (run1, run2)
+    a = "".join(a[:40] + run1 + a[40:100] + run2 + a[100:])
+    b = "".join(b[:10] + first + b[10:40] + second + b[40:])
+
+    def side(w):
+        rarity = np.where(np.frombuffer(w.encode("utf-32-le"), np.uint32) >= 0x9000, rarity_rare, 0.2)
+        return Side.make(w, rarity + 1.0, None, rarity)
+
+    return side(a), side(b)
+
+
+def test_two_runs_in_the_other_order_are_judged_together():
+    # two runs of 9 rare words (18 nats each) in a search of 10,000 pairs of 218 x 78
+    # words: one run alone needs 32.8 nats (E <= 1e-6), and one LCS takes one order; the two
+    # explain most of the rewrite, so together they need 19.0 (E <= 1), and score it: BLAST's
+    # sum statistics in any order, each run paying the log of its 17,004 places (9.7 nats),
+    # x = 36 - 19.5 = 16.5, less ln x, plus ln 2!: 24.1
+    cfg = Config()
+    A, B = _crossed(9)
+    spans = align(A, B, cfg, tests=10**4)
+    assert sorted((s.a0, s.a1, s.b0, s.b1, s.significant) for s in spans) == [(40, 49, 49, 58, True),
+                                                                            (109, 118, 10, 19, True)]
+    # symmetric (sorted by B's positions: the runs cross)
+    assert align(B, A, cfg, tests=10**4) == sorted((s.swapped() for s in spans), key=lambda s: (s.a0, s.b0))
+    assert link_kind(spans, len(A.words), len(B.words), cfg) == "partial"
+    # shorter runs (7 rare words, 14 nats each) fall short together too (16.8)
+    A, B = _crossed(7)
+    assert align(A, B, cfg, tests=10**4) == []
+    # and a search a thousand times larger asks more of the two runs of 9 (25.9)
+    A, B = _crossed(9)
+    assert align(A, B, cfg, tests=10**7) == []
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.floats(0.0, 80.0), min_size=1, max_size=4), st.floats(1.0, 15.0), st.floats(0.1, 10.0))
+def test_chains_judged_together_score_as_one_chain_would(scores, place, more):
+    from dedup.stages.significance import sum_score
+    if scores[0] - place > 1.0:  # one chain scores its own score
+        assert sum_score(scores[:1], place) == pytest.approx(scores[0])
+    # the order of the chains does not matter, and a chain scoring more never scores less
+    assert sum_score(scores, place) == pytest.approx(sum_score(scores[::-1], place))
+    assert sum_score([scores[0] + more, *scores[1:]], place) >= sum_score(scores, place) - 1e-9
+    # (three chains just past their places: x from 1.01 to 1.5, where x - 2 ln x falls)
+    assert sum_score([place + 0.5, place + 0.5, place + 0.5], place) >= sum_score([place + 0.5, place + 0.5, place + 0.01], place)
+
 def _names_corpus(a: str, b: str) -> list[dict]:
     from textgen import article
     docs = [{"id": f"f{k:02d}", "text": article(k, 3)} for k in range(30)]

@@ -6,6 +6,8 @@ opcodes give the longest common subsequence as blocks of equal words
 (:mod:`dedup.stages.blocks`); blocks close
 to each other on both sides chain into a passage. Passages that moved (a paragraph
 placed elsewhere) are found in further rounds with the passages already found masked.
+Where no chain is significant alone, chains in another order are judged together
+(:mod:`dedup.stages.reorder`): a rewrite that moved a story's sentences around.
 
 The LCS is local only when both documents are short. When one is long (a live blog,
 a transcript, pages scraped together) it runs only inside windows around exact shared
@@ -266,6 +268,9 @@ def align(A: Side, B: Side, cfg: Config, tests: int = 1, known: list[Span] | Non
         found.extend(new)
         a = _mask(a, [(s.a0, s.a1) for s in new], _MASK_A)
         b = _mask(b, [(s.b0, s.b1) for s in new], _MASK_B)
+    if not found and not known and A.sig is not None and B.sig is not None:
+        from .reorder import reordered  # (it reads this module's helpers)
+        found = reordered(a, b, A, B, cfg, need, cover)
     out = []
     for span in sorted(found, key=lambda s: (s.a0, s.b0)):
         grown = _extend(span, a, b, A, B, cfg)
