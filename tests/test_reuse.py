@@ -379,7 +379,7 @@ def test_two_runs_in_the_other_order_are_judged_together():
 @settings(max_examples=300, deadline=None)
 @given(st.lists(st.floats(0.0, 80.0), min_size=1, max_size=4), st.floats(1.0, 15.0), st.floats(0.1, 10.0))
 def test_chains_judged_together_score_as_one_chain_would(scores, place, more):
-    from dedup.stages.significance import sum_score
+    from dedup.stages.reorder import sum_score
     if scores[0] - place > 1.0:  # one chain scores its own score
         assert sum_score(scores[:1], place) == pytest.approx(scores[0])
     # the order of the chains does not matter, and a chain scoring more never scores less

@@ -4,7 +4,7 @@ One LCS keeps one order of the two texts, so a short rewrite that moved the stor
 second sentence to its lead leaves two chains, each too weak alone. Here they are
 judged together, as BLAST's sum statistics judge several segment pairs of one sequence
 pair (Karlin & Altschul 1993): the best chain left once the ones before are masked, up
-to :data:`MAX_PIECES`, at the score :func:`dedup.stages.significance.sum_score` gives
+to :data:`MAX_PIECES`, at the score :func:`sum_score` gives
 them. Only chains in another order are judged so: chains in one order are one chain,
 whose gaps :func:`dedup.stages.align._chain` already costs (a series' formula with the
 issue's facts between its sentences must stay a formula, judged by its facts).
@@ -22,8 +22,8 @@ import numpy as np
 from . import align as al
 from .anchors import LONG_DOC, windows
 from .blocks import ANCHOR_WORDS, equal_blocks, group_blocks
-from .event import event_discount
-from .significance import GAP_COST, best_chain, explains, sum_score
+from .event import event_discount, own_wording, unlicensed_fact_evidence
+from .significance import GAP_COST, _best, block_values, explains, gap_costs
 
 if TYPE_CHECKING:
     from ..config import Config
@@ -134,3 +134,33 @@ def _picked(a: str, b: str, A: "Side", B: "Side", cfg: "Config", need: float, pl
         a = al._mask(a, [(g[0][0], g[-1][1])], al._MASK_A)
         b = al._mask(b, [(g[0][2], g[-1][3])], al._MASK_B)
     return picked
+
+
+def sum_score(scores: list[float], place: float) -> float:
+    """The score one chain would need to be as unlikely as these ``r`` chains of one pair
+    together, in any order (BLAST's sum statistics, Karlin & Altschul 1993): with ``x``
+    their sum less ``r`` times ``place`` (the log of the places a chain could sit in the
+    pair), the best ``r`` chance chains of a pair reach ``x`` with probability
+    ``e^-x x^(r-1) / (r! (r-1)!)`` (for ``x`` under ``r - 1``, where that is no bound,
+    as ``r - 1``: the score stays monotone, and lower)."""
+    r = len(scores)
+    x = sum(scores) - r * place
+    return x - (r - 1) * math.log(max(x, r - 1, 1.0)) + math.lgamma(r + 1) + math.lgamma(r) + place
+
+
+def best_chain(g, A: "Side", B: "Side") -> tuple[int, int, float, float] | None:
+    """The best sub-chain of ``g`` by the full score, not held to any bar: ``(lo, hi,
+    score, own wording)`` (None: no corpus, or nothing scores)."""
+    if A.sig is None or B.sig is None:
+        return None
+    full_a, full_b = A.sig.full(), B.sig.full()
+    values = block_values(g, full_a, full_b, event_discount(A, B))
+    best = None
+    for lo, hi, score in _best(values, gap_costs(g)):
+        score -= unlicensed_fact_evidence(g[lo:hi], A, B, full_a, full_b)
+        if best is None or score > best[2]:
+            best = (lo, hi, score)
+    if best is None:
+        return None
+    lo, hi, score = best
+    return lo, hi, score, own_wording(g[lo:hi], A, B, full_a, full_b)

@@ -54,7 +54,7 @@ words in a gap cost in full. The chain is reported as
 its pieces between skips of more than ``cut`` words (:func:`_pieces`).
 
 Chains in another order (a rewrite that moved the story's sentences) are judged together
-by :func:`sum_score` (:mod:`dedup.stages.reorder`).
+by :func:`dedup.stages.reorder.sum_score`.
 
 The best-scoring contiguous sub-chain is found with the maximum-subarray rule (block
 gains minus the gap costs before them), so one stray block at the edge of a chain never
@@ -321,36 +321,6 @@ def significant_subchains(g, A: "Side", B: "Side", need: float, cover: float | N
             if score >= bar and explains(own_wording(g[lo:hi], A, B, full_a, full_b), short, n):
                 out.extend((a, b, score) for a, b in _pieces(g, lo, hi, skip, cut))
     return _disjoint(out)
-
-
-def best_chain(g, A: "Side", B: "Side") -> tuple[int, int, float, float] | None:
-    """The best sub-chain of ``g`` by the full score, not held to any bar: ``(lo, hi,
-    score, own wording)`` (None: no corpus, or nothing scores)."""
-    if A.sig is None or B.sig is None:
-        return None
-    full_a, full_b = A.sig.full(), B.sig.full()
-    values = block_values(g, full_a, full_b, event_discount(A, B))
-    best = None
-    for lo, hi, score in _best(values, gap_costs(g)):
-        score -= unlicensed_fact_evidence(g[lo:hi], A, B, full_a, full_b)
-        if best is None or score > best[2]:
-            best = (lo, hi, score)
-    if best is None:
-        return None
-    lo, hi, score = best
-    return lo, hi, score, own_wording(g[lo:hi], A, B, full_a, full_b)
-
-
-def sum_score(scores: list[float], place: float) -> float:
-    """The score one chain would need to be as unlikely as these ``r`` chains of one pair
-    together, in any order (BLAST's sum statistics, Karlin & Altschul 1993): with ``x``
-    their sum less ``r`` times ``place`` (the log of the places a chain could sit in the
-    pair), the best ``r`` chance chains of a pair reach ``x`` with probability
-    ``e^-x x^(r-1) / (r! (r-1)!)`` (for ``x`` under ``r - 1``, where that is no bound,
-    as ``r - 1``: the score stays monotone, and lower)."""
-    r = len(scores)
-    x = sum(scores) - r * place
-    return x - (r - 1) * math.log(max(x, r - 1, 1.0)) + math.lgamma(r + 1) + math.lgamma(r) + place
 
 
 def _pieces(g: list[Block], lo: int, hi: int, skip: int, cut: int | None) -> list[tuple[int, int]]:
