@@ -77,10 +77,8 @@ def _best_run(core: list, cum_a: np.ndarray, cum_b: np.ndarray, discount=None) -
     ``P[hi] - P[lo] + cost[lo]``, ``P`` the prefix sums of each block's value less the
     gap cost before it."""
     blk = np.asarray(core, dtype=np.int64)
-    value = 0.5 * (cum_a[blk[:, 1]] - cum_a[blk[:, 0]] + cum_b[blk[:, 3]] - cum_b[blk[:, 2]])
-    if discount is not None:
-        value -= discount.many(core, cum_a, cum_b)
-    cost = np.zeros(len(blk))
+    value = np.asarray(block_values(core, cum_a, cum_b, discount))
+    cost = np.zeros(len(blk))  # significance._gap_cost's, every gap at once
     cost[1:] = GAP_COST * (blk[1:, 0] - blk[:-1, 1] + blk[1:, 2] - blk[:-1, 3])
     p = np.concatenate(([0.0], np.cumsum(value - cost)))
     start = p[:-1] - cost  # a sub-chain from block k loses P[k] less the gap cost it does not pay
