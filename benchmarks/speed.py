@@ -141,8 +141,10 @@ def run_dedup(corpus: Path, work: Path, max_seconds: float) -> dict:
                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     tree_peak = pss_peak = 0
     pss_due = 0.0
-    by_stage: dict[str, list[int]] = {}  # stage -> [tree RSS, tree PSS, main PSS] peaks (kB)
-    while True:  # poll the summed RSS and PSS of the process tree (dedup may fork workers)
+    # stage -> [tree RSS, tree PSS, main PSS] peaks (kB), then its wall and the tree's CPU seconds
+    by_stage: dict[str, list] = {}
+    last_t, last_cpu = t, 0.0
+    while True:  # poll the summed RSS, PSS and CPU of the process tree (dedup may fork workers)
         try:
             proc.wait(timeout=0.25)
             break
@@ -152,14 +154,19 @@ def run_dedup(corpus: Path, work: Path, max_seconds: float) -> dict:
             # run at 1M. PSS is read at most PSS_SHARE of the time; RSS every poll.
             now = time.perf_counter()
             read_pss = now >= pss_due
-            rss_kb, pss_kb, main_pss = tree_memory_kb(proc.pid, pss=read_pss, main_depth=int(use_time))
+            rss_kb, pss_kb, main_pss, cpu = tree_usage(proc.pid, pss=read_pss, main_depth=int(use_time))
             if read_pss:
                 pss_due = now + (time.perf_counter() - now) / PSS_SHARE
             tree_peak, pss_peak = max(tree_peak, rss_kb), max(pss_peak, pss_kb)
-            peaks = by_stage.setdefault(_read_stage(stage_path), [0, 0, 0])
+            peaks = by_stage.setdefault(_read_stage(stage_path), [0, 0, 0, 0.0, 0.0])
             peaks[0] = max(peaks[0], rss_kb)
             if pss_kb > peaks[1]:
                 peaks[1], peaks[2] = pss_kb, main_pss
+            # the time and CPU since the last poll, to the stage running now (a poll's
+            # quarter second may straddle two stages: small stages are approximate)
+            peaks[3] += now - last_t
+            peaks[4] += max(0.0, cpu - last_cpu)
+            last_t, last_cpu = now, max(cpu, last_cpu)
             if time.perf_counter() - t > max_seconds:
                 os.killpg(proc.pid, signal.SIGKILL)
                 proc.communicate()
@@ -178,7 +185,8 @@ def run_dedup(corpus: Path, work: Path, max_seconds: float) -> dict:
     return {"status": "ok", "wall_s": wall, "load": load, "rss_mb": rss_kb / 1024 if rss_kb else None,
             "tree_rss_mb": tree_peak / 1024 if tree_peak else None,
             "tree_pss_mb": pss_peak / 1024 if pss_peak else None,
-            "memory_by_stage": [(k, v[0] / 1024, v[1] / 1024 or None, v[2] / 1024 or None) for k, v in by_stage.items()],
+            "memory_by_stage": [(k, v[0] / 1024, v[1] / 1024 or None, v[2] / 1024 or None, v[3], v[4])
+                                for k, v in by_stage.items()],
             "stages": stage_times(stats, wall), "pairs": _pairs(stats),
             "cpu_main_s": stats.get("cpu_main_s"), "cpu_workers_s": stats.get("cpu_workers_s")}
 
@@ -191,14 +199,18 @@ def _read_stage(path: Path) -> str:
         return "startup"
 
 
-def tree_memory_kb(root: int, pss: bool = True, main_depth: int = 0) -> tuple[int, int, int]:
+def tree_usage(root: int, pss: bool = True, main_depth: int = 0) -> tuple[int, int, int, float]:
     """Summed resident set and proportional set (kB) of ``root`` and its descendants,
-    and the PSS of dedup's main process (``root``, or its first descendant ``main_depth``
-    levels down: 1 under /usr/bin/time), from /proc (zeros if unavailable; PSS 0 unless
-    ``pss``). PSS splits pages shared copy-on-write between forked workers, so its sum is
-    the tree's real footprint; the RSS sum counts them once per process."""
+    the PSS of dedup's main process (``root``, or its first descendant ``main_depth``
+    levels down: 1 under /usr/bin/time), and the CPU seconds the tree has used, from
+    /proc (zeros if unavailable; PSS 0 unless ``pss``). PSS splits pages shared
+    copy-on-write between forked workers, so its sum is the tree's real footprint; the
+    RSS sum counts them once per process. The CPU seconds count each process's own and
+    those of its children it has reaped (dedup forks a pool of workers per pass: a
+    finished pass's workers are in the main process's count)."""
     children: dict[int, list[int]] = {}
     rss: dict[int, int] = {}
+    ticks: dict[int, int] = {}
     try:
         for d in os.listdir("/proc"):
             if not d.isdigit():
@@ -211,21 +223,23 @@ def tree_memory_kb(root: int, pss: bool = True, main_depth: int = 0) -> tuple[in
             pid = int(d)
             children.setdefault(int(f[1]), []).append(pid)
             rss[pid] = int(f[21]) * os.sysconf("SC_PAGE_SIZE") // 1024
+            ticks[pid] = sum(int(x) for x in f[11:15])  # utime, stime, cutime, cstime (proc(5))
     except OSError:
-        return 0, 0, 0
+        return 0, 0, 0, 0.0
     main = root
     for _ in range(main_depth):
         main = min(children.get(main, [main]))
-    total = pss_kb = main_pss = 0
+    total = pss_kb = main_pss = cpu = 0
     todo = [root]
     while todo:
         pid = todo.pop()
         total += rss.get(pid, 0)
+        cpu += ticks.get(pid, 0)
         own = _pss_kb(pid) if pss else 0
         pss_kb += own
         main_pss = own if pid == main else main_pss
         todo.extend(children.get(pid, ()))
-    return total, pss_kb, main_pss
+    return total, pss_kb, main_pss, cpu / os.sysconf("SC_CLK_TCK")
 
 
 def _pss_kb(pid: int) -> int:

@@ -94,12 +94,17 @@ def _memory_by_stage(ok) -> list[str]:
     rows = big.get("memory_by_stage") if big else None
     if not rows:
         return []
-    out = ["", f"### Peak memory while each stage ran ({_size_label(big['size'])}; MB)", "",
+    out = ["", f"### Peak memory and cores busy while each stage ran ({_size_label(big['size'])})", "",
            "Stage: the pipeline function running and its last progress event (`benchmarks.speed_worker`). "
-           "PSS is read as often as 2% of a core allows, so a short stage may have no PSS reading.", "",
-           "| stage | tree RSS sum | tree PSS | of which main process |", "|---|---:|---:|---:|"]
-    for label, rss, pss, main in rows:
-        out.append(f"| {label} | {_n(rss)} | {_n(pss)} | {_n(main)} |")
+           "PSS is read as often as 2% of a core allows, so a short stage may have no PSS reading. "
+           "Cores busy: the CPU seconds of the process tree (workers included) over the stage's wall "
+           "seconds, read every quarter second; below the run's jobs, cores waited (the driver's serial work).", "",
+           "| stage | wall s | CPU s | cores busy | tree RSS sum MB | tree PSS MB | of which main process MB |",
+           "|---|---:|---:|---:|---:|---:|---:|"]
+    for label, rss, pss, main, *cpu in rows:  # (runs written before the CPU was read have none)
+        wall, used = cpu or (None, None)
+        busy = used / wall if wall and used is not None else None
+        out.append(f"| {label} | {_n(wall, 1)} | {_n(used, 1)} | {_n(busy, 2)} | {_n(rss)} | {_n(pss)} | {_n(main)} |")
     return out
 
 
@@ -165,6 +170,9 @@ def _peer_tables(peers: dict, d, cores, what: str) -> list[str]:
     return out
 
 
+ONE_M_SECONDS = 600  # issue 14: a million articles in ten minutes (the issue before it asked 15)
+
+
 def _targets(res, ok) -> list[str]:
     peers, a = res["peers"] or {}, res["args"]
     status = lambda good: "**met**" if good else "**not met**"  # noqa: E731
@@ -203,17 +211,17 @@ def _targets(res, ok) -> list[str]:
                 f"~{t / 60:,.0f} min")
     if big and big["status"] == "ok":
         footprint = max(big["rss_mb"] or 0, big.get("tree_pss_mb") or big.get("tree_rss_mb") or 0)
-        good = big["wall_s"] <= 900 and footprint <= 4096
-        rows.append(("1M articles ≤ 15 min, peak RSS ≤ 4 GB",
+        good = big["wall_s"] <= ONE_M_SECONDS and footprint <= 4096
+        rows.append(("1M articles ≤ 10 min on 2 cores, peak ≤ 4 GB (issue 14)",
                      f"{big['wall_s'] / 60:.1f} min; main RSS {_n(big['rss_mb'])} MB, tree PSS {_n(big.get('tree_pss_mb'))} MB "
                      f"(tree RSS sum {_n(big.get('tree_rss_mb'))} MB)", status(good)))
     elif big and big["status"] == "exceeded":
         killed = a["max_seconds"]
-        rows.append(("1M articles ≤ 15 min, peak RSS ≤ 4 GB", f"exceeded {killed:g} s, killed{proj}",
-                     "**not met**" if killed >= 900 else "not measured (killed before 15 min)"))
+        rows.append(("1M articles ≤ 10 min on 2 cores, peak ≤ 4 GB (issue 14)", f"exceeded {killed:g} s, killed{proj}",
+                     "**not met**" if killed >= ONE_M_SECONDS else "not measured (killed before 10 min)"))
     else:
         why = big["reason"] if big else "not in `--sizes`"
-        rows.append(("1M articles ≤ 15 min, peak RSS ≤ 4 GB", f"not run ({why}){proj}",
+        rows.append(("1M articles ≤ 10 min on 2 cores, peak ≤ 4 GB (issue 14)", f"not run ({why}){proj}",
                      "not measured" + (" (the bound says not met)" if lower else "")))
     s10 = _dedup_at(ok, 10000)
     if s10 and big and big["status"] == "ok":

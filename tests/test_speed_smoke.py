@@ -31,6 +31,13 @@ def test_speed_harness_tiny(tmp_path):
     assert size["status"] == "ok", size
     assert size["docs_per_s"] > 0 and size["paras_per_s"] > 0 and size["rss_mb"] > 0
     assert all(sec >= 0 for _, sec in size["stages"])
+    # each poll's time and the tree's CPU go to the stage running then: the stages' walls add
+    # up to the run's (bar its last quarter second), and the CPU is the CPU the run used
+    by_stage = size["memory_by_stage"]
+    walls, cpus = [row[4] for row in by_stage], [row[5] for row in by_stage]
+    assert all(w > 0 for w in walls) and all(c >= 0 for c in cpus)
+    assert size["wall_s"] - 0.5 <= sum(walls) <= size["wall_s"]
+    assert sum(cpus) == pytest.approx(size["cpu_main_s"] + size["cpu_workers_s"], abs=0.5)
     for name in ("naive", "batch", "rensa", "fp_dedup", "fp_dedup_batched"):
         assert "error" not in res["peers"][name], res["peers"][name]
         assert res["peers"][name]["total_s"] > 0
@@ -50,6 +57,7 @@ def test_speed_harness_tiny(tmp_path):
     assert any(k.startswith("batch: `MinHash.bulk`") for k in rows)
     assert any(k.startswith("rensa: `RMinHash.update`") for k in rows)
     assert "1M articles" in text and "fingerprinting" in text
+    assert "cores busy" in text and any(k.startswith("startup") or ":" in k for k in rows)
 
 
 def test_speed_harness_reuters(tmp_path):
