@@ -82,14 +82,16 @@ def render(res: dict) -> str:
                 sec = st.get(label)
                 cells.append("— | —" if sec is None else f"{sec:.2f} | {100 * sec / s['wall_s']:.0f}")
             out.append(f"| {label} | " + " | ".join(cells) + " |")
-    out += _memory_by_stage(ok)
+    out += _by_stage(ok)
     out += _peers(res, ok)
     out += _targets(res, ok)
     return "\n".join(out) + "\n"
 
 
-def _memory_by_stage(ok) -> list[str]:
-    """The largest size's peaks while each stage ran (the run with the highest tree PSS)."""
+def _by_stage(ok) -> list[str]:
+    """The largest size's memory peaks and cores busy while each stage ran (the run with
+    the highest tree PSS; the JSON keeps them under ``memory_by_stage``, its name before
+    the CPU was read, so that older speed.json files render again)."""
     big = ok[-1] if ok else None
     rows = big.get("memory_by_stage") if big else None
     if not rows:
@@ -98,7 +100,8 @@ def _memory_by_stage(ok) -> list[str]:
            "Stage: the pipeline function running and its last progress event (`benchmarks.speed_worker`). "
            "PSS is read as often as 2% of a core allows, so a short stage may have no PSS reading. "
            "Cores busy: the CPU seconds of the process tree (workers included) over the stage's wall "
-           "seconds, read every quarter second; below the run's jobs, cores waited (the driver's serial work).", "",
+           "seconds, read every quarter second; below the run's jobs, cores waited (the driver's serial work). "
+           "One run: the one with the highest tree PSS.", "",
            "| stage | wall s | CPU s | cores busy | tree RSS sum MB | tree PSS MB | of which main process MB |",
            "|---|---:|---:|---:|---:|---:|---:|"]
     for label, rss, pss, main, *cpu in rows:  # (runs written before the CPU was read have none)

@@ -17,7 +17,8 @@ from . import runs
 class Bands:
     """Band keys, and the flush of a transaction's pending keys and counts (``self.db``:
     the store's connection; ``self._new_bands``, ``_new_words``, ``_new_grams``: what
-    waits to be written; ``self._band_sql``, ``_any_sql``: statements by table set)."""
+    waits to be written; ``self._band_sql``, ``_any_sql``: statements by table set;
+    ``self._words_written``: :class:`.counts.Counts`' word-count cache told of the writes)."""
 
     def band_tables(self) -> tuple[str, ...]:
         """Every table holding band keys: the main one, its levels, the bulk runs."""
