@@ -71,7 +71,7 @@ def check_tree(tree: Path) -> None:
 # A run that outlives this benchmark (killed outright) would go on for minutes: each run
 # asks the kernel to kill it when the benchmark dies (Linux), then becomes dedup. Through
 # Python, not preexec_fn, which is unsafe with the threads that launch the two runs.
-# (Not dedup's own engines.processes._die_with: the version measured may predate it.)
+# (Not dedup's own engines.forking.die_with: the version measured may predate it.)
 _DIE_WITH_PARENT = ("import ctypes, os, sys\n"
                     "parent = int(sys.argv[1])\n"
                     "try:\n"

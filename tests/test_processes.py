@@ -14,7 +14,7 @@ import time
 import pytest
 
 from conftest import alive
-from dedup.engines import processes
+from dedup.engines import forking, processes
 from dedup.engines.processes import Workers, run
 
 
@@ -106,8 +106,8 @@ print(before, max(run(anon_mb, None, [0, 1, 2, 3], 2)))
 def test_workers_are_forked_from_a_trimmed_heap():
     import subprocess
 
-    processes._trim_heap()
-    if processes._TRIM is False:
+    forking.trim_heap()
+    if forking._TRIM is False:
         pytest.skip("not glibc: no malloc_trim")
     out = subprocess.run([sys.executable, "-c", _HEAP_SCRIPT], capture_output=True, text=True, check=True)
     before, in_worker = map(int, out.stdout.split())

@@ -37,6 +37,7 @@ from .defaults import config_defaults
 from .eval_cmd import eval_cmd
 from .index_cmd import index_app
 from .lazy import lazy
+from .process import closed_std_fds, drop_stdout, finished
 from .show import show_cmd
 
 Config = lazy("dedup.config", "Config")
@@ -330,50 +331,6 @@ def _run(argv: Optional[list[str]]) -> int:
     return code if isinstance(code, int) else 0
 
 
-def _drop_stdout() -> None:
-    """The reader of stdout has gone (``| head``): send what is left to /dev/null, so
-    the interpreter's last flush at exit does not fail again and print about it."""
-    try:
-        devnull = os.open(os.devnull, os.O_WRONLY)
-        os.dup2(devnull, sys.stdout.fileno())
-        os.close(devnull)
-    except (AttributeError, OSError, ValueError, io.UnsupportedOperation):
-        pass
-
-
-def _closed_std_fds() -> None:
-    """Standard descriptors the caller closed (``>&-``, ``2>&-``) get /dev/null: a file
-    opened later would take the number and be written as stdout or stderr. A closed
-    stderr drops the messages; a closed stdout stays closed to the output (exit 4)."""
-    for fd in (0, 1, 2):
-        try:
-            os.fstat(fd)
-        except OSError:
-            try:
-                null = os.open(os.devnull, os.O_RDWR)  # the lowest free number: this one, unless a lower was closed
-                if null != fd:
-                    os.dup2(null, fd)
-                    os.close(null)
-            except OSError:
-                pass
-    if sys.stderr is None:
-        sys.stderr = open(os.devnull, "w", encoding="utf-8", errors="backslashreplace")
-
-
-def _finished() -> None:
-    """The run is over, its output written and flushed: a Ctrl-C, SIGTERM or SIGHUP now
-    (while the interpreter exits) must not turn its exit code into 130, 143 or 129."""
-    for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
-        while True:
-            try:
-                # SIG_IGN outlives the interpreter's exit, which resets a Python handler
-                # to the default (a SIGTERM then ended a finished run with 143)
-                signal.signal(sig, signal.SIG_IGN)
-                break
-            except KeyboardInterrupt:  # came just now: too late to stop anything
-                continue
-
-
 def main(argv: Optional[list[str]] = None) -> None:
     """Entry point: run the app and exit with its code (``argv`` None: this process's
     command line, and the process ends with the run)."""
@@ -386,7 +343,7 @@ def main(argv: Optional[list[str]] = None) -> None:
     if signal.getsignal(signal.SIGHUP) != signal.SIG_IGN:
         signal.signal(signal.SIGHUP, terminate)
     sys.unraisablehook = quiet_unraisable
-    _closed_std_fds()
+    closed_std_fds()
     stdout = sys.stdout
     sys.stdout = CheckedStream(stdout)
     try:
@@ -397,7 +354,7 @@ def main(argv: Optional[list[str]] = None) -> None:
             code = exc.exit_code
     except (ReaderGone, BrokenPipeError):  # e.g. `dedup cluster ... | head -1`: not an error
         sys.stdout = stdout
-        _drop_stdout()
+        drop_stdout()
         code = 0
     except KeyboardInterrupt:  # a stop just as the run returned
         code = 130
@@ -407,9 +364,9 @@ def main(argv: Optional[list[str]] = None) -> None:
         if stdout is not None:
             stdout.flush()
     except (OSError, ValueError):  # already reported (exit 4): drop it, no second complaint at exit
-        _drop_stdout()
+        drop_stdout()
     except KeyboardInterrupt:
         code = 130
     if argv is None:
-        _finished()
+        finished()
     sys.exit(code)

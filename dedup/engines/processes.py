@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import _thread
 import atexit
-import gc
 import multiprocessing as mp
 import multiprocessing.pool
 import os
@@ -23,6 +22,7 @@ from itertools import chain, islice
 from typing import Any
 
 from ..errors import EngineError, ResourceError, exhausted
+from .forking import STOPS, forked, quiet_worker
 
 WINDOW = 4  # tasks in flight per worker
 
@@ -50,75 +50,6 @@ def usable_jobs(jobs: int | None) -> int:
     """The workers ``jobs`` asks for: None all cores, at least 1, at most :func:`max_jobs`
     (``--jobs 1000`` on two cores forked a thousand copies of the run's memory)."""
     return default_jobs() if jobs is None else min(max(1, jobs), max_jobs())
-
-
-PR_SET_PDEATHSIG = 1  # <linux/prctl.h>
-
-
-def _die_with(parent: int) -> None:
-    """Have the kernel kill this worker when the process that forked it dies (Linux).
-
-    A parent killed outright (SIGKILL) cannot stop its pool; orphaned workers would
-    run on and print tracebacks when their results have nowhere to go."""
-    try:
-        import ctypes
-
-        libc = ctypes.CDLL(None, use_errno=True)
-        libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
-    except (OSError, AttributeError):  # not Linux: workers end when the pool's pipe closes
-        return
-    if os.getppid() != parent:  # the parent died before the request took effect
-        os._exit(1)
-
-
-_STOPS = {signal.SIGINT, signal.SIGTERM, signal.SIGHUP}
-
-
-def _quiet_worker(parent: int | None = None) -> None:
-    # The parent handles Ctrl-C and SIGTERM and stops the pool; a worker just ends.
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-    signal.signal(signal.SIGTERM, signal.SIG_DFL)
-    if signal.getsignal(signal.SIGHUP) != signal.SIG_IGN:  # ignored under nohup: stays so
-        signal.signal(signal.SIGHUP, signal.SIG_DFL)
-    signal.pthread_sigmask(signal.SIG_UNBLOCK, _STOPS)  # blocked since the fork (_start): a SIGTERM then ends us now
-    if parent is not None:
-        _die_with(parent)
-
-
-_TRIM: Any = None  # glibc's malloc_trim once looked up; False where there is none
-
-
-def _trim_heap() -> None:
-    """Hand the C heap's free pages back to the system (glibc's ``malloc_trim``; nothing
-    elsewhere). Freed arrays leave free chunks that glibc keeps: at the last fork of a
-    100k-article run 40% of this process's resident memory was free heap (574 MB
-    resident, 342 MB after the trim). Forked workers would map those pages too, and the
-    fork is where a run's memory peaks: this process's pages plus what its workers add."""
-    global _TRIM
-    if _TRIM is None:
-        try:
-            import ctypes
-
-            _TRIM = ctypes.CDLL(None).malloc_trim
-            _TRIM.argtypes, _TRIM.restype = [ctypes.c_size_t], ctypes.c_int
-        except (OSError, AttributeError, TypeError):  # not glibc
-            _TRIM = False
-    if _TRIM:
-        _TRIM(0)
-
-
-def _forked(make):
-    """``make()`` (a pool, its workers forked now) with this process's objects frozen
-    meanwhile (:func:`gc.freeze`): the workers' collections then skip what they inherit
-    and never write to those objects' pages, which stay shared instead of being copied
-    into every worker page by page. The heap's free pages are handed back first
-    (:func:`_trim_heap`)."""
-    _trim_heap()
-    gc.freeze()
-    try:
-        return make()
-    finally:
-        gc.unfreeze()
 
 
 STOP_WAIT = 2.0  # seconds a stopping pool is waited for; its workers are killed at once
@@ -218,19 +149,19 @@ atexit.register(_stop_live)
 
 
 def _start(processes: int, initializer, initargs) -> _Pool:
-    """A pool of ``processes`` workers forked now (:func:`_forked`); a pool that cannot
+    """A pool of ``processes`` workers forked now (:func:`~dedup.engines.forking.forked`); a pool that cannot
     be started (no file descriptors, memory, processes or threads to spare) is a
     :class:`~dedup.errors.ResourceError`, with nothing of it left running.
 
     SIGINT, SIGTERM and SIGHUP are blocked meanwhile, and stay blocked in a new worker until its
-    initializer has reset their handlers (:func:`_quiet_worker`): a worker forked with
+    initializer has reset their handlers (:func:`~dedup.engines.forking.quiet_worker`): a worker forked with
     this process's handlers (the CLI's raise KeyboardInterrupt) lost a SIGTERM in a
     finalizer, then waited for tasks for ever while the failed Pool joined it."""
     ctx = mp.get_context("fork")
-    mask = signal.pthread_sigmask(signal.SIG_BLOCK, _STOPS)
+    mask = signal.pthread_sigmask(signal.SIG_BLOCK, STOPS)
     pool = None
     try:
-        pool = _forked(lambda: _Pool(processes, initializer, initargs, context=ctx))
+        pool = forked(lambda: _Pool(processes, initializer, initargs, context=ctx))
         _LIVE.add(pool)
     except (OSError, RuntimeError, MemoryError) as exc:
         raise ResourceError(f"cannot start the worker processes: {exhausted(exc) or exc}") from exc
@@ -331,7 +262,7 @@ def run(func: Callable[[Any, Any], Any], state: Any, items: Iterable, jobs: int)
         return
     _STATE, _FUNC = state, func
     try:
-        pool = _start(workers, _quiet_worker, (os.getpid(),))
+        pool = _start(workers, quiet_worker, (os.getpid(),))
         try:
             # A bounded window of tasks in flight: results the caller has not taken yet
             # wait in this process's memory, so a slow consumer must slow the workers.
@@ -353,7 +284,7 @@ def run(func: Callable[[Any, Any], Any], state: Any, items: Iterable, jobs: int)
 
 def _init_kept(state, func, parent: int) -> None:
     global _STATE, _FUNC
-    _quiet_worker(parent)
+    quiet_worker(parent)
     _STATE, _FUNC = state, func
 
 
