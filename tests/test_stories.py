@@ -222,3 +222,50 @@ def test_the_table_names_a_cluster_s_story_when_it_holds_more(seeds_dir):
     assert sum(d.cluster is None for d in docs) == 1
     got = heads(report.model_copy(update={"documents": docs}))
     assert got == [plain[0] + f"  story {story} (+1 document)", plain[1]]
+
+
+class _Names:
+    """A stub of the prepared corpus for :func:`story_ties`: each document only its names."""
+
+    def __init__(self, names: list[list[int]]):
+        self._names = [np.array(sorted(set(n)), np.uint64) for n in names]
+        values, counts = np.unique(np.concatenate(self._names), return_counts=True)
+        self.table = (values, counts)
+        self.ntokens = [40] * len(names)
+
+    def __len__(self):
+        return len(self._names)
+
+    def vocab(self, k):
+        return self._names[k]
+
+    def facts_quoted(self, k):
+        h = self._names[k]
+        return h, np.zeros(len(h), np.int64), np.zeros(len(h), bool)
+
+
+def _tied_with(crowd_days: list[int]) -> bool:
+    """Two takes of source 0 on day 30 sharing two of their story's names, which other
+    documents (source 1) carry on ``crowd_days``; 300 documents of names of their own,
+    from four other sources, over 60 days."""
+    from dedup.engines.base import Inline
+    from dedup.stages.stories import DAY, story_ties
+
+    rng = random.Random(5)
+    story = [1, 2, 3, 4, 5]
+    names = [[1, 2, 100], [1, 2, 101]] + [story[:] for _ in crowd_days]
+    names += [[1000 + 3 * k, 1001 + 3 * k, 1002 + 3 * k] for k in range(300)]
+    sources = np.array([0, 0] + [1] * len(crowd_days) + [2 + k % 4 for k in range(300)])
+    days = [30, 30] + list(crowd_days) + [rng.randrange(60) for _ in range(300)]
+    dates = np.array(days, np.int64) * DAY + 3600
+    ties = story_ties(_Names(names), np.array([[0, 1]]), sources, dates, (), 2.0, 1.0, 20.0, engine=Inline())
+    return [tuple(t) for t in ties.tolist()] == [(0, 1)]
+
+
+def test_a_running_story_s_own_takes_do_not_make_its_names_common():
+    """A name's chance is counted outside the pair's days: the story's other takes around
+    them (twenty on the same day) leave its names as rare as they are elsewhere, while
+    the same names in twenty documents spread over the other days are common."""
+    assert _tied_with([])
+    assert _tied_with([30] * 20) and _tied_with([29, 31, 32] * 7)
+    assert not _tied_with([k for k in range(60) if abs(k - 30) > 3][:20])

@@ -15,13 +15,19 @@ evidence at most (as in the passages', :mod:`dedup.stages.event`).
 
 The chance is an E-value, as the passages' (:mod:`dedup.stages.significance`), over
 distinct words instead of chains. Another document carries a word with probability
-``p(w)``, the larger of its share of the corpus's documents (``(1 + df - 2) / (1 + N -
-2)``, the pair's two left out) and of the same source's, pulled towards the corpus's by
-``Config.phrase_prior`` documents of pseudo-count (a source of few documents says
-little): a site's own recurring names (its columnists, its town) are common among its
-documents however rare elsewhere. A
-document longer than the corpus's mean carries more words by chance: ``p`` grows in
-proportion. Over the ``C(n, k)`` sets of ``k`` names the one with fewer names (``n``)
+``p(w)``, the larger of its share of the corpus's documents and of the same source's,
+both counted outside the pair's region (the days from ``story_days`` before the earlier
+take to ``story_days`` after the later): a running story's own takes and copies make
+its names common on its days, and a name's chance of turning up in an unrelated take
+is how often it turns up elsewhere (its background, as burst detection in news streams
+measures a word against its usual rate). Each share is pulled towards the next wider
+one by ``Config.phrase_prior`` documents of pseudo-count: the source's towards the
+corpus's background, that towards the whole corpus's share (``(1 + df - 2) / (1 + N -
+2)``, the pair's two left out), so that few documents outside say little and none say
+nothing (a corpus of one day is judged by its whole counts). A site's own recurring
+names (its columnists, its town) are common among its documents on every day however
+rare elsewhere. A document longer than the corpus's mean carries more words by chance:
+``p`` grows in proportion. Over the ``C(n, k)`` sets of ``k`` names the one with fewer names (``n``)
 could have shared, and the ``tests`` pairs of one source within the window (the search
 space), the expected number of pairs sharing ``k`` names as rare is
 ``tests x C(n, k) x prod p`` (a union bound). The best ``k`` (the rarest names first)
@@ -200,33 +206,55 @@ def _shared_range(state, rng: tuple[int, int]) -> tuple[np.ndarray, np.ndarray, 
 
 
 def _carried_range(state, rng: tuple[int, int]) -> tuple[np.ndarray, np.ndarray]:
-    """Of the documents ``docs[rng]``: how many carry each ``(source, word)`` key of
-    ``needed`` (``source x len(words) + word's place``, sorted) of their own source."""
-    prepared, docs, sources, words, needed = state
+    """Of the documents ``rng``: how many carry each needed word on each day, as keys
+    ``word's place x ndays + day`` (``day``: the document's, ``ndays - 1`` for an undated
+    one), and of their own source, as ``(n_words + source x n_words + place) x ndays + day`` for the
+    ``needed`` ``(source, word)`` keys (``source x n_words + place``, sorted)."""
+    prepared, day, sources, words, needed, ndays = state
     nw, out = len(words), []
-    of_source: dict[int, tuple[np.ndarray, np.ndarray]] = {}  # a source's needed keys and their words
-    for k in docs[rng[0] : rng[1]].tolist():
-        s = int(sources[k])
-        if s not in of_source:
-            lo, hi = np.searchsorted(needed, [s * nw, (s + 1) * nw])
-            of_source[s] = needed[lo:hi], words[needed[lo:hi] - s * nw]
-        mine, theirs = of_source[s]
-        if len(mine):
-            # the document's words looked up among its source's (a source's needed words
-            # grow with the corpus, a document's words do not)
-            vocab = _words(prepared, k, False)
-            at = np.minimum(np.searchsorted(theirs, vocab), len(theirs) - 1)
-            out.append(mine[at[theirs[at] == vocab]])
+    for k in range(rng[0], rng[1]):
+        # the document's words looked up among the needed (they grow with the corpus, a document's do not)
+        vocab = _words(prepared, k, False)
+        at = np.minimum(np.searchsorted(words, vocab), len(words) - 1)
+        at = at[words[at] == vocab]
+        if not len(at):
+            continue
+        out.append(at * ndays + day[k])
+        if sources[k] >= 0:
+            own = int(sources[k]) * nw + at
+            own = own[needed[np.minimum(np.searchsorted(needed, own), len(needed) - 1)] == own]
+            out.append((nw + own) * ndays + day[k])
     return np.unique(np.concatenate(out) if out else np.zeros(0, np.int64), return_counts=True)
 
 
-def _source_counts(prepared, sources: np.ndarray, words: np.ndarray, needed: np.ndarray, engine: Engine):
-    """The documents of each key's source that carry its word: ``needed``'s keys (see
-    :func:`_carried_range`) and their counts, read where the documents are."""
-    members = np.flatnonzero(np.isin(sources, np.unique(needed // len(words))))
-    parts = list(engine.map(_carried_range, (prepared, members, sources, words, needed),
-                            engine.partitions(len(members), CHUNK)))
-    return _reduce(np.concatenate([k for k, _ in parts]), np.concatenate([c for _, c in parts]))
+def _carried(prepared, day: np.ndarray, sources: np.ndarray, words: np.ndarray, needed: np.ndarray, ndays: int,
+             engine: Engine):
+    """The documents carrying each needed word, and each needed ``(source, word)``, day by
+    day (:func:`_carried_range`'s keys, sorted, and the cumulative counts after each), read
+    where the documents are."""
+    parts = list(engine.map(_carried_range, (prepared, day, sources, words, needed, ndays),
+                            engine.partitions(len(prepared), CHUNK)))
+    keys, counts = _reduce(np.concatenate([k for k, _ in parts]), np.concatenate([c for _, c in parts]))
+    return keys, np.cumsum(counts)
+
+
+def _between(keys: np.ndarray, cum: np.ndarray, lo: np.ndarray, hi: np.ndarray) -> np.ndarray:
+    """Per row, the counts of the keys from ``lo`` to ``hi`` (inclusive)."""
+    cum = np.r_[0, cum]
+    return cum[np.searchsorted(keys, hi, side="right")] - cum[np.searchsorted(keys, lo)]
+
+
+def _days(dates: np.ndarray) -> tuple[np.ndarray, int]:
+    """Per document its day from the corpus's first (the last number, one past the
+    latest day, for an undated one), and the number of days so counted."""
+    dated = dates != UNDATED
+    if not dated.any():
+        return np.zeros(len(dates), np.int64), 1
+    day = np.zeros(len(dates), np.int64)
+    day[dated] = (dates[dated] - dates[dated].min()) // DAY
+    ndays = int(day.max()) + 2
+    day[~dated] = ndays - 1
+    return day, ndays
 
 
 def _same_source(pairs: np.ndarray, sources: np.ndarray, dates: np.ndarray, exclude, window: int) -> np.ndarray:
@@ -247,8 +275,10 @@ def story_ties(prepared, pairs: np.ndarray, sources: np.ndarray, dates: np.ndarr
     """The candidate ``pairs`` (rows ``(i, j)``) that are takes of one story, as an
     ``(m, 2)`` array. ``sources``: a number per document (-1: none); ``dates``: seconds
     (:func:`dedup.stages.nearest.seconds`); ``exclude``: pairs never tied (a template
-    series' links); ``evalue``: the bar of a tie (``Config.story_evalue``); ``prior``: documents of pseudo-count that pull a source's share of
-    a word towards the corpus's (``Config.phrase_prior``); ``prepared``: its word counts
+    series' links); ``evalue``: the bar of a tie (``Config.story_evalue``); ``prior``:
+    documents of pseudo-count that pull a source's share of a word towards the corpus's,
+    and a share outside the pair's days towards the whole (``Config.phrase_prior``);
+    ``prepared``: its word counts
     still held (``prepared.table``); ``progress(stage, done, total)``: called per partition."""
     none = np.zeros((0, 2), np.int64)
     if days <= 0 or not len(pairs) or prepared.table is None or not len(prepared.table[0]):
@@ -269,21 +299,42 @@ def story_ties(prepared, pairs: np.ndarray, sources: np.ndarray, dates: np.ndarr
     x = np.searchsorted(words, flat)
     row = np.repeat(np.arange(len(same)), counts)
     src = sources[same[row, 0]]
-    key, carried = _source_counts(prepared, sources, words, unique_sorted(src * len(words) + x), engine)
-    in_source = carried[np.searchsorted(key, src * len(words) + x)]
+    day, ndays = _days(dates)
+    nw = len(words)
+    if nw * (int(sources.max()) + 3) * ndays >= KEY_LIMIT:  # keys would overflow: one day for all (no background)
+        day, ndays = np.where(dates != UNDATED, 0, 1), 2
+    own = src * nw + x
+    keys, cum = _carried(prepared, day, sources, words, unique_sorted(own), ndays, engine)
+    # the pair's region: the days within the window of either take (both dated)
+    reach = -(-window // DAY)  # (a window of hours reaches into the next day)
+    lo = np.minimum(day[same[row, 0]], day[same[row, 1]]) - reach
+    hi = np.minimum(np.maximum(day[same[row, 0]], day[same[row, 1]]) + reach, ndays - 2)
+    lo = np.maximum(lo, 0)
+    in_source = _between(keys, cum, (nw + own) * ndays, (nw + own) * ndays + ndays - 1)
     values, counts_all = prepared.table  # the corpus's documents carrying each word
     look = np.minimum(np.searchsorted(values, words), len(values) - 1)
     corpus = np.where(values[look] == words, counts_all[look], 2)[x]
     size = np.bincount(sources[sources >= 0])
     n_docs = len(prepared)
+    # documents of the corpus, and of each source, day by day (undated ones on the last)
+    per_day = np.cumsum(np.bincount(day, minlength=ndays))
+    of_source = np.sort(sources[sources >= 0] * ndays + day[sources >= 0])
     ntokens = np.asarray(prepared.ntokens, np.float64)
     mean = max(1.0, float(ntokens.mean()))
-    # the chance another document carries the word: in the corpus, or among its source's;
-    # a document longer than most carries more words by chance, in proportion
+    # The chance another document carries the word, in the corpus or among its source's,
+    # counted outside the pair's region (its background: a running story's own takes make
+    # its names common around it, not elsewhere), pulled towards the whole corpus's share
+    # by ``prior`` documents of pseudo-count (all of it when every document is in the
+    # region); a document longer than most carries more words by chance, in proportion.
     p_corpus = (1.0 + corpus - 2) / (n_docs - 1.0)
-    p_source = (in_source - 2 + prior * p_corpus) / (size[src] - 2 + prior)  # towards the corpus's when few
+    out_corpus = corpus - _between(keys, cum, x * ndays + lo, x * ndays + hi)
+    n_out = n_docs - (per_day[hi] - np.where(lo > 0, per_day[lo - 1], 0))
+    p_back = (out_corpus + prior * p_corpus) / (n_out + prior)
+    out_source = in_source - _between(keys, cum, (nw + own) * ndays + lo, (nw + own) * ndays + hi)
+    s_out = size[src] - (np.searchsorted(of_source, src * ndays + hi, side="right") - np.searchsorted(of_source, src * ndays + lo))
+    p_source = (out_source + prior * p_back) / (s_out + prior)  # towards the corpus's when few
     longer = np.maximum(1.0, np.maximum(ntokens[same[:, 0]], ntokens[same[:, 1]]) / mean)
-    p = np.maximum(p_corpus, p_source) * longer[row]
+    p = np.maximum(p_back, p_source) * longer[row]
     logp = np.log(np.minimum(p, 1.0))
     tied = log_evalues(logp, row, counts, fewer, tests) <= math.log(evalue)
     return same[tied]
