@@ -33,12 +33,14 @@ STOPS = {signal.SIGINT, signal.SIGTERM, signal.SIGHUP}
 
 
 def quiet_worker(parent: int | None = None) -> None:
-    # The parent handles Ctrl-C and SIGTERM and stops the pool; a worker just ends.
+    """A worker's signals: the parent handles Ctrl-C and SIGTERM and stops the pool; a
+    worker just ends (and dies with ``parent``, when given)."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
     if signal.getsignal(signal.SIGHUP) != signal.SIG_IGN:  # ignored under nohup: stays so
         signal.signal(signal.SIGHUP, signal.SIG_DFL)
-    signal.pthread_sigmask(signal.SIG_UNBLOCK, STOPS)  # blocked since the fork (:func:`dedup.engines.processes._start`): a SIGTERM then ends us now
+    # blocked since the fork (dedup.engines.processes._start): a SIGTERM then ends us now
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, STOPS)
     if parent is not None:
         die_with(parent)
 

@@ -278,8 +278,8 @@ def story_ties(prepared, pairs: np.ndarray, sources: np.ndarray, dates: np.ndarr
     series' links); ``evalue``: the bar of a tie (``Config.story_evalue``); ``prior``:
     documents of pseudo-count that pull a source's share of a word towards the corpus's,
     and a share outside the pair's days towards the whole (``Config.phrase_prior``);
-    ``prepared``: its word counts
-    still held (``prepared.table``); ``progress(stage, done, total)``: called per partition."""
+    ``prepared``: its word counts still held (``prepared.table``); ``progress(stage, done,
+    total)``: called per partition."""
     none = np.zeros((0, 2), np.int64)
     if days <= 0 or not len(pairs) or prepared.table is None or not len(prepared.table[0]):
         return none
@@ -331,7 +331,8 @@ def story_ties(prepared, pairs: np.ndarray, sources: np.ndarray, dates: np.ndarr
     n_out = n_docs - (per_day[hi] - np.where(lo > 0, per_day[lo - 1], 0))
     p_back = (out_corpus + prior * p_corpus) / (n_out + prior)
     out_source = in_source - _between(keys, cum, (nw + own) * ndays + lo, (nw + own) * ndays + hi)
-    s_out = size[src] - (np.searchsorted(of_source, src * ndays + hi, side="right") - np.searchsorted(of_source, src * ndays + lo))
+    s_out = size[src] - (np.searchsorted(of_source, src * ndays + hi, side="right")
+                         - np.searchsorted(of_source, src * ndays + lo))
     p_source = (out_source + prior * p_back) / (s_out + prior)  # towards the corpus's when few
     longer = np.maximum(1.0, np.maximum(ntokens[same[:, 0]], ntokens[same[:, 1]]) / mean)
     p = np.maximum(p_back, p_source) * longer[row]
